@@ -1,0 +1,44 @@
+// raa.v1.AccessService over gRPC: a thin shell around ApiKeys.
+#ifndef RAAMATCH_SERVICES_AUTH_ACCESS_SERVICE_H_
+#define RAAMATCH_SERVICES_AUTH_ACCESS_SERVICE_H_
+
+#include "raa/v1/access.grpc.pb.h"
+#include "services/auth/api_keys.h"
+#include "services/server/unary.h"
+
+namespace raa {
+
+class AccessService final : public v1::AccessService::CallbackService {
+ public:
+  AccessService(ApiKeys& keys, UnaryRunner& rpc) : keys_(keys), rpc_(rpc) {}
+
+  grpc::ServerUnaryReactor* CreateApiKey(
+      grpc::CallbackServerContext* ctx, const v1::CreateApiKeyRequest* request,
+      v1::CreateApiKeyResponse* response) override {
+    return rpc_.Unary(ctx, response, [this, request](const Caller& caller) {
+      return keys_.Create(caller, *request);
+    });
+  }
+  grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* ctx,
+                                        const v1::ListApiKeysRequest* request,
+                                        v1::ListApiKeysResponse* response) override {
+    return rpc_.Unary(ctx, response, [this, request](const Caller& caller) {
+      return keys_.List(caller, *request);
+    });
+  }
+  grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* ctx,
+                                         const v1::RevokeApiKeyRequest* request,
+                                         v1::ApiKey* response) override {
+    return rpc_.Unary(ctx, response, [this, request](const Caller& caller) {
+      return keys_.Revoke(caller, *request);
+    });
+  }
+
+ private:
+  ApiKeys& keys_;
+  UnaryRunner& rpc_;
+};
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_AUTH_ACCESS_SERVICE_H_

@@ -1,0 +1,159 @@
+#include "services/auth/auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+
+namespace raa {
+namespace {
+
+constexpr absl::string_view kKeyPrefix = "raa_";
+constexpr size_t kKeyIdBytes = 8;
+constexpr size_t kSecretBytes = 24;
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()),
+                 static_cast<int>(bytes)) != 1) {
+    // Without randomness no key can be safe: stop rather than issue one.
+    std::abort();
+  }
+  return absl::BytesToHexString(raw);
+}
+
+bool IsLowerHex(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+std::string RoleNames(std::initializer_list<v1::Role> roles) {
+  return absl::StrJoin(roles, " or ", [](std::string* out, v1::Role r) {
+    std::string name = v1::Role_Name(r);
+    absl::AsciiStrToLower(&name);
+    out->append(name);
+  });
+}
+
+}  // namespace
+
+GeneratedKey GenerateApiKey() {
+  GeneratedKey key;
+  key.key_id = RandomHex(kKeyIdBytes);
+  key.secret = absl::StrCat(kKeyPrefix, key.key_id, "_",
+                            RandomHex(kSecretBytes));
+  key.secret_sha256 = Sha256(key.secret);
+  return key;
+}
+
+std::optional<std::string> KeyIdOf(absl::string_view secret) {
+  if (!absl::ConsumePrefix(&secret, kKeyPrefix)) return std::nullopt;
+  size_t underscore = secret.find('_');
+  if (underscore != kKeyIdBytes * 2) return std::nullopt;
+  absl::string_view id = secret.substr(0, underscore);
+  absl::string_view rest = secret.substr(underscore + 1);
+  if (!IsLowerHex(id) || rest.size() != kSecretBytes * 2 || !IsLowerHex(rest)) {
+    return std::nullopt;
+  }
+  return std::string(id);
+}
+
+std::string Sha256(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(
+    absl::string_view authorization) {
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError(
+        "no API key: send 'authorization: Bearer <key>'");
+  }
+  absl::string_view secret = authorization;
+  if (!absl::ConsumePrefix(&secret, "Bearer ") &&
+      !absl::ConsumePrefix(&secret, "bearer ")) {
+    return absl::UnauthenticatedError(
+        "the authorization header must be 'Bearer <key>'");
+  }
+  std::optional<std::string> key_id = KeyIdOf(secret);
+  if (!key_id.has_value()) {
+    return absl::UnauthenticatedError("malformed API key");
+  }
+  std::string hash = Sha256(secret);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(*key_id);
+    if (it != cache_.end()) {
+      if (CRYPTO_memcmp(it->second.secret_sha256.data(), hash.data(),
+                        hash.size()) != 0) {
+        return absl::UnauthenticatedError("unknown or revoked API key");
+      }
+      return it->second.caller;
+    }
+  }
+  absl::StatusOr<StoredApiKey> stored = store_.GetApiKey(*key_id);
+  if (absl::IsNotFound(stored.status()) ||
+      (stored.ok() && (stored->revoked ||
+                       stored->secret_sha256.size() != hash.size() ||
+                       CRYPTO_memcmp(stored->secret_sha256.data(), hash.data(),
+                                     hash.size()) != 0))) {
+    return absl::UnauthenticatedError("unknown or revoked API key");
+  }
+  if (!stored.ok()) return stored.status();
+  Caller caller;
+  caller.authority_id =
+      std::string(absl::StripPrefix(stored->key.authority(), "authorities/"));
+  caller.key_id = *key_id;
+  for (int r : stored->key.roles()) caller.roles |= 1u << r;
+  absl::MutexLock lock(&mu_);
+  cache_[*key_id] = CachedKey{stored->secret_sha256, caller};
+  return caller;
+}
+
+void Authenticator::Forget(absl::string_view key_id) {
+  absl::MutexLock lock(&mu_);
+  cache_.erase(std::string(key_id));
+}
+
+absl::Status RequireAnyRole(const Caller& caller,
+                            std::initializer_list<v1::Role> roles) {
+  for (v1::Role r : roles) {
+    if (caller.Has(r)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("this needs a ", RoleNames(roles), " key"));
+}
+
+absl::Status RequireRegistrarOf(const Caller& caller,
+                                absl::string_view authority_id) {
+  if (!caller.Has(v1::REGISTRAR)) {
+    return absl::PermissionDeniedError("this needs a registrar key");
+  }
+  if (caller.authority_id != authority_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("a registrar of ", caller.authority_id,
+                     " may change only ", caller.authority_id,
+                     "'s records, not ", authority_id, "'s"));
+  }
+  return absl::OkStatus();
+}
+
+bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
+            const v1::Child& child) {
+  if (caller.authority_id == owner_authority_id) return true;
+  return std::find(child.hidden_from().begin(), child.hidden_from().end(),
+                   caller.authority_id) == child.hidden_from().end();
+}
+
+}  // namespace raa

@@ -1,0 +1,65 @@
+// Errors for bad input: absl::Status with google.rpc.BadRequest details.
+//
+// Validation collects every wrong field, then turns them into one status:
+//
+//   FieldErrors errors;
+//   if (child.members().empty()) errors.Add("child.members", "must not be empty");
+//   RETURN_IF_ERROR(errors.ToStatus());
+//
+// ToGrpcStatus() carries the violations to the client in the standard
+// `grpc-status-details-bin` trailer (a google.rpc.Status), so any gRPC client
+// can read which field is wrong and why.
+#ifndef RAAMATCH_SERVICES_COMMON_ERRORS_H_
+#define RAAMATCH_SERVICES_COMMON_ERRORS_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/support/status.h"
+
+namespace raa {
+
+struct FieldViolation {
+  std::string field;
+  std::string description;
+};
+
+class FieldErrors {
+ public:
+  FieldErrors() = default;
+  // Every field added is reported under `prefix` + "." + field.
+  explicit FieldErrors(std::string prefix) : prefix_(std::move(prefix)) {}
+
+  void Add(absl::string_view field, absl::string_view description);
+  // Adds the violations carried by `status` (if any) under this prefix.
+  void AddAll(const absl::Status& status);
+  bool empty() const { return violations_.empty(); }
+  const std::vector<FieldViolation>& violations() const { return violations_; }
+
+  // OK if no violation was added; otherwise INVALID_ARGUMENT with a message
+  // listing the fields and a google.rpc.BadRequest payload.
+  absl::Status ToStatus() const;
+
+ private:
+  std::string prefix_;
+  std::vector<FieldViolation> violations_;
+};
+
+// INVALID_ARGUMENT for a single wrong field.
+absl::Status InvalidField(absl::string_view field, absl::string_view description);
+
+// The field violations carried by `status`; empty if none.
+std::vector<FieldViolation> ViolationsOf(const absl::Status& status);
+
+// absl::Status to grpc::Status, with BadRequest details when present.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// grpc::Status back to absl::Status, keeping BadRequest details (clients).
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_COMMON_ERRORS_H_

@@ -1,0 +1,693 @@
+#include "services/registry/registry.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "services/common/dates.h"
+#include "services/common/errors.h"
+#include "services/common/paging.h"
+#include "services/common/status_macros.h"
+#include "services/registry/validation.h"
+
+namespace raa {
+namespace {
+
+using google::protobuf::FieldMask;
+using google::protobuf::util::FieldMaskUtil;
+
+constexpr int kMaxReasonChars = 500;
+
+// Fields a registrar may change with UpdateChild / UpdateAdopter.
+const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
+  static const auto* const kFields = new absl::flat_hash_set<absl::string_view>{
+      "members",      "ages_as_of",       "must_be_placed_together",
+      "contact_plan", "early_permanence", "region",
+      "excluded_regions", "hidden_from",  "summary",
+      "journey",      "status"};
+  return *kFields;
+}
+
+const absl::flat_hash_set<absl::string_view>& AdopterUpdatable() {
+  static const auto* const kFields = new absl::flat_hash_set<absl::string_view>{
+      "status",           "registered_interest_on",
+      "applied_on",       "approved_on",
+      "approved_for",     "min_age_months",
+      "max_age_months",   "sex_preference",
+      "need_limits",      "heritage",
+      "religion",         "languages",
+      "region",           "excluded_regions",
+      "dual_approved",    "fast_track",
+      "youngest_child_age_months", "max_contact"};
+  return *kFields;
+}
+
+template <typename Message>
+void CheckMask(const FieldMask& mask,
+               const absl::flat_hash_set<absl::string_view>& allowed,
+               FieldErrors& errors) {
+  if (mask.paths().empty()) {
+    errors.Add("update_mask", "must name the fields to change");
+    return;
+  }
+  for (int i = 0; i < mask.paths_size(); ++i) {
+    const std::string& path = mask.paths(i);
+    absl::string_view top = path.substr(0, path.find('.'));
+    if (!FieldMaskUtil::GetFieldDescriptors(Message::descriptor(), path,
+                                            nullptr) ||
+        !allowed.contains(top)) {
+      errors.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                 absl::StrCat("\"", path, "\" is not a field you can change"));
+    }
+  }
+}
+
+template <typename Message>
+void ApplyMask(const Message& from, const FieldMask& mask, Message& to) {
+  FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(from, mask, options, &to);
+}
+
+void CheckReason(absl::string_view reason, FieldErrors& errors) {
+  if (reason.empty() || reason.size() > kMaxReasonChars) {
+    errors.Add("reason", absl::StrCat("must be 1-", kMaxReasonChars,
+                                      " characters"));
+  } else if (std::optional<std::string> why = FindPersonalIdentifier(reason)) {
+    errors.Add("reason", *why);
+  }
+}
+
+// The parent authority must exist and be active to take new records.
+absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
+                                           absl::string_view authority_id,
+                                           absl::string_view field) {
+  absl::StatusOr<v1::Authority> parent = tx.GetAuthority(authority_id);
+  if (absl::IsNotFound(parent.status())) {
+    return InvalidField(field, absl::StrCat("no member authority \"",
+                                            authority_id, "\""));
+  }
+  if (!parent.ok()) return parent.status();
+  if (parent->status() == v1::AUTHORITY_WITHDRAWN) {
+    return InvalidField(field, absl::StrCat("authority \"", authority_id,
+                                            "\" has withdrawn from the "
+                                            "consortium"));
+  }
+  return parent;
+}
+
+// Checks what a child profile refers to; fills its region from the parent.
+void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
+                            v1::Child& child, FieldErrors& errors) {
+  if (child.region().empty()) child.set_region(parent.region());
+  for (int i = 0; i < child.hidden_from_size(); ++i) {
+    const std::string& id = child.hidden_from(i);
+    std::string field = absl::StrCat("hidden_from[", i, "]");
+    if (absl::StrCat("authorities/", id) == parent.name()) {
+      errors.Add(field, "a profile cannot be hidden from its own authority");
+    } else if (absl::IsNotFound(tx.GetAuthority(id).status())) {
+      errors.Add(field, absl::StrCat("no member authority \"", id, "\""));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
+                                               absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
+    return InvalidField(field, absl::StrCat("\"", name,
+                                            "\" is not authorities/{id}"));
+  }
+  return std::string(parts[1]);
+}
+
+absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
+                                           absl::string_view kind, char prefix,
+                                           absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  std::optional<int64_t> row;
+  if (parts.size() == 4) row = ParseRowId(parts[3], prefix);
+  if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
+      parts[2] != kind || !row.has_value()) {
+    return InvalidField(field, absl::StrCat("\"", name, "\" is not authorities/{id}/",
+                                            kind, "/", std::string(1, prefix),
+                                            "{number}"));
+  }
+  return RecordName{std::string(parts[1]), *row};
+}
+
+// ---------------- authorities ----------------
+
+absl::StatusOr<v1::Authority> Registry::CreateAuthority(
+    const Caller& caller, const v1::CreateAuthorityRequest& request) {
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  FieldErrors errors;
+  if (!IsSlug(request.authority_id())) {
+    errors.Add("authority_id",
+               "must be 2-40 of a-z, 0-9 and '-', starting with a letter");
+  }
+  FieldErrors authority_errors("authority");
+  ValidateAuthority(request.authority(), clock_.Today(), authority_errors);
+  for (const FieldViolation& v : authority_errors.violations()) {
+    errors.Add(v.field, v.description);
+  }
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+
+  v1::Authority authority = request.authority();
+  authority.set_name(absl::StrCat("authorities/", request.authority_id()));
+  authority.set_status(v1::AUTHORITY_ACTIVE);
+  authority.clear_withdrawn_on();
+  if (IsUnset(authority.joined_on())) {
+    *authority.mutable_joined_on() = ToDate(clock_.Today());
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Authority>(
+          MakeRequestKey(caller.authority_id, "CreateAuthority", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+            if (tx.GetAuthority(request.authority_id()).ok()) {
+              return absl::AlreadyExistsError(absl::StrCat(
+                  "authority \"", request.authority_id(), "\" already exists"));
+            }
+            RETURN_IF_ERROR(tx.InsertAuthority(authority));
+            return tx.GetAuthority(request.authority_id());
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::Authority> Registry::GetAuthority(
+    const Caller&, const v1::GetAuthorityRequest& request) {
+  ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
+  return store_.GetAuthority(id);
+}
+
+absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
+    const Caller&, const v1::ListAuthoritiesRequest& request) {
+  ASSIGN_OR_RETURN(PageCursor cursor, ReadPageRequest(request.page_size(),
+                                                      request.page_token()));
+  if (!v1::AuthorityStatus_IsValid(request.status())) {
+    return InvalidField("status", "is not an authority status");
+  }
+  ASSIGN_OR_RETURN(Page<v1::Authority> page,
+                   store_.ListAuthorities(request.status(),
+                                          {cursor.page_size, cursor.after}));
+  v1::ListAuthoritiesResponse response;
+  for (v1::Authority& a : page.items) *response.add_authorities() = std::move(a);
+  response.set_next_page_token(NextPageToken(page.next_after));
+  return response;
+}
+
+absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
+    const Caller& caller, const v1::WithdrawAuthorityRequest& request) {
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  FieldErrors errors;
+  absl::StatusOr<std::string> id = ParseAuthorityName(request.name(), "name");
+  errors.AddAll(id.status());
+  google::type::Date on = request.withdrawn_on();
+  if (IsUnset(on)) {
+    on = ToDate(clock_.Today());
+  } else if (std::optional<absl::CivilDay> day = ToCivilDay(on); !day) {
+    errors.Add("withdrawn_on", "is not a calendar date");
+  } else if (*day > clock_.Today()) {
+    errors.Add("withdrawn_on", "is in the future");
+  }
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (*id == caller.authority_id) {
+    return absl::FailedPreconditionError(
+        "an authority cannot withdraw itself with its own key");
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Authority>(
+          MakeRequestKey(caller.authority_id, "WithdrawAuthority", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+            ASSIGN_OR_RETURN(v1::Authority a, tx.GetAuthority(*id));
+            if (a.status() == v1::AUTHORITY_WITHDRAWN) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  *id, " withdrew on ", FormatDate(a.withdrawn_on())));
+            }
+            if (ToCivilDay(on) < ToCivilDay(a.joined_on())) {
+              return InvalidField("withdrawn_on",
+                                  absl::StrCat("is before ", *id, " joined (",
+                                               FormatDate(a.joined_on()), ")"));
+            }
+            a.set_status(v1::AUTHORITY_WITHDRAWN);
+            *a.mutable_withdrawn_on() = on;
+            RETURN_IF_ERROR(tx.UpdateAuthority(a));
+            return tx.GetAuthority(*id);
+          }));
+  return written.value;
+}
+
+// ---------------- children ----------------
+
+absl::StatusOr<v1::Child> Registry::CreateChild(
+    const Caller& caller, const v1::CreateChildRequest& request) {
+  ASSIGN_OR_RETURN(std::string authority_id,
+                   ParseAuthorityName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
+  FieldErrors errors;
+  if (!request.validate_only()) ValidateRequestId(request.request_id(), errors);
+  v1::Child child = request.child();
+  NormalizeChild(child);
+  FieldErrors child_errors("child");
+  if (request.child().status() != v1::CHILD_STATUS_UNSPECIFIED &&
+      request.child().status() != v1::CHILD_WAITING) {
+    child_errors.Add("status", "a new profile starts WAITING");
+  }
+  ValidateChild(child, clock_.Today(), child_errors);
+  for (const FieldViolation& v : child_errors.violations()) {
+    errors.Add(v.field, v.description);
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Child>(
+          request.validate_only()
+              ? RequestKey{}
+              : MakeRequestKey(caller.authority_id, "CreateChild", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+            ASSIGN_OR_RETURN(v1::Authority parent,
+                             ActiveParent(tx, authority_id, "parent"));
+            FieldErrors refs("child");
+            ResolveChildReferences(tx, parent, child, refs);
+            RETURN_IF_ERROR(refs.ToStatus());
+            if (request.validate_only()) return child;
+            RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
+            return child;
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
+    const Caller& caller, const v1::BatchCreateChildrenRequest& request) {
+  ASSIGN_OR_RETURN(std::string authority_id,
+                   ParseAuthorityName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
+  FieldErrors errors;
+  ValidateRequestId(request.request_id(), errors);
+  if (request.requests().empty() || request.requests_size() > 1000) {
+    errors.Add("requests", "must hold 1-1000 profiles");
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+
+  std::vector<v1::Child> children(request.requests_size());
+  std::vector<FieldErrors> row_errors;
+  for (int i = 0; i < request.requests_size(); ++i) {
+    const v1::CreateChildRequest& r = request.requests(i);
+    row_errors.emplace_back();
+    if (!r.parent().empty() && r.parent() != request.parent()) {
+      row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
+                        "must be empty or the batch's parent");
+    }
+    children[i] = r.child();
+    NormalizeChild(children[i]);
+    FieldErrors child_errors(absl::StrCat("requests[", i, "].child"));
+    if (r.child().status() != v1::CHILD_STATUS_UNSPECIFIED &&
+        r.child().status() != v1::CHILD_WAITING) {
+      child_errors.Add("status", "a new profile starts WAITING");
+    }
+    ValidateChild(children[i], clock_.Today(), child_errors);
+    for (const FieldViolation& v : child_errors.violations()) {
+      row_errors[i].Add(v.field, v.description);
+    }
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::BatchCreateChildrenResponse>(
+          MakeRequestKey(caller.authority_id, "BatchCreateChildren", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateChildrenResponse> {
+            ASSIGN_OR_RETURN(v1::Authority parent,
+                             ActiveParent(tx, authority_id, "parent"));
+            v1::BatchCreateChildrenResponse response;
+            FieldErrors all;
+            for (size_t i = 0; i < children.size(); ++i) {
+              FieldErrors refs(absl::StrCat("requests[", i, "].child"));
+              ResolveChildReferences(tx, parent, children[i], refs);
+              for (const FieldViolation& v : refs.violations()) {
+                row_errors[i].Add(v.field, v.description);
+              }
+              for (const FieldViolation& v : row_errors[i].violations()) {
+                all.Add(v.field, v.description);
+                auto* f = response.add_failures();
+                f->set_index(static_cast<int>(i));
+                f->set_field(v.field);
+                f->set_description(v.description);
+              }
+            }
+            if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
+            for (size_t i = 0; i < children.size(); ++i) {
+              if (!row_errors[i].empty()) continue;
+              RETURN_IF_ERROR(tx.InsertChild(authority_id, children[i]));
+              *response.add_children() = children[i];
+            }
+            return response;
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::Child> Registry::GetChild(
+    const Caller& caller, const v1::GetChildRequest& request) {
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(request.name(), "children", 'c', "name"));
+  absl::StatusOr<v1::Child> child =
+      store_.GetChild(name.authority_id, name.row_id);
+  if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
+    return absl::NotFoundError("no such child");  // hidden: do not reveal it
+  }
+  return child;
+}
+
+absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
+    const Caller& caller, const v1::ListChildrenRequest& request) {
+  FieldErrors errors;
+  ChildFilter filter;
+  if (request.parent() != "authorities/-") {
+    absl::StatusOr<std::string> id =
+        ParseAuthorityName(request.parent(), "parent");
+    if (id.ok()) {
+      filter.authority_id = *id;
+    } else {
+      errors.Add("parent", "must be authorities/{id} or authorities/-");
+    }
+  }
+  absl::StatusOr<PageCursor> cursor =
+      ReadPageRequest(request.page_size(), request.page_token());
+  errors.AddAll(cursor.status());
+  if (!v1::ChildStatus_IsValid(request.status())) {
+    errors.Add("status", "is not a child status");
+  }
+  filter.status = request.status();
+  if (request.has_min_age_months()) {
+    if (request.min_age_months() < 0 || request.min_age_months() > kMaxAgeMonths)
+      errors.Add("min_age_months", "is outside 0-216");
+    filter.min_age_months = request.min_age_months();
+  }
+  if (request.has_max_age_months()) {
+    if (request.max_age_months() < 0 || request.max_age_months() > kMaxAgeMonths)
+      errors.Add("max_age_months", "is outside 0-216");
+    filter.max_age_months = request.max_age_months();
+  }
+  if (request.group_size() < 0 || request.group_size() > kMaxGroupSize) {
+    errors.Add("group_size", absl::StrCat("is outside 0-", kMaxGroupSize));
+  }
+  filter.group_size = request.group_size();
+  if (!v1::NeedCategory_IsValid(request.need())) {
+    errors.Add("need", "is not a need category");
+  }
+  filter.need = request.need();
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(Page<v1::Child> page,
+                   store_.ListChildren(filter, {cursor->page_size, cursor->after}));
+  v1::ListChildrenResponse response;
+  for (v1::Child& child : page.items) {
+    ASSIGN_OR_RETURN(RecordName name,
+                     ParseRecordName(child.name(), "children", 'c', "name"));
+    if (CanSee(caller, name.authority_id, child)) {
+      *response.add_children() = std::move(child);
+    }
+  }
+  response.set_next_page_token(NextPageToken(page.next_after));
+  return response;
+}
+
+absl::StatusOr<v1::Child> Registry::UpdateChild(
+    const Caller& caller, const v1::UpdateChildRequest& request) {
+  ASSIGN_OR_RETURN(RecordName name, ParseRecordName(request.child().name(),
+                                                    "children", 'c',
+                                                    "child.name"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
+  FieldErrors errors;
+  CheckMask<v1::Child>(request.update_mask(), ChildUpdatable(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Child>(
+          MakeRequestKey(caller.authority_id, "UpdateChild", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+            ASSIGN_OR_RETURN(v1::Child child,
+                             tx.GetChild(name.authority_id, name.row_id));
+            if (child.status() == v1::CHILD_WITHDRAWN) {
+              return absl::FailedPreconditionError(
+                  "this profile was withdrawn; register a new one");
+            }
+            ApplyMask(request.child(), request.update_mask(), child);
+            NormalizeChild(child);
+            FieldErrors child_errors("child");
+            if (child.status() == v1::CHILD_WITHDRAWN) {
+              child_errors.Add("status", "use WithdrawChild, with a reason");
+            }
+            ValidateChild(child, clock_.Today(), child_errors);
+            ASSIGN_OR_RETURN(v1::Authority parent,
+                             tx.GetAuthority(name.authority_id));
+            ResolveChildReferences(tx, parent, child, child_errors);
+            RETURN_IF_ERROR(child_errors.ToStatus());
+            RETURN_IF_ERROR(tx.UpdateChild(child));
+            return child;
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::Child> Registry::WithdrawChild(
+    const Caller& caller, const v1::WithdrawChildRequest& request) {
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(request.name(), "children", 'c', "name"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
+  FieldErrors errors;
+  CheckReason(request.reason(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Child>(
+          MakeRequestKey(caller.authority_id, "WithdrawChild", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+            ASSIGN_OR_RETURN(v1::Child child,
+                             tx.GetChild(name.authority_id, name.row_id));
+            if (child.status() == v1::CHILD_WITHDRAWN) {
+              return absl::FailedPreconditionError("already withdrawn");
+            }
+            child.set_status(v1::CHILD_WITHDRAWN);
+            child.set_withdraw_reason(request.reason());
+            RETURN_IF_ERROR(tx.UpdateChild(child));
+            return child;
+          }));
+  return written.value;
+}
+
+// ---------------- adopters ----------------
+
+absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
+    const Caller& caller, const v1::CreateAdopterRequest& request) {
+  ASSIGN_OR_RETURN(std::string authority_id,
+                   ParseAuthorityName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
+  FieldErrors errors;
+  if (!request.validate_only()) ValidateRequestId(request.request_id(), errors);
+  v1::Adopter adopter = request.adopter();
+  NormalizeAdopter(adopter);
+  FieldErrors adopter_errors("adopter");
+  if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
+    adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
+  }
+  ValidateAdopter(adopter, clock_.Today(), adopter_errors);
+  for (const FieldViolation& v : adopter_errors.violations()) {
+    errors.Add(v.field, v.description);
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Adopter>(
+          request.validate_only()
+              ? RequestKey{}
+              : MakeRequestKey(caller.authority_id, "CreateAdopter", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
+            RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
+            if (request.validate_only()) return adopter;
+            RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopter));
+            return adopter;
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
+    const Caller& caller, const v1::BatchCreateAdoptersRequest& request) {
+  ASSIGN_OR_RETURN(std::string authority_id,
+                   ParseAuthorityName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
+  FieldErrors errors;
+  ValidateRequestId(request.request_id(), errors);
+  if (request.requests().empty() || request.requests_size() > 1000) {
+    errors.Add("requests", "must hold 1-1000 households");
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  std::vector<v1::Adopter> adopters(request.requests_size());
+  std::vector<FieldErrors> row_errors;
+  FieldErrors all;
+  for (int i = 0; i < request.requests_size(); ++i) {
+    const v1::CreateAdopterRequest& r = request.requests(i);
+    row_errors.emplace_back();
+    if (!r.parent().empty() && r.parent() != request.parent()) {
+      row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
+                        "must be empty or the batch's parent");
+    }
+    adopters[i] = r.adopter();
+    NormalizeAdopter(adopters[i]);
+    FieldErrors adopter_errors(absl::StrCat("requests[", i, "].adopter"));
+    if (adopters[i].status() == v1::ADOPTER_WITHDRAWN) {
+      adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
+    }
+    ValidateAdopter(adopters[i], clock_.Today(), adopter_errors);
+    for (const FieldViolation& v : adopter_errors.violations()) {
+      row_errors[i].Add(v.field, v.description);
+    }
+    for (const FieldViolation& v : row_errors[i].violations()) {
+      all.Add(v.field, v.description);
+    }
+  }
+  if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::BatchCreateAdoptersResponse>(
+          MakeRequestKey(caller.authority_id, "BatchCreateAdopters", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateAdoptersResponse> {
+            RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
+            v1::BatchCreateAdoptersResponse response;
+            for (size_t i = 0; i < adopters.size(); ++i) {
+              for (const FieldViolation& v : row_errors[i].violations()) {
+                auto* f = response.add_failures();
+                f->set_index(static_cast<int>(i));
+                f->set_field(v.field);
+                f->set_description(v.description);
+              }
+              if (!row_errors[i].empty()) continue;
+              RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopters[i]));
+              *response.add_adopters() = adopters[i];
+            }
+            return response;
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::Adopter> Registry::GetAdopter(
+    const Caller&, const v1::GetAdopterRequest& request) {
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(request.name(), "adopters", 'h', "name"));
+  return store_.GetAdopter(name.authority_id, name.row_id);
+}
+
+absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
+    const Caller&, const v1::ListAdoptersRequest& request) {
+  FieldErrors errors;
+  AdopterFilter filter;
+  if (request.parent() != "authorities/-") {
+    absl::StatusOr<std::string> id =
+        ParseAuthorityName(request.parent(), "parent");
+    if (id.ok()) {
+      filter.authority_id = *id;
+    } else {
+      errors.Add("parent", "must be authorities/{id} or authorities/-");
+    }
+  }
+  absl::StatusOr<PageCursor> cursor =
+      ReadPageRequest(request.page_size(), request.page_token());
+  errors.AddAll(cursor.status());
+  if (!v1::AdopterStatus_IsValid(request.status())) {
+    errors.Add("status", "is not an adopter status");
+  }
+  filter.status = request.status();
+  if (request.has_age_months()) {
+    if (request.age_months() < 0 || request.age_months() > kMaxAgeMonths)
+      errors.Add("age_months", "is outside 0-216");
+    filter.age_months = request.age_months();
+  }
+  if (request.group_size() < 0 || request.group_size() > kMaxApprovedFor) {
+    errors.Add("group_size", absl::StrCat("is outside 0-", kMaxApprovedFor));
+  }
+  filter.group_size = request.group_size();
+  if (!v1::NeedCategory_IsValid(request.need())) {
+    errors.Add("need", "is not a need category");
+  }
+  filter.need = request.need();
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(Page<v1::Adopter> page,
+                   store_.ListAdopters(filter, {cursor->page_size, cursor->after}));
+  v1::ListAdoptersResponse response;
+  for (v1::Adopter& a : page.items) *response.add_adopters() = std::move(a);
+  response.set_next_page_token(NextPageToken(page.next_after));
+  return response;
+}
+
+absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
+    const Caller& caller, const v1::UpdateAdopterRequest& request) {
+  ASSIGN_OR_RETURN(RecordName name, ParseRecordName(request.adopter().name(),
+                                                    "adopters", 'h',
+                                                    "adopter.name"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
+  FieldErrors errors;
+  CheckMask<v1::Adopter>(request.update_mask(), AdopterUpdatable(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Adopter>(
+          MakeRequestKey(caller.authority_id, "UpdateAdopter", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
+            ASSIGN_OR_RETURN(v1::Adopter adopter,
+                             tx.GetAdopter(name.authority_id, name.row_id));
+            if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
+              return absl::FailedPreconditionError(
+                  "this household was withdrawn; register it again");
+            }
+            ApplyMask(request.adopter(), request.update_mask(), adopter);
+            NormalizeAdopter(adopter);
+            FieldErrors adopter_errors("adopter");
+            if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
+              adopter_errors.Add("status", "use WithdrawAdopter, with a reason");
+            }
+            ValidateAdopter(adopter, clock_.Today(), adopter_errors);
+            RETURN_IF_ERROR(adopter_errors.ToStatus());
+            RETURN_IF_ERROR(tx.UpdateAdopter(adopter));
+            return adopter;
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
+    const Caller& caller, const v1::WithdrawAdopterRequest& request) {
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(request.name(), "adopters", 'h', "name"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
+  FieldErrors errors;
+  CheckReason(request.reason(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Adopter>(
+          MakeRequestKey(caller.authority_id, "WithdrawAdopter", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
+            ASSIGN_OR_RETURN(v1::Adopter adopter,
+                             tx.GetAdopter(name.authority_id, name.row_id));
+            if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
+              return absl::FailedPreconditionError("already withdrawn");
+            }
+            adopter.set_status(v1::ADOPTER_WITHDRAWN);
+            adopter.set_withdraw_reason(request.reason());
+            RETURN_IF_ERROR(tx.UpdateAdopter(adopter));
+            return adopter;
+          }));
+  return written.value;
+}
+
+}  // namespace raa

@@ -1,0 +1,86 @@
+// The consortium registry: the rules for members, children and adopters,
+// without the network. gRPC handlers decode a request, authenticate, and call
+// one method here; tests call these methods directly.
+//
+//   Registry registry(store, clock);
+//   absl::StatusOr<v1::Child> child = registry.CreateChild(caller, request);
+//
+// Every method validates all of its input first and returns INVALID_ARGUMENT
+// with a google.rpc.BadRequest naming each wrong field; a rejected request
+// writes nothing. Writes are idempotent by request_id (see Store).
+#ifndef RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
+#define RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
+
+#include "absl/status/statusor.h"
+#include "raa/v1/registry.pb.h"
+#include "services/auth/auth.h"
+#include "services/common/clock.h"
+#include "services/store/store.h"
+
+namespace raa {
+
+class Registry {
+ public:
+  Registry(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // Managers only.
+  absl::StatusOr<v1::Authority> CreateAuthority(
+      const Caller& caller, const v1::CreateAuthorityRequest& request);
+  absl::StatusOr<v1::Authority> GetAuthority(
+      const Caller& caller, const v1::GetAuthorityRequest& request);
+  absl::StatusOr<v1::ListAuthoritiesResponse> ListAuthorities(
+      const Caller& caller, const v1::ListAuthoritiesRequest& request);
+  // Managers only. The member's records stay; they stop being offered.
+  absl::StatusOr<v1::Authority> WithdrawAuthority(
+      const Caller& caller, const v1::WithdrawAuthorityRequest& request);
+
+  // Registrars of the parent authority only.
+  absl::StatusOr<v1::Child> CreateChild(const Caller& caller,
+                                        const v1::CreateChildRequest& request);
+  absl::StatusOr<v1::BatchCreateChildrenResponse> BatchCreateChildren(
+      const Caller& caller, const v1::BatchCreateChildrenRequest& request);
+  // Any key; a profile hidden from the caller's authority is NOT_FOUND.
+  absl::StatusOr<v1::Child> GetChild(const Caller& caller,
+                                     const v1::GetChildRequest& request);
+  absl::StatusOr<v1::ListChildrenResponse> ListChildren(
+      const Caller& caller, const v1::ListChildrenRequest& request);
+  absl::StatusOr<v1::Child> UpdateChild(const Caller& caller,
+                                        const v1::UpdateChildRequest& request);
+  absl::StatusOr<v1::Child> WithdrawChild(
+      const Caller& caller, const v1::WithdrawChildRequest& request);
+
+  absl::StatusOr<v1::Adopter> CreateAdopter(
+      const Caller& caller, const v1::CreateAdopterRequest& request);
+  absl::StatusOr<v1::BatchCreateAdoptersResponse> BatchCreateAdopters(
+      const Caller& caller, const v1::BatchCreateAdoptersRequest& request);
+  absl::StatusOr<v1::Adopter> GetAdopter(const Caller& caller,
+                                         const v1::GetAdopterRequest& request);
+  absl::StatusOr<v1::ListAdoptersResponse> ListAdopters(
+      const Caller& caller, const v1::ListAdoptersRequest& request);
+  absl::StatusOr<v1::Adopter> UpdateAdopter(
+      const Caller& caller, const v1::UpdateAdopterRequest& request);
+  absl::StatusOr<v1::Adopter> WithdrawAdopter(
+      const Caller& caller, const v1::WithdrawAdopterRequest& request);
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+};
+
+// Resource-name parsing shared by the services. INVALID_ARGUMENT naming
+// `field` when malformed.
+absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
+                                               absl::string_view field);
+struct RecordName {
+  std::string authority_id;
+  int64_t row_id;
+};
+// "authorities/{a}/children/c{n}" (kind "children", prefix 'c') or
+// "authorities/{a}/adopters/h{n}" (kind "adopters", prefix 'h').
+absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
+                                           absl::string_view kind, char prefix,
+                                           absl::string_view field);
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_

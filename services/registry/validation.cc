@@ -1,0 +1,384 @@
+#include "services/registry/validation.h"
+
+#include <regex>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/common/dates.h"
+
+namespace raa {
+namespace {
+
+using v1::Adopter;
+using v1::Child;
+
+// Counts Unicode code points, not bytes: the limit is on what people type.
+size_t CodePoints(absl::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool IsLanguageCode(absl::string_view code) {
+  if (code.size() < 2 || code.size() > 3) return false;
+  for (char c : code) {
+    if (c < 'a' || c > 'z') return false;
+  }
+  return true;
+}
+
+bool NhsChecksumValid(const std::string& digits) {
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) sum += (digits[i] - '0') * (10 - i);
+  int check = 11 - sum % 11;
+  if (check == 11) check = 0;
+  return check != 10 && check == digits[9] - '0';
+}
+
+// A date field: optional unless `required`; never in the future.
+void CheckDate(const google::type::Date& date, absl::string_view field,
+               bool required, absl::CivilDay today, FieldErrors& errors) {
+  if (IsUnset(date)) {
+    if (required) errors.Add(field, "is required");
+    return;
+  }
+  std::optional<absl::CivilDay> day = ToCivilDay(date);
+  if (!day.has_value()) {
+    errors.Add(field, absl::StrFormat("%d-%d-%d is not a calendar date",
+                                      date.year(), date.month(), date.day()));
+  } else if (*day > today) {
+    errors.Add(field, absl::StrCat(FormatDate(date), " is in the future"));
+  }
+}
+
+// `earlier` must not be after `later` when both are set and valid.
+void CheckOrder(const google::type::Date& earlier, absl::string_view earlier_name,
+                const google::type::Date& later, absl::string_view later_field,
+                FieldErrors& errors) {
+  std::optional<absl::CivilDay> a = ToCivilDay(earlier);
+  std::optional<absl::CivilDay> b = ToCivilDay(later);
+  if (a && b && *b < *a) {
+    errors.Add(later_field, absl::StrCat(FormatDate(later), " is before ",
+                                         earlier_name, " ", FormatDate(earlier)));
+  }
+}
+
+void CheckRegions(const google::protobuf::RepeatedPtrField<std::string>& list,
+                  absl::string_view field, FieldErrors& errors) {
+  absl::flat_hash_set<absl::string_view> seen;
+  for (int i = 0; i < list.size(); ++i) {
+    std::string name = absl::StrCat(field, "[", i, "]");
+    if (!IsSlug(list[i])) {
+      errors.Add(name, absl::StrCat("\"", list[i],
+                                    "\" is not a region slug (a-z, 0-9, '-')"));
+    } else if (!seen.insert(list[i]).second) {
+      errors.Add(name, absl::StrCat("\"", list[i], "\" is listed twice"));
+    }
+  }
+}
+
+void CheckMember(const v1::ChildMember& m, const std::string& field,
+                 FieldErrors& errors) {
+  if (m.age_months() < 0 || m.age_months() > kMaxAgeMonths) {
+    errors.Add(field + ".age_months",
+               absl::StrCat(m.age_months(), " is outside 0-", kMaxAgeMonths));
+  }
+  if (m.sex() == v1::SEX_UNSPECIFIED || !v1::Sex_IsValid(m.sex())) {
+    errors.Add(field + ".sex", "must be FEMALE or MALE");
+  }
+  absl::flat_hash_set<int> categories;
+  for (int i = 0; i < m.needs_size(); ++i) {
+    const v1::Need& need = m.needs(i);
+    std::string nf = absl::StrCat(field, ".needs[", i, "]");
+    if (need.category() == v1::NEED_CATEGORY_UNSPECIFIED ||
+        !v1::NeedCategory_IsValid(need.category())) {
+      errors.Add(nf + ".category",
+                 absl::StrCat(need.category(), " is not a need category"));
+    } else if (!categories.insert(need.category()).second) {
+      errors.Add(nf + ".category",
+                 absl::StrCat(v1::NeedCategory_Name(need.category()),
+                              " is listed twice"));
+    }
+    if (need.level() < v1::NEED_LEVEL_MILD ||
+        need.level() > v1::NEED_LEVEL_SEVERE) {
+      errors.Add(nf + ".level", "must be MILD, MODERATE or SEVERE");
+    }
+  }
+  if (!v1::Heritage_IsValid(m.heritage())) {
+    errors.Add(field + ".heritage", "is not an ONS ethnic group");
+  }
+  if (!v1::Religion_IsValid(m.religion())) {
+    errors.Add(field + ".religion", "is not a census religion");
+  }
+  if (!m.first_language().empty() && !IsLanguageCode(m.first_language())) {
+    errors.Add(field + ".first_language",
+               absl::StrCat("\"", m.first_language(),
+                            "\" is not a lower-case ISO 639 code"));
+  }
+}
+
+}  // namespace
+
+bool IsSlug(absl::string_view text) {
+  if (text.size() < 2 || text.size() > 40) return false;
+  if (!absl::ascii_islower(text[0])) return false;
+  for (char c : text) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') {
+      return false;
+    }
+  }
+  return text.back() != '-';
+}
+
+std::optional<std::string> FindPersonalIdentifier(absl::string_view text) {
+  static const auto* const kEmail = new std::regex(
+      R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})");
+  static const auto* const kPostcode = new std::regex(
+      R"(\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}|GIR ?0AA)\b)",
+      std::regex::icase);
+  static const auto* const kNumericDate = new std::regex(
+      R"(\b(\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})\b)");
+  static const auto* const kWordDate = new std::regex(
+      R"(\b\d{1,2}(st|nd|rd|th)? (of )?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*,? \d{4}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}(st|nd|rd|th)?,? \d{4}\b)",
+      std::regex::icase);
+  // Runs of digits with optional single spaces or hyphens between them.
+  static const auto* const kDigitRun =
+      new std::regex(R"((\+?\d)([ -]?\d){6,})");
+
+  const std::string s(text);
+  std::smatch m;
+  if (std::regex_search(s, m, *kEmail)) {
+    return absl::StrCat("contains an email address (", m.str(), ")");
+  }
+  if (std::regex_search(s, m, *kNumericDate) ||
+      std::regex_search(s, m, *kWordDate)) {
+    return absl::StrCat("contains a full date (", m.str(),
+                        "); give ages or months instead");
+  }
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), *kDigitRun);
+       it != std::sregex_iterator(); ++it) {
+    std::string run = it->str();
+    std::string digits;
+    for (char c : run) {
+      if (absl::ascii_isdigit(c)) digits += c;
+    }
+    if (digits.size() == 10 && NhsChecksumValid(digits)) {
+      return absl::StrCat("contains an NHS number (", run, ")");
+    }
+    bool international = run[0] == '+' && digits.rfind("44", 0) == 0;
+    if ((digits.size() >= 10 && digits.size() <= 11 && digits[0] == '0') ||
+        (international && digits.size() >= 11 && digits.size() <= 13)) {
+      return absl::StrCat("contains a phone number (", run, ")");
+    }
+  }
+  if (std::regex_search(s, m, *kPostcode)) {
+    return absl::StrCat("contains a full postcode (", m.str(), ")");
+  }
+  return std::nullopt;
+}
+
+void ValidateRequestId(absl::string_view request_id, FieldErrors& errors) {
+  if (request_id.empty()) {
+    errors.Add("request_id",
+               "is required: a client-chosen id that makes retries safe");
+  } else if (request_id.size() > 128) {
+    errors.Add("request_id", "is longer than 128 characters");
+  }
+}
+
+void ValidateAuthority(const v1::Authority& a, absl::CivilDay today,
+                       FieldErrors& errors) {
+  if (a.display_name().empty() || CodePoints(a.display_name()) > 100) {
+    errors.Add("display_name", "must be 1-100 characters");
+  }
+  if (a.kind() == v1::AUTHORITY_KIND_UNSPECIFIED ||
+      !v1::AuthorityKind_IsValid(a.kind())) {
+    errors.Add("kind",
+               "must be LOCAL_AUTHORITY, VOLUNTARY_ADOPTION_AGENCY or "
+               "REGIONAL_ADOPTION_AGENCY");
+  }
+  if (!IsSlug(a.region())) {
+    errors.Add("region", "must be a region slug such as \"south-yorkshire\"");
+  }
+  CheckDate(a.joined_on(), "joined_on", /*required=*/false, today, errors);
+}
+
+void NormalizeChild(Child& child) {
+  if (child.early_permanence() == v1::EARLY_PERMANENCE_UNSPECIFIED) {
+    child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
+  }
+  if (child.status() == v1::CHILD_STATUS_UNSPECIFIED) {
+    child.set_status(v1::CHILD_WAITING);
+  }
+  if (child.members_size() == 1) child.set_must_be_placed_together(false);
+}
+
+void ValidateChild(const Child& child, absl::CivilDay today,
+                   FieldErrors& errors) {
+  if (child.members().empty()) {
+    errors.Add("members", "must list at least one child");
+  } else if (child.members_size() > kMaxGroupSize) {
+    errors.Add("members", absl::StrCat("has ", child.members_size(),
+                                       " children; at most ", kMaxGroupSize));
+  }
+  for (int i = 0; i < child.members_size(); ++i) {
+    CheckMember(child.members(i), absl::StrCat("members[", i, "]"), errors);
+  }
+  CheckDate(child.ages_as_of(), "ages_as_of", /*required=*/true, today,
+            errors);
+  if (child.contact_plan() == v1::CONTACT_PLAN_UNSPECIFIED ||
+      !v1::ContactPlan_IsValid(child.contact_plan())) {
+    errors.Add("contact_plan", "must be CONTACT_NONE, CONTACT_LETTERBOX or "
+                               "CONTACT_DIRECT");
+  }
+  if (!v1::EarlyPermanence_IsValid(child.early_permanence())) {
+    errors.Add("early_permanence", "is not an early-permanence route");
+  }
+  if (!child.region().empty() && !IsSlug(child.region())) {
+    errors.Add("region", "must be a region slug such as \"south-yorkshire\"");
+  }
+  CheckRegions(child.excluded_regions(), "excluded_regions", errors);
+  absl::flat_hash_set<absl::string_view> hidden;
+  for (int i = 0; i < child.hidden_from_size(); ++i) {
+    std::string field = absl::StrCat("hidden_from[", i, "]");
+    if (!IsSlug(child.hidden_from(i))) {
+      errors.Add(field, "must be an authority id");
+    } else if (!hidden.insert(child.hidden_from(i)).second) {
+      errors.Add(field, "is listed twice");
+    }
+  }
+  if (CodePoints(child.summary()) > kMaxSummaryChars) {
+    errors.Add("summary", absl::StrCat("is ", CodePoints(child.summary()),
+                                       " characters; at most ",
+                                       kMaxSummaryChars));
+  }
+  if (std::optional<std::string> why = FindPersonalIdentifier(child.summary())) {
+    errors.Add("summary", *why + ": profiles must stay anonymous");
+  }
+  const v1::ChildJourney& j = child.journey();
+  CheckDate(j.entered_care(), "journey.entered_care", /*required=*/true,
+            today, errors);
+  CheckDate(j.plan_for_adoption(), "journey.plan_for_adoption", false, today,
+            errors);
+  CheckDate(j.shobpa_decision(), "journey.shobpa_decision", false, today,
+            errors);
+  CheckDate(j.placement_order(), "journey.placement_order", false, today,
+            errors);
+  CheckOrder(j.entered_care(), "entering care", j.plan_for_adoption(),
+             "journey.plan_for_adoption", errors);
+  CheckOrder(j.entered_care(), "entering care", j.shobpa_decision(),
+             "journey.shobpa_decision", errors);
+  CheckOrder(j.shobpa_decision(), "the SHOBPA decision", j.placement_order(),
+             "journey.placement_order", errors);
+  if (child.status() == v1::CHILD_STATUS_UNSPECIFIED ||
+      !v1::ChildStatus_IsValid(child.status())) {
+    errors.Add("status", "is not a child status");
+  }
+}
+
+void NormalizeAdopter(Adopter& adopter) {
+  if (adopter.sex_preference() == v1::SEX_PREFERENCE_UNSPECIFIED) {
+    adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
+  }
+  if (adopter.fast_track() == v1::FAST_TRACK_UNSPECIFIED) {
+    adopter.set_fast_track(v1::FAST_TRACK_NONE);
+  }
+}
+
+void ValidateAdopter(const Adopter& a, absl::CivilDay today,
+                     FieldErrors& errors) {
+  if (a.status() == v1::ADOPTER_STATUS_UNSPECIFIED ||
+      !v1::AdopterStatus_IsValid(a.status())) {
+    errors.Add("status", "is not an adopter status");
+  }
+  bool approved = a.status() >= v1::ADOPTER_APPROVED &&
+                  a.status() != v1::ADOPTER_WITHDRAWN;
+  CheckDate(a.registered_interest_on(), "registered_interest_on",
+            /*required=*/true, today, errors);
+  CheckDate(a.applied_on(), "applied_on",
+            /*required=*/a.status() != v1::ADOPTER_STAGE_ONE, today, errors);
+  CheckDate(a.approved_on(), "approved_on", /*required=*/approved, today,
+            errors);
+  CheckOrder(a.registered_interest_on(), "the registration of interest",
+             a.applied_on(), "applied_on", errors);
+  CheckOrder(a.applied_on(), "the application", a.approved_on(),
+             "approved_on", errors);
+  if (a.approved_for() < 1 || a.approved_for() > kMaxApprovedFor) {
+    errors.Add("approved_for", absl::StrCat(a.approved_for(),
+                                            " is outside 1-", kMaxApprovedFor));
+  }
+  if (a.min_age_months() < 0 || a.min_age_months() > kMaxAgeMonths) {
+    errors.Add("min_age_months", absl::StrCat(a.min_age_months(),
+                                              " is outside 0-", kMaxAgeMonths));
+  }
+  if (a.max_age_months() < 0 || a.max_age_months() > kMaxAgeMonths) {
+    errors.Add("max_age_months", absl::StrCat(a.max_age_months(),
+                                              " is outside 0-", kMaxAgeMonths));
+  } else if (a.max_age_months() < a.min_age_months()) {
+    errors.Add("max_age_months",
+               absl::StrCat(a.max_age_months(), " is below min_age_months ",
+                            a.min_age_months(), ": the range is reversed"));
+  }
+  if (!v1::SexPreference_IsValid(a.sex_preference())) {
+    errors.Add("sex_preference", "must be ANY, FEMALE or MALE");
+  }
+  absl::flat_hash_set<int> categories;
+  for (int i = 0; i < a.need_limits_size(); ++i) {
+    const v1::NeedLimit& limit = a.need_limits(i);
+    std::string field = absl::StrCat("need_limits[", i, "]");
+    if (limit.category() == v1::NEED_CATEGORY_UNSPECIFIED ||
+        !v1::NeedCategory_IsValid(limit.category())) {
+      errors.Add(field + ".category",
+                 absl::StrCat(limit.category(), " is not a need category"));
+    } else if (!categories.insert(limit.category()).second) {
+      errors.Add(field + ".category",
+                 absl::StrCat(v1::NeedCategory_Name(limit.category()),
+                              " is listed twice"));
+    }
+    if (limit.max_level() < v1::NEED_LEVEL_NONE ||
+        limit.max_level() > v1::NEED_LEVEL_SEVERE) {
+      errors.Add(field + ".max_level",
+                 "must be NONE, MILD, MODERATE or SEVERE");
+    }
+  }
+  for (int i = 0; i < a.heritage_size(); ++i) {
+    if (a.heritage(i) == v1::HERITAGE_UNSPECIFIED ||
+        !v1::Heritage_IsValid(a.heritage(i))) {
+      errors.Add(absl::StrCat("heritage[", i, "]"),
+                 "is not an ONS ethnic group");
+    }
+  }
+  if (!v1::Religion_IsValid(a.religion())) {
+    errors.Add("religion", "is not a census religion");
+  }
+  for (int i = 0; i < a.languages_size(); ++i) {
+    if (!IsLanguageCode(a.languages(i))) {
+      errors.Add(absl::StrCat("languages[", i, "]"),
+                 absl::StrCat("\"", a.languages(i),
+                              "\" is not a lower-case ISO 639 code"));
+    }
+  }
+  if (!IsSlug(a.region())) {
+    errors.Add("region", "must be a region slug such as \"south-yorkshire\"");
+  }
+  CheckRegions(a.excluded_regions(), "excluded_regions", errors);
+  if (a.has_youngest_child_age_months() &&
+      (a.youngest_child_age_months() < 0 ||
+       a.youngest_child_age_months() > kMaxAgeMonths)) {
+    errors.Add("youngest_child_age_months",
+               absl::StrCat(a.youngest_child_age_months(), " is outside 0-",
+                            kMaxAgeMonths));
+  }
+  if (a.max_contact() == v1::CONTACT_PLAN_UNSPECIFIED ||
+      !v1::ContactPlan_IsValid(a.max_contact())) {
+    errors.Add("max_contact",
+               "must be CONTACT_NONE, CONTACT_LETTERBOX or CONTACT_DIRECT");
+  }
+  if (!v1::FastTrack_IsValid(a.fast_track())) {
+    errors.Add("fast_track", "is not a fast-track route");
+  }
+}
+
+}  // namespace raa

@@ -1,0 +1,83 @@
+// raamatchd: the raamatch server.
+//
+//   raamatchd --db raamatch.db --listen 127.0.0.1:50051
+//
+// On a new database it prints a one-time manager key (or reads/writes it at
+// --bootstrap-key-file). SIGINT or SIGTERM: health goes NOT_SERVING, calls in
+// flight finish, the database closes.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "services/server/server.h"
+
+int main(int argc, char** argv) {
+  raa::ServerOptions options;
+  std::string port_file;
+  CLI::App app{"raamatchd: the raamatch matching service"};
+  app.add_option("--db", options.db_path, "SQLite database file")
+      ->capture_default_str();
+  app.add_option("--listen", options.listen,
+                 "address to serve on (port 0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--bootstrap-key-file", options.bootstrap_key_file,
+                 "file holding the first manager key: read if it exists, "
+                 "written (mode 0600) if not");
+  app.add_option("--hub-id", options.hub_id,
+                 "id of the consortium's own authority, created on first "
+                 "start")
+      ->capture_default_str();
+  app.add_option("--hub-region", options.hub_region, "region slug of the hub")
+      ->capture_default_str();
+  app.add_option("--workers", options.worker_threads,
+                 "threads for database and ranking work")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app.add_option("--port-file", port_file,
+                 "write the bound port to this file once serving");
+  CLI11_PARSE(app, argc, argv);
+
+  // Signals are taken by one thread with sigwait; block them everywhere else
+  // before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<raa::RaaServer>> server =
+      raa::RaaServer::Start(options);
+  if (!server.ok()) {
+    std::cerr << "raamatchd: " << server.status().message() << "\n";
+    return 1;
+  }
+  if (!(*server)->bootstrap_key().empty()) {
+    std::cout << "New database: bootstrap manager key for authority \""
+              << options.hub_id << "\" (shown once, keep it safe):\n  "
+              << (*server)->bootstrap_key() << "\n";
+    if (!options.bootstrap_key_file.empty()) {
+      std::cout << "  (also in " << options.bootstrap_key_file << ")\n";
+    }
+  }
+  if (!port_file.empty()) {
+    std::ofstream(port_file) << (*server)->port() << "\n";
+  }
+  std::cout << "raamatchd serving on " << (*server)->address()
+            << " with database " << options.db_path << std::endl;
+
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cout << "raamatchd: signal " << signal << ", shutting down"
+              << std::endl;
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  waiter.join();
+  std::cout << "raamatchd: stopped" << std::endl;
+  return 0;
+}

@@ -1,0 +1,146 @@
+#include "services/server/server.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/auth/access_service.h"
+#include "services/auth/api_keys.h"
+#include "services/common/status_macros.h"
+#include "services/common/worker_pool.h"
+#include "services/registry/registry_service.h"
+#include "services/store/store.h"
+
+namespace raa {
+
+class RaaServer::Impl {
+ public:
+  const Clock* clock;
+  std::unique_ptr<SystemClock> own_clock;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<UnaryRunner> rpc;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<ApiKeys> api_keys;
+  std::unique_ptr<RegistryService> registry_service;
+  std::unique_ptr<AccessService> access_service;
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+  int port = 0;
+  std::string bootstrap_key;
+  absl::Mutex mu;
+  bool shut_down ABSL_GUARDED_BY(mu) = false;
+  absl::Notification stopped;
+};
+
+namespace {
+
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::string();
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+absl::Status WriteKeyFile(const std::string& path, const std::string& key) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  out << key << "\n";
+  out.close();
+  chmod(path.c_str(), 0600);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
+    const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  if (options.clock == nullptr) {
+    impl->own_clock = std::make_unique<SystemClock>();
+    impl->clock = impl->own_clock.get();
+  } else {
+    impl->clock = options.clock;
+  }
+  ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock));
+  impl->authenticator = std::make_unique<Authenticator>(*impl->store);
+  impl->pool = std::make_unique<WorkerPool>(options.worker_threads);
+  impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool);
+  impl->registry = std::make_unique<Registry>(*impl->store, *impl->clock);
+  impl->api_keys = std::make_unique<ApiKeys>(
+      *impl->store, *impl->authenticator, *impl->clock);
+
+  std::string preset;
+  if (!options.bootstrap_key_file.empty()) {
+    ASSIGN_OR_RETURN(preset, ReadKeyFile(options.bootstrap_key_file));
+  }
+  ASSIGN_OR_RETURN(impl->bootstrap_key,
+                   impl->api_keys->Bootstrap(options.hub_id,
+                                             options.hub_region, preset));
+  if (!impl->bootstrap_key.empty() && preset.empty() &&
+      !options.bootstrap_key_file.empty()) {
+    RETURN_IF_ERROR(
+        WriteKeyFile(options.bootstrap_key_file, impl->bootstrap_key));
+  }
+
+  impl->registry_service =
+      std::make_unique<RegistryService>(*impl->registry, *impl->rpc);
+  impl->access_service =
+      std::make_unique<AccessService>(*impl->api_keys, *impl->rpc);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &impl->port);
+  builder.RegisterService(impl->registry_service.get());
+  builder.RegisterService(impl->access_service.get());
+  impl->server = builder.BuildAndStart();
+  if (impl->server == nullptr || impl->port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen));
+  }
+  std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  impl->address = absl::StrCat(host, ":", impl->port);
+  impl->server->GetHealthCheckService()->SetServingStatus(true);
+  return std::unique_ptr<RaaServer>(new RaaServer(std::move(impl)));
+}
+
+RaaServer::RaaServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RaaServer::~RaaServer() { Shutdown(); }
+
+const std::string& RaaServer::address() const { return impl_->address; }
+int RaaServer::port() const { return impl_->port; }
+const std::string& RaaServer::bootstrap_key() const {
+  return impl_->bootstrap_key;
+}
+
+void RaaServer::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    if (impl_->shut_down) return;
+    impl_->shut_down = true;
+  }
+  impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  impl_->server->Shutdown(
+      std::chrono::system_clock::now() +
+      std::chrono::microseconds(absl::ToInt64Microseconds(grace)));
+  impl_->pool.reset();  // runs what is queued, then joins
+  impl_->server->Wait();
+  impl_->store.reset();  // closes the database
+  impl_->stopped.Notify();
+}
+
+void RaaServer::Wait() { impl_->stopped.WaitForNotification(); }
+
+}  // namespace raa

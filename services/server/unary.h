@@ -1,0 +1,61 @@
+// Runs a unary RPC off gRPC's threads: the handler captures the bearer key,
+// schedules the work on the worker pool, and returns the reactor at once.
+//
+//   grpc::ServerUnaryReactor* GetChild(grpc::CallbackServerContext* ctx,
+//                                      const v1::GetChildRequest* request,
+//                                      v1::Child* response) override {
+//     return rpc_.Unary(ctx, response, [=, this](const Caller& caller) {
+//       return registry_.GetChild(caller, *request);
+//     });
+//   }
+#ifndef RAAMATCH_SERVICES_SERVER_UNARY_H_
+#define RAAMATCH_SERVICES_SERVER_UNARY_H_
+
+#include <string>
+#include <utility>
+
+#include "grpcpp/grpcpp.h"
+#include "services/auth/auth.h"
+#include "services/common/errors.h"
+#include "services/common/worker_pool.h"
+
+namespace raa {
+
+// The value of the call's `authorization` metadata, or empty.
+std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
+
+class UnaryRunner {
+ public:
+  UnaryRunner(Authenticator& authenticator, WorkerPool& pool)
+      : authenticator_(authenticator), pool_(pool) {}
+
+  // `fn(const Caller&)` returns absl::StatusOr<Response>.
+  template <typename Response, typename Fn>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
+                                  Response* response, Fn fn) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    pool_.Schedule([this, reactor, response, fn = std::move(fn),
+                    authorization = AuthorizationOf(*ctx)]() mutable {
+      absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
+      absl::Status status = caller.status();
+      if (caller.ok()) {
+        auto result = fn(*caller);
+        if (result.ok()) {
+          *response = *std::move(result);
+        } else {
+          status = result.status();
+        }
+      }
+      reactor->Finish(ToGrpcStatus(status));
+    });
+    return reactor;
+  }
+
+ private:
+  Authenticator& authenticator_;
+  WorkerPool& pool_;
+};
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_SERVER_UNARY_H_

@@ -1,0 +1,245 @@
+// The one place that owns SQL: raamatch's durable state in a SQLite file.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, clock));
+//   ASSIGN_OR_RETURN(auto written, store->Write<v1::Child>(key, [&](StoreTx& tx)
+//       -> absl::StatusOr<v1::Child> { ... tx.InsertChild(...) ... }));
+//
+// Durability: WAL journal, synchronous=FULL, foreign keys on, and every write
+// in one BEGIN IMMEDIATE transaction, so a write acknowledged to a client
+// survives a kill -9 of the server. The schema is built by numbered
+// migrations recorded in `schema_migrations`; a file written by a newer
+// version of raamatch is refused.
+//
+// Idempotency: every write runs under a RequestKey (caller scope, request id,
+// method, hash of the request body). The first answer is stored in the same
+// transaction as the write; a retry with the same key returns it unchanged; the
+// same request id with a different body is ALREADY_EXISTS.
+//
+// Thread-safe. Writes are serialised; reads use their own connection and run
+// alongside writes (WAL).
+#ifndef RAAMATCH_SERVICES_STORE_STORE_H_
+#define RAAMATCH_SERVICES_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/message.h"
+#include "raa/v1/access.pb.h"
+#include "raa/v1/registry.pb.h"
+#include "services/common/clock.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace raa {
+
+// Identifies one logical write for idempotent retries.
+struct RequestKey {
+  std::string scope;  // the caller's authority id
+  std::string request_id;
+  std::string method;
+  std::string body_hash;  // SHA-256 of the request without its request_id
+};
+
+// Hashes `request` with its `request_id` field cleared.
+RequestKey MakeRequestKey(std::string scope, absl::string_view method,
+                          const google::protobuf::Message& request);
+
+template <typename T>
+struct Written {
+  T value;
+  bool replayed = false;  // true if this is a retry's stored first answer
+};
+
+// Told of every committed change, in commit order, before the write returns.
+// Called with the store's write lock held: keep it short, never call back.
+class StoreListener {
+ public:
+  virtual ~StoreListener() = default;
+  virtual void OnAuthorityChanged(const v1::Authority& authority) = 0;
+  virtual void OnChildChanged(int64_t row_id, const v1::Child& child) = 0;
+  virtual void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) = 0;
+};
+
+struct StoredApiKey {
+  v1::ApiKey key;
+  std::string secret_sha256;  // raw 32 bytes
+  bool revoked = false;
+};
+
+// Filters for listing children; unset members do not filter.
+struct ChildFilter {
+  std::string authority_id;  // empty: every authority
+  v1::ChildStatus status = v1::CHILD_STATUS_UNSPECIFIED;
+  std::optional<int> min_age_months;
+  std::optional<int> max_age_months;
+  int group_size = 0;
+  v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
+};
+
+struct AdopterFilter {
+  std::string authority_id;
+  v1::AdopterStatus status = v1::ADOPTER_STATUS_UNSPECIFIED;
+  std::optional<int> age_months;
+  int group_size = 0;
+  v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
+};
+
+// Keyset paging: `after` is the last row id of the previous page.
+struct PageRequest {
+  int page_size = 50;
+  int64_t after = 0;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  int64_t next_after = 0;  // 0 when this is the last page
+};
+
+template <typename T>
+struct Row {
+  int64_t row_id;
+  T value;
+};
+
+// The write side of one transaction. Only valid inside Store::Write.
+class StoreTx {
+ public:
+  absl::StatusOr<v1::Authority> GetAuthority(absl::string_view id);
+  absl::Status InsertAuthority(const v1::Authority& authority);
+  absl::Status UpdateAuthority(const v1::Authority& authority);
+
+  absl::StatusOr<v1::Child> GetChild(absl::string_view authority_id,
+                                     int64_t row_id);
+  // Assigns the child's name and times.
+  absl::Status InsertChild(absl::string_view authority_id, v1::Child& child);
+  // Sets update_time and stores `child` over the row named by child.name().
+  absl::Status UpdateChild(v1::Child& child);
+
+  absl::StatusOr<v1::Adopter> GetAdopter(absl::string_view authority_id,
+                                         int64_t row_id);
+  absl::Status InsertAdopter(absl::string_view authority_id,
+                             v1::Adopter& adopter);
+  absl::Status UpdateAdopter(v1::Adopter& adopter);
+
+  absl::Status InsertApiKey(const v1::ApiKey& key,
+                            absl::string_view secret_sha256);
+  absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
+  absl::Status RevokeApiKey(absl::string_view key_id);
+
+ private:
+  friend class Store;
+  StoreTx(SQLite::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  SQLite::Database& db_;
+  const Clock& clock_;
+  std::vector<v1::Authority> changed_authorities_;
+  std::vector<Row<v1::Child>> changed_children_;
+  std::vector<Row<v1::Adopter>> changed_adopters_;
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database at `path`, applying any missing migrations.
+  // FAILED_PRECONDITION if the file was written by a newer raamatch.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const Clock& clock);
+  ~Store();
+
+  // Set once, before the first write.
+  void SetListener(StoreListener* listener);
+
+  // Runs `body` in one BEGIN IMMEDIATE transaction under `key` (see above).
+  // If `body` fails, nothing is written and its status is returned. When
+  // `key.request_id` is empty the write is not recorded for retries.
+  template <typename Response>
+  absl::StatusOr<Written<Response>> Write(
+      const RequestKey& key,
+      absl::FunctionRef<absl::StatusOr<Response>(StoreTx&)> body) {
+    bool replayed = false;
+    absl::StatusOr<std::string> bytes = WriteSerialized(
+        key,
+        [&](StoreTx& tx) -> absl::StatusOr<std::string> {
+          absl::StatusOr<Response> r = body(tx);
+          if (!r.ok()) return r.status();
+          return r->SerializeAsString();
+        },
+        replayed);
+    if (!bytes.ok()) return bytes.status();
+    Written<Response> out;
+    out.replayed = replayed;
+    if (!out.value.ParseFromString(*bytes)) {
+      return absl::DataLossError("stored response cannot be read");
+    }
+    return out;
+  }
+
+  // Reads, on the read connection. NOT_FOUND when missing.
+  absl::StatusOr<v1::Authority> GetAuthority(absl::string_view id);
+  absl::StatusOr<Page<v1::Authority>> ListAuthorities(
+      v1::AuthorityStatus status, const PageRequest& page);
+  absl::StatusOr<v1::Child> GetChild(absl::string_view authority_id,
+                                     int64_t row_id);
+  absl::StatusOr<Page<v1::Child>> ListChildren(const ChildFilter& filter,
+                                               const PageRequest& page);
+  absl::StatusOr<v1::Adopter> GetAdopter(absl::string_view authority_id,
+                                         int64_t row_id);
+  absl::StatusOr<Page<v1::Adopter>> ListAdopters(const AdopterFilter& filter,
+                                                 const PageRequest& page);
+  absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
+  absl::StatusOr<Page<v1::ApiKey>> ListApiKeys(absl::string_view authority_id,
+                                               const PageRequest& page);
+  absl::StatusOr<int64_t> CountApiKeys();
+
+  // Every row, in row order, for building in-memory indexes at start.
+  absl::Status ScanChildren(
+      absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+  absl::Status ScanAdopters(
+      absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
+
+  // Copies the live database to `path` with SQLite's online backup API.
+  absl::Status Backup(const std::string& path);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Store(std::string path, const Clock& clock,
+        std::unique_ptr<SQLite::Database> write_db,
+        std::unique_ptr<SQLite::Database> read_db);
+
+  absl::StatusOr<std::string> WriteSerialized(
+      const RequestKey& key,
+      absl::FunctionRef<absl::StatusOr<std::string>(StoreTx&)> body,
+      bool& replayed);
+
+  const std::string path_;
+  const Clock& clock_;
+  absl::Mutex write_mu_;
+  std::unique_ptr<SQLite::Database> write_db_ ABSL_GUARDED_BY(write_mu_);
+  StoreListener* listener_ ABSL_GUARDED_BY(write_mu_) = nullptr;
+  absl::Mutex read_mu_;
+  std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
+};
+
+// Resource ids of stored rows: children are "c<row>", adopters "h<row>".
+std::string ChildId(int64_t row_id);
+std::string AdopterId(int64_t row_id);
+// The row id in "c123" / "h123", if well formed.
+std::optional<int64_t> ParseRowId(absl::string_view id, char prefix);
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_STORE_STORE_H_

@@ -1,0 +1,62 @@
+// Profiles as text: the column names and cell formats shared by CSV imports,
+// `raa child create --age-months 84;60 ...` flags, and the CLI's tables.
+//
+// Children (one row per profile; lists are ';'-separated, one entry per child
+// in the group):
+//   ages_as_of, age_months, sex, heritage, religion, first_language,
+//   needs ("1:learning_disability=mild;2:attachment_difficulties=moderate",
+//   the number is the child's position in the group), must_be_placed_together,
+//   contact_plan, early_permanence, region, excluded_regions, hidden_from,
+//   entered_care, plan_for_adoption, shobpa_decision, placement_order, summary
+// Adopters:
+//   status, registered_interest_on, applied_on, approved_on, approved_for,
+//   min_age_months, max_age_months, sex_preference,
+//   need_limits ("learning_disability=moderate;physical_disability=mild"),
+//   heritage, religion, languages, region, excluded_regions, dual_approved,
+//   fast_track, youngest_child_age_months, max_contact
+// Enum cells take the lower-case value name with its prefix dropped
+// ("letterbox", "approved", "white_british").
+#ifndef RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
+#define RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+#include "raa/v1/registry.pb.h"
+
+namespace raa {
+
+using TextFields = std::map<std::string, std::string>;
+
+const std::vector<std::string>& ChildColumns();
+const std::vector<std::string>& AdopterColumns();
+
+// Parses the fields present into `child` (fields absent are left alone).
+// INVALID_ARGUMENT naming the column on a cell that cannot be read; an
+// unknown column is an error too. Returns the top-level Child fields set, for
+// an update mask.
+absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
+                                                       v1::Child& child);
+absl::StatusOr<std::vector<std::string>> AdopterFromText(
+    const TextFields& fields, v1::Adopter& adopter);
+
+TextFields ChildToText(const v1::Child& child);
+TextFields AdopterToText(const v1::Adopter& adopter);
+
+// "letterbox" for CONTACT_LETTERBOX, "white_british" for WHITE_BRITISH.
+std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value);
+// Accepts the label or the full value name, any case. INVALID_ARGUMENT
+// listing the choices otherwise.
+absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor* type,
+                              absl::string_view text);
+
+// "7y 2m" for 86 months.
+std::string FormatAgeMonths(int months);
+
+}  // namespace raa
+
+#endif  // RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_

@@ -1,0 +1,114 @@
+#include "clients/raa/cli.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/common/errors.h"
+
+namespace raa::cli {
+
+RaaClient& Cli::client() {
+  if (client_ == nullptr) {
+    client_ = std::make_unique<RaaClient>(ClientOptions{
+        .server = server,
+        .key = key,
+        .deadline = absl::Seconds(deadline_seconds)});
+  }
+  return *client_;
+}
+
+std::string Cli::AuthorityOr(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (!authority.empty()) return authority;
+  exit_code = UsageError(
+      "which authority? give --authority ID (or set RAA_AUTHORITY)");
+  return "";
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "error: " << absl::StatusCodeToString(status.code()) << ": ";
+  std::vector<FieldViolation> violations = ViolationsOf(status);
+  if (violations.empty()) {
+    std::cerr << status.message() << "\n";
+  } else {
+    std::cerr << "the request has " << violations.size()
+              << (violations.size() == 1 ? " problem" : " problems") << ":\n";
+    for (const FieldViolation& v : violations) {
+      std::cerr << "  " << v.field << ": " << v.description << "\n";
+    }
+  }
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    std::cerr << "(is raamatchd running? --server or RAA_SERVER says where)\n";
+    return kExitUnavailable;
+  }
+  if (status.code() == absl::StatusCode::kUnauthenticated) {
+    std::cerr << "(give an API key with --key or RAA_KEY)\n";
+  }
+  return kExitRefused;
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "error: " << message << "\n";
+  return kExitUsage;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+void PrintJson(const google::protobuf::Message& message) {
+  std::cout << ToJson(message);
+}
+
+void Table::Print(std::ostream& out) const {
+  std::vector<size_t> widths(headers_.size());
+  for (size_t i = 0; i < headers_.size(); ++i) widths[i] = headers_[i].size();
+  for (const auto& row : rows_) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      const std::string cell = i < row.size() ? row[i] : "";
+      line += cell;
+      if (i + 1 < widths.size()) line += std::string(widths[i] - cell.size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  };
+  print_row(headers_);
+  for (const auto& row : rows_) print_row(row);
+}
+
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows) {
+  size_t width = 0;
+  for (const auto& [k, v] : rows) width = std::max(width, k.size());
+  for (const auto& [k, v] : rows) {
+    if (v.find_first_not_of(';') == std::string::npos) continue;  // empty list
+    std::cout << k << ":" << std::string(width - k.size() + 2, ' ') << v
+              << "\n";
+  }
+}
+
+std::string RecordName(const std::string& arg, const std::string& kind,
+                       const std::string& authority) {
+  if (absl::StartsWith(arg, "authorities/")) return arg;
+  size_t slash = arg.find('/');
+  if (slash != std::string::npos) {
+    return absl::StrCat("authorities/", arg.substr(0, slash), "/", kind, "/",
+                        arg.substr(slash + 1));
+  }
+  return absl::StrCat("authorities/", authority, "/", kind, "/", arg);
+}
+
+}  // namespace raa::cli

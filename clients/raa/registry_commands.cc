@@ -1,0 +1,629 @@
+// raa authority …, raa child …, raa adopter …
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "clients/lib/profile_text.h"
+#include "clients/raa/cli.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/common/dates.h"
+
+namespace raa::cli {
+namespace {
+
+using Registry = v1::RegistryService::Stub;
+
+std::string Label(const google::protobuf::EnumDescriptor* type, int value) {
+  return EnumLabel(type, value);
+}
+
+std::string ShortId(const std::string& name) {
+  return std::string(absl::StripPrefix(name, "authorities/"));
+}
+
+std::string Ages(const v1::Child& child) {
+  return absl::StrJoin(child.members(), ", ",
+                       [](std::string* out, const v1::ChildMember& m) {
+                         out->append(FormatAgeMonths(m.age_months()));
+                       });
+}
+
+std::string Needs(const v1::Child& child) {
+  std::vector<std::string> parts;
+  for (const v1::ChildMember& m : child.members()) {
+    for (const v1::Need& n : m.needs()) {
+      parts.push_back(absl::StrCat(Label(v1::NeedCategory_descriptor(), n.category()),
+                                   " (", Label(v1::NeedLevel_descriptor(), n.level()), ")"));
+    }
+  }
+  return parts.empty() ? "-" : absl::StrJoin(parts, ", ");
+}
+
+// Reads a profile in protobuf JSON.
+template <typename Message>
+absl::Status ReadJsonFile(const std::string& path, Message& message) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto status = google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", std::string(status.message())));
+  }
+  return absl::OkStatus();
+}
+
+// One --flag per profile column, e.g. --age-months for "age_months".
+struct ProfileFlags {
+  std::vector<std::pair<std::string, std::string>> values;  // column, value
+  std::vector<std::pair<std::string, CLI::Option*>> options;
+
+  void Add(CLI::App* app, const std::vector<std::string>& columns) {
+    values.reserve(columns.size());
+    for (const std::string& column : columns) values.push_back({column, ""});
+    for (auto& [column, value] : values) {
+      std::string flag = column;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      options.push_back(
+          {column, app->add_option("--" + flag, value,
+                                   "profile column " + column +
+                                       " (see docs/registrar.md)")
+                       ->group("Profile")});
+    }
+  }
+  TextFields Given() const {
+    TextFields fields;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (options[i].second->count() > 0) {
+        fields[values[i].first] = values[i].second;
+      }
+    }
+    return fields;
+  }
+};
+
+void PrintAuthority(const v1::Authority& a) {
+  PrintFields({{"name", a.name()},
+               {"display name", a.display_name()},
+               {"kind", Label(v1::AuthorityKind_descriptor(), a.kind())},
+               {"region", a.region()},
+               {"london weighting", a.london_weighting() ? "yes" : "no"},
+               {"status", Label(v1::AuthorityStatus_descriptor(), a.status())},
+               {"joined", FormatDate(a.joined_on())},
+               {"withdrawn", FormatDate(a.withdrawn_on())}});
+}
+
+void PrintChild(const v1::Child& child) {
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"name", child.name()},
+      {"status", Label(v1::ChildStatus_descriptor(), child.status())},
+      {"children", absl::StrCat(child.members_size())},
+      {"ages", Ages(child)},
+      {"needs", Needs(child)}};
+  TextFields text = ChildToText(child);
+  for (const std::string& column : ChildColumns()) {
+    if (column == "age_months" || column == "needs") continue;
+    rows.push_back({column, text[column]});
+  }
+  rows.push_back({"withdraw reason", child.withdraw_reason()});
+  PrintFields(rows);
+}
+
+void PrintAdopter(const v1::Adopter& adopter) {
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"name", adopter.name()}};
+  TextFields text = AdopterToText(adopter);
+  for (const std::string& column : AdopterColumns()) {
+    rows.push_back({column, text[column]});
+  }
+  rows.push_back({"withdraw reason", adopter.withdraw_reason()});
+  PrintFields(rows);
+}
+
+template <typename Message>
+void Show(Cli& cli, const absl::StatusOr<Message>& result,
+          void (*print)(const Message&)) {
+  if (!result.ok()) {
+    cli.exit_code = Fail(result.status());
+  } else if (cli.json) {
+    PrintJson(*result);
+  } else {
+    print(*result);
+  }
+}
+
+void AddAuthorityCommands(CLI::App& app, Cli& cli) {
+  CLI::App* group = app.add_subcommand(
+      "authority", "member authorities (managers create and withdraw them)");
+  group->require_subcommand(1);
+
+  {
+    auto* cmd = group->add_subcommand("create", "register a member authority");
+    auto id = std::make_shared<std::string>();
+    auto request = std::make_shared<v1::CreateAuthorityRequest>();
+    auto kind = std::make_shared<std::string>("local_authority");
+    auto joined = std::make_shared<std::string>();
+    auto london = std::make_shared<bool>(false);
+    cmd->add_option("id", *id, "slug, e.g. sheffield")->required();
+    cmd->add_option("--name", *request->mutable_authority()->mutable_display_name(),
+                    "display name")->required();
+    cmd->add_option("--kind", *kind,
+                    "la (local_authority), vaa (voluntary_adoption_agency) or "
+                    "raa (regional_adoption_agency)")->capture_default_str();
+    cmd->add_option("--region", *request->mutable_authority()->mutable_region(),
+                    "region slug, e.g. south-yorkshire")->required();
+    cmd->add_flag("--london", *london, "London weighting applies to its fees");
+    cmd->add_option("--joined", *joined, "YYYY-MM-DD (default today)");
+    cmd->callback([&cli, id, request, kind, joined, london] {
+      request->set_authority_id(*id);
+      request->set_request_id(NewRequestId());
+      request->mutable_authority()->set_london_weighting(*london);
+      const std::map<std::string, std::string> kShort = {
+          {"la", "local_authority"},
+          {"vaa", "voluntary_adoption_agency"},
+          {"raa", "regional_adoption_agency"}};
+      auto alias = kShort.find(*kind);
+      absl::StatusOr<int> k = ParseEnum(
+          v1::AuthorityKind_descriptor(),
+          alias == kShort.end() ? *kind : alias->second);
+      if (!k.ok()) {
+        cli.exit_code = UsageError(absl::StrCat("--kind: ", k.status().message()));
+        return;
+      }
+      request->mutable_authority()->set_kind(static_cast<v1::AuthorityKind>(*k));
+      if (!joined->empty()) {
+        auto date = ParseDate(*joined);
+        if (!date) {
+          cli.exit_code = UsageError("--joined: use YYYY-MM-DD");
+          return;
+        }
+        *request->mutable_authority()->mutable_joined_on() = *date;
+      }
+      Show<v1::Authority>(cli, cli.client().Call(&Registry::CreateAuthority, *request),
+                          PrintAuthority);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("get", "show one authority");
+    auto id = std::make_shared<std::string>();
+    cmd->add_option("id", *id, "authority id")->required();
+    cmd->callback([&cli, id] {
+      v1::GetAuthorityRequest request;
+      request.set_name(absl::StrCat("authorities/", *id));
+      Show<v1::Authority>(cli, cli.client().Call(&Registry::GetAuthority, request),
+                          PrintAuthority);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("list", "list the members");
+    auto status = std::make_shared<std::string>();
+    cmd->add_option("--status", *status, "active or withdrawn");
+    cmd->callback([&cli, status] {
+      v1::ListAuthoritiesRequest request;
+      request.set_page_size(1000);
+      if (!status->empty()) {
+        absl::StatusOr<int> s = ParseEnum(v1::AuthorityStatus_descriptor(), *status);
+        if (!s.ok()) {
+          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          return;
+        }
+        request.set_status(static_cast<v1::AuthorityStatus>(*s));
+      }
+      v1::ListAuthoritiesResponse all;
+      do {
+        auto page = cli.client().Call(&Registry::ListAuthorities, request);
+        if (!page.ok()) {
+          cli.exit_code = Fail(page.status());
+          return;
+        }
+        all.MergeFrom(*page);
+        request.set_page_token(page->next_page_token());
+      } while (!request.page_token().empty());
+      all.clear_next_page_token();
+      if (cli.json) return PrintJson(all);
+      Table table({"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED"});
+      for (const v1::Authority& a : all.authorities()) {
+        table.AddRow({ShortId(a.name()), a.display_name(),
+                      Label(v1::AuthorityKind_descriptor(), a.kind()), a.region(),
+                      a.london_weighting() ? "yes" : "", 
+                      Label(v1::AuthorityStatus_descriptor(), a.status()),
+                      FormatDate(a.joined_on())});
+      }
+      table.Print();
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand(
+        "withdraw", "record that a member leaves (its history stays)");
+    auto id = std::make_shared<std::string>();
+    auto on = std::make_shared<std::string>();
+    cmd->add_option("id", *id, "authority id")->required();
+    cmd->add_option("--on", *on, "YYYY-MM-DD (default today)");
+    cmd->callback([&cli, id, on] {
+      v1::WithdrawAuthorityRequest request;
+      request.set_name(absl::StrCat("authorities/", *id));
+      request.set_request_id(NewRequestId());
+      if (!on->empty()) {
+        auto date = ParseDate(*on);
+        if (!date) {
+          cli.exit_code = UsageError("--on: use YYYY-MM-DD");
+          return;
+        }
+        *request.mutable_withdrawn_on() = *date;
+      }
+      Show<v1::Authority>(cli, cli.client().Call(&Registry::WithdrawAuthority, request),
+                          PrintAuthority);
+    });
+  }
+}
+
+// Options shared by `child list` and `adopter list`.
+struct ListFlags {
+  std::string authority;
+  std::string status;
+  std::string need;
+  int group_size = 0;
+  int page_size = 100;
+  std::string page_token;
+  bool all = false;
+  void Add(CLI::App* cmd) {
+    cmd->add_option("--authority", authority,
+                    "one member's records (default: every member)");
+    cmd->add_option("--status", status, "e.g. waiting, approved");
+    cmd->add_option("--need", need, "need category, e.g. learning_disability");
+    cmd->add_option("--group-size", group_size, "sibling-group size");
+    cmd->add_option("--page-size", page_size, "rows per page (1-1000)")
+        ->capture_default_str();
+    cmd->add_option("--page-token", page_token, "continue a listing");
+    cmd->add_flag("--all", all, "fetch every page");
+  }
+};
+
+void AddChildCommands(CLI::App& app, Cli& cli) {
+  CLI::App* group = app.add_subcommand(
+      "child", "anonymised child profiles (a child or a sibling group)");
+  group->require_subcommand(1);
+  {
+    auto* cmd = group->add_subcommand(
+        "create", "register one of your authority's children");
+    auto flags = std::make_shared<ProfileFlags>();
+    auto file = std::make_shared<std::string>();
+    auto authority = std::make_shared<std::string>();
+    auto request_id = std::make_shared<std::string>();
+    cmd->add_option("--authority", *authority, "your authority id");
+    cmd->add_option("--file", *file, "a raa.v1.Child in JSON instead of flags");
+    cmd->add_option("--request-id", *request_id,
+                    "reuse to retry safely (default: a new one)");
+    flags->Add(cmd, ChildColumns());
+    cmd->callback([&cli, flags, file, authority, request_id] {
+      std::string parent = cli.AuthorityOr(*authority);
+      if (parent.empty()) return;
+      v1::CreateChildRequest request;
+      request.set_parent(absl::StrCat("authorities/", parent));
+      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      if (!file->empty()) {
+        if (absl::Status s = ReadJsonFile(*file, *request.mutable_child()); !s.ok()) {
+          cli.exit_code = UsageError(std::string(s.message()));
+          return;
+        }
+      }
+      auto parsed = ChildFromText(flags->Given(), *request.mutable_child());
+      if (!parsed.ok()) {
+        cli.exit_code = Fail(parsed.status());
+        return;
+      }
+      Show<v1::Child>(cli, cli.client().Call(&Registry::CreateChild, request),
+                      PrintChild);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("get", "show one profile");
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")->required();
+    cmd->callback([&cli, name] {
+      v1::GetChildRequest request;
+      request.set_name(RecordName(*name, "children", cli.authority));
+      Show<v1::Child>(cli, cli.client().Call(&Registry::GetChild, request), PrintChild);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("list", "list the profiles you can see");
+    auto flags = std::make_shared<ListFlags>();
+    auto min_age = std::make_shared<int>(-1);
+    auto max_age = std::make_shared<int>(-1);
+    flags->Add(cmd);
+    cmd->add_option("--min-age", *min_age, "at least one child this old (months)");
+    cmd->add_option("--max-age", *max_age, "at least one child this young (months)");
+    cmd->callback([&cli, flags, min_age, max_age] {
+      v1::ListChildrenRequest request;
+      request.set_parent(flags->authority.empty()
+                             ? "authorities/-"
+                             : absl::StrCat("authorities/", flags->authority));
+      request.set_page_size(flags->page_size);
+      request.set_page_token(flags->page_token);
+      request.set_group_size(flags->group_size);
+      if (*min_age >= 0) request.set_min_age_months(*min_age);
+      if (*max_age >= 0) request.set_max_age_months(*max_age);
+      if (!flags->status.empty()) {
+        auto s = ParseEnum(v1::ChildStatus_descriptor(), flags->status);
+        if (!s.ok()) {
+          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          return;
+        }
+        request.set_status(static_cast<v1::ChildStatus>(*s));
+      }
+      if (!flags->need.empty()) {
+        auto n = ParseEnum(v1::NeedCategory_descriptor(), flags->need);
+        if (!n.ok()) {
+          cli.exit_code = UsageError(absl::StrCat("--need: ", n.status().message()));
+          return;
+        }
+        request.set_need(static_cast<v1::NeedCategory>(*n));
+      }
+      v1::ListChildrenResponse all;
+      do {
+        auto page = cli.client().Call(&Registry::ListChildren, request);
+        if (!page.ok()) {
+          cli.exit_code = Fail(page.status());
+          return;
+        }
+        all.MergeFrom(*page);
+        all.set_next_page_token(page->next_page_token());
+        request.set_page_token(page->next_page_token());
+      } while (flags->all && !request.page_token().empty());
+      if (cli.json) return PrintJson(all);
+      Table table({"NAME", "STATUS", "GROUP", "AGES", "NEEDS", "CONTACT", "REGION",
+                   "ENTERED CARE"});
+      for (const v1::Child& c : all.children()) {
+        table.AddRow({ShortId(c.name()),
+                      Label(v1::ChildStatus_descriptor(), c.status()),
+                      absl::StrCat(c.members_size()), Ages(c), Needs(c),
+                      Label(v1::ContactPlan_descriptor(), c.contact_plan()),
+                      c.region(), FormatDate(c.journey().entered_care())});
+      }
+      table.Print();
+      std::cout << all.children_size() << " profiles";
+      if (!all.next_page_token().empty()) {
+        std::cout << "; more with --page-token " << all.next_page_token()
+                  << " (or --all)";
+      }
+      std::cout << "\n";
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand(
+        "update", "change a profile: only the columns you give change");
+    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<ProfileFlags>();
+    auto status = std::make_shared<std::string>();
+    auto request_id = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")->required();
+    cmd->add_option("--status", *status, "waiting, linked, matched, placed, adopted");
+    cmd->add_option("--request-id", *request_id, "reuse to retry safely");
+    flags->Add(cmd, ChildColumns());
+    cmd->callback([&cli, name, flags, status, request_id] {
+      v1::GetChildRequest get;
+      get.set_name(RecordName(*name, "children", cli.authority));
+      auto current = cli.client().Call(&Registry::GetChild, get);
+      if (!current.ok()) {
+        cli.exit_code = Fail(current.status());
+        return;
+      }
+      v1::UpdateChildRequest request;
+      *request.mutable_child() = *current;
+      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      auto touched = ChildFromText(flags->Given(), *request.mutable_child());
+      if (!touched.ok()) {
+        cli.exit_code = Fail(touched.status());
+        return;
+      }
+      for (const std::string& path : *touched) request.mutable_update_mask()->add_paths(path);
+      if (!status->empty()) {
+        auto s = ParseEnum(v1::ChildStatus_descriptor(), *status);
+        if (!s.ok()) {
+          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          return;
+        }
+        request.mutable_child()->set_status(static_cast<v1::ChildStatus>(*s));
+        request.mutable_update_mask()->add_paths("status");
+      }
+      if (request.update_mask().paths().empty()) {
+        cli.exit_code = UsageError("nothing to change: give the columns to update");
+        return;
+      }
+      Show<v1::Child>(cli, cli.client().Call(&Registry::UpdateChild, request),
+                      PrintChild);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("withdraw", "withdraw a profile, with a reason");
+    auto name = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")->required();
+    cmd->add_option("--reason", *reason, "why (no names or dates)")->required();
+    cmd->callback([&cli, name, reason] {
+      v1::WithdrawChildRequest request;
+      request.set_name(RecordName(*name, "children", cli.authority));
+      request.set_reason(*reason);
+      request.set_request_id(NewRequestId());
+      Show<v1::Child>(cli, cli.client().Call(&Registry::WithdrawChild, request),
+                      PrintChild);
+    });
+  }
+}
+
+void AddAdopterCommands(CLI::App& app, Cli& cli) {
+  CLI::App* group = app.add_subcommand("adopter", "adopter households");
+  group->require_subcommand(1);
+  {
+    auto* cmd = group->add_subcommand(
+        "create", "register one of your authority's households");
+    auto flags = std::make_shared<ProfileFlags>();
+    auto file = std::make_shared<std::string>();
+    auto authority = std::make_shared<std::string>();
+    auto request_id = std::make_shared<std::string>();
+    cmd->add_option("--authority", *authority, "your authority id");
+    cmd->add_option("--file", *file, "a raa.v1.Adopter in JSON instead of flags");
+    cmd->add_option("--request-id", *request_id, "reuse to retry safely");
+    flags->Add(cmd, AdopterColumns());
+    cmd->callback([&cli, flags, file, authority, request_id] {
+      std::string parent = cli.AuthorityOr(*authority);
+      if (parent.empty()) return;
+      v1::CreateAdopterRequest request;
+      request.set_parent(absl::StrCat("authorities/", parent));
+      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      if (!file->empty()) {
+        if (absl::Status s = ReadJsonFile(*file, *request.mutable_adopter()); !s.ok()) {
+          cli.exit_code = UsageError(std::string(s.message()));
+          return;
+        }
+      }
+      auto parsed = AdopterFromText(flags->Given(), *request.mutable_adopter());
+      if (!parsed.ok()) {
+        cli.exit_code = Fail(parsed.status());
+        return;
+      }
+      Show<v1::Adopter>(cli, cli.client().Call(&Registry::CreateAdopter, request),
+                        PrintAdopter);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("get", "show one household");
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
+    cmd->callback([&cli, name] {
+      v1::GetAdopterRequest request;
+      request.set_name(RecordName(*name, "adopters", cli.authority));
+      Show<v1::Adopter>(cli, cli.client().Call(&Registry::GetAdopter, request),
+                        PrintAdopter);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("list", "list households");
+    auto flags = std::make_shared<ListFlags>();
+    auto age = std::make_shared<int>(-1);
+    flags->Add(cmd);
+    cmd->add_option("--age", *age, "households whose age range includes this (months)");
+    cmd->callback([&cli, flags, age] {
+      v1::ListAdoptersRequest request;
+      request.set_parent(flags->authority.empty()
+                             ? "authorities/-"
+                             : absl::StrCat("authorities/", flags->authority));
+      request.set_page_size(flags->page_size);
+      request.set_page_token(flags->page_token);
+      request.set_group_size(flags->group_size);
+      if (*age >= 0) request.set_age_months(*age);
+      if (!flags->status.empty()) {
+        auto s = ParseEnum(v1::AdopterStatus_descriptor(), flags->status);
+        if (!s.ok()) {
+          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          return;
+        }
+        request.set_status(static_cast<v1::AdopterStatus>(*s));
+      }
+      if (!flags->need.empty()) {
+        auto n = ParseEnum(v1::NeedCategory_descriptor(), flags->need);
+        if (!n.ok()) {
+          cli.exit_code = UsageError(absl::StrCat("--need: ", n.status().message()));
+          return;
+        }
+        request.set_need(static_cast<v1::NeedCategory>(*n));
+      }
+      v1::ListAdoptersResponse all;
+      do {
+        auto page = cli.client().Call(&Registry::ListAdopters, request);
+        if (!page.ok()) {
+          cli.exit_code = Fail(page.status());
+          return;
+        }
+        all.MergeFrom(*page);
+        all.set_next_page_token(page->next_page_token());
+        request.set_page_token(page->next_page_token());
+      } while (flags->all && !request.page_token().empty());
+      if (cli.json) return PrintJson(all);
+      Table table({"NAME", "STATUS", "FOR", "AGES", "SEX", "NEEDS CONSIDERED",
+                   "REGION", "APPROVED"});
+      for (const v1::Adopter& a : all.adopters()) {
+        std::vector<std::string> needs;
+        for (const v1::NeedLimit& l : a.need_limits()) {
+          if (l.max_level() <= v1::NEED_LEVEL_NONE) continue;
+          needs.push_back(absl::StrCat(Label(v1::NeedCategory_descriptor(), l.category()),
+                                       "<=", Label(v1::NeedLevel_descriptor(), l.max_level())));
+        }
+        table.AddRow({ShortId(a.name()),
+                      Label(v1::AdopterStatus_descriptor(), a.status()),
+                      absl::StrCat(a.approved_for()),
+                      absl::StrCat(FormatAgeMonths(a.min_age_months()), "-",
+                                   FormatAgeMonths(a.max_age_months())),
+                      Label(v1::SexPreference_descriptor(), a.sex_preference()),
+                      needs.empty() ? "-" : absl::StrJoin(needs, ", "), a.region(),
+                      FormatDate(a.approved_on())});
+      }
+      table.Print();
+      std::cout << all.adopters_size() << " households";
+      if (!all.next_page_token().empty()) {
+        std::cout << "; more with --page-token " << all.next_page_token()
+                  << " (or --all)";
+      }
+      std::cout << "\n";
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand(
+        "update", "change a household: only the columns you give change");
+    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<ProfileFlags>();
+    auto request_id = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
+    cmd->add_option("--request-id", *request_id, "reuse to retry safely");
+    flags->Add(cmd, AdopterColumns());
+    cmd->callback([&cli, name, flags, request_id] {
+      v1::UpdateAdopterRequest request;
+      request.mutable_adopter()->set_name(RecordName(*name, "adopters", cli.authority));
+      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      auto touched = AdopterFromText(flags->Given(), *request.mutable_adopter());
+      if (!touched.ok()) {
+        cli.exit_code = Fail(touched.status());
+        return;
+      }
+      for (const std::string& path : *touched) request.mutable_update_mask()->add_paths(path);
+      if (request.update_mask().paths().empty()) {
+        cli.exit_code = UsageError("nothing to change: give the columns to update");
+        return;
+      }
+      Show<v1::Adopter>(cli, cli.client().Call(&Registry::UpdateAdopter, request),
+                        PrintAdopter);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand("withdraw", "withdraw a household, with a reason");
+    auto name = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
+    cmd->add_option("--reason", *reason, "why (no names or dates)")->required();
+    cmd->callback([&cli, name, reason] {
+      v1::WithdrawAdopterRequest request;
+      request.set_name(RecordName(*name, "adopters", cli.authority));
+      request.set_reason(*reason);
+      request.set_request_id(NewRequestId());
+      Show<v1::Adopter>(cli, cli.client().Call(&Registry::WithdrawAdopter, request),
+                        PrintAdopter);
+    });
+  }
+}
+
+}  // namespace
+
+void AddRegistryCommands(CLI::App& app, Cli& cli) {
+  AddAuthorityCommands(app, cli);
+  AddChildCommands(app, cli);
+  AddAdopterCommands(app, cli);
+}
+
+}  // namespace raa::cli

@@ -1,0 +1,332 @@
+#include "bench/consortium.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/dates.h"
+
+namespace raa::bench {
+namespace {
+
+struct Member {
+  const char* id;
+  const char* name;
+  const char* region;
+};
+
+// The fifteen local authorities of the Yorkshire and Humber consortium
+// (seed 004), by sub-region.
+constexpr Member kLocalAuthorities[] = {
+    {"barnsley", "Barnsley Council", "south-yorkshire"},
+    {"bradford", "City of Bradford Council", "west-yorkshire"},
+    {"calderdale", "Calderdale Council", "west-yorkshire"},
+    {"doncaster", "City of Doncaster Council", "south-yorkshire"},
+    {"east-riding", "East Riding of Yorkshire Council", "humber"},
+    {"hull", "Hull City Council", "humber"},
+    {"kirklees", "Kirklees Council", "west-yorkshire"},
+    {"leeds", "Leeds City Council", "west-yorkshire"},
+    {"ne-lincolnshire", "North East Lincolnshire Council", "humber"},
+    {"n-lincolnshire", "North Lincolnshire Council", "humber"},
+    {"north-yorkshire", "North Yorkshire Council", "north-yorkshire"},
+    {"rotherham", "Rotherham Council", "south-yorkshire"},
+    {"sheffield", "Sheffield City Council", "south-yorkshire"},
+    {"wakefield", "Wakefield Council", "west-yorkshire"},
+    {"york", "City of York Council", "north-yorkshire"},
+};
+constexpr int kLocalAuthoritiesFirst = 13;  // then voluntary agencies
+
+constexpr const char* kRegions[] = {"south-yorkshire", "west-yorkshire",
+                                    "north-yorkshire", "humber"};
+
+constexpr v1::Heritage kBme[] = {
+    v1::MIXED_WHITE_AND_BLACK_CARIBBEAN, v1::MIXED_WHITE_AND_ASIAN,
+    v1::ASIAN_PAKISTANI, v1::BLACK_AFRICAN, v1::MIXED_OTHER,
+    v1::ASIAN_BANGLADESHI, v1::BLACK_CARIBBEAN};
+constexpr v1::Heritage kWhite[] = {v1::WHITE_BRITISH, v1::WHITE_BRITISH,
+                                   v1::WHITE_BRITISH, v1::WHITE_OTHER,
+                                   v1::WHITE_GYPSY_OR_IRISH_TRAVELLER};
+
+constexpr const char* kLikes[] = {
+    "loves the park and building dens",
+    "enjoys music and dancing",
+    "likes drawing and bedtime stories",
+    "is a keen footballer",
+    "loves animals, especially dogs",
+    "enjoys swimming and messy play",
+    "likes puzzles and dinosaurs",
+};
+
+class Draw {
+ public:
+  explicit Draw(uint64_t seed) : rng_(seed) {}
+  int Int(int lo, int hi) {  // inclusive
+    return lo + static_cast<int>(rng_() % static_cast<uint64_t>(hi - lo + 1));
+  }
+  bool Chance(int percent) { return Int(1, 100) <= percent; }
+  template <typename T, size_t N>
+  const T& Pick(const T (&items)[N]) {
+    return items[Int(0, N - 1)];
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+google::type::Date DaysBefore(absl::CivilDay today, int days) {
+  return ToDate(today - days);
+}
+
+int GroupSize(Draw& d) {
+  // Of children: 43% alone, ~35% in pairs, ~22% in groups of 3-4. As
+  // profiles: about two thirds singles, a fifth pairs, the rest larger.
+  int r = d.Int(1, 100);
+  if (r <= 67) return 1;
+  if (r <= 88) return 2;
+  if (r <= 97) return 3;
+  return 4;
+}
+
+v1::ChildMember MakeChild(Draw& d, int age_months, bool bme,
+                          v1::Heritage group_heritage) {
+  v1::ChildMember m;
+  m.set_age_months(std::clamp(age_months, 0, 215));
+  m.set_sex(d.Chance(50) ? v1::SEX_FEMALE : v1::SEX_MALE);
+  m.set_heritage(bme ? group_heritage : v1::WHITE_BRITISH);
+  m.set_religion(d.Chance(40) ? v1::CHRISTIAN
+                 : d.Chance(10) ? v1::MUSLIM
+                                : v1::RELIGION_UNSPECIFIED);
+  m.set_first_language(bme && d.Chance(25) ? "ur" : "en");
+  auto add_need = [&](v1::NeedCategory c, v1::NeedLevel l) {
+    v1::Need* n = m.add_needs();
+    n->set_category(c);
+    n->set_level(l);
+  };
+  if (d.Chance(35)) {
+    add_need(v1::ATTACHMENT_DIFFICULTIES,
+             d.Chance(70) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
+  }
+  if (age_months >= 36 && d.Chance(25)) {
+    add_need(v1::EMOTIONAL_AND_BEHAVIOURAL,
+             d.Chance(60) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
+  }
+  if (age_months < 36 && d.Chance(20)) {
+    add_need(v1::UNCERTAIN_DEVELOPMENTAL_PROGNOSIS, v1::NEED_LEVEL_MILD);
+  }
+  if (d.Chance(8)) {
+    add_need(v1::FOETAL_ALCOHOL_SPECTRUM,
+             d.Chance(50) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
+  }
+  if (d.Chance(4)) {  // recorded as disabled
+    add_need(d.Chance(50) ? v1::PHYSICAL_DISABILITY : v1::LEARNING_DISABILITY,
+             d.Chance(50) ? v1::NEED_LEVEL_MODERATE : v1::NEED_LEVEL_SEVERE);
+  }
+  if (d.Chance(6)) {
+    add_need(v1::GLOBAL_DEVELOPMENTAL_DELAY,
+             d.Chance(60) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
+  }
+  return m;
+}
+
+v1::Child MakeProfile(Draw& d, const Member& home, absl::CivilDay today,
+                      int size) {
+  v1::Child child;
+  *child.mutable_ages_as_of() = ToDate(today);
+  bool bme = d.Chance(20);
+  v1::Heritage heritage = d.Pick(kBme);
+  // Over a quarter of waiting children are five or older; siblings are older
+  // on average than children alone.
+  int eldest = d.Chance(size > 1 ? 45 : 22) ? d.Int(60, 140) : d.Int(3, 59);
+  for (int i = 0; i < size; ++i) {
+    int age = eldest - i * d.Int(12, 30);
+    *child.add_members() = MakeChild(d, std::max(age, d.Int(1, 11)), bme, heritage);
+  }
+  child.set_must_be_placed_together(size > 1);
+  int contact = d.Int(1, 100);
+  child.set_contact_plan(contact <= 15   ? v1::CONTACT_NONE
+                         : contact <= 85 ? v1::CONTACT_LETTERBOX
+                                         : v1::CONTACT_DIRECT);
+  if (eldest < 24 && size == 1 && d.Chance(40)) {
+    child.set_early_permanence(d.Chance(70) ? v1::FOSTERING_FOR_ADOPTION
+                                            : v1::CONCURRENT_PLANNING);
+  } else {
+    child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
+  }
+  child.set_region(home.region);
+  if (d.Chance(15)) child.add_excluded_regions(home.region);
+  int in_care = d.Int(90, std::max(120, std::min(900, eldest * 30)));
+  v1::ChildJourney* j = child.mutable_journey();
+  *j->mutable_entered_care() = DaysBefore(today, in_care);
+  int plan = in_care - d.Int(30, std::max(31, in_care / 3));
+  *j->mutable_plan_for_adoption() = DaysBefore(today, plan);
+  int shobpa = plan - d.Int(10, std::max(11, plan / 4));
+  *j->mutable_shobpa_decision() = DaysBefore(today, shobpa);
+  if (d.Chance(75)) {
+    *j->mutable_placement_order() =
+        DaysBefore(today, std::max(0, shobpa - d.Int(20, 120)));
+  }
+  std::string summary =
+      size == 1 ? absl::StrCat("A child who ", d.Pick(kLikes), ".")
+                : absl::StrCat("A sibling group of ", size,
+                               " who are close; the eldest ", d.Pick(kLikes),
+                               ".");
+  child.set_summary(summary);
+  child.set_status(v1::CHILD_WAITING);  // new profiles start waiting
+  return child;
+}
+
+v1::Adopter MakeAdopter(Draw& d, const std::string& region,
+                        absl::CivilDay today) {
+  v1::Adopter a;
+  int status = d.Int(1, 100);
+  a.set_status(status <= 70   ? v1::ADOPTER_APPROVED
+               : status <= 78 ? v1::ADOPTER_STAGE_TWO
+               : status <= 83 ? v1::ADOPTER_STAGE_ONE
+               : status <= 90 ? v1::ADOPTER_LINKED
+               : status <= 95 ? v1::ADOPTER_MATCHED
+                              : v1::ADOPTER_ON_HOLD);
+  int approved_ago = d.Int(5, 540);
+  int applied_ago = approved_ago + d.Int(100, 220);
+  int roi_ago = applied_ago + d.Int(30, 90);
+  *a.mutable_registered_interest_on() = DaysBefore(today, roi_ago);
+  if (a.status() != v1::ADOPTER_STAGE_ONE) {
+    *a.mutable_applied_on() = DaysBefore(today, applied_ago);
+  }
+  if (a.status() >= v1::ADOPTER_APPROVED) {
+    *a.mutable_approved_on() = DaysBefore(today, approved_ago);
+  }
+  int r = d.Int(1, 100);
+  a.set_approved_for(r <= 65 ? 1 : r <= 97 ? 2 : r <= 99 ? 3 : 4);
+  // Most want one child under five.
+  if (d.Chance(72)) {
+    a.set_min_age_months(0);
+    a.set_max_age_months(d.Int(24, 59));
+  } else {
+    a.set_min_age_months(d.Int(0, 36));
+    a.set_max_age_months(a.min_age_months() + d.Int(36, 108));
+  }
+  int sex = d.Int(1, 100);
+  a.set_sex_preference(sex <= 80   ? v1::SEX_PREFERENCE_ANY
+                       : sex <= 92 ? v1::SEX_PREFERENCE_FEMALE
+                                   : v1::SEX_PREFERENCE_MALE);
+  for (int c = v1::PHYSICAL_DISABILITY; c <= v1::ATTACHMENT_DIFFICULTIES; ++c) {
+    // Many would not consider significant needs.
+    int open = d.Int(1, 100);
+    v1::NeedLevel level = open <= 35   ? v1::NEED_LEVEL_NONE
+                          : open <= 80 ? v1::NEED_LEVEL_MILD
+                          : open <= 95 ? v1::NEED_LEVEL_MODERATE
+                                       : v1::NEED_LEVEL_SEVERE;
+    if (c == v1::ATTACHMENT_DIFFICULTIES && level == v1::NEED_LEVEL_NONE) {
+      level = v1::NEED_LEVEL_MILD;  // nearly every approved family is prepared
+    }
+    v1::NeedLimit* limit = a.add_need_limits();
+    limit->set_category(static_cast<v1::NeedCategory>(c));
+    limit->set_max_level(level);
+  }
+  bool bme = d.Chance(12);
+  a.add_heritage(bme ? d.Pick(kBme) : d.Pick(kWhite));
+  if (d.Chance(15)) a.add_heritage(d.Pick(kBme));
+  a.set_religion(d.Chance(45) ? v1::CHRISTIAN
+                 : d.Chance(10) ? v1::MUSLIM
+                                : v1::NO_RELIGION);
+  a.add_languages("en");
+  if (bme && d.Chance(40)) a.add_languages("ur");
+  a.set_region(region);
+  if (d.Chance(10)) a.add_excluded_regions(d.Pick(kRegions));
+  if (a.excluded_regions_size() == 1 && a.excluded_regions(0) == region) {
+    a.clear_excluded_regions();
+  }
+  a.set_dual_approved(d.Chance(10));
+  int ft = d.Int(1, 100);
+  a.set_fast_track(ft <= 92   ? v1::FAST_TRACK_NONE
+                   : ft <= 96 ? v1::FAST_TRACK_PREVIOUS_ADOPTER
+                              : v1::FAST_TRACK_APPROVED_FOSTER_CARER);
+  if (d.Chance(20)) a.set_youngest_child_age_months(d.Int(36, 180));
+  int contact = d.Int(1, 100);
+  a.set_max_contact(contact <= 10   ? v1::CONTACT_NONE
+                    : contact <= 80 ? v1::CONTACT_LETTERBOX
+                                    : v1::CONTACT_DIRECT);
+  return a;
+}
+
+std::vector<v1::CreateAuthorityRequest> MakeAuthorities(int count,
+                                                        absl::CivilDay today) {
+  std::vector<v1::CreateAuthorityRequest> out;
+  for (int i = 0; i < count; ++i) {
+    v1::CreateAuthorityRequest r;
+    v1::Authority* a = r.mutable_authority();
+    if (i < kLocalAuthoritiesFirst) {
+      const Member& m = kLocalAuthorities[i];
+      r.set_authority_id(m.id);
+      a->set_display_name(m.name);
+      a->set_kind(v1::LOCAL_AUTHORITY);
+      a->set_region(m.region);
+    } else if (i < 15) {
+      // Two voluntary agencies complete the demo's fifteen members.
+      bool first = i == kLocalAuthoritiesFirst;
+      r.set_authority_id(first ? "pennine-adoption" : "humber-families");
+      a->set_display_name(first ? "Pennine Adoption (VAA)"
+                                : "Humber Families for Children (VAA)");
+      a->set_kind(v1::VOLUNTARY_ADOPTION_AGENCY);
+      a->set_region(first ? "west-yorkshire" : "humber");
+    } else {
+      r.set_authority_id(absl::StrCat("member-", i + 1));
+      a->set_display_name(absl::StrCat("Member authority ", i + 1));
+      a->set_kind(i % 5 == 0 ? v1::VOLUNTARY_ADOPTION_AGENCY
+                             : v1::LOCAL_AUTHORITY);
+      a->set_region(kRegions[i % 4]);
+    }
+    *a->mutable_joined_on() = ToDate(today - 365 * 3);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<SyntheticConsortium::AdopterRecord> GenerateAdopters(
+    uint64_t seed, int count,
+    const std::vector<v1::CreateAuthorityRequest>& authorities,
+    absl::CivilDay today) {
+  Draw d(seed * 7919 + 17);
+  std::vector<SyntheticConsortium::AdopterRecord> out;
+  out.reserve(count);
+  for (int i = 0; i < count; ++i) {
+    const v1::CreateAuthorityRequest& home =
+        authorities[d.Int(0, authorities.size() - 1)];
+    out.push_back({home.authority_id(),
+                   MakeAdopter(d, home.authority().region(), today)});
+  }
+  return out;
+}
+
+SyntheticConsortium GenerateConsortium(const ConsortiumSpec& spec) {
+  SyntheticConsortium c;
+  c.authorities = MakeAuthorities(spec.authorities, spec.today);
+  Draw d(spec.seed);
+  // Children belong to local authorities, weighted so that larger cities
+  // (Leeds, Sheffield, Bradford) hold more.
+  std::vector<int> owners;
+  for (size_t i = 0; i < c.authorities.size(); ++i) {
+    if (c.authorities[i].authority().kind() != v1::LOCAL_AUTHORITY) continue;
+    const std::string& id = c.authorities[i].authority_id();
+    int weight = (id == "leeds" || id == "sheffield" || id == "bradford") ? 3 : 1;
+    for (int w = 0; w < weight; ++w) owners.push_back(static_cast<int>(i));
+  }
+  int placed = 0;
+  while (placed < spec.children) {
+    int size = std::min(GroupSize(d), spec.children - placed);
+    const v1::CreateAuthorityRequest& owner =
+        c.authorities[owners[d.Int(0, owners.size() - 1)]];
+    Member home{owner.authority_id().c_str(), "",
+                owner.authority().region().c_str()};
+    c.children.push_back(
+        {owner.authority_id(), MakeProfile(d, home, spec.today, size)});
+    placed += size;
+  }
+  c.adopters = GenerateAdopters(spec.seed, spec.adopters, c.authorities,
+                                spec.today);
+  return c;
+}
+
+}  // namespace raa::bench

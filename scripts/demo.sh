@@ -45,8 +45,8 @@ sheffield_key=$(awk '$1 == "sheffield" {print $2}' "$dir/member-keys.txt")
 echo "== raa authority list"
 RAA_KEY="$(cat "$dir/manager.key")" raa authority list
 echo
-echo "== raa child list --authority sheffield --status waiting (as Sheffield)"
-RAA_KEY="$sheffield_key" raa child list --authority sheffield --status waiting
+echo "== raa child list --authority sheffield --status waiting --page-size 12 (as Sheffield)"
+RAA_KEY="$sheffield_key" raa child list --authority sheffield --status waiting --page-size 12
 echo
 echo "== raa adopter list --group-size 3 (households approved for three or more)"
 RAA_KEY="$sheffield_key" raa adopter list --group-size 3 --status approved

@@ -33,15 +33,40 @@ std::string Ages(const v1::Child& child) {
                        });
 }
 
+// The group's needs: each category once, at its highest level.
 std::string Needs(const v1::Child& child) {
-  std::vector<std::string> parts;
+  std::map<int, int> highest;
   for (const v1::ChildMember& m : child.members()) {
     for (const v1::Need& n : m.needs()) {
-      parts.push_back(absl::StrCat(Label(v1::NeedCategory_descriptor(), n.category()),
-                                   " (", Label(v1::NeedLevel_descriptor(), n.level()), ")"));
+      highest[n.category()] = std::max(highest[n.category()], int{n.level()});
     }
   }
-  return parts.empty() ? "-" : absl::StrJoin(parts, ", ");
+  if (highest.empty()) return "-";
+  return absl::StrJoin(highest, ", ", [](std::string* out, const auto& kv) {
+    absl::StrAppend(out, Label(v1::NeedCategory_descriptor(), kv.first), " (",
+                    Label(v1::NeedLevel_descriptor(), kv.second), ")");
+  });
+}
+
+// What a household would consider: the categories open beyond mild by name,
+// the mild ones by count.
+std::string NeedsConsidered(const v1::Adopter& a) {
+  std::vector<std::string> beyond_mild;
+  int mild = 0;
+  for (const v1::NeedLimit& l : a.need_limits()) {
+    if (l.max_level() == v1::NEED_LEVEL_MILD) ++mild;
+    if (l.max_level() > v1::NEED_LEVEL_MILD) {
+      beyond_mild.push_back(
+          absl::StrCat(Label(v1::NeedCategory_descriptor(), l.category()),
+                       " (", Label(v1::NeedLevel_descriptor(), l.max_level()), ")"));
+    }
+  }
+  std::string out = absl::StrJoin(beyond_mild, ", ");
+  if (mild > 0) {
+    absl::StrAppend(&out, out.empty() ? "" : "; ", "mild in ", mild,
+                    mild == 1 ? " other" : " others");
+  }
+  return out.empty() ? "-" : out;
 }
 
 // Reads a profile in protobuf JSON.
@@ -550,19 +575,13 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       Table table({"NAME", "STATUS", "FOR", "AGES", "SEX", "NEEDS CONSIDERED",
                    "REGION", "APPROVED"});
       for (const v1::Adopter& a : all.adopters()) {
-        std::vector<std::string> needs;
-        for (const v1::NeedLimit& l : a.need_limits()) {
-          if (l.max_level() <= v1::NEED_LEVEL_NONE) continue;
-          needs.push_back(absl::StrCat(Label(v1::NeedCategory_descriptor(), l.category()),
-                                       "<=", Label(v1::NeedLevel_descriptor(), l.max_level())));
-        }
         table.AddRow({ShortId(a.name()),
                       Label(v1::AdopterStatus_descriptor(), a.status()),
                       absl::StrCat(a.approved_for()),
                       absl::StrCat(FormatAgeMonths(a.min_age_months()), "-",
                                    FormatAgeMonths(a.max_age_months())),
                       Label(v1::SexPreference_descriptor(), a.sex_preference()),
-                      needs.empty() ? "-" : absl::StrJoin(needs, ", "), a.region(),
+                      NeedsConsidered(a), a.region(),
                       FormatDate(a.approved_on())});
       }
       table.Print();

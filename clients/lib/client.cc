@@ -12,7 +12,8 @@ RaaClient::RaaClient(const ClientOptions& options)
       channel_(grpc::CreateChannel(options.server,
                                    grpc::InsecureChannelCredentials())),
       registry_(v1::RegistryService::NewStub(channel_)),
-      access_(v1::AccessService::NewStub(channel_)) {}
+      access_(v1::AccessService::NewStub(channel_)),
+      matching_(v1::MatchingService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> RaaClient::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();

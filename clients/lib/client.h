@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/common/errors.h"
 
@@ -49,12 +50,15 @@ class RaaClient {
   }
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  v1::MatchingService::Stub& matching() { return *matching_; }
 
  private:
   template <typename Stub>
   Stub& StubFor() {
     if constexpr (std::is_same_v<Stub, v1::RegistryService::Stub>) {
       return *registry_;
+    } else if constexpr (std::is_same_v<Stub, v1::MatchingService::Stub>) {
+      return *matching_;
     } else {
       static_assert(std::is_same_v<Stub, v1::AccessService::Stub>);
       return *access_;
@@ -65,6 +69,7 @@ class RaaClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::AccessService::Stub> access_;
+  std::unique_ptr<v1::MatchingService::Stub> matching_;
 };
 
 // A fresh random request id for a write.

@@ -73,6 +73,8 @@ std::string RecordName(const std::string& arg, const std::string& kind,
 void AddRegistryCommands(CLI::App& app, Cli& cli);
 void AddKeyCommands(CLI::App& app, Cli& cli);
 void AddImportCommands(CLI::App& app, Cli& cli);
+void AddMatchCommands(CLI::App& app, Cli& cli);
+void AddPolicyCommands(CLI::App& app, Cli& cli);
 
 }  // namespace raa::cli
 

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   raa::cli::AddRegistryCommands(app, cli);
   raa::cli::AddKeyCommands(app, cli);
   raa::cli::AddImportCommands(app, cli);
+  raa::cli::AddMatchCommands(app, cli);
+  raa::cli::AddPolicyCommands(app, cli);
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,9 @@
 #include "services/auth/api_keys.h"
 #include "services/common/status_macros.h"
 #include "services/common/worker_pool.h"
+#include "services/matching/live_index.h"
+#include "services/matching/matching.h"
+#include "services/matching/matching_service.h"
 #include "services/registry/registry_service.h"
 #include "services/store/store.h"
 
@@ -25,13 +28,16 @@ class RaaServer::Impl {
   const Clock* clock;
   std::unique_ptr<SystemClock> own_clock;
   std::unique_ptr<Store> store;
+  std::unique_ptr<LiveIndex> live;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<UnaryRunner> rpc;
   std::unique_ptr<Registry> registry;
   std::unique_ptr<ApiKeys> api_keys;
+  std::unique_ptr<Matching> matching;
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
+  std::unique_ptr<MatchingService> matching_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
   int port = 0;
@@ -72,6 +78,8 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
     impl->clock = options.clock;
   }
   ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock));
+  ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
+  impl->store->SetListener(impl->live.get());
   impl->authenticator = std::make_unique<Authenticator>(*impl->store);
   impl->pool = std::make_unique<WorkerPool>(options.worker_threads);
   impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool);
@@ -96,6 +104,11 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       std::make_unique<RegistryService>(*impl->registry, *impl->rpc);
   impl->access_service =
       std::make_unique<AccessService>(*impl->api_keys, *impl->rpc);
+  impl->matching = std::make_unique<Matching>(*impl->store, *impl->live,
+                                              *impl->clock);
+  impl->matching_service = std::make_unique<MatchingService>(
+      *impl->matching, *impl->live, *impl->authenticator, *impl->pool,
+      *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -104,6 +117,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
                            &impl->port);
   builder.RegisterService(impl->registry_service.get());
   builder.RegisterService(impl->access_service.get());
+  builder.RegisterService(impl->matching_service.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(
@@ -132,11 +146,13 @@ void RaaServer::Shutdown(absl::Duration grace) {
     impl_->shut_down = true;
   }
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  impl_->live->CloseAll();  // alert streams end; unary calls drain below
   impl_->server->Shutdown(
       std::chrono::system_clock::now() +
       std::chrono::microseconds(absl::ToInt64Microseconds(grace)));
   impl_->pool.reset();  // runs what is queued, then joins
   impl_->server->Wait();
+  impl_->store->SetListener(nullptr);
   impl_->store.reset();  // closes the database
   impl_->stopped.Notify();
 }

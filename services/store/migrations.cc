@@ -90,6 +90,14 @@ CREATE TABLE requests (
   PRIMARY KEY (scope, request_id)
 );
 )sql"},
+    {2, "matching_policies", R"sql(
+CREATE TABLE matching_policies (
+  version INTEGER PRIMARY KEY,
+  policy BLOB NOT NULL,
+  updated_by TEXT NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

@@ -489,6 +489,40 @@ absl::Status StoreTx::RevokeApiKey(absl::string_view key_id) {
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::StatusOr<v1::MatchingPolicy> ReadLatestPolicy(SQLite::Database& db) {
+  SQLite::Statement q(db,
+                      "SELECT policy FROM matching_policies ORDER BY version "
+                      "DESC LIMIT 1");
+  if (!q.executeStep()) return absl::NotFoundError("no matching policy");
+  return ParseProfile<v1::MatchingPolicy>(q, 0);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::MatchingPolicy> StoreTx::LatestMatchingPolicy() {
+  return ReadLatestPolicy(db_);
+}
+
+absl::Status StoreTx::InsertMatchingPolicy(v1::MatchingPolicy& policy) {
+  int64_t next = db_.execAndGet(
+                        "SELECT COALESCE(MAX(version), 0) + 1 FROM "
+                        "matching_policies")
+                     .getInt64();
+  int64_t now = Micros(clock_);
+  policy.set_name("matchingPolicy");
+  policy.set_version(next);
+  *policy.mutable_update_time() = ToTimestamp(now);
+  SQLite::Statement q(db_, "INSERT INTO matching_policies VALUES (?,?,?,?)");
+  q.bind(1, next);
+  BindBlob(q, 2, policy.SerializeAsString());
+  q.bind(3, policy.updated_by());
+  q.bind(4, now);
+  q.exec();
+  return absl::OkStatus();
+}
+
 // ---------------- Store ----------------
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
@@ -737,6 +771,11 @@ absl::StatusOr<int64_t> Store::CountApiKeys() {
   return Guard([&]() -> absl::StatusOr<int64_t> {
     return read_db_->execAndGet("SELECT COUNT(*) FROM api_keys").getInt64();
   });
+}
+
+absl::StatusOr<v1::MatchingPolicy> Store::LatestMatchingPolicy() {
+  absl::MutexLock lock(&read_mu_);
+  return Guard([&] { return ReadLatestPolicy(*read_db_); });
 }
 
 absl::Status Store::ScanChildren(

@@ -34,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "raa/v1/access.pb.h"
+#include "raa/v1/matching.pb.h"
 #include "raa/v1/registry.pb.h"
 #include "services/common/clock.h"
 
@@ -138,6 +139,11 @@ class StoreTx {
   absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
   absl::Status RevokeApiKey(absl::string_view key_id);
 
+  // The newest matching policy, NOT_FOUND if none was ever stored.
+  absl::StatusOr<v1::MatchingPolicy> LatestMatchingPolicy();
+  // Stores `policy` as a new version (its version field is ignored and set).
+  absl::Status InsertMatchingPolicy(v1::MatchingPolicy& policy);
+
  private:
   friend class Store;
   StoreTx(SQLite::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -151,7 +157,7 @@ class StoreTx {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at `path`, applying any missing migrations.
   // FAILED_PRECONDITION if the file was written by a newer raamatch.
@@ -203,6 +209,7 @@ class Store {
   absl::StatusOr<Page<v1::ApiKey>> ListApiKeys(absl::string_view authority_id,
                                                const PageRequest& page);
   absl::StatusOr<int64_t> CountApiKeys();
+  absl::StatusOr<v1::MatchingPolicy> LatestMatchingPolicy();
 
   // Every row, in row order, for building in-memory indexes at start.
   absl::Status ScanChildren(

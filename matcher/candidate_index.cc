@@ -1,0 +1,913 @@
+#include "matcher/candidate_index.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "matcher/internal/explain.h"
+#include "matcher/internal/filter_kernel.h"
+#include "matcher/internal/packed.h"
+
+namespace raa::matcher {
+namespace {
+
+using internal::Bit;
+using internal::ChildProfile;
+using internal::HouseholdTraits;
+using internal::RegionSet;
+
+constexpr int kMaxLimit = 10000;
+
+absl::Status Invalid(absl::string_view what) {
+  return absl::InvalidArgumentError(what);
+}
+
+absl::Status CheckOptions(const MatchingPolicy& policy,
+                          const CandidateIndex::RankOptions& options) {
+  if (absl::Status s = ValidatePolicy(policy); !s.ok()) return s;
+  if (options.limit < 1 || options.limit > kMaxLimit) {
+    return Invalid(
+        absl::StrCat("limit must be 1..", kMaxLimit, ", got ", options.limit));
+  }
+  if (options.min_score < 0 || options.min_score > 100) {
+    return Invalid(
+        absl::StrCat("min_score must be 0..100, got ", options.min_score));
+  }
+  if (options.as_of_day < 0) {
+    return Invalid(
+        absl::StrCat("as_of_day must be >= 0, got ", options.as_of_day));
+  }
+  return absl::OkStatus();
+}
+
+bool ValidNeeds(const NeedLevels& levels) {
+  for (NeedLevel l : levels) {
+    if (static_cast<int>(l) > 3) return false;
+  }
+  return true;
+}
+
+// A ranked entry during top-k selection.
+struct Pick {
+  int score;
+  uint64_t key;
+  uint32_t slot;
+};
+// Better-first order: higher score, then lower key.
+inline bool Better(const Pick& a, const Pick& b) {
+  return a.score != b.score ? a.score > b.score : a.key < b.key;
+}
+
+// Keeps the best `limit` picks. The heap's front is the worst kept pick.
+class TopK {
+ public:
+  explicit TopK(int limit) : limit_(static_cast<size_t>(limit)) {
+    picks_.reserve(limit_);
+  }
+  void Offer(const Pick& p) {
+    if (picks_.size() < limit_) {
+      picks_.push_back(p);
+      std::push_heap(picks_.begin(), picks_.end(), Better);
+    } else if (Better(p, picks_.front())) {
+      std::pop_heap(picks_.begin(), picks_.end(), Better);
+      picks_.back() = p;
+      std::push_heap(picks_.begin(), picks_.end(), Better);
+    }
+  }
+  // Whether a pick with this score could still enter.
+  bool MayEnter(int score) const {
+    return picks_.size() < limit_ || score >= picks_.front().score;
+  }
+  std::vector<Pick> TakeBestFirst() {
+    std::sort_heap(picks_.begin(), picks_.end(), Better);
+    return std::move(picks_);
+  }
+
+ private:
+  size_t limit_;
+  std::vector<Pick> picks_;
+};
+
+int WeightSum(const MatchingPolicy& policy) {
+  int total = 0;
+  for (int w : policy.weights) total += w;
+  return total;
+}
+
+// round(sum(w * fit) / sum(w) / 10).
+int ScoreOf(const MatchingPolicy& policy,
+            const std::array<int, kComponentCount>& fits) {
+  const int wsum = WeightSum(policy);
+  int total = 0;
+  for (int i = 0; i < kComponentCount; ++i)
+    total += policy.weights[i] * fits[i];
+  return (total + 5 * wsum) / (10 * wsum);
+}
+
+void FillExclusions(SearchSide side, int n, RankResult& result) {
+  const absl::string_view plural =
+      side == SearchSide::kHouseholds ? "households" : "children";
+  const absl::string_view singular =
+      side == SearchSide::kHouseholds ? "household" : "child";
+  result.excluded_total = 0;
+  for (int i = 0; i < kConstraintCount; ++i) {
+    const int count = result.excluded[i];
+    result.excluded_total += count;
+    if (count == 0) continue;
+    const auto c = static_cast<Constraint>(i);
+    result.exclusions.push_back(
+        {c, count,
+         absl::StrCat(count, " ", count == 1 ? singular : plural, " ",
+                      ConstraintSummary(c, side, n))});
+  }
+}
+
+}  // namespace
+
+CandidateIndex::CandidateIndex() {
+  region_sets_.emplace_back();  // id 0: the empty set
+}
+
+// ---------------------------------------------------------------------------
+// Authorities
+
+absl::Status CandidateIndex::UpsertAuthority(const Authority& authority) {
+  if (authority.id.empty()) return Invalid("authority id is required");
+  if (static_cast<int>(authority.kind) > 2) {
+    return Invalid(absl::StrCat("authority ", authority.id, ": bad kind ",
+                                static_cast<int>(authority.kind)));
+  }
+  auto it = authority_ids_.find(authority.id);
+  uint16_t id;
+  if (it == authority_ids_.end()) {
+    if (authorities_.size() >= internal::kMaxAuthorities) {
+      return Invalid("too many authorities");
+    }
+    id = static_cast<uint16_t>(authorities_.size());
+    authorities_.emplace_back();
+    authority_ids_.emplace(authority.id, id);
+  } else {
+    id = it->second;
+  }
+  AuthorityEntry& e = authorities_[id];
+  const bool status_changed = e.withdrawn != authority.withdrawn;
+  e.id = authority.id;
+  e.kind = authority.kind;
+  e.withdrawn = authority.withdrawn;
+  e.known = true;
+  if (status_changed) {
+    // Rare (an authority leaves or rejoins): rewrite its households' gates.
+    for (size_t i = 0; i < gates_.size(); ++i) {
+      if (PlaceAt(i).authority() != id) continue;
+      gates_[i] = authority.withdrawn
+                      ? gates_[i] | internal::kGateAuthorityWithdrawn
+                      : gates_[i] & ~internal::kGateAuthorityWithdrawn;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Validation
+
+absl::Status CandidateIndex::CheckHousehold(const Household& h) const {
+  const std::string who = absl::StrCat("household ", h.key, ": ");
+  auto a = authority_ids_.find(h.authority);
+  if (a == authority_ids_.end() || !authorities_[a->second].known) {
+    return Invalid(absl::StrCat(who, "unknown authority '", h.authority, "'"));
+  }
+  if (h.approved_for < 1 || h.approved_for > internal::kMaxApprovedFor) {
+    return Invalid(absl::StrCat(who, "approved_for must be 1..",
+                                internal::kMaxApprovedFor, ", got ",
+                                h.approved_for));
+  }
+  if (h.min_age_months < 0 || h.min_age_months > h.max_age_months ||
+      h.max_age_months > internal::kMaxAgeMonths) {
+    return Invalid(absl::StrCat(
+        who,
+        "age range must satisfy 0 <= min <= max <= ", internal::kMaxAgeMonths,
+        " months, got ", h.min_age_months, "..", h.max_age_months));
+  }
+  if (static_cast<int>(h.sex_preference) > 2) {
+    return Invalid(absl::StrCat(who, "bad sex_preference"));
+  }
+  if (static_cast<int>(h.max_contact) > 2) {
+    return Invalid(absl::StrCat(who, "bad max_contact"));
+  }
+  if (!ValidNeeds(h.max_need)) {
+    return Invalid(absl::StrCat(who, "bad max_need level"));
+  }
+  if (h.approved_day < -1 || h.approved_day > internal::kMaxDay16) {
+    return Invalid(absl::StrCat(who, "approved_day must be -1..",
+                                internal::kMaxDay16, ", got ", h.approved_day));
+  }
+  if (h.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
+  std::vector<absl::string_view> regions = {h.region};
+  for (const std::string& r : h.excluded_regions) {
+    if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
+    regions.push_back(r);
+  }
+  if (!regions_.Fits(regions)) {
+    return Invalid(absl::StrCat(who, "more than ", internal::kMaxRegions,
+                                " distinct regions in the index"));
+  }
+  std::vector<absl::string_view> languages;
+  for (const std::string& l : h.languages) {
+    if (l.empty()) return Invalid(absl::StrCat(who, "empty language"));
+    languages.push_back(l);
+  }
+  if (!languages_.Fits(languages)) {
+    return Invalid(absl::StrCat(who, "more than ", internal::kMaxLanguages,
+                                " distinct languages in the index"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
+  const std::string who = absl::StrCat("child group ", g.key, ": ");
+  auto a = authority_ids_.find(g.authority);
+  if (a == authority_ids_.end() || !authorities_[a->second].known) {
+    return Invalid(absl::StrCat(who, "unknown authority '", g.authority, "'"));
+  }
+  if (g.members.empty() ||
+      g.members.size() > static_cast<size_t>(internal::kMaxGroupSize)) {
+    return Invalid(absl::StrCat(who, "a group has 1..", internal::kMaxGroupSize,
+                                " children, got ", g.members.size()));
+  }
+  std::vector<absl::string_view> languages;
+  for (const ChildMember& m : g.members) {
+    if (m.age_months < 0 || m.age_months > internal::kMaxAgeMonths) {
+      return Invalid(absl::StrCat(who, "age must be 0..",
+                                  internal::kMaxAgeMonths, " months, got ",
+                                  m.age_months));
+    }
+    if (static_cast<int>(m.sex) > 1)
+      return Invalid(absl::StrCat(who, "bad sex"));
+    if (!ValidNeeds(m.needs)) {
+      return Invalid(absl::StrCat(who, "bad need level"));
+    }
+    if (!m.first_language.empty()) languages.push_back(m.first_language);
+  }
+  if (static_cast<int>(g.contact_plan) > 2) {
+    return Invalid(absl::StrCat(who, "bad contact_plan"));
+  }
+  if (g.waiting_since_day < -1) {
+    return Invalid(absl::StrCat(who, "waiting_since_day must be >= -1"));
+  }
+  if (g.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
+  std::vector<absl::string_view> regions = {g.region};
+  for (const std::string& r : g.excluded_regions) {
+    if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
+    regions.push_back(r);
+  }
+  if (!regions_.Fits(regions)) {
+    return Invalid(absl::StrCat(who, "more than ", internal::kMaxRegions,
+                                " distinct regions in the index"));
+  }
+  if (!languages_.Fits(languages)) {
+    return Invalid(absl::StrCat(who, "more than ", internal::kMaxLanguages,
+                                " distinct languages in the index"));
+  }
+  size_t new_authorities = 0;
+  for (const std::string& id : g.hidden_from) {
+    if (id.empty()) return Invalid(absl::StrCat(who, "empty hidden_from id"));
+    if (!authority_ids_.contains(id)) ++new_authorities;
+  }
+  if (authorities_.size() + new_authorities > internal::kMaxAuthorities) {
+    return Invalid(absl::StrCat(who, "too many authorities"));
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Households
+
+uint32_t CandidateIndex::InternRegionSet(const RegionSet& set) {
+  if (set.Empty()) return 0;
+  auto [it, inserted] = region_set_ids_.try_emplace(
+      set, static_cast<uint32_t>(region_sets_.size()));
+  if (inserted) region_sets_.push_back(set);
+  return it->second;
+}
+
+absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
+  if (absl::Status s = CheckHousehold(h); !s.ok()) return s;
+
+  const uint16_t authority = authority_ids_.at(h.authority);
+  uint32_t gate = h.available ? internal::kGateAvailable : 0;
+  if (authorities_[authority].withdrawn) {
+    gate |= internal::kGateAuthorityWithdrawn;
+  }
+  uint32_t sexes = 0;
+  if (h.sex_preference != SexPreference::kMale) {
+    sexes |= internal::SexBit(Sex::kFemale);
+  }
+  if (h.sex_preference != SexPreference::kFemale) {
+    sexes |= internal::SexBit(Sex::kMale);
+  }
+  gate |= sexes << internal::kGateSexShift;
+  if (h.dual_approved) gate |= internal::kGateDualApproved;
+  gate |= static_cast<uint32_t>(h.max_contact) << internal::kGateContactShift;
+  gate |= static_cast<uint32_t>(h.approved_for) << 8;
+  gate |= static_cast<uint32_t>(h.min_age_months) << 16;
+  gate |= static_cast<uint32_t>(h.max_age_months) << 24;
+
+  const uint32_t tolerance = internal::ToleranceBits(h.max_need);
+  const uint32_t region = static_cast<uint32_t>(regions_.Intern(h.region));
+  const uint32_t links = static_cast<uint32_t>(std::min(OpenLinks(h.key), 255));
+  const uint32_t place =
+      region | (links << 8) | (static_cast<uint32_t>(authority) << 16);
+  RegionSet excluded;
+  for (const std::string& r : h.excluded_regions) {
+    excluded.Set(static_cast<uint32_t>(regions_.Intern(r)));
+  }
+  const uint32_t excluded_set = InternRegionSet(excluded);
+
+  HouseholdTraits t{};
+  for (const std::string& l : h.languages) {
+    t.languages |= uint64_t{1} << languages_.Intern(l);
+  }
+  t.heritage_mask = h.heritage_mask;
+  t.approved_day = h.approved_day < 0 ? internal::kUnknownDay16
+                                      : static_cast<uint16_t>(h.approved_day);
+  t.religion = h.religion;
+
+  auto [it, inserted] =
+      household_slots_.try_emplace(h.key, static_cast<uint32_t>(gates_.size()));
+  if (inserted) {
+    gates_.push_back(gate);
+    tolerances_.push_back(tolerance);
+    places_.push_back(place);
+    excluded_sets_.push_back(excluded_set);
+    traits_.push_back(t);
+    keys_.push_back(h.key);
+  } else {
+    const uint32_t slot = it->second;
+    gates_[slot] = gate;
+    tolerances_[slot] = tolerance;
+    places_[slot] = place;
+    excluded_sets_[slot] = excluded_set;
+    traits_[slot] = t;
+  }
+  return absl::OkStatus();
+}
+
+void CandidateIndex::RemoveHousehold(uint64_t key) {
+  auto it = household_slots_.find(key);
+  if (it == household_slots_.end()) return;
+  const uint32_t slot = it->second;
+  const uint32_t last = static_cast<uint32_t>(gates_.size() - 1);
+  household_slots_.erase(it);
+  if (slot != last) {
+    gates_[slot] = gates_[last];
+    tolerances_[slot] = tolerances_[last];
+    places_[slot] = places_[last];
+    excluded_sets_[slot] = excluded_sets_[last];
+    traits_[slot] = traits_[last];
+    keys_[slot] = keys_[last];
+    household_slots_[keys_[slot]] = slot;
+  }
+  gates_.pop_back();
+  tolerances_.pop_back();
+  places_.pop_back();
+  excluded_sets_.pop_back();
+  traits_.pop_back();
+  keys_.pop_back();
+}
+
+void CandidateIndex::SetOpenLinks(uint64_t household_key, int open_links) {
+  open_links = std::max(open_links, 0);
+  if (open_links == 0) {
+    open_links_.erase(household_key);
+  } else {
+    open_links_[household_key] = open_links;
+  }
+  auto it = household_slots_.find(household_key);
+  if (it != household_slots_.end()) {
+    const uint32_t saturated = static_cast<uint32_t>(std::min(open_links, 255));
+    uint32_t& place = places_[it->second];
+    place = (place & ~uint32_t{0xff00}) | (saturated << 8);
+  }
+}
+
+int CandidateIndex::OpenLinks(uint64_t household_key) const {
+  auto it = open_links_.find(household_key);
+  return it == open_links_.end() ? 0 : it->second;
+}
+
+Household CandidateIndex::UnpackHousehold(size_t slot) const {
+  const internal::Gate g = GateAt(slot);
+  const internal::Place p = PlaceAt(slot);
+  const HouseholdTraits& t = traits_[slot];
+  Household h;
+  h.key = keys_[slot];
+  h.authority = authorities_[p.authority()].id;
+  h.available = g.available();
+  h.approved_for = g.approved_for();
+  h.min_age_months = g.min_age();
+  h.max_age_months = g.max_age();
+  switch (g.sexes_allowed()) {
+    case internal::SexBit(Sex::kFemale):
+      h.sex_preference = SexPreference::kFemale;
+      break;
+    case internal::SexBit(Sex::kMale):
+      h.sex_preference = SexPreference::kMale;
+      break;
+    default:
+      h.sex_preference = SexPreference::kAny;
+      break;
+  }
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    h.max_need[c] =
+        static_cast<NeedLevel>(internal::ToleranceLimit(tolerances_[slot], c));
+  }
+  h.region = regions_.Name(static_cast<int>(p.region()));
+  if (excluded_sets_[slot] != 0) {
+    const RegionSet& excluded = region_sets_[excluded_sets_[slot]];
+    for (int r = 0; r < regions_.size(); ++r) {
+      if (excluded.Test(static_cast<uint32_t>(r)))
+        h.excluded_regions.push_back(regions_.Name(r));
+    }
+  }
+  h.dual_approved = g.dual_approved();
+  h.max_contact = static_cast<ContactPlan>(g.max_contact());
+  h.heritage_mask = t.heritage_mask;
+  h.religion = t.religion;
+  for (uint64_t bits = t.languages; bits != 0; bits &= bits - 1) {
+    h.languages.push_back(languages_.Name(std::countr_zero(bits)));
+  }
+  h.approved_day = t.approved_day_number();
+  return h;
+}
+
+std::optional<Household> CandidateIndex::FindHousehold(uint64_t key) const {
+  auto it = household_slots_.find(key);
+  if (it == household_slots_.end()) return std::nullopt;
+  return UnpackHousehold(it->second);
+}
+
+size_t CandidateIndex::MemoryBytes() const {
+  // flat_hash_map: one control byte plus one slot per bucket.
+  auto map_bytes = [](size_t capacity, size_t slot_size) {
+    return capacity * (slot_size + 1);
+  };
+  return (gates_.capacity() + tolerances_.capacity() + places_.capacity() +
+          excluded_sets_.capacity()) *
+             sizeof(uint32_t) +
+         traits_.capacity() * sizeof(HouseholdTraits) +
+         keys_.capacity() * sizeof(uint64_t) +
+         map_bytes(household_slots_.capacity(),
+                   sizeof(std::pair<uint64_t, uint32_t>)) +
+         region_sets_.capacity() * sizeof(RegionSet) +
+         map_bytes(region_set_ids_.capacity(),
+                   sizeof(std::pair<RegionSet, uint32_t>)) +
+         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>));
+}
+
+// ---------------------------------------------------------------------------
+// Children
+
+ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
+  ChildProfile p;
+  p.key = g.key;
+  p.authority = authority_ids_.at(g.authority);
+  p.region = static_cast<uint8_t>(regions_.Intern(g.region));
+  p.size = static_cast<uint8_t>(g.members.size());
+  p.waiting = g.waiting;
+  p.early_permanence_candidate = g.early_permanence_candidate;
+  p.contact_plan = static_cast<uint8_t>(g.contact_plan);
+  p.waiting_since_day = g.waiting_since_day;
+  for (const std::string& r : g.excluded_regions) {
+    p.excluded_regions.Set(static_cast<uint8_t>(regions_.Intern(r)));
+  }
+  for (const std::string& id : g.hidden_from) {
+    auto [it, inserted] = authority_ids_.try_emplace(
+        id, static_cast<uint16_t>(authorities_.size()));
+    if (inserted) {
+      AuthorityEntry placeholder;
+      placeholder.id = id;
+      authorities_.push_back(std::move(placeholder));
+    }
+    p.hidden_from.push_back(it->second);
+  }
+  std::sort(p.hidden_from.begin(), p.hidden_from.end());
+  p.hidden_from.erase(std::unique(p.hidden_from.begin(), p.hidden_from.end()),
+                      p.hidden_from.end());
+
+  int youngest = internal::kMaxAgeMonths, oldest = 0;
+  std::array<uint8_t, kNeedCategoryCount> levels{};
+  for (const ChildMember& m : g.members) {
+    youngest = std::min(youngest, m.age_months);
+    oldest = std::max(oldest, m.age_months);
+    p.sexes |= internal::SexBit(m.sex);
+    for (int c = 0; c < kNeedCategoryCount; ++c) {
+      const int level = static_cast<int>(m.needs[c]);
+      if (level > 0) {
+        p.need_bits |= internal::NeedBit(c, level);
+        levels[c] = std::max<uint8_t>(levels[c], static_cast<uint8_t>(level));
+      }
+    }
+    if (m.heritage_mask != 0) p.heritage[p.heritage_count++] = m.heritage_mask;
+    if (m.religion != 0) p.religions.Set(m.religion);
+    if (!m.first_language.empty()) {
+      p.languages |= uint64_t{1} << languages_.Intern(m.first_language);
+    }
+  }
+  p.min_age_months = static_cast<uint8_t>(youngest);
+  p.max_age_months = static_cast<uint8_t>(oldest);
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    if (levels[c] > 0) {
+      p.need_categories[p.need_category_count] = static_cast<uint8_t>(c);
+      p.need_levels[p.need_category_count] = levels[c];
+      ++p.need_category_count;
+    }
+  }
+  return p;
+}
+
+absl::Status CandidateIndex::UpsertChild(const ChildGroup& group) {
+  if (absl::Status s = CheckChild(group); !s.ok()) return s;
+  ChildEntry entry{group, PackChild(group)};
+  auto [it, inserted] = child_slots_.try_emplace(
+      group.key, static_cast<uint32_t>(children_.size()));
+  if (inserted) {
+    children_.push_back(std::move(entry));
+  } else {
+    children_[it->second] = std::move(entry);
+  }
+  return absl::OkStatus();
+}
+
+void CandidateIndex::RemoveChild(uint64_t key) {
+  auto it = child_slots_.find(key);
+  if (it == child_slots_.end()) return;
+  const uint32_t slot = it->second;
+  const uint32_t last = static_cast<uint32_t>(children_.size() - 1);
+  child_slots_.erase(it);
+  if (slot != last) {
+    children_[slot] = std::move(children_[last]);
+    child_slots_[children_[slot].profile.key] = slot;
+  }
+  children_.pop_back();
+}
+
+std::optional<ChildGroup> CandidateIndex::FindChild(uint64_t key) const {
+  auto it = child_slots_.find(key);
+  if (it == child_slots_.end()) return std::nullopt;
+  return children_[it->second].group;
+}
+
+// ---------------------------------------------------------------------------
+// Pairs
+
+uint32_t CandidateIndex::PairFailures(const ChildProfile& c, size_t slot,
+                                      int max_open_links) const {
+  const internal::Place p = PlaceAt(slot);
+  uint32_t f =
+      internal::SimpleFailures(c, GateAt(slot), tolerances_[slot]) |
+      internal::LookupFailures(c, p, region_sets_[excluded_sets_[slot]],
+                               c.HiddenFrom(p.authority()), max_open_links);
+  if (!c.waiting) f |= Bit(Constraint::kNotAvailable);
+  if (authorities_[c.authority].withdrawn) {
+    f |= Bit(Constraint::kAuthorityWithdrawn);
+  }
+  return f;
+}
+
+std::array<int, kComponentCount> CandidateIndex::PairFits(
+    const ChildProfile& c, size_t slot, int32_t as_of_day) const {
+  const internal::Gate g = GateAt(slot);
+  const internal::Place p = PlaceAt(slot);
+  const HouseholdTraits& t = traits_[slot];
+  std::array<int, kComponentCount> fits;
+  fits[static_cast<int>(Component::kNeedsMargin)] =
+      internal::NeedsFit(c, tolerances_[slot]);
+  fits[static_cast<int>(Component::kAgeFit)] = internal::AgeFit(
+      c.min_age_months, c.max_age_months, g.min_age(), g.max_age());
+  fits[static_cast<int>(Component::kCapacityFit)] =
+      internal::CapacityFit(c.size, g.approved_for());
+  fits[static_cast<int>(Component::kWaiting)] = internal::WaitingFit(
+      internal::WaitedDaysCapped(t.approved_day_number(), as_of_day),
+      internal::WaitedDaysCapped(c.waiting_since_day, as_of_day));
+  fits[static_cast<int>(Component::kEarlyPermanence)] =
+      internal::EarlyPermanenceFit(c.early_permanence_candidate,
+                                   g.dual_approved());
+  fits[static_cast<int>(Component::kContact)] =
+      internal::ContactFit(c.contact_plan, g.max_contact());
+  fits[static_cast<int>(Component::kIdentity)] = internal::IdentityFit(c, t);
+  fits[static_cast<int>(Component::kLocality)] = internal::LocalityFit(
+      p.authority() == c.authority, authorities_[p.authority()].kind);
+  return fits;
+}
+
+int CandidateIndex::DescribeScore(
+    const ChildGroup& group, const ChildProfile& c, size_t slot,
+    const Household& household, const MatchingPolicy& policy, int32_t as_of_day,
+    std::array<ComponentScore, kComponentCount>& components) const {
+  const std::array<int, kComponentCount> fits = PairFits(c, slot, as_of_day);
+  const int wsum = WeightSum(policy);
+  internal::PairFacts facts{
+      .group = group,
+      .household = household,
+      .household_authority_kind = authorities_[PlaceAt(slot).authority()].kind,
+      .same_authority = PlaceAt(slot).authority() == c.authority,
+      .as_of_day = as_of_day,
+  };
+  for (int i = 0; i < kComponentCount; ++i) {
+    ComponentScore& s = components[i];
+    s.component = static_cast<Component>(i);
+    s.weight = policy.weights[i];
+    s.fit_permille = fits[i];
+    s.points_tenths = (s.weight * s.fit_permille + wsum / 2) / wsum;
+    s.reason = internal::ComponentReason(s.component, facts);
+  }
+  return ScoreOf(policy, fits);
+}
+
+absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
+    uint64_t child_key, uint64_t household_key, const MatchingPolicy& policy,
+    int32_t as_of_day) const {
+  if (absl::Status s = ValidatePolicy(policy); !s.ok()) return s;
+  if (as_of_day < 0) return Invalid("as_of_day must be >= 0");
+  auto c = child_slots_.find(child_key);
+  if (c == child_slots_.end()) {
+    return absl::NotFoundError(absl::StrCat("no child group ", child_key));
+  }
+  auto h = household_slots_.find(household_key);
+  if (h == household_slots_.end()) {
+    return absl::NotFoundError(absl::StrCat("no household ", household_key));
+  }
+  const ChildEntry& child = children_[c->second];
+  const size_t slot = h->second;
+  const Household household = UnpackHousehold(slot);
+  const uint32_t failures =
+      PairFailures(child.profile, slot, policy.max_open_links);
+
+  PairExplanation out;
+  out.policy_version = policy.version;
+  out.child_key = child_key;
+  out.household_key = household_key;
+  out.eligible = failures == 0;
+  internal::ConstraintFacts facts{
+      .group = child.group,
+      .household = household,
+      .child_authority_withdrawn =
+          authorities_[child.profile.authority].withdrawn,
+      .household_authority_withdrawn =
+          authorities_[PlaceAt(slot).authority()].withdrawn,
+      .open_links = OpenLinks(household_key),
+      .max_open_links = policy.max_open_links,
+  };
+  for (int i = 0; i < kConstraintCount; ++i) {
+    const auto constraint = static_cast<Constraint>(i);
+    ConstraintCheck& check = out.constraints[i];
+    check.constraint = constraint;
+    check.passed = (failures & Bit(constraint)) == 0;
+    check.reason = internal::ConstraintReason(constraint, facts);
+  }
+  out.score = DescribeScore(child.group, child.profile, slot, household, policy,
+                            as_of_day, out.components);
+  return out;
+}
+
+std::optional<int> CandidateIndex::ScorePair(uint64_t child_key,
+                                             uint64_t household_key,
+                                             const MatchingPolicy& policy,
+                                             int32_t as_of_day) const {
+  if (!ValidatePolicy(policy).ok()) return std::nullopt;
+  auto c = child_slots_.find(child_key);
+  auto h = household_slots_.find(household_key);
+  if (c == child_slots_.end() || h == household_slots_.end()) {
+    return std::nullopt;
+  }
+  const ChildProfile& profile = children_[c->second].profile;
+  if (PairFailures(profile, h->second, policy.max_open_links) != 0) {
+    return std::nullopt;
+  }
+  return ScoreOf(policy, PairFits(profile, h->second, as_of_day));
+}
+
+// ---------------------------------------------------------------------------
+// Ranking
+
+absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
+    uint64_t child_key, const MatchingPolicy& policy,
+    const RankOptions& options) const {
+  if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
+  auto found = child_slots_.find(child_key);
+  if (found == child_slots_.end()) {
+    return absl::NotFoundError(absl::StrCat("no child group ", child_key));
+  }
+  const ChildEntry& child = children_[found->second];
+  const ChildProfile& c = child.profile;
+  if (!c.waiting) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("child group ", child_key, " is not waiting"));
+  }
+  if (authorities_[c.authority].withdrawn) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("child group ", child_key, ": authority ",
+                     authorities_[c.authority].id, " has withdrawn"));
+  }
+
+  // Per-query tables: every component that depends on the child and on one
+  // small household field becomes a lookup of weighted points.
+  const auto weight = [&policy](Component k) {
+    return static_cast<uint32_t>(policy.weights[static_cast<int>(k)]);
+  };
+  const uint32_t w_age = weight(Component::kAgeFit);
+  const uint32_t w_identity = weight(Component::kIdentity);
+  std::vector<uint8_t> hidden(authorities_.size());
+  std::vector<uint32_t> locality_points(authorities_.size());
+  for (size_t a = 0; a < authorities_.size(); ++a) {
+    hidden[a] = c.HiddenFrom(static_cast<uint16_t>(a));
+    locality_points[a] =
+        weight(Component::kLocality) *
+        internal::LocalityFit(a == c.authority, authorities_[a].kind);
+  }
+  std::array<uint32_t, internal::kMaxApprovedFor + 1> capacity_points{};
+  for (int n = 0; n <= internal::kMaxApprovedFor; ++n) {
+    capacity_points[n] =
+        weight(Component::kCapacityFit) * internal::CapacityFit(c.size, n);
+  }
+  std::array<uint32_t, 8> flag_points{};  // by Gate::flag_index()
+  for (int bits = 0; bits < 8; ++bits) {
+    flag_points[bits] =
+        weight(Component::kEarlyPermanence) *
+            internal::EarlyPermanenceFit(c.early_permanence_candidate,
+                                         bits & 1) +
+        weight(Component::kContact) *
+            internal::ContactFit(c.contact_plan, (bits >> 1) & 3);
+  }
+  std::array<uint32_t, 3 * kNeedCategoryCount + 1> needs_points{};
+  for (int sum = 0; sum <= 3 * kNeedCategoryCount; ++sum) {
+    needs_points[sum] = weight(Component::kNeedsMargin) *
+                        internal::NeedsFitFromSum(c.need_category_count, sum);
+  }
+  std::array<uint32_t, 366> waiting_points{};  // by household days, capped
+  const int child_waited =
+      internal::WaitedDaysCapped(c.waiting_since_day, options.as_of_day);
+  for (int days = 0; days <= 365; ++days) {
+    waiting_points[days] =
+        weight(Component::kWaiting) * internal::WaitingFit(days, child_waited);
+  }
+  // The most waiting and identity can add (their fits are at most 1000).
+  const uint32_t best_traits_points = waiting_points[365] + w_identity * 1000;
+  const uint32_t wsum = static_cast<uint32_t>(WeightSum(policy));
+  const internal::ExactDivider divide(10 * wsum);
+  const uint32_t half = 5 * wsum;
+  const int max_links = policy.max_open_links;
+  const int min_score = options.min_score;
+  const int32_t as_of_day = options.as_of_day;
+  const internal::SimpleQuery query{
+      .size = c.size,
+      .min_age = c.min_age_months,
+      .max_age = c.max_age_months,
+      .need_bits = c.need_bits,
+      .sex_need = static_cast<uint32_t>(c.sexes) << internal::kGateSexShift,
+  };
+
+  std::array<uint32_t, internal::kSimpleConstraintCount> simple_excluded{};
+  std::array<int, kConstraintCount> excluded{};
+  int eligible = 0;
+  TopK top(options.limit);
+  alignas(64) uint16_t survivors[internal::kFilterBlock];
+
+  const uint32_t* gates = gates_.data();
+  const uint32_t* tolerances = tolerances_.data();
+  const uint32_t* places = places_.data();
+  const uint32_t* excluded_sets = excluded_sets_.data();
+  const HouseholdTraits* traits = traits_.data();
+  const uint64_t* keys = keys_.data();
+  const RegionSet* pool = region_sets_.data();
+  const size_t n = gates_.size();
+  for (size_t base = 0; base < n; base += internal::kFilterBlock) {
+    const int len =
+        static_cast<int>(std::min<size_t>(internal::kFilterBlock, n - base));
+    const int m = internal::FilterBlock(query, gates + base, tolerances + base,
+                                        len, simple_excluded, survivors);
+    for (int s = 0; s < m; ++s) {
+      const size_t i = base + survivors[s];
+      const internal::Place p{places[i]};
+      const uint32_t failures = internal::LookupFailures(
+          c, p, pool[excluded_sets[i]], hidden[p.authority()], max_links);
+      if (failures != 0) {
+        ++excluded[std::countr_zero(failures)];
+        continue;
+      }
+      ++eligible;
+      // The part of the score the columns give; waiting and identity need
+      // the traits, read only if their best case could still enter the top k.
+      const internal::Gate g{gates[i]};
+      uint32_t total =
+          locality_points[p.authority()] + capacity_points[g.approved_for()] +
+          flag_points[g.flag_index()] +
+          needs_points[internal::NeedsMarginSum(c, tolerances[i])] +
+          w_age * static_cast<uint32_t>(
+                      internal::AgeFit(c.min_age_months, c.max_age_months,
+                                       g.min_age(), g.max_age()));
+      const int best =
+          static_cast<int>(divide.Divide(total + best_traits_points + half));
+      if (best < min_score || !top.MayEnter(best)) continue;
+      const HouseholdTraits& t = traits[i];
+      total += waiting_points[internal::WaitedDaysCapped(
+          t.approved_day_number(), as_of_day)];
+      if (w_identity != 0) {
+        total +=
+            w_identity * static_cast<uint32_t>(internal::IdentityFit(c, t));
+      }
+      const int score = static_cast<int>(divide.Divide(total + half));
+      if (score < min_score || !top.MayEnter(score)) continue;
+      top.Offer({score, keys[i], static_cast<uint32_t>(i)});
+    }
+  }
+
+  RankResult result;
+  result.policy_version = policy.version;
+  result.considered = static_cast<int>(n);
+  for (int k = 0; k < internal::kSimpleConstraintCount; ++k) {
+    excluded[k] = static_cast<int>(simple_excluded[k]);
+  }
+  result.excluded = excluded;
+  result.eligible = eligible;
+  FillExclusions(SearchSide::kHouseholds, c.size, result);
+
+  const std::vector<Pick> picks = top.TakeBestFirst();
+  result.candidates.reserve(picks.size());
+  for (const Pick& p : picks) {
+    RankedCandidate& out = result.candidates.emplace_back();
+    out.key = p.key;
+    out.authority = authorities_[PlaceAt(p.slot).authority()].id;
+    out.score = p.score;
+    const Household household = UnpackHousehold(p.slot);
+    DescribeScore(child.group, c, p.slot, household, policy, options.as_of_day,
+                  out.components);
+  }
+  return result;
+}
+
+absl::StatusOr<RankResult> CandidateIndex::RankChildren(
+    uint64_t household_key, const MatchingPolicy& policy,
+    const RankOptions& options) const {
+  if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
+  auto found = household_slots_.find(household_key);
+  if (found == household_slots_.end()) {
+    return absl::NotFoundError(absl::StrCat("no household ", household_key));
+  }
+  const size_t slot = found->second;
+  const internal::Gate g = GateAt(slot);
+  if (!g.available()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("household ", household_key, " is not available"));
+  }
+  if (g.authority_withdrawn()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "household ", household_key, ": authority ",
+        authorities_[PlaceAt(slot).authority()].id, " has withdrawn"));
+  }
+
+  RankResult result;
+  result.policy_version = policy.version;
+  result.considered = static_cast<int>(children_.size());
+  TopK top(options.limit);
+  int eligible = 0;
+  for (size_t i = 0; i < children_.size(); ++i) {
+    const ChildProfile& c = children_[i].profile;
+    const uint32_t failures = PairFailures(c, slot, policy.max_open_links);
+    if (failures != 0) {
+      ++result.excluded[std::countr_zero(failures)];
+      continue;
+    }
+    ++eligible;
+    const int score = ScoreOf(policy, PairFits(c, slot, options.as_of_day));
+    if (score < options.min_score) continue;
+    top.Offer({score, c.key, static_cast<uint32_t>(i)});
+  }
+  result.eligible = eligible;
+  FillExclusions(SearchSide::kChildren, g.approved_for(), result);
+
+  const Household household = UnpackHousehold(slot);
+  const std::vector<Pick> picks = top.TakeBestFirst();
+  result.candidates.reserve(picks.size());
+  for (const Pick& p : picks) {
+    const ChildEntry& child = children_[p.slot];
+    RankedCandidate& out = result.candidates.emplace_back();
+    out.key = p.key;
+    out.authority = child.group.authority;
+    out.score = DescribeScore(child.group, child.profile, slot, household,
+                              policy, options.as_of_day, out.components);
+  }
+  return result;
+}
+
+}  // namespace raa::matcher

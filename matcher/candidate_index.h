@@ -1,0 +1,207 @@
+// CandidateIndex: the in-memory index of a consortium's approved households
+// and waiting children, built for ranking one against all of the other in a
+// few milliseconds, with explanations.
+//
+// The server builds it from the database at start (authorities first, then
+// households, children and open-link counts) and applies every committed write
+// to it, so a search issued after an acknowledged write sees that write.
+//
+// Example:
+//
+//   raa::matcher::CandidateIndex index;
+//   absl::Status s = index.UpsertAuthority(
+//       {"leeds", AuthorityKind::kLocalAuthority, /*withdrawn=*/false});
+//   if (s.ok()) s = index.UpsertHousehold(household);
+//   if (s.ok()) s = index.UpsertChild(group);
+//   absl::StatusOr<RankResult> r = index.RankHouseholds(
+//       group.key, policy,
+//       {.limit = 20, .min_score = 0, .as_of_day = today});
+//
+// Layout: a household is four 32-bit words in parallel columns (what the hard
+// constraints read), 16 bytes of score traits and its key, plus its slot in
+// a key->slot hash map: about 80 bytes at 1,000,000 households. A child-led
+// search streams the columns through a vectorised kernel, scores eligible
+// households with integer lookups, keeps the top k in a heap and builds
+// reason strings only for the k returned.
+//
+// The matching rules (hard constraints, the order they are counted in, and
+// every score component) are documented in matcher/policy.h.
+//
+// Limits: at most 256 distinct regions, 64 distinct languages and 65535
+// authorities per index (strings are interned on first sight and never
+// forgotten; authorities named only in a hidden_from list count); an upsert
+// that would exceed one returns InvalidArgument and changes nothing.
+//
+// Thread-compatible: const methods may run concurrently with each other; the
+// caller serialises mutations against everything else (e.g. absl::Mutex with
+// ReaderLock for ranking).
+
+#ifndef RAAMATCH_MATCHER_CANDIDATE_INDEX_H_
+#define RAAMATCH_MATCHER_CANDIDATE_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "matcher/internal/interner.h"
+#include "matcher/internal/packed.h"
+#include "matcher/model.h"
+#include "matcher/policy.h"
+#include "matcher/result.h"
+
+namespace raa::matcher {
+
+class CandidateIndex {
+ public:
+  struct RankOptions {
+    int limit = 20;     // 1..10000 candidates returned
+    int min_score = 0;  // 0..100; eligible candidates below it are not returned
+    int32_t as_of_day = -1;  // "today" for the waiting component; >= 0
+  };
+
+  CandidateIndex();
+  CandidateIndex(const CandidateIndex&) = delete;
+  CandidateIndex& operator=(const CandidateIndex&) = delete;
+  CandidateIndex(CandidateIndex&&) = default;
+  CandidateIndex& operator=(CandidateIndex&&) = default;
+
+  // Insert or replace by id. A withdrawn authority stays known: its households
+  // and children are excluded (kAuthorityWithdrawn). InvalidArgument on an
+  // empty id or a bad kind.
+  absl::Status UpsertAuthority(const Authority& authority);
+
+  // Insert or replace by key. InvalidArgument (and no change) on bad input:
+  // unknown authority, approved_for outside 1..5, ages outside
+  // 0 <= min <= max <= 216, an enum out of range, an empty region or language,
+  // approved_day outside -1..65534 (2149), or too many distinct regions or
+  // languages.
+  absl::Status UpsertHousehold(const Household& household);
+  // No-op for an unknown key.
+  void RemoveHousehold(uint64_t key);
+
+  // Insert or replace by key. InvalidArgument (and no change) on bad input:
+  // 1..8 members, ages 0..216, unknown authority, enum out of range, empty
+  // region, waiting_since_day < -1, too many regions/languages.
+  absl::Status UpsertChild(const ChildGroup& group);
+  // No-op for an unknown key.
+  void RemoveChild(uint64_t key);
+
+  // The number of open links a household holds (negative counts as 0). The
+  // count is kept by key, whether or not the household is in the index now,
+  // and survives RemoveHousehold / UpsertHousehold.
+  void SetOpenLinks(uint64_t household_key, int open_links);
+
+  size_t household_count() const { return gates_.size(); }
+  size_t child_count() const { return children_.size(); }
+  // Approximate bytes held for the household side (packed records, key map,
+  // excluded-region pool, open-link counts).
+  size_t MemoryBytes() const;
+
+  // The household / child group as last upserted (households are rebuilt from
+  // the packed form: region and language lists come back in interning order,
+  // without duplicates). nullopt for an unknown key.
+  std::optional<Household> FindHousehold(uint64_t key) const;
+  std::optional<ChildGroup> FindChild(uint64_t key) const;
+  int OpenLinks(uint64_t household_key) const;
+
+  // Child-led search: the households for one child group, best first, ties on
+  // key ascending, with the exclusion counts. NotFound for an unknown child;
+  // FailedPrecondition if the child is not waiting or its authority has
+  // withdrawn; InvalidArgument for a bad policy or options.
+  absl::StatusOr<RankResult> RankHouseholds(uint64_t child_key,
+                                            const MatchingPolicy& policy,
+                                            const RankOptions& options) const;
+
+  // Family-led search: the waiting child groups for one household, the same
+  // rules with roles swapped (a child not waiting counts as kNotAvailable, its
+  // authority withdrawn as kAuthorityWithdrawn). NotFound for an unknown
+  // household; FailedPrecondition if it is not available or its authority has
+  // withdrawn; InvalidArgument for a bad policy or options.
+  absl::StatusOr<RankResult> RankChildren(uint64_t household_key,
+                                          const MatchingPolicy& policy,
+                                          const RankOptions& options) const;
+
+  // Every constraint the pair passes or fails (both sides: kNotAvailable also
+  // fails for a child not waiting) and every score component. NotFound for
+  // an unknown key; InvalidArgument for a bad policy or as_of_day < 0.
+  absl::StatusOr<PairExplanation> ExplainPair(uint64_t child_key,
+                                              uint64_t household_key,
+                                              const MatchingPolicy& policy,
+                                              int32_t as_of_day) const;
+
+  // For alerts: the pair's score if both keys are known and the pair passes
+  // every constraint (as ExplainPair), else nullopt. The policy must be valid
+  // (an invalid one gives nullopt).
+  std::optional<int> ScorePair(uint64_t child_key, uint64_t household_key,
+                               const MatchingPolicy& policy,
+                               int32_t as_of_day) const;
+
+ private:
+  struct AuthorityEntry {
+    std::string id;
+    AuthorityKind kind = AuthorityKind::kLocalAuthority;
+    bool withdrawn = false;
+    bool known = false;  // false: only named in a hidden_from list so far
+  };
+  struct ChildEntry {
+    ChildGroup group;
+    internal::ChildProfile profile;
+  };
+
+  absl::Status CheckHousehold(const Household& h) const;
+  absl::Status CheckChild(const ChildGroup& g) const;
+  internal::ChildProfile PackChild(const ChildGroup& g);
+  uint32_t InternRegionSet(const internal::RegionSet& set);
+
+  // All constraint failures of a pair, both sides, as a mask of
+  // internal::Bit(Constraint).
+  uint32_t PairFailures(const internal::ChildProfile& c, size_t slot,
+                        int max_open_links) const;
+  std::array<int, kComponentCount> PairFits(const internal::ChildProfile& c,
+                                            size_t slot,
+                                            int32_t as_of_day) const;
+  // Fills `components` (weights, fits, points, reasons) and returns the
+  // score.
+  int DescribeScore(
+      const ChildGroup& group, const internal::ChildProfile& c, size_t slot,
+      const Household& household, const MatchingPolicy& policy,
+      int32_t as_of_day,
+      std::array<ComponentScore, kComponentCount>& components) const;
+  Household UnpackHousehold(size_t slot) const;
+  internal::Gate GateAt(size_t slot) const { return {gates_[slot]}; }
+  internal::Place PlaceAt(size_t slot) const { return {places_[slot]}; }
+
+  std::vector<AuthorityEntry> authorities_;
+  absl::flat_hash_map<std::string, uint16_t> authority_ids_;
+  internal::Interner regions_{internal::kMaxRegions};
+  internal::Interner languages_{internal::kMaxLanguages};
+
+  // Household side: parallel columns (see internal/packed.h), one slot per
+  // household; removal moves the last slot into the hole. The withdrawn bit
+  // of every gate word equals its authority's status (UpsertAuthority
+  // rewrites them).
+  std::vector<uint32_t> gates_;
+  std::vector<uint32_t> tolerances_;
+  std::vector<uint32_t> places_;
+  std::vector<uint32_t> excluded_sets_;  // index into region_sets_
+  std::vector<internal::HouseholdTraits> traits_;
+  std::vector<uint64_t> keys_;
+  absl::flat_hash_map<uint64_t, uint32_t> household_slots_;
+  // Distinct excluded-region sets; entry 0 is the empty set. Never shrinks.
+  std::vector<internal::RegionSet> region_sets_;
+  absl::flat_hash_map<internal::RegionSet, uint32_t> region_set_ids_;
+  absl::flat_hash_map<uint64_t, int> open_links_;  // non-zero counts only
+
+  // Child side: small (thousands), kept whole.
+  std::vector<ChildEntry> children_;
+  absl::flat_hash_map<uint64_t, uint32_t> child_slots_;
+};
+
+}  // namespace raa::matcher
+
+#endif  // RAAMATCH_MATCHER_CANDIDATE_INDEX_H_

@@ -1,0 +1,44 @@
+// Internal: the plain-English reasons of score components and constraints,
+// built from the model types for the few pairs a result returns.
+
+#ifndef RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_
+#define RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_
+
+#include <cstdint>
+#include <string>
+
+#include "matcher/model.h"
+#include "matcher/policy.h"
+
+namespace raa::matcher::internal {
+
+struct PairFacts {
+  const ChildGroup& group;
+  const Household& household;
+  AuthorityKind household_authority_kind;
+  bool same_authority;
+  int32_t as_of_day;
+};
+
+// "approved for 3, group of 3", "same authority: no inter-agency fee", ...
+std::string ComponentReason(Component component, const PairFacts& facts);
+
+struct ConstraintFacts {
+  const ChildGroup& group;
+  const Household& household;
+  bool child_authority_withdrawn;
+  bool household_authority_withdrawn;
+  int open_links;
+  int max_open_links;
+};
+
+// Why the pair passes or fails one constraint: "approved for 2, group of 3".
+std::string ConstraintReason(Constraint constraint,
+                             const ConstraintFacts& facts);
+
+// "12 days", "1 month", "7 months" (months = days * 12 / 365).
+std::string FormatDuration(int days);
+
+}  // namespace raa::matcher::internal
+
+#endif  // RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_

@@ -1,0 +1,306 @@
+// Internal: the packed forms of households and child groups that the
+// candidate index scans, and the integer fit functions of the score.
+//
+// Everything here is an implementation detail of CandidateIndex; the
+// documented rules are in matcher/policy.h. The fit functions serve the hot
+// ranking loop, RankChildren, ExplainPair and ScorePair alike, so every path
+// computes the same numbers.
+
+#ifndef RAAMATCH_MATCHER_INTERNAL_PACKED_H_
+#define RAAMATCH_MATCHER_INTERNAL_PACKED_H_
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "matcher/model.h"
+#include "matcher/policy.h"
+
+namespace raa::matcher::internal {
+
+inline constexpr int kMaxRegions = 256;
+inline constexpr int kMaxLanguages = 64;
+inline constexpr int kMaxAuthorities = 65535;
+inline constexpr int kMaxGroupSize = 8;
+inline constexpr int kMaxApprovedFor = 5;
+inline constexpr int kMaxAgeMonths = 216;  // 18 years
+
+// A set of interned region ids (0..255).
+struct RegionSet {
+  std::array<uint64_t, 4> words{};
+
+  bool Test(uint32_t region) const {
+    return (words[(region >> 6) & 3] >> (region & 63)) & 1;
+  }
+  void Set(uint32_t region) {
+    words[(region >> 6) & 3] |= uint64_t{1} << (region & 63);
+  }
+  bool Empty() const {
+    return (words[0] | words[1] | words[2] | words[3]) == 0;
+  }
+  friend bool operator==(const RegionSet&, const RegionSet&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const RegionSet& s) {
+    return H::combine(std::move(h), s.words[0], s.words[1], s.words[2],
+                      s.words[3]);
+  }
+};
+
+// Need bits: bit (3 * category + level - 1). A child group sets one bit per
+// (category, level) a child has; a household's tolerance sets every level up
+// to its limit, so the needs test is (child_bits & ~tolerance) == 0.
+inline constexpr uint32_t NeedBit(int category, int level) {
+  return uint32_t{1} << (3 * category + level - 1);
+}
+inline uint32_t ToleranceBits(const NeedLevels& max_need) {
+  uint32_t bits = 0;
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    for (int l = 1; l <= static_cast<int>(max_need[c]); ++l)
+      bits |= NeedBit(c, l);
+  }
+  return bits;
+}
+// The highest level a tolerance accepts in a category: its bits there are
+// 0b000, 0b001, 0b011 or 0b111. (A table, not std::popcount: without -mpopcnt
+// that is a library call.)
+inline int ToleranceLimit(uint32_t tolerance, int category) {
+  constexpr uint8_t kLimit[8] = {0, 1, 1, 2, 1, 2, 2, 3};
+  return kLimit[(tolerance >> (3 * category)) & 7u];
+}
+
+// Sex bits of a child group: 1 << Sex for each child.
+inline constexpr uint32_t SexBit(Sex sex) {
+  return 1u << static_cast<int>(sex);
+}
+
+// ---- The household columns --------------------------------------------------
+//
+// A household is four 32-bit words, each in its own column so the constraint
+// kernel streams them (16 bytes per household), plus 32 bytes of traits read
+// only for eligible households.
+//
+// gate word:   bit 0 available, bit 1 approving authority withdrawn,
+//              bits 2-3 sexes they would consider (SexBit << 2), bit 4 dual
+//              approved, bits 5-6 max contact; bits 8-15 approved_for,
+//              16-23 min age (months), 24-31 max age (months).
+// tolerance:   NeedBit()s they would consider.
+// place word:  bits 0-7 region id, 8-15 open links (saturating at 255),
+//              16-31 authority id.
+// excluded:    index of their excluded-region set in the pool; 0 = none.
+inline constexpr uint32_t kGateAvailable = 1;
+inline constexpr uint32_t kGateAuthorityWithdrawn = 2;
+inline constexpr int kGateSexShift = 2;
+inline constexpr uint32_t kGateDualApproved = 16;
+inline constexpr int kGateContactShift = 5;
+
+struct Gate {
+  uint32_t word;
+
+  bool available() const { return word & kGateAvailable; }
+  bool authority_withdrawn() const { return word & kGateAuthorityWithdrawn; }
+  uint32_t sexes_allowed() const { return (word >> kGateSexShift) & 3; }
+  bool dual_approved() const { return word & kGateDualApproved; }
+  int max_contact() const { return (word >> kGateContactShift) & 3; }
+  int approved_for() const { return (word >> 8) & 0xff; }
+  int min_age() const { return (word >> 16) & 0xff; }
+  int max_age() const { return word >> 24; }
+  // Bits 4-6: the (dual approved, max contact) pair, 0..7.
+  int flag_index() const { return (word >> 4) & 7; }
+};
+
+struct Place {
+  uint32_t word;
+
+  uint32_t region() const { return word & 0xff; }
+  int open_links() const { return (word >> 8) & 0xff; }
+  uint16_t authority() const { return static_cast<uint16_t>(word >> 16); }
+};
+
+// What only the score reads, for eligible households: 16 bytes. (The key is
+// a column of its own, read only for households entering the top k.)
+inline constexpr uint16_t kUnknownDay16 = 0xffff;
+inline constexpr int32_t kMaxDay16 = 0xfffe;  // 2149-06-04
+struct HouseholdTraits {
+  uint64_t languages;  // interned language ids
+  uint32_t heritage_mask;
+  uint16_t approved_day;  // kUnknownDay16 if unknown
+  uint8_t religion;
+
+  int32_t approved_day_number() const {
+    return approved_day == kUnknownDay16 ? -1 : approved_day;
+  }
+};
+static_assert(sizeof(HouseholdTraits) == 16);
+
+// ---- A child group
+// -----------------------------------------------------------
+
+struct ChildProfile {
+  uint64_t key = 0;
+  uint32_t need_bits = 0;
+  uint16_t authority = 0;
+  uint8_t region = 0;
+  uint8_t size = 0;
+  uint8_t min_age_months = 0;  // youngest child
+  uint8_t max_age_months = 0;  // oldest child
+  uint8_t sexes = 0;           // SexBit()s
+  bool waiting = false;
+  bool early_permanence_candidate = false;
+  uint8_t contact_plan = 0;
+  int32_t waiting_since_day = -1;
+  RegionSet excluded_regions;
+  std::vector<uint16_t> hidden_from;  // sorted interned authority ids
+  // Categories with a need, and the group's level (highest child's) in each.
+  uint8_t need_category_count = 0;
+  std::array<uint8_t, kNeedCategoryCount> need_categories{};
+  std::array<uint8_t, kNeedCategoryCount> need_levels{};
+  // Heritage of the children whose heritage is recorded.
+  uint8_t heritage_count = 0;
+  std::array<uint32_t, kMaxGroupSize> heritage{};
+  RegionSet religions;     // non-zero religion codes of the children
+  uint64_t languages = 0;  // interned first languages of the children
+
+  bool HiddenFrom(uint16_t authority_id) const {
+    return std::binary_search(hidden_from.begin(), hidden_from.end(),
+                              authority_id);
+  }
+};
+
+// Bits of the constraint failure masks: 1 << Constraint.
+inline constexpr uint32_t Bit(Constraint c) {
+  return uint32_t{1} << static_cast<int>(c);
+}
+
+// The first six constraints read only the gate and tolerance words ("simple"
+// constraints, checked by the vectorised kernel); the last four need lookups.
+inline uint32_t SimpleFailures(const ChildProfile& c, Gate g,
+                               uint32_t tolerance) {
+  uint32_t f = 0;
+  f |= static_cast<uint32_t>(!g.available());
+  f |= static_cast<uint32_t>(g.authority_withdrawn()) << 1;
+  f |= static_cast<uint32_t>(g.approved_for() < c.size) << 2;
+  f |= static_cast<uint32_t>(c.min_age_months < g.min_age() ||
+                             c.max_age_months > g.max_age())
+       << 3;
+  f |= static_cast<uint32_t>((c.need_bits & ~tolerance) != 0) << 4;
+  f |= static_cast<uint32_t>((c.sexes & ~g.sexes_allowed()) != 0) << 5;
+  return f;
+}
+inline uint32_t LookupFailures(const ChildProfile& c, Place p,
+                               const RegionSet& household_excluded, bool hidden,
+                               int max_open_links) {
+  uint32_t f = 0;
+  f |= static_cast<uint32_t>(c.excluded_regions.Test(p.region())) << 6;
+  f |= static_cast<uint32_t>(household_excluded.Test(c.region)) << 7;
+  f |= static_cast<uint32_t>(hidden) << 8;
+  f |= static_cast<uint32_t>(p.open_links() >= max_open_links) << 9;
+  return f;
+}
+
+// ---- Fit functions (per-mille, integers only; see matcher/policy.h) ----
+
+// sum over the group's need categories of max(0, 1 + limit - level).
+inline int NeedsMarginSum(const ChildProfile& c, uint32_t tolerance) {
+  int sum = 0;
+  for (int i = 0; i < c.need_category_count; ++i) {
+    const int limit = ToleranceLimit(tolerance, c.need_categories[i]);
+    sum += std::max(0, 1 + limit - c.need_levels[i]);
+  }
+  return sum;
+}
+inline int NeedsFitFromSum(int category_count, int sum) {
+  if (category_count == 0) return 1000;
+  return sum * 1000 / (3 * category_count);
+}
+inline int NeedsFit(const ChildProfile& c, uint32_t tolerance) {
+  return NeedsFitFromSum(c.need_category_count, NeedsMarginSum(c, tolerance));
+}
+
+// floor(x / span) for 0 <= x <= 500 * 216 and 1 <= span <= 216, by
+// multiplication with ceil(2^32 / span): exact because x * (error < span)
+// < 2^32.
+struct AgeReciprocals {
+  std::array<uint64_t, kMaxAgeMonths + 1> m{};
+  constexpr AgeReciprocals() {
+    for (uint64_t s = 1; s <= kMaxAgeMonths; ++s)
+      m[s] = ((uint64_t{1} << 32) + s - 1) / s;
+  }
+};
+inline constexpr AgeReciprocals kAgeReciprocals;
+
+// How central the youngest and oldest children are in [lo, hi], worst of the
+// two: 1000 - 500 * |2*age - lo - hi| / (hi - lo); 0 if either is outside.
+inline int AgeFit(int youngest, int oldest, int lo, int hi) {
+  if (youngest < lo || oldest > hi) return 0;
+  if (hi == lo) return 1000;
+  const int d = std::max(std::abs(2 * youngest - lo - hi),
+                         std::abs(2 * oldest - lo - hi));
+  const uint64_t x = static_cast<uint64_t>(500 * d);
+  return 1000 - static_cast<int>((x * kAgeReciprocals.m[hi - lo]) >> 32);
+}
+
+inline int CapacityFit(int group_size, int approved_for) {
+  const int spare = approved_for - group_size;
+  if (spare < 0) return 0;
+  return 1000 / (1 + spare);
+}
+
+// Days waited to `as_of_day`, 0..365; unknown or future dates count 0.
+inline int WaitedDaysCapped(int32_t since_day, int32_t as_of_day) {
+  if (since_day < 0 || as_of_day < since_day) return 0;
+  return std::min<int32_t>(as_of_day - since_day, 365);
+}
+inline int WaitingFit(int household_days_capped, int child_days_capped) {
+  return (household_days_capped + child_days_capped) * 1000 / 730;
+}
+
+inline int EarlyPermanenceFit(bool candidate, bool dual_approved) {
+  return (!candidate || dual_approved) ? 1000 : 0;
+}
+
+inline int ContactFit(int plan, int max_contact) {
+  return max_contact >= plan ? 1000 : 0;
+}
+
+inline int IdentityFit(const ChildProfile& c, const HouseholdTraits& t) {
+  int fit = 0;
+  if (c.heritage_count > 0) {
+    int shared = 0;
+    for (int i = 0; i < c.heritage_count; ++i)
+      shared += (c.heritage[i] & t.heritage_mask) != 0;
+    if (shared == c.heritage_count) {
+      fit += 500;
+    } else if (shared > 0) {
+      fit += 250;
+    }
+  }
+  if (t.religion != 0 && c.religions.Test(t.religion)) fit += 250;
+  if ((c.languages & t.languages) != 0) fit += 250;
+  return fit;
+}
+
+inline int LocalityFit(bool same_authority, AuthorityKind household_kind) {
+  if (same_authority) return 1000;
+  return household_kind == AuthorityKind::kVoluntaryAdoptionAgency ? 0 : 500;
+}
+
+// floor(n / d) by multiplication, exact for 0 <= n < 2^20 and 1 <= d < 2^13
+// (the score's numerator is at most 8 * 100 * 1000 + 4000).
+class ExactDivider {
+ public:
+  explicit ExactDivider(uint32_t d)
+      : multiplier_(((uint64_t{1} << 40) + d - 1) / d) {}
+  uint32_t Divide(uint32_t n) const {
+    return static_cast<uint32_t>((n * multiplier_) >> 40);
+  }
+
+ private:
+  uint64_t multiplier_;
+};
+
+}  // namespace raa::matcher::internal
+
+#endif  // RAAMATCH_MATCHER_INTERNAL_PACKED_H_

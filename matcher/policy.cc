@@ -1,0 +1,160 @@
+#include "matcher/policy.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace raa::matcher {
+
+absl::Status ValidatePolicy(const MatchingPolicy& policy) {
+  int total = 0;
+  for (int i = 0; i < kComponentCount; ++i) {
+    const int w = policy.weights[i];
+    if (w < 0 || w > 100) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("weight of ", ComponentId(static_cast<Component>(i)),
+                       " must be 0..100, got ", w));
+    }
+    total += w;
+  }
+  if (total == 0) {
+    return absl::InvalidArgumentError("at least one weight must be non-zero");
+  }
+  if (policy.max_open_links < 1 || policy.max_open_links > 20) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_open_links must be 1..20, got ", policy.max_open_links));
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view ComponentName(Component component) {
+  switch (component) {
+    case Component::kNeedsMargin:
+      return "needs margin";
+    case Component::kAgeFit:
+      return "age fit";
+    case Component::kCapacityFit:
+      return "capacity fit";
+    case Component::kWaiting:
+      return "time waiting";
+    case Component::kEarlyPermanence:
+      return "early permanence";
+    case Component::kContact:
+      return "contact plan";
+    case Component::kIdentity:
+      return "heritage, religion and language";
+    case Component::kLocality:
+      return "locality and fees";
+  }
+  return "unknown component";
+}
+
+absl::string_view ComponentId(Component component) {
+  switch (component) {
+    case Component::kNeedsMargin:
+      return "needs_margin";
+    case Component::kAgeFit:
+      return "age_fit";
+    case Component::kCapacityFit:
+      return "capacity_fit";
+    case Component::kWaiting:
+      return "waiting";
+    case Component::kEarlyPermanence:
+      return "early_permanence";
+    case Component::kContact:
+      return "contact";
+    case Component::kIdentity:
+      return "identity";
+    case Component::kLocality:
+      return "locality";
+  }
+  return "unknown";
+}
+
+absl::string_view ConstraintId(Constraint constraint) {
+  switch (constraint) {
+    case Constraint::kNotAvailable:
+      return "not_available";
+    case Constraint::kAuthorityWithdrawn:
+      return "authority_withdrawn";
+    case Constraint::kCapacity:
+      return "capacity";
+    case Constraint::kAgeRange:
+      return "age_range";
+    case Constraint::kNeeds:
+      return "needs";
+    case Constraint::kSexPreference:
+      return "sex_preference";
+    case Constraint::kChildExcludedRegion:
+      return "child_excluded_region";
+    case Constraint::kHouseholdExcludedRegion:
+      return "household_excluded_region";
+    case Constraint::kHiddenFromAuthority:
+      return "hidden_from_authority";
+    case Constraint::kLinkLimit:
+      return "link_limit";
+  }
+  return "unknown";
+}
+
+std::string ConstraintSummary(Constraint constraint, SearchSide side, int n) {
+  if (side == SearchSide::kHouseholds) {
+    // Follows "<count> households".
+    switch (constraint) {
+      case Constraint::kNotAvailable:
+        return "not available (not approved, linked, on hold or withdrawn)";
+      case Constraint::kAuthorityWithdrawn:
+        return "approved by an authority that has left the consortium";
+      case Constraint::kCapacity:
+        return absl::StrCat("approved for fewer than ", n, " children");
+      case Constraint::kAgeRange:
+        return n > 1 ? "with a child outside their age range"
+                     : "with the child outside their age range";
+      case Constraint::kNeeds:
+        return "that would not consider the level of need";
+      case Constraint::kSexPreference:
+        return n > 1 ? "with a sex preference the group does not meet"
+                     : "with a sex preference the child does not meet";
+      case Constraint::kChildExcludedRegion:
+        return n > 1 ? "in a region these children must not be placed in"
+                     : "in a region this child must not be placed in";
+      case Constraint::kHouseholdExcludedRegion:
+        return n > 1 ? "that would not consider the children's region"
+                     : "that would not consider the child's region";
+      case Constraint::kHiddenFromAuthority:
+        return "approved by an authority the profile is hidden from";
+      case Constraint::kLinkLimit:
+        return "already holding the maximum number of open links";
+    }
+  } else {
+    // Follows "<count> children" (profiles; a sibling group counts once).
+    switch (constraint) {
+      case Constraint::kNotAvailable:
+        return "not waiting";
+      case Constraint::kAuthorityWithdrawn:
+        return "of an authority that has left the consortium";
+      case Constraint::kCapacity:
+        return absl::StrCat("in groups larger than ", n);
+      case Constraint::kAgeRange:
+        return "outside the household's age range";
+      case Constraint::kNeeds:
+        return "with needs above what the household would consider";
+      case Constraint::kSexPreference:
+        return "not of the sex the household would consider";
+      case Constraint::kChildExcludedRegion:
+        return "who must not be placed in the household's region";
+      case Constraint::kHouseholdExcludedRegion:
+        return "in a region the household would not consider";
+      case Constraint::kHiddenFromAuthority:
+        return "hidden from the household's authority";
+      case Constraint::kLinkLimit:
+        return "not offered: the household holds the maximum number of open "
+               "links";
+    }
+  }
+  return "excluded for an unknown reason";
+}
+
+}  // namespace raa::matcher

@@ -1,0 +1,57 @@
+// Child-led and family-led search, pair explanations, subscriptions and the
+// matching policy: the rules of MatchingService without the network.
+//
+// Who may search: family finders and managers, for anyone; a registrar for
+// its own authority's children and households. A profile hidden from the
+// caller's authority is NOT_FOUND to it, and never appears in its results.
+#ifndef RAAMATCH_SERVICES_MATCHING_MATCHING_H_
+#define RAAMATCH_SERVICES_MATCHING_MATCHING_H_
+
+#include "absl/status/statusor.h"
+#include "raa/v1/matching.pb.h"
+#include "services/auth/auth.h"
+#include "services/common/clock.h"
+#include "services/matching/live_index.h"
+#include "services/store/store.h"
+
+namespace raa {
+
+class Matching {
+ public:
+  Matching(Store& store, LiveIndex& live, const Clock& clock)
+      : store_(store), live_(live), clock_(clock) {}
+
+  absl::StatusOr<v1::RankAdoptersResponse> RankAdopters(
+      const Caller& caller, const v1::RankAdoptersRequest& request);
+  absl::StatusOr<v1::RankChildrenResponse> RankChildren(
+      const Caller& caller, const v1::RankChildrenRequest& request);
+  absl::StatusOr<v1::PairExplanation> ExplainPair(
+      const Caller& caller, const v1::ExplainPairRequest& request);
+  // Checks a WatchMatches request and resolves what it follows.
+  absl::StatusOr<FollowSpec> PrepareWatch(
+      const Caller& caller, const v1::WatchMatchesRequest& request);
+  absl::StatusOr<v1::MatchingPolicy> GetPolicy(
+      const Caller& caller, const v1::GetMatchingPolicyRequest& request);
+  absl::StatusOr<v1::MatchingPolicy> UpdatePolicy(
+      const Caller& caller, const v1::UpdateMatchingPolicyRequest& request);
+
+ private:
+  // The child's row id if the caller may search for it and it is waiting.
+  absl::StatusOr<uint64_t> SearchableChild(const Caller& caller,
+                                           absl::string_view name,
+                                           absl::string_view field,
+                                           bool for_search);
+  absl::StatusOr<uint64_t> SearchableAdopter(const Caller& caller,
+                                             absl::string_view name,
+                                             absl::string_view field,
+                                             bool for_search);
+  int32_t Today() const;
+
+  Store& store_;
+  LiveIndex& live_;
+  const Clock& clock_;
+};
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_MATCHING_MATCHING_H_

@@ -1,0 +1,138 @@
+#include "services/matching/matching_service.h"
+
+#include <deque>
+
+#include "services/common/errors.h"
+
+namespace raa {
+namespace {
+
+// One WatchMatches stream: alerts queue here and are written one at a time.
+// Lifetime: deleted in OnDone, after its subscription has ended.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
+                           public AlertSink {
+ public:
+  explicit WatchReactor(LiveIndex& live) : live_(live) {}
+
+  // Called on the worker pool once the request is checked.
+  // Called on the worker pool once the request is checked. gRPC may have
+  // finished the call meanwhile (a cancelled client): then this deletes the
+  // reactor that OnDone could not.
+  void Start(absl::StatusOr<FollowSpec> spec) {
+    int64_t id = 0;
+    if (spec.ok()) {
+      id = live_.Subscribe(*std::move(spec), this);
+    } else {
+      FinishOnce(ToGrpcStatus(spec.status()));
+    }
+    bool done;
+    {
+      absl::MutexLock lock(&mu_);
+      subscription_ = id;
+      started_ = true;
+      if (finished_) Release();  // finished while subscribing
+      done = done_;
+    }
+    if (done) delete this;
+  }
+
+  void Push(v1::MatchAlert alert) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    queue_.push_back(std::move(alert));
+    if (!writing_) {
+      writing_ = true;
+      StartWrite(&queue_.front());
+    }
+  }
+
+  void Close() override {
+    absl::MutexLock lock(&mu_);
+    subscription_ = 0;  // LiveIndex has dropped it already
+    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "the server is shutting down"));
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    queue_.pop_front();
+    if (!ok) {
+      writing_ = false;
+      Release();
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
+      return;
+    }
+    if (!queue_.empty() && !finished_) {
+      StartWrite(&queue_.front());
+    } else {
+      writing_ = false;
+    }
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    Release();
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    bool started;
+    {
+      absl::MutexLock lock(&mu_);
+      Release();
+      done_ = true;
+      started = started_;
+    }
+    if (started) delete this;
+  }
+
+ private:
+  void FinishOnce(const grpc::Status& status) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(status);
+  }
+  void FinishLocked(const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(status);
+  }
+  // Ends the subscription. Unsubscribe waits for any Push in progress, which
+  // takes mu_: release it meanwhile.
+  void Release() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    int64_t id = subscription_;
+    subscription_ = 0;
+    if (id == 0) return;
+    mu_.Unlock();
+    live_.Unsubscribe(id);
+    mu_.Lock();
+  }
+
+  LiveIndex& live_;
+  absl::Mutex mu_;
+  std::deque<v1::MatchAlert> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;  // Start has run
+  bool done_ ABSL_GUARDED_BY(mu_) = false;     // OnDone has run
+  int64_t subscription_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
+    grpc::CallbackServerContext* ctx, const v1::WatchMatchesRequest* request) {
+  auto* reactor = new WatchReactor(live_);
+  pool_.Schedule([this, reactor, request,
+                  authorization = AuthorizationOf(*ctx)] {
+    absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
+    if (!caller.ok()) {
+      reactor->Start(caller.status());
+      return;
+    }
+    reactor->Start(matching_.PrepareWatch(*caller, *request));
+  });
+  return reactor;
+}
+
+}  // namespace raa

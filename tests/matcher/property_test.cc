@@ -1,0 +1,547 @@
+// Properties on random consortia (std::mt19937, fixed seeds), checked against
+// a naive re-implementation of the rules written from matcher/policy.h:
+// - every returned candidate passes every constraint, every excluded one
+//   fails at least one, counted under the first; counts add up;
+// - scores, fits and the order (ties on key) equal the naive ones; limit
+//   gives a prefix; the same query twice gives the same answer;
+// - ExplainPair lists exactly the naive failures;
+// - after random upserts, replacements and removals the index answers as one
+//   built fresh from the final set.
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "matcher/candidate_index.h"
+#include "tests/matcher/builders.h"
+
+namespace raa::matcher {
+namespace {
+
+using ::raa::matcher::testing::kToday;
+
+// ---- A random consortium ----------------------------------------------------
+
+struct World {
+  std::vector<Authority> authorities;
+  std::map<uint64_t, Household> households;
+  std::map<uint64_t, ChildGroup> children;
+  std::map<uint64_t, int> open_links;
+
+  const Authority& AuthorityById(const std::string& id) const {
+    for (const Authority& a : authorities) {
+      if (a.id == id) return a;
+    }
+    static const Authority kNone;
+    return kNone;
+  }
+};
+
+class Generator {
+ public:
+  explicit Generator(uint32_t seed) : rng_(seed) {}
+
+  int Uniform(int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng_);
+  }
+  bool Chance(int percent) { return Uniform(0, 99) < percent; }
+
+  std::vector<Authority> Authorities() {
+    return {{"a0", AuthorityKind::kLocalAuthority, false},
+            {"a1", AuthorityKind::kLocalAuthority, false},
+            {"a2", AuthorityKind::kLocalAuthority, false},
+            {"vaa", AuthorityKind::kVoluntaryAdoptionAgency, false},
+            {"raa", AuthorityKind::kRegionalAdoptionAgency, false},
+            {"gone", AuthorityKind::kLocalAuthority, true}};
+  }
+  std::string AnAuthority() {
+    static const char* kIds[] = {"a0", "a1", "a2", "vaa", "raa", "gone"};
+    return kIds[Uniform(0, Chance(10) ? 5 : 4)];
+  }
+  std::string ARegion() { return absl::StrCat("r", Uniform(0, 5)); }
+  std::string ALanguage() { return absl::StrCat("l", Uniform(0, 4)); }
+  std::vector<std::string> SomeRegions(int max) {
+    std::vector<std::string> out;
+    for (int n = Uniform(0, max); n > 0; --n) out.push_back(ARegion());
+    return out;
+  }
+  uint32_t AHeritage() {
+    return Chance(20) ? 0
+                      : (uint32_t{1} << Uniform(0, 4)) |
+                            (Chance(20) ? uint32_t{1} << Uniform(0, 4) : 0);
+  }
+
+  Household AHousehold(uint64_t key) {
+    Household h;
+    h.key = key;
+    h.authority = AnAuthority();
+    h.available = Chance(85);
+    h.approved_for = Chance(70) ? 1 : Uniform(2, 4);
+    h.min_age_months = Chance(60) ? 0 : Uniform(0, 48);
+    h.max_age_months =
+        std::min(216, h.min_age_months + Uniform(0, Chance(80) ? 60 : 150));
+    h.sex_preference =
+        static_cast<SexPreference>(Chance(70) ? 0 : Uniform(1, 2));
+    for (NeedLevel& l : h.max_need) l = static_cast<NeedLevel>(Uniform(0, 3));
+    h.region = ARegion();
+    h.excluded_regions = SomeRegions(2);
+    h.dual_approved = Chance(25);
+    h.max_contact = static_cast<ContactPlan>(Uniform(0, 2));
+    h.heritage_mask = AHeritage();
+    h.religion = static_cast<uint8_t>(Uniform(0, 3));
+    for (int n = Uniform(0, 2); n > 0; --n) h.languages.push_back(ALanguage());
+    h.approved_day = Chance(10) ? -1 : kToday - Uniform(-5, 700);
+    return h;
+  }
+
+  ChildGroup AGroup(uint64_t key) {
+    ChildGroup g;
+    g.key = key;
+    g.authority = AnAuthority();
+    g.waiting = Chance(85);
+    const int size = Chance(60) ? 1 : Uniform(2, 4);
+    for (int i = 0; i < size; ++i) {
+      ChildMember m;
+      m.age_months = Uniform(0, 110);
+      m.sex = static_cast<Sex>(Uniform(0, 1));
+      for (NeedLevel& l : m.needs) {
+        l = static_cast<NeedLevel>(Chance(80) ? 0 : Uniform(1, 3));
+      }
+      m.heritage_mask = AHeritage();
+      m.religion = static_cast<uint8_t>(Uniform(0, 3));
+      m.first_language = Chance(30) ? "" : ALanguage();
+      g.members.push_back(m);
+    }
+    g.region = ARegion();
+    g.excluded_regions = SomeRegions(2);
+    for (int n = Uniform(0, Chance(80) ? 0 : 2); n > 0; --n) {
+      g.hidden_from.push_back(AnAuthority());
+    }
+    g.early_permanence_candidate = Chance(20);
+    g.contact_plan = static_cast<ContactPlan>(Uniform(0, 2));
+    g.waiting_since_day = Chance(10) ? -1 : kToday - Uniform(-5, 700);
+    return g;
+  }
+
+  World AWorld(int households, int children) {
+    World w;
+    w.authorities = Authorities();
+    for (int i = 0; i < households; ++i) {
+      const uint64_t key = 1000 + Uniform(0, households * 4);
+      w.households[key] = AHousehold(key);
+      if (Chance(15)) w.open_links[key] = Uniform(1, 8);
+    }
+    for (int i = 0; i < children; ++i) {
+      const uint64_t key = Uniform(1, children * 4);
+      w.children[key] = AGroup(key);
+    }
+    return w;
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+void Build(const World& w, CandidateIndex& index) {
+  for (const Authority& a : w.authorities) {
+    ASSERT_TRUE(index.UpsertAuthority(a).ok());
+  }
+  for (const auto& [key, h] : w.households) {
+    ASSERT_TRUE(index.UpsertHousehold(h).ok());
+  }
+  for (const auto& [key, g] : w.children) {
+    ASSERT_TRUE(index.UpsertChild(g).ok());
+  }
+  for (const auto& [key, n] : w.open_links) index.SetOpenLinks(key, n);
+}
+
+// ---- The naive rules
+// ----------------------------------------------------------
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::vector<Constraint> NaiveFailures(const World& w, const ChildGroup& g,
+                                      const Household& h,
+                                      const MatchingPolicy& p) {
+  std::vector<Constraint> out;
+  if (!h.available || !g.waiting) out.push_back(Constraint::kNotAvailable);
+  if (w.AuthorityById(h.authority).withdrawn ||
+      w.AuthorityById(g.authority).withdrawn) {
+    out.push_back(Constraint::kAuthorityWithdrawn);
+  }
+  if (h.approved_for < static_cast<int>(g.members.size())) {
+    out.push_back(Constraint::kCapacity);
+  }
+  bool age = true, needs = true, sex = true;
+  for (const ChildMember& m : g.members) {
+    age &= m.age_months >= h.min_age_months && m.age_months <= h.max_age_months;
+    for (int c = 0; c < kNeedCategoryCount; ++c) {
+      needs &= m.needs[c] <= h.max_need[c];
+    }
+    sex &=
+        h.sex_preference == SexPreference::kAny ||
+        (h.sex_preference == SexPreference::kFemale) == (m.sex == Sex::kFemale);
+  }
+  if (!age) out.push_back(Constraint::kAgeRange);
+  if (!needs) out.push_back(Constraint::kNeeds);
+  if (!sex) out.push_back(Constraint::kSexPreference);
+  if (Contains(g.excluded_regions, h.region)) {
+    out.push_back(Constraint::kChildExcludedRegion);
+  }
+  if (Contains(h.excluded_regions, g.region)) {
+    out.push_back(Constraint::kHouseholdExcludedRegion);
+  }
+  if (Contains(g.hidden_from, h.authority)) {
+    out.push_back(Constraint::kHiddenFromAuthority);
+  }
+  auto links = w.open_links.find(h.key);
+  if (links != w.open_links.end() && links->second >= p.max_open_links) {
+    out.push_back(Constraint::kLinkLimit);
+  }
+  return out;
+}
+
+int Capped(int32_t since, int32_t today) {
+  if (since < 0 || since > today) return 0;
+  return std::min(today - since, 365);
+}
+
+std::array<int, kComponentCount> NaiveFits(const World& w, const ChildGroup& g,
+                                           const Household& h) {
+  std::array<int, kComponentCount> f{};
+  // Needs margin.
+  std::array<int, kNeedCategoryCount> level{};
+  for (const ChildMember& m : g.members) {
+    for (int c = 0; c < kNeedCategoryCount; ++c) {
+      level[c] = std::max(level[c], static_cast<int>(m.needs[c]));
+    }
+  }
+  int sum = 0, n = 0;
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    if (level[c] == 0) continue;
+    ++n;
+    sum += std::max(0, 1 + static_cast<int>(h.max_need[c]) - level[c]);
+  }
+  f[0] = n == 0 ? 1000 : sum * 1000 / (3 * n);
+  // Age: worst child.
+  int age = 1000;
+  for (const ChildMember& m : g.members) {
+    const int a = m.age_months, lo = h.min_age_months, hi = h.max_age_months;
+    int fit;
+    if (a < lo || a > hi) {
+      fit = 0;
+    } else if (lo == hi) {
+      fit = 1000;
+    } else {
+      fit = 1000 - 500 * std::abs(2 * a - lo - hi) / (hi - lo);
+    }
+    age = std::min(age, fit);
+  }
+  f[1] = age;
+  const int spare = h.approved_for - static_cast<int>(g.members.size());
+  f[2] = spare < 0 ? 0 : 1000 / (1 + spare);
+  f[3] =
+      (Capped(h.approved_day, kToday) + Capped(g.waiting_since_day, kToday)) *
+      1000 / 730;
+  f[4] = !g.early_permanence_candidate || h.dual_approved ? 1000 : 0;
+  f[5] = h.max_contact >= g.contact_plan ? 1000 : 0;
+  int recorded = 0, shared = 0;
+  bool religion = false, language = false;
+  for (const ChildMember& m : g.members) {
+    if (m.heritage_mask != 0) {
+      ++recorded;
+      shared += (m.heritage_mask & h.heritage_mask) != 0;
+    }
+    religion |= h.religion != 0 && m.religion == h.religion;
+    language |=
+        !m.first_language.empty() && Contains(h.languages, m.first_language);
+  }
+  f[6] = (recorded > 0 && shared == recorded ? 500
+          : shared > 0                       ? 250
+                                             : 0) +
+         (religion ? 250 : 0) + (language ? 250 : 0);
+  if (h.authority == g.authority) {
+    f[7] = 1000;
+  } else {
+    f[7] = w.AuthorityById(h.authority).kind ==
+                   AuthorityKind::kVoluntaryAdoptionAgency
+               ? 0
+               : 500;
+  }
+  return f;
+}
+
+int NaiveScore(const MatchingPolicy& p,
+               const std::array<int, kComponentCount>& f) {
+  int total = 0, weights = 0;
+  for (int i = 0; i < kComponentCount; ++i) {
+    total += p.weights[i] * f[i];
+    weights += p.weights[i];
+  }
+  // round(total / weights / 10), half up.
+  return (2 * total + 10 * weights) / (20 * weights);
+}
+
+struct Expected {
+  int eligible = 0;
+  std::array<int, kConstraintCount> excluded{};
+  std::vector<std::pair<int, uint64_t>> ranked;  // (score, key), best first
+};
+
+Expected NaiveRankHouseholds(const World& w, const ChildGroup& g,
+                             const MatchingPolicy& p, int min_score) {
+  Expected e;
+  for (const auto& [key, h] : w.households) {
+    std::vector<Constraint> failed = NaiveFailures(w, g, h, p);
+    if (!failed.empty()) {
+      ++e.excluded[static_cast<int>(failed.front())];
+      continue;
+    }
+    ++e.eligible;
+    const int score = NaiveScore(p, NaiveFits(w, g, h));
+    if (score >= min_score) e.ranked.push_back({score, key});
+  }
+  std::sort(e.ranked.begin(), e.ranked.end(), [](auto& a, auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  return e;
+}
+
+Expected NaiveRankChildren(const World& w, const Household& h,
+                           const MatchingPolicy& p, int min_score) {
+  Expected e;
+  for (const auto& [key, g] : w.children) {
+    std::vector<Constraint> failed = NaiveFailures(w, g, h, p);
+    if (!failed.empty()) {
+      ++e.excluded[static_cast<int>(failed.front())];
+      continue;
+    }
+    ++e.eligible;
+    const int score = NaiveScore(p, NaiveFits(w, g, h));
+    if (score >= min_score) e.ranked.push_back({score, key});
+  }
+  std::sort(e.ranked.begin(), e.ranked.end(), [](auto& a, auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  return e;
+}
+
+std::vector<std::pair<int, uint64_t>> Ranked(const RankResult& r) {
+  std::vector<std::pair<int, uint64_t>> out;
+  for (const RankedCandidate& c : r.candidates) out.push_back({c.score, c.key});
+  return out;
+}
+
+void ExpectMatches(const Expected& e, const RankResult& r, int considered,
+                   size_t limit) {
+  EXPECT_EQ(r.considered, considered);
+  EXPECT_EQ(r.eligible, e.eligible);
+  EXPECT_EQ(r.excluded, e.excluded);
+  EXPECT_EQ(r.excluded_total, considered - e.eligible);
+  int sum = 0;
+  for (int n : r.excluded) sum += n;
+  EXPECT_EQ(sum, r.excluded_total);
+  std::vector<std::pair<int, uint64_t>> want(
+      e.ranked.begin(), e.ranked.begin() + std::min(limit, e.ranked.size()));
+  EXPECT_EQ(Ranked(r), want);
+}
+
+MatchingPolicy RandomPolicy(Generator& gen) {
+  MatchingPolicy p;
+  p.version = gen.Uniform(1, 50);
+  for (int& w : p.weights) w = gen.Uniform(0, 100);
+  p.weights[gen.Uniform(0, kComponentCount - 1)] = gen.Uniform(1, 100);
+  p.max_open_links = gen.Uniform(1, 8);
+  return p;
+}
+
+class PropertyTest : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(PropertyTest, RankHouseholdsAgreesWithTheNaiveRules) {
+  Generator gen(GetParam());
+  const World w = gen.AWorld(/*households=*/1500, /*children=*/40);
+  CandidateIndex index;
+  Build(w, index);
+  int ranked = 0, returned = 0;
+  for (int round = 0; round < 3; ++round) {
+    const MatchingPolicy p = round == 0 ? MatchingPolicy() : RandomPolicy(gen);
+    const int min_score = round == 2 ? 40 : 0;
+    for (const auto& [key, g] : w.children) {
+      CandidateIndex::RankOptions all{
+          .limit = 10000, .min_score = min_score, .as_of_day = kToday};
+      absl::StatusOr<RankResult> r = index.RankHouseholds(key, p, all);
+      if (!g.waiting || w.AuthorityById(g.authority).withdrawn) {
+        EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+        continue;
+      }
+      ASSERT_TRUE(r.ok()) << r.status();
+      const Expected e = NaiveRankHouseholds(w, g, p, min_score);
+      ExpectMatches(e, *r, static_cast<int>(w.households.size()), 10000);
+      EXPECT_EQ(r->policy_version, p.version);
+      ++ranked;
+      returned += static_cast<int>(r->candidates.size());
+      // Fits of every returned candidate equal the naive ones.
+      for (const RankedCandidate& c : r->candidates) {
+        const auto fits = NaiveFits(w, g, w.households.at(c.key));
+        for (int i = 0; i < kComponentCount; ++i) {
+          ASSERT_EQ(c.components[i].fit_permille, fits[i])
+              << "child " << key << " household " << c.key << " "
+              << ComponentId(static_cast<Component>(i));
+        }
+      }
+      // Top-k is a prefix; the same query twice gives the same answer.
+      CandidateIndex::RankOptions top{
+          .limit = 7, .min_score = min_score, .as_of_day = kToday};
+      absl::StatusOr<RankResult> r7 = index.RankHouseholds(key, p, top);
+      ASSERT_TRUE(r7.ok());
+      ExpectMatches(e, *r7, static_cast<int>(w.households.size()), 7);
+      absl::StatusOr<RankResult> again = index.RankHouseholds(key, p, top);
+      ASSERT_TRUE(again.ok());
+      EXPECT_EQ(Ranked(*again), Ranked(*r7));
+    }
+  }
+  // Not vacuous: most children were ranked, with candidates.
+  EXPECT_GT(ranked, 60);
+  EXPECT_GT(returned, 1000);
+}
+
+TEST_P(PropertyTest, RankChildrenAgreesWithTheNaiveRules) {
+  Generator gen(GetParam() + 1000);
+  const World w = gen.AWorld(/*households=*/200, /*children=*/300);
+  CandidateIndex index;
+  Build(w, index);
+  const MatchingPolicy p = RandomPolicy(gen);
+  for (const auto& [key, h] : w.households) {
+    absl::StatusOr<RankResult> r = index.RankChildren(
+        key, p, {.limit = 10000, .min_score = 0, .as_of_day = kToday});
+    if (!h.available || w.AuthorityById(h.authority).withdrawn) {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << r.status();
+    ExpectMatches(NaiveRankChildren(w, h, p, 0), *r,
+                  static_cast<int>(w.children.size()), 10000);
+  }
+}
+
+TEST_P(PropertyTest, ExplainPairListsEveryFailure) {
+  Generator gen(GetParam() + 2000);
+  const World w = gen.AWorld(/*households=*/300, /*children=*/60);
+  CandidateIndex index;
+  Build(w, index);
+  const MatchingPolicy p = RandomPolicy(gen);
+  int eligible = 0, multiple = 0;
+  for (const auto& [ckey, g] : w.children) {
+    for (const auto& [hkey, h] : w.households) {
+      absl::StatusOr<PairExplanation> e =
+          index.ExplainPair(ckey, hkey, p, kToday);
+      ASSERT_TRUE(e.ok());
+      std::vector<Constraint> failed;
+      for (const ConstraintCheck& c : e->constraints) {
+        if (!c.passed) failed.push_back(c.constraint);
+      }
+      const std::vector<Constraint> want = NaiveFailures(w, g, h, p);
+      ASSERT_EQ(failed, want) << "child " << ckey << " household " << hkey;
+      EXPECT_EQ(e->eligible, want.empty());
+      EXPECT_EQ(e->score, NaiveScore(p, NaiveFits(w, g, h)));
+      const std::optional<int> score = index.ScorePair(ckey, hkey, p, kToday);
+      EXPECT_EQ(score.has_value(), want.empty());
+      if (score) {
+        EXPECT_EQ(*score, e->score);
+      }
+      eligible += want.empty();
+      multiple += want.size() > 1;
+    }
+  }
+  // The random world exercises both sides.
+  EXPECT_GT(eligible, 100);
+  EXPECT_GT(multiple, 1000);
+}
+
+TEST_P(PropertyTest, UpdatesEqualAFreshBuild) {
+  Generator gen(GetParam() + 3000);
+  World w = gen.AWorld(/*households=*/400, /*children=*/50);
+  CandidateIndex live;
+  Build(w, live);
+  for (int op = 0; op < 3000; ++op) {
+    const int what = gen.Uniform(0, 9);
+    if (what <= 3) {  // create or replace a household
+      const uint64_t key = 1000 + gen.Uniform(0, 2000);
+      Household h = gen.AHousehold(key);
+      ASSERT_TRUE(live.UpsertHousehold(h).ok());
+      w.households[key] = h;
+    } else if (what <= 5) {  // withdraw (remove) a household
+      const uint64_t key = 1000 + gen.Uniform(0, 2000);
+      live.RemoveHousehold(key);
+      w.households.erase(key);
+    } else if (what == 6) {
+      const uint64_t key = gen.Uniform(1, 300);
+      ChildGroup g = gen.AGroup(key);
+      ASSERT_TRUE(live.UpsertChild(g).ok());
+      w.children[key] = g;
+    } else if (what == 7) {
+      const uint64_t key = gen.Uniform(1, 300);
+      live.RemoveChild(key);
+      w.children.erase(key);
+    } else if (what == 8) {
+      const uint64_t key = 1000 + gen.Uniform(0, 2000);
+      const int n = gen.Uniform(0, 7);
+      live.SetOpenLinks(key, n);
+      if (n == 0) {
+        w.open_links.erase(key);
+      } else {
+        w.open_links[key] = n;
+      }
+    } else {  // an authority leaves or rejoins
+      Authority& a = w.authorities[gen.Uniform(0, 4)];
+      a.withdrawn = gen.Chance(30);
+      ASSERT_TRUE(live.UpsertAuthority(a).ok());
+    }
+  }
+  CandidateIndex fresh;
+  Build(w, fresh);
+  ASSERT_EQ(live.household_count(), w.households.size());
+  ASSERT_EQ(fresh.household_count(), w.households.size());
+  ASSERT_EQ(live.child_count(), w.children.size());
+
+  const MatchingPolicy p = RandomPolicy(gen);
+  const CandidateIndex::RankOptions o{
+      .limit = 10000, .min_score = 0, .as_of_day = kToday};
+  int compared = 0;
+  for (const auto& [key, g] : w.children) {
+    absl::StatusOr<RankResult> a = live.RankHouseholds(key, p, o);
+    absl::StatusOr<RankResult> b = fresh.RankHouseholds(key, p, o);
+    ASSERT_EQ(a.status().code(), b.status().code());
+    if (!a.ok()) continue;
+    ++compared;
+    EXPECT_EQ(a->eligible, b->eligible);
+    EXPECT_EQ(a->excluded, b->excluded);
+    EXPECT_EQ(Ranked(*a), Ranked(*b));
+    ExpectMatches(NaiveRankHouseholds(w, g, p, 0), *a,
+                  static_cast<int>(w.households.size()), 10000);
+  }
+  EXPECT_GT(compared, 10);
+  for (const auto& [key, h] : w.households) {
+    absl::StatusOr<RankResult> a = live.RankChildren(key, p, o);
+    absl::StatusOr<RankResult> b = fresh.RankChildren(key, p, o);
+    ASSERT_EQ(a.status().code(), b.status().code());
+    if (!a.ok()) continue;
+    EXPECT_EQ(a->excluded, b->excluded);
+    EXPECT_EQ(Ranked(*a), Ranked(*b));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, PropertyTest, ::testing::Values(1u, 2u, 3u));
+
+}  // namespace
+}  // namespace raa::matcher

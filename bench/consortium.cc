@@ -39,21 +39,21 @@ constexpr int kLocalAuthoritiesFirst = 13;  // then voluntary agencies
 constexpr const char* kRegions[] = {"south-yorkshire", "west-yorkshire",
                                     "north-yorkshire", "humber"};
 
-constexpr v1::Heritage kBme[] = {
-    v1::MIXED_WHITE_AND_BLACK_CARIBBEAN, v1::MIXED_WHITE_AND_ASIAN,
-    v1::ASIAN_PAKISTANI, v1::BLACK_AFRICAN, v1::MIXED_OTHER,
-    v1::ASIAN_BANGLADESHI, v1::BLACK_CARIBBEAN};
+constexpr v1::Heritage kBme[] = {v1::MIXED_WHITE_AND_BLACK_CARIBBEAN,
+                                 v1::MIXED_WHITE_AND_ASIAN,
+                                 v1::ASIAN_PAKISTANI,
+                                 v1::BLACK_AFRICAN,
+                                 v1::MIXED_OTHER,
+                                 v1::ASIAN_BANGLADESHI,
+                                 v1::BLACK_CARIBBEAN};
 constexpr v1::Heritage kWhite[] = {v1::WHITE_BRITISH, v1::WHITE_BRITISH,
                                    v1::WHITE_BRITISH, v1::WHITE_OTHER,
                                    v1::WHITE_GYPSY_OR_IRISH_TRAVELLER};
 
 constexpr const char* kLikes[] = {
-    "loves the park and building dens",
-    "enjoys music and dancing",
-    "likes drawing and bedtime stories",
-    "is a keen footballer",
-    "loves animals, especially dogs",
-    "enjoys swimming and messy play",
+    "loves the park and building dens",  "enjoys music and dancing",
+    "likes drawing and bedtime stories", "is a keen footballer",
+    "loves animals, especially dogs",    "enjoys swimming and messy play",
     "likes puzzles and dinosaurs",
 };
 
@@ -93,7 +93,7 @@ v1::ChildMember MakeChild(Draw& d, int age_months, bool bme,
   m.set_age_months(std::clamp(age_months, 0, 215));
   m.set_sex(d.Chance(50) ? v1::SEX_FEMALE : v1::SEX_MALE);
   m.set_heritage(bme ? group_heritage : v1::WHITE_BRITISH);
-  m.set_religion(d.Chance(40) ? v1::CHRISTIAN
+  m.set_religion(d.Chance(40)   ? v1::CHRISTIAN
                  : d.Chance(10) ? v1::MUSLIM
                                 : v1::RELIGION_UNSPECIFIED);
   m.set_first_language(bme && d.Chance(25) ? "ur" : "en");
@@ -139,7 +139,8 @@ v1::Child MakeProfile(Draw& d, const Member& home, absl::CivilDay today,
   int eldest = d.Chance(size > 1 ? 45 : 22) ? d.Int(60, 140) : d.Int(3, 59);
   for (int i = 0; i < size; ++i) {
     int age = eldest - i * d.Int(12, 30);
-    *child.add_members() = MakeChild(d, std::max(age, d.Int(1, 11)), bme, heritage);
+    *child.add_members() =
+        MakeChild(d, std::max(age, d.Int(1, 11)), bme, heritage);
   }
   child.set_must_be_placed_together(size > 1);
   int contact = d.Int(1, 100);
@@ -166,10 +167,10 @@ v1::Child MakeProfile(Draw& d, const Member& home, absl::CivilDay today,
         DaysBefore(today, std::max(0, shobpa - d.Int(20, 120)));
   }
   std::string summary =
-      size == 1 ? absl::StrCat("A child who ", d.Pick(kLikes), ".")
-                : absl::StrCat("A sibling group of ", size,
-                               " who are close; the eldest ", d.Pick(kLikes),
-                               ".");
+      size == 1
+          ? absl::StrCat("A child who ", d.Pick(kLikes), ".")
+          : absl::StrCat("A sibling group of ", size,
+                         " who are close; the eldest ", d.Pick(kLikes), ".");
   child.set_summary(summary);
   child.set_status(v1::CHILD_WAITING);  // new profiles start waiting
   return child;
@@ -226,7 +227,7 @@ v1::Adopter MakeAdopter(Draw& d, const std::string& region,
   bool bme = d.Chance(12);
   a.add_heritage(bme ? d.Pick(kBme) : d.Pick(kWhite));
   if (d.Chance(15)) a.add_heritage(d.Pick(kBme));
-  a.set_religion(d.Chance(45) ? v1::CHRISTIAN
+  a.set_religion(d.Chance(45)   ? v1::CHRISTIAN
                  : d.Chance(10) ? v1::MUSLIM
                                 : v1::NO_RELIGION);
   a.add_languages("en");
@@ -310,7 +311,8 @@ SyntheticConsortium GenerateConsortium(const ConsortiumSpec& spec) {
   for (size_t i = 0; i < c.authorities.size(); ++i) {
     if (c.authorities[i].authority().kind() != v1::LOCAL_AUTHORITY) continue;
     const std::string& id = c.authorities[i].authority_id();
-    int weight = (id == "leeds" || id == "sheffield" || id == "bradford") ? 3 : 1;
+    int weight =
+        (id == "leeds" || id == "sheffield" || id == "bradford") ? 3 : 1;
     for (int w = 0; w < weight; ++w) owners.push_back(static_cast<int>(i));
   }
   int placed = 0;
@@ -324,8 +326,8 @@ SyntheticConsortium GenerateConsortium(const ConsortiumSpec& spec) {
         {owner.authority_id(), MakeProfile(d, home, spec.today, size)});
     placed += size;
   }
-  c.adopters = GenerateAdopters(spec.seed, spec.adopters, c.authorities,
-                                spec.today);
+  c.adopters =
+      GenerateAdopters(spec.seed, spec.adopters, c.authorities, spec.today);
   return c;
 }
 

@@ -49,7 +49,8 @@ SyntheticConsortium GenerateConsortium(const ConsortiumSpec& spec);
 // Only the households (for benchmarks that need many): the same distribution
 // as GenerateConsortium's, spread over `authority_ids` and their regions.
 std::vector<SyntheticConsortium::AdopterRecord> GenerateAdopters(
-    uint64_t seed, int count, const std::vector<v1::CreateAuthorityRequest>& authorities,
+    uint64_t seed, int count,
+    const std::vector<v1::CreateAuthorityRequest>& authorities,
     absl::CivilDay today);
 
 }  // namespace raa::bench

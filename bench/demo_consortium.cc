@@ -41,27 +41,34 @@ int main(int argc, char** argv) {
   std::string keys_out;
   raa::bench::ConsortiumSpec spec;
   CLI::App app{"raa-demo: register a synthetic consortium through the API"};
-  app.add_option("--server", server, "raamatchd address")->capture_default_str();
+  app.add_option("--server", server, "raamatchd address")
+      ->capture_default_str();
   app.add_option("--key", key, "a manager key")->required()->envname("RAA_KEY");
   app.add_option("--seed", spec.seed, "random seed")->capture_default_str();
   app.add_option("--authorities", spec.authorities, "members")
-      ->capture_default_str()->check(CLI::Range(1, 200));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
   app.add_option("--children", spec.children, "children (not profiles)")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   app.add_option("--adopters", spec.adopters, "households")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   app.add_option("--keys-out", keys_out, "write each member's key here");
   CLI11_PARSE(app, argc, argv);
 
   absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   spec.today = today - 1;  // ages measured yesterday: never "in the future"
-  raa::bench::SyntheticConsortium consortium = raa::bench::GenerateConsortium(spec);
+  raa::bench::SyntheticConsortium consortium =
+      raa::bench::GenerateConsortium(spec);
 
   RaaClient manager({.server = server, .key = key});
   std::map<std::string, std::string> member_keys;
   for (raa::v1::CreateAuthorityRequest request : consortium.authorities) {
-    request.set_request_id(absl::StrCat("demo-authority-", request.authority_id()));
-    auto created = manager.Call(&RegistryService::Stub::CreateAuthority, request);
+    request.set_request_id(
+        absl::StrCat("demo-authority-", request.authority_id()));
+    auto created =
+        manager.Call(&RegistryService::Stub::CreateAuthority, request);
     if (!created.ok() && !absl::IsAlreadyExists(created.status())) {
       return Fail("creating " + request.authority_id(), created.status());
     }
@@ -70,7 +77,8 @@ int main(int argc, char** argv) {
         absl::StrCat("authorities/", request.authority_id()));
     key_request.mutable_api_key()->add_roles(raa::v1::REGISTRAR);
     key_request.mutable_api_key()->add_roles(raa::v1::FAMILY_FINDER);
-    key_request.mutable_api_key()->set_display_name("demo registrar and family finder");
+    key_request.mutable_api_key()->set_display_name(
+        "demo registrar and family finder");
     key_request.set_request_id(raa::NewRequestId());
     auto issued = manager.Call(&AccessService::Stub::CreateApiKey, key_request);
     if (!issued.ok()) return Fail("issuing a key", issued.status());
@@ -85,7 +93,8 @@ int main(int argc, char** argv) {
     Tally& t = tally[record.authority_id];
     ++t.profiles;
     t.children += record.child.members_size();
-    if (record.child.members_size() > 1) t.in_groups += record.child.members_size();
+    if (record.child.members_size() > 1)
+      t.in_groups += record.child.members_size();
     for (const auto& m : record.child.members()) {
       if (m.age_months() >= 60) ++t.five_plus;
       if (m.heritage() != raa::v1::WHITE_BRITISH) ++t.bme;
@@ -105,7 +114,8 @@ int main(int argc, char** argv) {
     batch.set_parent(absl::StrCat("authorities/", authority));
     batch.set_request_id(raa::NewRequestId());
     auto r = member.Call(&RegistryService::Stub::BatchCreateChildren, batch);
-    if (!r.ok()) return Fail("registering children of " + authority, r.status());
+    if (!r.ok())
+      return Fail("registering children of " + authority, r.status());
     if (r->failures_size() > 0) {
       return Fail("registering children of " + authority,
                   absl::InvalidArgumentError(r->failures(0).field() + ": " +
@@ -117,7 +127,8 @@ int main(int argc, char** argv) {
     batch.set_parent(absl::StrCat("authorities/", authority));
     batch.set_request_id(raa::NewRequestId());
     auto r = member.Call(&RegistryService::Stub::BatchCreateAdopters, batch);
-    if (!r.ok()) return Fail("registering adopters of " + authority, r.status());
+    if (!r.ok())
+      return Fail("registering adopters of " + authority, r.status());
     if (r->failures_size() > 0) {
       return Fail("registering adopters of " + authority,
                   absl::InvalidArgumentError(r->failures(0).field() + ": " +
@@ -134,7 +145,8 @@ int main(int argc, char** argv) {
 
   std::cout << absl::StrFormat("%-18s %8s %8s %9s %8s %5s %10s %8s %6s\n",
                                "AUTHORITY", "PROFILES", "CHILDREN", "IN GROUPS",
-                               "AGED 5+", "BME", "HOUSEHOLDS", "APPROVED", "FOR 3+");
+                               "AGED 5+", "BME", "HOUSEHOLDS", "APPROVED",
+                               "FOR 3+");
   Tally total;
   for (const auto& request : consortium.authorities) {
     const Tally& t = tally[request.authority_id()];
@@ -151,17 +163,17 @@ int main(int argc, char** argv) {
     total.approved += t.approved;
     total.for_three += t.for_three;
   }
-  std::cout << absl::StrFormat("%-18s %8d %8d %9d %8d %5d %10d %8d %6d\n", "TOTAL",
-                               total.profiles, total.children, total.in_groups,
-                               total.five_plus, total.bme, total.households,
-                               total.approved, total.for_three);
+  std::cout << absl::StrFormat(
+      "%-18s %8d %8d %9d %8d %5d %10d %8d %6d\n", "TOTAL", total.profiles,
+      total.children, total.in_groups, total.five_plus, total.bme,
+      total.households, total.approved, total.for_three);
   if (total.children > 0) {
     std::cout << absl::StrFormat(
         "%d%% of children in sibling groups, %d%% aged five or more, %d%% BME; "
         "%d of %d households approved for three or more.\n",
         100 * total.in_groups / total.children,
-        100 * total.five_plus / total.children, 100 * total.bme / total.children,
-        total.for_three, total.households);
+        100 * total.five_plus / total.children,
+        100 * total.bme / total.children, total.for_three, total.households);
   }
   return 0;
 }

@@ -103,7 +103,7 @@ struct ChildGroup {
 struct Household {
   uint64_t key = 0;        // stable unique id; ties break on it, ascending
   std::string authority;   // approving authority id (must be known)
-  bool available = false;  // approved and not linked/on hold/withdrawn
+  bool available = false;  // can take a link now: approved, not on hold
   int approved_for = 1;    // 1..5 children
   int min_age_months = 0;  // 0 <= min <= max <= 216
   int max_age_months = 0;

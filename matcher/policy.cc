@@ -104,7 +104,7 @@ std::string ConstraintSummary(Constraint constraint, SearchSide side, int n) {
     // Follows "<count> households".
     switch (constraint) {
       case Constraint::kNotAvailable:
-        return "not available (not approved, linked, on hold or withdrawn)";
+        return "not available (on hold)";
       case Constraint::kAuthorityWithdrawn:
         return "approved by an authority that has left the consortium";
       case Constraint::kCapacity:

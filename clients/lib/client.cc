@@ -18,7 +18,8 @@ RaaClient::RaaClient(const ClientOptions& options)
 std::unique_ptr<grpc::ClientContext> RaaClient::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options_.key.empty()) {
-    context->AddMetadata("authorization", absl::StrCat("Bearer ", options_.key));
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options_.key));
   }
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
   return context;

@@ -37,10 +37,10 @@ class RaaClient {
 
   // Calls a unary method of any raamatch stub.
   template <typename Stub, typename Request, typename Response>
-  absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(
-                                    grpc::ClientContext*, const Request&,
-                                    Response*),
-                                const Request& request) {
+  absl::StatusOr<Response> Call(
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                   Response*),
+      const Request& request) {
     std::unique_ptr<grpc::ClientContext> context = NewContext();
     Response response;
     grpc::Status status =

@@ -76,7 +76,8 @@ absl::Status ParseDateInto(absl::string_view column, absl::string_view text,
   }
   std::optional<google::type::Date> parsed = ParseDate(t);
   if (!parsed) {
-    return CellError(column, absl::StrCat("\"", text, "\" is not a YYYY-MM-DD date"));
+    return CellError(column,
+                     absl::StrCat("\"", text, "\" is not a YYYY-MM-DD date"));
   }
   *date = *parsed;
   return absl::OkStatus();
@@ -102,38 +103,56 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& v) {
   return absl::StrJoin(v, ";");
 }
 
-#define RAA_TRY(lhs, expr)               \
-  auto lhs##_or = (expr);                \
+#define RAA_TRY(lhs, expr)                      \
+  auto lhs##_or = (expr);                       \
   if (!lhs##_or.ok()) return lhs##_or.status(); \
   auto lhs = *lhs##_or
 
 }  // namespace
 
 const std::vector<std::string>& ChildColumns() {
-  static const auto* const kColumns = new std::vector<std::string>{
-      "ages_as_of",      "age_months",
-      "sex",             "heritage",
-      "religion",        "first_language",
-      "needs",           "must_be_placed_together",
-      "contact_plan",    "early_permanence",
-      "region",          "excluded_regions",
-      "hidden_from",     "entered_care",
-      "plan_for_adoption", "shobpa_decision",
-      "placement_order", "summary"};
+  static const auto* const kColumns =
+      new std::vector<std::string>{"ages_as_of",
+                                   "age_months",
+                                   "sex",
+                                   "heritage",
+                                   "religion",
+                                   "first_language",
+                                   "needs",
+                                   "must_be_placed_together",
+                                   "contact_plan",
+                                   "early_permanence",
+                                   "region",
+                                   "excluded_regions",
+                                   "hidden_from",
+                                   "entered_care",
+                                   "plan_for_adoption",
+                                   "shobpa_decision",
+                                   "placement_order",
+                                   "summary"};
   return *kColumns;
 }
 
 const std::vector<std::string>& AdopterColumns() {
-  static const auto* const kColumns = new std::vector<std::string>{
-      "status",           "registered_interest_on",
-      "applied_on",       "approved_on",
-      "approved_for",     "min_age_months",
-      "max_age_months",   "sex_preference",
-      "need_limits",      "heritage",
-      "religion",         "languages",
-      "region",           "excluded_regions",
-      "dual_approved",    "fast_track",
-      "youngest_child_age_months", "max_contact"};
+  static const auto* const kColumns =
+      new std::vector<std::string>{"status",
+                                   "registered_interest_on",
+                                   "applied_on",
+                                   "approved_on",
+                                   "approved_for",
+                                   "min_age_months",
+                                   "max_age_months",
+                                   "sex_preference",
+                                   "need_limits",
+                                   "heritage",
+                                   "religion",
+                                   "languages",
+                                   "region",
+                                   "excluded_regions",
+                                   "dual_approved",
+                                   "fast_track",
+                                   "youngest_child_age_months",
+                                   "max_contact"};
   return *kColumns;
 }
 
@@ -180,8 +199,9 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
   };
   for (const auto& [column, value] : fields) {
     if (!known.contains(column)) {
-      return CellError(column, absl::StrCat("unknown column; expected one of: ",
-                                            absl::StrJoin(ChildColumns(), ", ")));
+      return CellError(column,
+                       absl::StrCat("unknown column; expected one of: ",
+                                    absl::StrJoin(ChildColumns(), ", ")));
     }
   }
   auto has = [&](const char* c) { return fields.count(c) > 0; };
@@ -248,7 +268,8 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
     members_touched = true;
     for (v1::ChildMember& m : *child.mutable_members()) m.clear_needs();
     for (const std::string& entry : SplitList(get("needs"))) {
-      std::vector<std::string> parts = absl::StrSplit(entry, absl::ByAnyChar(":="));
+      std::vector<std::string> parts =
+          absl::StrSplit(entry, absl::ByAnyChar(":="));
       int position = 0;
       if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &position) ||
           position < 1 || position > child.members_size()) {
@@ -283,9 +304,9 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
     touch("must_be_placed_together");
   }
   if (has("contact_plan")) {
-    RAA_TRY(c, ParseEnumAs<v1::ContactPlan>(v1::ContactPlan_descriptor(),
-                                            "contact_plan",
-                                            get("contact_plan")));
+    RAA_TRY(c,
+            ParseEnumAs<v1::ContactPlan>(v1::ContactPlan_descriptor(),
+                                         "contact_plan", get("contact_plan")));
     child.set_contact_plan(c);
     touch("contact_plan");
   }
@@ -359,7 +380,8 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
   }
   const std::pair<const char*, google::type::Date* (v1::Adopter::*)()>
       kDates[] = {
-          {"registered_interest_on", &v1::Adopter::mutable_registered_interest_on},
+          {"registered_interest_on",
+           &v1::Adopter::mutable_registered_interest_on},
           {"applied_on", &v1::Adopter::mutable_applied_on},
           {"approved_on", &v1::Adopter::mutable_approved_on},
       };
@@ -400,13 +422,13 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
     for (const std::string& entry : SplitList(get("need_limits"))) {
       std::vector<std::string> parts = absl::StrSplit(entry, '=');
       if (parts.size() != 2) {
-        return CellError("need_limits",
-                         absl::StrCat("\"", entry,
-                                      "\" is not <category>=<highest level>"));
+        return CellError(
+            "need_limits",
+            absl::StrCat("\"", entry, "\" is not <category>=<highest level>"));
       }
-      RAA_TRY(category, ParseEnumAs<v1::NeedCategory>(
-                            v1::NeedCategory_descriptor(), "need_limits",
-                            parts[0]));
+      RAA_TRY(category,
+              ParseEnumAs<v1::NeedCategory>(v1::NeedCategory_descriptor(),
+                                            "need_limits", parts[0]));
       RAA_TRY(level, ParseEnumAs<v1::NeedLevel>(v1::NeedLevel_descriptor(),
                                                 "need_limits", parts[1]));
       v1::NeedLimit* limit = a.add_need_limits();
@@ -470,12 +492,12 @@ TextFields ChildToText(const v1::Child& child) {
     const v1::ChildMember& m = child.members(i);
     ages.push_back(absl::StrCat(m.age_months()));
     sexes.push_back(EnumLabel(v1::Sex_descriptor(), m.sex()));
-    heritage.push_back(m.heritage() == 0
-                           ? ""
-                           : EnumLabel(v1::Heritage_descriptor(), m.heritage()));
-    religion.push_back(m.religion() == 0
-                           ? ""
-                           : EnumLabel(v1::Religion_descriptor(), m.religion()));
+    heritage.push_back(
+        m.heritage() == 0 ? ""
+                          : EnumLabel(v1::Heritage_descriptor(), m.heritage()));
+    religion.push_back(
+        m.religion() == 0 ? ""
+                          : EnumLabel(v1::Religion_descriptor(), m.religion()));
     language.push_back(m.first_language());
     for (const v1::Need& n : m.needs()) {
       needs.push_back(absl::StrCat(
@@ -525,8 +547,9 @@ TextFields AdopterToText(const v1::Adopter& a) {
             EnumLabel(v1::NeedLevel_descriptor(), l.max_level()));
       });
   f["heritage"] = Labels(v1::Heritage_descriptor(), a.heritage());
-  f["religion"] =
-      a.religion() == 0 ? "" : EnumLabel(v1::Religion_descriptor(), a.religion());
+  f["religion"] = a.religion() == 0
+                      ? ""
+                      : EnumLabel(v1::Religion_descriptor(), a.religion());
   f["languages"] = Join(a.languages());
   f["region"] = a.region();
   f["excluded_regions"] = Join(a.excluded_regions());

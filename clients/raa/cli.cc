@@ -11,10 +11,10 @@ namespace raa::cli {
 
 RaaClient& Cli::client() {
   if (client_ == nullptr) {
-    client_ = std::make_unique<RaaClient>(ClientOptions{
-        .server = server,
-        .key = key,
-        .deadline = absl::Seconds(deadline_seconds)});
+    client_ = std::make_unique<RaaClient>(
+        ClientOptions{.server = server,
+                      .key = key,
+                      .deadline = absl::Seconds(deadline_seconds)});
   }
   return *client_;
 }
@@ -22,8 +22,8 @@ RaaClient& Cli::client() {
 std::string Cli::AuthorityOr(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (!authority.empty()) return authority;
-  exit_code = UsageError(
-      "which authority? give --authority ID (or set RAA_AUTHORITY)");
+  exit_code =
+      UsageError("which authority? give --authority ID (or set RAA_AUTHORITY)");
   return "";
 }
 
@@ -81,7 +81,8 @@ void Table::Print(std::ostream& out) const {
     for (size_t i = 0; i < widths.size(); ++i) {
       const std::string cell = i < row.size() ? row[i] : "";
       line += cell;
-      if (i + 1 < widths.size()) line += std::string(widths[i] - cell.size() + 2, ' ');
+      if (i + 1 < widths.size())
+        line += std::string(widths[i] - cell.size() + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";

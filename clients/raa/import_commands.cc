@@ -71,7 +71,8 @@ std::vector<std::pair<int, Message>> ParseRows(
     absl::Status status;
     if (!row.json.empty()) {
       auto s = google::protobuf::util::JsonStringToMessage(row.json, &message);
-      if (!s.ok()) status = absl::InvalidArgumentError(std::string(s.message()));
+      if (!s.ok())
+        status = absl::InvalidArgumentError(std::string(s.message()));
     } else {
       status = from_text(row.fields, message).status();
     }
@@ -79,7 +80,8 @@ std::vector<std::pair<int, Message>> ParseRows(
       ++outcome.rejected;
       std::vector<FieldViolation> v = ViolationsOf(status);
       if (v.empty()) {
-        std::cerr << path << " line " << row.line << ": " << status.message() << "\n";
+        std::cerr << path << " line " << row.line << ": " << status.message()
+                  << "\n";
       }
       for (const FieldViolation& f : v) {
         std::cerr << path << " line " << row.line << ": column " << f.field
@@ -97,8 +99,8 @@ template <typename Message, typename BatchRequest, typename BatchResponse,
           typename CreateRequest>
 void Import(Cli& cli, const std::string& path, const std::string& authority,
             bool all_or_nothing,
-            absl::StatusOr<std::vector<std::string>> (*from_text)(const TextFields&,
-                                                                  Message&),
+            absl::StatusOr<std::vector<std::string>> (*from_text)(
+                const TextFields&, Message&),
             grpc::Status (v1::RegistryService::Stub::*method)(
                 grpc::ClientContext*, const BatchRequest&, BatchResponse*),
             Message* (CreateRequest::*mutable_profile)(), const char* noun) {
@@ -139,7 +141,8 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       std::vector<FieldViolation> violations = ViolationsOf(response.status());
       if (violations.empty()) {
         cli.exit_code = Fail(response.status());
-        std::cerr << outcome.stored << " " << noun << " stored before the error\n";
+        std::cerr << outcome.stored << " " << noun
+                  << " stored before the error\n";
         return;
       }
       std::set<int> bad;
@@ -195,7 +198,9 @@ void AddImportCommands(CLI::App& app, Cli& cli) {
     auto path = std::make_shared<std::string>();
     auto authority = std::make_shared<std::string>();
     auto all = std::make_shared<bool>(false);
-    cmd->add_option("file", *path, "the file")->required()->check(CLI::ExistingFile);
+    cmd->add_option("file", *path, "the file")
+        ->required()
+        ->check(CLI::ExistingFile);
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_flag("--all-or-nothing", *all, "store nothing if any row is bad");
     bool children = std::string(kind) == "children";

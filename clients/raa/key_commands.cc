@@ -35,19 +35,23 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
     auto authority = std::make_shared<std::string>();
     auto roles = std::make_shared<std::vector<std::string>>();
     auto label = std::make_shared<std::string>();
-    cmd->add_option("--for", *authority, "the member authority's id")->required();
+    cmd->add_option("--for", *authority, "the member authority's id")
+        ->required();
     cmd->add_option("--role", *roles,
                     "registrar, family_finder, finance or manager (repeatable)")
         ->required();
-    cmd->add_option("--label", *label, "who holds it, e.g. \"Leeds family finding\"");
+    cmd->add_option("--label", *label,
+                    "who holds it, e.g. \"Leeds family finding\"");
     cmd->callback([&cli, authority, roles, label] {
       v1::CreateApiKeyRequest request;
-      request.mutable_api_key()->set_authority(absl::StrCat("authorities/", *authority));
+      request.mutable_api_key()->set_authority(
+          absl::StrCat("authorities/", *authority));
       request.mutable_api_key()->set_display_name(*label);
       for (const std::string& r : *roles) {
         auto role = ParseEnum(v1::Role_descriptor(), r);
         if (!role.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--role: ", role.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--role: ", role.status().message()));
           return;
         }
         request.mutable_api_key()->add_roles(static_cast<v1::Role>(*role));
@@ -59,20 +63,24 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
         return;
       }
       if (cli.json) return PrintJson(*response);
-      PrintFields({{"key", std::string(absl::StripPrefix(response->api_key().name(), "apiKeys/"))},
+      PrintFields({{"key", std::string(absl::StripPrefix(
+                               response->api_key().name(), "apiKeys/"))},
                    {"authority", response->api_key().authority()},
                    {"roles", Roles(response->api_key())},
                    {"secret", response->secret()}});
-      std::cout << "The secret is shown only now: pass it as --key or RAA_KEY.\n";
+      std::cout
+          << "The secret is shown only now: pass it as --key or RAA_KEY.\n";
     });
   }
   {
-    auto* cmd = group->add_subcommand("list", "list keys (never their secrets)");
+    auto* cmd =
+        group->add_subcommand("list", "list keys (never their secrets)");
     auto authority = std::make_shared<std::string>();
     cmd->add_option("--for", *authority, "one member's keys");
     cmd->callback([&cli, authority] {
       v1::ListApiKeysRequest request;
-      if (!authority->empty()) request.set_parent(absl::StrCat("authorities/", *authority));
+      if (!authority->empty())
+        request.set_parent(absl::StrCat("authorities/", *authority));
       request.set_page_size(1000);
       v1::ListApiKeysResponse all;
       do {
@@ -88,10 +96,11 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
       if (cli.json) return PrintJson(all);
       Table table({"KEY", "AUTHORITY", "ROLES", "LABEL", "CREATED", "REVOKED"});
       for (const v1::ApiKey& k : all.api_keys()) {
-        table.AddRow({std::string(absl::StripPrefix(k.name(), "apiKeys/")),
-                      std::string(absl::StripPrefix(k.authority(), "authorities/")),
-                      Roles(k), k.display_name(), When(k.create_time()),
-                      When(k.revoke_time())});
+        table.AddRow(
+            {std::string(absl::StripPrefix(k.name(), "apiKeys/")),
+             std::string(absl::StripPrefix(k.authority(), "authorities/")),
+             Roles(k), k.display_name(), When(k.create_time()),
+             When(k.revoke_time())});
       }
       table.Print();
     });

@@ -24,10 +24,11 @@ void PrintComponents(
     const std::string& indent) {
   Table table({"COMPONENT", "WEIGHT", "FIT", "POINTS", "WHY"});
   for (const v1::ScoreComponent& c : components) {
-    table.AddRow({c.component(), absl::StrCat(c.weight()),
-                  absl::StrCat(c.fit_permille() / 10, "%"),
-                  absl::StrCat(c.points_tenths() / 10, ".", c.points_tenths() % 10),
-                  c.reason()});
+    table.AddRow(
+        {c.component(), absl::StrCat(c.weight()),
+         absl::StrCat(c.fit_permille() / 10, "%"),
+         absl::StrCat(c.points_tenths() / 10, ".", c.points_tenths() % 10),
+         c.reason()});
   }
   std::stringstream out;
   table.Print(out);
@@ -79,7 +80,8 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
       PrintSummary(*r, "households");
       int rank = 0;
       for (const v1::RankedAdopter& a : r->adopters()) {
-        std::cout << "\n" << ++rank << ". " << Short(a.adopter()) << "  score "
+        std::cout << "\n"
+                  << ++rank << ". " << Short(a.adopter()) << "  score "
                   << a.score() << "\n";
         if (!*brief) PrintComponents(a.components(), "   ");
       }
@@ -114,7 +116,8 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
       PrintSummary(*r, "child profiles");
       int rank = 0;
       for (const v1::RankedChild& c : r->children()) {
-        std::cout << "\n" << ++rank << ". " << Short(c.child()) << "  score "
+        std::cout << "\n"
+                  << ++rank << ". " << Short(c.child()) << "  score "
                   << c.score() << "\n";
         if (!*brief) PrintComponents(c.components(), "   ");
       }
@@ -144,7 +147,8 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
                 << r->policy_version() << ")\n\nHard constraints\n";
       Table table({"", "CONSTRAINT", "WHY"});
       for (const v1::ConstraintCheck& c : r->constraints()) {
-        table.AddRow({c.passed() ? "pass" : "FAIL", c.constraint(), c.reason()});
+        table.AddRow(
+            {c.passed() ? "pass" : "FAIL", c.constraint(), c.reason()});
       }
       table.Print();
       std::cout << "\nScore components\n";
@@ -159,10 +163,12 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
     auto min_score = std::make_shared<int>(50);
     auto count = std::make_shared<int>(0);
     cmd->add_option("--child", *children, "a child to follow (repeatable)");
-    cmd->add_option("--adopter", *adopters, "a household to follow (repeatable)");
+    cmd->add_option("--adopter", *adopters,
+                    "a household to follow (repeatable)");
     cmd->add_option("--min-score", *min_score, "alert at or above this score")
         ->capture_default_str();
-    cmd->add_option("--count", *count, "stop after this many alerts (0: never)");
+    cmd->add_option("--count", *count,
+                    "stop after this many alerts (0: never)");
     cmd->callback([&cli, children, adopters, min_score, count] {
       v1::WatchMatchesRequest request;
       for (const std::string& c : *children) {
@@ -177,8 +183,7 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
       auto reader = cli.client().matching().WatchMatches(&context, request);
       if (!cli.json) {
         std::cerr << "watching " << request.children_size() << " children and "
-                  << request.adopters_size()
-                  << " households; Ctrl-C to stop\n";
+                  << request.adopters_size() << " households; Ctrl-C to stop\n";
       }
       v1::MatchAlert alert;
       int seen = 0;
@@ -245,7 +250,8 @@ void AddPolicyCommands(CLI::App& app, Cli& cli) {
         std::vector<std::string> parts = absl::StrSplit(w, '=');
         int value = 0;
         if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &value)) {
-          cli.exit_code = UsageError("--weight takes component=number, e.g. identity=10");
+          cli.exit_code =
+              UsageError("--weight takes component=number, e.g. identity=10");
           return;
         }
         v1::ComponentWeight* cw = request.mutable_policy()->add_weights();

@@ -57,8 +57,8 @@ std::string NeedsConsidered(const v1::Adopter& a) {
     if (l.max_level() == v1::NEED_LEVEL_MILD) ++mild;
     if (l.max_level() > v1::NEED_LEVEL_MILD) {
       beyond_mild.push_back(
-          absl::StrCat(Label(v1::NeedCategory_descriptor(), l.category()),
-                       " (", Label(v1::NeedLevel_descriptor(), l.max_level()), ")"));
+          absl::StrCat(Label(v1::NeedCategory_descriptor(), l.category()), " (",
+                       Label(v1::NeedLevel_descriptor(), l.max_level()), ")"));
     }
   }
   std::string out = absl::StrJoin(beyond_mild, ", ");
@@ -76,7 +76,8 @@ absl::Status ReadJsonFile(const std::string& path, Message& message) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::stringstream text;
   text << in.rdbuf();
-  auto status = google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(text.str(), &message);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", std::string(status.message())));
@@ -95,11 +96,10 @@ struct ProfileFlags {
     for (auto& [column, value] : values) {
       std::string flag = column;
       std::replace(flag.begin(), flag.end(), '_', '-');
-      options.push_back(
-          {column, app->add_option("--" + flag, value,
-                                   "profile column " + column +
-                                       " (see docs/registrar.md)")
-                       ->group("Profile")});
+      options.push_back({column, app->add_option("--" + flag, value,
+                                                 "profile column " + column +
+                                                     " (see docs/registrar.md)")
+                                     ->group("Profile")});
     }
   }
   TextFields Given() const {
@@ -176,13 +176,17 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
     auto joined = std::make_shared<std::string>();
     auto london = std::make_shared<bool>(false);
     cmd->add_option("id", *id, "slug, e.g. sheffield")->required();
-    cmd->add_option("--name", *request->mutable_authority()->mutable_display_name(),
-                    "display name")->required();
+    cmd->add_option("--name",
+                    *request->mutable_authority()->mutable_display_name(),
+                    "display name")
+        ->required();
     cmd->add_option("--kind", *kind,
                     "la (local_authority), vaa (voluntary_adoption_agency) or "
-                    "raa (regional_adoption_agency)")->capture_default_str();
+                    "raa (regional_adoption_agency)")
+        ->capture_default_str();
     cmd->add_option("--region", *request->mutable_authority()->mutable_region(),
-                    "region slug, e.g. south-yorkshire")->required();
+                    "region slug, e.g. south-yorkshire")
+        ->required();
     cmd->add_flag("--london", *london, "London weighting applies to its fees");
     cmd->add_option("--joined", *joined, "YYYY-MM-DD (default today)");
     cmd->callback([&cli, id, request, kind, joined, london] {
@@ -194,14 +198,16 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
           {"vaa", "voluntary_adoption_agency"},
           {"raa", "regional_adoption_agency"}};
       auto alias = kShort.find(*kind);
-      absl::StatusOr<int> k = ParseEnum(
-          v1::AuthorityKind_descriptor(),
-          alias == kShort.end() ? *kind : alias->second);
+      absl::StatusOr<int> k =
+          ParseEnum(v1::AuthorityKind_descriptor(),
+                    alias == kShort.end() ? *kind : alias->second);
       if (!k.ok()) {
-        cli.exit_code = UsageError(absl::StrCat("--kind: ", k.status().message()));
+        cli.exit_code =
+            UsageError(absl::StrCat("--kind: ", k.status().message()));
         return;
       }
-      request->mutable_authority()->set_kind(static_cast<v1::AuthorityKind>(*k));
+      request->mutable_authority()->set_kind(
+          static_cast<v1::AuthorityKind>(*k));
       if (!joined->empty()) {
         auto date = ParseDate(*joined);
         if (!date) {
@@ -210,8 +216,9 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
         }
         *request->mutable_authority()->mutable_joined_on() = *date;
       }
-      Show<v1::Authority>(cli, cli.client().Call(&Registry::CreateAuthority, *request),
-                          PrintAuthority);
+      Show<v1::Authority>(
+          cli, cli.client().Call(&Registry::CreateAuthority, *request),
+          PrintAuthority);
     });
   }
   {
@@ -221,7 +228,8 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
     cmd->callback([&cli, id] {
       v1::GetAuthorityRequest request;
       request.set_name(absl::StrCat("authorities/", *id));
-      Show<v1::Authority>(cli, cli.client().Call(&Registry::GetAuthority, request),
+      Show<v1::Authority>(cli,
+                          cli.client().Call(&Registry::GetAuthority, request),
                           PrintAuthority);
     });
   }
@@ -233,9 +241,11 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
       v1::ListAuthoritiesRequest request;
       request.set_page_size(1000);
       if (!status->empty()) {
-        absl::StatusOr<int> s = ParseEnum(v1::AuthorityStatus_descriptor(), *status);
+        absl::StatusOr<int> s =
+            ParseEnum(v1::AuthorityStatus_descriptor(), *status);
         if (!s.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--status: ", s.status().message()));
           return;
         }
         request.set_status(static_cast<v1::AuthorityStatus>(*s));
@@ -252,11 +262,12 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
       } while (!request.page_token().empty());
       all.clear_next_page_token();
       if (cli.json) return PrintJson(all);
-      Table table({"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED"});
+      Table table(
+          {"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED"});
       for (const v1::Authority& a : all.authorities()) {
         table.AddRow({ShortId(a.name()), a.display_name(),
-                      Label(v1::AuthorityKind_descriptor(), a.kind()), a.region(),
-                      a.london_weighting() ? "yes" : "", 
+                      Label(v1::AuthorityKind_descriptor(), a.kind()),
+                      a.region(), a.london_weighting() ? "yes" : "",
                       Label(v1::AuthorityStatus_descriptor(), a.status()),
                       FormatDate(a.joined_on())});
       }
@@ -282,8 +293,9 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
         }
         *request.mutable_withdrawn_on() = *date;
       }
-      Show<v1::Authority>(cli, cli.client().Call(&Registry::WithdrawAuthority, request),
-                          PrintAuthority);
+      Show<v1::Authority>(
+          cli, cli.client().Call(&Registry::WithdrawAuthority, request),
+          PrintAuthority);
     });
   }
 }
@@ -331,9 +343,11 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       if (parent.empty()) return;
       v1::CreateChildRequest request;
       request.set_parent(absl::StrCat("authorities/", parent));
-      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      request.set_request_id(request_id->empty() ? NewRequestId()
+                                                 : *request_id);
       if (!file->empty()) {
-        if (absl::Status s = ReadJsonFile(*file, *request.mutable_child()); !s.ok()) {
+        if (absl::Status s = ReadJsonFile(*file, *request.mutable_child());
+            !s.ok()) {
           cli.exit_code = UsageError(std::string(s.message()));
           return;
         }
@@ -350,11 +364,13 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
   {
     auto* cmd = group->add_subcommand("get", "show one profile");
     auto name = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")->required();
+    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
+        ->required();
     cmd->callback([&cli, name] {
       v1::GetChildRequest request;
       request.set_name(RecordName(*name, "children", cli.authority));
-      Show<v1::Child>(cli, cli.client().Call(&Registry::GetChild, request), PrintChild);
+      Show<v1::Child>(cli, cli.client().Call(&Registry::GetChild, request),
+                      PrintChild);
     });
   }
   {
@@ -363,8 +379,10 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto min_age = std::make_shared<int>(-1);
     auto max_age = std::make_shared<int>(-1);
     flags->Add(cmd);
-    cmd->add_option("--min-age", *min_age, "at least one child this old (months)");
-    cmd->add_option("--max-age", *max_age, "at least one child this young (months)");
+    cmd->add_option("--min-age", *min_age,
+                    "at least one child this old (months)");
+    cmd->add_option("--max-age", *max_age,
+                    "at least one child this young (months)");
     cmd->callback([&cli, flags, min_age, max_age] {
       v1::ListChildrenRequest request;
       request.set_parent(flags->authority.empty()
@@ -378,7 +396,8 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       if (!flags->status.empty()) {
         auto s = ParseEnum(v1::ChildStatus_descriptor(), flags->status);
         if (!s.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--status: ", s.status().message()));
           return;
         }
         request.set_status(static_cast<v1::ChildStatus>(*s));
@@ -386,7 +405,8 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       if (!flags->need.empty()) {
         auto n = ParseEnum(v1::NeedCategory_descriptor(), flags->need);
         if (!n.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--need: ", n.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--need: ", n.status().message()));
           return;
         }
         request.set_need(static_cast<v1::NeedCategory>(*n));
@@ -403,8 +423,8 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
         request.set_page_token(page->next_page_token());
       } while (flags->all && !request.page_token().empty());
       if (cli.json) return PrintJson(all);
-      Table table({"NAME", "STATUS", "GROUP", "AGES", "NEEDS", "CONTACT", "REGION",
-                   "ENTERED CARE"});
+      Table table({"NAME", "STATUS", "GROUP", "AGES", "NEEDS", "CONTACT",
+                   "REGION", "ENTERED CARE"});
       for (const v1::Child& c : all.children()) {
         table.AddRow({ShortId(c.name()),
                       Label(v1::ChildStatus_descriptor(), c.status()),
@@ -428,8 +448,10 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto flags = std::make_shared<ProfileFlags>();
     auto status = std::make_shared<std::string>();
     auto request_id = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")->required();
-    cmd->add_option("--status", *status, "waiting, linked, matched, placed, adopted");
+    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
+        ->required();
+    cmd->add_option("--status", *status,
+                    "waiting, linked, matched, placed, adopted");
     cmd->add_option("--request-id", *request_id, "reuse to retry safely");
     flags->Add(cmd, ChildColumns());
     cmd->callback([&cli, name, flags, status, request_id] {
@@ -442,24 +464,28 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       }
       v1::UpdateChildRequest request;
       *request.mutable_child() = *current;
-      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      request.set_request_id(request_id->empty() ? NewRequestId()
+                                                 : *request_id);
       auto touched = ChildFromText(flags->Given(), *request.mutable_child());
       if (!touched.ok()) {
         cli.exit_code = Fail(touched.status());
         return;
       }
-      for (const std::string& path : *touched) request.mutable_update_mask()->add_paths(path);
+      for (const std::string& path : *touched)
+        request.mutable_update_mask()->add_paths(path);
       if (!status->empty()) {
         auto s = ParseEnum(v1::ChildStatus_descriptor(), *status);
         if (!s.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--status: ", s.status().message()));
           return;
         }
         request.mutable_child()->set_status(static_cast<v1::ChildStatus>(*s));
         request.mutable_update_mask()->add_paths("status");
       }
       if (request.update_mask().paths().empty()) {
-        cli.exit_code = UsageError("nothing to change: give the columns to update");
+        cli.exit_code =
+            UsageError("nothing to change: give the columns to update");
         return;
       }
       Show<v1::Child>(cli, cli.client().Call(&Registry::UpdateChild, request),
@@ -467,10 +493,12 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     });
   }
   {
-    auto* cmd = group->add_subcommand("withdraw", "withdraw a profile, with a reason");
+    auto* cmd =
+        group->add_subcommand("withdraw", "withdraw a profile, with a reason");
     auto name = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")->required();
+    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
+        ->required();
     cmd->add_option("--reason", *reason, "why (no names or dates)")->required();
     cmd->callback([&cli, name, reason] {
       v1::WithdrawChildRequest request;
@@ -494,7 +522,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     auto authority = std::make_shared<std::string>();
     auto request_id = std::make_shared<std::string>();
     cmd->add_option("--authority", *authority, "your authority id");
-    cmd->add_option("--file", *file, "a raa.v1.Adopter in JSON instead of flags");
+    cmd->add_option("--file", *file,
+                    "a raa.v1.Adopter in JSON instead of flags");
     cmd->add_option("--request-id", *request_id, "reuse to retry safely");
     flags->Add(cmd, AdopterColumns());
     cmd->callback([&cli, flags, file, authority, request_id] {
@@ -502,9 +531,11 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       if (parent.empty()) return;
       v1::CreateAdopterRequest request;
       request.set_parent(absl::StrCat("authorities/", parent));
-      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
+      request.set_request_id(request_id->empty() ? NewRequestId()
+                                                 : *request_id);
       if (!file->empty()) {
-        if (absl::Status s = ReadJsonFile(*file, *request.mutable_adopter()); !s.ok()) {
+        if (absl::Status s = ReadJsonFile(*file, *request.mutable_adopter());
+            !s.ok()) {
           cli.exit_code = UsageError(std::string(s.message()));
           return;
         }
@@ -514,7 +545,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         cli.exit_code = Fail(parsed.status());
         return;
       }
-      Show<v1::Adopter>(cli, cli.client().Call(&Registry::CreateAdopter, request),
+      Show<v1::Adopter>(cli,
+                        cli.client().Call(&Registry::CreateAdopter, request),
                         PrintAdopter);
     });
   }
@@ -534,7 +566,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     auto flags = std::make_shared<ListFlags>();
     auto age = std::make_shared<int>(-1);
     flags->Add(cmd);
-    cmd->add_option("--age", *age, "households whose age range includes this (months)");
+    cmd->add_option("--age", *age,
+                    "households whose age range includes this (months)");
     cmd->callback([&cli, flags, age] {
       v1::ListAdoptersRequest request;
       request.set_parent(flags->authority.empty()
@@ -547,7 +580,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       if (!flags->status.empty()) {
         auto s = ParseEnum(v1::AdopterStatus_descriptor(), flags->status);
         if (!s.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--status: ", s.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--status: ", s.status().message()));
           return;
         }
         request.set_status(static_cast<v1::AdopterStatus>(*s));
@@ -555,7 +589,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       if (!flags->need.empty()) {
         auto n = ParseEnum(v1::NeedCategory_descriptor(), flags->need);
         if (!n.ok()) {
-          cli.exit_code = UsageError(absl::StrCat("--need: ", n.status().message()));
+          cli.exit_code =
+              UsageError(absl::StrCat("--need: ", n.status().message()));
           return;
         }
         request.set_need(static_cast<v1::NeedCategory>(*n));
@@ -604,24 +639,31 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     flags->Add(cmd, AdopterColumns());
     cmd->callback([&cli, name, flags, request_id] {
       v1::UpdateAdopterRequest request;
-      request.mutable_adopter()->set_name(RecordName(*name, "adopters", cli.authority));
-      request.set_request_id(request_id->empty() ? NewRequestId() : *request_id);
-      auto touched = AdopterFromText(flags->Given(), *request.mutable_adopter());
+      request.mutable_adopter()->set_name(
+          RecordName(*name, "adopters", cli.authority));
+      request.set_request_id(request_id->empty() ? NewRequestId()
+                                                 : *request_id);
+      auto touched =
+          AdopterFromText(flags->Given(), *request.mutable_adopter());
       if (!touched.ok()) {
         cli.exit_code = Fail(touched.status());
         return;
       }
-      for (const std::string& path : *touched) request.mutable_update_mask()->add_paths(path);
+      for (const std::string& path : *touched)
+        request.mutable_update_mask()->add_paths(path);
       if (request.update_mask().paths().empty()) {
-        cli.exit_code = UsageError("nothing to change: give the columns to update");
+        cli.exit_code =
+            UsageError("nothing to change: give the columns to update");
         return;
       }
-      Show<v1::Adopter>(cli, cli.client().Call(&Registry::UpdateAdopter, request),
+      Show<v1::Adopter>(cli,
+                        cli.client().Call(&Registry::UpdateAdopter, request),
                         PrintAdopter);
     });
   }
   {
-    auto* cmd = group->add_subcommand("withdraw", "withdraw a household, with a reason");
+    auto* cmd = group->add_subcommand("withdraw",
+                                      "withdraw a household, with a reason");
     auto name = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
@@ -631,7 +673,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       request.set_name(RecordName(*name, "adopters", cli.authority));
       request.set_reason(*reason);
       request.set_request_id(NewRequestId());
-      Show<v1::Adopter>(cli, cli.client().Call(&Registry::WithdrawAdopter, request),
+      Show<v1::Adopter>(cli,
+                        cli.client().Call(&Registry::WithdrawAdopter, request),
                         PrintAdopter);
     });
   }

@@ -223,7 +223,7 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
   switch (constraint) {
     case Constraint::kNotAvailable: {
       std::vector<std::string> parts;
-      if (!h.available) parts.push_back("household is not available");
+      if (!h.available) parts.push_back("household is on hold");
       if (!g.waiting) {
         parts.push_back(size > 1 ? "children are not waiting"
                                  : "child is not waiting");

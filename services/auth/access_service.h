@@ -19,9 +19,9 @@ class AccessService final : public v1::AccessService::CallbackService {
       return keys_.Create(caller, *request);
     });
   }
-  grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* ctx,
-                                        const v1::ListApiKeysRequest* request,
-                                        v1::ListApiKeysResponse* response) override {
+  grpc::ServerUnaryReactor* ListApiKeys(
+      grpc::CallbackServerContext* ctx, const v1::ListApiKeysRequest* request,
+      v1::ListApiKeysResponse* response) override {
     return rpc_.Unary(ctx, response, [this, request](const Caller& caller) {
       return keys_.List(caller, *request);
     });

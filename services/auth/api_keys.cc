@@ -19,8 +19,8 @@ using google::protobuf::util::TimeUtil;
 absl::StatusOr<std::string> ParseKeyName(absl::string_view name) {
   absl::string_view id = name;
   if (!absl::ConsumePrefix(&id, "apiKeys/") || id.size() != 16) {
-    return InvalidField("name", absl::StrCat("\"", name,
-                                             "\" is not apiKeys/{key id}"));
+    return InvalidField("name",
+                        absl::StrCat("\"", name, "\" is not apiKeys/{key id}"));
   }
   return std::string(id);
 }
@@ -63,9 +63,9 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
           [&](StoreTx& tx) -> absl::StatusOr<v1::ApiKey> {
             absl::StatusOr<v1::Authority> a = tx.GetAuthority(*authority_id);
             if (absl::IsNotFound(a.status())) {
-              return InvalidField("api_key.authority",
-                                  absl::StrCat("no member authority \"",
-                                               *authority_id, "\""));
+              return InvalidField(
+                  "api_key.authority",
+                  absl::StrCat("no member authority \"", *authority_id, "\""));
             }
             RETURN_IF_ERROR(a.status());
             if (a->status() == v1::AUTHORITY_WITHDRAWN) {
@@ -85,7 +85,8 @@ absl::StatusOr<v1::ListApiKeysResponse> ApiKeys::List(
     const Caller& caller, const v1::ListApiKeysRequest& request) {
   std::string authority_id;
   if (!request.parent().empty()) {
-    ASSIGN_OR_RETURN(authority_id, ParseAuthorityName(request.parent(), "parent"));
+    ASSIGN_OR_RETURN(authority_id,
+                     ParseAuthorityName(request.parent(), "parent"));
   }
   if (!caller.Has(v1::MANAGER)) {
     if (!authority_id.empty() && authority_id != caller.authority_id) {
@@ -94,11 +95,11 @@ absl::StatusOr<v1::ListApiKeysResponse> ApiKeys::List(
     }
     authority_id = caller.authority_id;
   }
-  ASSIGN_OR_RETURN(PageCursor cursor, ReadPageRequest(request.page_size(),
-                                                      request.page_token()));
-  ASSIGN_OR_RETURN(Page<v1::ApiKey> page,
-                   store_.ListApiKeys(authority_id,
-                                      {cursor.page_size, cursor.after}));
+  ASSIGN_OR_RETURN(PageCursor cursor,
+                   ReadPageRequest(request.page_size(), request.page_token()));
+  ASSIGN_OR_RETURN(
+      Page<v1::ApiKey> page,
+      store_.ListApiKeys(authority_id, {cursor.page_size, cursor.after}));
   v1::ListApiKeysResponse response;
   for (v1::ApiKey& k : page.items) *response.add_api_keys() = std::move(k);
   response.set_next_page_token(NextPageToken(page.next_after));

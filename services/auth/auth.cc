@@ -49,8 +49,8 @@ std::string RoleNames(std::initializer_list<v1::Role> roles) {
 GeneratedKey GenerateApiKey() {
   GeneratedKey key;
   key.key_id = RandomHex(kKeyIdBytes);
-  key.secret = absl::StrCat(kKeyPrefix, key.key_id, "_",
-                            RandomHex(kSecretBytes));
+  key.secret =
+      absl::StrCat(kKeyPrefix, key.key_id, "_", RandomHex(kSecretBytes));
   key.secret_sha256 = Sha256(key.secret);
   return key;
 }
@@ -104,10 +104,10 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
   }
   absl::StatusOr<StoredApiKey> stored = store_.GetApiKey(*key_id);
   if (absl::IsNotFound(stored.status()) ||
-      (stored.ok() && (stored->revoked ||
-                       stored->secret_sha256.size() != hash.size() ||
-                       CRYPTO_memcmp(stored->secret_sha256.data(), hash.data(),
-                                     hash.size()) != 0))) {
+      (stored.ok() &&
+       (stored->revoked || stored->secret_sha256.size() != hash.size() ||
+        CRYPTO_memcmp(stored->secret_sha256.data(), hash.data(), hash.size()) !=
+            0))) {
     return absl::UnauthenticatedError("unknown or revoked API key");
   }
   if (!stored.ok()) return stored.status();
@@ -141,10 +141,9 @@ absl::Status RequireRegistrarOf(const Caller& caller,
     return absl::PermissionDeniedError("this needs a registrar key");
   }
   if (caller.authority_id != authority_id) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("a registrar of ", caller.authority_id,
-                     " may change only ", caller.authority_id,
-                     "'s records, not ", authority_id, "'s"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "a registrar of ", caller.authority_id, " may change only ",
+        caller.authority_id, "'s records, not ", authority_id, "'s"));
   }
   return absl::OkStatus();
 }

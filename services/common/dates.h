@@ -5,8 +5,8 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "google/type/date.pb.h"
 

@@ -3,8 +3,8 @@
 // Validation collects every wrong field, then turns them into one status:
 //
 //   FieldErrors errors;
-//   if (child.members().empty()) errors.Add("child.members", "must not be empty");
-//   RETURN_IF_ERROR(errors.ToStatus());
+//   if (child.members().empty()) errors.Add("child.members", "must not be
+//   empty"); RETURN_IF_ERROR(errors.ToStatus());
 //
 // ToGrpcStatus() carries the violations to the client in the standard
 // `grpc-status-details-bin` trailer (a google.rpc.Status), so any gRPC client
@@ -13,10 +13,10 @@
 #define RAAMATCH_SERVICES_COMMON_ERRORS_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/support/status.h"
 
@@ -49,7 +49,8 @@ class FieldErrors {
 };
 
 // INVALID_ARGUMENT for a single wrong field.
-absl::Status InvalidField(absl::string_view field, absl::string_view description);
+absl::Status InvalidField(absl::string_view field,
+                          absl::string_view description);
 
 // The field violations carried by `status`; empty if none.
 std::vector<FieldViolation> ViolationsOf(const absl::Status& status);

@@ -11,10 +11,10 @@
 #define RAA_CONCAT_INNER_(a, b) a##b
 #define RAA_CONCAT_(a, b) RAA_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status raa_status_ = (expr);         \
-    if (!raa_status_.ok()) return raa_status_;   \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::absl::Status raa_status_ = (expr);       \
+    if (!raa_status_.ok()) return raa_status_; \
   } while (false)
 
 #define RAA_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \

@@ -67,8 +67,8 @@ std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
   for (const v1::ChildMember& m : child.members()) {
     matcher::ChildMember member;
     member.age_months = m.age_months();
-    member.sex = m.sex() == v1::SEX_MALE ? matcher::Sex::kMale
-                                          : matcher::Sex::kFemale;
+    member.sex =
+        m.sex() == v1::SEX_MALE ? matcher::Sex::kMale : matcher::Sex::kFemale;
     for (const v1::Need& n : m.needs()) {
       member.needs[CategoryIndex(n.category())] = ToLevel(n.level());
     }

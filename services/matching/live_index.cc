@@ -17,8 +17,8 @@ constexpr int kFollowLimit = 10000;
 absl::Status Loaded(absl::Status status, absl::string_view what,
                     int64_t row_id) {
   if (status.ok()) return status;
-  return absl::DataLossError(absl::StrCat("cannot index ", what, " ", row_id,
-                                          ": ", status.message()));
+  return absl::DataLossError(
+      absl::StrCat("cannot index ", what, " ", row_id, ": ", status.message()));
 }
 
 // "sheffield" in "authorities/sheffield/children/c1".
@@ -103,9 +103,7 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   return live;
 }
 
-int32_t LiveIndex::Today() const {
-  return DayNumber(ToDate(clock_.Today()));
-}
+int32_t LiveIndex::Today() const { return DayNumber(ToDate(clock_.Today())); }
 
 void LiveIndex::SetPolicy(const matcher::MatchingPolicy& policy) {
   absl::MutexLock lock(&mu_);
@@ -192,14 +190,16 @@ void LiveIndex::Send(Subscription& sub, uint64_t child, uint64_t household,
   for (const matcher::ComponentScore& c : e->components) {
     ToProto(c, *alert.add_components());
   }
-  *alert.mutable_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(clock_.Now()));
+  *alert.mutable_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(clock_.Now()));
   sub.sink->Push(std::move(alert));
 }
 
 void LiveIndex::Check(Subscription& sub, uint64_t child, uint64_t household,
                       bool followed_is_child, bool alert) {
-  std::optional<int> score = index_.ScorePair(child, household, policy_, Today());
+  std::optional<int> score =
+      index_.ScorePair(child, household, policy_, Today());
   bool fits = score.has_value() && *score >= sub.spec.min_score &&
               !HiddenFrom(child, sub.spec.caller_authority);
   std::pair<uint64_t, uint64_t> pair{child, household};
@@ -210,20 +210,20 @@ void LiveIndex::Check(Subscription& sub, uint64_t child, uint64_t household,
   }
 }
 
-void LiveIndex::Refresh(Subscription& sub, bool followed_is_child,
-                        uint64_t key, bool alert) {
-  matcher::CandidateIndex::RankOptions options{
-      .limit = kFollowLimit, .min_score = sub.spec.min_score,
-      .as_of_day = Today()};
+void LiveIndex::Refresh(Subscription& sub, bool followed_is_child, uint64_t key,
+                        bool alert) {
+  matcher::CandidateIndex::RankOptions options{.limit = kFollowLimit,
+                                               .min_score = sub.spec.min_score,
+                                               .as_of_day = Today()};
   absl::StatusOr<matcher::RankResult> ranked =
       followed_is_child ? index_.RankHouseholds(key, policy_, options)
                         : index_.RankChildren(key, policy_, options);
   absl::flat_hash_set<std::pair<uint64_t, uint64_t>> now;
   if (ranked.ok()) {
     for (const matcher::RankedCandidate& c : ranked->candidates) {
-      std::pair<uint64_t, uint64_t> pair =
-          followed_is_child ? std::make_pair(key, c.key)
-                            : std::make_pair(c.key, key);
+      std::pair<uint64_t, uint64_t> pair = followed_is_child
+                                               ? std::make_pair(key, c.key)
+                                               : std::make_pair(c.key, key);
       if (HiddenFrom(pair.first, sub.spec.caller_authority)) continue;
       now.insert(pair);
     }

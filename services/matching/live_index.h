@@ -106,7 +106,8 @@ class LiveIndex final : public StoreListener {
   mutable absl::Mutex mu_;
   matcher::CandidateIndex index_ ABSL_GUARDED_BY(mu_);
   matcher::MatchingPolicy policy_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<int64_t, Subscription> subscriptions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int64_t, Subscription> subscriptions_
+      ABSL_GUARDED_BY(mu_);
   int64_t next_subscription_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

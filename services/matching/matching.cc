@@ -34,9 +34,9 @@ absl::Status CheckSearchRole(const Caller& caller,
 
 void CheckPaging(int page_size, int min_score, FieldErrors& errors) {
   if (page_size < 0 || page_size > kMaxPageSize) {
-    errors.Add("page_size", absl::StrCat(page_size, " is outside 0-",
-                                         kMaxPageSize, " (0 means ",
-                                         kDefaultPageSize, ")"));
+    errors.Add("page_size",
+               absl::StrCat(page_size, " is outside 0-", kMaxPageSize,
+                            " (0 means ", kDefaultPageSize, ")"));
   }
   if (min_score < 0 || min_score > 100) {
     errors.Add("min_score", absl::StrCat(min_score, " is outside 0-100"));
@@ -76,9 +76,8 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
   RETURN_IF_ERROR(CheckSearchRole(caller, record.authority_id));
   uint64_t key = static_cast<uint64_t>(record.row_id);
   std::optional<matcher::ChildGroup> group = live_.Read(
-      [&](const matcher::CandidateIndex& index, const matcher::MatchingPolicy&) {
-        return index.FindChild(key);
-      });
+      [&](const matcher::CandidateIndex& index,
+          const matcher::MatchingPolicy&) { return index.FindChild(key); });
   if (group.has_value() && group->authority == record.authority_id) {
     if (Hidden(*group, caller.authority_id)) {
       return absl::NotFoundError(absl::StrCat("no child ", name));
@@ -108,9 +107,8 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
   RETURN_IF_ERROR(CheckSearchRole(caller, record.authority_id));
   uint64_t key = static_cast<uint64_t>(record.row_id);
   std::optional<matcher::Household> household = live_.Read(
-      [&](const matcher::CandidateIndex& index, const matcher::MatchingPolicy&) {
-        return index.FindHousehold(key);
-      });
+      [&](const matcher::CandidateIndex& index,
+          const matcher::MatchingPolicy&) { return index.FindHousehold(key); });
   if (household.has_value() && household->authority == record.authority_id) {
     return key;
   }
@@ -119,9 +117,9 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
   if (!adopter.ok()) return adopter.status();
   if (!for_search) return key;
   std::string status = v1::AdopterStatus_Name(adopter->status());
-  return absl::FailedPreconditionError(absl::StrCat(
-      name, " is ", status.substr(status.find('_') + 1),
-      ": only approved households are matched"));
+  return absl::FailedPreconditionError(
+      absl::StrCat(name, " is ", status.substr(status.find('_') + 1),
+                   ": only approved households are matched"));
 }
 
 absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
@@ -132,28 +130,28 @@ absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
   ASSIGN_OR_RETURN(uint64_t child,
                    SearchableChild(caller, request.child(), "child", true));
   matcher::CandidateIndex::RankOptions options{
-      .limit = request.page_size() == 0 ? kDefaultPageSize
-                                        : request.page_size(),
+      .limit =
+          request.page_size() == 0 ? kDefaultPageSize : request.page_size(),
       .min_score = request.min_score(),
       .as_of_day = Today()};
   v1::RankAdoptersResponse response;
   response.set_child(request.child());
-  RETURN_IF_ERROR(live_.Read([&](const matcher::CandidateIndex& index,
-                                 const matcher::MatchingPolicy& policy)
-                                 -> absl::Status {
-    ASSIGN_OR_RETURN(matcher::RankResult r,
-                     index.RankHouseholds(child, policy, options));
-    FillSummary(r, response);
-    for (const matcher::RankedCandidate& c : r.candidates) {
-      v1::RankedAdopter* a = response.add_adopters();
-      a->set_adopter(AdopterName(c.authority, c.key));
-      a->set_score(c.score);
-      for (const matcher::ComponentScore& s : c.components) {
-        ToProto(s, *a->add_components());
-      }
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      live_.Read([&](const matcher::CandidateIndex& index,
+                     const matcher::MatchingPolicy& policy) -> absl::Status {
+        ASSIGN_OR_RETURN(matcher::RankResult r,
+                         index.RankHouseholds(child, policy, options));
+        FillSummary(r, response);
+        for (const matcher::RankedCandidate& c : r.candidates) {
+          v1::RankedAdopter* a = response.add_adopters();
+          a->set_adopter(AdopterName(c.authority, c.key));
+          a->set_score(c.score);
+          for (const matcher::ComponentScore& s : c.components) {
+            ToProto(s, *a->add_components());
+          }
+        }
+        return absl::OkStatus();
+      }));
   return response;
 }
 
@@ -162,36 +160,35 @@ absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
   FieldErrors errors;
   CheckPaging(request.page_size(), request.min_score(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(uint64_t household, SearchableAdopter(caller, request.adopter(),
-                                                         "adopter", true));
-  int limit =
-      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  ASSIGN_OR_RETURN(
+      uint64_t household,
+      SearchableAdopter(caller, request.adopter(), "adopter", true));
+  int limit = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   // Children hidden from the caller are dropped after ranking: ask for more.
-  matcher::CandidateIndex::RankOptions options{
-      .limit = limit * 2 + 20,
-      .min_score = request.min_score(),
-      .as_of_day = Today()};
+  matcher::CandidateIndex::RankOptions options{.limit = limit * 2 + 20,
+                                               .min_score = request.min_score(),
+                                               .as_of_day = Today()};
   v1::RankChildrenResponse response;
   response.set_adopter(request.adopter());
-  RETURN_IF_ERROR(live_.Read([&](const matcher::CandidateIndex& index,
-                                 const matcher::MatchingPolicy& policy)
-                                 -> absl::Status {
-    ASSIGN_OR_RETURN(matcher::RankResult r,
-                     index.RankChildren(household, policy, options));
-    FillSummary(r, response);
-    for (const matcher::RankedCandidate& c : r.candidates) {
-      if (response.children_size() == limit) break;
-      std::optional<matcher::ChildGroup> g = index.FindChild(c.key);
-      if (!g.has_value() || Hidden(*g, caller.authority_id)) continue;
-      v1::RankedChild* child = response.add_children();
-      child->set_child(ChildName(c.authority, c.key));
-      child->set_score(c.score);
-      for (const matcher::ComponentScore& s : c.components) {
-        ToProto(s, *child->add_components());
-      }
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      live_.Read([&](const matcher::CandidateIndex& index,
+                     const matcher::MatchingPolicy& policy) -> absl::Status {
+        ASSIGN_OR_RETURN(matcher::RankResult r,
+                         index.RankChildren(household, policy, options));
+        FillSummary(r, response);
+        for (const matcher::RankedCandidate& c : r.candidates) {
+          if (response.children_size() == limit) break;
+          std::optional<matcher::ChildGroup> g = index.FindChild(c.key);
+          if (!g.has_value() || Hidden(*g, caller.authority_id)) continue;
+          v1::RankedChild* child = response.add_children();
+          child->set_child(ChildName(c.authority, c.key));
+          child->set_score(c.score);
+          for (const matcher::ComponentScore& s : c.components) {
+            ToProto(s, *child->add_components());
+          }
+        }
+        return absl::OkStatus();
+      }));
   return response;
 }
 
@@ -214,36 +211,38 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   }
   ASSIGN_OR_RETURN(uint64_t child,
                    SearchableChild(effective, request.child(), "child", false));
-  ASSIGN_OR_RETURN(uint64_t household, SearchableAdopter(effective, request.adopter(),
-                                                         "adopter", false));
+  ASSIGN_OR_RETURN(
+      uint64_t household,
+      SearchableAdopter(effective, request.adopter(), "adopter", false));
   v1::PairExplanation out;
-  RETURN_IF_ERROR(live_.Read([&](const matcher::CandidateIndex& index,
-                                 const matcher::MatchingPolicy& policy)
-                                 -> absl::Status {
-    absl::StatusOr<matcher::PairExplanation> e =
-        index.ExplainPair(child, household, policy, Today());
-    if (absl::IsNotFound(e.status())) {
-      return absl::FailedPreconditionError(
-          "one side of the pair is closed (not waiting, or not approved): "
-          "nothing to explain");
-    }
-    RETURN_IF_ERROR(e.status());
-    out.set_child(request.child());
-    out.set_adopter(request.adopter());
-    out.set_policy_version(e->policy_version);
-    out.set_eligible(e->eligible);
-    for (const matcher::ConstraintCheck& c : e->constraints) {
-      v1::ConstraintCheck* check = out.add_constraints();
-      check->set_constraint(std::string(matcher::ConstraintId(c.constraint)));
-      check->set_passed(c.passed);
-      check->set_reason(c.reason);
-    }
-    out.set_score(e->score);
-    for (const matcher::ComponentScore& s : e->components) {
-      ToProto(s, *out.add_components());
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      live_.Read([&](const matcher::CandidateIndex& index,
+                     const matcher::MatchingPolicy& policy) -> absl::Status {
+        absl::StatusOr<matcher::PairExplanation> e =
+            index.ExplainPair(child, household, policy, Today());
+        if (absl::IsNotFound(e.status())) {
+          return absl::FailedPreconditionError(
+              "one side of the pair is closed (not waiting, or not approved): "
+              "nothing to explain");
+        }
+        RETURN_IF_ERROR(e.status());
+        out.set_child(request.child());
+        out.set_adopter(request.adopter());
+        out.set_policy_version(e->policy_version);
+        out.set_eligible(e->eligible);
+        for (const matcher::ConstraintCheck& c : e->constraints) {
+          v1::ConstraintCheck* check = out.add_constraints();
+          check->set_constraint(
+              std::string(matcher::ConstraintId(c.constraint)));
+          check->set_passed(c.passed);
+          check->set_reason(c.reason);
+        }
+        out.set_score(e->score);
+        for (const matcher::ComponentScore& s : e->components) {
+          ToProto(s, *out.add_components());
+        }
+        return absl::OkStatus();
+      }));
   return out;
 }
 
@@ -258,16 +257,15 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
                                         " records per subscription"));
   }
   if (request.min_score() < 0 || request.min_score() > 100) {
-    errors.Add("min_score", absl::StrCat(request.min_score(),
-                                         " is outside 0-100"));
+    errors.Add("min_score",
+               absl::StrCat(request.min_score(), " is outside 0-100"));
   }
   FollowSpec spec;
   spec.caller_authority = caller.authority_id;
   spec.min_score = request.min_score() == 0 ? 50 : request.min_score();
   for (int i = 0; i < request.children_size(); ++i) {
-    absl::StatusOr<uint64_t> key =
-        SearchableChild(caller, request.children(i),
-                        absl::StrCat("children[", i, "]"), false);
+    absl::StatusOr<uint64_t> key = SearchableChild(
+        caller, request.children(i), absl::StrCat("children[", i, "]"), false);
     if (key.ok()) {
       spec.children.insert(*key);
     } else if (absl::IsInvalidArgument(key.status())) {
@@ -279,9 +277,8 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
     }
   }
   for (int i = 0; i < request.adopters_size(); ++i) {
-    absl::StatusOr<uint64_t> key =
-        SearchableAdopter(caller, request.adopters(i),
-                          absl::StrCat("adopters[", i, "]"), false);
+    absl::StatusOr<uint64_t> key = SearchableAdopter(
+        caller, request.adopters(i), absl::StrCat("adopters[", i, "]"), false);
     if (key.ok()) {
       spec.households.insert(*key);
     } else if (absl::IsInvalidArgument(key.status())) {
@@ -316,11 +313,13 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
     }
     std::string field = absl::StrCat("policy.weights[", i, "]");
     if (!known) {
-      errors.Add(field + ".component",
-                 absl::StrCat("\"", w.component(), "\" is not a score component"));
+      errors.Add(
+          field + ".component",
+          absl::StrCat("\"", w.component(), "\" is not a score component"));
     }
     if (w.weight() < 0 || w.weight() > 100) {
-      errors.Add(field + ".weight", absl::StrCat(w.weight(), " is outside 0-100"));
+      errors.Add(field + ".weight",
+                 absl::StrCat(w.weight(), " is outside 0-100"));
     }
   }
   if (change.max_open_links() < 0 || change.max_open_links() > 20) {
@@ -352,8 +351,8 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
               return InvalidField("policy", s.message());
             }
             v1::MatchingPolicy stored = FromMatcherPolicy(next);
-            stored.set_updated_by(absl::StrCat("authorities/",
-                                               caller.authority_id));
+            stored.set_updated_by(
+                absl::StrCat("authorities/", caller.authority_id));
             RETURN_IF_ERROR(tx.InsertMatchingPolicy(stored));
             return stored;
           }));

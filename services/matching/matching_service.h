@@ -20,13 +20,13 @@ class MatchingService final : public v1::MatchingService::CallbackService {
         pool_(pool),
         rpc_(rpc) {}
 
-#define RAA_MATCHING_RPC(Method, Domain, Request, Response)                \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,       \
-                                   const v1::Request* request,             \
-                                   v1::Response* response) override {      \
+#define RAA_MATCHING_RPC(Method, Domain, Request, Response)                  \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,         \
+                                   const v1::Request* request,               \
+                                   v1::Response* response) override {        \
     return rpc_.Unary(ctx, response, [this, request](const Caller& caller) { \
-      return matching_.Domain(caller, *request);                           \
-    });                                                                    \
+      return matching_.Domain(caller, *request);                             \
+    });                                                                      \
   }
 
   RAA_MATCHING_RPC(RankAdopters, RankAdopters, RankAdoptersRequest,

@@ -24,25 +24,41 @@ constexpr int kMaxReasonChars = 500;
 
 // Fields a registrar may change with UpdateChild / UpdateAdopter.
 const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
-  static const auto* const kFields = new absl::flat_hash_set<absl::string_view>{
-      "members",      "ages_as_of",       "must_be_placed_together",
-      "contact_plan", "early_permanence", "region",
-      "excluded_regions", "hidden_from",  "summary",
-      "journey",      "status"};
+  static const auto* const kFields =
+      new absl::flat_hash_set<absl::string_view>{"members",
+                                                 "ages_as_of",
+                                                 "must_be_placed_together",
+                                                 "contact_plan",
+                                                 "early_permanence",
+                                                 "region",
+                                                 "excluded_regions",
+                                                 "hidden_from",
+                                                 "summary",
+                                                 "journey",
+                                                 "status"};
   return *kFields;
 }
 
 const absl::flat_hash_set<absl::string_view>& AdopterUpdatable() {
-  static const auto* const kFields = new absl::flat_hash_set<absl::string_view>{
-      "status",           "registered_interest_on",
-      "applied_on",       "approved_on",
-      "approved_for",     "min_age_months",
-      "max_age_months",   "sex_preference",
-      "need_limits",      "heritage",
-      "religion",         "languages",
-      "region",           "excluded_regions",
-      "dual_approved",    "fast_track",
-      "youngest_child_age_months", "max_contact"};
+  static const auto* const kFields =
+      new absl::flat_hash_set<absl::string_view>{"status",
+                                                 "registered_interest_on",
+                                                 "applied_on",
+                                                 "approved_on",
+                                                 "approved_for",
+                                                 "min_age_months",
+                                                 "max_age_months",
+                                                 "sex_preference",
+                                                 "need_limits",
+                                                 "heritage",
+                                                 "religion",
+                                                 "languages",
+                                                 "region",
+                                                 "excluded_regions",
+                                                 "dual_approved",
+                                                 "fast_track",
+                                                 "youngest_child_age_months",
+                                                 "max_contact"};
   return *kFields;
 }
 
@@ -76,8 +92,8 @@ void ApplyMask(const Message& from, const FieldMask& mask, Message& to) {
 
 void CheckReason(absl::string_view reason, FieldErrors& errors) {
   if (reason.empty() || reason.size() > kMaxReasonChars) {
-    errors.Add("reason", absl::StrCat("must be 1-", kMaxReasonChars,
-                                      " characters"));
+    errors.Add("reason",
+               absl::StrCat("must be 1-", kMaxReasonChars, " characters"));
   } else if (std::optional<std::string> why = FindPersonalIdentifier(reason)) {
     errors.Add("reason", *why);
   }
@@ -89,8 +105,8 @@ absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view field) {
   absl::StatusOr<v1::Authority> parent = tx.GetAuthority(authority_id);
   if (absl::IsNotFound(parent.status())) {
-    return InvalidField(field, absl::StrCat("no member authority \"",
-                                            authority_id, "\""));
+    return InvalidField(
+        field, absl::StrCat("no member authority \"", authority_id, "\""));
   }
   if (!parent.ok()) return parent.status();
   if (parent->status() == v1::AUTHORITY_WITHDRAWN) {
@@ -122,8 +138,8 @@ absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
                                                absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
-    return InvalidField(field, absl::StrCat("\"", name,
-                                            "\" is not authorities/{id}"));
+    return InvalidField(field,
+                        absl::StrCat("\"", name, "\" is not authorities/{id}"));
   }
   return std::string(parts[1]);
 }
@@ -136,9 +152,9 @@ absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
   if (parts.size() == 4) row = ParseRowId(parts[3], prefix);
   if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
       parts[2] != kind || !row.has_value()) {
-    return InvalidField(field, absl::StrCat("\"", name, "\" is not authorities/{id}/",
-                                            kind, "/", std::string(1, prefix),
-                                            "{number}"));
+    return InvalidField(
+        field, absl::StrCat("\"", name, "\" is not authorities/{id}/", kind,
+                            "/", std::string(1, prefix), "{number}"));
   }
   return RecordName{std::string(parts[1]), *row};
 }
@@ -191,8 +207,8 @@ absl::StatusOr<v1::Authority> Registry::GetAuthority(
 
 absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
     const Caller&, const v1::ListAuthoritiesRequest& request) {
-  ASSIGN_OR_RETURN(PageCursor cursor, ReadPageRequest(request.page_size(),
-                                                      request.page_token()));
+  ASSIGN_OR_RETURN(PageCursor cursor,
+                   ReadPageRequest(request.page_size(), request.page_token()));
   if (!v1::AuthorityStatus_IsValid(request.status())) {
     return InvalidField("status", "is not an authority status");
   }
@@ -200,7 +216,8 @@ absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
                    store_.ListAuthorities(request.status(),
                                           {cursor.page_size, cursor.after}));
   v1::ListAuthoritiesResponse response;
-  for (v1::Authority& a : page.items) *response.add_authorities() = std::move(a);
+  for (v1::Authority& a : page.items)
+    *response.add_authorities() = std::move(a);
   response.set_next_page_token(NextPageToken(page.next_after));
   return response;
 }
@@ -388,12 +405,14 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   }
   filter.status = request.status();
   if (request.has_min_age_months()) {
-    if (request.min_age_months() < 0 || request.min_age_months() > kMaxAgeMonths)
+    if (request.min_age_months() < 0 ||
+        request.min_age_months() > kMaxAgeMonths)
       errors.Add("min_age_months", "is outside 0-216");
     filter.min_age_months = request.min_age_months();
   }
   if (request.has_max_age_months()) {
-    if (request.max_age_months() < 0 || request.max_age_months() > kMaxAgeMonths)
+    if (request.max_age_months() < 0 ||
+        request.max_age_months() > kMaxAgeMonths)
       errors.Add("max_age_months", "is outside 0-216");
     filter.max_age_months = request.max_age_months();
   }
@@ -406,8 +425,9 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   }
   filter.need = request.need();
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(Page<v1::Child> page,
-                   store_.ListChildren(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(
+      Page<v1::Child> page,
+      store_.ListChildren(filter, {cursor->page_size, cursor->after}));
   v1::ListChildrenResponse response;
   for (v1::Child& child : page.items) {
     ASSIGN_OR_RETURN(RecordName name,
@@ -422,9 +442,9 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
 
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
-  ASSIGN_OR_RETURN(RecordName name, ParseRecordName(request.child().name(),
-                                                    "children", 'c',
-                                                    "child.name"));
+  ASSIGN_OR_RETURN(
+      RecordName name,
+      ParseRecordName(request.child().name(), "children", 'c', "child.name"));
   RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
   FieldErrors errors;
   CheckMask<v1::Child>(request.update_mask(), ChildUpdatable(), errors);
@@ -620,8 +640,9 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
   }
   filter.need = request.need();
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(Page<v1::Adopter> page,
-                   store_.ListAdopters(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(
+      Page<v1::Adopter> page,
+      store_.ListAdopters(filter, {cursor->page_size, cursor->after}));
   v1::ListAdoptersResponse response;
   for (v1::Adopter& a : page.items) *response.add_adopters() = std::move(a);
   response.set_next_page_token(NextPageToken(page.next_after));
@@ -630,9 +651,9 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  ASSIGN_OR_RETURN(RecordName name, ParseRecordName(request.adopter().name(),
-                                                    "adopters", 'h',
-                                                    "adopter.name"));
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(request.adopter().name(), "adopters", 'h',
+                                   "adopter.name"));
   RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
   FieldErrors errors;
   CheckMask<v1::Adopter>(request.update_mask(), AdopterUpdatable(), errors);
@@ -653,7 +674,8 @@ absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
             NormalizeAdopter(adopter);
             FieldErrors adopter_errors("adopter");
             if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
-              adopter_errors.Add("status", "use WithdrawAdopter, with a reason");
+              adopter_errors.Add("status",
+                                 "use WithdrawAdopter, with a reason");
             }
             ValidateAdopter(adopter, clock_.Today(), adopter_errors);
             RETURN_IF_ERROR(adopter_errors.ToStatus());

@@ -54,14 +54,15 @@ void CheckDate(const google::type::Date& date, absl::string_view field,
 }
 
 // `earlier` must not be after `later` when both are set and valid.
-void CheckOrder(const google::type::Date& earlier, absl::string_view earlier_name,
-                const google::type::Date& later, absl::string_view later_field,
-                FieldErrors& errors) {
+void CheckOrder(const google::type::Date& earlier,
+                absl::string_view earlier_name, const google::type::Date& later,
+                absl::string_view later_field, FieldErrors& errors) {
   std::optional<absl::CivilDay> a = ToCivilDay(earlier);
   std::optional<absl::CivilDay> b = ToCivilDay(later);
   if (a && b && *b < *a) {
-    errors.Add(later_field, absl::StrCat(FormatDate(later), " is before ",
-                                         earlier_name, " ", FormatDate(earlier)));
+    errors.Add(later_field,
+               absl::StrCat(FormatDate(later), " is before ", earlier_name, " ",
+                            FormatDate(earlier)));
   }
 }
 
@@ -226,12 +227,12 @@ void ValidateChild(const Child& child, absl::CivilDay today,
   for (int i = 0; i < child.members_size(); ++i) {
     CheckMember(child.members(i), absl::StrCat("members[", i, "]"), errors);
   }
-  CheckDate(child.ages_as_of(), "ages_as_of", /*required=*/true, today,
-            errors);
+  CheckDate(child.ages_as_of(), "ages_as_of", /*required=*/true, today, errors);
   if (child.contact_plan() == v1::CONTACT_PLAN_UNSPECIFIED ||
       !v1::ContactPlan_IsValid(child.contact_plan())) {
-    errors.Add("contact_plan", "must be CONTACT_NONE, CONTACT_LETTERBOX or "
-                               "CONTACT_DIRECT");
+    errors.Add("contact_plan",
+               "must be CONTACT_NONE, CONTACT_LETTERBOX or "
+               "CONTACT_DIRECT");
   }
   if (!v1::EarlyPermanence_IsValid(child.early_permanence())) {
     errors.Add("early_permanence", "is not an early-permanence route");
@@ -250,16 +251,17 @@ void ValidateChild(const Child& child, absl::CivilDay today,
     }
   }
   if (CodePoints(child.summary()) > kMaxSummaryChars) {
-    errors.Add("summary", absl::StrCat("is ", CodePoints(child.summary()),
-                                       " characters; at most ",
-                                       kMaxSummaryChars));
+    errors.Add("summary",
+               absl::StrCat("is ", CodePoints(child.summary()),
+                            " characters; at most ", kMaxSummaryChars));
   }
-  if (std::optional<std::string> why = FindPersonalIdentifier(child.summary())) {
+  if (std::optional<std::string> why =
+          FindPersonalIdentifier(child.summary())) {
     errors.Add("summary", *why + ": profiles must stay anonymous");
   }
   const v1::ChildJourney& j = child.journey();
-  CheckDate(j.entered_care(), "journey.entered_care", /*required=*/true,
-            today, errors);
+  CheckDate(j.entered_care(), "journey.entered_care", /*required=*/true, today,
+            errors);
   CheckDate(j.plan_for_adoption(), "journey.plan_for_adoption", false, today,
             errors);
   CheckDate(j.shobpa_decision(), "journey.shobpa_decision", false, today,
@@ -293,8 +295,8 @@ void ValidateAdopter(const Adopter& a, absl::CivilDay today,
       !v1::AdopterStatus_IsValid(a.status())) {
     errors.Add("status", "is not an adopter status");
   }
-  bool approved = a.status() >= v1::ADOPTER_APPROVED &&
-                  a.status() != v1::ADOPTER_WITHDRAWN;
+  bool approved =
+      a.status() >= v1::ADOPTER_APPROVED && a.status() != v1::ADOPTER_WITHDRAWN;
   CheckDate(a.registered_interest_on(), "registered_interest_on",
             /*required=*/true, today, errors);
   CheckDate(a.applied_on(), "applied_on",
@@ -303,11 +305,11 @@ void ValidateAdopter(const Adopter& a, absl::CivilDay today,
             errors);
   CheckOrder(a.registered_interest_on(), "the registration of interest",
              a.applied_on(), "applied_on", errors);
-  CheckOrder(a.applied_on(), "the application", a.approved_on(),
-             "approved_on", errors);
+  CheckOrder(a.applied_on(), "the application", a.approved_on(), "approved_on",
+             errors);
   if (a.approved_for() < 1 || a.approved_for() > kMaxApprovedFor) {
-    errors.Add("approved_for", absl::StrCat(a.approved_for(),
-                                            " is outside 1-", kMaxApprovedFor));
+    errors.Add("approved_for", absl::StrCat(a.approved_for(), " is outside 1-",
+                                            kMaxApprovedFor));
   }
   if (a.min_age_months() < 0 || a.min_age_months() > kMaxAgeMonths) {
     errors.Add("min_age_months", absl::StrCat(a.min_age_months(),

@@ -10,8 +10,8 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "raa/v1/registry.pb.h"
 #include "services/common/errors.h"

@@ -84,16 +84,16 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->pool = std::make_unique<WorkerPool>(options.worker_threads);
   impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool);
   impl->registry = std::make_unique<Registry>(*impl->store, *impl->clock);
-  impl->api_keys = std::make_unique<ApiKeys>(
-      *impl->store, *impl->authenticator, *impl->clock);
+  impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
+                                             *impl->clock);
 
   std::string preset;
   if (!options.bootstrap_key_file.empty()) {
     ASSIGN_OR_RETURN(preset, ReadKeyFile(options.bootstrap_key_file));
   }
-  ASSIGN_OR_RETURN(impl->bootstrap_key,
-                   impl->api_keys->Bootstrap(options.hub_id,
-                                             options.hub_region, preset));
+  ASSIGN_OR_RETURN(
+      impl->bootstrap_key,
+      impl->api_keys->Bootstrap(options.hub_id, options.hub_region, preset));
   if (!impl->bootstrap_key.empty() && preset.empty() &&
       !options.bootstrap_key_file.empty()) {
     RETURN_IF_ERROR(
@@ -104,8 +104,8 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       std::make_unique<RegistryService>(*impl->registry, *impl->rpc);
   impl->access_service =
       std::make_unique<AccessService>(*impl->api_keys, *impl->rpc);
-  impl->matching = std::make_unique<Matching>(*impl->store, *impl->live,
-                                              *impl->clock);
+  impl->matching =
+      std::make_unique<Matching>(*impl->store, *impl->live, *impl->clock);
   impl->matching_service = std::make_unique<MatchingService>(
       *impl->matching, *impl->live, *impl->authenticator, *impl->pool,
       *impl->rpc);

@@ -5,7 +5,8 @@
 //   ServerOptions options;
 //   options.db_path = dir + "/raamatch.db";
 //   options.listen = "127.0.0.1:0";
-//   ASSIGN_OR_RETURN(std::unique_ptr<RaaServer> server, RaaServer::Start(options));
+//   ASSIGN_OR_RETURN(std::unique_ptr<RaaServer> server,
+//   RaaServer::Start(options));
 //   ... connect to server->address() with server->bootstrap_key() ...
 //   server->Shutdown();
 #ifndef RAAMATCH_SERVICES_SERVER_SERVER_H_

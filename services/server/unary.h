@@ -36,7 +36,8 @@ class UnaryRunner {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     pool_.Schedule([this, reactor, response, fn = std::move(fn),
                     authorization = AuthorizationOf(*ctx)]() mutable {
-      absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
+      absl::StatusOr<Caller> caller =
+          authenticator_.Authenticate(authorization);
       absl::Status status = caller.status();
       if (caller.ok()) {
         auto result = fn(*caller);

@@ -1,11 +1,10 @@
 #include "services/store/store.h"
 
-#include <openssl/sha.h>
-
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <limits>
@@ -45,7 +44,8 @@ google::protobuf::Timestamp ToTimestamp(int64_t micros) {
   return TimeUtil::MicrosecondsToTimestamp(micros);
 }
 
-std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& s) {
+std::string JsonArray(
+    const google::protobuf::RepeatedPtrField<std::string>& s) {
   // Only slugs and language codes go here ([a-z0-9-]): nothing to escape.
   return absl::StrCat("[",
                       absl::StrJoin(s, ",",
@@ -56,14 +56,10 @@ std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& s) 
 }
 
 constexpr const char* kNeedColumns[] = {
-    "max_physical_disability",
-    "max_learning_disability",
-    "max_global_developmental_delay",
-    "max_medical_condition",
-    "max_emotional_and_behavioural",
-    "max_foetal_alcohol_spectrum",
-    "max_sexualised_behaviour",
-    "max_uncertain_developmental_prognosis",
+    "max_physical_disability",        "max_learning_disability",
+    "max_global_developmental_delay", "max_medical_condition",
+    "max_emotional_and_behavioural",  "max_foetal_alcohol_spectrum",
+    "max_sexualised_behaviour",       "max_uncertain_developmental_prognosis",
     "max_attachment_difficulties",
 };
 
@@ -105,7 +101,8 @@ ChildColumns ProjectChild(const v1::Child& child) {
   for (const v1::ChildMember& m : child.members()) {
     c.min_age = std::min(c.min_age, m.age_months());
     c.max_age = std::max(c.max_age, m.age_months());
-    for (const v1::Need& n : m.needs()) c.need_mask |= int64_t{1} << n.category();
+    for (const v1::Need& n : m.needs())
+      c.need_mask |= int64_t{1} << n.category();
   }
   if (child.members().empty()) c.min_age = 0;
   return c;
@@ -171,8 +168,8 @@ absl::StatusOr<StoredApiKey> ReadApiKey(SQLite::Database& db,
 
 template <typename T>
 absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
-                                 absl::string_view authority_id,
-                                 int64_t row_id, const char* what) {
+                                 absl::string_view authority_id, int64_t row_id,
+                                 const char* what) {
   SQLite::Statement q(db, absl::StrCat("SELECT profile FROM ", table,
                                        " WHERE id = ? AND authority_id = ?"));
   q.bind(1, row_id);
@@ -239,10 +236,9 @@ RequestKey MakeRequestKey(std::string scope, absl::string_view method,
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
          digest);
-  return RequestKey{std::move(scope), std::move(request_id),
-                    std::string(method),
-                    std::string(reinterpret_cast<char*>(digest),
-                                SHA256_DIGEST_LENGTH)};
+  return RequestKey{
+      std::move(scope), std::move(request_id), std::string(method),
+      std::string(reinterpret_cast<char*>(digest), SHA256_DIGEST_LENGTH)};
 }
 
 std::string ChildId(int64_t row_id) { return absl::StrCat("c", row_id); }
@@ -448,9 +444,8 @@ absl::Status StoreTx::UpdateAdopter(v1::Adopter& adopter) {
   for (absl::string_view col : absl::StrSplit(columns, ", ")) {
     absl::StrAppend(&sets, sets.empty() ? "" : ", ", col, " = ?");
   }
-  SQLite::Statement q(
-      db_, absl::StrCat("UPDATE adopters SET ", sets,
-                        ", update_time = ? WHERE id = ?"));
+  SQLite::Statement q(db_, absl::StrCat("UPDATE adopters SET ", sets,
+                                        ", update_time = ? WHERE id = ?"));
   int i = BindAdopterColumns(q, adopter);
   q.bind(i++, now);
   q.bind(i++, *row);
@@ -537,10 +532,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     db->exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
         "PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-    int64_t current =
-        db->execAndGet("SELECT COALESCE(MAX(version), 0) FROM "
-                       "schema_migrations")
-            .getInt64();
+    int64_t current = db->execAndGet(
+                            "SELECT COALESCE(MAX(version), 0) FROM "
+                            "schema_migrations")
+                          .getInt64();
     if (current > kSchemaVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           path, " was written by a newer raamatch (schema version ", current,
@@ -600,9 +595,9 @@ absl::StatusOr<std::string> Store::WriteSerialized(
           if (seen.executeStep()) {
             if (seen.getColumn(0).getString() != key.method ||
                 ColumnBytes(seen, 1) != key.body_hash) {
-              return absl::AlreadyExistsError(absl::StrCat(
-                  "request_id \"", key.request_id,
-                  "\" was already used for a different request"));
+              return absl::AlreadyExistsError(
+                  absl::StrCat("request_id \"", key.request_id,
+                               "\" was already used for a different request"));
             }
             replayed = true;
             return ColumnBytes(seen, 2);
@@ -719,8 +714,8 @@ absl::StatusOr<Page<v1::Adopter>> Store::ListAdopters(const AdopterFilter& f,
     }
     if (f.group_size > 0) sql += " AND approved_for >= ?5";
     if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
-      absl::StrAppend(&sql, " AND ", kNeedColumns[f.need - 1], " >= ",
-                      static_cast<int>(v1::NEED_LEVEL_MILD));
+      absl::StrAppend(&sql, " AND ", kNeedColumns[f.need - 1],
+                      " >= ", static_cast<int>(v1::NEED_LEVEL_MILD));
     }
     return ReadPage<v1::Adopter>(
         *read_db_, sql,
@@ -782,7 +777,8 @@ absl::Status Store::ScanChildren(
     absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
   absl::MutexLock lock(&read_mu_);
   return Guard([&]() -> absl::Status {
-    SQLite::Statement q(*read_db_, "SELECT id, profile FROM children ORDER BY id");
+    SQLite::Statement q(*read_db_,
+                        "SELECT id, profile FROM children ORDER BY id");
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Child child, ParseProfile<v1::Child>(q, 1));
       fn(q.getColumn(0).getInt64(), child);
@@ -795,7 +791,8 @@ absl::Status Store::ScanAdopters(
     absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
   absl::MutexLock lock(&read_mu_);
   return Guard([&]() -> absl::Status {
-    SQLite::Statement q(*read_db_, "SELECT id, profile FROM adopters ORDER BY id");
+    SQLite::Statement q(*read_db_,
+                        "SELECT id, profile FROM adopters ORDER BY id");
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Adopter adopter, ParseProfile<v1::Adopter>(q, 1));
       fn(q.getColumn(0).getInt64(), adopter);

@@ -1,7 +1,8 @@
 // The one place that owns SQL: raamatch's durable state in a SQLite file.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, clock));
-//   ASSIGN_OR_RETURN(auto written, store->Write<v1::Child>(key, [&](StoreTx& tx)
+//   ASSIGN_OR_RETURN(auto written, store->Write<v1::Child>(key, [&](StoreTx&
+//   tx)
 //       -> absl::StatusOr<v1::Child> { ... tx.InsertChild(...) ... }));
 //
 // Durability: WAL journal, synchronous=FULL, foreign keys on, and every write
@@ -25,12 +26,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "raa/v1/access.pb.h"

@@ -40,7 +40,7 @@ std::vector<ConstraintCase> Cases() {
   return {
       {"NotAvailable", Constraint::kNotAvailable,
        [](Household& h, ChildGroup&) { h.available = false; }, nullptr,
-       "household is not available"},
+       "household is on hold"},
       {"AuthorityWithdrawn", Constraint::kAuthorityWithdrawn,
        [](Household& h, ChildGroup&) { h.authority = "bradford"; },
        [](CandidateIndex& index) {

@@ -1,11 +1,13 @@
 #include "services/registry/validation.h"
 
+#include <algorithm>
 #include <regex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "services/common/dates.h"
 
 namespace raa {
@@ -158,7 +160,11 @@ std::optional<std::string> FindPersonalIdentifier(absl::string_view text) {
     return absl::StrCat("contains a full date (", m.str(),
                         "); give ages or months instead");
   }
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), *kDigitRun);
+  // "(0114) 273 4567": brackets around an area code must not break the run.
+  const std::string unbracketed =
+      absl::StrReplaceAll(s, {{"(", ""}, {")", ""}});
+  for (auto it = std::sregex_iterator(unbracketed.begin(), unbracketed.end(),
+                                      *kDigitRun);
        it != std::sregex_iterator(); ++it) {
     std::string run = it->str();
     std::string digits;
@@ -186,6 +192,9 @@ void ValidateRequestId(absl::string_view request_id, FieldErrors& errors) {
                "is required: a client-chosen id that makes retries safe");
   } else if (request_id.size() > 128) {
     errors.Add("request_id", "is longer than 128 characters");
+  } else if (!std::all_of(request_id.begin(), request_id.end(),
+                          [](char c) { return absl::ascii_isprint(c); })) {
+    errors.Add("request_id", "must be printable characters");
   }
 }
 

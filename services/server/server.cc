@@ -1,6 +1,7 @@
 #include "services/server/server.h"
 
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -58,11 +59,15 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
 }
 
 absl::Status WriteKeyFile(const std::string& path, const std::string& key) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  out << key << "\n";
-  out.close();
-  chmod(path.c_str(), 0600);
+  // Created 0600 from the start: the secret is never readable by others.
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0)
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  std::string line = key + "\n";
+  bool ok =
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ok = close(fd) == 0 && ok;
+  if (!ok) return absl::UnavailableError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
 }
 

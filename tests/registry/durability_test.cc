@@ -1,0 +1,326 @@
+// The real raamatchd as a process: a write acknowledged to a client survives
+// kill -9, SIGTERM shuts down cleanly with the database intact, and a
+// database from a newer raamatch is refused with a clear message.
+#include <SQLiteCpp/Database.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/registry.grpc.pb.h"
+#include "services/common/clock.h"
+#include "services/store/store.h"
+#include "tests/registry/test_support.h"
+
+extern char** environ;
+
+namespace raa {
+namespace {
+
+using ::raa::test::Call;
+using ::raa::test::EqualsProto;
+using ::raa::test::IsOk;
+using ::raa::test::ScratchDir;
+using ::raa::test::ValidAuthority;
+using ::raa::test::ValidChild;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using RegistryStub = v1::RegistryService::Stub;
+using AccessStub = v1::AccessService::Stub;
+
+// How long raamatchd may take to start or stop before the test gives up.
+constexpr absl::Duration kPatience = absl::Seconds(60);
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One raamatchd process on a database in `dir`, with its output in
+// dir/raamatchd.log.
+class Daemon {
+ public:
+  explicit Daemon(const ScratchDir& dir)
+      : db_(dir.File("raamatch.db")),
+        key_file_(dir.File("bootstrap.key")),
+        port_file_(dir.File("port")),
+        log_(dir.File("raamatchd.log")) {}
+  ~Daemon() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Starts raamatchd without waiting for it.
+  void Spawn() {
+    ASSERT_EQ(pid_, 0) << "already running";
+    std::filesystem::remove(port_file_);
+    std::vector<std::string> args = {
+        RAAMATCHD_PATH, "--db",        db_,        "--listen",
+        "127.0.0.1:0",  "--port-file", port_file_, "--bootstrap-key-file",
+        key_file_,      "--workers",   "2"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    int rc = posix_spawn(&pid_, RAAMATCHD_PATH, &actions, nullptr, argv.data(),
+                         environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ASSERT_EQ(rc, 0) << "cannot run " << RAAMATCHD_PATH;
+  }
+
+  // Starts raamatchd and waits until it has written its port file.
+  void Start() {
+    ASSERT_NO_FATAL_FAILURE(Spawn());
+    absl::Time deadline = absl::Now() + kPatience;
+    while (true) {
+      std::string text = ReadFile(port_file_);
+      // The file is complete once it ends with a newline.
+      if (!text.empty() && text.back() == '\n' &&
+          absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port_)) {
+        break;
+      }
+      int status = 0;
+      ASSERT_NE(waitpid(pid_, &status, WNOHANG), pid_)
+          << "raamatchd exited before serving:\n"
+          << ReadFile(log_);
+      ASSERT_LT(absl::Now(), deadline) << "raamatchd did not start:\n"
+                                       << ReadFile(log_);
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                                   grpc::InsecureChannelCredentials());
+    registry_ = v1::RegistryService::NewStub(channel_);
+    access_ = v1::AccessService::NewStub(channel_);
+  }
+
+  // Closes this client's connection (as a finished client would: an idle
+  // one is only noticed by gRPC's 5-second backup poller, which would slow
+  // the server's shutdown), sends `signal`, and waits for the process to
+  // end; returns its wait status.
+  std::optional<int> Stop(int signal) {
+    if (pid_ <= 0) return std::nullopt;
+    registry_.reset();
+    access_.reset();
+    channel_.reset();
+    kill(pid_, signal);
+    return WaitForExit();
+  }
+
+  // The wait status once the process has ended, or nullopt after kPatience.
+  std::optional<int> WaitForExit() {
+    absl::Time deadline = absl::Now() + kPatience;
+    while (absl::Now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        registry_.reset();
+        access_.reset();
+        channel_.reset();
+        return status;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return std::nullopt;
+  }
+
+  std::string ManagerKey() const {
+    return std::string(absl::StripAsciiWhitespace(ReadFile(key_file_)));
+  }
+  std::string Log() const { return ReadFile(log_); }
+  const std::string& db() const { return db_; }
+  const std::string& port_file() const { return port_file_; }
+  RegistryStub& registry() { return *registry_; }
+  AccessStub& access() { return *access_; }
+
+ private:
+  const std::string db_;
+  const std::string key_file_;
+  const std::string port_file_;
+  const std::string log_;
+  pid_t pid_ = 0;
+  int port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<RegistryStub> registry_;
+  std::unique_ptr<AccessStub> access_;
+};
+
+class DurabilityTest : public ::testing::Test {
+ protected:
+  // Registers Sheffield and a registrar key for it; returns the key.
+  std::string RegisterSheffield() {
+    const std::string manager = daemon_.ManagerKey();
+    EXPECT_THAT(manager, StartsWith("raa_"));
+    v1::CreateAuthorityRequest authority;
+    authority.set_authority_id("sheffield");
+    *authority.mutable_authority() =
+        ValidAuthority("Sheffield City Council", "south-yorkshire");
+    authority.set_request_id("authority-1");
+    v1::Authority created;
+    EXPECT_THAT(Call(daemon_.registry(), &RegistryStub::CreateAuthority,
+                     manager, authority, &created),
+                IsOk());
+    v1::CreateApiKeyRequest key;
+    key.mutable_api_key()->set_authority("authorities/sheffield");
+    key.mutable_api_key()->add_roles(v1::REGISTRAR);
+    key.set_request_id("key-1");
+    v1::CreateApiKeyResponse issued;
+    EXPECT_THAT(Call(daemon_.access(), &AccessStub::CreateApiKey, manager, key,
+                     &issued),
+                IsOk());
+    return issued.secret();
+  }
+
+  v1::Child AddChild(const std::string& key, int n) {
+    v1::CreateChildRequest request;
+    request.set_parent("authorities/sheffield");
+    *request.mutable_child() = ValidChild();
+    request.mutable_child()->mutable_members(0)->set_age_months(n);
+    request.set_request_id(absl::StrCat("child-", n));
+    v1::Child created;
+    EXPECT_THAT(Call(daemon_.registry(), &RegistryStub::CreateChild, key,
+                     request, &created),
+                IsOk());
+    return created;
+  }
+
+  std::vector<v1::Child> ListChildren(const std::string& key) {
+    v1::ListChildrenRequest request;
+    request.set_parent("authorities/-");
+    request.set_page_size(1000);
+    v1::ListChildrenResponse response;
+    EXPECT_THAT(Call(daemon_.registry(), &RegistryStub::ListChildren, key,
+                     request, &response),
+                IsOk());
+    return {response.children().begin(), response.children().end()};
+  }
+
+  ScratchDir dir_;
+  Daemon daemon_{dir_};
+};
+
+TEST_F(DurabilityTest, AnAcknowledgedWriteSurvivesKillDashNine) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string registrar = RegisterSheffield();
+  std::vector<v1::Child> created;
+  for (int n = 1; n <= 20; ++n) created.push_back(AddChild(registrar, n));
+  ASSERT_FALSE(HasFailure());
+
+  // Killed the moment the last call returned OK: no chance to tidy up.
+  std::optional<int> status = daemon_.Stop(SIGKILL);
+  ASSERT_TRUE(status.has_value());
+  ASSERT_TRUE(WIFSIGNALED(*status));
+  EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  std::vector<v1::Child> after = ListChildren(registrar);
+  ASSERT_EQ(after.size(), created.size());
+  for (size_t i = 0; i < created.size(); ++i) {
+    EXPECT_THAT(after[i], EqualsProto(created[i]));
+  }
+  // A retry of the last create, after the crash, is still recognised.
+  EXPECT_THAT(AddChild(registrar, 20), EqualsProto(created.back()));
+  EXPECT_EQ(ListChildren(registrar).size(), created.size());
+}
+
+TEST_F(DurabilityTest, TheBootstrapKeyIsIssuedOnceAndKeptPrivate) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string manager = daemon_.ManagerKey();
+  ASSERT_THAT(manager, StartsWith("raa_"));
+  EXPECT_EQ(
+      std::filesystem::status(dir_.File("bootstrap.key")).permissions() &
+          std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_THAT(daemon_.Log(), HasSubstr(manager));
+
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  // The same key still works; no second key was issued or printed.
+  EXPECT_EQ(daemon_.ManagerKey(), manager);
+  v1::ListApiKeysResponse keys;
+  EXPECT_THAT(Call(daemon_.access(), &AccessStub::ListApiKeys, manager,
+                   v1::ListApiKeysRequest(), &keys),
+              IsOk());
+  EXPECT_EQ(keys.api_keys_size(), 1);
+  std::string log = daemon_.Log();
+  EXPECT_EQ(log.find("bootstrap manager key"),
+            log.rfind("bootstrap manager key"));
+}
+
+TEST_F(DurabilityTest, SigtermExitsZeroAndLeavesTheDatabaseIntact) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string registrar = RegisterSheffield();
+  v1::Child child = AddChild(registrar, 30);
+  ASSERT_FALSE(HasFailure());
+
+  std::optional<int> status = daemon_.Stop(SIGTERM);
+  ASSERT_TRUE(status.has_value()) << "raamatchd ignored SIGTERM";
+  ASSERT_TRUE(WIFEXITED(*status)) << daemon_.Log();
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << daemon_.Log();
+
+  // The last connection to close checkpoints and removes the WAL: a clean
+  // close leaves the whole database in the one file.
+  EXPECT_FALSE(std::filesystem::exists(daemon_.db() + "-wal"))
+      << "the database was not closed cleanly";
+  {
+    SQLite::Database db(daemon_.db(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM children").getInt(), 1);
+  }
+
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  std::vector<v1::Child> after = ListChildren(registrar);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_THAT(after[0], EqualsProto(child));
+}
+
+TEST_F(DurabilityTest, RefusesADatabaseFromANewerVersionWithAClearMessage) {
+  {
+    SystemClock clock;
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(daemon_.db(), clock);
+    ASSERT_THAT(store.status(), IsOk());
+  }
+  {
+    SQLite::Database db(daemon_.db(), SQLite::OPEN_READWRITE);
+    db.exec(absl::StrCat("INSERT INTO schema_migrations VALUES (",
+                         Store::kSchemaVersion + 1,
+                         ", 'from-the-future', '2027-01-01T00:00:00Z')"));
+  }
+  ASSERT_NO_FATAL_FAILURE(daemon_.Spawn());
+  std::optional<int> status = daemon_.WaitForExit();
+  ASSERT_TRUE(status.has_value()) << "raamatchd kept running";
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_THAT(daemon_.Log(), HasSubstr("newer raamatch"));
+  EXPECT_FALSE(std::filesystem::exists(daemon_.port_file()));
+}
+
+}  // namespace
+}  // namespace raa

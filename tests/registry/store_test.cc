@@ -1,0 +1,472 @@
+// The store on a real SQLite file: schema migrations, refusing a newer
+// database, idempotent writes, rollback, change notifications, paging and
+// backups.
+#include "services/store/store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "services/common/status_macros.h"
+#include "tests/registry/test_support.h"
+
+namespace raa {
+namespace {
+
+using ::raa::test::EqualsProto;
+using ::raa::test::IsOk;
+using ::raa::test::MakeDate;
+using ::raa::test::ScratchDir;
+using ::raa::test::StatusIs;
+using ::raa::test::ValidAdopter;
+using ::raa::test::ValidAuthority;
+using ::raa::test::ValidChild;
+using ::raa::test::ViolationFields;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// Records what the store announces, as "authority <name>" / "child <row>" /
+// "adopter <row>".
+class RecordingListener final : public StoreListener {
+ public:
+  void OnAuthorityChanged(const v1::Authority& authority) override {
+    events.push_back(absl::StrCat("authority ", authority.name()));
+  }
+  void OnChildChanged(int64_t row_id, const v1::Child&) override {
+    events.push_back(absl::StrCat("child ", row_id));
+  }
+  void OnAdopterChanged(int64_t row_id, const v1::Adopter&) override {
+    events.push_back(absl::StrCat("adopter ", row_id));
+  }
+  std::vector<std::string> events;
+};
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_, clock_);
+    ASSERT_THAT(store.status(), IsOk());
+    store_ = std::move(*store);
+    store_->SetListener(&listener_);
+    ASSERT_THAT(AddAuthority("sheffield"), IsOk());
+    ASSERT_THAT(AddAuthority("leeds"), IsOk());
+  }
+
+  absl::Status AddAuthority(absl::string_view id) {
+    v1::Authority authority = ValidAuthority(id, "south-yorkshire");
+    authority.set_name(absl::StrCat("authorities/", id));
+    authority.set_status(v1::AUTHORITY_ACTIVE);
+    *authority.mutable_joined_on() = MakeDate(2026, 1, 1);
+    return store_
+        ->Write<v1::Authority>(
+            RequestKey{},
+            [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+              RETURN_IF_ERROR(tx.InsertAuthority(authority));
+              return authority;
+            })
+        .status();
+  }
+
+  absl::StatusOr<Written<v1::Child>> AddChild(absl::string_view authority_id,
+                                              v1::Child child,
+                                              const RequestKey& key = {}) {
+    return store_->Write<v1::Child>(
+        key, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+          RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
+          return child;
+        });
+  }
+
+  absl::StatusOr<Written<v1::Adopter>> AddAdopter(
+      absl::string_view authority_id, v1::Adopter adopter) {
+    return store_->Write<v1::Adopter>(
+        RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
+          RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopter));
+          return adopter;
+        });
+  }
+
+  // Every child matching `filter`, walking pages of `page_size`; fails the
+  // test if a page token repeats.
+  std::vector<std::string> WalkChildren(const ChildFilter& filter,
+                                        int page_size, int* pages) {
+    std::vector<std::string> names;
+    PageRequest page{page_size, 0};
+    *pages = 0;
+    while (true) {
+      absl::StatusOr<Page<v1::Child>> got = store_->ListChildren(filter, page);
+      EXPECT_THAT(got.status(), IsOk());
+      if (!got.ok()) break;
+      ++*pages;
+      EXPECT_LE(static_cast<int>(got->items.size()), page_size);
+      for (const v1::Child& c : got->items) names.push_back(c.name());
+      if (got->next_after == 0) break;
+      EXPECT_GT(got->next_after, page.after) << "paging went backwards";
+      if (got->next_after <= page.after) break;
+      page.after = got->next_after;
+    }
+    return names;
+  }
+
+  std::vector<std::string> ChildNames(const ChildFilter& filter) {
+    int pages = 0;
+    return WalkChildren(filter, 1000, &pages);
+  }
+
+  std::vector<std::string> AdopterNames(const AdopterFilter& filter) {
+    std::vector<std::string> names;
+    absl::StatusOr<Page<v1::Adopter>> got =
+        store_->ListAdopters(filter, PageRequest{1000, 0});
+    EXPECT_THAT(got.status(), IsOk());
+    if (got.ok()) {
+      for (const v1::Adopter& a : got->items) names.push_back(a.name());
+    }
+    return names;
+  }
+
+  ScratchDir dir_;
+  const std::string path_ = dir_.File("raamatch.db");
+  FakeClock clock_{test::TestNow()};
+  RecordingListener listener_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, RecordsEveryMigrationInTheDatabase) {
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db,
+                      "SELECT version, name, applied_at FROM "
+                      "schema_migrations ORDER BY version");
+  std::vector<int> versions;
+  while (q.executeStep()) {
+    versions.push_back(q.getColumn(0).getInt());
+    EXPECT_FALSE(q.getColumn(1).getString().empty());
+    EXPECT_FALSE(q.getColumn(2).getString().empty());
+  }
+  std::vector<int> expected;
+  for (int v = 1; v <= Store::kSchemaVersion; ++v) expected.push_back(v);
+  EXPECT_EQ(versions, expected);
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+TEST_F(StoreTest, ReopeningKeepsTheDataAndAppliesNoMigrationTwice) {
+  absl::StatusOr<Written<v1::Child>> child =
+      AddChild("sheffield", ValidChild());
+  ASSERT_THAT(child.status(), IsOk());
+  store_.reset();
+
+  absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(path_, clock_);
+  ASSERT_THAT(reopened.status(), IsOk());
+  absl::StatusOr<v1::Child> read = (*reopened)->GetChild("sheffield", 1);
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_THAT(*read, EqualsProto(child->value));
+
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt(),
+            Store::kSchemaVersion);
+}
+
+TEST_F(StoreTest, RefusesADatabaseWrittenByANewerVersion) {
+  store_.reset();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    SQLite::Statement q(db,
+                        "INSERT INTO schema_migrations VALUES (?, "
+                        "'from-the-future', '2027-01-01T00:00:00Z')");
+    q.bind(1, Store::kSchemaVersion + 1);
+    q.exec();
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_, clock_);
+  ASSERT_THAT(store.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store.status().message(), HasSubstr("newer"));
+  EXPECT_THAT(store.status().message(), HasSubstr(path_));
+  EXPECT_THAT(
+      store.status().message(),
+      HasSubstr(absl::StrCat("schema version ", Store::kSchemaVersion + 1)));
+}
+
+TEST_F(StoreTest, EnforcesForeignKeys) {
+  // No authority "nowhere": the child must not be stored.
+  EXPECT_THAT(AddChild("nowhere", ValidChild()).status(), testing::Not(IsOk()));
+  EXPECT_THAT(ChildNames({}), IsEmpty());
+}
+
+TEST_F(StoreTest, ARetryReturnsTheFirstAnswerAndWritesNothing) {
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  int runs = 0;
+  auto body = [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+    ++runs;
+    v1::Child child = ValidChild();
+    child.set_summary(absl::StrCat("attempt ", runs));
+    RETURN_IF_ERROR(tx.InsertChild("sheffield", child));
+    return child;
+  };
+  absl::StatusOr<Written<v1::Child>> first =
+      store_->Write<v1::Child>(key, body);
+  ASSERT_THAT(first.status(), IsOk());
+  EXPECT_FALSE(first->replayed);
+
+  clock_.Advance(absl::Hours(1));
+  absl::StatusOr<Written<v1::Child>> again =
+      store_->Write<v1::Child>(key, body);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_THAT(again->value, EqualsProto(first->value));
+  EXPECT_EQ(runs, 1);
+  EXPECT_THAT(ChildNames({}), ElementsAre(first->value.name()));
+}
+
+TEST_F(StoreTest, TheSameRequestIdForADifferentRequestIsAlreadyExists) {
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  ASSERT_THAT(AddChild("sheffield", ValidChild(), key).status(), IsOk());
+
+  RequestKey other_body = key;
+  other_body.body_hash = "hash-2";
+  EXPECT_THAT(AddChild("sheffield", ValidChild(), other_body).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+
+  RequestKey other_method = key;
+  other_method.method = "CreateAdopter";
+  EXPECT_THAT(AddChild("sheffield", ValidChild(), other_method).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(ChildNames({}), SizeIs(1));
+
+  // Request ids belong to the caller's authority: Leeds may reuse one.
+  RequestKey leeds = key;
+  leeds.scope = "leeds";
+  absl::StatusOr<Written<v1::Child>> theirs =
+      AddChild("leeds", ValidChild(), leeds);
+  ASSERT_THAT(theirs.status(), IsOk());
+  EXPECT_FALSE(theirs->replayed);
+  EXPECT_THAT(ChildNames({}), SizeIs(2));
+}
+
+TEST_F(StoreTest, AFailedBodyWritesNothingAndIsNotRemembered) {
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  absl::StatusOr<Written<v1::Child>> failed = store_->Write<v1::Child>(
+      key, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+        v1::Authority doncaster =
+            ValidAuthority("Doncaster", "south-yorkshire");
+        doncaster.set_name("authorities/doncaster");
+        RETURN_IF_ERROR(tx.InsertAuthority(doncaster));
+        v1::Child child = ValidChild();
+        RETURN_IF_ERROR(tx.InsertChild("sheffield", child));
+        return InvalidField("child.summary", "changed my mind");
+      });
+  EXPECT_THAT(failed.status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ViolationFields(failed.status()), ElementsAre("child.summary"));
+  EXPECT_THAT(store_->GetAuthority("doncaster").status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(ChildNames({}), IsEmpty());
+
+  // The failure was not recorded under the request id: a corrected retry runs.
+  absl::StatusOr<Written<v1::Child>> retry =
+      AddChild("sheffield", ValidChild(), key);
+  ASSERT_THAT(retry.status(), IsOk());
+  EXPECT_FALSE(retry->replayed);
+  EXPECT_THAT(ChildNames({}), SizeIs(1));
+}
+
+TEST_F(StoreTest, TheListenerHearsOfCommittedChangesOnly) {
+  EXPECT_THAT(listener_.events, ElementsAre("authority authorities/sheffield",
+                                            "authority authorities/leeds"));
+  listener_.events.clear();
+
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  ASSERT_THAT(AddChild("sheffield", ValidChild(), key).status(), IsOk());
+  EXPECT_THAT(listener_.events, ElementsAre("child 1"));
+
+  // A replay changes nothing, so nothing is announced.
+  ASSERT_THAT(AddChild("sheffield", ValidChild(), key).status(), IsOk());
+  EXPECT_THAT(listener_.events, ElementsAre("child 1"));
+
+  // Nor is a rolled-back write.
+  absl::StatusOr<Written<v1::Child>> failed = store_->Write<v1::Child>(
+      RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+        v1::Child child = ValidChild();
+        RETURN_IF_ERROR(tx.InsertChild("sheffield", child));
+        return absl::InternalError("disk on fire");
+      });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(listener_.events, ElementsAre("child 1"));
+
+  ASSERT_THAT(AddAdopter("leeds", ValidAdopter()).status(), IsOk());
+  absl::StatusOr<Written<v1::Child>> updated = store_->Write<v1::Child>(
+      RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+        ASSIGN_OR_RETURN(v1::Child child, tx.GetChild("sheffield", 1));
+        child.set_status(v1::CHILD_LINKED);
+        RETURN_IF_ERROR(tx.UpdateChild(child));
+        return child;
+      });
+  ASSERT_THAT(updated.status(), IsOk());
+  EXPECT_THAT(listener_.events, ElementsAre("child 1", "adopter 1", "child 1"));
+}
+
+TEST_F(StoreTest, PagingReturnsEachRowOnceInOrder) {
+  std::vector<std::string> created;
+  for (int i = 0; i < 10; ++i) {
+    absl::StatusOr<Written<v1::Child>> c =
+        AddChild(i % 2 == 0 ? "sheffield" : "leeds", ValidChild());
+    ASSERT_THAT(c.status(), IsOk());
+    created.push_back(c->value.name());
+  }
+  int pages = 0;
+  EXPECT_EQ(WalkChildren({}, 3, &pages), created);
+  EXPECT_EQ(pages, 4);
+
+  ChildFilter sheffield;
+  sheffield.authority_id = "sheffield";
+  std::vector<std::string> expected;
+  for (size_t i = 0; i < created.size(); i += 2) expected.push_back(created[i]);
+  EXPECT_EQ(WalkChildren(sheffield, 2, &pages), expected);
+  EXPECT_EQ(pages, 3);
+
+  // A page that ends exactly at the last row says there is no next page.
+  EXPECT_EQ(WalkChildren(sheffield, 5, &pages), expected);
+  EXPECT_EQ(pages, 1);
+}
+
+TEST_F(StoreTest, ListsAuthoritiesByStatusAndPage) {
+  ASSERT_THAT(AddAuthority("rotherham"), IsOk());
+  absl::StatusOr<Page<v1::Authority>> first =
+      store_->ListAuthorities(v1::AUTHORITY_ACTIVE, PageRequest{2, 0});
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_THAT(first->items, SizeIs(2));
+  ASSERT_NE(first->next_after, 0);
+  absl::StatusOr<Page<v1::Authority>> second = store_->ListAuthorities(
+      v1::AUTHORITY_ACTIVE, PageRequest{2, first->next_after});
+  ASSERT_THAT(second.status(), IsOk());
+  ASSERT_THAT(second->items, SizeIs(1));
+  EXPECT_EQ(second->next_after, 0);
+  EXPECT_EQ(second->items[0].name(), "authorities/rotherham");
+
+  absl::StatusOr<Page<v1::Authority>> withdrawn =
+      store_->ListAuthorities(v1::AUTHORITY_WITHDRAWN, PageRequest{50, 0});
+  ASSERT_THAT(withdrawn.status(), IsOk());
+  EXPECT_THAT(withdrawn->items, IsEmpty());
+}
+
+TEST_F(StoreTest, FiltersChildrenByAgeGroupSizeNeedAndStatus) {
+  v1::Child baby = ValidChild();  // one child of 10 months, no needs
+  baby.mutable_members(0)->set_age_months(10);
+  baby.mutable_members(0)->clear_needs();
+  v1::Child pair = ValidChild();  // 36 and 84 months, learning disability
+  *pair.add_members() = pair.members(0);
+  pair.mutable_members(0)->set_age_months(36);
+  pair.mutable_members(0)->clear_needs();
+  v1::Child linked = ValidChild();  // one of 84 months, linked
+  baby.set_status(v1::CHILD_WAITING);
+  pair.set_status(v1::CHILD_WAITING);
+  linked.set_status(v1::CHILD_LINKED);
+  std::vector<std::string> n;
+  for (const v1::Child& c : {baby, pair, linked}) {
+    absl::StatusOr<Written<v1::Child>> w = AddChild("sheffield", c);
+    ASSERT_THAT(w.status(), IsOk());
+    n.push_back(w->value.name());
+  }
+
+  ChildFilter f;
+  f.min_age_months = 40;  // some child at least 40 months
+  EXPECT_THAT(ChildNames(f), ElementsAre(n[1], n[2]));
+  f = {};
+  f.max_age_months = 36;  // some child at most 36 months
+  EXPECT_THAT(ChildNames(f), ElementsAre(n[0], n[1]));
+  f = {};
+  f.group_size = 2;
+  EXPECT_THAT(ChildNames(f), ElementsAre(n[1]));
+  f = {};
+  f.need = v1::LEARNING_DISABILITY;
+  EXPECT_THAT(ChildNames(f), ElementsAre(n[1], n[2]));
+  f.status = v1::CHILD_WAITING;
+  EXPECT_THAT(ChildNames(f), ElementsAre(n[1]));
+}
+
+TEST_F(StoreTest, FiltersAdoptersByAgeCapacityNeedAndStatus) {
+  v1::Adopter young = ValidAdopter();  // 0-60 months, 2 children, LD mild
+  v1::Adopter older = ValidAdopter();  // 48-120 months, 3 children, LD none
+  older.set_min_age_months(48);
+  older.set_max_age_months(120);
+  older.set_approved_for(3);
+  older.mutable_need_limits(0)->set_max_level(v1::NEED_LEVEL_NONE);
+  v1::Adopter on_hold = ValidAdopter();
+  on_hold.set_status(v1::ADOPTER_ON_HOLD);
+  std::vector<std::string> n;
+  for (const v1::Adopter& a : {young, older, on_hold}) {
+    absl::StatusOr<Written<v1::Adopter>> w = AddAdopter("leeds", a);
+    ASSERT_THAT(w.status(), IsOk());
+    n.push_back(w->value.name());
+  }
+
+  AdopterFilter f;
+  f.age_months = 100;
+  EXPECT_THAT(AdopterNames(f), ElementsAre(n[1]));
+  f.age_months = 50;
+  EXPECT_THAT(AdopterNames(f), ElementsAre(n[0], n[1], n[2]));
+  f = {};
+  f.group_size = 3;
+  EXPECT_THAT(AdopterNames(f), ElementsAre(n[1]));
+  f = {};
+  // "NONE" for a need means they would not consider it.
+  f.need = v1::LEARNING_DISABILITY;
+  EXPECT_THAT(AdopterNames(f), ElementsAre(n[0], n[2]));
+  f.need = v1::MEDICAL_CONDITION;
+  EXPECT_THAT(AdopterNames(f), IsEmpty());
+  f = {};
+  f.status = v1::ADOPTER_ON_HOLD;
+  EXPECT_THAT(AdopterNames(f), ElementsAre(n[2]));
+  f.authority_id = "sheffield";
+  EXPECT_THAT(AdopterNames(f), IsEmpty());
+}
+
+TEST_F(StoreTest, BackupWritesAReadableCopy) {
+  absl::StatusOr<Written<v1::Child>> child =
+      AddChild("sheffield", ValidChild());
+  ASSERT_THAT(child.status(), IsOk());
+  const std::string copy = dir_.File("backup.db");
+  ASSERT_THAT(store_->Backup(copy), IsOk());
+  // Later writes do not reach the copy.
+  ASSERT_THAT(AddChild("leeds", ValidChild()).status(), IsOk());
+
+  absl::StatusOr<std::unique_ptr<Store>> restored = Store::Open(copy, clock_);
+  ASSERT_THAT(restored.status(), IsOk());
+  absl::StatusOr<v1::Child> read = (*restored)->GetChild("sheffield", 1);
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_THAT(*read, EqualsProto(child->value));
+  absl::StatusOr<Page<v1::Child>> all =
+      (*restored)->ListChildren({}, PageRequest{50, 0});
+  ASSERT_THAT(all.status(), IsOk());
+  EXPECT_THAT(all->items, SizeIs(1));
+  EXPECT_THAT((*restored)->GetAuthority("leeds").status(), IsOk());
+}
+
+TEST(MakeRequestKeyTest, HashesTheBodyWithoutTheRequestId) {
+  v1::CreateChildRequest request;
+  request.set_parent("authorities/sheffield");
+  *request.mutable_child() = ValidChild();
+  request.set_request_id("first");
+  v1::CreateChildRequest retry = request;
+  retry.set_request_id("second");
+  v1::CreateChildRequest changed = request;
+  changed.mutable_child()->set_summary("a different summary");
+
+  RequestKey a = MakeRequestKey("sheffield", "CreateChild", request);
+  RequestKey b = MakeRequestKey("sheffield", "CreateChild", retry);
+  RequestKey c = MakeRequestKey("sheffield", "CreateChild", changed);
+  EXPECT_EQ(a.request_id, "first");
+  EXPECT_EQ(a.scope, "sheffield");
+  EXPECT_EQ(a.method, "CreateChild");
+  EXPECT_EQ(a.body_hash, b.body_hash);
+  EXPECT_NE(a.body_hash, c.body_hash);
+}
+
+}  // namespace
+}  // namespace raa

@@ -858,7 +858,7 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
 
 absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     uint64_t household_key, const MatchingPolicy& policy,
-    const RankOptions& options) const {
+    const RankOptions& options, absl::string_view viewer_authority) const {
   if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
   auto found = household_slots_.find(household_key);
   if (found == household_slots_.end()) {
@@ -881,9 +881,13 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
   result.considered = static_cast<int>(children_.size());
   TopK top(options.limit);
   int eligible = 0;
+  auto viewer = authority_ids_.find(viewer_authority);
   for (size_t i = 0; i < children_.size(); ++i) {
     const ChildProfile& c = children_[i].profile;
-    const uint32_t failures = PairFailures(c, slot, policy.max_open_links);
+    uint32_t failures = PairFailures(c, slot, policy.max_open_links);
+    if (viewer != authority_ids_.end() && c.HiddenFrom(viewer->second)) {
+      failures |= internal::Bit(Constraint::kHiddenFromAuthority);
+    }
     if (failures != 0) {
       ++result.excluded[std::countr_zero(failures)];
       continue;

@@ -122,9 +122,15 @@ class CandidateIndex {
   // authority withdrawn as kAuthorityWithdrawn). NotFound for an unknown
   // household; FailedPrecondition if it is not available or its authority has
   // withdrawn; InvalidArgument for a bad policy or options.
-  absl::StatusOr<RankResult> RankChildren(uint64_t household_key,
-                                          const MatchingPolicy& policy,
-                                          const RankOptions& options) const;
+  //
+  // `viewer_authority`, when not empty, is who is searching: children whose
+  // profile is hidden from it are excluded too, counted under
+  // kHiddenFromAuthority, so a searcher never sees, or counts as eligible, a
+  // profile hidden from it.
+  absl::StatusOr<RankResult> RankChildren(
+      uint64_t household_key, const MatchingPolicy& policy,
+      const RankOptions& options,
+      absl::string_view viewer_authority = {}) const;
 
   // Every constraint the pair passes or fails (both sides: kNotAvailable also
   // fails for a child not waiting) and every score component. NotFound for

@@ -217,7 +217,8 @@ void LiveIndex::Refresh(Subscription& sub, bool followed_is_child, uint64_t key,
                                                .as_of_day = Today()};
   absl::StatusOr<matcher::RankResult> ranked =
       followed_is_child ? index_.RankHouseholds(key, policy_, options)
-                        : index_.RankChildren(key, policy_, options);
+                        : index_.RankChildren(key, policy_, options,
+                                              sub.spec.caller_authority);
   absl::flat_hash_set<std::pair<uint64_t, uint64_t>> now;
   if (ranked.ok()) {
     for (const matcher::RankedCandidate& c : ranked->candidates) {

@@ -163,23 +163,21 @@ absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
   ASSIGN_OR_RETURN(
       uint64_t household,
       SearchableAdopter(caller, request.adopter(), "adopter", true));
-  int limit = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
-  // Children hidden from the caller are dropped after ranking: ask for more.
-  matcher::CandidateIndex::RankOptions options{.limit = limit * 2 + 20,
-                                               .min_score = request.min_score(),
-                                               .as_of_day = Today()};
+  matcher::CandidateIndex::RankOptions options{
+      .limit =
+          request.page_size() == 0 ? kDefaultPageSize : request.page_size(),
+      .min_score = request.min_score(),
+      .as_of_day = Today()};
   v1::RankChildrenResponse response;
   response.set_adopter(request.adopter());
   RETURN_IF_ERROR(
       live_.Read([&](const matcher::CandidateIndex& index,
                      const matcher::MatchingPolicy& policy) -> absl::Status {
         ASSIGN_OR_RETURN(matcher::RankResult r,
-                         index.RankChildren(household, policy, options));
+                         index.RankChildren(household, policy, options,
+                                            caller.authority_id));
         FillSummary(r, response);
         for (const matcher::RankedCandidate& c : r.candidates) {
-          if (response.children_size() == limit) break;
-          std::optional<matcher::ChildGroup> g = index.FindChild(c.key);
-          if (!g.has_value() || Hidden(*g, caller.authority_id)) continue;
           v1::RankedChild* child = response.add_children();
           child->set_child(ChildName(c.authority, c.key));
           child->set_score(c.score);

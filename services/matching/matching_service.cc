@@ -123,14 +123,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
 grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     grpc::CallbackServerContext* ctx, const v1::WatchMatchesRequest* request) {
   auto* reactor = new WatchReactor(live_);
-  pool_.Schedule([this, reactor, request,
+  // The request is copied: a cancelled call may be gone before this runs.
+  pool_.Schedule([this, reactor, request = *request,
                   authorization = AuthorizationOf(*ctx)] {
     absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
     if (!caller.ok()) {
       reactor->Start(caller.status());
       return;
     }
-    reactor->Start(matching_.PrepareWatch(*caller, *request));
+    reactor->Start(matching_.PrepareWatch(*caller, request));
   });
   return reactor;
 }

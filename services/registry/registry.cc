@@ -72,7 +72,7 @@ void CheckMask(const FieldMask& mask,
   }
   for (int i = 0; i < mask.paths_size(); ++i) {
     const std::string& path = mask.paths(i);
-    absl::string_view top = path.substr(0, path.find('.'));
+    absl::string_view top = absl::string_view(path).substr(0, path.find('.'));
     if (!FieldMaskUtil::GetFieldDescriptors(Message::descriptor(), path,
                                             nullptr) ||
         !allowed.contains(top)) {

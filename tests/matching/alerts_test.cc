@@ -1,0 +1,384 @@
+// WatchMatches: live alerts on server streams, through a real gRPC server in
+// this process.
+//
+// A stream says nothing when its subscription starts, and alerts for one
+// stream arrive in commit order. So every stream here also follows a
+// sentinel household that fits only sentinel children (aged 17½, far outside
+// every other household's range). Registering a sentinel child is a
+// checkpoint: its alert is the last thing each stream receives for the
+// writes so far, so "nothing else arrived before it" proves that an earlier
+// write pushed nothing, without sleeping. Streams are synchronised the same
+// way before a test starts writing: checkpoints are repeated until one comes
+// through (a write committed before the subscription existed alerts no one).
+//
+// Consortium: the hub (manager), Sheffield, Leeds, Rotherham, each with a
+// registrar key; family finders for Rotherham and Leeds. Today is
+// 2026-11-01 noon.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "tests/matching/matching_test_support.h"
+
+namespace raa::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using Code = ::grpc::StatusCode;
+
+constexpr absl::Duration kCheckpointTimeout = absl::Seconds(30);
+
+class MatchAlertsTest : public MatchingServerTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(MatchingServerTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire"));
+    ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire"));
+    ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire"));
+    sheffield_ = NewKey("sheffield", {v1::REGISTRAR});
+    leeds_ = NewKey("leeds", {v1::REGISTRAR});
+    finder_ = NewKey("rotherham", {v1::FAMILY_FINDER});
+    leeds_finder_ = NewKey("leeds", {v1::FAMILY_FINDER});
+    finance_ = NewKey("sheffield", {v1::FINANCE});
+    sentinel_ =
+        AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 200, 216))
+            .name();
+    ASSERT_FALSE(HasFailure());
+  }
+
+  // A request following `children` and `adopters`, and the sentinel.
+  v1::WatchMatchesRequest Follow(const std::vector<std::string>& children,
+                                 const std::vector<std::string>& adopters) {
+    v1::WatchMatchesRequest request;
+    for (const std::string& c : children) request.add_children(c);
+    for (const std::string& a : adopters) request.add_adopters(a);
+    request.add_adopters(sentinel_);
+    request.set_min_score(50);
+    return request;
+  }
+
+  bool IsSentinelAlert(const v1::MatchAlert& alert) const {
+    return alert.followed() == sentinel_;
+  }
+
+  // Registers a sentinel child and reads every stream up to its alert. For
+  // each stream: the other alerts that arrived before it (stray sentinel
+  // alerts from earlier attempts left out), or nullopt if the sentinel
+  // alert did not come within `timeout`.
+  std::vector<std::optional<std::vector<v1::MatchAlert>>> Checkpoint(
+      const std::vector<AlertStream*>& streams,
+      absl::Duration timeout = kCheckpointTimeout) {
+    v1::Child sentinel_child = ChildProfile({210});
+    sentinel_child.mutable_members(0)->clear_needs();
+    sentinel_child.set_contact_plan(v1::CONTACT_NONE);
+    const std::string name =
+        AddChild(sheffield_, "sheffield", sentinel_child).name();
+    std::vector<std::optional<std::vector<v1::MatchAlert>>> out;
+    for (AlertStream* stream : streams) {
+      std::vector<v1::MatchAlert> before;
+      bool reached = stream->ReadUntil(
+          [&](const v1::MatchAlert& a) {
+            return IsSentinelAlert(a) && a.child() == name;
+          },
+          timeout, &before);
+      std::vector<v1::MatchAlert> real;
+      for (v1::MatchAlert& a : before) {
+        if (!IsSentinelAlert(a)) real.push_back(std::move(a));
+      }
+      if (reached) {
+        out.push_back(std::move(real));
+      } else {
+        EXPECT_THAT(real, IsEmpty()) << "alerts before any subscription";
+        out.push_back(std::nullopt);
+      }
+    }
+    return out;
+  }
+
+  // Returns once every stream's subscription is live. Nothing may have been
+  // alerted: pairs that fit before a subscription starts are not news.
+  void Sync(std::vector<AlertStream*> streams) {
+    for (int attempt = 0; attempt < 20 && !streams.empty(); ++attempt) {
+      std::vector<std::optional<std::vector<v1::MatchAlert>>> got =
+          Checkpoint(streams, absl::Seconds(2));
+      std::vector<AlertStream*> pending;
+      for (size_t i = 0; i < streams.size(); ++i) {
+        if (got[i].has_value()) {
+          EXPECT_THAT(*got[i], IsEmpty()) << "alerted on subscribing";
+        } else {
+          pending.push_back(streams[i]);
+        }
+      }
+      streams = pending;
+    }
+    ASSERT_THAT(streams, IsEmpty()) << "subscriptions never started";
+  }
+
+  // The alerts each stream received before a checkpoint.
+  std::vector<std::vector<v1::MatchAlert>> AlertsSoFar(
+      const std::vector<AlertStream*>& streams) {
+    std::vector<std::vector<v1::MatchAlert>> out;
+    for (auto& got : Checkpoint(streams)) {
+      EXPECT_TRUE(got.has_value()) << "a live stream missed a checkpoint";
+      out.push_back(got.value_or(std::vector<v1::MatchAlert>()));
+    }
+    return out;
+  }
+
+  // Checks an alert against ExplainPair for the same pair.
+  void ExpectAlertFor(const v1::MatchAlert& alert, const std::string& child,
+                      const std::string& adopter, const std::string& followed) {
+    EXPECT_EQ(alert.child(), child);
+    EXPECT_EQ(alert.adopter(), adopter);
+    EXPECT_EQ(alert.followed(), followed);
+    v1::PairExplanation explained;
+    ASSERT_THAT(ExplainPair(manager_, child, adopter, &explained), IsOk());
+    EXPECT_TRUE(explained.eligible());
+    EXPECT_EQ(alert.score(), explained.score());
+    EXPECT_GE(alert.score(), 50);
+    EXPECT_EQ(alert.policy_version(), explained.policy_version());
+    ExpectExplainedComponents(alert.components(), alert.score(),
+                              DefaultWeights());
+    EXPECT_EQ(
+        google::protobuf::util::TimeUtil::TimestampToMicroseconds(alert.time()),
+        absl::ToUnixMicros(clock_.Now()));
+  }
+
+  v1::PairExplanation Explain(const std::string& child,
+                              const std::string& adopter) {
+    v1::PairExplanation explained;
+    EXPECT_THAT(ExplainPair(manager_, child, adopter, &explained), IsOk());
+    return explained;
+  }
+
+  std::string sheffield_;     // registrar
+  std::string leeds_;         // registrar
+  std::string finder_;        // Rotherham's family finder
+  std::string leeds_finder_;  // Leeds' family finder
+  std::string finance_;
+  std::string sentinel_;  // the sentinel household's name
+};
+
+TEST_F(MatchAlertsTest, EachFollowerOfAChildHearsOnceOfEachNewFit) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  // Fits already: known when the subscriptions start, never alerted.
+  AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 48, 120));
+  // Leeds' household for under-fours: the child (7) does not fit it.
+  v1::Adopter followed =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 0, 48));
+
+  AlertStream first(*matching_, finder_, Follow({child.name()}, {}));
+  AlertStream second(*matching_, leeds_finder_, Follow({child.name()}, {}));
+  AlertStream household(*matching_, finder_, Follow({}, {followed.name()}));
+  const std::vector<AlertStream*> all = {&first, &second, &household};
+  ASSERT_NO_FATAL_FAILURE(Sync(all));
+
+  // A new household that fits: one alert to each follower of the child.
+  v1::Adopter fits = AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar(all);
+  for (int i : {0, 1}) {
+    SCOPED_TRACE(i);
+    ASSERT_THAT(got[i], SizeIs(1));
+    ExpectAlertFor(got[i][0], child.name(), fits.name(), child.name());
+  }
+  EXPECT_THAT(got[2], IsEmpty());
+
+  // One that does not fit (too young a range): nothing.
+  v1::Adopter misfit = AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 0, 48));
+  EXPECT_FALSE(Explain(child.name(), misfit.name()).eligible());
+  got = AlertsSoFar(all);
+  EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty(), IsEmpty()));
+
+  // One that is eligible but scores below the threshold: nothing.
+  v1::Adopter weak = ApprovedHousehold(5, 84, 216);
+  *weak.mutable_approved_on() = MakeDate(2026, 11, 1);
+  weak.mutable_need_limits(0)->set_max_level(v1::NEED_LEVEL_MILD);
+  weak.set_max_contact(v1::CONTACT_NONE);
+  weak.clear_heritage();
+  weak.add_heritage(v1::BLACK_AFRICAN);
+  weak.set_religion(v1::NO_RELIGION);
+  weak.clear_languages();
+  weak.add_languages("fr");
+  weak = AddAdopter(leeds_, "leeds", weak);
+  v1::PairExplanation weak_pair = Explain(child.name(), weak.name());
+  EXPECT_TRUE(weak_pair.eligible());
+  EXPECT_LT(weak_pair.score(), 50);
+  got = AlertsSoFar(all);
+  EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty(), IsEmpty()));
+
+  // An update that makes the misfit fit: one alert each.
+  misfit.set_max_age_months(120);
+  misfit.set_min_age_months(48);
+  UpdateAdopter(leeds_, misfit, {"min_age_months", "max_age_months"});
+  got = AlertsSoFar(all);
+  for (int i : {0, 1}) {
+    SCOPED_TRACE(i);
+    ASSERT_THAT(got[i], SizeIs(1));
+    ExpectAlertFor(got[i][0], child.name(), misfit.name(), child.name());
+  }
+  EXPECT_THAT(got[2], IsEmpty());
+
+  // An update to a household that already fits is not news.
+  fits.set_religion(v1::NO_RELIGION);
+  UpdateAdopter(leeds_, fits, {"religion"});
+  got = AlertsSoFar(all);
+  EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty(), IsEmpty()));
+
+  // Put on hold it stops fitting; approved again it is news again.
+  fits.set_status(v1::ADOPTER_ON_HOLD);
+  UpdateAdopter(leeds_, fits, {"status"});
+  got = AlertsSoFar(all);
+  EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty(), IsEmpty()));
+  fits.set_status(v1::ADOPTER_APPROVED);
+  UpdateAdopter(leeds_, fits, {"status"});
+  got = AlertsSoFar(all);
+  for (int i : {0, 1}) {
+    SCOPED_TRACE(i);
+    ASSERT_THAT(got[i], SizeIs(1));
+    ExpectAlertFor(got[i][0], child.name(), fits.name(), child.name());
+  }
+  EXPECT_THAT(got[2], IsEmpty());
+}
+
+TEST_F(MatchAlertsTest, AFollowerOfAHouseholdHearsOfFittingChildrenOnly) {
+  // Leeds' household for children under four.
+  v1::Adopter followed =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 0, 48));
+  v1::Child other = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+
+  // Rotherham's family finder follows the household; Leeds' follows a child.
+  AlertStream household(*matching_, finder_, Follow({}, {followed.name()}));
+  AlertStream child_follower(*matching_, leeds_finder_,
+                             Follow({other.name()}, {}));
+  const std::vector<AlertStream*> all = {&household, &child_follower};
+  ASSERT_NO_FATAL_FAILURE(Sync(all));
+
+  // A child the household cannot take (too old): nothing to anyone.
+  v1::Child unrelated = AddChild(sheffield_, "sheffield", ChildProfile({150}));
+  EXPECT_FALSE(Explain(unrelated.name(), followed.name()).eligible());
+  std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar(all);
+  EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty()));
+
+  // A child who fits: one alert, to the household's follower only.
+  v1::Child fits = AddChild(sheffield_, "sheffield", ChildProfile({24}));
+  got = AlertsSoFar(all);
+  ASSERT_THAT(got[0], SizeIs(1));
+  ExpectAlertFor(got[0][0], fits.name(), followed.name(), followed.name());
+  EXPECT_THAT(got[1], IsEmpty());
+
+  // A child who fits but is hidden from the follower's authority
+  // (Rotherham): the household may have them, the follower never sees them.
+  v1::Child hidden = ChildProfile({30});
+  hidden.add_hidden_from("rotherham");
+  hidden = AddChild(sheffield_, "sheffield", hidden);
+  EXPECT_TRUE(Explain(hidden.name(), followed.name()).eligible());
+  got = AlertsSoFar(all);
+  EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty()));
+
+  // An update that makes the unrelated child fit: one alert.
+  unrelated.mutable_members(0)->set_age_months(36);
+  UpdateChild(sheffield_, unrelated, {"members"});
+  got = AlertsSoFar(all);
+  ASSERT_THAT(got[0], SizeIs(1));
+  ExpectAlertFor(got[0][0], unrelated.name(), followed.name(), followed.name());
+  EXPECT_THAT(got[1], IsEmpty());
+}
+
+TEST_F(MatchAlertsTest, BadWatchRequestsEndTheStreamWithAClearStatus) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Child hidden = ChildProfile({84});
+  hidden.add_hidden_from("leeds");
+  hidden = AddChild(sheffield_, "sheffield", hidden);
+  v1::Adopter household =
+      AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 48, 120));
+
+  struct Case {
+    std::string what;
+    std::string key;
+    v1::WatchMatchesRequest request;
+    Code code;
+    std::vector<std::string> fields;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"follows nothing",
+                   finder_,
+                   v1::WatchMatchesRequest(),
+                   Code::INVALID_ARGUMENT,
+                   {"children"}});
+  v1::WatchMatchesRequest malformed_child;
+  malformed_child.add_children("children/c1");
+  cases.push_back({"malformed child",
+                   finder_,
+                   malformed_child,
+                   Code::INVALID_ARGUMENT,
+                   {"children[0]"}});
+  v1::WatchMatchesRequest malformed_adopter;
+  malformed_adopter.add_children(child.name());
+  malformed_adopter.add_adopters(child.name());
+  cases.push_back({"a child's name as an adopter",
+                   finder_,
+                   malformed_adopter,
+                   Code::INVALID_ARGUMENT,
+                   {"adopters[0]"}});
+  v1::WatchMatchesRequest unknown;
+  unknown.add_children("authorities/sheffield/children/c999999");
+  cases.push_back({"unknown child",
+                   finder_,
+                   unknown,
+                   Code::INVALID_ARGUMENT,
+                   {"children[0]"}});
+  v1::WatchMatchesRequest hidden_child;
+  hidden_child.add_children(hidden.name());
+  cases.push_back({"a child hidden from Leeds",
+                   leeds_finder_,
+                   hidden_child,
+                   Code::INVALID_ARGUMENT,
+                   {"children[0]"}});
+  v1::WatchMatchesRequest score;
+  score.add_adopters(household.name());
+  score.set_min_score(101);
+  cases.push_back(
+      {"min_score 101", finder_, score, Code::INVALID_ARGUMENT, {"min_score"}});
+  v1::WatchMatchesRequest good;
+  good.add_children(child.name());
+  cases.push_back({"no key", "", good, Code::UNAUTHENTICATED, {}});
+  cases.push_back({"finance key", finance_, good, Code::PERMISSION_DENIED, {}});
+  cases.push_back({"another authority's registrar",
+                   leeds_,
+                   good,
+                   Code::PERMISSION_DENIED,
+                   {}});
+
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    AlertStream stream(*matching_, c.key, c.request);
+    std::vector<v1::MatchAlert> unread;
+    grpc::Status status = stream.Finish(absl::Seconds(30), &unread);
+    EXPECT_THAT(status, StatusIs(c.code));
+    EXPECT_THAT(ViolationFields(status), ::testing::ElementsAreArray(c.fields));
+    EXPECT_THAT(unread, IsEmpty());
+  }
+}
+
+TEST_F(MatchAlertsTest, StreamsEndWithUnavailableWhenTheServerStops) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  AlertStream stream(*matching_, finder_, Follow({child.name()}, {}));
+  ASSERT_NO_FATAL_FAILURE(Sync({&stream}));
+  StopServer();
+  std::vector<v1::MatchAlert> unread;
+  EXPECT_THAT(stream.Finish(absl::Seconds(30), &unread),
+              StatusIs(Code::UNAVAILABLE));
+  for (const v1::MatchAlert& a : unread) {
+    EXPECT_TRUE(IsSentinelAlert(a)) << a.ShortDebugString();
+  }
+}
+
+}  // namespace
+}  // namespace raa::test

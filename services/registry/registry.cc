@@ -132,6 +132,138 @@ void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
   }
 }
 
+// What differs between the two kinds of record a registrar keeps; the
+// update and withdraw rules below are written once for both.
+struct ChildRecord {
+  using Message = v1::Child;
+  static constexpr absl::string_view kCollection = "children";
+  static constexpr char kIdPrefix = 'c';
+  static constexpr absl::string_view kField = "child";
+  static constexpr int kWithdrawn = v1::CHILD_WITHDRAWN;
+  static constexpr absl::string_view kWithdrawnMessage =
+      "this profile was withdrawn; register a new one";
+  static constexpr absl::string_view kUseWithdraw =
+      "use WithdrawChild, with a reason";
+
+  static const absl::flat_hash_set<absl::string_view>& Updatable() {
+    return ChildUpdatable();
+  }
+  static absl::StatusOr<v1::Child> Get(StoreTx& tx, const RecordName& n) {
+    return tx.GetChild(n.authority_id, n.row_id);
+  }
+  static absl::Status Put(StoreTx& tx, v1::Child& c) {
+    return tx.UpdateChild(c);
+  }
+  static void Normalize(v1::Child& c) { NormalizeChild(c); }
+  static void Validate(StoreTx& tx, const v1::Authority& parent,
+                       absl::CivilDay today, v1::Child& c,
+                       FieldErrors& errors) {
+    ValidateChild(c, today, errors);
+    ResolveChildReferences(tx, parent, c, errors);
+  }
+};
+
+struct AdopterRecord {
+  using Message = v1::Adopter;
+  static constexpr absl::string_view kCollection = "adopters";
+  static constexpr char kIdPrefix = 'h';
+  static constexpr absl::string_view kField = "adopter";
+  static constexpr int kWithdrawn = v1::ADOPTER_WITHDRAWN;
+  static constexpr absl::string_view kWithdrawnMessage =
+      "this household was withdrawn; register it again";
+  static constexpr absl::string_view kUseWithdraw =
+      "use WithdrawAdopter, with a reason";
+
+  static const absl::flat_hash_set<absl::string_view>& Updatable() {
+    return AdopterUpdatable();
+  }
+  static absl::StatusOr<v1::Adopter> Get(StoreTx& tx, const RecordName& n) {
+    return tx.GetAdopter(n.authority_id, n.row_id);
+  }
+  static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
+    return tx.UpdateAdopter(a);
+  }
+  static void Normalize(v1::Adopter& a) { NormalizeAdopter(a); }
+  static void Validate(StoreTx&, const v1::Authority&, absl::CivilDay today,
+                       v1::Adopter& a, FieldErrors& errors) {
+    ValidateAdopter(a, today, errors);
+  }
+};
+
+// UpdateChild / UpdateAdopter: the masked fields of `changes` over the stored
+// record, then the whole record validated as if new.
+template <typename Kind, typename Request>
+absl::StatusOr<typename Kind::Message> UpdateRecord(
+    Store& store, const Clock& clock, const Caller& caller,
+    const Request& request, const typename Kind::Message& changes,
+    absl::string_view method) {
+  using Message = typename Kind::Message;
+  ASSIGN_OR_RETURN(
+      RecordName name,
+      ParseRecordName(changes.name(), Kind::kCollection, Kind::kIdPrefix,
+                      absl::StrCat(Kind::kField, ".name")));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
+  FieldErrors errors;
+  CheckMask<Message>(request.update_mask(), Kind::Updatable(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store.Write<Message>(
+          MakeRequestKey(caller.authority_id, method, request),
+          [&](StoreTx& tx) -> absl::StatusOr<Message> {
+            ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
+            if (record.status() == Kind::kWithdrawn) {
+              return absl::FailedPreconditionError(Kind::kWithdrawnMessage);
+            }
+            ApplyMask(changes, request.update_mask(), record);
+            Kind::Normalize(record);
+            FieldErrors record_errors{std::string(Kind::kField)};
+            if (record.status() == Kind::kWithdrawn) {
+              record_errors.Add("status", Kind::kUseWithdraw);
+            }
+            ASSIGN_OR_RETURN(v1::Authority parent,
+                             tx.GetAuthority(name.authority_id));
+            Kind::Validate(tx, parent, clock.Today(), record, record_errors);
+            RETURN_IF_ERROR(record_errors.ToStatus());
+            RETURN_IF_ERROR(Kind::Put(tx, record));
+            return record;
+          }));
+  return written.value;
+}
+
+// WithdrawChild / WithdrawAdopter: the record stays, closed, with the reason.
+template <typename Kind, typename Request>
+absl::StatusOr<typename Kind::Message> WithdrawRecord(
+    Store& store, const Caller& caller, const Request& request,
+    absl::string_view method) {
+  using Message = typename Kind::Message;
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(request.name(), Kind::kCollection,
+                                   Kind::kIdPrefix, "name"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
+  FieldErrors errors;
+  CheckReason(request.reason(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store.Write<Message>(
+          MakeRequestKey(caller.authority_id, method, request),
+          [&](StoreTx& tx) -> absl::StatusOr<Message> {
+            ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
+            if (record.status() == Kind::kWithdrawn) {
+              return absl::FailedPreconditionError("already withdrawn");
+            }
+            record.set_status(
+                static_cast<decltype(record.status())>(Kind::kWithdrawn));
+            record.set_withdraw_reason(request.reason());
+            RETURN_IF_ERROR(Kind::Put(tx, record));
+            return record;
+          }));
+  return written.value;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
@@ -440,71 +572,6 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   return response;
 }
 
-absl::StatusOr<v1::Child> Registry::UpdateChild(
-    const Caller& caller, const v1::UpdateChildRequest& request) {
-  ASSIGN_OR_RETURN(
-      RecordName name,
-      ParseRecordName(request.child().name(), "children", 'c', "child.name"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
-  FieldErrors errors;
-  CheckMask<v1::Child>(request.update_mask(), ChildUpdatable(), errors);
-  ValidateRequestId(request.request_id(), errors);
-  RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Child>(
-          MakeRequestKey(caller.authority_id, "UpdateChild", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-            ASSIGN_OR_RETURN(v1::Child child,
-                             tx.GetChild(name.authority_id, name.row_id));
-            if (child.status() == v1::CHILD_WITHDRAWN) {
-              return absl::FailedPreconditionError(
-                  "this profile was withdrawn; register a new one");
-            }
-            ApplyMask(request.child(), request.update_mask(), child);
-            NormalizeChild(child);
-            FieldErrors child_errors("child");
-            if (child.status() == v1::CHILD_WITHDRAWN) {
-              child_errors.Add("status", "use WithdrawChild, with a reason");
-            }
-            ValidateChild(child, clock_.Today(), child_errors);
-            ASSIGN_OR_RETURN(v1::Authority parent,
-                             tx.GetAuthority(name.authority_id));
-            ResolveChildReferences(tx, parent, child, child_errors);
-            RETURN_IF_ERROR(child_errors.ToStatus());
-            RETURN_IF_ERROR(tx.UpdateChild(child));
-            return child;
-          }));
-  return written.value;
-}
-
-absl::StatusOr<v1::Child> Registry::WithdrawChild(
-    const Caller& caller, const v1::WithdrawChildRequest& request) {
-  ASSIGN_OR_RETURN(RecordName name,
-                   ParseRecordName(request.name(), "children", 'c', "name"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
-  FieldErrors errors;
-  CheckReason(request.reason(), errors);
-  ValidateRequestId(request.request_id(), errors);
-  RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Child>(
-          MakeRequestKey(caller.authority_id, "WithdrawChild", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-            ASSIGN_OR_RETURN(v1::Child child,
-                             tx.GetChild(name.authority_id, name.row_id));
-            if (child.status() == v1::CHILD_WITHDRAWN) {
-              return absl::FailedPreconditionError("already withdrawn");
-            }
-            child.set_status(v1::CHILD_WITHDRAWN);
-            child.set_withdraw_reason(request.reason());
-            RETURN_IF_ERROR(tx.UpdateChild(child));
-            return child;
-          }));
-  return written.value;
-}
-
 // ---------------- adopters ----------------
 
 absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
@@ -649,67 +716,27 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
   return response;
 }
 
+absl::StatusOr<v1::Child> Registry::UpdateChild(
+    const Caller& caller, const v1::UpdateChildRequest& request) {
+  return UpdateRecord<ChildRecord>(store_, clock_, caller, request,
+                                   request.child(), "UpdateChild");
+}
+
+absl::StatusOr<v1::Child> Registry::WithdrawChild(
+    const Caller& caller, const v1::WithdrawChildRequest& request) {
+  return WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild");
+}
+
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  ASSIGN_OR_RETURN(RecordName name,
-                   ParseRecordName(request.adopter().name(), "adopters", 'h',
-                                   "adopter.name"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
-  FieldErrors errors;
-  CheckMask<v1::Adopter>(request.update_mask(), AdopterUpdatable(), errors);
-  ValidateRequestId(request.request_id(), errors);
-  RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Adopter>(
-          MakeRequestKey(caller.authority_id, "UpdateAdopter", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
-            ASSIGN_OR_RETURN(v1::Adopter adopter,
-                             tx.GetAdopter(name.authority_id, name.row_id));
-            if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
-              return absl::FailedPreconditionError(
-                  "this household was withdrawn; register it again");
-            }
-            ApplyMask(request.adopter(), request.update_mask(), adopter);
-            NormalizeAdopter(adopter);
-            FieldErrors adopter_errors("adopter");
-            if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
-              adopter_errors.Add("status",
-                                 "use WithdrawAdopter, with a reason");
-            }
-            ValidateAdopter(adopter, clock_.Today(), adopter_errors);
-            RETURN_IF_ERROR(adopter_errors.ToStatus());
-            RETURN_IF_ERROR(tx.UpdateAdopter(adopter));
-            return adopter;
-          }));
-  return written.value;
+  return UpdateRecord<AdopterRecord>(store_, clock_, caller, request,
+                                     request.adopter(), "UpdateAdopter");
 }
 
 absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
     const Caller& caller, const v1::WithdrawAdopterRequest& request) {
-  ASSIGN_OR_RETURN(RecordName name,
-                   ParseRecordName(request.name(), "adopters", 'h', "name"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
-  FieldErrors errors;
-  CheckReason(request.reason(), errors);
-  ValidateRequestId(request.request_id(), errors);
-  RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Adopter>(
-          MakeRequestKey(caller.authority_id, "WithdrawAdopter", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
-            ASSIGN_OR_RETURN(v1::Adopter adopter,
-                             tx.GetAdopter(name.authority_id, name.row_id));
-            if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
-              return absl::FailedPreconditionError("already withdrawn");
-            }
-            adopter.set_status(v1::ADOPTER_WITHDRAWN);
-            adopter.set_withdraw_reason(request.reason());
-            RETURN_IF_ERROR(tx.UpdateAdopter(adopter));
-            return adopter;
-          }));
-  return written.value;
+  return WithdrawRecord<AdopterRecord>(store_, caller, request,
+                                       "WithdrawAdopter");
 }
 
 }  // namespace raa

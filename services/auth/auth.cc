@@ -121,6 +121,21 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
   return caller;
 }
 
+std::optional<Caller> Authenticator::Cached(absl::string_view authorization) {
+  absl::string_view secret = authorization;
+  if (!absl::ConsumePrefix(&secret, "Bearer ")) return std::nullopt;
+  std::optional<std::string> key_id = KeyIdOf(secret);
+  if (!key_id.has_value()) return std::nullopt;
+  std::string hash = Sha256(secret);
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find(*key_id);
+  if (it == cache_.end() || CRYPTO_memcmp(it->second.secret_sha256.data(),
+                                          hash.data(), hash.size()) != 0) {
+    return std::nullopt;
+  }
+  return it->second.caller;
+}
+
 void Authenticator::Forget(absl::string_view key_id) {
   absl::MutexLock lock(&mu_);
   cache_.erase(std::string(key_id));

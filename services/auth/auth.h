@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -58,6 +59,10 @@ class Authenticator {
   // `authorization` is the metadata value, e.g. "Bearer raa_…".
   // UNAUTHENTICATED if missing, malformed, unknown or revoked.
   absl::StatusOr<Caller> Authenticate(absl::string_view authorization);
+
+  // The caller if the key is already verified and cached; nullopt otherwise
+  // (then Authenticate, which may read the store, gives the answer).
+  std::optional<Caller> Cached(absl::string_view authorization);
 
   // Drops a key from the cache (after it is revoked).
   void Forget(absl::string_view key_id);

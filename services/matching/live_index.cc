@@ -39,12 +39,12 @@ std::string AdopterName(absl::string_view authority_id, uint64_t key) {
                       AdopterId(static_cast<int64_t>(key)));
 }
 
-void ToProto(const matcher::ComponentScore& score, v1::ScoreComponent& out) {
+void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out) {
   out.set_component(std::string(matcher::ComponentId(score.component)));
   out.set_weight(score.weight);
   out.set_fit_permille(score.fit_permille);
   out.set_points_tenths(score.points_tenths);
-  out.set_reason(score.reason);
+  out.set_reason(std::move(score.reason));
 }
 
 absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(

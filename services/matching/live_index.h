@@ -116,7 +116,7 @@ std::string ChildName(absl::string_view authority_id, uint64_t key);
 std::string AdopterName(absl::string_view authority_id, uint64_t key);
 
 // Matcher results as API messages.
-void ToProto(const matcher::ComponentScore& score, v1::ScoreComponent& out);
+void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out);
 
 }  // namespace raa
 

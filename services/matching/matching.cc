@@ -1,5 +1,7 @@
 #include "services/matching/matching.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
@@ -14,6 +16,7 @@ namespace {
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr int kMaxFollowed = 200;
+constexpr size_t kAnyPool = std::numeric_limits<size_t>::max();
 
 bool CanSearchAll(const Caller& caller) {
   return caller.Has(v1::FAMILY_FINDER) || caller.Has(v1::MANAGER);
@@ -55,6 +58,15 @@ void FillSummary(const matcher::RankResult& r, Response& out) {
     e->set_count(line.count);
     e->set_text(line.text);
   }
+}
+
+template <typename Request>
+matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request) {
+  matcher::CandidateIndex::RankOptions options;
+  options.limit =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  options.min_score = request.min_score();
+  return options;
 }
 
 bool Hidden(const matcher::ChildGroup& g, const std::string& authority) {
@@ -122,72 +134,110 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
                    ": only approved households are matched"));
 }
 
-absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
-    const Caller& caller, const v1::RankAdoptersRequest& request) {
+Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
+    const Caller& caller, const v1::RankAdoptersRequest& request,
+    size_t max_pool) {
   FieldErrors errors;
   CheckPaging(request.page_size(), request.min_score(), errors);
-  RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(uint64_t child,
-                   SearchableChild(caller, request.child(), "child", true));
-  matcher::CandidateIndex::RankOptions options{
-      .limit =
-          request.page_size() == 0 ? kDefaultPageSize : request.page_size(),
-      .min_score = request.min_score(),
-      .as_of_day = Today()};
-  v1::RankAdoptersResponse response;
-  response.set_child(request.child());
+  absl::StatusOr<RecordName> record =
+      ParseRecordName(request.child(), "children", 'c', "child");
+  errors.AddAll(record.status());
+  if (!errors.empty()) return errors.ToStatus();
+  if (absl::Status s = CheckSearchRole(caller, record->authority_id); !s.ok()) {
+    return s;
+  }
+  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request);
+  options.as_of_day = Today();
+  return live_.Read([&](const matcher::CandidateIndex& index,
+                        const matcher::MatchingPolicy& policy)
+                        -> Attempt<v1::RankAdoptersResponse> {
+    const uint64_t key = static_cast<uint64_t>(record->row_id);
+    std::optional<matcher::ChildGroup> group = index.FindChild(key);
+    if (index.household_count() > max_pool || !group.has_value() ||
+        group->authority != record->authority_id) {
+      return std::nullopt;
+    }
+    if (Hidden(*group, caller.authority_id)) {
+      return absl::NotFoundError(absl::StrCat("no child ", request.child()));
+    }
+    absl::StatusOr<matcher::RankResult> r =
+        index.RankHouseholds(key, policy, options);
+    if (!r.ok()) return r.status();
+    v1::RankAdoptersResponse response;
+    response.set_child(request.child());
+    FillSummary(*r, response);
+    for (matcher::RankedCandidate& c : r->candidates) {
+      v1::RankedAdopter* a = response.add_adopters();
+      a->set_adopter(AdopterName(c.authority, c.key));
+      a->set_score(c.score);
+      for (matcher::ComponentScore& s : c.components) {
+        ToProto(std::move(s), *a->add_components());
+      }
+    }
+    return response;
+  });
+}
+
+absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
+    const Caller& caller, const v1::RankAdoptersRequest& request) {
+  if (auto r = TryRankAdopters(caller, request, kAnyPool)) return *std::move(r);
+  // Not in the index: the store says why (unknown, hidden, not waiting).
   RETURN_IF_ERROR(
-      live_.Read([&](const matcher::CandidateIndex& index,
-                     const matcher::MatchingPolicy& policy) -> absl::Status {
-        ASSIGN_OR_RETURN(matcher::RankResult r,
-                         index.RankHouseholds(child, policy, options));
-        FillSummary(r, response);
-        for (const matcher::RankedCandidate& c : r.candidates) {
-          v1::RankedAdopter* a = response.add_adopters();
-          a->set_adopter(AdopterName(c.authority, c.key));
-          a->set_score(c.score);
-          for (const matcher::ComponentScore& s : c.components) {
-            ToProto(s, *a->add_components());
-          }
-        }
-        return absl::OkStatus();
-      }));
-  return response;
+      SearchableChild(caller, request.child(), "child", true).status());
+  // It joined the index between the two reads: search again.
+  if (auto r = TryRankAdopters(caller, request, kAnyPool)) return *std::move(r);
+  return absl::AbortedError("the child changed during the search; try again");
+}
+
+Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
+    const Caller& caller, const v1::RankChildrenRequest& request,
+    size_t max_pool) {
+  FieldErrors errors;
+  CheckPaging(request.page_size(), request.min_score(), errors);
+  absl::StatusOr<RecordName> record =
+      ParseRecordName(request.adopter(), "adopters", 'h', "adopter");
+  errors.AddAll(record.status());
+  if (!errors.empty()) return errors.ToStatus();
+  if (absl::Status s = CheckSearchRole(caller, record->authority_id); !s.ok()) {
+    return s;
+  }
+  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request);
+  options.as_of_day = Today();
+  return live_.Read([&](const matcher::CandidateIndex& index,
+                        const matcher::MatchingPolicy& policy)
+                        -> Attempt<v1::RankChildrenResponse> {
+    const uint64_t key = static_cast<uint64_t>(record->row_id);
+    std::optional<matcher::Household> household = index.FindHousehold(key);
+    if (index.child_count() > max_pool || !household.has_value() ||
+        household->authority != record->authority_id) {
+      return std::nullopt;
+    }
+    absl::StatusOr<matcher::RankResult> r =
+        index.RankChildren(key, policy, options, caller.authority_id);
+    if (!r.ok()) return r.status();
+    v1::RankChildrenResponse response;
+    response.set_adopter(request.adopter());
+    FillSummary(*r, response);
+    for (matcher::RankedCandidate& c : r->candidates) {
+      v1::RankedChild* child = response.add_children();
+      child->set_child(ChildName(c.authority, c.key));
+      child->set_score(c.score);
+      for (matcher::ComponentScore& s : c.components) {
+        ToProto(std::move(s), *child->add_components());
+      }
+    }
+    return response;
+  });
 }
 
 absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
     const Caller& caller, const v1::RankChildrenRequest& request) {
-  FieldErrors errors;
-  CheckPaging(request.page_size(), request.min_score(), errors);
-  RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      uint64_t household,
-      SearchableAdopter(caller, request.adopter(), "adopter", true));
-  matcher::CandidateIndex::RankOptions options{
-      .limit =
-          request.page_size() == 0 ? kDefaultPageSize : request.page_size(),
-      .min_score = request.min_score(),
-      .as_of_day = Today()};
-  v1::RankChildrenResponse response;
-  response.set_adopter(request.adopter());
+  if (auto r = TryRankChildren(caller, request, kAnyPool)) return *std::move(r);
   RETURN_IF_ERROR(
-      live_.Read([&](const matcher::CandidateIndex& index,
-                     const matcher::MatchingPolicy& policy) -> absl::Status {
-        ASSIGN_OR_RETURN(matcher::RankResult r,
-                         index.RankChildren(household, policy, options,
-                                            caller.authority_id));
-        FillSummary(r, response);
-        for (const matcher::RankedCandidate& c : r.candidates) {
-          v1::RankedChild* child = response.add_children();
-          child->set_child(ChildName(c.authority, c.key));
-          child->set_score(c.score);
-          for (const matcher::ComponentScore& s : c.components) {
-            ToProto(s, *child->add_components());
-          }
-        }
-        return absl::OkStatus();
-      }));
-  return response;
+      SearchableAdopter(caller, request.adopter(), "adopter", true).status());
+  if (auto r = TryRankChildren(caller, request, kAnyPool)) return *std::move(r);
+  return absl::AbortedError(
+      "the household changed during the search; try again");
 }
 
 absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(

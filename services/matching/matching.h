@@ -7,6 +7,9 @@
 #ifndef RAAMATCH_SERVICES_MATCHING_MATCHING_H_
 #define RAAMATCH_SERVICES_MATCHING_MATCHING_H_
 
+#include <cstddef>
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "raa/v1/matching.pb.h"
 #include "services/auth/auth.h"
@@ -16,8 +19,16 @@
 
 namespace raa {
 
+// The outcome of a search that may need the database: nullopt when it does.
+template <typename Response>
+using Attempt = std::optional<absl::StatusOr<Response>>;
+
 class Matching {
  public:
+  // Searches of pools up to this size are answered from memory on the
+  // calling thread when they can be (see TryRankAdopters).
+  static constexpr size_t kInlinePool = 100000;
+
   Matching(Store& store, LiveIndex& live, const Clock& clock)
       : store_(store), live_(live), clock_(clock) {}
 
@@ -25,6 +36,16 @@ class Matching {
       const Caller& caller, const v1::RankAdoptersRequest& request);
   absl::StatusOr<v1::RankChildrenResponse> RankChildren(
       const Caller& caller, const v1::RankChildrenRequest& request);
+
+  // The same searches from memory only: nullopt when the answer needs the
+  // database (the record is not in the index: unknown, hidden or closed) or
+  // the pool has more than `max_pool` candidates. Never touches SQLite.
+  Attempt<v1::RankAdoptersResponse> TryRankAdopters(
+      const Caller& caller, const v1::RankAdoptersRequest& request,
+      size_t max_pool);
+  Attempt<v1::RankChildrenResponse> TryRankChildren(
+      const Caller& caller, const v1::RankChildrenRequest& request,
+      size_t max_pool);
   absl::StatusOr<v1::PairExplanation> ExplainPair(
       const Caller& caller, const v1::ExplainPairRequest& request);
   // Checks a WatchMatches request and resolves what it follows.

@@ -29,10 +29,6 @@ class MatchingService final : public v1::MatchingService::CallbackService {
     });                                                                      \
   }
 
-  RAA_MATCHING_RPC(RankAdopters, RankAdopters, RankAdoptersRequest,
-                   RankAdoptersResponse)
-  RAA_MATCHING_RPC(RankChildren, RankChildren, RankChildrenRequest,
-                   RankChildrenResponse)
   RAA_MATCHING_RPC(ExplainPair, ExplainPair, ExplainPairRequest,
                    PairExplanation)
   RAA_MATCHING_RPC(GetMatchingPolicy, GetPolicy, GetMatchingPolicyRequest,
@@ -41,6 +37,35 @@ class MatchingService final : public v1::MatchingService::CallbackService {
                    UpdateMatchingPolicyRequest, MatchingPolicy)
 
 #undef RAA_MATCHING_RPC
+
+  // Searches of a small pool are answered on gRPC's thread when the index
+  // alone can answer them (tens of microseconds); the rest go to the pool.
+  grpc::ServerUnaryReactor* RankAdopters(
+      grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
+      v1::RankAdoptersResponse* response) override {
+    return rpc_.InlineFirst(
+        ctx, response,
+        [this, request](const Caller& caller) {
+          return matching_.TryRankAdopters(caller, *request,
+                                           Matching::kInlinePool);
+        },
+        [this, request](const Caller& caller) {
+          return matching_.RankAdopters(caller, *request);
+        });
+  }
+  grpc::ServerUnaryReactor* RankChildren(
+      grpc::CallbackServerContext* ctx, const v1::RankChildrenRequest* request,
+      v1::RankChildrenResponse* response) override {
+    return rpc_.InlineFirst(
+        ctx, response,
+        [this, request](const Caller& caller) {
+          return matching_.TryRankChildren(caller, *request,
+                                           Matching::kInlinePool);
+        },
+        [this, request](const Caller& caller) {
+          return matching_.RankChildren(caller, *request);
+        });
+  }
 
   grpc::ServerWriteReactor<v1::MatchAlert>* WatchMatches(
       grpc::CallbackServerContext* ctx,

@@ -6,6 +6,7 @@
 // --bootstrap-key-file). SIGINT or SIGTERM: health goes NOT_SERVING, calls in
 // flight finish, the database closes.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
                  "write the bound port to this file once serving");
   CLI11_PARSE(app, argc, argv);
 
+  // The database, its journal and any key file are the service's alone.
+  umask(077);
+
   // Signals are taken by one thread with sigwait; block them everywhere else
   // before any thread starts.
   sigset_t signals;
@@ -56,11 +60,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!(*server)->bootstrap_key().empty()) {
-    std::cout << "New database: bootstrap manager key for authority \""
-              << options.hub_id << "\" (shown once, keep it safe):\n  "
-              << (*server)->bootstrap_key() << "\n";
-    if (!options.bootstrap_key_file.empty()) {
-      std::cout << "  (also in " << options.bootstrap_key_file << ")\n";
+    if (options.bootstrap_key_file.empty()) {
+      std::cout << "New database: bootstrap manager key for authority \""
+                << options.hub_id << "\" (shown once, keep it safe):\n  "
+                << (*server)->bootstrap_key() << "\n";
+    } else {
+      std::cout << "New database: the bootstrap manager key for authority \""
+                << options.hub_id << "\" is in " << options.bootstrap_key_file
+                << "\n";
     }
   }
   if (!port_file.empty()) {

@@ -1,10 +1,14 @@
 #include "services/server/server.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +18,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/auth/access_service.h"
 #include "services/auth/api_keys.h"
+#include "services/auth/auth.h"
 #include "services/common/status_macros.h"
 #include "services/common/worker_pool.h"
 #include "services/matching/live_index.h"
@@ -23,6 +28,25 @@
 #include "services/store/store.h"
 
 namespace raa {
+
+// An open file descriptor, closed on destruction.
+class FileLock {
+ public:
+  FileLock() = default;
+  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(FileLock&& other) : fd_(std::exchange(other.fd_, -1)) {}
+  FileLock& operator=(FileLock&& other) {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  ~FileLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
 
 class RaaServer::Impl {
  public:
@@ -46,9 +70,26 @@ class RaaServer::Impl {
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   absl::Notification stopped;
+  FileLock db_lock;  // released last
 };
 
 namespace {
+
+// Refuses a second server on the same database: an advisory lock on the
+// database file itself (independent of SQLite's own locks), held while the
+// server runs and dropped by the kernel however the process ends.
+absl::StatusOr<FileLock> LockDatabase(const std::string& path) {
+  FileLock lock(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.fd() < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+  }
+  if (flock(lock.fd(), LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("another raamatchd is serving ", path, ": stop it first"));
+  }
+  return lock;
+}
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path);
@@ -82,6 +123,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   } else {
     impl->clock = options.clock;
   }
+  ASSIGN_OR_RETURN(impl->db_lock, LockDatabase(options.db_path));
   ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock));
   ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
   impl->store->SetListener(impl->live.get());
@@ -95,15 +137,17 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   std::string preset;
   if (!options.bootstrap_key_file.empty()) {
     ASSIGN_OR_RETURN(preset, ReadKeyFile(options.bootstrap_key_file));
+    ASSIGN_OR_RETURN(int64_t keys, impl->store->CountApiKeys());
+    if (preset.empty() && keys == 0) {
+      // Written before it is stored: if the file cannot be written, no key
+      // exists that nobody can read.
+      preset = GenerateApiKey().secret;
+      RETURN_IF_ERROR(WriteKeyFile(options.bootstrap_key_file, preset));
+    }
   }
   ASSIGN_OR_RETURN(
       impl->bootstrap_key,
       impl->api_keys->Bootstrap(options.hub_id, options.hub_region, preset));
-  if (!impl->bootstrap_key.empty() && preset.empty() &&
-      !options.bootstrap_key_file.empty()) {
-    RETURN_IF_ERROR(
-        WriteKeyFile(options.bootstrap_key_file, impl->bootstrap_key));
-  }
 
   impl->registry_service =
       std::make_unique<RegistryService>(*impl->registry, *impl->rpc);
@@ -118,6 +162,8 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // One server per port: without this a second raamatchd would share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &impl->port);
   builder.RegisterService(impl->registry_service.get());

@@ -522,6 +522,16 @@ absl::Status StoreTx::InsertMatchingPolicy(v1::MatchingPolicy& policy) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    const Clock& clock) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenUnguarded(path, clock);
+  if (!store.ok() && absl::IsInternal(store.status())) {
+    return absl::Status(store.status().code(),
+                        absl::StrCat(path, ": ", store.status().message()));
+  }
+  return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenUnguarded(
+    const std::string& path, const Clock& clock) {
   return Guard([&]() -> absl::StatusOr<std::unique_ptr<Store>> {
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);

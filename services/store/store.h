@@ -224,6 +224,8 @@ class Store {
   const std::string& path() const { return path_; }
 
  private:
+  static absl::StatusOr<std::unique_ptr<Store>> OpenUnguarded(
+      const std::string& path, const Clock& clock);
   Store(std::string path, const Clock& clock,
         std::unique_ptr<SQLite::Database> write_db,
         std::unique_ptr<SQLite::Database> read_db);

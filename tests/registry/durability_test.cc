@@ -43,6 +43,7 @@ using ::raa::test::ScratchDir;
 using ::raa::test::ValidAuthority;
 using ::raa::test::ValidChild;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using RegistryStub = v1::RegistryService::Stub;
 using AccessStub = v1::AccessService::Stub;
@@ -257,7 +258,9 @@ TEST_F(DurabilityTest, TheBootstrapKeyIsIssuedOnceAndKeptPrivate) {
       std::filesystem::status(dir_.File("bootstrap.key")).permissions() &
           std::filesystem::perms::all,
       std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  EXPECT_THAT(daemon_.Log(), HasSubstr(manager));
+  // With a key file the key goes to the file only, never to the log.
+  EXPECT_THAT(daemon_.Log(), HasSubstr(dir_.File("bootstrap.key")));
+  EXPECT_THAT(daemon_.Log(), Not(HasSubstr(manager)));
 
   ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
@@ -298,6 +301,23 @@ TEST_F(DurabilityTest, SigtermExitsZeroAndLeavesTheDatabaseIntact) {
   std::vector<v1::Child> after = ListChildren(registrar);
   ASSERT_EQ(after.size(), 1u);
   EXPECT_THAT(after[0], EqualsProto(child));
+}
+
+TEST_F(DurabilityTest, ASecondServerOnTheSameDatabaseIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  Daemon second(dir_);
+  ASSERT_NO_FATAL_FAILURE(second.Spawn());
+  std::optional<int> status = second.WaitForExit();
+  ASSERT_TRUE(status.has_value()) << "a second raamatchd kept running";
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_THAT(second.Log(), HasSubstr("another raamatchd is serving"));
+  // The first one still serves.
+  v1::ListAuthoritiesResponse authorities;
+  EXPECT_THAT(
+      Call(daemon_.registry(), &RegistryStub::ListAuthorities,
+           daemon_.ManagerKey(), v1::ListAuthoritiesRequest(), &authorities),
+      IsOk());
 }
 
 TEST_F(DurabilityTest, RefusesADatabaseFromANewerVersionWithAClearMessage) {

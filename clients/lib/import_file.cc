@@ -42,6 +42,11 @@ absl::StatusOr<std::vector<ImportRow>> ReadCsv(std::istream& in,
   std::string line;
   while (std::getline(in, line)) {
     ++collector.line;
+    // Spreadsheets save "CSV UTF-8" with a byte-order mark: not a column.
+    if (collector.line == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) {
+      line.erase(0, 3);
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     line += '\n';
     if (csv_parse(&parser, line.data(), line.size(), CsvCollector::OnField,
                   CsvCollector::OnRow, &collector) != line.size()) {

@@ -45,6 +45,29 @@ std::vector<std::string> SplitList(absl::string_view cell) {
   return out;
 }
 
+bool IsUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = text[i];
+    const int extra = c < 0x80           ? 0
+                      : (c >> 5) == 0x06 ? 1
+                      : (c >> 4) == 0x0E ? 2
+                      : (c >> 3) == 0x1E ? 3
+                                         : -1;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0)) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x02) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+absl::Status NotUtf8(absl::string_view column) {
+  return InvalidField(column,
+                      "is not UTF-8 text: save the file as UTF-8 (in a "
+                      "spreadsheet, \"CSV UTF-8\")");
+}
+
 absl::Status CellError(absl::string_view column, absl::string_view why) {
   return InvalidField(column, why);
 }
@@ -203,6 +226,7 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
                        absl::StrCat("unknown column; expected one of: ",
                                     absl::StrJoin(ChildColumns(), ", ")));
     }
+    if (!IsUtf8(value)) return NotUtf8(column);
   }
   auto has = [&](const char* c) { return fields.count(c) > 0; };
   auto get = [&](const char* c) -> const std::string& { return fields.at(c); };
@@ -210,9 +234,15 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
   // Per-child lists: the group has as many children as the longest list.
   const char* kMemberColumns[] = {"age_months", "sex", "heritage", "religion",
                                   "first_language"};
+  // The group has as many children as the ages given (an update may shrink
+  // it), else as the longest list given, else as it had.
   size_t group = child.members_size();
-  for (const char* c : kMemberColumns) {
-    if (has(c)) group = std::max(group, SplitList(get(c)).size());
+  if (has("age_months")) {
+    group = SplitList(get("age_months")).size();
+  } else {
+    for (const char* c : kMemberColumns) {
+      if (has(c)) group = std::max(group, SplitList(get(c)).size());
+    }
   }
   bool members_touched = false;
   for (const char* c : kMemberColumns) {
@@ -225,6 +255,9 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
     }
   }
   while (static_cast<size_t>(child.members_size()) < group) child.add_members();
+  while (static_cast<size_t>(child.members_size()) > group) {
+    child.mutable_members()->RemoveLast();
+  }
   if (has("age_months")) {
     std::vector<std::string> cells = SplitList(get("age_months"));
     for (size_t i = 0; i < cells.size(); ++i) {
@@ -245,6 +278,7 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
   if (has("heritage")) {
     std::vector<std::string> cells = SplitList(get("heritage"));
     for (size_t i = 0; i < cells.size(); ++i) {
+      if (cells[i].empty()) continue;  // not recorded
       RAA_TRY(h, ParseEnumAs<v1::Heritage>(v1::Heritage_descriptor(),
                                            "heritage", cells[i]));
       child.mutable_members(i)->set_heritage(h);
@@ -253,6 +287,7 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
   if (has("religion")) {
     std::vector<std::string> cells = SplitList(get("religion"));
     for (size_t i = 0; i < cells.size(); ++i) {
+      if (cells[i].empty()) continue;  // not recorded
       RAA_TRY(r, ParseEnumAs<v1::Religion>(v1::Religion_descriptor(),
                                            "religion", cells[i]));
       child.mutable_members(i)->set_religion(r);
@@ -369,6 +404,7 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
                        absl::StrCat("unknown column; expected one of: ",
                                     absl::StrJoin(AdopterColumns(), ", ")));
     }
+    if (!IsUtf8(value)) return NotUtf8(column);
     touched.push_back(column);
   }
   auto has = [&](const char* c) { return fields.count(c) > 0; };
@@ -411,7 +447,8 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
       a.set_youngest_child_age_months(v);
     }
   }
-  if (has("sex_preference")) {
+  if (has("sex_preference") &&
+      !absl::StripAsciiWhitespace(get("sex_preference")).empty()) {
     RAA_TRY(s, ParseEnumAs<v1::SexPreference>(v1::SexPreference_descriptor(),
                                               "sex_preference",
                                               get("sex_preference")));

@@ -50,6 +50,11 @@ int Fail(const absl::Status& status) {
   return kExitRefused;
 }
 
+int LocalFail(const absl::Status& status) {
+  Fail(status);
+  return kExitUsage;
+}
+
 int UsageError(const std::string& message) {
   std::cerr << "error: " << message << "\n";
   return kExitUsage;
@@ -104,6 +109,10 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows) {
 std::string RecordName(const std::string& arg, const std::string& kind,
                        const std::string& authority) {
   if (absl::StartsWith(arg, "authorities/")) return arg;
+  // "sheffield/children/c12", as lists print names.
+  if (arg.find("/" + kind + "/") != std::string::npos) {
+    return absl::StrCat("authorities/", arg);
+  }
   size_t slash = arg.find('/');
   if (slash != std::string::npos) {
     return absl::StrCat("authorities/", arg.substr(0, slash), "/", kind, "/",

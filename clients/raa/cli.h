@@ -27,9 +27,14 @@ struct Cli {
   std::string authority;  // the member you act for, when a command needs one
   bool json = false;
   int deadline_seconds = 30;
+  std::string request_id;  // --request-id: reuse to retry a write safely
   int exit_code = 0;
 
   RaaClient& client();
+  // The request id for this command's write: --request-id, or a new one.
+  std::string RequestId() const {
+    return request_id.empty() ? NewRequestId() : request_id;
+  }
   // The authority a command acts on: its own flag, else --authority.
   // Sets exit_code and returns "" if neither is given.
   std::string AuthorityOr(const std::string& flag);
@@ -41,6 +46,9 @@ struct Cli {
 // Prints `status` (with each field violation on its own line) to stderr and
 // returns the exit code for it.
 int Fail(const absl::Status& status);
+// Prints a problem found in the user's own input before anything was sent
+// (as Fail does) and returns kExitUsage.
+int LocalFail(const absl::Status& status);
 // Prints a usage problem and returns kExitUsage.
 int UsageError(const std::string& message);
 

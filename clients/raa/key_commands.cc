@@ -38,8 +38,10 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--for", *authority, "the member authority's id")
         ->required();
     cmd->add_option("--role", *roles,
-                    "registrar, family_finder, finance or manager (repeatable)")
-        ->required();
+                    "registrar, family_finder, finance or manager (repeat, or "
+                    "separate with commas)")
+        ->required()
+        ->delimiter(',');
     cmd->add_option("--label", *label,
                     "who holds it, e.g. \"Leeds family finding\"");
     cmd->callback([&cli, authority, roles, label] {
@@ -56,7 +58,7 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
         }
         request.mutable_api_key()->add_roles(static_cast<v1::Role>(*role));
       }
-      request.set_request_id(NewRequestId());
+      request.set_request_id(cli.RequestId());
       auto response = cli.client().Call(&Access::CreateApiKey, request);
       if (!response.ok()) {
         cli.exit_code = Fail(response.status());
@@ -112,7 +114,7 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
     cmd->callback([&cli, id] {
       v1::RevokeApiKeyRequest request;
       request.set_name(absl::StrCat("apiKeys/", *id));
-      request.set_request_id(NewRequestId());
+      request.set_request_id(cli.RequestId());
       auto key = cli.client().Call(&Access::RevokeApiKey, request);
       if (!key.ok()) {
         cli.exit_code = Fail(key.status());

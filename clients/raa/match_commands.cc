@@ -259,7 +259,13 @@ void AddPolicyCommands(CLI::App& app, Cli& cli) {
         cw->set_weight(value);
       }
       request.mutable_policy()->set_max_open_links(*links);
-      request.set_request_id(NewRequestId());
+      if (weights->empty() && *links == 0) {
+        cli.exit_code = UsageError(
+            "nothing to change: give --weight component=N or "
+            "--max-open-links N");
+        return;
+      }
+      request.set_request_id(cli.RequestId());
       print(cli.client().Call(&Matching::UpdateMatchingPolicy, request));
     });
   }

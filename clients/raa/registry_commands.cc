@@ -133,8 +133,10 @@ void PrintChild(const v1::Child& child) {
       {"needs", Needs(child)}};
   TextFields text = ChildToText(child);
   for (const std::string& column : ChildColumns()) {
-    if (column == "age_months" || column == "needs") continue;
-    rows.push_back({column, text[column]});
+    if (column == "age_months") continue;
+    // "needs" per child: "1:learning_disability=mild;2:...".
+    rows.push_back(
+        {column == "needs" ? "needs by child" : column, text[column]});
   }
   rows.push_back({"withdraw reason", child.withdraw_reason()});
   PrintFields(rows);
@@ -191,7 +193,7 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--joined", *joined, "YYYY-MM-DD (default today)");
     cmd->callback([&cli, id, request, kind, joined, london] {
       request->set_authority_id(*id);
-      request->set_request_id(NewRequestId());
+      request->set_request_id(cli.RequestId());
       request->mutable_authority()->set_london_weighting(*london);
       const std::map<std::string, std::string> kShort = {
           {"la", "local_authority"},
@@ -202,8 +204,8 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
           ParseEnum(v1::AuthorityKind_descriptor(),
                     alias == kShort.end() ? *kind : alias->second);
       if (!k.ok()) {
-        cli.exit_code =
-            UsageError(absl::StrCat("--kind: ", k.status().message()));
+        cli.exit_code = UsageError(absl::StrCat(
+            "--kind: ", k.status().message(), " (or la, vaa, raa)"));
         return;
       }
       request->mutable_authority()->set_kind(
@@ -284,7 +286,7 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
     cmd->callback([&cli, id, on] {
       v1::WithdrawAuthorityRequest request;
       request.set_name(absl::StrCat("authorities/", *id));
-      request.set_request_id(NewRequestId());
+      request.set_request_id(cli.RequestId());
       if (!on->empty()) {
         auto date = ParseDate(*on);
         if (!date) {
@@ -309,12 +311,13 @@ struct ListFlags {
   int page_size = 100;
   std::string page_token;
   bool all = false;
-  void Add(CLI::App* cmd) {
+  void Add(CLI::App* cmd, const std::string& status_help,
+           const std::string& group_size_help) {
     cmd->add_option("--authority", authority,
                     "one member's records (default: every member)");
-    cmd->add_option("--status", status, "e.g. waiting, approved");
+    cmd->add_option("--status", status, status_help);
     cmd->add_option("--need", need, "need category, e.g. learning_disability");
-    cmd->add_option("--group-size", group_size, "sibling-group size");
+    cmd->add_option("--group-size", group_size, group_size_help);
     cmd->add_option("--page-size", page_size, "rows per page (1-1000)")
         ->capture_default_str();
     cmd->add_option("--page-token", page_token, "continue a listing");
@@ -332,19 +335,15 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto flags = std::make_shared<ProfileFlags>();
     auto file = std::make_shared<std::string>();
     auto authority = std::make_shared<std::string>();
-    auto request_id = std::make_shared<std::string>();
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_option("--file", *file, "a raa.v1.Child in JSON instead of flags");
-    cmd->add_option("--request-id", *request_id,
-                    "reuse to retry safely (default: a new one)");
     flags->Add(cmd, ChildColumns());
-    cmd->callback([&cli, flags, file, authority, request_id] {
+    cmd->callback([&cli, flags, file, authority] {
       std::string parent = cli.AuthorityOr(*authority);
       if (parent.empty()) return;
       v1::CreateChildRequest request;
       request.set_parent(absl::StrCat("authorities/", parent));
-      request.set_request_id(request_id->empty() ? NewRequestId()
-                                                 : *request_id);
+      request.set_request_id(cli.RequestId());
       if (!file->empty()) {
         if (absl::Status s = ReadJsonFile(*file, *request.mutable_child());
             !s.ok()) {
@@ -354,7 +353,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       }
       auto parsed = ChildFromText(flags->Given(), *request.mutable_child());
       if (!parsed.ok()) {
-        cli.exit_code = Fail(parsed.status());
+        cli.exit_code = LocalFail(parsed.status());
         return;
       }
       Show<v1::Child>(cli, cli.client().Call(&Registry::CreateChild, request),
@@ -378,7 +377,8 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto flags = std::make_shared<ListFlags>();
     auto min_age = std::make_shared<int>(-1);
     auto max_age = std::make_shared<int>(-1);
-    flags->Add(cmd);
+    flags->Add(cmd, "waiting, linked, matched, placed, adopted or withdrawn",
+               "profiles with exactly this many children");
     cmd->add_option("--min-age", *min_age,
                     "at least one child this old (months)");
     cmd->add_option("--max-age", *max_age,
@@ -447,14 +447,12 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<ProfileFlags>();
     auto status = std::make_shared<std::string>();
-    auto request_id = std::make_shared<std::string>();
     cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
         ->required();
     cmd->add_option("--status", *status,
                     "waiting, linked, matched, placed, adopted");
-    cmd->add_option("--request-id", *request_id, "reuse to retry safely");
     flags->Add(cmd, ChildColumns());
-    cmd->callback([&cli, name, flags, status, request_id] {
+    cmd->callback([&cli, name, flags, status] {
       v1::GetChildRequest get;
       get.set_name(RecordName(*name, "children", cli.authority));
       auto current = cli.client().Call(&Registry::GetChild, get);
@@ -464,11 +462,10 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       }
       v1::UpdateChildRequest request;
       *request.mutable_child() = *current;
-      request.set_request_id(request_id->empty() ? NewRequestId()
-                                                 : *request_id);
+      request.set_request_id(cli.RequestId());
       auto touched = ChildFromText(flags->Given(), *request.mutable_child());
       if (!touched.ok()) {
-        cli.exit_code = Fail(touched.status());
+        cli.exit_code = LocalFail(touched.status());
         return;
       }
       for (const std::string& path : *touched)
@@ -504,7 +501,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       v1::WithdrawChildRequest request;
       request.set_name(RecordName(*name, "children", cli.authority));
       request.set_reason(*reason);
-      request.set_request_id(NewRequestId());
+      request.set_request_id(cli.RequestId());
       Show<v1::Child>(cli, cli.client().Call(&Registry::WithdrawChild, request),
                       PrintChild);
     });
@@ -520,19 +517,16 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     auto flags = std::make_shared<ProfileFlags>();
     auto file = std::make_shared<std::string>();
     auto authority = std::make_shared<std::string>();
-    auto request_id = std::make_shared<std::string>();
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_option("--file", *file,
                     "a raa.v1.Adopter in JSON instead of flags");
-    cmd->add_option("--request-id", *request_id, "reuse to retry safely");
     flags->Add(cmd, AdopterColumns());
-    cmd->callback([&cli, flags, file, authority, request_id] {
+    cmd->callback([&cli, flags, file, authority] {
       std::string parent = cli.AuthorityOr(*authority);
       if (parent.empty()) return;
       v1::CreateAdopterRequest request;
       request.set_parent(absl::StrCat("authorities/", parent));
-      request.set_request_id(request_id->empty() ? NewRequestId()
-                                                 : *request_id);
+      request.set_request_id(cli.RequestId());
       if (!file->empty()) {
         if (absl::Status s = ReadJsonFile(*file, *request.mutable_adopter());
             !s.ok()) {
@@ -542,7 +536,7 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       }
       auto parsed = AdopterFromText(flags->Given(), *request.mutable_adopter());
       if (!parsed.ok()) {
-        cli.exit_code = Fail(parsed.status());
+        cli.exit_code = LocalFail(parsed.status());
         return;
       }
       Show<v1::Adopter>(cli,
@@ -565,7 +559,10 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     auto* cmd = group->add_subcommand("list", "list households");
     auto flags = std::make_shared<ListFlags>();
     auto age = std::make_shared<int>(-1);
-    flags->Add(cmd);
+    flags->Add(cmd,
+               "stage_one, stage_two, approved, linked, matched, placed, "
+               "on_hold or withdrawn",
+               "households approved for at least this many children");
     cmd->add_option("--age", *age,
                     "households whose age range includes this (months)");
     cmd->callback([&cli, flags, age] {
@@ -633,16 +630,13 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         "update", "change a household: only the columns you give change");
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<ProfileFlags>();
-    auto request_id = std::make_shared<std::string>();
     cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
-    cmd->add_option("--request-id", *request_id, "reuse to retry safely");
     flags->Add(cmd, AdopterColumns());
-    cmd->callback([&cli, name, flags, request_id] {
+    cmd->callback([&cli, name, flags] {
       v1::UpdateAdopterRequest request;
       request.mutable_adopter()->set_name(
           RecordName(*name, "adopters", cli.authority));
-      request.set_request_id(request_id->empty() ? NewRequestId()
-                                                 : *request_id);
+      request.set_request_id(cli.RequestId());
       auto touched =
           AdopterFromText(flags->Given(), *request.mutable_adopter());
       if (!touched.ok()) {
@@ -672,7 +666,7 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       v1::WithdrawAdopterRequest request;
       request.set_name(RecordName(*name, "adopters", cli.authority));
       request.set_reason(*reason);
-      request.set_request_id(NewRequestId());
+      request.set_request_id(cli.RequestId());
       Show<v1::Adopter>(cli,
                         cli.client().Call(&Registry::WithdrawAdopter, request),
                         PrintAdopter);

@@ -143,7 +143,8 @@ struct ChildRecord {
   static constexpr absl::string_view kWithdrawnMessage =
       "this profile was withdrawn; register a new one";
   static constexpr absl::string_view kUseWithdraw =
-      "use WithdrawChild, with a reason";
+      "cannot be set to withdrawn by an update: withdraw the profile "
+      "(WithdrawChild; raa child withdraw), with a reason";
 
   static const absl::flat_hash_set<absl::string_view>& Updatable() {
     return ChildUpdatable();
@@ -172,7 +173,8 @@ struct AdopterRecord {
   static constexpr absl::string_view kWithdrawnMessage =
       "this household was withdrawn; register it again";
   static constexpr absl::string_view kUseWithdraw =
-      "use WithdrawAdopter, with a reason";
+      "cannot be set to withdrawn by an update: withdraw the household "
+      "(WithdrawAdopter; raa adopter withdraw), with a reason";
 
   static const absl::flat_hash_set<absl::string_view>& Updatable() {
     return AdopterUpdatable();

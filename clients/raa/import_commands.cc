@@ -1,8 +1,8 @@
 // raa import children|adopters FILE: bulk registration from CSV or JSON.
 //
 // Rows are sent in batches (BatchCreateChildren / BatchCreateAdopters); each
-// batch's request id is a hash of its content, so running the same import
-// again after a failure stores nothing twice. Every bad row is reported with
+// row's request id is a hash of the row, so running a file again, whole or
+// with its bad rows fixed, stores no row twice. Every bad row is reported with
 // its line number; good rows are stored unless --all-or-nothing.
 #include <memory>
 #include <set>
@@ -55,6 +55,7 @@ bool SplitBatchField(const std::string& field, int& index, std::string& rest) {
 
 struct Outcome {
   int stored = 0;
+  int already = 0;  // stored by an earlier run of the same rows
   int rejected = 0;
 };
 
@@ -128,9 +129,16 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
     request.set_parent(absl::StrCat("authorities/", authority));
     request.set_all_or_nothing(all_or_nothing);
     for (size_t i = start; i < end; ++i) {
-      *(request.add_requests()->*mutable_profile)() = parsed[i].second;
+      // Each row's own request id is a hash of the row: running a file
+      // again (whole, or with its bad rows fixed) stores no row twice.
+      CreateRequest* row = request.add_requests();
+      row->set_parent(request.parent());
+      *(row->*mutable_profile)() = parsed[i].second;
+      row->set_request_id(ContentRequestId(*row));
     }
-    request.set_request_id(ContentRequestId(request));
+    // The rows are idempotent on their own; the batch id is per run, so a
+    // run reports what this run found already stored.
+    request.set_request_id(cli.RequestId());
     absl::StatusOr<BatchResponse> response = cli.client().Call(method, request);
     auto report = [&](int index, const std::string& field,
                       const std::string& description) {
@@ -174,14 +182,22 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       bad.insert(f.index());
     }
     outcome.rejected += bad.size();
-    outcome.stored += (end - start) - bad.size();
+    outcome.already += response->already_stored_size();
+    outcome.stored +=
+        (end - start) - bad.size() - response->already_stored_size();
   }
   if (cli.json) {
-    std::cout << absl::StrFormat("{\"stored\": %d, \"rejected\": %d}\n",
-                                 outcome.stored, outcome.rejected);
+    std::cout << absl::StrFormat(
+        "{\"stored\": %d, \"already_stored\": %d, \"rejected\": %d}\n",
+        outcome.stored, outcome.already, outcome.rejected);
   } else {
     std::cout << "stored " << outcome.stored << " " << noun << " for "
-              << authority << "; " << outcome.rejected << " rows rejected\n";
+              << authority;
+    if (outcome.already > 0) {
+      std::cout << "; " << outcome.already
+                << " already stored by an earlier import";
+    }
+    std::cout << "; " << outcome.rejected << " rows rejected\n";
   }
   if (outcome.rejected > 0) cli.exit_code = kExitRefused;
 }

@@ -266,6 +266,53 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
   return written.value;
 }
 
+// A batch row that carries its own request id is idempotent on its own,
+// exactly like the single create with that id (the same key, so either call
+// recognises the other's row).
+template <typename CreateRequest>
+RequestKey RowKey(const std::string& scope, absl::string_view method,
+                  const CreateRequest& row, const std::string& parent) {
+  CreateRequest single = row;
+  single.set_parent(parent);
+  single.set_validate_only(false);
+  return MakeRequestKey(scope, method, single);
+}
+
+// The record a row's request id stored before, if any; ALREADY_EXISTS if the
+// id was used for something else.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> StoredRow(StoreTx& tx,
+                                                 const RequestKey& key) {
+  if (key.request_id.empty()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<StoredRequest> seen,
+                   tx.FindRequest(key.scope, key.request_id));
+  if (!seen.has_value()) return std::nullopt;
+  if (seen->method != key.method || seen->body_hash != key.body_hash) {
+    return absl::AlreadyExistsError(
+        "this request_id was already used for a different profile");
+  }
+  Message stored;
+  if (!stored.ParseFromString(seen->response)) {
+    return absl::DataLossError("a stored response cannot be read");
+  }
+  return stored;
+}
+
+// Looks up row i's earlier answer; a conflicting id becomes a row error.
+template <typename Message>
+absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
+                      std::optional<Message>& earlier, FieldErrors& errors) {
+  absl::StatusOr<std::optional<Message>> found = StoredRow<Message>(tx, key);
+  if (absl::IsAlreadyExists(found.status())) {
+    errors.Add(absl::StrCat("requests[", i, "].request_id"),
+               found.status().message());
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(found.status());
+  earlier = *std::move(found);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
@@ -481,12 +528,18 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
                              ActiveParent(tx, authority_id, "parent"));
             v1::BatchCreateChildrenResponse response;
             FieldErrors all;
+            std::vector<RequestKey> row_keys(children.size());
+            std::vector<std::optional<v1::Child>> earlier(children.size());
             for (size_t i = 0; i < children.size(); ++i) {
               FieldErrors refs(absl::StrCat("requests[", i, "].child"));
               ResolveChildReferences(tx, parent, children[i], refs);
               for (const FieldViolation& v : refs.violations()) {
                 row_errors[i].Add(v.field, v.description);
               }
+              row_keys[i] = RowKey(caller.authority_id, "CreateChild",
+                                   request.requests(i), request.parent());
+              RETURN_IF_ERROR(
+                  CheckRow(tx, row_keys[i], i, earlier[i], row_errors[i]));
               for (const FieldViolation& v : row_errors[i].violations()) {
                 all.Add(v.field, v.description);
                 auto* f = response.add_failures();
@@ -498,7 +551,16 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
             if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
             for (size_t i = 0; i < children.size(); ++i) {
               if (!row_errors[i].empty()) continue;
+              if (earlier[i].has_value()) {
+                *response.add_children() = *std::move(earlier[i]);
+                response.add_already_stored(static_cast<int>(i));
+                continue;
+              }
               RETURN_IF_ERROR(tx.InsertChild(authority_id, children[i]));
+              if (!row_keys[i].request_id.empty()) {
+                RETURN_IF_ERROR(tx.RecordRequest(
+                    row_keys[i], children[i].SerializeAsString()));
+              }
               *response.add_children() = children[i];
             }
             return response;
@@ -652,6 +714,19 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
           [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateAdoptersResponse> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             v1::BatchCreateAdoptersResponse response;
+            FieldErrors conflicts;
+            std::vector<RequestKey> row_keys(adopters.size());
+            std::vector<std::optional<v1::Adopter>> earlier(adopters.size());
+            for (size_t i = 0; i < adopters.size(); ++i) {
+              row_keys[i] = RowKey(caller.authority_id, "CreateAdopter",
+                                   request.requests(i), request.parent());
+              RETURN_IF_ERROR(
+                  CheckRow(tx, row_keys[i], i, earlier[i], row_errors[i]));
+              for (const FieldViolation& v : row_errors[i].violations()) {
+                conflicts.Add(v.field, v.description);
+              }
+            }
+            if (request.all_or_nothing()) RETURN_IF_ERROR(conflicts.ToStatus());
             for (size_t i = 0; i < adopters.size(); ++i) {
               for (const FieldViolation& v : row_errors[i].violations()) {
                 auto* f = response.add_failures();
@@ -660,7 +735,16 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
                 f->set_description(v.description);
               }
               if (!row_errors[i].empty()) continue;
+              if (earlier[i].has_value()) {
+                *response.add_adopters() = *std::move(earlier[i]);
+                response.add_already_stored(static_cast<int>(i));
+                continue;
+              }
               RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopters[i]));
+              if (!row_keys[i].request_id.empty()) {
+                RETURN_IF_ERROR(tx.RecordRequest(
+                    row_keys[i], adopters[i].SerializeAsString()));
+              }
               *response.add_adopters() = adopters[i];
             }
             return response;

@@ -256,6 +256,31 @@ std::optional<int64_t> ParseRowId(absl::string_view id, char prefix) {
 
 // ---------------- StoreTx ----------------
 
+absl::StatusOr<std::optional<StoredRequest>> StoreTx::FindRequest(
+    absl::string_view scope, absl::string_view request_id) {
+  SQLite::Statement q(db_,
+                      "SELECT method, body_sha256, response FROM requests "
+                      "WHERE scope = ? AND request_id = ?");
+  q.bind(1, std::string(scope));
+  q.bind(2, std::string(request_id));
+  if (!q.executeStep()) return std::nullopt;
+  return StoredRequest{q.getColumn(0).getString(), ColumnBytes(q, 1),
+                       ColumnBytes(q, 2)};
+}
+
+absl::Status StoreTx::RecordRequest(const RequestKey& key,
+                                    const std::string& response) {
+  SQLite::Statement q(db_, "INSERT INTO requests VALUES (?,?,?,?,?,?)");
+  q.bind(1, key.scope);
+  q.bind(2, key.request_id);
+  q.bind(3, key.method);
+  BindBlob(q, 4, key.body_hash);
+  BindBlob(q, 5, response);
+  q.bind(6, Micros(clock_));
+  q.exec();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Authority> StoreTx::GetAuthority(absl::string_view id) {
   return ReadAuthority(db_, id);
 }
@@ -597,34 +622,23 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         SQLite::Transaction transaction(*write_db_,
                                         SQLite::TransactionBehavior::IMMEDIATE);
         if (!key.request_id.empty()) {
-          SQLite::Statement seen(*write_db_,
-                                 "SELECT method, body_sha256, response FROM "
-                                 "requests WHERE scope = ? AND request_id = ?");
-          seen.bind(1, key.scope);
-          seen.bind(2, key.request_id);
-          if (seen.executeStep()) {
-            if (seen.getColumn(0).getString() != key.method ||
-                ColumnBytes(seen, 1) != key.body_hash) {
+          ASSIGN_OR_RETURN(std::optional<StoredRequest> seen,
+                           tx.FindRequest(key.scope, key.request_id));
+          if (seen.has_value()) {
+            if (seen->method != key.method ||
+                seen->body_hash != key.body_hash) {
               return absl::AlreadyExistsError(
                   absl::StrCat("request_id \"", key.request_id,
                                "\" was already used for a different request"));
             }
             replayed = true;
-            return ColumnBytes(seen, 2);
+            return seen->response;
           }
         }
         absl::StatusOr<std::string> response = body(tx);
         if (!response.ok()) return response;  // rolled back
         if (!key.request_id.empty()) {
-          SQLite::Statement record(*write_db_,
-                                   "INSERT INTO requests VALUES (?,?,?,?,?,?)");
-          record.bind(1, key.scope);
-          record.bind(2, key.request_id);
-          record.bind(3, key.method);
-          BindBlob(record, 4, key.body_hash);
-          BindBlob(record, 5, *response);
-          record.bind(6, Micros(clock_));
-          record.exec();
+          RETURN_IF_ERROR(tx.RecordRequest(key, *response));
         }
         transaction.commit();
         return response;

@@ -115,9 +115,23 @@ struct Row {
   T value;
 };
 
+// A write recorded under a request id (see RequestKey).
+struct StoredRequest {
+  std::string method;
+  std::string body_hash;
+  std::string response;  // the serialized first answer
+};
+
 // The write side of one transaction. Only valid inside Store::Write.
 class StoreTx {
  public:
+  // Idempotency records, for writes made of parts that each carry their own
+  // request id (the rows of a batch). Store::Write keeps the whole request's.
+  absl::StatusOr<std::optional<StoredRequest>> FindRequest(
+      absl::string_view scope, absl::string_view request_id);
+  absl::Status RecordRequest(const RequestKey& key,
+                             const std::string& response);
+
   absl::StatusOr<v1::Authority> GetAuthority(absl::string_view id);
   absl::Status InsertAuthority(const v1::Authority& authority);
   absl::Status UpdateAuthority(const v1::Authority& authority);

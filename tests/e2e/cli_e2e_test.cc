@@ -176,8 +176,21 @@ TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
   Result again =
       Raa(key, {"import", "children", csv, "--authority", "sheffield"});
   EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.out, HasSubstr("stored 0 child profiles"));
+  EXPECT_THAT(again.out, HasSubstr("2 already stored"));
   nlohmann::json list = Json(Raa(key, {"--json", "child", "list"}));
   EXPECT_EQ(list["children"].size(), 2u) << "a second run stored rows twice";
+
+  // The bad row fixed, the whole file again: only that row is new.
+  std::string fixed_text = kChildrenCsv;
+  fixed_text.replace(fixed_text.find("999,x"), 5, "99,m");
+  std::string fixed = WriteFile("fixed.csv", fixed_text);
+  Result third =
+      Raa(key, {"import", "children", fixed, "--authority", "sheffield"});
+  EXPECT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_THAT(third.out, HasSubstr("stored 1 child profiles"));
+  list = Json(Raa(key, {"--json", "child", "list"}));
+  EXPECT_EQ(list["children"].size(), 3u);
 }
 
 TEST_F(CliEndToEnd, AllOrNothingImportStoresNothingWhenARowIsBad) {

@@ -137,6 +137,12 @@ absl::StatusOr<std::string> ApiKeys::Bootstrap(const std::string& hub_id,
                                                const std::string& preset) {
   ASSIGN_OR_RETURN(int64_t keys, store_.CountApiKeys());
   if (keys > 0) return std::string();
+  return IssueManagerKey(hub_id, hub_region, preset, "bootstrap manager key");
+}
+
+absl::StatusOr<std::string> ApiKeys::IssueManagerKey(
+    const std::string& hub_id, const std::string& hub_region,
+    const std::string& preset, const std::string& label) {
   if (!IsSlug(hub_id) || !IsSlug(hub_region)) {
     return absl::InvalidArgumentError(
         "the hub id and region must be slugs (a-z, 0-9, '-')");
@@ -157,7 +163,7 @@ absl::StatusOr<std::string> ApiKeys::Bootstrap(const std::string& hub_id,
   key.set_name(absl::StrCat("apiKeys/", *key_id));
   key.set_authority(absl::StrCat("authorities/", hub_id));
   key.add_roles(v1::MANAGER);
-  key.set_display_name("bootstrap manager key");
+  key.set_display_name(label);
   *key.mutable_create_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
   RETURN_IF_ERROR(

@@ -33,6 +33,14 @@ class ApiKeys {
   // and issues a manager key for it. `preset` is used as the key if not
   // empty (it must be a well-formed key). Returns the key's secret, or an
   // empty string if keys already exist.
+  // A new manager key for the hub authority (created if missing), whatever
+  // keys exist: for `raamatchd --issue-manager-key`, when every manager key
+  // is lost. Returns the secret.
+  absl::StatusOr<std::string> IssueManagerKey(const std::string& hub_id,
+                                              const std::string& hub_region,
+                                              const std::string& preset,
+                                              const std::string& label);
+
   absl::StatusOr<std::string> Bootstrap(const std::string& hub_id,
                                         const std::string& hub_region,
                                         const std::string& preset);

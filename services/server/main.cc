@@ -40,10 +40,25 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
+  bool issue_manager_key = false;
+  app.add_flag("--issue-manager-key", issue_manager_key,
+               "recovery when every manager key is lost: with the server "
+               "stopped, print a new manager key for the hub and exit");
   CLI11_PARSE(app, argc, argv);
 
   // The database, its journal and any key file are the service's alone.
   umask(077);
+
+  if (issue_manager_key) {
+    absl::StatusOr<std::string> key = raa::IssueRecoveryKey(options);
+    if (!key.ok()) {
+      std::cerr << "raamatchd: " << key.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "New manager key for authority \"" << options.hub_id
+              << "\" (shown once, keep it safe):\n  " << *key << "\n";
+    return 0;
+  }
 
   // Signals are taken by one thread with sigwait; block them everywhere else
   // before any thread starts.

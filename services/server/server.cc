@@ -180,6 +180,18 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   return std::unique_ptr<RaaServer>(new RaaServer(std::move(impl)));
 }
 
+absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options) {
+  SystemClock system_clock;
+  const Clock& clock = options.clock == nullptr ? system_clock : *options.clock;
+  ASSIGN_OR_RETURN(FileLock lock, LockDatabase(options.db_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(options.db_path, clock));
+  Authenticator authenticator(*store);
+  ApiKeys keys(*store, authenticator, clock);
+  return keys.IssueManagerKey(options.hub_id, options.hub_region, "",
+                              "recovery manager key");
+}
+
 RaaServer::RaaServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 RaaServer::~RaaServer() { Shutdown(); }

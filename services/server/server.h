@@ -33,6 +33,10 @@ struct ServerOptions {
   const Clock* clock = nullptr;  // null: the system clock
 };
 
+// Recovery when every manager key is lost: with the server stopped, issues
+// a new manager key for the hub authority on the database and returns it.
+absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options);
+
 class RaaServer {
  public:
   static absl::StatusOr<std::unique_ptr<RaaServer>> Start(

@@ -20,6 +20,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -318,6 +319,30 @@ TEST_F(DurabilityTest, ASecondServerOnTheSameDatabaseIsRefused) {
       Call(daemon_.registry(), &RegistryStub::ListAuthorities,
            daemon_.ManagerKey(), v1::ListAuthoritiesRequest(), &authorities),
       IsOk());
+}
+
+TEST_F(DurabilityTest, ARecoveryManagerKeyCanBeIssuedWithTheServerStopped) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+
+  std::string command = absl::StrCat(RAAMATCHD_PATH, " --db ", daemon_.db(),
+                                     " --issue-manager-key");
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), out) != nullptr) text += buffer;
+  ASSERT_EQ(pclose(out), 0) << text;
+  size_t at = text.find("raa_");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string recovery(absl::StripAsciiWhitespace(text.substr(at)));
+
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  v1::ListApiKeysResponse keys;
+  EXPECT_THAT(Call(daemon_.access(), &AccessStub::ListApiKeys, recovery,
+                   v1::ListApiKeysRequest(), &keys),
+              IsOk());
+  EXPECT_EQ(keys.api_keys_size(), 2);
 }
 
 TEST_F(DurabilityTest, RefusesADatabaseFromANewerVersionWithAClearMessage) {

@@ -136,7 +136,7 @@ v1::Child MakeProfile(Draw& d, const Member& home, absl::CivilDay today,
   v1::Heritage heritage = d.Pick(kBme);
   // Over a quarter of waiting children are five or older; siblings are older
   // on average than children alone.
-  int eldest = d.Chance(size > 1 ? 45 : 22) ? d.Int(60, 140) : d.Int(3, 59);
+  int eldest = d.Chance(size > 1 ? 55 : 30) ? d.Int(60, 140) : d.Int(3, 59);
   for (int i = 0; i < size; ++i) {
     int age = eldest - i * d.Int(12, 30);
     *child.add_members() =

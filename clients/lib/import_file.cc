@@ -13,6 +13,11 @@
 namespace raa {
 namespace {
 
+// Spreadsheets save "CSV UTF-8" with a byte-order mark: not part of the data.
+void StripByteOrderMark(std::string& text) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+}
+
 // Collects libcsv's callbacks into rows, noting the line each row starts on.
 struct CsvCollector {
   int line = 0;
@@ -43,9 +48,7 @@ absl::StatusOr<std::vector<ImportRow>> ReadCsv(std::istream& in,
   while (std::getline(in, line)) {
     ++collector.line;
     // Spreadsheets save "CSV UTF-8" with a byte-order mark: not a column.
-    if (collector.line == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) {
-      line.erase(0, 3);
-    }
+    if (collector.line == 1) StripByteOrderMark(line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     line += '\n';
     if (csv_parse(&parser, line.data(), line.size(), CsvCollector::OnField,
@@ -98,6 +101,7 @@ absl::StatusOr<std::vector<ImportRow>> ReadJsonLines(std::istream& in) {
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
+    if (number == 1) StripByteOrderMark(line);
     if (absl::StripAsciiWhitespace(line).empty()) continue;
     rows.push_back({number, {}, line});
   }
@@ -106,9 +110,11 @@ absl::StatusOr<std::vector<ImportRow>> ReadJsonLines(std::istream& in) {
 
 absl::StatusOr<std::vector<ImportRow>> ReadJsonArray(std::istream& in,
                                                      const std::string& path) {
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr,
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  StripByteOrderMark(text);
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr,
                                              /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_array()) {
     return absl::InvalidArgumentError(
@@ -119,7 +125,7 @@ absl::StatusOr<std::vector<ImportRow>> ReadJsonArray(std::istream& in,
   // for the objects at depth 1.
   std::vector<int> lines;
   {
-    const std::string& s = text.str();
+    const std::string& s = text;
     int depth = 0, line = 1;
     bool in_string = false, escaped = false;
     for (char c : s) {

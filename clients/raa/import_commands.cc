@@ -138,7 +138,9 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
     }
     // The rows are idempotent on their own; the batch id is per run, so a
     // run reports what this run found already stored.
-    request.set_request_id(cli.RequestId());
+    request.set_request_id(cli.request_id.empty()
+                               ? NewRequestId()
+                               : absl::StrCat(cli.request_id, "-", start));
     absl::StatusOr<BatchResponse> response = cli.client().Call(method, request);
     auto report = [&](int index, const std::string& field,
                       const std::string& description) {

@@ -70,8 +70,13 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
                    {"authority", response->api_key().authority()},
                    {"roles", Roles(response->api_key())},
                    {"secret", response->secret()}});
-      std::cout
-          << "The secret is shown only now: pass it as --key or RAA_KEY.\n";
+      if (response->secret().empty()) {
+        std::cout << "This request was answered before: its secret was shown "
+                     "then, and only then.\n";
+      } else {
+        std::cout << "The secret is shown only now: pass it as --key or "
+                     "RAA_KEY.\n";
+      }
     });
   }
   {

@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/dates.h"
 
@@ -485,6 +486,14 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
             UsageError("nothing to change: give the columns to update");
         return;
       }
+      // Send only the changed fields (and the name), so a retry with the
+      // same --request-id is the same request even after it took effect.
+      v1::Child changes;
+      changes.set_name(request.child().name());
+      google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+          request.child(), request.update_mask(),
+          google::protobuf::util::FieldMaskUtil::MergeOptions(), &changes);
+      *request.mutable_child() = std::move(changes);
       Show<v1::Child>(cli, cli.client().Call(&Registry::UpdateChild, request),
                       PrintChild);
     });
@@ -640,7 +649,7 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       auto touched =
           AdopterFromText(flags->Given(), *request.mutable_adopter());
       if (!touched.ok()) {
-        cli.exit_code = Fail(touched.status());
+        cli.exit_code = LocalFail(touched.status());
         return;
       }
       for (const std::string& path : *touched)

@@ -165,7 +165,8 @@ std::string IdentityReason(const PairFacts& f) {
     if (!m.first_language.empty() &&
         std::find(f.household.languages.begin(), f.household.languages.end(),
                   m.first_language) != f.household.languages.end()) {
-      parts.push_back(absl::StrCat("speaks ", m.first_language));
+      parts.push_back(absl::StrCat("speaks the child's first language (",
+                                   m.first_language, ")"));
       break;
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -298,10 +299,22 @@ absl::StatusOr<std::optional<Message>> StoredRow(StoreTx& tx,
   return stored;
 }
 
-// Looks up row i's earlier answer; a conflicting id becomes a row error.
+// Looks up row i's earlier answer; a conflicting id becomes a row error, and
+// so does a row that repeats an earlier row of the same batch (`first`, by
+// request id).
 template <typename Message>
 absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
+                      absl::flat_hash_map<std::string, size_t>& first,
                       std::optional<Message>& earlier, FieldErrors& errors) {
+  if (!key.request_id.empty()) {
+    auto [it, inserted] = first.emplace(key.request_id, i);
+    if (!inserted) {
+      errors.Add(
+          absl::StrCat("requests[", i, "].request_id"),
+          absl::StrCat("repeats requests[", it->second, "] of this batch"));
+      return absl::OkStatus();
+    }
+  }
   absl::StatusOr<std::optional<Message>> found = StoredRow<Message>(tx, key);
   if (absl::IsAlreadyExists(found.status())) {
     errors.Add(absl::StrCat("requests[", i, "].request_id"),
@@ -530,6 +543,7 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
             FieldErrors all;
             std::vector<RequestKey> row_keys(children.size());
             std::vector<std::optional<v1::Child>> earlier(children.size());
+            absl::flat_hash_map<std::string, size_t> first_rows;
             for (size_t i = 0; i < children.size(); ++i) {
               FieldErrors refs(absl::StrCat("requests[", i, "].child"));
               ResolveChildReferences(tx, parent, children[i], refs);
@@ -538,8 +552,8 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
               }
               row_keys[i] = RowKey(caller.authority_id, "CreateChild",
                                    request.requests(i), request.parent());
-              RETURN_IF_ERROR(
-                  CheckRow(tx, row_keys[i], i, earlier[i], row_errors[i]));
+              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
+                                       earlier[i], row_errors[i]));
               for (const FieldViolation& v : row_errors[i].violations()) {
                 all.Add(v.field, v.description);
                 auto* f = response.add_failures();
@@ -717,11 +731,12 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
             FieldErrors conflicts;
             std::vector<RequestKey> row_keys(adopters.size());
             std::vector<std::optional<v1::Adopter>> earlier(adopters.size());
+            absl::flat_hash_map<std::string, size_t> first_rows;
             for (size_t i = 0; i < adopters.size(); ++i) {
               row_keys[i] = RowKey(caller.authority_id, "CreateAdopter",
                                    request.requests(i), request.parent());
-              RETURN_IF_ERROR(
-                  CheckRow(tx, row_keys[i], i, earlier[i], row_errors[i]));
+              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
+                                       earlier[i], row_errors[i]));
               for (const FieldViolation& v : row_errors[i].violations()) {
                 conflicts.Add(v.field, v.description);
               }

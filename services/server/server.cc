@@ -183,9 +183,18 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
 absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options) {
   SystemClock system_clock;
   const Clock& clock = options.clock == nullptr ? system_clock : *options.clock;
+  if (access(options.db_path.c_str(), F_OK) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("no database at ", options.db_path));
+  }
   ASSIGN_OR_RETURN(FileLock lock, LockDatabase(options.db_path));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(options.db_path, clock));
+  if (absl::IsNotFound(store->GetAuthority(options.hub_id).status())) {
+    return absl::NotFoundError(
+        absl::StrCat("no authority \"", options.hub_id, "\" in ",
+                     options.db_path, ": give the hub's id with --hub-id"));
+  }
   Authenticator authenticator(*store);
   ApiKeys keys(*store, authenticator, clock);
   return keys.IssueManagerKey(options.hub_id, options.hub_region, "",

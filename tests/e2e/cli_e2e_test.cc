@@ -193,6 +193,33 @@ TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
   EXPECT_EQ(list["children"].size(), 3u);
 }
 
+TEST_F(CliEndToEnd, ARowRepeatedInOneFileIsStoredOnce) {
+  std::string key = Member("york", "north-yorkshire");
+  std::string csv =
+      WriteFile("twice.csv",
+                "ages_as_of,age_months,sex,contact_plan,entered_care,summary\n"
+                "2026-10-01,30,f,letterbox,2025-06-01,Loves music\n"
+                "2026-10-01,30,f,letterbox,2025-06-01,Loves music\n");
+  Result r = Raa(key, {"import", "children", csv, "--authority", "york"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("stored 1 child profiles"));
+  EXPECT_THAT(r.err, HasSubstr("line 3: request_id: repeats requests[0]"));
+}
+
+TEST_F(CliEndToEnd, AnUpdateRetriedWithItsRequestIdIsAnsweredOnce) {
+  std::string key = Member("hull", "humber");
+  nlohmann::json child = Json(Raa(
+      key, {"--json", "child", "create", "--authority", "hull", "--ages-as-of",
+            "2026-10-01", "--age-months", "30", "--sex", "f", "--contact-plan",
+            "letterbox", "--entered-care", "2025-06-01"}));
+  std::string name = child.value("name", "");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Result r = Raa(key, {"--request-id", "update-once", "child", "update", name,
+                         "--summary", "Loves music and the park"});
+    EXPECT_EQ(r.exit_code, 0) << "attempt " << attempt << ": " << r.err;
+  }
+}
+
 TEST_F(CliEndToEnd, AllOrNothingImportStoresNothingWhenARowIsBad) {
   std::string key = Member("leeds", "west-yorkshire");
   std::string csv = WriteFile("children.csv", kChildrenCsv);

@@ -219,7 +219,8 @@ TEST_F(ScoringTest, Identity) {
   s = Component(h, g, Component::kIdentity);
   EXPECT_EQ(s.fit_permille, 1000);
   EXPECT_EQ(s.reason,
-            "shares heritage with every child; same religion; speaks Urdu");
+            "shares heritage with every child; same religion; speaks the "
+            "child's first language (Urdu)");
 
   // Religion 0 (not stated) is never shared.
   h.religion = 0;

@@ -391,5 +391,28 @@ TEST_F(ConstraintBasicsTest, HeritageReligionAndLanguageNeverExclude) {
   EXPECT_EQ(r->candidates[0].score, 0);
 }
 
+TEST_F(ConstraintBasicsTest, ASearcherNeverSeesChildrenHiddenFromIt) {
+  // A Leeds household; one child is hidden from bradford, who searches.
+  ASSERT_TRUE(index_.UpsertHousehold(AHousehold(kHousehold)).ok());
+  ChildGroup visible = AGroup(1);
+  ChildGroup hidden = AGroup(2);
+  hidden.hidden_from = {"bradford"};
+  ASSERT_TRUE(index_.UpsertChild(visible).ok());
+  ASSERT_TRUE(index_.UpsertChild(hidden).ok());
+
+  absl::StatusOr<RankResult> as_leeds =
+      index_.RankChildren(kHousehold, policy_, Options());
+  ASSERT_TRUE(as_leeds.ok());
+  EXPECT_EQ(as_leeds->eligible, 2);
+
+  absl::StatusOr<RankResult> as_bradford =
+      index_.RankChildren(kHousehold, policy_, Options(), "bradford");
+  ASSERT_TRUE(as_bradford.ok());
+  EXPECT_EQ(as_bradford->eligible, 1);
+  EXPECT_EQ(as_bradford->excluded[Index(Constraint::kHiddenFromAuthority)], 1);
+  ASSERT_EQ(as_bradford->candidates.size(), 1u);
+  EXPECT_EQ(as_bradford->candidates[0].key, 1u);
+}
+
 }  // namespace
 }  // namespace raa::matcher

@@ -12,7 +12,8 @@
 # random waiting children, page size 20; the server has no result cache),
 # then `rank --no-parse` (the same calls, responses taken as bytes: on a small
 # machine the load generator shares the server's cores, and parsing 20
-# explained households per call is client work), and stops the server. Prints
+# explained households per call is client work), then `rank --basic` (view
+# BASIC: names and scores without the reasons), and stops the server. Prints
 # the rates, p50/p99 and the ratios rank/health against the aims of issue 3
 # (>= 80% at 1,000 households, >= 50% at 10,000).
 #
@@ -114,9 +115,13 @@ for n in $sizes; do
   # A member's registrar + family finder key (any member may search).
   key="$(awk 'NR == 1 {print $2}' "${dir}/keys")"
 
-  for run in health rank rank-unparsed; do
-    args=(--method "${run%-unparsed}")
-    if [[ "$run" == rank-unparsed ]]; then args+=(--no-parse); fi
+  for run in health rank rank-unparsed rank-basic; do
+    args=(--method rank)
+    case "$run" in
+      health) args=(--method health) ;;
+      rank-unparsed) args+=(--no-parse) ;;
+      rank-basic) args+=(--basic) ;;
+    esac
     timeout 900 "$loadgen_bin" --server "$address" --key "$key" "${args[@]}" \
       --streams "$streams" --calls "$calls" --warmup "$warmup" | tee "${dir}/${run}.out"
   done
@@ -128,7 +133,7 @@ for n in $sizes; do
     *) aim="" ;;
   esac
   h_rate=$(field "${dir}/health.out" calls_per_s)
-  for run in health rank rank-unparsed; do
+  for run in health rank rank-unparsed rank-basic; do
     rate=$(field "${dir}/${run}.out" calls_per_s)
     ratio=$(echo "scale=4; 100 * $rate / $h_rate" | bc)
     verdict="-"

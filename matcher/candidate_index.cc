@@ -702,7 +702,7 @@ std::optional<int> CandidateIndex::ScorePair(uint64_t child_key,
 
 absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
     uint64_t child_key, const MatchingPolicy& policy,
-    const RankOptions& options) const {
+    const RankOptions& options, bool explain) const {
   if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
   auto found = child_slots_.find(child_key);
   if (found == child_slots_.end()) {
@@ -849,6 +849,7 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
     out.key = p.key;
     out.authority = authorities_[PlaceAt(p.slot).authority()].id;
     out.score = p.score;
+    if (!explain) continue;
     const Household household = UnpackHousehold(p.slot);
     DescribeScore(child.group, c, p.slot, household, policy, options.as_of_day,
                   out.components);
@@ -858,7 +859,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
 
 absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     uint64_t household_key, const MatchingPolicy& policy,
-    const RankOptions& options, absl::string_view viewer_authority) const {
+    const RankOptions& options, absl::string_view viewer_authority,
+    bool explain) const {
   if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
   auto found = household_slots_.find(household_key);
   if (found == household_slots_.end()) {
@@ -908,8 +910,10 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     RankedCandidate& out = result.candidates.emplace_back();
     out.key = p.key;
     out.authority = child.group.authority;
-    out.score = DescribeScore(child.group, child.profile, slot, household,
-                              policy, options.as_of_day, out.components);
+    out.score = p.score;
+    if (!explain) continue;
+    DescribeScore(child.group, child.profile, slot, household, policy,
+                  options.as_of_day, out.components);
   }
   return result;
 }

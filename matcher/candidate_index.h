@@ -113,9 +113,13 @@ class CandidateIndex {
   // key ascending, with the exclusion counts. NotFound for an unknown child;
   // FailedPrecondition if the child is not waiting or its authority has
   // withdrawn; InvalidArgument for a bad policy or options.
+  //
+  // With `explain` false the candidates carry key, authority and score only
+  // (their components are left empty), which saves building reasons.
   absl::StatusOr<RankResult> RankHouseholds(uint64_t child_key,
                                             const MatchingPolicy& policy,
-                                            const RankOptions& options) const;
+                                            const RankOptions& options,
+                                            bool explain = true) const;
 
   // Family-led search: the waiting child groups for one household, the same
   // rules with roles swapped (a child not waiting counts as kNotAvailable, its
@@ -129,8 +133,8 @@ class CandidateIndex {
   // profile hidden from it.
   absl::StatusOr<RankResult> RankChildren(
       uint64_t household_key, const MatchingPolicy& policy,
-      const RankOptions& options,
-      absl::string_view viewer_authority = {}) const;
+      const RankOptions& options, absl::string_view viewer_authority = {},
+      bool explain = true) const;
 
   // Every constraint the pair passes or fails (both sides: kNotAvailable also
   // fails for a child not waiting) and every score component. NotFound for

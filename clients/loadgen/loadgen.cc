@@ -71,6 +71,7 @@ struct Options {
   std::string method = "rank";
   int warmup = 20;
   int page_size = 20;
+  bool basic = false;  // RANK_VIEW_BASIC: scores without reasons
   uint64_t seed = 1;
   int deadline_ms = 10000;
   bool no_parse = false;
@@ -175,6 +176,7 @@ class LoadStream {
     request.set_child(children_[std::uniform_int_distribution<size_t>(
         0, children_.size() - 1)(rng_)]);
     request.set_page_size(options_.page_size);
+    request.set_view(options_.basic ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL);
     if (options_.no_parse) {
       grpc::Slice bytes(request.SerializeAsString());
       grpc::ByteBuffer raw_request(&bytes, 1);
@@ -337,6 +339,8 @@ int main(int argc, char** argv) {
   app.add_option("--deadline-ms", options.deadline_ms, "deadline of each call")
       ->capture_default_str()
       ->check(CLI::Range(1, 600000));
+  app.add_flag("--basic", options.basic,
+               "rank with view BASIC: names and scores, no reasons");
   app.add_flag("--no-parse", options.no_parse,
                "rank: take responses as bytes, unparsed (keeps the client's "
                "CPU out of the figures when it shares the server's cores)");

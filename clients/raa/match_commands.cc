@@ -70,6 +70,7 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
       request.set_child(RecordName(*child, "children", cli.authority));
       request.set_page_size(*limit);
       request.set_min_score(*min_score);
+      request.set_view(*brief ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL);
       auto r = cli.client().Call(&Matching::RankAdopters, request);
       if (!r.ok()) {
         cli.exit_code = Fail(r.status());
@@ -106,6 +107,7 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
       request.set_adopter(RecordName(*adopter, "adopters", cli.authority));
       request.set_page_size(*limit);
       request.set_min_score(*min_score);
+      request.set_view(*brief ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL);
       auto r = cli.client().Call(&Matching::RankChildren, request);
       if (!r.ok()) {
         cli.exit_code = Fail(r.status());

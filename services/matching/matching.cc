@@ -35,6 +35,13 @@ absl::Status CheckSearchRole(const Caller& caller,
           : "searching needs a family_finder, manager or registrar key");
 }
 
+template <typename Request>
+void CheckView(const Request& request, FieldErrors& errors) {
+  if (!v1::RankView_IsValid(request.view())) {
+    errors.Add("view", "must be RANK_VIEW_BASIC or RANK_VIEW_FULL");
+  }
+}
+
 void CheckPaging(int page_size, int min_score, FieldErrors& errors) {
   if (page_size < 0 || page_size > kMaxPageSize) {
     errors.Add("page_size",
@@ -139,6 +146,8 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
     size_t max_pool) {
   FieldErrors errors;
   CheckPaging(request.page_size(), request.min_score(), errors);
+  CheckView(request, errors);
+  const bool explain = request.view() != v1::RANK_VIEW_BASIC;
   absl::StatusOr<RecordName> record =
       ParseRecordName(request.child(), "children", 'c', "child");
   errors.AddAll(record.status());
@@ -161,7 +170,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
       return absl::NotFoundError(absl::StrCat("no child ", request.child()));
     }
     absl::StatusOr<matcher::RankResult> r =
-        index.RankHouseholds(key, policy, options);
+        index.RankHouseholds(key, policy, options, explain);
     if (!r.ok()) return r.status();
     v1::RankAdoptersResponse response;
     response.set_child(request.child());
@@ -170,6 +179,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
       v1::RankedAdopter* a = response.add_adopters();
       a->set_adopter(AdopterName(c.authority, c.key));
       a->set_score(c.score);
+      if (!explain) continue;
       for (matcher::ComponentScore& s : c.components) {
         ToProto(std::move(s), *a->add_components());
       }
@@ -194,6 +204,8 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
     size_t max_pool) {
   FieldErrors errors;
   CheckPaging(request.page_size(), request.min_score(), errors);
+  CheckView(request, errors);
+  const bool explain = request.view() != v1::RANK_VIEW_BASIC;
   absl::StatusOr<RecordName> record =
       ParseRecordName(request.adopter(), "adopters", 'h', "adopter");
   errors.AddAll(record.status());
@@ -213,7 +225,7 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
       return std::nullopt;
     }
     absl::StatusOr<matcher::RankResult> r =
-        index.RankChildren(key, policy, options, caller.authority_id);
+        index.RankChildren(key, policy, options, caller.authority_id, explain);
     if (!r.ok()) return r.status();
     v1::RankChildrenResponse response;
     response.set_adopter(request.adopter());
@@ -222,6 +234,7 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
       v1::RankedChild* child = response.add_children();
       child->set_child(ChildName(c.authority, c.key));
       child->set_score(c.score);
+      if (!explain) continue;
       for (matcher::ComponentScore& s : c.components) {
         ToProto(std::move(s), *child->add_components());
       }

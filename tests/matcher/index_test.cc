@@ -323,14 +323,5 @@ TEST_F(IndexTest, LanguageLimit) {
   EXPECT_TRUE(index_.UpsertChild(g).ok());
 }
 
-TEST_F(IndexTest, MemoryIsCompact) {
-  for (uint64_t key = 1; key <= 10000; ++key) {
-    ASSERT_TRUE(index_.UpsertHousehold(AHousehold(key)).ok());
-  }
-  const size_t per_household = index_.MemoryBytes() / index_.household_count();
-  EXPECT_GE(per_household, 48u);
-  EXPECT_LE(per_household, 256u);
-}
-
 }  // namespace
 }  // namespace raa::matcher

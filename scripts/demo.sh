@@ -51,15 +51,25 @@ echo
 echo "== raa adopter list --group-size 3 --status approved (households approved for three or more)"
 RAA_KEY="$sheffield_key" raa adopter list --group-size 3 --status approved
 echo
-child=$(RAA_KEY="$sheffield_key" raa --json child list --authority sheffield \
-  --status waiting --group-size 2 --page-size 1 |
-  grep -o '"name": "authorities/[a-z0-9-]*/children/c[0-9]*"' | head -n 1 |
-  sed 's/.*"\(authorities[^"]*\)"/\1/')
-if [ -n "$child" ]; then
-  echo "== raa match adopters --child $child --limit 3 (child-led search, as Sheffield)"
-  RAA_KEY="$sheffield_key" raa match adopters --child "$child" --limit 3
+# The first waiting Sheffield profile of a given group size.
+first_waiting() {
+  RAA_KEY="$sheffield_key" raa --json child list --authority sheffield \
+    --status waiting --group-size "$1" --page-size 1 |
+    grep -o '"name": "authorities/[a-z0-9-]*/children/c[0-9]*"' | head -n 1 |
+    sed 's/.*"\(authorities[^"]*\)"/\1/'
+}
+for size in 1 2; do
+  child=$(first_waiting "$size")
+  [ -n "$child" ] || continue
+  if [ "$size" = 1 ]; then
+    echo "== raa match adopters --child $child --limit 2 (child-led search, as Sheffield)"
+    RAA_KEY="$sheffield_key" raa match adopters --child "$child" --limit 2
+  else
+    echo "== raa match adopters --child $child --limit 3 --brief (a sibling group)"
+    RAA_KEY="$sheffield_key" raa match adopters --child "$child" --limit 3 --brief
+  fi
   echo
-fi
+done
 cat <<EOT
 The server is still running (pid $(cat "$dir/raamatchd.pid")). Try it as Sheffield:
   export RAA_SERVER=$server RAA_AUTHORITY=sheffield

@@ -84,6 +84,12 @@ class CandidateIndex {
   // No-op for an unknown key.
   void RemoveHousehold(uint64_t key);
 
+  // Whether UpsertHousehold / UpsertChild would accept the record now (the
+  // same checks, including the region and language limits), changing
+  // nothing. Lets a caller refuse a write the index could not follow.
+  absl::Status CheckHousehold(const Household& h) const;
+  absl::Status CheckChild(const ChildGroup& g) const;
+
   // Insert or replace by key. InvalidArgument (and no change) on bad input:
   // 1..8 members, ages 0..216, unknown authority, enum out of range, empty
   // region, waiting_since_day < -1, too many regions/languages.
@@ -163,8 +169,6 @@ class CandidateIndex {
     internal::ChildProfile profile;
   };
 
-  absl::Status CheckHousehold(const Household& h) const;
-  absl::Status CheckChild(const ChildGroup& g) const;
   internal::ChildProfile PackChild(const ChildGroup& g);
   uint32_t InternRegionSet(const internal::RegionSet& set);
 

@@ -102,6 +102,13 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
       return it->second.caller;
     }
   }
+  // A revocation committed while the store is read must not be undone by
+  // caching what was read before it: note the generation first.
+  uint64_t generation;
+  {
+    absl::MutexLock lock(&mu_);
+    generation = forgotten_;
+  }
   absl::StatusOr<StoredApiKey> stored = store_.GetApiKey(*key_id);
   if (absl::IsNotFound(stored.status()) ||
       (stored.ok() &&
@@ -117,7 +124,9 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
   caller.key_id = *key_id;
   for (int r : stored->key.roles()) caller.roles |= 1u << r;
   absl::MutexLock lock(&mu_);
-  cache_[*key_id] = CachedKey{stored->secret_sha256, caller};
+  if (forgotten_ == generation) {
+    cache_[*key_id] = CachedKey{stored->secret_sha256, caller};
+  }
   return caller;
 }
 
@@ -138,6 +147,7 @@ std::optional<Caller> Authenticator::Cached(absl::string_view authorization) {
 
 void Authenticator::Forget(absl::string_view key_id) {
   absl::MutexLock lock(&mu_);
+  ++forgotten_;
   cache_.erase(std::string(key_id));
 }
 

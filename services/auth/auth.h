@@ -75,6 +75,9 @@ class Authenticator {
   Store& store_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, CachedKey> cache_ ABSL_GUARDED_BY(mu_);
+  // Counts Forget calls: a key read from the store is cached only if none
+  // happened meanwhile.
+  uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // PERMISSION_DENIED unless the caller has one of `roles`.

@@ -21,6 +21,10 @@ absl::Status Loaded(absl::Status status, absl::string_view what,
       absl::StrCat("cannot index ", what, " ", row_id, ": ", status.message()));
 }
 
+void Report(const absl::Status& status) {
+  if (!status.ok()) std::cerr << "raamatchd: index: " << status << "\n";
+}
+
 // "sheffield" in "authorities/sheffield/children/c1".
 std::string AuthorityOfName(const std::string& name) {
   size_t start = name.find('/') + 1;
@@ -85,21 +89,19 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
     page.after = authorities.next_after;
   } while (page.after != 0);
 
-  absl::Status status;
+  // A row the index cannot hold (admission keeps new ones out, but a
+  // database may predate a limit) is left out and reported, not fatal: the
+  // rest of the consortium stays searchable.
   RETURN_IF_ERROR(store.ScanAdopters([&](int64_t row, const v1::Adopter& a) {
     std::optional<matcher::Household> h =
         ToHousehold(row, AuthorityOfName(a.name()), a);
-    if (h && status.ok()) {
-      status = Loaded(index.UpsertHousehold(*h), "adopter", row);
-    }
+    if (h) Report(Loaded(index.UpsertHousehold(*h), "adopter", row));
   }));
-  RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(store.ScanChildren([&](int64_t row, const v1::Child& c) {
     std::optional<matcher::ChildGroup> g =
         ToChildGroup(row, AuthorityOfName(c.name()), c);
-    if (g && status.ok()) status = Loaded(index.UpsertChild(*g), "child", row);
+    if (g) Report(Loaded(index.UpsertChild(*g), "child", row));
   }));
-  RETURN_IF_ERROR(status);
   return live;
 }
 
@@ -112,18 +114,34 @@ void LiveIndex::SetPolicy(const matcher::MatchingPolicy& policy) {
 
 void LiveIndex::OnAuthorityChanged(const v1::Authority& authority) {
   absl::MutexLock lock(&mu_);
-  absl::Status s = index_.UpsertAuthority(ToMatcherAuthority(authority));
-  if (!s.ok()) std::cerr << "raamatchd: index: " << s << "\n";
+  Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
+}
+
+absl::Status LiveIndex::AdmitChild(int64_t row_id, const v1::Child& child) {
+  absl::ReaderMutexLock lock(&mu_);
+  std::optional<matcher::ChildGroup> group =
+      ToChildGroup(row_id, AuthorityOfName(child.name()), child);
+  return group.has_value() ? index_.CheckChild(*group) : absl::OkStatus();
+}
+
+absl::Status LiveIndex::AdmitAdopter(int64_t row_id,
+                                     const v1::Adopter& adopter) {
+  absl::ReaderMutexLock lock(&mu_);
+  std::optional<matcher::Household> household =
+      ToHousehold(row_id, AuthorityOfName(adopter.name()), adopter);
+  return household.has_value() ? index_.CheckHousehold(*household)
+                               : absl::OkStatus();
 }
 
 void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
   absl::MutexLock lock(&mu_);
   std::optional<matcher::ChildGroup> group =
       ToChildGroup(row_id, AuthorityOfName(child.name()), child);
-  if (group.has_value()) {
-    absl::Status s = index_.UpsertChild(*group);
-    if (!s.ok()) std::cerr << "raamatchd: index: " << s << "\n";
-  } else {
+  absl::Status s = group.has_value() ? index_.UpsertChild(*group)
+                                     : absl::NotFoundError("closed");
+  if (!s.ok()) {
+    // Never keep an outdated version (its visibility may have changed).
+    if (group.has_value()) Report(s);
     index_.RemoveChild(static_cast<uint64_t>(row_id));
   }
   AlertAfterChildChange(static_cast<uint64_t>(row_id));
@@ -133,10 +151,10 @@ void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
   absl::MutexLock lock(&mu_);
   std::optional<matcher::Household> household =
       ToHousehold(row_id, AuthorityOfName(adopter.name()), adopter);
-  if (household.has_value()) {
-    absl::Status s = index_.UpsertHousehold(*household);
-    if (!s.ok()) std::cerr << "raamatchd: index: " << s << "\n";
-  } else {
+  absl::Status s = household.has_value() ? index_.UpsertHousehold(*household)
+                                         : absl::NotFoundError("closed");
+  if (!s.ok()) {
+    if (household.has_value()) Report(s);
     index_.RemoveHousehold(static_cast<uint64_t>(row_id));
   }
   AlertAfterHouseholdChange(static_cast<uint64_t>(row_id));
@@ -144,6 +162,7 @@ void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
 
 int64_t LiveIndex::Subscribe(FollowSpec spec, AlertSink* sink) {
   absl::MutexLock lock(&mu_);
+  if (closed_) return 0;
   int64_t id = next_subscription_++;
   Subscription& sub = subscriptions_[id];
   sub.spec = std::move(spec);
@@ -160,6 +179,7 @@ void LiveIndex::Unsubscribe(int64_t id) {
 
 void LiveIndex::CloseAll() {
   absl::MutexLock lock(&mu_);
+  closed_ = true;
   for (auto& [id, sub] : subscriptions_) sub.sink->Close();
   subscriptions_.clear();
 }

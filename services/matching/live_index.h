@@ -65,13 +65,17 @@ class LiveIndex final : public StoreListener {
   void SetPolicy(const matcher::MatchingPolicy& policy);
 
   // Starts alerts to `sink` until Unsubscribe. Pairs that already score at or
-  // above the threshold when subscribing are known, not alerted.
+  // above the threshold when subscribing are known, not alerted. Returns 0
+  // (and subscribes nothing) once CloseAll has run.
   int64_t Subscribe(FollowSpec spec, AlertSink* sink);
   void Unsubscribe(int64_t id);
   // Closes every subscription (at shutdown).
   void CloseAll();
 
   // StoreListener: called with the store's write lock held.
+  absl::Status AdmitChild(int64_t row_id, const v1::Child& child) override;
+  absl::Status AdmitAdopter(int64_t row_id,
+                            const v1::Adopter& adopter) override;
   void OnAuthorityChanged(const v1::Authority& authority) override;
   void OnChildChanged(int64_t row_id, const v1::Child& child) override;
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override;
@@ -109,6 +113,7 @@ class LiveIndex final : public StoreListener {
   absl::flat_hash_map<int64_t, Subscription> subscriptions_
       ABSL_GUARDED_BY(mu_);
   int64_t next_subscription_ ABSL_GUARDED_BY(mu_) = 1;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Resource names of index keys.

@@ -7,6 +7,9 @@
 namespace raa {
 namespace {
 
+// Alerts waiting for a slow reader before its stream is ended.
+constexpr size_t kMaxQueuedAlerts = 10000;
+
 // One WatchMatches stream: alerts queue here and are written one at a time.
 // Lifetime: deleted in OnDone, after its subscription has ended.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
@@ -20,17 +23,25 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   // reactor that OnDone could not.
   void Start(absl::StatusOr<FollowSpec> spec) {
     int64_t id = 0;
-    if (spec.ok()) {
-      id = live_.Subscribe(*std::move(spec), this);
-    } else {
+    if (!spec.ok()) {
       FinishOnce(ToGrpcStatus(spec.status()));
+    } else if ((id = live_.Subscribe(*std::move(spec), this)) == 0) {
+      FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "the server is shutting down"));
     }
+    // Keep the subscription unless the call finished meanwhile; then end it
+    // here, before `started_` lets OnDone delete this reactor.
+    bool finished;
+    {
+      absl::MutexLock lock(&mu_);
+      finished = finished_;
+      if (!finished) subscription_ = id;
+    }
+    if (finished && id != 0) live_.Unsubscribe(id);
     bool done;
     {
       absl::MutexLock lock(&mu_);
-      subscription_ = id;
       started_ = true;
-      if (finished_) Release();  // finished while subscribing
       done = done_;
     }
     if (done) delete this;
@@ -39,6 +50,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   void Push(v1::MatchAlert alert) override {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
+    if (queue_.size() >= kMaxQueuedAlerts) {
+      // A client that stops reading must not hold the server's memory.
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "alerts are not being read; watch again"));
+      return;
+    }
     queue_.push_back(std::move(alert));
     if (!writing_) {
       writing_ = true;

@@ -1,6 +1,7 @@
 #include "services/registry/registry.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -520,6 +521,13 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
       row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
                         "must be empty or the batch's parent");
     }
+    if (!r.request_id().empty()) {
+      FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
+      ValidateRequestId(r.request_id(), id_errors);
+      for (const FieldViolation& v : id_errors.violations()) {
+        row_errors[i].Add(v.field, v.description);
+      }
+    }
     children[i] = r.child();
     NormalizeChild(children[i]);
     FieldErrors child_errors(absl::StrCat("requests[", i, "].child"));
@@ -544,6 +552,8 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
             std::vector<RequestKey> row_keys(children.size());
             std::vector<std::optional<v1::Child>> earlier(children.size());
             absl::flat_hash_map<std::string, size_t> first_rows;
+            // The batch's own id is taken: a row may not reuse it.
+            first_rows.emplace(request.request_id(), SIZE_MAX);
             for (size_t i = 0; i < children.size(); ++i) {
               FieldErrors refs(absl::StrCat("requests[", i, "].child"));
               ResolveChildReferences(tx, parent, children[i], refs);
@@ -706,6 +716,13 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
       row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
                         "must be empty or the batch's parent");
     }
+    if (!r.request_id().empty()) {
+      FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
+      ValidateRequestId(r.request_id(), id_errors);
+      for (const FieldViolation& v : id_errors.violations()) {
+        row_errors[i].Add(v.field, v.description);
+      }
+    }
     adopters[i] = r.adopter();
     NormalizeAdopter(adopters[i]);
     FieldErrors adopter_errors(absl::StrCat("requests[", i, "].adopter"));
@@ -732,6 +749,8 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
             std::vector<RequestKey> row_keys(adopters.size());
             std::vector<std::optional<v1::Adopter>> earlier(adopters.size());
             absl::flat_hash_map<std::string, size_t> first_rows;
+            // The batch's own id is taken: a row may not reuse it.
+            first_rows.emplace(request.request_id(), SIZE_MAX);
             for (size_t i = 0; i < adopters.size(); ++i) {
               row_keys[i] = RowKey(caller.authority_id, "CreateAdopter",
                                    request.requests(i), request.parent());

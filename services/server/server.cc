@@ -50,6 +50,7 @@ class FileLock {
 
 class RaaServer::Impl {
  public:
+  FileLock db_lock;  // declared first, so released after everything else
   const Clock* clock;
   std::unique_ptr<SystemClock> own_clock;
   std::unique_ptr<Store> store;
@@ -70,7 +71,6 @@ class RaaServer::Impl {
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   absl::Notification stopped;
-  FileLock db_lock;  // released last
 };
 
 namespace {

@@ -68,6 +68,17 @@ struct Written {
 class StoreListener {
  public:
   virtual ~StoreListener() = default;
+  // Called inside the transaction, before it commits, for each changed
+  // record: an error rolls the whole write back and is returned to the
+  // caller, so nothing is acknowledged that the listener could not follow.
+  virtual absl::Status AdmitChild(int64_t /*row_id*/,
+                                  const v1::Child& /*child*/) {
+    return absl::OkStatus();
+  }
+  virtual absl::Status AdmitAdopter(int64_t /*row_id*/,
+                                    const v1::Adopter& /*adopter*/) {
+    return absl::OkStatus();
+  }
   virtual void OnAuthorityChanged(const v1::Authority& authority) = 0;
   virtual void OnChildChanged(int64_t row_id, const v1::Child& child) = 0;
   virtual void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) = 0;

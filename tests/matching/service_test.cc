@@ -883,5 +883,65 @@ TEST_F(MatchingServiceTest, RankChildrenFillsThePageWhenTheBestAreHidden) {
       << "a page of one must hold the one child Leeds may see";
 }
 
+// The index interns at most 64 languages. A write it could not follow is
+// refused whole, so nothing acknowledged is missing from searches, and the
+// server still starts on the database afterwards.
+TEST_F(MatchingServiceTest, AWriteTheIndexCannotHoldIsRefusedNotHalfDone) {
+  const std::string& registrar = sheffield_;
+  int refused = 0;
+  std::string last_stored;
+  for (int i = 0; i < 70; ++i) {
+    v1::Adopter a = ApprovedHousehold(1, 0, 60);
+    a.clear_languages();
+    a.add_languages(std::string{static_cast<char>('a' + i / 26),
+                                static_cast<char>('a' + i % 26)});
+    v1::CreateAdopterRequest request;
+    request.set_parent("authorities/sheffield");
+    *request.mutable_adopter() = a;
+    request.set_request_id(NextRequestId());
+    v1::Adopter created;
+    grpc::Status status =
+        Reg(&RegistryStub::CreateAdopter, registrar, request, &created);
+    if (status.ok()) {
+      last_stored = created.name();
+      continue;
+    }
+    ++refused;
+    EXPECT_EQ(status.error_code(), Code::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), testing::HasSubstr("languages"));
+  }
+  EXPECT_GT(refused, 0);
+  v1::ListAdoptersResponse stored;
+  v1::ListAdoptersRequest list;
+  list.set_parent("authorities/sheffield");
+  list.set_page_size(1000);
+  ASSERT_TRUE(Reg(&RegistryStub::ListAdopters, registrar, list, &stored).ok());
+  EXPECT_EQ(stored.adopters_size(), 70 - refused);
+  // Every stored household is searchable.
+  v1::RankChildrenResponse ranked;
+  EXPECT_TRUE(RankChildren(manager_, last_stored, &ranked).ok());
+
+  StopServer();
+  StartServer();
+  EXPECT_TRUE(RankChildren(manager_, last_stored, &ranked).ok());
+}
+
+TEST_F(MatchingServiceTest, ABatchRowMayNotReuseTheBatchsRequestId) {
+  const std::string& registrar = sheffield_;
+  v1::BatchCreateAdoptersRequest batch;
+  batch.set_parent("authorities/sheffield");
+  batch.set_request_id("same-id");
+  v1::CreateAdopterRequest* row = batch.add_requests();
+  *row->mutable_adopter() = ApprovedHousehold(1, 0, 60);
+  row->set_request_id("same-id");
+  v1::BatchCreateAdoptersResponse response;
+  ASSERT_TRUE(
+      Reg(&RegistryStub::BatchCreateAdopters, registrar, batch, &response)
+          .ok());
+  ASSERT_EQ(response.failures_size(), 1);
+  EXPECT_EQ(response.failures(0).field(), "requests[0].request_id");
+  EXPECT_EQ(response.adopters_size(), 0);
+}
+
 }  // namespace
 }  // namespace raa::test

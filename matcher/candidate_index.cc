@@ -300,6 +300,40 @@ uint32_t CandidateIndex::InternRegionSet(const RegionSet& set) {
   return it->second;
 }
 
+absl::Status CandidateIndex::CheckAll(
+    const std::vector<Household>& households,
+    const std::vector<ChildGroup>& children) const {
+  std::vector<absl::string_view> regions;
+  std::vector<absl::string_view> languages;
+  for (const Household& h : households) {
+    if (absl::Status s = CheckHousehold(h); !s.ok()) return s;
+    regions.push_back(h.region);
+    regions.insert(regions.end(), h.excluded_regions.begin(),
+                   h.excluded_regions.end());
+    languages.insert(languages.end(), h.languages.begin(), h.languages.end());
+  }
+  for (const ChildGroup& g : children) {
+    if (absl::Status s = CheckChild(g); !s.ok()) return s;
+    regions.push_back(g.region);
+    regions.insert(regions.end(), g.excluded_regions.begin(),
+                   g.excluded_regions.end());
+    for (const ChildMember& m : g.members) {
+      if (!m.first_language.empty()) languages.push_back(m.first_language);
+    }
+  }
+  if (!regions_.Fits(regions)) {
+    return Invalid(absl::StrCat("together these records bring more than ",
+                                internal::kMaxRegions,
+                                " distinct regions into the index"));
+  }
+  if (!languages_.Fits(languages)) {
+    return Invalid(absl::StrCat("together these records bring more than ",
+                                internal::kMaxLanguages,
+                                " distinct languages into the index"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
   if (absl::Status s = CheckHousehold(h); !s.ok()) return s;
 

@@ -89,6 +89,10 @@ class CandidateIndex {
   // nothing. Lets a caller refuse a write the index could not follow.
   absl::Status CheckHousehold(const Household& h) const;
   absl::Status CheckChild(const ChildGroup& g) const;
+  // The same for records to be upserted together (one committed write):
+  // each must pass, and their new regions and languages must fit together.
+  absl::Status CheckAll(const std::vector<Household>& households,
+                        const std::vector<ChildGroup>& children) const;
 
   // Insert or replace by key. InvalidArgument (and no change) on bad input:
   // 1..8 members, ages 0..216, unknown authority, enum out of range, empty

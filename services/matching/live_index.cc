@@ -117,20 +117,22 @@ void LiveIndex::OnAuthorityChanged(const v1::Authority& authority) {
   Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
 }
 
-absl::Status LiveIndex::AdmitChild(int64_t row_id, const v1::Child& child) {
+absl::Status LiveIndex::Admit(const std::vector<Row<v1::Child>>& children,
+                              const std::vector<Row<v1::Adopter>>& adopters) {
+  std::vector<matcher::ChildGroup> groups;
+  for (const Row<v1::Child>& c : children) {
+    std::optional<matcher::ChildGroup> g =
+        ToChildGroup(c.row_id, AuthorityOfName(c.value.name()), c.value);
+    if (g.has_value()) groups.push_back(*std::move(g));
+  }
+  std::vector<matcher::Household> households;
+  for (const Row<v1::Adopter>& a : adopters) {
+    std::optional<matcher::Household> h =
+        ToHousehold(a.row_id, AuthorityOfName(a.value.name()), a.value);
+    if (h.has_value()) households.push_back(*std::move(h));
+  }
   absl::ReaderMutexLock lock(&mu_);
-  std::optional<matcher::ChildGroup> group =
-      ToChildGroup(row_id, AuthorityOfName(child.name()), child);
-  return group.has_value() ? index_.CheckChild(*group) : absl::OkStatus();
-}
-
-absl::Status LiveIndex::AdmitAdopter(int64_t row_id,
-                                     const v1::Adopter& adopter) {
-  absl::ReaderMutexLock lock(&mu_);
-  std::optional<matcher::Household> household =
-      ToHousehold(row_id, AuthorityOfName(adopter.name()), adopter);
-  return household.has_value() ? index_.CheckHousehold(*household)
-                               : absl::OkStatus();
+  return index_.CheckAll(households, groups);
 }
 
 void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -73,9 +74,8 @@ class LiveIndex final : public StoreListener {
   void CloseAll();
 
   // StoreListener: called with the store's write lock held.
-  absl::Status AdmitChild(int64_t row_id, const v1::Child& child) override;
-  absl::Status AdmitAdopter(int64_t row_id,
-                            const v1::Adopter& adopter) override;
+  absl::Status Admit(const std::vector<Row<v1::Child>>& children,
+                     const std::vector<Row<v1::Adopter>>& adopters) override;
   void OnAuthorityChanged(const v1::Authority& authority) override;
   void OnChildChanged(int64_t row_id, const v1::Child& child) override;
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override;

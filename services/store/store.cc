@@ -638,12 +638,8 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         absl::StatusOr<std::string> response = body(tx);
         if (!response.ok()) return response;  // rolled back
         if (listener_ != nullptr) {
-          for (const Row<v1::Child>& c : tx.changed_children_) {
-            RETURN_IF_ERROR(listener_->AdmitChild(c.row_id, c.value));
-          }
-          for (const Row<v1::Adopter>& a : tx.changed_adopters_) {
-            RETURN_IF_ERROR(listener_->AdmitAdopter(a.row_id, a.value));
-          }
+          RETURN_IF_ERROR(
+              listener_->Admit(tx.changed_children_, tx.changed_adopters_));
         }
         if (!key.request_id.empty()) {
           RETURN_IF_ERROR(tx.RecordRequest(key, *response));

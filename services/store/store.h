@@ -63,20 +63,23 @@ struct Written {
   bool replayed = false;  // true if this is a retry's stored first answer
 };
 
+template <typename T>
+struct Row {
+  int64_t row_id;
+  T value;
+};
+
 // Told of every committed change, in commit order, before the write returns.
 // Called with the store's write lock held: keep it short, never call back.
 class StoreListener {
  public:
   virtual ~StoreListener() = default;
-  // Called inside the transaction, before it commits, for each changed
-  // record: an error rolls the whole write back and is returned to the
+  // Called inside the transaction, before it commits, with every record it
+  // changed: an error rolls the whole write back and is returned to the
   // caller, so nothing is acknowledged that the listener could not follow.
-  virtual absl::Status AdmitChild(int64_t /*row_id*/,
-                                  const v1::Child& /*child*/) {
-    return absl::OkStatus();
-  }
-  virtual absl::Status AdmitAdopter(int64_t /*row_id*/,
-                                    const v1::Adopter& /*adopter*/) {
+  virtual absl::Status Admit(
+      const std::vector<Row<v1::Child>>& /*children*/,
+      const std::vector<Row<v1::Adopter>>& /*adopters*/) {
     return absl::OkStatus();
   }
   virtual void OnAuthorityChanged(const v1::Authority& authority) = 0;
@@ -118,12 +121,6 @@ template <typename T>
 struct Page {
   std::vector<T> items;
   int64_t next_after = 0;  // 0 when this is the last page
-};
-
-template <typename T>
-struct Row {
-  int64_t row_id;
-  T value;
 };
 
 // A write recorded under a request id (see RequestKey).

@@ -323,5 +323,25 @@ TEST_F(IndexTest, LanguageLimit) {
   EXPECT_TRUE(index_.UpsertChild(g).ok());
 }
 
+TEST_F(IndexTest, CheckAllCountsTheNewNamesOfEveryRecordTogether) {
+  // 63 languages interned: room for one more.
+  for (int i = 0; i < 63; ++i) {
+    Household h = AHousehold(1000 + i);
+    h.languages = {absl::StrCat("language-", i)};
+    ASSERT_TRUE(index_.UpsertHousehold(h).ok());
+  }
+  Household a = AHousehold(1);
+  a.languages = {"new-a"};
+  Household b = AHousehold(2);
+  b.languages = {"new-b"};
+  EXPECT_TRUE(index_.CheckHousehold(a).ok());
+  EXPECT_TRUE(index_.CheckHousehold(b).ok());
+  EXPECT_TRUE(index_.CheckAll({a}, {}).ok());
+  EXPECT_EQ(index_.CheckAll({a, b}, {}).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Nothing was changed by checking.
+  EXPECT_EQ(index_.household_count(), 63u);
+}
+
 }  // namespace
 }  // namespace raa::matcher

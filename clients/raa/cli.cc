@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "clients/lib/profile_text.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/errors.h"
 
@@ -58,6 +59,18 @@ int LocalFail(const absl::Status& status) {
 int UsageError(const std::string& message) {
   std::cerr << "error: " << message << "\n";
   return kExitUsage;
+}
+
+std::optional<int> FlagEnum(Cli& cli, const std::string& flag,
+                            const google::protobuf::EnumDescriptor* type,
+                            const std::string& value) {
+  absl::StatusOr<int> parsed = ParseEnum(type, value);
+  if (!parsed.ok()) {
+    cli.exit_code =
+        UsageError(absl::StrCat(flag, ": ", parsed.status().message()));
+    return std::nullopt;
+  }
+  return *parsed;
 }
 
 std::string ToJson(const google::protobuf::Message& message) {

@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,35 @@ int Fail(const absl::Status& status);
 int LocalFail(const absl::Status& status);
 // Prints a usage problem and returns kExitUsage.
 int UsageError(const std::string& message);
+
+// The value of an enum flag such as --status (any case, label or full
+// name); on a bad value prints a usage error, sets cli.exit_code and returns
+// nullopt.
+std::optional<int> FlagEnum(Cli& cli, const std::string& flag,
+                            const google::protobuf::EnumDescriptor* type,
+                            const std::string& value);
+
+// Calls a List method and merges its pages into `out`: every page if
+// `all_pages`, else the first, leaving out.next_page_token for the next.
+// On failure prints it, sets cli.exit_code and returns false.
+template <typename Stub, typename Request, typename Response>
+bool FetchPages(Cli& cli,
+                grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                             const Request&, Response*),
+                Request request, bool all_pages, Response& out) {
+  do {
+    absl::StatusOr<Response> page = cli.client().Call(method, request);
+    if (!page.ok()) {
+      cli.exit_code = Fail(page.status());
+      return false;
+    }
+    std::string next = page->next_page_token();
+    out.MergeFrom(*page);
+    out.set_next_page_token(next);
+    request.set_page_token(next);
+  } while (all_pages && !request.page_token().empty());
+  return true;
+}
 
 // Protobuf JSON, field names as in the .proto.
 std::string ToJson(const google::protobuf::Message& message);

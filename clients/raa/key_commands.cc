@@ -50,12 +50,8 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
           absl::StrCat("authorities/", *authority));
       request.mutable_api_key()->set_display_name(*label);
       for (const std::string& r : *roles) {
-        auto role = ParseEnum(v1::Role_descriptor(), r);
-        if (!role.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--role: ", role.status().message()));
-          return;
-        }
+        auto role = FlagEnum(cli, "--role", v1::Role_descriptor(), r);
+        if (!role) return;
         request.mutable_api_key()->add_roles(static_cast<v1::Role>(*role));
       }
       request.set_request_id(cli.RequestId());
@@ -90,16 +86,7 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
         request.set_parent(absl::StrCat("authorities/", *authority));
       request.set_page_size(1000);
       v1::ListApiKeysResponse all;
-      do {
-        auto page = cli.client().Call(&Access::ListApiKeys, request);
-        if (!page.ok()) {
-          cli.exit_code = Fail(page.status());
-          return;
-        }
-        all.MergeFrom(*page);
-        request.set_page_token(page->next_page_token());
-      } while (!request.page_token().empty());
-      all.clear_next_page_token();
+      if (!FetchPages(cli, &Access::ListApiKeys, request, true, all)) return;
       if (cli.json) return PrintJson(all);
       Table table({"KEY", "AUTHORITY", "ROLES", "LABEL", "CREATED", "REVOKED"});
       for (const v1::ApiKey& k : all.api_keys()) {

@@ -244,26 +244,15 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
       v1::ListAuthoritiesRequest request;
       request.set_page_size(1000);
       if (!status->empty()) {
-        absl::StatusOr<int> s =
-            ParseEnum(v1::AuthorityStatus_descriptor(), *status);
-        if (!s.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--status: ", s.status().message()));
-          return;
-        }
+        auto s = FlagEnum(cli, "--status", v1::AuthorityStatus_descriptor(),
+                          *status);
+        if (!s) return;
         request.set_status(static_cast<v1::AuthorityStatus>(*s));
       }
       v1::ListAuthoritiesResponse all;
-      do {
-        auto page = cli.client().Call(&Registry::ListAuthorities, request);
-        if (!page.ok()) {
-          cli.exit_code = Fail(page.status());
-          return;
-        }
-        all.MergeFrom(*page);
-        request.set_page_token(page->next_page_token());
-      } while (!request.page_token().empty());
-      all.clear_next_page_token();
+      if (!FetchPages(cli, &Registry::ListAuthorities, request, true, all)) {
+        return;
+      }
       if (cli.json) return PrintJson(all);
       Table table(
           {"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED"});
@@ -395,34 +384,20 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       if (*min_age >= 0) request.set_min_age_months(*min_age);
       if (*max_age >= 0) request.set_max_age_months(*max_age);
       if (!flags->status.empty()) {
-        auto s = ParseEnum(v1::ChildStatus_descriptor(), flags->status);
-        if (!s.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--status: ", s.status().message()));
-          return;
-        }
+        auto s = FlagEnum(cli, "--status", v1::ChildStatus_descriptor(),
+                          flags->status);
+        if (!s) return;
         request.set_status(static_cast<v1::ChildStatus>(*s));
       }
       if (!flags->need.empty()) {
-        auto n = ParseEnum(v1::NeedCategory_descriptor(), flags->need);
-        if (!n.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--need: ", n.status().message()));
-          return;
-        }
+        auto n =
+            FlagEnum(cli, "--need", v1::NeedCategory_descriptor(), flags->need);
+        if (!n) return;
         request.set_need(static_cast<v1::NeedCategory>(*n));
       }
       v1::ListChildrenResponse all;
-      do {
-        auto page = cli.client().Call(&Registry::ListChildren, request);
-        if (!page.ok()) {
-          cli.exit_code = Fail(page.status());
-          return;
-        }
-        all.MergeFrom(*page);
-        all.set_next_page_token(page->next_page_token());
-        request.set_page_token(page->next_page_token());
-      } while (flags->all && !request.page_token().empty());
+      if (!FetchPages(cli, &Registry::ListChildren, request, flags->all, all))
+        return;
       if (cli.json) return PrintJson(all);
       Table table({"NAME", "STATUS", "GROUP", "AGES", "NEEDS", "CONTACT",
                    "REGION", "ENTERED CARE"});
@@ -472,12 +447,9 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
       for (const std::string& path : *touched)
         request.mutable_update_mask()->add_paths(path);
       if (!status->empty()) {
-        auto s = ParseEnum(v1::ChildStatus_descriptor(), *status);
-        if (!s.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--status: ", s.status().message()));
-          return;
-        }
+        auto s =
+            FlagEnum(cli, "--status", v1::ChildStatus_descriptor(), *status);
+        if (!s) return;
         request.mutable_child()->set_status(static_cast<v1::ChildStatus>(*s));
         request.mutable_update_mask()->add_paths("status");
       }
@@ -584,34 +556,20 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
       request.set_group_size(flags->group_size);
       if (*age >= 0) request.set_age_months(*age);
       if (!flags->status.empty()) {
-        auto s = ParseEnum(v1::AdopterStatus_descriptor(), flags->status);
-        if (!s.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--status: ", s.status().message()));
-          return;
-        }
+        auto s = FlagEnum(cli, "--status", v1::AdopterStatus_descriptor(),
+                          flags->status);
+        if (!s) return;
         request.set_status(static_cast<v1::AdopterStatus>(*s));
       }
       if (!flags->need.empty()) {
-        auto n = ParseEnum(v1::NeedCategory_descriptor(), flags->need);
-        if (!n.ok()) {
-          cli.exit_code =
-              UsageError(absl::StrCat("--need: ", n.status().message()));
-          return;
-        }
+        auto n =
+            FlagEnum(cli, "--need", v1::NeedCategory_descriptor(), flags->need);
+        if (!n) return;
         request.set_need(static_cast<v1::NeedCategory>(*n));
       }
       v1::ListAdoptersResponse all;
-      do {
-        auto page = cli.client().Call(&Registry::ListAdopters, request);
-        if (!page.ok()) {
-          cli.exit_code = Fail(page.status());
-          return;
-        }
-        all.MergeFrom(*page);
-        all.set_next_page_token(page->next_page_token());
-        request.set_page_token(page->next_page_token());
-      } while (flags->all && !request.page_token().empty());
+      if (!FetchPages(cli, &Registry::ListAdopters, request, flags->all, all))
+        return;
       if (cli.json) return PrintJson(all);
       Table table({"NAME", "STATUS", "FOR", "AGES", "SEX", "NEEDS CONSIDERED",
                    "REGION", "APPROVED"});

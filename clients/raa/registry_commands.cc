@@ -1,5 +1,8 @@
 // raa authority …, raa child …, raa adopter …
+#include <unistd.h>
+
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -114,6 +117,26 @@ struct ProfileFlags {
   }
 };
 
+// --kind: la, vaa, raa or a full AuthorityKind name; nullopt (and a usage
+// error) otherwise.
+std::optional<v1::AuthorityKind> ParseAuthorityKind(Cli& cli,
+                                                    const std::string& kind) {
+  const std::map<std::string, std::string> kShort = {
+      {"la", "local_authority"},
+      {"vaa", "voluntary_adoption_agency"},
+      {"raa", "regional_adoption_agency"}};
+  auto alias = kShort.find(kind);
+  absl::StatusOr<int> k =
+      ParseEnum(v1::AuthorityKind_descriptor(),
+                alias == kShort.end() ? kind : alias->second);
+  if (!k.ok()) {
+    cli.exit_code = UsageError(
+        absl::StrCat("--kind: ", k.status().message(), " (or la, vaa, raa)"));
+    return std::nullopt;
+  }
+  return static_cast<v1::AuthorityKind>(*k);
+}
+
 void PrintAuthority(const v1::Authority& a) {
   PrintFields({{"name", a.name()},
                {"display name", a.display_name()},
@@ -122,7 +145,27 @@ void PrintAuthority(const v1::Authority& a) {
                {"london weighting", a.london_weighting() ? "yes" : "no"},
                {"status", Label(v1::AuthorityStatus_descriptor(), a.status())},
                {"joined", FormatDate(a.joined_on())},
-               {"withdrawn", FormatDate(a.withdrawn_on())}});
+               {"withdrawn", FormatDate(a.withdrawn_on())},
+               {"rejoined", FormatDate(a.rejoined_on())}});
+}
+
+void PrintImpact(const v1::WithdrawalImpact& impact) {
+  std::cout << "Withdrawing " << impact.display_name() << " ("
+            << ShortId(impact.authority()) << ") would take out of matching:\n"
+            << "  " << impact.child_profiles_in_matching()
+            << " waiting or linked child profiles ("
+            << impact.children_in_matching() << " children)\n"
+            << "  " << impact.households_in_matching()
+            << " approved or linked households\n"
+            << "  " << impact.open_links() << " open links\n"
+            << "and make its " << impact.active_keys()
+            << " active keys read-only (its own records).\n"
+            << "Kept unchanged as history: " << impact.other_child_profiles()
+            << " other child profiles, " << impact.other_households()
+            << " other households. Nothing is deleted: `raa authority "
+               "reinstate "
+            << ShortId(impact.authority())
+            << "` brings every record back as it was.\n";
 }
 
 void PrintChild(const v1::Child& child) {
@@ -196,21 +239,9 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
       request->set_authority_id(*id);
       request->set_request_id(cli.RequestId());
       request->mutable_authority()->set_london_weighting(*london);
-      const std::map<std::string, std::string> kShort = {
-          {"la", "local_authority"},
-          {"vaa", "voluntary_adoption_agency"},
-          {"raa", "regional_adoption_agency"}};
-      auto alias = kShort.find(*kind);
-      absl::StatusOr<int> k =
-          ParseEnum(v1::AuthorityKind_descriptor(),
-                    alias == kShort.end() ? *kind : alias->second);
-      if (!k.ok()) {
-        cli.exit_code = UsageError(absl::StrCat(
-            "--kind: ", k.status().message(), " (or la, vaa, raa)"));
-        return;
-      }
-      request->mutable_authority()->set_kind(
-          static_cast<v1::AuthorityKind>(*k));
+      std::optional<v1::AuthorityKind> k = ParseAuthorityKind(cli, *kind);
+      if (!k) return;
+      request->mutable_authority()->set_kind(*k);
       if (!joined->empty()) {
         auto date = ParseDate(*joined);
         if (!date) {
@@ -268,12 +299,68 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
   }
   {
     auto* cmd = group->add_subcommand(
-        "withdraw", "record that a member leaves (its history stays)");
+        "update", "correct a member's name, kind, region or London weighting");
+    auto id = std::make_shared<std::string>();
+    auto request = std::make_shared<v1::UpdateAuthorityRequest>();
+    auto kind = std::make_shared<std::string>();
+    auto london = std::make_shared<std::string>();
+    cmd->add_option("id", *id, "authority id")->required();
+    auto* name = cmd->add_option(
+        "--name", *request->mutable_authority()->mutable_display_name(),
+        "display name");
+    cmd->add_option("--kind", *kind,
+                    "la (local_authority), vaa (voluntary_adoption_agency) or "
+                    "raa (regional_adoption_agency)");
+    auto* region = cmd->add_option(
+        "--region", *request->mutable_authority()->mutable_region(),
+        "region slug, e.g. south-yorkshire");
+    cmd->add_option("--london", *london,
+                    "yes or no: London weighting applies to its fees");
+    cmd->callback([&cli, id, request, kind, london, name, region] {
+      request->mutable_authority()->set_name(absl::StrCat("authorities/", *id));
+      request->set_request_id(cli.RequestId());
+      google::protobuf::FieldMask& mask = *request->mutable_update_mask();
+      if (name->count() > 0) mask.add_paths("display_name");
+      if (region->count() > 0) mask.add_paths("region");
+      if (!kind->empty()) {
+        std::optional<v1::AuthorityKind> k = ParseAuthorityKind(cli, *kind);
+        if (!k) return;
+        request->mutable_authority()->set_kind(*k);
+        mask.add_paths("kind");
+      }
+      if (!london->empty()) {
+        std::string v = absl::AsciiStrToLower(*london);
+        if (v != "yes" && v != "no") {
+          cli.exit_code = UsageError("--london: use yes or no");
+          return;
+        }
+        request->mutable_authority()->set_london_weighting(v == "yes");
+        mask.add_paths("london_weighting");
+      }
+      if (mask.paths().empty()) {
+        cli.exit_code = UsageError(
+            "nothing to change: give --name, --kind, --region or --london");
+        return;
+      }
+      Show<v1::Authority>(
+          cli, cli.client().Call(&Registry::UpdateAuthority, *request),
+          PrintAuthority);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand(
+        "withdraw",
+        "record that a member leaves: shows what leaves matching and asks "
+        "first (its history stays; reinstate brings it back)");
     auto id = std::make_shared<std::string>();
     auto on = std::make_shared<std::string>();
+    auto yes = std::make_shared<bool>(false);
     cmd->add_option("id", *id, "authority id")->required();
     cmd->add_option("--on", *on, "YYYY-MM-DD (default today)");
-    cmd->callback([&cli, id, on] {
+    cmd->add_flag("--yes,-y", *yes,
+                  "do not ask for confirmation (for scripts); the impact is "
+                  "still printed");
+    cmd->callback([&cli, id, on, yes] {
       v1::WithdrawAuthorityRequest request;
       request.set_name(absl::StrCat("authorities/", *id));
       request.set_request_id(cli.RequestId());
@@ -285,8 +372,57 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
         }
         *request.mutable_withdrawn_on() = *date;
       }
+      v1::GetWithdrawalImpactRequest impact_request;
+      impact_request.set_name(request.name());
+      absl::StatusOr<v1::WithdrawalImpact> impact =
+          cli.client().Call(&Registry::GetWithdrawalImpact, impact_request);
+      if (!impact.ok()) {
+        cli.exit_code = Fail(impact.status());
+        return;
+      }
+      if (impact->status() == v1::AUTHORITY_WITHDRAWN) {
+        cli.exit_code = Fail(absl::FailedPreconditionError(absl::StrCat(
+            impact->display_name(), " (", *id, ") has already withdrawn")));
+        return;
+      }
+      // The impact goes to stderr with --json, so stdout stays one document.
+      if (cli.json) {
+        std::cerr << ToJson(*impact) << "\n";
+      } else {
+        PrintImpact(*impact);
+      }
+      if (!*yes) {
+        if (!isatty(STDIN_FILENO)) {
+          cli.exit_code = UsageError(
+              "not withdrawn: add --yes to confirm when not at a terminal");
+          return;
+        }
+        std::cerr << "Type " << *id << " to withdraw it: " << std::flush;
+        std::string answer;
+        std::getline(std::cin, answer);
+        if (absl::StripAsciiWhitespace(answer) != *id) {
+          std::cerr << "Not withdrawn.\n";
+          cli.exit_code = kExitRefused;
+          return;
+        }
+      }
       Show<v1::Authority>(
           cli, cli.client().Call(&Registry::WithdrawAuthority, request),
+          PrintAuthority);
+    });
+  }
+  {
+    auto* cmd = group->add_subcommand(
+        "reinstate",
+        "a withdrawn member rejoins; its records come back as they were");
+    auto id = std::make_shared<std::string>();
+    cmd->add_option("id", *id, "authority id")->required();
+    cmd->callback([&cli, id] {
+      v1::ReinstateAuthorityRequest request;
+      request.set_name(absl::StrCat("authorities/", *id));
+      request.set_request_id(cli.RequestId());
+      Show<v1::Authority>(
+          cli, cli.client().Call(&Registry::ReinstateAuthority, request),
           PrintAuthority);
     });
   }

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
@@ -76,6 +77,11 @@ matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request) {
   return options;
 }
 
+// What a caller hears about a child hidden from it: exactly what it hears
+// about a child that does not exist (the store's NOT_FOUND), so the answer
+// does not reveal that a hidden profile exists.
+absl::Status NoSuchChild() { return absl::NotFoundError("no such child"); }
+
 bool Hidden(const matcher::ChildGroup& g, const std::string& authority) {
   if (g.authority == authority) return false;
   return std::find(g.hidden_from.begin(), g.hidden_from.end(), authority) !=
@@ -99,7 +105,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
           const matcher::MatchingPolicy&) { return index.FindChild(key); });
   if (group.has_value() && group->authority == record.authority_id) {
     if (Hidden(*group, caller.authority_id)) {
-      return absl::NotFoundError(absl::StrCat("no child ", name));
+      return NoSuchChild();
     }
     return key;
   }
@@ -108,7 +114,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
       store_.GetChild(record.authority_id, record.row_id);
   if (!child.ok()) return child.status();
   if (!CanSee(caller, record.authority_id, *child)) {
-    return absl::NotFoundError(absl::StrCat("no child ", name));
+    return NoSuchChild();
   }
   if (!for_search) return key;
   std::string status = v1::ChildStatus_Name(child->status());
@@ -167,7 +173,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
       return std::nullopt;
     }
     if (Hidden(*group, caller.authority_id)) {
-      return absl::NotFoundError(absl::StrCat("no child ", request.child()));
+      return NoSuchChild();
     }
     absl::StatusOr<matcher::RankResult> r =
         index.RankHouseholds(key, policy, options, explain);
@@ -365,8 +371,16 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
   FieldErrors errors;
   ValidateRequestId(request.request_id(), errors);
   const v1::MatchingPolicy& change = request.policy();
+  absl::flat_hash_map<std::string, int> first_index;
   for (int i = 0; i < change.weights_size(); ++i) {
     const v1::ComponentWeight& w = change.weights(i);
+    if (auto [it, inserted] = first_index.emplace(w.component(), i);
+        !inserted) {
+      errors.Add(absl::StrCat("policy.weights[", i, "].component"),
+                 absl::StrCat("is already given in policy.weights[", it->second,
+                              "]: give each component once"));
+      continue;
+    }
     bool known = false;
     for (int c = 0; c < matcher::kComponentCount; ++c) {
       known |= matcher::ComponentId(static_cast<matcher::Component>(c)) ==

@@ -64,6 +64,12 @@ const absl::flat_hash_set<absl::string_view>& AdopterUpdatable() {
   return *kFields;
 }
 
+const absl::flat_hash_set<absl::string_view>& AuthorityUpdatable() {
+  static const auto* const kFields = new absl::flat_hash_set<absl::string_view>{
+      "display_name", "kind", "region", "london_weighting"};
+  return *kFields;
+}
+
 template <typename Message>
 void CheckMask(const FieldMask& mask,
                const absl::flat_hash_set<absl::string_view>& allowed,
@@ -417,6 +423,111 @@ absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
   return response;
 }
 
+absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
+    const Caller& caller, const v1::UpdateAuthorityRequest& request) {
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  FieldErrors errors;
+  absl::StatusOr<std::string> id =
+      ParseAuthorityName(request.authority().name(), "authority.name");
+  errors.AddAll(id.status());
+  CheckMask<v1::Authority>(request.update_mask(), AuthorityUpdatable(), errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  // The changed fields are checked before the write lock, on their own; the
+  // merged record is checked again inside (cheap: no free text to scan).
+  v1::Authority changes = request.authority();
+  ApplyMask(request.authority(), request.update_mask(), changes);
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Authority>(
+          MakeRequestKey(caller.authority_id, "UpdateAuthority", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+            absl::StatusOr<v1::Authority> a = tx.GetAuthority(*id);
+            if (absl::IsNotFound(a.status())) {
+              return absl::NotFoundError(
+                  absl::StrCat("no member authority \"", *id, "\""));
+            }
+            RETURN_IF_ERROR(a.status());
+            ApplyMask(request.authority(), request.update_mask(), *a);
+            FieldErrors record_errors("authority");
+            ValidateAuthority(*a, clock_.Today(), record_errors);
+            RETURN_IF_ERROR(record_errors.ToStatus());
+            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
+            return tx.GetAuthority(*id);
+          }));
+  return written.value;
+}
+
+absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
+    const Caller& caller, const v1::GetWithdrawalImpactRequest& request) {
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
+  absl::StatusOr<v1::Authority> a = store_.GetAuthority(id);
+  if (absl::IsNotFound(a.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("no member authority \"", id, "\""));
+  }
+  RETURN_IF_ERROR(a.status());
+  ASSIGN_OR_RETURN(MemberRecordCounts counts, store_.CountMemberRecords(id));
+  v1::WithdrawalImpact impact;
+  impact.set_authority(a->name());
+  impact.set_display_name(a->display_name());
+  impact.set_status(a->status());
+  for (const auto& [status, n] : counts.children) {
+    if (status == v1::CHILD_WAITING || status == v1::CHILD_LINKED) {
+      impact.set_child_profiles_in_matching(
+          impact.child_profiles_in_matching() + n.profiles);
+      impact.set_children_in_matching(impact.children_in_matching() +
+                                      n.children);
+    } else {
+      impact.set_other_child_profiles(impact.other_child_profiles() +
+                                      n.profiles);
+    }
+  }
+  for (const auto& [status, n] : counts.households) {
+    if (status == v1::ADOPTER_APPROVED || status == v1::ADOPTER_LINKED) {
+      impact.set_households_in_matching(impact.households_in_matching() + n);
+    } else {
+      impact.set_other_households(impact.other_households() + n);
+    }
+  }
+  impact.set_active_keys(counts.active_keys);
+  return impact;
+}
+
+absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
+    const Caller& caller, const v1::ReinstateAuthorityRequest& request) {
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  FieldErrors errors;
+  absl::StatusOr<std::string> id = ParseAuthorityName(request.name(), "name");
+  errors.AddAll(id.status());
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Authority>(
+          MakeRequestKey(caller.authority_id, "ReinstateAuthority", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+            absl::StatusOr<v1::Authority> a = tx.GetAuthority(*id);
+            if (absl::IsNotFound(a.status())) {
+              return absl::NotFoundError(
+                  absl::StrCat("no member authority \"", *id, "\""));
+            }
+            RETURN_IF_ERROR(a.status());
+            if (a->status() != v1::AUTHORITY_WITHDRAWN) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat(a->display_name(), " (", *id,
+                               ") is an active member: nothing to reinstate"));
+            }
+            a->set_status(v1::AUTHORITY_ACTIVE);
+            a->clear_withdrawn_on();
+            *a->mutable_rejoined_on() = ToDate(clock_.Today());
+            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
+            return tx.GetAuthority(*id);
+          }));
+  return written.value;
+}
+
 absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
     const Caller& caller, const v1::WithdrawAuthorityRequest& request) {
   RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
@@ -442,10 +553,17 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
       store_.Write<v1::Authority>(
           MakeRequestKey(caller.authority_id, "WithdrawAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            ASSIGN_OR_RETURN(v1::Authority a, tx.GetAuthority(*id));
+            absl::StatusOr<v1::Authority> found = tx.GetAuthority(*id);
+            if (absl::IsNotFound(found.status())) {
+              return absl::NotFoundError(
+                  absl::StrCat("no member authority \"", *id, "\""));
+            }
+            RETURN_IF_ERROR(found.status());
+            v1::Authority a = *std::move(found);
             if (a.status() == v1::AUTHORITY_WITHDRAWN) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  *id, " withdrew on ", FormatDate(a.withdrawn_on())));
+              return absl::FailedPreconditionError(
+                  absl::StrCat(a.display_name(), " (", *id, ") withdrew on ",
+                               FormatDate(a.withdrawn_on())));
             }
             if (ToCivilDay(on) < ToCivilDay(a.joined_on())) {
               return InvalidField("withdrawn_on",

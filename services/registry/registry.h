@@ -31,8 +31,14 @@ class Registry {
   absl::StatusOr<v1::ListAuthoritiesResponse> ListAuthorities(
       const Caller& caller, const v1::ListAuthoritiesRequest& request);
   // Managers only. The member's records stay; they stop being offered.
+  absl::StatusOr<v1::Authority> UpdateAuthority(
+      const Caller& caller, const v1::UpdateAuthorityRequest& request);
+  absl::StatusOr<v1::WithdrawalImpact> GetWithdrawalImpact(
+      const Caller& caller, const v1::GetWithdrawalImpactRequest& request);
   absl::StatusOr<v1::Authority> WithdrawAuthority(
       const Caller& caller, const v1::WithdrawAuthorityRequest& request);
+  absl::StatusOr<v1::Authority> ReinstateAuthority(
+      const Caller& caller, const v1::ReinstateAuthorityRequest& request);
 
   // Registrars of the parent authority only.
   absl::StatusOr<v1::Child> CreateChild(const Caller& caller,

@@ -27,7 +27,11 @@ class RegistryService final : public v1::RegistryService::CallbackService {
   RAA_REGISTRY_RPC(GetAuthority, GetAuthorityRequest, Authority)
   RAA_REGISTRY_RPC(ListAuthorities, ListAuthoritiesRequest,
                    ListAuthoritiesResponse)
+  RAA_REGISTRY_RPC(UpdateAuthority, UpdateAuthorityRequest, Authority)
+  RAA_REGISTRY_RPC(GetWithdrawalImpact, GetWithdrawalImpactRequest,
+                   WithdrawalImpact)
   RAA_REGISTRY_RPC(WithdrawAuthority, WithdrawAuthorityRequest, Authority)
+  RAA_REGISTRY_RPC(ReinstateAuthority, ReinstateAuthorityRequest, Authority)
   RAA_REGISTRY_RPC(CreateChild, CreateChildRequest, Child)
   RAA_REGISTRY_RPC(BatchCreateChildren, BatchCreateChildrenRequest,
                    BatchCreateChildrenResponse)

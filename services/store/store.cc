@@ -796,6 +796,40 @@ absl::StatusOr<int64_t> Store::CountApiKeys() {
   });
 }
 
+absl::StatusOr<MemberRecordCounts> Store::CountMemberRecords(
+    absl::string_view authority_id) {
+  absl::MutexLock lock(&read_mu_);
+  return Guard([&]() -> absl::StatusOr<MemberRecordCounts> {
+    MemberRecordCounts counts;
+    const std::string id(authority_id);
+    SQLite::Statement children(*read_db_,
+                               "SELECT status, COUNT(*), SUM(group_size) "
+                               "FROM children WHERE authority_id = ? "
+                               "GROUP BY status");
+    children.bind(1, id);
+    while (children.executeStep()) {
+      counts.children[static_cast<v1::ChildStatus>(
+          children.getColumn(0).getInt())] = {children.getColumn(1).getInt(),
+                                              children.getColumn(2).getInt()};
+    }
+    SQLite::Statement households(*read_db_,
+                                 "SELECT status, COUNT(*) FROM adopters "
+                                 "WHERE authority_id = ? GROUP BY status");
+    households.bind(1, id);
+    while (households.executeStep()) {
+      counts.households[static_cast<v1::AdopterStatus>(
+          households.getColumn(0).getInt())] = households.getColumn(1).getInt();
+    }
+    SQLite::Statement keys(*read_db_,
+                           "SELECT COUNT(*) FROM api_keys WHERE authority_id "
+                           "= ? AND revoke_time IS NULL");
+    keys.bind(1, id);
+    keys.executeStep();
+    counts.active_keys = keys.getColumn(0).getInt();
+    return counts;
+  });
+}
+
 absl::StatusOr<v1::MatchingPolicy> Store::LatestMatchingPolicy() {
   absl::MutexLock lock(&read_mu_);
   return Guard([&] { return ReadLatestPolicy(*read_db_); });

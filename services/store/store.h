@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,6 +122,17 @@ template <typename T>
 struct Page {
   std::vector<T> items;
   int64_t next_after = 0;  // 0 when this is the last page
+};
+
+// One member's records by status (for the impact of its withdrawal).
+struct MemberRecordCounts {
+  struct Profiles {
+    int32_t profiles = 0;
+    int32_t children = 0;
+  };
+  std::map<v1::ChildStatus, Profiles> children;
+  std::map<v1::AdopterStatus, int32_t> households;
+  int32_t active_keys = 0;  // not revoked
 };
 
 // A write recorded under a request id (see RequestKey).
@@ -232,6 +244,8 @@ class Store {
   absl::StatusOr<Page<v1::ApiKey>> ListApiKeys(absl::string_view authority_id,
                                                const PageRequest& page);
   absl::StatusOr<int64_t> CountApiKeys();
+  absl::StatusOr<MemberRecordCounts> CountMemberRecords(
+      absl::string_view authority_id);
   absl::StatusOr<v1::MatchingPolicy> LatestMatchingPolicy();
 
   // Every row, in row order, for building in-memory indexes at start.

@@ -303,4 +303,38 @@ TEST_F(CliEndToEnd, ARegisteredHouseholdIsRankedAndExplainedForAChild) {
 }
 
 }  // namespace
+TEST_F(CliEndToEnd, WithdrawingAMemberShowsTheImpactAndAsksFirst) {
+  std::string key = Member("leeds", "west-yorkshire");
+  ASSERT_EQ(Raa(key, {"child", "create", "--authority", "leeds",
+                      "--ages-as-of", "2026-10-01", "--age-months", "30",
+                      "--sex", "f", "--contact-plan", "letterbox",
+                      "--entered-care", "2025-06-01"})
+                .exit_code,
+            0);
+
+  // Not at a terminal and no --yes: the impact is shown, nothing changes.
+  Result refused = Raa(manager_key_, {"authority", "withdraw", "leeds"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.out,
+              HasSubstr("1 waiting or linked child profiles (1 children)"));
+  EXPECT_THAT(refused.err, HasSubstr("--yes"));
+  EXPECT_THAT(Raa(manager_key_, {"authority", "get", "leeds"}).out,
+              HasSubstr("active"));
+
+  Result withdrawn =
+      Raa(manager_key_, {"authority", "withdraw", "leeds", "--yes"});
+  EXPECT_EQ(withdrawn.exit_code, 0) << withdrawn.err;
+  EXPECT_THAT(withdrawn.out, HasSubstr("withdrawn"));
+
+  Result reinstated = Raa(manager_key_, {"authority", "reinstate", "leeds"});
+  EXPECT_EQ(reinstated.exit_code, 0) << reinstated.err;
+  EXPECT_THAT(reinstated.out, HasSubstr("active"));
+
+  Result renamed = Raa(manager_key_, {"authority", "update", "leeds", "--name",
+                                      "Leeds City Council"});
+  EXPECT_EQ(renamed.exit_code, 0) << renamed.err;
+  EXPECT_THAT(renamed.out, HasSubstr("Leeds City Council"));
+  EXPECT_EQ(Raa(manager_key_, {"authority", "update", "leeds"}).exit_code, 2);
+}
+
 }  // namespace raa::test

@@ -23,6 +23,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "tests/registry/test_support.h"
 
@@ -306,6 +307,22 @@ class ServerTest : public ::testing::Test {
     rpcs.emplace_back(
         "WithdrawAuthority",
         Bind(&RegistryStub::WithdrawAuthority, withdraw_authority));
+    v1::UpdateAuthorityRequest update_authority;
+    update_authority.mutable_authority()->set_name("authorities/leeds");
+    update_authority.mutable_authority()->set_display_name("Leeds");
+    update_authority.mutable_update_mask()->add_paths("display_name");
+    update_authority.set_request_id("rpc-11");
+    rpcs.emplace_back("UpdateAuthority",
+                      Bind(&RegistryStub::UpdateAuthority, update_authority));
+    v1::GetWithdrawalImpactRequest impact;
+    impact.set_name("authorities/leeds");
+    rpcs.emplace_back("GetWithdrawalImpact",
+                      Bind(&RegistryStub::GetWithdrawalImpact, impact));
+    v1::ReinstateAuthorityRequest reinstate;
+    reinstate.set_name("authorities/leeds");
+    reinstate.set_request_id("rpc-12");
+    rpcs.emplace_back("ReinstateAuthority",
+                      Bind(&RegistryStub::ReinstateAuthority, reinstate));
     v1::CreateChildRequest create_child = ChildRequest("leeds", ValidChild());
     rpcs.emplace_back("CreateChild",
                       Bind(&RegistryStub::CreateChild, create_child));
@@ -703,6 +720,176 @@ TEST_F(ServerTest, WithdrawAuthorityRejectsBadInput) {
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, manager_, list, &listed),
               IsOk());
   EXPECT_THAT(listed.authorities(), IsEmpty());
+}
+
+TEST_F(ServerTest, UpdateAuthorityCorrectsATypoAndNothingElse) {
+  v1::GetAuthorityRequest get;
+  get.set_name("authorities/leeds");
+  v1::Authority before;
+  ASSERT_THAT(Reg(&RegistryStub::GetAuthority, manager_, get, &before), IsOk());
+
+  v1::UpdateAuthorityRequest request;
+  request.mutable_authority()->set_name("authorities/leeds");
+  request.mutable_authority()->set_display_name("Leeds City Council (RAA)");
+  request.mutable_authority()->set_london_weighting(true);  // not in the mask
+  request.mutable_update_mask()->add_paths("display_name");
+  request.set_request_id(NextRequestId());
+  v1::Authority updated;
+  ASSERT_THAT(Reg(&RegistryStub::UpdateAuthority, manager_, request, &updated),
+              IsOk());
+  EXPECT_EQ(updated.display_name(), "Leeds City Council (RAA)");
+  EXPECT_FALSE(updated.london_weighting());
+  EXPECT_EQ(updated.region(), before.region());
+  EXPECT_EQ(updated.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_THAT(updated.joined_on(), EqualsProto(before.joined_on()));
+  v1::Authority read;
+  ASSERT_THAT(Reg(&RegistryStub::GetAuthority, finder_.secret(), get, &read),
+              IsOk());
+  EXPECT_THAT(read, EqualsProto(updated));
+
+  // A retry returns the first answer.
+  v1::Authority again;
+  ASSERT_THAT(Reg(&RegistryStub::UpdateAuthority, manager_, request, &again),
+              IsOk());
+  EXPECT_THAT(again, EqualsProto(updated));
+}
+
+TEST_F(ServerTest, UpdateAuthorityRefusesBadInputAndOthersThanManagers) {
+  v1::UpdateAuthorityRequest request;
+  request.mutable_authority()->set_name("leeds");
+  request.mutable_authority()->set_display_name("");
+  request.mutable_update_mask()->add_paths("status");
+  v1::Authority out;
+  grpc::Status status =
+      Reg(&RegistryStub::UpdateAuthority, manager_, request, &out);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status),
+              UnorderedElementsAre("authority.name", "update_mask.paths[0]",
+                                   "request_id"));
+
+  // The merged record is validated: an empty name is refused.
+  request.mutable_authority()->set_name("authorities/leeds");
+  request.mutable_update_mask()->set_paths(0, "display_name");
+  request.set_request_id(NextRequestId());
+  status = Reg(&RegistryStub::UpdateAuthority, manager_, request, &out);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("authority.display_name"));
+
+  request.mutable_authority()->set_name("authorities/nowhere");
+  request.mutable_authority()->set_display_name("Nowhere");
+  request.set_request_id(NextRequestId());
+  status = Reg(&RegistryStub::UpdateAuthority, manager_, request, &out);
+  EXPECT_THAT(status, StatusIs(Code::NOT_FOUND));
+  EXPECT_THAT(status.error_message(), HasSubstr("nowhere"));
+
+  request.mutable_authority()->set_name("authorities/leeds");
+  request.set_request_id(NextRequestId());
+  EXPECT_THAT(
+      Reg(&RegistryStub::UpdateAuthority, leeds_.secret(), request, &out),
+      StatusIs(Code::PERMISSION_DENIED));
+}
+
+TEST_F(ServerTest, WithdrawalImpactCountsWhatLeavesMatching) {
+  AddChild(leeds_.secret(), "leeds");
+  v1::Child pair = ValidChild();
+  *pair.add_members() = pair.members(0);
+  pair.set_must_be_placed_together(true);
+  AddChild(leeds_.secret(), "leeds", pair);
+  v1::Child withdrawn = AddChild(leeds_.secret(), "leeds");
+  v1::WithdrawChildRequest withdraw_child;
+  withdraw_child.set_name(withdrawn.name());
+  withdraw_child.set_reason("plan changed to special guardianship");
+  withdraw_child.set_request_id(NextRequestId());
+  v1::Child ignored;
+  ASSERT_THAT(Reg(&RegistryStub::WithdrawChild, leeds_.secret(), withdraw_child,
+                  &ignored),
+              IsOk());
+  AddAdopter(leeds_.secret(), "leeds");
+  AddChild(sheffield_.secret(), "sheffield");  // another member's
+
+  v1::GetWithdrawalImpactRequest request;
+  request.set_name("authorities/leeds");
+  v1::WithdrawalImpact impact;
+  ASSERT_THAT(
+      Reg(&RegistryStub::GetWithdrawalImpact, manager_, request, &impact),
+      IsOk());
+  EXPECT_EQ(impact.authority(), "authorities/leeds");
+  EXPECT_EQ(impact.display_name(), "Leeds City Council");
+  EXPECT_EQ(impact.child_profiles_in_matching(), 2);
+  EXPECT_EQ(impact.children_in_matching(), 3);
+  EXPECT_EQ(impact.other_child_profiles(), 1);
+  EXPECT_EQ(impact.households_in_matching(), 1);
+  EXPECT_EQ(impact.other_households(), 0);
+  EXPECT_EQ(impact.active_keys(), 1);
+
+  EXPECT_THAT(Reg(&RegistryStub::GetWithdrawalImpact, leeds_.secret(), request,
+                  &impact),
+              StatusIs(Code::PERMISSION_DENIED));
+  request.set_name("authorities/nowhere");
+  EXPECT_THAT(
+      Reg(&RegistryStub::GetWithdrawalImpact, manager_, request, &impact),
+      StatusIs(Code::NOT_FOUND));
+}
+
+TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {
+  v1::Child sheffield_child = AddChild(sheffield_.secret(), "sheffield");
+  v1::Child leeds_child = AddChild(leeds_.secret(), "leeds");
+  v1::Adopter fits = ValidAdopter();  // a household for a boy of 7
+  fits.set_max_age_months(120);
+  fits.mutable_need_limits(0)->set_max_level(v1::NEED_LEVEL_SEVERE);
+  v1::Adopter leeds_household = AddAdopter(leeds_.secret(), "leeds", fits);
+  auto matching = v1::MatchingService::NewStub(channel_);
+  v1::CreateApiKeyResponse finder;
+  ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::FAMILY_FINDER}, &finder));
+  auto ranked_households = [&]() {
+    v1::RankAdoptersRequest rank;
+    rank.set_child(sheffield_child.name());
+    v1::RankAdoptersResponse response;
+    EXPECT_THAT(Call(*matching, &v1::MatchingService::Stub::RankAdopters,
+                     finder.secret(), rank, &response),
+                IsOk());
+    std::vector<std::string> names;
+    for (const auto& a : response.adopters()) names.push_back(a.adopter());
+    return names;
+  };
+  ASSERT_THAT(ranked_households(), ElementsAre(leeds_household.name()));
+
+  v1::WithdrawAuthorityRequest withdraw;
+  withdraw.set_name("authorities/leeds");
+  withdraw.set_request_id(NextRequestId());
+  v1::Authority authority;
+  ASSERT_THAT(
+      Reg(&RegistryStub::WithdrawAuthority, manager_, withdraw, &authority),
+      IsOk());
+  EXPECT_THAT(ranked_households(), IsEmpty());
+
+  v1::ReinstateAuthorityRequest reinstate;
+  reinstate.set_name("authorities/leeds");
+  reinstate.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &authority),
+      IsOk());
+  EXPECT_EQ(authority.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_FALSE(authority.has_withdrawn_on());
+  EXPECT_THAT(authority.rejoined_on(), EqualsProto(MakeDate(2026, 11, 1)));
+  EXPECT_THAT(GetChild(manager_, leeds_child.name()), EqualsProto(leeds_child));
+  EXPECT_THAT(GetAdopter(manager_, leeds_household.name()),
+              EqualsProto(leeds_household));
+  EXPECT_THAT(ranked_households(), ElementsAre(leeds_household.name()));
+  AddChild(leeds_.secret(), "leeds");  // takes new records again
+
+  // A retry returns the first answer; reinstating an active member is refused
+  // naming it in words.
+  v1::Authority again;
+  ASSERT_THAT(
+      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &again),
+      IsOk());
+  EXPECT_THAT(again, EqualsProto(authority));
+  reinstate.set_request_id(NextRequestId());
+  grpc::Status status =
+      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &again);
+  EXPECT_THAT(status, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(status.error_message(), HasSubstr("Leeds City Council"));
 }
 
 // ---------------- permissions ----------------

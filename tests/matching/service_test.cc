@@ -481,6 +481,9 @@ TEST_F(MatchingServiceTest, UpdateMatchingPolicyRejectsBadInputNamingTheField) {
   cases.push_back({"max_open_links 21", links, {"policy.max_open_links"}});
   cases.push_back(
       {"no request id", WeightChange({{"identity", 10}}, ""), {"request_id"}});
+  cases.push_back({"a component given twice",
+                   WeightChange({{"identity", 10}, {"identity", 20}}, "bad-7"),
+                   {"policy.weights[1].component"}});
   for (const Case& c : cases) {
     v1::MatchingPolicy policy;
     grpc::Status status = UpdatePolicy(manager_, c.request, &policy);
@@ -823,14 +826,23 @@ TEST_F(MatchingServiceTest,
       AddFittingHousehold(sheffield_, "sheffield");
   v1::Adopter leeds_household = AddFittingHousehold(leeds_, "leeds");
 
-  // Leeds cannot find it, rank for it or explain it.
+  // Leeds cannot find it, rank for it or explain it, and hears exactly what
+  // it hears of a child that does not exist.
+  const std::string missing = "authorities/sheffield/children/c9999";
   v1::RankAdoptersResponse ranked;
-  EXPECT_THAT(RankAdopters(leeds_finder_, hidden.name(), &ranked),
-              StatusIs(Code::NOT_FOUND));
+  grpc::Status hidden_status =
+      RankAdopters(leeds_finder_, hidden.name(), &ranked);
+  EXPECT_THAT(hidden_status, StatusIs(Code::NOT_FOUND));
+  EXPECT_EQ(hidden_status.error_message(),
+            RankAdopters(leeds_finder_, missing, &ranked).error_message());
   v1::PairExplanation explained;
-  EXPECT_THAT(ExplainPair(leeds_finder_, hidden.name(),
-                          sheffield_household.name(), &explained),
-              StatusIs(Code::NOT_FOUND));
+  hidden_status = ExplainPair(leeds_finder_, hidden.name(),
+                              sheffield_household.name(), &explained);
+  EXPECT_THAT(hidden_status, StatusIs(Code::NOT_FOUND));
+  EXPECT_EQ(hidden_status.error_message(),
+            ExplainPair(leeds_finder_, missing, sheffield_household.name(),
+                        &explained)
+                .error_message());
   EXPECT_THAT(ExplainPair(leeds_finder_, hidden.name(), leeds_household.name(),
                           &explained),
               StatusIs(Code::NOT_FOUND));

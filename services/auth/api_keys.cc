@@ -20,7 +20,7 @@ absl::StatusOr<std::string> ParseKeyName(absl::string_view name) {
   absl::string_view id = name;
   if (!absl::ConsumePrefix(&id, "apiKeys/") || id.size() != 16) {
     return InvalidField("name",
-                        absl::StrCat("\"", name, "\" is not apiKeys/{key id}"));
+                        absl::StrCat(Quoted(name), " is not apiKeys/{key id}"));
   }
   return std::string(id);
 }
@@ -44,9 +44,8 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
                  "must be REGISTRAR, FAMILY_FINDER, FINANCE or MANAGER");
     }
   }
-  if (request.api_key().display_name().size() > 100) {
-    errors.Add("api_key.display_name", "is longer than 100 characters");
-  }
+  CheckFreeText(request.api_key().display_name(), "api_key.display_name",
+                kKeyLabelText, errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
 

@@ -22,7 +22,8 @@ namespace {
 using google::protobuf::FieldMask;
 using google::protobuf::util::FieldMaskUtil;
 
-constexpr int kMaxReasonChars = 500;
+// Longer names are refused before they are parsed (or quoted).
+constexpr size_t kMaxNameBytes = 256;
 
 // Fields a registrar may change with UpdateChild / UpdateAdopter.
 const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
@@ -85,7 +86,7 @@ void CheckMask(const FieldMask& mask,
                                             nullptr) ||
         !allowed.contains(top)) {
       errors.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                 absl::StrCat("\"", path, "\" is not a field you can change"));
+                 absl::StrCat(Quoted(path), " is not a field you can change"));
     }
   }
 }
@@ -96,15 +97,6 @@ void ApplyMask(const Message& from, const FieldMask& mask, Message& to) {
   options.set_replace_message_fields(true);
   options.set_replace_repeated_fields(true);
   FieldMaskUtil::MergeMessageTo(from, mask, options, &to);
-}
-
-void CheckReason(absl::string_view reason, FieldErrors& errors) {
-  if (reason.empty() || reason.size() > kMaxReasonChars) {
-    errors.Add("reason",
-               absl::StrCat("must be 1-", kMaxReasonChars, " characters"));
-  } else if (std::optional<std::string> why = FindPersonalIdentifier(reason)) {
-    errors.Add("reason", *why);
-  }
 }
 
 // The parent authority must exist and be active to take new records.
@@ -160,14 +152,25 @@ struct ChildRecord {
   static absl::StatusOr<v1::Child> Get(StoreTx& tx, const RecordName& n) {
     return tx.GetChild(n.authority_id, n.row_id);
   }
+  static absl::StatusOr<v1::Child> Read(Store& store, const RecordName& n) {
+    return store.GetChild(n.authority_id, n.row_id);
+  }
   static absl::Status Put(StoreTx& tx, v1::Child& c) {
     return tx.UpdateChild(c);
   }
   static void Normalize(v1::Child& c) { NormalizeChild(c); }
-  static void Validate(StoreTx& tx, const v1::Authority& parent,
-                       absl::CivilDay today, v1::Child& c,
-                       FieldErrors& errors) {
+  static void ValidateFields(absl::CivilDay today, const v1::Child& c,
+                             FieldErrors& errors) {
     ValidateChild(c, today, errors);
+  }
+  // The record without its free text, whose checks are not cheap: checked
+  // before the write lock, or when it was stored.
+  static v1::Child WithoutFreeText(v1::Child c) {
+    c.clear_summary();
+    return c;
+  }
+  static void ResolveReferences(StoreTx& tx, const v1::Authority& parent,
+                                v1::Child& c, FieldErrors& errors) {
     ResolveChildReferences(tx, parent, c, errors);
   }
 };
@@ -190,18 +193,44 @@ struct AdopterRecord {
   static absl::StatusOr<v1::Adopter> Get(StoreTx& tx, const RecordName& n) {
     return tx.GetAdopter(n.authority_id, n.row_id);
   }
+  static absl::StatusOr<v1::Adopter> Read(Store& store, const RecordName& n) {
+    return store.GetAdopter(n.authority_id, n.row_id);
+  }
   static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
     return tx.UpdateAdopter(a);
   }
   static void Normalize(v1::Adopter& a) { NormalizeAdopter(a); }
-  static void Validate(StoreTx&, const v1::Authority&, absl::CivilDay today,
-                       v1::Adopter& a, FieldErrors& errors) {
+  static void ValidateFields(absl::CivilDay today, const v1::Adopter& a,
+                             FieldErrors& errors) {
     ValidateAdopter(a, today, errors);
   }
+  static v1::Adopter WithoutFreeText(v1::Adopter a) { return a; }
+  static void ResolveReferences(StoreTx&, const v1::Authority&, v1::Adopter&,
+                                FieldErrors&) {}
 };
 
 // UpdateChild / UpdateAdopter: the masked fields of `changes` over the stored
 // record, then the whole record validated as if new.
+//
+// Validation runs before the write lock: the changes are applied to the
+// record as read now and checked in full (free text included). Under the
+// lock the record is read again (another write may have changed it), the
+// changes applied again, and only the cheap checks rerun: everything but the
+// free text (whose new value was checked above, or was checked when it was
+// stored) and the references that need the transaction.
+template <typename Kind>
+absl::StatusOr<typename Kind::Message> Updated(
+    const typename Kind::Message& stored, const typename Kind::Message& changes,
+    const FieldMask& mask) {
+  if (stored.status() == Kind::kWithdrawn) {
+    return absl::FailedPreconditionError(Kind::kWithdrawnMessage);
+  }
+  typename Kind::Message record = stored;
+  ApplyMask(changes, mask, record);
+  Kind::Normalize(record);
+  return record;
+}
+
 template <typename Kind, typename Request>
 absl::StatusOr<typename Kind::Message> UpdateRecord(
     Store& store, const Clock& clock, const Caller& caller,
@@ -217,24 +246,39 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   CheckMask<Message>(request.update_mask(), Kind::Updatable(), errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
+  const absl::CivilDay today = clock.Today();
+  auto check = [&](const Message& record, bool with_free_text) {
+    FieldErrors record_errors{std::string(Kind::kField)};
+    if (record.status() == Kind::kWithdrawn) {
+      record_errors.Add("status", Kind::kUseWithdraw);
+    }
+    if (with_free_text) {
+      Kind::ValidateFields(today, record, record_errors);
+    } else {
+      Kind::ValidateFields(today, Kind::WithoutFreeText(record), record_errors);
+    }
+    return record_errors;
+  };
+  {
+    // Before the lock: everything, against the record as it is now.
+    ASSIGN_OR_RETURN(Message stored, Kind::Read(store, name));
+    ASSIGN_OR_RETURN(Message record,
+                     Updated<Kind>(stored, changes, request.update_mask()));
+    RETURN_IF_ERROR(check(record, /*with_free_text=*/true).ToStatus());
+  }
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
           MakeRequestKey(caller.authority_id, method, request),
           [&](StoreTx& tx) -> absl::StatusOr<Message> {
-            ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
-            if (record.status() == Kind::kWithdrawn) {
-              return absl::FailedPreconditionError(Kind::kWithdrawnMessage);
-            }
-            ApplyMask(changes, request.update_mask(), record);
-            Kind::Normalize(record);
-            FieldErrors record_errors{std::string(Kind::kField)};
-            if (record.status() == Kind::kWithdrawn) {
-              record_errors.Add("status", Kind::kUseWithdraw);
-            }
+            ASSIGN_OR_RETURN(Message stored, Kind::Get(tx, name));
+            ASSIGN_OR_RETURN(
+                Message record,
+                Updated<Kind>(stored, changes, request.update_mask()));
+            FieldErrors record_errors = check(record, false);
             ASSIGN_OR_RETURN(v1::Authority parent,
                              tx.GetAuthority(name.authority_id));
-            Kind::Validate(tx, parent, clock.Today(), record, record_errors);
+            Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(Kind::Put(tx, record));
             return record;
@@ -253,7 +297,7 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
                                    Kind::kIdPrefix, "name"));
   RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
   FieldErrors errors;
-  CheckReason(request.reason(), errors);
+  CheckFreeText(request.reason(), "reason", kReasonText, errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
@@ -335,12 +379,25 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
 
 }  // namespace
 
+namespace {
+
+// A name longer than any valid one is refused before it is split or quoted.
+absl::Status CheckNameLength(absl::string_view name, absl::string_view field) {
+  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
+  return InvalidField(field, absl::StrCat("is ", name.size(),
+                                          " bytes; a resource name is at most ",
+                                          kMaxNameBytes));
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
                                                absl::string_view field) {
+  RETURN_IF_ERROR(CheckNameLength(name, field));
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
     return InvalidField(field,
-                        absl::StrCat("\"", name, "\" is not authorities/{id}"));
+                        absl::StrCat(Quoted(name), " is not authorities/{id}"));
   }
   return std::string(parts[1]);
 }
@@ -348,13 +405,14 @@ absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
 absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
                                            absl::string_view kind, char prefix,
                                            absl::string_view field) {
+  RETURN_IF_ERROR(CheckNameLength(name, field));
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   std::optional<int64_t> row;
   if (parts.size() == 4) row = ParseRowId(parts[3], prefix);
   if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
       parts[2] != kind || !row.has_value()) {
     return InvalidField(
-        field, absl::StrCat("\"", name, "\" is not authorities/{id}/", kind,
+        field, absl::StrCat(Quoted(name), " is not authorities/{id}/", kind,
                             "/", std::string(1, prefix), "{number}"));
   }
   return RecordName{std::string(parts[1]), *row};

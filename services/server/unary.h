@@ -1,6 +1,11 @@
 // Runs a unary RPC off gRPC's threads: the handler captures the bearer key,
 // schedules the work on the worker pool, and returns the reactor at once.
 //
+// Work nobody waits for is not done: when a worker picks the call up after
+// the client cancelled it or after its deadline, it answers CANCELLED or
+// DEADLINE_EXCEEDED without running it; while it runs, a CallScope lets the
+// store refuse to take its write lock for it (services/common/call_scope.h).
+//
 //   grpc::ServerUnaryReactor* GetChild(grpc::CallbackServerContext* ctx,
 //                                      const v1::GetChildRequest* request,
 //                                      v1::Child* response) override {
@@ -17,6 +22,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "services/auth/auth.h"
+#include "services/common/call_scope.h"
 #include "services/common/errors.h"
 #include "services/common/worker_pool.h"
 
@@ -24,6 +30,11 @@ namespace raa {
 
 // The value of the call's `authorization` metadata, or empty.
 std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
+
+// OK while the call's answer is awaited; CANCELLED once the client cancelled
+// it, DEADLINE_EXCEEDED once its deadline has passed. Safe on any thread
+// until the call is finished.
+absl::Status CallStateOf(const grpc::CallbackServerContext& ctx);
 
 class UnaryRunner {
  public:
@@ -35,8 +46,13 @@ class UnaryRunner {
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
                                   Response* response, Fn fn) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    pool_.Schedule([this, reactor, response, fn = std::move(fn),
+    pool_.Schedule([this, ctx, reactor, response, fn = std::move(fn),
                     authorization = AuthorizationOf(*ctx)]() mutable {
+      if (absl::Status state = CallStateOf(*ctx); !state.ok()) {
+        reactor->Finish(ToGrpcStatus(state));
+        return;
+      }
+      CallScope scope([ctx] { return CallStateOf(*ctx); });
       absl::StatusOr<Caller> caller =
           authenticator_.Authenticate(authorization);
       absl::Status status = caller.status();

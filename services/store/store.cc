@@ -16,6 +16,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/call_scope.h"
 #include "services/common/dates.h"
 #include "services/common/status_macros.h"
 #include "services/store/migrations.h"
@@ -615,7 +616,11 @@ absl::StatusOr<std::string> Store::WriteSerialized(
     const RequestKey& key,
     absl::FunctionRef<absl::StatusOr<std::string>(StoreTx&)> body,
     bool& replayed) {
+  // A call nobody waits for any more neither queues for the lock nor, once
+  // it has it, makes the others wait longer.
+  RETURN_IF_ERROR(CurrentCallWanted());
   absl::MutexLock lock(&write_mu_);
+  RETURN_IF_ERROR(CurrentCallWanted());
   StoreTx tx(*write_db_, clock_);
   absl::StatusOr<std::string> result =
       Guard([&]() -> absl::StatusOr<std::string> {

@@ -206,6 +206,9 @@ class Store {
   // Runs `body` in one BEGIN IMMEDIATE transaction under `key` (see above).
   // If `body` fails, nothing is written and its status is returned. When
   // `key.request_id` is empty the write is not recorded for retries.
+  // If the RPC being served was cancelled or is past its deadline
+  // (CurrentCallWanted, services/common/call_scope.h), it returns that status
+  // without running `body`, checked before and again after taking the lock.
   template <typename Response>
   absl::StatusOr<Written<Response>> Write(
       const RequestKey& key,

@@ -80,6 +80,11 @@ int main() {
       {"1,000,000 digits", std::string(1'000'000, '7'), false},
       {"1,000,000 letters", std::string(1'000'000, 'a'), false},
       {"1,000,000 chars of \"1 \"", Repeat("1 ", 1'000'000), false},
+      {"1,000,000 chars of \"0 \"", Repeat("0 ", 1'000'000), false},
+      {"1,000,000 chars of \"123 \"", Repeat("123 ", 1'000'000), false},
+      {"1,000,000 chars of \"1/2/\"", Repeat("1/2/", 1'000'000), false},
+      {"1,000,000 chars of \"a@\"", Repeat("a@", 1'000'000), false},
+      {"1,000,000 chars of \"S1 \"", Repeat("S1 ", 1'000'000), false},
       {"1,000,000 chars of prose", Repeat(typical, 1'000'000), false},
   };
   std::printf("%-34s %10s %10s %10s %10s  %s\n", "text", "chars", "base ns/ch",

@@ -1,5 +1,6 @@
 #include "services/registry/personal_data.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -26,9 +27,9 @@ bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 // A maximal run of ASCII digits or of ASCII letters. Everything between two
 // tokens is their gap (spaces, punctuation, other scripts).
 struct Token {
-  bool number;
-  size_t begin;
-  size_t end;
+  uint32_t begin;  // texts are far below 4 GB (a gRPC message is 4 MB)
+  uint32_t end : 31;
+  uint32_t number : 1;
 };
 
 // The longest digit run read as a value; longer runs are never dates.
@@ -89,19 +90,30 @@ class Scanner {
     return i + 1 < size() && Gap(i + 1).empty() && IsWord(i + 1);
   }
 
+  // A token starts where a digit or letter follows something else.
+  static int Class(char c) { return IsDigit(c) ? 1 : IsAlpha(c) ? 2 : 0; }
+
   void Tokenize() {
+    size_t count = 0;
+    int previous = 0;
+    for (char c : s_) {
+      int now = Class(c);
+      count += now != 0 && now != previous;
+      previous = now;
+    }
+    tokens_.reserve(count);  // one allocation, however dense the text
     size_t i = 0;
     while (i < s_.size()) {
-      char c = s_[i];
-      if (IsDigit(c) || IsAlpha(c)) {
-        bool number = IsDigit(c);
-        size_t j = i + 1;
-        while (j < s_.size() && (number ? IsDigit(s_[j]) : IsAlpha(s_[j]))) ++j;
-        tokens_.push_back({number, i, j});
-        i = j;
-      } else {
+      int kind = Class(s_[i]);
+      if (kind == 0) {
         ++i;
+        continue;
       }
+      size_t j = i + 1;
+      while (j < s_.size() && Class(s_[j]) == kind) ++j;
+      tokens_.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j),
+                         kind == 1 ? 1u : 0u});
+      i = j;
     }
   }
 
@@ -115,9 +127,11 @@ class Scanner {
       bool birth = false;
       if (IsWord(i)) {
         absl::string_view w = Lower(i);
-        birth = w == "born" || w == "birth" || w == "birthday" ||
-                w == "birthdays" || w == "bday" || w == "dob" ||
-                w == "birthdate" || w == "dobs";
+        // "birth" alone is not one: "birth mother", "at birth".
+        birth = w == "born" || w == "birthday" || w == "birthdays" ||
+                w == "bday" || w == "dob" || w == "birthdate" || w == "dobs" ||
+                (w == "date" && i >= 1 && WordIs(i - 1, "birth")) ||
+                (w == "birth" && i >= 1 && WordIs(i - 1, "of"));
         // d.o.b: "d" "." "o" "." "b"
         if (w == "b" && i >= 2 && WordIs(i - 1, "o") && WordIs(i - 2, "d") &&
             Gap(i) == "." && Gap(i - 1) == ".") {
@@ -304,11 +318,13 @@ class Scanner {
            w == "minutes" || w == "weeks" || w == "days" || w == "months" ||
            w == "years";
   }
+  // A birth word at most three words before ("born on the 3rd of May",
+  // "birthday is 14/02") or after ("14/02 is her birthday").
   bool NearBirthWord(size_t first, size_t last) const {
-    return Any(birth_count_, static_cast<int64_t>(first) - 8,
+    return Any(birth_count_, static_cast<int64_t>(first) - 3,
                static_cast<int64_t>(first)) ||
            Any(birth_count_, static_cast<int64_t>(last) + 1,
-               static_cast<int64_t>(last) + 5);
+               static_cast<int64_t>(last) + 4);
   }
 
   std::optional<PersonalIdentifier> FindDates() const {
@@ -402,6 +418,20 @@ class Scanner {
   }
 
   // ----- NHS and phone numbers -----
+  // The most groups one number is written in ("+44 (0) 114 273 4567" is 5,
+  // "+33 1 23 45 67 89" is 6), which bounds the work per group.
+  static constexpr size_t kMaxGroups = 7;
+  class GroupSizes {
+   public:
+    void push_back(size_t n) { sizes_[count_++] = n; }
+    size_t size() const { return count_; }
+    size_t operator[](size_t i) const { return sizes_[i]; }
+
+   private:
+    size_t sizes_[kMaxGroups] = {};
+    size_t count_ = 0;
+  };
+
   // Between two groups of digits of one number: 1-3 of space - . ( ).
   bool JoinsDigitGroups(size_t i) const {
     absl::string_view g = Gap(i);
@@ -447,9 +477,15 @@ class Scanner {
     const bool plus = !before.empty() && before.back() == '+';
     const bool nhs_word = Any(nhs_count_, static_cast<int64_t>(first) - 4,
                               static_cast<int64_t>(first));
-    std::string digits;
-    std::vector<size_t> sizes;
-    for (size_t h = first; h <= last; ++h) {
+    // Only a phone number starts with 0 or after '+'; an NHS number starts
+    // with a group of 3 or 10 digits unless it follows "NHS".
+    if (!plus && s_[tokens_[first].begin] != '0' && !nhs_word &&
+        Length(first) != 3 && Length(first) != 10) {
+      return std::nullopt;
+    }
+    std::string digits;  // at most 15: no allocation
+    GroupSizes sizes;
+    for (size_t h = first; h <= last && sizes.size() < kMaxGroups; ++h) {
       if (digits.size() + Length(h) > 15) break;
       digits.append(s_, tokens_[h].begin, Length(h));
       sizes.push_back(Length(h));
@@ -474,15 +510,15 @@ class Scanner {
   }
 
   // Every group after the country code (and a "(0)" trunk) has 2+ digits.
-  static bool GroupsFrom(const std::vector<size_t>& sizes, size_t k) {
+  static bool GroupsFrom(const GroupSizes& sizes, size_t k) {
     for (; k < sizes.size(); ++k) {
       if (sizes[k] < 2) return false;
     }
     return true;
   }
 
-  static bool IsPhoneNumber(const std::string& digits,
-                            const std::vector<size_t>& sizes, bool plus) {
+  static bool IsPhoneNumber(const std::string& digits, const GroupSizes& sizes,
+                            bool plus) {
     absl::string_view d = digits;
     size_t international_prefix = 0;
     if (plus) {
@@ -595,6 +631,12 @@ class Scanner {
 }  // namespace
 
 std::string NormalizeForScan(absl::string_view text) {
+  // ASCII is its own NFKC and holds nothing to remove or map.
+  if (std::all_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x80;
+      })) {
+    return std::string(text);
+  }
   utf8proc_uint8_t* mapped = nullptr;
   utf8proc_ssize_t length =
       utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),

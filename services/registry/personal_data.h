@@ -17,14 +17,15 @@
 // - The scan is linear in the length of the text: a hand-written tokenizer
 //   and detectors that look at a bounded window around each token. There is
 //   no regular expression and no backtracking over user input, so any length
-//   is safe (a million digits takes milliseconds). Callers still refuse
+//   is safe up to 2 GB (a million digits takes milliseconds). Callers refuse
 //   over-long text BEFORE scanning it (see CheckFreeText in validation.h).
 // - Malformed UTF-8 is scanned byte by byte (bad bytes read as U+FFFD);
 //   callers refuse it separately.
 // - What is caught, in this order of report:
 //   email: local@domain.tld, also with spaces around '@';
 //   date of birth: a day and month without a year (14/02, 14 Feb, Feb 14th)
-//     within a few words of born, birth, birthday, bday, DOB or d.o.b.;
+//     at most three words from born, birthday, bday, DOB, d.o.b., birth
+//     date or date of birth ("birth mother" is not one);
 //   full date: day, month and year as numbers with any one separator used
 //     twice (/ . - \ or a space), day-month or month-day order, year of 2 or
 //     4 digits (4 with a space); ISO year-month-day (with or without a time);

@@ -17,21 +17,22 @@
 // - The scan is linear in the length of the text: a hand-written tokenizer
 //   and detectors that look at a bounded window around each token. There is
 //   no regular expression and no backtracking over user input, so any length
-//   is safe up to 2 GB (a million digits takes milliseconds). Callers refuse
+//   is safe up to 2 GB (a million characters takes 10-250 ms, depending on
+//   how dense its tokens are: bench/free_text_bench). Callers refuse
 //   over-long text BEFORE scanning it (see CheckFreeText in validation.h).
 // - Malformed UTF-8 is scanned byte by byte (bad bytes read as U+FFFD);
 //   callers refuse it separately.
 // - What is caught, in this order of report:
 //   email: local@domain.tld, also with spaces around '@';
-//   date of birth: a day and month without a year (14/02, 14 Feb, Feb 14th)
-//     at most three words from born, birthday, bday, DOB, d.o.b., birth
-//     date or date of birth ("birth mother" is not one);
 //   full date: day, month and year as numbers with any one separator used
 //     twice (/ . - \ or a space), day-month or month-day order, year of 2 or
 //     4 digits (4 with a space); ISO year-month-day (with or without a time);
 //     eight digits yyyymmdd or ddmmyyyy; a day and a month word with a year
 //     ("12 March 2025", "12th of March, 2025", "12-March-2025",
 //     "Mar. 12, 2025", "March 12th '25");
+//   date of birth: a day and month without a year (14/02, 14 Feb, Feb 14th)
+//     at most three words from born, birthday, bday, DOB, d.o.b., birth
+//     date or date of birth ("birth mother" is not one);
 //   NHS number: ten digits that pass the modulus-11 check, written whole or
 //     3-3-4 with spaces, dots or hyphens (any grouping after "NHS");
 //   phone number: UK numbers from 0 with 10-11 digits, +44 / 0044 with or
@@ -57,8 +58,8 @@ namespace raa {
 
 enum class IdentifierKind {
   kEmailAddress,
-  kDateOfBirth,
   kFullDate,
+  kDateOfBirth,
   kNhsNumber,
   kPhoneNumber,
   kPostcode,

@@ -25,6 +25,14 @@ using google::protobuf::util::FieldMaskUtil;
 // Longer names are refused before they are parsed (or quoted).
 constexpr size_t kMaxNameBytes = 256;
 
+// A name longer than any valid one is refused before it is split or quoted.
+absl::Status CheckNameLength(absl::string_view name, absl::string_view field) {
+  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
+  return InvalidField(field, absl::StrCat("is ", name.size(),
+                                          " bytes; a resource name is at most ",
+                                          kMaxNameBytes));
+}
+
 // Fields a registrar may change with UpdateChild / UpdateAdopter.
 const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
   static const auto* const kFields =
@@ -375,18 +383,6 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
   RETURN_IF_ERROR(found.status());
   earlier = *std::move(found);
   return absl::OkStatus();
-}
-
-}  // namespace
-
-namespace {
-
-// A name longer than any valid one is refused before it is split or quoted.
-absl::Status CheckNameLength(absl::string_view name, absl::string_view field) {
-  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
-  return InvalidField(field, absl::StrCat("is ", name.size(),
-                                          " bytes; a resource name is at most ",
-                                          kMaxNameBytes));
 }
 
 }  // namespace

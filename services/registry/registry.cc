@@ -486,6 +486,12 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   errors.AddAll(id.status());
   CheckMask<v1::Authority>(request.update_mask(), AuthorityUpdatable(), errors);
   ValidateRequestId(request.request_id(), errors);
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "display_name") {
+      CheckFreeText(request.authority().display_name(),
+                    "authority.display_name", kDisplayNameText, errors);
+    }
+  }
   RETURN_IF_ERROR(errors.ToStatus());
   // The changed fields are checked before the write lock, on their own; the
   // merged record is checked again inside (cheap: no free text to scan).

@@ -230,6 +230,23 @@ TEST_F(HostileTextTest, ControlAndBidiCharactersAreRefusedInEveryTextField) {
   EXPECT_EQ(StoredChildren(), 1);
 }
 
+TEST_F(HostileTextTest, UpdateAuthorityRefusesADisguisedOrOverLongName) {
+  for (const std::string& name :
+       {std::string("Sheffield\u202E"), std::string(10'000, 'S')}) {
+    v1::UpdateAuthorityRequest request;
+    request.mutable_authority()->set_name("authorities/sheffield");
+    request.mutable_authority()->set_display_name(name);
+    request.mutable_update_mask()->add_paths("display_name");
+    request.set_request_id(NextRequestId());
+    v1::Authority updated;
+    grpc::Status status =
+        Reg(&RegistryStub::UpdateAuthority, manager_, request, &updated);
+    EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+    EXPECT_THAT(ViolationFields(status), ElementsAre("authority.display_name"));
+    EXPECT_LT(status.error_message().size(), 200u);
+  }
+}
+
 TEST_F(HostileTextTest, ASummaryKeepsItsLineBreaks) {
   v1::Child created = AddChild(registrar_, "sheffield", [] {
     v1::Child c = ChildProfile({84});

@@ -276,7 +276,7 @@ async function run(types, address, managerKey) {
   const fields = violationsOf(refused, types).map((v) => v.field);
   assert.ok(fields.includes('child.summary'), JSON.stringify(fields));
   assert.ok(fields.includes('child.members[0].age_months'), JSON.stringify(fields));
-  console.log(`a bad profile was refused: ${fields.join(', ')}`);
+  console.log(`a bad profile was refused: ${refused.details}`);
 
   // Bytes that are not valid UTF-8, which protobufjs never writes: encode a
   // request, then corrupt one byte of its summary (same length).

@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "google/rpc/error_details.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -25,6 +26,7 @@
 #include "services/matching/matching.h"
 #include "services/matching/matching_service.h"
 #include "services/registry/registry_service.h"
+#include "services/rpc/checked_service.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -64,6 +66,8 @@ class RaaServer::Impl {
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
+  // What the server serves: each service above, its requests checked.
+  std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
   std::string address;
   int port = 0;
@@ -160,15 +164,26 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Reflection serves what protobuf's generated pool holds. Naming
+  // google.rpc.BadRequest here keeps its file linked and loaded, so a client
+  // that knows only protos/ can ask for it and decode error details.
+  google::rpc::BadRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // One server per port: without this a second raamatchd would share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &impl->port);
-  builder.RegisterService(impl->registry_service.get());
-  builder.RegisterService(impl->access_service.get());
-  builder.RegisterService(impl->matching_service.get());
+  const std::pair<grpc::Service*, const char*> services[] = {
+      {impl->registry_service.get(), v1::RegistryService::service_full_name()},
+      {impl->access_service.get(), v1::AccessService::service_full_name()},
+      {impl->matching_service.get(), v1::MatchingService::service_full_name()},
+  };
+  for (const auto& [service, name] : services) {
+    impl->checked_services.push_back(
+        std::make_unique<WireCheckedService>(*service, name));
+    builder.RegisterService(impl->checked_services.back().get());
+  }
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(

@@ -25,6 +25,11 @@ namespace raa {
 // The value of the call's `authorization` metadata, or empty.
 std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
 
+// The subject common name of the client certificate the TLS handshake
+// verified (raamatchd --client-ca), or empty: what Authenticate binds a key
+// to.
+std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
+
 class UnaryRunner {
  public:
   UnaryRunner(Authenticator& authenticator, WorkerPool& pool)
@@ -36,9 +41,10 @@ class UnaryRunner {
                                   Response* response, Fn fn) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     pool_.Schedule([this, reactor, response, fn = std::move(fn),
-                    authorization = AuthorizationOf(*ctx)]() mutable {
+                    authorization = AuthorizationOf(*ctx),
+                    certificate = CertificateNameOf(*ctx)]() mutable {
       absl::StatusOr<Caller> caller =
-          authenticator_.Authenticate(authorization);
+          authenticator_.Authenticate(authorization, certificate);
       absl::Status status = caller.status();
       if (caller.ok()) {
         auto result = fn(*caller);
@@ -63,7 +69,8 @@ class UnaryRunner {
                                         Response* response, TryFn try_fn,
                                         Fn fn) {
     std::string authorization = AuthorizationOf(*ctx);
-    if (std::optional<Caller> caller = authenticator_.Cached(authorization)) {
+    if (std::optional<Caller> caller =
+            authenticator_.Cached(authorization, CertificateNameOf(*ctx))) {
       if (auto result = try_fn(*caller)) {
         grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
         if (result->ok()) *response = **std::move(result);

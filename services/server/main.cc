@@ -4,13 +4,14 @@
 //   raamatchd --db raamatch.db --listen 0.0.0.0:50051 --tls-cert server.crt
 //       --tls-key server.key [--client-ca members-ca.crt]
 //
-// Plain text is served only on loopback unless --insecure is given.
-// Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start
-// or serve; 2 a usage error (a bad flag or a combination of flags that
-// cannot be served).
 // On a new database it prints a one-time manager key (or reads/writes it at
 // --bootstrap-key-file). SIGINT or SIGTERM: health goes NOT_SERVING, calls in
-// flight finish, the database closes.
+// flight finish, the database closes. Plain text is served only on loopback
+// unless --insecure is given (docs/operator.md, "TLS").
+//
+// Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start
+// or serve; 2 a usage error (a bad flag, or flags that cannot be served
+// together).
 #include <signal.h>
 #include <sys/stat.h>
 

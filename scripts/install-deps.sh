@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev libsqlitecpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libgoogle-common-protos-java libssl-dev libcsv-dev libutf8proc-dev tzdata
+  libgoogle-common-protos-java libssl-dev libcsv-dev libutf8proc-dev tzdata openssl
 )
 
 missing=()

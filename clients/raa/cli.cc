@@ -15,7 +15,8 @@ RaaClient& Cli::client() {
     client_ = std::make_unique<RaaClient>(
         ClientOptions{.server = server,
                       .key = key,
-                      .deadline = absl::Seconds(deadline_seconds)});
+                      .deadline = absl::Seconds(deadline_seconds),
+                      .tls = tls});
   }
   return *client_;
 }
@@ -40,6 +41,18 @@ int Fail(const absl::Status& status) {
       std::cerr << "  " << v.field << ": " << v.description << "\n";
     }
   }
+  if (status.code() == absl::StatusCode::kUnavailable &&
+      (absl::StrContains(status.message(), "andshake") ||
+       absl::StrContains(status.message(), "Socket closed"))) {
+    // A TLS problem: this client does not trust the server, or the server
+    // does not trust (or did not get) this client's certificate, or one side
+    // speaks plain text.
+    std::cerr << "(no secure connection: if the server serves TLS, --ca or "
+                 "RAA_CA must name the CA that signed its certificate; if it "
+                 "requires client certificates, give yours with --cert and "
+                 "--client-key)\n";
+    return kExitUnavailable;
+  }
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
     std::cerr << "(is raamatchd running? --server or RAA_SERVER says where)\n";
@@ -47,6 +60,10 @@ int Fail(const absl::Status& status) {
   }
   if (status.code() == absl::StatusCode::kUnauthenticated) {
     std::cerr << "(give an API key with --key or RAA_KEY)\n";
+  }
+  if (absl::StrContains(status.message(), "client certificate")) {
+    std::cerr << "(give your member's certificate with --cert and "
+                 "--client-key, or RAA_CERT and RAA_CLIENT_KEY)\n";
   }
   return kExitRefused;
 }

@@ -28,7 +28,9 @@ struct Cli {
   std::string authority;  // the member you act for, when a command needs one
   bool json = false;
   int deadline_seconds = 30;
-  std::string request_id;  // --request-id: reuse to retry a write safely
+  std::string request_id;    // --request-id: reuse to retry a write safely
+  ClientTlsFiles tls_files;  // --tls, --ca, --cert, --client-key
+  ClientTls tls;             // read from tls_files before any command runs
   int exit_code = 0;
 
   RaaClient& client();

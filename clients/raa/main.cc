@@ -4,12 +4,16 @@
 //
 // The server and key come from flags, the environment (RAA_SERVER, RAA_KEY,
 // RAA_AUTHORITY) or a config file (--config, default ~/.config/raa/config.ini
-// with lines like `server = 127.0.0.1:50051`).
+// with lines like `server = 127.0.0.1:50051`). So does TLS: --ca (RAA_CA,
+// `ca`) verifies the server and implies --tls; --cert and --client-key
+// (RAA_CERT, RAA_CLIENT_KEY; `cert`, `client-key`) show the member's client
+// certificate to a server that requires one.
 #include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "clients/raa/cli.h"
+#include "services/common/version.h"
 
 int main(int argc, char** argv) {
   raa::cli::Cli cli;
@@ -33,6 +37,23 @@ int main(int argc, char** argv) {
   app.add_flag("--json", cli.json, "print JSON instead of tables");
   app.add_option("--deadline", cli.deadline_seconds, "seconds per call")
       ->capture_default_str();
+  app.set_version_flag("--version", std::string("raa ") + raa::kVersion,
+                       "print the version and exit");
+  app.add_flag(
+      "--tls", cli.tls_files.tls,
+      "connect with TLS, trusting the public CAs gRPC ships (implied by "
+      "--ca, --cert)");
+  CLI::Option* ca = app.add_option(
+      "--ca", cli.tls_files.ca_file,
+      "PEM file of the CA that signed the server's certificate: connect "
+      "with TLS and verify the server (RAA_CA)");
+  CLI::Option* cert =
+      app.add_option("--cert", cli.tls_files.cert_file,
+                     "PEM file of your member's client certificate, for a "
+                     "server that requires one (RAA_CERT)");
+  CLI::Option* client_key =
+      app.add_option("--client-key", cli.tls_files.key_file,
+                     "PEM file of the private key of --cert (RAA_CLIENT_KEY)");
   app.add_option("--request-id", cli.request_id,
                  "for a write: reuse the id of an attempt whose answer was "
                  "lost, and the server answers it once (default: a new id)");
@@ -47,7 +68,9 @@ int main(int argc, char** argv) {
   // applies the config file first, so the environment is applied here, before
   // any command runs.)
   const std::pair<CLI::Option*, const char*> kFromEnvironment[] = {
-      {server, "RAA_SERVER"}, {key, "RAA_KEY"}, {authority, "RAA_AUTHORITY"}};
+      {server, "RAA_SERVER"},       {key, "RAA_KEY"},
+      {authority, "RAA_AUTHORITY"}, {ca, "RAA_CA"},
+      {cert, "RAA_CERT"},           {client_key, "RAA_CLIENT_KEY"}};
   auto on_command_line = [&](const CLI::Option* option) {
     for (int i = 1; i < argc; ++i) {
       std::string arg = argv[i];
@@ -68,6 +91,10 @@ int main(int argc, char** argv) {
         option->run_callback();
       }
     }
+    absl::StatusOr<raa::ClientTls> tls = raa::LoadClientTls(cli.tls_files);
+    if (!tls.ok())
+      throw CLI::ValidationError(std::string(tls.status().message()));
+    cli.tls = *std::move(tls);
   });
 
   try {

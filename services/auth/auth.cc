@@ -74,7 +74,43 @@ std::string Sha256(absl::string_view data) {
   return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
 }
 
+absl::Status CheckKeyMatchesCertificate(const Caller& caller,
+                                        absl::string_view certificate_name) {
+  if (certificate_name.empty()) {
+    return absl::UnauthenticatedError(
+        "this server binds API keys to client certificates: connect with "
+        "your member's client certificate (raa --cert and --client-key)");
+  }
+  if (certificate_name != caller.authority_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the API key belongs to ", caller.authority_id,
+                     " but the client certificate is issued to ",
+                     certificate_name.substr(0, 64),
+                     ": use a key and a certificate of the same member"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Caller> Authenticator::Authenticate(
+    absl::string_view authorization, absl::string_view certificate_name) {
+  absl::StatusOr<Caller> caller = AuthenticateKey(authorization);
+  if (!caller.ok() || !keys_bound_to_certificates_) return caller;
+  absl::Status bound = CheckKeyMatchesCertificate(*caller, certificate_name);
+  if (!bound.ok()) return bound;
+  return caller;
+}
+
+std::optional<Caller> Authenticator::Cached(
+    absl::string_view authorization, absl::string_view certificate_name) {
+  std::optional<Caller> caller = CachedCaller(authorization);
+  if (caller.has_value() && keys_bound_to_certificates_ &&
+      !CheckKeyMatchesCertificate(*caller, certificate_name).ok()) {
+    return std::nullopt;
+  }
+  return caller;
+}
+
+absl::StatusOr<Caller> Authenticator::AuthenticateKey(
     absl::string_view authorization) {
   if (authorization.empty()) {
     return absl::UnauthenticatedError(
@@ -130,7 +166,8 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
   return caller;
 }
 
-std::optional<Caller> Authenticator::Cached(absl::string_view authorization) {
+std::optional<Caller> Authenticator::CachedCaller(
+    absl::string_view authorization) {
   absl::string_view secret = authorization;
   if (!absl::ConsumePrefix(&secret, "Bearer ")) return std::nullopt;
   std::optional<std::string> key_id = KeyIdOf(secret);

@@ -50,19 +50,39 @@ std::optional<std::string> KeyIdOf(absl::string_view secret);
 
 std::string Sha256(absl::string_view data);
 
+// A key bound to its member's client certificate (raamatchd --client-ca):
+// the rule is that the subject common name (CN) of the client certificate
+// the TLS handshake verified equals the key's authority id. Manager keys
+// belong to the consortium hub, so they go with the hub's certificate (CN =
+// the hub's id). Subject alternative names play no part.
+// `certificate_name` is that CN, empty if the call came without one.
+// OK if they match; UNAUTHENTICATED if there is no certificate name;
+// PERMISSION_DENIED if the certificate names another member.
+absl::Status CheckKeyMatchesCertificate(const Caller& caller,
+                                        absl::string_view certificate_name);
+
 // Checks bearer keys against the store, with a cache of verified keys so a
 // call does not touch SQLite. Thread-safe.
 class Authenticator {
  public:
-  explicit Authenticator(Store& store) : store_(store) {}
+  // With `keys_bound_to_certificates`, every key must also pass
+  // CheckKeyMatchesCertificate with the caller's certificate name.
+  explicit Authenticator(Store& store, bool keys_bound_to_certificates = false)
+      : store_(store),
+        keys_bound_to_certificates_(keys_bound_to_certificates) {}
 
-  // `authorization` is the metadata value, e.g. "Bearer raa_…".
-  // UNAUTHENTICATED if missing, malformed, unknown or revoked.
-  absl::StatusOr<Caller> Authenticate(absl::string_view authorization);
+  // `authorization` is the metadata value, e.g. "Bearer raa_…";
+  // `certificate_name` the CN of the caller's verified client certificate,
+  // or empty. UNAUTHENTICATED if the key is missing, malformed, unknown or
+  // revoked; with keys bound to certificates, as CheckKeyMatchesCertificate.
+  absl::StatusOr<Caller> Authenticate(absl::string_view authorization,
+                                      absl::string_view certificate_name = {});
 
-  // The caller if the key is already verified and cached; nullopt otherwise
-  // (then Authenticate, which may read the store, gives the answer).
-  std::optional<Caller> Cached(absl::string_view authorization);
+  // The caller if the key is already verified and cached (and, when bound,
+  // matches `certificate_name`); nullopt otherwise (then Authenticate, which
+  // may read the store, gives the answer).
+  std::optional<Caller> Cached(absl::string_view authorization,
+                               absl::string_view certificate_name = {});
 
   // Drops a key from the cache (after it is revoked).
   void Forget(absl::string_view key_id);
@@ -72,7 +92,11 @@ class Authenticator {
     std::string secret_sha256;
     Caller caller;
   };
+  absl::StatusOr<Caller> AuthenticateKey(absl::string_view authorization);
+  std::optional<Caller> CachedCaller(absl::string_view authorization);
+
   Store& store_;
+  const bool keys_bound_to_certificates_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, CachedKey> cache_ ABSL_GUARDED_BY(mu_);
   // Counts Forget calls: a key read from the store is cached only if none

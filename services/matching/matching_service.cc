@@ -142,8 +142,10 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
   auto* reactor = new WatchReactor(live_);
   // The request is copied: a cancelled call may be gone before this runs.
   pool_.Schedule([this, reactor, request = *request,
-                  authorization = AuthorizationOf(*ctx)] {
-    absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
+                  authorization = AuthorizationOf(*ctx),
+                  certificate = CertificateNameOf(*ctx)] {
+    absl::StatusOr<Caller> caller =
+        authenticator_.Authenticate(authorization, certificate);
     if (!caller.ok()) {
       reactor->Start(caller.status());
       return;

@@ -36,6 +36,11 @@ std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
 // until the call is finished.
 absl::Status CallStateOf(const grpc::CallbackServerContext& ctx);
 
+// The subject common name of the client certificate the TLS handshake
+// verified (raamatchd --client-ca), or empty: what Authenticate binds a key
+// to.
+std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
+
 class UnaryRunner {
  public:
   UnaryRunner(Authenticator& authenticator, WorkerPool& pool)
@@ -47,14 +52,15 @@ class UnaryRunner {
                                   Response* response, Fn fn) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     pool_.Schedule([this, ctx, reactor, response, fn = std::move(fn),
-                    authorization = AuthorizationOf(*ctx)]() mutable {
+                    authorization = AuthorizationOf(*ctx),
+                    certificate = CertificateNameOf(*ctx)]() mutable {
       if (absl::Status state = CallStateOf(*ctx); !state.ok()) {
         reactor->Finish(ToGrpcStatus(state));
         return;
       }
       CallScope scope([ctx] { return CallStateOf(*ctx); });
       absl::StatusOr<Caller> caller =
-          authenticator_.Authenticate(authorization);
+          authenticator_.Authenticate(authorization, certificate);
       absl::Status status = caller.status();
       if (caller.ok()) {
         auto result = fn(*caller);
@@ -79,7 +85,8 @@ class UnaryRunner {
                                         Response* response, TryFn try_fn,
                                         Fn fn) {
     std::string authorization = AuthorizationOf(*ctx);
-    if (std::optional<Caller> caller = authenticator_.Cached(authorization)) {
+    if (std::optional<Caller> caller =
+            authenticator_.Cached(authorization, CertificateNameOf(*ctx))) {
       if (auto result = try_fn(*caller)) {
         grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
         if (result->ok()) *response = **std::move(result);

@@ -1111,10 +1111,15 @@ TEST_F(ServerTest, AHiddenProfileIsInvisibleToTheAuthoritiesItIsHiddenFrom) {
   EXPECT_THAT(Reg(&RegistryStub::GetChild, leeds_finder.secret(), get, &out),
               StatusIs(Code::NOT_FOUND));
 
-  // Everyone else can, including its own authority.
+  // Everyone else can, including its own authority; only the owner sees
+  // whom it is hidden from (where the birth family may live).
+  v1::Child seen_by_others = hidden;
+  seen_by_others.clear_hidden_from();
   for (const std::string& key :
        {sheffield_.secret(), finder_.secret(), manager_}) {
-    EXPECT_THAT(GetChild(key, hidden.name()), EqualsProto(hidden));
+    EXPECT_THAT(
+        GetChild(key, hidden.name()),
+        EqualsProto(key == sheffield_.secret() ? hidden : seen_by_others));
     EXPECT_THAT(ChildNames(key), ElementsAre(hidden.name(), open.name()));
   }
 

@@ -18,9 +18,9 @@
 // kernel holds). The audit connection commits with synchronous=NORMAL: an
 // operating-system crash or power cut can lose the events of the last moments
 // since the WAL was last synced (at the next store write, which syncs the same
-// WAL file, or at a checkpoint). A change committed by the store whose event
-// was not yet committed when the server died was never answered; its retry
-// (same request_id) is recorded.
+// WAL file, at a checkpoint, or by the kernel's writeback, ~30 s). A change
+// committed by the store whose event was not yet committed when the server died
+// was never answered; its retry (same request_id) is recorded.
 //
 // Retention: events older than `retention` are deleted at Open and then once
 // a day by the writer thread.

@@ -12,15 +12,17 @@
 // batch (group commit: while one batch commits, the next gathers), on its
 // own SQLite connection to the server's database (tables from migration 4).
 //
-// Durability: `done` runs after the event's batch has committed, and the RPC
-// runner answers a call only then, so an answered call's event survives a
-// kill -9 of the server (its transaction is in the WAL file, which the
-// kernel holds). The audit connection commits with synchronous=NORMAL: an
-// operating-system crash or power cut can lose the events of the last moments
-// since the WAL was last synced (at the next store write, which syncs the same
-// WAL file, at a checkpoint, or by the kernel's writeback, ~30 s). A change
-// committed by the store whose event was not yet committed when the server died
-// was never answered; its retry (same request_id) is recorded.
+// Durability: `done` runs after the event's batch has committed. The RPC
+// runner answers a change only then, so an answered change's event survives
+// a kill -9 of the server (its transaction is in the WAL file, which the
+// kernel holds); a read is answered at once, and a kill -9 loses the events
+// still queued (those of the last batch interval, milliseconds). The audit
+// connection commits with synchronous=NORMAL: an operating-system crash or
+// power cut can lose the events since the WAL was last synced (at the next
+// store write, which syncs the same WAL file, at a checkpoint, or by the
+// kernel's writeback, ~30 s). A change committed by the store whose event was
+// not yet committed when the server died was never answered; its retry (same
+// request_id) is recorded.
 //
 // Retention: events older than `retention` are deleted at Open and then once
 // a day by the writer thread.

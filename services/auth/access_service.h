@@ -48,6 +48,8 @@ class AccessService final : public v1::AccessService::CallbackService {
             return absl::FailedPreconditionError(
                 "this server runs without an audit trail");
           }
+          // Every call answered before this one is in the answer.
+          rpc_.audit()->Flush();
           return rpc_.audit()->Query(*request);
         });
   }

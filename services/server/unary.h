@@ -115,9 +115,11 @@ class UnaryRunner {
   }
 
  private:
-  // Records the call in the audit trail (if its kind is audited) and answers
-  // once the record is committed; a call that cannot be recorded is answered
-  // UNAVAILABLE.
+  // Records the call in the audit trail (if its kind is audited). A change
+  // is answered once its record is committed (a change that cannot be
+  // recorded is answered UNAVAILABLE); a read is answered at once and its
+  // record committed by the writer thread with the next batch (a search must
+  // not wait for the disk: see docs/manager.md, the audit trail).
   template <typename Request, typename Response>
   void Answer(grpc::ServerUnaryReactor* reactor, const Caller& caller,
               const MethodRule* rule, const Request& request,
@@ -128,6 +130,14 @@ class UnaryRunner {
     }
     AuditEvent event = MakeAuditEvent(
         caller, rule, request, status.ok() ? &response : nullptr, status);
+    const bool is_change = rule == nullptr ||
+                           rule->kind == CallKind::kRecordWrite ||
+                           rule->kind == CallKind::kAdminWrite;
+    if (!is_change) {
+      audit_->Record(std::move(event));
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
     audit_->Record(std::move(event), [reactor, status = std::move(status)](
                                          absl::Status recorded) {
       reactor->Finish(ToGrpcStatus(

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/auth/access_policy.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
 #include "services/common/paging.h"
@@ -87,7 +88,7 @@ absl::StatusOr<v1::ListApiKeysResponse> ApiKeys::List(
     ASSIGN_OR_RETURN(authority_id,
                      ParseAuthorityName(request.parent(), "parent"));
   }
-  if (!caller.Has(v1::MANAGER)) {
+  if (!SeesEveryMembersKeys(caller)) {
     if (!authority_id.empty() && authority_id != caller.authority_id) {
       return absl::PermissionDeniedError(
           "only a manager may list another authority's keys");

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "services/auth/access_policy.h"
 
 namespace raa {
 namespace {
@@ -135,7 +136,9 @@ absl::StatusOr<Caller> Authenticator::AuthenticateKey(
                         hash.size()) != 0) {
         return absl::UnauthenticatedError("unknown or revoked API key");
       }
-      return it->second.caller;
+      Caller caller = it->second.caller;
+      caller.withdrawn = withdrawn_.contains(caller.authority_id);
+      return caller;
     }
   }
   // A revocation committed while the store is read must not be undone by
@@ -163,6 +166,7 @@ absl::StatusOr<Caller> Authenticator::AuthenticateKey(
   if (forgotten_ == generation) {
     cache_[*key_id] = CachedKey{stored->secret_sha256, caller};
   }
+  caller.withdrawn = withdrawn_.contains(caller.authority_id);
   return caller;
 }
 
@@ -179,7 +183,9 @@ std::optional<Caller> Authenticator::CachedCaller(
                                           hash.data(), hash.size()) != 0) {
     return std::nullopt;
   }
-  return it->second.caller;
+  Caller caller = it->second.caller;
+  caller.withdrawn = withdrawn_.contains(caller.authority_id);
+  return caller;
 }
 
 void Authenticator::Forget(absl::string_view key_id) {
@@ -188,8 +194,37 @@ void Authenticator::Forget(absl::string_view key_id) {
   cache_.erase(std::string(key_id));
 }
 
+absl::Status Authenticator::LoadMembers() {
+  PageRequest page{1000, 0};
+  do {
+    absl::StatusOr<Page<v1::Authority>> members =
+        store_.ListAuthorities(v1::AUTHORITY_WITHDRAWN, page);
+    if (!members.ok()) return members.status();
+    for (const v1::Authority& a : members->items) OnAuthorityChanged(a);
+    page.after = members->next_after;
+  } while (page.after != 0);
+  return absl::OkStatus();
+}
+
+void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
+  std::string id(absl::StripPrefix(authority.name(), "authorities/"));
+  absl::MutexLock lock(&mu_);
+  if (authority.status() == v1::AUTHORITY_WITHDRAWN) {
+    withdrawn_.insert(std::move(id));
+  } else {
+    withdrawn_.erase(id);
+  }
+}
+
 absl::Status RequireAnyRole(const Caller& caller,
                             std::initializer_list<v1::Role> roles) {
+  // Used for changes: a withdrawn member's keys make none.
+  if (caller.withdrawn) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("authorities/", caller.authority_id,
+                     " has withdrawn from the consortium: its keys may only "
+                     "read its own records"));
+  }
   for (v1::Role r : roles) {
     if (caller.Has(r)) return absl::OkStatus();
   }
@@ -202,6 +237,12 @@ absl::Status RequireRegistrarOf(const Caller& caller,
   if (!caller.Has(v1::REGISTRAR)) {
     return absl::PermissionDeniedError("this needs a registrar key");
   }
+  if (caller.withdrawn) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("authorities/", caller.authority_id,
+                     " has withdrawn from the consortium: its keys may only "
+                     "read its own records"));
+  }
   if (caller.authority_id != authority_id) {
     return absl::PermissionDeniedError(absl::StrCat(
         "a registrar of ", caller.authority_id, " may change only ",
@@ -212,9 +253,8 @@ absl::Status RequireRegistrarOf(const Caller& caller,
 
 bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
             const v1::Child& child) {
-  if (caller.authority_id == owner_authority_id) return true;
-  return std::find(child.hidden_from().begin(), child.hidden_from().end(),
-                   caller.authority_id) == child.hidden_from().end();
+  return IsVisibleTo(caller, absl::string_view(owner_authority_id),
+                     child.hidden_from());
 }
 
 }  // namespace raa

@@ -18,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -32,6 +33,9 @@ struct Caller {
   std::string authority_id;
   std::string key_id;
   uint32_t roles = 0;  // bit r set for v1::Role r
+  // The caller's member has withdrawn from the consortium: its keys may only
+  // read its own records (see access_policy.h).
+  bool withdrawn = false;
 
   bool Has(v1::Role role) const { return (roles & (1u << role)) != 0; }
 };
@@ -87,6 +91,13 @@ class Authenticator {
   // Drops a key from the cache (after it is revoked).
   void Forget(absl::string_view key_id);
 
+  // Members that have withdrawn: every caller of theirs is marked
+  // Caller::withdrawn. Loaded from the store at start (LoadMembers) and kept
+  // in step by OnAuthorityChanged, which the store calls for every committed
+  // change before the write is acknowledged.
+  absl::Status LoadMembers();
+  void OnAuthorityChanged(const v1::Authority& authority);
+
  private:
   struct CachedKey {
     std::string secret_sha256;
@@ -102,18 +113,22 @@ class Authenticator {
   // Counts Forget calls: a key read from the store is cached only if none
   // happened meanwhile.
   uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
 };
 
-// PERMISSION_DENIED unless the caller has one of `roles`.
+// PERMISSION_DENIED unless the caller has one of `roles` and its member has
+// not withdrawn (for changes; reads ask access_policy.h).
 absl::Status RequireAnyRole(const Caller& caller,
                             std::initializer_list<v1::Role> roles);
 
-// PERMISSION_DENIED unless the caller is a registrar of `authority_id`.
+// PERMISSION_DENIED unless the caller is a registrar of `authority_id`, still
+// in the consortium.
 absl::Status RequireRegistrarOf(const Caller& caller,
                                 absl::string_view authority_id);
 
-// Whether the caller may see this child's profile: the owner always can;
-// others unless their authority is in hidden_from.
+// Whether the caller may see this child's profile: IsVisibleTo in
+// access_policy.h (the owner always; others unless hidden from them; never a
+// withdrawn member's keys).
 bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
             const v1::Child& child);
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/auth/access_policy.h"
 #include "services/common/dates.h"
 #include "services/common/status_macros.h"
 #include "services/matching/convert.h"
@@ -189,11 +190,7 @@ void LiveIndex::CloseAll() {
 bool LiveIndex::HiddenFrom(uint64_t child, const std::string& authority) const {
   std::optional<matcher::ChildGroup> g = index_.FindChild(child);
   if (!g.has_value()) return true;
-  if (g->authority == authority) return false;
-  for (const std::string& a : g->hidden_from) {
-    if (a == authority) return true;
-  }
-  return false;
+  return IsHiddenFrom(authority, g->authority, g->hidden_from);
 }
 
 void LiveIndex::Send(Subscription& sub, uint64_t child, uint64_t household,

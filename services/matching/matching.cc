@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "services/auth/access_policy.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
@@ -18,23 +19,6 @@ constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr int kMaxFollowed = 200;
 constexpr size_t kAnyPool = std::numeric_limits<size_t>::max();
-
-bool CanSearchAll(const Caller& caller) {
-  return caller.Has(v1::FAMILY_FINDER) || caller.Has(v1::MANAGER);
-}
-
-absl::Status CheckSearchRole(const Caller& caller,
-                             absl::string_view owner_authority) {
-  if (CanSearchAll(caller)) return absl::OkStatus();
-  if (caller.Has(v1::REGISTRAR) && caller.authority_id == owner_authority) {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      caller.Has(v1::REGISTRAR)
-          ? absl::StrCat("a registrar may search only for ",
-                         caller.authority_id, "'s own children and adopters")
-          : "searching needs a family_finder, manager or registrar key");
-}
 
 template <typename Request>
 void CheckView(const Request& request, FieldErrors& errors) {
@@ -82,10 +66,8 @@ matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request) {
 // does not reveal that a hidden profile exists.
 absl::Status NoSuchChild() { return absl::NotFoundError("no such child"); }
 
-bool Hidden(const matcher::ChildGroup& g, const std::string& authority) {
-  if (g.authority == authority) return false;
-  return std::find(g.hidden_from.begin(), g.hidden_from.end(), authority) !=
-         g.hidden_from.end();
+bool Hidden(const matcher::ChildGroup& g, const Caller& caller) {
+  return !IsVisibleTo(caller, g.authority, g.hidden_from);
 }
 
 }  // namespace
@@ -98,13 +80,13 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
                                                    bool for_search) {
   ASSIGN_OR_RETURN(RecordName record,
                    ParseRecordName(name, "children", 'c', field));
-  RETURN_IF_ERROR(CheckSearchRole(caller, record.authority_id));
+  RETURN_IF_ERROR(CanSearchFor(caller, record.authority_id));
   uint64_t key = static_cast<uint64_t>(record.row_id);
   std::optional<matcher::ChildGroup> group = live_.Read(
       [&](const matcher::CandidateIndex& index,
           const matcher::MatchingPolicy&) { return index.FindChild(key); });
   if (group.has_value() && group->authority == record.authority_id) {
-    if (Hidden(*group, caller.authority_id)) {
+    if (Hidden(*group, caller)) {
       return NoSuchChild();
     }
     return key;
@@ -129,7 +111,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
                                                      bool for_search) {
   ASSIGN_OR_RETURN(RecordName record,
                    ParseRecordName(name, "adopters", 'h', field));
-  RETURN_IF_ERROR(CheckSearchRole(caller, record.authority_id));
+  RETURN_IF_ERROR(CanSearchFor(caller, record.authority_id));
   uint64_t key = static_cast<uint64_t>(record.row_id);
   std::optional<matcher::Household> household = live_.Read(
       [&](const matcher::CandidateIndex& index,
@@ -158,7 +140,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
       ParseRecordName(request.child(), "children", 'c', "child");
   errors.AddAll(record.status());
   if (!errors.empty()) return errors.ToStatus();
-  if (absl::Status s = CheckSearchRole(caller, record->authority_id); !s.ok()) {
+  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
     return s;
   }
   matcher::CandidateIndex::RankOptions options = RankOptionsOf(request);
@@ -172,7 +154,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
         group->authority != record->authority_id) {
       return std::nullopt;
     }
-    if (Hidden(*group, caller.authority_id)) {
+    if (Hidden(*group, caller)) {
       return NoSuchChild();
     }
     absl::StatusOr<matcher::RankResult> r =
@@ -216,7 +198,7 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
       ParseRecordName(request.adopter(), "adopters", 'h', "adopter");
   errors.AddAll(record.status());
   if (!errors.empty()) return errors.ToStatus();
-  if (absl::Status s = CheckSearchRole(caller, record->authority_id); !s.ok()) {
+  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
     return s;
   }
   matcher::CandidateIndex::RankOptions options = RankOptionsOf(request);

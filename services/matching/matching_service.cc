@@ -17,6 +17,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
  public:
   explicit WatchReactor(LiveIndex& live) : live_(live) {}
 
+  // Every alert written to the client is recorded under `caller` in `audit`
+  // (if not null). Called before Start.
+  void AuditAs(AuditLog* audit, const Caller& caller) {
+    absl::MutexLock lock(&mu_);
+    audit_ = audit;
+    caller_ = caller;
+  }
+
   // Called on the worker pool once the request is checked.
   // Called on the worker pool once the request is checked. gRPC may have
   // finished the call meanwhile (a cancelled client): then this deletes the
@@ -72,6 +80,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
 
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
+    if (ok && audit_ != nullptr) {
+      audit_->Record(MakeAuditEvent(caller_, kRule, v1::WatchMatchesRequest(),
+                                    &queue_.front(), absl::OkStatus()));
+    }
     queue_.pop_front();
     if (!ok) {
       writing_ = false;
@@ -125,8 +137,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
     mu_.Lock();
   }
 
+  static inline const MethodRule* const kRule =
+      RAA_RULE(MatchingService, WatchMatches);
+
   LiveIndex& live_;
   absl::Mutex mu_;
+  AuditLog* audit_ ABSL_GUARDED_BY(mu_) = nullptr;
+  Caller caller_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::MatchAlert> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -150,7 +167,20 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       reactor->Start(caller.status());
       return;
     }
-    reactor->Start(matching_.PrepareWatch(*caller, request));
+    const MethodRule* rule = RAA_RULE(MatchingService, WatchMatches);
+    absl::Status allowed = CheckCall(*caller, rule, request);
+    absl::StatusOr<FollowSpec> spec =
+        allowed.ok() ? matching_.PrepareWatch(*caller, request)
+                     : absl::StatusOr<FollowSpec>(allowed);
+    if (!spec.ok() && rpc_.audit() != nullptr) {
+      // A refused watch is recorded with what it asked to follow; alerts
+      // delivered are recorded as they are written.
+      rpc_.audit()->Record(MakeAuditEvent(*caller, rule, request,
+                                          static_cast<v1::MatchAlert*>(nullptr),
+                                          spec.status()));
+    }
+    reactor->AuditAs(rpc_.audit(), *caller);
+    reactor->Start(std::move(spec));
   });
   return reactor;
 }

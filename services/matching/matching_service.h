@@ -20,13 +20,14 @@ class MatchingService final : public v1::MatchingService::CallbackService {
         pool_(pool),
         rpc_(rpc) {}
 
-#define RAA_MATCHING_RPC(Method, Domain, Request, Response)                  \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,         \
-                                   const v1::Request* request,               \
-                                   v1::Response* response) override {        \
-    return rpc_.Unary(ctx, response, [this, request](const Caller& caller) { \
-      return matching_.Domain(caller, *request);                             \
-    });                                                                      \
+#define RAA_MATCHING_RPC(Method, Domain, Request, Response)             \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,    \
+                                   const v1::Request* request,          \
+                                   v1::Response* response) override {   \
+    return rpc_.Unary(ctx, RAA_RULE(MatchingService, Method), request,  \
+                      response, [this, request](const Caller& caller) { \
+                        return matching_.Domain(caller, *request);      \
+                      });                                               \
   }
 
   RAA_MATCHING_RPC(ExplainPair, ExplainPair, ExplainPairRequest,
@@ -44,7 +45,7 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
       v1::RankAdoptersResponse* response) override {
     return rpc_.InlineFirst(
-        ctx, response,
+        ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
         [this, request](const Caller& caller) {
           return matching_.TryRankAdopters(caller, *request,
                                            Matching::kInlinePool);
@@ -57,7 +58,7 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       grpc::CallbackServerContext* ctx, const v1::RankChildrenRequest* request,
       v1::RankChildrenResponse* response) override {
     return rpc_.InlineFirst(
-        ctx, response,
+        ctx, RAA_RULE(MatchingService, RankChildren), request, response,
         [this, request](const Caller& caller) {
           return matching_.TryRankChildren(caller, *request,
                                            Matching::kInlinePool);

@@ -53,6 +53,14 @@ int main(int argc, char** argv) {
                  "threads for database and ranking work")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  app.add_option("--audit-retention-days", options.audit_retention_days,
+                 "keep the audit trail of who read or changed which record "
+                 "for this many days (pruned at start and daily)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36500));
+  app.add_flag(
+      "--no-audit", [&options](int64_t) { options.audit = false; },
+      "run without an audit trail: only to measure what it costs");
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
   app.add_option("--tls-cert", options.tls_cert_file,

@@ -25,6 +25,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/audit/audit_log.h"
 #include "services/auth/access_service.h"
 #include "services/auth/api_keys.h"
 #include "services/auth/auth.h"
@@ -66,6 +67,8 @@ class RaaServer::Impl {
   std::unique_ptr<Store> store;
   std::unique_ptr<LiveIndex> live;
   std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<StoreListener> listeners;
+  std::unique_ptr<AuditLog> audit;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<UnaryRunner> rpc;
   std::unique_ptr<Registry> registry;
@@ -103,6 +106,32 @@ absl::StatusOr<FileLock> LockDatabase(const std::string& path) {
   }
   return lock;
 }
+
+// Committed changes reach the index and the authenticator (which marks the
+// callers of a withdrawn member).
+class StoreListeners final : public StoreListener {
+ public:
+  StoreListeners(LiveIndex& live, Authenticator& authenticator)
+      : live_(live), authenticator_(authenticator) {}
+  absl::Status Admit(const std::vector<Row<v1::Child>>& children,
+                     const std::vector<Row<v1::Adopter>>& adopters) override {
+    return live_.Admit(children, adopters);
+  }
+  void OnAuthorityChanged(const v1::Authority& authority) override {
+    live_.OnAuthorityChanged(authority);
+    authenticator_.OnAuthorityChanged(authority);
+  }
+  void OnChildChanged(int64_t row_id, const v1::Child& child) override {
+    live_.OnChildChanged(row_id, child);
+  }
+  void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override {
+    live_.OnAdopterChanged(row_id, adopter);
+  }
+
+ private:
+  LiveIndex& live_;
+  Authenticator& authenticator_;
+};
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path);
@@ -288,11 +317,22 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   ASSIGN_OR_RETURN(impl->db_lock, LockDatabase(options.db_path));
   ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock));
   ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
-  impl->store->SetListener(impl->live.get());
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
+  RETURN_IF_ERROR(impl->authenticator->LoadMembers());
+  impl->listeners =
+      std::make_unique<StoreListeners>(*impl->live, *impl->authenticator);
+  impl->store->SetListener(impl->listeners.get());
+  if (options.audit) {
+    ASSIGN_OR_RETURN(impl->audit,
+                     AuditLog::Open({.db_path = options.db_path,
+                                     .retention = absl::Hours(24) *
+                                                  options.audit_retention_days},
+                                    *impl->clock));
+  }
   impl->pool = std::make_unique<WorkerPool>(options.worker_threads);
-  impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool);
+  impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool,
+                                            impl->audit.get());
   impl->registry = std::make_unique<Registry>(*impl->store, *impl->clock);
   impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
                                              *impl->clock);
@@ -398,6 +438,7 @@ void RaaServer::Shutdown(absl::Duration grace) {
       std::chrono::microseconds(absl::ToInt64Microseconds(grace)));
   impl_->pool.reset();  // runs what is queued, then joins
   impl_->server->Wait();
+  if (impl_->audit != nullptr) impl_->audit->Stop();  // commits what is queued
   impl_->store->SetListener(nullptr);
   impl_->store.reset();  // closes the database
   impl_->stopped.Notify();

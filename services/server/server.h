@@ -37,6 +37,10 @@ struct ServerOptions {
   std::string hub_id = "hub";  // the consortium's own authority
   std::string hub_region = "consortium";
   int worker_threads = 4;
+  // The audit trail (services/audit): events older than this are deleted.
+  int audit_retention_days = 2190;
+  // False runs without an audit trail: for measuring what it costs only.
+  bool audit = true;
   const Clock* clock = nullptr;  // null: the system clock
   // PEM files: the server's certificate (its chain, leaf first) and private
   // key. Both or neither; neither means plain text.

@@ -192,7 +192,7 @@ class StoreTx {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database at `path`, applying any missing migrations.
   // FAILED_PRECONDITION if the file was written by a newer raamatch.

@@ -12,6 +12,7 @@
 #define RAAMATCH_SERVICES_AUTH_AUTH_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -64,8 +65,15 @@ class Authenticator {
   // (then Authenticate, which may read the store, gives the answer).
   std::optional<Caller> Cached(absl::string_view authorization);
 
-  // Drops a key from the cache (after it is revoked).
+  // Drops a key from the cache (after it is revoked) and tells the
+  // revocation listener.
   void Forget(absl::string_view key_id);
+
+  // Told the id of every key Forget drops, after the cache has, so whatever
+  // the key opened (a stream) ends at once. Called on the revoking thread
+  // with no lock held. One listener; null clears it.
+  void SetRevocationListener(
+      std::function<void(const std::string& key_id)> listener);
 
  private:
   struct CachedKey {
@@ -78,6 +86,7 @@ class Authenticator {
   // Counts Forget calls: a key read from the store is cached only if none
   // happened meanwhile.
   uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
 };
 
 // PERMISSION_DENIED unless the caller has one of `roles`.

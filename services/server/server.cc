@@ -21,6 +21,7 @@
 #include "services/auth/auth.h"
 #include "services/common/status_macros.h"
 #include "services/common/worker_pool.h"
+#include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/matching/matching_service.h"
@@ -61,6 +62,7 @@ class RaaServer::Impl {
   std::unique_ptr<Registry> registry;
   std::unique_ptr<ApiKeys> api_keys;
   std::unique_ptr<Matching> matching;
+  std::unique_ptr<Follows> follows;
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
@@ -155,9 +157,11 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       std::make_unique<AccessService>(*impl->api_keys, *impl->rpc);
   impl->matching =
       std::make_unique<Matching>(*impl->store, *impl->live, *impl->clock);
+  impl->follows = std::make_unique<Follows>(*impl->store, *impl->live,
+                                            *impl->matching, *impl->clock);
   impl->matching_service = std::make_unique<MatchingService>(
-      *impl->matching, *impl->live, *impl->authenticator, *impl->pool,
-      *impl->rpc);
+      *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
+      *impl->pool, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

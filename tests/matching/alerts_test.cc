@@ -307,11 +307,14 @@ TEST_F(MatchAlertsTest, BadWatchRequestsEndTheStreamWithAClearStatus) {
     std::vector<std::string> fields;
   };
   std::vector<Case> cases;
-  cases.push_back({"follows nothing",
+  v1::WatchMatchesRequest mixed;
+  mixed.add_children(child.name());
+  mixed.add_follows("authorities/rotherham/follows/f1");
+  cases.push_back({"children and follows together",
                    finder_,
-                   v1::WatchMatchesRequest(),
+                   mixed,
                    Code::INVALID_ARGUMENT,
-                   {"children"}});
+                   {"follows"}});
   v1::WatchMatchesRequest malformed_child;
   malformed_child.add_children("children/c1");
   cases.push_back({"malformed child",

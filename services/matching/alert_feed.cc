@@ -155,27 +155,32 @@ absl::StatusOr<int64_t> AlertFeed::Subscribe(const IndexView& view,
 
 void AlertFeed::Unsubscribe(int64_t id) { subscriptions_.erase(id); }
 
-AlertFeed::Watching AlertFeed::Watch(std::string authority_id,
-                                     std::vector<int64_t> follow_rows,
-                                     AlertSink* sink) {
-  Watching out;
+int64_t AlertFeed::Watch(std::string authority_id,
+                         std::vector<int64_t> follow_rows, AlertSink* sink) {
   if (closed_) {
     sink->End(absl::UnavailableError("the server is shutting down"));
-    return out;
+    return 0;
   }
   Watcher w;
   w.authority = std::move(authority_id);
   w.all = follow_rows.empty();
   w.sink = sink;
-  for (int64_t row : follow_rows) {
-    if (subscriptions_.contains(FollowKey(row))) {
-      w.follows.insert(row);
-      out.active.push_back(row);
-    }
-  }
-  out.id = next_id_++;
-  watchers_[out.id] = std::move(w);
-  return out;
+  w.follows.insert(follow_rows.begin(), follow_rows.end());
+  int64_t id = next_id_++;
+  watchers_[id] = std::move(w);
+  return id;
+}
+
+void AlertFeed::DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                          const std::string& reason) {
+  auto it = watchers_.find(id);
+  if (it == watchers_.end() || it->second.all) return;
+  for (int64_t row : follow_rows) it->second.follows.erase(row);
+  if (!it->second.follows.empty()) return;
+  AlertSink* sink = it->second.sink;
+  watchers_.erase(it);
+  sink->End(absl::FailedPreconditionError(
+      absl::StrCat(reason, ": nothing left to watch")));
 }
 
 void AlertFeed::Unwatch(int64_t id) { watchers_.erase(id); }
@@ -222,8 +227,7 @@ void AlertFeed::FollowChanged(const IndexView& view, int64_t row,
       s.authority = AuthorityOfName(follow.name());
       s.has_alert = false;
       s.ends = true;
-      s.end_reason =
-          absl::StrCat("follow ", ShortName(follow.name()), " was deleted");
+      s.end_reason = absl::StrCat("follow ", follow.name(), " was deleted");
       staged_.push_back(std::move(s));
     }
     return;

@@ -100,15 +100,16 @@ class AlertFeed {
 
   // A stream of `authority_id`'s follows: `follow_rows`, or every follow of
   // the authority (including ones created later) if empty. Returns the id
-  // for Unwatch and which of `follow_rows` are active (a stream whose
-  // follows are all inactive has nothing to wait for).
-  struct Watching {
-    int64_t id = 0;
-    std::vector<int64_t> active;
-  };
-  Watching Watch(std::string authority_id, std::vector<int64_t> follow_rows,
-                 AlertSink* sink);
+  // for Unwatch and DropEnded (0 once CloseAll has run: then `sink` has
+  // been ended). A named follow that ends is dropped from the stream; when
+  // none is left the stream ends.
+  int64_t Watch(std::string authority_id, std::vector<int64_t> follow_rows,
+                AlertSink* sink);
   void Unwatch(int64_t id);
+  // Drops follows that had ended (as stored) when watch `id` started; ends
+  // it for `reason` if none is left.
+  void DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                 const std::string& reason);
 
   // Changes, inside a write's transaction. A follow that is active and not
   // deleted is followed (from `view`: what fits now is known); otherwise it

@@ -347,15 +347,28 @@ absl::StatusOr<FollowWatchPlan> Follows::PrepareWatch(
       continue;
     }
     RETURN_IF_ERROR(follow.status());
-    if (follow->has_delete_time()) {
-      errors.Add(field, "was deleted");
-    } else if (plan.ended_reason.empty() &&
-               follow->state() == v1::FOLLOW_ENDED) {
-      plan.ended_reason = follow->end_reason();
-    }
+    if (follow->has_delete_time()) errors.Add(field, "was deleted");
   }
   RETURN_IF_ERROR(errors.ToStatus());
   return plan;
+}
+
+absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
+  EndedFollows out;
+  for (int64_t row : plan.follow_rows) {
+    ASSIGN_OR_RETURN(v1::Follow follow,
+                     store_.GetFollow(plan.authority_id, row));
+    if (follow.state() == v1::FOLLOW_ACTIVE && !follow.has_delete_time()) {
+      continue;
+    }
+    out.rows.push_back(row);
+    if (out.reason.empty()) {
+      out.reason = follow.has_delete_time()
+                       ? absl::StrCat("follow ", follow.name(), " was deleted")
+                       : follow.end_reason();
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<AlertReplay> Follows::Replay(const Caller& caller,

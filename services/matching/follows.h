@@ -37,8 +37,12 @@ struct FollowWatchPlan {
   std::vector<int64_t> follow_rows;  // empty: every follow of the authority
   int64_t after_sequence = 0;        // from the resume token
   bool replay = false;               // a resume token was given
-  // When every named follow has ended: why (the first one's reason).
-  std::string ended_reason;
+};
+
+// The named follows of a watch that have ended or been deleted, as stored.
+struct EndedFollows {
+  std::vector<int64_t> rows;
+  std::string reason;  // the first one's
 };
 
 // One page of stored alerts for a stream catching up.
@@ -73,6 +77,8 @@ class Follows {
   // Checks a WatchMatches request for follows (no children or adopters).
   absl::StatusOr<FollowWatchPlan> PrepareWatch(
       const Caller& caller, const v1::WatchMatchesRequest& request);
+  // Which of `plan`'s follows have ended, as committed now.
+  absl::StatusOr<EndedFollows> Ended(const FollowWatchPlan& plan);
   // The stored alerts after `after_sequence` for `plan`, at most `limit`.
   absl::StatusOr<AlertReplay> Replay(const Caller& caller,
                                      const FollowWatchPlan& plan,

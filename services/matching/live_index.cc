@@ -273,9 +273,8 @@ void LiveIndex::Unsubscribe(int64_t id) {
   feed_.Unsubscribe(id);
 }
 
-AlertFeed::Watching LiveIndex::Watch(std::string authority_id,
-                                     std::vector<int64_t> follow_rows,
-                                     AlertSink* sink) {
+int64_t LiveIndex::Watch(std::string authority_id,
+                         std::vector<int64_t> follow_rows, AlertSink* sink) {
   absl::MutexLock lock(&mu_);
   return feed_.Watch(std::move(authority_id), std::move(follow_rows), sink);
 }
@@ -283,6 +282,12 @@ AlertFeed::Watching LiveIndex::Watch(std::string authority_id,
 void LiveIndex::Unwatch(int64_t id) {
   absl::MutexLock lock(&mu_);
   feed_.Unwatch(id);
+}
+
+void LiveIndex::DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                          const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  feed_.DropEnded(id, follow_rows, reason);
 }
 
 void LiveIndex::CloseAll() {

@@ -59,10 +59,12 @@ class LiveIndex final : public StoreListener {
   // nothing it names is in matching.
   absl::StatusOr<int64_t> Subscribe(FollowSpec spec, AlertSink* sink);
   void Unsubscribe(int64_t id);
-  // A stream of follows (see AlertFeed::Watch).
-  AlertFeed::Watching Watch(std::string authority_id,
-                            std::vector<int64_t> follow_rows, AlertSink* sink);
+  // A stream of follows (see AlertFeed::Watch and DropEnded).
+  int64_t Watch(std::string authority_id, std::vector<int64_t> follow_rows,
+                AlertSink* sink);
   void Unwatch(int64_t id);
+  void DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                 const std::string& reason);
   // Ends every stream (at shutdown).
   void CloseAll();
 

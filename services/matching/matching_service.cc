@@ -77,10 +77,11 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     absl::StatusOr<FollowWatchPlan> plan =
         follows_.PrepareWatch(*caller, request);
     FollowWatchPlan copy = plan.ok() ? *plan : FollowWatchPlan{};
-    reactor->StartFollows(std::move(plan), [this, caller = *caller, copy](
-                                               int64_t after, int limit) {
-      return follows_.Replay(caller, copy, after, limit);
-    });
+    reactor->StartFollows(
+        std::move(plan), [this, copy] { return follows_.Ended(copy); },
+        [this, caller = *caller, copy](int64_t after, int limit) {
+          return follows_.Replay(caller, copy, after, limit);
+        });
   });
   return reactor;
 }

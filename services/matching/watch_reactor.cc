@@ -29,7 +29,7 @@ void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec) {
 }
 
 void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
-                                ReplayFn replay) {
+                                EndedFn ended, ReplayFn replay) {
   Hold hold;
   if (!plan.ok()) {
     absl::MutexLock lock(&mu_);
@@ -39,19 +39,17 @@ void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
       absl::MutexLock lock(&mu_);
       catching_up_ = plan->replay;
     }
-    // Registered first: whatever commits from now on reaches held_.
-    AlertFeed::Watching watching =
-        live_.Watch(plan->authority_id, plan->follow_rows, this);
-    hold.watch = watching.id;
-    if (watching.id != 0 && !plan->follow_rows.empty() &&
-        watching.active.empty()) {
-      std::string why = plan->ended_reason.empty()
-                            ? std::string("every follow watched has ended")
-                            : plan->ended_reason;
-      absl::MutexLock lock(&mu_);
-      if (!end_.has_value()) {
-        end_ = absl::FailedPreconditionError(
-            absl::StrCat(why, ": nothing left to watch"));
+    // Registered first: whatever commits from now on reaches held_. Then
+    // follows that had ended by then are dropped (read as committed: an end
+    // committed later reaches the stream as it happens).
+    hold.watch = live_.Watch(plan->authority_id, plan->follow_rows, this);
+    if (hold.watch != 0 && !plan->follow_rows.empty()) {
+      absl::StatusOr<EndedFollows> gone = ended();
+      if (!gone.ok()) {
+        absl::MutexLock lock(&mu_);
+        FinishLocked(gone.status());
+      } else if (!gone->rows.empty()) {
+        live_.DropEnded(hold.watch, gone->rows, gone->reason);
       }
     }
     absl::StatusOr<AlertReplay> page = AlertReplay{};
@@ -106,7 +104,8 @@ void WatchReactor::Started(Hold hold) {
 
 void WatchReactor::Push(int64_t sequence, v1::MatchAlert alert) {
   absl::MutexLock lock(&mu_);
-  if (finished_ || end_.has_value()) return;
+  // After End only a push racing the start can come: it is still sent.
+  if (finished_) return;
   if (catching_up_) {
     if (held_.size() >= kMaxQueuedAlerts) {
       FinishLocked(absl::ResourceExhaustedError(

@@ -37,6 +37,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
  public:
   using ReplayFn =
       std::function<absl::StatusOr<AlertReplay>(int64_t after, int limit)>;
+  using EndedFn = std::function<absl::StatusOr<EndedFollows>()>;
 
   // `on_done(this)` runs once, from OnDone, before the reactor may be
   // deleted.
@@ -45,9 +46,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
 
   // An ad-hoc watch, or an error to finish with.
   void StartAdHoc(absl::StatusOr<FollowSpec> spec);
-  // A stream of follows; `replay` reads stored alerts (used only with a
-  // resume token).
-  void StartFollows(absl::StatusOr<FollowWatchPlan> plan, ReplayFn replay);
+  // A stream of follows; `ended` reads which have ended (once registered),
+  // `replay` the stored alerts (with a resume token).
+  void StartFollows(absl::StatusOr<FollowWatchPlan> plan, EndedFn ended,
+                    ReplayFn replay);
 
   // AlertSink.
   void Push(int64_t sequence, v1::MatchAlert alert) override;

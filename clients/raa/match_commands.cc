@@ -1,13 +1,17 @@
-// raa match adopters|children|explain|watch and raa policy show|set.
+// raa match adopters|children|explain, follows and alerts
+// (follow|follows|unfollow|watch|alerts), and raa policy show|set.
 #include <memory>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/raa/cli.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/errors.h"
 
 namespace raa::cli {
 namespace {
@@ -43,6 +47,313 @@ void PrintSummary(const Response& r, const std::string& noun) {
             << r.policy_version() << ")\n";
   for (const v1::Exclusion& e : r.exclusions()) {
     std::cout << "  excluded: " << e.text() << "\n";
+  }
+}
+
+// One JSON object on one line: for streams read by other tools (JSON lines).
+std::string JsonLine(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = false;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string AlertTime(const v1::MatchAlert& alert) {
+  return google::protobuf::util::TimeUtil::ToString(alert.time()).substr(0, 19);
+}
+
+// "sheffield/c12" for "authorities/sheffield/children/c12".
+std::string ShortId(const std::string& name) {
+  std::vector<std::string> parts =
+      absl::StrSplit(absl::StripPrefix(name, "authorities/"), '/');
+  if (parts.size() == 3) return absl::StrCat(parts[0], "/", parts[2]);
+  return Short(name);
+}
+
+// "#12" for "authorities/sheffield/alerts/12"; "" for an ad-hoc alert.
+std::string AlertNumber(const v1::MatchAlert& alert) {
+  if (alert.name().empty()) return "";
+  return absl::StrCat("#", alert.name().substr(alert.name().rfind('/') + 1));
+}
+
+// "2026-11-23T00:10:45  sheffield/h151 fits sheffield/c160, score 95"
+std::string AlertLine(const v1::MatchAlert& alert) {
+  std::string number = AlertNumber(alert);
+  std::string line = AlertTime(alert) + "  ";
+  if (!number.empty()) line += number + "  ";
+  if (alert.kind() == v1::ALERT_FOLLOW_ENDED) {
+    return line + alert.message() + ": no longer followed";
+  }
+  return absl::StrCat(line, ShortId(alert.adopter()), " fits ",
+                      ShortId(alert.child()), ", score ", alert.score());
+}
+
+void PrintAlertsCsv(
+    const google::protobuf::RepeatedPtrField<v1::MatchAlert>& alerts) {
+  std::cout << "time,alert,kind,follow,followed,child,adopter,score,message,"
+               "resume_token\n";
+  for (const v1::MatchAlert& a : alerts) {
+    std::string kind =
+        a.kind() == v1::ALERT_FOLLOW_ENDED ? "follow_ended" : "new_fit";
+    std::cout << AlertTime(a) << "," << AlertNumber(a).substr(1) << "," << kind
+              << "," << ShortId(a.follow()) << "," << ShortId(a.followed())
+              << "," << ShortId(a.child()) << "," << ShortId(a.adopter()) << ","
+              << (kind == "new_fit" ? absl::StrCat(a.score()) : "") << ","
+              << CsvField(a.message()) << "," << a.resume_token() << "\n";
+  }
+}
+
+void PrintFollows(
+    const google::protobuf::RepeatedPtrField<v1::Follow>& follows) {
+  Table table({"FOLLOW", "FOLLOWED", "MIN SCORE", "STATE", "SINCE"});
+  for (const v1::Follow& f : follows) {
+    std::string state = f.state() == v1::FOLLOW_ACTIVE
+                            ? "active"
+                            : absl::StrCat("ended: ", f.end_reason());
+    table.AddRow({ShortId(f.name()), ShortId(f.followed()),
+                  absl::StrCat(f.min_score()), state,
+                  google::protobuf::util::TimeUtil::ToString(f.create_time())
+                      .substr(0, 10)});
+  }
+  table.Print();
+}
+
+// raa match follow|follows|unfollow|watch|alerts.
+void AddFollowCommands(CLI::App& group, Cli& cli) {
+  {
+    auto* cmd = group.add_subcommand(
+        "follow",
+        "keep alerts for a child or household, whether or not you watch");
+    auto child = std::make_shared<std::string>();
+    auto adopter = std::make_shared<std::string>();
+    auto min_score = std::make_shared<int>(50);
+    auto* which = cmd->add_option_group("record", "what to follow (one)");
+    which->add_option("--child", *child, "the child: c12 or sheffield/c12");
+    which->add_option("--adopter", *adopter, "the household: leeds/h7");
+    which->require_option(1);
+    cmd->add_option("--min-score", *min_score, "alert at or above this score")
+        ->capture_default_str();
+    cmd->callback([&cli, child, adopter, min_score] {
+      v1::CreateFollowRequest request;
+      request.mutable_follow()->set_followed(
+          child->empty() ? RecordName(*adopter, "adopters", cli.authority)
+                         : RecordName(*child, "children", cli.authority));
+      request.mutable_follow()->set_min_score(*min_score);
+      request.set_request_id(cli.RequestId());
+      auto r = cli.client().Call(&Matching::CreateFollow, request);
+      if (!r.ok()) {
+        cli.exit_code = Fail(r.status());
+        return;
+      }
+      if (cli.json) return PrintJson(*r);
+      std::cout << ShortId(r->name()) << ": following "
+                << ShortId(r->followed()) << ", alerts at score "
+                << r->min_score()
+                << " or above are kept (raa match alerts; raa match watch)\n";
+    });
+  }
+  {
+    auto* cmd = group.add_subcommand("follows", "your authority's follows");
+    cmd->callback([&cli] {
+      v1::ListFollowsResponse all;
+      if (!FetchPages(cli, &Matching::ListFollows, v1::ListFollowsRequest(),
+                      true, all)) {
+        return;
+      }
+      if (cli.json) return PrintJson(all);
+      PrintFollows(all.follows());
+      std::cout << all.follows_size() << " follows\n";
+    });
+  }
+  {
+    auto* cmd =
+        group.add_subcommand("unfollow", "stop a follow (its alerts are kept)");
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("follow", *name, "f3, sheffield/f3 or the full name")
+        ->required();
+    cmd->callback([&cli, name] {
+      v1::DeleteFollowRequest request;
+      request.set_name(RecordName(*name, "follows", cli.authority));
+      request.set_request_id(cli.RequestId());
+      auto r = cli.client().Call(&Matching::DeleteFollow, request);
+      if (!r.ok()) {
+        cli.exit_code = Fail(r.status());
+        return;
+      }
+      if (cli.json) return PrintJson(*r);
+      std::cout << ShortId(r->name()) << ": no longer following "
+                << ShortId(r->followed()) << "\n";
+    });
+  }
+  {
+    auto* cmd = group.add_subcommand(
+        "watch",
+        "print alerts as they happen: for your follows (kept while you are "
+        "away), or for records you name (only while this runs)");
+    auto children = std::make_shared<std::vector<std::string>>();
+    auto adopters = std::make_shared<std::vector<std::string>>();
+    auto follows = std::make_shared<std::vector<std::string>>();
+    auto min_score = std::make_shared<int>(0);
+    auto count = std::make_shared<int>(0);
+    auto token = std::make_shared<std::string>();
+    cmd->add_option("--child", *children,
+                    "a child to watch, only while this runs (repeatable)");
+    cmd->add_option("--adopter", *adopters,
+                    "a household to watch, only while this runs (repeatable)");
+    cmd->add_option("--min-score", *min_score,
+                    "with --child/--adopter: alert at or above this (default "
+                    "50)");
+    cmd->add_option("--follow", *follows,
+                    "a follow to watch (repeatable); default: all of your "
+                    "authority's follows");
+    cmd->add_option("--resume-token", *token,
+                    "first print the kept alerts after this one");
+    cmd->add_option("--count", *count,
+                    "stop after this many alerts (0: never)");
+    cmd->callback([&cli, children, adopters, follows, min_score, count, token] {
+      v1::WatchMatchesRequest request;
+      for (const std::string& c : *children) {
+        request.add_children(RecordName(c, "children", cli.authority));
+      }
+      for (const std::string& a : *adopters) {
+        request.add_adopters(RecordName(a, "adopters", cli.authority));
+      }
+      for (const std::string& f : *follows) {
+        request.add_follows(RecordName(f, "follows", cli.authority));
+      }
+      const bool ad_hoc = !children->empty() || !adopters->empty();
+      if (ad_hoc && (!follows->empty() || !token->empty())) {
+        cli.exit_code = UsageError(
+            "--child/--adopter watch only while this runs; --follow and "
+            "--resume-token are for follows: give one or the other");
+        return;
+      }
+      if (!ad_hoc && *min_score != 0) {
+        cli.exit_code = UsageError(
+            "--min-score is for --child/--adopter: a follow has its own "
+            "(raa match follow --min-score)");
+        return;
+      }
+      if (ad_hoc) request.set_min_score(*min_score);
+      request.set_resume_token(*token);
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", cli.key));
+      auto reader = cli.client().matching().WatchMatches(&context, request);
+      if (!cli.json) {
+        if (ad_hoc) {
+          std::cerr << "watching " << request.children_size()
+                    << " children and " << request.adopters_size()
+                    << " households (alerts are not kept: use raa match "
+                       "follow for that); Ctrl-C to stop\n";
+        } else if (follows->empty()) {
+          std::cerr << "watching every follow of your authority; Ctrl-C to "
+                       "stop\n";
+        } else {
+          std::cerr << "watching " << follows->size()
+                    << " follows; Ctrl-C to stop\n";
+        }
+      }
+      v1::MatchAlert alert;
+      std::string last_token = *token;
+      int seen = 0;
+      bool stopped = false;
+      while (reader->Read(&alert)) {
+        if (!alert.resume_token().empty()) last_token = alert.resume_token();
+        if (cli.json) {
+          std::cout << JsonLine(alert) << std::endl;
+        } else {
+          std::cout << AlertLine(alert) << std::endl;
+        }
+        if (*count > 0 && ++seen >= *count) {
+          stopped = true;
+          context.TryCancel();
+          break;
+        }
+      }
+      grpc::Status status = reader->Finish();
+      if (stopped || status.error_code() == grpc::StatusCode::CANCELLED) {
+        return;
+      }
+      if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+          absl::StrContains(status.error_message(), "nothing left to watch")) {
+        std::cerr << "watch ended: " << status.error_message() << "\n";
+        cli.exit_code = kExitRefused;
+        return;
+      }
+      if (!status.ok()) cli.exit_code = Fail(FromGrpcStatus(status));
+      if (!last_token.empty() && !cli.json) {
+        std::cerr << "resume with --resume-token " << last_token << "\n";
+      }
+    });
+  }
+  {
+    auto* cmd = group.add_subcommand(
+        "alerts", "the alerts kept for your authority's follows, oldest first");
+    auto token = std::make_shared<std::string>();
+    auto since = std::make_shared<std::string>();
+    auto follow = std::make_shared<std::string>();
+    auto child = std::make_shared<std::string>();
+    auto page_size = std::make_shared<int>(0);
+    auto all = std::make_shared<bool>(false);
+    auto csv = std::make_shared<bool>(false);
+    cmd->add_option("--since-token", *token,
+                    "only alerts after the one this token came from");
+    cmd->add_option("--since", *since,
+                    "only alerts from this time on (2026-11-23 or "
+                    "2026-11-23T09:00:00Z)");
+    cmd->add_option("--follow", *follow, "only this follow's (f3)");
+    cmd->add_option("--child", *child, "only alerts naming this child");
+    cmd->add_option("--page-size", *page_size, "alerts per page (1-1000)");
+    cmd->add_flag("--all", *all, "every page, not only the first");
+    cmd->add_flag("--csv", *csv, "comma-separated, for a spreadsheet");
+    cmd->callback([&cli, token, since, follow, child, page_size, all, csv] {
+      v1::ListAlertsRequest request;
+      request.set_resume_token(*token);
+      request.set_page_size(*page_size);
+      if (!follow->empty()) {
+        request.set_follow(RecordName(*follow, "follows", cli.authority));
+      }
+      if (!child->empty()) {
+        request.set_child(RecordName(*child, "children", cli.authority));
+      }
+      if (!since->empty()) {
+        std::string text = *since;
+        if (text.size() == 10) text += "T00:00:00Z";
+        if (!google::protobuf::util::TimeUtil::FromString(
+                text, request.mutable_since_time())) {
+          cli.exit_code = UsageError(
+              "--since takes a date (2026-11-23) or a UTC time "
+              "(2026-11-23T09:00:00Z)");
+          return;
+        }
+      }
+      v1::ListAlertsResponse got;
+      if (!FetchPages(cli, &Matching::ListAlerts, request, *all, got)) return;
+      if (cli.json) return PrintJson(got);
+      if (*csv) return PrintAlertsCsv(got.alerts());
+      for (const v1::MatchAlert& a : got.alerts()) {
+        std::cout << AlertLine(a) << "\n";
+      }
+      std::cout << got.alerts_size() << " alerts";
+      if (!got.next_page_token().empty()) std::cout << "; more with --all";
+      std::cout << "\n";
+      if (!got.resume_token().empty()) {
+        std::cout << "next time: raa match alerts --since-token "
+                  << got.resume_token() << "\n";
+      }
+    });
   }
 }
 
@@ -157,59 +468,7 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
       PrintComponents(r->components(), "");
     });
   }
-  {
-    auto* cmd = group->add_subcommand(
-        "watch", "print an alert whenever a new household or child fits");
-    auto children = std::make_shared<std::vector<std::string>>();
-    auto adopters = std::make_shared<std::vector<std::string>>();
-    auto min_score = std::make_shared<int>(50);
-    auto count = std::make_shared<int>(0);
-    cmd->add_option("--child", *children, "a child to follow (repeatable)");
-    cmd->add_option("--adopter", *adopters,
-                    "a household to follow (repeatable)");
-    cmd->add_option("--min-score", *min_score, "alert at or above this score")
-        ->capture_default_str();
-    cmd->add_option("--count", *count,
-                    "stop after this many alerts (0: never)");
-    cmd->callback([&cli, children, adopters, min_score, count] {
-      v1::WatchMatchesRequest request;
-      for (const std::string& c : *children) {
-        request.add_children(RecordName(c, "children", cli.authority));
-      }
-      for (const std::string& a : *adopters) {
-        request.add_adopters(RecordName(a, "adopters", cli.authority));
-      }
-      request.set_min_score(*min_score);
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", cli.key));
-      auto reader = cli.client().matching().WatchMatches(&context, request);
-      if (!cli.json) {
-        std::cerr << "watching " << request.children_size() << " children and "
-                  << request.adopters_size() << " households; Ctrl-C to stop\n";
-      }
-      v1::MatchAlert alert;
-      int seen = 0;
-      while (reader->Read(&alert)) {
-        if (cli.json) {
-          std::cout << ToJson(alert) << std::endl;
-        } else {
-          std::cout << google::protobuf::util::TimeUtil::ToString(alert.time())
-                           .substr(0, 19)
-                    << "  " << Short(alert.adopter()) << " fits "
-                    << Short(alert.child()) << ", score " << alert.score()
-                    << std::endl;
-        }
-        if (*count > 0 && ++seen >= *count) {
-          context.TryCancel();
-          break;
-        }
-      }
-      grpc::Status status = reader->Finish();
-      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-        cli.exit_code = Fail(FromGrpcStatus(status));
-      }
-    });
-  }
+  AddFollowCommands(*group, cli);
 }
 
 void AddPolicyCommands(CLI::App& app, Cli& cli) {

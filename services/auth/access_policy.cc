@@ -56,6 +56,13 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.MatchingService/WatchMatches", kReaders, kSearchAll, CK::kSearch, {"children", "adopters"}},
     {"/raa.v1.MatchingService/GetMatchingPolicy", kEveryRole, kEveryRole, CK::kDirectory, {}},
     {"/raa.v1.MatchingService/UpdateMatchingPolicy", kManager, kManager, CK::kAdminWrite, {}},
+    // Follows and alerts are the caller's member's own: a follow may name
+    // another member's record, as a search may; the follow itself is own.
+    {"/raa.v1.MatchingService/CreateFollow", kReaders, 0, CK::kSearch, {"parent"}},
+    {"/raa.v1.MatchingService/GetFollow", kReaders, 0, CK::kSearch, {"name"}},
+    {"/raa.v1.MatchingService/ListFollows", kReaders, 0, CK::kSearch, {"parent"}},
+    {"/raa.v1.MatchingService/DeleteFollow", kReaders, 0, CK::kSearch, {"name"}},
+    {"/raa.v1.MatchingService/ListAlerts", kReaders, 0, CK::kSearch, {"parent"}},
 };
 // clang-format on
 

@@ -189,9 +189,20 @@ std::optional<Caller> Authenticator::CachedCaller(
 }
 
 void Authenticator::Forget(absl::string_view key_id) {
+  std::function<void(const std::string&)> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    ++forgotten_;
+    cache_.erase(std::string(key_id));
+    listener = revoked_;
+  }
+  if (listener) listener(std::string(key_id));
+}
+
+void Authenticator::SetRevocationListener(
+    std::function<void(const std::string& key_id)> listener) {
   absl::MutexLock lock(&mu_);
-  ++forgotten_;
-  cache_.erase(std::string(key_id));
+  revoked_ = std::move(listener);
 }
 
 absl::Status Authenticator::LoadMembers() {

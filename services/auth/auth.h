@@ -12,6 +12,7 @@
 #define RAAMATCH_SERVICES_AUTH_AUTH_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -88,7 +89,8 @@ class Authenticator {
   std::optional<Caller> Cached(absl::string_view authorization,
                                absl::string_view certificate_name = {});
 
-  // Drops a key from the cache (after it is revoked).
+  // Drops a key from the cache (after it is revoked) and tells the
+  // revocation listener.
   void Forget(absl::string_view key_id);
 
   // Members that have withdrawn: every caller of theirs is marked
@@ -97,6 +99,11 @@ class Authenticator {
   // change before the write is acknowledged.
   absl::Status LoadMembers();
   void OnAuthorityChanged(const v1::Authority& authority);
+  // Told the id of every key Forget drops, after the cache has, so whatever
+  // the key opened (a stream) ends at once. Called on the revoking thread
+  // with no lock held. One listener; null clears it.
+  void SetRevocationListener(
+      std::function<void(const std::string& key_id)> listener);
 
  private:
   struct CachedKey {
@@ -114,6 +121,7 @@ class Authenticator {
   // happened meanwhile.
   uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
 };
 
 // PERMISSION_DENIED unless the caller has one of `roles` and its member has

@@ -314,7 +314,7 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
   spec.min_score = request.min_score() == 0 ? 50 : request.min_score();
   for (int i = 0; i < request.children_size(); ++i) {
     absl::StatusOr<uint64_t> key = SearchableChild(
-        caller, request.children(i), absl::StrCat("children[", i, "]"), false);
+        caller, request.children(i), absl::StrCat("children[", i, "]"), true);
     if (key.ok()) {
       spec.children.insert(*key);
     } else if (absl::IsInvalidArgument(key.status())) {
@@ -327,7 +327,7 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
   }
   for (int i = 0; i < request.adopters_size(); ++i) {
     absl::StatusOr<uint64_t> key = SearchableAdopter(
-        caller, request.adopters(i), absl::StrCat("adopters[", i, "]"), false);
+        caller, request.adopters(i), absl::StrCat("adopters[", i, "]"), true);
     if (key.ok()) {
       spec.households.insert(*key);
     } else if (absl::IsInvalidArgument(key.status())) {

@@ -48,7 +48,9 @@ class Matching {
       size_t max_pool);
   absl::StatusOr<v1::PairExplanation> ExplainPair(
       const Caller& caller, const v1::ExplainPairRequest& request);
-  // Checks a WatchMatches request and resolves what it follows.
+  // Checks an ad-hoc WatchMatches request (children and adopters) and
+  // resolves what it follows. FAILED_PRECONDITION for a record not in
+  // matching (nothing to watch).
   absl::StatusOr<FollowSpec> PrepareWatch(
       const Caller& caller, const v1::WatchMatchesRequest& request);
   absl::StatusOr<v1::MatchingPolicy> GetPolicy(
@@ -56,8 +58,10 @@ class Matching {
   absl::StatusOr<v1::MatchingPolicy> UpdatePolicy(
       const Caller& caller, const v1::UpdateMatchingPolicyRequest& request);
 
- private:
-  // The child's row id if the caller may search for it and it is waiting.
+  // The child's row id if the caller may search for it and (`for_search`)
+  // it is waiting or linked: NOT_FOUND if hidden from the caller or
+  // unknown, FAILED_PRECONDITION naming its status if closed,
+  // INVALID_ARGUMENT naming `field` if malformed.
   absl::StatusOr<uint64_t> SearchableChild(const Caller& caller,
                                            absl::string_view name,
                                            absl::string_view field,
@@ -66,6 +70,8 @@ class Matching {
                                              absl::string_view name,
                                              absl::string_view field,
                                              bool for_search);
+
+ private:
   int32_t Today() const;
 
   Store& store_;

@@ -31,6 +31,7 @@
 #include "services/auth/auth.h"
 #include "services/common/status_macros.h"
 #include "services/common/worker_pool.h"
+#include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/matching/matching_service.h"
@@ -74,6 +75,7 @@ class RaaServer::Impl {
   std::unique_ptr<Registry> registry;
   std::unique_ptr<ApiKeys> api_keys;
   std::unique_ptr<Matching> matching;
+  std::unique_ptr<Follows> follows;
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
@@ -119,7 +121,7 @@ class StoreListeners final : public StoreListener {
   }
   void OnAuthorityChanged(const v1::Authority& authority) override {
     live_.OnAuthorityChanged(authority);
-    authenticator_.OnAuthorityChanged(authority);
+    pending_authorities_.push_back(authority);
   }
   void OnChildChanged(int64_t row_id, const v1::Child& child) override {
     live_.OnChildChanged(row_id, child);
@@ -127,10 +129,31 @@ class StoreListeners final : public StoreListener {
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override {
     live_.OnAdopterChanged(row_id, adopter);
   }
+  void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override {
+    live_.OnFollowChanged(row_id, follow);
+  }
+  absl::Status WriteDerived(StoreTx& tx) override {
+    return live_.WriteDerived(tx);
+  }
+  // The authenticator learns of a member's withdrawal or return only once it
+  // is committed: it keeps no state to undo.
+  void Committed() override {
+    live_.Committed();
+    for (const v1::Authority& a : pending_authorities_) {
+      authenticator_.OnAuthorityChanged(a);
+    }
+    pending_authorities_.clear();
+  }
+  void RolledBack() override {
+    live_.RolledBack();
+    pending_authorities_.clear();
+  }
 
  private:
   LiveIndex& live_;
   Authenticator& authenticator_;
+  // Only touched under the store's write lock.
+  std::vector<v1::Authority> pending_authorities_;
 };
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
@@ -358,9 +381,11 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       std::make_unique<AccessService>(*impl->api_keys, *impl->rpc);
   impl->matching =
       std::make_unique<Matching>(*impl->store, *impl->live, *impl->clock);
+  impl->follows = std::make_unique<Follows>(*impl->store, *impl->live,
+                                            *impl->matching, *impl->clock);
   impl->matching_service = std::make_unique<MatchingService>(
-      *impl->matching, *impl->live, *impl->authenticator, *impl->pool,
-      *impl->rpc);
+      *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
+      *impl->pool, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection serves what protobuf's generated pool holds. Naming

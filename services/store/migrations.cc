@@ -98,6 +98,36 @@ CREATE TABLE matching_policies (
   create_time INTEGER NOT NULL
 );
 )sql"},
+    // A follow is an authority's standing interest in one child or
+    // household; alerts are append-only, numbered per follower authority
+    // (seq 1, 2, ...), and written in the transaction of the write that
+    // caused them. `alert` is the serialized raa.v1.MatchAlert; the other
+    // columns are projections for filtering.
+    {3, "follows_and_alerts", R"sql(
+CREATE TABLE follows (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  followed TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL
+);
+CREATE INDEX follows_by_authority ON follows(authority_id, id);
+CREATE INDEX follows_by_followed ON follows(authority_id, followed);
+
+CREATE TABLE alerts (
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  seq INTEGER NOT NULL,
+  follow_id INTEGER NOT NULL REFERENCES follows(id),
+  child TEXT NOT NULL,
+  alert BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (authority_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX alerts_by_follow ON alerts(follow_id, seq);
+)sql"},
     // The audit trail (services/audit): one row per call, and one per record
     // the call read or changed, clustered by event so a batch appends and
     // pruning deletes a range; looked up by record, key, member or time.

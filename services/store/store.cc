@@ -19,6 +19,7 @@
 #include "services/common/call_scope.h"
 #include "services/common/dates.h"
 #include "services/common/status_macros.h"
+#include "services/store/internal/sql.h"
 #include "services/store/migrations.h"
 
 namespace raa {
@@ -26,24 +27,12 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-// SQLiteCpp reports errors by throwing; nothing thrown crosses the store's
-// boundary.
-template <typename F>
-auto Guard(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SQLite::Exception& e) {
-    return absl::InternalError(absl::StrCat("database: ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("database: ", e.what()));
-  }
-}
-
-int64_t Micros(const Clock& clock) { return absl::ToUnixMicros(clock.Now()); }
-
-google::protobuf::Timestamp ToTimestamp(int64_t micros) {
-  return TimeUtil::MicrosecondsToTimestamp(micros);
-}
+using store_internal::BindBlob;
+using store_internal::ColumnBytes;
+using store_internal::Guard;
+using store_internal::Micros;
+using store_internal::ParseProfile;
+using store_internal::ToTimestamp;
 
 std::string JsonArray(
     const google::protobuf::RepeatedPtrField<std::string>& s) {
@@ -63,24 +52,6 @@ constexpr const char* kNeedColumns[] = {
     "max_sexualised_behaviour",       "max_uncertain_developmental_prognosis",
     "max_attachment_difficulties",
 };
-
-void BindBlob(SQLite::Statement& q, int index, const std::string& bytes) {
-  q.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
-std::string ColumnBytes(SQLite::Statement& q, int index) {
-  SQLite::Column c = q.getColumn(index);
-  return std::string(static_cast<const char*>(c.getBlob()), c.getBytes());
-}
-
-template <typename T>
-absl::StatusOr<T> ParseProfile(SQLite::Statement& q, int index) {
-  T value;
-  if (!value.ParseFromString(ColumnBytes(q, index))) {
-    return absl::DataLossError("a stored profile cannot be read");
-  }
-  return value;
-}
 
 std::string AuthorityName(absl::string_view id) {
   return absl::StrCat("authorities/", id);
@@ -244,6 +215,7 @@ RequestKey MakeRequestKey(std::string scope, absl::string_view method,
 
 std::string ChildId(int64_t row_id) { return absl::StrCat("c", row_id); }
 std::string AdopterId(int64_t row_id) { return absl::StrCat("h", row_id); }
+std::string FollowId(int64_t row_id) { return absl::StrCat("f", row_id); }
 
 std::optional<int64_t> ParseRowId(absl::string_view id, char prefix) {
   int64_t row = 0;
@@ -622,6 +594,7 @@ absl::StatusOr<std::string> Store::WriteSerialized(
   absl::MutexLock lock(&write_mu_);
   RETURN_IF_ERROR(CurrentCallWanted());
   StoreTx tx(*write_db_, clock_);
+  bool told = false;  // the listener has taken changes in
   absl::StatusOr<std::string> result =
       Guard([&]() -> absl::StatusOr<std::string> {
         SQLite::Transaction transaction(*write_db_,
@@ -645,6 +618,20 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         if (listener_ != nullptr) {
           RETURN_IF_ERROR(
               listener_->Admit(tx.changed_children_, tx.changed_adopters_));
+          told = true;
+          for (const v1::Authority& a : tx.changed_authorities_) {
+            listener_->OnAuthorityChanged(a);
+          }
+          for (const Row<v1::Child>& c : tx.changed_children_) {
+            listener_->OnChildChanged(c.row_id, c.value);
+          }
+          for (const Row<v1::Adopter>& a : tx.changed_adopters_) {
+            listener_->OnAdopterChanged(a.row_id, a.value);
+          }
+          for (const Row<v1::Follow>& f : tx.changed_follows_) {
+            listener_->OnFollowChanged(f.row_id, f.value);
+          }
+          RETURN_IF_ERROR(listener_->WriteDerived(tx));
         }
         if (!key.request_id.empty()) {
           RETURN_IF_ERROR(tx.RecordRequest(key, *response));
@@ -652,15 +639,11 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         transaction.commit();
         return response;
       });
-  if (result.ok() && !replayed && listener_ != nullptr) {
-    for (const v1::Authority& a : tx.changed_authorities_) {
-      listener_->OnAuthorityChanged(a);
-    }
-    for (const Row<v1::Child>& c : tx.changed_children_) {
-      listener_->OnChildChanged(c.row_id, c.value);
-    }
-    for (const Row<v1::Adopter>& a : tx.changed_adopters_) {
-      listener_->OnAdopterChanged(a.row_id, a.value);
+  if (told) {
+    if (result.ok()) {
+      listener_->Committed();
+    } else {
+      listener_->RolledBack();
     }
   }
   return result;

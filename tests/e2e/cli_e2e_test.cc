@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -300,6 +301,68 @@ TEST_F(CliEndToEnd, ARegisteredHouseholdIsRankedAndExplainedForAChild) {
   EXPECT_THAT(explained.out, HasSubstr("a possible link"));
   EXPECT_THAT(explained.out, HasSubstr("same authority: no inter-agency fee"));
   EXPECT_THAT(explained.out, Not(HasSubstr("FAIL")));
+}
+
+TEST_F(CliEndToEnd, MissedAlertsAreListedAndWatchJsonIsOneAlertPerLine) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  nlohmann::json child = Json(
+      Raa(key, {"--json", "child", "create", "--authority", "sheffield",
+                "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex",
+                "f", "--contact-plan", "letterbox", "--entered-care",
+                "2025-06-01", "--summary", "Loves music"}));
+  std::string child_name = child.value("name", "");
+  ASSERT_FALSE(child_name.empty());
+  nlohmann::json follow =
+      Json(Raa(key, {"--json", "match", "follow", "--child", child_name}));
+  EXPECT_EQ(follow.value("state", ""), "FOLLOW_ACTIVE");
+  // Three households that fit, registered while nobody watches.
+  for (int i = 0; i < 3; ++i) {
+    Result added = Raa(key, {"adopter",
+                             "create",
+                             "--authority",
+                             "sheffield",
+                             "--status",
+                             "approved",
+                             "--registered-interest-on",
+                             "2025-01-01",
+                             "--applied-on",
+                             "2025-02-01",
+                             "--approved-on",
+                             "2025-08-01",
+                             "--approved-for",
+                             "1",
+                             "--min-age-months",
+                             "0",
+                             "--max-age-months",
+                             "48",
+                             "--region",
+                             "south-yorkshire",
+                             "--max-contact",
+                             "direct"});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+  }
+  nlohmann::json missed = Json(Raa(key, {"--json", "match", "alerts"}));
+  ASSERT_EQ(missed["alerts"].size(), 3u);
+  std::string after_first = missed["alerts"][0].value("resume_token", "");
+  ASSERT_FALSE(after_first.empty());
+  Result csv = Raa(key, {"match", "alerts", "--csv"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, HasSubstr("time,alert,kind,follow,followed,child,"));
+
+  // Resumed after the first: the other two, each one JSON object per line.
+  Result watched = Raa(key, {"--json", "match", "watch", "--resume-token",
+                             after_first, "--count", "2"});
+  EXPECT_EQ(watched.exit_code, 0) << watched.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(absl::StripTrailingAsciiWhitespace(watched.out), '\n');
+  ASSERT_EQ(lines.size(), 2u) << watched.out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json alert = nlohmann::json::parse(lines[i], nullptr, false);
+    ASSERT_FALSE(alert.is_discarded()) << lines[i];
+    EXPECT_EQ(alert.value("kind", ""), "ALERT_NEW_FIT");
+    EXPECT_EQ(alert.value("child", ""), child_name);
+    EXPECT_EQ(alert.value("name", ""), missed["alerts"][i + 1]["name"]);
+  }
 }
 
 }  // namespace

@@ -109,11 +109,15 @@ int32_t LiveIndex::Today() const { return DayNumber(ToDate(clock_.Today())); }
 
 void LiveIndex::SetPolicy(const matcher::MatchingPolicy& policy) {
   absl::MutexLock lock(&mu_);
-  if (policy.version > policy_.version) policy_ = policy;  // newest wins
+  if (policy.version > policy_.version) {
+    policy_ = policy;  // newest wins
+    ++generation_;
+  }
 }
 
 void LiveIndex::OnAuthorityChanged(const v1::Authority& authority) {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
 }
 
@@ -137,6 +141,7 @@ absl::Status LiveIndex::Admit(const std::vector<Row<v1::Child>>& children,
 
 void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   std::optional<matcher::ChildGroup> group =
       ToChildGroup(row_id, AuthorityOfName(child.name()), child);
   absl::Status s = group.has_value() ? index_.UpsertChild(*group)
@@ -151,6 +156,7 @@ void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
 
 void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   std::optional<matcher::Household> household =
       ToHousehold(row_id, AuthorityOfName(adopter.name()), adopter);
   absl::Status s = household.has_value() ? index_.UpsertHousehold(*household)

@@ -246,16 +246,24 @@ void Table::PrintCsv(std::ostream& out) const {
 void Table::PrintText(std::ostream& out, int width,
                       const std::string& indent) const {
   const size_t n = headers_.size();
-  std::vector<size_t> widths(n), floor(n);
+  // Each column's natural width, and the narrowest it may wrap to: the
+  // first column (a record's name, to copy) never wraps; others keep whole
+  // words of up to 24 characters.
+  std::vector<size_t> natural(n), floor(n);
   for (size_t i = 0; i < n; ++i) {
-    widths[i] = DisplayWidth(headers_[i]);
-    floor[i] = std::max<size_t>(widths[i], 4);
+    natural[i] = floor[i] = DisplayWidth(headers_[i]);
   }
   for (const auto& row : rows_) {
     for (size_t i = 0; i < row.size() && i < n; ++i) {
-      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+      natural[i] = std::max(natural[i], DisplayWidth(row[i]));
+      for (absl::string_view word : absl::StrSplit(
+               row[i], absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+        floor[i] = std::max(floor[i], std::min<size_t>(DisplayWidth(word), 24));
+      }
     }
   }
+  if (n > 0) floor[0] = natural[0];
+  std::vector<size_t> widths = natural;
   std::vector<bool> shown(n, true);
   if (width > 0) {
     for (size_t i = shown_by_default_; i < n; ++i) shown[i] = false;
@@ -268,9 +276,10 @@ void Table::PrintText(std::ostream& out, int width,
     }
     return sum + (count > 0 ? 2 * (count - 1) : 0);
   };
-  std::vector<std::string> hidden;
-  if (room > 0) {
-    // Wrap the widest column a column at a time, down to its floor.
+  // Wraps the widest columns, a column at a time, down to their floors;
+  // true if the table then fits.
+  auto shrink = [&] {
+    widths = natural;
     while (total() > static_cast<size_t>(room)) {
       size_t widest = n;
       for (size_t i = 0; i < n; ++i) {
@@ -279,14 +288,22 @@ void Table::PrintText(std::ostream& out, int width,
           widest = i;
         }
       }
-      if (widest == n) break;
+      if (widest == n) return false;
       widths[widest] -= 1;
     }
+    return true;
+  };
+  std::vector<std::string> hidden;
+  if (room > 0) {
     // Still too wide: leave out columns from the right (never the first).
-    for (size_t i = n; i-- > 1 && total() > static_cast<size_t>(room);) {
+    for (size_t i = n; !shrink() && i-- > 1;) {
       if (!shown[i]) continue;
       shown[i] = false;
       hidden.push_back(headers_[i]);
+    }
+    // Only the first column left and still too wide: wrap it too.
+    if (total() > static_cast<size_t>(room) && n > 0) {
+      widths[0] = std::max(room, 10);
     }
   }
   auto print_row = [&](const std::vector<std::string>& row) {

@@ -788,12 +788,12 @@ TEST_F(CliEndToEnd, VersionConfigLinesAndHelpSayWhatTheyShould) {
 }  // namespace
 TEST_F(CliEndToEnd, WithdrawingAMemberShowsTheImpactAndAsksFirst) {
   std::string key = Member("leeds", "west-yorkshire");
-  ASSERT_EQ(Raa(key, {"child", "create", "--authority", "leeds",
-                      "--ages-as-of", "2026-10-01", "--age-months", "30",
-                      "--sex", "f", "--contact-plan", "letterbox",
-                      "--entered-care", "2025-06-01"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Raa(key, {"child", "create", "--authority", "leeds", "--ages-as-of",
+                "2026-10-01", "--age-months", "30", "--sex", "f",
+                "--contact-plan", "letterbox", "--entered-care", "2025-06-01"})
+          .exit_code,
+      0);
 
   // Not at a terminal and no --yes: the impact is shown, nothing changes.
   Result refused = Raa(manager_key_, {"authority", "withdraw", "leeds"});

@@ -51,8 +51,8 @@ sheffield_key=$(awk '$1 == "sheffield" {print $2}' "$dir/member-keys.txt")
 echo "== raa authority list"
 RAA_KEY="$(cat "$dir/manager.key")" raa authority list
 echo
-echo "== raa child list --authority sheffield --status waiting --page-size 12 (as Sheffield)"
-RAA_KEY="$sheffield_key" raa child list --authority sheffield --status waiting --page-size 12
+echo "== raa child list --authority sheffield --status waiting --limit 12 (as Sheffield)"
+RAA_KEY="$sheffield_key" raa child list --authority sheffield --status waiting --limit 12
 echo
 echo "== raa adopter list --group-size 3 --status approved (households approved for three or more)"
 RAA_KEY="$sheffield_key" raa adopter list --group-size 3 --status approved
@@ -60,7 +60,7 @@ echo
 # The first waiting Sheffield profile of a given group size.
 first_waiting() {
   RAA_KEY="$sheffield_key" raa --json child list --authority sheffield \
-    --status waiting --group-size "$1" --page-size 1 |
+    --status waiting --group-size "$1" --limit 1 |
     grep -o '"name": "authorities/[a-z0-9-]*/children/c[0-9]*"' | head -n 1 |
     sed 's/.*"\(authorities[^"]*\)"/\1/'
 }

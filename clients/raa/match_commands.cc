@@ -4,10 +4,13 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -17,36 +20,42 @@ namespace raa::cli {
 namespace {
 
 using Matching = v1::MatchingService::Stub;
+using Registry = v1::RegistryService::Stub;
 
 std::string Short(const std::string& name) {
   return std::string(absl::StripPrefix(name, "authorities/"));
 }
 
-// "  capacity fit     20 x 100%  +20.0  approved for 3, group of 3"
+std::string Points(int tenths) {
+  return absl::StrCat(tenths / 10, ".", tenths % 10);
+}
+
+// "   capacity fit  20  100%  20.0  approved for 3, group of 3", fitted to
+// the output width after `indent`.
 void PrintComponents(
+    const Cli& cli,
     const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components,
     const std::string& indent) {
   Table table({"COMPONENT", "WEIGHT", "FIT", "POINTS", "WHY"});
   for (const v1::ScoreComponent& c : components) {
-    table.AddRow(
-        {c.component(), absl::StrCat(c.weight()),
-         absl::StrCat(c.fit_permille() / 10, "%"),
-         absl::StrCat(c.points_tenths() / 10, ".", c.points_tenths() % 10),
-         c.reason()});
+    table.AddRow({c.component(), absl::StrCat(c.weight()),
+                  absl::StrCat(c.fit_permille() / 10, "%"),
+                  Points(c.points_tenths()), c.reason()});
   }
-  std::stringstream out;
-  table.Print(out);
-  std::string line;
-  while (std::getline(out, line)) std::cout << indent << line << "\n";
+  table.PrintText(std::cout, OutputWidth(cli), indent);
 }
 
 template <typename Response>
-void PrintSummary(const Response& r, const std::string& noun) {
-  std::cout << r.considered() << " " << noun << " considered, " << r.eligible()
-            << " eligible, " << r.excluded() << " excluded (matching policy v"
-            << r.policy_version() << ")\n";
+void PrintSummary(const Cli& cli, const Response& r, const std::string& noun) {
+  const int width = OutputWidth(cli);
+  PrintWrapped(
+      std::cout,
+      absl::StrCat(r.considered(), " ", noun, " considered, ", r.eligible(),
+                   " eligible, ", r.excluded(), " excluded (matching policy v",
+                   r.policy_version(), ")"),
+      width);
   for (const v1::Exclusion& e : r.exclusions()) {
-    std::cout << "  excluded: " << e.text() << "\n";
+    PrintWrapped(std::cout, absl::StrCat("excluded: ", e.text()), width, "  ");
   }
 }
 
@@ -357,6 +366,113 @@ void AddFollowCommands(CLI::App& group, Cli& cli) {
   }
 }
 
+// The score components' names, in the order the server gives them.
+template <typename Ranked>
+std::vector<std::string> ComponentNames(
+    const google::protobuf::RepeatedPtrField<Ranked>& ranked) {
+  std::vector<std::string> names;
+  for (const Ranked& r : ranked) {
+    for (const v1::ScoreComponent& c : r.components()) {
+      if (std::find(names.begin(), names.end(), c.component()) == names.end()) {
+        names.push_back(c.component());
+      }
+    }
+  }
+  return names;
+}
+
+// A component's points and reason for the shortlist's columns.
+void AddComponentCells(
+    const std::vector<std::string>& names,
+    const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components,
+    std::vector<std::string>& row) {
+  for (const std::string& name : names) {
+    const v1::ScoreComponent* found = nullptr;
+    for (const v1::ScoreComponent& c : components) {
+      if (c.component() == name) found = &c;
+    }
+    row.push_back(found == nullptr ? "" : Points(found->points_tenths()));
+    row.push_back(found == nullptr ? "" : found->reason());
+  }
+}
+
+std::vector<std::string> ComponentHeaders(
+    const std::vector<std::string>& names) {
+  std::vector<std::string> headers;
+  for (const std::string& name : names) {
+    std::string upper = absl::AsciiStrToUpper(name);
+    std::replace(upper.begin(), upper.end(), '_', ' ');
+    headers.push_back(upper + " POINTS");
+    headers.push_back(upper + " WHY");
+  }
+  return headers;
+}
+
+// Whether to print the ranking as one table (a shortlist) rather than a
+// block per candidate: with --csv or --columns.
+bool AsShortlist(const Cli& cli) { return cli.csv || !cli.columns.empty(); }
+
+// The household's key details for a shortlist (blank where it cannot be
+// read).
+std::vector<std::string> HouseholdDetails(Cli& cli, const std::string& name) {
+  v1::GetAdopterRequest get;
+  get.set_name(name);
+  absl::StatusOr<v1::Adopter> a = cli.client().Call(&Registry::GetAdopter, get);
+  if (!a.ok()) return std::vector<std::string>(9);
+  TextFields text = AdopterToText(*a);
+  std::string authority = Short(name).substr(0, Short(name).find('/'));
+  return {authority,
+          text["status"],
+          text["approved_for"],
+          absl::StrCat(FormatAgeMonths(a->min_age_months()), "-",
+                       FormatAgeMonths(a->max_age_months())),
+          text["sex_preference"],
+          text["need_limits"],
+          text["max_contact"],
+          a->region(),
+          text["approved_on"]};
+}
+
+std::vector<std::string> ChildDetails(Cli& cli, const std::string& name) {
+  v1::GetChildRequest get;
+  get.set_name(name);
+  absl::StatusOr<v1::Child> c = cli.client().Call(&Registry::GetChild, get);
+  if (!c.ok()) return std::vector<std::string>(9);
+  TextFields text = ChildToText(*c);
+  std::vector<std::string> ages;
+  for (const v1::ChildMember& m : c->members()) {
+    ages.push_back(FormatAgeMonths(m.age_months()));
+  }
+  std::string authority = Short(name).substr(0, Short(name).find('/'));
+  return {authority,
+          text["ages_as_of"],
+          absl::StrCat(c->members_size()),
+          absl::StrJoin(ages, ", "),
+          text["sex"],
+          text["needs"],
+          text["contact_plan"],
+          c->region(),
+          text["entered_care"]};
+}
+
+// Rank flags shared by `match adopters` and `match children`.
+struct RankFlags {
+  std::string record;
+  int min_score = 0;
+  bool brief = false;
+  Paging paging;
+  void Add(CLI::App* cmd, const std::string& flag, const std::string& help,
+           const std::string& noun) {
+    cmd->add_option(flag, record, "REQUIRED: " + help)->required();
+    cmd->add_option("--min-score", min_score, "only scores at least this");
+    cmd->add_flag("--brief", brief, "scores only, without the reasons");
+    paging.Add(cmd, 10, 100, noun);
+  }
+  v1::RankView View() const {
+    return brief ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL;
+  }
+};
+
 }  // namespace
 
 void AddMatchCommands(CLI::App& app, Cli& cli) {
@@ -365,85 +481,128 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
   group->require_subcommand(1);
   {
     auto* cmd = group->add_subcommand(
-        "adopters", "child-led search: the households for a child");
-    auto child = std::make_shared<std::string>();
-    auto limit = std::make_shared<int>(10);
-    auto min_score = std::make_shared<int>(0);
-    auto brief = std::make_shared<bool>(false);
-    cmd->add_option("--child", *child, "c12, sheffield/c12 or the full name")
-        ->required();
-    cmd->add_option("--limit", *limit, "households to show (1-100)")
-        ->capture_default_str();
-    cmd->add_option("--min-score", *min_score, "only scores at least this");
-    cmd->add_flag("--brief", *brief, "scores only, without the reasons");
-    cmd->callback([&cli, child, limit, min_score, brief] {
+        "adopters",
+        "child-led search: the households for a child (--csv: a shortlist "
+        "with each household's details and every score component)");
+    auto flags = std::make_shared<RankFlags>();
+    flags->Add(cmd, "--child", "c12, sheffield/c12 or the full name",
+               "households");
+    cmd->callback([&cli, flags] {
+      if (!flags->paging.Check(cli)) return;
       v1::RankAdoptersRequest request;
-      request.set_child(RecordName(*child, "children", cli.authority));
-      request.set_page_size(*limit);
-      request.set_min_score(*min_score);
-      request.set_view(*brief ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL);
-      auto r = cli.client().Call(&Matching::RankAdopters, request);
-      if (!r.ok()) {
-        cli.exit_code = Fail(r.status());
+      request.set_child(RecordName(flags->record, "children", cli.authority));
+      request.set_min_score(flags->min_score);
+      request.set_view(flags->View());
+      v1::RankAdoptersResponse r;
+      if (!FetchPages(
+              cli, &Matching::RankAdopters, request, flags->paging,
+              [](const auto& page) { return page.adopters_size(); }, r)) {
         return;
       }
-      if (cli.json) return PrintJson(*r);
-      std::cout << "Households for " << Short(r->child()) << "\n";
-      PrintSummary(*r, "households");
+      if (cli.json) return PrintJson(r);
+      if (AsShortlist(cli)) {
+        std::vector<std::string> names = ComponentNames(r.adopters());
+        std::vector<std::string> headers = {
+            "RANK",        "HOUSEHOLD",      "SCORE",
+            "AUTHORITY",   "STATUS",         "APPROVED FOR",
+            "AGES",        "SEX PREFERENCE", "NEEDS CONSIDERED",
+            "MAX CONTACT", "REGION",         "APPROVED ON"};
+        for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
+        Table table(headers);
+        int rank = 0;
+        for (const v1::RankedAdopter& a : r.adopters()) {
+          std::vector<std::string> row = {absl::StrCat(++rank),
+                                          Short(a.adopter()),
+                                          absl::StrCat(a.score())};
+          for (std::string& d : HouseholdDetails(cli, a.adopter())) {
+            row.push_back(std::move(d));
+          }
+          AddComponentCells(names, a.components(), row);
+          table.AddRow(std::move(row));
+        }
+        table.Print();
+        PrintMore(cli, r.next_page_token());
+        return;
+      }
+      std::cout << "Households for " << Short(r.child()) << "\n";
+      PrintSummary(cli, r, "households");
       int rank = 0;
-      for (const v1::RankedAdopter& a : r->adopters()) {
+      for (const v1::RankedAdopter& a : r.adopters()) {
         std::cout << "\n"
                   << ++rank << ". " << Short(a.adopter()) << "  score "
                   << a.score() << "\n";
-        if (!*brief) PrintComponents(a.components(), "   ");
+        if (!flags->brief) PrintComponents(cli, a.components(), "   ");
       }
-      if (r->adopters().empty()) std::cout << "\nNo household fits.\n";
+      if (r.adopters().empty()) std::cout << "\nNo household fits.\n";
+      PrintMore(cli, r.next_page_token());
     });
   }
   {
     auto* cmd = group->add_subcommand(
-        "children", "family-led search: the children for a household");
-    auto adopter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int>(10);
-    auto min_score = std::make_shared<int>(0);
-    auto brief = std::make_shared<bool>(false);
-    cmd->add_option("--adopter", *adopter, "h7, leeds/h7 or the full name")
-        ->required();
-    cmd->add_option("--limit", *limit, "children to show (1-100)")
-        ->capture_default_str();
-    cmd->add_option("--min-score", *min_score, "only scores at least this");
-    cmd->add_flag("--brief", *brief, "scores only, without the reasons");
-    cmd->callback([&cli, adopter, limit, min_score, brief] {
+        "children",
+        "family-led search: the children for a household (--csv: a shortlist "
+        "with each profile's details and every score component)");
+    auto flags = std::make_shared<RankFlags>();
+    flags->Add(cmd, "--adopter", "h7, leeds/h7 or the full name",
+               "child profiles");
+    cmd->callback([&cli, flags] {
+      if (!flags->paging.Check(cli)) return;
       v1::RankChildrenRequest request;
-      request.set_adopter(RecordName(*adopter, "adopters", cli.authority));
-      request.set_page_size(*limit);
-      request.set_min_score(*min_score);
-      request.set_view(*brief ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL);
-      auto r = cli.client().Call(&Matching::RankChildren, request);
-      if (!r.ok()) {
-        cli.exit_code = Fail(r.status());
+      request.set_adopter(RecordName(flags->record, "adopters", cli.authority));
+      request.set_min_score(flags->min_score);
+      request.set_view(flags->View());
+      v1::RankChildrenResponse r;
+      if (!FetchPages(
+              cli, &Matching::RankChildren, request, flags->paging,
+              [](const auto& page) { return page.children_size(); }, r)) {
         return;
       }
-      if (cli.json) return PrintJson(*r);
-      std::cout << "Children for " << Short(r->adopter()) << "\n";
-      PrintSummary(*r, "child profiles");
+      if (cli.json) return PrintJson(r);
+      if (AsShortlist(cli)) {
+        std::vector<std::string> names = ComponentNames(r.children());
+        std::vector<std::string> headers = {
+            "RANK",       "CHILD",   "SCORE",  "AUTHORITY",
+            "AGES AS OF", "GROUP",   "AGES",   "SEX",
+            "NEEDS",      "CONTACT", "REGION", "ENTERED CARE"};
+        for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
+        Table table(headers);
+        int rank = 0;
+        for (const v1::RankedChild& c : r.children()) {
+          std::vector<std::string> row = {
+              absl::StrCat(++rank), Short(c.child()), absl::StrCat(c.score())};
+          for (std::string& d : ChildDetails(cli, c.child())) {
+            row.push_back(std::move(d));
+          }
+          AddComponentCells(names, c.components(), row);
+          table.AddRow(std::move(row));
+        }
+        table.Print();
+        PrintMore(cli, r.next_page_token());
+        return;
+      }
+      std::cout << "Children for " << Short(r.adopter()) << "\n";
+      PrintSummary(cli, r, "child profiles");
       int rank = 0;
-      for (const v1::RankedChild& c : r->children()) {
+      for (const v1::RankedChild& c : r.children()) {
         std::cout << "\n"
                   << ++rank << ". " << Short(c.child()) << "  score "
                   << c.score() << "\n";
-        if (!*brief) PrintComponents(c.components(), "   ");
+        if (!flags->brief) PrintComponents(cli, c.components(), "   ");
       }
-      if (r->children().empty()) std::cout << "\nNo child fits.\n";
+      if (r.children().empty()) std::cout << "\nNo child fits.\n";
+      PrintMore(cli, r.next_page_token());
     });
   }
   {
     auto* cmd = group->add_subcommand(
-        "explain", "why a child and a household are or are not a fit");
+        "explain",
+        "why a child and a household are or are not a fit (also for a pair "
+        "that is closed: matched, placed or withdrawn)");
     auto child = std::make_shared<std::string>();
     auto adopter = std::make_shared<std::string>();
-    cmd->add_option("--child", *child, "the child")->required();
-    cmd->add_option("--adopter", *adopter, "the household")->required();
+    cmd->add_option("--child", *child, "REQUIRED: the child")->required();
+    cmd->add_option("--adopter", *adopter, "REQUIRED: the household")
+        ->required();
     cmd->callback([&cli, child, adopter] {
       v1::ExplainPairRequest request;
       request.set_child(RecordName(*child, "children", cli.authority));
@@ -454,18 +613,32 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
         return;
       }
       if (cli.json) return PrintJson(*r);
-      std::cout << Short(r->child()) << " and " << Short(r->adopter()) << ": "
-                << (r->eligible() ? "a possible link" : "not a fit")
-                << ", score " << r->score() << " (matching policy v"
-                << r->policy_version() << ")\n\nHard constraints\n";
+      const int width = OutputWidth(cli);
+      PrintWrapped(
+          std::cout,
+          absl::StrCat(Short(r->child()), " and ", Short(r->adopter()), ": ",
+                       !r->closed_reason().empty() ? "a closed pair"
+                       : r->eligible()             ? "a possible link"
+                                                   : "not a fit",
+                       ", score ", r->score(), " (matching policy v",
+                       r->policy_version(), ")"),
+          width);
+      if (!r->closed_reason().empty()) {
+        PrintWrapped(std::cout,
+                     absl::StrCat("Closed: ", r->closed_reason(),
+                                  ". Explained as of today, as if it were "
+                                  "open."),
+                     width);
+      }
+      std::cout << "\nHard constraints\n";
       Table table({"", "CONSTRAINT", "WHY"});
       for (const v1::ConstraintCheck& c : r->constraints()) {
         table.AddRow(
             {c.passed() ? "pass" : "FAIL", c.constraint(), c.reason()});
       }
-      table.Print();
+      table.PrintText(std::cout, width);
       std::cout << "\nScore components\n";
-      PrintComponents(r->components(), "");
+      PrintComponents(cli, r->components(), "");
     });
   }
   AddFollowCommands(*group, cli);

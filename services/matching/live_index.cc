@@ -121,7 +121,10 @@ int32_t LiveIndex::Today() const { return DayNumber(ToDate(clock_.Today())); }
 
 void LiveIndex::SetPolicy(const matcher::MatchingPolicy& policy) {
   absl::MutexLock lock(&mu_);
-  if (policy.version > policy_.version) policy_ = policy;  // newest wins
+  if (policy.version > policy_.version) {
+    policy_ = policy;  // newest wins
+    ++generation_;
+  }
 }
 
 IndexView LiveIndex::View() const {
@@ -141,6 +144,7 @@ void LiveIndex::TakeAuthority(const v1::Authority& authority) {
 
 void LiveIndex::OnAuthorityChanged(const v1::Authority& authority) {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   Replaced undo;
   undo.kind = Replaced::kAuthority;
   auto it =
@@ -173,6 +177,7 @@ absl::Status LiveIndex::Admit(const std::vector<Row<v1::Child>>& children,
 void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
   absl::MutexLock lock(&mu_);
   const uint64_t key = static_cast<uint64_t>(row_id);
+  ++generation_;
   Replaced undo;
   undo.kind = Replaced::kChild;
   undo.key = key;
@@ -194,6 +199,7 @@ void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
 void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
   absl::MutexLock lock(&mu_);
   const uint64_t key = static_cast<uint64_t>(row_id);
+  ++generation_;
   Replaced undo;
   undo.kind = Replaced::kHousehold;
   undo.key = key;

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "matcher/candidate_index.h"
 #include "raa/v1/matching.pb.h"
 #include "services/common/clock.h"
@@ -49,6 +50,16 @@ class LiveIndex final : public StoreListener {
   auto Read(Fn&& fn) const {
     absl::ReaderMutexLock lock(&mu_);
     return fn(index_, policy_);
+  }
+
+  // As Read, with a third argument: the index's generation, a number that
+  // changes whenever anything a ranking reads changes (a profile, an
+  // authority, the policy). A ranking page token carries it, so that a
+  // later page can tell the ranking it continues has changed.
+  template <typename Fn>
+  auto ReadWithGeneration(Fn&& fn) const {
+    absl::ReaderMutexLock lock(&mu_);
+    return fn(index_, policy_, generation_);
   }
 
   // Takes `policy` unless a newer version is already in use.
@@ -110,6 +121,11 @@ class LiveIndex final : public StoreListener {
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
   AlertFeed feed_ ABSL_GUARDED_BY(mu_);
   std::vector<Replaced> replaced_ ABSL_GUARDED_BY(mu_);
+  // Counts the changes applied since start (see ReadWithGeneration).
+  // Starts from the clock at start-up, so a token from before a restart
+  // never matches a generation after it.
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) =
+      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
 };
 
 // Resource names of index keys.

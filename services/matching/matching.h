@@ -15,6 +15,7 @@
 #include "services/auth/auth.h"
 #include "services/common/clock.h"
 #include "services/matching/live_index.h"
+#include "services/registry/registry.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -73,6 +74,12 @@ class Matching {
 
  private:
   int32_t Today() const;
+  // ExplainPair when one side is closed (not in the index): both profiles
+  // as stored now, in an index of their own, the closed side unavailable;
+  // sets `closed_reason` to why the pair is closed.
+  absl::StatusOr<matcher::PairExplanation> ExplainClosedPair(
+      const RecordName& child_name, const RecordName& adopter_name,
+      int32_t today, std::string& closed_reason);
 
   Store& store_;
   LiveIndex& live_;

@@ -256,10 +256,8 @@ TEST_F(CliEndToEnd, AMissingAgeIsRefusedNeverStoredAsZero) {
 
   std::string csv =
       WriteFile("no-ages.csv",
-                "ages_as_of,sex,contact_plan,entered_care,summary
-"
-                "2026-10-01,f,letterbox,2025-06-01,Loves music
-");
+                "ages_as_of,sex,contact_plan,entered_care,summary\n"
+                "2026-10-01,f,letterbox,2025-06-01,Loves music\n");
   Result csv_import =
       Raa(key, {"import", "children", csv, "--authority", "wakefield"});
   EXPECT_NE(csv_import.exit_code, 0);
@@ -270,8 +268,7 @@ TEST_F(CliEndToEnd, AMissingAgeIsRefusedNeverStoredAsZero) {
       R"({"members": [{"sex": "SEX_FEMALE"}], "ages_as_of": {"year": 2026, )"
       R"("month": 10, "day": 1}, "contact_plan": "CONTACT_NONE", "journey": )"
       R"({"entered_care": {"year": 2026, "month": 4, "day": 9}}})"
-      "
-");
+      "\n");
   Result jsonl_import =
       Raa(key, {"import", "children", jsonl, "--authority", "wakefield"});
   EXPECT_NE(jsonl_import.exit_code, 0);

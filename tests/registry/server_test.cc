@@ -982,7 +982,10 @@ TEST_F(ServerTest, CreateChildThenGet) {
   EXPECT_EQ(created.region(), "south-yorkshire");
   EXPECT_TRUE(created.has_create_time());
   EXPECT_EQ(created.summary(), child.summary());
-  EXPECT_THAT(created.members(0), EqualsProto(child.members(0)));
+  // As sent, plus the age today (ValidChild's ages are as of 2026-10-01).
+  v1::ChildMember member = child.members(0);
+  member.set_age_months_today(member.age_months() + 1);
+  EXPECT_THAT(created.members(0), EqualsProto(member));
   EXPECT_THAT(created.journey(), EqualsProto(child.journey()));
   EXPECT_THAT(created.excluded_regions(), ElementsAre("west-yorkshire"));
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -30,16 +31,47 @@ std::string ShortId(const std::string& name) {
   return std::string(absl::StripPrefix(name, "authorities/"));
 }
 
+// Each child's age today (the server moves the stored ages on by the months
+// since ages_as_of).
 std::string Ages(const v1::Child& child) {
   return absl::StrJoin(child.members(), ", ",
                        [](std::string* out, const v1::ChildMember& m) {
-                         out->append(FormatAgeMonths(m.age_months()));
+                         out->append(FormatAgeMonths(m.age_months_today()));
                        });
 }
 
 std::string AgeRange(const v1::Adopter& a) {
   return absl::StrCat(FormatAgeMonths(a.min_age_months()), "-",
                       FormatAgeMonths(a.max_age_months()));
+}
+
+// The ages as registered, with the day they were measured.
+std::string StoredAges(const v1::Child& child) {
+  return absl::StrCat(
+      absl::StrJoin(child.members(), ", ",
+                    [](std::string* out, const v1::ChildMember& m) {
+                      out->append(FormatAgeMonths(m.age_months()));
+                    }),
+      " (as of ", FormatDate(child.ages_as_of()), ")");
+}
+
+// "2026-11-03 waiting -> adopted (sheffield, key k1): adoption order made".
+template <typename Record>
+void AddStatusHistory(const Record& record,
+                      std::vector<std::pair<std::string, std::string>>& rows) {
+  for (const v1::StatusChange& c : record.status_history()) {
+    const std::string when = absl::FormatTime(
+        "%Y-%m-%d %H:%M", absl::FromUnixSeconds(c.change_time().seconds()),
+        absl::UTCTimeZone());
+    auto label = [](const std::string& name) {
+      return absl::AsciiStrToLower(name.substr(name.find('_') + 1));
+    };
+    rows.push_back(
+        {"status change",
+         absl::StrCat(when, " ", label(c.from_status()), " -> ",
+                      label(c.to_status()), " (", ShortId(c.authority()),
+                      ", key ", c.key_id(), "): ", c.reason())});
+  }
 }
 
 // The group's needs: each category once, at its highest level.
@@ -202,7 +234,8 @@ void PrintChild(const v1::Child& child) {
       {"name", child.name()},
       {"status", Label(v1::ChildStatus_descriptor(), child.status())},
       {"children", absl::StrCat(child.members_size())},
-      {"ages", Ages(child)},
+      {"ages today", Ages(child)},
+      {"ages registered", StoredAges(child)},
       {"needs", Needs(child)}};
   TextFields text = ChildToText(child);
   for (const std::string& column : ChildColumns()) {
@@ -212,6 +245,7 @@ void PrintChild(const v1::Child& child) {
         {column == "needs" ? "needs by child" : column, text[column]});
   }
   rows.push_back({"withdraw reason", child.withdraw_reason()});
+  AddStatusHistory(child, rows);
   PrintFields(rows);
 }
 
@@ -223,6 +257,7 @@ void PrintAdopter(const v1::Adopter& adopter) {
     rows.push_back({column, text[column]});
   }
   rows.push_back({"withdraw reason", adopter.withdraw_reason()});
+  AddStatusHistory(adopter, rows);
   PrintFields(rows);
 }
 
@@ -539,9 +574,9 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     flags->Add(cmd, EnumChoices(v1::ChildStatus_descriptor()),
                "profiles with exactly this many children", "profiles");
     cmd->add_option("--min-age", *min_age,
-                    "at least one child this old (months)");
+                    "at least one child this old today (months)");
     cmd->add_option("--max-age", *max_age,
-                    "at least one child this young (months)");
+                    "at least one child this young today (months)");
     cmd->callback([&cli, flags, min_age, max_age] {
       if (!flags->paging.Check(cli)) return;
       v1::ListChildrenRequest request;
@@ -570,7 +605,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
         return;
       }
       if (cli.json) return PrintJson(all);
-      Table table({"NAME", "STATUS", "GROUP", "AGES", "NEEDS", "CONTACT",
+      Table table({"NAME", "STATUS", "GROUP", "AGES TODAY", "NEEDS", "CONTACT",
                    "REGION", "ENTERED CARE", "AGES AS OF", "SEX", "HERITAGE",
                    "RELIGION", "FIRST LANGUAGE", "EARLY PERMANENCE", "TOGETHER",
                    "EXCLUDED REGIONS", "PLACEMENT ORDER", "SUMMARY"},
@@ -598,13 +633,19 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<ProfileFlags>();
     auto status = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
         ->required();
-    cmd->add_option(
-        "--status", *status,
-        "the child's status: " + EnumChoices(v1::ChildStatus_descriptor()));
+    cmd->add_option("--status", *status,
+                    "the child's status: " +
+                        EnumChoices(v1::ChildStatus_descriptor()) +
+                        " (needs --reason; never back from placed or "
+                        "adopted)");
+    cmd->add_option("--reason", *reason,
+                    "why the status changes (required with --status; no "
+                    "names or dates)");
     flags->Add(cmd, ChildColumns());
-    cmd->callback([&cli, name, flags, status] {
+    cmd->callback([&cli, name, flags, status, reason] {
       v1::GetChildRequest get;
       get.set_name(RecordName(*name, "children", cli.authority));
       auto current = cli.client().Call(&Registry::GetChild, get);
@@ -628,6 +669,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
         if (!s) return;
         request.mutable_child()->set_status(static_cast<v1::ChildStatus>(*s));
         request.mutable_update_mask()->add_paths("status");
+        request.set_status_reason(*reason);
       }
       if (request.update_mask().paths().empty()) {
         cli.exit_code =
@@ -777,9 +819,13 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         "update", "change a household: only the columns you give change");
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<ProfileFlags>();
+    auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
+    cmd->add_option("--reason", *reason,
+                    "why the status changes (required with --status; no "
+                    "names or dates)");
     flags->Add(cmd, AdopterColumns());
-    cmd->callback([&cli, name, flags] {
+    cmd->callback([&cli, name, flags, reason] {
       v1::UpdateAdopterRequest request;
       request.mutable_adopter()->set_name(
           RecordName(*name, "adopters", cli.authority));
@@ -790,8 +836,10 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         cli.exit_code = LocalFail(touched.status());
         return;
       }
-      for (const std::string& path : *touched)
+      for (const std::string& path : *touched) {
         request.mutable_update_mask()->add_paths(path);
+        if (path == "status") request.set_status_reason(*reason);
+      }
       if (request.update_mask().paths().empty()) {
         cli.exit_code =
             UsageError("nothing to change: give the columns to update");

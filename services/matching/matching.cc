@@ -297,6 +297,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
           v1::RankedAdopter* a = response.add_adopters();
           a->set_adopter(AdopterName(c.authority, c.key));
           a->set_score(c.score);
+          a->mutable_members()->Add(c.members.begin(), c.members.end());
           if (!explain) continue;
           if (offset > 0) {
             absl::StatusOr<matcher::PairExplanation> e =
@@ -372,6 +373,7 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
           v1::RankedChild* child = response.add_children();
           child->set_child(ChildName(c.authority, c.key));
           child->set_score(c.score);
+          child->mutable_members()->Add(c.members.begin(), c.members.end());
           if (!explain) continue;
           if (offset > 0) {
             absl::StatusOr<matcher::PairExplanation> e =
@@ -448,6 +450,7 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   out.set_policy_version(e->policy_version);
   out.set_eligible(e->eligible);
   out.set_closed_reason(closed_reason);
+  out.mutable_members()->Add(e->members.begin(), e->members.end());
   for (const matcher::ConstraintCheck& c : e->constraints) {
     v1::ConstraintCheck* check = out.add_constraints();
     check->set_constraint(std::string(matcher::ConstraintId(c.constraint)));

@@ -107,6 +107,40 @@ void ApplyMask(const Message& from, const FieldMask& mask, Message& to) {
   FieldMaskUtil::MergeMessageTo(from, mask, options, &to);
 }
 
+// A status change's reason: checked as a withdraw reason, named
+// `status_reason`.
+void CheckStatusReason(absl::string_view reason, FieldErrors& errors) {
+  CheckFreeText(reason, "status_reason", kReasonText, errors);
+}
+
+// FAILED_PRECONDITION naming `field` (with a BadRequest detail, as for bad
+// input): the request is well formed but the record's state refuses it.
+absl::Status RefusedField(absl::string_view field, absl::string_view why) {
+  absl::Status invalid = InvalidField(field, why);
+  absl::Status out(absl::StatusCode::kFailedPrecondition, invalid.message());
+  invalid.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+// Sets `record.status_history` from the store (output only, never stored).
+template <typename Message>
+absl::Status FillStatusHistory(Store& store, RecordKind kind,
+                               absl::string_view collection, char prefix,
+                               Message& record) {
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(record.name(), collection, prefix, "name"));
+  ASSIGN_OR_RETURN(
+      std::vector<v1::StatusChange> history,
+      store.ListStatusChanges(kind, name.authority_id, name.row_id));
+  record.clear_status_history();
+  for (v1::StatusChange& c : history) {
+    *record.add_status_history() = std::move(c);
+  }
+  return absl::OkStatus();
+}
+
 // The parent authority must exist and be active to take new records.
 absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view authority_id,
@@ -153,6 +187,12 @@ struct ChildRecord {
   static constexpr absl::string_view kUseWithdraw =
       "cannot be set to withdrawn by an update: withdraw the profile "
       "(WithdrawChild; raa child withdraw), with a reason";
+  static constexpr RecordKind kKind = RecordKind::kChild;
+
+  static std::optional<std::string> MoveRefused(int from, int to) {
+    return ChildStatusMoveRefused(static_cast<v1::ChildStatus>(from),
+                                  static_cast<v1::ChildStatus>(to));
+  }
 
   static const absl::flat_hash_set<absl::string_view>& Updatable() {
     return ChildUpdatable();
@@ -194,6 +234,12 @@ struct AdopterRecord {
   static constexpr absl::string_view kUseWithdraw =
       "cannot be set to withdrawn by an update: withdraw the household "
       "(WithdrawAdopter; raa adopter withdraw), with a reason";
+  static constexpr RecordKind kKind = RecordKind::kAdopter;
+
+  static std::optional<std::string> MoveRefused(int from, int to) {
+    return AdopterStatusMoveRefused(static_cast<v1::AdopterStatus>(from),
+                                    static_cast<v1::AdopterStatus>(to));
+  }
 
   static const absl::flat_hash_set<absl::string_view>& Updatable() {
     return AdopterUpdatable();
@@ -253,6 +299,17 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   FieldErrors errors;
   CheckMask<Message>(request.update_mask(), Kind::Updatable(), errors);
   ValidateRequestId(request.request_id(), errors);
+  const auto& paths = request.update_mask().paths();
+  const bool status_in_mask =
+      std::find(paths.begin(), paths.end(), "status") != paths.end();
+  if (!request.status_reason().empty()) {
+    if (status_in_mask) {
+      CheckStatusReason(request.status_reason(), errors);
+    } else {
+      errors.Add("status_reason",
+                 "is given but update_mask does not change status");
+    }
+  }
   RETURN_IF_ERROR(errors.ToStatus());
   const absl::CivilDay today = clock.Today();
   auto check = [&](const Message& record, bool with_free_text) {
@@ -274,6 +331,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
                      Updated<Kind>(stored, changes, request.update_mask()));
     RETURN_IF_ERROR(check(record, /*with_free_text=*/true).ToStatus());
   }
+  const std::string status_field = absl::StrCat(Kind::kField, ".status");
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
@@ -283,12 +341,34 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
             ASSIGN_OR_RETURN(
                 Message record,
                 Updated<Kind>(stored, changes, request.update_mask()));
+            // Status moves: never back out of a final state, always with a
+            // reason, and kept in the record's history.
+            const int from = stored.status();
+            const int to = record.status();
+            const bool status_changes = to != from && to != Kind::kWithdrawn;
+            if (status_changes) {
+              if (std::optional<std::string> why =
+                      Kind::MoveRefused(from, to)) {
+                return RefusedField(status_field, *why);
+              }
+              if (request.status_reason().empty()) {
+                return InvalidField(
+                    "status_reason",
+                    "is required when the status changes: say why (it is "
+                    "kept in the record's status history)");
+              }
+            }
             FieldErrors record_errors = check(record, false);
             ASSIGN_OR_RETURN(v1::Authority parent,
                              tx.GetAuthority(name.authority_id));
             Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(Kind::Put(tx, record));
+            if (status_changes) {
+              RETURN_IF_ERROR(tx.InsertStatusChange(
+                  Kind::kKind, name.authority_id, name.row_id, from, to,
+                  request.status_reason(), caller.key_id, caller.authority_id));
+            }
             return record;
           }));
   return written.value;
@@ -317,10 +397,15 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
             if (record.status() == Kind::kWithdrawn) {
               return absl::FailedPreconditionError("already withdrawn");
             }
+            const int from = record.status();
             record.set_status(
                 static_cast<decltype(record.status())>(Kind::kWithdrawn));
             record.set_withdraw_reason(request.reason());
             RETURN_IF_ERROR(Kind::Put(tx, record));
+            RETURN_IF_ERROR(tx.InsertStatusChange(
+                Kind::kKind, name.authority_id, name.row_id, from,
+                Kind::kWithdrawn, request.reason(), caller.key_id,
+                caller.authority_id));
             return record;
           }));
   return written.value;
@@ -675,6 +760,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
             RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
             return child;
           }));
+  SetAgesToday(written.value, clock_.Today());
   return written.value;
 }
 
@@ -767,6 +853,9 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
             }
             return response;
           }));
+  for (v1::Child& child : *written.value.mutable_children()) {
+    SetAgesToday(child, clock_.Today());
+  }
   return written.value;
 }
 
@@ -779,6 +868,10 @@ absl::StatusOr<v1::Child> Registry::GetChild(
   if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
     return absl::NotFoundError("no such child");  // hidden: do not reveal it
   }
+  if (!child.ok()) return child;
+  SetAgesToday(*child, clock_.Today());
+  RETURN_IF_ERROR(
+      FillStatusHistory(store_, RecordKind::kChild, "children", 'c', *child));
   return child;
 }
 
@@ -822,6 +915,7 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
     errors.Add("need", "is not a need category");
   }
   filter.need = request.need();
+  filter.ages_on = FormatDate(ToDate(clock_.Today()));  // ages today
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       Page<v1::Child> page,
@@ -831,6 +925,7 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
     ASSIGN_OR_RETURN(RecordName name,
                      ParseRecordName(child.name(), "children", 'c', "name"));
     if (CanSee(caller, name.authority_id, child)) {
+      SetAgesToday(child, clock_.Today());
       *response.add_children() = std::move(child);
     }
   }
@@ -968,7 +1063,11 @@ absl::StatusOr<v1::Adopter> Registry::GetAdopter(
     const Caller&, const v1::GetAdopterRequest& request) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "adopters", 'h', "name"));
-  return store_.GetAdopter(name.authority_id, name.row_id);
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   store_.GetAdopter(name.authority_id, name.row_id));
+  RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
+                                    'h', adopter));
+  return adopter;
 }
 
 absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
@@ -1016,25 +1115,45 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
-  return UpdateRecord<ChildRecord>(store_, clock_, caller, request,
-                                   request.child(), "UpdateChild");
+  ASSIGN_OR_RETURN(v1::Child child,
+                   UpdateRecord<ChildRecord>(store_, clock_, caller, request,
+                                             request.child(), "UpdateChild"));
+  SetAgesToday(child, clock_.Today());
+  RETURN_IF_ERROR(
+      FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
+  return child;
 }
 
 absl::StatusOr<v1::Child> Registry::WithdrawChild(
     const Caller& caller, const v1::WithdrawChildRequest& request) {
-  return WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild");
+  ASSIGN_OR_RETURN(
+      v1::Child child,
+      WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild"));
+  SetAgesToday(child, clock_.Today());
+  RETURN_IF_ERROR(
+      FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
+  return child;
 }
 
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  return UpdateRecord<AdopterRecord>(store_, clock_, caller, request,
-                                     request.adopter(), "UpdateAdopter");
+  ASSIGN_OR_RETURN(
+      v1::Adopter adopter,
+      UpdateRecord<AdopterRecord>(store_, clock_, caller, request,
+                                  request.adopter(), "UpdateAdopter"));
+  RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
+                                    'h', adopter));
+  return adopter;
 }
 
 absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
     const Caller& caller, const v1::WithdrawAdopterRequest& request) {
-  return WithdrawRecord<AdopterRecord>(store_, caller, request,
-                                       "WithdrawAdopter");
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   WithdrawRecord<AdopterRecord>(store_, caller, request,
+                                                 "WithdrawAdopter"));
+  RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
+                                    'h', adopter));
+  return adopter;
 }
 
 }  // namespace raa

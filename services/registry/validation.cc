@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "matcher/model.h"
 #include "services/common/dates.h"
 #include "services/common/utf8.h"
 
@@ -92,7 +93,11 @@ void CheckRegions(const google::protobuf::RepeatedPtrField<std::string>& list,
 
 void CheckMember(const v1::ChildMember& m, const std::string& field,
                  FieldErrors& errors) {
-  if (m.age_months() < 0 || m.age_months() > kMaxAgeMonths) {
+  if (!m.has_age_months()) {
+    errors.Add(field + ".age_months",
+               "is required: the child's age in whole months on ages_as_of "
+               "(0 only for a baby under a month old)");
+  } else if (m.age_months() < 0 || m.age_months() > kMaxAgeMonths) {
     errors.Add(field + ".age_months",
                absl::StrCat(m.age_months(), " is outside 0-", kMaxAgeMonths));
   }
@@ -128,6 +133,45 @@ void CheckMember(const v1::ChildMember& m, const std::string& field,
                absl::StrCat("\"", m.first_language(),
                             "\" is not a lower-case ISO 639 code"));
   }
+}
+
+// A child is at least as old as their time in care: the eldest child's age
+// on ages_as_of must be at least the whole months from entering care to
+// ages_as_of. (The journey's dates are the group's, from the first of them to
+// enter care; a younger sibling may have been born since.)
+void CheckAgesAgainstCare(const Child& child, FieldErrors& errors) {
+  const int32_t entered = DayNumber(child.journey().entered_care());
+  const int32_t as_of = DayNumber(child.ages_as_of());
+  if (entered < 0 || as_of < 0) return;
+  int eldest = -1;
+  for (int i = 0; i < child.members_size(); ++i) {
+    const v1::ChildMember& m = child.members(i);
+    if (!m.has_age_months() || m.age_months() < 0 ||
+        m.age_months() > kMaxAgeMonths) {
+      return;  // reported by CheckMember
+    }
+    if (eldest < 0 || m.age_months() > child.members(eldest).age_months()) {
+      eldest = i;
+    }
+  }
+  if (eldest < 0) return;
+  const int in_care = matcher::WholeMonthsBetween(entered, as_of);
+  const int age = child.members(eldest).age_months();
+  if (age >= in_care) return;
+  const std::string as_of_text = FormatDate(child.ages_as_of());
+  const std::string entered_text = FormatDate(child.journey().entered_care());
+  errors.Add(
+      absl::StrCat("members[", eldest, "].age_months"),
+      absl::StrCat(age, " months on ages_as_of ", as_of_text,
+                   " is less than the ", in_care,
+                   " whole months since journey.entered_care ", entered_text,
+                   ": a child cannot be younger than their time in "
+                   "care"));
+  errors.Add("journey.entered_care",
+             absl::StrCat(entered_text, " is ", in_care,
+                          " months before ages_as_of ", as_of_text,
+                          ", more than the age of the eldest child (members[",
+                          eldest, "].age_months ", age, ")"));
 }
 
 }  // namespace
@@ -214,6 +258,10 @@ void NormalizeChild(Child& child) {
     child.set_status(v1::CHILD_WAITING);
   }
   if (child.members_size() == 1) child.set_must_be_placed_together(false);
+  // Output-only fields are never taken from input, nor stored.
+  for (v1::ChildMember& m : *child.mutable_members())
+    m.clear_age_months_today();
+  child.clear_status_history();
 }
 
 void ValidateChild(const Child& child, absl::CivilDay today,
@@ -266,13 +314,49 @@ void ValidateChild(const Child& child, absl::CivilDay today,
              "journey.shobpa_decision", errors);
   CheckOrder(j.shobpa_decision(), "the SHOBPA decision", j.placement_order(),
              "journey.placement_order", errors);
+  CheckAgesAgainstCare(child, errors);
   if (child.status() == v1::CHILD_STATUS_UNSPECIFIED ||
       !v1::ChildStatus_IsValid(child.status())) {
     errors.Add("status", "is not a child status");
   }
 }
 
+void SetAgesToday(Child& child, absl::CivilDay today) {
+  const int32_t as_of = DayNumber(child.ages_as_of());
+  const int32_t day = DayNumber(ToDate(today));
+  for (v1::ChildMember& m : *child.mutable_members()) {
+    m.set_age_months_today(matcher::AgeMonthsOn(m.age_months(), as_of, day));
+  }
+}
+
+std::optional<std::string> ChildStatusMoveRefused(v1::ChildStatus from,
+                                                  v1::ChildStatus to) {
+  if (from == to) return std::nullopt;
+  if (from == v1::CHILD_ADOPTED) {
+    return absl::StrCat("the child is adopted: the status cannot move back to ",
+                        v1::ChildStatus_Name(to));
+  }
+  if (from == v1::CHILD_PLACED && to != v1::CHILD_ADOPTED) {
+    return absl::StrCat(
+        "the child is placed: the status can move on to "
+        "CHILD_ADOPTED only, not back to ",
+        v1::ChildStatus_Name(to));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,
+                                                    v1::AdopterStatus to) {
+  if (from == to || from != v1::ADOPTER_PLACED) return std::nullopt;
+  return absl::StrCat(
+      "a child is placed with the household: the status cannot move back to ",
+      v1::AdopterStatus_Name(to),
+      "; register the household again for a "
+      "further adoption");
+}
+
 void NormalizeAdopter(Adopter& adopter) {
+  adopter.clear_status_history();
   if (adopter.sex_preference() == v1::SEX_PREFERENCE_UNSPECIFIED) {
     adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
   }

@@ -72,11 +72,28 @@ void ValidateRequestId(absl::string_view request_id, FieldErrors& errors);
 void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,
                        FieldErrors& errors);
 
-// Fills defaults for optional child fields left unset.
+// Fills defaults for optional child fields left unset, and clears the
+// output-only ones (ages today, status history).
 void NormalizeChild(v1::Child& child);
 // A whole child profile as it would be stored (after a create or an update).
+// Every member's age is required, and the eldest's is at least the whole
+// months from journey.entered_care to ages_as_of (both fields are named when
+// not).
 void ValidateChild(const v1::Child& child, absl::CivilDay today,
                    FieldErrors& errors);
+
+// Sets each member's age_months_today: the stored age plus the whole months
+// from the profile's ages_as_of to `today`.
+void SetAgesToday(v1::Child& child, absl::CivilDay today);
+
+// Why a status may not move from `from` to `to` (nullopt if it may): nothing
+// moves back out of CHILD_ADOPTED, and CHILD_PLACED moves on only to
+// CHILD_ADOPTED; a household's ADOPTER_PLACED does not move back. (Until
+// dated links replace status updates.)
+std::optional<std::string> ChildStatusMoveRefused(v1::ChildStatus from,
+                                                  v1::ChildStatus to);
+std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,
+                                                    v1::AdopterStatus to);
 
 void NormalizeAdopter(v1::Adopter& adopter);
 void ValidateAdopter(const v1::Adopter& adopter, absl::CivilDay today,

@@ -152,6 +152,34 @@ CREATE TABLE audit_records (
 ) WITHOUT ROWID;
 CREATE INDEX audit_records_by_record ON audit_records(record, event_id);
 )sql"},
+    // Every status change of a child profile or a household, with its reason
+    // and who made it. Append-only: the triggers refuse edits and deletes.
+    {6, "status_history", R"sql(
+CREATE TABLE status_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_kind TEXT NOT NULL CHECK (record_kind IN ('child', 'adopter')),
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  record_id INTEGER NOT NULL,
+  from_status INTEGER NOT NULL,
+  to_status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  change_time INTEGER NOT NULL
+);
+CREATE INDEX status_changes_by_record
+  ON status_changes(record_kind, record_id, id);
+CREATE TRIGGER status_changes_append_only_update
+  BEFORE UPDATE ON status_changes
+  BEGIN SELECT RAISE(ABORT, 'status history is append-only'); END;
+CREATE TRIGGER status_changes_append_only_delete
+  BEFORE DELETE ON status_changes
+  BEGIN SELECT RAISE(ABORT, 'status history is append-only'); END;
+
+-- The profile's ages_as_of ('YYYY-MM-DD'), so lists filter on ages today.
+-- Rows stored before are filled in by Store::Open from their profiles.
+ALTER TABLE children ADD COLUMN ages_as_of TEXT;
+)sql"},
 };
 
 }  // namespace

@@ -118,8 +118,12 @@ struct StoredApiKey {
 struct ChildFilter {
   std::string authority_id;  // empty: every authority
   v1::ChildStatus status = v1::CHILD_STATUS_UNSPECIFIED;
+  // At least one child of at least / at most this age on `ages_on`
+  // ("YYYY-MM-DD": the stored ages plus the whole months since the
+  // profile's ages_as_of; empty: the ages as stored).
   std::optional<int> min_age_months;
   std::optional<int> max_age_months;
+  std::string ages_on;
   int group_size = 0;
   v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
 };
@@ -131,6 +135,9 @@ struct AdopterFilter {
   int group_size = 0;
   v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
 };
+
+// Which kind of record a status history belongs to.
+enum class RecordKind { kChild, kAdopter };
 
 // Keyset paging: `after` is the last row id of the previous page.
 struct PageRequest {
@@ -189,6 +196,16 @@ class StoreTx {
                              v1::Adopter& adopter);
   absl::Status UpdateAdopter(v1::Adopter& adopter);
 
+  // Appends one change to a record's status history (never edited). `change`
+  // gives the statuses (as their enum numbers in from/to), reason, key id and
+  // authority; the time is the store's clock.
+  absl::Status InsertStatusChange(RecordKind kind,
+                                  absl::string_view authority_id,
+                                  int64_t row_id, int from_status,
+                                  int to_status, absl::string_view reason,
+                                  absl::string_view key_id,
+                                  absl::string_view changed_by);
+
   absl::Status InsertApiKey(const v1::ApiKey& key,
                             absl::string_view secret_sha256);
   absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
@@ -244,7 +261,7 @@ struct AlertFilter {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens or creates the database at `path`, applying any missing migrations.
   // FAILED_PRECONDITION if the file was written by a newer raamatch.
@@ -295,6 +312,9 @@ class Store {
                                          int64_t row_id);
   absl::StatusOr<Page<v1::Adopter>> ListAdopters(const AdopterFilter& filter,
                                                  const PageRequest& page);
+  // A record's status changes, oldest first.
+  absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
+      RecordKind kind, absl::string_view authority_id, int64_t row_id);
   absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
   absl::StatusOr<Page<v1::ApiKey>> ListApiKeys(absl::string_view authority_id,
                                                const PageRequest& page);

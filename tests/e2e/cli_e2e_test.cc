@@ -253,6 +253,70 @@ TEST_F(CliEndToEnd, BadInputNamesTheFieldAndExitsOne) {
   EXPECT_THAT(r.err, HasSubstr("child.summary: contains a full date"));
 }
 
+// A child's age is never taken as 0 when it is missing: not from `child
+// create` without --age-months, nor a CSV without the column, nor a JSONL row
+// without the field.
+TEST_F(CliEndToEnd, AMissingAgeIsRefusedNeverStoredAsZero) {
+  std::string key = Member("wakefield", "west-yorkshire");
+  Result created =
+      Raa(key, {"child", "create", "--authority", "wakefield", "--ages-as-of",
+                "2026-10-01", "--sex", "f", "--contact-plan", "letterbox",
+                "--entered-care", "2025-06-01"});
+  EXPECT_EQ(created.exit_code, 1);
+  EXPECT_THAT(created.err, HasSubstr("members[0].age_months: is required"));
+
+  std::string csv =
+      WriteFile("no-ages.csv",
+                "ages_as_of,sex,contact_plan,entered_care,summary\n"
+                "2026-10-01,f,letterbox,2025-06-01,Loves music\n");
+  Result csv_import =
+      Raa(key, {"import", "children", csv, "--authority", "wakefield"});
+  EXPECT_NE(csv_import.exit_code, 0);
+  EXPECT_THAT(csv_import.err, HasSubstr("age_months"));
+
+  std::string jsonl = WriteFile(
+      "no-ages.jsonl",
+      R"({"members": [{"sex": "SEX_FEMALE"}], "ages_as_of": {"year": 2026, )"
+      R"("month": 10, "day": 1}, "contact_plan": "CONTACT_NONE", "journey": )"
+      R"({"entered_care": {"year": 2026, "month": 4, "day": 9}}})"
+      "\n");
+  Result jsonl_import =
+      Raa(key, {"import", "children", jsonl, "--authority", "wakefield"});
+  EXPECT_NE(jsonl_import.exit_code, 0);
+  EXPECT_THAT(jsonl_import.err, HasSubstr("age_months"));
+
+  nlohmann::json list = Json(Raa(key, {"--json", "child", "list"}));
+  EXPECT_FALSE(list.contains("children")) << "a child without an age stored";
+}
+
+// A status change needs a reason, never goes back from adopted, and shows
+// in `child get`.
+TEST_F(CliEndToEnd, StatusChangesNeedAReasonAndAreShownInTheHistory) {
+  std::string key = Member("barnsley", "south-yorkshire");
+  nlohmann::json child = Json(Raa(
+      key, {"--json", "child", "create", "--authority", "barnsley",
+            "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex", "f",
+            "--contact-plan", "letterbox", "--entered-care", "2025-06-01"}));
+  std::string name = child.value("name", "");
+  ASSERT_FALSE(name.empty());
+  Result no_reason = Raa(key, {"child", "update", name, "--status", "adopted"});
+  EXPECT_EQ(no_reason.exit_code, 1);
+  EXPECT_THAT(no_reason.err, HasSubstr("status_reason"));
+  Result adopted = Raa(key, {"child", "update", name, "--status", "adopted",
+                             "--reason", "adoption order made"});
+  EXPECT_EQ(adopted.exit_code, 0) << adopted.err;
+  Result back = Raa(key, {"child", "update", name, "--status", "waiting",
+                          "--reason", "typed by mistake"});
+  EXPECT_EQ(back.exit_code, 1);
+  EXPECT_THAT(back.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(back.err, HasSubstr("child.status"));
+  Result shown = Raa(key, {"child", "get", name});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("waiting -> adopted"));
+  EXPECT_THAT(shown.out, HasSubstr("adoption order made"));
+  EXPECT_THAT(shown.out, HasSubstr("(as of 2026-10-01)"));
+}
+
 TEST_F(CliEndToEnd, KeysAndReachabilityGiveDistinctExitCodes) {
   Result no_key = Raa("", {"authority", "list"});
   EXPECT_EQ(no_key.exit_code, 1);

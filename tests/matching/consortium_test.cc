@@ -482,6 +482,8 @@ class MatchingConsortiumTest : public MatchingServerTest,
         constexpr v1::AdopterStatus kStatuses[] = {
             v1::ADOPTER_APPROVED, v1::ADOPTER_APPROVED, v1::ADOPTER_ON_HOLD,
             v1::ADOPTER_LINKED,   v1::ADOPTER_MATCHED,  v1::ADOPTER_PLACED};
+        // A placed household does not move back (registry rules).
+        if (a.status() == v1::ADOPTER_PLACED) return;
         a.set_status(kStatuses[Int(0, 5)]);
         paths = {"status"};
         break;
@@ -510,7 +512,8 @@ class MatchingConsortiumTest : public MatchingServerTest,
     switch (Int(0, 3)) {
       case 0:
         for (v1::ChildMember& m : *c.mutable_members()) {
-          m.set_age_months(std::clamp(m.age_months() + Int(-24, 24), 0, 216));
+          // Never below the time in care (the registry refuses that).
+          m.set_age_months(std::min(m.age_months() + Int(0, 24), 216));
         }
         if (Chance(50)) {
           v1::ChildMember* m = c.mutable_members(0);
@@ -527,6 +530,8 @@ class MatchingConsortiumTest : public MatchingServerTest,
         constexpr v1::ChildStatus kStatuses[] = {
             v1::CHILD_WAITING, v1::CHILD_WAITING, v1::CHILD_LINKED,
             v1::CHILD_MATCHED, v1::CHILD_PLACED};
+        // A placed child does not move back (registry rules).
+        if (c.status() == v1::CHILD_PLACED) return;
         c.set_status(kStatuses[Int(0, 4)]);
         paths = {"status"};
         break;

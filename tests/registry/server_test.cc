@@ -980,7 +980,10 @@ TEST_F(ServerTest, CreateChildThenGet) {
   EXPECT_EQ(created.region(), "south-yorkshire");
   EXPECT_TRUE(created.has_create_time());
   EXPECT_EQ(created.summary(), child.summary());
-  EXPECT_THAT(created.members(0), EqualsProto(child.members(0)));
+  // As sent, plus the age today (ValidChild's ages are as of 2026-10-01).
+  v1::ChildMember member = child.members(0);
+  member.set_age_months_today(member.age_months() + 1);
+  EXPECT_THAT(created.members(0), EqualsProto(member));
   EXPECT_THAT(created.journey(), EqualsProto(child.journey()));
   EXPECT_THAT(created.excluded_regions(), ElementsAre("west-yorkshire"));
 
@@ -1686,6 +1689,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
   change->set_status(v1::ADOPTER_ON_HOLD);
   request.mutable_update_mask()->add_paths("approved_for");
   request.mutable_update_mask()->add_paths("status");
+  request.set_status_reason("the family asked for a pause");
   request.set_request_id(NextRequestId());
   v1::Adopter updated;
   ASSERT_THAT(
@@ -1695,6 +1699,9 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
   expected.set_approved_for(3);
   expected.set_status(v1::ADOPTER_ON_HOLD);
   *expected.mutable_update_time() = updated.update_time();
+  ASSERT_EQ(updated.status_history_size(), 1);  // with its reason
+  EXPECT_EQ(updated.status_history(0).reason(), "the family asked for a pause");
+  *expected.mutable_status_history() = updated.status_history();
   EXPECT_THAT(updated, EqualsProto(expected));
   EXPECT_GT(updated.update_time().seconds(), created.update_time().seconds());
   EXPECT_THAT(GetAdopter(finder_.secret(), created.name()),
@@ -1702,6 +1709,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
 
   // Unknown or protected paths, and values that break the rules.
   request.set_request_id(NextRequestId());
+  request.clear_status_reason();
   request.mutable_update_mask()->clear_paths();
   request.mutable_update_mask()->add_paths("adopter_name");
   request.mutable_update_mask()->add_paths("withdraw_reason");

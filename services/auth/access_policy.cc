@@ -56,13 +56,14 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.MatchingService/WatchMatches", kReaders, kSearchAll, CK::kSearch, {"children", "adopters"}},
     {"/raa.v1.MatchingService/GetMatchingPolicy", kEveryRole, kEveryRole, CK::kDirectory, {}},
     {"/raa.v1.MatchingService/UpdateMatchingPolicy", kManager, kManager, CK::kAdminWrite, {}},
-    // Follows and alerts are the caller's member's own: a follow may name
-    // another member's record, as a search may; the follow itself is own.
-    {"/raa.v1.MatchingService/CreateFollow", kReaders, 0, CK::kSearch, {"parent"}},
-    {"/raa.v1.MatchingService/GetFollow", kReaders, 0, CK::kSearch, {"name"}},
-    {"/raa.v1.MatchingService/ListFollows", kReaders, 0, CK::kSearch, {"parent"}},
-    {"/raa.v1.MatchingService/DeleteFollow", kReaders, 0, CK::kSearch, {"name"}},
-    {"/raa.v1.MatchingService/ListAlerts", kReaders, 0, CK::kSearch, {"parent"}},
+    // Follows and alerts are the caller's member's own; the handlers
+    // (services/matching/follows.cc) answer another member's follow as
+    // NOT_FOUND, as a missing one, rather than say it exists.
+    {"/raa.v1.MatchingService/CreateFollow", kReaders, kReaders, CK::kSearch, {"parent"}},
+    {"/raa.v1.MatchingService/GetFollow", kReaders, kReaders, CK::kSearch, {"name"}},
+    {"/raa.v1.MatchingService/ListFollows", kReaders, kReaders, CK::kSearch, {"parent"}},
+    {"/raa.v1.MatchingService/DeleteFollow", kReaders, kReaders, CK::kSearch, {"name"}},
+    {"/raa.v1.MatchingService/ListAlerts", kReaders, kReaders, CK::kSearch, {"parent"}},
 };
 // clang-format on
 

@@ -262,8 +262,9 @@ TEST_F(CliEndToEnd, AMissingAgeIsRefusedNeverStoredAsZero) {
       Raa(key, {"child", "create", "--authority", "wakefield", "--ages-as-of",
                 "2026-10-01", "--sex", "f", "--contact-plan", "letterbox",
                 "--entered-care", "2025-06-01"});
-  EXPECT_EQ(created.exit_code, 1);
-  EXPECT_THAT(created.err, HasSubstr("members[0].age_months: is required"));
+  // Refused before anything is sent: the flag is required.
+  EXPECT_EQ(created.exit_code, 2);
+  EXPECT_THAT(created.err, HasSubstr("--age-months"));
 
   std::string csv =
       WriteFile("no-ages.csv",
@@ -778,7 +779,8 @@ TEST_F(CliEndToEnd, ExplainSaysWhyAClosedPairIsClosedAndHiddenStaysHidden) {
   EXPECT_GT(explained.value("score", 0), 0) << "explained as of now";
 
   // The child matched too: both sides named.
-  Result matched = Raa(key, {"child", "update", c, "--status", "matched"});
+  Result matched = Raa(key, {"child", "update", c, "--status", "matched",
+                             "--reason", "matched at panel"});
   ASSERT_EQ(matched.exit_code, 0) << matched.err;
   explained = Json(
       Raa(key, {"--json", "match", "explain", "--child", c, "--adopter", h}));

@@ -203,7 +203,8 @@ class DurabilityTest : public ::testing::Test {
     v1::CreateChildRequest request;
     request.set_parent("authorities/sheffield");
     *request.mutable_child() = ValidChild();
-    request.mutable_child()->mutable_members(0)->set_age_months(n);
+    // Older than the 20 months since ValidChild() entered care.
+    request.mutable_child()->mutable_members(0)->set_age_months(20 + n);
     request.set_request_id(absl::StrCat("child-", n));
     v1::Child created;
     EXPECT_THAT(Call(daemon_.registry(), &RegistryStub::CreateChild, key,

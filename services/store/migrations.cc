@@ -98,6 +98,17 @@ CREATE TABLE matching_policies (
   create_time INTEGER NOT NULL
 );
 )sql"},
+    // The regions the consortium adds to the shipped list (data/regions/).
+    {5, "regions", R"sql(
+CREATE TABLE regions (
+  slug TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  parent TEXT NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

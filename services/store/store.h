@@ -179,6 +179,11 @@ class StoreTx {
   // Stores `policy` as a new version (its version field is ignored and set).
   absl::Status InsertMatchingPolicy(v1::MatchingPolicy& policy);
 
+  // The consortium's own regions (migration 5), by slug.
+  absl::StatusOr<std::vector<v1::Region>> ListRegions();
+  // Sets create_time. The slug (from region.name()) must be new.
+  absl::Status InsertRegion(v1::Region& region);
+
  private:
   friend class Store;
   StoreTx(SQLite::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -192,7 +197,7 @@ class StoreTx {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates the database at `path`, applying any missing migrations.
   // FAILED_PRECONDITION if the file was written by a newer raamatch.
@@ -247,6 +252,8 @@ class Store {
   absl::StatusOr<MemberRecordCounts> CountMemberRecords(
       absl::string_view authority_id);
   absl::StatusOr<v1::MatchingPolicy> LatestMatchingPolicy();
+  // The consortium's own regions, by slug (for the region list at start).
+  absl::StatusOr<std::vector<v1::Region>> ListRegions();
 
   // Every row, in row order, for building in-memory indexes at start.
   absl::Status ScanChildren(

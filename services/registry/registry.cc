@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -458,6 +459,10 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   // merged record is checked again inside (cheap: no free text to scan).
   v1::Authority changes = request.authority();
   ApplyMask(request.authority(), request.update_mask(), changes);
+  if (absl::c_linear_search(request.update_mask().paths(), "region")) {
+    if (std::optional<std::string> why = regions_.WhyUnknown(changes.region()))
+      RETURN_IF_ERROR(InvalidField("authority.region", *why));
+  }
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
@@ -471,7 +476,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
             RETURN_IF_ERROR(a.status());
             ApplyMask(request.authority(), request.update_mask(), *a);
             FieldErrors record_errors("authority");
-            ValidateAuthority(*a, clock_.Today(), record_errors);
+            ValidateAuthority(*a, clock_.Today(), regions_, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(tx.UpdateAuthority(*a));
             return tx.GetAuthority(*id);

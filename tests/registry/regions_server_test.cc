@@ -197,6 +197,16 @@ TEST_F(RegionsTest, UnknownRegionsAreRefusedInEveryWrite) {
   EXPECT_THAT(ViolationFields(s), ElementsAre("authority.region"));
   EXPECT_THAT(Why(s, "authority.region"), HasSubstr("\"leeds\""));
 
+  // A member's region, by update.
+  v1::UpdateAuthorityRequest move;
+  move.mutable_authority()->set_name("authorities/sheffield");
+  move.mutable_authority()->set_region("west-yorks");
+  move.mutable_update_mask()->add_paths("region");
+  move.set_request_id(NextRequestId());
+  s = Reg(&RegistryStub::UpdateAuthority, manager_, move, &authority);
+  EXPECT_THAT(ViolationFields(s), ElementsAre("authority.region"));
+  EXPECT_THAT(Why(s, "authority.region"), HasSubstr("\"west-yorkshire\""));
+
   // A child's own region, by update.
   v1::Child child;
   ASSERT_THAT(CreateChild(ValidChild(), &child), IsOk());

@@ -2,6 +2,12 @@
 // what it registered.
 //
 //   raa-demo --server 127.0.0.1:50051 --key <manager key> --seed 1
+//   raa-demo --server 127.0.0.1:50051 --ca demo/tls/ca.crt --key <key>
+//
+// --ca verifies a TLS server (and implies TLS). For a server that requires
+// client certificates, --cert-dir holds one per member, <authority>.crt and
+// <authority>.key (the hub's for the manager calls), issued with the
+// member's authority id as the subject CN.
 //
 // With the manager key it creates the member authorities and, for each, a
 // registrar + family-finder key; with those keys each member registers its
@@ -19,6 +25,7 @@
 
 namespace {
 
+using raa::ClientTls;
 using raa::RaaClient;
 using raa::v1::AccessService;
 using raa::v1::RegistryService;
@@ -55,14 +62,48 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
   app.add_option("--keys-out", keys_out, "write each member's key here");
+  raa::ClientTlsFiles tls_files;
+  std::string cert_dir;
+  std::string hub = "hub";
+  app.add_flag("--tls", tls_files.tls,
+               "connect with TLS (the public CAs gRPC ships)");
+  app.add_option("--ca", tls_files.ca_file,
+                 "PEM CA that signed the server's certificate (implies --tls)")
+      ->envname("RAA_CA");
+  app.add_option("--cert-dir", cert_dir,
+                 "client certificates for a server that requires them: "
+                 "<authority>.crt and <authority>.key per member and the hub");
+  app.add_option("--hub-id", hub, "the hub's authority id (its certificate)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+
+  // The TLS settings of a member's connection: its own certificate, if any.
+  std::map<std::string, ClientTls> tls_of;
+  auto tls_for =
+      [&](const std::string& authority) -> absl::StatusOr<ClientTls> {
+    auto it = tls_of.find(authority);
+    if (it != tls_of.end()) return it->second;
+    raa::ClientTlsFiles files = tls_files;
+    if (!cert_dir.empty()) {
+      files.cert_file = absl::StrCat(cert_dir, "/", authority, ".crt");
+      files.key_file = absl::StrCat(cert_dir, "/", authority, ".key");
+    }
+    absl::StatusOr<ClientTls> tls = raa::LoadClientTls(files);
+    if (tls.ok()) tls_of[authority] = *tls;
+    return tls;
+  };
+  absl::StatusOr<ClientTls> manager_tls = tls_for(hub);
+  if (!manager_tls.ok()) {
+    std::cerr << "raa-demo: " << manager_tls.status().message() << "\n";
+    return 2;
+  }
 
   absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   spec.today = today - 1;  // ages measured yesterday: never "in the future"
   raa::bench::SyntheticConsortium consortium =
       raa::bench::GenerateConsortium(spec);
 
-  RaaClient manager({.server = server, .key = key});
+  RaaClient manager({.server = server, .key = key, .tls = *manager_tls});
   std::map<std::string, std::string> member_keys;
   for (raa::v1::CreateAuthorityRequest request : consortium.authorities) {
     request.set_request_id(
@@ -110,7 +151,10 @@ int main(int argc, char** argv) {
     if (record.adopter.approved_for() >= 3) ++t.for_three;
   }
   for (auto& [authority, batch] : child_batches) {
-    RaaClient member({.server = server, .key = member_keys[authority]});
+    absl::StatusOr<ClientTls> tls = tls_for(authority);
+    if (!tls.ok()) return Fail("connecting as " + authority, tls.status());
+    RaaClient member(
+        {.server = server, .key = member_keys[authority], .tls = *tls});
     batch.set_parent(absl::StrCat("authorities/", authority));
     batch.set_request_id(raa::NewRequestId());
     auto r = member.Call(&RegistryService::Stub::BatchCreateChildren, batch);
@@ -123,7 +167,10 @@ int main(int argc, char** argv) {
     }
   }
   for (auto& [authority, batch] : adopter_batches) {
-    RaaClient member({.server = server, .key = member_keys[authority]});
+    absl::StatusOr<ClientTls> tls = tls_for(authority);
+    if (!tls.ok()) return Fail("connecting as " + authority, tls.status());
+    RaaClient member(
+        {.server = server, .key = member_keys[authority], .tls = *tls});
     batch.set_parent(absl::StrCat("authorities/", authority));
     batch.set_request_id(raa::NewRequestId());
     auto r = member.Call(&RegistryService::Stub::BatchCreateAdopters, batch);

@@ -4,6 +4,7 @@
 #
 #   bench/grpc_bench.sh                       # 4 streams x 5,000 calls each
 #   bench/grpc_bench.sh --streams 8 --calls 5000 --sizes "1000 10000"
+#   bench/grpc_bench.sh --server-arg --no-audit   # what the audit trail costs
 #
 # For each size: starts raamatchd on a new database in a temporary directory
 # (127.0.0.1, a port it picks), registers a synthetic consortium through the
@@ -29,10 +30,11 @@ calls=5000
 warmup=50
 sizes="1000 10000"
 workers=""
+extra_server_args=()
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
-  echo "Options: --build DIR  --streams S  --calls N  --warmup W  --sizes \"N...\"  --workers W"
+  echo "Options: --build DIR  --streams S  --calls N  --warmup W  --sizes \"N...\"  --workers W  --server-arg ARG (repeatable)"
 }
 
 while [[ $# -gt 0 ]]; do
@@ -43,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup="$2"; shift 2 ;;
     --sizes) sizes="$2"; shift 2 ;;
     --workers) workers="$2"; shift 2 ;;
+    --server-arg) extra_server_args+=("$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "grpc_bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -94,6 +97,7 @@ for n in $sizes; do
   server_args=(--db "${dir}/raamatch.db" --listen 127.0.0.1:0
                --port-file "${dir}/port" --bootstrap-key-file "${dir}/bootstrap.key")
   if [[ -n "$workers" ]]; then server_args+=(--workers "$workers"); fi
+  server_args+=(${extra_server_args[@]+"${extra_server_args[@]}"})
   "$server_bin" "${server_args[@]}" >"${dir}/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 300); do

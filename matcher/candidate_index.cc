@@ -85,12 +85,8 @@ bool ValidNeeds(const NeedLevels& levels) {
   return true;
 }
 
-// A ranked entry during top-k selection.
-struct Pick {
-  int score;
-  uint64_t key;
-  uint32_t slot;
-};
+using Pick = internal::RankPick;
+using internal::kPartial;
 // Better-first order: higher score, then lower key.
 inline bool Better(const Pick& a, const Pick& b) {
   return a.score != b.score ? a.score > b.score : a.key < b.key;
@@ -284,6 +280,9 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
   }
   if (g.waiting_since_day < -1) {
     return Invalid(absl::StrCat(who, "waiting_since_day must be >= -1"));
+  }
+  if (g.ages_as_of_day < -1) {
+    return Invalid(absl::StrCat(who, "ages_as_of_day must be >= -1"));
   }
   if (g.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
   std::vector<absl::string_view> regions = {g.region};
@@ -581,34 +580,35 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   p.hidden_from.erase(std::unique(p.hidden_from.begin(), p.hidden_from.end()),
                       p.hidden_from.end());
 
-  int youngest = internal::kMaxAgeMonths, oldest = 0;
-  std::array<uint8_t, kNeedCategoryCount> levels{};
+  p.separable = g.may_be_placed_apart && g.members.size() > 1;
+  p.ages_move = g.ages_as_of_day >= 0;
+  if (p.ages_move) p.ages_as_of = internal::MonthDayOf(g.ages_as_of_day);
+  p.member_count = static_cast<uint8_t>(g.members.size());
   std::vector<absl::string_view> languages;
-  for (const ChildMember& m : g.members) {
-    youngest = std::min(youngest, m.age_months);
-    oldest = std::max(oldest, m.age_months);
-    p.sexes |= internal::SexBit(m.sex);
+  for (size_t i = 0; i < g.members.size(); ++i) {
+    const ChildMember& m = g.members[i];
+    internal::PackedMember& out = p.members[i];
+    out.age_months = static_cast<uint8_t>(m.age_months);
+    out.sex_bit = static_cast<uint8_t>(internal::SexBit(m.sex));
+    out.religion = m.religion;
+    out.heritage_mask = m.heritage_mask;
     for (int c = 0; c < kNeedCategoryCount; ++c) {
       const int level = static_cast<int>(m.needs[c]);
-      if (level > 0) {
-        p.need_bits |= internal::NeedBit(c, level);
-        levels[c] = std::max<uint8_t>(levels[c], static_cast<uint8_t>(level));
-      }
+      if (level > 0) out.need_bits |= internal::NeedBit(c, level);
     }
-    if (m.heritage_mask != 0) p.heritage[p.heritage_count++] = m.heritage_mask;
-    if (m.religion != 0) p.religions.Set(m.religion);
     if (!m.first_language.empty()) languages.push_back(m.first_language);
   }
+  // One use of each distinct language; each child then records its id.
   p.languages = AcquireLanguages(languages);
-  p.min_age_months = static_cast<uint8_t>(youngest);
-  p.max_age_months = static_cast<uint8_t>(oldest);
-  for (int c = 0; c < kNeedCategoryCount; ++c) {
-    if (levels[c] > 0) {
-      p.need_categories[p.need_category_count] = static_cast<uint8_t>(c);
-      p.need_levels[p.need_category_count] = levels[c];
-      ++p.need_category_count;
+  for (size_t i = 0; i < g.members.size(); ++i) {
+    const ChildMember& m = g.members[i];
+    if (!m.first_language.empty()) {
+      p.members[i].has_language = true;
+      p.members[i].language =
+          static_cast<uint8_t>(*languages_.Find(m.first_language));
     }
   }
+  internal::AggregateMembers(p, p.AllMembers());
   return p;
 }
 
@@ -650,10 +650,10 @@ std::optional<ChildGroup> CandidateIndex::FindChild(uint64_t key) const {
 // Pairs
 
 uint32_t CandidateIndex::PairFailures(const ChildProfile& c, size_t slot,
-                                      int max_open_links) const {
+                                      int max_open_links, int elapsed) const {
   const internal::Place p = PlaceAt(slot);
   uint32_t f =
-      internal::SimpleFailures(c, GateAt(slot), tolerances_[slot]) |
+      internal::SimpleFailures(c, elapsed, GateAt(slot), tolerances_[slot]) |
       internal::LookupFailures(c, p, excluded_pool_.Get(excluded_sets_[slot]),
                                c.HiddenFrom(p.authority()), max_open_links);
   if (!c.waiting) f |= Bit(Constraint::kNotAvailable);
@@ -663,18 +663,59 @@ uint32_t CandidateIndex::PairFailures(const ChildProfile& c, size_t slot,
   return f;
 }
 
-std::array<int, kComponentCount> CandidateIndex::PairFits(
-    const ChildProfile& c, size_t slot, int32_t as_of_day) const {
+CandidateIndex::PairOutcome CandidateIndex::EvaluatePair(const ChildProfile& c,
+                                                         size_t slot,
+                                                         int max_open_links,
+                                                         int elapsed) const {
+  PairOutcome out;
+  out.failures = PairFailures(c, slot, max_open_links, elapsed);
+  out.taken = c.AllMembers();
+  if (!c.separable) return out;
+  // Placed apart: the children the household could take each, up to its
+  // approval, in the profile's order.
+  constexpr uint32_t kPerChild =
+      Bit(Constraint::kCapacity) | Bit(Constraint::kAgeRange) |
+      Bit(Constraint::kNeeds) | Bit(Constraint::kSexPreference);
+  if ((out.failures & kPerChild) == 0) return out;  // takes them all
+  const internal::Gate g = GateAt(slot);
+  const uint32_t fitting =
+      internal::FittingMembers(c, elapsed, g, tolerances_[slot]);
+  const uint32_t taken = internal::FirstMembers(fitting, g.approved_for());
+  if (taken == 0) {
+    // No child fits on their own: the per-child constraints say why;
+    // capacity is not the reason.
+    out.failures &= ~Bit(Constraint::kCapacity);
+    return out;
+  }
+  out.failures &= ~kPerChild;
+  out.taken = taken;
+  out.partial = true;
+  return out;
+}
+
+ChildProfile CandidateIndex::TakenProfile(const ChildProfile& c,
+                                          uint32_t taken) {
+  ChildProfile p = c;
+  internal::AggregateMembers(p, taken);
+  return p;
+}
+
+std::array<int, kComponentCount> CandidateIndex::PairFits(const ChildProfile& c,
+                                                          size_t slot,
+                                                          int32_t as_of_day,
+                                                          int elapsed,
+                                                          bool partial) const {
   const internal::Gate g = GateAt(slot);
   const internal::Place p = PlaceAt(slot);
   const HouseholdTraits& t = traits_[slot];
   std::array<int, kComponentCount> fits;
   fits[static_cast<int>(Component::kNeedsMargin)] =
       internal::NeedsFit(c, tolerances_[slot]);
-  fits[static_cast<int>(Component::kAgeFit)] = internal::AgeFit(
-      c.min_age_months, c.max_age_months, g.min_age(), g.max_age());
+  fits[static_cast<int>(Component::kAgeFit)] =
+      internal::AgeFit(c.min_age_months + elapsed, c.max_age_months + elapsed,
+                       g.min_age(), g.max_age());
   fits[static_cast<int>(Component::kCapacityFit)] =
-      internal::CapacityFit(c.size, g.approved_for());
+      partial ? 0 : internal::CapacityFit(c.size, g.approved_for());
   fits[static_cast<int>(Component::kWaiting)] = internal::WaitingFit(
       internal::WaitedDaysCapped(t.approved_day_number(), as_of_day),
       internal::WaitedDaysCapped(c.waiting_since_day, as_of_day));
@@ -690,18 +731,67 @@ std::array<int, kComponentCount> CandidateIndex::PairFits(
   return fits;
 }
 
+int CandidateIndex::ScoreOutcome(const ChildProfile& c,
+                                 const PairOutcome& outcome, size_t slot,
+                                 const MatchingPolicy& policy,
+                                 int32_t as_of_day, int elapsed) const {
+  if (!outcome.partial) {
+    return ScoreOf(policy, PairFits(c, slot, as_of_day, elapsed, false));
+  }
+  return ScoreOf(policy, PairFits(TakenProfile(c, outcome.taken), slot,
+                                  as_of_day, elapsed, true));
+}
+
+namespace {
+
+// The group as the reasons describe it: ages on the query's day, and only
+// the children the household could take.
+ChildGroup GroupOn(const ChildGroup& g, int elapsed, uint32_t taken) {
+  ChildGroup out = g;
+  out.members.clear();
+  for (size_t i = 0; i < g.members.size(); ++i) {
+    if (((taken >> i) & 1) == 0) continue;
+    ChildMember m = g.members[i];
+    m.age_months += elapsed;
+    out.members.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<int> MemberIndices(uint32_t mask) {
+  std::vector<int> out;
+  for (int i = 0; mask != 0; ++i, mask >>= 1) {
+    if (mask & 1) out.push_back(i);
+  }
+  return out;
+}
+
+}  // namespace
+
 int CandidateIndex::DescribeScore(
-    const ChildGroup& group, const ChildProfile& c, size_t slot,
-    const Household& household, const MatchingPolicy& policy, int32_t as_of_day,
+    const ChildGroup& group, const ChildProfile& c, const PairOutcome& outcome,
+    size_t slot, const Household& household, const MatchingPolicy& policy,
+    int32_t as_of_day,
     std::array<ComponentScore, kComponentCount>& components) const {
-  const std::array<int, kComponentCount> fits = PairFits(c, slot, as_of_day);
+  const int elapsed = ElapsedMonths(c, internal::MonthDayOf(as_of_day));
+  const ChildProfile taken_profile =
+      outcome.partial ? TakenProfile(c, outcome.taken) : ChildProfile{};
+  const ChildProfile& scored = outcome.partial ? taken_profile : c;
+  const std::array<int, kComponentCount> fits =
+      PairFits(scored, slot, as_of_day, elapsed, outcome.partial);
   const int wsum = WeightSum(policy);
+  const ChildGroup shown = GroupOn(group, elapsed, outcome.taken);
+  const ChildGroup whole = GroupOn(group, elapsed, c.AllMembers());
+  const std::vector<int> taken =
+      outcome.partial ? MemberIndices(outcome.taken) : std::vector<int>{};
   internal::PairFacts facts{
-      .group = group,
+      .group = shown,
       .household = household,
       .household_authority_kind = authorities_[PlaceAt(slot).authority()].kind,
       .same_authority = PlaceAt(slot).authority() == c.authority,
       .as_of_day = as_of_day,
+      .whole_group = whole,
+      .taken = taken,
   };
   for (int i = 0; i < kComponentCount; ++i) {
     ComponentScore& s = components[i];
@@ -730,16 +820,22 @@ absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
   const ChildEntry& child = children_[c->second];
   const size_t slot = h->second;
   const Household household = UnpackHousehold(slot);
-  const uint32_t failures =
-      PairFailures(child.profile, slot, policy.max_open_links);
+  const int elapsed =
+      ElapsedMonths(child.profile, internal::MonthDayOf(as_of_day));
+  const PairOutcome outcome =
+      EvaluatePair(child.profile, slot, policy.max_open_links, elapsed);
 
   PairExplanation out;
   out.policy_version = policy.version;
   out.child_key = child_key;
   out.household_key = household_key;
-  out.eligible = failures == 0;
+  out.eligible = outcome.failures == 0;
+  if (outcome.partial) out.members = MemberIndices(outcome.taken);
+  const ChildGroup shown = GroupOn(child.group, elapsed, outcome.taken);
+  const ChildGroup whole =
+      GroupOn(child.group, elapsed, child.profile.AllMembers());
   internal::ConstraintFacts facts{
-      .group = child.group,
+      .group = shown,
       .household = household,
       .child_authority_withdrawn =
           authorities_[child.profile.authority].withdrawn,
@@ -747,16 +843,18 @@ absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
           authorities_[PlaceAt(slot).authority()].withdrawn,
       .open_links = OpenLinks(household_key),
       .max_open_links = policy.max_open_links,
+      .whole_group = whole,
+      .taken = out.members,
   };
   for (int i = 0; i < kConstraintCount; ++i) {
     const auto constraint = static_cast<Constraint>(i);
     ConstraintCheck& check = out.constraints[i];
     check.constraint = constraint;
-    check.passed = (failures & Bit(constraint)) == 0;
+    check.passed = (outcome.failures & Bit(constraint)) == 0;
     check.reason = internal::ConstraintReason(constraint, facts);
   }
-  out.score = DescribeScore(child.group, child.profile, slot, household, policy,
-                            as_of_day, out.components);
+  out.score = DescribeScore(child.group, child.profile, outcome, slot,
+                            household, policy, as_of_day, out.components);
   return out;
 }
 
@@ -771,10 +869,11 @@ std::optional<int> CandidateIndex::ScorePair(uint64_t child_key,
     return std::nullopt;
   }
   const ChildProfile& profile = children_[c->second].profile;
-  if (PairFailures(profile, h->second, policy.max_open_links) != 0) {
-    return std::nullopt;
-  }
-  return ScoreOf(policy, PairFits(profile, h->second, as_of_day));
+  const int elapsed = ElapsedMonths(profile, internal::MonthDayOf(as_of_day));
+  const PairOutcome outcome =
+      EvaluatePair(profile, h->second, policy.max_open_links, elapsed);
+  if (outcome.failures != 0) return std::nullopt;
+  return ScoreOutcome(profile, outcome, h->second, policy, as_of_day, elapsed);
 }
 
 // ---------------------------------------------------------------------------
@@ -798,6 +897,12 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
     return absl::FailedPreconditionError(
         absl::StrCat("child group ", child_key, ": authority ",
                      authorities_[c.authority].id, " has withdrawn"));
+  }
+  // Ages on the query's day: the stored ages plus the months since they
+  // were measured, the same for every child of the group.
+  const int elapsed = ElapsedMonths(c, internal::MonthDayOf(options.as_of_day));
+  if (c.separable) {
+    return RankHouseholdsApart(child, policy, options, explain, elapsed);
   }
 
   // Per-query tables: every component that depends on the child and on one
@@ -851,8 +956,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
   const int32_t as_of_day = options.as_of_day;
   const internal::SimpleQuery query{
       .size = c.size,
-      .min_age = c.min_age_months,
-      .max_age = c.max_age_months,
+      .min_age = static_cast<uint32_t>(c.min_age_months + elapsed),
+      .max_age = static_cast<uint32_t>(c.max_age_months + elapsed),
       .need_bits = c.need_bits,
       .sex_need = static_cast<uint32_t>(c.sexes) << internal::kGateSexShift,
   };
@@ -894,9 +999,9 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
           locality_points[p.authority()] + capacity_points[g.approved_for()] +
           flag_points[g.flag_index()] +
           needs_points[internal::NeedsMarginSum(c, tolerances[i])] +
-          w_age * static_cast<uint32_t>(
-                      internal::AgeFit(c.min_age_months, c.max_age_months,
-                                       g.min_age(), g.max_age()));
+          w_age * static_cast<uint32_t>(internal::AgeFit(
+                      c.min_age_months + elapsed, c.max_age_months + elapsed,
+                      g.min_age(), g.max_age()));
       const int best =
           static_cast<int>(divide.Divide(total + best_traits_points + half));
       if (best < min_score || !top.MayEnter(best)) continue;
@@ -909,7 +1014,7 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
       }
       const int score = static_cast<int>(divide.Divide(total + half));
       if (score < min_score || !top.MayEnter(score)) continue;
-      top.Offer({score, keys[i], static_cast<uint32_t>(i)});
+      top.Offer({score, keys[i], static_cast<uint32_t>(i), 0});
     }
   }
 
@@ -923,18 +1028,80 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
   result.eligible = eligible;
   FillExclusions(SearchSide::kHouseholds, c.size, result);
 
-  const std::vector<Pick> picks = top.TakeBestFirst();
+  HouseholdCandidates(child, top.TakeBestFirst(), policy, options.as_of_day,
+                      explain, result);
+  return result;
+}
+
+void CandidateIndex::HouseholdCandidates(
+    const ChildEntry& child, const std::vector<internal::RankPick>& picks,
+    const MatchingPolicy& policy, int32_t as_of_day, bool explain,
+    RankResult& result) const {
   result.candidates.reserve(picks.size());
   for (const Pick& p : picks) {
     RankedCandidate& out = result.candidates.emplace_back();
     out.key = p.key;
     out.authority = authorities_[PlaceAt(p.slot).authority()].id;
     out.score = p.score;
+    const PairOutcome outcome = OutcomeOf(child.profile, p);
+    if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
     const Household household = UnpackHousehold(p.slot);
-    DescribeScore(child.group, c, p.slot, household, policy, options.as_of_day,
-                  out.components);
+    DescribeScore(child.group, child.profile, outcome, p.slot, household,
+                  policy, as_of_day, out.components);
   }
+}
+
+CandidateIndex::PairOutcome CandidateIndex::OutcomeOf(
+    const ChildProfile& c, const internal::RankPick& p) {
+  PairOutcome outcome;
+  outcome.partial = (p.taken & kPartial) != 0;
+  outcome.taken = outcome.partial ? p.taken & ~kPartial : c.AllMembers();
+  return outcome;
+}
+
+uint32_t CandidateIndex::PickTaken(const PairOutcome& outcome) {
+  return outcome.partial ? outcome.taken | kPartial : 0;
+}
+
+// A group that may be placed apart: every household is checked child by
+// child (EvaluatePair) and scored with PairFits, without the vectorised kernel
+// or the per-query point tables. Slower per household than RankHouseholds'
+// fast path, but such groups are a minority of searches.
+absl::StatusOr<RankResult> CandidateIndex::RankHouseholdsApart(
+    const ChildEntry& child, const MatchingPolicy& policy,
+    const RankOptions& options, bool explain, int elapsed) const {
+  const ChildProfile& c = child.profile;
+  RankResult result;
+  result.policy_version = policy.version;
+  result.considered = static_cast<int>(gates_.size());
+  TopK top(options.limit);
+  int eligible = 0;
+  // Sub-profiles by the mask of children taken, built once per query.
+  absl::flat_hash_map<uint32_t, ChildProfile> taken_profiles;
+  for (size_t i = 0; i < gates_.size(); ++i) {
+    const PairOutcome outcome =
+        EvaluatePair(c, i, policy.max_open_links, elapsed);
+    if (outcome.failures != 0) {
+      ++result.excluded[std::countr_zero(outcome.failures)];
+      continue;
+    }
+    ++eligible;
+    const ChildProfile* scored = &c;
+    if (outcome.partial) {
+      auto [it, inserted] = taken_profiles.try_emplace(outcome.taken);
+      if (inserted) it->second = TakenProfile(c, outcome.taken);
+      scored = &it->second;
+    }
+    const int score = ScoreOf(policy, PairFits(*scored, i, options.as_of_day,
+                                               elapsed, outcome.partial));
+    if (score < options.min_score) continue;
+    top.Offer({score, keys_[i], static_cast<uint32_t>(i), PickTaken(outcome)});
+  }
+  result.eligible = eligible;
+  FillExclusions(SearchSide::kHouseholds, c.size, result);
+  HouseholdCandidates(child, top.TakeBestFirst(), policy, options.as_of_day,
+                      explain, result);
   return result;
 }
 
@@ -965,9 +1132,13 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
   TopK top(options.limit);
   int eligible = 0;
   auto viewer = authority_ids_.find(viewer_authority);
+  const internal::MonthDay today = internal::MonthDayOf(options.as_of_day);
   for (size_t i = 0; i < children_.size(); ++i) {
     const ChildProfile& c = children_[i].profile;
-    uint32_t failures = PairFailures(c, slot, policy.max_open_links);
+    const int elapsed = ElapsedMonths(c, today);
+    const PairOutcome outcome =
+        EvaluatePair(c, slot, policy.max_open_links, elapsed);
+    uint32_t failures = outcome.failures;
     if (viewer != authority_ids_.end() && c.HiddenFrom(viewer->second)) {
       failures |= internal::Bit(Constraint::kHiddenFromAuthority);
     }
@@ -976,9 +1147,10 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
       continue;
     }
     ++eligible;
-    const int score = ScoreOf(policy, PairFits(c, slot, options.as_of_day));
+    const int score =
+        ScoreOutcome(c, outcome, slot, policy, options.as_of_day, elapsed);
     if (score < options.min_score) continue;
-    top.Offer({score, c.key, static_cast<uint32_t>(i)});
+    top.Offer({score, c.key, static_cast<uint32_t>(i), PickTaken(outcome)});
   }
   result.eligible = eligible;
   FillExclusions(SearchSide::kChildren, g.approved_for(), result);
@@ -992,8 +1164,10 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     out.key = p.key;
     out.authority = child.group.authority;
     out.score = p.score;
+    const PairOutcome outcome = OutcomeOf(child.profile, p);
+    if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
-    DescribeScore(child.group, child.profile, slot, household, policy,
+    DescribeScore(child.group, child.profile, outcome, slot, household, policy,
                   options.as_of_day, out.components);
   }
   return result;

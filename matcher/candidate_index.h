@@ -27,6 +27,14 @@
 // The matching rules (hard constraints, the order they are counted in, and
 // every score component) are documented in matcher/policy.h.
 //
+// Ages: a child group keeps its ages as measured and the day they were
+// (ChildGroup::ages_as_of_day); every query adds the whole months from that
+// day to its own `as_of_day`, once per group, so the age-range check stays a
+// pair of integer compares in the kernel and the index is right on any day
+// without a rebuild. A group that may be placed apart is ranked by a scalar
+// pass that checks each child against each household (policy.h, PLACED
+// APART); such groups are few.
+//
 // Limits: at most kRegionCapacity (256) distinct regions and
 // kLanguageCapacity (256) distinct languages in use at once, and 65535
 // authorities per index (authorities named only in a hidden_from list
@@ -198,20 +206,51 @@ class CandidateIndex {
   void ReleaseHouseholdNames(size_t slot);
   void ReleaseChildNames(const internal::ChildProfile& p);
 
-  // All constraint failures of a pair, both sides, as a mask of
-  // internal::Bit(Constraint).
+  // How a pair stands: the constraints it fails and the children the
+  // household could take (all of them unless the group may be placed apart).
+  struct PairOutcome {
+    uint32_t failures = 0;  // mask of internal::Bit(Constraint)
+    uint32_t taken = 0;     // mask over the group's members
+    bool partial = false;   // placed apart: `taken` is some of the children
+  };
+  // All constraint failures of a pair for the whole group, both sides, as a
+  // mask of internal::Bit(Constraint). `elapsed`: internal::ElapsedMonths on
+  // the query's day.
   uint32_t PairFailures(const internal::ChildProfile& c, size_t slot,
-                        int max_open_links) const;
+                        int max_open_links, int elapsed) const;
+  // PairFailures, and for a group that may be placed apart the children the
+  // household could take (matcher/policy.h, PLACED APART).
+  PairOutcome EvaluatePair(const internal::ChildProfile& c, size_t slot,
+                           int max_open_links, int elapsed) const;
+  // `c` reduced to the children in `taken`.
+  static internal::ChildProfile TakenProfile(const internal::ChildProfile& c,
+                                             uint32_t taken);
+  // `partial`: capacity fit is 0 (the household cannot take every child).
   std::array<int, kComponentCount> PairFits(const internal::ChildProfile& c,
-                                            size_t slot,
-                                            int32_t as_of_day) const;
+                                            size_t slot, int32_t as_of_day,
+                                            int elapsed, bool partial) const;
+  int ScoreOutcome(const internal::ChildProfile& c, const PairOutcome& outcome,
+                   size_t slot, const MatchingPolicy& policy, int32_t as_of_day,
+                   int elapsed) const;
   // Fills `components` (weights, fits, points, reasons) and returns the
   // score.
   int DescribeScore(
-      const ChildGroup& group, const internal::ChildProfile& c, size_t slot,
-      const Household& household, const MatchingPolicy& policy,
-      int32_t as_of_day,
+      const ChildGroup& group, const internal::ChildProfile& c,
+      const PairOutcome& outcome, size_t slot, const Household& household,
+      const MatchingPolicy& policy, int32_t as_of_day,
       std::array<ComponentScore, kComponentCount>& components) const;
+  absl::StatusOr<RankResult> RankHouseholdsApart(const ChildEntry& child,
+                                                 const MatchingPolicy& policy,
+                                                 const RankOptions& options,
+                                                 bool explain,
+                                                 int elapsed) const;
+  void HouseholdCandidates(const ChildEntry& child,
+                           const std::vector<internal::RankPick>& picks,
+                           const MatchingPolicy& policy, int32_t as_of_day,
+                           bool explain, RankResult& result) const;
+  static PairOutcome OutcomeOf(const internal::ChildProfile& c,
+                               const internal::RankPick& p);
+  static uint32_t PickTaken(const PairOutcome& outcome);
   Household UnpackHousehold(size_t slot) const;
   internal::Gate GateAt(size_t slot) const { return {gates_[slot]}; }
   internal::Place PlaceAt(size_t slot) const { return {places_[slot]}; }

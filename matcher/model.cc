@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "matcher/internal/packed.h"
 
 namespace raa::matcher {
 
@@ -67,6 +68,16 @@ absl::string_view AuthorityKindName(AuthorityKind kind) {
       return "regional adoption agency";
   }
   return "unknown authority kind";
+}
+
+int WholeMonthsBetween(int32_t from_day, int32_t to_day) {
+  return internal::MonthsElapsed(internal::MonthDayOf(from_day),
+                                 internal::MonthDayOf(to_day));
+}
+
+int AgeMonthsOn(int age_months, int32_t as_of_day, int32_t day) {
+  if (as_of_day < 0) return age_months;
+  return age_months + WholeMonthsBetween(as_of_day, day);
 }
 
 std::string FormatAgeMonths(int months) {

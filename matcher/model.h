@@ -72,7 +72,9 @@ using NeedLevels = std::array<NeedLevel, kNeedCategoryCount>;
 
 // One child of a group.
 struct ChildMember {
-  int age_months = 0;  // 0..216
+  // Age in whole months on the group's `ages_as_of_day`, 0..216. The matcher
+  // always uses the age on the day of the query (AgeMonthsOn).
+  int age_months = 0;
   Sex sex = Sex::kFemale;
   NeedLevels needs{};  // assessed level per NeedCategory
   // Bitset over up to 32 ONS ethnic groups (bit numbers assigned by the
@@ -97,6 +99,14 @@ struct ChildGroup {
   ContactPlan contact_plan = ContactPlan::kNone;
   // Day of the placement order or SHOBPA decision; -1 unknown.
   int32_t waiting_since_day = -1;
+  // The day the members' ages were measured. -1: the ages never move (they
+  // are the ages on every day; for tests and tools without dates).
+  int32_t ages_as_of_day = -1;
+  // The plan allows the children to be placed apart (a sibling group whose
+  // profile says they need not be placed together). Such a group is also
+  // offered to households that could take only some of the children: see
+  // matcher/policy.h, "PLACED APART". Ignored for a single child.
+  bool may_be_placed_apart = false;
 };
 
 // An approved adopter household.
@@ -134,6 +144,15 @@ absl::string_view NeedCategoryName(NeedCategory category);
 absl::string_view NeedLevelName(NeedLevel level);
 absl::string_view ContactPlanName(ContactPlan plan);
 absl::string_view AuthorityKindName(AuthorityKind kind);
+
+// Whole months from day `from_day` to day `to_day` (day numbers): a month is
+// complete on the same day of a later month (31 Jan to 28 Feb is 0 months,
+// to 1 Mar is 1). 0 when `to_day` is not after `from_day`.
+int WholeMonthsBetween(int32_t from_day, int32_t to_day);
+
+// A child's age on `day`: `age_months` measured on `as_of_day` plus the whole
+// months since. `as_of_day` < 0 means the ages never move.
+int AgeMonthsOn(int age_months, int32_t as_of_day, int32_t day);
 
 // A child's age: "4y 2m", "2y 0m".
 std::string FormatAgeMonths(int months);

@@ -25,14 +25,17 @@
 //                 exactly at their limit. Computed as
 //                 sum(1 + limit - level) * 1000 / (3 * categories), each term
 //                 at least 0.
-//  kAgeFit        How central each child's age is in the household's range
-//                 [lo, hi], worst child: 1000 - 500 * |2*age - lo - hi| /
+//  kAgeFit        How central each child's age TODAY is in the household's
+//                 range [lo, hi], worst child: 1000 - 500 * |2*age - lo - hi| /
 //                 (hi - lo), i.e. 1000 at the middle, 500 at either end, 0
 //                 outside; 1000 when lo == hi and the age is lo.
 //  kCapacityFit   1000 / (1 + spare), spare = approved_for - group size:
 //                 exact 1000, one spare place 500, two 333... so households
 //                 approved for more children are kept for larger groups.
-//                 0 if the group is larger than the approval.
+//                 0 if the group is larger than the approval, and 0 for a
+//                 household that could take only some of a group placed
+//                 apart (below), so one that can take them all ranks above an
+//                 otherwise equal one.
 //  kWaiting       (min(household days since approval, 365) +
 //                  min(child days waiting, 365)) * 1000 / 730, days counted to
 //                 the `as_of_day` of the request; an unknown date counts 0,
@@ -50,6 +53,23 @@
 //  kLocality      Same authority: 1000 (no inter-agency fee); the household's
 //                 authority is a local authority or RAA: 500 (inter-agency
 //                 fee); a voluntary adoption agency: 0 (VAA fee).
+//
+// AGES. A child's age is stored as measured on the profile's ages_as_of day;
+// every constraint, score and reason uses the age on the day of the query
+// (RankOptions::as_of_day): the stored age plus the whole months since
+// (AgeMonthsOn). The index keeps the measured ages and the as-of day, never
+// an age "today", so it stays right as days pass without a rebuild.
+//
+// PLACED APART. A sibling group whose plan allows the children to be placed
+// apart (ChildGroup::may_be_placed_apart) is also offered to a household that
+// could take only some of them: the children who each pass its age range,
+// needs and sex preference, the first of them in the profile's order up to
+// its approved_for. If that is every child, the pair is an ordinary one. If
+// it is some of them, the pair passes kCapacity, kAgeRange, kNeeds and
+// kSexPreference for those children (the other constraints apply as usual),
+// is scored on those children with kCapacityFit 0, and the result names them
+// (RankedCandidate::members). If no child fits on their own, the pair fails
+// the per-child constraints as usual but never kCapacity.
 //
 // HARD CONSTRAINTS, in this documented order. When ranking, an excluded
 // candidate is counted under the FIRST constraint it fails, so the counts add

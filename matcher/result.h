@@ -43,6 +43,11 @@ struct RankedCandidate {
   uint64_t key = 0;
   std::string authority;  // the candidate's authority id
   int score = 0;          // 0..100
+  // A group that may be placed apart, offered to a household that could
+  // take only some of the children: those children (indices into the
+  // group's members, ascending). Empty when the household could take every
+  // child.
+  std::vector<int> members;
   std::array<ComponentScore, kComponentCount> components;  // by Component
 };
 
@@ -80,6 +85,9 @@ struct PairExplanation {
   uint64_t child_key = 0;
   uint64_t household_key = 0;
   bool eligible = false;  // passes every constraint
+  // As RankedCandidate::members: the children the household could take when
+  // the group is placed apart; empty for the whole group.
+  std::vector<int> members;
   std::array<ConstraintCheck, kConstraintCount> constraints;  // by Constraint
   int score = 0;
   std::array<ComponentScore, kComponentCount> components;  // by Component

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts raamatchd on a fresh SQLite file in
-# ./demo, registers a synthetic consortium through the API, and shows it.
-# The server keeps running so you can try `raa`; the last lines say how to
-# stop it.
+# Installs what is missing, builds, makes a private CA and a server
+# certificate in ./demo/tls (scripts/make-certs.sh, with openssl), starts
+# raamatchd over TLS on a fresh SQLite file in ./demo, registers a synthetic
+# consortium through the API, and shows it. Every run deletes and recreates
+# ./demo. The server keeps running so you can try `raa`; the last lines say
+# what to export and how to stop it. RAA_DEMO_PORT picks the port (50051).
+# Clients verify the server with demo/tls/ca.crt (RAA_CA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -17,8 +20,11 @@ if [ -f "$dir/raamatchd.pid" ] && kill -0 "$(cat "$dir/raamatchd.pid")" 2>/dev/n
 fi
 rm -rf "$dir"
 mkdir -p "$dir"
+scripts/make-certs.sh "$dir/tls"
+ca="$dir/tls/ca.crt"
 
 build/services/raamatchd --db "$dir/raamatch.db" --listen "127.0.0.1:$port" \
+  --tls-cert "$dir/tls/server.crt" --tls-key "$dir/tls/server.key" \
   --bootstrap-key-file "$dir/manager.key" --port-file "$dir/port" \
   >"$dir/raamatchd.log" 2>&1 &
 echo $! >"$dir/raamatchd.pid"
@@ -31,22 +37,22 @@ for _ in $(seq 1 100); do
 done
 [ -s "$dir/port" ] || { echo "raamatchd did not start"; cat "$dir/raamatchd.log"; exit 1; }
 server="127.0.0.1:$port"
-echo "raamatchd is serving on $server with database $dir/raamatch.db"
+echo "raamatchd is serving TLS on $server with database $dir/raamatch.db"
 echo
 
 echo "== Registering a synthetic consortium (15 members) through the API"
-build/bench/raa-demo --server "$server" --key "$(cat "$dir/manager.key")" \
+build/bench/raa-demo --server "$server" --ca "$ca" --key "$(cat "$dir/manager.key")" \
   --seed "${RAA_DEMO_SEED:-1}" --keys-out "$dir/member-keys.txt"
 echo
 
-raa() { build/clients/raa --server "$server" "$@"; }
+raa() { build/clients/raa --server "$server" --ca "$ca" "$@"; }
 sheffield_key=$(awk '$1 == "sheffield" {print $2}' "$dir/member-keys.txt")
 
 echo "== raa authority list"
 RAA_KEY="$(cat "$dir/manager.key")" raa authority list
 echo
-echo "== raa child list --authority sheffield --status waiting --page-size 12 (as Sheffield)"
-RAA_KEY="$sheffield_key" raa child list --authority sheffield --status waiting --page-size 12
+echo "== raa child list --authority sheffield --status waiting --limit 12 (as Sheffield)"
+RAA_KEY="$sheffield_key" raa child list --authority sheffield --status waiting --limit 12
 echo
 echo "== raa adopter list --group-size 3 --status approved (households approved for three or more)"
 RAA_KEY="$sheffield_key" raa adopter list --group-size 3 --status approved
@@ -54,7 +60,7 @@ echo
 # The first waiting Sheffield profile of a given group size.
 first_waiting() {
   RAA_KEY="$sheffield_key" raa --json child list --authority sheffield \
-    --status waiting --group-size "$1" --page-size 1 |
+    --status waiting --group-size "$1" --limit 1 |
     grep -o '"name": "authorities/[a-z0-9-]*/children/c[0-9]*"' | head -n 1 |
     sed 's/.*"\(authorities[^"]*\)"/\1/'
 }
@@ -71,8 +77,9 @@ for size in 1 2; do
   echo
 done
 cat <<EOT
-The server is still running (pid $(cat "$dir/raamatchd.pid")). Try it as Sheffield:
-  export RAA_SERVER=$server RAA_AUTHORITY=sheffield
+The server is still running (pid $(cat "$dir/raamatchd.pid")), over TLS with a
+certificate from the demo's own CA ($ca). Try it as Sheffield:
+  export RAA_SERVER=$server RAA_CA=$PWD/$ca RAA_AUTHORITY=sheffield
   export RAA_KEY=\$(awk '\$1 == "sheffield" {print \$2}' $dir/member-keys.txt)
   build/clients/raa child list
   build/clients/raa --help

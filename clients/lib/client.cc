@@ -1,16 +1,87 @@
 #include "clients/lib/client.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace raa {
+namespace {
+
+// The file's text, checked to hold a PEM block whose label contains `label`
+// ("CERTIFICATE", "PRIVATE KEY").
+absl::StatusOr<std::string> ReadPem(const std::string& path,
+                                    absl::string_view flag,
+                                    absl::string_view label) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string pem = text.str();
+  size_t begin = pem.find("-----BEGIN ");
+  if (begin == std::string::npos ||
+      !absl::StrContains(pem.substr(begin, pem.find('\n', begin) - begin),
+                         label)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": ", path, " holds no PEM ", absl::AsciiStrToLower(label),
+        " (-----BEGIN ... ", label, "-----)"));
+  }
+  return pem;
+}
+
+}  // namespace
+
+absl::StatusOr<ClientTls> LoadClientTls(const ClientTlsFiles& files) {
+  ClientTls tls;
+  tls.enabled = files.tls || !files.ca_file.empty() ||
+                !files.cert_file.empty() || !files.key_file.empty();
+  if (files.cert_file.empty() != files.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--cert and --client-key go together: your member's client "
+        "certificate and its private key");
+  }
+  if (!files.ca_file.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadPem(files.ca_file, "--ca", "CERTIFICATE");
+    if (!ca.ok()) return ca.status();
+    tls.ca_pem = *std::move(ca);
+  }
+  if (!files.cert_file.empty()) {
+    absl::StatusOr<std::string> cert =
+        ReadPem(files.cert_file, "--cert", "CERTIFICATE");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key =
+        ReadPem(files.key_file, "--client-key", "PRIVATE KEY");
+    if (!key.ok()) return key.status();
+    tls.cert_pem = *std::move(cert);
+    tls.key_pem = *std::move(key);
+  }
+  return tls;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFor(
+    const ClientTls& tls) {
+  if (!tls.enabled) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = tls.ca_pem;
+  ssl.pem_private_key = tls.key_pem;
+  ssl.pem_cert_chain = tls.cert_pem;
+  return grpc::SslCredentials(ssl);
+}
 
 RaaClient::RaaClient(const ClientOptions& options)
     : options_(options),
       channel_(grpc::CreateChannel(options.server,
-                                   grpc::InsecureChannelCredentials())),
+                                   ChannelCredentialsFor(options.tls))),
       registry_(v1::RegistryService::NewStub(channel_)),
       access_(v1::AccessService::NewStub(channel_)),
       matching_(v1::MatchingService::NewStub(channel_)) {}

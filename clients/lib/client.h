@@ -5,6 +5,13 @@
 //   RaaClient client({.server = "127.0.0.1:50051", .key = key});
 //   absl::StatusOr<v1::Child> child =
 //       client.Call(&v1::RegistryService::Stub::GetChild, request);
+//
+// Over TLS, verifying the server against a CA (and, for a server that
+// requires client certificates, showing the member's own):
+//
+//   ASSIGN_OR_RETURN(ClientTls tls, LoadClientTls({.ca_file = "ca.crt"}));
+//   RaaClient client({.server = "raa.example.org:50051", .key = key,
+//                     .tls = tls});
 #ifndef RAAMATCH_CLIENTS_LIB_CLIENT_H_
 #define RAAMATCH_CLIENTS_LIB_CLIENT_H_
 
@@ -22,10 +29,38 @@
 
 namespace raa {
 
+// Where a client's TLS material is: PEM file names, as given on a command
+// line (raa --tls --ca --cert --client-key).
+struct ClientTlsFiles {
+  bool tls = false;         // TLS even without ca_file (gRPC's roots)
+  std::string ca_file{};    // the CA that signed the server's certificate
+  std::string cert_file{};  // the member's client certificate (mTLS)
+  std::string key_file{};   // its private key
+};
+
+// How the channel is secured: the PEM text itself. Not enabled: plain text.
+struct ClientTls {
+  bool enabled = false;
+  std::string ca_pem{};  // empty: the CAs gRPC trusts by default
+  std::string cert_pem{};
+  std::string key_pem{};
+};
+
+// Reads the files. Any file given implies TLS; a certificate needs its key
+// and the reverse. INVALID_ARGUMENT naming the file and flag if a file
+// cannot be read or holds no PEM block of the right kind.
+absl::StatusOr<ClientTls> LoadClientTls(const ClientTlsFiles& files);
+
+// The one place channel credentials are made: TLS verifying the server
+// against tls.ca_pem (with the client certificate if given), or plain text.
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFor(
+    const ClientTls& tls);
+
 struct ClientOptions {
   std::string server = "127.0.0.1:50051";
   std::string key;
   absl::Duration deadline = absl::Seconds(30);
+  ClientTls tls{};  // default: plain text
 };
 
 class RaaClient {

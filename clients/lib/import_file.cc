@@ -2,13 +2,16 @@
 
 #include <csv.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "services/common/errors.h"
 
 namespace raa {
 namespace {
@@ -37,8 +40,7 @@ struct CsvCollector {
   }
 };
 
-absl::StatusOr<std::vector<ImportRow>> ReadCsv(std::istream& in,
-                                               const std::string& path) {
+absl::StatusOr<ImportFile> ReadCsv(std::istream& in, const std::string& path) {
   csv_parser parser;
   if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
     return absl::InternalError("cannot start the CSV parser");
@@ -70,46 +72,55 @@ absl::StatusOr<std::vector<ImportRow>> ReadCsv(std::istream& in,
   if (collector.rows.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
   }
-  std::vector<std::string> header = collector.rows.front().second;
-  for (std::string& h : header) {
-    h = absl::AsciiStrToLower(absl::StripAsciiWhitespace(h));
-  }
-  std::vector<ImportRow> rows;
+  ImportFile file;
+  file.header = collector.rows.front().second;
+  std::vector<std::string> names;
+  for (const std::string& h : file.header) names.push_back(ColumnName(h));
   for (size_t r = 1; r < collector.rows.size(); ++r) {
     const auto& [start, cells] = collector.rows[r];
-    if (cells.size() == 1 && absl::StripAsciiWhitespace(cells[0]).empty()) {
-      continue;  // a blank line
+    bool blank = true;
+    for (const std::string& c : cells) {
+      blank &= absl::StripAsciiWhitespace(c).empty();
     }
+    if (blank) continue;  // a blank line, or a row of empty cells
     ImportRow row;
     row.line = start;
-    if (cells.size() != header.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " line ", start, ": ", cells.size(),
-                       " cells; the header has ", header.size()));
+    // Spreadsheets often leave empty cells after the last column: only
+    // cells with something in them count against the header.
+    size_t used = cells.size();
+    while (used > names.size() &&
+           absl::StripAsciiWhitespace(cells[used - 1]).empty()) {
+      --used;
     }
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (!header[i].empty()) row.fields[header[i]] = cells[i];
+    if (used != names.size()) {
+      row.problem = absl::StrCat("has ", used, used == 1 ? " cell" : " cells",
+                                 "; the header has ", names.size(),
+                                 " columns (a comma too many or too few?)");
     }
-    rows.push_back(std::move(row));
+    for (size_t i = 0; i < cells.size() && i < names.size(); ++i) {
+      if (!names[i].empty()) row.fields[names[i]] = cells[i];
+    }
+    file.rows.push_back(std::move(row));
   }
-  return rows;
+  return file;
 }
 
-absl::StatusOr<std::vector<ImportRow>> ReadJsonLines(std::istream& in) {
-  std::vector<ImportRow> rows;
+absl::StatusOr<ImportFile> ReadJsonLines(std::istream& in) {
+  ImportFile file;
+  std::vector<ImportRow>& rows = file.rows;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
     if (number == 1) StripByteOrderMark(line);
     if (absl::StripAsciiWhitespace(line).empty()) continue;
-    rows.push_back({number, {}, line});
+    rows.push_back({number, {}, line, ""});
   }
-  return rows;
+  return file;
 }
 
-absl::StatusOr<std::vector<ImportRow>> ReadJsonArray(std::istream& in,
-                                                     const std::string& path) {
+absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
+                                         const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string text = buffer.str();
@@ -120,7 +131,8 @@ absl::StatusOr<std::vector<ImportRow>> ReadJsonArray(std::istream& in,
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is not a JSON array of profiles"));
   }
-  std::vector<ImportRow> rows;
+  ImportFile file;
+  std::vector<ImportRow>& rows = file.rows;
   // nlohmann does not keep positions: find each element's line by scanning
   // for the objects at depth 1.
   std::vector<int> lines;
@@ -149,14 +161,40 @@ absl::StatusOr<std::vector<ImportRow>> ReadJsonArray(std::istream& in,
     }
   }
   for (size_t i = 0; i < doc.size(); ++i) {
-    rows.push_back({i < lines.size() ? lines[i] : 0, {}, doc[i].dump()});
+    rows.push_back({i < lines.size() ? lines[i] : 0, {}, doc[i].dump(), ""});
   }
-  return rows;
+  return file;
+}
+
+// The known column closest to `name` (edit distance at most 3), or "".
+std::string Nearest(const std::string& name,
+                    const std::vector<std::string>& columns) {
+  std::string best;
+  size_t best_distance = 4;
+  for (const std::string& c : columns) {
+    std::vector<size_t> row(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= name.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                           diagonal + (name[i - 1] == c[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    if (row[c.size()] < best_distance) {
+      best_distance = row[c.size()];
+      best = c;
+    }
+  }
+  return best;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<ImportRow>> ReadImportFile(const std::string& path) {
+absl::StatusOr<ImportFile> ReadImportFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   if (absl::EndsWith(path, ".csv")) return ReadCsv(in, path);
@@ -164,6 +202,38 @@ absl::StatusOr<std::vector<ImportRow>> ReadImportFile(const std::string& path) {
   if (absl::EndsWith(path, ".json")) return ReadJsonArray(in, path);
   return absl::InvalidArgumentError(
       absl::StrCat(path, ": use a .csv, .json or .jsonl file"));
+}
+
+absl::Status CheckHeader(const std::vector<std::string>& header,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::string>& required) {
+  FieldErrors errors;
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string name = ColumnName(header[i]);
+    std::string where = absl::StrCat("column ", i + 1, " \"", header[i], "\"");
+    if (name.empty()) {
+      errors.Add(where, "has no name: give every column a header");
+      continue;
+    }
+    if (std::find(columns.begin(), columns.end(), name) == columns.end()) {
+      std::string near = Nearest(name, columns);
+      errors.Add(where, absl::StrCat("is not a column raa knows",
+                                     near.empty() ? "" : "; did you mean ",
+                                     near, near.empty() ? "" : "?"));
+      continue;
+    }
+    auto [it, inserted] = seen.emplace(name, i);
+    if (!inserted) {
+      errors.Add(where, absl::StrCat("repeats column ", it->second + 1));
+    }
+  }
+  for (const std::string& column : required) {
+    if (!seen.contains(column)) {
+      errors.Add(column, "is required and missing from the header");
+    }
+  }
+  return errors.ToStatus();
 }
 
 }  // namespace raa

@@ -20,11 +20,28 @@ namespace raa {
 
 struct ImportRow {
   int line = 0;
-  TextFields fields;  // CSV rows
-  std::string json;   // JSON rows
+  TextFields fields;    // CSV rows, by column name (see ColumnName)
+  std::string json;     // JSON rows
+  std::string problem;  // a row that cannot be read at all, e.g. "has 5
+                        // cells; the header has 7"
 };
 
-absl::StatusOr<std::vector<ImportRow>> ReadImportFile(const std::string& path);
+struct ImportFile {
+  // CSV: the header's cells as written, in order; empty for JSON.
+  std::vector<std::string> header;
+  std::vector<ImportRow> rows;
+};
+
+// INVALID_ARGUMENT (naming the file and line) when the file cannot be read
+// as a whole: missing, not .csv/.json/.jsonl, not CSV or JSON, empty.
+absl::StatusOr<ImportFile> ReadImportFile(const std::string& path);
+
+// The header's problems, all of them, as one INVALID_ARGUMENT for the file
+// (one violation per bad column: unknown, repeated, or a required column
+// missing), or OK. Column names are compared as ColumnName() makes them.
+absl::Status CheckHeader(const std::vector<std::string>& header,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::string>& required);
 
 }  // namespace raa
 

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
+#include "services/common/status_macros.h"
 
 namespace raa {
 namespace {
@@ -62,57 +63,212 @@ bool IsUtf8(absl::string_view text) {
   return true;
 }
 
-absl::Status NotUtf8(absl::string_view column) {
-  return InvalidField(column,
-                      "is not UTF-8 text: save the file as UTF-8 (in a "
-                      "spreadsheet, \"CSV UTF-8\")");
-}
+constexpr absl::string_view kNotUtf8 =
+    "is not UTF-8 text: save the file as UTF-8 (in a spreadsheet, \"CSV "
+    "UTF-8\")";
 
-absl::Status CellError(absl::string_view column, absl::string_view why) {
-  return InvalidField(column, why);
-}
-
-absl::StatusOr<bool> ParseBool(absl::string_view column,
-                               absl::string_view text) {
-  std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  if (t == "true" || t == "yes" || t == "y" || t == "1") return true;
-  if (t == "false" || t == "no" || t == "n" || t == "0" || t.empty()) {
-    return false;
+// "HELLO_WORLD" for "Hello, world!": letters and digits only, upper case.
+std::string Squash(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      out += absl::ascii_toupper(static_cast<unsigned char>(c));
+    }
   }
-  return CellError(column, absl::StrCat("\"", text, "\" is not true or false"));
+  return out;
 }
 
-absl::StatusOr<int> ParseInt(absl::string_view column, absl::string_view text) {
-  int value = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &value)) {
-    return CellError(column, absl::StrCat("\"", text, "\" is not a number"));
-  }
-  return value;
+// Spreadsheet spellings that are not the value's own name, squashed.
+const std::map<std::string, std::string, std::less<>>& Synonyms(
+    const EnumDescriptor* type) {
+  static const auto* const kSynonyms =
+      new std::map<std::string,
+                   std::map<std::string, std::string, std::less<>>>{
+          {"raa.v1.ContactPlan",
+           {{"FACETOFACE", "CONTACT_DIRECT"},
+            {"DIRECTCONTACT", "CONTACT_DIRECT"},
+            {"LETTERBOXCONTACT", "CONTACT_LETTERBOX"},
+            {"LETTERBOXONLY", "CONTACT_LETTERBOX"},
+            {"INDIRECT", "CONTACT_LETTERBOX"},
+            {"INDIRECTCONTACT", "CONTACT_LETTERBOX"},
+            {"NOCONTACT", "CONTACT_NONE"},
+            {"NO", "CONTACT_NONE"}}},
+          {"raa.v1.Sex",
+           {{"F", "SEX_FEMALE"},
+            {"M", "SEX_MALE"},
+            {"GIRL", "SEX_FEMALE"},
+            {"BOY", "SEX_MALE"}}},
+          {"raa.v1.SexPreference",
+           {{"EITHER", "SEX_PREFERENCE_ANY"},
+            {"NOPREFERENCE", "SEX_PREFERENCE_ANY"},
+            {"BOTH", "SEX_PREFERENCE_ANY"},
+            {"F", "SEX_PREFERENCE_FEMALE"},
+            {"M", "SEX_PREFERENCE_MALE"},
+            {"GIRL", "SEX_PREFERENCE_FEMALE"},
+            {"GIRLS", "SEX_PREFERENCE_FEMALE"},
+            {"BOY", "SEX_PREFERENCE_MALE"},
+            {"BOYS", "SEX_PREFERENCE_MALE"}}},
+          {"raa.v1.Heritage",
+           {{"ANYOTHERWHITEBACKGROUND", "WHITE_OTHER"},
+            {"GYPSYORIRISHTRAVELLER", "WHITE_GYPSY_OR_IRISH_TRAVELLER"},
+            {"TRAVELLEROFIRISHHERITAGE", "WHITE_GYPSY_OR_IRISH_TRAVELLER"},
+            {"GYPSYROMA", "WHITE_ROMA"},
+            {"ROMA", "WHITE_ROMA"},
+            {"WHITEANDBLACKCARIBBEAN", "MIXED_WHITE_AND_BLACK_CARIBBEAN"},
+            {"WHITEANDBLACKAFRICAN", "MIXED_WHITE_AND_BLACK_AFRICAN"},
+            {"WHITEANDASIAN", "MIXED_WHITE_AND_ASIAN"},
+            {"ANYOTHERMIXEDBACKGROUND", "MIXED_OTHER"},
+            {"INDIAN", "ASIAN_INDIAN"},
+            {"PAKISTANI", "ASIAN_PAKISTANI"},
+            {"BANGLADESHI", "ASIAN_BANGLADESHI"},
+            {"CHINESE", "ASIAN_CHINESE"},
+            {"ANYOTHERASIANBACKGROUND", "ASIAN_OTHER"},
+            {"AFRICAN", "BLACK_AFRICAN"},
+            {"CARIBBEAN", "BLACK_CARIBBEAN"},
+            {"ANYOTHERBLACKBACKGROUND", "BLACK_OTHER"},
+            {"ARAB", "OTHER_ARAB"},
+            {"ANYOTHERETHNICGROUP", "OTHER_ETHNIC_GROUP"},
+            {"OTHER", "OTHER_ETHNIC_GROUP"}}},
+          {"raa.v1.Religion",
+           {{"NONE", "NO_RELIGION"},
+            {"CHRISTIANITY", "CHRISTIAN"},
+            {"ISLAM", "MUSLIM"},
+            {"JUDAISM", "JEWISH"},
+            {"HINDUISM", "HINDU"},
+            {"SIKHISM", "SIKH"},
+            {"BUDDHISM", "BUDDHIST"},
+            {"OTHER", "OTHER_RELIGION"},
+            {"ANYOTHERRELIGION", "OTHER_RELIGION"}}},
+          {"raa.v1.EarlyPermanence",
+           {{"FFA", "FOSTERING_FOR_ADOPTION"},
+            {"FOSTERTOADOPT", "FOSTERING_FOR_ADOPTION"},
+            {"CONCURRENT", "CONCURRENT_PLANNING"},
+            {"NO", "EARLY_PERMANENCE_NONE"}}},
+          {"raa.v1.FastTrack",
+           {{"PREVIOUSADOPTERS", "FAST_TRACK_PREVIOUS_ADOPTER"},
+            {"FOSTERCARER", "FAST_TRACK_APPROVED_FOSTER_CARER"},
+            {"APPROVEDFOSTERCARERS", "FAST_TRACK_APPROVED_FOSTER_CARER"},
+            {"NO", "FAST_TRACK_NONE"}}},
+          {"raa.v1.AdopterStatus",
+           {{"STAGE1", "ADOPTER_STAGE_ONE"}, {"STAGE2", "ADOPTER_STAGE_TWO"}}},
+      };
+  static const auto* const kNone =
+      new std::map<std::string, std::string, std::less<>>();
+  auto it = kSynonyms->find(type->full_name());
+  return it == kSynonyms->end() ? *kNone : it->second;
 }
 
-absl::Status ParseDateInto(absl::string_view column, absl::string_view text,
-                           google::type::Date* date) {
-  absl::string_view t = absl::StripAsciiWhitespace(text);
-  if (t.empty()) {
-    date->Clear();
-    return absl::OkStatus();
+// ONS census headings put the broad group first ("Asian or Asian British -
+// Indian"): the short form is the enum's ("ASIAN_INDIAN").
+std::string WithoutCensusPrefix(std::string squashed) {
+  static const std::pair<absl::string_view, absl::string_view> kPrefixes[] = {
+      {"ASIANORASIANBRITISH", "ASIAN"},
+      {"ASIANWELSHORASIANBRITISH", "ASIAN"},
+      {"BLACKAFRICANCARIBBEANORBLACKBRITISH", "BLACK"},
+      {"BLACKORBLACKBRITISH", "BLACK"},
+      {"MIXEDORMULTIPLEETHNICGROUPS", "MIXED"},
+      {"MIXEDORMULTIPLEETHNICGROUP", "MIXED"},
+      {"OTHERETHNICGROUP", "OTHER"},
+  };
+  for (const auto& [long_form, short_form] : kPrefixes) {
+    if (absl::StartsWith(squashed, long_form) &&
+        squashed.size() > long_form.size()) {
+      return absl::StrCat(short_form, squashed.substr(long_form.size()));
+    }
   }
-  std::optional<google::type::Date> parsed = ParseDate(t);
-  if (!parsed) {
-    return CellError(column,
-                     absl::StrCat("\"", text, "\" is not a YYYY-MM-DD date"));
-  }
-  *date = *parsed;
-  return absl::OkStatus();
+  return squashed;
 }
 
-template <typename E>
-absl::StatusOr<E> ParseEnumAs(const EnumDescriptor* type,
-                              absl::string_view column,
-                              absl::string_view text) {
-  absl::StatusOr<int> v = ParseEnum(type, text);
-  if (!v.ok()) return CellError(column, v.status().message());
-  return static_cast<E>(*v);
+// One profile's cells as they are read: the errors of every cell collected,
+// each under its column name.
+class CellReader {
+ public:
+  explicit CellReader(const TextFields& fields) : fields_(fields) {}
+
+  bool has(absl::string_view c) const {
+    return fields_.find(std::string(c)) != fields_.end();
+  }
+  const std::string& get(absl::string_view c) const {
+    return fields_.at(std::string(c));
+  }
+  void Error(absl::string_view column, absl::string_view why) {
+    errors_.Add(column, why);
+  }
+  // "for child 2, " when the group has more than one child.
+  static std::string Whose(size_t i, size_t group) {
+    return group > 1 ? absl::StrCat("child ", i + 1, ": ") : "";
+  }
+
+  std::optional<bool> Bool(absl::string_view column, absl::string_view text) {
+    std::string t = Squash(text);
+    if (t == "TRUE" || t == "YES" || t == "Y" || t == "1") return true;
+    if (t == "FALSE" || t == "NO" || t == "N" || t == "0" || t.empty()) {
+      return false;
+    }
+    Error(column, absl::StrCat("\"", text, "\" is not yes or no"));
+    return std::nullopt;
+  }
+  std::optional<int> Int(absl::string_view column, absl::string_view text,
+                         absl::string_view whose = "") {
+    int value = 0;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &value)) {
+      Error(column,
+            absl::StrCat(whose, "\"", text, "\" is not a whole number"));
+      return std::nullopt;
+    }
+    return value;
+  }
+  void Date(absl::string_view column, absl::string_view text,
+            google::type::Date* date) {
+    absl::string_view t = absl::StripAsciiWhitespace(text);
+    if (t.empty()) {
+      date->Clear();
+      return;
+    }
+    std::optional<google::type::Date> parsed = ParseDate(t);
+    if (!parsed) {
+      Error(column,
+            absl::StrCat("\"", text, "\" is not a date written YYYY-MM-DD"));
+      return;
+    }
+    *date = *parsed;
+  }
+  template <typename E>
+  std::optional<E> Enum(const EnumDescriptor* type, absl::string_view column,
+                        absl::string_view text, absl::string_view whose = "") {
+    absl::StatusOr<int> v = ParseEnum(type, text);
+    if (!v.ok()) {
+      Error(column, absl::StrCat(whose, v.status().message()));
+      return std::nullopt;
+    }
+    return static_cast<E>(*v);
+  }
+  absl::Status Status() const { return errors_.ToStatus(); }
+
+ private:
+  const TextFields& fields_;
+  FieldErrors errors_;
+};
+
+// Checks every column is known and UTF-8; the unknown ones in one error.
+bool CheckColumns(const TextFields& fields,
+                  const std::vector<std::string>& columns, CellReader& cells) {
+  absl::flat_hash_set<std::string> known(columns.begin(), columns.end());
+  std::vector<std::string> unknown;
+  for (const auto& [column, value] : fields) {
+    if (!known.contains(column)) {
+      unknown.push_back(column);
+    } else if (!IsUtf8(value)) {
+      cells.Error(column, kNotUtf8);
+    }
+  }
+  if (!unknown.empty()) {
+    cells.Error(absl::StrJoin(unknown, ", "),
+                absl::StrCat(
+                    unknown.size() == 1 ? "is not a column" : "are not columns",
+                    "; the columns are: ", absl::StrJoin(columns, ", ")));
+  }
+  return unknown.empty();
 }
 
 std::string Labels(const EnumDescriptor* type,
@@ -125,11 +281,6 @@ std::string Labels(const EnumDescriptor* type,
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& v) {
   return absl::StrJoin(v, ";");
 }
-
-#define RAA_TRY(lhs, expr)                      \
-  auto lhs##_or = (expr);                       \
-  if (!lhs##_or.ok()) return lhs##_or.status(); \
-  auto lhs = *lhs##_or
 
 }  // namespace
 
@@ -179,6 +330,121 @@ const std::vector<std::string>& AdopterColumns() {
   return *kColumns;
 }
 
+const std::vector<std::string>& RequiredChildColumns() {
+  static const auto* const kColumns = new std::vector<std::string>{
+      "ages_as_of", "age_months", "sex", "contact_plan", "entered_care"};
+  return *kColumns;
+}
+
+const std::vector<std::string>& RequiredAdopterColumns() {
+  static const auto* const kColumns =
+      new std::vector<std::string>{"status", "registered_interest_on",
+                                   "approved_for", "region", "max_contact"};
+  return *kColumns;
+}
+
+std::string ColumnHelp(const std::string& column) {
+  struct Help {
+    const char* text;
+    const EnumDescriptor* (*type)();
+  };
+  static const auto* const kHelp = new std::map<std::string, Help>{
+      {"ages_as_of", {"the date the ages were measured, YYYY-MM-DD", nullptr}},
+      {"age_months",
+       {"each child's age in months, ; between children (84;60)", nullptr}},
+      {"sex", {"each child's sex, ; between children:", &v1::Sex_descriptor}},
+      {"heritage",
+       {"ethnic group (children: one per child, ; between; households: any "
+        "number):",
+        &v1::Heritage_descriptor}},
+      {"religion", {"religion:", &v1::Religion_descriptor}},
+      {"first_language",
+       {"each child's first language, an ISO 639 code (en, pl, ur)", nullptr}},
+      {"needs",
+       {"needs, child:category=level, ; between (1:learning_disability=mild); "
+        "categories:",
+        &v1::NeedCategory_descriptor}},
+      {"must_be_placed_together", {"yes or no", nullptr}},
+      {"contact_plan", {"the contact plan:", &v1::ContactPlan_descriptor}},
+      {"early_permanence",
+       {"early-permanence route:", &v1::EarlyPermanence_descriptor}},
+      {"region", {"region slug (south-yorkshire)", nullptr}},
+      {"excluded_regions", {"region slugs, ; between", nullptr}},
+      {"hidden_from",
+       {"authority ids that must not see it, ; between", nullptr}},
+      {"entered_care", {"YYYY-MM-DD", nullptr}},
+      {"plan_for_adoption", {"YYYY-MM-DD", nullptr}},
+      {"shobpa_decision", {"YYYY-MM-DD", nullptr}},
+      {"placement_order", {"YYYY-MM-DD", nullptr}},
+      {"summary", {"free text, no names or dates", nullptr}},
+      {"status", {"adopter status:", &v1::AdopterStatus_descriptor}},
+      {"registered_interest_on", {"YYYY-MM-DD", nullptr}},
+      {"applied_on", {"YYYY-MM-DD (required after stage one)", nullptr}},
+      {"approved_on", {"YYYY-MM-DD (required once approved)", nullptr}},
+      {"approved_for", {"how many children, 1-5", nullptr}},
+      {"min_age_months", {"youngest age considered, months", nullptr}},
+      {"max_age_months", {"oldest age considered, months", nullptr}},
+      {"sex_preference", {"", &v1::SexPreference_descriptor}},
+      {"need_limits",
+       {"highest level considered per need, category=level, ; between; "
+        "levels:",
+        &v1::NeedLevel_descriptor}},
+      {"languages", {"ISO 639 codes, ; between", nullptr}},
+      {"dual_approved", {"yes or no", nullptr}},
+      {"fast_track", {"", &v1::FastTrack_descriptor}},
+      {"youngest_child_age_months",
+       {"age of the youngest child at home, months", nullptr}},
+      {"max_contact",
+       {"most contact the household can support:",
+        &v1::ContactPlan_descriptor}},
+  };
+  auto it = kHelp->find(column);
+  if (it == kHelp->end()) return column;
+  std::string text = it->second.text;
+  if (it->second.type != nullptr) {
+    absl::StrAppend(&text, text.empty() ? "" : " ",
+                    EnumChoices(it->second.type()));
+  }
+  return text;
+}
+
+std::string ColumnOfField(absl::string_view field, std::string& whose) {
+  whose.clear();
+  absl::ConsumePrefix(&field, "child.") ||
+      absl::ConsumePrefix(&field, "adopter.");
+  absl::ConsumePrefix(&field, "journey.");
+  if (absl::ConsumePrefix(&field, "members[")) {
+    size_t close = field.find(']');
+    int index = 0;
+    if (close != absl::string_view::npos &&
+        absl::SimpleAtoi(field.substr(0, close), &index)) {
+      whose = absl::StrCat("child ", index + 1);
+    }
+    field.remove_prefix(close == absl::string_view::npos ? field.size()
+                                                         : close + 1);
+    if (!absl::ConsumePrefix(&field, ".")) return "age_months";
+    if (absl::StartsWith(field, "needs")) return "needs";
+  } else if (field == "members") {
+    return "age_months";
+  }
+  // "need_limits[0].category" and "heritage[2]": the list's column.
+  size_t end = field.find_first_of("[.");
+  return std::string(field.substr(0, end));
+}
+
+std::string ColumnName(absl::string_view header) {
+  std::string name;
+  for (char c : absl::StripAsciiWhitespace(header)) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      name += absl::ascii_tolower(static_cast<unsigned char>(c));
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  while (!name.empty() && name.back() == '_') name.pop_back();
+  return name;
+}
+
 std::string EnumLabel(const EnumDescriptor* type, int value) {
   const google::protobuf::EnumValueDescriptor* v =
       type->FindValueByNumber(value);
@@ -188,22 +454,40 @@ std::string EnumLabel(const EnumDescriptor* type, int value) {
   return absl::AsciiStrToLower(name);
 }
 
+std::string EnumChoices(const EnumDescriptor* type) {
+  std::vector<std::string> labels;
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() == 0) continue;
+    labels.push_back(EnumLabel(type, type->value(i)->number()));
+  }
+  if (labels.size() < 2) return absl::StrJoin(labels, "");
+  std::string last = labels.back();
+  labels.pop_back();
+  return absl::StrCat(absl::StrJoin(labels, ", "), " or ", last);
+}
+
 absl::StatusOr<int> ParseEnum(const EnumDescriptor* type,
                               absl::string_view text) {
-  std::string upper = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
-  std::replace(upper.begin(), upper.end(), '-', '_');
-  std::vector<std::string> choices;
-  for (int i = 0; i < type->value_count(); ++i) {
-    const auto* v = type->value(i);
-    if (v->number() == 0) continue;
-    std::string label = EnumLabel(type, v->number());
-    if (upper == v->name() || upper == absl::AsciiStrToUpper(label)) {
-      return v->number();
+  std::string wanted = Squash(text);
+  if (!wanted.empty()) {
+    auto synonym = Synonyms(type).find(wanted);
+    if (synonym != Synonyms(type).end()) wanted = Squash(synonym->second);
+    if (type == v1::Heritage_descriptor()) {
+      wanted = WithoutCensusPrefix(wanted);
+      synonym = Synonyms(type).find(wanted);
+      if (synonym != Synonyms(type).end()) wanted = Squash(synonym->second);
     }
-    choices.push_back(label);
+    for (int i = 0; i < type->value_count(); ++i) {
+      const auto* v = type->value(i);
+      if (v->number() == 0) continue;
+      if (wanted == Squash(v->name()) ||
+          wanted == Squash(EnumLabel(type, v->number()))) {
+        return v->number();
+      }
+    }
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text, "\" is not one of: ", absl::StrJoin(choices, ", ")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", text, "\" is not one of: ", EnumChoices(type)));
 }
 
 std::string FormatAgeMonths(int months) {
@@ -212,30 +496,21 @@ std::string FormatAgeMonths(int months) {
 
 absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
                                                        v1::Child& child) {
-  absl::flat_hash_set<std::string> known(ChildColumns().begin(),
-                                         ChildColumns().end());
+  CellReader cells(fields);
+  if (!CheckColumns(fields, ChildColumns(), cells)) return cells.Status();
   std::vector<std::string> touched;
   auto touch = [&](const std::string& field) {
     if (std::find(touched.begin(), touched.end(), field) == touched.end()) {
       touched.push_back(field);
     }
   };
-  for (const auto& [column, value] : fields) {
-    if (!known.contains(column)) {
-      return CellError(column,
-                       absl::StrCat("unknown column; expected one of: ",
-                                    absl::StrJoin(ChildColumns(), ", ")));
-    }
-    if (!IsUtf8(value)) return NotUtf8(column);
-  }
-  auto has = [&](const char* c) { return fields.count(c) > 0; };
-  auto get = [&](const char* c) -> const std::string& { return fields.at(c); };
+  auto has = [&](const char* c) { return cells.has(c); };
+  auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
 
-  // Per-child lists: the group has as many children as the longest list.
+  // Per-child lists: the group has as many children as the ages given (an
+  // update may shrink it), else as the longest list given, else as it had.
   const char* kMemberColumns[] = {"age_months", "sex", "heritage", "religion",
                                   "first_language"};
-  // The group has as many children as the ages given (an update may shrink
-  // it), else as the longest list given, else as it had.
   size_t group = child.members_size();
   if (has("age_months")) {
     group = SplitList(get("age_months")).size();
@@ -245,60 +520,64 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
     }
   }
   bool members_touched = false;
+  absl::flat_hash_set<std::string> miscounted;
   for (const char* c : kMemberColumns) {
     if (!has(c)) continue;
     members_touched = true;
-    std::vector<std::string> cells = SplitList(get(c));
-    if (!cells.empty() && cells.size() != group) {
-      return CellError(c, absl::StrCat("lists ", cells.size(),
-                                       " children; the group has ", group));
+    std::vector<std::string> list = SplitList(get(c));
+    if (!list.empty() && list.size() != group) {
+      cells.Error(c,
+                  absl::StrCat("lists ", list.size(),
+                               list.size() == 1 ? " child" : " children",
+                               "; age_months lists ", group,
+                               ": give one entry per child, separated by ;"));
+      miscounted.insert(c);
     }
   }
   while (static_cast<size_t>(child.members_size()) < group) child.add_members();
   while (static_cast<size_t>(child.members_size()) > group) {
     child.mutable_members()->RemoveLast();
   }
-  if (has("age_months")) {
-    std::vector<std::string> cells = SplitList(get("age_months"));
-    for (size_t i = 0; i < cells.size(); ++i) {
-      RAA_TRY(age, ParseInt("age_months", cells[i]));
-      child.mutable_members(i)->set_age_months(age);
+  // Each per-child column, cell by cell (a miscounted list is reported once).
+  auto each = [&](const char* c, auto&& apply) {
+    if (!has(c) || miscounted.contains(c)) return;
+    std::vector<std::string> list = SplitList(get(c));
+    for (size_t i = 0; i < list.size() && i < group; ++i) {
+      apply(i, list[i], CellReader::Whose(i, group));
     }
-  }
-  if (has("sex")) {
-    std::vector<std::string> cells = SplitList(get("sex"));
-    for (size_t i = 0; i < cells.size(); ++i) {
-      std::string s = absl::AsciiStrToLower(cells[i]);
-      if (s == "f") s = "female";
-      if (s == "m") s = "male";
-      RAA_TRY(sex, ParseEnumAs<v1::Sex>(v1::Sex_descriptor(), "sex", s));
-      child.mutable_members(i)->set_sex(sex);
+  };
+  each("age_months",
+       [&](size_t i, const std::string& cell, const std::string& whose) {
+         if (std::optional<int> age = cells.Int("age_months", cell, whose)) {
+           child.mutable_members(i)->set_age_months(*age);
+         }
+       });
+  each("sex", [&](size_t i, const std::string& cell, const std::string& whose) {
+    if (auto sex =
+            cells.Enum<v1::Sex>(v1::Sex_descriptor(), "sex", cell, whose)) {
+      child.mutable_members(i)->set_sex(*sex);
     }
-  }
-  if (has("heritage")) {
-    std::vector<std::string> cells = SplitList(get("heritage"));
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (cells[i].empty()) continue;  // not recorded
-      RAA_TRY(h, ParseEnumAs<v1::Heritage>(v1::Heritage_descriptor(),
-                                           "heritage", cells[i]));
-      child.mutable_members(i)->set_heritage(h);
-    }
-  }
-  if (has("religion")) {
-    std::vector<std::string> cells = SplitList(get("religion"));
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (cells[i].empty()) continue;  // not recorded
-      RAA_TRY(r, ParseEnumAs<v1::Religion>(v1::Religion_descriptor(),
-                                           "religion", cells[i]));
-      child.mutable_members(i)->set_religion(r);
-    }
-  }
-  if (has("first_language")) {
-    std::vector<std::string> cells = SplitList(get("first_language"));
-    for (size_t i = 0; i < cells.size(); ++i) {
-      child.mutable_members(i)->set_first_language(cells[i]);
-    }
-  }
+  });
+  each("heritage",
+       [&](size_t i, const std::string& cell, const std::string& whose) {
+         if (cell.empty()) return;  // not recorded
+         if (auto h = cells.Enum<v1::Heritage>(v1::Heritage_descriptor(),
+                                               "heritage", cell, whose)) {
+           child.mutable_members(i)->set_heritage(*h);
+         }
+       });
+  each("religion",
+       [&](size_t i, const std::string& cell, const std::string& whose) {
+         if (cell.empty()) return;  // not recorded
+         if (auto r = cells.Enum<v1::Religion>(v1::Religion_descriptor(),
+                                               "religion", cell, whose)) {
+           child.mutable_members(i)->set_religion(*r);
+         }
+       });
+  each("first_language", [&](size_t i, const std::string& cell,
+                             const std::string&) {
+    child.mutable_members(i)->set_first_language(absl::AsciiStrToLower(cell));
+  });
   if (has("needs")) {
     members_touched = true;
     for (v1::ChildMember& m : *child.mutable_members()) m.clear_needs();
@@ -306,50 +585,55 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
       std::vector<std::string> parts =
           absl::StrSplit(entry, absl::ByAnyChar(":="));
       int position = 0;
+      if (child.members_size() == 1 && parts.size() == 2) {
+        parts.insert(parts.begin(), "1");  // one child: the number is optional
+      }
       if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &position) ||
           position < 1 || position > child.members_size()) {
-        return CellError(
-            "needs", absl::StrCat("\"", entry,
-                                  "\" is not <child number>:<category>=<level> "
-                                  "with a child number from 1 to ",
-                                  child.members_size()));
+        cells.Error("needs",
+                    absl::StrCat("\"", entry,
+                                 "\" is not <child number>:<category>=<level> "
+                                 "with a child number from 1 to ",
+                                 child.members_size()));
+        continue;
       }
-      RAA_TRY(category, ParseEnumAs<v1::NeedCategory>(
-                            v1::NeedCategory_descriptor(), "needs", parts[1]));
-      RAA_TRY(level, ParseEnumAs<v1::NeedLevel>(v1::NeedLevel_descriptor(),
-                                                "needs", parts[2]));
+      auto category = cells.Enum<v1::NeedCategory>(
+          v1::NeedCategory_descriptor(), "needs", parts[1]);
+      auto level = cells.Enum<v1::NeedLevel>(v1::NeedLevel_descriptor(),
+                                             "needs", parts[2]);
+      if (!category || !level) continue;
       v1::Need* need = child.mutable_members(position - 1)->add_needs();
-      need->set_category(category);
-      need->set_level(level);
+      need->set_category(*category);
+      need->set_level(*level);
     }
   }
   if (members_touched) touch("members");
   if (has("ages_as_of")) {
-    if (absl::Status s = ParseDateInto("ages_as_of", get("ages_as_of"),
-                                       child.mutable_ages_as_of());
-        !s.ok()) {
-      return s;
-    }
+    cells.Date("ages_as_of", get("ages_as_of"), child.mutable_ages_as_of());
     touch("ages_as_of");
   }
   if (has("must_be_placed_together")) {
-    RAA_TRY(b, ParseBool("must_be_placed_together",
-                         get("must_be_placed_together")));
-    child.set_must_be_placed_together(b);
+    if (auto b = cells.Bool("must_be_placed_together",
+                            get("must_be_placed_together"))) {
+      child.set_must_be_placed_together(*b);
+    }
     touch("must_be_placed_together");
   }
   if (has("contact_plan")) {
-    RAA_TRY(c,
-            ParseEnumAs<v1::ContactPlan>(v1::ContactPlan_descriptor(),
-                                         "contact_plan", get("contact_plan")));
-    child.set_contact_plan(c);
+    if (auto c =
+            cells.Enum<v1::ContactPlan>(v1::ContactPlan_descriptor(),
+                                        "contact_plan", get("contact_plan"))) {
+      child.set_contact_plan(*c);
+    }
     touch("contact_plan");
   }
-  if (has("early_permanence") && !get("early_permanence").empty()) {
-    RAA_TRY(e, ParseEnumAs<v1::EarlyPermanence>(
-                   v1::EarlyPermanence_descriptor(), "early_permanence",
-                   get("early_permanence")));
-    child.set_early_permanence(e);
+  if (has("early_permanence") &&
+      !absl::StripAsciiWhitespace(get("early_permanence")).empty()) {
+    if (auto e = cells.Enum<v1::EarlyPermanence>(
+            v1::EarlyPermanence_descriptor(), "early_permanence",
+            get("early_permanence"))) {
+      child.set_early_permanence(*e);
+    }
     touch("early_permanence");
   }
   if (has("region")) {
@@ -379,40 +663,33 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
       };
   for (const auto& [column, field] : kJourney) {
     if (!has(column)) continue;
-    if (absl::Status s = ParseDateInto(column, get(column),
-                                       (child.mutable_journey()->*field)());
-        !s.ok()) {
-      return s;
-    }
+    cells.Date(column, get(column), (child.mutable_journey()->*field)());
     touch("journey");
   }
   if (has("summary")) {
     child.set_summary(get("summary"));
     touch("summary");
   }
+  RETURN_IF_ERROR(cells.Status());
   return touched;
 }
 
 absl::StatusOr<std::vector<std::string>> AdopterFromText(
     const TextFields& fields, v1::Adopter& a) {
-  absl::flat_hash_set<std::string> known(AdopterColumns().begin(),
-                                         AdopterColumns().end());
+  CellReader cells(fields);
+  if (!CheckColumns(fields, AdopterColumns(), cells)) return cells.Status();
   std::vector<std::string> touched;
-  for (const auto& [column, value] : fields) {
-    if (!known.contains(column)) {
-      return CellError(column,
-                       absl::StrCat("unknown column; expected one of: ",
-                                    absl::StrJoin(AdopterColumns(), ", ")));
-    }
-    if (!IsUtf8(value)) return NotUtf8(column);
-    touched.push_back(column);
-  }
-  auto has = [&](const char* c) { return fields.count(c) > 0; };
-  auto get = [&](const char* c) -> const std::string& { return fields.at(c); };
+  for (const auto& [column, value] : fields) touched.push_back(column);
+  auto has = [&](const char* c) { return cells.has(c); };
+  auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
+  auto blank = [&](const char* c) {
+    return absl::StripAsciiWhitespace(get(c)).empty();
+  };
   if (has("status")) {
-    RAA_TRY(s, ParseEnumAs<v1::AdopterStatus>(v1::AdopterStatus_descriptor(),
-                                              "status", get("status")));
-    a.set_status(s);
+    if (auto s = cells.Enum<v1::AdopterStatus>(v1::AdopterStatus_descriptor(),
+                                               "status", get("status"))) {
+      a.set_status(*s);
+    }
   }
   const std::pair<const char*, google::type::Date* (v1::Adopter::*)()>
       kDates[] = {
@@ -422,11 +699,7 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
           {"approved_on", &v1::Adopter::mutable_approved_on},
       };
   for (const auto& [column, field] : kDates) {
-    if (!has(column)) continue;
-    if (absl::Status s = ParseDateInto(column, get(column), (a.*field)());
-        !s.ok()) {
-      return s;
-    }
+    if (has(column)) cells.Date(column, get(column), (a.*field)());
   }
   const std::pair<const char*, void (v1::Adopter::*)(int32_t)> kInts[] = {
       {"approved_for", &v1::Adopter::set_approved_for},
@@ -435,65 +708,64 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
   };
   for (const auto& [column, setter] : kInts) {
     if (!has(column)) continue;
-    RAA_TRY(v, ParseInt(column, get(column)));
-    (a.*setter)(v);
+    if (auto v = cells.Int(column, get(column))) (a.*setter)(*v);
   }
   if (has("youngest_child_age_months")) {
-    if (absl::StripAsciiWhitespace(get("youngest_child_age_months")).empty()) {
+    if (blank("youngest_child_age_months")) {
       a.clear_youngest_child_age_months();
-    } else {
-      RAA_TRY(v, ParseInt("youngest_child_age_months",
-                          get("youngest_child_age_months")));
-      a.set_youngest_child_age_months(v);
+    } else if (auto v = cells.Int("youngest_child_age_months",
+                                  get("youngest_child_age_months"))) {
+      a.set_youngest_child_age_months(*v);
     }
   }
-  if (has("sex_preference") &&
-      !absl::StripAsciiWhitespace(get("sex_preference")).empty()) {
-    RAA_TRY(s, ParseEnumAs<v1::SexPreference>(v1::SexPreference_descriptor(),
-                                              "sex_preference",
-                                              get("sex_preference")));
-    a.set_sex_preference(s);
+  if (has("sex_preference") && !blank("sex_preference")) {
+    if (auto s = cells.Enum<v1::SexPreference>(v1::SexPreference_descriptor(),
+                                               "sex_preference",
+                                               get("sex_preference"))) {
+      a.set_sex_preference(*s);
+    }
   }
   if (has("need_limits")) {
     a.clear_need_limits();
     for (const std::string& entry : SplitList(get("need_limits"))) {
       std::vector<std::string> parts = absl::StrSplit(entry, '=');
       if (parts.size() != 2) {
-        return CellError(
+        cells.Error(
             "need_limits",
             absl::StrCat("\"", entry, "\" is not <category>=<highest level>"));
+        continue;
       }
-      RAA_TRY(category,
-              ParseEnumAs<v1::NeedCategory>(v1::NeedCategory_descriptor(),
-                                            "need_limits", parts[0]));
-      RAA_TRY(level, ParseEnumAs<v1::NeedLevel>(v1::NeedLevel_descriptor(),
-                                                "need_limits", parts[1]));
+      auto category = cells.Enum<v1::NeedCategory>(
+          v1::NeedCategory_descriptor(), "need_limits", parts[0]);
+      auto level = cells.Enum<v1::NeedLevel>(v1::NeedLevel_descriptor(),
+                                             "need_limits", parts[1]);
+      if (!category || !level) continue;
       v1::NeedLimit* limit = a.add_need_limits();
-      limit->set_category(category);
-      limit->set_max_level(level);
+      limit->set_category(*category);
+      limit->set_max_level(*level);
     }
   }
   if (has("heritage")) {
     a.clear_heritage();
     for (const std::string& h : SplitList(get("heritage"))) {
-      RAA_TRY(v, ParseEnumAs<v1::Heritage>(v1::Heritage_descriptor(),
-                                           "heritage", h));
-      a.add_heritage(v);
+      if (auto v = cells.Enum<v1::Heritage>(v1::Heritage_descriptor(),
+                                            "heritage", h)) {
+        a.add_heritage(*v);
+      }
     }
   }
   if (has("religion")) {
-    if (absl::StripAsciiWhitespace(get("religion")).empty()) {
+    if (blank("religion")) {
       a.clear_religion();
-    } else {
-      RAA_TRY(r, ParseEnumAs<v1::Religion>(v1::Religion_descriptor(),
-                                           "religion", get("religion")));
-      a.set_religion(r);
+    } else if (auto r = cells.Enum<v1::Religion>(v1::Religion_descriptor(),
+                                                 "religion", get("religion"))) {
+      a.set_religion(*r);
     }
   }
   if (has("languages")) {
     a.clear_languages();
     for (std::string& l : SplitList(get("languages"))) {
-      a.add_languages(std::move(l));
+      a.add_languages(absl::AsciiStrToLower(l));
     }
   }
   if (has("region")) {
@@ -506,19 +778,23 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
     }
   }
   if (has("dual_approved")) {
-    RAA_TRY(b, ParseBool("dual_approved", get("dual_approved")));
-    a.set_dual_approved(b);
+    if (auto b = cells.Bool("dual_approved", get("dual_approved"))) {
+      a.set_dual_approved(*b);
+    }
   }
-  if (has("fast_track") && !get("fast_track").empty()) {
-    RAA_TRY(f, ParseEnumAs<v1::FastTrack>(v1::FastTrack_descriptor(),
-                                          "fast_track", get("fast_track")));
-    a.set_fast_track(f);
+  if (has("fast_track") && !blank("fast_track")) {
+    if (auto f = cells.Enum<v1::FastTrack>(v1::FastTrack_descriptor(),
+                                           "fast_track", get("fast_track"))) {
+      a.set_fast_track(*f);
+    }
   }
   if (has("max_contact")) {
-    RAA_TRY(c, ParseEnumAs<v1::ContactPlan>(v1::ContactPlan_descriptor(),
-                                            "max_contact", get("max_contact")));
-    a.set_max_contact(c);
+    if (auto c = cells.Enum<v1::ContactPlan>(
+            v1::ContactPlan_descriptor(), "max_contact", get("max_contact"))) {
+      a.set_max_contact(*c);
+    }
   }
+  RETURN_IF_ERROR(cells.Status());
   return touched;
 }
 

@@ -15,7 +15,11 @@
 //   heritage, religion, languages, region, excluded_regions, dual_approved,
 //   fast_track, youngest_child_age_months, max_contact
 // Enum cells take the lower-case value name with its prefix dropped
-// ("letterbox", "approved", "white_british").
+// ("letterbox", "approved", "white_british"), in any case and with spaces,
+// hyphens or underscores ("White British", "Stage 1"), the full value name,
+// or a common spreadsheet spelling ("Face to face" for direct contact,
+// "Letterbox contact", "Asian or Asian British - Indian", "None" for no
+// religion).
 #ifndef RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
 #define RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
 
@@ -35,10 +39,29 @@ using TextFields = std::map<std::string, std::string>;
 const std::vector<std::string>& ChildColumns();
 const std::vector<std::string>& AdopterColumns();
 
+// The columns a new profile must have (a create without them is refused).
+const std::vector<std::string>& RequiredChildColumns();
+const std::vector<std::string>& RequiredAdopterColumns();
+
+// What a column holds, in a sentence, with its allowed values when it is an
+// enum ("contact_plan": "the contact plan: none, letterbox or direct").
+std::string ColumnHelp(const std::string& column);
+
+// A header cell as a column name: "Age months", "AGE-MONTHS" and
+// " age_months " are all "age_months".
+std::string ColumnName(absl::string_view header);
+
+// A server's field path as the column a user wrote: "child.members[1].sex"
+// is column "sex" for "child 2", "adopter.need_limits[0].category" is
+// "need_limits", "child.journey.entered_care" is "entered_care". `whose` is
+// set to "child 2" when the path names one child of a group, else cleared.
+std::string ColumnOfField(absl::string_view field, std::string& whose);
+
 // Parses the fields present into `child` (fields absent are left alone).
-// INVALID_ARGUMENT naming the column on a cell that cannot be read; an
-// unknown column is an error too. Returns the top-level Child fields set, for
-// an update mask.
+// INVALID_ARGUMENT with one violation per problem (every bad cell, not only
+// the first), each named by its column; unknown columns are one violation
+// naming them all. Returns the top-level Child fields set, for an update
+// mask.
 absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
                                                        v1::Child& child);
 absl::StatusOr<std::vector<std::string>> AdopterFromText(
@@ -49,8 +72,11 @@ TextFields AdopterToText(const v1::Adopter& adopter);
 
 // "letterbox" for CONTACT_LETTERBOX, "white_british" for WHITE_BRITISH.
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value);
-// Accepts the label or the full value name, any case. INVALID_ARGUMENT
-// listing the choices otherwise.
+// "none, letterbox or direct": the labels a flag or cell accepts.
+std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
+// Accepts the label, the full value name or a spreadsheet spelling (see
+// above), any case and spacing. INVALID_ARGUMENT listing the choices
+// otherwise.
 absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor* type,
                               absl::string_view text);
 

@@ -3,6 +3,11 @@
 //
 //   raa-loadgen --server 127.0.0.1:50051 --key "$KEY" --method rank
 //   raa-loadgen --key "$KEY" --method health --streams 8 --calls 5000
+//   raa-loadgen --server raa.example.org:50051 --ca ca.crt --key "$KEY"
+//
+// Over TLS: --ca verifies the server (and implies --tls); --cert and
+// --client-key show a member's client certificate to a server that requires
+// one (the key must be that member's).
 //
 // The key is a family finder's (raa-demo --keys-out writes some).
 //
@@ -75,6 +80,8 @@ struct Options {
   uint64_t seed = 1;
   int deadline_ms = 10000;
   bool no_parse = false;
+  ClientTlsFiles tls_files;
+  ClientTls tls;  // read from tls_files
 };
 
 // What one stream measured.
@@ -87,11 +94,11 @@ struct StreamResult {
 
 // A channel of its own: a local subchannel pool, so that streams do not
 // share one TCP connection.
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& server) {
+std::shared_ptr<grpc::Channel> NewChannel(const Options& options) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(),
-                                   args);
+  return grpc::CreateCustomChannel(options.server,
+                                   ChannelCredentialsFor(options.tls), args);
 }
 
 // The key and the deadline. Calls wait for a connection rather than fail at
@@ -108,7 +115,8 @@ void Prepare(grpc::ClientContext& context, const Options& options) {
 // Every waiting child profile's name.
 absl::StatusOr<std::vector<std::string>> WaitingChildren(
     const Options& options) {
-  RaaClient client({.server = options.server, .key = options.key});
+  RaaClient client(
+      {.server = options.server, .key = options.key, .tls = options.tls});
   std::vector<std::string> names;
   v1::ListChildrenRequest request;
   request.set_parent("authorities/-");
@@ -134,7 +142,7 @@ class LoadStream {
              uint64_t seed)
       : options_(options),
         children_(children),
-        channel_(NewChannel(options.server)),
+        channel_(NewChannel(options)),
         matching_(v1::MatchingService::NewStub(channel_)),
         health_(kHealthCheck, grpc::internal::RpcMethod::NORMAL_RPC, channel_),
         rank_raw_(kRankAdopters, grpc::internal::RpcMethod::NORMAL_RPC,
@@ -344,6 +352,23 @@ int main(int argc, char** argv) {
   app.add_flag("--no-parse", options.no_parse,
                "rank: take responses as bytes, unparsed (keeps the client's "
                "CPU out of the figures when it shares the server's cores)");
+  app.add_flag("--tls", options.tls_files.tls,
+               "connect with TLS, trusting the public CAs gRPC ships");
+  app.add_option("--ca", options.tls_files.ca_file,
+                 "PEM CA that signed the server's certificate (implies --tls)")
+      ->envname("RAA_CA");
+  app.add_option("--cert", options.tls_files.cert_file,
+                 "PEM client certificate, for a server that requires one")
+      ->envname("RAA_CERT");
+  app.add_option("--client-key", options.tls_files.key_file,
+                 "PEM private key of --cert")
+      ->envname("RAA_CLIENT_KEY");
   CLI11_PARSE(app, argc, argv);
+  absl::StatusOr<raa::ClientTls> tls = raa::LoadClientTls(options.tls_files);
+  if (!tls.ok()) {
+    std::cerr << "raa-loadgen: " << tls.status().message() << "\n";
+    return 2;
+  }
+  options.tls = *std::move(tls);
   return raa::Run(options);
 }

@@ -2,20 +2,29 @@
 //
 // Rows are sent in batches (BatchCreateChildren / BatchCreateAdopters); each
 // row's request id is a hash of the row, so running a file again, whole or
-// with its bad rows fixed, stores no row twice. Every bad row is reported with
-// its line number; good rows are stored unless --all-or-nothing.
+// with its bad rows fixed, stores no row twice. A bad header is one error
+// for the file (exit 2) naming every bad column, and nothing is sent. Every
+// problem of every row is reported with its line and column (server field
+// paths are turned back into column names); good rows are stored unless
+// --all-or-nothing. The output maps each line to the record it stored or
+// found (a table, --json, or a --results CSV).
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "clients/lib/import_file.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 #include "services/common/errors.h"
 
 namespace raa::cli {
@@ -53,78 +62,239 @@ bool SplitBatchField(const std::string& field, int& index, std::string& rest) {
   return true;
 }
 
-struct Outcome {
-  int stored = 0;
-  int already = 0;  // stored by an earlier run of the same rows
-  int rejected = 0;
+struct Problem {
+  std::string column;  // empty for the row as a whole
+  std::string message;
 };
 
-// Parses rows into messages; reports unreadable rows.
+// What became of one row of the file.
+struct RowResult {
+  int line = 0;
+  enum Status {
+    kNotSent,
+    kStored,
+    kAlreadyStored,
+    kRejected
+  } status = kNotSent;
+  std::string record;  // the record's name, when stored or found
+  int same_as = -1;    // index of an earlier row this one repeats
+  std::vector<Problem> problems;
+};
+
+const char* StatusWord(RowResult::Status s) {
+  switch (s) {
+    case RowResult::kStored:
+      return "stored";
+    case RowResult::kAlreadyStored:
+      return "already stored";
+    case RowResult::kRejected:
+      return "rejected";
+    case RowResult::kNotSent:
+      break;
+  }
+  return "not sent";
+}
+
+// A problem in the user's words: the column, and which child of a group.
+Problem Described(const std::string& field, const std::string& description) {
+  std::string whose;
+  std::string column = ColumnOfField(field, whose);
+  return {column,
+          whose.empty() ? description : absl::StrCat(whose, ": ", description)};
+}
+
+std::string ProblemText(const Problem& p) {
+  return p.column.empty() ? p.message
+                          : absl::StrCat("column ", p.column, ": ", p.message);
+}
+
+void AddViolations(const absl::Status& status, RowResult& row) {
+  std::vector<FieldViolation> violations = ViolationsOf(status);
+  if (violations.empty()) {
+    row.problems.push_back({"", std::string(status.message())});
+  }
+  for (const FieldViolation& v : violations) {
+    // Local parsing names columns already; a list of unknown columns too.
+    row.problems.push_back(Described(v.field, v.description));
+  }
+}
+
+// Parses each row into a message; a row that cannot be read is rejected
+// with every problem it has.
 template <typename Message>
-std::vector<std::pair<int, Message>> ParseRows(
+std::vector<std::optional<Message>> ParseRows(
     const std::vector<ImportRow>& rows,
     absl::StatusOr<std::vector<std::string>> (*from_text)(const TextFields&,
                                                           Message&),
-    const std::string& path, Outcome& outcome) {
-  std::vector<std::pair<int, Message>> parsed;
-  for (const ImportRow& row : rows) {
+    std::vector<RowResult>& results) {
+  std::vector<std::optional<Message>> parsed(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const ImportRow& row = rows[i];
+    RowResult& result = results[i];
+    result.line = row.line;
     Message message;
-    absl::Status status;
+    if (!row.problem.empty()) result.problems.push_back({"", row.problem});
     if (!row.json.empty()) {
       auto s = google::protobuf::util::JsonStringToMessage(row.json, &message);
-      if (!s.ok())
-        status = absl::InvalidArgumentError(std::string(s.message()));
-    } else {
-      status = from_text(row.fields, message).status();
+      if (!s.ok()) {
+        result.problems.push_back(
+            {"", absl::StrCat("is not a profile in JSON: ",
+                              std::string(s.message()))});
+      }
+    } else if (absl::Status s = from_text(row.fields, message).status();
+               !s.ok()) {
+      AddViolations(s, result);
     }
-    if (!status.ok()) {
-      ++outcome.rejected;
-      std::vector<FieldViolation> v = ViolationsOf(status);
-      if (v.empty()) {
-        std::cerr << path << " line " << row.line << ": " << status.message()
-                  << "\n";
-      }
-      for (const FieldViolation& f : v) {
-        std::cerr << path << " line " << row.line << ": column " << f.field
-                  << ": " << f.description << "\n";
-      }
+    if (!result.problems.empty()) {
+      result.status = RowResult::kRejected;
       continue;
     }
-    parsed.emplace_back(row.line, std::move(message));
+    parsed[i] = std::move(message);
   }
   return parsed;
 }
 
-// Sends `parsed` in batches with BatchRequest/BatchResponse of one kind.
+// The rows' fate: a table on stdout (or JSON with --json), every problem
+// on stderr, a CSV for the spreadsheet with --results.
+void Report(Cli& cli, const std::string& path, const std::string& authority,
+            const std::string& noun, const std::vector<RowResult>& results,
+            const std::string& results_path) {
+  int stored = 0, already = 0, rejected = 0, not_sent = 0;
+  for (const RowResult& r : results) {
+    stored += r.status == RowResult::kStored;
+    already += r.status == RowResult::kAlreadyStored;
+    rejected += r.status == RowResult::kRejected;
+    not_sent += r.status == RowResult::kNotSent;
+  }
+  auto record = [](const RowResult& r) {
+    return std::string(absl::StripPrefix(r.record, "authorities/"));
+  };
+  auto problems = [](const RowResult& r) {
+    return absl::StrJoin(r.problems, "; ",
+                         [](std::string* out, const Problem& p) {
+                           out->append(ProblemText(p));
+                         });
+  };
+  if (!results_path.empty()) {
+    std::ofstream out(results_path, std::ios::binary);
+    Table table({"line", "status", "record", "problems"});
+    for (const RowResult& r : results) {
+      table.AddRow(
+          {absl::StrCat(r.line), StatusWord(r.status), record(r), problems(r)});
+    }
+    table.PrintCsv(out);
+    if (!out) {
+      std::cerr << "error: cannot write " << results_path << "\n";
+      cli.exit_code = kExitUsage;
+    }
+  }
+  for (const RowResult& r : results) {
+    for (const Problem& p : r.problems) {
+      std::cerr << path << " line " << r.line
+                << (p.column.empty() ? "" : ", column " + p.column) << ": "
+                << p.message << "\n";
+    }
+  }
+  if (cli.json) {
+    nlohmann::json doc = {{"stored", stored},
+                          {"already_stored", already},
+                          {"rejected", rejected},
+                          {"not_sent", not_sent},
+                          {"rows", nlohmann::json::array()}};
+    for (const RowResult& r : results) {
+      nlohmann::json row = {{"line", r.line}, {"status", StatusWord(r.status)}};
+      if (!r.record.empty()) row["name"] = r.record;
+      if (!r.problems.empty()) {
+        row["problems"] = nlohmann::json::array();
+        for (const Problem& p : r.problems) {
+          row["problems"].push_back(
+              {{"column", p.column}, {"message", p.message}});
+        }
+      }
+      doc["rows"].push_back(std::move(row));
+    }
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    Table table({"LINE", "STATUS", "RECORD", "PROBLEMS"});
+    for (const RowResult& r : results) {
+      table.AddRow(
+          {absl::StrCat(r.line), StatusWord(r.status), record(r), problems(r)});
+    }
+    table.Print();
+    std::cout << "stored " << stored << " " << noun << " for " << authority;
+    if (already > 0) {
+      std::cout << "; " << already << " already stored by an earlier import";
+    }
+    std::cout << "; " << rejected << (rejected == 1 ? " row" : " rows")
+              << " rejected";
+    if (not_sent > 0) std::cout << "; " << not_sent << " not sent";
+    std::cout << "\n";
+  }
+  if ((rejected > 0 || not_sent > 0) && cli.exit_code == 0) {
+    cli.exit_code = kExitRefused;
+  }
+}
+
+// Sends the parsed rows in batches with BatchRequest/BatchResponse of one
+// kind, and fills in each row's result.
 template <typename Message, typename BatchRequest, typename BatchResponse,
           typename CreateRequest>
 void Import(Cli& cli, const std::string& path, const std::string& authority,
-            bool all_or_nothing,
+            bool all_or_nothing, const std::string& results_path,
+            const std::vector<std::string>& columns,
+            const std::vector<std::string>& required,
             absl::StatusOr<std::vector<std::string>> (*from_text)(
                 const TextFields&, Message&),
             grpc::Status (v1::RegistryService::Stub::*method)(
                 grpc::ClientContext*, const BatchRequest&, BatchResponse*),
-            Message* (CreateRequest::*mutable_profile)(), const char* noun) {
-  absl::StatusOr<std::vector<ImportRow>> rows = ReadImportFile(path);
-  if (!rows.ok()) {
-    cli.exit_code = UsageError(std::string(rows.status().message()));
+            Message* (CreateRequest::*mutable_profile)(),
+            const google::protobuf::RepeatedPtrField<Message>& (
+                BatchResponse::*stored)() const,
+            const char* noun) {
+  absl::StatusOr<ImportFile> file = ReadImportFile(path);
+  if (!file.ok()) {
+    cli.exit_code = UsageError(std::string(file.status().message()));
     return;
   }
-  Outcome outcome;
-  auto parsed = ParseRows<Message>(*rows, from_text, path, outcome);
-  if (all_or_nothing && outcome.rejected > 0) {
-    std::cerr << "nothing stored (--all-or-nothing): fix the rows above\n";
-    cli.exit_code = kExitRefused;
-    return;
+  if (!file->header.empty()) {
+    if (absl::Status s = CheckHeader(file->header, columns, required);
+        !s.ok()) {
+      std::vector<FieldViolation> bad = ViolationsOf(s);
+      std::cerr << "error: " << path << ": the header has " << bad.size()
+                << (bad.size() == 1 ? " problem" : " problems")
+                << "; nothing was sent:\n";
+      for (const FieldViolation& v : bad) {
+        std::cerr << "  " << v.field << " " << v.description << "\n";
+      }
+      std::cerr << "  the columns are: " << absl::StrJoin(columns, ", ")
+                << " (see docs/registrar.md)\n";
+      cli.exit_code = kExitUsage;
+      return;
+    }
   }
-  if (all_or_nothing && parsed.size() > static_cast<size_t>(kMaxAllOrNothing)) {
+  const std::vector<ImportRow>& rows = file->rows;
+  std::vector<RowResult> results(rows.size());
+  std::vector<std::optional<Message>> parsed =
+      ParseRows<Message>(rows, from_text, results);
+  std::vector<size_t> to_send;  // indexes into rows
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (parsed[i].has_value()) to_send.push_back(i);
+  }
+  bool any_rejected = to_send.size() < rows.size();
+  if (all_or_nothing && any_rejected) {
+    std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
+    to_send.clear();
+  }
+  if (all_or_nothing &&
+      to_send.size() > static_cast<size_t>(kMaxAllOrNothing)) {
     cli.exit_code = UsageError(absl::StrCat(
         "--all-or-nothing takes at most ", kMaxAllOrNothing, " rows per file"));
     return;
   }
-  size_t batch = all_or_nothing ? parsed.size() : kBatchSize;
-  for (size_t start = 0; start < parsed.size(); start += batch) {
-    size_t end = std::min(parsed.size(), start + batch);
+  size_t batch =
+      all_or_nothing ? std::max<size_t>(1, to_send.size()) : kBatchSize;
+  for (size_t start = 0; start < to_send.size(); start += batch) {
+    size_t end = std::min(to_send.size(), start + batch);
     BatchRequest request;
     request.set_parent(absl::StrCat("authorities/", authority));
     request.set_all_or_nothing(all_or_nothing);
@@ -133,7 +303,7 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       // again (whole, or with its bad rows fixed) stores no row twice.
       CreateRequest* row = request.add_requests();
       row->set_parent(request.parent());
-      *(row->*mutable_profile)() = parsed[i].second;
+      *(row->*mutable_profile)() = *parsed[to_send[i]];
       row->set_request_id(ContentRequestId(*row));
     }
     // The rows are idempotent on their own; the batch id is per run, so a
@@ -142,66 +312,75 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
                                ? NewRequestId()
                                : absl::StrCat(cli.request_id, "-", start));
     absl::StatusOr<BatchResponse> response = cli.client().Call(method, request);
-    auto report = [&](int index, const std::string& field,
-                      const std::string& description) {
-      std::cerr << path << " line " << parsed[start + index].first << ": "
-                << field << ": " << description << "\n";
+    // A failure of row `index` of this batch, in the user's words.
+    std::set<int> failed;
+    auto fail_row = [&](int index, const std::string& field,
+                        const std::string& description) {
+      RowResult& r = results[to_send[start + index]];
+      r.status = RowResult::kRejected;
+      failed.insert(index);
+      int earlier = 0;
+      std::string ignored;
+      if (field == "request_id" &&
+          absl::StartsWith(description, "repeats requests[") &&
+          SplitBatchField(description.substr(8), earlier, ignored) &&
+          earlier >= 0 && start + earlier < end) {
+        r.same_as = static_cast<int>(to_send[start + earlier]);
+        r.problems.push_back(
+            {"",
+             absl::StrCat("the same profile as line ", results[r.same_as].line,
+                          ", which is stored once; if these are two "
+                          "different profiles, make the rows differ")});
+        return;
+      }
+      r.problems.push_back(Described(field, description));
     };
     if (!response.ok()) {
       std::vector<FieldViolation> violations = ViolationsOf(response.status());
       if (violations.empty()) {
+        // Not about a row: this and later batches were not stored.
         cli.exit_code = Fail(response.status());
-        std::cerr << outcome.stored << " " << noun
-                  << " stored before the error\n";
-        return;
+        break;
       }
-      std::set<int> bad;
       for (const FieldViolation& v : violations) {
         int index = 0;
         std::string rest;
         if (SplitBatchField(v.field, index, rest) && index >= 0 &&
             start + index < end) {
-          report(index, rest, v.description);
-          bad.insert(index);
+          fail_row(index, rest, v.description);
         } else {
           std::cerr << path << ": " << v.field << ": " << v.description << "\n";
         }
       }
-      outcome.rejected += std::max<int>(1, bad.size());
       if (all_or_nothing) {
-        std::cerr << "nothing stored (--all-or-nothing): fix the rows above\n";
-        cli.exit_code = kExitRefused;
-        return;
+        std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
       }
       continue;
     }
-    std::set<int> bad;
     for (const v1::BatchFailure& f : response->failures()) {
       std::string rest;
       int index = 0;
       SplitBatchField(f.field(), index, rest);
-      report(f.index(), rest.empty() ? f.field() : rest, f.description());
-      bad.insert(f.index());
+      fail_row(f.index(), rest.empty() ? f.field() : rest, f.description());
     }
-    outcome.rejected += bad.size();
-    outcome.already += response->already_stored_size();
-    outcome.stored +=
-        (end - start) - bad.size() - response->already_stored_size();
-  }
-  if (cli.json) {
-    std::cout << absl::StrFormat(
-        "{\"stored\": %d, \"already_stored\": %d, \"rejected\": %d}\n",
-        outcome.stored, outcome.already, outcome.rejected);
-  } else {
-    std::cout << "stored " << outcome.stored << " " << noun << " for "
-              << authority;
-    if (outcome.already > 0) {
-      std::cout << "; " << outcome.already
-                << " already stored by an earlier import";
+    std::set<int> already(response->already_stored().begin(),
+                          response->already_stored().end());
+    // The stored (or found) profiles, in request order, failures skipped.
+    const auto& profiles = ((*response).*stored)();
+    int next = 0;
+    for (size_t i = start; i < end; ++i) {
+      int index = static_cast<int>(i - start);
+      if (failed.contains(index)) continue;
+      RowResult& r = results[to_send[i]];
+      r.status = already.contains(index) ? RowResult::kAlreadyStored
+                                         : RowResult::kStored;
+      if (next < profiles.size()) r.record = profiles[next++].name();
     }
-    std::cout << "; " << outcome.rejected << " rows rejected\n";
   }
-  if (outcome.rejected > 0) cli.exit_code = kExitRefused;
+  for (RowResult& r : results) {
+    if (r.same_as >= 0) r.record = results[r.same_as].record;
+  }
+  Report(cli, path, authority, noun, results, results_path);
 }
 
 }  // namespace
@@ -216,27 +395,35 @@ void AddImportCommands(CLI::App& app, Cli& cli) {
     auto path = std::make_shared<std::string>();
     auto authority = std::make_shared<std::string>();
     auto all = std::make_shared<bool>(false);
+    auto results = std::make_shared<std::string>();
     cmd->add_option("file", *path, "the file")
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_flag("--all-or-nothing", *all, "store nothing if any row is bad");
+    cmd->add_option("--results", *results,
+                    "write a CSV of what became of each line (line, status, "
+                    "record, problems) to paste back into the spreadsheet");
     bool children = std::string(kind) == "children";
-    cmd->callback([&cli, path, authority, all, children] {
+    cmd->callback([&cli, path, authority, all, results, children] {
       std::string parent = cli.AuthorityOr(*authority);
       if (parent.empty()) return;
       if (children) {
         Import<v1::Child, v1::BatchCreateChildrenRequest,
                v1::BatchCreateChildrenResponse, v1::CreateChildRequest>(
-            cli, *path, parent, *all, &ChildFromText,
+            cli, *path, parent, *all, *results, ChildColumns(),
+            RequiredChildColumns(), &ChildFromText,
             &v1::RegistryService::Stub::BatchCreateChildren,
-            &v1::CreateChildRequest::mutable_child, "child profiles");
+            &v1::CreateChildRequest::mutable_child,
+            &v1::BatchCreateChildrenResponse::children, "child profiles");
       } else {
         Import<v1::Adopter, v1::BatchCreateAdoptersRequest,
                v1::BatchCreateAdoptersResponse, v1::CreateAdopterRequest>(
-            cli, *path, parent, *all, &AdopterFromText,
+            cli, *path, parent, *all, *results, AdopterColumns(),
+            RequiredAdopterColumns(), &AdopterFromText,
             &v1::RegistryService::Stub::BatchCreateAdopters,
-            &v1::CreateAdopterRequest::mutable_adopter, "adopter households");
+            &v1::CreateAdopterRequest::mutable_adopter,
+            &v1::BatchCreateAdoptersResponse::adopters, "adopter households");
       }
     });
   }

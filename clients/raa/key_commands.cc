@@ -38,8 +38,8 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--for", *authority, "the member authority's id")
         ->required();
     cmd->add_option("--role", *roles,
-                    "registrar, family_finder, finance or manager (repeat, or "
-                    "separate with commas)")
+                    "REQUIRED: " + EnumChoices(v1::Role_descriptor()) +
+                        " (repeat, or separate with commas)")
         ->required()
         ->delimiter(',');
     cmd->add_option("--label", *label,
@@ -79,14 +79,20 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
     auto* cmd =
         group->add_subcommand("list", "list keys (never their secrets)");
     auto authority = std::make_shared<std::string>();
+    auto paging = std::make_shared<Paging>();
     cmd->add_option("--for", *authority, "one member's keys");
-    cmd->callback([&cli, authority] {
+    paging->Add(cmd, 100, 1000, "keys");
+    cmd->callback([&cli, authority, paging] {
+      if (!paging->Check(cli)) return;
       v1::ListApiKeysRequest request;
       if (!authority->empty())
         request.set_parent(absl::StrCat("authorities/", *authority));
-      request.set_page_size(1000);
       v1::ListApiKeysResponse all;
-      if (!FetchPages(cli, &Access::ListApiKeys, request, true, all)) return;
+      if (!FetchPages(
+              cli, &Access::ListApiKeys, request, *paging,
+              [](const auto& page) { return page.api_keys_size(); }, all)) {
+        return;
+      }
       if (cli.json) return PrintJson(all);
       Table table({"KEY", "AUTHORITY", "ROLES", "LABEL", "CREATED", "REVOKED"});
       for (const v1::ApiKey& k : all.api_keys()) {
@@ -97,6 +103,7 @@ void AddKeyCommands(CLI::App& app, Cli& cli) {
              When(k.revoke_time())});
       }
       table.Print();
+      PrintMore(cli, all.next_page_token());
     });
   }
   {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -30,11 +31,47 @@ std::string ShortId(const std::string& name) {
   return std::string(absl::StripPrefix(name, "authorities/"));
 }
 
+// Each child's age today (the server moves the stored ages on by the months
+// since ages_as_of).
 std::string Ages(const v1::Child& child) {
   return absl::StrJoin(child.members(), ", ",
                        [](std::string* out, const v1::ChildMember& m) {
-                         out->append(FormatAgeMonths(m.age_months()));
+                         out->append(FormatAgeMonths(m.age_months_today()));
                        });
+}
+
+std::string AgeRange(const v1::Adopter& a) {
+  return absl::StrCat(FormatAgeMonths(a.min_age_months()), "-",
+                      FormatAgeMonths(a.max_age_months()));
+}
+
+// The ages as registered, with the day they were measured.
+std::string StoredAges(const v1::Child& child) {
+  return absl::StrCat(
+      absl::StrJoin(child.members(), ", ",
+                    [](std::string* out, const v1::ChildMember& m) {
+                      out->append(FormatAgeMonths(m.age_months()));
+                    }),
+      " (as of ", FormatDate(child.ages_as_of()), ")");
+}
+
+// "2026-11-03 waiting -> adopted (sheffield, key k1): adoption order made".
+template <typename Record>
+void AddStatusHistory(const Record& record,
+                      std::vector<std::pair<std::string, std::string>>& rows) {
+  for (const v1::StatusChange& c : record.status_history()) {
+    const std::string when = absl::FormatTime(
+        "%Y-%m-%d %H:%M", absl::FromUnixSeconds(c.change_time().seconds()),
+        absl::UTCTimeZone());
+    auto label = [](const std::string& name) {
+      return absl::AsciiStrToLower(name.substr(name.find('_') + 1));
+    };
+    rows.push_back(
+        {"status change",
+         absl::StrCat(when, " ", label(c.from_status()), " -> ",
+                      label(c.to_status()), " (", ShortId(c.authority()),
+                      ", key ", c.key_id(), "): ", c.reason())});
+  }
 }
 
 // The group's needs: each category once, at its highest level.
@@ -89,22 +126,32 @@ absl::Status ReadJsonFile(const std::string& path, Message& message) {
   return absl::OkStatus();
 }
 
-// One --flag per profile column, e.g. --age-months for "age_months".
+// One --flag per profile column, e.g. --age-months for "age_months". The
+// help says what each holds, its allowed values, and REQUIRED for the
+// columns a new profile must have (`required`).
 struct ProfileFlags {
   std::vector<std::pair<std::string, std::string>> values;  // column, value
   std::vector<std::pair<std::string, CLI::Option*>> options;
+  std::vector<std::string> required;
 
-  void Add(CLI::App* app, const std::vector<std::string>& columns) {
+  void Add(CLI::App* app, const std::vector<std::string>& columns,
+           const std::vector<std::string>& required_columns = {}) {
+    required = required_columns;
     values.reserve(columns.size());
     for (const std::string& column : columns) values.push_back({column, ""});
     for (auto& [column, value] : values) {
-      std::string flag = column;
-      std::replace(flag.begin(), flag.end(), '_', '-');
-      options.push_back({column, app->add_option("--" + flag, value,
-                                                 "profile column " + column +
-                                                     " (see docs/registrar.md)")
-                                     ->group("Profile")});
+      bool must =
+          std::find(required.begin(), required.end(), column) != required.end();
+      options.push_back(
+          {column, app->add_option("--" + Flag(column), value,
+                                   absl::StrCat(must ? "REQUIRED: " : "",
+                                                ColumnHelp(column)))
+                       ->group(must ? "Required" : "Profile")});
     }
+  }
+  static std::string Flag(std::string column) {
+    std::replace(column.begin(), column.end(), '_', '-');
+    return column;
   }
   TextFields Given() const {
     TextFields fields;
@@ -114,6 +161,20 @@ struct ProfileFlags {
       }
     }
     return fields;
+  }
+  // For a create without --file: a usage error naming every required flag
+  // not given.
+  bool CheckRequired(Cli& cli) const {
+    std::vector<std::string> missing;
+    TextFields given = Given();
+    for (const std::string& column : required) {
+      if (!given.contains(column)) missing.push_back("--" + Flag(column));
+    }
+    if (missing.empty()) return true;
+    cli.exit_code = UsageError(
+        absl::StrCat("a new profile needs ", absl::StrJoin(missing, ", "),
+                     " (or --file with the profile in JSON); see --help"));
+    return false;
   }
 };
 
@@ -173,7 +234,8 @@ void PrintChild(const v1::Child& child) {
       {"name", child.name()},
       {"status", Label(v1::ChildStatus_descriptor(), child.status())},
       {"children", absl::StrCat(child.members_size())},
-      {"ages", Ages(child)},
+      {"ages today", Ages(child)},
+      {"ages registered", StoredAges(child)},
       {"needs", Needs(child)}};
   TextFields text = ChildToText(child);
   for (const std::string& column : ChildColumns()) {
@@ -183,6 +245,7 @@ void PrintChild(const v1::Child& child) {
         {column == "needs" ? "needs by child" : column, text[column]});
   }
   rows.push_back({"withdraw reason", child.withdraw_reason()});
+  AddStatusHistory(child, rows);
   PrintFields(rows);
 }
 
@@ -194,6 +257,7 @@ void PrintAdopter(const v1::Adopter& adopter) {
     rows.push_back({column, text[column]});
   }
   rows.push_back({"withdraw reason", adopter.withdraw_reason()});
+  AddStatusHistory(adopter, rows);
   PrintFields(rows);
 }
 
@@ -224,14 +288,14 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("id", *id, "slug, e.g. sheffield")->required();
     cmd->add_option("--name",
                     *request->mutable_authority()->mutable_display_name(),
-                    "display name")
+                    "REQUIRED: display name")
         ->required();
     cmd->add_option("--kind", *kind,
                     "la (local_authority), vaa (voluntary_adoption_agency) or "
                     "raa (regional_adoption_agency)")
         ->capture_default_str();
     cmd->add_option("--region", *request->mutable_authority()->mutable_region(),
-                    "region slug, e.g. south-yorkshire")
+                    "REQUIRED: region slug, e.g. south-yorkshire")
         ->required();
     cmd->add_flag("--london", *london, "London weighting applies to its fees");
     cmd->add_option("--joined", *joined, "YYYY-MM-DD (default today)");
@@ -270,10 +334,12 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
   {
     auto* cmd = group->add_subcommand("list", "list the members");
     auto status = std::make_shared<std::string>();
+    auto paging = std::make_shared<Paging>();
     cmd->add_option("--status", *status, "active or withdrawn");
-    cmd->callback([&cli, status] {
+    paging->Add(cmd, 100, 1000, "members");
+    cmd->callback([&cli, status, paging] {
+      if (!paging->Check(cli)) return;
       v1::ListAuthoritiesRequest request;
-      request.set_page_size(1000);
       if (!status->empty()) {
         auto s = FlagEnum(cli, "--status", v1::AuthorityStatus_descriptor(),
                           *status);
@@ -281,20 +347,24 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
         request.set_status(static_cast<v1::AuthorityStatus>(*s));
       }
       v1::ListAuthoritiesResponse all;
-      if (!FetchPages(cli, &Registry::ListAuthorities, request, true, all)) {
+      if (!FetchPages(
+              cli, &Registry::ListAuthorities, request, *paging,
+              [](const auto& page) { return page.authorities_size(); }, all)) {
         return;
       }
       if (cli.json) return PrintJson(all);
-      Table table(
-          {"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED"});
+      Table table({"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED",
+                   "WITHDRAWN"},
+                  7);
       for (const v1::Authority& a : all.authorities()) {
         table.AddRow({ShortId(a.name()), a.display_name(),
                       Label(v1::AuthorityKind_descriptor(), a.kind()),
                       a.region(), a.london_weighting() ? "yes" : "",
                       Label(v1::AuthorityStatus_descriptor(), a.status()),
-                      FormatDate(a.joined_on())});
+                      FormatDate(a.joined_on()), FormatDate(a.withdrawn_on())});
       }
       table.Print();
+      PrintMore(cli, all.next_page_token());
     });
   }
   {
@@ -434,20 +504,17 @@ struct ListFlags {
   std::string status;
   std::string need;
   int group_size = 0;
-  int page_size = 100;
-  std::string page_token;
-  bool all = false;
+  Paging paging;
   void Add(CLI::App* cmd, const std::string& status_help,
-           const std::string& group_size_help) {
+           const std::string& group_size_help, const std::string& noun) {
     cmd->add_option("--authority", authority,
                     "one member's records (default: every member)");
     cmd->add_option("--status", status, status_help);
-    cmd->add_option("--need", need, "need category, e.g. learning_disability");
+    cmd->add_option(
+        "--need", need,
+        "need category: " + EnumChoices(v1::NeedCategory_descriptor()));
     cmd->add_option("--group-size", group_size, group_size_help);
-    cmd->add_option("--page-size", page_size, "rows per page (1-1000)")
-        ->capture_default_str();
-    cmd->add_option("--page-token", page_token, "continue a listing");
-    cmd->add_flag("--all", all, "fetch every page");
+    paging.Add(cmd, 100, 1000, noun);
   }
 };
 
@@ -463,8 +530,9 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto authority = std::make_shared<std::string>();
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_option("--file", *file, "a raa.v1.Child in JSON instead of flags");
-    flags->Add(cmd, ChildColumns());
+    flags->Add(cmd, ChildColumns(), RequiredChildColumns());
     cmd->callback([&cli, flags, file, authority] {
+      if (file->empty() && !flags->CheckRequired(cli)) return;
       std::string parent = cli.AuthorityOr(*authority);
       if (parent.empty()) return;
       v1::CreateChildRequest request;
@@ -503,19 +571,18 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto flags = std::make_shared<ListFlags>();
     auto min_age = std::make_shared<int>(-1);
     auto max_age = std::make_shared<int>(-1);
-    flags->Add(cmd, "waiting, linked, matched, placed, adopted or withdrawn",
-               "profiles with exactly this many children");
+    flags->Add(cmd, EnumChoices(v1::ChildStatus_descriptor()),
+               "profiles with exactly this many children", "profiles");
     cmd->add_option("--min-age", *min_age,
-                    "at least one child this old (months)");
+                    "at least one child this old today (months)");
     cmd->add_option("--max-age", *max_age,
-                    "at least one child this young (months)");
+                    "at least one child this young today (months)");
     cmd->callback([&cli, flags, min_age, max_age] {
+      if (!flags->paging.Check(cli)) return;
       v1::ListChildrenRequest request;
       request.set_parent(flags->authority.empty()
                              ? "authorities/-"
                              : absl::StrCat("authorities/", flags->authority));
-      request.set_page_size(flags->page_size);
-      request.set_page_token(flags->page_token);
       request.set_group_size(flags->group_size);
       if (*min_age >= 0) request.set_min_age_months(*min_age);
       if (*max_age >= 0) request.set_max_age_months(*max_age);
@@ -532,25 +599,32 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
         request.set_need(static_cast<v1::NeedCategory>(*n));
       }
       v1::ListChildrenResponse all;
-      if (!FetchPages(cli, &Registry::ListChildren, request, flags->all, all))
+      if (!FetchPages(
+              cli, &Registry::ListChildren, request, flags->paging,
+              [](const auto& page) { return page.children_size(); }, all)) {
         return;
+      }
       if (cli.json) return PrintJson(all);
-      Table table({"NAME", "STATUS", "GROUP", "AGES", "NEEDS", "CONTACT",
-                   "REGION", "ENTERED CARE"});
+      Table table({"NAME", "STATUS", "GROUP", "AGES TODAY", "NEEDS", "CONTACT",
+                   "REGION", "ENTERED CARE", "AGES AS OF", "SEX", "HERITAGE",
+                   "RELIGION", "FIRST LANGUAGE", "EARLY PERMANENCE", "TOGETHER",
+                   "EXCLUDED REGIONS", "PLACEMENT ORDER", "SUMMARY"},
+                  8);
       for (const v1::Child& c : all.children()) {
-        table.AddRow({ShortId(c.name()),
-                      Label(v1::ChildStatus_descriptor(), c.status()),
-                      absl::StrCat(c.members_size()), Ages(c), Needs(c),
-                      Label(v1::ContactPlan_descriptor(), c.contact_plan()),
-                      c.region(), FormatDate(c.journey().entered_care())});
+        TextFields text = ChildToText(c);
+        table.AddRow(
+            {ShortId(c.name()), Label(v1::ChildStatus_descriptor(), c.status()),
+             absl::StrCat(c.members_size()), Ages(c), Needs(c),
+             Label(v1::ContactPlan_descriptor(), c.contact_plan()), c.region(),
+             FormatDate(c.journey().entered_care()), text["ages_as_of"],
+             text["sex"], text["heritage"], text["religion"],
+             text["first_language"], text["early_permanence"],
+             c.must_be_placed_together() ? "yes" : "no",
+             text["excluded_regions"], text["placement_order"], c.summary()});
       }
       table.Print();
-      std::cout << all.children_size() << " profiles";
-      if (!all.next_page_token().empty()) {
-        std::cout << "; more with --page-token " << all.next_page_token()
-                  << " (or --all)";
-      }
-      std::cout << "\n";
+      if (!cli.csv) std::cout << all.children_size() << " profiles\n";
+      PrintMore(cli, all.next_page_token());
     });
   }
   {
@@ -559,12 +633,19 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<ProfileFlags>();
     auto status = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
         ->required();
     cmd->add_option("--status", *status,
-                    "waiting, linked, matched, placed, adopted");
+                    "the child's status: " +
+                        EnumChoices(v1::ChildStatus_descriptor()) +
+                        " (needs --reason; never back from placed or "
+                        "adopted)");
+    cmd->add_option("--reason", *reason,
+                    "why the status changes (required with --status; no "
+                    "names or dates)");
     flags->Add(cmd, ChildColumns());
-    cmd->callback([&cli, name, flags, status] {
+    cmd->callback([&cli, name, flags, status, reason] {
       v1::GetChildRequest get;
       get.set_name(RecordName(*name, "children", cli.authority));
       auto current = cli.client().Call(&Registry::GetChild, get);
@@ -588,6 +669,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
         if (!s) return;
         request.mutable_child()->set_status(static_cast<v1::ChildStatus>(*s));
         request.mutable_update_mask()->add_paths("status");
+        request.set_status_reason(*reason);
       }
       if (request.update_mask().paths().empty()) {
         cli.exit_code =
@@ -613,7 +695,8 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
         ->required();
-    cmd->add_option("--reason", *reason, "why (no names or dates)")->required();
+    cmd->add_option("--reason", *reason, "REQUIRED: why (no names or dates)")
+        ->required();
     cmd->callback([&cli, name, reason] {
       v1::WithdrawChildRequest request;
       request.set_name(RecordName(*name, "children", cli.authority));
@@ -637,8 +720,9 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_option("--file", *file,
                     "a raa.v1.Adopter in JSON instead of flags");
-    flags->Add(cmd, AdopterColumns());
+    flags->Add(cmd, AdopterColumns(), RequiredAdopterColumns());
     cmd->callback([&cli, flags, file, authority] {
+      if (file->empty() && !flags->CheckRequired(cli)) return;
       std::string parent = cli.AuthorityOr(*authority);
       if (parent.empty()) return;
       v1::CreateAdopterRequest request;
@@ -676,19 +760,17 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     auto* cmd = group->add_subcommand("list", "list households");
     auto flags = std::make_shared<ListFlags>();
     auto age = std::make_shared<int>(-1);
-    flags->Add(cmd,
-               "stage_one, stage_two, approved, linked, matched, placed, "
-               "on_hold or withdrawn",
-               "households approved for at least this many children");
+    flags->Add(cmd, EnumChoices(v1::AdopterStatus_descriptor()),
+               "households approved for at least this many children",
+               "households");
     cmd->add_option("--age", *age,
                     "households whose age range includes this (months)");
     cmd->callback([&cli, flags, age] {
+      if (!flags->paging.Check(cli)) return;
       v1::ListAdoptersRequest request;
       request.set_parent(flags->authority.empty()
                              ? "authorities/-"
                              : absl::StrCat("authorities/", flags->authority));
-      request.set_page_size(flags->page_size);
-      request.set_page_token(flags->page_token);
       request.set_group_size(flags->group_size);
       if (*age >= 0) request.set_age_months(*age);
       if (!flags->status.empty()) {
@@ -704,28 +786,32 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         request.set_need(static_cast<v1::NeedCategory>(*n));
       }
       v1::ListAdoptersResponse all;
-      if (!FetchPages(cli, &Registry::ListAdopters, request, flags->all, all))
+      if (!FetchPages(
+              cli, &Registry::ListAdopters, request, flags->paging,
+              [](const auto& page) { return page.adopters_size(); }, all)) {
         return;
+      }
       if (cli.json) return PrintJson(all);
-      Table table({"NAME", "STATUS", "FOR", "AGES", "SEX", "NEEDS CONSIDERED",
-                   "REGION", "APPROVED"});
+      Table table(
+          {"NAME", "STATUS", "FOR", "AGES", "SEX", "NEEDS CONSIDERED", "REGION",
+           "APPROVED", "MAX CONTACT", "HERITAGE", "RELIGION", "LANGUAGES",
+           "EXCLUDED REGIONS", "DUAL APPROVED", "FAST TRACK"},
+          8);
       for (const v1::Adopter& a : all.adopters()) {
+        TextFields text = AdopterToText(a);
         table.AddRow({ShortId(a.name()),
                       Label(v1::AdopterStatus_descriptor(), a.status()),
-                      absl::StrCat(a.approved_for()),
-                      absl::StrCat(FormatAgeMonths(a.min_age_months()), "-",
-                                   FormatAgeMonths(a.max_age_months())),
+                      absl::StrCat(a.approved_for()), AgeRange(a),
                       Label(v1::SexPreference_descriptor(), a.sex_preference()),
                       NeedsConsidered(a), a.region(),
-                      FormatDate(a.approved_on())});
+                      FormatDate(a.approved_on()), text["max_contact"],
+                      text["heritage"], text["religion"], text["languages"],
+                      text["excluded_regions"],
+                      a.dual_approved() ? "yes" : "no", text["fast_track"]});
       }
       table.Print();
-      std::cout << all.adopters_size() << " households";
-      if (!all.next_page_token().empty()) {
-        std::cout << "; more with --page-token " << all.next_page_token()
-                  << " (or --all)";
-      }
-      std::cout << "\n";
+      if (!cli.csv) std::cout << all.adopters_size() << " households\n";
+      PrintMore(cli, all.next_page_token());
     });
   }
   {
@@ -733,9 +819,13 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         "update", "change a household: only the columns you give change");
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<ProfileFlags>();
+    auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
+    cmd->add_option("--reason", *reason,
+                    "why the status changes (required with --status; no "
+                    "names or dates)");
     flags->Add(cmd, AdopterColumns());
-    cmd->callback([&cli, name, flags] {
+    cmd->callback([&cli, name, flags, reason] {
       v1::UpdateAdopterRequest request;
       request.mutable_adopter()->set_name(
           RecordName(*name, "adopters", cli.authority));
@@ -746,8 +836,10 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         cli.exit_code = LocalFail(touched.status());
         return;
       }
-      for (const std::string& path : *touched)
+      for (const std::string& path : *touched) {
         request.mutable_update_mask()->add_paths(path);
+        if (path == "status") request.set_status_reason(*reason);
+      }
       if (request.update_mask().paths().empty()) {
         cli.exit_code =
             UsageError("nothing to change: give the columns to update");
@@ -764,7 +856,8 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     auto name = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
-    cmd->add_option("--reason", *reason, "why (no names or dates)")->required();
+    cmd->add_option("--reason", *reason, "REQUIRED: why (no names or dates)")
+        ->required();
     cmd->callback([&cli, name, reason] {
       v1::WithdrawAdopterRequest request;
       request.set_name(RecordName(*name, "adopters", cli.authority));

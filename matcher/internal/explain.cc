@@ -28,11 +28,31 @@ std::string AgeRange(const Household& h) {
                       FormatAgeBound(h.max_age_months));
 }
 
+// Ages on the day of the query: "age 6y 6m today".
 std::string Ages(const std::vector<int>& ages) {
   std::vector<std::string> parts;
   for (int a : ages) parts.push_back(FormatAgeMonths(a));
   return absl::StrCat(ages.size() == 1 ? "age " : "ages ",
-                      absl::StrJoin(parts, ", "));
+                      absl::StrJoin(parts, ", "), " today");
+}
+
+// Placed apart: "could take child 1 (aged 6y 6m today) and child 3 (aged 4y
+// 0m today) of 3; the plan allows the children to be placed apart".
+std::string TakenReason(const ChildGroup& whole,
+                        const std::vector<int>& taken) {
+  std::vector<std::string> parts;
+  for (int i : taken) {
+    parts.push_back(absl::StrCat("child ", i + 1, " (aged ",
+                                 FormatAgeMonths(whole.members[i].age_months),
+                                 " today)"));
+  }
+  std::string list;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) absl::StrAppend(&list, i + 1 == parts.size() ? " and " : ", ");
+    absl::StrAppend(&list, parts[i]);
+  }
+  return absl::StrCat("could take ", list, " of ", whole.members.size(),
+                      "; the plan allows the children to be placed apart");
 }
 
 int DaysSince(int32_t day, int32_t as_of_day) {
@@ -82,11 +102,13 @@ std::string AgeReason(const PairFacts& f) {
 }
 
 std::string CapacityReason(const PairFacts& f) {
-  const int size = static_cast<int>(f.group.members.size());
+  const int size = static_cast<int>(f.whole_group.members.size());
   const int spare = f.household.approved_for - size;
   std::string out = absl::StrCat("approved for ", f.household.approved_for,
                                  ", group of ", size);
-  if (spare > 0) {
+  if (!f.taken.empty()) {
+    absl::StrAppend(&out, ": ", TakenReason(f.whole_group, f.taken));
+  } else if (spare > 0) {
     absl::StrAppend(&out, ": ", spare,
                     spare == 1 ? " spare place" : " spare places",
                     " kept for larger groups");
@@ -248,8 +270,18 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
       if (parts.empty()) return "both authorities are members";
       return absl::StrJoin(parts, "; ");
     }
-    case Constraint::kCapacity:
-      return absl::StrCat("approved for ", h.approved_for, ", group of ", size);
+    case Constraint::kCapacity: {
+      const ChildGroup& whole = f.whole_group;
+      std::string out = absl::StrCat("approved for ", h.approved_for,
+                                     ", group of ", whole.members.size());
+      if (!f.taken.empty()) {
+        absl::StrAppend(&out, ": ", TakenReason(whole, f.taken));
+      } else if (whole.may_be_placed_apart && whole.members.size() > 1) {
+        absl::StrAppend(&out,
+                        "; the plan allows the children to be placed apart");
+      }
+      return out;
+    }
     case Constraint::kAgeRange: {
       std::vector<int> outside, all;
       for (const ChildMember& m : g.members) {

@@ -6,18 +6,26 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "matcher/model.h"
 #include "matcher/policy.h"
 
 namespace raa::matcher::internal {
 
+// `group` is what the reasons describe: the children the household could
+// take (all of them, or some when the group is placed apart), with their ages
+// on `as_of_day`; `whole_group` is every child, ages on the same day;
+// `taken` the indices of group's children in whole_group when placed apart
+// (empty otherwise).
 struct PairFacts {
   const ChildGroup& group;
   const Household& household;
   AuthorityKind household_authority_kind;
   bool same_authority;
   int32_t as_of_day;
+  const ChildGroup& whole_group;
+  const std::vector<int>& taken;
 };
 
 // "approved for 3, group of 3", "same authority: no inter-agency fee", ...
@@ -30,6 +38,8 @@ struct ConstraintFacts {
   bool household_authority_withdrawn;
   int open_links;
   int max_open_links;
+  const ChildGroup& whole_group;  // as PairFacts
+  const std::vector<int>& taken;
 };
 
 // Why the pair passes or fails one constraint: "approved for 2, group of 3".

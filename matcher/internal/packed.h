@@ -119,8 +119,50 @@ struct HouseholdTraits {
 };
 static_assert(sizeof(HouseholdTraits) == 12);
 
+// ---- Calendar months -------------------------------------------------------
+
+// A day as (months since year 0, day of the month): enough to count whole
+// months between two days with two subtractions.
+struct MonthDay {
+  int32_t month = 0;  // year * 12 + (month - 1)
+  int32_t mday = 1;   // 1..31
+};
+
+// The calendar date of a day number (days since 1970-01-01), by the
+// proleptic Gregorian civil-from-days algorithm; integers only.
+inline MonthDay MonthDayOf(int32_t day) {
+  const int64_t z = static_cast<int64_t>(day) + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return {static_cast<int32_t>(y * 12 + m - 1), static_cast<int32_t>(d)};
+}
+
+// Whole months from `from` to `to`; 0 if `to` is not later.
+inline int MonthsElapsed(MonthDay from, MonthDay to) {
+  const int n = to.month - from.month - (to.mday < from.mday ? 1 : 0);
+  return n > 0 ? n : 0;
+}
+
 // ---- A child group
 // -----------------------------------------------------------
+
+// One child of a packed group: what the per-child checks and the group's
+// aggregates are computed from.
+struct PackedMember {
+  uint8_t age_months = 0;  // on the group's ages_as_of day
+  uint8_t sex_bit = 0;     // SexBit()
+  uint8_t religion = 0;
+  uint32_t need_bits = 0;
+  uint32_t heritage_mask = 0;
+  bool has_language = false;  // whether `language` is set
+  uint8_t language = 0;       // interned first language, if has_language
+};
 
 struct ChildProfile {
   uint64_t key = 0;
@@ -128,13 +170,20 @@ struct ChildProfile {
   uint16_t authority = 0;
   uint8_t region = 0;
   uint8_t size = 0;
-  uint8_t min_age_months = 0;  // youngest child
-  uint8_t max_age_months = 0;  // oldest child
-  uint8_t sexes = 0;           // SexBit()s
+  // Youngest and oldest child's age on the ages_as_of day; the age on a
+  // query's day adds ElapsedMonths() (the index never stores an age "today",
+  // so it stays right as days pass).
+  uint8_t min_age_months = 0;
+  uint8_t max_age_months = 0;
+  uint8_t sexes = 0;  // SexBit()s
   bool waiting = false;
   bool early_permanence_candidate = false;
+  // May be placed apart (and has more than one child).
+  bool separable = false;
   uint8_t contact_plan = 0;
   int32_t waiting_since_day = -1;
+  bool ages_move = false;  // false: ages_as_of unknown, ages are fixed
+  MonthDay ages_as_of;
   RegionSet excluded_regions;
   std::vector<uint16_t> hidden_from;  // sorted interned authority ids
   // Categories with a need, and the group's level (highest child's) in each.
@@ -146,12 +195,69 @@ struct ChildProfile {
   std::array<uint32_t, kMaxGroupSize> heritage{};
   RegionSet religions;    // non-zero religion codes of the children
   LanguageSet languages;  // interned first languages of the children
+  // Every child, in the profile's order (the first `member_count`).
+  uint8_t member_count = 0;
+  std::array<PackedMember, kMaxGroupSize> members{};
 
   bool HiddenFrom(uint16_t authority_id) const {
     return std::binary_search(hidden_from.begin(), hidden_from.end(),
                               authority_id);
   }
+  uint32_t AllMembers() const { return (1u << member_count) - 1; }
 };
+
+// Months between the group's ages_as_of and `today`, added to every stored
+// age; 0 when the ages are fixed.
+inline int ElapsedMonths(const ChildProfile& c, MonthDay today) {
+  return c.ages_move ? MonthsElapsed(c.ages_as_of, today) : 0;
+}
+
+// Sets the group aggregates (size, ages, sexes, needs, heritage, religions,
+// languages) of `p` from the members in `mask` (bit i = members[i]).
+inline void AggregateMembers(ChildProfile& p, uint32_t mask) {
+  p.size = 0;
+  p.sexes = 0;
+  p.need_bits = 0;
+  p.heritage_count = 0;
+  p.religions = RegionSet{};
+  p.languages = LanguageSet{};
+  int youngest = 255, oldest = 0;
+  for (int i = 0; i < p.member_count; ++i) {
+    if (((mask >> i) & 1) == 0) continue;
+    const PackedMember& m = p.members[i];
+    ++p.size;
+    youngest = std::min<int>(youngest, m.age_months);
+    oldest = std::max<int>(oldest, m.age_months);
+    p.sexes |= m.sex_bit;
+    p.need_bits |= m.need_bits;
+    if (m.heritage_mask != 0) p.heritage[p.heritage_count++] = m.heritage_mask;
+    if (m.religion != 0) p.religions.Set(m.religion);
+    if (m.has_language) p.languages.Set(m.language);
+  }
+  p.min_age_months = static_cast<uint8_t>(youngest);
+  p.max_age_months = static_cast<uint8_t>(oldest);
+  // The group's level per category: the highest level bit set.
+  p.need_category_count = 0;
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    const uint32_t bits = (p.need_bits >> (3 * c)) & 7u;
+    if (bits == 0) continue;
+    p.need_categories[p.need_category_count] = static_cast<uint8_t>(c);
+    p.need_levels[p.need_category_count] =
+        static_cast<uint8_t>(std::bit_width(bits));
+    ++p.need_category_count;
+  }
+}
+
+// A ranked entry during top-k selection.
+struct RankPick {
+  int score;
+  uint64_t key;
+  uint32_t slot;
+  // The children the candidate could take when the group is placed apart
+  // (kPartial set); 0 for the whole group.
+  uint32_t taken;
+};
+inline constexpr uint32_t kPartial = uint32_t{1} << 31;
 
 // Bits of the constraint failure masks: 1 << Constraint.
 inline constexpr uint32_t Bit(Constraint c) {
@@ -160,19 +266,48 @@ inline constexpr uint32_t Bit(Constraint c) {
 
 // The first six constraints read only the gate and tolerance words ("simple"
 // constraints, checked by the vectorised kernel); the last four need lookups.
-inline uint32_t SimpleFailures(const ChildProfile& c, Gate g,
+// `elapsed` is ElapsedMonths() on the query's day.
+inline uint32_t SimpleFailures(const ChildProfile& c, int elapsed, Gate g,
                                uint32_t tolerance) {
   uint32_t f = 0;
   f |= static_cast<uint32_t>(!g.available());
   f |= static_cast<uint32_t>(g.authority_withdrawn()) << 1;
   f |= static_cast<uint32_t>(g.approved_for() < c.size) << 2;
-  f |= static_cast<uint32_t>(c.min_age_months < g.min_age() ||
-                             c.max_age_months > g.max_age())
+  f |= static_cast<uint32_t>(c.min_age_months + elapsed < g.min_age() ||
+                             c.max_age_months + elapsed > g.max_age())
        << 3;
   f |= static_cast<uint32_t>((c.need_bits & ~tolerance) != 0) << 4;
   f |= static_cast<uint32_t>((c.sexes & ~g.sexes_allowed()) != 0) << 5;
   return f;
 }
+// The children of `c` who each pass the household's age range (on the
+// query's day), needs and sex preference, as a mask over c.members.
+inline uint32_t FittingMembers(const ChildProfile& c, int elapsed, Gate g,
+                               uint32_t tolerance) {
+  uint32_t mask = 0;
+  const uint32_t sexes = g.sexes_allowed();
+  for (int i = 0; i < c.member_count; ++i) {
+    const PackedMember& m = c.members[i];
+    const int age = m.age_months + elapsed;
+    const bool fits = age >= g.min_age() && age <= g.max_age() &&
+                      (m.need_bits & ~tolerance) == 0 &&
+                      (m.sex_bit & ~sexes) == 0;
+    mask |= static_cast<uint32_t>(fits) << i;
+  }
+  return mask;
+}
+
+// The first `n` children of `mask`, in the profile's order.
+inline uint32_t FirstMembers(uint32_t mask, int n) {
+  uint32_t out = 0;
+  for (; mask != 0 && n > 0; --n) {
+    const uint32_t lowest = mask & (~mask + 1);
+    out |= lowest;
+    mask &= mask - 1;
+  }
+  return out;
+}
+
 inline uint32_t LookupFailures(const ChildProfile& c, Place p,
                                const RegionSet& household_excluded, bool hidden,
                                int max_open_links) {

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/auth/access_policy.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
 #include "services/common/paging.h"
@@ -20,7 +21,7 @@ absl::StatusOr<std::string> ParseKeyName(absl::string_view name) {
   absl::string_view id = name;
   if (!absl::ConsumePrefix(&id, "apiKeys/") || id.size() != 16) {
     return InvalidField("name",
-                        absl::StrCat("\"", name, "\" is not apiKeys/{key id}"));
+                        absl::StrCat(Quoted(name), " is not apiKeys/{key id}"));
   }
   return std::string(id);
 }
@@ -44,9 +45,8 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
                  "must be REGISTRAR, FAMILY_FINDER, FINANCE or MANAGER");
     }
   }
-  if (request.api_key().display_name().size() > 100) {
-    errors.Add("api_key.display_name", "is longer than 100 characters");
-  }
+  CheckFreeText(request.api_key().display_name(), "api_key.display_name",
+                kKeyLabelText, errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
 
@@ -88,7 +88,7 @@ absl::StatusOr<v1::ListApiKeysResponse> ApiKeys::List(
     ASSIGN_OR_RETURN(authority_id,
                      ParseAuthorityName(request.parent(), "parent"));
   }
-  if (!caller.Has(v1::MANAGER)) {
+  if (!SeesEveryMembersKeys(caller)) {
     if (!authority_id.empty() && authority_id != caller.authority_id) {
       return absl::PermissionDeniedError(
           "only a manager may list another authority's keys");

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "services/auth/access_policy.h"
 
 namespace raa {
 namespace {
@@ -74,7 +75,43 @@ std::string Sha256(absl::string_view data) {
   return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
 }
 
+absl::Status CheckKeyMatchesCertificate(const Caller& caller,
+                                        absl::string_view certificate_name) {
+  if (certificate_name.empty()) {
+    return absl::UnauthenticatedError(
+        "this server binds API keys to client certificates: connect with "
+        "your member's client certificate (raa --cert and --client-key)");
+  }
+  if (certificate_name != caller.authority_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the API key belongs to ", caller.authority_id,
+                     " but the client certificate is issued to ",
+                     certificate_name.substr(0, 64),
+                     ": use a key and a certificate of the same member"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Caller> Authenticator::Authenticate(
+    absl::string_view authorization, absl::string_view certificate_name) {
+  absl::StatusOr<Caller> caller = AuthenticateKey(authorization);
+  if (!caller.ok() || !keys_bound_to_certificates_) return caller;
+  absl::Status bound = CheckKeyMatchesCertificate(*caller, certificate_name);
+  if (!bound.ok()) return bound;
+  return caller;
+}
+
+std::optional<Caller> Authenticator::Cached(
+    absl::string_view authorization, absl::string_view certificate_name) {
+  std::optional<Caller> caller = CachedCaller(authorization);
+  if (caller.has_value() && keys_bound_to_certificates_ &&
+      !CheckKeyMatchesCertificate(*caller, certificate_name).ok()) {
+    return std::nullopt;
+  }
+  return caller;
+}
+
+absl::StatusOr<Caller> Authenticator::AuthenticateKey(
     absl::string_view authorization) {
   if (authorization.empty()) {
     return absl::UnauthenticatedError(
@@ -99,7 +136,9 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
                         hash.size()) != 0) {
         return absl::UnauthenticatedError("unknown or revoked API key");
       }
-      return it->second.caller;
+      Caller caller = it->second.caller;
+      caller.withdrawn = withdrawn_.contains(caller.authority_id);
+      return caller;
     }
   }
   // A revocation committed while the store is read must not be undone by
@@ -127,10 +166,12 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
   if (forgotten_ == generation) {
     cache_[*key_id] = CachedKey{stored->secret_sha256, caller};
   }
+  caller.withdrawn = withdrawn_.contains(caller.authority_id);
   return caller;
 }
 
-std::optional<Caller> Authenticator::Cached(absl::string_view authorization) {
+std::optional<Caller> Authenticator::CachedCaller(
+    absl::string_view authorization) {
   absl::string_view secret = authorization;
   if (!absl::ConsumePrefix(&secret, "Bearer ")) return std::nullopt;
   std::optional<std::string> key_id = KeyIdOf(secret);
@@ -142,17 +183,59 @@ std::optional<Caller> Authenticator::Cached(absl::string_view authorization) {
                                           hash.data(), hash.size()) != 0) {
     return std::nullopt;
   }
-  return it->second.caller;
+  Caller caller = it->second.caller;
+  caller.withdrawn = withdrawn_.contains(caller.authority_id);
+  return caller;
 }
 
 void Authenticator::Forget(absl::string_view key_id) {
+  std::function<void(const std::string&)> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    ++forgotten_;
+    cache_.erase(std::string(key_id));
+    listener = revoked_;
+  }
+  if (listener) listener(std::string(key_id));
+}
+
+void Authenticator::SetRevocationListener(
+    std::function<void(const std::string& key_id)> listener) {
   absl::MutexLock lock(&mu_);
-  ++forgotten_;
-  cache_.erase(std::string(key_id));
+  revoked_ = std::move(listener);
+}
+
+absl::Status Authenticator::LoadMembers() {
+  PageRequest page{1000, 0};
+  do {
+    absl::StatusOr<Page<v1::Authority>> members =
+        store_.ListAuthorities(v1::AUTHORITY_WITHDRAWN, page);
+    if (!members.ok()) return members.status();
+    for (const v1::Authority& a : members->items) OnAuthorityChanged(a);
+    page.after = members->next_after;
+  } while (page.after != 0);
+  return absl::OkStatus();
+}
+
+void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
+  std::string id(absl::StripPrefix(authority.name(), "authorities/"));
+  absl::MutexLock lock(&mu_);
+  if (authority.status() == v1::AUTHORITY_WITHDRAWN) {
+    withdrawn_.insert(std::move(id));
+  } else {
+    withdrawn_.erase(id);
+  }
 }
 
 absl::Status RequireAnyRole(const Caller& caller,
                             std::initializer_list<v1::Role> roles) {
+  // Used for changes: a withdrawn member's keys make none.
+  if (caller.withdrawn) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("authorities/", caller.authority_id,
+                     " has withdrawn from the consortium: its keys may only "
+                     "read its own records"));
+  }
   for (v1::Role r : roles) {
     if (caller.Has(r)) return absl::OkStatus();
   }
@@ -165,6 +248,12 @@ absl::Status RequireRegistrarOf(const Caller& caller,
   if (!caller.Has(v1::REGISTRAR)) {
     return absl::PermissionDeniedError("this needs a registrar key");
   }
+  if (caller.withdrawn) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("authorities/", caller.authority_id,
+                     " has withdrawn from the consortium: its keys may only "
+                     "read its own records"));
+  }
   if (caller.authority_id != authority_id) {
     return absl::PermissionDeniedError(absl::StrCat(
         "a registrar of ", caller.authority_id, " may change only ",
@@ -175,9 +264,8 @@ absl::Status RequireRegistrarOf(const Caller& caller,
 
 bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
             const v1::Child& child) {
-  if (caller.authority_id == owner_authority_id) return true;
-  return std::find(child.hidden_from().begin(), child.hidden_from().end(),
-                   caller.authority_id) == child.hidden_from().end();
+  return IsVisibleTo(caller, absl::string_view(owner_authority_id),
+                     child.hidden_from());
 }
 
 }  // namespace raa

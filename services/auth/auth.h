@@ -12,12 +12,14 @@
 #define RAAMATCH_SERVICES_AUTH_AUTH_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -32,6 +34,9 @@ struct Caller {
   std::string authority_id;
   std::string key_id;
   uint32_t roles = 0;  // bit r set for v1::Role r
+  // The caller's member has withdrawn from the consortium: its keys may only
+  // read its own records (see access_policy.h).
+  bool withdrawn = false;
 
   bool Has(v1::Role role) const { return (roles & (1u << role)) != 0; }
 };
@@ -50,46 +55,88 @@ std::optional<std::string> KeyIdOf(absl::string_view secret);
 
 std::string Sha256(absl::string_view data);
 
+// A key bound to its member's client certificate (raamatchd --client-ca):
+// the rule is that the subject common name (CN) of the client certificate
+// the TLS handshake verified equals the key's authority id. Manager keys
+// belong to the consortium hub, so they go with the hub's certificate (CN =
+// the hub's id). Subject alternative names play no part.
+// `certificate_name` is that CN, empty if the call came without one.
+// OK if they match; UNAUTHENTICATED if there is no certificate name;
+// PERMISSION_DENIED if the certificate names another member.
+absl::Status CheckKeyMatchesCertificate(const Caller& caller,
+                                        absl::string_view certificate_name);
+
 // Checks bearer keys against the store, with a cache of verified keys so a
 // call does not touch SQLite. Thread-safe.
 class Authenticator {
  public:
-  explicit Authenticator(Store& store) : store_(store) {}
+  // With `keys_bound_to_certificates`, every key must also pass
+  // CheckKeyMatchesCertificate with the caller's certificate name.
+  explicit Authenticator(Store& store, bool keys_bound_to_certificates = false)
+      : store_(store),
+        keys_bound_to_certificates_(keys_bound_to_certificates) {}
 
-  // `authorization` is the metadata value, e.g. "Bearer raa_…".
-  // UNAUTHENTICATED if missing, malformed, unknown or revoked.
-  absl::StatusOr<Caller> Authenticate(absl::string_view authorization);
+  // `authorization` is the metadata value, e.g. "Bearer raa_…";
+  // `certificate_name` the CN of the caller's verified client certificate,
+  // or empty. UNAUTHENTICATED if the key is missing, malformed, unknown or
+  // revoked; with keys bound to certificates, as CheckKeyMatchesCertificate.
+  absl::StatusOr<Caller> Authenticate(absl::string_view authorization,
+                                      absl::string_view certificate_name = {});
 
-  // The caller if the key is already verified and cached; nullopt otherwise
-  // (then Authenticate, which may read the store, gives the answer).
-  std::optional<Caller> Cached(absl::string_view authorization);
+  // The caller if the key is already verified and cached (and, when bound,
+  // matches `certificate_name`); nullopt otherwise (then Authenticate, which
+  // may read the store, gives the answer).
+  std::optional<Caller> Cached(absl::string_view authorization,
+                               absl::string_view certificate_name = {});
 
-  // Drops a key from the cache (after it is revoked).
+  // Drops a key from the cache (after it is revoked) and tells the
+  // revocation listener.
   void Forget(absl::string_view key_id);
+
+  // Members that have withdrawn: every caller of theirs is marked
+  // Caller::withdrawn. Loaded from the store at start (LoadMembers) and kept
+  // in step by OnAuthorityChanged, which the store calls for every committed
+  // change before the write is acknowledged.
+  absl::Status LoadMembers();
+  void OnAuthorityChanged(const v1::Authority& authority);
+  // Told the id of every key Forget drops, after the cache has, so whatever
+  // the key opened (a stream) ends at once. Called on the revoking thread
+  // with no lock held. One listener; null clears it.
+  void SetRevocationListener(
+      std::function<void(const std::string& key_id)> listener);
 
  private:
   struct CachedKey {
     std::string secret_sha256;
     Caller caller;
   };
+  absl::StatusOr<Caller> AuthenticateKey(absl::string_view authorization);
+  std::optional<Caller> CachedCaller(absl::string_view authorization);
+
   Store& store_;
+  const bool keys_bound_to_certificates_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, CachedKey> cache_ ABSL_GUARDED_BY(mu_);
   // Counts Forget calls: a key read from the store is cached only if none
   // happened meanwhile.
   uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
 };
 
-// PERMISSION_DENIED unless the caller has one of `roles`.
+// PERMISSION_DENIED unless the caller has one of `roles` and its member has
+// not withdrawn (for changes; reads ask access_policy.h).
 absl::Status RequireAnyRole(const Caller& caller,
                             std::initializer_list<v1::Role> roles);
 
-// PERMISSION_DENIED unless the caller is a registrar of `authority_id`.
+// PERMISSION_DENIED unless the caller is a registrar of `authority_id`, still
+// in the consortium.
 absl::Status RequireRegistrarOf(const Caller& caller,
                                 absl::string_view authority_id);
 
-// Whether the caller may see this child's profile: the owner always can;
-// others unless their authority is in hidden_from.
+// Whether the caller may see this child's profile: IsVisibleTo in
+// access_policy.h (the owner always; others unless hidden from them; never a
+// withdrawn member's keys).
 bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
             const v1::Child& child);
 

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/rpc/status.pb.h"
+#include "services/common/utf8.h"
 
 namespace raa {
 namespace {
@@ -20,7 +21,50 @@ google::rpc::BadRequest ToProto(const std::vector<FieldViolation>& list) {
   return bad;
 }
 
+// At most `max_bytes` bytes of `text`, cut on a character boundary, ending
+// "…" when cut.
+std::string CapBytes(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  constexpr absl::string_view kEllipsis = "\u2026";
+  size_t end = max_bytes - kEllipsis.size();
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return absl::StrCat(text.substr(0, end), kEllipsis);
+}
+
+// The violations that fit in kMaxStatusDetailsBytes, each field and
+// description capped, then one counting those left out.
+google::rpc::BadRequest CappedProto(const std::vector<FieldViolation>& list) {
+  google::rpc::BadRequest bad;
+  size_t bytes = 0;
+  size_t kept = 0;
+  for (const FieldViolation& v : list) {
+    FieldViolation capped{CapBytes(v.field, 200), CapBytes(v.description, 400)};
+    size_t size = capped.field.size() + capped.description.size() + 8;
+    // Leave room for the count of those left out.
+    if (bytes + size > kMaxStatusDetailsBytes - 100) break;
+    bytes += size;
+    auto* fv = bad.add_field_violations();
+    fv->set_field(std::move(capped.field));
+    fv->set_description(std::move(capped.description));
+    ++kept;
+  }
+  if (kept < list.size()) {
+    auto* fv = bad.add_field_violations();
+    fv->set_field("");
+    fv->set_description(absl::StrCat(list.size() - kept,
+                                     " more problems are not listed; fix "
+                                     "these and send the request again"));
+  }
+  return bad;
+}
+
 }  // namespace
+
+std::string Quoted(absl::string_view value) {
+  return absl::StrCat("\"", Abbreviate(value, kMaxQuotedChars), "\"");
+}
 
 void FieldErrors::Add(absl::string_view field, absl::string_view description) {
   std::string full =
@@ -74,13 +118,13 @@ std::vector<FieldViolation> ViolationsOf(const absl::Status& status) {
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   auto code = static_cast<grpc::StatusCode>(status.code());
-  std::string message(status.message());
+  std::string message = CapBytes(status.message(), kMaxStatusMessageBytes);
   std::vector<FieldViolation> violations = ViolationsOf(status);
   if (violations.empty()) return grpc::Status(code, message);
   google::rpc::Status details;
   details.set_code(static_cast<int>(code));
   details.set_message(message);
-  details.add_details()->PackFrom(ToProto(violations));
+  details.add_details()->PackFrom(CappedProto(violations));
   return grpc::Status(code, message, details.SerializeAsString());
 }
 

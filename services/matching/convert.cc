@@ -87,6 +87,11 @@ std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
       child.early_permanence() == v1::CONCURRENT_PLANNING;
   g.contact_plan = ToContact(child.contact_plan());
   g.waiting_since_day = WaitingSince(child.journey());
+  // The ages as measured and the day they were: the matcher adds the months
+  // since for the day of each search, so ages move with the clock.
+  g.ages_as_of_day = DayNumber(child.ages_as_of());
+  g.may_be_placed_apart =
+      child.members_size() > 1 && !child.must_be_placed_together();
   return g;
 }
 

@@ -16,6 +16,9 @@ matcher::Authority ToMatcherAuthority(const v1::Authority& authority);
 
 // nullopt when the profile is closed (matched, placed, adopted, withdrawn):
 // closed profiles are not in the index. Waiting and linked children are.
+// Ages go over as measured with their `ages_as_of` day (the matcher uses the
+// age on the day of each search); a group not required to be placed together
+// may be placed apart.
 std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
                                                 absl::string_view authority_id,
                                                 const v1::Child& child);

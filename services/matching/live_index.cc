@@ -3,16 +3,15 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/auth/access_policy.h"
 #include "services/common/dates.h"
 #include "services/common/status_macros.h"
 #include "services/matching/convert.h"
 
 namespace raa {
 namespace {
-
-// Enough to hold every household or child above a threshold for one record.
-constexpr int kFollowLimit = 10000;
 
 absl::Status Loaded(absl::Status status, absl::string_view record) {
   if (status.ok()) return status;
@@ -84,6 +83,12 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
         store.ListAuthorities(v1::AUTHORITY_STATUS_UNSPECIFIED, page));
     for (const v1::Authority& a : authorities.items) {
       RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
+      live->authorities_[std::string(
+          absl::StripPrefix(a.name(), "authorities/"))] = a;
+      if (a.status() == v1::AUTHORITY_WITHDRAWN) {
+        live->withdrawn_.insert(
+            std::string(absl::StripPrefix(a.name(), "authorities/")));
+      }
     }
     page.after = authorities.next_after;
   } while (page.after != 0);
@@ -101,6 +106,13 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
         ToChildGroup(row, AuthorityOfName(c.name()), c);
     if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
   }));
+  // Follows last: what fits now is known, not news.
+  IndexView view = live->View();
+  RETURN_IF_ERROR(
+      store.ScanActiveFollows([&](int64_t row, const v1::Follow& f) {
+        live->feed_.FollowChanged(view, row, f);
+      }));
+  live->feed_.Committed();  // nothing to deliver; forgets the undo copies
   return live;
 }
 
@@ -108,12 +120,39 @@ int32_t LiveIndex::Today() const { return DayNumber(ToDate(clock_.Today())); }
 
 void LiveIndex::SetPolicy(const matcher::MatchingPolicy& policy) {
   absl::MutexLock lock(&mu_);
-  if (policy.version > policy_.version) policy_ = policy;  // newest wins
+  if (policy.version > policy_.version) {
+    policy_ = policy;  // newest wins
+    ++generation_;
+  }
+}
+
+IndexView LiveIndex::View() const {
+  return IndexView{index_, policy_, withdrawn_, Today(), clock_.Now()};
+}
+
+void LiveIndex::TakeAuthority(const v1::Authority& authority) {
+  std::string id(absl::StripPrefix(authority.name(), "authorities/"));
+  Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
+  authorities_[id] = authority;
+  if (authority.status() == v1::AUTHORITY_WITHDRAWN) {
+    withdrawn_.insert(id);
+  } else {
+    withdrawn_.erase(id);
+  }
 }
 
 void LiveIndex::OnAuthorityChanged(const v1::Authority& authority) {
   absl::MutexLock lock(&mu_);
-  Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
+  ++generation_;
+  Replaced undo;
+  undo.kind = Replaced::kAuthority;
+  auto it =
+      authorities_.find(absl::StripPrefix(authority.name(), "authorities/"));
+  undo.authority_known = it != authorities_.end();
+  undo.authority = undo.authority_known ? it->second : authority;
+  replaced_.push_back(std::move(undo));
+  TakeAuthority(authority);
+  feed_.AuthorityChanged(View(), authority);
 }
 
 absl::Status LiveIndex::Admit(const std::vector<Row<v1::Child>>& children,
@@ -159,6 +198,13 @@ absl::Status LiveIndex::Admit(const std::vector<Row<v1::Child>>& children,
 
 void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
   absl::MutexLock lock(&mu_);
+  const uint64_t key = static_cast<uint64_t>(row_id);
+  ++generation_;
+  Replaced undo;
+  undo.kind = Replaced::kChild;
+  undo.key = key;
+  undo.child = index_.FindChild(key);
+  replaced_.push_back(std::move(undo));
   std::optional<matcher::ChildGroup> group =
       ToChildGroup(row_id, AuthorityOfName(child.name()), child);
   absl::Status s = group.has_value() ? index_.UpsertChild(*group)
@@ -166,143 +212,126 @@ void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
   if (!s.ok()) {
     // Never keep an outdated version (its visibility may have changed).
     if (group.has_value()) Report(s);
-    index_.RemoveChild(static_cast<uint64_t>(row_id));
+    index_.RemoveChild(key);
   }
-  AlertAfterChildChange(static_cast<uint64_t>(row_id));
+  IndexView view = View();
+  feed_.ChildChanged(view, key, child, view.ChildInMatching(key));
 }
 
 void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
   absl::MutexLock lock(&mu_);
+  const uint64_t key = static_cast<uint64_t>(row_id);
+  ++generation_;
+  Replaced undo;
+  undo.kind = Replaced::kHousehold;
+  undo.key = key;
+  undo.household = index_.FindHousehold(key);
+  replaced_.push_back(std::move(undo));
   std::optional<matcher::Household> household =
       ToHousehold(row_id, AuthorityOfName(adopter.name()), adopter);
   absl::Status s = household.has_value() ? index_.UpsertHousehold(*household)
                                          : absl::NotFoundError("closed");
   if (!s.ok()) {
     if (household.has_value()) Report(s);
-    index_.RemoveHousehold(static_cast<uint64_t>(row_id));
+    index_.RemoveHousehold(key);
   }
-  AlertAfterHouseholdChange(static_cast<uint64_t>(row_id));
+  IndexView view = View();
+  feed_.HouseholdChanged(view, key, adopter, view.HouseholdInMatching(key));
 }
 
-int64_t LiveIndex::Subscribe(FollowSpec spec, AlertSink* sink) {
+void LiveIndex::OnFollowChanged(int64_t row_id, const v1::Follow& follow) {
   absl::MutexLock lock(&mu_);
-  if (closed_) return 0;
-  int64_t id = next_subscription_++;
-  Subscription& sub = subscriptions_[id];
-  sub.spec = std::move(spec);
-  sub.sink = sink;
-  for (uint64_t c : sub.spec.children) Refresh(sub, true, c, /*alert=*/false);
-  for (uint64_t h : sub.spec.households) Refresh(sub, false, h, false);
-  return id;
+  feed_.FollowChanged(View(), row_id, follow);
+}
+
+absl::Status LiveIndex::WriteDerived(StoreTx& tx) {
+  absl::MutexLock lock(&mu_);
+  return feed_.WriteDerived(tx);
+}
+
+void LiveIndex::Committed() {
+  absl::MutexLock lock(&mu_);
+  replaced_.clear();
+  feed_.Committed();
+}
+
+void LiveIndex::RolledBack() {
+  absl::MutexLock lock(&mu_);
+  // Newest first, so the oldest version of each record is what remains.
+  for (auto it = replaced_.rbegin(); it != replaced_.rend(); ++it) {
+    switch (it->kind) {
+      case Replaced::kChild:
+        if (it->child.has_value()) {
+          Report(index_.UpsertChild(*it->child));
+        } else {
+          index_.RemoveChild(it->key);
+        }
+        break;
+      case Replaced::kHousehold:
+        if (it->household.has_value()) {
+          Report(index_.UpsertHousehold(*it->household));
+        } else {
+          index_.RemoveHousehold(it->key);
+        }
+        break;
+      case Replaced::kAuthority:
+        if (it->authority_known) {
+          TakeAuthority(it->authority);
+        } else {
+          // A new authority: the index cannot forget one; withdrawn, it
+          // offers nothing (it has no records yet).
+          v1::Authority gone = it->authority;
+          gone.set_status(v1::AUTHORITY_WITHDRAWN);
+          TakeAuthority(gone);
+          authorities_.erase(absl::StripPrefix(gone.name(), "authorities/"));
+        }
+        break;
+    }
+  }
+  replaced_.clear();
+  feed_.RolledBack(View());
+}
+
+absl::StatusOr<int64_t> LiveIndex::Subscribe(FollowSpec spec, AlertSink* sink) {
+  absl::MutexLock lock(&mu_);
+  return feed_.Subscribe(View(), std::move(spec), sink);
 }
 
 void LiveIndex::Unsubscribe(int64_t id) {
   absl::MutexLock lock(&mu_);
-  subscriptions_.erase(id);
+  feed_.Unsubscribe(id);
+}
+
+int64_t LiveIndex::Watch(std::string authority_id,
+                         std::vector<int64_t> follow_rows, AlertSink* sink) {
+  absl::MutexLock lock(&mu_);
+  return feed_.Watch(std::move(authority_id), std::move(follow_rows), sink);
+}
+
+void LiveIndex::Unwatch(int64_t id) {
+  absl::MutexLock lock(&mu_);
+  feed_.Unwatch(id);
+}
+
+void LiveIndex::DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                          const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  feed_.DropEnded(id, follow_rows, reason);
 }
 
 void LiveIndex::CloseAll() {
   absl::MutexLock lock(&mu_);
-  closed_ = true;
-  for (auto& [id, sub] : subscriptions_) sub.sink->Close();
-  subscriptions_.clear();
+  feed_.CloseAll();
 }
 
-bool LiveIndex::HiddenFrom(uint64_t child, const std::string& authority) const {
-  std::optional<matcher::ChildGroup> g = index_.FindChild(child);
-  if (!g.has_value()) return true;
-  if (g->authority == authority) return false;
-  for (const std::string& a : g->hidden_from) {
-    if (a == authority) return true;
-  }
-  return false;
+bool LiveIndex::ChildInMatching(uint64_t key) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return View().ChildInMatching(key);
 }
 
-void LiveIndex::Send(Subscription& sub, uint64_t child, uint64_t household,
-                     bool followed_is_child) {
-  absl::StatusOr<matcher::PairExplanation> e =
-      index_.ExplainPair(child, household, policy_, Today());
-  std::optional<matcher::ChildGroup> g = index_.FindChild(child);
-  std::optional<matcher::Household> h = index_.FindHousehold(household);
-  if (!e.ok() || !g || !h) return;
-  v1::MatchAlert alert;
-  alert.set_child(ChildName(g->authority, child));
-  alert.set_adopter(AdopterName(h->authority, household));
-  alert.set_score(e->score);
-  alert.set_policy_version(e->policy_version);
-  alert.set_followed(followed_is_child ? alert.child() : alert.adopter());
-  for (const matcher::ComponentScore& c : e->components) {
-    ToProto(c, *alert.add_components());
-  }
-  *alert.mutable_time() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-          absl::ToUnixMicros(clock_.Now()));
-  sub.sink->Push(std::move(alert));
-}
-
-void LiveIndex::Check(Subscription& sub, uint64_t child, uint64_t household,
-                      bool followed_is_child, bool alert) {
-  std::optional<int> score =
-      index_.ScorePair(child, household, policy_, Today());
-  bool fits = score.has_value() && *score >= sub.spec.min_score &&
-              !HiddenFrom(child, sub.spec.caller_authority);
-  std::pair<uint64_t, uint64_t> pair{child, household};
-  if (!fits) {
-    sub.known.erase(pair);
-  } else if (sub.known.insert(pair).second && alert) {
-    Send(sub, child, household, followed_is_child);
-  }
-}
-
-void LiveIndex::Refresh(Subscription& sub, bool followed_is_child, uint64_t key,
-                        bool alert) {
-  matcher::CandidateIndex::RankOptions options{.limit = kFollowLimit,
-                                               .min_score = sub.spec.min_score,
-                                               .as_of_day = Today()};
-  absl::StatusOr<matcher::RankResult> ranked =
-      followed_is_child ? index_.RankHouseholds(key, policy_, options)
-                        : index_.RankChildren(key, policy_, options,
-                                              sub.spec.caller_authority);
-  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> now;
-  if (ranked.ok()) {
-    for (const matcher::RankedCandidate& c : ranked->candidates) {
-      std::pair<uint64_t, uint64_t> pair = followed_is_child
-                                               ? std::make_pair(key, c.key)
-                                               : std::make_pair(c.key, key);
-      if (HiddenFrom(pair.first, sub.spec.caller_authority)) continue;
-      now.insert(pair);
-    }
-  }
-  // Forget pairs of this record that no longer fit; alert the new ones.
-  for (auto it = sub.known.begin(); it != sub.known.end();) {
-    bool mine = followed_is_child ? it->first == key : it->second == key;
-    if (mine && !now.contains(*it)) {
-      sub.known.erase(it++);
-    } else {
-      ++it;
-    }
-  }
-  for (const auto& pair : now) {
-    if (sub.known.insert(pair).second && alert) {
-      Send(sub, pair.first, pair.second, followed_is_child);
-    }
-  }
-}
-
-void LiveIndex::AlertAfterChildChange(uint64_t child) {
-  for (auto& [id, sub] : subscriptions_) {
-    if (sub.spec.children.contains(child)) Refresh(sub, true, child, true);
-    for (uint64_t h : sub.spec.households) Check(sub, child, h, false, true);
-  }
-}
-
-void LiveIndex::AlertAfterHouseholdChange(uint64_t household) {
-  for (auto& [id, sub] : subscriptions_) {
-    if (sub.spec.households.contains(household)) {
-      Refresh(sub, false, household, true);
-    }
-    for (uint64_t c : sub.spec.children) Check(sub, c, household, true, true);
-  }
+bool LiveIndex::HouseholdInMatching(uint64_t key) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return View().HouseholdInMatching(key);
 }
 
 }  // namespace raa

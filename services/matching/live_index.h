@@ -1,10 +1,15 @@
 // The matcher's CandidateIndex kept in step with the database, and the
-// subscriptions that turn committed writes into alerts.
+// follows and watches that turn writes into alerts (AlertFeed).
 //
 // Built from the store at start; registered as the store's listener, so every
-// committed write reaches the index (under the store's write lock, in commit
-// order) before the write is acknowledged: a search issued after an
-// acknowledged write sees that write.
+// write reaches the index inside its transaction (under the store's write
+// lock, in commit order) before the write is acknowledged: a search issued
+// after an acknowledged write sees that write. The alerts a write makes for
+// follows are stored in the same transaction, so none is lost to a crash;
+// streams get them once the write has committed. A write whose commit fails
+// after the index took it in is taken back out (RolledBack), so a search may
+// see a write a moment before it is acknowledged but never keeps one that was
+// not.
 //
 //   ASSIGN_OR_RETURN(auto live, LiveIndex::Build(store, clock));
 //   store.SetListener(live.get());
@@ -23,29 +28,14 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "matcher/candidate_index.h"
 #include "raa/v1/matching.pb.h"
 #include "services/common/clock.h"
+#include "services/matching/alert_feed.h"
 #include "services/store/store.h"
 
 namespace raa {
-
-// Where a subscription's alerts go. Push must not block.
-class AlertSink {
- public:
-  virtual ~AlertSink() = default;
-  virtual void Push(v1::MatchAlert alert) = 0;
-  // The subscription ends (the server is stopping).
-  virtual void Close() = 0;
-};
-
-// What a subscriber follows.
-struct FollowSpec {
-  std::string caller_authority;  // alerts never show profiles hidden from it
-  absl::flat_hash_set<uint64_t> children;    // child row ids
-  absl::flat_hash_set<uint64_t> households;  // adopter row ids
-  int min_score = 50;
-};
 
 class LiveIndex final : public StoreListener {
  public:
@@ -62,16 +52,36 @@ class LiveIndex final : public StoreListener {
     return fn(index_, policy_);
   }
 
+  // As Read, with a third argument: the index's generation, a number that
+  // changes whenever anything a ranking reads changes (a profile, an
+  // authority, the policy). A ranking page token carries it, so that a
+  // later page can tell the ranking it continues has changed.
+  template <typename Fn>
+  auto ReadWithGeneration(Fn&& fn) const {
+    absl::ReaderMutexLock lock(&mu_);
+    return fn(index_, policy_, generation_);
+  }
+
   // Takes `policy` unless a newer version is already in use.
   void SetPolicy(const matcher::MatchingPolicy& policy);
 
-  // Starts alerts to `sink` until Unsubscribe. Pairs that already score at or
-  // above the threshold when subscribing are known, not alerted. Returns 0
-  // (and subscribes nothing) once CloseAll has run.
-  int64_t Subscribe(FollowSpec spec, AlertSink* sink);
+  // An ad-hoc watch (see AlertFeed::Subscribe): alerts to `sink` until
+  // Unsubscribe. UNAVAILABLE once CloseAll has run; FAILED_PRECONDITION if
+  // nothing it names is in matching.
+  absl::StatusOr<int64_t> Subscribe(FollowSpec spec, AlertSink* sink);
   void Unsubscribe(int64_t id);
-  // Closes every subscription (at shutdown).
+  // A stream of follows (see AlertFeed::Watch and DropEnded).
+  int64_t Watch(std::string authority_id, std::vector<int64_t> follow_rows,
+                AlertSink* sink);
+  void Unwatch(int64_t id);
+  void DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                 const std::string& reason);
+  // Ends every stream (at shutdown).
   void CloseAll();
+
+  // Whether a child / household is in matching now (see IndexView).
+  bool ChildInMatching(uint64_t key) const;
+  bool HouseholdInMatching(uint64_t key) const;
 
   // StoreListener: called with the store's write lock held.
   absl::Status Admit(const std::vector<Row<v1::Child>>& children,
@@ -79,41 +89,43 @@ class LiveIndex final : public StoreListener {
   void OnAuthorityChanged(const v1::Authority& authority) override;
   void OnChildChanged(int64_t row_id, const v1::Child& child) override;
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override;
+  void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override;
+  absl::Status WriteDerived(StoreTx& tx) override;
+  void Committed() override;
+  void RolledBack() override;
 
  private:
-  struct Subscription {
-    FollowSpec spec;
-    AlertSink* sink;
-    // (child, household) pairs known to score >= min_score.
-    absl::flat_hash_set<std::pair<uint64_t, uint64_t>> known;
+  // What the write in progress replaced, to put back on RolledBack.
+  struct Replaced {
+    enum Kind { kChild, kHousehold, kAuthority } kind = kChild;
+    uint64_t key = 0;
+    std::optional<matcher::ChildGroup> child;
+    std::optional<matcher::Household> household;
+    v1::Authority authority;  // kAuthority: as it was (name only if new)
+    bool authority_known = false;
   };
 
   explicit LiveIndex(const Clock& clock) : clock_(clock) {}
   int32_t Today() const;
-  // Alerts for subscriptions touched by a change to child `c` or household
-  // `h` (one of them is set).
-  void AlertAfterChildChange(uint64_t child) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void AlertAfterHouseholdChange(uint64_t household)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The pairs for `sub`'s followed record that now score >= min_score.
-  void Refresh(Subscription& sub, bool followed_is_child, uint64_t key,
-               bool alert) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Check(Subscription& sub, uint64_t child, uint64_t household,
-             bool followed_is_child, bool alert)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Send(Subscription& sub, uint64_t child, uint64_t household,
-            bool followed_is_child) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool HiddenFrom(uint64_t child, const std::string& authority) const
+  IndexView View() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void TakeAuthority(const v1::Authority& authority)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
   mutable absl::Mutex mu_;
   matcher::CandidateIndex index_ ABSL_GUARDED_BY(mu_);
   matcher::MatchingPolicy policy_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<int64_t, Subscription> subscriptions_
+  // Every authority as last taken in, and the withdrawn ones' ids.
+  absl::flat_hash_map<std::string, v1::Authority> authorities_
       ABSL_GUARDED_BY(mu_);
-  int64_t next_subscription_ ABSL_GUARDED_BY(mu_) = 1;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
+  AlertFeed feed_ ABSL_GUARDED_BY(mu_);
+  std::vector<Replaced> replaced_ ABSL_GUARDED_BY(mu_);
+  // Counts the changes applied since start (see ReadWithGeneration).
+  // Starts from the clock at start-up, so a token from before a restart
+  // never matches a generation after it.
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) =
+      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
 };
 
 // Resource names of index keys.

@@ -3,7 +3,13 @@
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/auth/access_policy.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
@@ -18,22 +24,89 @@ constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr int kMaxFollowed = 200;
 constexpr size_t kAnyPool = std::numeric_limits<size_t>::max();
+// How deep a ranking is served through page tokens (the matcher's most).
+constexpr int kMaxRankDepth = 10000;
 
-bool CanSearchAll(const Caller& caller) {
-  return caller.Has(v1::FAMILY_FINDER) || caller.Has(v1::MANAGER);
+// Where a ranking page starts, and what the ranking was when the token for
+// it was made. Made by one search, read back by the next: the offset of
+// the page, the policy version, the index generation and the day it ranked
+// on, and a fingerprint of the request (record and min_score), so a token
+// is used only for the ranking it continues and a changed ranking is
+// noticed rather than paged through with candidates skipped or repeated.
+struct RankPageToken {
+  int offset = 0;
+  int64_t policy_version = 0;
+  uint64_t generation = 0;
+  int32_t day = 0;
+  uint64_t fingerprint = 0;
+};
+
+uint64_t RankFingerprint(absl::string_view record, int min_score) {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : absl::StrCat(record, "|", min_score)) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
 }
 
-absl::Status CheckSearchRole(const Caller& caller,
-                             absl::string_view owner_authority) {
-  if (CanSearchAll(caller)) return absl::OkStatus();
-  if (caller.Has(v1::REGISTRAR) && caller.authority_id == owner_authority) {
-    return absl::OkStatus();
+std::string EncodeRankPageToken(const RankPageToken& t) {
+  return absl::WebSafeBase64Escape(
+      absl::StrFormat("r1.%d.%d.%d.%d.%x", t.offset, t.policy_version,
+                      t.generation, t.day, t.fingerprint));
+}
+
+// Checks a page token's form and that it belongs to this request (cheap:
+// before any lock). nullopt for an empty token.
+std::optional<RankPageToken> ReadRankPageToken(absl::string_view token,
+                                               absl::string_view record,
+                                               int min_score,
+                                               FieldErrors& errors) {
+  if (token.empty()) return std::nullopt;
+  std::string text;
+  RankPageToken t;
+  std::vector<std::string> parts;
+  if (token.size() <= 200 && absl::WebSafeBase64Unescape(token, &text)) {
+    parts = absl::StrSplit(text, '.');
   }
-  return absl::PermissionDeniedError(
-      caller.Has(v1::REGISTRAR)
-          ? absl::StrCat("a registrar may search only for ",
-                         caller.authority_id, "'s own children and adopters")
-          : "searching needs a family_finder, manager or registrar key");
+  if (parts.size() != 6 || parts[0] != "r1" ||
+      !absl::SimpleAtoi(parts[1], &t.offset) ||
+      !absl::SimpleAtoi(parts[2], &t.policy_version) ||
+      !absl::SimpleAtoi(parts[3], &t.generation) ||
+      !absl::SimpleAtoi(parts[4], &t.day) ||
+      !absl::SimpleHexAtoi(parts[5], &t.fingerprint) || t.offset < 1 ||
+      t.offset >= kMaxRankDepth) {
+    errors.Add("page_token",
+               "is not a token from an earlier page of this ranking");
+    return std::nullopt;
+  }
+  if (t.fingerprint != RankFingerprint(record, min_score)) {
+    errors.Add("page_token",
+               "was made for another record or min_score: a token continues "
+               "only the ranking it came from");
+    return std::nullopt;
+  }
+  return t;
+}
+
+// ABORTED when the ranking a token continues has changed.
+absl::Status CheckRankUnchanged(const std::optional<RankPageToken>& token,
+                                int64_t policy_version, uint64_t generation,
+                                int32_t day) {
+  if (!token.has_value()) return absl::OkStatus();
+  if (token->policy_version != policy_version) {
+    return absl::AbortedError(absl::StrCat(
+        "the ranking changed since the first page (matching policy v",
+        token->policy_version, " is now v", policy_version,
+        "): start again from the first page, without page_token"));
+  }
+  if (token->generation != generation || token->day != day) {
+    return absl::AbortedError(
+        "the ranking changed since the first page (profiles were registered "
+        "or updated, or the day changed): start again from the first page, "
+        "without page_token");
+  }
+  return absl::OkStatus();
 }
 
 template <typename Request>
@@ -69,10 +142,17 @@ void FillSummary(const matcher::RankResult& r, Response& out) {
 }
 
 template <typename Request>
-matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request) {
+int PageSizeOf(const Request& request) {
+  return request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+}
+
+// Ranks deep enough for the page at `offset` and one candidate more (to
+// know whether a next page exists).
+template <typename Request>
+matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request,
+                                                   int offset) {
   matcher::CandidateIndex::RankOptions options;
-  options.limit =
-      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  options.limit = std::min(kMaxRankDepth, offset + PageSizeOf(request) + 1);
   options.min_score = request.min_score();
   return options;
 }
@@ -81,11 +161,28 @@ matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request) {
 // about a child that does not exist (the store's NOT_FOUND), so the answer
 // does not reveal that a hidden profile exists.
 absl::Status NoSuchChild() { return absl::NotFoundError("no such child"); }
+// The page [offset, offset + page_size) of `candidates`, and the token for
+// the next one (empty when there is none, or the next would pass
+// kMaxRankDepth).
+template <typename Request>
+std::string TakePage(const Request& request, int offset,
+                     const RankPageToken& state,
+                     std::vector<matcher::RankedCandidate>& candidates) {
+  const int end = offset + PageSizeOf(request);
+  const bool more =
+      static_cast<int>(candidates.size()) > end && end < kMaxRankDepth;
+  if (static_cast<int>(candidates.size()) > end) candidates.resize(end);
+  candidates.erase(
+      candidates.begin(),
+      candidates.begin() + std::min<size_t>(offset, candidates.size()));
+  if (!more) return "";
+  RankPageToken next = state;
+  next.offset = end;
+  return EncodeRankPageToken(next);
+}
 
-bool Hidden(const matcher::ChildGroup& g, const std::string& authority) {
-  if (g.authority == authority) return false;
-  return std::find(g.hidden_from.begin(), g.hidden_from.end(), authority) !=
-         g.hidden_from.end();
+bool Hidden(const matcher::ChildGroup& g, const Caller& caller) {
+  return !IsVisibleTo(caller, g.authority, g.hidden_from);
 }
 
 }  // namespace
@@ -98,13 +195,13 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
                                                    bool for_search) {
   ASSIGN_OR_RETURN(RecordName record,
                    ParseRecordName(name, "children", 'c', field));
-  RETURN_IF_ERROR(CheckSearchRole(caller, record.authority_id));
+  RETURN_IF_ERROR(CanSearchFor(caller, record.authority_id));
   uint64_t key = static_cast<uint64_t>(record.row_id);
   std::optional<matcher::ChildGroup> group = live_.Read(
       [&](const matcher::CandidateIndex& index,
           const matcher::MatchingPolicy&) { return index.FindChild(key); });
   if (group.has_value() && group->authority == record.authority_id) {
-    if (Hidden(*group, caller.authority_id)) {
+    if (Hidden(*group, caller)) {
       return NoSuchChild();
     }
     return key;
@@ -129,7 +226,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
                                                      bool for_search) {
   ASSIGN_OR_RETURN(RecordName record,
                    ParseRecordName(name, "adopters", 'h', field));
-  RETURN_IF_ERROR(CheckSearchRole(caller, record.authority_id));
+  RETURN_IF_ERROR(CanSearchFor(caller, record.authority_id));
   uint64_t key = static_cast<uint64_t>(record.row_id);
   std::optional<matcher::Household> household = live_.Read(
       [&](const matcher::CandidateIndex& index,
@@ -157,41 +254,63 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
   absl::StatusOr<RecordName> record =
       ParseRecordName(request.child(), "children", 'c', "child");
   errors.AddAll(record.status());
+  std::optional<RankPageToken> token = ReadRankPageToken(
+      request.page_token(), request.child(), request.min_score(), errors);
   if (!errors.empty()) return errors.ToStatus();
-  if (absl::Status s = CheckSearchRole(caller, record->authority_id); !s.ok()) {
+  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
     return s;
   }
-  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request);
+  const int offset = token.has_value() ? token->offset : 0;
+  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request, offset);
   options.as_of_day = Today();
-  return live_.Read([&](const matcher::CandidateIndex& index,
-                        const matcher::MatchingPolicy& policy)
-                        -> Attempt<v1::RankAdoptersResponse> {
-    const uint64_t key = static_cast<uint64_t>(record->row_id);
-    std::optional<matcher::ChildGroup> group = index.FindChild(key);
-    if (index.household_count() > max_pool || !group.has_value() ||
-        group->authority != record->authority_id) {
-      return std::nullopt;
-    }
-    if (Hidden(*group, caller.authority_id)) {
-      return NoSuchChild();
-    }
-    absl::StatusOr<matcher::RankResult> r =
-        index.RankHouseholds(key, policy, options, explain);
-    if (!r.ok()) return r.status();
-    v1::RankAdoptersResponse response;
-    response.set_child(request.child());
-    FillSummary(*r, response);
-    for (matcher::RankedCandidate& c : r->candidates) {
-      v1::RankedAdopter* a = response.add_adopters();
-      a->set_adopter(AdopterName(c.authority, c.key));
-      a->set_score(c.score);
-      if (!explain) continue;
-      for (matcher::ComponentScore& s : c.components) {
-        ToProto(std::move(s), *a->add_components());
-      }
-    }
-    return response;
-  });
+  return live_.ReadWithGeneration(
+      [&](const matcher::CandidateIndex& index,
+          const matcher::MatchingPolicy& policy,
+          uint64_t generation) -> Attempt<v1::RankAdoptersResponse> {
+        const uint64_t key = static_cast<uint64_t>(record->row_id);
+        std::optional<matcher::ChildGroup> group = index.FindChild(key);
+        if (index.household_count() > max_pool || !group.has_value() ||
+            group->authority != record->authority_id) {
+          return std::nullopt;
+        }
+        if (Hidden(*group, caller)) {
+          return NoSuchChild();
+        }
+        if (absl::Status s = CheckRankUnchanged(token, policy.version,
+                                                generation, options.as_of_day);
+            !s.ok()) {
+          return s;
+        }
+        // A later page ranks without reasons and explains only its own rows.
+        absl::StatusOr<matcher::RankResult> r =
+            index.RankHouseholds(key, policy, options, explain && offset == 0);
+        if (!r.ok()) return r.status();
+        v1::RankAdoptersResponse response;
+        response.set_child(request.child());
+        FillSummary(*r, response);
+        response.set_next_page_token(
+            TakePage(request, offset,
+                     {0, policy.version, generation, options.as_of_day,
+                      RankFingerprint(request.child(), request.min_score())},
+                     r->candidates));
+        for (matcher::RankedCandidate& c : r->candidates) {
+          v1::RankedAdopter* a = response.add_adopters();
+          a->set_adopter(AdopterName(c.authority, c.key));
+          a->set_score(c.score);
+          a->mutable_members()->Add(c.members.begin(), c.members.end());
+          if (!explain) continue;
+          if (offset > 0) {
+            absl::StatusOr<matcher::PairExplanation> e =
+                index.ExplainPair(key, c.key, policy, options.as_of_day);
+            if (!e.ok()) return e.status();
+            c.components = std::move(e->components);
+          }
+          for (matcher::ComponentScore& s : c.components) {
+            ToProto(std::move(s), *a->add_components());
+          }
+        }
+        return response;
+      });
 }
 
 absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
@@ -215,38 +334,59 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
   absl::StatusOr<RecordName> record =
       ParseRecordName(request.adopter(), "adopters", 'h', "adopter");
   errors.AddAll(record.status());
+  std::optional<RankPageToken> token = ReadRankPageToken(
+      request.page_token(), request.adopter(), request.min_score(), errors);
   if (!errors.empty()) return errors.ToStatus();
-  if (absl::Status s = CheckSearchRole(caller, record->authority_id); !s.ok()) {
+  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
     return s;
   }
-  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request);
+  const int offset = token.has_value() ? token->offset : 0;
+  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request, offset);
   options.as_of_day = Today();
-  return live_.Read([&](const matcher::CandidateIndex& index,
-                        const matcher::MatchingPolicy& policy)
-                        -> Attempt<v1::RankChildrenResponse> {
-    const uint64_t key = static_cast<uint64_t>(record->row_id);
-    std::optional<matcher::Household> household = index.FindHousehold(key);
-    if (index.child_count() > max_pool || !household.has_value() ||
-        household->authority != record->authority_id) {
-      return std::nullopt;
-    }
-    absl::StatusOr<matcher::RankResult> r =
-        index.RankChildren(key, policy, options, caller.authority_id, explain);
-    if (!r.ok()) return r.status();
-    v1::RankChildrenResponse response;
-    response.set_adopter(request.adopter());
-    FillSummary(*r, response);
-    for (matcher::RankedCandidate& c : r->candidates) {
-      v1::RankedChild* child = response.add_children();
-      child->set_child(ChildName(c.authority, c.key));
-      child->set_score(c.score);
-      if (!explain) continue;
-      for (matcher::ComponentScore& s : c.components) {
-        ToProto(std::move(s), *child->add_components());
-      }
-    }
-    return response;
-  });
+  return live_.ReadWithGeneration(
+      [&](const matcher::CandidateIndex& index,
+          const matcher::MatchingPolicy& policy,
+          uint64_t generation) -> Attempt<v1::RankChildrenResponse> {
+        const uint64_t key = static_cast<uint64_t>(record->row_id);
+        std::optional<matcher::Household> household = index.FindHousehold(key);
+        if (index.child_count() > max_pool || !household.has_value() ||
+            household->authority != record->authority_id) {
+          return std::nullopt;
+        }
+        if (absl::Status s = CheckRankUnchanged(token, policy.version,
+                                                generation, options.as_of_day);
+            !s.ok()) {
+          return s;
+        }
+        absl::StatusOr<matcher::RankResult> r = index.RankChildren(
+            key, policy, options, caller.authority_id, explain && offset == 0);
+        if (!r.ok()) return r.status();
+        v1::RankChildrenResponse response;
+        response.set_adopter(request.adopter());
+        FillSummary(*r, response);
+        response.set_next_page_token(
+            TakePage(request, offset,
+                     {0, policy.version, generation, options.as_of_day,
+                      RankFingerprint(request.adopter(), request.min_score())},
+                     r->candidates));
+        for (matcher::RankedCandidate& c : r->candidates) {
+          v1::RankedChild* child = response.add_children();
+          child->set_child(ChildName(c.authority, c.key));
+          child->set_score(c.score);
+          child->mutable_members()->Add(c.members.begin(), c.members.end());
+          if (!explain) continue;
+          if (offset > 0) {
+            absl::StatusOr<matcher::PairExplanation> e =
+                index.ExplainPair(c.key, key, policy, options.as_of_day);
+            if (!e.ok()) return e.status();
+            c.components = std::move(e->components);
+          }
+          for (matcher::ComponentScore& s : c.components) {
+            ToProto(std::move(s), *child->add_components());
+          }
+        }
+        return response;
+      });
 }
 
 absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
@@ -281,36 +421,134 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   ASSIGN_OR_RETURN(
       uint64_t household,
       SearchableAdopter(effective, request.adopter(), "adopter", false));
+  const int32_t today = Today();
+  // Both open: straight from the index.
+  std::optional<absl::StatusOr<matcher::PairExplanation>> open = live_.Read(
+      [&](const matcher::CandidateIndex& index,
+          const matcher::MatchingPolicy& policy)
+          -> std::optional<absl::StatusOr<matcher::PairExplanation>> {
+        std::optional<matcher::ChildGroup> g = index.FindChild(child);
+        std::optional<matcher::Household> h = index.FindHousehold(household);
+        if (!g.has_value() || g->authority != child_name->authority_id ||
+            !h.has_value() || h->authority != adopter_name->authority_id) {
+          return std::nullopt;
+        }
+        return index.ExplainPair(child, household, policy, today);
+      });
+  std::string closed_reason;
+  absl::StatusOr<matcher::PairExplanation> e =
+      absl::UnknownError("not explained");
+  if (open.has_value()) {
+    e = *std::move(open);
+  } else {
+    e = ExplainClosedPair(*child_name, *adopter_name, today, closed_reason);
+  }
+  RETURN_IF_ERROR(e.status());
   v1::PairExplanation out;
-  RETURN_IF_ERROR(
-      live_.Read([&](const matcher::CandidateIndex& index,
-                     const matcher::MatchingPolicy& policy) -> absl::Status {
-        absl::StatusOr<matcher::PairExplanation> e =
-            index.ExplainPair(child, household, policy, Today());
-        if (absl::IsNotFound(e.status())) {
-          return absl::FailedPreconditionError(
-              "one side of the pair is closed (not waiting, or not approved): "
-              "nothing to explain");
-        }
-        RETURN_IF_ERROR(e.status());
-        out.set_child(request.child());
-        out.set_adopter(request.adopter());
-        out.set_policy_version(e->policy_version);
-        out.set_eligible(e->eligible);
-        for (const matcher::ConstraintCheck& c : e->constraints) {
-          v1::ConstraintCheck* check = out.add_constraints();
-          check->set_constraint(
-              std::string(matcher::ConstraintId(c.constraint)));
-          check->set_passed(c.passed);
-          check->set_reason(c.reason);
-        }
-        out.set_score(e->score);
-        for (const matcher::ComponentScore& s : e->components) {
-          ToProto(s, *out.add_components());
-        }
-        return absl::OkStatus();
-      }));
+  out.set_child(request.child());
+  out.set_adopter(request.adopter());
+  out.set_policy_version(e->policy_version);
+  out.set_eligible(e->eligible);
+  out.set_closed_reason(closed_reason);
+  out.mutable_members()->Add(e->members.begin(), e->members.end());
+  for (const matcher::ConstraintCheck& c : e->constraints) {
+    v1::ConstraintCheck* check = out.add_constraints();
+    check->set_constraint(std::string(matcher::ConstraintId(c.constraint)));
+    check->set_passed(c.passed);
+    check->set_reason(c.constraint == matcher::Constraint::kNotAvailable &&
+                              !closed_reason.empty()
+                          ? closed_reason
+                          : c.reason);
+  }
+  out.set_score(e->score);
+  for (const matcher::ComponentScore& s : e->components) {
+    ToProto(s, *out.add_components());
+  }
   return out;
+}
+
+namespace {
+
+// "matched" for CHILD_MATCHED, "stage two" for ADOPTER_STAGE_TWO.
+template <typename Enum>
+std::string StatusWords(const google::protobuf::EnumDescriptor* type,
+                        Enum value) {
+  const auto* v = type->FindValueByNumber(value);
+  std::string name = v == nullptr ? "unknown" : v->name();
+  name = name.substr(name.find('_') + 1);
+  std::string words;
+  for (char c : name) {
+    words += c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+  }
+  return words;
+}
+
+}  // namespace
+
+absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
+    const RecordName& child_name, const RecordName& adopter_name, int32_t today,
+    std::string& closed_reason) {
+  // The profiles as they are now (visibility was checked by the caller).
+  ASSIGN_OR_RETURN(v1::Child child,
+                   store_.GetChild(child_name.authority_id, child_name.row_id));
+  ASSIGN_OR_RETURN(
+      v1::Adopter adopter,
+      store_.GetAdopter(adopter_name.authority_id, adopter_name.row_id));
+  ASSIGN_OR_RETURN(v1::Authority child_authority,
+                   store_.GetAuthority(child_name.authority_id));
+  ASSIGN_OR_RETURN(v1::Authority adopter_authority,
+                   store_.GetAuthority(adopter_name.authority_id));
+  std::vector<std::string> reasons;
+  const bool child_open =
+      child.status() == v1::CHILD_WAITING || child.status() == v1::CHILD_LINKED;
+  if (!child_open) {
+    reasons.push_back(absl::StrCat(
+        child.members_size() > 1 ? "the children are " : "the child is ",
+        StatusWords(v1::ChildStatus_descriptor(), child.status()),
+        child.withdraw_reason().empty()
+            ? ""
+            : absl::StrCat(": ", child.withdraw_reason())));
+  }
+  const bool household_open = adopter.status() == v1::ADOPTER_APPROVED ||
+                              adopter.status() == v1::ADOPTER_LINKED ||
+                              adopter.status() == v1::ADOPTER_ON_HOLD;
+  if (!household_open) {
+    const bool before_approval = adopter.status() == v1::ADOPTER_STAGE_ONE ||
+                                 adopter.status() == v1::ADOPTER_STAGE_TWO;
+    reasons.push_back(absl::StrCat(
+        "the household is ", before_approval ? "at " : "",
+        StatusWords(v1::AdopterStatus_descriptor(), adopter.status()),
+        before_approval ? ", not yet approved" : "",
+        adopter.withdraw_reason().empty()
+            ? ""
+            : absl::StrCat(": ", adopter.withdraw_reason())));
+  }
+  // Convert as if open, then mark the closed side unavailable: the rules
+  // are the index's, applied to the profiles as they are today.
+  v1::Child as_open_child = child;
+  as_open_child.set_status(v1::CHILD_WAITING);
+  v1::Adopter as_open_adopter = adopter;
+  if (!household_open) as_open_adopter.set_status(v1::ADOPTER_APPROVED);
+  std::optional<matcher::ChildGroup> group =
+      ToChildGroup(child_name.row_id, child_name.authority_id, as_open_child);
+  std::optional<matcher::Household> household = ToHousehold(
+      adopter_name.row_id, adopter_name.authority_id, as_open_adopter);
+  if (!group.has_value() || !household.has_value()) {
+    return absl::InternalError("a profile could not be read for matching");
+  }
+  group->waiting = child_open;
+  if (!household_open) household->available = false;
+  matcher::CandidateIndex pair;
+  RETURN_IF_ERROR(pair.UpsertAuthority(ToMatcherAuthority(child_authority)));
+  RETURN_IF_ERROR(pair.UpsertAuthority(ToMatcherAuthority(adopter_authority)));
+  RETURN_IF_ERROR(pair.UpsertHousehold(*household));
+  RETURN_IF_ERROR(pair.UpsertChild(*group));
+  closed_reason = absl::StrJoin(reasons, "; ");
+  return live_.Read([&](const matcher::CandidateIndex& index,
+                        const matcher::MatchingPolicy& policy) {
+    pair.SetOpenLinks(household->key, index.OpenLinks(household->key));
+    return pair.ExplainPair(group->key, household->key, policy, today);
+  });
 }
 
 absl::StatusOr<FollowSpec> Matching::PrepareWatch(
@@ -332,7 +570,7 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
   spec.min_score = request.min_score() == 0 ? 50 : request.min_score();
   for (int i = 0; i < request.children_size(); ++i) {
     absl::StatusOr<uint64_t> key = SearchableChild(
-        caller, request.children(i), absl::StrCat("children[", i, "]"), false);
+        caller, request.children(i), absl::StrCat("children[", i, "]"), true);
     if (key.ok()) {
       spec.children.insert(*key);
     } else if (absl::IsInvalidArgument(key.status())) {
@@ -345,7 +583,7 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
   }
   for (int i = 0; i < request.adopters_size(); ++i) {
     absl::StatusOr<uint64_t> key = SearchableAdopter(
-        caller, request.adopters(i), absl::StrCat("adopters[", i, "]"), false);
+        caller, request.adopters(i), absl::StrCat("adopters[", i, "]"), true);
     if (key.ok()) {
       spec.households.insert(*key);
     } else if (absl::IsInvalidArgument(key.status())) {

@@ -15,6 +15,7 @@
 #include "services/auth/auth.h"
 #include "services/common/clock.h"
 #include "services/matching/live_index.h"
+#include "services/registry/registry.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -48,7 +49,9 @@ class Matching {
       size_t max_pool);
   absl::StatusOr<v1::PairExplanation> ExplainPair(
       const Caller& caller, const v1::ExplainPairRequest& request);
-  // Checks a WatchMatches request and resolves what it follows.
+  // Checks an ad-hoc WatchMatches request (children and adopters) and
+  // resolves what it follows. FAILED_PRECONDITION for a record not in
+  // matching (nothing to watch).
   absl::StatusOr<FollowSpec> PrepareWatch(
       const Caller& caller, const v1::WatchMatchesRequest& request);
   absl::StatusOr<v1::MatchingPolicy> GetPolicy(
@@ -56,8 +59,10 @@ class Matching {
   absl::StatusOr<v1::MatchingPolicy> UpdatePolicy(
       const Caller& caller, const v1::UpdateMatchingPolicyRequest& request);
 
- private:
-  // The child's row id if the caller may search for it and it is waiting.
+  // The child's row id if the caller may search for it and (`for_search`)
+  // it is waiting or linked: NOT_FOUND if hidden from the caller or
+  // unknown, FAILED_PRECONDITION naming its status if closed,
+  // INVALID_ARGUMENT naming `field` if malformed.
   absl::StatusOr<uint64_t> SearchableChild(const Caller& caller,
                                            absl::string_view name,
                                            absl::string_view field,
@@ -66,7 +71,15 @@ class Matching {
                                              absl::string_view name,
                                              absl::string_view field,
                                              bool for_search);
+
+ private:
   int32_t Today() const;
+  // ExplainPair when one side is closed (not in the index): both profiles
+  // as stored now, in an index of their own, the closed side unavailable;
+  // sets `closed_reason` to why the pair is closed.
+  absl::StatusOr<matcher::PairExplanation> ExplainClosedPair(
+      const RecordName& child_name, const RecordName& adopter_name,
+      int32_t today, std::string& closed_reason);
 
   Store& store_;
   LiveIndex& live_;

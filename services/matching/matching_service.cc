@@ -1,154 +1,108 @@
 #include "services/matching/matching_service.h"
 
-#include <deque>
-
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "services/common/errors.h"
 
 namespace raa {
-namespace {
 
-// Alerts waiting for a slow reader before its stream is ended.
-constexpr size_t kMaxQueuedAlerts = 10000;
+MatchingService::MatchingService(Matching& matching, Follows& follows,
+                                 LiveIndex& live, Authenticator& authenticator,
+                                 WorkerPool& pool, UnaryRunner& rpc)
+    : matching_(matching),
+      follows_(follows),
+      live_(live),
+      authenticator_(authenticator),
+      pool_(pool),
+      rpc_(rpc) {
+  authenticator_.SetRevocationListener(
+      [this](const std::string& key_id) { EndStreamsOf(key_id); });
+}
 
-// One WatchMatches stream: alerts queue here and are written one at a time.
-// Lifetime: deleted in OnDone, after its subscription has ended.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
-                           public AlertSink {
- public:
-  explicit WatchReactor(LiveIndex& live) : live_(live) {}
+MatchingService::~MatchingService() {
+  authenticator_.SetRevocationListener(nullptr);
+}
 
-  // Called on the worker pool once the request is checked.
-  // Called on the worker pool once the request is checked. gRPC may have
-  // finished the call meanwhile (a cancelled client): then this deletes the
-  // reactor that OnDone could not.
-  void Start(absl::StatusOr<FollowSpec> spec) {
-    int64_t id = 0;
-    if (!spec.ok()) {
-      FinishOnce(ToGrpcStatus(spec.status()));
-    } else if ((id = live_.Subscribe(*std::move(spec), this)) == 0) {
-      FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "the server is shutting down"));
-    }
-    // Keep the subscription unless the call finished meanwhile; then end it
-    // here, before `started_` lets OnDone delete this reactor.
-    bool finished;
-    {
-      absl::MutexLock lock(&mu_);
-      finished = finished_;
-      if (!finished) subscription_ = id;
-    }
-    if (finished && id != 0) live_.Unsubscribe(id);
-    bool done;
-    {
-      absl::MutexLock lock(&mu_);
-      started_ = true;
-      done = done_;
-    }
-    if (done) delete this;
+void MatchingService::EndStreamsOf(const std::string& key_id) {
+  absl::MutexLock lock(&streams_mu_);
+  auto it = streams_.find(key_id);
+  if (it == streams_.end()) return;
+  // A stream leaves the map in its OnDone (taking streams_mu_) before it is
+  // deleted, so every one here is alive.
+  for (WatchReactor* stream : it->second) {
+    stream->Abort(absl::UnauthenticatedError("key revoked"));
   }
-
-  void Push(v1::MatchAlert alert) override {
-    absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    if (queue_.size() >= kMaxQueuedAlerts) {
-      // A client that stops reading must not hold the server's memory.
-      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                "alerts are not being read; watch again"));
-      return;
-    }
-    queue_.push_back(std::move(alert));
-    if (!writing_) {
-      writing_ = true;
-      StartWrite(&queue_.front());
-    }
-  }
-
-  void Close() override {
-    absl::MutexLock lock(&mu_);
-    subscription_ = 0;  // LiveIndex has dropped it already
-    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "the server is shutting down"));
-  }
-
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    queue_.pop_front();
-    if (!ok) {
-      writing_ = false;
-      Release();
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
-      return;
-    }
-    if (!queue_.empty() && !finished_) {
-      StartWrite(&queue_.front());
-    } else {
-      writing_ = false;
-    }
-  }
-
-  void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    Release();
-    FinishLocked(grpc::Status::CANCELLED);
-  }
-
-  void OnDone() override {
-    bool started;
-    {
-      absl::MutexLock lock(&mu_);
-      Release();
-      done_ = true;
-      started = started_;
-    }
-    if (started) delete this;
-  }
-
- private:
-  void FinishOnce(const grpc::Status& status) {
-    absl::MutexLock lock(&mu_);
-    FinishLocked(status);
-  }
-  void FinishLocked(const grpc::Status& status)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
-    finished_ = true;
-    Finish(status);
-  }
-  // Ends the subscription. Unsubscribe waits for any Push in progress, which
-  // takes mu_: release it meanwhile.
-  void Release() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    int64_t id = subscription_;
-    subscription_ = 0;
-    if (id == 0) return;
-    mu_.Unlock();
-    live_.Unsubscribe(id);
-    mu_.Lock();
-  }
-
-  LiveIndex& live_;
-  absl::Mutex mu_;
-  std::deque<v1::MatchAlert> queue_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool started_ ABSL_GUARDED_BY(mu_) = false;  // Start has run
-  bool done_ ABSL_GUARDED_BY(mu_) = false;     // OnDone has run
-  int64_t subscription_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-}  // namespace
+}
 
 grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     grpc::CallbackServerContext* ctx, const v1::WatchMatchesRequest* request) {
-  auto* reactor = new WatchReactor(live_);
+  std::string authorization = AuthorizationOf(*ctx);
+  // Known by its key before the key is checked, so a revocation that lands
+  // while it starts still ends it.
+  absl::string_view secret = authorization;
+  if (!absl::ConsumePrefix(&secret, "Bearer ")) {
+    absl::ConsumePrefix(&secret, "bearer ");
+  }
+  std::string key_id = KeyIdOf(secret).value_or("");
+  auto* reactor = new WatchReactor(live_, [this, key_id](WatchReactor* r) {
+    absl::MutexLock lock(&streams_mu_);
+    auto it = streams_.find(key_id);
+    if (it == streams_.end()) return;
+    it->second.erase(r);
+    if (it->second.empty()) streams_.erase(it);
+  });
+  {
+    absl::MutexLock lock(&streams_mu_);
+    streams_[key_id].insert(reactor);
+  }
   // The request is copied: a cancelled call may be gone before this runs.
   pool_.Schedule([this, reactor, request = *request,
-                  authorization = AuthorizationOf(*ctx)] {
-    absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
+                  authorization = std::move(authorization),
+                  certificate = CertificateNameOf(*ctx)] {
+    absl::StatusOr<Caller> caller =
+        authenticator_.Authenticate(authorization, certificate);
     if (!caller.ok()) {
-      reactor->Start(caller.status());
+      reactor->StartAdHoc(caller.status());
       return;
     }
-    reactor->Start(matching_.PrepareWatch(*caller, request));
+    const MethodRule* rule = RAA_RULE(MatchingService, WatchMatches);
+    if (absl::Status allowed = CheckCall(*caller, rule, request);
+        !allowed.ok()) {
+      if (rpc_.audit() != nullptr) {
+        rpc_.audit()->Record(MakeAuditEvent(
+            *caller, rule, request, static_cast<v1::MatchAlert*>(nullptr),
+            allowed));
+      }
+      reactor->StartAdHoc(allowed);
+      return;
+    }
+    if (AuditLog* audit = rpc_.audit(); audit != nullptr) {
+      // Alerts delivered are recorded as they are written.
+      reactor->OnWritten([audit, caller = *caller,
+                          rule](const v1::MatchAlert& alert) {
+        audit->Record(MakeAuditEvent(caller, rule, v1::WatchMatchesRequest(),
+                                     &alert, absl::OkStatus()));
+      });
+    }
+    if (!request.children().empty() || !request.adopters().empty()) {
+      if (!request.follows().empty() || !request.resume_token().empty()) {
+        reactor->StartAdHoc(InvalidField(
+            request.follows().empty() ? "resume_token" : "follows",
+            "give either children and adopters (an ad-hoc watch) or "
+            "follows, not both"));
+        return;
+      }
+      reactor->StartAdHoc(matching_.PrepareWatch(*caller, request));
+      return;
+    }
+    absl::StatusOr<FollowWatchPlan> plan =
+        follows_.PrepareWatch(*caller, request);
+    FollowWatchPlan copy = plan.ok() ? *plan : FollowWatchPlan{};
+    reactor->StartFollows(
+        std::move(plan), [this, copy] { return follows_.Ended(copy); },
+        [this, caller = *caller, copy](int64_t after, int limit) {
+          return follows_.Replay(caller, copy, after, limit);
+        });
   });
   return reactor;
 }

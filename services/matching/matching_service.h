@@ -1,40 +1,55 @@
 // raa.v1.MatchingService over gRPC. Unary calls run on the worker pool;
-// WatchMatches is a server stream fed by LiveIndex subscriptions.
+// WatchMatches is a server stream (WatchReactor) fed by the LiveIndex. Every
+// open stream is known by the key that opened it, so revoking the key ends
+// its streams at once.
 #ifndef RAAMATCH_SERVICES_MATCHING_MATCHING_SERVICE_H_
 #define RAAMATCH_SERVICES_MATCHING_MATCHING_SERVICE_H_
 
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "raa/v1/matching.grpc.pb.h"
+#include "services/matching/follows.h"
 #include "services/matching/matching.h"
+#include "services/matching/watch_reactor.h"
 #include "services/server/unary.h"
 
 namespace raa {
 
 class MatchingService final : public v1::MatchingService::CallbackService {
  public:
-  MatchingService(Matching& matching, LiveIndex& live,
+  // Registers with `authenticator` for revocations until destroyed.
+  MatchingService(Matching& matching, Follows& follows, LiveIndex& live,
                   Authenticator& authenticator, WorkerPool& pool,
-                  UnaryRunner& rpc)
-      : matching_(matching),
-        live_(live),
-        authenticator_(authenticator),
-        pool_(pool),
-        rpc_(rpc) {}
+                  UnaryRunner& rpc);
+  ~MatchingService() override;
 
-#define RAA_MATCHING_RPC(Method, Domain, Request, Response)                  \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,         \
-                                   const v1::Request* request,               \
-                                   v1::Response* response) override {        \
-    return rpc_.Unary(ctx, response, [this, request](const Caller& caller) { \
-      return matching_.Domain(caller, *request);                             \
-    });                                                                      \
+#define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)           \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,        \
+                                   const v1::Request* request,              \
+                                   v1::Response* response) override {       \
+    return rpc_.Unary(ctx, RAA_RULE(MatchingService, Method), request,      \
+                      response, [this, request](const Caller& caller) {     \
+                        return Area.Domain(caller, *request);               \
+                      });                                                   \
   }
 
-  RAA_MATCHING_RPC(ExplainPair, ExplainPair, ExplainPairRequest,
+  RAA_MATCHING_RPC(ExplainPair, matching_, ExplainPair, ExplainPairRequest,
                    PairExplanation)
-  RAA_MATCHING_RPC(GetMatchingPolicy, GetPolicy, GetMatchingPolicyRequest,
-                   MatchingPolicy)
-  RAA_MATCHING_RPC(UpdateMatchingPolicy, UpdatePolicy,
+  RAA_MATCHING_RPC(GetMatchingPolicy, matching_, GetPolicy,
+                   GetMatchingPolicyRequest, MatchingPolicy)
+  RAA_MATCHING_RPC(UpdateMatchingPolicy, matching_, UpdatePolicy,
                    UpdateMatchingPolicyRequest, MatchingPolicy)
+  RAA_MATCHING_RPC(CreateFollow, follows_, Create, CreateFollowRequest, Follow)
+  RAA_MATCHING_RPC(GetFollow, follows_, Get, GetFollowRequest, Follow)
+  RAA_MATCHING_RPC(ListFollows, follows_, List, ListFollowsRequest,
+                   ListFollowsResponse)
+  RAA_MATCHING_RPC(DeleteFollow, follows_, Delete, DeleteFollowRequest, Follow)
+  RAA_MATCHING_RPC(ListAlerts, follows_, ListAlerts, ListAlertsRequest,
+                   ListAlertsResponse)
 
 #undef RAA_MATCHING_RPC
 
@@ -44,7 +59,7 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
       v1::RankAdoptersResponse* response) override {
     return rpc_.InlineFirst(
-        ctx, response,
+        ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
         [this, request](const Caller& caller) {
           return matching_.TryRankAdopters(caller, *request,
                                            Matching::kInlinePool);
@@ -57,7 +72,7 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       grpc::CallbackServerContext* ctx, const v1::RankChildrenRequest* request,
       v1::RankChildrenResponse* response) override {
     return rpc_.InlineFirst(
-        ctx, response,
+        ctx, RAA_RULE(MatchingService, RankChildren), request, response,
         [this, request](const Caller& caller) {
           return matching_.TryRankChildren(caller, *request,
                                            Matching::kInlinePool);
@@ -72,11 +87,20 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       const v1::WatchMatchesRequest* request) override;
 
  private:
+  // Ends every open stream of `key_id` with UNAUTHENTICATED.
+  void EndStreamsOf(const std::string& key_id);
+
   Matching& matching_;
+  Follows& follows_;
   LiveIndex& live_;
   Authenticator& authenticator_;
   WorkerPool& pool_;
   UnaryRunner& rpc_;
+  absl::Mutex streams_mu_;
+  // Open streams by the id of the key that opened them. A stream leaves in
+  // its OnDone, before it is deleted.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<WatchReactor*>> streams_
+      ABSL_GUARDED_BY(streams_mu_);
 };
 
 }  // namespace raa

@@ -25,7 +25,16 @@ namespace {
 using google::protobuf::FieldMask;
 using google::protobuf::util::FieldMaskUtil;
 
-constexpr int kMaxReasonChars = 500;
+// Longer names are refused before they are parsed (or quoted).
+constexpr size_t kMaxNameBytes = 256;
+
+// A name longer than any valid one is refused before it is split or quoted.
+absl::Status CheckNameLength(absl::string_view name, absl::string_view field) {
+  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
+  return InvalidField(field, absl::StrCat("is ", name.size(),
+                                          " bytes; a resource name is at most ",
+                                          kMaxNameBytes));
+}
 
 // Fields a registrar may change with UpdateChild / UpdateAdopter.
 const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
@@ -88,7 +97,7 @@ void CheckMask(const FieldMask& mask,
                                             nullptr) ||
         !allowed.contains(top)) {
       errors.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                 absl::StrCat("\"", path, "\" is not a field you can change"));
+                 absl::StrCat(Quoted(path), " is not a field you can change"));
     }
   }
 }
@@ -101,13 +110,38 @@ void ApplyMask(const Message& from, const FieldMask& mask, Message& to) {
   FieldMaskUtil::MergeMessageTo(from, mask, options, &to);
 }
 
-void CheckReason(absl::string_view reason, FieldErrors& errors) {
-  if (reason.empty() || reason.size() > kMaxReasonChars) {
-    errors.Add("reason",
-               absl::StrCat("must be 1-", kMaxReasonChars, " characters"));
-  } else if (std::optional<std::string> why = FindPersonalIdentifier(reason)) {
-    errors.Add("reason", *why);
+// A status change's reason: checked as a withdraw reason, named
+// `status_reason`.
+void CheckStatusReason(absl::string_view reason, FieldErrors& errors) {
+  CheckFreeText(reason, "status_reason", kReasonText, errors);
+}
+
+// FAILED_PRECONDITION naming `field` (with a BadRequest detail, as for bad
+// input): the request is well formed but the record's state refuses it.
+absl::Status RefusedField(absl::string_view field, absl::string_view why) {
+  absl::Status invalid = InvalidField(field, why);
+  absl::Status out(absl::StatusCode::kFailedPrecondition, invalid.message());
+  invalid.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+// Sets `record.status_history` from the store (output only, never stored).
+template <typename Message>
+absl::Status FillStatusHistory(Store& store, RecordKind kind,
+                               absl::string_view collection, char prefix,
+                               Message& record) {
+  ASSIGN_OR_RETURN(RecordName name,
+                   ParseRecordName(record.name(), collection, prefix, "name"));
+  ASSIGN_OR_RETURN(
+      std::vector<v1::StatusChange> history,
+      store.ListStatusChanges(kind, name.authority_id, name.row_id));
+  record.clear_status_history();
+  for (v1::StatusChange& c : history) {
+    *record.add_status_history() = std::move(c);
   }
+  return absl::OkStatus();
 }
 
 // The parent authority must exist and be active to take new records.
@@ -156,12 +190,21 @@ struct ChildRecord {
   static constexpr absl::string_view kUseWithdraw =
       "cannot be set to withdrawn by an update: withdraw the profile "
       "(WithdrawChild; raa child withdraw), with a reason";
+  static constexpr RecordKind kKind = RecordKind::kChild;
+
+  static std::optional<std::string> MoveRefused(int from, int to) {
+    return ChildStatusMoveRefused(static_cast<v1::ChildStatus>(from),
+                                  static_cast<v1::ChildStatus>(to));
+  }
 
   static const absl::flat_hash_set<absl::string_view>& Updatable() {
     return ChildUpdatable();
   }
   static absl::StatusOr<v1::Child> Get(StoreTx& tx, const RecordName& n) {
     return tx.GetChild(n.authority_id, n.row_id);
+  }
+  static absl::StatusOr<v1::Child> Read(Store& store, const RecordName& n) {
+    return store.GetChild(n.authority_id, n.row_id);
   }
   static absl::Status Put(StoreTx& tx, v1::Child& c) {
     return tx.UpdateChild(c);
@@ -171,10 +214,18 @@ struct ChildRecord {
                             FieldErrors& errors) {
     ValidateChildNames(c, regions, errors);
   }
-  static void Validate(StoreTx& tx, const v1::Authority& parent,
-                       absl::CivilDay today, const RegionList& regions,
-                       v1::Child& c, FieldErrors& errors) {
+  static void ValidateFields(absl::CivilDay today, const RegionList& regions,
+                             const v1::Child& c, FieldErrors& errors) {
     ValidateChild(c, today, regions, errors);
+  }
+  // The record without its free text, whose checks are not cheap: checked
+  // before the write lock, or when it was stored.
+  static v1::Child WithoutFreeText(v1::Child c) {
+    c.clear_summary();
+    return c;
+  }
+  static void ResolveReferences(StoreTx& tx, const v1::Authority& parent,
+                                v1::Child& c, FieldErrors& errors) {
     ResolveChildReferences(tx, parent, c, errors);
   }
 };
@@ -190,12 +241,21 @@ struct AdopterRecord {
   static constexpr absl::string_view kUseWithdraw =
       "cannot be set to withdrawn by an update: withdraw the household "
       "(WithdrawAdopter; raa adopter withdraw), with a reason";
+  static constexpr RecordKind kKind = RecordKind::kAdopter;
+
+  static std::optional<std::string> MoveRefused(int from, int to) {
+    return AdopterStatusMoveRefused(static_cast<v1::AdopterStatus>(from),
+                                    static_cast<v1::AdopterStatus>(to));
+  }
 
   static const absl::flat_hash_set<absl::string_view>& Updatable() {
     return AdopterUpdatable();
   }
   static absl::StatusOr<v1::Adopter> Get(StoreTx& tx, const RecordName& n) {
     return tx.GetAdopter(n.authority_id, n.row_id);
+  }
+  static absl::StatusOr<v1::Adopter> Read(Store& store, const RecordName& n) {
+    return store.GetAdopter(n.authority_id, n.row_id);
   }
   static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
     return tx.UpdateAdopter(a);
@@ -205,15 +265,37 @@ struct AdopterRecord {
                             FieldErrors& errors) {
     ValidateAdopterNames(a, regions, errors);
   }
-  static void Validate(StoreTx&, const v1::Authority&, absl::CivilDay today,
-                       const RegionList& regions, v1::Adopter& a,
-                       FieldErrors& errors) {
+  static void ValidateFields(absl::CivilDay today, const RegionList& regions,
+                             const v1::Adopter& a, FieldErrors& errors) {
     ValidateAdopter(a, today, regions, errors);
   }
+  static v1::Adopter WithoutFreeText(v1::Adopter a) { return a; }
+  static void ResolveReferences(StoreTx&, const v1::Authority&, v1::Adopter&,
+                                FieldErrors&) {}
 };
 
 // UpdateChild / UpdateAdopter: the masked fields of `changes` over the stored
 // record, then the whole record validated as if new.
+//
+// Validation runs before the write lock: the changes are applied to the
+// record as read now and checked in full (free text included). Under the
+// lock the record is read again (another write may have changed it), the
+// changes applied again, and only the cheap checks rerun: everything but the
+// free text (whose new value was checked above, or was checked when it was
+// stored) and the references that need the transaction.
+template <typename Kind>
+absl::StatusOr<typename Kind::Message> Updated(
+    const typename Kind::Message& stored, const typename Kind::Message& changes,
+    const FieldMask& mask) {
+  if (stored.status() == Kind::kWithdrawn) {
+    return absl::FailedPreconditionError(Kind::kWithdrawnMessage);
+  }
+  typename Kind::Message record = stored;
+  ApplyMask(changes, mask, record);
+  Kind::Normalize(record);
+  return record;
+}
+
 template <typename Kind, typename Request>
 absl::StatusOr<typename Kind::Message> UpdateRecord(
     Store& store, const Clock& clock, const RegionList& regions,
@@ -228,6 +310,17 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   FieldErrors errors;
   CheckMask<Message>(request.update_mask(), Kind::Updatable(), errors);
   ValidateRequestId(request.request_id(), errors);
+  const auto& paths = request.update_mask().paths();
+  const bool status_in_mask =
+      std::find(paths.begin(), paths.end(), "status") != paths.end();
+  if (!request.status_reason().empty()) {
+    if (status_in_mask) {
+      CheckStatusReason(request.status_reason(), errors);
+    } else {
+      errors.Add("status_reason",
+                 "is given but update_mask does not change status");
+    }
+  }
   RETURN_IF_ERROR(errors.ToStatus());
   {
     // The regions and languages being set, before the store's lock.
@@ -237,27 +330,65 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
     Kind::ValidateNames(masked, regions, name_errors);
     RETURN_IF_ERROR(name_errors.ToStatus());
   }
+  const absl::CivilDay today = clock.Today();
+  auto check = [&](const Message& record, bool with_free_text) {
+    FieldErrors record_errors{std::string(Kind::kField)};
+    if (record.status() == Kind::kWithdrawn) {
+      record_errors.Add("status", Kind::kUseWithdraw);
+    }
+    if (with_free_text) {
+      Kind::ValidateFields(today, regions, record, record_errors);
+    } else {
+      Kind::ValidateFields(today, regions, Kind::WithoutFreeText(record),
+                           record_errors);
+    }
+    return record_errors;
+  };
+  {
+    // Before the lock: everything, against the record as it is now.
+    ASSIGN_OR_RETURN(Message stored, Kind::Read(store, name));
+    ASSIGN_OR_RETURN(Message record,
+                     Updated<Kind>(stored, changes, request.update_mask()));
+    RETURN_IF_ERROR(check(record, /*with_free_text=*/true).ToStatus());
+  }
+  const std::string status_field = absl::StrCat(Kind::kField, ".status");
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
           MakeRequestKey(caller.authority_id, method, request),
           [&](StoreTx& tx) -> absl::StatusOr<Message> {
-            ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
-            if (record.status() == Kind::kWithdrawn) {
-              return absl::FailedPreconditionError(Kind::kWithdrawnMessage);
+            ASSIGN_OR_RETURN(Message stored, Kind::Get(tx, name));
+            ASSIGN_OR_RETURN(
+                Message record,
+                Updated<Kind>(stored, changes, request.update_mask()));
+            // Status moves: never back out of a final state, always with a
+            // reason, and kept in the record's history.
+            const int from = stored.status();
+            const int to = record.status();
+            const bool status_changes = to != from && to != Kind::kWithdrawn;
+            if (status_changes) {
+              if (std::optional<std::string> why =
+                      Kind::MoveRefused(from, to)) {
+                return RefusedField(status_field, *why);
+              }
+              if (request.status_reason().empty()) {
+                return InvalidField(
+                    "status_reason",
+                    "is required when the status changes: say why (it is "
+                    "kept in the record's status history)");
+              }
             }
-            ApplyMask(changes, request.update_mask(), record);
-            Kind::Normalize(record);
-            FieldErrors record_errors{std::string(Kind::kField)};
-            if (record.status() == Kind::kWithdrawn) {
-              record_errors.Add("status", Kind::kUseWithdraw);
-            }
+            FieldErrors record_errors = check(record, false);
             ASSIGN_OR_RETURN(v1::Authority parent,
                              tx.GetAuthority(name.authority_id));
-            Kind::Validate(tx, parent, clock.Today(), regions, record,
-                           record_errors);
+            Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(Kind::Put(tx, record));
+            if (status_changes) {
+              RETURN_IF_ERROR(tx.InsertStatusChange(
+                  Kind::kKind, name.authority_id, name.row_id, from, to,
+                  request.status_reason(), caller.key_id, caller.authority_id));
+            }
             return record;
           }));
   return written.value;
@@ -274,7 +405,7 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
                                    Kind::kIdPrefix, "name"));
   RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
   FieldErrors errors;
-  CheckReason(request.reason(), errors);
+  CheckFreeText(request.reason(), "reason", kReasonText, errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
@@ -286,10 +417,15 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
             if (record.status() == Kind::kWithdrawn) {
               return absl::FailedPreconditionError("already withdrawn");
             }
+            const int from = record.status();
             record.set_status(
                 static_cast<decltype(record.status())>(Kind::kWithdrawn));
             record.set_withdraw_reason(request.reason());
             RETURN_IF_ERROR(Kind::Put(tx, record));
+            RETURN_IF_ERROR(tx.InsertStatusChange(
+                Kind::kKind, name.authority_id, name.row_id, from,
+                Kind::kWithdrawn, request.reason(), caller.key_id,
+                caller.authority_id));
             return record;
           }));
   return written.value;
@@ -358,10 +494,11 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
 
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
                                                absl::string_view field) {
+  RETURN_IF_ERROR(CheckNameLength(name, field));
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
     return InvalidField(field,
-                        absl::StrCat("\"", name, "\" is not authorities/{id}"));
+                        absl::StrCat(Quoted(name), " is not authorities/{id}"));
   }
   return std::string(parts[1]);
 }
@@ -369,13 +506,14 @@ absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
 absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
                                            absl::string_view kind, char prefix,
                                            absl::string_view field) {
+  RETURN_IF_ERROR(CheckNameLength(name, field));
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   std::optional<int64_t> row;
   if (parts.size() == 4) row = ParseRowId(parts[3], prefix);
   if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
       parts[2] != kind || !row.has_value()) {
     return InvalidField(
-        field, absl::StrCat("\"", name, "\" is not authorities/{id}/", kind,
+        field, absl::StrCat(Quoted(name), " is not authorities/{id}/", kind,
                             "/", std::string(1, prefix), "{number}"));
   }
   return RecordName{std::string(parts[1]), *row};
@@ -454,6 +592,12 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   errors.AddAll(id.status());
   CheckMask<v1::Authority>(request.update_mask(), AuthorityUpdatable(), errors);
   ValidateRequestId(request.request_id(), errors);
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "display_name") {
+      CheckFreeText(request.authority().display_name(),
+                    "authority.display_name", kDisplayNameText, errors);
+    }
+  }
   RETURN_IF_ERROR(errors.ToStatus());
   // The changed fields are checked before the write lock, on their own; the
   // merged record is checked again inside (cheap: no free text to scan).
@@ -641,6 +785,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
             RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
             return child;
           }));
+  SetAgesToday(written.value, clock_.Today());
   return written.value;
 }
 
@@ -733,6 +878,9 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
             }
             return response;
           }));
+  for (v1::Child& child : *written.value.mutable_children()) {
+    SetAgesToday(child, clock_.Today());
+  }
   return written.value;
 }
 
@@ -745,6 +893,10 @@ absl::StatusOr<v1::Child> Registry::GetChild(
   if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
     return absl::NotFoundError("no such child");  // hidden: do not reveal it
   }
+  if (!child.ok()) return child;
+  SetAgesToday(*child, clock_.Today());
+  RETURN_IF_ERROR(
+      FillStatusHistory(store_, RecordKind::kChild, "children", 'c', *child));
   return child;
 }
 
@@ -788,6 +940,7 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
     errors.Add("need", "is not a need category");
   }
   filter.need = request.need();
+  filter.ages_on = FormatDate(ToDate(clock_.Today()));  // ages today
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       Page<v1::Child> page,
@@ -797,6 +950,7 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
     ASSIGN_OR_RETURN(RecordName name,
                      ParseRecordName(child.name(), "children", 'c', "name"));
     if (CanSee(caller, name.authority_id, child)) {
+      SetAgesToday(child, clock_.Today());
       *response.add_children() = std::move(child);
     }
   }
@@ -934,7 +1088,11 @@ absl::StatusOr<v1::Adopter> Registry::GetAdopter(
     const Caller&, const v1::GetAdopterRequest& request) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "adopters", 'h', "name"));
-  return store_.GetAdopter(name.authority_id, name.row_id);
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   store_.GetAdopter(name.authority_id, name.row_id));
+  RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
+                                    'h', adopter));
+  return adopter;
 }
 
 absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
@@ -982,25 +1140,46 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
-  return UpdateRecord<ChildRecord>(store_, clock_, regions_, caller, request,
-                                   request.child(), "UpdateChild");
+  ASSIGN_OR_RETURN(
+      v1::Child child,
+      UpdateRecord<ChildRecord>(store_, clock_, regions_, caller, request,
+                                request.child(), "UpdateChild"));
+  SetAgesToday(child, clock_.Today());
+  RETURN_IF_ERROR(
+      FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
+  return child;
 }
 
 absl::StatusOr<v1::Child> Registry::WithdrawChild(
     const Caller& caller, const v1::WithdrawChildRequest& request) {
-  return WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild");
+  ASSIGN_OR_RETURN(
+      v1::Child child,
+      WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild"));
+  SetAgesToday(child, clock_.Today());
+  RETURN_IF_ERROR(
+      FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
+  return child;
 }
 
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  return UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller, request,
-                                     request.adopter(), "UpdateAdopter");
+  ASSIGN_OR_RETURN(
+      v1::Adopter adopter,
+      UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller, request,
+                                  request.adopter(), "UpdateAdopter"));
+  RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
+                                    'h', adopter));
+  return adopter;
 }
 
 absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
     const Caller& caller, const v1::WithdrawAdopterRequest& request) {
-  return WithdrawRecord<AdopterRecord>(store_, caller, request,
-                                       "WithdrawAdopter");
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   WithdrawRecord<AdopterRecord>(store_, caller, request,
+                                                 "WithdrawAdopter"));
+  RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
+                                    'h', adopter));
+  return adopter;
 }
 
 // ---------------- regions ----------------

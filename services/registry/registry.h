@@ -90,7 +90,8 @@ class Registry {
 };
 
 // Resource-name parsing shared by the services. INVALID_ARGUMENT naming
-// `field` when malformed.
+// `field` when malformed; a name over 256 bytes is refused before it is
+// parsed, and a malformed one is quoted at most 40 characters (Quoted).
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
                                                absl::string_view field);
 struct RecordName {

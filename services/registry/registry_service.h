@@ -14,13 +14,14 @@ class RegistryService final : public v1::RegistryService::CallbackService {
   RegistryService(Registry& registry, UnaryRunner& rpc)
       : registry_(registry), rpc_(rpc) {}
 
-#define RAA_REGISTRY_RPC(Method, Request, Response)                          \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,         \
-                                   const v1::Request* request,               \
-                                   v1::Response* response) override {        \
-    return rpc_.Unary(ctx, response, [this, request](const Caller& caller) { \
-      return registry_.Method(caller, *request);                             \
-    });                                                                      \
+#define RAA_REGISTRY_RPC(Method, Request, Response)                     \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,    \
+                                   const v1::Request* request,          \
+                                   v1::Response* response) override {   \
+    return rpc_.Unary(ctx, RAA_RULE(RegistryService, Method), request,  \
+                      response, [this, request](const Caller& caller) { \
+                        return registry_.Method(caller, *request);      \
+                      });                                               \
   }
 
   RAA_REGISTRY_RPC(CreateAuthority, CreateAuthorityRequest, Authority)

@@ -1,14 +1,14 @@
 #include "services/registry/validation.h"
 
 #include <algorithm>
-#include <regex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
+#include "matcher/model.h"
 #include "services/common/dates.h"
+#include "services/common/utf8.h"
 #include "services/registry/languages.h"
 
 namespace raa {
@@ -17,19 +17,28 @@ namespace {
 using v1::Adopter;
 using v1::Child;
 
-// Counts Unicode code points, not bytes: the limit is on what people type.
-size_t CodePoints(absl::string_view text) {
-  size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool NhsChecksumValid(const std::string& digits) {
-  int sum = 0;
-  for (int i = 0; i < 9; ++i) sum += (digits[i] - '0') * (10 - i);
-  int check = 11 - sum % 11;
-  if (check == 11) check = 0;
-  return check != 10 && check == digits[9] - '0';
+// Why character `c` may not appear in a free-text field, or "" if it may.
+std::string RefusedCharacter(char32_t c, bool multi_line) {
+  if ((c == '\n' || c == '\t') && multi_line) return "";
+  if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
+    return multi_line ? absl::StrFormat(
+                            "a carriage return or separator "
+                            "(U+%04X); end lines with U+000A",
+                            static_cast<uint32_t>(c))
+                      : absl::StrFormat("a line break (U+%04X); it is one line",
+                                        static_cast<uint32_t>(c));
+  }
+  if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+    return absl::StrFormat("a control character (U+%04X)",
+                           static_cast<uint32_t>(c));
+  }
+  if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) {
+    return absl::StrFormat(
+        "a bidirectional control character (U+%04X), which can disguise how "
+        "the text reads",
+        static_cast<uint32_t>(c));
+  }
+  return "";
 }
 
 // A date field: optional unless `required`; never in the future.
@@ -101,7 +110,11 @@ void CheckLanguage(absl::string_view code, absl::string_view field,
 
 void CheckMember(const v1::ChildMember& m, const std::string& field,
                  FieldErrors& errors) {
-  if (m.age_months() < 0 || m.age_months() > kMaxAgeMonths) {
+  if (!m.has_age_months()) {
+    errors.Add(field + ".age_months",
+               "is required: the child's age in whole months on ages_as_of "
+               "(0 only for a baby under a month old)");
+  } else if (m.age_months() < 0 || m.age_months() > kMaxAgeMonths) {
     errors.Add(field + ".age_months",
                absl::StrCat(m.age_months(), " is outside 0-", kMaxAgeMonths));
   }
@@ -134,6 +147,45 @@ void CheckMember(const v1::ChildMember& m, const std::string& field,
   }
 }
 
+// A child is at least as old as their time in care: the eldest child's age
+// on ages_as_of must be at least the whole months from entering care to
+// ages_as_of. (The journey's dates are the group's, from the first of them to
+// enter care; a younger sibling may have been born since.)
+void CheckAgesAgainstCare(const Child& child, FieldErrors& errors) {
+  const int32_t entered = DayNumber(child.journey().entered_care());
+  const int32_t as_of = DayNumber(child.ages_as_of());
+  if (entered < 0 || as_of < 0) return;
+  int eldest = -1;
+  for (int i = 0; i < child.members_size(); ++i) {
+    const v1::ChildMember& m = child.members(i);
+    if (!m.has_age_months() || m.age_months() < 0 ||
+        m.age_months() > kMaxAgeMonths) {
+      return;  // reported by CheckMember
+    }
+    if (eldest < 0 || m.age_months() > child.members(eldest).age_months()) {
+      eldest = i;
+    }
+  }
+  if (eldest < 0) return;
+  const int in_care = matcher::WholeMonthsBetween(entered, as_of);
+  const int age = child.members(eldest).age_months();
+  if (age >= in_care) return;
+  const std::string as_of_text = FormatDate(child.ages_as_of());
+  const std::string entered_text = FormatDate(child.journey().entered_care());
+  errors.Add(
+      absl::StrCat("members[", eldest, "].age_months"),
+      absl::StrCat(age, " months on ages_as_of ", as_of_text,
+                   " is less than the ", in_care,
+                   " whole months since journey.entered_care ", entered_text,
+                   ": a child cannot be younger than their time in "
+                   "care"));
+  errors.Add("journey.entered_care",
+             absl::StrCat(entered_text, " is ", in_care,
+                          " months before ages_as_of ", as_of_text,
+                          ", more than the age of the eldest child (members[",
+                          eldest, "].age_months ", age, ")"));
+}
+
 }  // namespace
 
 bool IsSlug(absl::string_view text) {
@@ -147,55 +199,40 @@ bool IsSlug(absl::string_view text) {
   return text.back() != '-';
 }
 
-std::optional<std::string> FindPersonalIdentifier(absl::string_view text) {
-  static const auto* const kEmail = new std::regex(
-      R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})");
-  static const auto* const kPostcode = new std::regex(
-      R"(\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}|GIR ?0AA)\b)",
-      std::regex::icase);
-  static const auto* const kNumericDate = new std::regex(
-      R"(\b(\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})\b)");
-  static const auto* const kWordDate = new std::regex(
-      R"(\b\d{1,2}(st|nd|rd|th)? (of )?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*,? \d{4}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}(st|nd|rd|th)?,? \d{4}\b)",
-      std::regex::icase);
-  // Runs of digits with optional single spaces or hyphens between them.
-  static const auto* const kDigitRun =
-      new std::regex(R"((\+?\d)([ -]?\d){6,})");
-
-  const std::string s(text);
-  std::smatch m;
-  if (std::regex_search(s, m, *kEmail)) {
-    return absl::StrCat("contains an email address (", m.str(), ")");
+void CheckFreeText(absl::string_view text, absl::string_view field,
+                   const FreeTextRule& rule, FieldErrors& errors) {
+  const size_t chars = CountCharacters(text);
+  if (chars > rule.max_chars) {
+    errors.Add(field, absl::StrCat("is ", chars, " characters; at most ",
+                                   rule.max_chars));
+    return;
   }
-  if (std::regex_search(s, m, *kNumericDate) ||
-      std::regex_search(s, m, *kWordDate)) {
-    return absl::StrCat("contains a full date (", m.str(),
-                        "); give ages or months instead");
+  if (chars < rule.min_chars) {
+    errors.Add(field, rule.min_chars == 1
+                          ? absl::StrCat("is required (1-", rule.max_chars,
+                                         " characters)")
+                          : absl::StrCat("is ", chars, " characters; at least ",
+                                         rule.min_chars));
+    return;
   }
-  // "(0114) 273 4567": brackets around an area code must not break the run.
-  const std::string unbracketed =
-      absl::StrReplaceAll(s, {{"(", ""}, {")", ""}});
-  for (auto it = std::sregex_iterator(unbracketed.begin(), unbracketed.end(),
-                                      *kDigitRun);
-       it != std::sregex_iterator(); ++it) {
-    std::string run = it->str();
-    std::string digits;
-    for (char c : run) {
-      if (absl::ascii_isdigit(c)) digits += c;
-    }
-    if (digits.size() == 10 && NhsChecksumValid(digits)) {
-      return absl::StrCat("contains an NHS number (", run, ")");
-    }
-    bool international = run[0] == '+' && digits.rfind("44", 0) == 0;
-    if ((digits.size() >= 10 && digits.size() <= 11 && digits[0] == '0') ||
-        (international && digits.size() >= 11 && digits.size() <= 13)) {
-      return absl::StrCat("contains a phone number (", run, ")");
+  if (!IsValidUtf8(text)) {
+    errors.Add(field, "is not valid UTF-8");
+    return;
+  }
+  size_t pos = 0;
+  for (size_t index = 1; pos < text.size(); ++index) {
+    std::string why = RefusedCharacter(DecodeUtf8(text, &pos), rule.multi_line);
+    if (!why.empty()) {
+      errors.Add(field,
+                 absl::StrCat("contains ", why, " at character ", index));
+      return;
     }
   }
-  if (std::regex_search(s, m, *kPostcode)) {
-    return absl::StrCat("contains a full postcode (", m.str(), ")");
+  if (rule.anonymous) {
+    if (std::optional<std::string> why = FindPersonalIdentifier(text)) {
+      errors.Add(field, absl::StrCat(*why, ": profiles must stay anonymous"));
+    }
   }
-  return std::nullopt;
 }
 
 void ValidateRequestId(absl::string_view request_id, FieldErrors& errors) {
@@ -246,9 +283,7 @@ void ValidateAdopterNames(const Adopter& a, const RegionList& regions,
 
 void ValidateAuthority(const v1::Authority& a, absl::CivilDay today,
                        const RegionList& regions, FieldErrors& errors) {
-  if (a.display_name().empty() || CodePoints(a.display_name()) > 100) {
-    errors.Add("display_name", "must be 1-100 characters");
-  }
+  CheckFreeText(a.display_name(), "display_name", kDisplayNameText, errors);
   if (a.kind() == v1::AUTHORITY_KIND_UNSPECIFIED ||
       !v1::AuthorityKind_IsValid(a.kind())) {
     errors.Add("kind",
@@ -271,6 +306,10 @@ void NormalizeChild(Child& child) {
     child.set_status(v1::CHILD_WAITING);
   }
   if (child.members_size() == 1) child.set_must_be_placed_together(false);
+  // Output-only fields are never taken from input, nor stored.
+  for (v1::ChildMember& m : *child.mutable_members())
+    m.clear_age_months_today();
+  child.clear_status_history();
 }
 
 void ValidateChild(const Child& child, absl::CivilDay today,
@@ -304,15 +343,7 @@ void ValidateChild(const Child& child, absl::CivilDay today,
       errors.Add(field, "is listed twice");
     }
   }
-  if (CodePoints(child.summary()) > kMaxSummaryChars) {
-    errors.Add("summary",
-               absl::StrCat("is ", CodePoints(child.summary()),
-                            " characters; at most ", kMaxSummaryChars));
-  }
-  if (std::optional<std::string> why =
-          FindPersonalIdentifier(child.summary())) {
-    errors.Add("summary", *why + ": profiles must stay anonymous");
-  }
+  CheckFreeText(child.summary(), "summary", kSummaryText, errors);
   const v1::ChildJourney& j = child.journey();
   CheckDate(j.entered_care(), "journey.entered_care", /*required=*/true, today,
             errors);
@@ -328,13 +359,49 @@ void ValidateChild(const Child& child, absl::CivilDay today,
              "journey.shobpa_decision", errors);
   CheckOrder(j.shobpa_decision(), "the SHOBPA decision", j.placement_order(),
              "journey.placement_order", errors);
+  CheckAgesAgainstCare(child, errors);
   if (child.status() == v1::CHILD_STATUS_UNSPECIFIED ||
       !v1::ChildStatus_IsValid(child.status())) {
     errors.Add("status", "is not a child status");
   }
 }
 
+void SetAgesToday(Child& child, absl::CivilDay today) {
+  const int32_t as_of = DayNumber(child.ages_as_of());
+  const int32_t day = DayNumber(ToDate(today));
+  for (v1::ChildMember& m : *child.mutable_members()) {
+    m.set_age_months_today(matcher::AgeMonthsOn(m.age_months(), as_of, day));
+  }
+}
+
+std::optional<std::string> ChildStatusMoveRefused(v1::ChildStatus from,
+                                                  v1::ChildStatus to) {
+  if (from == to) return std::nullopt;
+  if (from == v1::CHILD_ADOPTED) {
+    return absl::StrCat("the child is adopted: the status cannot move back to ",
+                        v1::ChildStatus_Name(to));
+  }
+  if (from == v1::CHILD_PLACED && to != v1::CHILD_ADOPTED) {
+    return absl::StrCat(
+        "the child is placed: the status can move on to "
+        "CHILD_ADOPTED only, not back to ",
+        v1::ChildStatus_Name(to));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,
+                                                    v1::AdopterStatus to) {
+  if (from == to || from != v1::ADOPTER_PLACED) return std::nullopt;
+  return absl::StrCat(
+      "a child is placed with the household: the status cannot move back to ",
+      v1::AdopterStatus_Name(to),
+      "; register the household again for a "
+      "further adoption");
+}
+
 void NormalizeAdopter(Adopter& adopter) {
+  adopter.clear_status_history();
   if (adopter.sex_preference() == v1::SEX_PREFERENCE_UNSPECIFIED) {
     adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
   }

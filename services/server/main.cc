@@ -1,10 +1,17 @@
 // raamatchd: the raamatch server.
 //
 //   raamatchd --db raamatch.db --listen 127.0.0.1:50051
+//   raamatchd --db raamatch.db --listen 0.0.0.0:50051 --tls-cert server.crt
+//       --tls-key server.key [--client-ca members-ca.crt]
 //
 // On a new database it prints a one-time manager key (or reads/writes it at
 // --bootstrap-key-file). SIGINT or SIGTERM: health goes NOT_SERVING, calls in
-// flight finish, the database closes.
+// flight finish, the database closes. Plain text is served only on loopback
+// unless --insecure is given (docs/operator.md, "TLS").
+//
+// Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start
+// or serve; 2 a usage error (a bad flag, or flags that cannot be served
+// together).
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -15,7 +22,14 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
+#include "services/common/version.h"
 #include "services/server/server.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+}  // namespace
 
 int main(int argc, char** argv) {
   raa::ServerOptions options;
@@ -39,13 +53,45 @@ int main(int argc, char** argv) {
                  "threads for database and ranking work")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  app.add_option("--audit-retention-days", options.audit_retention_days,
+                 "keep the audit trail of who read or changed which record "
+                 "for this many days (pruned at start and daily)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36500));
+  app.add_flag(
+      "--no-audit", [&options](int64_t) { options.audit = false; },
+      "run without an audit trail: only to measure what it costs");
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
+  app.add_option("--tls-cert", options.tls_cert_file,
+                 "serve TLS with this PEM certificate (chain, server's "
+                 "first); needs --tls-key");
+  app.add_option("--tls-key", options.tls_key_file,
+                 "the PEM private key of --tls-cert");
+  app.add_option("--client-ca", options.client_ca_file,
+                 "require a client certificate signed by this PEM CA, and "
+                 "bind each API key to its member's certificate (subject CN "
+                 "= the key's authority id)");
+  app.add_flag("--insecure", options.insecure,
+               "allow plain text on an address that is not loopback (only "
+               "behind a VPN or a TLS proxy)");
   bool issue_manager_key = false;
   app.add_flag("--issue-manager-key", issue_manager_key,
                "recovery when every manager key is lost: with the server "
                "stopped, print a new manager key for the hub and exit");
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", std::string("raamatchd ") + raa::kVersion,
+                       "print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (absl::Status usable = raa::CheckServerOptions(options);
+      !issue_manager_key && !usable.ok()) {
+    std::cerr << "raamatchd: " << usable.message() << "\n";
+    return kExitUsage;
+  }
 
   // Abseil checks every lock for ordering cycles unless told not to; the
   // tests keep that check (it has caught a real inversion), the service
@@ -94,8 +140,9 @@ int main(int argc, char** argv) {
   if (!port_file.empty()) {
     std::ofstream(port_file) << (*server)->port() << "\n";
   }
-  std::cout << "raamatchd serving on " << (*server)->address()
-            << " with database " << options.db_path << std::endl;
+  std::cout << "raamatchd serving on " << (*server)->address() << " ("
+            << (*server)->transport() << ") with database " << options.db_path
+            << std::endl;
 
   std::thread waiter([&] {
     int signal = 0;

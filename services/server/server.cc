@@ -1,6 +1,12 @@
 #include "services/server/server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -12,22 +18,28 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "google/rpc/error_details.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/audit/audit_log.h"
 #include "services/auth/access_service.h"
 #include "services/auth/api_keys.h"
 #include "services/auth/auth.h"
 #include "services/common/status_macros.h"
 #include "services/common/worker_pool.h"
+#include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/matching/matching_service.h"
 #include "services/registry/regions.h"
 #include "services/registry/registry_service.h"
+#include "services/rpc/checked_service.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -60,17 +72,23 @@ class RaaServer::Impl {
   std::unique_ptr<RegionList> regions;
   std::unique_ptr<LiveIndex> live;
   std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<StoreListener> listeners;
+  std::unique_ptr<AuditLog> audit;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<UnaryRunner> rpc;
   std::unique_ptr<Registry> registry;
   std::unique_ptr<ApiKeys> api_keys;
   std::unique_ptr<Matching> matching;
+  std::unique_ptr<Follows> follows;
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
+  // What the server serves: each service above, its requests checked.
+  std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
   std::string address;
   int port = 0;
+  std::string transport;
   std::string bootstrap_key;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
@@ -94,6 +112,53 @@ absl::StatusOr<FileLock> LockDatabase(const std::string& path) {
   }
   return lock;
 }
+
+// Committed changes reach the index and the authenticator (which marks the
+// callers of a withdrawn member).
+class StoreListeners final : public StoreListener {
+ public:
+  StoreListeners(LiveIndex& live, Authenticator& authenticator)
+      : live_(live), authenticator_(authenticator) {}
+  absl::Status Admit(const std::vector<Row<v1::Child>>& children,
+                     const std::vector<Row<v1::Adopter>>& adopters) override {
+    return live_.Admit(children, adopters);
+  }
+  void OnAuthorityChanged(const v1::Authority& authority) override {
+    live_.OnAuthorityChanged(authority);
+    pending_authorities_.push_back(authority);
+  }
+  void OnChildChanged(int64_t row_id, const v1::Child& child) override {
+    live_.OnChildChanged(row_id, child);
+  }
+  void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override {
+    live_.OnAdopterChanged(row_id, adopter);
+  }
+  void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override {
+    live_.OnFollowChanged(row_id, follow);
+  }
+  absl::Status WriteDerived(StoreTx& tx) override {
+    return live_.WriteDerived(tx);
+  }
+  // The authenticator learns of a member's withdrawal or return only once it
+  // is committed: it keeps no state to undo.
+  void Committed() override {
+    live_.Committed();
+    for (const v1::Authority& a : pending_authorities_) {
+      authenticator_.OnAuthorityChanged(a);
+    }
+    pending_authorities_.clear();
+  }
+  void RolledBack() override {
+    live_.RolledBack();
+    pending_authorities_.clear();
+  }
+
+ private:
+  LiveIndex& live_;
+  Authenticator& authenticator_;
+  // Only touched under the store's write lock.
+  std::vector<v1::Authority> pending_authorities_;
+};
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path);
@@ -149,11 +214,160 @@ absl::Status ReportUnknownValues(Store& store, const RegionList& regions) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ReadPemFile(const std::string& path,
+                                        absl::string_view what) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the ", what, " ", path, ": ", strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Deleter {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct KeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using UniqueBio = std::unique_ptr<BIO, BioDeleter>;
+using UniqueX509 = std::unique_ptr<X509, X509Deleter>;
+
+UniqueBio MemoryBio(const std::string& pem) {
+  return UniqueBio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// The first certificate in `pem`, or null.
+UniqueX509 FirstCertificate(const std::string& pem) {
+  UniqueBio bio = MemoryBio(pem);
+  return UniqueX509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+// The server's certificate and key, read and checked here so that a wrong
+// file is named at start rather than failing every handshake later.
+struct ServerTls {
+  std::string cert_pem;
+  std::string key_pem;
+  std::string client_ca_pem;
+};
+
+absl::StatusOr<ServerTls> LoadServerTls(const ServerOptions& options) {
+  ServerTls tls;
+  ASSIGN_OR_RETURN(tls.cert_pem,
+                   ReadPemFile(options.tls_cert_file, "TLS certificate"));
+  ASSIGN_OR_RETURN(tls.key_pem, ReadPemFile(options.tls_key_file, "TLS key"));
+  UniqueX509 cert = FirstCertificate(tls.cert_pem);
+  if (cert == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the TLS certificate ", options.tls_cert_file,
+        " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the TLS certificate ", options.tls_cert_file,
+        " has expired: give a current one (docs/operator.md, \"TLS\")"));
+  }
+  UniqueBio key_bio = MemoryBio(tls.key_pem);
+  std::unique_ptr<EVP_PKEY, KeyDeleter> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  if (key == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the TLS key ", options.tls_key_file,
+        " holds no unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)"));
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the TLS key ", options.tls_key_file,
+        " is not the key of the certificate ", options.tls_cert_file));
+  }
+  if (!options.client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(tls.client_ca_pem,
+                     ReadPemFile(options.client_ca_file, "client CA"));
+    if (FirstCertificate(tls.client_ca_pem) == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the client CA ", options.client_ca_file,
+          " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+    }
+  }
+  return tls;
+}
+
 }  // namespace
+
+bool IsLoopbackAddress(absl::string_view listen) {
+  if (absl::StartsWith(listen, "unix:") ||
+      absl::StartsWith(listen, "unix-abstract:")) {
+    return true;
+  }
+  size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = listen.substr(0, colon);
+  if (absl::ConsumePrefix(&host, "[")) {
+    if (!absl::ConsumeSuffix(&host, "]")) return false;
+    in6_addr v6;
+    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) return false;
+    return IN6_IS_ADDR_LOOPBACK(&v6) ||
+           (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  }
+  if (absl::AsciiStrToLower(host) == "localhost") return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, std::string(host).c_str(), &v4) != 1) return false;
+  return (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+absl::Status CheckServerOptions(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: give the server's certificate "
+        "and its private key");
+  }
+  const bool tls = !options.tls_cert_file.empty();
+  if (!options.client_ca_file.empty() && !tls) {
+    return absl::InvalidArgumentError(
+        "--client-ca needs --tls-cert and --tls-key: client certificates are "
+        "checked only over TLS");
+  }
+  if (!tls && !options.insecure && !IsLoopbackAddress(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to serve plain text on ", options.listen,
+        ": API keys would cross the network readable by anyone on the path. "
+        "Give --tls-cert and --tls-key (docs/operator.md, \"TLS\"), or "
+        "listen on 127.0.0.1, or add --insecure if a VPN or a TLS proxy "
+        "already encrypts every connection to this address"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
     const ServerOptions& options) {
+  RETURN_IF_ERROR(CheckServerOptions(options));
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  const bool tls = !options.tls_cert_file.empty();
+  const bool client_certificates = !options.client_ca_file.empty();
+  if (tls) {
+    ASSIGN_OR_RETURN(ServerTls files, LoadServerTls(options));
+    grpc::SslServerCredentialsOptions ssl(
+        client_certificates
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    ssl.pem_root_certs = std::move(files.client_ca_pem);
+    ssl.pem_key_cert_pairs.push_back(
+        {std::move(files.key_pem), std::move(files.cert_pem)});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
   auto impl = std::make_unique<Impl>();
+  impl->transport =
+      !tls ? "plain text"
+      : client_certificates
+          ? "TLS with client certificates (keys bound to members' "
+            "certificates)"
+          : "TLS";
   if (options.clock == nullptr) {
     impl->own_clock = std::make_unique<SystemClock>();
     impl->clock = impl->own_clock.get();
@@ -169,10 +383,22 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   }
   RETURN_IF_ERROR(ReportUnknownValues(*impl->store, *impl->regions));
   ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
-  impl->store->SetListener(impl->live.get());
-  impl->authenticator = std::make_unique<Authenticator>(*impl->store);
+  impl->authenticator =
+      std::make_unique<Authenticator>(*impl->store, client_certificates);
+  RETURN_IF_ERROR(impl->authenticator->LoadMembers());
+  impl->listeners =
+      std::make_unique<StoreListeners>(*impl->live, *impl->authenticator);
+  impl->store->SetListener(impl->listeners.get());
+  if (options.audit) {
+    ASSIGN_OR_RETURN(impl->audit,
+                     AuditLog::Open({.db_path = options.db_path,
+                                     .retention = absl::Hours(24) *
+                                                  options.audit_retention_days},
+                                    *impl->clock));
+  }
   impl->pool = std::make_unique<WorkerPool>(options.worker_threads);
-  impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool);
+  impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool,
+                                            impl->audit.get());
   impl->registry =
       std::make_unique<Registry>(*impl->store, *impl->clock, *impl->regions);
   impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
@@ -199,20 +425,32 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       std::make_unique<AccessService>(*impl->api_keys, *impl->rpc);
   impl->matching =
       std::make_unique<Matching>(*impl->store, *impl->live, *impl->clock);
+  impl->follows = std::make_unique<Follows>(*impl->store, *impl->live,
+                                            *impl->matching, *impl->clock);
   impl->matching_service = std::make_unique<MatchingService>(
-      *impl->matching, *impl->live, *impl->authenticator, *impl->pool,
-      *impl->rpc);
+      *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
+      *impl->pool, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Reflection serves what protobuf's generated pool holds. Naming
+  // google.rpc.BadRequest here keeps its file linked and loaded, so a client
+  // that knows only protos/ can ask for it and decode error details.
+  google::rpc::BadRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // One server per port: without this a second raamatchd would share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &impl->port);
-  builder.RegisterService(impl->registry_service.get());
-  builder.RegisterService(impl->access_service.get());
-  builder.RegisterService(impl->matching_service.get());
+  builder.AddListeningPort(options.listen, credentials, &impl->port);
+  const std::pair<grpc::Service*, const char*> services[] = {
+      {impl->registry_service.get(), v1::RegistryService::service_full_name()},
+      {impl->access_service.get(), v1::AccessService::service_full_name()},
+      {impl->matching_service.get(), v1::MatchingService::service_full_name()},
+  };
+  for (const auto& [service, name] : services) {
+    impl->checked_services.push_back(
+        std::make_unique<WireCheckedService>(*service, name));
+    builder.RegisterService(impl->checked_services.back().get());
+  }
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(
@@ -251,6 +489,7 @@ RaaServer::~RaaServer() { Shutdown(); }
 
 const std::string& RaaServer::address() const { return impl_->address; }
 int RaaServer::port() const { return impl_->port; }
+const std::string& RaaServer::transport() const { return impl_->transport; }
 const std::string& RaaServer::bootstrap_key() const {
   return impl_->bootstrap_key;
 }
@@ -268,6 +507,7 @@ void RaaServer::Shutdown(absl::Duration grace) {
       std::chrono::microseconds(absl::ToInt64Microseconds(grace)));
   impl_->pool.reset();  // runs what is queued, then joins
   impl_->server->Wait();
+  if (impl_->audit != nullptr) impl_->audit->Stop();  // commits what is queued
   impl_->store->SetListener(nullptr);
   impl_->store.reset();  // closes the database
   impl_->stopped.Notify();

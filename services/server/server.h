@@ -9,6 +9,12 @@
 //   RaaServer::Start(options));
 //   ... connect to server->address() with server->bootstrap_key() ...
 //   server->Shutdown();
+//
+// Transport: TLS with tls_cert_file and tls_key_file; with client_ca_file
+// too, every caller must present a client certificate issued by that CA,
+// and every API key is bound to its member's certificate (see
+// CheckKeyMatchesCertificate in services/auth/auth.h). Plain text is served
+// only on a loopback address, unless `insecure` says otherwise.
 #ifndef RAAMATCH_SERVICES_SERVER_SERVER_H_
 #define RAAMATCH_SERVICES_SERVER_SERVER_H_
 
@@ -16,6 +22,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
 
@@ -32,8 +39,32 @@ struct ServerOptions {
   // consortium); used only when the hub is created.
   std::string hub_region = "england";
   int worker_threads = 4;
+  // The audit trail (services/audit): events older than this are deleted.
+  int audit_retention_days = 2190;
+  // False runs without an audit trail: for measuring what it costs only.
+  bool audit = true;
   const Clock* clock = nullptr;  // null: the system clock
+  // PEM files: the server's certificate (its chain, leaf first) and private
+  // key. Both or neither; neither means plain text.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // PEM file of the CA certificate(s) that issue members' client
+  // certificates. Needs TLS. Set: a call without a client certificate signed
+  // by it fails the handshake, and each key is bound to its certificate.
+  std::string client_ca_file;
+  // Allows plain text on an address that is not loopback.
+  bool insecure = false;
 };
+
+// Whether `listen` ("host:port", "[v6]:port" or "unix:path") is reachable
+// from this machine only: 127.0.0.0/8, ::1, localhost, or a Unix socket.
+bool IsLoopbackAddress(absl::string_view listen);
+
+// INVALID_ARGUMENT, with what to do, for options that cannot be served: a
+// TLS certificate without its key (or the reverse), a client CA without
+// TLS, or plain text on an address that is not loopback without `insecure`.
+// Start() checks this first; raamatchd treats it as a usage error.
+absl::Status CheckServerOptions(const ServerOptions& options);
 
 // Recovery when every manager key is lost: with the server stopped, issues
 // a new manager key for the hub authority on the database and returns it.
@@ -48,6 +79,9 @@ class RaaServer {
   // "127.0.0.1:<port>" as bound.
   const std::string& address() const;
   int port() const;
+  // How it serves, for the start-up line: "plain text", "TLS" or "TLS with
+  // client certificates (keys bound to members' certificates)".
+  const std::string& transport() const;
   // The key issued on a new database; empty if the database had keys.
   const std::string& bootstrap_key() const;
 

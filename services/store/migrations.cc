@@ -98,6 +98,60 @@ CREATE TABLE matching_policies (
   create_time INTEGER NOT NULL
 );
 )sql"},
+    // A follow is an authority's standing interest in one child or
+    // household; alerts are append-only, numbered per follower authority
+    // (seq 1, 2, ...), and written in the transaction of the write that
+    // caused them. `alert` is the serialized raa.v1.MatchAlert; the other
+    // columns are projections for filtering.
+    {3, "follows_and_alerts", R"sql(
+CREATE TABLE follows (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  followed TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL
+);
+CREATE INDEX follows_by_authority ON follows(authority_id, id);
+CREATE INDEX follows_by_followed ON follows(authority_id, followed);
+
+CREATE TABLE alerts (
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  seq INTEGER NOT NULL,
+  follow_id INTEGER NOT NULL REFERENCES follows(id),
+  child TEXT NOT NULL,
+  alert BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (authority_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX alerts_by_follow ON alerts(follow_id, seq);
+)sql"},
+    // The audit trail (services/audit): one row per call, and one per record
+    // the call read or changed, clustered by event so a batch appends and
+    // pruning deletes a range; looked up by record, key, member or time.
+    {4, "audit_trail", R"sql(
+CREATE TABLE audit_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  authority_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  record_count INTEGER NOT NULL
+);
+CREATE INDEX audit_events_by_time ON audit_events(time);
+CREATE INDEX audit_events_by_key ON audit_events(key_id, id);
+CREATE INDEX audit_events_by_authority ON audit_events(authority_id, id);
+
+CREATE TABLE audit_records (
+  event_id INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (event_id, record)
+) WITHOUT ROWID;
+CREATE INDEX audit_records_by_record ON audit_records(record, event_id);
+)sql"},
     // The regions the consortium adds to the shipped list (data/regions/).
     {5, "regions", R"sql(
 CREATE TABLE regions (
@@ -108,6 +162,34 @@ CREATE TABLE regions (
   profile BLOB NOT NULL,
   create_time INTEGER NOT NULL
 );
+)sql"},
+    // Every status change of a child profile or a household, with its reason
+    // and who made it. Append-only: the triggers refuse edits and deletes.
+    {6, "status_history", R"sql(
+CREATE TABLE status_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_kind TEXT NOT NULL CHECK (record_kind IN ('child', 'adopter')),
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  record_id INTEGER NOT NULL,
+  from_status INTEGER NOT NULL,
+  to_status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  change_time INTEGER NOT NULL
+);
+CREATE INDEX status_changes_by_record
+  ON status_changes(record_kind, record_id, id);
+CREATE TRIGGER status_changes_append_only_update
+  BEFORE UPDATE ON status_changes
+  BEGIN SELECT RAISE(ABORT, 'status history is append-only'); END;
+CREATE TRIGGER status_changes_append_only_delete
+  BEFORE DELETE ON status_changes
+  BEGIN SELECT RAISE(ABORT, 'status history is append-only'); END;
+
+-- The profile's ages_as_of ('YYYY-MM-DD'), so lists filter on ages today.
+-- Rows stored before are filled in by Store::Open from their profiles.
+ALTER TABLE children ADD COLUMN ages_as_of TEXT;
 )sql"},
 };
 

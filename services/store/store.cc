@@ -16,8 +16,10 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/call_scope.h"
 #include "services/common/dates.h"
 #include "services/common/status_macros.h"
+#include "services/store/internal/sql.h"
 #include "services/store/migrations.h"
 
 namespace raa {
@@ -25,24 +27,12 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-// SQLiteCpp reports errors by throwing; nothing thrown crosses the store's
-// boundary.
-template <typename F>
-auto Guard(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SQLite::Exception& e) {
-    return absl::InternalError(absl::StrCat("database: ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("database: ", e.what()));
-  }
-}
-
-int64_t Micros(const Clock& clock) { return absl::ToUnixMicros(clock.Now()); }
-
-google::protobuf::Timestamp ToTimestamp(int64_t micros) {
-  return TimeUtil::MicrosecondsToTimestamp(micros);
-}
+using store_internal::BindBlob;
+using store_internal::ColumnBytes;
+using store_internal::Guard;
+using store_internal::Micros;
+using store_internal::ParseProfile;
+using store_internal::ToTimestamp;
 
 std::string JsonArray(
     const google::protobuf::RepeatedPtrField<std::string>& s) {
@@ -63,27 +53,43 @@ constexpr const char* kNeedColumns[] = {
     "max_attachment_difficulties",
 };
 
-void BindBlob(SQLite::Statement& q, int index, const std::string& bytes) {
-  q.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
-std::string ColumnBytes(SQLite::Statement& q, int index) {
-  SQLite::Column c = q.getColumn(index);
-  return std::string(static_cast<const char*>(c.getBlob()), c.getBytes());
-}
-
-template <typename T>
-absl::StatusOr<T> ParseProfile(SQLite::Statement& q, int index) {
-  T value;
-  if (!value.ParseFromString(ColumnBytes(q, index))) {
-    return absl::DataLossError("a stored profile cannot be read");
-  }
-  return value;
-}
-
 std::string AuthorityName(absl::string_view id) {
   return absl::StrCat("authorities/", id);
 }
+
+// Rows stored before the ages_as_of column (migration 6) get it from their
+// profiles, once. Throws on a database error, like the migrations.
+void FillAgesAsOf(SQLite::Database& db) {
+  SQLite::Statement rows(
+      db, "SELECT id, profile FROM children WHERE ages_as_of IS NULL");
+  std::vector<std::pair<int64_t, std::string>> filled;
+  while (rows.executeStep()) {
+    v1::Child child;
+    if (!child.ParseFromString(ColumnBytes(rows, 1))) continue;
+    filled.emplace_back(rows.getColumn(0).getInt64(),
+                        FormatDate(child.ages_as_of()));
+  }
+  if (filled.empty()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement set(db, "UPDATE children SET ages_as_of = ? WHERE id = ?");
+  for (const auto& [id, as_of] : filled) {
+    set.bind(1, as_of);
+    set.bind(2, id);
+    set.exec();
+    set.reset();
+  }
+  tx.commit();
+}
+
+// The whole months from a row's ages_as_of to ?8 ('YYYY-MM-DD'), 0 if not
+// later: the SQL twin of matcher::WholeMonthsBetween, for list filters.
+constexpr char kMonthsSinceAgesAsOf[] =
+    "MAX(0, (CAST(substr(?8, 1, 4) AS INTEGER) - "
+    "CAST(substr(ages_as_of, 1, 4) AS INTEGER)) * 12 + "
+    "CAST(substr(?8, 6, 2) AS INTEGER) - "
+    "CAST(substr(ages_as_of, 6, 2) AS INTEGER) - "
+    "(CAST(substr(?8, 9, 2) AS INTEGER) < "
+    "CAST(substr(ages_as_of, 9, 2) AS INTEGER)))";
 
 // ---- projections: the columns derived from a profile ----
 
@@ -243,6 +249,7 @@ RequestKey MakeRequestKey(std::string scope, absl::string_view method,
 
 std::string ChildId(int64_t row_id) { return absl::StrCat("c", row_id); }
 std::string AdopterId(int64_t row_id) { return absl::StrCat("h", row_id); }
+std::string FollowId(int64_t row_id) { return absl::StrCat("f", row_id); }
 
 std::optional<int64_t> ParseRowId(absl::string_view id, char prefix) {
   int64_t row = 0;
@@ -346,9 +353,11 @@ absl::Status StoreTx::InsertChild(absl::string_view authority_id,
   int64_t row = db_.getLastInsertRowid();
   child.set_name(
       absl::StrCat(AuthorityName(authority_id), "/children/", ChildId(row)));
-  SQLite::Statement set(db_, "UPDATE children SET profile = ? WHERE id = ?");
+  SQLite::Statement set(
+      db_, "UPDATE children SET profile = ?, ages_as_of = ? WHERE id = ?");
   BindBlob(set, 1, child.SerializeAsString());
-  set.bind(2, row);
+  set.bind(2, FormatDate(child.ages_as_of()));
+  set.bind(3, row);
   set.exec();
   changed_children_.push_back({row, child});
   return absl::OkStatus();
@@ -374,7 +383,42 @@ absl::Status StoreTx::UpdateChild(v1::Child& child) {
   q.bind(8, Micros(clock_));
   q.bind(9, *row);
   if (q.exec() != 1) return absl::NotFoundError("no such child");
+  SQLite::Statement as_of(db_,
+                          "UPDATE children SET ages_as_of = ? WHERE id = ?");
+  as_of.bind(1, FormatDate(child.ages_as_of()));
+  as_of.bind(2, *row);
+  as_of.exec();
   changed_children_.push_back({*row, child});
+  return absl::OkStatus();
+}
+
+namespace {
+
+const char* KindName(RecordKind kind) {
+  return kind == RecordKind::kChild ? "child" : "adopter";
+}
+
+}  // namespace
+
+absl::Status StoreTx::InsertStatusChange(
+    RecordKind kind, absl::string_view authority_id, int64_t row_id,
+    int from_status, int to_status, absl::string_view reason,
+    absl::string_view key_id, absl::string_view changed_by) {
+  SQLite::Statement q(
+      db_,
+      "INSERT INTO status_changes (record_kind, authority_id, record_id, "
+      "from_status, to_status, reason, key_id, changed_by, change_time) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, KindName(kind));
+  q.bind(2, std::string(authority_id));
+  q.bind(3, row_id);
+  q.bind(4, from_status);
+  q.bind(5, to_status);
+  q.bind(6, std::string(reason));
+  q.bind(7, std::string(key_id));
+  q.bind(8, std::string(changed_by));
+  q.bind(9, Micros(clock_));
+  q.exec();
   return absl::OkStatus();
 }
 
@@ -617,6 +661,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenUnguarded(
       q.exec();
       tx.commit();
     }
+    FillAgesAsOf(*db);
     auto read = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
     read->setBusyTimeout(5000);
     return std::unique_ptr<Store>(
@@ -643,8 +688,13 @@ absl::StatusOr<std::string> Store::WriteSerialized(
     const RequestKey& key,
     absl::FunctionRef<absl::StatusOr<std::string>(StoreTx&)> body,
     bool& replayed) {
+  // A call nobody waits for any more neither queues for the lock nor, once
+  // it has it, makes the others wait longer.
+  RETURN_IF_ERROR(CurrentCallWanted());
   absl::MutexLock lock(&write_mu_);
+  RETURN_IF_ERROR(CurrentCallWanted());
   StoreTx tx(*write_db_, clock_);
+  bool told = false;  // the listener has taken changes in
   absl::StatusOr<std::string> result =
       Guard([&]() -> absl::StatusOr<std::string> {
         SQLite::Transaction transaction(*write_db_,
@@ -668,6 +718,20 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         if (listener_ != nullptr) {
           RETURN_IF_ERROR(
               listener_->Admit(tx.changed_children_, tx.changed_adopters_));
+          told = true;
+          for (const v1::Authority& a : tx.changed_authorities_) {
+            listener_->OnAuthorityChanged(a);
+          }
+          for (const Row<v1::Child>& c : tx.changed_children_) {
+            listener_->OnChildChanged(c.row_id, c.value);
+          }
+          for (const Row<v1::Adopter>& a : tx.changed_adopters_) {
+            listener_->OnAdopterChanged(a.row_id, a.value);
+          }
+          for (const Row<v1::Follow>& f : tx.changed_follows_) {
+            listener_->OnFollowChanged(f.row_id, f.value);
+          }
+          RETURN_IF_ERROR(listener_->WriteDerived(tx));
         }
         if (!key.request_id.empty()) {
           RETURN_IF_ERROR(tx.RecordRequest(key, *response));
@@ -675,15 +739,11 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         transaction.commit();
         return response;
       });
-  if (result.ok() && !replayed && listener_ != nullptr) {
-    for (const v1::Authority& a : tx.changed_authorities_) {
-      listener_->OnAuthorityChanged(a);
-    }
-    for (const Row<v1::Child>& c : tx.changed_children_) {
-      listener_->OnChildChanged(c.row_id, c.value);
-    }
-    for (const Row<v1::Adopter>& a : tx.changed_adopters_) {
-      listener_->OnAdopterChanged(a.row_id, a.value);
+  if (told) {
+    if (result.ok()) {
+      listener_->Committed();
+    } else {
+      listener_->RolledBack();
     }
   }
   return result;
@@ -726,8 +786,17 @@ absl::StatusOr<Page<v1::Child>> Store::ListChildren(const ChildFilter& f,
     std::string sql = "SELECT profile, id FROM children WHERE id > ?1";
     if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
     if (f.status != v1::CHILD_STATUS_UNSPECIFIED) sql += " AND status = ?3";
-    if (f.min_age_months) sql += " AND max_age_months >= ?4";
-    if (f.max_age_months) sql += " AND min_age_months <= ?5";
+    // Ages on f.ages_on: the stored ones plus the months since ages_as_of.
+    const std::string moved =
+        f.ages_on.empty() || !(f.min_age_months || f.max_age_months)
+            ? std::string()
+            : absl::StrCat(" + COALESCE(", kMonthsSinceAgesAsOf, ", 0)");
+    if (f.min_age_months) {
+      absl::StrAppend(&sql, " AND max_age_months", moved, " >= ?4");
+    }
+    if (f.max_age_months) {
+      absl::StrAppend(&sql, " AND min_age_months", moved, " <= ?5");
+    }
     if (f.group_size > 0) sql += " AND group_size = ?6";
     if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
       sql += " AND (need_mask & ?7) != 0";
@@ -744,6 +813,7 @@ absl::StatusOr<Page<v1::Child>> Store::ListChildren(const ChildFilter& f,
           if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
             q.bind(7, int64_t{1} << f.need);
           }
+          if (!moved.empty()) q.bind(8, f.ages_on);
         },
         page);
   });
@@ -789,6 +859,42 @@ absl::StatusOr<Page<v1::Adopter>> Store::ListAdopters(const AdopterFilter& f,
 absl::StatusOr<StoredApiKey> Store::GetApiKey(absl::string_view key_id) {
   absl::MutexLock lock(&read_mu_);
   return Guard([&] { return ReadApiKey(*read_db_, key_id); });
+}
+
+absl::StatusOr<std::vector<v1::StatusChange>> Store::ListStatusChanges(
+    RecordKind kind, absl::string_view authority_id, int64_t row_id) {
+  absl::MutexLock lock(&read_mu_);
+  return Guard([&]() -> absl::StatusOr<std::vector<v1::StatusChange>> {
+    SQLite::Statement q(
+        *read_db_,
+        "SELECT from_status, to_status, reason, key_id, changed_by, "
+        "change_time FROM status_changes WHERE record_kind = ? AND "
+        "authority_id = ? AND record_id = ? ORDER BY id");
+    q.bind(1, KindName(kind));
+    q.bind(2, std::string(authority_id));
+    q.bind(3, row_id);
+    std::vector<v1::StatusChange> out;
+    while (q.executeStep()) {
+      v1::StatusChange& c = out.emplace_back();
+      const int from = q.getColumn(0).getInt();
+      const int to = q.getColumn(1).getInt();
+      if (kind == RecordKind::kChild) {
+        c.set_from_status(
+            v1::ChildStatus_Name(static_cast<v1::ChildStatus>(from)));
+        c.set_to_status(v1::ChildStatus_Name(static_cast<v1::ChildStatus>(to)));
+      } else {
+        c.set_from_status(
+            v1::AdopterStatus_Name(static_cast<v1::AdopterStatus>(from)));
+        c.set_to_status(
+            v1::AdopterStatus_Name(static_cast<v1::AdopterStatus>(to)));
+      }
+      c.set_reason(q.getColumn(2).getString());
+      c.set_key_id(q.getColumn(3).getString());
+      c.set_authority(AuthorityName(q.getColumn(4).getString()));
+      *c.mutable_change_time() = ToTimestamp(q.getColumn(5).getInt64());
+    }
+    return out;
+  });
 }
 
 absl::StatusOr<Page<v1::ApiKey>> Store::ListApiKeys(

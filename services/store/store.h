@@ -70,8 +70,20 @@ struct Row {
   T value;
 };
 
-// Told of every committed change, in commit order, before the write returns.
-// Called with the store's write lock held: keep it short, never call back.
+class StoreTx;
+
+// Told of every change a write makes, inside its transaction and under the
+// store's write lock, in this order:
+//   Admit(...)                      may refuse the write
+//   OnAuthorityChanged / OnChildChanged / OnAdopterChanged / OnFollowChanged
+//                                   take the changes in (by kind, in order)
+//   WriteDerived(tx)                may add rows of its own (alerts) that
+//                                   commit or roll back with the write
+//   Committed() or RolledBack()     exactly one, once the outcome is known
+// A listener that takes changes into memory before the commit must put them
+// back on RolledBack (rare: a failed commit), so it never keeps a write that
+// was not acknowledged. Keep every call short; never call back into the
+// store's write side.
 class StoreListener {
  public:
   virtual ~StoreListener() = default;
@@ -86,6 +98,14 @@ class StoreListener {
   virtual void OnAuthorityChanged(const v1::Authority& authority) = 0;
   virtual void OnChildChanged(int64_t row_id, const v1::Child& child) = 0;
   virtual void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) = 0;
+  virtual void OnFollowChanged(int64_t /*row_id*/,
+                               const v1::Follow& /*follow*/) {}
+  // An error rolls the whole write back (then RolledBack is called).
+  virtual absl::Status WriteDerived(StoreTx& /*tx*/) {
+    return absl::OkStatus();
+  }
+  virtual void Committed() {}
+  virtual void RolledBack() {}
 };
 
 struct StoredApiKey {
@@ -98,8 +118,12 @@ struct StoredApiKey {
 struct ChildFilter {
   std::string authority_id;  // empty: every authority
   v1::ChildStatus status = v1::CHILD_STATUS_UNSPECIFIED;
+  // At least one child of at least / at most this age on `ages_on`
+  // ("YYYY-MM-DD": the stored ages plus the whole months since the
+  // profile's ages_as_of; empty: the ages as stored).
   std::optional<int> min_age_months;
   std::optional<int> max_age_months;
+  std::string ages_on;
   int group_size = 0;
   v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
 };
@@ -111,6 +135,9 @@ struct AdopterFilter {
   int group_size = 0;
   v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
 };
+
+// Which kind of record a status history belongs to.
+enum class RecordKind { kChild, kAdopter };
 
 // Keyset paging: `after` is the last row id of the previous page.
 struct PageRequest {
@@ -169,6 +196,16 @@ class StoreTx {
                              v1::Adopter& adopter);
   absl::Status UpdateAdopter(v1::Adopter& adopter);
 
+  // Appends one change to a record's status history (never edited). `change`
+  // gives the statuses (as their enum numbers in from/to), reason, key id and
+  // authority; the time is the store's clock.
+  absl::Status InsertStatusChange(RecordKind kind,
+                                  absl::string_view authority_id,
+                                  int64_t row_id, int from_status,
+                                  int to_status, absl::string_view reason,
+                                  absl::string_view key_id,
+                                  absl::string_view changed_by);
+
   absl::Status InsertApiKey(const v1::ApiKey& key,
                             absl::string_view secret_sha256);
   absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
@@ -184,6 +221,27 @@ class StoreTx {
   // Sets create_time. The slug (from region.name()) must be new.
   absl::Status InsertRegion(v1::Region& region);
 
+  // ---- Follows and their alerts (follow_rows.cc) ----
+
+  // Assigns the follow's name (authorities/{a}/follows/f{row}) and
+  // create_time; the listener is told.
+  absl::Status InsertFollow(absl::string_view authority_id, v1::Follow& follow);
+  absl::StatusOr<v1::Follow> GetFollow(absl::string_view authority_id,
+                                       int64_t row_id);
+  // Stores `follow` over the row named by follow.name(); the listener is
+  // told unless `quiet` (a listener's own change, from WriteDerived).
+  absl::Status UpdateFollow(const v1::Follow& follow, bool quiet = false);
+  // `authority_id`'s follow of `followed` that is active and not deleted.
+  absl::StatusOr<std::optional<v1::Follow>> FindActiveFollow(
+      absl::string_view authority_id, absl::string_view followed);
+  absl::StatusOr<int64_t> CountActiveFollows(absl::string_view authority_id);
+  // Appends `alert` to `authority_id`'s alerts, for follow `follow_row`,
+  // with the authority's next sequence number (returned; also set in
+  // alert.name as authorities/{a}/alerts/{n}). Alerts are never changed.
+  absl::StatusOr<int64_t> AppendAlert(absl::string_view authority_id,
+                                      int64_t follow_row,
+                                      v1::MatchAlert& alert);
+
  private:
   friend class Store;
   StoreTx(SQLite::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -193,11 +251,22 @@ class StoreTx {
   std::vector<v1::Authority> changed_authorities_;
   std::vector<Row<v1::Child>> changed_children_;
   std::vector<Row<v1::Adopter>> changed_adopters_;
+  std::vector<Row<v1::Follow>> changed_follows_;
+};
+
+// Which stored alerts to read (ListAlerts); unset members do not filter.
+struct AlertFilter {
+  std::string authority_id;  // required: the follower
+  int64_t after_sequence = 0;
+  int64_t follow_row = 0;
+  std::vector<int64_t> follow_rows;  // any of these, when not empty
+  std::string child;                 // a child's resource name
+  int64_t since_micros = 0;
 };
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens or creates the database at `path`, applying any missing migrations.
   // FAILED_PRECONDITION if the file was written by a newer raamatch.
@@ -211,6 +280,9 @@ class Store {
   // Runs `body` in one BEGIN IMMEDIATE transaction under `key` (see above).
   // If `body` fails, nothing is written and its status is returned. When
   // `key.request_id` is empty the write is not recorded for retries.
+  // If the RPC being served was cancelled or is past its deadline
+  // (CurrentCallWanted, services/common/call_scope.h), it returns that status
+  // without running `body`, checked before and again after taking the lock.
   template <typename Response>
   absl::StatusOr<Written<Response>> Write(
       const RequestKey& key,
@@ -245,6 +317,9 @@ class Store {
                                          int64_t row_id);
   absl::StatusOr<Page<v1::Adopter>> ListAdopters(const AdopterFilter& filter,
                                                  const PageRequest& page);
+  // A record's status changes, oldest first.
+  absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
+      RecordKind kind, absl::string_view authority_id, int64_t row_id);
   absl::StatusOr<StoredApiKey> GetApiKey(absl::string_view key_id);
   absl::StatusOr<Page<v1::ApiKey>> ListApiKeys(absl::string_view authority_id,
                                                const PageRequest& page);
@@ -254,6 +329,19 @@ class Store {
   absl::StatusOr<v1::MatchingPolicy> LatestMatchingPolicy();
   // The consortium's own regions, by slug (for the region list at start).
   absl::StatusOr<std::vector<v1::Region>> ListRegions();
+
+  // Follows (follow_rows.cc). ListFollows leaves deleted ones out.
+  absl::StatusOr<v1::Follow> GetFollow(absl::string_view authority_id,
+                                       int64_t row_id);
+  absl::StatusOr<Page<v1::Follow>> ListFollows(absl::string_view authority_id,
+                                               const PageRequest& page);
+  // Every active, undeleted follow, in row order (at start).
+  absl::Status ScanActiveFollows(
+      absl::FunctionRef<void(int64_t row_id, const v1::Follow&)> fn);
+  // Stored alerts in sequence order, `page.after` a sequence number; each
+  // Row's row_id is the alert's sequence number.
+  absl::StatusOr<Page<Row<v1::MatchAlert>>> ListAlerts(
+      const AlertFilter& filter, const PageRequest& page);
 
   // Every row, in row order, for building in-memory indexes at start.
   absl::Status ScanChildren(
@@ -287,9 +375,11 @@ class Store {
   std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
 };
 
-// Resource ids of stored rows: children are "c<row>", adopters "h<row>".
+// Resource ids of stored rows: children are "c<row>", adopters "h<row>",
+// follows "f<row>".
 std::string ChildId(int64_t row_id);
 std::string AdopterId(int64_t row_id);
+std::string FollowId(int64_t row_id);
 // The row id in "c123" / "h123", if well formed.
 std::optional<int64_t> ParseRowId(absl::string_view id, char prefix);
 

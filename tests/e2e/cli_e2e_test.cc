@@ -7,14 +7,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -108,16 +113,18 @@ class CliEndToEnd : public ::testing::Test {
     ASSERT_FALSE(manager_key_.empty());
   }
 
-  // Runs `raa --server <server> <args>` with RAA_KEY=key.
+  // Runs `raa --server <server> <args>` with RAA_KEY=key (and COLUMNS
+  // unset, so output is 80 wide as when not on a terminal, unless `env`
+  // sets it, e.g. "COLUMNS=120").
   Result Raa(const std::string& key, const std::vector<std::string>& args,
-             const std::string& server = "") {
+             const std::string& server = "", const std::string& env = "") {
     std::vector<std::string> quoted;
     for (const std::string& a : args) quoted.push_back(Quote(a));
     std::string out = dir_.File("raa.out");
     std::string err = dir_.File("raa.err");
     std::string command = absl::StrCat(
-        "env -u RAA_AUTHORITY RAA_KEY=", Quote(key),
-        " HOME=", Quote(dir_.path()), " ", RAA_PATH, " --server ",
+        "env -u RAA_AUTHORITY -u COLUMNS RAA_KEY=", Quote(key),
+        " HOME=", Quote(dir_.path()), " ", env, " ", RAA_PATH, " --server ",
         server.empty() ? server_ : server, " ", absl::StrJoin(quoted, " "),
         " >", out, " 2>", err, " </dev/null");
     int status = std::system(command.c_str());
@@ -161,7 +168,7 @@ constexpr char kChildrenCsv[] =
     "2026-10-01,30,f,,letterbox,2025-06-01,Loves music\n"
     "2026-10-01,\"30;50\",f;m,1:learning_disability=mild,direct,2025-06-01,"
     "\"Two siblings,\nclose\"\n"
-    "2026-10-01,999,x,,none,2025-06-01,a bad row\n";
+    "2026-10-01,999,x,,sometimes,2025-06-01,a bad row\n";
 
 TEST_F(CliEndToEnd, RegionsComeFromTheListAManagerExtends) {
   Result listed = Raa(manager_key_,
@@ -222,7 +229,9 @@ TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
       Raa(key, {"import", "children", csv, "--authority", "sheffield"});
   EXPECT_EQ(first.exit_code, 1);  // one row was refused
   EXPECT_THAT(first.out, HasSubstr("stored 2 child profiles"));
-  EXPECT_THAT(first.err, HasSubstr("line 5: column sex"));
+  EXPECT_THAT(first.err, HasSubstr("line 5, column sex"));
+  EXPECT_THAT(first.err, HasSubstr("line 5, column contact_plan"))
+      << "every problem of the row, not only the first";
 
   Result again =
       Raa(key, {"import", "children", csv, "--authority", "sheffield"});
@@ -234,7 +243,7 @@ TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
 
   // The bad row fixed, the whole file again: only that row is new.
   std::string fixed_text = kChildrenCsv;
-  fixed_text.replace(fixed_text.find("999,x"), 5, "99,m");
+  fixed_text.replace(fixed_text.find("999,x,,sometimes"), 16, "99,m,,none");
   std::string fixed = WriteFile("fixed.csv", fixed_text);
   Result third =
       Raa(key, {"import", "children", fixed, "--authority", "sheffield"});
@@ -254,7 +263,9 @@ TEST_F(CliEndToEnd, ARowRepeatedInOneFileIsStoredOnce) {
   Result r = Raa(key, {"import", "children", csv, "--authority", "york"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("stored 1 child profiles"));
-  EXPECT_THAT(r.err, HasSubstr("line 3: request_id: repeats requests[0]"));
+  EXPECT_THAT(r.err, HasSubstr("line 3: the same profile as line 2"));
+  EXPECT_THAT(r.err, Not(HasSubstr("requests[")));
+  EXPECT_THAT(r.err, Not(HasSubstr("request_id")));
 }
 
 TEST_F(CliEndToEnd, AnUpdateRetriedWithItsRequestIdIsAnsweredOnce) {
@@ -291,6 +302,70 @@ TEST_F(CliEndToEnd, BadInputNamesTheFieldAndExitsOne) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(r.err, HasSubstr("child.summary: contains a full date"));
+}
+
+// A child's age is never taken as 0 when it is missing: not from `child
+// create` without --age-months, nor a CSV without the column, nor a JSONL row
+// without the field.
+TEST_F(CliEndToEnd, AMissingAgeIsRefusedNeverStoredAsZero) {
+  std::string key = Member("wakefield", "west-yorkshire");
+  Result created =
+      Raa(key, {"child", "create", "--authority", "wakefield", "--ages-as-of",
+                "2026-10-01", "--sex", "f", "--contact-plan", "letterbox",
+                "--entered-care", "2025-06-01"});
+  EXPECT_EQ(created.exit_code, 1);
+  EXPECT_THAT(created.err, HasSubstr("members[0].age_months: is required"));
+
+  std::string csv =
+      WriteFile("no-ages.csv",
+                "ages_as_of,sex,contact_plan,entered_care,summary\n"
+                "2026-10-01,f,letterbox,2025-06-01,Loves music\n");
+  Result csv_import =
+      Raa(key, {"import", "children", csv, "--authority", "wakefield"});
+  EXPECT_NE(csv_import.exit_code, 0);
+  EXPECT_THAT(csv_import.err, HasSubstr("age_months"));
+
+  std::string jsonl = WriteFile(
+      "no-ages.jsonl",
+      R"({"members": [{"sex": "SEX_FEMALE"}], "ages_as_of": {"year": 2026, )"
+      R"("month": 10, "day": 1}, "contact_plan": "CONTACT_NONE", "journey": )"
+      R"({"entered_care": {"year": 2026, "month": 4, "day": 9}}})"
+      "\n");
+  Result jsonl_import =
+      Raa(key, {"import", "children", jsonl, "--authority", "wakefield"});
+  EXPECT_NE(jsonl_import.exit_code, 0);
+  EXPECT_THAT(jsonl_import.err, HasSubstr("age_months"));
+
+  nlohmann::json list = Json(Raa(key, {"--json", "child", "list"}));
+  EXPECT_FALSE(list.contains("children")) << "a child without an age stored";
+}
+
+// A status change needs a reason, never goes back from adopted, and shows
+// in `child get`.
+TEST_F(CliEndToEnd, StatusChangesNeedAReasonAndAreShownInTheHistory) {
+  std::string key = Member("barnsley", "south-yorkshire");
+  nlohmann::json child = Json(Raa(
+      key, {"--json", "child", "create", "--authority", "barnsley",
+            "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex", "f",
+            "--contact-plan", "letterbox", "--entered-care", "2025-06-01"}));
+  std::string name = child.value("name", "");
+  ASSERT_FALSE(name.empty());
+  Result no_reason = Raa(key, {"child", "update", name, "--status", "adopted"});
+  EXPECT_EQ(no_reason.exit_code, 1);
+  EXPECT_THAT(no_reason.err, HasSubstr("status_reason"));
+  Result adopted = Raa(key, {"child", "update", name, "--status", "adopted",
+                             "--reason", "adoption order made"});
+  EXPECT_EQ(adopted.exit_code, 0) << adopted.err;
+  Result back = Raa(key, {"child", "update", name, "--status", "waiting",
+                          "--reason", "typed by mistake"});
+  EXPECT_EQ(back.exit_code, 1);
+  EXPECT_THAT(back.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(back.err, HasSubstr("child.status"));
+  Result shown = Raa(key, {"child", "get", name});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("waiting -> adopted"));
+  EXPECT_THAT(shown.out, HasSubstr("adoption order made"));
+  EXPECT_THAT(shown.out, HasSubstr("(as of 2026-10-01)"));
 }
 
 TEST_F(CliEndToEnd, KeysAndReachabilityGiveDistinctExitCodes) {
@@ -353,15 +428,549 @@ TEST_F(CliEndToEnd, ARegisteredHouseholdIsRankedAndExplainedForAChild) {
   EXPECT_THAT(explained.out, Not(HasSubstr("FAIL")));
 }
 
+TEST_F(CliEndToEnd, MissedAlertsAreListedAndWatchJsonIsOneAlertPerLine) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  nlohmann::json child = Json(
+      Raa(key, {"--json", "child", "create", "--authority", "sheffield",
+                "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex",
+                "f", "--contact-plan", "letterbox", "--entered-care",
+                "2025-06-01", "--summary", "Loves music"}));
+  std::string child_name = child.value("name", "");
+  ASSERT_FALSE(child_name.empty());
+  nlohmann::json follow =
+      Json(Raa(key, {"--json", "match", "follow", "--child", child_name}));
+  EXPECT_EQ(follow.value("state", ""), "FOLLOW_ACTIVE");
+  // Three households that fit, registered while nobody watches.
+  for (int i = 0; i < 3; ++i) {
+    Result added = Raa(key, {"adopter",
+                             "create",
+                             "--authority",
+                             "sheffield",
+                             "--status",
+                             "approved",
+                             "--registered-interest-on",
+                             "2025-01-01",
+                             "--applied-on",
+                             "2025-02-01",
+                             "--approved-on",
+                             "2025-08-01",
+                             "--approved-for",
+                             "1",
+                             "--min-age-months",
+                             "0",
+                             "--max-age-months",
+                             "48",
+                             "--region",
+                             "south-yorkshire",
+                             "--max-contact",
+                             "direct"});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+  }
+  nlohmann::json missed = Json(Raa(key, {"--json", "match", "alerts"}));
+  ASSERT_EQ(missed["alerts"].size(), 3u);
+  std::string after_first = missed["alerts"][0].value("resume_token", "");
+  ASSERT_FALSE(after_first.empty());
+  Result csv = Raa(key, {"match", "alerts", "--csv"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, HasSubstr("time,alert,kind,follow,followed,child,"));
+
+  // Resumed after the first: the other two, each one JSON object per line.
+  Result watched = Raa(key, {"--json", "match", "watch", "--resume-token",
+                             after_first, "--count", "2"});
+  EXPECT_EQ(watched.exit_code, 0) << watched.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(absl::StripTrailingAsciiWhitespace(watched.out), '\n');
+  ASSERT_EQ(lines.size(), 2u) << watched.out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json alert = nlohmann::json::parse(lines[i], nullptr, false);
+    ASSERT_FALSE(alert.is_discarded()) << lines[i];
+    EXPECT_EQ(alert.value("kind", ""), "ALERT_NEW_FIT");
+    EXPECT_EQ(alert.value("child", ""), child_name);
+    EXPECT_EQ(alert.value("name", ""), missed["alerts"][i + 1]["name"]);
+  }
+}
+
+// Code points on the longest line of `text`.
+size_t LongestLine(const std::string& text) {
+  size_t longest = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    size_t width = 0;
+    for (unsigned char c : line) width += (c & 0xC0) != 0x80;
+    longest = std::max(longest, width);
+  }
+  return longest;
+}
+
+// RFC 4180 fields, for checking what a spreadsheet would read.
+std::vector<std::vector<std::string>> ParseCsv(std::string text) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+      rows.emplace_back();
+      ++i;
+    } else {
+      field += c;
+    }
+  }
+  if (!field.empty() || !rows.back().empty()) rows.back().push_back(field);
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+constexpr char kAdoptersHeader[] =
+    "status,registered_interest_on,applied_on,approved_on,approved_for,"
+    "min_age_months,max_age_months,region,max_contact\n";
+
+// `n` approved households that all fit a 30-month-old, each a little
+// different (so each is its own row).
+std::string Households(int n) {
+  std::string csv = kAdoptersHeader;
+  for (int i = 0; i < n; ++i) {
+    absl::StrAppend(&csv, "approved,2025-01-01,2025-02-01,2025-08-01,1,0,",
+                    48 + i, ",south-yorkshire,direct\n");
+  }
+  return csv;
+}
+
+class CliOutput : public CliEndToEnd {
+ protected:
+  void SetUp() override {
+    CliEndToEnd::SetUp();
+    key_ = Member("sheffield", "south-yorkshire");
+    nlohmann::json child = Json(Raa(
+        key_,
+        {"--json", "child", "create", "--authority", "sheffield",
+         "--ages-as-of", "2026-10-01", "--age-months", "30;50", "--sex", "f;m",
+         "--needs",
+         "1:learning_disability=mild;2:attachment_difficulties=moderate;2:"
+         "emotional_and_behavioural=mild",
+         "--contact-plan", "letterbox", "--entered-care", "2025-06-01",
+         "--summary",
+         "Two lively siblings, \"very close\", who love music, the park, "
+         "drawing and long walks with the dog;\nthey need a family together"}));
+    child_ = child.value("name", "");
+    ASSERT_FALSE(child_.empty());
+    std::string two =
+        "status,registered_interest_on,applied_on,approved_on,approved_for,"
+        "min_age_months,max_age_months,region,max_contact,need_limits\n";
+    for (int i = 0; i < 3; ++i) {
+      // Approved for two, open to the siblings' needs: they fit.
+      absl::StrAppend(&two, "approved,2025-01-01,2025-02-01,2025-08-01,2,0,",
+                      60 + i,
+                      ",south-yorkshire,direct,learning_disability=mild;"
+                      "attachment_difficulties=moderate;emotional_and_"
+                      "behavioural=moderate\n");
+    }
+    Result imported =
+        Raa(key_, {"import", "adopters", WriteFile("two.csv", two),
+                   "--authority", "sheffield"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  }
+
+  std::string key_;
+  std::string child_;
+};
+
+TEST_F(CliOutput, NoLineIsWiderThanTheTerminalAt80Or120Columns) {
+  nlohmann::json ranked =
+      Json(Raa(key_, {"--json", "match", "adopters", "--child", child_}));
+  ASSERT_GE(ranked["adopters"].size(), 1u);
+  std::string household = ranked["adopters"][0]["adopter"];
+  const std::vector<std::vector<std::string>> commands = {
+      {"child", "list"},
+      {"adopter", "list"},
+      {"authority", "list"},
+      {"key", "list"},
+      {"child", "get", child_},
+      {"match", "adopters", "--child", child_},
+      {"match", "explain", "--child", child_, "--adopter", household},
+      {"policy", "show"},
+  };
+  for (int width : {80, 120}) {
+    for (const auto& command : commands) {
+      const std::string& key = command[0] == "authority" || command[0] == "key"
+                                   ? manager_key_
+                                   : key_;
+      Result r = Raa(key, command, "", absl::StrCat("COLUMNS=", width));
+      EXPECT_EQ(r.exit_code, 0) << absl::StrJoin(command, " ") << ": " << r.err;
+      EXPECT_LE(LongestLine(r.out), static_cast<size_t>(width))
+          << absl::StrJoin(command, " ") << " at " << width << ":\n"
+          << r.out;
+      EXPECT_LE(LongestLine(r.err), static_cast<size_t>(width)) << r.err;
+    }
+  }
+  // Not a terminal and no COLUMNS: 80.
+  Result plain = Raa(key_, {"child", "list"});
+  EXPECT_LE(LongestLine(plain.out), 80u) << plain.out;
+  EXPECT_THAT(plain.out, Not(HasSubstr("SUMMARY")));
+
+  // --wide: every column, however wide.
+  Result wide = Raa(key_, {"--wide", "child", "list"}, "", "COLUMNS=80");
+  EXPECT_EQ(wide.exit_code, 0) << wide.err;
+  EXPECT_THAT(wide.out, HasSubstr("SUMMARY"));
+  EXPECT_THAT(wide.out, HasSubstr("drawing and long walks"));
+  EXPECT_GT(LongestLine(wide.out), 80u);
+
+  // --columns: those, in that order.
+  Result chosen = Raa(key_, {"--columns", "summary,name", "child", "list"});
+  EXPECT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_THAT(chosen.out, testing::StartsWith("SUMMARY"));
+  EXPECT_THAT(chosen.out, Not(HasSubstr("STATUS")));
+  Result unknown = Raa(key_, {"--columns", "name,shoe_size", "child", "list"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("shoe_size is not a column"));
+}
+
+TEST_F(CliOutput, CsvIsWhatASpreadsheetReads) {
+  Result r = Raa(key_, {"--csv", "child", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("\xEF\xBB\xBF", 0), 0u) << "a UTF-8 BOM for Excel";
+  EXPECT_THAT(r.out, HasSubstr("\r\n"));
+  std::vector<std::vector<std::string>> rows = ParseCsv(r.out);
+  ASSERT_EQ(rows.size(), 2u) << r.out;
+  ASSERT_EQ(rows[0].size(), rows[1].size());
+  auto column = [&](const std::string& name) {
+    auto it = std::find(rows[0].begin(), rows[0].end(), name);
+    EXPECT_NE(it, rows[0].end()) << name;
+    return rows[1][it - rows[0].begin()];
+  };
+  EXPECT_EQ(column("NAME"), child_.substr(strlen("authorities/")));
+  EXPECT_EQ(column("SUMMARY"),
+            "Two lively siblings, \"very close\", who love music, the park, "
+            "drawing and long walks with the dog;\nthey need a family "
+            "together");
+  EXPECT_EQ(column("CONTACT"), "letterbox");
+
+  for (const std::vector<std::string>& list :
+       {std::vector<std::string>{"--csv", "adopter", "list"},
+        std::vector<std::string>{"--csv", "authority", "list"},
+        std::vector<std::string>{"--csv", "key", "list"}}) {
+    Result csv = Raa(list[1] == "adopter" ? key_ : manager_key_, list);
+    EXPECT_EQ(csv.exit_code, 0) << csv.err;
+    EXPECT_GE(ParseCsv(csv.out).size(), 2u) << csv.out;
+  }
+}
+
+TEST_F(CliOutput, MatchCsvIsAShortlistWithEveryScoreComponent) {
+  Result r = Raa(key_, {"--csv", "match", "adopters", "--child", child_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::vector<std::string>> rows = ParseCsv(r.out);
+  ASSERT_EQ(rows.size(), 4u) << r.out;  // the header and three households
+  const std::vector<std::string>& header = rows[0];
+  for (const char* name :
+       {"RANK", "HOUSEHOLD", "SCORE", "APPROVED FOR", "AGES", "REGION",
+        "MAX CONTACT", "CAPACITY FIT POINTS", "CAPACITY FIT WHY",
+        "AGE FIT POINTS", "NEEDS MARGIN WHY"}) {
+    EXPECT_NE(std::find(header.begin(), header.end(), name), header.end())
+        << name << " in " << rows[0].size() << " columns";
+  }
+  auto at = [&](const std::string& name) {
+    return std::find(header.begin(), header.end(), name) - header.begin();
+  };
+  EXPECT_EQ(rows[1][at("RANK")], "1");
+  EXPECT_EQ(rows[1][at("APPROVED FOR")], "2");
+  EXPECT_EQ(rows[1][at("REGION")], "south-yorkshire");
+  EXPECT_FALSE(rows[1][at("CAPACITY FIT WHY")].empty());
+}
+
+TEST_F(CliEndToEnd, LimitAndPageSizeMeanTheSameEverywhereAndRankingPages) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  nlohmann::json child = Json(Raa(
+      key, {"--json", "child", "create", "--authority", "sheffield",
+            "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex", "f",
+            "--contact-plan", "letterbox", "--entered-care", "2025-06-01"}));
+  std::string name = child.value("name", "");
+  Result imported =
+      Raa(key, {"import", "adopters", WriteFile("many.csv", Households(130)),
+                "--authority", "sheffield"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+
+  // Beyond 100: the client pages, the server's tokens carry on.
+  nlohmann::json all = Json(Raa(key, {"--json", "match", "adopters", "--child",
+                                      name, "--limit", "125", "--brief"}));
+  ASSERT_EQ(all["adopters"].size(), 125u);
+  std::set<std::string> distinct;
+  for (const auto& a : all["adopters"]) distinct.insert(a["adopter"]);
+  EXPECT_EQ(distinct.size(), 125u) << "a page repeated a household";
+  EXPECT_FALSE(all.value("next_page_token", "").empty()) << "5 more remain";
+
+  // The same rows however they are paged.
+  nlohmann::json paged =
+      Json(Raa(key, {"--json", "match", "adopters", "--child", name, "--limit",
+                     "125", "--page-size", "7", "--brief"}));
+  ASSERT_EQ(paged["adopters"].size(), 125u);
+  for (size_t i = 0; i < 125; ++i) {
+    EXPECT_EQ(paged["adopters"][i]["adopter"], all["adopters"][i]["adopter"])
+        << i;
+  }
+
+  // --limit 5, then continue with the token it prints: ranks 6 to 10.
+  Result first = Raa(
+      key, {"match", "adopters", "--child", name, "--limit", "5", "--brief"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  size_t at = first.err.find("--page-token ");
+  ASSERT_NE(at, std::string::npos) << first.err;
+  std::string token = first.err.substr(at + 13);
+  token = token.substr(0, token.find(' '));
+  nlohmann::json next =
+      Json(Raa(key, {"--json", "match", "adopters", "--child", name, "--limit",
+                     "5", "--page-token", token, "--brief"}));
+  ASSERT_EQ(next["adopters"].size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(next["adopters"][i]["adopter"],
+              all["adopters"][5 + i]["adopter"]);
+  }
+  // A token for another ranking is refused, naming the field.
+  Result other = Raa(key, {"match", "adopters", "--child", name, "--limit", "5",
+                           "--min-score", "10", "--page-token", token});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_THAT(other.err, HasSubstr("page_token"));
+
+  // After a registration the ranking has changed: the token says so.
+  Result more =
+      Raa(key, {"import", "adopters",
+                WriteFile("one.csv", absl::StrCat(kAdoptersHeader,
+                                                  "approved,2025-01-01,2025-"
+                                                  "02-01,2025-08-01,1,0,200,"
+                                                  "south-yorkshire,none\n")),
+                "--authority", "sheffield"});
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  Result stale = Raa(key, {"match", "adopters", "--child", name, "--limit", "5",
+                           "--page-token", token});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_THAT(stale.err, HasSubstr("ABORTED"));
+  EXPECT_THAT(stale.err, HasSubstr("start again"));
+
+  // Lists: --limit is the rows in all, --page-size the rows per call.
+  nlohmann::json households = Json(Raa(
+      key, {"--json", "adopter", "list", "--limit", "12", "--page-size", "5"}));
+  EXPECT_EQ(households["adopters"].size(), 12u);
+  EXPECT_FALSE(households.value("next_page_token", "").empty());
+  nlohmann::json every = Json(
+      Raa(key, {"--json", "adopter", "list", "--all", "--page-size", "50"}));
+  EXPECT_EQ(every["adopters"].size(), 131u);
+  EXPECT_EQ(Raa(key, {"adopter", "list", "--page-size", "5000"}).exit_code, 2);
+  EXPECT_EQ(
+      Raa(key, {"match", "adopters", "--child", name, "--page-size", "500"})
+          .exit_code,
+      2);
+}
+
+TEST_F(CliEndToEnd, ExplainSaysWhyAClosedPairIsClosedAndHiddenStaysHidden) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  std::string other = Member("leeds", "west-yorkshire");
+  nlohmann::json child = Json(Raa(
+      key,
+      {"--json", "child", "create", "--authority", "sheffield", "--ages-as-of",
+       "2026-10-01", "--age-months", "30", "--sex", "f", "--contact-plan",
+       "letterbox", "--entered-care", "2025-06-01", "--hidden-from", "leeds"}));
+  nlohmann::json adopter = Json(Raa(key, {"--json",
+                                          "adopter",
+                                          "create",
+                                          "--authority",
+                                          "sheffield",
+                                          "--status",
+                                          "approved",
+                                          "--registered-interest-on",
+                                          "2025-01-01",
+                                          "--applied-on",
+                                          "2025-02-01",
+                                          "--approved-on",
+                                          "2025-08-01",
+                                          "--approved-for",
+                                          "1",
+                                          "--max-age-months",
+                                          "48",
+                                          "--region",
+                                          "south-yorkshire",
+                                          "--max-contact",
+                                          "direct"}));
+  std::string c = child.value("name", "");
+  std::string h = adopter.value("name", "");
+  Result withdrawn =
+      Raa(key, {"adopter", "withdraw", h, "--reason", "moved out of the area"});
+  ASSERT_EQ(withdrawn.exit_code, 0) << withdrawn.err;
+
+  Result r = Raa(key, {"match", "explain", "--child", c, "--adopter", h});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("a closed pair"));
+  EXPECT_THAT(r.out, HasSubstr("the household is withdrawn: moved out of"));
+  EXPECT_THAT(r.out, HasSubstr("capacity"));
+  nlohmann::json explained = Json(
+      Raa(key, {"--json", "match", "explain", "--child", c, "--adopter", h}));
+  EXPECT_EQ(explained.value("closed_reason", ""),
+            "the household is withdrawn: moved out of the area");
+  EXPECT_FALSE(explained.value("eligible", false));
+  ASSERT_FALSE(explained["constraints"].empty());
+  EXPECT_EQ(explained["constraints"][0]["constraint"], "not_available");
+  EXPECT_FALSE(explained["constraints"][0].value("passed", false));
+  EXPECT_EQ(explained["constraints"][0]["reason"],
+            "the household is withdrawn: moved out of the area");
+  EXPECT_GT(explained.value("score", 0), 0) << "explained as of now";
+
+  // The child matched too: both sides named.
+  Result matched = Raa(key, {"child", "update", c, "--status", "matched"});
+  ASSERT_EQ(matched.exit_code, 0) << matched.err;
+  explained = Json(
+      Raa(key, {"--json", "match", "explain", "--child", c, "--adopter", h}));
+  EXPECT_THAT(explained.value("closed_reason", ""),
+              HasSubstr("the child is matched"));
+
+  // Hidden from leeds: NOT_FOUND to leeds, closed or not.
+  Result hidden =
+      Raa(other, {"match", "explain", "--child", c, "--adopter", h});
+  EXPECT_EQ(hidden.exit_code, 1);
+  EXPECT_THAT(hidden.err, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(CliEndToEnd, ABadHeaderIsOneErrorNamingEveryBadColumn) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  std::string csv = WriteFile(
+      "children.csv",
+      "Ages as of,Age Months,Sex,Contact Plan,Entered Care,Shoe Size,Summry\n"
+      "2026-10-01,30,f,letterbox,2025-06-01,3,hello\n"
+      "2026-10-01,40,m,letterbox,2025-06-01,4,hello\n");
+  Result r = Raa(key, {"import", "children", csv, "--authority", "sheffield"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("the header has 2 problems"));
+  EXPECT_THAT(r.err, HasSubstr("\"Shoe Size\""));
+  EXPECT_THAT(r.err, HasSubstr("\"Summry\" is not a column raa knows; did you "
+                               "mean summary?"));
+  EXPECT_THAT(r.err, Not(HasSubstr("line 2")));
+  EXPECT_THAT(r.err, Not(HasSubstr("line 3")));
+  nlohmann::json list = Json(Raa(key, {"--json", "child", "list"}));
+  EXPECT_FALSE(list.contains("children")) << "nothing is sent";
+}
+
+TEST_F(CliEndToEnd, ImportMapsEachLineToItsRecordInTheUsersWords) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  std::string csv = WriteFile(
+      "children.csv",
+      "ages_as_of,age_months,sex,heritage,religion,contact_plan,entered_care,"
+      "summary\n"
+      "2026-10-01,30,Female,White British,Christian,Letterbox,2025-06-01,"
+      "Loves music\n"
+      "2026-10-01,\"30;50\",F;M,\"Asian or Asian British - Indian;mixed "
+      "white and asian\",None;None,Face to face,2025-06-01,Two siblings\n"
+      "2026-10-01,soon,q,purple,,weekly,2025-13-45,three problems and more\n"
+      "2026-10-01,30;50,f;m,;martian,,none,2025-06-01,the second child\n"
+      "2026-10-01,30,f,,,none,2025-06-01,born 12/03/2022\n");
+  std::string results = dir_.File("results.csv");
+  Result r = Raa(key, {"--json", "import", "children", csv, "--authority",
+                       "sheffield", "--results", results});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.out;
+  EXPECT_EQ(doc["stored"], 2);
+  EXPECT_EQ(doc["rejected"], 3);
+  ASSERT_EQ(doc["rows"].size(), 5u);
+  EXPECT_EQ(doc["rows"][0]["line"], 2);
+  EXPECT_EQ(doc["rows"][0]["status"], "stored");
+  EXPECT_THAT(doc["rows"][0].value("name", ""),
+              HasSubstr("authorities/sheffield/children/"));
+  EXPECT_EQ(doc["rows"][1]["status"], "stored");
+  // Line 4: every problem, each by column.
+  std::set<std::string> columns;
+  for (const auto& p : doc["rows"][2]["problems"]) columns.insert(p["column"]);
+  EXPECT_EQ(columns, (std::set<std::string>{"age_months", "sex", "heritage",
+                                            "contact_plan", "entered_care"}))
+      << doc["rows"][2].dump();
+  EXPECT_EQ(doc["rows"][3]["problems"][0]["column"], "heritage");
+  EXPECT_THAT(doc["rows"][3]["problems"][0].value("message", ""),
+              HasSubstr("child 2"));
+  // The server's refusal, in the column's name.
+  EXPECT_EQ(doc["rows"][4]["status"], "rejected");
+  EXPECT_EQ(doc["rows"][4]["problems"][0]["column"], "summary");
+  EXPECT_THAT(r.err, Not(HasSubstr("child.")));
+  EXPECT_THAT(r.err, Not(HasSubstr("requests[")));
+
+  // The results file: one row per line, to paste into the spreadsheet.
+  std::vector<std::vector<std::string>> rows = ParseCsv(ReadFile(results));
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"line", "status", "record", "problems"}));
+  EXPECT_EQ(rows[1][0], "2");
+  EXPECT_EQ(rows[1][1], "stored");
+  EXPECT_THAT(rows[1][2], HasSubstr("sheffield/children/"));
+  EXPECT_EQ(rows[5][1], "rejected");
+  EXPECT_THAT(rows[5][3], HasSubstr("column summary"));
+  // Spreadsheet spellings were read as the values they mean.
+  nlohmann::json list = Json(Raa(key, {"--json", "child", "list"}));
+  ASSERT_EQ(list["children"].size(), 2u);
+  std::set<std::string> plans;
+  for (const auto& c : list["children"]) plans.insert(c["contact_plan"]);
+  EXPECT_EQ(plans,
+            (std::set<std::string>{"CONTACT_LETTERBOX", "CONTACT_DIRECT"}));
+
+  // Run again: the same lines map to the same records, found not stored.
+  Result again = Raa(
+      key, {"--json", "import", "children", csv, "--authority", "sheffield"});
+  nlohmann::json second = nlohmann::json::parse(again.out, nullptr, false);
+  ASSERT_FALSE(second.is_discarded()) << again.out;
+  EXPECT_EQ(second["rows"][0]["status"], "already stored");
+  EXPECT_EQ(second["rows"][0]["name"], doc["rows"][0]["name"]);
+}
+
+TEST_F(CliEndToEnd, VersionConfigLinesAndHelpSayWhatTheyShould) {
+  Result version = Raa("", {"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out,
+              testing::MatchesRegex("raa [0-9]+\\.[0-9]+\\.[0-9]+\n"));
+
+  std::filesystem::create_directories(dir_.File(".config/raa"));
+  WriteFile(".config/raa/config.ini",
+            "# my settings\nserver = 127.0.0.1:1\nsever = 127.0.0.1:2\n");
+  Result config = Raa(manager_key_, {"authority", "list"});
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_THAT(config.err, HasSubstr("config.ini line 3: \"sever\" is not a "
+                                    "setting raa knows"));
+  std::filesystem::remove(dir_.File(".config/raa/config.ini"));
+
+  Result help = Raa("", {"child", "create", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("REQUIRED"));
+  EXPECT_THAT(help.out, HasSubstr("none, letterbox or direct"));
+  EXPECT_THAT(help.out, HasSubstr("white_british"));
+  Result adopter_help = Raa("", {"adopter", "create", "--help"});
+  EXPECT_THAT(adopter_help.out, HasSubstr("stage_one, stage_two, approved"));
+
+  Result missing =
+      Raa("", {"child", "create", "--authority", "x", "--age-months", "30"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--ages-as-of"));
+  EXPECT_THAT(missing.err, HasSubstr("--contact-plan"));
+  EXPECT_EQ(Raa("", {"child", "frobnicate"}).exit_code, 2);
+}
+
 }  // namespace
 TEST_F(CliEndToEnd, WithdrawingAMemberShowsTheImpactAndAsksFirst) {
   std::string key = Member("leeds", "west-yorkshire");
-  ASSERT_EQ(Raa(key, {"child", "create", "--authority", "leeds",
-                      "--ages-as-of", "2026-10-01", "--age-months", "30",
-                      "--sex", "f", "--contact-plan", "letterbox",
-                      "--entered-care", "2025-06-01"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Raa(key, {"child", "create", "--authority", "leeds", "--ages-as-of",
+                "2026-10-01", "--age-months", "30", "--sex", "f",
+                "--contact-plan", "letterbox", "--entered-care", "2025-06-01"})
+          .exit_code,
+      0);
 
   // Not at a terminal and no --yes: the impact is shown, nothing changes.
   Result refused = Raa(manager_key_, {"authority", "withdraw", "leeds"});

@@ -59,7 +59,7 @@ std::vector<ConstraintCase> Cases() {
        nullptr, "approved for 1, group of 2"},
       {"AgeRange", Constraint::kAgeRange,
        [](Household& h, ChildGroup&) { h.max_age_months = 24; }, nullptr,
-       "age 2y 6m outside 0y\u20132y"},
+       "age 2y 6m today outside 0y\u20132y"},
       {"Needs", Constraint::kNeeds,
        [](Household&, ChildGroup& g) {
          g.members[0].needs[static_cast<int>(NeedCategory::kMedicalCondition)] =
@@ -347,7 +347,7 @@ TEST_F(ConstraintBasicsTest, CountedUnderFirstFailureButExplainListsAll) {
                                              Constraint::kAgeRange,
                                              Constraint::kNeeds));
   EXPECT_EQ(e->constraints[Index(Constraint::kAgeRange)].reason,
-            "ages 2y 6m, 1y 8m outside 0y\u20131y");
+            "ages 2y 6m, 1y 8m today outside 0y\u20131y");
 }
 
 TEST_F(ConstraintBasicsTest, LinkLimitFollowsThePolicy) {

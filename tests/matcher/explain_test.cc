@@ -169,7 +169,7 @@ TEST(ExplainTest, ExplainPairPassingReasons) {
             "household available; child waiting");
   EXPECT_EQ(reason(Constraint::kAuthorityWithdrawn),
             "both authorities are members");
-  EXPECT_EQ(reason(Constraint::kAgeRange), "age 2y 6m within 0y\u20135y");
+  EXPECT_EQ(reason(Constraint::kAgeRange), "age 2y 6m today within 0y\u20135y");
   EXPECT_EQ(reason(Constraint::kNeeds), "no assessed needs");
   EXPECT_EQ(reason(Constraint::kSexPreference), "no sex preference");
   EXPECT_EQ(reason(Constraint::kHouseholdExcludedRegion),

@@ -97,13 +97,13 @@ TEST_F(ScoringTest, AgeFit) {
   h.approved_for = 2;
   ComponentScore s = Component(h, g, Component::kAgeFit);
   EXPECT_EQ(s.fit_permille, 750);
-  EXPECT_EQ(s.reason, "ages 2y 6m, 3y 9m within 0y\u20135y");
+  EXPECT_EQ(s.reason, "ages 2y 6m, 3y 9m today within 0y\u20135y");
   // A range of one month.
   h.min_age_months = h.max_age_months = 30;
   h.approved_for = 1;
   s = Component(h, AGroup(kChild, 30), Component::kAgeFit);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "age 2y 6m within 2y 6m\u20132y 6m");
+  EXPECT_EQ(s.reason, "age 2y 6m today within 2y 6m\u20132y 6m");
 }
 
 TEST_F(ScoringTest, CapacityFitKeepsLargeApprovalsForLargeGroups) {

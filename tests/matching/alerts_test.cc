@@ -307,11 +307,14 @@ TEST_F(MatchAlertsTest, BadWatchRequestsEndTheStreamWithAClearStatus) {
     std::vector<std::string> fields;
   };
   std::vector<Case> cases;
-  cases.push_back({"follows nothing",
+  v1::WatchMatchesRequest mixed;
+  mixed.add_children(child.name());
+  mixed.add_follows("authorities/rotherham/follows/f1");
+  cases.push_back({"children and follows together",
                    finder_,
-                   v1::WatchMatchesRequest(),
+                   mixed,
                    Code::INVALID_ARGUMENT,
-                   {"children"}});
+                   {"follows"}});
   v1::WatchMatchesRequest malformed_child;
   malformed_child.add_children("children/c1");
   cases.push_back({"malformed child",
@@ -365,6 +368,76 @@ TEST_F(MatchAlertsTest, BadWatchRequestsEndTheStreamWithAClearStatus) {
     EXPECT_THAT(ViolationFields(status), ::testing::ElementsAreArray(c.fields));
     EXPECT_THAT(unread, IsEmpty());
   }
+}
+
+TEST_F(MatchAlertsTest, AWatchSaysWhenARecordLeavesAndEndsWhenNoneIsLeft) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  AlertStream stream(*matching_, finder_, Follow({child.name()}, {}));
+  ASSERT_NO_FATAL_FAILURE(Sync({&stream}));
+  const std::string short_child =
+      "sheffield/" + child.name().substr(child.name().rfind('/') + 1);
+
+  // The child is withdrawn: the stream says so and goes on with the rest.
+  WithdrawChild(sheffield_, child.name());
+  std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar({&stream});
+  ASSERT_THAT(got[0], SizeIs(1));
+  EXPECT_EQ(got[0][0].kind(), v1::ALERT_FOLLOW_ENDED);
+  EXPECT_EQ(got[0][0].message(), "child " + short_child + " was withdrawn");
+  EXPECT_EQ(got[0][0].child(), child.name());
+  EXPECT_TRUE(got[0][0].resume_token().empty());  // nothing is stored
+
+  // The last record leaves: the stream ends, saying why.
+  WithdrawAdopter(sheffield_, sentinel_);
+  std::vector<v1::MatchAlert> unread;
+  grpc::Status status = stream.Finish(kCheckpointTimeout, &unread);
+  EXPECT_THAT(status, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_EQ(status.error_message(),
+            "household sheffield/" +
+                sentinel_.substr(sentinel_.rfind('/') + 1) +
+                " was withdrawn: nothing left to watch");
+  ASSERT_FALSE(unread.empty());
+  EXPECT_EQ(unread.back().kind(), v1::ALERT_FOLLOW_ENDED);
+
+  // Watching a withdrawn child ends at once instead of waiting forever.
+  v1::WatchMatchesRequest withdrawn;
+  withdrawn.add_children(child.name());
+  AlertStream again(*matching_, finder_, withdrawn);
+  EXPECT_THAT(again.Finish(kCheckpointTimeout),
+              StatusIs(Code::FAILED_PRECONDITION));
+}
+
+TEST_F(MatchAlertsTest, RevokingTheKeyEndsItsWatchAtOnce) {
+  std::string key = NewKey("rotherham", {v1::FAMILY_FINDER});
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  AlertStream revoked_stream(*matching_, key, Follow({child.name()}, {}));
+  AlertStream other(*matching_, finder_, Follow({child.name()}, {}));
+  ASSERT_NO_FATAL_FAILURE(Sync({&revoked_stream, &other}));
+
+  v1::ListApiKeysRequest list;
+  list.set_parent("authorities/rotherham");
+  v1::ListApiKeysResponse keys;
+  ASSERT_THAT(Call(*access_, &AccessStub::ListApiKeys, manager_, list, &keys),
+              IsOk());
+  v1::RevokeApiKeyRequest revoke;
+  for (const v1::ApiKey& k : keys.api_keys()) {
+    if (key.find(k.name().substr(k.name().rfind('/') + 1)) == 4) {
+      revoke.set_name(k.name());
+    }
+  }
+  ASSERT_FALSE(revoke.name().empty());
+  revoke.set_request_id(NextRequestId());
+  v1::ApiKey done;
+  ASSERT_THAT(
+      Call(*access_, &AccessStub::RevokeApiKey, manager_, revoke, &done),
+      IsOk());
+  grpc::Status status = revoked_stream.Finish(kCheckpointTimeout);
+  EXPECT_THAT(status, StatusIs(Code::UNAUTHENTICATED));
+  EXPECT_EQ(status.error_message(), "key revoked");
+  // The other key's stream goes on.
+  v1::Adopter fits = AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar({&other});
+  ASSERT_THAT(got[0], SizeIs(1));
+  EXPECT_EQ(got[0][0].adopter(), fits.name());
 }
 
 TEST_F(MatchAlertsTest, StreamsEndWithUnavailableWhenTheServerStops) {

@@ -31,7 +31,7 @@ v1::Child ChildProfile(const std::vector<int>& ages_months) {
     member->set_first_language("en");
   }
   child.set_must_be_placed_together(ages_months.size() > 1);
-  *child.mutable_ages_as_of() = MakeDate(2026, 10, 1);
+  *child.mutable_ages_as_of() = MakeDate(2026, 11, 1);
   child.set_contact_plan(v1::CONTACT_LETTERBOX);
   child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
   child.set_summary(ages_months.size() > 1
@@ -298,8 +298,11 @@ v1::Child MatchingServerTest::UpdateChild(
     const std::vector<std::string>& paths) {
   v1::UpdateChildRequest request;
   *request.mutable_child() = changed;
-  for (const std::string& p : paths)
+  for (const std::string& p : paths) {
     request.mutable_update_mask()->add_paths(p);
+    // A status change needs a reason.
+    if (p == "status") request.set_status_reason("test: the plan moved on");
+  }
   request.set_request_id(NextRequestId());
   v1::Child updated;
   EXPECT_THAT(Reg(&RegistryStub::UpdateChild, key, request, &updated), IsOk())
@@ -312,8 +315,11 @@ v1::Adopter MatchingServerTest::UpdateAdopter(
     const std::vector<std::string>& paths) {
   v1::UpdateAdopterRequest request;
   *request.mutable_adopter() = changed;
-  for (const std::string& p : paths)
+  for (const std::string& p : paths) {
     request.mutable_update_mask()->add_paths(p);
+    // A status change needs a reason.
+    if (p == "status") request.set_status_reason("test: the plan moved on");
+  }
   request.set_request_id(NextRequestId());
   v1::Adopter updated;
   EXPECT_THAT(Reg(&RegistryStub::UpdateAdopter, key, request, &updated), IsOk())

@@ -238,6 +238,67 @@ TEST_F(MatchingServiceTest, RankAdoptersCountsEachHouseholdUnderItsFirstFail) {
   EXPECT_THAT(ranked.adopters(), IsEmpty());
 }
 
+TEST_F(MatchingServiceTest, RankingPagesWithTokensAndNoticesAChangedRanking) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  std::vector<std::string> names =
+      AddHouseholds(23, ApprovedHousehold(1, 48, 120));
+  std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
+    return RowIdOf(a) < RowIdOf(b);
+  });
+  // Pages of 5 with full reasons: every household once, in rank order, each
+  // with the same components as the one-page ranking.
+  v1::RankAdoptersResponse whole;
+  ASSERT_THAT(RankAdopters(finder_, child.name(), &whole, 100), IsOk());
+  EXPECT_TRUE(whole.next_page_token().empty());
+  v1::RankAdoptersRequest request;
+  request.set_child(child.name());
+  request.set_page_size(5);
+  std::vector<std::string> paged;
+  int pages = 0;
+  std::string first_token;
+  do {
+    v1::RankAdoptersResponse page;
+    ASSERT_THAT(Match(&MatchingStub::RankAdopters, finder_, request, &page),
+                IsOk());
+    EXPECT_EQ(page.eligible(), 23);
+    for (const v1::RankedAdopter& a : page.adopters()) {
+      const v1::RankedAdopter& same = whole.adopters(paged.size());
+      EXPECT_EQ(a.adopter(), same.adopter());
+      EXPECT_EQ(a.components_size(), same.components_size());
+      for (int c = 0; c < a.components_size() && c < same.components_size();
+           ++c) {
+        EXPECT_EQ(a.components(c).reason(), same.components(c).reason());
+      }
+      paged.push_back(a.adopter());
+    }
+    if (first_token.empty()) first_token = page.next_page_token();
+    request.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 5);
+  EXPECT_THAT(paged, ElementsAreArray(names));
+
+  // A token is for its own ranking only, and must be one the server made.
+  v1::RankAdoptersResponse refused;
+  request.set_page_token(first_token);
+  request.set_min_score(1);
+  grpc::Status status =
+      Match(&MatchingStub::RankAdopters, finder_, request, &refused);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("page_token"));
+  request.set_min_score(0);
+  request.set_page_token("not-a-token");
+  status = Match(&MatchingStub::RankAdopters, finder_, request, &refused);
+  EXPECT_THAT(ViolationFields(status), ElementsAre("page_token"));
+
+  // After a registration, a later page is ABORTED, not served from a
+  // different ranking.
+  AddHouseholds(1, ApprovedHousehold(1, 48, 120));
+  request.set_page_token(first_token);
+  EXPECT_THAT(Match(&MatchingStub::RankAdopters, finder_, request, &refused),
+              StatusIs(Code::ABORTED));
+}
+
 TEST_F(MatchingServiceTest, RankAdoptersHonoursPageSizeAndMinScore) {
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   // 25 identical households: equal scores, so the order is by id.
@@ -603,7 +664,7 @@ TEST_F(MatchingServiceTest, UnknownRecordsAreNotFound) {
               StatusIs(Code::NOT_FOUND));
 }
 
-TEST_F(MatchingServiceTest, ClosedRecordsAreFailedPrecondition) {
+TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   v1::Adopter household = AddFittingHousehold(sheffield_, "sheffield");
   v1::Child waiting = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   std::vector<std::string> closed;
@@ -620,10 +681,26 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreFailedPrecondition) {
     EXPECT_THAT(RankAdopters(finder_, name, &ranked),
                 StatusIs(Code::FAILED_PRECONDITION))
         << name;
+    // Explained as of now, saying the pair is closed and why.
     v1::PairExplanation explained;
-    EXPECT_THAT(ExplainPair(finder_, name, household.name(), &explained),
-                StatusIs(Code::FAILED_PRECONDITION))
+    ASSERT_THAT(ExplainPair(finder_, name, household.name(), &explained),
+                IsOk())
         << name;
+    EXPECT_THAT(explained.closed_reason(), testing::HasSubstr("the child is "))
+        << name;
+    EXPECT_FALSE(explained.eligible()) << name;
+    ASSERT_FALSE(explained.constraints().empty());
+    EXPECT_EQ(explained.constraints(0).constraint(), "not_available");
+    EXPECT_FALSE(explained.constraints(0).passed());
+    EXPECT_EQ(explained.components_size(), 8) << "scored as of now";
+  }
+  {
+    v1::PairExplanation explained;
+    ASSERT_THAT(
+        ExplainPair(finder_, closed.back(), household.name(), &explained),
+        IsOk());
+    EXPECT_THAT(explained.closed_reason(),
+                testing::StartsWith("the child is withdrawn"));
   }
   // A linked child is still searched for.
   v1::Child linked = AddChild(sheffield_, "sheffield", ChildProfile({84}));
@@ -651,11 +728,20 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreFailedPrecondition) {
         << name;
   }
   v1::PairExplanation explained;
-  EXPECT_THAT(ExplainPair(finder_, waiting.name(), gone.name(), &explained),
-              StatusIs(Code::FAILED_PRECONDITION));
-  EXPECT_THAT(
+  ASSERT_THAT(ExplainPair(finder_, waiting.name(), gone.name(), &explained),
+              IsOk());
+  EXPECT_THAT(explained.closed_reason(),
+              testing::StartsWith("the household is withdrawn"));
+  ASSERT_THAT(
       ExplainPair(finder_, waiting.name(), stage_two.name(), &explained),
-      StatusIs(Code::FAILED_PRECONDITION));
+      IsOk());
+  EXPECT_EQ(explained.closed_reason(),
+            "the household is at stage two, not yet approved");
+  // On hold is open (in the index, not available): no closed reason.
+  ASSERT_THAT(ExplainPair(finder_, waiting.name(), unavailable[1], &explained),
+              IsOk());
+  EXPECT_EQ(explained.closed_reason(), "");
+  EXPECT_FALSE(explained.eligible());
 }
 
 // ---------------- keys and roles ----------------

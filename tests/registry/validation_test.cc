@@ -5,7 +5,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
@@ -17,8 +19,10 @@ namespace {
 using ::raa::test::MakeDate;
 using ::raa::test::Today;
 using ::raa::test::ValidAdopter;
+using ::raa::test::ValidAuthority;
 using ::raa::test::ValidChild;
 using ::raa::test::ViolationFields;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::HasSubstr;
@@ -121,6 +125,144 @@ TEST(FindPersonalIdentifierTest, AllowsOrdinarySummaries) {
        }) {
     EXPECT_THAT(FindPersonalIdentifier(text), Eq(std::nullopt)) << text;
   }
+}
+
+// ---------------- CheckFreeText ----------------
+
+std::vector<FieldViolation> TextViolations(absl::string_view text,
+                                           const FreeTextRule& rule) {
+  FieldErrors errors;
+  CheckFreeText(text, "field", rule, errors);
+  return errors.violations();
+}
+
+std::string Repeat(absl::string_view piece, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out.append(piece.data(), piece.size());
+  return out;
+}
+
+// Issue 6: a reason of 400 "€" (1,200 bytes) was refused as over 500.
+TEST(CheckFreeTextTest, CountsCharactersNotBytes) {
+  EXPECT_THAT(TextViolations(Repeat("\u20AC", 400), kReasonText), IsEmpty());
+  EXPECT_THAT(TextViolations(Repeat("\u20AC", 500), kReasonText), IsEmpty());
+  std::vector<FieldViolation> v =
+      TextViolations(Repeat("\u20AC", 501), kReasonText);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].description, "is 501 characters; at most 500");
+}
+
+TEST(CheckFreeTextTest, RefusesOverLongTextBeforeScanningIt) {
+  // 16,000 digits and 32,000 letters crashed the old regex scan.
+  for (const std::string& text :
+       {std::string(16'000, '7'), std::string(32'000, 'a'),
+        "call 0114 273 4567 " + std::string(1000, 'a')}) {
+    std::vector<FieldViolation> v = TextViolations(text, kSummaryText);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_THAT(v[0].description, HasSubstr("characters; at most 1000"));
+  }
+}
+
+TEST(CheckFreeTextTest, RequiresARequiredField) {
+  std::vector<FieldViolation> v = TextViolations("", kReasonText);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_THAT(v[0].description, HasSubstr("is required"));
+  EXPECT_THAT(TextViolations("", kSummaryText), IsEmpty());
+}
+
+TEST(CheckFreeTextTest, RefusesControlCharactersNamingThem) {
+  for (const FreeTextRule& rule :
+       {kSummaryText, kReasonText, kDisplayNameText, kKeyLabelText}) {
+    for (const std::string& text :
+         {std::string("Sam\0Smith", 9), std::string("ring\abell"),
+          std::string("esc\x1B[31m"), std::string("del\x7F"),
+          std::string("c1 \xC2\x85 next line"), std::string("cr\r\n")}) {
+      std::vector<FieldViolation> v = TextViolations(text, rule);
+      ASSERT_EQ(v.size(), 1u) << text;
+      EXPECT_THAT(v[0].description, HasSubstr("U+00")) << text;
+    }
+  }
+  EXPECT_THAT(
+      TextViolations(std::string("a\0b", 3), kSummaryText)[0].description,
+      HasSubstr("a control character (U+0000) at character 2"));
+}
+
+TEST(CheckFreeTextTest, AllowsLineFeedsAndTabsOnlyInMultiLineText) {
+  EXPECT_THAT(TextViolations("Likes:\n\t- trains\n\t- swimming", kSummaryText),
+              IsEmpty());
+  for (const FreeTextRule& rule : {kReasonText, kDisplayNameText}) {
+    EXPECT_THAT(TextViolations("two\nlines", rule), Not(IsEmpty()));
+    EXPECT_THAT(TextViolations("a\ttab", rule), Not(IsEmpty()));
+    EXPECT_THAT(TextViolations("line\u2028separator", rule), Not(IsEmpty()));
+  }
+}
+
+TEST(CheckFreeTextTest, RefusesBidiOverridesAndIsolates) {
+  for (const char* text :
+       {"Sam \u202Eevil", "\u202Aa", "\u202Bb", "\u202Cc", "\u202Dd", "\u2066e",
+        "\u2067f", "\u2068g", "\u2069h"}) {
+    std::vector<FieldViolation> v = TextViolations(text, kDisplayNameText);
+    ASSERT_EQ(v.size(), 1u) << text;
+    EXPECT_THAT(v[0].description, HasSubstr("bidirectional")) << text;
+  }
+  // Right-to-left text itself is fine.
+  EXPECT_THAT(
+      TextViolations("\u0645\u0631\u062D\u0628\u0627 Sam", kSummaryText),
+      IsEmpty());
+}
+
+TEST(CheckFreeTextTest, RefusesMalformedUtf8) {
+  for (const char* text : {"bad \xFF byte", "cut \xE2\x82", "overlong \xC0\xAF",
+                           "surrogate \xED\xA0\x80"}) {
+    std::vector<FieldViolation> v = TextViolations(text, kSummaryText);
+    ASSERT_EQ(v.size(), 1u) << text;
+    EXPECT_EQ(v[0].description, "is not valid UTF-8");
+  }
+}
+
+TEST(CheckFreeTextTest, ScansOnlyAnonymousFields) {
+  EXPECT_THAT(TextViolations("ask 0114 273 4567", kReasonText), Not(IsEmpty()));
+  EXPECT_THAT(TextViolations("Team 0114 273 4567", kDisplayNameText),
+              IsEmpty());
+}
+
+TEST(ValidateAuthorityTest, RefusesControlAndBidiCharactersInTheName) {
+  FieldErrors errors;
+  ValidateAuthority(ValidAuthority("Sheffield\u202E", "south-yorkshire"),
+                    Today(), errors);
+  EXPECT_THAT(ViolationFields(errors.ToStatus()), Contains("display_name"));
+}
+
+// ---------------- messages ----------------
+
+TEST(QuotedTest, QuotesAtMostFortyCharactersCutOnACharacterBoundary) {
+  EXPECT_EQ(Quoted("short"), "\"short\"");
+  EXPECT_EQ(Quoted(std::string(100, 'x')),
+            "\"" + std::string(40, 'x') + "\u2026\"");
+  std::string euros = Repeat("\u20AC", 50);
+  EXPECT_EQ(Quoted(euros), "\"" + Repeat("\u20AC", 40) + "\u2026\"");
+  EXPECT_EQ(Quoted("a\nb\u202Ec\xFF"), "\"a\uFFFDb\uFFFDc\uFFFD\"");
+}
+
+TEST(ToGrpcStatusTest, CapsTheMessageAndTheDetails) {
+  FieldErrors errors;
+  for (int i = 0; i < 1000; ++i) {
+    errors.Add(absl::StrCat("requests[", i, "].child.summary"),
+               std::string(300, 'e'));
+  }
+  grpc::Status status = ToGrpcStatus(errors.ToStatus());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LE(status.error_message().size(), kMaxStatusMessageBytes);
+  EXPECT_LE(status.error_details().size(),
+            kMaxStatusMessageBytes + kMaxStatusDetailsBytes + 200);
+  std::vector<FieldViolation> kept = ViolationsOf(FromGrpcStatus(status));
+  ASSERT_GE(kept.size(), 2u);
+  EXPECT_EQ(kept[0].field, "requests[0].child.summary");
+  EXPECT_THAT(kept.back().description, HasSubstr("more problems"));
+
+  grpc::Status plain =
+      ToGrpcStatus(absl::NotFoundError(std::string(1 << 20, 'n')));
+  EXPECT_LE(plain.error_message().size(), kMaxStatusMessageBytes);
 }
 
 // ---------------- ValidateRequestId ----------------

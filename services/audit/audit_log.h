@@ -1,0 +1,135 @@
+// The audit trail: who looked at or changed which child or household, when,
+// with which key, through which RPC.
+//
+//   ASSIGN_OR_RETURN(auto audit, AuditLog::Open({.db_path = path}, clock));
+//   audit->Record(std::move(event), [reactor](absl::Status recorded) {
+//     ...answer the call only now...
+//   });
+//   audit->Stop();  // at shutdown: commits what is queued
+//
+// Recording is off the request path: Record() queues the event and returns;
+// one writer thread commits whatever has queued, in one transaction per
+// batch (group commit: while one batch commits, the next gathers), on its
+// own SQLite connection to the server's database (tables from migration 4).
+//
+// Durability: `done` runs after the event's batch has committed. The RPC
+// runner answers a change only then, so an answered change's event survives
+// a kill -9 of the server (its transaction is in the WAL file, which the
+// kernel holds); a read is answered at once, and a kill -9 loses the events
+// still queued (those of the last batch interval, milliseconds). The audit
+// connection commits with synchronous=NORMAL: an operating-system crash or
+// power cut can lose the events since the WAL was last synced (at the next
+// store write, which syncs the same WAL file, at a checkpoint, or by the
+// kernel's writeback, ~30 s). A change committed by the store whose event was
+// not yet committed when the server died was never answered; its retry (same
+// request_id) is recorded.
+//
+// Retention: events older than `retention` are deleted at Open and then once
+// a day by the writer thread.
+//
+// Thread-safe.
+#ifndef RAAMATCH_SERVICES_AUDIT_AUDIT_LOG_H_
+#define RAAMATCH_SERVICES_AUDIT_AUDIT_LOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "raa/v1/access.pb.h"
+#include "services/common/clock.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace raa {
+
+struct AuditEvent {
+  absl::Time time;                   // left unset: the time it is recorded
+  std::string key_id;                // bare id, e.g. "336774ed25169ddb"
+  std::string authority_id;          // bare id, e.g. "leeds"
+  std::string method;                // "/raa.v1.RegistryService/GetChild"
+  int status_code = 0;               // grpc::StatusCode of the answer
+  std::vector<std::string> records;  // resource names
+};
+
+struct AuditOptions {
+  std::string db_path;
+  absl::Duration retention = absl::Hours(24 * 2190);  // six years
+  // At most this many events per transaction.
+  size_t max_batch = 2048;
+};
+
+class AuditLog {
+ public:
+  // Called once the event is committed (OK) or could not be (the error).
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+
+  // Opens the audit tables in the database at `options.db_path` (the store
+  // has applied the migrations), prunes expired events and starts the writer.
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
+      const AuditOptions& options, const Clock& clock);
+  ~AuditLog();  // Stop()
+
+  // Queues `event`; `done` (if any) runs on the writer thread after commit.
+  // After Stop, `done` gets UNAVAILABLE and nothing is recorded.
+  void Record(AuditEvent event, Done done = nullptr);
+
+  // Blocks until every event queued before the call is committed.
+  void Flush();
+
+  // Commits what is queued and stops the writer. Idempotent.
+  void Stop();
+
+  // Deletes events older than the retention period (as of the clock's now).
+  // Returns how many were deleted.
+  absl::StatusOr<int64_t> Prune();
+
+  // A page of events matching the request's filters, newest first.
+  // INVALID_ARGUMENT naming a malformed filter.
+  absl::StatusOr<v1::QueryAuditLogResponse> Query(
+      const v1::QueryAuditLogRequest& request);
+
+ private:
+  struct Pending {
+    AuditEvent event;
+    Done done;
+  };
+
+  AuditLog(AuditOptions options, const Clock& clock,
+           std::unique_ptr<SQLite::Database> write_db,
+           std::unique_ptr<SQLite::Database> read_db);
+  void Run();
+  absl::Status Commit(std::vector<Pending>& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  absl::StatusOr<int64_t> PruneLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+
+  const AuditOptions options_;
+  const Clock& clock_;
+
+  absl::Mutex mu_;
+  std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  uint64_t queued_ ABSL_GUARDED_BY(mu_) = 0;     // events ever queued
+  uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;  // of those, handled
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+
+  // The writer's connection: used by the writer thread and Prune.
+  absl::Mutex db_mu_;
+  std::unique_ptr<SQLite::Database> write_db_ ABSL_GUARDED_BY(db_mu_);
+  absl::Mutex read_mu_;
+  std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
+
+  std::thread writer_;
+};
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_AUDIT_AUDIT_LOG_H_

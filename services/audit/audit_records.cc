@@ -1,0 +1,72 @@
+#include "services/audit/audit_records.h"
+
+#include "google/protobuf/descriptor.h"
+
+namespace raa {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+bool IsRecordField(const FieldDescriptor& f) {
+  return f.cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+         (f.name() == "name" || f.name() == "child" || f.name() == "adopter");
+}
+
+}  // namespace
+
+void AppendRecordNames(const google::protobuf::Message& message,
+                       std::vector<std::string>& out) {
+  const google::protobuf::Descriptor* d = message.GetDescriptor();
+  const google::protobuf::Reflection* r = message.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (IsRecordField(*f)) {
+      if (f->is_repeated()) {
+        for (int j = 0; j < r->FieldSize(message, f); ++j) {
+          out.push_back(r->GetRepeatedString(message, f, j));
+        }
+      } else if (std::string v = r->GetString(message, f); !v.empty()) {
+        out.push_back(std::move(v));
+      }
+      continue;
+    }
+    // Only the API's own messages hold records (not times or dates).
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        f->message_type()->file()->package() != "raa.v1") {
+      continue;
+    }
+    if (f->is_repeated()) {
+      for (int j = 0; j < r->FieldSize(message, f); ++j) {
+        AppendRecordNames(r->GetRepeatedMessage(message, f, j), out);
+      }
+    } else if (r->HasField(message, f)) {
+      AppendRecordNames(r->GetMessage(message, f), out);
+    }
+  }
+}
+
+void AppendRecordNames(const v1::RankAdoptersResponse& response,
+                       std::vector<std::string>& out) {
+  out.reserve(out.size() + response.adopters_size() + 1);
+  if (!response.child().empty()) out.push_back(response.child());
+  for (const v1::RankedAdopter& a : response.adopters()) {
+    out.push_back(a.adopter());
+  }
+}
+
+void AppendRecordNames(const v1::RankChildrenResponse& response,
+                       std::vector<std::string>& out) {
+  out.reserve(out.size() + response.children_size() + 1);
+  if (!response.adopter().empty()) out.push_back(response.adopter());
+  for (const v1::RankedChild& c : response.children()) {
+    out.push_back(c.child());
+  }
+}
+
+void AppendRecordNames(const v1::MatchAlert& alert,
+                       std::vector<std::string>& out) {
+  out.push_back(alert.child());
+  out.push_back(alert.adopter());
+}
+
+}  // namespace raa

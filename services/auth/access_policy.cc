@@ -1,0 +1,273 @@
+#include "services/auth/access_policy.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+
+namespace raa {
+namespace {
+
+using CK = CallKind;
+
+constexpr uint32_t kReaders = kRegistrar | kFamilyFinder | kManager;
+constexpr uint32_t kSearchAll = kFamilyFinder | kManager;
+
+// The table. Read a row as: these roles may call it; of them, these may name
+// any member's records (the rest only their own); what kind of call it is;
+// the fields that name records; then the flags of MethodRule.
+// clang-format off
+constexpr MethodRule kRules[] = {
+    // {method, roles, roles naming any member, kind, scope fields,
+    //  [any_field_own, own_reads_when_withdrawn, wildcard_narrowed]}
+    // ---- RegistryService ----
+    {"/raa.v1.RegistryService/CreateAuthority", kManager, kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.RegistryService/GetAuthority", kEveryRole, kEveryRole, CK::kDirectory, {"name"}, false, true},
+    {"/raa.v1.RegistryService/ListAuthorities", kEveryRole, kEveryRole, CK::kDirectory, {}},
+    {"/raa.v1.RegistryService/UpdateAuthority", kManager, kManager, CK::kAdminWrite, {"authority.name"}},
+    {"/raa.v1.RegistryService/GetWithdrawalImpact", kManager, kManager, CK::kDirectory, {"name"}},
+    {"/raa.v1.RegistryService/WithdrawAuthority", kManager, kManager, CK::kAdminWrite, {"name"}},
+    {"/raa.v1.RegistryService/ReinstateAuthority", kManager, kManager, CK::kAdminWrite, {"name"}},
+    {"/raa.v1.RegistryService/CreateChild", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
+    {"/raa.v1.RegistryService/BatchCreateChildren", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
+    {"/raa.v1.RegistryService/GetChild", kReaders, kReaders, CK::kRecordRead, {"name"}, false, true},
+    {"/raa.v1.RegistryService/ListChildren", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true},
+    {"/raa.v1.RegistryService/UpdateChild", kRegistrar, 0, CK::kRecordWrite, {"child.name"}},
+    {"/raa.v1.RegistryService/WithdrawChild", kRegistrar, 0, CK::kRecordWrite, {"name"}},
+    {"/raa.v1.RegistryService/CreateAdopter", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
+    {"/raa.v1.RegistryService/BatchCreateAdopters", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
+    {"/raa.v1.RegistryService/GetAdopter", kReaders, kReaders, CK::kRecordRead, {"name"}, false, true},
+    {"/raa.v1.RegistryService/ListAdopters", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true},
+    {"/raa.v1.RegistryService/UpdateAdopter", kRegistrar, 0, CK::kRecordWrite, {"adopter.name"}},
+    {"/raa.v1.RegistryService/WithdrawAdopter", kRegistrar, 0, CK::kRecordWrite, {"name"}},
+    // The region list is a directory; adding to it is a manager's. A check
+    // reads stored records: a manager's covers every member, anyone else's
+    // only their own (the handler narrows it; the request names no record).
+    {"/raa.v1.RegistryService/ListRegions", kEveryRole, kEveryRole, CK::kDirectory, {}},
+    {"/raa.v1.RegistryService/CreateRegion", kManager, kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.RegistryService/CheckRegions", kReaders, kManager, CK::kRecordRead, {}},
+    // ---- AccessService ----
+    {"/raa.v1.AccessService/CreateApiKey", kManager, kManager, CK::kAdminWrite, {"api_key.authority"}},
+    {"/raa.v1.AccessService/ListApiKeys", kEveryRole, kManager, CK::kDirectory, {"parent"}, false, true, true},
+    {"/raa.v1.AccessService/RevokeApiKey", kManager, kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.AccessService/QueryAuditLog", kManager, kManager, CK::kAuditRead, {}},
+    // ---- MatchingService ----
+    {"/raa.v1.MatchingService/RankAdopters", kReaders, kSearchAll, CK::kSearch, {"child"}},
+    {"/raa.v1.MatchingService/RankChildren", kReaders, kSearchAll, CK::kSearch, {"adopter"}},
+    {"/raa.v1.MatchingService/ExplainPair", kReaders, kSearchAll, CK::kSearch, {"child", "adopter"}, true},
+    {"/raa.v1.MatchingService/WatchMatches", kReaders, kSearchAll, CK::kSearch, {"children", "adopters"}},
+    {"/raa.v1.MatchingService/GetMatchingPolicy", kEveryRole, kEveryRole, CK::kDirectory, {}},
+    {"/raa.v1.MatchingService/UpdateMatchingPolicy", kManager, kManager, CK::kAdminWrite, {}},
+    // Follows and alerts are the caller's member's own: a follow may name
+    // another member's record, as a search may; the follow itself is own.
+    {"/raa.v1.MatchingService/CreateFollow", kReaders, 0, CK::kSearch, {"parent"}},
+    {"/raa.v1.MatchingService/GetFollow", kReaders, 0, CK::kSearch, {"name"}},
+    {"/raa.v1.MatchingService/ListFollows", kReaders, 0, CK::kSearch, {"parent"}},
+    {"/raa.v1.MatchingService/DeleteFollow", kReaders, 0, CK::kSearch, {"name"}},
+    {"/raa.v1.MatchingService/ListAlerts", kReaders, 0, CK::kSearch, {"parent"}},
+};
+// clang-format on
+
+std::string RoleNames(uint32_t roles) {
+  std::vector<std::string> names;
+  for (int r = v1::Role_MIN; r <= v1::Role_MAX; ++r) {
+    if ((roles & (1u << r)) == 0) continue;
+    std::string name = v1::Role_Name(static_cast<v1::Role>(r));
+    absl::AsciiStrToLower(&name);
+    names.push_back(std::move(name));
+  }
+  if (names.size() <= 1) return absl::StrJoin(names, "");
+  std::string last = names.back();
+  names.pop_back();
+  return absl::StrCat(absl::StrJoin(names, ", "), " or ", last);
+}
+
+std::string WithdrawnMessage(const Caller& caller) {
+  return absl::StrCat("authorities/", caller.authority_id,
+                      " has withdrawn from the consortium: its keys may only "
+                      "read its own records");
+}
+
+// "sheffield" in "authorities/sheffield" or "authorities/sheffield/…"; "-"
+// for the wildcard "authorities/-"; empty if unset or malformed.
+std::string MemberOf(absl::string_view value) {
+  if (value.empty()) return "";  // unset: the handler says what it means
+  constexpr absl::string_view kPrefix = "authorities/";
+  if (value.substr(0, kPrefix.size()) != kPrefix) return "";
+  value.remove_prefix(kPrefix.size());
+  absl::string_view id = value.substr(0, value.find('/'));
+  return std::string(id);
+}
+
+// Appends the string values at dotted `path` of `message`.
+void ValuesAt(const google::protobuf::Message& message, absl::string_view path,
+              std::vector<std::string>& out) {
+  const google::protobuf::Message* m = &message;
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const google::protobuf::FieldDescriptor* f =
+        m->GetDescriptor()->FindFieldByName(std::string(parts[i]));
+    if (f == nullptr) return;
+    const google::protobuf::Reflection* r = m->GetReflection();
+    const bool last = i + 1 == parts.size();
+    if (!last) {
+      if (f->is_repeated() ||
+          f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+        return;
+      }
+      m = &r->GetMessage(*m, f);
+      continue;
+    }
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      return;
+    }
+    if (f->is_repeated()) {
+      for (int j = 0; j < r->FieldSize(*m, f); ++j) {
+        out.push_back(r->GetRepeatedString(*m, f, j));
+      }
+    } else {
+      out.push_back(r->GetString(*m, f));
+    }
+  }
+}
+
+}  // namespace
+
+std::span<const MethodRule> MethodRules() { return kRules; }
+
+const MethodRule* FindMethodRule(absl::string_view method) {
+  static const auto* const by_name = [] {
+    auto* map = new absl::flat_hash_map<absl::string_view, const MethodRule*>;
+    for (const MethodRule& rule : kRules) (*map)[rule.method] = &rule;
+    return map;
+  }();
+  auto it = by_name->find(method);
+  return it == by_name->end() ? nullptr : it->second;
+}
+
+absl::Status MayCall(const Caller& caller, const MethodRule& rule) {
+  if ((caller.roles & rule.roles) == 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("this needs a ", RoleNames(rule.roles), " key"));
+  }
+  if (caller.withdrawn && !rule.own_reads_when_withdrawn) {
+    return absl::PermissionDeniedError(WithdrawnMessage(caller));
+  }
+  return absl::OkStatus();
+}
+
+bool MayNameAnyMember(const Caller& caller, const MethodRule& rule) {
+  return !caller.withdrawn && (caller.roles & rule.any_member_roles) != 0;
+}
+
+std::vector<std::string> NamedRecords(
+    const MethodRule& rule, const google::protobuf::Message& request) {
+  std::vector<std::string> values;
+  for (absl::string_view field : rule.scope_fields) {
+    if (!field.empty()) ValuesAt(request, field, values);
+  }
+  return values;
+}
+
+absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
+                       const google::protobuf::Message& request) {
+  if (rule == nullptr) {
+    return absl::PermissionDeniedError(
+        "this call has no access rule: nobody may make it");
+  }
+  if (absl::Status s = MayCall(caller, *rule); !s.ok()) return s;
+  if (MayNameAnyMember(caller, *rule)) return absl::OkStatus();
+  // Limited to its own member: every name (or, for any_field_own, one) must
+  // be the caller's own.
+  bool any_own = false;
+  std::string other;
+  for (absl::string_view field : rule->scope_fields) {
+    if (field.empty()) continue;
+    std::vector<std::string> values;
+    ValuesAt(request, field, values);
+    for (const std::string& value : values) {
+      std::string member = MemberOf(value);
+      if (member.empty()) continue;  // malformed: the handler says why
+      if (member == "-") {
+        if (rule->wildcard_narrowed) continue;
+        return absl::PermissionDeniedError(
+            caller.withdrawn
+                ? absl::StrCat(WithdrawnMessage(caller), ": give authorities/",
+                               caller.authority_id)
+                : absl::StrCat("this key may list only authorities/",
+                               caller.authority_id));
+      }
+      if (member == caller.authority_id) {
+        any_own = true;
+      } else if (other.empty()) {
+        other = member;
+      }
+    }
+  }
+  if (other.empty() || (rule->any_field_own && any_own)) {
+    return absl::OkStatus();
+  }
+  if (caller.withdrawn) {
+    return absl::PermissionDeniedError(WithdrawnMessage(caller));
+  }
+  switch (rule->kind) {
+    case CallKind::kRecordWrite:
+      return absl::PermissionDeniedError(absl::StrCat(
+          "a registrar of ", caller.authority_id, " may change only ",
+          caller.authority_id, "'s records, not ", other, "'s"));
+    case CallKind::kSearch:
+      return absl::PermissionDeniedError(
+          absl::StrCat("a registrar may search only for ", caller.authority_id,
+                       "'s own children and adopters"));
+    default:
+      return absl::PermissionDeniedError(
+          absl::StrCat("a key of ", caller.authority_id, " may name only ",
+                       caller.authority_id, "'s records, not ", other, "'s"));
+  }
+}
+
+bool IsVisibleTo(const Caller& caller, absl::string_view owner) {
+  return caller.authority_id == owner || !caller.withdrawn;
+}
+
+bool CanSearchAll(const Caller& caller) {
+  return !caller.withdrawn && (caller.roles & kSearchAll) != 0;
+}
+
+absl::Status CanSearchFor(const Caller& caller, absl::string_view owner) {
+  if (caller.withdrawn) {
+    return absl::PermissionDeniedError(WithdrawnMessage(caller));
+  }
+  if (CanSearchAll(caller)) return absl::OkStatus();
+  if (caller.Has(v1::REGISTRAR) && caller.authority_id == owner) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      caller.Has(v1::REGISTRAR)
+          ? absl::StrCat("a registrar may search only for ",
+                         caller.authority_id, "'s own children and adopters")
+          : "searching needs a family_finder, manager or registrar key");
+}
+
+bool SeesEveryMembersKeys(const Caller& caller) {
+  return !caller.withdrawn && caller.Has(v1::MANAGER);
+}
+
+void RedactFor(const Caller& caller, v1::Child& child) {
+  // "authorities/{owner}/children/…"
+  absl::string_view name = child.name();
+  std::string owner = MemberOf(name);
+  if (owner != caller.authority_id) child.clear_hidden_from();
+}
+
+void RedactFor(const Caller& caller, v1::ListChildrenResponse& response) {
+  for (v1::Child& child : *response.mutable_children()) {
+    RedactFor(caller, child);
+  }
+}
+
+}  // namespace raa

@@ -1,0 +1,517 @@
+#include "services/matching/alert_feed.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/status_macros.h"
+#include "services/matching/live_index.h"
+#include "services/registry/registry.h"
+
+namespace raa {
+namespace {
+
+// Enough to hold every household or child above a threshold for one record.
+constexpr int kFollowLimit = 10000;
+constexpr absl::string_view kTokenPrefix = "alert:";
+
+// "sheffield" for "authorities/sheffield/follows/f3".
+std::string AuthorityOfName(absl::string_view name) {
+  absl::ConsumePrefix(&name, "authorities/");
+  return std::string(name.substr(0, name.find('/')));
+}
+
+// "sheffield/c12" for "authorities/sheffield/children/c12".
+std::string ShortName(absl::string_view name) {
+  absl::ConsumePrefix(&name, "authorities/");
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() == 3) return absl::StrCat(parts[0], "/", parts[2]);
+  return std::string(name);
+}
+
+std::string StatusWord(absl::string_view enum_name) {
+  // CHILD_WITHDRAWN -> withdrawn, ADOPTER_ON_HOLD -> on hold.
+  std::string word(enum_name.substr(enum_name.find('_') + 1));
+  absl::AsciiStrToLower(&word);
+  for (char& c : word) {
+    if (c == '_') c = ' ';
+  }
+  return word;
+}
+
+std::string NameOf(const matcher::CandidateIndex& index, bool is_child,
+                   uint64_t key) {
+  if (is_child) {
+    std::optional<matcher::ChildGroup> g = index.FindChild(key);
+    return g ? ChildName(g->authority, key) : "";
+  }
+  std::optional<matcher::Household> h = index.FindHousehold(key);
+  return h ? AdopterName(h->authority, key) : "";
+}
+
+}  // namespace
+
+std::string AlertResumeToken(absl::string_view authority_id, int64_t sequence) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kTokenPrefix, authority_id, ":", sequence));
+}
+
+std::optional<AlertPosition> ParseAlertResumeToken(absl::string_view token) {
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded)) return std::nullopt;
+  absl::string_view rest = decoded;
+  if (!absl::ConsumePrefix(&rest, kTokenPrefix)) return std::nullopt;
+  size_t colon = rest.rfind(':');
+  AlertPosition out;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(rest.substr(colon + 1), &out.sequence) ||
+      out.sequence <= 0) {
+    return std::nullopt;
+  }
+  out.authority_id = std::string(rest.substr(0, colon));
+  return out;
+}
+
+std::string LeftMatchingReason(const v1::Child& child) {
+  std::string status = StatusWord(v1::ChildStatus_Name(child.status()));
+  if (child.status() == v1::CHILD_WAITING ||
+      child.status() == v1::CHILD_LINKED) {
+    return absl::StrCat("child ", ShortName(child.name()), " left matching");
+  }
+  return absl::StrCat("child ", ShortName(child.name()), " was ", status);
+}
+
+std::string LeftMatchingReason(const v1::Adopter& adopter) {
+  switch (adopter.status()) {
+    case v1::ADOPTER_MATCHED:
+    case v1::ADOPTER_PLACED:
+    case v1::ADOPTER_WITHDRAWN:
+      return absl::StrCat("household ", ShortName(adopter.name()), " was ",
+                          StatusWord(v1::AdopterStatus_Name(adopter.status())));
+    default:
+      return absl::StrCat("household ", ShortName(adopter.name()),
+                          " is no longer approved");
+  }
+}
+
+bool IndexView::ChildInMatching(uint64_t key) const {
+  std::optional<matcher::ChildGroup> g = index.FindChild(key);
+  return g.has_value() && !withdrawn_authorities.contains(g->authority);
+}
+
+bool IndexView::HouseholdInMatching(uint64_t key) const {
+  std::optional<matcher::Household> h = index.FindHousehold(key);
+  return h.has_value() && !withdrawn_authorities.contains(h->authority);
+}
+
+bool AlertFeed::HiddenFrom(const matcher::CandidateIndex& index, uint64_t child,
+                           const std::string& authority) {
+  std::optional<matcher::ChildGroup> g = index.FindChild(child);
+  if (!g.has_value()) return true;
+  if (g->authority == authority) return false;
+  for (const std::string& a : g->hidden_from) {
+    if (a == authority) return true;
+  }
+  return false;
+}
+
+// ---- subscribing ----
+
+absl::StatusOr<int64_t> AlertFeed::Subscribe(const IndexView& view,
+                                             FollowSpec spec, AlertSink* sink) {
+  if (closed_) return absl::UnavailableError("the server is shutting down");
+  Subscription sub;
+  sub.authority = std::move(spec.caller_authority);
+  sub.min_score = spec.min_score;
+  sub.sink = sink;
+  std::string gone;
+  for (uint64_t c : spec.children) {
+    if (view.ChildInMatching(c)) {
+      sub.children.insert(c);
+    } else if (gone.empty()) {
+      gone = absl::StrCat("child c", c, " is no longer in matching");
+    }
+  }
+  for (uint64_t h : spec.households) {
+    if (view.HouseholdInMatching(h)) {
+      sub.households.insert(h);
+    } else if (gone.empty()) {
+      gone = absl::StrCat("household h", h, " is no longer in matching");
+    }
+  }
+  if (sub.children.empty() && sub.households.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(gone, ": nothing left to watch"));
+  }
+  int64_t id = next_id_++;
+  Subscription& stored = subscriptions_[id] = std::move(sub);
+  Resync(view, id, stored);
+  return id;
+}
+
+void AlertFeed::Unsubscribe(int64_t id) { subscriptions_.erase(id); }
+
+int64_t AlertFeed::Watch(std::string authority_id,
+                         std::vector<int64_t> follow_rows, AlertSink* sink) {
+  if (closed_) {
+    sink->End(absl::UnavailableError("the server is shutting down"));
+    return 0;
+  }
+  Watcher w;
+  w.authority = std::move(authority_id);
+  w.all = follow_rows.empty();
+  w.sink = sink;
+  w.follows.insert(follow_rows.begin(), follow_rows.end());
+  int64_t id = next_id_++;
+  watchers_[id] = std::move(w);
+  return id;
+}
+
+void AlertFeed::DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
+                          const std::string& reason) {
+  auto it = watchers_.find(id);
+  if (it == watchers_.end() || it->second.all) return;
+  for (int64_t row : follow_rows) it->second.follows.erase(row);
+  if (!it->second.follows.empty()) return;
+  AlertSink* sink = it->second.sink;
+  watchers_.erase(it);
+  sink->End(absl::FailedPreconditionError(
+      absl::StrCat(reason, ": nothing left to watch")));
+}
+
+void AlertFeed::Unwatch(int64_t id) { watchers_.erase(id); }
+
+void AlertFeed::CloseAll() {
+  closed_ = true;
+  for (auto& [id, sub] : subscriptions_) {
+    if (sub.sink != nullptr) {
+      sub.sink->End(absl::UnavailableError("the server is shutting down"));
+    }
+  }
+  absl::erase_if(subscriptions_, [](const auto& entry) {
+    return entry.second.sink != nullptr;
+  });
+  for (auto& [id, w] : watchers_) {
+    w.sink->End(absl::UnavailableError("the server is shutting down"));
+  }
+  watchers_.clear();
+}
+
+// ---- changes ----
+
+void AlertFeed::Save(int64_t id) {
+  if (saved_.contains(id)) return;
+  auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) {
+    saved_[id] = std::nullopt;
+  } else {
+    saved_[id] = it->second;
+  }
+}
+
+void AlertFeed::FollowChanged(const IndexView& view, int64_t row,
+                              const v1::Follow& follow) {
+  const int64_t id = FollowKey(row);
+  const bool active =
+      follow.state() == v1::FOLLOW_ACTIVE && !follow.has_delete_time();
+  Save(id);
+  if (!active) {
+    subscriptions_.erase(id);
+    if (follow.has_delete_time()) {
+      Staged s;
+      s.follow_row = row;
+      s.authority = AuthorityOfName(follow.name());
+      s.has_alert = false;
+      s.ends = true;
+      s.end_reason = absl::StrCat("follow ", follow.name(), " was deleted");
+      staged_.push_back(std::move(s));
+    }
+    return;
+  }
+  Subscription sub;
+  sub.authority = AuthorityOfName(follow.name());
+  sub.min_score = follow.min_score();
+  sub.follow = follow;
+  sub.follow_row = row;
+  const bool is_child = absl::StrContains(follow.followed(), "/children/");
+  absl::StatusOr<RecordName> record =
+      ParseRecordName(follow.followed(), is_child ? "children" : "adopters",
+                      is_child ? 'c' : 'h', "followed");
+  if (record.ok()) {
+    uint64_t key = static_cast<uint64_t>(record->row_id);
+    if (is_child) {
+      sub.children.insert(key);
+    } else {
+      sub.households.insert(key);
+    }
+  }
+  Subscription& stored = subscriptions_[id] = std::move(sub);
+  Resync(view, id, stored);
+}
+
+void AlertFeed::ChildChanged(const IndexView& view, uint64_t child,
+                             const v1::Child& record, bool in_matching) {
+  for (auto& [id, sub] : subscriptions_) {
+    if (sub.children.contains(child)) {
+      if (!in_matching) {
+        StopFollowing(view, id, sub, true, child, record.name(),
+                      LeftMatchingReason(record));
+        continue;
+      }
+      Refresh(view, id, sub, true, child, true);
+    }
+    for (uint64_t h : sub.households) Check(view, id, sub, child, h, false);
+  }
+  // Follows that ended are removed only now: the loop above must not erase.
+  absl::erase_if(subscriptions_, [](const auto& entry) {
+    return entry.second.sink == nullptr && entry.second.children.empty() &&
+           entry.second.households.empty();
+  });
+}
+
+void AlertFeed::HouseholdChanged(const IndexView& view, uint64_t household,
+                                 const v1::Adopter& record, bool in_matching) {
+  for (auto& [id, sub] : subscriptions_) {
+    if (sub.households.contains(household)) {
+      if (!in_matching) {
+        StopFollowing(view, id, sub, false, household, record.name(),
+                      LeftMatchingReason(record));
+        continue;
+      }
+      Refresh(view, id, sub, false, household, true);
+    }
+    for (uint64_t c : sub.children) Check(view, id, sub, c, household, true);
+  }
+  absl::erase_if(subscriptions_, [](const auto& entry) {
+    return entry.second.sink == nullptr && entry.second.children.empty() &&
+           entry.second.households.empty();
+  });
+}
+
+void AlertFeed::AuthorityChanged(const IndexView& view,
+                                 const v1::Authority& authority) {
+  if (authority.status() != v1::AUTHORITY_WITHDRAWN) return;
+  const std::string id_of_authority(
+      absl::StripPrefix(authority.name(), "authorities/"));
+  for (auto& [id, sub] : subscriptions_) {
+    for (bool is_child : {true, false}) {
+      std::vector<uint64_t> keys;
+      for (uint64_t key : is_child ? sub.children : sub.households) {
+        std::string name = NameOf(view.index, is_child, key);
+        if (absl::StartsWith(
+                name, absl::StrCat("authorities/", id_of_authority, "/"))) {
+          keys.push_back(key);
+        }
+      }
+      for (uint64_t key : keys) {
+        std::string name = NameOf(view.index, is_child, key);
+        StopFollowing(
+            view, id, sub, is_child, key, name,
+            absl::StrCat(is_child ? "child " : "household ", ShortName(name),
+                         " left matching: its authority ", id_of_authority,
+                         " has left the consortium"));
+      }
+    }
+  }
+  absl::erase_if(subscriptions_, [](const auto& entry) {
+    return entry.second.sink == nullptr && entry.second.children.empty() &&
+           entry.second.households.empty();
+  });
+}
+
+void AlertFeed::StopFollowing(const IndexView& view, int64_t id,
+                              Subscription& sub, bool is_child, uint64_t key,
+                              const std::string& name,
+                              const std::string& reason) {
+  Save(id);
+  if (is_child) {
+    sub.children.erase(key);
+  } else {
+    sub.households.erase(key);
+  }
+  absl::erase_if(sub.known, [&](const std::pair<uint64_t, uint64_t>& pair) {
+    return is_child ? pair.first == key : pair.second == key;
+  });
+  Staged s;
+  s.subscription = sub.sink != nullptr ? id : 0;
+  s.follow_row = sub.follow_row;
+  s.authority = sub.authority;
+  s.alert.set_kind(v1::ALERT_FOLLOW_ENDED);
+  s.alert.set_message(reason);
+  s.alert.set_followed(name);
+  if (is_child) {
+    s.alert.set_child(name);
+  } else {
+    s.alert.set_adopter(name);
+  }
+  s.alert.set_follow(sub.follow.name());
+  *s.alert.mutable_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(view.now));
+  s.ends = sub.children.empty() && sub.households.empty();
+  s.end_reason = reason;
+  if (sub.follow_row != 0) {
+    s.follow = sub.follow;
+    s.follow.set_state(v1::FOLLOW_ENDED);
+    s.follow.set_end_reason(reason);
+    *s.follow.mutable_end_time() = s.alert.time();
+  }
+  staged_.push_back(std::move(s));
+}
+
+// ---- alerts ----
+
+void AlertFeed::Stage(const IndexView& view, int64_t id, Subscription& sub,
+                      uint64_t child, uint64_t household,
+                      bool followed_is_child) {
+  absl::StatusOr<matcher::PairExplanation> e =
+      view.index.ExplainPair(child, household, view.policy, view.today);
+  std::optional<matcher::ChildGroup> g = view.index.FindChild(child);
+  std::optional<matcher::Household> h = view.index.FindHousehold(household);
+  if (!e.ok() || !g || !h) return;
+  Staged s;
+  s.subscription = sub.sink != nullptr ? id : 0;
+  s.follow_row = sub.follow_row;
+  s.authority = sub.authority;
+  v1::MatchAlert& alert = s.alert;
+  alert.set_kind(v1::ALERT_NEW_FIT);
+  alert.set_child(ChildName(g->authority, child));
+  alert.set_adopter(AdopterName(h->authority, household));
+  alert.set_score(e->score);
+  alert.set_policy_version(e->policy_version);
+  alert.set_followed(followed_is_child ? alert.child() : alert.adopter());
+  alert.set_follow(sub.follow.name());
+  for (const matcher::ComponentScore& c : e->components) {
+    ToProto(c, *alert.add_components());
+  }
+  *alert.mutable_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(view.now));
+  staged_.push_back(std::move(s));
+}
+
+void AlertFeed::Check(const IndexView& view, int64_t id, Subscription& sub,
+                      uint64_t child, uint64_t household,
+                      bool followed_is_child) {
+  std::optional<int> score =
+      view.index.ScorePair(child, household, view.policy, view.today);
+  bool fits = score.has_value() && *score >= sub.min_score &&
+              !HiddenFrom(view.index, child, sub.authority);
+  std::pair<uint64_t, uint64_t> pair{child, household};
+  if (!fits) {
+    sub.known.erase(pair);
+  } else if (sub.known.insert(pair).second) {
+    Stage(view, id, sub, child, household, followed_is_child);
+  }
+}
+
+void AlertFeed::Refresh(const IndexView& view, int64_t id, Subscription& sub,
+                        bool followed_is_child, uint64_t key, bool alert) {
+  matcher::CandidateIndex::RankOptions options{.limit = kFollowLimit,
+                                               .min_score = sub.min_score,
+                                               .as_of_day = view.today};
+  absl::StatusOr<matcher::RankResult> ranked =
+      followed_is_child
+          ? view.index.RankHouseholds(key, view.policy, options, false)
+          : view.index.RankChildren(key, view.policy, options, sub.authority,
+                                    false);
+  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> now;
+  if (ranked.ok()) {
+    for (const matcher::RankedCandidate& c : ranked->candidates) {
+      std::pair<uint64_t, uint64_t> pair = followed_is_child
+                                               ? std::make_pair(key, c.key)
+                                               : std::make_pair(c.key, key);
+      if (HiddenFrom(view.index, pair.first, sub.authority)) continue;
+      now.insert(pair);
+    }
+  }
+  // Forget pairs of this record that no longer fit; alert the new ones.
+  absl::erase_if(sub.known, [&](const std::pair<uint64_t, uint64_t>& pair) {
+    bool mine = followed_is_child ? pair.first == key : pair.second == key;
+    return mine && !now.contains(pair);
+  });
+  for (const auto& pair : now) {
+    if (sub.known.insert(pair).second && alert) {
+      Stage(view, id, sub, pair.first, pair.second, followed_is_child);
+    }
+  }
+}
+
+void AlertFeed::Resync(const IndexView& view, int64_t id, Subscription& sub) {
+  sub.known.clear();
+  for (uint64_t c : sub.children) Refresh(view, id, sub, true, c, false);
+  for (uint64_t h : sub.households) Refresh(view, id, sub, false, h, false);
+}
+
+// ---- outcome ----
+
+absl::Status AlertFeed::WriteDerived(StoreTx& tx) {
+  for (Staged& s : staged_) {
+    if (s.follow_row == 0) continue;
+    if (s.has_alert) {
+      ASSIGN_OR_RETURN(s.sequence,
+                       tx.AppendAlert(s.authority, s.follow_row, s.alert));
+      s.alert.set_resume_token(AlertResumeToken(s.authority, s.sequence));
+    }
+    if (s.ends && s.has_alert) {
+      RETURN_IF_ERROR(tx.UpdateFollow(s.follow, /*quiet=*/true));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void AlertFeed::Committed() {
+  for (Staged& s : staged_) {
+    if (s.follow_row == 0) {
+      auto it = subscriptions_.find(s.subscription);
+      if (it == subscriptions_.end()) continue;  // the stream has gone
+      AlertSink* sink = it->second.sink;
+      sink->Push(0, s.alert);
+      if (s.ends) {
+        subscriptions_.erase(it);
+        sink->End(absl::FailedPreconditionError(
+            absl::StrCat(s.end_reason, ": nothing left to watch")));
+      }
+      continue;
+    }
+    std::vector<int64_t> ended;
+    for (auto& [id, w] : watchers_) {
+      if (w.authority != s.authority ||
+          (!w.all && !w.follows.contains(s.follow_row))) {
+        continue;
+      }
+      if (s.has_alert) w.sink->Push(s.sequence, s.alert);
+      if (s.ends && !w.all) {
+        w.follows.erase(s.follow_row);
+        if (w.follows.empty()) ended.push_back(id);
+      }
+    }
+    for (int64_t id : ended) {
+      AlertSink* sink = watchers_[id].sink;
+      watchers_.erase(id);
+      sink->End(absl::FailedPreconditionError(
+          absl::StrCat(s.end_reason, ": nothing left to watch")));
+    }
+  }
+  staged_.clear();
+  saved_.clear();
+}
+
+void AlertFeed::RolledBack(const IndexView& view) {
+  staged_.clear();
+  for (auto& [id, before] : saved_) {
+    if (before.has_value()) {
+      subscriptions_[id] = *std::move(before);
+    } else {
+      subscriptions_.erase(id);
+    }
+  }
+  saved_.clear();
+  for (auto& [id, sub] : subscriptions_) Resync(view, id, sub);
+}
+
+}  // namespace raa

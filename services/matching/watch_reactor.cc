@@ -1,0 +1,210 @@
+#include "services/matching/watch_reactor.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+
+namespace raa {
+namespace {
+
+// Alerts waiting for a slow reader before its stream is ended.
+constexpr size_t kMaxQueuedAlerts = 10000;
+
+}  // namespace
+
+void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec) {
+  Hold hold;
+  if (spec.ok()) {
+    absl::StatusOr<int64_t> id = live_.Subscribe(*std::move(spec), this);
+    if (id.ok()) {
+      hold.subscription = *id;
+    } else {
+      spec = id.status();
+    }
+  }
+  if (!spec.ok()) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(spec.status());
+  }
+  Started(hold);
+}
+
+void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
+                                EndedFn ended, ReplayFn replay) {
+  Hold hold;
+  if (!plan.ok()) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(plan.status());
+  } else {
+    {
+      absl::MutexLock lock(&mu_);
+      catching_up_ = plan->replay;
+    }
+    // Registered first: whatever commits from now on reaches held_. Then
+    // follows that had ended by then are dropped (read as committed: an end
+    // committed later reaches the stream as it happens).
+    hold.watch = live_.Watch(plan->authority_id, plan->follow_rows, this);
+    if (hold.watch != 0 && !plan->follow_rows.empty()) {
+      absl::StatusOr<EndedFollows> gone = ended();
+      if (!gone.ok()) {
+        absl::MutexLock lock(&mu_);
+        FinishLocked(gone.status());
+      } else if (!gone->rows.empty()) {
+        live_.DropEnded(hold.watch, gone->rows, gone->reason);
+      }
+    }
+    absl::StatusOr<AlertReplay> page = AlertReplay{};
+    if (plan->replay) {
+      page = replay(plan->after_sequence, Follows::kMaxReplay);
+    }
+    absl::MutexLock lock(&mu_);
+    if (!page.ok()) {
+      FinishLocked(page.status());
+    } else if (page->more) {
+      FinishLocked(absl::FailedPreconditionError(absl::StrCat(
+          "more than ", Follows::kMaxReplay,
+          " alerts since resume_token: list them with ListAlerts (raa match "
+          "alerts --since-token) and watch from the last one's token")));
+    } else if (!finished_) {
+      for (size_t i = 0; i < page->alerts.size(); ++i) {
+        Enqueue(page->sequences[i], std::move(page->alerts[i]));
+      }
+      last_sequence_ = std::max(last_sequence_, page->last_sequence);
+      catching_up_ = false;
+      for (Queued& q : held_) {
+        if (q.sequence > last_sequence_) {
+          Enqueue(q.sequence, std::move(q.alert));
+        }
+      }
+      held_.clear();
+      MaybeEnd();
+    }
+  }
+  Started(hold);
+}
+
+void WatchReactor::Started(Hold hold) {
+  bool finished;
+  {
+    absl::MutexLock lock(&mu_);
+    finished = finished_;
+    if (!finished) hold_ = hold;
+  }
+  if (finished) {
+    if (hold.subscription != 0) live_.Unsubscribe(hold.subscription);
+    if (hold.watch != 0) live_.Unwatch(hold.watch);
+  }
+  bool done;
+  {
+    absl::MutexLock lock(&mu_);
+    started_ = true;
+    done = done_;
+  }
+  if (done) delete this;
+}
+
+void WatchReactor::Push(int64_t sequence, v1::MatchAlert alert) {
+  absl::MutexLock lock(&mu_);
+  // After End only a push racing the start can come: it is still sent.
+  if (finished_) return;
+  if (catching_up_) {
+    if (held_.size() >= kMaxQueuedAlerts) {
+      FinishLocked(absl::ResourceExhaustedError(
+          "alerts came faster than the stream could catch up; watch again "
+          "from the last alert's resume_token"));
+      return;
+    }
+    held_.push_back({sequence, std::move(alert)});
+    return;
+  }
+  if (sequence != 0 && sequence <= last_sequence_) return;  // sent already
+  if (queue_.size() >= kMaxQueuedAlerts) {
+    // A client that stops reading must not hold the server's memory.
+    FinishLocked(
+        absl::ResourceExhaustedError("alerts are not being read; watch again"));
+    return;
+  }
+  Enqueue(sequence, std::move(alert));
+}
+
+void WatchReactor::End(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  hold_ = Hold{};  // the LiveIndex has dropped it already
+  if (finished_) return;
+  if (!end_.has_value()) end_ = std::move(status);
+  MaybeEnd();
+}
+
+void WatchReactor::Abort(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  FinishLocked(status);
+}
+
+void WatchReactor::Enqueue(int64_t sequence, v1::MatchAlert alert) {
+  if (finished_) return;
+  if (sequence != 0) last_sequence_ = sequence;
+  queue_.push_back({sequence, std::move(alert)});
+  if (!writing_) {
+    writing_ = true;
+    StartWrite(&queue_.front().alert);
+  }
+}
+
+void WatchReactor::MaybeEnd() {
+  if (end_.has_value() && !catching_up_ && queue_.empty() && !writing_) {
+    FinishLocked(*end_);
+  }
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  if (ok && on_written_) on_written_(queue_.front().alert);
+  queue_.pop_front();
+  if (!ok) {
+    writing_ = false;
+    Release();
+    FinishLocked(absl::CancelledError("write failed"));
+    return;
+  }
+  if (!queue_.empty() && !finished_) {
+    StartWrite(&queue_.front().alert);
+  } else {
+    writing_ = false;
+    MaybeEnd();
+  }
+}
+
+void WatchReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  Release();
+  FinishLocked(absl::CancelledError("cancelled"));
+}
+
+void WatchReactor::OnDone() {
+  on_done_(this);
+  bool started;
+  {
+    absl::MutexLock lock(&mu_);
+    Release();
+    done_ = true;
+    started = started_;
+  }
+  if (started) delete this;
+}
+
+void WatchReactor::FinishLocked(const absl::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  Finish(ToGrpcStatus(status));
+}
+
+void WatchReactor::Release() {
+  Hold hold = hold_;
+  hold_ = Hold{};
+  if (hold.subscription == 0 && hold.watch == 0) return;
+  mu_.Unlock();
+  if (hold.subscription != 0) live_.Unsubscribe(hold.subscription);
+  if (hold.watch != 0) live_.Unwatch(hold.watch);
+  mu_.Lock();
+}
+
+}  // namespace raa

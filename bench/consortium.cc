@@ -16,28 +16,47 @@ struct Member {
 };
 
 // The fifteen local authorities of the Yorkshire and Humber consortium
-// (seed 004), by sub-region.
+// (seed 004). Each member's region is its own local authority area, a slug of
+// the shipped region list (data/regions/england.csv).
 constexpr Member kLocalAuthorities[] = {
-    {"barnsley", "Barnsley Council", "south-yorkshire"},
-    {"bradford", "City of Bradford Council", "west-yorkshire"},
-    {"calderdale", "Calderdale Council", "west-yorkshire"},
-    {"doncaster", "City of Doncaster Council", "south-yorkshire"},
-    {"east-riding", "East Riding of Yorkshire Council", "humber"},
-    {"hull", "Hull City Council", "humber"},
-    {"kirklees", "Kirklees Council", "west-yorkshire"},
-    {"leeds", "Leeds City Council", "west-yorkshire"},
-    {"ne-lincolnshire", "North East Lincolnshire Council", "humber"},
-    {"n-lincolnshire", "North Lincolnshire Council", "humber"},
+    {"barnsley", "Barnsley Council", "barnsley"},
+    {"bradford", "City of Bradford Council", "bradford"},
+    {"calderdale", "Calderdale Council", "calderdale"},
+    {"doncaster", "City of Doncaster Council", "doncaster"},
+    {"east-riding", "East Riding of Yorkshire Council",
+     "east-riding-of-yorkshire"},
+    {"hull", "Hull City Council", "kingston-upon-hull"},
+    {"kirklees", "Kirklees Council", "kirklees"},
+    {"leeds", "Leeds City Council", "leeds"},
+    {"ne-lincolnshire", "North East Lincolnshire Council",
+     "north-east-lincolnshire"},
+    {"n-lincolnshire", "North Lincolnshire Council", "north-lincolnshire"},
     {"north-yorkshire", "North Yorkshire Council", "north-yorkshire"},
-    {"rotherham", "Rotherham Council", "south-yorkshire"},
-    {"sheffield", "Sheffield City Council", "south-yorkshire"},
-    {"wakefield", "Wakefield Council", "west-yorkshire"},
-    {"york", "City of York Council", "north-yorkshire"},
+    {"rotherham", "Rotherham Council", "rotherham"},
+    {"sheffield", "Sheffield City Council", "sheffield"},
+    {"wakefield", "Wakefield Council", "wakefield"},
+    {"york", "City of York Council", "york"},
 };
 constexpr int kLocalAuthoritiesFirst = 13;  // then voluntary agencies
 
-constexpr const char* kRegions[] = {"south-yorkshire", "west-yorkshire",
-                                    "north-yorkshire", "humber"};
+// Where households may refuse to live near: the consortium's local authority
+// areas (matching compares region slugs exactly, so exclusions name areas at
+// the same level as the members' regions).
+constexpr const char* kRegions[] = {"barnsley",
+                                    "bradford",
+                                    "calderdale",
+                                    "doncaster",
+                                    "east-riding-of-yorkshire",
+                                    "kingston-upon-hull",
+                                    "kirklees",
+                                    "leeds",
+                                    "north-east-lincolnshire",
+                                    "north-lincolnshire",
+                                    "north-yorkshire",
+                                    "rotherham",
+                                    "sheffield",
+                                    "wakefield",
+                                    "york"};
 
 constexpr v1::Heritage kBme[] = {v1::MIXED_WHITE_AND_BLACK_CARIBBEAN,
                                  v1::MIXED_WHITE_AND_ASIAN,
@@ -269,13 +288,13 @@ std::vector<v1::CreateAuthorityRequest> MakeAuthorities(int count,
       a->set_display_name(first ? "Pennine Adoption (VAA)"
                                 : "Humber Families for Children (VAA)");
       a->set_kind(v1::VOLUNTARY_ADOPTION_AGENCY);
-      a->set_region(first ? "west-yorkshire" : "humber");
+      a->set_region(first ? "calderdale" : "kingston-upon-hull");
     } else {
       r.set_authority_id(absl::StrCat("member-", i + 1));
       a->set_display_name(absl::StrCat("Member authority ", i + 1));
       a->set_kind(i % 5 == 0 ? v1::VOLUNTARY_ADOPTION_AGENCY
                              : v1::LOCAL_AUTHORITY);
-      a->set_region(kRegions[i % 4]);
+      a->set_region(kRegions[i % 15]);
     }
     *a->mutable_joined_on() = ToDate(today - 365 * 3);
     out.push_back(std::move(r));

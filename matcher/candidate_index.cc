@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -48,6 +49,33 @@ absl::Status CheckOptions(const MatchingPolicy& policy,
         absl::StrCat("as_of_day must be >= 0, got ", options.as_of_day));
   }
   return absl::OkStatus();
+}
+
+// The index's tables are full: refused naming the record's fields. With
+// regions and languages validated against lists no longer than the tables
+// (see the header), this is reached only by values from an old database.
+absl::Status RegionsFull(absl::string_view fields) {
+  return Invalid(absl::StrCat(
+      fields, ": the matching index already holds ", internal::kMaxRegions,
+      " different regions, its limit; use a region other records use"));
+}
+absl::Status LanguagesFull(absl::string_view fields) {
+  return Invalid(absl::StrCat(
+      fields, ": the matching index already holds ", internal::kMaxLanguages,
+      " different languages, its limit; use a language other records use"));
+}
+
+// The names of the ids in `set`, sorted (ids depend on history; names do not).
+std::vector<std::string> SortedNames(const internal::Interner& interner,
+                                     const internal::IdSet& set) {
+  std::vector<std::string> names;
+  for (int w = 0; w < 4; ++w) {
+    for (uint64_t bits = set.words[w]; bits != 0; bits &= bits - 1) {
+      names.push_back(interner.Name(64 * w + std::countr_zero(bits)));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 bool ValidNeeds(const NeedLevels& levels) {
@@ -130,9 +158,7 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
 
 }  // namespace
 
-CandidateIndex::CandidateIndex() {
-  region_sets_.emplace_back();  // id 0: the empty set
-}
+CandidateIndex::CandidateIndex() = default;
 
 // ---------------------------------------------------------------------------
 // Authorities
@@ -177,7 +203,8 @@ absl::Status CandidateIndex::UpsertAuthority(const Authority& authority) {
 // Validation
 
 absl::Status CandidateIndex::CheckHousehold(const Household& h) const {
-  const std::string who = absl::StrCat("household ", h.key, ": ");
+  // Messages name the field, not the key: the caller knows the record.
+  const std::string who;
   auto a = authority_ids_.find(h.authority);
   if (a == authority_ids_.end() || !authorities_[a->second].known) {
     return Invalid(absl::StrCat(who, "unknown authority '", h.authority, "'"));
@@ -213,24 +240,18 @@ absl::Status CandidateIndex::CheckHousehold(const Household& h) const {
     if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
     regions.push_back(r);
   }
-  if (!regions_.Fits(regions)) {
-    return Invalid(absl::StrCat(who, "more than ", internal::kMaxRegions,
-                                " distinct regions in the index"));
-  }
+  if (!regions_.Fits(regions)) return RegionsFull("region, excluded_regions");
   std::vector<absl::string_view> languages;
   for (const std::string& l : h.languages) {
     if (l.empty()) return Invalid(absl::StrCat(who, "empty language"));
     languages.push_back(l);
   }
-  if (!languages_.Fits(languages)) {
-    return Invalid(absl::StrCat(who, "more than ", internal::kMaxLanguages,
-                                " distinct languages in the index"));
-  }
+  if (!languages_.Fits(languages)) return LanguagesFull("languages");
   return absl::OkStatus();
 }
 
 absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
-  const std::string who = absl::StrCat("child group ", g.key, ": ");
+  const std::string who;
   auto a = authority_ids_.find(g.authority);
   if (a == authority_ids_.end() || !authorities_[a->second].known) {
     return Invalid(absl::StrCat(who, "unknown authority '", g.authority, "'"));
@@ -269,13 +290,9 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
     if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
     regions.push_back(r);
   }
-  if (!regions_.Fits(regions)) {
-    return Invalid(absl::StrCat(who, "more than ", internal::kMaxRegions,
-                                " distinct regions in the index"));
-  }
+  if (!regions_.Fits(regions)) return RegionsFull("region, excluded_regions");
   if (!languages_.Fits(languages)) {
-    return Invalid(absl::StrCat(who, "more than ", internal::kMaxLanguages,
-                                " distinct languages in the index"));
+    return LanguagesFull("members.first_language");
   }
   size_t new_authorities = 0;
   for (const std::string& id : g.hidden_from) {
@@ -291,12 +308,53 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
 // ---------------------------------------------------------------------------
 // Households
 
-uint32_t CandidateIndex::InternRegionSet(const RegionSet& set) {
-  if (set.Empty()) return 0;
-  auto [it, inserted] = region_set_ids_.try_emplace(
-      set, static_cast<uint32_t>(region_sets_.size()));
-  if (inserted) region_sets_.push_back(set);
-  return it->second;
+uint32_t CandidateIndex::AcquireRegion(absl::string_view name) {
+  return static_cast<uint32_t>(regions_.Acquire(name));
+}
+
+RegionSet CandidateIndex::AcquireRegions(
+    const std::vector<std::string>& names) {
+  RegionSet set;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const std::string& n : names) {
+    if (seen.insert(n).second) set.Set(AcquireRegion(n));
+  }
+  return set;
+}
+
+internal::LanguageSet CandidateIndex::AcquireLanguages(
+    const std::vector<absl::string_view>& names) {
+  internal::LanguageSet set;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (absl::string_view n : names) {
+    if (seen.insert(n).second) {
+      set.Set(static_cast<uint32_t>(languages_.Acquire(n)));
+    }
+  }
+  return set;
+}
+
+void CandidateIndex::ReleaseEach(internal::Interner& interner,
+                                 const internal::IdSet& set) {
+  for (int w = 0; w < 4; ++w) {
+    for (uint64_t bits = set.words[w]; bits != 0; bits &= bits - 1) {
+      interner.Release(64 * w + std::countr_zero(bits));
+    }
+  }
+}
+
+void CandidateIndex::ReleaseHouseholdNames(size_t slot) {
+  regions_.Release(static_cast<int>(PlaceAt(slot).region()));
+  ReleaseEach(regions_, excluded_pool_.Get(excluded_sets_[slot]));
+  excluded_pool_.Release(excluded_sets_[slot]);
+  ReleaseEach(languages_, language_pool_.Get(traits_[slot].language_set));
+  language_pool_.Release(traits_[slot].language_set);
+}
+
+void CandidateIndex::ReleaseChildNames(const ChildProfile& p) {
+  regions_.Release(p.region);
+  ReleaseEach(regions_, p.excluded_regions);
+  ReleaseEach(languages_, p.languages);
 }
 
 absl::Status CandidateIndex::CheckAll(
@@ -320,16 +378,8 @@ absl::Status CandidateIndex::CheckAll(
       if (!m.first_language.empty()) languages.push_back(m.first_language);
     }
   }
-  if (!regions_.Fits(regions)) {
-    return Invalid(absl::StrCat("together these records bring more than ",
-                                internal::kMaxRegions,
-                                " distinct regions into the index"));
-  }
-  if (!languages_.Fits(languages)) {
-    return Invalid(absl::StrCat("together these records bring more than ",
-                                internal::kMaxLanguages,
-                                " distinct languages into the index"));
-  }
+  if (!regions_.Fits(regions)) return RegionsFull("region, excluded_regions");
+  if (!languages_.Fits(languages)) return LanguagesFull("languages");
   return absl::OkStatus();
 }
 
@@ -356,20 +406,18 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
   gate |= static_cast<uint32_t>(h.max_age_months) << 24;
 
   const uint32_t tolerance = internal::ToleranceBits(h.max_need);
-  const uint32_t region = static_cast<uint32_t>(regions_.Intern(h.region));
+  // The new names are acquired before the old record's are released, so a
+  // name both use keeps its id.
+  const uint32_t region = AcquireRegion(h.region);
   const uint32_t links = static_cast<uint32_t>(std::min(OpenLinks(h.key), 255));
   const uint32_t place =
       region | (links << 8) | (static_cast<uint32_t>(authority) << 16);
-  RegionSet excluded;
-  for (const std::string& r : h.excluded_regions) {
-    excluded.Set(static_cast<uint32_t>(regions_.Intern(r)));
-  }
-  const uint32_t excluded_set = InternRegionSet(excluded);
+  const uint32_t excluded_set =
+      excluded_pool_.Acquire(AcquireRegions(h.excluded_regions));
 
   HouseholdTraits t{};
-  for (const std::string& l : h.languages) {
-    t.languages |= uint64_t{1} << languages_.Intern(l);
-  }
+  t.language_set = language_pool_.Acquire(AcquireLanguages(
+      std::vector<absl::string_view>(h.languages.begin(), h.languages.end())));
   t.heritage_mask = h.heritage_mask;
   t.approved_day = h.approved_day < 0 ? internal::kUnknownDay16
                                       : static_cast<uint16_t>(h.approved_day);
@@ -386,6 +434,7 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
     keys_.push_back(h.key);
   } else {
     const uint32_t slot = it->second;
+    ReleaseHouseholdNames(slot);
     gates_[slot] = gate;
     tolerances_[slot] = tolerance;
     places_[slot] = place;
@@ -400,6 +449,7 @@ void CandidateIndex::RemoveHousehold(uint64_t key) {
   if (it == household_slots_.end()) return;
   const uint32_t slot = it->second;
   const uint32_t last = static_cast<uint32_t>(gates_.size() - 1);
+  ReleaseHouseholdNames(slot);
   household_slots_.erase(it);
   if (slot != last) {
     gates_[slot] = gates_[last];
@@ -465,20 +515,13 @@ Household CandidateIndex::UnpackHousehold(size_t slot) const {
         static_cast<NeedLevel>(internal::ToleranceLimit(tolerances_[slot], c));
   }
   h.region = regions_.Name(static_cast<int>(p.region()));
-  if (excluded_sets_[slot] != 0) {
-    const RegionSet& excluded = region_sets_[excluded_sets_[slot]];
-    for (int r = 0; r < regions_.size(); ++r) {
-      if (excluded.Test(static_cast<uint32_t>(r)))
-        h.excluded_regions.push_back(regions_.Name(r));
-    }
-  }
+  h.excluded_regions =
+      SortedNames(regions_, excluded_pool_.Get(excluded_sets_[slot]));
   h.dual_approved = g.dual_approved();
   h.max_contact = static_cast<ContactPlan>(g.max_contact());
   h.heritage_mask = t.heritage_mask;
   h.religion = t.religion;
-  for (uint64_t bits = t.languages; bits != 0; bits &= bits - 1) {
-    h.languages.push_back(languages_.Name(std::countr_zero(bits)));
-  }
+  h.languages = SortedNames(languages_, language_pool_.Get(t.language_set));
   h.approved_day = t.approved_day_number();
   return h;
 }
@@ -501,9 +544,11 @@ size_t CandidateIndex::MemoryBytes() const {
          keys_.capacity() * sizeof(uint64_t) +
          map_bytes(household_slots_.capacity(),
                    sizeof(std::pair<uint64_t, uint32_t>)) +
-         region_sets_.capacity() * sizeof(RegionSet) +
-         map_bytes(region_set_ids_.capacity(),
-                   sizeof(std::pair<RegionSet, uint32_t>)) +
+         (excluded_pool_.capacity() + language_pool_.capacity()) *
+             (sizeof(internal::IdSet) + sizeof(int)) +
+         map_bytes(
+             excluded_pool_.map_capacity() + language_pool_.map_capacity(),
+             sizeof(std::pair<internal::IdSet, uint32_t>)) +
          map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>));
 }
 
@@ -514,15 +559,13 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   ChildProfile p;
   p.key = g.key;
   p.authority = authority_ids_.at(g.authority);
-  p.region = static_cast<uint8_t>(regions_.Intern(g.region));
+  p.region = static_cast<uint8_t>(AcquireRegion(g.region));
   p.size = static_cast<uint8_t>(g.members.size());
   p.waiting = g.waiting;
   p.early_permanence_candidate = g.early_permanence_candidate;
   p.contact_plan = static_cast<uint8_t>(g.contact_plan);
   p.waiting_since_day = g.waiting_since_day;
-  for (const std::string& r : g.excluded_regions) {
-    p.excluded_regions.Set(static_cast<uint8_t>(regions_.Intern(r)));
-  }
+  p.excluded_regions = AcquireRegions(g.excluded_regions);
   for (const std::string& id : g.hidden_from) {
     auto [it, inserted] = authority_ids_.try_emplace(
         id, static_cast<uint16_t>(authorities_.size()));
@@ -541,6 +584,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   p.ages_move = g.ages_as_of_day >= 0;
   if (p.ages_move) p.ages_as_of = internal::MonthDayOf(g.ages_as_of_day);
   p.member_count = static_cast<uint8_t>(g.members.size());
+  std::vector<absl::string_view> languages;
   for (size_t i = 0; i < g.members.size(); ++i) {
     const ChildMember& m = g.members[i];
     internal::PackedMember& out = p.members[i];
@@ -552,8 +596,16 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
       const int level = static_cast<int>(m.needs[c]);
       if (level > 0) out.need_bits |= internal::NeedBit(c, level);
     }
+    if (!m.first_language.empty()) languages.push_back(m.first_language);
+  }
+  // One use of each distinct language; each child then records its id.
+  p.languages = AcquireLanguages(languages);
+  for (size_t i = 0; i < g.members.size(); ++i) {
+    const ChildMember& m = g.members[i];
     if (!m.first_language.empty()) {
-      out.language_bit = uint64_t{1} << languages_.Intern(m.first_language);
+      p.members[i].has_language = true;
+      p.members[i].language =
+          static_cast<uint8_t>(*languages_.Find(m.first_language));
     }
   }
   internal::AggregateMembers(p, p.AllMembers());
@@ -568,6 +620,7 @@ absl::Status CandidateIndex::UpsertChild(const ChildGroup& group) {
   if (inserted) {
     children_.push_back(std::move(entry));
   } else {
+    ReleaseChildNames(children_[it->second].profile);
     children_[it->second] = std::move(entry);
   }
   return absl::OkStatus();
@@ -578,6 +631,7 @@ void CandidateIndex::RemoveChild(uint64_t key) {
   if (it == child_slots_.end()) return;
   const uint32_t slot = it->second;
   const uint32_t last = static_cast<uint32_t>(children_.size() - 1);
+  ReleaseChildNames(children_[slot].profile);
   child_slots_.erase(it);
   if (slot != last) {
     children_[slot] = std::move(children_[last]);
@@ -600,7 +654,7 @@ uint32_t CandidateIndex::PairFailures(const ChildProfile& c, size_t slot,
   const internal::Place p = PlaceAt(slot);
   uint32_t f =
       internal::SimpleFailures(c, elapsed, GateAt(slot), tolerances_[slot]) |
-      internal::LookupFailures(c, p, region_sets_[excluded_sets_[slot]],
+      internal::LookupFailures(c, p, excluded_pool_.Get(excluded_sets_[slot]),
                                c.HiddenFrom(p.authority()), max_open_links);
   if (!c.waiting) f |= Bit(Constraint::kNotAvailable);
   if (authorities_[c.authority].withdrawn) {
@@ -670,7 +724,8 @@ std::array<int, kComponentCount> CandidateIndex::PairFits(const ChildProfile& c,
                                    g.dual_approved());
   fits[static_cast<int>(Component::kContact)] =
       internal::ContactFit(c.contact_plan, g.max_contact());
-  fits[static_cast<int>(Component::kIdentity)] = internal::IdentityFit(c, t);
+  fits[static_cast<int>(Component::kIdentity)] =
+      internal::IdentityFit(c, t, language_pool_.Get(t.language_set));
   fits[static_cast<int>(Component::kLocality)] = internal::LocalityFit(
       p.authority() == c.authority, authorities_[p.authority()].kind);
   return fits;
@@ -919,7 +974,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
   const uint32_t* excluded_sets = excluded_sets_.data();
   const HouseholdTraits* traits = traits_.data();
   const uint64_t* keys = keys_.data();
-  const RegionSet* pool = region_sets_.data();
+  const RegionSet* pool = excluded_pool_.data();
+  const internal::LanguageSet* language_sets = language_pool_.data();
   const size_t n = gates_.size();
   for (size_t base = 0; base < n; base += internal::kFilterBlock) {
     const int len =
@@ -953,8 +1009,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
       total += waiting_points[internal::WaitedDaysCapped(
           t.approved_day_number(), as_of_day)];
       if (w_identity != 0) {
-        total +=
-            w_identity * static_cast<uint32_t>(internal::IdentityFit(c, t));
+        total += w_identity * static_cast<uint32_t>(internal::IdentityFit(
+                                  c, t, language_sets[t.language_set]));
       }
       const int score = static_cast<int>(divide.Divide(total + half));
       if (score < min_score || !top.MayEnter(score)) continue;

@@ -35,10 +35,16 @@
 // pass that checks each child against each household (policy.h, PLACED
 // APART); such groups are few.
 //
-// Limits: at most 256 distinct regions, 64 distinct languages and 65535
-// authorities per index (strings are interned on first sight and never
-// forgotten; authorities named only in a hidden_from list count); an upsert
-// that would exceed one returns InvalidArgument and changes nothing.
+// Limits: at most kRegionCapacity (256) distinct regions and
+// kLanguageCapacity (256) distinct languages in use at once, and 65535
+// authorities per index (authorities named only in a hidden_from list
+// count). Region and language names are interned and counted by use: a name
+// no indexed record uses any more is forgotten, so withdrawn records leave no
+// trace and the index after any history equals one built fresh from the same
+// records. The server validates regions and languages against lists no
+// longer than these capacities, so new writes cannot fill the tables; an
+// upsert that would exceed one returns InvalidArgument naming the fields and
+// changes nothing.
 //
 // Thread-compatible: const methods may run concurrently with each other; the
 // caller serialises mutations against everything else (e.g. absl::Mutex with
@@ -66,6 +72,9 @@ namespace raa::matcher {
 
 class CandidateIndex {
  public:
+  static constexpr int kRegionCapacity = internal::kMaxRegions;
+  static constexpr int kLanguageCapacity = internal::kMaxLanguages;
+
   struct RankOptions {
     int limit = 20;     // 1..10000 candidates returned
     int min_score = 0;  // 0..100; eligible candidates below it are not returned
@@ -117,12 +126,16 @@ class CandidateIndex {
   size_t household_count() const { return gates_.size(); }
   size_t child_count() const { return children_.size(); }
   // Approximate bytes held for the household side (packed records, key map,
-  // excluded-region pool, open-link counts).
+  // excluded-region and language pools, open-link counts).
   size_t MemoryBytes() const;
 
+  // Distinct region / language names in use by indexed records now.
+  int regions_in_use() const { return regions_.size(); }
+  int languages_in_use() const { return languages_.size(); }
+
   // The household / child group as last upserted (households are rebuilt from
-  // the packed form: region and language lists come back in interning order,
-  // without duplicates). nullopt for an unknown key.
+  // the packed form: region and language lists come back sorted, without
+  // duplicates). nullopt for an unknown key.
   std::optional<Household> FindHousehold(uint64_t key) const;
   std::optional<ChildGroup> FindChild(uint64_t key) const;
   int OpenLinks(uint64_t household_key) const;
@@ -181,8 +194,17 @@ class CandidateIndex {
     internal::ChildProfile profile;
   };
 
+  // Takes one use of each name (each distinct name of a list once).
   internal::ChildProfile PackChild(const ChildGroup& g);
-  uint32_t InternRegionSet(const internal::RegionSet& set);
+  uint32_t AcquireRegion(absl::string_view name);
+  internal::RegionSet AcquireRegions(const std::vector<std::string>& names);
+  internal::LanguageSet AcquireLanguages(
+      const std::vector<absl::string_view>& names);
+  // Gives back the uses a record took.
+  static void ReleaseEach(internal::Interner& interner,
+                          const internal::IdSet& set);
+  void ReleaseHouseholdNames(size_t slot);
+  void ReleaseChildNames(const internal::ChildProfile& p);
 
   // How a pair stands: the constraints it fails and the children the
   // household could take (all of them unless the group may be placed apart).
@@ -245,13 +267,14 @@ class CandidateIndex {
   std::vector<uint32_t> gates_;
   std::vector<uint32_t> tolerances_;
   std::vector<uint32_t> places_;
-  std::vector<uint32_t> excluded_sets_;  // index into region_sets_
+  std::vector<uint32_t> excluded_sets_;  // index into excluded_pool_
   std::vector<internal::HouseholdTraits> traits_;
   std::vector<uint64_t> keys_;
   absl::flat_hash_map<uint64_t, uint32_t> household_slots_;
-  // Distinct excluded-region sets; entry 0 is the empty set. Never shrinks.
-  std::vector<internal::RegionSet> region_sets_;
-  absl::flat_hash_map<internal::RegionSet, uint32_t> region_set_ids_;
+  // Distinct excluded-region and language sets of households, counted by
+  // use (entry 0 is the empty set).
+  internal::IdSetPool excluded_pool_;
+  internal::IdSetPool language_pool_;
   absl::flat_hash_map<uint64_t, int> open_links_;  // non-zero counts only
 
   // Child side: small (thousands), kept whole.

@@ -243,6 +243,7 @@ void AddKeyCommands(CLI::App& app, Cli& cli);
 void AddImportCommands(CLI::App& app, Cli& cli);
 void AddMatchCommands(CLI::App& app, Cli& cli);
 void AddPolicyCommands(CLI::App& app, Cli& cli);
+void AddRegionCommands(CLI::App& app, Cli& cli);
 void AddAuditCommands(CLI::App& app, Cli& cli);
 
 }  // namespace raa::cli

@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   raa::cli::AddImportCommands(app, cli);
   raa::cli::AddMatchCommands(app, cli);
   raa::cli::AddPolicyCommands(app, cli);
+  raa::cli::AddRegionCommands(app, cli);
   raa::cli::AddAuditCommands(app, cli);
 
   // Precedence: a flag, then the environment, then the config file. (CLI11

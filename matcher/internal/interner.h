@@ -1,10 +1,21 @@
-// Internal: interning of region and language names to small ids.
+// Internal: interning of region and language names to small ids, and pools of
+// id sets, both counted by use so that values no record uses are forgotten.
+//
+// The index packs a region or language as an id below a fixed capacity (256:
+// a byte, or a bit of a 256-bit set). Ids are counted: every record holds one
+// use of each distinct name it carries, and a name whose last use is released
+// is forgotten and its id reused. So the ids in use are exactly the names the
+// indexed records use now, whatever was inserted and withdrawn before.
 
 #ifndef RAAMATCH_MATCHER_INTERNAL_INTERNER_H_
 #define RAAMATCH_MATCHER_INTERNAL_INTERNER_H_
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,8 +24,31 @@
 
 namespace raa::matcher::internal {
 
-// Names to dense ids 0..capacity-1, in order of first sight. Ids are never
-// reused or forgotten.
+// A set of interned ids 0..255 (regions or languages).
+struct IdSet {
+  std::array<uint64_t, 4> words{};
+
+  bool Test(uint32_t id) const {
+    return (words[(id >> 6) & 3] >> (id & 63)) & 1;
+  }
+  void Set(uint32_t id) { words[(id >> 6) & 3] |= uint64_t{1} << (id & 63); }
+  bool Empty() const {
+    return (words[0] | words[1] | words[2] | words[3]) == 0;
+  }
+  bool Intersects(const IdSet& other) const {
+    return ((words[0] & other.words[0]) | (words[1] & other.words[1]) |
+            (words[2] & other.words[2]) | (words[3] & other.words[3])) != 0;
+  }
+  friend bool operator==(const IdSet&, const IdSet&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const IdSet& s) {
+    return H::combine(std::move(h), s.words[0], s.words[1], s.words[2],
+                      s.words[3]);
+  }
+};
+
+// Names to ids 0..capacity-1, counted by use. Invariant: a name is in `ids_`
+// exactly while its entry has uses > 0; every other id is on `free_`.
 class Interner {
  public:
   explicit Interner(int capacity) : capacity_(capacity) {}
@@ -24,29 +58,106 @@ class Interner {
     if (it == ids_.end()) return std::nullopt;
     return it->second;
   }
-  // Whether interning all of `names` stays within capacity.
+  // Whether acquiring all of `names` stays within capacity (counting each new
+  // name once, and without crediting names another record may release).
   bool Fits(const std::vector<absl::string_view>& names) const {
     absl::flat_hash_set<absl::string_view> fresh;
     for (absl::string_view n : names) {
       if (!ids_.contains(n)) fresh.insert(n);
     }
-    return names_.size() + fresh.size() <= static_cast<size_t>(capacity_);
+    return ids_.size() + fresh.size() <= static_cast<size_t>(capacity_);
   }
-  // Requires Fits({name}).
-  int Intern(absl::string_view name) {
-    auto [it, inserted] =
-        ids_.try_emplace(std::string(name), static_cast<int>(names_.size()));
-    if (inserted) names_.emplace_back(name);
-    return it->second;
+  // One more use of `name`; its id. Requires Fits({name}).
+  int Acquire(absl::string_view name) {
+    auto it = ids_.find(name);
+    int id;
+    if (it != ids_.end()) {
+      id = it->second;
+    } else {
+      if (free_.empty()) {
+        id = static_cast<int>(entries_.size());
+        entries_.emplace_back();
+      } else {
+        id = free_.back();
+        free_.pop_back();
+      }
+      entries_[id].name = std::string(name);
+      ids_.emplace(entries_[id].name, id);
+    }
+    ++entries_[id].uses;
+    return id;
   }
-  const std::string& Name(int id) const { return names_[id]; }
-  int size() const { return static_cast<int>(names_.size()); }
+  // One use fewer of `id`; the name is forgotten with its last use.
+  void Release(int id) {
+    Entry& e = entries_[id];
+    if (--e.uses > 0) return;
+    ids_.erase(e.name);
+    e.name.clear();
+    free_.push_back(id);
+  }
+  const std::string& Name(int id) const { return entries_[id].name; }
+  // The names in use now.
+  int size() const { return static_cast<int>(ids_.size()); }
   int capacity() const { return capacity_; }
+  // Every id ever handed out is below this.
+  int id_bound() const { return static_cast<int>(entries_.size()); }
 
  private:
+  struct Entry {
+    std::string name;
+    int uses = 0;
+  };
   int capacity_;
   absl::flat_hash_map<std::string, int> ids_;
-  std::vector<std::string> names_;
+  std::vector<Entry> entries_;
+  std::vector<int> free_;
+};
+
+// Distinct IdSets shared by records, counted by use; entry 0 is the empty set
+// and is never released. Records hold an index into `sets()`.
+class IdSetPool {
+ public:
+  IdSetPool() : sets_(1), uses_(1, 0) {}
+
+  // One more use of `set`; its index.
+  uint32_t Acquire(const IdSet& set) {
+    if (set.Empty()) return 0;
+    auto it = ids_.find(set);
+    uint32_t id;
+    if (it != ids_.end()) {
+      id = it->second;
+    } else {
+      if (free_.empty()) {
+        id = static_cast<uint32_t>(sets_.size());
+        sets_.push_back(set);
+        uses_.push_back(0);
+      } else {
+        id = free_.back();
+        free_.pop_back();
+        sets_[id] = set;
+      }
+      ids_.emplace(set, id);
+    }
+    ++uses_[id];
+    return id;
+  }
+  void Release(uint32_t id) {
+    if (id == 0 || --uses_[id] > 0) return;
+    ids_.erase(sets_[id]);
+    sets_[id] = IdSet{};
+    free_.push_back(id);
+  }
+  const IdSet& Get(uint32_t id) const { return sets_[id]; }
+  const IdSet* data() const { return sets_.data(); }
+  // Slots held (in use or free), for memory accounting.
+  size_t capacity() const { return sets_.capacity(); }
+  size_t map_capacity() const { return ids_.capacity(); }
+
+ private:
+  std::vector<IdSet> sets_;
+  std::vector<int> uses_;
+  absl::flat_hash_map<IdSet, uint32_t> ids_;
+  std::vector<uint32_t> free_;
 };
 
 }  // namespace raa::matcher::internal

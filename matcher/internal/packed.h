@@ -16,38 +16,22 @@
 #include <cstdlib>
 #include <vector>
 
+#include "matcher/internal/interner.h"
 #include "matcher/model.h"
 #include "matcher/policy.h"
 
 namespace raa::matcher::internal {
 
 inline constexpr int kMaxRegions = 256;
-inline constexpr int kMaxLanguages = 64;
+inline constexpr int kMaxLanguages = 256;
 inline constexpr int kMaxAuthorities = 65535;
 inline constexpr int kMaxGroupSize = 8;
 inline constexpr int kMaxApprovedFor = 5;
 inline constexpr int kMaxAgeMonths = 216;  // 18 years
 
-// A set of interned region ids (0..255).
-struct RegionSet {
-  std::array<uint64_t, 4> words{};
-
-  bool Test(uint32_t region) const {
-    return (words[(region >> 6) & 3] >> (region & 63)) & 1;
-  }
-  void Set(uint32_t region) {
-    words[(region >> 6) & 3] |= uint64_t{1} << (region & 63);
-  }
-  bool Empty() const {
-    return (words[0] | words[1] | words[2] | words[3]) == 0;
-  }
-  friend bool operator==(const RegionSet&, const RegionSet&) = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const RegionSet& s) {
-    return H::combine(std::move(h), s.words[0], s.words[1], s.words[2],
-                      s.words[3]);
-  }
-};
+// Sets of interned region / language ids (0..255); see interner.h.
+using RegionSet = IdSet;
+using LanguageSet = IdSet;
 
 // Need bits: bit (3 * category + level - 1). A child group sets one bit per
 // (category, level) a child has; a household's tolerance sets every level up
@@ -119,12 +103,12 @@ struct Place {
   uint16_t authority() const { return static_cast<uint16_t>(word >> 16); }
 };
 
-// What only the score reads, for eligible households: 16 bytes. (The key is
+// What only the score reads, for eligible households: 12 bytes. (The key is
 // a column of its own, read only for households entering the top k.)
 inline constexpr uint16_t kUnknownDay16 = 0xffff;
 inline constexpr int32_t kMaxDay16 = 0xfffe;  // 2149-06-04
 struct HouseholdTraits {
-  uint64_t languages;  // interned language ids
+  uint32_t language_set;  // index of their languages in the language pool
   uint32_t heritage_mask;
   uint16_t approved_day;  // kUnknownDay16 if unknown
   uint8_t religion;
@@ -133,7 +117,7 @@ struct HouseholdTraits {
     return approved_day == kUnknownDay16 ? -1 : approved_day;
   }
 };
-static_assert(sizeof(HouseholdTraits) == 16);
+static_assert(sizeof(HouseholdTraits) == 12);
 
 // ---- Calendar months -------------------------------------------------------
 
@@ -176,7 +160,8 @@ struct PackedMember {
   uint8_t religion = 0;
   uint32_t need_bits = 0;
   uint32_t heritage_mask = 0;
-  uint64_t language_bit = 0;  // interned first language, 0 if none
+  bool has_language = false;  // whether `language` is set
+  uint8_t language = 0;       // interned first language, if has_language
 };
 
 struct ChildProfile {
@@ -208,8 +193,8 @@ struct ChildProfile {
   // Heritage of the children whose heritage is recorded.
   uint8_t heritage_count = 0;
   std::array<uint32_t, kMaxGroupSize> heritage{};
-  RegionSet religions;     // non-zero religion codes of the children
-  uint64_t languages = 0;  // interned first languages of the children
+  RegionSet religions;    // non-zero religion codes of the children
+  LanguageSet languages;  // interned first languages of the children
   // Every child, in the profile's order (the first `member_count`).
   uint8_t member_count = 0;
   std::array<PackedMember, kMaxGroupSize> members{};
@@ -235,7 +220,7 @@ inline void AggregateMembers(ChildProfile& p, uint32_t mask) {
   p.need_bits = 0;
   p.heritage_count = 0;
   p.religions = RegionSet{};
-  p.languages = 0;
+  p.languages = LanguageSet{};
   int youngest = 255, oldest = 0;
   for (int i = 0; i < p.member_count; ++i) {
     if (((mask >> i) & 1) == 0) continue;
@@ -247,7 +232,7 @@ inline void AggregateMembers(ChildProfile& p, uint32_t mask) {
     p.need_bits |= m.need_bits;
     if (m.heritage_mask != 0) p.heritage[p.heritage_count++] = m.heritage_mask;
     if (m.religion != 0) p.religions.Set(m.religion);
-    p.languages |= m.language_bit;
+    if (m.has_language) p.languages.Set(m.language);
   }
   p.min_age_months = static_cast<uint8_t>(youngest);
   p.max_age_months = static_cast<uint8_t>(oldest);
@@ -399,7 +384,9 @@ inline int ContactFit(int plan, int max_contact) {
   return max_contact >= plan ? 1000 : 0;
 }
 
-inline int IdentityFit(const ChildProfile& c, const HouseholdTraits& t) {
+// `household_languages` is the household's set (t.language_set in the pool).
+inline int IdentityFit(const ChildProfile& c, const HouseholdTraits& t,
+                       const LanguageSet& household_languages) {
   int fit = 0;
   if (c.heritage_count > 0) {
     int shared = 0;
@@ -412,7 +399,7 @@ inline int IdentityFit(const ChildProfile& c, const HouseholdTraits& t) {
     }
   }
   if (t.religion != 0 && c.religions.Test(t.religion)) fit += 250;
-  if ((c.languages & t.languages) != 0) fit += 250;
+  if (c.languages.Intersects(household_languages)) fit += 250;
   return fit;
 }
 

@@ -44,6 +44,12 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.RegistryService/ListAdopters", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true},
     {"/raa.v1.RegistryService/UpdateAdopter", kRegistrar, 0, CK::kRecordWrite, {"adopter.name"}},
     {"/raa.v1.RegistryService/WithdrawAdopter", kRegistrar, 0, CK::kRecordWrite, {"name"}},
+    // The region list is a directory; adding to it is a manager's. A check
+    // reads stored records: a manager's covers every member, anyone else's
+    // only their own (the handler narrows it; the request names no record).
+    {"/raa.v1.RegistryService/ListRegions", kEveryRole, kEveryRole, CK::kDirectory, {}},
+    {"/raa.v1.RegistryService/CreateRegion", kManager, kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.RegistryService/CheckRegions", kReaders, kManager, CK::kRecordRead, {}},
     // ---- AccessService ----
     {"/raa.v1.AccessService/CreateApiKey", kManager, kManager, CK::kAdminWrite, {"api_key.authority"}},
     {"/raa.v1.AccessService/ListApiKeys", kEveryRole, kManager, CK::kDirectory, {"parent"}, false, true, true},

@@ -13,11 +13,10 @@
 namespace raa {
 namespace {
 
-absl::Status Loaded(absl::Status status, absl::string_view what,
-                    int64_t row_id) {
+absl::Status Loaded(absl::Status status, absl::string_view record) {
   if (status.ok()) return status;
   return absl::DataLossError(
-      absl::StrCat("cannot index ", what, " ", row_id, ": ", status.message()));
+      absl::StrCat("cannot index ", record, ": ", status.message()));
 }
 
 void Report(const absl::Status& status) {
@@ -100,12 +99,12 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   RETURN_IF_ERROR(store.ScanAdopters([&](int64_t row, const v1::Adopter& a) {
     std::optional<matcher::Household> h =
         ToHousehold(row, AuthorityOfName(a.name()), a);
-    if (h) Report(Loaded(index.UpsertHousehold(*h), "adopter", row));
+    if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
   }));
   RETURN_IF_ERROR(store.ScanChildren([&](int64_t row, const v1::Child& c) {
     std::optional<matcher::ChildGroup> g =
         ToChildGroup(row, AuthorityOfName(c.name()), c);
-    if (g) Report(Loaded(index.UpsertChild(*g), "child", row));
+    if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
   }));
   // Follows last: what fits now is known, not news.
   IndexView view = live->View();
@@ -171,7 +170,30 @@ absl::Status LiveIndex::Admit(const std::vector<Row<v1::Child>>& children,
     if (h.has_value()) households.push_back(*std::move(h));
   }
   absl::ReaderMutexLock lock(&mu_);
-  return index_.CheckAll(households, groups);
+  // A refusal names the record in words and the fields (the matcher's
+  // message starts with them), never an internal key.
+  for (const matcher::ChildGroup& g : groups) {
+    absl::Status s = index_.CheckChild(g);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("child profile ", ChildId(static_cast<int64_t>(g.key)),
+                       " of ", g.authority, ": ", s.message()));
+    }
+  }
+  for (const matcher::Household& h : households) {
+    absl::Status s = index_.CheckHousehold(h);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("household ", AdopterId(static_cast<int64_t>(h.key)),
+                       " of ", h.authority, ": ", s.message()));
+    }
+  }
+  absl::Status together = index_.CheckAll(households, groups);
+  if (!together.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("these records together: ", together.message()));
+  }
+  return absl::OkStatus();
 }
 
 void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
@@ -207,9 +210,13 @@ struct ChildRecord {
     return tx.UpdateChild(c);
   }
   static void Normalize(v1::Child& c) { NormalizeChild(c); }
-  static void ValidateFields(absl::CivilDay today, const v1::Child& c,
-                             FieldErrors& errors) {
-    ValidateChild(c, today, errors);
+  static void ValidateNames(const v1::Child& c, const RegionList& regions,
+                            FieldErrors& errors) {
+    ValidateChildNames(c, regions, errors);
+  }
+  static void ValidateFields(absl::CivilDay today, const RegionList& regions,
+                             const v1::Child& c, FieldErrors& errors) {
+    ValidateChild(c, today, regions, errors);
   }
   // The record without its free text, whose checks are not cheap: checked
   // before the write lock, or when it was stored.
@@ -254,9 +261,13 @@ struct AdopterRecord {
     return tx.UpdateAdopter(a);
   }
   static void Normalize(v1::Adopter& a) { NormalizeAdopter(a); }
-  static void ValidateFields(absl::CivilDay today, const v1::Adopter& a,
-                             FieldErrors& errors) {
-    ValidateAdopter(a, today, errors);
+  static void ValidateNames(const v1::Adopter& a, const RegionList& regions,
+                            FieldErrors& errors) {
+    ValidateAdopterNames(a, regions, errors);
+  }
+  static void ValidateFields(absl::CivilDay today, const RegionList& regions,
+                             const v1::Adopter& a, FieldErrors& errors) {
+    ValidateAdopter(a, today, regions, errors);
   }
   static v1::Adopter WithoutFreeText(v1::Adopter a) { return a; }
   static void ResolveReferences(StoreTx&, const v1::Authority&, v1::Adopter&,
@@ -287,9 +298,9 @@ absl::StatusOr<typename Kind::Message> Updated(
 
 template <typename Kind, typename Request>
 absl::StatusOr<typename Kind::Message> UpdateRecord(
-    Store& store, const Clock& clock, const Caller& caller,
-    const Request& request, const typename Kind::Message& changes,
-    absl::string_view method) {
+    Store& store, const Clock& clock, const RegionList& regions,
+    const Caller& caller, const Request& request,
+    const typename Kind::Message& changes, absl::string_view method) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(
       RecordName name,
@@ -311,6 +322,14 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
     }
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  {
+    // The regions and languages being set, before the store's lock.
+    Message masked;
+    ApplyMask(changes, request.update_mask(), masked);
+    FieldErrors name_errors{std::string(Kind::kField)};
+    Kind::ValidateNames(masked, regions, name_errors);
+    RETURN_IF_ERROR(name_errors.ToStatus());
+  }
   const absl::CivilDay today = clock.Today();
   auto check = [&](const Message& record, bool with_free_text) {
     FieldErrors record_errors{std::string(Kind::kField)};
@@ -318,9 +337,10 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
       record_errors.Add("status", Kind::kUseWithdraw);
     }
     if (with_free_text) {
-      Kind::ValidateFields(today, record, record_errors);
+      Kind::ValidateFields(today, regions, record, record_errors);
     } else {
-      Kind::ValidateFields(today, Kind::WithoutFreeText(record), record_errors);
+      Kind::ValidateFields(today, regions, Kind::WithoutFreeText(record),
+                           record_errors);
     }
     return record_errors;
   };
@@ -510,7 +530,8 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
                "must be 2-40 of a-z, 0-9 and '-', starting with a letter");
   }
   FieldErrors authority_errors("authority");
-  ValidateAuthority(request.authority(), clock_.Today(), authority_errors);
+  ValidateAuthority(request.authority(), clock_.Today(), regions_,
+                    authority_errors);
   for (const FieldViolation& v : authority_errors.violations()) {
     errors.Add(v.field, v.description);
   }
@@ -582,6 +603,10 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   // merged record is checked again inside (cheap: no free text to scan).
   v1::Authority changes = request.authority();
   ApplyMask(request.authority(), request.update_mask(), changes);
+  if (absl::c_linear_search(request.update_mask().paths(), "region")) {
+    if (std::optional<std::string> why = regions_.WhyUnknown(changes.region()))
+      RETURN_IF_ERROR(InvalidField("authority.region", *why));
+  }
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
@@ -595,7 +620,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
             RETURN_IF_ERROR(a.status());
             ApplyMask(request.authority(), request.update_mask(), *a);
             FieldErrors record_errors("authority");
-            ValidateAuthority(*a, clock_.Today(), record_errors);
+            ValidateAuthority(*a, clock_.Today(), regions_, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(tx.UpdateAuthority(*a));
             return tx.GetAuthority(*id);
@@ -739,7 +764,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
       request.child().status() != v1::CHILD_WAITING) {
     child_errors.Add("status", "a new profile starts WAITING");
   }
-  ValidateChild(child, clock_.Today(), child_errors);
+  ValidateChild(child, clock_.Today(), regions_, child_errors);
   for (const FieldViolation& v : child_errors.violations()) {
     errors.Add(v.field, v.description);
   }
@@ -799,7 +824,7 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
         r.child().status() != v1::CHILD_WAITING) {
       child_errors.Add("status", "a new profile starts WAITING");
     }
-    ValidateChild(children[i], clock_.Today(), child_errors);
+    ValidateChild(children[i], clock_.Today(), regions_, child_errors);
     for (const FieldViolation& v : child_errors.violations()) {
       row_errors[i].Add(v.field, v.description);
     }
@@ -948,7 +973,7 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
   if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
     adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
   }
-  ValidateAdopter(adopter, clock_.Today(), adopter_errors);
+  ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);
   for (const FieldViolation& v : adopter_errors.violations()) {
     errors.Add(v.field, v.description);
   }
@@ -1002,7 +1027,7 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
     if (adopters[i].status() == v1::ADOPTER_WITHDRAWN) {
       adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
     }
-    ValidateAdopter(adopters[i], clock_.Today(), adopter_errors);
+    ValidateAdopter(adopters[i], clock_.Today(), regions_, adopter_errors);
     for (const FieldViolation& v : adopter_errors.violations()) {
       row_errors[i].Add(v.field, v.description);
     }
@@ -1115,9 +1140,10 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
-  ASSIGN_OR_RETURN(v1::Child child,
-                   UpdateRecord<ChildRecord>(store_, clock_, caller, request,
-                                             request.child(), "UpdateChild"));
+  ASSIGN_OR_RETURN(
+      v1::Child child,
+      UpdateRecord<ChildRecord>(store_, clock_, regions_, caller, request,
+                                request.child(), "UpdateChild"));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1139,7 +1165,7 @@ absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
   ASSIGN_OR_RETURN(
       v1::Adopter adopter,
-      UpdateRecord<AdopterRecord>(store_, clock_, caller, request,
+      UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller, request,
                                   request.adopter(), "UpdateAdopter"));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
@@ -1154,6 +1180,119 @@ absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
+}
+
+// ---------------- regions ----------------
+
+absl::StatusOr<v1::ListRegionsResponse> Registry::ListRegions(
+    const Caller&, const v1::ListRegionsRequest& request) {
+  FieldErrors errors;
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    errors.Add("page_size", absl::StrCat("must be 0-", kMaxPageSize));
+  }
+  // The token is the last slug of the previous page.
+  if (!request.page_token().empty() && !IsSlug(request.page_token())) {
+    errors.Add("page_token", "is not a token from ListRegions");
+  }
+  if (!v1::RegionKind_IsValid(request.kind())) {
+    errors.Add("kind", "is not a region kind");
+  }
+  if (!request.parent().empty()) {
+    if (std::optional<std::string> why = regions_.WhyUnknown(request.parent()))
+      errors.Add("parent", *why);
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  const int page_size =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  std::vector<v1::Region> page = regions_.List(
+      request.page_token(), request.kind(), request.parent(), page_size + 1);
+  v1::ListRegionsResponse response;
+  for (size_t i = 0; i < page.size() && static_cast<int>(i) < page_size; ++i) {
+    *response.add_regions() = std::move(page[i]);
+  }
+  if (static_cast<int>(page.size()) > page_size) {
+    absl::string_view last = response.regions(page_size - 1).name();
+    absl::ConsumePrefix(&last, "regions/");
+    response.set_next_page_token(std::string(last));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Region> Registry::CreateRegion(
+    const Caller& caller, const v1::CreateRegionRequest& request) {
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  FieldErrors errors;
+  if (!IsSlug(request.region_id())) {
+    errors.Add("region_id",
+               "must be 2-40 of a-z, 0-9 and '-', starting with a letter");
+  }
+  v1::Region region = request.region();
+  const size_t display_chars = std::count_if(
+      region.display_name().begin(), region.display_name().end(),
+      [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  if (display_chars < 1 || display_chars > 100 ||
+      std::any_of(region.display_name().begin(), region.display_name().end(),
+                  [](char c) { return absl::ascii_iscntrl(c); })) {
+    errors.Add("region.display_name", "must be 1-100 printable characters");
+  }
+  if (region.kind() == v1::REGION_KIND_UNSPECIFIED) {
+    region.set_kind(v1::CONSORTIUM_AREA);
+  } else if (region.kind() != v1::COUNTY &&
+             region.kind() != v1::LOCAL_AUTHORITY_AREA &&
+             region.kind() != v1::CONSORTIUM_AREA) {
+    errors.Add("region.kind",
+               "must be COUNTY, LOCAL_AUTHORITY_AREA or CONSORTIUM_AREA");
+  }
+  if (!region.parent().empty()) {
+    if (std::optional<std::string> why = regions_.WhyUnknown(region.parent()))
+      errors.Add("region.parent", *why);
+  }
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  region.set_name(RegionName(request.region_id()));
+  region.set_shipped(false);
+  region.clear_create_time();
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Region>(
+          MakeRequestKey(caller.authority_id, "CreateRegion", request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Region> {
+            // Counted from the table, under the write lock: exact even when
+            // two creates race.
+            ASSIGN_OR_RETURN(std::vector<v1::Region> added, tx.ListRegions());
+            std::optional<v1::Region> listed =
+                regions_.Find(request.region_id());
+            for (const v1::Region& r : added) {
+              if (r.name() == region.name()) listed = r;
+            }
+            if (listed.has_value()) {
+              return absl::AlreadyExistsError(absl::StrCat(
+                  "region \"", request.region_id(), "\" is already listed (",
+                  listed->display_name(), ")"));
+            }
+            if (regions_.shipped_count() + static_cast<int>(added.size()) >=
+                RegionList::kCapacity) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat("the consortium's region list holds ",
+                               RegionList::kCapacity, " regions, its limit"));
+            }
+            RETURN_IF_ERROR(tx.InsertRegion(region));
+            return region;
+          }));
+  // Listed once stored (and again, harmlessly, on a replay).
+  RETURN_IF_ERROR(regions_.Add(written.value));
+  return written.value;
+}
+
+absl::StatusOr<v1::CheckRegionsResponse> Registry::CheckRegions(
+    const Caller& caller, const v1::CheckRegionsRequest&) {
+  ASSIGN_OR_RETURN(
+      std::vector<v1::UnknownValue> unknown,
+      FindUnknownValues(store_, regions_,
+                        caller.Has(v1::MANAGER) ? "" : caller.authority_id));
+  v1::CheckRegionsResponse response;
+  for (v1::UnknownValue& u : unknown) *response.add_unknown() = std::move(u);
+  return response;
 }
 
 }  // namespace raa

@@ -15,13 +15,17 @@
 #include "raa/v1/registry.pb.h"
 #include "services/auth/auth.h"
 #include "services/common/clock.h"
+#include "services/registry/regions.h"
 #include "services/store/store.h"
 
 namespace raa {
 
 class Registry {
  public:
-  Registry(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // `regions` is the consortium's region list (see regions.h); CreateRegion
+  // adds to it.
+  Registry(Store& store, const Clock& clock, RegionList& regions)
+      : store_(store), clock_(clock), regions_(regions) {}
 
   // Managers only.
   absl::StatusOr<v1::Authority> CreateAuthority(
@@ -68,9 +72,21 @@ class Registry {
   absl::StatusOr<v1::Adopter> WithdrawAdopter(
       const Caller& caller, const v1::WithdrawAdopterRequest& request);
 
+  // Regions. Any key lists them; managers only add one (ALREADY_EXISTS for
+  // a listed slug, FAILED_PRECONDITION when the list is full).
+  absl::StatusOr<v1::ListRegionsResponse> ListRegions(
+      const Caller& caller, const v1::ListRegionsRequest& request);
+  absl::StatusOr<v1::Region> CreateRegion(
+      const Caller& caller, const v1::CreateRegionRequest& request);
+  // Stored records naming unknown regions or languages: a manager's key sees
+  // every member's, any other key its own authority's.
+  absl::StatusOr<v1::CheckRegionsResponse> CheckRegions(
+      const Caller& caller, const v1::CheckRegionsRequest& request);
+
  private:
   Store& store_;
   const Clock& clock_;
+  RegionList& regions_;
 };
 
 // Resource-name parsing shared by the services. INVALID_ARGUMENT naming

@@ -47,6 +47,9 @@ class RegistryService final : public v1::RegistryService::CallbackService {
   RAA_REGISTRY_RPC(ListAdopters, ListAdoptersRequest, ListAdoptersResponse)
   RAA_REGISTRY_RPC(UpdateAdopter, UpdateAdopterRequest, Adopter)
   RAA_REGISTRY_RPC(WithdrawAdopter, WithdrawAdopterRequest, Adopter)
+  RAA_REGISTRY_RPC(ListRegions, ListRegionsRequest, ListRegionsResponse)
+  RAA_REGISTRY_RPC(CreateRegion, CreateRegionRequest, Region)
+  RAA_REGISTRY_RPC(CheckRegions, CheckRegionsRequest, CheckRegionsResponse)
 
 #undef RAA_REGISTRY_RPC
 

@@ -9,20 +9,13 @@
 #include "matcher/model.h"
 #include "services/common/dates.h"
 #include "services/common/utf8.h"
+#include "services/registry/languages.h"
 
 namespace raa {
 namespace {
 
 using v1::Adopter;
 using v1::Child;
-
-bool IsLanguageCode(absl::string_view code) {
-  if (code.size() < 2 || code.size() > 3) return false;
-  for (char c : code) {
-    if (c < 'a' || c > 'z') return false;
-  }
-  return true;
-}
 
 // Why character `c` may not appear in a free-text field, or "" if it may.
 std::string RefusedCharacter(char32_t c, bool multi_line) {
@@ -77,17 +70,41 @@ void CheckOrder(const google::type::Date& earlier,
   }
 }
 
-void CheckRegions(const google::protobuf::RepeatedPtrField<std::string>& list,
+// An unset region passes: whether one is required is checked elsewhere.
+void CheckRegion(const RegionList& regions, absl::string_view region,
+                 absl::string_view field, FieldErrors& errors) {
+  if (region.empty()) return;
+  if (std::optional<std::string> why = regions.WhyUnknown(region)) {
+    errors.Add(field, *why);
+  }
+}
+
+void CheckRegions(const RegionList& regions,
+                  const google::protobuf::RepeatedPtrField<std::string>& list,
                   absl::string_view field, FieldErrors& errors) {
+  if (list.size() > kMaxExcludedRegions) {
+    errors.Add(field, absl::StrCat("lists ", list.size(), " regions; at most ",
+                                   kMaxExcludedRegions,
+                                   " (name a wider region instead)"));
+    return;
+  }
   absl::flat_hash_set<absl::string_view> seen;
   for (int i = 0; i < list.size(); ++i) {
     std::string name = absl::StrCat(field, "[", i, "]");
-    if (!IsSlug(list[i])) {
-      errors.Add(name, absl::StrCat("\"", list[i],
-                                    "\" is not a region slug (a-z, 0-9, '-')"));
+    if (list[i].empty()) {
+      errors.Add(name, "is empty");
+    } else if (std::optional<std::string> why = regions.WhyUnknown(list[i])) {
+      errors.Add(name, *why);
     } else if (!seen.insert(list[i]).second) {
       errors.Add(name, absl::StrCat("\"", list[i], "\" is listed twice"));
     }
+  }
+}
+
+void CheckLanguage(absl::string_view code, absl::string_view field,
+                   FieldErrors& errors) {
+  if (std::optional<std::string> why = UnknownLanguage(code)) {
+    errors.Add(field, *why);
   }
 }
 
@@ -127,11 +144,6 @@ void CheckMember(const v1::ChildMember& m, const std::string& field,
   }
   if (!v1::Religion_IsValid(m.religion())) {
     errors.Add(field + ".religion", "is not a census religion");
-  }
-  if (!m.first_language().empty() && !IsLanguageCode(m.first_language())) {
-    errors.Add(field + ".first_language",
-               absl::StrCat("\"", m.first_language(),
-                            "\" is not a lower-case ISO 639 code"));
   }
 }
 
@@ -235,8 +247,42 @@ void ValidateRequestId(absl::string_view request_id, FieldErrors& errors) {
   }
 }
 
+void ValidateChildNames(const Child& child, const RegionList& regions,
+                        FieldErrors& errors) {
+  CheckRegion(regions, child.region(), "region", errors);
+  CheckRegions(regions, child.excluded_regions(), "excluded_regions", errors);
+  for (int i = 0; i < child.members_size(); ++i) {
+    const std::string& language = child.members(i).first_language();
+    if (!language.empty()) {
+      CheckLanguage(language, absl::StrCat("members[", i, "].first_language"),
+                    errors);
+    }
+  }
+}
+
+void ValidateAdopterNames(const Adopter& a, const RegionList& regions,
+                          FieldErrors& errors) {
+  CheckRegion(regions, a.region(), "region", errors);
+  CheckRegions(regions, a.excluded_regions(), "excluded_regions", errors);
+  if (a.languages_size() > kMaxAdopterLanguages) {
+    errors.Add("languages",
+               absl::StrCat("lists ", a.languages_size(),
+                            " languages; at most ", kMaxAdopterLanguages));
+    return;
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (int i = 0; i < a.languages_size(); ++i) {
+    std::string field = absl::StrCat("languages[", i, "]");
+    CheckLanguage(a.languages(i), field, errors);
+    if (!seen.insert(a.languages(i)).second) {
+      errors.Add(field,
+                 absl::StrCat("\"", a.languages(i), "\" is listed twice"));
+    }
+  }
+}
+
 void ValidateAuthority(const v1::Authority& a, absl::CivilDay today,
-                       FieldErrors& errors) {
+                       const RegionList& regions, FieldErrors& errors) {
   CheckFreeText(a.display_name(), "display_name", kDisplayNameText, errors);
   if (a.kind() == v1::AUTHORITY_KIND_UNSPECIFIED ||
       !v1::AuthorityKind_IsValid(a.kind())) {
@@ -244,8 +290,10 @@ void ValidateAuthority(const v1::Authority& a, absl::CivilDay today,
                "must be LOCAL_AUTHORITY, VOLUNTARY_ADOPTION_AGENCY or "
                "REGIONAL_ADOPTION_AGENCY");
   }
-  if (!IsSlug(a.region())) {
-    errors.Add("region", "must be a region slug such as \"south-yorkshire\"");
+  if (a.region().empty()) {
+    errors.Add("region", "is required: a region slug such as \"sheffield\"");
+  } else {
+    CheckRegion(regions, a.region(), "region", errors);
   }
   CheckDate(a.joined_on(), "joined_on", /*required=*/false, today, errors);
 }
@@ -265,7 +313,7 @@ void NormalizeChild(Child& child) {
 }
 
 void ValidateChild(const Child& child, absl::CivilDay today,
-                   FieldErrors& errors) {
+                   const RegionList& regions, FieldErrors& errors) {
   if (child.members().empty()) {
     errors.Add("members", "must list at least one child");
   } else if (child.members_size() > kMaxGroupSize) {
@@ -285,10 +333,7 @@ void ValidateChild(const Child& child, absl::CivilDay today,
   if (!v1::EarlyPermanence_IsValid(child.early_permanence())) {
     errors.Add("early_permanence", "is not an early-permanence route");
   }
-  if (!child.region().empty() && !IsSlug(child.region())) {
-    errors.Add("region", "must be a region slug such as \"south-yorkshire\"");
-  }
-  CheckRegions(child.excluded_regions(), "excluded_regions", errors);
+  ValidateChildNames(child, regions, errors);
   absl::flat_hash_set<absl::string_view> hidden;
   for (int i = 0; i < child.hidden_from_size(); ++i) {
     std::string field = absl::StrCat("hidden_from[", i, "]");
@@ -366,7 +411,7 @@ void NormalizeAdopter(Adopter& adopter) {
 }
 
 void ValidateAdopter(const Adopter& a, absl::CivilDay today,
-                     FieldErrors& errors) {
+                     const RegionList& regions, FieldErrors& errors) {
   if (a.status() == v1::ADOPTER_STATUS_UNSPECIFIED ||
       !v1::AdopterStatus_IsValid(a.status())) {
     errors.Add("status", "is not an adopter status");
@@ -431,17 +476,10 @@ void ValidateAdopter(const Adopter& a, absl::CivilDay today,
   if (!v1::Religion_IsValid(a.religion())) {
     errors.Add("religion", "is not a census religion");
   }
-  for (int i = 0; i < a.languages_size(); ++i) {
-    if (!IsLanguageCode(a.languages(i))) {
-      errors.Add(absl::StrCat("languages[", i, "]"),
-                 absl::StrCat("\"", a.languages(i),
-                              "\" is not a lower-case ISO 639 code"));
-    }
+  if (a.region().empty()) {
+    errors.Add("region", "is required: a region slug such as \"sheffield\"");
   }
-  if (!IsSlug(a.region())) {
-    errors.Add("region", "must be a region slug such as \"south-yorkshire\"");
-  }
-  CheckRegions(a.excluded_regions(), "excluded_regions", errors);
+  ValidateAdopterNames(a, regions, errors);
   if (a.has_youngest_child_age_months() &&
       (a.youngest_child_age_months() < 0 ||
        a.youngest_child_age_months() > kMaxAgeMonths)) {
@@ -457,6 +495,28 @@ void ValidateAdopter(const Adopter& a, absl::CivilDay today,
   if (!v1::FastTrack_IsValid(a.fast_track())) {
     errors.Add("fast_track", "is not a fast-track route");
   }
+}
+
+namespace {
+const RegionList& ShippedRegions() {
+  static const RegionList* const kShipped = RegionList::Shipped().release();
+  return *kShipped;
+}
+}  // namespace
+
+void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,
+                       FieldErrors& errors) {
+  ValidateAuthority(authority, today, ShippedRegions(), errors);
+}
+
+void ValidateChild(const Child& child, absl::CivilDay today,
+                   FieldErrors& errors) {
+  ValidateChild(child, today, ShippedRegions(), errors);
+}
+
+void ValidateAdopter(const Adopter& adopter, absl::CivilDay today,
+                     FieldErrors& errors) {
+  ValidateAdopter(adopter, today, ShippedRegions(), errors);
 }
 
 }  // namespace raa

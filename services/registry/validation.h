@@ -18,6 +18,7 @@
 #include "raa/v1/registry.pb.h"
 #include "services/common/errors.h"
 #include "services/registry/personal_data.h"
+#include "services/registry/regions.h"
 
 namespace raa {
 
@@ -25,6 +26,9 @@ inline constexpr int kMaxGroupSize = 8;
 inline constexpr int kMaxAgeMonths = 18 * 12;
 inline constexpr int kMaxSummaryChars = 1000;
 inline constexpr int kMaxApprovedFor = 5;
+// Per record, so no record can take much of the matching index's tables.
+inline constexpr int kMaxExcludedRegions = 20;
+inline constexpr int kMaxAdopterLanguages = 8;
 inline constexpr int kMaxReasonChars = 500;
 inline constexpr int kMaxDisplayNameChars = 100;
 
@@ -70,17 +74,26 @@ void ValidateRequestId(absl::string_view request_id, FieldErrors& errors);
 
 // A new member. `field` is the message's path ("authority").
 void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,
-                       FieldErrors& errors);
+                       const RegionList& regions, FieldErrors& errors);
+
+// The names a record refers to: regions in `regions`, languages in ISO 639
+// (see languages.h), each list without repeats and within its per-record
+// limit. Unset fields pass (whether they are required is checked by
+// Validate*). Cheap: in-memory lookups, run before any store lock.
+void ValidateChildNames(const v1::Child& child, const RegionList& regions,
+                        FieldErrors& errors);
+void ValidateAdopterNames(const v1::Adopter& adopter, const RegionList& regions,
+                          FieldErrors& errors);
 
 // Fills defaults for optional child fields left unset, and clears the
 // output-only ones (ages today, status history).
 void NormalizeChild(v1::Child& child);
 // A whole child profile as it would be stored (after a create or an update).
-// Every member's age is required, and the eldest's is at least the whole
-// months from journey.entered_care to ages_as_of (both fields are named when
-// not).
+// Includes ValidateChildNames. Every member's age is required, and the eldest's
+// is at least the whole months from journey.entered_care to ages_as_of (both
+// fields are named when not).
 void ValidateChild(const v1::Child& child, absl::CivilDay today,
-                   FieldErrors& errors);
+                   const RegionList& regions, FieldErrors& errors);
 
 // Sets each member's age_months_today: the stored age plus the whole months
 // from the profile's ages_as_of to `today`.
@@ -96,6 +109,16 @@ std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,
                                                     v1::AdopterStatus to);
 
 void NormalizeAdopter(v1::Adopter& adopter);
+// Includes ValidateAdopterNames.
+void ValidateAdopter(const v1::Adopter& adopter, absl::CivilDay today,
+                     const RegionList& regions, FieldErrors& errors);
+
+// The same against the shipped region list alone (for tests and tools that
+// have no consortium list).
+void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,
+                       FieldErrors& errors);
+void ValidateChild(const v1::Child& child, absl::CivilDay today,
+                   FieldErrors& errors);
 void ValidateAdopter(const v1::Adopter& adopter, absl::CivilDay today,
                      FieldErrors& errors);
 

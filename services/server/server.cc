@@ -13,12 +13,14 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "google/rpc/error_details.pb.h"
@@ -35,6 +37,7 @@
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/matching/matching_service.h"
+#include "services/registry/regions.h"
 #include "services/registry/registry_service.h"
 #include "services/rpc/checked_service.h"
 #include "services/store/store.h"
@@ -66,6 +69,7 @@ class RaaServer::Impl {
   const Clock* clock;
   std::unique_ptr<SystemClock> own_clock;
   std::unique_ptr<Store> store;
+  std::unique_ptr<RegionList> regions;
   std::unique_ptr<LiveIndex> live;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<StoreListener> listeners;
@@ -174,6 +178,39 @@ absl::Status WriteKeyFile(const std::string& path, const std::string& key) {
       write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   ok = close(fd) == 0 && ok;
   if (!ok) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+// The shipped regions plus the consortium's own.
+absl::StatusOr<std::unique_ptr<RegionList>> LoadRegions(Store& store) {
+  std::unique_ptr<RegionList> regions = RegionList::Shipped();
+  ASSIGN_OR_RETURN(std::vector<v1::Region> added, store.ListRegions());
+  for (const v1::Region& r : added) RETURN_IF_ERROR(regions->Add(r));
+  return regions;
+}
+
+// Stored values that name no listed region or language (a database written
+// before they were checked) are reported, never silently used: a count and
+// every record, on stderr.
+absl::Status ReportUnknownValues(Store& store, const RegionList& regions) {
+  ASSIGN_OR_RETURN(std::vector<v1::UnknownValue> unknown,
+                   FindUnknownValues(store, regions, ""));
+  if (unknown.empty()) return absl::OkStatus();
+  std::cerr << "raamatchd: " << unknown.size()
+            << (unknown.size() == 1 ? " stored value names"
+                                    : " stored values name")
+            << " a region or language that is not in the lists; fix each "
+               "record (raa child/adopter update) or add the region (raa "
+               "region create). `raa region check` lists them again:\n";
+  for (const v1::UnknownValue& u : unknown) {
+    std::cerr << "  " << u.record() << " " << u.field() << " \"" << u.value()
+              << "\"";
+    if (u.suggestions_size() > 0) {
+      std::cerr << " (did you mean " << absl::StrJoin(u.suggestions(), ", ")
+                << "?)";
+    }
+    std::cerr << "\n";
+  }
   return absl::OkStatus();
 }
 
@@ -339,6 +376,12 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   }
   ASSIGN_OR_RETURN(impl->db_lock, LockDatabase(options.db_path));
   ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock));
+  ASSIGN_OR_RETURN(impl->regions, LoadRegions(*impl->store));
+  if (std::optional<std::string> why =
+          impl->regions->WhyUnknown(options.hub_region)) {
+    return absl::InvalidArgumentError(absl::StrCat("--hub-region: ", *why));
+  }
+  RETURN_IF_ERROR(ReportUnknownValues(*impl->store, *impl->regions));
   ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
@@ -356,7 +399,8 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->pool = std::make_unique<WorkerPool>(options.worker_threads);
   impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool,
                                             impl->audit.get());
-  impl->registry = std::make_unique<Registry>(*impl->store, *impl->clock);
+  impl->registry =
+      std::make_unique<Registry>(*impl->store, *impl->clock, *impl->regions);
   impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
                                              *impl->clock);
 

@@ -35,7 +35,9 @@ struct ServerOptions {
   // or written to it (mode 0600) when it does not.
   std::string bootstrap_key_file;
   std::string hub_id = "hub";  // the consortium's own authority
-  std::string hub_region = "consortium";
+  // Must be in the region list (data/regions/england.csv or added by the
+  // consortium); used only when the hub is created.
+  std::string hub_region = "england";
   int worker_threads = 4;
   // The audit trail (services/audit): events older than this are deleted.
   int audit_retention_days = 2190;

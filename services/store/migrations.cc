@@ -152,6 +152,17 @@ CREATE TABLE audit_records (
 ) WITHOUT ROWID;
 CREATE INDEX audit_records_by_record ON audit_records(record, event_id);
 )sql"},
+    // The regions the consortium adds to the shipped list (data/regions/).
+    {5, "regions", R"sql(
+CREATE TABLE regions (
+  slug TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  parent TEXT NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
     // Every status change of a child profile or a household, with its reason
     // and who made it. Append-only: the triggers refuse edits and deletes.
     {6, "status_history", R"sql(

@@ -563,7 +563,35 @@ absl::StatusOr<v1::MatchingPolicy> ReadLatestPolicy(SQLite::Database& db) {
   return ParseProfile<v1::MatchingPolicy>(q, 0);
 }
 
+absl::StatusOr<std::vector<v1::Region>> ReadRegions(SQLite::Database& db) {
+  std::vector<v1::Region> out;
+  SQLite::Statement q(db, "SELECT profile FROM regions ORDER BY slug");
+  while (q.executeStep()) {
+    ASSIGN_OR_RETURN(v1::Region region, ParseProfile<v1::Region>(q, 0));
+    out.push_back(std::move(region));
+  }
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<v1::Region>> StoreTx::ListRegions() {
+  return ReadRegions(db_);
+}
+
+absl::Status StoreTx::InsertRegion(v1::Region& region) {
+  int64_t now = Micros(clock_);
+  *region.mutable_create_time() = ToTimestamp(now);
+  SQLite::Statement q(db_, "INSERT INTO regions VALUES (?,?,?,?,?,?)");
+  q.bind(1, std::string(IdOf(region.name())));
+  q.bind(2, region.display_name());
+  q.bind(3, static_cast<int>(region.kind()));
+  q.bind(4, region.parent());
+  BindBlob(q, 5, region.SerializeAsString());
+  q.bind(6, now);
+  q.exec();
+  return absl::OkStatus();
+}
 
 absl::StatusOr<v1::MatchingPolicy> StoreTx::LatestMatchingPolicy() {
   return ReadLatestPolicy(db_);
@@ -939,6 +967,11 @@ absl::StatusOr<MemberRecordCounts> Store::CountMemberRecords(
 absl::StatusOr<v1::MatchingPolicy> Store::LatestMatchingPolicy() {
   absl::MutexLock lock(&read_mu_);
   return Guard([&] { return ReadLatestPolicy(*read_db_); });
+}
+
+absl::StatusOr<std::vector<v1::Region>> Store::ListRegions() {
+  absl::MutexLock lock(&read_mu_);
+  return Guard([&] { return ReadRegions(*read_db_); });
 }
 
 absl::Status Store::ScanChildren(

@@ -216,6 +216,11 @@ class StoreTx {
   // Stores `policy` as a new version (its version field is ignored and set).
   absl::Status InsertMatchingPolicy(v1::MatchingPolicy& policy);
 
+  // The consortium's own regions (migration 5), by slug.
+  absl::StatusOr<std::vector<v1::Region>> ListRegions();
+  // Sets create_time. The slug (from region.name()) must be new.
+  absl::Status InsertRegion(v1::Region& region);
+
   // ---- Follows and their alerts (follow_rows.cc) ----
 
   // Assigns the follow's name (authorities/{a}/follows/f{row}) and
@@ -322,6 +327,8 @@ class Store {
   absl::StatusOr<MemberRecordCounts> CountMemberRecords(
       absl::string_view authority_id);
   absl::StatusOr<v1::MatchingPolicy> LatestMatchingPolicy();
+  // The consortium's own regions, by slug (for the region list at start).
+  absl::StatusOr<std::vector<v1::Region>> ListRegions();
 
   // Follows (follow_rows.cc). ListFollows leaves deleted ones out.
   absl::StatusOr<v1::Follow> GetFollow(absl::string_view authority_id,

@@ -88,6 +88,11 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
            {REGISTRAR, FAMILY_FINDER, MANAGER}},
           {"/raa.v1.RegistryService/UpdateAdopter", {REGISTRAR}},
           {"/raa.v1.RegistryService/WithdrawAdopter", {REGISTRAR}},
+          {"/raa.v1.RegistryService/ListRegions",
+           {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
+          {"/raa.v1.RegistryService/CreateRegion", {MANAGER}},
+          {"/raa.v1.RegistryService/CheckRegions",
+           {REGISTRAR, FAMILY_FINDER, MANAGER}},
           {"/raa.v1.AccessService/CreateApiKey", {MANAGER}},
           {"/raa.v1.AccessService/ListApiKeys",
            {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
@@ -114,6 +119,16 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
           {"/raa.v1.MatchingService/GetMatchingPolicy",
            {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
           {"/raa.v1.MatchingService/UpdateMatchingPolicy", {MANAGER}},
+          {"/raa.v1.MatchingService/CreateFollow",
+           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+          {"/raa.v1.MatchingService/GetFollow",
+           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+          {"/raa.v1.MatchingService/ListFollows",
+           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+          {"/raa.v1.MatchingService/DeleteFollow",
+           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+          {"/raa.v1.MatchingService/ListAlerts",
+           {REGISTRAR, FAMILY_FINDER, MANAGER}},
       };
   return *expected;
 }

@@ -170,6 +170,57 @@ constexpr char kChildrenCsv[] =
     "\"Two siblings,\nclose\"\n"
     "2026-10-01,999,x,,sometimes,2025-06-01,a bad row\n";
 
+TEST_F(CliEndToEnd, RegionsComeFromTheListAManagerExtends) {
+  Result listed = Raa(manager_key_,
+                      {"region", "list", "--parent", "yorkshire-and-the-humber",
+                       "--kind", "local_authority_area"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("kingston-upon-hull"));
+  EXPECT_THAT(listed.out, Not(HasSubstr("manchester")));
+
+  std::string key = Member("york", "york");
+  Result refused = Raa(key, {"adopter",
+                             "create",
+                             "--authority",
+                             "york",
+                             "--status",
+                             "approved",
+                             "--registered-interest-on",
+                             "2025-10-06",
+                             "--applied-on",
+                             "2025-11-01",
+                             "--approved-on",
+                             "2026-05-01",
+                             "--approved-for",
+                             "1",
+                             "--min-age-months",
+                             "0",
+                             "--max-age-months",
+                             "48",
+                             "--region",
+                             "york",
+                             "--excluded-regions",
+                             "west-yorks",
+                             "--max-contact",
+                             "letterbox"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("did you mean \"west-yorkshire\""));
+
+  Result by_registrar = Raa(
+      key, {"region", "create", "selby-district", "--name", "Selby district"});
+  EXPECT_EQ(by_registrar.exit_code, 1);
+  Result created =
+      Raa(manager_key_, {"region", "create", "selby-district", "--name",
+                         "Selby district", "--parent", "north-yorkshire"});
+  EXPECT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, HasSubstr("added selby-district"));
+
+  Result check = Raa(manager_key_, {"region", "check"});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("Every stored region and language is in "
+                                   "the lists"));
+}
+
 TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
   std::string key = Member("sheffield", "south-yorkshire");
   std::string csv = WriteFile("children.csv", kChildrenCsv);
@@ -218,7 +269,7 @@ TEST_F(CliEndToEnd, ARowRepeatedInOneFileIsStoredOnce) {
 }
 
 TEST_F(CliEndToEnd, AnUpdateRetriedWithItsRequestIdIsAnsweredOnce) {
-  std::string key = Member("hull", "humber");
+  std::string key = Member("hull", "kingston-upon-hull");
   nlohmann::json child = Json(Raa(
       key, {"--json", "child", "create", "--authority", "hull", "--ages-as-of",
             "2026-10-01", "--age-months", "30", "--sex", "f", "--contact-plan",

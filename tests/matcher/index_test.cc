@@ -307,25 +307,30 @@ TEST_F(IndexTest, RegionLimitIsAllOrNothing) {
 }
 
 TEST_F(IndexTest, LanguageLimit) {
-  for (int i = 0; i < 64; ++i) {
+  for (int i = 0; i < 256; ++i) {
     Household h = AHousehold(1 + i);
     h.languages = {absl::StrCat("language-", i)};
     ASSERT_TRUE(index_.UpsertHousehold(h).ok()) << i;
   }
-  Household h = AHousehold(100);
-  h.languages = {"language-65"};
-  EXPECT_EQ(index_.UpsertHousehold(h).code(),
-            absl::StatusCode::kInvalidArgument);
+  Household h = AHousehold(1000);
+  h.languages = {"language-257"};
+  absl::Status refused = index_.UpsertHousehold(h);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  // The refusal names the field, not an internal key.
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("languages: "));
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::Not(::testing::HasSubstr("1000")));
   ChildGroup g = AGroup(1);
-  g.members[0].first_language = "language-65";
+  g.members[0].first_language = "language-257";
   EXPECT_EQ(index_.UpsertChild(g).code(), absl::StatusCode::kInvalidArgument);
-  g.members[0].first_language = "language-63";
+  g.members[0].first_language = "language-255";
   EXPECT_TRUE(index_.UpsertChild(g).ok());
 }
 
 TEST_F(IndexTest, CheckAllCountsTheNewNamesOfEveryRecordTogether) {
-  // 63 languages interned: room for one more.
-  for (int i = 0; i < 63; ++i) {
+  // 255 languages in use: room for one more.
+  for (int i = 0; i < 255; ++i) {
     Household h = AHousehold(1000 + i);
     h.languages = {absl::StrCat("language-", i)};
     ASSERT_TRUE(index_.UpsertHousehold(h).ok());
@@ -340,7 +345,46 @@ TEST_F(IndexTest, CheckAllCountsTheNewNamesOfEveryRecordTogether) {
   EXPECT_EQ(index_.CheckAll({a, b}, {}).code(),
             absl::StatusCode::kInvalidArgument);
   // Nothing was changed by checking.
-  EXPECT_EQ(index_.household_count(), 63u);
+  EXPECT_EQ(index_.household_count(), 255u);
+}
+
+TEST_F(IndexTest, WithdrawnRecordsLeaveRoomForOtherMembers) {
+  // One member fills every region and language slot with names of its own,
+  // then withdraws those records (and replaces one) ...
+  for (int i = 0; i < 256; ++i) {
+    Household h = AHousehold(100 + i);
+    h.region = absl::StrCat("junk-region-", i);
+    h.languages = {absl::StrCat("junk-language-", i)};
+    ASSERT_TRUE(index_.UpsertHousehold(h).ok()) << i;
+  }
+  EXPECT_EQ(index_.regions_in_use(), 256);
+  Household other = AHousehold(1);
+  other.region = "south-yorkshire";
+  EXPECT_EQ(index_.CheckHousehold(other).code(),
+            absl::StatusCode::kInvalidArgument);
+  for (int i = 0; i < 255; ++i) index_.RemoveHousehold(100 + i);
+  Household replaced = AHousehold(355);
+  ASSERT_TRUE(index_.UpsertHousehold(replaced).ok());  // west-yorkshire
+  EXPECT_EQ(index_.regions_in_use(), 1);
+  EXPECT_EQ(index_.languages_in_use(), 0);
+  // ... and another member has the whole table again.
+  for (int i = 0; i < 255; ++i) {
+    Household h = AHousehold(1000 + i);
+    h.region = absl::StrCat("region-", i);
+    h.excluded_regions = {"west-yorkshire"};
+    h.languages = {absl::StrCat("language-", i), "en"};
+    ASSERT_TRUE(index_.UpsertHousehold(h).ok()) << i;
+  }
+  ChildGroup g = AGroup(1);
+  g.excluded_regions = {"region-7"};
+  g.members[0].first_language = "language-7";
+  ASSERT_TRUE(index_.UpsertChild(g).ok());
+  std::optional<Household> found = index_.FindHousehold(1007);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->region, "region-7");
+  EXPECT_THAT(found->languages, ::testing::ElementsAre("en", "language-7"));
+  EXPECT_THAT(found->excluded_regions,
+              ::testing::ElementsAre("west-yorkshire"));
 }
 
 }  // namespace

@@ -655,6 +655,83 @@ TEST_P(PropertyTest, UpdatesEqualAFreshBuild) {
   }
 }
 
+// Many more distinct region and language names over time than the index can
+// hold at once (each used by a few records, then withdrawn or replaced): the
+// index forgets names no record uses, never runs out of room, and answers
+// exactly as one built fresh from the final records.
+TEST_P(PropertyTest, ForgettingNamesEqualsAFreshBuild) {
+  Generator gen(GetParam() + 5000);
+  World w = gen.AWorld(/*households=*/0, /*children=*/0);
+  auto wide = [&gen](absl::string_view prefix) {
+    return absl::StrCat(prefix, gen.Uniform(0, 2000));
+  };
+  CandidateIndex live;
+  Build(w, live);
+  for (int op = 0; op < 4000; ++op) {
+    const int what = gen.Uniform(0, 5);
+    if (what <= 1) {
+      const uint64_t key = 1000 + gen.Uniform(0, 59);
+      Household h = gen.AHousehold(key);
+      h.region = wide("region-");
+      for (std::string& r : h.excluded_regions) r = wide("region-");
+      for (std::string& l : h.languages) l = wide("language-");
+      ASSERT_TRUE(live.UpsertHousehold(h).ok()) << op;
+      w.households[key] = h;
+    } else if (what == 2) {
+      const uint64_t key = 1000 + gen.Uniform(0, 59);
+      live.RemoveHousehold(key);
+      w.households.erase(key);
+    } else if (what == 3) {
+      const uint64_t key = gen.Uniform(1, 20);
+      ChildGroup g = gen.AGroup(key);
+      g.region = wide("region-");
+      for (std::string& r : g.excluded_regions) r = wide("region-");
+      for (ChildMember& m : g.members) {
+        if (!m.first_language.empty()) m.first_language = wide("language-");
+      }
+      ASSERT_TRUE(live.UpsertChild(g).ok()) << op;
+      w.children[key] = g;
+    } else {
+      const uint64_t key = gen.Uniform(1, 20);
+      live.RemoveChild(key);
+      w.children.erase(key);
+    }
+  }
+  CandidateIndex fresh;
+  Build(w, fresh);
+  EXPECT_EQ(live.regions_in_use(), fresh.regions_in_use());
+  EXPECT_EQ(live.languages_in_use(), fresh.languages_in_use());
+  for (const auto& [key, h] : w.households) {
+    std::optional<Household> a = live.FindHousehold(key);
+    std::optional<Household> b = fresh.FindHousehold(key);
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    EXPECT_EQ(a->region, b->region);
+    EXPECT_EQ(a->excluded_regions, b->excluded_regions);
+    EXPECT_EQ(a->languages, b->languages);
+  }
+  const MatchingPolicy p = RandomPolicy(gen);
+  const CandidateIndex::RankOptions o{
+      .limit = 10000, .min_score = 0, .as_of_day = kToday};
+  for (const auto& [key, g] : w.children) {
+    absl::StatusOr<RankResult> a = live.RankHouseholds(key, p, o);
+    absl::StatusOr<RankResult> b = fresh.RankHouseholds(key, p, o);
+    ASSERT_EQ(a.status().code(), b.status().code());
+    if (!a.ok()) continue;
+    EXPECT_EQ(a->excluded, b->excluded);
+    EXPECT_EQ(Ranked(*a), Ranked(*b));
+    ExpectMatches(NaiveRankHouseholds(w, g, p, 0), *a,
+                  static_cast<int>(w.households.size()), 10000);
+  }
+  for (const auto& [key, h] : w.households) {
+    absl::StatusOr<RankResult> a = live.RankChildren(key, p, o);
+    absl::StatusOr<RankResult> b = fresh.RankChildren(key, p, o);
+    ASSERT_EQ(a.status().code(), b.status().code());
+    if (!a.ok()) continue;
+    EXPECT_EQ(a->excluded, b->excluded);
+    EXPECT_EQ(Ranked(*a), Ranked(*b));
+  }
+}
+
 // Ages move with the clock and the index needs no rebuild: the same index
 // answers as the naive rules with each child's age on several simulated days
 // (the children are not upserted again between them).

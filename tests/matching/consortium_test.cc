@@ -38,7 +38,8 @@ using Code = ::grpc::StatusCode;
 
 constexpr int kRegions = 4;
 constexpr const char* kRegionNames[kRegions] = {
-    "south-yorkshire", "west-yorkshire", "north-yorkshire", "humber"};
+    "south-yorkshire", "west-yorkshire", "north-yorkshire",
+    "east-riding-of-yorkshire"};
 
 std::string AuthorityOf(const std::string& name) {
   std::vector<std::string> parts = absl::StrSplit(name, '/');

@@ -119,16 +119,6 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
           {"/raa.v1.MatchingService/GetMatchingPolicy",
            {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
           {"/raa.v1.MatchingService/UpdateMatchingPolicy", {MANAGER}},
-          {"/raa.v1.MatchingService/CreateFollow",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.MatchingService/GetFollow",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.MatchingService/ListFollows",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.MatchingService/DeleteFollow",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.MatchingService/ListAlerts",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
       };
   return *expected;
 }

@@ -636,11 +636,11 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto reason = std::make_shared<std::string>();
     cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
         ->required();
-    cmd->add_option("--status", *status,
-                    "the child's status: " +
-                        EnumChoices(v1::ChildStatus_descriptor()) +
-                        " (needs --reason; never back from placed or "
-                        "adopted)");
+    cmd->add_option(
+        "--status", *status,
+        "the child's status: " + EnumChoices(v1::ChildStatus_descriptor()) +
+            " (needs --reason; never back from placed or "
+            "adopted)");
     cmd->add_option("--reason", *reason,
                     "why the status changes (required with --status; no "
                     "names or dates)");

@@ -69,9 +69,9 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     if (absl::Status allowed = CheckCall(*caller, rule, request);
         !allowed.ok()) {
       if (rpc_.audit() != nullptr) {
-        rpc_.audit()->Record(MakeAuditEvent(
-            *caller, rule, request, static_cast<v1::MatchAlert*>(nullptr),
-            allowed));
+        rpc_.audit()->Record(
+            MakeAuditEvent(*caller, rule, request,
+                           static_cast<v1::MatchAlert*>(nullptr), allowed));
       }
       reactor->StartAdHoc(allowed);
       return;

@@ -27,14 +27,14 @@ class MatchingService final : public v1::MatchingService::CallbackService {
                   UnaryRunner& rpc);
   ~MatchingService() override;
 
-#define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)           \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,        \
-                                   const v1::Request* request,              \
-                                   v1::Response* response) override {       \
-    return rpc_.Unary(ctx, RAA_RULE(MatchingService, Method), request,      \
-                      response, [this, request](const Caller& caller) {     \
-                        return Area.Domain(caller, *request);               \
-                      });                                                   \
+#define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,    \
+                                   const v1::Request* request,          \
+                                   v1::Response* response) override {   \
+    return rpc_.Unary(ctx, RAA_RULE(MatchingService, Method), request,  \
+                      response, [this, request](const Caller& caller) { \
+                        return Area.Domain(caller, *request);           \
+                      });                                               \
   }
 
   RAA_MATCHING_RPC(ExplainPair, matching_, ExplainPair, ExplainPairRequest,

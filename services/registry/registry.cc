@@ -144,6 +144,16 @@ absl::Status FillStatusHistory(Store& store, RecordKind kind,
   return absl::OkStatus();
 }
 
+// A member by id; NOT_FOUND naming the id when there is none.
+absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
+  absl::StatusOr<v1::Authority> a = tx.GetAuthority(id);
+  if (absl::IsNotFound(a.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("no member authority \"", id, "\""));
+  }
+  return a;
+}
+
 // The parent authority must exist and be active to take new records.
 absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view authority_id,
@@ -601,8 +611,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   RETURN_IF_ERROR(errors.ToStatus());
   // The changed fields are checked before the write lock, on their own; the
   // merged record is checked again inside (cheap: no free text to scan).
-  v1::Authority changes = request.authority();
-  ApplyMask(request.authority(), request.update_mask(), changes);
+  const v1::Authority& changes = request.authority();
   if (absl::c_linear_search(request.update_mask().paths(), "region")) {
     if (std::optional<std::string> why = regions_.WhyUnknown(changes.region()))
       RETURN_IF_ERROR(InvalidField("authority.region", *why));
@@ -612,11 +621,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
       store_.Write<v1::Authority>(
           MakeRequestKey(caller.authority_id, "UpdateAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            absl::StatusOr<v1::Authority> a = tx.GetAuthority(*id);
-            if (absl::IsNotFound(a.status())) {
-              return absl::NotFoundError(
-                  absl::StrCat("no member authority \"", *id, "\""));
-            }
+            absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
             ApplyMask(request.authority(), request.update_mask(), *a);
             FieldErrors record_errors("authority");
@@ -678,11 +683,7 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
       store_.Write<v1::Authority>(
           MakeRequestKey(caller.authority_id, "ReinstateAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            absl::StatusOr<v1::Authority> a = tx.GetAuthority(*id);
-            if (absl::IsNotFound(a.status())) {
-              return absl::NotFoundError(
-                  absl::StrCat("no member authority \"", *id, "\""));
-            }
+            absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
             if (a->status() != v1::AUTHORITY_WITHDRAWN) {
               return absl::FailedPreconditionError(
@@ -723,13 +724,7 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
       store_.Write<v1::Authority>(
           MakeRequestKey(caller.authority_id, "WithdrawAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            absl::StatusOr<v1::Authority> found = tx.GetAuthority(*id);
-            if (absl::IsNotFound(found.status())) {
-              return absl::NotFoundError(
-                  absl::StrCat("no member authority \"", *id, "\""));
-            }
-            RETURN_IF_ERROR(found.status());
-            v1::Authority a = *std::move(found);
+            ASSIGN_OR_RETURN(v1::Authority a, Member(tx, *id));
             if (a.status() == v1::AUTHORITY_WITHDRAWN) {
               return absl::FailedPreconditionError(
                   absl::StrCat(a.display_name(), " (", *id, ") withdrew on ",

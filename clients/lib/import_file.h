@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "clients/lib/profile_text.h"
+#include "common/record_fields.h"
 
 namespace raa {
 
@@ -38,10 +39,10 @@ absl::StatusOr<ImportFile> ReadImportFile(const std::string& path);
 
 // The header's problems, all of them, as one INVALID_ARGUMENT for the file
 // (one violation per bad column: unknown, repeated, or a required column
-// missing), or OK. Column names are compared as ColumnName() makes them.
+// missing), or OK. Column names are compared as ColumnName() makes them with
+// the columns of `fields`.
 absl::Status CheckHeader(const std::vector<std::string>& header,
-                         const std::vector<std::string>& columns,
-                         const std::vector<std::string>& required);
+                         const RecordFields& fields);
 
 }  // namespace raa
 

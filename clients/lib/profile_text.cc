@@ -284,126 +284,32 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& v) {
 
 }  // namespace
 
-const std::vector<std::string>& ChildColumns() {
-  static const auto* const kColumns =
-      new std::vector<std::string>{"ages_as_of",
-                                   "age_months",
-                                   "sex",
-                                   "heritage",
-                                   "religion",
-                                   "first_language",
-                                   "needs",
-                                   "must_be_placed_together",
-                                   "contact_plan",
-                                   "early_permanence",
-                                   "region",
-                                   "excluded_regions",
-                                   "hidden_from",
-                                   "entered_care",
-                                   "plan_for_adoption",
-                                   "shobpa_decision",
-                                   "placement_order",
-                                   "summary"};
-  return *kColumns;
+const google::protobuf::Descriptor* MessageOf(const RecordFields& fields) {
+  return &fields == &ChildFields() ? v1::Child::descriptor()
+                                   : v1::Adopter::descriptor();
 }
 
-const std::vector<std::string>& AdopterColumns() {
-  static const auto* const kColumns =
-      new std::vector<std::string>{"status",
-                                   "registered_interest_on",
-                                   "applied_on",
-                                   "approved_on",
-                                   "approved_for",
-                                   "min_age_months",
-                                   "max_age_months",
-                                   "sex_preference",
-                                   "need_limits",
-                                   "heritage",
-                                   "religion",
-                                   "languages",
-                                   "region",
-                                   "excluded_regions",
-                                   "dual_approved",
-                                   "fast_track",
-                                   "youngest_child_age_months",
-                                   "max_contact"};
-  return *kColumns;
+const google::protobuf::FieldDescriptor* FieldAt(
+    const google::protobuf::Descriptor* message, absl::string_view path) {
+  const google::protobuf::FieldDescriptor* field = nullptr;
+  for (absl::string_view part : absl::StrSplit(path, '.')) {
+    if (message == nullptr) return nullptr;
+    field = message->FindFieldByName(std::string(part));
+    if (field == nullptr) return nullptr;
+    message = field->message_type();
+  }
+  return field;
 }
 
-const std::vector<std::string>& RequiredChildColumns() {
-  static const auto* const kColumns = new std::vector<std::string>{
-      "ages_as_of", "age_months", "sex", "contact_plan", "entered_care"};
-  return *kColumns;
-}
-
-const std::vector<std::string>& RequiredAdopterColumns() {
-  static const auto* const kColumns =
-      new std::vector<std::string>{"status", "registered_interest_on",
-                                   "approved_for", "region", "max_contact"};
-  return *kColumns;
-}
-
-std::string ColumnHelp(const std::string& column) {
-  struct Help {
-    const char* text;
-    const EnumDescriptor* (*type)();
-  };
-  static const auto* const kHelp = new std::map<std::string, Help>{
-      {"ages_as_of", {"the date the ages were measured, YYYY-MM-DD", nullptr}},
-      {"age_months",
-       {"each child's age in months, ; between children (84;60)", nullptr}},
-      {"sex", {"each child's sex, ; between children:", &v1::Sex_descriptor}},
-      {"heritage",
-       {"ethnic group (children: one per child, ; between; households: any "
-        "number):",
-        &v1::Heritage_descriptor}},
-      {"religion", {"religion:", &v1::Religion_descriptor}},
-      {"first_language",
-       {"each child's first language, an ISO 639 code (en, pl, ur)", nullptr}},
-      {"needs",
-       {"needs, child:category=level, ; between (1:learning_disability=mild); "
-        "categories:",
-        &v1::NeedCategory_descriptor}},
-      {"must_be_placed_together", {"yes or no", nullptr}},
-      {"contact_plan", {"the contact plan:", &v1::ContactPlan_descriptor}},
-      {"early_permanence",
-       {"early-permanence route:", &v1::EarlyPermanence_descriptor}},
-      {"region", {"region slug (south-yorkshire)", nullptr}},
-      {"excluded_regions", {"region slugs, ; between", nullptr}},
-      {"hidden_from",
-       {"authority ids that must not see it, ; between", nullptr}},
-      {"entered_care", {"YYYY-MM-DD", nullptr}},
-      {"plan_for_adoption", {"YYYY-MM-DD", nullptr}},
-      {"shobpa_decision", {"YYYY-MM-DD", nullptr}},
-      {"placement_order", {"YYYY-MM-DD", nullptr}},
-      {"summary", {"free text, no names or dates", nullptr}},
-      {"status", {"adopter status:", &v1::AdopterStatus_descriptor}},
-      {"registered_interest_on", {"YYYY-MM-DD", nullptr}},
-      {"applied_on", {"YYYY-MM-DD (required after stage one)", nullptr}},
-      {"approved_on", {"YYYY-MM-DD (required once approved)", nullptr}},
-      {"approved_for", {"how many children, 1-5", nullptr}},
-      {"min_age_months", {"youngest age considered, months", nullptr}},
-      {"max_age_months", {"oldest age considered, months", nullptr}},
-      {"sex_preference", {"", &v1::SexPreference_descriptor}},
-      {"need_limits",
-       {"highest level considered per need, category=level, ; between; "
-        "levels:",
-        &v1::NeedLevel_descriptor}},
-      {"languages", {"ISO 639 codes, ; between", nullptr}},
-      {"dual_approved", {"yes or no", nullptr}},
-      {"fast_track", {"", &v1::FastTrack_descriptor}},
-      {"youngest_child_age_months",
-       {"age of the youngest child at home, months", nullptr}},
-      {"max_contact",
-       {"most contact the household can support:",
-        &v1::ContactPlan_descriptor}},
-  };
-  auto it = kHelp->find(column);
-  if (it == kHelp->end()) return column;
-  std::string text = it->second.text;
-  if (it->second.type != nullptr) {
-    absl::StrAppend(&text, text.empty() ? "" : " ",
-                    EnumChoices(it->second.type()));
+std::string ColumnHelp(const RecordFields& fields, const RecordField& field) {
+  std::string text(field.help);
+  if (!field.choices.empty()) {
+    const google::protobuf::FieldDescriptor* choices =
+        FieldAt(MessageOf(fields), field.choices);
+    if (choices != nullptr && choices->enum_type() != nullptr) {
+      absl::StrAppend(&text, text.empty() ? "" : " ",
+                      EnumChoices(choices->enum_type()));
+    }
   }
   return text;
 }
@@ -497,11 +403,15 @@ std::string FormatAgeMonths(int months) {
 absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
                                                        v1::Child& child) {
   CellReader cells(fields);
-  if (!CheckColumns(fields, ChildColumns(), cells)) return cells.Status();
+  if (!CheckColumns(fields, ChildFields().Columns(), cells)) {
+    return cells.Status();
+  }
   std::vector<std::string> touched;
-  auto touch = [&](const std::string& field) {
-    if (std::find(touched.begin(), touched.end(), field) == touched.end()) {
-      touched.push_back(field);
+  // Names the update-mask path of `column` once.
+  auto touch = [&](absl::string_view column) {
+    std::string path(ChildFields().Find(column)->mask_path);
+    if (std::find(touched.begin(), touched.end(), path) == touched.end()) {
+      touched.push_back(std::move(path));
     }
   };
   auto has = [&](const char* c) { return cells.has(c); };
@@ -519,11 +429,10 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
       if (has(c)) group = std::max(group, SplitList(get(c)).size());
     }
   }
-  bool members_touched = false;
   absl::flat_hash_set<std::string> miscounted;
   for (const char* c : kMemberColumns) {
     if (!has(c)) continue;
-    members_touched = true;
+    touch(c);
     std::vector<std::string> list = SplitList(get(c));
     if (!list.empty() && list.size() != group) {
       cells.Error(c,
@@ -579,7 +488,7 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
     child.mutable_members(i)->set_first_language(absl::AsciiStrToLower(cell));
   });
   if (has("needs")) {
-    members_touched = true;
+    touch("needs");
     for (v1::ChildMember& m : *child.mutable_members()) m.clear_needs();
     for (const std::string& entry : SplitList(get("needs"))) {
       std::vector<std::string> parts =
@@ -607,7 +516,6 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
       need->set_level(*level);
     }
   }
-  if (members_touched) touch("members");
   if (has("ages_as_of")) {
     cells.Date("ages_as_of", get("ages_as_of"), child.mutable_ages_as_of());
     touch("ages_as_of");
@@ -664,7 +572,7 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
   for (const auto& [column, field] : kJourney) {
     if (!has(column)) continue;
     cells.Date(column, get(column), (child.mutable_journey()->*field)());
-    touch("journey");
+    touch(column);
   }
   if (has("summary")) {
     child.set_summary(get("summary"));
@@ -677,9 +585,13 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
 absl::StatusOr<std::vector<std::string>> AdopterFromText(
     const TextFields& fields, v1::Adopter& a) {
   CellReader cells(fields);
-  if (!CheckColumns(fields, AdopterColumns(), cells)) return cells.Status();
+  if (!CheckColumns(fields, AdopterFields().Columns(), cells)) {
+    return cells.Status();
+  }
   std::vector<std::string> touched;
-  for (const auto& [column, value] : fields) touched.push_back(column);
+  for (const auto& [column, value] : fields) {
+    touched.emplace_back(AdopterFields().Find(column)->mask_path);
+  }
   auto has = [&](const char* c) { return cells.has(c); };
   auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
   auto blank = [&](const char* c) {

@@ -1,5 +1,7 @@
-// Profiles as text: the column names and cell formats shared by CSV imports,
-// `raa child create --age-months 84;60 ...` flags, and the CLI's tables.
+// Profiles as text: the cell formats shared by CSV imports,
+// `raa child create --age-months 84;60 ...` flags, and the CLI's tables. The
+// columns, and the update-mask path each one changes, are the field tables'
+// (common/record_fields.h).
 //
 // Children (one row per profile; lists are ';'-separated, one entry per child
 // in the group):
@@ -29,6 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/record_fields.h"
 #include "google/protobuf/descriptor.h"
 #include "raa/v1/registry.pb.h"
 
@@ -36,16 +39,18 @@ namespace raa {
 
 using TextFields = std::map<std::string, std::string>;
 
-const std::vector<std::string>& ChildColumns();
-const std::vector<std::string>& AdopterColumns();
+// The message a record type's proto paths start from: raa.v1.Child for
+// ChildFields(), raa.v1.Adopter for AdopterFields().
+const google::protobuf::Descriptor* MessageOf(const RecordFields& fields);
 
-// The columns a new profile must have (a create without them is refused).
-const std::vector<std::string>& RequiredChildColumns();
-const std::vector<std::string>& RequiredAdopterColumns();
+// The field at a dotted proto path from `message` ("members.sex",
+// "journey.entered_care"), or nullptr if there is none.
+const google::protobuf::FieldDescriptor* FieldAt(
+    const google::protobuf::Descriptor* message, absl::string_view path);
 
 // What a column holds, in a sentence, with its allowed values when it is an
 // enum ("contact_plan": "the contact plan: none, letterbox or direct").
-std::string ColumnHelp(const std::string& column);
+std::string ColumnHelp(const RecordFields& fields, const RecordField& field);
 
 // A header cell as a column name: "Age months", "AGE-MONTHS" and
 // " age_months " are all "age_months".
@@ -60,8 +65,8 @@ std::string ColumnOfField(absl::string_view field, std::string& whose);
 // Parses the fields present into `child` (fields absent are left alone).
 // INVALID_ARGUMENT with one violation per problem (every bad cell, not only
 // the first), each named by its column; unknown columns are one violation
-// naming them all. Returns the top-level Child fields set, for an update
-// mask.
+// naming them all. Returns the update-mask paths of the columns given (each
+// column's mask_path in the field table, once), for an update.
 absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
                                                        v1::Child& child);
 absl::StatusOr<std::vector<std::string>> AdopterFromText(

@@ -241,8 +241,7 @@ template <typename Message, typename BatchRequest, typename BatchResponse,
           typename CreateRequest>
 void Import(Cli& cli, const std::string& path, const std::string& authority,
             bool all_or_nothing, const std::string& results_path,
-            const std::vector<std::string>& columns,
-            const std::vector<std::string>& required,
+            const RecordFields& fields,
             absl::StatusOr<std::vector<std::string>> (*from_text)(
                 const TextFields&, Message&),
             grpc::Status (v1::RegistryService::Stub::*method)(
@@ -257,8 +256,7 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
     return;
   }
   if (!file->header.empty()) {
-    if (absl::Status s = CheckHeader(file->header, columns, required);
-        !s.ok()) {
+    if (absl::Status s = CheckHeader(file->header, fields); !s.ok()) {
       std::vector<FieldViolation> bad = ViolationsOf(s);
       std::cerr << "error: " << path << ": the header has " << bad.size()
                 << (bad.size() == 1 ? " problem" : " problems")
@@ -266,7 +264,8 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       for (const FieldViolation& v : bad) {
         std::cerr << "  " << v.field << " " << v.description << "\n";
       }
-      std::cerr << "  the columns are: " << absl::StrJoin(columns, ", ")
+      std::cerr << "  the columns are: "
+                << absl::StrJoin(fields.Columns(), ", ")
                 << " (see docs/registrar.md)\n";
       cli.exit_code = kExitUsage;
       return;
@@ -411,17 +410,15 @@ void AddImportCommands(CLI::App& app, Cli& cli) {
       if (children) {
         Import<v1::Child, v1::BatchCreateChildrenRequest,
                v1::BatchCreateChildrenResponse, v1::CreateChildRequest>(
-            cli, *path, parent, *all, *results, ChildColumns(),
-            RequiredChildColumns(), &ChildFromText,
+            cli, *path, parent, *all, *results, ChildFields(), &ChildFromText,
             &v1::RegistryService::Stub::BatchCreateChildren,
             &v1::CreateChildRequest::mutable_child,
             &v1::BatchCreateChildrenResponse::children, "child profiles");
       } else {
         Import<v1::Adopter, v1::BatchCreateAdoptersRequest,
                v1::BatchCreateAdoptersResponse, v1::CreateAdopterRequest>(
-            cli, *path, parent, *all, *results, AdopterColumns(),
-            RequiredAdopterColumns(), &AdopterFromText,
-            &v1::RegistryService::Stub::BatchCreateAdopters,
+            cli, *path, parent, *all, *results, AdopterFields(),
+            &AdopterFromText, &v1::RegistryService::Stub::BatchCreateAdopters,
             &v1::CreateAdopterRequest::mutable_adopter,
             &v1::BatchCreateAdoptersResponse::adopters, "adopter households");
       }

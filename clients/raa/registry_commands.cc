@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
+#include "common/record_fields.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/dates.h"
@@ -126,27 +128,30 @@ absl::Status ReadJsonFile(const std::string& path, Message& message) {
   return absl::OkStatus();
 }
 
-// One --flag per profile column, e.g. --age-months for "age_months". The
-// help says what each holds, its allowed values, and REQUIRED for the
-// columns a new profile must have (`required`).
+// One --flag per column of a record's field table, e.g. --age-months for
+// "age_months". The help says what each holds, its allowed values, and
+// REQUIRED for the columns a new record must have (with `required`).
 struct ProfileFlags {
   std::vector<std::pair<std::string, std::string>> values;  // column, value
   std::vector<std::pair<std::string, CLI::Option*>> options;
   std::vector<std::string> required;
 
-  void Add(CLI::App* app, const std::vector<std::string>& columns,
-           const std::vector<std::string>& required_columns = {}) {
-    required = required_columns;
-    values.reserve(columns.size());
-    for (const std::string& column : columns) values.push_back({column, ""});
-    for (auto& [column, value] : values) {
+  void Add(CLI::App* app, const RecordFields& fields, bool with_required) {
+    if (with_required) required = fields.RequiredColumns();
+    values.reserve(fields.fields().size());
+    for (const RecordField& field : fields.fields()) {
+      values.push_back({std::string(field.column), ""});
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto& [column, value] = values[i];
       bool must =
           std::find(required.begin(), required.end(), column) != required.end();
       options.push_back(
-          {column, app->add_option("--" + Flag(column), value,
-                                   absl::StrCat(must ? "REQUIRED: " : "",
-                                                ColumnHelp(column)))
-                       ->group(must ? "Required" : "Profile")});
+          {column,
+           app->add_option("--" + Flag(column), value,
+                           absl::StrCat(must ? "REQUIRED: " : "",
+                                        ColumnHelp(fields, fields.fields()[i])))
+               ->group(must ? "Required" : "Profile")});
     }
   }
   static std::string Flag(std::string column) {
@@ -177,6 +182,112 @@ struct ProfileFlags {
     return false;
   }
 };
+
+// A column of `raa child list` or `raa adopter list`: its header, and its
+// cell for a record (whose text form is `text`).
+template <typename Record>
+struct ListColumn {
+  std::string header;
+  std::function<std::string(const Record&, const TextFields& text)> cell;
+};
+
+// A field's column, as the field table names it: its text, or yes or no for
+// a true-or-false field.
+template <typename Record>
+ListColumn<Record> FieldColumn(const RecordFields& fields,
+                               absl::string_view column) {
+  const RecordField& field = *fields.Find(column);
+  const bool yes_no = FieldAt(MessageOf(fields), field.proto_path)->type() ==
+                      google::protobuf::FieldDescriptor::TYPE_BOOL;
+  return {std::string(field.header),
+          [column = std::string(column), yes_no](const Record&,
+                                                 const TextFields& text) {
+            const std::string& value = text.at(column);
+            if (!yes_no) return value;
+            return std::string(value == "true" ? "yes" : "no");
+          }};
+}
+
+// The list as a table: one row per record, the first `shown_by_default`
+// columns unless --wide, --csv or --columns ask for more.
+template <typename Record>
+void PrintList(const google::protobuf::RepeatedPtrField<Record>& records,
+               const std::vector<ListColumn<Record>>& columns,
+               size_t shown_by_default, TextFields (*to_text)(const Record&)) {
+  std::vector<std::string> headers;
+  for (const ListColumn<Record>& c : columns) headers.push_back(c.header);
+  Table table(std::move(headers), shown_by_default);
+  for (const Record& record : records) {
+    const TextFields text = to_text(record);
+    std::vector<std::string> row;
+    for (const ListColumn<Record>& c : columns) {
+      row.push_back(c.cell(record, text));
+    }
+    table.AddRow(std::move(row));
+  }
+  table.Print();
+}
+
+// `raa child list`: who the children are first, then the rest of the
+// profile.
+const std::vector<ListColumn<v1::Child>>& ChildListColumns() {
+  using Text = const TextFields&;
+  auto field = [](absl::string_view column) {
+    return FieldColumn<v1::Child>(ChildFields(), column);
+  };
+  static const auto* const kColumns = new std::vector<ListColumn<v1::Child>>{
+      {"NAME", [](const v1::Child& c, Text) { return ShortId(c.name()); }},
+      {"STATUS",
+       [](const v1::Child& c, Text) {
+         return Label(v1::ChildStatus_descriptor(), c.status());
+       }},
+      {"GROUP",
+       [](const v1::Child& c, Text) { return absl::StrCat(c.members_size()); }},
+      {"AGES TODAY", [](const v1::Child& c, Text) { return Ages(c); }},
+      {"NEEDS", [](const v1::Child& c, Text) { return Needs(c); }},
+      field("contact_plan"),
+      field("region"),
+      field("entered_care"),
+      field("ages_as_of"),
+      field("sex"),
+      field("heritage"),
+      field("religion"),
+      field("first_language"),
+      field("early_permanence"),
+      field("must_be_placed_together"),
+      field("excluded_regions"),
+      field("placement_order"),
+      field("summary"),
+  };
+  return *kColumns;
+}
+
+// `raa adopter list`: who the household would adopt first.
+const std::vector<ListColumn<v1::Adopter>>& AdopterListColumns() {
+  using Text = const TextFields&;
+  auto field = [](absl::string_view column) {
+    return FieldColumn<v1::Adopter>(AdopterFields(), column);
+  };
+  static const auto* const kColumns = new std::vector<ListColumn<v1::Adopter>>{
+      {"NAME", [](const v1::Adopter& a, Text) { return ShortId(a.name()); }},
+      field("status"),
+      field("approved_for"),
+      {"AGES", [](const v1::Adopter& a, Text) { return AgeRange(a); }},
+      field("sex_preference"),
+      {"NEEDS CONSIDERED",
+       [](const v1::Adopter& a, Text) { return NeedsConsidered(a); }},
+      field("region"),
+      field("approved_on"),
+      field("max_contact"),
+      field("heritage"),
+      field("religion"),
+      field("languages"),
+      field("excluded_regions"),
+      field("dual_approved"),
+      field("fast_track"),
+  };
+  return *kColumns;
+}
 
 // --kind: la, vaa, raa or a full AuthorityKind name; nullopt (and a usage
 // error) otherwise.
@@ -238,7 +349,7 @@ void PrintChild(const v1::Child& child) {
       {"ages registered", StoredAges(child)},
       {"needs", Needs(child)}};
   TextFields text = ChildToText(child);
-  for (const std::string& column : ChildColumns()) {
+  for (const std::string& column : ChildFields().Columns()) {
     if (column == "age_months") continue;
     // "needs" per child: "1:learning_disability=mild;2:...".
     rows.push_back(
@@ -253,7 +364,7 @@ void PrintAdopter(const v1::Adopter& adopter) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"name", adopter.name()}};
   TextFields text = AdopterToText(adopter);
-  for (const std::string& column : AdopterColumns()) {
+  for (const std::string& column : AdopterFields().Columns()) {
     rows.push_back({column, text[column]});
   }
   rows.push_back({"withdraw reason", adopter.withdraw_reason()});
@@ -530,7 +641,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     auto authority = std::make_shared<std::string>();
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_option("--file", *file, "a raa.v1.Child in JSON instead of flags");
-    flags->Add(cmd, ChildColumns(), RequiredChildColumns());
+    flags->Add(cmd, ChildFields(), /*with_required=*/true);
     cmd->callback([&cli, flags, file, authority] {
       if (file->empty() && !flags->CheckRequired(cli)) return;
       std::string parent = cli.AuthorityOr(*authority);
@@ -605,24 +716,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
         return;
       }
       if (cli.json) return PrintJson(all);
-      Table table({"NAME", "STATUS", "GROUP", "AGES TODAY", "NEEDS", "CONTACT",
-                   "REGION", "ENTERED CARE", "AGES AS OF", "SEX", "HERITAGE",
-                   "RELIGION", "FIRST LANGUAGE", "EARLY PERMANENCE", "TOGETHER",
-                   "EXCLUDED REGIONS", "PLACEMENT ORDER", "SUMMARY"},
-                  8);
-      for (const v1::Child& c : all.children()) {
-        TextFields text = ChildToText(c);
-        table.AddRow(
-            {ShortId(c.name()), Label(v1::ChildStatus_descriptor(), c.status()),
-             absl::StrCat(c.members_size()), Ages(c), Needs(c),
-             Label(v1::ContactPlan_descriptor(), c.contact_plan()), c.region(),
-             FormatDate(c.journey().entered_care()), text["ages_as_of"],
-             text["sex"], text["heritage"], text["religion"],
-             text["first_language"], text["early_permanence"],
-             c.must_be_placed_together() ? "yes" : "no",
-             text["excluded_regions"], text["placement_order"], c.summary()});
-      }
-      table.Print();
+      PrintList(all.children(), ChildListColumns(), 8, &ChildToText);
       if (!cli.csv) std::cout << all.children_size() << " profiles\n";
       PrintMore(cli, all.next_page_token());
     });
@@ -644,7 +738,7 @@ void AddChildCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--reason", *reason,
                     "why the status changes (required with --status; no "
                     "names or dates)");
-    flags->Add(cmd, ChildColumns());
+    flags->Add(cmd, ChildFields(), /*with_required=*/false);
     cmd->callback([&cli, name, flags, status, reason] {
       v1::GetChildRequest get;
       get.set_name(RecordName(*name, "children", cli.authority));
@@ -720,7 +814,7 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--authority", *authority, "your authority id");
     cmd->add_option("--file", *file,
                     "a raa.v1.Adopter in JSON instead of flags");
-    flags->Add(cmd, AdopterColumns(), RequiredAdopterColumns());
+    flags->Add(cmd, AdopterFields(), /*with_required=*/true);
     cmd->callback([&cli, flags, file, authority] {
       if (file->empty() && !flags->CheckRequired(cli)) return;
       std::string parent = cli.AuthorityOr(*authority);
@@ -792,24 +886,7 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
         return;
       }
       if (cli.json) return PrintJson(all);
-      Table table(
-          {"NAME", "STATUS", "FOR", "AGES", "SEX", "NEEDS CONSIDERED", "REGION",
-           "APPROVED", "MAX CONTACT", "HERITAGE", "RELIGION", "LANGUAGES",
-           "EXCLUDED REGIONS", "DUAL APPROVED", "FAST TRACK"},
-          8);
-      for (const v1::Adopter& a : all.adopters()) {
-        TextFields text = AdopterToText(a);
-        table.AddRow({ShortId(a.name()),
-                      Label(v1::AdopterStatus_descriptor(), a.status()),
-                      absl::StrCat(a.approved_for()), AgeRange(a),
-                      Label(v1::SexPreference_descriptor(), a.sex_preference()),
-                      NeedsConsidered(a), a.region(),
-                      FormatDate(a.approved_on()), text["max_contact"],
-                      text["heritage"], text["religion"], text["languages"],
-                      text["excluded_regions"],
-                      a.dual_approved() ? "yes" : "no", text["fast_track"]});
-      }
-      table.Print();
+      PrintList(all.adopters(), AdopterListColumns(), 8, &AdopterToText);
       if (!cli.csv) std::cout << all.adopters_size() << " households\n";
       PrintMore(cli, all.next_page_token());
     });
@@ -824,7 +901,7 @@ void AddAdopterCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--reason", *reason,
                     "why the status changes (required with --status; no "
                     "names or dates)");
-    flags->Add(cmd, AdopterColumns());
+    flags->Add(cmd, AdopterFields(), /*with_required=*/false);
     cmd->callback([&cli, name, flags, reason] {
       v1::UpdateAdopterRequest request;
       request.mutable_adopter()->set_name(

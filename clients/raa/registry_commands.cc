@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -629,330 +630,354 @@ struct ListFlags {
   }
 };
 
-void AddChildCommands(CLI::App& app, Cli& cli) {
-  CLI::App* group = app.add_subcommand(
-      "child", "anonymised child profiles (a child or a sibling group)");
-  group->require_subcommand(1);
-  {
-    auto* cmd = group->add_subcommand(
-        "create", "register one of your authority's children");
-    auto flags = std::make_shared<ProfileFlags>();
-    auto file = std::make_shared<std::string>();
-    auto authority = std::make_shared<std::string>();
-    cmd->add_option("--authority", *authority, "your authority id");
-    cmd->add_option("--file", *file, "a raa.v1.Child in JSON instead of flags");
-    flags->Add(cmd, ChildFields(), /*with_required=*/true);
-    cmd->callback([&cli, flags, file, authority] {
-      if (file->empty() && !flags->CheckRequired(cli)) return;
-      std::string parent = cli.AuthorityOr(*authority);
-      if (parent.empty()) return;
-      v1::CreateChildRequest request;
-      request.set_parent(absl::StrCat("authorities/", parent));
-      request.set_request_id(cli.RequestId());
-      if (!file->empty()) {
-        if (absl::Status s = ReadJsonFile(*file, *request.mutable_child());
-            !s.ok()) {
-          cli.exit_code = UsageError(std::string(s.message()));
-          return;
-        }
-      }
-      auto parsed = ChildFromText(flags->Given(), *request.mutable_child());
-      if (!parsed.ok()) {
-        cli.exit_code = LocalFail(parsed.status());
-        return;
-      }
-      Show<v1::Child>(cli, cli.client().Call(&Registry::CreateChild, request),
-                      PrintChild);
-    });
+// What differs between `raa child …` and `raa adopter …`: the messages, the
+// RPCs, the words, a list's own filters, and how an update starts. The
+// commands themselves are one path (AddRecordCommands).
+struct ChildKind {
+  using Record = v1::Child;
+  using Status = v1::ChildStatus;
+  using CreateRequest = v1::CreateChildRequest;
+  using GetRequest = v1::GetChildRequest;
+  using ListRequest = v1::ListChildrenRequest;
+  using ListResponse = v1::ListChildrenResponse;
+  using UpdateRequest = v1::UpdateChildRequest;
+  using WithdrawRequest = v1::WithdrawChildRequest;
+  static constexpr auto kCreate = &Registry::CreateChild;
+  static constexpr auto kGet = &Registry::GetChild;
+  static constexpr auto kList = &Registry::ListChildren;
+  static constexpr auto kUpdate = &Registry::UpdateChild;
+  static constexpr auto kWithdraw = &Registry::WithdrawChild;
+  static Record* Of(CreateRequest& r) { return r.mutable_child(); }
+  static Record* Of(UpdateRequest& r) { return r.mutable_child(); }
+  static const auto& Listed(const ListResponse& r) { return r.children(); }
+  static const RecordFields& Fields() { return ChildFields(); }
+  static constexpr auto kFromText = &ChildFromText;
+  static constexpr auto kToText = &ChildToText;
+  static constexpr auto kPrint = &PrintChild;
+  static const google::protobuf::EnumDescriptor* StatusType() {
+    return v1::ChildStatus_descriptor();
   }
-  {
-    auto* cmd = group->add_subcommand("get", "show one profile");
-    auto name = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
-        ->required();
-    cmd->callback([&cli, name] {
-      v1::GetChildRequest request;
-      request.set_name(RecordName(*name, "children", cli.authority));
-      Show<v1::Child>(cli, cli.client().Call(&Registry::GetChild, request),
-                      PrintChild);
-    });
+  static const std::vector<ListColumn<Record>>& ListColumns() {
+    return ChildListColumns();
   }
-  {
-    auto* cmd = group->add_subcommand("list", "list the profiles you can see");
-    auto flags = std::make_shared<ListFlags>();
+
+  static constexpr const char* kCommand = "child";
+  static constexpr const char* kAbout =
+      "anonymised child profiles (a child or a sibling group)";
+  static constexpr const char* kCollection = "children";  // in record names
+  static constexpr const char* kNameHelp =
+      "c12, sheffield/c12 or the full name";
+  static constexpr const char* kNoun = "profiles";
+  static constexpr const char* kCreateAbout =
+      "register one of your authority's children";
+  static constexpr const char* kGetAbout = "show one profile";
+  static constexpr const char* kListAbout = "list the profiles you can see";
+  static constexpr const char* kGroupSizeHelp =
+      "profiles with exactly this many children";
+  static constexpr const char* kUpdateAbout =
+      "change a profile: only the columns you give change";
+  static constexpr const char* kWithdrawAbout =
+      "withdraw a profile, with a reason";
+
+  // A child's per-child lists merge into the group as stored, so an update
+  // starts from the stored profile (and sends only the changed fields).
+  static constexpr bool kUpdateFromStored = true;
+  // The status is not a column: it changes with --status (and a reason).
+  static std::string StatusFlagHelp() {
+    return "the child's status: " + EnumChoices(v1::ChildStatus_descriptor()) +
+           " (needs --reason; never back from placed or adopted)";
+  }
+
+  // --min-age and --max-age; returns what they add to a request.
+  static std::function<void(ListRequest&)> AddListFilters(CLI::App* cmd) {
     auto min_age = std::make_shared<int>(-1);
     auto max_age = std::make_shared<int>(-1);
-    flags->Add(cmd, EnumChoices(v1::ChildStatus_descriptor()),
-               "profiles with exactly this many children", "profiles");
     cmd->add_option("--min-age", *min_age,
                     "at least one child this old today (months)");
     cmd->add_option("--max-age", *max_age,
                     "at least one child this young today (months)");
-    cmd->callback([&cli, flags, min_age, max_age] {
-      if (!flags->paging.Check(cli)) return;
-      v1::ListChildrenRequest request;
-      request.set_parent(flags->authority.empty()
-                             ? "authorities/-"
-                             : absl::StrCat("authorities/", flags->authority));
-      request.set_group_size(flags->group_size);
+    return [min_age, max_age](ListRequest& request) {
       if (*min_age >= 0) request.set_min_age_months(*min_age);
       if (*max_age >= 0) request.set_max_age_months(*max_age);
-      if (!flags->status.empty()) {
-        auto s = FlagEnum(cli, "--status", v1::ChildStatus_descriptor(),
-                          flags->status);
-        if (!s) return;
-        request.set_status(static_cast<v1::ChildStatus>(*s));
-      }
-      if (!flags->need.empty()) {
-        auto n =
-            FlagEnum(cli, "--need", v1::NeedCategory_descriptor(), flags->need);
-        if (!n) return;
-        request.set_need(static_cast<v1::NeedCategory>(*n));
-      }
-      v1::ListChildrenResponse all;
-      if (!FetchPages(
-              cli, &Registry::ListChildren, request, flags->paging,
-              [](const auto& page) { return page.children_size(); }, all)) {
-        return;
-      }
-      if (cli.json) return PrintJson(all);
-      PrintList(all.children(), ChildListColumns(), 8, &ChildToText);
-      if (!cli.csv) std::cout << all.children_size() << " profiles\n";
-      PrintMore(cli, all.next_page_token());
-    });
+    };
   }
-  {
-    auto* cmd = group->add_subcommand(
-        "update", "change a profile: only the columns you give change");
-    auto name = std::make_shared<std::string>();
-    auto flags = std::make_shared<ProfileFlags>();
-    auto status = std::make_shared<std::string>();
-    auto reason = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
-        ->required();
-    cmd->add_option(
-        "--status", *status,
-        "the child's status: " + EnumChoices(v1::ChildStatus_descriptor()) +
-            " (needs --reason; never back from placed or "
-            "adopted)");
-    cmd->add_option("--reason", *reason,
-                    "why the status changes (required with --status; no "
-                    "names or dates)");
-    flags->Add(cmd, ChildFields(), /*with_required=*/false);
-    cmd->callback([&cli, name, flags, status, reason] {
-      v1::GetChildRequest get;
-      get.set_name(RecordName(*name, "children", cli.authority));
-      auto current = cli.client().Call(&Registry::GetChild, get);
-      if (!current.ok()) {
-        cli.exit_code = Fail(current.status());
-        return;
-      }
-      v1::UpdateChildRequest request;
-      *request.mutable_child() = *current;
-      request.set_request_id(cli.RequestId());
-      auto touched = ChildFromText(flags->Given(), *request.mutable_child());
-      if (!touched.ok()) {
-        cli.exit_code = LocalFail(touched.status());
-        return;
-      }
-      for (const std::string& path : *touched)
-        request.mutable_update_mask()->add_paths(path);
-      if (!status->empty()) {
-        auto s =
-            FlagEnum(cli, "--status", v1::ChildStatus_descriptor(), *status);
-        if (!s) return;
-        request.mutable_child()->set_status(static_cast<v1::ChildStatus>(*s));
-        request.mutable_update_mask()->add_paths("status");
-        request.set_status_reason(*reason);
-      }
-      if (request.update_mask().paths().empty()) {
-        cli.exit_code =
-            UsageError("nothing to change: give the columns to update");
-        return;
-      }
-      // Send only the changed fields (and the name), so a retry with the
-      // same --request-id is the same request even after it took effect.
-      v1::Child changes;
-      changes.set_name(request.child().name());
-      google::protobuf::util::FieldMaskUtil::MergeMessageTo(
-          request.child(), request.update_mask(),
-          google::protobuf::util::FieldMaskUtil::MergeOptions(), &changes);
-      *request.mutable_child() = std::move(changes);
-      Show<v1::Child>(cli, cli.client().Call(&Registry::UpdateChild, request),
-                      PrintChild);
-    });
-  }
-  {
-    auto* cmd =
-        group->add_subcommand("withdraw", "withdraw a profile, with a reason");
-    auto name = std::make_shared<std::string>();
-    auto reason = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "c12, sheffield/c12 or the full name")
-        ->required();
-    cmd->add_option("--reason", *reason, "REQUIRED: why (no names or dates)")
-        ->required();
-    cmd->callback([&cli, name, reason] {
-      v1::WithdrawChildRequest request;
-      request.set_name(RecordName(*name, "children", cli.authority));
-      request.set_reason(*reason);
-      request.set_request_id(cli.RequestId());
-      Show<v1::Child>(cli, cli.client().Call(&Registry::WithdrawChild, request),
-                      PrintChild);
-    });
-  }
-}
+};
 
-void AddAdopterCommands(CLI::App& app, Cli& cli) {
-  CLI::App* group = app.add_subcommand("adopter", "adopter households");
-  group->require_subcommand(1);
-  {
-    auto* cmd = group->add_subcommand(
-        "create", "register one of your authority's households");
-    auto flags = std::make_shared<ProfileFlags>();
-    auto file = std::make_shared<std::string>();
-    auto authority = std::make_shared<std::string>();
-    cmd->add_option("--authority", *authority, "your authority id");
-    cmd->add_option("--file", *file,
-                    "a raa.v1.Adopter in JSON instead of flags");
-    flags->Add(cmd, AdopterFields(), /*with_required=*/true);
-    cmd->callback([&cli, flags, file, authority] {
-      if (file->empty() && !flags->CheckRequired(cli)) return;
-      std::string parent = cli.AuthorityOr(*authority);
-      if (parent.empty()) return;
-      v1::CreateAdopterRequest request;
-      request.set_parent(absl::StrCat("authorities/", parent));
-      request.set_request_id(cli.RequestId());
-      if (!file->empty()) {
-        if (absl::Status s = ReadJsonFile(*file, *request.mutable_adopter());
-            !s.ok()) {
-          cli.exit_code = UsageError(std::string(s.message()));
-          return;
-        }
-      }
-      auto parsed = AdopterFromText(flags->Given(), *request.mutable_adopter());
-      if (!parsed.ok()) {
-        cli.exit_code = LocalFail(parsed.status());
-        return;
-      }
-      Show<v1::Adopter>(cli,
-                        cli.client().Call(&Registry::CreateAdopter, request),
-                        PrintAdopter);
-    });
+struct AdopterKind {
+  using Record = v1::Adopter;
+  using Status = v1::AdopterStatus;
+  using CreateRequest = v1::CreateAdopterRequest;
+  using GetRequest = v1::GetAdopterRequest;
+  using ListRequest = v1::ListAdoptersRequest;
+  using ListResponse = v1::ListAdoptersResponse;
+  using UpdateRequest = v1::UpdateAdopterRequest;
+  using WithdrawRequest = v1::WithdrawAdopterRequest;
+  static constexpr auto kCreate = &Registry::CreateAdopter;
+  static constexpr auto kGet = &Registry::GetAdopter;
+  static constexpr auto kList = &Registry::ListAdopters;
+  static constexpr auto kUpdate = &Registry::UpdateAdopter;
+  static constexpr auto kWithdraw = &Registry::WithdrawAdopter;
+  static Record* Of(CreateRequest& r) { return r.mutable_adopter(); }
+  static Record* Of(UpdateRequest& r) { return r.mutable_adopter(); }
+  static const auto& Listed(const ListResponse& r) { return r.adopters(); }
+  static const RecordFields& Fields() { return AdopterFields(); }
+  static constexpr auto kFromText = &AdopterFromText;
+  static constexpr auto kToText = &AdopterToText;
+  static constexpr auto kPrint = &PrintAdopter;
+  static const google::protobuf::EnumDescriptor* StatusType() {
+    return v1::AdopterStatus_descriptor();
   }
-  {
-    auto* cmd = group->add_subcommand("get", "show one household");
-    auto name = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
-    cmd->callback([&cli, name] {
-      v1::GetAdopterRequest request;
-      request.set_name(RecordName(*name, "adopters", cli.authority));
-      Show<v1::Adopter>(cli, cli.client().Call(&Registry::GetAdopter, request),
-                        PrintAdopter);
-    });
+  static const std::vector<ListColumn<Record>>& ListColumns() {
+    return AdopterListColumns();
   }
-  {
-    auto* cmd = group->add_subcommand("list", "list households");
-    auto flags = std::make_shared<ListFlags>();
+
+  static constexpr const char* kCommand = "adopter";
+  static constexpr const char* kAbout = "adopter households";
+  static constexpr const char* kCollection = "adopters";
+  static constexpr const char* kNameHelp = "h7, leeds/h7 or the full name";
+  static constexpr const char* kNoun = "households";
+  static constexpr const char* kCreateAbout =
+      "register one of your authority's households";
+  static constexpr const char* kGetAbout = "show one household";
+  static constexpr const char* kListAbout = "list households";
+  static constexpr const char* kGroupSizeHelp =
+      "households approved for at least this many children";
+  static constexpr const char* kUpdateAbout =
+      "change a household: only the columns you give change";
+  static constexpr const char* kWithdrawAbout =
+      "withdraw a household, with a reason";
+
+  // Every column sets its fields whole: an update sends the columns given.
+  static constexpr bool kUpdateFromStored = false;
+  // The status is a column (--status); no flag of its own.
+  static std::string StatusFlagHelp() { return ""; }
+
+  // --age; returns what it adds to a request.
+  static std::function<void(ListRequest&)> AddListFilters(CLI::App* cmd) {
     auto age = std::make_shared<int>(-1);
-    flags->Add(cmd, EnumChoices(v1::AdopterStatus_descriptor()),
-               "households approved for at least this many children",
-               "households");
     cmd->add_option("--age", *age,
                     "households whose age range includes this (months)");
-    cmd->callback([&cli, flags, age] {
-      if (!flags->paging.Check(cli)) return;
-      v1::ListAdoptersRequest request;
-      request.set_parent(flags->authority.empty()
-                             ? "authorities/-"
-                             : absl::StrCat("authorities/", flags->authority));
-      request.set_group_size(flags->group_size);
+    return [age](ListRequest& request) {
       if (*age >= 0) request.set_age_months(*age);
-      if (!flags->status.empty()) {
-        auto s = FlagEnum(cli, "--status", v1::AdopterStatus_descriptor(),
-                          flags->status);
-        if (!s) return;
-        request.set_status(static_cast<v1::AdopterStatus>(*s));
-      }
-      if (!flags->need.empty()) {
-        auto n =
-            FlagEnum(cli, "--need", v1::NeedCategory_descriptor(), flags->need);
-        if (!n) return;
-        request.set_need(static_cast<v1::NeedCategory>(*n));
-      }
-      v1::ListAdoptersResponse all;
-      if (!FetchPages(
-              cli, &Registry::ListAdopters, request, flags->paging,
-              [](const auto& page) { return page.adopters_size(); }, all)) {
+    };
+  }
+};
+
+template <typename Kind>
+void AddCreateCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("create", Kind::kCreateAbout);
+  auto flags = std::make_shared<ProfileFlags>();
+  auto file = std::make_shared<std::string>();
+  auto authority = std::make_shared<std::string>();
+  cmd->add_option("--authority", *authority, "your authority id");
+  cmd->add_option("--file", *file,
+                  absl::StrCat("a ", Kind::Record::descriptor()->full_name(),
+                               " in JSON instead of flags"));
+  flags->Add(cmd, Kind::Fields(), /*with_required=*/true);
+  cmd->callback([&cli, flags, file, authority] {
+    if (file->empty() && !flags->CheckRequired(cli)) return;
+    std::string parent = cli.AuthorityOr(*authority);
+    if (parent.empty()) return;
+    typename Kind::CreateRequest request;
+    request.set_parent(absl::StrCat("authorities/", parent));
+    request.set_request_id(cli.RequestId());
+    if (!file->empty()) {
+      if (absl::Status s = ReadJsonFile(*file, *Kind::Of(request)); !s.ok()) {
+        cli.exit_code = UsageError(std::string(s.message()));
         return;
       }
-      if (cli.json) return PrintJson(all);
-      PrintList(all.adopters(), AdopterListColumns(), 8, &AdopterToText);
-      if (!cli.csv) std::cout << all.adopters_size() << " households\n";
-      PrintMore(cli, all.next_page_token());
-    });
+    }
+    auto parsed = Kind::kFromText(flags->Given(), *Kind::Of(request));
+    if (!parsed.ok()) {
+      cli.exit_code = LocalFail(parsed.status());
+      return;
+    }
+    Show<typename Kind::Record>(cli, cli.client().Call(Kind::kCreate, request),
+                                Kind::kPrint);
+  });
+}
+
+template <typename Kind>
+void AddGetCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("get", Kind::kGetAbout);
+  auto name = std::make_shared<std::string>();
+  cmd->add_option("name", *name, Kind::kNameHelp)->required();
+  cmd->callback([&cli, name] {
+    typename Kind::GetRequest request;
+    request.set_name(RecordName(*name, Kind::kCollection, cli.authority));
+    Show<typename Kind::Record>(cli, cli.client().Call(Kind::kGet, request),
+                                Kind::kPrint);
+  });
+}
+
+// --status and --need as a list request's filters; false (with a usage
+// error) on a value that is not one of the choices.
+template <typename Kind>
+bool SetStatusAndNeed(Cli& cli, const ListFlags& flags,
+                      typename Kind::ListRequest& request) {
+  if (!flags.status.empty()) {
+    auto s = FlagEnum(cli, "--status", Kind::StatusType(), flags.status);
+    if (!s) return false;
+    request.set_status(static_cast<typename Kind::Status>(*s));
   }
-  {
-    auto* cmd = group->add_subcommand(
-        "update", "change a household: only the columns you give change");
-    auto name = std::make_shared<std::string>();
-    auto flags = std::make_shared<ProfileFlags>();
-    auto reason = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
-    cmd->add_option("--reason", *reason,
-                    "why the status changes (required with --status; no "
-                    "names or dates)");
-    flags->Add(cmd, AdopterFields(), /*with_required=*/false);
-    cmd->callback([&cli, name, flags, reason] {
-      v1::UpdateAdopterRequest request;
-      request.mutable_adopter()->set_name(
-          RecordName(*name, "adopters", cli.authority));
-      request.set_request_id(cli.RequestId());
-      auto touched =
-          AdopterFromText(flags->Given(), *request.mutable_adopter());
-      if (!touched.ok()) {
-        cli.exit_code = LocalFail(touched.status());
-        return;
-      }
-      for (const std::string& path : *touched) {
-        request.mutable_update_mask()->add_paths(path);
-        if (path == "status") request.set_status_reason(*reason);
-      }
-      if (request.update_mask().paths().empty()) {
-        cli.exit_code =
-            UsageError("nothing to change: give the columns to update");
-        return;
-      }
-      Show<v1::Adopter>(cli,
-                        cli.client().Call(&Registry::UpdateAdopter, request),
-                        PrintAdopter);
-    });
+  if (!flags.need.empty()) {
+    auto n = FlagEnum(cli, "--need", v1::NeedCategory_descriptor(), flags.need);
+    if (!n) return false;
+    request.set_need(static_cast<v1::NeedCategory>(*n));
   }
-  {
-    auto* cmd = group->add_subcommand("withdraw",
-                                      "withdraw a household, with a reason");
-    auto name = std::make_shared<std::string>();
-    auto reason = std::make_shared<std::string>();
-    cmd->add_option("name", *name, "h7, leeds/h7 or the full name")->required();
-    cmd->add_option("--reason", *reason, "REQUIRED: why (no names or dates)")
-        ->required();
-    cmd->callback([&cli, name, reason] {
-      v1::WithdrawAdopterRequest request;
-      request.set_name(RecordName(*name, "adopters", cli.authority));
-      request.set_reason(*reason);
-      request.set_request_id(cli.RequestId());
-      Show<v1::Adopter>(cli,
-                        cli.client().Call(&Registry::WithdrawAdopter, request),
-                        PrintAdopter);
-    });
+  return true;
+}
+
+template <typename Kind>
+void AddListCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("list", Kind::kListAbout);
+  auto flags = std::make_shared<ListFlags>();
+  flags->Add(cmd, EnumChoices(Kind::StatusType()), Kind::kGroupSizeHelp,
+             Kind::kNoun);
+  auto filters = Kind::AddListFilters(cmd);
+  cmd->callback([&cli, flags, filters] {
+    if (!flags->paging.Check(cli)) return;
+    typename Kind::ListRequest request;
+    request.set_parent(flags->authority.empty()
+                           ? "authorities/-"
+                           : absl::StrCat("authorities/", flags->authority));
+    request.set_group_size(flags->group_size);
+    filters(request);
+    if (!SetStatusAndNeed<Kind>(cli, *flags, request)) return;
+    typename Kind::ListResponse all;
+    if (!FetchPages(
+            cli, Kind::kList, request, flags->paging,
+            [](const auto& page) { return Kind::Listed(page).size(); }, all)) {
+      return;
+    }
+    if (cli.json) return PrintJson(all);
+    PrintList(Kind::Listed(all), Kind::ListColumns(), 8, Kind::kToText);
+    if (!cli.csv)
+      std::cout << Kind::Listed(all).size() << " " << Kind::kNoun << "\n";
+    PrintMore(cli, all.next_page_token());
+  });
+}
+
+// The update's record, before the columns go onto it: the stored record
+// (Kind::kUpdateFromStored), else only its name. False (with the failure
+// printed) when the stored record cannot be read.
+template <typename Kind>
+bool StartUpdate(Cli& cli, const std::string& name,
+                 typename Kind::Record& record) {
+  if constexpr (Kind::kUpdateFromStored) {
+    typename Kind::GetRequest get;
+    get.set_name(name);
+    auto current = cli.client().Call(Kind::kGet, get);
+    if (!current.ok()) {
+      cli.exit_code = Fail(current.status());
+      return false;
+    }
+    record = *std::move(current);
+  } else {
+    record.set_name(name);
   }
+  return true;
+}
+
+// Keeps only the changed fields (and the name) of an update started from the
+// stored record, so a retry with the same --request-id is the same request
+// even after it took effect.
+template <typename Kind>
+void KeepOnlyChanges(typename Kind::UpdateRequest& request) {
+  typename Kind::Record changes;
+  changes.set_name(Kind::Of(request)->name());
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+      *Kind::Of(request), request.update_mask(),
+      google::protobuf::util::FieldMaskUtil::MergeOptions(), &changes);
+  *Kind::Of(request) = std::move(changes);
+}
+
+template <typename Kind>
+void AddUpdateCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("update", Kind::kUpdateAbout);
+  auto name = std::make_shared<std::string>();
+  auto flags = std::make_shared<ProfileFlags>();
+  auto status = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  cmd->add_option("name", *name, Kind::kNameHelp)->required();
+  if (!Kind::StatusFlagHelp().empty()) {
+    cmd->add_option("--status", *status, Kind::StatusFlagHelp());
+  }
+  cmd->add_option("--reason", *reason,
+                  "why the status changes (required with --status; no "
+                  "names or dates)");
+  flags->Add(cmd, Kind::Fields(), /*with_required=*/false);
+  cmd->callback([&cli, name, flags, status, reason] {
+    typename Kind::UpdateRequest request;
+    typename Kind::Record& record = *Kind::Of(request);
+    if (!StartUpdate<Kind>(
+            cli, RecordName(*name, Kind::kCollection, cli.authority), record)) {
+      return;
+    }
+    request.set_request_id(cli.RequestId());
+    auto touched = Kind::kFromText(flags->Given(), record);
+    if (!touched.ok()) {
+      cli.exit_code = LocalFail(touched.status());
+      return;
+    }
+    google::protobuf::FieldMask& mask = *request.mutable_update_mask();
+    for (const std::string& path : *touched) mask.add_paths(path);
+    if (!status->empty()) {
+      auto s = FlagEnum(cli, "--status", Kind::StatusType(), *status);
+      if (!s) return;
+      record.set_status(static_cast<typename Kind::Status>(*s));
+      mask.add_paths("status");
+    }
+    if (absl::c_linear_search(mask.paths(), "status")) {
+      request.set_status_reason(*reason);
+    }
+    if (mask.paths().empty()) {
+      cli.exit_code =
+          UsageError("nothing to change: give the columns to update");
+      return;
+    }
+    if constexpr (Kind::kUpdateFromStored) KeepOnlyChanges<Kind>(request);
+    Show<typename Kind::Record>(cli, cli.client().Call(Kind::kUpdate, request),
+                                Kind::kPrint);
+  });
+}
+
+template <typename Kind>
+void AddWithdrawCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("withdraw", Kind::kWithdrawAbout);
+  auto name = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  cmd->add_option("name", *name, Kind::kNameHelp)->required();
+  cmd->add_option("--reason", *reason, "REQUIRED: why (no names or dates)")
+      ->required();
+  cmd->callback([&cli, name, reason] {
+    typename Kind::WithdrawRequest request;
+    request.set_name(RecordName(*name, Kind::kCollection, cli.authority));
+    request.set_reason(*reason);
+    request.set_request_id(cli.RequestId());
+    Show<typename Kind::Record>(
+        cli, cli.client().Call(Kind::kWithdraw, request), Kind::kPrint);
+  });
+}
+
+// raa child|adopter create|get|list|update|withdraw.
+template <typename Kind>
+void AddRecordCommands(CLI::App& app, Cli& cli) {
+  CLI::App* group = app.add_subcommand(Kind::kCommand, Kind::kAbout);
+  group->require_subcommand(1);
+  AddCreateCommand<Kind>(group, cli);
+  AddGetCommand<Kind>(group, cli);
+  AddListCommand<Kind>(group, cli);
+  AddUpdateCommand<Kind>(group, cli);
+  AddWithdrawCommand<Kind>(group, cli);
 }
 
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, Cli& cli) {
   AddAuthorityCommands(app, cli);
-  AddChildCommands(app, cli);
-  AddAdopterCommands(app, cli);
+  AddRecordCommands<ChildKind>(app, cli);
+  AddRecordCommands<AdopterKind>(app, cli);
 }
 
 }  // namespace raa::cli

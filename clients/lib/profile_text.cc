@@ -400,40 +400,50 @@ std::string FormatAgeMonths(int months) {
   return absl::StrCat(months / 12, "y ", months % 12, "m");
 }
 
-absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
-                                                       v1::Child& child) {
-  CellReader cells(fields);
-  if (!CheckColumns(fields, ChildFields().Columns(), cells)) {
-    return cells.Status();
-  }
-  std::vector<std::string> touched;
-  // Names the update-mask path of `column` once.
-  auto touch = [&](absl::string_view column) {
-    std::string path(ChildFields().Find(column)->mask_path);
-    if (std::find(touched.begin(), touched.end(), path) == touched.end()) {
-      touched.push_back(std::move(path));
-    }
-  };
-  auto has = [&](const char* c) { return cells.has(c); };
-  auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
+namespace {
 
-  // Per-child lists: the group has as many children as the ages given (an
-  // update may shrink it), else as the longest list given, else as it had.
-  const char* kMemberColumns[] = {"age_months", "sex", "heritage", "religion",
-                                  "first_language"};
-  size_t group = child.members_size();
-  if (has("age_months")) {
-    group = SplitList(get("age_months")).size();
-  } else {
-    for (const char* c : kMemberColumns) {
-      if (has(c)) group = std::max(group, SplitList(get(c)).size());
+// The update-mask paths of the columns read, each once, in the order read.
+class MaskPaths {
+ public:
+  explicit MaskPaths(const RecordFields& fields) : fields_(fields) {}
+  void Touch(absl::string_view column) {
+    std::string path(fields_.Find(column)->mask_path);
+    if (std::find(paths_.begin(), paths_.end(), path) == paths_.end()) {
+      paths_.push_back(std::move(path));
     }
   }
+  std::vector<std::string> paths() const { return paths_; }
+
+ private:
+  const RecordFields& fields_;
+  std::vector<std::string> paths_;
+};
+
+// The columns with one entry per child of the group, ; between.
+constexpr const char* kMemberColumns[] = {"age_months", "sex", "heritage",
+                                          "religion", "first_language"};
+
+// How many children the group has: as many as the ages given (an update may
+// shrink it), else as the longest per-child list given, else as it had.
+size_t GroupSize(const CellReader& cells, const v1::Child& child) {
+  if (cells.has("age_months")) return SplitList(cells.get("age_months")).size();
+  size_t group = child.members_size();
+  for (const char* c : kMemberColumns) {
+    if (cells.has(c)) group = std::max(group, SplitList(cells.get(c)).size());
+  }
+  return group;
+}
+
+// Reports each per-child list whose length is not the group's; returns those
+// columns (their cells are not read, so each is reported once).
+absl::flat_hash_set<std::string> CheckListLengths(CellReader& cells,
+                                                  size_t group,
+                                                  MaskPaths& touched) {
   absl::flat_hash_set<std::string> miscounted;
   for (const char* c : kMemberColumns) {
-    if (!has(c)) continue;
-    touch(c);
-    std::vector<std::string> list = SplitList(get(c));
+    if (!cells.has(c)) continue;
+    touched.Touch(c);
+    std::vector<std::string> list = SplitList(cells.get(c));
     if (!list.empty() && list.size() != group) {
       cells.Error(c,
                   absl::StrCat("lists ", list.size(),
@@ -443,89 +453,110 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
       miscounted.insert(c);
     }
   }
+  return miscounted;
+}
+
+// The per-child columns onto the group's members, cell by cell.
+void ReadMemberCells(CellReader& cells,
+                     const absl::flat_hash_set<std::string>& miscounted,
+                     size_t group, v1::Child& child) {
+  auto each = [&](const char* c, auto&& apply) {
+    if (!cells.has(c) || miscounted.contains(c)) return;
+    std::vector<std::string> list = SplitList(cells.get(c));
+    for (size_t i = 0; i < list.size() && i < group; ++i) {
+      apply(*child.mutable_members(i), list[i], CellReader::Whose(i, group));
+    }
+  };
+  using Cell = const std::string&;
+  each("age_months", [&](v1::ChildMember& m, Cell cell, Cell whose) {
+    if (auto age = cells.Int("age_months", cell, whose)) m.set_age_months(*age);
+  });
+  each("sex", [&](v1::ChildMember& m, Cell cell, Cell whose) {
+    if (auto sex =
+            cells.Enum<v1::Sex>(v1::Sex_descriptor(), "sex", cell, whose)) {
+      m.set_sex(*sex);
+    }
+  });
+  each("heritage", [&](v1::ChildMember& m, Cell cell, Cell whose) {
+    if (cell.empty()) return;  // not recorded
+    if (auto h = cells.Enum<v1::Heritage>(v1::Heritage_descriptor(), "heritage",
+                                          cell, whose)) {
+      m.set_heritage(*h);
+    }
+  });
+  each("religion", [&](v1::ChildMember& m, Cell cell, Cell whose) {
+    if (cell.empty()) return;  // not recorded
+    if (auto r = cells.Enum<v1::Religion>(v1::Religion_descriptor(), "religion",
+                                          cell, whose)) {
+      m.set_religion(*r);
+    }
+  });
+  each("first_language", [&](v1::ChildMember& m, Cell cell, Cell) {
+    m.set_first_language(absl::AsciiStrToLower(cell));
+  });
+}
+
+// The per-child columns: the group resized to the lists given, then each
+// child's cells.
+void ReadMembers(CellReader& cells, v1::Child& child, MaskPaths& touched) {
+  const size_t group = GroupSize(cells, child);
+  absl::flat_hash_set<std::string> miscounted =
+      CheckListLengths(cells, group, touched);
   while (static_cast<size_t>(child.members_size()) < group) child.add_members();
   while (static_cast<size_t>(child.members_size()) > group) {
     child.mutable_members()->RemoveLast();
   }
-  // Each per-child column, cell by cell (a miscounted list is reported once).
-  auto each = [&](const char* c, auto&& apply) {
-    if (!has(c) || miscounted.contains(c)) return;
-    std::vector<std::string> list = SplitList(get(c));
-    for (size_t i = 0; i < list.size() && i < group; ++i) {
-      apply(i, list[i], CellReader::Whose(i, group));
+  ReadMemberCells(cells, miscounted, group, child);
+}
+
+// "needs": "1:learning_disability=mild;2:attachment_difficulties=moderate",
+// each child's needs replaced by those listed (the child number may be left
+// out for a group of one).
+void ReadNeeds(CellReader& cells, v1::Child& child, MaskPaths& touched) {
+  if (!cells.has("needs")) return;
+  touched.Touch("needs");
+  for (v1::ChildMember& m : *child.mutable_members()) m.clear_needs();
+  for (const std::string& entry : SplitList(cells.get("needs"))) {
+    std::vector<std::string> parts =
+        absl::StrSplit(entry, absl::ByAnyChar(":="));
+    int position = 0;
+    if (child.members_size() == 1 && parts.size() == 2) {
+      parts.insert(parts.begin(), "1");  // one child: the number is optional
     }
-  };
-  each("age_months",
-       [&](size_t i, const std::string& cell, const std::string& whose) {
-         if (std::optional<int> age = cells.Int("age_months", cell, whose)) {
-           child.mutable_members(i)->set_age_months(*age);
-         }
-       });
-  each("sex", [&](size_t i, const std::string& cell, const std::string& whose) {
-    if (auto sex =
-            cells.Enum<v1::Sex>(v1::Sex_descriptor(), "sex", cell, whose)) {
-      child.mutable_members(i)->set_sex(*sex);
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &position) ||
+        position < 1 || position > child.members_size()) {
+      cells.Error("needs",
+                  absl::StrCat("\"", entry,
+                               "\" is not <child number>:<category>=<level> "
+                               "with a child number from 1 to ",
+                               child.members_size()));
+      continue;
     }
-  });
-  each("heritage",
-       [&](size_t i, const std::string& cell, const std::string& whose) {
-         if (cell.empty()) return;  // not recorded
-         if (auto h = cells.Enum<v1::Heritage>(v1::Heritage_descriptor(),
-                                               "heritage", cell, whose)) {
-           child.mutable_members(i)->set_heritage(*h);
-         }
-       });
-  each("religion",
-       [&](size_t i, const std::string& cell, const std::string& whose) {
-         if (cell.empty()) return;  // not recorded
-         if (auto r = cells.Enum<v1::Religion>(v1::Religion_descriptor(),
-                                               "religion", cell, whose)) {
-           child.mutable_members(i)->set_religion(*r);
-         }
-       });
-  each("first_language", [&](size_t i, const std::string& cell,
-                             const std::string&) {
-    child.mutable_members(i)->set_first_language(absl::AsciiStrToLower(cell));
-  });
-  if (has("needs")) {
-    touch("needs");
-    for (v1::ChildMember& m : *child.mutable_members()) m.clear_needs();
-    for (const std::string& entry : SplitList(get("needs"))) {
-      std::vector<std::string> parts =
-          absl::StrSplit(entry, absl::ByAnyChar(":="));
-      int position = 0;
-      if (child.members_size() == 1 && parts.size() == 2) {
-        parts.insert(parts.begin(), "1");  // one child: the number is optional
-      }
-      if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &position) ||
-          position < 1 || position > child.members_size()) {
-        cells.Error("needs",
-                    absl::StrCat("\"", entry,
-                                 "\" is not <child number>:<category>=<level> "
-                                 "with a child number from 1 to ",
-                                 child.members_size()));
-        continue;
-      }
-      auto category = cells.Enum<v1::NeedCategory>(
-          v1::NeedCategory_descriptor(), "needs", parts[1]);
-      auto level = cells.Enum<v1::NeedLevel>(v1::NeedLevel_descriptor(),
-                                             "needs", parts[2]);
-      if (!category || !level) continue;
-      v1::Need* need = child.mutable_members(position - 1)->add_needs();
-      need->set_category(*category);
-      need->set_level(*level);
-    }
+    auto category = cells.Enum<v1::NeedCategory>(v1::NeedCategory_descriptor(),
+                                                 "needs", parts[1]);
+    auto level = cells.Enum<v1::NeedLevel>(v1::NeedLevel_descriptor(), "needs",
+                                           parts[2]);
+    if (!category || !level) continue;
+    v1::Need* need = child.mutable_members(position - 1)->add_needs();
+    need->set_category(*category);
+    need->set_level(*level);
   }
+}
+
+// The columns about the group as a whole and its placement.
+void ReadPlacement(CellReader& cells, v1::Child& child, MaskPaths& touched) {
+  auto has = [&](const char* c) { return cells.has(c); };
+  auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
   if (has("ages_as_of")) {
     cells.Date("ages_as_of", get("ages_as_of"), child.mutable_ages_as_of());
-    touch("ages_as_of");
+    touched.Touch("ages_as_of");
   }
   if (has("must_be_placed_together")) {
     if (auto b = cells.Bool("must_be_placed_together",
                             get("must_be_placed_together"))) {
       child.set_must_be_placed_together(*b);
     }
-    touch("must_be_placed_together");
+    touched.Touch("must_be_placed_together");
   }
   if (has("contact_plan")) {
     if (auto c =
@@ -533,8 +564,9 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
                                         "contact_plan", get("contact_plan"))) {
       child.set_contact_plan(*c);
     }
-    touch("contact_plan");
+    touched.Touch("contact_plan");
   }
+  // A blank early-permanence cell changes nothing.
   if (has("early_permanence") &&
       !absl::StripAsciiWhitespace(get("early_permanence")).empty()) {
     if (auto e = cells.Enum<v1::EarlyPermanence>(
@@ -542,26 +574,36 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
             get("early_permanence"))) {
       child.set_early_permanence(*e);
     }
-    touch("early_permanence");
+    touched.Touch("early_permanence");
   }
-  if (has("region")) {
-    child.set_region(std::string(absl::StripAsciiWhitespace(get("region"))));
-    touch("region");
+}
+
+// Where the profile may be seen and matched: its region, the regions it
+// excludes, the members it is hidden from.
+void ReadReach(CellReader& cells, v1::Child& child, MaskPaths& touched) {
+  if (cells.has("region")) {
+    child.set_region(
+        std::string(absl::StripAsciiWhitespace(cells.get("region"))));
+    touched.Touch("region");
   }
-  if (has("excluded_regions")) {
+  if (cells.has("excluded_regions")) {
     child.clear_excluded_regions();
-    for (std::string& r : SplitList(get("excluded_regions"))) {
+    for (std::string& r : SplitList(cells.get("excluded_regions"))) {
       child.add_excluded_regions(std::move(r));
     }
-    touch("excluded_regions");
+    touched.Touch("excluded_regions");
   }
-  if (has("hidden_from")) {
+  if (cells.has("hidden_from")) {
     child.clear_hidden_from();
-    for (std::string& a : SplitList(get("hidden_from"))) {
+    for (std::string& a : SplitList(cells.get("hidden_from"))) {
       child.add_hidden_from(std::move(a));
     }
-    touch("hidden_from");
+    touched.Touch("hidden_from");
   }
+}
+
+// The journey's dates.
+void ReadJourney(CellReader& cells, v1::Child& child, MaskPaths& touched) {
   const std::pair<const char*, google::type::Date* (v1::ChildJourney::*)()>
       kJourney[] = {
           {"entered_care", &v1::ChildJourney::mutable_entered_care},
@@ -570,36 +612,17 @@ absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
           {"placement_order", &v1::ChildJourney::mutable_placement_order},
       };
   for (const auto& [column, field] : kJourney) {
-    if (!has(column)) continue;
-    cells.Date(column, get(column), (child.mutable_journey()->*field)());
-    touch(column);
+    if (!cells.has(column)) continue;
+    cells.Date(column, cells.get(column), (child.mutable_journey()->*field)());
+    touched.Touch(column);
   }
-  if (has("summary")) {
-    child.set_summary(get("summary"));
-    touch("summary");
-  }
-  RETURN_IF_ERROR(cells.Status());
-  return touched;
 }
 
-absl::StatusOr<std::vector<std::string>> AdopterFromText(
-    const TextFields& fields, v1::Adopter& a) {
-  CellReader cells(fields);
-  if (!CheckColumns(fields, AdopterFields().Columns(), cells)) {
-    return cells.Status();
-  }
-  std::vector<std::string> touched;
-  for (const auto& [column, value] : fields) {
-    touched.emplace_back(AdopterFields().Find(column)->mask_path);
-  }
-  auto has = [&](const char* c) { return cells.has(c); };
-  auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
-  auto blank = [&](const char* c) {
-    return absl::StripAsciiWhitespace(get(c)).empty();
-  };
-  if (has("status")) {
+// The household's status and the dates of its approval.
+void ReadApproval(CellReader& cells, v1::Adopter& a) {
+  if (cells.has("status")) {
     if (auto s = cells.Enum<v1::AdopterStatus>(v1::AdopterStatus_descriptor(),
-                                               "status", get("status"))) {
+                                               "status", cells.get("status"))) {
       a.set_status(*s);
     }
   }
@@ -611,75 +634,87 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
           {"approved_on", &v1::Adopter::mutable_approved_on},
       };
   for (const auto& [column, field] : kDates) {
-    if (has(column)) cells.Date(column, get(column), (a.*field)());
+    if (cells.has(column)) cells.Date(column, cells.get(column), (a.*field)());
   }
+}
+
+// How many children, of what ages, and the youngest child at home.
+void ReadCapacity(CellReader& cells, v1::Adopter& a) {
   const std::pair<const char*, void (v1::Adopter::*)(int32_t)> kInts[] = {
       {"approved_for", &v1::Adopter::set_approved_for},
       {"min_age_months", &v1::Adopter::set_min_age_months},
       {"max_age_months", &v1::Adopter::set_max_age_months},
   };
   for (const auto& [column, setter] : kInts) {
-    if (!has(column)) continue;
-    if (auto v = cells.Int(column, get(column))) (a.*setter)(*v);
+    if (!cells.has(column)) continue;
+    if (auto v = cells.Int(column, cells.get(column))) (a.*setter)(*v);
   }
-  if (has("youngest_child_age_months")) {
-    if (blank("youngest_child_age_months")) {
+  if (cells.has("youngest_child_age_months")) {
+    const std::string& cell = cells.get("youngest_child_age_months");
+    if (absl::StripAsciiWhitespace(cell).empty()) {
       a.clear_youngest_child_age_months();
-    } else if (auto v = cells.Int("youngest_child_age_months",
-                                  get("youngest_child_age_months"))) {
+    } else if (auto v = cells.Int("youngest_child_age_months", cell)) {
       a.set_youngest_child_age_months(*v);
     }
   }
-  if (has("sex_preference") && !blank("sex_preference")) {
-    if (auto s = cells.Enum<v1::SexPreference>(v1::SexPreference_descriptor(),
-                                               "sex_preference",
-                                               get("sex_preference"))) {
-      a.set_sex_preference(*s);
+}
+
+// "need_limits": "learning_disability=moderate;physical_disability=mild".
+void ReadNeedLimits(CellReader& cells, v1::Adopter& a) {
+  if (!cells.has("need_limits")) return;
+  a.clear_need_limits();
+  for (const std::string& entry : SplitList(cells.get("need_limits"))) {
+    std::vector<std::string> parts = absl::StrSplit(entry, '=');
+    if (parts.size() != 2) {
+      cells.Error(
+          "need_limits",
+          absl::StrCat("\"", entry, "\" is not <category>=<highest level>"));
+      continue;
     }
+    auto category = cells.Enum<v1::NeedCategory>(v1::NeedCategory_descriptor(),
+                                                 "need_limits", parts[0]);
+    auto level = cells.Enum<v1::NeedLevel>(v1::NeedLevel_descriptor(),
+                                           "need_limits", parts[1]);
+    if (!category || !level) continue;
+    v1::NeedLimit* limit = a.add_need_limits();
+    limit->set_category(*category);
+    limit->set_max_level(*level);
   }
-  if (has("need_limits")) {
-    a.clear_need_limits();
-    for (const std::string& entry : SplitList(get("need_limits"))) {
-      std::vector<std::string> parts = absl::StrSplit(entry, '=');
-      if (parts.size() != 2) {
-        cells.Error(
-            "need_limits",
-            absl::StrCat("\"", entry, "\" is not <category>=<highest level>"));
-        continue;
-      }
-      auto category = cells.Enum<v1::NeedCategory>(
-          v1::NeedCategory_descriptor(), "need_limits", parts[0]);
-      auto level = cells.Enum<v1::NeedLevel>(v1::NeedLevel_descriptor(),
-                                             "need_limits", parts[1]);
-      if (!category || !level) continue;
-      v1::NeedLimit* limit = a.add_need_limits();
-      limit->set_category(*category);
-      limit->set_max_level(*level);
-    }
-  }
-  if (has("heritage")) {
+}
+
+// Who the household is: heritage, religion, languages.
+void ReadIdentity(CellReader& cells, v1::Adopter& a) {
+  if (cells.has("heritage")) {
     a.clear_heritage();
-    for (const std::string& h : SplitList(get("heritage"))) {
+    for (const std::string& h : SplitList(cells.get("heritage"))) {
       if (auto v = cells.Enum<v1::Heritage>(v1::Heritage_descriptor(),
                                             "heritage", h)) {
         a.add_heritage(*v);
       }
     }
   }
-  if (has("religion")) {
-    if (blank("religion")) {
+  if (cells.has("religion")) {
+    const std::string& cell = cells.get("religion");
+    if (absl::StripAsciiWhitespace(cell).empty()) {
       a.clear_religion();
     } else if (auto r = cells.Enum<v1::Religion>(v1::Religion_descriptor(),
-                                                 "religion", get("religion"))) {
+                                                 "religion", cell)) {
       a.set_religion(*r);
     }
   }
-  if (has("languages")) {
+  if (cells.has("languages")) {
     a.clear_languages();
-    for (std::string& l : SplitList(get("languages"))) {
+    for (std::string& l : SplitList(cells.get("languages"))) {
       a.add_languages(absl::AsciiStrToLower(l));
     }
   }
+}
+
+// Where the household may be matched, and what else it offers: regions,
+// dual approval, fast track, the most contact it can support.
+void ReadReachAndOffer(CellReader& cells, v1::Adopter& a) {
+  auto has = [&](const char* c) { return cells.has(c); };
+  auto get = [&](const char* c) -> const std::string& { return cells.get(c); };
   if (has("region")) {
     a.set_region(std::string(absl::StripAsciiWhitespace(get("region"))));
   }
@@ -694,7 +729,8 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
       a.set_dual_approved(*b);
     }
   }
-  if (has("fast_track") && !blank("fast_track")) {
+  if (has("fast_track") &&
+      !absl::StripAsciiWhitespace(get("fast_track")).empty()) {
     if (auto f = cells.Enum<v1::FastTrack>(v1::FastTrack_descriptor(),
                                            "fast_track", get("fast_track"))) {
       a.set_fast_track(*f);
@@ -706,8 +742,54 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
       a.set_max_contact(*c);
     }
   }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ChildFromText(const TextFields& fields,
+                                                       v1::Child& child) {
+  CellReader cells(fields);
+  if (!CheckColumns(fields, ChildFields().Columns(), cells)) {
+    return cells.Status();
+  }
+  MaskPaths touched(ChildFields());
+  ReadMembers(cells, child, touched);
+  ReadNeeds(cells, child, touched);
+  ReadPlacement(cells, child, touched);
+  ReadReach(cells, child, touched);
+  ReadJourney(cells, child, touched);
+  if (cells.has("summary")) {
+    child.set_summary(cells.get("summary"));
+    touched.Touch("summary");
+  }
   RETURN_IF_ERROR(cells.Status());
-  return touched;
+  return touched.paths();
+}
+
+absl::StatusOr<std::vector<std::string>> AdopterFromText(
+    const TextFields& fields, v1::Adopter& a) {
+  CellReader cells(fields);
+  if (!CheckColumns(fields, AdopterFields().Columns(), cells)) {
+    return cells.Status();
+  }
+  // Every column given is named, even a blank one that leaves its field.
+  MaskPaths touched(AdopterFields());
+  for (const auto& [column, value] : fields) touched.Touch(column);
+  ReadApproval(cells, a);
+  ReadCapacity(cells, a);
+  if (cells.has("sex_preference") &&
+      !absl::StripAsciiWhitespace(cells.get("sex_preference")).empty()) {
+    if (auto s = cells.Enum<v1::SexPreference>(v1::SexPreference_descriptor(),
+                                               "sex_preference",
+                                               cells.get("sex_preference"))) {
+      a.set_sex_preference(*s);
+    }
+  }
+  ReadNeedLimits(cells, a);
+  ReadIdentity(cells, a);
+  ReadReachAndOffer(cells, a);
+  RETURN_IF_ERROR(cells.Status());
+  return touched.paths();
 }
 
 TextFields ChildToText(const v1::Child& child) {

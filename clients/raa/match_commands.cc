@@ -1,6 +1,7 @@
 // raa match adopters|children|explain, follows and alerts
 // (follow|follows|unfollow|watch|alerts), and raa policy show|set.
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -139,231 +140,263 @@ void PrintFollows(
   table.Print();
 }
 
-// raa match follow|follows|unfollow|watch|alerts.
-void AddFollowCommands(CLI::App& group, Cli& cli) {
-  {
-    auto* cmd = group.add_subcommand(
-        "follow",
-        "keep alerts for a child or household, whether or not you watch");
-    auto child = std::make_shared<std::string>();
-    auto adopter = std::make_shared<std::string>();
-    auto min_score = std::make_shared<int>(50);
-    auto* which = cmd->add_option_group("record", "what to follow (one)");
-    which->add_option("--child", *child, "the child: c12 or sheffield/c12");
-    which->add_option("--adopter", *adopter, "the household: leeds/h7");
-    which->require_option(1);
-    cmd->add_option("--min-score", *min_score, "alert at or above this score")
-        ->capture_default_str();
-    cmd->callback([&cli, child, adopter, min_score] {
-      v1::CreateFollowRequest request;
-      request.mutable_follow()->set_followed(
-          child->empty() ? RecordName(*adopter, "adopters", cli.authority)
-                         : RecordName(*child, "children", cli.authority));
-      request.mutable_follow()->set_min_score(*min_score);
-      request.set_request_id(cli.RequestId());
-      auto r = cli.client().Call(&Matching::CreateFollow, request);
-      if (!r.ok()) {
-        cli.exit_code = Fail(r.status());
-        return;
-      }
-      if (cli.json) return PrintJson(*r);
-      std::cout << ShortId(r->name()) << ": following "
-                << ShortId(r->followed()) << ", alerts at score "
-                << r->min_score()
-                << " or above are kept (raa match alerts; raa match watch)\n";
-    });
-  }
-  {
-    auto* cmd = group.add_subcommand("follows", "your authority's follows");
-    cmd->callback([&cli] {
-      v1::ListFollowsResponse all;
-      if (!FetchPages(cli, &Matching::ListFollows, v1::ListFollowsRequest(),
-                      true, all)) {
-        return;
-      }
-      if (cli.json) return PrintJson(all);
-      PrintFollows(all.follows());
-      std::cout << all.follows_size() << " follows\n";
-    });
-  }
-  {
-    auto* cmd =
-        group.add_subcommand("unfollow", "stop a follow (its alerts are kept)");
-    auto name = std::make_shared<std::string>();
-    cmd->add_option("follow", *name, "f3, sheffield/f3 or the full name")
-        ->required();
-    cmd->callback([&cli, name] {
-      v1::DeleteFollowRequest request;
-      request.set_name(RecordName(*name, "follows", cli.authority));
-      request.set_request_id(cli.RequestId());
-      auto r = cli.client().Call(&Matching::DeleteFollow, request);
-      if (!r.ok()) {
-        cli.exit_code = Fail(r.status());
-        return;
-      }
-      if (cli.json) return PrintJson(*r);
-      std::cout << ShortId(r->name()) << ": no longer following "
-                << ShortId(r->followed()) << "\n";
-    });
-  }
-  {
-    auto* cmd = group.add_subcommand(
-        "watch",
-        "print alerts as they happen: for your follows (kept while you are "
-        "away), or for records you name (only while this runs)");
-    auto children = std::make_shared<std::vector<std::string>>();
-    auto adopters = std::make_shared<std::vector<std::string>>();
-    auto follows = std::make_shared<std::vector<std::string>>();
-    auto min_score = std::make_shared<int>(0);
-    auto count = std::make_shared<int>(0);
-    auto token = std::make_shared<std::string>();
-    cmd->add_option("--child", *children,
+void AddMatchFollowCommand(CLI::App& group, Cli& cli) {
+  auto* cmd = group.add_subcommand(
+      "follow",
+      "keep alerts for a child or household, whether or not you watch");
+  auto child = std::make_shared<std::string>();
+  auto adopter = std::make_shared<std::string>();
+  auto min_score = std::make_shared<int>(50);
+  auto* which = cmd->add_option_group("record", "what to follow (one)");
+  which->add_option("--child", *child, "the child: c12 or sheffield/c12");
+  which->add_option("--adopter", *adopter, "the household: leeds/h7");
+  which->require_option(1);
+  cmd->add_option("--min-score", *min_score, "alert at or above this score")
+      ->capture_default_str();
+  cmd->callback([&cli, child, adopter, min_score] {
+    v1::CreateFollowRequest request;
+    request.mutable_follow()->set_followed(
+        child->empty() ? RecordName(*adopter, "adopters", cli.authority)
+                       : RecordName(*child, "children", cli.authority));
+    request.mutable_follow()->set_min_score(*min_score);
+    request.set_request_id(cli.RequestId());
+    auto r = cli.client().Call(&Matching::CreateFollow, request);
+    if (!r.ok()) {
+      cli.exit_code = Fail(r.status());
+      return;
+    }
+    if (cli.json) return PrintJson(*r);
+    std::cout << ShortId(r->name()) << ": following " << ShortId(r->followed())
+              << ", alerts at score " << r->min_score()
+              << " or above are kept (raa match alerts; raa match watch)\n";
+  });
+}
+
+void AddMatchFollowsCommand(CLI::App& group, Cli& cli) {
+  auto* cmd = group.add_subcommand("follows", "your authority's follows");
+  cmd->callback([&cli] {
+    v1::ListFollowsResponse all;
+    if (!FetchPages(cli, &Matching::ListFollows, v1::ListFollowsRequest(), true,
+                    all)) {
+      return;
+    }
+    if (cli.json) return PrintJson(all);
+    PrintFollows(all.follows());
+    std::cout << all.follows_size() << " follows\n";
+  });
+}
+
+void AddMatchUnfollowCommand(CLI::App& group, Cli& cli) {
+  auto* cmd =
+      group.add_subcommand("unfollow", "stop a follow (its alerts are kept)");
+  auto name = std::make_shared<std::string>();
+  cmd->add_option("follow", *name, "f3, sheffield/f3 or the full name")
+      ->required();
+  cmd->callback([&cli, name] {
+    v1::DeleteFollowRequest request;
+    request.set_name(RecordName(*name, "follows", cli.authority));
+    request.set_request_id(cli.RequestId());
+    auto r = cli.client().Call(&Matching::DeleteFollow, request);
+    if (!r.ok()) {
+      cli.exit_code = Fail(r.status());
+      return;
+    }
+    if (cli.json) return PrintJson(*r);
+    std::cout << ShortId(r->name()) << ": no longer following "
+              << ShortId(r->followed()) << "\n";
+  });
+}
+
+// raa match watch's flags: records to watch while it runs (--child,
+// --adopter, --min-score), or follows (--follow, --resume-token).
+struct WatchFlags {
+  std::vector<std::string> children;
+  std::vector<std::string> adopters;
+  std::vector<std::string> follows;
+  int min_score = 0;
+  int count = 0;
+  std::string token;
+
+  void Add(CLI::App* cmd) {
+    cmd->add_option("--child", children,
                     "a child to watch, only while this runs (repeatable)");
-    cmd->add_option("--adopter", *adopters,
+    cmd->add_option("--adopter", adopters,
                     "a household to watch, only while this runs (repeatable)");
-    cmd->add_option("--min-score", *min_score,
+    cmd->add_option("--min-score", min_score,
                     "with --child/--adopter: alert at or above this (default "
                     "50)");
-    cmd->add_option("--follow", *follows,
+    cmd->add_option("--follow", follows,
                     "a follow to watch (repeatable); default: all of your "
                     "authority's follows");
-    cmd->add_option("--resume-token", *token,
+    cmd->add_option("--resume-token", token,
                     "first print the kept alerts after this one");
-    cmd->add_option("--count", *count,
-                    "stop after this many alerts (0: never)");
-    cmd->callback([&cli, children, adopters, follows, min_score, count, token] {
-      v1::WatchMatchesRequest request;
-      for (const std::string& c : *children) {
-        request.add_children(RecordName(c, "children", cli.authority));
-      }
-      for (const std::string& a : *adopters) {
-        request.add_adopters(RecordName(a, "adopters", cli.authority));
-      }
-      for (const std::string& f : *follows) {
-        request.add_follows(RecordName(f, "follows", cli.authority));
-      }
-      const bool ad_hoc = !children->empty() || !adopters->empty();
-      if (ad_hoc && (!follows->empty() || !token->empty())) {
-        cli.exit_code = UsageError(
-            "--child/--adopter watch only while this runs; --follow and "
-            "--resume-token are for follows: give one or the other");
-        return;
-      }
-      if (!ad_hoc && *min_score != 0) {
-        cli.exit_code = UsageError(
-            "--min-score is for --child/--adopter: a follow has its own "
-            "(raa match follow --min-score)");
-        return;
-      }
-      if (ad_hoc) request.set_min_score(*min_score);
-      request.set_resume_token(*token);
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", cli.key));
-      auto reader = cli.client().matching().WatchMatches(&context, request);
-      if (!cli.json) {
-        if (ad_hoc) {
-          std::cerr << "watching " << request.children_size()
-                    << " children and " << request.adopters_size()
-                    << " households (alerts are not kept: use raa match "
-                       "follow for that); Ctrl-C to stop\n";
-        } else if (follows->empty()) {
-          std::cerr << "watching every follow of your authority; Ctrl-C to "
-                       "stop\n";
-        } else {
-          std::cerr << "watching " << follows->size()
-                    << " follows; Ctrl-C to stop\n";
-        }
-      }
-      v1::MatchAlert alert;
-      std::string last_token = *token;
-      int seen = 0;
-      bool stopped = false;
-      while (reader->Read(&alert)) {
-        if (!alert.resume_token().empty()) last_token = alert.resume_token();
-        if (cli.json) {
-          std::cout << JsonLine(alert) << std::endl;
-        } else {
-          std::cout << AlertLine(alert) << std::endl;
-        }
-        if (*count > 0 && ++seen >= *count) {
-          stopped = true;
-          context.TryCancel();
-          break;
-        }
-      }
-      grpc::Status status = reader->Finish();
-      if (stopped || status.error_code() == grpc::StatusCode::CANCELLED) {
-        return;
-      }
-      if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
-          absl::StrContains(status.error_message(), "nothing left to watch")) {
-        std::cerr << "watch ended: " << status.error_message() << "\n";
-        cli.exit_code = kExitRefused;
-        return;
-      }
-      if (!status.ok()) cli.exit_code = Fail(FromGrpcStatus(status));
-      if (!last_token.empty() && !cli.json) {
-        std::cerr << "resume with --resume-token " << last_token << "\n";
-      }
-    });
+    cmd->add_option("--count", count, "stop after this many alerts (0: never)");
   }
-  {
-    auto* cmd = group.add_subcommand(
-        "alerts", "the alerts kept for your authority's follows, oldest first");
-    auto token = std::make_shared<std::string>();
-    auto since = std::make_shared<std::string>();
-    auto follow = std::make_shared<std::string>();
-    auto child = std::make_shared<std::string>();
-    auto page_size = std::make_shared<int>(0);
-    auto all = std::make_shared<bool>(false);
-    auto csv = std::make_shared<bool>(false);
-    cmd->add_option("--since-token", *token,
-                    "only alerts after the one this token came from");
-    cmd->add_option("--since", *since,
-                    "only alerts from this time on (2026-11-23 or "
-                    "2026-11-23T09:00:00Z)");
-    cmd->add_option("--follow", *follow, "only this follow's (f3)");
-    cmd->add_option("--child", *child, "only alerts naming this child");
-    cmd->add_option("--page-size", *page_size, "alerts per page (1-1000)");
-    cmd->add_flag("--all", *all, "every page, not only the first");
-    cmd->add_flag("--csv", *csv, "comma-separated, for a spreadsheet");
-    cmd->callback([&cli, token, since, follow, child, page_size, all, csv] {
-      v1::ListAlertsRequest request;
-      request.set_resume_token(*token);
-      request.set_page_size(*page_size);
-      if (!follow->empty()) {
-        request.set_follow(RecordName(*follow, "follows", cli.authority));
-      }
-      if (!child->empty()) {
-        request.set_child(RecordName(*child, "children", cli.authority));
-      }
-      if (!since->empty()) {
-        std::string text = *since;
-        if (text.size() == 10) text += "T00:00:00Z";
-        if (!google::protobuf::util::TimeUtil::FromString(
-                text, request.mutable_since_time())) {
-          cli.exit_code = UsageError(
-              "--since takes a date (2026-11-23) or a UTC time "
-              "(2026-11-23T09:00:00Z)");
-          return;
-        }
-      }
-      v1::ListAlertsResponse got;
-      if (!FetchPages(cli, &Matching::ListAlerts, request, *all, got)) return;
-      if (cli.json) return PrintJson(got);
-      if (*csv) return PrintAlertsCsv(got.alerts());
-      for (const v1::MatchAlert& a : got.alerts()) {
-        std::cout << AlertLine(a) << "\n";
-      }
-      std::cout << got.alerts_size() << " alerts";
-      if (!got.next_page_token().empty()) std::cout << "; more with --all";
-      std::cout << "\n";
-      if (!got.resume_token().empty()) {
-        std::cout << "next time: raa match alerts --since-token "
-                  << got.resume_token() << "\n";
-      }
-    });
+  bool ad_hoc() const { return !children.empty() || !adopters.empty(); }
+};
+
+// The request the flags ask for; nullopt (with a usage error) when they mix
+// records and follows.
+std::optional<v1::WatchMatchesRequest> WatchRequest(Cli& cli,
+                                                    const WatchFlags& f) {
+  v1::WatchMatchesRequest request;
+  for (const std::string& c : f.children) {
+    request.add_children(RecordName(c, "children", cli.authority));
   }
+  for (const std::string& a : f.adopters) {
+    request.add_adopters(RecordName(a, "adopters", cli.authority));
+  }
+  for (const std::string& follow : f.follows) {
+    request.add_follows(RecordName(follow, "follows", cli.authority));
+  }
+  if (f.ad_hoc() && (!f.follows.empty() || !f.token.empty())) {
+    cli.exit_code = UsageError(
+        "--child/--adopter watch only while this runs; --follow and "
+        "--resume-token are for follows: give one or the other");
+    return std::nullopt;
+  }
+  if (!f.ad_hoc() && f.min_score != 0) {
+    cli.exit_code = UsageError(
+        "--min-score is for --child/--adopter: a follow has its own "
+        "(raa match follow --min-score)");
+    return std::nullopt;
+  }
+  if (f.ad_hoc()) request.set_min_score(f.min_score);
+  request.set_resume_token(f.token);
+  return request;
+}
+
+// On stderr: what is watched, and how to stop.
+void SayWhatIsWatched(const WatchFlags& f,
+                      const v1::WatchMatchesRequest& request) {
+  if (f.ad_hoc()) {
+    std::cerr << "watching " << request.children_size() << " children and "
+              << request.adopters_size()
+              << " households (alerts are not kept: use raa match "
+                 "follow for that); Ctrl-C to stop\n";
+  } else if (f.follows.empty()) {
+    std::cerr << "watching every follow of your authority; Ctrl-C to "
+                 "stop\n";
+  } else {
+    std::cerr << "watching " << f.follows.size()
+              << " follows; Ctrl-C to stop\n";
+  }
+}
+
+// Prints the alerts as they come, until the server ends the stream or
+// --count alerts have come; then the exit code, and (unless --json) the
+// token to resume from.
+void Watch(Cli& cli, const v1::WatchMatchesRequest& request,
+           const WatchFlags& f) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", cli.key));
+  auto reader = cli.client().matching().WatchMatches(&context, request);
+  if (!cli.json) SayWhatIsWatched(f, request);
+  v1::MatchAlert alert;
+  std::string last_token = f.token;
+  int seen = 0;
+  bool stopped = false;
+  while (reader->Read(&alert)) {
+    if (!alert.resume_token().empty()) last_token = alert.resume_token();
+    std::cout << (cli.json ? JsonLine(alert) : AlertLine(alert)) << std::endl;
+    if (f.count > 0 && ++seen >= f.count) {
+      stopped = true;
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (stopped || status.error_code() == grpc::StatusCode::CANCELLED) return;
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      absl::StrContains(status.error_message(), "nothing left to watch")) {
+    std::cerr << "watch ended: " << status.error_message() << "\n";
+    cli.exit_code = kExitRefused;
+    return;
+  }
+  if (!status.ok()) cli.exit_code = Fail(FromGrpcStatus(status));
+  if (!last_token.empty() && !cli.json) {
+    std::cerr << "resume with --resume-token " << last_token << "\n";
+  }
+}
+
+void AddMatchWatchCommand(CLI::App& group, Cli& cli) {
+  auto* cmd = group.add_subcommand(
+      "watch",
+      "print alerts as they happen: for your follows (kept while you are "
+      "away), or for records you name (only while this runs)");
+  auto flags = std::make_shared<WatchFlags>();
+  flags->Add(cmd);
+  cmd->callback([&cli, flags] {
+    std::optional<v1::WatchMatchesRequest> request = WatchRequest(cli, *flags);
+    if (request) Watch(cli, *request, *flags);
+  });
+}
+
+void AddMatchAlertsCommand(CLI::App& group, Cli& cli) {
+  auto* cmd = group.add_subcommand(
+      "alerts", "the alerts kept for your authority's follows, oldest first");
+  auto token = std::make_shared<std::string>();
+  auto since = std::make_shared<std::string>();
+  auto follow = std::make_shared<std::string>();
+  auto child = std::make_shared<std::string>();
+  auto page_size = std::make_shared<int>(0);
+  auto all = std::make_shared<bool>(false);
+  auto csv = std::make_shared<bool>(false);
+  cmd->add_option("--since-token", *token,
+                  "only alerts after the one this token came from");
+  cmd->add_option("--since", *since,
+                  "only alerts from this time on (2026-11-23 or "
+                  "2026-11-23T09:00:00Z)");
+  cmd->add_option("--follow", *follow, "only this follow's (f3)");
+  cmd->add_option("--child", *child, "only alerts naming this child");
+  cmd->add_option("--page-size", *page_size, "alerts per page (1-1000)");
+  cmd->add_flag("--all", *all, "every page, not only the first");
+  cmd->add_flag("--csv", *csv, "comma-separated, for a spreadsheet");
+  cmd->callback([&cli, token, since, follow, child, page_size, all, csv] {
+    v1::ListAlertsRequest request;
+    request.set_resume_token(*token);
+    request.set_page_size(*page_size);
+    if (!follow->empty()) {
+      request.set_follow(RecordName(*follow, "follows", cli.authority));
+    }
+    if (!child->empty()) {
+      request.set_child(RecordName(*child, "children", cli.authority));
+    }
+    if (!since->empty()) {
+      std::string text = *since;
+      if (text.size() == 10) text += "T00:00:00Z";
+      if (!google::protobuf::util::TimeUtil::FromString(
+              text, request.mutable_since_time())) {
+        cli.exit_code = UsageError(
+            "--since takes a date (2026-11-23) or a UTC time "
+            "(2026-11-23T09:00:00Z)");
+        return;
+      }
+    }
+    v1::ListAlertsResponse got;
+    if (!FetchPages(cli, &Matching::ListAlerts, request, *all, got)) return;
+    if (cli.json) return PrintJson(got);
+    if (*csv) return PrintAlertsCsv(got.alerts());
+    for (const v1::MatchAlert& a : got.alerts()) {
+      std::cout << AlertLine(a) << "\n";
+    }
+    std::cout << got.alerts_size() << " alerts";
+    if (!got.next_page_token().empty()) std::cout << "; more with --all";
+    std::cout << "\n";
+    if (!got.resume_token().empty()) {
+      std::cout << "next time: raa match alerts --since-token "
+                << got.resume_token() << "\n";
+    }
+  });
+}
+
+// raa match follow|follows|unfollow|watch|alerts.
+void AddFollowCommands(CLI::App& group, Cli& cli) {
+  AddMatchFollowCommand(group, cli);
+  AddMatchFollowsCommand(group, cli);
+  AddMatchUnfollowCommand(group, cli);
+  AddMatchWatchCommand(group, cli);
+  AddMatchAlertsCommand(group, cli);
 }
 
 // The score components' names, in the order the server gives them.
@@ -473,174 +506,176 @@ struct RankFlags {
   }
 };
 
+void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "adopters",
+      "child-led search: the households for a child (--csv: a shortlist "
+      "with each household's details and every score component)");
+  auto flags = std::make_shared<RankFlags>();
+  flags->Add(cmd, "--child", "c12, sheffield/c12 or the full name",
+             "households");
+  cmd->callback([&cli, flags] {
+    if (!flags->paging.Check(cli)) return;
+    v1::RankAdoptersRequest request;
+    request.set_child(RecordName(flags->record, "children", cli.authority));
+    request.set_min_score(flags->min_score);
+    request.set_view(flags->View());
+    v1::RankAdoptersResponse r;
+    if (!FetchPages(
+            cli, &Matching::RankAdopters, request, flags->paging,
+            [](const auto& page) { return page.adopters_size(); }, r)) {
+      return;
+    }
+    if (cli.json) return PrintJson(r);
+    if (AsShortlist(cli)) {
+      std::vector<std::string> names = ComponentNames(r.adopters());
+      std::vector<std::string> headers = {
+          "RANK",        "HOUSEHOLD",      "SCORE",
+          "AUTHORITY",   "STATUS",         "APPROVED FOR",
+          "AGES",        "SEX PREFERENCE", "NEEDS CONSIDERED",
+          "MAX CONTACT", "REGION",         "APPROVED ON"};
+      for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
+      Table table(headers);
+      int rank = 0;
+      for (const v1::RankedAdopter& a : r.adopters()) {
+        std::vector<std::string> row = {
+            absl::StrCat(++rank), Short(a.adopter()), absl::StrCat(a.score())};
+        for (std::string& d : HouseholdDetails(cli, a.adopter())) {
+          row.push_back(std::move(d));
+        }
+        AddComponentCells(names, a.components(), row);
+        table.AddRow(std::move(row));
+      }
+      table.Print();
+      PrintMore(cli, r.next_page_token());
+      return;
+    }
+    std::cout << "Households for " << Short(r.child()) << "\n";
+    PrintSummary(cli, r, "households");
+    int rank = 0;
+    for (const v1::RankedAdopter& a : r.adopters()) {
+      std::cout << "\n"
+                << ++rank << ". " << Short(a.adopter()) << "  score "
+                << a.score() << "\n";
+      if (!flags->brief) PrintComponents(cli, a.components(), "   ");
+    }
+    if (r.adopters().empty()) std::cout << "\nNo household fits.\n";
+    PrintMore(cli, r.next_page_token());
+  });
+}
+
+void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "children",
+      "family-led search: the children for a household (--csv: a shortlist "
+      "with each profile's details and every score component)");
+  auto flags = std::make_shared<RankFlags>();
+  flags->Add(cmd, "--adopter", "h7, leeds/h7 or the full name",
+             "child profiles");
+  cmd->callback([&cli, flags] {
+    if (!flags->paging.Check(cli)) return;
+    v1::RankChildrenRequest request;
+    request.set_adopter(RecordName(flags->record, "adopters", cli.authority));
+    request.set_min_score(flags->min_score);
+    request.set_view(flags->View());
+    v1::RankChildrenResponse r;
+    if (!FetchPages(
+            cli, &Matching::RankChildren, request, flags->paging,
+            [](const auto& page) { return page.children_size(); }, r)) {
+      return;
+    }
+    if (cli.json) return PrintJson(r);
+    if (AsShortlist(cli)) {
+      std::vector<std::string> names = ComponentNames(r.children());
+      std::vector<std::string> headers = {
+          "RANK", "CHILD", "SCORE", "AUTHORITY", "AGES AS OF", "GROUP",
+          "AGES", "SEX",   "NEEDS", "CONTACT",   "REGION",     "ENTERED CARE"};
+      for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
+      Table table(headers);
+      int rank = 0;
+      for (const v1::RankedChild& c : r.children()) {
+        std::vector<std::string> row = {absl::StrCat(++rank), Short(c.child()),
+                                        absl::StrCat(c.score())};
+        for (std::string& d : ChildDetails(cli, c.child())) {
+          row.push_back(std::move(d));
+        }
+        AddComponentCells(names, c.components(), row);
+        table.AddRow(std::move(row));
+      }
+      table.Print();
+      PrintMore(cli, r.next_page_token());
+      return;
+    }
+    std::cout << "Children for " << Short(r.adopter()) << "\n";
+    PrintSummary(cli, r, "child profiles");
+    int rank = 0;
+    for (const v1::RankedChild& c : r.children()) {
+      std::cout << "\n"
+                << ++rank << ". " << Short(c.child()) << "  score " << c.score()
+                << "\n";
+      if (!flags->brief) PrintComponents(cli, c.components(), "   ");
+    }
+    if (r.children().empty()) std::cout << "\nNo child fits.\n";
+    PrintMore(cli, r.next_page_token());
+  });
+}
+
+void AddMatchExplainCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "explain",
+      "why a child and a household are or are not a fit (also for a pair "
+      "that is closed: matched, placed or withdrawn)");
+  auto child = std::make_shared<std::string>();
+  auto adopter = std::make_shared<std::string>();
+  cmd->add_option("--child", *child, "REQUIRED: the child")->required();
+  cmd->add_option("--adopter", *adopter, "REQUIRED: the household")->required();
+  cmd->callback([&cli, child, adopter] {
+    v1::ExplainPairRequest request;
+    request.set_child(RecordName(*child, "children", cli.authority));
+    request.set_adopter(RecordName(*adopter, "adopters", cli.authority));
+    auto r = cli.client().Call(&Matching::ExplainPair, request);
+    if (!r.ok()) {
+      cli.exit_code = Fail(r.status());
+      return;
+    }
+    if (cli.json) return PrintJson(*r);
+    const int width = OutputWidth(cli);
+    PrintWrapped(
+        std::cout,
+        absl::StrCat(Short(r->child()), " and ", Short(r->adopter()), ": ",
+                     !r->closed_reason().empty() ? "a closed pair"
+                     : r->eligible()             ? "a possible link"
+                                                 : "not a fit",
+                     ", score ", r->score(), " (matching policy v",
+                     r->policy_version(), ")"),
+        width);
+    if (!r->closed_reason().empty()) {
+      PrintWrapped(std::cout,
+                   absl::StrCat("Closed: ", r->closed_reason(),
+                                ". Explained as of today, as if it were "
+                                "open."),
+                   width);
+    }
+    std::cout << "\nHard constraints\n";
+    Table table({"", "CONSTRAINT", "WHY"});
+    for (const v1::ConstraintCheck& c : r->constraints()) {
+      table.AddRow({c.passed() ? "pass" : "FAIL", c.constraint(), c.reason()});
+    }
+    table.PrintText(std::cout, width);
+    std::cout << "\nScore components\n";
+    PrintComponents(cli, r->components(), "");
+  });
+}
+
 }  // namespace
 
 void AddMatchCommands(CLI::App& app, Cli& cli) {
   CLI::App* group = app.add_subcommand(
       "match", "family finding: ranked, explained links and alerts");
   group->require_subcommand(1);
-  {
-    auto* cmd = group->add_subcommand(
-        "adopters",
-        "child-led search: the households for a child (--csv: a shortlist "
-        "with each household's details and every score component)");
-    auto flags = std::make_shared<RankFlags>();
-    flags->Add(cmd, "--child", "c12, sheffield/c12 or the full name",
-               "households");
-    cmd->callback([&cli, flags] {
-      if (!flags->paging.Check(cli)) return;
-      v1::RankAdoptersRequest request;
-      request.set_child(RecordName(flags->record, "children", cli.authority));
-      request.set_min_score(flags->min_score);
-      request.set_view(flags->View());
-      v1::RankAdoptersResponse r;
-      if (!FetchPages(
-              cli, &Matching::RankAdopters, request, flags->paging,
-              [](const auto& page) { return page.adopters_size(); }, r)) {
-        return;
-      }
-      if (cli.json) return PrintJson(r);
-      if (AsShortlist(cli)) {
-        std::vector<std::string> names = ComponentNames(r.adopters());
-        std::vector<std::string> headers = {
-            "RANK",        "HOUSEHOLD",      "SCORE",
-            "AUTHORITY",   "STATUS",         "APPROVED FOR",
-            "AGES",        "SEX PREFERENCE", "NEEDS CONSIDERED",
-            "MAX CONTACT", "REGION",         "APPROVED ON"};
-        for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
-        Table table(headers);
-        int rank = 0;
-        for (const v1::RankedAdopter& a : r.adopters()) {
-          std::vector<std::string> row = {absl::StrCat(++rank),
-                                          Short(a.adopter()),
-                                          absl::StrCat(a.score())};
-          for (std::string& d : HouseholdDetails(cli, a.adopter())) {
-            row.push_back(std::move(d));
-          }
-          AddComponentCells(names, a.components(), row);
-          table.AddRow(std::move(row));
-        }
-        table.Print();
-        PrintMore(cli, r.next_page_token());
-        return;
-      }
-      std::cout << "Households for " << Short(r.child()) << "\n";
-      PrintSummary(cli, r, "households");
-      int rank = 0;
-      for (const v1::RankedAdopter& a : r.adopters()) {
-        std::cout << "\n"
-                  << ++rank << ". " << Short(a.adopter()) << "  score "
-                  << a.score() << "\n";
-        if (!flags->brief) PrintComponents(cli, a.components(), "   ");
-      }
-      if (r.adopters().empty()) std::cout << "\nNo household fits.\n";
-      PrintMore(cli, r.next_page_token());
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand(
-        "children",
-        "family-led search: the children for a household (--csv: a shortlist "
-        "with each profile's details and every score component)");
-    auto flags = std::make_shared<RankFlags>();
-    flags->Add(cmd, "--adopter", "h7, leeds/h7 or the full name",
-               "child profiles");
-    cmd->callback([&cli, flags] {
-      if (!flags->paging.Check(cli)) return;
-      v1::RankChildrenRequest request;
-      request.set_adopter(RecordName(flags->record, "adopters", cli.authority));
-      request.set_min_score(flags->min_score);
-      request.set_view(flags->View());
-      v1::RankChildrenResponse r;
-      if (!FetchPages(
-              cli, &Matching::RankChildren, request, flags->paging,
-              [](const auto& page) { return page.children_size(); }, r)) {
-        return;
-      }
-      if (cli.json) return PrintJson(r);
-      if (AsShortlist(cli)) {
-        std::vector<std::string> names = ComponentNames(r.children());
-        std::vector<std::string> headers = {
-            "RANK",       "CHILD",   "SCORE",  "AUTHORITY",
-            "AGES AS OF", "GROUP",   "AGES",   "SEX",
-            "NEEDS",      "CONTACT", "REGION", "ENTERED CARE"};
-        for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
-        Table table(headers);
-        int rank = 0;
-        for (const v1::RankedChild& c : r.children()) {
-          std::vector<std::string> row = {
-              absl::StrCat(++rank), Short(c.child()), absl::StrCat(c.score())};
-          for (std::string& d : ChildDetails(cli, c.child())) {
-            row.push_back(std::move(d));
-          }
-          AddComponentCells(names, c.components(), row);
-          table.AddRow(std::move(row));
-        }
-        table.Print();
-        PrintMore(cli, r.next_page_token());
-        return;
-      }
-      std::cout << "Children for " << Short(r.adopter()) << "\n";
-      PrintSummary(cli, r, "child profiles");
-      int rank = 0;
-      for (const v1::RankedChild& c : r.children()) {
-        std::cout << "\n"
-                  << ++rank << ". " << Short(c.child()) << "  score "
-                  << c.score() << "\n";
-        if (!flags->brief) PrintComponents(cli, c.components(), "   ");
-      }
-      if (r.children().empty()) std::cout << "\nNo child fits.\n";
-      PrintMore(cli, r.next_page_token());
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand(
-        "explain",
-        "why a child and a household are or are not a fit (also for a pair "
-        "that is closed: matched, placed or withdrawn)");
-    auto child = std::make_shared<std::string>();
-    auto adopter = std::make_shared<std::string>();
-    cmd->add_option("--child", *child, "REQUIRED: the child")->required();
-    cmd->add_option("--adopter", *adopter, "REQUIRED: the household")
-        ->required();
-    cmd->callback([&cli, child, adopter] {
-      v1::ExplainPairRequest request;
-      request.set_child(RecordName(*child, "children", cli.authority));
-      request.set_adopter(RecordName(*adopter, "adopters", cli.authority));
-      auto r = cli.client().Call(&Matching::ExplainPair, request);
-      if (!r.ok()) {
-        cli.exit_code = Fail(r.status());
-        return;
-      }
-      if (cli.json) return PrintJson(*r);
-      const int width = OutputWidth(cli);
-      PrintWrapped(
-          std::cout,
-          absl::StrCat(Short(r->child()), " and ", Short(r->adopter()), ": ",
-                       !r->closed_reason().empty() ? "a closed pair"
-                       : r->eligible()             ? "a possible link"
-                                                   : "not a fit",
-                       ", score ", r->score(), " (matching policy v",
-                       r->policy_version(), ")"),
-          width);
-      if (!r->closed_reason().empty()) {
-        PrintWrapped(std::cout,
-                     absl::StrCat("Closed: ", r->closed_reason(),
-                                  ". Explained as of today, as if it were "
-                                  "open."),
-                     width);
-      }
-      std::cout << "\nHard constraints\n";
-      Table table({"", "CONSTRAINT", "WHY"});
-      for (const v1::ConstraintCheck& c : r->constraints()) {
-        table.AddRow(
-            {c.passed() ? "pass" : "FAIL", c.constraint(), c.reason()});
-      }
-      table.PrintText(std::cout, width);
-      std::cout << "\nScore components\n";
-      PrintComponents(cli, r->components(), "");
-    });
-  }
+  AddMatchAdoptersCommand(group, cli);
+  AddMatchChildrenCommand(group, cli);
+  AddMatchExplainCommand(group, cli);
   AddFollowCommands(*group, cli);
 }
 

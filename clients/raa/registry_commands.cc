@@ -385,229 +385,254 @@ void Show(Cli& cli, const absl::StatusOr<Message>& result,
   }
 }
 
+void AddAuthorityCreateCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("create", "register a member authority");
+  auto id = std::make_shared<std::string>();
+  auto request = std::make_shared<v1::CreateAuthorityRequest>();
+  auto kind = std::make_shared<std::string>("local_authority");
+  auto joined = std::make_shared<std::string>();
+  auto london = std::make_shared<bool>(false);
+  cmd->add_option("id", *id, "slug, e.g. sheffield")->required();
+  cmd->add_option("--name",
+                  *request->mutable_authority()->mutable_display_name(),
+                  "REQUIRED: display name")
+      ->required();
+  cmd->add_option("--kind", *kind,
+                  "la (local_authority), vaa (voluntary_adoption_agency) or "
+                  "raa (regional_adoption_agency)")
+      ->capture_default_str();
+  cmd->add_option("--region", *request->mutable_authority()->mutable_region(),
+                  "REQUIRED: region slug, e.g. south-yorkshire")
+      ->required();
+  cmd->add_flag("--london", *london, "London weighting applies to its fees");
+  cmd->add_option("--joined", *joined, "YYYY-MM-DD (default today)");
+  cmd->callback([&cli, id, request, kind, joined, london] {
+    request->set_authority_id(*id);
+    request->set_request_id(cli.RequestId());
+    request->mutable_authority()->set_london_weighting(*london);
+    std::optional<v1::AuthorityKind> k = ParseAuthorityKind(cli, *kind);
+    if (!k) return;
+    request->mutable_authority()->set_kind(*k);
+    if (!joined->empty()) {
+      auto date = ParseDate(*joined);
+      if (!date) {
+        cli.exit_code = UsageError("--joined: use YYYY-MM-DD");
+        return;
+      }
+      *request->mutable_authority()->mutable_joined_on() = *date;
+    }
+    Show<v1::Authority>(cli,
+                        cli.client().Call(&Registry::CreateAuthority, *request),
+                        PrintAuthority);
+  });
+}
+
+void AddAuthorityGetCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("get", "show one authority");
+  auto id = std::make_shared<std::string>();
+  cmd->add_option("id", *id, "authority id")->required();
+  cmd->callback([&cli, id] {
+    v1::GetAuthorityRequest request;
+    request.set_name(absl::StrCat("authorities/", *id));
+    Show<v1::Authority>(cli,
+                        cli.client().Call(&Registry::GetAuthority, request),
+                        PrintAuthority);
+  });
+}
+
+void AddAuthorityListCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand("list", "list the members");
+  auto status = std::make_shared<std::string>();
+  auto paging = std::make_shared<Paging>();
+  cmd->add_option("--status", *status, "active or withdrawn");
+  paging->Add(cmd, 100, 1000, "members");
+  cmd->callback([&cli, status, paging] {
+    if (!paging->Check(cli)) return;
+    v1::ListAuthoritiesRequest request;
+    if (!status->empty()) {
+      auto s =
+          FlagEnum(cli, "--status", v1::AuthorityStatus_descriptor(), *status);
+      if (!s) return;
+      request.set_status(static_cast<v1::AuthorityStatus>(*s));
+    }
+    v1::ListAuthoritiesResponse all;
+    if (!FetchPages(
+            cli, &Registry::ListAuthorities, request, *paging,
+            [](const auto& page) { return page.authorities_size(); }, all)) {
+      return;
+    }
+    if (cli.json) return PrintJson(all);
+    Table table({"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED",
+                 "WITHDRAWN"},
+                7);
+    for (const v1::Authority& a : all.authorities()) {
+      table.AddRow({ShortId(a.name()), a.display_name(),
+                    Label(v1::AuthorityKind_descriptor(), a.kind()), a.region(),
+                    a.london_weighting() ? "yes" : "",
+                    Label(v1::AuthorityStatus_descriptor(), a.status()),
+                    FormatDate(a.joined_on()), FormatDate(a.withdrawn_on())});
+    }
+    table.Print();
+    PrintMore(cli, all.next_page_token());
+  });
+}
+
+void AddAuthorityUpdateCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "update", "correct a member's name, kind, region or London weighting");
+  auto id = std::make_shared<std::string>();
+  auto request = std::make_shared<v1::UpdateAuthorityRequest>();
+  auto kind = std::make_shared<std::string>();
+  auto london = std::make_shared<std::string>();
+  cmd->add_option("id", *id, "authority id")->required();
+  auto* name = cmd->add_option(
+      "--name", *request->mutable_authority()->mutable_display_name(),
+      "display name");
+  cmd->add_option("--kind", *kind,
+                  "la (local_authority), vaa (voluntary_adoption_agency) or "
+                  "raa (regional_adoption_agency)");
+  auto* region = cmd->add_option(
+      "--region", *request->mutable_authority()->mutable_region(),
+      "region slug, e.g. south-yorkshire");
+  cmd->add_option("--london", *london,
+                  "yes or no: London weighting applies to its fees");
+  cmd->callback([&cli, id, request, kind, london, name, region] {
+    request->mutable_authority()->set_name(absl::StrCat("authorities/", *id));
+    request->set_request_id(cli.RequestId());
+    google::protobuf::FieldMask& mask = *request->mutable_update_mask();
+    if (name->count() > 0) mask.add_paths("display_name");
+    if (region->count() > 0) mask.add_paths("region");
+    if (!kind->empty()) {
+      std::optional<v1::AuthorityKind> k = ParseAuthorityKind(cli, *kind);
+      if (!k) return;
+      request->mutable_authority()->set_kind(*k);
+      mask.add_paths("kind");
+    }
+    if (!london->empty()) {
+      std::string v = absl::AsciiStrToLower(*london);
+      if (v != "yes" && v != "no") {
+        cli.exit_code = UsageError("--london: use yes or no");
+        return;
+      }
+      request->mutable_authority()->set_london_weighting(v == "yes");
+      mask.add_paths("london_weighting");
+    }
+    if (mask.paths().empty()) {
+      cli.exit_code = UsageError(
+          "nothing to change: give --name, --kind, --region or --london");
+      return;
+    }
+    Show<v1::Authority>(cli,
+                        cli.client().Call(&Registry::UpdateAuthority, *request),
+                        PrintAuthority);
+  });
+}
+
+// Prints what withdrawing the authority `name` (`id`) would take out of
+// matching: on stdout, or as JSON on stderr with --json (so stdout stays one
+// document). False (with the failure printed) when the impact cannot be read
+// or the authority has already withdrawn.
+bool ShowImpact(Cli& cli, const std::string& id, const std::string& name) {
+  v1::GetWithdrawalImpactRequest request;
+  request.set_name(name);
+  absl::StatusOr<v1::WithdrawalImpact> impact =
+      cli.client().Call(&Registry::GetWithdrawalImpact, request);
+  if (!impact.ok()) {
+    cli.exit_code = Fail(impact.status());
+    return false;
+  }
+  if (impact->status() == v1::AUTHORITY_WITHDRAWN) {
+    cli.exit_code = Fail(absl::FailedPreconditionError(absl::StrCat(
+        impact->display_name(), " (", id, ") has already withdrawn")));
+    return false;
+  }
+  if (cli.json) {
+    std::cerr << ToJson(*impact) << "\n";
+  } else {
+    PrintImpact(*impact);
+  }
+  return true;
+}
+
+// Asks at the terminal for the authority's id, typed back. False (with the
+// exit code set) when not at a terminal or the answer differs.
+bool Confirmed(Cli& cli, const std::string& id) {
+  if (!isatty(STDIN_FILENO)) {
+    cli.exit_code = UsageError(
+        "not withdrawn: add --yes to confirm when not at a terminal");
+    return false;
+  }
+  std::cerr << "Type " << id << " to withdraw it: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (absl::StripAsciiWhitespace(answer) != id) {
+    std::cerr << "Not withdrawn.\n";
+    cli.exit_code = kExitRefused;
+    return false;
+  }
+  return true;
+}
+
+void AddAuthorityWithdrawCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "withdraw",
+      "record that a member leaves: shows what leaves matching and asks "
+      "first (its history stays; reinstate brings it back)");
+  auto id = std::make_shared<std::string>();
+  auto on = std::make_shared<std::string>();
+  auto yes = std::make_shared<bool>(false);
+  cmd->add_option("id", *id, "authority id")->required();
+  cmd->add_option("--on", *on, "YYYY-MM-DD (default today)");
+  cmd->add_flag("--yes,-y", *yes,
+                "do not ask for confirmation (for scripts); the impact is "
+                "still printed");
+  cmd->callback([&cli, id, on, yes] {
+    v1::WithdrawAuthorityRequest request;
+    request.set_name(absl::StrCat("authorities/", *id));
+    request.set_request_id(cli.RequestId());
+    if (!on->empty()) {
+      auto date = ParseDate(*on);
+      if (!date) {
+        cli.exit_code = UsageError("--on: use YYYY-MM-DD");
+        return;
+      }
+      *request.mutable_withdrawn_on() = *date;
+    }
+    if (!ShowImpact(cli, *id, request.name())) return;
+    if (!*yes && !Confirmed(cli, *id)) return;
+    Show<v1::Authority>(
+        cli, cli.client().Call(&Registry::WithdrawAuthority, request),
+        PrintAuthority);
+  });
+}
+
+void AddAuthorityReinstateCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "reinstate",
+      "a withdrawn member rejoins; its records come back as they were");
+  auto id = std::make_shared<std::string>();
+  cmd->add_option("id", *id, "authority id")->required();
+  cmd->callback([&cli, id] {
+    v1::ReinstateAuthorityRequest request;
+    request.set_name(absl::StrCat("authorities/", *id));
+    request.set_request_id(cli.RequestId());
+    Show<v1::Authority>(
+        cli, cli.client().Call(&Registry::ReinstateAuthority, request),
+        PrintAuthority);
+  });
+}
+
 void AddAuthorityCommands(CLI::App& app, Cli& cli) {
   CLI::App* group = app.add_subcommand(
       "authority", "member authorities (managers create and withdraw them)");
   group->require_subcommand(1);
 
-  {
-    auto* cmd = group->add_subcommand("create", "register a member authority");
-    auto id = std::make_shared<std::string>();
-    auto request = std::make_shared<v1::CreateAuthorityRequest>();
-    auto kind = std::make_shared<std::string>("local_authority");
-    auto joined = std::make_shared<std::string>();
-    auto london = std::make_shared<bool>(false);
-    cmd->add_option("id", *id, "slug, e.g. sheffield")->required();
-    cmd->add_option("--name",
-                    *request->mutable_authority()->mutable_display_name(),
-                    "REQUIRED: display name")
-        ->required();
-    cmd->add_option("--kind", *kind,
-                    "la (local_authority), vaa (voluntary_adoption_agency) or "
-                    "raa (regional_adoption_agency)")
-        ->capture_default_str();
-    cmd->add_option("--region", *request->mutable_authority()->mutable_region(),
-                    "REQUIRED: region slug, e.g. south-yorkshire")
-        ->required();
-    cmd->add_flag("--london", *london, "London weighting applies to its fees");
-    cmd->add_option("--joined", *joined, "YYYY-MM-DD (default today)");
-    cmd->callback([&cli, id, request, kind, joined, london] {
-      request->set_authority_id(*id);
-      request->set_request_id(cli.RequestId());
-      request->mutable_authority()->set_london_weighting(*london);
-      std::optional<v1::AuthorityKind> k = ParseAuthorityKind(cli, *kind);
-      if (!k) return;
-      request->mutable_authority()->set_kind(*k);
-      if (!joined->empty()) {
-        auto date = ParseDate(*joined);
-        if (!date) {
-          cli.exit_code = UsageError("--joined: use YYYY-MM-DD");
-          return;
-        }
-        *request->mutable_authority()->mutable_joined_on() = *date;
-      }
-      Show<v1::Authority>(
-          cli, cli.client().Call(&Registry::CreateAuthority, *request),
-          PrintAuthority);
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand("get", "show one authority");
-    auto id = std::make_shared<std::string>();
-    cmd->add_option("id", *id, "authority id")->required();
-    cmd->callback([&cli, id] {
-      v1::GetAuthorityRequest request;
-      request.set_name(absl::StrCat("authorities/", *id));
-      Show<v1::Authority>(cli,
-                          cli.client().Call(&Registry::GetAuthority, request),
-                          PrintAuthority);
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand("list", "list the members");
-    auto status = std::make_shared<std::string>();
-    auto paging = std::make_shared<Paging>();
-    cmd->add_option("--status", *status, "active or withdrawn");
-    paging->Add(cmd, 100, 1000, "members");
-    cmd->callback([&cli, status, paging] {
-      if (!paging->Check(cli)) return;
-      v1::ListAuthoritiesRequest request;
-      if (!status->empty()) {
-        auto s = FlagEnum(cli, "--status", v1::AuthorityStatus_descriptor(),
-                          *status);
-        if (!s) return;
-        request.set_status(static_cast<v1::AuthorityStatus>(*s));
-      }
-      v1::ListAuthoritiesResponse all;
-      if (!FetchPages(
-              cli, &Registry::ListAuthorities, request, *paging,
-              [](const auto& page) { return page.authorities_size(); }, all)) {
-        return;
-      }
-      if (cli.json) return PrintJson(all);
-      Table table({"ID", "NAME", "KIND", "REGION", "LONDON", "STATUS", "JOINED",
-                   "WITHDRAWN"},
-                  7);
-      for (const v1::Authority& a : all.authorities()) {
-        table.AddRow({ShortId(a.name()), a.display_name(),
-                      Label(v1::AuthorityKind_descriptor(), a.kind()),
-                      a.region(), a.london_weighting() ? "yes" : "",
-                      Label(v1::AuthorityStatus_descriptor(), a.status()),
-                      FormatDate(a.joined_on()), FormatDate(a.withdrawn_on())});
-      }
-      table.Print();
-      PrintMore(cli, all.next_page_token());
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand(
-        "update", "correct a member's name, kind, region or London weighting");
-    auto id = std::make_shared<std::string>();
-    auto request = std::make_shared<v1::UpdateAuthorityRequest>();
-    auto kind = std::make_shared<std::string>();
-    auto london = std::make_shared<std::string>();
-    cmd->add_option("id", *id, "authority id")->required();
-    auto* name = cmd->add_option(
-        "--name", *request->mutable_authority()->mutable_display_name(),
-        "display name");
-    cmd->add_option("--kind", *kind,
-                    "la (local_authority), vaa (voluntary_adoption_agency) or "
-                    "raa (regional_adoption_agency)");
-    auto* region = cmd->add_option(
-        "--region", *request->mutable_authority()->mutable_region(),
-        "region slug, e.g. south-yorkshire");
-    cmd->add_option("--london", *london,
-                    "yes or no: London weighting applies to its fees");
-    cmd->callback([&cli, id, request, kind, london, name, region] {
-      request->mutable_authority()->set_name(absl::StrCat("authorities/", *id));
-      request->set_request_id(cli.RequestId());
-      google::protobuf::FieldMask& mask = *request->mutable_update_mask();
-      if (name->count() > 0) mask.add_paths("display_name");
-      if (region->count() > 0) mask.add_paths("region");
-      if (!kind->empty()) {
-        std::optional<v1::AuthorityKind> k = ParseAuthorityKind(cli, *kind);
-        if (!k) return;
-        request->mutable_authority()->set_kind(*k);
-        mask.add_paths("kind");
-      }
-      if (!london->empty()) {
-        std::string v = absl::AsciiStrToLower(*london);
-        if (v != "yes" && v != "no") {
-          cli.exit_code = UsageError("--london: use yes or no");
-          return;
-        }
-        request->mutable_authority()->set_london_weighting(v == "yes");
-        mask.add_paths("london_weighting");
-      }
-      if (mask.paths().empty()) {
-        cli.exit_code = UsageError(
-            "nothing to change: give --name, --kind, --region or --london");
-        return;
-      }
-      Show<v1::Authority>(
-          cli, cli.client().Call(&Registry::UpdateAuthority, *request),
-          PrintAuthority);
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand(
-        "withdraw",
-        "record that a member leaves: shows what leaves matching and asks "
-        "first (its history stays; reinstate brings it back)");
-    auto id = std::make_shared<std::string>();
-    auto on = std::make_shared<std::string>();
-    auto yes = std::make_shared<bool>(false);
-    cmd->add_option("id", *id, "authority id")->required();
-    cmd->add_option("--on", *on, "YYYY-MM-DD (default today)");
-    cmd->add_flag("--yes,-y", *yes,
-                  "do not ask for confirmation (for scripts); the impact is "
-                  "still printed");
-    cmd->callback([&cli, id, on, yes] {
-      v1::WithdrawAuthorityRequest request;
-      request.set_name(absl::StrCat("authorities/", *id));
-      request.set_request_id(cli.RequestId());
-      if (!on->empty()) {
-        auto date = ParseDate(*on);
-        if (!date) {
-          cli.exit_code = UsageError("--on: use YYYY-MM-DD");
-          return;
-        }
-        *request.mutable_withdrawn_on() = *date;
-      }
-      v1::GetWithdrawalImpactRequest impact_request;
-      impact_request.set_name(request.name());
-      absl::StatusOr<v1::WithdrawalImpact> impact =
-          cli.client().Call(&Registry::GetWithdrawalImpact, impact_request);
-      if (!impact.ok()) {
-        cli.exit_code = Fail(impact.status());
-        return;
-      }
-      if (impact->status() == v1::AUTHORITY_WITHDRAWN) {
-        cli.exit_code = Fail(absl::FailedPreconditionError(absl::StrCat(
-            impact->display_name(), " (", *id, ") has already withdrawn")));
-        return;
-      }
-      // The impact goes to stderr with --json, so stdout stays one document.
-      if (cli.json) {
-        std::cerr << ToJson(*impact) << "\n";
-      } else {
-        PrintImpact(*impact);
-      }
-      if (!*yes) {
-        if (!isatty(STDIN_FILENO)) {
-          cli.exit_code = UsageError(
-              "not withdrawn: add --yes to confirm when not at a terminal");
-          return;
-        }
-        std::cerr << "Type " << *id << " to withdraw it: " << std::flush;
-        std::string answer;
-        std::getline(std::cin, answer);
-        if (absl::StripAsciiWhitespace(answer) != *id) {
-          std::cerr << "Not withdrawn.\n";
-          cli.exit_code = kExitRefused;
-          return;
-        }
-      }
-      Show<v1::Authority>(
-          cli, cli.client().Call(&Registry::WithdrawAuthority, request),
-          PrintAuthority);
-    });
-  }
-  {
-    auto* cmd = group->add_subcommand(
-        "reinstate",
-        "a withdrawn member rejoins; its records come back as they were");
-    auto id = std::make_shared<std::string>();
-    cmd->add_option("id", *id, "authority id")->required();
-    cmd->callback([&cli, id] {
-      v1::ReinstateAuthorityRequest request;
-      request.set_name(absl::StrCat("authorities/", *id));
-      request.set_request_id(cli.RequestId());
-      Show<v1::Authority>(
-          cli, cli.client().Call(&Registry::ReinstateAuthority, request),
-          PrintAuthority);
-    });
-  }
+  AddAuthorityCreateCommand(group, cli);
+  AddAuthorityGetCommand(group, cli);
+  AddAuthorityListCommand(group, cli);
+  AddAuthorityUpdateCommand(group, cli);
+  AddAuthorityWithdrawCommand(group, cli);
+  AddAuthorityReinstateCommand(group, cli);
 }
 
 // Options shared by `child list` and `adopter list`.

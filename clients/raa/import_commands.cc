@@ -235,6 +235,128 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
   }
 }
 
+// The file's header against the record's columns: every problem on stderr
+// and false (exit 2, nothing sent) when it has any.
+bool HeaderIsGood(Cli& cli, const std::string& path,
+                  const std::vector<std::string>& header,
+                  const RecordFields& fields) {
+  if (header.empty()) return true;  // JSON
+  absl::Status s = CheckHeader(header, fields);
+  if (s.ok()) return true;
+  std::vector<FieldViolation> bad = ViolationsOf(s);
+  std::cerr << "error: " << path << ": the header has " << bad.size()
+            << (bad.size() == 1 ? " problem" : " problems")
+            << "; nothing was sent:\n";
+  for (const FieldViolation& v : bad) {
+    std::cerr << "  " << v.field << " " << v.description << "\n";
+  }
+  std::cerr << "  the columns are: " << absl::StrJoin(fields.Columns(), ", ")
+            << " (see docs/registrar.md)\n";
+  cli.exit_code = kExitUsage;
+  return false;
+}
+
+// The indexes of the rows to send: every row that parsed, or (with
+// --all-or-nothing) none if any did not.
+template <typename Message>
+std::vector<size_t> RowsToSend(
+    const std::vector<std::optional<Message>>& parsed, bool all_or_nothing) {
+  std::vector<size_t> to_send;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    if (parsed[i].has_value()) to_send.push_back(i);
+  }
+  if (all_or_nothing && to_send.size() < parsed.size()) {
+    std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
+    to_send.clear();
+  }
+  return to_send;
+}
+
+// One batch in flight: rows to_send[start, end) of the file.
+struct Batch {
+  const std::vector<size_t>& to_send;
+  size_t start = 0;
+  size_t end = 0;
+  std::set<int> failed;  // indexes within the batch
+};
+
+// A failure of row `index` of the batch, in the user's words: a row that
+// repeats an earlier row of the batch names its line.
+void FailRow(Batch& batch, int index, const std::string& field,
+             const std::string& description, std::vector<RowResult>& results) {
+  RowResult& r = results[batch.to_send[batch.start + index]];
+  r.status = RowResult::kRejected;
+  batch.failed.insert(index);
+  int earlier = 0;
+  std::string ignored;
+  if (field == "request_id" &&
+      absl::StartsWith(description, "repeats requests[") &&
+      SplitBatchField(description.substr(8), earlier, ignored) &&
+      earlier >= 0 && batch.start + earlier < batch.end) {
+    r.same_as = static_cast<int>(batch.to_send[batch.start + earlier]);
+    r.problems.push_back(
+        {"", absl::StrCat("the same profile as line ", results[r.same_as].line,
+                          ", which is stored once; if these are two "
+                          "different profiles, make the rows differ")});
+    return;
+  }
+  r.problems.push_back(Described(field, description));
+}
+
+// A batch the server refused whole: each violation onto its row. False (the
+// failure printed) when the refusal is not about rows: this and later
+// batches were not stored.
+bool RecordRefusal(Cli& cli, const std::string& path,
+                   const absl::Status& status, bool all_or_nothing,
+                   Batch& batch, std::vector<RowResult>& results) {
+  std::vector<FieldViolation> violations = ViolationsOf(status);
+  if (violations.empty()) {
+    cli.exit_code = Fail(status);
+    return false;
+  }
+  for (const FieldViolation& v : violations) {
+    int index = 0;
+    std::string rest;
+    if (SplitBatchField(v.field, index, rest) && index >= 0 &&
+        batch.start + index < batch.end) {
+      FailRow(batch, index, rest, v.description, results);
+    } else {
+      std::cerr << path << ": " << v.field << ": " << v.description << "\n";
+    }
+  }
+  if (all_or_nothing) {
+    std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
+  }
+  return true;
+}
+
+// A batch the server answered: its failed rows, and the record each other
+// row stored or found (`stored`: the records, in request order, failures
+// skipped).
+template <typename BatchResponse, typename Message>
+void RecordAnswer(const BatchResponse& response,
+                  const google::protobuf::RepeatedPtrField<Message>& stored,
+                  Batch& batch, std::vector<RowResult>& results) {
+  for (const v1::BatchFailure& f : response.failures()) {
+    std::string rest;
+    int index = 0;
+    SplitBatchField(f.field(), index, rest);
+    FailRow(batch, f.index(), rest.empty() ? f.field() : rest, f.description(),
+            results);
+  }
+  std::set<int> already(response.already_stored().begin(),
+                        response.already_stored().end());
+  int next = 0;
+  for (size_t i = batch.start; i < batch.end; ++i) {
+    int index = static_cast<int>(i - batch.start);
+    if (batch.failed.contains(index)) continue;
+    RowResult& r = results[batch.to_send[i]];
+    r.status = already.contains(index) ? RowResult::kAlreadyStored
+                                       : RowResult::kStored;
+    if (next < stored.size()) r.record = stored[next++].name();
+  }
+}
+
 // Sends the parsed rows in batches with BatchRequest/BatchResponse of one
 // kind, and fills in each row's result.
 template <typename Message, typename BatchRequest, typename BatchResponse,
@@ -255,49 +377,25 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
     cli.exit_code = UsageError(std::string(file.status().message()));
     return;
   }
-  if (!file->header.empty()) {
-    if (absl::Status s = CheckHeader(file->header, fields); !s.ok()) {
-      std::vector<FieldViolation> bad = ViolationsOf(s);
-      std::cerr << "error: " << path << ": the header has " << bad.size()
-                << (bad.size() == 1 ? " problem" : " problems")
-                << "; nothing was sent:\n";
-      for (const FieldViolation& v : bad) {
-        std::cerr << "  " << v.field << " " << v.description << "\n";
-      }
-      std::cerr << "  the columns are: "
-                << absl::StrJoin(fields.Columns(), ", ")
-                << " (see docs/registrar.md)\n";
-      cli.exit_code = kExitUsage;
-      return;
-    }
-  }
-  const std::vector<ImportRow>& rows = file->rows;
-  std::vector<RowResult> results(rows.size());
+  if (!HeaderIsGood(cli, path, file->header, fields)) return;
+  std::vector<RowResult> results(file->rows.size());
   std::vector<std::optional<Message>> parsed =
-      ParseRows<Message>(rows, from_text, results);
-  std::vector<size_t> to_send;  // indexes into rows
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (parsed[i].has_value()) to_send.push_back(i);
-  }
-  bool any_rejected = to_send.size() < rows.size();
-  if (all_or_nothing && any_rejected) {
-    std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
-    to_send.clear();
-  }
+      ParseRows<Message>(file->rows, from_text, results);
+  const std::vector<size_t> to_send = RowsToSend(parsed, all_or_nothing);
   if (all_or_nothing &&
       to_send.size() > static_cast<size_t>(kMaxAllOrNothing)) {
     cli.exit_code = UsageError(absl::StrCat(
         "--all-or-nothing takes at most ", kMaxAllOrNothing, " rows per file"));
     return;
   }
-  size_t batch =
+  size_t size =
       all_or_nothing ? std::max<size_t>(1, to_send.size()) : kBatchSize;
-  for (size_t start = 0; start < to_send.size(); start += batch) {
-    size_t end = std::min(to_send.size(), start + batch);
+  for (size_t start = 0; start < to_send.size(); start += size) {
+    Batch batch{to_send, start, std::min(to_send.size(), start + size), {}};
     BatchRequest request;
     request.set_parent(absl::StrCat("authorities/", authority));
     request.set_all_or_nothing(all_or_nothing);
-    for (size_t i = start; i < end; ++i) {
+    for (size_t i = batch.start; i < batch.end; ++i) {
       // Each row's own request id is a hash of the row: running a file
       // again (whole, or with its bad rows fixed) stores no row twice.
       CreateRequest* row = request.add_requests();
@@ -311,70 +409,14 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
                                ? NewRequestId()
                                : absl::StrCat(cli.request_id, "-", start));
     absl::StatusOr<BatchResponse> response = cli.client().Call(method, request);
-    // A failure of row `index` of this batch, in the user's words.
-    std::set<int> failed;
-    auto fail_row = [&](int index, const std::string& field,
-                        const std::string& description) {
-      RowResult& r = results[to_send[start + index]];
-      r.status = RowResult::kRejected;
-      failed.insert(index);
-      int earlier = 0;
-      std::string ignored;
-      if (field == "request_id" &&
-          absl::StartsWith(description, "repeats requests[") &&
-          SplitBatchField(description.substr(8), earlier, ignored) &&
-          earlier >= 0 && start + earlier < end) {
-        r.same_as = static_cast<int>(to_send[start + earlier]);
-        r.problems.push_back(
-            {"",
-             absl::StrCat("the same profile as line ", results[r.same_as].line,
-                          ", which is stored once; if these are two "
-                          "different profiles, make the rows differ")});
-        return;
-      }
-      r.problems.push_back(Described(field, description));
-    };
     if (!response.ok()) {
-      std::vector<FieldViolation> violations = ViolationsOf(response.status());
-      if (violations.empty()) {
-        // Not about a row: this and later batches were not stored.
-        cli.exit_code = Fail(response.status());
+      if (!RecordRefusal(cli, path, response.status(), all_or_nothing, batch,
+                         results)) {
         break;
-      }
-      for (const FieldViolation& v : violations) {
-        int index = 0;
-        std::string rest;
-        if (SplitBatchField(v.field, index, rest) && index >= 0 &&
-            start + index < end) {
-          fail_row(index, rest, v.description);
-        } else {
-          std::cerr << path << ": " << v.field << ": " << v.description << "\n";
-        }
-      }
-      if (all_or_nothing) {
-        std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
       }
       continue;
     }
-    for (const v1::BatchFailure& f : response->failures()) {
-      std::string rest;
-      int index = 0;
-      SplitBatchField(f.field(), index, rest);
-      fail_row(f.index(), rest.empty() ? f.field() : rest, f.description());
-    }
-    std::set<int> already(response->already_stored().begin(),
-                          response->already_stored().end());
-    // The stored (or found) profiles, in request order, failures skipped.
-    const auto& profiles = ((*response).*stored)();
-    int next = 0;
-    for (size_t i = start; i < end; ++i) {
-      int index = static_cast<int>(i - start);
-      if (failed.contains(index)) continue;
-      RowResult& r = results[to_send[i]];
-      r.status = already.contains(index) ? RowResult::kAlreadyStored
-                                         : RowResult::kStored;
-      if (next < profiles.size()) r.record = profiles[next++].name();
-    }
+    RecordAnswer(*response, ((*response).*stored)(), batch, results);
   }
   for (RowResult& r : results) {
     if (r.same_as >= 0) r.record = results[r.same_as].record;

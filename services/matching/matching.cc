@@ -14,7 +14,9 @@
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
 #include "services/matching/convert.h"
+#include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 
 namespace raa {
@@ -208,7 +210,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
   }
   // Not in the index: unknown, or no longer waiting.
   absl::StatusOr<v1::Child> child =
-      store_.GetChild(record.authority_id, record.row_id);
+      registry_rows::GetChild(store_, record.authority_id, record.row_id);
   if (!child.ok()) return child.status();
   if (!CanSee(caller, record.authority_id, *child)) {
     return NoSuchChild();
@@ -235,7 +237,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
     return key;
   }
   absl::StatusOr<v1::Adopter> adopter =
-      store_.GetAdopter(record.authority_id, record.row_id);
+      registry_rows::GetAdopter(store_, record.authority_id, record.row_id);
   if (!adopter.ok()) return adopter.status();
   if (!for_search) return key;
   std::string status = v1::AdopterStatus_Name(adopter->status());
@@ -490,14 +492,17 @@ absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
     std::string& closed_reason) {
   // The profiles as they are now (visibility was checked by the caller).
   ASSIGN_OR_RETURN(v1::Child child,
-                   store_.GetChild(child_name.authority_id, child_name.row_id));
+                   registry_rows::GetChild(store_, child_name.authority_id,
+                                           child_name.row_id));
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   registry_rows::GetAdopter(store_, adopter_name.authority_id,
+                                             adopter_name.row_id));
   ASSIGN_OR_RETURN(
-      v1::Adopter adopter,
-      store_.GetAdopter(adopter_name.authority_id, adopter_name.row_id));
-  ASSIGN_OR_RETURN(v1::Authority child_authority,
-                   store_.GetAuthority(child_name.authority_id));
-  ASSIGN_OR_RETURN(v1::Authority adopter_authority,
-                   store_.GetAuthority(adopter_name.authority_id));
+      v1::Authority child_authority,
+      registry_rows::GetAuthority(store_, child_name.authority_id));
+  ASSIGN_OR_RETURN(
+      v1::Authority adopter_authority,
+      registry_rows::GetAuthority(store_, adopter_name.authority_id));
   std::vector<std::string> reasons;
   const bool child_open =
       child.status() == v1::CHILD_WAITING || child.status() == v1::CHILD_LINKED;
@@ -600,7 +605,7 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
 
 absl::StatusOr<v1::MatchingPolicy> Matching::GetPolicy(
     const Caller&, const v1::GetMatchingPolicyRequest&) {
-  return store_.LatestMatchingPolicy();
+  return matching_rows::LatestMatchingPolicy(store_);
 }
 
 absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
@@ -646,7 +651,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
           MakeRequestKey(caller.authority_id, "UpdateMatchingPolicy", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MatchingPolicy> {
             ASSIGN_OR_RETURN(v1::MatchingPolicy current,
-                             tx.LatestMatchingPolicy());
+                             matching_rows::LatestMatchingPolicy(tx));
             matcher::MatchingPolicy next = ToMatcherPolicy(current);
             matcher::MatchingPolicy requested = ToMatcherPolicy(change);
             for (const v1::ComponentWeight& w : change.weights()) {
@@ -666,7 +671,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
             v1::MatchingPolicy stored = FromMatcherPolicy(next);
             stored.set_updated_by(
                 absl::StrCat("authorities/", caller.authority_id));
-            RETURN_IF_ERROR(tx.InsertMatchingPolicy(stored));
+            RETURN_IF_ERROR(matching_rows::InsertMatchingPolicy(tx, stored));
             return stored;
           }));
   if (!written.replayed) live_.SetPolicy(ToMatcherPolicy(written.value));

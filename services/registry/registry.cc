@@ -17,6 +17,7 @@
 #include "services/common/errors.h"
 #include "services/common/paging.h"
 #include "services/common/status_macros.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 
 namespace raa {
@@ -134,9 +135,9 @@ absl::Status FillStatusHistory(Store& store, RecordKind kind,
                                Message& record) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(record.name(), collection, prefix, "name"));
-  ASSIGN_OR_RETURN(
-      std::vector<v1::StatusChange> history,
-      store.ListStatusChanges(kind, name.authority_id, name.row_id));
+  ASSIGN_OR_RETURN(std::vector<v1::StatusChange> history,
+                   registry_rows::ListStatusChanges(
+                       store, kind, name.authority_id, name.row_id));
   record.clear_status_history();
   for (v1::StatusChange& c : history) {
     *record.add_status_history() = std::move(c);
@@ -146,7 +147,7 @@ absl::Status FillStatusHistory(Store& store, RecordKind kind,
 
 // A member by id; NOT_FOUND naming the id when there is none.
 absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
-  absl::StatusOr<v1::Authority> a = tx.GetAuthority(id);
+  absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(tx, id);
   if (absl::IsNotFound(a.status())) {
     return absl::NotFoundError(
         absl::StrCat("no member authority \"", id, "\""));
@@ -158,7 +159,8 @@ absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
 absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view authority_id,
                                            absl::string_view field) {
-  absl::StatusOr<v1::Authority> parent = tx.GetAuthority(authority_id);
+  absl::StatusOr<v1::Authority> parent =
+      registry_rows::GetAuthority(tx, authority_id);
   if (absl::IsNotFound(parent.status())) {
     return InvalidField(
         field, absl::StrCat("no member authority \"", authority_id, "\""));
@@ -181,7 +183,7 @@ void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
     std::string field = absl::StrCat("hidden_from[", i, "]");
     if (absl::StrCat("authorities/", id) == parent.name()) {
       errors.Add(field, "a profile cannot be hidden from its own authority");
-    } else if (absl::IsNotFound(tx.GetAuthority(id).status())) {
+    } else if (absl::IsNotFound(registry_rows::GetAuthority(tx, id).status())) {
       errors.Add(field, absl::StrCat("no member authority \"", id, "\""));
     }
   }
@@ -211,13 +213,13 @@ struct ChildRecord {
     return ChildUpdatable();
   }
   static absl::StatusOr<v1::Child> Get(StoreTx& tx, const RecordName& n) {
-    return tx.GetChild(n.authority_id, n.row_id);
+    return registry_rows::GetChild(tx, n.authority_id, n.row_id);
   }
   static absl::StatusOr<v1::Child> Read(Store& store, const RecordName& n) {
-    return store.GetChild(n.authority_id, n.row_id);
+    return registry_rows::GetChild(store, n.authority_id, n.row_id);
   }
   static absl::Status Put(StoreTx& tx, v1::Child& c) {
-    return tx.UpdateChild(c);
+    return registry_rows::UpdateChild(tx, c);
   }
   static void Normalize(v1::Child& c) { NormalizeChild(c); }
   static void ValidateNames(const v1::Child& c, const RegionList& regions,
@@ -262,13 +264,13 @@ struct AdopterRecord {
     return AdopterUpdatable();
   }
   static absl::StatusOr<v1::Adopter> Get(StoreTx& tx, const RecordName& n) {
-    return tx.GetAdopter(n.authority_id, n.row_id);
+    return registry_rows::GetAdopter(tx, n.authority_id, n.row_id);
   }
   static absl::StatusOr<v1::Adopter> Read(Store& store, const RecordName& n) {
-    return store.GetAdopter(n.authority_id, n.row_id);
+    return registry_rows::GetAdopter(store, n.authority_id, n.row_id);
   }
   static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
-    return tx.UpdateAdopter(a);
+    return registry_rows::UpdateAdopter(tx, a);
   }
   static void Normalize(v1::Adopter& a) { NormalizeAdopter(a); }
   static void ValidateNames(const v1::Adopter& a, const RegionList& regions,
@@ -389,14 +391,14 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
               }
             }
             FieldErrors record_errors = check(record, false);
-            ASSIGN_OR_RETURN(v1::Authority parent,
-                             tx.GetAuthority(name.authority_id));
+            ASSIGN_OR_RETURN(v1::Authority parent, registry_rows::GetAuthority(
+                                                       tx, name.authority_id));
             Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(Kind::Put(tx, record));
             if (status_changes) {
-              RETURN_IF_ERROR(tx.InsertStatusChange(
-                  Kind::kKind, name.authority_id, name.row_id, from, to,
+              RETURN_IF_ERROR(registry_rows::InsertStatusChange(
+                  tx, Kind::kKind, name.authority_id, name.row_id, from, to,
                   request.status_reason(), caller.key_id, caller.authority_id));
             }
             return record;
@@ -432,8 +434,8 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
                 static_cast<decltype(record.status())>(Kind::kWithdrawn));
             record.set_withdraw_reason(request.reason());
             RETURN_IF_ERROR(Kind::Put(tx, record));
-            RETURN_IF_ERROR(tx.InsertStatusChange(
-                Kind::kKind, name.authority_id, name.row_id, from,
+            RETURN_IF_ERROR(registry_rows::InsertStatusChange(
+                tx, Kind::kKind, name.authority_id, name.row_id, from,
                 Kind::kWithdrawn, request.reason(), caller.key_id,
                 caller.authority_id));
             return record;
@@ -560,12 +562,12 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
       store_.Write<v1::Authority>(
           MakeRequestKey(caller.authority_id, "CreateAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            if (tx.GetAuthority(request.authority_id()).ok()) {
+            if (registry_rows::GetAuthority(tx, request.authority_id()).ok()) {
               return absl::AlreadyExistsError(absl::StrCat(
                   "authority \"", request.authority_id(), "\" already exists"));
             }
-            RETURN_IF_ERROR(tx.InsertAuthority(authority));
-            return tx.GetAuthority(request.authority_id());
+            RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, authority));
+            return registry_rows::GetAuthority(tx, request.authority_id());
           }));
   return written.value;
 }
@@ -573,7 +575,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
 absl::StatusOr<v1::Authority> Registry::GetAuthority(
     const Caller&, const v1::GetAuthorityRequest& request) {
   ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
-  return store_.GetAuthority(id);
+  return registry_rows::GetAuthority(store_, id);
 }
 
 absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
@@ -583,9 +585,10 @@ absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
   if (!v1::AuthorityStatus_IsValid(request.status())) {
     return InvalidField("status", "is not an authority status");
   }
-  ASSIGN_OR_RETURN(Page<v1::Authority> page,
-                   store_.ListAuthorities(request.status(),
-                                          {cursor.page_size, cursor.after}));
+  ASSIGN_OR_RETURN(
+      Page<v1::Authority> page,
+      registry_rows::ListAuthorities(store_, request.status(),
+                                     {cursor.page_size, cursor.after}));
   v1::ListAuthoritiesResponse response;
   for (v1::Authority& a : page.items)
     *response.add_authorities() = std::move(a);
@@ -627,8 +630,8 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
             FieldErrors record_errors("authority");
             ValidateAuthority(*a, clock_.Today(), regions_, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
-            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
-            return tx.GetAuthority(*id);
+            RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
+            return registry_rows::GetAuthority(tx, *id);
           }));
   return written.value;
 }
@@ -637,13 +640,14 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     const Caller& caller, const v1::GetWithdrawalImpactRequest& request) {
   RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
   ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
-  absl::StatusOr<v1::Authority> a = store_.GetAuthority(id);
+  absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(store_, id);
   if (absl::IsNotFound(a.status())) {
     return absl::NotFoundError(
         absl::StrCat("no member authority \"", id, "\""));
   }
   RETURN_IF_ERROR(a.status());
-  ASSIGN_OR_RETURN(MemberRecordCounts counts, store_.CountMemberRecords(id));
+  ASSIGN_OR_RETURN(MemberRecordCounts counts,
+                   registry_rows::CountMemberRecords(store_, id));
   v1::WithdrawalImpact impact;
   impact.set_authority(a->name());
   impact.set_display_name(a->display_name());
@@ -693,8 +697,8 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
             a->set_status(v1::AUTHORITY_ACTIVE);
             a->clear_withdrawn_on();
             *a->mutable_rejoined_on() = ToDate(clock_.Today());
-            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
-            return tx.GetAuthority(*id);
+            RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
+            return registry_rows::GetAuthority(tx, *id);
           }));
   return written.value;
 }
@@ -737,8 +741,8 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
             }
             a.set_status(v1::AUTHORITY_WITHDRAWN);
             *a.mutable_withdrawn_on() = on;
-            RETURN_IF_ERROR(tx.UpdateAuthority(a));
-            return tx.GetAuthority(*id);
+            RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, a));
+            return registry_rows::GetAuthority(tx, *id);
           }));
   return written.value;
 }
@@ -777,7 +781,8 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
             ResolveChildReferences(tx, parent, child, refs);
             RETURN_IF_ERROR(refs.ToStatus());
             if (request.validate_only()) return child;
-            RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
+            RETURN_IF_ERROR(
+                registry_rows::InsertChild(tx, authority_id, child));
             return child;
           }));
   SetAgesToday(written.value, clock_.Today());
@@ -864,7 +869,8 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
                 response.add_already_stored(static_cast<int>(i));
                 continue;
               }
-              RETURN_IF_ERROR(tx.InsertChild(authority_id, children[i]));
+              RETURN_IF_ERROR(
+                  registry_rows::InsertChild(tx, authority_id, children[i]));
               if (!row_keys[i].request_id.empty()) {
                 RETURN_IF_ERROR(tx.RecordRequest(
                     row_keys[i], children[i].SerializeAsString()));
@@ -884,7 +890,7 @@ absl::StatusOr<v1::Child> Registry::GetChild(
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "children", 'c', "name"));
   absl::StatusOr<v1::Child> child =
-      store_.GetChild(name.authority_id, name.row_id);
+      registry_rows::GetChild(store_, name.authority_id, name.row_id);
   if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
     return absl::NotFoundError("no such child");  // hidden: do not reveal it
   }
@@ -937,9 +943,9 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   filter.need = request.need();
   filter.ages_on = FormatDate(ToDate(clock_.Today()));  // ages today
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      Page<v1::Child> page,
-      store_.ListChildren(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(Page<v1::Child> page,
+                   registry_rows::ListChildren(
+                       store_, filter, {cursor->page_size, cursor->after}));
   v1::ListChildrenResponse response;
   for (v1::Child& child : page.items) {
     ASSIGN_OR_RETURN(RecordName name,
@@ -982,7 +988,8 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             if (request.validate_only()) return adopter;
-            RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopter));
+            RETURN_IF_ERROR(
+                registry_rows::InsertAdopter(tx, authority_id, adopter));
             return adopter;
           }));
   return written.value;
@@ -1067,7 +1074,8 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
                 response.add_already_stored(static_cast<int>(i));
                 continue;
               }
-              RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopters[i]));
+              RETURN_IF_ERROR(
+                  registry_rows::InsertAdopter(tx, authority_id, adopters[i]));
               if (!row_keys[i].request_id.empty()) {
                 RETURN_IF_ERROR(tx.RecordRequest(
                     row_keys[i], adopters[i].SerializeAsString()));
@@ -1083,8 +1091,9 @@ absl::StatusOr<v1::Adopter> Registry::GetAdopter(
     const Caller&, const v1::GetAdopterRequest& request) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "adopters", 'h', "name"));
-  ASSIGN_OR_RETURN(v1::Adopter adopter,
-                   store_.GetAdopter(name.authority_id, name.row_id));
+  ASSIGN_OR_RETURN(
+      v1::Adopter adopter,
+      registry_rows::GetAdopter(store_, name.authority_id, name.row_id));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
@@ -1124,9 +1133,9 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
   }
   filter.need = request.need();
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      Page<v1::Adopter> page,
-      store_.ListAdopters(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(Page<v1::Adopter> page,
+                   registry_rows::ListAdopters(
+                       store_, filter, {cursor->page_size, cursor->after}));
   v1::ListAdoptersResponse response;
   for (v1::Adopter& a : page.items) *response.add_adopters() = std::move(a);
   response.set_next_page_token(NextPageToken(page.next_after));
@@ -1254,7 +1263,8 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Region> {
             // Counted from the table, under the write lock: exact even when
             // two creates race.
-            ASSIGN_OR_RETURN(std::vector<v1::Region> added, tx.ListRegions());
+            ASSIGN_OR_RETURN(std::vector<v1::Region> added,
+                             registry_rows::ListRegions(tx));
             std::optional<v1::Region> listed =
                 regions_.Find(request.region_id());
             for (const v1::Region& r : added) {
@@ -1271,7 +1281,7 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
                   absl::StrCat("the consortium's region list holds ",
                                RegionList::kCapacity, " regions, its limit"));
             }
-            RETURN_IF_ERROR(tx.InsertRegion(region));
+            RETURN_IF_ERROR(registry_rows::InsertRegion(tx, region));
             return region;
           }));
   // Listed once stored (and again, harmlessly, on a replay).

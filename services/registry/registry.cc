@@ -544,9 +544,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
   FieldErrors authority_errors("authority");
   ValidateAuthority(request.authority(), clock_.Today(), regions_,
                     authority_errors);
-  for (const FieldViolation& v : authority_errors.violations()) {
-    errors.Add(v.field, v.description);
-  }
+  errors.Merge(authority_errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
 
@@ -764,9 +762,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
     child_errors.Add("status", "a new profile starts WAITING");
   }
   ValidateChild(child, clock_.Today(), regions_, child_errors);
-  for (const FieldViolation& v : child_errors.violations()) {
-    errors.Add(v.field, v.description);
-  }
+  errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       auto written,
@@ -813,9 +809,7 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
     if (!r.request_id().empty()) {
       FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
       ValidateRequestId(r.request_id(), id_errors);
-      for (const FieldViolation& v : id_errors.violations()) {
-        row_errors[i].Add(v.field, v.description);
-      }
+      row_errors[i].Merge(id_errors);
     }
     children[i] = r.child();
     NormalizeChild(children[i]);
@@ -825,9 +819,7 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
       child_errors.Add("status", "a new profile starts WAITING");
     }
     ValidateChild(children[i], clock_.Today(), regions_, child_errors);
-    for (const FieldViolation& v : child_errors.violations()) {
-      row_errors[i].Add(v.field, v.description);
-    }
+    row_errors[i].Merge(child_errors);
   }
   ASSIGN_OR_RETURN(
       auto written,
@@ -846,9 +838,7 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
             for (size_t i = 0; i < children.size(); ++i) {
               FieldErrors refs(absl::StrCat("requests[", i, "].child"));
               ResolveChildReferences(tx, parent, children[i], refs);
-              for (const FieldViolation& v : refs.violations()) {
-                row_errors[i].Add(v.field, v.description);
-              }
+              row_errors[i].Merge(refs);
               row_keys[i] = RowKey(caller.authority_id, "CreateChild",
                                    request.requests(i), request.parent());
               RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
@@ -975,9 +965,7 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
     adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
   }
   ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);
-  for (const FieldViolation& v : adopter_errors.violations()) {
-    errors.Add(v.field, v.description);
-  }
+  errors.Merge(adopter_errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       auto written,
@@ -1019,9 +1007,7 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
     if (!r.request_id().empty()) {
       FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
       ValidateRequestId(r.request_id(), id_errors);
-      for (const FieldViolation& v : id_errors.violations()) {
-        row_errors[i].Add(v.field, v.description);
-      }
+      row_errors[i].Merge(id_errors);
     }
     adopters[i] = r.adopter();
     NormalizeAdopter(adopters[i]);
@@ -1030,12 +1016,8 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
       adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
     }
     ValidateAdopter(adopters[i], clock_.Today(), regions_, adopter_errors);
-    for (const FieldViolation& v : adopter_errors.violations()) {
-      row_errors[i].Add(v.field, v.description);
-    }
-    for (const FieldViolation& v : row_errors[i].violations()) {
-      all.Add(v.field, v.description);
-    }
+    row_errors[i].Merge(adopter_errors);
+    all.Merge(row_errors[i]);
   }
   if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
   ASSIGN_OR_RETURN(
@@ -1056,9 +1038,7 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
                                    request.requests(i), request.parent());
               RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
                                        earlier[i], row_errors[i]));
-              for (const FieldViolation& v : row_errors[i].violations()) {
-                conflicts.Add(v.field, v.description);
-              }
+              conflicts.Merge(row_errors[i]);
             }
             if (request.all_or_nothing()) RETURN_IF_ERROR(conflicts.ToStatus());
             for (size_t i = 0; i < adopters.size(); ++i) {

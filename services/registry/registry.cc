@@ -203,6 +203,9 @@ struct ChildRecord {
       "cannot be set to withdrawn by an update: withdraw the profile "
       "(WithdrawChild; raa child withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kChild;
+  static constexpr absl::string_view kCreateMethod = "CreateChild";
+  static constexpr absl::string_view kBatchMethod = "BatchCreateChildren";
+  static constexpr absl::string_view kBatchNoun = "profiles";
 
   static std::optional<std::string> MoveRefused(int from, int to) {
     return ChildStatusMoveRefused(static_cast<v1::ChildStatus>(from),
@@ -220,6 +223,23 @@ struct ChildRecord {
   }
   static absl::Status Put(StoreTx& tx, v1::Child& c) {
     return registry_rows::UpdateChild(tx, c);
+  }
+  static absl::Status Insert(StoreTx& tx, absl::string_view authority_id,
+                             v1::Child& c) {
+    return registry_rows::InsertChild(tx, authority_id, c);
+  }
+  static const v1::Child& Given(const v1::CreateChildRequest& r) {
+    return r.child();
+  }
+  static v1::Child* AddTo(v1::BatchCreateChildrenResponse& r) {
+    return r.add_children();
+  }
+  // The status a new record may be given (`given` as sent).
+  static void CheckNewStatus(const v1::Child& given, FieldErrors& errors) {
+    if (given.status() != v1::CHILD_STATUS_UNSPECIFIED &&
+        given.status() != v1::CHILD_WAITING) {
+      errors.Add("status", "a new profile starts WAITING");
+    }
   }
   static void Normalize(v1::Child& c) { NormalizeChild(c); }
   static void ValidateNames(const v1::Child& c, const RegionList& regions,
@@ -254,6 +274,9 @@ struct AdopterRecord {
       "cannot be set to withdrawn by an update: withdraw the household "
       "(WithdrawAdopter; raa adopter withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kAdopter;
+  static constexpr absl::string_view kCreateMethod = "CreateAdopter";
+  static constexpr absl::string_view kBatchMethod = "BatchCreateAdopters";
+  static constexpr absl::string_view kBatchNoun = "households";
 
   static std::optional<std::string> MoveRefused(int from, int to) {
     return AdopterStatusMoveRefused(static_cast<v1::AdopterStatus>(from),
@@ -271,6 +294,21 @@ struct AdopterRecord {
   }
   static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
     return registry_rows::UpdateAdopter(tx, a);
+  }
+  static absl::Status Insert(StoreTx& tx, absl::string_view authority_id,
+                             v1::Adopter& a) {
+    return registry_rows::InsertAdopter(tx, authority_id, a);
+  }
+  static const v1::Adopter& Given(const v1::CreateAdopterRequest& r) {
+    return r.adopter();
+  }
+  static v1::Adopter* AddTo(v1::BatchCreateAdoptersResponse& r) {
+    return r.add_adopters();
+  }
+  static void CheckNewStatus(const v1::Adopter& given, FieldErrors& errors) {
+    if (given.status() == v1::ADOPTER_WITHDRAWN) {
+      errors.Add("status", "a new household cannot start WITHDRAWN");
+    }
   }
   static void Normalize(v1::Adopter& a) { NormalizeAdopter(a); }
   static void ValidateNames(const v1::Adopter& a, const RegionList& regions,
@@ -500,6 +538,108 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
   RETURN_IF_ERROR(found.status());
   earlier = *std::move(found);
   return absl::OkStatus();
+}
+
+// BatchCreateChildren / BatchCreateAdopters. Everything a row can be checked
+// for without the store (its parent, request id and fields) is checked
+// before the write lock, and an all_or_nothing batch with any such error is
+// refused there, writing nothing and never waiting for the lock. Under the
+// lock: the parent must be an active member, each row's references must
+// resolve, and a row's own request_id may not repeat another row's or name
+// an earlier different request; an all_or_nothing batch with any error is
+// then refused whole (every error of every row), else each failing row is
+// reported in `failures` and the others are stored (or, already stored
+// under their request id, answered as stored).
+template <typename Kind, typename BatchRequest, typename BatchResponse>
+absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
+                                          const RegionList& regions,
+                                          const Caller& caller,
+                                          const BatchRequest& request) {
+  using Message = typename Kind::Message;
+  ASSIGN_OR_RETURN(std::string authority_id,
+                   ParseAuthorityName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
+  FieldErrors errors;
+  ValidateRequestId(request.request_id(), errors);
+  if (request.requests().empty() || request.requests_size() > 1000) {
+    errors.Add("requests", absl::StrCat("must hold 1-1000 ", Kind::kBatchNoun));
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+
+  const size_t n = request.requests_size();
+  std::vector<Message> records(n);
+  std::vector<FieldErrors> row_errors(n);
+  FieldErrors invalid;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& r = request.requests(i);
+    const std::string row = absl::StrCat("requests[", i, "]");
+    if (!r.parent().empty() && r.parent() != request.parent()) {
+      row_errors[i].Add(absl::StrCat(row, ".parent"),
+                        "must be empty or the batch's parent");
+    }
+    if (!r.request_id().empty()) {
+      FieldErrors id_errors(row);
+      ValidateRequestId(r.request_id(), id_errors);
+      row_errors[i].Merge(id_errors);
+    }
+    records[i] = Kind::Given(r);
+    Kind::Normalize(records[i]);
+    FieldErrors record_errors(absl::StrCat(row, ".", Kind::kField));
+    Kind::CheckNewStatus(Kind::Given(r), record_errors);
+    Kind::ValidateFields(today, regions, records[i], record_errors);
+    row_errors[i].Merge(record_errors);
+    invalid.Merge(row_errors[i]);
+  }
+  if (request.all_or_nothing()) RETURN_IF_ERROR(invalid.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store.Write<BatchResponse>(
+          MakeRequestKey(caller.authority_id, Kind::kBatchMethod, request),
+          [&](StoreTx& tx) -> absl::StatusOr<BatchResponse> {
+            ASSIGN_OR_RETURN(v1::Authority parent,
+                             ActiveParent(tx, authority_id, "parent"));
+            BatchResponse response;
+            FieldErrors all;
+            std::vector<RequestKey> row_keys(n);
+            std::vector<std::optional<Message>> earlier(n);
+            absl::flat_hash_map<std::string, size_t> first_rows;
+            // The batch's own id is taken: a row may not reuse it.
+            first_rows.emplace(request.request_id(), SIZE_MAX);
+            for (size_t i = 0; i < n; ++i) {
+              FieldErrors refs(
+                  absl::StrCat("requests[", i, "].", Kind::kField));
+              Kind::ResolveReferences(tx, parent, records[i], refs);
+              row_errors[i].Merge(refs);
+              row_keys[i] = RowKey(caller.authority_id, Kind::kCreateMethod,
+                                   request.requests(i), request.parent());
+              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
+                                       earlier[i], row_errors[i]));
+              all.Merge(row_errors[i]);
+            }
+            if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
+            for (size_t i = 0; i < n; ++i) {
+              for (const FieldViolation& v : row_errors[i].violations()) {
+                auto* f = response.add_failures();
+                f->set_index(static_cast<int>(i));
+                f->set_field(v.field);
+                f->set_description(v.description);
+              }
+              if (!row_errors[i].empty()) continue;
+              if (earlier[i].has_value()) {
+                *Kind::AddTo(response) = *std::move(earlier[i]);
+                response.add_already_stored(static_cast<int>(i));
+                continue;
+              }
+              RETURN_IF_ERROR(Kind::Insert(tx, authority_id, records[i]));
+              if (!row_keys[i].request_id.empty()) {
+                RETURN_IF_ERROR(tx.RecordRequest(
+                    row_keys[i], records[i].SerializeAsString()));
+              }
+              *Kind::AddTo(response) = records[i];
+            }
+            return response;
+          }));
+  return written.value;
 }
 
 }  // namespace
@@ -757,10 +897,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
   v1::Child child = request.child();
   NormalizeChild(child);
   FieldErrors child_errors("child");
-  if (request.child().status() != v1::CHILD_STATUS_UNSPECIFIED &&
-      request.child().status() != v1::CHILD_WAITING) {
-    child_errors.Add("status", "a new profile starts WAITING");
-  }
+  ChildRecord::CheckNewStatus(request.child(), child_errors);
   ValidateChild(child, clock_.Today(), regions_, child_errors);
   errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
@@ -787,92 +924,14 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
 
 absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
     const Caller& caller, const v1::BatchCreateChildrenRequest& request) {
-  ASSIGN_OR_RETURN(std::string authority_id,
-                   ParseAuthorityName(request.parent(), "parent"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
-  FieldErrors errors;
-  ValidateRequestId(request.request_id(), errors);
-  if (request.requests().empty() || request.requests_size() > 1000) {
-    errors.Add("requests", "must hold 1-1000 profiles");
-  }
-  RETURN_IF_ERROR(errors.ToStatus());
-
-  std::vector<v1::Child> children(request.requests_size());
-  std::vector<FieldErrors> row_errors;
-  for (int i = 0; i < request.requests_size(); ++i) {
-    const v1::CreateChildRequest& r = request.requests(i);
-    row_errors.emplace_back();
-    if (!r.parent().empty() && r.parent() != request.parent()) {
-      row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
-                        "must be empty or the batch's parent");
-    }
-    if (!r.request_id().empty()) {
-      FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
-      ValidateRequestId(r.request_id(), id_errors);
-      row_errors[i].Merge(id_errors);
-    }
-    children[i] = r.child();
-    NormalizeChild(children[i]);
-    FieldErrors child_errors(absl::StrCat("requests[", i, "].child"));
-    if (r.child().status() != v1::CHILD_STATUS_UNSPECIFIED &&
-        r.child().status() != v1::CHILD_WAITING) {
-      child_errors.Add("status", "a new profile starts WAITING");
-    }
-    ValidateChild(children[i], clock_.Today(), regions_, child_errors);
-    row_errors[i].Merge(child_errors);
-  }
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::BatchCreateChildrenResponse>(
-          MakeRequestKey(caller.authority_id, "BatchCreateChildren", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateChildrenResponse> {
-            ASSIGN_OR_RETURN(v1::Authority parent,
-                             ActiveParent(tx, authority_id, "parent"));
-            v1::BatchCreateChildrenResponse response;
-            FieldErrors all;
-            std::vector<RequestKey> row_keys(children.size());
-            std::vector<std::optional<v1::Child>> earlier(children.size());
-            absl::flat_hash_map<std::string, size_t> first_rows;
-            // The batch's own id is taken: a row may not reuse it.
-            first_rows.emplace(request.request_id(), SIZE_MAX);
-            for (size_t i = 0; i < children.size(); ++i) {
-              FieldErrors refs(absl::StrCat("requests[", i, "].child"));
-              ResolveChildReferences(tx, parent, children[i], refs);
-              row_errors[i].Merge(refs);
-              row_keys[i] = RowKey(caller.authority_id, "CreateChild",
-                                   request.requests(i), request.parent());
-              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
-                                       earlier[i], row_errors[i]));
-              for (const FieldViolation& v : row_errors[i].violations()) {
-                all.Add(v.field, v.description);
-                auto* f = response.add_failures();
-                f->set_index(static_cast<int>(i));
-                f->set_field(v.field);
-                f->set_description(v.description);
-              }
-            }
-            if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
-            for (size_t i = 0; i < children.size(); ++i) {
-              if (!row_errors[i].empty()) continue;
-              if (earlier[i].has_value()) {
-                *response.add_children() = *std::move(earlier[i]);
-                response.add_already_stored(static_cast<int>(i));
-                continue;
-              }
-              RETURN_IF_ERROR(
-                  registry_rows::InsertChild(tx, authority_id, children[i]));
-              if (!row_keys[i].request_id.empty()) {
-                RETURN_IF_ERROR(tx.RecordRequest(
-                    row_keys[i], children[i].SerializeAsString()));
-              }
-              *response.add_children() = children[i];
-            }
-            return response;
-          }));
-  for (v1::Child& child : *written.value.mutable_children()) {
+  ASSIGN_OR_RETURN(v1::BatchCreateChildrenResponse response,
+                   (BatchCreate<ChildRecord, v1::BatchCreateChildrenRequest,
+                                v1::BatchCreateChildrenResponse>(
+                       store_, clock_.Today(), regions_, caller, request)));
+  for (v1::Child& child : *response.mutable_children()) {
     SetAgesToday(child, clock_.Today());
   }
-  return written.value;
+  return response;
 }
 
 absl::StatusOr<v1::Child> Registry::GetChild(
@@ -961,9 +1020,7 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
   v1::Adopter adopter = request.adopter();
   NormalizeAdopter(adopter);
   FieldErrors adopter_errors("adopter");
-  if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
-    adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
-  }
+  AdopterRecord::CheckNewStatus(adopter, adopter_errors);
   ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);
   errors.Merge(adopter_errors);
   RETURN_IF_ERROR(errors.ToStatus());
@@ -985,86 +1042,9 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
 
 absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
     const Caller& caller, const v1::BatchCreateAdoptersRequest& request) {
-  ASSIGN_OR_RETURN(std::string authority_id,
-                   ParseAuthorityName(request.parent(), "parent"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
-  FieldErrors errors;
-  ValidateRequestId(request.request_id(), errors);
-  if (request.requests().empty() || request.requests_size() > 1000) {
-    errors.Add("requests", "must hold 1-1000 households");
-  }
-  RETURN_IF_ERROR(errors.ToStatus());
-  std::vector<v1::Adopter> adopters(request.requests_size());
-  std::vector<FieldErrors> row_errors;
-  FieldErrors all;
-  for (int i = 0; i < request.requests_size(); ++i) {
-    const v1::CreateAdopterRequest& r = request.requests(i);
-    row_errors.emplace_back();
-    if (!r.parent().empty() && r.parent() != request.parent()) {
-      row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
-                        "must be empty or the batch's parent");
-    }
-    if (!r.request_id().empty()) {
-      FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
-      ValidateRequestId(r.request_id(), id_errors);
-      row_errors[i].Merge(id_errors);
-    }
-    adopters[i] = r.adopter();
-    NormalizeAdopter(adopters[i]);
-    FieldErrors adopter_errors(absl::StrCat("requests[", i, "].adopter"));
-    if (adopters[i].status() == v1::ADOPTER_WITHDRAWN) {
-      adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
-    }
-    ValidateAdopter(adopters[i], clock_.Today(), regions_, adopter_errors);
-    row_errors[i].Merge(adopter_errors);
-    all.Merge(row_errors[i]);
-  }
-  if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::BatchCreateAdoptersResponse>(
-          MakeRequestKey(caller.authority_id, "BatchCreateAdopters", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateAdoptersResponse> {
-            RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
-            v1::BatchCreateAdoptersResponse response;
-            FieldErrors conflicts;
-            std::vector<RequestKey> row_keys(adopters.size());
-            std::vector<std::optional<v1::Adopter>> earlier(adopters.size());
-            absl::flat_hash_map<std::string, size_t> first_rows;
-            // The batch's own id is taken: a row may not reuse it.
-            first_rows.emplace(request.request_id(), SIZE_MAX);
-            for (size_t i = 0; i < adopters.size(); ++i) {
-              row_keys[i] = RowKey(caller.authority_id, "CreateAdopter",
-                                   request.requests(i), request.parent());
-              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
-                                       earlier[i], row_errors[i]));
-              conflicts.Merge(row_errors[i]);
-            }
-            if (request.all_or_nothing()) RETURN_IF_ERROR(conflicts.ToStatus());
-            for (size_t i = 0; i < adopters.size(); ++i) {
-              for (const FieldViolation& v : row_errors[i].violations()) {
-                auto* f = response.add_failures();
-                f->set_index(static_cast<int>(i));
-                f->set_field(v.field);
-                f->set_description(v.description);
-              }
-              if (!row_errors[i].empty()) continue;
-              if (earlier[i].has_value()) {
-                *response.add_adopters() = *std::move(earlier[i]);
-                response.add_already_stored(static_cast<int>(i));
-                continue;
-              }
-              RETURN_IF_ERROR(
-                  registry_rows::InsertAdopter(tx, authority_id, adopters[i]));
-              if (!row_keys[i].request_id.empty()) {
-                RETURN_IF_ERROR(tx.RecordRequest(
-                    row_keys[i], adopters[i].SerializeAsString()));
-              }
-              *response.add_adopters() = adopters[i];
-            }
-            return response;
-          }));
-  return written.value;
+  return BatchCreate<AdopterRecord, v1::BatchCreateAdoptersRequest,
+                     v1::BatchCreateAdoptersResponse>(
+      store_, clock_.Today(), regions_, caller, request);
 }
 
 absl::StatusOr<v1::Adopter> Registry::GetAdopter(

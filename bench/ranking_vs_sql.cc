@@ -70,6 +70,8 @@
 #include "services/common/status_macros.h"
 #include "services/matching/convert.h"
 #include "services/matching/live_index.h"
+#include "services/registry/registry_rows.h"
+#include "services/server/schema.h"
 #include "services/store/store.h"
 
 namespace raa::bench {
@@ -362,10 +364,11 @@ absl::Status InsertAuthoritiesAndChildren(Store& store,
               v1::Authority a = r.authority();
               a.set_name(absl::StrCat("authorities/", r.authority_id()));
               a.set_status(v1::AUTHORITY_ACTIVE);
-              RETURN_IF_ERROR(tx.InsertAuthority(a));
+              RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, a));
             }
             for (SyntheticConsortium::ChildRecord& c : consortium.children) {
-              RETURN_IF_ERROR(tx.InsertChild(c.authority_id, c.child));
+              RETURN_IF_ERROR(
+                  registry_rows::InsertChild(tx, c.authority_id, c.child));
             }
             return google::protobuf::Empty();
           }));
@@ -399,7 +402,8 @@ absl::Status InsertHouseholds(
             RequestKey{},
             [&](StoreTx& tx) -> absl::StatusOr<google::protobuf::Empty> {
               for (SyntheticConsortium::AdopterRecord& r : batch) {
-                RETURN_IF_ERROR(tx.InsertAdopter(r.authority_id, r.adopter));
+                RETURN_IF_ERROR(registry_rows::InsertAdopter(tx, r.authority_id,
+                                                             r.adopter));
               }
               return google::protobuf::Empty();
             }));
@@ -541,7 +545,8 @@ absl::Status Run(const Options& options) {
                                   absl::UTCTimeZone()));
 
   absl::Status status = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, clock));
+    ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                     Store::Open(path, clock, RaamatchSchema()));
     std::vector<SampleChild> waiting;
     RETURN_IF_ERROR(InsertAuthoritiesAndChildren(*store, consortium, waiting));
     // K children spread evenly over the waiting profiles.

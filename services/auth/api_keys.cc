@@ -5,11 +5,13 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/access_policy.h"
+#include "services/auth/key_rows.h"
 #include "services/common/dates.h"
 #include "services/common/errors.h"
 #include "services/common/paging.h"
 #include "services/common/status_macros.h"
 #include "services/registry/registry.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 
 namespace raa {
@@ -61,7 +63,8 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
       store_.Write<v1::ApiKey>(
           MakeRequestKey(caller.authority_id, "CreateApiKey", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::ApiKey> {
-            absl::StatusOr<v1::Authority> a = tx.GetAuthority(*authority_id);
+            absl::StatusOr<v1::Authority> a =
+                registry_rows::GetAuthority(tx, *authority_id);
             if (absl::IsNotFound(a.status())) {
               return InvalidField(
                   "api_key.authority",
@@ -72,7 +75,8 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
               return InvalidField("api_key.authority",
                                   "the authority has withdrawn");
             }
-            RETURN_IF_ERROR(tx.InsertApiKey(key, generated.secret_sha256));
+            RETURN_IF_ERROR(
+                key_rows::InsertApiKey(tx, key, generated.secret_sha256));
             return key;
           }));
   v1::CreateApiKeyResponse response;
@@ -97,9 +101,9 @@ absl::StatusOr<v1::ListApiKeysResponse> ApiKeys::List(
   }
   ASSIGN_OR_RETURN(PageCursor cursor,
                    ReadPageRequest(request.page_size(), request.page_token()));
-  ASSIGN_OR_RETURN(
-      Page<v1::ApiKey> page,
-      store_.ListApiKeys(authority_id, {cursor.page_size, cursor.after}));
+  ASSIGN_OR_RETURN(Page<v1::ApiKey> page,
+                   key_rows::ListApiKeys(store_, authority_id,
+                                         {cursor.page_size, cursor.after}));
   v1::ListApiKeysResponse response;
   for (v1::ApiKey& k : page.items) *response.add_api_keys() = std::move(k);
   response.set_next_page_token(NextPageToken(page.next_after));
@@ -123,9 +127,10 @@ absl::StatusOr<v1::ApiKey> ApiKeys::Revoke(
       store_.Write<v1::ApiKey>(
           MakeRequestKey(caller.authority_id, "RevokeApiKey", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::ApiKey> {
-            ASSIGN_OR_RETURN(StoredApiKey stored, tx.GetApiKey(*key_id));
-            RETURN_IF_ERROR(tx.RevokeApiKey(*key_id));
-            ASSIGN_OR_RETURN(stored, tx.GetApiKey(*key_id));
+            ASSIGN_OR_RETURN(StoredApiKey stored,
+                             key_rows::GetApiKey(tx, *key_id));
+            RETURN_IF_ERROR(key_rows::RevokeApiKey(tx, *key_id));
+            ASSIGN_OR_RETURN(stored, key_rows::GetApiKey(tx, *key_id));
             return stored.key;
           }));
   authenticator_.Forget(*key_id);
@@ -135,7 +140,7 @@ absl::StatusOr<v1::ApiKey> ApiKeys::Revoke(
 absl::StatusOr<std::string> ApiKeys::Bootstrap(const std::string& hub_id,
                                                const std::string& hub_region,
                                                const std::string& preset) {
-  ASSIGN_OR_RETURN(int64_t keys, store_.CountApiKeys());
+  ASSIGN_OR_RETURN(int64_t keys, key_rows::CountApiKeys(store_));
   if (keys > 0) return std::string();
   return IssueManagerKey(hub_id, hub_region, preset, "bootstrap manager key");
 }
@@ -171,7 +176,8 @@ absl::StatusOr<std::string> ApiKeys::IssueManagerKey(
           .Write<v1::ApiKey>(
               RequestKey{},
               [&](StoreTx& tx) -> absl::StatusOr<v1::ApiKey> {
-                if (absl::IsNotFound(tx.GetAuthority(hub_id).status())) {
+                if (absl::IsNotFound(
+                        registry_rows::GetAuthority(tx, hub_id).status())) {
                   v1::Authority hub;
                   hub.set_name(absl::StrCat("authorities/", hub_id));
                   hub.set_display_name("Regional adoption agency (hub)");
@@ -179,9 +185,10 @@ absl::StatusOr<std::string> ApiKeys::IssueManagerKey(
                   hub.set_region(hub_region);
                   hub.set_status(v1::AUTHORITY_ACTIVE);
                   *hub.mutable_joined_on() = ToDate(clock_.Today());
-                  RETURN_IF_ERROR(tx.InsertAuthority(hub));
+                  RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, hub));
                 }
-                RETURN_IF_ERROR(tx.InsertApiKey(key, Sha256(secret)));
+                RETURN_IF_ERROR(
+                    key_rows::InsertApiKey(tx, key, Sha256(secret)));
                 return key;
               })
           .status());

@@ -148,7 +148,7 @@ absl::StatusOr<Caller> Authenticator::AuthenticateKey(
     absl::MutexLock lock(&mu_);
     generation = forgotten_;
   }
-  absl::StatusOr<StoredApiKey> stored = store_.GetApiKey(*key_id);
+  absl::StatusOr<StoredApiKey> stored = key_rows::GetApiKey(store_, *key_id);
   if (absl::IsNotFound(stored.status()) ||
       (stored.ok() &&
        (stored->revoked || stored->secret_sha256.size() != hash.size() ||
@@ -203,18 +203,6 @@ void Authenticator::SetRevocationListener(
     std::function<void(const std::string& key_id)> listener) {
   absl::MutexLock lock(&mu_);
   revoked_ = std::move(listener);
-}
-
-absl::Status Authenticator::LoadMembers() {
-  PageRequest page{1000, 0};
-  do {
-    absl::StatusOr<Page<v1::Authority>> members =
-        store_.ListAuthorities(v1::AUTHORITY_WITHDRAWN, page);
-    if (!members.ok()) return members.status();
-    for (const v1::Authority& a : members->items) OnAuthorityChanged(a);
-    page.after = members->next_after;
-  } while (page.after != 0);
-  return absl::OkStatus();
 }
 
 void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {

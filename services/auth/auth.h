@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "raa/v1/access.pb.h"
 #include "raa/v1/registry.pb.h"
+#include "services/auth/key_rows.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -94,10 +95,10 @@ class Authenticator {
   void Forget(absl::string_view key_id);
 
   // Members that have withdrawn: every caller of theirs is marked
-  // Caller::withdrawn. Loaded from the store at start (LoadMembers) and kept
-  // in step by OnAuthorityChanged, which the store calls for every committed
-  // change before the write is acknowledged.
-  absl::Status LoadMembers();
+  // Caller::withdrawn. Told of each withdrawn member at start and then of
+  // every committed change to a member before the write is acknowledged
+  // (the server's wiring reads the registry's rows and listens to its
+  // writes: the authenticator reads no member rows itself).
   void OnAuthorityChanged(const v1::Authority& authority);
   // Told the id of every key Forget drops, after the cache has, so whatever
   // the key opened (a stream) ends at once. Called on the revoking thread

@@ -74,6 +74,10 @@ void FieldErrors::Add(absl::string_view field, absl::string_view description) {
   violations_.push_back({std::move(full), std::string(description)});
 }
 
+void FieldErrors::Merge(const FieldErrors& other) {
+  for (const FieldViolation& v : other.violations_) Add(v.field, v.description);
+}
+
 void FieldErrors::AddAll(const absl::Status& status) {
   if (status.ok()) return;
   std::vector<FieldViolation> inner = ViolationsOf(status);

@@ -55,6 +55,12 @@ class FieldErrors {
   void Add(absl::string_view field, absl::string_view description);
   // Adds the violations carried by `status` (if any) under this prefix.
   void AddAll(const absl::Status& status);
+  // Adds every violation of `other` (its fields already carry its own
+  // prefix) under this prefix, in order:
+  //   FieldErrors row(absl::StrCat("requests[", i, "].child"));
+  //   ...
+  //   errors.Merge(row);  // "requests[3].child.summary", ...
+  void Merge(const FieldErrors& other);
   bool empty() const { return violations_.empty(); }
   const std::vector<FieldViolation>& violations() const { return violations_; }
 

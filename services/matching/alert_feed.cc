@@ -10,6 +10,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/common/status_macros.h"
 #include "services/matching/live_index.h"
+#include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
 
 namespace raa {
@@ -453,12 +454,13 @@ absl::Status AlertFeed::WriteDerived(StoreTx& tx) {
   for (Staged& s : staged_) {
     if (s.follow_row == 0) continue;
     if (s.has_alert) {
-      ASSIGN_OR_RETURN(s.sequence,
-                       tx.AppendAlert(s.authority, s.follow_row, s.alert));
+      ASSIGN_OR_RETURN(s.sequence, matching_rows::AppendAlert(
+                                       tx, s.authority, s.follow_row, s.alert));
       s.alert.set_resume_token(AlertResumeToken(s.authority, s.sequence));
     }
     if (s.ends && s.has_alert) {
-      RETURN_IF_ERROR(tx.UpdateFollow(s.follow, /*quiet=*/true));
+      RETURN_IF_ERROR(
+          matching_rows::UpdateFollow(tx, s.follow, /*quiet=*/true));
     }
   }
   return absl::OkStatus();

@@ -38,6 +38,7 @@
 #include "absl/time/time.h"
 #include "matcher/candidate_index.h"
 #include "raa/v1/matching.pb.h"
+#include "raa/v1/registry.pb.h"
 #include "services/store/store.h"
 
 namespace raa {

@@ -7,7 +7,9 @@
 #include "services/common/errors.h"
 #include "services/common/paging.h"
 #include "services/common/status_macros.h"
+#include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 
 namespace raa {
@@ -129,16 +131,17 @@ absl::StatusOr<v1::Follow> Follows::Create(
                                " is not in matching (closed, or its authority "
                                "has left): nothing to follow"));
             }
-            ASSIGN_OR_RETURN(std::optional<v1::Follow> existing,
-                             tx.FindActiveFollow(authority_id, followed));
+            ASSIGN_OR_RETURN(
+                std::optional<v1::Follow> existing,
+                matching_rows::FindActiveFollow(tx, authority_id, followed));
             if (existing.has_value()) {
               return absl::AlreadyExistsError(
                   absl::StrCat(existing->name(), " already follows ", followed,
                                " (min score ", existing->min_score(),
                                "): delete it first to change the score"));
             }
-            ASSIGN_OR_RETURN(int64_t active,
-                             tx.CountActiveFollows(authority_id));
+            ASSIGN_OR_RETURN(int64_t active, matching_rows::CountActiveFollows(
+                                                 tx, authority_id));
             if (active >= kMaxActiveFollows) {
               return absl::ResourceExhaustedError(absl::StrCat(
                   authority_id, " has ", active,
@@ -150,7 +153,8 @@ absl::StatusOr<v1::Follow> Follows::Create(
                                      ? 50
                                      : request.follow().min_score());
             follow.set_state(v1::FOLLOW_ACTIVE);
-            RETURN_IF_ERROR(tx.InsertFollow(authority_id, follow));
+            RETURN_IF_ERROR(
+                matching_rows::InsertFollow(tx, authority_id, follow));
             return follow;
           }));
   return written.value;
@@ -165,7 +169,7 @@ absl::StatusOr<v1::Follow> Follows::Get(const Caller& caller,
     return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
   }
   absl::StatusOr<v1::Follow> follow =
-      store_.GetFollow(name.authority_id, name.row_id);
+      matching_rows::GetFollow(store_, name.authority_id, name.row_id);
   if (absl::IsNotFound(follow.status())) {
     return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
   }
@@ -187,7 +191,8 @@ absl::StatusOr<v1::ListFollowsResponse> Follows::List(
                    OwnParent(caller, request.parent(), "parent"));
   ASSIGN_OR_RETURN(
       Page<v1::Follow> page,
-      store_.ListFollows(authority_id, {cursor->page_size, cursor->after}));
+      matching_rows::ListFollows(store_, authority_id,
+                                 {cursor->page_size, cursor->after}));
   v1::ListFollowsResponse response;
   for (v1::Follow& f : page.items) *response.add_follows() = std::move(f);
   response.set_next_page_token(NextPageToken(page.next_after));
@@ -212,7 +217,7 @@ absl::StatusOr<v1::Follow> Follows::Delete(
           MakeRequestKey(caller.authority_id, "DeleteFollow", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Follow> {
             absl::StatusOr<v1::Follow> follow =
-                tx.GetFollow(name->authority_id, name->row_id);
+                matching_rows::GetFollow(tx, name->authority_id, name->row_id);
             if (absl::IsNotFound(follow.status()) ||
                 (follow.ok() && follow->has_delete_time())) {
               return absl::NotFoundError(
@@ -221,7 +226,7 @@ absl::StatusOr<v1::Follow> Follows::Delete(
             RETURN_IF_ERROR(follow.status());
             *follow->mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(
                 absl::ToUnixMicros(clock_.Now()));
-            RETURN_IF_ERROR(tx.UpdateFollow(*follow));
+            RETURN_IF_ERROR(matching_rows::UpdateFollow(tx, *follow));
             return *follow;
           }));
   return written.value;
@@ -248,7 +253,7 @@ void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
     return;
   }
   absl::StatusOr<v1::Child> stored =
-      store_.GetChild(child->authority_id, child->row_id);
+      registry_rows::GetChild(store_, child->authority_id, child->row_id);
   visible = stored.ok() && CanSee(caller, child->authority_id, *stored);
 }
 
@@ -295,9 +300,9 @@ absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
   RETURN_IF_ERROR(RequireFollowRole(caller));
   ASSIGN_OR_RETURN(authority_id, OwnParent(caller, request.parent(), "parent"));
   filter.after_sequence = *after;
-  ASSIGN_OR_RETURN(
-      Page<Row<v1::MatchAlert>> page,
-      store_.ListAlerts(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(Page<Row<v1::MatchAlert>> page,
+                   matching_rows::ListAlerts(
+                       store_, filter, {cursor->page_size, cursor->after}));
   v1::ListAlertsResponse response;
   response.set_resume_token(request.resume_token());
   for (Row<v1::MatchAlert>& row : page.items) {
@@ -339,8 +344,8 @@ absl::StatusOr<FollowWatchPlan> Follows::PrepareWatch(
   plan.after_sequence = *after;
   plan.replay = !request.resume_token().empty();
   for (size_t i = 0; i < plan.follow_rows.size(); ++i) {
-    absl::StatusOr<v1::Follow> follow =
-        store_.GetFollow(caller.authority_id, plan.follow_rows[i]);
+    absl::StatusOr<v1::Follow> follow = matching_rows::GetFollow(
+        store_, caller.authority_id, plan.follow_rows[i]);
     std::string field = absl::StrCat("follows[", i, "]");
     if (absl::IsNotFound(follow.status())) {
       errors.Add(field, "no such follow");
@@ -357,7 +362,7 @@ absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
   EndedFollows out;
   for (int64_t row : plan.follow_rows) {
     ASSIGN_OR_RETURN(v1::Follow follow,
-                     store_.GetFollow(plan.authority_id, row));
+                     matching_rows::GetFollow(store_, plan.authority_id, row));
     if (follow.state() == v1::FOLLOW_ACTIVE && !follow.has_delete_time()) {
       continue;
     }
@@ -379,7 +384,7 @@ absl::StatusOr<AlertReplay> Follows::Replay(const Caller& caller,
   filter.after_sequence = after_sequence;
   filter.follow_rows = plan.follow_rows;
   ASSIGN_OR_RETURN(Page<Row<v1::MatchAlert>> page,
-                   store_.ListAlerts(filter, {limit, 0}));
+                   matching_rows::ListAlerts(store_, filter, {limit, 0}));
   AlertReplay out;
   out.last_sequence = after_sequence;
   out.more = page.next_after != 0;

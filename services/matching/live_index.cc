@@ -54,7 +54,8 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // The policy first: storing the defaults takes the store's write lock,
   // which must never be taken while holding mu_ (the store calls into the
   // index with its write lock held).
-  absl::StatusOr<v1::MatchingPolicy> policy = store.LatestMatchingPolicy();
+  absl::StatusOr<v1::MatchingPolicy> policy =
+      matching_rows::LatestMatchingPolicy(store);
   if (absl::IsNotFound(policy.status())) {
     ASSIGN_OR_RETURN(
         auto written,
@@ -64,7 +65,8 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
               v1::MatchingPolicy defaults =
                   FromMatcherPolicy(matcher::MatchingPolicy{});
               defaults.set_updated_by("raamatch defaults");
-              RETURN_IF_ERROR(tx.InsertMatchingPolicy(defaults));
+              RETURN_IF_ERROR(
+                  matching_rows::InsertMatchingPolicy(tx, defaults));
               return defaults;
             }));
     policy = written.value;
@@ -78,9 +80,9 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
 
   PageRequest page{1000, 0};
   do {
-    ASSIGN_OR_RETURN(
-        Page<v1::Authority> authorities,
-        store.ListAuthorities(v1::AUTHORITY_STATUS_UNSPECIFIED, page));
+    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
+                     registry_rows::ListAuthorities(
+                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
     for (const v1::Authority& a : authorities.items) {
       RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
       live->authorities_[std::string(
@@ -96,20 +98,22 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // A row the index cannot hold (admission keeps new ones out, but a
   // database may predate a limit) is left out and reported, not fatal: the
   // rest of the consortium stays searchable.
-  RETURN_IF_ERROR(store.ScanAdopters([&](int64_t row, const v1::Adopter& a) {
-    std::optional<matcher::Household> h =
-        ToHousehold(row, AuthorityOfName(a.name()), a);
-    if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
-  }));
-  RETURN_IF_ERROR(store.ScanChildren([&](int64_t row, const v1::Child& c) {
-    std::optional<matcher::ChildGroup> g =
-        ToChildGroup(row, AuthorityOfName(c.name()), c);
-    if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
-  }));
+  RETURN_IF_ERROR(registry_rows::ScanAdopters(
+      store, [&](int64_t row, const v1::Adopter& a) {
+        std::optional<matcher::Household> h =
+            ToHousehold(row, AuthorityOfName(a.name()), a);
+        if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
+      }));
+  RETURN_IF_ERROR(
+      registry_rows::ScanChildren(store, [&](int64_t row, const v1::Child& c) {
+        std::optional<matcher::ChildGroup> g =
+            ToChildGroup(row, AuthorityOfName(c.name()), c);
+        if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
+      }));
   // Follows last: what fits now is known, not news.
   IndexView view = live->View();
-  RETURN_IF_ERROR(
-      store.ScanActiveFollows([&](int64_t row, const v1::Follow& f) {
+  RETURN_IF_ERROR(matching_rows::ScanActiveFollows(
+      store, [&](int64_t row, const v1::Follow& f) {
         live->feed_.FollowChanged(view, row, f);
       }));
   live->feed_.Committed();  // nothing to deliver; forgets the undo copies

@@ -1,7 +1,8 @@
 // The matcher's CandidateIndex kept in step with the database, and the
 // follows and watches that turn writes into alerts (AlertFeed).
 //
-// Built from the store at start; registered as the store's listener, so every
+// Built from the store at start; it observes the registry's and the follows'
+// rows (the server's store listener tells it), so every
 // write reaches the index inside its transaction (under the store's write
 // lock, in commit order) before the write is acknowledged: a search issued
 // after an acknowledged write sees that write. The alerts a write makes for
@@ -12,7 +13,10 @@
 // not.
 //
 //   ASSIGN_OR_RETURN(auto live, LiveIndex::Build(store, clock));
-//   store.SetListener(live.get());
+//   // in the server's StoreListener::BeforeCommit(tx):
+//   RETURN_IF_ERROR(TellRegistryChanges(tx, *live));
+//   TellFollowChanges(tx, *live);
+//   RETURN_IF_ERROR(live->WriteDerived(tx));  // then Committed/RolledBack
 //   live->Read([&](const matcher::CandidateIndex& index) { ... });
 #ifndef RAAMATCH_SERVICES_MATCHING_LIVE_INDEX_H_
 #define RAAMATCH_SERVICES_MATCHING_LIVE_INDEX_H_
@@ -33,11 +37,13 @@
 #include "raa/v1/matching.pb.h"
 #include "services/common/clock.h"
 #include "services/matching/alert_feed.h"
+#include "services/matching/matching_rows.h"
+#include "services/registry/registry_rows.h"
 #include "services/store/store.h"
 
 namespace raa {
 
-class LiveIndex final : public StoreListener {
+class LiveIndex final : public RegistryObserver, public FollowObserver {
  public:
   // Loads authorities, households, children and the newest matching policy
   // (storing the default policy as version 1 on a new database).
@@ -83,16 +89,20 @@ class LiveIndex final : public StoreListener {
   bool ChildInMatching(uint64_t key) const;
   bool HouseholdInMatching(uint64_t key) const;
 
-  // StoreListener: called with the store's write lock held.
+  // RegistryObserver and FollowObserver, then the rest of a write's
+  // listening (see StoreListener): called with the store's write lock held.
   absl::Status Admit(const std::vector<Row<v1::Child>>& children,
                      const std::vector<Row<v1::Adopter>>& adopters) override;
   void OnAuthorityChanged(const v1::Authority& authority) override;
   void OnChildChanged(int64_t row_id, const v1::Child& child) override;
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override;
   void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override;
-  absl::Status WriteDerived(StoreTx& tx) override;
-  void Committed() override;
-  void RolledBack() override;
+  // Stores the alerts the changes made (they commit or roll back with the
+  // write); an error rolls the write back.
+  absl::Status WriteDerived(StoreTx& tx);
+  // Exactly one of these after the changes were taken in (Admit passed).
+  void Committed();
+  void RolledBack();
 
  private:
   // What the write in progress replaced, to put back on RolledBack.

@@ -14,7 +14,9 @@
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
 #include "services/matching/convert.h"
+#include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 
 namespace raa {
@@ -185,6 +187,169 @@ bool Hidden(const matcher::ChildGroup& g, const Caller& caller) {
   return !IsVisibleTo(caller, g.authority, g.hidden_from);
 }
 
+// What differs between ranking households for a child (RankAdopters) and
+// children for a household (RankChildren); TryRank is written once for both.
+struct HouseholdsForChild {
+  using Request = v1::RankAdoptersRequest;
+  using Response = v1::RankAdoptersResponse;
+  static constexpr absl::string_view kCollection = "children";
+  static constexpr char kIdPrefix = 'c';
+  static constexpr absl::string_view kField = "child";
+
+  static const std::string& Subject(const Request& r) { return r.child(); }
+  static size_t PoolSize(const matcher::CandidateIndex& index) {
+    return index.household_count();
+  }
+  // nullopt when `key` is not `authority_id`'s child in the index; else OK,
+  // or NOT_FOUND when the child is hidden from the caller.
+  static std::optional<absl::Status> Indexed(
+      const matcher::CandidateIndex& index, uint64_t key,
+      absl::string_view authority_id, const Caller& caller) {
+    std::optional<matcher::ChildGroup> group = index.FindChild(key);
+    if (!group.has_value() || group->authority != authority_id) {
+      return std::nullopt;
+    }
+    if (Hidden(*group, caller)) return NoSuchChild();
+    return absl::OkStatus();
+  }
+  static absl::StatusOr<matcher::RankResult> Rank(
+      const matcher::CandidateIndex& index, uint64_t key,
+      const matcher::MatchingPolicy& policy,
+      const matcher::CandidateIndex::RankOptions& options, const Caller&,
+      bool explain) {
+    return index.RankHouseholds(key, policy, options, explain);
+  }
+  static absl::StatusOr<matcher::PairExplanation> Explain(
+      const matcher::CandidateIndex& index, uint64_t key, uint64_t candidate,
+      const matcher::MatchingPolicy& policy, int32_t day) {
+    return index.ExplainPair(key, candidate, policy, day);
+  }
+  static void SetSubject(Response& response, const std::string& name) {
+    response.set_child(name);
+  }
+  static v1::RankedAdopter* AddCandidate(Response& response,
+                                         const matcher::RankedCandidate& c) {
+    v1::RankedAdopter* a = response.add_adopters();
+    a->set_adopter(AdopterName(c.authority, c.key));
+    return a;
+  }
+};
+
+struct ChildrenForHousehold {
+  using Request = v1::RankChildrenRequest;
+  using Response = v1::RankChildrenResponse;
+  static constexpr absl::string_view kCollection = "adopters";
+  static constexpr char kIdPrefix = 'h';
+  static constexpr absl::string_view kField = "adopter";
+
+  static const std::string& Subject(const Request& r) { return r.adopter(); }
+  static size_t PoolSize(const matcher::CandidateIndex& index) {
+    return index.child_count();
+  }
+  // nullopt when `key` is not `authority_id`'s household in the index.
+  static std::optional<absl::Status> Indexed(
+      const matcher::CandidateIndex& index, uint64_t key,
+      absl::string_view authority_id, const Caller&) {
+    std::optional<matcher::Household> household = index.FindHousehold(key);
+    if (!household.has_value() || household->authority != authority_id) {
+      return std::nullopt;
+    }
+    return absl::OkStatus();
+  }
+  static absl::StatusOr<matcher::RankResult> Rank(
+      const matcher::CandidateIndex& index, uint64_t key,
+      const matcher::MatchingPolicy& policy,
+      const matcher::CandidateIndex::RankOptions& options, const Caller& caller,
+      bool explain) {
+    return index.RankChildren(key, policy, options, caller.authority_id,
+                              explain);
+  }
+  static absl::StatusOr<matcher::PairExplanation> Explain(
+      const matcher::CandidateIndex& index, uint64_t key, uint64_t candidate,
+      const matcher::MatchingPolicy& policy, int32_t day) {
+    return index.ExplainPair(candidate, key, policy, day);
+  }
+  static void SetSubject(Response& response, const std::string& name) {
+    response.set_adopter(name);
+  }
+  static v1::RankedChild* AddCandidate(Response& response,
+                                       const matcher::RankedCandidate& c) {
+    v1::RankedChild* child = response.add_children();
+    child->set_child(ChildName(c.authority, c.key));
+    return child;
+  }
+};
+
+// Matching::TryRankAdopters / TryRankChildren: one page of a ranking from
+// the index alone, or nullopt when the answer needs the database.
+template <typename Side>
+Attempt<typename Side::Response> TryRank(const LiveIndex& live, int32_t today,
+                                         const Caller& caller,
+                                         const typename Side::Request& request,
+                                         size_t max_pool) {
+  using Response = typename Side::Response;
+  const std::string& subject = Side::Subject(request);
+  FieldErrors errors;
+  CheckPaging(request.page_size(), request.min_score(), errors);
+  CheckView(request, errors);
+  const bool explain = request.view() != v1::RANK_VIEW_BASIC;
+  absl::StatusOr<RecordName> record = ParseRecordName(
+      subject, Side::kCollection, Side::kIdPrefix, Side::kField);
+  errors.AddAll(record.status());
+  std::optional<RankPageToken> token = ReadRankPageToken(
+      request.page_token(), subject, request.min_score(), errors);
+  if (!errors.empty()) return errors.ToStatus();
+  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
+    return s;
+  }
+  const int offset = token.has_value() ? token->offset : 0;
+  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request, offset);
+  options.as_of_day = today;
+  return live.ReadWithGeneration([&](const matcher::CandidateIndex& index,
+                                     const matcher::MatchingPolicy& policy,
+                                     uint64_t generation) -> Attempt<Response> {
+    const uint64_t key = static_cast<uint64_t>(record->row_id);
+    if (Side::PoolSize(index) > max_pool) return std::nullopt;
+    std::optional<absl::Status> indexed =
+        Side::Indexed(index, key, record->authority_id, caller);
+    if (!indexed.has_value()) return std::nullopt;
+    if (!indexed->ok()) return *indexed;
+    if (absl::Status s = CheckRankUnchanged(token, policy.version, generation,
+                                            options.as_of_day);
+        !s.ok()) {
+      return s;
+    }
+    // A later page ranks without reasons and explains only its own rows.
+    absl::StatusOr<matcher::RankResult> r =
+        Side::Rank(index, key, policy, options, caller, explain && offset == 0);
+    if (!r.ok()) return r.status();
+    Response response;
+    Side::SetSubject(response, subject);
+    FillSummary(*r, response);
+    response.set_next_page_token(
+        TakePage(request, offset,
+                 {0, policy.version, generation, options.as_of_day,
+                  RankFingerprint(subject, request.min_score())},
+                 r->candidates));
+    for (matcher::RankedCandidate& c : r->candidates) {
+      auto* ranked = Side::AddCandidate(response, c);
+      ranked->set_score(c.score);
+      ranked->mutable_members()->Add(c.members.begin(), c.members.end());
+      if (!explain) continue;
+      if (offset > 0) {
+        absl::StatusOr<matcher::PairExplanation> e =
+            Side::Explain(index, key, c.key, policy, options.as_of_day);
+        if (!e.ok()) return e.status();
+        c.components = std::move(e->components);
+      }
+      for (matcher::ComponentScore& s : c.components) {
+        ToProto(std::move(s), *ranked->add_components());
+      }
+    }
+    return response;
+  });
+}
+
 }  // namespace
 
 int32_t Matching::Today() const { return DayNumber(ToDate(clock_.Today())); }
@@ -208,7 +373,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
   }
   // Not in the index: unknown, or no longer waiting.
   absl::StatusOr<v1::Child> child =
-      store_.GetChild(record.authority_id, record.row_id);
+      registry_rows::GetChild(store_, record.authority_id, record.row_id);
   if (!child.ok()) return child.status();
   if (!CanSee(caller, record.authority_id, *child)) {
     return NoSuchChild();
@@ -235,7 +400,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
     return key;
   }
   absl::StatusOr<v1::Adopter> adopter =
-      store_.GetAdopter(record.authority_id, record.row_id);
+      registry_rows::GetAdopter(store_, record.authority_id, record.row_id);
   if (!adopter.ok()) return adopter.status();
   if (!for_search) return key;
   std::string status = v1::AdopterStatus_Name(adopter->status());
@@ -247,70 +412,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
 Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
     const Caller& caller, const v1::RankAdoptersRequest& request,
     size_t max_pool) {
-  FieldErrors errors;
-  CheckPaging(request.page_size(), request.min_score(), errors);
-  CheckView(request, errors);
-  const bool explain = request.view() != v1::RANK_VIEW_BASIC;
-  absl::StatusOr<RecordName> record =
-      ParseRecordName(request.child(), "children", 'c', "child");
-  errors.AddAll(record.status());
-  std::optional<RankPageToken> token = ReadRankPageToken(
-      request.page_token(), request.child(), request.min_score(), errors);
-  if (!errors.empty()) return errors.ToStatus();
-  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
-    return s;
-  }
-  const int offset = token.has_value() ? token->offset : 0;
-  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request, offset);
-  options.as_of_day = Today();
-  return live_.ReadWithGeneration(
-      [&](const matcher::CandidateIndex& index,
-          const matcher::MatchingPolicy& policy,
-          uint64_t generation) -> Attempt<v1::RankAdoptersResponse> {
-        const uint64_t key = static_cast<uint64_t>(record->row_id);
-        std::optional<matcher::ChildGroup> group = index.FindChild(key);
-        if (index.household_count() > max_pool || !group.has_value() ||
-            group->authority != record->authority_id) {
-          return std::nullopt;
-        }
-        if (Hidden(*group, caller)) {
-          return NoSuchChild();
-        }
-        if (absl::Status s = CheckRankUnchanged(token, policy.version,
-                                                generation, options.as_of_day);
-            !s.ok()) {
-          return s;
-        }
-        // A later page ranks without reasons and explains only its own rows.
-        absl::StatusOr<matcher::RankResult> r =
-            index.RankHouseholds(key, policy, options, explain && offset == 0);
-        if (!r.ok()) return r.status();
-        v1::RankAdoptersResponse response;
-        response.set_child(request.child());
-        FillSummary(*r, response);
-        response.set_next_page_token(
-            TakePage(request, offset,
-                     {0, policy.version, generation, options.as_of_day,
-                      RankFingerprint(request.child(), request.min_score())},
-                     r->candidates));
-        for (matcher::RankedCandidate& c : r->candidates) {
-          v1::RankedAdopter* a = response.add_adopters();
-          a->set_adopter(AdopterName(c.authority, c.key));
-          a->set_score(c.score);
-          a->mutable_members()->Add(c.members.begin(), c.members.end());
-          if (!explain) continue;
-          if (offset > 0) {
-            absl::StatusOr<matcher::PairExplanation> e =
-                index.ExplainPair(key, c.key, policy, options.as_of_day);
-            if (!e.ok()) return e.status();
-            c.components = std::move(e->components);
-          }
-          for (matcher::ComponentScore& s : c.components) {
-            ToProto(std::move(s), *a->add_components());
-          }
-        }
-        return response;
-      });
+  return TryRank<HouseholdsForChild>(live_, Today(), caller, request, max_pool);
 }
 
 absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
@@ -327,66 +429,8 @@ absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
 Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
     const Caller& caller, const v1::RankChildrenRequest& request,
     size_t max_pool) {
-  FieldErrors errors;
-  CheckPaging(request.page_size(), request.min_score(), errors);
-  CheckView(request, errors);
-  const bool explain = request.view() != v1::RANK_VIEW_BASIC;
-  absl::StatusOr<RecordName> record =
-      ParseRecordName(request.adopter(), "adopters", 'h', "adopter");
-  errors.AddAll(record.status());
-  std::optional<RankPageToken> token = ReadRankPageToken(
-      request.page_token(), request.adopter(), request.min_score(), errors);
-  if (!errors.empty()) return errors.ToStatus();
-  if (absl::Status s = CanSearchFor(caller, record->authority_id); !s.ok()) {
-    return s;
-  }
-  const int offset = token.has_value() ? token->offset : 0;
-  matcher::CandidateIndex::RankOptions options = RankOptionsOf(request, offset);
-  options.as_of_day = Today();
-  return live_.ReadWithGeneration(
-      [&](const matcher::CandidateIndex& index,
-          const matcher::MatchingPolicy& policy,
-          uint64_t generation) -> Attempt<v1::RankChildrenResponse> {
-        const uint64_t key = static_cast<uint64_t>(record->row_id);
-        std::optional<matcher::Household> household = index.FindHousehold(key);
-        if (index.child_count() > max_pool || !household.has_value() ||
-            household->authority != record->authority_id) {
-          return std::nullopt;
-        }
-        if (absl::Status s = CheckRankUnchanged(token, policy.version,
-                                                generation, options.as_of_day);
-            !s.ok()) {
-          return s;
-        }
-        absl::StatusOr<matcher::RankResult> r = index.RankChildren(
-            key, policy, options, caller.authority_id, explain && offset == 0);
-        if (!r.ok()) return r.status();
-        v1::RankChildrenResponse response;
-        response.set_adopter(request.adopter());
-        FillSummary(*r, response);
-        response.set_next_page_token(
-            TakePage(request, offset,
-                     {0, policy.version, generation, options.as_of_day,
-                      RankFingerprint(request.adopter(), request.min_score())},
-                     r->candidates));
-        for (matcher::RankedCandidate& c : r->candidates) {
-          v1::RankedChild* child = response.add_children();
-          child->set_child(ChildName(c.authority, c.key));
-          child->set_score(c.score);
-          child->mutable_members()->Add(c.members.begin(), c.members.end());
-          if (!explain) continue;
-          if (offset > 0) {
-            absl::StatusOr<matcher::PairExplanation> e =
-                index.ExplainPair(c.key, key, policy, options.as_of_day);
-            if (!e.ok()) return e.status();
-            c.components = std::move(e->components);
-          }
-          for (matcher::ComponentScore& s : c.components) {
-            ToProto(std::move(s), *child->add_components());
-          }
-        }
-        return response;
-      });
+  return TryRank<ChildrenForHousehold>(live_, Today(), caller, request,
+                                       max_pool);
 }
 
 absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
@@ -490,14 +534,17 @@ absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
     std::string& closed_reason) {
   // The profiles as they are now (visibility was checked by the caller).
   ASSIGN_OR_RETURN(v1::Child child,
-                   store_.GetChild(child_name.authority_id, child_name.row_id));
+                   registry_rows::GetChild(store_, child_name.authority_id,
+                                           child_name.row_id));
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   registry_rows::GetAdopter(store_, adopter_name.authority_id,
+                                             adopter_name.row_id));
   ASSIGN_OR_RETURN(
-      v1::Adopter adopter,
-      store_.GetAdopter(adopter_name.authority_id, adopter_name.row_id));
-  ASSIGN_OR_RETURN(v1::Authority child_authority,
-                   store_.GetAuthority(child_name.authority_id));
-  ASSIGN_OR_RETURN(v1::Authority adopter_authority,
-                   store_.GetAuthority(adopter_name.authority_id));
+      v1::Authority child_authority,
+      registry_rows::GetAuthority(store_, child_name.authority_id));
+  ASSIGN_OR_RETURN(
+      v1::Authority adopter_authority,
+      registry_rows::GetAuthority(store_, adopter_name.authority_id));
   std::vector<std::string> reasons;
   const bool child_open =
       child.status() == v1::CHILD_WAITING || child.status() == v1::CHILD_LINKED;
@@ -600,7 +647,7 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
 
 absl::StatusOr<v1::MatchingPolicy> Matching::GetPolicy(
     const Caller&, const v1::GetMatchingPolicyRequest&) {
-  return store_.LatestMatchingPolicy();
+  return matching_rows::LatestMatchingPolicy(store_);
 }
 
 absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
@@ -646,7 +693,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
           MakeRequestKey(caller.authority_id, "UpdateMatchingPolicy", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MatchingPolicy> {
             ASSIGN_OR_RETURN(v1::MatchingPolicy current,
-                             tx.LatestMatchingPolicy());
+                             matching_rows::LatestMatchingPolicy(tx));
             matcher::MatchingPolicy next = ToMatcherPolicy(current);
             matcher::MatchingPolicy requested = ToMatcherPolicy(change);
             for (const v1::ComponentWeight& w : change.weights()) {
@@ -666,7 +713,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
             v1::MatchingPolicy stored = FromMatcherPolicy(next);
             stored.set_updated_by(
                 absl::StrCat("authorities/", caller.authority_id));
-            RETURN_IF_ERROR(tx.InsertMatchingPolicy(stored));
+            RETURN_IF_ERROR(matching_rows::InsertMatchingPolicy(tx, stored));
             return stored;
           }));
   if (!written.replayed) live_.SetPolicy(ToMatcherPolicy(written.value));

@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/status_macros.h"
 #include "services/registry/languages.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/shipped_lists.h"
 #include "services/registry/spelling.h"
 #include "services/store/store.h"
@@ -220,9 +221,9 @@ absl::StatusOr<std::vector<v1::UnknownValue>> FindUnknownValues(
   std::vector<v1::UnknownValue> out;
   PageRequest page{1000, 0};
   do {
-    ASSIGN_OR_RETURN(
-        Page<v1::Authority> authorities,
-        store.ListAuthorities(v1::AUTHORITY_STATUS_UNSPECIFIED, page));
+    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
+                     registry_rows::ListAuthorities(
+                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
     for (const v1::Authority& a : authorities.items) {
       if (authority_id.empty() ||
           a.name() == absl::StrCat("authorities/", authority_id)) {
@@ -231,27 +232,29 @@ absl::StatusOr<std::vector<v1::UnknownValue>> FindUnknownValues(
     }
     page.after = authorities.next_after;
   } while (page.after != 0);
-  RETURN_IF_ERROR(store.ScanChildren([&](int64_t, const v1::Child& c) {
-    if (!Owns(authority_id, c.name())) return;
-    CheckRegionValue(regions, c.name(), "region", c.region(), out);
-    CheckRegionValues(regions, c.name(), "excluded_regions",
-                      c.excluded_regions(), out);
-    for (int i = 0; i < c.members_size(); ++i) {
-      CheckLanguageValue(c.name(),
-                         absl::StrCat("members[", i, "].first_language"),
-                         c.members(i).first_language(), out);
-    }
-  }));
-  RETURN_IF_ERROR(store.ScanAdopters([&](int64_t, const v1::Adopter& a) {
-    if (!Owns(authority_id, a.name())) return;
-    CheckRegionValue(regions, a.name(), "region", a.region(), out);
-    CheckRegionValues(regions, a.name(), "excluded_regions",
-                      a.excluded_regions(), out);
-    for (int i = 0; i < a.languages_size(); ++i) {
-      CheckLanguageValue(a.name(), absl::StrCat("languages[", i, "]"),
-                         a.languages(i), out);
-    }
-  }));
+  RETURN_IF_ERROR(
+      registry_rows::ScanChildren(store, [&](int64_t, const v1::Child& c) {
+        if (!Owns(authority_id, c.name())) return;
+        CheckRegionValue(regions, c.name(), "region", c.region(), out);
+        CheckRegionValues(regions, c.name(), "excluded_regions",
+                          c.excluded_regions(), out);
+        for (int i = 0; i < c.members_size(); ++i) {
+          CheckLanguageValue(c.name(),
+                             absl::StrCat("members[", i, "].first_language"),
+                             c.members(i).first_language(), out);
+        }
+      }));
+  RETURN_IF_ERROR(
+      registry_rows::ScanAdopters(store, [&](int64_t, const v1::Adopter& a) {
+        if (!Owns(authority_id, a.name())) return;
+        CheckRegionValue(regions, a.name(), "region", a.region(), out);
+        CheckRegionValues(regions, a.name(), "excluded_regions",
+                          a.excluded_regions(), out);
+        for (int i = 0; i < a.languages_size(); ++i) {
+          CheckLanguageValue(a.name(), absl::StrCat("languages[", i, "]"),
+                             a.languages(i), out);
+        }
+      }));
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include "services/common/errors.h"
 #include "services/common/paging.h"
 #include "services/common/status_macros.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 
 namespace raa {
@@ -134,9 +135,9 @@ absl::Status FillStatusHistory(Store& store, RecordKind kind,
                                Message& record) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(record.name(), collection, prefix, "name"));
-  ASSIGN_OR_RETURN(
-      std::vector<v1::StatusChange> history,
-      store.ListStatusChanges(kind, name.authority_id, name.row_id));
+  ASSIGN_OR_RETURN(std::vector<v1::StatusChange> history,
+                   registry_rows::ListStatusChanges(
+                       store, kind, name.authority_id, name.row_id));
   record.clear_status_history();
   for (v1::StatusChange& c : history) {
     *record.add_status_history() = std::move(c);
@@ -146,7 +147,7 @@ absl::Status FillStatusHistory(Store& store, RecordKind kind,
 
 // A member by id; NOT_FOUND naming the id when there is none.
 absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
-  absl::StatusOr<v1::Authority> a = tx.GetAuthority(id);
+  absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(tx, id);
   if (absl::IsNotFound(a.status())) {
     return absl::NotFoundError(
         absl::StrCat("no member authority \"", id, "\""));
@@ -158,7 +159,8 @@ absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
 absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view authority_id,
                                            absl::string_view field) {
-  absl::StatusOr<v1::Authority> parent = tx.GetAuthority(authority_id);
+  absl::StatusOr<v1::Authority> parent =
+      registry_rows::GetAuthority(tx, authority_id);
   if (absl::IsNotFound(parent.status())) {
     return InvalidField(
         field, absl::StrCat("no member authority \"", authority_id, "\""));
@@ -181,7 +183,7 @@ void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
     std::string field = absl::StrCat("hidden_from[", i, "]");
     if (absl::StrCat("authorities/", id) == parent.name()) {
       errors.Add(field, "a profile cannot be hidden from its own authority");
-    } else if (absl::IsNotFound(tx.GetAuthority(id).status())) {
+    } else if (absl::IsNotFound(registry_rows::GetAuthority(tx, id).status())) {
       errors.Add(field, absl::StrCat("no member authority \"", id, "\""));
     }
   }
@@ -201,6 +203,9 @@ struct ChildRecord {
       "cannot be set to withdrawn by an update: withdraw the profile "
       "(WithdrawChild; raa child withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kChild;
+  static constexpr absl::string_view kCreateMethod = "CreateChild";
+  static constexpr absl::string_view kBatchMethod = "BatchCreateChildren";
+  static constexpr absl::string_view kBatchNoun = "profiles";
 
   static std::optional<std::string> MoveRefused(int from, int to) {
     return ChildStatusMoveRefused(static_cast<v1::ChildStatus>(from),
@@ -211,13 +216,30 @@ struct ChildRecord {
     return ChildUpdatable();
   }
   static absl::StatusOr<v1::Child> Get(StoreTx& tx, const RecordName& n) {
-    return tx.GetChild(n.authority_id, n.row_id);
+    return registry_rows::GetChild(tx, n.authority_id, n.row_id);
   }
   static absl::StatusOr<v1::Child> Read(Store& store, const RecordName& n) {
-    return store.GetChild(n.authority_id, n.row_id);
+    return registry_rows::GetChild(store, n.authority_id, n.row_id);
   }
   static absl::Status Put(StoreTx& tx, v1::Child& c) {
-    return tx.UpdateChild(c);
+    return registry_rows::UpdateChild(tx, c);
+  }
+  static absl::Status Insert(StoreTx& tx, absl::string_view authority_id,
+                             v1::Child& c) {
+    return registry_rows::InsertChild(tx, authority_id, c);
+  }
+  static const v1::Child& Given(const v1::CreateChildRequest& r) {
+    return r.child();
+  }
+  static v1::Child* AddTo(v1::BatchCreateChildrenResponse& r) {
+    return r.add_children();
+  }
+  // The status a new record may be given (`given` as sent).
+  static void CheckNewStatus(const v1::Child& given, FieldErrors& errors) {
+    if (given.status() != v1::CHILD_STATUS_UNSPECIFIED &&
+        given.status() != v1::CHILD_WAITING) {
+      errors.Add("status", "a new profile starts WAITING");
+    }
   }
   static void Normalize(v1::Child& c) { NormalizeChild(c); }
   static void ValidateNames(const v1::Child& c, const RegionList& regions,
@@ -252,6 +274,9 @@ struct AdopterRecord {
       "cannot be set to withdrawn by an update: withdraw the household "
       "(WithdrawAdopter; raa adopter withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kAdopter;
+  static constexpr absl::string_view kCreateMethod = "CreateAdopter";
+  static constexpr absl::string_view kBatchMethod = "BatchCreateAdopters";
+  static constexpr absl::string_view kBatchNoun = "households";
 
   static std::optional<std::string> MoveRefused(int from, int to) {
     return AdopterStatusMoveRefused(static_cast<v1::AdopterStatus>(from),
@@ -262,13 +287,28 @@ struct AdopterRecord {
     return AdopterUpdatable();
   }
   static absl::StatusOr<v1::Adopter> Get(StoreTx& tx, const RecordName& n) {
-    return tx.GetAdopter(n.authority_id, n.row_id);
+    return registry_rows::GetAdopter(tx, n.authority_id, n.row_id);
   }
   static absl::StatusOr<v1::Adopter> Read(Store& store, const RecordName& n) {
-    return store.GetAdopter(n.authority_id, n.row_id);
+    return registry_rows::GetAdopter(store, n.authority_id, n.row_id);
   }
   static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
-    return tx.UpdateAdopter(a);
+    return registry_rows::UpdateAdopter(tx, a);
+  }
+  static absl::Status Insert(StoreTx& tx, absl::string_view authority_id,
+                             v1::Adopter& a) {
+    return registry_rows::InsertAdopter(tx, authority_id, a);
+  }
+  static const v1::Adopter& Given(const v1::CreateAdopterRequest& r) {
+    return r.adopter();
+  }
+  static v1::Adopter* AddTo(v1::BatchCreateAdoptersResponse& r) {
+    return r.add_adopters();
+  }
+  static void CheckNewStatus(const v1::Adopter& given, FieldErrors& errors) {
+    if (given.status() == v1::ADOPTER_WITHDRAWN) {
+      errors.Add("status", "a new household cannot start WITHDRAWN");
+    }
   }
   static void Normalize(v1::Adopter& a) { NormalizeAdopter(a); }
   static void ValidateNames(const v1::Adopter& a, const RegionList& regions,
@@ -389,14 +429,14 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
               }
             }
             FieldErrors record_errors = check(record, false);
-            ASSIGN_OR_RETURN(v1::Authority parent,
-                             tx.GetAuthority(name.authority_id));
+            ASSIGN_OR_RETURN(v1::Authority parent, registry_rows::GetAuthority(
+                                                       tx, name.authority_id));
             Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
             RETURN_IF_ERROR(Kind::Put(tx, record));
             if (status_changes) {
-              RETURN_IF_ERROR(tx.InsertStatusChange(
-                  Kind::kKind, name.authority_id, name.row_id, from, to,
+              RETURN_IF_ERROR(registry_rows::InsertStatusChange(
+                  tx, Kind::kKind, name.authority_id, name.row_id, from, to,
                   request.status_reason(), caller.key_id, caller.authority_id));
             }
             return record;
@@ -432,8 +472,8 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
                 static_cast<decltype(record.status())>(Kind::kWithdrawn));
             record.set_withdraw_reason(request.reason());
             RETURN_IF_ERROR(Kind::Put(tx, record));
-            RETURN_IF_ERROR(tx.InsertStatusChange(
-                Kind::kKind, name.authority_id, name.row_id, from,
+            RETURN_IF_ERROR(registry_rows::InsertStatusChange(
+                tx, Kind::kKind, name.authority_id, name.row_id, from,
                 Kind::kWithdrawn, request.reason(), caller.key_id,
                 caller.authority_id));
             return record;
@@ -500,6 +540,108 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
   return absl::OkStatus();
 }
 
+// BatchCreateChildren / BatchCreateAdopters. Everything a row can be checked
+// for without the store (its parent, request id and fields) is checked
+// before the write lock, and an all_or_nothing batch with any such error is
+// refused there, writing nothing and never waiting for the lock. Under the
+// lock: the parent must be an active member, each row's references must
+// resolve, and a row's own request_id may not repeat another row's or name
+// an earlier different request; an all_or_nothing batch with any error is
+// then refused whole (every error of every row), else each failing row is
+// reported in `failures` and the others are stored (or, already stored
+// under their request id, answered as stored).
+template <typename Kind, typename BatchRequest, typename BatchResponse>
+absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
+                                          const RegionList& regions,
+                                          const Caller& caller,
+                                          const BatchRequest& request) {
+  using Message = typename Kind::Message;
+  ASSIGN_OR_RETURN(std::string authority_id,
+                   ParseAuthorityName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
+  FieldErrors errors;
+  ValidateRequestId(request.request_id(), errors);
+  if (request.requests().empty() || request.requests_size() > 1000) {
+    errors.Add("requests", absl::StrCat("must hold 1-1000 ", Kind::kBatchNoun));
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+
+  const size_t n = request.requests_size();
+  std::vector<Message> records(n);
+  std::vector<FieldErrors> row_errors(n);
+  FieldErrors invalid;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& r = request.requests(i);
+    const std::string row = absl::StrCat("requests[", i, "]");
+    if (!r.parent().empty() && r.parent() != request.parent()) {
+      row_errors[i].Add(absl::StrCat(row, ".parent"),
+                        "must be empty or the batch's parent");
+    }
+    if (!r.request_id().empty()) {
+      FieldErrors id_errors(row);
+      ValidateRequestId(r.request_id(), id_errors);
+      row_errors[i].Merge(id_errors);
+    }
+    records[i] = Kind::Given(r);
+    Kind::Normalize(records[i]);
+    FieldErrors record_errors(absl::StrCat(row, ".", Kind::kField));
+    Kind::CheckNewStatus(Kind::Given(r), record_errors);
+    Kind::ValidateFields(today, regions, records[i], record_errors);
+    row_errors[i].Merge(record_errors);
+    invalid.Merge(row_errors[i]);
+  }
+  if (request.all_or_nothing()) RETURN_IF_ERROR(invalid.ToStatus());
+  ASSIGN_OR_RETURN(
+      auto written,
+      store.Write<BatchResponse>(
+          MakeRequestKey(caller.authority_id, Kind::kBatchMethod, request),
+          [&](StoreTx& tx) -> absl::StatusOr<BatchResponse> {
+            ASSIGN_OR_RETURN(v1::Authority parent,
+                             ActiveParent(tx, authority_id, "parent"));
+            BatchResponse response;
+            FieldErrors all;
+            std::vector<RequestKey> row_keys(n);
+            std::vector<std::optional<Message>> earlier(n);
+            absl::flat_hash_map<std::string, size_t> first_rows;
+            // The batch's own id is taken: a row may not reuse it.
+            first_rows.emplace(request.request_id(), SIZE_MAX);
+            for (size_t i = 0; i < n; ++i) {
+              FieldErrors refs(
+                  absl::StrCat("requests[", i, "].", Kind::kField));
+              Kind::ResolveReferences(tx, parent, records[i], refs);
+              row_errors[i].Merge(refs);
+              row_keys[i] = RowKey(caller.authority_id, Kind::kCreateMethod,
+                                   request.requests(i), request.parent());
+              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
+                                       earlier[i], row_errors[i]));
+              all.Merge(row_errors[i]);
+            }
+            if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
+            for (size_t i = 0; i < n; ++i) {
+              for (const FieldViolation& v : row_errors[i].violations()) {
+                auto* f = response.add_failures();
+                f->set_index(static_cast<int>(i));
+                f->set_field(v.field);
+                f->set_description(v.description);
+              }
+              if (!row_errors[i].empty()) continue;
+              if (earlier[i].has_value()) {
+                *Kind::AddTo(response) = *std::move(earlier[i]);
+                response.add_already_stored(static_cast<int>(i));
+                continue;
+              }
+              RETURN_IF_ERROR(Kind::Insert(tx, authority_id, records[i]));
+              if (!row_keys[i].request_id.empty()) {
+                RETURN_IF_ERROR(tx.RecordRequest(
+                    row_keys[i], records[i].SerializeAsString()));
+              }
+              *Kind::AddTo(response) = records[i];
+            }
+            return response;
+          }));
+  return written.value;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
@@ -542,9 +684,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
   FieldErrors authority_errors("authority");
   ValidateAuthority(request.authority(), clock_.Today(), regions_,
                     authority_errors);
-  for (const FieldViolation& v : authority_errors.violations()) {
-    errors.Add(v.field, v.description);
-  }
+  errors.Merge(authority_errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
 
@@ -560,12 +700,12 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
       store_.Write<v1::Authority>(
           MakeRequestKey(caller.authority_id, "CreateAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            if (tx.GetAuthority(request.authority_id()).ok()) {
+            if (registry_rows::GetAuthority(tx, request.authority_id()).ok()) {
               return absl::AlreadyExistsError(absl::StrCat(
                   "authority \"", request.authority_id(), "\" already exists"));
             }
-            RETURN_IF_ERROR(tx.InsertAuthority(authority));
-            return tx.GetAuthority(request.authority_id());
+            RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, authority));
+            return registry_rows::GetAuthority(tx, request.authority_id());
           }));
   return written.value;
 }
@@ -573,7 +713,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
 absl::StatusOr<v1::Authority> Registry::GetAuthority(
     const Caller&, const v1::GetAuthorityRequest& request) {
   ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
-  return store_.GetAuthority(id);
+  return registry_rows::GetAuthority(store_, id);
 }
 
 absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
@@ -583,9 +723,10 @@ absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
   if (!v1::AuthorityStatus_IsValid(request.status())) {
     return InvalidField("status", "is not an authority status");
   }
-  ASSIGN_OR_RETURN(Page<v1::Authority> page,
-                   store_.ListAuthorities(request.status(),
-                                          {cursor.page_size, cursor.after}));
+  ASSIGN_OR_RETURN(
+      Page<v1::Authority> page,
+      registry_rows::ListAuthorities(store_, request.status(),
+                                     {cursor.page_size, cursor.after}));
   v1::ListAuthoritiesResponse response;
   for (v1::Authority& a : page.items)
     *response.add_authorities() = std::move(a);
@@ -627,8 +768,8 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
             FieldErrors record_errors("authority");
             ValidateAuthority(*a, clock_.Today(), regions_, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
-            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
-            return tx.GetAuthority(*id);
+            RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
+            return registry_rows::GetAuthority(tx, *id);
           }));
   return written.value;
 }
@@ -637,13 +778,14 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     const Caller& caller, const v1::GetWithdrawalImpactRequest& request) {
   RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
   ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
-  absl::StatusOr<v1::Authority> a = store_.GetAuthority(id);
+  absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(store_, id);
   if (absl::IsNotFound(a.status())) {
     return absl::NotFoundError(
         absl::StrCat("no member authority \"", id, "\""));
   }
   RETURN_IF_ERROR(a.status());
-  ASSIGN_OR_RETURN(MemberRecordCounts counts, store_.CountMemberRecords(id));
+  ASSIGN_OR_RETURN(MemberRecordCounts counts,
+                   registry_rows::CountMemberRecords(store_, id));
   v1::WithdrawalImpact impact;
   impact.set_authority(a->name());
   impact.set_display_name(a->display_name());
@@ -693,8 +835,8 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
             a->set_status(v1::AUTHORITY_ACTIVE);
             a->clear_withdrawn_on();
             *a->mutable_rejoined_on() = ToDate(clock_.Today());
-            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
-            return tx.GetAuthority(*id);
+            RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
+            return registry_rows::GetAuthority(tx, *id);
           }));
   return written.value;
 }
@@ -737,8 +879,8 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
             }
             a.set_status(v1::AUTHORITY_WITHDRAWN);
             *a.mutable_withdrawn_on() = on;
-            RETURN_IF_ERROR(tx.UpdateAuthority(a));
-            return tx.GetAuthority(*id);
+            RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, a));
+            return registry_rows::GetAuthority(tx, *id);
           }));
   return written.value;
 }
@@ -755,14 +897,9 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
   v1::Child child = request.child();
   NormalizeChild(child);
   FieldErrors child_errors("child");
-  if (request.child().status() != v1::CHILD_STATUS_UNSPECIFIED &&
-      request.child().status() != v1::CHILD_WAITING) {
-    child_errors.Add("status", "a new profile starts WAITING");
-  }
+  ChildRecord::CheckNewStatus(request.child(), child_errors);
   ValidateChild(child, clock_.Today(), regions_, child_errors);
-  for (const FieldViolation& v : child_errors.violations()) {
-    errors.Add(v.field, v.description);
-  }
+  errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       auto written,
@@ -777,7 +914,8 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
             ResolveChildReferences(tx, parent, child, refs);
             RETURN_IF_ERROR(refs.ToStatus());
             if (request.validate_only()) return child;
-            RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
+            RETURN_IF_ERROR(
+                registry_rows::InsertChild(tx, authority_id, child));
             return child;
           }));
   SetAgesToday(written.value, clock_.Today());
@@ -786,97 +924,14 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
 
 absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
     const Caller& caller, const v1::BatchCreateChildrenRequest& request) {
-  ASSIGN_OR_RETURN(std::string authority_id,
-                   ParseAuthorityName(request.parent(), "parent"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
-  FieldErrors errors;
-  ValidateRequestId(request.request_id(), errors);
-  if (request.requests().empty() || request.requests_size() > 1000) {
-    errors.Add("requests", "must hold 1-1000 profiles");
-  }
-  RETURN_IF_ERROR(errors.ToStatus());
-
-  std::vector<v1::Child> children(request.requests_size());
-  std::vector<FieldErrors> row_errors;
-  for (int i = 0; i < request.requests_size(); ++i) {
-    const v1::CreateChildRequest& r = request.requests(i);
-    row_errors.emplace_back();
-    if (!r.parent().empty() && r.parent() != request.parent()) {
-      row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
-                        "must be empty or the batch's parent");
-    }
-    if (!r.request_id().empty()) {
-      FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
-      ValidateRequestId(r.request_id(), id_errors);
-      for (const FieldViolation& v : id_errors.violations()) {
-        row_errors[i].Add(v.field, v.description);
-      }
-    }
-    children[i] = r.child();
-    NormalizeChild(children[i]);
-    FieldErrors child_errors(absl::StrCat("requests[", i, "].child"));
-    if (r.child().status() != v1::CHILD_STATUS_UNSPECIFIED &&
-        r.child().status() != v1::CHILD_WAITING) {
-      child_errors.Add("status", "a new profile starts WAITING");
-    }
-    ValidateChild(children[i], clock_.Today(), regions_, child_errors);
-    for (const FieldViolation& v : child_errors.violations()) {
-      row_errors[i].Add(v.field, v.description);
-    }
-  }
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::BatchCreateChildrenResponse>(
-          MakeRequestKey(caller.authority_id, "BatchCreateChildren", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateChildrenResponse> {
-            ASSIGN_OR_RETURN(v1::Authority parent,
-                             ActiveParent(tx, authority_id, "parent"));
-            v1::BatchCreateChildrenResponse response;
-            FieldErrors all;
-            std::vector<RequestKey> row_keys(children.size());
-            std::vector<std::optional<v1::Child>> earlier(children.size());
-            absl::flat_hash_map<std::string, size_t> first_rows;
-            // The batch's own id is taken: a row may not reuse it.
-            first_rows.emplace(request.request_id(), SIZE_MAX);
-            for (size_t i = 0; i < children.size(); ++i) {
-              FieldErrors refs(absl::StrCat("requests[", i, "].child"));
-              ResolveChildReferences(tx, parent, children[i], refs);
-              for (const FieldViolation& v : refs.violations()) {
-                row_errors[i].Add(v.field, v.description);
-              }
-              row_keys[i] = RowKey(caller.authority_id, "CreateChild",
-                                   request.requests(i), request.parent());
-              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
-                                       earlier[i], row_errors[i]));
-              for (const FieldViolation& v : row_errors[i].violations()) {
-                all.Add(v.field, v.description);
-                auto* f = response.add_failures();
-                f->set_index(static_cast<int>(i));
-                f->set_field(v.field);
-                f->set_description(v.description);
-              }
-            }
-            if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
-            for (size_t i = 0; i < children.size(); ++i) {
-              if (!row_errors[i].empty()) continue;
-              if (earlier[i].has_value()) {
-                *response.add_children() = *std::move(earlier[i]);
-                response.add_already_stored(static_cast<int>(i));
-                continue;
-              }
-              RETURN_IF_ERROR(tx.InsertChild(authority_id, children[i]));
-              if (!row_keys[i].request_id.empty()) {
-                RETURN_IF_ERROR(tx.RecordRequest(
-                    row_keys[i], children[i].SerializeAsString()));
-              }
-              *response.add_children() = children[i];
-            }
-            return response;
-          }));
-  for (v1::Child& child : *written.value.mutable_children()) {
+  ASSIGN_OR_RETURN(v1::BatchCreateChildrenResponse response,
+                   (BatchCreate<ChildRecord, v1::BatchCreateChildrenRequest,
+                                v1::BatchCreateChildrenResponse>(
+                       store_, clock_.Today(), regions_, caller, request)));
+  for (v1::Child& child : *response.mutable_children()) {
     SetAgesToday(child, clock_.Today());
   }
-  return written.value;
+  return response;
 }
 
 absl::StatusOr<v1::Child> Registry::GetChild(
@@ -884,7 +939,7 @@ absl::StatusOr<v1::Child> Registry::GetChild(
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "children", 'c', "name"));
   absl::StatusOr<v1::Child> child =
-      store_.GetChild(name.authority_id, name.row_id);
+      registry_rows::GetChild(store_, name.authority_id, name.row_id);
   if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
     return absl::NotFoundError("no such child");  // hidden: do not reveal it
   }
@@ -937,9 +992,9 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   filter.need = request.need();
   filter.ages_on = FormatDate(ToDate(clock_.Today()));  // ages today
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      Page<v1::Child> page,
-      store_.ListChildren(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(Page<v1::Child> page,
+                   registry_rows::ListChildren(
+                       store_, filter, {cursor->page_size, cursor->after}));
   v1::ListChildrenResponse response;
   for (v1::Child& child : page.items) {
     ASSIGN_OR_RETURN(RecordName name,
@@ -965,13 +1020,9 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
   v1::Adopter adopter = request.adopter();
   NormalizeAdopter(adopter);
   FieldErrors adopter_errors("adopter");
-  if (adopter.status() == v1::ADOPTER_WITHDRAWN) {
-    adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
-  }
+  AdopterRecord::CheckNewStatus(adopter, adopter_errors);
   ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);
-  for (const FieldViolation& v : adopter_errors.violations()) {
-    errors.Add(v.field, v.description);
-  }
+  errors.Merge(adopter_errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       auto written,
@@ -982,7 +1033,8 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             if (request.validate_only()) return adopter;
-            RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopter));
+            RETURN_IF_ERROR(
+                registry_rows::InsertAdopter(tx, authority_id, adopter));
             return adopter;
           }));
   return written.value;
@@ -990,101 +1042,18 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
 
 absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
     const Caller& caller, const v1::BatchCreateAdoptersRequest& request) {
-  ASSIGN_OR_RETURN(std::string authority_id,
-                   ParseAuthorityName(request.parent(), "parent"));
-  RETURN_IF_ERROR(RequireRegistrarOf(caller, authority_id));
-  FieldErrors errors;
-  ValidateRequestId(request.request_id(), errors);
-  if (request.requests().empty() || request.requests_size() > 1000) {
-    errors.Add("requests", "must hold 1-1000 households");
-  }
-  RETURN_IF_ERROR(errors.ToStatus());
-  std::vector<v1::Adopter> adopters(request.requests_size());
-  std::vector<FieldErrors> row_errors;
-  FieldErrors all;
-  for (int i = 0; i < request.requests_size(); ++i) {
-    const v1::CreateAdopterRequest& r = request.requests(i);
-    row_errors.emplace_back();
-    if (!r.parent().empty() && r.parent() != request.parent()) {
-      row_errors[i].Add(absl::StrCat("requests[", i, "].parent"),
-                        "must be empty or the batch's parent");
-    }
-    if (!r.request_id().empty()) {
-      FieldErrors id_errors(absl::StrCat("requests[", i, "]"));
-      ValidateRequestId(r.request_id(), id_errors);
-      for (const FieldViolation& v : id_errors.violations()) {
-        row_errors[i].Add(v.field, v.description);
-      }
-    }
-    adopters[i] = r.adopter();
-    NormalizeAdopter(adopters[i]);
-    FieldErrors adopter_errors(absl::StrCat("requests[", i, "].adopter"));
-    if (adopters[i].status() == v1::ADOPTER_WITHDRAWN) {
-      adopter_errors.Add("status", "a new household cannot start WITHDRAWN");
-    }
-    ValidateAdopter(adopters[i], clock_.Today(), regions_, adopter_errors);
-    for (const FieldViolation& v : adopter_errors.violations()) {
-      row_errors[i].Add(v.field, v.description);
-    }
-    for (const FieldViolation& v : row_errors[i].violations()) {
-      all.Add(v.field, v.description);
-    }
-  }
-  if (request.all_or_nothing()) RETURN_IF_ERROR(all.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::BatchCreateAdoptersResponse>(
-          MakeRequestKey(caller.authority_id, "BatchCreateAdopters", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateAdoptersResponse> {
-            RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
-            v1::BatchCreateAdoptersResponse response;
-            FieldErrors conflicts;
-            std::vector<RequestKey> row_keys(adopters.size());
-            std::vector<std::optional<v1::Adopter>> earlier(adopters.size());
-            absl::flat_hash_map<std::string, size_t> first_rows;
-            // The batch's own id is taken: a row may not reuse it.
-            first_rows.emplace(request.request_id(), SIZE_MAX);
-            for (size_t i = 0; i < adopters.size(); ++i) {
-              row_keys[i] = RowKey(caller.authority_id, "CreateAdopter",
-                                   request.requests(i), request.parent());
-              RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
-                                       earlier[i], row_errors[i]));
-              for (const FieldViolation& v : row_errors[i].violations()) {
-                conflicts.Add(v.field, v.description);
-              }
-            }
-            if (request.all_or_nothing()) RETURN_IF_ERROR(conflicts.ToStatus());
-            for (size_t i = 0; i < adopters.size(); ++i) {
-              for (const FieldViolation& v : row_errors[i].violations()) {
-                auto* f = response.add_failures();
-                f->set_index(static_cast<int>(i));
-                f->set_field(v.field);
-                f->set_description(v.description);
-              }
-              if (!row_errors[i].empty()) continue;
-              if (earlier[i].has_value()) {
-                *response.add_adopters() = *std::move(earlier[i]);
-                response.add_already_stored(static_cast<int>(i));
-                continue;
-              }
-              RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopters[i]));
-              if (!row_keys[i].request_id.empty()) {
-                RETURN_IF_ERROR(tx.RecordRequest(
-                    row_keys[i], adopters[i].SerializeAsString()));
-              }
-              *response.add_adopters() = adopters[i];
-            }
-            return response;
-          }));
-  return written.value;
+  return BatchCreate<AdopterRecord, v1::BatchCreateAdoptersRequest,
+                     v1::BatchCreateAdoptersResponse>(
+      store_, clock_.Today(), regions_, caller, request);
 }
 
 absl::StatusOr<v1::Adopter> Registry::GetAdopter(
     const Caller&, const v1::GetAdopterRequest& request) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "adopters", 'h', "name"));
-  ASSIGN_OR_RETURN(v1::Adopter adopter,
-                   store_.GetAdopter(name.authority_id, name.row_id));
+  ASSIGN_OR_RETURN(
+      v1::Adopter adopter,
+      registry_rows::GetAdopter(store_, name.authority_id, name.row_id));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
@@ -1124,9 +1093,9 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
   }
   filter.need = request.need();
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      Page<v1::Adopter> page,
-      store_.ListAdopters(filter, {cursor->page_size, cursor->after}));
+  ASSIGN_OR_RETURN(Page<v1::Adopter> page,
+                   registry_rows::ListAdopters(
+                       store_, filter, {cursor->page_size, cursor->after}));
   v1::ListAdoptersResponse response;
   for (v1::Adopter& a : page.items) *response.add_adopters() = std::move(a);
   response.set_next_page_token(NextPageToken(page.next_after));
@@ -1254,7 +1223,8 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Region> {
             // Counted from the table, under the write lock: exact even when
             // two creates race.
-            ASSIGN_OR_RETURN(std::vector<v1::Region> added, tx.ListRegions());
+            ASSIGN_OR_RETURN(std::vector<v1::Region> added,
+                             registry_rows::ListRegions(tx));
             std::optional<v1::Region> listed =
                 regions_.Find(request.region_id());
             for (const v1::Region& r : added) {
@@ -1271,7 +1241,7 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
                   absl::StrCat("the consortium's region list holds ",
                                RegionList::kCapacity, " regions, its limit"));
             }
-            RETURN_IF_ERROR(tx.InsertRegion(region));
+            RETURN_IF_ERROR(registry_rows::InsertRegion(tx, region));
             return region;
           }));
   // Listed once stored (and again, harmlessly, on a replay).

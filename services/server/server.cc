@@ -36,10 +36,13 @@
 #include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
+#include "services/matching/matching_rows.h"
 #include "services/matching/matching_service.h"
 #include "services/registry/regions.h"
+#include "services/registry/registry_rows.h"
 #include "services/registry/registry_service.h"
 #include "services/rpc/checked_service.h"
+#include "services/server/schema.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -114,14 +117,44 @@ absl::StatusOr<FileLock> LockDatabase(const std::string& path) {
 }
 
 // Committed changes reach the index and the authenticator (which marks the
-// callers of a withdrawn member).
-class StoreListeners final : public StoreListener {
+// callers of a withdrawn member). Before each commit, in this order: the
+// registry's changes (Admit, then authorities, children, households), the
+// follows, then the index's derived rows (alerts).
+class StoreListeners final : public StoreListener,
+                             public RegistryObserver,
+                             public FollowObserver {
  public:
   StoreListeners(LiveIndex& live, Authenticator& authenticator)
       : live_(live), authenticator_(authenticator) {}
+
+  absl::Status BeforeCommit(StoreTx& tx) override {
+    RETURN_IF_ERROR(TellRegistryChanges(tx, *this));
+    TellFollowChanges(tx, *this);
+    return live_.WriteDerived(tx);
+  }
+  // The index is told the outcome of every write it was told of (whose
+  // Admit passed); the authenticator learns of a member's withdrawal or
+  // return only once it is committed: it keeps no state to undo.
+  void Committed() override {
+    if (told_) live_.Committed();
+    told_ = false;
+    for (const v1::Authority& a : pending_authorities_) {
+      authenticator_.OnAuthorityChanged(a);
+    }
+    pending_authorities_.clear();
+  }
+  void RolledBack() override {
+    if (told_) live_.RolledBack();
+    told_ = false;
+    pending_authorities_.clear();
+  }
+
+  // RegistryObserver
   absl::Status Admit(const std::vector<Row<v1::Child>>& children,
                      const std::vector<Row<v1::Adopter>>& adopters) override {
-    return live_.Admit(children, adopters);
+    RETURN_IF_ERROR(live_.Admit(children, adopters));
+    told_ = true;
+    return absl::OkStatus();
   }
   void OnAuthorityChanged(const v1::Authority& authority) override {
     live_.OnAuthorityChanged(authority);
@@ -133,32 +166,33 @@ class StoreListeners final : public StoreListener {
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override {
     live_.OnAdopterChanged(row_id, adopter);
   }
+  // FollowObserver
   void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override {
     live_.OnFollowChanged(row_id, follow);
-  }
-  absl::Status WriteDerived(StoreTx& tx) override {
-    return live_.WriteDerived(tx);
-  }
-  // The authenticator learns of a member's withdrawal or return only once it
-  // is committed: it keeps no state to undo.
-  void Committed() override {
-    live_.Committed();
-    for (const v1::Authority& a : pending_authorities_) {
-      authenticator_.OnAuthorityChanged(a);
-    }
-    pending_authorities_.clear();
-  }
-  void RolledBack() override {
-    live_.RolledBack();
-    pending_authorities_.clear();
   }
 
  private:
   LiveIndex& live_;
   Authenticator& authenticator_;
   // Only touched under the store's write lock.
+  bool told_ = false;  // the index took this write's changes in
   std::vector<v1::Authority> pending_authorities_;
 };
+
+// The authenticator marks the callers of withdrawn members from the start.
+absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator) {
+  PageRequest page{1000, 0};
+  do {
+    ASSIGN_OR_RETURN(
+        Page<v1::Authority> members,
+        registry_rows::ListAuthorities(store, v1::AUTHORITY_WITHDRAWN, page));
+    for (const v1::Authority& a : members.items) {
+      authenticator.OnAuthorityChanged(a);
+    }
+    page.after = members.next_after;
+  } while (page.after != 0);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path);
@@ -184,7 +218,8 @@ absl::Status WriteKeyFile(const std::string& path, const std::string& key) {
 // The shipped regions plus the consortium's own.
 absl::StatusOr<std::unique_ptr<RegionList>> LoadRegions(Store& store) {
   std::unique_ptr<RegionList> regions = RegionList::Shipped();
-  ASSIGN_OR_RETURN(std::vector<v1::Region> added, store.ListRegions());
+  ASSIGN_OR_RETURN(std::vector<v1::Region> added,
+                   registry_rows::ListRegions(store));
   for (const v1::Region& r : added) RETURN_IF_ERROR(regions->Add(r));
   return regions;
 }
@@ -375,7 +410,8 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
     impl->clock = options.clock;
   }
   ASSIGN_OR_RETURN(impl->db_lock, LockDatabase(options.db_path));
-  ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock));
+  ASSIGN_OR_RETURN(impl->store, Store::Open(options.db_path, *impl->clock,
+                                            RaamatchSchema()));
   ASSIGN_OR_RETURN(impl->regions, LoadRegions(*impl->store));
   if (std::optional<std::string> why =
           impl->regions->WhyUnknown(options.hub_region)) {
@@ -385,7 +421,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
-  RETURN_IF_ERROR(impl->authenticator->LoadMembers());
+  RETURN_IF_ERROR(LoadWithdrawnMembers(*impl->store, *impl->authenticator));
   impl->listeners =
       std::make_unique<StoreListeners>(*impl->live, *impl->authenticator);
   impl->store->SetListener(impl->listeners.get());
@@ -407,7 +443,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   std::string preset;
   if (!options.bootstrap_key_file.empty()) {
     ASSIGN_OR_RETURN(preset, ReadKeyFile(options.bootstrap_key_file));
-    ASSIGN_OR_RETURN(int64_t keys, impl->store->CountApiKeys());
+    ASSIGN_OR_RETURN(int64_t keys, key_rows::CountApiKeys(*impl->store));
     if (preset.empty() && keys == 0) {
       // Written before it is stored: if the file cannot be written, no key
       // exists that nobody can read.
@@ -471,8 +507,9 @@ absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options) {
   }
   ASSIGN_OR_RETURN(FileLock lock, LockDatabase(options.db_path));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                   Store::Open(options.db_path, clock));
-  if (absl::IsNotFound(store->GetAuthority(options.hub_id).status())) {
+                   Store::Open(options.db_path, clock, RaamatchSchema()));
+  if (absl::IsNotFound(
+          registry_rows::GetAuthority(*store, options.hub_id).status())) {
     return absl::NotFoundError(
         absl::StrCat("no authority \"", options.hub_id, "\" in ",
                      options.db_path, ": give the hub's id with --hub-id"));

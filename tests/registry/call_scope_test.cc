@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/clock.h"
+#include "services/server/schema.h"
 #include "services/store/store.h"
 #include "tests/registry/test_support.h"
 
@@ -25,7 +26,7 @@ class CallScopeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(dir_.File("raamatch.db"), clock_);
+        Store::Open(dir_.File("raamatch.db"), clock_, RaamatchSchema());
     ASSERT_THAT(store.status(), IsOk());
     store_ = std::move(*store);
   }

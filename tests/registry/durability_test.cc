@@ -29,6 +29,7 @@
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/common/clock.h"
+#include "services/server/schema.h"
 #include "services/store/store.h"
 #include "tests/registry/test_support.h"
 
@@ -350,13 +351,13 @@ TEST_F(DurabilityTest, RefusesADatabaseFromANewerVersionWithAClearMessage) {
   {
     SystemClock clock;
     absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(daemon_.db(), clock);
+        Store::Open(daemon_.db(), clock, RaamatchSchema());
     ASSERT_THAT(store.status(), IsOk());
   }
   {
     SQLite::Database db(daemon_.db(), SQLite::OPEN_READWRITE);
     db.exec(absl::StrCat("INSERT INTO schema_migrations VALUES (",
-                         Store::kSchemaVersion + 1,
+                         kSchemaVersion + 1,
                          ", 'from-the-future', '2027-01-01T00:00:00Z')"));
   }
   ASSERT_NO_FATAL_FAILURE(daemon_.Spawn());

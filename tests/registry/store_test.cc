@@ -16,7 +16,8 @@
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
-#include "services/store/migrations.h"
+#include "services/registry/registry_rows.h"
+#include "services/server/schema.h"
 #include "tests/registry/test_support.h"
 
 namespace raa {
@@ -36,10 +37,21 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
+// Every migration of the server's schema, by number.
+std::vector<Migration> Migrations() {
+  absl::StatusOr<std::vector<Migration>> all =
+      OrderedMigrations(RaamatchSchema());
+  EXPECT_THAT(all.status(), IsOk());
+  return all.ok() ? *all : std::vector<Migration>();
+}
+
 // Records what the store announces, as "authority <name>" / "child <row>" /
 // "adopter <row>".
-class RecordingListener final : public StoreListener {
+class RecordingListener final : public StoreListener, public RegistryObserver {
  public:
+  absl::Status BeforeCommit(StoreTx& tx) override {
+    return TellRegistryChanges(tx, *this);
+  }
   void OnAuthorityChanged(const v1::Authority& authority) override {
     events.push_back(absl::StrCat("authority ", authority.name()));
   }
@@ -55,7 +67,8 @@ class RecordingListener final : public StoreListener {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_, clock_);
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(path_, clock_, RaamatchSchema());
     ASSERT_THAT(store.status(), IsOk());
     store_ = std::move(*store);
     store_->SetListener(&listener_);
@@ -72,7 +85,7 @@ class StoreTest : public ::testing::Test {
         ->Write<v1::Authority>(
             RequestKey{},
             [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-              RETURN_IF_ERROR(tx.InsertAuthority(authority));
+              RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, authority));
               return authority;
             })
         .status();
@@ -83,7 +96,7 @@ class StoreTest : public ::testing::Test {
                                               const RequestKey& key = {}) {
     return store_->Write<v1::Child>(
         key, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-          RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
+          RETURN_IF_ERROR(registry_rows::InsertChild(tx, authority_id, child));
           return child;
         });
   }
@@ -92,7 +105,8 @@ class StoreTest : public ::testing::Test {
       absl::string_view authority_id, v1::Adopter adopter) {
     return store_->Write<v1::Adopter>(
         RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
-          RETURN_IF_ERROR(tx.InsertAdopter(authority_id, adopter));
+          RETURN_IF_ERROR(
+              registry_rows::InsertAdopter(tx, authority_id, adopter));
           return adopter;
         });
   }
@@ -105,7 +119,8 @@ class StoreTest : public ::testing::Test {
     PageRequest page{page_size, 0};
     *pages = 0;
     while (true) {
-      absl::StatusOr<Page<v1::Child>> got = store_->ListChildren(filter, page);
+      absl::StatusOr<Page<v1::Child>> got =
+          registry_rows::ListChildren(*store_, filter, page);
       EXPECT_THAT(got.status(), IsOk());
       if (!got.ok()) break;
       ++*pages;
@@ -127,7 +142,7 @@ class StoreTest : public ::testing::Test {
   std::vector<std::string> AdopterNames(const AdopterFilter& filter) {
     std::vector<std::string> names;
     absl::StatusOr<Page<v1::Adopter>> got =
-        store_->ListAdopters(filter, PageRequest{1000, 0});
+        registry_rows::ListAdopters(*store_, filter, PageRequest{1000, 0});
     EXPECT_THAT(got.status(), IsOk());
     if (got.ok()) {
       for (const v1::Adopter& a : got->items) names.push_back(a.name());
@@ -158,7 +173,7 @@ TEST_F(StoreTest, RecordsEveryMigrationInTheDatabase) {
   std::vector<int> expected;
   for (const Migration& m : Migrations()) expected.push_back(m.version);
   EXPECT_EQ(versions, expected);
-  EXPECT_EQ(expected.back(), Store::kSchemaVersion);
+  EXPECT_EQ(expected.back(), kSchemaVersion);
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 
@@ -168,9 +183,11 @@ TEST_F(StoreTest, ReopeningKeepsTheDataAndAppliesNoMigrationTwice) {
   ASSERT_THAT(child.status(), IsOk());
   store_.reset();
 
-  absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(path_, clock_);
+  absl::StatusOr<std::unique_ptr<Store>> reopened =
+      Store::Open(path_, clock_, RaamatchSchema());
   ASSERT_THAT(reopened.status(), IsOk());
-  absl::StatusOr<v1::Child> read = (*reopened)->GetChild("sheffield", 1);
+  absl::StatusOr<v1::Child> read =
+      registry_rows::GetChild(**reopened, "sheffield", 1);
   ASSERT_THAT(read.status(), IsOk());
   EXPECT_THAT(*read, EqualsProto(child->value));
 
@@ -186,16 +203,16 @@ TEST_F(StoreTest, RefusesADatabaseWrittenByANewerVersion) {
     SQLite::Statement q(db,
                         "INSERT INTO schema_migrations VALUES (?, "
                         "'from-the-future', '2027-01-01T00:00:00Z')");
-    q.bind(1, Store::kSchemaVersion + 1);
+    q.bind(1, kSchemaVersion + 1);
     q.exec();
   }
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_, clock_);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(path_, clock_, RaamatchSchema());
   ASSERT_THAT(store.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(store.status().message(), HasSubstr("newer"));
   EXPECT_THAT(store.status().message(), HasSubstr(path_));
-  EXPECT_THAT(
-      store.status().message(),
-      HasSubstr(absl::StrCat("schema version ", Store::kSchemaVersion + 1)));
+  EXPECT_THAT(store.status().message(),
+              HasSubstr(absl::StrCat("schema version ", kSchemaVersion + 1)));
 }
 
 TEST_F(StoreTest, EnforcesForeignKeys) {
@@ -211,7 +228,7 @@ TEST_F(StoreTest, ARetryReturnsTheFirstAnswerAndWritesNothing) {
     ++runs;
     v1::Child child = ValidChild();
     child.set_summary(absl::StrCat("attempt ", runs));
-    RETURN_IF_ERROR(tx.InsertChild("sheffield", child));
+    RETURN_IF_ERROR(registry_rows::InsertChild(tx, "sheffield", child));
     return child;
   };
   absl::StatusOr<Written<v1::Child>> first =
@@ -261,14 +278,14 @@ TEST_F(StoreTest, AFailedBodyWritesNothingAndIsNotRemembered) {
         v1::Authority doncaster =
             ValidAuthority("Doncaster", "south-yorkshire");
         doncaster.set_name("authorities/doncaster");
-        RETURN_IF_ERROR(tx.InsertAuthority(doncaster));
+        RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, doncaster));
         v1::Child child = ValidChild();
-        RETURN_IF_ERROR(tx.InsertChild("sheffield", child));
+        RETURN_IF_ERROR(registry_rows::InsertChild(tx, "sheffield", child));
         return InvalidField("child.summary", "changed my mind");
       });
   EXPECT_THAT(failed.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ViolationFields(failed.status()), ElementsAre("child.summary"));
-  EXPECT_THAT(store_->GetAuthority("doncaster").status(),
+  EXPECT_THAT(registry_rows::GetAuthority(*store_, "doncaster").status(),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(ChildNames({}), IsEmpty());
 
@@ -297,7 +314,7 @@ TEST_F(StoreTest, TheListenerHearsOfCommittedChangesOnly) {
   absl::StatusOr<Written<v1::Child>> failed = store_->Write<v1::Child>(
       RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
         v1::Child child = ValidChild();
-        RETURN_IF_ERROR(tx.InsertChild("sheffield", child));
+        RETURN_IF_ERROR(registry_rows::InsertChild(tx, "sheffield", child));
         return absl::InternalError("disk on fire");
       });
   ASSERT_FALSE(failed.ok());
@@ -306,9 +323,10 @@ TEST_F(StoreTest, TheListenerHearsOfCommittedChangesOnly) {
   ASSERT_THAT(AddAdopter("leeds", ValidAdopter()).status(), IsOk());
   absl::StatusOr<Written<v1::Child>> updated = store_->Write<v1::Child>(
       RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-        ASSIGN_OR_RETURN(v1::Child child, tx.GetChild("sheffield", 1));
+        ASSIGN_OR_RETURN(v1::Child child,
+                         registry_rows::GetChild(tx, "sheffield", 1));
         child.set_status(v1::CHILD_LINKED);
-        RETURN_IF_ERROR(tx.UpdateChild(child));
+        RETURN_IF_ERROR(registry_rows::UpdateChild(tx, child));
         return child;
       });
   ASSERT_THAT(updated.status(), IsOk());
@@ -341,20 +359,21 @@ TEST_F(StoreTest, PagingReturnsEachRowOnceInOrder) {
 
 TEST_F(StoreTest, ListsAuthoritiesByStatusAndPage) {
   ASSERT_THAT(AddAuthority("rotherham"), IsOk());
-  absl::StatusOr<Page<v1::Authority>> first =
-      store_->ListAuthorities(v1::AUTHORITY_ACTIVE, PageRequest{2, 0});
+  absl::StatusOr<Page<v1::Authority>> first = registry_rows::ListAuthorities(
+      *store_, v1::AUTHORITY_ACTIVE, PageRequest{2, 0});
   ASSERT_THAT(first.status(), IsOk());
   ASSERT_THAT(first->items, SizeIs(2));
   ASSERT_NE(first->next_after, 0);
-  absl::StatusOr<Page<v1::Authority>> second = store_->ListAuthorities(
-      v1::AUTHORITY_ACTIVE, PageRequest{2, first->next_after});
+  absl::StatusOr<Page<v1::Authority>> second = registry_rows::ListAuthorities(
+      *store_, v1::AUTHORITY_ACTIVE, PageRequest{2, first->next_after});
   ASSERT_THAT(second.status(), IsOk());
   ASSERT_THAT(second->items, SizeIs(1));
   EXPECT_EQ(second->next_after, 0);
   EXPECT_EQ(second->items[0].name(), "authorities/rotherham");
 
   absl::StatusOr<Page<v1::Authority>> withdrawn =
-      store_->ListAuthorities(v1::AUTHORITY_WITHDRAWN, PageRequest{50, 0});
+      registry_rows::ListAuthorities(*store_, v1::AUTHORITY_WITHDRAWN,
+                                     PageRequest{50, 0});
   ASSERT_THAT(withdrawn.status(), IsOk());
   EXPECT_THAT(withdrawn->items, IsEmpty());
 }
@@ -440,16 +459,19 @@ TEST_F(StoreTest, BackupWritesAReadableCopy) {
   // Later writes do not reach the copy.
   ASSERT_THAT(AddChild("leeds", ValidChild()).status(), IsOk());
 
-  absl::StatusOr<std::unique_ptr<Store>> restored = Store::Open(copy, clock_);
+  absl::StatusOr<std::unique_ptr<Store>> restored =
+      Store::Open(copy, clock_, RaamatchSchema());
   ASSERT_THAT(restored.status(), IsOk());
-  absl::StatusOr<v1::Child> read = (*restored)->GetChild("sheffield", 1);
+  absl::StatusOr<v1::Child> read =
+      registry_rows::GetChild(**restored, "sheffield", 1);
   ASSERT_THAT(read.status(), IsOk());
   EXPECT_THAT(*read, EqualsProto(child->value));
   absl::StatusOr<Page<v1::Child>> all =
-      (*restored)->ListChildren({}, PageRequest{50, 0});
+      registry_rows::ListChildren(**restored, {}, PageRequest{50, 0});
   ASSERT_THAT(all.status(), IsOk());
   EXPECT_THAT(all->items, SizeIs(1));
-  EXPECT_THAT((*restored)->GetAuthority("leeds").status(), IsOk());
+  EXPECT_THAT(registry_rows::GetAuthority(**restored, "leeds").status(),
+              IsOk());
 }
 
 TEST(MakeRequestKeyTest, HashesTheBodyWithoutTheRequestId) {

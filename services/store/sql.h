@@ -1,8 +1,9 @@
-// Small pieces shared by the store's .cc files (store.cc, follow_rows.cc):
-// turning SQLiteCpp's exceptions into a Status, blobs, stored protos and
-// times. Not part of the store's interface.
-#ifndef RAAMATCH_SERVICES_STORE_INTERNAL_SQL_H_
-#define RAAMATCH_SERVICES_STORE_INTERNAL_SQL_H_
+// Small pieces for code that maps rows (the store core and each area's
+// *_rows.cc): turning SQLiteCpp's exceptions into a Status, blobs, stored
+// protos and times. Only row code includes this; domain code sees the rows'
+// headers.
+#ifndef RAAMATCH_SERVICES_STORE_SQL_H_
+#define RAAMATCH_SERVICES_STORE_SQL_H_
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -62,4 +63,4 @@ absl::StatusOr<T> ParseProfile(SQLite::Statement& q, int index) {
 
 }  // namespace raa::store_internal
 
-#endif  // RAAMATCH_SERVICES_STORE_INTERNAL_SQL_H_
+#endif  // RAAMATCH_SERVICES_STORE_SQL_H_

@@ -1,0 +1,807 @@
+#include "services/registry/registry_rows.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/common/dates.h"
+#include "services/common/status_macros.h"
+#include "services/store/sql.h"
+
+namespace raa {
+namespace {
+
+using store_internal::BindBlob;
+using store_internal::ColumnBytes;
+using store_internal::ParseProfile;
+using store_internal::ToTimestamp;
+
+constexpr Migration kMigrations[] = {
+    {1, "registry", R"sql(
+CREATE TABLE authorities (
+  id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  region TEXT NOT NULL,
+  london_weighting INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  joined_on TEXT NOT NULL,
+  withdrawn_on TEXT,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL
+);
+
+CREATE TABLE children (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  status INTEGER NOT NULL,
+  group_size INTEGER NOT NULL,
+  min_age_months INTEGER NOT NULL,
+  max_age_months INTEGER NOT NULL,
+  need_mask INTEGER NOT NULL,
+  region TEXT NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL
+);
+CREATE INDEX children_by_authority ON children(authority_id, id);
+CREATE INDEX children_by_status ON children(status, id);
+
+CREATE TABLE adopters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  status INTEGER NOT NULL,
+  approved_on TEXT,
+  approved_for INTEGER NOT NULL,
+  min_age_months INTEGER NOT NULL,
+  max_age_months INTEGER NOT NULL,
+  sex_preference INTEGER NOT NULL,
+  region TEXT NOT NULL,
+  excluded_regions TEXT NOT NULL,
+  dual_approved INTEGER NOT NULL,
+  max_contact INTEGER NOT NULL,
+  heritage_mask INTEGER NOT NULL,
+  religion INTEGER NOT NULL,
+  languages TEXT NOT NULL,
+  max_physical_disability INTEGER NOT NULL,
+  max_learning_disability INTEGER NOT NULL,
+  max_global_developmental_delay INTEGER NOT NULL,
+  max_medical_condition INTEGER NOT NULL,
+  max_emotional_and_behavioural INTEGER NOT NULL,
+  max_foetal_alcohol_spectrum INTEGER NOT NULL,
+  max_sexualised_behaviour INTEGER NOT NULL,
+  max_uncertain_developmental_prognosis INTEGER NOT NULL,
+  max_attachment_difficulties INTEGER NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL
+);
+CREATE INDEX adopters_by_authority ON adopters(authority_id, id);
+CREATE INDEX adopters_by_status ON adopters(status, id);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  roles INTEGER NOT NULL,
+  display_name TEXT NOT NULL,
+  secret_sha256 BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  revoke_time INTEGER
+);
+
+CREATE TABLE requests (
+  scope TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  body_sha256 BLOB NOT NULL,
+  response BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (scope, request_id)
+);
+)sql"},
+    // The regions the consortium adds to the shipped list (data/regions/).
+    {5, "regions", R"sql(
+CREATE TABLE regions (
+  slug TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  parent TEXT NOT NULL,
+  profile BLOB NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
+    // Every status change of a child profile or a household, with its reason
+    // and who made it. Append-only: the triggers refuse edits and deletes.
+    {6, "status_history", R"sql(
+CREATE TABLE status_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_kind TEXT NOT NULL CHECK (record_kind IN ('child', 'adopter')),
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  record_id INTEGER NOT NULL,
+  from_status INTEGER NOT NULL,
+  to_status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  change_time INTEGER NOT NULL
+);
+CREATE INDEX status_changes_by_record
+  ON status_changes(record_kind, record_id, id);
+CREATE TRIGGER status_changes_append_only_update
+  BEFORE UPDATE ON status_changes
+  BEGIN SELECT RAISE(ABORT, 'status history is append-only'); END;
+CREATE TRIGGER status_changes_append_only_delete
+  BEFORE DELETE ON status_changes
+  BEGIN SELECT RAISE(ABORT, 'status history is append-only'); END;
+
+-- The profile's ages_as_of ('YYYY-MM-DD'), so lists filter on ages today.
+-- Rows stored before are filled in by Store::Open from their profiles.
+ALTER TABLE children ADD COLUMN ages_as_of TEXT;
+)sql"},
+};
+
+// What one write changed in the registry, in order, for TellRegistryChanges.
+struct RegistryChanges {
+  std::vector<v1::Authority> authorities;
+  std::vector<Row<v1::Child>> children;
+  std::vector<Row<v1::Adopter>> adopters;
+};
+
+std::string JsonArray(
+    const google::protobuf::RepeatedPtrField<std::string>& s) {
+  // Only slugs and language codes go here ([a-z0-9-]): nothing to escape.
+  return absl::StrCat("[",
+                      absl::StrJoin(s, ",",
+                                    [](std::string* out, const std::string& v) {
+                                      absl::StrAppend(out, "\"", v, "\"");
+                                    }),
+                      "]");
+}
+
+constexpr const char* kNeedColumns[] = {
+    "max_physical_disability",        "max_learning_disability",
+    "max_global_developmental_delay", "max_medical_condition",
+    "max_emotional_and_behavioural",  "max_foetal_alcohol_spectrum",
+    "max_sexualised_behaviour",       "max_uncertain_developmental_prognosis",
+    "max_attachment_difficulties",
+};
+
+std::string AuthorityName(absl::string_view id) {
+  return absl::StrCat("authorities/", id);
+}
+
+// Rows stored before the ages_as_of column (migration 6) get it from their
+// profiles, once. Throws on a database error, like the migrations.
+void FillAgesAsOf(SQLite::Database& db) {
+  SQLite::Statement rows(
+      db, "SELECT id, profile FROM children WHERE ages_as_of IS NULL");
+  std::vector<std::pair<int64_t, std::string>> filled;
+  while (rows.executeStep()) {
+    v1::Child child;
+    if (!child.ParseFromString(ColumnBytes(rows, 1))) continue;
+    filled.emplace_back(rows.getColumn(0).getInt64(),
+                        FormatDate(child.ages_as_of()));
+  }
+  if (filled.empty()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement set(db, "UPDATE children SET ages_as_of = ? WHERE id = ?");
+  for (const auto& [id, as_of] : filled) {
+    set.bind(1, as_of);
+    set.bind(2, id);
+    set.exec();
+    set.reset();
+  }
+  tx.commit();
+}
+
+// The whole months from a row's ages_as_of to ?8 ('YYYY-MM-DD'), 0 if not
+// later: the SQL twin of matcher::WholeMonthsBetween, for list filters.
+constexpr char kMonthsSinceAgesAsOf[] =
+    "MAX(0, (CAST(substr(?8, 1, 4) AS INTEGER) - "
+    "CAST(substr(ages_as_of, 1, 4) AS INTEGER)) * 12 + "
+    "CAST(substr(?8, 6, 2) AS INTEGER) - "
+    "CAST(substr(ages_as_of, 6, 2) AS INTEGER) - "
+    "(CAST(substr(?8, 9, 2) AS INTEGER) < "
+    "CAST(substr(ages_as_of, 9, 2) AS INTEGER)))";
+
+// ---- projections: the columns derived from a profile ----
+
+struct ChildColumns {
+  int group_size = 0;
+  int min_age = 0;
+  int max_age = 0;
+  int64_t need_mask = 0;
+};
+
+ChildColumns ProjectChild(const v1::Child& child) {
+  ChildColumns c;
+  c.group_size = child.members_size();
+  c.min_age = std::numeric_limits<int>::max();
+  for (const v1::ChildMember& m : child.members()) {
+    c.min_age = std::min(c.min_age, m.age_months());
+    c.max_age = std::max(c.max_age, m.age_months());
+    for (const v1::Need& n : m.needs())
+      c.need_mask |= int64_t{1} << n.category();
+  }
+  if (child.members().empty()) c.min_age = 0;
+  return c;
+}
+
+void BindAuthority(SQLite::Statement& q, const v1::Authority& a,
+                   absl::string_view id, int64_t create, int64_t update) {
+  q.bind(1, std::string(id));
+  q.bind(2, a.display_name());
+  q.bind(3, a.kind());
+  q.bind(4, a.region());
+  q.bind(5, a.london_weighting() ? 1 : 0);
+  q.bind(6, a.status());
+  q.bind(7, FormatDate(a.joined_on()));
+  if (IsUnset(a.withdrawn_on())) {
+    q.bind(8);
+  } else {
+    q.bind(8, FormatDate(a.withdrawn_on()));
+  }
+  BindBlob(q, 9, a.SerializeAsString());
+  q.bind(10, create);
+  q.bind(11, update);
+}
+
+absl::string_view IdOf(absl::string_view name) {
+  size_t slash = name.rfind('/');
+  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
+template <typename T>
+absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
+                                 absl::string_view authority_id, int64_t row_id,
+                                 const char* what) {
+  SQLite::Statement q(db, absl::StrCat("SELECT profile FROM ", table,
+                                       " WHERE id = ? AND authority_id = ?"));
+  q.bind(1, row_id);
+  q.bind(2, std::string(authority_id));
+  if (!q.executeStep()) {
+    return absl::NotFoundError(absl::StrCat("no such ", what));
+  }
+  return ParseProfile<T>(q, 0);
+}
+
+absl::StatusOr<v1::Authority> ReadAuthority(SQLite::Database& db,
+                                            absl::string_view id) {
+  SQLite::Statement q(db, "SELECT profile FROM authorities WHERE id = ?");
+  q.bind(1, std::string(id));
+  if (!q.executeStep()) {
+    return absl::NotFoundError(absl::StrCat("no authority \"", id, "\""));
+  }
+  return ParseProfile<v1::Authority>(q, 0);
+}
+
+// Runs a paged SELECT of `profile, id` rows: `sql` ends with its WHERE
+// conditions; binds are applied by `bind`.
+template <typename T>
+absl::StatusOr<Page<T>> ReadPage(
+    SQLite::Database& db, const std::string& select_where,
+    const std::function<void(SQLite::Statement&)>& bind,
+    const PageRequest& page) {
+  SQLite::Statement q(
+      db, absl::StrCat(select_where, " ORDER BY 2 LIMIT ", page.page_size + 1));
+  bind(q);
+  Page<T> out;
+  int64_t last = 0;
+  while (q.executeStep()) {
+    if (static_cast<int>(out.items.size()) == page.page_size) {
+      out.next_after = last;
+      break;
+    }
+    ASSIGN_OR_RETURN(T item, ParseProfile<T>(q, 0));
+    last = q.getColumn(1).getInt64();
+    out.items.push_back(std::move(item));
+  }
+  return out;
+}
+
+const char* KindName(RecordKind kind) {
+  return kind == RecordKind::kChild ? "child" : "adopter";
+}
+
+// Binds every projected adopter column; returns the next free index.
+int BindAdopterColumns(SQLite::Statement& q, const v1::Adopter& a) {
+  int i = 1;
+  q.bind(i++, a.status());
+  if (IsUnset(a.approved_on())) {
+    q.bind(i++);
+  } else {
+    q.bind(i++, FormatDate(a.approved_on()));
+  }
+  q.bind(i++, a.approved_for());
+  q.bind(i++, a.min_age_months());
+  q.bind(i++, a.max_age_months());
+  q.bind(i++, a.sex_preference());
+  q.bind(i++, a.region());
+  q.bind(i++, JsonArray(a.excluded_regions()));
+  q.bind(i++, a.dual_approved() ? 1 : 0);
+  q.bind(i++, a.max_contact());
+  int64_t heritage = 0;
+  for (int h : a.heritage()) heritage |= int64_t{1} << h;
+  q.bind(i++, heritage);
+  q.bind(i++, a.religion());
+  q.bind(i++, JsonArray(a.languages()));
+  int levels[9];
+  std::fill(std::begin(levels), std::end(levels), v1::NEED_LEVEL_NONE);
+  for (const v1::NeedLimit& l : a.need_limits()) {
+    levels[l.category() - 1] = l.max_level();
+  }
+  for (int level : levels) q.bind(i++, level);
+  BindBlob(q, i++, a.SerializeAsString());
+  return i;
+}
+
+constexpr char kAdopterColumns[] =
+    "status, approved_on, approved_for, min_age_months, max_age_months, "
+    "sex_preference, region, excluded_regions, dual_approved, max_contact, "
+    "heritage_mask, religion, languages, max_physical_disability, "
+    "max_learning_disability, max_global_developmental_delay, "
+    "max_medical_condition, max_emotional_and_behavioural, "
+    "max_foetal_alcohol_spectrum, max_sexualised_behaviour, "
+    "max_uncertain_developmental_prognosis, max_attachment_difficulties, "
+    "profile";
+
+absl::StatusOr<std::vector<v1::Region>> ReadRegions(SQLite::Database& db) {
+  std::vector<v1::Region> out;
+  SQLite::Statement q(db, "SELECT profile FROM regions ORDER BY slug");
+  while (q.executeStep()) {
+    ASSIGN_OR_RETURN(v1::Region region, ParseProfile<v1::Region>(q, 0));
+    out.push_back(std::move(region));
+  }
+  return out;
+}
+
+}  // namespace
+
+SchemaPart RegistrySchema() {
+  return SchemaPart{.migrations = kMigrations, .after_open = &FillAgesAsOf};
+}
+
+absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer) {
+  static const RegistryChanges kNone;
+  const RegistryChanges* changes = tx.FindState<RegistryChanges>();
+  if (changes == nullptr) changes = &kNone;
+  RETURN_IF_ERROR(observer.Admit(changes->children, changes->adopters));
+  for (const v1::Authority& a : changes->authorities) {
+    observer.OnAuthorityChanged(a);
+  }
+  for (const Row<v1::Child>& c : changes->children) {
+    observer.OnChildChanged(c.row_id, c.value);
+  }
+  for (const Row<v1::Adopter>& a : changes->adopters) {
+    observer.OnAdopterChanged(a.row_id, a.value);
+  }
+  return absl::OkStatus();
+}
+
+std::string ChildId(int64_t row_id) { return absl::StrCat("c", row_id); }
+std::string AdopterId(int64_t row_id) { return absl::StrCat("h", row_id); }
+
+namespace registry_rows {
+
+// ---------------- Inside a write ----------------
+
+absl::StatusOr<v1::Authority> GetAuthority(StoreTx& tx, absl::string_view id) {
+  return ReadAuthority(tx.db(), id);
+}
+
+absl::Status InsertAuthority(StoreTx& tx, const v1::Authority& authority) {
+  int64_t now = tx.NowMicros();
+  v1::Authority a = authority;
+  *a.mutable_create_time() = ToTimestamp(now);
+  *a.mutable_update_time() = ToTimestamp(now);
+  SQLite::Statement q(
+      tx.db(),
+      "INSERT INTO authorities (id, display_name, kind, region, "
+      "london_weighting, status, joined_on, withdrawn_on, profile, "
+      "create_time, update_time) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  BindAuthority(q, a, IdOf(a.name()), now, now);
+  q.exec();
+  tx.State<RegistryChanges>().authorities.push_back(std::move(a));
+  return absl::OkStatus();
+}
+
+absl::Status UpdateAuthority(StoreTx& tx, const v1::Authority& authority) {
+  int64_t now = tx.NowMicros();
+  v1::Authority a = authority;
+  *a.mutable_update_time() = ToTimestamp(now);
+  SQLite::Statement q(
+      tx.db(),
+      "UPDATE authorities SET id = ?1, display_name = ?2, kind = ?3, "
+      "region = ?4, london_weighting = ?5, status = ?6, joined_on = ?7, "
+      "withdrawn_on = ?8, profile = ?9, update_time = ?11 WHERE id = ?1");
+  BindAuthority(q, a, IdOf(a.name()), 0, now);
+  if (q.exec() != 1) return absl::NotFoundError("no such authority");
+  tx.State<RegistryChanges>().authorities.push_back(std::move(a));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Child> GetChild(StoreTx& tx, absl::string_view authority_id,
+                                   int64_t row_id) {
+  return ReadProfileRow<v1::Child>(tx.db(), "children", authority_id, row_id,
+                                   "child");
+}
+
+absl::Status InsertChild(StoreTx& tx, absl::string_view authority_id,
+                         v1::Child& child) {
+  int64_t now = tx.NowMicros();
+  *child.mutable_create_time() = ToTimestamp(now);
+  *child.mutable_update_time() = ToTimestamp(now);
+  ChildColumns c = ProjectChild(child);
+  SQLite::Statement q(
+      tx.db(),
+      "INSERT INTO children (authority_id, status, group_size, "
+      "min_age_months, max_age_months, need_mask, region, profile, "
+      "create_time, update_time) VALUES (?,?,?,?,?,?,?, x'', ?, ?)");
+  q.bind(1, std::string(authority_id));
+  q.bind(2, child.status());
+  q.bind(3, c.group_size);
+  q.bind(4, c.min_age);
+  q.bind(5, c.max_age);
+  q.bind(6, c.need_mask);
+  q.bind(7, child.region());
+  q.bind(8, now);
+  q.bind(9, now);
+  q.exec();
+  int64_t row = tx.db().getLastInsertRowid();
+  child.set_name(
+      absl::StrCat(AuthorityName(authority_id), "/children/", ChildId(row)));
+  SQLite::Statement set(
+      tx.db(), "UPDATE children SET profile = ?, ages_as_of = ? WHERE id = ?");
+  BindBlob(set, 1, child.SerializeAsString());
+  set.bind(2, FormatDate(child.ages_as_of()));
+  set.bind(3, row);
+  set.exec();
+  tx.State<RegistryChanges>().children.push_back({row, child});
+  return absl::OkStatus();
+}
+
+absl::Status UpdateChild(StoreTx& tx, v1::Child& child) {
+  absl::string_view name = child.name();
+  std::optional<int64_t> row = ParseRowId(IdOf(name), 'c');
+  if (!row.has_value()) return absl::NotFoundError("no such child");
+  *child.mutable_update_time() = ToTimestamp(tx.NowMicros());
+  ChildColumns c = ProjectChild(child);
+  SQLite::Statement q(tx.db(),
+                      "UPDATE children SET status = ?, group_size = ?, "
+                      "min_age_months = ?, max_age_months = ?, need_mask = ?, "
+                      "region = ?, profile = ?, update_time = ? WHERE id = ?");
+  q.bind(1, child.status());
+  q.bind(2, c.group_size);
+  q.bind(3, c.min_age);
+  q.bind(4, c.max_age);
+  q.bind(5, c.need_mask);
+  q.bind(6, child.region());
+  BindBlob(q, 7, child.SerializeAsString());
+  q.bind(8, tx.NowMicros());
+  q.bind(9, *row);
+  if (q.exec() != 1) return absl::NotFoundError("no such child");
+  SQLite::Statement as_of(tx.db(),
+                          "UPDATE children SET ages_as_of = ? WHERE id = ?");
+  as_of.bind(1, FormatDate(child.ages_as_of()));
+  as_of.bind(2, *row);
+  as_of.exec();
+  tx.State<RegistryChanges>().children.push_back({*row, child});
+  return absl::OkStatus();
+}
+
+absl::Status InsertStatusChange(StoreTx& tx, RecordKind kind,
+                                absl::string_view authority_id, int64_t row_id,
+                                int from_status, int to_status,
+                                absl::string_view reason,
+                                absl::string_view key_id,
+                                absl::string_view changed_by) {
+  SQLite::Statement q(
+      tx.db(),
+      "INSERT INTO status_changes (record_kind, authority_id, record_id, "
+      "from_status, to_status, reason, key_id, changed_by, change_time) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, KindName(kind));
+  q.bind(2, std::string(authority_id));
+  q.bind(3, row_id);
+  q.bind(4, from_status);
+  q.bind(5, to_status);
+  q.bind(6, std::string(reason));
+  q.bind(7, std::string(key_id));
+  q.bind(8, std::string(changed_by));
+  q.bind(9, tx.NowMicros());
+  q.exec();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Adopter> GetAdopter(StoreTx& tx,
+                                       absl::string_view authority_id,
+                                       int64_t row_id) {
+  return ReadProfileRow<v1::Adopter>(tx.db(), "adopters", authority_id, row_id,
+                                     "adopter");
+}
+
+absl::Status InsertAdopter(StoreTx& tx, absl::string_view authority_id,
+                           v1::Adopter& adopter) {
+  int64_t now = tx.NowMicros();
+  *adopter.mutable_create_time() = ToTimestamp(now);
+  *adopter.mutable_update_time() = ToTimestamp(now);
+  // The name holds the row id, which exists only after the insert: insert,
+  // then store the named profile.
+  std::string placeholders;
+  for (int k = 0; k < 23; ++k) absl::StrAppend(&placeholders, k ? ",?" : "?");
+  SQLite::Statement insert(
+      tx.db(),
+      absl::StrCat("INSERT INTO adopters (", kAdopterColumns,
+                   ", authority_id, create_time, update_time) VALUES (",
+                   placeholders, ",?,?,?)"));
+  int i = BindAdopterColumns(insert, adopter);
+  insert.bind(i++, std::string(authority_id));
+  insert.bind(i++, now);
+  insert.bind(i++, now);
+  insert.exec();
+  int64_t row = tx.db().getLastInsertRowid();
+  adopter.set_name(
+      absl::StrCat(AuthorityName(authority_id), "/adopters/", AdopterId(row)));
+  SQLite::Statement set(tx.db(),
+                        "UPDATE adopters SET profile = ? WHERE id = ?");
+  BindBlob(set, 1, adopter.SerializeAsString());
+  set.bind(2, row);
+  set.exec();
+  tx.State<RegistryChanges>().adopters.push_back({row, adopter});
+  return absl::OkStatus();
+}
+
+absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter) {
+  std::optional<int64_t> row = ParseRowId(IdOf(adopter.name()), 'h');
+  if (!row.has_value()) return absl::NotFoundError("no such adopter");
+  int64_t now = tx.NowMicros();
+  *adopter.mutable_update_time() = ToTimestamp(now);
+  std::string sets;
+  std::string columns = kAdopterColumns;
+  for (absl::string_view col : absl::StrSplit(columns, ", ")) {
+    absl::StrAppend(&sets, sets.empty() ? "" : ", ", col, " = ?");
+  }
+  SQLite::Statement q(tx.db(), absl::StrCat("UPDATE adopters SET ", sets,
+                                            ", update_time = ? WHERE id = ?"));
+  int i = BindAdopterColumns(q, adopter);
+  q.bind(i++, now);
+  q.bind(i++, *row);
+  if (q.exec() != 1) return absl::NotFoundError("no such adopter");
+  tx.State<RegistryChanges>().adopters.push_back({*row, adopter});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Region>> ListRegions(StoreTx& tx) {
+  return ReadRegions(tx.db());
+}
+
+absl::Status InsertRegion(StoreTx& tx, v1::Region& region) {
+  int64_t now = tx.NowMicros();
+  *region.mutable_create_time() = ToTimestamp(now);
+  SQLite::Statement q(tx.db(), "INSERT INTO regions VALUES (?,?,?,?,?,?)");
+  q.bind(1, std::string(IdOf(region.name())));
+  q.bind(2, region.display_name());
+  q.bind(3, static_cast<int>(region.kind()));
+  q.bind(4, region.parent());
+  BindBlob(q, 5, region.SerializeAsString());
+  q.bind(6, now);
+  q.exec();
+  return absl::OkStatus();
+}
+
+// ---------------- Reads ----------------
+
+absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id) {
+  return store.Read(
+      [&](SQLite::Database& db) { return ReadAuthority(db, id); });
+}
+
+absl::StatusOr<Page<v1::Authority>> ListAuthorities(Store& store,
+                                                    v1::AuthorityStatus status,
+                                                    const PageRequest& page) {
+  return store.Read([&](SQLite::Database& db) {
+    std::string sql = "SELECT profile, rowid FROM authorities WHERE rowid > ?";
+    if (status != v1::AUTHORITY_STATUS_UNSPECIFIED) sql += " AND status = ?";
+    return ReadPage<v1::Authority>(
+        db, sql,
+        [&](SQLite::Statement& q) {
+          q.bind(1, page.after);
+          if (status != v1::AUTHORITY_STATUS_UNSPECIFIED) q.bind(2, status);
+        },
+        page);
+  });
+}
+
+absl::StatusOr<v1::Child> GetChild(Store& store, absl::string_view authority_id,
+                                   int64_t row_id) {
+  return store.Read([&](SQLite::Database& db) {
+    return ReadProfileRow<v1::Child>(db, "children", authority_id, row_id,
+                                     "child");
+  });
+}
+
+absl::StatusOr<Page<v1::Child>> ListChildren(Store& store, const ChildFilter& f,
+                                             const PageRequest& page) {
+  return store.Read([&](SQLite::Database& db) {
+    std::string sql = "SELECT profile, id FROM children WHERE id > ?1";
+    if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
+    if (f.status != v1::CHILD_STATUS_UNSPECIFIED) sql += " AND status = ?3";
+    // Ages on f.ages_on: the stored ones plus the months since ages_as_of.
+    const std::string moved =
+        f.ages_on.empty() || !(f.min_age_months || f.max_age_months)
+            ? std::string()
+            : absl::StrCat(" + COALESCE(", kMonthsSinceAgesAsOf, ", 0)");
+    if (f.min_age_months) {
+      absl::StrAppend(&sql, " AND max_age_months", moved, " >= ?4");
+    }
+    if (f.max_age_months) {
+      absl::StrAppend(&sql, " AND min_age_months", moved, " <= ?5");
+    }
+    if (f.group_size > 0) sql += " AND group_size = ?6";
+    if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
+      sql += " AND (need_mask & ?7) != 0";
+    }
+    return ReadPage<v1::Child>(
+        db, sql,
+        [&](SQLite::Statement& q) {
+          q.bind(1, page.after);
+          if (!f.authority_id.empty()) q.bind(2, f.authority_id);
+          if (f.status != v1::CHILD_STATUS_UNSPECIFIED) q.bind(3, f.status);
+          if (f.min_age_months) q.bind(4, *f.min_age_months);
+          if (f.max_age_months) q.bind(5, *f.max_age_months);
+          if (f.group_size > 0) q.bind(6, f.group_size);
+          if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
+            q.bind(7, int64_t{1} << f.need);
+          }
+          if (!moved.empty()) q.bind(8, f.ages_on);
+        },
+        page);
+  });
+}
+
+absl::StatusOr<v1::Adopter> GetAdopter(Store& store,
+                                       absl::string_view authority_id,
+                                       int64_t row_id) {
+  return store.Read([&](SQLite::Database& db) {
+    return ReadProfileRow<v1::Adopter>(db, "adopters", authority_id, row_id,
+                                       "adopter");
+  });
+}
+
+absl::StatusOr<Page<v1::Adopter>> ListAdopters(Store& store,
+                                               const AdopterFilter& f,
+                                               const PageRequest& page) {
+  return store.Read([&](SQLite::Database& db) {
+    std::string sql = "SELECT profile, id FROM adopters WHERE id > ?1";
+    if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
+    if (f.status != v1::ADOPTER_STATUS_UNSPECIFIED) sql += " AND status = ?3";
+    if (f.age_months) {
+      sql += " AND min_age_months <= ?4 AND max_age_months >= ?4";
+    }
+    if (f.group_size > 0) sql += " AND approved_for >= ?5";
+    if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
+      absl::StrAppend(&sql, " AND ", kNeedColumns[f.need - 1],
+                      " >= ", static_cast<int>(v1::NEED_LEVEL_MILD));
+    }
+    return ReadPage<v1::Adopter>(
+        db, sql,
+        [&](SQLite::Statement& q) {
+          q.bind(1, page.after);
+          if (!f.authority_id.empty()) q.bind(2, f.authority_id);
+          if (f.status != v1::ADOPTER_STATUS_UNSPECIFIED) q.bind(3, f.status);
+          if (f.age_months) q.bind(4, *f.age_months);
+          if (f.group_size > 0) q.bind(5, f.group_size);
+        },
+        page);
+  });
+}
+
+absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
+    Store& store, RecordKind kind, absl::string_view authority_id,
+    int64_t row_id) {
+  return store.Read([&](SQLite::Database& db)
+                        -> absl::StatusOr<std::vector<v1::StatusChange>> {
+    SQLite::Statement q(
+        db,
+        "SELECT from_status, to_status, reason, key_id, changed_by, "
+        "change_time FROM status_changes WHERE record_kind = ? AND "
+        "authority_id = ? AND record_id = ? ORDER BY id");
+    q.bind(1, KindName(kind));
+    q.bind(2, std::string(authority_id));
+    q.bind(3, row_id);
+    std::vector<v1::StatusChange> out;
+    while (q.executeStep()) {
+      v1::StatusChange& c = out.emplace_back();
+      const int from = q.getColumn(0).getInt();
+      const int to = q.getColumn(1).getInt();
+      if (kind == RecordKind::kChild) {
+        c.set_from_status(
+            v1::ChildStatus_Name(static_cast<v1::ChildStatus>(from)));
+        c.set_to_status(v1::ChildStatus_Name(static_cast<v1::ChildStatus>(to)));
+      } else {
+        c.set_from_status(
+            v1::AdopterStatus_Name(static_cast<v1::AdopterStatus>(from)));
+        c.set_to_status(
+            v1::AdopterStatus_Name(static_cast<v1::AdopterStatus>(to)));
+      }
+      c.set_reason(q.getColumn(2).getString());
+      c.set_key_id(q.getColumn(3).getString());
+      c.set_authority(AuthorityName(q.getColumn(4).getString()));
+      *c.mutable_change_time() = ToTimestamp(q.getColumn(5).getInt64());
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<MemberRecordCounts> CountMemberRecords(
+    Store& store, absl::string_view authority_id) {
+  return store.Read([&](SQLite::Database& db)
+                        -> absl::StatusOr<MemberRecordCounts> {
+    MemberRecordCounts counts;
+    const std::string id(authority_id);
+    SQLite::Statement children(db,
+                               "SELECT status, COUNT(*), SUM(group_size) "
+                               "FROM children WHERE authority_id = ? "
+                               "GROUP BY status");
+    children.bind(1, id);
+    while (children.executeStep()) {
+      counts.children[static_cast<v1::ChildStatus>(
+          children.getColumn(0).getInt())] = {children.getColumn(1).getInt(),
+                                              children.getColumn(2).getInt()};
+    }
+    SQLite::Statement households(db,
+                                 "SELECT status, COUNT(*) FROM adopters "
+                                 "WHERE authority_id = ? GROUP BY status");
+    households.bind(1, id);
+    while (households.executeStep()) {
+      counts.households[static_cast<v1::AdopterStatus>(
+          households.getColumn(0).getInt())] = households.getColumn(1).getInt();
+    }
+    SQLite::Statement keys(db,
+                           "SELECT COUNT(*) FROM api_keys WHERE authority_id "
+                           "= ? AND revoke_time IS NULL");
+    keys.bind(1, id);
+    keys.executeStep();
+    counts.active_keys = keys.getColumn(0).getInt();
+    return counts;
+  });
+}
+
+absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store) {
+  return store.Read([&](SQLite::Database& db) { return ReadRegions(db); });
+}
+
+absl::Status ScanChildren(
+    Store& store, absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  return store.Read([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Statement q(db, "SELECT id, profile FROM children ORDER BY id");
+    while (q.executeStep()) {
+      ASSIGN_OR_RETURN(v1::Child child, ParseProfile<v1::Child>(q, 1));
+      fn(q.getColumn(0).getInt64(), child);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status ScanAdopters(
+    Store& store, absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
+  return store.Read([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Statement q(db, "SELECT id, profile FROM adopters ORDER BY id");
+    while (q.executeStep()) {
+      ASSIGN_OR_RETURN(v1::Adopter adopter, ParseProfile<v1::Adopter>(q, 1));
+      fn(q.getColumn(0).getInt64(), adopter);
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace registry_rows
+}  // namespace raa

@@ -1,0 +1,188 @@
+// The registry's rows in the store: members (authorities), child profiles,
+// households (adopters), their status history, and the consortium's own
+// regions; the registry's migrations; and RegistryObserver, which hears of
+// every registry row a write changes.
+//
+//   ASSIGN_OR_RETURN(auto written, store.Write<v1::Child>(key,
+//       [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+//         RETURN_IF_ERROR(registry_rows::InsertChild(tx, "sheffield", child));
+//         return child;
+//       }));
+//   ASSIGN_OR_RETURN(v1::Child read,
+//                    registry_rows::GetChild(store, "sheffield", 1));
+//
+// Profiles are stored whole as serialized raa.v1 messages (the `profile`
+// column, the source of truth); the other columns are projections of it,
+// written in the same statement, for filtering and for plain SQL reports.
+//
+// The functions taking a StoreTx run inside Store::Write (on the write
+// connection, in its transaction); those taking a Store read on the read
+// connection (Store::Read). Reads are NOT_FOUND when the row is missing.
+// Thread-safety is the store's.
+#ifndef RAAMATCH_SERVICES_REGISTRY_REGISTRY_ROWS_H_
+#define RAAMATCH_SERVICES_REGISTRY_REGISTRY_ROWS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "raa/v1/registry.pb.h"
+#include "services/store/store.h"
+
+namespace raa {
+
+// The registry's migrations: 1 (which also made the store core's `requests`
+// and the access keys' `api_keys` tables, before areas had migrations of
+// their own), 5 (regions) and 6 (status history, ages_as_of), and the repair
+// at open that fills ages_as_of of rows stored before migration 6.
+SchemaPart RegistrySchema();
+
+// Told of the registry rows a write changed, before it commits (see
+// TellRegistryChanges). Implemented by whoever keeps registry data in
+// memory (the live index, the authenticator's list of withdrawn members).
+class RegistryObserver {
+ public:
+  virtual ~RegistryObserver() = default;
+  // Every child profile and household the write changed: an error rolls the
+  // whole write back and is returned to the caller, so nothing is
+  // acknowledged that the observer could not follow.
+  virtual absl::Status Admit(
+      const std::vector<Row<v1::Child>>& /*children*/,
+      const std::vector<Row<v1::Adopter>>& /*adopters*/) {
+    return absl::OkStatus();
+  }
+  virtual void OnAuthorityChanged(const v1::Authority& authority) = 0;
+  virtual void OnChildChanged(int64_t row_id, const v1::Child& child) = 0;
+  virtual void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) = 0;
+};
+
+// For a StoreListener's BeforeCommit: tells `observer` of the registry rows
+// this write changed. Admit first, always (with empty lists if none changed;
+// its error is returned and nothing more is told), then every authority,
+// child and adopter changed, by kind, each in the order written.
+absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer);
+
+// Resource ids of stored rows: children are "c<row>", adopters "h<row>".
+std::string ChildId(int64_t row_id);
+std::string AdopterId(int64_t row_id);
+
+// Filters for listing children; unset members do not filter.
+struct ChildFilter {
+  std::string authority_id;  // empty: every authority
+  v1::ChildStatus status = v1::CHILD_STATUS_UNSPECIFIED;
+  // At least one child of at least / at most this age on `ages_on`
+  // ("YYYY-MM-DD": the stored ages plus the whole months since the
+  // profile's ages_as_of; empty: the ages as stored).
+  std::optional<int> min_age_months;
+  std::optional<int> max_age_months;
+  std::string ages_on;
+  int group_size = 0;
+  v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
+};
+
+struct AdopterFilter {
+  std::string authority_id;
+  v1::AdopterStatus status = v1::ADOPTER_STATUS_UNSPECIFIED;
+  std::optional<int> age_months;
+  int group_size = 0;
+  v1::NeedCategory need = v1::NEED_CATEGORY_UNSPECIFIED;
+};
+
+// Which kind of record a status history belongs to.
+enum class RecordKind { kChild, kAdopter };
+
+// One member's records by status (for the impact of its withdrawal).
+struct MemberRecordCounts {
+  struct Profiles {
+    int32_t profiles = 0;
+    int32_t children = 0;
+  };
+  std::map<v1::ChildStatus, Profiles> children;
+  std::map<v1::AdopterStatus, int32_t> households;
+  int32_t active_keys = 0;  // not revoked
+};
+
+namespace registry_rows {
+
+// ---- Inside a write ----
+
+absl::StatusOr<v1::Authority> GetAuthority(StoreTx& tx, absl::string_view id);
+// Sets create_time and update_time.
+absl::Status InsertAuthority(StoreTx& tx, const v1::Authority& authority);
+// Sets update_time; NOT_FOUND if no row has the name's id.
+absl::Status UpdateAuthority(StoreTx& tx, const v1::Authority& authority);
+
+absl::StatusOr<v1::Child> GetChild(StoreTx& tx, absl::string_view authority_id,
+                                   int64_t row_id);
+// Assigns the child's name and times.
+absl::Status InsertChild(StoreTx& tx, absl::string_view authority_id,
+                         v1::Child& child);
+// Sets update_time and stores `child` over the row named by child.name().
+absl::Status UpdateChild(StoreTx& tx, v1::Child& child);
+
+absl::StatusOr<v1::Adopter> GetAdopter(StoreTx& tx,
+                                       absl::string_view authority_id,
+                                       int64_t row_id);
+absl::Status InsertAdopter(StoreTx& tx, absl::string_view authority_id,
+                           v1::Adopter& adopter);
+absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter);
+
+// Appends one change to a record's status history (never edited): the
+// statuses as their enum numbers, reason, key id and the authority that
+// made it; the time is the store's clock.
+absl::Status InsertStatusChange(StoreTx& tx, RecordKind kind,
+                                absl::string_view authority_id, int64_t row_id,
+                                int from_status, int to_status,
+                                absl::string_view reason,
+                                absl::string_view key_id,
+                                absl::string_view changed_by);
+
+// The consortium's own regions (migration 5), by slug.
+absl::StatusOr<std::vector<v1::Region>> ListRegions(StoreTx& tx);
+// Sets create_time. The slug (from region.name()) must be new.
+absl::Status InsertRegion(StoreTx& tx, v1::Region& region);
+
+// ---- Reads ----
+
+absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id);
+absl::StatusOr<Page<v1::Authority>> ListAuthorities(Store& store,
+                                                    v1::AuthorityStatus status,
+                                                    const PageRequest& page);
+absl::StatusOr<v1::Child> GetChild(Store& store, absl::string_view authority_id,
+                                   int64_t row_id);
+absl::StatusOr<Page<v1::Child>> ListChildren(Store& store,
+                                             const ChildFilter& filter,
+                                             const PageRequest& page);
+absl::StatusOr<v1::Adopter> GetAdopter(Store& store,
+                                       absl::string_view authority_id,
+                                       int64_t row_id);
+absl::StatusOr<Page<v1::Adopter>> ListAdopters(Store& store,
+                                               const AdopterFilter& filter,
+                                               const PageRequest& page);
+// A record's status changes, oldest first.
+absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
+    Store& store, RecordKind kind, absl::string_view authority_id,
+    int64_t row_id);
+// Counts the member's children and households by status, and its API keys
+// not revoked (the api_keys table is migration 1's).
+absl::StatusOr<MemberRecordCounts> CountMemberRecords(
+    Store& store, absl::string_view authority_id);
+// The consortium's own regions, by slug (for the region list at start).
+absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
+
+// Every row, in row order, for building in-memory indexes at start.
+absl::Status ScanChildren(
+    Store& store, absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+absl::Status ScanAdopters(
+    Store& store,
+    absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
+
+}  // namespace registry_rows
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_REGISTRY_REGISTRY_ROWS_H_

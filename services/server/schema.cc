@@ -1,0 +1,17 @@
+#include "services/server/schema.h"
+
+#include "services/audit/audit_schema.h"
+#include "services/matching/matching_rows.h"
+#include "services/registry/registry_rows.h"
+
+namespace raa {
+
+std::span<const SchemaPart> RaamatchSchema() {
+  // Migrations by number: 1 registry, 2 matching_policies, 3
+  // follows_and_alerts, 4 audit_trail, 5 regions, 6 status_history.
+  static const SchemaPart kParts[] = {RegistrySchema(), MatchingSchema(),
+                                      AuditSchema()};
+  return kParts;
+}
+
+}  // namespace raa

@@ -12,7 +12,10 @@
 #include "gtest/gtest.h"
 #include "services/common/clock.h"
 #include "services/store/store.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

@@ -25,7 +25,11 @@
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/in_process_server.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {
@@ -52,118 +56,29 @@ using Code = ::grpc::StatusCode;
 using RegistryStub = v1::RegistryService::Stub;
 using AccessStub = v1::AccessService::Stub;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public test::InProcessServerTest {
  protected:
   void SetUp() override {
-    ServerOptions options;
-    options.db_path = dir_.File("raamatch.db");
-    options.listen = "127.0.0.1:0";
-    options.clock = &clock_;
-    options.worker_threads = 2;
-    absl::StatusOr<std::unique_ptr<RaaServer>> server =
-        RaaServer::Start(options);
-    ASSERT_THAT(server.status(), IsOk());
-    server_ = std::move(*server);
-    manager_ = server_->bootstrap_key();
-    ASSERT_THAT(manager_, StartsWith("raa_"));
-    channel_ = grpc::CreateChannel(server_->address(),
-                                   grpc::InsecureChannelCredentials());
-    registry_ = v1::RegistryService::NewStub(channel_);
-    access_ = v1::AccessService::NewStub(channel_);
-
+    ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire",
+                                      v1::LOCAL_AUTHORITY,
+                                      "Sheffield City Council"));
+    ASSERT_NO_FATAL_FAILURE(AddMember(
+        "leeds", "west-yorkshire", v1::LOCAL_AUTHORITY, "Leeds City Council"));
     ASSERT_NO_FATAL_FAILURE(
-        AddMember("sheffield", "Sheffield City Council", "south-yorkshire"));
-    ASSERT_NO_FATAL_FAILURE(
-        AddMember("leeds", "Leeds City Council", "west-yorkshire"));
-    ASSERT_NO_FATAL_FAILURE(AddMember("rotherham",
-                                      "Rotherham Metropolitan Borough Council",
-                                      "south-yorkshire"));
-    ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::REGISTRAR}, &sheffield_));
-    ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::REGISTRAR}, &leeds_));
-    ASSERT_NO_FATAL_FAILURE(NewKey("rotherham", {v1::FAMILY_FINDER}, &finder_));
+        AddMember("rotherham", "south-yorkshire", v1::LOCAL_AUTHORITY,
+                  "Rotherham Metropolitan Borough Council"));
+    sheffield_ = IssueKey("sheffield", {v1::REGISTRAR});
+    leeds_ = IssueKey("leeds", {v1::REGISTRAR});
+    finder_ = IssueKey("rotherham", {v1::FAMILY_FINDER});
+    ASSERT_FALSE(HasFailure());
   }
 
-  void TearDown() override {
-    if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
-  }
-
-  template <typename Request, typename Response>
-  grpc::Status Reg(grpc::Status (RegistryStub::*method)(grpc::ClientContext*,
-                                                        const Request&,
-                                                        Response*),
-                   absl::string_view key, const Request& request,
-                   Response* response) {
-    return Call(*registry_, method, key, request, response);
-  }
-  template <typename Request, typename Response>
-  grpc::Status Acc(grpc::Status (AccessStub::*method)(grpc::ClientContext*,
-                                                      const Request&,
-                                                      Response*),
-                   absl::string_view key, const Request& request,
-                   Response* response) {
-    return Call(*access_, method, key, request, response);
-  }
-
-  std::string NextRequestId() { return absl::StrCat("req-", ++requests_); }
-
-  void AddMember(const std::string& id, absl::string_view display_name,
-                 absl::string_view region) {
-    v1::CreateAuthorityRequest request;
-    request.set_authority_id(id);
-    *request.mutable_authority() = ValidAuthority(display_name, region);
-    request.set_request_id(NextRequestId());
-    v1::Authority created;
-    ASSERT_THAT(
-        Reg(&RegistryStub::CreateAuthority, manager_, request, &created),
-        IsOk());
-  }
-
+  using InProcessServerTest::NewKey;
   void NewKey(const std::string& authority, std::vector<v1::Role> roles,
               v1::CreateApiKeyResponse* key) {
-    v1::CreateApiKeyRequest request;
-    request.mutable_api_key()->set_authority("authorities/" + authority);
-    for (v1::Role r : roles) request.mutable_api_key()->add_roles(r);
-    request.mutable_api_key()->set_display_name(authority + " test key");
-    request.set_request_id(NextRequestId());
-    ASSERT_THAT(Acc(&AccessStub::CreateApiKey, manager_, request, key), IsOk());
+    *key = IssueKey(authority, roles);
     ASSERT_THAT(key->secret(), StartsWith("raa_"));
-  }
-
-  v1::CreateChildRequest ChildRequest(absl::string_view authority,
-                                      const v1::Child& child) {
-    v1::CreateChildRequest request;
-    request.set_parent(absl::StrCat("authorities/", authority));
-    *request.mutable_child() = child;
-    request.set_request_id(NextRequestId());
-    return request;
-  }
-
-  v1::CreateAdopterRequest AdopterRequest(absl::string_view authority,
-                                          const v1::Adopter& adopter) {
-    v1::CreateAdopterRequest request;
-    request.set_parent(absl::StrCat("authorities/", authority));
-    *request.mutable_adopter() = adopter;
-    request.set_request_id(NextRequestId());
-    return request;
-  }
-
-  // Registers a profile that must be accepted.
-  v1::Child AddChild(absl::string_view key, absl::string_view authority,
-                     const v1::Child& child = ValidChild()) {
-    v1::Child created;
-    EXPECT_THAT(Reg(&RegistryStub::CreateChild, key,
-                    ChildRequest(authority, child), &created),
-                IsOk());
-    return created;
-  }
-
-  v1::Adopter AddAdopter(absl::string_view key, absl::string_view authority,
-                         const v1::Adopter& adopter = ValidAdopter()) {
-    v1::Adopter created;
-    EXPECT_THAT(Reg(&RegistryStub::CreateAdopter, key,
-                    AdopterRequest(authority, adopter), &created),
-                IsOk());
-    return created;
   }
 
   v1::Child GetChild(absl::string_view key, const std::string& name) {
@@ -395,17 +310,9 @@ class ServerTest : public ::testing::Test {
     return rpcs;
   }
 
-  ScratchDir dir_;
-  FakeClock clock_{test::TestNow()};
-  std::unique_ptr<RaaServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<RegistryStub> registry_;
-  std::unique_ptr<AccessStub> access_;
-  std::string manager_;
   v1::CreateApiKeyResponse sheffield_;  // registrar
   v1::CreateApiKeyResponse leeds_;      // registrar
   v1::CreateApiKeyResponse finder_;     // Rotherham's family finder
-  int requests_ = 0;
 };
 
 // ---------------- health ----------------

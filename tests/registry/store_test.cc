@@ -17,7 +17,10 @@
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
 #include "services/store/migrations.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

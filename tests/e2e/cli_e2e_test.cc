@@ -201,11 +201,32 @@ TEST_F(CliEndToEnd, AnUpdateRetriedWithItsRequestIdIsAnsweredOnce) {
             "2026-10-01", "--age-months", "30", "--sex", "f", "--contact-plan",
             "letterbox", "--entered-care", "2025-06-01"}));
   std::string name = child.value("name", "");
+  ASSERT_FALSE(name.empty());
+  // A change of summary and of status: applied twice, the second would carry
+  // a later update_time and add a second status change (or be refused).
+  std::vector<nlohmann::json> answers;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Result r = Raa(key, {"--request-id", "update-once", "child", "update", name,
-                         "--summary", "Loves music and the park"});
+    Result r =
+        Raa(key, {"--json", "--request-id", "update-once", "child", "update",
+                  name, "--summary", "Loves music and the park", "--status",
+                  "matched", "--reason", "matched at panel"});
     EXPECT_EQ(r.exit_code, 0) << "attempt " << attempt << ": " << r.err;
+    answers.push_back(nlohmann::json::parse(r.out, nullptr, false));
+    ASSERT_FALSE(answers.back().is_discarded())
+        << "attempt " << attempt << ": " << r.out;
   }
+  const nlohmann::json& first = answers[0];
+  EXPECT_EQ(first.value("summary", ""), "Loves music and the park");
+  EXPECT_EQ(first.value("status", ""), "CHILD_MATCHED");
+  EXPECT_FALSE(first.value("update_time", "").empty()) << first.dump();
+  ASSERT_EQ(first["status_history"].size(), 1u) << first.dump();
+  // The retry is answered with the first answer, to the microsecond.
+  EXPECT_EQ(answers[1], first) << "the update was applied twice";
+  // And the record holds the one update: its time and one status change.
+  nlohmann::json stored = Json(Raa(key, {"--json", "child", "get", name}));
+  EXPECT_EQ(stored.value("update_time", ""), first.value("update_time", ""));
+  EXPECT_EQ(stored["status_history"], first["status_history"]);
+  EXPECT_EQ(stored, first);
 }
 
 TEST_F(CliEndToEnd, AllOrNothingImportStoresNothingWhenARowIsBad) {

@@ -27,7 +27,11 @@
 #include "services/auth/access_policy.h"
 #include "services/common/clock.h"
 #include "services/server/server.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/in_process_server.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {
@@ -181,49 +185,25 @@ grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
   return status;
 }
 
-class AccessTest : public ::testing::Test {
+class AccessTest : public test::InProcessServerTest {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(Start());
-    hub_ = server_->bootstrap_key();
+    ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
+    hub_ = manager_;
     AddMember("sheffield", "south-yorkshire");
     AddMember("leeds", "west-yorkshire");
     registrar_ = NewKey("sheffield", {v1::REGISTRAR});
     finder_ = NewKey("sheffield", {v1::FAMILY_FINDER});
     finance_ = NewKey("sheffield", {v1::FINANCE});
-    manager_ = NewKey("sheffield", {v1::MANAGER});
+    sheffield_manager_ = NewKey("sheffield", {v1::MANAGER});
     leeds_ = NewKey("leeds", {v1::REGISTRAR});
   }
 
-  void TearDown() override {
-    if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
-  }
-
-  void Start() {
-    ServerOptions options;
-    options.db_path = dir_.File("raamatch.db");
-    options.listen = "127.0.0.1:0";
-    options.clock = &clock_;
-    options.worker_threads = 2;
+  void Configure(ServerOptions& options) override {
     options.audit_retention_days = retention_days_;
-    absl::StatusOr<std::unique_ptr<RaaServer>> server =
-        RaaServer::Start(options);
-    ASSERT_THAT(server.status(), IsOk());
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(),
-                                   grpc::InsecureChannelCredentials());
-    registry_ = v1::RegistryService::NewStub(channel_);
-    access_ = v1::AccessService::NewStub(channel_);
-    matching_ = v1::MatchingService::NewStub(channel_);
   }
 
-  void Restart() {
-    server_->Shutdown(absl::Seconds(5));
-    server_.reset();
-    ASSERT_NO_FATAL_FAILURE(Start());
-  }
-
-  std::string NextRequestId() { return absl::StrCat("req-", ++requests_); }
+  void Restart() { ASSERT_NO_FATAL_FAILURE(RestartServer()); }
 
   template <typename Stub, typename Request, typename Response>
   grpc::Status Do(Stub& stub,
@@ -232,29 +212,6 @@ class AccessTest : public ::testing::Test {
                   const std::string& key, const Request& request,
                   Response* response) {
     return Call(stub, method, key, request, response);
-  }
-
-  void AddMember(const std::string& id, const std::string& region) {
-    v1::CreateAuthorityRequest request;
-    request.set_authority_id(id);
-    *request.mutable_authority() = ValidAuthority(id + " council", region);
-    request.set_request_id(NextRequestId());
-    v1::Authority created;
-    ASSERT_THAT(
-        Do(*registry_, &RegistryStub::CreateAuthority, hub_, request, &created),
-        IsOk());
-  }
-
-  std::string NewKey(const std::string& authority,
-                     std::vector<v1::Role> roles) {
-    v1::CreateApiKeyRequest request;
-    request.mutable_api_key()->set_authority("authorities/" + authority);
-    for (v1::Role r : roles) request.mutable_api_key()->add_roles(r);
-    request.set_request_id(NextRequestId());
-    v1::CreateApiKeyResponse key;
-    EXPECT_THAT(Do(*access_, &AccessStub::CreateApiKey, hub_, request, &key),
-                IsOk());
-    return key.secret();
   }
 
   static std::string KeyId(const std::string& secret) {
@@ -334,17 +291,10 @@ class AccessTest : public ::testing::Test {
   }
 
   int retention_days_ = 2190;
-  ScratchDir dir_;
-  FakeClock clock_{TestNow()};
-  std::unique_ptr<RaaServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<RegistryStub> registry_;
-  std::unique_ptr<AccessStub> access_;
-  std::unique_ptr<MatchingStub> matching_;
-  std::string hub_;  // the bootstrap manager key of the hub
-  std::string registrar_, finder_, finance_, manager_;  // Sheffield's
-  std::string leeds_;                                   // Leeds' registrar
-  int requests_ = 0;
+  std::string hub_;  // the bootstrap manager key of the hub (manager_)
+  // Sheffield's.
+  std::string registrar_, finder_, finance_, sheffield_manager_;
+  std::string leeds_;  // Leeds' registrar
 };
 
 // ---------------- least privilege ----------------
@@ -371,10 +321,11 @@ TEST_F(AccessTest, EveryRoleMayCallExactlyTheRpcsItNeeds) {
   // Each role alone, on a member's key; every RPC called with an empty
   // request (which changes nothing): a role that may not call it gets
   // PERMISSION_DENIED, any other answer means it got past the gate.
-  const std::map<v1::Role, std::string> keys = {{v1::REGISTRAR, registrar_},
-                                                {v1::FAMILY_FINDER, finder_},
-                                                {v1::FINANCE, finance_},
-                                                {v1::MANAGER, manager_}};
+  const std::map<v1::Role, std::string> keys = {
+      {v1::REGISTRAR, registrar_},
+      {v1::FAMILY_FINDER, finder_},
+      {v1::FINANCE, finance_},
+      {v1::MANAGER, sheffield_manager_}};
   int checked = 0;
   for (const auto* method : EveryMethod()) {
     const std::string name = FullName(*method);
@@ -696,24 +647,24 @@ TEST_F(AccessTest, AManagerQueriesTheTrailByKeyMemberAndTimeOnePageAtATime) {
   v1::QueryAuditLogRequest by_key;
   by_key.set_api_key(KeyId(leeds_));
   v1::QueryAuditLogResponse response;
-  ASSERT_THAT(Audit(manager_, by_key, &response), IsOk());
+  ASSERT_THAT(Audit(sheffield_manager_, by_key, &response), IsOk());
   EXPECT_THAT(response.events(), SizeIs(2));
   // By member: Leeds' keys made only those two reads.
   v1::QueryAuditLogRequest by_member;
   by_member.set_authority("authorities/leeds");
   by_member.set_record(child.name());
-  ASSERT_THAT(Audit(manager_, by_member, &response), IsOk());
+  ASSERT_THAT(Audit(sheffield_manager_, by_member, &response), IsOk());
   EXPECT_THAT(response.events(), SizeIs(2));
   // By time: the reads, not the registration before them.
   v1::QueryAuditLogRequest by_time;
   by_time.set_record(child.name());
   *by_time.mutable_since() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(before_reads));
-  ASSERT_THAT(Audit(manager_, by_time, &response), IsOk());
+  ASSERT_THAT(Audit(sheffield_manager_, by_time, &response), IsOk());
   EXPECT_THAT(response.events(), SizeIs(5));
   *by_time.mutable_until() = TimeUtil::MicrosecondsToTimestamp(
       absl::ToUnixMicros(before_reads + absl::Minutes(20)));
-  ASSERT_THAT(Audit(manager_, by_time, &response), IsOk());
+  ASSERT_THAT(Audit(sheffield_manager_, by_time, &response), IsOk());
   EXPECT_THAT(response.events(), SizeIs(2));
 
   // Pages of two, newest first, every event once.
@@ -723,7 +674,7 @@ TEST_F(AccessTest, AManagerQueriesTheTrailByKeyMemberAndTimeOnePageAtATime) {
   std::vector<std::string> seen;
   int pages = 0;
   do {
-    ASSERT_THAT(Audit(manager_, paged, &response), IsOk());
+    ASSERT_THAT(Audit(sheffield_manager_, paged, &response), IsOk());
     for (const v1::AuditEvent& e : response.events()) seen.push_back(e.name());
     paged.set_page_token(response.next_page_token());
     ++pages;
@@ -740,7 +691,7 @@ TEST_F(AccessTest, AManagerQueriesTheTrailByKeyMemberAndTimeOnePageAtATime) {
   bad.set_api_key("not-a-key");
   *bad.mutable_since() = TimeUtil::SecondsToTimestamp(2000000000);
   *bad.mutable_until() = TimeUtil::SecondsToTimestamp(1000000000);
-  EXPECT_THAT(test::ViolationFields(Audit(manager_, bad, &response)),
+  EXPECT_THAT(test::ViolationFields(Audit(sheffield_manager_, bad, &response)),
               UnorderedElementsAre("api_key", "until"));
 }
 

@@ -1,21 +1,14 @@
 // End to end, as a user works: the real raamatchd and the real `raa` client
 // as separate processes, talking over 127.0.0.1 on a port the server picks,
 // with the database in a temp directory.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,94 +17,29 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/registry/test_support.h"
-
-extern char** environ;
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/processes.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa::test {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Single-quotes `arg` for the shell.
-std::string Quote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = CommandResult;
 
 class CliEndToEnd : public ::testing::Test {
  protected:
-  void SetUp() override { StartServer(); }
-
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "raamatchd did not shut down cleanly";
-    }
-  }
-
-  void StartServer() {
-    std::string port_file = dir_.File("port");
-    std::vector<std::string> args = {RAAMATCHD_PATH,
-                                     "--db",
-                                     dir_.File("raamatch.db"),
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--port-file",
-                                     port_file,
-                                     "--bootstrap-key-file",
-                                     dir_.File("manager.key")};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1,
-                                     dir_.File("server.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    ASSERT_EQ(posix_spawn(&pid_, RAAMATCHD_PATH, &actions, nullptr, argv.data(),
-                          environ),
-              0);
-    posix_spawn_file_actions_destroy(&actions);
-    // Wait for the port file: the server writes it once it is serving.
-    for (int i = 0; i < 600 && ReadFile(port_file).empty(); ++i) {
-      int status = 0;
-      ASSERT_EQ(waitpid(pid_, &status, WNOHANG), 0)
-          << "raamatchd exited: " << ReadFile(dir_.File("server.log"));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::string port(absl::StripAsciiWhitespace(ReadFile(port_file)));
-    ASSERT_FALSE(port.empty()) << "raamatchd did not start";
-    server_ = absl::StrCat("127.0.0.1:", port);
-    manager_key_ = std::string(
-        absl::StripAsciiWhitespace(ReadFile(dir_.File("manager.key"))));
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(daemon_.Start({"--listen", "127.0.0.1:0"}));
+    server_ = daemon_.address();
+    manager_key_ = daemon_.manager_key();
     ASSERT_FALSE(manager_key_.empty());
   }
+
+  void TearDown() override { daemon_.StopCleanly(); }
 
   // Runs `raa --server <server> <args>` with RAA_KEY=key (and COLUMNS
   // unset, so output is 80 wide as when not on a terminal, unless `env`
@@ -152,13 +80,11 @@ class CliEndToEnd : public ::testing::Test {
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
-    std::string path = dir_.File(name);
-    std::ofstream(path) << text;
-    return path;
+    return test::WriteFile(dir_, name, text);
   }
 
   ScratchDir dir_;
-  pid_t pid_ = -1;
+  Raamatchd daemon_{RAAMATCHD_PATH, dir_};
   std::string server_;
   std::string manager_key_;
 };
@@ -275,11 +201,32 @@ TEST_F(CliEndToEnd, AnUpdateRetriedWithItsRequestIdIsAnsweredOnce) {
             "2026-10-01", "--age-months", "30", "--sex", "f", "--contact-plan",
             "letterbox", "--entered-care", "2025-06-01"}));
   std::string name = child.value("name", "");
+  ASSERT_FALSE(name.empty());
+  // A change of summary and of status: applied twice, the second would carry
+  // a later update_time and add a second status change (or be refused).
+  std::vector<nlohmann::json> answers;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Result r = Raa(key, {"--request-id", "update-once", "child", "update", name,
-                         "--summary", "Loves music and the park"});
+    Result r =
+        Raa(key, {"--json", "--request-id", "update-once", "child", "update",
+                  name, "--summary", "Loves music and the park", "--status",
+                  "matched", "--reason", "matched at panel"});
     EXPECT_EQ(r.exit_code, 0) << "attempt " << attempt << ": " << r.err;
+    answers.push_back(nlohmann::json::parse(r.out, nullptr, false));
+    ASSERT_FALSE(answers.back().is_discarded())
+        << "attempt " << attempt << ": " << r.out;
   }
+  const nlohmann::json& first = answers[0];
+  EXPECT_EQ(first.value("summary", ""), "Loves music and the park");
+  EXPECT_EQ(first.value("status", ""), "CHILD_MATCHED");
+  EXPECT_FALSE(first.value("update_time", "").empty()) << first.dump();
+  ASSERT_EQ(first["status_history"].size(), 1u) << first.dump();
+  // The retry is answered with the first answer, to the microsecond.
+  EXPECT_EQ(answers[1], first) << "the update was applied twice";
+  // And the record holds the one update: its time and one status change.
+  nlohmann::json stored = Json(Raa(key, {"--json", "child", "get", name}));
+  EXPECT_EQ(stored.value("update_time", ""), first.value("update_time", ""));
+  EXPECT_EQ(stored["status_history"], first["status_history"]);
+  EXPECT_EQ(stored, first);
 }
 
 TEST_F(CliEndToEnd, AllOrNothingImportStoresNothingWhenARowIsBad) {

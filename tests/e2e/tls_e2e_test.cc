@@ -4,18 +4,13 @@
 // and clients that verify it: the client library and the `raa` program.
 // Also raamatchd's command line: the plain-text rule, usage errors (exit 2)
 // and --version.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -27,53 +22,17 @@
 #include "services/auth/auth.h"
 #include "services/common/version.h"
 #include "services/server/server.h"
-#include "tests/registry/test_support.h"
-
-extern char** environ;
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/processes.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa::test {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Single-quotes `arg` for the shell.
-std::string Quote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs a shell command line, capturing its output in `dir`.
-Result Shell(const ScratchDir& dir, const std::string& command) {
-  std::string out = dir.File("cmd.out");
-  std::string err = dir.File("cmd.err");
-  int status = std::system(
-      absl::StrCat(command, " >", out, " 2>", err, " </dev/null").c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
+using Result = CommandResult;
 
 // A CA and certificates for the server and for members, made by
 // scripts/make-certs.sh in `dir`/`name`.
@@ -102,79 +61,12 @@ Pki MakePki(const ScratchDir& scratch, const std::string& name,
   return pki;
 }
 
-// The raamatchd process.
-class Daemon {
+// raamatchd on a database in `dir` (tests/support/processes.h), expected to
+// shut down cleanly on SIGTERM when the test is done with it.
+class Daemon : public Raamatchd {
  public:
-  ~Daemon() { Stop(); }
-
-  // Starts raamatchd with `flags` on a database in `dir`, without waiting.
-  void Spawn(const ScratchDir& dir, std::vector<std::string> flags) {
-    dir_ = &dir;
-    port_file_ = dir.File("port");
-    std::remove(port_file_.c_str());
-    std::vector<std::string> args = {
-        RAAMATCHD_PATH,         "--db",     dir.File("raamatch.db"),
-        "--port-file",          port_file_, "--bootstrap-key-file",
-        dir.File("manager.key")};
-    args.insert(args.end(), flags.begin(), flags.end());
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, dir.File("out.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, dir.File("err.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSERT_EQ(posix_spawn(&pid_, RAAMATCHD_PATH, &actions, nullptr, argv.data(),
-                          environ),
-              0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-
-  // Starts raamatchd and waits until it serves (it writes the port file
-  // then); sets address() to 127.0.0.1:<port>.
-  void Start(const ScratchDir& dir, std::vector<std::string> flags) {
-    Spawn(dir, std::move(flags));
-    for (int i = 0; i < 600 && ReadFile(port_file_).empty(); ++i) {
-      int status = 0;
-      ASSERT_EQ(waitpid(pid_, &status, WNOHANG), 0)
-          << "raamatchd exited: " << ReadFile(dir.File("err.log"));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::string port(absl::StripAsciiWhitespace(ReadFile(port_file_)));
-    ASSERT_FALSE(port.empty()) << "raamatchd did not start";
-    address_ = absl::StrCat("127.0.0.1:", port);
-    manager_key_ = std::string(
-        absl::StripAsciiWhitespace(ReadFile(dir.File("manager.key"))));
-  }
-
-  // Waits for the process to end by itself; its exit code, -1 if killed.
-  int Exit() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  // SIGTERM; expects a clean stop.
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    EXPECT_EQ(Exit(), 0) << "raamatchd did not shut down cleanly";
-  }
-
-  std::string out() const { return ReadFile(dir_->File("out.log")); }
-  std::string err() const { return ReadFile(dir_->File("err.log")); }
-  const std::string& address() const { return address_; }
-  const std::string& manager_key() const { return manager_key_; }
-
- private:
-  const ScratchDir* dir_ = nullptr;
-  pid_t pid_ = -1;
-  std::string port_file_;
-  std::string address_;
-  std::string manager_key_;
+  explicit Daemon(const ScratchDir& dir) : Raamatchd(RAAMATCHD_PATH, dir) {}
+  ~Daemon() { StopCleanly(); }
 };
 
 // A client of `server` with `key` over TLS from `files` (plain text if none).
@@ -224,8 +116,8 @@ class TlsEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
     pki_ = MakePki(dir_, "pki", {});
-    server_.Start(dir_, {"--listen", "127.0.0.1:0", "--tls-cert",
-                         pki_.server_cert(), "--tls-key", pki_.server_key()});
+    server_.Start({"--listen", "127.0.0.1:0", "--tls-cert", pki_.server_cert(),
+                   "--tls-key", pki_.server_key()});
   }
 
   // Runs `raa` with `env` (NAME=value words) against the server.
@@ -242,7 +134,7 @@ class TlsEndToEnd : public ::testing::Test {
 
   ScratchDir dir_;
   Pki pki_;
-  Daemon server_;
+  Daemon server_{dir_};
 };
 
 TEST_F(TlsEndToEnd, AClientThatTrustsTheServersCaIsAnswered) {
@@ -301,8 +193,7 @@ class MutualTlsEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
     pki_ = MakePki(dir_, "pki", {"hub", "sheffield", "leeds"});
-    server_.Start(dir_,
-                  {"--listen", "127.0.0.1:0", "--tls-cert", pki_.server_cert(),
+    server_.Start({"--listen", "127.0.0.1:0", "--tls-cert", pki_.server_cert(),
                    "--tls-key", pki_.server_key(), "--client-ca", pki_.ca()});
     RaaClient manager =
         ClientOf(server_.address(), server_.manager_key(), pki_.Member("hub"));
@@ -312,7 +203,7 @@ class MutualTlsEndToEnd : public ::testing::Test {
 
   ScratchDir dir_;
   Pki pki_;
-  Daemon server_;
+  Daemon server_{dir_};
   std::string sheffield_key_;
   std::string leeds_key_;
 };
@@ -399,28 +290,28 @@ TEST_F(MutualTlsEndToEnd, RaaShowsTheMembersCertificateFromFlagsOrEnvironment) {
 
 TEST(RaamatchdCommandLine, RefusesPlainTextOffLoopbackUnlessInsecure) {
   ScratchDir dir;
-  Daemon refused;
-  refused.Spawn(dir, {"--listen", "0.0.0.0:0"});
+  Daemon refused(dir);
+  refused.Spawn({"--listen", "0.0.0.0:0"});
   EXPECT_EQ(refused.Exit(), 2);
   EXPECT_THAT(refused.err(), HasSubstr("--insecure"));
   EXPECT_THAT(refused.err(), HasSubstr("--tls-cert"));
 
-  Daemon allowed;
-  allowed.Start(dir, {"--listen", "0.0.0.0:0", "--insecure"});
+  Daemon allowed(dir);
+  allowed.Start({"--listen", "0.0.0.0:0", "--insecure"});
   EXPECT_THAT(allowed.out(), HasSubstr("(plain text)"));
-  allowed.Stop();
+  allowed.StopCleanly();
 
-  Daemon loopback;
-  loopback.Start(dir, {"--listen", "localhost:0"});
-  loopback.Stop();
+  Daemon loopback(dir);
+  loopback.Start({"--listen", "localhost:0"});
+  loopback.StopCleanly();
 }
 
 TEST(RaamatchdCommandLine, TlsServesAnyAddressWithoutInsecure) {
   ScratchDir dir;
   Pki pki = MakePki(dir, "pki", {});
-  Daemon server;
-  server.Start(dir, {"--listen", "0.0.0.0:0", "--tls-cert", pki.server_cert(),
-                     "--tls-key", pki.server_key()});
+  Daemon server(dir);
+  server.Start({"--listen", "0.0.0.0:0", "--tls-cert", pki.server_cert(),
+                "--tls-key", pki.server_key()});
   RaaClient client =
       ClientOf(server.address(), server.manager_key(), {.ca_file = pki.ca()});
   EXPECT_THAT(ListAuthorities(client), IsOk());
@@ -451,10 +342,10 @@ TEST(RaamatchdCommandLine, UsageErrorsExitTwoAndBadFilesExitOne) {
        "holds no PEM certificate"},
   };
   for (const Case& c : cases) {
-    Daemon server;
+    Daemon server(dir);
     std::vector<std::string> flags = {"--listen", "127.0.0.1:0"};
     flags.insert(flags.end(), c.flags.begin(), c.flags.end());
-    server.Spawn(dir, flags);
+    server.Spawn(flags);
     EXPECT_EQ(server.Exit(), c.exit_code) << absl::StrJoin(c.flags, " ");
     EXPECT_THAT(server.err(), HasSubstr(c.message))
         << absl::StrJoin(c.flags, " ");

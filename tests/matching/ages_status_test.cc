@@ -14,7 +14,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/matching/matching_test_support.h"
+#include "tests/support/alert_stream.h"
+#include "tests/support/explanations.h"
+#include "tests/support/in_process_server.h"
 
 namespace raa::test {
 namespace {
@@ -25,10 +27,10 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using Code = ::grpc::StatusCode;
 
-class AgesAndStatusTest : public MatchingServerTest {
+class AgesAndStatusTest : public InProcessServerTest {
  protected:
   void SetUp() override {
-    MatchingServerTest::SetUp();
+    InProcessServerTest::SetUp();
     AddMember("sheffield", "south-yorkshire");
     registrar_ = NewKey("sheffield", {v1::REGISTRAR, v1::FAMILY_FINDER});
   }

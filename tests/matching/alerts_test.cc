@@ -23,7 +23,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "tests/matching/matching_test_support.h"
+#include "tests/support/alert_stream.h"
+#include "tests/support/explanations.h"
+#include "tests/support/in_process_server.h"
 
 namespace raa::test {
 namespace {
@@ -35,10 +37,10 @@ using Code = ::grpc::StatusCode;
 
 constexpr absl::Duration kCheckpointTimeout = absl::Seconds(30);
 
-class MatchAlertsTest : public MatchingServerTest {
+class MatchAlertsTest : public InProcessServerTest {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(MatchingServerTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
     ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire"));

@@ -27,7 +27,9 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/matching/matching_test_support.h"
+#include "tests/support/alert_stream.h"
+#include "tests/support/explanations.h"
+#include "tests/support/in_process_server.h"
 
 namespace raa::test {
 namespace {
@@ -63,11 +65,11 @@ struct Answer {
   bool operator==(const Answer&) const = default;
 };
 
-class MatchingConsortiumTest : public MatchingServerTest,
+class MatchingConsortiumTest : public InProcessServerTest,
                                public ::testing::WithParamInterface<uint64_t> {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(MatchingServerTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
     rng_.seed(GetParam());
     bench::SyntheticConsortium consortium =
         bench::GenerateConsortium({.seed = GetParam()});

@@ -13,7 +13,10 @@
 #include "services/common/clock.h"
 #include "services/server/schema.h"
 #include "services/store/store.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

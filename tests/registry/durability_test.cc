@@ -2,26 +2,17 @@
 // kill -9, SIGTERM shuts down cleanly with the database intact, and a
 // database from a newer raamatch is refused with a clear message.
 #include <SQLiteCpp/Database.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/types.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -31,9 +22,11 @@
 #include "services/common/clock.h"
 #include "services/server/schema.h"
 #include "services/store/store.h"
-#include "tests/registry/test_support.h"
-
-extern char** environ;
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/processes.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {
@@ -41,6 +34,7 @@ namespace {
 using ::raa::test::Call;
 using ::raa::test::EqualsProto;
 using ::raa::test::IsOk;
+using ::raa::test::Raamatchd;
 using ::raa::test::ScratchDir;
 using ::raa::test::ValidAuthority;
 using ::raa::test::ValidChild;
@@ -50,74 +44,19 @@ using ::testing::StartsWith;
 using RegistryStub = v1::RegistryService::Stub;
 using AccessStub = v1::AccessService::Stub;
 
-// How long raamatchd may take to start or stop before the test gives up.
-constexpr absl::Duration kPatience = absl::Seconds(60);
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// One raamatchd process on a database in `dir`, with its output in
-// dir/raamatchd.log.
+// raamatchd on a database in `dir` (tests/support/processes.h), with a
+// client connection to it while it serves.
 class Daemon {
  public:
-  explicit Daemon(const ScratchDir& dir)
-      : db_(dir.File("raamatch.db")),
-        key_file_(dir.File("bootstrap.key")),
-        port_file_(dir.File("port")),
-        log_(dir.File("raamatchd.log")) {}
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
+  explicit Daemon(const ScratchDir& dir) : process_(RAAMATCHD_PATH, dir) {}
 
   // Starts raamatchd without waiting for it.
-  void Spawn() {
-    ASSERT_EQ(pid_, 0) << "already running";
-    std::filesystem::remove(port_file_);
-    std::vector<std::string> args = {
-        RAAMATCHD_PATH, "--db",        db_,        "--listen",
-        "127.0.0.1:0",  "--port-file", port_file_, "--bootstrap-key-file",
-        key_file_,      "--workers",   "2"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    int rc = posix_spawn(&pid_, RAAMATCHD_PATH, &actions, nullptr, argv.data(),
-                         environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ASSERT_EQ(rc, 0) << "cannot run " << RAAMATCHD_PATH;
-  }
+  void Spawn() { ASSERT_NO_FATAL_FAILURE(process_.Spawn(Flags())); }
 
-  // Starts raamatchd and waits until it has written its port file.
+  // Starts raamatchd, waits until it serves and connects to it.
   void Start() {
-    ASSERT_NO_FATAL_FAILURE(Spawn());
-    absl::Time deadline = absl::Now() + kPatience;
-    while (true) {
-      std::string text = ReadFile(port_file_);
-      // The file is complete once it ends with a newline.
-      if (!text.empty() && text.back() == '\n' &&
-          absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port_)) {
-        break;
-      }
-      int status = 0;
-      ASSERT_NE(waitpid(pid_, &status, WNOHANG), pid_)
-          << "raamatchd exited before serving:\n"
-          << ReadFile(log_);
-      ASSERT_LT(absl::Now(), deadline) << "raamatchd did not start:\n"
-                                       << ReadFile(log_);
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+    ASSERT_NO_FATAL_FAILURE(process_.Start(Flags()));
+    channel_ = grpc::CreateChannel(process_.address(),
                                    grpc::InsecureChannelCredentials());
     registry_ = v1::RegistryService::NewStub(channel_);
     access_ = v1::AccessService::NewStub(channel_);
@@ -128,47 +67,37 @@ class Daemon {
   // the server's shutdown), sends `signal`, and waits for the process to
   // end; returns its wait status.
   std::optional<int> Stop(int signal) {
-    if (pid_ <= 0) return std::nullopt;
-    registry_.reset();
-    access_.reset();
-    channel_.reset();
-    kill(pid_, signal);
-    return WaitForExit();
+    Disconnect();
+    return process_.Stop(signal);
   }
 
-  // The wait status once the process has ended, or nullopt after kPatience.
+  // The wait status once the process has ended, or nullopt after
+  // kProcessPatience.
   std::optional<int> WaitForExit() {
-    absl::Time deadline = absl::Now() + kPatience;
-    while (absl::Now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        registry_.reset();
-        access_.reset();
-        channel_.reset();
-        return status;
-      }
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return std::nullopt;
+    std::optional<int> status = process_.WaitForExit();
+    if (status.has_value()) Disconnect();
+    return status;
   }
 
-  std::string ManagerKey() const {
-    return std::string(absl::StripAsciiWhitespace(ReadFile(key_file_)));
-  }
-  std::string Log() const { return ReadFile(log_); }
-  const std::string& db() const { return db_; }
-  const std::string& port_file() const { return port_file_; }
+  std::string ManagerKey() const { return process_.manager_key(); }
+  std::string Log() const { return process_.log(); }
+  const std::string& db() const { return process_.db(); }
+  const std::string& key_file() const { return process_.key_file(); }
+  const std::string& port_file() const { return process_.port_file(); }
   RegistryStub& registry() { return *registry_; }
   AccessStub& access() { return *access_; }
 
  private:
-  const std::string db_;
-  const std::string key_file_;
-  const std::string port_file_;
-  const std::string log_;
-  pid_t pid_ = 0;
-  int port_ = 0;
+  static std::vector<std::string> Flags() {
+    return {"--listen", "127.0.0.1:0", "--workers", "2"};
+  }
+  void Disconnect() {
+    registry_.reset();
+    access_.reset();
+    channel_.reset();
+  }
+
+  Raamatchd process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<RegistryStub> registry_;
   std::unique_ptr<AccessStub> access_;
@@ -258,11 +187,11 @@ TEST_F(DurabilityTest, TheBootstrapKeyIsIssuedOnceAndKeptPrivate) {
   const std::string manager = daemon_.ManagerKey();
   ASSERT_THAT(manager, StartsWith("raa_"));
   EXPECT_EQ(
-      std::filesystem::status(dir_.File("bootstrap.key")).permissions() &
+      std::filesystem::status(daemon_.key_file()).permissions() &
           std::filesystem::perms::all,
       std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   // With a key file the key goes to the file only, never to the log.
-  EXPECT_THAT(daemon_.Log(), HasSubstr(dir_.File("bootstrap.key")));
+  EXPECT_THAT(daemon_.Log(), HasSubstr(daemon_.key_file()));
   EXPECT_THAT(daemon_.Log(), Not(HasSubstr(manager)));
 
   ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());

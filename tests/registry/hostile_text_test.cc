@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/matching/matching_test_support.h"
+#include "tests/support/alert_stream.h"
+#include "tests/support/explanations.h"
+#include "tests/support/in_process_server.h"
 
 namespace raa {
 namespace {
@@ -18,8 +20,8 @@ namespace {
 using ::raa::test::AccessStub;
 using ::raa::test::Call;
 using ::raa::test::ChildProfile;
+using ::raa::test::InProcessServerTest;
 using ::raa::test::IsOk;
-using ::raa::test::MatchingServerTest;
 using ::raa::test::RegistryStub;
 using ::raa::test::StatusIs;
 using ::raa::test::ValidAuthority;
@@ -30,10 +32,10 @@ using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using Code = ::grpc::StatusCode;
 
-class HostileTextTest : public MatchingServerTest {
+class HostileTextTest : public InProcessServerTest {
  protected:
   void SetUp() override {
-    MatchingServerTest::SetUp();
+    InProcessServerTest::SetUp();
     AddMember("sheffield", "south-yorkshire");
     registrar_ = NewKey("sheffield", {v1::REGISTRAR});
   }

@@ -19,7 +19,11 @@
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/common/clock.h"
 #include "services/server/server.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/in_process_server.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {
@@ -54,54 +58,18 @@ std::string Why(const grpc::Status& status, const std::string& field) {
   return "";
 }
 
-class RegionsTest : public ::testing::Test {
+class RegionsTest : public test::InProcessServerTest {
  protected:
-  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Start()); }
-  void TearDown() override { Stop(); }
-
-  void Start() {
-    ServerOptions options;
-    options.db_path = dir_.File("raamatch.db");
-    options.listen = "127.0.0.1:0";
-    options.clock = &clock_;
-    options.worker_threads = 2;
-    absl::StatusOr<std::unique_ptr<RaaServer>> server =
-        RaaServer::Start(options);
-    ASSERT_THAT(server.status(), IsOk());
-    server_ = std::move(*server);
-    if (manager_.empty()) manager_ = server_->bootstrap_key();
-    channel_ = grpc::CreateChannel(server_->address(),
-                                   grpc::InsecureChannelCredentials());
-    registry_ = v1::RegistryService::NewStub(channel_);
-    access_ = v1::AccessService::NewStub(channel_);
-    if (sheffield_.empty()) {
-      ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "sheffield"));
-      sheffield_ = NewKey("sheffield", v1::REGISTRAR);
-    }
-  }
-  void Stop() {
-    registry_.reset();
-    access_.reset();
-    channel_.reset();
-    if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
-    server_.reset();
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "sheffield"));
+    sheffield_ = NewKey("sheffield", {v1::REGISTRAR});
   }
 
-  template <typename Request, typename Response>
-  grpc::Status Reg(grpc::Status (RegistryStub::*method)(grpc::ClientContext*,
-                                                        const Request&,
-                                                        Response*),
-                   absl::string_view key, const Request& request,
-                   Response* response) {
-    return Call(*registry_, method, key, request, response);
-  }
+  // Starts the server again on the same database, keeping the keys.
+  void Start() { ASSERT_NO_FATAL_FAILURE(StartServer()); }
+  void Stop() { StopServer(); }
 
-  std::string NextRequestId() { return absl::StrCat("req-", ++requests_); }
-
-  void AddMember(const std::string& id, absl::string_view region) {
-    v1::Authority created;
-    ASSERT_THAT(CreateAuthority(id, region, &created), IsOk());
-  }
   grpc::Status CreateAuthority(const std::string& id, absl::string_view region,
                                v1::Authority* created) {
     v1::CreateAuthorityRequest request;
@@ -109,18 +77,6 @@ class RegionsTest : public ::testing::Test {
     *request.mutable_authority() = ValidAuthority(id + " council", region);
     request.set_request_id(NextRequestId());
     return Reg(&RegistryStub::CreateAuthority, manager_, request, created);
-  }
-
-  std::string NewKey(const std::string& authority, v1::Role role) {
-    v1::CreateApiKeyRequest request;
-    request.mutable_api_key()->set_authority("authorities/" + authority);
-    request.mutable_api_key()->add_roles(role);
-    request.set_request_id(NextRequestId());
-    v1::CreateApiKeyResponse key;
-    EXPECT_THAT(
-        Call(*access_, &AccessStub::CreateApiKey, manager_, request, &key),
-        IsOk());
-    return key.secret();
   }
 
   grpc::Status CreateChild(const v1::Child& child, v1::Child* created) {
@@ -155,15 +111,7 @@ class RegionsTest : public ::testing::Test {
     return response;
   }
 
-  ScratchDir dir_;
-  FakeClock clock_{test::TestNow()};
-  std::unique_ptr<RaaServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<RegistryStub> registry_;
-  std::unique_ptr<AccessStub> access_;
-  std::string manager_;
   std::string sheffield_;
-  int requests_ = 0;
 };
 
 TEST_F(RegionsTest, AMisspeltExcludedRegionIsRefusedWithTheRegionMeant) {
@@ -426,7 +374,7 @@ TEST_F(RegionsTest, UnknownValuesInAnOldDatabaseAreReported) {
   // A registrar sees its own records; another member's none.
   EXPECT_THAT(CheckRegions(sheffield_).unknown(), SizeIs(3));
   ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "leeds"));
-  EXPECT_THAT(CheckRegions(NewKey("leeds", v1::REGISTRAR)).unknown(),
+  EXPECT_THAT(CheckRegions(NewKey("leeds", {v1::REGISTRAR})).unknown(),
               IsEmpty());
 
   // Fixing the record clears it.

@@ -11,7 +11,10 @@
 #include "services/registry/languages.h"
 #include "services/registry/spelling.h"
 #include "services/registry/validation.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

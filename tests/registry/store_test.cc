@@ -18,7 +18,10 @@
 #include "services/common/status_macros.h"
 #include "services/registry/registry_rows.h"
 #include "services/server/schema.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

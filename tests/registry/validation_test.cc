@@ -11,7 +11,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

@@ -27,7 +27,11 @@
 #include "gtest/gtest.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/server/server.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/in_process_server.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {
@@ -247,24 +251,8 @@ class ProtobufLog {
 absl::Mutex ProtobufLog::mu_;
 std::vector<std::string> ProtobufLog::lines_;
 
-class MalformedRequestTest : public ::testing::Test {
+class MalformedRequestTest : public test::InProcessServerTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.db_path = dir_.File("raamatch.db");
-    options.listen = "127.0.0.1:0";
-    options.worker_threads = 2;
-    absl::StatusOr<std::unique_ptr<RaaServer>> server =
-        RaaServer::Start(options);
-    ASSERT_THAT(server.status(), IsOk());
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(),
-                                   grpc::InsecureChannelCredentials());
-  }
-  void TearDown() override {
-    if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
-  }
-
   // The methods of every raa service the server lists by reflection.
   std::vector<const google::protobuf::MethodDescriptor*> ServedMethods() {
     std::vector<const google::protobuf::MethodDescriptor*> methods;
@@ -286,10 +274,6 @@ class MalformedRequestTest : public ::testing::Test {
   static std::string PathOf(const google::protobuf::MethodDescriptor& m) {
     return absl::StrCat("/", m.service()->full_name(), "/", m.name());
   }
-
-  ScratchDir dir_;
-  std::unique_ptr<RaaServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
 };
 
 TEST_F(MalformedRequestTest,

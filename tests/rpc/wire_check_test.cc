@@ -22,7 +22,10 @@
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/common/errors.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/grpc_calls.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

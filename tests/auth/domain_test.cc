@@ -1,0 +1,194 @@
+// ApiKeys and the Authenticator without a network, on a scratch store with a
+// fake clock (tests/support/scratch_domain.h). What a consortium manager
+// relies on: a key is shown once and works at once with exactly its roles,
+// its times come from the clock, a revoked key stops working at once even
+// though verified keys are cached, and a member's withdrawal reaches its
+// keys only once it is committed.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "services/auth/api_keys.h"
+#include "services/auth/auth.h"
+#include "tests/support/builders.h"
+#include "tests/support/scratch_domain.h"
+#include "tests/support/status_matchers.h"
+
+namespace raa {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+using ::raa::test::IsOk;
+using ::raa::test::StatusIs;
+using ::raa::test::TestNow;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+using Code = ::absl::StatusCode;
+
+std::string Bearer(const std::string& secret) { return "Bearer " + secret; }
+
+class AuthDomainTest : public test::ScratchDomainTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ScratchDomainTest::SetUp());
+    AddMember("sheffield", "south-yorkshire");
+    AddMember("leeds", "west-yorkshire");
+    ASSERT_FALSE(HasFailure());
+  }
+
+  absl::StatusOr<v1::ApiKey> Revoke(const v1::ApiKey& key) {
+    v1::RevokeApiKeyRequest request;
+    request.set_name(key.name());
+    request.set_request_id(NextRequestId());
+    return api_keys_->Revoke(manager_, request);
+  }
+
+  std::vector<std::string> KeyNamesFor(const Caller& caller) {
+    absl::StatusOr<v1::ListApiKeysResponse> listed =
+        api_keys_->List(caller, v1::ListApiKeysRequest());
+    EXPECT_THAT(listed.status(), IsOk());
+    std::vector<std::string> names;
+    if (!listed.ok()) return names;
+    for (const v1::ApiKey& k : listed->api_keys()) names.push_back(k.name());
+    return names;
+  }
+};
+
+TEST_F(AuthDomainTest, AKeyIsShownOnceAndWorksAtOnceWithItsRoles) {
+  v1::CreateApiKeyRequest request;
+  request.mutable_api_key()->set_authority("authorities/sheffield");
+  request.mutable_api_key()->add_roles(v1::REGISTRAR);
+  request.mutable_api_key()->add_roles(v1::FAMILY_FINDER);
+  request.set_request_id("key-1");
+  absl::StatusOr<v1::CreateApiKeyResponse> issued =
+      api_keys_->Create(manager_, request);
+  ASSERT_THAT(issued.status(), IsOk());
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(issued->api_key().create_time()),
+            absl::ToUnixMicros(TestNow()));
+  EXPECT_FALSE(issued->api_key().has_revoke_time());
+
+  absl::StatusOr<Caller> caller =
+      authenticator_->Authenticate(Bearer(issued->secret()));
+  ASSERT_THAT(caller.status(), IsOk());
+  EXPECT_EQ(caller->authority_id, "sheffield");
+  EXPECT_EQ("apiKeys/" + caller->key_id, issued->api_key().name());
+  EXPECT_TRUE(caller->Has(v1::REGISTRAR));
+  EXPECT_TRUE(caller->Has(v1::FAMILY_FINDER));
+  EXPECT_FALSE(caller->Has(v1::MANAGER));
+  EXPECT_FALSE(caller->withdrawn);
+
+  // A retry answers with the same key and no secret: only its hash is kept.
+  clock_.Advance(absl::Minutes(1));
+  absl::StatusOr<v1::CreateApiKeyResponse> again =
+      api_keys_->Create(manager_, request);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ(again->api_key().name(), issued->api_key().name());
+  EXPECT_EQ(again->api_key().create_time(), issued->api_key().create_time());
+  EXPECT_TRUE(again->secret().empty());
+  EXPECT_EQ(KeyNamesFor(*caller),
+            std::vector<std::string>{issued->api_key().name()});
+}
+
+TEST_F(AuthDomainTest, OnlyAManagerIssuesAndEachMemberListsItsOwnKeys) {
+  v1::CreateApiKeyResponse sheffield = IssueKey("sheffield", {v1::REGISTRAR});
+  v1::CreateApiKeyResponse leeds = IssueKey("leeds", {v1::REGISTRAR});
+  Caller registrar = CallerOf(sheffield.secret());
+
+  v1::CreateApiKeyRequest request;
+  request.mutable_api_key()->set_authority("authorities/sheffield");
+  request.mutable_api_key()->add_roles(v1::MANAGER);
+  request.set_request_id(NextRequestId());
+  EXPECT_THAT(api_keys_->Create(registrar, request).status(),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(KeyNamesFor(registrar), ElementsAre(sheffield.api_key().name()));
+  EXPECT_THAT(
+      KeyNamesFor(manager_),
+      UnorderedElementsAre("apiKeys/" + manager_.key_id,
+                           sheffield.api_key().name(), leeds.api_key().name()));
+}
+
+TEST_F(AuthDomainTest, AVerifiedKeyIsCachedAndARevocationIsSeenAtOnce) {
+  v1::CreateApiKeyResponse key = IssueKey("sheffield", {v1::FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  // Not cached until verified against the store once.
+  EXPECT_EQ(authenticator_->Cached(header), std::nullopt);
+  ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+  std::optional<Caller> cached = authenticator_->Cached(header);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->authority_id, "sheffield");
+  // The cache holds the hash of the whole key: the right id with another
+  // secret is refused.
+  std::string forged = key.secret();
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(authenticator_->Cached(Bearer(forged)), std::nullopt);
+  EXPECT_THAT(authenticator_->Authenticate(Bearer(forged)).status(),
+              StatusIs(Code::kUnauthenticated));
+
+  std::vector<std::string> told;
+  authenticator_->SetRevocationListener(
+      [&told](const std::string& key_id) { told.push_back(key_id); });
+  clock_.Advance(absl::Hours(2));
+  absl::StatusOr<v1::ApiKey> revoked = Revoke(key.api_key());
+  ASSERT_THAT(revoked.status(), IsOk());
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(revoked->revoke_time()),
+            absl::ToUnixMicros(TestNow() + absl::Hours(2)));
+  EXPECT_THAT(told, ElementsAre(cached->key_id));
+  EXPECT_EQ(authenticator_->Cached(header), std::nullopt);
+  EXPECT_THAT(authenticator_->Authenticate(header).status(),
+              StatusIs(Code::kUnauthenticated));
+  authenticator_->SetRevocationListener(nullptr);
+}
+
+TEST_F(AuthDomainTest, AKeyCannotRevokeItself) {
+  v1::RevokeApiKeyRequest request;
+  request.set_name("apiKeys/" + manager_.key_id);
+  request.set_request_id(NextRequestId());
+  EXPECT_THAT(api_keys_->Revoke(manager_, request).status(),
+              StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(authenticator_->Authenticate(Bearer(manager_secret_)).status(),
+              IsOk());
+}
+
+TEST_F(AuthDomainTest, MalformedOrMissingKeysAreUnauthenticated) {
+  for (const std::string& header :
+       {std::string(), std::string("Basic abc"), std::string("Bearer raa_"),
+        std::string("Bearer raa_0123456789abcdef_00"),
+        std::string("Bearer ")}) {
+    EXPECT_THAT(authenticator_->Authenticate(header).status(),
+                StatusIs(Code::kUnauthenticated))
+        << header;
+    EXPECT_EQ(authenticator_->Cached(header), std::nullopt) << header;
+  }
+}
+
+TEST_F(AuthDomainTest, AWithdrawalReachesTheMembersKeysOnlyOnceCommitted) {
+  v1::CreateApiKeyResponse key = IssueKey("leeds", {v1::REGISTRAR});
+  const std::string header = Bearer(key.secret());
+  ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+
+  v1::WithdrawAuthorityRequest withdraw;
+  withdraw.set_name("authorities/leeds");
+  withdraw.set_request_id(NextRequestId());
+  listener_->FailNextWrite(absl::InternalError("the disk is full"));
+  EXPECT_THAT(registry_->WithdrawAuthority(manager_, withdraw).status(),
+              StatusIs(Code::kInternal));
+  EXPECT_FALSE(authenticator_->Authenticate(header)->withdrawn);
+  EXPECT_FALSE(authenticator_->Cached(header)->withdrawn);
+
+  ASSERT_THAT(registry_->WithdrawAuthority(manager_, withdraw).status(),
+              IsOk());
+  EXPECT_TRUE(authenticator_->Authenticate(header)->withdrawn);
+  EXPECT_TRUE(authenticator_->Cached(header)->withdrawn);
+  // A fresh Authenticator on the same store learns it from the store.
+  Authenticator restarted(*store_);
+  ASSERT_THAT(restarted.LoadMembers(), IsOk());
+  EXPECT_TRUE(restarted.Authenticate(header)->withdrawn);
+}
+
+}  // namespace
+}  // namespace raa

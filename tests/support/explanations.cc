@@ -1,0 +1,62 @@
+#include "tests/support/explanations.h"
+
+#include "gtest/gtest.h"
+
+namespace raa::test {
+
+const std::vector<std::string>& ComponentIds() {
+  static const auto* const kIds = new std::vector<std::string>{
+      "needs_margin",     "age_fit", "capacity_fit", "waiting",
+      "early_permanence", "contact", "identity",     "locality"};
+  return *kIds;
+}
+
+const std::vector<std::string>& ConstraintIds() {
+  static const auto* const kIds =
+      new std::vector<std::string>{"not_available",
+                                   "authority_withdrawn",
+                                   "capacity",
+                                   "age_range",
+                                   "needs",
+                                   "sex_preference",
+                                   "child_excluded_region",
+                                   "household_excluded_region",
+                                   "hidden_from_authority",
+                                   "link_limit"};
+  return *kIds;
+}
+
+const std::vector<int>& DefaultWeights() {
+  static const auto* const kWeights =
+      new std::vector<int>{20, 15, 20, 15, 10, 10, 5, 5};
+  return *kWeights;
+}
+
+void ExpectExplainedComponents(
+    const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components,
+    int score, const std::vector<int>& weights) {
+  ASSERT_EQ(components.size(), static_cast<int>(ComponentIds().size()));
+  int points = 0;
+  for (int i = 0; i < components.size(); ++i) {
+    const v1::ScoreComponent& c = components[i];
+    EXPECT_EQ(c.component(), ComponentIds()[i]);
+    EXPECT_EQ(c.weight(), weights[i]) << c.component();
+    EXPECT_GE(c.fit_permille(), 0) << c.component();
+    EXPECT_LE(c.fit_permille(), 1000) << c.component();
+    EXPECT_FALSE(c.reason().empty()) << c.component() << " has no reason";
+    points += c.points_tenths();
+  }
+  // Each contribution is rounded to a tenth and the score to a point.
+  EXPECT_NEAR(points, 10 * score, 10) << "points do not add up to the score";
+  EXPECT_GE(score, 0);
+  EXPECT_LE(score, 100);
+}
+
+std::string FirstFailedConstraint(const v1::PairExplanation& explanation) {
+  for (const v1::ConstraintCheck& c : explanation.constraints()) {
+    if (!c.passed()) return c.constraint();
+  }
+  return "";
+}
+
+}  // namespace raa::test

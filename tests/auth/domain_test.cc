@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "services/auth/api_keys.h"
 #include "services/auth/auth.h"
+#include "services/server/store_listeners.h"
 #include "tests/support/builders.h"
 #include "tests/support/scratch_domain.h"
 #include "tests/support/status_matchers.h"
@@ -186,7 +187,7 @@ TEST_F(AuthDomainTest, AWithdrawalReachesTheMembersKeysOnlyOnceCommitted) {
   EXPECT_TRUE(authenticator_->Cached(header)->withdrawn);
   // A fresh Authenticator on the same store learns it from the store.
   Authenticator restarted(*store_);
-  ASSERT_THAT(restarted.LoadMembers(), IsOk());
+  ASSERT_THAT(LoadWithdrawnMembers(*store_, restarted), IsOk());
   EXPECT_TRUE(restarted.Authenticate(header)->withdrawn);
 }
 

@@ -14,7 +14,9 @@
 #include "services/registry/registry_rows.h"
 #include "services/server/schema.h"
 #include "services/store/store.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/status_matchers.h"
 
 namespace raa {
 namespace {

@@ -4,56 +4,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "services/common/status_macros.h"
+#include "services/server/schema.h"
 
 namespace raa::test {
 
-absl::Status ForwardingListener::Admit(
-    const std::vector<Row<v1::Child>>& children,
-    const std::vector<Row<v1::Adopter>>& adopters) {
-  return live_.Admit(children, adopters);
-}
-
-void ForwardingListener::OnAuthorityChanged(const v1::Authority& authority) {
-  live_.OnAuthorityChanged(authority);
-  pending_authorities_.push_back(authority);
-}
-
-void ForwardingListener::OnChildChanged(int64_t row_id,
-                                        const v1::Child& child) {
-  live_.OnChildChanged(row_id, child);
-}
-
-void ForwardingListener::OnAdopterChanged(int64_t row_id,
-                                          const v1::Adopter& adopter) {
-  live_.OnAdopterChanged(row_id, adopter);
-}
-
-void ForwardingListener::OnFollowChanged(int64_t row_id,
-                                         const v1::Follow& follow) {
-  live_.OnFollowChanged(row_id, follow);
-}
-
-absl::Status ForwardingListener::WriteDerived(StoreTx& tx) {
-  if (!fail_next_.ok()) return std::exchange(fail_next_, absl::OkStatus());
-  return live_.WriteDerived(tx);
-}
-
-void ForwardingListener::Committed() {
-  live_.Committed();
-  for (const v1::Authority& a : pending_authorities_) {
-    authenticator_.OnAuthorityChanged(a);
-  }
-  pending_authorities_.clear();
-}
-
-void ForwardingListener::RolledBack() {
-  live_.RolledBack();
-  pending_authorities_.clear();
+absl::Status ForwardingListener::BeforeCommit(StoreTx& tx) {
+  RETURN_IF_ERROR(inner_->BeforeCommit(tx));
+  return std::exchange(fail_next_, absl::OkStatus());
 }
 
 void ScratchDomainTest::SetUp() {
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open(dir_.File("raamatch.db"), clock_);
+      Store::Open(dir_.File("raamatch.db"), clock_, RaamatchSchema());
   ASSERT_THAT(store.status(), IsOk());
   store_ = std::move(*store);
   regions_ = RegionList::Shipped();
@@ -62,7 +25,7 @@ void ScratchDomainTest::SetUp() {
   ASSERT_THAT(live.status(), IsOk());
   live_ = std::move(*live);
   authenticator_ = std::make_unique<Authenticator>(*store_);
-  ASSERT_THAT(authenticator_->LoadMembers(), IsOk());
+  ASSERT_THAT(LoadWithdrawnMembers(*store_, *authenticator_), IsOk());
   listener_ = std::make_unique<ForwardingListener>(*live_, *authenticator_);
   store_->SetListener(listener_.get());
   registry_ = std::make_unique<Registry>(*store_, clock_, *regions_);

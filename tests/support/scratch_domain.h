@@ -40,6 +40,7 @@
 #include "services/matching/matching.h"
 #include "services/registry/regions.h"
 #include "services/registry/registry.h"
+#include "services/server/store_listeners.h"
 #include "services/store/store.h"
 #include "tests/support/builders.h"
 #include "tests/support/scratch_dir.h"
@@ -47,33 +48,25 @@
 
 namespace raa::test {
 
-// The store's listener in these tests: forwards every change to the live
-// index and, once committed, member changes to the authenticator (as
-// raamatchd does); and can fail a write after the index took it in.
+// The store's listener in these tests: raamatchd's own
+// (services/server/store_listeners.h), which can be told to fail a write
+// after the index took it in.
 class ForwardingListener final : public StoreListener {
  public:
   ForwardingListener(LiveIndex& live, Authenticator& authenticator)
-      : live_(live), authenticator_(authenticator) {}
+      : inner_(MakeStoreListeners(live, authenticator)) {}
 
-  // The next write fails in WriteDerived (after the index has taken its
-  // changes in) with `status`; the store rolls it back.
+  // The next write fails once the index has taken its changes in, with
+  // `status`; the store rolls it back.
   void FailNextWrite(absl::Status status) { fail_next_ = std::move(status); }
 
-  absl::Status Admit(const std::vector<Row<v1::Child>>& children,
-                     const std::vector<Row<v1::Adopter>>& adopters) override;
-  void OnAuthorityChanged(const v1::Authority& authority) override;
-  void OnChildChanged(int64_t row_id, const v1::Child& child) override;
-  void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override;
-  void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override;
-  absl::Status WriteDerived(StoreTx& tx) override;
-  void Committed() override;
-  void RolledBack() override;
+  absl::Status BeforeCommit(StoreTx& tx) override;
+  void Committed() override { inner_->Committed(); }
+  void RolledBack() override { inner_->RolledBack(); }
 
  private:
-  LiveIndex& live_;
-  Authenticator& authenticator_;
+  std::unique_ptr<StoreListener> inner_;
   absl::Status fail_next_;
-  std::vector<v1::Authority> pending_authorities_;
 };
 
 class ScratchDomainTest : public ::testing::Test {

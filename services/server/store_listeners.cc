@@ -1,0 +1,97 @@
+#include "services/server/store_listeners.h"
+
+#include <vector>
+
+#include "services/common/status_macros.h"
+#include "services/matching/matching_rows.h"
+#include "services/registry/registry_rows.h"
+
+namespace raa {
+namespace {
+
+// Committed changes reach the index and the authenticator (which marks the
+// callers of a withdrawn member). Before each commit, in this order: the
+// registry's changes (Admit, then authorities, children, households), the
+// follows, then the index's derived rows (alerts).
+class StoreListeners final : public StoreListener,
+                             public RegistryObserver,
+                             public FollowObserver {
+ public:
+  StoreListeners(LiveIndex& live, Authenticator& authenticator)
+      : live_(live), authenticator_(authenticator) {}
+
+  absl::Status BeforeCommit(StoreTx& tx) override {
+    RETURN_IF_ERROR(TellRegistryChanges(tx, *this));
+    TellFollowChanges(tx, *this);
+    return live_.WriteDerived(tx);
+  }
+  // The index is told the outcome of every write it was told of (whose
+  // Admit passed); the authenticator learns of a member's withdrawal or
+  // return only once it is committed: it keeps no state to undo.
+  void Committed() override {
+    if (told_) live_.Committed();
+    told_ = false;
+    for (const v1::Authority& a : pending_authorities_) {
+      authenticator_.OnAuthorityChanged(a);
+    }
+    pending_authorities_.clear();
+  }
+  void RolledBack() override {
+    if (told_) live_.RolledBack();
+    told_ = false;
+    pending_authorities_.clear();
+  }
+
+  // RegistryObserver
+  absl::Status Admit(const std::vector<Row<v1::Child>>& children,
+                     const std::vector<Row<v1::Adopter>>& adopters) override {
+    RETURN_IF_ERROR(live_.Admit(children, adopters));
+    told_ = true;
+    return absl::OkStatus();
+  }
+  void OnAuthorityChanged(const v1::Authority& authority) override {
+    live_.OnAuthorityChanged(authority);
+    pending_authorities_.push_back(authority);
+  }
+  void OnChildChanged(int64_t row_id, const v1::Child& child) override {
+    live_.OnChildChanged(row_id, child);
+  }
+  void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override {
+    live_.OnAdopterChanged(row_id, adopter);
+  }
+  // FollowObserver
+  void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override {
+    live_.OnFollowChanged(row_id, follow);
+  }
+
+ private:
+  LiveIndex& live_;
+  Authenticator& authenticator_;
+  // Only touched under the store's write lock.
+  bool told_ = false;  // the index took this write's changes in
+  std::vector<v1::Authority> pending_authorities_;
+};
+
+}  // namespace
+
+std::unique_ptr<StoreListener> MakeStoreListeners(
+    LiveIndex& live, Authenticator& authenticator) {
+  return std::make_unique<StoreListeners>(live, authenticator);
+}
+
+// The authenticator marks the callers of withdrawn members from the start.
+absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator) {
+  PageRequest page{1000, 0};
+  do {
+    ASSIGN_OR_RETURN(
+        Page<v1::Authority> members,
+        registry_rows::ListAuthorities(store, v1::AUTHORITY_WITHDRAWN, page));
+    for (const v1::Authority& a : members.items) {
+      authenticator.OnAuthorityChanged(a);
+    }
+    page.after = members.next_after;
+  } while (page.after != 0);
+  return absl::OkStatus();
+}
+
+}  // namespace raa

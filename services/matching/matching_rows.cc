@@ -12,7 +12,6 @@ namespace raa {
 namespace {
 
 using store_internal::BindBlob;
-using store_internal::Micros;
 using store_internal::ParseProfile;
 using store_internal::ToTimestamp;
 

@@ -370,9 +370,9 @@ SchemaPart RegistrySchema() {
 }
 
 absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer) {
-  static const RegistryChanges kNone;
+  const RegistryChanges none;
   const RegistryChanges* changes = tx.FindState<RegistryChanges>();
-  if (changes == nullptr) changes = &kNone;
+  if (changes == nullptr) changes = &none;
   RETURN_IF_ERROR(observer.Admit(changes->children, changes->adopters));
   for (const v1::Authority& a : changes->authorities) {
     observer.OnAuthorityChanged(a);

@@ -497,5 +497,116 @@ TEST(MakeRequestKeyTest, HashesTheBodyWithoutTheRequestId) {
   EXPECT_NE(a.body_hash, c.body_hash);
 }
 
+// ---- The core knows no area: a new one brings its table, migration, rows
+// and observer, and the store runs them as its own. ----
+
+// A journal in the way the ledger will keep one: INSERT-only, a migration of
+// its own numbered after every existing one.
+constexpr Migration kJournalMigrations[] = {
+    {kSchemaVersion + 1, "journal", R"sql(
+CREATE TABLE journal (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  entry TEXT NOT NULL
+);
+CREATE TRIGGER journal_append_only_update BEFORE UPDATE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+)sql"},
+};
+
+struct JournalChanges {
+  std::vector<std::string> entries;
+};
+
+absl::Status AppendEntry(StoreTx& tx, const std::string& entry) {
+  SQLite::Statement q(tx.db(), "INSERT INTO journal (entry) VALUES (?)");
+  q.bind(1, entry);
+  q.exec();
+  tx.State<JournalChanges>().entries.push_back(entry);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ReadJournal(Store& store) {
+  return store.Read(
+      [](SQLite::Database& db) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> out;
+        SQLite::Statement q(db, "SELECT entry FROM journal ORDER BY id");
+        while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+        return out;
+      });
+}
+
+// Hears what each write appended, and the outcome.
+class JournalListener final : public StoreListener {
+ public:
+  absl::Status BeforeCommit(StoreTx& tx) override {
+    if (const JournalChanges* c = tx.FindState<JournalChanges>()) {
+      pending = c->entries;
+    }
+    return absl::OkStatus();
+  }
+  void Committed() override {
+    for (std::string& e : pending) heard.push_back(std::move(e));
+    pending.clear();
+  }
+  void RolledBack() override { pending.clear(); }
+  std::vector<std::string> pending;
+  std::vector<std::string> heard;
+};
+
+TEST(StoreCoreTest, AnAreaAddsItsTableMigrationRowsAndObserverAlone) {
+  ScratchDir dir;
+  FakeClock clock{test::TestNow()};
+  std::vector<SchemaPart> schema(RaamatchSchema().begin(),
+                                 RaamatchSchema().end());
+  schema.push_back(SchemaPart{.migrations = kJournalMigrations});
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(dir.File("raamatch.db"), clock, schema);
+  ASSERT_THAT(store.status(), IsOk());
+  JournalListener listener;
+  (*store)->SetListener(&listener);
+
+  auto append = [&](const std::string& entry, bool fail) {
+    return (*store)
+        ->Write<v1::Authority>(
+            RequestKey{},
+            [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+              RETURN_IF_ERROR(AppendEntry(tx, entry));
+              if (fail) return absl::InternalError("changed my mind");
+              return v1::Authority();
+            })
+        .status();
+  };
+  ASSERT_THAT(append("debit sheffield 100", false), IsOk());
+  EXPECT_THAT(append("never kept", true), testing::Not(IsOk()));
+  absl::StatusOr<std::vector<std::string>> journal = ReadJournal(**store);
+  ASSERT_THAT(journal.status(), IsOk());
+  EXPECT_THAT(*journal, ElementsAre("debit sheffield 100"));
+  EXPECT_THAT(listener.heard, ElementsAre("debit sheffield 100"));
+  // The area's own rules hold: its trigger refuses an edit.
+  EXPECT_THAT((*store)
+                  ->Write<v1::Authority>(
+                      RequestKey{},
+                      [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+                        tx.db().exec("UPDATE journal SET entry = 'x'");
+                        return v1::Authority();
+                      })
+                  .status(),
+              StatusIs(absl::StatusCode::kInternal));
+  (*store)->SetListener(nullptr);
+}
+
+TEST(StoreCoreTest, TwoMigrationsWithOneNumberAreRefused) {
+  constexpr Migration kClash[] = {{5, "not-regions", "SELECT 1;"}};
+  std::vector<SchemaPart> schema(RaamatchSchema().begin(),
+                                 RaamatchSchema().end());
+  schema.push_back(SchemaPart{.migrations = kClash});
+  EXPECT_THAT(OrderedMigrations(schema).status(),
+              StatusIs(absl::StatusCode::kInternal));
+  ScratchDir dir;
+  FakeClock clock{test::TestNow()};
+  EXPECT_THAT(Store::Open(dir.File("raamatch.db"), clock, schema).status(),
+              StatusIs(absl::StatusCode::kInternal));
+}
+
 }  // namespace
 }  // namespace raa

@@ -158,10 +158,10 @@ constexpr const char* kNeedColumns[matcher::kNeedCategoryCount] = {
 
 // The SELECT, with the policy's weights written in. Stored enum values:
 // adopters.status APPROVED 3, LINKED 4 (ON_HOLD 7 is indexed but not
-// available); authorities.status WITHDRAWN 2, kind VOLUNTARY_ADOPTION_AGENCY
-// 2; sex_preference FEMALE 2, MALE 3; max_contact NONE 1, LETTERBOX 2,
+// available); authorities.status WITHDRAWN 2, kind
+// AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY 2; sex_preference FEMALE 2, MALE 3; max_contact NONE 1, LETTERBOX 2,
 // DIRECT 3; need levels NONE 1 .. SEVERE 4 (the matcher's level + 1);
-// religion codes above NO_RELIGION (1) can be shared.
+// religion codes above RELIGION_NO_RELIGION (1) can be shared.
 std::string RankingSql(const matcher::MatchingPolicy& policy) {
   using matcher::Component;
   const auto w = [&](Component c) {
@@ -361,7 +361,7 @@ absl::Status InsertAuthoritiesAndChildren(Store& store,
             for (const v1::CreateAuthorityRequest& r : consortium.authorities) {
               v1::Authority a = r.authority();
               a.set_name(absl::StrCat("authorities/", r.authority_id()));
-              a.set_status(v1::AUTHORITY_ACTIVE);
+              a.set_status(v1::AUTHORITY_STATUS_ACTIVE);
               RETURN_IF_ERROR(tx.InsertAuthority(a));
             }
             for (SyntheticConsortium::ChildRecord& c : consortium.children) {
@@ -376,7 +376,7 @@ absl::Status InsertAuthoritiesAndChildren(Store& store,
     if (!row.has_value()) return absl::InternalError("bad child name");
     std::optional<matcher::ChildGroup> g =
         ToChildGroup(*row, c.authority_id, c.child);
-    if (g.has_value() && c.child.status() == v1::CHILD_WAITING) {
+    if (g.has_value() && c.child.status() == v1::CHILD_STATUS_WAITING) {
       waiting.push_back({static_cast<uint64_t>(*row), *std::move(g)});
     }
   }

@@ -102,7 +102,7 @@ std::string AlertLine(const v1::MatchAlert& alert) {
   std::string number = AlertNumber(alert);
   std::string line = AlertTime(alert) + "  ";
   if (!number.empty()) line += number + "  ";
-  if (alert.kind() == v1::ALERT_FOLLOW_ENDED) {
+  if (alert.kind() == v1::ALERT_KIND_FOLLOW_ENDED) {
     return line + alert.message() + ": no longer followed";
   }
   return absl::StrCat(line, ShortId(alert.adopter()), " fits ",
@@ -115,7 +115,7 @@ void PrintAlertsCsv(
                "resume_token\n";
   for (const v1::MatchAlert& a : alerts) {
     std::string kind =
-        a.kind() == v1::ALERT_FOLLOW_ENDED ? "follow_ended" : "new_fit";
+        a.kind() == v1::ALERT_KIND_FOLLOW_ENDED ? "follow_ended" : "new_fit";
     std::cout << AlertTime(a) << "," << AlertNumber(a).substr(1) << "," << kind
               << "," << ShortId(a.follow()) << "," << ShortId(a.followed())
               << "," << ShortId(a.child()) << "," << ShortId(a.adopter()) << ","
@@ -128,7 +128,7 @@ void PrintFollows(
     const google::protobuf::RepeatedPtrField<v1::Follow>& follows) {
   Table table({"FOLLOW", "FOLLOWED", "MIN SCORE", "STATE", "SINCE"});
   for (const v1::Follow& f : follows) {
-    std::string state = f.state() == v1::FOLLOW_ACTIVE
+    std::string state = f.state() == v1::FOLLOW_STATE_ACTIVE
                             ? "active"
                             : absl::StrCat("ended: ", f.end_reason());
     table.AddRow({ShortId(f.name()), ShortId(f.followed()),

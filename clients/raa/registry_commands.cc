@@ -450,7 +450,7 @@ void AddAuthorityCommands(CLI::App& app, Cli& cli) {
         cli.exit_code = Fail(impact.status());
         return;
       }
-      if (impact->status() == v1::AUTHORITY_WITHDRAWN) {
+      if (impact->status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
         cli.exit_code = Fail(absl::FailedPreconditionError(absl::StrCat(
             impact->display_name(), " (", *id, ") has already withdrawn")));
         return;

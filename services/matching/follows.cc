@@ -18,8 +18,8 @@ using google::protobuf::util::TimeUtil;
 constexpr int kMaxWatchedFollows = 1000;
 
 absl::Status RequireFollowRole(const Caller& caller) {
-  return RequireAnyRole(caller,
-                        {v1::FAMILY_FINDER, v1::MANAGER, v1::REGISTRAR});
+  return RequireAnyRole(
+      caller, {v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER, v1::ROLE_REGISTRAR});
 }
 
 void CheckMinScore(int min_score, absl::string_view field,
@@ -149,7 +149,7 @@ absl::StatusOr<v1::Follow> Follows::Create(
             follow.set_min_score(request.follow().min_score() == 0
                                      ? 50
                                      : request.follow().min_score());
-            follow.set_state(v1::FOLLOW_ACTIVE);
+            follow.set_state(v1::FOLLOW_STATE_ACTIVE);
             RETURN_IF_ERROR(tx.InsertFollow(authority_id, follow));
             return follow;
           }));
@@ -358,7 +358,8 @@ absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
   for (int64_t row : plan.follow_rows) {
     ASSIGN_OR_RETURN(v1::Follow follow,
                      store_.GetFollow(plan.authority_id, row));
-    if (follow.state() == v1::FOLLOW_ACTIVE && !follow.has_delete_time()) {
+    if (follow.state() == v1::FOLLOW_STATE_ACTIVE &&
+        !follow.has_delete_time()) {
       continue;
     }
     out.rows.push_back(row);

@@ -24,15 +24,15 @@ v1::Child ChildProfile(const std::vector<int>& ages_months) {
     member->set_age_months(age);
     member->set_sex(v1::SEX_MALE);
     v1::Need* need = member->add_needs();
-    need->set_category(v1::ATTACHMENT_DIFFICULTIES);
+    need->set_category(v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES);
     need->set_level(v1::NEED_LEVEL_MILD);
-    member->set_heritage(v1::WHITE_BRITISH);
-    member->set_religion(v1::NO_RELIGION);
+    member->set_heritage(v1::HERITAGE_WHITE_BRITISH);
+    member->set_religion(v1::RELIGION_NO_RELIGION);
     member->set_first_language("en");
   }
   child.set_must_be_placed_together(ages_months.size() > 1);
   *child.mutable_ages_as_of() = MakeDate(2026, 11, 1);
-  child.set_contact_plan(v1::CONTACT_LETTERBOX);
+  child.set_contact_plan(v1::CONTACT_PLAN_LETTERBOX);
   child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
   child.set_summary(ages_months.size() > 1
                         ? "Brothers who are close and love the park"
@@ -47,7 +47,7 @@ v1::Child ChildProfile(const std::vector<int>& ages_months) {
 v1::Adopter ApprovedHousehold(int approved_for, int min_age_months,
                               int max_age_months) {
   v1::Adopter adopter;
-  adopter.set_status(v1::ADOPTER_APPROVED);
+  adopter.set_status(v1::ADOPTER_STATUS_APPROVED);
   *adopter.mutable_registered_interest_on() = MakeDate(2025, 1, 6);
   *adopter.mutable_applied_on() = MakeDate(2025, 3, 3);
   *adopter.mutable_approved_on() = MakeDate(2025, 9, 1);
@@ -56,13 +56,13 @@ v1::Adopter ApprovedHousehold(int approved_for, int min_age_months,
   adopter.set_max_age_months(max_age_months);
   adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
   v1::NeedLimit* limit = adopter.add_need_limits();
-  limit->set_category(v1::ATTACHMENT_DIFFICULTIES);
+  limit->set_category(v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES);
   limit->set_max_level(v1::NEED_LEVEL_SEVERE);
-  adopter.add_heritage(v1::WHITE_BRITISH);
-  adopter.set_religion(v1::CHRISTIAN);
+  adopter.add_heritage(v1::HERITAGE_WHITE_BRITISH);
+  adopter.set_religion(v1::RELIGION_CHRISTIAN);
   adopter.add_languages("en");
   adopter.set_region("south-yorkshire");
-  adopter.set_max_contact(v1::CONTACT_DIRECT);
+  adopter.set_max_contact(v1::CONTACT_PLAN_DIRECT);
   adopter.set_fast_track(v1::FAST_TRACK_NONE);
   return adopter;
 }

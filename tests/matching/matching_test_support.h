@@ -7,7 +7,7 @@
 //   class MyTest : public MatchingServerTest {};
 //   TEST_F(MyTest, Example) {
 //     AddMember("sheffield", "south-yorkshire");
-//     std::string registrar = NewKey("sheffield", {v1::REGISTRAR});
+//     std::string registrar = NewKey("sheffield", {v1::ROLE_REGISTRAR});
 //     v1::Child child = AddChild(registrar, "sheffield", ChildProfile({84}));
 //     v1::RankAdoptersResponse ranked;
 //     EXPECT_THAT(RankAdopters(manager_, child.name(), &ranked), IsOk());
@@ -153,7 +153,7 @@ class MatchingServerTest : public ::testing::Test {
 
   // Registry writes that must succeed (failures are reported, not thrown).
   void AddMember(const std::string& id, absl::string_view region,
-                 v1::AuthorityKind kind = v1::LOCAL_AUTHORITY);
+                 v1::AuthorityKind kind = v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
   // The secret of a new key for `authority` with `roles`.
   std::string NewKey(const std::string& authority,
                      const std::vector<v1::Role>& roles);

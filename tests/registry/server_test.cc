@@ -78,9 +78,11 @@ class ServerTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(AddMember("rotherham",
                                       "Rotherham Metropolitan Borough Council",
                                       "south-yorkshire"));
-    ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::REGISTRAR}, &sheffield_));
-    ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::REGISTRAR}, &leeds_));
-    ASSERT_NO_FATAL_FAILURE(NewKey("rotherham", {v1::FAMILY_FINDER}, &finder_));
+    ASSERT_NO_FATAL_FAILURE(
+        NewKey("sheffield", {v1::ROLE_REGISTRAR}, &sheffield_));
+    ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::ROLE_REGISTRAR}, &leeds_));
+    ASSERT_NO_FATAL_FAILURE(
+        NewKey("rotherham", {v1::ROLE_FAMILY_FINDER}, &finder_));
   }
 
   void TearDown() override {
@@ -381,7 +383,7 @@ class ServerTest : public ::testing::Test {
                       Bind(&RegistryStub::WithdrawAdopter, withdraw_adopter));
     v1::CreateApiKeyRequest create_key;
     create_key.mutable_api_key()->set_authority("authorities/leeds");
-    create_key.mutable_api_key()->add_roles(v1::MANAGER);
+    create_key.mutable_api_key()->add_roles(v1::ROLE_MANAGER);
     create_key.set_request_id("rpc-9");
     rpcs.emplace_back("CreateApiKey",
                       Bind(&AccessStub::CreateApiKey, create_key));
@@ -478,7 +480,7 @@ TEST_F(ServerTest, AKeyWithTheRightIdButWrongSecretIsUnauthenticated) {
 TEST_F(ServerTest, ARevokedKeyStopsWorkingAtOnceForEveryRpc) {
   v1::CreateApiKeyResponse powerful;
   ASSERT_NO_FATAL_FAILURE(
-      NewKey("leeds", {v1::REGISTRAR, v1::MANAGER}, &powerful));
+      NewKey("leeds", {v1::ROLE_REGISTRAR, v1::ROLE_MANAGER}, &powerful));
   v1::Child child = AddChild(powerful.secret(), "leeds");
   v1::Adopter adopter = AddAdopter(powerful.secret(), "leeds");
 
@@ -522,16 +524,16 @@ TEST_F(ServerTest, CreateAuthorityThenGetAndList) {
   request.set_authority_id("barnardos-yorkshire");
   v1::Authority* a = request.mutable_authority();
   *a = ValidAuthority("Barnardo's Yorkshire", "west-yorkshire");
-  a->set_kind(v1::VOLUNTARY_ADOPTION_AGENCY);
+  a->set_kind(v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY);
   request.set_request_id(NextRequestId());
   v1::Authority created;
   ASSERT_THAT(Reg(&RegistryStub::CreateAuthority, manager_, request, &created),
               IsOk());
   EXPECT_EQ(created.name(), "authorities/barnardos-yorkshire");
   EXPECT_EQ(created.display_name(), "Barnardo's Yorkshire");
-  EXPECT_EQ(created.kind(), v1::VOLUNTARY_ADOPTION_AGENCY);
+  EXPECT_EQ(created.kind(), v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY);
   EXPECT_EQ(created.region(), "west-yorkshire");
-  EXPECT_EQ(created.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(created.status(), v1::AUTHORITY_STATUS_ACTIVE);
   EXPECT_THAT(created.joined_on(), EqualsProto(MakeDate(2026, 11, 1)));
   EXPECT_TRUE(created.has_create_time());
 
@@ -624,7 +626,7 @@ TEST_F(ServerTest, ListAuthoritiesPagesAndFilters) {
   EXPECT_THAT(ViolationFields(status), ElementsAre("page_token"));
 
   v1::ListAuthoritiesRequest withdrawn;
-  withdrawn.set_status(v1::AUTHORITY_WITHDRAWN);
+  withdrawn.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, finder_.secret(), withdrawn,
                   &response),
               IsOk());
@@ -642,7 +644,7 @@ TEST_F(ServerTest, AWithdrawnAuthorityTakesNoNewRecordsButKeepsItsHistory) {
   ASSERT_THAT(
       Reg(&RegistryStub::WithdrawAuthority, manager_, request, &withdrawn),
       IsOk());
-  EXPECT_EQ(withdrawn.status(), v1::AUTHORITY_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status(), v1::AUTHORITY_STATUS_WITHDRAWN);
   EXPECT_THAT(withdrawn.withdrawn_on(), EqualsProto(MakeDate(2026, 11, 1)));
 
   // A retry returns the first answer rather than "already withdrawn".
@@ -678,7 +680,7 @@ TEST_F(ServerTest, AWithdrawnAuthorityTakesNoNewRecordsButKeepsItsHistory) {
               EqualsProto(adopter));
 
   v1::ListAuthoritiesRequest list;
-  list.set_status(v1::AUTHORITY_WITHDRAWN);
+  list.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
   v1::ListAuthoritiesResponse listed;
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, manager_, list, &listed),
               IsOk());
@@ -713,7 +715,7 @@ TEST_F(ServerTest, WithdrawAuthorityRejectsBadInput) {
               StatusIs(Code::FAILED_PRECONDITION));
 
   v1::ListAuthoritiesRequest list;
-  list.set_status(v1::AUTHORITY_WITHDRAWN);
+  list.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
   v1::ListAuthoritiesResponse listed;
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, manager_, list, &listed),
               IsOk());
@@ -738,7 +740,7 @@ TEST_F(ServerTest, UpdateAuthorityCorrectsATypoAndNothingElse) {
   EXPECT_EQ(updated.display_name(), "Leeds City Council (RAA)");
   EXPECT_FALSE(updated.london_weighting());
   EXPECT_EQ(updated.region(), before.region());
-  EXPECT_EQ(updated.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(updated.status(), v1::AUTHORITY_STATUS_ACTIVE);
   EXPECT_THAT(updated.joined_on(), EqualsProto(before.joined_on()));
   v1::Authority read;
   ASSERT_THAT(Reg(&RegistryStub::GetAuthority, finder_.secret(), get, &read),
@@ -838,7 +840,8 @@ TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {
   v1::Adopter leeds_household = AddAdopter(leeds_.secret(), "leeds", fits);
   auto matching = v1::MatchingService::NewStub(channel_);
   v1::CreateApiKeyResponse finder;
-  ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::FAMILY_FINDER}, &finder));
+  ASSERT_NO_FATAL_FAILURE(
+      NewKey("sheffield", {v1::ROLE_FAMILY_FINDER}, &finder));
   auto ranked_households = [&]() {
     v1::RankAdoptersRequest rank;
     rank.set_child(sheffield_child.name());
@@ -867,7 +870,7 @@ TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {
   ASSERT_THAT(
       Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &authority),
       IsOk());
-  EXPECT_EQ(authority.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(authority.status(), v1::AUTHORITY_STATUS_ACTIVE);
   EXPECT_FALSE(authority.has_withdrawn_on());
   EXPECT_THAT(authority.rejoined_on(), EqualsProto(MakeDate(2026, 11, 1)));
   EXPECT_THAT(GetChild(manager_, leeds_child.name()), EqualsProto(leeds_child));
@@ -914,7 +917,7 @@ TEST_F(ServerTest, OnlyAManagerManagesMembersAndKeys) {
   get.set_name("authorities/leeds");
   v1::Authority leeds;
   ASSERT_THAT(Reg(&RegistryStub::GetAuthority, manager_, get, &leeds), IsOk());
-  EXPECT_EQ(leeds.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(leeds.status(), v1::AUTHORITY_STATUS_ACTIVE);
 }
 
 TEST_F(ServerTest, ARegistrarChangesOnlyItsOwnAuthoritysRecords) {
@@ -975,7 +978,7 @@ TEST_F(ServerTest, CreateChildThenGet) {
   child.add_excluded_regions("west-yorkshire");
   v1::Child created = AddChild(sheffield_.secret(), "sheffield", child);
   EXPECT_THAT(created.name(), StartsWith("authorities/sheffield/children/c"));
-  EXPECT_EQ(created.status(), v1::CHILD_WAITING);
+  EXPECT_EQ(created.status(), v1::CHILD_STATUS_WAITING);
   // The region defaults to the authority's.
   EXPECT_EQ(created.region(), "south-yorkshire");
   EXPECT_TRUE(created.has_create_time());
@@ -1028,7 +1031,7 @@ TEST_F(ServerTest, CreateChildRejectsBadInputNamingEachFieldAndStoresNothing) {
 
   // A new profile starts WAITING, and needs a request id.
   v1::CreateChildRequest matched = ChildRequest("sheffield", ValidChild());
-  matched.mutable_child()->set_status(v1::CHILD_MATCHED);
+  matched.mutable_child()->set_status(v1::CHILD_STATUS_MATCHED);
   matched.clear_request_id();
   status =
       Reg(&RegistryStub::CreateChild, sheffield_.secret(), matched, &created);
@@ -1108,7 +1111,8 @@ TEST_F(ServerTest, AHiddenProfileIsInvisibleToTheAuthoritiesItIsHiddenFrom) {
               ElementsAre(open.name()));
   // Leeds' other keys cannot see it either.
   v1::CreateApiKeyResponse leeds_finder;
-  ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::FAMILY_FINDER}, &leeds_finder));
+  ASSERT_NO_FATAL_FAILURE(
+      NewKey("leeds", {v1::ROLE_FAMILY_FINDER}, &leeds_finder));
   EXPECT_THAT(Reg(&RegistryStub::GetChild, leeds_finder.secret(), get, &out),
               StatusIs(Code::NOT_FOUND));
 
@@ -1203,7 +1207,7 @@ TEST_F(ServerTest, ListChildrenFiltersByAuthorityStatusAgeGroupSizeAndNeed) {
   v1::Child medical = ValidChild();  // one child of 24 months
   medical.mutable_members(0)->set_age_months(24);
   medical.mutable_members(0)->mutable_needs(0)->set_category(
-      v1::MEDICAL_CONDITION);
+      v1::NEED_CATEGORY_MEDICAL_CONDITION);
   v1::Child pair = ValidChild();  // 48 and 72 months, no needs
   pair.mutable_members(0)->clear_needs();
   pair.mutable_members(0)->set_age_months(48);
@@ -1234,9 +1238,9 @@ TEST_F(ServerTest, ListChildrenFiltersByAuthorityStatusAgeGroupSizeAndNeed) {
   r.set_parent("authorities/leeds");
   EXPECT_THAT(ChildNames(key, r), ElementsAre(l));
   r = AllChildren();
-  r.set_status(v1::CHILD_WAITING);
+  r.set_status(v1::CHILD_STATUS_WAITING);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(m, p, l));
-  r.set_status(v1::CHILD_WITHDRAWN);
+  r.set_status(v1::CHILD_STATUS_WITHDRAWN);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(t));
   r = AllChildren();
   r.set_min_age_months(70);
@@ -1250,11 +1254,11 @@ TEST_F(ServerTest, ListChildrenFiltersByAuthorityStatusAgeGroupSizeAndNeed) {
   r.set_group_size(3);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(t));
   r = AllChildren();
-  r.set_need(v1::MEDICAL_CONDITION);
+  r.set_need(v1::NEED_CATEGORY_MEDICAL_CONDITION);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(m));
-  r.set_need(v1::LEARNING_DISABILITY);
+  r.set_need(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(l));
-  r.set_status(v1::CHILD_WAITING);
+  r.set_status(v1::CHILD_STATUS_WAITING);
   r.set_parent("authorities/sheffield");
   EXPECT_THAT(ChildNames(key, r), IsEmpty());
 
@@ -1319,7 +1323,7 @@ TEST_F(ServerTest, UpdateChildChangesOnlyTheMaskedFields) {
   v1::Child* change = request.mutable_child();
   change->set_name(created.name());
   change->set_summary("Sam, 7, and his sister, 2, love the seaside");
-  change->set_contact_plan(v1::CONTACT_DIRECT);  // not in the mask
+  change->set_contact_plan(v1::CONTACT_PLAN_DIRECT);  // not in the mask
   *change->mutable_journey()->mutable_placement_order() = MakeDate(2025, 9, 1);
   request.mutable_update_mask()->add_paths("summary");
   request.mutable_update_mask()->add_paths("journey.placement_order");
@@ -1383,7 +1387,7 @@ TEST_F(ServerTest, UpdateChildRejectsUnknownPathsAndBadValues) {
       ViolationFields(status),
       UnorderedElementsAre("child.summary", "child.members[0].age_months"));
   change = ValidChild();
-  change.set_status(v1::CHILD_WITHDRAWN);
+  change.set_status(v1::CHILD_STATUS_WITHDRAWN);
   status = attempt({"status"}, change);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("child.status"));
@@ -1414,7 +1418,7 @@ TEST_F(ServerTest, WithdrawChildRecordsTheReason) {
   ASSERT_THAT(Reg(&RegistryStub::WithdrawChild, sheffield_.secret(), request,
                   &withdrawn),
               IsOk());
-  EXPECT_EQ(withdrawn.status(), v1::CHILD_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status(), v1::CHILD_STATUS_WITHDRAWN);
   EXPECT_EQ(withdrawn.withdraw_reason(), request.reason());
   EXPECT_THAT(GetChild(leeds_.secret(), created.name()),
               EqualsProto(withdrawn));
@@ -1432,7 +1436,7 @@ TEST_F(ServerTest, WithdrawChildRecordsTheReason) {
   // A withdrawn profile is history: it cannot be updated back to life.
   v1::UpdateChildRequest update;
   update.mutable_child()->set_name(created.name());
-  update.mutable_child()->set_status(v1::CHILD_WAITING);
+  update.mutable_child()->set_status(v1::CHILD_STATUS_WAITING);
   update.mutable_update_mask()->add_paths("status");
   update.set_request_id(NextRequestId());
   EXPECT_THAT(
@@ -1509,7 +1513,7 @@ TEST_F(ServerTest, RetryingCreateAuthorityAndCreateApiKeyIsSafe) {
 
   v1::CreateApiKeyRequest key;
   key.mutable_api_key()->set_authority("authorities/doncaster");
-  key.mutable_api_key()->add_roles(v1::REGISTRAR);
+  key.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
   key.set_request_id(NextRequestId());
   std::vector<std::string> keys_before = KeyNames();
   v1::CreateApiKeyResponse key_first, key_second;
@@ -1567,7 +1571,7 @@ TEST_F(ServerTest, CreateAdopterRejectsBadInputAndStoresNothing) {
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("adopter.approved_for"));
   adopter = ValidAdopter();
-  adopter.set_status(v1::ADOPTER_WITHDRAWN);
+  adopter.set_status(v1::ADOPTER_STATUS_WITHDRAWN);
   status = Reg(&RegistryStub::CreateAdopter, leeds_.secret(),
                AdopterRequest("leeds", adopter), &created);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
@@ -1635,7 +1639,7 @@ TEST_F(ServerTest, ListAdoptersFiltersAndPages) {
   older.set_approved_for(3);
   older.clear_need_limits();
   v1::Adopter stage_two = ValidAdopter();
-  stage_two.set_status(v1::ADOPTER_STAGE_TWO);
+  stage_two.set_status(v1::ADOPTER_STATUS_STAGE_TWO);
   stage_two.clear_approved_on();
   std::string y = AddAdopter(leeds_.secret(), "leeds", young).name();
   std::string o = AddAdopter(sheffield_.secret(), "sheffield", older).name();
@@ -1647,7 +1651,7 @@ TEST_F(ServerTest, ListAdoptersFiltersAndPages) {
   r.set_parent("authorities/leeds");
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(y, s));
   r = AllAdopters();
-  r.set_status(v1::ADOPTER_APPROVED);
+  r.set_status(v1::ADOPTER_STATUS_APPROVED);
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(y, o));
   r = AllAdopters();
   r.set_age_months(100);
@@ -1658,9 +1662,9 @@ TEST_F(ServerTest, ListAdoptersFiltersAndPages) {
   r.set_group_size(3);
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(o));
   r = AllAdopters();
-  r.set_need(v1::LEARNING_DISABILITY);
+  r.set_need(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(y, s));
-  r.set_need(v1::SEXUALISED_BEHAVIOUR);
+  r.set_need(v1::NEED_CATEGORY_SEXUALISED_BEHAVIOUR);
   EXPECT_THAT(AdopterNames(key, r), IsEmpty());
 
   r = AllAdopters();
@@ -1686,7 +1690,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
   change->set_name(created.name());
   change->set_approved_for(3);
   change->set_max_age_months(12);  // not in the mask
-  change->set_status(v1::ADOPTER_ON_HOLD);
+  change->set_status(v1::ADOPTER_STATUS_ON_HOLD);
   request.mutable_update_mask()->add_paths("approved_for");
   request.mutable_update_mask()->add_paths("status");
   request.set_status_reason("the family asked for a pause");
@@ -1697,7 +1701,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
       IsOk());
   v1::Adopter expected = created;
   expected.set_approved_for(3);
-  expected.set_status(v1::ADOPTER_ON_HOLD);
+  expected.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   *expected.mutable_update_time() = updated.update_time();
   ASSERT_EQ(updated.status_history_size(), 1);  // with its reason
   EXPECT_EQ(updated.status_history(0).reason(), "the family asked for a pause");
@@ -1729,7 +1733,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
   EXPECT_THAT(ViolationFields(status), ElementsAre("adopter.max_age_months"));
   request.mutable_update_mask()->clear_paths();
   request.mutable_update_mask()->add_paths("status");
-  change->set_status(v1::ADOPTER_WITHDRAWN);
+  change->set_status(v1::ADOPTER_STATUS_WITHDRAWN);
   status = Reg(&RegistryStub::UpdateAdopter, leeds_.secret(), request, &out);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("adopter.status"));
@@ -1753,7 +1757,7 @@ TEST_F(ServerTest, WithdrawAdopterRecordsTheReason) {
   ASSERT_THAT(
       Reg(&RegistryStub::WithdrawAdopter, leeds_.secret(), request, &withdrawn),
       IsOk());
-  EXPECT_EQ(withdrawn.status(), v1::ADOPTER_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status(), v1::ADOPTER_STATUS_WITHDRAWN);
   EXPECT_EQ(withdrawn.withdraw_reason(), "decided not to proceed");
   EXPECT_THAT(GetAdopter(manager_, created.name()), EqualsProto(withdrawn));
   v1::Adopter again;
@@ -1772,8 +1776,8 @@ TEST_F(ServerTest, WithdrawAdopterRecordsTheReason) {
 TEST_F(ServerTest, CreateApiKeyIssuesAWorkingKeyOnce) {
   v1::CreateApiKeyRequest request;
   request.mutable_api_key()->set_authority("authorities/leeds");
-  request.mutable_api_key()->add_roles(v1::FAMILY_FINDER);
-  request.mutable_api_key()->add_roles(v1::FINANCE);
+  request.mutable_api_key()->add_roles(v1::ROLE_FAMILY_FINDER);
+  request.mutable_api_key()->add_roles(v1::ROLE_FINANCE);
   request.mutable_api_key()->set_display_name("Leeds family finding team");
   request.set_request_id(NextRequestId());
   v1::CreateApiKeyResponse response;
@@ -1782,7 +1786,7 @@ TEST_F(ServerTest, CreateApiKeyIssuesAWorkingKeyOnce) {
   EXPECT_THAT(response.api_key().name(), StartsWith("apiKeys/"));
   EXPECT_EQ(response.api_key().authority(), "authorities/leeds");
   EXPECT_THAT(response.api_key().roles(),
-              ElementsAre(v1::FAMILY_FINDER, v1::FINANCE));
+              ElementsAre(v1::ROLE_FAMILY_FINDER, v1::ROLE_FINANCE));
   EXPECT_EQ(response.api_key().display_name(), "Leeds family finding team");
   EXPECT_TRUE(response.api_key().has_create_time());
   EXPECT_FALSE(response.api_key().has_revoke_time());
@@ -1815,7 +1819,7 @@ TEST_F(ServerTest, CreateApiKeyRejectsBadInputAndIssuesNothing) {
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("api_key.roles[0]"));
 
-  request.mutable_api_key()->set_roles(0, v1::REGISTRAR);
+  request.mutable_api_key()->set_roles(0, v1::ROLE_REGISTRAR);
   status = Acc(&AccessStub::CreateApiKey, manager_, request, &response);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("api_key.authority"));

@@ -11,8 +11,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/profile_text.h"
+#include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/errors.h"
 
@@ -61,12 +61,7 @@ void PrintSummary(const Cli& cli, const Response& r, const std::string& noun) {
 
 // One JSON object on one line: for streams read by other tools (JSON lines).
 std::string JsonLine(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = false;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
+  return ToUserJson(message, JsonLayout::kOneLine);
 }
 
 std::string CsvField(const std::string& value) {

@@ -13,9 +13,9 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "clients/lib/profile_text.h"
+#include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "google/protobuf/util/json_util.h"
 #include "services/common/dates.h"
 
 namespace raa::cli {
@@ -117,8 +117,7 @@ absl::Status ReadJsonFile(const std::string& path, Message& message) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::stringstream text;
   text << in.rdbuf();
-  auto status =
-      google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  absl::Status status = FromUserJson(text.str(), message);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", std::string(status.message())));

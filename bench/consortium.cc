@@ -58,16 +58,17 @@ constexpr const char* kRegions[] = {"barnsley",
                                     "wakefield",
                                     "york"};
 
-constexpr v1::Heritage kBme[] = {v1::MIXED_WHITE_AND_BLACK_CARIBBEAN,
-                                 v1::MIXED_WHITE_AND_ASIAN,
-                                 v1::ASIAN_PAKISTANI,
-                                 v1::BLACK_AFRICAN,
-                                 v1::MIXED_OTHER,
-                                 v1::ASIAN_BANGLADESHI,
-                                 v1::BLACK_CARIBBEAN};
-constexpr v1::Heritage kWhite[] = {v1::WHITE_BRITISH, v1::WHITE_BRITISH,
-                                   v1::WHITE_BRITISH, v1::WHITE_OTHER,
-                                   v1::WHITE_GYPSY_OR_IRISH_TRAVELLER};
+constexpr v1::Heritage kBme[] = {v1::HERITAGE_MIXED_WHITE_AND_BLACK_CARIBBEAN,
+                                 v1::HERITAGE_MIXED_WHITE_AND_ASIAN,
+                                 v1::HERITAGE_ASIAN_PAKISTANI,
+                                 v1::HERITAGE_BLACK_AFRICAN,
+                                 v1::HERITAGE_MIXED_OTHER,
+                                 v1::HERITAGE_ASIAN_BANGLADESHI,
+                                 v1::HERITAGE_BLACK_CARIBBEAN};
+constexpr v1::Heritage kWhite[] = {
+    v1::HERITAGE_WHITE_BRITISH, v1::HERITAGE_WHITE_BRITISH,
+    v1::HERITAGE_WHITE_BRITISH, v1::HERITAGE_WHITE_OTHER,
+    v1::HERITAGE_WHITE_GYPSY_OR_IRISH_TRAVELLER};
 
 constexpr const char* kLikes[] = {
     "loves the park and building dens",  "enjoys music and dancing",
@@ -111,9 +112,9 @@ v1::ChildMember MakeChild(Draw& d, int age_months, bool bme,
   v1::ChildMember m;
   m.set_age_months(std::clamp(age_months, 0, 215));
   m.set_sex(d.Chance(50) ? v1::SEX_FEMALE : v1::SEX_MALE);
-  m.set_heritage(bme ? group_heritage : v1::WHITE_BRITISH);
-  m.set_religion(d.Chance(40)   ? v1::CHRISTIAN
-                 : d.Chance(10) ? v1::MUSLIM
+  m.set_heritage(bme ? group_heritage : v1::HERITAGE_WHITE_BRITISH);
+  m.set_religion(d.Chance(40)   ? v1::RELIGION_CHRISTIAN
+                 : d.Chance(10) ? v1::RELIGION_MUSLIM
                                 : v1::RELIGION_UNSPECIFIED);
   m.set_first_language(bme && d.Chance(25) ? "ur" : "en");
   auto add_need = [&](v1::NeedCategory c, v1::NeedLevel l) {
@@ -122,26 +123,28 @@ v1::ChildMember MakeChild(Draw& d, int age_months, bool bme,
     n->set_level(l);
   };
   if (d.Chance(35)) {
-    add_need(v1::ATTACHMENT_DIFFICULTIES,
+    add_need(v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES,
              d.Chance(70) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
   }
   if (age_months >= 36 && d.Chance(25)) {
-    add_need(v1::EMOTIONAL_AND_BEHAVIOURAL,
+    add_need(v1::NEED_CATEGORY_EMOTIONAL_AND_BEHAVIOURAL,
              d.Chance(60) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
   }
   if (age_months < 36 && d.Chance(20)) {
-    add_need(v1::UNCERTAIN_DEVELOPMENTAL_PROGNOSIS, v1::NEED_LEVEL_MILD);
+    add_need(v1::NEED_CATEGORY_UNCERTAIN_DEVELOPMENTAL_PROGNOSIS,
+             v1::NEED_LEVEL_MILD);
   }
   if (d.Chance(8)) {
-    add_need(v1::FOETAL_ALCOHOL_SPECTRUM,
+    add_need(v1::NEED_CATEGORY_FOETAL_ALCOHOL_SPECTRUM,
              d.Chance(50) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
   }
   if (d.Chance(4)) {  // recorded as disabled
-    add_need(d.Chance(50) ? v1::PHYSICAL_DISABILITY : v1::LEARNING_DISABILITY,
+    add_need(d.Chance(50) ? v1::NEED_CATEGORY_PHYSICAL_DISABILITY
+                          : v1::NEED_CATEGORY_LEARNING_DISABILITY,
              d.Chance(50) ? v1::NEED_LEVEL_MODERATE : v1::NEED_LEVEL_SEVERE);
   }
   if (d.Chance(6)) {
-    add_need(v1::GLOBAL_DEVELOPMENTAL_DELAY,
+    add_need(v1::NEED_CATEGORY_GLOBAL_DEVELOPMENTAL_DELAY,
              d.Chance(60) ? v1::NEED_LEVEL_MILD : v1::NEED_LEVEL_MODERATE);
   }
   return m;
@@ -163,12 +166,13 @@ v1::Child MakeProfile(Draw& d, const Member& home, absl::CivilDay today,
   }
   child.set_must_be_placed_together(size > 1);
   int contact = d.Int(1, 100);
-  child.set_contact_plan(contact <= 15   ? v1::CONTACT_NONE
-                         : contact <= 85 ? v1::CONTACT_LETTERBOX
-                                         : v1::CONTACT_DIRECT);
+  child.set_contact_plan(contact <= 15   ? v1::CONTACT_PLAN_NONE
+                         : contact <= 85 ? v1::CONTACT_PLAN_LETTERBOX
+                                         : v1::CONTACT_PLAN_DIRECT);
   if (eldest < 24 && size == 1 && d.Chance(40)) {
-    child.set_early_permanence(d.Chance(70) ? v1::FOSTERING_FOR_ADOPTION
-                                            : v1::CONCURRENT_PLANNING);
+    child.set_early_permanence(d.Chance(70)
+                                   ? v1::EARLY_PERMANENCE_FOSTERING_FOR_ADOPTION
+                                   : v1::EARLY_PERMANENCE_CONCURRENT_PLANNING);
   } else {
     child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
   }
@@ -191,7 +195,7 @@ v1::Child MakeProfile(Draw& d, const Member& home, absl::CivilDay today,
           : absl::StrCat("A sibling group of ", size,
                          " who are close; the eldest ", d.Pick(kLikes), ".");
   child.set_summary(summary);
-  child.set_status(v1::CHILD_WAITING);  // new profiles start waiting
+  child.set_status(v1::CHILD_STATUS_WAITING);  // new profiles start waiting
   return child;
 }
 
@@ -199,20 +203,20 @@ v1::Adopter MakeAdopter(Draw& d, const std::string& region,
                         absl::CivilDay today) {
   v1::Adopter a;
   int status = d.Int(1, 100);
-  a.set_status(status <= 70   ? v1::ADOPTER_APPROVED
-               : status <= 78 ? v1::ADOPTER_STAGE_TWO
-               : status <= 83 ? v1::ADOPTER_STAGE_ONE
-               : status <= 90 ? v1::ADOPTER_LINKED
-               : status <= 95 ? v1::ADOPTER_MATCHED
-                              : v1::ADOPTER_ON_HOLD);
+  a.set_status(status <= 70   ? v1::ADOPTER_STATUS_APPROVED
+               : status <= 78 ? v1::ADOPTER_STATUS_STAGE_TWO
+               : status <= 83 ? v1::ADOPTER_STATUS_STAGE_ONE
+               : status <= 90 ? v1::ADOPTER_STATUS_LINKED
+               : status <= 95 ? v1::ADOPTER_STATUS_MATCHED
+                              : v1::ADOPTER_STATUS_ON_HOLD);
   int approved_ago = d.Int(5, 540);
   int applied_ago = approved_ago + d.Int(100, 220);
   int roi_ago = applied_ago + d.Int(30, 90);
   *a.mutable_registered_interest_on() = DaysBefore(today, roi_ago);
-  if (a.status() != v1::ADOPTER_STAGE_ONE) {
+  if (a.status() != v1::ADOPTER_STATUS_STAGE_ONE) {
     *a.mutable_applied_on() = DaysBefore(today, applied_ago);
   }
-  if (a.status() >= v1::ADOPTER_APPROVED) {
+  if (a.status() >= v1::ADOPTER_STATUS_APPROVED) {
     *a.mutable_approved_on() = DaysBefore(today, approved_ago);
   }
   int r = d.Int(1, 100);
@@ -229,14 +233,16 @@ v1::Adopter MakeAdopter(Draw& d, const std::string& region,
   a.set_sex_preference(sex <= 80   ? v1::SEX_PREFERENCE_ANY
                        : sex <= 92 ? v1::SEX_PREFERENCE_FEMALE
                                    : v1::SEX_PREFERENCE_MALE);
-  for (int c = v1::PHYSICAL_DISABILITY; c <= v1::ATTACHMENT_DIFFICULTIES; ++c) {
+  for (int c = v1::NEED_CATEGORY_PHYSICAL_DISABILITY;
+       c <= v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES; ++c) {
     // Many would not consider significant needs.
     int open = d.Int(1, 100);
     v1::NeedLevel level = open <= 35   ? v1::NEED_LEVEL_NONE
                           : open <= 80 ? v1::NEED_LEVEL_MILD
                           : open <= 95 ? v1::NEED_LEVEL_MODERATE
                                        : v1::NEED_LEVEL_SEVERE;
-    if (c == v1::ATTACHMENT_DIFFICULTIES && level == v1::NEED_LEVEL_NONE) {
+    if (c == v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES &&
+        level == v1::NEED_LEVEL_NONE) {
       level = v1::NEED_LEVEL_MILD;  // nearly every approved family is prepared
     }
     v1::NeedLimit* limit = a.add_need_limits();
@@ -246,9 +252,9 @@ v1::Adopter MakeAdopter(Draw& d, const std::string& region,
   bool bme = d.Chance(12);
   a.add_heritage(bme ? d.Pick(kBme) : d.Pick(kWhite));
   if (d.Chance(15)) a.add_heritage(d.Pick(kBme));
-  a.set_religion(d.Chance(45)   ? v1::CHRISTIAN
-                 : d.Chance(10) ? v1::MUSLIM
-                                : v1::NO_RELIGION);
+  a.set_religion(d.Chance(45)   ? v1::RELIGION_CHRISTIAN
+                 : d.Chance(10) ? v1::RELIGION_MUSLIM
+                                : v1::RELIGION_NO_RELIGION);
   a.add_languages("en");
   if (bme && d.Chance(40)) a.add_languages("ur");
   a.set_region(region);
@@ -263,9 +269,9 @@ v1::Adopter MakeAdopter(Draw& d, const std::string& region,
                               : v1::FAST_TRACK_APPROVED_FOSTER_CARER);
   if (d.Chance(20)) a.set_youngest_child_age_months(d.Int(36, 180));
   int contact = d.Int(1, 100);
-  a.set_max_contact(contact <= 10   ? v1::CONTACT_NONE
-                    : contact <= 80 ? v1::CONTACT_LETTERBOX
-                                    : v1::CONTACT_DIRECT);
+  a.set_max_contact(contact <= 10   ? v1::CONTACT_PLAN_NONE
+                    : contact <= 80 ? v1::CONTACT_PLAN_LETTERBOX
+                                    : v1::CONTACT_PLAN_DIRECT);
   return a;
 }
 
@@ -279,7 +285,7 @@ std::vector<v1::CreateAuthorityRequest> MakeAuthorities(int count,
       const Member& m = kLocalAuthorities[i];
       r.set_authority_id(m.id);
       a->set_display_name(m.name);
-      a->set_kind(v1::LOCAL_AUTHORITY);
+      a->set_kind(v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
       a->set_region(m.region);
     } else if (i < 15) {
       // Two voluntary agencies complete the demo's fifteen members.
@@ -287,13 +293,13 @@ std::vector<v1::CreateAuthorityRequest> MakeAuthorities(int count,
       r.set_authority_id(first ? "pennine-adoption" : "humber-families");
       a->set_display_name(first ? "Pennine Adoption (VAA)"
                                 : "Humber Families for Children (VAA)");
-      a->set_kind(v1::VOLUNTARY_ADOPTION_AGENCY);
+      a->set_kind(v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY);
       a->set_region(first ? "calderdale" : "kingston-upon-hull");
     } else {
       r.set_authority_id(absl::StrCat("member-", i + 1));
       a->set_display_name(absl::StrCat("Member authority ", i + 1));
-      a->set_kind(i % 5 == 0 ? v1::VOLUNTARY_ADOPTION_AGENCY
-                             : v1::LOCAL_AUTHORITY);
+      a->set_kind(i % 5 == 0 ? v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY
+                             : v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
       a->set_region(kRegions[i % 15]);
     }
     *a->mutable_joined_on() = ToDate(today - 365 * 3);
@@ -328,7 +334,9 @@ SyntheticConsortium GenerateConsortium(const ConsortiumSpec& spec) {
   // (Leeds, Sheffield, Bradford) hold more.
   std::vector<int> owners;
   for (size_t i = 0; i < c.authorities.size(); ++i) {
-    if (c.authorities[i].authority().kind() != v1::LOCAL_AUTHORITY) continue;
+    if (c.authorities[i].authority().kind() !=
+        v1::AUTHORITY_KIND_LOCAL_AUTHORITY)
+      continue;
     const std::string& id = c.authorities[i].authority_id();
     int weight =
         (id == "leeds" || id == "sheffield" || id == "bradford") ? 3 : 1;

@@ -116,8 +116,8 @@ int main(int argc, char** argv) {
     raa::v1::CreateApiKeyRequest key_request;
     key_request.mutable_api_key()->set_authority(
         absl::StrCat("authorities/", request.authority_id()));
-    key_request.mutable_api_key()->add_roles(raa::v1::REGISTRAR);
-    key_request.mutable_api_key()->add_roles(raa::v1::FAMILY_FINDER);
+    key_request.mutable_api_key()->add_roles(raa::v1::ROLE_REGISTRAR);
+    key_request.mutable_api_key()->add_roles(raa::v1::ROLE_FAMILY_FINDER);
     key_request.mutable_api_key()->set_display_name(
         "demo registrar and family finder");
     key_request.set_request_id(raa::NewRequestId());
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
       t.in_groups += record.child.members_size();
     for (const auto& m : record.child.members()) {
       if (m.age_months() >= 60) ++t.five_plus;
-      if (m.heritage() != raa::v1::WHITE_BRITISH) ++t.bme;
+      if (m.heritage() != raa::v1::HERITAGE_WHITE_BRITISH) ++t.bme;
     }
   }
   std::map<std::string, raa::v1::BatchCreateAdoptersRequest> adopter_batches;
@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
         record.adopter;
     Tally& t = tally[record.authority_id];
     ++t.households;
-    if (record.adopter.status() == raa::v1::ADOPTER_APPROVED) ++t.approved;
+    if (record.adopter.status() == raa::v1::ADOPTER_STATUS_APPROVED)
+      ++t.approved;
     if (record.adopter.approved_for() >= 3) ++t.for_three;
   }
   for (auto& [authority, batch] : child_batches) {

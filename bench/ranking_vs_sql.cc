@@ -363,7 +363,7 @@ absl::Status InsertAuthoritiesAndChildren(Store& store,
             for (const v1::CreateAuthorityRequest& r : consortium.authorities) {
               v1::Authority a = r.authority();
               a.set_name(absl::StrCat("authorities/", r.authority_id()));
-              a.set_status(v1::AUTHORITY_ACTIVE);
+              a.set_status(v1::AUTHORITY_STATUS_ACTIVE);
               RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, a));
             }
             for (SyntheticConsortium::ChildRecord& c : consortium.children) {
@@ -379,7 +379,7 @@ absl::Status InsertAuthoritiesAndChildren(Store& store,
     if (!row.has_value()) return absl::InternalError("bad child name");
     std::optional<matcher::ChildGroup> g =
         ToChildGroup(*row, c.authority_id, c.child);
-    if (g.has_value() && c.child.status() == v1::CHILD_WAITING) {
+    if (g.has_value() && c.child.status() == v1::CHILD_STATUS_WAITING) {
       waiting.push_back({static_cast<uint64_t>(*row), *std::move(g)});
     }
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages raamatch needs to build, test and run, and
-# the npm packages of the Node client test. Safe to run again: it installs
-# only what is missing.
+# the npm packages of the Node client test and of the tools (buf). Safe to
+# run again: it installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -34,12 +34,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The Node client's packages, exactly as tests/node/package-lock.json pins
-# them; again only when the lock file changed since the last install.
-node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
-stamp="$node_dir/node_modules/.installed-package-lock.json"
-if ! cmp -s "$node_dir/package-lock.json" "$stamp"; then
-  echo "Installing the Node client's packages (npm ci in tests/node)"
-  (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  cp "$node_dir/package-lock.json" "$stamp"
-fi
+# The npm packages, exactly as each package-lock.json pins them, and again
+# only when the lock file changed since the last install: the Node client's
+# (tests/node) and the project's tools (tools/: buf, which lints protos/ and
+# checks it for breaking changes, scripts/check-api.sh). --ignore-scripts is
+# enough for buf too: its binary comes in the platform package npm picks
+# (@bufbuild/buf-linux-x64), not from an install script.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for dir in tests/node tools; do
+  node_dir="$root/$dir"
+  stamp="$node_dir/node_modules/.installed-package-lock.json"
+  if ! cmp -s "$node_dir/package-lock.json" "$stamp"; then
+    echo "Installing the npm packages of $dir (npm ci)"
+    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    cp "$node_dir/package-lock.json" "$stamp"
+  fi
+done

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test.
+# Installs what is missing, builds, checks the API with buf (lint, and
+# breaking changes against the previous commit: scripts/check-api.sh) and
+# runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
+scripts/check-api.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"

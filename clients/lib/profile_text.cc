@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/dates.h"
+#include "services/common/enum_names.h"
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
 
@@ -18,24 +19,6 @@ namespace raa {
 namespace {
 
 using google::protobuf::EnumDescriptor;
-
-// The prefix each enum's value names carry, dropped in labels.
-absl::string_view PrefixOf(const EnumDescriptor* type) {
-  static const auto* const kPrefixes =
-      new std::map<std::string, std::string, std::less<>>{
-          {"raa.v1.ContactPlan", "CONTACT_"},
-          {"raa.v1.ChildStatus", "CHILD_"},
-          {"raa.v1.AdopterStatus", "ADOPTER_"},
-          {"raa.v1.NeedLevel", "NEED_LEVEL_"},
-          {"raa.v1.Sex", "SEX_"},
-          {"raa.v1.SexPreference", "SEX_PREFERENCE_"},
-          {"raa.v1.FastTrack", "FAST_TRACK_"},
-          {"raa.v1.EarlyPermanence", "EARLY_PERMANENCE_"},
-          {"raa.v1.AuthorityStatus", "AUTHORITY_"},
-      };
-  auto it = kPrefixes->find(type->full_name());
-  return it == kPrefixes->end() ? absl::string_view() : it->second;
-}
 
 std::vector<std::string> SplitList(absl::string_view cell) {
   std::vector<std::string> out;
@@ -78,7 +61,8 @@ std::string Squash(absl::string_view text) {
   return out;
 }
 
-// Spreadsheet spellings that are not the value's own name, squashed.
+// Spreadsheet spellings that are not the value's own name, squashed, each
+// with the value it stands for as users know it (LegacyEnumName).
 const std::map<std::string, std::string, std::less<>>& Synonyms(
     const EnumDescriptor* type) {
   static const auto* const kSynonyms =
@@ -352,12 +336,8 @@ std::string ColumnName(absl::string_view header) {
 }
 
 std::string EnumLabel(const EnumDescriptor* type, int value) {
-  const google::protobuf::EnumValueDescriptor* v =
-      type->FindValueByNumber(value);
-  if (v == nullptr) return absl::StrCat(value);
-  absl::string_view name = v->name();
-  absl::ConsumePrefix(&name, PrefixOf(type));
-  return absl::AsciiStrToLower(name);
+  if (type->FindValueByNumber(value) == nullptr) return absl::StrCat(value);
+  return absl::AsciiStrToLower(EnumValueSuffix(type, value));
 }
 
 std::string EnumChoices(const EnumDescriptor* type) {
@@ -387,6 +367,7 @@ absl::StatusOr<int> ParseEnum(const EnumDescriptor* type,
       const auto* v = type->value(i);
       if (v->number() == 0) continue;
       if (wanted == Squash(v->name()) ||
+          wanted == Squash(LegacyEnumName(type, v->number())) ||
           wanted == Squash(EnumLabel(type, v->number()))) {
         return v->number();
       }

@@ -18,8 +18,9 @@
 //   fast_track, youngest_child_age_months, max_contact
 // Enum cells take the lower-case value name with its prefix dropped
 // ("letterbox", "approved", "white_british"), in any case and with spaces,
-// hyphens or underscores ("White British", "Stage 1"), the full value name,
-// or a common spreadsheet spelling ("Face to face" for direct contact,
+// hyphens or underscores ("White British", "Stage 1"), the full value name
+// (CONTACT_PLAN_LETTERBOX, or CONTACT_LETTERBOX as it was before), or a
+// common spreadsheet spelling ("Face to face" for direct contact,
 // "Letterbox contact", "Asian or Asian British - Indian", "None" for no
 // religion).
 #ifndef RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
@@ -75,13 +76,16 @@ absl::StatusOr<std::vector<std::string>> AdopterFromText(
 TextFields ChildToText(const v1::Child& child);
 TextFields AdopterToText(const v1::Adopter& adopter);
 
-// "letterbox" for CONTACT_LETTERBOX, "white_british" for WHITE_BRITISH.
+// "letterbox" for CONTACT_PLAN_LETTERBOX, "white_british" for
+// HERITAGE_WHITE_BRITISH: the value's name without its enum's prefix, in
+// lower case.
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value);
 // "none, letterbox or direct": the labels a flag or cell accepts.
 std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
-// Accepts the label, the full value name or a spreadsheet spelling (see
-// above), any case and spacing. INVALID_ARGUMENT listing the choices
-// otherwise.
+// Accepts the label, the full value name (the API's, CONTACT_PLAN_LETTERBOX,
+// or the one it had before issue 7, CONTACT_LETTERBOX: LegacyEnumName) or a
+// spreadsheet spelling (see above), any case and spacing. INVALID_ARGUMENT
+// listing the choices otherwise.
 absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor* type,
                               absl::string_view text);
 

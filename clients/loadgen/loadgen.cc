@@ -120,7 +120,7 @@ absl::StatusOr<std::vector<std::string>> WaitingChildren(
   std::vector<std::string> names;
   v1::ListChildrenRequest request;
   request.set_parent("authorities/-");
-  request.set_status(v1::CHILD_WAITING);
+  request.set_status(v1::CHILD_STATUS_WAITING);
   request.set_page_size(1000);
   do {
     absl::StatusOr<v1::ListChildrenResponse> page =

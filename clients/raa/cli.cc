@@ -14,7 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "clients/lib/profile_text.h"
-#include "google/protobuf/util/json_util.h"
+#include "clients/lib/user_json.h"
 #include "services/common/errors.h"
 
 namespace raa::cli {
@@ -172,12 +172,7 @@ std::optional<int> FlagEnum(Cli& cli, const std::string& flag,
 }
 
 std::string ToJson(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
+  return ToUserJson(message, JsonLayout::kIndented);
 }
 
 void PrintJson(const google::protobuf::Message& message) {

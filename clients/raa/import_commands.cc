@@ -20,10 +20,10 @@
 #include "absl/strings/strip.h"
 #include "clients/lib/import_file.h"
 #include "clients/lib/profile_text.h"
+#include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "services/common/errors.h"
 
@@ -135,7 +135,7 @@ std::vector<std::optional<Message>> ParseRows(
     Message message;
     if (!row.problem.empty()) result.problems.push_back({"", row.problem});
     if (!row.json.empty()) {
-      auto s = google::protobuf::util::JsonStringToMessage(row.json, &message);
+      absl::Status s = FromUserJson(row.json, message);
       if (!s.ok()) {
         result.problems.push_back(
             {"", absl::StrCat("is not a profile in JSON: ",

@@ -12,8 +12,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/profile_text.h"
+#include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/errors.h"
 
@@ -62,12 +62,7 @@ void PrintSummary(const Cli& cli, const Response& r, const std::string& noun) {
 
 // One JSON object on one line: for streams read by other tools (JSON lines).
 std::string JsonLine(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = false;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
+  return ToUserJson(message, JsonLayout::kOneLine);
 }
 
 std::string CsvField(const std::string& value) {
@@ -103,7 +98,7 @@ std::string AlertLine(const v1::MatchAlert& alert) {
   std::string number = AlertNumber(alert);
   std::string line = AlertTime(alert) + "  ";
   if (!number.empty()) line += number + "  ";
-  if (alert.kind() == v1::ALERT_FOLLOW_ENDED) {
+  if (alert.kind() == v1::ALERT_KIND_FOLLOW_ENDED) {
     return line + alert.message() + ": no longer followed";
   }
   return absl::StrCat(line, ShortId(alert.adopter()), " fits ",
@@ -116,7 +111,7 @@ void PrintAlertsCsv(
                "resume_token\n";
   for (const v1::MatchAlert& a : alerts) {
     std::string kind =
-        a.kind() == v1::ALERT_FOLLOW_ENDED ? "follow_ended" : "new_fit";
+        a.kind() == v1::ALERT_KIND_FOLLOW_ENDED ? "follow_ended" : "new_fit";
     std::cout << AlertTime(a) << "," << AlertNumber(a).substr(1) << "," << kind
               << "," << ShortId(a.follow()) << "," << ShortId(a.followed())
               << "," << ShortId(a.child()) << "," << ShortId(a.adopter()) << ","
@@ -129,7 +124,7 @@ void PrintFollows(
     const google::protobuf::RepeatedPtrField<v1::Follow>& follows) {
   Table table({"FOLLOW", "FOLLOWED", "MIN SCORE", "STATE", "SINCE"});
   for (const v1::Follow& f : follows) {
-    std::string state = f.state() == v1::FOLLOW_ACTIVE
+    std::string state = f.state() == v1::FOLLOW_STATE_ACTIVE
                             ? "active"
                             : absl::StrCat("ended: ", f.end_reason());
     table.AddRow({ShortId(f.name()), ShortId(f.followed()),

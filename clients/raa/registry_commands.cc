@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "clients/lib/profile_text.h"
+#include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
 #include "common/record_fields.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -120,8 +121,7 @@ absl::Status ReadJsonFile(const std::string& path, Message& message) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::stringstream text;
   text << in.rdbuf();
-  auto status =
-      google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  absl::Status status = FromUserJson(text.str(), message);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", std::string(status.message())));
@@ -541,7 +541,7 @@ bool ShowImpact(Cli& cli, const std::string& id, const std::string& name) {
     cli.exit_code = Fail(impact.status());
     return false;
   }
-  if (impact->status() == v1::AUTHORITY_WITHDRAWN) {
+  if (impact->status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
     cli.exit_code = Fail(absl::FailedPreconditionError(absl::StrCat(
         impact->display_name(), " (", id, ") has already withdrawn")));
     return false;

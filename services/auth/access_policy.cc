@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
+#include "services/common/enum_names.h"
 
 namespace raa {
 namespace {
@@ -77,9 +78,8 @@ std::string RoleNames(uint32_t roles) {
   std::vector<std::string> names;
   for (int r = v1::Role_MIN; r <= v1::Role_MAX; ++r) {
     if ((roles & (1u << r)) == 0) continue;
-    std::string name = v1::Role_Name(static_cast<v1::Role>(r));
-    absl::AsciiStrToLower(&name);
-    names.push_back(std::move(name));
+    names.push_back(
+        absl::AsciiStrToLower(EnumValueSuffix(v1::Role_descriptor(), r)));
   }
   if (names.size() <= 1) return absl::StrJoin(names, "");
   std::string last = names.back();
@@ -244,18 +244,18 @@ absl::Status CanSearchFor(const Caller& caller, absl::string_view owner) {
     return absl::PermissionDeniedError(WithdrawnMessage(caller));
   }
   if (CanSearchAll(caller)) return absl::OkStatus();
-  if (caller.Has(v1::REGISTRAR) && caller.authority_id == owner) {
+  if (caller.Has(v1::ROLE_REGISTRAR) && caller.authority_id == owner) {
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError(
-      caller.Has(v1::REGISTRAR)
+      caller.Has(v1::ROLE_REGISTRAR)
           ? absl::StrCat("a registrar may search only for ",
                          caller.authority_id, "'s own children and adopters")
           : "searching needs a family_finder, manager or registrar key");
 }
 
 bool SeesEveryMembersKeys(const Caller& caller) {
-  return !caller.withdrawn && caller.Has(v1::MANAGER);
+  return !caller.withdrawn && caller.Has(v1::ROLE_MANAGER);
 }
 
 void RedactFor(const Caller& caller, v1::Child& child) {

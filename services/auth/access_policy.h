@@ -41,10 +41,10 @@
 
 namespace raa {
 
-inline constexpr uint32_t kRegistrar = 1u << v1::REGISTRAR;
-inline constexpr uint32_t kFamilyFinder = 1u << v1::FAMILY_FINDER;
-inline constexpr uint32_t kFinance = 1u << v1::FINANCE;
-inline constexpr uint32_t kManager = 1u << v1::MANAGER;
+inline constexpr uint32_t kRegistrar = 1u << v1::ROLE_REGISTRAR;
+inline constexpr uint32_t kFamilyFinder = 1u << v1::ROLE_FAMILY_FINDER;
+inline constexpr uint32_t kFinance = 1u << v1::ROLE_FINANCE;
+inline constexpr uint32_t kManager = 1u << v1::ROLE_MANAGER;
 inline constexpr uint32_t kEveryRole =
     kRegistrar | kFamilyFinder | kFinance | kManager;
 

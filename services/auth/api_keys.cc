@@ -32,7 +32,7 @@ absl::StatusOr<std::string> ParseKeyName(absl::string_view name) {
 
 absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
     const Caller& caller, const v1::CreateApiKeyRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   absl::StatusOr<std::string> authority_id =
       ParseAuthorityName(request.api_key().authority(), "api_key.authority");
@@ -71,7 +71,7 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
                   absl::StrCat("no member authority \"", *authority_id, "\""));
             }
             RETURN_IF_ERROR(a.status());
-            if (a->status() == v1::AUTHORITY_WITHDRAWN) {
+            if (a->status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
               return InvalidField("api_key.authority",
                                   "the authority has withdrawn");
             }
@@ -112,7 +112,7 @@ absl::StatusOr<v1::ListApiKeysResponse> ApiKeys::List(
 
 absl::StatusOr<v1::ApiKey> ApiKeys::Revoke(
     const Caller& caller, const v1::RevokeApiKeyRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   absl::StatusOr<std::string> key_id = ParseKeyName(request.name());
   errors.AddAll(key_id.status());
@@ -167,7 +167,7 @@ absl::StatusOr<std::string> ApiKeys::IssueManagerKey(
   v1::ApiKey key;
   key.set_name(absl::StrCat("apiKeys/", *key_id));
   key.set_authority(absl::StrCat("authorities/", hub_id));
-  key.add_roles(v1::MANAGER);
+  key.add_roles(v1::ROLE_MANAGER);
   key.set_display_name(label);
   *key.mutable_create_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
@@ -181,9 +181,9 @@ absl::StatusOr<std::string> ApiKeys::IssueManagerKey(
                   v1::Authority hub;
                   hub.set_name(absl::StrCat("authorities/", hub_id));
                   hub.set_display_name("Regional adoption agency (hub)");
-                  hub.set_kind(v1::REGIONAL_ADOPTION_AGENCY);
+                  hub.set_kind(v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY);
                   hub.set_region(hub_region);
-                  hub.set_status(v1::AUTHORITY_ACTIVE);
+                  hub.set_status(v1::AUTHORITY_STATUS_ACTIVE);
                   *hub.mutable_joined_on() = ToDate(clock_.Today());
                   RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, hub));
                 }

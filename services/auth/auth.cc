@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "services/auth/access_policy.h"
+#include "services/common/enum_names.h"
 
 namespace raa {
 namespace {
@@ -39,9 +40,8 @@ bool IsLowerHex(absl::string_view s) {
 
 std::string RoleNames(std::initializer_list<v1::Role> roles) {
   return absl::StrJoin(roles, " or ", [](std::string* out, v1::Role r) {
-    std::string name = v1::Role_Name(r);
-    absl::AsciiStrToLower(&name);
-    out->append(name);
+    out->append(
+        absl::AsciiStrToLower(EnumValueSuffix(v1::Role_descriptor(), r)));
   });
 }
 
@@ -208,7 +208,7 @@ void Authenticator::SetRevocationListener(
 void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
   std::string id(absl::StripPrefix(authority.name(), "authorities/"));
   absl::MutexLock lock(&mu_);
-  if (authority.status() == v1::AUTHORITY_WITHDRAWN) {
+  if (authority.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
     withdrawn_.insert(std::move(id));
   } else {
     withdrawn_.erase(id);
@@ -233,7 +233,7 @@ absl::Status RequireAnyRole(const Caller& caller,
 
 absl::Status RequireRegistrarOf(const Caller& caller,
                                 absl::string_view authority_id) {
-  if (!caller.Has(v1::REGISTRAR)) {
+  if (!caller.Has(v1::ROLE_REGISTRAR)) {
     return absl::PermissionDeniedError("this needs a registrar key");
   }
   if (caller.withdrawn) {

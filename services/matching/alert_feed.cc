@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/enum_names.h"
 #include "services/common/status_macros.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching_rows.h"
@@ -32,16 +33,6 @@ std::string ShortName(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() == 3) return absl::StrCat(parts[0], "/", parts[2]);
   return std::string(name);
-}
-
-std::string StatusWord(absl::string_view enum_name) {
-  // CHILD_WITHDRAWN -> withdrawn, ADOPTER_ON_HOLD -> on hold.
-  std::string word(enum_name.substr(enum_name.find('_') + 1));
-  absl::AsciiStrToLower(&word);
-  for (char& c : word) {
-    if (c == '_') c = ' ';
-  }
-  return word;
 }
 
 std::string NameOf(const matcher::CandidateIndex& index, bool is_child,
@@ -78,9 +69,10 @@ std::optional<AlertPosition> ParseAlertResumeToken(absl::string_view token) {
 }
 
 std::string LeftMatchingReason(const v1::Child& child) {
-  std::string status = StatusWord(v1::ChildStatus_Name(child.status()));
-  if (child.status() == v1::CHILD_WAITING ||
-      child.status() == v1::CHILD_LINKED) {
+  std::string status =
+      EnumValueWords(v1::ChildStatus_descriptor(), child.status());
+  if (child.status() == v1::CHILD_STATUS_WAITING ||
+      child.status() == v1::CHILD_STATUS_LINKED) {
     return absl::StrCat("child ", ShortName(child.name()), " left matching");
   }
   return absl::StrCat("child ", ShortName(child.name()), " was ", status);
@@ -88,11 +80,12 @@ std::string LeftMatchingReason(const v1::Child& child) {
 
 std::string LeftMatchingReason(const v1::Adopter& adopter) {
   switch (adopter.status()) {
-    case v1::ADOPTER_MATCHED:
-    case v1::ADOPTER_PLACED:
-    case v1::ADOPTER_WITHDRAWN:
-      return absl::StrCat("household ", ShortName(adopter.name()), " was ",
-                          StatusWord(v1::AdopterStatus_Name(adopter.status())));
+    case v1::ADOPTER_STATUS_MATCHED:
+    case v1::ADOPTER_STATUS_PLACED:
+    case v1::ADOPTER_STATUS_WITHDRAWN:
+      return absl::StrCat(
+          "household ", ShortName(adopter.name()), " was ",
+          EnumValueWords(v1::AdopterStatus_descriptor(), adopter.status()));
     default:
       return absl::StrCat("household ", ShortName(adopter.name()),
                           " is no longer approved");
@@ -218,7 +211,7 @@ void AlertFeed::FollowChanged(const IndexView& view, int64_t row,
                               const v1::Follow& follow) {
   const int64_t id = FollowKey(row);
   const bool active =
-      follow.state() == v1::FOLLOW_ACTIVE && !follow.has_delete_time();
+      follow.state() == v1::FOLLOW_STATE_ACTIVE && !follow.has_delete_time();
   Save(id);
   if (!active) {
     subscriptions_.erase(id);
@@ -295,7 +288,7 @@ void AlertFeed::HouseholdChanged(const IndexView& view, uint64_t household,
 
 void AlertFeed::AuthorityChanged(const IndexView& view,
                                  const v1::Authority& authority) {
-  if (authority.status() != v1::AUTHORITY_WITHDRAWN) return;
+  if (authority.status() != v1::AUTHORITY_STATUS_WITHDRAWN) return;
   const std::string id_of_authority(
       absl::StripPrefix(authority.name(), "authorities/"));
   for (auto& [id, sub] : subscriptions_) {
@@ -341,7 +334,7 @@ void AlertFeed::StopFollowing(const IndexView& view, int64_t id,
   s.subscription = sub.sink != nullptr ? id : 0;
   s.follow_row = sub.follow_row;
   s.authority = sub.authority;
-  s.alert.set_kind(v1::ALERT_FOLLOW_ENDED);
+  s.alert.set_kind(v1::ALERT_KIND_FOLLOW_ENDED);
   s.alert.set_message(reason);
   s.alert.set_followed(name);
   if (is_child) {
@@ -357,7 +350,7 @@ void AlertFeed::StopFollowing(const IndexView& view, int64_t id,
   s.end_reason = reason;
   if (sub.follow_row != 0) {
     s.follow = sub.follow;
-    s.follow.set_state(v1::FOLLOW_ENDED);
+    s.follow.set_state(v1::FOLLOW_STATE_ENDED);
     s.follow.set_end_reason(reason);
     *s.follow.mutable_end_time() = s.alert.time();
   }
@@ -379,7 +372,7 @@ void AlertFeed::Stage(const IndexView& view, int64_t id, Subscription& sub,
   s.follow_row = sub.follow_row;
   s.authority = sub.authority;
   v1::MatchAlert& alert = s.alert;
-  alert.set_kind(v1::ALERT_NEW_FIT);
+  alert.set_kind(v1::ALERT_KIND_NEW_FIT);
   alert.set_child(ChildName(g->authority, child));
   alert.set_adopter(AdopterName(h->authority, household));
   alert.set_score(e->score);

@@ -11,9 +11,9 @@
 // known, not alerted; a pair that stops fitting and fits again is news
 // again. Children hidden from the follower's authority never appear. When a
 // followed record leaves matching (closed, or its authority withdrawn) the
-// subscription stops following it with an ALERT_FOLLOW_ENDED alert; a
-// follow ends (state FOLLOW_ENDED, stored), and a stream with nothing left
-// to watch ends with FAILED_PRECONDITION "<why>: nothing left to watch".
+// subscription stops following it with an ALERT_KIND_FOLLOW_ENDED alert; a
+// follow ends (state FOLLOW_STATE_ENDED, stored), and a stream with nothing
+// left to watch ends with FAILED_PRECONDITION "<why>: nothing left to watch".
 //
 // Used by LiveIndex, which owns one and calls it with its own lock held
 // exclusively, inside the store's write transaction:

@@ -7,9 +7,9 @@ namespace {
 
 matcher::ContactPlan ToContact(v1::ContactPlan plan) {
   switch (plan) {
-    case v1::CONTACT_DIRECT:
+    case v1::CONTACT_PLAN_DIRECT:
       return matcher::ContactPlan::kDirect;
-    case v1::CONTACT_LETTERBOX:
+    case v1::CONTACT_PLAN_LETTERBOX:
       return matcher::ContactPlan::kLetterbox;
     default:
       return matcher::ContactPlan::kNone;
@@ -27,7 +27,8 @@ int CategoryIndex(v1::NeedCategory category) { return category - 1; }
 
 // A shared faith counts; "no religion" or unrecorded never does.
 uint8_t ReligionCode(v1::Religion religion) {
-  return religion <= v1::NO_RELIGION ? 0 : static_cast<uint8_t>(religion);
+  return religion <= v1::RELIGION_NO_RELIGION ? 0
+                                              : static_cast<uint8_t>(religion);
 }
 
 int32_t WaitingSince(const v1::ChildJourney& j) {
@@ -44,20 +45,20 @@ int32_t WaitingSince(const v1::ChildJourney& j) {
 matcher::Authority ToMatcherAuthority(const v1::Authority& a) {
   matcher::Authority out;
   out.id = a.name().substr(a.name().rfind('/') + 1);
-  out.kind = a.kind() == v1::VOLUNTARY_ADOPTION_AGENCY
+  out.kind = a.kind() == v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY
                  ? matcher::AuthorityKind::kVoluntaryAdoptionAgency
-             : a.kind() == v1::REGIONAL_ADOPTION_AGENCY
+             : a.kind() == v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY
                  ? matcher::AuthorityKind::kRegionalAdoptionAgency
                  : matcher::AuthorityKind::kLocalAuthority;
-  out.withdrawn = a.status() == v1::AUTHORITY_WITHDRAWN;
+  out.withdrawn = a.status() == v1::AUTHORITY_STATUS_WITHDRAWN;
   return out;
 }
 
 std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
                                                 absl::string_view authority_id,
                                                 const v1::Child& child) {
-  if (child.status() != v1::CHILD_WAITING &&
-      child.status() != v1::CHILD_LINKED) {
+  if (child.status() != v1::CHILD_STATUS_WAITING &&
+      child.status() != v1::CHILD_STATUS_LINKED) {
     return std::nullopt;
   }
   matcher::ChildGroup g;
@@ -83,8 +84,8 @@ std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
                             child.excluded_regions().end());
   g.hidden_from.assign(child.hidden_from().begin(), child.hidden_from().end());
   g.early_permanence_candidate =
-      child.early_permanence() == v1::FOSTERING_FOR_ADOPTION ||
-      child.early_permanence() == v1::CONCURRENT_PLANNING;
+      child.early_permanence() == v1::EARLY_PERMANENCE_FOSTERING_FOR_ADOPTION ||
+      child.early_permanence() == v1::EARLY_PERMANENCE_CONCURRENT_PLANNING;
   g.contact_plan = ToContact(child.contact_plan());
   g.waiting_since_day = WaitingSince(child.journey());
   // The ages as measured and the day they were: the matcher adds the months
@@ -98,14 +99,15 @@ std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
 std::optional<matcher::Household> ToHousehold(int64_t row_id,
                                               absl::string_view authority_id,
                                               const v1::Adopter& a) {
-  if (a.status() != v1::ADOPTER_APPROVED && a.status() != v1::ADOPTER_LINKED &&
-      a.status() != v1::ADOPTER_ON_HOLD) {
+  if (a.status() != v1::ADOPTER_STATUS_APPROVED &&
+      a.status() != v1::ADOPTER_STATUS_LINKED &&
+      a.status() != v1::ADOPTER_STATUS_ON_HOLD) {
     return std::nullopt;
   }
   matcher::Household h;
   h.key = static_cast<uint64_t>(row_id);
   h.authority = std::string(authority_id);
-  h.available = a.status() != v1::ADOPTER_ON_HOLD;
+  h.available = a.status() != v1::ADOPTER_STATUS_ON_HOLD;
   h.approved_for = a.approved_for();
   h.min_age_months = a.min_age_months();
   h.max_age_months = a.max_age_months();

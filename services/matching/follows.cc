@@ -21,7 +21,7 @@ constexpr int kMaxWatchedFollows = 1000;
 
 absl::Status RequireFollowRole(const Caller& caller) {
   return RequireAnyRole(caller,
-                        {v1::FAMILY_FINDER, v1::MANAGER, v1::REGISTRAR});
+                        {v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER, v1::ROLE_REGISTRAR});
 }
 
 void CheckMinScore(int min_score, absl::string_view field,
@@ -152,7 +152,7 @@ absl::StatusOr<v1::Follow> Follows::Create(
             follow.set_min_score(request.follow().min_score() == 0
                                      ? 50
                                      : request.follow().min_score());
-            follow.set_state(v1::FOLLOW_ACTIVE);
+            follow.set_state(v1::FOLLOW_STATE_ACTIVE);
             RETURN_IF_ERROR(
                 matching_rows::InsertFollow(tx, authority_id, follow));
             return follow;
@@ -363,7 +363,7 @@ absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
   for (int64_t row : plan.follow_rows) {
     ASSIGN_OR_RETURN(v1::Follow follow,
                      matching_rows::GetFollow(store_, plan.authority_id, row));
-    if (follow.state() == v1::FOLLOW_ACTIVE && !follow.has_delete_time()) {
+    if (follow.state() == v1::FOLLOW_STATE_ACTIVE && !follow.has_delete_time()) {
       continue;
     }
     out.rows.push_back(row);

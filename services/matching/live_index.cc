@@ -87,7 +87,7 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
       RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
       live->authorities_[std::string(
           absl::StripPrefix(a.name(), "authorities/"))] = a;
-      if (a.status() == v1::AUTHORITY_WITHDRAWN) {
+      if (a.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
         live->withdrawn_.insert(
             std::string(absl::StripPrefix(a.name(), "authorities/")));
       }
@@ -138,7 +138,7 @@ void LiveIndex::TakeAuthority(const v1::Authority& authority) {
   std::string id(absl::StripPrefix(authority.name(), "authorities/"));
   Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
   authorities_[id] = authority;
-  if (authority.status() == v1::AUTHORITY_WITHDRAWN) {
+  if (authority.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
     withdrawn_.insert(id);
   } else {
     withdrawn_.erase(id);
@@ -285,7 +285,7 @@ void LiveIndex::RolledBack() {
           // A new authority: the index cannot forget one; withdrawn, it
           // offers nothing (it has no records yet).
           v1::Authority gone = it->authority;
-          gone.set_status(v1::AUTHORITY_WITHDRAWN);
+          gone.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
           TakeAuthority(gone);
           authorities_.erase(absl::StripPrefix(gone.name(), "authorities/"));
         }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "services/auth/access_policy.h"
 #include "services/common/dates.h"
+#include "services/common/enum_names.h"
 #include "services/common/errors.h"
 #include "services/common/status_macros.h"
 #include "services/matching/convert.h"
@@ -379,9 +380,9 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
     return NoSuchChild();
   }
   if (!for_search) return key;
-  std::string status = v1::ChildStatus_Name(child->status());
   return absl::FailedPreconditionError(absl::StrCat(
-      name, " is ", status.substr(status.find('_') + 1),
+      name, " is ",
+      EnumValueSuffix(v1::ChildStatus_descriptor(), child->status()),
       ", not waiting: only waiting or linked children are searched for"));
 }
 
@@ -403,10 +404,10 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
       registry_rows::GetAdopter(store_, record.authority_id, record.row_id);
   if (!adopter.ok()) return adopter.status();
   if (!for_search) return key;
-  std::string status = v1::AdopterStatus_Name(adopter->status());
-  return absl::FailedPreconditionError(
-      absl::StrCat(name, " is ", status.substr(status.find('_') + 1),
-                   ": only approved households are matched"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      name, " is ",
+      EnumValueSuffix(v1::AdopterStatus_descriptor(), adopter->status()),
+      ": only approved households are matched"));
 }
 
 Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
@@ -455,10 +456,10 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   RETURN_IF_ERROR(errors.ToStatus());
   // A registrar may explain a pair where either side is its own.
   Caller effective = caller;
-  if (!CanSearchAll(caller) && caller.Has(v1::REGISTRAR) &&
+  if (!CanSearchAll(caller) && caller.Has(v1::ROLE_REGISTRAR) &&
       (caller.authority_id == child_name->authority_id ||
        caller.authority_id == adopter_name->authority_id)) {
-    effective.roles |= 1u << v1::FAMILY_FINDER;
+    effective.roles |= 1u << v1::ROLE_FAMILY_FINDER;
   }
   ASSIGN_OR_RETURN(uint64_t child,
                    SearchableChild(effective, request.child(), "child", false));
@@ -511,24 +512,6 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   return out;
 }
 
-namespace {
-
-// "matched" for CHILD_MATCHED, "stage two" for ADOPTER_STAGE_TWO.
-template <typename Enum>
-std::string StatusWords(const google::protobuf::EnumDescriptor* type,
-                        Enum value) {
-  const auto* v = type->FindValueByNumber(value);
-  std::string name = v == nullptr ? "unknown" : v->name();
-  name = name.substr(name.find('_') + 1);
-  std::string words;
-  for (char c : name) {
-    words += c == '_' ? ' ' : static_cast<char>(std::tolower(c));
-  }
-  return words;
-}
-
-}  // namespace
-
 absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
     const RecordName& child_name, const RecordName& adopter_name, int32_t today,
     std::string& closed_reason) {
@@ -546,25 +529,26 @@ absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
       v1::Authority adopter_authority,
       registry_rows::GetAuthority(store_, adopter_name.authority_id));
   std::vector<std::string> reasons;
-  const bool child_open =
-      child.status() == v1::CHILD_WAITING || child.status() == v1::CHILD_LINKED;
+  const bool child_open = child.status() == v1::CHILD_STATUS_WAITING ||
+                          child.status() == v1::CHILD_STATUS_LINKED;
   if (!child_open) {
     reasons.push_back(absl::StrCat(
         child.members_size() > 1 ? "the children are " : "the child is ",
-        StatusWords(v1::ChildStatus_descriptor(), child.status()),
+        EnumValueWords(v1::ChildStatus_descriptor(), child.status()),
         child.withdraw_reason().empty()
             ? ""
             : absl::StrCat(": ", child.withdraw_reason())));
   }
-  const bool household_open = adopter.status() == v1::ADOPTER_APPROVED ||
-                              adopter.status() == v1::ADOPTER_LINKED ||
-                              adopter.status() == v1::ADOPTER_ON_HOLD;
+  const bool household_open = adopter.status() == v1::ADOPTER_STATUS_APPROVED ||
+                              adopter.status() == v1::ADOPTER_STATUS_LINKED ||
+                              adopter.status() == v1::ADOPTER_STATUS_ON_HOLD;
   if (!household_open) {
-    const bool before_approval = adopter.status() == v1::ADOPTER_STAGE_ONE ||
-                                 adopter.status() == v1::ADOPTER_STAGE_TWO;
+    const bool before_approval =
+        adopter.status() == v1::ADOPTER_STATUS_STAGE_ONE ||
+        adopter.status() == v1::ADOPTER_STATUS_STAGE_TWO;
     reasons.push_back(absl::StrCat(
         "the household is ", before_approval ? "at " : "",
-        StatusWords(v1::AdopterStatus_descriptor(), adopter.status()),
+        EnumValueWords(v1::AdopterStatus_descriptor(), adopter.status()),
         before_approval ? ", not yet approved" : "",
         adopter.withdraw_reason().empty()
             ? ""
@@ -573,9 +557,9 @@ absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
   // Convert as if open, then mark the closed side unavailable: the rules
   // are the index's, applied to the profiles as they are today.
   v1::Child as_open_child = child;
-  as_open_child.set_status(v1::CHILD_WAITING);
+  as_open_child.set_status(v1::CHILD_STATUS_WAITING);
   v1::Adopter as_open_adopter = adopter;
-  if (!household_open) as_open_adopter.set_status(v1::ADOPTER_APPROVED);
+  if (!household_open) as_open_adopter.set_status(v1::ADOPTER_STATUS_APPROVED);
   std::optional<matcher::ChildGroup> group =
       ToChildGroup(child_name.row_id, child_name.authority_id, as_open_child);
   std::optional<matcher::Household> household = ToHousehold(
@@ -652,7 +636,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::GetPolicy(
 
 absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
     const Caller& caller, const v1::UpdateMatchingPolicyRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   ValidateRequestId(request.request_id(), errors);
   const v1::MatchingPolicy& change = request.policy();

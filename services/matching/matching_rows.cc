@@ -186,7 +186,7 @@ absl::StatusOr<std::optional<v1::Follow>> FindActiveFollow(
                       "followed = ? AND state = ? AND deleted = 0 LIMIT 1");
   q.bind(1, std::string(authority_id));
   q.bind(2, std::string(followed));
-  q.bind(3, v1::FOLLOW_ACTIVE);
+  q.bind(3, v1::FOLLOW_STATE_ACTIVE);
   if (!q.executeStep()) return std::nullopt;
   ASSIGN_OR_RETURN(v1::Follow follow, ParseProfile<v1::Follow>(q, 0));
   return follow;
@@ -198,7 +198,7 @@ absl::StatusOr<int64_t> CountActiveFollows(StoreTx& tx,
                       "SELECT COUNT(*) FROM follows WHERE authority_id = ? AND "
                       "state = ? AND deleted = 0");
   q.bind(1, std::string(authority_id));
-  q.bind(2, v1::FOLLOW_ACTIVE);
+  q.bind(2, v1::FOLLOW_STATE_ACTIVE);
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
@@ -271,7 +271,7 @@ absl::Status ScanActiveFollows(
     SQLite::Statement q(db,
                         "SELECT id, profile FROM follows WHERE state = ? AND "
                         "deleted = 0 ORDER BY id");
-    q.bind(1, v1::FOLLOW_ACTIVE);
+    q.bind(1, v1::FOLLOW_STATE_ACTIVE);
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Follow follow, ParseProfile<v1::Follow>(q, 1));
       fn(q.getColumn(0).getInt64(), follow);

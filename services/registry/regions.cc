@@ -20,11 +20,11 @@ namespace {
 constexpr size_t kMaxEcho = 64;
 
 std::optional<v1::RegionKind> KindOf(absl::string_view word) {
-  if (word == "country") return v1::COUNTRY;
-  if (word == "region") return v1::ENGLISH_REGION;
-  if (word == "county") return v1::COUNTY;
-  if (word == "local-authority") return v1::LOCAL_AUTHORITY_AREA;
-  if (word == "consortium") return v1::CONSORTIUM_AREA;
+  if (word == "country") return v1::REGION_KIND_COUNTRY;
+  if (word == "region") return v1::REGION_KIND_ENGLISH_REGION;
+  if (word == "county") return v1::REGION_KIND_COUNTY;
+  if (word == "local-authority") return v1::REGION_KIND_LOCAL_AUTHORITY_AREA;
+  if (word == "consortium") return v1::REGION_KIND_CONSORTIUM_AREA;
   return std::nullopt;
 }
 

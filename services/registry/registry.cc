@@ -166,7 +166,7 @@ absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
         field, absl::StrCat("no member authority \"", authority_id, "\""));
   }
   if (!parent.ok()) return parent.status();
-  if (parent->status() == v1::AUTHORITY_WITHDRAWN) {
+  if (parent->status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
     return InvalidField(field, absl::StrCat("authority \"", authority_id,
                                             "\" has withdrawn from the "
                                             "consortium"));
@@ -196,7 +196,7 @@ struct ChildRecord {
   static constexpr absl::string_view kCollection = "children";
   static constexpr char kIdPrefix = 'c';
   static constexpr absl::string_view kField = "child";
-  static constexpr int kWithdrawn = v1::CHILD_WITHDRAWN;
+  static constexpr int kWithdrawn = v1::CHILD_STATUS_WITHDRAWN;
   static constexpr absl::string_view kWithdrawnMessage =
       "this profile was withdrawn; register a new one";
   static constexpr absl::string_view kUseWithdraw =
@@ -237,7 +237,7 @@ struct ChildRecord {
   // The status a new record may be given (`given` as sent).
   static void CheckNewStatus(const v1::Child& given, FieldErrors& errors) {
     if (given.status() != v1::CHILD_STATUS_UNSPECIFIED &&
-        given.status() != v1::CHILD_WAITING) {
+        given.status() != v1::CHILD_STATUS_WAITING) {
       errors.Add("status", "a new profile starts WAITING");
     }
   }
@@ -267,7 +267,7 @@ struct AdopterRecord {
   static constexpr absl::string_view kCollection = "adopters";
   static constexpr char kIdPrefix = 'h';
   static constexpr absl::string_view kField = "adopter";
-  static constexpr int kWithdrawn = v1::ADOPTER_WITHDRAWN;
+  static constexpr int kWithdrawn = v1::ADOPTER_STATUS_WITHDRAWN;
   static constexpr absl::string_view kWithdrawnMessage =
       "this household was withdrawn; register it again";
   static constexpr absl::string_view kUseWithdraw =
@@ -306,7 +306,7 @@ struct AdopterRecord {
     return r.add_adopters();
   }
   static void CheckNewStatus(const v1::Adopter& given, FieldErrors& errors) {
-    if (given.status() == v1::ADOPTER_WITHDRAWN) {
+    if (given.status() == v1::ADOPTER_STATUS_WITHDRAWN) {
       errors.Add("status", "a new household cannot start WITHDRAWN");
     }
   }
@@ -675,7 +675,7 @@ absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
 
 absl::StatusOr<v1::Authority> Registry::CreateAuthority(
     const Caller& caller, const v1::CreateAuthorityRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   if (!IsSlug(request.authority_id())) {
     errors.Add("authority_id",
@@ -690,7 +690,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
 
   v1::Authority authority = request.authority();
   authority.set_name(absl::StrCat("authorities/", request.authority_id()));
-  authority.set_status(v1::AUTHORITY_ACTIVE);
+  authority.set_status(v1::AUTHORITY_STATUS_ACTIVE);
   authority.clear_withdrawn_on();
   if (IsUnset(authority.joined_on())) {
     *authority.mutable_joined_on() = ToDate(clock_.Today());
@@ -736,7 +736,7 @@ absl::StatusOr<v1::ListAuthoritiesResponse> Registry::ListAuthorities(
 
 absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
     const Caller& caller, const v1::UpdateAuthorityRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   absl::StatusOr<std::string> id =
       ParseAuthorityName(request.authority().name(), "authority.name");
@@ -776,7 +776,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
 
 absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     const Caller& caller, const v1::GetWithdrawalImpactRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   ASSIGN_OR_RETURN(std::string id, ParseAuthorityName(request.name(), "name"));
   absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(store_, id);
   if (absl::IsNotFound(a.status())) {
@@ -791,7 +791,7 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
   impact.set_display_name(a->display_name());
   impact.set_status(a->status());
   for (const auto& [status, n] : counts.children) {
-    if (status == v1::CHILD_WAITING || status == v1::CHILD_LINKED) {
+    if (status == v1::CHILD_STATUS_WAITING || status == v1::CHILD_STATUS_LINKED) {
       impact.set_child_profiles_in_matching(
           impact.child_profiles_in_matching() + n.profiles);
       impact.set_children_in_matching(impact.children_in_matching() +
@@ -802,7 +802,7 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     }
   }
   for (const auto& [status, n] : counts.households) {
-    if (status == v1::ADOPTER_APPROVED || status == v1::ADOPTER_LINKED) {
+    if (status == v1::ADOPTER_STATUS_APPROVED || status == v1::ADOPTER_STATUS_LINKED) {
       impact.set_households_in_matching(impact.households_in_matching() + n);
     } else {
       impact.set_other_households(impact.other_households() + n);
@@ -814,7 +814,7 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
 
 absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
     const Caller& caller, const v1::ReinstateAuthorityRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   absl::StatusOr<std::string> id = ParseAuthorityName(request.name(), "name");
   errors.AddAll(id.status());
@@ -827,12 +827,12 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
-            if (a->status() != v1::AUTHORITY_WITHDRAWN) {
+            if (a->status() != v1::AUTHORITY_STATUS_WITHDRAWN) {
               return absl::FailedPreconditionError(
                   absl::StrCat(a->display_name(), " (", *id,
                                ") is an active member: nothing to reinstate"));
             }
-            a->set_status(v1::AUTHORITY_ACTIVE);
+            a->set_status(v1::AUTHORITY_STATUS_ACTIVE);
             a->clear_withdrawn_on();
             *a->mutable_rejoined_on() = ToDate(clock_.Today());
             RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
@@ -843,7 +843,7 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
 
 absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
     const Caller& caller, const v1::WithdrawAuthorityRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   absl::StatusOr<std::string> id = ParseAuthorityName(request.name(), "name");
   errors.AddAll(id.status());
@@ -867,7 +867,7 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
           MakeRequestKey(caller.authority_id, "WithdrawAuthority", request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             ASSIGN_OR_RETURN(v1::Authority a, Member(tx, *id));
-            if (a.status() == v1::AUTHORITY_WITHDRAWN) {
+            if (a.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
               return absl::FailedPreconditionError(
                   absl::StrCat(a.display_name(), " (", *id, ") withdrew on ",
                                FormatDate(a.withdrawn_on())));
@@ -877,7 +877,7 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
                                   absl::StrCat("is before ", *id, " joined (",
                                                FormatDate(a.joined_on()), ")"));
             }
-            a.set_status(v1::AUTHORITY_WITHDRAWN);
+            a.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
             *a.mutable_withdrawn_on() = on;
             RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, a));
             return registry_rows::GetAuthority(tx, *id);
@@ -1184,7 +1184,7 @@ absl::StatusOr<v1::ListRegionsResponse> Registry::ListRegions(
 
 absl::StatusOr<v1::Region> Registry::CreateRegion(
     const Caller& caller, const v1::CreateRegionRequest& request) {
-  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::MANAGER}));
+  RETURN_IF_ERROR(RequireAnyRole(caller, {v1::ROLE_MANAGER}));
   FieldErrors errors;
   if (!IsSlug(request.region_id())) {
     errors.Add("region_id",
@@ -1200,10 +1200,10 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
     errors.Add("region.display_name", "must be 1-100 printable characters");
   }
   if (region.kind() == v1::REGION_KIND_UNSPECIFIED) {
-    region.set_kind(v1::CONSORTIUM_AREA);
-  } else if (region.kind() != v1::COUNTY &&
-             region.kind() != v1::LOCAL_AUTHORITY_AREA &&
-             region.kind() != v1::CONSORTIUM_AREA) {
+    region.set_kind(v1::REGION_KIND_CONSORTIUM_AREA);
+  } else if (region.kind() != v1::REGION_KIND_COUNTY &&
+             region.kind() != v1::REGION_KIND_LOCAL_AUTHORITY_AREA &&
+             region.kind() != v1::REGION_KIND_CONSORTIUM_AREA) {
     errors.Add("region.kind",
                "must be COUNTY, LOCAL_AUTHORITY_AREA or CONSORTIUM_AREA");
   }
@@ -1254,7 +1254,7 @@ absl::StatusOr<v1::CheckRegionsResponse> Registry::CheckRegions(
   ASSIGN_OR_RETURN(
       std::vector<v1::UnknownValue> unknown,
       FindUnknownValues(store_, regions_,
-                        caller.Has(v1::MANAGER) ? "" : caller.authority_id));
+                        caller.Has(v1::ROLE_MANAGER) ? "" : caller.authority_id));
   v1::CheckRegionsResponse response;
   for (v1::UnknownValue& u : unknown) *response.add_unknown() = std::move(u);
   return response;

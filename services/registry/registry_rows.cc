@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/dates.h"
+#include "services/common/enum_names.h"
 #include "services/common/status_macros.h"
 #include "services/store/sql.h"
 
@@ -723,14 +724,11 @@ absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
       const int from = q.getColumn(0).getInt();
       const int to = q.getColumn(1).getInt();
       if (kind == RecordKind::kChild) {
-        c.set_from_status(
-            v1::ChildStatus_Name(static_cast<v1::ChildStatus>(from)));
-        c.set_to_status(v1::ChildStatus_Name(static_cast<v1::ChildStatus>(to)));
+        c.set_from_status(LegacyEnumName(v1::ChildStatus_descriptor(), from));
+        c.set_to_status(LegacyEnumName(v1::ChildStatus_descriptor(), to));
       } else {
-        c.set_from_status(
-            v1::AdopterStatus_Name(static_cast<v1::AdopterStatus>(from)));
-        c.set_to_status(
-            v1::AdopterStatus_Name(static_cast<v1::AdopterStatus>(to)));
+        c.set_from_status(LegacyEnumName(v1::AdopterStatus_descriptor(), from));
+        c.set_to_status(LegacyEnumName(v1::AdopterStatus_descriptor(), to));
       }
       c.set_reason(q.getColumn(2).getString());
       c.set_key_id(q.getColumn(3).getString());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "matcher/model.h"
 #include "services/common/dates.h"
+#include "services/common/enum_names.h"
 #include "services/common/utf8.h"
 #include "services/registry/languages.h"
 
@@ -130,9 +131,8 @@ void CheckMember(const v1::ChildMember& m, const std::string& field,
       errors.Add(nf + ".category",
                  absl::StrCat(need.category(), " is not a need category"));
     } else if (!categories.insert(need.category()).second) {
-      errors.Add(nf + ".category",
-                 absl::StrCat(v1::NeedCategory_Name(need.category()),
-                              " is listed twice"));
+      errors.Add(nf + ".category", absl::StrCat(LegacyEnumName(need.category()),
+                                                " is listed twice"));
     }
     if (need.level() < v1::NEED_LEVEL_MILD ||
         need.level() > v1::NEED_LEVEL_SEVERE) {
@@ -303,7 +303,7 @@ void NormalizeChild(Child& child) {
     child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
   }
   if (child.status() == v1::CHILD_STATUS_UNSPECIFIED) {
-    child.set_status(v1::CHILD_WAITING);
+    child.set_status(v1::CHILD_STATUS_WAITING);
   }
   if (child.members_size() == 1) child.set_must_be_placed_together(false);
   // Output-only fields are never taken from input, nor stored.
@@ -377,25 +377,25 @@ void SetAgesToday(Child& child, absl::CivilDay today) {
 std::optional<std::string> ChildStatusMoveRefused(v1::ChildStatus from,
                                                   v1::ChildStatus to) {
   if (from == to) return std::nullopt;
-  if (from == v1::CHILD_ADOPTED) {
+  if (from == v1::CHILD_STATUS_ADOPTED) {
     return absl::StrCat("the child is adopted: the status cannot move back to ",
-                        v1::ChildStatus_Name(to));
+                        LegacyEnumName(to));
   }
-  if (from == v1::CHILD_PLACED && to != v1::CHILD_ADOPTED) {
+  if (from == v1::CHILD_STATUS_PLACED && to != v1::CHILD_STATUS_ADOPTED) {
     return absl::StrCat(
         "the child is placed: the status can move on to "
         "CHILD_ADOPTED only, not back to ",
-        v1::ChildStatus_Name(to));
+        LegacyEnumName(to));
   }
   return std::nullopt;
 }
 
 std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,
                                                     v1::AdopterStatus to) {
-  if (from == to || from != v1::ADOPTER_PLACED) return std::nullopt;
+  if (from == to || from != v1::ADOPTER_STATUS_PLACED) return std::nullopt;
   return absl::StrCat(
       "a child is placed with the household: the status cannot move back to ",
-      v1::AdopterStatus_Name(to),
+      LegacyEnumName(to),
       "; register the household again for a "
       "further adoption");
 }
@@ -416,12 +416,13 @@ void ValidateAdopter(const Adopter& a, absl::CivilDay today,
       !v1::AdopterStatus_IsValid(a.status())) {
     errors.Add("status", "is not an adopter status");
   }
-  bool approved =
-      a.status() >= v1::ADOPTER_APPROVED && a.status() != v1::ADOPTER_WITHDRAWN;
+  bool approved = a.status() >= v1::ADOPTER_STATUS_APPROVED &&
+                  a.status() != v1::ADOPTER_STATUS_WITHDRAWN;
   CheckDate(a.registered_interest_on(), "registered_interest_on",
             /*required=*/true, today, errors);
   CheckDate(a.applied_on(), "applied_on",
-            /*required=*/a.status() != v1::ADOPTER_STAGE_ONE, today, errors);
+            /*required=*/a.status() != v1::ADOPTER_STATUS_STAGE_ONE, today,
+            errors);
   CheckDate(a.approved_on(), "approved_on", /*required=*/approved, today,
             errors);
   CheckOrder(a.registered_interest_on(), "the registration of interest",
@@ -456,9 +457,9 @@ void ValidateAdopter(const Adopter& a, absl::CivilDay today,
       errors.Add(field + ".category",
                  absl::StrCat(limit.category(), " is not a need category"));
     } else if (!categories.insert(limit.category()).second) {
-      errors.Add(field + ".category",
-                 absl::StrCat(v1::NeedCategory_Name(limit.category()),
-                              " is listed twice"));
+      errors.Add(
+          field + ".category",
+          absl::StrCat(LegacyEnumName(limit.category()), " is listed twice"));
     }
     if (limit.max_level() < v1::NEED_LEVEL_NONE ||
         limit.max_level() > v1::NEED_LEVEL_SEVERE) {

@@ -100,9 +100,10 @@ void ValidateChild(const v1::Child& child, absl::CivilDay today,
 void SetAgesToday(v1::Child& child, absl::CivilDay today);
 
 // Why a status may not move from `from` to `to` (nullopt if it may): nothing
-// moves back out of CHILD_ADOPTED, and CHILD_PLACED moves on only to
-// CHILD_ADOPTED; a household's ADOPTER_PLACED does not move back. (Until
-// dated links replace status updates.)
+// moves back out of CHILD_STATUS_ADOPTED, and CHILD_STATUS_PLACED moves on
+// only to CHILD_STATUS_ADOPTED; a household's ADOPTER_STATUS_PLACED does not
+// move back. The message names `to` as users know it (LegacyEnumName:
+// "CHILD_LINKED"). (Until dated links replace status updates.)
 std::optional<std::string> ChildStatusMoveRefused(v1::ChildStatus from,
                                                   v1::ChildStatus to);
 std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,

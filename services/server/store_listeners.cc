@@ -85,7 +85,7 @@ absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator) {
   do {
     ASSIGN_OR_RETURN(
         Page<v1::Authority> members,
-        registry_rows::ListAuthorities(store, v1::AUTHORITY_WITHDRAWN, page));
+        registry_rows::ListAuthorities(store, v1::AUTHORITY_STATUS_WITHDRAWN, page));
     for (const v1::Authority& a : members.items) {
       authenticator.OnAuthorityChanged(a);
     }

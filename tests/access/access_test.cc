@@ -67,62 +67,62 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
   using enum v1::Role;
   static const auto* const expected =
       new std::map<std::string, std::set<v1::Role>>{
-          {"/raa.v1.RegistryService/CreateAuthority", {MANAGER}},
+          {"/raa.v1.RegistryService/CreateAuthority", {ROLE_MANAGER}},
           {"/raa.v1.RegistryService/GetAuthority",
-           {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
           {"/raa.v1.RegistryService/ListAuthorities",
-           {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
-          {"/raa.v1.RegistryService/UpdateAuthority", {MANAGER}},
-          {"/raa.v1.RegistryService/GetWithdrawalImpact", {MANAGER}},
-          {"/raa.v1.RegistryService/WithdrawAuthority", {MANAGER}},
-          {"/raa.v1.RegistryService/ReinstateAuthority", {MANAGER}},
-          {"/raa.v1.RegistryService/CreateChild", {REGISTRAR}},
-          {"/raa.v1.RegistryService/BatchCreateChildren", {REGISTRAR}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/UpdateAuthority", {ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/GetWithdrawalImpact", {ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/WithdrawAuthority", {ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/ReinstateAuthority", {ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/CreateChild", {ROLE_REGISTRAR}},
+          {"/raa.v1.RegistryService/BatchCreateChildren", {ROLE_REGISTRAR}},
           {"/raa.v1.RegistryService/GetChild",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.RegistryService/ListChildren",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.RegistryService/UpdateChild", {REGISTRAR}},
-          {"/raa.v1.RegistryService/WithdrawChild", {REGISTRAR}},
-          {"/raa.v1.RegistryService/CreateAdopter", {REGISTRAR}},
-          {"/raa.v1.RegistryService/BatchCreateAdopters", {REGISTRAR}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/UpdateChild", {ROLE_REGISTRAR}},
+          {"/raa.v1.RegistryService/WithdrawChild", {ROLE_REGISTRAR}},
+          {"/raa.v1.RegistryService/CreateAdopter", {ROLE_REGISTRAR}},
+          {"/raa.v1.RegistryService/BatchCreateAdopters", {ROLE_REGISTRAR}},
           {"/raa.v1.RegistryService/GetAdopter",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.RegistryService/ListAdopters",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.RegistryService/UpdateAdopter", {REGISTRAR}},
-          {"/raa.v1.RegistryService/WithdrawAdopter", {REGISTRAR}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/UpdateAdopter", {ROLE_REGISTRAR}},
+          {"/raa.v1.RegistryService/WithdrawAdopter", {ROLE_REGISTRAR}},
           {"/raa.v1.RegistryService/ListRegions",
-           {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
-          {"/raa.v1.RegistryService/CreateRegion", {MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.RegistryService/CreateRegion", {ROLE_MANAGER}},
           {"/raa.v1.RegistryService/CheckRegions",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
-          {"/raa.v1.AccessService/CreateApiKey", {MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.AccessService/CreateApiKey", {ROLE_MANAGER}},
           {"/raa.v1.AccessService/ListApiKeys",
-           {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
-          {"/raa.v1.AccessService/RevokeApiKey", {MANAGER}},
-          {"/raa.v1.AccessService/QueryAuditLog", {MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.AccessService/RevokeApiKey", {ROLE_MANAGER}},
+          {"/raa.v1.AccessService/QueryAuditLog", {ROLE_MANAGER}},
           {"/raa.v1.MatchingService/RankAdopters",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/RankChildren",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/ExplainPair",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/CreateFollow",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/GetFollow",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/ListFollows",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/DeleteFollow",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/ListAlerts",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/WatchMatches",
-           {REGISTRAR, FAMILY_FINDER, MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/GetMatchingPolicy",
-           {REGISTRAR, FAMILY_FINDER, FINANCE, MANAGER}},
-          {"/raa.v1.MatchingService/UpdateMatchingPolicy", {MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.MatchingService/UpdateMatchingPolicy", {ROLE_MANAGER}},
       };
   return *expected;
 }
@@ -192,11 +192,11 @@ class AccessTest : public test::InProcessServerTest {
     hub_ = manager_;
     AddMember("sheffield", "south-yorkshire");
     AddMember("leeds", "west-yorkshire");
-    registrar_ = NewKey("sheffield", {v1::REGISTRAR});
-    finder_ = NewKey("sheffield", {v1::FAMILY_FINDER});
-    finance_ = NewKey("sheffield", {v1::FINANCE});
-    sheffield_manager_ = NewKey("sheffield", {v1::MANAGER});
-    leeds_ = NewKey("leeds", {v1::REGISTRAR});
+    registrar_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
+    finder_ = NewKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+    finance_ = NewKey("sheffield", {v1::ROLE_FINANCE});
+    sheffield_manager_ = NewKey("sheffield", {v1::ROLE_MANAGER});
+    leeds_ = NewKey("leeds", {v1::ROLE_REGISTRAR});
   }
 
   void Configure(ServerOptions& options) override {
@@ -322,10 +322,10 @@ TEST_F(AccessTest, EveryRoleMayCallExactlyTheRpcsItNeeds) {
   // request (which changes nothing): a role that may not call it gets
   // PERMISSION_DENIED, any other answer means it got past the gate.
   const std::map<v1::Role, std::string> keys = {
-      {v1::REGISTRAR, registrar_},
-      {v1::FAMILY_FINDER, finder_},
-      {v1::FINANCE, finance_},
-      {v1::MANAGER, sheffield_manager_}};
+      {v1::ROLE_REGISTRAR, registrar_},
+      {v1::ROLE_FAMILY_FINDER, finder_},
+      {v1::ROLE_FINANCE, finance_},
+      {v1::ROLE_MANAGER, sheffield_manager_}};
   int checked = 0;
   for (const auto* method : EveryMethod()) {
     const std::string name = FullName(*method);
@@ -406,7 +406,7 @@ TEST_F(AccessTest, ARegistrarChangesOnlyItsOwnMembersRecords) {
   ASSERT_THAT(ListChildren(leeds_, "authorities/leeds", &leeds_children),
               IsOk());
   ASSERT_THAT(leeds_children.children(), SizeIs(1));
-  EXPECT_EQ(leeds_children.children(0).status(), v1::CHILD_WAITING);
+  EXPECT_EQ(leeds_children.children(0).status(), v1::CHILD_STATUS_WAITING);
 }
 
 TEST_F(AccessTest, OnlyTheOwningMemberSeesWhoAProfileIsHiddenFrom) {
@@ -419,7 +419,7 @@ TEST_F(AccessTest, OnlyTheOwningMemberSeesWhoAProfileIsHiddenFrom) {
   ASSERT_THAT(GetChild(registrar_, child.name(), &read), IsOk());
   EXPECT_THAT(read.hidden_from(), ElementsAre("leeds"));
   // The hub's finder may see the profile, not where the birth family is.
-  std::string hub_finder = NewKey("hub", {v1::FAMILY_FINDER});
+  std::string hub_finder = NewKey("hub", {v1::ROLE_FAMILY_FINDER});
   ASSERT_THAT(GetChild(hub_finder, child.name(), &read), IsOk());
   EXPECT_THAT(read.hidden_from(), IsEmpty());
   v1::ListChildrenResponse listed;
@@ -432,9 +432,9 @@ TEST_F(AccessTest, OnlyTheOwningMemberSeesWhoAProfileIsHiddenFrom) {
 
 TEST_F(AccessTest, AWithdrawnMembersKeysReadOnlyItsOwnRecordsAndChangeNothing) {
   AddMember("doncaster", "south-yorkshire");
-  std::string manager = NewKey("doncaster", {v1::MANAGER});
+  std::string manager = NewKey("doncaster", {v1::ROLE_MANAGER});
   std::string registrar =
-      NewKey("doncaster", {v1::REGISTRAR, v1::FAMILY_FINDER});
+      NewKey("doncaster", {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER});
   v1::Child own = AddChild(registrar, "doncaster");
   v1::Child other = AddChild(registrar_, "sheffield");
   // Both keys have been used (and so are cached) before the withdrawal.
@@ -457,7 +457,7 @@ TEST_F(AccessTest, AWithdrawnMembersKeysReadOnlyItsOwnRecordsAndChangeNothing) {
     // No key issuing, no revoking, no policy change, no new member.
     v1::CreateApiKeyRequest create_key;
     create_key.mutable_api_key()->set_authority("authorities/sheffield");
-    create_key.mutable_api_key()->add_roles(v1::MANAGER);
+    create_key.mutable_api_key()->add_roles(v1::ROLE_MANAGER);
     create_key.set_request_id(NextRequestId());
     v1::CreateApiKeyResponse issued;
     EXPECT_THAT(
@@ -625,7 +625,7 @@ TEST_F(AccessTest, TheAuditTrailRecordsAnExplanationAndEveryKindOfWrite) {
                           "/raa.v1.RegistryService/CreateChild"));
 
   // Changes to the consortium are recorded by what they changed.
-  std::string key = NewKey("leeds", {v1::FAMILY_FINDER});
+  std::string key = NewKey("leeds", {v1::ROLE_FAMILY_FINDER});
   std::vector<v1::AuditEvent> key_events = EventsFor("apiKeys/" + KeyId(key));
   ASSERT_THAT(key_events, SizeIs(1));
   EXPECT_EQ(key_events[0].method(), "/raa.v1.AccessService/CreateApiKey");

@@ -63,8 +63,8 @@ class AuthDomainTest : public test::ScratchDomainTest {
 TEST_F(AuthDomainTest, AKeyIsShownOnceAndWorksAtOnceWithItsRoles) {
   v1::CreateApiKeyRequest request;
   request.mutable_api_key()->set_authority("authorities/sheffield");
-  request.mutable_api_key()->add_roles(v1::REGISTRAR);
-  request.mutable_api_key()->add_roles(v1::FAMILY_FINDER);
+  request.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
+  request.mutable_api_key()->add_roles(v1::ROLE_FAMILY_FINDER);
   request.set_request_id("key-1");
   absl::StatusOr<v1::CreateApiKeyResponse> issued =
       api_keys_->Create(manager_, request);
@@ -78,9 +78,9 @@ TEST_F(AuthDomainTest, AKeyIsShownOnceAndWorksAtOnceWithItsRoles) {
   ASSERT_THAT(caller.status(), IsOk());
   EXPECT_EQ(caller->authority_id, "sheffield");
   EXPECT_EQ("apiKeys/" + caller->key_id, issued->api_key().name());
-  EXPECT_TRUE(caller->Has(v1::REGISTRAR));
-  EXPECT_TRUE(caller->Has(v1::FAMILY_FINDER));
-  EXPECT_FALSE(caller->Has(v1::MANAGER));
+  EXPECT_TRUE(caller->Has(v1::ROLE_REGISTRAR));
+  EXPECT_TRUE(caller->Has(v1::ROLE_FAMILY_FINDER));
+  EXPECT_FALSE(caller->Has(v1::ROLE_MANAGER));
   EXPECT_FALSE(caller->withdrawn);
 
   // A retry answers with the same key and no secret: only its hash is kept.
@@ -96,13 +96,13 @@ TEST_F(AuthDomainTest, AKeyIsShownOnceAndWorksAtOnceWithItsRoles) {
 }
 
 TEST_F(AuthDomainTest, OnlyAManagerIssuesAndEachMemberListsItsOwnKeys) {
-  v1::CreateApiKeyResponse sheffield = IssueKey("sheffield", {v1::REGISTRAR});
-  v1::CreateApiKeyResponse leeds = IssueKey("leeds", {v1::REGISTRAR});
+  v1::CreateApiKeyResponse sheffield = IssueKey("sheffield", {v1::ROLE_REGISTRAR});
+  v1::CreateApiKeyResponse leeds = IssueKey("leeds", {v1::ROLE_REGISTRAR});
   Caller registrar = CallerOf(sheffield.secret());
 
   v1::CreateApiKeyRequest request;
   request.mutable_api_key()->set_authority("authorities/sheffield");
-  request.mutable_api_key()->add_roles(v1::MANAGER);
+  request.mutable_api_key()->add_roles(v1::ROLE_MANAGER);
   request.set_request_id(NextRequestId());
   EXPECT_THAT(api_keys_->Create(registrar, request).status(),
               StatusIs(Code::kPermissionDenied));
@@ -114,7 +114,7 @@ TEST_F(AuthDomainTest, OnlyAManagerIssuesAndEachMemberListsItsOwnKeys) {
 }
 
 TEST_F(AuthDomainTest, AVerifiedKeyIsCachedAndARevocationIsSeenAtOnce) {
-  v1::CreateApiKeyResponse key = IssueKey("sheffield", {v1::FAMILY_FINDER});
+  v1::CreateApiKeyResponse key = IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
   const std::string header = Bearer(key.secret());
   // Not cached until verified against the store once.
   EXPECT_EQ(authenticator_->Cached(header), std::nullopt);
@@ -168,7 +168,7 @@ TEST_F(AuthDomainTest, MalformedOrMissingKeysAreUnauthenticated) {
 }
 
 TEST_F(AuthDomainTest, AWithdrawalReachesTheMembersKeysOnlyOnceCommitted) {
-  v1::CreateApiKeyResponse key = IssueKey("leeds", {v1::REGISTRAR});
+  v1::CreateApiKeyResponse key = IssueKey("leeds", {v1::ROLE_REGISTRAR});
   const std::string header = Bearer(key.secret());
   ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
 

@@ -100,8 +100,8 @@ std::string CreateMember(RaaClient& manager, const std::string& id) {
       IsOk());
   v1::CreateApiKeyRequest key;
   key.mutable_api_key()->set_authority("authorities/" + id);
-  key.mutable_api_key()->add_roles(v1::REGISTRAR);
-  key.mutable_api_key()->add_roles(v1::FAMILY_FINDER);
+  key.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
+  key.mutable_api_key()->add_roles(v1::ROLE_FAMILY_FINDER);
   key.mutable_api_key()->set_display_name("tls test");
   key.set_request_id(NewRequestId());
   absl::StatusOr<v1::CreateApiKeyResponse> issued =

@@ -32,7 +32,8 @@ class AgesAndStatusTest : public InProcessServerTest {
   void SetUp() override {
     InProcessServerTest::SetUp();
     AddMember("sheffield", "south-yorkshire");
-    registrar_ = NewKey("sheffield", {v1::REGISTRAR, v1::FAMILY_FINDER});
+    registrar_ =
+        NewKey("sheffield", {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER});
   }
 
   grpc::Status Create(const v1::Child& child, v1::Child* created) {
@@ -212,12 +213,13 @@ TEST_F(AgesAndStatusTest, AStatusChangeNeedsAReasonAndNeverMovesBack) {
   v1::Child child = AddChild(registrar_, "sheffield", ChildProfile({84}));
   v1::Child updated;
   // No reason: refused, nothing changed.
-  grpc::Status s = SetStatus(child.name(), v1::CHILD_ADOPTED, "", &updated);
+  grpc::Status s =
+      SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED, "", &updated);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(s), ElementsAre("status_reason"));
-  EXPECT_EQ(Get(child.name()).status(), v1::CHILD_WAITING);
+  EXPECT_EQ(Get(child.name()).status(), v1::CHILD_STATUS_WAITING);
   // A reason with identifying details: refused like a withdraw reason.
-  s = SetStatus(child.name(), v1::CHILD_ADOPTED, "order made 12/03/2026",
+  s = SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED, "order made 12/03/2026",
                 &updated);
   EXPECT_THAT(ViolationFields(s), ElementsAre("status_reason"));
   // A reason but no status change in the mask: refused.
@@ -231,24 +233,26 @@ TEST_F(AgesAndStatusTest, AStatusChangeNeedsAReasonAndNeverMovesBack) {
                                   summary_only, &updated)),
               ElementsAre("status_reason"));
 
-  ASSERT_THAT(SetStatus(child.name(), v1::CHILD_PLACED,
+  ASSERT_THAT(SetStatus(child.name(), v1::CHILD_STATUS_PLACED,
                         "moved in with the "
                         "family",
                         &updated),
               IsOk());
-  s = SetStatus(child.name(), v1::CHILD_WAITING, "placement ended", &updated);
+  s = SetStatus(child.name(), v1::CHILD_STATUS_WAITING, "placement ended",
+                &updated);
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("child.status"));
-  ASSERT_THAT(SetStatus(child.name(), v1::CHILD_ADOPTED, "adoption order made",
-                        &updated),
+  ASSERT_THAT(SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED,
+                        "adoption order made", &updated),
               IsOk());
-  for (v1::ChildStatus back : {v1::CHILD_WAITING, v1::CHILD_PLACED,
-                               v1::CHILD_LINKED, v1::CHILD_MATCHED}) {
+  for (v1::ChildStatus back :
+       {v1::CHILD_STATUS_WAITING, v1::CHILD_STATUS_PLACED,
+        v1::CHILD_STATUS_LINKED, v1::CHILD_STATUS_MATCHED}) {
     s = SetStatus(child.name(), back, "typed by mistake", &updated);
     EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
     EXPECT_THAT(ViolationFields(s), ElementsAre("child.status"));
   }
-  EXPECT_EQ(Get(child.name()).status(), v1::CHILD_ADOPTED);
+  EXPECT_EQ(Get(child.name()).status(), v1::CHILD_STATUS_ADOPTED);
 
   // Every change is in the history, oldest first, with who and why.
   v1::Child got = Get(child.name());
@@ -267,11 +271,11 @@ TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
       AddAdopter(registrar_, "sheffield", ApprovedHousehold(1, 48, 120));
   v1::Adopter changed;
   changed.set_name(household.name());
-  changed.set_status(v1::ADOPTER_PLACED);
+  changed.set_status(v1::ADOPTER_STATUS_PLACED);
   UpdateAdopter(registrar_, changed, {"status"});
   v1::UpdateAdopterRequest back;
   back.mutable_adopter()->set_name(household.name());
-  back.mutable_adopter()->set_status(v1::ADOPTER_APPROVED);
+  back.mutable_adopter()->set_status(v1::ADOPTER_STATUS_APPROVED);
   back.mutable_update_mask()->add_paths("status");
   back.set_status_reason("placement ended");
   back.set_request_id(NextRequestId());

@@ -44,11 +44,11 @@ class MatchAlertsTest : public InProcessServerTest {
     ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire"));
-    sheffield_ = NewKey("sheffield", {v1::REGISTRAR});
-    leeds_ = NewKey("leeds", {v1::REGISTRAR});
-    finder_ = NewKey("rotherham", {v1::FAMILY_FINDER});
-    leeds_finder_ = NewKey("leeds", {v1::FAMILY_FINDER});
-    finance_ = NewKey("sheffield", {v1::FINANCE});
+    sheffield_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_ = NewKey("leeds", {v1::ROLE_REGISTRAR});
+    finder_ = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
+    leeds_finder_ = NewKey("leeds", {v1::ROLE_FAMILY_FINDER});
+    finance_ = NewKey("sheffield", {v1::ROLE_FINANCE});
     sentinel_ =
         AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 200, 216))
             .name();
@@ -79,7 +79,7 @@ class MatchAlertsTest : public InProcessServerTest {
       absl::Duration timeout = kCheckpointTimeout) {
     v1::Child sentinel_child = ChildProfile({210});
     sentinel_child.mutable_members(0)->clear_needs();
-    sentinel_child.set_contact_plan(v1::CONTACT_NONE);
+    sentinel_child.set_contact_plan(v1::CONTACT_PLAN_NONE);
     const std::string name =
         AddChild(sheffield_, "sheffield", sentinel_child).name();
     std::vector<std::optional<std::vector<v1::MatchAlert>>> out;
@@ -202,10 +202,10 @@ TEST_F(MatchAlertsTest, EachFollowerOfAChildHearsOnceOfEachNewFit) {
   v1::Adopter weak = ApprovedHousehold(5, 84, 216);
   *weak.mutable_approved_on() = MakeDate(2026, 11, 1);
   weak.mutable_need_limits(0)->set_max_level(v1::NEED_LEVEL_MILD);
-  weak.set_max_contact(v1::CONTACT_NONE);
+  weak.set_max_contact(v1::CONTACT_PLAN_NONE);
   weak.clear_heritage();
-  weak.add_heritage(v1::BLACK_AFRICAN);
-  weak.set_religion(v1::NO_RELIGION);
+  weak.add_heritage(v1::HERITAGE_BLACK_AFRICAN);
+  weak.set_religion(v1::RELIGION_NO_RELIGION);
   weak.clear_languages();
   weak.add_languages("fr");
   weak = AddAdopter(leeds_, "leeds", weak);
@@ -228,17 +228,17 @@ TEST_F(MatchAlertsTest, EachFollowerOfAChildHearsOnceOfEachNewFit) {
   EXPECT_THAT(got[2], IsEmpty());
 
   // An update to a household that already fits is not news.
-  fits.set_religion(v1::NO_RELIGION);
+  fits.set_religion(v1::RELIGION_NO_RELIGION);
   UpdateAdopter(leeds_, fits, {"religion"});
   got = AlertsSoFar(all);
   EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty(), IsEmpty()));
 
   // Put on hold it stops fitting; approved again it is news again.
-  fits.set_status(v1::ADOPTER_ON_HOLD);
+  fits.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   UpdateAdopter(leeds_, fits, {"status"});
   got = AlertsSoFar(all);
   EXPECT_THAT(got, ElementsAre(IsEmpty(), IsEmpty(), IsEmpty()));
-  fits.set_status(v1::ADOPTER_APPROVED);
+  fits.set_status(v1::ADOPTER_STATUS_APPROVED);
   UpdateAdopter(leeds_, fits, {"status"});
   got = AlertsSoFar(all);
   for (int i : {0, 1}) {
@@ -383,7 +383,7 @@ TEST_F(MatchAlertsTest, AWatchSaysWhenARecordLeavesAndEndsWhenNoneIsLeft) {
   WithdrawChild(sheffield_, child.name());
   std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar({&stream});
   ASSERT_THAT(got[0], SizeIs(1));
-  EXPECT_EQ(got[0][0].kind(), v1::ALERT_FOLLOW_ENDED);
+  EXPECT_EQ(got[0][0].kind(), v1::ALERT_KIND_FOLLOW_ENDED);
   EXPECT_EQ(got[0][0].message(), "child " + short_child + " was withdrawn");
   EXPECT_EQ(got[0][0].child(), child.name());
   EXPECT_TRUE(got[0][0].resume_token().empty());  // nothing is stored
@@ -398,7 +398,7 @@ TEST_F(MatchAlertsTest, AWatchSaysWhenARecordLeavesAndEndsWhenNoneIsLeft) {
                 sentinel_.substr(sentinel_.rfind('/') + 1) +
                 " was withdrawn: nothing left to watch");
   ASSERT_FALSE(unread.empty());
-  EXPECT_EQ(unread.back().kind(), v1::ALERT_FOLLOW_ENDED);
+  EXPECT_EQ(unread.back().kind(), v1::ALERT_KIND_FOLLOW_ENDED);
 
   // Watching a withdrawn child ends at once instead of waiting forever.
   v1::WatchMatchesRequest withdrawn;
@@ -409,7 +409,7 @@ TEST_F(MatchAlertsTest, AWatchSaysWhenARecordLeavesAndEndsWhenNoneIsLeft) {
 }
 
 TEST_F(MatchAlertsTest, RevokingTheKeyEndsItsWatchAtOnce) {
-  std::string key = NewKey("rotherham", {v1::FAMILY_FINDER});
+  std::string key = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   AlertStream revoked_stream(*matching_, key, Follow({child.name()}, {}));
   AlertStream other(*matching_, finder_, Follow({child.name()}, {}));

@@ -49,12 +49,14 @@ std::string AuthorityOf(const std::string& name) {
 }
 
 bool InIndex(v1::AdopterStatus status) {
-  return status == v1::ADOPTER_APPROVED || status == v1::ADOPTER_LINKED ||
-         status == v1::ADOPTER_ON_HOLD;
+  return status == v1::ADOPTER_STATUS_APPROVED ||
+         status == v1::ADOPTER_STATUS_LINKED ||
+         status == v1::ADOPTER_STATUS_ON_HOLD;
 }
 
 bool InIndex(v1::ChildStatus status) {
-  return status == v1::CHILD_WAITING || status == v1::CHILD_LINKED;
+  return status == v1::CHILD_STATUS_WAITING ||
+         status == v1::CHILD_STATUS_LINKED;
 }
 
 // One search's answer, to compare before and after a restart.
@@ -88,7 +90,7 @@ class MatchingConsortiumTest : public InProcessServerTest,
           IsOk());
       authorities_.push_back(request.authority_id());
       registrar_[request.authority_id()] =
-          NewKey(request.authority_id(), {v1::REGISTRAR});
+          NewKey(request.authority_id(), {v1::ROLE_REGISTRAR});
     }
     std::map<std::string, v1::BatchCreateChildrenRequest> children;
     for (auto& record : consortium.children) {
@@ -159,8 +161,8 @@ class MatchingConsortiumTest : public InProcessServerTest,
   std::vector<std::string> SampleHouseholds(size_t count) const {
     std::vector<std::string> open;
     for (const auto& [name, a] : adopters_) {
-      if ((a.status() == v1::ADOPTER_APPROVED ||
-           a.status() == v1::ADOPTER_LINKED) &&
+      if ((a.status() == v1::ADOPTER_STATUS_APPROVED ||
+           a.status() == v1::ADOPTER_STATUS_LINKED) &&
           Active(name)) {
         open.push_back(name);
       }
@@ -419,20 +421,22 @@ class MatchingConsortiumTest : public InProcessServerTest,
       UpdateRandomHousehold();
     } else if (op <= 63) {
       const std::string& name = AnyName(adopters_);
-      if (!Active(name) || adopters_[name].status() == v1::ADOPTER_WITHDRAWN) {
+      if (!Active(name) ||
+          adopters_[name].status() == v1::ADOPTER_STATUS_WITHDRAWN) {
         return;
       }
       WithdrawAdopter(registrar_[AuthorityOf(name)], name);
-      adopters_[name].set_status(v1::ADOPTER_WITHDRAWN);
+      adopters_[name].set_status(v1::ADOPTER_STATUS_WITHDRAWN);
     } else if (op <= 85) {
       UpdateRandomChild();
     } else if (op <= 92) {
       const std::string& name = AnyName(children_);
-      if (!Active(name) || children_[name].status() == v1::CHILD_WITHDRAWN) {
+      if (!Active(name) ||
+          children_[name].status() == v1::CHILD_STATUS_WITHDRAWN) {
         return;
       }
       WithdrawChild(registrar_[AuthorityOf(name)], name);
-      children_[name].set_status(v1::CHILD_WITHDRAWN);
+      children_[name].set_status(v1::CHILD_STATUS_WITHDRAWN);
     } else if (op <= 93) {
       if (!withdrawn_authorities_.empty()) return;
       std::string id = authorities_[Int(0, authorities_.size() - 1)];
@@ -456,7 +460,7 @@ class MatchingConsortiumTest : public InProcessServerTest,
   void UpdateRandomHousehold() {
     const std::string& name = AnyName(adopters_);
     v1::Adopter a = adopters_[name];
-    if (!Active(name) || a.status() == v1::ADOPTER_WITHDRAWN) return;
+    if (!Active(name) || a.status() == v1::ADOPTER_STATUS_WITHDRAWN) return;
     std::vector<std::string> paths;
     switch (Int(0, 5)) {
       case 0:
@@ -470,8 +474,8 @@ class MatchingConsortiumTest : public InProcessServerTest,
         break;
       case 2:
         a.clear_need_limits();
-        for (int c = v1::PHYSICAL_DISABILITY; c <= v1::ATTACHMENT_DIFFICULTIES;
-             ++c) {
+        for (int c = v1::NEED_CATEGORY_PHYSICAL_DISABILITY;
+             c <= v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES; ++c) {
           v1::NeedLimit* limit = a.add_need_limits();
           limit->set_category(static_cast<v1::NeedCategory>(c));
           limit->set_max_level(static_cast<v1::NeedLevel>(
@@ -481,12 +485,13 @@ class MatchingConsortiumTest : public InProcessServerTest,
         break;
       case 3: {
         // Only between statuses an approved household can hold.
-        if (a.status() < v1::ADOPTER_APPROVED) return;
+        if (a.status() < v1::ADOPTER_STATUS_APPROVED) return;
         constexpr v1::AdopterStatus kStatuses[] = {
-            v1::ADOPTER_APPROVED, v1::ADOPTER_APPROVED, v1::ADOPTER_ON_HOLD,
-            v1::ADOPTER_LINKED,   v1::ADOPTER_MATCHED,  v1::ADOPTER_PLACED};
+            v1::ADOPTER_STATUS_APPROVED, v1::ADOPTER_STATUS_APPROVED,
+            v1::ADOPTER_STATUS_ON_HOLD,  v1::ADOPTER_STATUS_LINKED,
+            v1::ADOPTER_STATUS_MATCHED,  v1::ADOPTER_STATUS_PLACED};
         // A placed household does not move back (registry rules).
-        if (a.status() == v1::ADOPTER_PLACED) return;
+        if (a.status() == v1::ADOPTER_STATUS_PLACED) return;
         a.set_status(kStatuses[Int(0, 5)]);
         paths = {"status"};
         break;
@@ -510,7 +515,7 @@ class MatchingConsortiumTest : public InProcessServerTest,
   void UpdateRandomChild() {
     const std::string& name = AnyName(children_);
     v1::Child c = children_[name];
-    if (!Active(name) || c.status() == v1::CHILD_WITHDRAWN) return;
+    if (!Active(name) || c.status() == v1::CHILD_STATUS_WITHDRAWN) return;
     std::vector<std::string> paths;
     switch (Int(0, 3)) {
       case 0:
@@ -523,7 +528,8 @@ class MatchingConsortiumTest : public InProcessServerTest,
           m->clear_needs();
           v1::Need* need = m->add_needs();
           need->set_category(static_cast<v1::NeedCategory>(
-              Int(v1::PHYSICAL_DISABILITY, v1::ATTACHMENT_DIFFICULTIES)));
+              Int(v1::NEED_CATEGORY_PHYSICAL_DISABILITY,
+                  v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES)));
           need->set_level(static_cast<v1::NeedLevel>(
               Int(v1::NEED_LEVEL_MILD, v1::NEED_LEVEL_SEVERE)));
         }
@@ -531,10 +537,11 @@ class MatchingConsortiumTest : public InProcessServerTest,
         break;
       case 1: {
         constexpr v1::ChildStatus kStatuses[] = {
-            v1::CHILD_WAITING, v1::CHILD_WAITING, v1::CHILD_LINKED,
-            v1::CHILD_MATCHED, v1::CHILD_PLACED};
+            v1::CHILD_STATUS_WAITING, v1::CHILD_STATUS_WAITING,
+            v1::CHILD_STATUS_LINKED, v1::CHILD_STATUS_MATCHED,
+            v1::CHILD_STATUS_PLACED};
         // A placed child does not move back (registry rules).
-        if (c.status() == v1::CHILD_PLACED) return;
+        if (c.status() == v1::CHILD_STATUS_PLACED) return;
         c.set_status(kStatuses[Int(0, 4)]);
         paths = {"status"};
         break;
@@ -548,7 +555,7 @@ class MatchingConsortiumTest : public InProcessServerTest,
         c.clear_excluded_regions();
         if (Chance(60)) c.add_excluded_regions(kRegionNames[Int(0, 3)]);
         c.set_contact_plan(static_cast<v1::ContactPlan>(
-            Int(v1::CONTACT_NONE, v1::CONTACT_DIRECT)));
+            Int(v1::CONTACT_PLAN_NONE, v1::CONTACT_PLAN_DIRECT)));
         paths = {"excluded_regions", "contact_plan"};
         break;
     }

@@ -32,9 +32,9 @@ class MatchingDomainTest : public test::ScratchDomainTest {
     ASSERT_NO_FATAL_FAILURE(ScratchDomainTest::SetUp());
     AddMember("sheffield", "south-yorkshire");
     AddMember("leeds", "west-yorkshire");
-    sheffield_ = NewCaller("sheffield", {v1::REGISTRAR});
-    leeds_ = NewCaller("leeds", {v1::REGISTRAR});
-    finder_ = NewCaller("leeds", {v1::FAMILY_FINDER});
+    sheffield_ = NewCaller("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_ = NewCaller("leeds", {v1::ROLE_REGISTRAR});
+    finder_ = NewCaller("leeds", {v1::ROLE_FAMILY_FINDER});
     ASSERT_FALSE(HasFailure());
   }
 
@@ -205,7 +205,7 @@ TEST_F(MatchingDomainTest, AFailedUpdateOrWithdrawalLeavesTheRankingAsItWas) {
               StatusIs(absl::StatusCode::kInternal));
   EXPECT_TRUE(ChildInIndex(child));
   EXPECT_EQ(Ranked(child), before);
-  EXPECT_FALSE(CallerOf(IssueKey("leeds", {v1::REGISTRAR}).secret()).withdrawn);
+  EXPECT_FALSE(CallerOf(IssueKey("leeds", {v1::ROLE_REGISTRAR}).secret()).withdrawn);
 
   // The same requests, retried once the disk has room, take effect.
   ASSERT_THAT(registry_->UpdateAdopter(sheffield_, update).status(), IsOk());

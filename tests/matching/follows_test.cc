@@ -38,10 +38,10 @@ class FollowsTest : public InProcessServerTest {
     ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire"));
-    sheffield_ = NewKey("sheffield", {v1::REGISTRAR});
-    leeds_ = NewKey("leeds", {v1::REGISTRAR});
-    finder_ = NewKey("rotherham", {v1::FAMILY_FINDER});
-    leeds_finder_ = NewKey("leeds", {v1::FAMILY_FINDER});
+    sheffield_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_ = NewKey("leeds", {v1::ROLE_REGISTRAR});
+    finder_ = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
+    leeds_finder_ = NewKey("leeds", {v1::ROLE_FAMILY_FINDER});
     ASSERT_FALSE(HasFailure());
   }
 
@@ -101,7 +101,7 @@ TEST_F(FollowsTest, AFollowKeepsEveryNewFitAsAnAlertToList) {
   // Fits already: known when the follow starts, never alerted.
   AddFittingHousehold();
   v1::Follow follow = Follow(finder_, child.name());
-  EXPECT_EQ(follow.state(), v1::FOLLOW_ACTIVE);
+  EXPECT_EQ(follow.state(), v1::FOLLOW_STATE_ACTIVE);
   EXPECT_EQ(follow.min_score(), 50);
   EXPECT_THAT(follow.name(), HasSubstr("authorities/rotherham/follows/f"));
   EXPECT_THAT(Alerts(finder_).alerts(), IsEmpty());
@@ -117,7 +117,7 @@ TEST_F(FollowsTest, AFollowKeepsEveryNewFitAsAnAlertToList) {
               ElementsAre(first.name(), second.name()));
   for (int i = 0; i < 2; ++i) {
     const v1::MatchAlert& a = listed.alerts(i);
-    EXPECT_EQ(a.kind(), v1::ALERT_NEW_FIT);
+    EXPECT_EQ(a.kind(), v1::ALERT_KIND_NEW_FIT);
     EXPECT_EQ(a.child(), child.name());
     EXPECT_EQ(a.followed(), child.name());
     EXPECT_EQ(a.follow(), follow.name());
@@ -260,7 +260,7 @@ TEST_F(FollowsTest, AWatchEndsWithTheReasonWhenItsChildIsWithdrawn) {
   EXPECT_THAT(status, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_EQ(status.error_message(), why + ": nothing left to watch");
   ASSERT_THAT(got, SizeIs(1));
-  EXPECT_EQ(got[0].kind(), v1::ALERT_FOLLOW_ENDED);
+  EXPECT_EQ(got[0].kind(), v1::ALERT_KIND_FOLLOW_ENDED);
   EXPECT_EQ(got[0].message(), why);
   EXPECT_EQ(got[0].child(), child.name());
 
@@ -269,7 +269,7 @@ TEST_F(FollowsTest, AWatchEndsWithTheReasonWhenItsChildIsWithdrawn) {
   get.set_name(follow.name());
   v1::Follow ended;
   ASSERT_THAT(Match(&MatchingStub::GetFollow, finder_, get, &ended), IsOk());
-  EXPECT_EQ(ended.state(), v1::FOLLOW_ENDED);
+  EXPECT_EQ(ended.state(), v1::FOLLOW_STATE_ENDED);
   EXPECT_EQ(ended.end_reason(), why);
   v1::ListAlertsResponse listed = Alerts(finder_, token);
   ASSERT_THAT(listed.alerts(), SizeIs(1));
@@ -308,7 +308,7 @@ TEST_F(FollowsTest, AWatchEndsWhenItsHouseholdsAuthorityLeaves) {
 }
 
 TEST_F(FollowsTest, RevokingAKeyEndsItsOpenStreamAtOnce) {
-  std::string key = NewKey("rotherham", {v1::FAMILY_FINDER});
+  std::string key = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   Follow(key, child.name());
   AddFittingHousehold();
@@ -508,7 +508,7 @@ TEST_F(FollowsTest, BadFollowAndAlertRequestsNameTheField) {
   }
 
   // A finance key may not follow.
-  std::string finance = NewKey("sheffield", {v1::FINANCE});
+  std::string finance = NewKey("sheffield", {v1::ROLE_FINANCE});
   v1::Follow refused;
   EXPECT_THAT(CreateFollow(finance, child.name(), 50, &refused),
               StatusIs(Code::PERMISSION_DENIED));

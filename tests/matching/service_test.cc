@@ -59,12 +59,12 @@ class MatchingServiceTest : public InProcessServerTest {
     ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire"));
     ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire"));
-    sheffield_ = NewKey("sheffield", {v1::REGISTRAR});
-    leeds_ = NewKey("leeds", {v1::REGISTRAR});
-    rotherham_ = NewKey("rotherham", {v1::REGISTRAR});
-    finder_ = NewKey("rotherham", {v1::FAMILY_FINDER});
-    leeds_finder_ = NewKey("leeds", {v1::FAMILY_FINDER});
-    finance_ = NewKey("sheffield", {v1::FINANCE});
+    sheffield_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_ = NewKey("leeds", {v1::ROLE_REGISTRAR});
+    rotherham_ = NewKey("rotherham", {v1::ROLE_REGISTRAR});
+    finder_ = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
+    leeds_finder_ = NewKey("leeds", {v1::ROLE_FAMILY_FINDER});
+    finance_ = NewKey("sheffield", {v1::ROLE_FINANCE});
     ASSERT_FALSE(HasFailure());
   }
 
@@ -161,7 +161,7 @@ TEST_F(MatchingServiceTest, RankAdoptersRanksFitsAndCountsEveryExclusion) {
       AddAdopter(leeds_, "leeds", ApprovedHousehold(2, 48, 120));
   // One household per hard constraint, each failing only that one.
   v1::Adopter on_hold = ApprovedHousehold(1, 48, 120);
-  on_hold.set_status(v1::ADOPTER_ON_HOLD);
+  on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   on_hold = AddAdopter(sheffield_, "sheffield", on_hold);
   v1::Adopter too_young =
       AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 0, 48));
@@ -177,7 +177,7 @@ TEST_F(MatchingServiceTest, RankAdoptersRanksFitsAndCountsEveryExclusion) {
   not_south = AddAdopter(leeds_, "leeds", not_south);
   // Not yet approved: not in the index at all.
   v1::Adopter stage_two = ApprovedHousehold(1, 48, 120);
-  stage_two.set_status(v1::ADOPTER_STAGE_TWO);
+  stage_two.set_status(v1::ADOPTER_STATUS_STAGE_TWO);
   stage_two.clear_approved_on();
   AddAdopter(sheffield_, "sheffield", stage_two);
 
@@ -220,7 +220,7 @@ TEST_F(MatchingServiceTest, RankAdoptersCountsEachHouseholdUnderItsFirstFail) {
   pair.set_region("west-yorkshire");
   AddAdopter(leeds_, "leeds", pair);  // fails only child_excluded_region
   v1::Adopter on_hold = ApprovedHousehold(1, 0, 48);
-  on_hold.set_status(v1::ADOPTER_ON_HOLD);
+  on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   AddAdopter(sheffield_, "sheffield", on_hold);  // fails three
   for (int max_age : {48, 120, 150}) {           // capacity first
     AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 0, max_age));
@@ -349,19 +349,19 @@ TEST_F(MatchingServiceTest, RankChildrenRanksWaitingChildrenAndCountsTheRest) {
   v1::Child fits = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   v1::Child elsewhere = AddChild(leeds_, "leeds", ChildProfile({110}));
   v1::Child linked = AddChild(sheffield_, "sheffield", ChildProfile({96}));
-  linked.set_status(v1::CHILD_LINKED);
+  linked.set_status(v1::CHILD_STATUS_LINKED);
   linked = UpdateChild(sheffield_, linked, {"status"});
   AddChild(sheffield_, "sheffield", ChildProfile({150}));     // age_range
   AddChild(sheffield_, "sheffield", ChildProfile({84, 60}));  // capacity
   v1::Child needy = ChildProfile({84});
   v1::Need* fasd = needy.mutable_members(0)->add_needs();
-  fasd->set_category(v1::FOETAL_ALCOHOL_SPECTRUM);
+  fasd->set_category(v1::NEED_CATEGORY_FOETAL_ALCOHOL_SPECTRUM);
   fasd->set_level(v1::NEED_LEVEL_MODERATE);
   AddChild(sheffield_, "sheffield", needy);  // needs
   v1::Child withdrawn = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   WithdrawChild(sheffield_, withdrawn.name());
   v1::Child placed = AddChild(sheffield_, "sheffield", ChildProfile({84}));
-  placed.set_status(v1::CHILD_PLACED);
+  placed.set_status(v1::CHILD_STATUS_PLACED);
   UpdateChild(sheffield_, placed, {"status"});
 
   v1::RankChildrenResponse ranked;
@@ -578,7 +578,7 @@ TEST_F(MatchingServiceTest, OnlyAManagerUpdatesTheMatchingPolicy) {
   }
   EXPECT_EQ(GetPolicy(manager_).version(), 1);
   // A manager of a member authority may.
-  std::string sheffield_manager = NewKey("sheffield", {v1::MANAGER});
+  std::string sheffield_manager = NewKey("sheffield", {v1::ROLE_MANAGER});
   v1::MatchingPolicy policy;
   EXPECT_THAT(UpdatePolicy(sheffield_manager, request, &policy), IsOk());
   EXPECT_EQ(policy.version(), 2);
@@ -670,7 +670,8 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   v1::Adopter household = AddFittingHousehold(sheffield_, "sheffield");
   v1::Child waiting = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   std::vector<std::string> closed;
-  for (v1::ChildStatus status : {v1::CHILD_MATCHED, v1::CHILD_PLACED}) {
+  for (v1::ChildStatus status :
+       {v1::CHILD_STATUS_MATCHED, v1::CHILD_STATUS_PLACED}) {
     v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
     child.set_status(status);
     closed.push_back(UpdateChild(sheffield_, child, {"status"}).name());
@@ -706,19 +707,19 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   }
   // A linked child is still searched for.
   v1::Child linked = AddChild(sheffield_, "sheffield", ChildProfile({84}));
-  linked.set_status(v1::CHILD_LINKED);
+  linked.set_status(v1::CHILD_STATUS_LINKED);
   UpdateChild(sheffield_, linked, {"status"});
   v1::RankAdoptersResponse ranked;
   EXPECT_THAT(RankAdopters(finder_, linked.name(), &ranked), IsOk());
 
   std::vector<std::string> unavailable;
   v1::Adopter stage_two = ApprovedHousehold(1, 48, 120);
-  stage_two.set_status(v1::ADOPTER_STAGE_TWO);
+  stage_two.set_status(v1::ADOPTER_STATUS_STAGE_TWO);
   stage_two.clear_approved_on();
   stage_two = AddAdopter(sheffield_, "sheffield", stage_two);
   unavailable.push_back(stage_two.name());
   v1::Adopter on_hold = ApprovedHousehold(1, 48, 120);
-  on_hold.set_status(v1::ADOPTER_ON_HOLD);
+  on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   unavailable.push_back(AddAdopter(sheffield_, "sheffield", on_hold).name());
   v1::Adopter gone = AddFittingHousehold(sheffield_, "sheffield");
   WithdrawAdopter(sheffield_, gone.name());
@@ -857,11 +858,11 @@ TEST_F(MatchingServiceTest, ASearchSeesEveryAcknowledgedWrite) {
   ranked = rank();
   EXPECT_THAT(AdopterNamesOf(ranked), ElementsAre(household.name()));
 
-  household.set_status(v1::ADOPTER_ON_HOLD);
+  household.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   UpdateAdopter(leeds_, household, {"status"});
   ranked = rank();
   EXPECT_THAT(ExclusionCounts(ranked), ElementsAre(Pair("not_available", 1)));
-  household.set_status(v1::ADOPTER_APPROVED);
+  household.set_status(v1::ADOPTER_STATUS_APPROVED);
   UpdateAdopter(leeds_, household, {"status"});
 
   v1::Adopter second =
@@ -878,7 +879,7 @@ TEST_F(MatchingServiceTest, ASearchSeesEveryAcknowledgedWrite) {
   v1::Child single = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   ASSERT_THAT(RankChildren(leeds_finder_, second.name(), &children), IsOk());
   EXPECT_THAT(ChildNamesOf(children), Contains(single.name()));
-  single.set_status(v1::CHILD_PLACED);
+  single.set_status(v1::CHILD_STATUS_PLACED);
   UpdateChild(sheffield_, single, {"status"});
   ASSERT_THAT(RankChildren(leeds_finder_, second.name(), &children), IsOk());
   EXPECT_THAT(ChildNamesOf(children), ElementsAre(brothers.name()));
@@ -959,7 +960,7 @@ TEST_F(MatchingServiceTest,
   EXPECT_THAT(ChildNamesOf(children), Contains(hidden.name()));
 
   // Once closed it is still not found (not "not waiting") for Leeds.
-  hidden.set_status(v1::CHILD_PLACED);
+  hidden.set_status(v1::CHILD_STATUS_PLACED);
   UpdateChild(sheffield_, hidden, {"status"});
   EXPECT_THAT(RankAdopters(leeds_finder_, hidden.name(), &ranked),
               StatusIs(Code::NOT_FOUND));

@@ -173,12 +173,12 @@ function validChild() {
     members: [{
       age_months: 36,
       sex: 'SEX_FEMALE',
-      heritage: 'WHITE_BRITISH',
-      religion: 'NO_RELIGION',
+      heritage: 'HERITAGE_WHITE_BRITISH',
+      religion: 'RELIGION_NO_RELIGION',
       first_language: 'en',
     }],
     ages_as_of: dayFromToday(-10),
-    contact_plan: 'CONTACT_LETTERBOX',
+    contact_plan: 'CONTACT_PLAN_LETTERBOX',
     early_permanence: 'EARLY_PERMANENCE_NONE',
     summary: 'A cheerful three year old who loves music and the park',
     journey: {
@@ -191,7 +191,7 @@ function validChild() {
 
 function validAdopter() {
   return {
-    status: 'ADOPTER_APPROVED',
+    status: 'ADOPTER_STATUS_APPROVED',
     registered_interest_on: dayFromToday(-500),
     applied_on: dayFromToday(-450),
     approved_on: dayFromToday(-200),
@@ -199,11 +199,11 @@ function validAdopter() {
     min_age_months: 0,
     max_age_months: 60,
     sex_preference: 'SEX_PREFERENCE_ANY',
-    heritage: ['WHITE_BRITISH'],
-    religion: 'CHRISTIAN',
+    heritage: ['HERITAGE_WHITE_BRITISH'],
+    religion: 'RELIGION_CHRISTIAN',
     languages: ['en'],
     region: 'south-yorkshire',
-    max_contact: 'CONTACT_LETTERBOX',
+    max_contact: 'CONTACT_PLAN_LETTERBOX',
     fast_track: 'FAST_TRACK_NONE',
   };
 }
@@ -220,13 +220,13 @@ async function run(types, address, managerKey) {
   // A member and a key for its registrar and family finder.
   const authority = await call(registry, 'CreateAuthority', managerKey, {
     authority_id: 'sheffield',
-    authority: {display_name: 'Sheffield City Council', kind: 'LOCAL_AUTHORITY',
+    authority: {display_name: 'Sheffield City Council', kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY',
                 region: 'south-yorkshire'},
     request_id: requestId(),
   });
   assert.equal(authority.name, 'authorities/sheffield');
   const created = await call(access, 'CreateApiKey', managerKey, {
-    api_key: {authority: 'authorities/sheffield', roles: ['REGISTRAR', 'FAMILY_FINDER'],
+    api_key: {authority: 'authorities/sheffield', roles: ['ROLE_REGISTRAR', 'ROLE_FAMILY_FINDER'],
               display_name: 'node client'},
     request_id: requestId(),
   });
@@ -239,7 +239,7 @@ async function run(types, address, managerKey) {
                         request_id: requestId()};
   const child = await call(registry, 'CreateChild', key, childRequest);
   assert.match(child.name, /^authorities\/sheffield\/children\//);
-  assert.equal(child.status, 'CHILD_WAITING');
+  assert.equal(child.status, 'CHILD_STATUS_WAITING');
   const retried = await call(registry, 'CreateChild', key, childRequest);
   assert.deepEqual(retried, child, 'a retry must return the first answer');
   const listed = await call(registry, 'ListChildren', key, {parent: 'authorities/sheffield'});

@@ -41,7 +41,7 @@ class BatchTest : public ::testing::Test {
     store_ = std::move(*store);
     v1::Authority sheffield = ValidAuthority("Sheffield", "south-yorkshire");
     sheffield.set_name("authorities/sheffield");
-    sheffield.set_status(v1::AUTHORITY_ACTIVE);
+    sheffield.set_status(v1::AUTHORITY_STATUS_ACTIVE);
     *sheffield.mutable_joined_on() = MakeDate(2026, 1, 1);
     ASSERT_THAT(store_
                     ->Write<v1::Authority>(
@@ -64,7 +64,7 @@ class BatchTest : public ::testing::Test {
     batch.set_request_id("batch-1");
     *batch.add_requests()->mutable_child() = ValidChild();
     v1::Child second = ValidChild();
-    if (invalid) second.set_status(v1::CHILD_LINKED);
+    if (invalid) second.set_status(v1::CHILD_STATUS_LINKED);
     *batch.add_requests()->mutable_child() = second;
     return batch;
   }
@@ -74,7 +74,7 @@ class BatchTest : public ::testing::Test {
     batch.set_request_id("batch-2");
     *batch.add_requests()->mutable_adopter() = ValidAdopter();
     v1::Adopter second = ValidAdopter();
-    if (invalid) second.set_status(v1::ADOPTER_WITHDRAWN);
+    if (invalid) second.set_status(v1::ADOPTER_STATUS_WITHDRAWN);
     *batch.add_requests()->mutable_adopter() = second;
     return batch;
   }
@@ -99,7 +99,7 @@ class BatchTest : public ::testing::Test {
   std::unique_ptr<Registry> registry_;
   const Caller registrar_{.authority_id = "sheffield",
                           .key_id = "k1",
-                          .roles = 1u << v1::REGISTRAR};
+                          .roles = 1u << v1::ROLE_REGISTRAR};
 };
 
 // The store refuses every write of a call nobody waits for (CANCELLED), so a

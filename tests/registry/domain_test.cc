@@ -41,10 +41,10 @@ class RegistryDomainTest : public test::ScratchDomainTest {
     AddMember("sheffield", "south-yorkshire");
     AddMember("leeds", "west-yorkshire");
     AddMember("rotherham", "south-yorkshire");
-    sheffield_ = NewCaller("sheffield", {v1::REGISTRAR});
-    leeds_secret_ = IssueKey("leeds", {v1::REGISTRAR}).secret();
+    sheffield_ = NewCaller("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_secret_ = IssueKey("leeds", {v1::ROLE_REGISTRAR}).secret();
     leeds_ = CallerOf(leeds_secret_);
-    finder_ = NewCaller("rotherham", {v1::FAMILY_FINDER});
+    finder_ = NewCaller("rotherham", {v1::ROLE_FAMILY_FINDER});
     ASSERT_FALSE(HasFailure());
   }
 

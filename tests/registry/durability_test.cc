@@ -120,7 +120,7 @@ class DurabilityTest : public ::testing::Test {
                 IsOk());
     v1::CreateApiKeyRequest key;
     key.mutable_api_key()->set_authority("authorities/sheffield");
-    key.mutable_api_key()->add_roles(v1::REGISTRAR);
+    key.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
     key.set_request_id("key-1");
     v1::CreateApiKeyResponse issued;
     EXPECT_THAT(Call(daemon_.access(), &AccessStub::CreateApiKey, manager, key,

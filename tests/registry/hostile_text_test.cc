@@ -37,7 +37,7 @@ class HostileTextTest : public InProcessServerTest {
   void SetUp() override {
     InProcessServerTest::SetUp();
     AddMember("sheffield", "south-yorkshire");
-    registrar_ = NewKey("sheffield", {v1::REGISTRAR});
+    registrar_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
   }
 
   v1::CreateChildRequest CreateRequest(const std::string& summary) {
@@ -211,7 +211,7 @@ TEST_F(HostileTextTest, ControlAndBidiCharactersAreRefusedInEveryTextField) {
 
     v1::CreateApiKeyRequest key;
     key.mutable_api_key()->set_authority("authorities/sheffield");
-    key.mutable_api_key()->add_roles(v1::REGISTRAR);
+    key.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
     key.mutable_api_key()->set_display_name("team " + bad);
     key.set_request_id(NextRequestId());
     v1::CreateApiKeyResponse issued;

@@ -63,7 +63,7 @@ class RegionsTest : public test::InProcessServerTest {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
     ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "sheffield"));
-    sheffield_ = NewKey("sheffield", {v1::REGISTRAR});
+    sheffield_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
   }
 
   // Starts the server again on the same database, keeping the keys.
@@ -277,7 +277,7 @@ TEST_F(RegionsTest, AManagerAddsARegionThenRegistrarsCanUseIt) {
   ASSERT_THAT(CreateRegion(manager_, "harrogate-district", "r-1", &region),
               IsOk());
   EXPECT_EQ(region.name(), "regions/harrogate-district");
-  EXPECT_EQ(region.kind(), v1::CONSORTIUM_AREA);
+  EXPECT_EQ(region.kind(), v1::REGION_KIND_CONSORTIUM_AREA);
   EXPECT_FALSE(region.shipped());
   // A retry is answered once; a second create of the slug is refused.
   v1::Region again;
@@ -295,7 +295,7 @@ TEST_F(RegionsTest, AManagerAddsARegionThenRegistrarsCanUseIt) {
   Stop();
   ASSERT_NO_FATAL_FAILURE(Start());
   v1::ListRegionsRequest list;
-  list.set_kind(v1::CONSORTIUM_AREA);
+  list.set_kind(v1::REGION_KIND_CONSORTIUM_AREA);
   v1::ListRegionsResponse listed;
   ASSERT_THAT(Reg(&RegistryStub::ListRegions, sheffield_, list, &listed),
               IsOk());
@@ -321,7 +321,7 @@ TEST_F(RegionsTest, ListRegionsPagesThroughTheShippedList) {
 
   request = v1::ListRegionsRequest();
   request.set_parent("yorkshire-and-the-humber");
-  request.set_kind(v1::LOCAL_AUTHORITY_AREA);
+  request.set_kind(v1::REGION_KIND_LOCAL_AUTHORITY_AREA);
   v1::ListRegionsResponse yorkshire;
   ASSERT_THAT(Reg(&RegistryStub::ListRegions, sheffield_, request, &yorkshire),
               IsOk());
@@ -374,7 +374,7 @@ TEST_F(RegionsTest, UnknownValuesInAnOldDatabaseAreReported) {
   // A registrar sees its own records; another member's none.
   EXPECT_THAT(CheckRegions(sheffield_).unknown(), SizeIs(3));
   ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "leeds"));
-  EXPECT_THAT(CheckRegions(NewKey("leeds", {v1::REGISTRAR})).unknown(),
+  EXPECT_THAT(CheckRegions(NewKey("leeds", {v1::ROLE_REGISTRAR})).unknown(),
               IsEmpty());
 
   // Fixing the record clears it.

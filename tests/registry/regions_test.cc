@@ -32,22 +32,23 @@ using ::testing::Optional;
 TEST(ShippedRegionsTest, ListEnglandItsRegionsCountiesAndAuthorities) {
   std::unique_ptr<RegionList> regions = RegionList::Shipped();
   EXPECT_EQ(regions->size(), 1 + 9 + 6 + 153);
-  EXPECT_THAT(regions->List("", v1::ENGLISH_REGION, "", 100).size(), 9u);
-  EXPECT_THAT(regions->List("", v1::COUNTY, "", 100).size(), 6u);
+  EXPECT_THAT(regions->List("", v1::REGION_KIND_ENGLISH_REGION, "", 100).size(),
+              9u);
+  EXPECT_THAT(regions->List("", v1::REGION_KIND_COUNTY, "", 100).size(), 6u);
   std::vector<v1::Region> authorities =
-      regions->List("", v1::LOCAL_AUTHORITY_AREA, "", 1000);
+      regions->List("", v1::REGION_KIND_LOCAL_AUTHORITY_AREA, "", 1000);
   EXPECT_EQ(authorities.size(), 153u);
   for (const v1::Region& a : authorities) {
     std::optional<v1::Region> parent = regions->Find(a.parent());
     ASSERT_TRUE(parent.has_value()) << a.name();
-    EXPECT_EQ(parent->kind(), v1::ENGLISH_REGION) << a.name();
+    EXPECT_EQ(parent->kind(), v1::REGION_KIND_ENGLISH_REGION) << a.name();
     EXPECT_TRUE(IsSlug(a.name().substr(8))) << a.name();
   }
-  EXPECT_EQ(
-      regions
-          ->List("", v1::LOCAL_AUTHORITY_AREA, "yorkshire-and-the-humber", 100)
-          .size(),
-      15u);
+  EXPECT_EQ(regions
+                ->List("", v1::REGION_KIND_LOCAL_AUTHORITY_AREA,
+                       "yorkshire-and-the-humber", 100)
+                .size(),
+            15u);
   EXPECT_EQ(regions->Find("kingston-upon-hull")->display_name(),
             "Kingston upon Hull, City of");
 }

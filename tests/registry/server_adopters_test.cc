@@ -83,7 +83,7 @@ TEST_F(ServerTest, CreateAdopterRejectsBadInputAndStoresNothing) {
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("adopter.approved_for"));
   adopter = ValidAdopter();
-  adopter.set_status(v1::ADOPTER_WITHDRAWN);
+  adopter.set_status(v1::ADOPTER_STATUS_WITHDRAWN);
   status = Reg(&RegistryStub::CreateAdopter, leeds_.secret(),
                AdopterRequest("leeds", adopter), &created);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
@@ -112,7 +112,7 @@ TEST_F(ServerTest, ListAdoptersFiltersAndPages) {
   older.set_approved_for(3);
   older.clear_need_limits();
   v1::Adopter stage_two = ValidAdopter();
-  stage_two.set_status(v1::ADOPTER_STAGE_TWO);
+  stage_two.set_status(v1::ADOPTER_STATUS_STAGE_TWO);
   stage_two.clear_approved_on();
   std::string y = AddAdopter(leeds_.secret(), "leeds", young).name();
   std::string o = AddAdopter(sheffield_.secret(), "sheffield", older).name();
@@ -124,7 +124,7 @@ TEST_F(ServerTest, ListAdoptersFiltersAndPages) {
   r.set_parent("authorities/leeds");
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(y, s));
   r = AllAdopters();
-  r.set_status(v1::ADOPTER_APPROVED);
+  r.set_status(v1::ADOPTER_STATUS_APPROVED);
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(y, o));
   r = AllAdopters();
   r.set_age_months(100);
@@ -135,9 +135,9 @@ TEST_F(ServerTest, ListAdoptersFiltersAndPages) {
   r.set_group_size(3);
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(o));
   r = AllAdopters();
-  r.set_need(v1::LEARNING_DISABILITY);
+  r.set_need(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   EXPECT_THAT(AdopterNames(key, r), ElementsAre(y, s));
-  r.set_need(v1::SEXUALISED_BEHAVIOUR);
+  r.set_need(v1::NEED_CATEGORY_SEXUALISED_BEHAVIOUR);
   EXPECT_THAT(AdopterNames(key, r), IsEmpty());
 
   r = AllAdopters();

@@ -47,16 +47,16 @@ TEST_F(ServerTest, CreateAuthorityThenGetAndList) {
   request.set_authority_id("barnardos-yorkshire");
   v1::Authority* a = request.mutable_authority();
   *a = ValidAuthority("Barnardo's Yorkshire", "west-yorkshire");
-  a->set_kind(v1::VOLUNTARY_ADOPTION_AGENCY);
+  a->set_kind(v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY);
   request.set_request_id(NextRequestId());
   v1::Authority created;
   ASSERT_THAT(Reg(&RegistryStub::CreateAuthority, manager_, request, &created),
               IsOk());
   EXPECT_EQ(created.name(), "authorities/barnardos-yorkshire");
   EXPECT_EQ(created.display_name(), "Barnardo's Yorkshire");
-  EXPECT_EQ(created.kind(), v1::VOLUNTARY_ADOPTION_AGENCY);
+  EXPECT_EQ(created.kind(), v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY);
   EXPECT_EQ(created.region(), "west-yorkshire");
-  EXPECT_EQ(created.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(created.status(), v1::AUTHORITY_STATUS_ACTIVE);
   EXPECT_THAT(created.joined_on(), EqualsProto(MakeDate(2026, 11, 1)));
   EXPECT_TRUE(created.has_create_time());
 
@@ -149,7 +149,7 @@ TEST_F(ServerTest, ListAuthoritiesPagesAndFilters) {
   EXPECT_THAT(ViolationFields(status), ElementsAre("page_token"));
 
   v1::ListAuthoritiesRequest withdrawn;
-  withdrawn.set_status(v1::AUTHORITY_WITHDRAWN);
+  withdrawn.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, finder_.secret(), withdrawn,
                   &response),
               IsOk());
@@ -174,7 +174,7 @@ TEST_F(ServerTest, UpdateAuthorityCorrectsATypoAndNothingElse) {
   EXPECT_EQ(updated.display_name(), "Leeds City Council (RAA)");
   EXPECT_FALSE(updated.london_weighting());
   EXPECT_EQ(updated.region(), before.region());
-  EXPECT_EQ(updated.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(updated.status(), v1::AUTHORITY_STATUS_ACTIVE);
   EXPECT_THAT(updated.joined_on(), EqualsProto(before.joined_on()));
   v1::Authority read;
   ASSERT_THAT(Reg(&RegistryStub::GetAuthority, finder_.secret(), get, &read),

@@ -47,7 +47,7 @@ TEST_F(ServerTest, CreateChildThenGet) {
   child.add_excluded_regions("west-yorkshire");
   v1::Child created = AddChild(sheffield_.secret(), "sheffield", child);
   EXPECT_THAT(created.name(), StartsWith("authorities/sheffield/children/c"));
-  EXPECT_EQ(created.status(), v1::CHILD_WAITING);
+  EXPECT_EQ(created.status(), v1::CHILD_STATUS_WAITING);
   // The region defaults to the authority's.
   EXPECT_EQ(created.region(), "south-yorkshire");
   EXPECT_TRUE(created.has_create_time());
@@ -100,7 +100,7 @@ TEST_F(ServerTest, CreateChildRejectsBadInputNamingEachFieldAndStoresNothing) {
 
   // A new profile starts WAITING, and needs a request id.
   v1::CreateChildRequest matched = ChildRequest("sheffield", ValidChild());
-  matched.mutable_child()->set_status(v1::CHILD_MATCHED);
+  matched.mutable_child()->set_status(v1::CHILD_STATUS_MATCHED);
   matched.clear_request_id();
   status =
       Reg(&RegistryStub::CreateChild, sheffield_.secret(), matched, &created);
@@ -180,7 +180,7 @@ TEST_F(ServerTest, AHiddenProfileIsInvisibleToTheAuthoritiesItIsHiddenFrom) {
               ElementsAre(open.name()));
   // Leeds' other keys cannot see it either.
   v1::CreateApiKeyResponse leeds_finder;
-  ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::FAMILY_FINDER}, &leeds_finder));
+  ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::ROLE_FAMILY_FINDER}, &leeds_finder));
   EXPECT_THAT(Reg(&RegistryStub::GetChild, leeds_finder.secret(), get, &out),
               StatusIs(Code::NOT_FOUND));
 
@@ -213,7 +213,7 @@ TEST_F(ServerTest, ListChildrenFiltersByAuthorityStatusAgeGroupSizeAndNeed) {
   v1::Child medical = ValidChild();  // one child of 24 months
   medical.mutable_members(0)->set_age_months(24);
   medical.mutable_members(0)->mutable_needs(0)->set_category(
-      v1::MEDICAL_CONDITION);
+      v1::NEED_CATEGORY_MEDICAL_CONDITION);
   v1::Child pair = ValidChild();  // 48 and 72 months, no needs
   pair.mutable_members(0)->clear_needs();
   pair.mutable_members(0)->set_age_months(48);
@@ -244,9 +244,9 @@ TEST_F(ServerTest, ListChildrenFiltersByAuthorityStatusAgeGroupSizeAndNeed) {
   r.set_parent("authorities/leeds");
   EXPECT_THAT(ChildNames(key, r), ElementsAre(l));
   r = AllChildren();
-  r.set_status(v1::CHILD_WAITING);
+  r.set_status(v1::CHILD_STATUS_WAITING);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(m, p, l));
-  r.set_status(v1::CHILD_WITHDRAWN);
+  r.set_status(v1::CHILD_STATUS_WITHDRAWN);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(t));
   r = AllChildren();
   r.set_min_age_months(70);
@@ -260,11 +260,11 @@ TEST_F(ServerTest, ListChildrenFiltersByAuthorityStatusAgeGroupSizeAndNeed) {
   r.set_group_size(3);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(t));
   r = AllChildren();
-  r.set_need(v1::MEDICAL_CONDITION);
+  r.set_need(v1::NEED_CATEGORY_MEDICAL_CONDITION);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(m));
-  r.set_need(v1::LEARNING_DISABILITY);
+  r.set_need(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   EXPECT_THAT(ChildNames(key, r), ElementsAre(l));
-  r.set_status(v1::CHILD_WAITING);
+  r.set_status(v1::CHILD_STATUS_WAITING);
   r.set_parent("authorities/sheffield");
   EXPECT_THAT(ChildNames(key, r), IsEmpty());
 

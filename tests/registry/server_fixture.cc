@@ -12,16 +12,16 @@ using ::testing::StartsWith;
 void ServerTest::SetUp() {
   ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
   ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire",
-                                    v1::LOCAL_AUTHORITY,
+                                    v1::AUTHORITY_KIND_LOCAL_AUTHORITY,
                                     "Sheffield City Council"));
   ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire",
-                                    v1::LOCAL_AUTHORITY, "Leeds City Council"));
+                                    v1::AUTHORITY_KIND_LOCAL_AUTHORITY, "Leeds City Council"));
   ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire",
-                                    v1::LOCAL_AUTHORITY,
+                                    v1::AUTHORITY_KIND_LOCAL_AUTHORITY,
                                     "Rotherham Metropolitan Borough Council"));
-  sheffield_ = IssueKey("sheffield", {v1::REGISTRAR});
-  leeds_ = IssueKey("leeds", {v1::REGISTRAR});
-  finder_ = IssueKey("rotherham", {v1::FAMILY_FINDER});
+  sheffield_ = IssueKey("sheffield", {v1::ROLE_REGISTRAR});
+  leeds_ = IssueKey("leeds", {v1::ROLE_REGISTRAR});
+  finder_ = IssueKey("rotherham", {v1::ROLE_FAMILY_FINDER});
   ASSERT_FALSE(HasFailure());
 }
 
@@ -214,7 +214,7 @@ std::vector<std::pair<std::string, ServerTest::Rpc>> ServerTest::EveryRpc(
                     Bind(&RegistryStub::WithdrawAdopter, withdraw_adopter));
   v1::CreateApiKeyRequest create_key;
   create_key.mutable_api_key()->set_authority("authorities/leeds");
-  create_key.mutable_api_key()->add_roles(v1::MANAGER);
+  create_key.mutable_api_key()->add_roles(v1::ROLE_MANAGER);
   create_key.set_request_id("rpc-9");
   rpcs.emplace_back("CreateApiKey",
                     Bind(&AccessStub::CreateApiKey, create_key));

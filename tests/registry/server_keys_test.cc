@@ -112,7 +112,7 @@ TEST_F(ServerTest, AKeyWithTheRightIdButWrongSecretIsUnauthenticated) {
 TEST_F(ServerTest, ARevokedKeyStopsWorkingAtOnceForEveryRpc) {
   v1::CreateApiKeyResponse powerful;
   ASSERT_NO_FATAL_FAILURE(
-      NewKey("leeds", {v1::REGISTRAR, v1::MANAGER}, &powerful));
+      NewKey("leeds", {v1::ROLE_REGISTRAR, v1::ROLE_MANAGER}, &powerful));
   v1::Child child = AddChild(powerful.secret(), "leeds");
   v1::Adopter adopter = AddAdopter(powerful.secret(), "leeds");
 
@@ -152,8 +152,8 @@ TEST_F(ServerTest, ARevokedKeyStopsWorkingAtOnceForEveryRpc) {
 TEST_F(ServerTest, CreateApiKeyIssuesAWorkingKeyOnce) {
   v1::CreateApiKeyRequest request;
   request.mutable_api_key()->set_authority("authorities/leeds");
-  request.mutable_api_key()->add_roles(v1::FAMILY_FINDER);
-  request.mutable_api_key()->add_roles(v1::FINANCE);
+  request.mutable_api_key()->add_roles(v1::ROLE_FAMILY_FINDER);
+  request.mutable_api_key()->add_roles(v1::ROLE_FINANCE);
   request.mutable_api_key()->set_display_name("Leeds family finding team");
   request.set_request_id(NextRequestId());
   v1::CreateApiKeyResponse response;
@@ -162,7 +162,7 @@ TEST_F(ServerTest, CreateApiKeyIssuesAWorkingKeyOnce) {
   EXPECT_THAT(response.api_key().name(), StartsWith("apiKeys/"));
   EXPECT_EQ(response.api_key().authority(), "authorities/leeds");
   EXPECT_THAT(response.api_key().roles(),
-              ElementsAre(v1::FAMILY_FINDER, v1::FINANCE));
+              ElementsAre(v1::ROLE_FAMILY_FINDER, v1::ROLE_FINANCE));
   EXPECT_EQ(response.api_key().display_name(), "Leeds family finding team");
   EXPECT_TRUE(response.api_key().has_create_time());
   EXPECT_FALSE(response.api_key().has_revoke_time());
@@ -195,7 +195,7 @@ TEST_F(ServerTest, CreateApiKeyRejectsBadInputAndIssuesNothing) {
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("api_key.roles[0]"));
 
-  request.mutable_api_key()->set_roles(0, v1::REGISTRAR);
+  request.mutable_api_key()->set_roles(0, v1::ROLE_REGISTRAR);
   status = Acc(&AccessStub::CreateApiKey, manager_, request, &response);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("api_key.authority"));

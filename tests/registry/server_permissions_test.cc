@@ -61,7 +61,7 @@ TEST_F(ServerTest, OnlyAManagerManagesMembersAndKeys) {
   get.set_name("authorities/leeds");
   v1::Authority leeds;
   ASSERT_THAT(Reg(&RegistryStub::GetAuthority, manager_, get, &leeds), IsOk());
-  EXPECT_EQ(leeds.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(leeds.status(), v1::AUTHORITY_STATUS_ACTIVE);
 }
 
 TEST_F(ServerTest, ARegistrarChangesOnlyItsOwnAuthoritysRecords) {

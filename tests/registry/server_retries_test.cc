@@ -107,7 +107,7 @@ TEST_F(ServerTest, RetryingCreateAuthorityAndCreateApiKeyIsSafe) {
 
   v1::CreateApiKeyRequest key;
   key.mutable_api_key()->set_authority("authorities/doncaster");
-  key.mutable_api_key()->add_roles(v1::REGISTRAR);
+  key.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
   key.set_request_id(NextRequestId());
   std::vector<std::string> keys_before = KeyNames();
   v1::CreateApiKeyResponse key_first, key_second;

@@ -52,7 +52,7 @@ TEST_F(ServerTest, UpdateChildChangesOnlyTheMaskedFields) {
   v1::Child* change = request.mutable_child();
   change->set_name(created.name());
   change->set_summary("Sam, 7, and his sister, 2, love the seaside");
-  change->set_contact_plan(v1::CONTACT_DIRECT);  // not in the mask
+  change->set_contact_plan(v1::CONTACT_PLAN_DIRECT);  // not in the mask
   *change->mutable_journey()->mutable_placement_order() = MakeDate(2025, 9, 1);
   request.mutable_update_mask()->add_paths("summary");
   request.mutable_update_mask()->add_paths("journey.placement_order");
@@ -116,7 +116,7 @@ TEST_F(ServerTest, UpdateChildRejectsUnknownPathsAndBadValues) {
       ViolationFields(status),
       UnorderedElementsAre("child.summary", "child.members[0].age_months"));
   change = ValidChild();
-  change.set_status(v1::CHILD_WITHDRAWN);
+  change.set_status(v1::CHILD_STATUS_WITHDRAWN);
   status = attempt({"status"}, change);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("child.status"));
@@ -132,7 +132,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
   change->set_name(created.name());
   change->set_approved_for(3);
   change->set_max_age_months(12);  // not in the mask
-  change->set_status(v1::ADOPTER_ON_HOLD);
+  change->set_status(v1::ADOPTER_STATUS_ON_HOLD);
   request.mutable_update_mask()->add_paths("approved_for");
   request.mutable_update_mask()->add_paths("status");
   request.set_status_reason("the family asked for a pause");
@@ -143,7 +143,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
       IsOk());
   v1::Adopter expected = created;
   expected.set_approved_for(3);
-  expected.set_status(v1::ADOPTER_ON_HOLD);
+  expected.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   *expected.mutable_update_time() = updated.update_time();
   ASSERT_EQ(updated.status_history_size(), 1);  // with its reason
   EXPECT_EQ(updated.status_history(0).reason(), "the family asked for a pause");
@@ -175,7 +175,7 @@ TEST_F(ServerTest, UpdateAdopterChangesOnlyTheMaskedFields) {
   EXPECT_THAT(ViolationFields(status), ElementsAre("adopter.max_age_months"));
   request.mutable_update_mask()->clear_paths();
   request.mutable_update_mask()->add_paths("status");
-  change->set_status(v1::ADOPTER_WITHDRAWN);
+  change->set_status(v1::ADOPTER_STATUS_WITHDRAWN);
   status = Reg(&RegistryStub::UpdateAdopter, leeds_.secret(), request, &out);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("adopter.status"));

@@ -57,7 +57,7 @@ TEST_F(ServerTest, AWithdrawnAuthorityTakesNoNewRecordsButKeepsItsHistory) {
   ASSERT_THAT(
       Reg(&RegistryStub::WithdrawAuthority, manager_, request, &withdrawn),
       IsOk());
-  EXPECT_EQ(withdrawn.status(), v1::AUTHORITY_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status(), v1::AUTHORITY_STATUS_WITHDRAWN);
   EXPECT_THAT(withdrawn.withdrawn_on(), EqualsProto(MakeDate(2026, 11, 1)));
 
   // A retry returns the first answer rather than "already withdrawn".
@@ -93,7 +93,7 @@ TEST_F(ServerTest, AWithdrawnAuthorityTakesNoNewRecordsButKeepsItsHistory) {
               EqualsProto(adopter));
 
   v1::ListAuthoritiesRequest list;
-  list.set_status(v1::AUTHORITY_WITHDRAWN);
+  list.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
   v1::ListAuthoritiesResponse listed;
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, manager_, list, &listed),
               IsOk());
@@ -128,7 +128,7 @@ TEST_F(ServerTest, WithdrawAuthorityRejectsBadInput) {
               StatusIs(Code::FAILED_PRECONDITION));
 
   v1::ListAuthoritiesRequest list;
-  list.set_status(v1::AUTHORITY_WITHDRAWN);
+  list.set_status(v1::AUTHORITY_STATUS_WITHDRAWN);
   v1::ListAuthoritiesResponse listed;
   ASSERT_THAT(Reg(&RegistryStub::ListAuthorities, manager_, list, &listed),
               IsOk());
@@ -186,7 +186,7 @@ TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {
   v1::Adopter leeds_household = AddAdopter(leeds_.secret(), "leeds", fits);
   auto matching = v1::MatchingService::NewStub(channel_);
   v1::CreateApiKeyResponse finder;
-  ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::FAMILY_FINDER}, &finder));
+  ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::ROLE_FAMILY_FINDER}, &finder));
   auto ranked_households = [&]() {
     v1::RankAdoptersRequest rank;
     rank.set_child(sheffield_child.name());
@@ -215,7 +215,7 @@ TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {
   ASSERT_THAT(
       Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &authority),
       IsOk());
-  EXPECT_EQ(authority.status(), v1::AUTHORITY_ACTIVE);
+  EXPECT_EQ(authority.status(), v1::AUTHORITY_STATUS_ACTIVE);
   EXPECT_FALSE(authority.has_withdrawn_on());
   EXPECT_THAT(authority.rejoined_on(), EqualsProto(MakeDate(2026, 11, 1)));
   EXPECT_THAT(GetChild(manager_, leeds_child.name()), EqualsProto(leeds_child));
@@ -261,7 +261,7 @@ TEST_F(ServerTest, WithdrawChildRecordsTheReason) {
   ASSERT_THAT(Reg(&RegistryStub::WithdrawChild, sheffield_.secret(), request,
                   &withdrawn),
               IsOk());
-  EXPECT_EQ(withdrawn.status(), v1::CHILD_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status(), v1::CHILD_STATUS_WITHDRAWN);
   EXPECT_EQ(withdrawn.withdraw_reason(), request.reason());
   EXPECT_THAT(GetChild(leeds_.secret(), created.name()),
               EqualsProto(withdrawn));
@@ -279,7 +279,7 @@ TEST_F(ServerTest, WithdrawChildRecordsTheReason) {
   // A withdrawn profile is history: it cannot be updated back to life.
   v1::UpdateChildRequest update;
   update.mutable_child()->set_name(created.name());
-  update.mutable_child()->set_status(v1::CHILD_WAITING);
+  update.mutable_child()->set_status(v1::CHILD_STATUS_WAITING);
   update.mutable_update_mask()->add_paths("status");
   update.set_request_id(NextRequestId());
   EXPECT_THAT(
@@ -305,7 +305,7 @@ TEST_F(ServerTest, WithdrawAdopterRecordsTheReason) {
   ASSERT_THAT(
       Reg(&RegistryStub::WithdrawAdopter, leeds_.secret(), request, &withdrawn),
       IsOk());
-  EXPECT_EQ(withdrawn.status(), v1::ADOPTER_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status(), v1::ADOPTER_STATUS_WITHDRAWN);
   EXPECT_EQ(withdrawn.withdraw_reason(), "decided not to proceed");
   EXPECT_THAT(GetAdopter(manager_, created.name()), EqualsProto(withdrawn));
   v1::Adopter again;

@@ -82,7 +82,7 @@ class StoreTest : public ::testing::Test {
   absl::Status AddAuthority(absl::string_view id) {
     v1::Authority authority = ValidAuthority(id, "south-yorkshire");
     authority.set_name(absl::StrCat("authorities/", id));
-    authority.set_status(v1::AUTHORITY_ACTIVE);
+    authority.set_status(v1::AUTHORITY_STATUS_ACTIVE);
     *authority.mutable_joined_on() = MakeDate(2026, 1, 1);
     return store_
         ->Write<v1::Authority>(
@@ -328,7 +328,7 @@ TEST_F(StoreTest, TheListenerHearsOfCommittedChangesOnly) {
       RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
         ASSIGN_OR_RETURN(v1::Child child,
                          registry_rows::GetChild(tx, "sheffield", 1));
-        child.set_status(v1::CHILD_LINKED);
+        child.set_status(v1::CHILD_STATUS_LINKED);
         RETURN_IF_ERROR(registry_rows::UpdateChild(tx, child));
         return child;
       });
@@ -363,19 +363,19 @@ TEST_F(StoreTest, PagingReturnsEachRowOnceInOrder) {
 TEST_F(StoreTest, ListsAuthoritiesByStatusAndPage) {
   ASSERT_THAT(AddAuthority("rotherham"), IsOk());
   absl::StatusOr<Page<v1::Authority>> first = registry_rows::ListAuthorities(
-      *store_, v1::AUTHORITY_ACTIVE, PageRequest{2, 0});
+      *store_, v1::AUTHORITY_STATUS_ACTIVE, PageRequest{2, 0});
   ASSERT_THAT(first.status(), IsOk());
   ASSERT_THAT(first->items, SizeIs(2));
   ASSERT_NE(first->next_after, 0);
   absl::StatusOr<Page<v1::Authority>> second = registry_rows::ListAuthorities(
-      *store_, v1::AUTHORITY_ACTIVE, PageRequest{2, first->next_after});
+      *store_, v1::AUTHORITY_STATUS_ACTIVE, PageRequest{2, first->next_after});
   ASSERT_THAT(second.status(), IsOk());
   ASSERT_THAT(second->items, SizeIs(1));
   EXPECT_EQ(second->next_after, 0);
   EXPECT_EQ(second->items[0].name(), "authorities/rotherham");
 
   absl::StatusOr<Page<v1::Authority>> withdrawn =
-      registry_rows::ListAuthorities(*store_, v1::AUTHORITY_WITHDRAWN,
+      registry_rows::ListAuthorities(*store_, v1::AUTHORITY_STATUS_WITHDRAWN,
                                      PageRequest{50, 0});
   ASSERT_THAT(withdrawn.status(), IsOk());
   EXPECT_THAT(withdrawn->items, IsEmpty());
@@ -390,9 +390,9 @@ TEST_F(StoreTest, FiltersChildrenByAgeGroupSizeNeedAndStatus) {
   pair.mutable_members(0)->set_age_months(36);
   pair.mutable_members(0)->clear_needs();
   v1::Child linked = ValidChild();  // one of 84 months, linked
-  baby.set_status(v1::CHILD_WAITING);
-  pair.set_status(v1::CHILD_WAITING);
-  linked.set_status(v1::CHILD_LINKED);
+  baby.set_status(v1::CHILD_STATUS_WAITING);
+  pair.set_status(v1::CHILD_STATUS_WAITING);
+  linked.set_status(v1::CHILD_STATUS_LINKED);
   std::vector<std::string> n;
   for (const v1::Child& c : {baby, pair, linked}) {
     absl::StatusOr<Written<v1::Child>> w = AddChild("sheffield", c);
@@ -410,9 +410,9 @@ TEST_F(StoreTest, FiltersChildrenByAgeGroupSizeNeedAndStatus) {
   f.group_size = 2;
   EXPECT_THAT(ChildNames(f), ElementsAre(n[1]));
   f = {};
-  f.need = v1::LEARNING_DISABILITY;
+  f.need = v1::NEED_CATEGORY_LEARNING_DISABILITY;
   EXPECT_THAT(ChildNames(f), ElementsAre(n[1], n[2]));
-  f.status = v1::CHILD_WAITING;
+  f.status = v1::CHILD_STATUS_WAITING;
   EXPECT_THAT(ChildNames(f), ElementsAre(n[1]));
 }
 
@@ -424,7 +424,7 @@ TEST_F(StoreTest, FiltersAdoptersByAgeCapacityNeedAndStatus) {
   older.set_approved_for(3);
   older.mutable_need_limits(0)->set_max_level(v1::NEED_LEVEL_NONE);
   v1::Adopter on_hold = ValidAdopter();
-  on_hold.set_status(v1::ADOPTER_ON_HOLD);
+  on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
   std::vector<std::string> n;
   for (const v1::Adopter& a : {young, older, on_hold}) {
     absl::StatusOr<Written<v1::Adopter>> w = AddAdopter("leeds", a);
@@ -442,12 +442,12 @@ TEST_F(StoreTest, FiltersAdoptersByAgeCapacityNeedAndStatus) {
   EXPECT_THAT(AdopterNames(f), ElementsAre(n[1]));
   f = {};
   // "NONE" for a need means they would not consider it.
-  f.need = v1::LEARNING_DISABILITY;
+  f.need = v1::NEED_CATEGORY_LEARNING_DISABILITY;
   EXPECT_THAT(AdopterNames(f), ElementsAre(n[0], n[2]));
-  f.need = v1::MEDICAL_CONDITION;
+  f.need = v1::NEED_CATEGORY_MEDICAL_CONDITION;
   EXPECT_THAT(AdopterNames(f), IsEmpty());
   f = {};
-  f.status = v1::ADOPTER_ON_HOLD;
+  f.status = v1::ADOPTER_STATUS_ON_HOLD;
   EXPECT_THAT(AdopterNames(f), ElementsAre(n[2]));
   f.authority_id = "sheffield";
   EXPECT_THAT(AdopterNames(f), IsEmpty());

@@ -321,7 +321,7 @@ TEST(ValidateChildTest, RejectsAnUnknownNeedCategory) {
 TEST(ValidateChildTest, RejectsANeedCategoryListedTwice) {
   v1::Child child = ValidChild();
   v1::Need* again = child.mutable_members(0)->add_needs();
-  again->set_category(v1::LEARNING_DISABILITY);
+  again->set_category(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   again->set_level(v1::NEED_LEVEL_SEVERE);
   EXPECT_THAT(ChildViolations(child),
               ElementsAre("child.members[0].needs[1].category"));
@@ -480,7 +480,7 @@ TEST(ValidateAdopterTest, RejectsAnUnknownOrRepeatedNeedCategory) {
   unknown->set_category(static_cast<v1::NeedCategory>(99));
   unknown->set_max_level(v1::NEED_LEVEL_MILD);
   v1::NeedLimit* repeated = adopter.add_need_limits();
-  repeated->set_category(v1::LEARNING_DISABILITY);
+  repeated->set_category(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   repeated->set_max_level(v1::NEED_LEVEL_SEVERE);
   EXPECT_THAT(AdopterViolations(adopter),
               ElementsAre("adopter.need_limits[1].category",
@@ -492,7 +492,7 @@ TEST(ValidateAdopterTest, RequiresTheApprovalDateOnceApproved) {
   adopter.clear_approved_on();
   EXPECT_THAT(AdopterViolations(adopter), ElementsAre("adopter.approved_on"));
 
-  adopter.set_status(v1::ADOPTER_STAGE_TWO);
+  adopter.set_status(v1::ADOPTER_STATUS_STAGE_TWO);
   EXPECT_THAT(AdopterViolations(adopter), IsEmpty());
 }
 

@@ -28,13 +28,13 @@ v1::Child ValidChild() {
   member->set_age_months(84);
   member->set_sex(v1::SEX_MALE);
   v1::Need* need = member->add_needs();
-  need->set_category(v1::LEARNING_DISABILITY);
+  need->set_category(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   need->set_level(v1::NEED_LEVEL_MODERATE);
-  member->set_heritage(v1::WHITE_BRITISH);
-  member->set_religion(v1::NO_RELIGION);
+  member->set_heritage(v1::HERITAGE_WHITE_BRITISH);
+  member->set_religion(v1::RELIGION_NO_RELIGION);
   member->set_first_language("en");
   *child.mutable_ages_as_of() = MakeDate(2026, 10, 1);
-  child.set_contact_plan(v1::CONTACT_LETTERBOX);
+  child.set_contact_plan(v1::CONTACT_PLAN_LETTERBOX);
   child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
   child.set_summary(
       "Sam, 7, loves football and needs a family who can manage moderate "
@@ -48,7 +48,7 @@ v1::Child ValidChild() {
 
 v1::Adopter ValidAdopter() {
   v1::Adopter adopter;
-  adopter.set_status(v1::ADOPTER_APPROVED);
+  adopter.set_status(v1::ADOPTER_STATUS_APPROVED);
   *adopter.mutable_registered_interest_on() = MakeDate(2025, 1, 6);
   *adopter.mutable_applied_on() = MakeDate(2025, 3, 3);
   *adopter.mutable_approved_on() = MakeDate(2025, 9, 1);
@@ -57,13 +57,13 @@ v1::Adopter ValidAdopter() {
   adopter.set_max_age_months(60);
   adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
   v1::NeedLimit* limit = adopter.add_need_limits();
-  limit->set_category(v1::LEARNING_DISABILITY);
+  limit->set_category(v1::NEED_CATEGORY_LEARNING_DISABILITY);
   limit->set_max_level(v1::NEED_LEVEL_MILD);
-  adopter.add_heritage(v1::WHITE_BRITISH);
-  adopter.set_religion(v1::CHRISTIAN);
+  adopter.add_heritage(v1::HERITAGE_WHITE_BRITISH);
+  adopter.set_religion(v1::RELIGION_CHRISTIAN);
   adopter.add_languages("en");
   adopter.set_region("south-yorkshire");
-  adopter.set_max_contact(v1::CONTACT_LETTERBOX);
+  adopter.set_max_contact(v1::CONTACT_PLAN_LETTERBOX);
   adopter.set_fast_track(v1::FAST_TRACK_NONE);
   return adopter;
 }
@@ -72,7 +72,7 @@ v1::Authority ValidAuthority(absl::string_view display_name,
                              absl::string_view region) {
   v1::Authority authority;
   authority.set_display_name(std::string(display_name));
-  authority.set_kind(v1::LOCAL_AUTHORITY);
+  authority.set_kind(v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
   authority.set_region(std::string(region));
   return authority;
 }
@@ -84,15 +84,15 @@ v1::Child ChildProfile(const std::vector<int>& ages_months) {
     member->set_age_months(age);
     member->set_sex(v1::SEX_MALE);
     v1::Need* need = member->add_needs();
-    need->set_category(v1::ATTACHMENT_DIFFICULTIES);
+    need->set_category(v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES);
     need->set_level(v1::NEED_LEVEL_MILD);
-    member->set_heritage(v1::WHITE_BRITISH);
-    member->set_religion(v1::NO_RELIGION);
+    member->set_heritage(v1::HERITAGE_WHITE_BRITISH);
+    member->set_religion(v1::RELIGION_NO_RELIGION);
     member->set_first_language("en");
   }
   child.set_must_be_placed_together(ages_months.size() > 1);
   *child.mutable_ages_as_of() = MakeDate(2026, 11, 1);
-  child.set_contact_plan(v1::CONTACT_LETTERBOX);
+  child.set_contact_plan(v1::CONTACT_PLAN_LETTERBOX);
   child.set_early_permanence(v1::EARLY_PERMANENCE_NONE);
   child.set_summary(ages_months.size() > 1
                         ? "Brothers who are close and love the park"
@@ -107,7 +107,7 @@ v1::Child ChildProfile(const std::vector<int>& ages_months) {
 v1::Adopter ApprovedHousehold(int approved_for, int min_age_months,
                               int max_age_months) {
   v1::Adopter adopter;
-  adopter.set_status(v1::ADOPTER_APPROVED);
+  adopter.set_status(v1::ADOPTER_STATUS_APPROVED);
   *adopter.mutable_registered_interest_on() = MakeDate(2025, 1, 6);
   *adopter.mutable_applied_on() = MakeDate(2025, 3, 3);
   *adopter.mutable_approved_on() = MakeDate(2025, 9, 1);
@@ -116,13 +116,13 @@ v1::Adopter ApprovedHousehold(int approved_for, int min_age_months,
   adopter.set_max_age_months(max_age_months);
   adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
   v1::NeedLimit* limit = adopter.add_need_limits();
-  limit->set_category(v1::ATTACHMENT_DIFFICULTIES);
+  limit->set_category(v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES);
   limit->set_max_level(v1::NEED_LEVEL_SEVERE);
-  adopter.add_heritage(v1::WHITE_BRITISH);
-  adopter.set_religion(v1::CHRISTIAN);
+  adopter.add_heritage(v1::HERITAGE_WHITE_BRITISH);
+  adopter.set_religion(v1::RELIGION_CHRISTIAN);
   adopter.add_languages("en");
   adopter.set_region("south-yorkshire");
-  adopter.set_max_contact(v1::CONTACT_DIRECT);
+  adopter.set_max_contact(v1::CONTACT_PLAN_DIRECT);
   adopter.set_fast_track(v1::FAST_TRACK_NONE);
   return adopter;
 }

@@ -7,7 +7,7 @@
 //   class MyTest : public InProcessServerTest {};
 //   TEST_F(MyTest, Example) {
 //     AddMember("sheffield", "south-yorkshire");
-//     std::string registrar = NewKey("sheffield", {v1::REGISTRAR});
+//     std::string registrar = NewKey("sheffield", {v1::ROLE_REGISTRAR});
 //     v1::Child child = AddChild(registrar, "sheffield", ChildProfile({84}));
 //     v1::RankAdoptersResponse ranked;
 //     EXPECT_THAT(RankAdopters(manager_, child.name(), &ranked), IsOk());
@@ -90,7 +90,7 @@ class InProcessServerTest : public ::testing::Test {
   // Registry writes that must succeed (failures are reported, not thrown).
   // A member authority `id` named `display_name` ("<id> council" if empty).
   void AddMember(const std::string& id, absl::string_view region,
-                 v1::AuthorityKind kind = v1::LOCAL_AUTHORITY,
+                 v1::AuthorityKind kind = v1::AUTHORITY_KIND_LOCAL_AUTHORITY,
                  absl::string_view display_name = "");
   // A new key for `authority` with `roles`, issued by manager_, labelled
   // "<authority> test key"; IssueKey returns the whole answer, NewKey the

@@ -8,7 +8,7 @@
 //   class RegistryDomainTest : public ScratchDomainTest {};
 //   TEST_F(RegistryDomainTest, Example) {
 //     AddMember("sheffield", "south-yorkshire");
-//     Caller registrar = NewCaller("sheffield", {v1::REGISTRAR});
+//     Caller registrar = NewCaller("sheffield", {v1::ROLE_REGISTRAR});
 //     absl::StatusOr<v1::Child> child =
 //         registry_->CreateChild(registrar, ChildRequest("sheffield", c));
 //   }

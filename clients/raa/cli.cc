@@ -14,8 +14,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "clients/lib/profile_text.h"
+#include "common/errors.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/common/errors.h"
 
 namespace raa::cli {
 namespace {

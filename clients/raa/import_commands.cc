@@ -21,11 +21,11 @@
 #include "clients/lib/import_file.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
+#include "common/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
-#include "services/common/errors.h"
 
 namespace raa::cli {
 namespace {

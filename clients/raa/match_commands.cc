@@ -12,9 +12,9 @@
 #include "absl/strings/strip.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
+#include "common/errors.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/errors.h"
 
 namespace raa::cli {
 namespace {

@@ -14,9 +14,9 @@
 #include "absl/time/time.h"
 #include "clients/lib/profile_text.h"
 #include "clients/raa/cli.h"
+#include "common/dates.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/common/dates.h"
 
 namespace raa::cli {
 namespace {

@@ -37,14 +37,6 @@ bool IsLowerHex(absl::string_view s) {
   });
 }
 
-std::string RoleNames(std::initializer_list<v1::Role> roles) {
-  return absl::StrJoin(roles, " or ", [](std::string* out, v1::Role r) {
-    std::string name = v1::Role_Name(r);
-    absl::AsciiStrToLower(&name);
-    out->append(name);
-  });
-}
-
 }  // namespace
 
 GeneratedKey GenerateApiKey() {
@@ -225,47 +217,6 @@ void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
   } else {
     withdrawn_.erase(id);
   }
-}
-
-absl::Status RequireAnyRole(const Caller& caller,
-                            std::initializer_list<v1::Role> roles) {
-  // Used for changes: a withdrawn member's keys make none.
-  if (caller.withdrawn) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("authorities/", caller.authority_id,
-                     " has withdrawn from the consortium: its keys may only "
-                     "read its own records"));
-  }
-  for (v1::Role r : roles) {
-    if (caller.Has(r)) return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("this needs a ", RoleNames(roles), " key"));
-}
-
-absl::Status RequireRegistrarOf(const Caller& caller,
-                                absl::string_view authority_id) {
-  if (!caller.Has(v1::REGISTRAR)) {
-    return absl::PermissionDeniedError("this needs a registrar key");
-  }
-  if (caller.withdrawn) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("authorities/", caller.authority_id,
-                     " has withdrawn from the consortium: its keys may only "
-                     "read its own records"));
-  }
-  if (caller.authority_id != authority_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "a registrar of ", caller.authority_id, " may change only ",
-        caller.authority_id, "'s records, not ", authority_id, "'s"));
-  }
-  return absl::OkStatus();
-}
-
-bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
-            const v1::Child& child) {
-  return IsVisibleTo(caller, absl::string_view(owner_authority_id),
-                     child.hidden_from());
 }
 
 }  // namespace raa

@@ -3,12 +3,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/errors.h"
-#include "services/common/paging.h"
-#include "services/common/status_macros.h"
-#include "services/registry/registry.h"
-#include "services/registry/validation.h"
+#include "services/auth/rules.h"
+#include "services/store/paging.h"
 
 namespace raa {
 namespace {
@@ -118,7 +118,7 @@ absl::StatusOr<v1::Follow> Follows::Create(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Follow>(
-          MakeRequestKey(caller.authority_id, "CreateFollow", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Follow> {
             // Under the write lock the index is what is committed.
             bool in_matching = is_child ? live_.ChildInMatching(*key)
@@ -206,24 +206,24 @@ absl::StatusOr<v1::Follow> Follows::Delete(
   if (name->authority_id != caller.authority_id) {
     return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
   }
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Follow>(
-          MakeRequestKey(caller.authority_id, "DeleteFollow", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Follow> {
-            absl::StatusOr<v1::Follow> follow =
-                tx.GetFollow(name->authority_id, name->row_id);
-            if (absl::IsNotFound(follow.status()) ||
-                (follow.ok() && follow->has_delete_time())) {
-              return absl::NotFoundError(
-                  absl::StrCat("no follow ", request.name()));
-            }
-            RETURN_IF_ERROR(follow.status());
-            *follow->mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(
-                absl::ToUnixMicros(clock_.Now()));
-            RETURN_IF_ERROR(tx.UpdateFollow(*follow));
-            return *follow;
-          }));
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::Follow>(
+                       MakeRequestKey(caller.authority_id, request),
+                       [&](StoreTx& tx) -> absl::StatusOr<v1::Follow> {
+                         absl::StatusOr<v1::Follow> follow =
+                             tx.GetFollow(name->authority_id, name->row_id);
+                         if (absl::IsNotFound(follow.status()) ||
+                             (follow.ok() && follow->has_delete_time())) {
+                           return absl::NotFoundError(
+                               absl::StrCat("no follow ", request.name()));
+                         }
+                         RETURN_IF_ERROR(follow.status());
+                         *follow->mutable_delete_time() =
+                             TimeUtil::MicrosecondsToTimestamp(
+                                 absl::ToUnixMicros(clock_.Now()));
+                         RETURN_IF_ERROR(tx.UpdateFollow(*follow));
+                         return *follow;
+                       }));
   return written.value;
 }
 
@@ -249,7 +249,7 @@ void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
   }
   absl::StatusOr<v1::Child> stored =
       store_.GetChild(child->authority_id, child->row_id);
-  visible = stored.ok() && CanSee(caller, child->authority_id, *stored);
+  visible = stored.ok() && IsVisibleTo(caller, child->authority_id, *stored);
 }
 
 absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(

@@ -9,13 +9,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/dates.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "services/auth/access_policy.h"
-#include "services/common/dates.h"
-#include "services/common/errors.h"
-#include "services/common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/matching/convert.h"
-#include "services/registry/registry.h"
-#include "services/registry/validation.h"
 
 namespace raa {
 namespace {
@@ -181,10 +181,6 @@ std::string TakePage(const Request& request, int offset,
   return EncodeRankPageToken(next);
 }
 
-bool Hidden(const matcher::ChildGroup& g, const Caller& caller) {
-  return !IsVisibleTo(caller, g.authority, g.hidden_from);
-}
-
 }  // namespace
 
 int32_t Matching::Today() const { return DayNumber(ToDate(clock_.Today())); }
@@ -201,7 +197,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
       [&](const matcher::CandidateIndex& index,
           const matcher::MatchingPolicy&) { return index.FindChild(key); });
   if (group.has_value() && group->authority == record.authority_id) {
-    if (Hidden(*group, caller)) {
+    if (!IsVisibleTo(caller, group->authority, group->hidden_from)) {
       return NoSuchChild();
     }
     return key;
@@ -210,7 +206,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
   absl::StatusOr<v1::Child> child =
       store_.GetChild(record.authority_id, record.row_id);
   if (!child.ok()) return child.status();
-  if (!CanSee(caller, record.authority_id, *child)) {
+  if (!IsVisibleTo(caller, record.authority_id, *child)) {
     return NoSuchChild();
   }
   if (!for_search) return key;
@@ -273,7 +269,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
             group->authority != record->authority_id) {
           return std::nullopt;
         }
-        if (Hidden(*group, caller)) {
+        if (!IsVisibleTo(caller, group->authority, group->hidden_from)) {
           return NoSuchChild();
         }
         if (absl::Status s = CheckRankUnchanged(token, policy.version,
@@ -295,7 +291,7 @@ Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
                      r->candidates));
         for (matcher::RankedCandidate& c : r->candidates) {
           v1::RankedAdopter* a = response.add_adopters();
-          a->set_adopter(AdopterName(c.authority, c.key));
+          a->set_adopter(AdopterName(c.authority, static_cast<int64_t>(c.key)));
           a->set_score(c.score);
           a->mutable_members()->Add(c.members.begin(), c.members.end());
           if (!explain) continue;
@@ -371,7 +367,7 @@ Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
                      r->candidates));
         for (matcher::RankedCandidate& c : r->candidates) {
           v1::RankedChild* child = response.add_children();
-          child->set_child(ChildName(c.authority, c.key));
+          child->set_child(ChildName(c.authority, static_cast<int64_t>(c.key)));
           child->set_score(c.score);
           child->mutable_members()->Add(c.members.begin(), c.members.end());
           if (!explain) continue;
@@ -410,17 +406,13 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   errors.AddAll(adopter_name.status());
   RETURN_IF_ERROR(errors.ToStatus());
   // A registrar may explain a pair where either side is its own.
-  Caller effective = caller;
-  if (!CanSearchAll(caller) && caller.Has(v1::REGISTRAR) &&
-      (caller.authority_id == child_name->authority_id ||
-       caller.authority_id == adopter_name->authority_id)) {
-    effective.roles |= 1u << v1::FAMILY_FINDER;
-  }
+  const Caller searcher = SearcherOfPair(caller, child_name->authority_id,
+                                         adopter_name->authority_id);
   ASSIGN_OR_RETURN(uint64_t child,
-                   SearchableChild(effective, request.child(), "child", false));
+                   SearchableChild(searcher, request.child(), "child", false));
   ASSIGN_OR_RETURN(
       uint64_t household,
-      SearchableAdopter(effective, request.adopter(), "adopter", false));
+      SearchableAdopter(searcher, request.adopter(), "adopter", false));
   const int32_t today = Today();
   // Both open: straight from the index.
   std::optional<absl::StatusOr<matcher::PairExplanation>> open = live_.Read(
@@ -643,7 +635,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::MatchingPolicy>(
-          MakeRequestKey(caller.authority_id, "UpdateMatchingPolicy", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MatchingPolicy> {
             ASSIGN_OR_RETURN(v1::MatchingPolicy current,
                              tx.LatestMatchingPolicy());

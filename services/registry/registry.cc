@@ -12,29 +12,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/dates.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "services/common/dates.h"
-#include "services/common/errors.h"
-#include "services/common/paging.h"
-#include "services/common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/registry/validation.h"
+#include "services/store/paging.h"
 
 namespace raa {
 namespace {
 
 using google::protobuf::FieldMask;
 using google::protobuf::util::FieldMaskUtil;
-
-// Longer names are refused before they are parsed (or quoted).
-constexpr size_t kMaxNameBytes = 256;
-
-// A name longer than any valid one is refused before it is split or quoted.
-absl::Status CheckNameLength(absl::string_view name, absl::string_view field) {
-  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
-  return InvalidField(field, absl::StrCat("is ", name.size(),
-                                          " bytes; a resource name is at most ",
-                                          kMaxNameBytes));
-}
 
 // Fields a registrar may change with UpdateChild / UpdateAdopter.
 const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
@@ -310,7 +301,7 @@ template <typename Kind, typename Request>
 absl::StatusOr<typename Kind::Message> UpdateRecord(
     Store& store, const Clock& clock, const RegionList& regions,
     const Caller& caller, const Request& request,
-    const typename Kind::Message& changes, absl::string_view method) {
+    const typename Kind::Message& changes) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(
       RecordName name,
@@ -365,7 +356,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
-          MakeRequestKey(caller.authority_id, method, request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<Message> {
             ASSIGN_OR_RETURN(Message stored, Kind::Get(tx, name));
             ASSIGN_OR_RETURN(
@@ -406,9 +397,9 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
 
 // WithdrawChild / WithdrawAdopter: the record stays, closed, with the reason.
 template <typename Kind, typename Request>
-absl::StatusOr<typename Kind::Message> WithdrawRecord(
-    Store& store, const Caller& caller, const Request& request,
-    absl::string_view method) {
+absl::StatusOr<typename Kind::Message> WithdrawRecord(Store& store,
+                                                      const Caller& caller,
+                                                      const Request& request) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), Kind::kCollection,
@@ -421,7 +412,7 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
-          MakeRequestKey(caller.authority_id, method, request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<Message> {
             ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
             if (record.status() == Kind::kWithdrawn) {
@@ -445,12 +436,12 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
 // exactly like the single create with that id (the same key, so either call
 // recognises the other's row).
 template <typename CreateRequest>
-RequestKey RowKey(const std::string& scope, absl::string_view method,
-                  const CreateRequest& row, const std::string& parent) {
+RequestKey RowKey(const std::string& scope, const CreateRequest& row,
+                  const std::string& parent) {
   CreateRequest single = row;
   single.set_parent(parent);
   single.set_validate_only(false);
-  return MakeRequestKey(scope, method, single);
+  return MakeRequestKey(scope, single);
 }
 
 // The record a row's request id stored before, if any; ALREADY_EXISTS if the
@@ -502,33 +493,6 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
-                                               absl::string_view field) {
-  RETURN_IF_ERROR(CheckNameLength(name, field));
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
-    return InvalidField(field,
-                        absl::StrCat(Quoted(name), " is not authorities/{id}"));
-  }
-  return std::string(parts[1]);
-}
-
-absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
-                                           absl::string_view kind, char prefix,
-                                           absl::string_view field) {
-  RETURN_IF_ERROR(CheckNameLength(name, field));
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  std::optional<int64_t> row;
-  if (parts.size() == 4) row = ParseRowId(parts[3], prefix);
-  if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
-      parts[2] != kind || !row.has_value()) {
-    return InvalidField(
-        field, absl::StrCat(Quoted(name), " is not authorities/{id}/", kind,
-                            "/", std::string(1, prefix), "{number}"));
-  }
-  return RecordName{std::string(parts[1]), *row};
-}
-
 // ---------------- authorities ----------------
 
 absl::StatusOr<v1::Authority> Registry::CreateAuthority(
@@ -558,7 +522,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "CreateAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             if (tx.GetAuthority(request.authority_id()).ok()) {
               return absl::AlreadyExistsError(absl::StrCat(
@@ -619,7 +583,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "UpdateAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
@@ -678,24 +642,23 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
   errors.AddAll(id.status());
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "ReinstateAuthority", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
-            absl::StatusOr<v1::Authority> a = Member(tx, *id);
-            RETURN_IF_ERROR(a.status());
-            if (a->status() != v1::AUTHORITY_WITHDRAWN) {
-              return absl::FailedPreconditionError(
-                  absl::StrCat(a->display_name(), " (", *id,
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::Authority>(
+                       MakeRequestKey(caller.authority_id, request),
+                       [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
+                         absl::StatusOr<v1::Authority> a = Member(tx, *id);
+                         RETURN_IF_ERROR(a.status());
+                         if (a->status() != v1::AUTHORITY_WITHDRAWN) {
+                           return absl::FailedPreconditionError(absl::StrCat(
+                               a->display_name(), " (", *id,
                                ") is an active member: nothing to reinstate"));
-            }
-            a->set_status(v1::AUTHORITY_ACTIVE);
-            a->clear_withdrawn_on();
-            *a->mutable_rejoined_on() = ToDate(clock_.Today());
-            RETURN_IF_ERROR(tx.UpdateAuthority(*a));
-            return tx.GetAuthority(*id);
-          }));
+                         }
+                         a->set_status(v1::AUTHORITY_ACTIVE);
+                         a->clear_withdrawn_on();
+                         *a->mutable_rejoined_on() = ToDate(clock_.Today());
+                         RETURN_IF_ERROR(tx.UpdateAuthority(*a));
+                         return tx.GetAuthority(*id);
+                       }));
   return written.value;
 }
 
@@ -722,7 +685,7 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "WithdrawAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             ASSIGN_OR_RETURN(v1::Authority a, Member(tx, *id));
             if (a.status() == v1::AUTHORITY_WITHDRAWN) {
@@ -764,22 +727,22 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
     errors.Add(v.field, v.description);
   }
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Child>(
-          request.validate_only()
-              ? RequestKey{}
-              : MakeRequestKey(caller.authority_id, "CreateChild", request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-            ASSIGN_OR_RETURN(v1::Authority parent,
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::Child>(
+                       request.validate_only()
+                           ? RequestKey{}
+                           : MakeRequestKey(caller.authority_id, request),
+                       [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+                         ASSIGN_OR_RETURN(
+                             v1::Authority parent,
                              ActiveParent(tx, authority_id, "parent"));
-            FieldErrors refs("child");
-            ResolveChildReferences(tx, parent, child, refs);
-            RETURN_IF_ERROR(refs.ToStatus());
-            if (request.validate_only()) return child;
-            RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
-            return child;
-          }));
+                         FieldErrors refs("child");
+                         ResolveChildReferences(tx, parent, child, refs);
+                         RETURN_IF_ERROR(refs.ToStatus());
+                         if (request.validate_only()) return child;
+                         RETURN_IF_ERROR(tx.InsertChild(authority_id, child));
+                         return child;
+                       }));
   SetAgesToday(written.value, clock_.Today());
   return written.value;
 }
@@ -827,7 +790,7 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::BatchCreateChildrenResponse>(
-          MakeRequestKey(caller.authority_id, "BatchCreateChildren", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateChildrenResponse> {
             ASSIGN_OR_RETURN(v1::Authority parent,
                              ActiveParent(tx, authority_id, "parent"));
@@ -844,8 +807,8 @@ absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
               for (const FieldViolation& v : refs.violations()) {
                 row_errors[i].Add(v.field, v.description);
               }
-              row_keys[i] = RowKey(caller.authority_id, "CreateChild",
-                                   request.requests(i), request.parent());
+              row_keys[i] = RowKey(caller.authority_id, request.requests(i),
+                                   request.parent());
               RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
                                        earlier[i], row_errors[i]));
               for (const FieldViolation& v : row_errors[i].violations()) {
@@ -885,7 +848,7 @@ absl::StatusOr<v1::Child> Registry::GetChild(
                    ParseRecordName(request.name(), "children", 'c', "name"));
   absl::StatusOr<v1::Child> child =
       store_.GetChild(name.authority_id, name.row_id);
-  if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
+  if (child.ok() && !IsVisibleTo(caller, name.authority_id, *child)) {
     return absl::NotFoundError("no such child");  // hidden: do not reveal it
   }
   if (!child.ok()) return child;
@@ -944,7 +907,7 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   for (v1::Child& child : page.items) {
     ASSIGN_OR_RETURN(RecordName name,
                      ParseRecordName(child.name(), "children", 'c', "name"));
-    if (CanSee(caller, name.authority_id, child)) {
+    if (IsVisibleTo(caller, name.authority_id, child)) {
       SetAgesToday(child, clock_.Today());
       *response.add_children() = std::move(child);
     }
@@ -978,7 +941,7 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
       store_.Write<v1::Adopter>(
           request.validate_only()
               ? RequestKey{}
-              : MakeRequestKey(caller.authority_id, "CreateAdopter", request),
+              : MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             if (request.validate_only()) return adopter;
@@ -1034,7 +997,7 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::BatchCreateAdoptersResponse>(
-          MakeRequestKey(caller.authority_id, "BatchCreateAdopters", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::BatchCreateAdoptersResponse> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             v1::BatchCreateAdoptersResponse response;
@@ -1045,8 +1008,8 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
             // The batch's own id is taken: a row may not reuse it.
             first_rows.emplace(request.request_id(), SIZE_MAX);
             for (size_t i = 0; i < adopters.size(); ++i) {
-              row_keys[i] = RowKey(caller.authority_id, "CreateAdopter",
-                                   request.requests(i), request.parent());
+              row_keys[i] = RowKey(caller.authority_id, request.requests(i),
+                                   request.parent());
               RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
                                        earlier[i], row_errors[i]));
               for (const FieldViolation& v : row_errors[i].violations()) {
@@ -1135,10 +1098,9 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
-  ASSIGN_OR_RETURN(
-      v1::Child child,
-      UpdateRecord<ChildRecord>(store_, clock_, regions_, caller, request,
-                                request.child(), "UpdateChild"));
+  ASSIGN_OR_RETURN(v1::Child child,
+                   UpdateRecord<ChildRecord>(store_, clock_, regions_, caller,
+                                             request, request.child()));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1147,9 +1109,8 @@ absl::StatusOr<v1::Child> Registry::UpdateChild(
 
 absl::StatusOr<v1::Child> Registry::WithdrawChild(
     const Caller& caller, const v1::WithdrawChildRequest& request) {
-  ASSIGN_OR_RETURN(
-      v1::Child child,
-      WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild"));
+  ASSIGN_OR_RETURN(v1::Child child,
+                   WithdrawRecord<ChildRecord>(store_, caller, request));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1158,10 +1119,9 @@ absl::StatusOr<v1::Child> Registry::WithdrawChild(
 
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  ASSIGN_OR_RETURN(
-      v1::Adopter adopter,
-      UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller, request,
-                                  request.adopter(), "UpdateAdopter"));
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller,
+                                               request, request.adopter()));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
@@ -1170,8 +1130,7 @@ absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
 absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
     const Caller& caller, const v1::WithdrawAdopterRequest& request) {
   ASSIGN_OR_RETURN(v1::Adopter adopter,
-                   WithdrawRecord<AdopterRecord>(store_, caller, request,
-                                                 "WithdrawAdopter"));
+                   WithdrawRecord<AdopterRecord>(store_, caller, request));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
@@ -1250,7 +1209,7 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Region>(
-          MakeRequestKey(caller.authority_id, "CreateRegion", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Region> {
             // Counted from the table, under the write lock: exact even when
             // two creates race.

@@ -5,7 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/status_macros.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "services/store/internal/sql.h"
 #include "services/store/store.h"
 
@@ -60,8 +61,7 @@ absl::Status StoreTx::InsertFollow(absl::string_view authority_id,
   q.bind(7, now);
   q.exec();
   int64_t row = db_.getLastInsertRowid();
-  follow.set_name(
-      absl::StrCat("authorities/", authority_id, "/follows/", FollowId(row)));
+  follow.set_name(FollowName(authority_id, row));
   SQLite::Statement set(db_, "UPDATE follows SET profile = ? WHERE id = ?");
   BindBlob(set, 1, follow.SerializeAsString());
   set.bind(2, row);
@@ -122,7 +122,7 @@ absl::StatusOr<int64_t> StoreTx::AppendAlert(absl::string_view authority_id,
   next.bind(1, std::string(authority_id));
   next.executeStep();
   int64_t seq = next.getColumn(0).getInt64();
-  alert.set_name(absl::StrCat("authorities/", authority_id, "/alerts/", seq));
+  alert.set_name(AlertName(authority_id, seq));
   alert.clear_resume_token();  // derived from the name when read
   SQLite::Statement q(db_, "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)");
   q.bind(1, std::string(authority_id));

@@ -13,12 +13,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/dates.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/call_scope.h"
-#include "services/common/dates.h"
-#include "services/common/status_macros.h"
+#include "services/store/call_scope.h"
 #include "services/store/internal/sql.h"
 #include "services/store/migrations.h"
 
@@ -52,10 +55,6 @@ constexpr const char* kNeedColumns[] = {
     "max_sexualised_behaviour",       "max_uncertain_developmental_prognosis",
     "max_attachment_difficulties",
 };
-
-std::string AuthorityName(absl::string_view id) {
-  return absl::StrCat("authorities/", id);
-}
 
 // Rows stored before the ages_as_of column (migration 6) get it from their
 // profiles, once. Throws on a database error, like the migrations.
@@ -159,7 +158,7 @@ absl::StatusOr<StoredApiKey> ReadApiKey(SQLite::Database& db,
   q.bind(1, std::string(key_id));
   if (!q.executeStep()) return absl::NotFoundError("no such API key");
   StoredApiKey out;
-  out.key.set_name(absl::StrCat("apiKeys/", q.getColumn(0).getString()));
+  out.key.set_name(ApiKeyName(q.getColumn(0).getString()));
   out.key.set_authority(AuthorityName(q.getColumn(1).getString()));
   SetRoles(static_cast<uint32_t>(q.getColumn(2).getInt64()), out.key);
   out.key.set_display_name(q.getColumn(3).getString());
@@ -222,8 +221,15 @@ absl::StatusOr<Page<T>> ReadPage(
 
 }  // namespace
 
-RequestKey MakeRequestKey(std::string scope, absl::string_view method,
+std::string IdempotencyMethodOf(const google::protobuf::Descriptor& type) {
+  absl::string_view name = type.name();
+  if (!absl::ConsumeSuffix(&name, "Request")) return type.full_name();
+  return std::string(name);
+}
+
+RequestKey MakeRequestKey(std::string scope,
                           const google::protobuf::Message& request) {
+  const std::string method = IdempotencyMethodOf(*request.GetDescriptor());
   std::unique_ptr<google::protobuf::Message> copy(request.New());
   copy->CopyFrom(request);
   const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
@@ -245,20 +251,6 @@ RequestKey MakeRequestKey(std::string scope, absl::string_view method,
   return RequestKey{
       std::move(scope), std::move(request_id), std::string(method),
       std::string(reinterpret_cast<char*>(digest), SHA256_DIGEST_LENGTH)};
-}
-
-std::string ChildId(int64_t row_id) { return absl::StrCat("c", row_id); }
-std::string AdopterId(int64_t row_id) { return absl::StrCat("h", row_id); }
-std::string FollowId(int64_t row_id) { return absl::StrCat("f", row_id); }
-
-std::optional<int64_t> ParseRowId(absl::string_view id, char prefix) {
-  int64_t row = 0;
-  if (id.size() < 2 || id[0] != prefix ||
-      !absl::SimpleAtoi(id.substr(1), &row) || row <= 0 ||
-      id.substr(1) != absl::StrCat(row)) {
-    return std::nullopt;
-  }
-  return row;
 }
 
 // ---------------- StoreTx ----------------
@@ -351,8 +343,7 @@ absl::Status StoreTx::InsertChild(absl::string_view authority_id,
   q.bind(9, now);
   q.exec();
   int64_t row = db_.getLastInsertRowid();
-  child.set_name(
-      absl::StrCat(AuthorityName(authority_id), "/children/", ChildId(row)));
+  child.set_name(ChildName(authority_id, row));
   SQLite::Statement set(
       db_, "UPDATE children SET profile = ?, ages_as_of = ? WHERE id = ?");
   BindBlob(set, 1, child.SerializeAsString());
@@ -493,8 +484,7 @@ absl::Status StoreTx::InsertAdopter(absl::string_view authority_id,
   insert.bind(i++, now);
   insert.exec();
   int64_t row = db_.getLastInsertRowid();
-  adopter.set_name(
-      absl::StrCat(AuthorityName(authority_id), "/adopters/", AdopterId(row)));
+  adopter.set_name(AdopterName(authority_id, row));
   SQLite::Statement set(db_, "UPDATE adopters SET profile = ? WHERE id = ?");
   BindBlob(set, 1, adopter.SerializeAsString());
   set.bind(2, row);

@@ -22,10 +22,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/client.h"
+#include "common/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/auth/auth.h"
-#include "services/common/version.h"
 #include "services/server/server.h"
 #include "tests/registry/test_support.h"
 

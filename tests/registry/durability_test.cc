@@ -23,12 +23,12 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
-#include "services/common/clock.h"
 #include "services/store/store.h"
 #include "tests/registry/test_support.h"
 

@@ -5,11 +5,11 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "services/common/errors.h"
 
 namespace grpc {
 

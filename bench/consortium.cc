@@ -4,7 +4,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/dates.h"
+#include "common/dates.h"
 
 namespace raa::bench {
 namespace {

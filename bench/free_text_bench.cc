@@ -19,8 +19,8 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "services/common/utf8.h"
-#include "services/registry/personal_data.h"
+#include "common/personal_data.h"
+#include "common/utf8.h"
 
 namespace {
 

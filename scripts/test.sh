@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Every folder includes only folders below it (docs/architecture.md).
+scripts/check-layers.sh
 scripts/build.sh
 scripts/check-api.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"

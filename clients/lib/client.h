@@ -21,11 +21,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/errors.h"
 #include "grpcpp/grpcpp.h"
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
-#include "services/common/errors.h"
 
 namespace raa {
 

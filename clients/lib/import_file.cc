@@ -10,8 +10,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "nlohmann/json.hpp"
-#include "services/common/errors.h"
 
 namespace raa {
 namespace {

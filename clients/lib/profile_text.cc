@@ -10,10 +10,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "services/common/dates.h"
-#include "services/common/enum_names.h"
-#include "services/common/errors.h"
-#include "services/common/status_macros.h"
+#include "common/dates.h"
+#include "common/enum_names.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace raa {
 namespace {

@@ -5,13 +5,13 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/enum_names.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "raa/v1/access.pb.h"
 #include "raa/v1/matching.pb.h"
 #include "raa/v1/registry.pb.h"
-#include "services/common/enum_names.h"
 
 namespace raa {
 namespace {

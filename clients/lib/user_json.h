@@ -6,7 +6,7 @@
 // as users have always seen them ("CHILD_WAITING", "LOCAL_AUTHORITY"), not
 // with the whole prefix the API's value names carry since issue 7
 // (CHILD_STATUS_WAITING, AUTHORITY_KIND_LOCAL_AUTHORITY; see
-// services/common/enum_names.h). Reading accepts either spelling, so files
+// common/enum_names.h). Reading accepts either spelling, so files
 // written for raamatch before issue 7, files written from `--json` output and
 // files written by any protobuf JSON library all import:
 //

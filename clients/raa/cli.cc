@@ -15,7 +15,8 @@
 #include "absl/strings/str_split.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
-#include "services/common/errors.h"
+#include "common/errors.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace raa::cli {
 namespace {

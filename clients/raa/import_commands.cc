@@ -22,10 +22,10 @@
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
+#include "common/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nlohmann/json.hpp"
-#include "services/common/errors.h"
 
 namespace raa::cli {
 namespace {

@@ -23,7 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "clients/raa/cli.h"
-#include "services/common/version.h"
+#include "common/version.h"
 
 namespace {
 

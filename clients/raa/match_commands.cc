@@ -14,8 +14,9 @@
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
+#include "common/errors.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/errors.h"
 
 namespace raa::cli {
 namespace {

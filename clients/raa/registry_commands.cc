@@ -17,10 +17,10 @@
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
+#include "common/dates.h"
 #include "common/record_fields.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/common/dates.h"
 
 namespace raa::cli {
 namespace {

@@ -11,9 +11,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/errors.h"
+#include "common/names.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/errors.h"
-#include "services/common/paging.h"
+#include "services/store/paging.h"
 
 namespace raa {
 namespace {
@@ -315,9 +316,8 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       e->set_name(absl::StrCat("auditEvents/", last_id));
       *e->mutable_time() =
           TimeUtil::MicrosecondsToTimestamp(q.getColumn(1).getInt64());
-      e->set_api_key(absl::StrCat("apiKeys/", q.getColumn(2).getString()));
-      e->set_authority(
-          absl::StrCat("authorities/", q.getColumn(3).getString()));
+      e->set_api_key(ApiKeyName(q.getColumn(2).getString()));
+      e->set_authority(AuthorityName(q.getColumn(3).getString()));
       e->set_method(q.getColumn(4).getString());
       e->set_status_code(q.getColumn(5).getInt());
       records.bind(1, last_id);

@@ -42,8 +42,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "raa/v1/access.pb.h"
-#include "services/common/clock.h"
 
 namespace SQLite {
 class Database;

@@ -7,8 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/enum_names.h"
+#include "common/names.h"
 #include "google/protobuf/descriptor.h"
-#include "services/common/enum_names.h"
 
 namespace raa {
 namespace {
@@ -16,7 +17,6 @@ namespace {
 using CK = CallKind;
 
 constexpr uint32_t kReaders = kRegistrar | kFamilyFinder | kManager;
-constexpr uint32_t kSearchAll = kFamilyFinder | kManager;
 
 // The table. Read a row as: these roles may call it; of them, these may name
 // any member's records (the rest only their own); what kind of call it is;
@@ -57,10 +57,10 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.AccessService/RevokeApiKey", kManager, kManager, CK::kAdminWrite, {}},
     {"/raa.v1.AccessService/QueryAuditLog", kManager, kManager, CK::kAuditRead, {}},
     // ---- MatchingService ----
-    {"/raa.v1.MatchingService/RankAdopters", kReaders, kSearchAll, CK::kSearch, {"child"}},
-    {"/raa.v1.MatchingService/RankChildren", kReaders, kSearchAll, CK::kSearch, {"adopter"}},
-    {"/raa.v1.MatchingService/ExplainPair", kReaders, kSearchAll, CK::kSearch, {"child", "adopter"}, true},
-    {"/raa.v1.MatchingService/WatchMatches", kReaders, kSearchAll, CK::kSearch, {"children", "adopters"}},
+    {"/raa.v1.MatchingService/RankAdopters", kReaders, kSearchAllRoles, CK::kSearch, {"child"}},
+    {"/raa.v1.MatchingService/RankChildren", kReaders, kSearchAllRoles, CK::kSearch, {"adopter"}},
+    {"/raa.v1.MatchingService/ExplainPair", kReaders, kSearchAllRoles, CK::kSearch, {"child", "adopter"}, true},
+    {"/raa.v1.MatchingService/WatchMatches", kReaders, kSearchAllRoles, CK::kSearch, {"children", "adopters"}},
     {"/raa.v1.MatchingService/GetMatchingPolicy", kEveryRole, kEveryRole, CK::kDirectory, {}},
     {"/raa.v1.MatchingService/UpdateMatchingPolicy", kManager, kManager, CK::kAdminWrite, {}},
     // Follows and alerts are the caller's member's own; the handlers
@@ -85,23 +85,6 @@ std::string RoleNames(uint32_t roles) {
   std::string last = names.back();
   names.pop_back();
   return absl::StrCat(absl::StrJoin(names, ", "), " or ", last);
-}
-
-std::string WithdrawnMessage(const Caller& caller) {
-  return absl::StrCat("authorities/", caller.authority_id,
-                      " has withdrawn from the consortium: its keys may only "
-                      "read its own records");
-}
-
-// "sheffield" in "authorities/sheffield" or "authorities/sheffield/…"; "-"
-// for the wildcard "authorities/-"; empty if unset or malformed.
-std::string MemberOf(absl::string_view value) {
-  if (value.empty()) return "";  // unset: the handler says what it means
-  constexpr absl::string_view kPrefix = "authorities/";
-  if (value.substr(0, kPrefix.size()) != kPrefix) return "";
-  value.remove_prefix(kPrefix.size());
-  absl::string_view id = value.substr(0, value.find('/'));
-  return std::string(id);
 }
 
 // Appends the string values at dotted `path` of `message`.
@@ -191,7 +174,7 @@ absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
     std::vector<std::string> values;
     ValuesAt(request, field, values);
     for (const std::string& value : values) {
-      std::string member = MemberOf(value);
+      std::string member = AuthorityOf(value);
       if (member.empty()) continue;  // malformed: the handler says why
       if (member == "-") {
         if (rule->wildcard_narrowed) continue;
@@ -228,46 +211,6 @@ absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
       return absl::PermissionDeniedError(
           absl::StrCat("a key of ", caller.authority_id, " may name only ",
                        caller.authority_id, "'s records, not ", other, "'s"));
-  }
-}
-
-bool IsVisibleTo(const Caller& caller, absl::string_view owner) {
-  return caller.authority_id == owner || !caller.withdrawn;
-}
-
-bool CanSearchAll(const Caller& caller) {
-  return !caller.withdrawn && (caller.roles & kSearchAll) != 0;
-}
-
-absl::Status CanSearchFor(const Caller& caller, absl::string_view owner) {
-  if (caller.withdrawn) {
-    return absl::PermissionDeniedError(WithdrawnMessage(caller));
-  }
-  if (CanSearchAll(caller)) return absl::OkStatus();
-  if (caller.Has(v1::ROLE_REGISTRAR) && caller.authority_id == owner) {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      caller.Has(v1::ROLE_REGISTRAR)
-          ? absl::StrCat("a registrar may search only for ",
-                         caller.authority_id, "'s own children and adopters")
-          : "searching needs a family_finder, manager or registrar key");
-}
-
-bool SeesEveryMembersKeys(const Caller& caller) {
-  return !caller.withdrawn && caller.Has(v1::ROLE_MANAGER);
-}
-
-void RedactFor(const Caller& caller, v1::Child& child) {
-  // "authorities/{owner}/children/…"
-  absl::string_view name = child.name();
-  std::string owner = MemberOf(name);
-  if (owner != caller.authority_id) child.clear_hidden_from();
-}
-
-void RedactFor(const Caller& caller, v1::ListChildrenResponse& response) {
-  for (v1::Child& child : *response.mutable_children()) {
-    RedactFor(caller, child);
   }
 }
 

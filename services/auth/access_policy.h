@@ -3,7 +3,7 @@
 // own.
 //
 // Every RPC has one MethodRule, keyed by its full gRPC method name. The RPC
-// runner (services/server/unary.h) checks it after authentication and before
+// runner (services/rpc/unary.h) checks it after authentication and before
 // any work:
 //
 //   const MethodRule* rule =
@@ -23,8 +23,8 @@
 // where the handler itself narrows it: `wildcard_narrowed`).
 //
 // Row and field rules that need the stored record (a profile hidden from an
-// authority, a field only the owner sees) are the pure functions below; the
-// areas call them, never their own copies.
+// authority, a field only the owner sees) are the pure functions of rules.h;
+// the areas call them, never their own copies.
 #ifndef RAAMATCH_SERVICES_AUTH_ACCESS_POLICY_H_
 #define RAAMATCH_SERVICES_AUTH_ACCESS_POLICY_H_
 
@@ -37,16 +37,10 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "raa/v1/registry.pb.h"
-#include "services/auth/auth.h"
+#include "services/auth/caller.h"
+#include "services/auth/rules.h"
 
 namespace raa {
-
-inline constexpr uint32_t kRegistrar = 1u << v1::ROLE_REGISTRAR;
-inline constexpr uint32_t kFamilyFinder = 1u << v1::ROLE_FAMILY_FINDER;
-inline constexpr uint32_t kFinance = 1u << v1::ROLE_FINANCE;
-inline constexpr uint32_t kManager = 1u << v1::ROLE_MANAGER;
-inline constexpr uint32_t kEveryRole =
-    kRegistrar | kFamilyFinder | kFinance | kManager;
 
 // What a call does: decides what the audit trail records.
 enum class CallKind : uint8_t {
@@ -103,54 +97,6 @@ std::vector<std::string> NamedRecords(const MethodRule& rule,
 // A null rule is PERMISSION_DENIED (an RPC nobody has decided about).
 absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
                        const google::protobuf::Message& request);
-
-// ---- row and field rules, for the areas ----
-
-// Whether a profile owned by `owner` with this hidden_from list (authority
-// ids) is hidden from `authority`: never from its owner.
-template <typename Ids>
-bool IsHiddenFrom(absl::string_view authority, absl::string_view owner,
-                  const Ids& hidden_from) {
-  if (authority == owner) return false;
-  for (const auto& id : hidden_from) {
-    if (id == authority) return true;
-  }
-  return false;
-}
-
-// Whether a child profile owned by `owner` with this hidden_from list may be
-// shown to the caller: its own member always (even withdrawn); others unless
-// hidden from their member, and never to a withdrawn member.
-template <typename Ids>
-bool IsVisibleTo(const Caller& caller, absl::string_view owner,
-                 const Ids& hidden_from) {
-  if (caller.authority_id == owner) return true;
-  return !caller.withdrawn &&
-         !IsHiddenFrom(caller.authority_id, owner, hidden_from);
-}
-// The same for a record with no hidden_from list (a household).
-bool IsVisibleTo(const Caller& caller, absl::string_view owner);
-
-// Whether the caller may search for (rank, explain, follow) the children and
-// households of every member: family finders and managers of members still
-// in the consortium.
-bool CanSearchAll(const Caller& caller);
-// PERMISSION_DENIED unless the caller may search for `owner`'s records:
-// CanSearchAll, or a registrar of `owner` still in the consortium.
-absl::Status CanSearchFor(const Caller& caller, absl::string_view owner);
-
-// Whether the caller sees every member's API keys (a manager of a member
-// still in the consortium); others see their own member's.
-bool SeesEveryMembersKeys(const Caller& caller);
-
-// Field rules: clears what the caller may not see in a response. A child's
-// hidden_from names where its birth family may live: only the owning member
-// sees it.
-void RedactFor(const Caller& caller, v1::Child& child);
-void RedactFor(const Caller& caller, v1::ListChildrenResponse& response);
-// Responses with nothing to redact.
-template <typename Message>
-void RedactFor(const Caller&, Message&) {}
 
 }  // namespace raa
 

@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/enum_names.h"
 #include "services/auth/access_policy.h"
-#include "services/common/enum_names.h"
 
 namespace raa {
 namespace {
@@ -35,13 +35,6 @@ std::string RandomHex(size_t bytes) {
 bool IsLowerHex(absl::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
-}
-
-std::string RoleNames(std::initializer_list<v1::Role> roles) {
-  return absl::StrJoin(roles, " or ", [](std::string* out, v1::Role r) {
-    out->append(
-        absl::AsciiStrToLower(EnumValueSuffix(v1::Role_descriptor(), r)));
   });
 }
 
@@ -213,47 +206,6 @@ void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
   } else {
     withdrawn_.erase(id);
   }
-}
-
-absl::Status RequireAnyRole(const Caller& caller,
-                            std::initializer_list<v1::Role> roles) {
-  // Used for changes: a withdrawn member's keys make none.
-  if (caller.withdrawn) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("authorities/", caller.authority_id,
-                     " has withdrawn from the consortium: its keys may only "
-                     "read its own records"));
-  }
-  for (v1::Role r : roles) {
-    if (caller.Has(r)) return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("this needs a ", RoleNames(roles), " key"));
-}
-
-absl::Status RequireRegistrarOf(const Caller& caller,
-                                absl::string_view authority_id) {
-  if (!caller.Has(v1::ROLE_REGISTRAR)) {
-    return absl::PermissionDeniedError("this needs a registrar key");
-  }
-  if (caller.withdrawn) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("authorities/", caller.authority_id,
-                     " has withdrawn from the consortium: its keys may only "
-                     "read its own records"));
-  }
-  if (caller.authority_id != authority_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "a registrar of ", caller.authority_id, " may change only ",
-        caller.authority_id, "'s records, not ", authority_id, "'s"));
-  }
-  return absl::OkStatus();
-}
-
-bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
-            const v1::Child& child) {
-  return IsVisibleTo(caller, absl::string_view(owner_authority_id),
-                     child.hidden_from());
 }
 
 }  // namespace raa

@@ -25,22 +25,11 @@
 #include "absl/synchronization/mutex.h"
 #include "raa/v1/access.pb.h"
 #include "raa/v1/registry.pb.h"
+#include "services/auth/caller.h"
 #include "services/auth/key_rows.h"
 #include "services/store/store.h"
 
 namespace raa {
-
-// Who is calling: the key's authority and roles.
-struct Caller {
-  std::string authority_id;
-  std::string key_id;
-  uint32_t roles = 0;  // bit r set for v1::Role r
-  // The caller's member has withdrawn from the consortium: its keys may only
-  // read its own records (see access_policy.h).
-  bool withdrawn = false;
-
-  bool Has(v1::Role role) const { return (roles & (1u << role)) != 0; }
-};
 
 struct GeneratedKey {
   std::string key_id;
@@ -124,22 +113,6 @@ class Authenticator {
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
   std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
 };
-
-// PERMISSION_DENIED unless the caller has one of `roles` and its member has
-// not withdrawn (for changes; reads ask access_policy.h).
-absl::Status RequireAnyRole(const Caller& caller,
-                            std::initializer_list<v1::Role> roles);
-
-// PERMISSION_DENIED unless the caller is a registrar of `authority_id`, still
-// in the consortium.
-absl::Status RequireRegistrarOf(const Caller& caller,
-                                absl::string_view authority_id);
-
-// Whether the caller may see this child's profile: IsVisibleTo in
-// access_policy.h (the owner always; others unless hidden from them; never a
-// withdrawn member's keys).
-bool CanSee(const Caller& caller, absl::string_view owner_authority_id,
-            const v1::Child& child);
 
 }  // namespace raa
 

@@ -4,8 +4,8 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/status_macros.h"
 #include "services/store/sql.h"
 
 namespace raa {

@@ -7,9 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/enum_names.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/enum_names.h"
-#include "services/common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
@@ -39,10 +41,10 @@ std::string NameOf(const matcher::CandidateIndex& index, bool is_child,
                    uint64_t key) {
   if (is_child) {
     std::optional<matcher::ChildGroup> g = index.FindChild(key);
-    return g ? ChildName(g->authority, key) : "";
+    return g ? ChildName(g->authority, static_cast<int64_t>(key)) : "";
   }
   std::optional<matcher::Household> h = index.FindHousehold(key);
-  return h ? AdopterName(h->authority, key) : "";
+  return h ? AdopterName(h->authority, static_cast<int64_t>(key)) : "";
 }
 
 }  // namespace
@@ -106,11 +108,7 @@ bool AlertFeed::HiddenFrom(const matcher::CandidateIndex& index, uint64_t child,
                            const std::string& authority) {
   std::optional<matcher::ChildGroup> g = index.FindChild(child);
   if (!g.has_value()) return true;
-  if (g->authority == authority) return false;
-  for (const std::string& a : g->hidden_from) {
-    if (a == authority) return true;
-  }
-  return false;
+  return IsHiddenFrom(authority, g->authority, g->hidden_from);
 }
 
 // ---- subscribing ----

@@ -1,6 +1,6 @@
 #include "services/matching/convert.h"
 
-#include "services/common/dates.h"
+#include "common/dates.h"
 
 namespace raa {
 namespace {

@@ -3,14 +3,16 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/common/errors.h"
-#include "services/common/paging.h"
-#include "services/common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
+#include "services/store/paging.h"
 
 namespace raa {
 namespace {
@@ -20,8 +22,8 @@ using google::protobuf::util::TimeUtil;
 constexpr int kMaxWatchedFollows = 1000;
 
 absl::Status RequireFollowRole(const Caller& caller) {
-  return RequireAnyRole(caller,
-                        {v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER, v1::ROLE_REGISTRAR});
+  return RequireAnyRole(
+      caller, {v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER, v1::ROLE_REGISTRAR});
 }
 
 void CheckMinScore(int min_score, absl::string_view field,
@@ -120,7 +122,7 @@ absl::StatusOr<v1::Follow> Follows::Create(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Follow>(
-          MakeRequestKey(caller.authority_id, "CreateFollow", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Follow> {
             // Under the write lock the index is what is committed.
             bool in_matching = is_child ? live_.ChildInMatching(*key)
@@ -214,7 +216,7 @@ absl::StatusOr<v1::Follow> Follows::Delete(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Follow>(
-          MakeRequestKey(caller.authority_id, "DeleteFollow", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Follow> {
             absl::StatusOr<v1::Follow> follow =
                 matching_rows::GetFollow(tx, name->authority_id, name->row_id);
@@ -254,7 +256,7 @@ void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
   }
   absl::StatusOr<v1::Child> stored =
       registry_rows::GetChild(store_, child->authority_id, child->row_id);
-  visible = stored.ok() && CanSee(caller, child->authority_id, *stored);
+  visible = stored.ok() && IsVisibleTo(caller, child->authority_id, *stored);
 }
 
 absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
@@ -363,7 +365,8 @@ absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
   for (int64_t row : plan.follow_rows) {
     ASSIGN_OR_RETURN(v1::Follow follow,
                      matching_rows::GetFollow(store_, plan.authority_id, row));
-    if (follow.state() == v1::FOLLOW_STATE_ACTIVE && !follow.has_delete_time()) {
+    if (follow.state() == v1::FOLLOW_STATE_ACTIVE &&
+        !follow.has_delete_time()) {
       continue;
     }
     out.rows.push_back(row);

@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "raa/v1/matching.pb.h"
 #include "services/auth/auth.h"
-#include "services/common/clock.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/store/store.h"

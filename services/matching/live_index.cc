@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/dates.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/access_policy.h"
-#include "services/common/dates.h"
-#include "services/common/status_macros.h"
 #include "services/matching/convert.h"
 
 namespace raa {
@@ -30,16 +30,6 @@ std::string AuthorityOfName(const std::string& name) {
 }
 
 }  // namespace
-
-std::string ChildName(absl::string_view authority_id, uint64_t key) {
-  return absl::StrCat("authorities/", authority_id, "/children/",
-                      ChildId(static_cast<int64_t>(key)));
-}
-
-std::string AdopterName(absl::string_view authority_id, uint64_t key) {
-  return absl::StrCat("authorities/", authority_id, "/adopters/",
-                      AdopterId(static_cast<int64_t>(key)));
-}
 
 void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out) {
   out.set_component(std::string(matcher::ComponentId(score.component)));

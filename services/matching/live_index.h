@@ -33,9 +33,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/clock.h"
 #include "matcher/candidate_index.h"
 #include "raa/v1/matching.pb.h"
-#include "services/common/clock.h"
 #include "services/matching/alert_feed.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry_rows.h"
@@ -137,10 +137,6 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) =
       static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
 };
-
-// Resource names of index keys.
-std::string ChildName(absl::string_view authority_id, uint64_t key);
-std::string AdopterName(absl::string_view authority_id, uint64_t key);
 
 // Matcher results as API messages.
 void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out);

@@ -9,11 +9,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/dates.h"
+#include "common/enum_names.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "services/auth/access_policy.h"
-#include "services/common/dates.h"
-#include "services/common/enum_names.h"
-#include "services/common/errors.h"
-#include "services/common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/matching/convert.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
@@ -367,7 +369,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
       [&](const matcher::CandidateIndex& index,
           const matcher::MatchingPolicy&) { return index.FindChild(key); });
   if (group.has_value() && group->authority == record.authority_id) {
-    if (Hidden(*group, caller)) {
+    if (!IsVisibleTo(caller, group->authority, group->hidden_from)) {
       return NoSuchChild();
     }
     return key;
@@ -376,7 +378,7 @@ absl::StatusOr<uint64_t> Matching::SearchableChild(const Caller& caller,
   absl::StatusOr<v1::Child> child =
       registry_rows::GetChild(store_, record.authority_id, record.row_id);
   if (!child.ok()) return child.status();
-  if (!CanSee(caller, record.authority_id, *child)) {
+  if (!IsVisibleTo(caller, record.authority_id, *child)) {
     return NoSuchChild();
   }
   if (!for_search) return key;
@@ -455,17 +457,13 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   errors.AddAll(adopter_name.status());
   RETURN_IF_ERROR(errors.ToStatus());
   // A registrar may explain a pair where either side is its own.
-  Caller effective = caller;
-  if (!CanSearchAll(caller) && caller.Has(v1::ROLE_REGISTRAR) &&
-      (caller.authority_id == child_name->authority_id ||
-       caller.authority_id == adopter_name->authority_id)) {
-    effective.roles |= 1u << v1::ROLE_FAMILY_FINDER;
-  }
+  const Caller searcher = SearcherOfPair(caller, child_name->authority_id,
+                                         adopter_name->authority_id);
   ASSIGN_OR_RETURN(uint64_t child,
-                   SearchableChild(effective, request.child(), "child", false));
+                   SearchableChild(searcher, request.child(), "child", false));
   ASSIGN_OR_RETURN(
       uint64_t household,
-      SearchableAdopter(effective, request.adopter(), "adopter", false));
+      SearchableAdopter(searcher, request.adopter(), "adopter", false));
   const int32_t today = Today();
   // Both open: straight from the index.
   std::optional<absl::StatusOr<matcher::PairExplanation>> open = live_.Read(
@@ -674,7 +672,7 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::MatchingPolicy>(
-          MakeRequestKey(caller.authority_id, "UpdateMatchingPolicy", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MatchingPolicy> {
             ASSIGN_OR_RETURN(v1::MatchingPolicy current,
                              matching_rows::LatestMatchingPolicy(tx));

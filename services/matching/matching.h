@@ -11,11 +11,10 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "raa/v1/matching.pb.h"
 #include "services/auth/auth.h"
-#include "services/common/clock.h"
 #include "services/matching/live_index.h"
-#include "services/registry/registry.h"
 #include "services/store/store.h"
 
 namespace raa {

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/status_macros.h"
+#include "common/status_macros.h"
 #include "services/store/sql.h"
 
 namespace raa {
@@ -103,8 +103,6 @@ void TellFollowChanges(StoreTx& tx, FollowObserver& observer) {
     observer.OnFollowChanged(f.row_id, f.value);
   }
 }
-
-std::string FollowId(int64_t row_id) { return absl::StrCat("f", row_id); }
 
 namespace matching_rows {
 

@@ -20,6 +20,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/names.h"
 #include "raa/v1/matching.pb.h"
 #include "services/store/store.h"
 
@@ -42,7 +43,6 @@ class FollowObserver {
 void TellFollowChanges(StoreTx& tx, FollowObserver& observer);
 
 // Resource ids of follows: "f<row>".
-std::string FollowId(int64_t row_id);
 
 // Which stored alerts to read (ListAlerts); unset members do not filter.
 struct AlertFilter {

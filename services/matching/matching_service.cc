@@ -2,7 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "services/common/errors.h"
+#include "common/errors.h"
 
 namespace raa {
 

@@ -15,7 +15,7 @@
 #include "services/matching/follows.h"
 #include "services/matching/matching.h"
 #include "services/matching/watch_reactor.h"
-#include "services/server/unary.h"
+#include "services/rpc/unary.h"
 
 namespace raa {
 

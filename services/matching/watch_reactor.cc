@@ -1,7 +1,7 @@
 #include "services/matching/watch_reactor.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/common/errors.h"
+#include "common/errors.h"
 
 namespace raa {
 namespace {

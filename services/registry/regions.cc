@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "services/common/status_macros.h"
+#include "common/status_macros.h"
 #include "services/registry/languages.h"
 #include "services/registry/registry_rows.h"
 #include "services/registry/shipped_lists.h"
@@ -90,10 +90,6 @@ bool Owns(absl::string_view authority_id, absl::string_view record) {
 }
 
 }  // namespace
-
-std::string RegionName(absl::string_view slug) {
-  return absl::StrCat("regions/", slug);
-}
 
 std::unique_ptr<RegionList> RegionList::Shipped() {
   absl::StatusOr<std::unique_ptr<RegionList>> list =

@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/names.h"
 #include "raa/v1/registry.pb.h"
 
 namespace raa {

@@ -12,30 +12,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/dates.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "services/common/dates.h"
-#include "services/common/errors.h"
-#include "services/common/paging.h"
-#include "services/common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
+#include "services/store/paging.h"
 
 namespace raa {
 namespace {
 
 using google::protobuf::FieldMask;
 using google::protobuf::util::FieldMaskUtil;
-
-// Longer names are refused before they are parsed (or quoted).
-constexpr size_t kMaxNameBytes = 256;
-
-// A name longer than any valid one is refused before it is split or quoted.
-absl::Status CheckNameLength(absl::string_view name, absl::string_view field) {
-  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
-  return InvalidField(field, absl::StrCat("is ", name.size(),
-                                          " bytes; a resource name is at most ",
-                                          kMaxNameBytes));
-}
 
 // Fields a registrar may change with UpdateChild / UpdateAdopter.
 const absl::flat_hash_set<absl::string_view>& ChildUpdatable() {
@@ -203,8 +194,6 @@ struct ChildRecord {
       "cannot be set to withdrawn by an update: withdraw the profile "
       "(WithdrawChild; raa child withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kChild;
-  static constexpr absl::string_view kCreateMethod = "CreateChild";
-  static constexpr absl::string_view kBatchMethod = "BatchCreateChildren";
   static constexpr absl::string_view kBatchNoun = "profiles";
 
   static std::optional<std::string> MoveRefused(int from, int to) {
@@ -274,8 +263,6 @@ struct AdopterRecord {
       "cannot be set to withdrawn by an update: withdraw the household "
       "(WithdrawAdopter; raa adopter withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kAdopter;
-  static constexpr absl::string_view kCreateMethod = "CreateAdopter";
-  static constexpr absl::string_view kBatchMethod = "BatchCreateAdopters";
   static constexpr absl::string_view kBatchNoun = "households";
 
   static std::optional<std::string> MoveRefused(int from, int to) {
@@ -350,7 +337,7 @@ template <typename Kind, typename Request>
 absl::StatusOr<typename Kind::Message> UpdateRecord(
     Store& store, const Clock& clock, const RegionList& regions,
     const Caller& caller, const Request& request,
-    const typename Kind::Message& changes, absl::string_view method) {
+    const typename Kind::Message& changes) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(
       RecordName name,
@@ -405,7 +392,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
-          MakeRequestKey(caller.authority_id, method, request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<Message> {
             ASSIGN_OR_RETURN(Message stored, Kind::Get(tx, name));
             ASSIGN_OR_RETURN(
@@ -446,9 +433,9 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
 
 // WithdrawChild / WithdrawAdopter: the record stays, closed, with the reason.
 template <typename Kind, typename Request>
-absl::StatusOr<typename Kind::Message> WithdrawRecord(
-    Store& store, const Caller& caller, const Request& request,
-    absl::string_view method) {
+absl::StatusOr<typename Kind::Message> WithdrawRecord(Store& store,
+                                                      const Caller& caller,
+                                                      const Request& request) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), Kind::kCollection,
@@ -461,7 +448,7 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<Message>(
-          MakeRequestKey(caller.authority_id, method, request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<Message> {
             ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
             if (record.status() == Kind::kWithdrawn) {
@@ -485,12 +472,12 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
 // exactly like the single create with that id (the same key, so either call
 // recognises the other's row).
 template <typename CreateRequest>
-RequestKey RowKey(const std::string& scope, absl::string_view method,
-                  const CreateRequest& row, const std::string& parent) {
+RequestKey RowKey(const std::string& scope, const CreateRequest& row,
+                  const std::string& parent) {
   CreateRequest single = row;
   single.set_parent(parent);
   single.set_validate_only(false);
-  return MakeRequestKey(scope, method, single);
+  return MakeRequestKey(scope, single);
 }
 
 // The record a row's request id stored before, if any; ALREADY_EXISTS if the
@@ -594,7 +581,7 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<BatchResponse>(
-          MakeRequestKey(caller.authority_id, Kind::kBatchMethod, request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<BatchResponse> {
             ASSIGN_OR_RETURN(v1::Authority parent,
                              ActiveParent(tx, authority_id, "parent"));
@@ -610,8 +597,8 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
                   absl::StrCat("requests[", i, "].", Kind::kField));
               Kind::ResolveReferences(tx, parent, records[i], refs);
               row_errors[i].Merge(refs);
-              row_keys[i] = RowKey(caller.authority_id, Kind::kCreateMethod,
-                                   request.requests(i), request.parent());
+              row_keys[i] = RowKey(caller.authority_id, request.requests(i),
+                                   request.parent());
               RETURN_IF_ERROR(CheckRow(tx, row_keys[i], i, first_rows,
                                        earlier[i], row_errors[i]));
               all.Merge(row_errors[i]);
@@ -644,33 +631,6 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
-                                               absl::string_view field) {
-  RETURN_IF_ERROR(CheckNameLength(name, field));
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
-    return InvalidField(field,
-                        absl::StrCat(Quoted(name), " is not authorities/{id}"));
-  }
-  return std::string(parts[1]);
-}
-
-absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
-                                           absl::string_view kind, char prefix,
-                                           absl::string_view field) {
-  RETURN_IF_ERROR(CheckNameLength(name, field));
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  std::optional<int64_t> row;
-  if (parts.size() == 4) row = ParseRowId(parts[3], prefix);
-  if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
-      parts[2] != kind || !row.has_value()) {
-    return InvalidField(
-        field, absl::StrCat(Quoted(name), " is not authorities/{id}/", kind,
-                            "/", std::string(1, prefix), "{number}"));
-  }
-  return RecordName{std::string(parts[1]), *row};
-}
-
 // ---------------- authorities ----------------
 
 absl::StatusOr<v1::Authority> Registry::CreateAuthority(
@@ -698,7 +658,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "CreateAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             if (registry_rows::GetAuthority(tx, request.authority_id()).ok()) {
               return absl::AlreadyExistsError(absl::StrCat(
@@ -760,7 +720,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "UpdateAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
@@ -791,7 +751,8 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
   impact.set_display_name(a->display_name());
   impact.set_status(a->status());
   for (const auto& [status, n] : counts.children) {
-    if (status == v1::CHILD_STATUS_WAITING || status == v1::CHILD_STATUS_LINKED) {
+    if (status == v1::CHILD_STATUS_WAITING ||
+        status == v1::CHILD_STATUS_LINKED) {
       impact.set_child_profiles_in_matching(
           impact.child_profiles_in_matching() + n.profiles);
       impact.set_children_in_matching(impact.children_in_matching() +
@@ -802,7 +763,8 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     }
   }
   for (const auto& [status, n] : counts.households) {
-    if (status == v1::ADOPTER_STATUS_APPROVED || status == v1::ADOPTER_STATUS_LINKED) {
+    if (status == v1::ADOPTER_STATUS_APPROVED ||
+        status == v1::ADOPTER_STATUS_LINKED) {
       impact.set_households_in_matching(impact.households_in_matching() + n);
     } else {
       impact.set_other_households(impact.other_households() + n);
@@ -823,7 +785,7 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "ReinstateAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
@@ -864,7 +826,7 @@ absl::StatusOr<v1::Authority> Registry::WithdrawAuthority(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Authority>(
-          MakeRequestKey(caller.authority_id, "WithdrawAuthority", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             ASSIGN_OR_RETURN(v1::Authority a, Member(tx, *id));
             if (a.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
@@ -906,7 +868,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
       store_.Write<v1::Child>(
           request.validate_only()
               ? RequestKey{}
-              : MakeRequestKey(caller.authority_id, "CreateChild", request),
+              : MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
             ASSIGN_OR_RETURN(v1::Authority parent,
                              ActiveParent(tx, authority_id, "parent"));
@@ -940,7 +902,7 @@ absl::StatusOr<v1::Child> Registry::GetChild(
                    ParseRecordName(request.name(), "children", 'c', "name"));
   absl::StatusOr<v1::Child> child =
       registry_rows::GetChild(store_, name.authority_id, name.row_id);
-  if (child.ok() && !CanSee(caller, name.authority_id, *child)) {
+  if (child.ok() && !IsVisibleTo(caller, name.authority_id, *child)) {
     return absl::NotFoundError("no such child");  // hidden: do not reveal it
   }
   if (!child.ok()) return child;
@@ -999,7 +961,7 @@ absl::StatusOr<v1::ListChildrenResponse> Registry::ListChildren(
   for (v1::Child& child : page.items) {
     ASSIGN_OR_RETURN(RecordName name,
                      ParseRecordName(child.name(), "children", 'c', "name"));
-    if (CanSee(caller, name.authority_id, child)) {
+    if (IsVisibleTo(caller, name.authority_id, child)) {
       SetAgesToday(child, clock_.Today());
       *response.add_children() = std::move(child);
     }
@@ -1029,7 +991,7 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
       store_.Write<v1::Adopter>(
           request.validate_only()
               ? RequestKey{}
-              : MakeRequestKey(caller.authority_id, "CreateAdopter", request),
+              : MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             if (request.validate_only()) return adopter;
@@ -1104,10 +1066,9 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
-  ASSIGN_OR_RETURN(
-      v1::Child child,
-      UpdateRecord<ChildRecord>(store_, clock_, regions_, caller, request,
-                                request.child(), "UpdateChild"));
+  ASSIGN_OR_RETURN(v1::Child child,
+                   UpdateRecord<ChildRecord>(store_, clock_, regions_, caller,
+                                             request, request.child()));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1116,9 +1077,8 @@ absl::StatusOr<v1::Child> Registry::UpdateChild(
 
 absl::StatusOr<v1::Child> Registry::WithdrawChild(
     const Caller& caller, const v1::WithdrawChildRequest& request) {
-  ASSIGN_OR_RETURN(
-      v1::Child child,
-      WithdrawRecord<ChildRecord>(store_, caller, request, "WithdrawChild"));
+  ASSIGN_OR_RETURN(v1::Child child,
+                   WithdrawRecord<ChildRecord>(store_, caller, request));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1127,10 +1087,9 @@ absl::StatusOr<v1::Child> Registry::WithdrawChild(
 
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  ASSIGN_OR_RETURN(
-      v1::Adopter adopter,
-      UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller, request,
-                                  request.adopter(), "UpdateAdopter"));
+  ASSIGN_OR_RETURN(v1::Adopter adopter,
+                   UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller,
+                                               request, request.adopter()));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
@@ -1139,8 +1098,7 @@ absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
 absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
     const Caller& caller, const v1::WithdrawAdopterRequest& request) {
   ASSIGN_OR_RETURN(v1::Adopter adopter,
-                   WithdrawRecord<AdopterRecord>(store_, caller, request,
-                                                 "WithdrawAdopter"));
+                   WithdrawRecord<AdopterRecord>(store_, caller, request));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;
@@ -1219,7 +1177,7 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Region>(
-          MakeRequestKey(caller.authority_id, "CreateRegion", request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Region> {
             // Counted from the table, under the write lock: exact even when
             // two creates race.
@@ -1253,8 +1211,9 @@ absl::StatusOr<v1::CheckRegionsResponse> Registry::CheckRegions(
     const Caller& caller, const v1::CheckRegionsRequest&) {
   ASSIGN_OR_RETURN(
       std::vector<v1::UnknownValue> unknown,
-      FindUnknownValues(store_, regions_,
-                        caller.Has(v1::ROLE_MANAGER) ? "" : caller.authority_id));
+      FindUnknownValues(
+          store_, regions_,
+          caller.Has(v1::ROLE_MANAGER) ? "" : caller.authority_id));
   v1::CheckRegionsResponse response;
   for (v1::UnknownValue& u : unknown) *response.add_unknown() = std::move(u);
   return response;

@@ -12,9 +12,10 @@
 #define RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
 
 #include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/names.h"
 #include "raa/v1/registry.pb.h"
 #include "services/auth/auth.h"
-#include "services/common/clock.h"
 #include "services/registry/regions.h"
 #include "services/store/store.h"
 
@@ -88,21 +89,6 @@ class Registry {
   const Clock& clock_;
   RegionList& regions_;
 };
-
-// Resource-name parsing shared by the services. INVALID_ARGUMENT naming
-// `field` when malformed; a name over 256 bytes is refused before it is
-// parsed, and a malformed one is quoted at most 40 characters (Quoted).
-absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
-                                               absl::string_view field);
-struct RecordName {
-  std::string authority_id;
-  int64_t row_id;
-};
-// "authorities/{a}/children/c{n}" (kind "children", prefix 'c') or
-// "authorities/{a}/adopters/h{n}" (kind "adopters", prefix 'h').
-absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
-                                           absl::string_view kind, char prefix,
-                                           absl::string_view field);
 
 }  // namespace raa
 

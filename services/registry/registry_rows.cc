@@ -11,9 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "services/common/dates.h"
-#include "services/common/enum_names.h"
-#include "services/common/status_macros.h"
+#include "common/dates.h"
+#include "common/enum_names.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "services/store/sql.h"
 
 namespace raa {
@@ -174,10 +175,6 @@ constexpr const char* kNeedColumns[] = {
     "max_sexualised_behaviour",       "max_uncertain_developmental_prognosis",
     "max_attachment_difficulties",
 };
-
-std::string AuthorityName(absl::string_view id) {
-  return absl::StrCat("authorities/", id);
-}
 
 // Rows stored before the ages_as_of column (migration 6) get it from their
 // profiles, once. Throws on a database error, like the migrations.
@@ -386,9 +383,6 @@ absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer) {
   }
   return absl::OkStatus();
 }
-
-std::string ChildId(int64_t row_id) { return absl::StrCat("c", row_id); }
-std::string AdopterId(int64_t row_id) { return absl::StrCat("h", row_id); }
 
 namespace registry_rows {
 

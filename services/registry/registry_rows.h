@@ -31,6 +31,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/names.h"
 #include "raa/v1/registry.pb.h"
 #include "services/store/store.h"
 
@@ -67,9 +68,7 @@ class RegistryObserver {
 // child and adopter changed, by kind, each in the order written.
 absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer);
 
-// Resource ids of stored rows: children are "c<row>", adopters "h<row>".
-std::string ChildId(int64_t row_id);
-std::string AdopterId(int64_t row_id);
+// Resource ids of stored rows (ChildId, AdopterId): common/names.h.
 
 // Filters for listing children; unset members do not filter.
 struct ChildFilter {

@@ -5,7 +5,7 @@
 
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/registry/registry.h"
-#include "services/server/unary.h"
+#include "services/rpc/unary.h"
 
 namespace raa {
 

@@ -6,10 +6,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/dates.h"
+#include "common/enum_names.h"
+#include "common/names.h"
+#include "common/utf8.h"
 #include "matcher/model.h"
-#include "services/common/dates.h"
-#include "services/common/enum_names.h"
-#include "services/common/utf8.h"
 #include "services/registry/languages.h"
 
 namespace raa {
@@ -17,30 +18,6 @@ namespace {
 
 using v1::Adopter;
 using v1::Child;
-
-// Why character `c` may not appear in a free-text field, or "" if it may.
-std::string RefusedCharacter(char32_t c, bool multi_line) {
-  if ((c == '\n' || c == '\t') && multi_line) return "";
-  if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
-    return multi_line ? absl::StrFormat(
-                            "a carriage return or separator "
-                            "(U+%04X); end lines with U+000A",
-                            static_cast<uint32_t>(c))
-                      : absl::StrFormat("a line break (U+%04X); it is one line",
-                                        static_cast<uint32_t>(c));
-  }
-  if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
-    return absl::StrFormat("a control character (U+%04X)",
-                           static_cast<uint32_t>(c));
-  }
-  if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) {
-    return absl::StrFormat(
-        "a bidirectional control character (U+%04X), which can disguise how "
-        "the text reads",
-        static_cast<uint32_t>(c));
-  }
-  return "";
-}
 
 // A date field: optional unless `required`; never in the future.
 void CheckDate(const google::type::Date& date, absl::string_view field,
@@ -187,65 +164,6 @@ void CheckAgesAgainstCare(const Child& child, FieldErrors& errors) {
 }
 
 }  // namespace
-
-bool IsSlug(absl::string_view text) {
-  if (text.size() < 2 || text.size() > 40) return false;
-  if (!absl::ascii_islower(text[0])) return false;
-  for (char c : text) {
-    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') {
-      return false;
-    }
-  }
-  return text.back() != '-';
-}
-
-void CheckFreeText(absl::string_view text, absl::string_view field,
-                   const FreeTextRule& rule, FieldErrors& errors) {
-  const size_t chars = CountCharacters(text);
-  if (chars > rule.max_chars) {
-    errors.Add(field, absl::StrCat("is ", chars, " characters; at most ",
-                                   rule.max_chars));
-    return;
-  }
-  if (chars < rule.min_chars) {
-    errors.Add(field, rule.min_chars == 1
-                          ? absl::StrCat("is required (1-", rule.max_chars,
-                                         " characters)")
-                          : absl::StrCat("is ", chars, " characters; at least ",
-                                         rule.min_chars));
-    return;
-  }
-  if (!IsValidUtf8(text)) {
-    errors.Add(field, "is not valid UTF-8");
-    return;
-  }
-  size_t pos = 0;
-  for (size_t index = 1; pos < text.size(); ++index) {
-    std::string why = RefusedCharacter(DecodeUtf8(text, &pos), rule.multi_line);
-    if (!why.empty()) {
-      errors.Add(field,
-                 absl::StrCat("contains ", why, " at character ", index));
-      return;
-    }
-  }
-  if (rule.anonymous) {
-    if (std::optional<std::string> why = FindPersonalIdentifier(text)) {
-      errors.Add(field, absl::StrCat(*why, ": profiles must stay anonymous"));
-    }
-  }
-}
-
-void ValidateRequestId(absl::string_view request_id, FieldErrors& errors) {
-  if (request_id.empty()) {
-    errors.Add("request_id",
-               "is required: a client-chosen id that makes retries safe");
-  } else if (request_id.size() > 128) {
-    errors.Add("request_id", "is longer than 128 characters");
-  } else if (!std::all_of(request_id.begin(), request_id.end(),
-                          [](char c) { return absl::ascii_isprint(c); })) {
-    errors.Add("request_id", "must be printable characters");
-  }
-}
 
 void ValidateChildNames(const Child& child, const RegionList& regions,
                         FieldErrors& errors) {

@@ -15,62 +15,20 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "common/errors.h"
+#include "common/free_text.h"
+#include "common/names.h"
 #include "raa/v1/registry.pb.h"
-#include "services/common/errors.h"
-#include "services/registry/personal_data.h"
 #include "services/registry/regions.h"
 
 namespace raa {
 
 inline constexpr int kMaxGroupSize = 8;
 inline constexpr int kMaxAgeMonths = 18 * 12;
-inline constexpr int kMaxSummaryChars = 1000;
 inline constexpr int kMaxApprovedFor = 5;
 // Per record, so no record can take much of the matching index's tables.
 inline constexpr int kMaxExcludedRegions = 20;
 inline constexpr int kMaxAdopterLanguages = 8;
-inline constexpr int kMaxReasonChars = 500;
-inline constexpr int kMaxDisplayNameChars = 100;
-
-// How one free-text field is checked. Lengths are in characters (Unicode
-// code points), not bytes: 400 "€" is 400 characters.
-struct FreeTextRule {
-  size_t min_chars = 0;  // 1 for a required field
-  size_t max_chars = 0;
-  bool multi_line = false;  // may hold line feeds and tabs
-  bool anonymous = false;   // scanned for personal identifiers
-};
-// A child's summary: optional, several lines, anonymous.
-inline constexpr FreeTextRule kSummaryText{0, kMaxSummaryChars, true, true};
-// Why a child or household was withdrawn: required, one line, anonymous.
-inline constexpr FreeTextRule kReasonText{1, kMaxReasonChars, false, true};
-// A member's name: required, one line.
-inline constexpr FreeTextRule kDisplayNameText{1, kMaxDisplayNameChars, false,
-                                               false};
-// An API key's label: optional, one line.
-inline constexpr FreeTextRule kKeyLabelText{0, kMaxDisplayNameChars, false,
-                                            false};
-
-// Checks one free-text field and adds at most one violation for `field`, the
-// first of, in this order:
-//   1. its length in characters is outside the rule's range (counted before
-//      anything else looks at the text, so an over-long text is refused
-//      without being scanned);
-//   2. it is not valid UTF-8;
-//   3. it holds a control character (C0, DEL, C1; line feed and tab are
-//      allowed in multi-line fields only), a line or paragraph separator in
-//      a one-line field, or a bidirectional embedding, override or isolate
-//      (U+202A-U+202E, U+2066-U+2069);
-//   4. for an anonymous field, it contains a personal identifier
-//      (ScanForPersonalIdentifier).
-// Linear in the text's length.
-void CheckFreeText(absl::string_view text, absl::string_view field,
-                   const FreeTextRule& rule, FieldErrors& errors);
-
-// A slug: 2-40 characters of a-z, 0-9 and '-', starting with a letter.
-bool IsSlug(absl::string_view text);
-
-void ValidateRequestId(absl::string_view request_id, FieldErrors& errors);
 
 // A new member. `field` is the message's path ("authority").
 void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,

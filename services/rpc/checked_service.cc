@@ -12,10 +12,10 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
-#include "services/common/errors.h"
 #include "services/rpc/wire_check.h"
 
 namespace raa {

@@ -33,7 +33,7 @@
 namespace raa {
 
 // OK if `bytes` parse as a `type` message; otherwise INVALID_ARGUMENT with a
-// google.rpc.BadRequest carrying one violation (see services/common/errors.h).
+// google.rpc.BadRequest carrying one violation (see common/errors.h).
 absl::Status CheckWireFormat(const google::protobuf::Descriptor& type,
                              absl::string_view bytes);
 

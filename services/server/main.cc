@@ -22,7 +22,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
-#include "services/common/version.h"
+#include "common/version.h"
 #include "services/server/server.h"
 
 namespace {

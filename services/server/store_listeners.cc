@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "services/common/status_macros.h"
+#include "common/status_macros.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry_rows.h"
 
@@ -83,9 +83,9 @@ std::unique_ptr<StoreListener> MakeStoreListeners(
 absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator) {
   PageRequest page{1000, 0};
   do {
-    ASSIGN_OR_RETURN(
-        Page<v1::Authority> members,
-        registry_rows::ListAuthorities(store, v1::AUTHORITY_STATUS_WITHDRAWN, page));
+    ASSIGN_OR_RETURN(Page<v1::Authority> members,
+                     registry_rows::ListAuthorities(
+                         store, v1::AUTHORITY_STATUS_WITHDRAWN, page));
     for (const v1::Authority& a : members.items) {
       authenticator.OnAuthorityChanged(a);
     }

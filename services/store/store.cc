@@ -10,10 +10,17 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/dates.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "services/common/call_scope.h"
-#include "services/common/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/store/call_scope.h"
 #include "services/store/sql.h"
 
 namespace raa {
@@ -23,8 +30,15 @@ using store_internal::ColumnBytes;
 using store_internal::Guard;
 using store_internal::Micros;
 
-RequestKey MakeRequestKey(std::string scope, absl::string_view method,
+std::string IdempotencyMethodOf(const google::protobuf::Descriptor& type) {
+  absl::string_view name = type.name();
+  if (!absl::ConsumeSuffix(&name, "Request")) return type.full_name();
+  return std::string(name);
+}
+
+RequestKey MakeRequestKey(std::string scope,
                           const google::protobuf::Message& request) {
+  const std::string method = IdempotencyMethodOf(*request.GetDescriptor());
   std::unique_ptr<google::protobuf::Message> copy(request.New());
   copy->CopyFrom(request);
   const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
@@ -46,16 +60,6 @@ RequestKey MakeRequestKey(std::string scope, absl::string_view method,
   return RequestKey{
       std::move(scope), std::move(request_id), std::string(method),
       std::string(reinterpret_cast<char*>(digest), SHA256_DIGEST_LENGTH)};
-}
-
-std::optional<int64_t> ParseRowId(absl::string_view id, char prefix) {
-  int64_t row = 0;
-  if (id.size() < 2 || id[0] != prefix ||
-      !absl::SimpleAtoi(id.substr(1), &row) || row <= 0 ||
-      id.substr(1) != absl::StrCat(row)) {
-    return std::nullopt;
-  }
-  return row;
 }
 
 absl::StatusOr<std::vector<Migration>> OrderedMigrations(

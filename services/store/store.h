@@ -51,8 +51,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/names.h"
 #include "google/protobuf/message.h"
-#include "services/common/clock.h"
+#include "raa/v1/access.pb.h"
+#include "raa/v1/matching.pb.h"
+#include "raa/v1/registry.pb.h"
 
 namespace SQLite {
 class Database;
@@ -68,8 +72,17 @@ struct RequestKey {
   std::string body_hash;  // SHA-256 of the request without its request_id
 };
 
-// Hashes `request` with its `request_id` field cleared.
-RequestKey MakeRequestKey(std::string scope, absl::string_view method,
+// The method part of an idempotency key, from the request's type rather than
+// typed by hand: "CreateChild" for raa.v1.CreateChildRequest. Every RPC X of
+// the API takes an XRequest, so this is X, byte for byte the strings stored
+// before it was derived ("CreateChild", "UpdateAuthority", ...): a retry
+// across an upgrade still matches its stored row. A type not named
+// "...Request" gives its full name. (tests/registry/store_test.cc pins it.)
+std::string IdempotencyMethodOf(const google::protobuf::Descriptor& type);
+
+// The key of one write: `scope`, the request's request_id, its method
+// (IdempotencyMethodOf) and the hash of `request` with request_id cleared.
+RequestKey MakeRequestKey(std::string scope,
                           const google::protobuf::Message& request);
 
 template <typename T>
@@ -218,7 +231,7 @@ class Store {
   // If `body` fails, nothing is written and its status is returned. When
   // `key.request_id` is empty the write is not recorded for retries.
   // If the RPC being served was cancelled or is past its deadline
-  // (CurrentCallWanted, services/common/call_scope.h), it returns that status
+  // (CurrentCallWanted, services/store/call_scope.h), it returns that status
   // without running `body`, checked before and again after taking the lock.
   template <typename Response>
   absl::StatusOr<Written<Response>> Write(
@@ -286,10 +299,6 @@ class Store {
   absl::Mutex read_mu_;
   std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
 };
-
-// The row id in a resource id such as "c123" (prefix 'c'), if well formed:
-// the prefix, then a positive number without leading zeros.
-std::optional<int64_t> ParseRowId(absl::string_view id, char prefix);
 
 }  // namespace raa
 

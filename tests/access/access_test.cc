@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
@@ -25,7 +26,6 @@
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/auth/access_policy.h"
-#include "services/common/clock.h"
 #include "services/server/server.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"

@@ -12,7 +12,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/auth/api_keys.h"
+#include "services/access/api_keys.h"
 #include "services/auth/auth.h"
 #include "services/server/store_listeners.h"
 #include "tests/support/builders.h"
@@ -96,7 +96,8 @@ TEST_F(AuthDomainTest, AKeyIsShownOnceAndWorksAtOnceWithItsRoles) {
 }
 
 TEST_F(AuthDomainTest, OnlyAManagerIssuesAndEachMemberListsItsOwnKeys) {
-  v1::CreateApiKeyResponse sheffield = IssueKey("sheffield", {v1::ROLE_REGISTRAR});
+  v1::CreateApiKeyResponse sheffield =
+      IssueKey("sheffield", {v1::ROLE_REGISTRAR});
   v1::CreateApiKeyResponse leeds = IssueKey("leeds", {v1::ROLE_REGISTRAR});
   Caller registrar = CallerOf(sheffield.secret());
 
@@ -114,7 +115,8 @@ TEST_F(AuthDomainTest, OnlyAManagerIssuesAndEachMemberListsItsOwnKeys) {
 }
 
 TEST_F(AuthDomainTest, AVerifiedKeyIsCachedAndARevocationIsSeenAtOnce) {
-  v1::CreateApiKeyResponse key = IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  v1::CreateApiKeyResponse key =
+      IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
   const std::string header = Bearer(key.secret());
   // Not cached until verified against the store once.
   EXPECT_EQ(authenticator_->Cached(header), std::nullopt);

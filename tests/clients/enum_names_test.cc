@@ -1,7 +1,7 @@
 // The API's enum value names against the spellings users know (issue 7
 // renamed every value to carry its enum's prefix;
-// services/common/enum_names.h).
-#include "services/common/enum_names.h"
+// common/enum_names.h).
+#include "common/enum_names.h"
 
 #include <set>
 #include <string>

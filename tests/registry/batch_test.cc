@@ -5,14 +5,14 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/call_scope.h"
-#include "services/common/status_macros.h"
 #include "services/registry/regions.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_rows.h"
 #include "services/server/schema.h"
+#include "services/store/call_scope.h"
 #include "services/store/store.h"
 #include "tests/support/builders.h"
 #include "tests/support/scratch_dir.h"

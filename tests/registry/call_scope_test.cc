@@ -1,16 +1,16 @@
 // Work for a call nobody waits for: a store write made for a cancelled or
 // late call (CallScope) writes nothing and does not queue for the write lock
 // behind the others.
-#include "services/common/call_scope.h"
+#include "services/store/call_scope.h"
 
 #include <atomic>
 #include <memory>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/clock.h"
 #include "services/server/schema.h"
 #include "services/store/store.h"
 #include "tests/support/builders.h"

@@ -3,7 +3,7 @@
 // might type (normalised first: full-width digits, zero-width spaces), the
 // clean sentences that only look like one, a corpus of 200+ sentences a
 // social worker might write, and texts of a million characters.
-#include "services/registry/personal_data.h"
+#include "common/personal_data.h"
 
 #include <fstream>
 #include <optional>
@@ -12,9 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/utf8.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/utf8.h"
 
 namespace raa {
 namespace {

@@ -10,6 +10,7 @@
 
 #include "SQLiteCpp/SQLiteCpp.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -17,7 +18,6 @@
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
-#include "services/common/clock.h"
 #include "services/server/server.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"

@@ -9,13 +9,15 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
-#include "services/common/errors.h"
-#include "services/common/status_macros.h"
 #include "services/registry/registry_rows.h"
 #include "services/server/schema.h"
 #include "tests/support/builders.h"
@@ -487,9 +489,9 @@ TEST(MakeRequestKeyTest, HashesTheBodyWithoutTheRequestId) {
   v1::CreateChildRequest changed = request;
   changed.mutable_child()->set_summary("a different summary");
 
-  RequestKey a = MakeRequestKey("sheffield", "CreateChild", request);
-  RequestKey b = MakeRequestKey("sheffield", "CreateChild", retry);
-  RequestKey c = MakeRequestKey("sheffield", "CreateChild", changed);
+  RequestKey a = MakeRequestKey("sheffield", request);
+  RequestKey b = MakeRequestKey("sheffield", retry);
+  RequestKey c = MakeRequestKey("sheffield", changed);
   EXPECT_EQ(a.request_id, "first");
   EXPECT_EQ(a.scope, "sheffield");
   EXPECT_EQ(a.method, "CreateChild");
@@ -606,6 +608,37 @@ TEST(StoreCoreTest, TwoMigrationsWithOneNumberAreRefused) {
   FakeClock clock{test::TestNow()};
   EXPECT_THAT(Store::Open(dir.File("raamatch.db"), clock, schema).status(),
               StatusIs(absl::StatusCode::kInternal));
+}
+
+// The method part of every stored idempotency key: the strings written by
+// hand before it was taken from the request's type. A change here breaks
+// retries across an upgrade (the stored row no longer matches).
+TEST(MakeRequestKeyTest, MethodsAreTheStoredNamesOfEveryWrite) {
+  const std::vector<std::pair<const google::protobuf::Descriptor*, std::string>>
+      kStored = {
+          {v1::CreateAuthorityRequest::descriptor(), "CreateAuthority"},
+          {v1::UpdateAuthorityRequest::descriptor(), "UpdateAuthority"},
+          {v1::WithdrawAuthorityRequest::descriptor(), "WithdrawAuthority"},
+          {v1::ReinstateAuthorityRequest::descriptor(), "ReinstateAuthority"},
+          {v1::CreateChildRequest::descriptor(), "CreateChild"},
+          {v1::BatchCreateChildrenRequest::descriptor(), "BatchCreateChildren"},
+          {v1::UpdateChildRequest::descriptor(), "UpdateChild"},
+          {v1::WithdrawChildRequest::descriptor(), "WithdrawChild"},
+          {v1::CreateAdopterRequest::descriptor(), "CreateAdopter"},
+          {v1::BatchCreateAdoptersRequest::descriptor(), "BatchCreateAdopters"},
+          {v1::UpdateAdopterRequest::descriptor(), "UpdateAdopter"},
+          {v1::WithdrawAdopterRequest::descriptor(), "WithdrawAdopter"},
+          {v1::CreateRegionRequest::descriptor(), "CreateRegion"},
+          {v1::CreateApiKeyRequest::descriptor(), "CreateApiKey"},
+          {v1::RevokeApiKeyRequest::descriptor(), "RevokeApiKey"},
+          {v1::CreateFollowRequest::descriptor(), "CreateFollow"},
+          {v1::DeleteFollowRequest::descriptor(), "DeleteFollow"},
+          {v1::UpdateMatchingPolicyRequest::descriptor(),
+           "UpdateMatchingPolicy"},
+      };
+  for (const auto& [type, stored] : kStored) {
+    EXPECT_EQ(IdempotencyMethodOf(*type), stored) << type->full_name();
+  }
 }
 
 }  // namespace

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/errors.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"
 #include "tests/support/scratch_dir.h"

@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -21,7 +22,6 @@
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
-#include "services/common/errors.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"
 #include "tests/support/scratch_dir.h"

@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
-#include "services/common/clock.h"
 #include "services/server/server.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"

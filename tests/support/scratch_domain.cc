@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
-#include "services/common/status_macros.h"
 #include "services/server/schema.h"
 
 namespace raa::test {

@@ -1,8 +1,8 @@
 #include "tests/support/status_matchers.h"
 
+#include "common/errors.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "services/common/errors.h"
 
 namespace grpc {
 

@@ -1,0 +1,132 @@
+// Every visibility and role rule, as named pure functions of a Caller
+// (caller.h) and the record's owners: the one place an area asks who may see
+// or change what. The access table (access_policy.h) decides who may call
+// which RPC at all; these decide about the records a call touches. No area
+// writes its own copy; tests/auth/rules_test.cc checks each as a table
+// (role × relation to the record → answer).
+//
+// "Withdrawn" is Caller::withdrawn: the caller's member has left the
+// consortium, and its keys may only read its own records. Every function
+// here is pure and thread-safe.
+#ifndef RAAMATCH_SERVICES_AUTH_RULES_H_
+#define RAAMATCH_SERVICES_AUTH_RULES_H_
+
+#include <initializer_list>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "raa/v1/access.pb.h"
+#include "raa/v1/registry.pb.h"
+#include "services/auth/caller.h"
+
+namespace raa {
+
+// "authorities/{a} has withdrawn from the consortium: …", for refusals.
+std::string WithdrawnMessage(const Caller& caller);
+
+// ---- seeing records ----
+
+// Whether a profile owned by `owner` with this hidden_from list (authority
+// ids) is hidden from `authority`: never from its owner.
+template <typename Ids>
+bool IsHiddenFrom(absl::string_view authority, absl::string_view owner,
+                  const Ids& hidden_from) {
+  if (authority == owner) return false;
+  for (const auto& id : hidden_from) {
+    if (id == authority) return true;
+  }
+  return false;
+}
+
+// Whether a child profile owned by `owner` with this hidden_from list may be
+// shown to the caller: its own member always (even withdrawn); others unless
+// hidden from their member, and never to a withdrawn member.
+template <typename Ids>
+bool IsVisibleTo(const Caller& caller, absl::string_view owner,
+                 const Ids& hidden_from) {
+  if (caller.authority_id == owner) return true;
+  return !caller.withdrawn &&
+         !IsHiddenFrom(caller.authority_id, owner, hidden_from);
+}
+// The same for a stored child.
+bool IsVisibleTo(const Caller& caller, absl::string_view owner,
+                 const v1::Child& child);
+// The same for a record with no hidden_from list (a household).
+bool IsVisibleTo(const Caller& caller, absl::string_view owner);
+
+// Field rules: clears what the caller may not see in a response. A child's
+// hidden_from names where its birth family may live: only the owning member
+// sees it.
+void RedactFor(const Caller& caller, v1::Child& child);
+void RedactFor(const Caller& caller, v1::ListChildrenResponse& response);
+// Responses with nothing to redact.
+template <typename Message>
+void RedactFor(const Caller&, Message&) {}
+
+// ---- changing records ----
+
+// PERMISSION_DENIED unless the caller has one of `roles` and its member has
+// not withdrawn (for changes; reads ask the access table).
+absl::Status RequireAnyRole(const Caller& caller,
+                            std::initializer_list<v1::Role> roles);
+
+// Whether the caller may change `owner`'s children and households: a
+// registrar of `owner`, still in the consortium.
+bool CanChangeRecordsOf(const Caller& caller, absl::string_view owner);
+// CanChangeRecordsOf, or PERMISSION_DENIED saying which part is missing.
+absl::Status RequireRegistrarOf(const Caller& caller, absl::string_view owner);
+
+// ---- searching (rank, explain, follow) ----
+
+// The roles that search every member's records (the access table's
+// search rows and CanSearchAll).
+inline constexpr uint32_t kSearchAllRoles = kFamilyFinder | kManager;
+// Whether the caller may search for the children and households of every
+// member: family finders and managers of members still in the consortium.
+bool CanSearchAll(const Caller& caller);
+// PERMISSION_DENIED unless the caller may search for `owner`'s records:
+// CanSearchAll, or a registrar of `owner` still in the consortium.
+absl::Status CanSearchFor(const Caller& caller, absl::string_view owner);
+// The caller as it searches for one pair (ExplainPair): a registrar may
+// explain a pair where either side is its own member's, as a family finder
+// would; anyone else searches as itself. A new value; `caller` is unchanged.
+Caller SearcherOfPair(const Caller& caller, absl::string_view child_owner,
+                      absl::string_view adopter_owner);
+
+// ---- API keys ----
+
+// Whether the caller sees every member's API keys (a manager of a member
+// still in the consortium); others see their own member's.
+bool SeesEveryMembersKeys(const Caller& caller);
+// Whether the caller may revoke key `key_id`: never the key it calls with
+// (so a manager cannot lock itself out). Roles are RequireAnyRole's.
+bool CanRevokeKey(const Caller& caller, absl::string_view key_id);
+
+// ---- the child's journey (links; used from the journey issue on) ----
+
+// Whether the caller may open a link (a child matched with a household) for
+// a child owned by `child_owner`: a family finder or registrar of the
+// child's authority, still in the consortium.
+bool CanOpenLinkFor(const Caller& caller, absl::string_view child_owner);
+// Whether the caller may record a step of a link (introductions, placement,
+// an order) for a child owned by `child_owner`: the same people as may open
+// it.
+bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner);
+
+// ---- the inter-agency fee ledger (used from the ledger issue on) ----
+
+// Whether the caller may read the ledger entries between `payer` and
+// `payee`: a finance officer of either (even withdrawn: its own records), or
+// a manager still in the consortium.
+bool CanSeeLedgerOf(const Caller& caller, absl::string_view payer,
+                    absl::string_view payee);
+// Whether the caller may record a payment between `payer` and `payee`: a
+// finance officer of either, or a manager, of a member still in the
+// consortium.
+bool CanRecordPaymentFor(const Caller& caller, absl::string_view payer,
+                         absl::string_view payee);
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_AUTH_RULES_H_

@@ -1,0 +1,182 @@
+// Runs a unary RPC off gRPC's threads: the handler captures the bearer key,
+// schedules the work on the worker pool, and returns the reactor at once.
+// Every call goes through one gate here: authenticate, then the method's
+// access rule (services/auth/access_policy.h: roles, whose records, a
+// withdrawn member), then the work, then the field rules on the answer, then
+// the audit trail, and only then the answer.
+//
+// Work nobody waits for is not done: when a worker picks the call up after
+// the client cancelled it or after its deadline, it answers CANCELLED or
+// DEADLINE_EXCEEDED without running it; while it runs, a CallScope lets the
+// store refuse to take its write lock for it (services/store/call_scope.h).
+//
+//   grpc::ServerUnaryReactor* GetChild(grpc::CallbackServerContext* ctx,
+//                                      const v1::GetChildRequest* request,
+//                                      v1::Child* response) override {
+//     return rpc_.Unary(ctx, RAA_RULE(RegistryService, GetChild), request,
+//                       response, [=, this](const Caller& caller) {
+//       return registry_.GetChild(caller, *request);
+//     });
+//   }
+#ifndef RAAMATCH_SERVICES_RPC_UNARY_H_
+#define RAAMATCH_SERVICES_RPC_UNARY_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/errors.h"
+#include "grpcpp/grpcpp.h"
+#include "services/audit/audit_records.h"
+#include "services/auth/access_policy.h"
+#include "services/auth/auth.h"
+#include "services/auth/rules.h"
+#include "services/rpc/worker_pool.h"
+#include "services/store/call_scope.h"
+
+// The access rule of raa.v1.Service/Method, looked up once per call site.
+#define RAA_RULE(Service, Method)                               \
+  ([]() -> const ::raa::MethodRule* {                           \
+    static const ::raa::MethodRule* const rule =                \
+        ::raa::FindMethodRule("/raa.v1." #Service "/" #Method); \
+    return rule;                                                \
+  }())
+
+namespace raa {
+
+// The value of the call's `authorization` metadata, or empty.
+std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
+
+// OK while the call's answer is awaited; CANCELLED once the client cancelled
+// it, DEADLINE_EXCEEDED once its deadline has passed. Safe on any thread
+// until the call is finished.
+absl::Status CallStateOf(const grpc::CallbackServerContext& ctx);
+
+// The subject common name of the client certificate the TLS handshake
+// verified (raamatchd --client-ca), or empty: what Authenticate binds a key
+// to.
+std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
+
+class UnaryRunner {
+ public:
+  // `audit` may be null: nothing is recorded (benchmarks only).
+  UnaryRunner(Authenticator& authenticator, WorkerPool& pool,
+              AuditLog* audit = nullptr)
+      : authenticator_(authenticator), pool_(pool), audit_(audit) {}
+
+  AuditLog* audit() const { return audit_; }
+
+  // `fn(const Caller&)` returns absl::StatusOr<Response>. `request` and
+  // `response` belong to gRPC and live until the call is answered.
+  template <typename Request, typename Response, typename Fn>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
+                                  const MethodRule* rule,
+                                  const Request* request, Response* response,
+                                  Fn fn) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    pool_.Schedule([this, ctx, reactor, rule, request, response,
+                    fn = std::move(fn), authorization = AuthorizationOf(*ctx),
+                    certificate = CertificateNameOf(*ctx)]() mutable {
+      if (absl::Status state = CallStateOf(*ctx); !state.ok()) {
+        reactor->Finish(ToGrpcStatus(state));
+        return;
+      }
+      CallScope scope([ctx] { return CallStateOf(*ctx); });
+      absl::StatusOr<Caller> caller =
+          authenticator_.Authenticate(authorization, certificate);
+      if (!caller.ok()) {
+        reactor->Finish(ToGrpcStatus(caller.status()));
+        return;
+      }
+      absl::Status status = CheckCall(*caller, rule, *request);
+      if (status.ok()) {
+        auto result = fn(*caller);
+        if (result.ok()) {
+          *response = *std::move(result);
+          RedactFor(*caller, *response);
+        } else {
+          status = result.status();
+        }
+      }
+      Answer(reactor, *caller, rule, *request, *response, std::move(status));
+    });
+    return reactor;
+  }
+
+  // For calls that can usually be answered from memory in microseconds (a
+  // ranking of a small pool): with a cached key, `try_fn(const Caller&)`
+  // runs on gRPC's thread and returns std::optional<absl::StatusOr<Response>>;
+  // nullopt means it needs the database or is too big, and then `fn` runs on
+  // the worker pool as in Unary.
+  template <typename Request, typename Response, typename TryFn, typename Fn>
+  grpc::ServerUnaryReactor* InlineFirst(grpc::CallbackServerContext* ctx,
+                                        const MethodRule* rule,
+                                        const Request* request,
+                                        Response* response, TryFn try_fn,
+                                        Fn fn) {
+    std::string authorization = AuthorizationOf(*ctx);
+    if (std::optional<Caller> caller =
+            authenticator_.Cached(authorization, CertificateNameOf(*ctx))) {
+      absl::Status status = CheckCall(*caller, rule, *request);
+      std::optional<absl::StatusOr<Response>> result;
+      if (status.ok()) result = try_fn(*caller);
+      if (!status.ok() || result.has_value()) {
+        grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+        if (status.ok()) {
+          if ((*result).ok()) {
+            *response = **std::move(result);
+            RedactFor(*caller, *response);
+          } else {
+            status = result->status();
+          }
+        }
+        Answer(reactor, *caller, rule, *request, *response, std::move(status));
+        return reactor;
+      }
+    }
+    return Unary(ctx, rule, request, response, std::move(fn));
+  }
+
+ private:
+  // Records the call in the audit trail (if its kind is audited). A change
+  // is answered once its record is committed (a change that cannot be
+  // recorded is answered UNAVAILABLE); a read is answered at once and its
+  // record committed by the writer thread with the next batch (a search must
+  // not wait for the disk: see docs/manager.md, the audit trail).
+  template <typename Request, typename Response>
+  void Answer(grpc::ServerUnaryReactor* reactor, const Caller& caller,
+              const MethodRule* rule, const Request& request,
+              const Response& response, absl::Status status) {
+    if (audit_ == nullptr || (rule != nullptr && !IsAudited(rule->kind))) {
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    AuditEvent event = MakeAuditEvent(
+        caller, rule, request, status.ok() ? &response : nullptr, status);
+    const bool is_change = rule == nullptr ||
+                           rule->kind == CallKind::kRecordWrite ||
+                           rule->kind == CallKind::kAdminWrite;
+    if (!is_change) {
+      audit_->Record(std::move(event));
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    audit_->Record(std::move(event), [reactor, status = std::move(status)](
+                                         absl::Status recorded) {
+      reactor->Finish(ToGrpcStatus(
+          recorded.ok() ? status
+                        : absl::UnavailableError(
+                              "the audit trail could not record this call; "
+                              "try again")));
+    });
+  }
+
+  Authenticator& authenticator_;
+  WorkerPool& pool_;
+  AuditLog* const audit_;
+};
+
+}  // namespace raa
+
+#endif  // RAAMATCH_SERVICES_RPC_UNARY_H_

@@ -1,0 +1,55 @@
+// Resource names (common/names.h): each format parses back to its parts, and
+// malformed names are refused naming the field. No store, no network.
+#include "common/names.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace raa {
+namespace {
+
+TEST(NamesTest, RecordNamesRoundTrip) {
+  absl::StatusOr<RecordName> child =
+      ParseRecordName(ChildName("sheffield", 12), "children", 'c', "child");
+  ASSERT_TRUE(child.ok()) << child.status();
+  EXPECT_EQ(child->authority_id, "sheffield");
+  EXPECT_EQ(child->row_id, 12);
+  EXPECT_EQ(AdopterName("leeds", 7), "authorities/leeds/adopters/h7");
+  EXPECT_EQ(FollowName("leeds", 3), "authorities/leeds/follows/f3");
+  EXPECT_EQ(AlertName("leeds", 4), "authorities/leeds/alerts/4");
+  EXPECT_EQ(RegionName("north-east"), "regions/north-east");
+  EXPECT_EQ(ApiKeyName("0123456789abcdef"), "apiKeys/0123456789abcdef");
+  EXPECT_EQ(*ParseAuthorityName(AuthorityName("york"), "parent"), "york");
+}
+
+TEST(NamesTest, LinksAndLedgerEntriesRoundTrip) {
+  EXPECT_EQ(LinkName(5), "links/l5");
+  EXPECT_EQ(*ParseLinkName(LinkName(5), "name"), 5);
+  EXPECT_EQ(LedgerEntryName(9), "ledger/entries/e9");
+  EXPECT_EQ(*ParseLedgerEntryName(LedgerEntryName(9), "name"), 9);
+}
+
+TEST(NamesTest, MalformedNamesAreRefusedNamingTheField) {
+  for (const char* bad : {"links/5", "links/l0", "links/l05", "link/l5",
+                          "links/l5/x", "ledger/entries/l5"}) {
+    absl::StatusOr<int64_t> link = ParseLinkName(bad, "link");
+    EXPECT_EQ(link.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_FALSE(ParseLedgerEntryName("ledger/e9", "name").ok());
+  EXPECT_FALSE(ParseApiKeyName("apiKeys/short", "name").ok());
+  EXPECT_FALSE(ParseAuthorityName("authorities/Sheffield", "parent").ok());
+  EXPECT_FALSE(
+      ParseRecordName(std::string(300, 'a'), "children", 'c', "child").ok());
+}
+
+TEST(NamesTest, AuthorityOfReadsOnlyTheAuthority) {
+  EXPECT_EQ(AuthorityOf("authorities/sheffield/children/c3"), "sheffield");
+  EXPECT_EQ(AuthorityOf("authorities/-"), "-");
+  EXPECT_EQ(AuthorityOf(""), "");
+  EXPECT_EQ(AuthorityOf("regions/north-east"), "");
+}
+
+}  // namespace
+}  // namespace raa

@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/check.h"
 #include "matcher/internal/explain.h"
 #include "matcher/internal/filter_kernel.h"
 #include "matcher/internal/packed.h"
@@ -138,6 +140,7 @@ int ScoreOf(const MatchingPolicy& policy,
   return (total + 5 * wsum) / (10 * wsum);
 }
 
+// Needs result.considered, eligible and excluded set.
 void FillExclusions(SearchSide side, int n, RankResult& result) {
   const absl::string_view plural =
       side == SearchSide::kHouseholds ? "households" : "children";
@@ -146,6 +149,7 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
   result.excluded_total = 0;
   for (int i = 0; i < kConstraintCount; ++i) {
     const int count = result.excluded[i];
+    RAA_CHECK(count >= 0) << "constraint " << i << " excluded " << count;
     result.excluded_total += count;
     if (count == 0) continue;
     const auto c = static_cast<Constraint>(i);
@@ -154,6 +158,11 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
          absl::StrCat(count, " ", count == 1 ? singular : plural, " ",
                       ConstraintSummary(c, side, n))});
   }
+  // Every candidate considered is either eligible or excluded under exactly
+  // one constraint (its first failure): the explanation's counts add up.
+  RAA_CHECK(result.excluded_total == result.considered - result.eligible)
+      << result.excluded_total << " excluded, " << result.considered
+      << " considered, " << result.eligible << " eligible";
 }
 
 }  // namespace
@@ -801,7 +810,16 @@ int CandidateIndex::DescribeScore(
     s.points_tenths = (s.weight * s.fit_permille + wsum / 2) / wsum;
     s.reason = internal::ComponentReason(s.component, facts);
   }
-  return ScoreOf(policy, fits);
+  const int score = ScoreOf(policy, fits);
+  if (kDebugChecks) {
+    // The contributions add up to the score: each is rounded by at most half
+    // a tenth, the score by at most half a point.
+    int tenths = 0;
+    for (const ComponentScore& s : components) tenths += s.points_tenths;
+    RAA_DCHECK(std::abs(tenths - 10 * score) <= 5 + (kComponentCount + 1) / 2)
+        << "components add up to " << tenths << " tenths, score " << score;
+  }
+  return score;
 }
 
 absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
@@ -1047,8 +1065,13 @@ void CandidateIndex::HouseholdCandidates(
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
     const Household household = UnpackHousehold(p.slot);
-    DescribeScore(child.group, child.profile, outcome, p.slot, household,
-                  policy, as_of_day, out.components);
+    const int described =
+        DescribeScore(child.group, child.profile, outcome, p.slot, household,
+                      policy, as_of_day, out.components);
+    // The ranking's score (the fast path's tables) is the explanation's.
+    RAA_DCHECK(described == out.score)
+        << "household " << p.key << ": ranked " << out.score << ", explained "
+        << described;
   }
 }
 
@@ -1167,8 +1190,12 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     const PairOutcome outcome = OutcomeOf(child.profile, p);
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
-    DescribeScore(child.group, child.profile, outcome, slot, household, policy,
-                  options.as_of_day, out.components);
+    const int described =
+        DescribeScore(child.group, child.profile, outcome, slot, household,
+                      policy, options.as_of_day, out.components);
+    RAA_DCHECK(described == out.score)
+        << "child group " << p.key << ": ranked " << out.score << ", explained "
+        << described;
   }
   return result;
 }

@@ -1,9 +1,11 @@
 #include "services/matching/live_index.h"
 
 #include <iostream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/check.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/access_policy.h"
 #include "services/common/dates.h"
@@ -214,6 +216,11 @@ void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
     if (group.has_value()) Report(s);
     index_.RemoveChild(key);
   }
+  if (kDebugChecks) {
+    expected_.push_back({Replaced::kChild, key, s.ok(),
+                         s.ok() ? group->authority : "",
+                         s.ok() && group->waiting});
+  }
   IndexView view = View();
   feed_.ChildChanged(view, key, child, view.ChildInMatching(key));
 }
@@ -235,6 +242,11 @@ void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
     if (household.has_value()) Report(s);
     index_.RemoveHousehold(key);
   }
+  if (kDebugChecks) {
+    expected_.push_back({Replaced::kHousehold, key, s.ok(),
+                         s.ok() ? household->authority : "",
+                         s.ok() && household->available});
+  }
   IndexView view = View();
   feed_.HouseholdChanged(view, key, adopter, view.HouseholdInMatching(key));
 }
@@ -251,8 +263,47 @@ absl::Status LiveIndex::WriteDerived(StoreTx& tx) {
 
 void LiveIndex::Committed() {
   absl::MutexLock lock(&mu_);
+  if (kDebugChecks) CheckCommitted();
+  expected_.clear();
   replaced_.clear();
   feed_.Committed();
+}
+
+// The index equals the store for every record the write changed: present
+// exactly when the stored version can be matched, under its authority, with
+// its waiting / available flag. The newest expectation of a record wins (a
+// write may change one twice). A few lookups per write, debug builds only.
+void LiveIndex::CheckCommitted() const {
+  absl::flat_hash_set<std::pair<int, uint64_t>> checked;
+  for (auto it = expected_.rbegin(); it != expected_.rend(); ++it) {
+    if (!checked.insert({it->kind, it->key}).second) continue;  // older
+    std::optional<std::string> authority;
+    bool active = false;
+    if (it->kind == Replaced::kChild) {
+      std::optional<matcher::ChildGroup> g = index_.FindChild(it->key);
+      if (g.has_value()) {
+        authority = g->authority;
+        active = g->waiting;
+      }
+    } else {
+      std::optional<matcher::Household> h = index_.FindHousehold(it->key);
+      if (h.has_value()) {
+        authority = h->authority;
+        active = h->available;
+      }
+    }
+    const std::string what = it->kind == Replaced::kChild
+                                 ? ChildId(static_cast<int64_t>(it->key))
+                                 : AdopterId(static_cast<int64_t>(it->key));
+    RAA_DCHECK(authority.has_value() == it->present)
+        << what
+        << (it->present ? " is stored but not in the index"
+                        : " is in the index but not stored so");
+    if (authority.has_value() && it->present) {
+      RAA_DCHECK(*authority == it->authority && active == it->active)
+          << what << " in the index differs from the store";
+    }
+  }
 }
 
 void LiveIndex::RolledBack() {
@@ -289,6 +340,7 @@ void LiveIndex::RolledBack() {
     }
   }
   replaced_.clear();
+  expected_.clear();
   feed_.RolledBack(View());
 }
 

@@ -105,7 +105,19 @@ class LiveIndex final : public StoreListener {
     bool authority_known = false;
   };
 
+  // Debug builds: what a record this write changed must look like in the
+  // index once the write commits (the stored version, or nothing if the
+  // index cannot hold it), checked by CheckCommitted.
+  struct Expected {
+    Replaced::Kind kind = Replaced::kChild;
+    uint64_t key = 0;
+    bool present = false;
+    std::string authority;
+    bool active = false;  // waiting / available
+  };
+
   explicit LiveIndex(const Clock& clock) : clock_(clock) {}
+  void CheckCommitted() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   int32_t Today() const;
   IndexView View() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void TakeAuthority(const v1::Authority& authority)
@@ -121,6 +133,7 @@ class LiveIndex final : public StoreListener {
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
   AlertFeed feed_ ABSL_GUARDED_BY(mu_);
   std::vector<Replaced> replaced_ ABSL_GUARDED_BY(mu_);
+  std::vector<Expected> expected_ ABSL_GUARDED_BY(mu_);  // debug builds only
   // Counts the changes applied since start (see ReadWithGeneration).
   // Starts from the clock at start-up, so a token from before a restart
   // never matches a generation after it.

@@ -5,3 +5,6 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+# Clang's thread-safety analysis over common/, matcher/ and services/
+# (build-clang).
+scripts/check-thread-safety.sh

@@ -73,10 +73,13 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   }
   RETURN_IF_ERROR(policy.status());
 
+  // Loaded into locals, which no other thread can see (the scans' lambdas
+  // touch no guarded field), then moved in under mu_.
   std::unique_ptr<LiveIndex> live(new LiveIndex(clock));
-  absl::MutexLock lock(&live->mu_);
-  live->policy_ = ToMatcherPolicy(*policy);
-  matcher::CandidateIndex& index = live->index_;
+  const matcher::MatchingPolicy matcher_policy = ToMatcherPolicy(*policy);
+  matcher::CandidateIndex index;
+  absl::flat_hash_map<std::string, v1::Authority> members;
+  absl::flat_hash_set<std::string> withdrawn;
 
   PageRequest page{1000, 0};
   do {
@@ -85,10 +88,9 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
         store.ListAuthorities(v1::AUTHORITY_STATUS_UNSPECIFIED, page));
     for (const v1::Authority& a : authorities.items) {
       RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
-      live->authorities_[std::string(
-          absl::StripPrefix(a.name(), "authorities/"))] = a;
+      members[std::string(absl::StripPrefix(a.name(), "authorities/"))] = a;
       if (a.status() == v1::AUTHORITY_WITHDRAWN) {
-        live->withdrawn_.insert(
+        withdrawn.insert(
             std::string(absl::StripPrefix(a.name(), "authorities/")));
       }
     }
@@ -109,12 +111,21 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
     if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
   }));
   // Follows last: what fits now is known, not news.
-  IndexView view = live->View();
+  AlertFeed feed;
+  const IndexView view{index, matcher_policy, withdrawn, live->Today(),
+                       clock.Now()};
   RETURN_IF_ERROR(
       store.ScanActiveFollows([&](int64_t row, const v1::Follow& f) {
-        live->feed_.FollowChanged(view, row, f);
+        feed.FollowChanged(view, row, f);
       }));
-  live->feed_.Committed();  // nothing to deliver; forgets the undo copies
+  feed.Committed();  // nothing to deliver; forgets the undo copies
+
+  absl::MutexLock lock(&live->mu_);
+  live->policy_ = matcher_policy;
+  live->index_ = std::move(index);
+  live->authorities_ = std::move(members);
+  live->withdrawn_ = std::move(withdrawn);
+  live->feed_ = std::move(feed);
   return live;
 }
 

@@ -140,15 +140,17 @@ absl::StatusOr<int64_t> StoreTx::AppendAlert(absl::string_view authority_id,
 absl::StatusOr<v1::Follow> Store::GetFollow(absl::string_view authority_id,
                                             int64_t row_id) {
   absl::MutexLock lock(&read_mu_);
-  return Guard([&] { return ReadFollow(*read_db_, authority_id, row_id); });
+  SQLite::Database& db = *read_db_;
+  return Guard([&] { return ReadFollow(db, authority_id, row_id); });
 }
 
 absl::StatusOr<Page<v1::Follow>> Store::ListFollows(
     absl::string_view authority_id, const PageRequest& page) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<Page<v1::Follow>> {
     SQLite::Statement q(
-        *read_db_,
+        db,
         absl::StrCat("SELECT profile, id FROM follows WHERE authority_id = ? "
                      "AND deleted = 0 AND id > ? ORDER BY id LIMIT ",
                      page.page_size + 1));
@@ -172,8 +174,9 @@ absl::StatusOr<Page<v1::Follow>> Store::ListFollows(
 absl::Status Store::ScanActiveFollows(
     absl::FunctionRef<void(int64_t, const v1::Follow&)> fn) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::Status {
-    SQLite::Statement q(*read_db_,
+    SQLite::Statement q(db,
                         "SELECT id, profile FROM follows WHERE state = ? AND "
                         "deleted = 0 ORDER BY id");
     q.bind(1, v1::FOLLOW_ACTIVE);
@@ -188,6 +191,7 @@ absl::Status Store::ScanActiveFollows(
 absl::StatusOr<Page<Row<v1::MatchAlert>>> Store::ListAlerts(
     const AlertFilter& f, const PageRequest& page) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<Page<Row<v1::MatchAlert>>> {
     std::string sql =
         "SELECT seq, alert FROM alerts WHERE authority_id = ?1 AND seq > ?2";
@@ -199,7 +203,7 @@ absl::StatusOr<Page<Row<v1::MatchAlert>>> Store::ListAlerts(
     if (!f.child.empty()) sql += " AND child = ?4";
     if (f.since_micros != 0) sql += " AND create_time >= ?5";
     absl::StrAppend(&sql, " ORDER BY seq LIMIT ", page.page_size + 1);
-    SQLite::Statement q(*read_db_, sql);
+    SQLite::Statement q(db, sql);
     q.bind(1, f.authority_id);
     q.bind(2, std::max(page.after, f.after_sequence));
     if (f.follow_row != 0) q.bind(3, f.follow_row);

@@ -693,11 +693,16 @@ absl::StatusOr<std::string> Store::WriteSerialized(
   RETURN_IF_ERROR(CurrentCallWanted());
   absl::MutexLock lock(&write_mu_);
   RETURN_IF_ERROR(CurrentCallWanted());
-  StoreTx tx(*write_db_, clock_);
+  // Taken under write_mu_, which is held to the end: the lambda below uses
+  // these, not the guarded fields (the thread-safety analysis cannot see
+  // into a lambda).
+  SQLite::Database& db = *write_db_;
+  StoreListener* const listener = listener_;
+  StoreTx tx(db, clock_);
   bool told = false;  // the listener has taken changes in
   absl::StatusOr<std::string> result =
       Guard([&]() -> absl::StatusOr<std::string> {
-        SQLite::Transaction transaction(*write_db_,
+        SQLite::Transaction transaction(db,
                                         SQLite::TransactionBehavior::IMMEDIATE);
         if (!key.request_id.empty()) {
           ASSIGN_OR_RETURN(std::optional<StoredRequest> seen,
@@ -715,23 +720,23 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         }
         absl::StatusOr<std::string> response = body(tx);
         if (!response.ok()) return response;  // rolled back
-        if (listener_ != nullptr) {
+        if (listener != nullptr) {
           RETURN_IF_ERROR(
-              listener_->Admit(tx.changed_children_, tx.changed_adopters_));
+              listener->Admit(tx.changed_children_, tx.changed_adopters_));
           told = true;
           for (const v1::Authority& a : tx.changed_authorities_) {
-            listener_->OnAuthorityChanged(a);
+            listener->OnAuthorityChanged(a);
           }
           for (const Row<v1::Child>& c : tx.changed_children_) {
-            listener_->OnChildChanged(c.row_id, c.value);
+            listener->OnChildChanged(c.row_id, c.value);
           }
           for (const Row<v1::Adopter>& a : tx.changed_adopters_) {
-            listener_->OnAdopterChanged(a.row_id, a.value);
+            listener->OnAdopterChanged(a.row_id, a.value);
           }
           for (const Row<v1::Follow>& f : tx.changed_follows_) {
-            listener_->OnFollowChanged(f.row_id, f.value);
+            listener->OnFollowChanged(f.row_id, f.value);
           }
-          RETURN_IF_ERROR(listener_->WriteDerived(tx));
+          RETURN_IF_ERROR(listener->WriteDerived(tx));
         }
         if (!key.request_id.empty()) {
           RETURN_IF_ERROR(tx.RecordRequest(key, *response));
@@ -741,9 +746,9 @@ absl::StatusOr<std::string> Store::WriteSerialized(
       });
   if (told) {
     if (result.ok()) {
-      listener_->Committed();
+      listener->Committed();
     } else {
-      listener_->RolledBack();
+      listener->RolledBack();
     }
   }
   return result;
@@ -751,17 +756,19 @@ absl::StatusOr<std::string> Store::WriteSerialized(
 
 absl::StatusOr<v1::Authority> Store::GetAuthority(absl::string_view id) {
   absl::MutexLock lock(&read_mu_);
-  return Guard([&] { return ReadAuthority(*read_db_, id); });
+  SQLite::Database& db = *read_db_;
+  return Guard([&] { return ReadAuthority(db, id); });
 }
 
 absl::StatusOr<Page<v1::Authority>> Store::ListAuthorities(
     v1::AuthorityStatus status, const PageRequest& page) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&] {
     std::string sql = "SELECT profile, rowid FROM authorities WHERE rowid > ?";
     if (status != v1::AUTHORITY_STATUS_UNSPECIFIED) sql += " AND status = ?";
     return ReadPage<v1::Authority>(
-        *read_db_, sql,
+        db, sql,
         [&](SQLite::Statement& q) {
           q.bind(1, page.after);
           if (status != v1::AUTHORITY_STATUS_UNSPECIFIED) q.bind(2, status);
@@ -773,15 +780,17 @@ absl::StatusOr<Page<v1::Authority>> Store::ListAuthorities(
 absl::StatusOr<v1::Child> Store::GetChild(absl::string_view authority_id,
                                           int64_t row_id) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&] {
-    return ReadProfileRow<v1::Child>(*read_db_, "children", authority_id,
-                                     row_id, "child");
+    return ReadProfileRow<v1::Child>(db, "children", authority_id, row_id,
+                                     "child");
   });
 }
 
 absl::StatusOr<Page<v1::Child>> Store::ListChildren(const ChildFilter& f,
                                                     const PageRequest& page) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&] {
     std::string sql = "SELECT profile, id FROM children WHERE id > ?1";
     if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
@@ -802,7 +811,7 @@ absl::StatusOr<Page<v1::Child>> Store::ListChildren(const ChildFilter& f,
       sql += " AND (need_mask & ?7) != 0";
     }
     return ReadPage<v1::Child>(
-        *read_db_, sql,
+        db, sql,
         [&](SQLite::Statement& q) {
           q.bind(1, page.after);
           if (!f.authority_id.empty()) q.bind(2, f.authority_id);
@@ -822,15 +831,17 @@ absl::StatusOr<Page<v1::Child>> Store::ListChildren(const ChildFilter& f,
 absl::StatusOr<v1::Adopter> Store::GetAdopter(absl::string_view authority_id,
                                               int64_t row_id) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&] {
-    return ReadProfileRow<v1::Adopter>(*read_db_, "adopters", authority_id,
-                                       row_id, "adopter");
+    return ReadProfileRow<v1::Adopter>(db, "adopters", authority_id, row_id,
+                                       "adopter");
   });
 }
 
 absl::StatusOr<Page<v1::Adopter>> Store::ListAdopters(const AdopterFilter& f,
                                                       const PageRequest& page) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&] {
     std::string sql = "SELECT profile, id FROM adopters WHERE id > ?1";
     if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
@@ -844,7 +855,7 @@ absl::StatusOr<Page<v1::Adopter>> Store::ListAdopters(const AdopterFilter& f,
                       " >= ", static_cast<int>(v1::NEED_LEVEL_MILD));
     }
     return ReadPage<v1::Adopter>(
-        *read_db_, sql,
+        db, sql,
         [&](SQLite::Statement& q) {
           q.bind(1, page.after);
           if (!f.authority_id.empty()) q.bind(2, f.authority_id);
@@ -858,15 +869,17 @@ absl::StatusOr<Page<v1::Adopter>> Store::ListAdopters(const AdopterFilter& f,
 
 absl::StatusOr<StoredApiKey> Store::GetApiKey(absl::string_view key_id) {
   absl::MutexLock lock(&read_mu_);
-  return Guard([&] { return ReadApiKey(*read_db_, key_id); });
+  SQLite::Database& db = *read_db_;
+  return Guard([&] { return ReadApiKey(db, key_id); });
 }
 
 absl::StatusOr<std::vector<v1::StatusChange>> Store::ListStatusChanges(
     RecordKind kind, absl::string_view authority_id, int64_t row_id) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<std::vector<v1::StatusChange>> {
     SQLite::Statement q(
-        *read_db_,
+        db,
         "SELECT from_status, to_status, reason, key_id, changed_by, "
         "change_time FROM status_changes WHERE record_kind = ? AND "
         "authority_id = ? AND record_id = ? ORDER BY id");
@@ -900,11 +913,12 @@ absl::StatusOr<std::vector<v1::StatusChange>> Store::ListStatusChanges(
 absl::StatusOr<Page<v1::ApiKey>> Store::ListApiKeys(
     absl::string_view authority_id, const PageRequest& page) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<Page<v1::ApiKey>> {
     std::string sql = "SELECT id, rowid FROM api_keys WHERE rowid > ?";
     if (!authority_id.empty()) sql += " AND authority_id = ?";
-    SQLite::Statement q(*read_db_, absl::StrCat(sql, " ORDER BY rowid LIMIT ",
-                                                page.page_size + 1));
+    SQLite::Statement q(
+        db, absl::StrCat(sql, " ORDER BY rowid LIMIT ", page.page_size + 1));
     q.bind(1, page.after);
     if (!authority_id.empty()) q.bind(2, std::string(authority_id));
     Page<v1::ApiKey> out;
@@ -915,7 +929,7 @@ absl::StatusOr<Page<v1::ApiKey>> Store::ListApiKeys(
         break;
       }
       ASSIGN_OR_RETURN(StoredApiKey key,
-                       ReadApiKey(*read_db_, q.getColumn(0).getString()));
+                       ReadApiKey(db, q.getColumn(0).getString()));
       last = q.getColumn(1).getInt64();
       out.items.push_back(std::move(key.key));
     }
@@ -925,18 +939,20 @@ absl::StatusOr<Page<v1::ApiKey>> Store::ListApiKeys(
 
 absl::StatusOr<int64_t> Store::CountApiKeys() {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<int64_t> {
-    return read_db_->execAndGet("SELECT COUNT(*) FROM api_keys").getInt64();
+    return db.execAndGet("SELECT COUNT(*) FROM api_keys").getInt64();
   });
 }
 
 absl::StatusOr<MemberRecordCounts> Store::CountMemberRecords(
     absl::string_view authority_id) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<MemberRecordCounts> {
     MemberRecordCounts counts;
     const std::string id(authority_id);
-    SQLite::Statement children(*read_db_,
+    SQLite::Statement children(db,
                                "SELECT status, COUNT(*), SUM(group_size) "
                                "FROM children WHERE authority_id = ? "
                                "GROUP BY status");
@@ -946,7 +962,7 @@ absl::StatusOr<MemberRecordCounts> Store::CountMemberRecords(
           children.getColumn(0).getInt())] = {children.getColumn(1).getInt(),
                                               children.getColumn(2).getInt()};
     }
-    SQLite::Statement households(*read_db_,
+    SQLite::Statement households(db,
                                  "SELECT status, COUNT(*) FROM adopters "
                                  "WHERE authority_id = ? GROUP BY status");
     households.bind(1, id);
@@ -954,7 +970,7 @@ absl::StatusOr<MemberRecordCounts> Store::CountMemberRecords(
       counts.households[static_cast<v1::AdopterStatus>(
           households.getColumn(0).getInt())] = households.getColumn(1).getInt();
     }
-    SQLite::Statement keys(*read_db_,
+    SQLite::Statement keys(db,
                            "SELECT COUNT(*) FROM api_keys WHERE authority_id "
                            "= ? AND revoke_time IS NULL");
     keys.bind(1, id);
@@ -966,20 +982,22 @@ absl::StatusOr<MemberRecordCounts> Store::CountMemberRecords(
 
 absl::StatusOr<v1::MatchingPolicy> Store::LatestMatchingPolicy() {
   absl::MutexLock lock(&read_mu_);
-  return Guard([&] { return ReadLatestPolicy(*read_db_); });
+  SQLite::Database& db = *read_db_;
+  return Guard([&] { return ReadLatestPolicy(db); });
 }
 
 absl::StatusOr<std::vector<v1::Region>> Store::ListRegions() {
   absl::MutexLock lock(&read_mu_);
-  return Guard([&] { return ReadRegions(*read_db_); });
+  SQLite::Database& db = *read_db_;
+  return Guard([&] { return ReadRegions(db); });
 }
 
 absl::Status Store::ScanChildren(
     absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::Status {
-    SQLite::Statement q(*read_db_,
-                        "SELECT id, profile FROM children ORDER BY id");
+    SQLite::Statement q(db, "SELECT id, profile FROM children ORDER BY id");
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Child child, ParseProfile<v1::Child>(q, 1));
       fn(q.getColumn(0).getInt64(), child);
@@ -991,9 +1009,9 @@ absl::Status Store::ScanChildren(
 absl::Status Store::ScanAdopters(
     absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::Status {
-    SQLite::Statement q(*read_db_,
-                        "SELECT id, profile FROM adopters ORDER BY id");
+    SQLite::Statement q(db, "SELECT id, profile FROM adopters ORDER BY id");
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Adopter adopter, ParseProfile<v1::Adopter>(q, 1));
       fn(q.getColumn(0).getInt64(), adopter);
@@ -1004,9 +1022,10 @@ absl::Status Store::ScanAdopters(
 
 absl::Status Store::Backup(const std::string& path) {
   absl::MutexLock lock(&write_mu_);
+  SQLite::Database& db = *write_db_;
   return Guard([&]() -> absl::Status {
     SQLite::Database target(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    SQLite::Backup backup(target, *write_db_);
+    SQLite::Backup backup(target, db);
     backup.executeStep();  // all pages at once
     return absl::OkStatus();
   });

@@ -13,7 +13,8 @@
 //
 //   ASSIGN_OR_RETURN(auto live, LiveIndex::Build(store, clock));
 //   store.SetListener(live.get());
-//   live->Read([&](const matcher::CandidateIndex& index) { ... });
+//   live->Read([&](const matcher::CandidateIndex& index,
+//                  const matcher::MatchingPolicy& policy) { ... });
 #ifndef RAAMATCH_SERVICES_MATCHING_LIVE_INDEX_H_
 #define RAAMATCH_SERVICES_MATCHING_LIVE_INDEX_H_
 

@@ -72,7 +72,9 @@ bool IsSlug(absl::string_view text);
 
 void ValidateRequestId(absl::string_view request_id, FieldErrors& errors);
 
-// A new member. `field` is the message's path ("authority").
+// A new member. Violations are named by the Authority's own fields, under the
+// prefix `errors` was made with (FieldErrors("authority") gives
+// "authority.region").
 void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,
                        const RegionList& regions, FieldErrors& errors);
 

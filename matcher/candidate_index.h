@@ -242,6 +242,25 @@ class CandidateIndex {
       const PairOutcome& outcome, size_t slot, const Household& household,
       const MatchingPolicy& policy, int32_t as_of_day,
       std::array<ComponentScore, kComponentCount>& components) const;
+  // RankHouseholds' fast path in three steps: the per-query tables
+  // (candidate_index.cc), the scan of every household (the hot loop), and
+  // the result with its exclusion lines and candidates.
+  struct HouseholdQuery;
+  struct HouseholdScan {
+    std::array<int, kConstraintCount> excluded{};  // by Constraint
+    int eligible = 0;
+    std::vector<internal::RankPick> picks;  // the best `limit`, best first
+  };
+  HouseholdQuery PrepareHouseholdQuery(const internal::ChildProfile& c,
+                                       const MatchingPolicy& policy,
+                                       const RankOptions& options,
+                                       int elapsed) const;
+  HouseholdScan ScanHouseholds(const internal::ChildProfile& c,
+                               const HouseholdQuery& q, int elapsed,
+                               int limit) const;
+  RankResult AssembleHouseholds(const ChildEntry& child, HouseholdScan scan,
+                                const MatchingPolicy& policy, int32_t as_of_day,
+                                bool explain) const;
   absl::StatusOr<RankResult> RankHouseholdsApart(const ChildEntry& child,
                                                  const MatchingPolicy& policy,
                                                  const RankOptions& options,

@@ -6,5 +6,7 @@ scripts/install-deps.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 # Clang's thread-safety analysis over common/, matcher/ and services/
-# (build-clang).
+# (build-clang), then the concurrent tests under AddressSanitizer and
+# ThreadSanitizer (build-asan, build-tsan).
 scripts/check-thread-safety.sh
+scripts/sanitize.sh

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Builds the tests that exercise the server's concurrency (the in-process
-# server's RPCs, alerts and follows on WatchMatches streams, access and the
-# audit writer, a real raamatchd killed and restarted) with AddressSanitizer
-# (+ UndefinedBehaviorSanitizer) in build-asan and ThreadSanitizer in
-# build-tsan, and runs them. Any report fails the script.
+# Builds the tests that exercise the server's concurrency with
+# AddressSanitizer (+ UndefinedBehaviorSanitizer) in build-asan and with
+# ThreadSanitizer in build-tsan (only the targets named below), and runs
+# them. Any report fails the script.
 #
 # Both trees are Debug builds at -O1, so RAA_DCHECKs (common/check.h) run too:
 # e.g. the live index is compared with the store after each committed write.
@@ -23,15 +22,31 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
-targets=(matching_server_test registry_server_test durability_test access_test)
+# AddressSanitizer (+ UBSan): the in-process server's RPCs, the alerts and
+# follows on WatchMatches streams (and the forced races), access and the
+# audit writer, a real raamatchd killed and restarted.
+asan_targets=(matching_server_test registry_server_test durability_test
+  access_test)
+# ThreadSanitizer: only tests whose threads meet in our code. Debian's gRPC
+# and protobuf are not built for TSan, so whatever gRPC hands from one of
+# its threads to another (a request, a reactor, a buffer) looks unordered to
+# it: the in-process server tests give thousands of such reports (counted
+# once: 9,196 in the alert and follow tests), none of which a suppression
+# could tell from a race of ours. They run under TSan once gRPC is built
+# with -fsanitize=thread.
+tsan_targets=(access_test)
 
 # Which tests of each binary run. matching_server_test: the streams (alerts,
 # follows, the forced interleavings); not the consortium property runs.
-declare -A filters=(
+declare -A asan_filters=(
   [matching_server_test]='MatchAlertsTest.*:FollowsTest.*:WatchRaceTest.*'
   [registry_server_test]='*'
   [durability_test]='*'
   [access_test]='*'
+)
+# The key cache racing a revocation: store, authenticator, two threads.
+declare -A tsan_filters=(
+  [access_test]='KeyCacheRaceTest.*'
 )
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
@@ -40,8 +55,16 @@ export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:su
 
 for sanitizer in "${sanitizers[@]}"; do
   case "$sanitizer" in
-    address) dir=build-asan ;;
-    thread) dir=build-tsan ;;
+    address)
+      dir=build-asan
+      targets=("${asan_targets[@]}")
+      filter_of() { echo "${asan_filters[$1]}"; }
+      ;;
+    thread)
+      dir=build-tsan
+      targets=("${tsan_targets[@]}")
+      filter_of() { echo "${tsan_filters[$1]}"; }
+      ;;
     *) echo "usage: $0 [address|thread]..." >&2; exit 2 ;;
   esac
   if [ ! -f "$dir/CMakeCache.txt" ]; then
@@ -53,9 +76,8 @@ for sanitizer in "${sanitizers[@]}"; do
   cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}"
   for t in "${targets[@]}"; do
     binary="$(find "$dir/tests" -type f -name "$t" -perm -u+x | head -1)"
-    echo "== $sanitizer: $t --gtest_filter=${filters[$t]}"
-    # Each binary makes its own scratch directories; run from the tree.
-    "$binary" --gtest_filter="${filters[$t]}" --gtest_brief=1
+    echo "== $sanitizer: $t --gtest_filter=$(filter_of "$t")"
+    "$binary" --gtest_filter="$(filter_of "$t")" --gtest_brief=1
   done
 done
 echo "Sanitizers: clean"

@@ -59,34 +59,45 @@ RAA_WRAP(void, _ZN4absl7debian35Mutex12ReaderUnlockEv, absl::Mutex* mu) {
   __tsan_mutex_post_unlock(mu, kRead);
 }
 
-// Mutex::Await*: the lock is let go while waiting and taken again, so what
-// others did under it meanwhile happens before the return. (TSan keeps
-// thinking it held: only the happens-before edges matter here.)
+// Mutex::Await*: the lock is let go while waiting and taken again, so it is
+// reported as an unlock and a lock (our code awaits only under an exclusive
+// lock), and what others did under it meanwhile happens before the return.
+namespace {
+void Unlocking(absl::Mutex* mu) {
+  __tsan_mutex_pre_unlock(mu, 0);
+  __tsan_mutex_post_unlock(mu, 0);
+}
+void Relocked(absl::Mutex* mu) {
+  __tsan_mutex_pre_lock(mu, 0);
+  Locked(mu, 0);
+}
+}  // namespace
+
 RAA_WRAP(void, _ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE, absl::Mutex* mu,
          const absl::Condition& cond) {
-  __tsan_release(mu);
+  Unlocking(mu);
   __real__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(mu, cond);
-  __tsan_acquire(mu);
+  Relocked(mu);
 }
 RAA_WRAP(bool,
          _ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE,
          absl::Mutex* mu, const absl::Condition& cond, absl::Time deadline) {
-  __tsan_release(mu);
+  Unlocking(mu);
   const bool met =
       __real__ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE(
           mu, cond, deadline);
-  __tsan_acquire(mu);
+  Relocked(mu);
   return met;
 }
 RAA_WRAP(
     bool,
     _ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE,
     absl::Mutex* mu, const absl::Condition& cond, absl::Duration timeout) {
-  __tsan_release(mu);
+  Unlocking(mu);
   const bool met =
       __real__ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE(
           mu, cond, timeout);
-  __tsan_acquire(mu);
+  Relocked(mu);
   return met;
 }
 

@@ -10,6 +10,12 @@
 //   RAA_CHECK(excluded + kept == total) << "pool of " << total;
 //   RAA_DCHECK(index.size() == stored) << "after row " << row_id;
 //
+// Where they are used today: matcher/candidate_index.cc (exclusion counts add
+// up; a ranking's score is its explanation's) and services/matching/
+// live_index.cc (the index equals the store after each committed write). The
+// ledger's journal (services/ledger) is to RAA_CHECK that every entry's
+// debits equal its credits before it is written.
+//
 // RAA_CHECK is always on. RAA_DCHECK is for checks too costly for release:
 // with NDEBUG defined (RelWithDebInfo and Release builds) it is compiled out
 // (neither the condition nor the message is evaluated) but both still
@@ -81,20 +87,19 @@ struct Voidify {
 
 // Aborts with file:line, the condition and the streamed message unless
 // `condition` holds. The message is built only on failure.
-#define RAA_CHECK(condition)                                         \
-  ABSL_PREDICT_TRUE(condition)                                       \
-  ? (void)0                                                          \
-  : ::raa::check_internal::Voidify() &                               \
-        ::raa::check_internal::CheckFailure(__FILE__, __LINE__,      \
-                                            #condition)
+#define RAA_CHECK(condition)           \
+  ABSL_PREDICT_TRUE(condition)         \
+  ? (void)0                            \
+  : ::raa::check_internal::Voidify() & \
+          ::raa::check_internal::CheckFailure(__FILE__, __LINE__, #condition)
 
 #ifdef NDEBUG
 // Compiled out: `true || (condition)` is never evaluated but must compile,
 // and so must the message.
-#define RAA_DCHECK(condition)                                        \
-  true || (condition) ? (void)0                                      \
-                      : ::raa::check_internal::Voidify() &           \
-                            ::raa::check_internal::NullStream()
+#define RAA_DCHECK(condition) \
+  true || (condition)         \
+      ? (void)0               \
+      : ::raa::check_internal::Voidify() & ::raa::check_internal::NullStream()
 #else
 #define RAA_DCHECK(condition) RAA_CHECK(condition)
 #endif

@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/check.h"
 #include "matcher/internal/explain.h"
 #include "matcher/internal/filter_kernel.h"
 #include "matcher/internal/packed.h"
@@ -138,6 +140,7 @@ int ScoreOf(const MatchingPolicy& policy,
   return (total + 5 * wsum) / (10 * wsum);
 }
 
+// Needs result.considered, eligible and excluded set.
 void FillExclusions(SearchSide side, int n, RankResult& result) {
   const absl::string_view plural =
       side == SearchSide::kHouseholds ? "households" : "children";
@@ -146,6 +149,7 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
   result.excluded_total = 0;
   for (int i = 0; i < kConstraintCount; ++i) {
     const int count = result.excluded[i];
+    RAA_CHECK(count >= 0) << "constraint " << i << " excluded " << count;
     result.excluded_total += count;
     if (count == 0) continue;
     const auto c = static_cast<Constraint>(i);
@@ -154,6 +158,11 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
          absl::StrCat(count, " ", count == 1 ? singular : plural, " ",
                       ConstraintSummary(c, side, n))});
   }
+  // Every candidate considered is either eligible or excluded under exactly
+  // one constraint (its first failure): the explanation's counts add up.
+  RAA_CHECK(result.excluded_total == result.considered - result.eligible)
+      << result.excluded_total << " excluded, " << result.considered
+      << " considered, " << result.eligible << " eligible";
 }
 
 }  // namespace
@@ -801,7 +810,16 @@ int CandidateIndex::DescribeScore(
     s.points_tenths = (s.weight * s.fit_permille + wsum / 2) / wsum;
     s.reason = internal::ComponentReason(s.component, facts);
   }
-  return ScoreOf(policy, fits);
+  const int score = ScoreOf(policy, fits);
+  if (kDebugChecks) {
+    // The contributions add up to the score: each is rounded by at most half
+    // a tenth, the score by at most half a point.
+    int tenths = 0;
+    for (const ComponentScore& s : components) tenths += s.points_tenths;
+    RAA_DCHECK(std::abs(tenths - 10 * score) <= 5 + (kComponentCount + 1) / 2)
+        << "components add up to " << tenths << " tenths, score " << score;
+  }
+  return score;
 }
 
 absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
@@ -879,6 +897,31 @@ std::optional<int> CandidateIndex::ScorePair(uint64_t child_key,
 // ---------------------------------------------------------------------------
 // Ranking
 
+// Per-query tables: every component that depends on the child and on one
+// small household field becomes a lookup of weighted points.
+struct CandidateIndex::HouseholdQuery {
+  explicit HouseholdQuery(uint32_t weight_sum)
+      : wsum(weight_sum), divide(10 * weight_sum), half(5 * weight_sum) {}
+
+  uint32_t w_age = 0;
+  uint32_t w_identity = 0;
+  std::vector<uint8_t> hidden;            // by authority
+  std::vector<uint32_t> locality_points;  // by authority
+  std::array<uint32_t, internal::kMaxApprovedFor + 1> capacity_points{};
+  std::array<uint32_t, 8> flag_points{};  // by Gate::flag_index()
+  std::array<uint32_t, 3 * kNeedCategoryCount + 1> needs_points{};
+  std::array<uint32_t, 366> waiting_points{};  // by household days, capped
+  // The most waiting and identity can add (their fits are at most 1000).
+  uint32_t best_traits_points = 0;
+  uint32_t wsum;
+  internal::ExactDivider divide;
+  uint32_t half;
+  int max_links = 0;
+  int min_score = 0;
+  int32_t as_of_day = 0;
+  internal::SimpleQuery simple{};
+};
+
 absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
     uint64_t child_key, const MatchingPolicy& policy,
     const RankOptions& options, bool explain) const {
@@ -905,67 +948,93 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
     return RankHouseholdsApart(child, policy, options, explain, elapsed);
   }
 
-  // Per-query tables: every component that depends on the child and on one
-  // small household field becomes a lookup of weighted points.
+  const HouseholdQuery query =
+      PrepareHouseholdQuery(c, policy, options, elapsed);
+  HouseholdScan scan = ScanHouseholds(c, query, elapsed, options.limit);
+  return AssembleHouseholds(child, std::move(scan), policy, options.as_of_day,
+                            explain);
+}
+
+CandidateIndex::HouseholdQuery CandidateIndex::PrepareHouseholdQuery(
+    const ChildProfile& c, const MatchingPolicy& policy,
+    const RankOptions& options, int elapsed) const {
   const auto weight = [&policy](Component k) {
     return static_cast<uint32_t>(policy.weights[static_cast<int>(k)]);
   };
-  const uint32_t w_age = weight(Component::kAgeFit);
-  const uint32_t w_identity = weight(Component::kIdentity);
-  std::vector<uint8_t> hidden(authorities_.size());
-  std::vector<uint32_t> locality_points(authorities_.size());
+  HouseholdQuery q(static_cast<uint32_t>(WeightSum(policy)));
+  q.w_age = weight(Component::kAgeFit);
+  q.w_identity = weight(Component::kIdentity);
+  q.hidden.resize(authorities_.size());
+  q.locality_points.resize(authorities_.size());
   for (size_t a = 0; a < authorities_.size(); ++a) {
-    hidden[a] = c.HiddenFrom(static_cast<uint16_t>(a));
-    locality_points[a] =
+    q.hidden[a] = c.HiddenFrom(static_cast<uint16_t>(a));
+    q.locality_points[a] =
         weight(Component::kLocality) *
         internal::LocalityFit(a == c.authority, authorities_[a].kind);
   }
-  std::array<uint32_t, internal::kMaxApprovedFor + 1> capacity_points{};
   for (int n = 0; n <= internal::kMaxApprovedFor; ++n) {
-    capacity_points[n] =
+    q.capacity_points[n] =
         weight(Component::kCapacityFit) * internal::CapacityFit(c.size, n);
   }
-  std::array<uint32_t, 8> flag_points{};  // by Gate::flag_index()
   for (int bits = 0; bits < 8; ++bits) {
-    flag_points[bits] =
+    q.flag_points[bits] =
         weight(Component::kEarlyPermanence) *
             internal::EarlyPermanenceFit(c.early_permanence_candidate,
                                          bits & 1) +
         weight(Component::kContact) *
             internal::ContactFit(c.contact_plan, (bits >> 1) & 3);
   }
-  std::array<uint32_t, 3 * kNeedCategoryCount + 1> needs_points{};
   for (int sum = 0; sum <= 3 * kNeedCategoryCount; ++sum) {
-    needs_points[sum] = weight(Component::kNeedsMargin) *
-                        internal::NeedsFitFromSum(c.need_category_count, sum);
+    q.needs_points[sum] = weight(Component::kNeedsMargin) *
+                          internal::NeedsFitFromSum(c.need_category_count, sum);
   }
-  std::array<uint32_t, 366> waiting_points{};  // by household days, capped
   const int child_waited =
       internal::WaitedDaysCapped(c.waiting_since_day, options.as_of_day);
   for (int days = 0; days <= 365; ++days) {
-    waiting_points[days] =
+    q.waiting_points[days] =
         weight(Component::kWaiting) * internal::WaitingFit(days, child_waited);
   }
-  // The most waiting and identity can add (their fits are at most 1000).
-  const uint32_t best_traits_points = waiting_points[365] + w_identity * 1000;
-  const uint32_t wsum = static_cast<uint32_t>(WeightSum(policy));
-  const internal::ExactDivider divide(10 * wsum);
-  const uint32_t half = 5 * wsum;
-  const int max_links = policy.max_open_links;
-  const int min_score = options.min_score;
-  const int32_t as_of_day = options.as_of_day;
-  const internal::SimpleQuery query{
+  q.best_traits_points = q.waiting_points[365] + q.w_identity * 1000;
+  q.max_links = policy.max_open_links;
+  q.min_score = options.min_score;
+  q.as_of_day = options.as_of_day;
+  q.simple = internal::SimpleQuery{
       .size = c.size,
       .min_age = static_cast<uint32_t>(c.min_age_months + elapsed),
       .max_age = static_cast<uint32_t>(c.max_age_months + elapsed),
       .need_bits = c.need_bits,
       .sex_need = static_cast<uint32_t>(c.sexes) << internal::kGateSexShift,
   };
+  return q;
+}
+
+// The hot loop: every household through the vectorised kernel, the
+// survivors through the remaining constraints, the eligible scored from the
+// tables, the best `limit` kept. Kept whole; the tables are read through
+// locals, as the loop was written.
+CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
+    const ChildProfile& c, const HouseholdQuery& q, int elapsed,
+    int limit) const {
+  const uint32_t w_age = q.w_age;
+  const uint32_t w_identity = q.w_identity;
+  const std::vector<uint8_t>& hidden = q.hidden;
+  const std::vector<uint32_t>& locality_points = q.locality_points;
+  const auto& capacity_points = q.capacity_points;
+  const auto& flag_points = q.flag_points;
+  const auto& needs_points = q.needs_points;
+  const auto& waiting_points = q.waiting_points;
+  const uint32_t best_traits_points = q.best_traits_points;
+  const internal::ExactDivider divide = q.divide;
+  const uint32_t half = q.half;
+  const int max_links = q.max_links;
+  const int min_score = q.min_score;
+  const int32_t as_of_day = q.as_of_day;
+  const internal::SimpleQuery query = q.simple;
 
   std::array<uint32_t, internal::kSimpleConstraintCount> simple_excluded{};
   std::array<int, kConstraintCount> excluded{};
   int eligible = 0;
-  TopK top(options.limit);
+  TopK top(limit);
   alignas(64) uint16_t survivors[internal::kFilterBlock];
 
   const uint32_t* gates = gates_.data();
@@ -1018,18 +1087,24 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
     }
   }
 
-  RankResult result;
-  result.policy_version = policy.version;
-  result.considered = static_cast<int>(n);
   for (int k = 0; k < internal::kSimpleConstraintCount; ++k) {
     excluded[k] = static_cast<int>(simple_excluded[k]);
   }
-  result.excluded = excluded;
-  result.eligible = eligible;
-  FillExclusions(SearchSide::kHouseholds, c.size, result);
+  return {excluded, eligible, top.TakeBestFirst()};
+}
 
-  HouseholdCandidates(child, top.TakeBestFirst(), policy, options.as_of_day,
-                      explain, result);
+RankResult CandidateIndex::AssembleHouseholds(const ChildEntry& child,
+                                              HouseholdScan scan,
+                                              const MatchingPolicy& policy,
+                                              int32_t as_of_day,
+                                              bool explain) const {
+  RankResult result;
+  result.policy_version = policy.version;
+  result.considered = static_cast<int>(gates_.size());
+  result.excluded = scan.excluded;
+  result.eligible = scan.eligible;
+  FillExclusions(SearchSide::kHouseholds, child.profile.size, result);
+  HouseholdCandidates(child, scan.picks, policy, as_of_day, explain, result);
   return result;
 }
 
@@ -1047,8 +1122,13 @@ void CandidateIndex::HouseholdCandidates(
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
     const Household household = UnpackHousehold(p.slot);
-    DescribeScore(child.group, child.profile, outcome, p.slot, household,
-                  policy, as_of_day, out.components);
+    const int described =
+        DescribeScore(child.group, child.profile, outcome, p.slot, household,
+                      policy, as_of_day, out.components);
+    // The ranking's score (the fast path's tables) is the explanation's.
+    RAA_DCHECK(described == out.score)
+        << "household " << p.key << ": ranked " << out.score << ", explained "
+        << described;
   }
 }
 
@@ -1167,8 +1247,12 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     const PairOutcome outcome = OutcomeOf(child.profile, p);
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
-    DescribeScore(child.group, child.profile, outcome, slot, household, policy,
-                  options.as_of_day, out.components);
+    const int described =
+        DescribeScore(child.group, child.profile, outcome, slot, household,
+                      policy, options.as_of_day, out.components);
+    RAA_DCHECK(described == out.score)
+        << "child group " << p.key << ": ranked " << out.score << ", explained "
+        << described;
   }
   return result;
 }

@@ -3,8 +3,11 @@
 // few milliseconds, with explanations.
 //
 // The server builds it from the database at start (authorities first, then
-// households, children and open-link counts) and applies every committed write
-// to it, so a search issued after an acknowledged write sees that write.
+// households and children) and applies every committed write to it, so a
+// search issued after an acknowledged write sees that write. The server sets
+// no open-link counts yet (there are no links until the journey area records
+// them), so every household counts as holding none; SetOpenLinks is used by
+// tests and by the pair index an explanation builds.
 //
 // Example:
 //
@@ -239,6 +242,25 @@ class CandidateIndex {
       const PairOutcome& outcome, size_t slot, const Household& household,
       const MatchingPolicy& policy, int32_t as_of_day,
       std::array<ComponentScore, kComponentCount>& components) const;
+  // RankHouseholds' fast path in three steps: the per-query tables
+  // (candidate_index.cc), the scan of every household (the hot loop), and
+  // the result with its exclusion lines and candidates.
+  struct HouseholdQuery;
+  struct HouseholdScan {
+    std::array<int, kConstraintCount> excluded{};  // by Constraint
+    int eligible = 0;
+    std::vector<internal::RankPick> picks;  // the best `limit`, best first
+  };
+  HouseholdQuery PrepareHouseholdQuery(const internal::ChildProfile& c,
+                                       const MatchingPolicy& policy,
+                                       const RankOptions& options,
+                                       int elapsed) const;
+  HouseholdScan ScanHouseholds(const internal::ChildProfile& c,
+                               const HouseholdQuery& q, int elapsed,
+                               int limit) const;
+  RankResult AssembleHouseholds(const ChildEntry& child, HouseholdScan scan,
+                                const MatchingPolicy& policy, int32_t as_of_day,
+                                bool explain) const;
   absl::StatusOr<RankResult> RankHouseholdsApart(const ChildEntry& child,
                                                  const MatchingPolicy& policy,
                                                  const RankOptions& options,

@@ -10,3 +10,8 @@ scripts/check-layers.sh
 scripts/build.sh
 scripts/check-api.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+# Clang's thread-safety analysis over common/, matcher/ and services/
+# (build-clang), then the concurrent tests under AddressSanitizer and
+# ThreadSanitizer (build-asan, build-tsan).
+scripts/check-thread-safety.sh
+scripts/sanitize.sh

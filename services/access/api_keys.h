@@ -13,6 +13,10 @@
 
 namespace raa {
 
+// Lifetime: holds references to the store, the authenticator (told of every
+// revocation) and the clock, which must outlive it; made once by the server.
+// Thread-safe: keeps no state of its own; every write goes through the
+// store's serialized writes.
 class ApiKeys {
  public:
   ApiKeys(Store& store, Authenticator& authenticator, const Clock& clock)
@@ -29,18 +33,20 @@ class ApiKeys {
   absl::StatusOr<v1::ApiKey> Revoke(const Caller& caller,
                                     const v1::RevokeApiKeyRequest& request);
 
-  // On a database with no keys: makes sure the hub authority `hub_id` exists
-  // and issues a manager key for it. `preset` is used as the key if not
-  // empty (it must be a well-formed key). Returns the key's secret, or an
-  // empty string if keys already exist.
-  // A new manager key for the hub authority (created if missing), whatever
-  // keys exist: for `raamatchd --issue-manager-key`, when every manager key
-  // is lost. Returns the secret.
+  // A new manager key for the hub authority `hub_id` (created in
+  // `hub_region` if missing), whatever keys exist: for `raamatchd
+  // --issue-manager-key`, when every manager key is lost. `preset` is used
+  // as the key if not empty (it must be a well-formed key); `label` is the
+  // key's display name. Returns the secret. INVALID_ARGUMENT if the hub id
+  // or region is not a slug or `preset` is not a key.
   absl::StatusOr<std::string> IssueManagerKey(const std::string& hub_id,
                                               const std::string& hub_region,
                                               const std::string& preset,
                                               const std::string& label);
 
+  // On a database with no keys: IssueManagerKey (labelled "bootstrap
+  // manager key"). Returns the key's secret, or an empty string if keys
+  // already exist (then nothing is written).
   absl::StatusOr<std::string> Bootstrap(const std::string& hub_id,
                                         const std::string& hub_region,
                                         const std::string& preset);

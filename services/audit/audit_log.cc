@@ -169,8 +169,8 @@ void AuditLog::Run() {
 }
 
 absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
+  SQLite::Database& db = *write_db_;
   return Guard([&]() -> absl::Status {
-    SQLite::Database& db = *write_db_;
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement event(
         db,
@@ -209,8 +209,8 @@ absl::StatusOr<int64_t> AuditLog::Prune() {
 
 absl::StatusOr<int64_t> AuditLog::PruneLocked() {
   const int64_t cutoff = absl::ToUnixMicros(clock_.Now() - options_.retention);
+  SQLite::Database& db = *write_db_;
   return Guard([&]() -> absl::StatusOr<int64_t> {
-    SQLite::Database& db = *write_db_;
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     // Ids grow with time: everything up to the newest expired event goes.
     SQLite::Statement last(
@@ -292,8 +292,8 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
   sql += " ORDER BY 1 DESC LIMIT :limit";
 
   absl::MutexLock lock(&read_mu_);
+  SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<v1::QueryAuditLogResponse> {
-    SQLite::Database& db = *read_db_;
     SQLite::Statement q(db, sql);
     if (!request.record().empty()) q.bind(":record", request.record());
     if (cursor->after > 0) q.bind(":after", cursor->after);

@@ -137,11 +137,14 @@ absl::StatusOr<Caller> Authenticator::AuthenticateKey(
   // A revocation committed while the store is read must not be undone by
   // caching what was read before it: note the generation first.
   uint64_t generation;
+  std::function<void()> hook;
   {
     absl::MutexLock lock(&mu_);
     generation = forgotten_;
+    hook = store_read_hook_;
   }
   absl::StatusOr<StoredApiKey> stored = key_rows::GetApiKey(store_, *key_id);
+  if (hook) hook();
   if (absl::IsNotFound(stored.status()) ||
       (stored.ok() &&
        (stored->revoked || stored->secret_sha256.size() != hash.size() ||
@@ -196,6 +199,11 @@ void Authenticator::SetRevocationListener(
     std::function<void(const std::string& key_id)> listener) {
   absl::MutexLock lock(&mu_);
   revoked_ = std::move(listener);
+}
+
+void Authenticator::SetStoreReadHookForTesting(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  store_read_hook_ = std::move(hook);
 }
 
 void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {

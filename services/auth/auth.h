@@ -95,6 +95,11 @@ class Authenticator {
   void SetRevocationListener(
       std::function<void(const std::string& key_id)> listener);
 
+  // Test seam: `hook` runs on the authenticating thread after a key has been
+  // read from the store and before it is cached, with no lock held, so a
+  // test can revoke the key exactly there. Null clears it.
+  void SetStoreReadHookForTesting(std::function<void()> hook);
+
  private:
   struct CachedKey {
     std::string secret_sha256;
@@ -112,6 +117,7 @@ class Authenticator {
   uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
   std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> store_read_hook_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace raa

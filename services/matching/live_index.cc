@@ -1,9 +1,11 @@
 #include "services/matching/live_index.h"
 
 #include <iostream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/check.h"
 #include "common/dates.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -63,22 +65,26 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   }
   RETURN_IF_ERROR(policy.status());
 
+  // Loaded into locals, which no other thread can see (the scans' lambdas
+  // touch no guarded field), then moved in under mu_.
+  // Loaded into locals, which no other thread can see (the scans' lambdas
+  // touch no guarded field), then moved in under mu_.
   std::unique_ptr<LiveIndex> live(new LiveIndex(clock));
-  absl::MutexLock lock(&live->mu_);
-  live->policy_ = ToMatcherPolicy(*policy);
-  matcher::CandidateIndex& index = live->index_;
+  const matcher::MatchingPolicy matcher_policy = ToMatcherPolicy(*policy);
+  matcher::CandidateIndex index;
+  absl::flat_hash_map<std::string, v1::Authority> members;
+  absl::flat_hash_set<std::string> withdrawn;
 
   PageRequest page{1000, 0};
   do {
-    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
-                     registry_rows::ListAuthorities(
-                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
+    ASSIGN_OR_RETURN(
+        Page<v1::Authority> authorities,
+        registry_rows::ListAuthorities(store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
     for (const v1::Authority& a : authorities.items) {
       RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
-      live->authorities_[std::string(
-          absl::StripPrefix(a.name(), "authorities/"))] = a;
+      members[std::string(absl::StripPrefix(a.name(), "authorities/"))] = a;
       if (a.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
-        live->withdrawn_.insert(
+        withdrawn.insert(
             std::string(absl::StripPrefix(a.name(), "authorities/")));
       }
     }
@@ -88,25 +94,32 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // A row the index cannot hold (admission keeps new ones out, but a
   // database may predate a limit) is left out and reported, not fatal: the
   // rest of the consortium stays searchable.
-  RETURN_IF_ERROR(registry_rows::ScanAdopters(
-      store, [&](int64_t row, const v1::Adopter& a) {
-        std::optional<matcher::Household> h =
-            ToHousehold(row, AuthorityOfName(a.name()), a);
-        if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
-      }));
-  RETURN_IF_ERROR(
-      registry_rows::ScanChildren(store, [&](int64_t row, const v1::Child& c) {
-        std::optional<matcher::ChildGroup> g =
-            ToChildGroup(row, AuthorityOfName(c.name()), c);
-        if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
-      }));
+  RETURN_IF_ERROR(registry_rows::ScanAdopters(store, [&](int64_t row, const v1::Adopter& a) {
+    std::optional<matcher::Household> h =
+        ToHousehold(row, AuthorityOfName(a.name()), a);
+    if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
+  }));
+  RETURN_IF_ERROR(registry_rows::ScanChildren(store, [&](int64_t row, const v1::Child& c) {
+    std::optional<matcher::ChildGroup> g =
+        ToChildGroup(row, AuthorityOfName(c.name()), c);
+    if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
+  }));
   // Follows last: what fits now is known, not news.
-  IndexView view = live->View();
-  RETURN_IF_ERROR(matching_rows::ScanActiveFollows(
-      store, [&](int64_t row, const v1::Follow& f) {
-        live->feed_.FollowChanged(view, row, f);
+  AlertFeed feed;
+  const IndexView view{index, matcher_policy, withdrawn, live->Today(),
+                       clock.Now()};
+  RETURN_IF_ERROR(
+      matching_rows::ScanActiveFollows(store, [&](int64_t row, const v1::Follow& f) {
+        feed.FollowChanged(view, row, f);
       }));
-  live->feed_.Committed();  // nothing to deliver; forgets the undo copies
+  feed.Committed();  // nothing to deliver; forgets the undo copies
+
+  absl::MutexLock lock(&live->mu_);
+  live->policy_ = matcher_policy;
+  live->index_ = std::move(index);
+  live->authorities_ = std::move(members);
+  live->withdrawn_ = std::move(withdrawn);
+  live->feed_ = std::move(feed);
   return live;
 }
 
@@ -208,6 +221,11 @@ void LiveIndex::OnChildChanged(int64_t row_id, const v1::Child& child) {
     if (group.has_value()) Report(s);
     index_.RemoveChild(key);
   }
+  if (kDebugChecks) {
+    expected_.push_back({Replaced::kChild, key, s.ok(),
+                         s.ok() ? group->authority : "",
+                         s.ok() && group->waiting});
+  }
   IndexView view = View();
   feed_.ChildChanged(view, key, child, view.ChildInMatching(key));
 }
@@ -229,6 +247,11 @@ void LiveIndex::OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) {
     if (household.has_value()) Report(s);
     index_.RemoveHousehold(key);
   }
+  if (kDebugChecks) {
+    expected_.push_back({Replaced::kHousehold, key, s.ok(),
+                         s.ok() ? household->authority : "",
+                         s.ok() && household->available});
+  }
   IndexView view = View();
   feed_.HouseholdChanged(view, key, adopter, view.HouseholdInMatching(key));
 }
@@ -245,8 +268,47 @@ absl::Status LiveIndex::WriteDerived(StoreTx& tx) {
 
 void LiveIndex::Committed() {
   absl::MutexLock lock(&mu_);
+  if (kDebugChecks) CheckCommitted();
+  expected_.clear();
   replaced_.clear();
   feed_.Committed();
+}
+
+// The index equals the store for every record the write changed: present
+// exactly when the stored version can be matched, under its authority, with
+// its waiting / available flag. The newest expectation of a record wins (a
+// write may change one twice). A few lookups per write, debug builds only.
+void LiveIndex::CheckCommitted() const {
+  absl::flat_hash_set<std::pair<int, uint64_t>> checked;
+  for (auto it = expected_.rbegin(); it != expected_.rend(); ++it) {
+    if (!checked.insert({it->kind, it->key}).second) continue;  // older
+    std::optional<std::string> authority;
+    bool active = false;
+    if (it->kind == Replaced::kChild) {
+      std::optional<matcher::ChildGroup> g = index_.FindChild(it->key);
+      if (g.has_value()) {
+        authority = g->authority;
+        active = g->waiting;
+      }
+    } else {
+      std::optional<matcher::Household> h = index_.FindHousehold(it->key);
+      if (h.has_value()) {
+        authority = h->authority;
+        active = h->available;
+      }
+    }
+    const std::string what = it->kind == Replaced::kChild
+                                 ? ChildId(static_cast<int64_t>(it->key))
+                                 : AdopterId(static_cast<int64_t>(it->key));
+    RAA_DCHECK(authority.has_value() == it->present)
+        << what
+        << (it->present ? " is stored but not in the index"
+                        : " is in the index but not stored so");
+    if (authority.has_value() && it->present) {
+      RAA_DCHECK(*authority == it->authority && active == it->active)
+          << what << " in the index differs from the store";
+    }
+  }
 }
 
 void LiveIndex::RolledBack() {
@@ -283,6 +345,7 @@ void LiveIndex::RolledBack() {
     }
   }
   replaced_.clear();
+  expected_.clear();
   feed_.RolledBack(View());
 }
 

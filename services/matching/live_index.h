@@ -17,7 +17,8 @@
 //   RETURN_IF_ERROR(TellRegistryChanges(tx, *live));
 //   TellFollowChanges(tx, *live);
 //   RETURN_IF_ERROR(live->WriteDerived(tx));  // then Committed/RolledBack
-//   live->Read([&](const matcher::CandidateIndex& index) { ... });
+//   live->Read([&](const matcher::CandidateIndex& index,
+//                  const matcher::MatchingPolicy& policy) { ... });
 #ifndef RAAMATCH_SERVICES_MATCHING_LIVE_INDEX_H_
 #define RAAMATCH_SERVICES_MATCHING_LIVE_INDEX_H_
 
@@ -115,7 +116,19 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     bool authority_known = false;
   };
 
+  // Debug builds: what a record this write changed must look like in the
+  // index once the write commits (the stored version, or nothing if the
+  // index cannot hold it), checked by CheckCommitted.
+  struct Expected {
+    Replaced::Kind kind = Replaced::kChild;
+    uint64_t key = 0;
+    bool present = false;
+    std::string authority;
+    bool active = false;  // waiting / available
+  };
+
   explicit LiveIndex(const Clock& clock) : clock_(clock) {}
+  void CheckCommitted() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   int32_t Today() const;
   IndexView View() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void TakeAuthority(const v1::Authority& authority)
@@ -131,6 +144,7 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
   AlertFeed feed_ ABSL_GUARDED_BY(mu_);
   std::vector<Replaced> replaced_ ABSL_GUARDED_BY(mu_);
+  std::vector<Expected> expected_ ABSL_GUARDED_BY(mu_);  // debug builds only
   // Counts the changes applied since start (see ReadWithGeneration).
   // Starts from the clock at start-up, so a token from before a restart
   // never matches a generation after it.

@@ -23,6 +23,11 @@ namespace raa {
 template <typename Response>
 using Attempt = std::optional<absl::StatusOr<Response>>;
 
+// Lifetime: holds references to the store, the live index and the clock,
+// which must outlive it; made once by the server. Thread-safe: keeps no state
+// of its own; searches read the LiveIndex under its reader lock and writes
+// go through the store, so worker threads (and, for small pools, gRPC's
+// threads via TryRank*) call it at once.
 class Matching {
  public:
   // Searches of pools up to this size are answered from memory on the

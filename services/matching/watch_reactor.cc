@@ -1,5 +1,7 @@
 #include "services/matching/watch_reactor.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 
@@ -9,7 +11,17 @@ namespace {
 // Alerts waiting for a slow reader before its stream is ended.
 constexpr size_t kMaxQueuedAlerts = 10000;
 
+std::atomic<const WatchTestHooks*> test_hooks{nullptr};
+
+const WatchTestHooks* TestHooks() {
+  return test_hooks.load(std::memory_order_acquire);
+}
+
 }  // namespace
+
+void WatchReactor::SetTestHooks(const WatchTestHooks* hooks) {
+  test_hooks.store(hooks, std::memory_order_release);
+}
 
 void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec) {
   Hold hold;
@@ -17,6 +29,10 @@ void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec) {
     absl::StatusOr<int64_t> id = live_.Subscribe(*std::move(spec), this);
     if (id.ok()) {
       hold.subscription = *id;
+      if (const WatchTestHooks* hooks = TestHooks();
+          hooks != nullptr && hooks->registered) {
+        hooks->registered();
+      }
     } else {
       spec = id.status();
     }
@@ -43,6 +59,10 @@ void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
     // follows that had ended by then are dropped (read as committed: an end
     // committed later reaches the stream as it happens).
     hold.watch = live_.Watch(plan->authority_id, plan->follow_rows, this);
+    if (const WatchTestHooks* hooks = TestHooks();
+        hooks != nullptr && hooks->registered) {
+      hooks->registered();
+    }
     if (hold.watch != 0 && !plan->follow_rows.empty()) {
       absl::StatusOr<EndedFollows> gone = ended();
       if (!gone.ok()) {
@@ -92,6 +112,10 @@ void WatchReactor::Started(Hold hold) {
   if (finished) {
     if (hold.subscription != 0) live_.Unsubscribe(hold.subscription);
     if (hold.watch != 0) live_.Unwatch(hold.watch);
+  }
+  if (const WatchTestHooks* hooks = TestHooks();
+      hooks != nullptr && hooks->started) {
+    hooks->started(finished && (hold.subscription != 0 || hold.watch != 0));
   }
   bool done;
   {
@@ -174,9 +198,15 @@ void WatchReactor::OnWriteDone(bool ok) {
 }
 
 void WatchReactor::OnCancel() {
-  absl::MutexLock lock(&mu_);
-  Release();
-  FinishLocked(absl::CancelledError("cancelled"));
+  {
+    absl::MutexLock lock(&mu_);
+    Release();
+    FinishLocked(absl::CancelledError("cancelled"));
+  }
+  if (const WatchTestHooks* hooks = TestHooks();
+      hooks != nullptr && hooks->cancelled) {
+    hooks->cancelled();
+  }
 }
 
 void WatchReactor::OnDone() {

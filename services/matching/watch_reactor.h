@@ -32,9 +32,28 @@
 
 namespace raa {
 
+// Test seams: each, when set, runs at one point of every stream's start, so
+// a test can force an interleaving with barriers (tests/matching/
+// watch_race_test.cc). None is set in the server.
+struct WatchTestHooks {
+  // On the worker thread, once the stream is registered with the LiveIndex
+  // (subscribed or watching) and before Start* ends.
+  std::function<void()> registered;
+  // At the end of OnCancel, with no lock held.
+  std::function<void()> cancelled;
+  // At the end of Start*: whether the call had finished meanwhile, so that
+  // what it registered was released at once.
+  std::function<void(bool released)> started;
+};
+
 class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
                            public AlertSink {
  public:
+  // Installs `hooks` for every stream; null removes them. Set and cleared
+  // while no stream is open; `hooks` must outlive every stream started
+  // meanwhile.
+  static void SetTestHooks(const WatchTestHooks* hooks);
+
   using ReplayFn =
       std::function<absl::StatusOr<AlertReplay>(int64_t after, int limit)>;
   using EndedFn = std::function<absl::StatusOr<EndedFollows>()>;

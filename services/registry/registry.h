@@ -1,6 +1,7 @@
 // The consortium registry: the rules for members, children and adopters,
 // without the network. gRPC handlers decode a request, authenticate, and call
-// one method here; tests call these methods directly.
+// one method here (today only through the in-process server in tests; a
+// caller and a request are all a method needs).
 //
 //   Registry registry(store, clock);
 //   absl::StatusOr<v1::Child> child = registry.CreateChild(caller, request);
@@ -21,6 +22,10 @@
 
 namespace raa {
 
+// Lifetime: holds references to the store, the clock and the region list,
+// which must outlive it; made once by the server. Thread-safe: methods keep no
+// state between calls (writes are serialized by the store, the region list
+// locks itself), so any number of worker threads call them at once.
 class Registry {
  public:
   // `regions` is the consortium's region list (see regions.h); CreateRegion

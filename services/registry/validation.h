@@ -30,7 +30,9 @@ inline constexpr int kMaxApprovedFor = 5;
 inline constexpr int kMaxExcludedRegions = 20;
 inline constexpr int kMaxAdopterLanguages = 8;
 
-// A new member. `field` is the message's path ("authority").
+// A new member. Violations are named by the Authority's own fields, under the
+// prefix `errors` was made with (FieldErrors("authority") gives
+// "authority.region").
 void ValidateAuthority(const v1::Authority& authority, absl::CivilDay today,
                        const RegionList& regions, FieldErrors& errors);
 

@@ -58,6 +58,11 @@ absl::Status CallStateOf(const grpc::CallbackServerContext& ctx);
 // to.
 std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
 
+// Lifetime: holds references to the authenticator and the pool (and the
+// audit log, if any), which must outlive it and every call it started; made
+// once by the server, which drains the pool (runs what is queued, then joins)
+// before destroying it. Thread-safe: keeps no per-call state; Unary is
+// called from any gRPC thread at once.
 class UnaryRunner {
  public:
   // `audit` may be null: nothing is recorded (benchmarks only).

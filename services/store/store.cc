@@ -196,11 +196,16 @@ absl::StatusOr<std::string> Store::WriteSerialized(
   RETURN_IF_ERROR(CurrentCallWanted());
   absl::MutexLock lock(&write_mu_);
   RETURN_IF_ERROR(CurrentCallWanted());
-  StoreTx tx(*write_db_, clock_);
+  // Taken under write_mu_, which is held to the end: the lambda below uses
+  // these, not the guarded fields (the thread-safety analysis cannot see
+  // into a lambda).
+  SQLite::Database& db = *write_db_;
+  StoreListener* const listener = listener_;
+  StoreTx tx(db, clock_);
   bool told = false;  // the listener has been asked to take changes in
   absl::StatusOr<std::string> result =
       Guard([&]() -> absl::StatusOr<std::string> {
-        SQLite::Transaction transaction(*write_db_,
+        SQLite::Transaction transaction(db,
                                         SQLite::TransactionBehavior::IMMEDIATE);
         if (!key.request_id.empty()) {
           ASSIGN_OR_RETURN(std::optional<StoredRequest> seen,
@@ -218,9 +223,9 @@ absl::StatusOr<std::string> Store::WriteSerialized(
         }
         absl::StatusOr<std::string> response = body(tx);
         if (!response.ok()) return response;  // rolled back
-        if (listener_ != nullptr) {
+        if (listener != nullptr) {
           told = true;
-          RETURN_IF_ERROR(listener_->BeforeCommit(tx));
+          RETURN_IF_ERROR(listener->BeforeCommit(tx));
         }
         if (!key.request_id.empty()) {
           RETURN_IF_ERROR(tx.RecordRequest(key, *response));
@@ -230,9 +235,9 @@ absl::StatusOr<std::string> Store::WriteSerialized(
       });
   if (told) {
     if (result.ok()) {
-      listener_->Committed();
+      listener->Committed();
     } else {
-      listener_->RolledBack();
+      listener->RolledBack();
     }
   }
   return result;
@@ -241,14 +246,16 @@ absl::StatusOr<std::string> Store::WriteSerialized(
 absl::Status Store::ReadSerialized(
     absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
   absl::MutexLock lock(&read_mu_);
-  return Guard([&] { return fn(*read_db_); });
+  SQLite::Database& db = *read_db_;
+  return Guard([&] { return fn(db); });
 }
 
 absl::Status Store::Backup(const std::string& path) {
   absl::MutexLock lock(&write_mu_);
+  SQLite::Database& db = *write_db_;
   return Guard([&]() -> absl::Status {
     SQLite::Database target(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    SQLite::Backup backup(target, *write_db_);
+    SQLite::Backup backup(target, db);
     backup.executeStep();  // all pages at once
     return absl::OkStatus();
   });

@@ -77,9 +77,9 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
 
   PageRequest page{1000, 0};
   do {
-    ASSIGN_OR_RETURN(
-        Page<v1::Authority> authorities,
-        registry_rows::ListAuthorities(store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
+    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
+                     registry_rows::ListAuthorities(
+                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
     for (const v1::Authority& a : authorities.items) {
       RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
       members[std::string(absl::StripPrefix(a.name(), "authorities/"))] = a;
@@ -94,22 +94,24 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // A row the index cannot hold (admission keeps new ones out, but a
   // database may predate a limit) is left out and reported, not fatal: the
   // rest of the consortium stays searchable.
-  RETURN_IF_ERROR(registry_rows::ScanAdopters(store, [&](int64_t row, const v1::Adopter& a) {
-    std::optional<matcher::Household> h =
-        ToHousehold(row, AuthorityOfName(a.name()), a);
-    if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
-  }));
-  RETURN_IF_ERROR(registry_rows::ScanChildren(store, [&](int64_t row, const v1::Child& c) {
-    std::optional<matcher::ChildGroup> g =
-        ToChildGroup(row, AuthorityOfName(c.name()), c);
-    if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
-  }));
+  RETURN_IF_ERROR(registry_rows::ScanAdopters(
+      store, [&](int64_t row, const v1::Adopter& a) {
+        std::optional<matcher::Household> h =
+            ToHousehold(row, AuthorityOfName(a.name()), a);
+        if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
+      }));
+  RETURN_IF_ERROR(
+      registry_rows::ScanChildren(store, [&](int64_t row, const v1::Child& c) {
+        std::optional<matcher::ChildGroup> g =
+            ToChildGroup(row, AuthorityOfName(c.name()), c);
+        if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
+      }));
   // Follows last: what fits now is known, not news.
   AlertFeed feed;
   const IndexView view{index, matcher_policy, withdrawn, live->Today(),
                        clock.Now()};
-  RETURN_IF_ERROR(
-      matching_rows::ScanActiveFollows(store, [&](int64_t row, const v1::Follow& f) {
+  RETURN_IF_ERROR(matching_rows::ScanActiveFollows(
+      store, [&](int64_t row, const v1::Follow& f) {
         feed.FollowChanged(view, row, f);
       }));
   feed.Committed();  // nothing to deliver; forgets the undo copies

@@ -14,11 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/access/api_keys.h"
 #include "services/auth/auth.h"
-#include "common/clock.h"
 #include "services/store/store.h"
 #include "tests/registry/test_support.h"
 

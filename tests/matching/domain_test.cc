@@ -205,7 +205,8 @@ TEST_F(MatchingDomainTest, AFailedUpdateOrWithdrawalLeavesTheRankingAsItWas) {
               StatusIs(absl::StatusCode::kInternal));
   EXPECT_TRUE(ChildInIndex(child));
   EXPECT_EQ(Ranked(child), before);
-  EXPECT_FALSE(CallerOf(IssueKey("leeds", {v1::ROLE_REGISTRAR}).secret()).withdrawn);
+  EXPECT_FALSE(
+      CallerOf(IssueKey("leeds", {v1::ROLE_REGISTRAR}).secret()).withdrawn);
 
   // The same requests, retried once the disk has room, take effect.
   ASSERT_THAT(registry_->UpdateAdopter(sheffield_, update).status(), IsOk());

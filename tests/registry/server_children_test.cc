@@ -180,7 +180,8 @@ TEST_F(ServerTest, AHiddenProfileIsInvisibleToTheAuthoritiesItIsHiddenFrom) {
               ElementsAre(open.name()));
   // Leeds' other keys cannot see it either.
   v1::CreateApiKeyResponse leeds_finder;
-  ASSERT_NO_FATAL_FAILURE(NewKey("leeds", {v1::ROLE_FAMILY_FINDER}, &leeds_finder));
+  ASSERT_NO_FATAL_FAILURE(
+      NewKey("leeds", {v1::ROLE_FAMILY_FINDER}, &leeds_finder));
   EXPECT_THAT(Reg(&RegistryStub::GetChild, leeds_finder.secret(), get, &out),
               StatusIs(Code::NOT_FOUND));
 

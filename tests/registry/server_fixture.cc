@@ -15,7 +15,8 @@ void ServerTest::SetUp() {
                                     v1::AUTHORITY_KIND_LOCAL_AUTHORITY,
                                     "Sheffield City Council"));
   ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire",
-                                    v1::AUTHORITY_KIND_LOCAL_AUTHORITY, "Leeds City Council"));
+                                    v1::AUTHORITY_KIND_LOCAL_AUTHORITY,
+                                    "Leeds City Council"));
   ASSERT_NO_FATAL_FAILURE(AddMember("rotherham", "south-yorkshire",
                                     v1::AUTHORITY_KIND_LOCAL_AUTHORITY,
                                     "Rotherham Metropolitan Borough Council"));

@@ -186,7 +186,8 @@ TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {
   v1::Adopter leeds_household = AddAdopter(leeds_.secret(), "leeds", fits);
   auto matching = v1::MatchingService::NewStub(channel_);
   v1::CreateApiKeyResponse finder;
-  ASSERT_NO_FATAL_FAILURE(NewKey("sheffield", {v1::ROLE_FAMILY_FINDER}, &finder));
+  ASSERT_NO_FATAL_FAILURE(
+      NewKey("sheffield", {v1::ROLE_FAMILY_FINDER}, &finder));
   auto ranked_households = [&]() {
     v1::RankAdoptersRequest rank;
     rank.set_child(sheffield_child.name());

@@ -19,8 +19,10 @@
 #include "gtest/gtest.h"
 #include "services/access/api_keys.h"
 #include "services/auth/auth.h"
+#include "services/server/schema.h"
 #include "services/store/store.h"
-#include "tests/registry/test_support.h"
+#include "tests/support/builders.h"
+#include "tests/support/scratch_dir.h"
 
 namespace raa {
 namespace {
@@ -29,7 +31,7 @@ class KeyCacheRaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(dir_.File("raa.db"), clock_);
+        Store::Open(dir_.File("raa.db"), clock_, RaamatchSchema());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     authenticator_ = std::make_unique<Authenticator>(*store_);

@@ -18,18 +18,20 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/matching/watch_reactor.h"
-#include "tests/matching/matching_test_support.h"
+#include "tests/support/alert_stream.h"
+#include "tests/support/builders.h"
+#include "tests/support/in_process_server.h"
 
 namespace raa::test {
 namespace {
 
 constexpr absl::Duration kDeadline = absl::Seconds(30);
 
-class WatchRaceTest : public MatchingServerTest {
+class WatchRaceTest : public InProcessServerTest {
  protected:
   void TearDown() override {
     WatchReactor::SetTestHooks(nullptr);
-    MatchingServerTest::TearDown();
+    InProcessServerTest::TearDown();
   }
 };
 

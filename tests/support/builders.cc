@@ -1,8 +1,10 @@
 #include "tests/support/builders.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace raa::test {
@@ -133,6 +135,26 @@ int64_t RowIdOf(absl::string_view name) {
   int64_t row = -1;
   if (!absl::SimpleAtoi(parts[3].substr(1), &row)) return -1;
   return row;
+}
+
+v1::CreateChildRequest CreateChildRequestFor(absl::string_view authority,
+                                             const v1::Child& child,
+                                             std::string request_id) {
+  v1::CreateChildRequest request;
+  request.set_parent(absl::StrCat("authorities/", authority));
+  *request.mutable_child() = child;
+  request.set_request_id(std::move(request_id));
+  return request;
+}
+
+v1::CreateAdopterRequest CreateAdopterRequestFor(absl::string_view authority,
+                                                 const v1::Adopter& adopter,
+                                                 std::string request_id) {
+  v1::CreateAdopterRequest request;
+  request.set_parent(absl::StrCat("authorities/", authority));
+  *request.mutable_adopter() = adopter;
+  request.set_request_id(std::move(request_id));
+  return request;
 }
 
 }  // namespace raa::test

@@ -12,6 +12,7 @@
 #define RAAMATCH_TESTS_SUPPORT_BUILDERS_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -35,6 +36,14 @@ v1::Child ValidChild();
 // An approved household in south-yorkshire, approved for 2 children aged
 // 0-60 months, who would consider mild learning disability.
 v1::Adopter ValidAdopter();
+
+// A request to create `child` / `adopter` in `authority` under `request_id`.
+v1::CreateChildRequest CreateChildRequestFor(absl::string_view authority,
+                                             const v1::Child& child,
+                                             std::string request_id);
+v1::CreateAdopterRequest CreateAdopterRequestFor(absl::string_view authority,
+                                                 const v1::Adopter& adopter,
+                                                 std::string request_id);
 // A local authority in `region`.
 v1::Authority ValidAuthority(absl::string_view display_name,
                              absl::string_view region);

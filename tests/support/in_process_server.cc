@@ -92,20 +92,12 @@ std::string InProcessServerTest::NewKey(const std::string& authority,
 
 v1::CreateChildRequest InProcessServerTest::ChildRequest(
     absl::string_view authority, const v1::Child& child) {
-  v1::CreateChildRequest request;
-  request.set_parent(absl::StrCat("authorities/", authority));
-  *request.mutable_child() = child;
-  request.set_request_id(NextRequestId());
-  return request;
+  return CreateChildRequestFor(authority, child, NextRequestId());
 }
 
 v1::CreateAdopterRequest InProcessServerTest::AdopterRequest(
     absl::string_view authority, const v1::Adopter& adopter) {
-  v1::CreateAdopterRequest request;
-  request.set_parent(absl::StrCat("authorities/", authority));
-  *request.mutable_adopter() = adopter;
-  request.set_request_id(NextRequestId());
-  return request;
+  return CreateAdopterRequestFor(authority, adopter, NextRequestId());
 }
 
 v1::Child InProcessServerTest::AddChild(absl::string_view key,

@@ -79,20 +79,12 @@ Caller ScratchDomainTest::NewCaller(const std::string& authority,
 
 v1::CreateChildRequest ScratchDomainTest::ChildRequest(
     absl::string_view authority, const v1::Child& child) {
-  v1::CreateChildRequest request;
-  request.set_parent(absl::StrCat("authorities/", authority));
-  *request.mutable_child() = child;
-  request.set_request_id(NextRequestId());
-  return request;
+  return CreateChildRequestFor(authority, child, NextRequestId());
 }
 
 v1::CreateAdopterRequest ScratchDomainTest::AdopterRequest(
     absl::string_view authority, const v1::Adopter& adopter) {
-  v1::CreateAdopterRequest request;
-  request.set_parent(absl::StrCat("authorities/", authority));
-  *request.mutable_adopter() = adopter;
-  request.set_request_id(NextRequestId());
-  return request;
+  return CreateAdopterRequestFor(authority, adopter, NextRequestId());
 }
 
 v1::Child ScratchDomainTest::AddChild(const Caller& registrar,

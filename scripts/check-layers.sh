@@ -21,6 +21,8 @@ LAYERS=(
   services/registry
   services/access
   services/matching
+  services/journey
+  services/reports
   services/server
 )
 # clients/ is beside the server, not above it: common/ and itself only.

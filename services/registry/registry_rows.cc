@@ -148,6 +148,40 @@ CREATE TRIGGER status_changes_append_only_delete
 -- Rows stored before are filled in by Store::Open from their profiles.
 ALTER TABLE children ADD COLUMN ages_as_of TEXT;
 )sql"},
+    // The dated milestones of child profiles (record_kind 0) and households
+    // (1), by raa.v1.MilestoneKind: append-only, the latest row of a record
+    // and kind is its date (the view current_milestones). The journey dates
+    // of profiles and households live here from this migration on.
+    {7, "milestones", R"sql(
+CREATE TABLE milestones (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_kind INTEGER NOT NULL,
+  authority_id TEXT NOT NULL REFERENCES authorities(id),
+  record_row INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  key_id TEXT NOT NULL DEFAULT '',
+  recorded_by TEXT NOT NULL DEFAULT '',
+  record_time INTEGER NOT NULL
+);
+CREATE INDEX milestones_by_record
+  ON milestones(record_kind, authority_id, record_row, kind, id);
+CREATE TRIGGER milestones_append_only_update
+  BEFORE UPDATE ON milestones
+  BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
+CREATE TRIGGER milestones_append_only_delete
+  BEFORE DELETE ON milestones
+  BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
+CREATE VIEW current_milestones AS
+  SELECT m.record_kind AS record_kind, m.authority_id AS authority_id,
+         m.record_row AS record_row, m.kind AS kind, m.date AS date
+  FROM milestones m
+  WHERE m.id = (SELECT MAX(n.id) FROM milestones n
+                WHERE n.record_kind = m.record_kind
+                  AND n.authority_id = m.authority_id
+                  AND n.record_row = m.record_row AND n.kind = m.kind);
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.

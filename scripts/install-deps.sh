@@ -11,6 +11,10 @@ packages=(
   libabsl-dev libsqlite3-dev libsqlitecpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgoogle-common-protos-java libssl-dev libcsv-dev libutf8proc-dev tzdata openssl
+  libxml2-dev
+  # Headless Chromium opens the HTML report in a test (report_html_chromium);
+  # Liberation Sans stands in for the report's Arial.
+  chromium fonts-liberation
 )
 
 missing=()

@@ -40,7 +40,7 @@ table { border-collapse: collapse; width: 100%; margin: 0 0 16px; font-size: 14p
 caption { text-align: left; font-weight: bold; padding: 4px 0; }
 th, td { border-bottom: 1px solid #b1b4b6; padding: 4px 6px; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #0b0c0c; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.over td, tr.over th { font-weight: bold; background: #f3f2f1; }
 tr.over th { border-left: 4px solid #0b0c0c; }
 figure { margin: 8px 0 16px; }
@@ -53,7 +53,8 @@ svg.chart .line { fill: none; stroke: #1d70b8; stroke-width: 2.5; }
 svg.chart .point { fill: #1d70b8; stroke: #fff; stroke-width: 1; }
 svg.chart .point.missed { fill: #0b0c0c; }
 svg.chart .threshold, svg.chart .threshold-key { fill: none; stroke: #0b0c0c; stroke-width: 2; stroke-dasharray: 6 4; }
-svg.chart .bar { fill: #1d70b8; }
+svg.chart text.value, svg.chart text.label { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+svg.chart text.small { font-size: 11px; }
 .note { color: #505a5f; font-size: 14px; }
 .barriers li { margin-bottom: 4px; }
 @media print {
@@ -187,6 +188,11 @@ std::string SvgOpen(const std::string& id, double height,
       "stroke=\"#fff\" stroke-width=\"2.5\"/></pattern></defs>");
 }
 
+// A bar's fill: the hatch of its chart when it is over the threshold.
+std::string BarFill(bool missed, const std::string& id) {
+  return missed ? absl::StrCat("url(#", id, "-hatch)") : "#1d70b8";
+}
+
 std::string Text(double x, double y, absl::string_view anchor,
                  absl::string_view text, absl::string_view css_class = "") {
   return absl::StrCat(
@@ -195,8 +201,11 @@ std::string Text(double x, double y, absl::string_view anchor,
       Esc(text), "</text>");
 }
 
-std::string Legend(double x, double y, bool with_threshold, bool with_missed,
-                   const std::string& id, absl::string_view value_mark) {
+// The key: the value's mark, the threshold's dashed line, and the mark of a
+// figure over the threshold (`missed_label`; none if empty).
+std::string Legend(double x, double y, bool with_threshold,
+                   absl::string_view missed_label, const std::string& id,
+                   absl::string_view value_mark) {
   std::string out;
   if (value_mark == "line") {
     absl::StrAppend(&out, "<line class=\"line\" x1=\"", F(x), "\" y1=\"",
@@ -214,11 +223,16 @@ std::string Legend(double x, double y, bool with_threshold, bool with_missed,
                     F(y - 4), "\"/>", Text(x + 30, y, "start", "threshold"));
     x += 100;
   }
-  if (with_missed) {
-    absl::StrAppend(&out, "<rect x=\"", F(x), "\" y=\"", F(y - 10),
-                    "\" width=\"12\" height=\"12\" fill=\"url(#", id,
-                    "-hatch)\"/>",
-                    Text(x + 18, y, "start", "over the threshold"));
+  if (!missed_label.empty()) {
+    if (value_mark == "line") {
+      absl::StrAppend(&out, "<circle class=\"key-point\" cx=\"", F(x + 6),
+                      "\" cy=\"", F(y - 4), "\" r=\"5.5\" fill=\"#0b0c0c\"/>");
+    } else {
+      absl::StrAppend(&out, "<rect x=\"", F(x), "\" y=\"", F(y - 10),
+                      "\" width=\"12\" height=\"12\" fill=\"url(#", id,
+                      "-hatch)\"/>");
+    }
+    absl::StrAppend(&out, Text(x + 18, y, "start", missed_label));
   }
   return out;
 }
@@ -284,36 +298,46 @@ struct Series {
   std::string unit;
 };
 
+// What a series draws: its marks, and its labels, which go on top of
+// everything (the threshold line included) so that they stay legible.
+struct Drawn {
+  std::string marks;
+  std::string labels;
+};
+
 // Vertical bars, the value above each, "no data" where there is none.
-std::string Bars(const ColumnPlot& plot, const Series& series,
-                 const std::string& id) {
+Drawn Bars(const ColumnPlot& plot, const Series& series,
+           const std::string& id) {
   std::string out = "<g class=\"bars\">";
+  std::string labels;
   double bar_width = std::min(64.0, plot.BandWidth() * 0.6);
   for (size_t i = 0; i < series.values.size(); ++i) {
     double x = plot.BandCentre(i) - bar_width / 2;
     if (!series.values[i].has_value()) {
-      absl::StrAppend(&out, Text(plot.BandCentre(i), plot.Bottom() - 6,
-                                 "middle", "no data"));
+      absl::StrAppend(&labels, Text(plot.BandCentre(i), plot.Bottom() - 6,
+                                    "middle", "no data"));
       continue;
     }
     double v = *series.values[i];
     double y = plot.Y(v);
     bool missed = i < series.missed.size() && series.missed[i];
-    absl::StrAppend(
-        &out, "<rect class=\"bar", missed ? " missed" : "", "\" x=\"", F(x),
-        "\" y=\"", F(y), "\" width=\"", F(bar_width), "\" height=\"",
-        F(std::max(plot.Bottom() - y, 0.5)), "\"",
-        missed ? absl::StrCat(" fill=\"url(#", id, "-hatch)\"") : "", "/>",
-        Text(plot.BandCentre(i), y - 5, "middle", ShortValue(v, series.unit)));
+    absl::StrAppend(&out, "<rect class=\"bar", missed ? " missed" : "",
+                    "\" x=\"", F(x), "\" y=\"", F(y), "\" width=\"",
+                    F(bar_width), "\" height=\"",
+                    F(std::max(plot.Bottom() - y, 0.5)), "\"", " fill=\"",
+                    BarFill(missed, id), "\"/>");
+    absl::StrAppend(&labels, Text(plot.BandCentre(i), y - 5, "middle",
+                                  ShortValue(v, series.unit), "value"));
   }
   absl::StrAppend(&out, "</g>");
-  return out;
+  return {out, labels};
 }
 
 // A line through the values (broken where one is missing), a point at each
 // and its value beside it.
-std::string Line(const ColumnPlot& plot, const Series& series) {
+Drawn Line(const ColumnPlot& plot, const Series& series) {
   std::string out = "<g class=\"series\">";
+  std::string labels;
   std::vector<std::string> segment;
   auto flush = [&]() {
     if (segment.size() > 1) {
@@ -333,20 +357,21 @@ std::string Line(const ColumnPlot& plot, const Series& series) {
   flush();
   for (size_t i = 0; i < series.values.size(); ++i) {
     if (!series.values[i].has_value()) {
-      absl::StrAppend(&out, Text(plot.BandCentre(i), plot.Bottom() - 6,
-                                 "middle", "no data"));
+      absl::StrAppend(&labels, Text(plot.BandCentre(i), plot.Bottom() - 6,
+                                    "middle", "no data"));
       continue;
     }
     double y = plot.Y(*series.values[i]);
     bool missed = i < series.missed.size() && series.missed[i];
     absl::StrAppend(&out, "<circle class=\"point", missed ? " missed" : "",
                     "\" cx=\"", F(plot.BandCentre(i)), "\" cy=\"", F(y),
-                    "\" r=\"", missed ? "5.5" : "4.5", "\"/>",
+                    "\" r=\"", missed ? "5.5" : "4.5", "\"/>");
+    absl::StrAppend(&labels,
                     Text(plot.BandCentre(i), y - 9, "middle",
-                         ShortValue(*series.values[i], series.unit)));
+                         ShortValue(*series.values[i], series.unit), "value"));
   }
   absl::StrAppend(&out, "</g>");
-  return out;
+  return {out, labels};
 }
 
 // The threshold of each band as a dashed step line across the bands (it
@@ -355,7 +380,6 @@ std::string Threshold(const ColumnPlot& plot,
                       const std::vector<std::optional<double>>& thresholds) {
   std::string out;
   std::vector<std::string> points;
-  std::optional<double> last;
   auto flush = [&]() {
     if (!points.empty()) {
       absl::StrAppend(&out, "<polyline class=\"threshold\" points=\"",
@@ -372,13 +396,8 @@ std::string Threshold(const ColumnPlot& plot,
     points.push_back(absl::StrCat(F(plot.BandLeft(i)), ",", F(y)));
     points.push_back(
         absl::StrCat(F(plot.BandLeft(i) + plot.BandWidth()), ",", F(y)));
-    last = thresholds[i];
   }
   flush();
-  if (last.has_value()) {
-    absl::StrAppend(&out, Text(plot.left + plot.width, plot.Y(*last) - 4, "end",
-                               absl::StrFormat("threshold %.0f", *last)));
-  }
   return out;
 }
 
@@ -428,15 +447,31 @@ std::string IndicatorChart(const std::string& id, const std::string& title,
   ColumnPlot plot;
   plot.scale = NiceScale(max_value * 1.08, s.unit);
   plot.bands = std::max<size_t>(1, s.windows.size());
-  double height = plot.Bottom() + 30;
+  double height = plot.Bottom() + (any_threshold ? 46 : 30);
   Series series{s.values, s.missed, s.unit};
+  std::string threshold_row;
+  if (any_threshold) {
+    double y = plot.Bottom() + 36;
+    threshold_row =
+        absl::StrCat("<g class=\"threshold-values\">",
+                     Text(plot.left - 6, y, "end", "threshold", "small"));
+    for (size_t i = 0; i < s.thresholds.size(); ++i) {
+      if (!s.thresholds[i].has_value()) continue;
+      absl::StrAppend(&threshold_row,
+                      Text(plot.BandCentre(i), y, "middle",
+                           ShortValue(*s.thresholds[i], s.unit), "small"));
+    }
+    absl::StrAppend(&threshold_row, "</g>");
+  }
   std::string out = SvgOpen(id, height, title, Describe(s));
+  Drawn drawn = as_bars ? Bars(plot, series, id) : Line(plot, series);
   absl::StrAppend(&out, YAxis(plot, s.unit), XLabels(plot, s.windows),
-                  as_bars ? Bars(plot, series, id) : "",
-                  Threshold(plot, s.thresholds),
-                  as_bars ? "" : Line(plot, series),
+                  threshold_row, as_bars ? drawn.marks : "",
+                  Threshold(plot, s.thresholds), as_bars ? "" : drawn.marks,
+                  "<g class=\"labels\">", drawn.labels, "</g>",
                   Legend(plot.left + 40, 16, any_threshold,
-                         as_bars && any_missed, id, as_bars ? "bar" : "line"),
+                         any_missed ? "over the threshold" : "", id,
+                         as_bars ? "bar" : "line"),
                   "</svg>");
   return out;
 }
@@ -454,8 +489,9 @@ std::string HorizontalBarChart(const std::string& id, const std::string& title,
                                const std::string& desc,
                                const std::vector<Row>& rows,
                                absl::string_view unit,
-                               std::optional<double> threshold) {
-  constexpr double kLabelWidth = 210, kRowHeight = 24, kTop = 34;
+                               std::optional<double> threshold,
+                               absl::string_view missed_label) {
+  constexpr double kLabelWidth = 210, kRowHeight = 24;
   constexpr double kRight = 96;  // room for the value text
   double max_value = threshold.value_or(0);
   bool any_missed = false;
@@ -464,10 +500,15 @@ std::string HorizontalBarChart(const std::string& id, const std::string& title,
     any_missed = any_missed || row.missed;
   }
   Scale scale = NiceScale(max_value, unit);
+  // Room above the rows for the key and the threshold's label.
+  const double kTop = any_missed && threshold.has_value()   ? 50
+                      : any_missed || threshold.has_value() ? 34
+                                                            : 12;
+  bool show_unit = unit != "percent" && unit != "count";
   double plot_left = kLabelWidth,
          plot_width = kChartWidth - kLabelWidth - kRight;
   double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
-  double height = bottom + 28;
+  double height = bottom + (show_unit ? 40 : 26);
   auto x_of = [&](double v) {
     return plot_left + std::clamp(v / scale.max, 0.0, 1.0) * plot_width;
   };
@@ -485,31 +526,33 @@ std::string HorizontalBarChart(const std::string& id, const std::string& title,
   absl::StrAppend(&out, "<line class=\"axis\" x1=\"", F(plot_left), "\" y1=\"",
                   F(kTop), "\" x2=\"", F(plot_left), "\" y2=\"", F(bottom),
                   "\"/>");
-  if (unit != "percent" && unit != "count") {
-    absl::StrAppend(
-        &out, Text(plot_left + plot_width + 8, bottom + 16, "start", unit));
+  if (show_unit) {
+    absl::StrAppend(&out,
+                    Text(plot_left + plot_width, bottom + 32, "end", unit));
   }
   absl::StrAppend(&out, "</g><g class=\"bars\">");
+  std::string labels;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];
     double y = kTop + kRowHeight * static_cast<double>(i);
-    absl::StrAppend(&out,
-                    Text(plot_left - 8, y + 16, "end", Shorten(row.label, 32)));
+    absl::StrAppend(&labels, Text(plot_left - 8, y + 16, "end",
+                                  Shorten(row.label, 32), "label"));
     std::string after = row.note.empty() ? "" : absl::StrCat(" ", row.note);
     if (!row.value.has_value()) {
-      absl::StrAppend(&out, Text(plot_left + 6, y + 16, "start",
-                                 absl::StrCat("no data", after)));
+      absl::StrAppend(&labels, Text(plot_left + 6, y + 16, "start",
+                                    absl::StrCat("no data", after), "value"));
       continue;
     }
     double end = x_of(*row.value);
+    absl::StrAppend(&out, "<rect class=\"bar", row.missed ? " missed" : "",
+                    "\" x=\"", F(plot_left), "\" y=\"", F(y + 4), "\" width=\"",
+                    F(std::max(end - plot_left, 0.5)), "\" height=\"",
+                    F(kRowHeight - 8), "\" fill=\"", BarFill(row.missed, id),
+                    "\"/>");
     absl::StrAppend(
-        &out, "<rect class=\"bar", row.missed ? " missed" : "", "\" x=\"",
-        F(plot_left), "\" y=\"", F(y + 4), "\" width=\"",
-        F(std::max(end - plot_left, 0.5)), "\" height=\"", F(kRowHeight - 8),
-        "\"", row.missed ? absl::StrCat(" fill=\"url(#", id, "-hatch)\"") : "",
-        "/>",
+        &labels,
         Text(end + 5, y + 16, "start",
-             absl::StrCat(ShortValue(*row.value, unit), after)));
+             absl::StrCat(ShortValue(*row.value, unit), after), "value"));
   }
   absl::StrAppend(&out, "</g>");
   if (threshold.has_value()) {
@@ -520,8 +563,9 @@ std::string HorizontalBarChart(const std::string& id, const std::string& title,
                     Text(x, kTop - 10, "middle",
                          absl::StrFormat("threshold %.0f", *threshold)));
   }
+  absl::StrAppend(&out, "<g class=\"labels\">", labels, "</g>");
   if (any_missed) {
-    absl::StrAppend(&out, Legend(8, 16, false, true, id, "bar"));
+    absl::StrAppend(&out, Legend(8, 16, false, missed_label, id, "bar"));
   }
   absl::StrAppend(&out, "</svg>");
   return out;
@@ -735,7 +779,8 @@ std::string ScorecardPart(const v1::Scorecard& card, IdMaker& ids) {
             Figure(title, HorizontalBarChart(
                               ids.Make(absl::StrCat("chart-ranking-",
                                                     ranking.indicator_id())),
-                              title, desc, rows, unit, threshold)));
+                              title, desc, rows, unit, threshold,
+                              "over the threshold")));
       }
       absl::StrAppend(&out, "<table><caption>Ranking on ", Esc(name),
                       "</caption>",
@@ -836,21 +881,22 @@ std::string WaitingCharts(
       absl::StrCat("Mean days ", who == "Children" ? "children" : "households",
                    " have waited ", since, ", by group");
   return absl::StrCat(
-      Figure(
-          count_title,
-          HorizontalBarChart(
-              ids.Make(absl::StrCat("chart-waiting-", absl::AsciiStrToLower(who), "-count")),
-              count_title,
-              absl::StrCat(count_title, ": ", absl::StrJoin(count_said, "; "),
-                           "."),
-              count_rows, "count", std::nullopt)),
+      Figure(count_title,
+             HorizontalBarChart(
+                 ids.Make(absl::StrCat("chart-waiting-",
+                                       absl::AsciiStrToLower(who), "-count")),
+                 count_title,
+                 absl::StrCat(count_title, ": ",
+                              absl::StrJoin(count_said, "; "), "."),
+                 count_rows, "count", std::nullopt, "no eligible household")),
       Figure(days_title,
              HorizontalBarChart(
-                 ids.Make(absl::StrCat("chart-waiting-", absl::AsciiStrToLower(who), "-days")),
+                 ids.Make(absl::StrCat("chart-waiting-",
+                                       absl::AsciiStrToLower(who), "-days")),
                  days_title,
                  absl::StrCat(days_title, ": ", absl::StrJoin(days_said, "; "),
                               "."),
-                 days_rows, "days", std::nullopt)));
+                 days_rows, "days", std::nullopt, "")));
 }
 
 std::string WaitingPart(const v1::WaitingReport& report, IdMaker& ids) {

@@ -1,9 +1,9 @@
 // Fixture reports for the HTML report's tests: a consortium scorecard over
-// five windows (2010-13 to 2014-17) with member rankings, a waiting report and a forecast for two
-// authorities, with the figures of the seeds (thresholds 639/213 down to
-// 426/121, Sheffield's A2 far over 121 days, three families for groups of
-// three). Used by report_html_test and by write_report_fixture (the page
-// tests/node/report_html_chromium.js opens in Chromium).
+// five windows (2010-13 to 2014-17) with member rankings, a waiting report and
+// a forecast for two authorities, with the figures of the seeds (thresholds
+// 639/213 down to 426/121, Sheffield's A2 far over 121 days, three families for
+// groups of three). Used by report_html_test and by write_report_fixture (the
+// page tests/node/report_html_chromium.js opens in Chromium).
 #ifndef RAAMATCH_TESTS_CLIENTS_REPORT_FIXTURES_H_
 #define RAAMATCH_TESTS_CLIENTS_REPORT_FIXTURES_H_
 

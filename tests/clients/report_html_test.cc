@@ -201,7 +201,7 @@ TEST(ReportHtmlTest, AConsortiumScorecardRanksTheMembersAgainstTheThreshold) {
   EXPECT_EQ(doc.Count(Marks(a1, "bar")), 4);
   EXPECT_EQ(doc.Count(Marks(a1, "threshold")), 1);
   EXPECT_EQ(doc.Count(Marks(a1, "missed")), 2);  // Sheffield, Thurrock
-  EXPECT_EQ(doc.Text(Chart(a1) + "//g[@class='bars']/text[1]"),
+  EXPECT_EQ(doc.Text(Chart(a1) + "//g[@class='labels']/text[1]"),
             "Telford and Wrekin");
   // Thurrock has no A2: no bar, said so.
   EXPECT_EQ(doc.Count(Marks(a2, "bar")), 3);

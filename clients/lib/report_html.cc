@@ -615,6 +615,10 @@ std::string HeaderCells(const std::vector<std::pair<std::string, bool>>& cols) {
   return out;
 }
 
+// A table row; marked "over" (bold, a bar at its start) when it is over a
+// threshold or otherwise needs the reader's eye.
+std::string TrOpen(bool over) { return over ? "<tr class=\"over\">" : "<tr>"; }
+
 std::string MetText(const v1::Indicator& indicator) {
   if (!indicator.has_threshold() || !indicator.has_value()) return "\u2014";
   return indicator.met() ? "Met" : "Not met";
@@ -679,10 +683,8 @@ std::string IndicatorTable(
                    "<tbody>");
   for (const v1::Indicator& ind : indicators) {
     absl::StrAppend(
-        &out, "<tr class=\"",
-        ind.has_threshold() && ind.has_value() && !ind.met() ? "over" : "",
-        "\">", Cell(ind.code()), "<th scope=\"row\">", Esc(ind.title()),
-        "</th>",
+        &out, TrOpen(ind.has_threshold() && ind.has_value() && !ind.met()),
+        Cell(ind.code()), "<th scope=\"row\">", Esc(ind.title()), "</th>",
         Cell(ind.has_value() ? LongValue(ind.value(), ind.unit()) : "no data",
              true),
         Cell(absl::StrCat(ind.count()), true),
@@ -793,8 +795,8 @@ std::string ScorecardPart(const v1::Scorecard& card, IdMaker& ids) {
       for (const v1::RankedMember& m : ranking.members()) {
         bool missed = threshold.has_value() && m.has_value() && !m.met();
         absl::StrAppend(
-            &out, "<tr class=\"", missed ? "over" : "", "\">",
-            Cell(absl::StrCat(m.rank()), true), "<th scope=\"row\">",
+            &out, TrOpen(missed), Cell(absl::StrCat(m.rank()), true),
+            "<th scope=\"row\">",
             Esc(m.display_name().empty() ? AuthorityLabel(m.authority())
                                          : m.display_name()),
             "</th>",
@@ -833,7 +835,7 @@ std::string GroupTable(
   for (const v1::WaitingGroup& g : groups) {
     bool barrier = g.has_eligible_households() && g.eligible_households() == 0;
     absl::StrAppend(
-        &out, "<tr class=\"", barrier ? "over" : "", "\"><th scope=\"row\">",
+        &out, TrOpen(barrier), "<th scope=\"row\">",
         Esc(g.title().empty() ? g.group() : g.title()), "</th>",
         Cell(absl::StrCat(g.waiting()), true),
         Cell(g.has_mean_days() ? absl::StrFormat("%.0f", g.mean_days())
@@ -1003,9 +1005,8 @@ std::string ForecastPart(const v1::Forecast& forecast, IdMaker& ids) {
     for (const v1::ForecastChild& c : af.children()) {
       std::string latest = LongDate(c.latest_match_date());
       absl::StrAppend(
-          &out, "<tr class=\"", c.pulls_over() ? "over" : "",
-          "\"><th scope=\"row\">", Esc(c.child()), "</th>",
-          Cell(absl::StrCat(c.days_since_order()), true),
+          &out, TrOpen(c.pulls_over()), "<th scope=\"row\">", Esc(c.child()),
+          "</th>", Cell(absl::StrCat(c.days_since_order()), true),
           Cell(latest.empty() ? "none keeps it under" : latest),
           Cell(c.pulls_over() ? "Yes: over if matched today" : "No"), "</tr>");
     }

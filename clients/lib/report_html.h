@@ -7,21 +7,23 @@
 // it. Every text that comes from the input (titles, names, barrier lines) is
 // escaped. It prints on A4 (`@page { size: A4 }`, print CSS that keeps a
 // chart and its heading together) and reads in greyscale: the threshold is a
-// dashed line, a figure that misses its threshold is hatched as well as
-// coloured, and every bar and point carries its value as text.
+// dashed line (its value per window printed under the axis), a bar over its
+// threshold is hatched and a point over it black and larger, and every bar
+// and point carries its value as text.
 //
 // Accessibility (WCAG 2.1 AA, checked with axe in tests/node): lang="en-GB",
 // a <title>, headings in order, tables with <caption> and <th scope>, and each
-// chart an <svg role="img"> with <title> and <desc> that say what it shows;
-// each chart is followed by the table of the same figures.
+// chart an <svg role="img"> with <title> and <desc> that say what it shows
+// and give its figures; the figures are also in the tables.
 //
 // What is drawn:
 //   - Scorecard: for each indicator with a threshold (A1, A2) and for A3, a
 //     line of the value over the windows against the threshold line (the
 //     threshold changes from window to window); a table of every indicator
 //     per window. A consortium scorecard (rankings present) adds, for each
-//     ranking, a horizontal bar chart of the members best first with the
-//     latest window's threshold marked, and the ranking as a table.
+//     ranking of an indicator with a threshold (A1, A2) or of A3, a
+//     horizontal bar chart of the members best first with the latest
+//     window's threshold marked; every ranking as a table.
 //   - Waiting report: bars of the children waiting and of the mean days
 //     waited by group (and the same for households), the groups' table, and
 //     the barrier lines.

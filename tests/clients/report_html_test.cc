@@ -190,6 +190,26 @@ TEST(ReportHtmlTest,
   EXPECT_EQ(doc.Count("//svg[starts-with(@id, 'chart-ranking')]"), 0);
 }
 
+TEST(ReportHtmlTest, AMemberNameWithMarkupShowsAsTextInChartAndTable) {
+  ReportHtmlInput input;
+  input.title = "Scorecard";
+  input.scorecard = testing::FixtureConsortiumScorecard();
+  const std::string name = "<b>\"Tom & Jerry's\"</b>";
+  input.scorecard->mutable_rankings(0)->mutable_members(0)->set_display_name(
+      name);
+  std::string html = Render(input);
+  EXPECT_THAT(html, Not(HasSubstr("<b>")));
+  Html doc(html);
+  ASSERT_TRUE(doc.ok());
+  const std::string chart = Chart("chart-ranking-a1_care_to_placement_days");
+  EXPECT_EQ(doc.Text(chart + "//g[@class='labels']/text[1]"), name);
+  EXPECT_EQ(doc.Text("//table[starts-with(caption, 'Ranking on A1')]/tbody/"
+                     "tr[1]/th"),
+            name);
+  EXPECT_EQ(doc.Count("//b"), 0);
+  EXPECT_THAT(doc.Text(chart + "/desc"), HasSubstr("1. " + name + " 388 days"));
+}
+
 TEST(ReportHtmlTest, AConsortiumScorecardRanksTheMembersAgainstTheThreshold) {
   ReportHtmlInput input;
   input.title = "Adoption scorecard: the consortium";

@@ -134,7 +134,8 @@ async function main() {
 
   const args = ['--disable-gpu', '--no-first-run', '--no-default-browser-check',
                 '--disable-extensions', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync'];
+                '--disable-component-update', '--disable-sync',
+                '--disable-dev-shm-usage'];
   // Chromium's sandbox refuses to run as root (containers, CI images).
   if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
   const browser = await puppeteer.launch({

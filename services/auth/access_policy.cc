@@ -71,6 +71,13 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.MatchingService/ListFollows", kReaders, kReaders, CK::kSearch, {"parent"}},
     {"/raa.v1.MatchingService/DeleteFollow", kReaders, kReaders, CK::kSearch, {"name"}},
     {"/raa.v1.MatchingService/ListAlerts", kReaders, kReaders, CK::kSearch, {"parent"}},
+    // ---- ReportService ----
+    // A member's own reports: any role; another member's: a manager; the
+    // consortium view (authorities/-): a manager or a family finder. The
+    // handler decides the wildcard with CanSeeReportsOf (rules.h).
+    {"/raa.v1.ReportService/GetScorecard", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
+    {"/raa.v1.ReportService/GetWaitingReport", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
+    {"/raa.v1.ReportService/GetForecast", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
 };
 // clang-format on
 

@@ -40,6 +40,8 @@
 #include "services/registry/regions.h"
 #include "services/registry/registry_rows.h"
 #include "services/registry/registry_service.h"
+#include "services/reports/report_service.h"
+#include "services/reports/reports.h"
 #include "services/rpc/checked_service.h"
 #include "services/rpc/worker_pool.h"
 #include "services/server/schema.h"
@@ -87,6 +89,8 @@ class RaaServer::Impl {
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
+  std::unique_ptr<Reports> reports;
+  std::unique_ptr<ReportService> report_service;
   // What the server serves: each service above, its requests checked.
   std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
@@ -388,6 +392,9 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->matching_service = std::make_unique<MatchingService>(
       *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
       *impl->pool, *impl->rpc);
+  impl->reports = std::make_unique<Reports>(*impl->store, *impl->clock);
+  impl->report_service =
+      std::make_unique<ReportService>(*impl->reports, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection serves what protobuf's generated pool holds. Naming
@@ -403,6 +410,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       {impl->registry_service.get(), v1::RegistryService::service_full_name()},
       {impl->access_service.get(), v1::AccessService::service_full_name()},
       {impl->matching_service.get(), v1::MatchingService::service_full_name()},
+      {impl->report_service.get(), v1::ReportService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     impl->checked_services.push_back(

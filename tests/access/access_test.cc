@@ -25,6 +25,7 @@
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
+#include "raa/v1/report.grpc.pb.h"
 #include "services/auth/access_policy.h"
 #include "services/server/server.h"
 #include "tests/support/builders.h"
@@ -58,7 +59,8 @@ using MatchingStub = v1::MatchingService::Stub;
 using google::protobuf::util::TimeUtil;
 
 constexpr const char* kServices[] = {
-    "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService"};
+    "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService",
+    "raa.v1.ReportService"};
 
 // The decision, written out once more by hand: which roles may call each RPC
 // at all. The server's table (services/auth/access_policy.cc) must agree, and
@@ -123,6 +125,12 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
           {"/raa.v1.MatchingService/GetMatchingPolicy",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/UpdateMatchingPolicy", {ROLE_MANAGER}},
+          {"/raa.v1.ReportService/GetScorecard",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.ReportService/GetWaitingReport",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.ReportService/GetForecast",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
       };
   return *expected;
 }

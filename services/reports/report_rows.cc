@@ -71,9 +71,11 @@ absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
     std::map<std::tuple<int, std::string, int64_t>, std::map<int, Day>>
         milestones;
     {
+      // What current_milestones gives (the latest row per record and kind),
+      // in one pass: later rows overwrite earlier ones.
       SQLite::Statement q(db,
                           "SELECT record_kind, authority_id, record_row, kind, "
-                          "date FROM current_milestones");
+                          "date FROM milestones ORDER BY id");
       while (q.executeStep()) {
         std::optional<Day> day = DayOf(q.getColumn(4));
         if (!day.has_value()) continue;

@@ -1,7 +1,8 @@
 // Reads the facts of every child profile, household and member for the
 // reports (facts.h) from the store, through the shared storage contract
-// only: the tables authorities, children, adopters, the view
-// current_milestones (the latest date of each milestone), links and the view
+// only: the tables authorities, children, adopters and
+// milestones (the latest row of each record and kind, as the view
+// current_milestones gives it, in one pass), links and the view
 // link_step_dates (each step's date with its latest correction applied), so
 // a corrected step moves a child between windows.
 //

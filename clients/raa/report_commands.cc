@@ -42,8 +42,11 @@ std::string WindowText(const google::type::Date& start,
                       end.year() % 100);
 }
 
+// "-" for no value in a table; empty in CSV.
+std::string None() { return Cli::Current().csv ? "" : "-"; }
+
 std::string Number(const v1::Indicator& i) {
-  if (!i.has_value()) return "-";
+  if (!i.has_value()) return None();
   if (i.unit() == "count") return absl::StrCat(std::llround(i.value()));
   if (i.unit() == "percent") return absl::StrFormat("%.1f%%", i.value());
   return absl::StrFormat("%.0f", i.value());
@@ -63,7 +66,7 @@ std::string Short(const std::string& name) {
 }
 
 std::string Days(bool has, double value) {
-  return has ? absl::StrFormat("%.0f", value) : "-";
+  return has ? absl::StrFormat("%.0f", value) : None();
 }
 
 // The latest 31 March passed (today's year from 1 April on).
@@ -140,7 +143,7 @@ void RunScorecard(Cli& cli, const ReportFlags& f) {
     for (const v1::RankedMember& m : r.members()) {
       ranks.AddRow({r.indicator_id(), r.code(), absl::StrCat(m.rank()),
                     Short(m.authority()),
-                    m.has_value() ? absl::StrFormat("%.1f", m.value()) : "-",
+                    m.has_value() ? absl::StrFormat("%.1f", m.value()) : None(),
                     absl::StrCat(m.count()), m.met() ? "yes" : ""});
     }
   }

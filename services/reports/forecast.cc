@@ -20,7 +20,9 @@ std::optional<int> MedianDays(const std::vector<const ChildFacts*>& children,
                               std::optional<Day> ChildFacts::*to) {
   std::vector<double> days;
   for (const ChildFacts* c : children) {
-    if ((c->*from).has_value() && (c->*to).has_value()) {
+    // An early-permanence child moves in before the match: not a wait.
+    if ((c->*from).has_value() && (c->*to).has_value() &&
+        *(c->*to) >= *(c->*from)) {
       days.push_back(static_cast<double>(*(c->*to) - *(c->*from)));
     }
   }

@@ -17,7 +17,8 @@
 //
 // The court's median is the member's own (its adopted children with both
 // order dates), else the consortium's, else kDefaultCourtMedianDays; the
-// match-to-placement median likewise, else kDefaultMatchToPlacedDays.
+// match-to-placement median likewise (early-permanence children, who move
+// in before the match, left out), else kDefaultMatchToPlacedDays.
 // Pure; thread-safe.
 #ifndef RAAMATCH_SERVICES_REPORTS_FORECAST_H_
 #define RAAMATCH_SERVICES_REPORTS_FORECAST_H_

@@ -27,6 +27,7 @@
 #include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
+#include "raa/v1/report.grpc.pb.h"
 
 namespace raa {
 
@@ -97,6 +98,8 @@ class RaaClient {
       return *matching_;
     } else if constexpr (std::is_same_v<Stub, v1::JourneyService::Stub>) {
       return *journey_;
+    } else if constexpr (std::is_same_v<Stub, v1::ReportService::Stub>) {
+      return *report_;
     } else {
       static_assert(std::is_same_v<Stub, v1::AccessService::Stub>);
       return *access_;
@@ -109,6 +112,7 @@ class RaaClient {
   std::unique_ptr<v1::AccessService::Stub> access_;
   std::unique_ptr<v1::MatchingService::Stub> matching_;
   std::unique_ptr<v1::JourneyService::Stub> journey_;
+  std::unique_ptr<v1::ReportService::Stub> report_;
 };
 
 // A fresh random request id for a write.

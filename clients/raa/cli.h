@@ -246,6 +246,7 @@ void AddPolicyCommands(CLI::App& app, Cli& cli);
 void AddRegionCommands(CLI::App& app, Cli& cli);
 void AddAuditCommands(CLI::App& app, Cli& cli);
 void AddLinkCommands(CLI::App& app, Cli& cli);
+void AddReportCommands(CLI::App& app, Cli& cli);
 
 }  // namespace raa::cli
 

@@ -82,6 +82,13 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.JourneyService/CorrectStep", kReaders, kReaders, CK::kRecordWrite, {"name"}},
     {"/raa.v1.JourneyService/GetLink", kReaders, kReaders, CK::kRecordRead, {"name"}, false, true},
     {"/raa.v1.JourneyService/ListLinks", kReaders, kReaders, CK::kRecordRead, {"child", "adopter"}, false, true},
+    // ---- ReportService ----
+    // A member's own reports: any role; another member's: a manager; the
+    // consortium view (authorities/-): a manager or a family finder. The
+    // handler decides the wildcard with CanSeeReportsOf (rules.h).
+    {"/raa.v1.ReportService/GetScorecard", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
+    {"/raa.v1.ReportService/GetWaitingReport", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
+    {"/raa.v1.ReportService/GetForecast", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
 };
 // clang-format on
 

@@ -182,4 +182,11 @@ bool CanRecordPaymentFor(const Caller& caller, absl::string_view payer,
          (IsOwn(caller, payer) || IsOwn(caller, payee));
 }
 
+bool CanSeeReportsOf(const Caller& caller, absl::string_view authority) {
+  if (authority != "-" && IsOwn(caller, authority)) return true;
+  if (caller.withdrawn) return false;
+  if (caller.Has(v1::ROLE_MANAGER)) return true;
+  return authority == "-" && caller.Has(v1::ROLE_FAMILY_FINDER);
+}
+
 }  // namespace raa

@@ -142,6 +142,17 @@ bool CanSeeLedgerOf(const Caller& caller, absl::string_view payer,
 bool CanRecordPaymentFor(const Caller& caller, absl::string_view payer,
                          absl::string_view payee);
 
+// ---- reports (the scorecard, the waiting report, the forecast) ----
+
+// Whether the caller may read the reports of `authority` (an authority id, or
+// "-" for the consortium view: the consortium's figures and every member
+// ranked): its own member's, any role (even withdrawn: its own records);
+// another member's, a manager still in the consortium; the consortium view,
+// a manager or a family finder still in the consortium (family finders
+// compare members' timescales; the figures are aggregates, and the forecast
+// lists only the children visible to the caller).
+bool CanSeeReportsOf(const Caller& caller, absl::string_view authority);
+
 }  // namespace raa
 
 #endif  // RAAMATCH_SERVICES_AUTH_RULES_H_

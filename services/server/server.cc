@@ -42,6 +42,8 @@
 #include "services/registry/regions.h"
 #include "services/registry/registry_rows.h"
 #include "services/registry/registry_service.h"
+#include "services/reports/report_service.h"
+#include "services/reports/reports.h"
 #include "services/rpc/checked_service.h"
 #include "services/rpc/worker_pool.h"
 #include "services/server/schema.h"
@@ -91,6 +93,8 @@ class RaaServer::Impl {
   std::unique_ptr<MatchingService> matching_service;
   std::unique_ptr<Links> links;
   std::unique_ptr<JourneyService> journey_service;
+  std::unique_ptr<Reports> reports;
+  std::unique_ptr<ReportService> report_service;
   // What the server serves: each service above, its requests checked.
   std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
@@ -397,6 +401,9 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       std::make_unique<Links>(*impl->store, *impl->live, *impl->clock);
   impl->journey_service =
       std::make_unique<JourneyService>(*impl->links, *impl->rpc);
+  impl->reports = std::make_unique<Reports>(*impl->store, *impl->clock);
+  impl->report_service =
+      std::make_unique<ReportService>(*impl->reports, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection serves what protobuf's generated pool holds. Naming
@@ -413,6 +420,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       {impl->access_service.get(), v1::AccessService::service_full_name()},
       {impl->matching_service.get(), v1::MatchingService::service_full_name()},
       {impl->journey_service.get(), v1::JourneyService::service_full_name()},
+      {impl->report_service.get(), v1::ReportService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     impl->checked_services.push_back(

@@ -26,6 +26,7 @@
 #include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
+#include "raa/v1/report.grpc.pb.h"
 #include "services/auth/access_policy.h"
 #include "services/server/server.h"
 #include "tests/support/builders.h"
@@ -60,7 +61,7 @@ using google::protobuf::util::TimeUtil;
 
 constexpr const char* kServices[] = {
     "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService",
-    "raa.v1.JourneyService"};
+    "raa.v1.JourneyService", "raa.v1.ReportService"};
 
 // JourneyService methods this branch does not serve yet (the milestones
 // part of the journey brings their rules and rows): left out of the
@@ -152,6 +153,12 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.JourneyService/ListLinks",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.ReportService/GetScorecard",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.ReportService/GetWaitingReport",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.ReportService/GetForecast",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
       };
   return *expected;
 }

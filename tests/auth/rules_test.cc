@@ -251,6 +251,23 @@ std::vector<RuleRow> Table() {
        },
        Join({Cells({v1::ROLE_MANAGER}, kAny, false),
              Cells({v1::ROLE_FINANCE}, kOwnOnly, false)})},
+      // Reports: a member's own, any role (even withdrawn); another
+      // member's, a manager still in the consortium.
+      {"CanSeeReportsOf",
+       [](const Caller& c, Relation r) {
+         return CanSeeReportsOf(c, OwnerFor(r));
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER,
+                    v1::ROLE_FINANCE},
+                   kOwnOnly, false),
+             Cells({v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER,
+                    v1::ROLE_FINANCE, v1::ROLE_MANAGER},
+                   kOwnOnly, true)})},
+      // The consortium view: managers and family finders still in it.
+      {"CanSeeReportsOf (consortium)",
+       [](const Caller& c, Relation) { return CanSeeReportsOf(c, "-"); },
+       Cells({v1::ROLE_MANAGER, v1::ROLE_FAMILY_FINDER}, kAny, false)},
   };
 }
 

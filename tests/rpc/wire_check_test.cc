@@ -23,6 +23,7 @@
 #include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
+#include "raa/v1/report.grpc.pb.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"
 #include "tests/support/scratch_dir.h"
@@ -158,7 +159,8 @@ std::vector<const Descriptor*> RequestTypes() {
   for (const char* service : {v1::RegistryService::service_full_name(),
                               v1::AccessService::service_full_name(),
                               v1::MatchingService::service_full_name(),
-                              v1::JourneyService::service_full_name()}) {
+                              v1::JourneyService::service_full_name(),
+                              v1::ReportService::service_full_name()}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service);

@@ -1,0 +1,193 @@
+// ReportService end to end on the in-process server: history written into
+// the store's tables (history.h; the link RPCs are another area's), then the
+// scorecard, the waiting report and the forecast over gRPC, with their
+// validation and who may read which.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "raa/v1/journey.pb.h"
+#include "raa/v1/report.grpc.pb.h"
+#include "tests/reports/history.h"
+#include "tests/support/in_process_server.h"
+
+namespace raa::test {
+namespace {
+
+using absl::CivilDay;
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+class ReportServiceTest : public InProcessServerTest {
+ protected:
+  void SetUp() override {
+    InProcessServerTest::SetUp();
+    reports_ = v1::ReportService::NewStub(channel_);
+    history_ = std::make_unique<History>(dir_.File("raamatch.db"));
+    AddMember("sheffield", "south-yorkshire");
+    AddMember("leeds", "west-yorkshire");
+    sheffield_ = NewKey("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_ = NewKey("leeds", {v1::ROLE_REGISTRAR});
+    finder_ = NewKey("leeds", {v1::ROLE_FAMILY_FINDER});
+    // Sheffield: one child adopted in 2023-26 (A1 500, A2 150 days), one
+    // waiting since an order 200 days ago, hidden from Leeds.
+    adopted_ = RowIdOf(AddChild(sheffield_, "sheffield",
+                                ChildProfile({84})).name());
+    history_->Milestone(0, "sheffield", adopted_,
+                        v1::MILESTONE_KIND_ENTERED_CARE, CivilDay(2023, 1, 1));
+    history_->Milestone(0, "sheffield", adopted_,
+                        v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                        CivilDay(2023, 3, 1));
+    history_->Link("sheffield", adopted_, "sheffield", 1,
+                   v1::PLACEMENT_KIND_ADOPTIVE, v1::LINK_STATE_ADOPTED,
+                   {{v1::LINK_STEP_OPENED, CivilDay(2023, 6, 1)},
+                    {v1::LINK_STEP_MATCH_DECIDED, CivilDay(2023, 3, 1) + 150},
+                    {v1::LINK_STEP_PLACED, CivilDay(2023, 1, 1) + 500},
+                    {v1::LINK_STEP_ORDER_APPLIED, CivilDay(2024, 7, 1)},
+                    {v1::LINK_STEP_ORDER_GRANTED, CivilDay(2024, 11, 1)}});
+    history_->SetChildStatus(adopted_, v1::CHILD_STATUS_ADOPTED);
+    v1::Child hidden = ChildProfile({30, 40, 50});
+    hidden.add_hidden_from("leeds");
+    waiting_ = RowIdOf(AddChild(sheffield_, "sheffield", hidden).name());
+    history_->Milestone(0, "sheffield", waiting_,
+                        v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                        CivilDay(2026, 11, 1) - 200);
+    AddAdopter(sheffield_, "sheffield", ApprovedHousehold(1, 0, 120));
+  }
+
+  grpc::Status Scorecard(const std::string& key, const std::string& authority,
+                         int year, int windows, v1::Scorecard* out) {
+    v1::GetScorecardRequest request;
+    request.set_authority(authority);
+    request.set_year_ending(year);
+    request.set_windows(windows);
+    return Call(*reports_, &v1::ReportService::Stub::GetScorecard, key,
+                request, out);
+  }
+
+  static const v1::Indicator& Find(const v1::ScorecardWindow& w,
+                                   const std::string& id) {
+    for (const v1::Indicator& i : w.indicators()) {
+      if (i.id() == id) return i;
+    }
+    ADD_FAILURE() << "no " << id;
+    return w.indicators(0);
+  }
+
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<History> history_;
+  std::string sheffield_, leeds_, finder_;
+  int64_t adopted_ = 0, waiting_ = 0;
+};
+
+TEST_F(ReportServiceTest, AMembersScorecardFromItsRecordedDates) {
+  v1::Scorecard card;
+  ASSERT_THAT(Scorecard(sheffield_, "authorities/sheffield", 2026, 3, &card),
+              IsOk());
+  ASSERT_EQ(card.windows_size(), 3);
+  const v1::ScorecardWindow& w = card.windows(2);
+  EXPECT_EQ(w.start().year(), 2023);
+  EXPECT_EQ(w.end().year(), 2026);
+  const v1::Indicator& a1 = Find(w, "a1_care_to_placement_days");
+  EXPECT_EQ(a1.code(), "A1");
+  EXPECT_EQ(a1.value(), 500);
+  EXPECT_EQ(a1.threshold(), 426);
+  EXPECT_FALSE(a1.met());
+  const v1::Indicator& a2 = Find(w, "a2_order_to_match_days");
+  EXPECT_EQ(a2.value(), 150);
+  EXPECT_EQ(a2.threshold(), 121);
+  EXPECT_FALSE(a2.met());
+  EXPECT_EQ(Find(w, "a3_placed_within_426_days").value(), 0);
+  EXPECT_EQ(card.as_of().year(), 2026);
+  EXPECT_EQ(card.rankings_size(), 0);
+}
+
+TEST_F(ReportServiceTest, TheConsortiumViewRanksEveryMember) {
+  v1::Scorecard card;
+  ASSERT_THAT(Scorecard(manager_, "authorities/-", 2026, 1, &card), IsOk());
+  EXPECT_EQ(card.authority(), "authorities/-");
+  ASSERT_GT(card.rankings_size(), 0);
+  const v1::MemberRanking& a1 = card.rankings(0);
+  EXPECT_EQ(a1.code(), "A1");
+  ASSERT_EQ(a1.members_size(), 2);  // the hub is not ranked
+  EXPECT_EQ(a1.members(0).authority(), "authorities/sheffield");
+  EXPECT_EQ(a1.members(0).rank(), 1);
+  EXPECT_FALSE(a1.members(1).has_value());
+  // A family finder may see the consortium view too.
+  EXPECT_THAT(Scorecard(finder_, "authorities/-", 2026, 1, &card), IsOk());
+}
+
+TEST_F(ReportServiceTest, WhoMayReadWhichReports) {
+  v1::Scorecard card;
+  // Its own: any role. Another member's: a manager only.
+  EXPECT_THAT(Scorecard(leeds_, "authorities/leeds", 2026, 1, &card), IsOk());
+  EXPECT_THAT(Scorecard(leeds_, "authorities/sheffield", 2026, 1, &card),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(Scorecard(finder_, "authorities/sheffield", 2026, 1, &card),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(Scorecard(manager_, "authorities/sheffield", 2026, 1, &card),
+              IsOk());
+  // The consortium: not a registrar.
+  EXPECT_THAT(Scorecard(leeds_, "authorities/-", 2026, 1, &card),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(Scorecard(manager_, "authorities/nowhere", 2026, 1, &card),
+              StatusIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(ReportServiceTest, BadRequestsNameEachField) {
+  v1::Scorecard card;
+  grpc::Status s = Scorecard(manager_, "sheffield", 1999, 11, &card);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s),
+              UnorderedElementsAre("authority", "year_ending", "windows"));
+  s = Scorecard(manager_, "authorities/sheffield", 2027, 1, &card);
+  EXPECT_THAT(ViolationFields(s), ElementsAre("year_ending"));  // future
+  v1::WaitingReport report;
+  s = Call(*reports_, &v1::ReportService::Stub::GetWaitingReport, manager_,
+           v1::GetWaitingReportRequest(), &report);
+  EXPECT_THAT(ViolationFields(s), ElementsAre("authority"));
+}
+
+TEST_F(ReportServiceTest, WaitingReportAndBarriers) {
+  v1::GetWaitingReportRequest request;
+  request.set_authority("authorities/sheffield");
+  v1::WaitingReport report;
+  ASSERT_THAT(Call(*reports_, &v1::ReportService::Stub::GetWaitingReport,
+                   sheffield_, request, &report),
+              IsOk());
+  ASSERT_GE(report.children_size(), 7);
+  EXPECT_EQ(report.children(0).group(), "all");
+  EXPECT_EQ(report.children(0).waiting(), 1);
+  EXPECT_EQ(report.children(0).mean_days(), 200);
+  EXPECT_EQ(report.children(0).eligible_households(), 0);
+  EXPECT_THAT(report.barriers(),
+              ::testing::Contains(::testing::HasSubstr(
+                  "1 sibling groups of 3 or more waiting; 0")));
+  ASSERT_GE(report.households_size(), 1);
+  EXPECT_EQ(report.households(0).waiting(), 1);
+}
+
+TEST_F(ReportServiceTest, ForecastListsOnlyChildrenTheCallerMaySee) {
+  v1::GetForecastRequest request;
+  request.set_authority("authorities/-");
+  v1::Forecast forecast;
+  ASSERT_THAT(Call(*reports_, &v1::ReportService::Stub::GetForecast, manager_,
+                   request, &forecast),
+              IsOk());
+  ASSERT_EQ(forecast.authorities_size(), 2);
+  const v1::AuthorityForecast& sheffield = forecast.authorities(1);
+  EXPECT_EQ(sheffield.authority(), "authorities/sheffield");
+  ASSERT_EQ(sheffield.windows_size(), 2);
+  ASSERT_EQ(sheffield.children_size(), 1);
+  EXPECT_EQ(sheffield.children(0).days_since_order(), 200);
+  EXPECT_TRUE(sheffield.children(0).pulls_over());  // 200 > 121 alone
+  // Leeds' family finder: the same figures, not the hidden child.
+  ASSERT_THAT(Call(*reports_, &v1::ReportService::Stub::GetForecast, finder_,
+                   request, &forecast),
+              IsOk());
+  EXPECT_EQ(forecast.authorities(1).children_size(), 0);
+}
+
+}  // namespace
+}  // namespace raa::test

@@ -900,10 +900,41 @@ TEST_F(CliEndToEnd, ExplainSaysWhyAClosedPairIsClosedAndHiddenStaysHidden) {
             "the household is withdrawn: moved out of the area");
   EXPECT_GT(explained.value("score", 0), 0) << "explained as of now";
 
-  // The child matched too: both sides named.
-  Result matched = Raa(key, {"child", "update", c, "--status", "matched",
-                             "--reason", "matched at panel"});
-  ASSERT_EQ(matched.exit_code, 0) << matched.err;
+  // The child matched too (through a link with another household): both
+  // sides named.
+  nlohmann::json family = Json(Raa(key, {"--json",
+                                         "adopter",
+                                         "create",
+                                         "--authority",
+                                         "sheffield",
+                                         "--status",
+                                         "approved",
+                                         "--registered-interest-on",
+                                         "2025-01-01",
+                                         "--applied-on",
+                                         "2025-02-01",
+                                         "--approved-on",
+                                         "2025-08-01",
+                                         "--approved-for",
+                                         "1",
+                                         "--min-age-months",
+                                         "0",
+                                         "--max-age-months",
+                                         "48",
+                                         "--region",
+                                         "south-yorkshire",
+                                         "--max-contact",
+                                         "direct"}));
+  Result opened = Raa(
+      key, {"link", "open", c, family.value("name", ""), "--on", "2026-10-01"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  int day = 2;
+  for (const char* step : {"linking_meeting", "papers_to_panel",
+                           "panel_recommended", "match_decided"}) {
+    Result matched = Raa(key, {"link", "advance", "l1", step, "--date",
+                               absl::StrCat("2026-10-0", day++)});
+    ASSERT_EQ(matched.exit_code, 0) << step << ": " << matched.err;
+  }
   explained = Json(
       Raa(key, {"--json", "match", "explain", "--child", c, "--adopter", h}));
   EXPECT_THAT(explained.value("closed_reason", ""),

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/dates.h"
+#include "common/enum_names.h"
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
@@ -194,8 +195,17 @@ struct ChildRecord {
       "cannot be set to withdrawn by an update: withdraw the profile "
       "(WithdrawChild; raa child withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kChild;
+  static inline const google::protobuf::EnumDescriptor* const kStatusType =
+      v1::ChildStatus_descriptor();
   static constexpr absl::string_view kBatchNoun = "profiles";
 
+  // LINKED, MATCHED, PLACED, ADOPTED: the journey's (links).
+  static bool SetByLinks(int status) {
+    return status == v1::CHILD_STATUS_LINKED ||
+           status == v1::CHILD_STATUS_MATCHED ||
+           status == v1::CHILD_STATUS_PLACED ||
+           status == v1::CHILD_STATUS_ADOPTED;
+  }
   static std::optional<std::string> MoveRefused(int from, int to) {
     return ChildStatusMoveRefused(static_cast<v1::ChildStatus>(from),
                                   static_cast<v1::ChildStatus>(to));
@@ -263,8 +273,15 @@ struct AdopterRecord {
       "cannot be set to withdrawn by an update: withdraw the household "
       "(WithdrawAdopter; raa adopter withdraw), with a reason";
   static constexpr RecordKind kKind = RecordKind::kAdopter;
+  static inline const google::protobuf::EnumDescriptor* const kStatusType =
+      v1::AdopterStatus_descriptor();
   static constexpr absl::string_view kBatchNoun = "households";
 
+  static bool SetByLinks(int status) {
+    return status == v1::ADOPTER_STATUS_LINKED ||
+           status == v1::ADOPTER_STATUS_MATCHED ||
+           status == v1::ADOPTER_STATUS_PLACED;
+  }
   static std::optional<std::string> MoveRefused(int from, int to) {
     return AdopterStatusMoveRefused(static_cast<v1::AdopterStatus>(from),
                                     static_cast<v1::AdopterStatus>(to));
@@ -407,6 +424,17 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
               if (std::optional<std::string> why =
                       Kind::MoveRefused(from, to)) {
                 return RefusedField(status_field, *why);
+              }
+              // Statuses that follow links change only with the links.
+              if (Kind::SetByLinks(to) || Kind::SetByLinks(from)) {
+                const int held = Kind::SetByLinks(to) ? to : from;
+                return RefusedField(
+                    status_field,
+                    absl::StrCat(LegacyEnumName(Kind::kStatusType, held),
+                                 " follows the record's links: open, "
+                                 "advance or close a link (JourneyService "
+                                 "OpenLink, AdvanceLink, CloseLink; raa "
+                                 "link)"));
               }
               if (request.status_reason().empty()) {
                 return InvalidField(

@@ -196,34 +196,53 @@ TEST_F(CliEndToEnd, ARowRepeatedInOneFileIsStoredOnce) {
 
 TEST_F(CliEndToEnd, AnUpdateRetriedWithItsRequestIdIsAnsweredOnce) {
   std::string key = Member("hull", "kingston-upon-hull");
-  nlohmann::json child = Json(Raa(
-      key, {"--json", "child", "create", "--authority", "hull", "--ages-as-of",
-            "2026-10-01", "--age-months", "30", "--sex", "f", "--contact-plan",
-            "letterbox", "--entered-care", "2025-06-01"}));
-  std::string name = child.value("name", "");
+  nlohmann::json household = Json(Raa(key, {"--json",
+                                            "adopter",
+                                            "create",
+                                            "--authority",
+                                            "hull",
+                                            "--status",
+                                            "approved",
+                                            "--registered-interest-on",
+                                            "2025-01-01",
+                                            "--applied-on",
+                                            "2025-02-01",
+                                            "--approved-on",
+                                            "2025-08-01",
+                                            "--approved-for",
+                                            "1",
+                                            "--min-age-months",
+                                            "0",
+                                            "--max-age-months",
+                                            "48",
+                                            "--region",
+                                            "kingston-upon-hull",
+                                            "--max-contact",
+                                            "direct"}));
+  std::string name = household.value("name", "");
   ASSERT_FALSE(name.empty());
-  // A change of summary and of status: applied twice, the second would carry
-  // a later update_time and add a second status change (or be refused).
+  // A change of age range and of status: applied twice, the second would
+  // carry a later update_time and add a second status change (or be
+  // refused). (A child's statuses follow links: raa link.)
   std::vector<nlohmann::json> answers;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Result r =
-        Raa(key, {"--json", "--request-id", "update-once", "child", "update",
-                  name, "--summary", "Loves music and the park", "--status",
-                  "matched", "--reason", "matched at panel"});
+    Result r = Raa(key, {"--json", "--request-id", "update-once", "adopter",
+                         "update", name, "--max-age-months", "60", "--status",
+                         "on_hold", "--reason", "a break over the summer"});
     EXPECT_EQ(r.exit_code, 0) << "attempt " << attempt << ": " << r.err;
     answers.push_back(nlohmann::json::parse(r.out, nullptr, false));
     ASSERT_FALSE(answers.back().is_discarded())
         << "attempt " << attempt << ": " << r.out;
   }
   const nlohmann::json& first = answers[0];
-  EXPECT_EQ(first.value("summary", ""), "Loves music and the park");
-  EXPECT_EQ(first.value("status", ""), "CHILD_MATCHED");
+  EXPECT_EQ(first.value("max_age_months", 0), 60);
+  EXPECT_EQ(first.value("status", ""), "ADOPTER_ON_HOLD");
   EXPECT_FALSE(first.value("update_time", "").empty()) << first.dump();
   ASSERT_EQ(first["status_history"].size(), 1u) << first.dump();
   // The retry is answered with the first answer, to the microsecond.
   EXPECT_EQ(answers[1], first) << "the update was applied twice";
   // And the record holds the one update: its time and one status change.
-  nlohmann::json stored = Json(Raa(key, {"--json", "child", "get", name}));
+  nlohmann::json stored = Json(Raa(key, {"--json", "adopter", "get", name}));
   EXPECT_EQ(stored.value("update_time", ""), first.value("update_time", ""));
   EXPECT_EQ(stored["status_history"], first["status_history"]);
   EXPECT_EQ(stored, first);
@@ -296,24 +315,57 @@ TEST_F(CliEndToEnd, StatusChangesNeedAReasonAndAreShownInTheHistory) {
       key, {"--json", "child", "create", "--authority", "barnsley",
             "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex", "f",
             "--contact-plan", "letterbox", "--entered-care", "2025-06-01"}));
-  std::string name = child.value("name", "");
+  std::string child_name = child.value("name", "");
+  ASSERT_FALSE(child_name.empty());
+  // A child's linked/matched/placed/adopted statuses follow its links.
+  Result by_hand = Raa(key, {"child", "update", child_name, "--status",
+                             "adopted", "--reason", "adoption order made"});
+  EXPECT_EQ(by_hand.exit_code, 1);
+  EXPECT_THAT(by_hand.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(by_hand.err, HasSubstr("child.status"));
+  EXPECT_THAT(by_hand.err, HasSubstr("raa link"));
+
+  nlohmann::json household = Json(Raa(key, {"--json",
+                                            "adopter",
+                                            "create",
+                                            "--authority",
+                                            "barnsley",
+                                            "--status",
+                                            "approved",
+                                            "--registered-interest-on",
+                                            "2025-01-01",
+                                            "--applied-on",
+                                            "2025-02-01",
+                                            "--approved-on",
+                                            "2025-08-01",
+                                            "--approved-for",
+                                            "1",
+                                            "--min-age-months",
+                                            "0",
+                                            "--max-age-months",
+                                            "48",
+                                            "--region",
+                                            "south-yorkshire",
+                                            "--max-contact",
+                                            "direct"}));
+  std::string name = household.value("name", "");
   ASSERT_FALSE(name.empty());
-  Result no_reason = Raa(key, {"child", "update", name, "--status", "adopted"});
+  Result no_reason =
+      Raa(key, {"adopter", "update", name, "--status", "on_hold"});
   EXPECT_EQ(no_reason.exit_code, 1);
   EXPECT_THAT(no_reason.err, HasSubstr("status_reason"));
-  Result adopted = Raa(key, {"child", "update", name, "--status", "adopted",
-                             "--reason", "adoption order made"});
-  EXPECT_EQ(adopted.exit_code, 0) << adopted.err;
-  Result back = Raa(key, {"child", "update", name, "--status", "waiting",
-                          "--reason", "typed by mistake"});
-  EXPECT_EQ(back.exit_code, 1);
-  EXPECT_THAT(back.err, HasSubstr("FAILED_PRECONDITION"));
-  EXPECT_THAT(back.err, HasSubstr("child.status"));
-  Result shown = Raa(key, {"child", "get", name});
+  Result on_hold = Raa(key, {"adopter", "update", name, "--status", "on_hold",
+                             "--reason", "a break over the summer"});
+  EXPECT_EQ(on_hold.exit_code, 0) << on_hold.err;
+  Result linked = Raa(key, {"adopter", "update", name, "--status", "linked",
+                            "--reason", "typed by mistake"});
+  EXPECT_EQ(linked.exit_code, 1);
+  EXPECT_THAT(linked.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(linked.err, HasSubstr("adopter.status"));
+  Result shown = Raa(key, {"adopter", "get", name});
   EXPECT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_THAT(shown.out, HasSubstr("waiting -> adopted"));
-  EXPECT_THAT(shown.out, HasSubstr("adoption order made"));
-  EXPECT_THAT(shown.out, HasSubstr("(as of 2026-10-01)"));
+  EXPECT_THAT(shown.out, HasSubstr("approved -> "));
+  EXPECT_THAT(shown.out, HasSubstr("a break over the summer"));
 }
 
 TEST_F(CliEndToEnd, KeysAndReachabilityGiveDistinctExitCodes) {
@@ -383,24 +435,38 @@ TEST_F(CliEndToEnd, ALinkMovesFromOpenedToMatchedAndClosesBackIntoSearch) {
                 "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex",
                 "f", "--contact-plan", "letterbox", "--entered-care",
                 "2025-06-01", "--summary", "Loves music"}));
-  nlohmann::json adopter = Json(Raa(
-      key, {"--json", "adopter", "create", "--authority", "sheffield",
-            "--status", "approved", "--registered-interest-on", "2025-01-01",
-            "--applied-on", "2025-02-01", "--approved-on", "2025-08-01",
-            "--approved-for", "1", "--min-age-months", "0",
-            "--max-age-months", "48", "--region", "south-yorkshire",
-            "--max-contact", "direct"}));
+  nlohmann::json adopter = Json(Raa(key, {"--json",
+                                          "adopter",
+                                          "create",
+                                          "--authority",
+                                          "sheffield",
+                                          "--status",
+                                          "approved",
+                                          "--registered-interest-on",
+                                          "2025-01-01",
+                                          "--applied-on",
+                                          "2025-02-01",
+                                          "--approved-on",
+                                          "2025-08-01",
+                                          "--approved-for",
+                                          "1",
+                                          "--min-age-months",
+                                          "0",
+                                          "--max-age-months",
+                                          "48",
+                                          "--region",
+                                          "south-yorkshire",
+                                          "--max-contact",
+                                          "direct"}));
   const std::string child_name = child.value("name", "");
   const std::string adopter_name = adopter.value("name", "");
   ASSERT_FALSE(child_name.empty());
 
-  nlohmann::json link =
-      Json(Raa(key, {"--json", "link", "open", child_name, adopter_name,
-                     "--on", "2026-10-01"}));
+  nlohmann::json link = Json(Raa(key, {"--json", "link", "open", child_name,
+                                       adopter_name, "--on", "2026-10-01"}));
   EXPECT_EQ(link.value("name", ""), "links/l1");
   const std::vector<std::string> steps = {"linking_meeting", "papers_to_panel",
-                                          "panel_recommended",
-                                          "match_decided"};
+                                          "panel_recommended", "match_decided"};
   int day = 2;
   for (const std::string& step : steps) {
     Result r = Raa(key, {"link", "advance", "l1", step, "--date",
@@ -414,8 +480,8 @@ TEST_F(CliEndToEnd, ALinkMovesFromOpenedToMatchedAndClosesBackIntoSearch) {
   EXPECT_THAT(read.dump(), HasSubstr("MATCHED"));
 
   // A step out of order names the field and exits non-zero.
-  Result early = Raa(key, {"link", "advance", "l1", "order_granted", "--date",
-                           "2026-10-09"});
+  Result early = Raa(
+      key, {"link", "advance", "l1", "order_granted", "--date", "2026-10-09"});
   EXPECT_NE(early.exit_code, 0);
   EXPECT_THAT(early.err, HasSubstr("step"));
 
@@ -834,10 +900,41 @@ TEST_F(CliEndToEnd, ExplainSaysWhyAClosedPairIsClosedAndHiddenStaysHidden) {
             "the household is withdrawn: moved out of the area");
   EXPECT_GT(explained.value("score", 0), 0) << "explained as of now";
 
-  // The child matched too: both sides named.
-  Result matched = Raa(key, {"child", "update", c, "--status", "matched",
-                             "--reason", "matched at panel"});
-  ASSERT_EQ(matched.exit_code, 0) << matched.err;
+  // The child matched too (through a link with another household): both
+  // sides named.
+  nlohmann::json family = Json(Raa(key, {"--json",
+                                         "adopter",
+                                         "create",
+                                         "--authority",
+                                         "sheffield",
+                                         "--status",
+                                         "approved",
+                                         "--registered-interest-on",
+                                         "2025-01-01",
+                                         "--applied-on",
+                                         "2025-02-01",
+                                         "--approved-on",
+                                         "2025-08-01",
+                                         "--approved-for",
+                                         "1",
+                                         "--min-age-months",
+                                         "0",
+                                         "--max-age-months",
+                                         "48",
+                                         "--region",
+                                         "south-yorkshire",
+                                         "--max-contact",
+                                         "direct"}));
+  Result opened = Raa(
+      key, {"link", "open", c, family.value("name", ""), "--on", "2026-10-01"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  int day = 2;
+  for (const char* step : {"linking_meeting", "papers_to_panel",
+                           "panel_recommended", "match_decided"}) {
+    Result matched = Raa(key, {"link", "advance", "l1", step, "--date",
+                               absl::StrCat("2026-10-0", day++)});
+    ASSERT_EQ(matched.exit_code, 0) << step << ": " << matched.err;
+  }
   explained = Json(
       Raa(key, {"--json", "match", "explain", "--child", c, "--adopter", h}));
   EXPECT_THAT(explained.value("closed_reason", ""),

@@ -212,14 +212,15 @@ TEST_F(AgesAndStatusTest, AGroupThatMayBePlacedApartIsOfferedForSomeChildren) {
 TEST_F(AgesAndStatusTest, AStatusChangeNeedsAReasonAndNeverMovesBack) {
   v1::Child child = AddChild(registrar_, "sheffield", ChildProfile({84}));
   v1::Child updated;
-  // No reason: refused, nothing changed.
-  grpc::Status s =
-      SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED, "", &updated);
-  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
-  EXPECT_THAT(ViolationFields(s), ElementsAre("status_reason"));
+  // Linked, matched, placed and adopted follow links: not set by hand.
+  grpc::Status s = SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED,
+                             "adoption order made", &updated);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("child.status"));
+  EXPECT_THAT(s.error_message(), HasSubstr("JourneyService"));
   EXPECT_EQ(Get(child.name()).status(), v1::CHILD_STATUS_WAITING);
   // A reason with identifying details: refused like a withdraw reason.
-  s = SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED, "order made 12/03/2026",
+  s = SetStatus(child.name(), v1::CHILD_STATUS_WAITING, "order made 12/03/2026",
                 &updated);
   EXPECT_THAT(ViolationFields(s), ElementsAre("status_reason"));
   // A reason but no status change in the mask: refused.
@@ -233,18 +234,26 @@ TEST_F(AgesAndStatusTest, AStatusChangeNeedsAReasonAndNeverMovesBack) {
                                   summary_only, &updated)),
               ElementsAre("status_reason"));
 
-  ASSERT_THAT(SetStatus(child.name(), v1::CHILD_STATUS_PLACED,
-                        "moved in with the "
-                        "family",
-                        &updated),
-              IsOk());
+  // Placed through a link: never back to waiting by hand.
+  v1::Adopter household =
+      AddAdopter(registrar_, "sheffield", ApprovedHousehold(1, 48, 120));
+  v1::Link link = LinkTo(child.name(), household.name(), v1::LINK_STEP_PLACED);
+  EXPECT_EQ(Get(child.name()).status(), v1::CHILD_STATUS_PLACED);
   s = SetStatus(child.name(), v1::CHILD_STATUS_WAITING, "placement ended",
                 &updated);
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("child.status"));
-  ASSERT_THAT(SetStatus(child.name(), v1::CHILD_STATUS_ADOPTED,
-                        "adoption order made", &updated),
-              IsOk());
+  // Adopted once the order is granted.
+  for (int step = v1::LINK_STEP_ORDER_APPLIED;
+       step <= v1::LINK_STEP_ORDER_GRANTED; ++step) {
+    v1::AdvanceLinkRequest advance;
+    advance.set_name(link.name());
+    advance.set_step(static_cast<v1::LinkStep>(step));
+    *advance.mutable_date() = MakeDate(2026, 10, step);
+    advance.set_request_id(NextRequestId());
+    ASSERT_THAT(Journey(&JourneyStub::AdvanceLink, manager_, advance, &link),
+                IsOk());
+  }
   for (v1::ChildStatus back :
        {v1::CHILD_STATUS_WAITING, v1::CHILD_STATUS_PLACED,
         v1::CHILD_STATUS_LINKED, v1::CHILD_STATUS_MATCHED}) {
@@ -256,14 +265,16 @@ TEST_F(AgesAndStatusTest, AStatusChangeNeedsAReasonAndNeverMovesBack) {
 
   // Every change is in the history, oldest first, with who and why.
   v1::Child got = Get(child.name());
-  ASSERT_EQ(got.status_history_size(), 2);
+  ASSERT_EQ(got.status_history_size(), 4);
   EXPECT_EQ(got.status_history(0).from_status(), "CHILD_WAITING");
-  EXPECT_EQ(got.status_history(0).to_status(), "CHILD_PLACED");
-  EXPECT_EQ(got.status_history(0).reason(), "moved in with the family");
-  EXPECT_EQ(got.status_history(0).authority(), "authorities/sheffield");
-  EXPECT_FALSE(got.status_history(0).key_id().empty());
-  EXPECT_EQ(got.status_history(1).to_status(), "CHILD_ADOPTED");
-  EXPECT_EQ(got.status_history(1).reason(), "adoption order made");
+  EXPECT_EQ(got.status_history(0).to_status(), "CHILD_LINKED");
+  EXPECT_THAT(got.status_history(0).reason(), HasSubstr("opened"));
+  EXPECT_EQ(got.status_history(2).to_status(), "CHILD_PLACED");
+  EXPECT_THAT(got.status_history(2).reason(), HasSubstr("placed"));
+  EXPECT_EQ(got.status_history(2).authority(), "authorities/hub");
+  EXPECT_FALSE(got.status_history(2).key_id().empty());
+  EXPECT_EQ(got.status_history(3).to_status(), "CHILD_ADOPTED");
+  EXPECT_THAT(got.status_history(3).reason(), HasSubstr("order granted"));
 }
 
 TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
@@ -272,15 +283,25 @@ TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
   v1::Adopter changed;
   changed.set_name(household.name());
   changed.set_status(v1::ADOPTER_STATUS_PLACED);
-  UpdateAdopter(registrar_, changed, {"status"});
+  v1::UpdateAdopterRequest by_hand;
+  *by_hand.mutable_adopter() = changed;
+  by_hand.mutable_update_mask()->add_paths("status");
+  by_hand.set_status_reason("moved in");
+  by_hand.set_request_id(NextRequestId());
+  v1::Adopter out;
+  grpc::Status s = Reg(&RegistryStub::UpdateAdopter, registrar_, by_hand, &out);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("adopter.status"));
+  // Placed through a link.
+  v1::Child child = AddChild(registrar_, "sheffield", ChildProfile({84}));
+  LinkTo(child.name(), household.name(), v1::LINK_STEP_PLACED);
   v1::UpdateAdopterRequest back;
   back.mutable_adopter()->set_name(household.name());
   back.mutable_adopter()->set_status(v1::ADOPTER_STATUS_APPROVED);
   back.mutable_update_mask()->add_paths("status");
   back.set_status_reason("placement ended");
   back.set_request_id(NextRequestId());
-  v1::Adopter out;
-  grpc::Status s = Reg(&RegistryStub::UpdateAdopter, registrar_, back, &out);
+  s = Reg(&RegistryStub::UpdateAdopter, registrar_, back, &out);
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("adopter.status"));
 
@@ -288,11 +309,12 @@ TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
   v1::GetAdopterRequest get;
   get.set_name(household.name());
   ASSERT_THAT(Reg(&RegistryStub::GetAdopter, registrar_, get, &out), IsOk());
-  ASSERT_EQ(out.status_history_size(), 2);
+  ASSERT_EQ(out.status_history_size(), 4);
   EXPECT_EQ(out.status_history(0).from_status(), "ADOPTER_APPROVED");
-  EXPECT_EQ(out.status_history(0).to_status(), "ADOPTER_PLACED");
-  EXPECT_EQ(out.status_history(1).to_status(), "ADOPTER_WITHDRAWN");
-  EXPECT_THAT(out.status_history(1).reason(), Not(IsEmpty()));
+  EXPECT_EQ(out.status_history(0).to_status(), "ADOPTER_LINKED");
+  EXPECT_EQ(out.status_history(2).to_status(), "ADOPTER_PLACED");
+  EXPECT_EQ(out.status_history(3).to_status(), "ADOPTER_WITHDRAWN");
+  EXPECT_THAT(out.status_history(3).reason(), Not(IsEmpty()));
 }
 
 }  // namespace

@@ -348,9 +348,10 @@ TEST_F(MatchingServiceTest, RankChildrenRanksWaitingChildrenAndCountsTheRest) {
   v1::Adopter household = AddFittingHousehold(sheffield_, "sheffield");
   v1::Child fits = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   v1::Child elsewhere = AddChild(leeds_, "leeds", ChildProfile({110}));
+  // Statuses follow links: linked with another household (both LINKED).
   v1::Child linked = AddChild(sheffield_, "sheffield", ChildProfile({96}));
-  linked.set_status(v1::CHILD_STATUS_LINKED);
-  linked = UpdateChild(sheffield_, linked, {"status"});
+  LinkTo(linked.name(), AddFittingHousehold(sheffield_, "sheffield").name(),
+         v1::LINK_STEP_OPENED);
   AddChild(sheffield_, "sheffield", ChildProfile({150}));     // age_range
   AddChild(sheffield_, "sheffield", ChildProfile({84, 60}));  // capacity
   v1::Child needy = ChildProfile({84});
@@ -361,8 +362,8 @@ TEST_F(MatchingServiceTest, RankChildrenRanksWaitingChildrenAndCountsTheRest) {
   v1::Child withdrawn = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   WithdrawChild(sheffield_, withdrawn.name());
   v1::Child placed = AddChild(sheffield_, "sheffield", ChildProfile({84}));
-  placed.set_status(v1::CHILD_STATUS_PLACED);
-  UpdateChild(sheffield_, placed, {"status"});
+  LinkTo(placed.name(), AddFittingHousehold(sheffield_, "sheffield").name(),
+         v1::LINK_STEP_PLACED);
 
   v1::RankChildrenResponse ranked;
   ASSERT_THAT(RankChildren(finder_, household.name(), &ranked), IsOk());
@@ -679,11 +680,13 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   v1::Adopter household = AddFittingHousehold(sheffield_, "sheffield");
   v1::Child waiting = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   std::vector<std::string> closed;
-  for (v1::ChildStatus status :
-       {v1::CHILD_STATUS_MATCHED, v1::CHILD_STATUS_PLACED}) {
+  // Matched and placed through links, each with a household of its own.
+  for (v1::LinkStep step :
+       {v1::LINK_STEP_MATCH_DECIDED, v1::LINK_STEP_PLACED}) {
     v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
-    child.set_status(status);
-    closed.push_back(UpdateChild(sheffield_, child, {"status"}).name());
+    LinkTo(child.name(), AddFittingHousehold(sheffield_, "sheffield").name(),
+           step);
+    closed.push_back(child.name());
   }
   v1::Child withdrawn = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   WithdrawChild(sheffield_, withdrawn.name());
@@ -716,8 +719,8 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   }
   // A linked child is still searched for.
   v1::Child linked = AddChild(sheffield_, "sheffield", ChildProfile({84}));
-  linked.set_status(v1::CHILD_STATUS_LINKED);
-  UpdateChild(sheffield_, linked, {"status"});
+  LinkTo(linked.name(), AddFittingHousehold(sheffield_, "sheffield").name(),
+         v1::LINK_STEP_OPENED);
   v1::RankAdoptersResponse ranked;
   EXPECT_THAT(RankAdopters(finder_, linked.name(), &ranked), IsOk());
 
@@ -888,8 +891,9 @@ TEST_F(MatchingServiceTest, ASearchSeesEveryAcknowledgedWrite) {
   v1::Child single = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   ASSERT_THAT(RankChildren(leeds_finder_, second.name(), &children), IsOk());
   EXPECT_THAT(ChildNamesOf(children), Contains(single.name()));
-  single.set_status(v1::CHILD_STATUS_PLACED);
-  UpdateChild(sheffield_, single, {"status"});
+  // Placed through a link with a household of its own (placed too).
+  LinkTo(single.name(), AddFittingHousehold(sheffield_, "sheffield").name(),
+         v1::LINK_STEP_PLACED);
   ASSERT_THAT(RankChildren(leeds_finder_, second.name(), &children), IsOk());
   EXPECT_THAT(ChildNamesOf(children), ElementsAre(brothers.name()));
   EXPECT_EQ(children.considered(), 1);
@@ -969,8 +973,8 @@ TEST_F(MatchingServiceTest,
   EXPECT_THAT(ChildNamesOf(children), Contains(hidden.name()));
 
   // Once closed it is still not found (not "not waiting") for Leeds.
-  hidden.set_status(v1::CHILD_STATUS_PLACED);
-  UpdateChild(sheffield_, hidden, {"status"});
+  LinkTo(hidden.name(), AddFittingHousehold(sheffield_, "sheffield").name(),
+         v1::LINK_STEP_PLACED);
   EXPECT_THAT(RankAdopters(leeds_finder_, hidden.name(), &ranked),
               StatusIs(Code::NOT_FOUND));
   EXPECT_THAT(RankAdopters(finder_, hidden.name(), &ranked),

@@ -32,11 +32,13 @@ void InProcessServerTest::StartServer() {
   registry_ = v1::RegistryService::NewStub(channel_);
   access_ = v1::AccessService::NewStub(channel_);
   matching_ = v1::MatchingService::NewStub(channel_);
+  journey_ = v1::JourneyService::NewStub(channel_);
 }
 
 void InProcessServerTest::StopServer() {
   // The client's connection first: an idle one is only noticed by gRPC's
   // backup poller, which would slow the shutdown.
+  journey_.reset();
   matching_.reset();
   access_.reset();
   registry_.reset();
@@ -242,6 +244,30 @@ std::vector<std::string> InProcessServerTest::ChildNamesOf(
     names.push_back(c.child());
   }
   return names;
+}
+
+v1::Link InProcessServerTest::LinkTo(const std::string& child,
+                                     const std::string& adopter,
+                                     v1::LinkStep step) {
+  v1::OpenLinkRequest open;
+  open.set_child(child);
+  open.set_adopter(adopter);
+  *open.mutable_opened_on() = MakeDate(2026, 10, 1);
+  open.set_request_id(NextRequestId());
+  v1::Link link;
+  EXPECT_THAT(Journey(&JourneyStub::OpenLink, manager_, open, &link), IsOk())
+      << child << " with " << adopter;
+  for (int s = v1::LINK_STEP_LINKING_MEETING; s <= step; ++s) {
+    v1::AdvanceLinkRequest advance;
+    advance.set_name(link.name());
+    advance.set_step(static_cast<v1::LinkStep>(s));
+    *advance.mutable_date() = MakeDate(2026, 10, s);
+    advance.set_request_id(NextRequestId());
+    EXPECT_THAT(Journey(&JourneyStub::AdvanceLink, manager_, advance, &link),
+                IsOk())
+        << link.name() << " step " << s;
+  }
+  return link;
 }
 
 }  // namespace raa::test

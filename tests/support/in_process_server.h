@@ -28,6 +28,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/server/server.h"
@@ -41,6 +42,7 @@ namespace raa::test {
 using RegistryStub = v1::RegistryService::Stub;
 using AccessStub = v1::AccessService::Stub;
 using MatchingStub = v1::MatchingService::Stub;
+using JourneyStub = v1::JourneyService::Stub;
 
 class InProcessServerTest : public ::testing::Test {
  protected:
@@ -130,6 +132,23 @@ class InProcessServerTest : public ::testing::Test {
                            v1::PairExplanation* explanation);
   v1::MatchingPolicy GetPolicy(absl::string_view key);
 
+  // Journey calls.
+  template <typename Request, typename Response>
+  grpc::Status Journey(grpc::Status (JourneyStub::*method)(grpc::ClientContext*,
+                                                           const Request&,
+                                                           Response*),
+                       absl::string_view key, const Request& request,
+                       Response* response) {
+    return Call(*journey_, method, key, request, response);
+  }
+  // Opens a link between `child` and `adopter` (with manager_, opened
+  // 2026-10-01) and records every step up to `step`, a day apart, so both
+  // records reach the status the step gives them (LINKED, MATCHED, PLACED,
+  // ADOPTED). The pair must pass every hard constraint. Failures are
+  // reported, not thrown.
+  v1::Link LinkTo(const std::string& child, const std::string& adopter,
+                  v1::LinkStep step);
+
   // The adopter names of a ranking, in order.
   static std::vector<std::string> AdopterNamesOf(
       const v1::RankAdoptersResponse& response);
@@ -143,6 +162,7 @@ class InProcessServerTest : public ::testing::Test {
   std::unique_ptr<RegistryStub> registry_;
   std::unique_ptr<AccessStub> access_;
   std::unique_ptr<MatchingStub> matching_;
+  std::unique_ptr<JourneyStub> journey_;
   std::string manager_;  // the hub's bootstrap key (manager)
   int requests_ = 0;
 };

@@ -470,10 +470,12 @@ class JourneyCalls {
 };
 
 // A failure that is not about the row (the server cannot be reached, the key
-// is refused): stop, leaving later rows not sent.
+// is refused, the server has no JourneyService): stop, leaving later rows
+// not sent.
 bool StopsTheImport(const absl::Status& status) {
   return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
-         absl::IsUnauthenticated(status) || absl::IsResourceExhausted(status);
+         absl::IsUnauthenticated(status) || absl::IsResourceExhausted(status) ||
+         absl::IsUnimplemented(status);
 }
 
 // A refused call onto the row: each field violation named by its column

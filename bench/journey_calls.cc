@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
 
   measure("health", [&] {
     auto context = client.NewContext();
-    grpc::ByteBuffer request, response;
+    grpc::Slice empty;  // an empty HealthCheckRequest
+    grpc::ByteBuffer request(&empty, 1), response;
     return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer,
                                              grpc::ByteBuffer>(
         client.channel().get(), health_method, context.get(), request,

@@ -53,14 +53,19 @@ raa() { build/clients/raa --server "$server" --ca "$ca" "$@"; }
 echo "== raa import journeys demo/journeys/<member>.csv (each member, with its key)"
 start=$(date +%s)
 import_failed=0
+pids=()  # the imports' (a bare `wait` would wait for the server too)
 for file in "$dir"/journeys/*.csv; do
   member=$(basename "$file" .csv)
   key=$(awk -v m="$member" '$1 == m {print $2}' "$dir/member-keys.txt")
   ( RAA_KEY="$key" raa import journeys "$file" --results "$dir/journeys/$member.results.csv" \
       >"$dir/journeys/$member.log" 2>&1 || echo "$member" >>"$dir/journeys/failed" ) &
-  if (( $(jobs -r | wc -l) >= 2 )); then wait -n || true; fi
+  pids+=($!)
+  if (( ${#pids[@]} >= 2 )); then
+    wait "${pids[0]}" || true
+    pids=("${pids[@]:1}")
+  fi
 done
-wait
+for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" || true; done
 if [ -s "$dir/journeys/failed" ]; then
   import_failed=1
   echo "Some rows were not imported (see $dir/journeys/<member>.log):"

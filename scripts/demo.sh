@@ -94,9 +94,9 @@ first_waiting() {
     grep -o '"name": "authorities/[a-z0-9-]*/children/c[0-9]*"' | head -n 1 |
     sed 's/.*"\(authorities[^"]*\)"/\1/'
 }
-if [ "$import_failed" = 0 ]; then
+if [ "$import_failed" = 0 ] && raa report scorecard --help >/dev/null 2>&1; then
   echo "== raa report scorecard (the consortium, the three years to the last 31 March)"
-  RAA_KEY="$(cat "$dir/manager.key")" raa report scorecard 2>&1 || true
+  RAA_KEY="$(cat "$dir/manager.key")" raa report scorecard || true
   echo
 fi
 for size in 1 2; do

@@ -515,7 +515,7 @@ absl::StatusOr<std::optional<v1::Link>> FindLink(JourneyCalls& calls,
         calls.Call(&v1::JourneyService::Stub::ListLinks, request);
     if (!page.ok()) return page.status();
     for (const v1::Link& link : page->links()) {
-      if (link.steps_size() > 0 &&
+      if (link.adopter() == row.adopter && link.steps_size() > 0 &&
           link.steps(0).step() == v1::LINK_STEP_OPENED &&
           (SameDate(link.steps(0).date(), row.steps[0].second) ||
            SameDate(link.steps(0).recorded_date(), row.steps[0].second))) {

@@ -488,18 +488,18 @@ SyntheticHistory GenerateHistory(
     absl::CivilDay papers = panel - d.Int(14, 30);
     absl::CivilDay meeting = papers - d.Int(10, 30);
     absl::CivilDay opened = meeting - d.Int(7, 25);
-    absl::CivilDay ep_placed;
     if (early_permanence) {
-      // Linked early, placed as a foster placement days after, matched
-      // before the court's order.
+      // Linked and matched early, before the court's order; the child moves
+      // in (as a foster placement) days after the match.
       opened = entered + d.Int(15, 60);
-      ep_placed = opened + d.Int(2, 20);
       meeting = opened + d.Int(5, 15);
       papers = meeting + d.Int(10, 20);
       panel = papers + d.Int(14, 30);
       match = panel + d.Int(1, 7);
-      if (match > order) order = match + d.Int(5, 60);
-      if (outcome == kAdopted || outcome == kPlaced) placed = ep_placed;
+      if (match >= order) order = match + d.Int(5, 60);
+      if (outcome == kAdopted || outcome == kPlaced) {
+        placed = match + d.Int(1, 10);
+      }
     }
 
     // The profile, registered today with its past dates.

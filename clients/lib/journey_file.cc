@@ -249,7 +249,6 @@ absl::StatusOr<JourneyRow> JourneyRowFromText(const TextFields& fields,
       errors.Add("placement_kind", k.status().message());
     }
   }
-  bool early_permanence = link.placement_kind != v1::PLACEMENT_KIND_ADOPTIVE;
 
   // The steps: each reached one in order, none missing before a later one.
   std::string gap;  // the first empty step column
@@ -277,12 +276,7 @@ absl::StatusOr<JourneyRow> JourneyRowFromText(const TextFields& fields,
       continue;
     }
     if (!link.steps.empty() && !bad_date) {
-      // Early permanence: the child may move in (as a foster placement)
-      // before the match decision; never before the link opened.
-      const auto& [prev_step, prev_date] =
-          early_permanence && s.step == v1::LINK_STEP_PLACED
-              ? link.steps.front()
-              : link.steps.back();
+      const auto& [prev_step, prev_date] = link.steps.back();
       if (DayNumber(*d) < DayNumber(prev_date)) {
         errors.Add(s.column, absl::StrCat(FormatDate(*d), " is before ",
                                           StepColumn(prev_step), " (",

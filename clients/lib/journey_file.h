@@ -15,8 +15,9 @@
 //   match_decided, placed, order_applied, order_granted
 //                      YYYY-MM-DD: each step the link reached, in order
 //                      (opened required; no gaps; none before the step
-//                      before it, except an early-permanence link's placed,
-//                      which is not before opened)
+//                      before it). The server also keeps match_decided
+//                      not before the child's placement order, except for
+//                      early permanence.
 //   close_reason       optional: household_withdrew, chose_another_family,
 //                      panel_did_not_recommend, adm_did_not_agree,
 //                      disruption (only once placed), plan_changed,

@@ -97,19 +97,17 @@ TEST(JourneyRowTest, AStepBeforeTheOneBeforeItIsRefused) {
               HasSubstr("2024-04-01 is before match_decided (2024-04-08)"));
 }
 
-TEST(JourneyRowTest, EarlyPermanencePlacesBeforeTheMatchButNotBeforeOpening) {
+TEST(JourneyRowTest, EarlyPermanenceKeepsTheStepOrderToo) {
   TextFields fields = AdoptedLink();
   fields["placement_kind"] = "Fostering for adoption";
-  fields["placed"] = "2024-02-05";  // a foster placement from the start
-  fields["order_applied"] = "2024-07-15";
   absl::StatusOr<JourneyRow> row = JourneyRowFromText(fields, kToday);
   ASSERT_TRUE(row.ok()) << row.status();
   EXPECT_EQ(row->link.placement_kind,
             v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION);
 
-  fields["placed"] = "2024-01-20";
+  fields["placed"] = "2024-02-05";  // before match_decided
   EXPECT_THAT(Problem(JourneyRowFromText(fields, kToday).status(), "placed"),
-              HasSubstr("is before opened (2024-02-01)"));
+              HasSubstr("is before match_decided (2024-04-08)"));
 }
 
 TEST(JourneyRowTest, DatesMustBeRealAndNotInTheFuture) {

@@ -26,6 +26,12 @@ absl::Status ValidatePolicy(const MatchingPolicy& policy) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_open_links must be 1..20, got ", policy.max_open_links));
   }
+  if (policy.max_open_links_per_child < 1 ||
+      policy.max_open_links_per_child > 10) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_open_links_per_child must be 1..10, got ",
+                     policy.max_open_links_per_child));
+  }
   return absl::OkStatus();
 }
 

@@ -120,10 +120,12 @@ struct MatchingPolicy {
   // Indexed by Component.
   std::array<int, kComponentCount> weights = {20, 15, 20, 15, 10, 10, 5, 5};
   int max_open_links = 6;
+  // Most open links one child profile may have (the journey's cap).
+  int max_open_links_per_child = 3;
 };
 
 // OK, or InvalidArgument naming the first bad field: every weight 0..100, not
-// all zero; max_open_links 1..20.
+// all zero; max_open_links 1..20; max_open_links_per_child 1..10.
 absl::Status ValidatePolicy(const MatchingPolicy& policy);
 
 // Display names: "needs margin", "age fit", ...

@@ -694,6 +694,8 @@ void AddPolicyCommands(CLI::App& app, Cli& cli) {
     table.Print();
     std::cout << "max open links per household: " << p->max_open_links()
               << "\n";
+    std::cout << "max open links per child profile: "
+              << p->max_open_links_per_child() << "\n";
   };
   {
     auto* cmd = group->add_subcommand("show", "the policy in force");
@@ -707,9 +709,11 @@ void AddPolicyCommands(CLI::App& app, Cli& cli) {
         "set", "store a new version (managers): --weight identity=10 ...");
     auto weights = std::make_shared<std::vector<std::string>>();
     auto links = std::make_shared<int>(0);
+    auto per_child = std::make_shared<int>(0);
     cmd->add_option("--weight", *weights, "component=weight (repeatable)");
     cmd->add_option("--max-open-links", *links, "1-20");
-    cmd->callback([&cli, print, weights, links] {
+    cmd->add_option("--max-open-links-per-child", *per_child, "1-10");
+    cmd->callback([&cli, print, weights, links, per_child] {
       v1::UpdateMatchingPolicyRequest request;
       for (const std::string& w : *weights) {
         std::vector<std::string> parts = absl::StrSplit(w, '=');
@@ -724,10 +728,11 @@ void AddPolicyCommands(CLI::App& app, Cli& cli) {
         cw->set_weight(value);
       }
       request.mutable_policy()->set_max_open_links(*links);
-      if (weights->empty() && *links == 0) {
+      request.mutable_policy()->set_max_open_links_per_child(*per_child);
+      if (weights->empty() && *links == 0 && *per_child == 0) {
         cli.exit_code = UsageError(
-            "nothing to change: give --weight component=N or "
-            "--max-open-links N");
+            "nothing to change: give --weight component=N, "
+            "--max-open-links N or --max-open-links-per-child N");
         return;
       }
       request.set_request_id(cli.RequestId());

@@ -71,6 +71,17 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.MatchingService/ListFollows", kReaders, kReaders, CK::kSearch, {"parent"}},
     {"/raa.v1.MatchingService/DeleteFollow", kReaders, kReaders, CK::kSearch, {"name"}},
     {"/raa.v1.MatchingService/ListAlerts", kReaders, kReaders, CK::kSearch, {"parent"}},
+    // ---- JourneyService: links ----
+    // Names of links carry no member: the handlers (services/journey/
+    // links.cc) ask rules.h (CanOpenLinkFor, CanRecordStepFor,
+    // CanCloseLinkFor) and answer a link to a profile hidden from the caller
+    // as NOT_FOUND.
+    {"/raa.v1.JourneyService/OpenLink", kSearchAllRoles, kSearchAllRoles, CK::kRecordWrite, {"child", "adopter"}},
+    {"/raa.v1.JourneyService/AdvanceLink", kReaders, kReaders, CK::kRecordWrite, {"name"}},
+    {"/raa.v1.JourneyService/CloseLink", kReaders, kReaders, CK::kRecordWrite, {"name"}},
+    {"/raa.v1.JourneyService/CorrectStep", kReaders, kReaders, CK::kRecordWrite, {"name"}},
+    {"/raa.v1.JourneyService/GetLink", kReaders, kReaders, CK::kRecordRead, {"name"}, false, true},
+    {"/raa.v1.JourneyService/ListLinks", kReaders, kReaders, CK::kRecordRead, {"child", "adopter"}, false, true},
 };
 // clang-format on
 

@@ -128,13 +128,41 @@ bool CanRevokeKey(const Caller& caller, absl::string_view key_id) {
 
 // ---- the child's journey ----
 
-bool CanOpenLinkFor(const Caller& caller, absl::string_view child_owner) {
-  return !caller.withdrawn && IsOwn(caller, child_owner) &&
+namespace {
+// A registrar or family finder of `owner`, still in the consortium.
+bool WorksFor(const Caller& caller, absl::string_view owner) {
+  return !caller.withdrawn && IsOwn(caller, owner) &&
          (caller.Has(v1::ROLE_FAMILY_FINDER) || caller.Has(v1::ROLE_REGISTRAR));
 }
+bool JourneyManager(const Caller& caller) {
+  return !caller.withdrawn && caller.Has(v1::ROLE_MANAGER);
+}
+}  // namespace
 
-bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner) {
-  return CanOpenLinkFor(caller, child_owner);
+bool CanOpenLinkFor(const Caller& caller, absl::string_view /*child_owner*/) {
+  return !caller.withdrawn &&
+         (caller.Has(v1::ROLE_FAMILY_FINDER) || caller.Has(v1::ROLE_MANAGER));
+}
+
+bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner,
+                      v1::LinkStep step) {
+  if (JourneyManager(caller)) return true;
+  if (step <= v1::LINK_STEP_LINKING_MEETING) {
+    return CanOpenLinkFor(caller, child_owner) || WorksFor(caller, child_owner);
+  }
+  return WorksFor(caller, child_owner);
+}
+
+bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,
+                     absl::string_view adopter_owner, v1::CloseReason reason) {
+  if (reason == v1::CLOSE_REASON_UNSPECIFIED ||
+      reason == v1::CLOSE_REASON_CHILD_MATCHED_ELSEWHERE ||
+      reason == v1::CLOSE_REASON_HOUSEHOLD_MATCHED_ELSEWHERE) {
+    return false;
+  }
+  if (JourneyManager(caller) || WorksFor(caller, child_owner)) return true;
+  return reason == v1::CLOSE_REASON_HOUSEHOLD_WITHDREW &&
+         WorksFor(caller, adopter_owner);
 }
 
 // ---- the fee ledger ----

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "raa/v1/access.pb.h"
+#include "raa/v1/journey.pb.h"
 #include "raa/v1/registry.pb.h"
 #include "services/auth/caller.h"
 
@@ -103,16 +104,30 @@ bool SeesEveryMembersKeys(const Caller& caller);
 // (so a manager cannot lock itself out). Roles are RequireAnyRole's.
 bool CanRevokeKey(const Caller& caller, absl::string_view key_id);
 
-// ---- the child's journey (links; used from the journey issue on) ----
+// ---- the child's journey (links) ----
+//
+// "The child's authority" is a registrar or family finder of the member
+// that owns the child profile; "the household's agency" likewise for the
+// household. Managers of members still in the consortium may do every
+// journey step. A withdrawn member's keys change nothing.
 
-// Whether the caller may open a link (a child matched with a household) for
-// a child owned by `child_owner`: a family finder or registrar of the
-// child's authority, still in the consortium.
+// Whether the caller may open a link between a child profile owned by
+// `child_owner` and a household: a family finder of any member, or a
+// manager. (Whether the profile is visible to the caller is IsVisibleTo.)
 bool CanOpenLinkFor(const Caller& caller, absl::string_view child_owner);
-// Whether the caller may record a step of a link (introductions, placement,
-// an order) for a child owned by `child_owner`: the same people as may open
-// it.
-bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner);
+// Whether the caller may record (or correct the date of) `step` of a link
+// of a child owned by `child_owner`: OPENED and LINKING_MEETING, who may
+// open it; PAPERS_TO_PANEL and every later step, the child's authority;
+// managers any.
+bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner,
+                      v1::LinkStep step);
+// Whether the caller may close a link of a child owned by `child_owner`
+// with a household of `adopter_owner` for `reason`: the child's authority
+// with any reason a person gives, the household's agency with
+// HOUSEHOLD_WITHDREW only, managers any; nobody with the reasons the
+// service sets (*_MATCHED_ELSEWHERE).
+bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,
+                     absl::string_view adopter_owner, v1::CloseReason reason);
 
 // ---- the inter-agency fee ledger (used from the ledger issue on) ----
 

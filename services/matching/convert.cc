@@ -135,6 +135,10 @@ matcher::MatchingPolicy ToMatcherPolicy(const v1::MatchingPolicy& policy) {
   matcher::MatchingPolicy out;
   out.version = policy.version();
   out.max_open_links = policy.max_open_links();
+  // Policies stored before the field existed keep the default.
+  if (policy.max_open_links_per_child() > 0) {
+    out.max_open_links_per_child = policy.max_open_links_per_child();
+  }
   for (const v1::ComponentWeight& w : policy.weights()) {
     for (int c = 0; c < matcher::kComponentCount; ++c) {
       if (matcher::ComponentId(static_cast<matcher::Component>(c)) ==
@@ -151,6 +155,7 @@ v1::MatchingPolicy FromMatcherPolicy(const matcher::MatchingPolicy& policy) {
   out.set_name("matchingPolicy");
   out.set_version(policy.version);
   out.set_max_open_links(policy.max_open_links);
+  out.set_max_open_links_per_child(policy.max_open_links_per_child);
   for (int c = 0; c < matcher::kComponentCount; ++c) {
     v1::ComponentWeight* w = out.add_weights();
     w->set_component(

@@ -268,11 +268,21 @@ absl::Status LiveIndex::WriteDerived(StoreTx& tx) {
   return feed_.WriteDerived(tx);
 }
 
+void LiveIndex::SetOpenLinks(uint64_t household_key, int open_links) {
+  absl::MutexLock lock(&mu_);
+  const int before = index_.OpenLinks(household_key);
+  if (before == open_links) return;
+  replaced_links_.emplace_back(household_key, before);
+  index_.SetOpenLinks(household_key, open_links);
+  ++generation_;
+}
+
 void LiveIndex::Committed() {
   absl::MutexLock lock(&mu_);
   if (kDebugChecks) CheckCommitted();
   expected_.clear();
   replaced_.clear();
+  replaced_links_.clear();
   feed_.Committed();
 }
 
@@ -347,6 +357,10 @@ void LiveIndex::RolledBack() {
     }
   }
   replaced_.clear();
+  for (auto it = replaced_links_.rbegin(); it != replaced_links_.rend(); ++it) {
+    index_.SetOpenLinks(it->first, it->second);
+  }
+  replaced_links_.clear();
   expected_.clear();
   feed_.RolledBack(View());
 }

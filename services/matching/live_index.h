@@ -86,6 +86,11 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   // Ends every stream (at shutdown).
   void CloseAll();
 
+  // The number of open links a household holds (the matcher's link limit),
+  // from the journey's links: inside a write's listening (undone by
+  // RolledBack), or at start followed by Committed.
+  void SetOpenLinks(uint64_t household_key, int open_links);
+
   // Whether a child / household is in matching now (see IndexView).
   bool ChildInMatching(uint64_t key) const;
   bool HouseholdInMatching(uint64_t key) const;
@@ -144,6 +149,8 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
   AlertFeed feed_ ABSL_GUARDED_BY(mu_);
   std::vector<Replaced> replaced_ ABSL_GUARDED_BY(mu_);
+  // Open-link counts the write in progress replaced: (household, before).
+  std::vector<std::pair<uint64_t, int>> replaced_links_ ABSL_GUARDED_BY(mu_);
   std::vector<Expected> expected_ ABSL_GUARDED_BY(mu_);  // debug builds only
   // Counts the changes applied since start (see ReadWithGeneration).
   // Starts from the clock at start-up, so a token from before a restart

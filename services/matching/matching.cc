@@ -668,6 +668,12 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
     errors.Add("policy.max_open_links",
                absl::StrCat(change.max_open_links(), " is outside 1-20"));
   }
+  if (change.max_open_links_per_child() < 0 ||
+      change.max_open_links_per_child() > 10) {
+    errors.Add(
+        "policy.max_open_links_per_child",
+        absl::StrCat(change.max_open_links_per_child(), " is outside 1-10"));
+  }
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       auto written,
@@ -688,6 +694,9 @@ absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(
             }
             if (change.max_open_links() > 0) {
               next.max_open_links = change.max_open_links();
+            }
+            if (change.max_open_links_per_child() > 0) {
+              next.max_open_links_per_child = change.max_open_links_per_child();
             }
             if (absl::Status s = matcher::ValidatePolicy(next); !s.ok()) {
               return InvalidField("policy", s.message());

@@ -32,6 +32,8 @@
 #include "services/access/api_keys.h"
 #include "services/audit/audit_log.h"
 #include "services/auth/auth.h"
+#include "services/journey/journey_service.h"
+#include "services/journey/links.h"
 #include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
@@ -87,6 +89,8 @@ class RaaServer::Impl {
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
+  std::unique_ptr<Links> links;
+  std::unique_ptr<JourneyService> journey_service;
   // What the server serves: each service above, its requests checked.
   std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
@@ -345,6 +349,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
   RETURN_IF_ERROR(LoadWithdrawnMembers(*impl->store, *impl->authenticator));
+  RETURN_IF_ERROR(LoadOpenLinks(*impl->store, *impl->live));
   impl->listeners = MakeStoreListeners(*impl->live, *impl->authenticator);
   impl->store->SetListener(impl->listeners.get());
   if (options.audit) {
@@ -388,6 +393,10 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->matching_service = std::make_unique<MatchingService>(
       *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
       *impl->pool, *impl->rpc);
+  impl->links =
+      std::make_unique<Links>(*impl->store, *impl->live, *impl->clock);
+  impl->journey_service =
+      std::make_unique<JourneyService>(*impl->links, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection serves what protobuf's generated pool holds. Naming
@@ -403,6 +412,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       {impl->registry_service.get(), v1::RegistryService::service_full_name()},
       {impl->access_service.get(), v1::AccessService::service_full_name()},
       {impl->matching_service.get(), v1::MatchingService::service_full_name()},
+      {impl->journey_service.get(), v1::JourneyService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     impl->checked_services.push_back(

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/status_macros.h"
+#include "services/journey/link_rows.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry_rows.h"
 
@@ -12,10 +13,12 @@ namespace {
 // Committed changes reach the index and the authenticator (which marks the
 // callers of a withdrawn member). Before each commit, in this order: the
 // registry's changes (Admit, then authorities, children, households), the
-// follows, then the index's derived rows (alerts).
+// follows, the households' open-link counts (the journey's links), then the
+// index's derived rows (alerts).
 class StoreListeners final : public StoreListener,
                              public RegistryObserver,
-                             public FollowObserver {
+                             public FollowObserver,
+                             public LinkObserver {
  public:
   StoreListeners(LiveIndex& live, Authenticator& authenticator)
       : live_(live), authenticator_(authenticator) {}
@@ -23,6 +26,7 @@ class StoreListeners final : public StoreListener,
   absl::Status BeforeCommit(StoreTx& tx) override {
     RETURN_IF_ERROR(TellRegistryChanges(tx, *this));
     TellFollowChanges(tx, *this);
+    RETURN_IF_ERROR(TellLinkChanges(tx, *this));
     return live_.WriteDerived(tx);
   }
   // The index is told the outcome of every write it was told of (whose
@@ -63,6 +67,10 @@ class StoreListeners final : public StoreListener,
   void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override {
     live_.OnFollowChanged(row_id, follow);
   }
+  // LinkObserver
+  void OnOpenLinksChanged(int64_t adopter_row, int open_links) override {
+    live_.SetOpenLinks(static_cast<uint64_t>(adopter_row), open_links);
+  }
 
  private:
   LiveIndex& live_;
@@ -77,6 +85,15 @@ class StoreListeners final : public StoreListener,
 std::unique_ptr<StoreListener> MakeStoreListeners(
     LiveIndex& live, Authenticator& authenticator) {
   return std::make_unique<StoreListeners>(live, authenticator);
+}
+
+absl::Status LoadOpenLinks(Store& store, LiveIndex& live) {
+  RETURN_IF_ERROR(
+      link_rows::ScanOpenLinkCounts(store, [&](int64_t adopter_row, int count) {
+        live.SetOpenLinks(static_cast<uint64_t>(adopter_row), count);
+      }));
+  live.Committed();
+  return absl::OkStatus();
 }
 
 // The authenticator marks the callers of withdrawn members from the start.

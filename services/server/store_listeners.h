@@ -15,11 +15,16 @@
 namespace raa {
 
 // Before each commit, in this order: the registry's changes (Admit, then
-// authorities, children, households), the follows, then the index's derived
-// rows (alerts). `live` and `authenticator` must outlive the listener; the
-// store calls it under its write lock only.
+// authorities, children, households), the follows, the households'
+// open-link counts, then the index's derived rows (alerts). `live` and
+// `authenticator` must outlive the listener; the store calls it under its write
+// lock only.
 std::unique_ptr<StoreListener> MakeStoreListeners(LiveIndex& live,
                                                   Authenticator& authenticator);
+
+// Gives the live index every household's open-link count at start-up (the
+// matcher's link limit); the listener keeps them in step after.
+absl::Status LoadOpenLinks(Store& store, LiveIndex& live);
 
 // Tells the authenticator of every withdrawn member at start-up, so their
 // callers are marked from the first call.

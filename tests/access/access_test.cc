@@ -23,6 +23,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/auth/access_policy.h"
@@ -58,7 +59,23 @@ using MatchingStub = v1::MatchingService::Stub;
 using google::protobuf::util::TimeUtil;
 
 constexpr const char* kServices[] = {
-    "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService"};
+    "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService",
+    "raa.v1.JourneyService"};
+
+// JourneyService methods this branch does not serve yet (the milestones
+// part of the journey brings their rules and rows): left out of the
+// matrix's checks until then. Remove each as its rule lands.
+const std::set<std::string>& NotYetServed() {
+  static const auto* const methods =
+      new std::set<std::string>{"/raa.v1.JourneyService/RecordMilestone",
+                                "/raa.v1.JourneyService/ListMilestones",
+                                "/raa.v1.JourneyService/RecordTrackingReview",
+                                "/raa.v1.JourneyService/ListTrackingReviews",
+                                "/raa.v1.JourneyService/ListOverdue",
+                                "/raa.v1.JourneyService/GetTimescales",
+                                "/raa.v1.JourneyService/UpdateTimescales"};
+  return *methods;
+}
 
 // The decision, written out once more by hand: which roles may call each RPC
 // at all. The server's table (services/auth/access_policy.cc) must agree, and
@@ -123,8 +140,24 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
           {"/raa.v1.MatchingService/GetMatchingPolicy",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/UpdateMatchingPolicy", {ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/OpenLink",
+           {ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/AdvanceLink",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/CloseLink",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/CorrectStep",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/GetLink",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/ListLinks",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
       };
   return *expected;
+}
+
+std::string FullNameOf(const google::protobuf::MethodDescriptor& m) {
+  return absl::StrCat("/", m.service()->full_name(), "/", m.name());
 }
 
 // Every method of the services, as "/package.Service/Method".
@@ -137,6 +170,7 @@ std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
     EXPECT_NE(service, nullptr) << name;
     if (service == nullptr) continue;
     for (int i = 0; i < service->method_count(); ++i) {
+      if (NotYetServed().contains(FullNameOf(*service->method(i)))) continue;
       methods.push_back(service->method(i));
     }
   }

@@ -158,17 +158,71 @@ std::vector<RuleRow> Table() {
          return RequireAnyRole(c, {v1::ROLE_MANAGER}).ok();
        },
        Cells({v1::ROLE_MANAGER}, kAny, false)},
-      // The journey: family finders and registrars of the child's member.
+      // The journey. Opening: a family finder of any member, or a manager.
       {"CanOpenLinkFor",
        [](const Caller& c, Relation r) {
          return CanOpenLinkFor(c, OwnerFor(r));
        },
-       Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly, false)},
-      {"CanRecordStepFor",
+       Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER}, kAny, false)},
+      // A linking meeting: as opening, or the child's authority.
+      {"CanRecordStepFor (linking meeting)",
        [](const Caller& c, Relation r) {
-         return CanRecordStepFor(c, OwnerFor(r));
+         return CanRecordStepFor(c, OwnerFor(r), v1::LINK_STEP_LINKING_MEETING);
        },
-       Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly, false)},
+       Join({Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_REGISTRAR}, kOwnOnly, false)})},
+      // Papers to panel and later: the child's authority, or a manager.
+      {"CanRecordStepFor (papers to panel and later)",
+       [](const Caller& c, Relation r) {
+         bool all = true, any = false;
+         for (v1::LinkStep s :
+              {v1::LINK_STEP_PAPERS_TO_PANEL, v1::LINK_STEP_PANEL_RECOMMENDED,
+               v1::LINK_STEP_MATCH_DECIDED, v1::LINK_STEP_PLACED,
+               v1::LINK_STEP_ORDER_APPLIED, v1::LINK_STEP_ORDER_GRANTED}) {
+           const bool may = CanRecordStepFor(c, OwnerFor(r), s);
+           all = all && may;
+           any = any || may;
+         }
+         EXPECT_EQ(all, any) << "every later step has the same rule";
+         return all;
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
+                   false)})},
+      // Closing, the relation's member owning the child: the child's
+      // authority (any reason), managers.
+      {"CanCloseLinkFor (child's side, plan changed)",
+       [](const Caller& c, Relation r) {
+         return CanCloseLinkFor(c, OwnerFor(r), "york",
+                                v1::CLOSE_REASON_PLAN_CHANGED);
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
+                   false)})},
+      // The relation's member owning the household: HOUSEHOLD_WITHDREW only.
+      {"CanCloseLinkFor (household's side, household withdrew)",
+       [](const Caller& c, Relation r) {
+         return CanCloseLinkFor(c, "york", OwnerFor(r),
+                                v1::CLOSE_REASON_HOUSEHOLD_WITHDREW);
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
+                   false)})},
+      {"CanCloseLinkFor (household's side, chose another family)",
+       [](const Caller& c, Relation r) {
+         return CanCloseLinkFor(c, "york", OwnerFor(r),
+                                v1::CLOSE_REASON_CHOSE_ANOTHER_FAMILY);
+       },
+       Cells({v1::ROLE_MANAGER}, kAny, false)},
+      // The service's own reasons: nobody.
+      {"CanCloseLinkFor (matched elsewhere)",
+       [](const Caller& c, Relation r) {
+         return CanCloseLinkFor(c, OwnerFor(r), OwnerFor(r),
+                                v1::CLOSE_REASON_CHILD_MATCHED_ELSEWHERE) ||
+                CanCloseLinkFor(c, OwnerFor(r), OwnerFor(r),
+                                v1::CLOSE_REASON_HOUSEHOLD_MATCHED_ELSEWHERE);
+       },
+       {}},
       // The ledger, with the relation's member as the payer: finance officers
       // of the payer (reading even when withdrawn), and managers.
       {"CanSeeLedgerOf (payer)",

@@ -376,6 +376,64 @@ TEST_F(CliEndToEnd, ARegisteredHouseholdIsRankedAndExplainedForAChild) {
   EXPECT_THAT(explained.out, Not(HasSubstr("FAIL")));
 }
 
+TEST_F(CliEndToEnd, ALinkMovesFromOpenedToMatchedAndClosesBackIntoSearch) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  nlohmann::json child = Json(
+      Raa(key, {"--json", "child", "create", "--authority", "sheffield",
+                "--ages-as-of", "2026-10-01", "--age-months", "30", "--sex",
+                "f", "--contact-plan", "letterbox", "--entered-care",
+                "2025-06-01", "--summary", "Loves music"}));
+  nlohmann::json adopter = Json(Raa(
+      key, {"--json", "adopter", "create", "--authority", "sheffield",
+            "--status", "approved", "--registered-interest-on", "2025-01-01",
+            "--applied-on", "2025-02-01", "--approved-on", "2025-08-01",
+            "--approved-for", "1", "--min-age-months", "0",
+            "--max-age-months", "48", "--region", "south-yorkshire",
+            "--max-contact", "direct"}));
+  const std::string child_name = child.value("name", "");
+  const std::string adopter_name = adopter.value("name", "");
+  ASSERT_FALSE(child_name.empty());
+
+  nlohmann::json link =
+      Json(Raa(key, {"--json", "link", "open", child_name, adopter_name,
+                     "--on", "2026-10-01"}));
+  EXPECT_EQ(link.value("name", ""), "links/l1");
+  const std::vector<std::string> steps = {"linking_meeting", "papers_to_panel",
+                                          "panel_recommended",
+                                          "match_decided"};
+  int day = 2;
+  for (const std::string& step : steps) {
+    Result r = Raa(key, {"link", "advance", "l1", step, "--date",
+                         absl::StrCat("2026-10-0", day++)});
+    EXPECT_EQ(r.exit_code, 0) << step << ": " << r.err;
+  }
+  // Matched: no longer searched for; the statuses followed the link.
+  Result search = Raa(key, {"match", "adopters", "--child", child_name});
+  EXPECT_NE(search.exit_code, 0);
+  nlohmann::json read = Json(Raa(key, {"--json", "child", "get", child_name}));
+  EXPECT_THAT(read.dump(), HasSubstr("MATCHED"));
+
+  // A step out of order names the field and exits non-zero.
+  Result early = Raa(key, {"link", "advance", "l1", "order_granted", "--date",
+                           "2026-10-09"});
+  EXPECT_NE(early.exit_code, 0);
+  EXPECT_THAT(early.err, HasSubstr("step"));
+
+  Result closed = Raa(key, {"link", "close", "l1", "household_withdrew",
+                            "--note", "The family asked for more time."});
+  EXPECT_EQ(closed.exit_code, 0) << closed.err;
+  nlohmann::json ranked =
+      Json(Raa(key, {"--json", "match", "adopters", "--child", child_name}));
+  ASSERT_EQ(ranked["adopters"].size(), 1u);
+
+  Result list = Raa(key, {"link", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("links/l1"));
+  Result show = Raa(key, {"link", "show", "l1"});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("2026-10-05"));
+}
+
 TEST_F(CliEndToEnd, MissedAlertsAreListedAndWatchJsonIsOneAlertPerLine) {
   std::string key = Member("sheffield", "south-yorkshire");
   nlohmann::json child = Json(

@@ -450,6 +450,7 @@ TEST_F(MatchingServiceTest, GetMatchingPolicyShowsTheDefaultsToAnyKey) {
     EXPECT_EQ(WeightsOf(policy), DefaultWeights());
     EXPECT_THAT(policy.weights(), SizeIs(ComponentIds().size()));
     EXPECT_EQ(policy.max_open_links(), 6);
+    EXPECT_EQ(policy.max_open_links_per_child(), 3);
   }
   v1::MatchingPolicy policy;
   EXPECT_THAT(Match(&MatchingStub::GetMatchingPolicy, "",
@@ -470,6 +471,7 @@ TEST_F(MatchingServiceTest, UpdateMatchingPolicyMakesAVersionRankingsReport) {
   weights[6] = 40;  // identity; the others keep theirs
   EXPECT_EQ(WeightsOf(updated), weights);
   EXPECT_EQ(updated.max_open_links(), 6);
+  EXPECT_EQ(updated.max_open_links_per_child(), 3);
   EXPECT_EQ(updated.updated_by(), "authorities/hub");
   EXPECT_TRUE(updated.has_update_time());
 
@@ -503,10 +505,12 @@ TEST_F(MatchingServiceTest, UpdateMatchingPolicyMakesAVersionRankingsReport) {
   v1::MatchingPolicy third;
   v1::UpdateMatchingPolicyRequest links;
   links.mutable_policy()->set_max_open_links(3);
+  links.mutable_policy()->set_max_open_links_per_child(2);
   links.set_request_id("policy-2");
   ASSERT_THAT(UpdatePolicy(manager_, links, &third), IsOk());
   EXPECT_EQ(third.version(), 3);
   EXPECT_EQ(third.max_open_links(), 3);
+  EXPECT_EQ(third.max_open_links_per_child(), 2);
   EXPECT_EQ(WeightsOf(third), weights);
 
   // The newest version survives a restart and is the one used.
@@ -542,6 +546,11 @@ TEST_F(MatchingServiceTest, UpdateMatchingPolicyRejectsBadInputNamingTheField) {
   v1::UpdateMatchingPolicyRequest links = WeightChange({}, "bad-5");
   links.mutable_policy()->set_max_open_links(21);
   cases.push_back({"max_open_links 21", links, {"policy.max_open_links"}});
+  v1::UpdateMatchingPolicyRequest per_child = WeightChange({}, "bad-8");
+  per_child.mutable_policy()->set_max_open_links_per_child(11);
+  cases.push_back({"max_open_links_per_child 11",
+                   per_child,
+                   {"policy.max_open_links_per_child"}});
   cases.push_back(
       {"no request id", WeightChange({{"identity", 10}}, ""), {"request_id"}});
   cases.push_back({"a component given twice",

@@ -20,6 +20,7 @@
 #include "google/protobuf/stubs/logging.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "tests/support/builders.h"
@@ -156,7 +157,8 @@ std::vector<const Descriptor*> RequestTypes() {
   std::vector<const Descriptor*> out;
   for (const char* service : {v1::RegistryService::service_full_name(),
                               v1::AccessService::service_full_name(),
-                              v1::MatchingService::service_full_name()}) {
+                              v1::MatchingService::service_full_name(),
+                              v1::JourneyService::service_full_name()}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service);

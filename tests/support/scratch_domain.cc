@@ -26,11 +26,13 @@ void ScratchDomainTest::SetUp() {
   live_ = std::move(*live);
   authenticator_ = std::make_unique<Authenticator>(*store_);
   ASSERT_THAT(LoadWithdrawnMembers(*store_, *authenticator_), IsOk());
+  ASSERT_THAT(LoadOpenLinks(*store_, *live_), IsOk());
   listener_ = std::make_unique<ForwardingListener>(*live_, *authenticator_);
   store_->SetListener(listener_.get());
   registry_ = std::make_unique<Registry>(*store_, clock_, *regions_);
   api_keys_ = std::make_unique<ApiKeys>(*store_, *authenticator_, clock_);
   matching_ = std::make_unique<Matching>(*store_, *live_, clock_);
+  links_ = std::make_unique<Links>(*store_, *live_, clock_);
   absl::StatusOr<std::string> bootstrap =
       api_keys_->Bootstrap("hub", "england", "");
   ASSERT_THAT(bootstrap.status(), IsOk());

@@ -2,8 +2,8 @@
 // (services/server/server.cc), on a SQLite file in a scratch directory with
 // a FakeClock at TestNow(), and no network: Store, RegionList, LiveIndex
 // (the store's listener, with the Authenticator told of committed member
-// changes), Authenticator, Registry, ApiKeys and Matching. The hub and its
-// bootstrap manager key exist at the start.
+// changes), Authenticator, Registry, ApiKeys, Matching and Links. The hub and
+// its bootstrap manager key exist at the start.
 //
 //   class RegistryDomainTest : public ScratchDomainTest {};
 //   TEST_F(RegistryDomainTest, Example) {
@@ -36,6 +36,7 @@
 #include "raa/v1/registry.pb.h"
 #include "services/access/api_keys.h"
 #include "services/auth/auth.h"
+#include "services/journey/links.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/registry/regions.h"
@@ -111,6 +112,7 @@ class ScratchDomainTest : public ::testing::Test {
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<ApiKeys> api_keys_;
   std::unique_ptr<Matching> matching_;
+  std::unique_ptr<Links> links_;
   std::string manager_secret_;  // the hub's bootstrap manager key
   Caller manager_;
   int requests_ = 0;

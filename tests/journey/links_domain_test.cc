@@ -1,0 +1,498 @@
+// Links without a network (services/journey/links.h) on a scratch store
+// wired as raamatchd wires it (tests/support/scratch_domain.h): a link from
+// opening to the adoption order with the statuses of both records and the
+// search results following it, the automatic closes, the caps, overrides,
+// corrections (reports' view link_step_dates), permissions per role and
+// authority, retries, hidden profiles and bad input.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <string>
+#include <vector>
+
+#include "common/dates.h"
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/journey/links.h"
+#include "tests/support/builders.h"
+#include "tests/support/scratch_domain.h"
+#include "tests/support/status_matchers.h"
+
+namespace raa::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+class LinksDomainTest : public ScratchDomainTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ScratchDomainTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(AddMember("sheffield", "south-yorkshire"));
+    ASSERT_NO_FATAL_FAILURE(AddMember("leeds", "west-yorkshire"));
+    ASSERT_NO_FATAL_FAILURE(AddMember("york", "north-yorkshire"));
+    sheffield_ = NewCaller("sheffield", {v1::ROLE_REGISTRAR});
+    leeds_ = NewCaller("leeds", {v1::ROLE_REGISTRAR});
+    finder_ = NewCaller("york", {v1::ROLE_FAMILY_FINDER});
+    leeds_finder_ = NewCaller("leeds", {v1::ROLE_FAMILY_FINDER});
+    child_ = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+    household_ = AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  }
+
+  v1::OpenLinkRequest Open(const v1::Child& child, const v1::Adopter& adopter) {
+    v1::OpenLinkRequest r;
+    r.set_child(child.name());
+    r.set_adopter(adopter.name());
+    *r.mutable_opened_on() = MakeDate(2026, 9, 1);
+    r.set_request_id(NextRequestId());
+    return r;
+  }
+  v1::Link MustOpen(const v1::Child& child, const v1::Adopter& adopter) {
+    absl::StatusOr<v1::Link> link =
+        links_->OpenLink(finder_, Open(child, adopter));
+    EXPECT_THAT(link.status(), IsOk());
+    return link.value_or(v1::Link());
+  }
+  v1::AdvanceLinkRequest Advance(const v1::Link& link, v1::LinkStep step,
+                                 google::type::Date date) {
+    v1::AdvanceLinkRequest r;
+    r.set_name(link.name());
+    r.set_step(step);
+    *r.mutable_date() = date;
+    r.set_request_id(NextRequestId());
+    return r;
+  }
+  // Records every step up to `last`, a week apart, from a week after the
+  // link's last step.
+  v1::Link AdvanceTo(const v1::Link& link, v1::LinkStep last) {
+    v1::Link out = link;
+    absl::CivilDay day =
+        ToCivilDay(out.steps(out.steps_size() - 1).date()).value() + 7;
+    for (int s = out.step() + 1; s <= last; ++s) {
+      const Caller& who =
+          s == v1::LINK_STEP_LINKING_MEETING ? finder_ : sheffield_;
+      absl::StatusOr<v1::Link> next = links_->AdvanceLink(
+          who, Advance(out, static_cast<v1::LinkStep>(s), ToDate(day)));
+      EXPECT_THAT(next.status(), IsOk()) << s;
+      if (!next.ok()) return out;
+      out = *next;
+      day += 7;
+    }
+    return out;
+  }
+  v1::ChildStatus ChildStatus(const v1::Child& c) {
+    v1::GetChildRequest r;
+    r.set_name(c.name());
+    return registry_->GetChild(manager_, r).value().status();
+  }
+  v1::AdopterStatus AdopterStatus(const v1::Adopter& a) {
+    v1::GetAdopterRequest r;
+    r.set_name(a.name());
+    return registry_->GetAdopter(manager_, r).value().status();
+  }
+  // The households RankAdopters offers for `child`.
+  std::vector<std::string> Ranked(const v1::Child& child) {
+    v1::RankAdoptersRequest r;
+    r.set_child(child.name());
+    absl::StatusOr<v1::RankAdoptersResponse> ranked =
+        matching_->RankAdopters(finder_, r);
+    std::vector<std::string> out;
+    if (!ranked.ok()) return {std::string(ranked.status().message())};
+    for (const auto& a : ranked->adopters()) out.push_back(a.adopter());
+    return out;
+  }
+  v1::Link Get(const std::string& name) {
+    v1::GetLinkRequest r;
+    r.set_name(name);
+    return links_->GetLink(manager_, r).value();
+  }
+  int LinkRows() {
+    return store_
+        ->Read([](SQLite::Database& db) -> absl::StatusOr<int> {
+          return db.execAndGet("SELECT COUNT(*) FROM links").getInt() +
+                 db.execAndGet("SELECT COUNT(*) FROM link_steps").getInt() +
+                 db.execAndGet("SELECT COUNT(*) FROM step_corrections")
+                     .getInt();
+        })
+        .value();
+  }
+
+  Caller sheffield_, leeds_, finder_, leeds_finder_;
+  v1::Child child_;
+  v1::Adopter household_;
+};
+
+TEST_F(LinksDomainTest, ALinkCarriesBothRecordsFromLinkedToAdopted) {
+  EXPECT_THAT(Ranked(child_), ElementsAre(household_.name()));
+  v1::Link link = MustOpen(child_, household_);
+  EXPECT_EQ(link.name(), "links/l1");
+  EXPECT_EQ(link.state(), v1::LINK_STATE_OPEN);
+  EXPECT_EQ(link.step(), v1::LINK_STEP_OPENED);
+  EXPECT_EQ(link.placement_kind(), v1::PLACEMENT_KIND_ADOPTIVE);
+  ASSERT_THAT(link.steps(), SizeIs(1));
+  EXPECT_EQ(link.steps(0).authority(), "authorities/york");
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_LINKED);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_LINKED);
+  // Linked records stay in matching.
+  EXPECT_THAT(Ranked(child_), ElementsAre(household_.name()));
+
+  link = AdvanceTo(link, v1::LINK_STEP_MATCH_DECIDED);
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_MATCHED);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_MATCHED);
+  EXPECT_FALSE(ChildInIndex(child_));
+  EXPECT_FALSE(AdopterInIndex(household_));
+  link = AdvanceTo(link, v1::LINK_STEP_PLACED);
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_PLACED);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_PLACED);
+  link = AdvanceTo(link, v1::LINK_STEP_ORDER_GRANTED);
+  EXPECT_EQ(link.state(), v1::LINK_STATE_ADOPTED);
+  EXPECT_THAT(link.steps(), SizeIs(8));
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_ADOPTED);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_PLACED);
+
+  // Each change is in the records' status history, naming the link.
+  v1::GetChildRequest get;
+  get.set_name(child_.name());
+  v1::Child read = registry_->GetChild(manager_, get).value();
+  ASSERT_THAT(read.status_history(), SizeIs(4));
+  EXPECT_THAT(read.status_history(0).reason(), HasSubstr("links/l1 opened"));
+
+  // Nothing follows, nothing closes an adopted link.
+  v1::CloseLinkRequest close;
+  close.set_name(link.name());
+  close.set_reason(v1::CLOSE_REASON_PLAN_CHANGED);
+  close.set_request_id(NextRequestId());
+  EXPECT_THAT(links_->CloseLink(sheffield_, close).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(LinksDomainTest, AMatchClosesTheOtherLinksAndAClosedLinkBringsThemBack) {
+  v1::Adopter second =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  v1::Child other = AddChild(sheffield_, "sheffield", ChildProfile({90}));
+  v1::Link chosen = MustOpen(child_, household_);
+  v1::Link rival = MustOpen(child_, second);
+  v1::Link household_other = MustOpen(other, household_);
+
+  AdvanceTo(chosen, v1::LINK_STEP_MATCH_DECIDED);
+  v1::Link r = Get(rival.name());
+  EXPECT_EQ(r.state(), v1::LINK_STATE_CLOSED);
+  EXPECT_EQ(r.close_reason(), v1::CLOSE_REASON_CHILD_MATCHED_ELSEWHERE);
+  v1::Link h = Get(household_other.name());
+  EXPECT_EQ(h.close_reason(), v1::CLOSE_REASON_HOUSEHOLD_MATCHED_ELSEWHERE);
+  // Their other sides go back.
+  EXPECT_EQ(AdopterStatus(second), v1::ADOPTER_STATUS_APPROVED);
+  EXPECT_EQ(ChildStatus(other), v1::CHILD_STATUS_WAITING);
+  // The matched household is no longer offered to any child.
+  EXPECT_THAT(Ranked(other), ElementsAre(second.name()));
+
+  // The match falls through: both come back to matching.
+  v1::CloseLinkRequest close;
+  close.set_name(chosen.name());
+  close.set_reason(v1::CLOSE_REASON_HOUSEHOLD_WITHDREW);
+  close.set_note("The household asked for more time.");
+  close.set_request_id(NextRequestId());
+  absl::StatusOr<v1::Link> closed = links_->CloseLink(leeds_, close);
+  ASSERT_THAT(closed.status(), IsOk());
+  EXPECT_EQ(closed->closed_by(), "authorities/leeds");
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_WAITING);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_APPROVED);
+  std::vector<std::string> ranked = Ranked(other);
+  EXPECT_THAT(ranked, SizeIs(2));
+}
+
+TEST_F(LinksDomainTest, ClosingOneOfTwoLinksLeavesTheChildLinked) {
+  v1::Adopter second =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  v1::Link first = MustOpen(child_, household_);
+  MustOpen(child_, second);
+  v1::CloseLinkRequest close;
+  close.set_name(first.name());
+  close.set_reason(v1::CLOSE_REASON_CHOSE_ANOTHER_FAMILY);
+  close.set_request_id(NextRequestId());
+  ASSERT_THAT(links_->CloseLink(sheffield_, close).status(), IsOk());
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_LINKED);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_APPROVED);
+  EXPECT_EQ(AdopterStatus(second), v1::ADOPTER_STATUS_LINKED);
+}
+
+TEST_F(LinksDomainTest, TheCapsAreNeverOverridden) {
+  // The child's cap (3 by default).
+  for (int i = 0; i < 3; ++i) {
+    MustOpen(child_,
+             AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120)));
+  }
+  v1::OpenLinkRequest fourth = Open(child_, household_);
+  absl::Status s = links_->OpenLink(finder_, fourth).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(s.message(), HasSubstr("max_open_links_per_child 3"));
+
+  // The household's cap (6 by default), counted in the matcher too.
+  for (int i = 0; i < 6; ++i) {
+    MustOpen(AddChild(sheffield_, "sheffield", ChildProfile({84})), household_);
+  }
+  v1::Child seventh = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::OpenLinkRequest over = Open(seventh, household_);
+  over.set_override_reason("We would like to try anyway.");
+  s = links_->OpenLink(finder_, over).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(s.message(), HasSubstr("max_open_links 6"));
+  v1::ExplainPairRequest explain;
+  explain.set_child(seventh.name());
+  explain.set_adopter(household_.name());
+  v1::PairExplanation e = matching_->ExplainPair(finder_, explain).value();
+  bool link_limit_failed = false;
+  for (const auto& c : e.constraints()) {
+    if (c.constraint() == "link_limit") link_limit_failed = !c.passed();
+  }
+  EXPECT_TRUE(link_limit_failed);
+  EXPECT_THAT(Ranked(seventh),
+              ::testing::Not(::testing::Contains(household_.name())));
+}
+
+TEST_F(LinksDomainTest, AFailingPairOpensOnlyWithAnOverrideReason) {
+  v1::Child young = AddChild(sheffield_, "sheffield", ChildProfile({150}));
+  const int before = LinkRows();
+  absl::Status s = links_->OpenLink(finder_, Open(young, household_)).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(s.message(), HasSubstr("age_range"));
+  EXPECT_EQ(LinkRows(), before);
+
+  v1::OpenLinkRequest overridden = Open(young, household_);
+  overridden.set_override_reason("The panel asked us to consider them.");
+  absl::StatusOr<v1::Link> link = links_->OpenLink(finder_, overridden);
+  ASSERT_THAT(link.status(), IsOk());
+  EXPECT_THAT(link->overridden_constraints(), ElementsAre("age_range"));
+  EXPECT_EQ(link->override_reason(), "The panel asked us to consider them.");
+
+  // An override with nothing to override is refused.
+  v1::OpenLinkRequest needless = Open(child_, household_);
+  needless.set_override_reason("Just in case.");
+  s = links_->OpenLink(finder_, needless).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "override_reason");
+}
+
+TEST_F(LinksDomainTest, CorrectionsKeepTheOldDateAndReportsUseTheNewOne) {
+  v1::Link link = AdvanceTo(MustOpen(child_, household_),
+                            v1::LINK_STEP_PAPERS_TO_PANEL);  // 09-08, 09-15
+  v1::CorrectStepRequest fix;
+  fix.set_name(link.name());
+  fix.set_step(v1::LINK_STEP_LINKING_MEETING);
+  *fix.mutable_new_date() = MakeDate(2026, 9, 10);
+  fix.set_reason("The meeting was moved by two days.");
+  fix.set_request_id(NextRequestId());
+  absl::StatusOr<v1::Link> fixed = links_->CorrectStep(finder_, fix);
+  ASSERT_THAT(fixed.status(), IsOk());
+  EXPECT_EQ(FormatDate(fixed->steps(1).date()), "2026-09-10");
+  EXPECT_EQ(FormatDate(fixed->steps(1).recorded_date()), "2026-09-08");
+  ASSERT_THAT(fixed->corrections(), SizeIs(1));
+  EXPECT_EQ(FormatDate(fixed->corrections(0).old_date()), "2026-09-08");
+  const std::string reported =
+      store_
+          ->Read([](SQLite::Database& db) -> absl::StatusOr<std::string> {
+            return db
+                .execAndGet(
+                    "SELECT date FROM link_step_dates WHERE link_id = 1 "
+                    "AND step = 2")
+                .getString();
+          })
+          .value();
+  EXPECT_EQ(reported, "2026-09-10");
+
+  // Out of order with the next step: refused, nothing changed.
+  fix.set_request_id(NextRequestId());
+  *fix.mutable_new_date() = MakeDate(2026, 9, 16);
+  EXPECT_THAT(links_->CorrectStep(finder_, fix).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Get(link.name()).corrections(), SizeIs(1));
+}
+
+TEST_F(LinksDomainTest, DatesKeepTheirOrderAndThePlacementOrder) {
+  v1::Child ordered = ChildProfile({84});
+  *ordered.mutable_journey()->mutable_placement_order() = MakeDate(2026, 10, 1);
+  ordered = AddChild(sheffield_, "sheffield", ordered);
+  v1::Link link =
+      AdvanceTo(MustOpen(ordered, household_), v1::LINK_STEP_PANEL_RECOMMENDED);
+  absl::Status s =
+      links_
+          ->AdvanceLink(sheffield_, Advance(link, v1::LINK_STEP_MATCH_DECIDED,
+                                            MakeDate(2026, 9, 30)))
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(s.message(), HasSubstr("placement order"));
+  s = links_
+          ->AdvanceLink(sheffield_, Advance(link, v1::LINK_STEP_PLACED,
+                                            MakeDate(2026, 10, 2)))
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "step");
+  s = links_
+          ->AdvanceLink(sheffield_, Advance(link, v1::LINK_STEP_MATCH_DECIDED,
+                                            MakeDate(2027, 1, 1)))
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "date");
+  EXPECT_THAT(
+      links_
+          ->AdvanceLink(sheffield_, Advance(link, v1::LINK_STEP_MATCH_DECIDED,
+                                            MakeDate(2026, 10, 1)))
+          .status(),
+      IsOk());
+}
+
+TEST_F(LinksDomainTest, WhoMayDoWhat) {
+  v1::Link link = MustOpen(child_, household_);
+  // A registrar opens no link.
+  EXPECT_THAT(links_->OpenLink(sheffield_, Open(child_, household_)).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Any family finder records the linking meeting.
+  link = links_
+             ->AdvanceLink(leeds_finder_,
+                           Advance(link, v1::LINK_STEP_LINKING_MEETING,
+                                   MakeDate(2026, 9, 8)))
+             .value();
+  // Papers to panel: the child's authority only.
+  v1::AdvanceLinkRequest papers =
+      Advance(link, v1::LINK_STEP_PAPERS_TO_PANEL, MakeDate(2026, 9, 9));
+  EXPECT_THAT(links_->AdvanceLink(finder_, papers).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(links_->AdvanceLink(leeds_, papers).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // The household's agency closes only as "household withdrew".
+  v1::CloseLinkRequest close;
+  close.set_name(link.name());
+  close.set_reason(v1::CLOSE_REASON_CHOSE_ANOTHER_FAMILY);
+  close.set_request_id(NextRequestId());
+  EXPECT_THAT(links_->CloseLink(leeds_, close).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(Get(link.name()).state(), v1::LINK_STATE_OPEN);
+  EXPECT_THAT(links_->AdvanceLink(sheffield_, papers).status(), IsOk());
+  // Managers may do everything.
+  EXPECT_THAT(
+      links_
+          ->AdvanceLink(manager_, Advance(Get(link.name()),
+                                          v1::LINK_STEP_PANEL_RECOMMENDED,
+                                          MakeDate(2026, 9, 10)))
+          .status(),
+      IsOk());
+}
+
+TEST_F(LinksDomainTest, ALinkToAHiddenProfileIsNotFound) {
+  v1::Child hidden = ChildProfile({84});
+  hidden.add_hidden_from("york");
+  hidden = AddChild(sheffield_, "sheffield", hidden);
+  EXPECT_THAT(links_->OpenLink(finder_, Open(hidden, household_)).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  Caller sheffield_finder = NewCaller("sheffield", {v1::ROLE_FAMILY_FINDER});
+  absl::StatusOr<v1::Link> link =
+      links_->OpenLink(sheffield_finder, Open(hidden, household_));
+  ASSERT_THAT(link.status(), IsOk());
+  v1::GetLinkRequest get;
+  get.set_name(link->name());
+  EXPECT_THAT(links_->GetLink(finder_, get).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  get.set_name("links/l999");
+  EXPECT_THAT(links_->GetLink(finder_, get).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  v1::ListLinksRequest list;
+  EXPECT_THAT(links_->ListLinks(finder_, list).value().links(), SizeIs(0));
+  EXPECT_THAT(links_->ListLinks(sheffield_, list).value().links(), SizeIs(1));
+  v1::AdvanceLinkRequest meeting =
+      Advance(*link, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8));
+  EXPECT_THAT(links_->AdvanceLink(finder_, meeting).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(LinksDomainTest, ARetryReturnsTheFirstAnswerAndChangesNothing) {
+  v1::OpenLinkRequest open = Open(child_, household_);
+  v1::Link first = links_->OpenLink(finder_, open).value();
+  const int rows = LinkRows();
+  v1::Link again = links_->OpenLink(finder_, open).value();
+  EXPECT_EQ(again.name(), first.name());
+  EXPECT_EQ(LinkRows(), rows);
+  v1::AdvanceLinkRequest meeting =
+      Advance(first, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8));
+  v1::Link met = links_->AdvanceLink(finder_, meeting).value();
+  EXPECT_EQ(links_->AdvanceLink(finder_, meeting).value().step(), met.step());
+  EXPECT_EQ(LinkRows(), rows + 1);
+}
+
+TEST_F(LinksDomainTest, BadInputNamesTheFieldAndChangesNothing) {
+  struct Case {
+    std::string what;
+    v1::OpenLinkRequest request;
+    std::string field;
+  };
+  std::vector<Case> cases;
+  v1::OpenLinkRequest r = Open(child_, household_);
+  r.set_child("children/c1");
+  cases.push_back({"malformed child", r, "child"});
+  r = Open(child_, household_);
+  r.set_adopter("");
+  cases.push_back({"no adopter", r, "adopter"});
+  r = Open(child_, household_);
+  *r.mutable_opened_on() = MakeDate(2027, 1, 1);
+  cases.push_back({"opened in the future", r, "opened_on"});
+  r = Open(child_, household_);
+  r.set_placement_kind(static_cast<v1::PlacementKind>(9));
+  cases.push_back({"unknown kind", r, "placement_kind"});
+  r = Open(child_, household_);
+  r.set_override_reason(std::string(501, 'a'));
+  cases.push_back({"long override", r, "override_reason"});
+  r = Open(child_, household_);
+  r.set_request_id("");
+  cases.push_back({"no request id", r, "request_id"});
+  for (const Case& c : cases) {
+    absl::Status s = links_->OpenLink(finder_, c.request).status();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << c.what;
+    std::vector<FieldViolation> v = ViolationsOf(s);
+    ASSERT_THAT(v, SizeIs(1)) << c.what;
+    EXPECT_EQ(v[0].field, c.field) << c.what;
+  }
+  // Early permanence with a household that is not dual-approved.
+  r = Open(child_, household_);
+  r.set_placement_kind(v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION);
+  EXPECT_THAT(links_->OpenLink(finder_, r).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(LinkRows(), 0);
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_WAITING);
+}
+
+TEST_F(LinksDomainTest, EarlyPermanencePlacesBeforeTheMatch) {
+  v1::Child eligible = ChildProfile({84});
+  eligible.set_early_permanence(v1::EARLY_PERMANENCE_FOSTERING_FOR_ADOPTION);
+  eligible = AddChild(sheffield_, "sheffield", eligible);
+  v1::Adopter dual = ApprovedHousehold(1, 48, 120);
+  dual.set_dual_approved(true);
+  dual = AddAdopter(leeds_, "leeds", dual);
+  v1::OpenLinkRequest r = Open(eligible, dual);
+  r.set_placement_kind(v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION);
+  absl::StatusOr<v1::Link> link = links_->OpenLink(finder_, r);
+  ASSERT_THAT(link.status(), IsOk());
+  EXPECT_EQ(link->placement_kind(), v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION);
+}
+
+TEST_F(LinksDomainTest, OpenLinkCountsSurviveARestartOfTheIndex) {
+  MustOpen(child_, household_);
+  absl::StatusOr<std::unique_ptr<LiveIndex>> rebuilt =
+      LiveIndex::Build(*store_, clock_);
+  ASSERT_THAT(rebuilt.status(), IsOk());
+  ASSERT_THAT(LoadOpenLinks(*store_, **rebuilt), IsOk());
+  const uint64_t key = static_cast<uint64_t>(RowIdOf(household_.name()));
+  EXPECT_EQ((*rebuilt)->Read([&](const matcher::CandidateIndex& index,
+                                 const matcher::MatchingPolicy&) {
+    return index.OpenLinks(key);
+  }),
+            1);
+  EXPECT_EQ(live_->Read([&](const matcher::CandidateIndex& index,
+                            const matcher::MatchingPolicy&) {
+    return index.OpenLinks(key);
+  }),
+            1);
+}
+
+}  // namespace
+}  // namespace raa::test

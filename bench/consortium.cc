@@ -660,7 +660,7 @@ SyntheticHistory GenerateHistory(
 std::string JourneysCsv(const SyntheticHistory& history,
                         const std::vector<std::string>& child_names,
                         const std::vector<std::string>& adopter_names,
-                        const std::string& authority) {
+                        const std::string& authority, bool milestones) {
   static constexpr const char* kStepColumns[] = {
       "opened",          "linking_meeting",
       "papers_to_panel", "panel_recommended",
@@ -702,7 +702,7 @@ std::string JourneysCsv(const SyntheticHistory& history,
     out += row + ",,,\n";
   }
   for (const SyntheticHistory::Milestone& m : history.milestones) {
-    if (!mine(m.child)) continue;
+    if (!milestones || !mine(m.child)) continue;
     std::string kind = v1::MilestoneKind_Name(m.kind);
     kind = absl::AsciiStrToLower(kind.substr(strlen("MILESTONE_KIND_")));
     absl::StrAppend(&out, "milestone,,,,,,,,,,,,,,,", child_names[m.child], ",",

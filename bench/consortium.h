@@ -107,11 +107,12 @@ SyntheticHistory GenerateHistory(
 
 // The journeys file (CSV, clients/lib/journey_file.h) of the history's rows
 // whose child belongs to `authority` ("" for every row), given the names the
-// server gave its children and households (in the history's order).
+// server gave its children and households (in the history's order);
+// without the milestone rows unless `milestones`.
 std::string JourneysCsv(const SyntheticHistory& history,
                         const std::vector<std::string>& child_names,
                         const std::vector<std::string>& adopter_names,
-                        const std::string& authority);
+                        const std::string& authority, bool milestones = true);
 
 }  // namespace raa::bench
 

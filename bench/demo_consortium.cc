@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
                  "adoptions a year in the history, across the consortium")
       ->capture_default_str()
       ->check(CLI::Range(1, 5000));
+  bool no_milestone_rows = false;
+  app.add_flag("--no-milestone-rows", no_milestone_rows,
+               "journeys files without milestone rows (links only)");
   app.add_option("--journeys-dir", journeys_dir,
                  "write each member's journeys file here (<authority>.csv)");
   raa::ClientTlsFiles tls_files;
@@ -300,7 +303,7 @@ int main(int argc, char** argv) {
     for (const auto& [authority, indexes] : children_of) {
       std::ofstream out(absl::StrCat(journeys_dir, "/", authority, ".csv"));
       out << raa::bench::JourneysCsv(history, child_names, adopter_names,
-                                     authority);
+                                     authority, !no_milestone_rows);
       if (!out) {
         return Fail("writing journeys", absl::InternalError(journeys_dir));
       }

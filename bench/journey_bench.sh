@@ -6,6 +6,7 @@
 #   bench/journey_bench.sh                      # 10 years, ~670 adoptions a year
 #   bench/journey_bench.sh --years 3 --per-year 80 --imports 2   # the demo's size
 #   bench/journey_bench.sh --rounds 11 --calls 20
+#   bench/journey_bench.sh --no-milestones   # links only
 #
 # Starts raamatchd on a new database in a temporary directory (127.0.0.1, a
 # port it picks), registers the consortium and its history's profiles and
@@ -33,10 +34,11 @@ rounds=7
 calls=10
 authority=sheffield
 keep=""
+demo_extra=()
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
-  echo "Options: --build DIR  --years Y  --per-year N  --imports P  --rounds R  --calls C  --authority A  --keep DIR"
+  echo "Options: --build DIR  --years Y  --per-year N  --imports P  --rounds R  --calls C  --authority A  --keep DIR  --no-milestones"
 }
 
 while [[ $# -gt 0 ]]; do
@@ -49,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --calls) calls="$2"; shift 2 ;;
     --authority) authority="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
+    --no-milestones) demo_extra+=(--no-milestone-rows); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "journey_bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -111,7 +114,7 @@ echo "== raamatchd on ${address}; registering 15 members and ${years} years of h
 start=$(now)
 timeout 1800 "$demo_bin" --server "$address" --key "$manager_key" \
   --keys-out "${work}/keys" --history-years "$years" --history-per-year "$per_year" \
-  --journeys-dir "${work}/journeys" >"${work}/demo.log"
+  --journeys-dir "${work}/journeys" ${demo_extra[@]+"${demo_extra[@]}"} >"${work}/demo.log"
 grep '^History' "${work}/demo.log" | sed 's/^/   /'
 printf '   registered in %.1f s\n' "$(since "$start")"
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "raa/v1/journey.pb.h"
 #include "raa/v1/registry.pb.h"
 
 namespace raa::bench {
@@ -52,6 +53,66 @@ std::vector<SyntheticConsortium::AdopterRecord> GenerateAdopters(
     uint64_t seed, int count,
     const std::vector<v1::CreateAuthorityRequest>& authorities,
     absl::CivilDay today);
+
+// Past journeys for a consortium (`raa import journeys`): extra child
+// profiles and households, registered today with their past dates, and the
+// links between them with the date of each step, from a seed. Adoption
+// orders are granted from 1 April `years` years before the last 31 March
+// up to today (so the latest complete scorecard window is full), about
+// `adoptions_per_year` a year across the local authorities, with times like
+// the seeds' (A1 around 450-650 days, A2 around 100-350, slower for sibling
+// groups, children aged five or more and BME children, each member a little
+// faster or slower than the others). Besides the adoptions: children placed
+// but not yet adopted, links still open at an earlier step, links closed
+// with a reason (most before another link that led to adoption, a few
+// disruptions and plans changed), early-permanence placements, and Annex A
+// reports (some late) as milestone rows.
+//
+// Each link has its own household (a household adopts once). The same spec
+// always gives the same history.
+struct HistorySpec {
+  uint64_t seed = 1;
+  int years = 3;
+  int adoptions_per_year = 80;
+  absl::CivilDay today = absl::CivilDay(2026, 11, 1);
+};
+
+struct SyntheticHistory {
+  // To register first; links refer to them by index.
+  std::vector<SyntheticConsortium::ChildRecord> children;
+  std::vector<SyntheticConsortium::AdopterRecord> adopters;
+  struct Link {
+    int child = 0;    // index into children
+    int adopter = 0;  // index into adopters
+    v1::PlacementKind placement_kind = v1::PLACEMENT_KIND_ADOPTIVE;
+    // OPENED first, then each later step reached, in order.
+    std::vector<std::pair<v1::LinkStep, absl::CivilDay>> steps;
+    v1::CloseReason close_reason = v1::CLOSE_REASON_UNSPECIFIED;
+    absl::CivilDay closed_on;
+    std::string close_note;
+  };
+  // In the order to import (a child's closed links before the next one).
+  std::vector<Link> links;
+  struct Milestone {
+    int child = 0;
+    v1::MilestoneKind kind = v1::MILESTONE_KIND_UNSPECIFIED;
+    absl::CivilDay date;
+  };
+  std::vector<Milestone> milestones;
+};
+
+SyntheticHistory GenerateHistory(
+    const HistorySpec& spec,
+    const std::vector<v1::CreateAuthorityRequest>& authorities);
+
+// The journeys file (CSV, clients/lib/journey_file.h) of the history's rows
+// whose child belongs to `authority` ("" for every row), given the names the
+// server gave its children and households (in the history's order);
+// without the milestone rows unless `milestones`.
+std::string JourneysCsv(const SyntheticHistory& history,
+                        const std::vector<std::string>& child_names,
+                        const std::vector<std::string>& adopter_names,
+                        const std::string& authority, bool milestones = true);
 
 }  // namespace raa::bench
 

@@ -13,9 +13,17 @@
 // registrar + family-finder key; with those keys each member registers its
 // own children and households in batches, as a real member would. Keys are
 // written to --keys-out ("<authority> <key>" per line) for trying `raa`.
+//
+// With --history-years N it also registers the profiles and households of
+// N years of past journeys (bench/consortium.h, GenerateHistory) and writes
+// one journeys file per member to --journeys-dir (<authority>.csv, the
+// member's children's links and milestones), for `raa import journeys`
+// with that member's key.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -62,6 +70,22 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
   app.add_option("--keys-out", keys_out, "write each member's key here");
+  raa::bench::HistorySpec history_spec;
+  history_spec.years = 0;
+  std::string journeys_dir;
+  app.add_option("--history-years", history_spec.years,
+                 "years of past journeys to register (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 20));
+  app.add_option("--history-per-year", history_spec.adoptions_per_year,
+                 "adoptions a year in the history, across the consortium")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5000));
+  bool no_milestone_rows = false;
+  app.add_flag("--no-milestone-rows", no_milestone_rows,
+               "journeys files without milestone rows (links only)");
+  app.add_option("--journeys-dir", journeys_dir,
+                 "write each member's journeys file here (<authority>.csv)");
   raa::ClientTlsFiles tls_files;
   std::string cert_dir;
   std::string hub = "hub";
@@ -182,6 +206,114 @@ int main(int argc, char** argv) {
                   absl::InvalidArgumentError(r->failures(0).field() + ": " +
                                              r->failures(0).description()));
     }
+  }
+
+  if (history_spec.years > 0) {
+    if (journeys_dir.empty()) {
+      std::cerr << "raa-demo: --history-years needs --journeys-dir\n";
+      return 2;
+    }
+    history_spec.seed = spec.seed;
+    history_spec.today = spec.today;
+    raa::bench::SyntheticHistory history =
+        raa::bench::GenerateHistory(history_spec, consortium.authorities);
+    std::vector<std::string> child_names(history.children.size());
+    std::vector<std::string> adopter_names(history.adopters.size());
+    // Each member registers its history's profiles and households in
+    // batches of at most 1,000; the answer names them in request order.
+    constexpr size_t kBatch = 1000;
+    std::map<std::string, std::vector<size_t>> children_of, adopters_of;
+    for (size_t i = 0; i < history.children.size(); ++i) {
+      children_of[history.children[i].authority_id].push_back(i);
+    }
+    for (size_t i = 0; i < history.adopters.size(); ++i) {
+      adopters_of[history.adopters[i].authority_id].push_back(i);
+    }
+    for (const auto& [authority, indexes] : children_of) {
+      absl::StatusOr<ClientTls> tls = tls_for(authority);
+      if (!tls.ok()) return Fail("connecting as " + authority, tls.status());
+      RaaClient member(
+          {.server = server, .key = member_keys[authority], .tls = *tls});
+      for (size_t start = 0; start < indexes.size(); start += kBatch) {
+        raa::v1::BatchCreateChildrenRequest batch;
+        batch.set_parent(absl::StrCat("authorities/", authority));
+        batch.set_request_id(raa::NewRequestId());
+        size_t end = std::min(indexes.size(), start + kBatch);
+        for (size_t i = start; i < end; ++i) {
+          *batch.add_requests()->mutable_child() =
+              history.children[indexes[i]].child;
+        }
+        auto r =
+            member.Call(&RegistryService::Stub::BatchCreateChildren, batch);
+        if (!r.ok())
+          return Fail("registering history of " + authority, r.status());
+        if (r->failures_size() > 0 ||
+            r->children_size() != static_cast<int>(end - start)) {
+          return Fail(
+              "registering history of " + authority,
+              absl::InvalidArgumentError(r->failures_size() > 0
+                                             ? r->failures(0).field() + ": " +
+                                                   r->failures(0).description()
+                                             : "fewer profiles than sent"));
+        }
+        for (size_t i = start; i < end; ++i) {
+          child_names[indexes[i]] = r->children(i - start).name();
+        }
+      }
+    }
+    for (const auto& [authority, indexes] : adopters_of) {
+      absl::StatusOr<ClientTls> tls = tls_for(authority);
+      if (!tls.ok()) return Fail("connecting as " + authority, tls.status());
+      RaaClient member(
+          {.server = server, .key = member_keys[authority], .tls = *tls});
+      for (size_t start = 0; start < indexes.size(); start += kBatch) {
+        raa::v1::BatchCreateAdoptersRequest batch;
+        batch.set_parent(absl::StrCat("authorities/", authority));
+        batch.set_request_id(raa::NewRequestId());
+        size_t end = std::min(indexes.size(), start + kBatch);
+        for (size_t i = start; i < end; ++i) {
+          *batch.add_requests()->mutable_adopter() =
+              history.adopters[indexes[i]].adopter;
+        }
+        auto r =
+            member.Call(&RegistryService::Stub::BatchCreateAdopters, batch);
+        if (!r.ok())
+          return Fail("registering history of " + authority, r.status());
+        if (r->failures_size() > 0 ||
+            r->adopters_size() != static_cast<int>(end - start)) {
+          return Fail(
+              "registering history of " + authority,
+              absl::InvalidArgumentError(r->failures_size() > 0
+                                             ? r->failures(0).field() + ": " +
+                                                   r->failures(0).description()
+                                             : "fewer households than sent"));
+        }
+        for (size_t i = start; i < end; ++i) {
+          adopter_names[indexes[i]] = r->adopters(i - start).name();
+        }
+      }
+    }
+    std::filesystem::create_directories(journeys_dir);
+    int links = 0, adopted = 0;
+    for (const auto& link : history.links) {
+      ++links;
+      adopted += !link.steps.empty() &&
+                 link.steps.back().first == raa::v1::LINK_STEP_ORDER_GRANTED;
+    }
+    for (const auto& [authority, indexes] : children_of) {
+      std::ofstream out(absl::StrCat(journeys_dir, "/", authority, ".csv"));
+      out << raa::bench::JourneysCsv(history, child_names, adopter_names,
+                                     authority, !no_milestone_rows);
+      if (!out) {
+        return Fail("writing journeys", absl::InternalError(journeys_dir));
+      }
+    }
+    std::cout << absl::StrFormat(
+        "History: %d years to the last 31 March and since: %d child profiles, "
+        "%d households, %d links (%d adopted), %d milestones; journeys files "
+        "in %s\n",
+        history_spec.years, history.children.size(), history.adopters.size(),
+        links, adopted, history.milestones.size(), journeys_dir);
   }
 
   if (!keys_out.empty()) {

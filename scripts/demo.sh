@@ -2,7 +2,8 @@
 # Installs what is missing, builds, makes a private CA and a server
 # certificate in ./demo/tls (scripts/make-certs.sh, with openssl), starts
 # raamatchd over TLS on a fresh SQLite file in ./demo, registers a synthetic
-# consortium through the API, and shows it. Every run deletes and recreates
+# consortium through the API with three years of past journeys (each member
+# loads its own with `raa import journeys`), and shows it. Every run deletes and recreates
 # ./demo. The server keeps running so you can try `raa`; the last lines say
 # what to export and how to stop it. RAA_DEMO_PORT picks the port (50051).
 # Clients verify the server with demo/tls/ca.crt (RAA_CA).
@@ -42,10 +43,39 @@ echo
 
 echo "== Registering a synthetic consortium (15 members) through the API"
 build/bench/raa-demo --server "$server" --ca "$ca" --key "$(cat "$dir/manager.key")" \
-  --seed "${RAA_DEMO_SEED:-1}" --keys-out "$dir/member-keys.txt"
+  --seed "${RAA_DEMO_SEED:-1}" --keys-out "$dir/member-keys.txt" \
+  --history-years 3 --journeys-dir "$dir/journeys"
 echo
 
 raa() { build/clients/raa --server "$server" --ca "$ca" "$@"; }
+
+# Each member brings its own history, with its own key (two at a time).
+echo "== raa import journeys demo/journeys/<member>.csv (each member, with its key)"
+start=$(date +%s)
+import_failed=0
+pids=()  # the imports' (a bare `wait` would wait for the server too)
+for file in "$dir"/journeys/*.csv; do
+  member=$(basename "$file" .csv)
+  key=$(awk -v m="$member" '$1 == m {print $2}' "$dir/member-keys.txt")
+  ( RAA_KEY="$key" raa import journeys "$file" --results "$dir/journeys/$member.results.csv" \
+      >"$dir/journeys/$member.log" 2>&1 || echo "$member" >>"$dir/journeys/failed" ) &
+  pids+=($!)
+  if (( ${#pids[@]} >= 2 )); then
+    wait "${pids[0]}" || true
+    pids=("${pids[@]:1}")
+  fi
+done
+for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" || true; done
+if [ -s "$dir/journeys/failed" ]; then
+  import_failed=1
+  echo "Some rows were not imported (see $dir/journeys/<member>.log):"
+  for member in $(cat "$dir/journeys/failed"); do tail -n 1 "$dir/journeys/$member.log"; done
+fi
+for file in "$dir"/journeys/*.log; do tail -n 1 "$file"; done | awk '
+  {for (i = 1; i < NF; i++) if ($(i+1) == "journey") s += $i}
+  END {print "   " s " journey rows stored across the members"}'
+echo "   in $(( $(date +%s) - start )) s"
+echo
 sheffield_key=$(awk '$1 == "sheffield" {print $2}' "$dir/member-keys.txt")
 
 echo "== raa authority list"
@@ -64,6 +94,11 @@ first_waiting() {
     grep -o '"name": "authorities/[a-z0-9-]*/children/c[0-9]*"' | head -n 1 |
     sed 's/.*"\(authorities[^"]*\)"/\1/'
 }
+if [ "$import_failed" = 0 ] && raa report scorecard --help >/dev/null 2>&1; then
+  echo "== raa report scorecard (the consortium, the three years to the last 31 March)"
+  RAA_KEY="$(cat "$dir/manager.key")" raa report scorecard || true
+  echo
+fi
 for size in 1 2; do
   child=$(first_waiting "$size")
   [ -n "$child" ] || continue

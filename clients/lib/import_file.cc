@@ -206,7 +206,12 @@ absl::StatusOr<ImportFile> ReadImportFile(const std::string& path) {
 
 absl::Status CheckHeader(const std::vector<std::string>& header,
                          const RecordFields& fields) {
-  const std::vector<std::string> columns = fields.Columns();
+  return CheckHeader(header, fields.Columns(), fields.RequiredColumns());
+}
+
+absl::Status CheckHeader(const std::vector<std::string>& header,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::string>& required) {
   FieldErrors errors;
   std::map<std::string, size_t> seen;
   for (size_t i = 0; i < header.size(); ++i) {
@@ -228,7 +233,7 @@ absl::Status CheckHeader(const std::vector<std::string>& header,
       errors.Add(where, absl::StrCat("repeats column ", it->second + 1));
     }
   }
-  for (const std::string& column : fields.RequiredColumns()) {
+  for (const std::string& column : required) {
     if (!seen.contains(column)) {
       errors.Add(column, "is required and missing from the header");
     }

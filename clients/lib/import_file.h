@@ -43,6 +43,11 @@ absl::StatusOr<ImportFile> ReadImportFile(const std::string& path);
 // the columns of `fields`.
 absl::Status CheckHeader(const std::vector<std::string>& header,
                          const RecordFields& fields);
+// The same for a file whose columns are not a record's (raa import
+// journeys): `columns` every known name, `required` those a file must have.
+absl::Status CheckHeader(const std::vector<std::string>& header,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::string>& required);
 
 }  // namespace raa
 

@@ -8,7 +8,15 @@
 // paths are turned back into column names); good rows are stored unless
 // --all-or-nothing. The output maps each line to the record it stored or
 // found (a table, --json, or a --results CSV).
+//
+// raa import journeys FILE: past links and milestones (clients/lib/
+// journey_file.h), one row at a time, with the same report: each link is
+// found (ListLinks) or opened with its opened date, advanced step by step
+// with the row's dates, then closed if the row says so; every call's request
+// id is derived from the row, so a second run changes nothing and reports
+// the rows already stored.
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -19,13 +27,16 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/import_file.h"
+#include "clients/lib/journey_file.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
+#include "common/dates.h"
 #include "common/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nlohmann/json.hpp"
+#include "raa/v1/journey.grpc.pb.h"
 
 namespace raa::cli {
 namespace {
@@ -79,6 +90,7 @@ struct RowResult {
   std::string record;  // the record's name, when stored or found
   int same_as = -1;    // index of an earlier row this one repeats
   std::vector<Problem> problems;
+  std::vector<std::string> notes;  // what the user should know of a stored row
 };
 
 const char* StatusWord(RowResult::Status s) {
@@ -170,10 +182,14 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
     return std::string(absl::StripPrefix(r.record, "authorities/"));
   };
   auto problems = [](const RowResult& r) {
-    return absl::StrJoin(r.problems, "; ",
-                         [](std::string* out, const Problem& p) {
-                           out->append(ProblemText(p));
-                         });
+    std::string text =
+        absl::StrJoin(r.problems, "; ", [](std::string* out, const Problem& p) {
+          out->append(ProblemText(p));
+        });
+    for (const std::string& note : r.notes) {
+      absl::StrAppend(&text, text.empty() ? "" : "; ", note);
+    }
+    return text;
   };
   if (!results_path.empty()) {
     std::ofstream out(results_path, std::ios::binary);
@@ -204,6 +220,7 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
     for (const RowResult& r : results) {
       nlohmann::json row = {{"line", r.line}, {"status", StatusWord(r.status)}};
       if (!r.record.empty()) row["name"] = r.record;
+      if (!r.notes.empty()) row["notes"] = r.notes;
       if (!r.problems.empty()) {
         row["problems"] = nlohmann::json::array();
         for (const Problem& p : r.problems) {
@@ -221,7 +238,8 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
           {absl::StrCat(r.line), StatusWord(r.status), record(r), problems(r)});
     }
     table.Print();
-    std::cout << "stored " << stored << " " << noun << " for " << authority;
+    std::cout << "stored " << stored << " " << noun;
+    if (!authority.empty()) std::cout << " for " << authority;
     if (already > 0) {
       std::cout << "; " << already << " already stored by an earlier import";
     }
@@ -424,12 +442,405 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
   Report(cli, path, authority, noun, results, results_path);
 }
 
+// ---- raa import journeys --------------------------------------------------
+
+// The JourneyService stub on the client's channel (the registry's client
+// carries the key and deadline in each context).
+class JourneyCalls {
+ public:
+  explicit JourneyCalls(Cli& cli)
+      : cli_(cli), stub_(v1::JourneyService::NewStub(cli.client().channel())) {}
+
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::JourneyService::Stub::*method)(grpc::ClientContext*,
+                                                       const Request&,
+                                                       Response*),
+      const Request& request) {
+    std::unique_ptr<grpc::ClientContext> context = cli_.client().NewContext();
+    Response response;
+    grpc::Status status = ((*stub_).*method)(context.get(), request, &response);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return response;
+  }
+
+ private:
+  Cli& cli_;
+  std::unique_ptr<v1::JourneyService::Stub> stub_;
+};
+
+// A failure that is not about the row (the server cannot be reached, the key
+// is refused, the server has no JourneyService): stop, leaving later rows
+// not sent.
+bool StopsTheImport(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+         absl::IsUnauthenticated(status) || absl::IsResourceExhausted(status) ||
+         absl::IsUnimplemented(status);
+}
+
+// A refused call onto the row: each field violation named by its column
+// (`columns` maps the request's field to the file's column); anything else
+// on `column`.
+void AddRefusal(const absl::Status& status,
+                const std::map<std::string, std::string>& columns,
+                const std::string& column, RowResult& row) {
+  std::vector<FieldViolation> violations = ViolationsOf(status);
+  if (violations.empty()) {
+    row.problems.push_back(
+        {column, absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                              status.message())});
+  }
+  for (const FieldViolation& v : violations) {
+    auto it = columns.find(v.field);
+    row.problems.push_back(
+        {it == columns.end() ? column : it->second, v.description});
+  }
+  row.status = RowResult::kRejected;
+}
+
+bool SameDate(const google::type::Date& a, const google::type::Date& b) {
+  return DayNumber(a) == DayNumber(b);
+}
+
+// The link of the row already stored (the same child, household and opened
+// date), if any.
+absl::StatusOr<std::optional<v1::Link>> FindLink(JourneyCalls& calls,
+                                                 const JourneyLinkRow& row) {
+  v1::ListLinksRequest request;
+  request.set_child(row.child);
+  request.set_adopter(row.adopter);
+  request.set_page_size(1000);
+  do {
+    absl::StatusOr<v1::ListLinksResponse> page =
+        calls.Call(&v1::JourneyService::Stub::ListLinks, request);
+    if (!page.ok()) return page.status();
+    for (const v1::Link& link : page->links()) {
+      if (link.adopter() == row.adopter && link.steps_size() > 0 &&
+          link.steps(0).step() == v1::LINK_STEP_OPENED &&
+          (SameDate(link.steps(0).date(), row.steps[0].second) ||
+           SameDate(link.steps(0).recorded_date(), row.steps[0].second))) {
+        return std::optional<v1::Link>(link);
+      }
+    }
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return std::optional<v1::Link>();
+}
+
+// Opens the row's link; on FAILED_PRECONDITION (a pair that fails one of
+// today's hard constraints) once more with the override reason. False (the
+// row failed, or `fatal` set) if it could not be opened.
+bool OpenRowLink(JourneyCalls& calls, const JourneyLinkRow& row,
+                 RowResult& result, v1::Link& link, absl::Status& fatal) {
+  static const std::map<std::string, std::string> kColumns = {
+      {"child", "child"},
+      {"adopter", "adopter"},
+      {"opened_on", "opened"},
+      {"placement_kind", "placement_kind"},
+      {"override_reason", "override_reason"}};
+  v1::OpenLinkRequest request;
+  request.set_child(row.child);
+  request.set_adopter(row.adopter);
+  *request.mutable_opened_on() = row.steps[0].second;
+  request.set_placement_kind(row.placement_kind);
+  request.set_request_id(OpenLinkRequestId(row, /*override=*/false));
+  absl::StatusOr<v1::Link> opened =
+      calls.Call(&v1::JourneyService::Stub::OpenLink, request);
+  if (!opened.ok() && absl::IsFailedPrecondition(opened.status()) &&
+      !absl::StrContains(opened.status().message(), "open link")) {
+    // A historical pair may fail today's constraints (ages have moved on):
+    // open it with the reason recorded on the link.
+    request.set_override_reason(row.override_reason.empty()
+                                    ? kHistoricalOverrideReason
+                                    : row.override_reason);
+    request.set_request_id(OpenLinkRequestId(row, /*override=*/true));
+    absl::StatusOr<v1::Link> retried =
+        calls.Call(&v1::JourneyService::Stub::OpenLink, request);
+    if (retried.ok()) {
+      result.notes.push_back(absl::StrCat("opened with an override (",
+                                          opened.status().message(), "): \"",
+                                          request.override_reason(), "\""));
+      opened = std::move(retried);
+    } else if (!absl::IsFailedPrecondition(retried.status()) &&
+               !absl::IsInvalidArgument(retried.status())) {
+      opened = std::move(retried);
+    }
+  }
+  if (!opened.ok()) {
+    if (StopsTheImport(opened.status())) {
+      fatal = opened.status();
+      return false;
+    }
+    AddRefusal(opened.status(), kColumns, "", result);
+    return false;
+  }
+  link = *std::move(opened);
+  return true;
+}
+
+// Imports one link row: find or open, advance, close. Sets result.
+void ImportLinkRow(JourneyCalls& calls, const JourneyLinkRow& row,
+                   RowResult& result, absl::Status& fatal) {
+  absl::StatusOr<std::optional<v1::Link>> found = FindLink(calls, row);
+  if (!found.ok()) {
+    if (StopsTheImport(found.status())) {
+      fatal = found.status();
+      return;
+    }
+    AddRefusal(found.status(), {{"child", "child"}, {"adopter", "adopter"}}, "",
+               result);
+    return;
+  }
+  bool sent = false;
+  v1::Link link;
+  if (found->has_value()) {
+    link = **found;
+    if (link.placement_kind() != row.placement_kind) {
+      result.problems.push_back(
+          {"placement_kind",
+           absl::StrCat("the link stored (", link.name(), ") is ",
+                        EnumLabel(v1::PlacementKind_descriptor(),
+                                  link.placement_kind()))});
+      result.status = RowResult::kRejected;
+      return;
+    }
+  } else {
+    if (!OpenRowLink(calls, row, result, link, fatal)) return;
+    sent = true;
+  }
+  result.record = link.name();
+  for (size_t i = 1; i < row.steps.size(); ++i) {
+    const auto& [step, date] = row.steps[i];
+    const std::string column = StepColumn(step);
+    const v1::LinkStepRecord* stored = nullptr;
+    for (const v1::LinkStepRecord& s : link.steps()) {
+      if (s.step() == step) stored = &s;
+    }
+    if (stored != nullptr) {
+      if (!SameDate(stored->date(), date) &&
+          !SameDate(stored->recorded_date(), date)) {
+        result.problems.push_back(
+            {column, absl::StrCat(link.name(), " has it on ",
+                                  FormatDate(stored->date()),
+                                  "; to change a recorded date use "
+                                  "raa link correct")});
+        result.status = RowResult::kRejected;
+        return;
+      }
+      continue;
+    }
+    if (link.state() != v1::LINK_STATE_OPEN) {
+      result.problems.push_back(
+          {column,
+           absl::StrCat(link.name(), " is closed; it cannot reach ", column)});
+      result.status = RowResult::kRejected;
+      return;
+    }
+    v1::AdvanceLinkRequest request;
+    request.set_name(link.name());
+    request.set_step(step);
+    *request.mutable_date() = date;
+    request.set_request_id(AdvanceLinkRequestId(row, step));
+    absl::StatusOr<v1::Link> advanced =
+        calls.Call(&v1::JourneyService::Stub::AdvanceLink, request);
+    if (!advanced.ok()) {
+      if (StopsTheImport(advanced.status())) {
+        fatal = advanced.status();
+        return;
+      }
+      AddRefusal(advanced.status(), {{"date", column}, {"step", column}},
+                 column, result);
+      return;
+    }
+    link = *std::move(advanced);
+    sent = true;
+  }
+  if (row.close_reason != v1::CLOSE_REASON_UNSPECIFIED) {
+    if (link.state() == v1::LINK_STATE_OPEN) {
+      v1::CloseLinkRequest request;
+      request.set_name(link.name());
+      request.set_reason(row.close_reason);
+      request.set_note(row.close_note);
+      *request.mutable_date() = row.closed_on;
+      request.set_request_id(CloseLinkRequestId(row));
+      absl::StatusOr<v1::Link> closed =
+          calls.Call(&v1::JourneyService::Stub::CloseLink, request);
+      if (!closed.ok()) {
+        if (StopsTheImport(closed.status())) {
+          fatal = closed.status();
+          return;
+        }
+        AddRefusal(closed.status(),
+                   {{"reason", "close_reason"},
+                    {"note", "close_note"},
+                    {"date", "closed_on"}},
+                   "close_reason", result);
+        return;
+      }
+      sent = true;
+    } else if (link.close_reason() != row.close_reason ||
+               !SameDate(link.closed_on(), row.closed_on)) {
+      result.problems.push_back(
+          {"close_reason",
+           absl::StrCat(
+               link.name(), " is already ",
+               link.state() == v1::LINK_STATE_ADOPTED
+                   ? "adopted"
+                   : absl::StrCat("closed (",
+                                  EnumLabel(v1::CloseReason_descriptor(),
+                                            link.close_reason()),
+                                  ", ", FormatDate(link.closed_on()), ")"))});
+      result.status = RowResult::kRejected;
+      return;
+    }
+  } else if (link.state() == v1::LINK_STATE_CLOSED && sent) {
+    // Closed by the service on the way (another link matched first).
+    result.notes.push_back(absl::StrCat(
+        "closed by the service: ",
+        EnumLabel(v1::CloseReason_descriptor(), link.close_reason())));
+  }
+  result.status = sent ? RowResult::kStored : RowResult::kAlreadyStored;
+}
+
+// Imports one milestone row: already stored when the record has that date.
+void ImportMilestoneRow(JourneyCalls& calls, const JourneyMilestoneRow& row,
+                        RowResult& result, absl::Status& fatal) {
+  static const std::map<std::string, std::string> kColumns = {
+      {"record", "record"},
+      {"kind", "milestone"},
+      {"date", "date"},
+      {"reason", "reason"}};
+  result.record = row.record;
+  v1::ListMilestonesRequest list;
+  list.set_record(row.record);
+  absl::StatusOr<v1::ListMilestonesResponse> current =
+      calls.Call(&v1::JourneyService::Stub::ListMilestones, list);
+  if (!current.ok()) {
+    if (StopsTheImport(current.status())) {
+      fatal = current.status();
+      return;
+    }
+    AddRefusal(current.status(), kColumns, "record", result);
+    return;
+  }
+  for (const v1::Milestone& m : current->current()) {
+    if (m.kind() == row.kind && SameDate(m.date(), row.date)) {
+      result.status = RowResult::kAlreadyStored;
+      return;
+    }
+  }
+  v1::RecordMilestoneRequest request;
+  request.set_record(row.record);
+  request.set_kind(row.kind);
+  *request.mutable_date() = row.date;
+  request.set_reason(row.reason);
+  request.set_request_id(MilestoneRequestId(row));
+  absl::StatusOr<v1::Milestone> recorded =
+      calls.Call(&v1::JourneyService::Stub::RecordMilestone, request);
+  if (!recorded.ok()) {
+    if (StopsTheImport(recorded.status())) {
+      fatal = recorded.status();
+      return;
+    }
+    AddRefusal(recorded.status(), kColumns, "", result);
+    return;
+  }
+  result.status = RowResult::kStored;
+}
+
+void ImportJourneys(Cli& cli, const std::string& path,
+                    const std::string& results_path) {
+  absl::StatusOr<ImportFile> file = ReadImportFile(path);
+  if (!file.ok()) {
+    cli.exit_code = UsageError(std::string(file.status().message()));
+    return;
+  }
+  if (!file->header.empty()) {
+    absl::Status s = CheckHeader(file->header, JourneyColumns(), {});
+    if (!s.ok()) {
+      std::vector<FieldViolation> bad = ViolationsOf(s);
+      std::cerr << "error: " << path << ": the header has " << bad.size()
+                << (bad.size() == 1 ? " problem" : " problems")
+                << "; nothing was sent:\n";
+      for (const FieldViolation& v : bad) {
+        std::cerr << "  " << v.field << " " << v.description << "\n";
+      }
+      std::cerr << "  the columns are: "
+                << absl::StrJoin(JourneyColumns(), ", ")
+                << " (see docs/consortium-manager.md)\n";
+      cli.exit_code = kExitUsage;
+      return;
+    }
+  }
+  // Dates are checked against the client's today; the server checks again.
+  const absl::CivilDay today =
+      absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 1;
+  std::vector<RowResult> results(file->rows.size());
+  std::vector<std::optional<JourneyRow>> parsed(file->rows.size());
+  for (size_t i = 0; i < file->rows.size(); ++i) {
+    const ImportRow& row = file->rows[i];
+    RowResult& result = results[i];
+    result.line = row.line;
+    if (!row.problem.empty()) result.problems.push_back({"", row.problem});
+    TextFields fields = row.fields;
+    if (!row.json.empty()) {
+      absl::StatusOr<TextFields> from_json = JourneyFieldsFromJson(row.json);
+      if (!from_json.ok()) {
+        AddViolations(from_json.status(), result);
+      } else {
+        fields = *std::move(from_json);
+      }
+    }
+    if (result.problems.empty()) {
+      absl::StatusOr<JourneyRow> journey = JourneyRowFromText(fields, today);
+      if (journey.ok()) {
+        parsed[i] = *std::move(journey);
+      } else {
+        for (const FieldViolation& v : ViolationsOf(journey.status())) {
+          result.problems.push_back({v.field, v.description});
+        }
+      }
+    }
+    if (!result.problems.empty()) result.status = RowResult::kRejected;
+  }
+  JourneyCalls calls(cli);
+  absl::Status fatal;
+  for (size_t i = 0; i < parsed.size() && fatal.ok(); ++i) {
+    if (!parsed[i].has_value()) continue;
+    if (parsed[i]->type == JourneyRow::kLink) {
+      ImportLinkRow(calls, parsed[i]->link, results[i], fatal);
+    } else {
+      ImportMilestoneRow(calls, parsed[i]->milestone, results[i], fatal);
+    }
+  }
+  if (!fatal.ok()) cli.exit_code = Fail(fatal);
+  Report(cli, path, "", "journey rows", results, results_path);
+}
+
 }  // namespace
 
 void AddImportCommands(CLI::App& app, Cli& cli) {
-  CLI::App* group = app.add_subcommand(
-      "import", "register many children or households from a CSV or JSON file");
+  CLI::App* group =
+      app.add_subcommand("import",
+                         "register many children or households, or past "
+                         "journeys, from a CSV or JSON file");
   group->require_subcommand(1);
+  {
+    auto* cmd = group->add_subcommand(
+        "journeys",
+        "import past links (with each step's date) and milestones (.csv, "
+        ".json or .jsonl; see docs/consortium-manager.md)");
+    auto path = std::make_shared<std::string>();
+    auto results = std::make_shared<std::string>();
+    cmd->add_option("file", *path, "the file")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--results", *results,
+                    "write a CSV of what became of each line (line, status, "
+                    "record, problems)");
+    cmd->callback(
+        [&cli, path, results] { ImportJourneys(cli, *path, *results); });
+  }
   for (const char* kind : {"children", "adopters"}) {
     auto* cmd = group->add_subcommand(
         kind, std::string("import ") + kind + " (.csv, .json or .jsonl)");

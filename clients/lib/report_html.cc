@@ -9,9 +9,9 @@ namespace raa {
 
 std::string RenderReportHtml(const ReportHtmlInput& input) {
   return absl::StrCat(
-      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>",
-      input.title, "</title></head><body><h1>", input.title,
-      "</h1><p>Generated on ", input.generated_on,
+      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>", input.title,
+      "</title></head><body><h1>", input.title, "</h1><p>Generated on ",
+      input.generated_on,
       " (placeholder renderer, replaced at merge).</p></body></html>\n");
 }
 

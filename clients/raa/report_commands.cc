@@ -73,8 +73,7 @@ std::string Days(bool has, double value) {
 int DefaultYear() {
   const absl::CivilDay today =
       absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  return static_cast<int>(today.month() >= 4 ? today.year()
-                                             : today.year() - 1);
+  return static_cast<int>(today.month() >= 4 ? today.year() : today.year() - 1);
 }
 
 std::string AuthorityName(Cli& cli) {
@@ -97,9 +96,9 @@ bool WriteHtml(Cli& cli, const std::string& path,
 }
 
 std::string TitleFor(const std::string& what, const std::string& authority) {
-  return absl::StrCat(what, ": ",
-                      authority == "authorities/-" ? "the consortium"
-                                                   : Short(authority));
+  return absl::StrCat(
+      what, ": ",
+      authority == "authorities/-" ? "the consortium" : Short(authority));
 }
 
 void RunScorecard(Cli& cli, const ReportFlags& f) {
@@ -130,9 +129,8 @@ void RunScorecard(Cli& cli, const ReportFlags& f) {
               7);
   for (const v1::ScorecardWindow& w : card->windows()) {
     for (const v1::Indicator& i : w.indicators()) {
-      table.AddRow({WindowText(w.start(), w.end()), i.code(), i.id(),
-                    Number(i), absl::StrCat(i.count()), Threshold(i), Met(i),
-                    i.title()});
+      table.AddRow({WindowText(w.start(), w.end()), i.code(), i.id(), Number(i),
+                    absl::StrCat(i.count()), Threshold(i), Met(i), i.title()});
     }
   }
   table.Print();
@@ -231,11 +229,10 @@ void RunForecast(Cli& cli, const ReportFlags& f) {
       {"CHILD", "DAYS SINCE ORDER", "LATEST MATCH DATE", "PULLS OVER"});
   for (const v1::AuthorityForecast& a : forecast->authorities()) {
     for (const v1::ForecastChild& c : a.children()) {
-      children.AddRow({Short(c.child()), absl::StrCat(c.days_since_order()),
-                       c.has_latest_match_date()
-                           ? DateText(c.latest_match_date())
-                           : "none",
-                       c.pulls_over() ? "yes" : "no"});
+      children.AddRow(
+          {Short(c.child()), absl::StrCat(c.days_since_order()),
+           c.has_latest_match_date() ? DateText(c.latest_match_date()) : "none",
+           c.pulls_over() ? "yes" : "no"});
     }
   }
   children.Print();

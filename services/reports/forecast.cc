@@ -67,13 +67,12 @@ v1::Forecast ComputeForecast(
     for (const ChildFacts& c : all.children) {
       if (c.authority_id == member.id) mine.push_back(&c);
     }
-    const int court = MedianDays(mine, &ChildFacts::order_applied,
-                                 &ChildFacts::order_granted)
-                          .value_or(consortium_court.value_or(
-                              kDefaultCourtMedianDays));
-    const int m2p = MedianDays(mine, &ChildFacts::matched, &ChildFacts::placed)
-                        .value_or(consortium_m2p.value_or(
-                            kDefaultMatchToPlacedDays));
+    const int court =
+        MedianDays(mine, &ChildFacts::order_applied, &ChildFacts::order_granted)
+            .value_or(consortium_court.value_or(kDefaultCourtMedianDays));
+    const int m2p =
+        MedianDays(mine, &ChildFacts::matched, &ChildFacts::placed)
+            .value_or(consortium_m2p.value_or(kDefaultMatchToPlacedDays));
     std::vector<Projected> projected;
     for (const ChildFacts* c : mine) {
       Projected p{c, today, std::nullopt, std::nullopt};
@@ -187,20 +186,21 @@ v1::Forecast ComputeForecast(
       if (room < 0) {
         fc.set_pulls_over(true);
       } else {
-        const Day latest = *c.placement_order +
-                           static_cast<int64_t>(std::floor(room + 1e-9));
+        const Day latest =
+            *c.placement_order + static_cast<int64_t>(std::floor(room + 1e-9));
         *fc.mutable_latest_match_date() = ToDate(latest);
         fc.set_pulls_over(latest < today);
       }
       listed.push_back(fc);
     }
-    std::stable_sort(listed.begin(), listed.end(),
-                     [](const v1::ForecastChild& a, const v1::ForecastChild& b) {
-                       if (a.pulls_over() != b.pulls_over()) {
-                         return a.pulls_over();
-                       }
-                       return a.days_since_order() > b.days_since_order();
-                     });
+    std::stable_sort(
+        listed.begin(), listed.end(),
+        [](const v1::ForecastChild& a, const v1::ForecastChild& b) {
+          if (a.pulls_over() != b.pulls_over()) {
+            return a.pulls_over();
+          }
+          return a.days_since_order() > b.days_since_order();
+        });
     for (v1::ForecastChild& fc : listed) *af->add_children() = std::move(fc);
   }
   return out;

@@ -38,9 +38,9 @@ inline constexpr int kOrderApplicationDays = 77;  // 11 weeks after placement
 // `authority_id` "-" forecasts every member of all.members. `show` decides
 // which waiting children are listed (visibility); every child counts in the
 // figures either way.
-v1::Forecast ComputeForecast(const Facts& all, const std::string& authority_id,
-                             Day today,
-                             const std::function<bool(const ChildFacts&)>& show);
+v1::Forecast ComputeForecast(
+    const Facts& all, const std::string& authority_id, Day today,
+    const std::function<bool(const ChildFacts&)>& show);
 
 }  // namespace raa::reports
 

@@ -80,8 +80,7 @@ absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
         std::optional<Day> day = DayOf(q.getColumn(4));
         if (!day.has_value()) continue;
         milestones[{q.getColumn(0).getInt(), q.getColumn(1).getString(),
-                    q.getColumn(2).getInt64()}][q.getColumn(3).getInt()] =
-            *day;
+                    q.getColumn(2).getInt64()}][q.getColumn(3).getInt()] = *day;
       }
     }
     auto milestone = [&](int kind_of_record, const std::string& authority,
@@ -103,12 +102,11 @@ absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
           "FROM links ORDER BY id");
       while (q.executeStep()) {
         LinkRow l{q.getColumn(0).getInt64(), q.getColumn(5).getInt(),
-                  q.getColumn(6).getInt(), q.getColumn(7).getInt(),
-                  DayOf(q.getColumn(8)), {}};
+                  q.getColumn(6).getInt(),   q.getColumn(7).getInt(),
+                  DayOf(q.getColumn(8)),     {}};
         child_links[{q.getColumn(1).getString(), q.getColumn(2).getInt64()}]
             .push_back(l.id);
-        household_links[{q.getColumn(3).getString(),
-                         q.getColumn(4).getInt64()}]
+        household_links[{q.getColumn(3).getString(), q.getColumn(4).getInt64()}]
             .push_back(l.id);
         links.emplace(l.id, std::move(l));
       }

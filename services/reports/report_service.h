@@ -16,9 +16,9 @@ class ReportService final : public v1::ReportService::CallbackService {
   ReportService(const Reports& reports, UnaryRunner& rpc)
       : reports_(reports), rpc_(rpc) {}
 
-  grpc::ServerUnaryReactor* GetScorecard(
-      grpc::CallbackServerContext* ctx, const v1::GetScorecardRequest* request,
-      v1::Scorecard* response) override {
+  grpc::ServerUnaryReactor* GetScorecard(grpc::CallbackServerContext* ctx,
+                                         const v1::GetScorecardRequest* request,
+                                         v1::Scorecard* response) override {
     return rpc_.Unary(ctx, RAA_RULE(ReportService, GetScorecard), request,
                       response, [this, request](const Caller& caller) {
                         return reports_.GetScorecard(caller, *request);

@@ -17,8 +17,7 @@ namespace raa {
 namespace {
 
 // "authorities/-" -> "-", "authorities/{a}" -> a; otherwise a field error.
-std::string ParseReportAuthority(const std::string& name,
-                                 FieldErrors& errors) {
+std::string ParseReportAuthority(const std::string& name, FieldErrors& errors) {
   if (name.empty()) {
     errors.Add("authority", "required: authorities/{id} or authorities/-");
     return "";
@@ -41,10 +40,9 @@ absl::Status MayRead(const Caller& caller, const std::string& authority) {
         "the consortium's reports need a manager or family finder key of a "
         "member still in the consortium");
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("a key of ", caller.authority_id, " may read only ",
-                   caller.authority_id,
-                   "'s reports; another member's need a manager key"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "a key of ", caller.authority_id, " may read only ", caller.authority_id,
+      "'s reports; another member's need a manager key"));
 }
 
 absl::Status CheckMember(const reports::Facts& facts,
@@ -77,9 +75,9 @@ absl::StatusOr<v1::Scorecard> Reports::GetScorecard(
   RETURN_IF_ERROR(MayRead(caller, authority));
   ASSIGN_OR_RETURN(reports::Facts facts, report_rows::LoadFacts(store_));
   RETURN_IF_ERROR(CheckMember(facts, authority));
-  v1::Scorecard out = reports::ComputeScorecard(
-      facts, authority, request.year_ending(),
-      request.windows() == 0 ? 1 : request.windows());
+  v1::Scorecard out =
+      reports::ComputeScorecard(facts, authority, request.year_ending(),
+                                request.windows() == 0 ? 1 : request.windows());
   *out.mutable_as_of() = ToDate(today);
   return out;
 }

@@ -232,9 +232,8 @@ std::vector<v1::Indicator> ComputeWindow(const Facts& facts, int year_ending) {
   const IndicatorDef* d = kDefs;
   out.push_back(Make(d[0], WeightedMean(a1.values), a1.count, t1));
   out.push_back(Make(d[1], WeightedMean(a2.values), a2.count, t2));
-  out.push_back(
-      Make(d[2], a1.count > 0 ? count(a3_within) : std::nullopt, a1.count,
-           std::nullopt));
+  out.push_back(Make(d[2], a1.count > 0 ? count(a3_within) : std::nullopt,
+                     a1.count, std::nullopt));
   out.push_back(
       Make(d[3], Percent(a3_within, a1.count), a1.count, std::nullopt));
   out.push_back(Make(d[4], WeightedMean(a10.values), a10.count, t1));
@@ -242,8 +241,8 @@ std::vector<v1::Indicator> ComputeWindow(const Facts& facts, int year_ending) {
   out.push_back(Make(d[6], WeightedMean(app.values), app.count, std::nullopt));
   out.push_back(Make(d[7], WeightedMean(appr_match.values), appr_match.count,
                      std::nullopt));
-  out.push_back(Make(d[8], count(waiting_households), waiting_households,
-                     std::nullopt));
+  out.push_back(
+      Make(d[8], count(waiting_households), waiting_households, std::nullopt));
   out.push_back(Make(d[9], Percent(waited_3_months, matched_households),
                      matched_households, std::nullopt));
   out.push_back(Make(d[10], count(adopted), adopted, std::nullopt));
@@ -259,8 +258,8 @@ std::vector<v1::Indicator> ComputeWindow(const Facts& facts, int year_ending) {
 }
 
 v1::Scorecard ComputeScorecard(const Facts& all,
-                               const std::string& authority_id,
-                               int year_ending, int windows) {
+                               const std::string& authority_id, int year_ending,
+                               int windows) {
   v1::Scorecard out;
   out.set_authority(absl::StrCat("authorities/", authority_id));
   const Facts facts = FactsOf(all, authority_id);

@@ -54,8 +54,8 @@ std::vector<v1::Indicator> ComputeWindow(const Facts& facts, int year_ending);
 // first); for authority "-", the members of `all` ranked on each indicator
 // of the latest window (best first; members with no value last, by id).
 v1::Scorecard ComputeScorecard(const Facts& all,
-                               const std::string& authority_id,
-                               int year_ending, int windows);
+                               const std::string& authority_id, int year_ending,
+                               int windows);
 
 // Mean of values weighted by counts; nullopt when the weight is 0.
 std::optional<double> WeightedMean(const std::vector<std::pair<double, int>>&);

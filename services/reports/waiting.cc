@@ -82,10 +82,9 @@ v1::WaitingReport ComputeWaitingReport(const Facts& facts,
        "Profiles with a child with a disability or a severe need",
        "profiles with a disability or severe need",
        [](const ChildFacts& c, Day) {
-         return std::any_of(c.members.begin(), c.members.end(),
-                            [](const MemberFacts& m) {
-                              return m.disability_or_severe_need;
-                            });
+         return std::any_of(
+             c.members.begin(), c.members.end(),
+             [](const MemberFacts& m) { return m.disability_or_severe_need; });
        }},
       {"siblings_1", "Single children", "single children",
        [](const ChildFacts& c, Day) { return c.children() == 1; }},
@@ -103,7 +102,8 @@ v1::WaitingReport ComputeWaitingReport(const Facts& facts,
       members.push_back(&c);
       std::optional<Day> since =
           c.placement_order ? c.placement_order : c.shobpa;
-      if (since.has_value()) days.push_back(static_cast<double>(today - *since));
+      if (since.has_value())
+        days.push_back(static_cast<double>(today - *since));
     }
     int eligible = 0;
     for (const HouseholdFacts* h : available) {
@@ -125,8 +125,8 @@ v1::WaitingReport ComputeWaitingReport(const Facts& facts,
     group->set_eligible_households(members.empty() ? 0 : eligible);
     const int waiting = static_cast<int>(members.size());
     if (waiting > 0 && (eligible == 0 || waiting > 3 * eligible)) {
-      out.add_barriers(absl::StrCat(waiting, " ", g.barrier_noun,
-                                    " waiting; ", eligible,
+      out.add_barriers(absl::StrCat(waiting, " ", g.barrier_noun, " waiting; ",
+                                    eligible,
                                     " waiting households could take one"));
     }
   }

@@ -258,9 +258,9 @@ std::vector<RuleRow> Table() {
          return CanSeeReportsOf(c, OwnerFor(r));
        },
        Join({Cells({v1::ROLE_MANAGER}, kAny, false),
-             Cells({v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER,
-                    v1::ROLE_FINANCE},
-                   kOwnOnly, false),
+             Cells(
+                 {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER, v1::ROLE_FINANCE},
+                 kOwnOnly, false),
              Cells({v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER,
                     v1::ROLE_FINANCE, v1::ROLE_MANAGER},
                    kOwnOnly, true)})},

@@ -9,8 +9,7 @@ std::string Iso(absl::CivilDay day) {
 }
 
 History::History(const std::string& db_path)
-    : db_(std::make_unique<SQLite::Database>(db_path,
-                                             SQLite::OPEN_READWRITE)) {
+    : db_(std::make_unique<SQLite::Database>(db_path, SQLite::OPEN_READWRITE)) {
   db_->setBusyTimeout(10000);
 }
 
@@ -29,8 +28,8 @@ void History::Milestone(int record_kind, const std::string& authority,
 }
 
 int64_t History::Link(const std::string& child_authority, int64_t child_row,
-                      const std::string& adopter_authority,
-                      int64_t adopter_row, int placement_kind, int state,
+                      const std::string& adopter_authority, int64_t adopter_row,
+                      int placement_kind, int state,
                       const std::map<int, absl::CivilDay>& steps,
                       int close_reason, std::string closed_on) {
   SQLite::Statement q(

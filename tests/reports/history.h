@@ -27,8 +27,8 @@ class History {
   int64_t Link(const std::string& child_authority, int64_t child_row,
                const std::string& adopter_authority, int64_t adopter_row,
                int placement_kind, int state,
-               const std::map<int, absl::CivilDay>& steps,
-               int close_reason = 0, std::string closed_on = "");
+               const std::map<int, absl::CivilDay>& steps, int close_reason = 0,
+               std::string closed_on = "");
   void Correct(int64_t link_id, int step, absl::CivilDay old_date,
                absl::CivilDay new_date);
   void SetChildStatus(int64_t row, int status);

@@ -3,6 +3,8 @@
 // corrections applied), and a property: for generated consortia with
 // history, A1/A2/A3 from Reports equal a straightforward computation over
 // the raw dates.
+#include "tests/reports/history.h"
+
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -15,7 +17,6 @@
 #include "raa/v1/journey.pb.h"
 #include "services/reports/report_rows.h"
 #include "services/reports/reports.h"
-#include "tests/reports/history.h"
 #include "tests/support/scratch_domain.h"
 
 namespace raa::test {
@@ -48,8 +49,7 @@ class ReportsHistoryTest : public ScratchDomainTest {
     return w.indicators(0);
   }
 
-  v1::Scorecard Scorecard(const std::string& authority, int year,
-                          int windows) {
+  v1::Scorecard Scorecard(const std::string& authority, int year, int windows) {
     v1::GetScorecardRequest request;
     request.set_authority("authorities/" + authority);
     request.set_year_ending(year);
@@ -72,14 +72,14 @@ TEST_F(ReportsHistoryTest, ACorrectionMovesAChildAcrossAWindow) {
                       CivilDay(2024, 1, 1));
   history_->Milestone(0, "sheffield", row, v1::MILESTONE_KIND_PLACEMENT_ORDER,
                       CivilDay(2024, 6, 1));
-  const int64_t link = history_->Link(
-      "sheffield", row, "sheffield", 1, v1::PLACEMENT_KIND_ADOPTIVE,
-      v1::LINK_STATE_ADOPTED,
-      {{v1::LINK_STEP_OPENED, CivilDay(2024, 7, 1)},
-       {v1::LINK_STEP_MATCH_DECIDED, CivilDay(2024, 8, 1)},
-       {v1::LINK_STEP_PLACED, CivilDay(2024, 9, 1)},
-       {v1::LINK_STEP_ORDER_APPLIED, CivilDay(2024, 12, 1)},
-       {v1::LINK_STEP_ORDER_GRANTED, CivilDay(2026, 3, 20)}});
+  const int64_t link =
+      history_->Link("sheffield", row, "sheffield", 1,
+                     v1::PLACEMENT_KIND_ADOPTIVE, v1::LINK_STATE_ADOPTED,
+                     {{v1::LINK_STEP_OPENED, CivilDay(2024, 7, 1)},
+                      {v1::LINK_STEP_MATCH_DECIDED, CivilDay(2024, 8, 1)},
+                      {v1::LINK_STEP_PLACED, CivilDay(2024, 9, 1)},
+                      {v1::LINK_STEP_ORDER_APPLIED, CivilDay(2024, 12, 1)},
+                      {v1::LINK_STEP_ORDER_GRANTED, CivilDay(2026, 3, 20)}});
   v1::Scorecard before = Scorecard("sheffield", 2026, 2);
   EXPECT_EQ(Indicator(before.windows(1), "a4_adoptions_from_care").count(), 1);
   EXPECT_EQ(Indicator(before.windows(1), "a1_care_to_placement_days").value(),
@@ -120,9 +120,9 @@ TEST_F(ReportsHistoryTest, ClosedLinksDoNotCountAndPlanChangesDo) {
                   {v1::LINK_STEP_MATCH_DECIDED, CivilDay(2024, 8, 1)}},
                  v1::CLOSE_REASON_PLAN_CHANGED, "2024-09-01");
   v1::Scorecard card = Scorecard("leeds", 2026, 1);
-  EXPECT_EQ(Indicator(card.windows(0), "a5_plans_changed_away_from_adoption")
-                .count(),
-            2);
+  EXPECT_EQ(
+      Indicator(card.windows(0), "a5_plans_changed_away_from_adoption").count(),
+      2);
   EXPECT_EQ(Indicator(card.windows(0), "a4_adoptions_from_care").count(), 0);
 }
 
@@ -160,22 +160,21 @@ TEST_F(ReportsHistoryTest, PropertyA1A2A3EqualAPlainComputation) {
       c.size = uniform(1, 10) <= 7 ? 1 : uniform(2, 3);
       c.entered = CivilDay(2012, 1, 1) + uniform(0, 4700);
       if (uniform(1, 10) <= 8) c.order = c.entered + uniform(60, 400);
-      const int64_t row = NewChild(registrars.at(c.authority), c.authority,
-                                   c.size);
-      history_->Milestone(0, c.authority, row,
-                          v1::MILESTONE_KIND_ENTERED_CARE, c.entered);
+      const int64_t row =
+          NewChild(registrars.at(c.authority), c.authority, c.size);
+      history_->Milestone(0, c.authority, row, v1::MILESTONE_KIND_ENTERED_CARE,
+                          c.entered);
       if (c.order) {
         history_->Milestone(0, c.authority, row,
                             v1::MILESTONE_KIND_PLACEMENT_ORDER, *c.order);
       }
       // Noise: a closed link with a match that must not count.
       if (uniform(1, 10) == 1) {
-        history_->Link(c.authority, row, "york", 1,
-                       v1::PLACEMENT_KIND_ADOPTIVE, v1::LINK_STATE_CLOSED,
+        history_->Link(c.authority, row, "york", 1, v1::PLACEMENT_KIND_ADOPTIVE,
+                       v1::LINK_STATE_CLOSED,
                        {{v1::LINK_STEP_MATCH_DECIDED, c.entered + 10},
                         {v1::LINK_STEP_PLACED, c.entered + 20}},
-                       v1::CLOSE_REASON_DISRUPTION,
-                       Iso(c.entered + 30));
+                       v1::CLOSE_REASON_DISRUPTION, Iso(c.entered + 30));
       }
       if (uniform(1, 10) <= 8) {
         c.has_link = true;
@@ -183,8 +182,8 @@ TEST_F(ReportsHistoryTest, PropertyA1A2A3EqualAPlainComputation) {
         const CivilDay base = c.order ? *c.order : c.entered + 100;
         c.matched = base + uniform(-40, 400);
         if (c.matched < c.entered) c.matched = c.entered;
-        c.placed = c.ep ? c.entered + uniform(10, 60)
-                        : c.matched + uniform(0, 60);
+        c.placed =
+            c.ep ? c.entered + uniform(10, 60) : c.matched + uniform(0, 60);
         CivilDay applied = c.placed + uniform(20, 120);
         CivilDay granted = applied + uniform(30, 200);
         std::map<int, CivilDay> steps = {
@@ -306,10 +305,10 @@ TEST_F(ReportsHistoryTest, DISABLED_ScorecardTiming) {
     auto t0 = std::chrono::steady_clock::now();
     v1::Scorecard card = Scorecard("-", 2026, 5);
     auto t1 = std::chrono::steady_clock::now();
-    std::printf("GetScorecard authorities/- (15 members, %d links, 5 "
-                "windows): %.1f ms\n",
-                kChildren,
-                std::chrono::duration<double, std::milli>(t1 - t0).count());
+    std::printf(
+        "GetScorecard authorities/- (15 members, %d links, 5 "
+        "windows): %.1f ms\n",
+        kChildren, std::chrono::duration<double, std::milli>(t1 - t0).count());
     t0 = std::chrono::steady_clock::now();
     card = Scorecard("member3", 2026, 1);
     t1 = std::chrono::steady_clock::now();

@@ -1,5 +1,7 @@
 // The scorecard, waiting report and forecast on hand-worked fixtures: the
 // pure functions of services/reports over plain facts (no store, no clock).
+#include "services/reports/scorecard.h"
+
 #include <optional>
 #include <string>
 
@@ -8,7 +10,6 @@
 #include "raa/v1/common.pb.h"
 #include "services/reports/facts.h"
 #include "services/reports/forecast.h"
-#include "services/reports/scorecard.h"
 #include "services/reports/waiting.h"
 
 namespace raa::reports {
@@ -146,8 +147,9 @@ TEST(ScorecardTest, A10StopsTheClockAtTheFosterPlacement) {
   // Fostering for adoption: moved in as a foster placement 100 days after
   // entering care; the match (when it became an adoptive placement) 250
   // days after.
-  ChildFacts c = Adopted(Day(2023, 6, 1), Day(2023, 8, 1), Day(2023, 6, 1) + 250,
-                         Day(2023, 6, 1) + 100, Day(2024, 6, 1));
+  ChildFacts c =
+      Adopted(Day(2023, 6, 1), Day(2023, 8, 1), Day(2023, 6, 1) + 250,
+              Day(2023, 6, 1) + 100, Day(2024, 6, 1));
   c.early_permanence = true;
   f.children.push_back(c);
   // An ordinary adoption: both stop at the placement.
@@ -158,8 +160,7 @@ TEST(ScorecardTest, A10StopsTheClockAtTheFosterPlacement) {
   EXPECT_THAT(ValueOf(ind, "a1_care_to_placement_days"), Optional(225.0));
   EXPECT_THAT(ValueOf(ind, "a10_care_to_placement_days_foster_start"),
               Optional(150.0));
-  EXPECT_EQ(Find(ind, "a10_care_to_placement_days_foster_start").code(),
-            "A10");
+  EXPECT_EQ(Find(ind, "a10_care_to_placement_days_foster_start").code(), "A10");
 }
 
 TEST(ScorecardTest, SiblingGroupsCountEachChild) {
@@ -280,9 +281,9 @@ TEST(ForecastTest, PlacedChildrenAndTheLatestMatchDate) {
   // Placed, not adopted: order applied 2026-10-01; no court history, so
   // the default median: adopted 2026-10-01 + 90 = 2026-12-30 (window
   // 2024-27). A2 = 200 days.
-  ChildFacts placed = Adopted(Day(2025, 1, 1), Day(2025, 6, 1),
-                              Day(2025, 6, 1) + 200, Day(2026, 7, 1),
-                              Day(2026, 1, 1));
+  ChildFacts placed =
+      Adopted(Day(2025, 1, 1), Day(2025, 6, 1), Day(2025, 6, 1) + 200,
+              Day(2026, 7, 1), Day(2026, 1, 1));
   placed.order_granted.reset();
   placed.order_applied = Day(2026, 10, 1);
   placed.status = v1::CHILD_STATUS_PLACED;

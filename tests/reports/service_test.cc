@@ -32,8 +32,8 @@ class ReportServiceTest : public InProcessServerTest {
     finder_ = NewKey("leeds", {v1::ROLE_FAMILY_FINDER});
     // Sheffield: one child adopted in 2023-26 (A1 500, A2 150 days), one
     // waiting since an order 200 days ago, hidden from Leeds.
-    adopted_ = RowIdOf(AddChild(sheffield_, "sheffield",
-                                ChildProfile({84})).name());
+    adopted_ =
+        RowIdOf(AddChild(sheffield_, "sheffield", ChildProfile({84})).name());
     history_->Milestone(0, "sheffield", adopted_,
                         v1::MILESTONE_KIND_ENTERED_CARE, CivilDay(2023, 1, 1));
     history_->Milestone(0, "sheffield", adopted_,
@@ -62,8 +62,8 @@ class ReportServiceTest : public InProcessServerTest {
     request.set_authority(authority);
     request.set_year_ending(year);
     request.set_windows(windows);
-    return Call(*reports_, &v1::ReportService::Stub::GetScorecard, key,
-                request, out);
+    return Call(*reports_, &v1::ReportService::Stub::GetScorecard, key, request,
+                out);
   }
 
   static const v1::Indicator& Find(const v1::ScorecardWindow& w,

@@ -137,6 +137,13 @@ bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner) {
   return CanOpenLinkFor(caller, child_owner);
 }
 
+bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner) {
+  if (caller.withdrawn) return false;
+  if (caller.Has(v1::ROLE_MANAGER)) return true;
+  return IsOwn(caller, owner) &&
+         (caller.Has(v1::ROLE_REGISTRAR) || caller.Has(v1::ROLE_FAMILY_FINDER));
+}
+
 // ---- the fee ledger ----
 
 bool CanSeeLedgerOf(const Caller& caller, absl::string_view payer,

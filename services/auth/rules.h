@@ -114,6 +114,11 @@ bool CanOpenLinkFor(const Caller& caller, absl::string_view child_owner);
 // it.
 bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner);
 
+// Whether the caller may record a milestone or a tracking review of a record
+// owned by `owner`: a registrar or family finder of `owner`, or a manager,
+// of a member still in the consortium.
+bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner);
+
 // ---- the inter-agency fee ledger (used from the ledger issue on) ----
 
 // Whether the caller may read the ledger entries between `payer` and

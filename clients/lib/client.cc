@@ -84,7 +84,8 @@ RaaClient::RaaClient(const ClientOptions& options)
                                    ChannelCredentialsFor(options.tls))),
       registry_(v1::RegistryService::NewStub(channel_)),
       access_(v1::AccessService::NewStub(channel_)),
-      matching_(v1::MatchingService::NewStub(channel_)) {}
+      matching_(v1::MatchingService::NewStub(channel_)),
+      journey_(v1::JourneyService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> RaaClient::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();

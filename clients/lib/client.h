@@ -24,6 +24,7 @@
 #include "common/errors.h"
 #include "grpcpp/grpcpp.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 
@@ -94,6 +95,8 @@ class RaaClient {
       return *registry_;
     } else if constexpr (std::is_same_v<Stub, v1::MatchingService::Stub>) {
       return *matching_;
+    } else if constexpr (std::is_same_v<Stub, v1::JourneyService::Stub>) {
+      return *journey_;
     } else {
       static_assert(std::is_same_v<Stub, v1::AccessService::Stub>);
       return *access_;
@@ -105,6 +108,7 @@ class RaaClient {
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::AccessService::Stub> access_;
   std::unique_ptr<v1::MatchingService::Stub> matching_;
+  std::unique_ptr<v1::JourneyService::Stub> journey_;
 };
 
 // A fresh random request id for a write.

@@ -245,6 +245,7 @@ void AddMatchCommands(CLI::App& app, Cli& cli);
 void AddPolicyCommands(CLI::App& app, Cli& cli);
 void AddRegionCommands(CLI::App& app, Cli& cli);
 void AddAuditCommands(CLI::App& app, Cli& cli);
+void AddJourneyCommands(CLI::App& app, Cli& cli);
 
 }  // namespace raa::cli
 

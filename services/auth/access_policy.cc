@@ -71,6 +71,17 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.MatchingService/ListFollows", kReaders, kReaders, CK::kSearch, {"parent"}},
     {"/raa.v1.MatchingService/DeleteFollow", kReaders, kReaders, CK::kSearch, {"name"}},
     {"/raa.v1.MatchingService/ListAlerts", kReaders, kReaders, CK::kSearch, {"parent"}},
+    // ---- JourneyService: milestones, reviews, overdue, timescales ----
+    // Writers of another member's records are refused by
+    // CanRecordMilestoneFor (rules.h); readers of a record hidden from them
+    // get NOT_FOUND from the handlers (services/journey/milestones.cc).
+    {"/raa.v1.JourneyService/RecordMilestone", kReaders, kManager, CK::kRecordWrite, {"record"}},
+    {"/raa.v1.JourneyService/ListMilestones", kReaders, kReaders, CK::kRecordRead, {"record"}, false, true},
+    {"/raa.v1.JourneyService/RecordTrackingReview", kReaders, kManager, CK::kRecordWrite, {"review.child"}},
+    {"/raa.v1.JourneyService/ListTrackingReviews", kReaders, kReaders, CK::kRecordRead, {"child"}, false, true},
+    {"/raa.v1.JourneyService/ListOverdue", kReaders, kReaders, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.JourneyService/GetTimescales", kEveryRole, kEveryRole, CK::kDirectory, {}},
+    {"/raa.v1.JourneyService/UpdateTimescales", kManager, kManager, CK::kAdminWrite, {}},
 };
 // clang-format on
 

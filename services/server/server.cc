@@ -32,6 +32,9 @@
 #include "services/access/api_keys.h"
 #include "services/audit/audit_log.h"
 #include "services/auth/auth.h"
+#include "services/journey/journey_service.h"
+#include "services/journey/milestones.h"
+#include "services/journey/timescales.h"
 #include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
@@ -67,6 +70,8 @@ class FileLock {
   int fd_ = -1;
 };
 
+const char kDefaultBankHolidaysFile[] = RAA_DEFAULT_BANK_HOLIDAYS;
+
 class RaaServer::Impl {
  public:
   FileLock db_lock;  // declared first, so released after everything else
@@ -87,6 +92,9 @@ class RaaServer::Impl {
   std::unique_ptr<RegistryService> registry_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
+  BankHolidays bank_holidays;
+  std::unique_ptr<Milestones> milestones;
+  std::unique_ptr<JourneyService> journey_service;
   // What the server serves: each service above, its requests checked.
   std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
@@ -389,6 +397,24 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
       *impl->pool, *impl->rpc);
 
+  if (options.bank_holidays_file.empty()) {
+    absl::StatusOr<BankHolidays> holidays =
+        BankHolidays::Load(kDefaultBankHolidaysFile);
+    if (holidays.ok()) {
+      impl->bank_holidays = *std::move(holidays);
+    } else {
+      std::cerr << "raamatchd: " << holidays.status().message()
+                << "; working days skip weekends only (--bank-holidays)\n";
+    }
+  } else {
+    ASSIGN_OR_RETURN(impl->bank_holidays,
+                     BankHolidays::Load(options.bank_holidays_file));
+  }
+  impl->milestones = std::make_unique<Milestones>(
+      *impl->store, *impl->clock, *impl->regions, impl->bank_holidays);
+  impl->journey_service =
+      std::make_unique<JourneyService>(*impl->milestones, *impl->rpc);
+
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection serves what protobuf's generated pool holds. Naming
   // google.rpc.BadRequest here keeps its file linked and loaded, so a client
@@ -403,6 +429,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       {impl->registry_service.get(), v1::RegistryService::service_full_name()},
       {impl->access_service.get(), v1::AccessService::service_full_name()},
       {impl->matching_service.get(), v1::MatchingService::service_full_name()},
+      {impl->journey_service.get(), v1::JourneyService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     impl->checked_services.push_back(

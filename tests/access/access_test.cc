@@ -58,7 +58,18 @@ using MatchingStub = v1::MatchingService::Stub;
 using google::protobuf::util::TimeUtil;
 
 constexpr const char* kServices[] = {
-    "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService"};
+    "raa.v1.RegistryService", "raa.v1.AccessService", "raa.v1.MatchingService",
+    "raa.v1.JourneyService"};
+
+// The link RPCs of JourneyService come with the links area's branch (with
+// their rules and rows here); until it is merged they are not served.
+// Integrator: delete this list when merging the links.
+const std::set<std::string>& NotYetServed() {
+  static const auto* const names =
+      new std::set<std::string>{"OpenLink",    "AdvanceLink", "CloseLink",
+                                "CorrectStep", "GetLink",     "ListLinks"};
+  return *names;
+}
 
 // The decision, written out once more by hand: which roles may call each RPC
 // at all. The server's table (services/auth/access_policy.cc) must agree, and
@@ -118,6 +129,19 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/ListAlerts",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/RecordMilestone",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/ListMilestones",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/RecordTrackingReview",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/ListTrackingReviews",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/ListOverdue",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/GetTimescales",
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
+          {"/raa.v1.JourneyService/UpdateTimescales", {ROLE_MANAGER}},
           {"/raa.v1.MatchingService/WatchMatches",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.MatchingService/GetMatchingPolicy",
@@ -137,6 +161,7 @@ std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
     EXPECT_NE(service, nullptr) << name;
     if (service == nullptr) continue;
     for (int i = 0; i < service->method_count(); ++i) {
+      if (NotYetServed().contains(service->method(i)->name())) continue;
       methods.push_back(service->method(i));
     }
   }

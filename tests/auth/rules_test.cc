@@ -169,6 +169,15 @@ std::vector<RuleRow> Table() {
          return CanRecordStepFor(c, OwnerFor(r));
        },
        Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly, false)},
+      // Milestones and tracking reviews: the record's member's registrars
+      // and family finders, and managers; never a withdrawn member.
+      {"CanRecordMilestoneFor",
+       [](const Caller& c, Relation r) {
+         return CanRecordMilestoneFor(c, OwnerFor(r));
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
+                   false)})},
       // The ledger, with the relation's member as the payer: finance officers
       // of the payer (reading even when withdrawn), and managers.
       {"CanSeeLedgerOf (payer)",

@@ -247,6 +247,7 @@ void AddRegionCommands(CLI::App& app, Cli& cli);
 void AddAuditCommands(CLI::App& app, Cli& cli);
 void AddLinkCommands(CLI::App& app, Cli& cli);
 void AddReportCommands(CLI::App& app, Cli& cli);
+void AddJourneyCommands(CLI::App& app, Cli& cli);
 
 }  // namespace raa::cli
 

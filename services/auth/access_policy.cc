@@ -89,6 +89,17 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.ReportService/GetScorecard", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
     {"/raa.v1.ReportService/GetWaitingReport", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
     {"/raa.v1.ReportService/GetForecast", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
+    // ---- JourneyService: milestones, reviews, overdue, timescales ----
+    // Writers of another member's records are refused by
+    // CanRecordMilestoneFor (rules.h); readers of a record hidden from them
+    // get NOT_FOUND from the handlers (services/journey/milestones.cc).
+    {"/raa.v1.JourneyService/RecordMilestone", kReaders, kManager, CK::kRecordWrite, {"record"}},
+    {"/raa.v1.JourneyService/ListMilestones", kReaders, kReaders, CK::kRecordRead, {"record"}, false, true},
+    {"/raa.v1.JourneyService/RecordTrackingReview", kReaders, kManager, CK::kRecordWrite, {"review.child"}},
+    {"/raa.v1.JourneyService/ListTrackingReviews", kReaders, kReaders, CK::kRecordRead, {"child"}, false, true},
+    {"/raa.v1.JourneyService/ListOverdue", kReaders, kReaders, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.JourneyService/GetTimescales", kEveryRole, kEveryRole, CK::kDirectory, {}},
+    {"/raa.v1.JourneyService/UpdateTimescales", kManager, kManager, CK::kAdminWrite, {}},
 };
 // clang-format on
 

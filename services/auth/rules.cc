@@ -165,6 +165,13 @@ bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,
          WorksFor(caller, adopter_owner);
 }
 
+bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner) {
+  if (caller.withdrawn) return false;
+  if (caller.Has(v1::ROLE_MANAGER)) return true;
+  return IsOwn(caller, owner) &&
+         (caller.Has(v1::ROLE_REGISTRAR) || caller.Has(v1::ROLE_FAMILY_FINDER));
+}
+
 // ---- the fee ledger ----
 
 bool CanSeeLedgerOf(const Caller& caller, absl::string_view payer,

@@ -129,6 +129,11 @@ bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner,
 bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,
                      absl::string_view adopter_owner, v1::CloseReason reason);
 
+// Whether the caller may record a milestone or a tracking review of a record
+// owned by `owner`: a registrar or family finder of `owner`, or a manager,
+// of a member still in the consortium.
+bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner);
+
 // ---- the inter-agency fee ledger (used from the ledger issue on) ----
 
 // Whether the caller may read the ledger entries between `payer` and

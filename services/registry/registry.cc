@@ -220,12 +220,13 @@ struct ChildRecord {
   static absl::StatusOr<v1::Child> Read(Store& store, const RecordName& n) {
     return registry_rows::GetChild(store, n.authority_id, n.row_id);
   }
-  static absl::Status Put(StoreTx& tx, v1::Child& c) {
-    return registry_rows::UpdateChild(tx, c);
+  static absl::Status Put(StoreTx& tx, v1::Child& c, const Caller& by) {
+    return registry_rows::UpdateChild(tx, c, {by.authority_id, by.key_id, ""});
   }
   static absl::Status Insert(StoreTx& tx, absl::string_view authority_id,
-                             v1::Child& c) {
-    return registry_rows::InsertChild(tx, authority_id, c);
+                             v1::Child& c, const Caller& by) {
+    return registry_rows::InsertChild(tx, authority_id, c,
+                                      {by.authority_id, by.key_id, ""});
   }
   static const v1::Child& Given(const v1::CreateChildRequest& r) {
     return r.child();
@@ -296,12 +297,14 @@ struct AdopterRecord {
   static absl::StatusOr<v1::Adopter> Read(Store& store, const RecordName& n) {
     return registry_rows::GetAdopter(store, n.authority_id, n.row_id);
   }
-  static absl::Status Put(StoreTx& tx, v1::Adopter& a) {
-    return registry_rows::UpdateAdopter(tx, a);
+  static absl::Status Put(StoreTx& tx, v1::Adopter& a, const Caller& by) {
+    return registry_rows::UpdateAdopter(tx, a,
+                                        {by.authority_id, by.key_id, ""});
   }
   static absl::Status Insert(StoreTx& tx, absl::string_view authority_id,
-                             v1::Adopter& a) {
-    return registry_rows::InsertAdopter(tx, authority_id, a);
+                             v1::Adopter& a, const Caller& by) {
+    return registry_rows::InsertAdopter(tx, authority_id, a,
+                                        {by.authority_id, by.key_id, ""});
   }
   static const v1::Adopter& Given(const v1::CreateAdopterRequest& r) {
     return r.adopter();
@@ -448,7 +451,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
                                                        tx, name.authority_id));
             Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
-            RETURN_IF_ERROR(Kind::Put(tx, record));
+            RETURN_IF_ERROR(Kind::Put(tx, record, caller));
             if (status_changes) {
               RETURN_IF_ERROR(registry_rows::InsertStatusChange(
                   tx, Kind::kKind, name.authority_id, name.row_id, from, to,
@@ -486,7 +489,7 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(Store& store,
             record.set_status(
                 static_cast<decltype(record.status())>(Kind::kWithdrawn));
             record.set_withdraw_reason(request.reason());
-            RETURN_IF_ERROR(Kind::Put(tx, record));
+            RETURN_IF_ERROR(Kind::Put(tx, record, caller));
             RETURN_IF_ERROR(registry_rows::InsertStatusChange(
                 tx, Kind::kKind, name.authority_id, name.row_id, from,
                 Kind::kWithdrawn, request.reason(), caller.key_id,
@@ -645,7 +648,8 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
                 response.add_already_stored(static_cast<int>(i));
                 continue;
               }
-              RETURN_IF_ERROR(Kind::Insert(tx, authority_id, records[i]));
+              RETURN_IF_ERROR(
+                  Kind::Insert(tx, authority_id, records[i], caller));
               if (!row_keys[i].request_id.empty()) {
                 RETURN_IF_ERROR(tx.RecordRequest(
                     row_keys[i], records[i].SerializeAsString()));
@@ -891,23 +895,24 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
   ValidateChild(child, clock_.Today(), regions_, child_errors);
   errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Child>(
-          request.validate_only()
-              ? RequestKey{}
-              : MakeRequestKey(caller.authority_id, request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-            ASSIGN_OR_RETURN(v1::Authority parent,
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::Child>(
+                       request.validate_only()
+                           ? RequestKey{}
+                           : MakeRequestKey(caller.authority_id, request),
+                       [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+                         ASSIGN_OR_RETURN(
+                             v1::Authority parent,
                              ActiveParent(tx, authority_id, "parent"));
-            FieldErrors refs("child");
-            ResolveChildReferences(tx, parent, child, refs);
-            RETURN_IF_ERROR(refs.ToStatus());
-            if (request.validate_only()) return child;
-            RETURN_IF_ERROR(
-                registry_rows::InsertChild(tx, authority_id, child));
-            return child;
-          }));
+                         FieldErrors refs("child");
+                         ResolveChildReferences(tx, parent, child, refs);
+                         RETURN_IF_ERROR(refs.ToStatus());
+                         if (request.validate_only()) return child;
+                         RETURN_IF_ERROR(registry_rows::InsertChild(
+                             tx, authority_id, child,
+                             {caller.authority_id, caller.key_id, ""}));
+                         return child;
+                       }));
   SetAgesToday(written.value, clock_.Today());
   return written.value;
 }
@@ -1023,8 +1028,9 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
             if (request.validate_only()) return adopter;
-            RETURN_IF_ERROR(
-                registry_rows::InsertAdopter(tx, authority_id, adopter));
+            RETURN_IF_ERROR(registry_rows::InsertAdopter(
+                tx, authority_id, adopter,
+                {caller.authority_id, caller.key_id, ""}));
             return adopter;
           }));
   return written.value;

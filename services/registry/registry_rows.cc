@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -15,6 +17,7 @@
 #include "common/enum_names.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "raa/v1/journey.pb.h"
 #include "services/store/sql.h"
 
 namespace raa {
@@ -234,6 +237,294 @@ void FillAgesAsOf(SQLite::Database& db) {
   tx.commit();
 }
 
+// ---- the journey dates, stored as milestone rows (migration 7) ----
+
+// A record's journey dates by milestone kind, 'YYYY-MM-DD' ('' cleared).
+using JourneyDates = std::map<int, std::string>;
+
+constexpr char kUpdatedWithProfile[] = "updated with the profile";
+
+void PutDate(JourneyDates& out, int kind, const google::type::Date& date) {
+  if (!IsUnset(date)) out[kind] = FormatDate(date);
+}
+
+JourneyDates DatesOf(const v1::Child& child) {
+  JourneyDates d;
+  const v1::ChildJourney& j = child.journey();
+  PutDate(d, v1::MILESTONE_KIND_ENTERED_CARE, j.entered_care());
+  PutDate(d, v1::MILESTONE_KIND_PLAN_FOR_ADOPTION, j.plan_for_adoption());
+  PutDate(d, v1::MILESTONE_KIND_SHOBPA_DECISION, j.shobpa_decision());
+  PutDate(d, v1::MILESTONE_KIND_PLACEMENT_ORDER, j.placement_order());
+  return d;
+}
+
+JourneyDates DatesOf(const v1::Adopter& a) {
+  JourneyDates d;
+  PutDate(d, v1::MILESTONE_KIND_REGISTRATION_OF_INTEREST,
+          a.registered_interest_on());
+  PutDate(d, v1::MILESTONE_KIND_STAGE_TWO_START, a.applied_on());
+  PutDate(d, v1::MILESTONE_KIND_APPROVAL, a.approved_on());
+  return d;
+}
+
+// The profile as stored: without the dates kept as milestones.
+void StripDates(v1::Child& child) {
+  if (!child.has_journey()) return;
+  v1::ChildJourney* j = child.mutable_journey();
+  j->clear_entered_care();
+  j->clear_plan_for_adoption();
+  j->clear_shobpa_decision();
+  j->clear_placement_order();
+}
+
+void StripDates(v1::Adopter& a) {
+  a.clear_registered_interest_on();
+  a.clear_applied_on();
+  a.clear_approved_on();
+}
+
+void FillDates(v1::Child& child, const JourneyDates& dates) {
+  for (const auto& [kind, text] : dates) {
+    std::optional<google::type::Date> date = ParseDate(text);
+    if (!date.has_value()) continue;
+    v1::ChildJourney* j = child.mutable_journey();
+    switch (kind) {
+      case v1::MILESTONE_KIND_ENTERED_CARE:
+        *j->mutable_entered_care() = *date;
+        break;
+      case v1::MILESTONE_KIND_PLAN_FOR_ADOPTION:
+        *j->mutable_plan_for_adoption() = *date;
+        break;
+      case v1::MILESTONE_KIND_SHOBPA_DECISION:
+        *j->mutable_shobpa_decision() = *date;
+        break;
+      case v1::MILESTONE_KIND_PLACEMENT_ORDER:
+        *j->mutable_placement_order() = *date;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void FillDates(v1::Adopter& a, const JourneyDates& dates) {
+  for (const auto& [kind, text] : dates) {
+    std::optional<google::type::Date> date = ParseDate(text);
+    if (!date.has_value()) continue;
+    switch (kind) {
+      case v1::MILESTONE_KIND_REGISTRATION_OF_INTEREST:
+        *a.mutable_registered_interest_on() = *date;
+        break;
+      case v1::MILESTONE_KIND_STAGE_TWO_START:
+        *a.mutable_applied_on() = *date;
+        break;
+      case v1::MILESTONE_KIND_APPROVAL:
+        *a.mutable_approved_on() = *date;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+constexpr int MilestoneRecordKind(const v1::Child*) {
+  return kMilestoneOfChild;
+}
+constexpr int MilestoneRecordKind(const v1::Adopter*) {
+  return kMilestoneOfHousehold;
+}
+
+// The current journey dates of one record (the latest row of each kind).
+JourneyDates CurrentDates(SQLite::Database& db, int record_kind,
+                          absl::string_view authority_id, int64_t row) {
+  SQLite::Statement q(db,
+                      "SELECT kind, date FROM milestones WHERE record_kind = ? "
+                      "AND authority_id = ? AND record_row = ? ORDER BY id");
+  q.bind(1, record_kind);
+  q.bind(2, std::string(authority_id));
+  q.bind(3, row);
+  JourneyDates out;
+  while (q.executeStep()) {
+    const int kind = q.getColumn(0).getInt();
+    if (!IsProfileMilestone(record_kind, kind)) continue;
+    out[kind] = q.getColumn(1).getString();
+  }
+  return out;
+}
+
+// Adds a milestone row for each journey date of `now` that differs from the
+// record's current one (a date cleared since: a row with date '').
+void RecordDates(StoreTx& tx, int record_kind, absl::string_view authority_id,
+                 int64_t row, const JourneyDates& now, const RecordedBy& by) {
+  const JourneyDates before =
+      CurrentDates(tx.db(), record_kind, authority_id, row);
+  SQLite::Statement insert(
+      tx.db(),
+      "INSERT INTO milestones (record_kind, authority_id, record_row, kind, "
+      "date, reason, key_id, recorded_by, record_time) "
+      "VALUES (?,?,?,?,?,?,?,?,?)");
+  auto add = [&](int kind, const std::string& date, const std::string& why) {
+    insert.bind(1, record_kind);
+    insert.bind(2, std::string(authority_id));
+    insert.bind(3, row);
+    insert.bind(4, kind);
+    insert.bind(5, date);
+    insert.bind(6, why);
+    insert.bind(7, by.key_id);
+    insert.bind(8, by.authority_id);
+    insert.bind(9, tx.NowMicros());
+    insert.exec();
+    insert.reset();
+  };
+  const std::string correction =
+      by.reason.empty() ? std::string(kUpdatedWithProfile) : by.reason;
+  for (const auto& [kind, date] : now) {
+    auto was = before.find(kind);
+    if (was == before.end() || was->second.empty()) {
+      add(kind, date, was == before.end() ? by.reason : correction);
+    } else if (was->second != date) {
+      add(kind, date, correction);
+    }
+  }
+  for (const auto& [kind, date] : before) {
+    if (!date.empty() && !now.contains(kind)) add(kind, "", correction);
+  }
+}
+
+// Fills the journey dates of listed profiles back in: one query for all.
+template <typename T>
+void FillListed(SQLite::Database& db, std::vector<T>& items) {
+  if (items.empty()) return;
+  const int record_kind = MilestoneRecordKind(static_cast<const T*>(nullptr));
+  const char prefix = record_kind == kMilestoneOfChild ? 'c' : 'h';
+  std::string values;
+  std::vector<std::pair<std::string, int64_t>> keys;
+  absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> index;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string& name = items[i].name();
+    size_t slash = name.rfind('/');
+    std::optional<int64_t> row =
+        ParseRowId(absl::string_view(name).substr(slash + 1), prefix);
+    if (!row.has_value()) continue;
+    keys.emplace_back(AuthorityOf(name), *row);
+    index[keys.back()] = i;
+    absl::StrAppend(&values, values.empty() ? "" : ",", "(?,?)");
+  }
+  if (keys.empty()) return;
+  SQLite::Statement q(
+      db, absl::StrCat("SELECT authority_id, record_row, kind, date FROM "
+                       "milestones WHERE record_kind = ? AND (authority_id, "
+                       "record_row) IN (VALUES ",
+                       values, ") ORDER BY id"));
+  int b = 1;
+  q.bind(b++, record_kind);
+  for (const auto& [authority, row] : keys) {
+    q.bind(b++, authority);
+    q.bind(b++, row);
+  }
+  std::vector<JourneyDates> dates(items.size());
+  while (q.executeStep()) {
+    const int kind = q.getColumn(2).getInt();
+    if (!IsProfileMilestone(record_kind, kind)) continue;
+    auto it = index.find(
+        std::make_pair(q.getColumn(0).getString(), q.getColumn(1).getInt64()));
+    if (it == index.end()) continue;
+    dates[it->second][kind] = q.getColumn(3).getString();
+  }
+  for (size_t i = 0; i < items.size(); ++i) FillDates(items[i], dates[i]);
+}
+
+// Every record's current journey dates, by row, for a scan.
+absl::flat_hash_map<int64_t, JourneyDates> AllDates(SQLite::Database& db,
+                                                    int record_kind) {
+  absl::flat_hash_map<int64_t, JourneyDates> out;
+  SQLite::Statement q(db,
+                      "SELECT record_row, kind, date FROM milestones WHERE "
+                      "record_kind = ? ORDER BY id");
+  q.bind(1, record_kind);
+  while (q.executeStep()) {
+    const int kind = q.getColumn(1).getInt();
+    if (!IsProfileMilestone(record_kind, kind)) continue;
+    out[q.getColumn(0).getInt64()][kind] = q.getColumn(2).getString();
+  }
+  return out;
+}
+
+// Profiles stored before migration 7 keep their journey dates in the blob:
+// move them to milestone rows (unless the record already has a row of that
+// kind, so a repeated open adds nothing) and store the blob without them.
+// Throws on a database error, like the migrations.
+template <typename T>
+void MoveDatesOutOf(SQLite::Database& db, const char* table, int record_kind) {
+  struct Moved {
+    int64_t row;
+    std::string authority_id;
+    int64_t time;
+    JourneyDates dates;
+    std::string blob;
+  };
+  std::vector<Moved> moved;
+  {
+    SQLite::Statement rows(
+        db, absl::StrCat("SELECT id, authority_id, profile, update_time FROM ",
+                         table));
+    while (rows.executeStep()) {
+      T record;
+      if (!record.ParseFromString(ColumnBytes(rows, 2))) continue;
+      JourneyDates dates = DatesOf(record);
+      if (dates.empty()) continue;
+      StripDates(record);
+      moved.push_back({rows.getColumn(0).getInt64(),
+                       rows.getColumn(1).getString(),
+                       rows.getColumn(3).getInt64(), std::move(dates),
+                       record.SerializeAsString()});
+    }
+  }
+  if (moved.empty()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement has(db,
+                        "SELECT 1 FROM milestones WHERE record_kind = ? AND "
+                        "authority_id = ? AND record_row = ? AND kind = ?");
+  SQLite::Statement insert(
+      db,
+      "INSERT INTO milestones (record_kind, authority_id, record_row, kind, "
+      "date, reason, record_time) VALUES (?,?,?,?,?,'',?)");
+  SQLite::Statement set(
+      db, absl::StrCat("UPDATE ", table, " SET profile = ? WHERE id = ?"));
+  for (const Moved& m : moved) {
+    for (const auto& [kind, date] : m.dates) {
+      has.bind(1, record_kind);
+      has.bind(2, m.authority_id);
+      has.bind(3, m.row);
+      has.bind(4, kind);
+      const bool known = has.executeStep();
+      has.reset();
+      if (known) continue;
+      insert.bind(1, record_kind);
+      insert.bind(2, m.authority_id);
+      insert.bind(3, m.row);
+      insert.bind(4, kind);
+      insert.bind(5, date);
+      insert.bind(6, m.time);
+      insert.exec();
+      insert.reset();
+    }
+    BindBlob(set, 1, m.blob);
+    set.bind(2, m.row);
+    set.exec();
+    set.reset();
+  }
+  tx.commit();
+}
+
+// The repairs at every open: ages_as_of (migration 6) and the journey dates
+// (migration 7) of rows stored before them.
+void RepairAtOpen(SQLite::Database& db) {
+  FillAgesAsOf(db);
+  MoveDatesOutOf<v1::Child>(db, "children", kMilestoneOfChild);
+  MoveDatesOutOf<v1::Adopter>(db, "adopters", kMilestoneOfHousehold);
+}
+
 // The whole months from a row's ages_as_of to ?8 ('YYYY-MM-DD'), 0 if not
 // later: the SQL twin of matcher::WholeMonthsBetween, for list filters.
 constexpr char kMonthsSinceAgesAsOf[] =
@@ -302,7 +593,10 @@ absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
   if (!q.executeStep()) {
     return absl::NotFoundError(absl::StrCat("no such ", what));
   }
-  return ParseProfile<T>(q, 0);
+  ASSIGN_OR_RETURN(T item, ParseProfile<T>(q, 0));
+  FillDates(item,
+            CurrentDates(db, MilestoneRecordKind(&item), authority_id, row_id));
+  return item;
 }
 
 absl::StatusOr<v1::Authority> ReadAuthority(SQLite::Database& db,
@@ -343,7 +637,8 @@ const char* KindName(RecordKind kind) {
   return kind == RecordKind::kChild ? "child" : "adopter";
 }
 
-// Binds every projected adopter column; returns the next free index.
+// Binds every projected adopter column (from `a`, with its dates) and the
+// stored profile (`a` without them); returns the next free index.
 int BindAdopterColumns(SQLite::Statement& q, const v1::Adopter& a) {
   int i = 1;
   q.bind(i++, a.status());
@@ -371,7 +666,9 @@ int BindAdopterColumns(SQLite::Statement& q, const v1::Adopter& a) {
     levels[l.category() - 1] = l.max_level();
   }
   for (int level : levels) q.bind(i++, level);
-  BindBlob(q, i++, a.SerializeAsString());
+  v1::Adopter stored = a;
+  StripDates(stored);
+  BindBlob(q, i++, stored.SerializeAsString());
   return i;
 }
 
@@ -398,7 +695,23 @@ absl::StatusOr<std::vector<v1::Region>> ReadRegions(SQLite::Database& db) {
 }  // namespace
 
 SchemaPart RegistrySchema() {
-  return SchemaPart{.migrations = kMigrations, .after_open = &FillAgesAsOf};
+  return SchemaPart{.migrations = kMigrations, .after_open = &RepairAtOpen};
+}
+
+bool IsProfileMilestone(int record_kind, int milestone_kind) {
+  switch (milestone_kind) {
+    case v1::MILESTONE_KIND_ENTERED_CARE:
+    case v1::MILESTONE_KIND_PLAN_FOR_ADOPTION:
+    case v1::MILESTONE_KIND_SHOBPA_DECISION:
+    case v1::MILESTONE_KIND_PLACEMENT_ORDER:
+      return record_kind == kMilestoneOfChild;
+    case v1::MILESTONE_KIND_REGISTRATION_OF_INTEREST:
+    case v1::MILESTONE_KIND_STAGE_TWO_START:
+    case v1::MILESTONE_KIND_APPROVAL:
+      return record_kind == kMilestoneOfHousehold;
+    default:
+      return false;
+  }
 }
 
 absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer) {
@@ -464,7 +777,7 @@ absl::StatusOr<v1::Child> GetChild(StoreTx& tx, absl::string_view authority_id,
 }
 
 absl::Status InsertChild(StoreTx& tx, absl::string_view authority_id,
-                         v1::Child& child) {
+                         v1::Child& child, const RecordedBy& by) {
   int64_t now = tx.NowMicros();
   *child.mutable_create_time() = ToTimestamp(now);
   *child.mutable_update_time() = ToTimestamp(now);
@@ -487,17 +800,20 @@ absl::Status InsertChild(StoreTx& tx, absl::string_view authority_id,
   int64_t row = tx.db().getLastInsertRowid();
   child.set_name(
       absl::StrCat(AuthorityName(authority_id), "/children/", ChildId(row)));
+  v1::Child stored = child;
+  StripDates(stored);
   SQLite::Statement set(
       tx.db(), "UPDATE children SET profile = ?, ages_as_of = ? WHERE id = ?");
-  BindBlob(set, 1, child.SerializeAsString());
+  BindBlob(set, 1, stored.SerializeAsString());
   set.bind(2, FormatDate(child.ages_as_of()));
   set.bind(3, row);
   set.exec();
+  RecordDates(tx, kMilestoneOfChild, authority_id, row, DatesOf(child), by);
   tx.State<RegistryChanges>().children.push_back({row, child});
   return absl::OkStatus();
 }
 
-absl::Status UpdateChild(StoreTx& tx, v1::Child& child) {
+absl::Status UpdateChild(StoreTx& tx, v1::Child& child, const RecordedBy& by) {
   absl::string_view name = child.name();
   std::optional<int64_t> row = ParseRowId(IdOf(name), 'c');
   if (!row.has_value()) return absl::NotFoundError("no such child");
@@ -513,7 +829,9 @@ absl::Status UpdateChild(StoreTx& tx, v1::Child& child) {
   q.bind(4, c.max_age);
   q.bind(5, c.need_mask);
   q.bind(6, child.region());
-  BindBlob(q, 7, child.SerializeAsString());
+  v1::Child stored = child;
+  StripDates(stored);
+  BindBlob(q, 7, stored.SerializeAsString());
   q.bind(8, tx.NowMicros());
   q.bind(9, *row);
   if (q.exec() != 1) return absl::NotFoundError("no such child");
@@ -522,6 +840,8 @@ absl::Status UpdateChild(StoreTx& tx, v1::Child& child) {
   as_of.bind(1, FormatDate(child.ages_as_of()));
   as_of.bind(2, *row);
   as_of.exec();
+  RecordDates(tx, kMilestoneOfChild, AuthorityOf(name), *row, DatesOf(child),
+              by);
   tx.State<RegistryChanges>().children.push_back({*row, child});
   return absl::OkStatus();
 }
@@ -558,7 +878,7 @@ absl::StatusOr<v1::Adopter> GetAdopter(StoreTx& tx,
 }
 
 absl::Status InsertAdopter(StoreTx& tx, absl::string_view authority_id,
-                           v1::Adopter& adopter) {
+                           v1::Adopter& adopter, const RecordedBy& by) {
   int64_t now = tx.NowMicros();
   *adopter.mutable_create_time() = ToTimestamp(now);
   *adopter.mutable_update_time() = ToTimestamp(now);
@@ -579,16 +899,21 @@ absl::Status InsertAdopter(StoreTx& tx, absl::string_view authority_id,
   int64_t row = tx.db().getLastInsertRowid();
   adopter.set_name(
       absl::StrCat(AuthorityName(authority_id), "/adopters/", AdopterId(row)));
+  v1::Adopter stored = adopter;
+  StripDates(stored);
   SQLite::Statement set(tx.db(),
                         "UPDATE adopters SET profile = ? WHERE id = ?");
-  BindBlob(set, 1, adopter.SerializeAsString());
+  BindBlob(set, 1, stored.SerializeAsString());
   set.bind(2, row);
   set.exec();
+  RecordDates(tx, kMilestoneOfHousehold, authority_id, row, DatesOf(adopter),
+              by);
   tx.State<RegistryChanges>().adopters.push_back({row, adopter});
   return absl::OkStatus();
 }
 
-absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter) {
+absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter,
+                           const RecordedBy& by) {
   std::optional<int64_t> row = ParseRowId(IdOf(adopter.name()), 'h');
   if (!row.has_value()) return absl::NotFoundError("no such adopter");
   int64_t now = tx.NowMicros();
@@ -604,6 +929,8 @@ absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter) {
   q.bind(i++, now);
   q.bind(i++, *row);
   if (q.exec() != 1) return absl::NotFoundError("no such adopter");
+  RecordDates(tx, kMilestoneOfHousehold, AuthorityOf(adopter.name()), *row,
+              DatesOf(adopter), by);
   tx.State<RegistryChanges>().adopters.push_back({*row, adopter});
   return absl::OkStatus();
 }
@@ -659,41 +986,49 @@ absl::StatusOr<v1::Child> GetChild(Store& store, absl::string_view authority_id,
 
 absl::StatusOr<Page<v1::Child>> ListChildren(Store& store, const ChildFilter& f,
                                              const PageRequest& page) {
-  return store.Read([&](SQLite::Database& db) {
-    std::string sql = "SELECT profile, id FROM children WHERE id > ?1";
-    if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
-    if (f.status != v1::CHILD_STATUS_UNSPECIFIED) sql += " AND status = ?3";
-    // Ages on f.ages_on: the stored ones plus the months since ages_as_of.
-    const std::string moved =
-        f.ages_on.empty() || !(f.min_age_months || f.max_age_months)
-            ? std::string()
-            : absl::StrCat(" + COALESCE(", kMonthsSinceAgesAsOf, ", 0)");
-    if (f.min_age_months) {
-      absl::StrAppend(&sql, " AND max_age_months", moved, " >= ?4");
-    }
-    if (f.max_age_months) {
-      absl::StrAppend(&sql, " AND min_age_months", moved, " <= ?5");
-    }
-    if (f.group_size > 0) sql += " AND group_size = ?6";
-    if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
-      sql += " AND (need_mask & ?7) != 0";
-    }
-    return ReadPage<v1::Child>(
-        db, sql,
-        [&](SQLite::Statement& q) {
-          q.bind(1, page.after);
-          if (!f.authority_id.empty()) q.bind(2, f.authority_id);
-          if (f.status != v1::CHILD_STATUS_UNSPECIFIED) q.bind(3, f.status);
-          if (f.min_age_months) q.bind(4, *f.min_age_months);
-          if (f.max_age_months) q.bind(5, *f.max_age_months);
-          if (f.group_size > 0) q.bind(6, f.group_size);
-          if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
-            q.bind(7, int64_t{1} << f.need);
-          }
-          if (!moved.empty()) q.bind(8, f.ages_on);
-        },
-        page);
-  });
+  return store.Read(
+      [&](SQLite::Database& db) -> absl::StatusOr<Page<v1::Child>> {
+        std::string sql = "SELECT profile, id FROM children WHERE id > ?1";
+        if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
+        if (f.status != v1::CHILD_STATUS_UNSPECIFIED) sql += " AND status = ?3";
+        // Ages on f.ages_on: the stored ones plus the months since ages_as_of.
+        const std::string moved =
+            f.ages_on.empty() || !(f.min_age_months || f.max_age_months)
+                ? std::string()
+                : absl::StrCat(" + COALESCE(", kMonthsSinceAgesAsOf, ", 0)");
+        if (f.min_age_months) {
+          absl::StrAppend(&sql, " AND max_age_months", moved, " >= ?4");
+        }
+        if (f.max_age_months) {
+          absl::StrAppend(&sql, " AND min_age_months", moved, " <= ?5");
+        }
+        if (f.group_size > 0) sql += " AND group_size = ?6";
+        if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
+          sql += " AND (need_mask & ?7) != 0";
+        }
+        ASSIGN_OR_RETURN(Page<v1::Child> out,
+                         ReadPage<v1::Child>(
+                             db, sql,
+                             [&](SQLite::Statement& q) {
+                               q.bind(1, page.after);
+                               if (!f.authority_id.empty())
+                                 q.bind(2, f.authority_id);
+                               if (f.status != v1::CHILD_STATUS_UNSPECIFIED)
+                                 q.bind(3, f.status);
+                               if (f.min_age_months)
+                                 q.bind(4, *f.min_age_months);
+                               if (f.max_age_months)
+                                 q.bind(5, *f.max_age_months);
+                               if (f.group_size > 0) q.bind(6, f.group_size);
+                               if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
+                                 q.bind(7, int64_t{1} << f.need);
+                               }
+                               if (!moved.empty()) q.bind(8, f.ages_on);
+                             },
+                             page));
+        FillListed(db, out.items);
+        return out;
+      });
 }
 
 absl::StatusOr<v1::Adopter> GetAdopter(Store& store,
@@ -708,29 +1043,36 @@ absl::StatusOr<v1::Adopter> GetAdopter(Store& store,
 absl::StatusOr<Page<v1::Adopter>> ListAdopters(Store& store,
                                                const AdopterFilter& f,
                                                const PageRequest& page) {
-  return store.Read([&](SQLite::Database& db) {
-    std::string sql = "SELECT profile, id FROM adopters WHERE id > ?1";
-    if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
-    if (f.status != v1::ADOPTER_STATUS_UNSPECIFIED) sql += " AND status = ?3";
-    if (f.age_months) {
-      sql += " AND min_age_months <= ?4 AND max_age_months >= ?4";
-    }
-    if (f.group_size > 0) sql += " AND approved_for >= ?5";
-    if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
-      absl::StrAppend(&sql, " AND ", kNeedColumns[f.need - 1],
-                      " >= ", static_cast<int>(v1::NEED_LEVEL_MILD));
-    }
-    return ReadPage<v1::Adopter>(
-        db, sql,
-        [&](SQLite::Statement& q) {
-          q.bind(1, page.after);
-          if (!f.authority_id.empty()) q.bind(2, f.authority_id);
-          if (f.status != v1::ADOPTER_STATUS_UNSPECIFIED) q.bind(3, f.status);
-          if (f.age_months) q.bind(4, *f.age_months);
-          if (f.group_size > 0) q.bind(5, f.group_size);
-        },
-        page);
-  });
+  return store.Read(
+      [&](SQLite::Database& db) -> absl::StatusOr<Page<v1::Adopter>> {
+        std::string sql = "SELECT profile, id FROM adopters WHERE id > ?1";
+        if (!f.authority_id.empty()) sql += " AND authority_id = ?2";
+        if (f.status != v1::ADOPTER_STATUS_UNSPECIFIED)
+          sql += " AND status = ?3";
+        if (f.age_months) {
+          sql += " AND min_age_months <= ?4 AND max_age_months >= ?4";
+        }
+        if (f.group_size > 0) sql += " AND approved_for >= ?5";
+        if (f.need != v1::NEED_CATEGORY_UNSPECIFIED) {
+          absl::StrAppend(&sql, " AND ", kNeedColumns[f.need - 1],
+                          " >= ", static_cast<int>(v1::NEED_LEVEL_MILD));
+        }
+        ASSIGN_OR_RETURN(Page<v1::Adopter> out,
+                         ReadPage<v1::Adopter>(
+                             db, sql,
+                             [&](SQLite::Statement& q) {
+                               q.bind(1, page.after);
+                               if (!f.authority_id.empty())
+                                 q.bind(2, f.authority_id);
+                               if (f.status != v1::ADOPTER_STATUS_UNSPECIFIED)
+                                 q.bind(3, f.status);
+                               if (f.age_months) q.bind(4, *f.age_months);
+                               if (f.group_size > 0) q.bind(5, f.group_size);
+                             },
+                             page));
+        FillListed(db, out.items);
+        return out;
+      });
 }
 
 absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
@@ -808,10 +1150,16 @@ absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store) {
 absl::Status ScanChildren(
     Store& store, absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
   return store.Read([&](SQLite::Database& db) -> absl::Status {
+    const absl::flat_hash_map<int64_t, JourneyDates> dates =
+        AllDates(db, kMilestoneOfChild);
     SQLite::Statement q(db, "SELECT id, profile FROM children ORDER BY id");
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Child child, ParseProfile<v1::Child>(q, 1));
-      fn(q.getColumn(0).getInt64(), child);
+      const int64_t row = q.getColumn(0).getInt64();
+      if (auto it = dates.find(row); it != dates.end()) {
+        FillDates(child, it->second);
+      }
+      fn(row, child);
     }
     return absl::OkStatus();
   });
@@ -820,10 +1168,16 @@ absl::Status ScanChildren(
 absl::Status ScanAdopters(
     Store& store, absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
   return store.Read([&](SQLite::Database& db) -> absl::Status {
+    const absl::flat_hash_map<int64_t, JourneyDates> dates =
+        AllDates(db, kMilestoneOfHousehold);
     SQLite::Statement q(db, "SELECT id, profile FROM adopters ORDER BY id");
     while (q.executeStep()) {
       ASSIGN_OR_RETURN(v1::Adopter adopter, ParseProfile<v1::Adopter>(q, 1));
-      fn(q.getColumn(0).getInt64(), adopter);
+      const int64_t row = q.getColumn(0).getInt64();
+      if (auto it = dates.find(row); it != dates.end()) {
+        FillDates(adopter, it->second);
+      }
+      fn(row, adopter);
     }
     return absl::OkStatus();
   });

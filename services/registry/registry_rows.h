@@ -70,6 +70,29 @@ absl::Status TellRegistryChanges(StoreTx& tx, RegistryObserver& observer);
 
 // Resource ids of stored rows (ChildId, AdopterId): common/names.h.
 
+// The milestones table's record_kind (migration 7).
+inline constexpr int kMilestoneOfChild = 0;
+inline constexpr int kMilestoneOfHousehold = 1;
+
+// Who records the journey dates a profile write changes (kept on each
+// milestone row it adds): the caller's authority and key, and the reason
+// given for a date that replaces another ("updated with the profile" if
+// empty). Defaults: nobody, as for writes outside any call.
+struct RecordedBy {
+  std::string authority_id;
+  std::string key_id;
+  std::string reason;
+};
+
+// The profile's journey dates by raa.v1.MilestoneKind: ENTERED_CARE,
+// PLAN_FOR_ADOPTION, SHOBPA_DECISION and PLACEMENT_ORDER of Child.journey;
+// REGISTRATION_OF_INTEREST, STAGE_TWO_START and APPROVAL of the Adopter's
+// registered_interest_on, applied_on and approved_on. From migration 7 on
+// they are stored only as milestone rows: every write of a profile adds a
+// row for each such date that is new, changed or cleared (a cleared date is
+// a row with date ''), and every read fills them back in.
+bool IsProfileMilestone(int record_kind, int milestone_kind);
+
 // Filters for listing children; unset members do not filter.
 struct ChildFilter {
   std::string authority_id;  // empty: every authority
@@ -118,18 +141,22 @@ absl::Status UpdateAuthority(StoreTx& tx, const v1::Authority& authority);
 
 absl::StatusOr<v1::Child> GetChild(StoreTx& tx, absl::string_view authority_id,
                                    int64_t row_id);
-// Assigns the child's name and times.
+// Assigns the child's name and times; its journey dates become milestone
+// rows recorded `by` (reason empty).
 absl::Status InsertChild(StoreTx& tx, absl::string_view authority_id,
-                         v1::Child& child);
-// Sets update_time and stores `child` over the row named by child.name().
-absl::Status UpdateChild(StoreTx& tx, v1::Child& child);
+                         v1::Child& child, const RecordedBy& by = {});
+// Sets update_time and stores `child` over the row named by child.name();
+// each journey date that changed adds a milestone row recorded `by`.
+absl::Status UpdateChild(StoreTx& tx, v1::Child& child,
+                         const RecordedBy& by = {});
 
 absl::StatusOr<v1::Adopter> GetAdopter(StoreTx& tx,
                                        absl::string_view authority_id,
                                        int64_t row_id);
 absl::Status InsertAdopter(StoreTx& tx, absl::string_view authority_id,
-                           v1::Adopter& adopter);
-absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter);
+                           v1::Adopter& adopter, const RecordedBy& by = {});
+absl::Status UpdateAdopter(StoreTx& tx, v1::Adopter& adopter,
+                           const RecordedBy& by = {});
 
 // Appends one change to a record's status history (never edited): the
 // statuses as their enum numbers, reason, key id and the authority that

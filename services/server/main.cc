@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
                  "require a client certificate signed by this PEM CA, and "
                  "bind each API key to its member's certificate (subject CN "
                  "= the key's authority id)");
+  app.add_option("--bank-holidays", options.bank_holidays_file,
+                 "England's bank holidays for working-day timescales, one "
+                 "YYYY-MM-DD per line (default: " +
+                     std::string(raa::kDefaultBankHolidaysFile) + ")");
   app.add_flag("--insecure", options.insecure,
                "allow plain text on an address that is not loopback (only "
                "behind a VPN or a TLS proxy)");

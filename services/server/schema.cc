@@ -2,6 +2,7 @@
 
 #include "services/audit/audit_schema.h"
 #include "services/journey/link_rows.h"
+#include "services/journey/review_rows.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry_rows.h"
 
@@ -10,9 +11,10 @@ namespace raa {
 std::span<const SchemaPart> RaamatchSchema() {
   // Migrations by number: 1 registry, 2 matching_policies, 3
   // follows_and_alerts, 4 audit_trail, 5 regions, 6 status_history, 7
-  // milestones, 8 links.
+  // milestones, 8 links, 9 reviews_and_timescales.
   static const SchemaPart kParts[] = {RegistrySchema(), MatchingSchema(),
-                                      AuditSchema(), LinkSchema()};
+                                      AuditSchema(), LinkSchema(),
+                                      ReviewSchema()};
   return kParts;
 }
 

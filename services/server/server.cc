@@ -34,6 +34,8 @@
 #include "services/auth/auth.h"
 #include "services/journey/journey_service.h"
 #include "services/journey/links.h"
+#include "services/journey/milestones.h"
+#include "services/journey/timescales.h"
 #include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
@@ -71,6 +73,8 @@ class FileLock {
   int fd_ = -1;
 };
 
+const char kDefaultBankHolidaysFile[] = RAA_DEFAULT_BANK_HOLIDAYS;
+
 class RaaServer::Impl {
  public:
   FileLock db_lock;  // declared first, so released after everything else
@@ -92,6 +96,8 @@ class RaaServer::Impl {
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<MatchingService> matching_service;
   std::unique_ptr<Links> links;
+  BankHolidays bank_holidays;
+  std::unique_ptr<Milestones> milestones;
   std::unique_ptr<JourneyService> journey_service;
   std::unique_ptr<Reports> reports;
   std::unique_ptr<ReportService> report_service;
@@ -399,11 +405,27 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       *impl->pool, *impl->rpc);
   impl->links =
       std::make_unique<Links>(*impl->store, *impl->live, *impl->clock);
-  impl->journey_service =
-      std::make_unique<JourneyService>(*impl->links, *impl->rpc);
   impl->reports = std::make_unique<Reports>(*impl->store, *impl->clock);
   impl->report_service =
       std::make_unique<ReportService>(*impl->reports, *impl->rpc);
+
+  if (options.bank_holidays_file.empty()) {
+    absl::StatusOr<BankHolidays> holidays =
+        BankHolidays::Load(kDefaultBankHolidaysFile);
+    if (holidays.ok()) {
+      impl->bank_holidays = *std::move(holidays);
+    } else {
+      std::cerr << "raamatchd: " << holidays.status().message()
+                << "; working days skip weekends only (--bank-holidays)\n";
+    }
+  } else {
+    ASSIGN_OR_RETURN(impl->bank_holidays,
+                     BankHolidays::Load(options.bank_holidays_file));
+  }
+  impl->milestones = std::make_unique<Milestones>(
+      *impl->store, *impl->clock, *impl->regions, impl->bank_holidays);
+  impl->journey_service = std::make_unique<JourneyService>(
+      *impl->links, *impl->milestones, *impl->rpc);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection serves what protobuf's generated pool holds. Naming

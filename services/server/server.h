@@ -54,7 +54,15 @@ struct ServerOptions {
   std::string client_ca_file;
   // Allows plain text on an address that is not loopback.
   bool insecure = false;
+  // England's bank holidays for working-day timescales: one YYYY-MM-DD per
+  // line (data/bank-holidays-england.txt). Empty: the source tree's copy
+  // (kDefaultBankHolidaysFile); if that cannot be read, weekends only, with
+  // a warning. A file named here that cannot be read stops the start.
+  std::string bank_holidays_file;
 };
+
+// The bank holidays file raamatchd reads when none is given.
+extern const char kDefaultBankHolidaysFile[];
 
 // Whether `listen` ("host:port", "[v6]:port" or "unix:path") is reachable
 // from this machine only: 127.0.0.0/8, ::1, localhost, or a Unix socket.

@@ -189,6 +189,15 @@ std::vector<RuleRow> Table() {
        Join({Cells({v1::ROLE_MANAGER}, kAny, false),
              Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
                    false)})},
+      // Milestones and tracking reviews: the record's member's registrars
+      // and family finders, and managers; never a withdrawn member.
+      {"CanRecordMilestoneFor",
+       [](const Caller& c, Relation r) {
+         return CanRecordMilestoneFor(c, OwnerFor(r));
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
+                   false)})},
       // Closing, the relation's member owning the child: the child's
       // authority (any reason), managers.
       {"CanCloseLinkFor (child's side, plan changed)",

@@ -1101,4 +1101,68 @@ TEST_F(CliEndToEnd, WithdrawingAMemberShowsTheImpactAndAsksFirst) {
   EXPECT_EQ(Raa(manager_key_, {"authority", "update", "leeds"}).exit_code, 2);
 }
 
+TEST_F(CliEndToEnd, JourneyMilestonesReviewsOverdueAndTimescales) {
+  std::string key = Member("sheffield", "sheffield");
+  std::string csv = WriteFile(
+      "children.csv",
+      "ages_as_of,age_months,sex,needs,contact_plan,entered_care,summary\n"
+      "2026-10-01,30,f,,letterbox,2025-06-01,Loves music\n");
+  Result imported =
+      Raa(key, {"import", "children", csv, "--authority", "sheffield"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+
+  // A profile's journey date, recorded as a milestone, then corrected.
+  Result recorded =
+      Raa(key, {"--authority", "sheffield", "journey", "milestone", "c1",
+                "shobpa_decision", "2025-07-01"});
+  EXPECT_EQ(recorded.exit_code, 0) << recorded.err;
+  Result uncorrected =
+      Raa(key, {"--authority", "sheffield", "journey", "milestone", "c1",
+                "shobpa_decision", "2025-07-02"});
+  EXPECT_EQ(uncorrected.exit_code, 1);
+  EXPECT_THAT(uncorrected.err, HasSubstr("reason"));
+  Result corrected =
+      Raa(key, {"--authority", "sheffield", "journey", "milestone", "c1",
+                "shobpa_decision", "2025-07-02", "--reason", "typed the 1st"});
+  EXPECT_EQ(corrected.exit_code, 0) << corrected.err;
+  EXPECT_THAT(corrected.out, HasSubstr("(was 2025-07-01)"));
+  nlohmann::json child =
+      Json(Raa(key, {"--json", "child", "get", "sheffield/c1"}));
+  EXPECT_EQ(child["journey"]["shobpa_decision"]["day"], 2);
+  Result history = Raa(key, {"--authority", "sheffield", "journey",
+                             "milestones", "c1", "--history"});
+  EXPECT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_THAT(history.out, HasSubstr("typed the 1st"));
+
+  Result review =
+      Raa(key, {"--authority", "sheffield", "journey", "review", "c1", "--date",
+                "2025-08-01", "--action",
+                "family_finder|2025-09-01|profile at the exchange day"});
+  EXPECT_EQ(review.exit_code, 0) << review.err;
+  EXPECT_THAT(review.out, HasSubstr("reviews/1"));
+
+  // Waiting with no link 3 months after the SHOBPA decision, and the
+  // review's action past its date.
+  Result overdue = Raa(key, {"journey", "overdue", "--authority", "sheffield"},
+                       "", "COLUMNS=200");
+  EXPECT_EQ(overdue.exit_code, 0) << overdue.err;
+  EXPECT_THAT(overdue.out, HasSubstr("national_register_child"));
+  EXPECT_THAT(overdue.out, HasSubstr("review_actions"));
+  Result summary = Raa(manager_key_, {"journey", "overdue", "--summary"});
+  EXPECT_EQ(summary.exit_code, 0) << summary.err;
+  EXPECT_THAT(summary.out, HasSubstr("sheffield"));
+  EXPECT_THAT(summary.out, HasSubstr("Worst:"));
+
+  Result shown = Raa(key, {"journey", "timescales"}, "", "COLUMNS=200");
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("adm_after_panel"));
+  Result refused = Raa(key, {"journey", "timescales", "set", "adm_after_panel",
+                             "--amount", "10"});
+  EXPECT_EQ(refused.exit_code, 1);
+  Result set = Raa(manager_key_, {"journey", "timescales", "set",
+                                  "adm_after_panel", "--amount", "10"});
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_THAT(set.out, HasSubstr("version 1"));
+}
+
 }  // namespace raa::test

@@ -613,6 +613,155 @@ TEST(StoreCoreTest, TwoMigrationsWithOneNumberAreRefused) {
 // The method part of every stored idempotency key: the strings written by
 // hand before it was taken from the request's type. A change here breaks
 // retries across an upgrade (the stored row no longer matches).
+// ---- The journey dates live as milestone rows from migration 7 on ----
+
+// Counts the milestone rows and the stored blobs that still hold a date.
+struct StoredDates {
+  int milestone_rows = 0;
+  int blobs_with_dates = 0;
+};
+
+StoredDates CountStoredDates(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  StoredDates out;
+  if (db.tableExists("milestones")) {
+    out.milestone_rows =
+        db.execAndGet("SELECT COUNT(*) FROM milestones").getInt();
+  }
+  SQLite::Statement children(db, "SELECT profile FROM children");
+  while (children.executeStep()) {
+    v1::Child c;
+    const SQLite::Column col = children.getColumn(0);
+    c.ParseFromArray(col.getBlob(), col.getBytes());
+    if (c.journey().has_entered_care()) ++out.blobs_with_dates;
+  }
+  SQLite::Statement adopters(db, "SELECT profile FROM adopters");
+  while (adopters.executeStep()) {
+    v1::Adopter a;
+    const SQLite::Column col = adopters.getColumn(0);
+    a.ParseFromArray(col.getBlob(), col.getBytes());
+    if (a.has_approved_on() || a.has_applied_on()) ++out.blobs_with_dates;
+  }
+  return out;
+}
+
+TEST_F(StoreTest, ProfilesAreStoredWithoutTheirDatesAndReadWithThem) {
+  absl::StatusOr<Written<v1::Child>> child =
+      AddChild("sheffield", ValidChild());
+  ASSERT_THAT(child.status(), IsOk());
+  absl::StatusOr<Written<v1::Adopter>> adopter =
+      AddAdopter("leeds", ValidAdopter());
+  ASSERT_THAT(adopter.status(), IsOk());
+  // ValidChild has three journey dates, ValidAdopter three.
+  StoredDates stored = CountStoredDates(path_);
+  EXPECT_EQ(stored.milestone_rows, 6);
+  EXPECT_EQ(stored.blobs_with_dates, 0);
+  EXPECT_THAT(*registry_rows::GetChild(*store_, "sheffield", 1),
+              EqualsProto(child->value));
+  EXPECT_THAT(*registry_rows::GetAdopter(*store_, "leeds", 1),
+              EqualsProto(adopter->value));
+  absl::StatusOr<Page<v1::Child>> page =
+      registry_rows::ListChildren(*store_, {}, PageRequest{50, 0});
+  ASSERT_THAT(page.status(), IsOk());
+  ASSERT_THAT(page->items, SizeIs(1));
+  EXPECT_THAT(page->items[0], EqualsProto(child->value));
+  std::vector<v1::Adopter> scanned;
+  ASSERT_THAT(registry_rows::ScanAdopters(
+                  *store_,
+                  [&](int64_t, const v1::Adopter& a) { scanned.push_back(a); }),
+              IsOk());
+  ASSERT_THAT(scanned, SizeIs(1));
+  EXPECT_THAT(scanned[0], EqualsProto(adopter->value));
+
+  // An update adds a row only for the date that changed, and the profile
+  // reads with it.
+  v1::Child changed = child->value;
+  *changed.mutable_journey()->mutable_placement_order() = MakeDate(2025, 9, 1);
+  ASSERT_THAT(
+      store_
+          ->Write<v1::Child>(RequestKey{},
+                             [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+                               RETURN_IF_ERROR(registry_rows::UpdateChild(
+                                   tx, changed, {"sheffield", "k1", ""}));
+                               return changed;
+                             })
+          .status(),
+      IsOk());
+  EXPECT_EQ(CountStoredDates(path_).milestone_rows, 7);
+  EXPECT_EQ(registry_rows::GetChild(*store_, "sheffield", 1)
+                ->journey()
+                .placement_order()
+                .month(),
+            9);
+}
+
+TEST(StoreMigrationTest, JourneyDatesInSchemaSixBlobsMoveToMilestonesOnce) {
+  ScratchDir dir;
+  const std::string path = dir.File("raamatch.db");
+  FakeClock clock{test::TestNow()};
+  // A database as schema 6 left it: the dates inside the profiles.
+  std::vector<Migration> up_to_six;
+  for (const Migration& m : Migrations()) {
+    if (m.version <= 6) up_to_six.push_back(m);
+  }
+  const SchemaPart old_schema[] = {SchemaPart{.migrations = up_to_six}};
+  v1::Child child = ValidChild();
+  *child.mutable_journey()->mutable_placement_order() = MakeDate(2025, 9, 1);
+  v1::Adopter adopter = ValidAdopter();
+  {
+    absl::StatusOr<std::unique_ptr<Store>> old =
+        Store::Open(path, clock, old_schema);
+    ASSERT_THAT(old.status(), IsOk());
+  }
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(
+        "INSERT INTO authorities VALUES ('sheffield', 'Sheffield', 1, "
+        "'south-yorkshire', 0, 1, '2026-01-01', NULL, x'', 1, 1)");
+    child.set_name("authorities/sheffield/children/c1");
+    SQLite::Statement c(
+        db,
+        "INSERT INTO children (id, authority_id, status, group_size, "
+        "min_age_months, max_age_months, need_mask, region, profile, "
+        "create_time, update_time, ages_as_of) VALUES (1, 'sheffield', 1, 1, "
+        "0, 0, 0, 'sheffield', ?, 5, 5, '2026-01-01')");
+    const std::string child_blob = child.SerializeAsString();
+    c.bind(1, child_blob.data(), static_cast<int>(child_blob.size()));
+    c.exec();
+    adopter.set_name("authorities/sheffield/adopters/h1");
+    SQLite::Statement h(
+        db,
+        "INSERT INTO adopters (id, authority_id, status, approved_on, "
+        "approved_for, min_age_months, max_age_months, sex_preference, "
+        "region, excluded_regions, dual_approved, max_contact, heritage_mask, "
+        "religion, languages, max_physical_disability, "
+        "max_learning_disability, max_global_developmental_delay, "
+        "max_medical_condition, max_emotional_and_behavioural, "
+        "max_foetal_alcohol_spectrum, max_sexualised_behaviour, "
+        "max_uncertain_developmental_prognosis, max_attachment_difficulties, "
+        "profile, create_time, update_time) VALUES (1, 'sheffield', 2, "
+        "'2025-09-01', 1, 0, 60, 0, 'sheffield', '[]', 0, 0, 0, 0, '[]', "
+        "0,0,0,0,0,0,0,0,0, ?, 5, 5)");
+    const std::string adopter_blob = adopter.SerializeAsString();
+    h.bind(1, adopter_blob.data(), static_cast<int>(adopter_blob.size()));
+    h.exec();
+  }
+  EXPECT_EQ(CountStoredDates(path).blobs_with_dates, 2);
+  for (int open = 0; open < 2; ++open) {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(path, clock, RaamatchSchema());
+    ASSERT_THAT(store.status(), IsOk());
+    EXPECT_THAT(*registry_rows::GetChild(**store, "sheffield", 1),
+                EqualsProto(child));
+    EXPECT_THAT(*registry_rows::GetAdopter(**store, "sheffield", 1),
+                EqualsProto(adopter));
+    // Four child dates and three household dates, moved once.
+    StoredDates stored = CountStoredDates(path);
+    EXPECT_EQ(stored.milestone_rows, 7) << "open " << open;
+    EXPECT_EQ(stored.blobs_with_dates, 0);
+  }
+}
+
 TEST(MakeRequestKeyTest, MethodsAreTheStoredNamesOfEveryWrite) {
   const std::vector<std::pair<const google::protobuf::Descriptor*, std::string>>
       kStored = {

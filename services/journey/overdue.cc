@@ -1,0 +1,187 @@
+#include "services/journey/overdue.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "common/dates.h"
+#include "common/names.h"
+#include "services/registry/registry_rows.h"
+
+namespace raa {
+namespace {
+
+using Days = std::map<int, absl::CivilDay>;
+
+std::optional<absl::CivilDay> Find(const Days& days, int kind) {
+  auto it = days.find(kind);
+  if (it == days.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string RecordNameOf(const JourneyRecord& r) {
+  return r.record_kind == kMilestoneOfChild
+             ? ChildName(r.authority_id, r.row)
+             : AdopterName(r.authority_id, r.row);
+}
+
+class Collector {
+ public:
+  Collector(const BankHolidays& holidays, absl::CivilDay today, int within_days)
+      : holidays_(holidays), today_(today), within_days_(within_days) {}
+
+  // Adds the item if `t` falls due from `from` before today + within_days.
+  void From(const JourneyRecord& r, const v1::Timescale& t, absl::CivilDay from,
+            const std::string& link = "") {
+    At(r, t, DueDate(from, t, holidays_), link);
+  }
+
+  void At(const JourneyRecord& r, const v1::Timescale& t, absl::CivilDay due,
+          const std::string& link = "", const std::string& description = "") {
+    const int late = static_cast<int>(today_ - due);
+    if (late < -within_days_) return;
+    v1::OverdueItem& item = items_.emplace_back();
+    item.set_record(RecordNameOf(r));
+    item.set_link(link);
+    item.set_timescale(t.id());
+    item.set_description(description.empty() ? DescribeTimescale(t.id())
+                                             : description);
+    *item.mutable_due_date() = ToDate(due);
+    item.set_days_late(late);
+    item.set_authority(AuthorityName(r.authority_id));
+  }
+
+  std::vector<v1::OverdueItem> Take() {
+    std::stable_sort(items_.begin(), items_.end(),
+                     [](const v1::OverdueItem& a, const v1::OverdueItem& b) {
+                       return std::make_tuple(-a.days_late(), a.record(),
+                                              a.timescale(), a.link()) <
+                              std::make_tuple(-b.days_late(), b.record(),
+                                              b.timescale(), b.link());
+                     });
+    return std::move(items_);
+  }
+
+ private:
+  const BankHolidays& holidays_;
+  const absl::CivilDay today_;
+  const int within_days_;
+  std::vector<v1::OverdueItem> items_;
+};
+
+}  // namespace
+
+std::vector<v1::OverdueItem> ComputeOverdue(
+    const JourneyFacts& facts, const v1::Timescales& timescales,
+    const BankHolidays& holidays, absl::CivilDay today, int within_days,
+    absl::FunctionRef<bool(const JourneyRecord&)> include) {
+  std::map<std::string, const v1::Timescale*> rules;
+  for (const v1::Timescale& t : timescales.timescales()) {
+    if (t.enabled()) rules[t.id()] = &t;
+  }
+  auto rule = [&](absl::string_view id) -> const v1::Timescale* {
+    auto it = rules.find(std::string(id));
+    return it == rules.end() ? nullptr : it->second;
+  };
+  Collector out(holidays, today, within_days);
+
+  // The children's links: open or adopted ones hold the child.
+  std::map<std::pair<std::string, int64_t>, bool> held;
+  for (const JourneyLink& l : facts.links) {
+    if (l.state == v1::LINK_STATE_OPEN || l.state == v1::LINK_STATE_ADOPTED) {
+      held[{l.child_authority, l.child_row}] = true;
+    }
+  }
+  std::map<std::pair<std::string, int64_t>, const JourneyRecord*> children;
+
+  for (const JourneyRecord& r : facts.records) {
+    if (r.record_kind == kMilestoneOfChild) {
+      children[{r.authority_id, r.row}] = &r;
+    }
+    if (!include(r)) continue;
+    const Days& m = r.milestones;
+    if (r.record_kind == kMilestoneOfChild) {
+      if (const v1::Timescale* t = rule(kInitialPackCompleted)) {
+        auto sent = Find(m, v1::MILESTONE_KIND_INITIAL_PACK_SENT);
+        if (sent && !Find(m, v1::MILESTONE_KIND_COMPLETED_PACK_RECEIVED)) {
+          out.From(r, *t, *sent);
+        }
+      }
+      if (const v1::Timescale* t = rule(kNationalRegisterChild)) {
+        auto from = Find(m, v1::MILESTONE_KIND_PLACEMENT_ORDER);
+        if (!from) from = Find(m, v1::MILESTONE_KIND_SHOBPA_DECISION);
+        if (from && r.status == v1::CHILD_STATUS_WAITING &&
+            !held.contains({r.authority_id, r.row})) {
+          out.From(r, *t, *from);
+        }
+      }
+      if (const v1::Timescale* t = rule(kReviewActions)) {
+        auto review = facts.reviews.find({r.authority_id, r.row});
+        if (review != facts.reviews.end()) {
+          for (const v1::ReviewAction& a : review->second.actions()) {
+            if (!IsUnset(a.done_on())) continue;
+            std::optional<absl::CivilDay> due = ToCivilDay(a.due_date());
+            if (!due) continue;
+            out.At(r, *t, *due, "",
+                   absl::StrCat("tracking review action: ", a.description()));
+          }
+        }
+      }
+    } else {
+      if (const v1::Timescale* t = rule(kDecisionAfterPar)) {
+        auto par = Find(m, v1::MILESTONE_KIND_PROSPECTIVE_ADOPTER_REPORT);
+        if (par && !Find(m, v1::MILESTONE_KIND_APPROVAL)) out.From(r, *t, *par);
+      }
+      if (const v1::Timescale* t = rule(kStageOne)) {
+        auto start = Find(m, v1::MILESTONE_KIND_STAGE_ONE_START);
+        if (start && !Find(m, v1::MILESTONE_KIND_STAGE_TWO_START)) {
+          out.From(r, *t, *start);
+        }
+      }
+      if (const v1::Timescale* t = rule(kStageTwo)) {
+        auto start = Find(m, v1::MILESTONE_KIND_STAGE_TWO_START);
+        if (start && !Find(m, v1::MILESTONE_KIND_APPROVAL)) {
+          out.From(r, *t, *start);
+        }
+      }
+      if (const v1::Timescale* t = rule(kNationalRegisterHousehold)) {
+        auto approved = Find(m, v1::MILESTONE_KIND_APPROVAL);
+        if (approved && (r.status == v1::ADOPTER_STATUS_APPROVED ||
+                         r.status == v1::ADOPTER_STATUS_LINKED)) {
+          out.From(r, *t, *approved);
+        }
+      }
+    }
+  }
+
+  for (const JourneyLink& l : facts.links) {
+    if (l.state != v1::LINK_STATE_OPEN) continue;
+    auto child = children.find({l.child_authority, l.child_row});
+    if (child == children.end() || !include(*child->second)) continue;
+    const JourneyRecord& r = *child->second;
+    const std::string link = LinkName(l.id);
+    if (const v1::Timescale* t = rule(kAdmAfterPanel)) {
+      auto panel = Find(l.steps, v1::LINK_STEP_PANEL_RECOMMENDED);
+      if (panel && !Find(l.steps, v1::LINK_STEP_MATCH_DECIDED)) {
+        out.From(r, *t, *panel, link);
+      }
+    }
+    auto placed = Find(l.steps, v1::LINK_STEP_PLACED);
+    if (!placed) continue;
+    if (const v1::Timescale* t = rule(kAnnexA)) {
+      auto annex = Find(r.milestones, v1::MILESTONE_KIND_ANNEX_A_REPORT);
+      if (!annex || *annex < *placed) out.From(r, *t, *placed, link);
+    }
+    if (const v1::Timescale* t = rule(kOrderApplication)) {
+      if (!Find(l.steps, v1::LINK_STEP_ORDER_APPLIED)) {
+        out.From(r, *t, *placed, link);
+      }
+    }
+  }
+  return out.Take();
+}
+
+}  // namespace raa

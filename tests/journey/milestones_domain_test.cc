@@ -1,0 +1,368 @@
+// The Milestones class on a scratch store with a fake clock (today
+// 2026-11-01): milestones of children and households (the profile's dates
+// through the profile, corrections with a reason, date order, permissions,
+// visibility, retries), tracking reviews, the timescales and ListOverdue,
+// with link rows written by SQL as the links area stores them.
+#include <SQLiteCpp/Database.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/dates.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/journey/milestones.h"
+#include "services/registry/registry_rows.h"
+#include "tests/support/scratch_domain.h"
+
+namespace raa {
+namespace {
+
+using ::raa::test::IsOk;
+using ::raa::test::MakeDate;
+using ::raa::test::StatusIs;
+using ::raa::test::ValidAdopter;
+using ::raa::test::ValidChild;
+using ::raa::test::ViolationFields;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+class MilestonesTest : public test::ScratchDomainTest {
+ protected:
+  void SetUp() override {
+    ScratchDomainTest::SetUp();
+    absl::StatusOr<BankHolidays> holidays =
+        BankHolidays::Load(RAA_BANK_HOLIDAYS);
+    ASSERT_THAT(holidays.status(), IsOk());
+    holidays_ = *holidays;
+    milestones_ =
+        std::make_unique<Milestones>(*store_, clock_, *regions_, holidays_);
+    AddMember("sheffield", "south-yorkshire");
+    AddMember("leeds", "west-yorkshire");
+    registrar_ = NewCaller("sheffield", {v1::ROLE_REGISTRAR});
+    finder_ = NewCaller("sheffield", {v1::ROLE_FAMILY_FINDER});
+    leeds_registrar_ = NewCaller("leeds", {v1::ROLE_REGISTRAR});
+    leeds_finder_ = NewCaller("leeds", {v1::ROLE_FAMILY_FINDER});
+    child_ = AddChild(registrar_, "sheffield", ValidChild());
+    household_ = AddAdopter(leeds_registrar_, "leeds", ValidAdopter());
+  }
+
+  v1::RecordMilestoneRequest Request(const std::string& record,
+                                     v1::MilestoneKind kind,
+                                     google::type::Date date,
+                                     const std::string& reason = "") {
+    v1::RecordMilestoneRequest r;
+    r.set_record(record);
+    r.set_kind(kind);
+    *r.mutable_date() = date;
+    r.set_reason(reason);
+    r.set_request_id(NextRequestId());
+    return r;
+  }
+
+  v1::ListMilestonesResponse List(const Caller& caller,
+                                  const std::string& record) {
+    v1::ListMilestonesRequest r;
+    r.set_record(record);
+    absl::StatusOr<v1::ListMilestonesResponse> got =
+        milestones_->ListMilestones(caller, r);
+    EXPECT_THAT(got.status(), IsOk());
+    return got.ok() ? *got : v1::ListMilestonesResponse();
+  }
+
+  // Inserts a link of child_ with its steps, as the links area stores one.
+  void InsertLink(int64_t id, int state,
+                  const std::vector<std::pair<int, std::string>>& steps) {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    db.exec(absl::StrCat(
+        "INSERT INTO links (id, child_authority, child_row, adopter_authority, "
+        "adopter_row, placement_kind, state, step, create_time, update_time) "
+        "VALUES (",
+        id, ", 'sheffield', 1, 'leeds', 1, 1, ", state, ", ",
+        steps.back().first, ", 0, 0)"));
+    for (const auto& [step, date] : steps) {
+      db.exec(absl::StrCat("INSERT INTO link_steps VALUES (", id, ", ", step,
+                           ", '", date, "', 'sheffield', 'k', 0)"));
+    }
+  }
+
+  BankHolidays holidays_;
+  std::unique_ptr<Milestones> milestones_;
+  Caller registrar_, finder_, leeds_registrar_, leeds_finder_;
+  v1::Child child_;
+  v1::Adopter household_;
+};
+
+TEST_F(MilestonesTest, AProfilesJourneyDatesAreItsMilestones) {
+  v1::ListMilestonesResponse got = List(leeds_finder_, child_.name());
+  ASSERT_THAT(got.current(), SizeIs(3));
+  EXPECT_EQ(got.current(0).kind(), v1::MILESTONE_KIND_ENTERED_CARE);
+  EXPECT_EQ(FormatDate(got.current(0).date()), "2025-01-10");
+  EXPECT_EQ(got.current(0).authority(), "authorities/sheffield");
+  EXPECT_THAT(got.history(), SizeIs(3));
+  EXPECT_THAT(List(leeds_finder_, household_.name()).current(), SizeIs(3));
+}
+
+TEST_F(MilestonesTest, RecordingAProfileDateChangesTheProfile) {
+  absl::StatusOr<v1::Milestone> m = milestones_->RecordMilestone(
+      finder_, Request(child_.name(), v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                       MakeDate(2025, 9, 15)));
+  ASSERT_THAT(m.status(), IsOk());
+  EXPECT_EQ(m->key_id(), finder_.key_id);
+  EXPECT_TRUE(IsUnset(m->previous_date()));
+  absl::StatusOr<v1::Child> read =
+      registry_rows::GetChild(*store_, "sheffield", 1);
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_EQ(FormatDate(read->journey().placement_order()), "2025-09-15");
+  EXPECT_TRUE(ChildInIndex(*read));
+
+  // A correction needs a reason and keeps the date it replaced.
+  EXPECT_THAT(
+      milestones_
+          ->RecordMilestone(finder_, Request(child_.name(),
+                                             v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                                             MakeDate(2025, 9, 16)))
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  m = milestones_->RecordMilestone(
+      finder_,
+      Request(child_.name(), v1::MILESTONE_KIND_PLACEMENT_ORDER,
+              MakeDate(2025, 9, 16), "the sealed order is dated 16th"));
+  ASSERT_THAT(m.status(), IsOk());
+  EXPECT_EQ(FormatDate(m->previous_date()), "2025-09-15");
+  EXPECT_EQ(m->reason(), "the sealed order is dated 16th");
+  EXPECT_EQ(FormatDate(registry_rows::GetChild(*store_, "sheffield", 1)
+                           ->journey()
+                           .placement_order()),
+            "2025-09-16");
+  v1::ListMilestonesResponse list = List(registrar_, child_.name());
+  EXPECT_THAT(list.current(), SizeIs(4));
+  EXPECT_THAT(list.history(), SizeIs(5));
+}
+
+TEST_F(MilestonesTest, OtherMilestonesKeepTheirOrder) {
+  ASSERT_THAT(milestones_
+                  ->RecordMilestone(
+                      registrar_, Request(child_.name(),
+                                          v1::MILESTONE_KIND_INITIAL_PACK_SENT,
+                                          MakeDate(2025, 6, 10)))
+                  .status(),
+              IsOk());
+  // Received before it was sent; before entering care; in the future.
+  EXPECT_THAT(
+      milestones_
+          ->RecordMilestone(
+              registrar_,
+              Request(child_.name(), v1::MILESTONE_KIND_COMPLETED_PACK_RECEIVED,
+                      MakeDate(2025, 6, 1)))
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(milestones_
+                  ->RecordMilestone(
+                      registrar_,
+                      Request(child_.name(), v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                              MakeDate(2025, 8, 1)))
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  absl::StatusOr<v1::Milestone> future = milestones_->RecordMilestone(
+      registrar_, Request(child_.name(), v1::MILESTONE_KIND_ADOPTION_MEDICAL,
+                          MakeDate(2026, 11, 2)));
+  EXPECT_THAT(ViolationFields(future.status()), ElementsAre("date"));
+  // A household's kind on a child.
+  absl::StatusOr<v1::Milestone> wrong = milestones_->RecordMilestone(
+      registrar_, Request(child_.name(), v1::MILESTONE_KIND_APPROVAL,
+                          MakeDate(2025, 1, 1)));
+  EXPECT_THAT(ViolationFields(wrong.status()), ElementsAre("kind"));
+  EXPECT_THAT(List(registrar_, child_.name()).current(), SizeIs(4));
+}
+
+TEST_F(MilestonesTest, OnlyTheRecordsAuthorityOrAManagerWrites) {
+  auto request =
+      Request(household_.name(), v1::MILESTONE_KIND_PROSPECTIVE_ADOPTER_REPORT,
+              MakeDate(2025, 8, 1));
+  EXPECT_THAT(milestones_->RecordMilestone(registrar_, request).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(milestones_->RecordMilestone(leeds_finder_, request).status(),
+              IsOk());
+  request.set_request_id(NextRequestId());
+  request.set_kind(v1::MILESTONE_KIND_APPROVAL_PANEL);
+  EXPECT_THAT(milestones_->RecordMilestone(manager_, request).status(), IsOk());
+}
+
+TEST_F(MilestonesTest, AHiddenProfileIsNotFound) {
+  v1::Child hidden = ValidChild();
+  hidden.add_hidden_from("leeds");
+  v1::Child stored = AddChild(registrar_, "sheffield", hidden);
+  v1::ListMilestonesRequest r;
+  r.set_record(stored.name());
+  EXPECT_THAT(milestones_->ListMilestones(leeds_finder_, r).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(milestones_->ListMilestones(finder_, r).status(), IsOk());
+}
+
+TEST_F(MilestonesTest, ARetryReturnsTheFirstAnswer) {
+  auto request = Request(child_.name(), v1::MILESTONE_KIND_ADOPTION_MEDICAL,
+                         MakeDate(2025, 7, 1));
+  absl::StatusOr<v1::Milestone> first =
+      milestones_->RecordMilestone(registrar_, request);
+  ASSERT_THAT(first.status(), IsOk());
+  absl::StatusOr<v1::Milestone> again =
+      milestones_->RecordMilestone(registrar_, request);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ(again->record_time().seconds(), first->record_time().seconds());
+  EXPECT_THAT(List(registrar_, child_.name()).history(), SizeIs(4));
+}
+
+TEST_F(MilestonesTest, TrackingReviewsNewestFirst) {
+  v1::RecordTrackingReviewRequest r;
+  v1::TrackingReview* review = r.mutable_review();
+  review->set_child(child_.name());
+  *review->mutable_review_date() = MakeDate(2026, 10, 1);
+  review->set_adoption_remains_plan(true);
+  review->set_placement_order_appropriate(true);
+  review->set_family_finding_steps("profile at the next exchange day");
+  v1::ReviewAction* a = review->add_actions();
+  a->set_description("update the child permanence report");
+  a->set_owner_role(v1::ROLE_FAMILY_FINDER);
+  *a->mutable_due_date() = MakeDate(2026, 10, 20);
+  r.set_request_id(NextRequestId());
+  absl::StatusOr<v1::TrackingReview> first =
+      milestones_->RecordTrackingReview(finder_, r);
+  ASSERT_THAT(first.status(), IsOk());
+  EXPECT_EQ(first->name(), absl::StrCat(child_.name(), "/reviews/1"));
+  EXPECT_EQ(first->authority(), "authorities/sheffield");
+
+  // An action due before the review, a missing role: refused, by field.
+  v1::RecordTrackingReviewRequest bad = r;
+  bad.set_request_id(NextRequestId());
+  bad.mutable_review()->mutable_actions(0)->set_owner_role(
+      v1::ROLE_UNSPECIFIED);
+  *bad.mutable_review()->mutable_actions(0)->mutable_due_date() =
+      MakeDate(2026, 9, 1);
+  EXPECT_THAT(
+      ViolationFields(milestones_->RecordTrackingReview(finder_, bad).status()),
+      ElementsAre("review.actions[0].owner_role",
+                  "review.actions[0].due_date"));
+  EXPECT_THAT(milestones_->RecordTrackingReview(leeds_finder_, r).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+
+  r.set_request_id(NextRequestId());
+  *r.mutable_review()->mutable_review_date() = MakeDate(2026, 10, 29);
+  *r.mutable_review()->mutable_actions(0)->mutable_due_date() =
+      MakeDate(2026, 11, 20);
+  ASSERT_THAT(milestones_->RecordTrackingReview(registrar_, r).status(),
+              IsOk());
+  v1::ListTrackingReviewsRequest list;
+  list.set_child(child_.name());
+  absl::StatusOr<v1::ListTrackingReviewsResponse> got =
+      milestones_->ListTrackingReviews(leeds_finder_, list);
+  ASSERT_THAT(got.status(), IsOk());
+  ASSERT_THAT(got->reviews(), SizeIs(2));
+  EXPECT_EQ(FormatDate(got->reviews(0).review_date()), "2026-10-29");
+}
+
+TEST_F(MilestonesTest, TimescalesAreVersionedAndOnlyAManagerSetsThem) {
+  absl::StatusOr<v1::Timescales> shipped =
+      milestones_->GetTimescales(leeds_finder_, {});
+  ASSERT_THAT(shipped.status(), IsOk());
+  EXPECT_EQ(shipped->version(), 0);
+  v1::UpdateTimescalesRequest r;
+  *r.mutable_timescales() = *shipped;
+  for (v1::Timescale& t : *r.mutable_timescales()->mutable_timescales()) {
+    if (t.id() == "adm_after_panel") {
+      t.set_amount(10);
+      t.set_source("consortium board, 3 March 2026");
+    }
+  }
+  r.set_request_id(NextRequestId());
+  EXPECT_THAT(milestones_->UpdateTimescales(registrar_, r).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  absl::StatusOr<v1::Timescales> updated =
+      milestones_->UpdateTimescales(manager_, r);
+  ASSERT_THAT(updated.status(), IsOk());
+  EXPECT_EQ(updated->version(), 1);
+  absl::StatusOr<v1::Timescales> now = milestones_->GetTimescales(finder_, {});
+  ASSERT_THAT(now.status(), IsOk());
+  EXPECT_EQ(now->version(), 1);
+  for (const v1::Timescale& t : now->timescales()) {
+    EXPECT_FALSE(t.description().empty());
+    if (t.id() == "adm_after_panel") {
+      EXPECT_EQ(t.amount(), 10);
+    }
+  }
+  r.mutable_timescales()->mutable_timescales()->RemoveLast();
+  r.set_request_id(NextRequestId());
+  EXPECT_THAT(
+      ViolationFields(milestones_->UpdateTimescales(manager_, r).status()),
+      ElementsAre("timescales.timescales"));
+}
+
+TEST_F(MilestonesTest, OverdueOnAFixedClockWithLinksWorstFirst) {
+  v1::ListOverdueRequest r;
+  absl::StatusOr<v1::ListOverdueResponse> got =
+      milestones_->ListOverdue(finder_, r);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(FormatDate(got->as_of()), "2026-11-01");
+  // ValidChild's SHOBPA decision (2025-08-04) with no link: due on the
+  // national register 2025-11-04; ValidAdopter approved 2025-09-01 and
+  // unmatched: due 2025-12-01.
+  ASSERT_THAT(got->items(), SizeIs(2));
+  EXPECT_EQ(got->items(0).timescale(), "national_register_child");
+  EXPECT_EQ(got->items(0).days_late(), 362);
+  EXPECT_EQ(got->items(1).timescale(), "national_register_household");
+
+  // A link at panel since 2026-10-20 and placed elsewhere: ADM due 27 Oct.
+  InsertLink(3, v1::LINK_STATE_OPEN,
+             {{v1::LINK_STEP_OPENED, "2026-09-01"},
+              {v1::LINK_STEP_PANEL_RECOMMENDED, "2026-10-20"}});
+  got = milestones_->ListOverdue(finder_, r);
+  ASSERT_THAT(got.status(), IsOk());
+  std::vector<std::string> seen;
+  for (const v1::OverdueItem& i : got->items()) {
+    seen.push_back(
+        absl::StrCat(i.timescale(), " ", i.link(), " ", i.days_late()));
+  }
+  EXPECT_THAT(seen, ElementsAre("national_register_household  335",
+                                "adm_after_panel links/l3 5"));
+
+  // Per authority, and paged.
+  r.set_authority("authorities/leeds");
+  got = milestones_->ListOverdue(finder_, r);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_THAT(got->items(), SizeIs(1));
+  r.clear_authority();
+  r.set_page_size(1);
+  got = milestones_->ListOverdue(finder_, r);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_THAT(got->items(), SizeIs(1));
+  r.set_page_token(got->next_page_token());
+  got = milestones_->ListOverdue(finder_, r);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->items(0).timescale(), "adm_after_panel");
+  EXPECT_TRUE(got->next_page_token().empty());
+
+  r.set_within_days(400);
+  r.set_page_token("x");
+  EXPECT_THAT(ViolationFields(milestones_->ListOverdue(finder_, r).status()),
+              ElementsAre("within_days", "page_token"));
+}
+
+TEST_F(MilestonesTest, OverdueHidesWhatTheCallerMayNotSee) {
+  v1::Child hidden = ValidChild();
+  hidden.add_hidden_from("leeds");
+  AddChild(registrar_, "sheffield", hidden);
+  v1::ListOverdueRequest r;
+  absl::StatusOr<v1::ListOverdueResponse> sheffield =
+      milestones_->ListOverdue(finder_, r);
+  absl::StatusOr<v1::ListOverdueResponse> leeds =
+      milestones_->ListOverdue(leeds_finder_, r);
+  ASSERT_THAT(sheffield.status(), IsOk());
+  ASSERT_THAT(leeds.status(), IsOk());
+  EXPECT_THAT(sheffield->items(), SizeIs(3));
+  EXPECT_THAT(leeds->items(), SizeIs(2));
+}
+
+}  // namespace
+}  // namespace raa

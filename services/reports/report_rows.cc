@@ -78,9 +78,16 @@ absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
                           "date FROM milestones ORDER BY id");
       while (q.executeStep()) {
         std::optional<Day> day = DayOf(q.getColumn(4));
-        if (!day.has_value()) continue;
-        milestones[{q.getColumn(0).getInt(), q.getColumn(1).getString(),
-                    q.getColumn(2).getInt64()}][q.getColumn(3).getInt()] = *day;
+        auto& dates =
+            milestones[{q.getColumn(0).getInt(), q.getColumn(1).getString(),
+                        q.getColumn(2).getInt64()}];
+        // A row with no date ('') clears the milestone (a profile update
+        // that removed it).
+        if (day.has_value()) {
+          dates[q.getColumn(3).getInt()] = *day;
+        } else {
+          dates.erase(q.getColumn(3).getInt());
+        }
       }
     }
     auto milestone = [&](int kind_of_record, const std::string& authority,

@@ -490,7 +490,8 @@ SyntheticHistory GenerateHistory(
     absl::CivilDay opened = meeting - d.Int(7, 25);
     if (early_permanence) {
       // Linked and matched early, before the court's order; the child moves
-      // in (as a foster placement) days after the match.
+      // in as a foster placement days after the link opens, before the
+      // match (A10 stops its clock there).
       opened = entered + d.Int(15, 60);
       meeting = opened + d.Int(5, 15);
       papers = meeting + d.Int(10, 20);
@@ -498,7 +499,7 @@ SyntheticHistory GenerateHistory(
       match = panel + d.Int(1, 7);
       if (match >= order) order = match + d.Int(5, 60);
       if (outcome == kAdopted || outcome == kPlaced) {
-        placed = match + d.Int(1, 10);
+        placed = opened + d.Int(3, 20);
       }
     }
 
@@ -615,12 +616,14 @@ SyntheticHistory GenerateHistory(
     if (outcome == kAdopted) {
       absl::CivilDay applied = placed + applied_after;
       if (order_made && applied <= order) applied = order + d.Int(5, 30);
+      if (applied <= match) applied = match + d.Int(5, 30);
       steps.push_back({v1::LINK_STEP_ORDER_APPLIED, applied});
       absl::CivilDay granted = std::max(anchor, applied + 20);
       steps.push_back({v1::LINK_STEP_ORDER_GRANTED, granted});
     } else if (outcome == kPlaced) {
       absl::CivilDay applied = placed + applied_after;
       if (order_made && applied <= order) applied = order + d.Int(5, 30);
+      if (applied <= match) applied = match + d.Int(5, 30);
       if (applied < today && d.Chance(60)) {
         steps.push_back({v1::LINK_STEP_ORDER_APPLIED, applied});
       }

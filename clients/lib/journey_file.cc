@@ -275,12 +275,23 @@ absl::StatusOr<JourneyRow> JourneyRowFromText(const TextFields& fields,
       bad_date = true;
       continue;
     }
-    if (!link.steps.empty() && !bad_date) {
-      const auto& [prev_step, prev_date] = link.steps.back();
+    // Each step is dated on or after every step before it, except that an
+    // early-permanence link's `placed` (the start of the foster placement)
+    // is bounded by `opened` only, as the server's link rules say.
+    const bool early =
+        link.placement_kind == v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION ||
+        link.placement_kind == v1::PLACEMENT_KIND_CONCURRENT_PLANNING;
+    for (const auto& [prev_step, prev_date] : link.steps) {
+      if (bad_date) break;
+      if (early && s.step == v1::LINK_STEP_PLACED &&
+          prev_step != v1::LINK_STEP_OPENED) {
+        continue;
+      }
       if (DayNumber(*d) < DayNumber(prev_date)) {
         errors.Add(s.column, absl::StrCat(FormatDate(*d), " is before ",
                                           StepColumn(prev_step), " (",
                                           FormatDate(prev_date), ")"));
+        break;
       }
     }
     link.steps.emplace_back(s.step, *d);

@@ -55,6 +55,20 @@ std::optional<Floor> DependencyFloor(
   return std::nullopt;
 }
 
+// Whether step `earlier` (recorded before `later` in the sequence) must also
+// be dated on or before it. Always, except for an early-permanence link's
+// PLACED: the child moved in as a foster placement, which may come before the
+// linking meeting, the panel and the match; only OPENED bounds it (see
+// DependencyFloor).
+bool DatesOrdered(const LinkFacts& link, v1::LinkStep earlier,
+                  v1::LinkStep later) {
+  if (IsEarlyPermanence(link.placement_kind) && later == v1::LINK_STEP_PLACED &&
+      earlier != v1::LINK_STEP_OPENED) {
+    return false;
+  }
+  return true;
+}
+
 absl::Status NotInFuture(absl::CivilDay date, absl::CivilDay today,
                          absl::string_view field) {
   if (date > today) {
@@ -159,10 +173,12 @@ absl::Status CheckStepDate(const LinkFacts& link, v1::LinkStep step,
                            std::optional<absl::CivilDay> placement_order,
                            absl::string_view field) {
   if (absl::Status s = NotInFuture(date, today, field); !s.ok()) return s;
-  if (!link.steps.empty() && date < link.steps.back().date) {
-    return Refused(field, absl::StrCat(Day(date), " is before ",
-                                       StepWords(link.steps.back().step), " (",
-                                       Day(link.steps.back().date), ")"));
+  for (const StepDate& before : link.steps) {
+    if (DatesOrdered(link, before.step, step) && date < before.date) {
+      return Refused(
+          field, absl::StrCat(Day(date), " is before ", StepWords(before.step),
+                              " (", Day(before.date), ")"));
+    }
   }
   if (std::optional<Floor> floor = DependencyFloor(link, step, placement_order);
       floor.has_value() && date < floor->date) {
@@ -176,10 +192,12 @@ absl::Status CheckStepDate(const LinkFacts& link, v1::LinkStep step,
 absl::Status CheckCloseDate(const LinkFacts& link, absl::CivilDay date,
                             absl::CivilDay today) {
   if (absl::Status s = NotInFuture(date, today, "date"); !s.ok()) return s;
-  if (!link.steps.empty() && date < link.steps.back().date) {
-    return Refused("date", absl::StrCat(Day(date), " is before ",
-                                        StepWords(link.steps.back().step), " (",
-                                        Day(link.steps.back().date), ")"));
+  for (const StepDate& step : link.steps) {
+    if (date < step.date) {
+      return Refused(
+          "date", absl::StrCat(Day(date), " is before ", StepWords(step.step),
+                               " (", Day(step.date), ")"));
+    }
   }
   return absl::OkStatus();
 }
@@ -205,17 +223,19 @@ absl::Status CheckCorrection(const LinkFacts& link, v1::LinkStep step,
         "new_date", absl::StrCat("is already ", StepWords(step), "'s date (",
                                  Day(new_date), ")"));
   }
-  if (it != link.steps.begin() && new_date < std::prev(it)->date) {
-    return Refused("new_date",
-                   absl::StrCat(Day(new_date), " is before ",
-                                StepWords(std::prev(it)->step), " (",
-                                Day(std::prev(it)->date), ")"));
-  }
-  if (std::next(it) != link.steps.end() && new_date > std::next(it)->date) {
-    return Refused("new_date",
-                   absl::StrCat(Day(new_date), " is after ",
-                                StepWords(std::next(it)->step), " (",
-                                Day(std::next(it)->date), ")"));
+  for (auto other = link.steps.begin(); other != link.steps.end(); ++other) {
+    if (other < it && DatesOrdered(link, other->step, step) &&
+        new_date < other->date) {
+      return Refused("new_date", absl::StrCat(Day(new_date), " is before ",
+                                              StepWords(other->step), " (",
+                                              Day(other->date), ")"));
+    }
+    if (other > it && DatesOrdered(link, step, other->step) &&
+        new_date > other->date) {
+      return Refused("new_date", absl::StrCat(Day(new_date), " is after ",
+                                              StepWords(other->step), " (",
+                                              Day(other->date), ")"));
+    }
   }
   if (std::next(it) == link.steps.end() && link.closed_on.has_value() &&
       new_date > *link.closed_on) {

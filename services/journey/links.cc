@@ -378,6 +378,21 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
             ASSIGN_OR_RETURN(v1::Child child,
                              registry_rows::GetChild(tx, row.child_authority,
                                                      row.child_row));
+            ASSIGN_OR_RETURN(v1::Adopter adopter,
+                             registry_rows::GetAdopter(
+                                 tx, row.adopter_authority, row.adopter_row));
+            // A withdrawn profile or household moves no further: close the
+            // link instead.
+            if (child.status() == v1::CHILD_STATUS_WITHDRAWN) {
+              return Refused("name",
+                             absl::StrCat(row.link.child(),
+                                          " was withdrawn: close the link"));
+            }
+            if (adopter.status() == v1::ADOPTER_STATUS_WITHDRAWN) {
+              return Refused("name",
+                             absl::StrCat(row.link.adopter(),
+                                          " was withdrawn: close the link"));
+            }
             RETURN_IF_ERROR(link_rules::CheckStepDate(facts, step, *date, today,
                                                       PlacementOrderOf(child)));
             const std::string day = Day(*date);

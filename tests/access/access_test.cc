@@ -161,10 +161,6 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
   return *expected;
 }
 
-std::string FullNameOf(const google::protobuf::MethodDescriptor& m) {
-  return absl::StrCat("/", m.service()->full_name(), "/", m.name());
-}
-
 // Every method of the services, as "/package.Service/Method".
 std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
   std::vector<const google::protobuf::MethodDescriptor*> methods;

@@ -217,13 +217,41 @@ TEST(LinkRulesTest, StepDatesKeepTheirOrder) {
 }
 
 TEST(LinkRulesTest, EarlyPermanencePlacesFromTheOpeningDay) {
-  // An early-permanence link whose later steps were recorded with dates
-  // before the match decision's: placed needs only to follow opened (and
-  // the last step). The table above covers the ordinary rule.
-  LinkFacts link = LinkAt(v1::LINK_STEP_MATCH_DECIDED,
-                          v1::PLACEMENT_KIND_CONCURRENT_PLANNING);
+  // An early-permanence link: the child moved in as a foster placement,
+  // which may be before the linking meeting, the panel and the match (A10
+  // stops its clock there); only the opening bounds it. The table above
+  // covers the ordinary rule.
+  LinkFacts link = LinkAt(v1::LINK_STEP_MATCH_DECIDED,  // opened 2026-01-01,
+                          v1::PLACEMENT_KIND_CONCURRENT_PLANNING);  // 02-10
   EXPECT_TRUE(CheckStepDate(link, v1::LINK_STEP_PLACED,
                             absl::CivilDay(2026, 2, 10), kToday, {})
+                  .ok());
+  EXPECT_TRUE(CheckStepDate(link, v1::LINK_STEP_PLACED,
+                            absl::CivilDay(2026, 1, 5), kToday, {})
+                  .ok());
+  EXPECT_EQ(CheckStepDate(link, v1::LINK_STEP_PLACED,
+                          absl::CivilDay(2025, 12, 31), kToday, {})
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The same for an ordinary link is refused: placed follows the match.
+  EXPECT_FALSE(CheckStepDate(LinkAt(v1::LINK_STEP_MATCH_DECIDED,
+                                    v1::PLACEMENT_KIND_ADOPTIVE),
+                             v1::LINK_STEP_PLACED, absl::CivilDay(2026, 1, 5),
+                             kToday, {})
+                   .ok());
+  // Once placed early, the order is applied for after the match, not only
+  // after the placement.
+  link.steps.push_back({v1::LINK_STEP_PLACED, absl::CivilDay(2026, 1, 5)});
+  EXPECT_FALSE(CheckStepDate(link, v1::LINK_STEP_ORDER_APPLIED,
+                             absl::CivilDay(2026, 2, 1), kToday, {})
+                   .ok());
+  EXPECT_TRUE(CheckStepDate(link, v1::LINK_STEP_ORDER_APPLIED,
+                            absl::CivilDay(2026, 2, 11), kToday, {})
+                  .ok());
+  // A correction of the match decision may move it past the early
+  // placement, but not before the panel.
+  EXPECT_TRUE(CheckCorrection(link, v1::LINK_STEP_MATCH_DECIDED,
+                              absl::CivilDay(2026, 2, 5), kToday, {})
                   .ok());
   EXPECT_TRUE(IsEarlyPermanence(v1::PLACEMENT_KIND_CONCURRENT_PLANNING));
   EXPECT_FALSE(IsEarlyPermanence(v1::PLACEMENT_KIND_ADOPTIVE));

@@ -281,7 +281,10 @@ absl::StatusOr<JourneyRow> JourneyRowFromText(const TextFields& fields,
     const bool early =
         link.placement_kind == v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION ||
         link.placement_kind == v1::PLACEMENT_KIND_CONCURRENT_PLANNING;
-    for (const auto& [prev_step, prev_date] : link.steps) {
+    // The nearest step before it first, so the problem names the step it
+    // should follow.
+    for (auto prev = link.steps.rbegin(); prev != link.steps.rend(); ++prev) {
+      const auto& [prev_step, prev_date] = *prev;
       if (bad_date) break;
       if (early && s.step == v1::LINK_STEP_PLACED &&
           prev_step != v1::LINK_STEP_OPENED) {

@@ -97,7 +97,7 @@ TEST(JourneyRowTest, AStepBeforeTheOneBeforeItIsRefused) {
               HasSubstr("2024-04-01 is before match_decided (2024-04-08)"));
 }
 
-TEST(JourneyRowTest, EarlyPermanenceKeepsTheStepOrderToo) {
+TEST(JourneyRowTest, EarlyPermanenceIsPlacedFromTheOpeningDay) {
   TextFields fields = AdoptedLink();
   fields["placement_kind"] = "Fostering for adoption";
   absl::StatusOr<JourneyRow> row = JourneyRowFromText(fields, kToday);
@@ -105,9 +105,13 @@ TEST(JourneyRowTest, EarlyPermanenceKeepsTheStepOrderToo) {
   EXPECT_EQ(row->link.placement_kind,
             v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION);
 
-  fields["placed"] = "2024-02-05";  // before match_decided
+  // The child moved in as a foster placement before the match: fine.
+  fields["placed"] = "2024-02-05";
+  EXPECT_TRUE(JourneyRowFromText(fields, kToday).ok());
+  // Not before the link was opened.
+  fields["placed"] = "2024-01-25";
   EXPECT_THAT(Problem(JourneyRowFromText(fields, kToday).status(), "placed"),
-              HasSubstr("is before match_decided (2024-04-08)"));
+              HasSubstr("is before opened (2024-02-01)"));
 }
 
 TEST(JourneyRowTest, DatesMustBeRealAndNotInTheFuture) {

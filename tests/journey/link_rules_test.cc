@@ -234,11 +234,11 @@ TEST(LinkRulesTest, EarlyPermanencePlacesFromTheOpeningDay) {
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   // The same for an ordinary link is refused: placed follows the match.
-  EXPECT_FALSE(CheckStepDate(LinkAt(v1::LINK_STEP_MATCH_DECIDED,
-                                    v1::PLACEMENT_KIND_ADOPTIVE),
-                             v1::LINK_STEP_PLACED, absl::CivilDay(2026, 1, 5),
-                             kToday, {})
-                   .ok());
+  EXPECT_FALSE(
+      CheckStepDate(
+          LinkAt(v1::LINK_STEP_MATCH_DECIDED, v1::PLACEMENT_KIND_ADOPTIVE),
+          v1::LINK_STEP_PLACED, absl::CivilDay(2026, 1, 5), kToday, {})
+          .ok());
   // Once placed early, the order is applied for after the match, not only
   // after the placement.
   link.steps.push_back({v1::LINK_STEP_PLACED, absl::CivilDay(2026, 1, 5)});

@@ -4,7 +4,9 @@
 // validation and who may read which.
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "raa/v1/journey.pb.h"
@@ -187,6 +189,63 @@ TEST_F(ReportServiceTest, ForecastListsOnlyChildrenTheCallerMaySee) {
                    request, &forecast),
               IsOk());
   EXPECT_EQ(forecast.authorities(1).children_size(), 0);
+}
+
+// The whole journey through JourneyService, then the scorecard: an
+// early-permanence child moved in as a foster placement before the match,
+// so A10 stops its clock there while A1 runs to the match (the placement
+// for adoption), and A2 runs from the placement order to the match.
+TEST_F(ReportServiceTest, AJourneyRecordedThroughLinksIsScored) {
+  v1::Child child = ChildProfile({84});
+  child.set_early_permanence(v1::EARLY_PERMANENCE_FOSTERING_FOR_ADOPTION);
+  *child.mutable_journey()->mutable_entered_care() = MakeDate(2023, 2, 1);
+  *child.mutable_journey()->mutable_shobpa_decision() = MakeDate(2023, 4, 1);
+  *child.mutable_journey()->mutable_placement_order() = MakeDate(2023, 6, 1);
+  const std::string name = AddChild(leeds_, "leeds", child).name();
+  v1::Adopter household = ApprovedHousehold(1, 0, 120);
+  household.set_dual_approved(true);
+  const std::string adopter = AddAdopter(leeds_, "leeds", household).name();
+
+  v1::OpenLinkRequest open;
+  open.set_child(name);
+  open.set_adopter(adopter);
+  *open.mutable_opened_on() = MakeDate(2023, 5, 1);
+  open.set_placement_kind(v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION);
+  open.set_request_id("open");
+  v1::Link link;
+  ASSERT_THAT(Journey(&JourneyStub::OpenLink, finder_, open, &link), IsOk());
+  const std::pair<v1::LinkStep, CivilDay> steps[] = {
+      {v1::LINK_STEP_LINKING_MEETING, CivilDay(2023, 5, 10)},
+      {v1::LINK_STEP_PAPERS_TO_PANEL, CivilDay(2023, 6, 10)},
+      {v1::LINK_STEP_PANEL_RECOMMENDED, CivilDay(2023, 7, 1)},
+      {v1::LINK_STEP_MATCH_DECIDED, CivilDay(2023, 7, 5)},
+      {v1::LINK_STEP_PLACED, CivilDay(2023, 5, 20)},  // the foster placement
+      {v1::LINK_STEP_ORDER_APPLIED, CivilDay(2023, 9, 1)},
+      {v1::LINK_STEP_ORDER_GRANTED, CivilDay(2024, 1, 10)}};
+  for (const auto& [step, day] : steps) {
+    v1::AdvanceLinkRequest advance;
+    advance.set_name(link.name());
+    advance.set_step(step);
+    *advance.mutable_date() =
+        MakeDate(static_cast<int>(day.year()), day.month(), day.day());
+    advance.set_request_id(absl::StrCat("step-", step));
+    ASSERT_THAT(Journey(&JourneyStub::AdvanceLink, leeds_, advance, &link),
+                IsOk())
+        << v1::LinkStep_Name(step);
+  }
+  EXPECT_EQ(link.state(), v1::LINK_STATE_ADOPTED);
+
+  v1::Scorecard card;
+  ASSERT_THAT(Scorecard(leeds_, "authorities/leeds", 2026, 1, &card), IsOk());
+  ASSERT_EQ(card.windows_size(), 1);
+  const v1::ScorecardWindow& w = card.windows(0);
+  EXPECT_EQ(Find(w, "a1_care_to_placement_days").value(),
+            CivilDay(2023, 7, 5) - CivilDay(2023, 2, 1));
+  EXPECT_EQ(Find(w, "a10_care_to_placement_days_foster_start").value(),
+            CivilDay(2023, 5, 20) - CivilDay(2023, 2, 1));
+  EXPECT_EQ(Find(w, "a2_order_to_match_days").value(),
+            CivilDay(2023, 7, 5) - CivilDay(2023, 6, 1));
+  EXPECT_EQ(Find(w, "a1_care_to_placement_days").count(), 1);
 }
 
 }  // namespace

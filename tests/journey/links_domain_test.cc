@@ -218,6 +218,28 @@ TEST_F(LinksDomainTest, ClosingOneOfTwoLinksLeavesTheChildLinked) {
   EXPECT_EQ(AdopterStatus(second), v1::ADOPTER_STATUS_LINKED);
 }
 
+TEST_F(LinksDomainTest, AWithdrawnProfilesLinkMovesNoFurtherButCloses) {
+  v1::Link link = MustOpen(child_, household_);
+  v1::WithdrawChildRequest withdraw;
+  withdraw.set_name(child_.name());
+  withdraw.set_reason("plan changed at review");
+  withdraw.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->WithdrawChild(sheffield_, withdraw).status(), IsOk());
+  absl::StatusOr<v1::Link> moved = links_->AdvanceLink(
+      sheffield_,
+      Advance(link, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8)));
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(moved.status().message(), HasSubstr("was withdrawn"));
+  EXPECT_EQ(Get(link.name()).step(), v1::LINK_STEP_OPENED);
+  v1::CloseLinkRequest close;
+  close.set_name(link.name());
+  close.set_reason(v1::CLOSE_REASON_PLAN_CHANGED);
+  close.set_request_id(NextRequestId());
+  ASSERT_THAT(links_->CloseLink(sheffield_, close).status(), IsOk());
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_WITHDRAWN);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_APPROVED);
+}
+
 TEST_F(LinksDomainTest, TheCapsAreNeverOverridden) {
   // The child's cap (3 by default).
   for (int i = 0; i < 3; ++i) {

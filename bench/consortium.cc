@@ -640,7 +640,10 @@ SyntheticHistory GenerateHistory(
     if (outcome == kPlaced && d.Chance(8) &&
         link.steps.back().first >= v1::LINK_STEP_PLACED) {
       link.close_reason = v1::CLOSE_REASON_DISRUPTION;
-      link.closed_on = std::min(today - 1, link.steps.back().second + 30);
+      // After every step: an early placement is dated before the match.
+      absl::CivilDay last = link.steps.front().second;
+      for (const auto& step : link.steps) last = std::max(last, step.second);
+      link.closed_on = std::min(today - 1, last + 30);
       link.close_note = "The placement ended before the order.";
     }
     link.adopter = household(opened, early_permanence, "");

@@ -176,43 +176,6 @@ v1::ListMilestonesResponse Describe(const std::string& record,
   return out;
 }
 
-// Sets the profile's date of `kind` (a profile milestone).
-void SetProfileDate(v1::Child& child, int kind, const google::type::Date& d) {
-  v1::ChildJourney* j = child.mutable_journey();
-  switch (kind) {
-    case v1::MILESTONE_KIND_ENTERED_CARE:
-      *j->mutable_entered_care() = d;
-      break;
-    case v1::MILESTONE_KIND_PLAN_FOR_ADOPTION:
-      *j->mutable_plan_for_adoption() = d;
-      break;
-    case v1::MILESTONE_KIND_SHOBPA_DECISION:
-      *j->mutable_shobpa_decision() = d;
-      break;
-    case v1::MILESTONE_KIND_PLACEMENT_ORDER:
-      *j->mutable_placement_order() = d;
-      break;
-    default:
-      break;
-  }
-}
-
-void SetProfileDate(v1::Adopter& a, int kind, const google::type::Date& d) {
-  switch (kind) {
-    case v1::MILESTONE_KIND_REGISTRATION_OF_INTEREST:
-      *a.mutable_registered_interest_on() = d;
-      break;
-    case v1::MILESTONE_KIND_STAGE_TWO_START:
-      *a.mutable_applied_on() = d;
-      break;
-    case v1::MILESTONE_KIND_APPROVAL:
-      *a.mutable_approved_on() = d;
-      break;
-    default:
-      break;
-  }
-}
-
 // The registry's journey checks of the profile with the new date, as
 // "date" violations (the profile's other fields are not this call's).
 template <typename T>
@@ -356,7 +319,7 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
                 ASSIGN_OR_RETURN(v1::Child c,
                                  registry_rows::GetChild(
                                      tx, r.name.authority_id, r.name.row_id));
-                SetProfileDate(c, kind, request.date());
+                *ProfileDateOf(c, kind) = request.date();  // a profile kind
                 CheckProfileDates(c, today, regions_, late);
                 RETURN_IF_ERROR(late.ToStatus());
                 RETURN_IF_ERROR(registry_rows::UpdateChild(tx, c, by));
@@ -364,7 +327,7 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
                 ASSIGN_OR_RETURN(v1::Adopter a,
                                  registry_rows::GetAdopter(
                                      tx, r.name.authority_id, r.name.row_id));
-                SetProfileDate(a, kind, request.date());
+                *ProfileDateOf(a, kind) = request.date();  // a profile kind
                 CheckProfileDates(a, today, regions_, late);
                 RETURN_IF_ERROR(late.ToStatus());
                 RETURN_IF_ERROR(registry_rows::UpdateAdopter(tx, a, by));

@@ -283,46 +283,13 @@ void StripDates(v1::Adopter& a) {
   a.clear_approved_on();
 }
 
-void FillDates(v1::Child& child, const JourneyDates& dates) {
+template <typename Record>
+void FillDates(Record& record, const JourneyDates& dates) {
   for (const auto& [kind, text] : dates) {
     std::optional<google::type::Date> date = ParseDate(text);
     if (!date.has_value()) continue;
-    v1::ChildJourney* j = child.mutable_journey();
-    switch (kind) {
-      case v1::MILESTONE_KIND_ENTERED_CARE:
-        *j->mutable_entered_care() = *date;
-        break;
-      case v1::MILESTONE_KIND_PLAN_FOR_ADOPTION:
-        *j->mutable_plan_for_adoption() = *date;
-        break;
-      case v1::MILESTONE_KIND_SHOBPA_DECISION:
-        *j->mutable_shobpa_decision() = *date;
-        break;
-      case v1::MILESTONE_KIND_PLACEMENT_ORDER:
-        *j->mutable_placement_order() = *date;
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-void FillDates(v1::Adopter& a, const JourneyDates& dates) {
-  for (const auto& [kind, text] : dates) {
-    std::optional<google::type::Date> date = ParseDate(text);
-    if (!date.has_value()) continue;
-    switch (kind) {
-      case v1::MILESTONE_KIND_REGISTRATION_OF_INTEREST:
-        *a.mutable_registered_interest_on() = *date;
-        break;
-      case v1::MILESTONE_KIND_STAGE_TWO_START:
-        *a.mutable_applied_on() = *date;
-        break;
-      case v1::MILESTONE_KIND_APPROVAL:
-        *a.mutable_approved_on() = *date;
-        break;
-      default:
-        break;
+    if (google::type::Date* field = ProfileDateOf(record, kind)) {
+      *field = *date;
     }
   }
 }
@@ -711,6 +678,35 @@ bool IsProfileMilestone(int record_kind, int milestone_kind) {
       return record_kind == kMilestoneOfHousehold;
     default:
       return false;
+  }
+}
+
+google::type::Date* ProfileDateOf(v1::Child& child, int milestone_kind) {
+  v1::ChildJourney* j = child.mutable_journey();
+  switch (milestone_kind) {
+    case v1::MILESTONE_KIND_ENTERED_CARE:
+      return j->mutable_entered_care();
+    case v1::MILESTONE_KIND_PLAN_FOR_ADOPTION:
+      return j->mutable_plan_for_adoption();
+    case v1::MILESTONE_KIND_SHOBPA_DECISION:
+      return j->mutable_shobpa_decision();
+    case v1::MILESTONE_KIND_PLACEMENT_ORDER:
+      return j->mutable_placement_order();
+    default:
+      return nullptr;
+  }
+}
+
+google::type::Date* ProfileDateOf(v1::Adopter& adopter, int milestone_kind) {
+  switch (milestone_kind) {
+    case v1::MILESTONE_KIND_REGISTRATION_OF_INTEREST:
+      return adopter.mutable_registered_interest_on();
+    case v1::MILESTONE_KIND_STAGE_TWO_START:
+      return adopter.mutable_applied_on();
+    case v1::MILESTONE_KIND_APPROVAL:
+      return adopter.mutable_approved_on();
+    default:
+      return nullptr;
   }
 }
 

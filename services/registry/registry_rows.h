@@ -92,6 +92,10 @@ struct RecordedBy {
 // row for each such date that is new, changed or cleared (a cleared date is
 // a row with date ''), and every read fills them back in.
 bool IsProfileMilestone(int record_kind, int milestone_kind);
+// The field of a profile or household that holds the date of such a
+// milestone kind, or nullptr for any other kind.
+google::type::Date* ProfileDateOf(v1::Child& child, int milestone_kind);
+google::type::Date* ProfileDateOf(v1::Adopter& adopter, int milestone_kind);
 
 // Filters for listing children; unset members do not filter.
 struct ChildFilter {

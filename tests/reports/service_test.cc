@@ -1,7 +1,8 @@
 // ReportService end to end on the in-process server: history written into
-// the store's tables (history.h; the link RPCs are another area's), then the
-// scorecard, the waiting report and the forecast over gRPC, with their
-// validation and who may read which.
+// the store's tables (history.h, for dates the link RPCs would refuse as
+// fixtures) or recorded through JourneyService, then the scorecard, the
+// waiting report and the forecast over gRPC, with their validation and who
+// may read which.
 #include <memory>
 #include <string>
 #include <utility>

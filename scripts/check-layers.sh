@@ -21,6 +21,7 @@ LAYERS=(
   services/registry
   services/access
   services/matching
+  services/ledger
   services/journey
   services/reports
   services/server

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/dates.h"
@@ -253,6 +254,7 @@ std::optional<int64_t> ParsePounds(absl::string_view text, std::string* why) {
       s = absl::StripAsciiWhitespace(s);
     }
   }
+  if (absl::StartsWith(s, "-") || absl::StartsWith(s, "(")) ++signs;
   if (signs > 1) {
     *why = "more than one minus sign";
     return std::nullopt;

@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/check.h"
@@ -593,35 +594,50 @@ Pence EffectOn(const JournalEntry& entry, absl::string_view member) {
 
 Positions PositionsOf(std::span<const JournalEntry> entries,
                       absl::CivilDay as_of) {
-  std::map<std::string, Pence, std::less<>> by_member;
+  // Keyed by views into `entries`, which outlive the map.
+  absl::flat_hash_map<absl::string_view, Pence> by_member;
   for (const JournalEntry& e : entries) {
     if (e.value_date > as_of) continue;
     by_member[e.credit] += e.amount;
     by_member[e.debit] -= e.amount;
   }
-  Positions out(by_member.begin(), by_member.end());
+  Positions out;
+  out.reserve(by_member.size());
   Pence sum = 0;
-  for (const auto& [member, pence] : out) sum += pence;
+  for (const auto& [member, pence] : by_member) {
+    out.emplace_back(std::string(member), pence);
+    sum += pence;
+  }
   RAA_CHECK(sum == 0) << "positions sum to " << sum << " pence, not 0";
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<Debt> PairwiseDebts(std::span<const JournalEntry> entries,
                                 absl::CivilDay as_of) {
-  // (lower id, higher id) → what the lower owes the higher.
-  std::map<std::pair<std::string, std::string>, Pence> owed;
+  // (lower id, higher id) → what the lower owes the higher; keyed by views
+  // into `entries`.
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, Pence>
+      owed;
   for (const JournalEntry& e : entries) {
     if (e.value_date > as_of || e.debit == e.credit) continue;
-    if (e.debit < e.credit) {
-      owed[{e.debit, e.credit}] += e.amount;
+    absl::string_view debit = e.debit;
+    absl::string_view credit = e.credit;
+    if (debit < credit) {
+      owed[{debit, credit}] += e.amount;
     } else {
-      owed[{e.credit, e.debit}] -= e.amount;
+      owed[{credit, debit}] -= e.amount;
     }
   }
   std::vector<Debt> out;
   for (const auto& [pair, pence] : owed) {
-    if (pence > 0) out.push_back({pair.first, pair.second, pence});
-    if (pence < 0) out.push_back({pair.second, pair.first, -pence});
+    if (pence > 0) {
+      out.push_back({std::string(pair.first), std::string(pair.second), pence});
+    }
+    if (pence < 0) {
+      out.push_back(
+          {std::string(pair.second), std::string(pair.first), -pence});
+    }
   }
   std::sort(out.begin(), out.end(), [](const Debt& a, const Debt& b) {
     return std::tie(b.amount, a.debtor, a.creditor) <

@@ -4,10 +4,13 @@
 // code under test. Settlement also gets a seeded random property test.
 #include "services/ledger/ledger_rules.h"
 
+#include <chrono>
 #include <cstdint>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -952,6 +955,69 @@ TEST(SettlementTest, SeededRandomPositionsAreClearedWithAtMostMembersLessOne) {
       EXPECT_EQ(pence, 0) << member << " in round " << round;
     }
   }
+}
+
+TEST(SettlementTest, AHundredThousandEntriesAmongFifteenMembersAgree) {
+  // Seeded random fees, payments and reversals among 15 members; an
+  // independent tally of each member and each ordered pair checks the
+  // positions, the debts and the plan.
+  std::mt19937_64 random(15);
+  std::vector<std::string> members;
+  for (int m = 0; m < 15; ++m) members.push_back("member-" + std::to_string(m));
+  std::vector<JournalEntry> entries;
+  std::map<std::string, Pence> expected;
+  std::map<std::pair<std::string, std::string>, Pence> owes;  // debit→credit
+  const absl::CivilDay as_of = Day(2026, 3, 31);
+  for (int i = 0; i < 100'000; ++i) {
+    int d = std::uniform_int_distribution<int>(0, 14)(random);
+    int c = std::uniform_int_distribution<int>(0, 13)(random);
+    if (c >= d) ++c;
+    Pence amount = std::uniform_int_distribution<Pence>(1, 8'000'000)(random);
+    absl::CivilDay day =
+        Day(2023, 4, 1) + std::uniform_int_distribution<int>(0, 1460)(random);
+    entries.push_back(
+        Entry(i + 1, i % 3 == 0 ? v1::ENTRY_TYPE_PAYMENT : v1::ENTRY_TYPE_FEE,
+              members[d], members[c], amount, day));
+    if (day > as_of) continue;
+    expected[members[c]] += amount;
+    expected[members[d]] -= amount;
+    owes[{members[d], members[c]}] += amount;
+  }
+  auto start = std::chrono::steady_clock::now();
+  Positions positions = PositionsOf(entries, as_of);
+  std::vector<Debt> debts = PairwiseDebts(entries, as_of);
+  std::vector<Debt> plan = PlanSettlement(positions);
+  auto took = std::chrono::steady_clock::now() - start;
+  std::cout
+      << "positions, debts and plan of 100,000 entries in "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+      << " ms\n";
+
+  ASSERT_EQ(positions.size(), 15u);
+  for (const auto& [member, pence] : positions) {
+    EXPECT_EQ(pence, expected[member]) << member;
+  }
+  // Each pair once, net, largest first; a member's debts add up to its
+  // position.
+  std::map<std::string, Pence> from_debts;
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (size_t i = 0; i < debts.size(); ++i) {
+    const Debt& d = debts[i];
+    EXPECT_GT(d.amount, 0);
+    if (i > 0) {
+      EXPECT_GE(debts[i - 1].amount, d.amount);
+    }
+    EXPECT_TRUE(pairs.insert(std::minmax(d.debtor, d.creditor)).second);
+    Pence net = owes[std::make_pair(d.debtor, d.creditor)] -
+                owes[std::make_pair(d.creditor, d.debtor)];
+    EXPECT_EQ(d.amount, net);
+    from_debts[d.creditor] += d.amount;
+    from_debts[d.debtor] -= d.amount;
+  }
+  for (const auto& [member, pence] : positions) {
+    EXPECT_EQ(from_debts[member], pence) << member;
+  }
+  EXPECT_LE(plan.size(), 14u);
 }
 
 TEST(SettlementDeathTest, PositionsThatDoNotSumToZeroAreABug) {

@@ -79,7 +79,6 @@ Pence StoredPence(const google::type::Money& money) {
 struct PricedRate {
   const v1::FeeSchedule* schedule = nullptr;
   const v1::FeeRate* rate = nullptr;
-  bool consortium = false;
   int64_t weighting_percent = 0;
   std::string words;  // "VAA rate" / "consortium rate"
 };
@@ -96,7 +95,6 @@ absl::StatusOr<PricedRate> PriceRate(std::span<const v1::FeeSchedule> schedules,
   }
   if (out.schedule->has_consortium_rate()) {
     out.rate = &out.schedule->consortium_rate();
-    out.consortium = true;
     out.words = "consortium rate";
     return out;
   }
@@ -108,8 +106,9 @@ absl::StatusOr<PricedRate> PriceRate(std::span<const v1::FeeSchedule> schedules,
         FormatDate(out.schedule->effective_from())));
   }
   out.words = absl::StrCat(KindText(payee.kind), " rate");
-  if (payee.london)
+  if (payee.london) {
     out.weighting_percent = out.schedule->london_weighting_percent();
+  }
   return out;
 }
 
@@ -174,7 +173,8 @@ void ValidateRate(const v1::FeeRate& rate, const std::string& field,
   }
 }
 
-// The live fee and what of it is reversed, by index into `existing`.
+// The live fee (pointing into the entries searched), what the reversals
+// naming it have undone, and whether there is any.
 struct Live {
   const JournalEntry* fee = nullptr;
   Pence reversed = 0;

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -287,7 +290,6 @@ std::optional<absl::CivilDay> ParseBookDate(absl::string_view text) {
   int64_t year = 0;
   int64_t month = 0;
   int64_t day = 0;
-  std::vector<absl::string_view> parts;
   if (s.find('/') != absl::string_view::npos) {
     // d/m/yyyy or dd/mm/yyyy.
     size_t a = s.find('/');

@@ -276,7 +276,7 @@ absl::StatusOr<v1::Balances> Ledger::GetBalances(
     return NotYours(caller, "ledger");
   }
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> journal,
-                   ledger_rows::Journal(store_, day));
+                   ledger_rows::JournalSums(store_, day));
   ASSIGN_OR_RETURN(std::vector<ledger_rows::PaymentRow> pending,
                    ledger_rows::PendingPayments(store_));
   const ledger_rules::Positions positions =
@@ -764,7 +764,7 @@ absl::StatusOr<v1::SettlementPlan> Ledger::PlanSettlement(
   }
   const absl::CivilDay day = as_of.value_or(clock_.Today());
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> journal,
-                   ledger_rows::Journal(store_, day));
+                   ledger_rows::JournalSums(store_, day));
   const ledger_rules::Positions positions =
       ledger_rules::PositionsOf(journal, day);
   const std::vector<ledger_rules::Debt> plan =

@@ -710,5 +710,22 @@ TEST_F(LedgerServerTest, TheJournalRefusesChangesAndTheAuditSeesADeletion) {
   EXPECT_THAT(s.error_message(), HasSubstr("balance table"));
 }
 
+TEST_F(LedgerServerTest, APlacementNoSchedulePricesIsRefused) {
+  // The shipped schedules start on 1 April 2000.
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(1999, 1, 1));
+  grpc::Status s = Advance(link.name(), v1::LINK_STEP_PLACED,
+                           absl::CivilDay(1999, 3, 1), NextRequestId());
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(s.error_message(), HasSubstr("1999-03-01"));
+  EXPECT_THAT(s.error_message(), HasSubstr("raa ledger schedule add"));
+  // The step was not recorded either.
+  v1::GetLinkRequest get;
+  get.set_name(link.name());
+  v1::Link read;
+  ASSERT_THAT(Journey(&JourneyStub::GetLink, manager_, get, &read), IsOk());
+  EXPECT_EQ(read.step(), v1::LINK_STEP_MATCH_DECIDED);
+  EXPECT_THAT(EntriesOfLink(link.name()), IsEmpty());
+}
+
 }  // namespace
 }  // namespace raa::test

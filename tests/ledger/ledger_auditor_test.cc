@@ -238,7 +238,7 @@ class LedgerAuditorTest : public InProcessServerTest,
   }
 
   // Whether the month-end run of `month` owes the monthly fee of `p`.
-  // Placement days are 1-28, so "the month ends after placed_on + N
+  // Placement days are 1-27 (so placed_on + N months ends before any month does), "the month ends after placed_on + N
   // months" is "month >= the placement's month + N".
   bool MonthlyFeeDue(const PlacementModel& p, CivilMonth month) const {
     if (p.payer == p.payee) return false;
@@ -449,12 +449,12 @@ class LedgerAuditorTest : public InProcessServerTest,
 
   int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
   bool Chance(int percent) { return Pick(100) < percent; }
-  // A day in [from, to] with a day of the month 1-28.
+  // A day in [from, to] with a day of the month 1-27.
   CivilDay DayIn(CivilDay from, CivilDay to) {
     for (;;) {
       CivilDay d = from + std::uniform_int_distribution<int>(
                               0, static_cast<int>(to - from))(rng_);
-      if (d.day() <= 28) return d;
+      if (d.day() <= 27) return d;
     }
   }
 

@@ -25,6 +25,7 @@
 //  - no entry the model cannot account for.
 #include <algorithm>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -98,9 +99,12 @@ struct PlacementModel {
   int children = 1;
   CivilDay matched_on;  // MATCH_DECIDED: the earliest PLACED may be
   CivilDay placed_on;
-  // The live fee and the schedule version that priced it (0 if none).
+  // The live fee, the schedule version that priced it (0 if none) and its
+  // value date: the placement date it was priced for (a correction that
+  // leaves the amount as it was posts nothing, so the date stays).
   Pence fee = 0;
   int64_t priced_by = 0;
+  CivilDay fee_date;
   // Set once closed with DISRUPTION.
   std::optional<CivilDay> ended_on;
   Pence refund = 0;
@@ -238,8 +242,9 @@ class LedgerAuditorTest : public InProcessServerTest,
   }
 
   // Whether the month-end run of `month` owes the monthly fee of `p`.
-  // Placement days are 1-27 (so placed_on + N months ends before any month does), "the month ends after placed_on + N
-  // months" is "month >= the placement's month + N".
+  // Placement days are 1-27 (so placed_on + N months ends before any month
+  // does), "the month ends after placed_on + N months" is "month >= the
+  // placement's month + N".
   bool MonthlyFeeDue(const PlacementModel& p, CivilMonth month) const {
     if (p.payer == p.payee) return false;
     const v1::FeeSchedule* s = InForce(p.placed_on);
@@ -395,7 +400,7 @@ class LedgerAuditorTest : public InProcessServerTest,
           ++live;
           EXPECT_EQ(amount, p.fee) << "the live fee's price";
           EXPECT_EQ(fee->schedule_version(), p.priced_by);
-          EXPECT_EQ(DayOf(fee->value_date()), p.placed_on);
+          EXPECT_EQ(DayOf(fee->value_date()), p.fee_date);
         }
       }
       EXPECT_EQ(live, p.fee > 0 ? 1 : 0) << "live fees of a placed link";
@@ -484,8 +489,11 @@ class LedgerAuditorTest : public InProcessServerTest,
 
   void Place() {
     const int payer = Pick(static_cast<int>(members_.size()));
-    const int payee =
-        Chance(20) ? payer : Pick(static_cast<int>(members_.size()));
+    int payee = payer;  // 15% within one member
+    if (!Chance(15)) {
+      payee = Pick(static_cast<int>(members_.size()) - 1);
+      if (payee >= payer) ++payee;
+    }
     const int children = std::vector<int>{1, 1, 1, 2, 2, 3, 4}[Pick(7)];
     std::vector<int> ages;
     for (int i = 0; i < children; ++i) ages.push_back(60 + 10 * i);
@@ -530,9 +538,12 @@ class LedgerAuditorTest : public InProcessServerTest,
     }
     if (payer != payee) {
       std::tie(p.fee, p.priced_by) = FeeOf(payee, children, p.placed_on);
+      p.fee_date = p.placed_on;
     }
     links_.insert(p.link);
     placements_.push_back(p);
+    ++did_[payer == payee ? "placements within a member"
+                          : "placements between members"];
   }
 
   // An open placed link, or -1.
@@ -567,6 +578,8 @@ class LedgerAuditorTest : public InProcessServerTest,
       ASSERT_NE(priced, nullptr);
       p.refund = PercentOf(p.fee, priced->disruption_refund_percent());
     }
+    ++did_[p.refund > 0 ? "disruptions refunding part of a fee"
+                        : "disruptions refunding nothing"];
   }
 
   void Correct() {
@@ -593,6 +606,10 @@ class LedgerAuditorTest : public InProcessServerTest,
     if (fee != p.fee) {
       p.fee = fee;
       p.priced_by = version;
+      p.fee_date = moved;
+      ++did_["corrections re-pricing a fee"];
+    } else {
+      ++did_["corrections leaving the fee"];
     }
   }
 
@@ -651,6 +668,7 @@ class LedgerAuditorTest : public InProcessServerTest,
       EXPECT_EQ(decided.state(), v1::PAYMENT_STATE_POSTED);
       RememberLedger(&LedgerStub::ConfirmPayment, key, confirm, decided);
       p.state = v1::PAYMENT_STATE_POSTED;
+      ++did_["payments confirmed"];
     } else {
       v1::RejectPaymentRequest reject;
       reject.set_name(p.name);
@@ -661,6 +679,7 @@ class LedgerAuditorTest : public InProcessServerTest,
       EXPECT_EQ(decided.state(), v1::PAYMENT_STATE_REJECTED);
       RememberLedger(&LedgerStub::RejectPayment, key, reject, decided);
       p.state = v1::PAYMENT_STATE_REJECTED;
+      ++did_["payments rejected"];
     }
   }
 
@@ -727,18 +746,26 @@ class LedgerAuditorTest : public InProcessServerTest,
       ++posted;
     }
     EXPECT_EQ(close.entries_size(), posted) << "month " << request.month();
+    ++did_["month-end runs"];
+    did_["monthly fees"] += posted;
   }
 
   void Replay() {
     if (replays_.empty()) return;
     replays_[Pick(static_cast<int>(replays_.size()))]("a replay");
+    ++did_["replays"];
   }
 
   void Restart() {
     ledger_.reset();
     ASSERT_NO_FATAL_FAILURE(RestartServer());
     ConnectLedger();
+    ++did_["restarts"];
   }
+
+  // What the sequence did, printed at the end so a reader can see the test
+  // covered what it claims to.
+  std::map<std::string, int> did_;
 
   std::mt19937 rng_;
   std::unique_ptr<LedgerStub> ledger_;
@@ -767,7 +794,7 @@ TEST_P(LedgerAuditorTest, EveryBalanceIsTheSumOfTheJournalAfterEveryStep) {
   window_from_ = latest;
   window_to_ = Today() - 1;
 
-  constexpr int kSteps = 70;
+  constexpr int kSteps = 150;
   for (int step = 1; step <= kSteps && !HasFatalFailure(); ++step) {
     const int dice = Pick(100);
     std::string what;
@@ -811,6 +838,13 @@ TEST_P(LedgerAuditorTest, EveryBalanceIsTheSumOfTheJournalAfterEveryStep) {
   ASSERT_NO_FATAL_FAILURE(Restart());
   for (auto& replay : replays_) replay("a replay after the last restart");
   Audit("replaying every request after a restart");
+  did_["replays after the last restart"] = static_cast<int>(replays_.size());
+  did_["fee schedules"] = static_cast<int>(schedules_.size());
+  did_["journal entries"] = static_cast<int>(AllEntries().size());
+  std::string summary;
+  for (const auto& [what, n] : did_)
+    absl::StrAppend(&summary, n, " ", what, "; ");
+  std::cout << "seed " << GetParam() << ": " << summary << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, LedgerAuditorTest,

@@ -4,12 +4,16 @@
 //   ledger_bench --server 127.0.0.1:50051 --key <manager key>
 //       --members 15 --entries 100000 --threads 4 --calls 21 --csv-rows 10000
 //
-// 1. Load: registers --members members (ledger-bench-01, ...), then posts
-//    --entries journal entries through the API, as a finance officer's
-//    month would: a payment recorded (RecordPayment) and confirmed
-//    (ConfirmPayment) between two random members, each a PAYMENT entry of a
-//    random amount up to £60,000.00 on a random day of the last two years;
-//    --threads clients at once. Prints the load rate.
+// 1. Load, all through the API: registers --members members
+//    (ledger-bench-01, ...); places --placements children between members
+//    in early 2002 (CreateChild, CreateAdopter, OpenLink, AdvanceLink to
+//    PLACED: a fee each, at the shipped 2000 schedule); records and confirms
+//    --payments payments (RecordPayment, ConfirmPayment: a PAYMENT entry
+//    each); then runs month-ends (CloseMonth) from March 2003 on, each
+//    posting a monthly fee per placement (no order was made), until the
+//    journal holds --entries entries. --threads clients at once for the
+//    first two. Month-end runs are the fast path: one call posts a month's
+//    fees for every placement, as the finance officer's own month-end does.
 // 2. Calls: --calls rounds of one call each of Health/Check (the empty call,
 //    the baseline), GetBalances (the manager: every position and who owes
 //    whom), GetBalances (one member's finance officer) and PlanSettlement,
@@ -27,7 +31,7 @@
 #include <chrono>
 #include <functional>
 #include <iostream>
-#include <mutex>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -42,6 +46,7 @@
 #include "clients/lib/client.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/ledger.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 
@@ -110,6 +115,60 @@ std::string Field(const std::string& text) {
   return out + "\"";
 }
 
+using RaaClientPtr = std::unique_ptr<raa::RaaClient>;
+
+// A child (`count` brothers) in care since 2001, aged as of December 2001
+// (the bench places them in 2002), fitting BenchHousehold.
+raa::v1::Child BenchChild(int count) {
+  raa::v1::Child child;
+  for (int i = 0; i < count; ++i) {
+    raa::v1::ChildMember* member = child.add_members();
+    member->set_age_months(84 + 12 * i);
+    member->set_sex(raa::v1::SEX_MALE);
+    raa::v1::Need* need = member->add_needs();
+    need->set_category(raa::v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES);
+    need->set_level(raa::v1::NEED_LEVEL_MILD);
+    member->set_heritage(raa::v1::HERITAGE_WHITE_BRITISH);
+    member->set_religion(raa::v1::RELIGION_NO_RELIGION);
+    member->set_first_language("en");
+  }
+  child.set_must_be_placed_together(count > 1);
+  *child.mutable_ages_as_of() = DateOf(absl::CivilDay(2001, 12, 1));
+  child.set_contact_plan(raa::v1::CONTACT_PLAN_LETTERBOX);
+  child.set_early_permanence(raa::v1::EARLY_PERMANENCE_NONE);
+  child.set_summary("A boy who loves the park and building dens");
+  raa::v1::ChildJourney* journey = child.mutable_journey();
+  *journey->mutable_entered_care() = DateOf(absl::CivilDay(2001, 1, 10));
+  *journey->mutable_plan_for_adoption() = DateOf(absl::CivilDay(2001, 6, 2));
+  *journey->mutable_shobpa_decision() = DateOf(absl::CivilDay(2001, 8, 4));
+  return child;
+}
+
+// A household approved in 2001 for up to `approved_for` children aged
+// 4-10.
+raa::v1::Adopter BenchHousehold(int approved_for) {
+  raa::v1::Adopter adopter;
+  adopter.set_status(raa::v1::ADOPTER_STATUS_APPROVED);
+  *adopter.mutable_registered_interest_on() =
+      DateOf(absl::CivilDay(2001, 1, 6));
+  *adopter.mutable_applied_on() = DateOf(absl::CivilDay(2001, 3, 3));
+  *adopter.mutable_approved_on() = DateOf(absl::CivilDay(2001, 9, 1));
+  adopter.set_approved_for(approved_for);
+  adopter.set_min_age_months(48);
+  adopter.set_max_age_months(120);
+  adopter.set_sex_preference(raa::v1::SEX_PREFERENCE_ANY);
+  raa::v1::NeedLimit* limit = adopter.add_need_limits();
+  limit->set_category(raa::v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES);
+  limit->set_max_level(raa::v1::NEED_LEVEL_SEVERE);
+  adopter.add_heritage(raa::v1::HERITAGE_WHITE_BRITISH);
+  adopter.set_religion(raa::v1::RELIGION_CHRISTIAN);
+  adopter.add_languages("en");
+  adopter.set_region("south-yorkshire");
+  adopter.set_max_contact(raa::v1::CONTACT_PLAN_DIRECT);
+  adopter.set_fast_track(raa::v1::FAST_TRACK_NONE);
+  return adopter;
+}
+
 bool Fail(const std::string& what, const grpc::Status& status) {
   std::cerr << "ledger_bench: " << what << ": " << status.error_code() << " "
             << status.error_message() << "\n";
@@ -123,6 +182,8 @@ int main(int argc, char** argv) {
   std::string key;
   int members = 15;
   int entries = 100'000;
+  int placements = 360;
+  int payments = 2'000;
   int threads = 4;
   int calls = 21;
   int csv_rows = 10'000;
@@ -138,9 +199,17 @@ int main(int argc, char** argv) {
   app.add_option("--members", members, "members to register")
       ->capture_default_str()
       ->check(CLI::Range(2, 200));
-  app.add_option("--entries", entries, "journal entries to post")
+  app.add_option("--entries", entries,
+                 "journal entries to reach with month-end runs")
       ->capture_default_str()
       ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--placements", placements,
+                 "placements between members (fees and monthly fees)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--payments", payments, "payments recorded and confirmed")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000'000));
   app.add_option("--threads", threads, "clients posting at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -169,6 +238,7 @@ int main(int argc, char** argv) {
   auto registry = raa::v1::RegistryService::NewStub(client.channel());
   auto access = raa::v1::AccessService::NewStub(client.channel());
   auto ledger = raa::v1::LedgerService::NewStub(client.channel());
+  auto journey = raa::v1::JourneyService::NewStub(client.channel());
   const absl::CivilDay today =
       absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 1;
 
@@ -191,71 +261,173 @@ int main(int argc, char** argv) {
         registry->CreateAuthority(context.get(), request, &created);
     if (!s.ok()) return Fail("CreateAuthority " + ids.back(), s), 1;
   }
-  std::string finance_key;
-  {
+  // A finance officer's key for the first member, a registrar's for each.
+  auto issue = [&](const std::string& id, raa::v1::Role role,
+                   std::string* secret) {
     raa::v1::CreateApiKeyRequest request;
-    request.mutable_api_key()->set_authority("authorities/" + ids[0]);
-    request.mutable_api_key()->add_roles(raa::v1::ROLE_FINANCE);
-    request.mutable_api_key()->set_display_name("ledger bench finance");
-    request.set_request_id("ledger-bench-finance-key");
+    request.mutable_api_key()->set_authority("authorities/" + id);
+    request.mutable_api_key()->add_roles(role);
+    request.mutable_api_key()->set_display_name("ledger bench");
+    request.set_request_id(absl::StrCat("ledger-bench-key-", id, "-", role));
     raa::v1::CreateApiKeyResponse issued;
     auto context = client.NewContext();
     grpc::Status s = access->CreateApiKey(context.get(), request, &issued);
-    if (!s.ok()) return Fail("CreateApiKey", s), 1;
-    finance_key = issued.secret();
+    *secret = issued.secret();
+    return s.ok() || Fail("CreateApiKey", s);
+  };
+  std::string finance_key;
+  if (!issue(ids[0], raa::v1::ROLE_FINANCE, &finance_key)) return 1;
+  std::vector<RaaClientPtr> registrars;
+  for (const std::string& id : ids) {
+    std::string secret;
+    if (!issue(id, raa::v1::ROLE_REGISTRAR, &secret)) return 1;
+    registrars.push_back(std::make_unique<raa::RaaClient>(
+        raa::ClientOptions{.server = server,
+                           .key = secret,
+                           .deadline = absl::Seconds(600),
+                           .tls = *tls}));
   }
 
-  // ---- load: payments recorded and confirmed ----
+  // Runs `work(n)` for n in [0, count) on --threads clients; false after
+  // the first failure.
+  auto in_parallel = [&](int count,
+                         const std::function<grpc::Status(int)>& work) {
+    std::atomic<int> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        for (int n = next++; n < count && !failed; n = next++) {
+          grpc::Status s = work(n);
+          if (!s.ok() && !failed.exchange(true)) Fail("loading", s);
+        }
+      });
+    }
+    for (std::thread& w : workers) w.join();
+    return !failed;
+  };
+
+  // ---- load ----
+  // 1. Placements between members in early 2002, at the shipped schedule
+  //    of 2000: a fee each, and a monthly fee for every month from 12
+  //    months after placement while no order is made.
+  // 2. --payments payments recorded and confirmed.
+  // 3. Month-end runs (CloseMonth) from March 2003 on, one per month, until
+  //    the journal holds --entries entries.
   std::cout << absl::StrFormat(
-      "== load: %d members, %d entries (payments recorded and confirmed), "
-      "%d clients, %d cores\n",
-      members, entries, threads, std::thread::hardware_concurrency());
-  std::atomic<int> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex error_mu;
+      "== load: %d members; %d placements, %d payments, then month-end runs "
+      "to %d entries; %d clients, %d cores\n",
+      members, placements, payments, entries, threads,
+      std::thread::hardware_concurrency());
   Clock::time_point load_start = Clock::now();
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      std::mt19937 rng(seed * 1000 + t);
-      for (int n = next++; n < entries && !failed; n = next++) {
-        const int payer =
-            std::uniform_int_distribution<int>(0, members - 1)(rng);
-        int payee = std::uniform_int_distribution<int>(0, members - 2)(rng);
-        if (payee >= payer) ++payee;
-        raa::v1::RecordPaymentRequest record;
-        record.set_payer("authorities/" + ids[payer]);
-        record.set_payee("authorities/" + ids[payee]);
-        *record.mutable_amount() =
-            Gbp(std::uniform_int_distribution<int64_t>(100, 6'000'000)(rng));
-        *record.mutable_paid_on() =
-            DateOf(today - std::uniform_int_distribution<int>(0, 730)(rng));
-        record.set_reference(absl::StrFormat("BACS-%06d", n + 1));
-        record.set_allow_overpayment(true);
-        record.set_request_id(absl::StrCat("ledger-bench-pay-", n));
-        raa::v1::Payment payment;
-        auto c1 = client.NewContext();
-        grpc::Status s = ledger->RecordPayment(c1.get(), record, &payment);
-        if (s.ok()) {
-          raa::v1::ConfirmPaymentRequest confirm;
-          confirm.set_name(payment.name());
-          confirm.set_request_id(absl::StrCat("ledger-bench-confirm-", n));
-          auto c2 = client.NewContext();
-          s = ledger->ConfirmPayment(c2.get(), confirm, &payment);
-        }
-        if (!s.ok()) {
-          std::lock_guard<std::mutex> lock(error_mu);
-          if (!failed.exchange(true)) Fail("posting a payment", s);
-        }
-      }
-    });
+  const absl::CivilDay placed_from(2002, 1, 1);
+  bool ok = in_parallel(placements, [&](int n) -> grpc::Status {
+    const int payer = n % members;
+    const int payee = (payer + 1 + (n / members) % (members - 1)) % members;
+    raa::v1::CreateChildRequest child;
+    child.set_parent("authorities/" + ids[payer]);
+    *child.mutable_child() = BenchChild(1 + n % 3 / 2);
+    child.set_request_id(absl::StrCat("ledger-bench-child-", n));
+    raa::v1::Child created_child;
+    auto c1 = registrars[payer]->NewContext();
+    grpc::Status s =
+        raa::v1::RegistryService::NewStub(registrars[payer]->channel())
+            ->CreateChild(c1.get(), child, &created_child);
+    if (!s.ok()) return s;
+    raa::v1::CreateAdopterRequest household;
+    household.set_parent("authorities/" + ids[payee]);
+    *household.mutable_adopter() = BenchHousehold(2);
+    household.set_request_id(absl::StrCat("ledger-bench-household-", n));
+    raa::v1::Adopter created_household;
+    auto c2 = registrars[payee]->NewContext();
+    s = raa::v1::RegistryService::NewStub(registrars[payee]->channel())
+            ->CreateAdopter(c2.get(), household, &created_household);
+    if (!s.ok()) return s;
+    const absl::CivilDay opened = placed_from + n % 20;
+    raa::v1::OpenLinkRequest open;
+    open.set_child(created_child.name());
+    open.set_adopter(created_household.name());
+    *open.mutable_opened_on() = DateOf(opened);
+    // Ages are used as of today, so a child placed in 2002 is an adult now:
+    // the pair fails age_range, and a historic record needs the override.
+    open.set_override_reason(
+        "A placement made in 2002, recorded from the "
+        "archive for the ledger");
+    open.set_request_id(absl::StrCat("ledger-bench-open-", n));
+    raa::v1::Link link;
+    auto c3 = client.NewContext();
+    s = journey->OpenLink(c3.get(), open, &link);
+    if (!s.ok()) return s;
+    for (int step = raa::v1::LINK_STEP_LINKING_MEETING;
+         step <= raa::v1::LINK_STEP_PLACED; ++step) {
+      raa::v1::AdvanceLinkRequest advance;
+      advance.set_name(link.name());
+      advance.set_step(static_cast<raa::v1::LinkStep>(step));
+      *advance.mutable_date() = DateOf(opened + 3 * step);
+      advance.set_request_id(
+          absl::StrCat("ledger-bench-advance-", n, "-", step));
+      auto c4 = client.NewContext();
+      s = journey->AdvanceLink(c4.get(), advance, &link);
+      if (!s.ok()) return s;
+    }
+    return grpc::Status::OK;
+  });
+  if (!ok) return 1;
+  const double placed_s = MsSince(load_start) / 1000;
+  std::cout << absl::StrFormat("   %d placements in %.1f s (%d calls)\n",
+                               placements, placed_s, placements * 8);
+  Clock::time_point pay_start = Clock::now();
+  ok = in_parallel(payments, [&](int n) -> grpc::Status {
+    std::mt19937 rng(seed * 100'003 + n);
+    const int payer = std::uniform_int_distribution<int>(0, members - 1)(rng);
+    int payee = std::uniform_int_distribution<int>(0, members - 2)(rng);
+    if (payee >= payer) ++payee;
+    raa::v1::RecordPaymentRequest record;
+    record.set_payer("authorities/" + ids[payer]);
+    record.set_payee("authorities/" + ids[payee]);
+    *record.mutable_amount() =
+        Gbp(std::uniform_int_distribution<int64_t>(100, 6'000'000)(rng));
+    *record.mutable_paid_on() =
+        DateOf(today - std::uniform_int_distribution<int>(0, 730)(rng));
+    record.set_reference(absl::StrFormat("BACS-%06d", n + 1));
+    record.set_allow_overpayment(true);
+    record.set_request_id(absl::StrCat("ledger-bench-pay-", n));
+    raa::v1::Payment payment;
+    auto c1 = client.NewContext();
+    grpc::Status s = ledger->RecordPayment(c1.get(), record, &payment);
+    if (!s.ok()) return s;
+    raa::v1::ConfirmPaymentRequest confirm;
+    confirm.set_name(payment.name());
+    confirm.set_request_id(absl::StrCat("ledger-bench-confirm-", n));
+    auto c2 = client.NewContext();
+    return ledger->ConfirmPayment(c2.get(), confirm, &payment);
+  });
+  if (!ok) return 1;
+  const double pay_s = MsSince(pay_start) / 1000;
+  std::cout << absl::StrFormat("   %d payments in %.1f s (%d calls)\n",
+                               payments, pay_s, payments * 2);
+  Clock::time_point close_start = Clock::now();
+  int64_t posted = placements + payments;
+  int months = 0;
+  for (absl::CivilMonth month(2003, 3);
+       posted < entries && absl::CivilDay(month + 1) <= today; ++month) {
+    raa::v1::CloseMonthRequest request;
+    request.set_month(
+        absl::StrFormat("%04d-%02d", month.year(), month.month()));
+    request.set_request_id("ledger-bench-close-" + request.month());
+    raa::v1::MonthClose close;
+    auto context = client.NewContext();
+    grpc::Status s = ledger->CloseMonth(context.get(), request, &close);
+    if (!s.ok()) return Fail("CloseMonth " + request.month(), s), 1;
+    posted += close.entries_size();
+    ++months;
   }
-  for (std::thread& w : workers) w.join();
-  if (failed) return 1;
-  const double load_s = MsSince(load_start) / 1000;
+  const double close_s = MsSince(close_start) / 1000;
   std::cout << absl::StrFormat(
-      "   posted in %.1f s: %.0f entries/s, %.0f calls/s\n", load_s,
-      entries / load_s, 2 * entries / load_s);
+      "   %d month-end runs in %.1f s: %d entries in the journal\n", months,
+      close_s, posted);
+  const double load_s = MsSince(load_start) / 1000;
+  std::cout << absl::StrFormat("   loaded in %.1f s\n", load_s);
 
   // ---- interleaved calls ----
   grpc::internal::RpcMethod health_method("/grpc.health.v1.Health/Check",
@@ -414,8 +586,9 @@ int main(int argc, char** argv) {
     timings.push_back(reconcile);
   }
   std::cout << absl::StrFormat(
-      "result: call=load entries=%d seconds=%.1f entries_per_s=%.0f\n", entries,
-      load_s, entries / load_s);
+      "result: call=load entries=%d seconds=%.1f placements=%d payments=%d "
+      "months=%d\n",
+      posted, load_s, placements, payments, months);
   for (const Timing& t : timings) {
     std::string id = t.name;
     std::replace(id.begin(), id.end(), ' ', '_');

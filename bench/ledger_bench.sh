@@ -5,13 +5,15 @@
 # Reconcile of a 10,000-row CSV.
 #
 #   bench/ledger_bench.sh                          # 15 members, 100,000 entries
-#   bench/ledger_bench.sh --entries 10000 --calls 11   # a quick look
+#   bench/ledger_bench.sh --entries 10000 --placements 100 --payments 200  # a quick look
 #   bench/ledger_bench.sh --threads 8 --csv-rows 10000
 #
 # Starts raamatchd on a new database in a temporary directory (127.0.0.1, a
 # port it picks), then runs ledger_bench (bench/ledger_bench.cc): it
-# registers the members, posts the entries through the API (each a payment
-# recorded and confirmed: two calls per entry), then times --calls rounds of
+# registers the members and fills the journal through the API (placements
+# between members, each a fee; payments recorded and confirmed; month-end
+# runs posting each placement's monthly fee) to --entries, then times
+# --calls rounds of
 # Health/Check, GetBalances (manager and one finance officer) and
 # PlanSettlement, and Reconcile of a member's books built from its journal.
 # Stops the server.
@@ -25,6 +27,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${here}/../build"
 members=15
 entries=100000
+placements=360
+payments=2000
 threads=4
 calls=21
 csv_rows=10000
@@ -32,7 +36,7 @@ keep=""
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
-  echo "Options: --build DIR  --members M  --entries N  --threads T  --calls C  --csv-rows R  --keep DIR"
+  echo "Options: --build DIR  --members M  --entries N  --placements P  --payments Q  --threads T  --calls C  --csv-rows R  --keep DIR"
 }
 
 while [[ $# -gt 0 ]]; do
@@ -41,6 +45,8 @@ while [[ $# -gt 0 ]]; do
     --members) members="$2"; shift 2 ;;
     --entries) entries="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --placements) placements="$2"; shift 2 ;;
+    --payments) payments="$2"; shift 2 ;;
     --calls) calls="$2"; shift 2 ;;
     --csv-rows) csv_rows="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
@@ -100,6 +106,7 @@ echo "== raamatchd on ${address}, $(nproc) cores"
 failed=0
 RAA_KEY="$(cat "${work}/bootstrap.key")" timeout 3600 "$bench_bin" \
   --server "$address" --members "$members" --entries "$entries" \
+  --placements "$placements" --payments "$payments" \
   --threads "$threads" --calls "$calls" --csv-rows "$csv_rows" \
   | tee "${work}/bench.out" || failed=1
 stop_server

@@ -35,6 +35,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -497,7 +498,7 @@ int main(int argc, char** argv) {
     raa::v1::ListEntriesRequest request;
     request.set_authority("authorities/" + ids[0]);
     request.set_page_size(1000);
-    while (static_cast<int>(journal.size()) < csv_rows) {
+    for (;;) {
       raa::v1::ListEntriesResponse page;
       auto context = client.NewContext();
       grpc::Status s = ledger->ListEntries(context.get(), request, &page);
@@ -508,7 +509,27 @@ int main(int argc, char** argv) {
       request.set_page_token(page.next_page_token());
     }
   }
-  if (static_cast<int>(journal.size()) > csv_rows) journal.resize(csv_rows);
+  // The books of a period: the member's earliest --csv-rows entries by
+  // value date (the whole last day, so the period holds them all).
+  std::stable_sort(journal.begin(), journal.end(),
+                   [](const raa::v1::Entry& a, const raa::v1::Entry& b) {
+                     auto key = [](const raa::v1::Entry& e) {
+                       return std::make_tuple(e.value_date().year(),
+                                              e.value_date().month(),
+                                              e.value_date().day());
+                     };
+                     return key(a) < key(b);
+                   });
+  if (static_cast<int>(journal.size()) > csv_rows) {
+    const google::type::Date last = journal[csv_rows - 1].value_date();
+    size_t keep = csv_rows;
+    while (keep < journal.size() &&
+           journal[keep].value_date().SerializeAsString() ==
+               last.SerializeAsString()) {
+      ++keep;
+    }
+    journal.resize(keep);
+  }
   std::string csv = "Date,Counterparty,Reference,Amount,Notes\n";
   absl::CivilDay from = today, to = today - 10000;
   std::mt19937 rng(seed);

@@ -276,7 +276,7 @@ absl::StatusOr<v1::Balances> Ledger::GetBalances(
     return NotYours(caller, "ledger");
   }
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> journal,
-                   ledger_rows::Journal(store_, day));
+                   ledger_rows::JournalSums(store_, day));
   ASSIGN_OR_RETURN(std::vector<ledger_rows::PaymentRow> pending,
                    ledger_rows::PendingPayments(store_));
   const ledger_rules::Positions positions =
@@ -764,7 +764,7 @@ absl::StatusOr<v1::SettlementPlan> Ledger::PlanSettlement(
   }
   const absl::CivilDay day = as_of.value_or(clock_.Today());
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> journal,
-                   ledger_rows::Journal(store_, day));
+                   ledger_rows::JournalSums(store_, day));
   const ledger_rules::Positions positions =
       ledger_rules::PositionsOf(journal, day);
   const std::vector<ledger_rules::Debt> plan =
@@ -966,6 +966,8 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                                                p.order_on, p.ended_on, month)) {
                 continue;
               }
+              // The unique index (link, month) makes a second charge
+              // impossible; this counts what an earlier run posted.
               ASSIGN_OR_RETURN(bool posted,
                                ledger_rows::MonthlyFeePosted(tx, p.link_id,
                                                              request.month()));
@@ -975,27 +977,19 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
               }
               ASSIGN_OR_RETURN(v1::Authority payee,
                                registry_rows::GetAuthority(tx, p.payee));
-              ASSIGN_OR_RETURN(ledger_rules::FeeQuote fee,
-                               ledger_rules::MonthlyFee(
-                                   schedules, *p.placed_on,
-                                   ledger_rules::Agency{
-                                       payee.kind(), payee.london_weighting()},
-                                   std::max(1, p.children)));
-              if (fee.amount <= 0) continue;
-              ledger_rules::Posting posting;
-              posting.type = v1::ENTRY_TYPE_MONTHLY_FEE;
-              posting.debit = p.payer;
-              posting.credit = p.payee;
-              posting.amount = fee.amount;
-              posting.value_date = last_day;
-              posting.link_id = p.link_id;
-              posting.reference =
-                  ledger_rules::MonthlyFeeReference(p.link_id, request.month());
-              posting.description = fee.description;
-              posting.children = p.children;
-              posting.schedule_version = fee.schedule_version;
-              posting.month = request.month();
-              postings.push_back(std::move(posting));
+              ledger_rules::Placement placement;
+              placement.link_id = p.link_id;
+              placement.payer = p.payer;
+              placement.payee = p.payee;
+              placement.payee_agency =
+                  ledger_rules::Agency{payee.kind(), payee.london_weighting()};
+              placement.children = std::max(1, p.children);
+              placement.placed_on = *p.placed_on;
+              ASSIGN_OR_RETURN(
+                  std::optional<ledger_rules::Posting> posting,
+                  ledger_rules::MonthlyFeePosting(
+                      placement, schedules, p.order_on, p.ended_on, month));
+              if (posting.has_value()) postings.push_back(*std::move(posting));
             }
             ASSIGN_OR_RETURN(
                 std::vector<int64_t> ids,

@@ -671,6 +671,31 @@ absl::StatusOr<std::vector<ledger_rules::JournalEntry>> Journal(
       });
 }
 
+absl::StatusOr<std::vector<ledger_rules::JournalEntry>> JournalSums(
+    Store& store, absl::CivilDay to) {
+  return store.Read(
+      [&](SQLite::Database& db)
+          -> absl::StatusOr<std::vector<ledger_rules::JournalEntry>> {
+        SQLite::Statement q(db,
+                            "SELECT type, debit, credit, SUM(pence), "
+                            "MAX(value_date) FROM ledger_entries WHERE "
+                            "value_date <= ?1 GROUP BY type, debit, credit "
+                            "ORDER BY type, debit, credit");
+        q.bind(1, Day(to));
+        std::vector<ledger_rules::JournalEntry> out;
+        while (q.executeStep()) {
+          ledger_rules::JournalEntry e;
+          e.type = static_cast<v1::EntryType>(q.getColumn(0).getInt());
+          e.debit = q.getColumn(1).getString();
+          e.credit = q.getColumn(2).getString();
+          e.amount = q.getColumn(3).getInt64();
+          e.value_date = DayOf(q.getColumn(4).getString());
+          out.push_back(std::move(e));
+        }
+        return out;
+      });
+}
+
 absl::StatusOr<std::vector<v1::Entry>> EntriesOf(Store& store,
                                                  absl::string_view authority,
                                                  absl::CivilDay from,

@@ -150,6 +150,11 @@ absl::StatusOr<Page<v1::Entry>> ListEntries(Store& store,
 // unset), by id.
 absl::StatusOr<std::vector<ledger_rules::JournalEntry>> Journal(
     Store& store, std::optional<absl::CivilDay> to = std::nullopt);
+// The journal up to `to`, summed: one JournalEntry per (type, debit,
+// credit) with the total amount and the latest value date (id 0). Positions,
+// debts and totals come out as from Journal, from a few hundred rows.
+absl::StatusOr<std::vector<ledger_rules::JournalEntry>> JournalSums(
+    Store& store, absl::CivilDay to);
 // Entries a member is a side of with value dates in [from, to], by value
 // date then id.
 absl::StatusOr<std::vector<v1::Entry>> EntriesOf(Store& store,

@@ -592,6 +592,73 @@ TEST_F(LedgerServerTest, BudgetsCountCommittedFeesAndThePipeline) {
   EXPECT_EQ(budget.forecast_warning(), v1::BUDGET_WARNING_OVER);
 }
 
+TEST_F(LedgerServerTest, SettlementAndSalesFollowThePlacements) {
+  Placed("sheffield", "leeds");  // Sheffield owes Leeds £27,000
+  Placed("leeds", "york");       // Leeds owes York £39,245 (a VAA)
+  v1::SettlementPlan plan;
+  ASSERT_THAT(L(&LedgerStub::PlanSettlement, manager_,
+                v1::PlanSettlementRequest(), &plan),
+              IsOk());
+  EXPECT_EQ(plan.members_with_balance(), 3);
+  EXPECT_LE(plan.payment_count(), 2);
+  std::map<std::string, int64_t> after = Positions();
+  for (const v1::SettlementPayment& p : plan.payments()) {
+    after[p.payer()] += P(p.amount());
+    after[p.payee()] -= P(p.amount());
+  }
+  for (const auto& [member, pence] : after) EXPECT_EQ(pence, 0) << member;
+  // Sheffield's finance officer sees its own payments, and the plan's size.
+  v1::SettlementPlan own;
+  ASSERT_THAT(L(&LedgerStub::PlanSettlement, finance_["sheffield"],
+                v1::PlanSettlementRequest(), &own),
+              IsOk());
+  EXPECT_EQ(own.payment_count(), plan.payment_count());
+  for (const v1::SettlementPayment& p : own.payments()) {
+    EXPECT_TRUE(p.payer() == "authorities/sheffield" ||
+                p.payee() == "authorities/sheffield");
+  }
+
+  v1::GetSalesAndPurchasesRequest request;
+  request.set_authority("authorities/leeds");
+  request.set_financial_year(2026);
+  v1::SalesAndPurchases trades;
+  ASSERT_THAT(
+      L(&LedgerStub::GetSalesAndPurchases, finance_["leeds"], request, &trades),
+      IsOk());
+  ASSERT_THAT(trades.sales(), SizeIs(1));
+  EXPECT_EQ(trades.sales(0).counterparty(), "authorities/sheffield");
+  ASSERT_THAT(trades.purchases(), SizeIs(1));
+  EXPECT_EQ(trades.purchases(0).counterparty(), "authorities/york");
+  EXPECT_EQ(P(trades.net()), 27'000'00 - 39'245'00);
+}
+
+TEST_F(LedgerServerTest, ReconcileComparesAMembersBooksWithTheJournal) {
+  v1::Link link = Placed("sheffield", "leeds");
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(1));
+  v1::ReconcileRequest request;
+  request.set_authority("authorities/leeds");
+  *request.mutable_from() = MakeDate(2026, 4, 1);
+  *request.mutable_to() = MakeDate(2027, 3, 31);
+  request.set_csv(absl::StrCat("Date,Counterparty,Reference,Amount\r\n",
+                               "06/10/2026,Sheffield Council,",
+                               entries[0].reference(), ",\"£27,000.00\"\r\n",
+                               "2026-10-10,authorities/york,INV-9,100.00\r\n",
+                               "someday,york,INV-10,12.00\r\n"));
+  v1::Reconciliation out;
+  ASSERT_THAT(L(&LedgerStub::Reconcile, finance_["leeds"], request, &out),
+              IsOk());
+  EXPECT_THAT(out.matched(), SizeIs(1));
+  EXPECT_THAT(out.only_in_books(), SizeIs(1));
+  EXPECT_THAT(out.only_in_journal(), IsEmpty());
+  ASSERT_THAT(out.unreadable(), SizeIs(1));
+  EXPECT_EQ(out.unreadable(0).row(), 4);
+  EXPECT_EQ(P(out.journal_total()), 27'000'00);
+  // Another member's books are not Leeds's to check.
+  EXPECT_THAT(L(&LedgerStub::Reconcile, finance_["york"], request, &out),
+              StatusIs(Code::PERMISSION_DENIED));
+}
+
 TEST_F(LedgerServerTest, TheStartUpAuditClosesTheLedgerWhenBalancesDisagree) {
   v1::Link link = Placed("sheffield", "leeds");
   StopServer();
@@ -616,6 +683,31 @@ TEST_F(LedgerServerTest, TheStartUpAuditClosesTheLedgerWhenBalancesDisagree) {
   get.set_name(link.name());
   v1::Link read;
   EXPECT_THAT(Journey(&JourneyStub::GetLink, manager_, get, &read), IsOk());
+}
+
+TEST_F(LedgerServerTest, TheJournalRefusesChangesAndTheAuditSeesADeletion) {
+  Placed("sheffield", "leeds");
+  StopServer();
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    EXPECT_THROW(db.exec("UPDATE ledger_entries SET pence = 1"),
+                 SQLite::Exception);
+    EXPECT_THROW(db.exec("DELETE FROM ledger_entries"), SQLite::Exception);
+    EXPECT_THROW(db.exec("INSERT INTO ledger_entries (type, debit, credit, "
+                         "pence, value_date, recorded_by, key_id, "
+                         "record_time) VALUES (1, 'leeds', 'leeds', 5, "
+                         "'2026-10-01', 'hub', '', 0)"),
+                 SQLite::Exception);
+    // Someone determined drops the trigger and deletes the fee.
+    db.exec("DROP TRIGGER ledger_entries_append_only_delete");
+    db.exec("DELETE FROM ledger_entries");
+  }
+  StartServer();
+  v1::Balances balances;
+  grpc::Status s = L(&LedgerStub::GetBalances, finance_["leeds"],
+                     v1::GetBalancesRequest(), &balances);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(s.error_message(), HasSubstr("balance table"));
 }
 
 }  // namespace

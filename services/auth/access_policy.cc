@@ -97,7 +97,7 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.JourneyService/ListMilestones", kReaders, kReaders, CK::kRecordRead, {"record"}, false, true},
     {"/raa.v1.JourneyService/RecordTrackingReview", kReaders, kManager, CK::kRecordWrite, {"review.child"}},
     {"/raa.v1.JourneyService/ListTrackingReviews", kReaders, kReaders, CK::kRecordRead, {"child"}, false, true},
-    {"/raa.v1.JourneyService/ListOverdue", kReaders, kReaders, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.JourneyService/ListOverdue", kReaders | kFinance, kReaders, CK::kRecordRead, {"authority"}, false, true},  // finance: budget warnings only
     {"/raa.v1.JourneyService/GetTimescales", kEveryRole, kEveryRole, CK::kDirectory, {}},
     {"/raa.v1.JourneyService/UpdateTimescales", kManager, kManager, CK::kAdminWrite, {}},
     // ---- LedgerService ----

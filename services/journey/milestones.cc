@@ -20,6 +20,7 @@
 #include "services/auth/rules.h"
 #include "services/journey/overdue.h"
 #include "services/journey/review_rows.h"
+#include "services/ledger/budget_alerts.h"
 #include "services/registry/registry_rows.h"
 #include "services/registry/validation.h"
 #include "services/store/sql.h"
@@ -478,14 +479,34 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
   ASSIGN_OR_RETURN(v1::Timescales timescales,
                    review_rows::CurrentTimescales(store_));
   const absl::CivilDay today = clock_.Today();
+  // A finance officer's key may call ListOverdue for the budget warnings
+  // only: no child's or household's item.
+  const bool sees_records = caller.Has(v1::ROLE_REGISTRAR) ||
+                            caller.Has(v1::ROLE_FAMILY_FINDER) ||
+                            caller.Has(v1::ROLE_MANAGER);
   std::vector<v1::OverdueItem> items = ComputeOverdue(
       facts, timescales, holidays_, today, request.within_days(),
       [&](const JourneyRecord& r) {
+        if (!sees_records) return false;
         if (!authority.empty() && r.authority_id != authority) return false;
         return r.record_kind == kMilestoneOfChild
                    ? IsVisibleTo(caller, r.authority_id, r.hidden_from)
                    : IsVisibleTo(caller, r.authority_id);
       });
+  // Inter-agency budgets at 75% or more (issue 9, docs/finance.md): only to
+  // whoever may see the member's ledger (its finance officers, managers).
+  if (caller.Has(v1::ROLE_FINANCE) || caller.Has(v1::ROLE_MANAGER)) {
+    ASSIGN_OR_RETURN(std::vector<v1::Budget> budgets,
+                     budget_alerts::BudgetsOfYear(store_, today));
+    std::vector<v1::Budget> visible;
+    for (v1::Budget& b : budgets) {
+      absl::StatusOr<std::string> id =
+          ParseAuthorityName(b.authority(), "authority");
+      if (!id.ok() || (!authority.empty() && *id != authority)) continue;
+      if (CanSeeLedgerOf(caller, *id, *id)) visible.push_back(std::move(b));
+    }
+    items = MergeOverdue(std::move(items), BudgetWarnings(visible, today));
+  }
   v1::ListOverdueResponse out;
   *out.mutable_as_of() = ToDate(today);
   const int64_t end =

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/dates.h"
 #include "common/names.h"
 #include "services/registry/registry_rows.h"
@@ -20,6 +21,27 @@ std::optional<absl::CivilDay> Find(const Days& days, int kind) {
   auto it = days.find(kind);
   if (it == days.end()) return std::nullopt;
   return it->second;
+}
+
+// ListOverdue's order: days_late descending, then record, timescale, link.
+bool WorseFirst(const v1::OverdueItem& a, const v1::OverdueItem& b) {
+  return std::make_tuple(-a.days_late(), a.record(), a.timescale(), a.link()) <
+         std::make_tuple(-b.days_late(), b.record(), b.timescale(), b.link());
+}
+
+// "£1,234,567.89" (pence >= 0).
+std::string PoundsText(int64_t pence) {
+  std::string units = absl::StrCat(pence / 100);
+  std::string grouped;
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (i > 0 && (units.size() - i) % 3 == 0) grouped += ',';
+    grouped += units[i];
+  }
+  return absl::StrFormat("£%s.%02d", grouped, pence % 100);
+}
+
+int64_t PenceOf(const google::type::Money& m) {
+  return m.units() * 100 + m.nanos() / 10'000'000;
 }
 
 std::string RecordNameOf(const JourneyRecord& r) {
@@ -55,13 +77,7 @@ class Collector {
   }
 
   std::vector<v1::OverdueItem> Take() {
-    std::stable_sort(items_.begin(), items_.end(),
-                     [](const v1::OverdueItem& a, const v1::OverdueItem& b) {
-                       return std::make_tuple(-a.days_late(), a.record(),
-                                              a.timescale(), a.link()) <
-                              std::make_tuple(-b.days_late(), b.record(),
-                                              b.timescale(), b.link());
-                     });
+    std::stable_sort(items_.begin(), items_.end(), WorseFirst);
     return std::move(items_);
   }
 
@@ -182,6 +198,41 @@ std::vector<v1::OverdueItem> ComputeOverdue(
     }
   }
   return out.Take();
+}
+
+std::vector<v1::OverdueItem> BudgetWarnings(std::span<const v1::Budget> budgets,
+                                            absl::CivilDay today) {
+  std::vector<v1::OverdueItem> out;
+  for (const v1::Budget& b : budgets) {
+    if (!b.set()) continue;
+    auto warns = [](v1::BudgetWarning w) {
+      return w == v1::BUDGET_WARNING_NEAR || w == v1::BUDGET_WARNING_OVER;
+    };
+    if (!warns(b.committed_warning()) && !warns(b.forecast_warning())) {
+      continue;
+    }
+    v1::OverdueItem& item = out.emplace_back();
+    item.set_record(b.authority());
+    item.set_timescale(std::string(kInterAgencyBudget));
+    item.set_description(absl::StrFormat(
+        "Inter-agency budget %d-%02d: %d%% committed (%s of %s); forecast %d%%",
+        b.financial_year(), (b.financial_year() + 1) % 100,
+        b.committed_percent(),
+        PoundsText(std::max<int64_t>(0, PenceOf(b.committed()))),
+        PoundsText(PenceOf(b.amount())), b.forecast_percent()));
+    *item.mutable_due_date() = ToDate(today);
+    item.set_days_late(0);
+    item.set_authority(b.authority());
+  }
+  std::stable_sort(out.begin(), out.end(), WorseFirst);
+  return out;
+}
+
+std::vector<v1::OverdueItem> MergeOverdue(std::vector<v1::OverdueItem> items,
+                                          std::vector<v1::OverdueItem> more) {
+  for (v1::OverdueItem& item : more) items.push_back(std::move(item));
+  std::stable_sort(items.begin(), items.end(), WorseFirst);
+  return items;
 }
 
 }  // namespace raa

@@ -131,7 +131,7 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
           {"/raa.v1.JourneyService/ListTrackingReviews",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
           {"/raa.v1.JourneyService/ListOverdue",
-           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},
+           {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
           {"/raa.v1.JourneyService/GetTimescales",
            {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
           {"/raa.v1.JourneyService/UpdateTimescales", {ROLE_MANAGER}},

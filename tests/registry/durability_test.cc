@@ -13,12 +13,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
+#include "raa/v1/ledger.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/server/schema.h"
 #include "services/store/store.h"
@@ -31,9 +34,12 @@
 namespace raa {
 namespace {
 
+using ::raa::test::ApprovedHousehold;
 using ::raa::test::Call;
+using ::raa::test::ChildProfile;
 using ::raa::test::EqualsProto;
 using ::raa::test::IsOk;
+using ::raa::test::MakeDate;
 using ::raa::test::Raamatchd;
 using ::raa::test::ScratchDir;
 using ::raa::test::ValidAuthority;
@@ -43,6 +49,8 @@ using ::testing::Not;
 using ::testing::StartsWith;
 using RegistryStub = v1::RegistryService::Stub;
 using AccessStub = v1::AccessService::Stub;
+using JourneyStub = v1::JourneyService::Stub;
+using LedgerStub = v1::LedgerService::Stub;
 
 // raamatchd on a database in `dir` (tests/support/processes.h), with a
 // client connection to it while it serves.
@@ -60,6 +68,8 @@ class Daemon {
                                    grpc::InsecureChannelCredentials());
     registry_ = v1::RegistryService::NewStub(channel_);
     access_ = v1::AccessService::NewStub(channel_);
+    journey_ = v1::JourneyService::NewStub(channel_);
+    ledger_ = v1::LedgerService::NewStub(channel_);
   }
 
   // Closes this client's connection (as a finished client would: an idle
@@ -86,12 +96,16 @@ class Daemon {
   const std::string& port_file() const { return process_.port_file(); }
   RegistryStub& registry() { return *registry_; }
   AccessStub& access() { return *access_; }
+  JourneyStub& journey() { return *journey_; }
+  LedgerStub& ledger() { return *ledger_; }
 
  private:
   static std::vector<std::string> Flags() {
     return {"--listen", "127.0.0.1:0", "--workers", "2"};
   }
   void Disconnect() {
+    ledger_.reset();
+    journey_.reset();
     registry_.reset();
     access_.reset();
     channel_.reset();
@@ -101,6 +115,8 @@ class Daemon {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<RegistryStub> registry_;
   std::unique_ptr<AccessStub> access_;
+  std::unique_ptr<JourneyStub> journey_;
+  std::unique_ptr<LedgerStub> ledger_;
 };
 
 class DurabilityTest : public ::testing::Test {
@@ -180,6 +196,194 @@ TEST_F(DurabilityTest, AnAcknowledgedWriteSurvivesKillDashNine) {
   // A retry of the last create, after the crash, is still recognised.
   EXPECT_THAT(AddChild(registrar, 20), EqualsProto(created.back()));
   EXPECT_EQ(ListChildren(registrar).size(), created.size());
+}
+
+// The inter-agency fee ledger's writes (issue 9): a fee accrued by the
+// PLACED step, a payment recorded, a payment confirmed, each acknowledged
+// the moment before kill -9, are all there after the restart.
+class LedgerDurabilityTest : public DurabilityTest {
+ protected:
+  // A member `id` and a key for it with `role`, by the bootstrap manager.
+  void AddMember(const std::string& id) {
+    v1::CreateAuthorityRequest request;
+    request.set_authority_id(id);
+    *request.mutable_authority() =
+        ValidAuthority(id + " council", "south-yorkshire");
+    request.set_request_id("authority-" + id);
+    v1::Authority created;
+    EXPECT_THAT(Call(daemon_.registry(), &RegistryStub::CreateAuthority,
+                     daemon_.ManagerKey(), request, &created),
+                IsOk());
+  }
+  std::string Key(const std::string& id, v1::Role role) {
+    v1::CreateApiKeyRequest request;
+    request.mutable_api_key()->set_authority("authorities/" + id);
+    request.mutable_api_key()->add_roles(role);
+    request.set_request_id(absl::StrCat("key-", id, "-", role));
+    v1::CreateApiKeyResponse issued;
+    EXPECT_THAT(Call(daemon_.access(), &AccessStub::CreateApiKey,
+                     daemon_.ManagerKey(), request, &issued),
+                IsOk());
+    return issued.secret();
+  }
+  // Kills the server with SIGKILL the moment the last call returned, and
+  // starts it again on the same database.
+  void KillAndRestart() {
+    std::optional<int> status = daemon_.Stop(SIGKILL);
+    ASSERT_TRUE(status.has_value());
+    ASSERT_TRUE(WIFSIGNALED(*status));
+    EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+    ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  }
+  std::vector<v1::Entry> Entries() {
+    v1::ListEntriesRequest request;
+    request.set_page_size(1000);
+    v1::ListEntriesResponse response;
+    EXPECT_THAT(Call(daemon_.ledger(), &LedgerStub::ListEntries,
+                     daemon_.ManagerKey(), request, &response),
+                IsOk());
+    return {response.entries().begin(), response.entries().end()};
+  }
+  std::vector<v1::Payment> Payments() {
+    v1::ListPaymentsRequest request;
+    request.set_page_size(1000);
+    v1::ListPaymentsResponse response;
+    EXPECT_THAT(Call(daemon_.ledger(), &LedgerStub::ListPayments,
+                     daemon_.ManagerKey(), request, &response),
+                IsOk());
+    return {response.payments().begin(), response.payments().end()};
+  }
+  static google::type::Money Pounds(int64_t pounds) {
+    google::type::Money m;
+    m.set_currency_code("GBP");
+    m.set_units(pounds);
+    return m;
+  }
+};
+
+TEST_F(LedgerDurabilityTest, AcknowledgedLedgerWritesSurviveKillDashNine) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  AddMember("sheffield");
+  AddMember("leeds");
+  const std::string sheffield = Key("sheffield", v1::ROLE_REGISTRAR);
+  const std::string leeds = Key("leeds", v1::ROLE_REGISTRAR);
+  const std::string sheffield_finance = Key("sheffield", v1::ROLE_FINANCE);
+  const std::string leeds_finance = Key("leeds", v1::ROLE_FINANCE);
+  const std::string manager = daemon_.ManagerKey();
+
+  // A Sheffield child placed with a Leeds household: Sheffield owes Leeds.
+  v1::CreateChildRequest child;
+  child.set_parent("authorities/sheffield");
+  *child.mutable_child() = ChildProfile({84});
+  child.set_request_id("ledger-child");
+  v1::Child created_child;
+  ASSERT_THAT(Call(daemon_.registry(), &RegistryStub::CreateChild, sheffield,
+                   child, &created_child),
+              IsOk());
+  v1::CreateAdopterRequest household;
+  household.set_parent("authorities/leeds");
+  *household.mutable_adopter() = ApprovedHousehold(1, 48, 120);
+  household.set_request_id("ledger-household");
+  v1::Adopter created_household;
+  ASSERT_THAT(Call(daemon_.registry(), &RegistryStub::CreateAdopter, leeds,
+                   household, &created_household),
+              IsOk());
+  // Days well in the past on the server's real clock.
+  const absl::CivilDay today =
+      absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 2;
+  auto date = [](absl::CivilDay d) {
+    return MakeDate(static_cast<int>(d.year()), d.month(), d.day());
+  };
+  v1::OpenLinkRequest open;
+  open.set_child(created_child.name());
+  open.set_adopter(created_household.name());
+  *open.mutable_opened_on() = date(today - 30);
+  open.set_request_id("ledger-open");
+  v1::Link link;
+  ASSERT_THAT(
+      Call(daemon_.journey(), &JourneyStub::OpenLink, manager, open, &link),
+      IsOk());
+  v1::AdvanceLinkRequest advance;
+  for (int s = v1::LINK_STEP_LINKING_MEETING; s <= v1::LINK_STEP_PLACED; ++s) {
+    advance.set_name(link.name());
+    advance.set_step(static_cast<v1::LinkStep>(s));
+    *advance.mutable_date() = date(today - 30 + s);
+    advance.set_request_id(absl::StrCat("ledger-advance-", s));
+    ASSERT_THAT(Call(daemon_.journey(), &JourneyStub::AdvanceLink, manager,
+                     advance, &link),
+                IsOk())
+        << "step " << s;
+  }
+  // The fee accrued with the PLACED step; killed right after it returned.
+  ASSERT_NO_FATAL_FAILURE(KillAndRestart());
+  std::vector<v1::Entry> entries = Entries();
+  ASSERT_EQ(entries.size(), 1u);
+  const v1::Entry fee = entries[0];
+  EXPECT_EQ(fee.type(), v1::ENTRY_TYPE_FEE);
+  EXPECT_EQ(fee.link(), link.name());
+  EXPECT_EQ(fee.debit(), "authorities/sheffield");
+  EXPECT_EQ(fee.credit(), "authorities/leeds");
+  // The PLACED step's retry after the crash charges nothing more.
+  ASSERT_THAT(Call(daemon_.journey(), &JourneyStub::AdvanceLink, manager,
+                   advance, &link),
+              IsOk());
+  EXPECT_EQ(Entries().size(), 1u);
+
+  // A payment recorded and confirmed, and a second one recorded: killed
+  // right after the last returned.
+  v1::RecordPaymentRequest first;
+  first.set_payer("authorities/sheffield");
+  first.set_payee("authorities/leeds");
+  *first.mutable_amount() = Pounds(10'000);
+  first.set_reference("BACS-1");
+  first.set_request_id("ledger-pay-1");
+  v1::Payment recorded;
+  ASSERT_THAT(Call(daemon_.ledger(), &LedgerStub::RecordPayment,
+                   sheffield_finance, first, &recorded),
+              IsOk());
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_name(recorded.name());
+  confirm.set_request_id("ledger-confirm-1");
+  v1::Payment confirmed;
+  ASSERT_THAT(Call(daemon_.ledger(), &LedgerStub::ConfirmPayment, leeds_finance,
+                   confirm, &confirmed),
+              IsOk());
+  ASSERT_NO_FATAL_FAILURE(KillAndRestart());
+  entries = Entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_THAT(entries[0], EqualsProto(fee));
+  EXPECT_EQ(entries[1].type(), v1::ENTRY_TYPE_PAYMENT);
+  EXPECT_EQ(entries[1].payment(), recorded.name());
+  EXPECT_EQ(entries[1].amount().units(), 10'000);
+
+  v1::RecordPaymentRequest second = first;
+  *second.mutable_amount() = Pounds(5'000);
+  second.set_reference("BACS-2");
+  second.set_request_id("ledger-pay-2");
+  v1::Payment pending;
+  ASSERT_THAT(Call(daemon_.ledger(), &LedgerStub::RecordPayment,
+                   sheffield_finance, second, &pending),
+              IsOk());
+  ASSERT_NO_FATAL_FAILURE(KillAndRestart());
+  std::vector<v1::Payment> payments = Payments();
+  ASSERT_EQ(payments.size(), 2u);
+  // Newest first.
+  EXPECT_THAT(payments[0], EqualsProto(pending));
+  EXPECT_EQ(payments[0].state(), v1::PAYMENT_STATE_PENDING);
+  EXPECT_THAT(payments[1], EqualsProto(confirmed));
+  EXPECT_EQ(payments[1].state(), v1::PAYMENT_STATE_POSTED);
+  // Retries after the crash are recognised: no second payment or entry.
+  v1::Payment again;
+  ASSERT_THAT(Call(daemon_.ledger(), &LedgerStub::RecordPayment,
+                   sheffield_finance, second, &again),
+              IsOk());
+  EXPECT_THAT(again, EqualsProto(pending));
+  ASSERT_THAT(Call(daemon_.ledger(), &LedgerStub::ConfirmPayment, leeds_finance,
+                   confirm, &again),
+              IsOk());
+  EXPECT_THAT(again, EqualsProto(confirmed));
+  EXPECT_EQ(Payments().size(), 2u);
+  EXPECT_EQ(Entries().size(), 2u);
 }
 
 TEST_F(DurabilityTest, TheBootstrapKeyIsIssuedOnceAndKeptPrivate) {

@@ -100,6 +100,30 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.JourneyService/ListOverdue", kReaders, kReaders, CK::kRecordRead, {"authority"}, false, true},
     {"/raa.v1.JourneyService/GetTimescales", kEveryRole, kEveryRole, CK::kDirectory, {}},
     {"/raa.v1.JourneyService/UpdateTimescales", kManager, kManager, CK::kAdminWrite, {}},
+    // ---- LedgerService ----
+    // Finance officers and managers only. A finance officer names only its
+    // own member (ListEntries: its own as `authority`, any counterparty);
+    // the handlers (services/ledger/ledger.cc) narrow what it sees with
+    // CanSeeLedgerOf and decide payments with CanRecordPaymentFor (the
+    // payer's) and CanConfirmPaymentFor (the payee's), budgets with
+    // CanManageBudgetOf (rules.h). A withdrawn member's finance officer
+    // still reads its own ledger. Schedules and month-ends: managers.
+    {"/raa.v1.LedgerService/GetFeeSchedule", kFinance | kManager, kFinance | kManager, CK::kDirectory, {}, false, true},
+    {"/raa.v1.LedgerService/ListFeeSchedules", kFinance | kManager, kFinance | kManager, CK::kDirectory, {}, false, true},
+    {"/raa.v1.LedgerService/AddFeeSchedule", kManager, kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.LedgerService/ListEntries", kFinance | kManager, kManager, CK::kRecordRead, {"authority", "counterparty"}, true, true},
+    {"/raa.v1.LedgerService/GetBalances", kFinance | kManager, kManager, CK::kRecordRead, {}, false, true},
+    {"/raa.v1.LedgerService/GetStatement", kFinance | kManager, kManager, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.LedgerService/GetSalesAndPurchases", kFinance | kManager, kManager, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.LedgerService/RecordPayment", kFinance | kManager, kManager, CK::kAdminWrite, {"payer"}},
+    {"/raa.v1.LedgerService/ConfirmPayment", kFinance | kManager, kFinance | kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.LedgerService/RejectPayment", kFinance | kManager, kFinance | kManager, CK::kAdminWrite, {}},
+    {"/raa.v1.LedgerService/ListPayments", kFinance | kManager, kManager, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.LedgerService/Reconcile", kFinance | kManager, kManager, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.LedgerService/PlanSettlement", kFinance | kManager, kManager, CK::kRecordRead, {}, false, true},
+    {"/raa.v1.LedgerService/SetBudget", kFinance | kManager, kManager, CK::kAdminWrite, {"authority"}},
+    {"/raa.v1.LedgerService/GetBudget", kFinance | kManager, kManager, CK::kRecordRead, {"authority"}, false, true},
+    {"/raa.v1.LedgerService/CloseMonth", kManager, kManager, CK::kAdminWrite, {}},
 };
 // clang-format on
 

@@ -182,11 +182,23 @@ bool CanSeeLedgerOf(const Caller& caller, absl::string_view payer,
 }
 
 bool CanRecordPaymentFor(const Caller& caller, absl::string_view payer,
-                         absl::string_view payee) {
+                         absl::string_view /*payee*/) {
   if (caller.withdrawn) return false;
   if (caller.Has(v1::ROLE_MANAGER)) return true;
-  return caller.Has(v1::ROLE_FINANCE) &&
-         (IsOwn(caller, payer) || IsOwn(caller, payee));
+  return caller.Has(v1::ROLE_FINANCE) && IsOwn(caller, payer);
+}
+
+bool CanConfirmPaymentFor(const Caller& caller, absl::string_view /*payer*/,
+                          absl::string_view payee) {
+  if (caller.withdrawn) return false;
+  if (caller.Has(v1::ROLE_MANAGER)) return true;
+  return caller.Has(v1::ROLE_FINANCE) && IsOwn(caller, payee);
+}
+
+bool CanManageBudgetOf(const Caller& caller, absl::string_view authority) {
+  if (caller.withdrawn) return false;
+  if (caller.Has(v1::ROLE_MANAGER)) return true;
+  return caller.Has(v1::ROLE_FINANCE) && IsOwn(caller, authority);
 }
 
 bool CanSeeReportsOf(const Caller& caller, absl::string_view authority) {

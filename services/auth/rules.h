@@ -141,11 +141,20 @@ bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner);
 // a manager still in the consortium.
 bool CanSeeLedgerOf(const Caller& caller, absl::string_view payer,
                     absl::string_view payee);
-// Whether the caller may record a payment between `payer` and `payee`: a
-// finance officer of either, or a manager, of a member still in the
-// consortium.
+// Whether the caller may record a payment from `payer` to `payee`: a
+// finance officer of the payer, or a manager, of a member still in the
+// consortium (the payee answers it with CanConfirmPaymentFor).
 bool CanRecordPaymentFor(const Caller& caller, absl::string_view payer,
                          absl::string_view payee);
+// Whether the caller may confirm or reject a payment from `payer` to
+// `payee`: a finance officer of the payee, or a manager, of a member still
+// in the consortium; never the payer's finance officer (a payer confirming
+// its own payment would settle its debt alone).
+bool CanConfirmPaymentFor(const Caller& caller, absl::string_view payer,
+                          absl::string_view payee);
+// Whether the caller may set the inter-agency budget of `authority`: its
+// finance officer, or a manager, of a member still in the consortium.
+bool CanManageBudgetOf(const Caller& caller, absl::string_view authority);
 
 // ---- reports (the scorecard, the waiting report, the forecast) ----
 

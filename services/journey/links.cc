@@ -18,6 +18,7 @@
 #include "common/status_macros.h"
 #include "services/auth/rules.h"
 #include "services/journey/link_rules.h"
+#include "services/ledger/fee_accrual.h"
 #include "services/registry/registry_rows.h"
 #include "services/store/paging.h"
 
@@ -111,6 +112,18 @@ std::string ReasonWords(v1::CloseReason reason) {
   return absl::StrReplaceAll(absl::AsciiStrToLower(EnumValueSuffix(
                                  v1::CloseReason_descriptor(), reason)),
                              {{"_", " "}});
+}
+
+// What the ledger needs of a link (services/ledger/fee_accrual.h).
+fee_accrual::FeeLink FeeLinkOf(const LinkRow& row, const v1::Child& child) {
+  return fee_accrual::FeeLink{.link_id = row.id,
+                              .payer = row.child_authority,
+                              .payee = row.adopter_authority,
+                              .children = std::max(1, child.members_size())};
+}
+
+ledger_rows::Recorder RecorderOf(const Caller& caller) {
+  return ledger_rows::Recorder{caller.authority_id, caller.key_id};
 }
 
 }  // namespace
@@ -398,6 +411,9 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
             const std::string day = Day(*date);
             RETURN_IF_ERROR(link_rows::AppendStep(
                 tx, row.id, step, day, caller.authority_id, caller.key_id));
+            // The inter-agency fee accrues in this same transaction.
+            RETURN_IF_ERROR(fee_accrual::OnStep(tx, FeeLinkOf(row, child), step,
+                                                *date, RecorderOf(caller)));
             const std::string why = absl::StrCat("link ", LinkName(row.id), " ",
                                                  link_rules::StepWords(step));
             if (step == v1::LINK_STEP_MATCH_DECIDED) {
@@ -419,6 +435,13 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
                 RETURN_IF_ERROR(link_rows::CloseLink(tx, other.id, close.reason,
                                                      "", Day(on),
                                                      caller.authority_id));
+                ASSIGN_OR_RETURN(
+                    v1::Child other_child,
+                    registry_rows::GetChild(tx, other.child_authority,
+                                            other.child_row));
+                RETURN_IF_ERROR(fee_accrual::OnClose(
+                    tx, FeeLinkOf(other, other_child), on,
+                    ReasonWords(close.reason), RecorderOf(caller)));
                 RETURN_IF_ERROR(SyncBoth(
                     tx, caller, other,
                     absl::StrCat("link ", LinkName(other.id),
@@ -480,6 +503,15 @@ absl::StatusOr<v1::Link> Links::CloseLink(const Caller& caller,
             RETURN_IF_ERROR(link_rows::CloseLink(tx, row.id, reason,
                                                  request.note(), Day(on),
                                                  caller.authority_id));
+            ASSIGN_OR_RETURN(v1::Child child,
+                             registry_rows::GetChild(tx, row.child_authority,
+                                                     row.child_row));
+            RETURN_IF_ERROR(fee_accrual::OnClose(
+                tx, FeeLinkOf(row, child), on,
+                request.note().empty()
+                    ? ReasonWords(reason)
+                    : absl::StrCat(ReasonWords(reason), ": ", request.note()),
+                RecorderOf(caller)));
             RETURN_IF_ERROR(
                 SyncBoth(tx, caller, row,
                          absl::StrCat("link ", LinkName(row.id),
@@ -532,6 +564,9 @@ absl::StatusOr<v1::Link> Links::CorrectStep(
             RETURN_IF_ERROR(link_rows::AppendCorrection(
                 tx, row.id, step, Day(*old), Day(*new_date), request.reason(),
                 caller.authority_id, caller.key_id));
+            RETURN_IF_ERROR(fee_accrual::OnCorrection(
+                tx, FeeLinkOf(row, child), step, *new_date, request.reason(),
+                RecorderOf(caller)));
             ASSIGN_OR_RETURN(LinkRow after, link_rows::GetLink(tx, row.id));
             return Answer(std::move(after));
           }));

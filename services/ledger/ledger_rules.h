@@ -133,7 +133,18 @@ struct JournalEntry {
   int64_t link_id = 0;
   int64_t reverses = 0;
   std::string month;
+  // The fee schedule version that priced it (fees and monthly fees); 0 if
+  // unknown (then PostingsForEnding uses the schedule in force on its
+  // value date).
+  int64_t schedule_version = 0;
 };
+
+// The link's live fee in `existing` (the link's entries, any order): its
+// latest FEE entry not reversed in full by the REVERSAL entries naming it;
+// nullopt if none. `reversed` (if not null) receives how much of it the
+// reversals naming it have undone (less than its amount).
+std::optional<JournalEntry> LiveFee(std::span<const JournalEntry> existing,
+                                    Pence* reversed = nullptr);
 
 // A placement the ledger charges for: a link whose household's agency is
 // not the child's authority.
@@ -182,6 +193,16 @@ bool MonthlyFeeDue(std::span<const v1::FeeSchedule> schedules,
                    std::optional<absl::CivilDay> ended_on,
                    absl::CivilMonth month);
 
+// The MONTHLY_FEE entry to post for `placement` and `month` (value date the
+// month's last day, reference MonthlyFeeReference, month "YYYY-MM", priced
+// by MonthlyFee), or nullopt when nothing is owed: the payer is the payee,
+// the fee is zero, or MonthlyFeeDue is false (`order_on`, `ended_on` as
+// there). FAILED_PRECONDITION if no schedule is in force on placed_on.
+absl::StatusOr<std::optional<Posting>> MonthlyFeePosting(
+    const Placement& placement, std::span<const v1::FeeSchedule> schedules,
+    std::optional<absl::CivilDay> order_on,
+    std::optional<absl::CivilDay> ended_on, absl::CivilMonth month);
+
 // RAA_CHECKs that every posting balances: amount > 0, debit and credit set
 // and different, a REVERSAL names what it reverses. A failure is a bug, not
 // a caller's mistake.
@@ -197,6 +218,11 @@ using Positions = std::vector<std::pair<std::string, Pence>>;  // by id
 // RAA_CHECKs that the positions sum to zero.
 Positions PositionsOf(std::span<const JournalEntry> entries,
                       absl::CivilDay as_of);
+
+// The entry's effect on `member`'s position: +amount if it is the credit
+// side, -amount if the debit side, 0 otherwise (a statement's line; its
+// running balance is the opening balance plus the effects so far).
+Pence EffectOn(const JournalEntry& entry, absl::string_view member);
 
 struct Debt {
   std::string debtor;

@@ -36,6 +36,9 @@
 #include "services/journey/links.h"
 #include "services/journey/milestones.h"
 #include "services/journey/timescales.h"
+#include "services/ledger/ledger.h"
+#include "services/ledger/ledger_rows.h"
+#include "services/ledger/ledger_service.h"
 #include "services/matching/follows.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
@@ -101,6 +104,8 @@ class RaaServer::Impl {
   std::unique_ptr<JourneyService> journey_service;
   std::unique_ptr<Reports> reports;
   std::unique_ptr<ReportService> report_service;
+  std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<LedgerService> ledger_service;
   // What the server serves: each service above, its requests checked.
   std::vector<std::unique_ptr<WireCheckedService>> checked_services;
   std::unique_ptr<grpc::Server> server;
@@ -408,6 +413,19 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->reports = std::make_unique<Reports>(*impl->store, *impl->clock);
   impl->report_service =
       std::make_unique<ReportService>(*impl->reports, *impl->rpc);
+  impl->ledger = std::make_unique<Ledger>(*impl->store, *impl->clock);
+  // The start-up audit: every position recomputed from the journal. If it
+  // disagrees with the balance table, the ledger refuses every call (the
+  // rest of the server serves) until an operator repairs it.
+  ASSIGN_OR_RETURN(std::optional<std::string> ledger_fault,
+                   ledger_rows::AuditJournal(*impl->store));
+  if (ledger_fault.has_value()) {
+    std::cerr << "raamatchd: ledger audit FAILED: " << *ledger_fault
+              << "; ledger calls refused until repaired (docs/operator.md)\n";
+    impl->ledger->RefuseCalls(*ledger_fault);
+  }
+  impl->ledger_service =
+      std::make_unique<LedgerService>(*impl->ledger, *impl->rpc);
 
   if (options.bank_holidays_file.empty()) {
     absl::StatusOr<BankHolidays> holidays =
@@ -443,6 +461,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
       {impl->matching_service.get(), v1::MatchingService::service_full_name()},
       {impl->journey_service.get(), v1::JourneyService::service_full_name()},
       {impl->report_service.get(), v1::ReportService::service_full_name()},
+      {impl->ledger_service.get(), v1::LedgerService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     impl->checked_services.push_back(

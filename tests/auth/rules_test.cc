@@ -254,9 +254,26 @@ std::vector<RuleRow> Table() {
        },
        Join({Cells({v1::ROLE_MANAGER}, kAny, false),
              Cells({v1::ROLE_FINANCE}, kOwnOnly, false)})},
+      // A payment is recorded by the payer and answered by the payee.
       {"CanRecordPaymentFor (payee)",
        [](const Caller& c, Relation r) {
          return CanRecordPaymentFor(c, "york", OwnerFor(r));
+       },
+       Cells({v1::ROLE_MANAGER}, kAny, false)},
+      {"CanConfirmPaymentFor (payee)",
+       [](const Caller& c, Relation r) {
+         return CanConfirmPaymentFor(c, "york", OwnerFor(r));
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FINANCE}, kOwnOnly, false)})},
+      {"CanConfirmPaymentFor (payer)",
+       [](const Caller& c, Relation r) {
+         return CanConfirmPaymentFor(c, OwnerFor(r), "york");
+       },
+       Cells({v1::ROLE_MANAGER}, kAny, false)},
+      {"CanManageBudgetOf",
+       [](const Caller& c, Relation r) {
+         return CanManageBudgetOf(c, OwnerFor(r));
        },
        Join({Cells({v1::ROLE_MANAGER}, kAny, false),
              Cells({v1::ROLE_FINANCE}, kOwnOnly, false)})},

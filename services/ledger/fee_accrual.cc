@@ -1,0 +1,142 @@
+#include "services/ledger/fee_accrual.h"
+
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "services/ledger/ledger_rules.h"
+#include "services/registry/registry_rows.h"
+
+namespace raa::fee_accrual {
+namespace {
+
+std::string Day(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// The link's row in fee_placements, or a new one.
+absl::StatusOr<ledger_rows::PlacementRow> RowOf(StoreTx& tx,
+                                                const FeeLink& link) {
+  ASSIGN_OR_RETURN(std::optional<ledger_rows::PlacementRow> row,
+                   ledger_rows::GetPlacement(tx, link.link_id));
+  if (row.has_value()) {
+    row->children = link.children;
+    return *row;
+  }
+  ledger_rows::PlacementRow fresh;
+  fresh.link_id = link.link_id;
+  fresh.payer = link.payer;
+  fresh.payee = link.payee;
+  fresh.children = link.children;
+  return fresh;
+}
+
+std::optional<absl::CivilDay>* DateSlot(ledger_rows::PlacementRow& row,
+                                        v1::LinkStep step) {
+  switch (step) {
+    case v1::LINK_STEP_PANEL_RECOMMENDED:
+      return &row.recommended_on;
+    case v1::LINK_STEP_MATCH_DECIDED:
+      return &row.matched_on;
+    case v1::LINK_STEP_PLACED:
+      return &row.placed_on;
+    case v1::LINK_STEP_ORDER_GRANTED:
+      return &row.order_on;
+    default:
+      return nullptr;
+  }
+}
+
+// Posts what PostingsForPlacement says for the row's placement date.
+absl::Status Price(StoreTx& tx, const ledger_rows::PlacementRow& row,
+                   absl::string_view why, const ledger_rows::Recorder& by) {
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(tx));
+  ASSIGN_OR_RETURN(v1::Authority payee,
+                   registry_rows::GetAuthority(tx, row.payee));
+  ledger_rules::Placement placement;
+  placement.link_id = row.link_id;
+  placement.payer = row.payer;
+  placement.payee = row.payee;
+  placement.payee_agency.kind = payee.kind();
+  placement.payee_agency.london = payee.london_weighting();
+  placement.children = row.children < 1 ? 1 : row.children;
+  placement.placed_on = *row.placed_on;
+  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
+                   ledger_rows::LinkEntries(tx, row.link_id));
+  absl::StatusOr<std::vector<ledger_rules::Posting>> postings =
+      ledger_rules::PostingsForPlacement(placement, existing, schedules, why);
+  if (absl::IsFailedPrecondition(postings.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no fee schedule is in force on ", Day(*row.placed_on),
+        " to price the inter-agency fee of this placement: a manager adds "
+        "one with `raa ledger schedule add` (",
+        postings.status().message(), ")"));
+  }
+  RETURN_IF_ERROR(postings.status());
+  return ledger_rows::Post(tx, *postings, by).status();
+}
+
+}  // namespace
+
+absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
+                    absl::CivilDay date, const ledger_rows::Recorder& by) {
+  if (link.payer == link.payee) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<ledger_rows::PlacementRow> known,
+                   ledger_rows::GetPlacement(tx, link.link_id));
+  ledger_rows::PlacementRow probe;
+  if (!known.has_value() && DateSlot(probe, step) == nullptr) {
+    return absl::OkStatus();  // before panel: nothing to follow yet
+  }
+  ASSIGN_OR_RETURN(ledger_rows::PlacementRow row, RowOf(tx, link));
+  row.step = step;
+  if (std::optional<absl::CivilDay>* slot = DateSlot(row, step)) {
+    *slot = date;
+  }
+  RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
+  if (step == v1::LINK_STEP_PLACED) return Price(tx, row, "", by);
+  return absl::OkStatus();
+}
+
+absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
+                          absl::CivilDay date, absl::string_view why,
+                          const ledger_rows::Recorder& by) {
+  if (link.payer == link.payee) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<ledger_rows::PlacementRow> known,
+                   ledger_rows::GetPlacement(tx, link.link_id));
+  if (!known.has_value()) return absl::OkStatus();
+  ledger_rows::PlacementRow row = *known;
+  std::optional<absl::CivilDay>* slot = DateSlot(row, step);
+  if (slot == nullptr || !slot->has_value()) return absl::OkStatus();
+  *slot = date;
+  RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
+  if (step == v1::LINK_STEP_PLACED) {
+    return Price(
+        tx, row,
+        absl::StrCat("placement date corrected to ", Day(date), ": ", why), by);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,
+                     absl::string_view why, const ledger_rows::Recorder& by) {
+  if (link.payer == link.payee) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<ledger_rows::PlacementRow> known,
+                   ledger_rows::GetPlacement(tx, link.link_id));
+  if (!known.has_value()) return absl::OkStatus();
+  ledger_rows::PlacementRow row = *known;
+  if (row.ended_on.has_value()) return absl::OkStatus();
+  row.ended_on = date;
+  RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
+  if (!row.placed_on.has_value() || row.order_on.has_value()) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(tx));
+  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
+                   ledger_rows::LinkEntries(tx, row.link_id));
+  const std::vector<ledger_rules::Posting> postings =
+      ledger_rules::PostingsForEnding(existing, schedules, date, why);
+  return ledger_rows::Post(tx, postings, by).status();
+}
+
+}  // namespace raa::fee_accrual

@@ -1,0 +1,1016 @@
+#include "services/ledger/ledger.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/dates.h"
+#include "common/errors.h"
+#include "common/free_text.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "services/auth/rules.h"
+#include "services/ledger/ledger_rows.h"
+#include "services/ledger/ledger_rules.h"
+#include "services/ledger/reconcile.h"
+#include "services/registry/registry_rows.h"
+#include "services/store/paging.h"
+
+namespace raa {
+namespace {
+
+using ledger_rules::Pence;
+using ledger_rules::ToMoney;
+
+constexpr size_t kMaxCsvBytes = 4 << 20;
+// A payment's reference: 1-60 printable characters on one line.
+constexpr FreeTextRule kPaymentReference{1, 60, false, false};
+
+bool IsManager(const Caller& caller) {
+  return caller.Has(v1::ROLE_MANAGER) && !caller.withdrawn;
+}
+
+std::string Day(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// An optional date field: nullopt if unset (or malformed, with an error).
+std::optional<absl::CivilDay> DateField(const google::type::Date& date,
+                                        absl::string_view field, bool required,
+                                        FieldErrors& errors) {
+  if (IsUnset(date)) {
+    if (required) errors.Add(field, "is required");
+    return std::nullopt;
+  }
+  std::optional<absl::CivilDay> day = ToCivilDay(date);
+  if (!day.has_value()) errors.Add(field, "is not a real date");
+  return day;
+}
+
+// An authorities/{a} field: the id, or "" (with an error when required or
+// malformed).
+std::string AuthorityField(absl::string_view name, absl::string_view field,
+                           bool required, FieldErrors& errors) {
+  if (name.empty()) {
+    if (required) errors.Add(field, "is required: authorities/{authority}");
+    return "";
+  }
+  absl::StatusOr<std::string> id = ParseAuthorityName(name, field);
+  errors.AddAll(id.status());
+  return id.ok() ? *id : "";
+}
+
+void YearField(int year, absl::string_view field, FieldErrors& errors) {
+  if (year < 2000 || year > 2100) {
+    errors.Add(field, "give the year its April falls in, 2000-2100");
+  }
+}
+
+absl::Status NotYours(const Caller& caller, absl::string_view what) {
+  return absl::PermissionDeniedError(
+      caller.withdrawn && !caller.Has(v1::ROLE_FINANCE)
+          ? WithdrawnMessage(caller)
+          : absl::StrCat("a finance officer of ", caller.authority_id,
+                         " sees only ", caller.authority_id, "'s ", what));
+}
+
+// The member a read is about: `authority` if given (the caller must see its
+// ledger), else the caller's own for a finance officer; "" (everything) for
+// a manager who named none.
+absl::StatusOr<std::string> ReadScope(const Caller& caller,
+                                      const std::string& authority,
+                                      absl::string_view what) {
+  if (authority.empty()) {
+    if (IsManager(caller)) return std::string();
+    return InvalidField("authority",
+                        absl::StrCat("is required for a finance officer: "
+                                     "give authorities/",
+                                     caller.authority_id));
+  }
+  if (!CanSeeLedgerOf(caller, authority, authority)) {
+    return NotYours(caller, what);
+  }
+  return authority;
+}
+
+// The member must exist (INVALID_ARGUMENT naming `field` otherwise); with
+// `active`, it must also still be in the consortium.
+absl::StatusOr<v1::Authority> Member(Store& store, const std::string& id,
+                                     absl::string_view field, bool active) {
+  absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(store, id);
+  if (absl::IsNotFound(a.status())) {
+    return InvalidField(field, absl::StrCat(AuthorityName(id),
+                                            " is not a member of the "
+                                            "consortium"));
+  }
+  RETURN_IF_ERROR(a.status());
+  if (active && a->status() != v1::AUTHORITY_STATUS_ACTIVE) {
+    return InvalidField(field, absl::StrCat(AuthorityName(id),
+                                            " has withdrawn from the "
+                                            "consortium"));
+  }
+  return a;
+}
+
+// `entry`'s effect on `authority`'s position.
+Pence SignedFor(const v1::Entry& entry, absl::string_view authority,
+                Pence amount) {
+  return AuthorityOf(entry.credit()) == authority ? amount : -amount;
+}
+
+Pence PenceOf(const google::type::Money& money) {
+  FieldErrors ignored;
+  return ledger_rules::FromMoney(money, "amount", ignored);
+}
+
+int64_t IdOfName(absl::string_view name) {
+  const size_t at = name.find_last_not_of("0123456789");
+  int64_t id = 0;
+  if (at == absl::string_view::npos || at + 1 >= name.size()) return 0;
+  for (char c : name.substr(at + 1)) id = id * 10 + (c - '0');
+  return id;
+}
+
+}  // namespace
+
+absl::Status Ledger::Usable() const {
+  if (refused_.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the ledger is closed: the start-up audit found the journal and the "
+      "balances disagree (",
+      refused_, "); an operator must repair it (docs/operator.md)"));
+}
+
+// ---- fee schedules ----
+
+absl::StatusOr<v1::FeeSchedule> Ledger::GetFeeSchedule(
+    const Caller&, const v1::GetFeeScheduleRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  std::optional<absl::CivilDay> as_of =
+      DateField(request.as_of(), "as_of", false, errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  const absl::CivilDay day = as_of.value_or(clock_.Today());
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(store_));
+  const v1::FeeSchedule* s = ledger_rules::ScheduleFor(schedules, day);
+  if (s == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no fee schedule is in force on ", Day(day),
+                     ": a manager adds one with `raa ledger schedule add`"));
+  }
+  return *s;
+}
+
+absl::StatusOr<v1::ListFeeSchedulesResponse> Ledger::ListFeeSchedules(
+    const Caller&, const v1::ListFeeSchedulesRequest&) {
+  RETURN_IF_ERROR(Usable());
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(store_));
+  v1::ListFeeSchedulesResponse out;
+  for (v1::FeeSchedule& s : schedules) *out.add_schedules() = std::move(s);
+  return out;
+}
+
+absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
+    const Caller& caller, const v1::AddFeeScheduleRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  v1::FeeSchedule schedule = request.schedule();
+  schedule.clear_version();
+  schedule.clear_create_time();
+  schedule.clear_created_by();
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> stored,
+                   ledger_rows::Schedules(store_));
+  FieldErrors errors;
+  ledger_rules::ValidateSchedule(
+      schedule, stored.empty() ? nullptr : &stored.back(), "schedule", errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (!IsManager(caller)) {
+    return absl::PermissionDeniedError(
+        caller.withdrawn ? WithdrawnMessage(caller)
+                         : "a fee schedule is added by a manager");
+  }
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::FeeSchedule>(
+                       MakeRequestKey(caller.authority_id, request),
+                       [&](StoreTx& tx) -> absl::StatusOr<v1::FeeSchedule> {
+                         // Checked again against the latest schedule as it is
+                         // now.
+                         ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> now,
+                                          ledger_rows::Schedules(tx));
+                         FieldErrors late;
+                         ledger_rules::ValidateSchedule(
+                             schedule, now.empty() ? nullptr : &now.back(),
+                             "schedule", late);
+                         RETURN_IF_ERROR(late.ToStatus());
+                         return ledger_rows::InsertSchedule(
+                             tx, schedule, caller.authority_id);
+                       }));
+  return written.value;
+}
+
+// ---- the journal ----
+
+absl::StatusOr<v1::ListEntriesResponse> Ledger::ListEntries(
+    const Caller& caller, const v1::ListEntriesRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  ledger_rows::EntryFilter filter;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", false, errors);
+  filter.counterparty =
+      AuthorityField(request.counterparty(), "counterparty", false, errors);
+  if (!v1::EntryType_IsValid(request.type())) {
+    errors.Add("type", "is not an entry type");
+  }
+  filter.type = request.type();
+  filter.from = DateField(request.from(), "from", false, errors);
+  filter.to = DateField(request.to(), "to", false, errors);
+  if (filter.from.has_value() && filter.to.has_value() &&
+      *filter.from > *filter.to) {
+    errors.Add("to", "is before from");
+  }
+  if (!request.link().empty()) {
+    absl::StatusOr<int64_t> link = ParseLinkName(request.link(), "link");
+    errors.AddAll(link.status());
+    if (link.ok()) filter.link_id = *link;
+  }
+  absl::StatusOr<PageCursor> cursor =
+      ReadPageRequest(request.page_size(), request.page_token());
+  errors.AddAll(cursor.status());
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(filter.authority, ReadScope(caller, authority, "entries"));
+  ASSIGN_OR_RETURN(
+      Page<v1::Entry> page,
+      ledger_rows::ListEntries(store_, filter,
+                               PageRequest{cursor->page_size, cursor->after}));
+  v1::ListEntriesResponse out;
+  for (v1::Entry& e : page.items) {
+    // Never another pair's entry (the filter already keeps the caller's).
+    if (!CanSeeLedgerOf(caller, AuthorityOf(e.debit()),
+                        AuthorityOf(e.credit()))) {
+      continue;
+    }
+    *out.add_entries() = std::move(e);
+  }
+  out.set_next_page_token(NextPageToken(page.next_after));
+  return out;
+}
+
+absl::StatusOr<v1::Balances> Ledger::GetBalances(
+    const Caller& caller, const v1::GetBalancesRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  std::optional<absl::CivilDay> as_of =
+      DateField(request.as_of(), "as_of", false, errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  const absl::CivilDay day = as_of.value_or(clock_.Today());
+  const bool all = IsManager(caller);
+  if (!all &&
+      !CanSeeLedgerOf(caller, caller.authority_id, caller.authority_id)) {
+    return NotYours(caller, "ledger");
+  }
+  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> journal,
+                   ledger_rows::Journal(store_, day));
+  ASSIGN_OR_RETURN(std::vector<ledger_rows::PaymentRow> pending,
+                   ledger_rows::PendingPayments(store_));
+  const ledger_rules::Positions positions =
+      ledger_rules::PositionsOf(journal, day);
+  std::map<std::string, std::pair<Pence, Pence>> pend;  // out, in
+  for (const ledger_rows::PaymentRow& p : pending) {
+    pend[p.payer].first += p.pence;
+    pend[p.payee].second += p.pence;
+  }
+  v1::Balances out;
+  *out.mutable_as_of() = ToDate(day);
+  Pence owed = 0, fees = 0, payments = 0;
+  int with_balance = 0;
+  std::set<std::string> listed;
+  for (const auto& [id, pence] : positions) {
+    if (pence > 0) owed += pence;
+    if (pence != 0) ++with_balance;
+    if (!all && id != caller.authority_id) continue;
+    listed.insert(id);
+    v1::MemberPosition* m = out.add_positions();
+    m->set_authority(AuthorityName(id));
+    *m->mutable_position() = ToMoney(pence);
+    *m->mutable_pending_out() = ToMoney(pend[id].first);
+    *m->mutable_pending_in() = ToMoney(pend[id].second);
+  }
+  // A finance officer with no entries yet still sees its own line.
+  if (!all && listed.empty()) {
+    v1::MemberPosition* m = out.add_positions();
+    m->set_authority(AuthorityName(caller.authority_id));
+    *m->mutable_position() = ToMoney(0);
+    *m->mutable_pending_out() = ToMoney(pend[caller.authority_id].first);
+    *m->mutable_pending_in() = ToMoney(pend[caller.authority_id].second);
+  }
+  for (const ledger_rules::JournalEntry& e : journal) {
+    switch (e.type) {
+      case v1::ENTRY_TYPE_FEE:
+      case v1::ENTRY_TYPE_MONTHLY_FEE:
+        fees += e.amount;
+        break;
+      case v1::ENTRY_TYPE_REVERSAL:
+        fees -= e.amount;
+        break;
+      case v1::ENTRY_TYPE_PAYMENT:
+        payments += e.amount;
+        break;
+      default:
+        break;
+    }
+  }
+  for (const ledger_rules::Debt& d :
+       ledger_rules::PairwiseDebts(journal, day)) {
+    if (!all && d.debtor != caller.authority_id &&
+        d.creditor != caller.authority_id) {
+      continue;
+    }
+    v1::Debt* out_debt = out.add_debts();
+    out_debt->set_debtor(AuthorityName(d.debtor));
+    out_debt->set_creditor(AuthorityName(d.creditor));
+    *out_debt->mutable_amount() = ToMoney(d.amount);
+  }
+  *out.mutable_total_owed() = ToMoney(owed);
+  *out.mutable_total_fees() = ToMoney(fees);
+  *out.mutable_total_payments() = ToMoney(payments);
+  out.set_members_with_balance(with_balance);
+  return out;
+}
+
+absl::StatusOr<v1::Statement> Ledger::GetStatement(
+    const Caller& caller, const v1::GetStatementRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", true, errors);
+  std::optional<absl::CivilDay> from =
+      DateField(request.from(), "from", false, errors);
+  std::optional<absl::CivilDay> to =
+      DateField(request.to(), "to", false, errors);
+  const bool period = !IsUnset(request.from()) || !IsUnset(request.to());
+  if (request.financial_year() != 0 && period) {
+    errors.Add("financial_year",
+               "give a financial year or from and to, not both");
+  } else if (request.financial_year() != 0) {
+    YearField(request.financial_year(), "financial_year", errors);
+  } else if (!period) {
+    errors.Add("financial_year", "give a financial year or from and to");
+  } else {
+    if (IsUnset(request.from())) errors.Add("from", "is required with to");
+    if (IsUnset(request.to())) errors.Add("to", "is required with from");
+    if (from.has_value() && to.has_value() && *from > *to) {
+      errors.Add("to", "is before from");
+    }
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (!CanSeeLedgerOf(caller, authority, authority)) {
+    return NotYours(caller, "statement");
+  }
+  if (request.financial_year() != 0) {
+    std::tie(from, to) = ledger_rules::FinancialYear(request.financial_year());
+  }
+  ASSIGN_OR_RETURN(Pence opening,
+                   ledger_rows::PositionBefore(store_, authority, *from));
+  ASSIGN_OR_RETURN(std::vector<v1::Entry> entries,
+                   ledger_rows::EntriesOf(store_, authority, *from, *to));
+  ASSIGN_OR_RETURN(std::vector<ledger_rows::PaymentRow> pending,
+                   ledger_rows::PendingPayments(store_));
+  v1::Statement out;
+  out.set_authority(AuthorityName(authority));
+  *out.mutable_from() = ToDate(*from);
+  *out.mutable_to() = ToDate(*to);
+  *out.mutable_opening_balance() = ToMoney(opening);
+  Pence balance = opening;
+  for (v1::Entry& e : entries) {
+    const Pence signed_amount = SignedFor(e, authority, PenceOf(e.amount()));
+    balance += signed_amount;
+    v1::StatementLine* line = out.add_lines();
+    *line->mutable_amount() = ToMoney(signed_amount);
+    *line->mutable_balance() = ToMoney(balance);
+    *line->mutable_entry() = std::move(e);
+  }
+  *out.mutable_closing_balance() = ToMoney(balance);
+  for (const ledger_rows::PaymentRow& p : pending) {
+    if (p.payer == authority || p.payee == authority) {
+      *out.add_pending() = ledger_rows::PaymentOf(p);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<v1::SalesAndPurchases> Ledger::GetSalesAndPurchases(
+    const Caller& caller, const v1::GetSalesAndPurchasesRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", true, errors);
+  YearField(request.financial_year(), "financial_year", errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (!CanSeeLedgerOf(caller, authority, authority)) {
+    return NotYours(caller, "sales and purchases");
+  }
+  const auto [from, to] = ledger_rules::FinancialYear(request.financial_year());
+  ASSIGN_OR_RETURN(std::vector<v1::Entry> entries,
+                   ledger_rows::EntriesOf(store_, authority, from, to));
+  ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> placements,
+                   ledger_rows::Placements(store_));
+  std::map<int64_t, const ledger_rows::PlacementRow*> by_link;
+  for (const ledger_rows::PlacementRow& p : placements) {
+    by_link[p.link_id] = &p;
+  }
+  std::map<int64_t, Pence> net;  // by link, signed for the member
+  for (const v1::Entry& e : entries) {
+    if (e.link().empty()) continue;
+    if (e.type() != v1::ENTRY_TYPE_FEE &&
+        e.type() != v1::ENTRY_TYPE_MONTHLY_FEE &&
+        e.type() != v1::ENTRY_TYPE_REVERSAL) {
+      continue;
+    }
+    net[IdOfName(e.link())] += SignedFor(e, authority, PenceOf(e.amount()));
+  }
+  v1::SalesAndPurchases out;
+  out.set_authority(AuthorityName(authority));
+  out.set_financial_year(request.financial_year());
+  Pence sales = 0, purchases = 0;
+  for (const auto& [link, pence] : net) {
+    auto it = by_link.find(link);
+    if (it == by_link.end()) continue;
+    const ledger_rows::PlacementRow& p = *it->second;
+    const bool sale = p.payee == authority;
+    v1::PlacementTrade* t = sale ? out.add_sales() : out.add_purchases();
+    t->set_link(LinkName(link));
+    t->set_counterparty(AuthorityName(sale ? p.payer : p.payee));
+    t->set_children(p.children);
+    if (p.placed_on.has_value()) *t->mutable_placed_on() = ToDate(*p.placed_on);
+    const Pence amount = sale ? pence : -pence;
+    *t->mutable_amount() = ToMoney(amount);
+    (sale ? sales : purchases) += amount;
+  }
+  *out.mutable_sales_total() = ToMoney(sales);
+  *out.mutable_purchases_total() = ToMoney(purchases);
+  *out.mutable_net() = ToMoney(sales - purchases);
+  return out;
+}
+
+// ---- payments ----
+
+absl::StatusOr<v1::Payment> Ledger::RecordPayment(
+    const Caller& caller, const v1::RecordPaymentRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string payer =
+      AuthorityField(request.payer(), "payer", true, errors);
+  const std::string payee =
+      AuthorityField(request.payee(), "payee", true, errors);
+  if (!payer.empty() && payer == payee) {
+    errors.Add("payee", "is the payer: a member cannot pay itself");
+  }
+  Pence pence = 0;
+  if (!request.has_amount()) {
+    errors.Add("amount", "is required");
+  } else {
+    FieldErrors money;
+    pence = ledger_rules::FromMoney(request.amount(), "amount", money);
+    errors.Merge(money);
+    if (money.empty() && pence <= 0) {
+      errors.Add("amount", "must be more than zero");
+    }
+  }
+  const absl::CivilDay today = clock_.Today();
+  std::optional<absl::CivilDay> paid_on =
+      DateField(request.paid_on(), "paid_on", false, errors);
+  if (paid_on.has_value() && *paid_on > today) {
+    errors.Add("paid_on", absl::StrCat(Day(*paid_on), " is in the future"));
+  }
+  CheckFreeText(request.reference(), "reference", kPaymentReference, errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(Member(store_, payer, "payer", true).status());
+  RETURN_IF_ERROR(Member(store_, payee, "payee", true).status());
+  if (!CanRecordPaymentFor(caller, payer, payee)) {
+    return absl::PermissionDeniedError(
+        caller.withdrawn
+            ? WithdrawnMessage(caller)
+            : absl::StrCat("a payment is recorded by the payer's finance "
+                           "officer (",
+                           payer, ") or a manager"));
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Payment>(
+          MakeRequestKey(caller.authority_id, request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Payment> {
+            ASSIGN_OR_RETURN(Pence owed,
+                             ledger_rows::OwedBetween(tx, payer, payee));
+            ASSIGN_OR_RETURN(std::vector<ledger_rows::PaymentRow> pending,
+                             ledger_rows::PendingPayments(tx));
+            Pence on_the_way = 0;
+            for (const ledger_rows::PaymentRow& p : pending) {
+              if (p.payer == payer && p.payee == payee) on_the_way += p.pence;
+            }
+            const Pence due = std::max<Pence>(0, owed - on_the_way);
+            const bool over = pence > due;
+            if (over && !request.allow_overpayment()) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  AuthorityName(payer), " owes ", AuthorityName(payee), " ",
+                  Pounds(std::max<Pence>(0, owed)), " net",
+                  on_the_way > 0
+                      ? absl::StrCat(", of which ", Pounds(on_the_way),
+                                     " is in pending payments")
+                      : "",
+                  ": paying ", Pounds(pence),
+                  " is more; set allow_overpayment to pay it anyway (the "
+                  "excess shows as a credit)"));
+            }
+            ledger_rows::PaymentRow row;
+            row.payer = payer;
+            row.payee = payee;
+            row.pence = pence;
+            row.paid_on = paid_on.value_or(today);
+            row.reference = request.reference();
+            row.overpayment = over;
+            row.recorded_by = caller.authority_id;
+            row.key_id = caller.key_id;
+            ASSIGN_OR_RETURN(int64_t id, ledger_rows::InsertPayment(tx, row));
+            ASSIGN_OR_RETURN(ledger_rows::PaymentRow stored,
+                             ledger_rows::GetPayment(tx, id));
+            return ledger_rows::PaymentOf(stored);
+          }));
+  return written.value;
+}
+
+namespace {
+
+// A decision on a pending payment: who may, and the write.
+struct Decision {
+  v1::PaymentState state;
+  std::string reason;
+};
+
+absl::StatusOr<v1::Payment> Decide(Store& store, const Caller& caller,
+                                   const google::protobuf::Message& req,
+                                   int64_t id, const Decision& d) {
+  absl::StatusOr<ledger_rows::PaymentRow> seen =
+      ledger_rows::GetPayment(store, id);
+  if (absl::IsNotFound(seen.status()) ||
+      (seen.ok() && !CanSeeLedgerOf(caller, seen->payer, seen->payee))) {
+    return absl::NotFoundError("no such payment");
+  }
+  RETURN_IF_ERROR(seen.status());
+  if (!CanConfirmPaymentFor(caller, seen->payer, seen->payee)) {
+    return absl::PermissionDeniedError(
+        caller.withdrawn
+            ? WithdrawnMessage(caller)
+            : absl::StrCat("a payment is confirmed or rejected by the "
+                           "payee's finance officer (",
+                           seen->payee, ") or a manager, never by the payer"));
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store.Write<v1::Payment>(
+          MakeRequestKey(caller.authority_id, req),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::Payment> {
+            ASSIGN_OR_RETURN(ledger_rows::PaymentRow p,
+                             ledger_rows::GetPayment(tx, id));
+            if (p.state != v1::PAYMENT_STATE_PENDING) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  PaymentName(id), " is already ",
+                  p.state == v1::PAYMENT_STATE_POSTED ? "posted" : "rejected"));
+            }
+            int64_t entry_id = 0;
+            if (d.state == v1::PAYMENT_STATE_POSTED) {
+              ledger_rules::Posting posting;
+              posting.type = v1::ENTRY_TYPE_PAYMENT;
+              posting.debit = p.payee;
+              posting.credit = p.payer;
+              posting.amount = p.pence;
+              posting.value_date = p.paid_on;
+              posting.payment_id = p.id;
+              posting.reference = p.reference;
+              posting.description =
+                  absl::StrCat("payment ", PaymentName(p.id), " from ",
+                               AuthorityName(p.payer), " confirmed by ",
+                               AuthorityName(caller.authority_id));
+              const ledger_rules::Posting postings[] = {posting};
+              ASSIGN_OR_RETURN(
+                  std::vector<int64_t> ids,
+                  ledger_rows::Post(tx, postings,
+                                    {caller.authority_id, caller.key_id}));
+              entry_id = ids.front();
+            }
+            RETURN_IF_ERROR(ledger_rows::DecidePayment(
+                tx, id, d.state, d.reason, entry_id, caller.authority_id));
+            ASSIGN_OR_RETURN(ledger_rows::PaymentRow after,
+                             ledger_rows::GetPayment(tx, id));
+            return ledger_rows::PaymentOf(after);
+          }));
+  return written.value;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Payment> Ledger::ConfirmPayment(
+    const Caller& caller, const v1::ConfirmPaymentRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  absl::StatusOr<int64_t> id = ParsePaymentName(request.name(), "name");
+  errors.AddAll(id.status());
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  return Decide(store_, caller, request, *id,
+                Decision{v1::PAYMENT_STATE_POSTED, ""});
+}
+
+absl::StatusOr<v1::Payment> Ledger::RejectPayment(
+    const Caller& caller, const v1::RejectPaymentRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  absl::StatusOr<int64_t> id = ParsePaymentName(request.name(), "name");
+  errors.AddAll(id.status());
+  CheckFreeText(request.reason(), "reason", kReasonText, errors);
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  return Decide(store_, caller, request, *id,
+                Decision{v1::PAYMENT_STATE_REJECTED, request.reason()});
+}
+
+absl::StatusOr<v1::ListPaymentsResponse> Ledger::ListPayments(
+    const Caller& caller, const v1::ListPaymentsRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", false, errors);
+  if (!v1::PaymentState_IsValid(request.state())) {
+    errors.Add("state", "is not a payment state");
+  }
+  absl::StatusOr<PageCursor> cursor =
+      ReadPageRequest(request.page_size(), request.page_token());
+  errors.AddAll(cursor.status());
+  RETURN_IF_ERROR(errors.ToStatus());
+  ASSIGN_OR_RETURN(std::string scope, ReadScope(caller, authority, "payments"));
+  ASSIGN_OR_RETURN(
+      Page<ledger_rows::PaymentRow> page,
+      ledger_rows::ListPayments(store_, scope, request.state(),
+                                PageRequest{cursor->page_size, cursor->after}));
+  v1::ListPaymentsResponse out;
+  for (const ledger_rows::PaymentRow& p : page.items) {
+    if (!CanSeeLedgerOf(caller, p.payer, p.payee)) continue;
+    *out.add_payments() = ledger_rows::PaymentOf(p);
+  }
+  out.set_next_page_token(NextPageToken(page.next_after));
+  return out;
+}
+
+// ---- reconciliation and settlement ----
+
+absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
+    const Caller& caller, const v1::ReconcileRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", true, errors);
+  std::optional<absl::CivilDay> from =
+      DateField(request.from(), "from", true, errors);
+  std::optional<absl::CivilDay> to =
+      DateField(request.to(), "to", true, errors);
+  if (from.has_value() && to.has_value() && *from > *to) {
+    errors.Add("to", "is before from");
+  }
+  if (request.csv().empty()) {
+    errors.Add("csv", "is required: the books as CSV with a header row");
+  } else if (request.csv().size() > kMaxCsvBytes) {
+    errors.Add("csv", "is more than 4 MiB");
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  absl::StatusOr<reconcile::Books> books = reconcile::ReadBooks(request.csv());
+  RETURN_IF_ERROR(books.status());
+  if (!CanSeeLedgerOf(caller, authority, authority)) {
+    return NotYours(caller, "books");
+  }
+  // Every member, to resolve what the books call them.
+  std::map<std::string, std::string> by_text;  // lower-case text → id
+  PageRequest page{kMaxPageSize, 0};
+  while (true) {
+    ASSIGN_OR_RETURN(Page<v1::Authority> members,
+                     registry_rows::ListAuthorities(
+                         store_, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
+    for (const v1::Authority& a : members.items) {
+      const std::string id = AuthorityOf(a.name());
+      by_text.emplace(absl::AsciiStrToLower(a.display_name()), id);
+      by_text[absl::AsciiStrToLower(id)] = id;
+      by_text[absl::AsciiStrToLower(a.name())] = id;
+    }
+    if (members.next_after == 0) break;
+    page.after = members.next_after;
+  }
+  std::vector<reconcile::ResolvedRow> rows;
+  rows.reserve(books->rows.size());
+  for (const reconcile::BookRow& r : books->rows) {
+    reconcile::ResolvedRow resolved{r, ""};
+    auto it = by_text.find(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(r.counterparty)));
+    if (it != by_text.end()) resolved.counterparty_id = it->second;
+    rows.push_back(std::move(resolved));
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Entry> entries,
+                   ledger_rows::EntriesOf(store_, authority, *from, *to));
+  std::vector<reconcile::JournalLine> journal;
+  journal.reserve(entries.size());
+  for (const v1::Entry& e : entries) {
+    reconcile::JournalLine line;
+    line.entry_id = IdOfName(e.name());
+    line.date = *ToCivilDay(e.value_date());
+    const bool credit = AuthorityOf(e.credit()) == authority;
+    line.counterparty = AuthorityOf(credit ? e.debit() : e.credit());
+    if (!e.reference().empty()) line.references.push_back(e.reference());
+    line.references.push_back(absl::StrCat("e", line.entry_id));
+    line.references.push_back(e.name());
+    if (!e.link().empty()) {
+      line.references.push_back(absl::StrCat("l", IdOfName(e.link())));
+      line.references.push_back(e.link());
+    }
+    line.amount = SignedFor(e, authority, PenceOf(e.amount()));
+    journal.push_back(std::move(line));
+  }
+  v1::Reconciliation out = reconcile::Match(rows, journal);
+  out.set_authority(AuthorityName(authority));
+  *out.mutable_from() = ToDate(*from);
+  *out.mutable_to() = ToDate(*to);
+  for (v1::UnreadableRow& u : books->unreadable) {
+    *out.add_unreadable() = std::move(u);
+  }
+  out.set_rows_read(books->rows_read);
+  return out;
+}
+
+absl::StatusOr<v1::SettlementPlan> Ledger::PlanSettlement(
+    const Caller& caller, const v1::PlanSettlementRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  std::optional<absl::CivilDay> as_of =
+      DateField(request.as_of(), "as_of", false, errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  const bool all = IsManager(caller);
+  if (!all &&
+      !CanSeeLedgerOf(caller, caller.authority_id, caller.authority_id)) {
+    return NotYours(caller, "ledger");
+  }
+  const absl::CivilDay day = as_of.value_or(clock_.Today());
+  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> journal,
+                   ledger_rows::Journal(store_, day));
+  const ledger_rules::Positions positions =
+      ledger_rules::PositionsOf(journal, day);
+  const std::vector<ledger_rules::Debt> plan =
+      ledger_rules::PlanSettlement(positions);
+  v1::SettlementPlan out;
+  *out.mutable_as_of() = ToDate(day);
+  Pence total = 0;
+  for (const ledger_rules::Debt& d : plan) {
+    total += d.amount;
+    if (!all && d.debtor != caller.authority_id &&
+        d.creditor != caller.authority_id) {
+      continue;
+    }
+    v1::SettlementPayment* p = out.add_payments();
+    p->set_payer(AuthorityName(d.debtor));
+    p->set_payee(AuthorityName(d.creditor));
+    *p->mutable_amount() = ToMoney(d.amount);
+  }
+  out.set_payment_count(static_cast<int32_t>(plan.size()));
+  out.set_members_with_balance(static_cast<int32_t>(
+      std::count_if(positions.begin(), positions.end(),
+                    [](const auto& p) { return p.second != 0; })));
+  *out.mutable_total() = ToMoney(total);
+  return out;
+}
+
+// ---- budgets ----
+
+absl::StatusOr<v1::Budget> Ledger::BudgetOf(const std::string& authority,
+                                            int year) {
+  ASSIGN_OR_RETURN(std::optional<Pence> budget,
+                   ledger_rows::GetBudget(store_, authority, year));
+  const auto [from, to] = ledger_rules::FinancialYear(year);
+  ASSIGN_OR_RETURN(std::vector<v1::Entry> entries,
+                   ledger_rows::EntriesOf(store_, authority, from, to));
+  Pence committed = 0;
+  for (const v1::Entry& e : entries) {
+    const bool debit = AuthorityOf(e.debit()) == authority;
+    const Pence amount = PenceOf(e.amount());
+    if (debit && (e.type() == v1::ENTRY_TYPE_FEE ||
+                  e.type() == v1::ENTRY_TYPE_MONTHLY_FEE)) {
+      committed += amount;
+    } else if (!debit && e.type() == v1::ENTRY_TYPE_REVERSAL &&
+               !e.link().empty()) {
+      committed -= amount;  // a fee charged to it, reversed
+    }
+  }
+  v1::Budget out;
+  out.set_authority(AuthorityName(authority));
+  out.set_financial_year(year);
+  const Pence amount = budget.value_or(0);
+  *out.mutable_amount() = ToMoney(amount);
+  out.set_set(budget.has_value());
+  *out.mutable_committed() = ToMoney(committed);
+  // The pipeline: its links recommended by panel or matched, not placed and
+  // not ended, at the schedule in force today.
+  ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> placements,
+                   ledger_rows::Placements(store_));
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(store_));
+  const absl::CivilDay today = clock_.Today();
+  Pence pipeline = 0;
+  for (const ledger_rows::PlacementRow& p : placements) {
+    if (p.payer != authority || p.placed_on.has_value() ||
+        p.ended_on.has_value() ||
+        (!p.recommended_on.has_value() && !p.matched_on.has_value())) {
+      continue;
+    }
+    absl::StatusOr<v1::Authority> payee =
+        registry_rows::GetAuthority(store_, p.payee);
+    if (!payee.ok()) continue;
+    absl::StatusOr<ledger_rules::FeeQuote> fee = ledger_rules::PlacementFee(
+        schedules, today,
+        ledger_rules::Agency{payee->kind(), payee->london_weighting()},
+        std::max(1, p.children));
+    if (!fee.ok()) continue;  // no schedule today: nothing to forecast
+    v1::BudgetPipelineItem* item = out.add_pipeline();
+    item->set_link(LinkName(p.link_id));
+    item->set_step(p.step);
+    item->set_payee(AuthorityName(p.payee));
+    item->set_children(p.children);
+    *item->mutable_amount() = ToMoney(fee->amount);
+    pipeline += fee->amount;
+  }
+  const Pence forecast = committed + pipeline;
+  *out.mutable_forecast() = ToMoney(forecast);
+  out.set_committed_percent(ledger_rules::PercentOf(committed, amount));
+  out.set_forecast_percent(ledger_rules::PercentOf(forecast, amount));
+  out.set_committed_warning(ledger_rules::WarningFor(committed, amount));
+  out.set_forecast_warning(ledger_rules::WarningFor(forecast, amount));
+  return out;
+}
+
+absl::StatusOr<v1::Budget> Ledger::SetBudget(
+    const Caller& caller, const v1::SetBudgetRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", true, errors);
+  YearField(request.financial_year(), "financial_year", errors);
+  Pence pence = 0;
+  if (!request.has_amount()) {
+    errors.Add("amount", "is required (0 or more)");
+  } else {
+    FieldErrors money;
+    pence = ledger_rules::FromMoney(request.amount(), "amount", money);
+    errors.Merge(money);
+    if (money.empty() && pence < 0) errors.Add("amount", "must be 0 or more");
+  }
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
+  if (!CanManageBudgetOf(caller, authority)) {
+    return absl::PermissionDeniedError(
+        caller.withdrawn ? WithdrawnMessage(caller)
+                         : absl::StrCat("a budget is set by the member's "
+                                        "finance officer (",
+                                        authority, ") or a manager"));
+  }
+  RETURN_IF_ERROR(
+      store_
+          .Write<v1::Budget>(MakeRequestKey(caller.authority_id, request),
+                             [&](StoreTx& tx) -> absl::StatusOr<v1::Budget> {
+                               RETURN_IF_ERROR(ledger_rows::PutBudget(
+                                   tx, authority, request.financial_year(),
+                                   pence));
+                               v1::Budget set;
+                               set.set_authority(AuthorityName(authority));
+                               set.set_financial_year(request.financial_year());
+                               *set.mutable_amount() = ToMoney(pence);
+                               set.set_set(true);
+                               return set;
+                             })
+          .status());
+  return BudgetOf(authority, request.financial_year());
+}
+
+absl::StatusOr<v1::Budget> Ledger::GetBudget(
+    const Caller& caller, const v1::GetBudgetRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  const std::string authority =
+      AuthorityField(request.authority(), "authority", true, errors);
+  if (request.financial_year() != 0) {
+    YearField(request.financial_year(), "financial_year", errors);
+  }
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (!CanSeeLedgerOf(caller, authority, authority)) {
+    return NotYours(caller, "budget");
+  }
+  const int year = request.financial_year() != 0
+                       ? request.financial_year()
+                       : ledger_rules::FinancialYearOf(clock_.Today());
+  return BudgetOf(authority, year);
+}
+
+// ---- month-end ----
+
+absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
+    const Caller& caller, const v1::CloseMonthRequest& request) {
+  RETURN_IF_ERROR(Usable());
+  FieldErrors errors;
+  absl::CivilMonth month;
+  const bool parsed = request.month().size() == 7 &&
+                      request.month()[4] == '-' &&
+                      absl::ParseCivilTime(request.month(), &month) &&
+                      absl::FormatCivilTime(month) == request.month();
+  const absl::CivilDay today = clock_.Today();
+  const absl::CivilDay last_day = absl::CivilDay(month + 1) - 1;
+  if (!parsed) {
+    errors.Add("month", "give a month as YYYY-MM");
+  } else if (last_day >= today) {
+    errors.Add("month", absl::StrCat(request.month(),
+                                     " has not ended: it is closed from ",
+                                     Day(last_day + 1)));
+  }
+  ValidateRequestId(request.request_id(), errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (!IsManager(caller)) {
+    return absl::PermissionDeniedError(caller.withdrawn
+                                           ? WithdrawnMessage(caller)
+                                           : "a month is closed by a manager");
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::MonthClose>(
+          MakeRequestKey(caller.authority_id, request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::MonthClose> {
+            ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                             ledger_rows::Schedules(tx));
+            ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> live,
+                             ledger_rows::LivePlacements(tx));
+            v1::MonthClose out;
+            out.set_month(request.month());
+            std::vector<ledger_rules::Posting> postings;
+            for (const ledger_rows::PlacementRow& p : live) {
+              if (p.payer == p.payee ||
+                  !ledger_rules::MonthlyFeeDue(schedules, *p.placed_on,
+                                               p.order_on, p.ended_on, month)) {
+                continue;
+              }
+              ASSIGN_OR_RETURN(bool posted,
+                               ledger_rows::MonthlyFeePosted(tx, p.link_id,
+                                                             request.month()));
+              if (posted) {
+                out.set_already_charged(out.already_charged() + 1);
+                continue;
+              }
+              ASSIGN_OR_RETURN(v1::Authority payee,
+                               registry_rows::GetAuthority(tx, p.payee));
+              ASSIGN_OR_RETURN(ledger_rules::FeeQuote fee,
+                               ledger_rules::MonthlyFee(
+                                   schedules, *p.placed_on,
+                                   ledger_rules::Agency{
+                                       payee.kind(), payee.london_weighting()},
+                                   std::max(1, p.children)));
+              if (fee.amount <= 0) continue;
+              ledger_rules::Posting posting;
+              posting.type = v1::ENTRY_TYPE_MONTHLY_FEE;
+              posting.debit = p.payer;
+              posting.credit = p.payee;
+              posting.amount = fee.amount;
+              posting.value_date = last_day;
+              posting.link_id = p.link_id;
+              posting.reference =
+                  ledger_rules::MonthlyFeeReference(p.link_id, request.month());
+              posting.description = fee.description;
+              posting.children = p.children;
+              posting.schedule_version = fee.schedule_version;
+              posting.month = request.month();
+              postings.push_back(std::move(posting));
+            }
+            ASSIGN_OR_RETURN(
+                std::vector<int64_t> ids,
+                ledger_rows::Post(tx, postings,
+                                  {caller.authority_id, caller.key_id}));
+            Pence total = 0;
+            for (int64_t id : ids) {
+              ASSIGN_OR_RETURN(v1::Entry e, ledger_rows::GetEntry(tx, id));
+              total += PenceOf(e.amount());
+              *out.add_entries() = std::move(e);
+            }
+            *out.mutable_total() = ToMoney(total);
+            return out;
+          }));
+  return written.value;
+}
+
+}  // namespace raa

@@ -168,7 +168,7 @@ void PrintSchedule(Cli& cli, const absl::StatusOr<v1::FeeSchedule>& s) {
     std::cout << "\n";
   }
   Table rates({"AGENCY", "1 CHILD", "2 CHILDREN", "3 CHILDREN", "4 CHILDREN",
-               "5 OR MORE", "MONTHLY FEE"});
+               "5 OR MORE", "MONTHLY"});
   for (const v1::FeeRate& rate : s->rates()) {
     AddRateRow(rates, KindLabel(rate.agency_kind()), rate);
   }
@@ -516,7 +516,10 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
     Table table({"DATE", "ENTRY", "TYPE", "COUNTERPARTY", "REFERENCE", "AMOUNT",
                  "BALANCE", "DESCRIPTION"},
                 7);
-    table.AddRow({FormatDate(s->from()), "", "opening balance", "", "", "",
+    // "opening balance" in CSV; "opening" in a table, where it must fit.
+    const char* opening = cli.csv ? "opening balance" : "opening";
+    const char* closing = cli.csv ? "closing balance" : "closing";
+    table.AddRow({FormatDate(s->from()), "", opening, "", "", "",
                   Amount(s->opening_balance()), ""});
     for (const v1::StatementLine& line : s->lines()) {
       const v1::Entry& e = line.entry();
@@ -527,7 +530,7 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
                     e.reference(), Amount(line.amount()),
                     Amount(line.balance()), e.description()});
     }
-    table.AddRow({FormatDate(s->to()), "", "closing balance", "", "", "",
+    table.AddRow({FormatDate(s->to()), "", closing, "", "", "",
                   Amount(s->closing_balance()), ""});
     table.Print();
     if (cli.csv || s->pending().empty()) return;

@@ -152,7 +152,7 @@ if [ "$import_failed" = 0 ] && raa ledger --help >/dev/null 2>&1; then
     [ -n "$payment" ] || continue
     if [ "$n" = 3 ]; then
       echo "== raa ledger reject $payment --reason ... (as $creditor's finance officer: disputed)"
-      RAA_KEY="$creditor_key" raa --authority "$creditor" ledger reject "$payment" \
+      RAA_KEY="$creditor_key" COLUMNS=200 raa --authority "$creditor" ledger reject "$payment" \
         --reason "Disputed: our books show a different placement date for one of these links; please send the link references" |
         grep -E '^(payment|state|amount|rejection reason):'
     else
@@ -169,10 +169,22 @@ if [ "$import_failed" = 0 ] && raa ledger --help >/dev/null 2>&1; then
       ledger budget set --year "$year" --amount 177,700 || true
     echo
   fi
-  echo "== raa ledger balances (the manager sees every member)"
-  RAA_KEY="$manager_key" raa ledger balances || true
+  if [ -n "$budget_member" ]; then
+    echo "== raa ledger balances (as $budget_member's finance officer: its position, the pairs it is in, the totals)"
+    RAA_KEY="$(finance_key "$budget_member")" raa --authority "$budget_member" ledger balances || true
+    echo
+  fi
+  echo "== raa ledger balances (the manager sees every member; the first 12 pairs of who owes whom)"
+  RAA_KEY="$manager_key" raa ledger balances | awk '
+    /^Who owes whom/ {debts = 1; rows = 0; print; next}
+    debts && /^$/ && rows > 0 {
+      if (rows > 13) print "(" rows - 13 " more pairs: raa ledger balances shows them all)"
+      debts = 0
+    }
+    debts && !/^$/ {rows++; if (rows > 13) next}
+    {print}' || true
   echo
-  echo "== raa ledger settle (payments that clear every balance)"
+  echo "== raa ledger settle (the manager: payments that clear every balance)"
   RAA_KEY="$manager_key" raa ledger settle || true
   echo
 fi

@@ -513,25 +513,27 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
                 << " to " << FormatDate(s->to()) << " (positive: owed to "
                 << Short(me) << ")\n\n";
     }
-    Table table({"DATE", "ENTRY", "TYPE", "COUNTERPARTY", "REFERENCE", "AMOUNT",
-                 "BALANCE", "DESCRIPTION"},
-                7);
+    // The balance before the reference: if a narrow terminal must leave a
+    // column out, it is the reference, not the running balance.
+    Table table({"DATE", "TYPE", "COUNTERPARTY", "AMOUNT", "BALANCE",
+                 "REFERENCE", "ENTRY", "DESCRIPTION"},
+                6);
     // "opening balance" in CSV; "opening" in a table, where it must fit.
     const char* opening = cli.csv ? "opening balance" : "opening";
     const char* closing = cli.csv ? "closing balance" : "closing";
-    table.AddRow({FormatDate(s->from()), "", opening, "", "", "",
-                  Amount(s->opening_balance()), ""});
+    table.AddRow({FormatDate(s->from()), opening, "", "",
+                  Amount(s->opening_balance()), "", "", ""});
     for (const v1::StatementLine& line : s->lines()) {
       const v1::Entry& e = line.entry();
-      table.AddRow({FormatDate(e.value_date()),
-                    std::string(absl::StripPrefix(e.name(), "ledger/entries/")),
-                    EntryLabel(e.type()),
+      table.AddRow({FormatDate(e.value_date()), EntryLabel(e.type()),
                     Short(e.debit() == me ? e.credit() : e.debit()),
-                    e.reference(), Amount(line.amount()),
-                    Amount(line.balance()), e.description()});
+                    Amount(line.amount()), Amount(line.balance()),
+                    e.reference(),
+                    std::string(absl::StripPrefix(e.name(), "ledger/entries/")),
+                    e.description()});
     }
-    table.AddRow({FormatDate(s->to()), "", closing, "", "", "",
-                  Amount(s->closing_balance()), ""});
+    table.AddRow({FormatDate(s->to()), closing, "", "",
+                  Amount(s->closing_balance()), "", "", ""});
     table.Print();
     if (cli.csv || s->pending().empty()) return;
     std::cout << "\nPending payments (not in the balance until the payee "
@@ -595,11 +597,14 @@ void AddTradeCommand(CLI::App* group, Cli& cli) {
       table.Print();
     }
     std::cout << "\n";
+    auto placements = [](int n) {
+      return absl::StrCat(n, n == 1 ? " placement" : " placements");
+    };
     PrintFields(
-        {{"sales", absl::StrCat(Amount(t->sales_total()), " (", t->sales_size(),
-                                " placements)")},
+        {{"sales", absl::StrCat(Amount(t->sales_total()), " (",
+                                placements(t->sales_size()), ")")},
          {"purchases", absl::StrCat(Amount(t->purchases_total()), " (",
-                                    t->purchases_size(), " placements)")},
+                                    placements(t->purchases_size()), ")")},
          {"net", Amount(t->net())}});
   });
 }
@@ -753,6 +758,20 @@ void AddPaymentCommands(CLI::App* group, Cli& cli) {
       }
       table.Print();
       PrintMore(cli, all.next_page_token());
+      if (cli.csv) return;
+      // The reasons in full, whatever the width left for NOTE.
+      bool heading = false;
+      for (const v1::Payment& p : all.payments()) {
+        if (p.state() != v1::PAYMENT_STATE_REJECTED) continue;
+        if (!heading) std::cout << "\n";
+        heading = true;
+        PrintWrapped(
+            std::cout,
+            absl::StrCat(absl::StripPrefix(p.name(), "ledger/payments/"),
+                         " rejected by ", Short(p.decided_by()), ": ",
+                         p.rejection_reason()),
+            OutputWidth(cli));
+      }
     });
   }
 }
@@ -852,8 +871,54 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       std::cout << "\nEverything matches.\n";
       return;
     }
-    std::cout << "\nWhat does not match (ROW: the line of your file)\n\n";
-    table.Print();
+    // On screen, a table per kind of difference, each narrow enough for a
+    // terminal (ROW: the line of the file, the header being line 1).
+    auto entry_id = [](const v1::ReconcileItem& i) {
+      return std::string(absl::StripPrefix(i.entry(), "ledger/entries/"));
+    };
+    if (!r->differing().empty()) {
+      std::cout << "\nAmounts that differ (DIFFERENCE: your books - the "
+                   "service)\n\n";
+      Table t({"ROW", "REFERENCE", "COUNTERPARTY", "YOUR BOOKS", "SERVICE",
+               "DIFFERENCE", "DATE", "ENTRY"},
+              6);
+      for (const v1::ReconcilePair& p : r->differing()) {
+        const v1::ReconcileItem& b = p.books();
+        const v1::ReconcileItem& j = p.journal();
+        t.AddRow(
+            {ItemRow(b), b.reference().empty() ? j.reference() : b.reference(),
+             Short(b.counterparty()), Amount(b.amount()), Amount(j.amount()),
+             Amount(p.difference()), FormatDate(b.date()), entry_id(j)});
+      }
+      t.Print();
+    }
+    if (!r->only_in_journal().empty()) {
+      std::cout << "\nOnly in the service (not in your books)\n\n";
+      Table t({"ENTRY", "DATE", "COUNTERPARTY", "REFERENCE", "AMOUNT"});
+      for (const v1::ReconcileItem& j : r->only_in_journal()) {
+        t.AddRow({entry_id(j), FormatDate(j.date()), Short(j.counterparty()),
+                  j.reference(), Amount(j.amount())});
+      }
+      t.Print();
+    }
+    if (!r->only_in_books().empty()) {
+      std::cout << "\nOnly in your books (not in the service)\n\n";
+      Table t({"ROW", "DATE", "COUNTERPARTY", "REFERENCE", "AMOUNT"});
+      for (const v1::ReconcileItem& b : r->only_in_books()) {
+        t.AddRow({ItemRow(b), FormatDate(b.date()), Short(b.counterparty()),
+                  b.reference(), Amount(b.amount())});
+      }
+      t.Print();
+    }
+    if (!r->unreadable().empty()) {
+      std::cout << "\nRows that could not be read (fix them and run it "
+                   "again)\n\n";
+      Table t({"ROW", "COLUMN", "PROBLEM"});
+      for (const v1::UnreadableRow& u : r->unreadable()) {
+        t.AddRow({absl::StrCat(u.row()), u.column(), u.reason()});
+      }
+      t.Print();
+    }
   });
 }
 
@@ -911,7 +976,7 @@ void PrintBudget(Cli& cli, const absl::StatusOr<v1::Budget>& b) {
   }
   if (!committed.empty() || !forecast.empty()) std::cout << "\n";
   if (!committed.empty()) std::cout << committed << "\n";
-  if (!forecast.empty() && b->forecast_warning() != b->committed_warning()) {
+  if (!forecast.empty()) {
     std::cout << forecast << "\n";
   }
   if (b->pipeline().empty()) return;

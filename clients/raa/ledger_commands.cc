@@ -163,7 +163,7 @@ void PrintSchedule(Cli& cli, const absl::StatusOr<v1::FeeSchedule>& s) {
                       ? "yes: it replaces the rates and London weighting "
                         "between members"
                       : "none"},
-                 {"added by", s->created_by()},
+                 {"added by", Short(s->created_by())},
                  {"source", s->source()}});
     std::cout << "\n";
   }
@@ -683,7 +683,13 @@ void AddPaymentCommands(CLI::App* group, Cli& cli) {
       request.set_reference(f->reference);
       request.set_allow_overpayment(f->allow_overpayment);
       request.set_request_id(cli.RequestId());
-      PrintPayment(cli, cli.client().Call(&Ledger::RecordPayment, request));
+      absl::StatusOr<v1::Payment> payment =
+          cli.client().Call(&Ledger::RecordPayment, request);
+      PrintPayment(cli, payment);
+      if (!payment.ok() &&
+          absl::StrContains(payment.status().message(), "allow_overpayment")) {
+        std::cerr << "(raa ledger pay --allow-overpayment pays it anyway)\n";
+      }
     });
   }
   {

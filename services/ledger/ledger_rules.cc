@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/check.h"
@@ -78,7 +79,6 @@ Pence StoredPence(const google::type::Money& money) {
 struct PricedRate {
   const v1::FeeSchedule* schedule = nullptr;
   const v1::FeeRate* rate = nullptr;
-  bool consortium = false;
   int64_t weighting_percent = 0;
   std::string words;  // "VAA rate" / "consortium rate"
 };
@@ -95,7 +95,6 @@ absl::StatusOr<PricedRate> PriceRate(std::span<const v1::FeeSchedule> schedules,
   }
   if (out.schedule->has_consortium_rate()) {
     out.rate = &out.schedule->consortium_rate();
-    out.consortium = true;
     out.words = "consortium rate";
     return out;
   }
@@ -107,8 +106,9 @@ absl::StatusOr<PricedRate> PriceRate(std::span<const v1::FeeSchedule> schedules,
         FormatDate(out.schedule->effective_from())));
   }
   out.words = absl::StrCat(KindText(payee.kind), " rate");
-  if (payee.london)
+  if (payee.london) {
     out.weighting_percent = out.schedule->london_weighting_percent();
+  }
   return out;
 }
 
@@ -173,7 +173,8 @@ void ValidateRate(const v1::FeeRate& rate, const std::string& field,
   }
 }
 
-// The live fee and what of it is reversed, by index into `existing`.
+// The live fee (pointing into the entries searched), what the reversals
+// naming it have undone, and whether there is any.
 struct Live {
   const JournalEntry* fee = nullptr;
   Pence reversed = 0;
@@ -593,35 +594,50 @@ Pence EffectOn(const JournalEntry& entry, absl::string_view member) {
 
 Positions PositionsOf(std::span<const JournalEntry> entries,
                       absl::CivilDay as_of) {
-  std::map<std::string, Pence, std::less<>> by_member;
+  // Keyed by views into `entries`, which outlive the map.
+  absl::flat_hash_map<absl::string_view, Pence> by_member;
   for (const JournalEntry& e : entries) {
     if (e.value_date > as_of) continue;
     by_member[e.credit] += e.amount;
     by_member[e.debit] -= e.amount;
   }
-  Positions out(by_member.begin(), by_member.end());
+  Positions out;
+  out.reserve(by_member.size());
   Pence sum = 0;
-  for (const auto& [member, pence] : out) sum += pence;
+  for (const auto& [member, pence] : by_member) {
+    out.emplace_back(std::string(member), pence);
+    sum += pence;
+  }
   RAA_CHECK(sum == 0) << "positions sum to " << sum << " pence, not 0";
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<Debt> PairwiseDebts(std::span<const JournalEntry> entries,
                                 absl::CivilDay as_of) {
-  // (lower id, higher id) → what the lower owes the higher.
-  std::map<std::pair<std::string, std::string>, Pence> owed;
+  // (lower id, higher id) → what the lower owes the higher; keyed by views
+  // into `entries`.
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, Pence>
+      owed;
   for (const JournalEntry& e : entries) {
     if (e.value_date > as_of || e.debit == e.credit) continue;
-    if (e.debit < e.credit) {
-      owed[{e.debit, e.credit}] += e.amount;
+    absl::string_view debit = e.debit;
+    absl::string_view credit = e.credit;
+    if (debit < credit) {
+      owed[{debit, credit}] += e.amount;
     } else {
-      owed[{e.credit, e.debit}] -= e.amount;
+      owed[{credit, debit}] -= e.amount;
     }
   }
   std::vector<Debt> out;
   for (const auto& [pair, pence] : owed) {
-    if (pence > 0) out.push_back({pair.first, pair.second, pence});
-    if (pence < 0) out.push_back({pair.second, pair.first, -pence});
+    if (pence > 0) {
+      out.push_back({std::string(pair.first), std::string(pair.second), pence});
+    }
+    if (pence < 0) {
+      out.push_back(
+          {std::string(pair.second), std::string(pair.first), -pence});
+    }
   }
   std::sort(out.begin(), out.end(), [](const Debt& a, const Debt& b) {
     return std::tie(b.amount, a.debtor, a.creditor) <

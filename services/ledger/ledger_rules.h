@@ -168,6 +168,17 @@ std::string MonthlyFeeReference(int64_t link_id, absl::string_view month);
 // not reversed in full); if it has one priced differently (another amount),
 // a REVERSAL of it and a new FEE; otherwise nothing. `why` is put in the
 // reversal's description. FAILED_PRECONDITION if no schedule is in force.
+// In detail:
+//  - a live fee whose value date is placed_on already prices this
+//    placement: nothing, even if a schedule added since would price that
+//    date otherwise (a replay never changes a fee already accrued);
+//  - the REVERSAL undoes what is left of the live fee (debit and credit
+//    swapped, value date placed_on, `reverses` its id); the new FEE is left
+//    out when the new rate is zero (a consortium rate of 0): entries are
+//    more than zero;
+//  - FEE entries in `existing` of another link are ignored.
+// A re-pricing after a refund (PostingsForEnding) reverses the remainder
+// and charges the new rate in full: the refund is not carried over.
 absl::StatusOr<std::vector<Posting>> PostingsForPlacement(
     const Placement& placement, std::span<const JournalEntry> existing,
     std::span<const v1::FeeSchedule> schedules, absl::string_view why);
@@ -176,7 +187,11 @@ absl::StatusOr<std::vector<Posting>> PostingsForPlacement(
 // `ended_on` (`why`: the closing reason and note): a REVERSAL of the
 // refundable part (disruption_refund_percent of the schedule that priced
 // the live fee, rounded half up) of the live fee, once; nothing if there is
-// no live fee, the part is zero, or a refund was already posted.
+// no live fee, the part is zero, or a refund was already posted. A
+// re-pricing reverses a fee in full (it is then no longer live), so any
+// REVERSAL naming the live fee is a refund: a replay of the ending posts
+// nothing. The schedule that priced the fee is the one of its
+// schedule_version, else the one in force on its value date.
 std::vector<Posting> PostingsForEnding(
     std::span<const JournalEntry> existing,
     std::span<const v1::FeeSchedule> schedules, absl::CivilDay ended_on,

@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/dates.h"
@@ -204,17 +208,6 @@ v1::ReconcileItem JournalItem(const JournalLine& line) {
   return item;
 }
 
-std::string ReferenceKey(absl::string_view counterparty,
-                         absl::string_view reference) {
-  return absl::StrCat(
-      counterparty, std::string(1, '\0'),
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(reference)));
-}
-
-std::string AmountKey(absl::string_view counterparty, int64_t amount) {
-  return absl::StrCat(counterparty, std::string(1, '\0'), amount);
-}
-
 }  // namespace
 
 std::optional<int64_t> ParsePounds(absl::string_view text, std::string* why) {
@@ -253,6 +246,7 @@ std::optional<int64_t> ParsePounds(absl::string_view text, std::string* why) {
       s = absl::StripAsciiWhitespace(s);
     }
   }
+  if (absl::StartsWith(s, "-") || absl::StartsWith(s, "(")) ++signs;
   if (signs > 1) {
     *why = "more than one minus sign";
     return std::nullopt;
@@ -296,7 +290,6 @@ std::optional<absl::CivilDay> ParseBookDate(absl::string_view text) {
   int64_t year = 0;
   int64_t month = 0;
   int64_t day = 0;
-  std::vector<absl::string_view> parts;
   if (s.find('/') != absl::string_view::npos) {
     // d/m/yyyy or dd/mm/yyyy.
     size_t a = s.find('/');
@@ -450,32 +443,65 @@ v1::Reconciliation Match(std::span<const ResolvedRow> rows,
   std::vector<bool> row_differs(rows.size(), false);
 
   // Journal lines by (counterparty, lower-cased reference), each line once
-  // per key, in entry order.
-  absl::flat_hash_map<std::string, std::vector<int>> by_reference;
+  // per key, in entry order: a chain of slots per key. The keys are views
+  // into `journal` and into `lowered` (every reference lower-cased, reserved
+  // up front so it never moves): building the index allocates a few
+  // buffers, not one per key.
+  size_t reference_bytes = 0;
+  size_t reference_count = 0;
+  for (const JournalLine& line : journal) {
+    for (const std::string& reference : line.references) {
+      reference_bytes += reference.size();
+      ++reference_count;
+    }
+  }
+  std::string lowered;
+  lowered.reserve(reference_bytes);
+  struct Slot {
+    int line;
+    int next;  // the next slot of the same key, or -1
+  };
+  std::vector<Slot> slots;
+  slots.reserve(reference_count);
+  using ReferenceKey = std::pair<absl::string_view, absl::string_view>;
+  absl::flat_hash_map<ReferenceKey, std::pair<int, int>> by_reference;
+  by_reference.reserve(reference_count);
   for (size_t j = 0; j < journal.size(); ++j) {
+    int line = static_cast<int>(j);
     for (const std::string& reference : journal[j].references) {
-      if (absl::StripAsciiWhitespace(reference).empty()) continue;
-      std::vector<int>& lines =
-          by_reference[ReferenceKey(journal[j].counterparty, reference)];
-      if (lines.empty() || lines.back() != static_cast<int>(j)) {
-        lines.push_back(static_cast<int>(j));
+      absl::string_view text = absl::StripAsciiWhitespace(reference);
+      if (text.empty()) continue;
+      size_t at = lowered.size();
+      for (char c : text) lowered += absl::ascii_tolower(c);
+      ReferenceKey key(journal[j].counterparty,
+                       absl::string_view(lowered).substr(at, text.size()));
+      auto [it, added] = by_reference.try_emplace(key, -1, -1);
+      if (!added && slots[it->second.second].line == line) continue;
+      slots.push_back({line, -1});
+      int slot = static_cast<int>(slots.size()) - 1;
+      if (added) {
+        it->second = {slot, slot};
+      } else {
+        slots[it->second.second].next = slot;
+        it->second.second = slot;
       }
     }
   }
-  auto reference_candidates = [&](const ResolvedRow& r) -> std::vector<int>* {
-    if (r.counterparty_id.empty() ||
-        absl::StripAsciiWhitespace(r.row.reference).empty()) {
-      return nullptr;
-    }
-    auto it =
-        by_reference.find(ReferenceKey(r.counterparty_id, r.row.reference));
-    return it == by_reference.end() ? nullptr : &it->second;
-  };
+  // Each row's first slot (-1: no reference, no member or no such key).
+  std::vector<int> row_slot(rows.size(), -1);
+  std::string probe;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    absl::string_view text = absl::StripAsciiWhitespace(rows[i].row.reference);
+    if (rows[i].counterparty_id.empty() || text.empty()) continue;
+    probe.assign(text.data(), text.size());
+    absl::AsciiStrToLower(&probe);
+    auto it = by_reference.find(ReferenceKey(rows[i].counterparty_id, probe));
+    if (it != by_reference.end()) row_slot[i] = it->second.first;
+  }
   // 1a. Same counterparty, reference and amount: matched.
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::vector<int>* lines = reference_candidates(rows[i]);
-    if (lines == nullptr) continue;
-    for (int j : *lines) {
+    for (int slot = row_slot[i]; slot >= 0; slot = slots[slot].next) {
+      int j = slots[slot].line;
       if (!line_used[j] && journal[j].amount == rows[i].row.amount) {
         line_used[j] = true;
         row_match[i] = j;
@@ -486,9 +512,8 @@ v1::Reconciliation Match(std::span<const ResolvedRow> rows,
   // 1b. Same counterparty and reference, another amount: differing.
   for (size_t i = 0; i < rows.size(); ++i) {
     if (row_match[i] >= 0) continue;
-    std::vector<int>* lines = reference_candidates(rows[i]);
-    if (lines == nullptr) continue;
-    for (int j : *lines) {
+    for (int slot = row_slot[i]; slot >= 0; slot = slots[slot].next) {
+      int j = slots[slot].line;
       if (!line_used[j]) {
         line_used[j] = true;
         row_match[i] = j;
@@ -498,33 +523,47 @@ v1::Reconciliation Match(std::span<const ResolvedRow> rows,
     }
   }
   // 2. The rest by counterparty and amount, the nearest date within 7 days
-  // (ties: the earlier entry).
-  absl::flat_hash_map<std::string, std::vector<int>> by_amount;
+  // (ties: the earlier entry). The lines left, sorted by (counterparty,
+  // amount, date, entry order); each (counterparty, amount) a range of it.
+  std::vector<int> left;
   for (size_t j = 0; j < journal.size(); ++j) {
-    if (line_used[j]) continue;
-    by_amount[AmountKey(journal[j].counterparty, journal[j].amount)].push_back(
-        static_cast<int>(j));
+    if (!line_used[j]) left.push_back(static_cast<int>(j));
   }
-  for (auto& [key, lines] : by_amount) {
-    std::stable_sort(lines.begin(), lines.end(), [&](int a, int b) {
-      return journal[a].date < journal[b].date;
-    });
+  std::sort(left.begin(), left.end(), [&](int a, int b) {
+    const JournalLine& x = journal[a];
+    const JournalLine& y = journal[b];
+    return std::tie(x.counterparty, x.amount, x.date, a) <
+           std::tie(y.counterparty, y.amount, y.date, b);
+  });
+  using AmountKey = std::pair<absl::string_view, int64_t>;
+  absl::flat_hash_map<AmountKey, std::pair<size_t, size_t>> by_amount;
+  by_amount.reserve(left.size());
+  for (size_t k = 0; k < left.size();) {
+    const JournalLine& first = journal[left[k]];
+    size_t end = k + 1;
+    while (end < left.size() &&
+           journal[left[end]].counterparty == first.counterparty &&
+           journal[left[end]].amount == first.amount) {
+      ++end;
+    }
+    by_amount.try_emplace(AmountKey(first.counterparty, first.amount), k, end);
+    k = end;
   }
   for (size_t i = 0; i < rows.size(); ++i) {
     if (row_match[i] >= 0 || rows[i].counterparty_id.empty()) continue;
     auto it =
         by_amount.find(AmountKey(rows[i].counterparty_id, rows[i].row.amount));
     if (it == by_amount.end()) continue;
-    const std::vector<int>& lines = it->second;
+    auto lines_begin = left.begin() + it->second.first;
+    auto lines_end = left.begin() + it->second.second;
     absl::CivilDay day = rows[i].row.date;
     auto first = std::lower_bound(
-        lines.begin(), lines.end(), day - kMatchWindowDays,
+        lines_begin, lines_end, day - kMatchWindowDays,
         [&](int j, absl::CivilDay d) { return journal[j].date < d; });
     int best = -1;
     int64_t best_distance = 0;
     for (auto at = first;
-         at != lines.end() && journal[*at].date <= day + kMatchWindowDays;
-         ++at) {
+         at != lines_end && journal[*at].date <= day + kMatchWindowDays; ++at) {
       int j = *at;
       if (line_used[j]) continue;
       int64_t distance = std::abs(journal[j].date - day);

@@ -1,0 +1,622 @@
+// LedgerService end to end on the in-process server: fees accrued by the
+// journey's PLACED step (once, at the right rate, re-priced by a date
+// correction, refunded on disruption), payments in two steps, month-ends,
+// statements, who may see what, and the start-up audit that closes the
+// ledger when the balance table disagrees with the journal.
+#include <SQLiteCpp/Database.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "raa/v1/journey.pb.h"
+#include "raa/v1/ledger.grpc.pb.h"
+#include "tests/support/in_process_server.h"
+
+namespace raa::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using Code = ::grpc::StatusCode;
+using LedgerStub = v1::LedgerService::Stub;
+
+int64_t P(const google::type::Money& m) {
+  return m.units() * 100 + m.nanos() / 10'000'000;
+}
+
+google::type::Money Pounds(int64_t pence) {
+  google::type::Money m;
+  m.set_currency_code("GBP");
+  m.set_units(pence / 100);
+  m.set_nanos(static_cast<int32_t>(pence % 100) * 10'000'000);
+  return m;
+}
+
+class LedgerServerTest : public InProcessServerTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(InProcessServerTest::SetUp());
+    AddMember("sheffield", "south-yorkshire");
+    AddMember("leeds", "west-yorkshire");
+    AddMember("york", "york", v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY);
+    for (const char* id : {"sheffield", "leeds", "york"}) {
+      registrar_[id] = NewKey(id, {v1::ROLE_REGISTRAR});
+      finance_[id] = NewKey(id, {v1::ROLE_FINANCE});
+    }
+    finder_ = NewKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  }
+
+  template <typename Request, typename Response>
+  grpc::Status L(grpc::Status (LedgerStub::*method)(grpc::ClientContext*,
+                                                    const Request&, Response*),
+                 absl::string_view key, const Request& request,
+                 Response* response) {
+    std::unique_ptr<LedgerStub> stub = v1::LedgerService::NewStub(channel_);
+    return Call(*stub, method, key, request, response);
+  }
+
+  // A child of `child_owner` placed with a household of `household_owner`
+  // (opened 2026-10-01, placed 2026-10-06).
+  v1::Link Placed(const std::string& child_owner,
+                  const std::string& household_owner,
+                  v1::LinkStep step = v1::LINK_STEP_PLACED) {
+    v1::Child child =
+        AddChild(registrar_[child_owner], child_owner, ChildProfile({84}));
+    v1::Adopter household =
+        AddAdopter(registrar_[household_owner], household_owner,
+                   ApprovedHousehold(1, 48, 120));
+    return LinkTo(child.name(), household.name(), step);
+  }
+
+  // A link opened on `opened` and advanced a day apart up to MATCH_DECIDED.
+  v1::Link MatchedFrom(const std::string& child_owner,
+                       const std::string& household_owner,
+                       absl::CivilDay opened) {
+    v1::Child child =
+        AddChild(registrar_[child_owner], child_owner, ChildProfile({84}));
+    v1::Adopter household =
+        AddAdopter(registrar_[household_owner], household_owner,
+                   ApprovedHousehold(1, 48, 120));
+    v1::OpenLinkRequest open;
+    open.set_child(child.name());
+    open.set_adopter(household.name());
+    *open.mutable_opened_on() = ToGoogleDate(opened);
+    open.set_request_id(NextRequestId());
+    v1::Link link;
+    EXPECT_THAT(Journey(&JourneyStub::OpenLink, manager_, open, &link), IsOk());
+    for (int s = v1::LINK_STEP_LINKING_MEETING;
+         s <= v1::LINK_STEP_MATCH_DECIDED; ++s) {
+      EXPECT_THAT(Advance(link.name(), static_cast<v1::LinkStep>(s),
+                          opened + (s - 1), NextRequestId()),
+                  IsOk());
+    }
+    return link;
+  }
+
+  static google::type::Date ToGoogleDate(absl::CivilDay d) {
+    return MakeDate(static_cast<int>(d.year()), d.month(), d.day());
+  }
+
+  grpc::Status Advance(const std::string& link, v1::LinkStep step,
+                       absl::CivilDay on, const std::string& request_id) {
+    v1::AdvanceLinkRequest advance;
+    advance.set_name(link);
+    advance.set_step(step);
+    *advance.mutable_date() = ToGoogleDate(on);
+    advance.set_request_id(request_id);
+    v1::Link out;
+    return Journey(&JourneyStub::AdvanceLink, manager_, advance, &out);
+  }
+
+  std::vector<v1::Entry> EntriesOfLink(const std::string& link) {
+    v1::ListEntriesRequest request;
+    request.set_link(link);
+    v1::ListEntriesResponse response;
+    EXPECT_THAT(L(&LedgerStub::ListEntries, manager_, request, &response),
+                IsOk());
+    return {response.entries().begin(), response.entries().end()};
+  }
+
+  // Every member's position, as a manager sees it (pence by authority id).
+  std::map<std::string, int64_t> Positions() {
+    v1::Balances balances;
+    EXPECT_THAT(L(&LedgerStub::GetBalances, manager_, v1::GetBalancesRequest(),
+                  &balances),
+                IsOk());
+    std::map<std::string, int64_t> out;
+    for (const v1::MemberPosition& p : balances.positions()) {
+      out[p.authority()] = P(p.position());
+    }
+    return out;
+  }
+
+  grpc::Status Pay(const std::string& key, const std::string& payer,
+                   const std::string& payee, int64_t pence, v1::Payment* out,
+                   bool allow_overpayment = false,
+                   std::string request_id = "") {
+    v1::RecordPaymentRequest request;
+    request.set_payer(payer);
+    request.set_payee(payee);
+    *request.mutable_amount() = Pounds(pence);
+    request.set_reference("BACS 0042");
+    request.set_allow_overpayment(allow_overpayment);
+    request.set_request_id(request_id.empty() ? NextRequestId() : request_id);
+    return L(&LedgerStub::RecordPayment, key, request, out);
+  }
+
+  grpc::Status CloseMonth(const std::string& month, v1::MonthClose* out) {
+    v1::CloseMonthRequest request;
+    request.set_month(month);
+    request.set_request_id(NextRequestId());
+    return L(&LedgerStub::CloseMonth, manager_, request, out);
+  }
+
+  std::map<std::string, std::string> registrar_, finance_;
+  std::string finder_;
+};
+
+TEST_F(LedgerServerTest, ACrossMemberPlacementAccruesOneFeeAtTheRightRate) {
+  v1::Link link = Placed("sheffield", "leeds");
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(1));
+  const v1::Entry& fee = entries[0];
+  EXPECT_EQ(fee.type(), v1::ENTRY_TYPE_FEE);
+  EXPECT_EQ(fee.debit(), "authorities/sheffield");
+  EXPECT_EQ(fee.credit(), "authorities/leeds");
+  EXPECT_EQ(P(fee.amount()), 27'000'00);  // LA rate, one child
+  EXPECT_EQ(fee.value_date().year(), 2026);
+  EXPECT_EQ(fee.value_date().month(), 10);
+  EXPECT_EQ(fee.value_date().day(), 6);
+  EXPECT_EQ(fee.link(), link.name());
+  EXPECT_EQ(fee.children(), 1);
+  EXPECT_EQ(fee.recorded_by(), "authorities/hub");
+  EXPECT_FALSE(fee.reference().empty());
+  EXPECT_EQ(Positions(), (std::map<std::string, int64_t>{
+                             {"authorities/leeds", 27'000'00},
+                             {"authorities/sheffield", -27'000'00}}));
+
+  // Sheffield's finance officer sees its own position and the debt it is in.
+  v1::Balances own;
+  ASSERT_THAT(L(&LedgerStub::GetBalances, finance_["sheffield"],
+                v1::GetBalancesRequest(), &own),
+              IsOk());
+  ASSERT_THAT(own.positions(), SizeIs(1));
+  EXPECT_EQ(own.positions(0).authority(), "authorities/sheffield");
+  ASSERT_THAT(own.debts(), SizeIs(1));
+  EXPECT_EQ(own.debts(0).debtor(), "authorities/sheffield");
+  EXPECT_EQ(P(own.total_fees()), 27'000'00);
+}
+
+TEST_F(LedgerServerTest, ASameMemberPlacementAccruesNothing) {
+  v1::Link link = Placed("sheffield", "sheffield");
+  EXPECT_THAT(EntriesOfLink(link.name()), IsEmpty());
+  EXPECT_THAT(Positions(), IsEmpty());
+}
+
+TEST_F(LedgerServerTest, APlacedDateCorrectionAcrossTheVaaBoundaryReprices) {
+  v1::Link link = MatchedFrom("sheffield", "york", absl::CivilDay(2025, 3, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 4, 2), NextRequestId()),
+              IsOk());
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(1));
+  EXPECT_EQ(P(entries[0].amount()), 39'245'00);  // VAA from 1 April 2025
+
+  v1::CorrectStepRequest correct;
+  correct.set_name(link.name());
+  correct.set_step(v1::LINK_STEP_PLACED);
+  *correct.mutable_new_date() = MakeDate(2025, 3, 28);
+  correct.set_reason("the child moved in on the Friday before");
+  correct.set_request_id(NextRequestId());
+  v1::Link corrected;
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(3));
+  EXPECT_EQ(entries[1].type(), v1::ENTRY_TYPE_REVERSAL);
+  EXPECT_EQ(entries[1].reverses(), entries[0].name());
+  EXPECT_EQ(P(entries[1].amount()), 39'245'00);
+  EXPECT_THAT(entries[1].description(), HasSubstr("Friday before"));
+  EXPECT_EQ(entries[2].type(), v1::ENTRY_TYPE_FEE);
+  EXPECT_EQ(P(entries[2].amount()), 27'000'00);  // the 2011-12 VAA rate
+  EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+}
+
+TEST_F(LedgerServerTest, ClosingAPlacedLinkReversesTheRefundablePart) {
+  v1::FeeSchedule current;
+  v1::GetFeeScheduleRequest get;
+  ASSERT_THAT(L(&LedgerStub::GetFeeSchedule, manager_, get, &current), IsOk());
+  v1::AddFeeScheduleRequest add;
+  *add.mutable_schedule() = current;
+  *add.mutable_schedule()->mutable_effective_from() = MakeDate(2026, 4, 1);
+  add.mutable_schedule()->set_disruption_refund_percent(50);
+  add.mutable_schedule()->set_source("test: half refunded on disruption");
+  add.set_request_id(NextRequestId());
+  v1::FeeSchedule added;
+  ASSERT_THAT(L(&LedgerStub::AddFeeSchedule, manager_, add, &added), IsOk());
+  EXPECT_EQ(added.version(), current.version() + 1);
+  EXPECT_EQ(added.created_by(), "authorities/hub");
+  // A finance officer may not add one.
+  add.set_request_id(NextRequestId());
+  EXPECT_THAT(L(&LedgerStub::AddFeeSchedule, finance_["leeds"], add, &added),
+              StatusIs(Code::PERMISSION_DENIED));
+
+  v1::Link link = Placed("sheffield", "leeds");
+  v1::CloseLinkRequest close;
+  close.set_name(link.name());
+  close.set_reason(v1::CLOSE_REASON_DISRUPTION);
+  close.set_note("the placement broke down");
+  *close.mutable_date() = MakeDate(2026, 10, 20);
+  close.set_request_id(NextRequestId());
+  v1::Link closed;
+  ASSERT_THAT(Journey(&JourneyStub::CloseLink, manager_, close, &closed),
+              IsOk());
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(2));
+  EXPECT_EQ(entries[1].type(), v1::ENTRY_TYPE_REVERSAL);
+  EXPECT_EQ(P(entries[1].amount()), 13'500'00);
+  EXPECT_EQ(entries[1].debit(), "authorities/leeds");
+  EXPECT_THAT(entries[1].description(), HasSubstr("broke down"));
+  EXPECT_EQ(Positions()["authorities/sheffield"], -13'500'00);
+}
+
+TEST_F(LedgerServerTest, AReplayedPlacementPostsNothing) {
+  v1::Link link = Placed("sheffield", "leeds", v1::LINK_STEP_MATCH_DECIDED);
+  const std::string id = NextRequestId();
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2026, 10, 6), id),
+              IsOk());
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2026, 10, 6), id),
+              IsOk());
+  EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(1));
+  RestartServer();
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2026, 10, 6), id),
+              IsOk());
+  EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(1));
+  EXPECT_EQ(Positions()["authorities/leeds"], 27'000'00);
+}
+
+TEST_F(LedgerServerTest, PaymentsArePendingUntilThePayeeConfirms) {
+  Placed("sheffield", "leeds");
+  v1::Payment payment;
+  ASSERT_THAT(Pay(finance_["sheffield"], "authorities/sheffield",
+                  "authorities/leeds", 10'000'00, &payment),
+              IsOk());
+  EXPECT_EQ(payment.state(), v1::PAYMENT_STATE_PENDING);
+  EXPECT_FALSE(payment.overpayment());
+
+  // Pending on both sides.
+  v1::Balances leeds, sheffield;
+  ASSERT_THAT(L(&LedgerStub::GetBalances, finance_["leeds"],
+                v1::GetBalancesRequest(), &leeds),
+              IsOk());
+  ASSERT_THAT(L(&LedgerStub::GetBalances, finance_["sheffield"],
+                v1::GetBalancesRequest(), &sheffield),
+              IsOk());
+  EXPECT_EQ(P(leeds.positions(0).pending_in()), 10'000'00);
+  EXPECT_EQ(P(sheffield.positions(0).pending_out()), 10'000'00);
+  v1::GetStatementRequest statement;
+  statement.set_authority("authorities/leeds");
+  statement.set_financial_year(2026);
+  v1::Statement leeds_statement;
+  ASSERT_THAT(L(&LedgerStub::GetStatement, finance_["leeds"], statement,
+                &leeds_statement),
+              IsOk());
+  EXPECT_THAT(leeds_statement.pending(), SizeIs(1));
+
+  // The payer cannot confirm its own payment.
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_name(payment.name());
+  confirm.set_request_id(NextRequestId());
+  v1::Payment decided;
+  EXPECT_THAT(
+      L(&LedgerStub::ConfirmPayment, finance_["sheffield"], confirm, &decided),
+      StatusIs(Code::PERMISSION_DENIED));
+  // A third member does not even see it.
+  EXPECT_THAT(
+      L(&LedgerStub::ConfirmPayment, finance_["york"], confirm, &decided),
+      StatusIs(Code::NOT_FOUND));
+  ASSERT_THAT(
+      L(&LedgerStub::ConfirmPayment, finance_["leeds"], confirm, &decided),
+      IsOk());
+  EXPECT_EQ(decided.state(), v1::PAYMENT_STATE_POSTED);
+  EXPECT_FALSE(decided.entry().empty());
+  EXPECT_EQ(decided.decided_by(), "authorities/leeds");
+  EXPECT_EQ(Positions()["authorities/sheffield"], -17'000'00);
+
+  // A rejected payment changes nothing but its state.
+  v1::Payment second;
+  ASSERT_THAT(Pay(finance_["sheffield"], "authorities/sheffield",
+                  "authorities/leeds", 5'000'00, &second),
+              IsOk());
+  v1::RejectPaymentRequest reject;
+  reject.set_name(second.name());
+  reject.set_reason("not received in our account");
+  reject.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      L(&LedgerStub::RejectPayment, finance_["leeds"], reject, &decided),
+      IsOk());
+  EXPECT_EQ(decided.state(), v1::PAYMENT_STATE_REJECTED);
+  EXPECT_EQ(decided.rejection_reason(), "not received in our account");
+  EXPECT_TRUE(decided.entry().empty());
+  EXPECT_EQ(Positions()["authorities/sheffield"], -17'000'00);
+  // Confirming it now is refused.
+  confirm.set_name(second.name());
+  confirm.set_request_id(NextRequestId());
+  EXPECT_THAT(
+      L(&LedgerStub::ConfirmPayment, finance_["leeds"], confirm, &decided),
+      StatusIs(Code::FAILED_PRECONDITION));
+}
+
+TEST_F(LedgerServerTest, BadPaymentsAreRefusedNamingTheField) {
+  Placed("sheffield", "leeds");
+  v1::Payment payment;
+  grpc::Status s = Pay(finance_["sheffield"], "authorities/sheffield",
+                       "authorities/sheffield", 100, &payment);
+  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("payee"));
+  s = Pay(finance_["sheffield"], "authorities/sheffield", "authorities/nowhere",
+          100, &payment);
+  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("payee"));
+  s = Pay(finance_["sheffield"], "authorities/sheffield", "authorities/leeds",
+          0, &payment);
+  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("amount"));
+  s = Pay(finance_["sheffield"], "authorities/sheffield", "authorities/leeds",
+          -500, &payment);
+  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("amount"));
+  // Leeds's finance officer may not pay on Sheffield's behalf.
+  EXPECT_THAT(Pay(finance_["leeds"], "authorities/sheffield",
+                  "authorities/leeds", 100, &payment),
+              StatusIs(Code::PERMISSION_DENIED));
+  // The same request id with another amount is refused, never a second one.
+  ASSERT_THAT(Pay(finance_["sheffield"], "authorities/sheffield",
+                  "authorities/leeds", 100, &payment, false, "pay-once"),
+              IsOk());
+  EXPECT_THAT(Pay(finance_["sheffield"], "authorities/sheffield",
+                  "authorities/leeds", 200, &payment, false, "pay-once"),
+              StatusIs(Code::ALREADY_EXISTS));
+  v1::ListPaymentsRequest list;
+  list.set_authority("authorities/sheffield");
+  v1::ListPaymentsResponse listed;
+  ASSERT_THAT(
+      L(&LedgerStub::ListPayments, finance_["sheffield"], list, &listed),
+      IsOk());
+  EXPECT_THAT(listed.payments(), SizeIs(1));
+}
+
+TEST_F(LedgerServerTest, OverpayingNeedsTheFlagAndShowsAsACredit) {
+  v1::Payment payment;
+  EXPECT_THAT(Pay(finance_["sheffield"], "authorities/sheffield",
+                  "authorities/leeds", 100, &payment),
+              StatusIs(Code::FAILED_PRECONDITION));
+  ASSERT_THAT(Pay(finance_["sheffield"], "authorities/sheffield",
+                  "authorities/leeds", 100, &payment, true),
+              IsOk());
+  EXPECT_TRUE(payment.overpayment());
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_name(payment.name());
+  confirm.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      L(&LedgerStub::ConfirmPayment, finance_["leeds"], confirm, &payment),
+      IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"], 100);
+}
+
+TEST_F(LedgerServerTest, CloseMonthChargesAMonthOnce) {
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  v1::MonthClose first, second;
+  ASSERT_THAT(CloseMonth("2026-09", &first), IsOk());
+  ASSERT_THAT(first.entries(), SizeIs(1));
+  EXPECT_EQ(first.entries(0).type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+  EXPECT_EQ(first.entries(0).month(), "2026-09");
+  EXPECT_EQ(first.entries(0).value_date().day(), 30);
+  EXPECT_EQ(first.already_charged(), 0);
+  ASSERT_THAT(CloseMonth("2026-09", &second), IsOk());
+  EXPECT_THAT(second.entries(), IsEmpty());
+  EXPECT_EQ(second.already_charged(), 1);
+  EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(2));
+  // A month that has not ended is refused.
+  grpc::Status s = CloseMonth("2026-11", &second);
+  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("month"));
+}
+
+TEST_F(LedgerServerTest, AStatementsOpeningPlusItsLinesIsItsClosing) {
+  v1::Link early =
+      MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(early.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  Placed("leeds", "sheffield");
+  v1::Payment payment;
+  ASSERT_THAT(Pay(manager_, "authorities/sheffield", "authorities/leeds",
+                  1'234'56, &payment, /*allow_overpayment=*/true),
+              IsOk());
+  v1::ConfirmPaymentRequest confirm;
+  confirm.set_name(payment.name());
+  confirm.set_request_id(NextRequestId());
+  ASSERT_THAT(L(&LedgerStub::ConfirmPayment, manager_, confirm, &payment),
+              IsOk());
+
+  v1::GetStatementRequest request;
+  request.set_authority("authorities/sheffield");
+  request.set_financial_year(2026);
+  v1::Statement statement;
+  ASSERT_THAT(
+      L(&LedgerStub::GetStatement, finance_["sheffield"], request, &statement),
+      IsOk());
+  EXPECT_EQ(P(statement.opening_balance()), -27'000'00);  // the 2025 fee
+  ASSERT_THAT(statement.lines(), SizeIs(2));
+  int64_t balance = P(statement.opening_balance());
+  for (const v1::StatementLine& line : statement.lines()) {
+    balance += P(line.amount());
+    EXPECT_EQ(P(line.balance()), balance);
+  }
+  EXPECT_EQ(P(statement.closing_balance()), balance);
+  EXPECT_EQ(balance, -27'000'00 + 27'000'00 + 1'234'56);
+  EXPECT_EQ(Positions()["authorities/sheffield"], balance);
+}
+
+TEST_F(LedgerServerTest, OnlyFinanceOfficersAndManagersSeeTheLedger) {
+  const std::string registrar = registrar_["sheffield"];
+  for (const std::string& key : {finder_, registrar}) {
+    std::vector<std::pair<std::string, grpc::Status>> calls;
+    v1::FeeSchedule schedule;
+    v1::ListFeeSchedulesResponse schedules;
+    v1::ListEntriesResponse entries;
+    v1::Balances balances;
+    v1::Statement statement;
+    v1::SalesAndPurchases trades;
+    v1::Payment payment;
+    v1::ListPaymentsResponse payments;
+    v1::Reconciliation reconciliation;
+    v1::SettlementPlan plan;
+    v1::Budget budget;
+    v1::MonthClose close;
+    calls = {
+        {"GetFeeSchedule", L(&LedgerStub::GetFeeSchedule, key,
+                             v1::GetFeeScheduleRequest(), &schedule)},
+        {"ListFeeSchedules", L(&LedgerStub::ListFeeSchedules, key,
+                               v1::ListFeeSchedulesRequest(), &schedules)},
+        {"AddFeeSchedule", L(&LedgerStub::AddFeeSchedule, key,
+                             v1::AddFeeScheduleRequest(), &schedule)},
+        {"ListEntries",
+         L(&LedgerStub::ListEntries, key, v1::ListEntriesRequest(), &entries)},
+        {"GetBalances",
+         L(&LedgerStub::GetBalances, key, v1::GetBalancesRequest(), &balances)},
+        {"GetStatement", L(&LedgerStub::GetStatement, key,
+                           v1::GetStatementRequest(), &statement)},
+        {"GetSalesAndPurchases", L(&LedgerStub::GetSalesAndPurchases, key,
+                                   v1::GetSalesAndPurchasesRequest(), &trades)},
+        {"RecordPayment", L(&LedgerStub::RecordPayment, key,
+                            v1::RecordPaymentRequest(), &payment)},
+        {"ConfirmPayment", L(&LedgerStub::ConfirmPayment, key,
+                             v1::ConfirmPaymentRequest(), &payment)},
+        {"RejectPayment", L(&LedgerStub::RejectPayment, key,
+                            v1::RejectPaymentRequest(), &payment)},
+        {"ListPayments", L(&LedgerStub::ListPayments, key,
+                           v1::ListPaymentsRequest(), &payments)},
+        {"Reconcile", L(&LedgerStub::Reconcile, key, v1::ReconcileRequest(),
+                        &reconciliation)},
+        {"PlanSettlement", L(&LedgerStub::PlanSettlement, key,
+                             v1::PlanSettlementRequest(), &plan)},
+        {"SetBudget",
+         L(&LedgerStub::SetBudget, key, v1::SetBudgetRequest(), &budget)},
+        {"GetBudget",
+         L(&LedgerStub::GetBudget, key, v1::GetBudgetRequest(), &budget)},
+        {"CloseMonth",
+         L(&LedgerStub::CloseMonth, key, v1::CloseMonthRequest(), &close)},
+    };
+    EXPECT_THAT(calls, SizeIs(16));
+    for (const auto& [method, status] : calls) {
+      EXPECT_THAT(status, StatusIs(Code::PERMISSION_DENIED)) << method;
+    }
+  }
+}
+
+TEST_F(LedgerServerTest, AFinanceOfficerSeesNoOtherPairsEntries) {
+  Placed("sheffield", "leeds");
+  v1::ListEntriesRequest request;
+  v1::ListEntriesResponse response;
+  request.set_authority("authorities/leeds");
+  EXPECT_THAT(
+      L(&LedgerStub::ListEntries, finance_["sheffield"], request, &response),
+      StatusIs(Code::PERMISSION_DENIED));
+  request.set_authority("authorities/york");
+  ASSERT_THAT(L(&LedgerStub::ListEntries, finance_["york"], request, &response),
+              IsOk());
+  EXPECT_THAT(response.entries(), IsEmpty());
+  request.set_counterparty("authorities/sheffield");
+  ASSERT_THAT(L(&LedgerStub::ListEntries, finance_["york"], request, &response),
+              IsOk());
+  EXPECT_THAT(response.entries(), IsEmpty());
+  request.clear_authority();
+  EXPECT_THAT(L(&LedgerStub::ListEntries, finance_["york"], request, &response),
+              StatusIs(Code::PERMISSION_DENIED));
+  request.clear_counterparty();
+  EXPECT_THAT(L(&LedgerStub::ListEntries, finance_["york"], request, &response),
+              StatusIs(Code::INVALID_ARGUMENT));
+  // York sees the consortium's totals, not the pair's debt.
+  v1::Balances york;
+  ASSERT_THAT(L(&LedgerStub::GetBalances, finance_["york"],
+                v1::GetBalancesRequest(), &york),
+              IsOk());
+  EXPECT_THAT(york.debts(), IsEmpty());
+  EXPECT_EQ(P(york.total_owed()), 27'000'00);
+  EXPECT_EQ(P(york.positions(0).position()), 0);
+}
+
+TEST_F(LedgerServerTest, BudgetsCountCommittedFeesAndThePipeline) {
+  v1::SetBudgetRequest set;
+  set.set_authority("authorities/sheffield");
+  set.set_financial_year(2026);
+  *set.mutable_amount() = Pounds(50'000'00);
+  set.set_request_id(NextRequestId());
+  v1::Budget budget;
+  ASSERT_THAT(L(&LedgerStub::SetBudget, finance_["sheffield"], set, &budget),
+              IsOk());
+  EXPECT_TRUE(budget.set());
+  set.set_request_id(NextRequestId());
+  EXPECT_THAT(L(&LedgerStub::SetBudget, finance_["leeds"], set, &budget),
+              StatusIs(Code::PERMISSION_DENIED));
+  Placed("sheffield", "leeds");
+  Placed("sheffield", "york", v1::LINK_STEP_MATCH_DECIDED);
+  v1::GetBudgetRequest get;
+  get.set_authority("authorities/sheffield");
+  get.set_financial_year(2026);
+  ASSERT_THAT(L(&LedgerStub::GetBudget, finance_["sheffield"], get, &budget),
+              IsOk());
+  EXPECT_EQ(P(budget.committed()), 27'000'00);
+  ASSERT_THAT(budget.pipeline(), SizeIs(1));
+  EXPECT_EQ(P(budget.pipeline(0).amount()), 39'245'00);
+  EXPECT_EQ(P(budget.forecast()), 66'245'00);
+  EXPECT_EQ(budget.committed_percent(), 54);
+  EXPECT_EQ(budget.committed_warning(), v1::BUDGET_WARNING_NONE);
+  EXPECT_EQ(budget.forecast_warning(), v1::BUDGET_WARNING_OVER);
+}
+
+TEST_F(LedgerServerTest, TheStartUpAuditClosesTheLedgerWhenBalancesDisagree) {
+  v1::Link link = Placed("sheffield", "leeds");
+  StopServer();
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    db.exec(
+        "UPDATE ledger_balances SET pence = pence + 20000 WHERE "
+        "authority_id = 'leeds'");
+  }
+  StartServer();
+  v1::Balances balances;
+  grpc::Status s = L(&LedgerStub::GetBalances, manager_,
+                     v1::GetBalancesRequest(), &balances);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(s.error_message(), HasSubstr("authorities/leeds"));
+  v1::ListPaymentsResponse payments;
+  EXPECT_THAT(L(&LedgerStub::ListPayments, finance_["leeds"],
+                v1::ListPaymentsRequest(), &payments),
+              StatusIs(Code::FAILED_PRECONDITION));
+  // The rest of the server serves.
+  v1::GetLinkRequest get;
+  get.set_name(link.name());
+  v1::Link read;
+  EXPECT_THAT(Journey(&JourneyStub::GetLink, manager_, get, &read), IsOk());
+}
+
+}  // namespace
+}  // namespace raa::test

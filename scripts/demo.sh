@@ -162,6 +162,7 @@ if [ "$import_failed" = 0 ] && raa ledger --help >/dev/null 2>&1; then
     fi
     echo
   done <<<"$debts"
+  finance_key leeds >/dev/null || true  # the finance officer README.md tries
   budget_member=$(echo "$debts" | awk 'NR == 1 {print $1}')
   if [ -n "$budget_member" ]; then
     echo "== raa ledger budget set --year $year --amount 177,700 (as $budget_member's finance officer)"

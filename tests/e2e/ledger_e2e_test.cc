@@ -136,6 +136,24 @@ TEST_F(LedgerEndToEnd, PayConfirmRejectAndTheBalancesToThePenny) {
   EXPECT_THAT(statement.out, HasSubstr("RAA-l1"));
   EXPECT_THAT(statement.out, HasSubstr("closing"));
 
+  // Sheffield's books for the year: the fee as a spreadsheet writes it, and
+  // a row it cannot read, reported by line and column.
+  std::string books =
+      WriteFile(dir_, "books.csv",
+                "\xEF\xBB\xBF"
+                "Date,Counterparty,Reference,Amount\r\n"
+                "12/12/2022,leeds council,RAA-l1,\"(27,000.00)\"\r\n"
+                "01/01/2023,leeds,INV-7,1.234\r\n");
+  Result reconciled = Raa(
+      sheffield.finance, {"--authority", "sheffield", "ledger", "reconcile",
+                          books, "--from", "2022-04-01", "--to", "2023-03-31"});
+  ASSERT_EQ(reconciled.exit_code, 0) << reconciled.err;
+  EXPECT_THAT(reconciled.out, HasSubstr("matched:                       1\n"));
+  EXPECT_THAT(reconciled.out, HasSubstr("rows not read:                 1\n"));
+  EXPECT_THAT(reconciled.out, HasSubstr("3    amount"));
+  EXPECT_THAT(reconciled.out,
+              HasSubstr("difference (books - service):  £0.00\n"));
+
   // Sheffield pays part; a retry with the same request id records nothing
   // more.
   std::vector<std::string> pay = {

@@ -99,6 +99,96 @@ if [ "$import_failed" = 0 ] && raa report scorecard --help >/dev/null 2>&1; then
   RAA_KEY="$(cat "$dir/manager.key")" raa --authority - report scorecard || true
   echo
 fi
+# The inter-agency fee ledger: the history's cross-member placements accrued
+# their fees as they were imported. The manager closes the last three
+# months (monthly fees), finance officers of a few members pay what they owe
+# (the payees confirm, one rejects a payment as disputed), and one sets its
+# budget.
+manager_key="$(cat "$dir/manager.key")"
+year=$(date -u +%Y); [ "$(date -u +%-m)" -ge 4 ] || year=$((year - 1))  # this financial year
+# A member's finance key: issued once, kept in demo/finance-keys.txt.
+finance_key() {
+  local key
+  key=$(awk -v m="$1" '$1 == m {print $2}' "$dir/finance-keys.txt" 2>/dev/null)
+  if [ -z "$key" ]; then
+    key=$(RAA_KEY="$manager_key" raa --json key create --for "$1" --role finance \
+            --label "$1 finance officer (demo)" |
+          grep -o '"secret": *"raa_[^"]*"' | sed 's/.*"\(raa_[^"]*\)"/\1/')
+    echo "$1 $key" >>"$dir/finance-keys.txt"
+  fi
+  echo "$key"
+}
+# "-1234.56" (the ledger's CSV) to pence, and back.
+to_pence() {
+  local s="$1" sign=1
+  if [ "${s:0:1}" = "-" ]; then sign=-1; s="${s:1}"; fi
+  s="${s//./}"
+  echo $(( sign * 10#$s ))
+}
+to_pounds() { printf '%d.%02d' $(( $1 / 100 )) $(( $1 % 100 )); }
+payment_of() { grep -o '"name": *"ledger/payments/p[0-9]*"' | head -n 1 | sed 's/.*"ledger\/payments\/\(p[0-9]*\)"/\1/'; }
+if [ "$import_failed" = 0 ] && raa ledger --help >/dev/null 2>&1; then
+  echo "== raa ledger close-month (the manager closes the last three months)"
+  for back in 3 2 1; do
+    month=$(date -u -d "$(date -u +%Y-%m-15) -$back month" +%Y-%m)
+    RAA_KEY="$manager_key" raa ledger close-month "$month" | head -n 1 || true
+  done
+  echo
+  # The three largest debts between two members, from the ledger's own CSV.
+  debts=$(RAA_KEY="$manager_key" raa --csv ledger balances | sed '1s/^\xEF\xBB\xBF//' |
+            tr -d '\r' | awk -F, '$2 == "owes" {print $3, $4, $5}' | head -n 3 || true)
+  n=0
+  while read -r debtor creditor amount; do
+    [ -n "$debtor" ] || continue
+    n=$((n + 1))
+    owed=$(to_pence "$amount")
+    pay=$owed
+    [ "$n" = 2 ] && pay=$(( owed / 2 ))  # half now
+    debtor_key=$(finance_key "$debtor")
+    creditor_key=$(finance_key "$creditor")
+    echo "== raa ledger pay --to $creditor --amount $(to_pounds "$pay") --reference BACS-10$n (as $debtor's finance officer)"
+    payment=$(RAA_KEY="$debtor_key" raa --authority "$debtor" --json ledger pay --to "$creditor" \
+                --amount "$(to_pounds "$pay")" --reference "BACS-10$n" | payment_of || true)
+    [ -n "$payment" ] || continue
+    if [ "$n" = 3 ]; then
+      echo "== raa ledger reject $payment --reason ... (as $creditor's finance officer: disputed)"
+      RAA_KEY="$creditor_key" COLUMNS=200 raa --authority "$creditor" ledger reject "$payment" \
+        --reason "Disputed: our books show a different placement date for one of these links; please send the link references" |
+        grep -E '^(payment|state|amount|rejection reason):' || true
+    else
+      echo "== raa ledger confirm $payment (as $creditor's finance officer)"
+      RAA_KEY="$creditor_key" raa --authority "$creditor" ledger confirm "$payment" |
+        grep -E '^(payment|state|amount|entry):' || true
+    fi
+    echo
+  done <<<"$debts"
+  finance_key leeds >/dev/null || true  # the finance officer README.md tries
+  budget_member=$(echo "$debts" | awk 'NR == 1 {print $1}')
+  if [ -n "$budget_member" ]; then
+    echo "== raa ledger budget set --year $year --amount 177,700 (as $budget_member's finance officer)"
+    RAA_KEY="$(finance_key "$budget_member")" raa --authority "$budget_member" \
+      ledger budget set --year "$year" --amount 177,700 || true
+    echo
+  fi
+  if [ -n "$budget_member" ]; then
+    echo "== raa ledger balances (as $budget_member's finance officer: its position, the pairs it is in, the totals)"
+    RAA_KEY="$(finance_key "$budget_member")" raa --authority "$budget_member" ledger balances || true
+    echo
+  fi
+  echo "== raa ledger balances (the manager sees every member; the first 12 pairs of who owes whom)"
+  RAA_KEY="$manager_key" raa ledger balances | awk '
+    /^Who owes whom/ {debts = 1; rows = 0; print; next}
+    debts && /^$/ && rows > 0 {
+      if (rows > 13) print "(" rows - 13 " more pairs: raa ledger balances shows them all)"
+      debts = 0
+    }
+    debts && !/^$/ {rows++; if (rows > 13) next}
+    {print}' || true
+  echo
+  echo "== raa ledger settle (the manager: payments that clear every balance)"
+  RAA_KEY="$manager_key" raa ledger settle || true
+  echo
+fi
 for size in 1 2; do
   child=$(first_waiting "$size")
   [ -n "$child" ] || continue
@@ -118,6 +208,15 @@ certificate from the demo's own CA ($ca). Try it as Sheffield:
   export RAA_KEY=\$(awk '\$1 == "sheffield" {print \$2}' $dir/member-keys.txt)
   build/clients/raa child list
   build/clients/raa --help
+As a finance officer (finance keys are in $dir/finance-keys.txt):
+  export RAA_AUTHORITY=\$(awk 'NR == 1 {print \$1}' $dir/finance-keys.txt)
+  export RAA_KEY=\$(awk 'NR == 1 {print \$2}' $dir/finance-keys.txt)
+  build/clients/raa ledger balances
+  build/clients/raa ledger statement --year $year
+  build/clients/raa ledger payments
+  build/clients/raa ledger entries --type fee
+  build/clients/raa ledger budget show
+  build/clients/raa --csv ledger settle > settlement.csv
 The manager key is in $dir/manager.key. Stop the server with:
   kill \$(cat $dir/raamatchd.pid)
 EOT

@@ -86,7 +86,8 @@ RaaClient::RaaClient(const ClientOptions& options)
       access_(v1::AccessService::NewStub(channel_)),
       matching_(v1::MatchingService::NewStub(channel_)),
       journey_(v1::JourneyService::NewStub(channel_)),
-      report_(v1::ReportService::NewStub(channel_)) {}
+      report_(v1::ReportService::NewStub(channel_)),
+      ledger_(v1::LedgerService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> RaaClient::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();

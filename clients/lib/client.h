@@ -25,6 +25,7 @@
 #include "grpcpp/grpcpp.h"
 #include "raa/v1/access.grpc.pb.h"
 #include "raa/v1/journey.grpc.pb.h"
+#include "raa/v1/ledger.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "raa/v1/report.grpc.pb.h"
@@ -100,6 +101,8 @@ class RaaClient {
       return *journey_;
     } else if constexpr (std::is_same_v<Stub, v1::ReportService::Stub>) {
       return *report_;
+    } else if constexpr (std::is_same_v<Stub, v1::LedgerService::Stub>) {
+      return *ledger_;
     } else {
       static_assert(std::is_same_v<Stub, v1::AccessService::Stub>);
       return *access_;
@@ -113,6 +116,7 @@ class RaaClient {
   std::unique_ptr<v1::MatchingService::Stub> matching_;
   std::unique_ptr<v1::JourneyService::Stub> journey_;
   std::unique_ptr<v1::ReportService::Stub> report_;
+  std::unique_ptr<v1::LedgerService::Stub> ledger_;
 };
 
 // A fresh random request id for a write.

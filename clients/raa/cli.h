@@ -248,6 +248,7 @@ void AddAuditCommands(CLI::App& app, Cli& cli);
 void AddLinkCommands(CLI::App& app, Cli& cli);
 void AddReportCommands(CLI::App& app, Cli& cli);
 void AddJourneyCommands(CLI::App& app, Cli& cli);
+void AddLedgerCommands(CLI::App& app, Cli& cli);
 
 }  // namespace raa::cli
 

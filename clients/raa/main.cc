@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
   raa::cli::AddLinkCommands(app, cli);
   raa::cli::AddReportCommands(app, cli);
   raa::cli::AddJourneyCommands(app, cli);
+  raa::cli::AddLedgerCommands(app, cli);
 
   // Precedence: a flag, then the environment, then the config file. (CLI11
   // applies the config file first, so the environment is applied here, before

@@ -16,6 +16,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "services/auth/rules.h"
+#include "services/ledger/budget_alerts.h"
 #include "services/ledger/ledger_rows.h"
 #include "services/ledger/ledger_rules.h"
 #include "services/ledger/reconcile.h"
@@ -183,11 +184,11 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
   schedule.clear_version();
   schedule.clear_create_time();
   schedule.clear_created_by();
-  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> stored,
-                   ledger_rows::Schedules(store_));
+  // The input alone here; its order against the latest schedule is checked
+  // in the write, after the request id, so that a retry gets its first
+  // answer even once a later schedule exists.
   FieldErrors errors;
-  ledger_rules::ValidateSchedule(
-      schedule, stored.empty() ? nullptr : &stored.back(), "schedule", errors);
+  ledger_rules::ValidateSchedule(schedule, nullptr, "schedule", errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   if (!IsManager(caller)) {
@@ -795,67 +796,7 @@ absl::StatusOr<v1::SettlementPlan> Ledger::PlanSettlement(
 
 absl::StatusOr<v1::Budget> Ledger::BudgetOf(const std::string& authority,
                                             int year) {
-  ASSIGN_OR_RETURN(std::optional<Pence> budget,
-                   ledger_rows::GetBudget(store_, authority, year));
-  const auto [from, to] = ledger_rules::FinancialYear(year);
-  ASSIGN_OR_RETURN(std::vector<v1::Entry> entries,
-                   ledger_rows::EntriesOf(store_, authority, from, to));
-  Pence committed = 0;
-  for (const v1::Entry& e : entries) {
-    const bool debit = AuthorityOf(e.debit()) == authority;
-    const Pence amount = PenceOf(e.amount());
-    if (debit && (e.type() == v1::ENTRY_TYPE_FEE ||
-                  e.type() == v1::ENTRY_TYPE_MONTHLY_FEE)) {
-      committed += amount;
-    } else if (!debit && e.type() == v1::ENTRY_TYPE_REVERSAL &&
-               !e.link().empty()) {
-      committed -= amount;  // a fee charged to it, reversed
-    }
-  }
-  v1::Budget out;
-  out.set_authority(AuthorityName(authority));
-  out.set_financial_year(year);
-  const Pence amount = budget.value_or(0);
-  *out.mutable_amount() = ToMoney(amount);
-  out.set_set(budget.has_value());
-  *out.mutable_committed() = ToMoney(committed);
-  // The pipeline: its links recommended by panel or matched, not placed and
-  // not ended, at the schedule in force today.
-  ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> placements,
-                   ledger_rows::Placements(store_));
-  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
-                   ledger_rows::Schedules(store_));
-  const absl::CivilDay today = clock_.Today();
-  Pence pipeline = 0;
-  for (const ledger_rows::PlacementRow& p : placements) {
-    if (p.payer != authority || p.placed_on.has_value() ||
-        p.ended_on.has_value() ||
-        (!p.recommended_on.has_value() && !p.matched_on.has_value())) {
-      continue;
-    }
-    absl::StatusOr<v1::Authority> payee =
-        registry_rows::GetAuthority(store_, p.payee);
-    if (!payee.ok()) continue;
-    absl::StatusOr<ledger_rules::FeeQuote> fee = ledger_rules::PlacementFee(
-        schedules, today,
-        ledger_rules::Agency{payee->kind(), payee->london_weighting()},
-        std::max(1, p.children));
-    if (!fee.ok()) continue;  // no schedule today: nothing to forecast
-    v1::BudgetPipelineItem* item = out.add_pipeline();
-    item->set_link(LinkName(p.link_id));
-    item->set_step(p.step);
-    item->set_payee(AuthorityName(p.payee));
-    item->set_children(p.children);
-    *item->mutable_amount() = ToMoney(fee->amount);
-    pipeline += fee->amount;
-  }
-  const Pence forecast = committed + pipeline;
-  *out.mutable_forecast() = ToMoney(forecast);
-  out.set_committed_percent(ledger_rules::PercentOf(committed, amount));
-  out.set_forecast_percent(ledger_rules::PercentOf(forecast, amount));
-  out.set_committed_warning(ledger_rules::WarningFor(committed, amount));
-  out.set_forecast_warning(ledger_rules::WarningFor(forecast, amount));
-  return out;
+  return budget_alerts::BudgetOf(store_, authority, year, clock_.Today());
 }
 
 absl::StatusOr<v1::Budget> Ledger::SetBudget(

@@ -82,12 +82,6 @@ std::string MonthText(CivilMonth m) {
 // x * percent / 100, rounded half up (x >= 0).
 Pence PercentOf(Pence x, int percent) { return (x * percent + 50) / 100; }
 
-// Replays of AddFeeSchedule are left out until the service answers them:
-// today it checks effective_from against the latest schedule BEFORE looking
-// up the request_id, so a retry after a later schedule was added is
-// INVALID_ARGUMENT instead of its first answer (see
-// ScheduleRetryTest below).
-constexpr bool kReplaySchedules = false;
 
 // ---- the model ----
 
@@ -727,9 +721,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     v1::FeeSchedule added;
     ASSERT_THAT(Ledger(&LedgerStub::AddFeeSchedule, manager_, request, &added),
                 IsOk());
-    if (kReplaySchedules) {
-      RememberLedger(&LedgerStub::AddFeeSchedule, manager_, request, added);
-    }
+    RememberLedger(&LedgerStub::AddFeeSchedule, manager_, request, added);
     ReadSchedules();
     last_schedule_ = from;
   }
@@ -857,14 +849,11 @@ TEST_P(LedgerAuditorTest, EveryBalanceIsTheSumOfTheJournalAfterEveryStep) {
 }
 
 // A retry of AddFeeSchedule with the same request_id returns the first
-// answer, even after a later schedule was added. DISABLED: the service
-// validates effective_from against the latest schedule before the request
-// id's lookup (services/ledger/ledger.cc, AddFeeSchedule), so the retry is
-// INVALID_ARGUMENT. Enable it, and kReplaySchedules, once that is fixed.
+// answer, even after a later schedule was added (the order against the
+// latest schedule is checked only inside the write, after the request id).
 class ScheduleRetryTest : public LedgerAuditorTest {};
 
-TEST_F(ScheduleRetryTest,
-       DISABLED_AScheduleRetriedAfterALaterOneGetsItsFirstAnswer) {
+TEST_F(ScheduleRetryTest, AScheduleRetriedAfterALaterOneGetsItsFirstAnswer) {
   ASSERT_NO_FATAL_FAILURE(AddSchedule(CivilDay(2025, 10, 1), 50, false));
   v1::AddFeeScheduleRequest first;
   first.mutable_schedule()->CopyFrom(schedules_.back());

@@ -506,12 +506,10 @@ absl::StatusOr<v1::Link> Links::CloseLink(const Caller& caller,
             ASSIGN_OR_RETURN(v1::Child child,
                              registry_rows::GetChild(tx, row.child_authority,
                                                      row.child_row));
-            RETURN_IF_ERROR(fee_accrual::OnClose(
-                tx, FeeLinkOf(row, child), on,
-                request.note().empty()
-                    ? ReasonWords(reason)
-                    : absl::StrCat(ReasonWords(reason), ": ", request.note()),
-                RecorderOf(caller)));
+            // The reason's words only: the note is the journey's free text.
+            RETURN_IF_ERROR(fee_accrual::OnClose(tx, FeeLinkOf(row, child), on,
+                                                 ReasonWords(reason),
+                                                 RecorderOf(caller)));
             RETURN_IF_ERROR(
                 SyncBoth(tx, caller, row,
                          absl::StrCat("link ", LinkName(row.id),
@@ -564,9 +562,9 @@ absl::StatusOr<v1::Link> Links::CorrectStep(
             RETURN_IF_ERROR(link_rows::AppendCorrection(
                 tx, row.id, step, Day(*old), Day(*new_date), request.reason(),
                 caller.authority_id, caller.key_id));
-            RETURN_IF_ERROR(fee_accrual::OnCorrection(
-                tx, FeeLinkOf(row, child), step, *new_date, request.reason(),
-                RecorderOf(caller)));
+            RETURN_IF_ERROR(fee_accrual::OnCorrection(tx, FeeLinkOf(row, child),
+                                                      step, *new_date,
+                                                      RecorderOf(caller)));
             ASSIGN_OR_RETURN(LinkRow after, link_rows::GetLink(tx, row.id));
             return Answer(std::move(after));
           }));

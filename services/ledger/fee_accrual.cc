@@ -76,6 +76,36 @@ absl::Status Price(StoreTx& tx, const ledger_rows::PlacementRow& row,
   return ledger_rows::Post(tx, *postings, by).status();
 }
 
+// Reverses the link's monthly fees that its dates, as they are now, no
+// longer make due (an order recorded late, a date corrected, an end).
+absl::Status ReverseMonthsNoLongerDue(StoreTx& tx,
+                                      const ledger_rows::PlacementRow& row,
+                                      absl::string_view why,
+                                      const ledger_rows::Recorder& by) {
+  if (!row.placed_on.has_value()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(tx));
+  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
+                   ledger_rows::LinkEntries(tx, row.link_id));
+  const std::vector<ledger_rules::Posting> postings =
+      ledger_rules::PostingsForMonthsNoLongerDue(
+          existing, schedules, *row.placed_on, row.order_on, row.ended_on, why);
+  if (postings.empty()) return absl::OkStatus();
+  return ledger_rows::Post(tx, postings, by).status();
+}
+
+// The words of a step, for descriptions ("adoption order").
+std::string StepWords(v1::LinkStep step) {
+  switch (step) {
+    case v1::LINK_STEP_PLACED:
+      return "placement";
+    case v1::LINK_STEP_ORDER_GRANTED:
+      return "adoption order";
+    default:
+      return "step";
+  }
+}
+
 }  // namespace
 
 absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
@@ -94,11 +124,15 @@ absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
   }
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
   if (step == v1::LINK_STEP_PLACED) return Price(tx, row, "", by);
+  if (step == v1::LINK_STEP_ORDER_GRANTED) {
+    return ReverseMonthsNoLongerDue(
+        tx, row, absl::StrCat("adoption order made on ", Day(date)), by);
+  }
   return absl::OkStatus();
 }
 
 absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
-                          absl::CivilDay date, absl::string_view why,
+                          absl::CivilDay date,
                           const ledger_rows::Recorder& by) {
   if (link.payer == link.payee) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<ledger_rows::PlacementRow> known,
@@ -107,14 +141,14 @@ absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
   ledger_rows::PlacementRow row = *known;
   std::optional<absl::CivilDay>* slot = DateSlot(row, step);
   if (slot == nullptr || !slot->has_value()) return absl::OkStatus();
+  // Only dates in the journal's words: the correction's reason is the
+  // journey's free text, which finance officers must not read.
+  const std::string why = absl::StrCat(StepWords(step), " date corrected from ",
+                                       Day(**slot), " to ", Day(date));
   *slot = date;
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
-  if (step == v1::LINK_STEP_PLACED) {
-    return Price(
-        tx, row,
-        absl::StrCat("placement date corrected to ", Day(date), ": ", why), by);
-  }
-  return absl::OkStatus();
+  if (step == v1::LINK_STEP_PLACED) RETURN_IF_ERROR(Price(tx, row, why, by));
+  return ReverseMonthsNoLongerDue(tx, row, why, by);
 }
 
 absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,
@@ -136,7 +170,9 @@ absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,
                    ledger_rows::LinkEntries(tx, row.link_id));
   const std::vector<ledger_rules::Posting> postings =
       ledger_rules::PostingsForEnding(existing, schedules, date, why);
-  return ledger_rows::Post(tx, postings, by).status();
+  RETURN_IF_ERROR(ledger_rows::Post(tx, postings, by).status());
+  return ReverseMonthsNoLongerDue(
+      tx, row, absl::StrCat("placement ended on ", Day(date)), by);
 }
 
 }  // namespace raa::fee_accrual

@@ -15,11 +15,15 @@
 //    stop); on PLACED posts the fee (ledger_rules::PostingsForPlacement:
 //    only what the journal lacks, so never twice).
 //  - OnCorrection: a corrected PLACED date re-prices the fee (reversal and
-//    new entry if the rate changes; `why` is the correction's reason); other
-//    dates are kept.
+//    new entry if the rate changes); other dates are kept.
 //  - OnClose: a placed link ended before the order reverses the refundable
-//    part of its fee (ledger_rules::PostingsForEnding, `why` the reason and
-//    note); an unplaced one leaves the budget's pipeline.
+//    part of its fee (ledger_rules::PostingsForEnding, `why` the closing
+//    reason's words); an unplaced one leaves the budget's pipeline.
+//  - The order (OnStep), a corrected date and an end also reverse monthly
+//    fees already charged for months the dates no longer make due.
+// Descriptions in the journal hold dates and reason words only, never the
+// journey's free text (notes, correction reasons): finance officers of both
+// members read them, and the journal is never edited.
 // FAILED_PRECONDITION if no fee schedule is in force on the placement date
 // (the step is refused with it). Thread-safety is the store's.
 #ifndef RAAMATCH_SERVICES_LEDGER_FEE_ACCRUAL_H_
@@ -48,8 +52,7 @@ struct FeeLink {
 absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
                     absl::CivilDay date, const ledger_rows::Recorder& by);
 absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
-                          absl::CivilDay date, absl::string_view why,
-                          const ledger_rows::Recorder& by);
+                          absl::CivilDay date, const ledger_rows::Recorder& by);
 absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,
                      absl::string_view why, const ledger_rows::Recorder& by);
 

@@ -29,7 +29,9 @@ namespace {
 using ledger_rules::Pence;
 using ledger_rules::ToMoney;
 
-constexpr size_t kMaxCsvBytes = 4 << 20;
+// Below gRPC's 4 MiB message limit, so that a file too large is this
+// field's error, not the transport's.
+constexpr size_t kMaxCsvBytes = 3 << 20;
 // A payment's reference: 1-60 printable characters on one line.
 constexpr FreeTextRule kPaymentReference{1, 60, false, false};
 
@@ -189,6 +191,16 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
   // answer even once a later schedule exists.
   FieldErrors errors;
   ledger_rules::ValidateSchedule(schedule, nullptr, "schedule", errors);
+  // A mistyped year (2062 for 2026) would otherwise refuse every later
+  // schedule: schedules are never removed.
+  if (std::optional<absl::CivilDay> from =
+          ToCivilDay(schedule.effective_from());
+      from.has_value() && *from > clock_.Today() + 2 * 366) {
+    errors.Add("schedule.effective_from",
+               absl::StrCat(Day(*from),
+                            " is more than two years ahead; schedules are "
+                            "added for the next uprating, not beyond"));
+  }
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   if (!IsManager(caller)) {
@@ -374,6 +386,7 @@ absl::StatusOr<v1::Statement> Ledger::GetStatement(
   if (!CanSeeLedgerOf(caller, authority, authority)) {
     return NotYours(caller, "statement");
   }
+  RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
   if (request.financial_year() != 0) {
     std::tie(from, to) = ledger_rules::FinancialYear(request.financial_year());
   }
@@ -417,6 +430,7 @@ absl::StatusOr<v1::SalesAndPurchases> Ledger::GetSalesAndPurchases(
   if (!CanSeeLedgerOf(caller, authority, authority)) {
     return NotYours(caller, "sales and purchases");
   }
+  RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
   const auto [from, to] = ledger_rules::FinancialYear(request.financial_year());
   ASSIGN_OR_RETURN(std::vector<v1::Entry> entries,
                    ledger_rows::EntriesOf(store_, authority, from, to));
@@ -493,8 +507,11 @@ absl::StatusOr<v1::Payment> Ledger::RecordPayment(
   CheckFreeText(request.reference(), "reference", kPaymentReference, errors);
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  RETURN_IF_ERROR(Member(store_, payer, "payer", true).status());
-  RETURN_IF_ERROR(Member(store_, payee, "payee", true).status());
+  // A manager may settle a balance with a member that has withdrawn; its
+  // own finance officers no longer can (CanRecordPaymentFor).
+  const bool settling = IsManager(caller);
+  RETURN_IF_ERROR(Member(store_, payer, "payer", !settling).status());
+  RETURN_IF_ERROR(Member(store_, payee, "payee", !settling).status());
   if (!CanRecordPaymentFor(caller, payer, payee)) {
     return absl::PermissionDeniedError(
         caller.withdrawn
@@ -508,23 +525,33 @@ absl::StatusOr<v1::Payment> Ledger::RecordPayment(
       store_.Write<v1::Payment>(
           MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Payment> {
+            // Due: what the payer owes the payee, or, for a payment of a
+            // settlement plan (netted across members), what it owes in all
+            // — whichever is more, less its payments still pending.
             ASSIGN_OR_RETURN(Pence owed,
                              ledger_rows::OwedBetween(tx, payer, payee));
+            ASSIGN_OR_RETURN(Pence position, ledger_rows::Balance(tx, payer));
             ASSIGN_OR_RETURN(std::vector<ledger_rows::PaymentRow> pending,
                              ledger_rows::PendingPayments(tx));
             Pence on_the_way = 0;
+            Pence all_on_the_way = 0;
             for (const ledger_rows::PaymentRow& p : pending) {
-              if (p.payer == payer && p.payee == payee) on_the_way += p.pence;
+              if (p.payer != payer) continue;
+              all_on_the_way += p.pence;
+              if (p.payee == payee) on_the_way += p.pence;
             }
-            const Pence due = std::max<Pence>(0, owed - on_the_way);
+            const Pence due = std::max<Pence>(
+                {0, owed - on_the_way, -position - all_on_the_way});
             const bool over = pence > due;
             if (over && !request.allow_overpayment()) {
               return absl::FailedPreconditionError(absl::StrCat(
                   AuthorityName(payer), " owes ", AuthorityName(payee), " ",
-                  Pounds(std::max<Pence>(0, owed)), " net",
-                  on_the_way > 0
-                      ? absl::StrCat(", of which ", Pounds(on_the_way),
-                                     " is in pending payments")
+                  Pounds(std::max<Pence>(0, owed)), " net and ",
+                  Pounds(std::max<Pence>(0, -position)),
+                  " in all (its position)",
+                  all_on_the_way > 0
+                      ? absl::StrCat(", less ", Pounds(all_on_the_way),
+                                     " in its pending payments")
                       : "",
                   ": paying ", Pounds(pence),
                   " is more; set allow_overpayment to pay it anyway (the "
@@ -687,7 +714,7 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
   if (request.csv().empty()) {
     errors.Add("csv", "is required: the books as CSV with a header row");
   } else if (request.csv().size() > kMaxCsvBytes) {
-    errors.Add("csv", "is more than 4 MiB");
+    errors.Add("csv", "is more than 3 MiB: split the period");
   }
   RETURN_IF_ERROR(errors.ToStatus());
   absl::StatusOr<reconcile::Books> books = reconcile::ReadBooks(request.csv());
@@ -695,6 +722,7 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
   if (!CanSeeLedgerOf(caller, authority, authority)) {
     return NotYours(caller, "books");
   }
+  RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
   // Every member, to resolve what the books call them.
   std::map<std::string, std::string> by_text;  // lower-case text → id
   PageRequest page{kMaxPageSize, 0};
@@ -714,6 +742,18 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
   std::vector<reconcile::ResolvedRow> rows;
   rows.reserve(books->rows.size());
   for (const reconcile::BookRow& r : books->rows) {
+    // A row of another period is reported, not compared (its amount would
+    // otherwise count in the period's totals).
+    if (r.date < *from || r.date > *to) {
+      v1::UnreadableRow outside;
+      outside.set_row(r.row);
+      outside.set_column("date");
+      outside.set_reason(absl::StrCat("dated ", Day(r.date),
+                                      ", outside the period ", Day(*from),
+                                      " to ", Day(*to), ": not compared"));
+      books->unreadable.push_back(std::move(outside));
+      continue;
+    }
     reconcile::ResolvedRow resolved{r, ""};
     auto it = by_text.find(
         absl::AsciiStrToLower(absl::StripAsciiWhitespace(r.counterparty)));
@@ -744,6 +784,10 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
   out.set_authority(AuthorityName(authority));
   *out.mutable_from() = ToDate(*from);
   *out.mutable_to() = ToDate(*to);
+  std::stable_sort(books->unreadable.begin(), books->unreadable.end(),
+                   [](const v1::UnreadableRow& a, const v1::UnreadableRow& b) {
+                     return a.row() < b.row();
+                   });
   for (v1::UnreadableRow& u : books->unreadable) {
     *out.add_unreadable() = std::move(u);
   }
@@ -856,6 +900,7 @@ absl::StatusOr<v1::Budget> Ledger::GetBudget(
   if (!CanSeeLedgerOf(caller, authority, authority)) {
     return NotYours(caller, "budget");
   }
+  RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
   const int year = request.financial_year() != 0
                        ? request.financial_year()
                        : ledger_rules::FinancialYearOf(clock_.Today());

@@ -540,6 +540,13 @@ absl::StatusOr<int64_t> OwedBetween(StoreTx& tx, absl::string_view payer,
   return q.getColumn(0).getInt64();
 }
 
+absl::StatusOr<int64_t> Balance(StoreTx& tx, absl::string_view authority) {
+  SQLite::Statement q(
+      tx.db(), "SELECT pence FROM ledger_balances WHERE authority_id = ?1");
+  q.bind(1, std::string(authority));
+  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
 absl::StatusOr<int64_t> InsertPayment(StoreTx& tx, const PaymentRow& row) {
   SQLite::Statement q(
       tx.db(),

@@ -128,6 +128,8 @@ absl::StatusOr<bool> MonthlyFeePosted(StoreTx& tx, int64_t link_id,
 // `payee` owes `payer`).
 absl::StatusOr<int64_t> OwedBetween(StoreTx& tx, absl::string_view payer,
                                     absl::string_view payee);
+// `authority`'s running position (ledger_balances; 0 if it has none).
+absl::StatusOr<int64_t> Balance(StoreTx& tx, absl::string_view authority);
 absl::StatusOr<int64_t> InsertPayment(StoreTx& tx, const PaymentRow& row);
 absl::StatusOr<PaymentRow> GetPayment(StoreTx& tx, int64_t id);
 // Sets the payment's state, reason, entry and who decided, now.

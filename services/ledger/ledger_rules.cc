@@ -528,9 +528,45 @@ bool MonthlyFeeDue(std::span<const v1::FeeSchedule> schedules,
   absl::CivilDay first = absl::CivilDay(month);
   absl::CivilDay last = absl::CivilDay(month + 1) - 1;
   if (!(last > due_from)) return false;
-  if (order_on && *order_on < first) return false;
-  if (ended_on && *ended_on < first) return false;
+  if (order_on && *order_on <= first) return false;
+  if (ended_on && *ended_on <= first) return false;
   return true;
+}
+
+std::vector<Posting> PostingsForMonthsNoLongerDue(
+    std::span<const JournalEntry> existing,
+    std::span<const v1::FeeSchedule> schedules, absl::CivilDay placed_on,
+    std::optional<absl::CivilDay> order_on,
+    std::optional<absl::CivilDay> ended_on, absl::string_view why) {
+  std::vector<Posting> out;
+  for (const JournalEntry& fee : existing) {
+    if (fee.type != v1::ENTRY_TYPE_MONTHLY_FEE) continue;
+    const bool reversed = std::any_of(
+        existing.begin(), existing.end(), [&](const JournalEntry& e) {
+          return e.type == v1::ENTRY_TYPE_REVERSAL && e.reverses == fee.id;
+        });
+    if (reversed) continue;
+    absl::CivilMonth month;
+    if (!absl::ParseCivilTime(fee.month, &month)) continue;
+    if (MonthlyFeeDue(schedules, placed_on, order_on, ended_on, month)) {
+      continue;
+    }
+    Posting p;
+    p.type = v1::ENTRY_TYPE_REVERSAL;
+    p.debit = fee.credit;
+    p.credit = fee.debit;
+    p.amount = fee.amount;
+    p.value_date = absl::CivilDay(month + 1) - 1;
+    p.link_id = fee.link_id;
+    p.reverses = fee.id;
+    p.reference = MonthlyFeeReference(fee.link_id, fee.month);
+    p.month = fee.month;
+    p.description =
+        absl::StrCat("monthly fee for ", fee.month, " no longer due: ", why);
+    out.push_back(std::move(p));
+  }
+  CheckBalanced(out);
+  return out;
 }
 
 absl::StatusOr<std::optional<Posting>> MonthlyFeePosting(

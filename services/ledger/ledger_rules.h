@@ -200,8 +200,8 @@ std::vector<Posting> PostingsForEnding(
 // Whether a placement owes the monthly fee for `month` (its first day):
 // the month ends after placed_on + monthly_fee_after_months months (of the
 // schedule in force on placed_on), and neither the adoption order
-// (`order_on`) nor the end of the placement (`ended_on`) came before the
-// month's first day.
+// (`order_on`) nor the end of the placement (`ended_on`) came on or before
+// the month's first day.
 bool MonthlyFeeDue(std::span<const v1::FeeSchedule> schedules,
                    absl::CivilDay placed_on,
                    std::optional<absl::CivilDay> order_on,
@@ -217,6 +217,17 @@ absl::StatusOr<std::optional<Posting>> MonthlyFeePosting(
     const Placement& placement, std::span<const v1::FeeSchedule> schedules,
     std::optional<absl::CivilDay> order_on,
     std::optional<absl::CivilDay> ended_on, absl::CivilMonth month);
+
+// What to post when a placement's dates change (its adoption order recorded
+// or corrected, its placement date corrected, its end recorded): a REVERSAL
+// of each monthly fee of the link not yet reversed whose month is no longer
+// due by MonthlyFeeDue with the dates as they are now (`why` in its
+// description, value date its month's last day). Replays post nothing.
+std::vector<Posting> PostingsForMonthsNoLongerDue(
+    std::span<const JournalEntry> existing,
+    std::span<const v1::FeeSchedule> schedules, absl::CivilDay placed_on,
+    std::optional<absl::CivilDay> order_on,
+    std::optional<absl::CivilDay> ended_on, absl::string_view why);
 
 // RAA_CHECKs that every posting balances: amount > 0, debit and credit set
 // and different, a REVERSAL names what it reverses. A failure is a bug, not

@@ -82,7 +82,6 @@ std::string MonthText(CivilMonth m) {
 // x * percent / 100, rounded half up (x >= 0).
 Pence PercentOf(Pence x, int percent) { return (x * percent + 50) / 100; }
 
-
 // ---- the model ----
 
 struct Member {
@@ -124,6 +123,9 @@ struct MonthlyCharge {
   Pence amount = 0;
   int payer = 0;
   int payee = 0;
+  // Reversed in full once the placement's dates no longer make its month
+  // due (an end recorded later, a corrected placement date).
+  bool reversed = false;
 };
 
 class LedgerAuditorTest : public InProcessServerTest,
@@ -253,7 +255,21 @@ class LedgerAuditorTest : public InProcessServerTest,
     if (month < CivilMonth(p.placed_on) + s->monthly_fee_after_months()) {
       return false;
     }
-    return !p.ended_on.has_value() || *p.ended_on >= CivilDay(month);
+    // An end on the month's first day leaves nothing of it due.
+    return !p.ended_on.has_value() || *p.ended_on > CivilDay(month);
+  }
+
+  // The monthly fees of `p` already charged whose months its dates, as they
+  // are now, no longer make due: the server reverses them in the same step.
+  void ReverseMonthsNoLongerDue(const PlacementModel& p) {
+    for (auto& [key, charge] : monthly_) {
+      if (key.first != p.link || charge.reversed) continue;
+      CivilMonth month;
+      ASSERT_TRUE(absl::ParseCivilTime(key.second, &month)) << key.second;
+      if (MonthlyFeeDue(p, month)) continue;
+      charge.reversed = true;
+      ++did_["monthly fees reversed as no longer due"];
+    }
   }
 
   // ---- the audit ----
@@ -299,6 +315,7 @@ class LedgerAuditorTest : public InProcessServerTest,
       expected[AuthorityOf(p.payee)] += p.fee - p.refund;
     }
     for (const auto& [key, charge] : monthly_) {
+      if (charge.reversed) continue;
       expected[AuthorityOf(charge.payer)] -= charge.amount;
       expected[AuthorityOf(charge.payee)] += charge.amount;
     }
@@ -581,6 +598,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     }
     ++did_[p.refund > 0 ? "disruptions refunding part of a fee"
                         : "disruptions refunding nothing"];
+    ReverseMonthsNoLongerDue(p);
   }
 
   void Correct() {
@@ -602,6 +620,7 @@ class LedgerAuditorTest : public InProcessServerTest,
                                                       manager_, correct);
     p.placed_on = moved;
     if (p.payer == p.payee) return;
+    ReverseMonthsNoLongerDue(p);
     // Re-priced (a reversal and a new fee) only if the amount changes.
     auto [fee, version] = FeeOf(p.payee, p.children, moved);
     if (fee != p.fee) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -28,6 +29,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
+using ::testing::SizeIs;
 
 constexpr v1::AuthorityKind kLa = v1::AUTHORITY_KIND_LOCAL_AUTHORITY;
 constexpr v1::AuthorityKind kVaa = v1::AUTHORITY_KIND_VOLUNTARY_ADOPTION_AGENCY;
@@ -738,8 +740,12 @@ TEST(MonthlyFeeTest, DueFromTheMonthThatEndsAfterTwelveMonths) {
       due(Day(2025, 10, 15), absl::CivilMonth(2026, 10), Day(2026, 10, 20)));
   EXPECT_FALSE(
       due(Day(2025, 10, 15), absl::CivilMonth(2026, 11), Day(2026, 10, 20)));
-  EXPECT_TRUE(
+  // An order on the 1st: nothing of that month is after it; on the 2nd, the
+  // month is due.
+  EXPECT_FALSE(
       due(Day(2025, 10, 15), absl::CivilMonth(2026, 11), Day(2026, 11, 1)));
+  EXPECT_TRUE(
+      due(Day(2025, 10, 15), absl::CivilMonth(2026, 11), Day(2026, 11, 2)));
   // The placement ended on 31 October 2026: November is not due.
   EXPECT_FALSE(due(Day(2025, 10, 15), absl::CivilMonth(2026, 11), std::nullopt,
                    Day(2026, 10, 31)));
@@ -748,6 +754,58 @@ TEST(MonthlyFeeTest, DueFromTheMonthThatEndsAfterTwelveMonths) {
       due(Day(2025, 10, 15), absl::CivilMonth(2026, 10), Day(2026, 6, 1)));
   // No schedule in force on the placement date: never due.
   EXPECT_FALSE(due(Day(1999, 1, 1), absl::CivilMonth(2026, 10)));
+}
+
+TEST(MonthlyFeeTest, MonthsNoLongerDueAreReversedOnce) {
+  std::vector<v1::FeeSchedule> s = ledger::DefaultFeeSchedules();
+  // Placed 15 October 2025 (LA rate); October to December 2026 charged.
+  std::vector<JournalEntry> journal;
+  for (int m : {10, 11, 12}) {
+    JournalEntry e;
+    e.id = m;
+    e.type = v1::ENTRY_TYPE_MONTHLY_FEE;
+    e.debit = "sheffield";
+    e.credit = "leeds";
+    e.amount = 2'250'00;
+    e.value_date = absl::CivilDay(absl::CivilMonth(2026, m + 1)) - 1;
+    e.link_id = 7;
+    e.month = absl::StrCat("2026-", m);
+    journal.push_back(e);
+  }
+  // Nothing changes while no order or end is known.
+  EXPECT_THAT(PostingsForMonthsNoLongerDue(journal, s, Day(2025, 10, 15),
+                                           std::nullopt, std::nullopt, "x"),
+              IsEmpty());
+  // The order was made on 20 October: November and December were not due.
+  std::vector<Posting> out = PostingsForMonthsNoLongerDue(
+      journal, s, Day(2025, 10, 15), Day(2026, 10, 20), std::nullopt,
+      "adoption order made on 2026-10-20");
+  ASSERT_THAT(out, SizeIs(2));
+  EXPECT_EQ(out[0].type, v1::ENTRY_TYPE_REVERSAL);
+  EXPECT_EQ(out[0].reverses, 11);
+  EXPECT_EQ(out[0].debit, "leeds");
+  EXPECT_EQ(out[0].credit, "sheffield");
+  EXPECT_EQ(out[0].amount, 2'250'00);
+  EXPECT_EQ(out[0].month, "2026-11");
+  EXPECT_EQ(out[0].value_date, Day(2026, 11, 30));
+  EXPECT_EQ(out[1].reverses, 12);
+  // Once posted, a replay posts nothing.
+  for (const Posting& p : out) {
+    JournalEntry e;
+    e.id = 100 + p.reverses;
+    e.type = p.type;
+    e.debit = p.debit;
+    e.credit = p.credit;
+    e.amount = p.amount;
+    e.link_id = p.link_id;
+    e.reverses = p.reverses;
+    e.month = p.month;
+    journal.push_back(e);
+  }
+  EXPECT_THAT(
+      PostingsForMonthsNoLongerDue(journal, s, Day(2025, 10, 15),
+                                   Day(2026, 10, 20), std::nullopt, "again"),
+      IsEmpty());
 }
 
 TEST(MonthlyFeeTest, TheMonthsAfterComeFromTheScheduleThatPricedThePlacement) {

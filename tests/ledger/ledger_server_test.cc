@@ -25,6 +25,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using Code = ::grpc::StatusCode;
 using LedgerStub = v1::LedgerService::Stub;
@@ -225,7 +226,12 @@ TEST_F(LedgerServerTest, APlacedDateCorrectionAcrossTheVaaBoundaryReprices) {
   EXPECT_EQ(entries[1].type(), v1::ENTRY_TYPE_REVERSAL);
   EXPECT_EQ(entries[1].reverses(), entries[0].name());
   EXPECT_EQ(P(entries[1].amount()), 39'245'00);
-  EXPECT_THAT(entries[1].description(), HasSubstr("Friday before"));
+  // The journal says what moved, in its own words: the correction's reason
+  // is the journey's free text and stays out of it.
+  EXPECT_THAT(entries[1].description(),
+              HasSubstr("placement date corrected from 2025-04-02 to "
+                        "2025-03-28"));
+  EXPECT_THAT(entries[1].description(), Not(HasSubstr("Friday")));
   EXPECT_EQ(entries[2].type(), v1::ENTRY_TYPE_FEE);
   EXPECT_EQ(P(entries[2].amount()), 27'000'00);  // the 2011-12 VAA rate
   EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
@@ -265,7 +271,9 @@ TEST_F(LedgerServerTest, ClosingAPlacedLinkReversesTheRefundablePart) {
   EXPECT_EQ(entries[1].type(), v1::ENTRY_TYPE_REVERSAL);
   EXPECT_EQ(P(entries[1].amount()), 13'500'00);
   EXPECT_EQ(entries[1].debit(), "authorities/leeds");
-  EXPECT_THAT(entries[1].description(), HasSubstr("broke down"));
+  EXPECT_THAT(entries[1].description(), HasSubstr("disruption"));
+  // The family finder's note is not copied into the journal.
+  EXPECT_THAT(entries[1].description(), Not(HasSubstr("broke down")));
   EXPECT_EQ(Positions()["authorities/sheffield"], -13'500'00);
 }
 
@@ -436,6 +444,49 @@ TEST_F(LedgerServerTest, CloseMonthChargesAMonthOnce) {
   grpc::Status s = CloseMonth("2026-11", &second);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(s), ElementsAre("month"));
+}
+
+TEST_F(LedgerServerTest, AnOrderRecordedLateReversesTheMonthsNoLongerDue) {
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  for (const char* month : {"2026-07", "2026-08", "2026-09"}) {
+    v1::MonthClose closed;
+    ASSERT_THAT(CloseMonth(month, &closed), IsOk());
+    ASSERT_THAT(closed.entries(), SizeIs(1)) << month;
+  }
+  const int64_t monthly = 2'250'00;  // the shipped LA monthly fee
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 3 * monthly));
+
+  // The order was made on 15 July but is recorded in November: August's and
+  // September's fees were never due, July's was.
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
+                      absl::CivilDay(2026, 7, 1), NextRequestId()),
+              IsOk());
+  const std::string granted = NextRequestId();
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
+                      absl::CivilDay(2026, 7, 15), granted),
+              IsOk());
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(6));
+  for (int i : {4, 5}) {
+    EXPECT_EQ(entries[i].type(), v1::ENTRY_TYPE_REVERSAL);
+    EXPECT_EQ(P(entries[i].amount()), monthly);
+    EXPECT_THAT(entries[i].description(),
+                HasSubstr("adoption order made on 2026-07-15"));
+  }
+  EXPECT_EQ(entries[4].month(), "2026-08");
+  EXPECT_EQ(entries[5].month(), "2026-09");
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + monthly));
+  // A retry posts nothing more, nor does closing a month again.
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
+                      absl::CivilDay(2026, 7, 15), granted),
+              IsOk());
+  v1::MonthClose again;
+  ASSERT_THAT(CloseMonth("2026-09", &again), IsOk());
+  EXPECT_THAT(again.entries(), IsEmpty());
+  EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(6));
 }
 
 TEST_F(LedgerServerTest, AStatementsOpeningPlusItsLinesIsItsClosing) {

@@ -287,11 +287,13 @@ async function setUp(grpc, api, address, managerKey) {
                              {child: waiting.name, view: 'RANK_VIEW_FULL'});
   assert.ok(ranking.adopters.length >= 2, `ranking: ${JSON.stringify(ranking)}`);
   assert.ok((ranking.exclusions || []).length >= 1, `no exclusion: ${JSON.stringify(ranking)}`);
+  const overdue = (await call('journey', 'ListOverdue', finderA, {
+    authority: `authorities/${kA}`, within_days: 14})).items || [];
   const links = async () => (await call('journey', 'ListLinks', finderA,
                                         {child: waiting.name})).links || [];
   return {
     finderA, registrarA, registrarB, managerKey, households, child: waiting.name,
-    hidden, ranking, links,
+    hidden, ranking, overdue, links,
     close: () => Object.values(clients).forEach((c) => c.close()),
   };
 }
@@ -364,7 +366,7 @@ function headerProblems(status, headers, pathname) {
   }
   const type = headers['content-type'] || '';
   const cache = headers['cache-control'] || '';
-  if (pathname.startsWith('/static/')) {
+  if (pathname.startsWith('/static/') || pathname.startsWith('/assets/')) {
     const maxAge = /max-age=(\d+)/.exec(cache);
     if (status === 200 && !(maxAge && Number(maxAge[1]) >= 86400)) {
       problems.push(`a static file with Cache-Control: "${cache}"`);
@@ -431,7 +433,8 @@ async function main() {
     const keys = [api.finderA, api.registrarA, api.registrarB, api.managerKey];
     console.log(`raamatchd on ${address}: ${api.child} ranked ` +
                 `${api.ranking.adopters.length} households, ` +
-                `${api.ranking.exclusions.length} exclusion(s)`);
+                `${api.ranking.exclusions.length} exclusion(s); ` +
+                `${api.overdue.length} overdue item(s)`);
 
     const webDir = path.join(dir, 'web');
     fs.mkdirSync(webDir);
@@ -482,7 +485,7 @@ async function main() {
       const pathname = new URL(r.url()).pathname;
       seen.add(`${r.status()} ${pathname}`);
       problems.push(...headerProblems(r.status(), r.headers(), pathname));
-      if (pathname.startsWith('/static/') && r.status() !== 200) {
+      if (/^\/(static|assets)\//.test(pathname) && r.status() !== 200) {
         failed.push(`${r.status()} ${r.url()}`);
       }
     });
@@ -494,11 +497,15 @@ async function main() {
     const axePage = await browser.newPage();
     await axePage.setBypassCSP(true);
     axePage.on('dialog', async (d) => { dialogs.push(`axe tab: ${d.message()}`); await d.dismiss(); });
+    // Each tab is brought to the front before it is used: Chromium does not
+    // render a background tab, so a click there would never land.
     const axeRun = async (label) => {
+      await axePage.bringToFront();
       await axePage.addScriptTag({path: axePath});
       const result = await axePage.evaluate(() => window.axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
       }));
+      await page.bringToFront();
       const violations = result.violations.map((v) => `${label}: ${v.id} (${v.impact}): ` +
           `${v.help}; ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(', ')}`);
       assert.deepEqual(violations, []);
@@ -510,22 +517,34 @@ async function main() {
       await axeRun(label);
     };
 
+    // At each width, the page must fit: no scrolling sideways (WCAG 1.4.10,
+    // reflow; a wide table may scroll inside its own container). Saves the
+    // screenshots when --screenshots is given.
+    const overflows = [];
     const shoot = async (name) => {
-      if (!screenshots) return;
-      fs.mkdirSync(screenshots, {recursive: true});
+      await page.bringToFront();
+      if (screenshots) fs.mkdirSync(screenshots, {recursive: true});
       for (const width of [1280, 390]) {
         await page.setViewport({width, height: 900});
-        await page.screenshot({path: path.join(screenshots, `${name}-${width}.png`),
-                               fullPage: true});
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (wide > width) overflows.push(`${name} is ${wide} px wide at ${width} px`);
+        if (screenshots) {
+          await page.screenshot({path: path.join(screenshots, `${name}-${width}.png`),
+                                 fullPage: true});
+        }
       }
       await page.setViewport({width: 1280, height: 900});
     };
     await page.setViewport({width: 1280, height: 900});
+    await page.bringToFront();
 
     const html = () => page.content();
+    // The text as a reader sees it: whitespace collapsed.
+    const flat = (s) => s.replace(/\s+/g, ' ').trim();
     const pathnameOf = (p) => new URL(p.url()).pathname;
     // Fills the key field on the sign-in form shown in `p` and submits it.
     const signIn = async (p, key) => {
+      await p.bringToFront();
       const field = await p.$('form input[name="key"]');
       assert.ok(field, 'no field named key');
       await field.type(key);
@@ -661,16 +680,21 @@ async function main() {
       assert.ok(hrefs.includes(childPath), `no link to ${childPath} in ${JSON.stringify(hrefs)}`);
       assert.ok(!hrefs.includes(hiddenPath), 'the hidden child is listed');
       const text = await page.$eval('main', (m) => m.textContent);
-      assert.ok(!text.includes(hiddenId) || !text.includes(api.hidden),
-                'the hidden child is named');
+      assert.ok(!text.includes(api.hidden), 'the hidden child is named');
+      // Days waited count from the SHOBPA decision (no placement order yet).
+      const row = await page.$eval(`main a[href="${childPath}"]`,
+                                   (a) => a.closest('tr') && a.closest('tr').textContent);
+      assert.ok(row && /\b250\b/.test(row), `the child's row lacks 250 days waited: ${row}`);
+      // What ListOverdue gives the family finder is on the page.
+      for (const item of api.overdue) {
+        assert.ok(flat(text).includes(flat(item.description)),
+                  `overdue "${item.description}" (${item.record}) is not shown`);
+      }
       assert.deepEqual(leaks(await html(), keys), []);
       await shoot('home');
     });
 
     await check('axe: the home page', () => axeAt('/', 'home'));
-
-    // The text as a reader sees it: whitespace collapsed.
-    const flat = (s) => s.replace(/\s+/g, ' ').trim();
 
     await check('the child page shows the <script> summary as text; no dialog, ' +
                 'no inline script', async () => {
@@ -773,7 +797,10 @@ async function main() {
       assert.equal(fields.method, 'post');
       assert.equal(fields.child, api.child);
       assert.ok(fields.csrf, 'no csrf field');
-      assert.deepEqual(fields.button, ['Open a link']);
+      // One button, "Open a link" (with words for screen readers after it,
+      // naming the household, as GOV.UK's visually hidden text does).
+      assert.equal(fields.button.length, 1, JSON.stringify(fields.button));
+      assert.ok(fields.button[0].startsWith('Open a link'), fields.button[0]);
       const button = await form.$('button, input[type="submit"]');
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}), button.click()]);
       assert.equal(pathnameOf(page), childPath);
@@ -827,12 +854,47 @@ async function main() {
       assert.equal((await api.links()).length, 1);
     });
 
+    // Last, as it holds this address back for a minute: after a few keys
+    // that were not accepted, even the right key is refused (429).
+    await check('repeated wrong keys from one address are refused with 429, ' +
+                'even before a right key', async () => {
+      const form = await raw('GET', '/sign-in');
+      const cookies = [].concat(form.headers['set-cookie'] || [])
+          .map((c) => c.split(';')[0]).filter((c) => c.startsWith('raa_signin='));
+      assert.equal(cookies.length, 1, `set-cookie: ${form.headers['set-cookie']}`);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(form.body);
+      assert.ok(csrf, 'no csrf field');
+      const attempt = (key) => raw('POST', '/sign-in',
+                                   {cookie: cookies[0], form: {csrf: csrf[1], key}});
+      const statuses = [];
+      for (let i = 0; i < 10; ++i) {
+        const r = await attempt(wrongKey);
+        statuses.push(r.status);
+        if (r.status === 429) {
+          assert.match(String(r.headers['retry-after'] || ''), /^\d+$/, 'no Retry-After');
+          assert.deepEqual(leaks(r.body, keys), []);
+          break;
+        }
+        assert.equal(r.status, 200);
+        assert.ok(r.body.includes('That key was not accepted'));
+      }
+      assert.equal(statuses[statuses.length - 1], 429, `statuses: ${statuses}`);
+      const right = await attempt(api.finderA);
+      assert.equal(right.status, 429, 'the right key was tried while held back');
+      assert.ok(!/raa_session=[^;]/.test(String(right.headers['set-cookie'] || '')));
+    });
+
     await check('every response has the contract\'s security headers', async () => {
       // A static file the browser fetched, if any, plus one not found.
       await raw('GET', '/static/no-such-file.css');
       assert.ok([...seen].some((s) => s.includes('/static/')),
                 `the pages loaded nothing from /static/: ${[...seen].join(', ')}`);
       assert.deepEqual([...new Set(problems)], []);
+    });
+
+    await check('sign-in, home and the child page fit 1280 and 390 px wide ' +
+                'without scrolling sideways', async () => {
+      assert.deepEqual(overflows, []);
     });
 
     await check('the browser reports no CSP violation, script error or failed load', async () => {

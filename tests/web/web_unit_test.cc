@@ -244,7 +244,7 @@ TEST(ViewsTest, FailedCallsBecomeStatusesAndMessagesWithoutInsides) {
 }
 
 TEST(ViewsTest, KeyIdOfTakesOnlyTheId) {
-  EXPECT_EQ(KeyIdOf("raa_k12_s3cr3t"), "k12");
+  EXPECT_EQ(KeyIdOf("raa_1a2b_s3cr3t"), "1a2b");
   EXPECT_EQ(KeyIdOf("not a key"), "");
   EXPECT_EQ(KeyIdOf(""), "");
 }

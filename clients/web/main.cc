@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   std::string tls_cert;
   std::string tls_key;
   int idle_minutes = 30;
-  int threads = 32;
+  int threads = 64;
   std::string assets = RAA_WEB_DEFAULT_ASSETS;
 
   CLI::App app{"raa-web: the raamatch web console"};
@@ -131,6 +131,9 @@ int main(int argc, char** argv) {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
   http->set_payload_max_length(1 << 20);
+  // A kept-alive connection holds a worker while it idles: keep that short
+  // so 20 or more browsers' connections do not starve the pool.
+  http->set_keep_alive_timeout(2);
 
   raa::web::WebApp web({.server = server,
                         .tls = *tls,

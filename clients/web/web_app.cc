@@ -260,6 +260,14 @@ void WebApp::ErrorPage(httplib::Response& res, int status,
 
 void WebApp::ApiErrorPage(httplib::Response& res, const absl::Status& status,
                           const SignedIn* signed_in) {
+  if (status.code() == absl::StatusCode::kUnauthenticated &&
+      signed_in != nullptr) {
+    // The key was revoked (or expired) since sign-in: the session ends.
+    sessions_.Remove(signed_in->id);
+    res.set_header("Set-Cookie", SessionCookie("", options_.https));
+    Redirect(res, "/sign-in");
+    return;
+  }
   int http = HttpStatusOf(status);
   std::string heading = http == 404   ? "Not found"
                         : http == 403 ? "You cannot see or do this"

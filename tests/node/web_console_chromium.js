@@ -22,7 +22,8 @@
 //     component's reason text exactly as RankAdopters gives it, and the
 //     exclusion texts; "Open a link" opens the link (checked with ListLinks)
 //     and the page says so;
-//   - sign-out ends the session: the old cookie is sent back to /sign-in.
+//   - sign-out ends the session: the old cookie is sent back to /sign-in;
+//   - every page fits 1280 and 390 px wide without scrolling sideways.
 // Security, with raw HTTP requests beside the browser:
 //   - every response (pages, redirects, errors, static files) has the
 //     Content-Security-Policy of the contract (frame-ancestors 'none', no
@@ -33,7 +34,14 @@
 //     opens no link; a POST /sign-in without it sets no session; a POST
 //     /sign-out without it leaves the session working;
 //   - the page of B's hidden child and of a child that does not exist are
-//     error pages (404 or 403, the same for both) with no stack and no key.
+//     error pages (404 or 403, the same for both) with no stack and no key;
+//   - a registrar's key signs in too (a home page with the command-line
+//     guidance); revoking the key through the API ends its session;
+//   - after a few wrong keys from one address, sign-in answers 429 with
+//     Retry-After, even to the right key;
+//   - raa-web refuses to start serving plain HTTP on a non-loopback address
+//     or speaking plain gRPC to a non-loopback raamatchd; served over HTTPS
+//     (certificates from scripts/make-certs.sh) its cookies are Secure.
 // axe-core finds no WCAG 2.0/2.1 A or AA violation on the sign-in page
 // (also with its error), the home page and the child page. Screenshots of
 // sign-in, home and the child page at 1280 and 390 px wide go to
@@ -50,6 +58,7 @@ const assert = require('node:assert/strict');
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -247,10 +256,18 @@ async function setUp(grpc, api, address, managerKey) {
                                   : resolve(response)));
     });
   };
-  const key = async (authority, roles) => (await call('access', 'CreateApiKey', managerKey, {
-    api_key: {authority: `authorities/${authority}`, roles, display_name: `web test ${roles}`},
-    request_id: requestId(),
-  })).secret;
+  const keyNames = {};
+  const key = async (authority, roles) => {
+    const created = await call('access', 'CreateApiKey', managerKey, {
+      api_key: {authority: `authorities/${authority}`, roles,
+                display_name: `web test ${roles}`},
+      request_id: requestId(),
+    });
+    keyNames[created.secret] = created.api_key.name;
+    return created.secret;
+  };
+  const revoke = (secret) => call('access', 'RevokeApiKey', managerKey, {
+    name: keyNames[secret], request_id: requestId()});
 
   await call('registry', 'CreateAuthority', managerKey, {
     authority_id: kA, request_id: requestId(),
@@ -293,7 +310,7 @@ async function setUp(grpc, api, address, managerKey) {
                                         {child: waiting.name})).links || [];
   return {
     finderA, registrarA, registrarB, managerKey, households, child: waiting.name,
-    hidden, ranking, overdue, links,
+    hidden, ranking, overdue, links, revoke,
     close: () => Object.values(clients).forEach((c) => c.close()),
   };
 }
@@ -302,7 +319,7 @@ async function setUp(grpc, api, address, managerKey) {
 // HTTP.
 
 // One raw request to raa-web: resolves {status, headers, body}.
-function request(base, method, pathname, {cookie, form} = {}) {
+function request(base, method, pathname, {cookie, form, ca} = {}) {
   const url = new URL(pathname, base);
   const body = form ? new URLSearchParams(form).toString() : null;
   const headers = {};
@@ -313,7 +330,8 @@ function request(base, method, pathname, {cookie, form} = {}) {
     headers.origin = base;  // as a browser sends: the check must be the token
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {method, headers}, (res) => {
+    const client = url.protocol === 'https:' ? https : http;
+    const req = client.request(url, {method, headers, ca}, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({status: res.statusCode, headers: res.headers,
@@ -435,6 +453,25 @@ async function main() {
                 `${api.ranking.adopters.length} households, ` +
                 `${api.ranking.exclusions.length} exclusion(s); ` +
                 `${api.overdue.length} overdue item(s)`);
+
+    await check('raa-web refuses plain HTTP on a public address and plain gRPC to a ' +
+                'remote raamatchd', async () => {
+      for (const args of [['--server', address, '--listen', '0.0.0.0:0'],
+                          ['--server', '192.0.2.1:50051', '--listen', '127.0.0.1:0']]) {
+        const proc = childProcess.spawn(raaWeb, args, {stdio: ['ignore', 'ignore', 'pipe']});
+        children.add(proc);
+        let stderr = '';
+        proc.stderr.on('data', (d) => { stderr += d; });
+        const exit = await new Promise((resolve) => {
+          const timer = setTimeout(() => { proc.kill('SIGKILL'); resolve('still running'); },
+                                   10000);
+          proc.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+        });
+        assert.ok(typeof exit === 'number' && exit !== 0,
+                  `raa-web ${args.join(' ')}: ${exit}`);
+        assert.match(stderr, /loopback/, `${args.join(' ')}: ${stderr}`);
+      }
+    });
 
     const webDir = path.join(dir, 'web');
     fs.mkdirSync(webDir);
@@ -854,18 +891,49 @@ async function main() {
       assert.equal((await api.links()).length, 1);
     });
 
+    // Signs in with raw requests, as a browser would: the sign-in form's
+    // cookie and csrf field, then the key. Resolves to the session cookie.
+    const rawSignIn = async (key) => {
+      const form = await raw('GET', '/sign-in');
+      const signinCookie = [].concat(form.headers['set-cookie'] || [])
+          .map((c) => c.split(';')[0]).find((c) => c.startsWith('raa_signin='));
+      assert.ok(signinCookie, `set-cookie: ${form.headers['set-cookie']}`);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(form.body);
+      assert.ok(csrf, 'no csrf field');
+      const r = await raw('POST', '/sign-in', {cookie: signinCookie,
+                                               form: {csrf: csrf[1], key}});
+      const sessionCookie = [].concat(r.headers['set-cookie'] || [])
+          .map((c) => c.split(';')[0]).find((c) => /^raa_session=[^;]+$/.test(c));
+      return {status: r.status, location: r.headers.location, sessionCookie,
+              signinCookie, csrf: csrf[1]};
+    };
+
+    await check('a registrar signs in to a home page; revoking the key ends the session',
+                async () => {
+      const signed = await rawSignIn(api.registrarA);
+      assert.equal(signed.status, 303);
+      assert.ok(signed.sessionCookie, 'no session');
+      const home = await raw('GET', '/', {cookie: signed.sessionCookie});
+      assert.equal(home.status, 200);
+      assert.match(home.body, /<h1[^>]*>/);
+      assert.match(home.body, /raa --help/, 'no command-line guidance for a registrar');
+      assert.deepEqual(leaks(home.body, keys), []);
+      await api.revoke(api.registrarA);
+      const after = await raw('GET', '/', {cookie: signed.sessionCookie});
+      assert.equal(after.status, 303, `GET / with a revoked key: ${after.status}`);
+      assert.match(after.headers.location || '', /\/sign-in$/);
+      const again = await raw('GET', childPath, {cookie: signed.sessionCookie});
+      assert.equal(again.status, 303, 'the session outlived its key');
+    });
+
     // Last, as it holds this address back for a minute: after a few keys
     // that were not accepted, even the right key is refused (429).
     await check('repeated wrong keys from one address are refused with 429, ' +
                 'even before a right key', async () => {
-      const form = await raw('GET', '/sign-in');
-      const cookies = [].concat(form.headers['set-cookie'] || [])
-          .map((c) => c.split(';')[0]).filter((c) => c.startsWith('raa_signin='));
-      assert.equal(cookies.length, 1, `set-cookie: ${form.headers['set-cookie']}`);
-      const csrf = /name="csrf" value="([^"]+)"/.exec(form.body);
-      assert.ok(csrf, 'no csrf field');
+      const form = await rawSignIn('');  // an empty key: a failure too
+      assert.equal(form.status, 200);
       const attempt = (key) => raw('POST', '/sign-in',
-                                   {cookie: cookies[0], form: {csrf: csrf[1], key}});
+                                   {cookie: form.signinCookie, form: {csrf: form.csrf, key}});
       const statuses = [];
       for (let i = 0; i < 10; ++i) {
         const r = await attempt(wrongKey);
@@ -882,6 +950,46 @@ async function main() {
       const right = await attempt(api.finderA);
       assert.equal(right.status, 429, 'the right key was tried while held back');
       assert.ok(!/raa_session=[^;]/.test(String(right.headers['set-cookie'] || '')));
+    });
+
+    await check('over HTTPS (--tls-cert, --tls-key) the cookies are Secure', async () => {
+      const tls = path.join(dir, 'tls');
+      childProcess.execFileSync(path.join(repo, 'scripts', 'make-certs.sh'), [tls],
+                                {stdio: 'ignore'});
+      const ca = fs.readFileSync(path.join(tls, 'ca.crt'));
+      const httpsDir = path.join(dir, 'web-https');
+      fs.mkdirSync(httpsDir);
+      const secure = await startListening(raaWeb, [
+        '--server', address, '--listen', '127.0.0.1:0',
+        '--port-file', path.join(httpsDir, 'port'),
+        '--tls-cert', path.join(tls, 'server.crt'), '--tls-key', path.join(tls, 'server.key'),
+      ], path.join(httpsDir, 'port'), path.join(dir, 'raa-web-https.log'));
+      try {
+        const secureBase = `https://localhost:${secure.port}`;
+        const get = await request(secureBase, 'GET', '/sign-in', {ca});
+        assert.equal(get.status, 200);
+        problems.push(...headerProblems(get.status, get.headers, '/sign-in (https)'));
+        const signin = [].concat(get.headers['set-cookie'] || [])
+            .find((c) => c.startsWith('raa_signin='));
+        assert.ok(signin && /;\s*Secure\b/i.test(signin), `set-cookie: ${signin}`);
+        const csrf = /name="csrf" value="([^"]+)"/.exec(get.body)[1];
+        const post = await request(secureBase, 'POST', '/sign-in', {
+          ca, cookie: signin.split(';')[0], form: {csrf, key: api.finderA}});
+        assert.equal(post.status, 303);
+        const sessionCookie = [].concat(post.headers['set-cookie'] || [])
+            .find((c) => /^raa_session=[^;]+/.test(c));
+        assert.ok(sessionCookie, `set-cookie: ${post.headers['set-cookie']}`);
+        for (const attribute of [/;\s*Secure\b/i, /;\s*HttpOnly\b/i,
+                                 /;\s*SameSite=Strict\b/i, /;\s*Path=\/(;|$)/]) {
+          assert.match(sessionCookie, attribute);
+        }
+        const home = await request(secureBase, 'GET', '/',
+                                   {ca, cookie: sessionCookie.split(';')[0]});
+        assert.equal(home.status, 200);
+      } finally {
+        const exit = await stop(secure.proc);
+        assert.equal(exit.code, 0, `raa-web (https) stopped with ${JSON.stringify(exit)}`);
+      }
     });
 
     await check('every response has the contract\'s security headers', async () => {

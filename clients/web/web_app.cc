@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
 #include "clients/web/views.h"
 #include "common/clock.h"
@@ -548,6 +549,34 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
         rows.push_back(row);
       }
       d.set("members", rows);
+    }
+  }
+  if (HasRole(session, v1::ROLE_FINANCE)) {
+    absl::StatusOr<v1::Balances> balances = client.Call(
+        &v1::LedgerService::Stub::GetBalances, v1::GetBalancesRequest());
+    d.set("show_finance", true);
+    if (!balances.ok()) {
+      d.set("finance_error", UserMessageOf(balances.status()));
+    } else {
+      d.set("balances_as_of", FormatDate(balances->as_of()));
+      for (const v1::MemberPosition& p : balances->positions()) {
+        if (p.authority() != session.authority) continue;
+        int64_t pence = PenceOf(p.position());
+        d.set("position",
+              pence >= 0
+                  ? absl::StrCat("The others owe you ", FormatPounds(pence))
+                  : absl::StrCat("You owe the others ", FormatPounds(-pence)));
+      }
+      data rows = List();
+      for (const v1::Debt& debt : balances->debts()) {
+        data row;
+        row.set("debtor", LastPart(debt.debtor()));
+        row.set("creditor", LastPart(debt.creditor()));
+        row.set("amount", FormatPounds(PenceOf(debt.amount())));
+        rows.push_back(row);
+      }
+      d.set("debts", rows);
+      d.set("has_debts", balances->debts_size() > 0);
     }
   }
   // What each role does in the command line until its pages exist.

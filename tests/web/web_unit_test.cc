@@ -1,8 +1,11 @@
-// raa-web's pure parts without a server or a browser (clients/web/sessions.h,
-// views.h, and the header set and cookie of web_app.h): random tokens, the
-// session table's idle expiry and eviction, CSRF comparison, the cookie
-// parser, the sign-in limiter, and what pages make of API answers. The
-// browser side is tests/node/web_console_chromium.js.
+// The parts of raa-web (clients/web) that the browser's security rests on,
+// without a server: session ids and CSRF tokens (random, distinct, never
+// each other), the cookie parser (a cookie whose name merely ends the same
+// is another cookie), the exact header set and the session cookie's
+// attributes, and how failed calls become statuses and messages. The
+// session table's expiry and eviction, the limiter, days waited and template
+// escaping are in clients/web/web_pure_test.cc; the program itself, in a
+// browser, is tests/node/web_console_chromium.js.
 #include <set>
 #include <string>
 
@@ -33,7 +36,7 @@ Session SessionFor(const std::string& key) {
   return s;
 }
 
-TEST(RandomHexTest, IsLowerCaseHexOfTwiceTheBytesAndNeverRepeats) {
+TEST(WebTokensTest, RandomHexIsLowerCaseHexOfTwiceTheBytesAndNeverRepeats) {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
     std::string token = RandomHex(32);
@@ -42,7 +45,7 @@ TEST(RandomHexTest, IsLowerCaseHexOfTwiceTheBytesAndNeverRepeats) {
   }
 }
 
-TEST(TokensMatchTest, OnlyEqualNonEmptyTokensMatch) {
+TEST(WebTokensTest, OnlyEqualNonEmptyTokensMatch) {
   const std::string token = RandomHex(32);
   EXPECT_TRUE(TokensMatch(token, std::string(token)));
   std::string other = token;
@@ -54,7 +57,7 @@ TEST(TokensMatchTest, OnlyEqualNonEmptyTokensMatch) {
   EXPECT_FALSE(TokensMatch(token, ""));
 }
 
-TEST(CookieValueTest, FindsTheNamedCookieOnly) {
+TEST(WebCookieTest, FindsTheNamedCookieOnly) {
   EXPECT_EQ(CookieValue("a=1; raa_session=ab12", "raa_session"), "ab12");
   EXPECT_EQ(CookieValue("raa_session=ab12", "raa_session"), "ab12");
   EXPECT_EQ(CookieValue("raa_session=ab12;a=1", "raa_session"), "ab12");
@@ -66,7 +69,7 @@ TEST(CookieValueTest, FindsTheNamedCookieOnly) {
   EXPECT_EQ(CookieValue("a=1; b=2", "raa_session"), "");
 }
 
-TEST(SessionTableTest, CreateGivesARandomIdAndACsrfToken) {
+TEST(WebSessionTest, CreateGivesARandomIdAndACsrfToken) {
   SessionTable table({.idle = absl::Minutes(30), .max_sessions = 10});
   const std::string a = table.Create(SessionFor("raa_k1_s"), kNow);
   const std::string b = table.Create(SessionFor("raa_k1_s"), kNow);
@@ -85,7 +88,7 @@ TEST(SessionTableTest, CreateGivesARandomIdAndACsrfToken) {
   EXPECT_EQ(table.size(), 2u);
 }
 
-TEST(SessionTableTest, UnknownIdsFindNothing) {
+TEST(WebSessionTest, UnknownIdsFindNothing) {
   SessionTable table({.idle = absl::Minutes(30), .max_sessions = 10});
   const std::string id = table.Create(SessionFor("raa_k1_s"), kNow);
   EXPECT_FALSE(table.Touch("", kNow).has_value());
@@ -93,20 +96,7 @@ TEST(SessionTableTest, UnknownIdsFindNothing) {
   EXPECT_FALSE(table.Touch(id.substr(0, 32), kNow).has_value());
 }
 
-TEST(SessionTableTest, ExpiresAfterTheIdleTimeAndUseKeepsItAlive) {
-  SessionTable table({.idle = absl::Minutes(30), .max_sessions = 10});
-  const std::string id = table.Create(SessionFor("raa_k1_s"), kNow);
-  // Used every 20 minutes: never idle for 30.
-  EXPECT_TRUE(table.Touch(id, kNow + absl::Minutes(20)).has_value());
-  EXPECT_TRUE(table.Touch(id, kNow + absl::Minutes(40)).has_value());
-  EXPECT_TRUE(table.Touch(id, kNow + absl::Minutes(60)).has_value());
-  // Then left for 31 minutes: gone, and stays gone.
-  EXPECT_FALSE(table.Touch(id, kNow + absl::Minutes(91)).has_value());
-  EXPECT_FALSE(table.Touch(id, kNow + absl::Minutes(92)).has_value());
-  EXPECT_EQ(table.size(), 0u);
-}
-
-TEST(SessionTableTest, RemoveEndsTheSessionOnly) {
+TEST(WebSessionTest, RemoveEndsTheSessionOnly) {
   SessionTable table({.idle = absl::Minutes(30), .max_sessions = 10});
   const std::string a = table.Create(SessionFor("raa_a_s"), kNow);
   const std::string b = table.Create(SessionFor("raa_b_s"), kNow);
@@ -118,51 +108,7 @@ TEST(SessionTableTest, RemoveEndsTheSessionOnly) {
   EXPECT_EQ(table.Touch(b, kNow)->key, "raa_b_s");
 }
 
-TEST(SessionTableTest, AFullTableEvictsTheLeastRecentlySeen) {
-  SessionTable table({.idle = absl::Minutes(30), .max_sessions = 2});
-  const std::string a = table.Create(SessionFor("raa_a_s"), kNow);
-  const std::string b =
-      table.Create(SessionFor("raa_b_s"), kNow + absl::Seconds(1));
-  ASSERT_TRUE(
-      table.Touch(a, kNow + absl::Seconds(2)).has_value());  // b is older
-  const std::string c =
-      table.Create(SessionFor("raa_c_s"), kNow + absl::Seconds(3));
-  EXPECT_EQ(table.size(), 2u);
-  EXPECT_TRUE(table.Touch(a, kNow + absl::Seconds(4)).has_value());
-  EXPECT_FALSE(table.Touch(b, kNow + absl::Seconds(4)).has_value());
-  EXPECT_TRUE(table.Touch(c, kNow + absl::Seconds(4)).has_value());
-}
-
-TEST(SessionTableTest, AFlashIsShownOnce) {
-  SessionTable table({.idle = absl::Minutes(30), .max_sessions = 10});
-  const std::string id = table.Create(SessionFor("raa_k1_s"), kNow);
-  table.SetFlash(id, "Link opened");
-  EXPECT_EQ(table.TakeFlash(id), "Link opened");
-  EXPECT_EQ(table.TakeFlash(id), "");
-  table.SetFlash("not-a-session", "x");  // no-op
-  EXPECT_EQ(table.TakeFlash("not-a-session"), "");
-}
-
-TEST(SignInLimiterTest,
-     RefusesAnAddressAfterItsFreeFailuresUntilTheWindowPasses) {
-  SignInLimiter limiter({.free_failures = 3, .window = absl::Minutes(1)});
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(limiter.RetryAfter("10.0.0.1", kNow), absl::ZeroDuration()) << i;
-    limiter.RecordFailure("10.0.0.1", kNow);
-  }
-  const absl::Duration wait =
-      limiter.RetryAfter("10.0.0.1", kNow + absl::Seconds(10));
-  EXPECT_GT(wait, absl::ZeroDuration());
-  EXPECT_LE(wait, absl::Minutes(1));
-  // Another address is not held back.
-  EXPECT_EQ(limiter.RetryAfter("10.0.0.2", kNow), absl::ZeroDuration());
-  // Once the window has passed, the address may try again.
-  EXPECT_EQ(limiter.RetryAfter("10.0.0.1",
-                               kNow + absl::Minutes(1) + absl::Seconds(1)),
-            absl::ZeroDuration());
-}
-
-TEST(SecurityHeadersTest, AreTheContractsOnEveryResponse) {
+TEST(WebHeadersTest, AreTheContracts) {
   const httplib::Headers headers = SecurityHeaders();
   auto value = [&](const std::string& name) {
     auto it = headers.find(name);
@@ -176,7 +122,7 @@ TEST(SecurityHeadersTest, AreTheContractsOnEveryResponse) {
   EXPECT_EQ(value("Referrer-Policy"), "no-referrer");
 }
 
-TEST(SessionCookieTest, IsHttpOnlyStrictAndSecureOverHttps) {
+TEST(WebCookieTest, SessionCookieIsHttpOnlyStrictAndSecureOverHttps) {
   const std::string id = RandomHex(32);
   const std::string plain = SessionCookie(id, /*secure=*/false);
   EXPECT_TRUE(absl::StartsWith(plain, "raa_session=" + id)) << plain;
@@ -192,7 +138,7 @@ TEST(SessionCookieTest, IsHttpOnlyStrictAndSecureOverHttps) {
               MatchesRegex(".*(Max-Age=0|Expires=Thu, 01 Jan 1970).*"));
 }
 
-TEST(ViewsTest, ChildNamesAndPaths) {
+TEST(WebViewsTest, ChildNamesAndPaths) {
   auto ref = ParseChildName("authorities/sheffield/children/c12");
   ASSERT_TRUE(ref.has_value());
   EXPECT_EQ(ref->authority, "sheffield");
@@ -206,28 +152,7 @@ TEST(ViewsTest, ChildNamesAndPaths) {
   }
 }
 
-TEST(ViewsTest, AgesAsPeopleSayThem) {
-  EXPECT_EQ(AgeText(86), "7 years 2 months");
-  EXPECT_EQ(AgeText(11), "11 months");
-  EXPECT_EQ(AgeText(12), "1 year");
-}
-
-TEST(ViewsTest, DaysWaitedFromThePlacementOrderElseTheShobpaDecision) {
-  v1::Child child;
-  const absl::CivilDay today(2026, 12, 1);
-  EXPECT_FALSE(DaysWaited(child, today).has_value());
-  auto* j = child.mutable_journey();
-  j->mutable_shobpa_decision()->set_year(2026);
-  j->mutable_shobpa_decision()->set_month(11);
-  j->mutable_shobpa_decision()->set_day(1);
-  EXPECT_EQ(DaysWaited(child, today), 30);
-  j->mutable_placement_order()->set_year(2026);
-  j->mutable_placement_order()->set_month(11);
-  j->mutable_placement_order()->set_day(21);
-  EXPECT_EQ(DaysWaited(child, today), 10);
-}
-
-TEST(ViewsTest, FailedCallsBecomeStatusesAndMessagesWithoutInsides) {
+TEST(WebViewsTest, FailedCallsBecomeStatusesAndMessagesWithoutInsides) {
   EXPECT_EQ(HttpStatusOf(absl::InvalidArgumentError("x")), 400);
   EXPECT_EQ(HttpStatusOf(absl::PermissionDeniedError("x")), 403);
   EXPECT_EQ(HttpStatusOf(absl::NotFoundError("x")), 404);
@@ -241,12 +166,6 @@ TEST(ViewsTest, FailedCallsBecomeStatusesAndMessagesWithoutInsides) {
               Not(HasSubstr("store.cc")));
   EXPECT_THAT(UserMessageOf(absl::UnknownError(inside)),
               Not(HasSubstr("sqlite3")));
-}
-
-TEST(ViewsTest, KeyIdOfTakesOnlyTheId) {
-  EXPECT_EQ(KeyIdOf("raa_1a2b_s3cr3t"), "1a2b");
-  EXPECT_EQ(KeyIdOf("not a key"), "");
-  EXPECT_EQ(KeyIdOf(""), "");
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 # loads its own with `raa import journeys`), and shows it. Every run deletes and recreates
 # ./demo. The server keeps running so you can try `raa`; the last lines say
 # what to export and how to stop it. RAA_DEMO_PORT picks the port (50051).
-# Clients verify the server with demo/tls/ca.crt (RAA_CA).
+# Clients verify the server with demo/tls/ca.crt (RAA_CA). The web console
+# (raa-web) runs beside it on http://127.0.0.1:8080/ (RAA_DEMO_WEB_PORT),
+# talking to raamatchd over TLS; the last lines say how to stop both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -14,6 +16,11 @@ scripts/build.sh
 
 port="${RAA_DEMO_PORT:-50051}"
 dir=demo
+if [ -f "$dir/raa-web.pid" ] && kill -0 "$(cat "$dir/raa-web.pid")" 2>/dev/null; then
+  echo "Stopping the previous demo web console"
+  kill "$(cat "$dir/raa-web.pid")"
+  while kill -0 "$(cat "$dir/raa-web.pid")" 2>/dev/null; do sleep 0.1; done
+fi
 if [ -f "$dir/raamatchd.pid" ] && kill -0 "$(cat "$dir/raamatchd.pid")" 2>/dev/null; then
   echo "Stopping the previous demo server"
   kill "$(cat "$dir/raamatchd.pid")"
@@ -39,6 +46,24 @@ done
 [ -s "$dir/port" ] || { echo "raamatchd did not start"; cat "$dir/raamatchd.log"; exit 1; }
 server="127.0.0.1:$port"
 echo "raamatchd is serving TLS on $server with database $dir/raamatch.db"
+echo
+
+# The web console beside it, over TLS to raamatchd, on loopback.
+web_port="${RAA_DEMO_WEB_PORT:-8080}"
+build/clients/web/raa-web --server "$server" --ca "$ca" \
+  --listen "127.0.0.1:$web_port" --port-file "$dir/web-port" \
+  >"$dir/raa-web.log" 2>&1 &
+echo $! >"$dir/raa-web.pid"
+for _ in $(seq 1 50); do
+  [ -s "$dir/web-port" ] && break
+  kill -0 "$(cat "$dir/raa-web.pid")" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -s "$dir/web-port" ]; then
+  echo "raa-web is serving the web console on http://127.0.0.1:$web_port/"
+else
+  echo "raa-web did not start (the demo goes on without it):"; cat "$dir/raa-web.log"
+fi
 echo
 
 echo "== Registering a synthetic consortium (15 members) through the API"
@@ -217,6 +242,11 @@ As a finance officer (finance keys are in $dir/finance-keys.txt):
   build/clients/raa ledger entries --type fee
   build/clients/raa ledger budget show
   build/clients/raa --csv ledger settle > settlement.csv
-The manager key is in $dir/manager.key. Stop the server with:
-  kill \$(cat $dir/raamatchd.pid)
+The manager key is in $dir/manager.key. Stop the server and the web console with:
+  kill \$(cat $dir/raamatchd.pid) \$(cat $dir/raa-web.pid)
 EOT
+if [ -s "$dir/web-port" ] && kill -0 "$(cat "$dir/raa-web.pid")" 2>/dev/null; then
+  echo
+  echo "Web console: http://127.0.0.1:$web_port/ — sign in with a family finder key: $sheffield_key"
+  echo "(Sheffield's registrar and family finder key; every member's is in $dir/member-keys.txt)"
+fi

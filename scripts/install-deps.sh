@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages raamatch needs to build, test and run, and
-# the npm packages of the Node client test and of the tools (buf). Safe to
-# run again: it installs only what is missing.
+# the npm packages of the Node client test, of the tools (buf) and of the web
+# console (GOV.UK Frontend). Safe to run again: it installs only what is
+# missing.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,8 @@ packages=(
   libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgoogle-common-protos-java libssl-dev libcsv-dev libutf8proc-dev tzdata openssl
   libxml2-dev
+  # The web console (raa-web): HTTP(S) and mustache templates.
+  libcpp-httplib-dev libkainjow-mustache-dev
   # Headless Chromium opens the HTML report in a test (report_html_chromium);
   # Liberation Sans stands in for the report's Arial.
   chromium fonts-liberation
@@ -42,11 +45,13 @@ fi
 # The npm packages, exactly as each package-lock.json pins them, and again
 # only when the lock file changed since the last install: the Node client's
 # (tests/node) and the project's tools (tools/: buf, which lints protos/ and
-# checks it for breaking changes, scripts/check-api.sh). --ignore-scripts is
+# checks it for breaking changes, scripts/check-api.sh), and the web
+# console's (clients/web: govuk-frontend, whose styles, scripts and fonts
+# raa-web serves; the build copies them beside it). --ignore-scripts is
 # enough for buf too: its binary comes in the platform package npm picks
 # (@bufbuild/buf-linux-x64), not from an install script.
 root="$(cd "$(dirname "$0")/.." && pwd)"
-for dir in tests/node tools; do
+for dir in tests/node tools clients/web; do
   node_dir="$root/$dir"
   stamp="$node_dir/node_modules/.installed-package-lock.json"
   if ! cmp -s "$node_dir/package-lock.json" "$stamp"; then

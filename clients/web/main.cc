@@ -1,0 +1,185 @@
+// raa-web: the raamatch web console, a client of raamatchd (docs/web.md).
+//
+//   raa-web --server 127.0.0.1:50051 --ca demo/tls/ca.crt
+//       --listen 127.0.0.1:8080
+//   raa-web --server raa.example.org:50051 --ca ca.crt
+//       --listen 0.0.0.0:443 --tls-cert web.crt --tls-key web.key
+//
+// Plain HTTP is served only on a loopback --listen address, and plain gRPC
+// to raamatchd is used only for a loopback --server; otherwise give TLS
+// files. SIGINT or SIGTERM stops it.
+//
+// Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start;
+// 2 a usage error.
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "clients/web/views.h"
+#include "clients/web/web_app.h"
+#include "common/version.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string server = "127.0.0.1:50051";
+  raa::ClientTlsFiles tls_files;
+  std::string listen = "127.0.0.1:8080";
+  std::string port_file;
+  std::string tls_cert;
+  std::string tls_key;
+  int idle_minutes = 30;
+  int threads = 64;
+  std::string assets = RAA_WEB_DEFAULT_ASSETS;
+
+  CLI::App app{"raa-web: the raamatch web console"};
+  app.add_option("--server", server, "raamatchd address")
+      ->capture_default_str();
+  app.add_option("--ca", tls_files.ca_file,
+                 "PEM file of the CA that signed raamatchd's certificate: "
+                 "connect with TLS and verify it (without it, plain text, "
+                 "only to a loopback --server)");
+  app.add_option("--cert", tls_files.cert_file,
+                 "PEM client certificate for a raamatchd that requires one");
+  app.add_option("--client-key", tls_files.key_file,
+                 "the PEM private key of --cert");
+  app.add_option("--listen", listen,
+                 "address to serve the console on (port 0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--port-file", port_file,
+                 "write the bound port to this file once listening");
+  app.add_option("--tls-cert", tls_cert,
+                 "serve HTTPS with this PEM certificate chain; needs "
+                 "--tls-key (without them, plain HTTP only on loopback)");
+  app.add_option("--tls-key", tls_key, "the PEM private key of --tls-cert");
+  app.add_option("--session-idle-minutes", idle_minutes,
+                 "sign a session out after this many idle minutes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 60));
+  app.add_option("--threads", threads, "HTTP worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 512));
+  app.add_option("--assets", assets,
+                 "govuk-frontend's dist/govuk folder (default: the build "
+                 "tree's copy)")
+      ->capture_default_str();
+  app.set_version_flag("--version", std::string("raa-web ") + raa::kVersion,
+                       "print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+
+  std::optional<raa::web::HostPort> where = raa::web::ParseHostPort(listen);
+  if (!where.has_value()) {
+    std::cerr << "raa-web: --listen " << listen
+              << ": give HOST:PORT, e.g. 127.0.0.1:8080\n";
+    return kExitUsage;
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    std::cerr << "raa-web: --tls-cert and --tls-key go together\n";
+    return kExitUsage;
+  }
+  bool https = !tls_cert.empty();
+  if (!https && !raa::web::IsLoopbackHost(where->host)) {
+    std::cerr << "raa-web: --listen " << listen
+              << " is not a loopback address: serving plain HTTP there would "
+                 "send session cookies and API keys in the clear; give "
+                 "--tls-cert and --tls-key, or listen on 127.0.0.1\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<raa::ClientTls> tls = raa::LoadClientTls(tls_files);
+  if (!tls.ok()) {
+    std::cerr << "raa-web: " << tls.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::optional<raa::web::HostPort> upstream = raa::web::ParseHostPort(server);
+  if (!tls->enabled &&
+      (!upstream.has_value() || !raa::web::IsLoopbackHost(upstream->host))) {
+    std::cerr << "raa-web: --server " << server
+              << " is not a loopback address: give --ca (raamatchd's CA) "
+                 "to reach it over TLS\n";
+    return kExitUsage;
+  }
+
+  std::unique_ptr<httplib::Server> http;
+  if (https) {
+    auto ssl =
+        std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+    if (!ssl->is_valid()) {
+      std::cerr << "raa-web: cannot serve HTTPS with --tls-cert " << tls_cert
+                << " and --tls-key " << tls_key
+                << " (unreadable, not PEM, or not a pair)\n";
+      return 1;
+    }
+    http = std::move(ssl);
+  } else {
+    http = std::make_unique<httplib::Server>();
+  }
+  http->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  http->set_payload_max_length(1 << 20);
+  // A kept-alive connection holds a worker while it idles: keep that short
+  // so 20 or more browsers' connections do not starve the pool.
+  http->set_keep_alive_timeout(2);
+
+  raa::web::WebApp web({.server = server,
+                        .tls = *tls,
+                        .session_idle = absl::Minutes(idle_minutes),
+                        .assets_dir = assets,
+                        .https = https});
+  if (absl::Status installed = web.Install(*http); !installed.ok()) {
+    std::cerr << "raa-web: " << installed.message() << "\n";
+    return kExitUsage;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  int port = where->port;
+  if (port == 0) {
+    port = http->bind_to_any_port(where->host);
+    if (port < 0) port = 0;
+  } else if (!http->bind_to_port(where->host, port)) {
+    port = 0;
+  }
+  if (port == 0) {
+    std::cerr << "raa-web: cannot listen on " << listen << "\n";
+    return 1;
+  }
+  if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
+  std::string host = where->host.find(':') != std::string::npos
+                         ? "[" + where->host + "]"
+                         : where->host;
+  std::cout << "raa-web serving " << (https ? "https" : "http") << "://" << host
+            << ":" << port << "/ for raamatchd at " << server << " ("
+            << (tls->enabled ? "TLS" : "plain text") << ")" << std::endl;
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cout << "raa-web: signal " << signal << ", stopping" << std::endl;
+    http->stop();
+  });
+  bool ok = http->listen_after_bind();
+  // listen_after_bind returns once stop() is called (or on failure); wake the
+  // waiter if it is still waiting.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  std::cout << "raa-web: stopped" << std::endl;
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,747 @@
+#include "clients/web/web_app.h"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "clients/lib/money.h"
+#include "clients/lib/profile_text.h"
+#include "clients/web/views.h"
+#include "common/clock.h"
+#include "common/dates.h"
+#include "common/enum_names.h"
+#include "common/errors.h"
+#include "common/version.h"
+
+namespace raa::web {
+namespace {
+
+using kainjow::mustache::data;
+
+constexpr char kSessionCookie[] = "raa_session";
+constexpr char kSignInCookie[] = "raa_signin";
+constexpr char kStaticCache[] = "public, max-age=604800";
+
+data List() { return data(data::type::list); }
+
+// The client's address for the sign-in limiter.
+std::string AddressOf(const httplib::Request& req) { return req.remote_addr; }
+
+void SetPageHeaders(httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+}
+
+void Redirect(httplib::Response& res, const std::string& to) {
+  res.status = 303;
+  res.set_header("Location", to);
+  SetPageHeaders(res);
+}
+
+std::string FormValue(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : "";
+}
+
+bool IsHexToken(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!absl::ascii_isxdigit(c)) return false;
+  }
+  return true;
+}
+
+data ViolationsData(const absl::Status& status) {
+  data list = List();
+  for (const FieldViolation& v : ViolationsOf(status)) {
+    data item;
+    item.set("field", v.field);
+    item.set("description", v.description);
+    list.push_back(item);
+  }
+  return list;
+}
+
+// The one place score components and their reasons become page data
+// (templates/reasons.mustache shows them): the API's reason text as given.
+data ReasonsData(
+    const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components) {
+  data list = List();
+  for (const v1::ScoreComponent& c : components) {
+    data item;
+    item.set("component", absl::StrReplaceAll(c.component(), {{"_", " "}}));
+    item.set("points", absl::StrCat(c.points_tenths() / 10, ".",
+                                    std::abs(c.points_tenths() % 10)));
+    item.set("fit", absl::StrCat(c.fit_permille() / 10));
+    item.set("weight", absl::StrCat(c.weight()));
+    item.set("reason", c.reason());
+    list.push_back(item);
+  }
+  return list;
+}
+
+std::string LastPart(const std::string& name) {
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+}  // namespace
+
+httplib::Headers SecurityHeaders() {
+  return {
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src "
+       "'self' data:; font-src 'self'; frame-ancestors 'none'; form-action "
+       "'self'; base-uri 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+  };
+}
+
+std::string SessionCookie(const std::string& id, bool secure) {
+  std::string cookie = absl::StrCat(kSessionCookie, "=", id,
+                                    "; HttpOnly; SameSite=Strict; Path=/");
+  if (id.empty()) absl::StrAppend(&cookie, "; Max-Age=0");
+  if (secure) absl::StrAppend(&cookie, "; Secure");
+  return cookie;
+}
+
+WebApp::WebApp(WebOptions options)
+    : options_(std::move(options)),
+      sessions_({.idle = options_.session_idle,
+                 .max_sessions = options_.max_sessions}),
+      limiter_(SignInLimiterOptions{}) {}
+
+absl::Status WebApp::Install(httplib::Server& server) {
+  namespace fs = std::filesystem;
+  fs::path assets(options_.assets_dir);
+  if (!fs::exists(assets / "govuk-frontend.min.css") ||
+      !fs::exists(assets / "assets" / "fonts")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--assets ", options_.assets_dir,
+        ": no govuk-frontend.min.css and assets/fonts there; run "
+        "scripts/install-deps.sh (npm ci in clients/web) and build, or give "
+        "govuk-frontend's dist/govuk folder"));
+  }
+  server.set_default_headers(SecurityHeaders());
+  httplib::Headers cache = {{"Cache-Control", kStaticCache}};
+  server.set_mount_point("/static/govuk", assets.string(), cache);
+  // govuk-frontend's CSS names its fonts and images under /assets/.
+  server.set_mount_point("/assets", (assets / "assets").string(), cache);
+  server.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+  for (const auto& [name, content] : EmbeddedStaticFiles()) {
+    std::string type = name.ends_with(".css")
+                           ? "text/css; charset=utf-8"
+                           : "text/javascript; charset=utf-8";
+    const std::string* body = &content;
+    server.Get("/static/" + name,
+               [body, type](const httplib::Request&, httplib::Response& res) {
+                 res.set_header("Cache-Control", kStaticCache);
+                 res.set_content(*body, type.c_str());
+               });
+  }
+
+  auto bind = [this](void (WebApp::*method)(const httplib::Request&,
+                                            httplib::Response&)) {
+    return [this, method](const httplib::Request& req, httplib::Response& res) {
+      (this->*method)(req, res);
+    };
+  };
+  server.Get("/sign-in", bind(&WebApp::GetSignIn));
+  server.Post("/sign-in", bind(&WebApp::PostSignIn));
+  server.Post("/sign-out", bind(&WebApp::PostSignOut));
+  server.Get("/", bind(&WebApp::GetHome));
+  server.Get(R"(/children/([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*))",
+             bind(&WebApp::GetChild));
+  server.Post("/links", bind(&WebApp::PostLink));
+
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        std::string heading = res.status == 404   ? "Page not found"
+                              : res.status == 405 ? "That cannot be done here"
+                                                  : "Sorry, there is a problem";
+        std::string message =
+            res.status == 404
+                ? "If you typed the web address, check it is correct."
+                : "The request could not be handled.";
+        ErrorPage(res, res.status, heading, message, nullptr);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler([this](const httplib::Request&,
+                                      httplib::Response& res,
+                                      std::exception_ptr) {
+    std::cerr << "raa-web: a handler failed\n";
+    ErrorPage(res, 500, "Sorry, there is a problem with the console",
+              "Try again later.", nullptr);
+  });
+  return absl::OkStatus();
+}
+
+// ---- sessions and CSRF ----
+
+std::optional<WebApp::SignedIn> WebApp::RequireSession(
+    const httplib::Request& req, httplib::Response& res) {
+  std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+  std::optional<Session> session = sessions_.Touch(id, absl::Now());
+  if (!session.has_value()) {
+    Redirect(res, "/sign-in");
+    return std::nullopt;
+  }
+  return SignedIn{id, *std::move(session)};
+}
+
+bool WebApp::CheckCsrf(const httplib::Request& req, httplib::Response& res,
+                       const Session& session) {
+  if (TokensMatch(FormValue(req, "csrf"), session.csrf)) return true;
+  res.status = 403;
+  SetPageHeaders(res);
+  res.set_content(
+      "Forbidden: this form was not sent from this console's own page "
+      "(missing or wrong CSRF token). Nothing was changed.\n",
+      "text/plain; charset=utf-8");
+  return false;
+}
+
+// ---- rendering ----
+
+data WebApp::LayoutData(const std::string& title, const SignedIn* signed_in) {
+  data d;
+  d.set("title", title);
+  d.set("version", std::string(kVersion));
+  if (signed_in != nullptr) {
+    d.set("signed_in", true);
+    d.set("authority_display_name",
+          signed_in->session.authority_display_name.empty()
+              ? signed_in->session.authority
+              : signed_in->session.authority_display_name);
+    d.set("csrf", signed_in->session.csrf);
+    std::string flash = sessions_.TakeFlash(signed_in->id);
+    if (!flash.empty()) d.set("flash", flash);
+  }
+  return d;
+}
+
+void WebApp::RenderPage(httplib::Response& res, int status,
+                        const std::string& template_name, const data& d) {
+  absl::StatusOr<std::string> page = templates_.Render(template_name, d);
+  SetPageHeaders(res);
+  if (!page.ok()) {
+    std::cerr << "raa-web: " << page.status() << "\n";
+    res.status = 500;
+    res.set_content("Sorry, there is a problem with the console.\n",
+                    "text/plain; charset=utf-8");
+    return;
+  }
+  res.status = status;
+  res.set_content(*page, "text/html; charset=utf-8");
+}
+
+void WebApp::ErrorPage(httplib::Response& res, int status,
+                       const std::string& heading, const std::string& message,
+                       const SignedIn* signed_in,
+                       const absl::Status& api_status) {
+  data d = LayoutData(heading, signed_in);
+  d.set("error_title", true);
+  d.set("heading", heading);
+  d.set("message", message);
+  if (!ViolationsOf(api_status).empty()) {
+    d.set("has_violations", true);
+    d.set("violations", ViolationsData(api_status));
+  }
+  RenderPage(res, status, "error", d);
+}
+
+void WebApp::ApiErrorPage(httplib::Response& res, const absl::Status& status,
+                          const SignedIn* signed_in) {
+  if (status.code() == absl::StatusCode::kUnauthenticated &&
+      signed_in != nullptr) {
+    // The key was revoked (or expired) since sign-in: the session ends.
+    sessions_.Remove(signed_in->id);
+    res.set_header("Set-Cookie", SessionCookie("", options_.https));
+    Redirect(res, "/sign-in");
+    return;
+  }
+  int http = HttpStatusOf(status);
+  std::string heading = http == 404   ? "Not found"
+                        : http == 403 ? "You cannot see or do this"
+                        : http == 503 ? "The matching service is not answering"
+                        : http == 400 ? "That request was not accepted"
+                                      : "That could not be done";
+  ErrorPage(res, http, heading, UserMessageOf(status), signed_in, status);
+}
+
+// ---- sign in and out ----
+
+absl::StatusOr<Session> WebApp::SignIn(const std::string& key) {
+  Session session;
+  session.key = key;
+  session.client = std::make_shared<RaaClient>(
+      ClientOptions{.server = options_.server,
+                    .key = key,
+                    .deadline = options_.rpc_deadline,
+                    .tls = options_.tls});
+  std::string key_name = absl::StrCat("apiKeys/", KeyIdOf(key));
+  v1::ListApiKeysRequest request;
+  request.set_page_size(1000);
+  bool found = false;
+  do {
+    absl::StatusOr<v1::ListApiKeysResponse> page =
+        session.client->Call(&v1::AccessService::Stub::ListApiKeys, request);
+    if (!page.ok()) return page.status();
+    for (const v1::ApiKey& k : page->api_keys()) {
+      if (k.name() != key_name) continue;
+      found = true;
+      session.authority = k.authority();
+      session.key_label = k.display_name();
+      for (int role : k.roles()) {
+        session.roles.push_back(static_cast<v1::Role>(role));
+      }
+    }
+    request.set_page_token(page->next_page_token());
+  } while (!found && !request.page_token().empty());
+  if (!found) {
+    return absl::UnauthenticatedError("the key's own record was not listed");
+  }
+  v1::GetAuthorityRequest get;
+  get.set_name(session.authority);
+  absl::StatusOr<v1::Authority> authority =
+      session.client->Call(&v1::RegistryService::Stub::GetAuthority, get);
+  if (authority.ok())
+    session.authority_display_name = authority->display_name();
+  return session;
+}
+
+void WebApp::RenderSignIn(httplib::Response& res, int status,
+                          const std::string& token,
+                          const std::string& key_error) {
+  data d = LayoutData("Sign in", nullptr);
+  d.set("csrf", token);
+  if (!key_error.empty()) {
+    d.set("key_error", key_error);
+    d.set("error_title", true);
+  }
+  res.set_header("Set-Cookie",
+                 absl::StrCat(kSignInCookie, "=", token,
+                              "; HttpOnly; SameSite=Strict; Path=/sign-in",
+                              options_.https ? "; Secure" : ""));
+  RenderPage(res, status, "sign_in", d);
+}
+
+void WebApp::GetSignIn(const httplib::Request& req, httplib::Response& res) {
+  std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+  if (sessions_.Touch(id, absl::Now()).has_value()) {
+    Redirect(res, "/");
+    return;
+  }
+  std::string token =
+      CookieValue(req.get_header_value("Cookie"), kSignInCookie);
+  if (!IsHexToken(token)) token = RandomHex(32);
+  RenderSignIn(res, 200, token, "");
+}
+
+void WebApp::PostSignIn(const httplib::Request& req, httplib::Response& res) {
+  std::string token =
+      CookieValue(req.get_header_value("Cookie"), kSignInCookie);
+  if (!IsHexToken(token) || !TokensMatch(FormValue(req, "csrf"), token)) {
+    res.status = 403;
+    SetPageHeaders(res);
+    res.set_content(
+        "Forbidden: this sign-in form was not sent from this console's own "
+        "page (missing or wrong CSRF token). Open /sign-in and try again.\n",
+        "text/plain; charset=utf-8");
+    return;
+  }
+  absl::Time now = absl::Now();
+  absl::Duration wait = limiter_.RetryAfter(AddressOf(req), now);
+  if (wait > absl::ZeroDuration()) {
+    int64_t seconds = absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1)));
+    res.set_header("Retry-After", absl::StrCat(seconds));
+    ErrorPage(res, 429, "Too many sign-in attempts",
+              absl::StrCat("Too many keys that were not accepted came from "
+                           "your address. Try again in ",
+                           seconds, " seconds."),
+              nullptr);
+    return;
+  }
+  std::string key(absl::StripAsciiWhitespace(FormValue(req, "key")));
+  if (key.empty() || key.size() > 200) {
+    limiter_.RecordFailure(AddressOf(req), now);
+    RenderSignIn(
+        res, 200, token,
+        key.empty() ? "Enter your API key" : "That key was not accepted");
+    return;
+  }
+  absl::StatusOr<Session> session = SignIn(key);
+  if (!session.ok()) {
+    absl::StatusCode code = session.status().code();
+    if (code == absl::StatusCode::kUnauthenticated ||
+        code == absl::StatusCode::kPermissionDenied ||
+        code == absl::StatusCode::kInvalidArgument) {
+      limiter_.RecordFailure(AddressOf(req), now);
+      RenderSignIn(res, 200, token, "That key was not accepted");
+    } else {
+      ApiErrorPage(res, session.status(), nullptr);
+    }
+    return;
+  }
+  limiter_.RecordSuccess(AddressOf(req));
+  std::string id = sessions_.Create(*std::move(session), now);
+  res.set_header("Set-Cookie", SessionCookie(id, options_.https));
+  res.set_header("Set-Cookie",
+                 absl::StrCat(kSignInCookie,
+                              "=; HttpOnly; SameSite=Strict; Path=/sign-in; "
+                              "Max-Age=0",
+                              options_.https ? "; Secure" : ""));
+  Redirect(res, "/");
+}
+
+void WebApp::PostSignOut(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  if (!CheckCsrf(req, res, signed_in->session)) return;
+  sessions_.Remove(signed_in->id);
+  res.set_header("Set-Cookie", SessionCookie("", options_.https));
+  Redirect(res, "/sign-in");
+}
+
+// ---- home ----
+
+void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  const Session& session = signed_in->session;
+  RaaClient& client = *session.client;
+  data d = LayoutData("Home", &*signed_in);
+  d.set("authority", session.authority);
+  d.set("heading", session.authority_display_name.empty()
+                       ? session.authority
+                       : session.authority_display_name);
+  std::vector<std::string> roles;
+  for (v1::Role role : session.roles) roles.push_back(RoleText(role));
+  d.set("roles_text", absl::StrJoin(roles, ", "));
+  if (!session.key_label.empty()) d.set("key_label", session.key_label);
+
+  bool finder = HasRole(session, v1::ROLE_FAMILY_FINDER);
+  bool registrar = HasRole(session, v1::ROLE_REGISTRAR);
+  absl::CivilDay today = SystemClock().Today();
+
+  if (finder || registrar) {
+    d.set("show_children", true);
+    v1::ListChildrenRequest request;
+    request.set_parent(session.authority);
+    request.set_status(v1::CHILD_STATUS_WAITING);
+    request.set_page_size(200);
+    absl::StatusOr<v1::ListChildrenResponse> children =
+        client.Call(&v1::RegistryService::Stub::ListChildren, request);
+    if (!children.ok()) {
+      ApiErrorPage(res, children.status(), &*signed_in);
+      return;
+    }
+    data rows = List();
+    for (const v1::Child& child : children->children()) {
+      std::optional<ChildRef> ref = ParseChildName(child.name());
+      if (!ref.has_value()) continue;
+      data row;
+      row.set("href", ChildPath(*ref));
+      row.set("id", ref->child);
+      row.set("group_size", absl::StrCat(child.members_size()));
+      row.set("ages", AgesText(child));
+      std::optional<int> days = DaysWaited(child, today);
+      row.set("days_waited",
+              days.has_value() ? absl::StrCat(*days) : "not yet");
+      row.set("region", child.region());
+      rows.push_back(row);
+    }
+    d.set("children", rows);
+    d.set("children_count", absl::StrCat(children->children_size()));
+    d.set("has_children", children->children_size() > 0);
+    if (!children->next_page_token().empty()) d.set("more_children", true);
+  }
+  if (finder || registrar) {
+    v1::ListOverdueRequest request;
+    request.set_authority(session.authority);
+    request.set_within_days(14);
+    request.set_page_size(100);
+    absl::StatusOr<v1::ListOverdueResponse> overdue =
+        client.Call(&v1::JourneyService::Stub::ListOverdue, request);
+    d.set("show_overdue", true);
+    if (!overdue.ok()) {
+      d.set("overdue_error", UserMessageOf(overdue.status()));
+    } else {
+      data rows = List();
+      for (const v1::OverdueItem& item : overdue->items()) {
+        data row;
+        std::optional<ChildRef> ref = ParseChildName(item.record());
+        if (ref.has_value()) row.set("href", ChildPath(*ref));
+        row.set("record", item.record());
+        row.set("link", item.link());
+        row.set("description", item.description());
+        row.set("due_date", FormatDate(item.due_date()));
+        bool late = item.days_late() > 0;
+        row.set("late", late);
+        row.set("days_text",
+                late ? absl::StrCat(item.days_late(), " days late")
+                : item.days_late() == 0
+                    ? std::string("due today")
+                    : absl::StrCat("due in ", -item.days_late(), " days"));
+        rows.push_back(row);
+      }
+      d.set("overdue", rows);
+      d.set("has_overdue", overdue->items_size() > 0);
+    }
+  }
+  if (finder) {
+    v1::ListAlertsRequest request;
+    request.set_page_size(20);
+    *request.mutable_since_time() = google::protobuf::Timestamp();
+    request.mutable_since_time()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() - absl::Hours(24 * 7)));
+    absl::StatusOr<v1::ListAlertsResponse> alerts =
+        client.Call(&v1::MatchingService::Stub::ListAlerts, request);
+    d.set("show_alerts", true);
+    if (!alerts.ok()) {
+      d.set("alerts_error", UserMessageOf(alerts.status()));
+    } else {
+      data rows = List();
+      for (const v1::MatchAlert& alert : alerts->alerts()) {
+        data row;
+        std::optional<ChildRef> ref = ParseChildName(alert.child());
+        if (ref.has_value()) row.set("href", ChildPath(*ref));
+        row.set("child", alert.child());
+        row.set("adopter", alert.adopter());
+        row.set("score", absl::StrCat(alert.score()));
+        row.set("message", alert.message());
+        row.set("time",
+                absl::FormatTime("%Y-%m-%d %H:%M",
+                                 absl::FromUnixSeconds(alert.time().seconds()),
+                                 absl::UTCTimeZone()));
+        rows.push_back(row);
+      }
+      d.set("alerts", rows);
+      d.set("has_alerts", alerts->alerts_size() > 0);
+    }
+  }
+  if (HasRole(session, v1::ROLE_MANAGER)) {
+    v1::ListAuthoritiesRequest request;
+    request.set_page_size(1000);
+    absl::StatusOr<v1::ListAuthoritiesResponse> members =
+        client.Call(&v1::RegistryService::Stub::ListAuthorities, request);
+    d.set("show_members", true);
+    if (!members.ok()) {
+      d.set("members_error", UserMessageOf(members.status()));
+    } else {
+      data rows = List();
+      for (const v1::Authority& a : members->authorities()) {
+        data row;
+        row.set("name", a.display_name());
+        row.set("id", LastPart(a.name()));
+        row.set("region", a.region());
+        row.set("status",
+                EnumValueWords(v1::AuthorityStatus_descriptor(), a.status()));
+        rows.push_back(row);
+      }
+      d.set("members", rows);
+    }
+  }
+  if (HasRole(session, v1::ROLE_FINANCE)) {
+    absl::StatusOr<v1::Balances> balances = client.Call(
+        &v1::LedgerService::Stub::GetBalances, v1::GetBalancesRequest());
+    d.set("show_finance", true);
+    if (!balances.ok()) {
+      d.set("finance_error", UserMessageOf(balances.status()));
+    } else {
+      d.set("balances_as_of", FormatDate(balances->as_of()));
+      for (const v1::MemberPosition& p : balances->positions()) {
+        if (p.authority() != session.authority) continue;
+        int64_t pence = PenceOf(p.position());
+        d.set("position",
+              pence >= 0
+                  ? absl::StrCat("The others owe you ", FormatPounds(pence))
+                  : absl::StrCat("You owe the others ", FormatPounds(-pence)));
+      }
+      data rows = List();
+      for (const v1::Debt& debt : balances->debts()) {
+        data row;
+        row.set("debtor", LastPart(debt.debtor()));
+        row.set("creditor", LastPart(debt.creditor()));
+        row.set("amount", FormatPounds(PenceOf(debt.amount())));
+        rows.push_back(row);
+      }
+      d.set("debts", rows);
+      d.set("has_debts", balances->debts_size() > 0);
+    }
+  }
+  // What each role does in the command line until its pages exist.
+  data guidance = List();
+  auto add = [&](v1::Role role, const char* what, const char* commands) {
+    if (!HasRole(session, role)) return;
+    data item;
+    item.set("role", RoleText(role));
+    item.set("what", what);
+    item.set("commands", commands);
+    guidance.push_back(item);
+  };
+  add(v1::ROLE_REGISTRAR,
+      "registering, updating and withdrawing children and households, and "
+      "CSV or JSON uploads",
+      "raa child create, raa adopter create, raa import children FILE");
+  add(v1::ROLE_FAMILY_FINDER,
+      "household pages, the links board and moving links",
+      "raa match children, raa link list, raa link advance");
+  add(v1::ROLE_FINANCE, "balances, statements, payments and the budget",
+      "raa ledger balances, raa ledger statement, raa ledger pay, raa "
+      "ledger budget show");
+  add(v1::ROLE_MANAGER, "members, keys, the matching policy and the reports",
+      "raa authority list, raa key create, raa policy show, raa report "
+      "scorecard");
+  d.set("guidance", guidance);
+  RenderPage(res, 200, "home", d);
+}
+
+// ---- child page and opening a link ----
+
+void WebApp::GetChild(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  ChildRef ref{req.matches[1].str(), req.matches[2].str()};
+  RenderChildPage(
+      res, *signed_in,
+      absl::StrCat("authorities/", ref.authority, "/children/", ref.child), 200,
+      absl::OkStatus());
+}
+
+void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
+                             const std::string& child_name, int status,
+                             const absl::Status& api_error) {
+  const Session& session = signed_in.session;
+  RaaClient& client = *session.client;
+  v1::GetChildRequest get;
+  get.set_name(child_name);
+  absl::StatusOr<v1::Child> child =
+      client.Call(&v1::RegistryService::Stub::GetChild, get);
+  if (!child.ok()) {
+    ApiErrorPage(res, child.status(), &signed_in);
+    return;
+  }
+  std::optional<ChildRef> ref = ParseChildName(child_name);
+  std::string title = absl::StrCat("Child profile ", ref->child);
+  data d = LayoutData(title, &signed_in);
+  d.set("heading", title);
+  d.set("child", child_name);
+  d.set("authority", ref->authority);
+  if (!api_error.ok()) {
+    data error;
+    error.set("message", UserMessageOf(api_error));
+    if (!ViolationsOf(api_error).empty()) {
+      error.set("has_violations", true);
+      error.set("violations", ViolationsData(api_error));
+    }
+    d.set("api_error", error);
+    d.set("error_title", true);
+  }
+  d.set("status",
+        EnumValueWords(v1::ChildStatus_descriptor(), child->status()));
+  std::optional<int> days = DaysWaited(*child, SystemClock().Today());
+  d.set("days_waited", days.has_value() ? absl::StrCat(*days, " days")
+                                        : std::string("not yet waiting"));
+  d.set("ages", AgesText(*child));
+  d.set("group_size", absl::StrCat(child->members_size()));
+  data facts = List();
+  for (const auto& [column, value] : ChildToText(*child)) {
+    if (value.empty() || column == "summary") continue;
+    data fact;
+    fact.set("key", absl::StrReplaceAll(column, {{"_", " "}}));
+    fact.set("value", value);
+    facts.push_back(fact);
+  }
+  d.set("facts", facts);
+  if (!child->summary().empty()) d.set("summary", child->summary());
+
+  v1::RankAdoptersRequest rank;
+  rank.set_child(child_name);
+  rank.set_page_size(100);
+  rank.set_view(v1::RANK_VIEW_FULL);
+  absl::StatusOr<v1::RankAdoptersResponse> ranking =
+      client.Call(&v1::MatchingService::Stub::RankAdopters, rank);
+  if (!ranking.ok()) {
+    d.set("ranking_error", UserMessageOf(ranking.status()));
+  } else {
+    d.set("ranked", true);
+    d.set("considered", absl::StrCat(ranking->considered()));
+    d.set("eligible", absl::StrCat(ranking->eligible()));
+    d.set("excluded", absl::StrCat(ranking->excluded()));
+    data exclusions = List();
+    for (const v1::Exclusion& e : ranking->exclusions()) {
+      data item;
+      item.set("text", e.text());
+      exclusions.push_back(item);
+    }
+    d.set("exclusions", exclusions);
+    d.set("has_exclusions", ranking->exclusions_size() > 0);
+    bool can_open = HasRole(session, v1::ROLE_FAMILY_FINDER) ||
+                    HasRole(session, v1::ROLE_MANAGER);
+    data adopters = List();
+    int rank_number = 0;
+    for (const v1::RankedAdopter& a : ranking->adopters()) {
+      data row;
+      row.set("rank", absl::StrCat(++rank_number));
+      row.set("adopter", a.adopter());
+      row.set("adopter_id", LastPart(a.adopter()));
+      row.set("score", absl::StrCat(a.score()));
+      row.set("components", ReasonsData(a.components()));
+      if (a.members_size() > 0) {
+        std::vector<std::string> which;
+        for (int m : a.members()) which.push_back(absl::StrCat(m + 1));
+        row.set("members_text",
+                absl::StrCat("Only children ", absl::StrJoin(which, ", ")));
+      }
+      if (can_open) {
+        row.set("can_open", true);
+        row.set("child", child_name);
+        row.set("csrf", session.csrf);
+      }
+      adopters.push_back(row);
+    }
+    d.set("adopters", adopters);
+    d.set("has_adopters", ranking->adopters_size() > 0);
+  }
+  RenderPage(res, status, "child", d);
+}
+
+void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  if (!CheckCsrf(req, res, signed_in->session)) return;
+  std::string child = FormValue(req, "child");
+  std::optional<ChildRef> ref = ParseChildName(child);
+  if (!ref.has_value()) {
+    ErrorPage(res, 400, "That request was not accepted",
+              "The form did not name a child profile.", &*signed_in);
+    return;
+  }
+  v1::OpenLinkRequest request;
+  request.set_child(child);
+  request.set_adopter(FormValue(req, "adopter"));
+  request.set_request_id(NewRequestId());
+  absl::StatusOr<v1::Link> link = signed_in->session.client->Call(
+      &v1::JourneyService::Stub::OpenLink, request);
+  if (!link.ok()) {
+    RenderChildPage(res, *signed_in, child, HttpStatusOf(link.status()),
+                    link.status());
+    return;
+  }
+  sessions_.SetFlash(signed_in->id, absl::StrCat("Link ", link->name(),
+                                                 " opened with household ",
+                                                 LastPart(link->adopter())));
+  Redirect(res, ChildPath(*ref));
+}
+
+}  // namespace raa::web

@@ -1,0 +1,119 @@
+// raa-web's HTTP side: the routes, sessions, CSRF checks, security headers
+// and pages of the web console, a client of raamatchd with each signed-in
+// user's own API key.
+//
+//   httplib::Server http;
+//   raa::web::WebApp app({.server = "127.0.0.1:50051", ...});
+//   RETURN_IF_ERROR(app.Install(http));
+//   http.bind_to_port("127.0.0.1", 8080); http.listen_after_bind();
+//
+// Adding a page: one handler here (a method that builds a
+// kainjow::mustache::data and calls RenderPage) and one template under
+// clients/web/templates/ (starting {{> layout_top}}, ending
+// {{> layout_bottom}}); register the route in Install.
+//
+// Thread-safety: the handlers run on the HTTP server's worker threads at
+// once; the app's state (session table, limiter) is thread-safe. The app
+// must outlive the server it is installed in.
+#ifndef RAAMATCH_CLIENTS_WEB_WEB_APP_H_
+#define RAAMATCH_CLIENTS_WEB_WEB_APP_H_
+
+#include <httplib.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "clients/lib/client.h"
+#include "clients/web/sessions.h"
+#include "clients/web/templates.h"
+
+namespace raa::web {
+
+struct WebOptions {
+  std::string server = "127.0.0.1:50051";  // raamatchd
+  ClientTls tls{};                         // to raamatchd; plain if disabled
+  absl::Duration session_idle = absl::Minutes(30);
+  size_t max_sessions = 1000;
+  // govuk-frontend's dist/govuk folder (govuk-frontend.min.css, .min.js,
+  // assets/).
+  std::string assets_dir;
+  bool https = false;  // served over TLS: cookies are Secure
+  absl::Duration rpc_deadline = absl::Seconds(20);
+};
+
+// The headers on every response (Content-Security-Policy, nosniff,
+// Referrer-Policy, X-Frame-Options).
+httplib::Headers SecurityHeaders();
+
+// The Set-Cookie value for the session cookie (HttpOnly, SameSite=Strict,
+// Path=/, Secure when `secure`); an empty id clears it.
+std::string SessionCookie(const std::string& id, bool secure);
+
+class WebApp {
+ public:
+  explicit WebApp(WebOptions options);
+
+  // Registers the routes, static mounts, default headers and error
+  // handlers. INVALID_ARGUMENT if the assets folder lacks govuk-frontend.
+  absl::Status Install(httplib::Server& server);
+
+  SessionTable& sessions() { return sessions_; }
+
+ private:
+  struct SignedIn {
+    std::string id;
+    Session session;
+  };
+
+  // The signed-in session of `req`, or nullopt after answering 303 to
+  // /sign-in.
+  std::optional<SignedIn> RequireSession(const httplib::Request& req,
+                                         httplib::Response& res);
+  // True if the POST's csrf field matches the session's token; otherwise
+  // answers 403 and returns false.
+  bool CheckCsrf(const httplib::Request& req, httplib::Response& res,
+                 const Session& session);
+
+  // The layout's data: title, who is signed in, the CSRF token, the flash.
+  kainjow::mustache::data LayoutData(const std::string& title,
+                                     const SignedIn* signed_in);
+  void RenderPage(httplib::Response& res, int status,
+                  const std::string& template_name,
+                  const kainjow::mustache::data& data);
+  void ErrorPage(httplib::Response& res, int status, const std::string& heading,
+                 const std::string& message, const SignedIn* signed_in,
+                 const absl::Status& api_status = absl::OkStatus());
+  void ApiErrorPage(httplib::Response& res, const absl::Status& status,
+                    const SignedIn* signed_in);
+
+  // Checks `key` with raamatchd and finds its member and roles.
+  absl::StatusOr<Session> SignIn(const std::string& key);
+
+  void GetSignIn(const httplib::Request& req, httplib::Response& res);
+  void PostSignIn(const httplib::Request& req, httplib::Response& res);
+  void PostSignOut(const httplib::Request& req, httplib::Response& res);
+  void GetHome(const httplib::Request& req, httplib::Response& res);
+  void GetChild(const httplib::Request& req, httplib::Response& res);
+  void PostLink(const httplib::Request& req, httplib::Response& res);
+
+  // The child page for `child` (a name), with `api_error` shown above it
+  // when an action on it failed.
+  void RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
+                       const std::string& child, int status,
+                       const absl::Status& api_error);
+  void RenderSignIn(httplib::Response& res, int status,
+                    const std::string& token, const std::string& key_error);
+
+  const WebOptions options_;
+  Templates templates_;
+  SessionTable sessions_;
+  SignInLimiter limiter_;
+};
+
+}  // namespace raa::web
+
+#endif  // RAAMATCH_CLIENTS_WEB_WEB_APP_H_

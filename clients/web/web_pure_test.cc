@@ -1,0 +1,152 @@
+// The console's pure parts, without a server: sessions expire and are
+// bounded, tokens compare, cookies parse, failed sign-ins are limited,
+// days waited follow the waiting report's definition, and templates escape.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "clients/web/sessions.h"
+#include "clients/web/templates.h"
+#include "clients/web/views.h"
+#include "common/dates.h"
+
+namespace raa::web {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+TEST(SessionTableTest, ExpiresAfterIdleAndTouchKeepsAlive) {
+  SessionTable table({.idle = absl::Minutes(30), .max_sessions = 10});
+  Session s;
+  s.authority = "authorities/sheffield";
+  std::string id = table.Create(s, kStart);
+  EXPECT_EQ(id.size(), 64u);
+  std::optional<Session> got = table.Touch(id, kStart + absl::Minutes(29));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->authority, "authorities/sheffield");
+  EXPECT_EQ(got->csrf.size(), 64u);
+  // Seen at 29 minutes: still there at 58.
+  EXPECT_TRUE(table.Touch(id, kStart + absl::Minutes(58)).has_value());
+  EXPECT_FALSE(table.Touch(id, kStart + absl::Minutes(89)).has_value());
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(SessionTableTest, BoundedByEvictingTheLeastRecentlySeen) {
+  SessionTable table({.idle = absl::Hours(1), .max_sessions = 2});
+  std::string a = table.Create(Session(), kStart);
+  std::string b = table.Create(Session(), kStart + absl::Seconds(1));
+  ASSERT_TRUE(table.Touch(a, kStart + absl::Seconds(2)).has_value());
+  std::string c = table.Create(Session(), kStart + absl::Seconds(3));
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_TRUE(table.Touch(a, kStart + absl::Seconds(4)).has_value());
+  EXPECT_FALSE(table.Touch(b, kStart + absl::Seconds(4)).has_value());
+  EXPECT_TRUE(table.Touch(c, kStart + absl::Seconds(4)).has_value());
+}
+
+TEST(SessionTableTest, RemoveAndFlash) {
+  SessionTable table({});
+  std::string id = table.Create(Session(), kStart);
+  table.SetFlash(id, "Link links/l1 opened");
+  EXPECT_EQ(table.TakeFlash(id), "Link links/l1 opened");
+  EXPECT_EQ(table.TakeFlash(id), "");
+  table.Remove(id);
+  EXPECT_FALSE(table.Touch(id, kStart).has_value());
+  EXPECT_FALSE(table.Touch("", kStart).has_value());
+}
+
+TEST(TokensTest, RandomHexIsFreshAndTokensCompareExactly) {
+  std::string a = RandomHex(32);
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_NE(a, RandomHex(32));
+  EXPECT_TRUE(TokensMatch(a, a));
+  EXPECT_FALSE(TokensMatch(a, a.substr(1)));
+  EXPECT_FALSE(TokensMatch("", ""));
+  EXPECT_FALSE(TokensMatch("ab", "ac"));
+}
+
+TEST(CookieTest, FindsTheNamedCookie) {
+  EXPECT_EQ(CookieValue("a=1; raa_session=ab12; b=2", "raa_session"), "ab12");
+  EXPECT_EQ(CookieValue("raa_session_x=1", "raa_session"), "");
+  EXPECT_EQ(CookieValue("", "raa_session"), "");
+}
+
+TEST(SignInLimiterTest, RefusesAfterFreeFailuresUntilTheWindowPasses) {
+  SignInLimiter limiter({.free_failures = 2, .window = absl::Minutes(1)});
+  EXPECT_EQ(limiter.RetryAfter("10.0.0.1", kStart), absl::ZeroDuration());
+  limiter.RecordFailure("10.0.0.1", kStart);
+  limiter.RecordFailure("10.0.0.1", kStart + absl::Seconds(10));
+  EXPECT_EQ(limiter.RetryAfter("10.0.0.1", kStart + absl::Seconds(20)),
+            absl::Seconds(40));
+  EXPECT_EQ(limiter.RetryAfter("10.0.0.2", kStart), absl::ZeroDuration());
+  EXPECT_EQ(limiter.RetryAfter("10.0.0.1", kStart + absl::Minutes(1)),
+            absl::ZeroDuration());
+  limiter.RecordFailure("10.0.0.3", kStart);
+  limiter.RecordFailure("10.0.0.3", kStart);
+  limiter.RecordSuccess("10.0.0.3");
+  EXPECT_EQ(limiter.RetryAfter("10.0.0.3", kStart), absl::ZeroDuration());
+}
+
+TEST(ViewsTest, DaysWaitedFromThePlacementOrderElseShobpa) {
+  v1::Child child;
+  absl::CivilDay today(2026, 12, 1);
+  EXPECT_FALSE(DaysWaited(child, today).has_value());
+  *child.mutable_journey()->mutable_shobpa_decision() =
+      ToDate(absl::CivilDay(2026, 11, 1));
+  EXPECT_EQ(DaysWaited(child, today), 30);
+  *child.mutable_journey()->mutable_placement_order() =
+      ToDate(absl::CivilDay(2026, 11, 21));
+  EXPECT_EQ(DaysWaited(child, today), 10);
+}
+
+TEST(ViewsTest, AgesKeysNamesAndAddresses) {
+  EXPECT_EQ(AgeText(86), "7 years 2 months");
+  EXPECT_EQ(AgeText(12), "1 year");
+  EXPECT_EQ(AgeText(0), "0 months");
+  EXPECT_EQ(KeyIdOf("raa_1035d0c6d3a207d6_c53a"), "1035d0c6d3a207d6");
+  EXPECT_EQ(KeyIdOf("nope"), "");
+  std::optional<ChildRef> ref =
+      ParseChildName("authorities/sheffield/children/c12");
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_EQ(ChildPath(*ref), "/children/sheffield/c12");
+  EXPECT_FALSE(ParseChildName("authorities/x/adopters/h1").has_value());
+  EXPECT_FALSE(ParseChildName("authorities/../children/c1").has_value());
+  std::optional<HostPort> hp = ParseHostPort("[::1]:0");
+  ASSERT_TRUE(hp.has_value());
+  EXPECT_EQ(hp->host, "::1");
+  EXPECT_TRUE(IsLoopbackHost(hp->host));
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(ParseHostPort("127.0.0.1").has_value());
+  EXPECT_FALSE(ParseHostPort("127.0.0.1:70000").has_value());
+  EXPECT_EQ(HttpStatusOf(absl::InvalidArgumentError("x")), 400);
+  EXPECT_EQ(HttpStatusOf(absl::FailedPreconditionError("x")), 409);
+  EXPECT_THAT(UserMessageOf(absl::InternalError("sqlite: disk I/O at x.cc")),
+              Not(HasSubstr("sqlite")));
+}
+
+TEST(TemplatesTest, EveryValueIsEscaped) {
+  Templates templates;
+  kainjow::mustache::data d;
+  d.set("title", "Sign in");
+  d.set("csrf", "t\"><script>");
+  d.set("key_error", "<script>alert(1)</script>");
+  absl::StatusOr<std::string> page = templates.Render("sign_in", d);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(*page, Not(HasSubstr("<script>alert")));
+  EXPECT_THAT(*page, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  EXPECT_THAT(*page, Not(HasSubstr("t\"><script>")));
+  EXPECT_THAT(*page, HasSubstr("<main class=\"govuk-main-wrapper\" "
+                               "id=\"main-content\">"));
+}
+
+TEST(TemplatesTest, NoTemplateUsesTripleBraces) {
+  for (const auto& [name, text] : EmbeddedTemplates()) {
+    EXPECT_THAT(text, Not(HasSubstr("{{{"))) << name;
+    EXPECT_THAT(text, Not(HasSubstr("{{&"))) << name;
+  }
+}
+
+}  // namespace
+}  // namespace raa::web

@@ -461,7 +461,10 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
       rows.push_back(row);
     }
     d.set("children", rows);
-    d.set("children_count", absl::StrCat(children->children_size()));
+    d.set("children_count",
+          absl::StrCat(children->children_size(), children->children_size() == 1
+                                                      ? " child profile"
+                                                      : " child profiles"));
     d.set("has_children", children->children_size() > 0);
     if (!children->next_page_token().empty()) d.set("more_children", true);
   }

@@ -160,6 +160,17 @@ absl::Status WebApp::Install(httplib::Server& server) {
   server.Get(R"(/children/([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*))",
              bind(&WebApp::GetChild));
   server.Post("/links", bind(&WebApp::PostLink));
+  server.Get("/ledger", bind(&WebApp::GetLedger));
+  server.Get("/ledger/balances.csv", bind(&WebApp::GetBalancesCsv));
+  server.Get("/ledger/statement", bind(&WebApp::GetStatement));
+  server.Get("/ledger/statement.csv", bind(&WebApp::GetStatement));
+  server.Get("/ledger/payments", bind(&WebApp::GetPayments));
+  server.Post("/ledger/payments", bind(&WebApp::PostPayment));
+  server.Post("/ledger/payments/decide", bind(&WebApp::PostPaymentDecision));
+  server.Get("/ledger/settlement", bind(&WebApp::GetSettlement));
+  server.Get("/ledger/settlement.csv", bind(&WebApp::GetSettlement));
+  server.Get("/ledger/budget", bind(&WebApp::GetBudget));
+  server.Post("/ledger/budget", bind(&WebApp::PostBudget));
 
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) {
@@ -558,6 +569,7 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     absl::StatusOr<v1::Balances> balances = client.Call(
         &v1::LedgerService::Stub::GetBalances, v1::GetBalancesRequest());
     d.set("show_finance", true);
+    d.set("finance_links", true);
     if (!balances.ok()) {
       d.set("finance_error", UserMessageOf(balances.status()));
     } else {
@@ -599,9 +611,10 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
   add(v1::ROLE_FAMILY_FINDER,
       "household pages, the links board and moving links",
       "raa match children, raa link list, raa link advance");
-  add(v1::ROLE_FINANCE, "balances, statements, payments and the budget",
-      "raa ledger balances, raa ledger statement, raa ledger pay, raa "
-      "ledger budget show");
+  add(v1::ROLE_FINANCE,
+      "reconciling with your books, the journal and sales and purchases",
+      "raa ledger reconcile books.csv, raa ledger entries, raa ledger "
+      "trade");
   add(v1::ROLE_MANAGER, "members, keys, the matching policy and the reports",
       "raa authority list, raa key create, raa policy show, raa report "
       "scorecard");

@@ -100,6 +100,22 @@ class WebApp {
   void GetChild(const httplib::Request& req, httplib::Response& res);
   void PostLink(const httplib::Request& req, httplib::Response& res);
 
+  // The finance officer's pages (finance_pages.cc; docs/web.md).
+  void GetLedger(const httplib::Request& req, httplib::Response& res);
+  void GetBalancesCsv(const httplib::Request& req, httplib::Response& res);
+  void GetStatement(const httplib::Request& req, httplib::Response& res);
+  void GetPayments(const httplib::Request& req, httplib::Response& res);
+  void PostPayment(const httplib::Request& req, httplib::Response& res);
+  void PostPaymentDecision(const httplib::Request& req, httplib::Response& res);
+  void GetSettlement(const httplib::Request& req, httplib::Response& res);
+  void GetBudget(const httplib::Request& req, httplib::Response& res);
+  void PostBudget(const httplib::Request& req, httplib::Response& res);
+  // The payments page with the record form's values and errors (`form`
+  // holds the fields as typed; `field_errors` field -> message).
+  void RenderPaymentsPage(httplib::Response& res, const SignedIn& signed_in,
+                          int status, kainjow::mustache::data form,
+                          const absl::Status& api_error);
+
   // The child page for `child` (a name), with `api_error` shown above it
   // when an action on it failed.
   void RenderChildPage(httplib::Response& res, const SignedIn& signed_in,

@@ -1,0 +1,668 @@
+// The finance officer's pages of raa-web: balances, statement, payments,
+// settlement plan and budget, each a handler here and a template
+// templates/finance_*.mustache; the routes are registered in
+// WebApp::Install. Every page calls LedgerService with the signed-in key,
+// so what a key may see is raamatchd's decision (a family finder's
+// PERMISSION_DENIED is a 403 page). Amounts are whole pence, shown by
+// clients/lib/money.h; CSV downloads are as `raa --csv`: UTF-8 with a
+// byte-order mark, pounds with two decimals.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "clients/lib/money.h"
+#include "clients/web/views.h"
+#include "clients/web/web_app.h"
+#include "common/clock.h"
+#include "common/dates.h"
+#include "common/enum_names.h"
+#include "common/errors.h"
+
+namespace raa::web {
+namespace {
+
+using kainjow::mustache::data;
+
+data List() { return data(data::type::list); }
+
+std::string Param(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : "";
+}
+
+// "authorities/leeds" -> "leeds".
+std::string Short(const std::string& name) {
+  return std::string(absl::StripPrefix(name, "authorities/"));
+}
+
+std::string Pounds(const google::type::Money& money) {
+  return FormatPounds(PenceOf(money));
+}
+
+// The financial year (April to March) that `day` falls in: 2026 for
+// 2027-03-31.
+int FinancialYearOf(absl::CivilDay day) {
+  return day.month() >= 4 ? static_cast<int>(day.year())
+                          : static_cast<int>(day.year()) - 1;
+}
+
+std::string YearLabel(int year) {
+  return absl::StrCat(year, "-", absl::StrFormat("%02d", (year + 1) % 100));
+}
+
+// One CSV field: quoted when it holds a comma, quote or line break; a
+// leading = + - @ is kept as text by a leading apostrophe only for text
+// fields (amounts are written as numbers).
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+class Csv {
+ public:
+  explicit Csv(const std::vector<std::string>& header) { Add(header); }
+  void Add(const std::vector<std::string>& row) {
+    std::vector<std::string> fields;
+    for (const std::string& f : row) fields.push_back(CsvField(f));
+    absl::StrAppend(&text_, absl::StrJoin(fields, ","), "\r\n");
+  }
+  // Answers the download: text/csv, an attachment named `filename`.
+  void Send(httplib::Response& res, const std::string& filename) const {
+    res.status = 200;
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("Content-Disposition",
+                   absl::StrCat("attachment; filename=\"", filename, "\""));
+    res.set_content(absl::StrCat("\xEF\xBB\xBF", text_),
+                    "text/csv; charset=utf-8");
+  }
+
+ private:
+  std::string text_;
+};
+
+std::string CsvAmount(const google::type::Money& money) {
+  return CsvPounds(PenceOf(money));
+}
+
+// Field errors of a failed call as page data: `errors` (the summary, each
+// linking to its field's id) and "<field>_error" for the message beside
+// each field named in `fields`; a violation of another field goes to the
+// summary only.
+void SetFieldErrors(data& d, const std::vector<FieldViolation>& violations,
+                    const std::vector<std::string>& fields) {
+  data summary = List();
+  for (const FieldViolation& v : violations) {
+    std::string field = v.field;
+    // "amount.units" -> "amount": the form has one field for it.
+    size_t dot = field.find('.');
+    if (dot != std::string::npos) field = field.substr(0, dot);
+    bool known = false;
+    for (const std::string& f : fields) known = known || f == field;
+    data item;
+    item.set("href", absl::StrCat("#", known ? field : fields.front()));
+    item.set("text", v.description);
+    summary.push_back(item);
+    if (known) {
+      d.set(absl::StrCat(field, "_error"), v.description);
+      d.set(absl::StrCat(field, "_error_class"), true);
+    }
+  }
+  d.set("errors", summary);
+  d.set("has_errors", true);
+  d.set("error_title", true);
+}
+
+}  // namespace
+
+// ---- balances ----
+
+void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  const Session& session = signed_in->session;
+  v1::GetBalancesRequest request;
+  std::string as_of = Param(req, "as_of");
+  if (!as_of.empty()) {
+    std::optional<google::type::Date> date = ParseDate(as_of);
+    if (!date.has_value()) {
+      ErrorPage(res, 400, "That date was not accepted",
+                "Give the date as YYYY-MM-DD, for example 2026-03-31.",
+                &*signed_in);
+      return;
+    }
+    *request.mutable_as_of() = *date;
+  }
+  absl::StatusOr<v1::Balances> b =
+      session.client->Call(&v1::LedgerService::Stub::GetBalances, request);
+  if (!b.ok()) {
+    ApiErrorPage(res, b.status(), &*signed_in);
+    return;
+  }
+  data d = LayoutData("Balances", &*signed_in);
+  d.set("as_of", FormatDate(b->as_of()));
+  d.set("as_of_query", as_of);
+  data positions = List();
+  for (const v1::MemberPosition& p : b->positions()) {
+    data row;
+    row.set("member", Short(p.authority()));
+    row.set("position", Pounds(p.position()));
+    row.set("pending_out", Pounds(p.pending_out()));
+    row.set("pending_in", Pounds(p.pending_in()));
+    if (p.authority() == session.authority) {
+      row.set("mine", true);
+      int64_t pence = PenceOf(p.position());
+      d.set("my_position",
+            pence >= 0
+                ? absl::StrCat("The others owe you ", FormatPounds(pence))
+                : absl::StrCat("You owe the others ", FormatPounds(-pence)));
+      if (PenceOf(p.pending_out()) != 0 || PenceOf(p.pending_in()) != 0) {
+        d.set("my_pending",
+              absl::StrCat("Pending payments: ", Pounds(p.pending_out()),
+                           " paid out and ", Pounds(p.pending_in()),
+                           " received, not in the balance until the payee "
+                           "confirms them."));
+      }
+    }
+    positions.push_back(row);
+  }
+  d.set("positions", positions);
+  d.set("has_positions", b->positions_size() > 0);
+  data debts = List();
+  for (const v1::Debt& debt : b->debts()) {
+    data row;
+    row.set("debtor", Short(debt.debtor()));
+    row.set("creditor", Short(debt.creditor()));
+    row.set("amount", Pounds(debt.amount()));
+    debts.push_back(row);
+  }
+  d.set("debts", debts);
+  d.set("has_debts", b->debts_size() > 0);
+  d.set("total_owed", Pounds(b->total_owed()));
+  d.set("total_fees", Pounds(b->total_fees()));
+  d.set("total_payments", Pounds(b->total_payments()));
+  d.set("members_with_balance", absl::StrCat(b->members_with_balance()));
+  RenderPage(res, 200, "finance_balances", d);
+}
+
+void WebApp::GetBalancesCsv(const httplib::Request& req,
+                            httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  v1::GetBalancesRequest request;
+  std::string as_of = Param(req, "as_of");
+  if (!as_of.empty()) {
+    std::optional<google::type::Date> date = ParseDate(as_of);
+    if (!date.has_value()) {
+      ErrorPage(res, 400, "That date was not accepted",
+                "Give the date as YYYY-MM-DD, for example 2026-03-31.",
+                &*signed_in);
+      return;
+    }
+    *request.mutable_as_of() = *date;
+  }
+  absl::StatusOr<v1::Balances> b = signed_in->session.client->Call(
+      &v1::LedgerService::Stub::GetBalances, request);
+  if (!b.ok()) {
+    ApiErrorPage(res, b.status(), &*signed_in);
+    return;
+  }
+  const std::string date = FormatDate(b->as_of());
+  Csv csv({"AS OF", "KIND", "AUTHORITY", "COUNTERPARTY", "AMOUNT",
+           "PENDING OUT", "PENDING IN"});
+  for (const v1::MemberPosition& p : b->positions()) {
+    csv.Add({date, "position", Short(p.authority()), "",
+             CsvAmount(p.position()), CsvAmount(p.pending_out()),
+             CsvAmount(p.pending_in())});
+  }
+  for (const v1::Debt& debt : b->debts()) {
+    csv.Add({date, "owes", Short(debt.debtor()), Short(debt.creditor()),
+             CsvAmount(debt.amount()), "", ""});
+  }
+  csv.Add({date, "total owed", "", "", CsvAmount(b->total_owed()), "", ""});
+  csv.Add({date, "total fees", "", "", CsvAmount(b->total_fees()), "", ""});
+  csv.Add(
+      {date, "total payments", "", "", CsvAmount(b->total_payments()), "", ""});
+  csv.Send(res, absl::StrCat("balances-", date, ".csv"));
+}
+
+// ---- statement ----
+
+void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  const Session& session = signed_in->session;
+  v1::GetStatementRequest request;
+  request.set_authority(session.authority);
+  std::string from = Param(req, "from");
+  std::string to = Param(req, "to");
+  std::string year_text = Param(req, "year");
+  if (!from.empty() || !to.empty()) {
+    std::optional<google::type::Date> f = ParseDate(from);
+    std::optional<google::type::Date> t = ParseDate(to);
+    if (!f.has_value() || !t.has_value()) {
+      ErrorPage(res, 400, "Those dates were not accepted",
+                "Give both from and to as YYYY-MM-DD.", &*signed_in);
+      return;
+    }
+    *request.mutable_from() = *f;
+    *request.mutable_to() = *t;
+  } else {
+    int year = FinancialYearOf(SystemClock().Today());
+    if (!year_text.empty() && !absl::SimpleAtoi(year_text, &year)) {
+      ErrorPage(res, 400, "That year was not accepted",
+                "Give the financial year as its first year, e.g. 2026 for "
+                "2026-27.",
+                &*signed_in);
+      return;
+    }
+    request.set_financial_year(year);
+    year_text = absl::StrCat(year);
+  }
+  absl::StatusOr<v1::Statement> s =
+      session.client->Call(&v1::LedgerService::Stub::GetStatement, request);
+  if (!s.ok()) {
+    ApiErrorPage(res, s.status(), &*signed_in);
+    return;
+  }
+  const std::string me = s->authority();
+  auto counterparty = [&](const v1::Entry& e) {
+    return Short(e.debit() == me ? e.credit() : e.debit());
+  };
+  if (req.path.ends_with(".csv")) {
+    Csv csv({"DATE", "TYPE", "COUNTERPARTY", "AMOUNT", "BALANCE", "REFERENCE",
+             "ENTRY", "DESCRIPTION"});
+    csv.Add({FormatDate(s->from()), "opening balance", "", "",
+             CsvAmount(s->opening_balance()), "", "", ""});
+    for (const v1::StatementLine& line : s->lines()) {
+      const v1::Entry& e = line.entry();
+      csv.Add({FormatDate(e.value_date()),
+               EnumValueWords(v1::EntryType_descriptor(), e.type()),
+               counterparty(e), CsvAmount(line.amount()),
+               CsvAmount(line.balance()), e.reference(),
+               std::string(absl::StripPrefix(e.name(), "ledger/entries/")),
+               e.description()});
+    }
+    csv.Add({FormatDate(s->to()), "closing balance", "", "",
+             CsvAmount(s->closing_balance()), "", "", ""});
+    csv.Send(res, absl::StrCat("statement-", Short(me), "-",
+                               FormatDate(s->from()), ".csv"));
+    return;
+  }
+  data d = LayoutData("Statement", &*signed_in);
+  d.set("member", Short(me));
+  d.set("from", FormatDate(s->from()));
+  d.set("to", FormatDate(s->to()));
+  d.set("year", year_text);
+  d.set("csv_query", from.empty() ? absl::StrCat("year=", year_text)
+                                  : absl::StrCat("from=", from, "&to=", to));
+  d.set("opening", Pounds(s->opening_balance()));
+  d.set("closing", Pounds(s->closing_balance()));
+  data lines = List();
+  for (const v1::StatementLine& line : s->lines()) {
+    const v1::Entry& e = line.entry();
+    data row;
+    row.set("date", FormatDate(e.value_date()));
+    row.set("type", EnumValueWords(v1::EntryType_descriptor(), e.type()));
+    row.set("counterparty", counterparty(e));
+    row.set("amount", Pounds(line.amount()));
+    row.set("balance", Pounds(line.balance()));
+    row.set("reference", e.reference());
+    row.set("description", e.description());
+    lines.push_back(row);
+  }
+  d.set("lines", lines);
+  data pending = List();
+  for (const v1::Payment& p : s->pending()) {
+    data row;
+    row.set("payer", Short(p.payer()));
+    row.set("payee", Short(p.payee()));
+    row.set("amount", Pounds(p.amount()));
+    row.set("paid_on", FormatDate(p.paid_on()));
+    pending.push_back(row);
+  }
+  d.set("pending", pending);
+  d.set("has_pending", s->pending_size() > 0);
+  RenderPage(res, 200, "finance_statement", d);
+}
+
+// ---- payments ----
+
+void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  data form;
+  form.set("paid_on", FormatDate(ToDate(SystemClock().Today())));
+  RenderPaymentsPage(res, *signed_in, 200, form, absl::OkStatus());
+}
+
+void WebApp::RenderPaymentsPage(httplib::Response& res,
+                                const SignedIn& signed_in, int status,
+                                data form, const absl::Status& api_error) {
+  const Session& session = signed_in.session;
+  RaaClient& client = *session.client;
+  v1::ListPaymentsRequest list;
+  list.set_authority(session.authority);
+  list.set_page_size(200);
+  absl::StatusOr<v1::ListPaymentsResponse> payments =
+      client.Call(&v1::LedgerService::Stub::ListPayments, list);
+  if (!payments.ok()) {
+    ApiErrorPage(res, payments.status(), &signed_in);
+    return;
+  }
+  v1::ListAuthoritiesRequest members_request;
+  members_request.set_page_size(1000);
+  absl::StatusOr<v1::ListAuthoritiesResponse> members =
+      client.Call(&v1::RegistryService::Stub::ListAuthorities, members_request);
+  if (!members.ok()) {
+    ApiErrorPage(res, members.status(), &signed_in);
+    return;
+  }
+  data d = LayoutData("Payments", &signed_in);
+  const std::string chosen =
+      form.get("payee") != nullptr && form.get("payee")->is_string()
+          ? form.get("payee")->string_value()
+          : "";
+  data payees = List();
+  for (const v1::Authority& a : members->authorities()) {
+    if (a.name() == session.authority) continue;
+    data option;
+    option.set("value", a.name());
+    option.set("text", a.display_name().empty()
+                           ? Short(a.name())
+                           : absl::StrCat(a.display_name(), " (",
+                                          Short(a.name()), ")"));
+    if (a.name() == chosen) option.set("selected", true);
+    payees.push_back(option);
+  }
+  d.set("payees", payees);
+  d.set("form", form);
+  if (!api_error.ok()) {
+    std::vector<FieldViolation> violations = ViolationsOf(api_error);
+    if (violations.empty()) {
+      violations.push_back({"payee", UserMessageOf(api_error)});
+    }
+    SetFieldErrors(d, violations, {"payee", "amount", "reference", "paid_on"});
+  }
+  data rows = List();
+  for (const v1::Payment& p : payments->payments()) {
+    data row;
+    std::string id(absl::StripPrefix(p.name(), "ledger/payments/"));
+    row.set("id", id);
+    row.set("name", p.name());
+    row.set("payer", Short(p.payer()));
+    row.set("payee", Short(p.payee()));
+    row.set("amount", Pounds(p.amount()));
+    row.set("paid_on", FormatDate(p.paid_on()));
+    row.set("reference", p.reference());
+    row.set("state", EnumValueWords(v1::PaymentState_descriptor(), p.state()));
+    row.set("rejection_reason", p.rejection_reason());
+    if (p.state() == v1::PAYMENT_STATE_PENDING &&
+        p.payee() == session.authority) {
+      row.set("can_decide", true);
+    }
+    rows.push_back(row);
+  }
+  d.set("payments", rows);
+  d.set("has_payments", payments->payments_size() > 0);
+  RenderPage(res, status, "finance_payments", d);
+}
+
+void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  if (!CheckCsrf(req, res, signed_in->session)) return;
+  data form;
+  for (const char* field : {"payee", "amount", "reference", "paid_on"}) {
+    form.set(field, Param(req, field));
+  }
+  v1::RecordPaymentRequest request;
+  request.set_payer(signed_in->session.authority);
+  request.set_payee(Param(req, "payee"));
+  request.set_reference(Param(req, "reference"));
+  request.set_request_id(Param(req, "request_id").empty()
+                             ? NewRequestId()
+                             : Param(req, "request_id"));
+  FieldErrors errors;
+  absl::StatusOr<int64_t> pence = ParsePounds(Param(req, "amount"));
+  if (!pence.ok()) {
+    errors.Add("amount", std::string(pence.status().message()));
+  } else {
+    *request.mutable_amount() = ToMoney(*pence);
+  }
+  std::string paid_on = Param(req, "paid_on");
+  if (!paid_on.empty()) {
+    std::optional<google::type::Date> date = ParseDate(paid_on);
+    if (!date.has_value()) {
+      errors.Add("paid_on", "must be a date YYYY-MM-DD");
+    } else {
+      *request.mutable_paid_on() = *date;
+    }
+  }
+  absl::Status status = errors.ToStatus();
+  if (status.ok()) {
+    absl::StatusOr<v1::Payment> payment = signed_in->session.client->Call(
+        &v1::LedgerService::Stub::RecordPayment, request);
+    if (payment.ok()) {
+      sessions_.SetFlash(
+          signed_in->id,
+          absl::StrCat("Payment ", payment->name(), " of ",
+                       Pounds(payment->amount()), " to ",
+                       Short(payment->payee()),
+                       " recorded; it counts once the payee confirms it"));
+      res.status = 303;
+      res.set_header("Location", "/ledger/payments");
+      res.set_header("Cache-Control", "no-store");
+      return;
+    }
+    status = payment.status();
+  }
+  RenderPaymentsPage(res, *signed_in, HttpStatusOf(status), form, status);
+}
+
+void WebApp::PostPaymentDecision(const httplib::Request& req,
+                                 httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  if (!CheckCsrf(req, res, signed_in->session)) return;
+  std::string name = Param(req, "payment");
+  std::string action = Param(req, "action");
+  if (!name.starts_with("ledger/payments/") ||
+      (action != "confirm" && action != "reject")) {
+    ErrorPage(res, 400, "That request was not accepted",
+              "The form did not name a payment and what to do with it.",
+              &*signed_in);
+    return;
+  }
+  absl::StatusOr<v1::Payment> payment;
+  if (action == "confirm") {
+    v1::ConfirmPaymentRequest request;
+    request.set_name(name);
+    request.set_request_id(NewRequestId());
+    payment = signed_in->session.client->Call(
+        &v1::LedgerService::Stub::ConfirmPayment, request);
+  } else {
+    v1::RejectPaymentRequest request;
+    request.set_name(name);
+    request.set_reason(Param(req, "reason"));
+    request.set_request_id(NewRequestId());
+    payment = signed_in->session.client->Call(
+        &v1::LedgerService::Stub::RejectPayment, request);
+  }
+  if (!payment.ok()) {
+    ApiErrorPage(res, payment.status(), &*signed_in);
+    return;
+  }
+  sessions_.SetFlash(
+      signed_in->id,
+      absl::StrCat("Payment ", payment->name(), " ",
+                   action == "confirm" ? "confirmed: it is in the balances"
+                                       : "rejected"));
+  res.status = 303;
+  res.set_header("Location", "/ledger/payments");
+  res.set_header("Cache-Control", "no-store");
+}
+
+// ---- settlement ----
+
+void WebApp::GetSettlement(const httplib::Request& req,
+                           httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  absl::StatusOr<v1::SettlementPlan> plan = signed_in->session.client->Call(
+      &v1::LedgerService::Stub::PlanSettlement, v1::PlanSettlementRequest());
+  if (!plan.ok()) {
+    ApiErrorPage(res, plan.status(), &*signed_in);
+    return;
+  }
+  const std::string date = FormatDate(plan->as_of());
+  if (req.path.ends_with(".csv")) {
+    Csv csv({"AS OF", "PAYER", "PAYEE", "AMOUNT"});
+    for (const v1::SettlementPayment& p : plan->payments()) {
+      csv.Add(
+          {date, Short(p.payer()), Short(p.payee()), CsvAmount(p.amount())});
+    }
+    csv.Send(res, absl::StrCat("settlement-", date, ".csv"));
+    return;
+  }
+  data d = LayoutData("Settlement plan", &*signed_in);
+  d.set("as_of", date);
+  d.set("summary",
+        absl::StrCat(
+            plan->payment_count(),
+            plan->payment_count() == 1 ? " payment clears" : " payments clear",
+            " the balances of ", plan->members_with_balance(), " members (",
+            Pounds(plan->total()), " in all)."));
+  data rows = List();
+  for (const v1::SettlementPayment& p : plan->payments()) {
+    data row;
+    row.set("payer", Short(p.payer()));
+    row.set("payee", Short(p.payee()));
+    row.set("amount", Pounds(p.amount()));
+    rows.push_back(row);
+  }
+  d.set("payments", rows);
+  d.set("has_payments", plan->payments_size() > 0);
+  RenderPage(res, 200, "finance_settlement", d);
+}
+
+// ---- budget ----
+
+namespace {
+
+std::string WarningText(v1::BudgetWarning warning, const std::string& what,
+                        int percent) {
+  switch (warning) {
+    case v1::BUDGET_WARNING_NEAR:
+      return absl::StrCat(what, " is ", percent,
+                          "% of the budget: 75% or more of it is used.");
+    case v1::BUDGET_WARNING_OVER:
+      return absl::StrCat(what, " is ", percent,
+                          "% of the budget: it is over the budget.");
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  const Session& session = signed_in->session;
+  int year = FinancialYearOf(SystemClock().Today());
+  std::string year_text = Param(req, "year");
+  if (!year_text.empty() && !absl::SimpleAtoi(year_text, &year)) {
+    ErrorPage(res, 400, "That year was not accepted",
+              "Give the financial year as its first year, e.g. 2026.",
+              &*signed_in);
+    return;
+  }
+  v1::GetBudgetRequest request;
+  request.set_authority(session.authority);
+  request.set_financial_year(year);
+  absl::StatusOr<v1::Budget> b =
+      session.client->Call(&v1::LedgerService::Stub::GetBudget, request);
+  if (!b.ok()) {
+    ApiErrorPage(res, b.status(), &*signed_in);
+    return;
+  }
+  data d = LayoutData("Budget", &*signed_in);
+  d.set("year", absl::StrCat(year));
+  d.set("year_label", YearLabel(year));
+  d.set("set", b->set());
+  d.set("amount", Pounds(b->amount()));
+  d.set("amount_value", CsvPounds(PenceOf(b->amount())));
+  d.set("committed", Pounds(b->committed()));
+  d.set("forecast", Pounds(b->forecast()));
+  d.set("committed_percent", absl::StrCat(b->committed_percent()));
+  d.set("forecast_percent", absl::StrCat(b->forecast_percent()));
+  data warnings = List();
+  for (const std::string& text :
+       {WarningText(b->committed_warning(), "Committed",
+                    b->committed_percent()),
+        WarningText(b->forecast_warning(), "The forecast",
+                    b->forecast_percent())}) {
+    if (text.empty()) continue;
+    data item;
+    item.set("text", text);
+    warnings.push_back(item);
+  }
+  d.set("warnings", warnings);
+  data pipeline = List();
+  for (const v1::BudgetPipelineItem& item : b->pipeline()) {
+    data row;
+    row.set("link", item.link());
+    row.set("payee", Short(item.payee()));
+    row.set("children", absl::StrCat(item.children()));
+    row.set("amount", Pounds(item.amount()));
+    pipeline.push_back(row);
+  }
+  d.set("pipeline", pipeline);
+  d.set("has_pipeline", b->pipeline_size() > 0);
+  RenderPage(res, 200, "finance_budget", d);
+}
+
+void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  if (!CheckCsrf(req, res, signed_in->session)) return;
+  int year = 0;
+  absl::StatusOr<int64_t> pence = ParsePounds(Param(req, "amount"));
+  if (!absl::SimpleAtoi(Param(req, "year"), &year) || !pence.ok()) {
+    ErrorPage(res, 400, "That budget was not accepted",
+              pence.ok() ? std::string("The form did not name a year.")
+                         : absl::StrCat("Amount: ", pence.status().message()),
+              &*signed_in);
+    return;
+  }
+  v1::SetBudgetRequest request;
+  request.set_authority(signed_in->session.authority);
+  request.set_financial_year(year);
+  *request.mutable_amount() = ToMoney(*pence);
+  request.set_request_id(NewRequestId());
+  absl::StatusOr<v1::Budget> b = signed_in->session.client->Call(
+      &v1::LedgerService::Stub::SetBudget, request);
+  if (!b.ok()) {
+    ApiErrorPage(res, b.status(), &*signed_in);
+    return;
+  }
+  sessions_.SetFlash(signed_in->id,
+                     absl::StrCat("Budget for ", YearLabel(year), " set to ",
+                                  Pounds(b->amount())));
+  res.status = 303;
+  res.set_header("Location", absl::StrCat("/ledger/budget?year=", year));
+  res.set_header("Cache-Control", "no-store");
+}
+
+}  // namespace raa::web

@@ -1,0 +1,385 @@
+#!/usr/bin/env node
+// The finance officer's pages of the web console (raa-web, docs/web.md
+// "Finance pages") in Debian's headless Chromium, against a real raamatchd
+// and raa-web started here (tests/node/web_support.js).
+//
+// Set-up through the gRPC API: a local authority A (the child's) and a
+// regional adoption agency B (the household's); finance keys for A and B, a
+// family finder key for A; a link of A's child with B's household advanced
+// to PLACED (dates in the past, in order), which accrues the £27,000 fee.
+//
+// In the browser: A's finance officer sees the fee owed to B on /ledger;
+// records a payment with a mistake (amount "12.345": the error beside the
+// field and in a GOV.UK error summary linked to it), fixes it; B's finance
+// officer confirms it; the balances change; the balances CSV has a BOM and
+// the figures; a budget set through the form shows the 75% warning. A family
+// finder gets 403 on /ledger; a payment POST without the csrf field is 403
+// and records nothing. axe-core finds no WCAG 2.0/2.1 A/AA violation on any
+// finance page; no finance page is wider than 390 px; screenshots of /ledger
+// at 1280 and 390 px go to --screenshots DIR.
+//
+//   node tests/node/web_finance_chromium.js --raamatchd build/services/raamatchd \
+//       --raa-web build/clients/web/raa-web [--chromium PATH] [--screenshots DIR]
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const support = require('./web_support');
+
+const {check} = support;
+const kName = 'web_finance_chromium';
+const kA = 'sheffield';
+const kB = 'southyorks-raa';
+const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
+               '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
+
+function dayFromToday(days) {
+  const d = new Date(Date.now() + days * 24 * 3600 * 1000);
+  return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
+}
+
+async function setUp(call, managerKey) {
+  let n = 0;
+  const requestId = () => `web-finance-${process.pid}-${++n}`;
+  const key = async (authority, roles) => (await call('AccessService', 'CreateApiKey',
+      managerKey, {api_key: {authority: `authorities/${authority}`, roles,
+                             display_name: `web finance test ${roles}`},
+                   request_id: requestId()})).secret;
+  await call('RegistryService', 'CreateAuthority', managerKey, {
+    authority_id: kA, request_id: requestId(),
+    authority: {display_name: 'Sheffield City Council', region: 'south-yorkshire',
+                kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
+  await call('RegistryService', 'CreateAuthority', managerKey, {
+    authority_id: kB, request_id: requestId(),
+    authority: {display_name: 'South Yorkshire Regional Adoption Agency',
+                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY'}});
+  const keys = {
+    financeA: await key(kA, ['ROLE_FINANCE']),
+    financeB: await key(kB, ['ROLE_FINANCE']),
+    finderA: await key(kA, ['ROLE_FAMILY_FINDER']),
+    registrarA: await key(kA, ['ROLE_REGISTRAR']),
+    registrarB: await key(kB, ['ROLE_REGISTRAR']),
+    manager: managerKey,
+  };
+  const household = await call('RegistryService', 'CreateAdopter', keys.registrarB, {
+    parent: `authorities/${kB}`, request_id: requestId(), adopter: {
+      status: 'ADOPTER_STATUS_APPROVED', registered_interest_on: dayFromToday(-500),
+      applied_on: dayFromToday(-450), approved_on: dayFromToday(-200), approved_for: 1,
+      min_age_months: 0, max_age_months: 60, sex_preference: 'SEX_PREFERENCE_ANY',
+      heritage: ['HERITAGE_WHITE_BRITISH'], religion: 'RELIGION_CHRISTIAN',
+      languages: ['en'], region: 'south-yorkshire',
+      max_contact: 'CONTACT_PLAN_LETTERBOX', fast_track: 'FAST_TRACK_NONE'}});
+  const child = await call('RegistryService', 'CreateChild', keys.registrarA, {
+    parent: `authorities/${kA}`, request_id: requestId(), child: {
+      members: [{age_months: 36, sex: 'SEX_FEMALE', heritage: 'HERITAGE_WHITE_BRITISH',
+                 religion: 'RELIGION_NO_RELIGION', first_language: 'en'}],
+      ages_as_of: dayFromToday(-10), contact_plan: 'CONTACT_PLAN_LETTERBOX',
+      early_permanence: 'EARLY_PERMANENCE_NONE', summary: 'Loves music',
+      journey: {entered_care: dayFromToday(-400), plan_for_adoption: dayFromToday(-300),
+                shobpa_decision: dayFromToday(-250)}}});
+  const link = await call('JourneyService', 'OpenLink', managerKey, {
+    child: child.name, adopter: household.name, opened_on: dayFromToday(-10),
+    request_id: requestId()});
+  const steps = ['LINK_STEP_LINKING_MEETING', 'LINK_STEP_PAPERS_TO_PANEL',
+                 'LINK_STEP_PANEL_RECOMMENDED', 'LINK_STEP_MATCH_DECIDED',
+                 'LINK_STEP_PLACED'];
+  for (let i = 0; i < steps.length; i++) {
+    await call('JourneyService', 'AdvanceLink', managerKey, {
+      name: link.name, step: steps[i], date: dayFromToday(-9 + i),
+      request_id: requestId()});
+  }
+  const payments = async () => (await call('LedgerService', 'ListPayments', keys.financeA,
+      {authority: `authorities/${kA}`})).payments || [];
+  return {keys, link: link.name, payments};
+}
+
+// What in a page gives too much away ([] if nothing).
+function leaks(html, secrets) {
+  const found = [];
+  for (const s of secrets) if (html.includes(s)) found.push('an API key');
+  if (/\braa_[A-Za-z0-9_-]{16,}/.test(html)) found.push('something shaped like a key');
+  if (/std::|absl::|grpc::|\.cc:\d+|StatusCode/.test(html)) found.push('a stack or C++ name');
+  return found;
+}
+
+async function main() {
+  const raamatchd = support.option('--raamatchd', true, kUsage);
+  const raaWeb = support.option('--raa-web', true, kUsage);
+  const screenshots = support.option('--screenshots', false);
+  const chromium = support.chromiumOrSkip(kName);
+  const grpc = support.requireInstalled('@grpc/grpc-js');
+  const puppeteer = support.requireInstalled('puppeteer-core');
+
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raa-web-finance-'));
+  let server = null;
+  let web = null;
+  let browser = null;
+  let api = null;
+  try {
+    server = await support.startServer(raamatchd, dir);
+    api = support.connectApi(grpc, dir, server.address,
+        ['raa/v1/registry.proto', 'raa/v1/access.proto', 'raa/v1/journey.proto',
+         'raa/v1/ledger.proto']);
+    const fixture = await setUp(api.call, server.managerKey);
+    const {keys} = fixture;
+    const secrets = Object.values(keys);
+    web = await support.startWeb(raaWeb, dir, server.address);
+    const {base} = web;
+    console.log(`raa-web on ${base}; ${fixture.link} placed (set-up took ` +
+                `${Date.now() - started} ms)`);
+
+    browser = await support.launchBrowser(puppeteer, chromium);
+    const page = await browser.newPage();
+    await page.setViewport({width: 1280, height: 900});
+    const cspErrors = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+    // axe-core runs in a second tab (same cookies) with the CSP bypassed.
+    const axePage = await browser.newPage();
+    await axePage.setBypassCSP(true);
+    const axeAt = async (pathname, label) => {
+      await axePage.goto(base + pathname, {waitUntil: 'load'});
+      assert.equal(new URL(axePage.url()).pathname, pathname.split('?')[0],
+                   `${label}: redirected`);
+      await support.axeCheck(axePage, label);
+      await page.bringToFront();
+    };
+    const text = async () => (await page.evaluate(() => document.body.innerText))
+        .replace(/\s+/g, ' ');
+    const overflows = [];
+    const fits = async (name) => {
+      for (const width of [1280, 390]) {
+        await page.setViewport({width, height: 900});
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (wide > width) {
+          const culprit = await page.evaluate((w) => {
+            const over = [...document.querySelectorAll('body *')].filter((e) =>
+              e.getBoundingClientRect().right > w && !e.closest('.raa-table-scroll'));
+            const e = over[over.length - 1];
+            return e ? `${e.tagName}.${e.className}#${e.id}` : '?';
+          }, width);
+          overflows.push(`${name} is ${wide} px wide at ${width} px (${culprit})`);
+        }
+      }
+      await page.setViewport({width: 1280, height: 900});
+    };
+    const cookieOf = async () => {
+      const c = (await page.cookies()).find((x) => x.name === 'raa_session');
+      return c ? `raa_session=${c.value}` : '';
+    };
+    const signInAs = async (key) => {
+      await page.deleteCookie(...(await page.cookies()));
+      await support.signIn(page, base, key);
+      assert.equal(new URL(page.url()).pathname, '/', 'sign-in did not reach home');
+    };
+    const financePages = ['/ledger', '/ledger/statement', '/ledger/payments',
+                          '/ledger/settlement', '/ledger/budget'];
+
+    // -- A's finance officer --------------------------------------------
+    await signInAs(keys.financeA);
+    const cookieA = await cookieOf();
+
+    await check('the home page of a finance key links to every finance page', async () => {
+      const hrefs = await page.$$eval('main a', (as) => as.map((a) => a.getAttribute('href')));
+      for (const p of financePages) assert.ok(hrefs.includes(p), `no link to ${p}: ${hrefs}`);
+    });
+
+    await check('/ledger shows the £27,000.00 fee A owes B', async () => {
+      const r = await page.goto(`${base}/ledger`, {waitUntil: 'load'});
+      assert.equal(r.status(), 200);
+      const t = await text();
+      assert.match(t, /You owe the others £27,000\.00/);
+      const debts = await page.$$eval('#debts tbody tr', (rows) =>
+        rows.map((row) => [...row.cells].map((c) => c.textContent.trim())));
+      assert.deepEqual(debts, [[kA, kB, '£27,000.00']]);
+      await fits('ledger');
+      if (screenshots) {
+        fs.mkdirSync(screenshots, {recursive: true});
+        for (const width of [1280, 390]) {
+          await page.setViewport({width, height: 900});
+          await page.screenshot({path: path.join(screenshots, `ledger-${width}.png`),
+                                 fullPage: true});
+        }
+        await page.setViewport({width: 1280, height: 900});
+      }
+    });
+
+    for (const p of financePages) {
+      await check(`axe and 390 px: ${p} (A's finance officer)`, async () => {
+        await axeAt(p, p);
+        await page.goto(base + p, {waitUntil: 'load'});
+        await fits(p);
+      });
+    }
+
+    await check('the statement lists the fee with its running balance and a CSV', async () => {
+      await page.goto(`${base}/ledger/statement`, {waitUntil: 'load'});
+      const rows = await page.$$eval('#statement tbody tr', (trs) =>
+        trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));
+      assert.ok(rows.some((r) => r[2] === kB && r[3] === '-£27,000.00' &&
+                                 r[4] === '-£27,000.00'), JSON.stringify(rows));
+      const href = await page.$eval('a[href^="/ledger/statement.csv"]',
+                                    (a) => a.getAttribute('href'));
+      const csv = await support.request(base, 'GET', href, {cookie: cookieA});
+      assert.equal(csv.status, 200);
+      assert.match(csv.headers['content-type'], /^text\/csv/);
+      assert.match(csv.body.toString('utf8'), /-27000\.00,-27000\.00/);
+    });
+
+    await check('a payment with amount "12.345" shows the error beside the field and ' +
+                'in the summary; fixed, it is recorded as pending', async () => {
+      await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
+      await page.select('#payee', `authorities/${kB}`);
+      await page.type('#amount', '12.345');
+      await page.type('#reference', 'BACS 4471');
+      const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/payments"] button[type="submit"]')]);
+      assert.equal(r.status(), 400);
+      const got = await page.evaluate(() => ({
+        summary: [...document.querySelectorAll('.govuk-error-summary a')].map((a) => ({
+          href: a.getAttribute('href'), text: a.textContent.trim()})),
+        beside: (document.querySelector('#amount-error') || {}).textContent || '',
+        describedBy: document.querySelector('#amount').getAttribute('aria-describedby'),
+        value: document.querySelector('#amount').value,
+        title: document.title,
+      }));
+      assert.equal(got.summary.length, 1, JSON.stringify(got.summary));
+      assert.equal(got.summary[0].href, '#amount');
+      assert.ok(got.beside.includes(got.summary[0].text), JSON.stringify(got));
+      assert.match(got.describedBy, /amount-error/);
+      assert.equal(got.value, '12.345', 'the typed amount is not kept');
+      assert.match(got.title, /^Error: /);
+      assert.deepEqual(await fixture.payments(), [], 'the mistake recorded a payment');
+      // Fixed.
+      await page.$eval('#amount', (e) => { e.value = ''; });
+      await page.type('#amount', '20,000.00');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/payments"] button[type="submit"]')]);
+      assert.equal(new URL(page.url()).pathname, '/ledger/payments');
+      assert.match(await text(), /recorded/);
+      const payments = await fixture.payments();
+      assert.equal(payments.length, 1);
+      assert.equal(payments[0].state, 'PAYMENT_STATE_PENDING');
+      assert.equal(payments[0].reference, 'BACS 4471');
+    });
+
+    await check('axe: the payments page with its error', async () => {
+      await axePage.bringToFront();
+      await axePage.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
+      await axePage.type('#amount', '12.345');
+      await Promise.all([axePage.waitForNavigation({waitUntil: 'load'}),
+        axePage.click('form[action="/ledger/payments"] button[type="submit"]')]);
+      assert.ok(await axePage.$('.govuk-error-summary'), 'no error summary');
+      await support.axeCheck(axePage, 'payments with error');
+      await page.bringToFront();
+    });
+
+    await check('a payment POST without the csrf field is 403 and records nothing',
+                async () => {
+      const r = await support.request(base, 'POST', '/ledger/payments', {
+        cookie: cookieA,
+        form: {payee: `authorities/${kB}`, amount: '5.00', reference: 'no csrf'}});
+      assert.equal(r.status, 403);
+      assert.equal((await fixture.payments()).length, 1);
+    });
+
+    await check('a budget set through the form shows the 75% warning', async () => {
+      await page.goto(`${base}/ledger/budget`, {waitUntil: 'load'});
+      await page.type('#amount', '30000');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/budget"] button[type="submit"]')]);
+      const warning = await page.$eval('.govuk-warning-text', (e) => e.textContent);
+      assert.match(warning, /90%.*75% or more/, warning);
+      assert.match(await text(), /£30,000\.00/);
+      await axeAt(new URL(page.url()).pathname + new URL(page.url()).search,
+                  'budget with warning');
+    });
+
+    // -- B's finance officer confirms ------------------------------------
+    await signInAs(keys.financeB);
+    const cookieB = await cookieOf();
+
+    await check('axe: the payments page with a pending payment to confirm', () =>
+      axeAt('/ledger/payments', 'payments to confirm'));
+
+    await check('B confirms the payment; the balances change', async () => {
+      await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
+      await fits('payments to confirm');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('button[name="action"][value="confirm"]')]);
+      assert.match(await text(), /confirmed/);
+      assert.equal((await fixture.payments())[0].state, 'PAYMENT_STATE_POSTED');
+      await page.goto(`${base}/ledger`, {waitUntil: 'load'});
+      assert.match(await text(), /The others owe you £7,000\.00/);
+      const debts = await page.$$eval('#debts tbody tr', (rows) =>
+        rows.map((row) => [...row.cells].map((c) => c.textContent.trim())));
+      assert.deepEqual(debts, [[kA, kB, '£7,000.00']]);
+      assert.match(await text(), /Payments posted £20,000\.00/);
+    });
+
+    await check('the balances CSV: an attachment, a BOM, the figures', async () => {
+      const r = await support.request(base, 'GET', '/ledger/balances.csv', {cookie: cookieB});
+      assert.equal(r.status, 200);
+      assert.match(r.headers['content-type'], /^text\/csv/);
+      assert.match(r.headers['content-disposition'] || '', /^attachment; filename=/);
+      assert.deepEqual([...r.body.subarray(0, 3)], [0xEF, 0xBB, 0xBF]);
+      const lines = r.body.toString('utf8').slice(1).split('\r\n');
+      assert.equal(lines[0], 'AS OF,KIND,AUTHORITY,COUNTERPARTY,AMOUNT,PENDING OUT,PENDING IN');
+      assert.ok(lines.some((l) => /,owes,sheffield,southyorks-raa,7000\.00,,$/.test(l)),
+                lines.join('\n'));
+      assert.ok(lines.some((l) => /,position,southyorks-raa,,7000\.00,0\.00,0\.00$/.test(l)),
+                lines.join('\n'));
+      assert.ok(lines.some((l) => /,total payments,,,20000\.00,,$/.test(l)), lines.join('\n'));
+    });
+
+    await check('the settlement plan: A pays B £7,000.00, with a CSV', async () => {
+      await page.goto(`${base}/ledger/settlement`, {waitUntil: 'load'});
+      const rows = await page.$$eval('#plan tbody tr', (trs) =>
+        trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));
+      assert.deepEqual(rows, [[kA, kB, '£7,000.00']]);
+      const r = await support.request(base, 'GET', '/ledger/settlement.csv', {cookie: cookieB});
+      assert.match(r.body.toString('utf8'), /,sheffield,southyorks-raa,7000\.00\r\n/);
+    });
+
+    // -- A family finder ---------------------------------------------------
+    await signInAs(keys.finderA);
+    const cookieFinder = await cookieOf();
+    await check('a family finder gets a 403 page on /ledger, without a stack or key',
+                async () => {
+      const r = await page.goto(`${base}/ledger`, {waitUntil: 'load'});
+      assert.equal(r.status(), 403);
+      const html = await page.content();
+      assert.deepEqual(leaks(html, secrets), []);
+      const raw = await support.request(base, 'GET', '/ledger/balances.csv',
+                                        {cookie: cookieFinder});
+      assert.equal(raw.status, 403);
+      assert.doesNotMatch(raw.headers['content-type'] || '', /csv/);
+      await axeAt('/ledger', 'ledger 403');
+    });
+
+    await check('no finance page is wider than 390 px', () =>
+      assert.deepEqual(overflows, []));
+    await check('the browser reported no CSP violation or page error', () =>
+      assert.deepEqual(cspErrors, []));
+  } catch (e) {
+    support.results.failures++;
+    console.log(`FAIL ${e.stack || e}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (api) api.close();
+    await support.stop(web && web.proc);
+    await support.stop(server && server.proc);
+    fs.rmSync(dir, {recursive: true, force: true});
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`${kName}: ${support.results.failures === 0 ? 'passed' : 'FAILED'} ` +
+              `(${support.results.failures} failure(s), ${seconds} s)`);
+  process.exit(support.results.failures === 0 ? 0 : 1);
+}
+
+main();

@@ -665,4 +665,137 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
 }
 
+// ---- reconciliation ----
+
+namespace {
+
+// One row of the reconciliation table: `result` is what it is ("matched",
+// "differs", "only in the service", "only in your books").
+data ReconcileRow(const std::string& result, const v1::ReconcileItem* books,
+                  const v1::ReconcileItem* journal,
+                  const google::type::Money* difference) {
+  const v1::ReconcileItem& item = books != nullptr ? *books : *journal;
+  data row;
+  row.set("result", result);
+  row.set("row", books != nullptr ? absl::StrCat(books->row()) : "");
+  row.set("entry", journal != nullptr
+                       ? std::string(absl::StripPrefix(journal->entry(),
+                                                       "ledger/entries/"))
+                       : "");
+  row.set("date", FormatDate(item.date()));
+  row.set("counterparty", Short(item.counterparty()));
+  row.set("reference", item.reference());
+  row.set("books", books != nullptr ? Pounds(books->amount()) : "");
+  row.set("service", journal != nullptr ? Pounds(journal->amount()) : "");
+  row.set("difference", difference != nullptr ? Pounds(*difference) : "");
+  return row;
+}
+
+}  // namespace
+
+void WebApp::GetReconcile(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  // The same permission as the reconciliation itself: a key that may not
+  // see the member's ledger gets the API's 403 here too.
+  v1::GetBalancesRequest probe;
+  absl::StatusOr<v1::Balances> b = signed_in->session.client->Call(
+      &v1::LedgerService::Stub::GetBalances, probe);
+  if (!b.ok()) {
+    ApiErrorPage(res, b.status(), &*signed_in);
+    return;
+  }
+  data d = LayoutData("Reconcile with your books", &*signed_in);
+  RenderPage(res, 200, "finance_reconcile", d);
+}
+
+void WebApp::PostReconcile(const httplib::Request& req,
+                           httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return;
+  if (!CheckCsrf(req, res, signed_in->session)) return;
+  auto part = [&req](const char* name) {
+    return req.has_file(name) ? req.get_file_value(name).content
+                              : std::string();
+  };
+  data d = LayoutData("Reconcile with your books", &*signed_in);
+  d.set("from", part("from"));
+  d.set("to", part("to"));
+  FieldErrors errors;
+  v1::ReconcileRequest request;
+  request.set_authority(signed_in->session.authority);
+  std::optional<google::type::Date> from = ParseDate(part("from"));
+  std::optional<google::type::Date> to = ParseDate(part("to"));
+  if (!from.has_value()) errors.Add("from", "must be a date YYYY-MM-DD");
+  if (!to.has_value()) errors.Add("to", "must be a date YYYY-MM-DD");
+  std::string csv = part("books");
+  if (csv.empty()) errors.Add("books", "choose your books' CSV file");
+  if (csv.starts_with("\xEF\xBB\xBF")) csv.erase(0, 3);
+  absl::Status status = errors.ToStatus();
+  absl::StatusOr<v1::Reconciliation> r;
+  if (status.ok()) {
+    *request.mutable_from() = *from;
+    *request.mutable_to() = *to;
+    request.set_csv(std::move(csv));
+    r = signed_in->session.client->Call(&v1::LedgerService::Stub::Reconcile,
+                                        request);
+    if (!r.ok()) status = r.status();
+  }
+  if (!status.ok()) {
+    if (HttpStatusOf(status) != 400) {
+      ApiErrorPage(res, status, &*signed_in);
+      return;
+    }
+    std::vector<FieldViolation> violations = ViolationsOf(status);
+    if (violations.empty()) {
+      violations.push_back({"books", UserMessageOf(status)});
+    }
+    SetFieldErrors(d, violations, {"books", "from", "to"});
+    RenderPage(res, 400, "finance_reconcile", d);
+    return;
+  }
+  data rows = List();
+  for (const v1::ReconcilePair& p : r->matched()) {
+    rows.push_back(
+        ReconcileRow("matched", &p.books(), &p.journal(), &p.difference()));
+  }
+  for (const v1::ReconcilePair& p : r->differing()) {
+    rows.push_back(
+        ReconcileRow("differs", &p.books(), &p.journal(), &p.difference()));
+  }
+  for (const v1::ReconcileItem& item : r->only_in_journal()) {
+    rows.push_back(
+        ReconcileRow("only in the service", nullptr, &item, nullptr));
+  }
+  for (const v1::ReconcileItem& item : r->only_in_books()) {
+    rows.push_back(ReconcileRow("only in your books", &item, nullptr, nullptr));
+  }
+  data unreadable = List();
+  for (const v1::UnreadableRow& u : r->unreadable()) {
+    data row;
+    row.set("row", absl::StrCat(u.row()));
+    row.set("column", u.column());
+    row.set("reason", u.reason());
+    unreadable.push_back(row);
+  }
+  data result;
+  result.set("rows", rows);
+  result.set("has_rows", !rows.is_empty_list());
+  result.set("unreadable", unreadable);
+  result.set("has_unreadable", r->unreadable_size() > 0);
+  result.set("period",
+             absl::StrCat(FormatDate(r->from()), " to ", FormatDate(r->to())));
+  result.set("counts",
+             absl::StrCat(r->rows_read(), " rows read: ", r->matched_size(),
+                          " matched, ", r->differing_size(), " differ, ",
+                          r->only_in_journal_size(), " only in the service, ",
+                          r->only_in_books_size(), " only in your books, ",
+                          r->unreadable_size(), " unreadable."));
+  result.set("journal_total", Pounds(r->journal_total()));
+  result.set("books_total", Pounds(r->books_total()));
+  result.set("difference", Pounds(r->difference()));
+  d.set("result", result);
+  RenderPage(res, 200, "finance_reconcile", d);
+}
+
 }  // namespace raa::web

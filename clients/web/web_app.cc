@@ -171,6 +171,8 @@ absl::Status WebApp::Install(httplib::Server& server) {
   server.Get("/ledger/settlement.csv", bind(&WebApp::GetSettlement));
   server.Get("/ledger/budget", bind(&WebApp::GetBudget));
   server.Post("/ledger/budget", bind(&WebApp::PostBudget));
+  server.Get("/ledger/reconcile", bind(&WebApp::GetReconcile));
+  server.Post("/ledger/reconcile", bind(&WebApp::PostReconcile));
 
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) {
@@ -211,7 +213,12 @@ std::optional<WebApp::SignedIn> WebApp::RequireSession(
 
 bool WebApp::CheckCsrf(const httplib::Request& req, httplib::Response& res,
                        const Session& session) {
-  if (TokensMatch(FormValue(req, "csrf"), session.csrf)) return true;
+  // A multipart form (a file upload) carries its fields as parts.
+  std::string token = FormValue(req, "csrf");
+  if (token.empty() && req.has_file("csrf")) {
+    token = req.get_file_value("csrf").content;
+  }
+  if (TokensMatch(token, session.csrf)) return true;
   res.status = 403;
   SetPageHeaders(res);
   res.set_content(
@@ -611,10 +618,8 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
   add(v1::ROLE_FAMILY_FINDER,
       "household pages, the links board and moving links",
       "raa match children, raa link list, raa link advance");
-  add(v1::ROLE_FINANCE,
-      "reconciling with your books, the journal and sales and purchases",
-      "raa ledger reconcile books.csv, raa ledger entries, raa ledger "
-      "trade");
+  add(v1::ROLE_FINANCE, "the journal and sales and purchases",
+      "raa ledger entries, raa ledger trade");
   add(v1::ROLE_MANAGER, "members, keys, the matching policy and the reports",
       "raa authority list, raa key create, raa policy show, raa report "
       "scorecard");

@@ -110,6 +110,8 @@ class WebApp {
   void GetSettlement(const httplib::Request& req, httplib::Response& res);
   void GetBudget(const httplib::Request& req, httplib::Response& res);
   void PostBudget(const httplib::Request& req, httplib::Response& res);
+  void GetReconcile(const httplib::Request& req, httplib::Response& res);
+  void PostReconcile(const httplib::Request& req, httplib::Response& res);
   // The payments page with the record form's values and errors (`form`
   // holds the fields as typed; `field_errors` field -> message).
   void RenderPaymentsPage(httplib::Response& res, const SignedIn& signed_in,

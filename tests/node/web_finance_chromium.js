@@ -178,7 +178,7 @@ async function main() {
       assert.equal(new URL(page.url()).pathname, '/', 'sign-in did not reach home');
     };
     const financePages = ['/ledger', '/ledger/statement', '/ledger/payments',
-                          '/ledger/settlement', '/ledger/budget'];
+                          '/ledger/settlement', '/ledger/budget', '/ledger/reconcile'];
 
     // -- A's finance officer --------------------------------------------
     await signInAs(keys.financeA);
@@ -345,6 +345,37 @@ async function main() {
       const r = await support.request(base, 'GET', '/ledger/settlement.csv', {cookie: cookieB});
       assert.match(r.body.toString('utf8'), /,sheffield,southyorks-raa,7000\.00\r\n/);
     });
+
+    await check('reconcile: B uploads its books; matched, differing, only-in-books and ' +
+                'unreadable rows show', async () => {
+      const iso = (d) => `${d.year}-${String(d.month).padStart(2, '0')}-` +
+                         `${String(d.day).padStart(2, '0')}`;
+      const books = path.join(dir, 'books.csv');
+      fs.writeFileSync(books, '\uFEFFDate,Counterparty,Reference,Amount\r\n' +
+          `${iso(dayFromToday(-5))},${kA},RAA-${fixture.link.split('/')[1]},"27,000.00"\r\n` +
+          `${iso(dayFromToday(0))},${kA},BACS 4471,-19000.00\r\n` +
+          `${iso(dayFromToday(-2))},${kA},INV-9,-100.00\r\n` +
+          `${iso(dayFromToday(-1))},${kA},INV-10,twenty\r\n`);
+      await page.goto(`${base}/ledger/reconcile`, {waitUntil: 'load'});
+      await page.type('#from', iso(dayFromToday(-30)));
+      await page.type('#to', iso(dayFromToday(0)));
+      await (await page.$('#books')).uploadFile(books);
+      const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/reconcile"] button[type="submit"]')]);
+      assert.equal(r.status(), 200, await text());
+      const rows = await page.$$eval('#reconcile tbody tr', (trs) =>
+        trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));
+      const results = rows.map((row) => `${row[0]} ${row[5]}`);
+      for (const want of [`matched RAA-${fixture.link.split('/')[1]}`, 'differs BACS 4471',
+                          'only in your books INV-9']) {
+        assert.ok(results.includes(want), `no "${want}" in ${JSON.stringify(rows)}`);
+      }
+      const unreadable = await page.$$eval('#unreadable tbody tr', (trs) => trs.length);
+      assert.equal(unreadable, 1);
+      await fits('reconcile');
+    });
+
+    await check('axe: the reconcile page', () => axeAt('/ledger/reconcile', 'reconcile'));
 
     // -- A family finder ---------------------------------------------------
     await signInAs(keys.finderA);

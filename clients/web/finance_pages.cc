@@ -386,6 +386,9 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     payees.push_back(option);
   }
   d.set("payees", payees);
+  // A fresh id each time the form is shown: a double submit records one
+  // payment (RecordPayment is idempotent by request_id).
+  form.set("request_id", NewRequestId());
   d.set("form", form);
   if (!api_error.ok()) {
     std::vector<FieldViolation> violations = ViolationsOf(api_error);

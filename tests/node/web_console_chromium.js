@@ -61,6 +61,7 @@ const http = require('node:http');
 const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
+const support = require('./web_support');
 
 const kName = 'web_console_chromium';
 const repo = path.resolve(__dirname, '..', '..');
@@ -80,6 +81,8 @@ function option(name, required) {
   return process.argv[i + 1];
 }
 
+const {findChromium, children, startListening, stop} = support;
+
 function requireInstalled(name) {
   try {
     return require(name);
@@ -88,20 +91,6 @@ function requireInstalled(name) {
                   'Run scripts/install-deps.sh: it runs `npm ci` in tests/node.');
     process.exit(1);
   }
-}
-
-// The Chromium to drive: --chromium, $RAA_CHROMIUM, or Debian's on the PATH.
-function findChromium() {
-  const given = option('--chromium', false) || process.env.RAA_CHROMIUM;
-  if (given) return fs.existsSync(given) ? given : null;
-  const dirs = (process.env.PATH || '').split(path.delimiter).concat(['/usr/bin']);
-  for (const dir of dirs) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const candidate = path.join(dir, name);
-      if (fs.existsSync(candidate)) return candidate;
-    }
-  }
-  return null;
 }
 
 let failures = 0;
@@ -120,68 +109,8 @@ async function check(name, fn) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Processes: every child started here is killed on exit, pass or fail.
-
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  }
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => process.exit(1));
-}
-
-// Starts `program` with `args` (its output to `logFile`) and resolves with
-// the port it writes to `portFile` once listening. Waits on the file itself
-// (fs.watch on its directory, with a short poll as a backstop for file
-// systems that do not report events), never a fixed sleep.
-function startListening(program, args, portFile, logFile) {
-  const log = fs.openSync(logFile, 'w');
-  const proc = childProcess.spawn(program, args, {stdio: ['ignore', log, log]});
-  fs.closeSync(log);
-  children.add(proc);
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let watcher = null;
-    let timer = null;
-    let deadline = null;
-    const finish = (err, value) => {
-      if (done) return;
-      done = true;
-      if (watcher) watcher.close();
-      clearInterval(timer);
-      clearTimeout(deadline);
-      if (err) reject(err); else resolve(value);
-    };
-    const look = () => {
-      let text = '';
-      try { text = fs.readFileSync(portFile, 'utf8'); } catch (e) { return; }
-      const m = /^(\d+)\n$/.exec(text);
-      if (m && Number(m[1]) > 0) finish(null, {proc, port: Number(m[1]), logFile});
-    };
-    proc.on('exit', (code, signal) => finish(new Error(
-        `${path.basename(program)} exited (code ${code}, signal ${signal}) before ` +
-        `listening:\n${fs.readFileSync(logFile, 'utf8')}`)));
-    watcher = fs.watch(path.dirname(portFile), look);
-    timer = setInterval(look, 100);
-    deadline = setTimeout(() => finish(new Error(
-        `${path.basename(program)} did not write ${portFile} within 30 s:\n` +
-        fs.readFileSync(logFile, 'utf8'))), 30000);
-    look();
-  });
-}
-
-async function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) {
-    return {code: proc.exitCode, signal: proc.signalCode};
-  }
-  const done = new Promise((resolve) => proc.on('exit', (code, signal) =>
-    resolve({code, signal})));
-  proc.kill('SIGTERM');
-  return done;
-}
+// Processes (children, startListening, stop) come from web_support.js:
+// every child started is killed on exit, pass or fail.
 
 // ---------------------------------------------------------------------------
 // The gRPC API, from protos/ alone.

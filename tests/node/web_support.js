@@ -1,6 +1,5 @@
 // Shared start/stop helpers for the browser tests of raa-web
-// (web_finance_chromium.js; web_console_chromium.js keeps its own copy for
-// now): command-line options, Chromium, named checks, child processes that
+// (web_console_chromium.js, web_finance_chromium.js): command-line options, Chromium, named checks, child processes that
 // report their port through --port-file, the gRPC API from protos/, raw HTTP
 // requests, and axe-core in a CSP-bypassing tab.
 'use strict';
@@ -127,11 +126,16 @@ function startListening(program, args, portFile, logFile) {
   });
 }
 
+// Stops `proc` with SIGTERM; resolves with how it ended, {code, signal}.
 async function stop(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const done = new Promise((resolve) => proc.on('exit', resolve));
+  if (!proc) return null;
+  if (proc.exitCode !== null || proc.signalCode !== null) {
+    return {code: proc.exitCode, signal: proc.signalCode};
+  }
+  const done = new Promise((resolve) => proc.on('exit', (code, signal) =>
+    resolve({code, signal})));
   proc.kill('SIGTERM');
-  await done;
+  return done;
 }
 
 // Starts raamatchd on a temp database in `dir` with a bootstrap manager key:

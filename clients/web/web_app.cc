@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -147,12 +148,7 @@ absl::Status WebApp::Install(httplib::Server& server) {
                });
   }
 
-  auto bind = [this](void (WebApp::*method)(const httplib::Request&,
-                                            httplib::Response&)) {
-    return [this, method](const httplib::Request& req, httplib::Response& res) {
-      (this->*method)(req, res);
-    };
-  };
+  auto bind = [this](Method method) { return Bind(method); };
   server.Get("/sign-in", bind(&WebApp::GetSignIn));
   server.Post("/sign-in", bind(&WebApp::PostSignIn));
   server.Post("/sign-out", bind(&WebApp::PostSignOut));
@@ -173,6 +169,11 @@ absl::Status WebApp::Install(httplib::Server& server) {
   server.Post("/ledger/budget", bind(&WebApp::PostBudget));
   server.Get("/ledger/reconcile", bind(&WebApp::GetReconcile));
   server.Post("/ledger/reconcile", bind(&WebApp::PostReconcile));
+  InstallRegistrarPages(server);
+
+  InstallManagerPages(server);
+
+  InstallFinderPages(server);
 
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) {
@@ -196,6 +197,16 @@ absl::Status WebApp::Install(httplib::Server& server) {
               "Try again later.", nullptr);
   });
   return absl::OkStatus();
+}
+
+httplib::Server::Handler WebApp::Bind(Method method) {
+  return [this, method](const httplib::Request& req, httplib::Response& res) {
+    absl::Time start = absl::Now();
+    (this->*method)(req, res);
+    res.set_header("Server-Timing",
+                   absl::StrFormat("app;dur=%.3f", absl::ToDoubleMilliseconds(
+                                                       absl::Now() - start)));
+  };
 }
 
 // ---- sessions and CSRF ----
@@ -241,6 +252,12 @@ data WebApp::LayoutData(const std::string& title, const SignedIn* signed_in) {
               ? signed_in->session.authority
               : signed_in->session.authority_display_name);
     d.set("csrf", signed_in->session.csrf);
+    // Which of the menu's role sections (layout_top.mustache) show.
+    const Session& session = signed_in->session;
+    if (HasRole(session, v1::ROLE_REGISTRAR)) d.set("menu_registrar", true);
+    if (HasRole(session, v1::ROLE_FAMILY_FINDER)) d.set("menu_finder", true);
+    if (HasRole(session, v1::ROLE_FINANCE)) d.set("menu_finance", true);
+    if (HasRole(session, v1::ROLE_MANAGER)) d.set("menu_manager", true);
     std::string flash = sessions_.TakeFlash(signed_in->id);
     if (!flash.empty()) d.set("flash", flash);
   }

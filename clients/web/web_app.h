@@ -10,7 +10,8 @@
 // Adding a page: one handler here (a method that builds a
 // kainjow::mustache::data and calls RenderPage) and one template under
 // clients/web/templates/ (starting {{> layout_top}}, ending
-// {{> layout_bottom}}); register the route in Install.
+// {{> layout_bottom}}); register the route with Bind in its area's
+// Install...Pages, which Install calls. Sortable, paged tables: tables.h.
 //
 // Thread-safety: the handlers run on the HTTP server's worker threads at
 // once; the app's state (session table, limiter) is thread-safe. The app
@@ -69,6 +70,12 @@ class WebApp {
     Session session;
   };
 
+  using Method = void (WebApp::*)(const httplib::Request&, httplib::Response&);
+  // The route handler that calls `method` on this app. It measures the
+  // handler's time and sends it as `Server-Timing: app;dur=<ms>` (the page
+  // time bench/web_bench reads).
+  httplib::Server::Handler Bind(Method method);
+
   // The signed-in session of `req`, or nullopt after answering 303 to
   // /sign-in.
   std::optional<SignedIn> RequireSession(const httplib::Request& req,
@@ -100,7 +107,17 @@ class WebApp {
   void GetChild(const httplib::Request& req, httplib::Response& res);
   void PostLink(const httplib::Request& req, httplib::Response& res);
 
-  // The finance officer's pages (finance_pages.cc; docs/web.md).
+  // ---- The registrar's pages (registrar_pages.cc; docs/web.md) ----
+  void InstallRegistrarPages(httplib::Server& server);
+
+  // ---- The manager's pages (manager_pages.cc; docs/web.md) ----
+  void InstallManagerPages(httplib::Server& server);
+
+  // ---- The family finder's household page, links board and live alerts
+  // (finder_pages.cc; docs/web.md) ----
+  void InstallFinderPages(httplib::Server& server);
+
+  // ---- The finance officer's pages (finance_pages.cc; docs/web.md) ----
   void GetLedger(const httplib::Request& req, httplib::Response& res);
   void GetBalancesCsv(const httplib::Request& req, httplib::Response& res);
   void GetStatement(const httplib::Request& req, httplib::Response& res);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clients/web/sessions.h"
+#include "clients/web/tables.h"
 #include "clients/web/templates.h"
 #include "clients/web/views.h"
 #include "common/dates.h"
@@ -12,6 +13,7 @@
 namespace raa::web {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -146,6 +148,74 @@ TEST(TemplatesTest, NoTemplateUsesTripleBraces) {
     EXPECT_THAT(text, Not(HasSubstr("{{{"))) << name;
     EXPECT_THAT(text, Not(HasSubstr("{{&"))) << name;
   }
+}
+
+// ---- tables.h ----
+
+TEST(TableTest, SortsByTheUrlsColumnAndPagesWithLinksThatKeepTheRest) {
+  using kainjow::mustache::data;
+  Table table(
+      {{.key = "id", .label = "Profile"},
+       {.key = "days", .label = "Days waited", .numeric = true}},
+      {.default_sort = "days", .default_descending = true, .page_size = 2});
+  auto add = [&](const std::string& id, SortKey days) {
+    data row;
+    row.set("id", id);
+    table.AddRow(row, {SortKey(id), days});
+  };
+  add("c1", int64_t{10});
+  add("c2", int64_t{300});
+  add("c3", SortKey());  // not waiting yet: always last
+  add("c4", int64_t{45});
+  add("C5", int64_t{45});
+
+  auto ids = [](const data& rendered) {
+    std::vector<std::string> out;
+    for (const data& row : rendered.get("rows")->list_value()) {
+      out.push_back(row.get("id")->string_value());
+    }
+    return out;
+  };
+  // The default: days waited, longest first, two a page.
+  data page1 = table.Render({{"filter", "a b"}}, "/");
+  EXPECT_THAT(ids(page1), ElementsAre("c2", "c4"));
+  EXPECT_EQ(page1.get("showing")->string_value(), "Showing 1 to 2 of 5");
+  const data* pagination = page1.get("pagination");
+  EXPECT_EQ(pagination->get("next_href")->string_value(),
+            "/?filter=a%20b&page=2");
+  EXPECT_EQ(pagination->get("previous_href"), nullptr);
+  const data& days_column = page1.get("columns")->list_value()[1];
+  EXPECT_EQ(days_column.get("aria_sort")->string_value(), "descending");
+  EXPECT_EQ(days_column.get("href")->string_value(),
+            "/?filter=a%20b&dir=asc&sort=days");
+
+  data page3 = table.Render({{"page", "3"}}, "/");
+  EXPECT_THAT(ids(page3), ElementsAre("c3"));
+  // Equal keys keep the order added; a page past the end is the last.
+  EXPECT_THAT(ids(table.Render({{"page", "99"}}, "/")), ElementsAre("c3"));
+  EXPECT_THAT(ids(table.Render({{"sort", "days"}, {"dir", "asc"}}, "/")),
+              ElementsAre("c1", "c4"));
+  // Text sorts ignore case; an unknown column falls back to the default.
+  EXPECT_THAT(ids(table.Render({{"sort", "id"}, {"dir", "desc"}}, "/")),
+              ElementsAre("C5", "c4"));
+  EXPECT_THAT(ids(table.Render({{"sort", "<script>"}}, "/")),
+              ElementsAre("c2", "c4"));
+}
+
+TEST(TableTest, APrefixSeparatesTwoTablesOnOnePage) {
+  Table table({{.key = "score", .label = "Score", .numeric = true}},
+              {.page_size = 1, .prefix = "h"});
+  for (int64_t s : {5, 9}) {
+    kainjow::mustache::data row;
+    row.set("score", std::to_string(s));
+    table.AddRow(row, {SortKey(s)});
+  }
+  // No default sort: the order added (a ranking's).
+  kainjow::mustache::data out =
+      table.Render({{"page", "7"}, {"h_page", "2"}}, "/x");
+  EXPECT_EQ(out.get("rows")->list_value()[0].get("score")->string_value(), "9");
+  EXPECT_EQ(out.get("pagination")->get("previous_href")->string_value(),
+            "/x?page=7");
 }
 
 }  // namespace

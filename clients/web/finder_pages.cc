@@ -1,0 +1,8 @@
+// The finder pages of the web console (docs/web.md).
+#include "clients/web/web_app.h"
+
+namespace raa::web {
+
+void WebApp::InstallFinderPages(httplib::Server& server) { (void)server; }
+
+}  // namespace raa::web

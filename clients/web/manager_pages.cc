@@ -1,0 +1,8 @@
+// The manager pages of the web console (docs/web.md).
+#include "clients/web/web_app.h"
+
+namespace raa::web {
+
+void WebApp::InstallManagerPages(httplib::Server& server) { (void)server; }
+
+}  // namespace raa::web

@@ -195,6 +195,11 @@ bool CanConfirmPaymentFor(const Caller& caller, absl::string_view /*payer*/,
   return caller.Has(v1::ROLE_FINANCE) && IsOwn(caller, payee);
 }
 
+bool SeesOverdueRecords(const Caller& caller) {
+  return caller.Has(v1::ROLE_REGISTRAR) || caller.Has(v1::ROLE_FAMILY_FINDER) ||
+         caller.Has(v1::ROLE_MANAGER);
+}
+
 bool CanManageBudgetOf(const Caller& caller, absl::string_view authority) {
   if (caller.withdrawn) return false;
   if (caller.Has(v1::ROLE_MANAGER)) return true;

@@ -134,6 +134,12 @@ bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,
 // of a member still in the consortium.
 bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner);
 
+// Whether the caller's overdue list (ListOverdue) may hold children's and
+// households' items: a registrar, family finder or manager, each record
+// still subject to IsVisibleTo. A finance officer's key may call ListOverdue
+// for its budget warnings only.
+bool SeesOverdueRecords(const Caller& caller);
+
 // ---- the inter-agency fee ledger (used from the ledger issue on) ----
 
 // Whether the caller may read the ledger entries between `payer` and

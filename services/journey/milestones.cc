@@ -479,11 +479,7 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
   ASSIGN_OR_RETURN(v1::Timescales timescales,
                    review_rows::CurrentTimescales(store_));
   const absl::CivilDay today = clock_.Today();
-  // A finance officer's key may call ListOverdue for the budget warnings
-  // only: no child's or household's item.
-  const bool sees_records = caller.Has(v1::ROLE_REGISTRAR) ||
-                            caller.Has(v1::ROLE_FAMILY_FINDER) ||
-                            caller.Has(v1::ROLE_MANAGER);
+  const bool sees_records = SeesOverdueRecords(caller);
   std::vector<v1::OverdueItem> items = ComputeOverdue(
       facts, timescales, holidays_, today, request.within_days(),
       [&](const JourneyRecord& r) {

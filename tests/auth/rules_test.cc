@@ -271,6 +271,16 @@ std::vector<RuleRow> Table() {
          return CanConfirmPaymentFor(c, OwnerFor(r), "york");
        },
        Cells({v1::ROLE_MANAGER}, kAny, false)},
+      // The overdue list's records: any member's role but finance, withdrawn
+      // or not (each record is then filtered by IsVisibleTo).
+      {"SeesOverdueRecords",
+       [](const Caller& c, Relation) { return SeesOverdueRecords(c); },
+       Join({Cells(
+                 {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER},
+                 kAny, false),
+             Cells(
+                 {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER},
+                 kAny, true)})},
       {"CanManageBudgetOf",
        [](const Caller& c, Relation r) {
          return CanManageBudgetOf(c, OwnerFor(r));

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/money.h"
+#include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
 #include "common/clock.h"
@@ -31,6 +32,9 @@ namespace {
 using kainjow::mustache::data;
 
 data List() { return data(data::type::list); }
+
+// How many payments the payments page fetches at most.
+constexpr size_t kMaxPayments = 10000;
 
 std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : "";
@@ -127,6 +131,24 @@ void SetFieldErrors(data& d, const std::vector<FieldViolation>& violations,
 
 // ---- balances ----
 
+Table WebApp::DebtsTable(const v1::Balances& balances,
+                         const std::string& prefix) {
+  Table table(
+      {{.key = "owed_by", .label = "Owed by"},
+       {.key = "owed_to", .label = "Owed to"},
+       {.key = "amount", .label = "Amount", .numeric = true}},
+      {.default_sort = "amount", .default_descending = true, .prefix = prefix});
+  for (const v1::Debt& debt : balances.debts()) {
+    data row;
+    row.set("debtor", Short(debt.debtor()));
+    row.set("creditor", Short(debt.creditor()));
+    row.set("amount", Pounds(debt.amount()));
+    table.AddRow(row, {Short(debt.debtor()), Short(debt.creditor()),
+                       PenceOf(debt.amount())});
+  }
+  return table;
+}
+
 void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
@@ -152,7 +174,12 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
   data d = LayoutData("Balances", &*signed_in);
   d.set("as_of", FormatDate(b->as_of()));
   d.set("as_of_query", as_of);
-  data positions = List();
+  Table positions(
+      {{.key = "member", .label = "Member"},
+       {.key = "position", .label = "Position", .numeric = true},
+       {.key = "pending_out", .label = "Pending out", .numeric = true},
+       {.key = "pending_in", .label = "Pending in", .numeric = true}},
+      {.prefix = "p"});
   for (const v1::MemberPosition& p : b->positions()) {
     data row;
     row.set("member", Short(p.authority()));
@@ -174,19 +201,12 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
                            "confirms them."));
       }
     }
-    positions.push_back(row);
+    positions.AddRow(row, {Short(p.authority()), PenceOf(p.position()),
+                           PenceOf(p.pending_out()), PenceOf(p.pending_in())});
   }
-  d.set("positions", positions);
+  d.set("positions_table", positions.Render(req.params, "/ledger"));
   d.set("has_positions", b->positions_size() > 0);
-  data debts = List();
-  for (const v1::Debt& debt : b->debts()) {
-    data row;
-    row.set("debtor", Short(debt.debtor()));
-    row.set("creditor", Short(debt.creditor()));
-    row.set("amount", Pounds(debt.amount()));
-    debts.push_back(row);
-  }
-  d.set("debts", debts);
+  d.set("debts_table", DebtsTable(*b, "d").Render(req.params, "/ledger"));
   d.set("has_debts", b->debts_size() > 0);
   d.set("total_owed", Pounds(b->total_owed()));
   d.set("total_fees", Pounds(b->total_fees()));
@@ -308,20 +328,31 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
                                   : absl::StrCat("from=", from, "&to=", to));
   d.set("opening", Pounds(s->opening_balance()));
   d.set("closing", Pounds(s->closing_balance()));
-  data lines = List();
+  Table lines({{.key = "date", .label = "Date"},
+               {.key = "type", .label = "Type"},
+               {.key = "counterparty", .label = "Counterparty"},
+               {.key = "amount", .label = "Amount", .numeric = true},
+               {.key = "balance", .label = "Balance", .numeric = true},
+               {.key = "reference", .label = "Reference"},
+               {.key = "description", .label = "Description"}},
+              {.default_sort = "date"});
   for (const v1::StatementLine& line : s->lines()) {
     const v1::Entry& e = line.entry();
     data row;
+    std::string type = EnumValueWords(v1::EntryType_descriptor(), e.type());
     row.set("date", FormatDate(e.value_date()));
-    row.set("type", EnumValueWords(v1::EntryType_descriptor(), e.type()));
+    row.set("type", type);
     row.set("counterparty", counterparty(e));
     row.set("amount", Pounds(line.amount()));
     row.set("balance", Pounds(line.balance()));
     row.set("reference", e.reference());
     row.set("description", e.description());
-    lines.push_back(row);
+    lines.AddRow(row, {FormatDate(e.value_date()), type, counterparty(e),
+                       PenceOf(line.amount()), PenceOf(line.balance()),
+                       e.reference(), e.description()});
   }
-  d.set("lines", lines);
+  // The form's own parameters stay in the table's links.
+  d.set("lines_table", lines.Render(req.params, "/ledger/statement"));
   data pending = List();
   for (const v1::Payment& p : s->pending()) {
     data row;
@@ -343,23 +374,32 @@ void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
   if (!signed_in.has_value()) return;
   data form;
   form.set("paid_on", FormatDate(ToDate(SystemClock().Today())));
-  RenderPaymentsPage(res, *signed_in, 200, form, absl::OkStatus());
+  RenderPaymentsPage(res, *signed_in, req.params, 200, form, absl::OkStatus());
 }
 
 void WebApp::RenderPaymentsPage(httplib::Response& res,
-                                const SignedIn& signed_in, int status,
+                                const SignedIn& signed_in,
+                                const QueryParams& params, int status,
                                 data form, const absl::Status& api_error) {
   const Session& session = signed_in.session;
   RaaClient& client = *session.client;
+  // Every payment (all pages, up to kMaxPayments).
   v1::ListPaymentsRequest list;
   list.set_authority(session.authority);
-  list.set_page_size(200);
-  absl::StatusOr<v1::ListPaymentsResponse> payments =
-      client.Call(&v1::LedgerService::Stub::ListPayments, list);
-  if (!payments.ok()) {
-    ApiErrorPage(res, payments.status(), &signed_in);
-    return;
-  }
+  list.set_page_size(1000);
+  std::vector<v1::Payment> payments;
+  do {
+    absl::StatusOr<v1::ListPaymentsResponse> page =
+        client.Call(&v1::LedgerService::Stub::ListPayments, list);
+    if (!page.ok()) {
+      ApiErrorPage(res, page.status(), &signed_in);
+      return;
+    }
+    for (v1::Payment& p : *page->mutable_payments()) {
+      payments.push_back(std::move(p));
+    }
+    list.set_page_token(page->next_page_token());
+  } while (!list.page_token().empty() && payments.size() < kMaxPayments);
   v1::ListAuthoritiesRequest members_request;
   members_request.set_page_size(1000);
   absl::StatusOr<v1::ListAuthoritiesResponse> members =
@@ -397,10 +437,20 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     }
     SetFieldErrors(d, violations, {"payee", "amount", "reference", "paid_on"});
   }
-  data rows = List();
-  for (const v1::Payment& p : payments->payments()) {
+  Table table({{.key = "payment", .label = "Payment"},
+               {.key = "paid_on", .label = "Paid on"},
+               {.key = "payer", .label = "Payer"},
+               {.key = "payee", .label = "Payee"},
+               {.key = "amount", .label = "Amount", .numeric = true},
+               {.key = "reference", .label = "Reference"},
+               {.key = "state", .label = "State"},
+               {.key = "action", .label = "Action", .sortable = false}},
+              {.default_sort = "paid_on", .default_descending = true});
+  for (const v1::Payment& p : payments) {
     data row;
     std::string id(absl::StripPrefix(p.name(), "ledger/payments/"));
+    std::string state =
+        EnumValueWords(v1::PaymentState_descriptor(), p.state());
     row.set("id", id);
     row.set("name", p.name());
     row.set("payer", Short(p.payer()));
@@ -408,16 +458,18 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     row.set("amount", Pounds(p.amount()));
     row.set("paid_on", FormatDate(p.paid_on()));
     row.set("reference", p.reference());
-    row.set("state", EnumValueWords(v1::PaymentState_descriptor(), p.state()));
+    row.set("state", state);
     row.set("rejection_reason", p.rejection_reason());
     if (p.state() == v1::PAYMENT_STATE_PENDING &&
         p.payee() == session.authority) {
       row.set("can_decide", true);
     }
-    rows.push_back(row);
+    table.AddRow(
+        row, {id, FormatDate(p.paid_on()), Short(p.payer()), Short(p.payee()),
+              PenceOf(p.amount()), p.reference(), state});
   }
-  d.set("payments", rows);
-  d.set("has_payments", payments->payments_size() > 0);
+  d.set("payments_table", table.Render(params, "/ledger/payments"));
+  d.set("has_payments", !payments.empty());
   RenderPage(res, status, "finance_payments", d);
 }
 
@@ -470,7 +522,8 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
     }
     status = payment.status();
   }
-  RenderPaymentsPage(res, *signed_in, HttpStatusOf(status), form, status);
+  RenderPaymentsPage(res, *signed_in, QueryParams(), HttpStatusOf(status), form,
+                     status);
 }
 
 void WebApp::PostPaymentDecision(const httplib::Request& req,
@@ -546,15 +599,18 @@ void WebApp::GetSettlement(const httplib::Request& req,
             plan->payment_count() == 1 ? " payment clears" : " payments clear",
             " the balances of ", plan->members_with_balance(), " members (",
             Pounds(plan->total()), " in all)."));
-  data rows = List();
+  Table table({{.key = "payer", .label = "Payer"},
+               {.key = "payee", .label = "Payee"},
+               {.key = "amount", .label = "Amount", .numeric = true}});
   for (const v1::SettlementPayment& p : plan->payments()) {
     data row;
     row.set("payer", Short(p.payer()));
     row.set("payee", Short(p.payee()));
     row.set("amount", Pounds(p.amount()));
-    rows.push_back(row);
+    table.AddRow(row,
+                 {Short(p.payer()), Short(p.payee()), PenceOf(p.amount())});
   }
-  d.set("payments", rows);
+  d.set("payments_table", table.Render(req.params, "/ledger/settlement"));
   d.set("has_payments", plan->payments_size() > 0);
   RenderPage(res, 200, "finance_settlement", d);
 }
@@ -622,16 +678,20 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
     warnings.push_back(item);
   }
   d.set("warnings", warnings);
-  data pipeline = List();
+  Table pipeline({{.key = "link", .label = "Link"},
+                  {.key = "payee", .label = "Payee"},
+                  {.key = "children", .label = "Children", .numeric = true},
+                  {.key = "fee", .label = "Fee", .numeric = true}});
   for (const v1::BudgetPipelineItem& item : b->pipeline()) {
     data row;
     row.set("link", item.link());
     row.set("payee", Short(item.payee()));
     row.set("children", absl::StrCat(item.children()));
     row.set("amount", Pounds(item.amount()));
-    pipeline.push_back(row);
+    pipeline.AddRow(row, {item.link(), Short(item.payee()),
+                          int64_t{item.children()}, PenceOf(item.amount())});
   }
-  d.set("pipeline", pipeline);
+  d.set("pipeline_table", pipeline.Render(req.params, "/ledger/budget"));
   d.set("has_pipeline", b->pipeline_size() > 0);
   RenderPage(res, 200, "finance_budget", d);
 }

@@ -1,5 +1,7 @@
 #include "clients/web/web_app.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
+#include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "common/clock.h"
 #include "common/dates.h"
@@ -68,6 +71,12 @@ data ViolationsData(const absl::Status& status) {
   return list;
 }
 
+// Tenths of a point as text: 125 -> "12.5", -5 -> "-0.5".
+std::string PointsText(int32_t tenths) {
+  return absl::StrCat(tenths < 0 ? "-" : "", std::abs(tenths) / 10, ".",
+                      std::abs(tenths) % 10);
+}
+
 // The one place score components and their reasons become page data
 // (templates/reasons.mustache shows them): the API's reason text as given.
 data ReasonsData(
@@ -76,14 +85,30 @@ data ReasonsData(
   for (const v1::ScoreComponent& c : components) {
     data item;
     item.set("component", absl::StrReplaceAll(c.component(), {{"_", " "}}));
-    item.set("points", absl::StrCat(c.points_tenths() / 10, ".",
-                                    std::abs(c.points_tenths() % 10)));
+    item.set("points", PointsText(c.points_tenths()));
     item.set("fit", absl::StrCat(c.fit_permille() / 10));
     item.set("weight", absl::StrCat(c.weight()));
     item.set("reason", c.reason());
     list.push_back(item);
   }
   return list;
+}
+
+// How many rows a list page fetches at most (its tables page through them).
+constexpr size_t kMaxListed = 10000;
+// How many of a child's ranked households its page fetches (its table pages
+// through them, 25 at a time).
+constexpr size_t kRankDepth = 300;
+
+// A profile's sort key for its ages: the youngest child's age today in
+// months (nothing for a profile without children).
+SortKey YoungestAgeKey(const v1::Child& child) {
+  if (child.members_size() == 0) return SortKey();
+  int64_t youngest = child.members(0).age_months_today();
+  for (const v1::ChildMember& m : child.members()) {
+    youngest = std::min<int64_t>(youngest, m.age_months_today());
+  }
+  return youngest;
 }
 
 std::string LastPart(const std::string& name) {
@@ -470,51 +495,75 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
 
   if (finder || registrar) {
     d.set("show_children", true);
+    // Every waiting profile (all pages, up to kMaxListed), in a table sorted
+    // and paged by the URL (?sort=&dir=&page=).
     v1::ListChildrenRequest request;
     request.set_parent(session.authority);
     request.set_status(v1::CHILD_STATUS_WAITING);
-    request.set_page_size(200);
-    absl::StatusOr<v1::ListChildrenResponse> children =
-        client.Call(&v1::RegistryService::Stub::ListChildren, request);
-    if (!children.ok()) {
-      ApiErrorPage(res, children.status(), &*signed_in);
-      return;
-    }
-    data rows = List();
-    for (const v1::Child& child : children->children()) {
-      std::optional<ChildRef> ref = ParseChildName(child.name());
-      if (!ref.has_value()) continue;
-      data row;
-      row.set("href", ChildPath(*ref));
-      row.set("id", ref->child);
-      row.set("group_size", absl::StrCat(child.members_size()));
-      row.set("ages", AgesText(child));
-      std::optional<int> days = DaysWaited(child, today);
-      row.set("days_waited",
-              days.has_value() ? absl::StrCat(*days) : "not yet");
-      row.set("region", child.region());
-      rows.push_back(row);
-    }
-    d.set("children", rows);
+    request.set_page_size(1000);
+    Table table({{.key = "id", .label = "Profile"},
+                 {.key = "children", .label = "Children", .numeric = true},
+                 {.key = "age", .label = "Ages"},
+                 {.key = "days", .label = "Days waited", .numeric = true},
+                 {.key = "region", .label = "Region"}},
+                {.default_sort = "days", .default_descending = true});
+    bool more = false;
+    do {
+      absl::StatusOr<v1::ListChildrenResponse> children =
+          client.Call(&v1::RegistryService::Stub::ListChildren, request);
+      if (!children.ok()) {
+        ApiErrorPage(res, children.status(), &*signed_in);
+        return;
+      }
+      for (const v1::Child& child : children->children()) {
+        std::optional<ChildRef> ref = ParseChildName(child.name());
+        if (!ref.has_value()) continue;
+        data row;
+        row.set("href", ChildPath(*ref));
+        row.set("id", ref->child);
+        row.set("group_size", absl::StrCat(child.members_size()));
+        row.set("ages", AgesText(child));
+        std::optional<int> days = DaysWaited(child, today);
+        row.set("days_waited",
+                days.has_value() ? absl::StrCat(*days) : "not yet");
+        row.set("region", child.region());
+        table.AddRow(
+            row,
+            {ref->child, int64_t{child.members_size()}, YoungestAgeKey(child),
+             days.has_value() ? SortKey(int64_t{*days}) : SortKey(),
+             child.region()});
+      }
+      request.set_page_token(children->next_page_token());
+      more = !request.page_token().empty() && table.size() < kMaxListed;
+    } while (more);
+    d.set("children_table", table.Render(req.params, "/"));
     d.set("children_count",
-          absl::StrCat(children->children_size(), children->children_size() == 1
-                                                      ? " child profile"
-                                                      : " child profiles"));
-    d.set("has_children", children->children_size() > 0);
-    if (!children->next_page_token().empty()) d.set("more_children", true);
+          absl::StrCat(table.size(), table.size() == 1 ? " child profile"
+                                                       : " child profiles"));
+    d.set("has_children", table.size() > 0);
+    if (!request.page_token().empty()) {
+      d.set("more_children", absl::StrCat(kMaxListed));
+    }
   }
   if (finder || registrar) {
     v1::ListOverdueRequest request;
     request.set_authority(session.authority);
     request.set_within_days(14);
-    request.set_page_size(100);
-    absl::StatusOr<v1::ListOverdueResponse> overdue =
-        client.Call(&v1::JourneyService::Stub::ListOverdue, request);
+    request.set_page_size(1000);
     d.set("show_overdue", true);
-    if (!overdue.ok()) {
-      d.set("overdue_error", UserMessageOf(overdue.status()));
-    } else {
-      data rows = List();
+    Table table({{.key = "record", .label = "Record"},
+                 {.key = "timescale", .label = "Timescale"},
+                 {.key = "due", .label = "Due"},
+                 {.key = "late", .label = "When", .numeric = true}},
+                {.prefix = "o"});
+    absl::Status failed;
+    do {
+      absl::StatusOr<v1::ListOverdueResponse> overdue =
+          client.Call(&v1::JourneyService::Stub::ListOverdue, request);
+      if (!overdue.ok()) {
+        failed = overdue.status();
+        break;
+      }
       for (const v1::OverdueItem& item : overdue->items()) {
         data row;
         std::optional<ChildRef> ref = ParseChildName(item.record());
@@ -530,15 +579,22 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
                 : item.days_late() == 0
                     ? std::string("due today")
                     : absl::StrCat("due in ", -item.days_late(), " days"));
-        rows.push_back(row);
+        table.AddRow(row,
+                     {item.record(), item.description(),
+                      FormatDate(item.due_date()), int64_t{item.days_late()}});
       }
-      d.set("overdue", rows);
-      d.set("has_overdue", overdue->items_size() > 0);
+      request.set_page_token(overdue->next_page_token());
+    } while (!request.page_token().empty() && table.size() < kMaxListed);
+    if (!failed.ok()) {
+      d.set("overdue_error", UserMessageOf(failed));
+    } else {
+      d.set("overdue_table", table.Render(req.params, "/"));
+      d.set("has_overdue", table.size() > 0);
     }
   }
   if (finder) {
     v1::ListAlertsRequest request;
-    request.set_page_size(20);
+    request.set_page_size(200);
     *request.mutable_since_time() = google::protobuf::Timestamp();
     request.mutable_since_time()->set_seconds(
         absl::ToUnixSeconds(absl::Now() - absl::Hours(24 * 7)));
@@ -548,7 +604,15 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     if (!alerts.ok()) {
       d.set("alerts_error", UserMessageOf(alerts.status()));
     } else {
-      data rows = List();
+      Table table({{.key = "time", .label = "When (UTC)"},
+                   {.key = "child", .label = "Child"},
+                   {.key = "household", .label = "Household"},
+                   {.key = "score", .label = "Score", .numeric = true},
+                   {.key = "alert", .label = "Alert"}},
+                  {.default_sort = "time",
+                   .default_descending = true,
+                   .page_size = 20,
+                   .prefix = "a"});
       for (const v1::MatchAlert& alert : alerts->alerts()) {
         data row;
         std::optional<ChildRef> ref = ParseChildName(alert.child());
@@ -557,14 +621,17 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
         row.set("adopter", alert.adopter());
         row.set("score", absl::StrCat(alert.score()));
         row.set("message", alert.message());
-        row.set("time",
-                absl::FormatTime("%Y-%m-%d %H:%M",
-                                 absl::FromUnixSeconds(alert.time().seconds()),
-                                 absl::UTCTimeZone()));
-        rows.push_back(row);
+        std::string time = absl::FormatTime(
+            "%Y-%m-%d %H:%M", absl::FromUnixSeconds(alert.time().seconds()),
+            absl::UTCTimeZone());
+        row.set("time", time);
+        table.AddRow(
+            row, {int64_t{alert.time().seconds()}, alert.child(),
+                  alert.adopter(), int64_t{alert.score()}, alert.message()});
       }
-      d.set("alerts", rows);
+      d.set("alerts_table", table.Render(req.params, "/"));
       d.set("has_alerts", alerts->alerts_size() > 0);
+      if (!alerts->next_page_token().empty()) d.set("more_alerts", true);
     }
   }
   if (HasRole(session, v1::ROLE_MANAGER)) {
@@ -576,17 +643,23 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     if (!members.ok()) {
       d.set("members_error", UserMessageOf(members.status()));
     } else {
-      data rows = List();
+      Table table({{.key = "member", .label = "Member"},
+                   {.key = "id", .label = "Id"},
+                   {.key = "region", .label = "Region"},
+                   {.key = "status", .label = "Status"}},
+                  {.default_sort = "member", .prefix = "m"});
       for (const v1::Authority& a : members->authorities()) {
         data row;
+        std::string status =
+            EnumValueWords(v1::AuthorityStatus_descriptor(), a.status());
         row.set("name", a.display_name());
         row.set("id", LastPart(a.name()));
         row.set("region", a.region());
-        row.set("status",
-                EnumValueWords(v1::AuthorityStatus_descriptor(), a.status()));
-        rows.push_back(row);
+        row.set("status", status);
+        table.AddRow(
+            row, {a.display_name(), LastPart(a.name()), a.region(), status});
       }
-      d.set("members", rows);
+      d.set("members_table", table.Render(req.params, "/"));
     }
   }
   if (HasRole(session, v1::ROLE_FINANCE)) {
@@ -606,15 +679,7 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
                   ? absl::StrCat("The others owe you ", FormatPounds(pence))
                   : absl::StrCat("You owe the others ", FormatPounds(-pence)));
       }
-      data rows = List();
-      for (const v1::Debt& debt : balances->debts()) {
-        data row;
-        row.set("debtor", LastPart(debt.debtor()));
-        row.set("creditor", LastPart(debt.creditor()));
-        row.set("amount", FormatPounds(PenceOf(debt.amount())));
-        rows.push_back(row);
-      }
-      d.set("debts", rows);
+      d.set("debts_table", DebtsTable(*balances, "d").Render(req.params, "/"));
       d.set("has_debts", balances->debts_size() > 0);
     }
   }
@@ -652,12 +717,13 @@ void WebApp::GetChild(const httplib::Request& req, httplib::Response& res) {
   ChildRef ref{req.matches[1].str(), req.matches[2].str()};
   RenderChildPage(
       res, *signed_in,
-      absl::StrCat("authorities/", ref.authority, "/children/", ref.child), 200,
-      absl::OkStatus());
+      absl::StrCat("authorities/", ref.authority, "/children/", ref.child),
+      req.params, 200, absl::OkStatus());
 }
 
 void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
-                             const std::string& child_name, int status,
+                             const std::string& child_name,
+                             const QueryParams& params, int status,
                              const absl::Status& api_error) {
   const Session& session = signed_in.session;
   RaaClient& client = *session.client;
@@ -703,12 +769,28 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
   d.set("facts", facts);
   if (!child->summary().empty()) d.set("summary", child->summary());
 
-  v1::RankAdoptersRequest rank;
-  rank.set_child(child_name);
-  rank.set_page_size(100);
-  rank.set_view(v1::RANK_VIEW_FULL);
-  absl::StatusOr<v1::RankAdoptersResponse> ranking =
-      client.Call(&v1::MatchingService::Stub::RankAdopters, rank);
+  // The best kRankDepth households (pages of 100), sorted and paged by the
+  // URL: by rank, score or any component's points.
+  absl::StatusOr<v1::RankAdoptersResponse> ranking;
+  std::vector<v1::RankedAdopter> ranked;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    v1::RankAdoptersRequest rank;
+    rank.set_child(child_name);
+    rank.set_page_size(100);
+    rank.set_view(v1::RANK_VIEW_FULL);
+    ranked.clear();
+    do {
+      ranking = client.Call(&v1::MatchingService::Stub::RankAdopters, rank);
+      if (!ranking.ok()) break;
+      for (v1::RankedAdopter& a : *ranking->mutable_adopters()) {
+        ranked.push_back(std::move(a));
+      }
+      rank.set_page_token(ranking->next_page_token());
+    } while (!rank.page_token().empty() && ranked.size() < kRankDepth);
+    // ABORTED: the ranking changed between two pages; start again once.
+    if (ranking.ok() || ranking.status().code() != absl::StatusCode::kAborted)
+      break;
+  }
   if (!ranking.ok()) {
     d.set("ranking_error", UserMessageOf(ranking.status()));
   } else {
@@ -716,6 +798,9 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     d.set("considered", absl::StrCat(ranking->considered()));
     d.set("eligible", absl::StrCat(ranking->eligible()));
     d.set("excluded", absl::StrCat(ranking->excluded()));
+    if (ranking->eligible() > static_cast<int>(ranked.size())) {
+      d.set("ranked_shown", absl::StrCat(ranked.size()));
+    }
     data exclusions = List();
     for (const v1::Exclusion& e : ranking->exclusions()) {
       data item;
@@ -726,15 +811,56 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     d.set("has_exclusions", ranking->exclusions_size() > 0);
     bool can_open = HasRole(session, v1::ROLE_FAMILY_FINDER) ||
                     HasRole(session, v1::ROLE_MANAGER);
-    data adopters = List();
+    d.set("can_open", can_open);
+    // A column per score component, in the order the API gives them.
+    std::vector<std::string> components;
+    for (const v1::RankedAdopter& a : ranked) {
+      for (const v1::ScoreComponent& c : a.components()) {
+        if (std::find(components.begin(), components.end(), c.component()) ==
+            components.end()) {
+          components.push_back(c.component());
+        }
+      }
+    }
+    std::vector<TableColumn> columns = {
+        {.key = "rank", .label = "Rank", .numeric = true},
+        {.key = "household", .label = "Household"},
+        {.key = "score", .label = "Score", .numeric = true}};
+    for (const std::string& c : components) {
+      columns.push_back({.key = c,
+                         .label = absl::StrReplaceAll(c, {{"_", " "}}),
+                         .numeric = true});
+    }
+    columns.push_back({.key = "why", .label = "Why", .sortable = false});
+    if (can_open) {
+      columns.push_back(
+          {.key = "action", .label = "Action", .sortable = false});
+    }
+    Table table(std::move(columns), {.default_sort = "rank", .page_size = 25});
     int rank_number = 0;
-    for (const v1::RankedAdopter& a : ranking->adopters()) {
+    for (const v1::RankedAdopter& a : ranked) {
       data row;
       row.set("rank", absl::StrCat(++rank_number));
       row.set("adopter", a.adopter());
       row.set("adopter_id", LastPart(a.adopter()));
       row.set("score", absl::StrCat(a.score()));
       row.set("components", ReasonsData(a.components()));
+      std::vector<SortKey> keys = {int64_t{rank_number}, a.adopter(),
+                                   int64_t{a.score()}};
+      data points = List();
+      for (const std::string& name : components) {
+        data cell;
+        cell.set("value", "");
+        SortKey key;
+        for (const v1::ScoreComponent& c : a.components()) {
+          if (c.component() != name) continue;
+          cell.set("value", PointsText(c.points_tenths()));
+          key = int64_t{c.points_tenths()};
+        }
+        points.push_back(cell);
+        keys.push_back(key);
+      }
+      row.set("points", points);
       if (a.members_size() > 0) {
         std::vector<std::string> which;
         for (int m : a.members()) which.push_back(absl::StrCat(m + 1));
@@ -746,10 +872,10 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
         row.set("child", child_name);
         row.set("csrf", session.csrf);
       }
-      adopters.push_back(row);
+      table.AddRow(row, std::move(keys));
     }
-    d.set("adopters", adopters);
-    d.set("has_adopters", ranking->adopters_size() > 0);
+    d.set("adopters_table", table.Render(params, ChildPath(*ref)));
+    d.set("has_adopters", !ranked.empty());
   }
   RenderPage(res, status, "child", d);
 }
@@ -772,8 +898,8 @@ void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
   absl::StatusOr<v1::Link> link = signed_in->session.client->Call(
       &v1::JourneyService::Stub::OpenLink, request);
   if (!link.ok()) {
-    RenderChildPage(res, *signed_in, child, HttpStatusOf(link.status()),
-                    link.status());
+    RenderChildPage(res, *signed_in, child, QueryParams(),
+                    HttpStatusOf(link.status()), link.status());
     return;
   }
   sessions_.SetFlash(signed_in->id, absl::StrCat("Link ", link->name(),

@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "clients/lib/client.h"
 #include "clients/web/sessions.h"
+#include "clients/web/tables.h"
 #include "clients/web/templates.h"
 
 namespace raa::web {
@@ -118,6 +119,11 @@ class WebApp {
   void InstallFinderPages(httplib::Server& server);
 
   // ---- The finance officer's pages (finance_pages.cc; docs/web.md) ----
+  // Who owes whom (net per pair), sortable by either side or the amount,
+  // largest first: the balances page's table and the home page's. `prefix`
+  // names its URL parameters (TableOptions::prefix).
+  static Table DebtsTable(const v1::Balances& balances,
+                          const std::string& prefix);
   void GetLedger(const httplib::Request& req, httplib::Response& res);
   void GetBalancesCsv(const httplib::Request& req, httplib::Response& res);
   void GetStatement(const httplib::Request& req, httplib::Response& res);
@@ -130,16 +136,19 @@ class WebApp {
   void GetReconcile(const httplib::Request& req, httplib::Response& res);
   void PostReconcile(const httplib::Request& req, httplib::Response& res);
   // The payments page with the record form's values and errors (`form`
-  // holds the fields as typed; `field_errors` field -> message).
+  // holds the fields as typed; `field_errors` field -> message); `params`
+  // sort and page its table of payments.
   void RenderPaymentsPage(httplib::Response& res, const SignedIn& signed_in,
-                          int status, kainjow::mustache::data form,
+                          const QueryParams& params, int status,
+                          kainjow::mustache::data form,
                           const absl::Status& api_error);
 
   // The child page for `child` (a name), with `api_error` shown above it
-  // when an action on it failed.
+  // when an action on it failed; `params` (the URL's query) sort and page
+  // its ranked households.
   void RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
-                       const std::string& child, int status,
-                       const absl::Status& api_error);
+                       const std::string& child, const QueryParams& params,
+                       int status, const absl::Status& api_error);
   void RenderSignIn(httplib::Response& res, int status,
                     const std::string& token, const std::string& key_error);
 

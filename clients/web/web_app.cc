@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
+#include "clients/web/reasons.h"
 #include "clients/web/views.h"
 #include "common/clock.h"
 #include "common/dates.h"
@@ -68,8 +69,11 @@ data ViolationsData(const absl::Status& status) {
   return list;
 }
 
+}  // namespace
+
 // The one place score components and their reasons become page data
 // (templates/reasons.mustache shows them): the API's reason text as given.
+// Declared in clients/web/reasons.h.
 data ReasonsData(
     const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components) {
   data list = List();
@@ -85,6 +89,8 @@ data ReasonsData(
   }
   return list;
 }
+
+namespace {
 
 std::string LastPart(const std::string& name) {
   size_t slash = name.rfind('/');

@@ -462,11 +462,15 @@ void WebApp::GetLinksBoard(const httplib::Request& req,
   // Filters: ?state=open|closed|adopted|all, ?step=<LinkStep name>|"",
   // ?whose=mine|all.
   std::string state_param = Param(req, "state");
-  if (state_param.empty()) state_param = "open";
+  if (state_param != "closed" && state_param != "adopted" &&
+      state_param != "all") {
+    state_param = "open";
+  }
   std::string whose = Param(req, "whose") == "all" ? "all" : "mine";
   std::string step_param = Param(req, "step");
   v1::LinkStep step_filter = v1::LINK_STEP_UNSPECIFIED;
-  if (!step_param.empty() && !v1::LinkStep_Parse(step_param, &step_filter)) {
+  if (!step_param.empty() && (!v1::LinkStep_Parse(step_param, &step_filter) ||
+                              step_filter == v1::LINK_STEP_UNSPECIFIED)) {
     step_param.clear();
   }
 
@@ -476,9 +480,6 @@ void WebApp::GetLinksBoard(const httplib::Request& req,
   if (state_param == "open") request.set_state(v1::LINK_STATE_OPEN);
   if (state_param == "closed") request.set_state(v1::LINK_STATE_CLOSED);
   if (state_param == "adopted") request.set_state(v1::LINK_STATE_ADOPTED);
-  if (state_param != "closed" && state_param != "adopted") {
-    if (state_param != "all") state_param = "open";
-  }
   std::vector<v1::Link> all;
   absl::Status listed = ReadAll<v1::ListLinksRequest, v1::ListLinksResponse>(
       *session.client, &v1::JourneyService::Stub::ListLinks, request,

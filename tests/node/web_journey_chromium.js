@@ -106,6 +106,9 @@ async function setUp(call, managerKey) {
   const c2 = await call('RegistryService', 'CreateChild', keys.registrarA, {
     parent: `authorities/${kA}`, request_id: requestId(),
     child: childProfile(100, 'Enjoys football <script>alert(1)</script>')});
+  // C3 is younger than the later household would take: its barrier.
+  await call('RegistryService', 'CreateChild', keys.registrarA, {
+    parent: `authorities/${kA}`, request_id: requestId(), child: childProfile(20, 'Toddler')});
   const newHousehold = () => call('RegistryService', 'CreateAdopter', keys.registrarB, {
     parent: `authorities/${kB}`, request_id: requestId(),
     adopter: household({min_age_months: 60, max_age_months: 120})});

@@ -231,31 +231,10 @@ data AlertRow(const v1::MatchAlert& alert) {
   return row;
 }
 
-// The JSON text of a value safe to serve anywhere: '<', '>' and '&' as
-// \u escapes (they occur only inside strings), non-ASCII as is (UTF-8).
-std::string SafeJson(const nlohmann::json& value) {
-  std::string text =
-      value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '<') {
-      out += "\\u003c";
-    } else if (c == '>') {
-      out += "\\u003e";
-    } else if (c == '&') {
-      out += "\\u0026";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 void SendJson(httplib::Response& res, int status, const nlohmann::json& value) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(SafeJson(value), "application/json; charset=utf-8");
+  res.set_content(JsonForScript(value), "application/json; charset=utf-8");
 }
 
 }  // namespace

@@ -85,4 +85,23 @@ bool IsRequestId(absl::string_view text) {
   return errors.empty();
 }
 
+std::string JsonForScript(const nlohmann::json& value) {
+  std::string text =
+      value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace raa::web

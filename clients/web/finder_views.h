@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
 #include "raa/v1/journey.pb.h"
 
 namespace raa::web {
@@ -57,6 +58,11 @@ v1::LinkStep NextStep(const v1::Link& link);
 // True for a request id this console may resend: 1-128 printable ASCII
 // characters (what the API accepts), as carried in a form's hidden field.
 bool IsRequestId(absl::string_view text);
+
+// `value` as JSON text that is safe wherever it lands: '<', '>' and '&'
+// written as \u003c, \u003e and \u0026 (they occur only inside strings),
+// invalid UTF-8 replaced by U+FFFD, other text as is.
+std::string JsonForScript(const nlohmann::json& value);
 
 }  // namespace raa::web
 

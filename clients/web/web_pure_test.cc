@@ -303,5 +303,14 @@ TEST(FinderTemplatesTest, TheLiveRegionEscapesWhereItStartsFrom) {
   EXPECT_THAT(*html, HasSubstr(" hidden "));
 }
 
+TEST(FinderViewsTest, JsonForScriptEscapesMarkupAndStaysJson) {
+  nlohmann::json value = {{"message", "</script><b>&"}, {"score", 7}};
+  std::string text = JsonForScript(value);
+  EXPECT_THAT(text, Not(HasSubstr("<")));
+  EXPECT_THAT(text, Not(HasSubstr(">")));
+  EXPECT_THAT(text, Not(HasSubstr("&")));
+  EXPECT_EQ(nlohmann::json::parse(text), value);
+}
+
 }  // namespace
 }  // namespace raa::web

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
+#include "clients/web/reasons.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "common/clock.h"
@@ -77,8 +78,11 @@ std::string PointsText(int32_t tenths) {
                       std::abs(tenths) % 10);
 }
 
+}  // namespace
+
 // The one place score components and their reasons become page data
 // (templates/reasons.mustache shows them): the API's reason text as given.
+// Declared in clients/web/reasons.h.
 data ReasonsData(
     const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components) {
   data list = List();
@@ -93,6 +97,8 @@ data ReasonsData(
   }
   return list;
 }
+
+namespace {
 
 // How many rows a list page fetches at most (its tables page through them).
 constexpr size_t kMaxListed = 10000;

@@ -117,6 +117,38 @@ class WebApp {
   // ---- The family finder's household page, links board and live alerts
   // (finder_pages.cc; docs/web.md) ----
   void InstallFinderPages(httplib::Server& server);
+  void GetHousehold(const httplib::Request& req, httplib::Response& res);
+  void GetLinksBoard(const httplib::Request& req, httplib::Response& res);
+  void GetLinkPage(const httplib::Request& req, httplib::Response& res);
+  void PostLinkAdvance(const httplib::Request& req, httplib::Response& res);
+  void PostLinkClose(const httplib::Request& req, httplib::Response& res);
+  void PostLinkCorrect(const httplib::Request& req, httplib::Response& res);
+  void GetFollows(const httplib::Request& req, httplib::Response& res);
+  void PostFollow(const httplib::Request& req, httplib::Response& res);
+  void PostUnfollow(const httplib::Request& req, httplib::Response& res);
+  void GetAlerts(const httplib::Request& req, httplib::Response& res);
+  // The live alerts' JSON (static/raa-alerts.js polls it): one ListAlerts
+  // call per request; 401 JSON, not a redirect, without a session.
+  void GetAlertsJson(const httplib::Request& req, httplib::Response& res);
+  // The link page of `link` (links/{id}). `form` names the form that failed
+  // ("advance", "close" or "correct"; empty for none), `values` holds its
+  // fields as typed, and `api_error` why it failed: its violations go beside
+  // the fields and in the error summary.
+  void RenderLinkPage(httplib::Response& res, const SignedIn& signed_in,
+                      const std::string& link, int status,
+                      const std::string& form,
+                      const kainjow::mustache::data& values,
+                      const absl::Status& api_error);
+  // The follows page with the follow form's values and errors.
+  void RenderFollowsPage(const httplib::Request& req, httplib::Response& res,
+                         const SignedIn& signed_in, int status,
+                         const kainjow::mustache::data& values,
+                         const absl::Status& api_error);
+  // The live alerts region's data (templates/finder_live_alerts.mustache):
+  // where raa-alerts.js starts polling from (`after`, the last alert this
+  // page shows, else `since`, unix seconds).
+  kainjow::mustache::data LiveAlertsData(const std::string& after,
+                                         int64_t since_seconds);
 
   // ---- The finance officer's pages (finance_pages.cc; docs/web.md) ----
   // Who owes whom (net per pair), sortable by either side or the amount,

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "clients/web/finder_views.h"
 #include "clients/web/sessions.h"
 #include "clients/web/tables.h"
 #include "clients/web/templates.h"
@@ -216,6 +217,99 @@ TEST(TableTest, APrefixSeparatesTwoTablesOnOnePage) {
   EXPECT_EQ(out.get("rows")->list_value()[0].get("score")->string_value(), "9");
   EXPECT_EQ(out.get("pagination")->get("previous_href")->string_value(),
             "/x?page=7");
+}
+
+// ---- the family finder's pages (finder_views.h) ----
+
+TEST(FinderViewsTest, HouseholdNamesBecomeTheirPages) {
+  std::optional<HouseholdRef> ref =
+      ParseHouseholdName("authorities/southyorks-raa/adopters/h4");
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_EQ(ref->authority, "southyorks-raa");
+  EXPECT_EQ(ref->household, "h4");
+  EXPECT_EQ(HouseholdPath(*ref), "/households/southyorks-raa/h4");
+  EXPECT_FALSE(ParseHouseholdName("authorities/leeds/children/c1"));
+  EXPECT_FALSE(ParseHouseholdName("authorities/leeds/adopters/../h1"));
+  EXPECT_FALSE(ParseHouseholdName("authorities/leeds/adopters/H1"));
+}
+
+TEST(FinderViewsTest, RecordPathKnowsChildrenAndHouseholdsOnly) {
+  EXPECT_EQ(RecordPath("authorities/leeds/children/c12"),
+            "/children/leeds/c12");
+  EXPECT_EQ(RecordPath("authorities/leeds/adopters/h3"),
+            "/households/leeds/h3");
+  EXPECT_EQ(RecordPath("authorities/leeds/follows/f1"), "");
+  EXPECT_EQ(RecordPath(""), "");
+  EXPECT_EQ(RecordPath("javascript:alert(1)"), "");
+}
+
+TEST(FinderViewsTest, LinkNamesBecomeTheirPages) {
+  EXPECT_EQ(LinkIdOf("links/l12"), "l12");
+  EXPECT_EQ(LinkPath("links/l12"), "/links/l12");
+  EXPECT_FALSE(LinkIdOf("links/"));
+  EXPECT_FALSE(LinkIdOf("links/l1/x"));
+  EXPECT_FALSE(LinkIdOf("l12"));
+  EXPECT_EQ(LinkPath("ledger/entries/e1"), "");
+}
+
+TEST(FinderViewsTest, FollowedNameTakesShortAndFullNames) {
+  EXPECT_EQ(FollowedName(" sheffield/c12 "),
+            "authorities/sheffield/children/c12");
+  EXPECT_EQ(FollowedName("leeds/h4"), "authorities/leeds/adopters/h4");
+  EXPECT_EQ(FollowedName("authorities/leeds/adopters/h4"),
+            "authorities/leeds/adopters/h4");
+  // Anything else is left for the API to refuse in its own words.
+  EXPECT_EQ(FollowedName("leeds/x4"), "leeds/x4");
+  EXPECT_EQ(FollowedName("c12"), "c12");
+}
+
+TEST(FinderViewsTest, StepsInWordsAndTheNextStep) {
+  EXPECT_EQ(StepLabel(v1::LINK_STEP_PAPERS_TO_PANEL), "Papers to panel");
+  EXPECT_EQ(StepLabel(v1::LINK_STEP_OPENED), "Opened");
+  v1::Link link;
+  link.set_state(v1::LINK_STATE_OPEN);
+  link.set_step(v1::LINK_STEP_OPENED);
+  EXPECT_EQ(NextStep(link), v1::LINK_STEP_LINKING_MEETING);
+  link.set_step(v1::LINK_STEP_MATCH_DECIDED);
+  EXPECT_EQ(NextStep(link), v1::LINK_STEP_PLACED);
+  link.set_step(v1::LINK_STEP_ORDER_GRANTED);
+  EXPECT_EQ(NextStep(link), v1::LINK_STEP_UNSPECIFIED);
+  link.set_step(v1::LINK_STEP_PLACED);
+  link.set_state(v1::LINK_STATE_CLOSED);
+  EXPECT_EQ(NextStep(link), v1::LINK_STEP_UNSPECIFIED);
+}
+
+TEST(FinderViewsTest, RequestIdsFromAFormAreCheckedAsTheApiDoes) {
+  EXPECT_TRUE(IsRequestId("3f2a-17"));
+  EXPECT_FALSE(IsRequestId(""));
+  EXPECT_FALSE(IsRequestId(std::string(129, 'a')));
+  EXPECT_FALSE(IsRequestId("a\nb"));
+}
+
+TEST(FinderTemplatesTest, TheLiveRegionEscapesWhereItStartsFrom) {
+  Templates templates;
+  kainjow::mustache::data live;
+  live.set("after", "\"><script>x</script>");
+  live.set("since", "1800000000");
+  live.set("interval_ms", "5000");
+  live.set("idle_ms", "1800000");
+  kainjow::mustache::data d;
+  d.set("live", live);
+  absl::StatusOr<std::string> html = templates.Render("finder_live_alerts", d);
+  ASSERT_TRUE(html.ok()) << html.status();
+  EXPECT_THAT(*html, Not(HasSubstr("<script>x")));
+  EXPECT_THAT(*html, HasSubstr("aria-live=\"polite\""));
+  EXPECT_THAT(*html, HasSubstr("src=\"/static/raa-alerts.js\""));
+  EXPECT_THAT(*html, HasSubstr(" hidden "));
+}
+
+TEST(FinderViewsTest, JsonForScriptEscapesMarkupAndStaysJson) {
+  nlohmann::json value = {{"message", "</script><b>&"}, {"score", 7}};
+  std::string text = JsonForScript(value);
+  EXPECT_THAT(text, Not(HasSubstr("<")));
+  EXPECT_THAT(text, Not(HasSubstr(">")));
+  EXPECT_THAT(text, Not(HasSubstr("&")));
+  EXPECT_EQ(nlohmann::json::parse(text), value);
 }
 
 }  // namespace

@@ -298,7 +298,7 @@ data FormFieldsData(const RecordFields& fields, const TextFields& values,
   };
   auto with_error = [&](data& item, const std::string& id) {
     auto it = errors.beside.find(id);
-    if (it != errors.beside.end()) item.set("error", it->second);
+    if (it != errors.beside.end()) item.set("field_error", it->second);
   };
   data list = List();
   for (const RecordField& f : fields.fields()) {

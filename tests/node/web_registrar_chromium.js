@@ -206,6 +206,9 @@ async function main() {
                 'the summary links and focuses it, the typed values are kept', async () => {
       await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
       await fits('new child', 'child-new');
+      assert.deepEqual(await page.$$eval('.govuk-form-group--error, .govuk-error-message',
+                                         (es) => es.map((e) => e.id || e.className)), [],
+                       'a fresh form shows errors');
       await setValue('#ages_as_of', iso(dayFromToday(-2)));
       await page.type('#age_months', '300');
       await page.type('#sex', 'female');
@@ -228,6 +231,9 @@ async function main() {
         title: document.title,
       }));
       assert.ok(got.summary.some((s) => s.href === '#age_months'), JSON.stringify(got));
+      assert.deepEqual(await page.$$eval('.govuk-form-group--error input',
+                                         (es) => es.map((e) => e.id)), ['age_months'],
+                       'only the age field is marked');
       assert.match(got.beside, /outside 0-216/, JSON.stringify(got));
       assert.match(got.describedBy, /age_months-error/);
       assert.equal(got.age, '300');

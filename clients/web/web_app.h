@@ -22,6 +22,7 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -110,6 +111,45 @@ class WebApp {
 
   // ---- The registrar's pages (registrar_pages.cc; docs/web.md) ----
   void InstallRegistrarPages(httplib::Server& server);
+  // `Kind` is one of registrar_pages.cc's record kinds (child profiles or
+  // households); the handlers are instantiated there.
+  template <typename Kind>
+  void GetRegistryList(const httplib::Request& req, httplib::Response& res);
+  template <typename Kind>
+  void GetRegistryNew(const httplib::Request& req, httplib::Response& res);
+  template <typename Kind>
+  void PostRegistryNew(const httplib::Request& req, httplib::Response& res);
+  template <typename Kind>
+  void GetRegistryEdit(const httplib::Request& req, httplib::Response& res);
+  template <typename Kind>
+  void PostRegistryEdit(const httplib::Request& req, httplib::Response& res);
+  template <typename Kind>
+  void GetRegistryWithdraw(const httplib::Request& req, httplib::Response& res);
+  template <typename Kind>
+  void PostRegistryWithdraw(const httplib::Request& req,
+                            httplib::Response& res);
+  void GetRegistryUpload(const httplib::Request& req, httplib::Response& res);
+  void PostRegistryUpload(const httplib::Request& req, httplib::Response& res);
+  // True if the signed-in key may write `authority`'s records (a registrar
+  // of that member, the API's rule); otherwise answers a 403 page saying
+  // why, before any form is shown.
+  bool RequireRegistrarOf(httplib::Response& res, const SignedIn& signed_in,
+                          const std::string& authority,
+                          const std::string& what);
+  // The register or change form of a `Kind` record: `values` as typed (by
+  // column), `name` the record's for a change ("" to register), `error` the
+  // failed call whose violations go beside their fields.
+  template <typename Kind>
+  void RenderRecordForm(httplib::Response& res, const SignedIn& signed_in,
+                        int status,
+                        const std::map<std::string, std::string>& values,
+                        const std::string& name, const absl::Status& error);
+  // The page that asks to confirm withdrawing `name` (a `Kind` record),
+  // with the reason as typed and `error`'s violations beside it.
+  template <typename Kind>
+  void RenderWithdrawPage(httplib::Response& res, const SignedIn& signed_in,
+                          int status, const std::string& name,
+                          const std::string& reason, const absl::Status& error);
 
   // ---- The manager's pages (manager_pages.cc; docs/web.md) ----
   void InstallManagerPages(httplib::Server& server);

@@ -1,0 +1,526 @@
+#!/usr/bin/env node
+// The registrar's pages of the web console (raa-web, docs/web.md "Registrar
+// pages") in Debian's headless Chromium, against a real raamatchd and
+// raa-web started here (tests/node/web_support.js).
+//
+// Set-up through the gRPC API: two members, A (a local authority) and B (an
+// agency); a registrar key for each, a finance key for A; a child of B.
+//
+// In the browser, as A's registrar:
+//   - registers a child with a mistake (age 300 months): the form comes back
+//     (400) with the API's words beside the age field and in a GOV.UK error
+//     summary whose link focuses the field, and what was typed is kept;
+//     fixed, the profile is registered (checked with GetChild) and listed on
+//     /registry/children, which sorts and filters by status in the URL;
+//   - changes the profile's summary (only that field changes) and withdraws
+//     it: without a reason the API's refusal shows beside the reason field;
+//     with one it is WITHDRAWN and listed under that status;
+//   - registers a household (the list shows it);
+//   - uploads a CSV of three children with one bad row: the report shows
+//     each line, the bad one "not stored" with its problem, the others
+//     stored (checked with ListChildren); uploaded again, nothing is stored
+//     twice;
+//   - B's child's change and withdraw forms are 403 pages (and a POST to
+//     them changes nothing); a finance key gets 403 on the register form;
+//   - POSTs without the csrf field are 403 and change nothing.
+// axe-core finds no WCAG 2.0/2.1 A/AA violation on any registrar page (with
+// and without errors); none is wider than 390 px; screenshots
+// registrar-*-1280.png and -390.png go to --screenshots DIR.
+//
+//   node tests/node/web_registrar_chromium.js --raamatchd build/services/raamatchd \
+//       --raa-web build/clients/web/raa-web [--chromium PATH] [--screenshots DIR]
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const support = require('./web_support');
+
+const {check} = support;
+const kName = 'web_registrar_chromium';
+const kA = 'sheffield';
+const kB = 'southyorks-raa';
+const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
+               '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
+
+function dayFromToday(days) {
+  const d = new Date(Date.now() + days * 24 * 3600 * 1000);
+  return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
+}
+
+function iso(d) {
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+async function setUp(call, managerKey) {
+  let n = 0;
+  const requestId = () => `web-registrar-${process.pid}-${++n}`;
+  const key = async (authority, roles) => (await call('AccessService', 'CreateApiKey',
+      managerKey, {api_key: {authority: `authorities/${authority}`, roles,
+                             display_name: `web registrar test ${roles}`},
+                   request_id: requestId()})).secret;
+  await call('RegistryService', 'CreateAuthority', managerKey, {
+    authority_id: kA, request_id: requestId(),
+    authority: {display_name: 'Sheffield City Council', region: 'south-yorkshire',
+                kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
+  await call('RegistryService', 'CreateAuthority', managerKey, {
+    authority_id: kB, request_id: requestId(),
+    authority: {display_name: 'South Yorkshire Regional Adoption Agency',
+                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY'}});
+  const keys = {
+    registrarA: await key(kA, ['ROLE_REGISTRAR']),
+    registrarB: await key(kB, ['ROLE_REGISTRAR']),
+    financeA: await key(kA, ['ROLE_FINANCE']),
+  };
+  const childOfB = await call('RegistryService', 'CreateChild', keys.registrarB, {
+    parent: `authorities/${kB}`, request_id: requestId(), child: {
+      members: [{age_months: 50, sex: 'SEX_MALE'}], ages_as_of: dayFromToday(-3),
+      contact_plan: 'CONTACT_PLAN_NONE', summary: 'B child',
+      journey: {entered_care: dayFromToday(-500)}}});
+  const getChild = (name) => call('RegistryService', 'GetChild', keys.registrarA, {name});
+  const childrenOfA = async () => (await call('RegistryService', 'ListChildren',
+      keys.registrarA, {parent: `authorities/${kA}`, page_size: 1000})).children || [];
+  const householdsOfA = async () => (await call('RegistryService', 'ListAdopters',
+      keys.registrarA, {parent: `authorities/${kA}`, page_size: 1000})).adopters || [];
+  return {keys, childOfB: childOfB.name,
+          getChildOfB: () => call('RegistryService', 'GetChild', keys.registrarB,
+                                  {name: childOfB.name}),
+          getChild, childrenOfA, householdsOfA};
+}
+
+async function main() {
+  const raamatchd = support.option('--raamatchd', true, kUsage);
+  const raaWeb = support.option('--raa-web', true, kUsage);
+  const screenshots = support.option('--screenshots', false);
+  const chromium = support.chromiumOrSkip(kName);
+  const grpc = support.requireInstalled('@grpc/grpc-js');
+  const puppeteer = support.requireInstalled('puppeteer-core');
+
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raa-web-registrar-'));
+  let server = null;
+  let web = null;
+  let browser = null;
+  let api = null;
+  try {
+    server = await support.startServer(raamatchd, dir);
+    api = support.connectApi(grpc, dir, server.address,
+        ['raa/v1/registry.proto', 'raa/v1/access.proto']);
+    const fixture = await setUp(api.call, server.managerKey);
+    const {keys} = fixture;
+    web = await support.startWeb(raaWeb, dir, server.address);
+    const {base} = web;
+    console.log(`raa-web on ${base} (set-up took ${Date.now() - started} ms)`);
+
+    browser = await support.launchBrowser(puppeteer, chromium);
+    const page = await browser.newPage();
+    await page.setViewport({width: 1280, height: 900});
+    const cspErrors = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+    // axe-core runs in a second tab (same cookies) with the CSP bypassed.
+    const axePage = await browser.newPage();
+    await axePage.setBypassCSP(true);
+    const axeAt = async (pathname, label) => {
+      await axePage.goto(base + pathname, {waitUntil: 'load'});
+      assert.equal(new URL(axePage.url()).pathname, pathname.split('?')[0],
+                   `${label}: redirected`);
+      await support.axeCheck(axePage, label);
+      await page.bringToFront();
+    };
+    // axe on what `page` shows now (a page after a POST): its HTML, loaded
+    // into the axe tab.
+    const axeHere = async (label) => {
+      const html = await page.content();
+      await axePage.bringToFront();
+      await axePage.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      await axePage.setContent(html, {waitUntil: 'load'});
+      await support.axeCheck(axePage, label);
+      await page.bringToFront();
+    };
+    const text = async () => (await page.evaluate(() => document.body.innerText))
+        .replace(/\s+/g, ' ');
+    const overflows = [];
+    const fits = async (name, shoot) => {
+      for (const width of [1280, 390]) {
+        await page.setViewport({width, height: 900});
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (wide > width) {
+          const culprit = await page.evaluate((w) => {
+            const over = [...document.querySelectorAll('body *')].filter((e) =>
+              e.getBoundingClientRect().right > w && !e.closest('.raa-table-scroll'));
+            const e = over[over.length - 1];
+            return e ? `${e.tagName}.${e.className}#${e.id}` : '?';
+          }, width);
+          overflows.push(`${name} is ${wide} px wide at ${width} px (${culprit})`);
+        }
+        if (shoot && screenshots) {
+          fs.mkdirSync(screenshots, {recursive: true});
+          await page.screenshot({path: path.join(screenshots, `registrar-${shoot}-${width}.png`),
+                                 fullPage: true});
+        }
+      }
+      await page.setViewport({width: 1280, height: 900});
+    };
+    const cookieOf = async () => {
+      const c = (await page.cookies()).find((x) => x.name === 'raa_session');
+      return c ? `raa_session=${c.value}` : '';
+    };
+    const csrfOf = async () => page.$eval('input[name="csrf"]', (e) => e.value);
+    const signInAs = async (key) => {
+      await page.deleteCookie(...(await page.cookies()));
+      await support.signIn(page, base, key);
+      assert.equal(new URL(page.url()).pathname, '/', 'sign-in did not reach home');
+    };
+    const submit = async (selector) => {
+      const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+                                     page.click(selector)]);
+      return r;
+    };
+    const setValue = async (selector, value) => {
+      await page.$eval(selector, (e, v) => { e.value = v; }, value);
+    };
+    const tableRows = (selector) => page.$$eval(`${selector} tbody tr`, (trs) =>
+      trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));
+
+    await signInAs(keys.registrarA);
+    const cookieA = await cookieOf();
+
+    await check('the menu links the registrar pages; the empty lists say so', async () => {
+      const hrefs = await page.$$eval('nav a', (as) => as.map((a) => a.getAttribute('href')));
+      for (const p of ['/registry/children', '/registry/households', '/registry/upload']) {
+        assert.ok(hrefs.includes(p), `no menu link to ${p}: ${hrefs}`);
+      }
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      assert.match(await text(), /0 child profiles/);
+      await axeAt('/registry/children', 'children (empty)');
+    });
+
+    // -- register a child, with a mistake first --------------------------
+    let childName = '';
+    const summary = 'Loves music <script>alert(1)</script>';
+    await check('a child registered with age 300: the API\'s words beside the field, ' +
+                'the summary links and focuses it, the typed values are kept', async () => {
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
+      await fits('new child', 'child-new');
+      assert.deepEqual(await page.$$eval('.govuk-form-group--error, .govuk-error-message',
+                                         (es) => es.map((e) => e.id || e.className)), [],
+                       'a fresh form shows errors');
+      await setValue('#ages_as_of', iso(dayFromToday(-2)));
+      await page.type('#age_months', '300');
+      await page.type('#sex', 'female');
+      await page.type('#first_language', 'en');
+      await page.select('#contact_plan', 'letterbox');
+      await page.type('#entered_care', iso(dayFromToday(-400)));
+      await page.type('#shobpa_decision', iso(dayFromToday(-200)));
+      await page.type('#summary', summary);
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400, await text());
+      const got = await page.evaluate(() => ({
+        summary: [...document.querySelectorAll('.govuk-error-summary a')].map((a) => ({
+          href: a.getAttribute('href'), text: a.textContent.trim()})),
+        beside: (document.querySelector('#age_months-error') || {}).textContent || '',
+        describedBy: document.querySelector('#age_months').getAttribute('aria-describedby'),
+        age: document.querySelector('#age_months').value,
+        sex: document.querySelector('#sex').value,
+        contact: document.querySelector('#contact_plan').value,
+        summaryText: document.querySelector('#summary').value,
+        title: document.title,
+      }));
+      assert.ok(got.summary.some((s) => s.href === '#age_months'), JSON.stringify(got));
+      assert.deepEqual(await page.$$eval('.govuk-form-group--error input',
+                                         (es) => es.map((e) => e.id)), ['age_months'],
+                       'only the age field is marked');
+      assert.match(got.beside, /outside 0-216/, JSON.stringify(got));
+      assert.match(got.describedBy, /age_months-error/);
+      assert.equal(got.age, '300');
+      assert.equal(got.sex, 'female');
+      assert.equal(got.contact, 'letterbox');
+      assert.equal(got.summaryText, summary);
+      assert.match(got.title, /^Error: /);
+      assert.deepEqual(await fixture.childrenOfA(), [], 'the mistake stored a profile');
+      // GOV.UK Frontend's error summary moves the focus to the field.
+      await page.click('.govuk-error-summary a[href="#age_months"]');
+      await page.waitForFunction(() => document.activeElement &&
+                                       document.activeElement.id === 'age_months');
+      await fits('new child with error', 'child-error');
+      await axeHere('new child with error');
+    });
+
+    await check('fixed, the child is registered and shown on its page', async () => {
+      await setValue('#age_months', '36');
+      await submit('main form button[type="submit"]');
+      const url = new URL(page.url());
+      assert.match(url.pathname, new RegExp(`^/children/${kA}/[a-z0-9-]+$`));
+      assert.match(await text(), /registered/);
+      const children = await fixture.childrenOfA();
+      assert.equal(children.length, 1);
+      childName = children[0].name;
+      assert.equal(url.pathname, `/children/${kA}/${childName.split('/').pop()}`);
+      const child = await fixture.getChild(childName);
+      assert.equal(child.members[0].age_months, 36);
+      assert.equal(child.members[0].sex, 'SEX_FEMALE');
+      assert.equal(child.contact_plan, 'CONTACT_PLAN_LETTERBOX');
+      assert.equal(child.summary, summary);
+      assert.equal(child.status, 'CHILD_STATUS_WAITING');
+    });
+
+    await check('the children list shows it, sorts and filters in the URL', async () => {
+      // Two more profiles through the API, to sort.
+      for (const [age, sex] of [[80, 'SEX_MALE'], [12, 'SEX_FEMALE']]) {
+        await api.call('RegistryService', 'CreateChild', keys.registrarA, {
+          parent: `authorities/${kA}`, request_id: `sort-${age}-${process.pid}`, child: {
+            members: [{age_months: age, sex}], ages_as_of: dayFromToday(-1),
+            contact_plan: 'CONTACT_PLAN_NONE', journey: {entered_care: dayFromToday(-300)}}});
+      }
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      let rows = await tableRows('#records');
+      assert.equal(rows.length, 3, JSON.stringify(rows));
+      assert.ok(rows.some((r) => r[0] === childName.split('/').pop() && r[1] === 'waiting'),
+                JSON.stringify(rows));
+      await page.goto(`${base}/registry/children?sort=ages&dir=asc`, {waitUntil: 'load'});
+      rows = await tableRows('#records');
+      assert.match(rows[0][3], /^1 year/, JSON.stringify(rows));
+      assert.match(rows[2][3], /^6 years/, JSON.stringify(rows));
+      assert.equal(await page.$eval('th[aria-sort="ascending"]', (e) => e.textContent.trim()),
+                   'Ages today');
+      await page.goto(`${base}/registry/children?status=withdrawn`, {waitUntil: 'load'});
+      assert.match(await text(), /0 child profiles with this status/);
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      await fits('children', 'children');
+      await axeAt('/registry/children?sort=ages&dir=asc', 'children (sorted)');
+    });
+
+    await check('a change of the summary changes only the summary', async () => {
+      const id = childName.split('/').pop();
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      await submit(`a[href="/children/${kA}/${id}/edit"]`);
+      assert.equal(await page.$eval('#age_months', (e) => e.value), '36');
+      assert.equal(await page.$eval('#summary', (e) => e.value), summary);
+      await fits('change child', 'child-edit');
+      await axeAt(`/children/${kA}/${id}/edit`, 'change child');
+      const before = await fixture.getChild(childName);
+      await setValue('#summary', 'Loves drawing');
+      await submit('main form button[type="submit"]');
+      assert.equal(new URL(page.url()).pathname, `/children/${kA}/${id}`);
+      assert.match(await text(), /changed: summary/);
+      const after = await fixture.getChild(childName);
+      assert.equal(after.summary, 'Loves drawing');
+      assert.deepEqual(after.members, before.members);
+      assert.deepEqual(after.journey, before.journey);
+    });
+
+    await check('a change the API refuses (entered care in the future) comes back ' +
+                'beside the field', async () => {
+      const id = childName.split('/').pop();
+      await page.goto(`${base}/children/${kA}/${id}/edit`, {waitUntil: 'load'});
+      await setValue('#entered_care', iso(dayFromToday(30)));
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400);
+      const beside = await page.$eval('#entered_care-error', (e) => e.textContent);
+      assert.ok(beside.length > 8, beside);
+      assert.ok(await page.$('.govuk-error-summary a[href="#entered_care"]'));
+      assert.equal(await page.$eval('#entered_care', (e) => e.value),
+                   iso(dayFromToday(30)));
+      await axeHere('change child with error');
+    });
+
+    await check('withdraw: no reason is refused beside the field; with one the ' +
+                'profile is withdrawn and listed so', async () => {
+      const id = childName.split('/').pop();
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      await submit(`a[href="/children/${kA}/${id}/withdraw"]`);
+      assert.match(await text(), /Withdraw child profile/);
+      await fits('withdraw child', 'child-withdraw');
+      await axeAt(`/children/${kA}/${id}/withdraw`, 'withdraw child');
+      let r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400);
+      assert.ok(await page.$('.govuk-error-summary a[href="#reason"]'));
+      const beside = await page.$eval('#reason-error', (e) => e.textContent);
+      assert.ok(beside.length > 8, beside);
+      assert.equal((await fixture.getChild(childName)).status, 'CHILD_STATUS_WAITING');
+      await axeHere('withdraw with error');
+      await page.type('#reason', 'Placed with relatives under a special guardianship order');
+      r = await submit('main form button[type="submit"]');
+      assert.equal(new URL(page.url()).pathname, '/registry/children');
+      assert.match(await text(), /withdrawn/);
+      assert.equal((await fixture.getChild(childName)).status, 'CHILD_STATUS_WITHDRAWN');
+      await page.goto(`${base}/registry/children?status=withdrawn`, {waitUntil: 'load'});
+      const rows = await tableRows('#records');
+      assert.deepEqual(rows.map((row) => row[0]), [id]);
+      assert.equal(rows[0][rows[0].length - 1], '', 'a withdrawn profile offers changes');
+    });
+
+    // -- a household -----------------------------------------------------
+    await check('a household registered through the form is listed', async () => {
+      await page.goto(`${base}/registry/households/new`, {waitUntil: 'load'});
+      await fits('new household', 'household-new');
+      await axeAt('/registry/households/new', 'new household');
+      await page.select('#status', 'approved');
+      await page.type('#registered_interest_on', iso(dayFromToday(-500)));
+      await page.type('#applied_on', iso(dayFromToday(-450)));
+      await page.type('#approved_on', iso(dayFromToday(-100)));
+      await page.type('#approved_for', '2');
+      await page.type('#min_age_months', '0');
+      await page.type('#max_age_months', '60');
+      await page.type('#region', 'south-yorkshire');
+      await page.select('#max_contact', 'letterbox');
+      await submit('main form button[type="submit"]');
+      assert.equal(new URL(page.url()).pathname, '/registry/households', await text());
+      assert.match(await text(), /registered/);
+      const households = await fixture.householdsOfA();
+      assert.equal(households.length, 1);
+      assert.equal(households[0].approved_for, 2);
+      assert.equal(households[0].status, 'ADOPTER_STATUS_APPROVED');
+      const rows = await tableRows('#records');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0][0], households[0].name.split('/').pop());
+      assert.equal(await page.$eval('#records tbody a', (a) => a.getAttribute('href')),
+                   `/households/${kA}/${households[0].name.split('/').pop()}`);
+      await fits('households', 'households');
+      await axeAt('/registry/households', 'households');
+    });
+
+    await check('a household\'s status change needs its reason (beside the field)',
+                async () => {
+      const h = (await fixture.householdsOfA())[0].name;
+      const id = h.split('/').pop();
+      await page.goto(`${base}/households/${kA}/${id}/edit`, {waitUntil: 'load'});
+      await page.select('#status', 'on_hold');
+      let r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400, await text());
+      assert.ok(await page.$('#status_reason-error'), await text());
+      await page.type('#status_reason', 'The family asked for a pause');
+      r = await submit('main form button[type="submit"]');
+      assert.equal(new URL(page.url()).pathname, '/registry/households', await text());
+      assert.equal((await fixture.householdsOfA())[0].status, 'ADOPTER_STATUS_ON_HOLD');
+    });
+
+    // -- upload ----------------------------------------------------------
+    await check('a CSV with one bad row: the report shows each line; the good rows ' +
+                'are stored, once even when sent twice', async () => {
+      const file = path.join(dir, 'children.csv');
+      const asOf = iso(dayFromToday(-5));
+      fs.writeFileSync(file, '\uFEFFages_as_of,age_months,sex,contact_plan,entered_care,summary\r\n' +
+          `${asOf},24,female,letterbox,${iso(dayFromToday(-300))},Bright and curious\r\n` +
+          `${asOf},300,male,none,${iso(dayFromToday(-300))},Too old\r\n` +
+          `${asOf},30;60,male;female,Face to face,${iso(dayFromToday(-600))},Brother and sister\r\n`);
+      const before = (await fixture.childrenOfA()).length;
+      await page.goto(`${base}/registry/upload`, {waitUntil: 'load'});
+      await fits('upload', 'upload');
+      await axeAt('/registry/upload', 'upload');
+      await (await page.$('#file')).uploadFile(file);
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 200, await text());
+      const rows = await tableRows('#upload-report');
+      assert.deepEqual(rows.map((row) => [row[0], row[1]]),
+                       [['2', 'stored'], ['3', 'not stored'], ['4', 'stored']],
+                       JSON.stringify(rows));
+      assert.match(rows[1][3], /column age_months: .*outside 0-216/, rows[1][3]);
+      assert.match(await page.$eval('#upload-summary', (e) => e.textContent),
+                   /2 child profiles stored; 1 row not stored/);
+      assert.equal((await fixture.childrenOfA()).length, before + 2);
+      await fits('upload report', 'upload-report');
+      await axeHere('upload report');
+      // The same file again: found, not stored twice.
+      await (await page.$('#file')).uploadFile(file);
+      await submit('main form button[type="submit"]');
+      const again = await tableRows('#upload-report');
+      assert.deepEqual(again.map((row) => row[1]),
+                       ['already stored', 'not stored', 'already stored']);
+      assert.equal((await fixture.childrenOfA()).length, before + 2);
+    });
+
+    await check('a file with a wrong header: every bad column beside the file field, ' +
+                'nothing stored', async () => {
+      const file = path.join(dir, 'bad-header.csv');
+      fs.writeFileSync(file, 'ages_as_of,agee_months,sex\n2026-01-01,1,male\n');
+      const before = (await fixture.childrenOfA()).length;
+      await page.goto(`${base}/registry/upload`, {waitUntil: 'load'});
+      await (await page.$('#file')).uploadFile(file);
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400);
+      const beside = await page.$eval('#file-error', (e) => e.textContent);
+      assert.match(beside, /agee_months.*did you mean age_months/, beside);
+      assert.ok(await page.$('.govuk-error-summary a[href="#file"]'));
+      assert.equal((await fixture.childrenOfA()).length, before);
+      await axeHere('upload with error');
+    });
+
+    // -- permissions and CSRF ----------------------------------------------
+    await check('B\'s child: A\'s registrar gets 403 on its change and withdraw forms, ' +
+                'and a POST changes nothing', async () => {
+      const id = fixture.childOfB.split('/').pop();
+      for (const p of [`/children/${kB}/${id}/edit`, `/children/${kB}/${id}/withdraw`]) {
+        const r = await page.goto(base + p, {waitUntil: 'load'});
+        assert.equal(r.status(), 403, p);
+        assert.equal(await page.$('main form[method="post"]'), null, `${p} shows a form`);
+        assert.match(await text(), /Only a registrar of southyorks-raa/);
+      }
+      await fits('403', 'forbidden');
+      await axeAt(`/children/${kB}/${id}/edit`, '403');
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      const csrf = await csrfOf();
+      const r = await support.request(base, 'POST', `/children/${kB}/${id}/withdraw`, {
+        cookie: cookieA, form: {csrf, reason: 'not ours', request_id: 'x-1'}});
+      assert.equal(r.status, 403);
+      assert.equal((await fixture.getChildOfB()).status, 'CHILD_STATUS_WAITING');
+    });
+
+    await check('POSTs without the csrf field are 403 and change nothing', async () => {
+      const before = (await fixture.childrenOfA()).length;
+      let r = await support.request(base, 'POST', '/registry/children/new', {
+        cookie: cookieA, form: {ages_as_of: iso(dayFromToday(-1)), age_months: '20',
+                                sex: 'male', contact_plan: 'none',
+                                entered_care: iso(dayFromToday(-100))}});
+      assert.equal(r.status, 403);
+      assert.equal((await fixture.childrenOfA()).length, before);
+      const waiting = (await fixture.childrenOfA()).find(
+          (c) => c.status === 'CHILD_STATUS_WAITING');
+      const id = waiting.name.split('/').pop();
+      r = await support.request(base, 'POST', `/children/${kA}/${id}/withdraw`, {
+        cookie: cookieA, form: {reason: 'no csrf'}});
+      assert.equal(r.status, 403);
+      r = await support.request(base, 'POST', `/children/${kA}/${id}/edit`, {
+        cookie: cookieA, form: {summary: 'no csrf', csrf: 'f'.repeat(64)}});
+      assert.equal(r.status, 403);
+      const after = await fixture.getChild(waiting.name);
+      assert.equal(after.status, 'CHILD_STATUS_WAITING');
+      assert.notEqual(after.summary, 'no csrf');
+    });
+
+    await check('a finance key gets 403 on the register form and the upload page', async () => {
+      await signInAs(keys.financeA);
+      for (const p of ['/registry/children/new', '/registry/households/new',
+                       '/registry/upload']) {
+        const r = await page.goto(base + p, {waitUntil: 'load'});
+        assert.equal(r.status(), 403, p);
+      }
+      const hrefs = await page.$$eval('nav a', (as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(!hrefs.includes('/registry/upload'), 'a finance key sees the registrar menu');
+    });
+
+    await check('no registrar page is wider than 390 px', () =>
+      assert.deepEqual(overflows, []));
+    await check('the browser reported no CSP violation or page error', () =>
+      assert.deepEqual(cspErrors, []));
+  } catch (e) {
+    support.results.failures++;
+    console.log(`FAIL ${e.stack || e}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (api) api.close();
+    await support.stop(web && web.proc);
+    await support.stop(server && server.proc);
+    fs.rmSync(dir, {recursive: true, force: true});
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`${kName}: ${support.results.failures === 0 ? 'passed' : 'FAILED'} ` +
+              `(${support.results.failures} failure(s), ${seconds} s)`);
+  process.exit(support.results.failures === 0 ? 0 : 1);
+}
+
+main();

@@ -190,16 +190,16 @@ struct ChartBar {
 };
 
 constexpr double kChartWidth = 640;
-constexpr double kBarSpace = 430;  // the rest is for the figure's text
+constexpr double kBarSpace = 600;  // the longest bar
 constexpr double kRowHeight = 46;
 
 std::string Num(double v) { return absl::StrFormat("%.1f", v); }
 
 // A horizontal bar chart as page data for templates/manager_chart.mustache:
-// an <svg role="img"> with a title and a description that gives every
-// figure (the text alternative; each page has the figures in a table too).
-// Presentation attributes and CSS classes only: the CSP allows no inline
-// style.
+// per bar a line "label: figure" and the bar under it, in an <svg role="img">
+// with a title and a description that gives every figure (the text alternative;
+// each page has the figures in a table too). Presentation attributes and CSS
+// classes only: the CSP allows no inline style.
 data ChartData(const std::string& id, const std::string& title,
                const std::vector<ChartBar>& bars) {
   double max = 0;
@@ -221,8 +221,6 @@ data ChartData(const std::string& id, const std::string& title,
     row.set("has_value", b.value.has_value());
     row.set("bar_width", Num(width));
     row.set("over", b.over);
-    row.set("value_x", Num(width + 6));
-    row.set("value_y", Num(y + 34));
     row.set("value_text", b.value_text);
     row.set("has_threshold", b.threshold.has_value());
     if (b.threshold.has_value()) {

@@ -1329,40 +1329,69 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
   }
   d.set("charts", charts);
   d.set("has_charts", !charts.is_empty_list());
-  Table table({{.key = "window", .label = "Window"},
-               {.key = "indicator", .label = "Indicator"},
-               {.key = "value", .label = "Value", .numeric = true},
-               {.key = "count", .label = "Count", .numeric = true},
-               {.key = "threshold", .label = "Threshold", .numeric = true},
-               {.key = "met", .label = "Met"}},
-              {.page_size = 100, .prefix = "i"});
+  // One row per indicator, one column per window (as the CLI's report
+  // tabulates them): the value, and its threshold where it has one.
+  std::vector<TableColumn> columns = {
+      {.key = "indicator", .label = "Indicator"}};
+  for (int w = 0; w < card->windows_size(); ++w) {
+    columns.push_back(
+        {.key = absl::StrCat("w", w),
+         .label = WindowLabel(card->windows(w).start(), card->windows(w).end()),
+         .numeric = true});
+  }
+  Table table(columns, {.page_size = 100, .prefix = "i"});
+  std::vector<std::string> ids;
   for (const v1::ScorecardWindow& w : card->windows()) {
     for (const v1::Indicator& i : w.indicators()) {
-      data row;
-      row.set("window", WindowLabel(w.start(), w.end()));
-      row.set("indicator", i.code().empty()
-                               ? i.title()
-                               : absl::StrCat(i.code(), ": ", i.title()));
-      row.set("value", i.has_value() ? FigureText(i.value(), i.unit()) : "-");
-      row.set("count", absl::StrCat(i.count()));
-      row.set("threshold",
-              i.has_threshold() ? FigureText(i.threshold(), i.unit()) : "");
-      row.set("met", !i.has_threshold() ? "" : i.met() ? "yes" : "no");
-      row.set("over", i.has_threshold() && i.has_value() && !i.met());
-      table.AddRow(
-          row,
-          {WindowLabel(w.start(), w.end()),
-           i.code().empty() ? i.title() : i.code(),
-           i.has_value()
-               ? SortKey(static_cast<int64_t>(std::llround(i.value() * 10)))
-               : SortKey(),
-           int64_t{i.count()},
-           i.has_threshold() ? SortKey(static_cast<int64_t>(i.threshold()))
-                             : SortKey(),
-           std::string(!i.has_threshold() ? ""
-                       : i.met()          ? "yes"
-                                          : "no")});
+      if (std::find(ids.begin(), ids.end(), i.id()) == ids.end()) {
+        ids.push_back(i.id());
+      }
     }
+  }
+  for (const std::string& id : ids) {
+    data row;
+    data cells = List();
+    std::string title;
+    std::vector<std::pair<bool, int64_t>> values;
+    for (const v1::ScorecardWindow& w : card->windows()) {
+      const v1::Indicator* found = nullptr;
+      for (const v1::Indicator& i : w.indicators()) {
+        if (i.id() == id) found = &i;
+      }
+      data cell;
+      cell.set("text", found != nullptr && found->has_value()
+                           ? FigureText(found->value(), found->unit())
+                           : std::string("-"));
+      cell.set("over", found != nullptr && found->has_threshold() &&
+                           found->has_value() && !found->met());
+      cell.set("threshold",
+               found != nullptr && found->has_threshold()
+                   ? absl::StrCat("threshold ",
+                                  FigureText(found->threshold(), found->unit()))
+                   : std::string());
+      cells.push_back(cell);
+      int64_t tenths = 0;
+      const bool has_value = found != nullptr && found->has_value();
+      if (has_value) tenths = std::llround(found->value() * 10);
+      values.push_back({has_value, tenths});
+      if (found != nullptr) {
+        title = found->code().empty()
+                    ? found->title()
+                    : absl::StrCat(found->code(), ": ", found->title());
+      }
+    }
+    row.set("indicator", title);
+    row.set("cells", cells);
+    std::vector<SortKey> keys;
+    keys.emplace_back(std::in_place_type<std::string>, title);
+    for (const auto& [has, tenths] : values) {
+      if (has) {
+        keys.emplace_back(std::in_place_type<int64_t>, tenths);
+      } else {
+        keys.emplace_back();
+      }
+    }
+    table.AddRow(row, std::move(keys));
   }
   d.set("indicators_table", table.Render(req.params, "/reports/scorecard"));
   if (card->rankings_size() > 0) {

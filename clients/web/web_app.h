@@ -153,6 +153,44 @@ class WebApp {
 
   // ---- The manager's pages (manager_pages.cc; docs/web.md) ----
   void InstallManagerPages(httplib::Server& server);
+  // The signed-in session of `req` if its key has the manager role;
+  // otherwise nullopt after answering (303 to /sign-in, or a 403 page). The
+  // server refuses a non-manager's writes as well: this only spares the
+  // user a form they cannot send.
+  std::optional<SignedIn> RequireManager(const httplib::Request& req,
+                                         httplib::Response& res);
+  void GetMembers(const httplib::Request& req, httplib::Response& res);
+  void GetNewMember(const httplib::Request& req, httplib::Response& res);
+  void PostNewMember(const httplib::Request& req, httplib::Response& res);
+  void GetWithdrawMember(const httplib::Request& req, httplib::Response& res);
+  void PostWithdrawMember(const httplib::Request& req, httplib::Response& res);
+  void PostReinstateMember(const httplib::Request& req, httplib::Response& res);
+  void GetKeys(const httplib::Request& req, httplib::Response& res);
+  void GetNewKey(const httplib::Request& req, httplib::Response& res);
+  void PostNewKey(const httplib::Request& req, httplib::Response& res);
+  void GetRevokeKey(const httplib::Request& req, httplib::Response& res);
+  void PostRevokeKey(const httplib::Request& req, httplib::Response& res);
+  void GetPolicy(const httplib::Request& req, httplib::Response& res);
+  void PostPolicy(const httplib::Request& req, httplib::Response& res);
+  void GetPolicyChange(const httplib::Request& req, httplib::Response& res);
+  void GetScorecardReport(const httplib::Request& req, httplib::Response& res);
+  void GetWaitingReport(const httplib::Request& req, httplib::Response& res);
+  void GetForecastReport(const httplib::Request& req, httplib::Response& res);
+  // The forms again with what was typed (`form`) and the API's refusal
+  // (`api_error`: each violation beside its field and in the summary).
+  void RenderNewMember(httplib::Response& res, const SignedIn& signed_in,
+                       int status, kainjow::mustache::data form,
+                       const absl::Status& api_error);
+  void RenderWithdrawMember(httplib::Response& res, const SignedIn& signed_in,
+                            const std::string& id, int status,
+                            kainjow::mustache::data form,
+                            const absl::Status& api_error);
+  void RenderNewKey(httplib::Response& res, const SignedIn& signed_in,
+                    int status, kainjow::mustache::data form,
+                    const absl::Status& api_error);
+  void RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
+                    int status, const httplib::Request& req,
+                    const absl::Status& api_error);
 
   // ---- The family finder's household page, links board and live alerts
   // (finder_pages.cc; docs/web.md) ----

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
@@ -811,7 +812,6 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     d.set("has_exclusions", ranking->exclusions_size() > 0);
     bool can_open = HasRole(session, v1::ROLE_FAMILY_FINDER) ||
                     HasRole(session, v1::ROLE_MANAGER);
-    d.set("can_open", can_open);
     // A column per score component, in the order the API gives them.
     std::vector<std::string> components;
     for (const v1::RankedAdopter& a : ranked) {
@@ -831,11 +831,9 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
                          .label = absl::StrReplaceAll(c, {{"_", " "}}),
                          .numeric = true});
     }
-    columns.push_back({.key = "why", .label = "Why", .sortable = false});
-    if (can_open) {
-      columns.push_back(
-          {.key = "action", .label = "Action", .sortable = false});
-    }
+    // Each household's reasons (and its "Open a link") are in a row of
+    // their own below its scores, across every column.
+    const std::string span = absl::StrCat(columns.size());
     Table table(std::move(columns), {.default_sort = "rank", .page_size = 25});
     int rank_number = 0;
     for (const v1::RankedAdopter& a : ranked) {
@@ -843,6 +841,13 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
       row.set("rank", absl::StrCat(++rank_number));
       row.set("adopter", a.adopter());
       row.set("adopter_id", LastPart(a.adopter()));
+      // "authorities/b/adopters/h7": h7 of member b, and its page.
+      std::vector<std::string> parts = absl::StrSplit(a.adopter(), '/');
+      if (parts.size() == 4) {
+        row.set("adopter_member", parts[1]);
+        row.set("household_href",
+                absl::StrCat("/households/", parts[1], "/", parts[3]));
+      }
       row.set("score", absl::StrCat(a.score()));
       row.set("components", ReasonsData(a.components()));
       std::vector<SortKey> keys = {int64_t{rank_number}, a.adopter(),
@@ -861,6 +866,7 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
         keys.push_back(key);
       }
       row.set("points", points);
+      row.set("span", span);
       if (a.members_size() > 0) {
         std::vector<std::string> which;
         for (int m : a.members()) which.push_back(absl::StrCat(m + 1));

@@ -347,7 +347,9 @@ async function main() {
           .map((a) => ({href: a.getAttribute('href'), after: after(a)}));
       const tableLinks = [...document.querySelectorAll('main table a')]
           .map((a) => after(a)).filter((c) => c !== 'none' && c !== 'normal');
-      return {shown, clipped, colours, textLinks, tableLinks,
+      const text = document.body.textContent;
+      const stray = text.includes('{{') || text.includes('}}');
+      return {shown, clipped, colours, textLinks, tableLinks, stray,
               width: document.documentElement.scrollWidth,
               headings: [...document.querySelectorAll('main h1')].map((h) => visible(h)),
               facts: [...document.querySelectorAll('.govuk-details__text dd')]
@@ -360,6 +362,7 @@ async function main() {
       try {
         await page.goto(base + pathname, {waitUntil: 'load'});
         const got = await printed();
+        assert.equal(got.stray, false, `${label}: template braces in the page`);
         assert.deepEqual(got.shown, [], `${label}: screen chrome printed`);
         assert.deepEqual(got.clipped, [], `${label}: a table is clipped`);
         assert.ok(got.width <= kSheetWidth + 1,

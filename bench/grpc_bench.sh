@@ -62,24 +62,9 @@ for bin in "$server_bin" "$demo_bin" "$loadgen_bin"; do
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/grpc_bench.XXXXXX")"
-server_pid=""
-
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$server_pid" 2>/dev/null; then
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
+. "${here}/lib.sh"
 cleanup() {
-  stop_server
+  bench_stop_server
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -94,22 +79,10 @@ declare -a rows=()
 for n in $sizes; do
   dir="${work}/${n}"
   mkdir -p "$dir"
-  server_args=(--db "${dir}/raamatch.db" --listen 127.0.0.1:0
-               --port-file "${dir}/port" --bootstrap-key-file "${dir}/bootstrap.key")
+  server_args=()
   if [[ -n "$workers" ]]; then server_args+=(--workers "$workers"); fi
   server_args+=(${extra_server_args[@]+"${extra_server_args[@]}"})
-  "$server_bin" "${server_args[@]}" >"${dir}/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 300); do
-    [[ -s "${dir}/port" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "${dir}/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  if [[ ! -s "${dir}/port" ]]; then
-    echo "grpc_bench.sh: raamatchd did not start in 30 s" >&2
-    exit 1
-  fi
-  address="127.0.0.1:$(tr -d '[:space:]' <"${dir}/port")"
+  bench_start_raamatchd "$dir" ${server_args[@]+"${server_args[@]}"}
 
   echo "== ${n} households: raamatchd on ${address}; registering the consortium"
   start=$(date +%s.%N)
@@ -129,7 +102,7 @@ for n in $sizes; do
     timeout 900 "$loadgen_bin" --server "$address" --key "$key" "${args[@]}" \
       --streams "$streams" --calls "$calls" --warmup "$warmup" | tee "${dir}/${run}.out"
   done
-  stop_server
+  bench_stop_server
 
   case "$n" in
     1000) aim=80 ;;

@@ -69,23 +69,9 @@ for bin in "$server_bin" "$raa_bin" "$demo_bin" "$calls_bin"; do
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/journey_bench.XXXXXX")"
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$server_pid" 2>/dev/null; then
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
+. "${here}/lib.sh"
 cleanup() {
-  stop_server
+  bench_stop_server
   if [[ -n "$keep" ]]; then
     mkdir -p "$keep" && cp -r "$work"/. "$keep"/
   fi
@@ -94,17 +80,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$server_bin" --db "${work}/raamatch.db" --listen 127.0.0.1:0 \
-  --port-file "${work}/port" --bootstrap-key-file "${work}/bootstrap.key" \
-  >"${work}/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  [[ -s "${work}/port" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "${work}/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -s "${work}/port" ]] || { echo "journey_bench.sh: raamatchd did not start in 30 s" >&2; exit 1; }
-address="127.0.0.1:$(tr -d '[:space:]' <"${work}/port")"
+bench_start_raamatchd "$work"
 manager_key="$(cat "${work}/bootstrap.key")"
 
 now() { date +%s.%N; }
@@ -166,5 +142,5 @@ echo "== journey_calls: ${rounds} rounds x ${calls} calls, $(nproc) cores"
 timeout 1800 "$calls_bin" --server "$address" --key "$manager_key" \
   --authority "$authority" --rounds "$rounds" --calls "$calls" | tee "${work}/calls.out" \
   || failed=1
-stop_server
+bench_stop_server
 exit "$failed"

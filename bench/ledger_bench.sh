@@ -65,23 +65,9 @@ for bin in "$server_bin" "$bench_bin"; do
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/ledger_bench.XXXXXX")"
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$server_pid" 2>/dev/null; then
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
+. "${here}/lib.sh"
 cleanup() {
-  stop_server
+  bench_stop_server
   if [[ -n "$keep" ]]; then
     mkdir -p "$keep" && cp -r "$work"/. "$keep"/
   fi
@@ -90,17 +76,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$server_bin" --db "${work}/raamatch.db" --listen 127.0.0.1:0 \
-  --port-file "${work}/port" --bootstrap-key-file "${work}/bootstrap.key" \
-  >"${work}/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  [[ -s "${work}/port" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "${work}/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -s "${work}/port" ]] || { echo "ledger_bench.sh: raamatchd did not start in 30 s" >&2; exit 1; }
-address="127.0.0.1:$(tr -d '[:space:]' <"${work}/port")"
+bench_start_raamatchd "$work"
 
 echo "== raamatchd on ${address}, $(nproc) cores"
 failed=0
@@ -109,5 +85,5 @@ RAA_KEY="$(cat "${work}/bootstrap.key")" timeout 3600 "$bench_bin" \
   --placements "$placements" --payments "$payments" \
   --threads "$threads" --calls "$calls" --csv-rows "$csv_rows" \
   | tee "${work}/bench.out" || failed=1
-stop_server
+bench_stop_server
 exit "$failed"

@@ -69,23 +69,14 @@ for bin in "$server_bin" "$web_bin" "$bench_bin"; do
   fi
 done
 
+. "${here}/lib.sh"
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/web_bench.XXXXXX")"
-pids=()
+web_pid=""
 stop_all() {
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  pids=()
+  bench_stop "$web_pid"
+  web_pid=""
+  bench_stop_server
 }
 cleanup() {
   stop_all
@@ -97,31 +88,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits (30 s at most) for $1 to write its port to $2; prints the port.
-wait_port() {
-  local pid="$1" file="$2" log="$3"
-  for _ in $(seq 1 300); do
-    [[ -s "$file" ]] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
-    sleep 0.1
-  done
-  [[ -s "$file" ]] || { echo "web_bench.sh: no port in $file after 30 s" >&2; return 1; }
-  tr -d '[:space:]' <"$file"
-}
-
-"$server_bin" --db "${work}/raamatch.db" --listen 127.0.0.1:0 \
-  --port-file "${work}/port" --bootstrap-key-file "${work}/bootstrap.key" \
-  >"${work}/server.log" 2>&1 &
-pids+=($!)
-address="127.0.0.1:$(wait_port "${pids[0]}" "${work}/port" "${work}/server.log")"
+bench_start_raamatchd "$work"
 
 web_args=(--server "$address" --listen 127.0.0.1:0 --port-file "${work}/web.port")
 if [[ -n "$web_threads" ]]; then
   web_args+=(--threads "$web_threads")
 fi
 "$web_bin" "${web_args[@]}" >"${work}/web.log" 2>&1 &
-pids+=($!)
-web="127.0.0.1:$(wait_port "${pids[1]}" "${work}/web.port" "${work}/web.log")"
+web_pid=$!
+bench_wait_port "$web_pid" "${work}/web.port" "${work}/web.log"
+web="127.0.0.1:$(tr -d '[:space:]' <"${work}/web.port")"
 
 echo "== raamatchd on ${address}, raa-web on ${web}, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 failed=0

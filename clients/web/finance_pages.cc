@@ -143,8 +143,8 @@ Table WebApp::DebtsTable(const v1::Balances& balances,
     row.set("debtor", Short(debt.debtor()));
     row.set("creditor", Short(debt.creditor()));
     row.set("amount", Pounds(debt.amount()));
-    table.AddRow(row, {Short(debt.debtor()), Short(debt.creditor()),
-                       PenceOf(debt.amount())});
+    table.AddRow(std::move(row), {Short(debt.debtor()), Short(debt.creditor()),
+                                  PenceOf(debt.amount())});
   }
   return table;
 }
@@ -201,8 +201,9 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
                            "confirms them."));
       }
     }
-    positions.AddRow(row, {Short(p.authority()), PenceOf(p.position()),
-                           PenceOf(p.pending_out()), PenceOf(p.pending_in())});
+    positions.AddRow(std::move(row),
+                     {Short(p.authority()), PenceOf(p.position()),
+                      PenceOf(p.pending_out()), PenceOf(p.pending_in())});
   }
   d.set("positions_table", positions.Render(req.params, "/ledger"));
   d.set("has_positions", b->positions_size() > 0);
@@ -347,9 +348,10 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
     row.set("balance", Pounds(line.balance()));
     row.set("reference", e.reference());
     row.set("description", e.description());
-    lines.AddRow(row, {FormatDate(e.value_date()), type, counterparty(e),
-                       PenceOf(line.amount()), PenceOf(line.balance()),
-                       e.reference(), e.description()});
+    lines.AddRow(std::move(row),
+                 {FormatDate(e.value_date()), type, counterparty(e),
+                  PenceOf(line.amount()), PenceOf(line.balance()),
+                  e.reference(), e.description()});
   }
   // The form's own parameters stay in the table's links.
   d.set("lines_table", lines.Render(req.params, "/ledger/statement"));
@@ -464,9 +466,9 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
         p.payee() == session.authority) {
       row.set("can_decide", true);
     }
-    table.AddRow(
-        row, {id, FormatDate(p.paid_on()), Short(p.payer()), Short(p.payee()),
-              PenceOf(p.amount()), p.reference(), state});
+    table.AddRow(std::move(row),
+                 {id, FormatDate(p.paid_on()), Short(p.payer()),
+                  Short(p.payee()), PenceOf(p.amount()), p.reference(), state});
   }
   d.set("payments_table", table.Render(params, "/ledger/payments"));
   d.set("has_payments", !payments.empty());
@@ -607,7 +609,7 @@ void WebApp::GetSettlement(const httplib::Request& req,
     row.set("payer", Short(p.payer()));
     row.set("payee", Short(p.payee()));
     row.set("amount", Pounds(p.amount()));
-    table.AddRow(row,
+    table.AddRow(std::move(row),
                  {Short(p.payer()), Short(p.payee()), PenceOf(p.amount())});
   }
   d.set("payments_table", table.Render(req.params, "/ledger/settlement"));
@@ -688,8 +690,9 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
     row.set("payee", Short(item.payee()));
     row.set("children", absl::StrCat(item.children()));
     row.set("amount", Pounds(item.amount()));
-    pipeline.AddRow(row, {item.link(), Short(item.payee()),
-                          int64_t{item.children()}, PenceOf(item.amount())});
+    pipeline.AddRow(std::move(row),
+                    {item.link(), Short(item.payee()), int64_t{item.children()},
+                     PenceOf(item.amount())});
   }
   d.set("pipeline_table", pipeline.Render(req.params, "/ledger/budget"));
   d.set("has_pipeline", b->pipeline_size() > 0);

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
@@ -534,7 +536,7 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
                 days.has_value() ? absl::StrCat(*days) : "not yet");
         row.set("region", child.region());
         table.AddRow(
-            row,
+            std::move(row),
             {ref->child, int64_t{child.members_size()}, YoungestAgeKey(child),
              days.has_value() ? SortKey(int64_t{*days}) : SortKey(),
              child.region()});
@@ -585,7 +587,7 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
                 : item.days_late() == 0
                     ? std::string("due today")
                     : absl::StrCat("due in ", -item.days_late(), " days"));
-        table.AddRow(row,
+        table.AddRow(std::move(row),
                      {item.record(), item.description(),
                       FormatDate(item.due_date()), int64_t{item.days_late()}});
       }
@@ -631,9 +633,9 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
             "%Y-%m-%d %H:%M", absl::FromUnixSeconds(alert.time().seconds()),
             absl::UTCTimeZone());
         row.set("time", time);
-        table.AddRow(
-            row, {int64_t{alert.time().seconds()}, alert.child(),
-                  alert.adopter(), int64_t{alert.score()}, alert.message()});
+        table.AddRow(std::move(row), {int64_t{alert.time().seconds()},
+                                      alert.child(), alert.adopter(),
+                                      int64_t{alert.score()}, alert.message()});
       }
       d.set("alerts_table", table.Render(req.params, "/"));
       d.set("has_alerts", alerts->alerts_size() > 0);
@@ -662,8 +664,8 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
         row.set("id", LastPart(a.name()));
         row.set("region", a.region());
         row.set("status", status);
-        table.AddRow(
-            row, {a.display_name(), LastPart(a.name()), a.region(), status});
+        table.AddRow(std::move(row), {a.display_name(), LastPart(a.name()),
+                                      a.region(), status});
       }
       d.set("members_table", table.Render(req.params, "/"));
     }
@@ -817,7 +819,6 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     d.set("has_exclusions", ranking->exclusions_size() > 0);
     bool can_open = HasRole(session, v1::ROLE_FAMILY_FINDER) ||
                     HasRole(session, v1::ROLE_MANAGER);
-    d.set("can_open", can_open);
     // A column per score component, in the order the API gives them.
     std::vector<std::string> components;
     for (const v1::RankedAdopter& a : ranked) {
@@ -837,36 +838,59 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
                          .label = absl::StrReplaceAll(c, {{"_", " "}}),
                          .numeric = true});
     }
-    columns.push_back({.key = "why", .label = "Why", .sortable = false});
-    if (can_open) {
-      columns.push_back(
-          {.key = "action", .label = "Action", .sortable = false});
-    }
+    // Each household's reasons (and its "Open a link") are in a row of
+    // their own below its scores, across every column.
+    const std::string span = absl::StrCat(columns.size());
+    // Sort keys for every household; the cells (reasons and all) only for
+    // the page shown.
     Table table(std::move(columns), {.default_sort = "rank", .page_size = 25});
-    int rank_number = 0;
-    for (const v1::RankedAdopter& a : ranked) {
+    for (size_t i = 0; i < ranked.size(); ++i) {
+      const v1::RankedAdopter& a = ranked[i];
+      std::vector<SortKey> keys = {static_cast<int64_t>(i + 1), a.adopter(),
+                                   int64_t{a.score()}};
+      for (const std::string& name : components) {
+        SortKey key;
+        for (const v1::ScoreComponent& c : a.components()) {
+          if (c.component() == name) key = int64_t{c.points_tenths()};
+        }
+        keys.push_back(key);
+      }
       data row;
-      row.set("rank", absl::StrCat(++rank_number));
+      row.set("index", absl::StrCat(i));
+      table.AddRow(std::move(row), std::move(keys));
+    }
+    data rendered = table.Render(params, ChildPath(*ref));
+    data rows = List();
+    for (const data& shown : rendered.get("rows")->list_value()) {
+      size_t i = 0;
+      if (!absl::SimpleAtoi(shown.get("index")->string_value(), &i)) continue;
+      const v1::RankedAdopter& a = ranked[i];
+      data row;
+      row.set("rank", absl::StrCat(i + 1));
       row.set("adopter", a.adopter());
       row.set("adopter_id", LastPart(a.adopter()));
+      // "authorities/b/adopters/h7": h7 of member b, and its page.
+      std::vector<std::string> parts = absl::StrSplit(a.adopter(), '/');
+      if (parts.size() == 4) {
+        row.set("adopter_member", parts[1]);
+        row.set("household_href",
+                absl::StrCat("/households/", parts[1], "/", parts[3]));
+      }
       row.set("score", absl::StrCat(a.score()));
       row.set("components", ReasonsData(a.components()));
-      std::vector<SortKey> keys = {int64_t{rank_number}, a.adopter(),
-                                   int64_t{a.score()}};
       data points = List();
       for (const std::string& name : components) {
         data cell;
         cell.set("value", "");
-        SortKey key;
         for (const v1::ScoreComponent& c : a.components()) {
-          if (c.component() != name) continue;
-          cell.set("value", PointsText(c.points_tenths()));
-          key = int64_t{c.points_tenths()};
+          if (c.component() == name) {
+            cell.set("value", PointsText(c.points_tenths()));
+          }
         }
         points.push_back(cell);
-        keys.push_back(key);
       }
       row.set("points", points);
+      row.set("span", span);
       if (a.members_size() > 0) {
         std::vector<std::string> which;
         for (int m : a.members()) which.push_back(absl::StrCat(m + 1));
@@ -878,9 +902,10 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
         row.set("child", child_name);
         row.set("csrf", session.csrf);
       }
-      table.AddRow(row, std::move(keys));
+      rows.push_back(row);
     }
-    d.set("adopters_table", table.Render(params, ChildPath(*ref)));
+    rendered.set("rows", rows);
+    d.set("adopters_table", rendered);
     d.set("has_adopters", !ranked.empty());
   }
   RenderPage(res, status, "child", d);

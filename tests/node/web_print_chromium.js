@@ -166,8 +166,10 @@ async function main() {
     assert.equal(new URL(page.url()).pathname, '/', 'sign-in did not reach home');
 
     // The cells of a table's body rows, as text.
-    const cells = (selector) => page.$$eval(`${selector} tbody tr`, (trs) =>
+    // (The ranking has two rows a household: its scores, then its reasons.)
+    const cells = (selector, row = 'tr') => page.$$eval(`${selector} tbody ${row}`, (trs) =>
       trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+    const scores = 'tr.raa-ranking__scores';
     const header = (selector, label) => page.$eval(selector, (table, wanted) => {
       const th = [...table.querySelectorAll('thead th')]
           .find((h) => h.textContent.trim() === wanted);
@@ -227,12 +229,32 @@ async function main() {
     await check('child page: the ranked households, 25 a page in rank order, sort by ' +
                 'a score component and page through it', async () => {
       await page.goto(base + childPath, {waitUntil: 'load'});
-      let rows = await cells('#ranking');
+      let rows = await cells('#ranking', scores);
       assert.equal(rows.length, 25);
       assert.equal(await showing('#ranking'), `Showing 1 to 25 of ${ranked.length}`);
       assert.deepEqual(rows.map((r) => r[0]), rows.map((r, i) => String(i + 1)));
-      assert.deepEqual(rows.map((r) => r[1]),
-                       ranked.slice(0, 25).map((a) => a.adopter));
+      // Each household named (its id and member) and linked to its page.
+      const links = await page.$$eval('#ranking tbody tr.raa-ranking__scores th a',
+                                      (as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(links, ranked.slice(0, 25).map((a) => {
+        const [, member, , id] = a.adopter.split('/');
+        return `/households/${member}/${id}`;
+      }));
+      // Below each household's scores, its reasons and "Open a link" for it.
+      const why = await page.$$eval('#ranking tbody tr.raa-ranking__why', (trs) =>
+        trs.map((tr) => ({text: tr.textContent.replace(/\s+/g, ' '),
+                          adopter: (tr.querySelector('input[name="adopter"]') || {}).value})));
+      assert.equal(why.length, 25);
+      ranked.slice(0, 25).forEach((a, i) => {
+        assert.equal(why[i].adopter, a.adopter, `row ${i + 1}: "Open a link" is for another`);
+        for (const c of a.components) {
+          if (c.reason) assert.ok(why[i].text.includes(c.reason), `row ${i + 1}: ${c.reason}`);
+        }
+      });
+      // On a desktop screen the ranking fits without scrolling sideways.
+      const fit = await page.$eval('#ranking', (t) => ({
+        table: t.scrollWidth, box: t.closest('.raa-table-scroll').clientWidth}));
+      assert.ok(fit.table <= fit.box, `the ranking is ${fit.table} px in a ${fit.box} px box`);
       // A column per component, with its points.
       const component = ranked[0].components.find((c) => c.component === 'waiting') ||
                         ranked[0].components[0];
@@ -247,7 +269,7 @@ async function main() {
       }).sort((a, b) => b - a);
       const all = [];
       for (;;) {
-        rows = await cells('#ranking');
+        rows = await cells('#ranking', scores);
         all.push(...rows.map((r) => Math.round(Number(r[col.index]) * 10)));
         if (!(await page.$('.govuk-pagination__next a'))) break;
         await clickAndWait('.govuk-pagination__next a');
@@ -325,7 +347,9 @@ async function main() {
           .map((a) => ({href: a.getAttribute('href'), after: after(a)}));
       const tableLinks = [...document.querySelectorAll('main table a')]
           .map((a) => after(a)).filter((c) => c !== 'none' && c !== 'normal');
-      return {shown, clipped, colours, textLinks, tableLinks,
+      const text = document.body.textContent;
+      const stray = text.includes('{{') || text.includes('}}');
+      return {shown, clipped, colours, textLinks, tableLinks, stray,
               width: document.documentElement.scrollWidth,
               headings: [...document.querySelectorAll('main h1')].map((h) => visible(h)),
               facts: [...document.querySelectorAll('.govuk-details__text dd')]
@@ -338,6 +362,7 @@ async function main() {
       try {
         await page.goto(base + pathname, {waitUntil: 'load'});
         const got = await printed();
+        assert.equal(got.stray, false, `${label}: template braces in the page`);
         assert.deepEqual(got.shown, [], `${label}: screen chrome printed`);
         assert.deepEqual(got.clipped, [], `${label}: a table is clipped`);
         assert.ok(got.width <= kSheetWidth + 1,

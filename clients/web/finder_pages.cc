@@ -1012,7 +1012,9 @@ void WebApp::GetAlerts(const httplib::Request& req, httplib::Response& res) {
   d.set("periods", periods);
   d.set("alerts_table", table.Render(req.params, "/alerts"));
   d.set("has_alerts", table.size() > 0);
-  d.set("live", LiveAlertsData(after, absl::ToUnixSeconds(now)));
+  data live = LiveAlertsData(after, absl::ToUnixSeconds(now));
+  live.set("on_alerts_page", true);
+  d.set("live", live);
   RenderPage(res, 200, "finder_alerts", d);
 }
 

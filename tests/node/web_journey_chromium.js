@@ -464,6 +464,8 @@ async function main() {
       assert.equal(r.status, 200);
       assert.match(r.headers['content-type'], /^application\/json/);
       assert.equal(r.headers['cache-control'], 'no-store');
+      // A figure for the log, not a check: one poll's time in raa-web.
+      console.log(`NOTE /alerts.json Server-Timing: ${r.headers['server-timing']}`);
       const body = JSON.parse(r.body.toString('utf8'));
       assert.equal(body.alerts.length, 1);
       assert.ok(body.after, 'no resume token');

@@ -546,7 +546,11 @@ void WebApp::GetLinksBoard(const httplib::Request& req,
   d.set("whose_all", whose == "all");
   d.set("filtered", !step_param.empty());
   if (!step_param.empty()) d.set("step_label", StepLabel(step_filter));
-  d.set("live", LiveAlertsData("", absl::ToUnixSeconds(absl::Now())));
+  // Alerts are a family finder's (or a manager's): no live region for others.
+  if (HasRole(session, v1::ROLE_FAMILY_FINDER) ||
+      HasRole(session, v1::ROLE_MANAGER)) {
+    d.set("live", LiveAlertsData("", absl::ToUnixSeconds(absl::Now())));
+  }
   RenderPage(res, 200, "finder_links", d);
 }
 
@@ -1012,7 +1016,9 @@ void WebApp::GetAlerts(const httplib::Request& req, httplib::Response& res) {
   d.set("periods", periods);
   d.set("alerts_table", table.Render(req.params, "/alerts"));
   d.set("has_alerts", table.size() > 0);
-  d.set("live", LiveAlertsData(after, absl::ToUnixSeconds(now)));
+  data live = LiveAlertsData(after, absl::ToUnixSeconds(now));
+  live.set("on_alerts_page", true);
+  d.set("live", live);
   RenderPage(res, 200, "finder_alerts", d);
 }
 

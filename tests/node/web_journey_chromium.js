@@ -18,8 +18,11 @@
 // household that fits C2 is registered through the API, and the alert
 // appears in the page's live region without a reload (waiting on the DOM);
 // /alerts lists it with JavaScript off. The household page ranks C2 with its
-// reasons and barrier summary; a link opened from it is closed (a missing
-// reason first: the error beside the field). A finance officer gets 403 on
+// reasons and barrier summary; a link is opened from it, B's family finder
+// (a third browser context) records its linking meeting and is refused the
+// next step, the child's authority's (the API's words beside the date
+// field), and A closes it (a missing reason first: the error beside the
+// field). A finance officer gets 403 on
 // /links; POSTs without CSRF are 403; axe-core finds no WCAG 2.0/2.1 A/AA
 // violation on any page; no page is wider than 390 px; screenshots
 // finder-*-1280/390.png go to --screenshots DIR.
@@ -96,6 +99,7 @@ async function setUp(call, managerKey) {
     financeA: await key(kA, ['ROLE_FINANCE']),
     registrarA: await key(kA, ['ROLE_REGISTRAR']),
     registrarB: await key(kB, ['ROLE_REGISTRAR']),
+    finderB: await key(kB, ['ROLE_FAMILY_FINDER']),
   };
   const h1 = await call('RegistryService', 'CreateAdopter', keys.registrarB, {
     parent: `authorities/${kB}`, request_id: requestId(), adopter: household({})});
@@ -464,6 +468,8 @@ async function main() {
       assert.equal(r.status, 200);
       assert.match(r.headers['content-type'], /^application\/json/);
       assert.equal(r.headers['cache-control'], 'no-store');
+      // A figure for the log, not a check: one poll's time in raa-web.
+      console.log(`NOTE /alerts.json Server-Timing: ${r.headers['server-timing']}`);
       const body = JSON.parse(r.body.toString('utf8'));
       assert.equal(body.alerts.length, 1);
       assert.ok(body.after, 'no resume token');
@@ -516,11 +522,38 @@ async function main() {
       await axeAt(`${h2Path()}?sort=score&dir=asc`, 'household page, sorted');
     });
 
-    await check('a link opened from the household page closes; a missing reason first ' +
-                'shows the error beside the field', async () => {
+    await check('B\'s family finder records a linking meeting; the next step is the ' +
+                'child\'s authority\'s: the API\'s refusal shows beside the date', async () => {
       await page.goto(base + h2Path(), {waitUntil: 'load'});
       await submit(`form[action="/links"]:has(input[name="child"][value="${fixture.c2}"]) ` +
                    'button');
+      const link = (await fixture.links()).find((l) => l.adopter === household2);
+      assert.ok(link, 'no link opened');
+      const context = browser.createBrowserContext ? await browser.createBrowserContext()
+                                                   : await browser.createIncognitoBrowserContext();
+      try {
+        const other = await context.newPage();
+        watch(other);
+        await support.signIn(other, base, keys.finderB);
+        await other.goto(`${base}/${link.name}`, {waitUntil: 'load'});
+        await Promise.all([other.waitForNavigation({waitUntil: 'load'}),
+                           other.click('#advance-form button[type="submit"]')]);
+        assert.match(await text(other), /Linking meeting recorded on/);
+        const [r] = await Promise.all([other.waitForNavigation({waitUntil: 'load'}),
+                                       other.click('#advance-form button[type="submit"]')]);
+        assert.equal(r.status(), 403);
+        const beside = await other.$eval('#advance-date-error', (e) => e.textContent);
+        assert.match(beside, /child's authority \(sheffield\)/, beside);
+        assert.equal(await other.$eval('.govuk-error-summary a', (a) => a.getAttribute('href')),
+                     '#advance-date');
+      } finally {
+        await context.close();
+      }
+      await page.bringToFront();
+    });
+
+    await check('A closes the link opened from the household page; a missing reason ' +
+                'first shows the error beside the field', async () => {
       const link = (await fixture.links()).find((l) => l.adopter === household2);
       assert.ok(link, 'no link opened');
       await page.goto(`${base}/${link.name}`, {waitUntil: 'load'});

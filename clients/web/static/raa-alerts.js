@@ -9,7 +9,8 @@
 // alert it has not shown yet, as text (never as HTML). It asks only while
 // the page is visible, and stops after data-idle-ms without a key press or
 // a click (the session's idle time), so an open page does not keep a
-// session alive for ever; a 401 (signed out) stops it too.
+// session alive for ever; a 401 (signed out) or 403 (a key that may not
+// see alerts) stops it too.
 const region = document.getElementById('raa-live-alerts')
 if (region) start(region)
 
@@ -88,6 +89,10 @@ function start (region) {
       })
       if (response.status === 401) {
         say('You are signed out: sign in again to see new matches.')
+        return
+      }
+      if (response.status === 403) {
+        say('Your key cannot see alerts.')
         return
       }
       if (response.ok) {

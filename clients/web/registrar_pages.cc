@@ -94,7 +94,8 @@ std::string AuthorityIdOf(const std::string& name) {
 std::string LabelOf(absl::string_view column) {
   std::string label = absl::StrReplaceAll(column, {{"_", " "}});
   if (!label.empty()) label[0] = absl::ascii_toupper(label[0]);
-  return label;
+  // The glossary's acronym (docs: DESIGN.md).
+  return absl::StrReplaceAll(label, {{"Shobpa", "SHOBPA"}});
 }
 
 // "white_british" -> "white british": an enum label as an option's text.
@@ -352,6 +353,16 @@ data FormFieldsData(const RecordFields& fields, const TextFields& values,
       item.set(id == "summary" ? "textarea" : "text", true);
       item.set("value", value);
       item.set("hint", ColumnHelp(fields, f));
+      // A date or a single number gets a field of its size (GOV.UK input
+      // widths); lists and text the full width.
+      if (single && field->message_type() != nullptr &&
+          field->message_type()->full_name() == "google.type.Date") {
+        item.set("width", "govuk-input--width-10");
+      } else if (single &&
+                 field->cpp_type() ==
+                     google::protobuf::FieldDescriptor::CPPTYPE_INT32) {
+        item.set("width", "govuk-input--width-4");
+      }
     }
     list.push_back(item);
     for (const ExtraField& e : extra) {
@@ -497,15 +508,20 @@ const char* OutcomeWords(UploadRow::Outcome outcome) {
 
 // A problem in the file's words: its column, and which child of a group.
 std::string ProblemText(const std::string& field,
-                        const std::string& description) {
+                        const std::string& description, size_t group) {
   std::string whose;
   std::string column = ColumnOfField(field, whose);
-  if (!whose.empty()) {
+  if (!whose.empty() && group > 1) {
     return absl::StrCat("column ", column, ": ", whose, ": ", description);
   }
   return column.empty() ? description
                         : absl::StrCat("column ", column, ": ", description);
 }
+
+// How many children a record names: a profile's group, one for a
+// household.
+size_t GroupSize(const v1::Child& child) { return child.members_size(); }
+size_t GroupSize(const v1::Adopter&) { return 1; }
 
 // "requests[12].child.summary" -> 12 and "child.summary".
 bool SplitBatchField(const std::string& field, int& index, std::string& rest) {
@@ -556,7 +572,7 @@ absl::Status ImportRows(
         row.problems.push_back(std::string(s.message()));
       }
       for (const FieldViolation& v : violations) {
-        row.problems.push_back(ProblemText(v.field, v.description));
+        row.problems.push_back(ProblemText(v.field, v.description, 1));
       }
     }
     if (row.problems.empty()) {
@@ -583,7 +599,8 @@ absl::Status ImportRows(
       if (index < 0 || start + index >= end) return;
       UploadRow& row = rows[to_send[start + index]];
       row.outcome = UploadRow::kRejected;
-      row.problems.push_back(ProblemText(field, description));
+      row.problems.push_back(ProblemText(
+          field, description, GroupSize(parsed[to_send[start + index]])));
       failed.insert(index);
     };
     if (!response.ok()) {

@@ -294,6 +294,19 @@ async function main() {
       await axeAt('/registry/children?sort=ages&dir=asc', 'children (sorted)');
     });
 
+    await check('a sibling group\'s mistake names the child it is about', async () => {
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
+      await page.type('#age_months', '30;300');
+      await page.type('#sex', 'male;female');
+      await page.select('#contact_plan', 'direct');
+      await page.type('#entered_care', iso(dayFromToday(-300)));
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400);
+      const beside = await page.$eval('#age_months-error', (e) => e.textContent);
+      assert.match(beside, /child 2: 300 is outside 0-216/, beside);
+      assert.equal(await page.$eval('#sex', (e) => e.value), 'male;female');
+    });
+
     await check('a change of the summary changes only the summary', async () => {
       const id = childName.split('/').pop();
       await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
@@ -432,6 +445,29 @@ async function main() {
       assert.deepEqual(again.map((row) => row[1]),
                        ['already stored', 'not stored', 'already stored']);
       assert.equal((await fixture.childrenOfA()).length, before + 2);
+    });
+
+    await check('a JSON file of households with one bad row: the report shows it',
+                async () => {
+      const file = path.join(dir, 'households.json');
+      const household = (approvedFor) => ({
+        status: 'ADOPTER_STATUS_APPROVED', registered_interest_on: dayFromToday(-400),
+        applied_on: dayFromToday(-350), approved_on: dayFromToday(-60),
+        approved_for: approvedFor, min_age_months: 0, max_age_months: 48,
+        region: 'south-yorkshire', max_contact: 'CONTACT_PLAN_LETTERBOX'});
+      fs.writeFileSync(file, `[\n${JSON.stringify(household(1))},\n` +
+                             `${JSON.stringify(household(9))}\n]\n`);
+      const before = (await fixture.householdsOfA()).length;
+      await page.goto(`${base}/registry/upload?kind=households`, {waitUntil: 'load'});
+      assert.equal(await page.$eval('#kind-households', (e) => e.checked), true);
+      await (await page.$('#file')).uploadFile(file);
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 200, await text());
+      const rows = await tableRows('#upload-report');
+      assert.deepEqual(rows.map((row) => [row[0], row[1]]),
+                       [['2', 'stored'], ['3', 'not stored']], JSON.stringify(rows));
+      assert.match(rows[1][3], /approved_for/, rows[1][3]);
+      assert.equal((await fixture.householdsOfA()).length, before + 1);
     });
 
     await check('a file with a wrong header: every bad column beside the file field, ' +

@@ -64,8 +64,6 @@ using Registry = v1::RegistryService::Stub;
 
 // Rows per BatchCreate call of an upload (as `raa import`).
 constexpr int kBatchSize = 500;
-// The largest file an upload reads.
-constexpr size_t kMaxUploadBytes = 8 << 20;
 
 data List() { return data(data::type::list); }
 
@@ -1251,10 +1249,6 @@ void WebApp::PostRegistryUpload(const httplib::Request& req,
   const std::string content = part("file");
   if (filename.empty() || content.empty()) {
     refuse({"Choose a CSV or JSON file of your child profiles or households"});
-    return;
-  }
-  if (content.size() > kMaxUploadBytes) {
-    refuse({"The file is larger than 8 MB: split it into smaller files"});
     return;
   }
   absl::StatusOr<ImportFile> file = ReadUploadedFile(filename, content);

@@ -943,8 +943,8 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
     std::string column(f.column);
     auto was = before.find(column);
     std::string old = was == before.end() ? "" : was->second;
-    if (absl::StripAsciiWhitespace(values[column]) !=
-        absl::StripAsciiWhitespace(old)) {
+    if (FormValueOf(Kind::Fields(), f, values[column]) !=
+        FormValueOf(Kind::Fields(), f, old)) {
       changed[column] = values[column];
     }
   }

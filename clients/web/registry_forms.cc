@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "clients/lib/profile_text.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -74,6 +75,27 @@ std::string InputWidthOf(const RecordFields& fields, const RecordField& field) {
     return "govuk-input--width-4";
   }
   return "";
+}
+
+std::string FormValueOf(const RecordFields& fields, const RecordField& field,
+                        const std::string& text) {
+  switch (InputOf(fields, field)) {
+    case FormInput::kChoice: {
+      const google::protobuf::EnumDescriptor* type =
+          FieldAt(MessageOf(fields), field.proto_path)->enum_type();
+      absl::StatusOr<int> value = ParseEnum(type, text);
+      return value.ok() ? EnumLabel(type, *value) : "";
+    }
+    case FormInput::kYesNo: {
+      std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+      return t == "true" || t == "yes" || t == "y" || t == "1" ? "true"
+                                                               : "false";
+    }
+    case FormInput::kText:
+    case FormInput::kTextArea:
+      break;
+  }
+  return std::string(absl::StripAsciiWhitespace(text));
 }
 
 PlacedViolation PlaceViolation(const FieldViolation& violation,

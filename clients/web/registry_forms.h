@@ -43,6 +43,14 @@ FormInput InputOf(const RecordFields& fields, const RecordField& field);
 // date, "govuk-input--width-4" for a single number, "" (full width) else.
 std::string InputWidthOf(const RecordFields& fields, const RecordField& field);
 
+// The value a form's field holds for a column's `text` (as ChildToText or
+// AdopterToText give it, or as posted): a choice's label ("letterbox" for
+// "Letterbox contact"; "" for an unset or unknown one), "true" or "false"
+// for a yes/no, else the text without surrounding spaces. A change form
+// compares these, so a field left as shown is not a change.
+std::string FormValueOf(const RecordFields& fields, const RecordField& field,
+                        const std::string& text);
+
 // Where one violation of a register or change form goes.
 struct PlacedViolation {
   // The form field's id: the column the API's path names, as `raa import`

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "clients/lib/profile_text.h"
 #include "clients/web/registry_forms.h"
 #include "clients/web/sessions.h"
 #include "clients/web/tables.h"
@@ -309,6 +310,23 @@ TEST(RegistryFormsTest, AnUploadIsReadAsRaaImportReadsAFile) {
   EXPECT_THAT(bad.status().message(), HasSubstr("c.csv"));
   EXPECT_THAT(bad.status().message(), Not(HasSubstr("raa-web-upload")));
   EXPECT_FALSE(ReadUploadedFile("c.xlsx", "x").ok());
+}
+
+TEST(RegistryFormsTest, AFieldLeftAsShownIsNotAChange) {
+  const RecordFields& household = AdopterFields();
+  const RecordField& sex = *household.Find("sex_preference");
+  // An unset choice shows as "Not given" (""), posted back as "".
+  EXPECT_EQ(FormValueOf(household, sex,
+                        AdopterToText(v1::Adopter())["sex_preference"]),
+            "");
+  EXPECT_EQ(FormValueOf(household, sex, "Any"), "any");
+  EXPECT_EQ(FormValueOf(ChildFields(), *ChildFields().Find("contact_plan"),
+                        "Letterbox contact"),
+            "letterbox");
+  EXPECT_EQ(FormValueOf(household, *household.Find("dual_approved"), "Yes"),
+            "true");
+  EXPECT_EQ(FormValueOf(household, *household.Find("region"), " leeds "),
+            "leeds");
 }
 
 TEST(RegistryFormsTest, AnUploadedRowsRequestIdDependsOnlyOnTheRow) {

@@ -410,6 +410,8 @@ async function main() {
       r = await submit('main form button[type="submit"]');
       assert.equal(new URL(page.url()).pathname, '/registry/households', await text());
       assert.equal((await fixture.householdsOfA())[0].status, 'ADOPTER_STATUS_ON_HOLD');
+      // Only what was changed is sent: the fields left as shown are not.
+      assert.match(await text(), new RegExp(`Household ${id} changed: status `), await text());
     });
 
     // -- upload ----------------------------------------------------------

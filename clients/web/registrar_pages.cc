@@ -640,8 +640,11 @@ bool WebApp::RequireRegistrarOf(httplib::Response& res,
                 ? absl::StrCat("Only a registrar's key may ", what,
                                ". Your key is not a registrar's: ask your "
                                "consortium manager for one.")
-                : absl::StrCat("Only a registrar of ", authority, " may ", what,
-                               " of theirs. You are signed in for ", who, "."),
+                : absl::StrCat("This record belongs to ", authority,
+                               ": only its own registrars may ", what,
+                               " of theirs. You are signed in for ", who,
+                               ", and the matching service refuses the "
+                               "change as well."),
             &signed_in);
   return false;
 }
@@ -1023,7 +1026,9 @@ void WebApp::RenderWithdrawPage(httplib::Response& res,
     if (value.empty()) continue;
     data fact;
     fact.set("key", FormLabelOf(column));
-    fact.set("value", value);
+    fact.set("value", value == "true"    ? std::string("yes")
+                      : value == "false" ? std::string("no")
+                                         : value);
     facts.push_back(fact);
   }
   d.set("facts", facts);

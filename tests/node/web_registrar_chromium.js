@@ -496,7 +496,7 @@ async function main() {
         const r = await page.goto(base + p, {waitUntil: 'load'});
         assert.equal(r.status(), 403, p);
         assert.equal(await page.$('main form[method="post"]'), null, `${p} shows a form`);
-        assert.match(await text(), /Only a registrar of southyorks-raa/);
+        assert.match(await text(), /belongs to southyorks-raa: only its own registrars/);
       }
       await fits('403', 'forbidden');
       await axeAt(`/children/${kB}/${id}/edit`, '403');

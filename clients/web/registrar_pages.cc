@@ -212,11 +212,6 @@ struct ExtraField {
   std::string after;  // the column it follows
 };
 
-bool IsYes(const std::string& text) {
-  std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  return t == "true" || t == "yes" || t == "y" || t == "1";
-}
-
 // The form's errors: `beside` by field id, and the summary (each item
 // linking to its field).
 struct FormErrors {
@@ -306,7 +301,9 @@ data FormFieldsData(const RecordFields& fields, const TextFields& values,
         data option;
         option.set("value", yes ? "true" : "false");
         option.set("text", yes ? "Yes" : "No");
-        if (IsYes(value) == yes) option.set("selected", true);
+        if ((FormValueOf(fields, f, value) == "true") == yes) {
+          option.set("selected", true);
+        }
         options.push_back(option);
       }
       item.set("select", true);

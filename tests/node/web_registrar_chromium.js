@@ -22,6 +22,8 @@
 //     twice;
 //   - B's child's change and withdraw forms are 403 pages (and a POST to
 //     them changes nothing); a finance key gets 403 on the register form;
+//   - the same register form sent twice (its hidden request_id) registers
+//     one profile;
 //   - POSTs without the csrf field are 403 and change nothing.
 // axe-core finds no WCAG 2.0/2.1 A/AA violation on any registrar page (with
 // and without errors); none is wider than 390 px; screenshots
@@ -506,6 +508,26 @@ async function main() {
         cookie: cookieA, form: {csrf, reason: 'not ours', request_id: 'x-1'}});
       assert.equal(r.status, 403);
       assert.equal((await fixture.getChildOfB()).status, 'CHILD_STATUS_WAITING');
+    });
+
+    await check('the same register form sent twice (its request_id) registers once',
+                async () => {
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
+      const csrf = await csrfOf();
+      const requestId = await page.$eval('input[name="request_id"]', (e) => e.value);
+      assert.ok(requestId.length >= 8, requestId);
+      const form = {csrf, request_id: requestId, ages_as_of: iso(dayFromToday(-1)),
+                    age_months: '20', sex: 'male', contact_plan: 'none',
+                    entered_care: iso(dayFromToday(-100)), summary: 'Sent twice'};
+      const before = (await fixture.childrenOfA()).length;
+      const first = await support.request(base, 'POST', '/registry/children/new',
+                                          {cookie: cookieA, form});
+      const second = await support.request(base, 'POST', '/registry/children/new',
+                                           {cookie: cookieA, form});
+      assert.equal(first.status, 303);
+      assert.equal(second.status, 303);
+      assert.equal(second.headers.location, first.headers.location);
+      assert.equal((await fixture.childrenOfA()).length, before + 1);
     });
 
     await check('POSTs without the csrf field are 403 and change nothing', async () => {

@@ -16,13 +16,8 @@
 // The change and withdraw forms of another member's record are a 403 page
 // before any form is shown (RequireRegistrarOf); raamatchd refuses the write
 // as well.
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -36,14 +31,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/import_file.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
+#include "clients/web/registry_forms.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
@@ -52,8 +46,6 @@
 #include "common/enum_names.h"
 #include "common/errors.h"
 #include "common/record_fields.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
 
 namespace raa::web {
@@ -64,8 +56,6 @@ using Registry = v1::RegistryService::Stub;
 
 // Rows per BatchCreate call of an upload (as `raa import`).
 constexpr int kBatchSize = 500;
-// The largest file an upload reads.
-constexpr size_t kMaxUploadBytes = 8 << 20;
 
 data List() { return data(data::type::list); }
 
@@ -88,13 +78,6 @@ std::string LastPart(const std::string& name) {
 std::string AuthorityIdOf(const std::string& name) {
   std::string rest(absl::StripPrefix(name, "authorities/"));
   return rest.substr(0, rest.find('/'));
-}
-
-// "age_months" -> "Age months": a column as a form label.
-std::string LabelOf(absl::string_view column) {
-  std::string label = absl::StrReplaceAll(column, {{"_", " "}});
-  if (!label.empty()) label[0] = absl::ascii_toupper(label[0]);
-  return label;
 }
 
 // "white_british" -> "white british": an enum label as an option's text.
@@ -229,25 +212,6 @@ struct ExtraField {
   std::string after;  // the column it follows
 };
 
-// Whether the column at `proto_path` holds one value for the whole record
-// (no repeated field on its way): such an enum or yes/no is a select.
-bool SingleValued(const google::protobuf::Descriptor* message,
-                  absl::string_view proto_path) {
-  for (absl::string_view part : absl::StrSplit(proto_path, '.')) {
-    if (message == nullptr) return false;
-    const google::protobuf::FieldDescriptor* field =
-        message->FindFieldByName(std::string(part));
-    if (field == nullptr || field->is_repeated()) return false;
-    message = field->message_type();
-  }
-  return true;
-}
-
-bool IsYes(const std::string& text) {
-  std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  return t == "true" || t == "yes" || t == "y" || t == "1";
-}
-
 // The form's errors: `beside` by field id, and the summary (each item
 // linking to its field).
 struct FormErrors {
@@ -267,21 +231,17 @@ FormErrors PlaceViolations(const std::vector<FieldViolation>& violations,
   FormErrors errors;
   std::string first(fields.fields().front().column);
   for (const FieldViolation& v : violations) {
-    std::string whose;
-    std::string id = ColumnOfField(v.field, whose);
-    if (id == "journey") id = "entered_care";
-    bool known = fields.Find(id) != nullptr ||
-                 std::find(extra.begin(), extra.end(), id) != extra.end();
-    std::string text = v.description;
-    if (!whose.empty() && group > 1) text = absl::StrCat(whose, ": ", text);
-    if (known) {
+    PlacedViolation placed = PlaceViolation(v, fields, extra, group);
+    const std::string& id = placed.field_id;
+    if (!id.empty()) {
       std::string& beside = errors.beside[id];
-      absl::StrAppend(&beside, beside.empty() ? "" : "; ", text);
+      absl::StrAppend(&beside, beside.empty() ? "" : "; ", placed.text);
     }
     data item;
-    item.set("href", absl::StrCat("#", known ? id : first));
-    item.set("text", known ? absl::StrCat(LabelOf(id), ": ", text)
-                           : absl::StrCat(v.field, ": ", text));
+    item.set("href", absl::StrCat("#", id.empty() ? first : id));
+    item.set("text", id.empty()
+                         ? absl::StrCat(v.field, ": ", placed.text)
+                         : absl::StrCat(FormLabelOf(id), ": ", placed.text));
     errors.summary.push_back(item);
   }
   return errors;
@@ -307,14 +267,13 @@ data FormFieldsData(const RecordFields& fields, const TextFields& values,
     data item;
     item.set("id", id);
     item.set("label",
-             absl::StrCat(LabelOf(id),
+             absl::StrCat(FormLabelOf(id),
                           registering && !f.required ? " (optional)" : ""));
     with_error(item, id);
-    const google::protobuf::FieldDescriptor* field =
-        FieldAt(message, f.proto_path);
-    bool single = field != nullptr && SingleValued(message, f.proto_path);
-    if (single && field->enum_type() != nullptr) {
-      const google::protobuf::EnumDescriptor* type = field->enum_type();
+    const FormInput input = InputOf(fields, f);
+    if (input == FormInput::kChoice) {
+      const google::protobuf::EnumDescriptor* type =
+          FieldAt(message, f.proto_path)->enum_type();
       absl::StatusOr<int> chosen = ParseEnum(type, value);
       data options = List();
       data none;
@@ -336,22 +295,25 @@ data FormFieldsData(const RecordFields& fields, const TextFields& values,
       item.set("options", options);
       std::string help(absl::StripSuffix(f.help, ":"));
       if (!help.empty()) item.set("hint", help);
-    } else if (single &&
-               field->type() == google::protobuf::FieldDescriptor::TYPE_BOOL) {
+    } else if (input == FormInput::kYesNo) {
       data options = List();
       for (bool yes : {false, true}) {
         data option;
         option.set("value", yes ? "true" : "false");
         option.set("text", yes ? "Yes" : "No");
-        if (IsYes(value) == yes) option.set("selected", true);
+        if ((FormValueOf(fields, f, value) == "true") == yes) {
+          option.set("selected", true);
+        }
         options.push_back(option);
       }
       item.set("select", true);
       item.set("options", options);
     } else {
-      item.set(id == "summary" ? "textarea" : "text", true);
+      item.set(input == FormInput::kTextArea ? "textarea" : "text", true);
       item.set("value", value);
       item.set("hint", ColumnHelp(fields, f));
+      std::string width = InputWidthOf(fields, f);
+      if (!width.empty()) item.set("width", width);
     }
     list.push_back(item);
     for (const ExtraField& e : extra) {
@@ -448,26 +410,6 @@ void AddActions(data& row, const typename Kind::Record& record,
 
 // ---- uploads ----
 
-// A stable request id for one row of an upload: FNV-1a over the request's
-// deterministic serialization, in the format `raa import` uses
-// (clients/raa/import_commands.cc ContentRequestId), so a file sent twice,
-// or sent by `raa import` and then here, stores no row twice.
-std::string RowRequestId(const google::protobuf::Message& message) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&out);
-  }
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return absl::StrFormat("import-%016x-%d", hash, bytes.size());
-}
-
 // What became of one row of an uploaded file.
 struct UploadRow {
   int line = 0;
@@ -497,15 +439,20 @@ const char* OutcomeWords(UploadRow::Outcome outcome) {
 
 // A problem in the file's words: its column, and which child of a group.
 std::string ProblemText(const std::string& field,
-                        const std::string& description) {
+                        const std::string& description, size_t group) {
   std::string whose;
   std::string column = ColumnOfField(field, whose);
-  if (!whose.empty()) {
+  if (!whose.empty() && group > 1) {
     return absl::StrCat("column ", column, ": ", whose, ": ", description);
   }
   return column.empty() ? description
                         : absl::StrCat("column ", column, ": ", description);
 }
+
+// How many children a record names: a profile's group, one for a
+// household.
+size_t GroupSize(const v1::Child& child) { return child.members_size(); }
+size_t GroupSize(const v1::Adopter&) { return 1; }
 
 // "requests[12].child.summary" -> 12 and "child.summary".
 bool SplitBatchField(const std::string& field, int& index, std::string& rest) {
@@ -556,7 +503,7 @@ absl::Status ImportRows(
         row.problems.push_back(std::string(s.message()));
       }
       for (const FieldViolation& v : violations) {
-        row.problems.push_back(ProblemText(v.field, v.description));
+        row.problems.push_back(ProblemText(v.field, v.description, 1));
       }
     }
     if (row.problems.empty()) {
@@ -573,7 +520,7 @@ absl::Status ImportRows(
       CreateRequest* one = request.add_requests();
       one->set_parent(parent);
       *(one->*mutable_record)() = parsed[to_send[i]];
-      one->set_request_id(RowRequestId(*one));
+      one->set_request_id(UploadRowRequestId(*one));
     }
     request.set_request_id(NewRequestId());
     absl::StatusOr<BatchResponse> response = client.Call(method, request);
@@ -583,7 +530,8 @@ absl::Status ImportRows(
       if (index < 0 || start + index >= end) return;
       UploadRow& row = rows[to_send[start + index]];
       row.outcome = UploadRow::kRejected;
-      row.problems.push_back(ProblemText(field, description));
+      row.problems.push_back(ProblemText(
+          field, description, GroupSize(parsed[to_send[start + index]])));
       failed.insert(index);
     };
     if (!response.ok()) {
@@ -619,41 +567,6 @@ absl::Status ImportRows(
     }
   }
   return absl::OkStatus();
-}
-
-// Reads an uploaded file with `raa import`'s reader (ReadImportFile, which
-// takes a path and picks the format by its extension): written to a private
-// temporary file with the upload's extension, read, then removed. Messages
-// name the uploaded file, not the temporary one.
-absl::StatusOr<ImportFile> ReadUploadedFile(const std::string& filename,
-                                            const std::string& content) {
-  std::string lower = absl::AsciiStrToLower(filename);
-  std::string extension;
-  for (const char* e : {".csv", ".jsonl", ".json"}) {
-    if (absl::EndsWith(lower, e)) extension = e;
-  }
-  if (extension.empty()) {
-    return absl::InvalidArgumentError(
-        "The file must be a .csv, .json or .jsonl file");
-  }
-  std::string path = absl::StrCat(
-      std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp",
-      "/raa-web-upload-XXXXXX", extension);
-  int fd = mkstemps(path.data(), static_cast<int>(extension.size()));
-  if (fd < 0) return absl::InternalError("cannot make a temporary file");
-  bool written = ::write(fd, content.data(), content.size()) ==
-                 static_cast<ssize_t>(content.size());
-  ::close(fd);
-  absl::StatusOr<ImportFile> file =
-      written ? ReadImportFile(path)
-              : absl::InternalError("cannot write a temporary file");
-  std::remove(path.c_str());
-  if (!file.ok()) {
-    return absl::Status(
-        file.status().code(),
-        absl::StrReplaceAll(file.status().message(), {{path, filename}}));
-  }
-  return file;
 }
 
 // The columns of each record, for the upload page's guide.
@@ -724,8 +637,11 @@ bool WebApp::RequireRegistrarOf(httplib::Response& res,
                 ? absl::StrCat("Only a registrar's key may ", what,
                                ". Your key is not a registrar's: ask your "
                                "consortium manager for one.")
-                : absl::StrCat("Only a registrar of ", authority, " may ", what,
-                               " of theirs. You are signed in for ", who, "."),
+                : absl::StrCat("This record belongs to ", authority,
+                               ": only its own registrars may ", what,
+                               " of theirs. You are signed in for ", who,
+                               ", and the matching service refuses the "
+                               "change as well."),
             &signed_in);
   return false;
 }
@@ -964,9 +880,10 @@ void WebApp::PostRegistryNew(const httplib::Request& req,
   if (status.ok()) {
     auto created = session.client->Call(Kind::kCreate, request);
     if (created.ok()) {
-      sessions_.SetFlash(signed_in->id, absl::StrCat(LabelOf(Kind::kNoun), " ",
-                                                     LastPart(created->name()),
-                                                     " registered"));
+      sessions_.SetFlash(
+          signed_in->id,
+          absl::StrCat(FormLabelOf(Kind::kNoun), " ", LastPart(created->name()),
+                       " registered"));
       SeeOther(res, Kind::PageOf(created->name()));
       return;
     }
@@ -1026,8 +943,8 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
     std::string column(f.column);
     auto was = before.find(column);
     std::string old = was == before.end() ? "" : was->second;
-    if (absl::StripAsciiWhitespace(values[column]) !=
-        absl::StripAsciiWhitespace(old)) {
+    if (FormValueOf(Kind::Fields(), f, values[column]) !=
+        FormValueOf(Kind::Fields(), f, old)) {
       changed[column] = values[column];
     }
   }
@@ -1060,7 +977,7 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
       for (const auto& [column, value] : changed) columns.push_back(column);
       sessions_.SetFlash(
           signed_in->id,
-          absl::StrCat(LabelOf(Kind::kNoun), " ", LastPart(name),
+          absl::StrCat(FormLabelOf(Kind::kNoun), " ", LastPart(name),
                        " changed: ", absl::StrJoin(columns, ", ")));
       SeeOther(res, Kind::PageOf(name));
       return;
@@ -1105,8 +1022,10 @@ void WebApp::RenderWithdrawPage(httplib::Response& res,
   for (const auto& [column, value] : Kind::ToText(*record)) {
     if (value.empty()) continue;
     data fact;
-    fact.set("key", LabelOf(column));
-    fact.set("value", value);
+    fact.set("key", FormLabelOf(column));
+    fact.set("value", value == "true"    ? std::string("yes")
+                      : value == "false" ? std::string("no")
+                                         : value);
     facts.push_back(fact);
   }
   d.set("facts", facts);
@@ -1172,7 +1091,7 @@ void WebApp::PostRegistryWithdraw(const httplib::Request& req,
                              withdrawn.status());
     return;
   }
-  sessions_.SetFlash(signed_in->id, absl::StrCat(LabelOf(Kind::kNoun), " ",
+  sessions_.SetFlash(signed_in->id, absl::StrCat(FormLabelOf(Kind::kNoun), " ",
                                                  LastPart(name), " withdrawn"));
   SeeOther(res, Kind::kListPath);
 }
@@ -1234,10 +1153,6 @@ void WebApp::PostRegistryUpload(const httplib::Request& req,
   const std::string content = part("file");
   if (filename.empty() || content.empty()) {
     refuse({"Choose a CSV or JSON file of your child profiles or households"});
-    return;
-  }
-  if (content.size() > kMaxUploadBytes) {
-    refuse({"The file is larger than 8 MB: split it into smaller files"});
     return;
   }
   absl::StatusOr<ImportFile> file = ReadUploadedFile(filename, content);

@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "clients/lib/profile_text.h"
 #include "clients/web/finder_views.h"
+#include "clients/web/registry_forms.h"
 #include "clients/web/sessions.h"
 #include "clients/web/tables.h"
 #include "clients/web/templates.h"
@@ -310,6 +312,121 @@ TEST(FinderViewsTest, JsonForScriptEscapesMarkupAndStaysJson) {
   EXPECT_THAT(text, Not(HasSubstr(">")));
   EXPECT_THAT(text, Not(HasSubstr("&")));
   EXPECT_EQ(nlohmann::json::parse(text), value);
+}
+
+// ---- the registrar's forms (registry_forms.h) ----
+
+TEST(RegistryFormsTest, AColumnsInputFollowsItsField) {
+  const RecordFields& child = ChildFields();
+  const RecordFields& household = AdopterFields();
+  EXPECT_EQ(InputOf(child, *child.Find("contact_plan")), FormInput::kChoice);
+  EXPECT_EQ(InputOf(child, *child.Find("must_be_placed_together")),
+            FormInput::kYesNo);
+  // One entry per child of a group: typed, ';' between.
+  EXPECT_EQ(InputOf(child, *child.Find("sex")), FormInput::kText);
+  EXPECT_EQ(InputOf(child, *child.Find("religion")), FormInput::kText);
+  EXPECT_EQ(InputOf(child, *child.Find("summary")), FormInput::kTextArea);
+  // A household's religion is one value; its heritage a list.
+  EXPECT_EQ(InputOf(household, *household.Find("religion")),
+            FormInput::kChoice);
+  EXPECT_EQ(InputOf(household, *household.Find("heritage")), FormInput::kText);
+  EXPECT_EQ(InputOf(household, *household.Find("dual_approved")),
+            FormInput::kYesNo);
+  EXPECT_EQ(InputWidthOf(child, *child.Find("entered_care")),
+            "govuk-input--width-10");
+  EXPECT_EQ(InputWidthOf(household, *household.Find("approved_for")),
+            "govuk-input--width-4");
+  EXPECT_EQ(InputWidthOf(child, *child.Find("age_months")), "");
+  EXPECT_EQ(FormLabelOf("shobpa_decision"), "SHOBPA decision");
+  EXPECT_EQ(FormLabelOf("age_months"), "Age months");
+}
+
+TEST(RegistryFormsTest, TheApisFieldPathsLandOnTheFormsFields) {
+  const RecordFields& child = ChildFields();
+  PlacedViolation p = PlaceViolation(
+      {"child.members[1].age_months", "is outside 0-216"}, child, {}, 2);
+  EXPECT_EQ(p.field_id, "age_months");
+  EXPECT_EQ(p.text, "child 2: is outside 0-216");
+  // A group of one: no "child 1".
+  p = PlaceViolation({"child.members[0].sex", "is required"}, child, {}, 1);
+  EXPECT_EQ(p.field_id, "sex");
+  EXPECT_EQ(p.text, "is required");
+  EXPECT_EQ(
+      PlaceViolation({"child.members[0].needs[1].level", "x"}, child, {}, 1)
+          .field_id,
+      "needs");
+  EXPECT_EQ(PlaceViolation({"child.journey.shobpa_decision", "x"}, child, {}, 1)
+                .field_id,
+            "shobpa_decision");
+  EXPECT_EQ(PlaceViolation({"child.journey", "x"}, child, {}, 1).field_id,
+            "entered_care");
+  EXPECT_EQ(PlaceViolation({"child.members", "x"}, child, {}, 1).field_id,
+            "age_months");
+  // The parser's own violations name the column already.
+  EXPECT_EQ(PlaceViolation({"contact_plan", "x"}, child, {}, 1).field_id,
+            "contact_plan");
+  const RecordFields& household = AdopterFields();
+  EXPECT_EQ(
+      PlaceViolation({"adopter.need_limits[0].category", "x"}, household, {}, 1)
+          .field_id,
+      "need_limits");
+  EXPECT_EQ(
+      PlaceViolation({"status_reason", "x"}, household, {"status_reason"}, 1)
+          .field_id,
+      "status_reason");
+  // Nothing on the form: the summary links the first field.
+  EXPECT_EQ(PlaceViolation({"request_id", "x"}, household, {}, 1).field_id, "");
+}
+
+TEST(RegistryFormsTest, AnUploadIsReadAsRaaImportReadsAFile) {
+  absl::StatusOr<ImportFile> csv = ReadUploadedFile(
+      "Children.CSV",
+      "\xEF\xBB\xBF"
+      "Age months,sex\r\n36,female\r\n\r\n\"30;60\",male;male\r\n");
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  EXPECT_THAT(csv->header, ElementsAre("Age months", "sex"));
+  ASSERT_EQ(csv->rows.size(), 2u);
+  EXPECT_EQ(csv->rows[1].line, 4);
+  EXPECT_EQ(csv->rows[1].fields.at("age_months"), "30;60");
+  absl::StatusOr<ImportFile> json =
+      ReadUploadedFile("h.json", "[\n{\"approved_for\": 1},\n{}\n]\n");
+  ASSERT_TRUE(json.ok()) << json.status();
+  ASSERT_EQ(json->rows.size(), 2u);
+  EXPECT_EQ(json->rows[1].line, 3);
+  absl::StatusOr<ImportFile> bad = ReadUploadedFile("c.csv", "a,\"b\n");
+  ASSERT_FALSE(bad.ok());
+  // The message names the uploaded file, never the temporary one.
+  EXPECT_THAT(bad.status().message(), HasSubstr("c.csv"));
+  EXPECT_THAT(bad.status().message(), Not(HasSubstr("raa-web-upload")));
+  EXPECT_FALSE(ReadUploadedFile("c.xlsx", "x").ok());
+}
+
+TEST(RegistryFormsTest, AFieldLeftAsShownIsNotAChange) {
+  const RecordFields& household = AdopterFields();
+  const RecordField& sex = *household.Find("sex_preference");
+  // An unset choice shows as "Not given" (""), posted back as "".
+  EXPECT_EQ(FormValueOf(household, sex,
+                        AdopterToText(v1::Adopter())["sex_preference"]),
+            "");
+  EXPECT_EQ(FormValueOf(household, sex, "Any"), "any");
+  EXPECT_EQ(FormValueOf(ChildFields(), *ChildFields().Find("contact_plan"),
+                        "Letterbox contact"),
+            "letterbox");
+  EXPECT_EQ(FormValueOf(household, *household.Find("dual_approved"), "Yes"),
+            "true");
+  EXPECT_EQ(FormValueOf(household, *household.Find("region"), " leeds "),
+            "leeds");
+}
+
+TEST(RegistryFormsTest, AnUploadedRowsRequestIdDependsOnlyOnTheRow) {
+  v1::CreateChildRequest a;
+  a.set_parent("authorities/sheffield");
+  a.mutable_child()->set_summary("x");
+  v1::CreateChildRequest b = a;
+  EXPECT_EQ(UploadRowRequestId(a), UploadRowRequestId(b));
+  b.mutable_child()->set_summary("y");
+  EXPECT_NE(UploadRowRequestId(a), UploadRowRequestId(b));
+  EXPECT_THAT(UploadRowRequestId(a), testing::StartsWith("import-"));
 }
 
 }  // namespace

@@ -22,6 +22,8 @@
 //     twice;
 //   - B's child's change and withdraw forms are 403 pages (and a POST to
 //     them changes nothing); a finance key gets 403 on the register form;
+//   - the same register form sent twice (its hidden request_id) registers
+//     one profile;
 //   - POSTs without the csrf field are 403 and change nothing.
 // axe-core finds no WCAG 2.0/2.1 A/AA violation on any registrar page (with
 // and without errors); none is wider than 390 px; screenshots
@@ -294,6 +296,19 @@ async function main() {
       await axeAt('/registry/children?sort=ages&dir=asc', 'children (sorted)');
     });
 
+    await check('a sibling group\'s mistake names the child it is about', async () => {
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
+      await page.type('#age_months', '30;300');
+      await page.type('#sex', 'male;female');
+      await page.select('#contact_plan', 'direct');
+      await page.type('#entered_care', iso(dayFromToday(-300)));
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400);
+      const beside = await page.$eval('#age_months-error', (e) => e.textContent);
+      assert.match(beside, /child 2: 300 is outside 0-216/, beside);
+      assert.equal(await page.$eval('#sex', (e) => e.value), 'male;female');
+    });
+
     await check('a change of the summary changes only the summary', async () => {
       const id = childName.split('/').pop();
       await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
@@ -397,6 +412,8 @@ async function main() {
       r = await submit('main form button[type="submit"]');
       assert.equal(new URL(page.url()).pathname, '/registry/households', await text());
       assert.equal((await fixture.householdsOfA())[0].status, 'ADOPTER_STATUS_ON_HOLD');
+      // Only what was changed is sent: the fields left as shown are not.
+      assert.match(await text(), new RegExp(`Household ${id} changed: status `), await text());
     });
 
     // -- upload ----------------------------------------------------------
@@ -434,6 +451,29 @@ async function main() {
       assert.equal((await fixture.childrenOfA()).length, before + 2);
     });
 
+    await check('a JSON file of households with one bad row: the report shows it',
+                async () => {
+      const file = path.join(dir, 'households.json');
+      const household = (approvedFor) => ({
+        status: 'ADOPTER_STATUS_APPROVED', registered_interest_on: dayFromToday(-400),
+        applied_on: dayFromToday(-350), approved_on: dayFromToday(-60),
+        approved_for: approvedFor, min_age_months: 0, max_age_months: 48,
+        region: 'south-yorkshire', max_contact: 'CONTACT_PLAN_LETTERBOX'});
+      fs.writeFileSync(file, `[\n${JSON.stringify(household(1))},\n` +
+                             `${JSON.stringify(household(9))}\n]\n`);
+      const before = (await fixture.householdsOfA()).length;
+      await page.goto(`${base}/registry/upload?kind=households`, {waitUntil: 'load'});
+      assert.equal(await page.$eval('#kind-households', (e) => e.checked), true);
+      await (await page.$('#file')).uploadFile(file);
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 200, await text());
+      const rows = await tableRows('#upload-report');
+      assert.deepEqual(rows.map((row) => [row[0], row[1]]),
+                       [['2', 'stored'], ['3', 'not stored']], JSON.stringify(rows));
+      assert.match(rows[1][3], /approved_for/, rows[1][3]);
+      assert.equal((await fixture.householdsOfA()).length, before + 1);
+    });
+
     await check('a file with a wrong header: every bad column beside the file field, ' +
                 'nothing stored', async () => {
       const file = path.join(dir, 'bad-header.csv');
@@ -458,7 +498,7 @@ async function main() {
         const r = await page.goto(base + p, {waitUntil: 'load'});
         assert.equal(r.status(), 403, p);
         assert.equal(await page.$('main form[method="post"]'), null, `${p} shows a form`);
-        assert.match(await text(), /Only a registrar of southyorks-raa/);
+        assert.match(await text(), /belongs to southyorks-raa: only its own registrars/);
       }
       await fits('403', 'forbidden');
       await axeAt(`/children/${kB}/${id}/edit`, '403');
@@ -468,6 +508,26 @@ async function main() {
         cookie: cookieA, form: {csrf, reason: 'not ours', request_id: 'x-1'}});
       assert.equal(r.status, 403);
       assert.equal((await fixture.getChildOfB()).status, 'CHILD_STATUS_WAITING');
+    });
+
+    await check('the same register form sent twice (its request_id) registers once',
+                async () => {
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
+      const csrf = await csrfOf();
+      const requestId = await page.$eval('input[name="request_id"]', (e) => e.value);
+      assert.ok(requestId.length >= 8, requestId);
+      const form = {csrf, request_id: requestId, ages_as_of: iso(dayFromToday(-1)),
+                    age_months: '20', sex: 'male', contact_plan: 'none',
+                    entered_care: iso(dayFromToday(-100)), summary: 'Sent twice'};
+      const before = (await fixture.childrenOfA()).length;
+      const first = await support.request(base, 'POST', '/registry/children/new',
+                                          {cookie: cookieA, form});
+      const second = await support.request(base, 'POST', '/registry/children/new',
+                                           {cookie: cookieA, form});
+      assert.equal(first.status, 303);
+      assert.equal(second.status, 303);
+      assert.equal(second.headers.location, first.headers.location);
+      assert.equal((await fixture.childrenOfA()).length, before + 1);
     });
 
     await check('POSTs without the csrf field are 403 and change nothing', async () => {

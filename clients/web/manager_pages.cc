@@ -946,6 +946,41 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
   form.set("child", Param(req, "child"));
   form.set("request_id", posted ? RequestIdOf(req) : NewRequestId());
   d.set("form", form);
+  // GET /policy?child=sheffield/c12: that child's top households under the
+  // policy in force, to compare with after a change.
+  const std::string preview = Param(req, "child");
+  if (!posted && !preview.empty()) {
+    data p;
+    p.set("child", preview);
+    std::optional<std::string> child = ChildNameOf(preview);
+    absl::StatusOr<v1::RankAdoptersResponse> top =
+        child.has_value()
+            ? TopOf(*signed_in.session.client, *child)
+            : absl::StatusOr<v1::RankAdoptersResponse>(
+                  absl::InvalidArgumentError(
+                      "Give the child profile as member/profile, for example "
+                      "sheffield/c12."));
+    if (!top.ok()) {
+      p.set("error", UserMessageOf(top.status()));
+    } else {
+      Table table({{.key = "rank", .label = "Rank", .numeric = true},
+                   {.key = "household", .label = "Household"},
+                   {.key = "score", .label = "Score", .numeric = true}},
+                  {.prefix = "p"});
+      int rank = 0;
+      for (const v1::RankedAdopter& a : top->adopters()) {
+        data row;
+        row.set("rank", absl::StrCat(++rank));
+        row.set("household", AdopterShort(a.adopter()));
+        row.set("score", absl::StrCat(a.score()));
+        table.AddRow(row, {int64_t{rank}, AdopterShort(a.adopter()),
+                           int64_t{a.score()}});
+      }
+      p.set("version", absl::StrCat(top->policy_version()));
+      p.set("ranking_table", table.Render(req.params, "/policy"));
+    }
+    d.set("preview", p);
+  }
   RenderPage(res, status, "manager_policy", d);
 }
 

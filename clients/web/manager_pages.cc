@@ -237,6 +237,11 @@ std::string ReportTitle(const std::string& what, const std::string& authority) {
       authority == "authorities/-" ? "the consortium" : Short(authority));
 }
 
+// "sheffield" for authorities/sheffield, "consortium" for authorities/-.
+std::string FileNamePart(const std::string& authority) {
+  return authority == "authorities/-" ? "consortium" : IdPart(Short(authority));
+}
+
 void SendReportHtml(httplib::Response& res, const ReportHtmlInput& input,
                     const std::string& filename) {
   res.status = 200;
@@ -1226,7 +1231,7 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
     input.generated_on = FormatDate(card->as_of());
     input.scorecard = *card;
     SendReportHtml(res, input,
-                   absl::StrCat("scorecard-", IdPart(Short(*authority)), "-",
+                   absl::StrCat("scorecard-", FileNamePart(*authority), "-",
                                 FormatDate(card->as_of()), ".html"));
     return;
   }
@@ -1394,7 +1399,7 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
     input.generated_on = FormatDate(report->as_of());
     input.waiting = *report;
     SendReportHtml(res, input,
-                   absl::StrCat("waiting-", IdPart(Short(*authority)), "-",
+                   absl::StrCat("waiting-", FileNamePart(*authority), "-",
                                 FormatDate(report->as_of()), ".html"));
     return;
   }
@@ -1523,7 +1528,7 @@ void WebApp::GetForecastReport(const httplib::Request& req,
     input.generated_on = FormatDate(forecast->as_of());
     input.forecast = *forecast;
     SendReportHtml(res, input,
-                   absl::StrCat("forecast-", IdPart(Short(*authority)), "-",
+                   absl::StrCat("forecast-", FileNamePart(*authority), "-",
                                 FormatDate(forecast->as_of()), ".html"));
     return;
   }

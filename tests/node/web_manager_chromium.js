@@ -473,7 +473,8 @@ async function main() {
         const r = await support.request(base, 'GET', href, {cookie});
         assert.equal(r.status, 200);
         assert.match(r.headers['content-type'], /^text\/html/);
-        assert.match(r.headers['content-disposition'] || '', /^attachment; filename="/);
+        assert.match(r.headers['content-disposition'] || '',
+                     new RegExp(`^attachment; filename="${report}-consortium-\\d{4}-\\d\\d-\\d\\d\\.html"$`));
         const file = path.join(dir, `${report}.html`);
         cli(['--authority', '-', 'report', report, '--html', file]);
         assert.equal(r.body.toString('utf8'), fs.readFileSync(file, 'utf8'));

@@ -891,7 +891,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
   }
   const bool posted = req.method == "POST";
   data d = LayoutData("Matching policy", &signed_in);
-  d.set("version", absl::StrCat(policy->version()));
+  d.set("policy_version", absl::StrCat(policy->version()));
   d.set("updated_by", policy->updated_by());
   d.set("update_time", TimeText(policy->update_time()));
   int total = 0;
@@ -929,8 +929,10 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
     row.set("id", id);
     row.set("name", absl::StrReplaceAll(w.component(), {{"_", " "}}));
     row.set("weight", absl::StrCat(w.weight()));
-    row.set("share", total > 0 ? absl::StrCat(w.weight() * 100 / total, "%")
-                               : std::string("0%"));
+    row.set("share",
+            total > 0
+                ? absl::StrCat((w.weight() * 100 + total / 2) / total, "%")
+                : std::string("0%"));
     row.set("value",
             posted ? Param(req, id.c_str()) : absl::StrCat(w.weight()));
     auto error = errors_by_field.find(id);
@@ -981,7 +983,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
         table.AddRow(row, {int64_t{rank}, AdopterShort(a.adopter()),
                            int64_t{a.score()}});
       }
-      p.set("version", absl::StrCat(top->policy_version()));
+      p.set("ranked_version", absl::StrCat(top->policy_version()));
       p.set("ranking_table", table.Render(req.params, "/policy"));
     }
     d.set("preview", p);

@@ -210,11 +210,14 @@ async function main() {
       }
     });
 
+    const footer = () => page.$eval('.govuk-footer', (e) => e.textContent.trim());
+    const homeFooter = await footer();
     for (const p of managerPages) {
       await check(`axe and 390 px: ${p}`, async () => {
         await axeAt(p, p);
         const r = await page.goto(base + p, {waitUntil: 'load'});
         assert.equal(r.status(), 200);
+        assert.equal(await footer(), homeFooter, 'the page changed the layout\'s values');
         await fits(p);
       });
     }

@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "clients/lib/report_html.h"
+#include "clients/web/manager_views.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
@@ -178,74 +179,6 @@ std::string LastFieldName(const std::string& path, absl::string_view prefix) {
 
 // ---- charts ----
 
-// One bar of a chart: a label, its figure (or none) as a number and as the
-// text written beside it, the threshold it is measured against, and whether
-// it is over that threshold (drawn in another colour AND said in words).
-struct ChartBar {
-  std::string label;
-  std::optional<double> value;
-  std::string value_text;
-  std::optional<double> threshold;
-  bool over = false;
-};
-
-constexpr double kChartWidth = 640;
-constexpr double kBarSpace = 600;  // the longest bar
-constexpr double kRowHeight = 46;
-
-std::string Num(double v) { return absl::StrFormat("%.1f", v); }
-
-// A horizontal bar chart as page data for templates/manager_chart.mustache:
-// per bar a line "label: figure" and the bar under it, in an <svg role="img">
-// with a title and a description that gives every figure (the text alternative;
-// each page has the figures in a table too). Presentation attributes and CSS
-// classes only: the CSP allows no inline style.
-data ChartData(const std::string& id, const std::string& title,
-               const std::vector<ChartBar>& bars) {
-  double max = 0;
-  for (const ChartBar& b : bars) {
-    if (b.value.has_value()) max = std::max(max, *b.value);
-    if (b.threshold.has_value()) max = std::max(max, *b.threshold);
-  }
-  if (!(max > 0)) max = 1;
-  data rows = List();
-  std::vector<std::string> described;
-  double y = 0;
-  for (const ChartBar& b : bars) {
-    data row;
-    row.set("label", b.label);
-    row.set("label_y", Num(y + 15));
-    row.set("bar_y", Num(y + 21));
-    double width =
-        b.value.has_value() ? std::max(1.0, *b.value / max * kBarSpace) : 0;
-    row.set("has_value", b.value.has_value());
-    row.set("bar_width", Num(width));
-    row.set("over", b.over);
-    row.set("value_text", b.value_text);
-    row.set("has_threshold", b.threshold.has_value());
-    if (b.threshold.has_value()) {
-      row.set("threshold_x", Num(*b.threshold / max * kBarSpace));
-      row.set("threshold_y1", Num(y + 17));
-      row.set("threshold_y2", Num(y + 41));
-    }
-    rows.push_back(row);
-    described.push_back(absl::StrCat(b.label, ": ", b.value_text));
-    y += kRowHeight;
-  }
-  data chart;
-  chart.set("id", id);
-  chart.set("chart_title", title);
-  chart.set("desc", absl::StrCat(absl::StrJoin(described, "; "), "."));
-  chart.set("width", Num(kChartWidth));
-  chart.set("height", Num(std::max(y, kRowHeight)));
-  chart.set("bars", rows);
-  chart.set("has_threshold_key",
-            std::any_of(bars.begin(), bars.end(), [](const ChartBar& b) {
-              return b.threshold.has_value();
-            }));
-  return chart;
-}
-
 // A figure in its unit: "497 days", "45.2%", "12".
 std::string FigureText(double value, const std::string& unit) {
   if (unit == "days") return absl::StrFormat("%.0f days", value);
@@ -304,6 +237,11 @@ std::string ReportTitle(const std::string& what, const std::string& authority) {
       authority == "authorities/-" ? "the consortium" : Short(authority));
 }
 
+// "sheffield" for authorities/sheffield, "consortium" for authorities/-.
+std::string FileNamePart(const std::string& authority) {
+  return authority == "authorities/-" ? "consortium" : IdPart(Short(authority));
+}
+
 void SendReportHtml(httplib::Response& res, const ReportHtmlInput& input,
                     const std::string& filename) {
   res.status = 200;
@@ -314,13 +252,6 @@ void SendReportHtml(httplib::Response& res, const ReportHtmlInput& input,
 }
 
 // ---- ranking comparison ----
-
-// A household's place in a ranking.
-struct Placed {
-  std::string adopter;  // authorities/{a}/adopters/{h}
-  int rank = 0;
-  int score = 0;
-};
 
 // "authorities/a/adopters/h" -> "a/h".
 std::string AdopterShort(const std::string& name) {
@@ -351,8 +282,8 @@ std::optional<std::string> ChildNameOf(const std::string& text) {
 }
 
 // The ranking's top as the URL's `b` values: "a/h/score", best first.
-std::vector<Placed> ParsePlaced(const httplib::Request& req) {
-  std::vector<Placed> out;
+std::vector<RankPlace> ParsePlaced(const httplib::Request& req) {
+  std::vector<RankPlace> out;
   size_t n = req.get_param_value_count("b");
   for (size_t i = 0; i < n && out.size() < kCompareTop; ++i) {
     std::vector<std::string> parts =
@@ -960,7 +891,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
   }
   const bool posted = req.method == "POST";
   data d = LayoutData("Matching policy", &signed_in);
-  d.set("version", absl::StrCat(policy->version()));
+  d.set("policy_version", absl::StrCat(policy->version()));
   d.set("updated_by", policy->updated_by());
   d.set("update_time", TimeText(policy->update_time()));
   int total = 0;
@@ -998,8 +929,10 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
     row.set("id", id);
     row.set("name", absl::StrReplaceAll(w.component(), {{"_", " "}}));
     row.set("weight", absl::StrCat(w.weight()));
-    row.set("share", total > 0 ? absl::StrCat(w.weight() * 100 / total, "%")
-                               : std::string("0%"));
+    row.set("share",
+            total > 0
+                ? absl::StrCat((w.weight() * 100 + total / 2) / total, "%")
+                : std::string("0%"));
     row.set("value",
             posted ? Param(req, id.c_str()) : absl::StrCat(w.weight()));
     auto error = errors_by_field.find(id);
@@ -1020,6 +953,41 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
   form.set("child", Param(req, "child"));
   form.set("request_id", posted ? RequestIdOf(req) : NewRequestId());
   d.set("form", form);
+  // GET /policy?child=sheffield/c12: that child's top households under the
+  // policy in force, to compare with after a change.
+  const std::string preview = Param(req, "child");
+  if (!posted && !preview.empty()) {
+    data p;
+    p.set("child", preview);
+    std::optional<std::string> child = ChildNameOf(preview);
+    absl::StatusOr<v1::RankAdoptersResponse> top =
+        child.has_value()
+            ? TopOf(*signed_in.session.client, *child)
+            : absl::StatusOr<v1::RankAdoptersResponse>(
+                  absl::InvalidArgumentError(
+                      "Give the child profile as member/profile, for example "
+                      "sheffield/c12."));
+    if (!top.ok()) {
+      p.set("error", UserMessageOf(top.status()));
+    } else {
+      Table table({{.key = "rank", .label = "Rank", .numeric = true},
+                   {.key = "household", .label = "Household"},
+                   {.key = "score", .label = "Score", .numeric = true}},
+                  {.prefix = "p"});
+      int rank = 0;
+      for (const v1::RankedAdopter& a : top->adopters()) {
+        data row;
+        row.set("rank", absl::StrCat(++rank));
+        row.set("household", AdopterShort(a.adopter()));
+        row.set("score", absl::StrCat(a.score()));
+        table.AddRow(row, {int64_t{rank}, AdopterShort(a.adopter()),
+                           int64_t{a.score()}});
+      }
+      p.set("ranked_version", absl::StrCat(top->policy_version()));
+      p.set("ranking_table", table.Render(req.params, "/policy"));
+    }
+    d.set("preview", p);
+  }
   RenderPage(res, status, "manager_policy", d);
 }
 
@@ -1133,26 +1101,11 @@ void WebApp::GetPolicyChange(const httplib::Request& req,
     ApiErrorPage(res, after.status(), &*signed_in);
     return;
   }
-  std::vector<Placed> before = ParsePlaced(req);
-  std::vector<Placed> now;
+  std::vector<RankPlace> before = ParsePlaced(req);
+  std::vector<RankPlace> now;
   for (const v1::RankedAdopter& a : after->adopters()) {
     now.push_back({a.adopter(), static_cast<int>(now.size()) + 1, a.score()});
   }
-  // Every household in either top, in today's order, then those that left.
-  std::vector<std::string> order;
-  for (const Placed& p : now) order.push_back(p.adopter);
-  for (const Placed& p : before) {
-    if (std::find(order.begin(), order.end(), p.adopter) == order.end()) {
-      order.push_back(p.adopter);
-    }
-  }
-  auto find = [](const std::vector<Placed>& list,
-                 const std::string& adopter) -> const Placed* {
-    for (const Placed& p : list) {
-      if (p.adopter == adopter) return &p;
-    }
-    return nullptr;
-  };
   Table table(
       {{.key = "household", .label = "Household"},
        {.key = "rank_before", .label = "Rank before", .numeric = true},
@@ -1161,38 +1114,33 @@ void WebApp::GetPolicyChange(const httplib::Request& req,
        {.key = "score_after", .label = "Score after", .numeric = true},
        {.key = "movement", .label = "Movement", .numeric = true}});
   int moved = 0;
-  for (const std::string& adopter : order) {
-    const Placed* b = find(before, adopter);
-    const Placed* a = find(now, adopter);
+  for (const RankMove& m : CompareRankings(before, now, kCompareTop)) {
+    const std::optional<RankPlace>& b = m.before;
+    const std::optional<RankPlace>& a = m.after;
     data row;
-    row.set("household", AdopterShort(adopter));
+    row.set("household", AdopterShort(m.household));
     row.set("rank_before", b ? absl::StrCat(b->rank) : "-");
     row.set("score_before", b ? absl::StrCat(b->score) : "-");
     row.set("rank_after", a ? absl::StrCat(a->rank) : "-");
     row.set("score_after", a ? absl::StrCat(a->score) : "-");
-    std::string movement;
-    int64_t places = 0;
-    if (a && b) {
-      places = b->rank - a->rank;
-      movement = places > 0   ? absl::StrCat("up ", places)
-                 : places < 0 ? absl::StrCat("down ", -places)
-                              : "no change";
-    } else if (a) {
-      movement = absl::StrCat("new in the top ", kCompareTop);
-      places = kCompareTop;
-    } else {
-      movement = absl::StrCat("left the top ", kCompareTop);
-      places = -kCompareTop;
+    row.set("movement", m.movement);
+    row.set("up", m.places > 0);
+    row.set("down", m.places < 0);
+    if (m.places != 0) ++moved;
+    std::vector<SortKey> keys;
+    keys.emplace_back(std::in_place_type<std::string>,
+                      AdopterShort(m.household));
+    for (const std::optional<RankPlace>* p : {&b, &a}) {
+      if (p->has_value()) {
+        keys.emplace_back(std::in_place_type<int64_t>, (*p)->rank);
+        keys.emplace_back(std::in_place_type<int64_t>, (*p)->score);
+      } else {
+        keys.emplace_back();
+        keys.emplace_back();
+      }
     }
-    if (places != 0) ++moved;
-    row.set("movement", movement);
-    row.set("up", places > 0);
-    row.set("down", places < 0);
-    table.AddRow(
-        row, {AdopterShort(adopter), b ? SortKey(int64_t{b->rank}) : SortKey(),
-              b ? SortKey(int64_t{b->score}) : SortKey(),
-              a ? SortKey(int64_t{a->rank}) : SortKey(),
-              a ? SortKey(int64_t{a->score}) : SortKey(), places});
+    keys.emplace_back(std::in_place_type<int64_t>, m.places);
+    table.AddRow(row, std::move(keys));
   }
   std::optional<ChildRef> ref = ParseChildName(*child);
   data d = LayoutData("How the ranking changed", &*signed_in);
@@ -1285,7 +1233,7 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
     input.generated_on = FormatDate(card->as_of());
     input.scorecard = *card;
     SendReportHtml(res, input,
-                   absl::StrCat("scorecard-", IdPart(Short(*authority)), "-",
+                   absl::StrCat("scorecard-", FileNamePart(*authority), "-",
                                 FormatDate(card->as_of()), ".html"));
     return;
   }
@@ -1453,7 +1401,7 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
     input.generated_on = FormatDate(report->as_of());
     input.waiting = *report;
     SendReportHtml(res, input,
-                   absl::StrCat("waiting-", IdPart(Short(*authority)), "-",
+                   absl::StrCat("waiting-", FileNamePart(*authority), "-",
                                 FormatDate(report->as_of()), ".html"));
     return;
   }
@@ -1582,7 +1530,7 @@ void WebApp::GetForecastReport(const httplib::Request& req,
     input.generated_on = FormatDate(forecast->as_of());
     input.forecast = *forecast;
     SendReportHtml(res, input,
-                   absl::StrCat("forecast-", IdPart(Short(*authority)), "-",
+                   absl::StrCat("forecast-", FileNamePart(*authority), "-",
                                 FormatDate(forecast->as_of()), ".html"));
     return;
   }
@@ -1648,9 +1596,10 @@ void WebApp::GetForecastReport(const httplib::Request& req,
   }
   d.set("charts", charts);
   d.set("has_charts", !charts.is_empty_list());
-  d.set("pulling",
-        absl::StrCat(pulling, pulling == 1 ? " child" : " children",
-                     " already pull the average over if matched today."));
+  d.set("pulling", absl::StrCat(pulling,
+                                pulling == 1 ? " child already pulls"
+                                             : " children already pull",
+                                " the average over if matched today."));
   d.set("children_table", table.Render(req.params, "/reports/forecast"));
   RenderPage(res, 200, "manager_forecast", d);
 }

@@ -210,11 +210,14 @@ async function main() {
       }
     });
 
+    const footer = () => page.$eval('.govuk-footer', (e) => e.textContent.trim());
+    const homeFooter = await footer();
     for (const p of managerPages) {
       await check(`axe and 390 px: ${p}`, async () => {
         await axeAt(p, p);
         const r = await page.goto(base + p, {waitUntil: 'load'});
         assert.equal(r.status(), 200);
+        assert.equal(await footer(), homeFooter, 'the page changed the layout\'s values');
         await fits(p);
       });
     }
@@ -378,7 +381,7 @@ async function main() {
       await page.goto(`${base}/policy`, {waitUntil: 'load'});
       await page.$eval('#weight-locality', (e) => { e.value = ''; });
       await page.type('#weight-locality', '150');
-      const r = await submit('form[action="/policy"] button[type="submit"]');
+      const r = await submit('form[action="/policy"][method="post"] button[type="submit"]');
       assert.equal(r.status(), 400);
       const got = await errorsShown();
       assert.deepEqual(got.summary, [{href: '#weight-locality', text: '150 is outside 0-100'}]);
@@ -393,7 +396,7 @@ async function main() {
       await axePage.goto(`${base}/policy`, {waitUntil: 'load'});
       await axePage.$eval('#weight-locality', (e) => { e.value = '150'; });
       await Promise.all([axePage.waitForNavigation({waitUntil: 'load'}),
-                         axePage.click('form[action="/policy"] button[type="submit"]')]);
+                         axePage.click('form[action="/policy"][method="post"] button[type="submit"]')]);
       assert.ok(await axePage.$('.govuk-error-summary'), 'no error summary');
       await support.axeCheck(axePage, 'policy with error');
       await page.bringToFront();
@@ -405,11 +408,18 @@ async function main() {
           keys.manager, {child: fixture.child, page_size: 10})).adopters || [])
           .map((a) => a.adopter.split('/')).map((p) => `${p[1]}/${p[3]}`);
       assert.deepEqual(await rank(), [fixture.h2, fixture.h1], 'the fixture ranks H2 first');
+      // The child's ranking now, from the policy page's own form.
       await page.goto(`${base}/policy`, {waitUntil: 'load'});
+      await page.type('#preview-child', fixture.childShort);
+      await submit('form[action="/policy"][method="get"] button[type="submit"]');
+      assert.deepEqual((await tableRows('#preview')).map((r) => r.slice(0, 2)),
+                       [['1', fixture.h2], ['2', fixture.h1]]);
+      await axeAt(`/policy?child=${fixture.childShort}`, 'policy with a ranking');
       await page.$eval('#weight-locality', (e) => { e.value = ''; });
       await page.type('#weight-locality', '100');
-      await page.type('#child', fixture.childShort);
-      await submit('form[action="/policy"] button[type="submit"]');
+      assert.equal(await page.$eval('#child', (e) => e.value), fixture.childShort,
+                   'the change form names the child shown');
+      await submit('form[action="/policy"][method="post"] button[type="submit"]');
       assert.equal(new URL(page.url()).pathname, '/policy/change');
       assert.match(await text(), /Matching policy version 2 saved/);
       const rows = await tableRows('#changes');
@@ -466,7 +476,8 @@ async function main() {
         const r = await support.request(base, 'GET', href, {cookie});
         assert.equal(r.status, 200);
         assert.match(r.headers['content-type'], /^text\/html/);
-        assert.match(r.headers['content-disposition'] || '', /^attachment; filename="/);
+        assert.match(r.headers['content-disposition'] || '',
+                     new RegExp(`^attachment; filename="${report}-consortium-\\d{4}-\\d\\d-\\d\\d\\.html"$`));
         const file = path.join(dir, `${report}.html`);
         cli(['--authority', '-', 'report', report, '--html', file]);
         assert.equal(r.body.toString('utf8'), fs.readFileSync(file, 'utf8'));

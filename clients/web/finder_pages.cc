@@ -291,6 +291,8 @@ void WebApp::GetHousehold(const httplib::Request& req, httplib::Response& res) {
   data d = LayoutData(title, &*signed_in);
   d.set("heading", title);
   d.set("adopter", name);
+  // Each "Open a link" form sends <this>-<child>: sent twice, one link.
+  d.set("link_request", NewRequestId());
   d.set("path", HouseholdPath(ref));
   d.set("status",
         EnumValueWords(v1::AdopterStatus_descriptor(), adopter->status()));

@@ -601,13 +601,27 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     }
   }
   if (finder) {
+    // The last 7 days' alerts, oldest first from the API: every page (up to
+    // kMaxListed), so the table's newest are the newest there are.
     v1::ListAlertsRequest request;
-    request.set_page_size(200);
+    request.set_page_size(500);
     *request.mutable_since_time() = google::protobuf::Timestamp();
     request.mutable_since_time()->set_seconds(
         absl::ToUnixSeconds(absl::Now() - absl::Hours(24 * 7)));
     absl::StatusOr<v1::ListAlertsResponse> alerts =
         client.Call(&v1::MatchingService::Stub::ListAlerts, request);
+    while (alerts.ok() && !alerts->next_page_token().empty() &&
+           static_cast<size_t>(alerts->alerts_size()) < kMaxListed) {
+      request.set_page_token(alerts->next_page_token());
+      absl::StatusOr<v1::ListAlertsResponse> more =
+          client.Call(&v1::MatchingService::Stub::ListAlerts, request);
+      if (!more.ok()) {
+        alerts = more.status();
+        break;
+      }
+      alerts->mutable_alerts()->MergeFrom(more->alerts());
+      alerts->set_next_page_token(more->next_page_token());
+    }
     d.set("show_alerts", true);
     if (!alerts.ok()) {
       d.set("alerts_error", UserMessageOf(alerts.status()));
@@ -691,7 +705,8 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
       d.set("has_debts", balances->debts_size() > 0);
     }
   }
-  // What each role does in the command line until its pages exist.
+  // What each role still does with `raa` (docs/web.md, "What each role can
+  // do in the console").
   data guidance = List();
   auto add = [&](v1::Role role, const char* what, const char* commands) {
     if (!HasRole(session, role)) return;
@@ -701,18 +716,19 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     item.set("commands", commands);
     guidance.push_back(item);
   };
-  add(v1::ROLE_REGISTRAR,
-      "registering, updating and withdrawing children and households, and "
-      "CSV or JSON uploads",
-      "raa child create, raa adopter create, raa import children FILE");
+  add(v1::ROLE_REGISTRAR, "loading journeys and checking the regions list",
+      "raa import journeys FILE, raa region check");
   add(v1::ROLE_FAMILY_FINDER,
-      "household pages, the links board and moving links",
-      "raa match children, raa link list, raa link advance");
+      "milestones and tracking reviews, and opening a link with an override "
+      "reason or as early permanence",
+      "raa journey, raa link open --override-reason, --kind");
   add(v1::ROLE_FINANCE, "the journal and sales and purchases",
       "raa ledger entries, raa ledger trade");
-  add(v1::ROLE_MANAGER, "members, keys, the matching policy and the reports",
-      "raa authority list, raa key create, raa policy show, raa report "
-      "scorecard");
+  add(v1::ROLE_MANAGER,
+      "the audit trail, regions, correcting a member, fee schedules and "
+      "closing a month",
+      "raa audit, raa region, raa authority update, raa ledger schedule, raa "
+      "ledger close-month");
   d.set("guidance", guidance);
   RenderPage(res, 200, "home", d);
 }
@@ -748,6 +764,8 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
   data d = LayoutData(title, &signed_in);
   d.set("heading", title);
   d.set("child", child_name);
+  // Each "Open a link" form sends <this>-<household>: sent twice, one link.
+  d.set("link_request", NewRequestId());
   d.set("authority", ref->authority);
   if (!api_error.ok()) {
     data error;
@@ -925,7 +943,7 @@ void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
   v1::OpenLinkRequest request;
   request.set_child(child);
   request.set_adopter(FormValue(req, "adopter"));
-  request.set_request_id(NewRequestId());
+  request.set_request_id(RequestIdOf(req));
   absl::StatusOr<v1::Link> link = signed_in->session.client->Call(
       &v1::JourneyService::Stub::OpenLink, request);
   if (!link.ok()) {

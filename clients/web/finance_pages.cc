@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "clients/lib/money.h"
+#include "clients/web/page_helpers.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
@@ -31,19 +32,8 @@ namespace {
 
 using kainjow::mustache::data;
 
-data List() { return data(data::type::list); }
-
 // How many payments the payments page fetches at most.
 constexpr size_t kMaxPayments = 10000;
-
-std::string Param(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-// "authorities/leeds" -> "leeds".
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
 
 std::string Pounds(const google::type::Money& money) {
   return FormatPounds(PenceOf(money));
@@ -140,11 +130,12 @@ Table WebApp::DebtsTable(const v1::Balances& balances,
       {.default_sort = "amount", .default_descending = true, .prefix = prefix});
   for (const v1::Debt& debt : balances.debts()) {
     data row;
-    row.set("debtor", Short(debt.debtor()));
-    row.set("creditor", Short(debt.creditor()));
+    row.set("debtor", ShortAuthority(debt.debtor()));
+    row.set("creditor", ShortAuthority(debt.creditor()));
     row.set("amount", Pounds(debt.amount()));
-    table.AddRow(std::move(row), {Short(debt.debtor()), Short(debt.creditor()),
-                                  PenceOf(debt.amount())});
+    table.AddRow(std::move(row),
+                 {ShortAuthority(debt.debtor()),
+                  ShortAuthority(debt.creditor()), PenceOf(debt.amount())});
   }
   return table;
 }
@@ -182,7 +173,7 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
       {.prefix = "p"});
   for (const v1::MemberPosition& p : b->positions()) {
     data row;
-    row.set("member", Short(p.authority()));
+    row.set("member", ShortAuthority(p.authority()));
     row.set("position", Pounds(p.position()));
     row.set("pending_out", Pounds(p.pending_out()));
     row.set("pending_in", Pounds(p.pending_in()));
@@ -202,7 +193,7 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
       }
     }
     positions.AddRow(std::move(row),
-                     {Short(p.authority()), PenceOf(p.position()),
+                     {ShortAuthority(p.authority()), PenceOf(p.position()),
                       PenceOf(p.pending_out()), PenceOf(p.pending_in())});
   }
   d.set("positions_table", positions.Render(req.params, "/ledger"));
@@ -242,13 +233,14 @@ void WebApp::GetBalancesCsv(const httplib::Request& req,
   Csv csv({"AS OF", "KIND", "AUTHORITY", "COUNTERPARTY", "AMOUNT",
            "PENDING OUT", "PENDING IN"});
   for (const v1::MemberPosition& p : b->positions()) {
-    csv.Add({date, "position", Short(p.authority()), "",
+    csv.Add({date, "position", ShortAuthority(p.authority()), "",
              CsvAmount(p.position()), CsvAmount(p.pending_out()),
              CsvAmount(p.pending_in())});
   }
   for (const v1::Debt& debt : b->debts()) {
-    csv.Add({date, "owes", Short(debt.debtor()), Short(debt.creditor()),
-             CsvAmount(debt.amount()), "", ""});
+    csv.Add({date, "owes", ShortAuthority(debt.debtor()),
+             ShortAuthority(debt.creditor()), CsvAmount(debt.amount()), "",
+             ""});
   }
   csv.Add({date, "total owed", "", "", CsvAmount(b->total_owed()), "", ""});
   csv.Add({date, "total fees", "", "", CsvAmount(b->total_fees()), "", ""});
@@ -298,7 +290,7 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
   }
   const std::string me = s->authority();
   auto counterparty = [&](const v1::Entry& e) {
-    return Short(e.debit() == me ? e.credit() : e.debit());
+    return ShortAuthority(e.debit() == me ? e.credit() : e.debit());
   };
   if (req.path.ends_with(".csv")) {
     Csv csv({"DATE", "TYPE", "COUNTERPARTY", "AMOUNT", "BALANCE", "REFERENCE",
@@ -316,12 +308,12 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
     }
     csv.Add({FormatDate(s->to()), "closing balance", "", "",
              CsvAmount(s->closing_balance()), "", "", ""});
-    csv.Send(res, absl::StrCat("statement-", Short(me), "-",
+    csv.Send(res, absl::StrCat("statement-", ShortAuthority(me), "-",
                                FormatDate(s->from()), ".csv"));
     return;
   }
   data d = LayoutData("Statement", &*signed_in);
-  d.set("member", Short(me));
+  d.set("member", ShortAuthority(me));
   d.set("from", FormatDate(s->from()));
   d.set("to", FormatDate(s->to()));
   d.set("year", year_text);
@@ -358,8 +350,8 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
   data pending = List();
   for (const v1::Payment& p : s->pending()) {
     data row;
-    row.set("payer", Short(p.payer()));
-    row.set("payee", Short(p.payee()));
+    row.set("payer", ShortAuthority(p.payer()));
+    row.set("payee", ShortAuthority(p.payee()));
     row.set("amount", Pounds(p.amount()));
     row.set("paid_on", FormatDate(p.paid_on()));
     pending.push_back(row);
@@ -421,9 +413,9 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     data option;
     option.set("value", a.name());
     option.set("text", a.display_name().empty()
-                           ? Short(a.name())
+                           ? ShortAuthority(a.name())
                            : absl::StrCat(a.display_name(), " (",
-                                          Short(a.name()), ")"));
+                                          ShortAuthority(a.name()), ")"));
     if (a.name() == chosen) option.set("selected", true);
     payees.push_back(option);
   }
@@ -455,8 +447,8 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
         EnumValueWords(v1::PaymentState_descriptor(), p.state());
     row.set("id", id);
     row.set("name", p.name());
-    row.set("payer", Short(p.payer()));
-    row.set("payee", Short(p.payee()));
+    row.set("payer", ShortAuthority(p.payer()));
+    row.set("payee", ShortAuthority(p.payee()));
     row.set("amount", Pounds(p.amount()));
     row.set("paid_on", FormatDate(p.paid_on()));
     row.set("reference", p.reference());
@@ -466,9 +458,10 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
         p.payee() == session.authority) {
       row.set("can_decide", true);
     }
-    table.AddRow(std::move(row),
-                 {id, FormatDate(p.paid_on()), Short(p.payer()),
-                  Short(p.payee()), PenceOf(p.amount()), p.reference(), state});
+    table.AddRow(
+        std::move(row),
+        {id, FormatDate(p.paid_on()), ShortAuthority(p.payer()),
+         ShortAuthority(p.payee()), PenceOf(p.amount()), p.reference(), state});
   }
   d.set("payments_table", table.Render(params, "/ledger/payments"));
   d.set("has_payments", !payments.empty());
@@ -487,9 +480,7 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
   request.set_payer(signed_in->session.authority);
   request.set_payee(Param(req, "payee"));
   request.set_reference(Param(req, "reference"));
-  request.set_request_id(Param(req, "request_id").empty()
-                             ? NewRequestId()
-                             : Param(req, "request_id"));
+  request.set_request_id(RequestIdOf(req));
   FieldErrors errors;
   absl::StatusOr<int64_t> pence = ParsePounds(Param(req, "amount"));
   if (!pence.ok()) {
@@ -515,7 +506,7 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
           signed_in->id,
           absl::StrCat("Payment ", payment->name(), " of ",
                        Pounds(payment->amount()), " to ",
-                       Short(payment->payee()),
+                       ShortAuthority(payment->payee()),
                        " recorded; it counts once the payee confirms it"));
       res.status = 303;
       res.set_header("Location", "/ledger/payments");
@@ -587,8 +578,8 @@ void WebApp::GetSettlement(const httplib::Request& req,
   if (req.path.ends_with(".csv")) {
     Csv csv({"AS OF", "PAYER", "PAYEE", "AMOUNT"});
     for (const v1::SettlementPayment& p : plan->payments()) {
-      csv.Add(
-          {date, Short(p.payer()), Short(p.payee()), CsvAmount(p.amount())});
+      csv.Add({date, ShortAuthority(p.payer()), ShortAuthority(p.payee()),
+               CsvAmount(p.amount())});
     }
     csv.Send(res, absl::StrCat("settlement-", date, ".csv"));
     return;
@@ -606,11 +597,12 @@ void WebApp::GetSettlement(const httplib::Request& req,
                {.key = "amount", .label = "Amount", .numeric = true}});
   for (const v1::SettlementPayment& p : plan->payments()) {
     data row;
-    row.set("payer", Short(p.payer()));
-    row.set("payee", Short(p.payee()));
+    row.set("payer", ShortAuthority(p.payer()));
+    row.set("payee", ShortAuthority(p.payee()));
     row.set("amount", Pounds(p.amount()));
     table.AddRow(std::move(row),
-                 {Short(p.payer()), Short(p.payee()), PenceOf(p.amount())});
+                 {ShortAuthority(p.payer()), ShortAuthority(p.payee()),
+                  PenceOf(p.amount())});
   }
   d.set("payments_table", table.Render(req.params, "/ledger/settlement"));
   d.set("has_payments", plan->payments_size() > 0);
@@ -687,12 +679,12 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
   for (const v1::BudgetPipelineItem& item : b->pipeline()) {
     data row;
     row.set("link", item.link());
-    row.set("payee", Short(item.payee()));
+    row.set("payee", ShortAuthority(item.payee()));
     row.set("children", absl::StrCat(item.children()));
     row.set("amount", Pounds(item.amount()));
     pipeline.AddRow(std::move(row),
-                    {item.link(), Short(item.payee()), int64_t{item.children()},
-                     PenceOf(item.amount())});
+                    {item.link(), ShortAuthority(item.payee()),
+                     int64_t{item.children()}, PenceOf(item.amount())});
   }
   d.set("pipeline_table", pipeline.Render(req.params, "/ledger/budget"));
   d.set("has_pipeline", b->pipeline_size() > 0);
@@ -749,7 +741,7 @@ data ReconcileRow(const std::string& result, const v1::ReconcileItem* books,
                                                        "ledger/entries/"))
                        : "");
   row.set("date", FormatDate(item.date()));
-  row.set("counterparty", Short(item.counterparty()));
+  row.set("counterparty", ShortAuthority(item.counterparty()));
   row.set("reference", item.reference());
   row.set("books", books != nullptr ? Pounds(books->amount()) : "");
   row.set("service", journal != nullptr ? Pounds(journal->amount()) : "");

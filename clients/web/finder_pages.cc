@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "clients/lib/profile_text.h"
 #include "clients/web/finder_views.h"
+#include "clients/web/page_helpers.h"
 #include "clients/web/reasons.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
@@ -46,21 +47,10 @@ constexpr int kMaxPages = 10;
 // How often raa-alerts.js asks for new alerts.
 constexpr int kPollMilliseconds = 5000;
 
-data List() { return data(data::type::list); }
-
 // Sets `key` only when `value` is not empty: a mustache section of an empty
 // string still renders ({{#child_href}}...{{/child_href}}).
 void SetIf(data& d, const std::string& key, const std::string& value) {
   if (!value.empty()) d.set(key, value);
-}
-
-std::string Param(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-// "authorities/leeds" -> "leeds".
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
 }
 
 // "authorities/leeds/adopters/h4" -> "leeds/h4" (a record's short name).
@@ -88,13 +78,6 @@ std::string DateText(const google::type::Date& d) {
   return d.year() == 0 ? "" : FormatDate(d);
 }
 
-// The form's request id when it carried a usable one (a resubmitted form is
-// then the same write), else a fresh one.
-std::string RequestIdOf(const httplib::Request& req) {
-  std::string id = Param(req, "request_id");
-  return IsRequestId(id) ? id : NewRequestId();
-}
-
 // A local path to go back to after a form ("/households/a/h1"), or
 // `fallback` for anything else (no other site, no scheme).
 std::string LocalPath(const std::string& path, const std::string& fallback) {
@@ -103,12 +86,6 @@ std::string LocalPath(const std::string& path, const std::string& fallback) {
     return fallback;
   }
   return path;
-}
-
-void RedirectTo(httplib::Response& res, const std::string& to) {
-  res.status = 303;
-  res.set_header("Location", to);
-  res.set_header("Cache-Control", "no-store");
 }
 
 // A date field as typed: unset when empty (the API decides whether it is
@@ -600,7 +577,7 @@ void WebApp::RenderLinkPage(httplib::Response& res, const SignedIn& signed_in,
     d.set("closed", true);
     d.set("closed_on", DateText(link->closed_on()));
     d.set("close_reason", CloseReasonWords(link->close_reason()));
-    d.set("closed_by", Short(link->closed_by()));
+    d.set("closed_by", ShortAuthority(link->closed_by()));
     if (!link->close_note().empty()) d.set("close_note", link->close_note());
   }
 
@@ -618,7 +595,7 @@ void WebApp::RenderLinkPage(httplib::Response& res, const SignedIn& signed_in,
     row.set("step", StepLabel(s.step()));
     row.set("date", DateText(s.date()));
     row.set("first", DateText(s.recorded_date()));
-    row.set("by", Short(s.authority()));
+    row.set("by", ShortAuthority(s.authority()));
     row.set("at", TimeText(s.record_time()));
     steps.AddRow(row, {});
     recorded.push_back(s.step());
@@ -638,7 +615,7 @@ void WebApp::RenderLinkPage(httplib::Response& res, const SignedIn& signed_in,
       row.set("old", DateText(c.old_date()));
       row.set("new", DateText(c.new_date()));
       row.set("reason", c.reason());
-      row.set("by", Short(c.authority()));
+      row.set("by", ShortAuthority(c.authority()));
       corrections.AddRow(row, {});
     }
     d.set("corrections_table", corrections.Render({}, LinkPath(link->name())));
@@ -728,7 +705,7 @@ void WebApp::PostLinkAdvance(const httplib::Request& req,
           absl::StrCat("Link ", LinkIdOf(link->name()).value_or(link->name()),
                        ": ", StepLabel(step), " recorded on ",
                        FormatDate(request.date())));
-      RedirectTo(res, LinkPath(link->name()));
+      Redirect(res, LinkPath(link->name()));
       return;
     }
     status = link.status();
@@ -771,7 +748,7 @@ void WebApp::PostLinkClose(const httplib::Request& req,
           absl::StrCat("Link ", LinkIdOf(link->name()).value_or(link->name()),
                        " closed on ", DateText(link->closed_on()), ": ",
                        CloseReasonWords(link->close_reason())));
-      RedirectTo(res, LinkPath(link->name()));
+      Redirect(res, LinkPath(link->name()));
       return;
     }
     status = link.status();
@@ -816,7 +793,7 @@ void WebApp::PostLinkCorrect(const httplib::Request& req,
                        ": ", StepLabel(step), " corrected to ",
                        FormatDate(request.new_date()),
                        " (the old date is kept)"));
-      RedirectTo(res, LinkPath(link->name()));
+      Redirect(res, LinkPath(link->name()));
       return;
     }
     status = link.status();
@@ -935,7 +912,7 @@ void WebApp::PostFollow(const httplib::Request& req, httplib::Response& res) {
           absl::StrCat("You follow ", ShortRecord(follow->followed()),
                        ": every new match scoring ", follow->min_score(),
                        " or more is an alert"));
-      RedirectTo(res, LocalPath(Param(req, "return_to"), "/follows"));
+      Redirect(res, LocalPath(Param(req, "return_to"), "/follows"));
       return;
     }
     status = follow.status();
@@ -964,7 +941,7 @@ void WebApp::PostUnfollow(const httplib::Request& req, httplib::Response& res) {
       signed_in->id,
       absl::StrCat("You no longer follow ", ShortRecord(follow->followed()),
                    ": its alerts so far are kept"));
-  RedirectTo(res, LocalPath(Param(req, "return_to"), "/follows"));
+  Redirect(res, LocalPath(Param(req, "return_to"), "/follows"));
 }
 
 // ---- alerts ----

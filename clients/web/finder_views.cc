@@ -79,12 +79,6 @@ v1::LinkStep NextStep(const v1::Link& link) {
   return static_cast<v1::LinkStep>(link.step() + 1);
 }
 
-bool IsRequestId(absl::string_view text) {
-  FieldErrors errors;
-  ValidateRequestId(text, errors);
-  return errors.empty();
-}
-
 std::string JsonForScript(const nlohmann::json& value) {
   std::string text =
       value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -55,10 +55,6 @@ std::string StepLabel(v1::LinkStep step);
 // LINK_STEP_UNSPECIFIED when it is not open or has reached ORDER_GRANTED.
 v1::LinkStep NextStep(const v1::Link& link);
 
-// True for a request id this console may resend: 1-128 printable ASCII
-// characters (what the API accepts), as carried in a form's hidden field.
-bool IsRequestId(absl::string_view text);
-
 // `value` as JSON text that is safe wherever it lands: '<', '>' and '&'
 // written as \u003c, \u003e and \u0026 (they occur only inside strings),
 // invalid UTF-8 replaced by U+FFFD, other text as is.

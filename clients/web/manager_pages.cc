@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "clients/lib/report_html.h"
 #include "clients/web/manager_views.h"
+#include "clients/web/page_helpers.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
@@ -50,23 +51,6 @@ constexpr char kKeyId[] = "([0-9a-f]+)";
 // How many of a child's households the ranking comparison shows.
 constexpr int kCompareTop = 10;
 
-data List() { return data(data::type::list); }
-
-std::string Param(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-// "authorities/leeds" -> "leeds".
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
-void Redirect(httplib::Response& res, const std::string& to) {
-  res.status = 303;
-  res.set_header("Location", to);
-  res.set_header("Cache-Control", "no-store");
-}
-
 // "2026-12-02 09:15 UTC"; empty for an unset time.
 std::string TimeText(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";
@@ -82,16 +66,9 @@ std::string RolesText(const v1::ApiKey& key) {
 }
 
 std::string MemberLabel(const v1::Authority& a) {
-  return a.display_name().empty()
-             ? Short(a.name())
-             : absl::StrCat(a.display_name(), " (", Short(a.name()), ")");
-}
-
-// The request_id of a form: the one it carried (so a form sent twice makes
-// one change), or a new one.
-std::string RequestIdOf(const httplib::Request& req) {
-  std::string id = Param(req, "request_id");
-  return id.empty() ? NewRequestId() : id;
+  return a.display_name().empty() ? ShortAuthority(a.name())
+                                  : absl::StrCat(a.display_name(), " (",
+                                                 ShortAuthority(a.name()), ")");
 }
 
 // Every member, all pages.
@@ -232,14 +209,15 @@ int DefaultReportYear() {
 
 // The title `raa report ... --html` gives its document.
 std::string ReportTitle(const std::string& what, const std::string& authority) {
-  return absl::StrCat(
-      what, ": ",
-      authority == "authorities/-" ? "the consortium" : Short(authority));
+  return absl::StrCat(what, ": ",
+                      authority == "authorities/-" ? "the consortium"
+                                                   : ShortAuthority(authority));
 }
 
 // "sheffield" for authorities/sheffield, "consortium" for authorities/-.
 std::string FileNamePart(const std::string& authority) {
-  return authority == "authorities/-" ? "consortium" : IdPart(Short(authority));
+  return authority == "authorities/-" ? "consortium"
+                                      : IdPart(ShortAuthority(authority));
 }
 
 void SendReportHtml(httplib::Response& res, const ReportHtmlInput& input,
@@ -374,7 +352,7 @@ void WebApp::GetMembers(const httplib::Request& req, httplib::Response& res) {
                {.key = "action", .label = "Action", .sortable = false}},
               {.default_sort = "name"});
   for (const v1::Authority& a : *members) {
-    const std::string id = Short(a.name());
+    const std::string id = ShortAuthority(a.name());
     const bool active = a.status() == v1::AUTHORITY_STATUS_ACTIVE;
     data row;
     row.set("name", a.display_name());
@@ -672,7 +650,7 @@ void WebApp::GetKeys(const httplib::Request& req, httplib::Response& res) {
     const bool revoked = k.has_revoke_time();
     data row;
     row.set("key", id);
-    row.set("member", Short(k.authority()));
+    row.set("member", ShortAuthority(k.authority()));
     row.set("roles", RolesText(k));
     row.set("label", k.display_name());
     row.set("created", TimeText(k.create_time()));
@@ -682,16 +660,17 @@ void WebApp::GetKeys(const httplib::Request& req, httplib::Response& res) {
     row.set("state", state);
     row.set("active", !revoked);
     row.set("revoke_href", absl::StrCat("/keys/", id, "/revoke"));
-    table.AddRow(row, {id, Short(k.authority()), RolesText(k), k.display_name(),
-                       static_cast<int64_t>(k.create_time().seconds()), state});
+    table.AddRow(
+        row, {id, ShortAuthority(k.authority()), RolesText(k), k.display_name(),
+              static_cast<int64_t>(k.create_time().seconds()), state});
   }
   data d = LayoutData("API keys", &*signed_in);
   data options = List();
   for (const v1::Authority& a : *members) {
     data option;
-    option.set("value", Short(a.name()));
+    option.set("value", ShortAuthority(a.name()));
     option.set("text", MemberLabel(a));
-    if (Short(a.name()) == member) option.set("selected", true);
+    if (ShortAuthority(a.name()) == member) option.set("selected", true);
     options.push_back(option);
   }
   d.set("members", options);
@@ -724,9 +703,9 @@ void WebApp::RenderNewKey(httplib::Response& res, const SignedIn& signed_in,
   for (const v1::Authority& a : *members) {
     if (a.status() != v1::AUTHORITY_STATUS_ACTIVE) continue;
     data option;
-    option.set("value", Short(a.name()));
+    option.set("value", ShortAuthority(a.name()));
     option.set("text", MemberLabel(a));
-    if (Short(a.name()) == member) option.set("selected", true);
+    if (ShortAuthority(a.name()) == member) option.set("selected", true);
     options.push_back(option);
   }
   form.set("members", options);
@@ -798,7 +777,7 @@ void WebApp::PostNewKey(const httplib::Request& req, httplib::Response& res) {
       const v1::ApiKey& k = created->api_key();
       data d = LayoutData("Key issued", &*signed_in);
       d.set("key_id", std::string(absl::StripPrefix(k.name(), "apiKeys/")));
-      d.set("member", Short(k.authority()));
+      d.set("member", ShortAuthority(k.authority()));
       d.set("roles", RolesText(k));
       d.set("label", k.display_name());
       d.set("secret", created->secret());
@@ -835,7 +814,7 @@ void WebApp::GetRevokeKey(const httplib::Request& req, httplib::Response& res) {
   }
   data d = LayoutData(absl::StrCat("Revoke key ", id), &*signed_in);
   d.set("key_id", id);
-  d.set("member", Short(it->authority()));
+  d.set("member", ShortAuthority(it->authority()));
   d.set("roles", RolesText(*it));
   d.set("label", it->display_name());
   d.set("created", TimeText(it->create_time()));
@@ -863,9 +842,10 @@ void WebApp::PostRevokeKey(const httplib::Request& req,
     ApiErrorPage(res, key.status(), &*signed_in);
     return;
   }
-  sessions_.SetFlash(signed_in->id,
-                     absl::StrCat("Key ", id, " of ", Short(key->authority()),
-                                  " revoked: it stopped working at once"));
+  sessions_.SetFlash(
+      signed_in->id,
+      absl::StrCat("Key ", id, " of ", ShortAuthority(key->authority()),
+                   " revoked: it stopped working at once"));
   Redirect(res, "/keys");
 }
 
@@ -1183,7 +1163,7 @@ data MemberOptions(const std::vector<v1::Authority>& members,
   options.push_back(all);
   for (const v1::Authority& a : members) {
     data option;
-    option.set("value", Short(a.name()));
+    option.set("value", ShortAuthority(a.name()));
     option.set("text", MemberLabel(a));
     if (a.name() == chosen) option.set("selected", true);
     options.push_back(option);
@@ -1355,8 +1335,9 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
         data row;
         row.set("indicator", r.code().empty() ? r.indicator_id() : r.code());
         row.set("rank", absl::StrCat(m.rank()));
-        row.set("member", m.display_name().empty() ? Short(m.authority())
-                                                   : m.display_name());
+        row.set("member", m.display_name().empty()
+                              ? ShortAuthority(m.authority())
+                              : m.display_name());
         row.set("value", m.has_value() ? absl::StrFormat("%.1f", m.value())
                                        : std::string("-"));
         row.set("count", absl::StrCat(m.count()));
@@ -1364,7 +1345,7 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
         ranks.AddRow(
             row,
             {r.code().empty() ? r.indicator_id() : r.code(), int64_t{m.rank()},
-             Short(m.authority()),
+             ShortAuthority(m.authority()),
              m.has_value()
                  ? SortKey(static_cast<int64_t>(std::llround(m.value() * 10)))
                  : SortKey(),
@@ -1568,15 +1549,16 @@ void WebApp::GetForecastReport(const httplib::Request& req,
     }
     if (!bars.empty()) {
       charts.push_back(ChartData(
-          absl::StrCat("chart-forecast-", IdPart(Short(a.authority()))),
-          absl::StrCat("Forecast A1 and A2 for ", Short(a.authority()),
+          absl::StrCat("chart-forecast-",
+                       IdPart(ShortAuthority(a.authority()))),
+          absl::StrCat("Forecast A1 and A2 for ", ShortAuthority(a.authority()),
                        " (court median ", a.court_median_days(), " days)"),
           bars));
     }
     for (const v1::ForecastChild& c : a.children()) {
       std::optional<ChildRef> ref = ParseChildName(c.child());
       data row;
-      row.set("member", Short(a.authority()));
+      row.set("member", ShortAuthority(a.authority()));
       row.set("child", ref.has_value() ? ref->child : c.child());
       if (ref.has_value()) row.set("href", ChildPath(*ref));
       row.set("days", absl::StrCat(c.days_since_order()));
@@ -1585,13 +1567,14 @@ void WebApp::GetForecastReport(const httplib::Request& req,
                             : std::string("none keeps it under"));
       row.set("pulls", c.pulls_over());
       if (c.pulls_over()) ++pulling;
-      table.AddRow(
-          row, {Short(a.authority()), ref.has_value() ? ref->child : c.child(),
-                int64_t{c.days_since_order()},
-                c.has_latest_match_date()
-                    ? SortKey(int64_t{DayNumber(c.latest_match_date())})
-                    : SortKey(),
-                std::string(c.pulls_over() ? "yes" : "no")});
+      table.AddRow(row,
+                   {ShortAuthority(a.authority()),
+                    ref.has_value() ? ref->child : c.child(),
+                    int64_t{c.days_since_order()},
+                    c.has_latest_match_date()
+                        ? SortKey(int64_t{DayNumber(c.latest_match_date())})
+                        : SortKey(),
+                    std::string(c.pulls_over() ? "yes" : "no")});
     }
   }
   d.set("charts", charts);

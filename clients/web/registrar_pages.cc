@@ -37,6 +37,7 @@
 #include "clients/lib/import_file.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
+#include "clients/web/page_helpers.h"
 #include "clients/web/registry_forms.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
@@ -56,18 +57,6 @@ using Registry = v1::RegistryService::Stub;
 
 // Rows per BatchCreate call of an upload (as `raa import`).
 constexpr int kBatchSize = 500;
-
-data List() { return data(data::type::list); }
-
-std::string Param(const httplib::Request& req, const std::string& name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-void SeeOther(httplib::Response& res, const std::string& to) {
-  res.status = 303;
-  res.set_header("Location", to);
-  res.set_header("Cache-Control", "no-store");
-}
 
 std::string LastPart(const std::string& name) {
   size_t slash = name.rfind('/');
@@ -873,8 +862,7 @@ void WebApp::PostRegistryNew(const httplib::Request& req,
   TextFields values = PostedValues(req, Kind::Fields(), {});
   typename Kind::CreateRequest request;
   request.set_parent(session.authority);
-  std::string request_id = Param(req, "request_id");
-  request.set_request_id(request_id.empty() ? NewRequestId() : request_id);
+  request.set_request_id(RequestIdOf(req));
   // Every column as typed, blank ones too: the same as a CSV row.
   absl::Status status = Kind::FromText(values, *Kind::Of(request)).status();
   if (status.ok()) {
@@ -884,7 +872,7 @@ void WebApp::PostRegistryNew(const httplib::Request& req,
           signed_in->id,
           absl::StrCat(FormLabelOf(Kind::kNoun), " ", LastPart(created->name()),
                        " registered"));
-      SeeOther(res, Kind::PageOf(created->name()));
+      Redirect(res, Kind::PageOf(created->name()));
       return;
     }
     status = created.status();
@@ -953,13 +941,12 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
         signed_in->id,
         absl::StrCat("Nothing to save: ", Kind::kNoun, " ", LastPart(name),
                      " already had these values"));
-    SeeOther(res, Kind::PageOf(name));
+    Redirect(res, Kind::PageOf(name));
     return;
   }
   typename Kind::UpdateRequest request;
   *Kind::Of(request) = *stored;
-  std::string request_id = Param(req, "request_id");
-  request.set_request_id(request_id.empty() ? NewRequestId() : request_id);
+  request.set_request_id(RequestIdOf(req));
   absl::StatusOr<std::vector<std::string>> touched =
       Kind::FromText(changed, *Kind::Of(request));
   absl::Status status = touched.status();
@@ -979,7 +966,7 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
           signed_in->id,
           absl::StrCat(FormLabelOf(Kind::kNoun), " ", LastPart(name),
                        " changed: ", absl::StrJoin(columns, ", ")));
-      SeeOther(res, Kind::PageOf(name));
+      Redirect(res, Kind::PageOf(name));
       return;
     }
     status = updated.status();
@@ -1078,8 +1065,7 @@ void WebApp::PostRegistryWithdraw(const httplib::Request& req,
   typename Kind::WithdrawRequest request;
   request.set_name(name);
   request.set_reason(Param(req, "reason"));
-  std::string request_id = Param(req, "request_id");
-  request.set_request_id(request_id.empty() ? NewRequestId() : request_id);
+  request.set_request_id(RequestIdOf(req));
   auto withdrawn = signed_in->session.client->Call(Kind::kWithdraw, request);
   if (!withdrawn.ok()) {
     int http = HttpStatusOf(withdrawn.status());
@@ -1093,7 +1079,7 @@ void WebApp::PostRegistryWithdraw(const httplib::Request& req,
   }
   sessions_.SetFlash(signed_in->id, absl::StrCat(FormLabelOf(Kind::kNoun), " ",
                                                  LastPart(name), " withdrawn"));
-  SeeOther(res, Kind::kListPath);
+  Redirect(res, Kind::kListPath);
 }
 
 // ---- upload ----

@@ -7,6 +7,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
+#include "common/errors.h"
+#include "common/names.h"
 
 namespace raa::web {
 namespace {
@@ -162,6 +164,12 @@ std::optional<HostPort> ParseHostPort(const std::string& address) {
 
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+bool IsRequestId(absl::string_view text) {
+  FieldErrors errors;
+  ValidateRequestId(text, errors);
+  return errors.empty();
 }
 
 }  // namespace raa::web

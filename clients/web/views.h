@@ -69,6 +69,10 @@ std::optional<HostPort> ParseHostPort(const std::string& address);
 // console) or plain gRPC (to raamatchd) cannot be overheard.
 bool IsLoopbackHost(const std::string& host);
 
+// True for a request id this console may resend: 1-128 printable ASCII
+// characters (what the API accepts), as carried in a form's hidden field.
+bool IsRequestId(absl::string_view text);
+
 }  // namespace raa::web
 
 #endif  // RAAMATCH_CLIENTS_WEB_VIEWS_H_

@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "clients/lib/money.h"
 #include "clients/lib/profile_text.h"
+#include "clients/web/page_helpers.h"
 #include "clients/web/reasons.h"
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
@@ -36,23 +37,11 @@ constexpr char kSessionCookie[] = "raa_session";
 constexpr char kSignInCookie[] = "raa_signin";
 constexpr char kStaticCache[] = "public, max-age=604800";
 
-data List() { return data(data::type::list); }
-
 // The client's address for the sign-in limiter.
 std::string AddressOf(const httplib::Request& req) { return req.remote_addr; }
 
 void SetPageHeaders(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
-}
-
-void Redirect(httplib::Response& res, const std::string& to) {
-  res.status = 303;
-  res.set_header("Location", to);
-  SetPageHeaders(res);
-}
-
-std::string FormValue(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
 }
 
 bool IsHexToken(const std::string& s) {
@@ -258,7 +247,7 @@ std::optional<WebApp::SignedIn> WebApp::RequireSession(
 bool WebApp::CheckCsrf(const httplib::Request& req, httplib::Response& res,
                        const Session& session) {
   // A multipart form (a file upload) carries its fields as parts.
-  std::string token = FormValue(req, "csrf");
+  std::string token = Param(req, "csrf");
   if (token.empty() && req.has_file("csrf")) {
     token = req.get_file_value("csrf").content;
   }
@@ -418,7 +407,7 @@ void WebApp::GetSignIn(const httplib::Request& req, httplib::Response& res) {
 void WebApp::PostSignIn(const httplib::Request& req, httplib::Response& res) {
   std::string token =
       CookieValue(req.get_header_value("Cookie"), kSignInCookie);
-  if (!IsHexToken(token) || !TokensMatch(FormValue(req, "csrf"), token)) {
+  if (!IsHexToken(token) || !TokensMatch(Param(req, "csrf"), token)) {
     res.status = 403;
     SetPageHeaders(res);
     res.set_content(
@@ -439,7 +428,7 @@ void WebApp::PostSignIn(const httplib::Request& req, httplib::Response& res) {
               nullptr);
     return;
   }
-  std::string key(absl::StripAsciiWhitespace(FormValue(req, "key")));
+  std::string key(absl::StripAsciiWhitespace(Param(req, "key")));
   if (key.empty() || key.size() > 200) {
     limiter_.RecordFailure(AddressOf(req), now);
     RenderSignIn(
@@ -933,7 +922,7 @@ void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
-  std::string child = FormValue(req, "child");
+  std::string child = Param(req, "child");
   std::optional<ChildRef> ref = ParseChildName(child);
   if (!ref.has_value()) {
     ErrorPage(res, 400, "That request was not accepted",
@@ -942,7 +931,7 @@ void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
   }
   v1::OpenLinkRequest request;
   request.set_child(child);
-  request.set_adopter(FormValue(req, "adopter"));
+  request.set_adopter(Param(req, "adopter"));
   request.set_request_id(RequestIdOf(req));
   absl::StatusOr<v1::Link> link = signed_in->session.client->Call(
       &v1::JourneyService::Stub::OpenLink, request);

@@ -428,73 +428,73 @@ TEST(RegistryFormsTest, AnUploadedRowsRequestIdDependsOnlyOnTheRow) {
   b.mutable_child()->set_summary("y");
   EXPECT_NE(UploadRowRequestId(a), UploadRowRequestId(b));
   EXPECT_THAT(UploadRowRequestId(a), testing::StartsWith("import-"));
-  // ---- manager_views.h ----
+}
 
-  TEST(ChartDataTest, ScalesToTheLargestFigureAndSaysEveryFigureInWords) {
-    std::vector<ChartBar> bars = {
-        {.label = "2023\u201326",
-         .value = 300,
-         .value_text = "300 days, within the threshold of 600 days",
-         .threshold = 600},
-        {.label = "2024\u201327",
-         .value = 750,
-         .value_text = "750 days, over the threshold of 600 days",
-         .threshold = 600,
-         .over = true},
-        {.label = "2025\u201328", .value_text = "no data"}};
-    kainjow::mustache::data chart = ChartData("chart-a1", "A1", bars);
-    const auto& rows = chart.get("bars")->list_value();
-    ASSERT_EQ(rows.size(), 3u);
-    // 750 spans the 600 units; 300 is 240; no figure, no bar.
-    EXPECT_EQ(rows[1].get("bar_width")->string_value(), "600.0");
-    EXPECT_EQ(rows[0].get("bar_width")->string_value(), "240.0");
-    EXPECT_EQ(rows[0].get("threshold_x")->string_value(), "480.0");
-    EXPECT_TRUE(rows[1].get("over")->is_true());
-    EXPECT_FALSE(rows[2].get("has_value")->is_true());
-    EXPECT_FALSE(rows[2].get("has_threshold")->is_true());
-    EXPECT_EQ(chart.get("height")->string_value(), "138.0");
-    EXPECT_EQ(chart.get("desc")->string_value(),
-              "2023\u201326: 300 days, within the threshold of 600 days; "
-              "2024\u201327: 750 days, over the threshold of 600 days; "
-              "2025\u201328: no data.");
-  }
+// ---- manager_views.h ----
 
-  TEST(ChartDataTest, AllZeroDrawsNoBarsAndRendersEscaped) {
-    kainjow::mustache::data chart = ChartData(
-        "chart-x", "<script>",
-        {{.label = "<b>zero</b>", .value = 0, .value_text = "0 waiting"}});
-    EXPECT_EQ(
-        chart.get("bars")->list_value()[0].get("bar_width")->string_value(),
-        "0.0");
-    Templates templates;
-    absl::StatusOr<std::string> svg = templates.Render("manager_chart", chart);
-    ASSERT_TRUE(svg.ok()) << svg.status();
-    EXPECT_THAT(*svg, HasSubstr("role=\"img\""));
-    EXPECT_THAT(*svg, HasSubstr("aria-labelledby=\"chart-x-title\""));
-    EXPECT_THAT(*svg, Not(HasSubstr("<script>")));
-    EXPECT_THAT(*svg, Not(HasSubstr("<b>")));
-    EXPECT_THAT(*svg, HasSubstr("&lt;b&gt;zero&lt;/b&gt;"));
-    EXPECT_THAT(*svg, Not(HasSubstr("style=")));
-  }
+TEST(ChartDataTest, ScalesToTheLargestFigureAndSaysEveryFigureInWords) {
+  std::vector<ChartBar> bars = {
+      {.label = "2023\u201326",
+       .value = 300,
+       .value_text = "300 days, within the threshold of 600 days",
+       .threshold = 600},
+      {.label = "2024\u201327",
+       .value = 750,
+       .value_text = "750 days, over the threshold of 600 days",
+       .threshold = 600,
+       .over = true},
+      {.label = "2025\u201328", .value_text = "no data"}};
+  kainjow::mustache::data chart = ChartData("chart-a1", "A1", bars);
+  const auto& rows = chart.get("bars")->list_value();
+  ASSERT_EQ(rows.size(), 3u);
+  // 750 spans the 600 units; 300 is 240; no figure, no bar.
+  EXPECT_EQ(rows[1].get("bar_width")->string_value(), "600.0");
+  EXPECT_EQ(rows[0].get("bar_width")->string_value(), "240.0");
+  EXPECT_EQ(rows[0].get("threshold_x")->string_value(), "480.0");
+  EXPECT_TRUE(rows[1].get("over")->is_true());
+  EXPECT_FALSE(rows[2].get("has_value")->is_true());
+  EXPECT_FALSE(rows[2].get("has_threshold")->is_true());
+  EXPECT_EQ(chart.get("height")->string_value(), "138.0");
+  EXPECT_EQ(chart.get("desc")->string_value(),
+            "2023\u201326: 300 days, within the threshold of 600 days; "
+            "2024\u201327: 750 days, over the threshold of 600 days; "
+            "2025\u201328: no data.");
+}
 
-  TEST(CompareRankingsTest, MovementsNewcomersAndLeavers) {
-    std::vector<RankPlace> before = {{"a", 1, 90}, {"b", 2, 85}, {"c", 3, 80}};
-    std::vector<RankPlace> after = {{"b", 1, 88}, {"a", 2, 86}, {"d", 3, 84}};
-    std::vector<RankMove> moves = CompareRankings(before, after, 3);
-    ASSERT_EQ(moves.size(), 4u);
-    std::vector<std::string> got;
-    for (const RankMove& m : moves) {
-      got.push_back(absl::StrCat(m.household, " ", m.places, " ", m.movement));
-    }
-    EXPECT_THAT(got,
-                ElementsAre("b 1 up 1", "a -1 down 1", "d 3 new in the top 3",
-                            "c -3 left the top 3"));
-    EXPECT_EQ(moves[0].before->score, 85);
-    EXPECT_EQ(moves[0].after->score, 88);
-    EXPECT_FALSE(moves[2].before.has_value());
-    EXPECT_FALSE(moves[3].after.has_value());
-    EXPECT_EQ(CompareRankings(before, before, 3)[1].movement, "no change");
+TEST(ChartDataTest, AllZeroDrawsNoBarsAndRendersEscaped) {
+  kainjow::mustache::data chart = ChartData(
+      "chart-x", "<script>",
+      {{.label = "<b>zero</b>", .value = 0, .value_text = "0 waiting"}});
+  EXPECT_EQ(chart.get("bars")->list_value()[0].get("bar_width")->string_value(),
+            "0.0");
+  Templates templates;
+  absl::StatusOr<std::string> svg = templates.Render("manager_chart", chart);
+  ASSERT_TRUE(svg.ok()) << svg.status();
+  EXPECT_THAT(*svg, HasSubstr("role=\"img\""));
+  EXPECT_THAT(*svg, HasSubstr("aria-labelledby=\"chart-x-title\""));
+  EXPECT_THAT(*svg, Not(HasSubstr("<script>")));
+  EXPECT_THAT(*svg, Not(HasSubstr("<b>")));
+  EXPECT_THAT(*svg, HasSubstr("&lt;b&gt;zero&lt;/b&gt;"));
+  EXPECT_THAT(*svg, Not(HasSubstr("style=")));
+}
+
+TEST(CompareRankingsTest, MovementsNewcomersAndLeavers) {
+  std::vector<RankPlace> before = {{"a", 1, 90}, {"b", 2, 85}, {"c", 3, 80}};
+  std::vector<RankPlace> after = {{"b", 1, 88}, {"a", 2, 86}, {"d", 3, 84}};
+  std::vector<RankMove> moves = CompareRankings(before, after, 3);
+  ASSERT_EQ(moves.size(), 4u);
+  std::vector<std::string> got;
+  for (const RankMove& m : moves) {
+    got.push_back(absl::StrCat(m.household, " ", m.places, " ", m.movement));
   }
+  EXPECT_THAT(got, ElementsAre("b 1 up 1", "a -1 down 1",
+                               "d 3 new in the top 3", "c -3 left the top 3"));
+  EXPECT_EQ(moves[0].before->score, 85);
+  EXPECT_EQ(moves[0].after->score, 88);
+  EXPECT_FALSE(moves[2].before.has_value());
+  EXPECT_FALSE(moves[3].after.has_value());
+  EXPECT_EQ(CompareRankings(before, before, 3)[1].movement, "no change");
+}
 
 }  // namespace
 }  // namespace raa::web

@@ -524,7 +524,7 @@ void WebApp::RenderWithdrawMember(httplib::Response& res,
     data f;
     f.set("key", key);
     f.set("value", absl::StrCat(value));
-    f.set("note", note);
+    if (!note.empty()) f.set("note", note);  // an empty string is "true"
     facts.push_back(f);
   };
   fact("Child profiles leaving matching", impact->child_profiles_in_matching(),
@@ -873,7 +873,9 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
   data d = LayoutData("Matching policy", &signed_in);
   d.set("policy_version", absl::StrCat(policy->version()));
   d.set("updated_by", policy->updated_by());
-  d.set("update_time", TimeText(policy->update_time()));
+  if (policy->has_update_time()) {
+    d.set("update_time", TimeText(policy->update_time()));
+  }
   int total = 0;
   for (const v1::ComponentWeight& w : policy->weights()) total += w.weight();
   std::map<std::string, std::string> errors_by_field;
@@ -1292,11 +1294,11 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
                            : std::string("-"));
       cell.set("over", found != nullptr && found->has_threshold() &&
                            found->has_value() && !found->met());
-      cell.set("threshold",
-               found != nullptr && found->has_threshold()
-                   ? absl::StrCat("threshold ",
-                                  FigureText(found->threshold(), found->unit()))
-                   : std::string());
+      if (found != nullptr && found->has_threshold()) {
+        cell.set("threshold",
+                 absl::StrCat("threshold ",
+                              FigureText(found->threshold(), found->unit())));
+      }
       cells.push_back(cell);
       int64_t tenths = 0;
       const bool has_value = found != nullptr && found->has_value();

@@ -280,6 +280,7 @@ async function main() {
       await page.goto(`${base}/members`, {waitUntil: 'load'});
       await submit('a[href="/members/rotherham/withdraw"]');
       assert.match(await text(), /What leaves matching.*Keys that become read-only/);
+      assert.doesNotMatch(await text(), /\(\)/, 'an empty note shows as "()"');
       await axeAt('/members/rotherham/withdraw', 'withdraw');
       await fits('withdraw');
       await shoot('withdraw');
@@ -327,6 +328,14 @@ async function main() {
       assert.ok(html.includes(id), 'the new key is not listed');
       assert.ok(!html.includes(secret), 'the list shows a secret');
       assert.deepEqual(leaks(html, secrets.concat([secret])), []);
+      // The member filter: only leeds's keys.
+      await page.select('#member', kB);
+      await submit('form[action="/keys"][method="get"] button[type="submit"]');
+      assert.equal(new URL(page.url()).search, `?member=${kB}`);
+      const filtered = await tableRows('#keys');
+      assert.ok(filtered.length > 0 && filtered.every((row) => row[1] === kB),
+                JSON.stringify(filtered));
+      await page.goto(`${base}/keys`, {waitUntil: 'load'});
       await fits('keys');
       await shoot('keys');
     });

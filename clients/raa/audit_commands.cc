@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "clients/lib/csv_field.h"
 #include "clients/raa/cli.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -72,11 +73,6 @@ std::string Outcome(int code) {
 
 std::string Short(const std::string& name) {
   return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
 }
 
 void Run(Cli& cli, const AuditFlags& f) {

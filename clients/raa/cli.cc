@@ -222,27 +222,6 @@ void PrintWrapped(std::ostream& out, absl::string_view text, int width,
   for (const std::string& l : lines) out << indent << l << "\n";
 }
 
-std::string CsvField(absl::string_view text) {
-  std::string cell(text);
-  // A spreadsheet runs a cell starting with = + @ (or - not a number) as a
-  // formula: a leading ' keeps it text.
-  if (!cell.empty()) {
-    const char c = cell[0];
-    double number = 0;
-    if (c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r' ||
-        (c == '-' && !absl::SimpleAtod(cell, &number))) {
-      cell.insert(0, "'");
-    }
-  }
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  std::string quoted = "\"";
-  for (char c : cell) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 void Table::PrintCsv(std::ostream& out) const {
   out << "\xEF\xBB\xBF";  // UTF-8 byte-order mark: Excel needs it
   auto print_row = [&](const std::vector<std::string>& row) {

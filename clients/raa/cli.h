@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "clients/lib/client.h"
+#include "clients/lib/csv_field.h"
 #include "google/protobuf/message.h"
 
 namespace raa::cli {
@@ -225,9 +226,6 @@ class Table {
   size_t shown_by_default_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-// A CSV field, quoted as RFC 4180 needs (see Table).
-std::string CsvField(absl::string_view text);
 
 // Prints "field: value" lines, aligned, long values wrapped to the output
 // width (as --json is not given: with --csv, a field,value CSV).

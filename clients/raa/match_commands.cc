@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "clients/lib/csv_field.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
@@ -64,16 +65,6 @@ void PrintSummary(const Cli& cli, const Response& r, const std::string& noun) {
 // One JSON object on one line: for streams read by other tools (JSON lines).
 std::string JsonLine(const google::protobuf::Message& message) {
   return ToUserJson(message, JsonLayout::kOneLine);
-}
-
-std::string CsvField(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string AlertTime(const v1::MatchAlert& alert) {

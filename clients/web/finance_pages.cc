@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "clients/lib/csv_field.h"
 #include "clients/lib/money.h"
 #include "clients/web/page_helpers.h"
 #include "clients/web/tables.h"
@@ -50,17 +51,24 @@ std::string YearLabel(int year) {
   return absl::StrCat(year, "-", absl::StrFormat("%02d", (year + 1) % 100));
 }
 
-// One CSV field: quoted when it holds a comma, quote or line break; a
-// leading = + - @ is kept as text by a leading apostrophe only for text
-// fields (amounts are written as numbers).
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+// Every payment `authority` made or received (all pages, up to
+// kMaxPayments), oldest first.
+absl::StatusOr<std::vector<v1::Payment>> PaymentsOf(
+    RaaClient& client, const std::string& authority) {
+  v1::ListPaymentsRequest list;
+  list.set_authority(authority);
+  list.set_page_size(1000);
+  std::vector<v1::Payment> payments;
+  do {
+    absl::StatusOr<v1::ListPaymentsResponse> page =
+        client.Call(&v1::LedgerService::Stub::ListPayments, list);
+    if (!page.ok()) return page.status();
+    for (v1::Payment& p : *page->mutable_payments()) {
+      payments.push_back(std::move(p));
+    }
+    list.set_page_token(page->next_page_token());
+  } while (!list.page_token().empty() && payments.size() < kMaxPayments);
+  return payments;
 }
 
 class Csv {
@@ -366,6 +374,27 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
 void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
+  if (req.path.ends_with(".csv")) {
+    const Session& session = signed_in->session;
+    absl::StatusOr<std::vector<v1::Payment>> payments =
+        PaymentsOf(*session.client, session.authority);
+    if (!payments.ok()) {
+      ApiErrorPage(res, payments.status(), &*signed_in);
+      return;
+    }
+    Csv csv({"PAYMENT", "PAID ON", "PAYER", "PAYEE", "AMOUNT", "REFERENCE",
+             "STATE", "REJECTION REASON"});
+    for (const v1::Payment& p : *payments) {
+      csv.Add({std::string(absl::StripPrefix(p.name(), "ledger/payments/")),
+               FormatDate(p.paid_on()), ShortAuthority(p.payer()),
+               ShortAuthority(p.payee()), CsvAmount(p.amount()), p.reference(),
+               EnumValueWords(v1::PaymentState_descriptor(), p.state()),
+               p.rejection_reason()});
+    }
+    csv.Send(res, absl::StrCat("payments-", ShortAuthority(session.authority),
+                               ".csv"));
+    return;
+  }
   data form;
   form.set("paid_on", FormatDate(ToDate(SystemClock().Today())));
   RenderPaymentsPage(res, *signed_in, req.params, 200, form, absl::OkStatus());
@@ -377,23 +406,13 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
                                 data form, const absl::Status& api_error) {
   const Session& session = signed_in.session;
   RaaClient& client = *session.client;
-  // Every payment (all pages, up to kMaxPayments).
-  v1::ListPaymentsRequest list;
-  list.set_authority(session.authority);
-  list.set_page_size(1000);
-  std::vector<v1::Payment> payments;
-  do {
-    absl::StatusOr<v1::ListPaymentsResponse> page =
-        client.Call(&v1::LedgerService::Stub::ListPayments, list);
-    if (!page.ok()) {
-      ApiErrorPage(res, page.status(), &signed_in);
-      return;
-    }
-    for (v1::Payment& p : *page->mutable_payments()) {
-      payments.push_back(std::move(p));
-    }
-    list.set_page_token(page->next_page_token());
-  } while (!list.page_token().empty() && payments.size() < kMaxPayments);
+  absl::StatusOr<std::vector<v1::Payment>> all =
+      PaymentsOf(client, session.authority);
+  if (!all.ok()) {
+    ApiErrorPage(res, all.status(), &signed_in);
+    return;
+  }
+  const std::vector<v1::Payment>& payments = *all;
   v1::ListAuthoritiesRequest members_request;
   members_request.set_page_size(1000);
   absl::StatusOr<v1::ListAuthoritiesResponse> members =
@@ -453,7 +472,9 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     row.set("paid_on", FormatDate(p.paid_on()));
     row.set("reference", p.reference());
     row.set("state", state);
-    row.set("rejection_reason", p.rejection_reason());
+    if (!p.rejection_reason().empty()) {
+      row.set("rejection_reason", p.rejection_reason());
+    }
     if (p.state() == v1::PAYMENT_STATE_PENDING &&
         p.payee() == session.authority) {
       row.set("can_decide", true);

@@ -79,11 +79,18 @@ std::string DateText(const google::type::Date& d) {
 }
 
 // A local path to go back to after a form ("/households/a/h1"), or
-// `fallback` for anything else (no other site, no scheme).
+// `fallback` for anything else: only letters, digits and / - _ after a
+// leading / (no other site, no scheme, nothing a browser strips, such as a
+// tab, to make "//").
 std::string LocalPath(const std::string& path, const std::string& fallback) {
-  if (path.size() < 2 || path[0] != '/' || path[1] == '/' || path[1] == '\\' ||
-      path.find_first_of("\r\n") != std::string::npos) {
+  if (path.size() < 2 || path.size() > 200 || path[0] != '/' ||
+      path[1] == '/') {
     return fallback;
+  }
+  for (char c : path) {
+    if (!absl::ascii_isalnum(c) && c != '/' && c != '-' && c != '_') {
+      return fallback;
+    }
   }
   return path;
 }
@@ -273,6 +280,14 @@ void WebApp::GetHousehold(const httplib::Request& req, httplib::Response& res) {
   d.set("path", HouseholdPath(ref));
   d.set("status",
         EnumValueWords(v1::AdopterStatus_descriptor(), adopter->status()));
+  // A registrar of the household's member changes or withdraws it there
+  // (registrar pages); the API decides in the end.
+  if (HasRole(session, v1::ROLE_REGISTRAR) &&
+      session.authority == absl::StrCat("authorities/", ref.authority) &&
+      adopter->status() != v1::ADOPTER_STATUS_WITHDRAWN) {
+    d.set("edit_href", absl::StrCat(HouseholdPath(ref), "/edit"));
+    d.set("withdraw_href", absl::StrCat(HouseholdPath(ref), "/withdraw"));
+  }
   d.set("approved_for", absl::StrCat(adopter->approved_for()));
   d.set("ages", absl::StrCat(AgeText(adopter->min_age_months()), " to ",
                              AgeText(adopter->max_age_months())));

@@ -134,10 +134,11 @@ int main(int argc, char** argv) {
   // A kept-alive connection holds a worker while it idles: keep that short
   // so 20 or more browsers' connections do not starve the pool.
   http->set_keep_alive_timeout(2);
-  // Up to 100 requests on one connection (httplib's default, 5, makes 20
-  // browsers reconnect at once, and connections beyond its backlog wait a
-  // second for a retry); pages are small, so send them at once rather than
-  // waiting for the browser's delayed ACK (Nagle's algorithm: ~40 ms).
+  // Up to 100 requests on one connection: httplib's default, 5, makes 20
+  // browsers reconnect at once, and Debian's libcpp-httplib listens with a
+  // backlog of 5 (compiled into the library), so some wait a second for a
+  // retry. Pages are small: send them at once rather than waiting for the
+  // browser's delayed ACK (Nagle's algorithm: ~40 ms).
   http->set_keep_alive_max_count(100);
   http->set_tcp_nodelay(true);
 

@@ -82,7 +82,7 @@ absl::StatusOr<std::vector<v1::Authority>> AllMembers(RaaClient& client) {
     if (!page.ok()) return page.status();
     for (const v1::Authority& a : page->authorities()) all.push_back(a);
     request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
+  } while (!request.page_token().empty() && all.size() < kMaxListed);
   return all;
 }
 
@@ -99,7 +99,7 @@ absl::StatusOr<std::vector<v1::ApiKey>> AllKeys(RaaClient& client,
     if (!page.ok()) return page.status();
     for (const v1::ApiKey& k : page->api_keys()) all.push_back(k);
     request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty());
+  } while (!request.page_token().empty() && all.size() < kMaxListed);
   return all;
 }
 
@@ -446,10 +446,11 @@ void WebApp::PostNewMember(const httplib::Request& req,
     form.set(field, Param(req, field));
   }
   form.set("london_weighting", Param(req, "london_weighting") == "yes");
-  form.set("request_id", RequestIdOf(req));
+  const std::string request_id = RequestIdOf(req);
+  form.set("request_id", request_id);
   v1::CreateAuthorityRequest request;
   request.set_authority_id(Param(req, "authority_id"));
-  request.set_request_id(RequestIdOf(req));
+  request.set_request_id(request_id);
   v1::Authority* a = request.mutable_authority();
   a->set_display_name(Param(req, "display_name"));
   a->set_region(Param(req, "region"));
@@ -558,10 +559,11 @@ void WebApp::PostWithdrawMember(const httplib::Request& req,
   const std::string id = req.matches[1].str();
   data form;
   form.set("withdrawn_on", Param(req, "withdrawn_on"));
-  form.set("request_id", RequestIdOf(req));
+  const std::string request_id = RequestIdOf(req);
+  form.set("request_id", request_id);
   v1::WithdrawAuthorityRequest request;
   request.set_name(absl::StrCat("authorities/", id));
-  request.set_request_id(RequestIdOf(req));
+  request.set_request_id(request_id);
   absl::Status status;
   const std::string on = Param(req, "withdrawn_on");
   if (!on.empty()) {
@@ -748,9 +750,10 @@ void WebApp::PostNewKey(const httplib::Request& req, httplib::Response& res) {
   data form;
   form.set("member", Param(req, "member"));
   form.set("display_name", Param(req, "display_name"));
-  form.set("request_id", RequestIdOf(req));
+  const std::string request_id = RequestIdOf(req);
+  form.set("request_id", request_id);
   v1::CreateApiKeyRequest request;
-  request.set_request_id(RequestIdOf(req));
+  request.set_request_id(request_id);
   v1::ApiKey* key = request.mutable_api_key();
   const std::string member = Param(req, "member");
   if (!member.empty()) key->set_authority(absl::StrCat("authorities/", member));
@@ -950,7 +953,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
                       "Give the child profile as member/profile, for example "
                       "sheffield/c12."));
     if (!top.ok()) {
-      p.set("error", UserMessageOf(top.status()));
+      p.set("preview_error", UserMessageOf(top.status()));
     } else {
       Table table({{.key = "rank", .label = "Rank", .numeric = true},
                    {.key = "household", .label = "Household"},

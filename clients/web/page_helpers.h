@@ -6,10 +6,15 @@
 
 #include <httplib.h>
 
+#include <cstddef>
 #include <kainjow/mustache.hpp>
 #include <string>
 
 namespace raa::web {
+
+// How many records a page reads at most, over every page of a List call
+// (its table sorts and pages them); the page says when there are more.
+inline constexpr size_t kMaxListed = 10000;
 
 // An empty list for page data (mustache's data defaults to an object).
 kainjow::mustache::data List();

@@ -760,7 +760,7 @@ void WebApp::GetRegistryList(const httplib::Request& req,
       }
       token = page->next_page_token();
     }
-  } while (!token.empty());
+  } while (!token.empty() && table.size() < kMaxListed);
 
   data d = LayoutData(Kind::kListTitle, &*signed_in);
   d.set("heading", Kind::kListTitle);

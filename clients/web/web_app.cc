@@ -91,8 +91,6 @@ data ReasonsData(
 
 namespace {
 
-// How many rows a list page fetches at most (its tables page through them).
-constexpr size_t kMaxListed = 10000;
 // How many of a child's ranked households its page fetches (its table pages
 // through them, 25 at a time).
 constexpr size_t kRankDepth = 300;
@@ -183,6 +181,7 @@ absl::Status WebApp::Install(httplib::Server& server) {
   server.Get("/ledger/statement", bind(&WebApp::GetStatement));
   server.Get("/ledger/statement.csv", bind(&WebApp::GetStatement));
   server.Get("/ledger/payments", bind(&WebApp::GetPayments));
+  server.Get("/ledger/payments.csv", bind(&WebApp::GetPayments));
   server.Post("/ledger/payments", bind(&WebApp::PostPayment));
   server.Post("/ledger/payments/decide", bind(&WebApp::PostPaymentDecision));
   server.Get("/ledger/settlement", bind(&WebApp::GetSettlement));
@@ -203,10 +202,19 @@ absl::Status WebApp::Install(httplib::Server& server) {
           return httplib::Server::HandlerResponse::Unhandled;
         std::string heading = res.status == 404   ? "Page not found"
                               : res.status == 405 ? "That cannot be done here"
+                              : res.status == 413 ? "That was too much to send"
                                                   : "Sorry, there is a problem";
+        // 413: cpp-httplib's limits, before any handler runs: 8 KiB for a
+        // form's fields (built into the library), 1 MiB for an upload
+        // (set_payload_max_length in main.cc).
         std::string message =
             res.status == 404
                 ? "If you typed the web address, check it is correct."
+            : res.status == 413
+                ? "A form's fields may hold up to 8 KB of text, and an "
+                  "uploaded file up to 1 MB. Nothing was changed: go back, "
+                  "shorten what you typed or split the file, and send it "
+                  "again."
                 : "The request could not be handled.";
         ErrorPage(res, res.status, heading, message, nullptr);
         return httplib::Server::HandlerResponse::Handled;
@@ -566,7 +574,7 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
         std::optional<ChildRef> ref = ParseChildName(item.record());
         if (ref.has_value()) row.set("href", ChildPath(*ref));
         row.set("record", item.record());
-        row.set("link", item.link());
+        if (!item.link().empty()) row.set("link", item.link());
         row.set("description", item.description());
         row.set("due_date", FormatDate(item.due_date()));
         bool late = item.days_late() > 0;
@@ -583,6 +591,10 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
       request.set_page_token(overdue->next_page_token());
     } while (!request.page_token().empty() && table.size() < kMaxListed);
     if (!failed.ok()) {
+      if (failed.code() == absl::StatusCode::kUnauthenticated) {
+        ApiErrorPage(res, failed, &*signed_in);  // the key was revoked
+        return;
+      }
       d.set("overdue_error", UserMessageOf(failed));
     } else {
       d.set("overdue_table", table.Render(req.params, "/"));
@@ -613,6 +625,10 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     }
     d.set("show_alerts", true);
     if (!alerts.ok()) {
+      if (alerts.status().code() == absl::StatusCode::kUnauthenticated) {
+        ApiErrorPage(res, alerts.status(), &*signed_in);  // the key was revoked
+        return;
+      }
       d.set("alerts_error", UserMessageOf(alerts.status()));
     } else {
       Table table({{.key = "time", .label = "When (UTC)"},
@@ -642,7 +658,6 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
       }
       d.set("alerts_table", table.Render(req.params, "/"));
       d.set("has_alerts", alerts->alerts_size() > 0);
-      if (!alerts->next_page_token().empty()) d.set("more_alerts", true);
     }
   }
   if (HasRole(session, v1::ROLE_MANAGER)) {
@@ -652,6 +667,11 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
         client.Call(&v1::RegistryService::Stub::ListAuthorities, request);
     d.set("show_members", true);
     if (!members.ok()) {
+      if (members.status().code() == absl::StatusCode::kUnauthenticated) {
+        ApiErrorPage(res, members.status(),
+                     &*signed_in);  // the key was revoked
+        return;
+      }
       d.set("members_error", UserMessageOf(members.status()));
     } else {
       Table table({{.key = "member", .label = "Member"},
@@ -679,6 +699,11 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     d.set("show_finance", true);
     d.set("finance_links", true);
     if (!balances.ok()) {
+      if (balances.status().code() == absl::StatusCode::kUnauthenticated) {
+        ApiErrorPage(res, balances.status(),
+                     &*signed_in);  // the key was revoked
+        return;
+      }
       d.set("finance_error", UserMessageOf(balances.status()));
     } else {
       d.set("balances_as_of", FormatDate(balances->as_of()));
@@ -705,19 +730,24 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
     item.set("commands", commands);
     guidance.push_back(item);
   };
-  add(v1::ROLE_REGISTRAR, "loading journeys and checking the regions list",
-      "raa import journeys FILE, raa region check");
+  add(v1::ROLE_REGISTRAR,
+      "loading journeys, milestones and tracking reviews, and checking the "
+      "regions list",
+      "raa import journeys FILE, raa journey, raa region check");
   add(v1::ROLE_FAMILY_FINDER,
-      "milestones and tracking reviews, and opening a link with an override "
-      "reason or as early permanence",
-      "raa journey, raa link open --override-reason, --kind");
-  add(v1::ROLE_FINANCE, "the journal and sales and purchases",
-      "raa ledger entries, raa ledger trade");
+      "milestones and tracking reviews, opening a link with an override "
+      "reason or as early permanence, and the reports",
+      "raa journey, raa link open --override-reason, --kind, raa report");
+  add(v1::ROLE_FINANCE,
+      "the journal, sales and purchases, fee schedules, and the budget and a "
+      "reconciliation as CSV",
+      "raa ledger entries, raa ledger trade, raa ledger schedule list, raa "
+      "--csv ledger budget show, raa --csv ledger reconcile");
   add(v1::ROLE_MANAGER,
-      "the audit trail, regions, correcting a member, fee schedules and "
-      "closing a month",
-      "raa audit, raa region, raa authority update, raa ledger schedule, raa "
-      "ledger close-month");
+      "the audit trail, regions, correcting a member, timescales, fee "
+      "schedules and closing a month",
+      "raa audit, raa region, raa authority update, raa journey timescales "
+      "set, raa ledger schedule, raa ledger close-month");
   d.set("guidance", guidance);
   RenderPage(res, 200, "home", d);
 }
@@ -749,6 +779,11 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     return;
   }
   std::optional<ChildRef> ref = ParseChildName(child_name);
+  if (!ref.has_value()) {
+    ErrorPage(res, 404, "Not found", "There is no such child profile.",
+              &signed_in);
+    return;
+  }
   std::string title = absl::StrCat("Child profile ", ref->child);
   data d = LayoutData(title, &signed_in);
   d.set("heading", title);
@@ -768,6 +803,14 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
   }
   d.set("status",
         EnumValueWords(v1::ChildStatus_descriptor(), child->status()));
+  // A registrar of the child's member changes or withdraws it there
+  // (registrar pages); the API decides in the end.
+  if (HasRole(session, v1::ROLE_REGISTRAR) &&
+      session.authority == absl::StrCat("authorities/", ref->authority) &&
+      child->status() != v1::CHILD_STATUS_WITHDRAWN) {
+    d.set("edit_href", absl::StrCat(ChildPath(*ref), "/edit"));
+    d.set("withdraw_href", absl::StrCat(ChildPath(*ref), "/withdraw"));
+  }
   std::optional<int> days = DaysWaited(*child, SystemClock().Today());
   d.set("days_waited", days.has_value() ? absl::StrCat(*days, " days")
                                         : std::string("not yet waiting"));

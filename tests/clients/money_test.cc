@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "clients/lib/csv_field.h"
 #include "clients/raa/cli.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -142,6 +143,19 @@ TEST(LedgerCsv, StartsWithAByteOrderMarkAndHoldsPlainNumbers) {
             "2026-10-31,sheffield,leeds,44194.00\r\n"
             "2026-10-31,hull,york,-0.50\r\n")
       << "a negative amount is a number, not a formula-escaped text cell";
+}
+
+// Every CSV raa and raa-web write (clients/lib/csv_field.h): a reference
+// another member typed as a formula opens as text; amounts stay numbers.
+TEST(CsvFieldTest, FormulasStayTextAndNumbersStayNumbers) {
+  EXPECT_EQ(CsvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(CsvField("+1"), "'+1");
+  EXPECT_EQ(CsvField("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(CsvField("-cmd"), "'-cmd");
+  EXPECT_EQ(CsvField("-27000.00"), "-27000.00");
+  EXPECT_EQ(CsvField("BACS-1"), "BACS-1");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvField(""), "");
 }
 
 }  // namespace

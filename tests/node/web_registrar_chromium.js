@@ -268,6 +268,12 @@ async function main() {
       assert.equal(child.contact_plan, 'CONTACT_PLAN_LETTERBOX');
       assert.equal(child.summary, summary);
       assert.equal(child.status, 'CHILD_STATUS_WAITING');
+      // Its page offers its own member's registrar the change and withdraw
+      // forms.
+      const id = childName.split('/').pop();
+      assert.ok(await page.$(`main a[href="/children/${kA}/${id}/edit"]`), 'no change link');
+      assert.ok(await page.$(`main a[href="/children/${kA}/${id}/withdraw"]`),
+                'no withdraw link');
     });
 
     await check('the children list shows it, sorts and filters in the URL', async () => {
@@ -500,6 +506,9 @@ async function main() {
         assert.equal(await page.$('main form[method="post"]'), null, `${p} shows a form`);
         assert.match(await text(), /belongs to southyorks-raa: only its own registrars/);
       }
+      // B's child's own page (read-only for A) offers no change link.
+      await page.goto(`${base}/children/${kB}/${id}`, {waitUntil: 'load'});
+      assert.equal(await page.$(`main a[href$="/edit"]`), null, 'a change link on B\'s child');
       await fits('403', 'forbidden');
       await axeAt(`/children/${kB}/${id}/edit`, '403');
       await page.goto(`${base}/registry/children`, {waitUntil: 'load'});

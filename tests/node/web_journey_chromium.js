@@ -37,21 +37,12 @@ const os = require('node:os');
 const path = require('node:path');
 const support = require('./web_support');
 
-const {check} = support;
+const {check, dayFromToday, iso, leaks} = support;
 const kName = 'web_journey_chromium';
 const kA = 'sheffield';
 const kB = 'southyorks-raa';
 const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
                '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
-
-function dayFromToday(days) {
-  const d = new Date(Date.now() + days * 24 * 3600 * 1000);
-  return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
-}
-
-function iso(d) {
-  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
 
 // "authorities/a/children/c1" -> "a/c1".
 function short(name) {
@@ -127,14 +118,6 @@ async function setUp(call, managerKey) {
 }
 
 // What in a page gives too much away ([] if nothing).
-function leaks(html, secrets) {
-  const found = [];
-  for (const s of secrets) if (html.includes(s)) found.push('an API key');
-  if (/\braa_[A-Za-z0-9_-]{16,}/.test(html)) found.push('something shaped like a key');
-  if (/std::|absl::|grpc::|\.cc:\d+|StatusCode/.test(html)) found.push('a stack or C++ name');
-  return found;
-}
-
 async function main() {
   const raamatchd = support.option('--raamatchd', true, kUsage);
   const raaWeb = support.option('--raa-web', true, kUsage);

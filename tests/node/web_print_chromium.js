@@ -36,7 +36,7 @@ const os = require('node:os');
 const path = require('node:path');
 const support = require('./web_support');
 
-const {check} = support;
+const {check, dayFromToday} = support;
 const kName = 'web_print_chromium';
 const kA = 'sheffield';
 const kB = 'southyorks-raa';
@@ -46,11 +46,6 @@ const kHouseholds = 30;
 const kSheetWidth = Math.floor((210 - 24) / 25.4 * 96);
 const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
                '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
-
-function dayFromToday(days) {
-  const d = new Date(Date.now() + days * 24 * 3600 * 1000);
-  return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
-}
 
 async function setUp(call, managerKey) {
   let n = 0;

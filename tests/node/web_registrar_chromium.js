@@ -39,21 +39,12 @@ const os = require('node:os');
 const path = require('node:path');
 const support = require('./web_support');
 
-const {check} = support;
+const {check, dayFromToday, iso} = support;
 const kName = 'web_registrar_chromium';
 const kA = 'sheffield';
 const kB = 'southyorks-raa';
 const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
                '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
-
-function dayFromToday(days) {
-  const d = new Date(Date.now() + days * 24 * 3600 * 1000);
-  return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
-}
-
-function iso(d) {
-  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
 
 async function setUp(call, managerKey) {
   let n = 0;

@@ -1,7 +1,8 @@
-// Shared start/stop helpers for the browser tests of raa-web
-// (web_console_chromium.js, web_finance_chromium.js): command-line options, Chromium, named checks, child processes that
-// report their port through --port-file, the gRPC API from protos/, raw HTTP
-// requests, and axe-core in a CSP-bypassing tab.
+// What the browser tests of raa-web (tests/node/web_*_chromium.js) share:
+// command-line options, Chromium, named checks, child processes that report
+// their port through --port-file, the gRPC API from protos/, raw HTTP
+// requests, axe-core in a CSP-bypassing tab, dates, and what a page must
+// never show (leaks).
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -249,7 +250,32 @@ async function axeCheck(axePage, label) {
   assert.ok(result.passes.length > 10, `${label}: axe checked almost nothing`);
 }
 
+// The date `days` from today (UTC) as a google.type.Date object, and as
+// "YYYY-MM-DD".
+function dayFromToday(days) {
+  const d = new Date(Date.now() + days * 24 * 3600 * 1000);
+  return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
+}
+
+function iso(d) {
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+// What a page must never show: any of the API keys in `secrets`, text
+// shaped like a key (unless `keyShapes` is false: the page that shows a new
+// key's secret once), or a stack or C++ name.
+function leaks(html, secrets, {keyShapes = true} = {}) {
+  const found = [];
+  for (const s of secrets) if (html.includes(s)) found.push('an API key');
+  if (keyShapes && /\braa_[A-Za-z0-9_-]{16,}/.test(html)) {
+    found.push('something shaped like a key');
+  }
+  if (/std::|absl::|grpc::|\.cc:\d+|StatusCode/.test(html)) found.push('a stack or C++ name');
+  return found;
+}
+
 module.exports = {
+  dayFromToday, iso, leaks,
   repo, kDeadlineMs, option, requireInstalled, findChromium, chromiumOrSkip, check,
   results, children, startListening, stop, startServer, startWeb, connectApi,
   request, launchBrowser, signIn, axeCheck,

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -750,24 +751,65 @@ namespace {
 
 // One row of the reconciliation table: `result` is what it is ("matched",
 // "differs", "only in the service", "only in your books").
-data ReconcileRow(const std::string& result, const v1::ReconcileItem* books,
-                  const v1::ReconcileItem* journal,
-                  const google::type::Money* difference) {
+// The columns of a reconciliation's lines, on the page and in its CSV (as
+// `raa --csv ledger reconcile`).
+constexpr const char* kReconcileColumns[] = {
+    "result",    "row",   "entry",   "date",       "counterparty",
+    "reference", "books", "service", "difference", "problem"};
+
+// One line of either side, its amounts written by `amount` (pounds for the
+// page, plain numbers for the CSV).
+std::vector<std::string> ReconcileCells(
+    const std::string& result, const v1::ReconcileItem* books,
+    const v1::ReconcileItem* journal, const google::type::Money* difference,
+    std::string (*amount)(const google::type::Money&)) {
   const v1::ReconcileItem& item = books != nullptr ? *books : *journal;
-  data row;
-  row.set("result", result);
-  row.set("row", books != nullptr ? absl::StrCat(books->row()) : "");
-  row.set("entry", journal != nullptr
-                       ? std::string(absl::StripPrefix(journal->entry(),
-                                                       "ledger/entries/"))
-                       : "");
-  row.set("date", FormatDate(item.date()));
-  row.set("counterparty", ShortAuthority(item.counterparty()));
-  row.set("reference", item.reference());
-  row.set("books", books != nullptr ? Pounds(books->amount()) : "");
-  row.set("service", journal != nullptr ? Pounds(journal->amount()) : "");
-  row.set("difference", difference != nullptr ? Pounds(*difference) : "");
-  return row;
+  return {result,
+          books != nullptr ? absl::StrCat(books->row()) : "",
+          journal != nullptr ? std::string(absl::StripPrefix(journal->entry(),
+                                                             "ledger/entries/"))
+                             : "",
+          FormatDate(item.date()),
+          ShortAuthority(item.counterparty()),
+          item.reference(),
+          books != nullptr ? amount(books->amount()) : "",
+          journal != nullptr ? amount(journal->amount()) : "",
+          difference != nullptr ? amount(*difference) : "",
+          ""};
+}
+
+// Every line of `r`, in the order the page shows them: matched, differing,
+// only in the service, only in your books; then, for the CSV, the rows that
+// could not be read.
+std::vector<std::vector<std::string>> ReconcileLines(
+    const v1::Reconciliation& r,
+    std::string (*amount)(const google::type::Money&), bool unreadable) {
+  std::vector<std::vector<std::string>> lines;
+  for (const v1::ReconcilePair& p : r.matched()) {
+    lines.push_back(ReconcileCells("matched", &p.books(), &p.journal(),
+                                   &p.difference(), amount));
+  }
+  for (const v1::ReconcilePair& p : r.differing()) {
+    lines.push_back(ReconcileCells("differs", &p.books(), &p.journal(),
+                                   &p.difference(), amount));
+  }
+  for (const v1::ReconcileItem& item : r.only_in_journal()) {
+    lines.push_back(
+        ReconcileCells("only in the service", nullptr, &item, nullptr, amount));
+  }
+  for (const v1::ReconcileItem& item : r.only_in_books()) {
+    lines.push_back(
+        ReconcileCells("only in your books", &item, nullptr, nullptr, amount));
+  }
+  if (unreadable) {
+    for (const v1::UnreadableRow& u : r.unreadable()) {
+      lines.push_back(
+          {"unreadable", absl::StrCat(u.row()), "", "", "", "", "", "", "",
+           u.column().empty() ? u.reason()
+                              : absl::StrCat(u.column(), ": ", u.reason())});
+    }
+  }
+  return lines;
 }
 
 }  // namespace
@@ -833,21 +875,27 @@ void WebApp::PostReconcile(const httplib::Request& req,
     RenderPage(res, 400, "finance_reconcile", d);
     return;
   }
+  if (part("format") == "csv") {
+    std::vector<std::string> header;
+    for (const char* column : kReconcileColumns) {
+      header.push_back(absl::AsciiStrToUpper(column));
+    }
+    Csv out(header);
+    for (const auto& line : ReconcileLines(*r, &CsvAmount, true)) {
+      out.Add(line);
+    }
+    out.Send(res, absl::StrCat("reconciliation-",
+                               ShortAuthority(signed_in->session.authority),
+                               "-", FormatDate(r->from()), ".csv"));
+    return;
+  }
   data rows = List();
-  for (const v1::ReconcilePair& p : r->matched()) {
-    rows.push_back(
-        ReconcileRow("matched", &p.books(), &p.journal(), &p.difference()));
-  }
-  for (const v1::ReconcilePair& p : r->differing()) {
-    rows.push_back(
-        ReconcileRow("differs", &p.books(), &p.journal(), &p.difference()));
-  }
-  for (const v1::ReconcileItem& item : r->only_in_journal()) {
-    rows.push_back(
-        ReconcileRow("only in the service", nullptr, &item, nullptr));
-  }
-  for (const v1::ReconcileItem& item : r->only_in_books()) {
-    rows.push_back(ReconcileRow("only in your books", &item, nullptr, nullptr));
+  for (const auto& line : ReconcileLines(*r, &Pounds, false)) {
+    data row;
+    for (size_t i = 0; i < line.size(); ++i) {
+      row.set(kReconcileColumns[i], line[i]);
+    }
+    rows.push_back(row);
   }
   data unreadable = List();
   for (const v1::UnreadableRow& u : r->unreadable()) {

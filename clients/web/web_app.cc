@@ -739,10 +739,9 @@ void WebApp::GetHome(const httplib::Request& req, httplib::Response& res) {
       "reason or as early permanence, and the reports",
       "raa journey, raa link open --override-reason, --kind, raa report");
   add(v1::ROLE_FINANCE,
-      "the journal, sales and purchases, fee schedules, and the budget and a "
-      "reconciliation as CSV",
+      "the journal, sales and purchases, fee schedules, and the budget as CSV",
       "raa ledger entries, raa ledger trade, raa ledger schedule list, raa "
-      "--csv ledger budget show, raa --csv ledger reconcile");
+      "--csv ledger budget show");
   add(v1::ROLE_MANAGER,
       "the audit trail, regions, correcting a member, timescales, fee "
       "schedules and closing a month",

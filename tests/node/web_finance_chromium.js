@@ -28,7 +28,7 @@ const os = require('node:os');
 const path = require('node:path');
 const support = require('./web_support');
 
-const {check, dayFromToday, leaks} = support;
+const {check, dayFromToday, iso, leaks} = support;
 const kName = 'web_finance_chromium';
 const kA = 'sheffield';
 const kB = 'southyorks-raa';
@@ -324,6 +324,17 @@ async function main() {
       assert.ok(lines.some((l) => /,total payments,,,20000\.00,,$/.test(l)), lines.join('\n'));
     });
 
+    await check('the payments CSV: the confirmed payment with its state', async () => {
+      const r = await support.request(base, 'GET', '/ledger/payments.csv', {cookie: cookieB});
+      assert.equal(r.status, 200);
+      assert.match(r.headers['content-disposition'] || '', /^attachment; filename="payments-/);
+      const lines = r.body.toString('utf8').slice(1).split('\r\n');
+      assert.equal(lines[0], 'PAYMENT,PAID ON,PAYER,PAYEE,AMOUNT,REFERENCE,STATE,' +
+                             'REJECTION REASON');
+      assert.ok(lines.some((l) => /^p\d+,[0-9-]+,sheffield,southyorks-raa,20000\.00,.*,posted,$/
+          .test(l)), lines.join('\n'));
+    });
+
     await check('the settlement plan: A pays B £7,000.00, with a CSV', async () => {
       await page.goto(`${base}/ledger/settlement`, {waitUntil: 'load'});
       const rows = await page.$$eval('#plan tbody tr', (trs) =>
@@ -335,8 +346,6 @@ async function main() {
 
     await check('reconcile: B uploads its books; matched, differing, only-in-books and ' +
                 'unreadable rows show', async () => {
-      const iso = (d) => `${d.year}-${String(d.month).padStart(2, '0')}-` +
-                         `${String(d.day).padStart(2, '0')}`;
       const books = path.join(dir, 'books.csv');
       fs.writeFileSync(books, '\uFEFFDate,Counterparty,Reference,Amount\r\n' +
           `${iso(dayFromToday(-5))},${kA},RAA-${fixture.link.split('/')[1]},"27,000.00"\r\n` +
@@ -347,8 +356,27 @@ async function main() {
       await page.type('#from', iso(dayFromToday(-30)));
       await page.type('#to', iso(dayFromToday(0)));
       await (await page.$('#books')).uploadFile(books);
+      // "Reconcile and download CSV": the same form with format=csv.
+      const download = await page.evaluate(async () => {
+        const form = document.querySelector('form[action="/ledger/reconcile"]');
+        const body = new FormData(form);
+        body.set('format', 'csv');
+        const answer = await fetch('/ledger/reconcile', {method: 'POST', body});
+        return {status: answer.status, type: answer.headers.get('content-type'),
+                disposition: answer.headers.get('content-disposition'),
+                text: await answer.text()};
+      });
+      assert.equal(download.status, 200, download.text);
+      assert.match(download.type, /^text\/csv/);
+      assert.match(download.disposition, /attachment; filename="reconciliation-/);
+      const csvLines = download.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+      assert.equal(csvLines[0], 'RESULT,ROW,ENTRY,DATE,COUNTERPARTY,REFERENCE,BOOKS,SERVICE,' +
+                                'DIFFERENCE,PROBLEM');
+      assert.ok(csvLines.some((l) => l.startsWith('differs,') && l.includes('BACS 4471')),
+                download.text);
+      assert.ok(csvLines.some((l) => l.startsWith('unreadable,5,')), download.text);
       const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
-        page.click('form[action="/ledger/reconcile"] button[type="submit"]')]);
+        page.click('form[action="/ledger/reconcile"] button[type="submit"]:not([name])')]);
       assert.equal(r.status(), 200, await text());
       const rows = await page.$$eval('#reconcile tbody tr', (trs) =>
         trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));

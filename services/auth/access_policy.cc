@@ -63,6 +63,8 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.MatchingService/WatchMatches", kReaders, kSearchAllRoles, CK::kSearch, {"children", "adopters"}},
     {"/raa.v1.MatchingService/GetMatchingPolicy", kEveryRole, kEveryRole, CK::kDirectory, {}},
     {"/raa.v1.MatchingService/UpdateMatchingPolicy", kManager, kManager, CK::kAdminWrite, {}},
+    // The words of coded reasons: no personal data, any role.
+    {"/raa.v1.MatchingService/GetReasonCatalog", kEveryRole, kEveryRole, CK::kDirectory, {}},
     // Follows and alerts are the caller's member's own; the handlers
     // (services/matching/follows.cc) answer another member's follow as
     // NOT_FOUND, as a missing one, rather than say it exists.

@@ -21,9 +21,21 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "matcher/policy.h"
 
 namespace raa::matcher {
+
+// A reason as data: phrases of the reason catalogue (matcher/reasons.h,
+// published by GetReasonCatalog) with their numeric and string arguments in
+// order (each phrase takes its arity of each). ReasonText (reasons.h) gives
+// the words. Inline storage: building one allocates nothing for the usual
+// reasons.
+struct CodedReason {
+  absl::InlinedVector<int32_t, 4> codes;
+  absl::InlinedVector<int32_t, 8> args;
+  absl::InlinedVector<std::string, 1> text_args;  // a language's name
+};
 
 // One component of one pair's score.
 struct ComponentScore {
@@ -34,7 +46,8 @@ struct ComponentScore {
   // round(weight * fit / sum of weights). The contributions of a pair add up
   // to 10 * score give or take rounding.
   int points_tenths = 0;
-  std::string reason;  // "approved for 3, group of 3"
+  std::string reason;  // "approved for 3, group of 3" (being replaced by coded)
+  CodedReason coded;   // the same reason as data
 };
 
 // A household (RankHouseholds) or child group (RankChildren) that passed every
@@ -55,7 +68,8 @@ struct RankedCandidate {
 struct ExclusionLine {
   Constraint constraint = Constraint::kNotAvailable;
   int count = 0;
-  std::string text;
+  std::string text;   // (being replaced by coded)
+  CodedReason coded;  // the same words as data; its args start with count
 };
 
 struct RankResult {

@@ -47,7 +47,7 @@ struct ComponentScore {
   // to 10 * score give or take rounding.
   int points_tenths = 0;
   std::string reason;  // "approved for 3, group of 3" (being replaced by coded)
-  CodedReason coded;   // the same reason as data
+  CodedReason coded = {};  // the same reason as data
 };
 
 // A household (RankHouseholds) or child group (RankChildren) that passed every

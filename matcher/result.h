@@ -68,8 +68,8 @@ struct RankedCandidate {
 struct ExclusionLine {
   Constraint constraint = Constraint::kNotAvailable;
   int count = 0;
-  std::string text;   // (being replaced by coded)
-  CodedReason coded;  // the same words as data; its args start with count
+  std::string text;        // (being replaced by coded)
+  CodedReason coded = {};  // the same words as data; args start with count
 };
 
 struct RankResult {

@@ -189,8 +189,10 @@ if [[ "$pin" == yes ]]; then
   ncpu=$(nproc)
   (( ncpu >= 2 )) || die "--pin needs at least 2 CPUs"
   half=$(( ncpu / 2 ))
-  [[ -n "$server_cpus" ]] || server_cpus="0-$(( half - 1 ))"
-  [[ -n "$client_cpus" ]] || client_cpus="${half}-$(( ncpu - 1 ))"
+  # "a-b", or "a" when the range is one CPU.
+  cpu_range() { if (( $1 == $2 )); then echo "$1"; else echo "$1-$2"; fi; }
+  [[ -n "$server_cpus" ]] || server_cpus="$(cpu_range 0 $(( half - 1 )))"
+  [[ -n "$client_cpus" ]] || client_cpus="$(cpu_range "$half" $(( ncpu - 1 )))"
   server_pin=(taskset -c "$server_cpus")
   client_pin=(taskset -c "$client_cpus")
 fi

@@ -57,7 +57,7 @@
 # Prints, per size, client and call: calls/s, p50/p99 and the percentage of
 # health's rate (min, median and max over the rounds), server and client CPU
 # per call and bytes per response (medians), then the aims of issue 11,
-# met or not on the median, with the minimum beside it.
+# met or not on the median, with the worst round beside it.
 #
 # Bounded: every step has a time limit; loopback only; the server is stopped
 # (SIGTERM, by its pid) however the script ends. Needs the build's raamatchd,
@@ -453,7 +453,7 @@ print("(min med max over the rounds; p50, p99, server and client CPU per call, "
       "bytes per response and xCPU (server CPU per call as a multiple of the "
       "health runs beside it): medians)")
 
-print("\nAims (issue 11; RankAdopters, median of the rounds, minimum in brackets):")
+print("\nAims (issue 11; RankAdopters, median of the rounds, the worst round in brackets):")
 aims = [("rank full", "1000", 80), ("rank full", "10000", 60),
         ("rank basic", "1000", 90), ("rank basic", "10000", 75)]
 clients = []

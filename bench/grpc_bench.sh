@@ -9,6 +9,7 @@
 #   bench/grpc_bench.sh --pin                      # server on one core, client on the other
 #   bench/grpc_bench.sh --client h2load --sizes 1000 --runs 1 --calls 2000   # a quick check
 #   bench/grpc_bench.sh --port 50099 --keep /tmp/gb   # a fixed port; keep the logs
+#   bench/grpc_bench.sh --tls                      # over TLS (a self-signed certificate)
 #
 # For each size (--sizes): starts raamatchd on a new database in a temporary
 # directory (127.0.0.1, --port or a port it picks), registers a synthetic
@@ -49,6 +50,11 @@
 # --no-parse takes them as bytes), targets drawn at random from every
 # waiting child or the first 2,000 approved households.
 #
+# --tls: the server gets a self-signed certificate for 127.0.0.1 (openssl,
+# made in the temporary directory): raa-demo and raa-loadgen trust it
+# (--ca), h2load connects over TLS with ALPN h2 (it verifies nothing).
+# Without it every call is plaintext HTTP/2 on loopback.
+#
 # --pin: the server on the first half of the CPUs, the load generator (and
 # raa-demo) on the second half (taskset; on 2 cores: one each). Without it
 # they share every core, as on most development machines. --server-cpus /
@@ -86,6 +92,7 @@ pin=no
 server_cpus=""
 client_cpus=""
 no_parse=no
+tls=no
 keep=""
 extra_server_args=()
 
@@ -112,6 +119,7 @@ Options:
   --server-cpus LIST  taskset CPU list for the server (implies --pin)
   --client-cpus LIST  taskset CPU list for the client (implies --pin)
   --no-parse          raa-loadgen takes responses as bytes
+  --tls               serve over TLS with a self-signed certificate
   --server-arg ARG    passed to raamatchd (repeatable)
   --keep DIR          copy the logs and outputs to DIR at the end
 EOF
@@ -137,6 +145,7 @@ while [[ $# -gt 0 ]]; do
     --server-cpus) server_cpus="$2"; pin=yes; shift 2 ;;
     --client-cpus) client_cpus="$2"; pin=yes; shift 2 ;;
     --no-parse) no_parse=yes; shift ;;
+    --tls) tls=yes; shift ;;
     --server-arg) extra_server_args+=("$2"); shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -213,6 +222,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# TLS: a self-signed certificate for 127.0.0.1, trusted by our clients.
+scheme=http
+tls_server_args=()
+tls_client_args=()
+if [[ "$tls" == yes ]]; then
+  command -v openssl >/dev/null || { echo "grpc_bench.sh: --tls needs openssl" >&2; exit 1; }
+  mkdir -p "${work}/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -keyout "${work}/tls/server.key" -out "${work}/tls/server.crt" -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >"${work}/tls/openssl.log" 2>&1 ||
+    { cat "${work}/tls/openssl.log" >&2; exit 1; }
+  scheme=https
+  tls_server_args=(--tls-cert "${work}/tls/server.crt" --tls-key "${work}/tls/server.key")
+  tls_client_args=(--ca "${work}/tls/server.crt")
+fi
+
 clk_tck=$(getconf CLK_TCK)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # utime + stime of the server (every thread), in clock ticks.
@@ -237,7 +262,7 @@ h2load_run() {
   local stem="$1" name="$2" path="$3" request="$4" want="$5"
   local args=(-c "$connections" -m "$h2_streams" -t 1 -d "$request"
     -H 'content-type: application/grpc' -H 'te: trailers'
-    -H "authorization: Bearer ${key}" "http://${address}${path}")
+    -H "authorization: Bearer ${key}" "${scheme}://${address}${path}")
   local warm=$(( warmup * connections ))
   (( warm >= connections )) || warm=$connections
   timeout 600 ${client_pin[@]+"${client_pin[@]}"} h2load -n "$warm" "${args[@]}" >"${stem}.warm" 2>&1 ||
@@ -289,7 +314,7 @@ loadgen_run() {
   local extra=()
   [[ "$no_parse" == yes ]] && extra+=(--no-parse)
   timeout 900 ${client_pin[@]+"${client_pin[@]}"} "$loadgen_bin" --server "$address" --key "$key" \
-    --streams "$streams" --calls "$loadgen_calls" --warmup "$warmup" \
+    ${tls_client_args[@]+"${tls_client_args[@]}"} --streams "$streams" --calls "$loadgen_calls" --warmup "$warmup" \
     --server-pid "$server_pid" "$@" ${extra[@]+"${extra[@]}"} >"${stem}.out" 2>&1 ||
     { cat "${stem}.out" >&2; echo "grpc_bench.sh: raa-loadgen ${name} failed" >&2; exit 1; }
   row_out "$name" "$(field "${stem}.out" calls_per_s)" "$(field "${stem}.out" p50_ms)" \
@@ -334,6 +359,7 @@ for n in $sizes; do
   mkdir -p "$dir"
   server_args=()
   if [[ -n "$workers" ]]; then server_args+=(--workers "$workers"); fi
+  server_args+=(${tls_server_args[@]+"${tls_server_args[@]}"})
   server_args+=(${extra_server_args[@]+"${extra_server_args[@]}"})
   bench_start_raamatchd "$dir" ${server_args[@]+"${server_args[@]}"}
 
@@ -341,7 +367,7 @@ for n in $sizes; do
     "registering the consortium"
   start=$(date +%s.%N)
   timeout 900 ${client_pin[@]+"${client_pin[@]}"} "$demo_bin" --server "$address" \
-    --key "$(cat "${dir}/bootstrap.key")" --adopters "$n" --children "$children" \
+    ${tls_client_args[@]+"${tls_client_args[@]}"} --key "$(cat "${dir}/bootstrap.key")" --adopters "$n" --children "$children" \
     --keys-out "${dir}/keys" >"${dir}/demo.log"
   echo "   registered in $(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f') s: $(tail -1 "${dir}/demo.log")"
   # A member's registrar + family finder key (any member may search).
@@ -355,7 +381,8 @@ for n in $sizes; do
     expected[health]=7  # the frame prefix and SERVING (2 bytes)
     for s in "${searches[@]}"; do
       m="${s%%:*}" v="${s#*:}"
-      timeout 300 "$loadgen_bin" --server "$address" --key "$key" --method "$m" --view "$v" \
+      timeout 300 "$loadgen_bin" --server "$address" --key "$key" \
+        ${tls_client_args[@]+"${tls_client_args[@]}"} --method "$m" --view "$v" \
         --write-request "${dir}/${m}-${v}.req" >"${dir}/${m}-${v}.req.out" 2>&1 ||
         { cat "${dir}/${m}-${v}.req.out" >&2; exit 1; }
       body[$s]="${dir}/${m}-${v}.req"
@@ -390,7 +417,7 @@ echo "RankAdopters (rank) and RankChildren (children), page size 20, no result c
   "against Health/Check in the same sequence; ${calls} calls per run, ${runs} round(s);" \
   "h2load ${connections} connections x ${h2_streams} streams, raa-loadgen ${streams} streams" \
   "($( [[ "$no_parse" == yes ]] && echo "responses unparsed" || echo "responses parsed" ));" \
-  "loopback, $(nproc) cores$( [[ "$pin" == yes ]] && echo ", server on CPUs ${server_cpus}, client on ${client_cpus}" || echo ", not pinned" );" \
+  "loopback$( [[ "$tls" == yes ]] && echo ", TLS" ), $(nproc) cores$( [[ "$pin" == yes ]] && echo ", server on CPUs ${server_cpus}, client on ${client_cpus}" || echo ", not pinned" );" \
   "load average at the start ${load_before}, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import csv, statistics, sys

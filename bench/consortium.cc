@@ -329,22 +329,53 @@ std::vector<SyntheticConsortium::AdopterRecord> GenerateAdopters(
   return out;
 }
 
+namespace {
+
+// The local authorities' indices into `authorities`, weighted so that larger
+// cities (Leeds, Sheffield, Bradford) hold more children.
+std::vector<int> ChildOwners(
+    const std::vector<v1::CreateAuthorityRequest>& authorities) {
+  std::vector<int> owners;
+  for (size_t i = 0; i < authorities.size(); ++i) {
+    if (authorities[i].authority().kind() != v1::AUTHORITY_KIND_LOCAL_AUTHORITY)
+      continue;
+    const std::string& id = authorities[i].authority_id();
+    int weight =
+        (id == "leeds" || id == "sheffield" || id == "bradford") ? 3 : 1;
+    for (int w = 0; w < weight; ++w) owners.push_back(static_cast<int>(i));
+  }
+  return owners;
+}
+
+}  // namespace
+
+std::vector<SyntheticConsortium::ChildRecord> GenerateChildren(
+    uint64_t seed, int count,
+    const std::vector<v1::CreateAuthorityRequest>& authorities,
+    absl::CivilDay today) {
+  Draw d(seed * 6271 + 29);
+  const std::vector<int> owners = ChildOwners(authorities);
+  std::vector<SyntheticConsortium::ChildRecord> out;
+  if (owners.empty()) return out;
+  out.reserve(count);
+  for (int i = 0; i < count; ++i) {
+    const v1::CreateAuthorityRequest& owner =
+        authorities[owners[d.Int(0, owners.size() - 1)]];
+    Member home{owner.authority_id().c_str(), "",
+                owner.authority().region().c_str()};
+    out.push_back(
+        {owner.authority_id(), MakeProfile(d, home, today, GroupSize(d))});
+  }
+  return out;
+}
+
 SyntheticConsortium GenerateConsortium(const ConsortiumSpec& spec) {
   SyntheticConsortium c;
   c.authorities = MakeAuthorities(spec.authorities, spec.today);
   Draw d(spec.seed);
   // Children belong to local authorities, weighted so that larger cities
   // (Leeds, Sheffield, Bradford) hold more.
-  std::vector<int> owners;
-  for (size_t i = 0; i < c.authorities.size(); ++i) {
-    if (c.authorities[i].authority().kind() !=
-        v1::AUTHORITY_KIND_LOCAL_AUTHORITY)
-      continue;
-    const std::string& id = c.authorities[i].authority_id();
-    int weight =
-        (id == "leeds" || id == "sheffield" || id == "bradford") ? 3 : 1;
-    for (int w = 0; w < weight; ++w) owners.push_back(static_cast<int>(i));
-  }
+  const std::vector<int> owners = ChildOwners(c.authorities);
   int placed = 0;
   while (placed < spec.children) {
     int size = std::min(GroupSize(d), spec.children - placed);

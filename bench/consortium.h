@@ -54,6 +54,14 @@ std::vector<SyntheticConsortium::AdopterRecord> GenerateAdopters(
     const std::vector<v1::CreateAuthorityRequest>& authorities,
     absl::CivilDay today);
 
+// Only child profiles (for benchmarks that need many): `count` profiles (a
+// sibling group is one), waiting, with GenerateConsortium's distributions,
+// owned by the local authorities of `authorities` (none if there are none).
+std::vector<SyntheticConsortium::ChildRecord> GenerateChildren(
+    uint64_t seed, int count,
+    const std::vector<v1::CreateAuthorityRequest>& authorities,
+    absl::CivilDay today);
+
 // Past journeys for a consortium (`raa import journeys`): extra child
 // profiles and households, registered today with their past dates, and the
 // links between them with the date of each step, from a seed. Adoption

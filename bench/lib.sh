@@ -1,10 +1,13 @@
 # lib.sh: what the bench scripts share (source it: `. "${here}/lib.sh"`).
 #
 #   bench_start_raamatchd DIR [ARGS...]  starts raamatchd (${server_bin}) on
-#       a new database in DIR, on 127.0.0.1 and a port it picks, with its
+#       a new database in DIR, on 127.0.0.1 and the port
+#       ${bench_listen_port} (default 0: a port it picks), with its
 #       bootstrap manager key in DIR/bootstrap.key; sets server_pid and
-#       address (127.0.0.1:PORT). Exits the script if it does not start
-#       within 30 s, showing its log.
+#       address (127.0.0.1:PORT). The command is prefixed with the array
+#       bench_server_prefix if the caller set it (e.g. taskset -c 0), so
+#       every thread of the server inherits it. Exits the script if it does
+#       not start within 30 s, showing its log.
 #   bench_stop PID  stops a process: SIGTERM, up to 10 s, then SIGKILL.
 #   bench_stop_server  stops the server bench_start_raamatchd started.
 #
@@ -12,6 +15,7 @@
 
 server_pid=""
 address=""
+bench_listen_port="${bench_listen_port:-0}"
 
 bench_stop() {
   local pid="$1"
@@ -48,9 +52,12 @@ bench_wait_port() {
 bench_start_raamatchd() {
   local dir="$1"
   shift
-  "$server_bin" --db "${dir}/raamatch.db" --listen 127.0.0.1:0 \
-    --port-file "${dir}/port" --bootstrap-key-file "${dir}/bootstrap.key" \
-    "$@" >"${dir}/server.log" 2>&1 &
+  # exec: the pid is the server's own, also behind a prefix such as taskset
+  # (which execs the command in turn), so /proc/<pid> and SIGTERM reach it.
+  ( exec ${bench_server_prefix[@]+"${bench_server_prefix[@]}"} "$server_bin" \
+      --db "${dir}/raamatch.db" --listen "127.0.0.1:${bench_listen_port}" \
+      --port-file "${dir}/port" --bootstrap-key-file "${dir}/bootstrap.key" \
+      "$@" >"${dir}/server.log" 2>&1 ) &
   server_pid=$!
   bench_wait_port "$server_pid" "${dir}/port" "${dir}/server.log"
   address="127.0.0.1:$(tr -d '[:space:]' <"${dir}/port")"

@@ -13,6 +13,9 @@ packages=(
   libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgoogle-common-protos-java libssl-dev libcsv-dev libutf8proc-dev tzdata openssl
   libxml2-dev
+  # h2load, the independent HTTP/2 load generator bench/grpc_bench.sh drives
+  # with raw gRPC frames.
+  nghttp2-client
   # The web console (raa-web): HTTP(S) and mustache templates.
   libcpp-httplib-dev libkainjow-mustache-dev
   # Headless Chromium opens the HTML report in a test (report_html_chromium);

@@ -20,6 +20,7 @@
 #include "matcher/internal/explain.h"
 #include "matcher/internal/filter_kernel.h"
 #include "matcher/internal/packed.h"
+#include "matcher/reasons.h"
 
 namespace raa::matcher {
 namespace {
@@ -156,7 +157,8 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
     result.exclusions.push_back(
         {c, count,
          absl::StrCat(count, " ", count == 1 ? singular : plural, " ",
-                      ConstraintSummary(c, side, n))});
+                      ConstraintSummary(c, side, n)),
+         ExclusionReason(c, side, count, n)});
   }
   // Every candidate considered is either eligible or excluded under exactly
   // one constraint (its first failure): the explanation's counts add up.
@@ -808,7 +810,8 @@ int CandidateIndex::DescribeScore(
     s.weight = policy.weights[i];
     s.fit_permille = fits[i];
     s.points_tenths = (s.weight * s.fit_permille + wsum / 2) / wsum;
-    s.reason = internal::ComponentReason(s.component, facts);
+    s.coded = internal::ComponentReason(s.component, facts);
+    s.reason = internal::ComponentProse(s.component, facts);
   }
   const int score = ScoreOf(policy, fits);
   if (kDebugChecks) {

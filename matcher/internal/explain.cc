@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "matcher/internal/packed.h"
+#include "matcher/reasons.h"
 
 namespace raa::matcher::internal {
 namespace {
@@ -217,7 +218,7 @@ std::string FormatDuration(int days) {
   return absl::StrCat(months, months == 1 ? " month" : " months");
 }
 
-std::string ComponentReason(Component component, const PairFacts& facts) {
+std::string ComponentProse(Component component, const PairFacts& facts) {
   switch (component) {
     case Component::kNeedsMargin:
       return NeedsReason(facts);
@@ -370,6 +371,233 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
                           f.max_open_links);
   }
   return "";
+}
+
+// ---- Reasons as data (matcher/reasons.h) ----
+
+namespace {
+
+using Code = ReasonCode;
+
+// An age as two numbers: years, months.
+void AddAge(CodedReason& r, Code code, int months) {
+  AddPhrase(r, code, {months / 12, months % 12});
+}
+
+// "age 6y 6m" / "ages 6y 6m, 4y 0m" (the caller adds " today ...").
+void AddAges(CodedReason& r, const std::vector<int>& ages) {
+  for (size_t i = 0; i < ages.size(); ++i) {
+    AddAge(r,
+           i > 0              ? Code::kAgesNext
+           : ages.size() == 1 ? Code::kAge
+                              : Code::kAges,
+           ages[i]);
+  }
+}
+
+// "0y–5y", "2y 6m–6y": a bound in whole years without its months.
+void AddAgeRange(CodedReason& r, const Household& h) {
+  const int lo = h.min_age_months, hi = h.max_age_months;
+  if (lo % 12 == 0) {
+    AddPhrase(r, Code::kAgeLowYears, {lo / 12});
+  } else {
+    AddAge(r, Code::kAgeLowYearsMonths, lo);
+  }
+  if (hi % 12 == 0) {
+    AddPhrase(r, Code::kAgeHighYears, {hi / 12});
+  } else {
+    AddAge(r, Code::kAgeHighYearsMonths, hi);
+  }
+}
+
+// Placed apart: ": could take child 1 (aged 6y 6m today) and child 3 (aged
+// 4y 0m today) of 3; the plan allows the children to be placed apart".
+void AddTaken(CodedReason& r, const ChildGroup& whole,
+              const std::vector<int>& taken) {
+  for (size_t j = 0; j < taken.size(); ++j) {
+    const int i = taken[j];
+    const int age = whole.members[i].age_months;
+    AddPhrase(r,
+              j == 0                  ? Code::kCouldTakeChild
+              : j + 1 == taken.size() ? Code::kCouldTakeChildLast
+                                      : Code::kCouldTakeChildNext,
+              {i + 1, age / 12, age % 12});
+  }
+  AddPhrase(r, Code::kOfGroup, {static_cast<int32_t>(whole.members.size())});
+  AddPhrase(r, Code::kMayBePlacedApart);
+}
+
+// A duration: in days under 31, else in months (days * 12 / 365).
+void AddDuration(CodedReason& r, Code in_days, Code in_months, int days) {
+  if (days < 31) {
+    AddPhrase(r, in_days, {days});
+  } else {
+    AddPhrase(r, in_months, {days * 12 / 365});
+  }
+}
+
+void AddNeeds(CodedReason& r, const PairFacts& f) {
+  const NeedLevels needs = GroupNeeds(f.group);
+  int tightest = -1, tightest_margin = 99, categories = 0;
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    if (needs[c] == NeedLevel::kNone) continue;
+    ++categories;
+    const int margin =
+        static_cast<int>(f.household.max_need[c]) - static_cast<int>(needs[c]);
+    if (margin < tightest_margin) {
+      tightest = c;
+      tightest_margin = margin;
+    }
+  }
+  if (tightest < 0) return AddPhrase(r, Code::kNoAssessedNeeds);
+  const NeedLevel limit = f.household.max_need[tightest];
+  if (limit == NeedLevel::kNone) {
+    AddPhrase(r, Code::kWouldNotConsiderNeed, {tightest});
+  } else {
+    AddPhrase(r, Code::kWouldConsiderNeedUpTo,
+              {tightest, static_cast<int32_t>(limit)});
+  }
+  AddPhrase(
+      r, IsGroup(f.group) ? Code::kChildrensHighestNeedIs : Code::kChildsNeedIs,
+      {static_cast<int32_t>(needs[tightest])});
+  if (categories > 1) AddPhrase(r, Code::kCategoriesOfNeed, {categories});
+}
+
+void AddAgeFit(CodedReason& r, const PairFacts& f) {
+  std::vector<int> ages;
+  bool inside = true;
+  for (const ChildMember& m : f.group.members) {
+    ages.push_back(m.age_months);
+    inside = inside && m.age_months >= f.household.min_age_months &&
+             m.age_months <= f.household.max_age_months;
+  }
+  AddAges(r, ages);
+  AddPhrase(r, inside ? Code::kTodayWithin : Code::kTodayNotAllWithin);
+  AddAgeRange(r, f.household);
+}
+
+void AddCapacity(CodedReason& r, const PairFacts& f) {
+  const int size = static_cast<int>(f.whole_group.members.size());
+  const int spare = f.household.approved_for - size;
+  AddPhrase(r, Code::kApprovedForGroupOf, {f.household.approved_for, size});
+  if (!f.taken.empty()) {
+    AddTaken(r, f.whole_group, f.taken);
+  } else if (spare > 0) {
+    AddPhrase(r, Code::kSparePlacesKept, {spare});
+  } else if (spare < 0) {
+    AddPhrase(r, Code::kTooManyChildren);
+  }
+}
+
+void AddWaiting(CodedReason& r, const PairFacts& f) {
+  if (f.household.approved_day < 0) {
+    AddPhrase(r, Code::kHouseholdApprovalUnknown);
+  } else {
+    AddDuration(r, Code::kHouseholdWaitingDays, Code::kHouseholdWaitingMonths,
+                DaysSince(f.household.approved_day, f.as_of_day));
+  }
+  const bool group = IsGroup(f.group);
+  if (f.group.waiting_since_day < 0) {
+    AddPhrase(
+        r, group ? Code::kChildrenWaitingUnknown : Code::kChildWaitingUnknown);
+  } else {
+    AddDuration(
+        r, group ? Code::kChildrenWaitingDays : Code::kChildWaitingDays,
+        group ? Code::kChildrenWaitingMonths : Code::kChildWaitingMonths,
+        DaysSince(f.group.waiting_since_day, f.as_of_day));
+  }
+}
+
+void AddEarlyPermanence(CodedReason& r, const PairFacts& f) {
+  AddPhrase(r, !f.group.early_permanence_candidate ? Code::kNotEarlyPermanence
+               : f.household.dual_approved         ? Code::kDualApproved
+                                                   : Code::kNotDualApproved);
+}
+
+void AddContact(CodedReason& r, const PairFacts& f) {
+  const ContactPlan plan = f.group.contact_plan;
+  const ContactPlan max = f.household.max_contact;
+  if (plan == ContactPlan::kNone) return AddPhrase(r, Code::kNoContactPlanned);
+  if (max == ContactPlan::kNone) {
+    return AddPhrase(r, Code::kWouldNotSupportContact,
+                     {static_cast<int32_t>(plan)});
+  }
+  AddPhrase(r, max < plan ? Code::kSupportsContactOnly : Code::kSupportsContact,
+            {static_cast<int32_t>(max), static_cast<int32_t>(plan)});
+}
+
+void AddIdentity(CodedReason& r, const PairFacts& f) {
+  int recorded = 0, shared = 0;
+  for (const ChildMember& m : f.group.members) {
+    if (m.heritage_mask == 0) continue;
+    ++recorded;
+    shared += (m.heritage_mask & f.household.heritage_mask) != 0;
+  }
+  if (recorded > 0 && shared == recorded) {
+    AddPhrase(r, IsGroup(f.group) ? Code::kSharesHeritageWithEvery
+                                  : Code::kSharesChildsHeritage);
+  } else if (shared > 0) {
+    AddPhrase(r, Code::kSharesHeritageWithSome);
+  }
+  if (f.household.religion != 0) {
+    for (const ChildMember& m : f.group.members) {
+      if (m.religion == f.household.religion) {
+        AddPhrase(r, Code::kSameReligion);
+        break;
+      }
+    }
+  }
+  for (const ChildMember& m : f.group.members) {
+    if (!m.first_language.empty() &&
+        std::find(f.household.languages.begin(), f.household.languages.end(),
+                  m.first_language) != f.household.languages.end()) {
+      AddPhrase(r, Code::kSpeaksFirstLanguage);
+      r.text_args.push_back(m.first_language);
+      break;
+    }
+  }
+  if (r.codes.empty()) AddPhrase(r, Code::kNoSharedIdentity);
+}
+
+void AddLocality(CodedReason& r, const PairFacts& f) {
+  AddPhrase(
+      r, f.same_authority ? Code::kSameAuthority
+         : f.household_authority_kind == AuthorityKind::kVoluntaryAdoptionAgency
+             ? Code::kVoluntaryAgency
+             : Code::kAnotherAuthority);
+}
+
+}  // namespace
+
+CodedReason ComponentReason(Component component, const PairFacts& facts) {
+  CodedReason r;
+  switch (component) {
+    case Component::kNeedsMargin:
+      AddNeeds(r, facts);
+      break;
+    case Component::kAgeFit:
+      AddAgeFit(r, facts);
+      break;
+    case Component::kCapacityFit:
+      AddCapacity(r, facts);
+      break;
+    case Component::kWaiting:
+      AddWaiting(r, facts);
+      break;
+    case Component::kEarlyPermanence:
+      AddEarlyPermanence(r, facts);
+      break;
+    case Component::kContact:
+      AddContact(r, facts);
+      break;
+    case Component::kIdentity:
+      AddIdentity(r, facts);
+      break;
+    case Component::kLocality:
+      AddLocality(r, facts);
+      break;
+  }
+  return r;
 }
 
 }  // namespace raa::matcher::internal

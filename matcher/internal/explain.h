@@ -10,6 +10,7 @@
 
 #include "matcher/model.h"
 #include "matcher/policy.h"
+#include "matcher/result.h"
 
 namespace raa::matcher::internal {
 
@@ -28,8 +29,13 @@ struct PairFacts {
   const std::vector<int>& taken;
 };
 
-// "approved for 3, group of 3", "same authority: no inter-agency fee", ...
-std::string ComponentReason(Component component, const PairFacts& facts);
+// The reason of one score component as data (matcher/reasons.h): its
+// words are "approved for 3, group of 3", "same authority: no inter-agency
+// fee", ...
+CodedReason ComponentReason(Component component, const PairFacts& facts);
+
+// The same words as prose (being replaced by ComponentReason).
+std::string ComponentProse(Component component, const PairFacts& facts);
 
 struct ConstraintFacts {
   const ChildGroup& group;

@@ -1,17 +1,17 @@
 #include "matcher/internal/explain.h"
 
 #include <algorithm>
-#include <array>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "matcher/internal/packed.h"
 #include "matcher/reasons.h"
 
 namespace raa::matcher::internal {
 namespace {
+
+using Code = ReasonCode;
 
 bool IsGroup(const ChildGroup& g) { return g.members.size() > 1; }
 
@@ -24,360 +24,14 @@ NeedLevels GroupNeeds(const ChildGroup& g) {
   return levels;
 }
 
-std::string AgeRange(const Household& h) {
-  return absl::StrCat(FormatAgeBound(h.min_age_months), "\u2013",
-                      FormatAgeBound(h.max_age_months));
-}
-
-// Ages on the day of the query: "age 6y 6m today".
-std::string Ages(const std::vector<int>& ages) {
-  std::vector<std::string> parts;
-  for (int a : ages) parts.push_back(FormatAgeMonths(a));
-  return absl::StrCat(ages.size() == 1 ? "age " : "ages ",
-                      absl::StrJoin(parts, ", "), " today");
-}
-
-// Placed apart: "could take child 1 (aged 6y 6m today) and child 3 (aged 4y
-// 0m today) of 3; the plan allows the children to be placed apart".
-std::string TakenReason(const ChildGroup& whole,
-                        const std::vector<int>& taken) {
-  std::vector<std::string> parts;
-  for (int i : taken) {
-    parts.push_back(absl::StrCat("child ", i + 1, " (aged ",
-                                 FormatAgeMonths(whole.members[i].age_months),
-                                 " today)"));
-  }
-  std::string list;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) absl::StrAppend(&list, i + 1 == parts.size() ? " and " : ", ");
-    absl::StrAppend(&list, parts[i]);
-  }
-  return absl::StrCat("could take ", list, " of ", whole.members.size(),
-                      "; the plan allows the children to be placed apart");
-}
-
 int DaysSince(int32_t day, int32_t as_of_day) {
   return std::max(0, as_of_day - day);
-}
-
-std::string NeedsReason(const PairFacts& f) {
-  const NeedLevels needs = GroupNeeds(f.group);
-  int tightest = -1, tightest_margin = 99, categories = 0;
-  for (int c = 0; c < kNeedCategoryCount; ++c) {
-    if (needs[c] == NeedLevel::kNone) continue;
-    ++categories;
-    const int margin =
-        static_cast<int>(f.household.max_need[c]) - static_cast<int>(needs[c]);
-    if (margin < tightest_margin) {
-      tightest = c;
-      tightest_margin = margin;
-    }
-  }
-  if (tightest < 0) return "no assessed needs";
-  const auto category = static_cast<NeedCategory>(tightest);
-  const NeedLevel limit = f.household.max_need[tightest];
-  std::string out =
-      limit == NeedLevel::kNone
-          ? absl::StrCat("would not consider ", NeedCategoryName(category))
-          : absl::StrCat("would consider ", NeedCategoryName(category),
-                         " up to ", NeedLevelName(limit));
-  absl::StrAppend(
-      &out, IsGroup(f.group) ? "; the children's highest is " : "; child's is ",
-      NeedLevelName(needs[tightest]));
-  if (categories > 1) {
-    absl::StrAppend(&out, " (", categories, " categories of need)");
-  }
-  return out;
-}
-
-std::string AgeReason(const PairFacts& f) {
-  std::vector<int> ages;
-  bool inside = true;
-  for (const ChildMember& m : f.group.members) {
-    ages.push_back(m.age_months);
-    inside = inside && m.age_months >= f.household.min_age_months &&
-             m.age_months <= f.household.max_age_months;
-  }
-  return absl::StrCat(Ages(ages), inside ? " within " : " not all within ",
-                      AgeRange(f.household));
-}
-
-std::string CapacityReason(const PairFacts& f) {
-  const int size = static_cast<int>(f.whole_group.members.size());
-  const int spare = f.household.approved_for - size;
-  std::string out = absl::StrCat("approved for ", f.household.approved_for,
-                                 ", group of ", size);
-  if (!f.taken.empty()) {
-    absl::StrAppend(&out, ": ", TakenReason(f.whole_group, f.taken));
-  } else if (spare > 0) {
-    absl::StrAppend(&out, ": ", spare,
-                    spare == 1 ? " spare place" : " spare places",
-                    " kept for larger groups");
-  } else if (spare < 0) {
-    absl::StrAppend(&out, ": too many children");
-  }
-  return out;
-}
-
-std::string WaitingReason(const PairFacts& f) {
-  std::string household =
-      f.household.approved_day < 0
-          ? "household approval date unknown"
-          : absl::StrCat("household waiting ",
-                         FormatDuration(
-                             DaysSince(f.household.approved_day, f.as_of_day)),
-                         " since approval");
-  const absl::string_view who = IsGroup(f.group) ? "children" : "child";
-  std::string child =
-      f.group.waiting_since_day < 0
-          ? absl::StrCat(who, " waiting since an unknown date")
-          : absl::StrCat(who, " waiting ",
-                         FormatDuration(DaysSince(f.group.waiting_since_day,
-                                                  f.as_of_day)));
-  return absl::StrCat(household, "; ", child);
-}
-
-std::string EarlyPermanenceReason(const PairFacts& f) {
-  if (!f.group.early_permanence_candidate) {
-    return "not an early-permanence candidate";
-  }
-  return f.household.dual_approved
-             ? "dual-approved for an early-permanence candidate"
-             : "not dual-approved; child is an early-permanence candidate";
-}
-
-std::string ContactReason(const PairFacts& f) {
-  const ContactPlan plan = f.group.contact_plan;
-  const ContactPlan max = f.household.max_contact;
-  if (plan == ContactPlan::kNone) return "no contact planned";
-  if (max == ContactPlan::kNone) {
-    return absl::StrCat("would not support contact; plan is ",
-                        ContactPlanName(plan));
-  }
-  if (max < plan) {
-    return absl::StrCat("supports ", ContactPlanName(max), " only; plan is ",
-                        ContactPlanName(plan));
-  }
-  return absl::StrCat("supports ", ContactPlanName(max), "; plan is ",
-                      ContactPlanName(plan));
-}
-
-std::string IdentityReason(const PairFacts& f) {
-  std::vector<std::string> parts;
-  int recorded = 0, shared = 0;
-  for (const ChildMember& m : f.group.members) {
-    if (m.heritage_mask == 0) continue;
-    ++recorded;
-    shared += (m.heritage_mask & f.household.heritage_mask) != 0;
-  }
-  if (recorded > 0 && shared == recorded) {
-    parts.push_back(IsGroup(f.group) ? "shares heritage with every child"
-                                     : "shares the child's heritage");
-  } else if (shared > 0) {
-    parts.push_back("shares heritage with some of the children");
-  }
-  if (f.household.religion != 0) {
-    for (const ChildMember& m : f.group.members) {
-      if (m.religion == f.household.religion) {
-        parts.push_back("same religion");
-        break;
-      }
-    }
-  }
-  for (const ChildMember& m : f.group.members) {
-    if (!m.first_language.empty() &&
-        std::find(f.household.languages.begin(), f.household.languages.end(),
-                  m.first_language) != f.household.languages.end()) {
-      parts.push_back(absl::StrCat("speaks the child's first language (",
-                                   m.first_language, ")"));
-      break;
-    }
-  }
-  if (parts.empty()) return "no shared heritage, religion or language recorded";
-  return absl::StrJoin(parts, "; ");
-}
-
-std::string LocalityReason(const PairFacts& f) {
-  if (f.same_authority) return "same authority: no inter-agency fee";
-  if (f.household_authority_kind == AuthorityKind::kVoluntaryAdoptionAgency) {
-    return "voluntary adoption agency: VAA inter-agency fee applies";
-  }
-  return "another member authority: inter-agency fee applies";
 }
 
 absl::string_view SexWord(Sex s, bool plural) {
   if (s == Sex::kFemale) return plural ? "girls" : "a girl";
   return plural ? "boys" : "a boy";
 }
-
-}  // namespace
-
-std::string FormatDuration(int days) {
-  if (days < 31) return absl::StrCat(days, days == 1 ? " day" : " days");
-  const int months = days * 12 / 365;
-  return absl::StrCat(months, months == 1 ? " month" : " months");
-}
-
-std::string ComponentProse(Component component, const PairFacts& facts) {
-  switch (component) {
-    case Component::kNeedsMargin:
-      return NeedsReason(facts);
-    case Component::kAgeFit:
-      return AgeReason(facts);
-    case Component::kCapacityFit:
-      return CapacityReason(facts);
-    case Component::kWaiting:
-      return WaitingReason(facts);
-    case Component::kEarlyPermanence:
-      return EarlyPermanenceReason(facts);
-    case Component::kContact:
-      return ContactReason(facts);
-    case Component::kIdentity:
-      return IdentityReason(facts);
-    case Component::kLocality:
-      return LocalityReason(facts);
-  }
-  return "";
-}
-
-std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
-  const ChildGroup& g = f.group;
-  const Household& h = f.household;
-  const int size = static_cast<int>(g.members.size());
-  switch (constraint) {
-    case Constraint::kNotAvailable: {
-      std::vector<std::string> parts;
-      if (!h.available) parts.push_back("household is on hold");
-      if (!g.waiting) {
-        parts.push_back(size > 1 ? "children are not waiting"
-                                 : "child is not waiting");
-      }
-      if (parts.empty()) {
-        return size > 1 ? "household available; children waiting"
-                        : "household available; child waiting";
-      }
-      return absl::StrJoin(parts, "; ");
-    }
-    case Constraint::kAuthorityWithdrawn: {
-      std::vector<std::string> parts;
-      if (f.household_authority_withdrawn) {
-        parts.push_back(absl::StrCat("household's authority ", h.authority,
-                                     " has left the consortium"));
-      }
-      if (f.child_authority_withdrawn) {
-        parts.push_back(absl::StrCat("child's authority ", g.authority,
-                                     " has left the consortium"));
-      }
-      if (parts.empty()) return "both authorities are members";
-      return absl::StrJoin(parts, "; ");
-    }
-    case Constraint::kCapacity: {
-      const ChildGroup& whole = f.whole_group;
-      std::string out = absl::StrCat("approved for ", h.approved_for,
-                                     ", group of ", whole.members.size());
-      if (!f.taken.empty()) {
-        absl::StrAppend(&out, ": ", TakenReason(whole, f.taken));
-      } else if (whole.may_be_placed_apart && whole.members.size() > 1) {
-        absl::StrAppend(&out,
-                        "; the plan allows the children to be placed apart");
-      }
-      return out;
-    }
-    case Constraint::kAgeRange: {
-      std::vector<int> outside, all;
-      for (const ChildMember& m : g.members) {
-        all.push_back(m.age_months);
-        if (m.age_months < h.min_age_months || m.age_months > h.max_age_months)
-          outside.push_back(m.age_months);
-      }
-      if (outside.empty()) {
-        return absl::StrCat(Ages(all), " within ", AgeRange(h));
-      }
-      return absl::StrCat(Ages(outside), " outside ", AgeRange(h));
-    }
-    case Constraint::kNeeds: {
-      const NeedLevels needs = GroupNeeds(g);
-      std::vector<std::string> over;
-      bool any = false;
-      for (int c = 0; c < kNeedCategoryCount; ++c) {
-        if (needs[c] == NeedLevel::kNone) continue;
-        any = true;
-        if (needs[c] <= h.max_need[c]) continue;
-        const auto category = static_cast<NeedCategory>(c);
-        over.push_back(h.max_need[c] == NeedLevel::kNone
-                           ? absl::StrCat(NeedCategoryName(category), " is ",
-                                          NeedLevelName(needs[c]),
-                                          "; would not consider any")
-                           : absl::StrCat(NeedCategoryName(category), " is ",
-                                          NeedLevelName(needs[c]),
-                                          "; would consider up to ",
-                                          NeedLevelName(h.max_need[c])));
-      }
-      if (!any) return "no assessed needs";
-      if (over.empty()) return "every need within what they would consider";
-      return absl::StrJoin(over, "; ");
-    }
-    case Constraint::kSexPreference: {
-      if (h.sex_preference == SexPreference::kAny) return "no sex preference";
-      const Sex wanted = h.sex_preference == SexPreference::kFemale
-                             ? Sex::kFemale
-                             : Sex::kMale;
-      const Sex other = wanted == Sex::kFemale ? Sex::kMale : Sex::kFemale;
-      bool mismatch = false;
-      for (const ChildMember& m : g.members) mismatch |= m.sex != wanted;
-      std::string out =
-          absl::StrCat("would consider ", SexWord(wanted, true), " only");
-      if (mismatch) {
-        absl::StrAppend(&out, size > 1 ? "; group includes " : "; child is ",
-                        SexWord(other, false));
-      }
-      return out;
-    }
-    case Constraint::kChildExcludedRegion: {
-      const bool excluded =
-          std::find(g.excluded_regions.begin(), g.excluded_regions.end(),
-                    h.region) != g.excluded_regions.end();
-      if (excluded) {
-        return absl::StrCat("household lives in ", h.region, ", where ",
-                            size > 1 ? "these children" : "this child",
-                            " must not be placed");
-      }
-      return absl::StrCat("household's region ", h.region,
-                          " is not excluded for ",
-                          size > 1 ? "these children" : "this child");
-    }
-    case Constraint::kHouseholdExcludedRegion: {
-      const bool excluded =
-          std::find(h.excluded_regions.begin(), h.excluded_regions.end(),
-                    g.region) != h.excluded_regions.end();
-      return absl::StrCat(size > 1 ? "children live in " : "child lives in ",
-                          g.region,
-                          excluded ? ", which the household would not consider"
-                                   : ", which the household would consider");
-    }
-    case Constraint::kHiddenFromAuthority: {
-      const bool hidden = std::find(g.hidden_from.begin(), g.hidden_from.end(),
-                                    h.authority) != g.hidden_from.end();
-      return absl::StrCat("profile is ",
-                          hidden ? "hidden from " : "visible to ", h.authority);
-    }
-    case Constraint::kLinkLimit:
-      if (f.open_links >= f.max_open_links) {
-        return absl::StrCat("holds ", f.open_links,
-                            " open links; the policy maximum is ",
-                            f.max_open_links);
-      }
-      return absl::StrCat("holds ", f.open_links, " open links of a maximum ",
-                          f.max_open_links);
-  }
-  return "";
-}
-
-// ---- Reasons as data (matcher/reasons.h) ----
-
-namespace {
-
-using Code = ReasonCode;
 
 // An age as two numbers: years, months.
 void AddAge(CodedReason& r, Code code, int months) {
@@ -598,6 +252,142 @@ CodedReason ComponentReason(Component component, const PairFacts& facts) {
       break;
   }
   return r;
+}
+
+std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
+  const ChildGroup& g = f.group;
+  const Household& h = f.household;
+  const int size = static_cast<int>(g.members.size());
+  switch (constraint) {
+    case Constraint::kNotAvailable: {
+      std::vector<std::string> parts;
+      if (!h.available) parts.push_back("household is on hold");
+      if (!g.waiting) {
+        parts.push_back(size > 1 ? "children are not waiting"
+                                 : "child is not waiting");
+      }
+      if (parts.empty()) {
+        return size > 1 ? "household available; children waiting"
+                        : "household available; child waiting";
+      }
+      return absl::StrJoin(parts, "; ");
+    }
+    case Constraint::kAuthorityWithdrawn: {
+      std::vector<std::string> parts;
+      if (f.household_authority_withdrawn) {
+        parts.push_back(absl::StrCat("household's authority ", h.authority,
+                                     " has left the consortium"));
+      }
+      if (f.child_authority_withdrawn) {
+        parts.push_back(absl::StrCat("child's authority ", g.authority,
+                                     " has left the consortium"));
+      }
+      if (parts.empty()) return "both authorities are members";
+      return absl::StrJoin(parts, "; ");
+    }
+    // The words these two share with the score components come from the
+    // reason catalogue.
+    case Constraint::kCapacity: {
+      const ChildGroup& whole = f.whole_group;
+      const int whole_size = static_cast<int>(whole.members.size());
+      CodedReason r;
+      AddPhrase(r, Code::kApprovedForGroupOf, {h.approved_for, whole_size});
+      if (!f.taken.empty()) {
+        AddTaken(r, whole, f.taken);
+      } else if (whole.may_be_placed_apart && whole_size > 1) {
+        AddPhrase(r, Code::kMayBePlacedApart);
+      }
+      return ReasonText(r);
+    }
+    case Constraint::kAgeRange: {
+      std::vector<int> outside, all;
+      for (const ChildMember& m : g.members) {
+        all.push_back(m.age_months);
+        if (m.age_months < h.min_age_months || m.age_months > h.max_age_months)
+          outside.push_back(m.age_months);
+      }
+      CodedReason r;
+      AddAges(r, outside.empty() ? all : outside);
+      AddPhrase(r, outside.empty() ? Code::kTodayWithin : Code::kTodayOutside);
+      AddAgeRange(r, h);
+      return ReasonText(r);
+    }
+    case Constraint::kNeeds: {
+      const NeedLevels needs = GroupNeeds(g);
+      std::vector<std::string> over;
+      bool any = false;
+      for (int c = 0; c < kNeedCategoryCount; ++c) {
+        if (needs[c] == NeedLevel::kNone) continue;
+        any = true;
+        if (needs[c] <= h.max_need[c]) continue;
+        const auto category = static_cast<NeedCategory>(c);
+        over.push_back(h.max_need[c] == NeedLevel::kNone
+                           ? absl::StrCat(NeedCategoryName(category), " is ",
+                                          NeedLevelName(needs[c]),
+                                          "; would not consider any")
+                           : absl::StrCat(NeedCategoryName(category), " is ",
+                                          NeedLevelName(needs[c]),
+                                          "; would consider up to ",
+                                          NeedLevelName(h.max_need[c])));
+      }
+      if (!any) return "no assessed needs";
+      if (over.empty()) return "every need within what they would consider";
+      return absl::StrJoin(over, "; ");
+    }
+    case Constraint::kSexPreference: {
+      if (h.sex_preference == SexPreference::kAny) return "no sex preference";
+      const Sex wanted = h.sex_preference == SexPreference::kFemale
+                             ? Sex::kFemale
+                             : Sex::kMale;
+      const Sex other = wanted == Sex::kFemale ? Sex::kMale : Sex::kFemale;
+      bool mismatch = false;
+      for (const ChildMember& m : g.members) mismatch |= m.sex != wanted;
+      std::string out =
+          absl::StrCat("would consider ", SexWord(wanted, true), " only");
+      if (mismatch) {
+        absl::StrAppend(&out, size > 1 ? "; group includes " : "; child is ",
+                        SexWord(other, false));
+      }
+      return out;
+    }
+    case Constraint::kChildExcludedRegion: {
+      const bool excluded =
+          std::find(g.excluded_regions.begin(), g.excluded_regions.end(),
+                    h.region) != g.excluded_regions.end();
+      if (excluded) {
+        return absl::StrCat("household lives in ", h.region, ", where ",
+                            size > 1 ? "these children" : "this child",
+                            " must not be placed");
+      }
+      return absl::StrCat("household's region ", h.region,
+                          " is not excluded for ",
+                          size > 1 ? "these children" : "this child");
+    }
+    case Constraint::kHouseholdExcludedRegion: {
+      const bool excluded =
+          std::find(h.excluded_regions.begin(), h.excluded_regions.end(),
+                    g.region) != h.excluded_regions.end();
+      return absl::StrCat(size > 1 ? "children live in " : "child lives in ",
+                          g.region,
+                          excluded ? ", which the household would not consider"
+                                   : ", which the household would consider");
+    }
+    case Constraint::kHiddenFromAuthority: {
+      const bool hidden = std::find(g.hidden_from.begin(), g.hidden_from.end(),
+                                    h.authority) != g.hidden_from.end();
+      return absl::StrCat("profile is ",
+                          hidden ? "hidden from " : "visible to ", h.authority);
+    }
+    case Constraint::kLinkLimit:
+      if (f.open_links >= f.max_open_links) {
+        return absl::StrCat("holds ", f.open_links,
+                            " open links; the policy maximum is ",
+                            f.max_open_links);
+      }
+      return absl::StrCat("holds ", f.open_links, " open links of a maximum ",
+                          f.max_open_links);
+  }
+  return "";
 }
 
 }  // namespace raa::matcher::internal

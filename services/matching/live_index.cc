@@ -9,6 +9,7 @@
 #include "common/dates.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "matcher/reasons.h"
 #include "services/auth/access_policy.h"
 #include "services/matching/convert.h"
 
@@ -38,7 +39,7 @@ void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out) {
   out.set_weight(score.weight);
   out.set_fit_permille(score.fit_permille);
   out.set_points_tenths(score.points_tenths);
-  out.set_reason(std::move(score.reason));
+  out.set_reason(matcher::ReasonText(score.coded));
 }
 
 absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(

@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "matcher/reasons.h"
 #include "services/auth/access_policy.h"
 #include "services/auth/rules.h"
 #include "services/matching/convert.h"
@@ -142,7 +143,7 @@ void FillSummary(const matcher::RankResult& r, Response& out) {
     v1::Exclusion* e = out.add_exclusions();
     e->set_constraint(std::string(matcher::ConstraintId(line.constraint)));
     e->set_count(line.count);
-    e->set_text(line.text);
+    e->set_text(matcher::ReasonText(line.coded));
   }
 }
 

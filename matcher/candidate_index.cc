@@ -20,6 +20,7 @@
 #include "matcher/internal/explain.h"
 #include "matcher/internal/filter_kernel.h"
 #include "matcher/internal/packed.h"
+#include "matcher/reasons.h"
 
 namespace raa::matcher {
 namespace {
@@ -142,10 +143,6 @@ int ScoreOf(const MatchingPolicy& policy,
 
 // Needs result.considered, eligible and excluded set.
 void FillExclusions(SearchSide side, int n, RankResult& result) {
-  const absl::string_view plural =
-      side == SearchSide::kHouseholds ? "households" : "children";
-  const absl::string_view singular =
-      side == SearchSide::kHouseholds ? "household" : "child";
   result.excluded_total = 0;
   for (int i = 0; i < kConstraintCount; ++i) {
     const int count = result.excluded[i];
@@ -153,10 +150,7 @@ void FillExclusions(SearchSide side, int n, RankResult& result) {
     result.excluded_total += count;
     if (count == 0) continue;
     const auto c = static_cast<Constraint>(i);
-    result.exclusions.push_back(
-        {c, count,
-         absl::StrCat(count, " ", count == 1 ? singular : plural, " ",
-                      ConstraintSummary(c, side, n))});
+    result.exclusions.push_back({c, count, ExclusionReason(c, side, count, n)});
   }
   // Every candidate considered is either eligible or excluded under exactly
   // one constraint (its first failure): the explanation's counts add up.
@@ -808,7 +802,7 @@ int CandidateIndex::DescribeScore(
     s.weight = policy.weights[i];
     s.fit_permille = fits[i];
     s.points_tenths = (s.weight * s.fit_permille + wsum / 2) / wsum;
-    s.reason = internal::ComponentReason(s.component, facts);
+    s.coded = internal::ComponentReason(s.component, facts);
   }
   const int score = ScoreOf(policy, fits);
   if (kDebugChecks) {

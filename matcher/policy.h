@@ -80,7 +80,6 @@
 
 #include <array>
 #include <cstdint>
-#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -139,14 +138,6 @@ absl::string_view ConstraintId(Constraint constraint);
 // Which side is being ranked: households for a child (child-led search) or
 // children for a household (family-led search).
 enum class SearchSide : uint8_t { kHouseholds, kChildren };
-
-// The plain-English phrase for a count of exclusions, to follow a number and
-// the candidate noun: for households ranked for a group of 3,
-// kCapacity -> "approved for fewer than 3 children", kAgeRange -> "with a
-// child outside their age range". For children ranked for a household approved
-// for 2: kCapacity -> "in groups larger than 2".
-std::string ConstraintSummary(Constraint constraint, SearchSide side,
-                              int group_size_or_approved_for);
 
 }  // namespace raa::matcher
 

@@ -2,15 +2,20 @@
 // of every score component, counts of who was excluded and why, and the full
 // explanation of one child-household pair.
 //
+// Reasons are data (CodedReason); ReasonText (matcher/reasons.h) gives
+// their words.
+//
 // Example (after CandidateIndex::RankHouseholds):
 //
 //   for (const ExclusionLine& line : result.exclusions)
-//     std::cout << line.text << "\n";   // "41 households approved for fewer
-//                                        //  than 3 children"
+//     std::cout << ReasonText(line.coded) << "\n";  // "41 households approved
+//                                                   //  for fewer than 3
+//                                                   //  children"
 //   for (const RankedCandidate& c : result.candidates) {
 //     std::cout << c.key << " " << c.score << "\n";
 //     for (const ComponentScore& s : c.components)
-//       std::cout << "  " << ComponentName(s.component) << ": " << s.reason;
+//       std::cout << "  " << ComponentName(s.component) << ": "
+//                 << ReasonText(s.coded) << "\n";
 //   }
 
 #ifndef RAAMATCH_MATCHER_RESULT_H_
@@ -46,8 +51,8 @@ struct ComponentScore {
   // round(weight * fit / sum of weights). The contributions of a pair add up
   // to 10 * score give or take rounding.
   int points_tenths = 0;
-  std::string reason;  // "approved for 3, group of 3" (being replaced by coded)
-  CodedReason coded = {};  // the same reason as data
+  // The reason as data: "approved for 3, group of 3" (ReasonText).
+  CodedReason coded;
 };
 
 // A household (RankHouseholds) or child group (RankChildren) that passed every
@@ -68,8 +73,8 @@ struct RankedCandidate {
 struct ExclusionLine {
   Constraint constraint = Constraint::kNotAvailable;
   int count = 0;
-  std::string text;        // (being replaced by coded)
-  CodedReason coded = {};  // the same words as data; args start with count
+  // One exclusion phrase (ExclusionReason): its args are [count, n].
+  CodedReason coded = {};
 };
 
 struct RankResult {

@@ -1,16 +1,17 @@
 #include "matcher/internal/explain.h"
 
 #include <algorithm>
-#include <array>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "matcher/internal/packed.h"
+#include "matcher/reasons.h"
 
 namespace raa::matcher::internal {
 namespace {
+
+using Code = ReasonCode;
 
 bool IsGroup(const ChildGroup& g) { return g.members.size() > 1; }
 
@@ -23,43 +24,73 @@ NeedLevels GroupNeeds(const ChildGroup& g) {
   return levels;
 }
 
-std::string AgeRange(const Household& h) {
-  return absl::StrCat(FormatAgeBound(h.min_age_months), "\u2013",
-                      FormatAgeBound(h.max_age_months));
-}
-
-// Ages on the day of the query: "age 6y 6m today".
-std::string Ages(const std::vector<int>& ages) {
-  std::vector<std::string> parts;
-  for (int a : ages) parts.push_back(FormatAgeMonths(a));
-  return absl::StrCat(ages.size() == 1 ? "age " : "ages ",
-                      absl::StrJoin(parts, ", "), " today");
-}
-
-// Placed apart: "could take child 1 (aged 6y 6m today) and child 3 (aged 4y
-// 0m today) of 3; the plan allows the children to be placed apart".
-std::string TakenReason(const ChildGroup& whole,
-                        const std::vector<int>& taken) {
-  std::vector<std::string> parts;
-  for (int i : taken) {
-    parts.push_back(absl::StrCat("child ", i + 1, " (aged ",
-                                 FormatAgeMonths(whole.members[i].age_months),
-                                 " today)"));
-  }
-  std::string list;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) absl::StrAppend(&list, i + 1 == parts.size() ? " and " : ", ");
-    absl::StrAppend(&list, parts[i]);
-  }
-  return absl::StrCat("could take ", list, " of ", whole.members.size(),
-                      "; the plan allows the children to be placed apart");
-}
-
 int DaysSince(int32_t day, int32_t as_of_day) {
   return std::max(0, as_of_day - day);
 }
 
-std::string NeedsReason(const PairFacts& f) {
+absl::string_view SexWord(Sex s, bool plural) {
+  if (s == Sex::kFemale) return plural ? "girls" : "a girl";
+  return plural ? "boys" : "a boy";
+}
+
+// An age as two numbers: years, months.
+void AddAge(CodedReason& r, Code code, int months) {
+  AddPhrase(r, code, {months / 12, months % 12});
+}
+
+// "age 6y 6m" / "ages 6y 6m, 4y 0m" (the caller adds " today ...").
+void AddAges(CodedReason& r, const std::vector<int>& ages) {
+  for (size_t i = 0; i < ages.size(); ++i) {
+    AddAge(r,
+           i > 0              ? Code::kAgesNext
+           : ages.size() == 1 ? Code::kAge
+                              : Code::kAges,
+           ages[i]);
+  }
+}
+
+// "0y–5y", "2y 6m–6y": a bound in whole years without its months.
+void AddAgeRange(CodedReason& r, const Household& h) {
+  const int lo = h.min_age_months, hi = h.max_age_months;
+  if (lo % 12 == 0) {
+    AddPhrase(r, Code::kAgeLowYears, {lo / 12});
+  } else {
+    AddAge(r, Code::kAgeLowYearsMonths, lo);
+  }
+  if (hi % 12 == 0) {
+    AddPhrase(r, Code::kAgeHighYears, {hi / 12});
+  } else {
+    AddAge(r, Code::kAgeHighYearsMonths, hi);
+  }
+}
+
+// Placed apart: ": could take child 1 (aged 6y 6m today) and child 3 (aged
+// 4y 0m today) of 3; the plan allows the children to be placed apart".
+void AddTaken(CodedReason& r, const ChildGroup& whole,
+              const std::vector<int>& taken) {
+  for (size_t j = 0; j < taken.size(); ++j) {
+    const int i = taken[j];
+    const int age = whole.members[i].age_months;
+    AddPhrase(r,
+              j == 0                  ? Code::kCouldTakeChild
+              : j + 1 == taken.size() ? Code::kCouldTakeChildLast
+                                      : Code::kCouldTakeChildNext,
+              {i + 1, age / 12, age % 12});
+  }
+  AddPhrase(r, Code::kOfGroup, {static_cast<int32_t>(whole.members.size())});
+  AddPhrase(r, Code::kMayBePlacedApart);
+}
+
+// A duration: in days under 31, else in months (days * 12 / 365).
+void AddDuration(CodedReason& r, Code in_days, Code in_months, int days) {
+  if (days < 31) {
+    AddPhrase(r, in_days, {days});
+  } else {
+    AddPhrase(r, in_months, {days * 12 / 365});
+  }
+}
+
+void AddNeeds(CodedReason& r, const PairFacts& f) {
   const NeedLevels needs = GroupNeeds(f.group);
   int tightest = -1, tightest_margin = 99, categories = 0;
   for (int c = 0; c < kNeedCategoryCount; ++c) {
@@ -72,24 +103,21 @@ std::string NeedsReason(const PairFacts& f) {
       tightest_margin = margin;
     }
   }
-  if (tightest < 0) return "no assessed needs";
-  const auto category = static_cast<NeedCategory>(tightest);
+  if (tightest < 0) return AddPhrase(r, Code::kNoAssessedNeeds);
   const NeedLevel limit = f.household.max_need[tightest];
-  std::string out =
-      limit == NeedLevel::kNone
-          ? absl::StrCat("would not consider ", NeedCategoryName(category))
-          : absl::StrCat("would consider ", NeedCategoryName(category),
-                         " up to ", NeedLevelName(limit));
-  absl::StrAppend(
-      &out, IsGroup(f.group) ? "; the children's highest is " : "; child's is ",
-      NeedLevelName(needs[tightest]));
-  if (categories > 1) {
-    absl::StrAppend(&out, " (", categories, " categories of need)");
+  if (limit == NeedLevel::kNone) {
+    AddPhrase(r, Code::kWouldNotConsiderNeed, {tightest});
+  } else {
+    AddPhrase(r, Code::kWouldConsiderNeedUpTo,
+              {tightest, static_cast<int32_t>(limit)});
   }
-  return out;
+  AddPhrase(
+      r, IsGroup(f.group) ? Code::kChildrensHighestNeedIs : Code::kChildsNeedIs,
+      {static_cast<int32_t>(needs[tightest])});
+  if (categories > 1) AddPhrase(r, Code::kCategoriesOfNeed, {categories});
 }
 
-std::string AgeReason(const PairFacts& f) {
+void AddAgeFit(CodedReason& r, const PairFacts& f) {
   std::vector<int> ages;
   bool inside = true;
   for (const ChildMember& m : f.group.members) {
@@ -97,72 +125,62 @@ std::string AgeReason(const PairFacts& f) {
     inside = inside && m.age_months >= f.household.min_age_months &&
              m.age_months <= f.household.max_age_months;
   }
-  return absl::StrCat(Ages(ages), inside ? " within " : " not all within ",
-                      AgeRange(f.household));
+  AddAges(r, ages);
+  AddPhrase(r, inside ? Code::kTodayWithin : Code::kTodayNotAllWithin);
+  AddAgeRange(r, f.household);
 }
 
-std::string CapacityReason(const PairFacts& f) {
+void AddCapacity(CodedReason& r, const PairFacts& f) {
   const int size = static_cast<int>(f.whole_group.members.size());
   const int spare = f.household.approved_for - size;
-  std::string out = absl::StrCat("approved for ", f.household.approved_for,
-                                 ", group of ", size);
+  AddPhrase(r, Code::kApprovedForGroupOf, {f.household.approved_for, size});
   if (!f.taken.empty()) {
-    absl::StrAppend(&out, ": ", TakenReason(f.whole_group, f.taken));
+    AddTaken(r, f.whole_group, f.taken);
   } else if (spare > 0) {
-    absl::StrAppend(&out, ": ", spare,
-                    spare == 1 ? " spare place" : " spare places",
-                    " kept for larger groups");
+    AddPhrase(r, Code::kSparePlacesKept, {spare});
   } else if (spare < 0) {
-    absl::StrAppend(&out, ": too many children");
+    AddPhrase(r, Code::kTooManyChildren);
   }
-  return out;
 }
 
-std::string WaitingReason(const PairFacts& f) {
-  std::string household =
-      f.household.approved_day < 0
-          ? "household approval date unknown"
-          : absl::StrCat("household waiting ",
-                         FormatDuration(
-                             DaysSince(f.household.approved_day, f.as_of_day)),
-                         " since approval");
-  const absl::string_view who = IsGroup(f.group) ? "children" : "child";
-  std::string child =
-      f.group.waiting_since_day < 0
-          ? absl::StrCat(who, " waiting since an unknown date")
-          : absl::StrCat(who, " waiting ",
-                         FormatDuration(DaysSince(f.group.waiting_since_day,
-                                                  f.as_of_day)));
-  return absl::StrCat(household, "; ", child);
-}
-
-std::string EarlyPermanenceReason(const PairFacts& f) {
-  if (!f.group.early_permanence_candidate) {
-    return "not an early-permanence candidate";
+void AddWaiting(CodedReason& r, const PairFacts& f) {
+  if (f.household.approved_day < 0) {
+    AddPhrase(r, Code::kHouseholdApprovalUnknown);
+  } else {
+    AddDuration(r, Code::kHouseholdWaitingDays, Code::kHouseholdWaitingMonths,
+                DaysSince(f.household.approved_day, f.as_of_day));
   }
-  return f.household.dual_approved
-             ? "dual-approved for an early-permanence candidate"
-             : "not dual-approved; child is an early-permanence candidate";
+  const bool group = IsGroup(f.group);
+  if (f.group.waiting_since_day < 0) {
+    AddPhrase(
+        r, group ? Code::kChildrenWaitingUnknown : Code::kChildWaitingUnknown);
+  } else {
+    AddDuration(
+        r, group ? Code::kChildrenWaitingDays : Code::kChildWaitingDays,
+        group ? Code::kChildrenWaitingMonths : Code::kChildWaitingMonths,
+        DaysSince(f.group.waiting_since_day, f.as_of_day));
+  }
 }
 
-std::string ContactReason(const PairFacts& f) {
+void AddEarlyPermanence(CodedReason& r, const PairFacts& f) {
+  AddPhrase(r, !f.group.early_permanence_candidate ? Code::kNotEarlyPermanence
+               : f.household.dual_approved         ? Code::kDualApproved
+                                                   : Code::kNotDualApproved);
+}
+
+void AddContact(CodedReason& r, const PairFacts& f) {
   const ContactPlan plan = f.group.contact_plan;
   const ContactPlan max = f.household.max_contact;
-  if (plan == ContactPlan::kNone) return "no contact planned";
+  if (plan == ContactPlan::kNone) return AddPhrase(r, Code::kNoContactPlanned);
   if (max == ContactPlan::kNone) {
-    return absl::StrCat("would not support contact; plan is ",
-                        ContactPlanName(plan));
+    return AddPhrase(r, Code::kWouldNotSupportContact,
+                     {static_cast<int32_t>(plan)});
   }
-  if (max < plan) {
-    return absl::StrCat("supports ", ContactPlanName(max), " only; plan is ",
-                        ContactPlanName(plan));
-  }
-  return absl::StrCat("supports ", ContactPlanName(max), "; plan is ",
-                      ContactPlanName(plan));
+  AddPhrase(r, max < plan ? Code::kSupportsContactOnly : Code::kSupportsContact,
+            {static_cast<int32_t>(max), static_cast<int32_t>(plan)});
 }
 
-std::string IdentityReason(const PairFacts& f) {
-  std::vector<std::string> parts;
+void AddIdentity(CodedReason& r, const PairFacts& f) {
   int recorded = 0, shared = 0;
   for (const ChildMember& m : f.group.members) {
     if (m.heritage_mask == 0) continue;
@@ -170,15 +188,15 @@ std::string IdentityReason(const PairFacts& f) {
     shared += (m.heritage_mask & f.household.heritage_mask) != 0;
   }
   if (recorded > 0 && shared == recorded) {
-    parts.push_back(IsGroup(f.group) ? "shares heritage with every child"
-                                     : "shares the child's heritage");
+    AddPhrase(r, IsGroup(f.group) ? Code::kSharesHeritageWithEvery
+                                  : Code::kSharesChildsHeritage);
   } else if (shared > 0) {
-    parts.push_back("shares heritage with some of the children");
+    AddPhrase(r, Code::kSharesHeritageWithSome);
   }
   if (f.household.religion != 0) {
     for (const ChildMember& m : f.group.members) {
       if (m.religion == f.household.religion) {
-        parts.push_back("same religion");
+        AddPhrase(r, Code::kSameReligion);
         break;
       }
     }
@@ -187,56 +205,53 @@ std::string IdentityReason(const PairFacts& f) {
     if (!m.first_language.empty() &&
         std::find(f.household.languages.begin(), f.household.languages.end(),
                   m.first_language) != f.household.languages.end()) {
-      parts.push_back(absl::StrCat("speaks the child's first language (",
-                                   m.first_language, ")"));
+      AddPhrase(r, Code::kSpeaksFirstLanguage);
+      r.text_args.push_back(m.first_language);
       break;
     }
   }
-  if (parts.empty()) return "no shared heritage, religion or language recorded";
-  return absl::StrJoin(parts, "; ");
+  if (r.codes.empty()) AddPhrase(r, Code::kNoSharedIdentity);
 }
 
-std::string LocalityReason(const PairFacts& f) {
-  if (f.same_authority) return "same authority: no inter-agency fee";
-  if (f.household_authority_kind == AuthorityKind::kVoluntaryAdoptionAgency) {
-    return "voluntary adoption agency: VAA inter-agency fee applies";
-  }
-  return "another member authority: inter-agency fee applies";
-}
-
-absl::string_view SexWord(Sex s, bool plural) {
-  if (s == Sex::kFemale) return plural ? "girls" : "a girl";
-  return plural ? "boys" : "a boy";
+void AddLocality(CodedReason& r, const PairFacts& f) {
+  AddPhrase(
+      r, f.same_authority ? Code::kSameAuthority
+         : f.household_authority_kind == AuthorityKind::kVoluntaryAdoptionAgency
+             ? Code::kVoluntaryAgency
+             : Code::kAnotherAuthority);
 }
 
 }  // namespace
 
-std::string FormatDuration(int days) {
-  if (days < 31) return absl::StrCat(days, days == 1 ? " day" : " days");
-  const int months = days * 12 / 365;
-  return absl::StrCat(months, months == 1 ? " month" : " months");
-}
-
-std::string ComponentReason(Component component, const PairFacts& facts) {
+CodedReason ComponentReason(Component component, const PairFacts& facts) {
+  CodedReason r;
   switch (component) {
     case Component::kNeedsMargin:
-      return NeedsReason(facts);
+      AddNeeds(r, facts);
+      break;
     case Component::kAgeFit:
-      return AgeReason(facts);
+      AddAgeFit(r, facts);
+      break;
     case Component::kCapacityFit:
-      return CapacityReason(facts);
+      AddCapacity(r, facts);
+      break;
     case Component::kWaiting:
-      return WaitingReason(facts);
+      AddWaiting(r, facts);
+      break;
     case Component::kEarlyPermanence:
-      return EarlyPermanenceReason(facts);
+      AddEarlyPermanence(r, facts);
+      break;
     case Component::kContact:
-      return ContactReason(facts);
+      AddContact(r, facts);
+      break;
     case Component::kIdentity:
-      return IdentityReason(facts);
+      AddIdentity(r, facts);
+      break;
     case Component::kLocality:
-      return LocalityReason(facts);
+      AddLocality(r, facts);
+      break;
   }
-  return "";
+  return r;
 }
 
 std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
@@ -270,17 +285,19 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
       if (parts.empty()) return "both authorities are members";
       return absl::StrJoin(parts, "; ");
     }
+    // The words these two share with the score components come from the
+    // reason catalogue.
     case Constraint::kCapacity: {
       const ChildGroup& whole = f.whole_group;
-      std::string out = absl::StrCat("approved for ", h.approved_for,
-                                     ", group of ", whole.members.size());
+      const int whole_size = static_cast<int>(whole.members.size());
+      CodedReason r;
+      AddPhrase(r, Code::kApprovedForGroupOf, {h.approved_for, whole_size});
       if (!f.taken.empty()) {
-        absl::StrAppend(&out, ": ", TakenReason(whole, f.taken));
-      } else if (whole.may_be_placed_apart && whole.members.size() > 1) {
-        absl::StrAppend(&out,
-                        "; the plan allows the children to be placed apart");
+        AddTaken(r, whole, f.taken);
+      } else if (whole.may_be_placed_apart && whole_size > 1) {
+        AddPhrase(r, Code::kMayBePlacedApart);
       }
-      return out;
+      return ReasonText(r);
     }
     case Constraint::kAgeRange: {
       std::vector<int> outside, all;
@@ -289,10 +306,11 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
         if (m.age_months < h.min_age_months || m.age_months > h.max_age_months)
           outside.push_back(m.age_months);
       }
-      if (outside.empty()) {
-        return absl::StrCat(Ages(all), " within ", AgeRange(h));
-      }
-      return absl::StrCat(Ages(outside), " outside ", AgeRange(h));
+      CodedReason r;
+      AddAges(r, outside.empty() ? all : outside);
+      AddPhrase(r, outside.empty() ? Code::kTodayWithin : Code::kTodayOutside);
+      AddAgeRange(r, h);
+      return ReasonText(r);
     }
     case Constraint::kNeeds: {
       const NeedLevels needs = GroupNeeds(g);

@@ -1,5 +1,6 @@
-// Internal: the plain-English reasons of score components and constraints,
-// built from the model types for the few pairs a result returns.
+// Internal: the reasons of score components (as data: matcher/reasons.h)
+// and of constraints (ExplainPair's words), built from the model types for
+// the few pairs a result returns.
 
 #ifndef RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_
 #define RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_
@@ -10,6 +11,7 @@
 
 #include "matcher/model.h"
 #include "matcher/policy.h"
+#include "matcher/result.h"
 
 namespace raa::matcher::internal {
 
@@ -28,8 +30,11 @@ struct PairFacts {
   const std::vector<int>& taken;
 };
 
-// "approved for 3, group of 3", "same authority: no inter-agency fee", ...
-std::string ComponentReason(Component component, const PairFacts& facts);
+// The reason of one score component as data (matcher/reasons.h), whose
+// words are "approved for 3, group of 3", "same authority: no inter-agency
+// fee", ... Allocates nothing for most reasons (CodedReason's inline
+// storage); a language's name is its one string.
+CodedReason ComponentReason(Component component, const PairFacts& facts);
 
 struct ConstraintFacts {
   const ChildGroup& group;
@@ -45,9 +50,6 @@ struct ConstraintFacts {
 // Why the pair passes or fails one constraint: "approved for 2, group of 3".
 std::string ConstraintReason(Constraint constraint,
                              const ConstraintFacts& facts);
-
-// "12 days", "1 month", "7 months" (months = days * 12 / 365).
-std::string FormatDuration(int days);
 
 }  // namespace raa::matcher::internal
 

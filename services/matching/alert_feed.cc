@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/rules.h"
+#include "services/matching/convert.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
@@ -378,7 +379,7 @@ void AlertFeed::Stage(const IndexView& view, int64_t id, Subscription& sub,
   alert.set_followed(followed_is_child ? alert.child() : alert.adopter());
   alert.set_follow(sub.follow.name());
   for (const matcher::ComponentScore& c : e->components) {
-    ToProto(c, *alert.add_components());
+    ToProto(c, Words::kWithWords, *alert.add_components());
   }
   *alert.mutable_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(

@@ -1,6 +1,9 @@
 #include "services/matching/convert.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/dates.h"
+#include "common/reason_catalog.h"
+#include "matcher/reasons.h"
 
 namespace raa {
 namespace {
@@ -163,6 +166,80 @@ v1::MatchingPolicy FromMatcherPolicy(const matcher::MatchingPolicy& policy) {
     w->set_weight(policy.weights[c]);
   }
   return out;
+}
+
+v1::ScoreComponentId ScoreComponentIdOf(matcher::Component component) {
+  return static_cast<v1::ScoreComponentId>(static_cast<int>(component) + 1);
+}
+
+v1::ConstraintId ConstraintIdOf(matcher::Constraint constraint) {
+  return static_cast<v1::ConstraintId>(static_cast<int>(constraint) + 1);
+}
+
+void ToProto(const matcher::ComponentScore& score, Words words,
+             v1::ScoreComponent& out) {
+  out.set_id(ScoreComponentIdOf(score.component));
+  out.set_weight(score.weight);
+  out.set_fit_permille(score.fit_permille);
+  out.set_points_tenths(score.points_tenths);
+  const matcher::CodedReason& coded = score.coded;
+  out.mutable_reason_codes()->Add(coded.codes.begin(), coded.codes.end());
+  out.mutable_reason_args()->Add(coded.args.begin(), coded.args.end());
+  for (const std::string& text : coded.text_args) {
+    out.add_reason_text_args(text);
+  }
+  if (words == Words::kCodedOnly) return;
+  const absl::string_view key = matcher::ComponentId(score.component);
+  out.set_component(key.data(), key.size());
+  matcher::ReasonCatalogPhrases().AppendTo(*out.mutable_reason(), coded.codes,
+                                           coded.args, coded.text_args);
+}
+
+void ToProto(const matcher::ExclusionLine& line, Words words,
+             v1::Exclusion& out) {
+  out.set_id(ConstraintIdOf(line.constraint));
+  out.set_count(line.count);
+  const matcher::CodedReason& coded = line.coded;
+  out.mutable_reason_codes()->Add(coded.codes.begin(), coded.codes.end());
+  out.mutable_reason_args()->Add(coded.args.begin(), coded.args.end());
+  if (words == Words::kCodedOnly) return;
+  const absl::string_view key = matcher::ConstraintId(line.constraint);
+  out.set_constraint(key.data(), key.size());
+  matcher::ReasonCatalogPhrases().AppendTo(*out.mutable_text(), coded.codes,
+                                           coded.args, coded.text_args);
+}
+
+namespace {
+
+// Everything but the versions: the same for the life of the process.
+v1::ReasonCatalog MakeStaticCatalog() {
+  v1::ReasonCatalog catalog;
+  AddPhrasesTo(matcher::ReasonCatalogPhrases(), catalog);
+  for (int c = 0; c < matcher::kComponentCount; ++c) {
+    const auto component = static_cast<matcher::Component>(c);
+    v1::ComponentText* text = catalog.add_components();
+    text->set_id(ScoreComponentIdOf(component));
+    text->set_key(std::string(matcher::ComponentId(component)));
+    text->set_title(std::string(matcher::ComponentName(component)));
+  }
+  for (int c = 0; c < matcher::kConstraintCount; ++c) {
+    const auto constraint = static_cast<matcher::Constraint>(c);
+    v1::ConstraintText* text = catalog.add_constraints();
+    text->set_id(ConstraintIdOf(constraint));
+    text->set_key(std::string(matcher::ConstraintId(constraint)));
+  }
+  return catalog;
+}
+
+}  // namespace
+
+void FillReasonCatalog(int64_t policy_version, v1::ReasonCatalog& out) {
+  static const v1::ReasonCatalog* const kStatic =
+      new v1::ReasonCatalog(MakeStaticCatalog());
+  out.CopyFrom(*kStatic);
+  out.set_version(
+      absl::StrCat(matcher::kReasonCatalogRevision, ".", policy_version));
+  out.set_policy_version(policy_version);
 }
 
 }  // namespace raa

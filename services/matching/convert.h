@@ -3,10 +3,12 @@
 #ifndef RAAMATCH_SERVICES_MATCHING_CONVERT_H_
 #define RAAMATCH_SERVICES_MATCHING_CONVERT_H_
 
+#include <cstdint>
 #include <optional>
 
 #include "matcher/model.h"
 #include "matcher/policy.h"
+#include "matcher/result.h"
 #include "raa/v1/matching.pb.h"
 #include "raa/v1/registry.pb.h"
 
@@ -31,6 +33,36 @@ std::optional<matcher::Household> ToHousehold(int64_t row_id,
 
 matcher::MatchingPolicy ToMatcherPolicy(const v1::MatchingPolicy& policy);
 v1::MatchingPolicy FromMatcherPolicy(const matcher::MatchingPolicy& policy);
+
+// ---- Coded reasons (GetReasonCatalog, the rank views) ----
+//
+// The API's numbers for the matcher's enums: the enum's position + 1 (0 is
+// each API enum's UNSPECIFIED).
+v1::ScoreComponentId ScoreComponentIdOf(matcher::Component component);
+v1::ConstraintId ConstraintIdOf(matcher::Constraint constraint);
+
+// Whether an answer carries reasons in words as well as coded: FULL_TEXT
+// (and UNSPECIFIED, which means it), ExplainPair and alerts do; FULL and
+// BASIC do not.
+enum class Words : bool { kCodedOnly = false, kWithWords = true };
+
+// One score component as the API gives it, written into `out` (which may
+// be on an arena): id, weight, fit, points and the coded reason; with
+// kWithWords also `component` (its key) and `reason`, formatted from the
+// catalogue GetReasonCatalog publishes (matcher::ReasonCatalogPhrases()),
+// straight into the message's string.
+void ToProto(const matcher::ComponentScore& score, Words words,
+             v1::ScoreComponent& out);
+// One exclusion line: id, count and the coded text; with kWithWords also
+// `constraint` (its key) and `text`.
+void ToProto(const matcher::ExclusionLine& line, Words words,
+             v1::Exclusion& out);
+
+// What GetReasonCatalog answers under the policy `policy_version`: every
+// phrase and table of the matcher's catalogue, the components' keys and
+// titles and the constraints' keys, version
+// "<matcher::kReasonCatalogRevision>.<policy_version>". Written into `out`.
+void FillReasonCatalog(int64_t policy_version, v1::ReasonCatalog& out);
 
 }  // namespace raa
 

@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "common/check.h"
 #include "common/dates.h"
+#include "common/names.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/access_policy.h"
@@ -33,12 +34,34 @@ std::string AuthorityOfName(const std::string& name) {
 
 }  // namespace
 
-void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out) {
-  out.set_component(std::string(matcher::ComponentId(score.component)));
-  out.set_weight(score.weight);
-  out.set_fit_permille(score.fit_permille);
-  out.set_points_tenths(score.points_tenths);
-  out.set_reason(std::move(score.reason));
+void RecordNames::Add(absl::string_view authority_id) {
+  auto [it, inserted] = prefixes_.try_emplace(authority_id);
+  if (!inserted) return;
+  it->second.adopters =
+      absl::StrCat("authorities/", authority_id, "/adopters/h");
+  it->second.children =
+      absl::StrCat("authorities/", authority_id, "/children/c");
+}
+
+void RecordNames::AppendAdopter(std::string& out,
+                                absl::string_view authority_id,
+                                uint64_t key) const {
+  auto it = prefixes_.find(authority_id);
+  if (it == prefixes_.end()) {
+    out += AdopterName(authority_id, static_cast<int64_t>(key));
+    return;
+  }
+  absl::StrAppend(&out, it->second.adopters, key);
+}
+
+void RecordNames::AppendChild(std::string& out, absl::string_view authority_id,
+                              uint64_t key) const {
+  auto it = prefixes_.find(authority_id);
+  if (it == prefixes_.end()) {
+    out += ChildName(authority_id, static_cast<int64_t>(key));
+    return;
+  }
+  absl::StrAppend(&out, it->second.children, key);
 }
 
 absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
@@ -119,6 +142,7 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   absl::MutexLock lock(&live->mu_);
   live->policy_ = matcher_policy;
   live->index_ = std::move(index);
+  for (const auto& [id, authority] : members) live->names_.Add(id);
   live->authorities_ = std::move(members);
   live->withdrawn_ = std::move(withdrawn);
   live->feed_ = std::move(feed);
@@ -142,6 +166,7 @@ IndexView LiveIndex::View() const {
 void LiveIndex::TakeAuthority(const v1::Authority& authority) {
   std::string id(absl::StripPrefix(authority.name(), "authorities/"));
   Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
+  names_.Add(id);
   authorities_[id] = authority;
   if (authority.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
     withdrawn_.insert(id);

@@ -44,6 +44,31 @@
 
 namespace raa {
 
+// The resource names of indexed records, by authority: the start of every
+// name ("authorities/sheffield/adopters/h") made once per authority, so a
+// ranking names a candidate with one append of its row id and no temporary
+// string. Not thread-safe on its own: LiveIndex guards it with its lock.
+class RecordNames {
+ public:
+  // Makes the prefixes of `authority_id` (no-op if known). Never removed: a
+  // row's name never changes, so a prefix left by a write that rolled back
+  // is merely unused.
+  void Add(absl::string_view authority_id);
+  // Appends "authorities/{a}/adopters/h{key}" / ".../children/c{key}" to
+  // `out`.
+  void AppendAdopter(std::string& out, absl::string_view authority_id,
+                     uint64_t key) const;
+  void AppendChild(std::string& out, absl::string_view authority_id,
+                   uint64_t key) const;
+
+ private:
+  struct Prefixes {
+    std::string adopters;  // "authorities/{a}/adopters/h"
+    std::string children;  // "authorities/{a}/children/c"
+  };
+  absl::flat_hash_map<std::string, Prefixes> prefixes_;
+};
+
 class LiveIndex final : public RegistryObserver, public FollowObserver {
  public:
   // Loads authorities, households, children and the newest matching policy
@@ -59,14 +84,15 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     return fn(index_, policy_);
   }
 
-  // As Read, with a third argument: the index's generation, a number that
+  // As Read, with two more arguments: the index's generation, a number that
   // changes whenever anything a ranking reads changes (a profile, an
-  // authority, the policy). A ranking page token carries it, so that a
-  // later page can tell the ranking it continues has changed.
+  // authority, the policy), and the records' names (const RecordNames&). A
+  // ranking page token carries the generation, so that a later page can
+  // tell the ranking it continues has changed.
   template <typename Fn>
   auto ReadWithGeneration(Fn&& fn) const {
     absl::ReaderMutexLock lock(&mu_);
-    return fn(index_, policy_, generation_);
+    return fn(index_, policy_, generation_, names_);
   }
 
   // Takes `policy` unless a newer version is already in use.
@@ -147,6 +173,7 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   absl::flat_hash_map<std::string, v1::Authority> authorities_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
+  RecordNames names_ ABSL_GUARDED_BY(mu_);
   AlertFeed feed_ ABSL_GUARDED_BY(mu_);
   std::vector<Replaced> replaced_ ABSL_GUARDED_BY(mu_);
   // Open-link counts the write in progress replaced: (household, before).
@@ -158,9 +185,6 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) =
       static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
 };
-
-// Matcher results as API messages.
-void ToProto(matcher::ComponentScore score, v1::ScoreComponent& out);
 
 }  // namespace raa
 

@@ -1,5 +1,6 @@
 #include "services/matching/matching.h"
 
+#include <chrono>
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
@@ -28,7 +29,6 @@ namespace {
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr int kMaxFollowed = 200;
-constexpr size_t kAnyPool = std::numeric_limits<size_t>::max();
 // How deep a ranking is served through page tokens (the matcher's most).
 constexpr int kMaxRankDepth = 10000;
 
@@ -117,8 +117,18 @@ absl::Status CheckRankUnchanged(const std::optional<RankPageToken>& token,
 template <typename Request>
 void CheckView(const Request& request, FieldErrors& errors) {
   if (!v1::RankView_IsValid(request.view())) {
-    errors.Add("view", "must be RANK_VIEW_BASIC or RANK_VIEW_FULL");
+    errors.Add(
+        "view",
+        "must be RANK_VIEW_BASIC, RANK_VIEW_FULL or RANK_VIEW_FULL_TEXT");
   }
+}
+
+// Words for the reasons: FULL_TEXT, and UNSPECIFIED (which means it, so a
+// client from before coded reasons keeps its words).
+Words WordsOf(v1::RankView view) {
+  return view == v1::RANK_VIEW_FULL_TEXT || view == v1::RANK_VIEW_UNSPECIFIED
+             ? Words::kWithWords
+             : Words::kCodedOnly;
 }
 
 void CheckPaging(int page_size, int min_score, FieldErrors& errors) {
@@ -132,17 +142,17 @@ void CheckPaging(int page_size, int min_score, FieldErrors& errors) {
   }
 }
 
+// The counts and the exclusions: coded in every view, in words too in
+// FULL_TEXT.
 template <typename Response>
-void FillSummary(const matcher::RankResult& r, Response& out) {
+void FillSummary(const matcher::RankResult& r, Words words, Response& out) {
   out.set_policy_version(r.policy_version);
   out.set_considered(r.considered);
   out.set_eligible(r.eligible);
   out.set_excluded(r.excluded_total);
+  out.mutable_exclusions()->Reserve(static_cast<int>(r.exclusions.size()));
   for (const matcher::ExclusionLine& line : r.exclusions) {
-    v1::Exclusion* e = out.add_exclusions();
-    e->set_constraint(std::string(matcher::ConstraintId(line.constraint)));
-    e->set_count(line.count);
-    e->set_text(line.text);
+    ToProto(line, words, *out.add_exclusions());
   }
 }
 
@@ -166,24 +176,27 @@ matcher::CandidateIndex::RankOptions RankOptionsOf(const Request& request,
 // about a child that does not exist (the store's NOT_FOUND), so the answer
 // does not reveal that a hidden profile exists.
 absl::Status NoSuchChild() { return absl::NotFoundError("no such child"); }
-// The page [offset, offset + page_size) of `candidates`, and the token for
-// the next one (empty when there is none, or the next would pass
-// kMaxRankDepth).
+// The page [offset, offset + page_size) of `candidates` (`begin`, `end`:
+// indices into them), and the token for the next one (empty when there is
+// none, or the next would pass kMaxRankDepth).
+struct Page {
+  size_t begin = 0;
+  size_t end = 0;
+  std::string next_token;
+};
 template <typename Request>
-std::string TakePage(const Request& request, int offset,
-                     const RankPageToken& state,
-                     std::vector<matcher::RankedCandidate>& candidates) {
+Page PageOf(const Request& request, int offset, const RankPageToken& state,
+            size_t candidates) {
   const int end = offset + PageSizeOf(request);
-  const bool more =
-      static_cast<int>(candidates.size()) > end && end < kMaxRankDepth;
-  if (static_cast<int>(candidates.size()) > end) candidates.resize(end);
-  candidates.erase(
-      candidates.begin(),
-      candidates.begin() + std::min<size_t>(offset, candidates.size()));
-  if (!more) return "";
-  RankPageToken next = state;
-  next.offset = end;
-  return EncodeRankPageToken(next);
+  Page page;
+  page.end = std::min<size_t>(end, candidates);
+  page.begin = std::min<size_t>(offset, page.end);
+  if (static_cast<int>(candidates) > end && end < kMaxRankDepth) {
+    RankPageToken next = state;
+    next.offset = end;
+    page.next_token = EncodeRankPageToken(next);
+  }
+  return page;
 }
 
 bool Hidden(const matcher::ChildGroup& g, const Caller& caller) {
@@ -200,6 +213,7 @@ struct HouseholdsForChild {
   static constexpr absl::string_view kField = "child";
 
   static const std::string& Subject(const Request& r) { return r.child(); }
+  static constexpr RankSide kSide = RankSide::kHouseholds;
   static size_t PoolSize(const matcher::CandidateIndex& index) {
     return index.household_count();
   }
@@ -230,10 +244,14 @@ struct HouseholdsForChild {
   static void SetSubject(Response& response, const std::string& name) {
     response.set_child(name);
   }
+  static auto* MutableCandidates(Response& response) {
+    return response.mutable_adopters();
+  }
   static v1::RankedAdopter* AddCandidate(Response& response,
+                                         const RecordNames& names,
                                          const matcher::RankedCandidate& c) {
     v1::RankedAdopter* a = response.add_adopters();
-    a->set_adopter(AdopterName(c.authority, c.key));
+    names.AppendAdopter(*a->mutable_adopter(), c.authority, c.key);
     return a;
   }
 };
@@ -246,6 +264,7 @@ struct ChildrenForHousehold {
   static constexpr absl::string_view kField = "adopter";
 
   static const std::string& Subject(const Request& r) { return r.adopter(); }
+  static constexpr RankSide kSide = RankSide::kChildren;
   static size_t PoolSize(const matcher::CandidateIndex& index) {
     return index.child_count();
   }
@@ -275,27 +294,34 @@ struct ChildrenForHousehold {
   static void SetSubject(Response& response, const std::string& name) {
     response.set_adopter(name);
   }
+  static auto* MutableCandidates(Response& response) {
+    return response.mutable_children();
+  }
   static v1::RankedChild* AddCandidate(Response& response,
+                                       const RecordNames& names,
                                        const matcher::RankedCandidate& c) {
     v1::RankedChild* child = response.add_children();
-    child->set_child(ChildName(c.authority, c.key));
+    names.AppendChild(*child->mutable_child(), c.authority, c.key);
     return child;
   }
 };
 
 // Matching::TryRankAdopters / TryRankChildren: one page of a ranking from
-// the index alone, or nullopt when the answer needs the database.
+// the index alone, written into `response`, or nullopt (and `response`
+// untouched) when the answer needs the database or would cost more than
+// `max_cost_nanos`. Every search that runs reports its time to `cost`.
 template <typename Side>
-Attempt<typename Side::Response> TryRank(const LiveIndex& live, int32_t today,
-                                         const Caller& caller,
-                                         const typename Side::Request& request,
-                                         size_t max_pool) {
-  using Response = typename Side::Response;
+std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
+                                    int32_t today, const Caller& caller,
+                                    const typename Side::Request& request,
+                                    int64_t max_cost_nanos,
+                                    typename Side::Response* response) {
   const std::string& subject = Side::Subject(request);
   FieldErrors errors;
   CheckPaging(request.page_size(), request.min_score(), errors);
   CheckView(request, errors);
   const bool explain = request.view() != v1::RANK_VIEW_BASIC;
+  const Words words = WordsOf(request.view());
   absl::StatusOr<RecordName> record = ParseRecordName(
       subject, Side::kCollection, Side::kIdPrefix, Side::kField);
   errors.AddAll(record.status());
@@ -308,49 +334,72 @@ Attempt<typename Side::Response> TryRank(const LiveIndex& live, int32_t today,
   const int offset = token.has_value() ? token->offset : 0;
   matcher::CandidateIndex::RankOptions options = RankOptionsOf(request, offset);
   options.as_of_day = today;
-  return live.ReadWithGeneration([&](const matcher::CandidateIndex& index,
-                                     const matcher::MatchingPolicy& policy,
-                                     uint64_t generation) -> Attempt<Response> {
-    const uint64_t key = static_cast<uint64_t>(record->row_id);
-    if (Side::PoolSize(index) > max_pool) return std::nullopt;
-    std::optional<absl::Status> indexed =
-        Side::Indexed(index, key, record->authority_id, caller);
-    if (!indexed.has_value()) return std::nullopt;
-    if (!indexed->ok()) return *indexed;
-    if (absl::Status s = CheckRankUnchanged(token, policy.version, generation,
-                                            options.as_of_day);
-        !s.ok()) {
-      return s;
-    }
-    // A later page ranks without reasons and explains only its own rows.
-    absl::StatusOr<matcher::RankResult> r =
-        Side::Rank(index, key, policy, options, caller, explain && offset == 0);
-    if (!r.ok()) return r.status();
-    Response response;
-    Side::SetSubject(response, subject);
-    FillSummary(*r, response);
-    response.set_next_page_token(
-        TakePage(request, offset,
-                 {0, policy.version, generation, options.as_of_day,
-                  RankFingerprint(subject, request.min_score())},
-                 r->candidates));
-    for (matcher::RankedCandidate& c : r->candidates) {
-      auto* ranked = Side::AddCandidate(response, c);
-      ranked->set_score(c.score);
-      ranked->mutable_members()->Add(c.members.begin(), c.members.end());
-      if (!explain) continue;
-      if (offset > 0) {
-        absl::StatusOr<matcher::PairExplanation> e =
-            Side::Explain(index, key, c.key, policy, options.as_of_day);
-        if (!e.ok()) return e.status();
-        c.components = std::move(e->components);
-      }
-      for (matcher::ComponentScore& s : c.components) {
-        ToProto(std::move(s), *ranked->add_components());
-      }
-    }
-    return response;
-  });
+  // Rows whose reasons are built: the page and one more on a first page
+  // (the matcher explains what it returns), the page's own on a later one.
+  const int explained_rows =
+      explain ? PageSizeOf(request) + (offset == 0 ? 1 : 0) : 0;
+  return live.ReadWithGeneration(
+      [&](const matcher::CandidateIndex& index,
+          const matcher::MatchingPolicy& policy, uint64_t generation,
+          const RecordNames& names) -> std::optional<absl::Status> {
+        const uint64_t key = static_cast<uint64_t>(record->row_id);
+        const int64_t pool = static_cast<int64_t>(Side::PoolSize(index));
+        if (cost.EstimateNanos(Side::kSide, pool, explained_rows) >
+            max_cost_nanos) {
+          return std::nullopt;
+        }
+        std::optional<absl::Status> indexed =
+            Side::Indexed(index, key, record->authority_id, caller);
+        if (!indexed.has_value()) return std::nullopt;
+        if (!indexed->ok()) return *indexed;
+        if (absl::Status s = CheckRankUnchanged(token, policy.version,
+                                                generation, options.as_of_day);
+            !s.ok()) {
+          return s;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        // A later page ranks without reasons and explains only its own rows.
+        absl::StatusOr<matcher::RankResult> r = Side::Rank(
+            index, key, policy, options, caller, explain && offset == 0);
+        if (!r.ok()) return r.status();
+        Side::SetSubject(*response, subject);
+        FillSummary(*r, words, *response);
+        const Page page =
+            PageOf(request, offset,
+                   {0, policy.version, generation, options.as_of_day,
+                    RankFingerprint(subject, request.min_score())},
+                   r->candidates.size());
+        if (!page.next_token.empty()) {
+          response->set_next_page_token(page.next_token);
+        }
+        Side::MutableCandidates(*response)->Reserve(
+            static_cast<int>(page.end - page.begin));
+        for (size_t i = page.begin; i < page.end; ++i) {
+          const matcher::RankedCandidate& c = r->candidates[i];
+          auto* ranked = Side::AddCandidate(*response, names, c);
+          ranked->set_score(c.score);
+          ranked->mutable_members()->Add(c.members.begin(), c.members.end());
+          if (!explain) continue;
+          ranked->mutable_components()->Reserve(matcher::kComponentCount);
+          if (offset > 0) {
+            absl::StatusOr<matcher::PairExplanation> e =
+                Side::Explain(index, key, c.key, policy, options.as_of_day);
+            if (!e.ok()) return e.status();
+            for (const matcher::ComponentScore& s : e->components) {
+              ToProto(s, words, *ranked->add_components());
+            }
+            continue;
+          }
+          for (const matcher::ComponentScore& s : c.components) {
+            ToProto(s, words, *ranked->add_components());
+          }
+        }
+        cost.Observe(Side::kSide, pool, explained_rows,
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace
@@ -412,36 +461,61 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
       ": only approved households are matched"));
 }
 
-Attempt<v1::RankAdoptersResponse> Matching::TryRankAdopters(
+std::optional<absl::Status> Matching::TryRankAdopters(
     const Caller& caller, const v1::RankAdoptersRequest& request,
-    size_t max_pool) {
-  return TryRank<HouseholdsForChild>(live_, Today(), caller, request, max_pool);
+    int64_t max_cost_nanos, v1::RankAdoptersResponse* response) {
+  return TryRank<HouseholdsForChild>(live_, run_cost_, Today(), caller, request,
+                                     max_cost_nanos, response);
 }
 
-absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
-    const Caller& caller, const v1::RankAdoptersRequest& request) {
-  if (auto r = TryRankAdopters(caller, request, kAnyPool)) return *std::move(r);
+absl::Status Matching::RankAdopters(const Caller& caller,
+                                    const v1::RankAdoptersRequest& request,
+                                    v1::RankAdoptersResponse* response) {
+  if (auto r = TryRankAdopters(caller, request, kAnyCost, response)) {
+    return *r;
+  }
   // Not in the index: the store says why (unknown, hidden, not waiting).
   RETURN_IF_ERROR(
       SearchableChild(caller, request.child(), "child", true).status());
   // It joined the index between the two reads: search again.
-  if (auto r = TryRankAdopters(caller, request, kAnyPool)) return *std::move(r);
+  if (auto r = TryRankAdopters(caller, request, kAnyCost, response)) {
+    return *r;
+  }
   return absl::AbortedError("the child changed during the search; try again");
 }
 
-Attempt<v1::RankChildrenResponse> Matching::TryRankChildren(
-    const Caller& caller, const v1::RankChildrenRequest& request,
-    size_t max_pool) {
-  return TryRank<ChildrenForHousehold>(live_, Today(), caller, request,
-                                       max_pool);
+absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
+    const Caller& caller, const v1::RankAdoptersRequest& request) {
+  v1::RankAdoptersResponse response;
+  RETURN_IF_ERROR(RankAdopters(caller, request, &response));
+  return response;
 }
 
 absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
     const Caller& caller, const v1::RankChildrenRequest& request) {
-  if (auto r = TryRankChildren(caller, request, kAnyPool)) return *std::move(r);
+  v1::RankChildrenResponse response;
+  RETURN_IF_ERROR(RankChildren(caller, request, &response));
+  return response;
+}
+
+std::optional<absl::Status> Matching::TryRankChildren(
+    const Caller& caller, const v1::RankChildrenRequest& request,
+    int64_t max_cost_nanos, v1::RankChildrenResponse* response) {
+  return TryRank<ChildrenForHousehold>(live_, run_cost_, Today(), caller,
+                                       request, max_cost_nanos, response);
+}
+
+absl::Status Matching::RankChildren(const Caller& caller,
+                                    const v1::RankChildrenRequest& request,
+                                    v1::RankChildrenResponse* response) {
+  if (auto r = TryRankChildren(caller, request, kAnyCost, response)) {
+    return *r;
+  }
   RETURN_IF_ERROR(
       SearchableAdopter(caller, request.adopter(), "adopter", true).status());
-  if (auto r = TryRankChildren(caller, request, kAnyPool)) return *std::move(r);
+  if (auto r = TryRankChildren(caller, request, kAnyCost, response)) {
+    return *r;
+  }
   return absl::AbortedError(
       "the household changed during the search; try again");
 }
@@ -505,7 +579,7 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   }
   out.set_score(e->score);
   for (const matcher::ComponentScore& s : e->components) {
-    ToProto(s, *out.add_components());
+    ToProto(s, Words::kWithWords, *out.add_components());
   }
   return out;
 }
@@ -630,6 +704,16 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
 absl::StatusOr<v1::MatchingPolicy> Matching::GetPolicy(
     const Caller&, const v1::GetMatchingPolicyRequest&) {
   return matching_rows::LatestMatchingPolicy(store_);
+}
+
+absl::StatusOr<v1::ReasonCatalog> Matching::GetReasonCatalog(
+    const Caller&, const v1::GetReasonCatalogRequest&) {
+  const int64_t policy_version = live_.Read(
+      [](const matcher::CandidateIndex&,
+         const matcher::MatchingPolicy& policy) { return policy.version; });
+  v1::ReasonCatalog catalog;
+  FillReasonCatalog(policy_version, catalog);
+  return catalog;
 }
 
 absl::StatusOr<v1::MatchingPolicy> Matching::UpdatePolicy(

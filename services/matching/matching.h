@@ -8,6 +8,8 @@
 #define RAAMATCH_SERVICES_MATCHING_MATCHING_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -15,42 +17,61 @@
 #include "raa/v1/matching.pb.h"
 #include "services/auth/auth.h"
 #include "services/matching/live_index.h"
+#include "services/matching/run_cost.h"
 #include "services/store/store.h"
 
 namespace raa {
 
-// The outcome of a search that may need the database: nullopt when it does.
-template <typename Response>
-using Attempt = std::optional<absl::StatusOr<Response>>;
-
 // Lifetime: holds references to the store, the live index and the clock,
-// which must outlive it; made once by the server. Thread-safe: keeps no state
-// of its own; searches read the LiveIndex under its reader lock and writes
-// go through the store, so worker threads (and, for small pools, gRPC's
-// threads via TryRank*) call it at once.
+// which must outlive it; made once by the server. Thread-safe: its only state
+// is the run-cost estimates (relaxed atomics); searches read the LiveIndex
+// under its reader lock and writes go through the store, so worker threads
+// (and, for cheap searches, gRPC's threads via TryRank*) call it at once.
 class Matching {
  public:
-  // Searches of pools up to this size are answered from memory on the
-  // calling thread when they can be (see TryRankAdopters).
-  static constexpr size_t kInlinePool = 100000;
+  // Searches expected to take at most this long (RunCost's estimate) are
+  // answered from memory on the calling thread when they can be (see
+  // TryRankAdopters); the rest go to the worker pool.
+  static constexpr int64_t kInlineBudgetNanos = 200'000;
+  // For TryRank*: any cost.
+  static constexpr int64_t kAnyCost = std::numeric_limits<int64_t>::max();
 
   Matching(Store& store, LiveIndex& live, const Clock& clock)
       : store_(store), live_(live), clock_(clock) {}
 
+  // The searches write their answer into `response` (empty on entry: the
+  // message gRPC owns, possibly on an arena), so nothing is copied after.
+  // On an error its content is unspecified (it is not sent).
+  //
+  // RankAdoptersRequest.view: BASIC gives scores and coded exclusions;
+  // FULL adds every component with its id, weight, fit, points and coded
+  // reason (no strings); FULL_TEXT (and UNSPECIFIED) adds each component's
+  // `component` and `reason` and each exclusion's `constraint` and `text`,
+  // formatted from the catalogue GetReasonCatalog publishes.
+  absl::Status RankAdopters(const Caller& caller,
+                            const v1::RankAdoptersRequest& request,
+                            v1::RankAdoptersResponse* response);
+  absl::Status RankChildren(const Caller& caller,
+                            const v1::RankChildrenRequest& request,
+                            v1::RankChildrenResponse* response);
+  // The same into a new message (tests and in-process callers).
   absl::StatusOr<v1::RankAdoptersResponse> RankAdopters(
       const Caller& caller, const v1::RankAdoptersRequest& request);
   absl::StatusOr<v1::RankChildrenResponse> RankChildren(
       const Caller& caller, const v1::RankChildrenRequest& request);
 
-  // The same searches from memory only: nullopt when the answer needs the
-  // database (the record is not in the index: unknown, hidden or closed) or
-  // the pool has more than `max_pool` candidates. Never touches SQLite.
-  Attempt<v1::RankAdoptersResponse> TryRankAdopters(
+  // The same searches from memory only: nullopt, with `response` untouched,
+  // when the answer needs the database (the record is not in the index:
+  // unknown, hidden or closed) or the search's estimated run cost is over
+  // `max_cost_nanos` (see run_cost.h). Never touches SQLite.
+  std::optional<absl::Status> TryRankAdopters(
       const Caller& caller, const v1::RankAdoptersRequest& request,
-      size_t max_pool);
-  Attempt<v1::RankChildrenResponse> TryRankChildren(
+      int64_t max_cost_nanos, v1::RankAdoptersResponse* response);
+  std::optional<absl::Status> TryRankChildren(
       const Caller& caller, const v1::RankChildrenRequest& request,
-      size_t max_pool);
+      int64_t max_cost_nanos, v1::RankChildrenResponse* response);
+  // Every component and constraint, components with their coded reasons
+  // and their words.
   absl::StatusOr<v1::PairExplanation> ExplainPair(
       const Caller& caller, const v1::ExplainPairRequest& request);
   // Checks an ad-hoc WatchMatches request (children and adopters) and
@@ -62,6 +83,13 @@ class Matching {
       const Caller& caller, const v1::GetMatchingPolicyRequest& request);
   absl::StatusOr<v1::MatchingPolicy> UpdatePolicy(
       const Caller& caller, const v1::UpdateMatchingPolicyRequest& request);
+  // The words of every coded reason under the policy in use (any role):
+  // see services/matching/convert.h, FillReasonCatalog.
+  absl::StatusOr<v1::ReasonCatalog> GetReasonCatalog(
+      const Caller& caller, const v1::GetReasonCatalogRequest& request);
+
+  // What decides inline against the pool (read by tests and benchmarks).
+  const RunCost& run_cost() const { return run_cost_; }
 
   // The child's row id if the caller may search for it and (`for_search`)
   // it is waiting or linked: NOT_FOUND if hidden from the caller or
@@ -88,6 +116,7 @@ class Matching {
   Store& store_;
   LiveIndex& live_;
   const Clock& clock_;
+  RunCost run_cost_;
 };
 
 }  // namespace raa

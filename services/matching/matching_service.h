@@ -50,19 +50,27 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   RAA_MATCHING_RPC(DeleteFollow, follows_, Delete, DeleteFollowRequest, Follow)
   RAA_MATCHING_RPC(ListAlerts, follows_, ListAlerts, ListAlertsRequest,
                    ListAlertsResponse)
+  RAA_MATCHING_RPC(GetReasonCatalog, matching_, GetReasonCatalog,
+                   GetReasonCatalogRequest, ReasonCatalog)
 
 #undef RAA_MATCHING_RPC
 
-  // Searches of a small pool are answered on gRPC's thread when the index
-  // alone can answer them (tens of microseconds); the rest go to the pool.
+  // Searches expected to be cheap (Matching::kInlineBudgetNanos, see
+  // run_cost.h) are answered on gRPC's thread when the index alone can
+  // answer them; the rest go to the pool.
   grpc::ServerUnaryReactor* RankAdopters(
       grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
       v1::RankAdoptersResponse* response) override {
     return rpc_.InlineFirst(
         ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
-        [this, request](const Caller& caller) {
-          return matching_.TryRankAdopters(caller, *request,
-                                           Matching::kInlinePool);
+        [this, request](const Caller& caller)
+            -> std::optional<absl::StatusOr<v1::RankAdoptersResponse>> {
+          v1::RankAdoptersResponse out;
+          std::optional<absl::Status> s = matching_.TryRankAdopters(
+              caller, *request, Matching::kInlineBudgetNanos, &out);
+          if (!s.has_value()) return std::nullopt;
+          if (!s->ok()) return *s;
+          return out;
         },
         [this, request](const Caller& caller) {
           return matching_.RankAdopters(caller, *request);
@@ -73,9 +81,14 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       v1::RankChildrenResponse* response) override {
     return rpc_.InlineFirst(
         ctx, RAA_RULE(MatchingService, RankChildren), request, response,
-        [this, request](const Caller& caller) {
-          return matching_.TryRankChildren(caller, *request,
-                                           Matching::kInlinePool);
+        [this, request](const Caller& caller)
+            -> std::optional<absl::StatusOr<v1::RankChildrenResponse>> {
+          v1::RankChildrenResponse out;
+          std::optional<absl::Status> s = matching_.TryRankChildren(
+              caller, *request, Matching::kInlineBudgetNanos, &out);
+          if (!s.has_value()) return std::nullopt;
+          if (!s->ok()) return *s;
+          return out;
         },
         [this, request](const Caller& caller) {
           return matching_.RankChildren(caller, *request);

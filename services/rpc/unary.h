@@ -23,6 +23,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -72,8 +73,15 @@ class UnaryRunner {
 
   AuditLog* audit() const { return audit_; }
 
-  // `fn(const Caller&)` returns absl::StatusOr<Response>. `request` and
-  // `response` belong to gRPC and live until the call is answered.
+  // `fn` is either
+  //   absl::StatusOr<Response> fn(const Caller&)      (the answer is copied
+  //                                                    into `response`), or
+  //   absl::Status fn(const Caller&, Response* response)   (writes the answer
+  //       in place: nothing is copied; what it wrote is dropped unless it
+  //       returns OK, as gRPC sends no message with an error).
+  // The second suits a response on the call's arena (ArenaMessageAllocator,
+  // services/rpc/arena_allocator.h). `request` and `response` belong to
+  // gRPC and live until the call is answered.
   template <typename Request, typename Response, typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
                                   const MethodRule* rule,
@@ -95,25 +103,23 @@ class UnaryRunner {
         return;
       }
       absl::Status status = CheckCall(*caller, rule, *request);
-      if (status.ok()) {
-        auto result = fn(*caller);
-        if (result.ok()) {
-          *response = *std::move(result);
-          RedactFor(*caller, *response);
-        } else {
-          status = result.status();
-        }
-      }
+      if (status.ok()) status = Respond(fn, *caller, response);
       Answer(reactor, *caller, rule, *request, *response, std::move(status));
     });
     return reactor;
   }
 
   // For calls that can usually be answered from memory in microseconds (a
-  // ranking of a small pool): with a cached key, `try_fn(const Caller&)`
-  // runs on gRPC's thread and returns std::optional<absl::StatusOr<Response>>;
-  // nullopt means it needs the database or is too big, and then `fn` runs on
-  // the worker pool as in Unary.
+  // ranking of a small pool): with a cached key, `try_fn` runs on gRPC's
+  // thread; if it cannot answer (it needs the database, or the work is too
+  // big for gRPC's thread), `fn` runs on the worker pool as in Unary.
+  // `try_fn` is either
+  //   std::optional<absl::StatusOr<Response>> try_fn(const Caller&), or
+  //   std::optional<absl::Status> try_fn(const Caller&, Response* response)
+  //       (writes the answer in place, as Unary's second form);
+  // nullopt means "not here". In place, a try_fn that says nullopt should not
+  // have written anything; whatever it wrote is cleared before `fn` runs.
+  // The two forms may be mixed (`fn` is either of Unary's).
   template <typename Request, typename Response, typename TryFn, typename Fn>
   grpc::ServerUnaryReactor* InlineFirst(grpc::CallbackServerContext* ctx,
                                         const MethodRule* rule,
@@ -124,18 +130,27 @@ class UnaryRunner {
     if (std::optional<Caller> caller =
             authenticator_.Cached(authorization, CertificateNameOf(*ctx))) {
       absl::Status status = CheckCall(*caller, rule, *request);
-      std::optional<absl::StatusOr<Response>> result;
-      if (status.ok()) result = try_fn(*caller);
-      if (!status.ok() || result.has_value()) {
-        grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-        if (status.ok()) {
-          if ((*result).ok()) {
-            *response = **std::move(result);
-            RedactFor(*caller, *response);
+      bool answered = !status.ok();
+      if (status.ok()) {
+        if constexpr (std::is_invocable_v<TryFn&, const Caller&, Response*>) {
+          std::optional<absl::Status> result = try_fn(*caller, response);
+          if (result.has_value()) {
+            answered = true;
+            status = *std::move(result);
+            if (status.ok()) RedactFor(*caller, *response);
           } else {
-            status = result->status();
+            response->Clear();
+          }
+        } else {
+          auto result = try_fn(*caller);
+          if (result.has_value()) {
+            answered = true;
+            status = Take(*std::move(result), *caller, response);
           }
         }
+      }
+      if (answered) {
+        grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
         Answer(reactor, *caller, rule, *request, *response, std::move(status));
         return reactor;
       }
@@ -144,6 +159,31 @@ class UnaryRunner {
   }
 
  private:
+  // Runs either form of Unary's `fn` for `caller`; on OK the answer is in
+  // `*response`, redacted for the caller.
+  template <typename Response, typename Fn>
+  static absl::Status Respond(Fn& fn, const Caller& caller,
+                              Response* response) {
+    if constexpr (std::is_invocable_v<Fn&, const Caller&, Response*>) {
+      absl::Status status = fn(caller, response);
+      if (status.ok()) RedactFor(caller, *response);
+      return status;
+    } else {
+      return Take(fn(caller), caller, response);
+    }
+  }
+
+  // Moves an answer made elsewhere into `*response` (a copy when the
+  // response is on an arena), redacted for the caller.
+  template <typename Result, typename Response>
+  static absl::Status Take(Result&& result, const Caller& caller,
+                           Response* response) {
+    if (!result.ok()) return result.status();
+    *response = *std::move(result);
+    RedactFor(caller, *response);
+    return absl::OkStatus();
+  }
+
   // Records the call in the audit trail (if its kind is audited). A change
   // is answered once its record is committed (a change that cannot be
   // recorded is answered UNAVAILABLE); a read is answered at once and its

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
+#include "matcher/reasons.h"
 #include "tests/matcher/builders.h"
 
 namespace raa::matcher {
@@ -74,7 +75,8 @@ TEST(AgesTodayTest, AChildIsMatchedAndExplainedAtTheirAgeToday) {
   ASSERT_EQ(now->candidates.size(), 1u);
   EXPECT_EQ(now->candidates[0].key, 101u);
   EXPECT_EQ(now->excluded[Index(Constraint::kAgeRange)], 1);
-  EXPECT_EQ(now->candidates[0].components[Index(Component::kAgeFit)].reason,
+  EXPECT_EQ(ReasonText(
+                now->candidates[0].components[Index(Component::kAgeFit)].coded),
             "age 6y 6m today within 6y\u20138y");
 
   absl::StatusOr<PairExplanation> e =
@@ -157,7 +159,8 @@ TEST(PlacedApartTest, AGroupThatMayBePlacedApartIsOfferedToSmallerApprovals) {
   EXPECT_THAT(partial_two->members, ElementsAre(0, 1));
   EXPECT_THAT(partial_young->members, ElementsAre(2));
   EXPECT_EQ(
-      partial_young->components[Index(Component::kCapacityFit)].reason,
+      ReasonText(
+          partial_young->components[Index(Component::kCapacityFit)].coded),
       "approved for 1, group of 3: could take child 3 (aged 2y 6m today) of "
       "3; the plan allows the children to be placed apart");
   EXPECT_EQ(

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
+#include "matcher/reasons.h"
 #include "tests/matcher/builders.h"
 
 namespace raa::matcher {
@@ -123,7 +124,8 @@ TEST_P(ConstraintTest, RankHouseholdsCountsTheExclusion) {
   EXPECT_TRUE(r->candidates.empty());
   ASSERT_EQ(r->exclusions.size(), 1u);
   EXPECT_EQ(r->exclusions[0].constraint, GetParam().constraint);
-  EXPECT_THAT(r->exclusions[0].text, ::testing::StartsWith("1 household "));
+  EXPECT_THAT(ReasonText(r->exclusions[0].coded),
+              ::testing::StartsWith("1 household "));
 }
 
 TEST_P(ConstraintTest, ExplainPairFailsExactlyThisConstraint) {
@@ -159,7 +161,8 @@ TEST_P(ConstraintTest, RankChildrenAppliesTheSameRule) {
   EXPECT_EQ(r->excluded[Index(c)], 1);
   EXPECT_EQ(r->excluded_total, 1);
   ASSERT_EQ(r->exclusions.size(), 1u);
-  EXPECT_THAT(r->exclusions[0].text, ::testing::StartsWith("1 child "));
+  EXPECT_THAT(ReasonText(r->exclusions[0].coded),
+              ::testing::StartsWith("1 child "));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -329,11 +332,11 @@ TEST_F(ConstraintBasicsTest, CountedUnderFirstFailureButExplainListsAll) {
   for (int n : r->excluded) sum += n;
   EXPECT_EQ(sum, r->considered - r->eligible);
   ASSERT_EQ(r->exclusions.size(), 3u);
-  EXPECT_EQ(r->exclusions[0].text,
+  EXPECT_EQ(ReasonText(r->exclusions[0].coded),
             "1 household approved for fewer than 2 children");
-  EXPECT_EQ(r->exclusions[1].text,
+  EXPECT_EQ(ReasonText(r->exclusions[1].coded),
             "1 household with a child outside their age range");
-  EXPECT_EQ(r->exclusions[2].text,
+  EXPECT_EQ(ReasonText(r->exclusions[2].coded),
             "1 household already holding the maximum number of open links");
 
   absl::StatusOr<PairExplanation> e =

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
+#include "matcher/reasons.h"
 #include "tests/matcher/builders.h"
 
 namespace raa::matcher {
@@ -32,22 +33,14 @@ TEST(FormatTest, Ages) {
   EXPECT_EQ(FormatAgeBound(75), "6y 3m");
 }
 
-TEST(FormatTest, Durations) {
-  EXPECT_EQ(internal::FormatDuration(0), "0 days");
-  EXPECT_EQ(internal::FormatDuration(1), "1 day");
-  EXPECT_EQ(internal::FormatDuration(30), "30 days");
-  EXPECT_EQ(internal::FormatDuration(31), "1 month");
-  EXPECT_EQ(internal::FormatDuration(213), "7 months");
-  EXPECT_EQ(internal::FormatDuration(730), "24 months");
-}
-
 TEST(FormatTest, NamesAreDistinctAndNonEmpty) {
   std::set<absl::string_view> ids;
   for (int i = 0; i < kConstraintCount; ++i) {
     ids.insert(ConstraintId(static_cast<Constraint>(i)));
     for (SearchSide side : {SearchSide::kHouseholds, SearchSide::kChildren}) {
       EXPECT_FALSE(
-          ConstraintSummary(static_cast<Constraint>(i), side, 2).empty());
+          ReasonText(ExclusionReason(static_cast<Constraint>(i), side, 1, 2))
+              .empty());
     }
   }
   EXPECT_EQ(ids.size(), static_cast<size_t>(kConstraintCount));
@@ -62,18 +55,20 @@ TEST(FormatTest, NamesAreDistinctAndNonEmpty) {
   EXPECT_EQ(NeedLevelName(NeedLevel::kModerate), "moderate");
 }
 
+// Every phrase on both sides: tests/matcher/reasons_test.cc.
 TEST(SummaryTest, Phrases) {
+  auto words = [](Constraint c, SearchSide side, int count, int n) {
+    return ReasonText(ExclusionReason(c, side, count, n));
+  };
+  EXPECT_EQ(words(Constraint::kCapacity, SearchSide::kHouseholds, 41, 3),
+            "41 households approved for fewer than 3 children");
+  EXPECT_EQ(words(Constraint::kAgeRange, SearchSide::kHouseholds, 2, 3),
+            "2 households with a child outside their age range");
   EXPECT_EQ(
-      ConstraintSummary(Constraint::kCapacity, SearchSide::kHouseholds, 3),
-      "approved for fewer than 3 children");
-  EXPECT_EQ(
-      ConstraintSummary(Constraint::kAgeRange, SearchSide::kHouseholds, 3),
-      "with a child outside their age range");
-  EXPECT_EQ(ConstraintSummary(Constraint::kChildExcludedRegion,
-                              SearchSide::kHouseholds, 1),
-            "in a region this child must not be placed in");
-  EXPECT_EQ(ConstraintSummary(Constraint::kCapacity, SearchSide::kChildren, 2),
-            "in groups larger than 2");
+      words(Constraint::kChildExcludedRegion, SearchSide::kHouseholds, 1, 1),
+      "1 household in a region this child must not be placed in");
+  EXPECT_EQ(words(Constraint::kCapacity, SearchSide::kChildren, 1, 2),
+            "1 child in groups larger than 2");
 }
 
 TEST(ExplainTest, ExclusionLinesReadAsSentences) {
@@ -108,7 +103,8 @@ TEST(ExplainTest, ExclusionLinesReadAsSentences) {
       index.RankHouseholds(1, MatchingPolicy(), Options());
   ASSERT_TRUE(r.ok());
   std::vector<std::string> lines;
-  for (const ExclusionLine& l : r->exclusions) lines.push_back(l.text);
+  for (const ExclusionLine& l : r->exclusions)
+    lines.push_back(ReasonText(l.coded));
   EXPECT_THAT(lines, ::testing::ElementsAre(
                          "41 households approved for fewer than 3 children",
                          "12 households with a child outside their age range",
@@ -134,11 +130,11 @@ TEST(ExplainTest, RankedCandidatesCarryEveryComponent) {
   for (int i = 0; i < kComponentCount; ++i) {
     EXPECT_EQ(c.components[i].component, static_cast<Component>(i));
     EXPECT_EQ(c.components[i].weight, policy.weights[i]);
-    EXPECT_FALSE(c.components[i].reason.empty());
+    EXPECT_FALSE(ReasonText(c.components[i].coded).empty());
   }
-  EXPECT_EQ(c.components[Index(Component::kLocality)].reason,
+  EXPECT_EQ(ReasonText(c.components[Index(Component::kLocality)].coded),
             "another member authority: inter-agency fee applies");
-  EXPECT_EQ(c.components[Index(Component::kCapacityFit)].reason,
+  EXPECT_EQ(ReasonText(c.components[Index(Component::kCapacityFit)].coded),
             "approved for 1, group of 1");
 
   // The reverse search explains the same pair the same way.
@@ -149,7 +145,8 @@ TEST(ExplainTest, RankedCandidatesCarryEveryComponent) {
   EXPECT_EQ(back->candidates[0].authority, "leeds");
   EXPECT_EQ(back->candidates[0].score, c.score);
   for (int i = 0; i < kComponentCount; ++i) {
-    EXPECT_EQ(back->candidates[0].components[i].reason, c.components[i].reason);
+    EXPECT_EQ(ReasonText(back->candidates[0].components[i].coded),
+              ReasonText(c.components[i].coded));
     EXPECT_EQ(back->candidates[0].components[i].fit_permille,
               c.components[i].fit_permille);
   }

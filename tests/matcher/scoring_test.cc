@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
 #include "matcher/internal/packed.h"
+#include "matcher/reasons.h"
 #include "tests/matcher/builders.h"
 
 namespace raa::matcher {
@@ -50,7 +51,7 @@ TEST_F(ScoringTest, NeedsMargin) {
   ChildGroup g = AGroup(kChild);
   ComponentScore s = Component(h, g, Component::kNeedsMargin);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "no assessed needs");
+  EXPECT_EQ(ReasonText(s.coded), "no assessed needs");
 
   constexpr int kGdd =
       static_cast<int>(NeedCategory::kGlobalDevelopmentalDelay);
@@ -58,7 +59,7 @@ TEST_F(ScoringTest, NeedsMargin) {
   g.members[0].needs[kGdd] = NeedLevel::kMild;  // limit moderate: (1+2-1)/3
   s = Component(h, g, Component::kNeedsMargin);
   EXPECT_EQ(s.fit_permille, 666);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "would consider global developmental delay up to moderate; "
             "child's is mild");
 
@@ -66,7 +67,7 @@ TEST_F(ScoringTest, NeedsMargin) {
   g.members[0].needs[kMedical] = NeedLevel::kModerate;  // (1+2-2)/3 = 333
   s = Component(h, g, Component::kNeedsMargin);
   EXPECT_EQ(s.fit_permille, (3 + 1) * 1000 / 6);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "would consider medical condition up to moderate; child's is "
             "moderate (2 categories of need)");
 
@@ -76,7 +77,7 @@ TEST_F(ScoringTest, NeedsMargin) {
   h.approved_for = 2;
   s = Component(h, g, Component::kNeedsMargin);
   EXPECT_EQ(s.fit_permille, (1 + 1) * 1000 / 6);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "would consider global developmental delay up to severe; the "
             "children's highest is severe (2 categories of need)");
 }
@@ -97,13 +98,13 @@ TEST_F(ScoringTest, AgeFit) {
   h.approved_for = 2;
   ComponentScore s = Component(h, g, Component::kAgeFit);
   EXPECT_EQ(s.fit_permille, 750);
-  EXPECT_EQ(s.reason, "ages 2y 6m, 3y 9m today within 0y\u20135y");
+  EXPECT_EQ(ReasonText(s.coded), "ages 2y 6m, 3y 9m today within 0y\u20135y");
   // A range of one month.
   h.min_age_months = h.max_age_months = 30;
   h.approved_for = 1;
   s = Component(h, AGroup(kChild, 30), Component::kAgeFit);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "age 2y 6m today within 2y 6m\u20132y 6m");
+  EXPECT_EQ(ReasonText(s.coded), "age 2y 6m today within 2y 6m\u20132y 6m");
 }
 
 TEST_F(ScoringTest, CapacityFitKeepsLargeApprovalsForLargeGroups) {
@@ -111,20 +112,20 @@ TEST_F(ScoringTest, CapacityFitKeepsLargeApprovalsForLargeGroups) {
   ChildGroup g = AGroup(kChild);
   ComponentScore s = Component(h, g, Component::kCapacityFit);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "approved for 1, group of 1");
+  EXPECT_EQ(ReasonText(s.coded), "approved for 1, group of 1");
   h.approved_for = 2;
   EXPECT_EQ(Component(h, g, Component::kCapacityFit).fit_permille, 500);
   h.approved_for = 3;
   s = Component(h, g, Component::kCapacityFit);
   EXPECT_EQ(s.fit_permille, 333);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "approved for 3, group of 1: 2 spare places kept for larger "
             "groups");
   g.members.push_back(AChild(10));
   g.members.push_back(AChild(50));
   s = Component(h, g, Component::kCapacityFit);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "approved for 3, group of 3");
+  EXPECT_EQ(ReasonText(s.coded), "approved for 3, group of 3");
 }
 
 TEST_F(ScoringTest, Waiting) {
@@ -134,7 +135,7 @@ TEST_F(ScoringTest, Waiting) {
   g.waiting_since_day = kToday - 335;  // 11 months
   ComponentScore s = Component(h, g, Component::kWaiting);
   EXPECT_EQ(s.fit_permille, (213 + 335) * 1000 / 730);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "household waiting 7 months since approval; child waiting 11 "
             "months");
   // Capped at a year each.
@@ -146,12 +147,13 @@ TEST_F(ScoringTest, Waiting) {
   g.waiting_since_day = kToday + 10;
   s = Component(h, g, Component::kWaiting);
   EXPECT_EQ(s.fit_permille, 0);
-  EXPECT_EQ(s.reason, "household approval date unknown; child waiting 0 days");
+  EXPECT_EQ(ReasonText(s.coded),
+            "household approval date unknown; child waiting 0 days");
   h.approved_day = kToday - 1;
   g.waiting_since_day = -1;
   s = Component(h, g, Component::kWaiting);
   EXPECT_EQ(s.fit_permille, 1);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "household waiting 1 day since approval; child waiting since an "
             "unknown date");
 }
@@ -161,16 +163,17 @@ TEST_F(ScoringTest, EarlyPermanence) {
   ChildGroup g = AGroup(kChild);
   ComponentScore s = Component(h, g, Component::kEarlyPermanence);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "not an early-permanence candidate");
+  EXPECT_EQ(ReasonText(s.coded), "not an early-permanence candidate");
   g.early_permanence_candidate = true;
   s = Component(h, g, Component::kEarlyPermanence);
   EXPECT_EQ(s.fit_permille, 0);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "not dual-approved; child is an early-permanence candidate");
   h.dual_approved = true;
   s = Component(h, g, Component::kEarlyPermanence);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "dual-approved for an early-permanence candidate");
+  EXPECT_EQ(ReasonText(s.coded),
+            "dual-approved for an early-permanence candidate");
 }
 
 TEST_F(ScoringTest, Contact) {
@@ -180,18 +183,19 @@ TEST_F(ScoringTest, Contact) {
   g.contact_plan = ContactPlan::kLetterbox;
   ComponentScore s = Component(h, g, Component::kContact);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "supports direct contact; plan is letterbox contact");
+  EXPECT_EQ(ReasonText(s.coded),
+            "supports direct contact; plan is letterbox contact");
   h.max_contact = ContactPlan::kLetterbox;
   g.contact_plan = ContactPlan::kDirect;
   s = Component(h, g, Component::kContact);
   EXPECT_EQ(s.fit_permille, 0);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "supports letterbox contact only; plan is direct contact");
   h.max_contact = ContactPlan::kNone;
   g.contact_plan = ContactPlan::kNone;
   s = Component(h, g, Component::kContact);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "no contact planned");
+  EXPECT_EQ(ReasonText(s.coded), "no contact planned");
 }
 
 TEST_F(ScoringTest, Identity) {
@@ -204,7 +208,8 @@ TEST_F(ScoringTest, Identity) {
   g.members.push_back(AChild(20));
   ComponentScore s = Component(h, g, Component::kIdentity);
   EXPECT_EQ(s.fit_permille, 0);  // nothing recorded for the children
-  EXPECT_EQ(s.reason, "no shared heritage, religion or language recorded");
+  EXPECT_EQ(ReasonText(s.coded),
+            "no shared heritage, religion or language recorded");
 
   g.members[0].heritage_mask = 0b0010;
   g.members[1].heritage_mask = 0b1000;
@@ -212,13 +217,13 @@ TEST_F(ScoringTest, Identity) {
   g.members[1].heritage_mask = 0b0100;
   s = Component(h, g, Component::kIdentity);
   EXPECT_EQ(s.fit_permille, 500);
-  EXPECT_EQ(s.reason, "shares heritage with every child");
+  EXPECT_EQ(ReasonText(s.coded), "shares heritage with every child");
 
   g.members[1].religion = 4;
   g.members[0].first_language = "Urdu";
   s = Component(h, g, Component::kIdentity);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "shares heritage with every child; same religion; speaks the "
             "child's first language (Urdu)");
 
@@ -233,17 +238,18 @@ TEST_F(ScoringTest, Locality) {
   Household h = AHousehold(kHousehold);
   ComponentScore s = Component(h, g, Component::kLocality);
   EXPECT_EQ(s.fit_permille, 1000);
-  EXPECT_EQ(s.reason, "same authority: no inter-agency fee");
+  EXPECT_EQ(ReasonText(s.coded), "same authority: no inter-agency fee");
   h.authority = "bradford";
   s = Component(h, g, Component::kLocality);
   EXPECT_EQ(s.fit_permille, 500);
-  EXPECT_EQ(s.reason, "another member authority: inter-agency fee applies");
+  EXPECT_EQ(ReasonText(s.coded),
+            "another member authority: inter-agency fee applies");
   h.authority = "one-adoption";
   EXPECT_EQ(Component(h, g, Component::kLocality).fit_permille, 500);
   h.authority = "barnardos";
   s = Component(h, g, Component::kLocality);
   EXPECT_EQ(s.fit_permille, 0);
-  EXPECT_EQ(s.reason,
+  EXPECT_EQ(ReasonText(s.coded),
             "voluntary adoption agency: VAA inter-agency fee applies");
 }
 

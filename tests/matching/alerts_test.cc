@@ -148,6 +148,14 @@ class MatchAlertsTest : public InProcessServerTest {
     EXPECT_EQ(alert.policy_version(), explained.policy_version());
     ExpectExplainedComponents(alert.components(), alert.score(),
                               DefaultWeights());
+    // Codes and words, as ExplainPair gives them.
+    ASSERT_EQ(alert.components_size(), explained.components_size());
+    for (int i = 0; i < alert.components_size(); ++i) {
+      EXPECT_THAT(alert.components(i), EqualsProto(explained.components(i)));
+      EXPECT_EQ(alert.components(i).id(), i + 1);
+      EXPECT_FALSE(alert.components(i).reason_codes().empty());
+      EXPECT_NE(alert.components(i).reason(), "");
+    }
     EXPECT_EQ(
         google::protobuf::util::TimeUtil::TimestampToMicroseconds(alert.time()),
         absl::ToUnixMicros(clock_.Now()));

@@ -25,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/reason_catalog.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/alert_stream.h"
@@ -631,6 +632,103 @@ TEST_P(MatchingConsortiumTest, AfterRandomWritesARestartAnswersTheSame) {
   int ok = 0;
   for (const Answer& a : live) ok += a.code == grpc::StatusCode::OK;
   EXPECT_GT(ok, static_cast<int>(live.size()) / 2);
+}
+
+// FULL is FULL_TEXT coded: for every candidate of rankings both ways, the
+// catalogue renders each component's codes as FULL_TEXT's words and each
+// exclusion's as its text, with the same numbers; and FULL is smaller.
+template <typename Response, typename Candidates>
+void ExpectFullIsFullTextCoded(const ReasonCatalog& catalog,
+                               const Response& full, const Response& text,
+                               Candidates candidates, size_t& bytes_full,
+                               size_t& bytes_text, int& components) {
+  const auto& f = candidates(full);
+  const auto& t = candidates(text);
+  ASSERT_EQ(f.size(), t.size());
+  for (int i = 0; i < f.size(); ++i) {
+    ASSERT_EQ(f[i].components_size(), t[i].components_size());
+    EXPECT_EQ(f[i].score(), t[i].score());
+    for (int c = 0; c < f[i].components_size(); ++c) {
+      const v1::ScoreComponent& fc = f[i].components(c);
+      const v1::ScoreComponent& tc = t[i].components(c);
+      EXPECT_TRUE(fc.component().empty() && fc.reason().empty());
+      EXPECT_EQ(catalog.ReasonOf(fc), tc.reason());
+      EXPECT_EQ(catalog.ComponentKey(fc), tc.component());
+      EXPECT_EQ(fc.points_tenths(), tc.points_tenths());
+      // Words a social worker can read: never a placeholder.
+      EXPECT_THAT(tc.reason(), testing::Not(testing::HasSubstr("?")));
+      EXPECT_THAT(tc.reason(), testing::Not(testing::HasSubstr("(reason")));
+      EXPECT_FALSE(tc.reason().empty());
+      ++components;
+    }
+  }
+  ASSERT_EQ(full.exclusions_size(), text.exclusions_size());
+  for (int i = 0; i < full.exclusions_size(); ++i) {
+    const v1::Exclusion& fe = full.exclusions(i);
+    const v1::Exclusion& te = text.exclusions(i);
+    EXPECT_TRUE(fe.constraint().empty() && fe.text().empty());
+    EXPECT_EQ(catalog.TextOf(fe), te.text());
+    EXPECT_EQ(catalog.ConstraintKey(fe), te.constraint());
+    EXPECT_EQ(fe.count(), te.count());
+  }
+  bytes_full += full.ByteSizeLong();
+  bytes_text += text.ByteSizeLong();
+  if (!f.empty()) {
+    EXPECT_LT(full.ByteSizeLong(), text.ByteSizeLong());
+  }
+}
+
+TEST_P(MatchingConsortiumTest, FullIsTheFullTextCodedAndSmaller) {
+  v1::ReasonCatalog proto;
+  ASSERT_THAT(Match(&MatchingStub::GetReasonCatalog, manager_,
+                    v1::GetReasonCatalogRequest(), &proto),
+              IsOk());
+  absl::StatusOr<ReasonCatalog> catalog = ReasonCatalog::FromProto(proto);
+  ASSERT_THAT(catalog.status(), IsOk());
+  size_t bytes_full = 0, bytes_text = 0;
+  int components = 0;
+  for (const std::string& child : SampleChildren(15)) {
+    SCOPED_TRACE(child);
+    v1::RankAdoptersRequest request;
+    request.set_child(child);
+    request.set_page_size(100);
+    v1::RankAdoptersResponse full, text;
+    request.set_view(v1::RANK_VIEW_FULL);
+    ASSERT_THAT(Match(&MatchingStub::RankAdopters, manager_, request, &full),
+                IsOk());
+    request.set_view(v1::RANK_VIEW_FULL_TEXT);
+    ASSERT_THAT(Match(&MatchingStub::RankAdopters, manager_, request, &text),
+                IsOk());
+    ExpectFullIsFullTextCoded(
+        *catalog, full, text,
+        [](const v1::RankAdoptersResponse& r) -> const auto& {
+          return r.adopters();
+        },
+        bytes_full, bytes_text, components);
+  }
+  for (const std::string& household : SampleHouseholds(8)) {
+    SCOPED_TRACE(household);
+    v1::RankChildrenRequest request;
+    request.set_adopter(household);
+    request.set_page_size(100);
+    v1::RankChildrenResponse full, text;
+    request.set_view(v1::RANK_VIEW_FULL);
+    ASSERT_THAT(Match(&MatchingStub::RankChildren, manager_, request, &full),
+                IsOk());
+    request.set_view(v1::RANK_VIEW_FULL_TEXT);
+    ASSERT_THAT(Match(&MatchingStub::RankChildren, manager_, request, &text),
+                IsOk());
+    ExpectFullIsFullTextCoded(
+        *catalog, full, text,
+        [](const v1::RankChildrenResponse& r) -> const auto& {
+          return r.children();
+        },
+        bytes_full, bytes_text, components);
+  }
+  // Not vacuous, and much smaller over all.
+  EXPECT_GT(components, 500);
+  EXPECT_LT(bytes_full * 2, bytes_text)
+      << bytes_full << " bytes coded, " << bytes_text << " in words";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, MatchingConsortiumTest,

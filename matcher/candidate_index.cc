@@ -783,18 +783,15 @@ int CandidateIndex::DescribeScore(
   const std::array<int, kComponentCount> fits =
       PairFits(scored, slot, as_of_day, elapsed, outcome.partial);
   const int wsum = WeightSum(policy);
-  const ChildGroup shown = GroupOn(group, elapsed, outcome.taken);
-  const ChildGroup whole = GroupOn(group, elapsed, c.AllMembers());
-  const std::vector<int> taken =
-      outcome.partial ? MemberIndices(outcome.taken) : std::vector<int>{};
-  internal::PairFacts facts{
-      .group = shown,
+  const internal::PairFacts facts{
+      .group = group,
+      .elapsed_months = elapsed,
+      .shown = outcome.taken,
+      .partial = outcome.partial,
       .household = household,
       .household_authority_kind = authorities_[PlaceAt(slot).authority()].kind,
       .same_authority = PlaceAt(slot).authority() == c.authority,
       .as_of_day = as_of_day,
-      .whole_group = whole,
-      .taken = taken,
   };
   for (int i = 0; i < kComponentCount; ++i) {
     ComponentScore& s = components[i];

@@ -1,19 +1,20 @@
 #include "matcher/internal/explain.h"
 
 #include <algorithm>
+#include <bit>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "matcher/reasons.h"
 
 namespace raa::matcher::internal {
 namespace {
 
 using Code = ReasonCode;
-
-bool IsGroup(const ChildGroup& g) { return g.members.size() > 1; }
 
 NeedLevels GroupNeeds(const ChildGroup& g) {
   NeedLevels levels{};
@@ -39,7 +40,7 @@ void AddAge(CodedReason& r, Code code, int months) {
 }
 
 // "age 6y 6m" / "ages 6y 6m, 4y 0m" (the caller adds " today ...").
-void AddAges(CodedReason& r, const std::vector<int>& ages) {
+void AddAges(CodedReason& r, absl::Span<const int> ages) {
   for (size_t i = 0; i < ages.size(); ++i) {
     AddAge(r,
            i > 0              ? Code::kAgesNext
@@ -65,17 +66,22 @@ void AddAgeRange(CodedReason& r, const Household& h) {
 }
 
 // Placed apart: ": could take child 1 (aged 6y 6m today) and child 3 (aged
-// 4y 0m today) of 3; the plan allows the children to be placed apart".
-void AddTaken(CodedReason& r, const ChildGroup& whole,
-              const std::vector<int>& taken) {
-  for (size_t j = 0; j < taken.size(); ++j) {
-    const int i = taken[j];
-    const int age = whole.members[i].age_months;
+// 4y 0m today) of 3; the plan allows the children to be placed apart". The
+// children taken are the bits of `taken`; their ages the stored ones plus
+// `elapsed` months.
+void AddTaken(CodedReason& r, const ChildGroup& whole, int elapsed,
+              uint32_t taken) {
+  const int count = std::popcount(taken);
+  int j = 0;
+  for (size_t i = 0; i < whole.members.size(); ++i) {
+    if (((taken >> i) & 1) == 0) continue;
+    const int age = whole.members[i].age_months + elapsed;
     AddPhrase(r,
-              j == 0                  ? Code::kCouldTakeChild
-              : j + 1 == taken.size() ? Code::kCouldTakeChildLast
-                                      : Code::kCouldTakeChildNext,
-              {i + 1, age / 12, age % 12});
+              j == 0           ? Code::kCouldTakeChild
+              : j + 1 == count ? Code::kCouldTakeChildLast
+                               : Code::kCouldTakeChildNext,
+              {static_cast<int32_t>(i) + 1, age / 12, age % 12});
+    ++j;
   }
   AddPhrase(r, Code::kOfGroup, {static_cast<int32_t>(whole.members.size())});
   AddPhrase(r, Code::kMayBePlacedApart);
@@ -90,8 +96,19 @@ void AddDuration(CodedReason& r, Code in_days, Code in_months, int days) {
   }
 }
 
+// Whether the reasons describe child i of the group.
+bool Shows(const PairFacts& f, size_t i) { return ((f.shown >> i) & 1) != 0; }
+
+// More than one child described: "the children's", "children waiting".
+bool ShowsGroup(const PairFacts& f) { return std::popcount(f.shown) > 1; }
+
 void AddNeeds(CodedReason& r, const PairFacts& f) {
-  const NeedLevels needs = GroupNeeds(f.group);
+  NeedLevels needs{};
+  for (size_t i = 0; i < f.group.members.size(); ++i) {
+    if (!Shows(f, i)) continue;
+    for (int c = 0; c < kNeedCategoryCount; ++c)
+      needs[c] = std::max(needs[c], f.group.members[i].needs[c]);
+  }
   int tightest = -1, tightest_margin = 99, categories = 0;
   for (int c = 0; c < kNeedCategoryCount; ++c) {
     if (needs[c] == NeedLevel::kNone) continue;
@@ -111,19 +128,21 @@ void AddNeeds(CodedReason& r, const PairFacts& f) {
     AddPhrase(r, Code::kWouldConsiderNeedUpTo,
               {tightest, static_cast<int32_t>(limit)});
   }
-  AddPhrase(
-      r, IsGroup(f.group) ? Code::kChildrensHighestNeedIs : Code::kChildsNeedIs,
-      {static_cast<int32_t>(needs[tightest])});
+  AddPhrase(r,
+            ShowsGroup(f) ? Code::kChildrensHighestNeedIs : Code::kChildsNeedIs,
+            {static_cast<int32_t>(needs[tightest])});
   if (categories > 1) AddPhrase(r, Code::kCategoriesOfNeed, {categories});
 }
 
 void AddAgeFit(CodedReason& r, const PairFacts& f) {
-  std::vector<int> ages;
+  absl::InlinedVector<int, 8> ages;
   bool inside = true;
-  for (const ChildMember& m : f.group.members) {
-    ages.push_back(m.age_months);
-    inside = inside && m.age_months >= f.household.min_age_months &&
-             m.age_months <= f.household.max_age_months;
+  for (size_t i = 0; i < f.group.members.size(); ++i) {
+    if (!Shows(f, i)) continue;
+    const int age = f.group.members[i].age_months + f.elapsed_months;
+    ages.push_back(age);
+    inside = inside && age >= f.household.min_age_months &&
+             age <= f.household.max_age_months;
   }
   AddAges(r, ages);
   AddPhrase(r, inside ? Code::kTodayWithin : Code::kTodayNotAllWithin);
@@ -131,11 +150,11 @@ void AddAgeFit(CodedReason& r, const PairFacts& f) {
 }
 
 void AddCapacity(CodedReason& r, const PairFacts& f) {
-  const int size = static_cast<int>(f.whole_group.members.size());
+  const int size = static_cast<int>(f.group.members.size());
   const int spare = f.household.approved_for - size;
   AddPhrase(r, Code::kApprovedForGroupOf, {f.household.approved_for, size});
-  if (!f.taken.empty()) {
-    AddTaken(r, f.whole_group, f.taken);
+  if (f.partial) {
+    AddTaken(r, f.group, f.elapsed_months, f.shown);
   } else if (spare > 0) {
     AddPhrase(r, Code::kSparePlacesKept, {spare});
   } else if (spare < 0) {
@@ -150,7 +169,7 @@ void AddWaiting(CodedReason& r, const PairFacts& f) {
     AddDuration(r, Code::kHouseholdWaitingDays, Code::kHouseholdWaitingMonths,
                 DaysSince(f.household.approved_day, f.as_of_day));
   }
-  const bool group = IsGroup(f.group);
+  const bool group = ShowsGroup(f);
   if (f.group.waiting_since_day < 0) {
     AddPhrase(
         r, group ? Code::kChildrenWaitingUnknown : Code::kChildWaitingUnknown);
@@ -181,32 +200,34 @@ void AddContact(CodedReason& r, const PairFacts& f) {
 }
 
 void AddIdentity(CodedReason& r, const PairFacts& f) {
+  const std::vector<ChildMember>& members = f.group.members;
   int recorded = 0, shared = 0;
-  for (const ChildMember& m : f.group.members) {
-    if (m.heritage_mask == 0) continue;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (!Shows(f, i) || members[i].heritage_mask == 0) continue;
     ++recorded;
-    shared += (m.heritage_mask & f.household.heritage_mask) != 0;
+    shared += (members[i].heritage_mask & f.household.heritage_mask) != 0;
   }
   if (recorded > 0 && shared == recorded) {
-    AddPhrase(r, IsGroup(f.group) ? Code::kSharesHeritageWithEvery
-                                  : Code::kSharesChildsHeritage);
+    AddPhrase(r, ShowsGroup(f) ? Code::kSharesHeritageWithEvery
+                               : Code::kSharesChildsHeritage);
   } else if (shared > 0) {
     AddPhrase(r, Code::kSharesHeritageWithSome);
   }
   if (f.household.religion != 0) {
-    for (const ChildMember& m : f.group.members) {
-      if (m.religion == f.household.religion) {
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (Shows(f, i) && members[i].religion == f.household.religion) {
         AddPhrase(r, Code::kSameReligion);
         break;
       }
     }
   }
-  for (const ChildMember& m : f.group.members) {
-    if (!m.first_language.empty() &&
+  for (size_t i = 0; i < members.size(); ++i) {
+    const std::string& language = members[i].first_language;
+    if (Shows(f, i) && !language.empty() &&
         std::find(f.household.languages.begin(), f.household.languages.end(),
-                  m.first_language) != f.household.languages.end()) {
+                  language) != f.household.languages.end()) {
       AddPhrase(r, Code::kSpeaksFirstLanguage);
-      r.text_args.push_back(m.first_language);
+      r.text_args.push_back(language);
       break;
     }
   }
@@ -293,7 +314,9 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
       CodedReason r;
       AddPhrase(r, Code::kApprovedForGroupOf, {h.approved_for, whole_size});
       if (!f.taken.empty()) {
-        AddTaken(r, whole, f.taken);
+        uint32_t taken = 0;
+        for (int i : f.taken) taken |= uint32_t{1} << i;
+        AddTaken(r, whole, /*elapsed=*/0, taken);  // whole is aged already
       } else if (whole.may_be_placed_apart && whole_size > 1) {
         AddPhrase(r, Code::kMayBePlacedApart);
       }

@@ -15,19 +15,21 @@
 
 namespace raa::matcher::internal {
 
-// `group` is what the reasons describe: the children the household could
-// take (all of them, or some when the group is placed apart), with their ages
-// on `as_of_day`; `whole_group` is every child, ages on the same day;
-// `taken` the indices of group's children in whole_group when placed apart
-// (empty otherwise).
+// What a score component's reason describes, without copying the profile:
+// `group` is every child with the ages as stored; a child's age on
+// `as_of_day` is its stored age plus `elapsed_months`; the reasons describe
+// the children whose bits are set in `shown` (all of them, or, when
+// `partial`, the ones the household could take when the group is placed
+// apart).
 struct PairFacts {
   const ChildGroup& group;
+  int elapsed_months;
+  uint32_t shown;
+  bool partial;
   const Household& household;
   AuthorityKind household_authority_kind;
   bool same_authority;
   int32_t as_of_day;
-  const ChildGroup& whole_group;
-  const std::vector<int>& taken;
 };
 
 // The reason of one score component as data (matcher/reasons.h), whose
@@ -43,7 +45,11 @@ struct ConstraintFacts {
   bool household_authority_withdrawn;
   int open_links;
   int max_open_links;
-  const ChildGroup& whole_group;  // as PairFacts
+  // `group` is the children described (all, or those the household could
+  // take when placed apart), `whole_group` every child, both with their ages
+  // on the query's day; `taken` the indices of group's children in
+  // whole_group when placed apart (empty otherwise).
+  const ChildGroup& whole_group;
   const std::vector<int>& taken;
 };
 

@@ -1,6 +1,8 @@
 #include "tests/support/explanations.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "matcher/reasons.h"
 
 namespace raa::test {
 
@@ -39,11 +41,33 @@ void ExpectExplainedComponents(
   int points = 0;
   for (int i = 0; i < components.size(); ++i) {
     const v1::ScoreComponent& c = components[i];
-    EXPECT_EQ(c.component(), ComponentIds()[i]);
-    EXPECT_EQ(c.weight(), weights[i]) << c.component();
-    EXPECT_GE(c.fit_permille(), 0) << c.component();
-    EXPECT_LE(c.fit_permille(), 1000) << c.component();
-    EXPECT_FALSE(c.reason().empty()) << c.component() << " has no reason";
+    const std::string& key = ComponentIds()[i];
+    // Named (FULL_TEXT), numbered (every view of the coded API), or both.
+    EXPECT_TRUE(!c.component().empty() || c.id() != 0) << "component " << i;
+    if (!c.component().empty()) {
+      EXPECT_EQ(c.component(), key);
+    }
+    if (c.id() != 0) {
+      EXPECT_EQ(static_cast<int>(c.id()), i + 1) << key;
+    }
+    EXPECT_EQ(c.weight(), weights[i]) << key;
+    EXPECT_GE(c.fit_permille(), 0) << key;
+    EXPECT_LE(c.fit_permille(), 1000) << key;
+    EXPECT_FALSE(c.reason().empty() && c.reason_codes().empty())
+        << key << " has no reason";
+    if (!c.reason_codes().empty()) {
+      // The coded reason renders completely, as the words when both came.
+      const std::vector<std::string> texts(c.reason_text_args().begin(),
+                                           c.reason_text_args().end());
+      const std::string words = matcher::ReasonCatalogPhrases().Format(
+          c.reason_codes(), c.reason_args(), texts);
+      EXPECT_THAT(words, ::testing::Not(::testing::HasSubstr("?"))) << key;
+      EXPECT_THAT(words, ::testing::Not(::testing::HasSubstr("(reason")))
+          << key;
+      if (!c.reason().empty()) {
+        EXPECT_EQ(words, c.reason()) << key;
+      }
+    }
     points += c.points_tenths();
   }
   // Each contribution is rounded to a tenth and the score to a point.

@@ -23,7 +23,9 @@ const std::vector<std::string>& ConstraintIds();
 const std::vector<int>& DefaultWeights();
 
 // Checks a ranked candidate's (or a pair's) score components: every
-// component once, in order, with a reason, the policy's weight, a fit in
+// component once, in order (by `component` and/or `id`), with a reason (its
+// words and/or its codes: codes render completely with the matcher's
+// catalogue, to the words when both are sent), the policy's weight, a fit in
 // 0-1000, and points that add up to ten times the score give or take
 // rounding.
 void ExpectExplainedComponents(

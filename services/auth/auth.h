@@ -20,9 +20,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
 #include "raa/v1/access.pb.h"
 #include "raa/v1/registry.pb.h"
 #include "services/auth/caller.h"
@@ -43,6 +46,8 @@ GeneratedKey GenerateApiKey();
 // The key id inside a key, if the key is well formed.
 std::optional<std::string> KeyIdOf(absl::string_view secret);
 
+// The raw 32 bytes of SHA-256 of `data`. The digest is fetched from
+// OpenSSL's default provider once per process, not per call.
 std::string Sha256(absl::string_view data);
 
 // A key bound to its member's client certificate (raamatchd --client-ca):
@@ -56,15 +61,45 @@ std::string Sha256(absl::string_view data);
 absl::Status CheckKeyMatchesCertificate(const Caller& caller,
                                         absl::string_view certificate_name);
 
-// Checks bearer keys against the store, with a cache of verified keys so a
-// call does not touch SQLite. Thread-safe.
+// Checks bearer keys against the store, with two caches so that a call does
+// not touch SQLite:
+//  - verified credentials, keyed by the exact bytes of the call's
+//    credential (the authorization value and, when keys are bound to
+//    certificates, the certificate name), compared in constant time
+//    (CRYPTO_memcmp): a call that sends the same bytes as one already
+//    verified costs a hash lookup and a comparison, no SHA-256;
+//  - verified keys by key id, holding the SHA-256 of the key: the same key
+//    sent differently ("bearer " in lower case, another connection's
+//    certificate) costs a SHA-256 but no store read.
+// A revocation empties both of the key before Forget returns; a member's
+// withdrawal reaches its cached callers before OnAuthorityChanged returns;
+// and nothing is trusted from a cache longer than kCacheLifetime after its
+// key was read from the store (then the store is read again). The cache of
+// credentials holds keys in the clear in the server's memory (as every
+// call's metadata does while it runs); entries are wiped when dropped.
+// Thread-safe.
 class Authenticator {
  public:
+  // How long a cached verification is trusted (by the store's clock) before
+  // the key is read from the store again.
+  static constexpr absl::Duration kCacheLifetime = absl::Minutes(10);
+  // At most this many credentials are cached; when full, the cache starts
+  // again empty.
+  static constexpr size_t kMaxCachedCredentials = 4096;
+
   // With `keys_bound_to_certificates`, every key must also pass
   // CheckKeyMatchesCertificate with the caller's certificate name.
-  explicit Authenticator(Store& store, bool keys_bound_to_certificates = false)
-      : store_(store),
-        keys_bound_to_certificates_(keys_bound_to_certificates) {}
+  // `clock` (the system's if null) times kCacheLifetime; it must outlive
+  // this object.
+  explicit Authenticator(Store& store, bool keys_bound_to_certificates = false,
+                         const Clock* clock = nullptr);
+  ~Authenticator();
+
+  // Whether keys are bound to certificates: if not, the certificate name
+  // passed to Authenticate and Cached is ignored (callers need not find it).
+  bool keys_bound_to_certificates() const {
+    return keys_bound_to_certificates_;
+  }
 
   // `authorization` is the metadata value, e.g. "Bearer raa_…";
   // `certificate_name` the CN of the caller's verified client certificate,
@@ -101,16 +136,63 @@ class Authenticator {
   void SetStoreReadHookForTesting(std::function<void()> hook);
 
  private:
+  // A call's credential: what a cached verification is keyed by.
+  struct CredentialView {
+    absl::string_view authorization;
+    absl::string_view certificate;  // empty unless keys are bound
+  };
+  struct Credential {
+    std::string authorization;
+    std::string certificate;
+    operator CredentialView() const {  // NOLINT: for heterogeneous lookup
+      return {authorization, certificate};
+    }
+  };
+  struct CredentialHash {
+    using is_transparent = void;
+    size_t operator()(CredentialView c) const {
+      return absl::HashOf(c.authorization, c.certificate);
+    }
+  };
+  // Constant time in the bytes compared (their lengths are not secret: keys
+  // have one length).
+  struct CredentialEq {
+    using is_transparent = void;
+    bool operator()(CredentialView a, CredentialView b) const;
+  };
   struct CachedKey {
     std::string secret_sha256;
-    Caller caller;
+    Caller caller;            // withdrawn kept up to date
+    int64_t read_micros = 0;  // when the key was read from the store
   };
-  absl::StatusOr<Caller> AuthenticateKey(absl::string_view authorization);
-  std::optional<Caller> CachedCaller(absl::string_view authorization);
+  struct CachedCredential {
+    Caller caller;            // withdrawn kept up to date
+    int64_t read_micros = 0;  // when the key was read from the store
+  };
+  using CredentialMap = absl::flat_hash_map<Credential, CachedCredential,
+                                            CredentialHash, CredentialEq>;
+
+  absl::StatusOr<Caller> AuthenticateKey(absl::string_view authorization,
+                                         absl::string_view certificate);
+  // Whether an entry read from the store at `read_micros` is still trusted
+  // at `now_micros`.
+  static bool Fresh(int64_t read_micros, int64_t now_micros);
+  // Remembers that `credential` authenticates as `caller` (a key read at
+  // `read_micros`).
+  void RememberCredential(CredentialView credential, const Caller& caller,
+                          int64_t read_micros)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Erases an entry, wiping its key's bytes first.
+  static void Drop(CredentialMap& map, CredentialMap::iterator it);
+
+  // The clock's now, in microseconds.
+  int64_t NowMicros() const;
 
   Store& store_;
   const bool keys_bound_to_certificates_;
-  absl::Mutex mu_;
+  const Clock& clock_;
+  mutable absl::Mutex mu_;
+  CredentialMap credentials_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CachedKey> cache_ ABSL_GUARDED_BY(mu_);
   // Counts Forget calls: a key read from the store is cached only if none
   // happened meanwhile.

@@ -48,6 +48,8 @@ namespace raa {
 
 // The value of the call's `authorization` metadata, or empty.
 std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
+// The same without a copy: valid as long as `ctx` (the call) is.
+absl::string_view AuthorizationViewOf(const grpc::CallbackServerContext& ctx);
 
 // OK while the call's answer is awaited; CANCELLED once the client cancelled
 // it, DEADLINE_EXCEEDED once its deadline has passed. Safe on any thread
@@ -58,6 +60,8 @@ absl::Status CallStateOf(const grpc::CallbackServerContext& ctx);
 // verified (raamatchd --client-ca), or empty: what Authenticate binds a key
 // to.
 std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
+// The same without a copy: valid as long as `ctx` (the call) is.
+absl::string_view CertificateNameViewOf(const grpc::CallbackServerContext& ctx);
 
 // Lifetime: holds references to the authenticator and the pool (and the
 // audit log, if any), which must outlive it and every call it started; made
@@ -90,7 +94,7 @@ class UnaryRunner {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     pool_.Schedule([this, ctx, reactor, rule, request, response,
                     fn = std::move(fn), authorization = AuthorizationOf(*ctx),
-                    certificate = CertificateNameOf(*ctx)]() mutable {
+                    certificate = CertificateOf(*ctx)]() mutable {
       if (absl::Status state = CallStateOf(*ctx); !state.ok()) {
         reactor->Finish(ToGrpcStatus(state));
         return;
@@ -126,9 +130,11 @@ class UnaryRunner {
                                         const Request* request,
                                         Response* response, TryFn try_fn,
                                         Fn fn) {
-    std::string authorization = AuthorizationOf(*ctx);
     if (std::optional<Caller> caller =
-            authenticator_.Cached(authorization, CertificateNameOf(*ctx))) {
+            authenticator_.Cached(AuthorizationViewOf(*ctx),
+                                  authenticator_.keys_bound_to_certificates()
+                                      ? CertificateNameViewOf(*ctx)
+                                      : absl::string_view())) {
       absl::Status status = CheckCall(*caller, rule, *request);
       bool answered = !status.ok();
       if (status.ok()) {
@@ -159,6 +165,14 @@ class UnaryRunner {
   }
 
  private:
+  // The certificate name the authenticator needs: none unless keys are
+  // bound to certificates (finding it costs an allocation or three).
+  std::string CertificateOf(const grpc::CallbackServerContext& ctx) const {
+    return authenticator_.keys_bound_to_certificates()
+               ? std::string(CertificateNameViewOf(ctx))
+               : std::string();
+  }
+
   // Runs either form of Unary's `fn` for `caller`; on OK the answer is in
   // `*response`, redacted for the caller.
   template <typename Response, typename Fn>

@@ -3,11 +3,16 @@
 // relies on: a key is shown once and works at once with exactly its roles,
 // its times come from the clock, a revoked key stops working at once even
 // though verified keys are cached, and a member's withdrawal reaches its
-// keys only once it is committed.
+// keys only once it is committed. The caches: a credential is served from
+// memory only byte for byte as verified, every cached form of a key ends
+// with its revocation, and nothing is trusted longer than the cache's
+// lifetime.
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
@@ -145,6 +150,166 @@ TEST_F(AuthDomainTest, AVerifiedKeyIsCachedAndARevocationIsSeenAtOnce) {
   EXPECT_THAT(authenticator_->Authenticate(header).status(),
               StatusIs(Code::kUnauthenticated));
   authenticator_->SetRevocationListener(nullptr);
+}
+
+TEST_F(AuthDomainTest, AVerifiedCredentialIsServedWithoutTheStore) {
+  v1::CreateApiKeyResponse key =
+      IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  int store_reads = 0;
+  authenticator_->SetStoreReadHookForTesting([&] { ++store_reads; });
+  ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+  EXPECT_EQ(store_reads, 1);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+    ASSERT_TRUE(authenticator_->Cached(header).has_value());
+  }
+  // The same key sent with other bytes is verified by its digest, still
+  // without the store.
+  const std::string lower = "bearer " + key.secret();
+  absl::StatusOr<Caller> caller = authenticator_->Authenticate(lower);
+  ASSERT_THAT(caller.status(), IsOk());
+  EXPECT_EQ(caller->authority_id, "sheffield");
+  EXPECT_TRUE(caller->Has(v1::ROLE_FAMILY_FINDER));
+  EXPECT_EQ(store_reads, 1);
+  authenticator_->SetStoreReadHookForTesting(nullptr);
+}
+
+TEST_F(AuthDomainTest, OnlyTheExactBytesOfAVerifiedCredentialPass) {
+  v1::CreateApiKeyResponse key =
+      IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+  // Every one-byte change of the cached credential, and every truncation or
+  // extension of it, is refused by the cache and by the store.
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string changed = header;
+    changed[i] = changed[i] == 'a' ? 'b' : 'a';
+    EXPECT_EQ(authenticator_->Cached(changed), std::nullopt) << changed;
+    if (i >= 7) {  // "Bearer " vs "bearer ": the same key
+      EXPECT_THAT(authenticator_->Authenticate(changed).status(),
+                  StatusIs(Code::kUnauthenticated))
+          << changed;
+    }
+  }
+  for (const std::string& other : {header.substr(0, header.size() - 1),
+                                   header + "0", header + " ", " " + header}) {
+    EXPECT_EQ(authenticator_->Cached(other), std::nullopt) << other;
+    EXPECT_THAT(authenticator_->Authenticate(other).status(),
+                StatusIs(Code::kUnauthenticated))
+        << other;
+  }
+  EXPECT_TRUE(authenticator_->Cached(header).has_value());
+}
+
+TEST_F(AuthDomainTest, ARevocationEndsEveryCachedFormOfTheKeyAtOnce) {
+  v1::CreateApiKeyResponse key = IssueKey("leeds", {v1::ROLE_REGISTRAR});
+  v1::CreateApiKeyResponse other = IssueKey("leeds", {v1::ROLE_REGISTRAR});
+  const std::string header = Bearer(key.secret());
+  const std::string lower = "bearer " + key.secret();
+  ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+  ASSERT_THAT(authenticator_->Authenticate(lower).status(), IsOk());
+  ASSERT_THAT(authenticator_->Authenticate(Bearer(other.secret())).status(),
+              IsOk());
+  ASSERT_TRUE(authenticator_->Cached(lower).has_value());
+
+  ASSERT_THAT(Revoke(key.api_key()).status(), IsOk());
+  for (const std::string& h : {header, lower}) {
+    EXPECT_EQ(authenticator_->Cached(h), std::nullopt) << h;
+    EXPECT_THAT(authenticator_->Authenticate(h).status(),
+                StatusIs(Code::kUnauthenticated))
+        << h;
+  }
+  // The member's other key is untouched.
+  EXPECT_TRUE(authenticator_->Cached(Bearer(other.secret())).has_value());
+}
+
+TEST_F(AuthDomainTest, NothingIsTrustedFromTheCacheLongerThanItsLifetime) {
+  // An authenticator the revocation is not told of: only the lifetime of
+  // its cache makes it read the key again.
+  Authenticator untold(*store_, false, &clock_);
+  v1::CreateApiKeyResponse key =
+      IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  int store_reads = 0;
+  untold.SetStoreReadHookForTesting([&] { ++store_reads; });
+  ASSERT_THAT(untold.Authenticate(header).status(), IsOk());
+  ASSERT_THAT(Revoke(key.api_key()).status(), IsOk());
+
+  clock_.Advance(Authenticator::kCacheLifetime - absl::Microseconds(1));
+  EXPECT_TRUE(untold.Cached(header).has_value());
+  EXPECT_THAT(untold.Authenticate(header).status(), IsOk());
+  EXPECT_EQ(store_reads, 1);
+
+  clock_.Advance(absl::Microseconds(1));
+  EXPECT_EQ(untold.Cached(header), std::nullopt);
+  EXPECT_THAT(untold.Authenticate(header).status(),
+              StatusIs(Code::kUnauthenticated));
+  EXPECT_EQ(store_reads, 2);
+}
+
+TEST_F(AuthDomainTest, AnExpiredEntryIsReadAgainAndCachedAgain) {
+  Authenticator auth(*store_, false, &clock_);
+  v1::CreateApiKeyResponse key =
+      IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  int store_reads = 0;
+  auth.SetStoreReadHookForTesting([&] { ++store_reads; });
+  ASSERT_THAT(auth.Authenticate(header).status(), IsOk());
+  clock_.Advance(Authenticator::kCacheLifetime);
+  EXPECT_EQ(auth.Cached(header), std::nullopt);
+  ASSERT_THAT(auth.Authenticate(header).status(), IsOk());
+  EXPECT_EQ(store_reads, 2);
+  EXPECT_TRUE(auth.Cached(header).has_value());
+  ASSERT_THAT(auth.Authenticate(header).status(), IsOk());
+  EXPECT_EQ(store_reads, 2);
+}
+
+TEST_F(AuthDomainTest, ABoundKeyIsCachedWithItsCertificateName) {
+  Authenticator bound(*store_, /*keys_bound_to_certificates=*/true, &clock_);
+  v1::CreateApiKeyResponse key =
+      IssueKey("sheffield", {v1::ROLE_FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  ASSERT_THAT(bound.Authenticate(header, "sheffield").status(), IsOk());
+  EXPECT_TRUE(bound.Cached(header, "sheffield").has_value());
+  // Another certificate, or none, is not the credential that was verified.
+  EXPECT_EQ(bound.Cached(header, "leeds"), std::nullopt);
+  EXPECT_EQ(bound.Cached(header, ""), std::nullopt);
+  EXPECT_EQ(bound.Cached(header, "sheffield "), std::nullopt);
+  EXPECT_THAT(bound.Authenticate(header, "leeds").status(),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(bound.Authenticate(header, "").status(),
+              StatusIs(Code::kUnauthenticated));
+  // Still refused once the key is cached by id.
+  EXPECT_THAT(bound.Authenticate(header, "leeds").status(),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(bound.Authenticate(header, "sheffield").status(), IsOk());
+  // Without binding the certificate name plays no part.
+  Authenticator unbound(*store_, false, &clock_);
+  ASSERT_THAT(unbound.Authenticate(header, "leeds").status(), IsOk());
+  EXPECT_TRUE(unbound.Cached(header, "").has_value());
+  EXPECT_TRUE(unbound.Cached(header, "anyone").has_value());
+}
+
+TEST(Sha256Test, IsTheStandardDigestOnEveryThread) {
+  // FIPS 180-2's examples.
+  const std::string abc =
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string empty =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  EXPECT_EQ(absl::BytesToHexString(Sha256("abc")), abc);
+  EXPECT_EQ(absl::BytesToHexString(Sha256("")), empty);
+  std::vector<std::string> seen(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&seen, t] {
+      std::string digest;
+      for (int i = 0; i < 100; ++i) digest = Sha256("abc");
+      seen[t] = absl::BytesToHexString(digest);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_THAT(seen, ElementsAre(abc, abc, abc, abc));
 }
 
 TEST_F(AuthDomainTest, AKeyCannotRevokeItself) {

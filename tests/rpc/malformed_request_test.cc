@@ -300,9 +300,10 @@ TEST_F(MalformedRequestTest,
     EXPECT_THAT(reply.messages, IsEmpty());
   }
   // Requests with no string field at all (GetMatchingPolicy,
-  // GetTimescales, ...; the ledger's GetFeeSchedule, ListFeeSchedules,
-  // GetBalances and PlanSettlement) are the only ones left out.
-  EXPECT_GE(probed, static_cast<int>(methods.size()) - 7);
+  // GetReasonCatalog, GetTimescales, ...; the ledger's GetFeeSchedule,
+  // ListFeeSchedules, GetBalances and PlanSettlement) are the only ones left
+  // out.
+  EXPECT_GE(probed, static_cast<int>(methods.size()) - 8);
   EXPECT_THAT(ProtobufLog::Lines(), IsEmpty());
 }
 

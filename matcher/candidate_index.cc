@@ -624,13 +624,19 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
 absl::Status CandidateIndex::UpsertChild(const ChildGroup& group) {
   if (absl::Status s = CheckChild(group); !s.ok()) return s;
   ChildEntry entry{group, PackChild(group)};
+  const internal::ChildRow row = internal::RowOf(
+      entry.profile,
+      child_excluded_pool_.Acquire(entry.profile.excluded_regions));
   auto [it, inserted] = child_slots_.try_emplace(
       group.key, static_cast<uint32_t>(children_.size()));
   if (inserted) {
     children_.push_back(std::move(entry));
+    child_rows_.push_back(row);
   } else {
     ReleaseChildNames(children_[it->second].profile);
+    child_excluded_pool_.Release(child_rows_[it->second].excluded_set);
     children_[it->second] = std::move(entry);
+    child_rows_[it->second] = row;
   }
   return absl::OkStatus();
 }
@@ -641,12 +647,15 @@ void CandidateIndex::RemoveChild(uint64_t key) {
   const uint32_t slot = it->second;
   const uint32_t last = static_cast<uint32_t>(children_.size() - 1);
   ReleaseChildNames(children_[slot].profile);
+  child_excluded_pool_.Release(child_rows_[slot].excluded_set);
   child_slots_.erase(it);
   if (slot != last) {
     children_[slot] = std::move(children_[last]);
+    child_rows_[slot] = child_rows_[last];
     child_slots_[children_[slot].profile.key] = slot;
   }
   children_.pop_back();
+  child_rows_.pop_back();
 }
 
 std::optional<ChildGroup> CandidateIndex::FindChild(uint64_t key) const {
@@ -1209,34 +1218,17 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
   RankResult result;
   result.policy_version = policy.version;
   result.considered = static_cast<int>(children_.size());
-  TopK top(options.limit);
-  int eligible = 0;
   auto viewer = authority_ids_.find(viewer_authority);
-  const internal::MonthDay today = internal::MonthDayOf(options.as_of_day);
-  for (size_t i = 0; i < children_.size(); ++i) {
-    const ChildProfile& c = children_[i].profile;
-    const int elapsed = ElapsedMonths(c, today);
-    const PairOutcome outcome =
-        EvaluatePair(c, slot, policy.max_open_links, elapsed);
-    uint32_t failures = outcome.failures;
-    if (viewer != authority_ids_.end() && c.HiddenFrom(viewer->second)) {
-      failures |= internal::Bit(Constraint::kHiddenFromAuthority);
-    }
-    if (failures != 0) {
-      ++result.excluded[std::countr_zero(failures)];
-      continue;
-    }
-    ++eligible;
-    const int score =
-        ScoreOutcome(c, outcome, slot, policy, options.as_of_day, elapsed);
-    if (score < options.min_score) continue;
-    top.Offer({score, c.key, static_cast<uint32_t>(i), PickTaken(outcome)});
-  }
+  const int viewer_id =
+      viewer == authority_ids_.end() ? -1 : static_cast<int>(viewer->second);
+  ChildScan scan = ScanChildren(slot, policy, options, viewer_id);
+  result.excluded = scan.excluded;
+  const int eligible = scan.eligible;
   result.eligible = eligible;
   FillExclusions(SearchSide::kChildren, g.approved_for(), result);
 
   const Household household = UnpackHousehold(slot);
-  const std::vector<Pick> picks = top.TakeBestFirst();
+  const std::vector<Pick> picks = std::move(scan.picks);
   result.candidates.reserve(picks.size());
   for (const Pick& p : picks) {
     const ChildEntry& child = children_[p.slot];
@@ -1255,6 +1247,168 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
         << described;
   }
   return result;
+}
+
+}  // namespace raa::matcher
+
+namespace raa::matcher {
+
+// The child side's hot loop: one 32-byte row per group. The household's
+// side of every constraint and component is fixed for the query, so each
+// becomes a compare or a table lookup; the group's full profile is read only
+// when a row says it must be (hidden from some authority, placed apart and
+// failing a per-child constraint) or when its best case could enter the top
+// k (identity).
+CandidateIndex::ChildScan CandidateIndex::ScanChildren(
+    size_t slot, const MatchingPolicy& policy, const RankOptions& options,
+    int viewer_id) const {
+  const auto weight = [&policy](Component k) {
+    return static_cast<uint32_t>(policy.weights[static_cast<int>(k)]);
+  };
+  const internal::Gate g = GateAt(slot);
+  const internal::Place place = PlaceAt(slot);
+  const uint32_t tolerance = tolerances_[slot];
+  const HouseholdTraits& traits = traits_[slot];
+  const RegionSet& household_excluded =
+      excluded_pool_.Get(excluded_sets_[slot]);
+  const internal::LanguageSet& household_languages =
+      language_pool_.Get(traits.language_set);
+  const uint16_t household_authority = place.authority();
+  const int max_links = policy.max_open_links;
+  const bool at_link_limit = place.open_links() >= max_links;
+  const int32_t as_of_day = options.as_of_day;
+  const internal::MonthDay today = internal::MonthDayOf(as_of_day);
+  const int lo = g.min_age(), hi = g.max_age();
+  const uint32_t sexes_allowed = g.sexes_allowed();
+  const uint32_t household_region = place.region();
+
+  const uint32_t wsum = static_cast<uint32_t>(WeightSum(policy));
+  const internal::ExactDivider divide(10 * wsum);
+  const uint32_t half = 5 * wsum;
+  const uint32_t w_age = weight(Component::kAgeFit);
+  const uint32_t w_waiting = weight(Component::kWaiting);
+  const uint32_t w_identity = weight(Component::kIdentity);
+  std::vector<uint8_t> withdrawn(authorities_.size());
+  for (size_t a = 0; a < authorities_.size(); ++a) {
+    withdrawn[a] = authorities_[a].withdrawn;
+  }
+  std::array<uint32_t, internal::kMaxGroupSize + 1> capacity_points{};
+  for (int n = 0; n <= internal::kMaxGroupSize; ++n) {
+    capacity_points[n] = weight(Component::kCapacityFit) *
+                         internal::CapacityFit(n, g.approved_for());
+  }
+  std::array<uint32_t, 8> flag_points{};  // by ChildRow::flag_index()
+  for (int bits = 0; bits < 8; ++bits) {
+    flag_points[bits] =
+        weight(Component::kEarlyPermanence) *
+            internal::EarlyPermanenceFit(bits & 1, g.dual_approved()) +
+        weight(Component::kContact) *
+            internal::ContactFit((bits >> 1) & 3, g.max_contact());
+  }
+  // By (categories with a need, margin sum).
+  std::array<std::array<uint32_t, 3 * kNeedCategoryCount + 1>,
+             kNeedCategoryCount + 1>
+      needs_points{};
+  for (int n = 0; n <= kNeedCategoryCount; ++n) {
+    for (int sum = 0; sum <= 3 * kNeedCategoryCount; ++sum) {
+      needs_points[n][sum] =
+          weight(Component::kNeedsMargin) * internal::NeedsFitFromSum(n, sum);
+    }
+  }
+  uint8_t limits[kNeedCategoryCount];
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    limits[c] = static_cast<uint8_t>(internal::ToleranceLimit(tolerance, c));
+  }
+  const int household_waited =
+      internal::WaitedDaysCapped(traits.approved_day_number(), as_of_day);
+  const uint32_t same_authority_points = weight(Component::kLocality) * 1000;
+  const uint32_t other_authority_points =
+      weight(Component::kLocality) *
+      internal::LocalityFit(false, authorities_[household_authority].kind);
+  const uint32_t best_identity_points = w_identity * 1000;
+
+  constexpr uint32_t kPerChild =
+      Bit(Constraint::kCapacity) | Bit(Constraint::kAgeRange) |
+      Bit(Constraint::kNeeds) | Bit(Constraint::kSexPreference);
+  ChildScan scan;
+  TopK top(options.limit);
+  const internal::ChildRow* rows = child_rows_.data();
+  const RegionSet* child_excluded = child_excluded_pool_.data();
+  const size_t n = child_rows_.size();
+  for (size_t i = 0; i < n; ++i) {
+    const internal::ChildRow& r = rows[i];
+    const int elapsed = internal::RowElapsed(r.ages_as_of, today);
+    const int youngest = r.min_age() + elapsed;
+    const int oldest = r.max_age() + elapsed;
+    uint32_t f = static_cast<uint32_t>(!r.waiting());
+    f |= static_cast<uint32_t>(withdrawn[r.authority()]) << 1;
+    f |= static_cast<uint32_t>(g.approved_for() < r.size()) << 2;
+    f |= static_cast<uint32_t>(youngest < lo || oldest > hi) << 3;
+    f |= static_cast<uint32_t>((r.needs & ~tolerance) != 0) << 4;
+    f |= static_cast<uint32_t>((r.sexes() & ~sexes_allowed) != 0) << 5;
+    f |= static_cast<uint32_t>(
+             child_excluded[r.excluded_set].Test(household_region))
+         << 6;
+    f |= static_cast<uint32_t>(household_excluded.Test(r.region())) << 7;
+    f |= static_cast<uint32_t>(at_link_limit) << 9;
+    if (r.hidden()) {
+      const ChildProfile& c = children_[i].profile;
+      if (c.HiddenFrom(household_authority) ||
+          (viewer_id >= 0 && c.HiddenFrom(static_cast<uint16_t>(viewer_id)))) {
+        f |= Bit(Constraint::kHiddenFromAuthority);
+      }
+    }
+    if (r.separable() && (f & kPerChild) != 0) {
+      // Placed apart: the household may take some of the children; the
+      // profile decides, as everywhere else.
+      const ChildProfile& c = children_[i].profile;
+      PairOutcome outcome = EvaluatePair(c, slot, max_links, elapsed);
+      outcome.failures |= f & Bit(Constraint::kHiddenFromAuthority);
+      if (outcome.failures != 0) {
+        ++scan.excluded[std::countr_zero(outcome.failures)];
+        continue;
+      }
+      ++scan.eligible;
+      const int score =
+          ScoreOutcome(c, outcome, slot, policy, as_of_day, elapsed);
+      if (score < options.min_score) continue;
+      top.Offer({score, r.key, static_cast<uint32_t>(i), PickTaken(outcome)});
+      continue;
+    }
+    if (f != 0) {
+      ++scan.excluded[std::countr_zero(f)];
+      continue;
+    }
+    ++scan.eligible;
+    int categories = 0;
+    const int margin =
+        internal::RowNeedsMarginSum(r.needs, limits, &categories);
+    uint32_t total =
+        needs_points[categories][margin] +
+        w_age *
+            static_cast<uint32_t>(internal::AgeFit(youngest, oldest, lo, hi)) +
+        capacity_points[r.size()] +
+        w_waiting *
+            static_cast<uint32_t>(internal::WaitingFit(
+                household_waited,
+                internal::WaitedDaysCapped(r.waiting_since_day, as_of_day))) +
+        flag_points[r.flag_index()] +
+        (r.authority() == household_authority ? same_authority_points
+                                              : other_authority_points);
+    const int best =
+        static_cast<int>(divide.Divide(total + best_identity_points + half));
+    if (best < options.min_score || !top.MayEnter(best)) continue;
+    if (w_identity != 0) {
+      total +=
+          w_identity * static_cast<uint32_t>(internal::IdentityFit(
+                           children_[i].profile, traits, household_languages));
+    }
+    const int score = static_cast<int>(divide.Divide(total + half));
+    if (score < options.min_score || !top.MayEnter(score)) continue;
+    top.Offer({score, r.key, static_cast<uint32_t>(i), 0});
+  }
+  scan.picks = top.TakeBestFirst();
+  return scan;
 }
 
 }  // namespace raa::matcher

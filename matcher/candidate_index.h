@@ -65,6 +65,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "matcher/internal/child_rows.h"
 #include "matcher/internal/interner.h"
 #include "matcher/internal/packed.h"
 #include "matcher/model.h"
@@ -266,6 +267,17 @@ class CandidateIndex {
                                                  const RankOptions& options,
                                                  bool explain,
                                                  int elapsed) const;
+  // RankChildren's scan: every child group's row against the household in
+  // `slot` (available, authority not withdrawn), the exclusion counts and
+  // the best `options.limit` picks, best first. `viewer_id`: the searching
+  // authority's id, or -1.
+  struct ChildScan {
+    std::array<int, kConstraintCount> excluded{};  // by Constraint
+    int eligible = 0;
+    std::vector<internal::RankPick> picks;
+  };
+  ChildScan ScanChildren(size_t slot, const MatchingPolicy& policy,
+                         const RankOptions& options, int viewer_id) const;
   void HouseholdCandidates(const ChildEntry& child,
                            const std::vector<internal::RankPick>& picks,
                            const MatchingPolicy& policy, int32_t as_of_day,
@@ -299,8 +311,12 @@ class CandidateIndex {
   internal::IdSetPool language_pool_;
   absl::flat_hash_map<uint64_t, int> open_links_;  // non-zero counts only
 
-  // Child side: small (thousands), kept whole.
+  // Child side: small (thousands). The whole record and profile, and in a
+  // parallel column the packed row RankChildren streams
+  // (internal/child_rows.h); the rows' excluded-region sets are pooled.
   std::vector<ChildEntry> children_;
+  std::vector<internal::ChildRow> child_rows_;
+  internal::IdSetPool child_excluded_pool_;
   absl::flat_hash_map<uint64_t, uint32_t> child_slots_;
 };
 

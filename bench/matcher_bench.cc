@@ -133,10 +133,12 @@ class Consortium {
   std::mt19937 rng_;
 };
 
-// One index per size, built once and shared by the benchmarks.
-CandidateIndex& IndexOf(int households) {
-  static std::map<int, std::unique_ptr<CandidateIndex>> cache;
-  std::unique_ptr<CandidateIndex>& slot = cache[households];
+// One index per size (and layout), built once and shared by the
+// benchmarks; `reorganized`: CandidateIndex::Reorganize() after the build,
+// as the server does after loading.
+CandidateIndex& IndexOf(int households, bool reorganized = true) {
+  static std::map<std::pair<int, bool>, std::unique_ptr<CandidateIndex>> cache;
+  std::unique_ptr<CandidateIndex>& slot = cache[{households, reorganized}];
   if (!slot) {
     slot = std::make_unique<CandidateIndex>();
     Consortium gen(42);
@@ -147,12 +149,15 @@ CandidateIndex& IndexOf(int households) {
     }
     (void)slot->UpsertChild(gen.TheChild());
     (void)slot->UpsertChild(gen.ThreeSiblings());
+    if (reorganized) slot->Reorganize();
   }
   return *slot;
 }
 
-void Rank(benchmark::State& state, uint64_t child_key) {
-  const CandidateIndex& index = IndexOf(static_cast<int>(state.range(0)));
+void Rank(benchmark::State& state, uint64_t child_key,
+          bool reorganized = true) {
+  const CandidateIndex& index =
+      IndexOf(static_cast<int>(state.range(0)), reorganized);
   const MatchingPolicy policy;
   const CandidateIndex::RankOptions options{
       .limit = 20, .min_score = 0, .as_of_day = kToday};
@@ -177,6 +182,26 @@ void Rank(benchmark::State& state, uint64_t child_key) {
 
 void BM_RankHouseholds(benchmark::State& state) { Rank(state, 1); }
 void BM_RankHouseholdsSiblingGroup(benchmark::State& state) { Rank(state, 2); }
+// The same in insertion order (no Reorganize): the summaries of mixed blocks.
+void BM_RankHouseholdsUnsorted(benchmark::State& state) {
+  Rank(state, 1, false);
+}
+BENCHMARK(BM_RankHouseholdsUnsorted)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_Reorganize(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    CandidateIndex& index = IndexOf(static_cast<int>(state.range(0)), false);
+    state.ResumeTiming();
+    index.Reorganize();
+  }
+}
+BENCHMARK(BM_Reorganize)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_RankHouseholds)
     ->Arg(1000)

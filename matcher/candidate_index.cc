@@ -204,6 +204,7 @@ absl::Status CandidateIndex::UpsertAuthority(const Authority& authority) {
                       ? gates_[i] | internal::kGateAuthorityWithdrawn
                       : gates_[i] & ~internal::kGateAuthorityWithdrawn;
     }
+    SummariseAll();
   }
   return absl::OkStatus();
 }
@@ -441,6 +442,7 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
     excluded_sets_.push_back(excluded_set);
     traits_.push_back(t);
     keys_.push_back(h.key);
+    AddToBlock(gates_.size() - 1);
   } else {
     const uint32_t slot = it->second;
     ReleaseHouseholdNames(slot);
@@ -449,6 +451,7 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
     places_[slot] = place;
     excluded_sets_[slot] = excluded_set;
     traits_[slot] = t;
+    SummariseBlock(slot / internal::kFilterBlock);
   }
   return absl::OkStatus();
 }
@@ -475,6 +478,69 @@ void CandidateIndex::RemoveHousehold(uint64_t key) {
   excluded_sets_.pop_back();
   traits_.pop_back();
   keys_.pop_back();
+  // The hole's block changed; the last block lost a household (and is gone
+  // when it held only that one).
+  blocks_.resize((gates_.size() + internal::kFilterBlock - 1) /
+                 internal::kFilterBlock);
+  if (slot < gates_.size()) SummariseBlock(slot / internal::kFilterBlock);
+  if (!blocks_.empty()) SummariseBlock(blocks_.size() - 1);
+}
+
+void CandidateIndex::AddToBlock(size_t slot) {
+  const size_t block = slot / internal::kFilterBlock;
+  if (blocks_.size() <= block) blocks_.resize(block + 1);
+  blocks_[block].Add(GateAt(slot), tolerances_[slot], PlaceAt(slot),
+                     excluded_pool_.Get(excluded_sets_[slot]), traits_[slot]);
+}
+
+void CandidateIndex::SummariseBlock(size_t block) {
+  if (block >= blocks_.size()) return;
+  blocks_[block] = internal::BlockSummary{};
+  const size_t begin = block * internal::kFilterBlock;
+  const size_t end = std::min(gates_.size(), begin + internal::kFilterBlock);
+  for (size_t i = begin; i < end; ++i) AddToBlock(i);
+}
+
+void CandidateIndex::SummariseAll() {
+  blocks_.assign(
+      (gates_.size() + internal::kFilterBlock - 1) / internal::kFilterBlock,
+      internal::BlockSummary{});
+  for (size_t i = 0; i < gates_.size(); ++i) AddToBlock(i);
+}
+
+void CandidateIndex::Reorganize() {
+  const size_t n = gates_.size();
+  // The order: what the search checks first, then what bounds the score.
+  std::vector<std::pair<uint64_t, uint32_t>> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    const internal::Gate g = GateAt(i);
+    const uint64_t status = !g.available()            ? 2
+                            : g.authority_withdrawn() ? 1
+                                                      : 0;
+    const uint64_t sort_key =
+        (status << 62) | (static_cast<uint64_t>(g.approved_for()) << 56) |
+        (static_cast<uint64_t>(g.max_age()) << 48) |
+        (static_cast<uint64_t>(g.min_age()) << 40) |
+        (static_cast<uint64_t>(tolerances_[i] & 0xffffff) << 16) |
+        traits_[i].approved_day;
+    order[i] = {sort_key, static_cast<uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end());
+  const auto permute = [&order, n](auto& column) {
+    std::remove_reference_t<decltype(column)> out(n);
+    for (size_t i = 0; i < n; ++i) out[i] = column[order[i].second];
+    column = std::move(out);
+  };
+  permute(gates_);
+  permute(tolerances_);
+  permute(places_);
+  permute(excluded_sets_);
+  permute(traits_);
+  permute(keys_);
+  for (size_t i = 0; i < n; ++i) {
+    household_slots_[keys_[i]] = static_cast<uint32_t>(i);
+  }
+  SummariseAll();
 }
 
 void CandidateIndex::SetOpenLinks(uint64_t household_key, int open_links) {
@@ -489,6 +555,7 @@ void CandidateIndex::SetOpenLinks(uint64_t household_key, int open_links) {
     const uint32_t saturated = static_cast<uint32_t>(std::min(open_links, 255));
     uint32_t& place = places_[it->second];
     place = (place & ~uint32_t{0xff00}) | (saturated << 8);
+    SummariseBlock(it->second / internal::kFilterBlock);
   }
 }
 
@@ -558,7 +625,8 @@ size_t CandidateIndex::MemoryBytes() const {
          map_bytes(
              excluded_pool_.map_capacity() + language_pool_.map_capacity(),
              sizeof(std::pair<internal::IdSet, uint32_t>)) +
-         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>));
+         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>)) +
+         blocks_.capacity() * sizeof(internal::BlockSummary);
 }
 
 // ---------------------------------------------------------------------------
@@ -929,6 +997,11 @@ struct CandidateIndex::HouseholdQuery {
   int min_score = 0;
   int32_t as_of_day = 0;
   internal::SimpleQuery simple{};
+  // For the block summaries: the group's side, and the most locality can
+  // add in a block holding the group's own authority or not.
+  internal::BlockQuery block{};
+  uint32_t locality_best = 0;
+  uint32_t locality_best_other = 0;
 };
 
 absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
@@ -1014,12 +1087,61 @@ CandidateIndex::HouseholdQuery CandidateIndex::PrepareHouseholdQuery(
       .need_bits = c.need_bits,
       .sex_need = static_cast<uint32_t>(c.sexes) << internal::kGateSexShift,
   };
+  q.block.simple = q.simple;
+  q.block.youngest = c.min_age_months + elapsed;
+  q.block.oldest = c.max_age_months + elapsed;
+  q.block.child_excludes = c.excluded_regions;
+  q.block.child_region = c.region;
+  for (uint16_t a : c.hidden_from) {
+    q.block.hidden_authorities |= uint64_t{1} << (a & 63);
+  }
+  q.block.max_links = policy.max_open_links;
+  for (size_t a = 0; a < authorities_.size(); ++a) {
+    q.locality_best = std::max(q.locality_best, q.locality_points[a]);
+    if (a != c.authority) {
+      q.locality_best_other =
+          std::max(q.locality_best_other, q.locality_points[a]);
+    }
+  }
   return q;
 }
 
-// The hot loop: every household through the vectorised kernel, the
-// survivors through the remaining constraints, the eligible scored from the
-// tables, the best `limit` kept. Kept whole; the tables are read through
+namespace {
+
+// The most a household of a block summarised by `s` can score, in weighted
+// points before the division (see ScanHouseholds' tables); every component
+// is bounded from the summary alone.
+template <typename Query>
+uint32_t BlockBestPoints(const internal::BlockSummary& s, const ChildProfile& c,
+                         const Query& q) {
+  uint32_t capacity = 0;
+  for (int n = s.approved_for_min; n <= s.approved_for_max; ++n) {
+    capacity = std::max(capacity, q.capacity_points[n]);
+  }
+  uint32_t flags = 0;
+  for (int bits = 0; bits < 8; ++bits) {
+    if ((s.flag_mask >> bits) & 1) flags = std::max(flags, q.flag_points[bits]);
+  }
+  const int32_t day =
+      s.day_min == internal::kUnknownDay16 ? -1 : int32_t{s.day_min};
+  const bool own = (s.authorities >> (c.authority & 63)) & 1;
+  return q.needs_points[internal::NeedsMarginSum(c, s.tolerance_or)] +
+         q.w_age * static_cast<uint32_t>(internal::AgeFitBound(
+                       q.block.youngest, q.block.oldest, s.min_age_min,
+                       s.min_age_max, s.max_age_min, s.max_age_max)) +
+         capacity + flags +
+         q.waiting_points[internal::WaitedDaysCapped(day, q.as_of_day)] +
+         q.w_identity * 1000 + (own ? q.locality_best : q.locality_best_other);
+}
+
+}  // namespace
+
+// The hot loop, block by block in the order of their best possible score:
+// a block whose summary decides every household's first failure is counted
+// whole; the others go through the vectorised kernel, their survivors
+// through the remaining constraints; the eligible are scored from the
+// tables only while the block's best could still enter the top k (and
+// counted either way), the best `limit` kept. The tables are read through
 // locals, as the loop was written.
 CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     const ChildProfile& c, const HouseholdQuery& q, int elapsed,
@@ -1055,21 +1177,85 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   const RegionSet* pool = excluded_pool_.data();
   const internal::LanguageSet* language_sets = language_pool_.data();
   const size_t n = gates_.size();
-  for (size_t base = 0; base < n; base += internal::kFilterBlock) {
+
+  // Blocks counted whole are done here; the others are visited best first.
+  struct Visit {
+    int best;
+    uint32_t block;
+    int outcome;  // internal::kAllPass or kMixed
+  };
+  std::vector<Visit> visits;
+  visits.reserve(blocks_.size());
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const size_t base = b * internal::kFilterBlock;
+    const uint32_t len = static_cast<uint32_t>(
+        std::min<size_t>(internal::kFilterBlock, n - base));
+    const int outcome = internal::WholeBlockOutcome(blocks_[b], q.block);
+    if (outcome >= 0) {
+      simple_excluded[outcome] += len;
+      continue;
+    }
+    const int best = static_cast<int>(
+        divide.Divide(BlockBestPoints(blocks_[b], c, q) + half));
+    visits.push_back({best, static_cast<uint32_t>(b), outcome});
+  }
+  std::sort(visits.begin(), visits.end(), [](const Visit& a, const Visit& b) {
+    return a.best != b.best ? a.best > b.best : a.block < b.block;
+  });
+  // Whether each pooled excluded-region set holds the group's region: one
+  // byte per set instead of a 32-byte set per household (a cache miss at
+  // 1M), when the pool is small beside the households.
+  std::vector<uint8_t> excludes_child;
+  if (n >= 16 * excluded_pool_.size()) {
+    excludes_child.resize(excluded_pool_.size());
+    for (size_t k = 0; k < excludes_child.size(); ++k) {
+      excludes_child[k] = pool[k].Test(c.region);
+    }
+  }
+  const uint8_t* excludes = excludes_child.data();
+
+  for (const Visit& v : visits) {
+    const size_t base = size_t{v.block} * internal::kFilterBlock;
     const int len =
         static_cast<int>(std::min<size_t>(internal::kFilterBlock, n - base));
-    const int m = internal::FilterBlock(query, gates + base, tolerances + base,
-                                        len, simple_excluded, survivors);
+    const bool score = v.best >= min_score && top.MayEnter(v.best);
+    const bool lookups_pass =
+        internal::LookupsAllPass(blocks_[v.block], q.block);
+    if (!score && lookups_pass && v.outcome == internal::kAllPass) {
+      eligible += len;  // every household eligible, none could enter
+      continue;
+    }
+    int m;
+    if (v.outcome == internal::kAllPass) {
+      for (int j = 0; j < len; ++j) survivors[j] = static_cast<uint16_t>(j);
+      m = len;
+    } else {
+      m = internal::FilterBlock(query, gates + base, tolerances + base, len,
+                                simple_excluded, survivors);
+    }
+    if (!score && lookups_pass) {
+      eligible += m;
+      continue;
+    }
     for (int s = 0; s < m; ++s) {
       const size_t i = base + survivors[s];
       const internal::Place p{places[i]};
-      const uint32_t failures = internal::LookupFailures(
-          c, p, pool[excluded_sets[i]], hidden[p.authority()], max_links);
+      const uint32_t set = excluded_sets[i];
+      const bool household_excludes =
+          set != 0 &&
+          (excludes != nullptr ? excludes[set] != 0 : pool[set].Test(c.region));
+      const uint32_t failures =
+          static_cast<uint32_t>(c.excluded_regions.Test(p.region())) |
+          static_cast<uint32_t>(household_excludes) << 1 |
+          static_cast<uint32_t>(hidden[p.authority()]) << 2 |
+          static_cast<uint32_t>(p.open_links() >= max_links) << 3;
       if (failures != 0) {
-        ++excluded[std::countr_zero(failures)];
+        ++excluded[internal::kSimpleConstraintCount +
+                   std::countr_zero(failures)];
         continue;
       }
       ++eligible;
+      if (!score) continue;
       // The part of the score the columns give; waiting and identity need
       // the traits, read only if their best case could still enter the top k.
       const internal::Gate g{gates[i]};
@@ -1090,9 +1276,9 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
         total += w_identity * static_cast<uint32_t>(internal::IdentityFit(
                                   c, t, language_sets[t.language_set]));
       }
-      const int score = static_cast<int>(divide.Divide(total + half));
-      if (score < min_score || !top.MayEnter(score)) continue;
-      top.Offer({score, keys[i], static_cast<uint32_t>(i), 0});
+      const int score_of = static_cast<int>(divide.Divide(total + half));
+      if (score_of < min_score || !top.MayEnter(score_of)) continue;
+      top.Offer({score_of, keys[i], static_cast<uint32_t>(i), 0});
     }
   }
 

@@ -65,6 +65,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "matcher/internal/block_summary.h"
 #include "matcher/internal/child_rows.h"
 #include "matcher/internal/interner.h"
 #include "matcher/internal/packed.h"
@@ -126,6 +127,16 @@ class CandidateIndex {
   // count is kept by key, whether or not the household is in the index now,
   // and survives RemoveHousehold / UpsertHousehold.
   void SetOpenLinks(uint64_t household_key, int open_links);
+
+  // Reorders the household slots so that households alike in what the
+  // child-led search checks first (available, authority withdrawn,
+  // approved_for, age range, needs, approval day) sit in the same blocks,
+  // and recomputes every block summary: the search then counts most blocks
+  // from their summaries and skips scoring blocks that cannot reach the top
+  // k. Results never depend on it (ties are broken by key, never by slot);
+  // only speed does. Households upserted later are appended after the
+  // sorted ones. O(n log n); call after a bulk build.
+  void Reorganize();
 
   size_t household_count() const { return gates_.size(); }
   size_t child_count() const { return children_.size(); }
@@ -286,6 +297,12 @@ class CandidateIndex {
                                const internal::RankPick& p);
   static uint32_t PickTaken(const PairOutcome& outcome);
   Household UnpackHousehold(size_t slot) const;
+  // The block summaries (internal/block_summary.h): AddToBlock widens the
+  // slot's block by the household there; SummariseBlock recomputes a block
+  // exactly (after a household left it); SummariseAll recomputes all.
+  void AddToBlock(size_t slot);
+  void SummariseBlock(size_t block);
+  void SummariseAll();
   internal::Gate GateAt(size_t slot) const { return {gates_[slot]}; }
   internal::Place PlaceAt(size_t slot) const { return {places_[slot]}; }
 
@@ -310,6 +327,8 @@ class CandidateIndex {
   internal::IdSetPool excluded_pool_;
   internal::IdSetPool language_pool_;
   absl::flat_hash_map<uint64_t, int> open_links_;  // non-zero counts only
+  // One summary per internal::kFilterBlock slots (the last may be partial).
+  std::vector<internal::BlockSummary> blocks_;
 
   // Child side: small (thousands). The whole record and profile, and in a
   // parallel column the packed row RankChildren streams

@@ -133,10 +133,12 @@ class Consortium {
   std::mt19937 rng_;
 };
 
-// One index per size, built once and shared by the benchmarks.
-CandidateIndex& IndexOf(int households) {
-  static std::map<int, std::unique_ptr<CandidateIndex>> cache;
-  std::unique_ptr<CandidateIndex>& slot = cache[households];
+// One index per size (and layout), built once and shared by the
+// benchmarks; `reorganized`: CandidateIndex::Reorganize() after the build,
+// as the server does after loading.
+CandidateIndex& IndexOf(int households, bool reorganized = true) {
+  static std::map<std::pair<int, bool>, std::unique_ptr<CandidateIndex>> cache;
+  std::unique_ptr<CandidateIndex>& slot = cache[{households, reorganized}];
   if (!slot) {
     slot = std::make_unique<CandidateIndex>();
     Consortium gen(42);
@@ -147,12 +149,15 @@ CandidateIndex& IndexOf(int households) {
     }
     (void)slot->UpsertChild(gen.TheChild());
     (void)slot->UpsertChild(gen.ThreeSiblings());
+    if (reorganized) slot->Reorganize();
   }
   return *slot;
 }
 
-void Rank(benchmark::State& state, uint64_t child_key) {
-  const CandidateIndex& index = IndexOf(static_cast<int>(state.range(0)));
+void Rank(benchmark::State& state, uint64_t child_key,
+          bool reorganized = true) {
+  const CandidateIndex& index =
+      IndexOf(static_cast<int>(state.range(0)), reorganized);
   const MatchingPolicy policy;
   const CandidateIndex::RankOptions options{
       .limit = 20, .min_score = 0, .as_of_day = kToday};
@@ -177,6 +182,26 @@ void Rank(benchmark::State& state, uint64_t child_key) {
 
 void BM_RankHouseholds(benchmark::State& state) { Rank(state, 1); }
 void BM_RankHouseholdsSiblingGroup(benchmark::State& state) { Rank(state, 2); }
+// The same in insertion order (no Reorganize): the summaries of mixed blocks.
+void BM_RankHouseholdsUnsorted(benchmark::State& state) {
+  Rank(state, 1, false);
+}
+BENCHMARK(BM_RankHouseholdsUnsorted)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_Reorganize(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    CandidateIndex& index = IndexOf(static_cast<int>(state.range(0)), false);
+    state.ResumeTiming();
+    index.Reorganize();
+  }
+}
+BENCHMARK(BM_Reorganize)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_RankHouseholds)
     ->Arg(1000)
@@ -189,29 +214,53 @@ BENCHMARK(BM_RankHouseholdsSiblingGroup)
     ->Arg(1000000)
     ->Unit(benchmark::kMicrosecond);
 
+// Family-led: one household against state.range(0) child groups (a mix of
+// ages, needs, authorities and a few sibling groups, some of which may be
+// placed apart); state.range(1) = 1 builds the reasons of the 20 returned.
 void BM_RankChildren(benchmark::State& state) {
   CandidateIndex index;
   Consortium gen(7);
   gen.AddAuthorities(index);
   for (int i = 0; i < state.range(0); ++i) {
-    ChildGroup g = gen.TheChild();
+    ChildGroup g = gen.Chance(0.1) ? gen.ThreeSiblings() : gen.TheChild();
     g.key = 10 + i;
-    g.members[0].age_months = gen.Uniform(0, 100);
+    g.may_be_placed_apart = g.members.size() > 1 && gen.Chance(0.5);
+    g.waiting = gen.Chance(0.9);
+    for (ChildMember& m : g.members) m.age_months = gen.Uniform(0, 100);
     g.authority = absl::StrCat("la-", gen.Uniform(0, kAuthorities - 1));
     (void)index.UpsertChild(g);
   }
   Household h = gen.AHousehold(5);
   h.available = true;
+  h.approved_for = 2;
   h.max_age_months = 100;
+  h.excluded_regions.clear();
+  for (NeedLevel& l : h.max_need) l = NeedLevel::kModerate;
   (void)index.UpsertHousehold(h);
   const MatchingPolicy policy;
+  const bool explain = state.range(1) != 0;
+  int eligible = 0;
   for (auto _ : state) {
-    absl::StatusOr<RankResult> r =
-        index.RankChildren(5, policy, {.limit = 20, .as_of_day = kToday});
+    absl::StatusOr<RankResult> r = index.RankChildren(
+        5, policy, {.limit = 20, .as_of_day = kToday}, {}, explain);
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      return;
+    }
+    eligible = r->eligible;
     benchmark::DoNotOptimize(r);
   }
+  state.counters["eligible"] = eligible;
+  state.counters["ns_per_child"] =
+      benchmark::Counter(static_cast<double>(state.range(0)),
+                         benchmark::Counter::kIsIterationInvariantRate |
+                             benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_RankChildren)->Arg(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RankChildren)
+    ->Args({2000, 1})
+    ->Args({2000, 0})
+    ->Args({100000, 0})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_UpsertHousehold(benchmark::State& state) {
   CandidateIndex& index = IndexOf(100000);

@@ -198,6 +198,7 @@ absl::Status CandidateIndex::UpsertAuthority(const Authority& authority) {
                       ? gates_[i] | internal::kGateAuthorityWithdrawn
                       : gates_[i] & ~internal::kGateAuthorityWithdrawn;
     }
+    SummariseAll();
   }
   return absl::OkStatus();
 }
@@ -435,6 +436,7 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
     excluded_sets_.push_back(excluded_set);
     traits_.push_back(t);
     keys_.push_back(h.key);
+    AddToBlock(gates_.size() - 1);
   } else {
     const uint32_t slot = it->second;
     ReleaseHouseholdNames(slot);
@@ -443,6 +445,7 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
     places_[slot] = place;
     excluded_sets_[slot] = excluded_set;
     traits_[slot] = t;
+    SummariseBlock(slot / internal::kFilterBlock);
   }
   return absl::OkStatus();
 }
@@ -469,6 +472,69 @@ void CandidateIndex::RemoveHousehold(uint64_t key) {
   excluded_sets_.pop_back();
   traits_.pop_back();
   keys_.pop_back();
+  // The hole's block changed; the last block lost a household (and is gone
+  // when it held only that one).
+  blocks_.resize((gates_.size() + internal::kFilterBlock - 1) /
+                 internal::kFilterBlock);
+  if (slot < gates_.size()) SummariseBlock(slot / internal::kFilterBlock);
+  if (!blocks_.empty()) SummariseBlock(blocks_.size() - 1);
+}
+
+void CandidateIndex::AddToBlock(size_t slot) {
+  const size_t block = slot / internal::kFilterBlock;
+  if (blocks_.size() <= block) blocks_.resize(block + 1);
+  blocks_[block].Add(GateAt(slot), tolerances_[slot], PlaceAt(slot),
+                     excluded_pool_.Get(excluded_sets_[slot]), traits_[slot]);
+}
+
+void CandidateIndex::SummariseBlock(size_t block) {
+  if (block >= blocks_.size()) return;
+  blocks_[block] = internal::BlockSummary{};
+  const size_t begin = block * internal::kFilterBlock;
+  const size_t end = std::min(gates_.size(), begin + internal::kFilterBlock);
+  for (size_t i = begin; i < end; ++i) AddToBlock(i);
+}
+
+void CandidateIndex::SummariseAll() {
+  blocks_.assign(
+      (gates_.size() + internal::kFilterBlock - 1) / internal::kFilterBlock,
+      internal::BlockSummary{});
+  for (size_t i = 0; i < gates_.size(); ++i) AddToBlock(i);
+}
+
+void CandidateIndex::Reorganize() {
+  const size_t n = gates_.size();
+  // The order: what the search checks first, then what bounds the score.
+  std::vector<std::pair<uint64_t, uint32_t>> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    const internal::Gate g = GateAt(i);
+    const uint64_t status = !g.available()            ? 2
+                            : g.authority_withdrawn() ? 1
+                                                      : 0;
+    const uint64_t sort_key =
+        (status << 62) | (static_cast<uint64_t>(g.approved_for()) << 56) |
+        (static_cast<uint64_t>(g.max_age()) << 48) |
+        (static_cast<uint64_t>(g.min_age()) << 40) |
+        (static_cast<uint64_t>(tolerances_[i] & 0xffffff) << 16) |
+        traits_[i].approved_day;
+    order[i] = {sort_key, static_cast<uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end());
+  const auto permute = [&order, n](auto& column) {
+    std::remove_reference_t<decltype(column)> out(n);
+    for (size_t i = 0; i < n; ++i) out[i] = column[order[i].second];
+    column = std::move(out);
+  };
+  permute(gates_);
+  permute(tolerances_);
+  permute(places_);
+  permute(excluded_sets_);
+  permute(traits_);
+  permute(keys_);
+  for (size_t i = 0; i < n; ++i) {
+    household_slots_[keys_[i]] = static_cast<uint32_t>(i);
+  }
+  SummariseAll();
 }
 
 void CandidateIndex::SetOpenLinks(uint64_t household_key, int open_links) {
@@ -483,6 +549,7 @@ void CandidateIndex::SetOpenLinks(uint64_t household_key, int open_links) {
     const uint32_t saturated = static_cast<uint32_t>(std::min(open_links, 255));
     uint32_t& place = places_[it->second];
     place = (place & ~uint32_t{0xff00}) | (saturated << 8);
+    SummariseBlock(it->second / internal::kFilterBlock);
   }
 }
 
@@ -552,7 +619,8 @@ size_t CandidateIndex::MemoryBytes() const {
          map_bytes(
              excluded_pool_.map_capacity() + language_pool_.map_capacity(),
              sizeof(std::pair<internal::IdSet, uint32_t>)) +
-         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>));
+         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>)) +
+         blocks_.capacity() * sizeof(internal::BlockSummary);
 }
 
 // ---------------------------------------------------------------------------
@@ -618,13 +686,19 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
 absl::Status CandidateIndex::UpsertChild(const ChildGroup& group) {
   if (absl::Status s = CheckChild(group); !s.ok()) return s;
   ChildEntry entry{group, PackChild(group)};
+  const internal::ChildRow row = internal::RowOf(
+      entry.profile,
+      child_excluded_pool_.Acquire(entry.profile.excluded_regions));
   auto [it, inserted] = child_slots_.try_emplace(
       group.key, static_cast<uint32_t>(children_.size()));
   if (inserted) {
     children_.push_back(std::move(entry));
+    child_rows_.push_back(row);
   } else {
     ReleaseChildNames(children_[it->second].profile);
+    child_excluded_pool_.Release(child_rows_[it->second].excluded_set);
     children_[it->second] = std::move(entry);
+    child_rows_[it->second] = row;
   }
   return absl::OkStatus();
 }
@@ -635,12 +709,15 @@ void CandidateIndex::RemoveChild(uint64_t key) {
   const uint32_t slot = it->second;
   const uint32_t last = static_cast<uint32_t>(children_.size() - 1);
   ReleaseChildNames(children_[slot].profile);
+  child_excluded_pool_.Release(child_rows_[slot].excluded_set);
   child_slots_.erase(it);
   if (slot != last) {
     children_[slot] = std::move(children_[last]);
+    child_rows_[slot] = child_rows_[last];
     child_slots_[children_[slot].profile.key] = slot;
   }
   children_.pop_back();
+  child_rows_.pop_back();
 }
 
 std::optional<ChildGroup> CandidateIndex::FindChild(uint64_t key) const {
@@ -911,6 +988,11 @@ struct CandidateIndex::HouseholdQuery {
   int min_score = 0;
   int32_t as_of_day = 0;
   internal::SimpleQuery simple{};
+  // For the block summaries: the group's side, and the most locality can
+  // add in a block holding the group's own authority or not.
+  internal::BlockQuery block{};
+  uint32_t locality_best = 0;
+  uint32_t locality_best_other = 0;
 };
 
 absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
@@ -996,12 +1078,61 @@ CandidateIndex::HouseholdQuery CandidateIndex::PrepareHouseholdQuery(
       .need_bits = c.need_bits,
       .sex_need = static_cast<uint32_t>(c.sexes) << internal::kGateSexShift,
   };
+  q.block.simple = q.simple;
+  q.block.youngest = c.min_age_months + elapsed;
+  q.block.oldest = c.max_age_months + elapsed;
+  q.block.child_excludes = c.excluded_regions;
+  q.block.child_region = c.region;
+  for (uint16_t a : c.hidden_from) {
+    q.block.hidden_authorities |= uint64_t{1} << (a & 63);
+  }
+  q.block.max_links = policy.max_open_links;
+  for (size_t a = 0; a < authorities_.size(); ++a) {
+    q.locality_best = std::max(q.locality_best, q.locality_points[a]);
+    if (a != c.authority) {
+      q.locality_best_other =
+          std::max(q.locality_best_other, q.locality_points[a]);
+    }
+  }
   return q;
 }
 
-// The hot loop: every household through the vectorised kernel, the
-// survivors through the remaining constraints, the eligible scored from the
-// tables, the best `limit` kept. Kept whole; the tables are read through
+namespace {
+
+// The most a household of a block summarised by `s` can score, in weighted
+// points before the division (see ScanHouseholds' tables); every component
+// is bounded from the summary alone.
+template <typename Query>
+uint32_t BlockBestPoints(const internal::BlockSummary& s, const ChildProfile& c,
+                         const Query& q) {
+  uint32_t capacity = 0;
+  for (int n = s.approved_for_min; n <= s.approved_for_max; ++n) {
+    capacity = std::max(capacity, q.capacity_points[n]);
+  }
+  uint32_t flags = 0;
+  for (int bits = 0; bits < 8; ++bits) {
+    if ((s.flag_mask >> bits) & 1) flags = std::max(flags, q.flag_points[bits]);
+  }
+  const int32_t day =
+      s.day_min == internal::kUnknownDay16 ? -1 : int32_t{s.day_min};
+  const bool own = (s.authorities >> (c.authority & 63)) & 1;
+  return q.needs_points[internal::NeedsMarginSum(c, s.tolerance_or)] +
+         q.w_age * static_cast<uint32_t>(internal::AgeFitBound(
+                       q.block.youngest, q.block.oldest, s.min_age_min,
+                       s.min_age_max, s.max_age_min, s.max_age_max)) +
+         capacity + flags +
+         q.waiting_points[internal::WaitedDaysCapped(day, q.as_of_day)] +
+         q.w_identity * 1000 + (own ? q.locality_best : q.locality_best_other);
+}
+
+}  // namespace
+
+// The hot loop, block by block in the order of their best possible score:
+// a block whose summary decides every household's first failure is counted
+// whole; the others go through the vectorised kernel, their survivors
+// through the remaining constraints; the eligible are scored from the
+// tables only while the block's best could still enter the top k (and
+// counted either way), the best `limit` kept. The tables are read through
 // locals, as the loop was written.
 CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     const ChildProfile& c, const HouseholdQuery& q, int elapsed,
@@ -1037,21 +1168,85 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   const RegionSet* pool = excluded_pool_.data();
   const internal::LanguageSet* language_sets = language_pool_.data();
   const size_t n = gates_.size();
-  for (size_t base = 0; base < n; base += internal::kFilterBlock) {
+
+  // Blocks counted whole are done here; the others are visited best first.
+  struct Visit {
+    int best;
+    uint32_t block;
+    int outcome;  // internal::kAllPass or kMixed
+  };
+  std::vector<Visit> visits;
+  visits.reserve(blocks_.size());
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const size_t base = b * internal::kFilterBlock;
+    const uint32_t len = static_cast<uint32_t>(
+        std::min<size_t>(internal::kFilterBlock, n - base));
+    const int outcome = internal::WholeBlockOutcome(blocks_[b], q.block);
+    if (outcome >= 0) {
+      simple_excluded[outcome] += len;
+      continue;
+    }
+    const int best = static_cast<int>(
+        divide.Divide(BlockBestPoints(blocks_[b], c, q) + half));
+    visits.push_back({best, static_cast<uint32_t>(b), outcome});
+  }
+  std::sort(visits.begin(), visits.end(), [](const Visit& a, const Visit& b) {
+    return a.best != b.best ? a.best > b.best : a.block < b.block;
+  });
+  // Whether each pooled excluded-region set holds the group's region: one
+  // byte per set instead of a 32-byte set per household (a cache miss at
+  // 1M), when the pool is small beside the households.
+  std::vector<uint8_t> excludes_child;
+  if (n >= 16 * excluded_pool_.size()) {
+    excludes_child.resize(excluded_pool_.size());
+    for (size_t k = 0; k < excludes_child.size(); ++k) {
+      excludes_child[k] = pool[k].Test(c.region);
+    }
+  }
+  const uint8_t* excludes = excludes_child.data();
+
+  for (const Visit& v : visits) {
+    const size_t base = size_t{v.block} * internal::kFilterBlock;
     const int len =
         static_cast<int>(std::min<size_t>(internal::kFilterBlock, n - base));
-    const int m = internal::FilterBlock(query, gates + base, tolerances + base,
-                                        len, simple_excluded, survivors);
+    const bool score = v.best >= min_score && top.MayEnter(v.best);
+    const bool lookups_pass =
+        internal::LookupsAllPass(blocks_[v.block], q.block);
+    if (!score && lookups_pass && v.outcome == internal::kAllPass) {
+      eligible += len;  // every household eligible, none could enter
+      continue;
+    }
+    int m;
+    if (v.outcome == internal::kAllPass) {
+      for (int j = 0; j < len; ++j) survivors[j] = static_cast<uint16_t>(j);
+      m = len;
+    } else {
+      m = internal::FilterBlock(query, gates + base, tolerances + base, len,
+                                simple_excluded, survivors);
+    }
+    if (!score && lookups_pass) {
+      eligible += m;
+      continue;
+    }
     for (int s = 0; s < m; ++s) {
       const size_t i = base + survivors[s];
       const internal::Place p{places[i]};
-      const uint32_t failures = internal::LookupFailures(
-          c, p, pool[excluded_sets[i]], hidden[p.authority()], max_links);
+      const uint32_t set = excluded_sets[i];
+      const bool household_excludes =
+          set != 0 &&
+          (excludes != nullptr ? excludes[set] != 0 : pool[set].Test(c.region));
+      const uint32_t failures =
+          static_cast<uint32_t>(c.excluded_regions.Test(p.region())) |
+          static_cast<uint32_t>(household_excludes) << 1 |
+          static_cast<uint32_t>(hidden[p.authority()]) << 2 |
+          static_cast<uint32_t>(p.open_links() >= max_links) << 3;
       if (failures != 0) {
-        ++excluded[std::countr_zero(failures)];
+        ++excluded[internal::kSimpleConstraintCount +
+                   std::countr_zero(failures)];
         continue;
       }
       ++eligible;
+      if (!score) continue;
       // The part of the score the columns give; waiting and identity need
       // the traits, read only if their best case could still enter the top k.
       const internal::Gate g{gates[i]};
@@ -1072,9 +1267,9 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
         total += w_identity * static_cast<uint32_t>(internal::IdentityFit(
                                   c, t, language_sets[t.language_set]));
       }
-      const int score = static_cast<int>(divide.Divide(total + half));
-      if (score < min_score || !top.MayEnter(score)) continue;
-      top.Offer({score, keys[i], static_cast<uint32_t>(i), 0});
+      const int score_of = static_cast<int>(divide.Divide(total + half));
+      if (score_of < min_score || !top.MayEnter(score_of)) continue;
+      top.Offer({score_of, keys[i], static_cast<uint32_t>(i), 0});
     }
   }
 
@@ -1200,34 +1395,17 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
   RankResult result;
   result.policy_version = policy.version;
   result.considered = static_cast<int>(children_.size());
-  TopK top(options.limit);
-  int eligible = 0;
   auto viewer = authority_ids_.find(viewer_authority);
-  const internal::MonthDay today = internal::MonthDayOf(options.as_of_day);
-  for (size_t i = 0; i < children_.size(); ++i) {
-    const ChildProfile& c = children_[i].profile;
-    const int elapsed = ElapsedMonths(c, today);
-    const PairOutcome outcome =
-        EvaluatePair(c, slot, policy.max_open_links, elapsed);
-    uint32_t failures = outcome.failures;
-    if (viewer != authority_ids_.end() && c.HiddenFrom(viewer->second)) {
-      failures |= internal::Bit(Constraint::kHiddenFromAuthority);
-    }
-    if (failures != 0) {
-      ++result.excluded[std::countr_zero(failures)];
-      continue;
-    }
-    ++eligible;
-    const int score =
-        ScoreOutcome(c, outcome, slot, policy, options.as_of_day, elapsed);
-    if (score < options.min_score) continue;
-    top.Offer({score, c.key, static_cast<uint32_t>(i), PickTaken(outcome)});
-  }
+  const int viewer_id =
+      viewer == authority_ids_.end() ? -1 : static_cast<int>(viewer->second);
+  ChildScan scan = ScanChildren(slot, policy, options, viewer_id);
+  result.excluded = scan.excluded;
+  const int eligible = scan.eligible;
   result.eligible = eligible;
   FillExclusions(SearchSide::kChildren, g.approved_for(), result);
 
   const Household household = UnpackHousehold(slot);
-  const std::vector<Pick> picks = top.TakeBestFirst();
+  const std::vector<Pick> picks = std::move(scan.picks);
   result.candidates.reserve(picks.size());
   for (const Pick& p : picks) {
     const ChildEntry& child = children_[p.slot];
@@ -1246,6 +1424,168 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
         << described;
   }
   return result;
+}
+
+}  // namespace raa::matcher
+
+namespace raa::matcher {
+
+// The child side's hot loop: one 32-byte row per group. The household's
+// side of every constraint and component is fixed for the query, so each
+// becomes a compare or a table lookup; the group's full profile is read only
+// when a row says it must be (hidden from some authority, placed apart and
+// failing a per-child constraint) or when its best case could enter the top
+// k (identity).
+CandidateIndex::ChildScan CandidateIndex::ScanChildren(
+    size_t slot, const MatchingPolicy& policy, const RankOptions& options,
+    int viewer_id) const {
+  const auto weight = [&policy](Component k) {
+    return static_cast<uint32_t>(policy.weights[static_cast<int>(k)]);
+  };
+  const internal::Gate g = GateAt(slot);
+  const internal::Place place = PlaceAt(slot);
+  const uint32_t tolerance = tolerances_[slot];
+  const HouseholdTraits& traits = traits_[slot];
+  const RegionSet& household_excluded =
+      excluded_pool_.Get(excluded_sets_[slot]);
+  const internal::LanguageSet& household_languages =
+      language_pool_.Get(traits.language_set);
+  const uint16_t household_authority = place.authority();
+  const int max_links = policy.max_open_links;
+  const bool at_link_limit = place.open_links() >= max_links;
+  const int32_t as_of_day = options.as_of_day;
+  const internal::MonthDay today = internal::MonthDayOf(as_of_day);
+  const int lo = g.min_age(), hi = g.max_age();
+  const uint32_t sexes_allowed = g.sexes_allowed();
+  const uint32_t household_region = place.region();
+
+  const uint32_t wsum = static_cast<uint32_t>(WeightSum(policy));
+  const internal::ExactDivider divide(10 * wsum);
+  const uint32_t half = 5 * wsum;
+  const uint32_t w_age = weight(Component::kAgeFit);
+  const uint32_t w_waiting = weight(Component::kWaiting);
+  const uint32_t w_identity = weight(Component::kIdentity);
+  std::vector<uint8_t> withdrawn(authorities_.size());
+  for (size_t a = 0; a < authorities_.size(); ++a) {
+    withdrawn[a] = authorities_[a].withdrawn;
+  }
+  std::array<uint32_t, internal::kMaxGroupSize + 1> capacity_points{};
+  for (int n = 0; n <= internal::kMaxGroupSize; ++n) {
+    capacity_points[n] = weight(Component::kCapacityFit) *
+                         internal::CapacityFit(n, g.approved_for());
+  }
+  std::array<uint32_t, 8> flag_points{};  // by ChildRow::flag_index()
+  for (int bits = 0; bits < 8; ++bits) {
+    flag_points[bits] =
+        weight(Component::kEarlyPermanence) *
+            internal::EarlyPermanenceFit(bits & 1, g.dual_approved()) +
+        weight(Component::kContact) *
+            internal::ContactFit((bits >> 1) & 3, g.max_contact());
+  }
+  // By (categories with a need, margin sum).
+  std::array<std::array<uint32_t, 3 * kNeedCategoryCount + 1>,
+             kNeedCategoryCount + 1>
+      needs_points{};
+  for (int n = 0; n <= kNeedCategoryCount; ++n) {
+    for (int sum = 0; sum <= 3 * kNeedCategoryCount; ++sum) {
+      needs_points[n][sum] =
+          weight(Component::kNeedsMargin) * internal::NeedsFitFromSum(n, sum);
+    }
+  }
+  uint8_t limits[kNeedCategoryCount];
+  for (int c = 0; c < kNeedCategoryCount; ++c) {
+    limits[c] = static_cast<uint8_t>(internal::ToleranceLimit(tolerance, c));
+  }
+  const int household_waited =
+      internal::WaitedDaysCapped(traits.approved_day_number(), as_of_day);
+  const uint32_t same_authority_points = weight(Component::kLocality) * 1000;
+  const uint32_t other_authority_points =
+      weight(Component::kLocality) *
+      internal::LocalityFit(false, authorities_[household_authority].kind);
+  const uint32_t best_identity_points = w_identity * 1000;
+
+  constexpr uint32_t kPerChild =
+      Bit(Constraint::kCapacity) | Bit(Constraint::kAgeRange) |
+      Bit(Constraint::kNeeds) | Bit(Constraint::kSexPreference);
+  ChildScan scan;
+  TopK top(options.limit);
+  const internal::ChildRow* rows = child_rows_.data();
+  const RegionSet* child_excluded = child_excluded_pool_.data();
+  const size_t n = child_rows_.size();
+  for (size_t i = 0; i < n; ++i) {
+    const internal::ChildRow& r = rows[i];
+    const int elapsed = internal::RowElapsed(r.ages_as_of, today);
+    const int youngest = r.min_age() + elapsed;
+    const int oldest = r.max_age() + elapsed;
+    uint32_t f = static_cast<uint32_t>(!r.waiting());
+    f |= static_cast<uint32_t>(withdrawn[r.authority()]) << 1;
+    f |= static_cast<uint32_t>(g.approved_for() < r.size()) << 2;
+    f |= static_cast<uint32_t>(youngest < lo || oldest > hi) << 3;
+    f |= static_cast<uint32_t>((r.needs & ~tolerance) != 0) << 4;
+    f |= static_cast<uint32_t>((r.sexes() & ~sexes_allowed) != 0) << 5;
+    f |= static_cast<uint32_t>(
+             child_excluded[r.excluded_set].Test(household_region))
+         << 6;
+    f |= static_cast<uint32_t>(household_excluded.Test(r.region())) << 7;
+    f |= static_cast<uint32_t>(at_link_limit) << 9;
+    if (r.hidden()) {
+      const ChildProfile& c = children_[i].profile;
+      if (c.HiddenFrom(household_authority) ||
+          (viewer_id >= 0 && c.HiddenFrom(static_cast<uint16_t>(viewer_id)))) {
+        f |= Bit(Constraint::kHiddenFromAuthority);
+      }
+    }
+    if (r.separable() && (f & kPerChild) != 0) {
+      // Placed apart: the household may take some of the children; the
+      // profile decides, as everywhere else.
+      const ChildProfile& c = children_[i].profile;
+      PairOutcome outcome = EvaluatePair(c, slot, max_links, elapsed);
+      outcome.failures |= f & Bit(Constraint::kHiddenFromAuthority);
+      if (outcome.failures != 0) {
+        ++scan.excluded[std::countr_zero(outcome.failures)];
+        continue;
+      }
+      ++scan.eligible;
+      const int score =
+          ScoreOutcome(c, outcome, slot, policy, as_of_day, elapsed);
+      if (score < options.min_score) continue;
+      top.Offer({score, r.key, static_cast<uint32_t>(i), PickTaken(outcome)});
+      continue;
+    }
+    if (f != 0) {
+      ++scan.excluded[std::countr_zero(f)];
+      continue;
+    }
+    ++scan.eligible;
+    int categories = 0;
+    const int margin =
+        internal::RowNeedsMarginSum(r.needs, limits, &categories);
+    uint32_t total =
+        needs_points[categories][margin] +
+        w_age *
+            static_cast<uint32_t>(internal::AgeFit(youngest, oldest, lo, hi)) +
+        capacity_points[r.size()] +
+        w_waiting *
+            static_cast<uint32_t>(internal::WaitingFit(
+                household_waited,
+                internal::WaitedDaysCapped(r.waiting_since_day, as_of_day))) +
+        flag_points[r.flag_index()] +
+        (r.authority() == household_authority ? same_authority_points
+                                              : other_authority_points);
+    const int best =
+        static_cast<int>(divide.Divide(total + best_identity_points + half));
+    if (best < options.min_score || !top.MayEnter(best)) continue;
+    if (w_identity != 0) {
+      total +=
+          w_identity * static_cast<uint32_t>(internal::IdentityFit(
+                           children_[i].profile, traits, household_languages));
+    }
+    const int score = static_cast<int>(divide.Divide(total + half));
+    if (score < options.min_score || !top.MayEnter(score)) continue;
+    top.Offer({score, r.key, static_cast<uint32_t>(i), 0});
+  }
+  scan.picks = top.TakeBestFirst();
+  return scan;
 }
 
 }  // namespace raa::matcher

@@ -65,6 +65,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "matcher/internal/block_summary.h"
+#include "matcher/internal/child_rows.h"
 #include "matcher/internal/interner.h"
 #include "matcher/internal/packed.h"
 #include "matcher/model.h"
@@ -125,6 +127,16 @@ class CandidateIndex {
   // count is kept by key, whether or not the household is in the index now,
   // and survives RemoveHousehold / UpsertHousehold.
   void SetOpenLinks(uint64_t household_key, int open_links);
+
+  // Reorders the household slots so that households alike in what the
+  // child-led search checks first (available, authority withdrawn,
+  // approved_for, age range, needs, approval day) sit in the same blocks,
+  // and recomputes every block summary: the search then counts most blocks
+  // from their summaries and skips scoring blocks that cannot reach the top
+  // k. Results never depend on it (ties are broken by key, never by slot);
+  // only speed does. Households upserted later are appended after the
+  // sorted ones. O(n log n); call after a bulk build.
+  void Reorganize();
 
   size_t household_count() const { return gates_.size(); }
   size_t child_count() const { return children_.size(); }
@@ -266,6 +278,17 @@ class CandidateIndex {
                                                  const RankOptions& options,
                                                  bool explain,
                                                  int elapsed) const;
+  // RankChildren's scan: every child group's row against the household in
+  // `slot` (available, authority not withdrawn), the exclusion counts and
+  // the best `options.limit` picks, best first. `viewer_id`: the searching
+  // authority's id, or -1.
+  struct ChildScan {
+    std::array<int, kConstraintCount> excluded{};  // by Constraint
+    int eligible = 0;
+    std::vector<internal::RankPick> picks;
+  };
+  ChildScan ScanChildren(size_t slot, const MatchingPolicy& policy,
+                         const RankOptions& options, int viewer_id) const;
   void HouseholdCandidates(const ChildEntry& child,
                            const std::vector<internal::RankPick>& picks,
                            const MatchingPolicy& policy, int32_t as_of_day,
@@ -274,6 +297,12 @@ class CandidateIndex {
                                const internal::RankPick& p);
   static uint32_t PickTaken(const PairOutcome& outcome);
   Household UnpackHousehold(size_t slot) const;
+  // The block summaries (internal/block_summary.h): AddToBlock widens the
+  // slot's block by the household there; SummariseBlock recomputes a block
+  // exactly (after a household left it); SummariseAll recomputes all.
+  void AddToBlock(size_t slot);
+  void SummariseBlock(size_t block);
+  void SummariseAll();
   internal::Gate GateAt(size_t slot) const { return {gates_[slot]}; }
   internal::Place PlaceAt(size_t slot) const { return {places_[slot]}; }
 
@@ -298,9 +327,15 @@ class CandidateIndex {
   internal::IdSetPool excluded_pool_;
   internal::IdSetPool language_pool_;
   absl::flat_hash_map<uint64_t, int> open_links_;  // non-zero counts only
+  // One summary per internal::kFilterBlock slots (the last may be partial).
+  std::vector<internal::BlockSummary> blocks_;
 
-  // Child side: small (thousands), kept whole.
+  // Child side: small (thousands). The whole record and profile, and in a
+  // parallel column the packed row RankChildren streams
+  // (internal/child_rows.h); the rows' excluded-region sets are pooled.
   std::vector<ChildEntry> children_;
+  std::vector<internal::ChildRow> child_rows_;
+  internal::IdSetPool child_excluded_pool_;
   absl::flat_hash_map<uint64_t, uint32_t> child_slots_;
 };
 

@@ -149,6 +149,8 @@ class IdSetPool {
   }
   const IdSet& Get(uint32_t id) const { return sets_[id]; }
   const IdSet* data() const { return sets_.data(); }
+  // Slots (in use or free): every index handed out is below this.
+  size_t size() const { return sets_.size(); }
   // Slots held (in use or free), for memory accounting.
   size_t capacity() const { return sets_.capacity(); }
   size_t map_capacity() const { return ids_.capacity(); }

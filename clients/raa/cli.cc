@@ -103,6 +103,16 @@ RaaClient& Cli::client() {
   return *client_;
 }
 
+std::shared_ptr<const ReasonCatalog> Cli::Reasons(const ReasonNeeds& needs) {
+  absl::StatusOr<std::shared_ptr<const ReasonCatalog>> catalog =
+      reasons_.For(needs, [this] { return FetchReasonCatalog(client()); });
+  if (!catalog.ok()) {
+    exit_code = Fail(catalog.status());
+    return nullptr;
+  }
+  return *std::move(catalog);
+}
+
 std::string Cli::AuthorityOr(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (!authority.empty()) return authority;

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "clients/lib/client.h"
 #include "clients/lib/csv_field.h"
+#include "clients/lib/reason_cache.h"
 #include "google/protobuf/message.h"
 
 namespace raa::cli {
@@ -54,9 +55,16 @@ struct Cli {
   // The authority a command acts on: its own flag, else --authority.
   // Sets exit_code and returns "" if neither is given.
   std::string AuthorityOr(const std::string& flag);
+  // The reason catalogue to render `needs` with (common/reason_catalog.h):
+  // fetched with GetReasonCatalog on the first ranking that needs one and
+  // kept for the process (clients/lib/reason_cache.h); nothing is fetched
+  // when every reason came with its words. On failure prints it, sets
+  // exit_code and returns null.
+  std::shared_ptr<const ReasonCatalog> Reasons(const ReasonNeeds& needs);
 
  private:
   std::unique_ptr<RaaClient> client_;
+  ReasonCatalogCache reasons_;
 };
 
 // Prints `status` (with each field violation on its own line) to stderr and

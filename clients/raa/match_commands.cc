@@ -33,23 +33,24 @@ std::string Points(int tenths) {
   return absl::StrCat(tenths / 10, ".", tenths % 10);
 }
 
-// "   capacity fit  20  100%  20.0  approved for 3, group of 3", fitted to
-// the output width after `indent`.
+// "   capacity_fit  20  100%  20.0  approved for 3, group of 3", fitted to
+// the output width after `indent`; the words from `reasons`.
 void PrintComponents(
-    const Cli& cli,
+    const Cli& cli, const ReasonCatalog& reasons,
     const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components,
     const std::string& indent) {
   Table table({"COMPONENT", "WEIGHT", "FIT", "POINTS", "WHY"});
   for (const v1::ScoreComponent& c : components) {
-    table.AddRow({c.component(), absl::StrCat(c.weight()),
+    table.AddRow({reasons.ComponentKey(c), absl::StrCat(c.weight()),
                   absl::StrCat(c.fit_permille() / 10, "%"),
-                  Points(c.points_tenths()), c.reason()});
+                  Points(c.points_tenths()), reasons.ReasonOf(c)});
   }
   table.PrintText(std::cout, OutputWidth(cli), indent);
 }
 
 template <typename Response>
-void PrintSummary(const Cli& cli, const Response& r, const std::string& noun) {
+void PrintSummary(const Cli& cli, const ReasonCatalog& reasons,
+                  const Response& r, const std::string& noun) {
   const int width = OutputWidth(cli);
   PrintWrapped(
       std::cout,
@@ -58,7 +59,8 @@ void PrintSummary(const Cli& cli, const Response& r, const std::string& noun) {
                    r.policy_version(), ")"),
       width);
   for (const v1::Exclusion& e : r.exclusions()) {
-    PrintWrapped(std::cout, absl::StrCat("excluded: ", e.text()), width, "  ");
+    PrintWrapped(std::cout, absl::StrCat("excluded: ", reasons.TextOf(e)),
+                 width, "  ");
   }
 }
 
@@ -389,12 +391,14 @@ void AddFollowCommands(CLI::App& group, Cli& cli) {
 // The score components' names, in the order the server gives them.
 template <typename Ranked>
 std::vector<std::string> ComponentNames(
+    const ReasonCatalog& reasons,
     const google::protobuf::RepeatedPtrField<Ranked>& ranked) {
   std::vector<std::string> names;
   for (const Ranked& r : ranked) {
     for (const v1::ScoreComponent& c : r.components()) {
-      if (std::find(names.begin(), names.end(), c.component()) == names.end()) {
-        names.push_back(c.component());
+      std::string name = reasons.ComponentKey(c);
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(std::move(name));
       }
     }
   }
@@ -403,16 +407,16 @@ std::vector<std::string> ComponentNames(
 
 // A component's points and reason for the shortlist's columns.
 void AddComponentCells(
-    const std::vector<std::string>& names,
+    const ReasonCatalog& reasons, const std::vector<std::string>& names,
     const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components,
     std::vector<std::string>& row) {
   for (const std::string& name : names) {
     const v1::ScoreComponent* found = nullptr;
     for (const v1::ScoreComponent& c : components) {
-      if (c.component() == name) found = &c;
+      if (reasons.ComponentKey(c) == name) found = &c;
     }
     row.push_back(found == nullptr ? "" : Points(found->points_tenths()));
-    row.push_back(found == nullptr ? "" : found->reason());
+    row.push_back(found == nullptr ? "" : reasons.ReasonOf(*found));
   }
 }
 
@@ -489,6 +493,8 @@ struct RankFlags {
     paging.Add(cmd, 10, 100, noun);
   }
   v1::RankView View() const {
+    // FULL: reasons as codes (the compact form), rendered from the
+    // catalogue.
     return brief ? v1::RANK_VIEW_BASIC : v1::RANK_VIEW_FULL;
   }
 };
@@ -513,9 +519,16 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
             [](const auto& page) { return page.adopters_size(); }, r)) {
       return;
     }
-    if (cli.json) return PrintJson(r);
+    // FULL sends reasons as codes: their words come from the catalogue.
+    std::shared_ptr<const ReasonCatalog> reasons =
+        cli.Reasons(ReasonNeeds::Of(r));
+    if (reasons == nullptr) return;
+    if (cli.json) {
+      AddReasonWords(*reasons, r);
+      return PrintJson(r);
+    }
     if (AsShortlist(cli)) {
-      std::vector<std::string> names = ComponentNames(r.adopters());
+      std::vector<std::string> names = ComponentNames(*reasons, r.adopters());
       std::vector<std::string> headers = {
           "RANK",        "HOUSEHOLD",      "SCORE",
           "AUTHORITY",   "STATUS",         "APPROVED FOR",
@@ -530,7 +543,7 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
         for (std::string& d : HouseholdDetails(cli, a.adopter())) {
           row.push_back(std::move(d));
         }
-        AddComponentCells(names, a.components(), row);
+        AddComponentCells(*reasons, names, a.components(), row);
         table.AddRow(std::move(row));
       }
       table.Print();
@@ -538,13 +551,15 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
       return;
     }
     std::cout << "Households for " << Short(r.child()) << "\n";
-    PrintSummary(cli, r, "households");
+    PrintSummary(cli, *reasons, r, "households");
     int rank = 0;
     for (const v1::RankedAdopter& a : r.adopters()) {
       std::cout << "\n"
                 << ++rank << ". " << Short(a.adopter()) << "  score "
                 << a.score() << "\n";
-      if (!flags->brief) PrintComponents(cli, a.components(), "   ");
+      if (!flags->brief) {
+        PrintComponents(cli, *reasons, a.components(), "   ");
+      }
     }
     if (r.adopters().empty()) std::cout << "\nNo household fits.\n";
     PrintMore(cli, r.next_page_token());
@@ -571,9 +586,15 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
             [](const auto& page) { return page.children_size(); }, r)) {
       return;
     }
-    if (cli.json) return PrintJson(r);
+    std::shared_ptr<const ReasonCatalog> reasons =
+        cli.Reasons(ReasonNeeds::Of(r));
+    if (reasons == nullptr) return;
+    if (cli.json) {
+      AddReasonWords(*reasons, r);
+      return PrintJson(r);
+    }
     if (AsShortlist(cli)) {
-      std::vector<std::string> names = ComponentNames(r.children());
+      std::vector<std::string> names = ComponentNames(*reasons, r.children());
       std::vector<std::string> headers = {
           "RANK", "CHILD", "SCORE", "AUTHORITY", "AGES AS OF", "GROUP",
           "AGES", "SEX",   "NEEDS", "CONTACT",   "REGION",     "ENTERED CARE"};
@@ -586,7 +607,7 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
         for (std::string& d : ChildDetails(cli, c.child())) {
           row.push_back(std::move(d));
         }
-        AddComponentCells(names, c.components(), row);
+        AddComponentCells(*reasons, names, c.components(), row);
         table.AddRow(std::move(row));
       }
       table.Print();
@@ -594,13 +615,15 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
       return;
     }
     std::cout << "Children for " << Short(r.adopter()) << "\n";
-    PrintSummary(cli, r, "child profiles");
+    PrintSummary(cli, *reasons, r, "child profiles");
     int rank = 0;
     for (const v1::RankedChild& c : r.children()) {
       std::cout << "\n"
                 << ++rank << ". " << Short(c.child()) << "  score " << c.score()
                 << "\n";
-      if (!flags->brief) PrintComponents(cli, c.components(), "   ");
+      if (!flags->brief) {
+        PrintComponents(cli, *reasons, c.components(), "   ");
+      }
     }
     if (r.children().empty()) std::cout << "\nNo child fits.\n";
     PrintMore(cli, r.next_page_token());
@@ -625,7 +648,16 @@ void AddMatchExplainCommand(CLI::App* group, Cli& cli) {
       cli.exit_code = Fail(r.status());
       return;
     }
-    if (cli.json) return PrintJson(*r);
+    // ExplainPair sends words as well as codes: a catalogue only for a
+    // server that sent codes alone.
+    ReasonNeeds needs;
+    needs.Add(r->components());
+    std::shared_ptr<const ReasonCatalog> reasons = cli.Reasons(needs);
+    if (reasons == nullptr) return;
+    if (cli.json) {
+      AddReasonWords(*reasons, *r->mutable_components());
+      return PrintJson(*r);
+    }
     const int width = OutputWidth(cli);
     PrintWrapped(
         std::cout,
@@ -650,7 +682,73 @@ void AddMatchExplainCommand(CLI::App* group, Cli& cli) {
     }
     table.PrintText(std::cout, width);
     std::cout << "\nScore components\n";
-    PrintComponents(cli, r->components(), "");
+    PrintComponents(cli, *reasons, r->components(), "");
+  });
+}
+
+// The reason catalogue's text form: what it is, then a section each for the
+// score components, the constraints, the phrases and the tables.
+void PrintCatalogue(const Cli& cli, const v1::ReasonCatalog& catalog) {
+  const int width = OutputWidth(cli);
+  PrintWrapped(std::cout,
+               absl::StrCat("reason catalogue ", catalog.version(),
+                            " (matching policy v", catalog.policy_version(),
+                            "): ", catalog.components_size(),
+                            " score components, ", catalog.constraints_size(),
+                            " constraints, ", catalog.phrases_size(),
+                            " phrases, ", catalog.tables_size(), " tables"),
+               width);
+  std::cout << "\nScore components (ScoreComponent.id)\n";
+  Table components({"ID", "KEY", "TITLE"});
+  for (const v1::ComponentText& c : catalog.components()) {
+    components.AddRow(
+        {absl::StrCat(static_cast<int>(c.id())), c.key(), c.title()});
+  }
+  components.PrintText(std::cout, width);
+  std::cout << "\nConstraints (Exclusion.id)\n";
+  Table constraints({"ID", "KEY"});
+  for (const v1::ConstraintText& c : catalog.constraints()) {
+    constraints.AddRow({absl::StrCat(static_cast<int>(c.id())), c.key()});
+  }
+  constraints.PrintText(std::cout, width);
+  PrintWrapped(std::cout,
+               "\nPhrases (reason_codes): each takes the next NUMBERS of "
+               "reason_args and STRINGS of reason_text_args; phrases are "
+               "joined with \"; \" unless one CONTINUES the one before. In a "
+               "template {N} is number N, {N|one|other} a word by number N, "
+               "{N:table} entry N of a table, {sN} string N.",
+               width);
+  Table phrases({"CODE", "NUMBERS", "STRINGS", "CONTINUES", "TEMPLATE"});
+  for (const v1::ReasonPhrase& p : catalog.phrases()) {
+    phrases.AddRow({absl::StrCat(p.code()), absl::StrCat(p.arity()),
+                    absl::StrCat(p.text_arity()), p.continues() ? "yes" : "",
+                    p.text()});
+  }
+  phrases.PrintText(std::cout, width);
+  std::cout << "\nTables ({N:table})\n";
+  Table tables({"TABLE", "N", "WORDS"});
+  for (const v1::ReasonTable& t : catalog.tables()) {
+    for (int i = 0; i < t.entries_size(); ++i) {
+      tables.AddRow({t.name(), absl::StrCat(i), t.entries(i)});
+    }
+  }
+  tables.PrintText(std::cout, width);
+}
+
+void AddMatchReasonsCommand(CLI::App* group, Cli& cli) {
+  auto* cmd = group->add_subcommand(
+      "reasons",
+      "the reason catalogue: the words of every coded reason, for scripts "
+      "that read RANK_VIEW_FULL (--json: the GetReasonCatalog message)");
+  cmd->callback([&cli] {
+    absl::StatusOr<v1::ReasonCatalog> catalog =
+        FetchReasonCatalog(cli.client());
+    if (!catalog.ok()) {
+      cli.exit_code = Fail(catalog.status());
+      return;
+    }
+    if (cli.json) return PrintJson(*catalog);
+    PrintCatalogue(cli, *catalog);
   });
 }
 
@@ -663,6 +761,7 @@ void AddMatchCommands(CLI::App& app, Cli& cli) {
   AddMatchAdoptersCommand(group, cli);
   AddMatchChildrenCommand(group, cli);
   AddMatchExplainCommand(group, cli);
+  AddMatchReasonsCommand(group, cli);
   AddFollowCommands(*group, cli);
 }
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -196,8 +197,9 @@ std::string CloseReasonWords(v1::CloseReason reason) {
   return words;
 }
 
-// One alert as a table row (the /alerts page).
-data AlertRow(const v1::MatchAlert& alert) {
+// One alert as a table row (the /alerts page); its reasons in the API's
+// words, or in those of `reasons` when it sent only codes.
+data AlertRow(const ReasonCatalog& reasons, const v1::MatchAlert& alert) {
   data row;
   row.set("time", TimeText(alert.time()));
   row.set("kind", alert.kind() == v1::ALERT_KIND_FOLLOW_ENDED ? "Follow ended"
@@ -209,7 +211,7 @@ data AlertRow(const v1::MatchAlert& alert) {
   if (alert.kind() != v1::ALERT_KIND_FOLLOW_ENDED) {
     row.set("score", absl::StrCat(alert.score()));
   }
-  row.set("components", ReasonsData(alert.components()));
+  row.set("components", ReasonsData(reasons, alert.components()));
   row.set("has_components", alert.components_size() > 0);
   SetIf(row, "message", alert.message());
   return row;
@@ -338,20 +340,20 @@ void WebApp::GetHousehold(const httplib::Request& req, httplib::Response& res) {
   rank.set_view(v1::RANK_VIEW_FULL);
   absl::StatusOr<v1::RankChildrenResponse> ranking =
       client.Call(&v1::MatchingService::Stub::RankChildren, rank);
-  if (!ranking.ok()) {
-    d.set("ranking_error", UserMessageOf(ranking.status()));
+  // The reasons are codes (RANK_VIEW_FULL): their words are the catalogue's.
+  // `reasons` holds the ranking's error when it failed.
+  absl::StatusOr<std::shared_ptr<const ReasonCatalog>> reasons =
+      ranking.ok() ? Reasons(client, ReasonNeeds::Of(*ranking))
+                   : ranking.status();
+  if (!reasons.ok()) {
+    d.set("ranking_error", UserMessageOf(reasons.status()));
   } else {
+    const ReasonCatalog& words = **reasons;
     d.set("ranked", true);
     d.set("considered", absl::StrCat(ranking->considered()));
     d.set("eligible", absl::StrCat(ranking->eligible()));
     d.set("excluded", absl::StrCat(ranking->excluded()));
-    data exclusions = List();
-    for (const v1::Exclusion& e : ranking->exclusions()) {
-      data item;
-      item.set("text", e.text());
-      exclusions.push_back(item);
-    }
-    d.set("exclusions", exclusions);
+    d.set("exclusions", ExclusionsData(words, ranking->exclusions()));
     d.set("has_exclusions", ranking->exclusions_size() > 0);
     Table table({{.key = "rank", .label = "Rank", .numeric = true},
                  {.key = "child", .label = "Child profile"},
@@ -368,7 +370,7 @@ void WebApp::GetHousehold(const httplib::Request& req, httplib::Response& res) {
       row.set("child_short", ShortRecord(c.child()));
       SetIf(row, "child_href", RecordPath(c.child()));
       row.set("score", absl::StrCat(c.score()));
-      row.set("components", ReasonsData(c.components()));
+      row.set("components", ReasonsData(words, c.components()));
       if (c.members_size() > 0) {
         std::vector<std::string> which;
         for (int m : c.members()) which.push_back(absl::StrCat(m + 1));
@@ -982,20 +984,27 @@ void WebApp::GetAlerts(const httplib::Request& req, httplib::Response& res) {
                {.key = "why", .label = "Why", .sortable = false}},
               {.default_sort = "time", .default_descending = true});
   std::string after;
+  std::vector<v1::MatchAlert> alerts;
   absl::Status listed = ReadAll<v1::ListAlertsRequest, v1::ListAlertsResponse>(
       *session.client, &v1::MatchingService::Stub::ListAlerts, request,
       [&](const v1::ListAlertsResponse& page) {
         if (!page.resume_token().empty()) after = page.resume_token();
-        for (const v1::MatchAlert& a : page.alerts()) {
-          table.AddRow(AlertRow(a),
-                       {SortKey(Micros(a.time())), SortKey(int64_t{a.kind()}),
-                        SortKey(a.child()), SortKey(a.adopter()),
-                        SortKey(int64_t{a.score()})});
-        }
+        alerts.insert(alerts.end(), page.alerts().begin(), page.alerts().end());
       });
-  if (!listed.ok()) {
-    ApiErrorPage(res, listed, &*signed_in);
+  // Alerts carry their reasons' words: a catalogue only for codes alone.
+  ReasonNeeds needs;
+  for (const v1::MatchAlert& a : alerts) needs.Add(a.components());
+  absl::StatusOr<std::shared_ptr<const ReasonCatalog>> reasons =
+      listed.ok() ? Reasons(*session.client, needs) : listed;
+  if (!reasons.ok()) {
+    ApiErrorPage(res, reasons.status(), &*signed_in);
     return;
+  }
+  for (const v1::MatchAlert& a : alerts) {
+    table.AddRow(AlertRow(**reasons, a),
+                 {SortKey(Micros(a.time())), SortKey(int64_t{a.kind()}),
+                  SortKey(a.child()), SortKey(a.adopter()),
+                  SortKey(int64_t{a.score()})});
   }
   data d = LayoutData("Alerts", &*signed_in);
   d.set("days", absl::StrCat(days));

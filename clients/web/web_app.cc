@@ -72,21 +72,40 @@ std::string PointsText(int32_t tenths) {
 }  // namespace
 
 // The one place score components and their reasons become page data
-// (templates/reasons.mustache shows them): the API's reason text as given.
-// Declared in clients/web/reasons.h.
+// (templates/reasons.mustache shows them): the API's words, or its codes in
+// the catalogue's words. Declared in clients/web/reasons.h.
 data ReasonsData(
+    const ReasonCatalog& reasons,
     const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components) {
   data list = List();
   for (const v1::ScoreComponent& c : components) {
     data item;
-    item.set("component", absl::StrReplaceAll(c.component(), {{"_", " "}}));
+    item.set("component",
+             absl::StrReplaceAll(reasons.ComponentKey(c), {{"_", " "}}));
     item.set("points", PointsText(c.points_tenths()));
     item.set("fit", absl::StrCat(c.fit_permille() / 10));
     item.set("weight", absl::StrCat(c.weight()));
-    item.set("reason", c.reason());
+    item.set("reason", reasons.ReasonOf(c));
     list.push_back(item);
   }
   return list;
+}
+
+data ExclusionsData(
+    const ReasonCatalog& reasons,
+    const google::protobuf::RepeatedPtrField<v1::Exclusion>& exclusions) {
+  data list = List();
+  for (const v1::Exclusion& e : exclusions) {
+    data item;
+    item.set("text", reasons.TextOf(e));
+    list.push_back(item);
+  }
+  return list;
+}
+
+absl::StatusOr<std::shared_ptr<const ReasonCatalog>> WebApp::Reasons(
+    RaaClient& client, const ReasonNeeds& needs) {
+  return reasons_.For(needs, [&client] { return FetchReasonCatalog(client); });
 }
 
 namespace {
@@ -848,8 +867,19 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     if (ranking.ok() || ranking.status().code() != absl::StatusCode::kAborted)
       break;
   }
-  if (!ranking.ok()) {
-    d.set("ranking_error", UserMessageOf(ranking.status()));
+  // The reasons are codes (RANK_VIEW_FULL): their words are the catalogue's.
+  // `reasons` holds the ranking's error when it failed.
+  absl::StatusOr<std::shared_ptr<const ReasonCatalog>> reasons =
+      ranking.status();
+  if (ranking.ok()) {
+    ReasonNeeds needs;
+    needs.policy_version = ranking->policy_version();
+    needs.Add(ranking->exclusions());
+    for (const v1::RankedAdopter& a : ranked) needs.Add(a.components());
+    reasons = Reasons(client, needs);
+  }
+  if (!reasons.ok()) {
+    d.set("ranking_error", UserMessageOf(reasons.status()));
   } else {
     d.set("ranked", true);
     d.set("considered", absl::StrCat(ranking->considered()));
@@ -858,13 +888,8 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     if (ranking->eligible() > static_cast<int>(ranked.size())) {
       d.set("ranked_shown", absl::StrCat(ranked.size()));
     }
-    data exclusions = List();
-    for (const v1::Exclusion& e : ranking->exclusions()) {
-      data item;
-      item.set("text", e.text());
-      exclusions.push_back(item);
-    }
-    d.set("exclusions", exclusions);
+    const ReasonCatalog& words = **reasons;
+    d.set("exclusions", ExclusionsData(words, ranking->exclusions()));
     d.set("has_exclusions", ranking->exclusions_size() > 0);
     bool can_open = HasRole(session, v1::ROLE_FAMILY_FINDER) ||
                     HasRole(session, v1::ROLE_MANAGER);
@@ -872,9 +897,10 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
     std::vector<std::string> components;
     for (const v1::RankedAdopter& a : ranked) {
       for (const v1::ScoreComponent& c : a.components()) {
-        if (std::find(components.begin(), components.end(), c.component()) ==
+        std::string key = words.ComponentKey(c);
+        if (std::find(components.begin(), components.end(), key) ==
             components.end()) {
-          components.push_back(c.component());
+          components.push_back(std::move(key));
         }
       }
     }
@@ -900,7 +926,7 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
       for (const std::string& name : components) {
         SortKey key;
         for (const v1::ScoreComponent& c : a.components()) {
-          if (c.component() == name) key = int64_t{c.points_tenths()};
+          if (words.ComponentKey(c) == name) key = int64_t{c.points_tenths()};
         }
         keys.push_back(key);
       }
@@ -926,13 +952,13 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
                 absl::StrCat("/households/", parts[1], "/", parts[3]));
       }
       row.set("score", absl::StrCat(a.score()));
-      row.set("components", ReasonsData(a.components()));
+      row.set("components", ReasonsData(words, a.components()));
       data points = List();
       for (const std::string& name : components) {
         data cell;
         cell.set("value", "");
         for (const v1::ScoreComponent& c : a.components()) {
-          if (c.component() == name) {
+          if (words.ComponentKey(c) == name) {
             cell.set("value", PointsText(c.points_tenths()));
           }
         }

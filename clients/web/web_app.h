@@ -14,8 +14,8 @@
 // Install...Pages, which Install calls. Sortable, paged tables: tables.h.
 //
 // Thread-safety: the handlers run on the HTTP server's worker threads at
-// once; the app's state (session table, limiter) is thread-safe. The app
-// must outlive the server it is installed in.
+// once; the app's state (session table, limiter, reason catalogue) is
+// thread-safe. The app must outlive the server it is installed in.
 #ifndef RAAMATCH_CLIENTS_WEB_WEB_APP_H_
 #define RAAMATCH_CLIENTS_WEB_WEB_APP_H_
 
@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clients/lib/client.h"
+#include "clients/lib/reason_cache.h"
 #include "clients/web/sessions.h"
 #include "clients/web/tables.h"
 #include "clients/web/templates.h"
@@ -98,6 +99,14 @@ class WebApp {
                  const absl::Status& api_status = absl::OkStatus());
   void ApiErrorPage(httplib::Response& res, const absl::Status& status,
                     const SignedIn* signed_in);
+
+  // The reason catalogue to render `needs` with: the one the app keeps
+  // (for every session: it holds no personal data, every role reads it),
+  // fetched with `client`'s key when it lacks something `needs` asks for
+  // (clients/lib/reason_cache.h). Nothing is fetched when every reason came
+  // with its words.
+  absl::StatusOr<std::shared_ptr<const ReasonCatalog>> Reasons(
+      RaaClient& client, const ReasonNeeds& needs);
 
   // Checks `key` with raamatchd and finds its member and roles.
   absl::StatusOr<Session> SignIn(const std::string& key);
@@ -266,6 +275,7 @@ class WebApp {
   Templates templates_;
   SessionTable sessions_;
   SignInLimiter limiter_;
+  ReasonCatalogCache reasons_;
 };
 
 }  // namespace raa::web

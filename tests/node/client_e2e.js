@@ -8,7 +8,10 @@
 // It starts a real raamatchd on 127.0.0.1 with a port the server picks and a
 // database in a fresh temporary directory, then, through the API only:
 // registers an authority and a key for it, a child and a household; ranks
-// households for the child and explains the pair; decodes the
+// households for the child (the compact view, its coded reasons put into
+// words from GetReasonCatalog by a renderer written here from the .proto's
+// description alone, equal to the server's own words) and explains the
+// pair; decodes the
 // google.rpc.BadRequest in the grpc-status-details-bin trailer of a refused
 // request (bad input, and bytes that are not valid UTF-8); and retries a
 // write with the same request_id, getting the same answer. Exits 0 if every
@@ -168,6 +171,35 @@ function violationsOf(err, types) {
   return out;
 }
 
+// A coded reason in words, from the reason catalogue alone, as the
+// comments of matching.proto (ReasonPhrase) describe: each phrase takes the
+// next `arity` numbers and `text_arity` strings; phrases are joined with
+// "; " unless one `continues`; {N}, {N|one|other}, {N:table}, {sN}.
+function renderReason(catalog, codes = [], args = [], texts = []) {
+  const phrases = new Map((catalog.phrases || []).map((p) => [p.code, p]));
+  const tables = new Map((catalog.tables || []).map((t) => [t.name, t.entries || []]));
+  let out = '';
+  let nextArg = 0;
+  let nextText = 0;
+  codes.forEach((code, i) => {
+    const phrase = phrases.get(code);
+    assert.ok(phrase, `reason code ${code} is not in the catalogue`);
+    if (i > 0 && !phrase.continues) out += '; ';
+    out += phrase.text.replace(
+        /\{(s?)(\d+)(?:\|([^|}]*)\|([^}]*)|:([a-z_]+))?\}/g,
+        (_, string, n, one, other, table) => {
+          if (string) return texts[nextText + Number(n)] ?? '';
+          const value = args[nextArg + Number(n)];
+          if (one !== undefined) return value === 1 ? one : other;
+          if (table) return tables.get(table)[value];
+          return String(value);
+        });
+    nextArg += phrase.arity || 0;
+    nextText += phrase.text_arity || 0;
+  });
+  return out;
+}
+
 function validChild() {
   return {
     members: [{
@@ -258,6 +290,22 @@ async function run(types, address, managerKey) {
   assert.equal(ranked.adopters.length, 1, JSON.stringify(ranked));
   assert.equal(ranked.adopters[0].adopter, adopter.name);
   assert.ok(ranked.adopters[0].components.length > 0);
+  // The compact view's codes, in words from the catalogue, are the server's
+  // own words (RANK_VIEW_FULL_TEXT).
+  const catalog = await call(matching, 'GetReasonCatalog', key, {});
+  const worded = await call(matching, 'RankAdopters', key,
+                            {child: child.name, view: 'RANK_VIEW_FULL_TEXT'});
+  const names = new Map(catalog.components.map((c) => [c.id, c.key]));
+  ranked.adopters[0].components.forEach((c, i) => {
+    const want = worded.adopters[0].components[i];
+    assert.equal(c.reason, undefined, 'RANK_VIEW_FULL sent words');
+    assert.ok(want.reason, `${want.component} has no words`);
+    assert.equal(names.get(c.id), want.component);
+    assert.equal(renderReason(catalog, c.reason_codes, c.reason_args, c.reason_text_args),
+                 want.reason);
+  });
+  console.log(`rendered ${ranked.adopters[0].components.length} coded reasons from ` +
+              `reason catalogue ${catalog.version} as the server words them`);
   const explained = await call(matching, 'ExplainPair', key, {child: child.name, adopter: adopter.name});
   assert.equal(explained.eligible, true);
   assert.equal(explained.score, ranked.adopters[0].score);

@@ -19,8 +19,9 @@
 //   - the home page links the waiting child (and not B's hidden one);
 //   - the child page shows the summary's <script> as text (no dialog, no
 //     inline script element), each ranked household with its score and every
-//     component's reason text exactly as RankAdopters gives it, and the
-//     exclusion texts; "Open a link" opens the link (checked with ListLinks)
+//     component's reason text exactly as RankAdopters gives it in words
+//     (RANK_VIEW_FULL_TEXT; the console renders the coded view from the
+//     reason catalogue), and the exclusion texts; "Open a link" opens the link (checked with ListLinks)
 //     and the page says so;
 //   - sign-out ends the session: the old cookie is sent back to /sign-in;
 //   - every page fits 1280 and 390 px wide without scrolling sideways.
@@ -232,8 +233,10 @@ async function setUp(grpc, api, address, managerKey) {
   const hidden = (await call('registry', 'CreateChild', registrarB, {
     parent: `authorities/${kB}`, child: child('Likes drawing', [kA]), request_id: requestId(),
   })).name;
+  // The server's own words (FULL_TEXT): the console asks for the compact,
+  // coded view and must render exactly these from the reason catalogue.
   const ranking = await call('matching', 'RankAdopters', finderA,
-                             {child: waiting.name, view: 'RANK_VIEW_FULL'});
+                             {child: waiting.name, view: 'RANK_VIEW_FULL_TEXT'});
   assert.ok(ranking.adopters.length >= 2, `ranking: ${JSON.stringify(ranking)}`);
   assert.ok((ranking.exclusions || []).length >= 1, `no exclusion: ${JSON.stringify(ranking)}`);
   const overdue = (await call('journey', 'ListOverdue', finderA, {
@@ -695,7 +698,7 @@ async function main() {
     });
 
     await check('the child page: each ranked household with its score and every ' +
-                'component\'s reason text as the API gives it; the exclusions', async () => {
+                'component\'s reason text as the API words it; the exclusions', async () => {
       const got = await page.evaluate(() => ({
         rows: [...document.querySelectorAll('main table tr')].map((tr) => ({
           text: tr.textContent,
@@ -716,13 +719,19 @@ async function main() {
           missing.push(`${ranked.adopter}'s row lacks its score ${ranked.score}`);
         }
         for (const c of ranked.components) {
-          if (c.reason && !text.includes(flat(c.reason))) {
+          if (!c.reason) {
+            missing.push(`${ranked.adopter} ${c.component}: the API sent no words`);
+          } else if (!text.includes(flat(c.reason))) {
             missing.push(`${ranked.adopter} ${c.component}: reason "${c.reason}"`);
           }
         }
       }
       for (const e of api.ranking.exclusions) {
-        if (!text.includes(flat(e.text))) missing.push(`exclusion "${e.text}"`);
+        if (!e.text) {
+          missing.push(`exclusion ${e.constraint}: the API sent no words`);
+        } else if (!text.includes(flat(e.text))) {
+          missing.push(`exclusion "${e.text}"`);
+        }
       }
       assert.deepEqual(missing, []);
       const excluded = api.households[2];

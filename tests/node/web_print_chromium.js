@@ -103,8 +103,11 @@ async function setUp(call, managerKey) {
       name: link.name, step: steps[i], date: dayFromToday(-9 + i),
       request_id: requestId()});
   }
+  // The server's own words (FULL_TEXT), which the console renders from the
+  // reason catalogue.
   const ranking = await call('MatchingService', 'RankAdopters', keys.all,
-                             {child: children[0], page_size: 100, view: 'RANK_VIEW_FULL'});
+                             {child: children[0], page_size: 100,
+                              view: 'RANK_VIEW_FULL_TEXT'});
   return {keys, children, households, ranking};
 }
 
@@ -243,7 +246,8 @@ async function main() {
       ranked.slice(0, 25).forEach((a, i) => {
         assert.equal(why[i].adopter, a.adopter, `row ${i + 1}: "Open a link" is for another`);
         for (const c of a.components) {
-          if (c.reason) assert.ok(why[i].text.includes(c.reason), `row ${i + 1}: ${c.reason}`);
+          assert.ok(c.reason, `row ${i + 1}: ${c.component} has no words`);
+          assert.ok(why[i].text.includes(c.reason), `row ${i + 1}: ${c.reason}`);
         }
       });
       // On a desktop screen the ranking fits without scrolling sideways.

@@ -90,8 +90,6 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
 
   // Loaded into locals, which no other thread can see (the scans' lambdas
   // touch no guarded field), then moved in under mu_.
-  // Loaded into locals, which no other thread can see (the scans' lambdas
-  // touch no guarded field), then moved in under mu_.
   std::unique_ptr<LiveIndex> live(new LiveIndex(clock));
   const matcher::MatchingPolicy matcher_policy = ToMatcherPolicy(*policy);
   matcher::CandidateIndex index;
@@ -129,6 +127,9 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
             ToChildGroup(row, AuthorityOfName(c.name()), c);
         if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
       }));
+  // Similar households side by side, so a search skips whole blocks
+  // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
+  index.Reorganize();
   // Follows last: what fits now is known, not news.
   AlertFeed feed;
   const IndexView view{index, matcher_policy, withdrawn, live->Today(),

@@ -870,8 +870,10 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
   // The reasons are codes (RANK_VIEW_FULL): their words are the catalogue's.
   // `reasons` holds the ranking's error when it failed.
   absl::StatusOr<std::shared_ptr<const ReasonCatalog>> reasons =
-      ranking.status();
-  if (ranking.ok()) {
+      absl::UnknownError("not ranked");
+  if (!ranking.ok()) {
+    reasons = ranking.status();
+  } else {
     ReasonNeeds needs;
     needs.policy_version = ranking->policy_version();
     needs.Add(ranking->exclusions());

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bench/consortium.h"
@@ -256,7 +257,10 @@ TEST_F(ReasonRenderTest, RaaMatchReasonsPrintsTheCatalogue) {
   EXPECT_THAT(shown.out,
               HasSubstr(absl::StrCat("reason catalogue ", catalog->version())));
   for (const v1::ReasonPhrase& p : catalog->phrases()) {
-    EXPECT_THAT(shown.out, HasSubstr(p.text())) << p.code();
+    // The table's last column loses a template's trailing spaces.
+    EXPECT_THAT(shown.out,
+                HasSubstr(absl::StripTrailingAsciiWhitespace(p.text())))
+        << p.code();
   }
   for (const v1::ComponentText& c : catalog->components()) {
     EXPECT_THAT(shown.out, HasSubstr(c.key()));

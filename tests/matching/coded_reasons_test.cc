@@ -250,7 +250,7 @@ TEST_F(CodedReasonsTest, RankAdoptersViewsCarryCodesAndWordsAsDocumented) {
   for (const v1::RankedAdopter& a : text.adopters()) {
     ExpectExplainedComponents(a.components(), a.score(), DefaultWeights());
   }
-  EXPECT_EQ(text.exclusions(0).text(), "1 household not available");
+  EXPECT_EQ(text.exclusions(0).text(), "1 household not available (on hold)");
 
   // FULL: the same ranking, coded.
   ASSERT_EQ(full.adopters_size(), text.adopters_size());

@@ -140,6 +140,8 @@ const std::map<std::string, std::set<v1::Role>>& ExpectedRoles() {
       {"/raa.v1.MatchingService/GetMatchingPolicy",
        {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
       {"/raa.v1.MatchingService/UpdateMatchingPolicy", {ROLE_MANAGER}},
+      {"/raa.v1.MatchingService/GetReasonCatalog",
+       {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_FINANCE, ROLE_MANAGER}},
       {"/raa.v1.JourneyService/OpenLink", {ROLE_FAMILY_FINDER, ROLE_MANAGER}},
       {"/raa.v1.JourneyService/AdvanceLink",
        {ROLE_REGISTRAR, ROLE_FAMILY_FINDER, ROLE_MANAGER}},

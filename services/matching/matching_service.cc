@@ -17,6 +17,8 @@ MatchingService::MatchingService(Matching& matching, Follows& follows,
       rpc_(rpc) {
   authenticator_.SetRevocationListener(
       [this](const std::string& key_id) { EndStreamsOf(key_id); });
+  SetMessageAllocatorFor_RankAdopters(&rank_adopters_allocator_);
+  SetMessageAllocatorFor_RankChildren(&rank_children_allocator_);
 }
 
 MatchingService::~MatchingService() {

@@ -15,6 +15,7 @@
 #include "services/matching/follows.h"
 #include "services/matching/matching.h"
 #include "services/matching/watch_reactor.h"
+#include "services/rpc/arena_allocator.h"
 #include "services/rpc/unary.h"
 
 namespace raa {
@@ -55,25 +56,22 @@ class MatchingService final : public v1::MatchingService::CallbackService {
 
 #undef RAA_MATCHING_RPC
 
-  // Searches expected to be cheap (Matching::kInlineBudgetNanos, see
-  // run_cost.h) are answered on gRPC's thread when the index alone can
-  // answer them; the rest go to the pool.
+  // Rankings are written straight into the response gRPC sends, which
+  // lives on the call's arena (ArenaMessageAllocator, registered by the
+  // constructor). Searches expected to be cheap (Matching::
+  // kInlineBudgetNanos, see run_cost.h) are answered on gRPC's thread when
+  // the index alone can answer them; the rest go to the pool.
   grpc::ServerUnaryReactor* RankAdopters(
       grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
       v1::RankAdoptersResponse* response) override {
     return rpc_.InlineFirst(
         ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
-        [this, request](const Caller& caller)
-            -> std::optional<absl::StatusOr<v1::RankAdoptersResponse>> {
-          v1::RankAdoptersResponse out;
-          std::optional<absl::Status> s = matching_.TryRankAdopters(
-              caller, *request, Matching::kInlineBudgetNanos, &out);
-          if (!s.has_value()) return std::nullopt;
-          if (!s->ok()) return *s;
-          return out;
+        [this, request](const Caller& caller, v1::RankAdoptersResponse* out) {
+          return matching_.TryRankAdopters(caller, *request,
+                                           Matching::kInlineBudgetNanos, out);
         },
-        [this, request](const Caller& caller) {
-          return matching_.RankAdopters(caller, *request);
+        [this, request](const Caller& caller, v1::RankAdoptersResponse* out) {
+          return matching_.RankAdopters(caller, *request, out);
         });
   }
   grpc::ServerUnaryReactor* RankChildren(
@@ -81,17 +79,12 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       v1::RankChildrenResponse* response) override {
     return rpc_.InlineFirst(
         ctx, RAA_RULE(MatchingService, RankChildren), request, response,
-        [this, request](const Caller& caller)
-            -> std::optional<absl::StatusOr<v1::RankChildrenResponse>> {
-          v1::RankChildrenResponse out;
-          std::optional<absl::Status> s = matching_.TryRankChildren(
-              caller, *request, Matching::kInlineBudgetNanos, &out);
-          if (!s.has_value()) return std::nullopt;
-          if (!s->ok()) return *s;
-          return out;
+        [this, request](const Caller& caller, v1::RankChildrenResponse* out) {
+          return matching_.TryRankChildren(caller, *request,
+                                           Matching::kInlineBudgetNanos, out);
         },
-        [this, request](const Caller& caller) {
-          return matching_.RankChildren(caller, *request);
+        [this, request](const Caller& caller, v1::RankChildrenResponse* out) {
+          return matching_.RankChildren(caller, *request, out);
         });
   }
 
@@ -109,6 +102,13 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   Authenticator& authenticator_;
   WorkerPool& pool_;
   UnaryRunner& rpc_;
+  // Each ranking's request and response on one arena per call. gRPC keeps
+  // pointers to them: they live as long as this service, which outlives
+  // the server it is registered with.
+  ArenaMessageAllocator<v1::RankAdoptersRequest, v1::RankAdoptersResponse>
+      rank_adopters_allocator_;
+  ArenaMessageAllocator<v1::RankChildrenRequest, v1::RankChildrenResponse>
+      rank_children_allocator_;
   absl::Mutex streams_mu_;
   // Open streams by the id of the key that opened them. A stream leaves in
   // its OnDone, before it is deleted.

@@ -72,8 +72,7 @@ class ArenaMessageAllocator final
   class Holder final : public grpc::MessageHolder<Request, Response> {
    public:
     explicit Holder(size_t first_block_bytes)
-        : first_block_bytes_(first_block_bytes),
-          arena_(FirstBlock(), first_block_bytes) {
+        : arena_(FirstBlock(), first_block_bytes) {
       this->set_request(
           google::protobuf::Arena::CreateMessage<Request>(&arena_));
       this->set_response(
@@ -84,9 +83,8 @@ class ArenaMessageAllocator final
     // runs the messages' destructors and frees every block it allocated
     // (never the first, which is this allocation).
     void Release() override {
-      const size_t bytes = sizeof(Holder) + first_block_bytes_;
       this->~Holder();
-      ::operator delete (static_cast<void*>(this), bytes,
+      ::operator delete (static_cast<void*>(this),
                          std::align_val_t{alignof(Holder)});
     }
 
@@ -97,7 +95,6 @@ class ArenaMessageAllocator final
       return reinterpret_cast<char*>(this) + sizeof(Holder);
     }
 
-    const size_t first_block_bytes_;
     google::protobuf::Arena arena_;
   };
 

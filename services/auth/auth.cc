@@ -159,9 +159,15 @@ void Authenticator::RememberCredential(CredentialView credential,
   if (credentials_.size() >= kMaxCachedCredentials) {
     while (!credentials_.empty()) Drop(credentials_, credentials_.begin());
   }
-  auto [it, inserted] =
-      credentials_.try_emplace(Credential{std::string(credential.authorization),
-                                          std::string(credential.certificate)});
+  // Looked up first: a copy of the key is made only for a new entry, so
+  // none is freed without being wiped.
+  auto it = credentials_.find(credential);
+  if (it == credentials_.end()) {
+    it = credentials_
+             .try_emplace(Credential{std::string(credential.authorization),
+                                     std::string(credential.certificate)})
+             .first;
+  }
   it->second = CachedCredential{caller, read_micros};
 }
 

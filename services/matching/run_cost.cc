@@ -31,9 +31,9 @@ void RunCost::Observe(RankSide side, int64_t candidates, int rows,
       std::max<int64_t>(0, nanos - kFixedNanos - rows * kRowNanos);
   const int64_t seen =
       std::clamp<int64_t>(scan * 1000 / candidates, old / 4, old * 4);
-  // At least kFloorPicos, so that an eighth of a change is never rounded
-  // to nothing.
-  estimate.store(std::max<int64_t>(kFloorPicos, old + (seen - old) / 8),
+  // Up at once, down by an eighth; at least kFloorPicos.
+  const int64_t next = seen > old ? seen : old + (seen - old) / 8;
+  estimate.store(std::max<int64_t>(kFloorPicos, next),
                  std::memory_order_relaxed);
 }
 

@@ -17,12 +17,16 @@
 // where `candidates` is the other side's pool (every one is scanned),
 // `rows` the explained rows of the page (their reasons are built), and
 // ns_per_candidate is measured: every search (inline or on the pool) reports
-// how long it took, and an exponential average (1/8 of each new
-// observation, clamped to 1/4..4 times the estimate so that one search
-// descheduled mid-way cannot swing it) follows the kernel as it is, on this
-// machine, with this consortium. Searches of small pools (under
-// kMinMeasuredPool candidates) are not measured: their time is mostly fixed
-// costs, not scanning.
+// how long it took, and the estimate follows the kernel as it is, on this
+// machine, with this consortium. It errs towards the pool: a slower search
+// raises it at once (by at most 4 times, so one search descheduled mid-way
+// cannot swing it far), a faster one lowers it by an eighth of the
+// difference, and it never falls below kFloorPicos (1 ns a candidate, what a
+// scan that skips nothing costs at least), so a run of cheap searches (a
+// sibling group counted from block summaries) cannot talk it down until a
+// broad search of a million households runs on gRPC's thread. Searches of small
+// pools (under kMinMeasuredPool candidates) are not measured: their time is
+// mostly fixed costs, not scanning.
 //
 // Thread-safe: relaxed atomics; two searches reporting at once may lose one
 // observation, which is harmless.
@@ -49,7 +53,7 @@ class RunCost {
   // households (packed columns) and of child profiles, with scoring.
   static constexpr int64_t kInitialHouseholdPicos = 12'000;  // 12 ns
   static constexpr int64_t kInitialChildPicos = 40'000;      // 40 ns
-  static constexpr int64_t kFloorPicos = 100;
+  static constexpr int64_t kFloorPicos = 1'000;
 
   RunCost();
 

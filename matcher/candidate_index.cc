@@ -484,7 +484,8 @@ void CandidateIndex::AddToBlock(size_t slot) {
   const size_t block = slot / internal::kFilterBlock;
   if (blocks_.size() <= block) blocks_.resize(block + 1);
   blocks_[block].Add(GateAt(slot), tolerances_[slot], PlaceAt(slot),
-                     excluded_pool_.Get(excluded_sets_[slot]), traits_[slot]);
+                     excluded_pool_.Get(excluded_sets_[slot]), traits_[slot],
+                     language_pool_.Get(traits_[slot].language_set));
 }
 
 void CandidateIndex::SummariseBlock(size_t block) {
@@ -505,24 +506,38 @@ void CandidateIndex::SummariseAll() {
 void CandidateIndex::Reorganize() {
   const size_t n = gates_.size();
   // The order: what the search checks first, then what bounds the score.
-  std::vector<std::pair<uint64_t, uint32_t>> order(n);
+  // First what the kernel cannot check itself and the block summaries must
+  // rule out (a household with open links, an excluded-region set), so that
+  // most blocks need no lookup per household; then what bounds the score.
+  struct Order {
+    uint64_t first;
+    uint64_t second;
+    uint32_t slot;
+    bool operator<(const Order& o) const {
+      return first != o.first ? first < o.first : second < o.second;
+    }
+  };
+  std::vector<Order> order(n);
   for (size_t i = 0; i < n; ++i) {
     const internal::Gate g = GateAt(i);
     const uint64_t status = !g.available()            ? 2
                             : g.authority_withdrawn() ? 1
                                                       : 0;
-    const uint64_t sort_key =
-        (status << 62) | (static_cast<uint64_t>(g.approved_for()) << 56) |
-        (static_cast<uint64_t>(g.max_age()) << 48) |
-        (static_cast<uint64_t>(g.min_age()) << 40) |
-        (static_cast<uint64_t>(tolerances_[i] & 0xffffff) << 16) |
+    const uint64_t first =
+        (status << 62) | (static_cast<uint64_t>(g.approved_for()) << 58) |
+        (static_cast<uint64_t>(PlaceAt(i).open_links() != 0) << 57) |
+        std::min<uint64_t>(excluded_sets_[i], uint64_t{1} << 32);
+    const uint64_t second =
+        (static_cast<uint64_t>(g.max_age()) << 56) |
+        (static_cast<uint64_t>(g.min_age()) << 48) |
+        (static_cast<uint64_t>(tolerances_[i] & 0x7ffffff) << 16) |
         traits_[i].approved_day;
-    order[i] = {sort_key, static_cast<uint32_t>(i)};
+    order[i] = {first, second, static_cast<uint32_t>(i)};
   }
   std::sort(order.begin(), order.end());
   const auto permute = [&order, n](auto& column) {
     std::remove_reference_t<decltype(column)> out(n);
-    for (size_t i = 0; i < n; ++i) out[i] = column[order[i].second];
+    for (size_t i = 0; i < n; ++i) out[i] = column[order[i].slot];
     column = std::move(out);
   };
   permute(gates_);
@@ -1122,7 +1137,9 @@ uint32_t BlockBestPoints(const internal::BlockSummary& s, const ChildProfile& c,
                        s.min_age_max, s.max_age_min, s.max_age_max)) +
          capacity + flags +
          q.waiting_points[internal::WaitedDaysCapped(day, q.as_of_day)] +
-         q.w_identity * 1000 + (own ? q.locality_best : q.locality_best_other);
+         q.w_identity *
+             static_cast<uint32_t>(internal::IdentityFitBound(s, c)) +
+         (own ? q.locality_best : q.locality_best_other);
 }
 
 }  // namespace
@@ -1153,7 +1170,7 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   const int32_t as_of_day = q.as_of_day;
   const internal::SimpleQuery query = q.simple;
 
-  std::array<uint32_t, internal::kSimpleConstraintCount> simple_excluded{};
+  std::array<uint32_t, internal::kKernelCountCount> kernel_excluded{};
   std::array<int, kConstraintCount> excluded{};
   int eligible = 0;
   TopK top(limit);
@@ -1183,7 +1200,7 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
         std::min<size_t>(internal::kFilterBlock, n - base));
     const int outcome = internal::WholeBlockOutcome(blocks_[b], q.block);
     if (outcome >= 0) {
-      simple_excluded[outcome] += len;
+      kernel_excluded[outcome] += len;
       continue;
     }
     const int best = static_cast<int>(
@@ -1204,49 +1221,75 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     }
   }
   const uint8_t* excludes = excludes_child.data();
+  // The kernel compares each household's region with the group's excluded
+  // regions itself when they are few (nearly always).
+  std::array<uint32_t, internal::kKernelRegions> kernel_regions = {
+      internal::kKernelNever, internal::kKernelNever, internal::kKernelNever,
+      internal::kKernelNever};
+  int region_count = 0;
+  for (uint32_t r = 0; r < internal::kMaxRegions; ++r) {
+    if (!c.excluded_regions.Test(r)) continue;
+    if (region_count < internal::kKernelRegions)
+      kernel_regions[region_count] = r;
+    ++region_count;
+  }
+  const bool kernel_checks_regions = region_count <= internal::kKernelRegions;
 
   for (const Visit& v : visits) {
     const size_t base = size_t{v.block} * internal::kFilterBlock;
     const int len =
         static_cast<int>(std::min<size_t>(internal::kFilterBlock, n - base));
     const bool score = v.best >= min_score && top.MayEnter(v.best);
-    const bool lookups_pass =
-        internal::LookupsAllPass(blocks_[v.block], q.block);
-    if (!score && lookups_pass && v.outcome == internal::kAllPass) {
+    // The kernel checks the simple constraints, the group's excluded regions
+    // (unless there are more than it compares) and the link limit (unless a
+    // constraint before it must be checked per household); what it does not
+    // check is checked below for its survivors, in the documented order.
+    const uint32_t lookups =
+        internal::LookupsToCheck(blocks_[v.block], q.block);
+    const bool regions_after =
+        (lookups & internal::kLookupRegion) != 0 && !kernel_checks_regions;
+    const bool per_household =
+        regions_after || (lookups & (internal::kLookupHouseholdExcludes |
+                                     internal::kLookupHidden)) != 0;
+    if (v.outcome == internal::kAllPass && lookups == 0 && !score) {
       eligible += len;  // every household eligible, none could enter
       continue;
     }
-    int m;
-    if (v.outcome == internal::kAllPass) {
-      for (int j = 0; j < len; ++j) survivors[j] = static_cast<uint16_t>(j);
-      m = len;
-    } else {
-      m = internal::FilterBlock(query, gates + base, tolerances + base, len,
-                                simple_excluded, survivors);
+    internal::SimpleQuery kq = query;
+    if ((lookups & internal::kLookupRegion) != 0 && kernel_checks_regions) {
+      kq.excluded_regions = kernel_regions;
     }
-    if (!score && lookups_pass) {
+    if ((lookups & internal::kLookupLinks) != 0 && !per_household) {
+      kq.max_links = static_cast<uint32_t>(max_links);
+    }
+    const int m = internal::FilterBlock(
+        kq, gates + base, tolerances + base, places + base, len,
+        kernel_excluded, score || per_household ? survivors : nullptr);
+    if (!per_household) {
       eligible += m;
-      continue;
+      if (!score) continue;
     }
     for (int s = 0; s < m; ++s) {
       const size_t i = base + survivors[s];
       const internal::Place p{places[i]};
-      const uint32_t set = excluded_sets[i];
-      const bool household_excludes =
-          set != 0 &&
-          (excludes != nullptr ? excludes[set] != 0 : pool[set].Test(c.region));
-      const uint32_t failures =
-          static_cast<uint32_t>(c.excluded_regions.Test(p.region())) |
-          static_cast<uint32_t>(household_excludes) << 1 |
-          static_cast<uint32_t>(hidden[p.authority()]) << 2 |
-          static_cast<uint32_t>(p.open_links() >= max_links) << 3;
-      if (failures != 0) {
-        ++excluded[internal::kSimpleConstraintCount +
-                   std::countr_zero(failures)];
-        continue;
+      if (per_household) {
+        const uint32_t set = excluded_sets[i];
+        const bool household_excludes =
+            set != 0 && (excludes != nullptr ? excludes[set] != 0
+                                             : pool[set].Test(c.region));
+        const uint32_t failures =
+            static_cast<uint32_t>(c.excluded_regions.Test(p.region())) |
+            static_cast<uint32_t>(household_excludes) << 1 |
+            static_cast<uint32_t>(hidden[p.authority()]) << 2 |
+            static_cast<uint32_t>(p.open_links() >= max_links) << 3;
+        if (failures != 0) {
+          ++excluded[internal::kSimpleConstraintCount +
+                     std::countr_zero(failures)];
+          continue;
+        }
+        ++eligible;
+        if (!score) continue;
       }
-      ++eligible;
-      if (!score) continue;
       // The part of the score the columns give; waiting and identity need
       // the traits, read only if their best case could still enter the top k.
       const internal::Gate g{gates[i]};
@@ -1274,8 +1317,12 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   }
 
   for (int k = 0; k < internal::kSimpleConstraintCount; ++k) {
-    excluded[k] = static_cast<int>(simple_excluded[k]);
+    excluded[k] = static_cast<int>(kernel_excluded[k]);
   }
+  excluded[static_cast<int>(Constraint::kChildExcludedRegion)] +=
+      static_cast<int>(kernel_excluded[internal::kKernelRegion]);
+  excluded[static_cast<int>(Constraint::kLinkLimit)] +=
+      static_cast<int>(kernel_excluded[internal::kKernelLinks]);
   return {excluded, eligible, top.TakeBestFirst()};
 }
 

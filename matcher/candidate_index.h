@@ -130,7 +130,8 @@ class CandidateIndex {
 
   // Reorders the household slots so that households alike in what the
   // child-led search checks first (available, authority withdrawn,
-  // approved_for, age range, needs, approval day) sit in the same blocks,
+  // approved_for, whether they hold open links, their excluded-region set,
+  // then age range, needs, approval day) sit in the same blocks,
   // and recomputes every block summary: the search then counts most blocks
   // from their summaries and skips scoring blocks that cannot reach the top
   // k. Results never depend on it (ties are broken by key, never by slot);

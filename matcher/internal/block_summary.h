@@ -37,12 +37,16 @@ struct BlockSummary {
   uint64_t authorities = 0;          // bit (authority id % 64) of each
   RegionSet regions;                 // each household's region
   RegionSet excluded;                // union of their excluded regions
+  // For the identity component's bound: what any household holds.
+  uint32_t heritage_or = 0;
+  RegionSet religions;    // non-zero religion codes
+  LanguageSet languages;  // union of their languages
 
   bool Empty() const { return approved_for_max == 0; }
 
   // Widens the bounds to hold one more household.
   void Add(Gate g, uint32_t tolerance, Place p, const RegionSet& excluded_set,
-           const HouseholdTraits& t) {
+           const HouseholdTraits& t, const LanguageSet& language_set) {
     gate_and &= g.word;
     gate_or |= g.word;
     tolerance_and &= tolerance;
@@ -59,7 +63,12 @@ struct BlockSummary {
     day_min = std::min(day_min, t.approved_day);
     authorities |= uint64_t{1} << (p.authority() & 63);
     regions.Set(p.region());
-    for (int w = 0; w < 4; ++w) excluded.words[w] |= excluded_set.words[w];
+    for (int w = 0; w < 4; ++w) {
+      excluded.words[w] |= excluded_set.words[w];
+      languages.words[w] |= language_set.words[w];
+    }
+    heritage_or |= t.heritage_mask;
+    if (t.religion != 0) religions.Set(t.religion);
   }
 };
 
@@ -108,13 +117,36 @@ inline int WholeBlockOutcome(const BlockSummary& s, const BlockQuery& q) {
   return kAllPass;
 }
 
-// Whether no household of the block can fail a lookup constraint
-// (kChildExcludedRegion .. kLinkLimit).
-inline bool LookupsAllPass(const BlockSummary& s, const BlockQuery& q) {
-  return !q.child_excludes.Intersects(s.regions) &&
-         !s.excluded.Test(q.child_region) &&
-         (q.hidden_authorities & s.authorities) == 0 &&
-         s.links_max < q.max_links;
+// Which lookup constraints (kChildExcludedRegion .. kLinkLimit) some
+// household of the block may fail; a bit per constraint, from bit 0 for
+// kChildExcludedRegion.
+inline constexpr uint32_t kLookupRegion = 1;
+inline constexpr uint32_t kLookupHouseholdExcludes = 2;
+inline constexpr uint32_t kLookupHidden = 4;
+inline constexpr uint32_t kLookupLinks = 8;
+inline uint32_t LookupsToCheck(const BlockSummary& s, const BlockQuery& q) {
+  return (q.child_excludes.Intersects(s.regions) ? kLookupRegion : 0) |
+         (s.excluded.Test(q.child_region) ? kLookupHouseholdExcludes : 0) |
+         ((q.hidden_authorities & s.authorities) != 0 ? kLookupHidden : 0) |
+         (s.links_max >= q.max_links ? kLookupLinks : 0);
+}
+
+// An upper bound of IdentityFit over the block's households.
+inline int IdentityFitBound(const BlockSummary& s, const ChildProfile& c) {
+  int fit = 0;
+  if (c.heritage_count > 0) {
+    int shared = 0;
+    for (int i = 0; i < c.heritage_count; ++i)
+      shared += (c.heritage[i] & s.heritage_or) != 0;
+    if (shared == c.heritage_count) {
+      fit += 500;
+    } else if (shared > 0) {
+      fit += 250;
+    }
+  }
+  if (c.religions.Intersects(s.religions)) fit += 250;
+  if (c.languages.Intersects(s.languages)) fit += 250;
+  return fit;
 }
 
 // An upper bound of AgeFit(youngest, oldest, lo, hi) over lo in

@@ -960,6 +960,51 @@ TEST_P(PropertyTest, SkippedBlocksNeverHideAFitOrMiscount) {
   EXPECT_GT(ranked, 100);
 }
 
+// The kernel checks a group's excluded regions itself when there are at
+// most four, and the link limit unless a household-excluded region or a
+// hidden profile must be checked first; otherwise they are checked per
+// household after it. Either way each household counts under its first
+// failure: groups excluding five regions, hidden from some members, among
+// households with many open links and excluded regions.
+TEST_P(PropertyTest, LookupsCountUnderTheFirstFailureWhereverChecked) {
+  Generator gen(GetParam() + 8000);
+  World w = ARunWorld(gen, /*runs=*/6, /*children=*/30);
+  for (auto& [key, h] : w.households) {
+    if (gen.Chance(30)) w.open_links[key] = gen.Uniform(1, 8);
+    if (gen.Chance(5)) h.excluded_regions = gen.SomeRegions(3);
+  }
+  int index_of = 0;
+  for (auto& [key, g] : w.children) {
+    switch (index_of++ % 3) {
+      case 0: {  // five of the six regions: checked after the kernel
+        const int kept = gen.Uniform(0, 5);
+        g.excluded_regions.clear();
+        for (int r = 0; r < 6; ++r) {
+          if (r != kept) g.excluded_regions.push_back(absl::StrCat("r", r));
+        }
+        break;
+      }
+      case 1:  // hidden: the link limit is checked after it
+        g.hidden_from = {gen.AnAuthority()};
+        break;
+      default:  // one or two regions: the kernel checks them and the links
+        g.excluded_regions = {gen.ARegion(), gen.ARegion()};
+        g.hidden_from.clear();
+        break;
+    }
+  }
+  CandidateIndex index;
+  Build(w, index);
+  int ranked = 0;
+  MatchingPolicy tight;
+  tight.max_open_links = 3;
+  ExpectChildLedAgrees(w, index, tight, &ranked);
+  index.Reorganize();
+  ExpectChildLedAgrees(w, index, tight, &ranked);
+  ExpectChildLedAgrees(w, index, MatchingPolicy(), &ranked);
+  EXPECT_GT(ranked, 100);
+}
+
 // One block's worth of identical households but one: the lone different
 // household is found whatever it differs in, and the rest are counted under
 // their one shared failure.

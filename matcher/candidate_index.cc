@@ -101,6 +101,10 @@ class TopK {
   explicit TopK(int limit) : limit_(static_cast<size_t>(limit)) {
     picks_.reserve(limit_);
   }
+  // The worst score kept once full (a pick must at least equal it), else -1.
+  int Floor() const {
+    return picks_.size() < limit_ ? -1 : picks_.front().score;
+  }
   void Offer(const Pick& p) {
     if (picks_.size() < limit_) {
       picks_.push_back(p);
@@ -1142,6 +1146,36 @@ uint32_t BlockBestPoints(const internal::BlockSummary& s, const ChildProfile& c,
          (own ? q.locality_best : q.locality_best_other);
 }
 
+// The kernel's score bound for the group (everything but the threshold).
+template <typename Query>
+internal::ScoreBound BoundOf(const ChildProfile& c, const Query& q) {
+  const auto points = [](uint32_t p) { return static_cast<int32_t>(p); };
+  internal::ScoreBound b;
+  b.own_authority = c.authority;
+  b.own_locality = points(q.locality_points[c.authority]);
+  b.other_locality = points(q.locality_best_other);
+  for (int k = 0; k <= internal::kMaxApprovedFor; ++k) {
+    b.capacity[k] = points(q.capacity_points[k]);
+  }
+  for (int k = 0; k < 8; ++k) b.flags[k] = points(q.flag_points[k]);
+  // The margin sum of a household that accepts every need of the group:
+  // sum over its categories of 1 + limit - level, the limit being the
+  // number of the category's tolerance bits set.
+  b.needs_sum_base = c.need_category_count;
+  for (int i = 0; i < c.need_category_count; ++i) {
+    b.needs_categories |= uint32_t{7} << (3 * c.need_categories[i]);
+    b.needs_sum_base -= c.need_levels[i];
+  }
+  for (int sum = 0; sum < internal::kNeedsSums; ++sum) {
+    b.needs[sum] =
+        points(q.needs_points[std::min(sum, 3 * kNeedCategoryCount)]);
+  }
+  b.age_weight = points(q.w_age);
+  b.youngest = q.block.youngest;
+  b.oldest = q.block.oldest;
+  return b;
+}
+
 }  // namespace
 
 // The hot loop, block by block in the order of their best possible score:
@@ -1235,6 +1269,9 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   }
   const bool kernel_checks_regions = region_count <= internal::kKernelRegions;
 
+  internal::ScoreBound bound = BoundOf(c, q);
+  uint32_t last_ages = ~uint32_t{0}, age_points = 0;
+  uint32_t last_tolerance = ~uint32_t{0}, need_points = 0;
   for (const Visit& v : visits) {
     const size_t base = size_t{v.block} * internal::kFilterBlock;
     const int len =
@@ -1262,11 +1299,22 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     if ((lookups & internal::kLookupLinks) != 0 && !per_household) {
       kq.max_links = static_cast<uint32_t>(max_links);
     }
-    const int m = internal::FilterBlock(
+    // A block to score and count only: the kernel lists only the survivors
+    // whose bound could still enter the top k.
+    internal::ScoreBound* bound_now = nullptr;
+    if (score && !per_household) {
+      const int64_t floor = std::max(min_score, top.Floor());
+      bound.threshold =
+          static_cast<int32_t>(floor * q.wsum * 10 - best_traits_points - half);
+      bound_now = &bound;
+    }
+    const internal::FilterResult filtered = internal::FilterBlock(
         kq, gates + base, tolerances + base, places + base, len,
-        kernel_excluded, score || per_household ? survivors : nullptr);
+        kernel_excluded, score || per_household ? survivors : nullptr,
+        bound_now);
+    const int m = filtered.listed;
     if (!per_household) {
-      eligible += m;
+      eligible += filtered.passed;
       if (!score) continue;
     }
     for (int s = 0; s < m; ++s) {
@@ -1292,14 +1340,23 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
       }
       // The part of the score the columns give; waiting and identity need
       // the traits, read only if their best case could still enter the top k.
+      // Reorganize() sorts by age range, then tolerance: neighbours mostly
+      // share them, so their points are computed once per run.
       const internal::Gate g{gates[i]};
-      uint32_t total =
-          locality_points[p.authority()] + capacity_points[g.approved_for()] +
-          flag_points[g.flag_index()] +
-          needs_points[internal::NeedsMarginSum(c, tolerances[i])] +
-          w_age * static_cast<uint32_t>(internal::AgeFit(
-                      c.min_age_months + elapsed, c.max_age_months + elapsed,
-                      g.min_age(), g.max_age()));
+      if (g.word >> 16 != last_ages) {
+        last_ages = g.word >> 16;
+        age_points =
+            w_age * static_cast<uint32_t>(internal::AgeFit(
+                        c.min_age_months + elapsed, c.max_age_months + elapsed,
+                        g.min_age(), g.max_age()));
+      }
+      if (tolerances[i] != last_tolerance) {
+        last_tolerance = tolerances[i];
+        need_points = needs_points[internal::NeedsMarginSum(c, last_tolerance)];
+      }
+      uint32_t total = locality_points[p.authority()] +
+                       capacity_points[g.approved_for()] +
+                       flag_points[g.flag_index()] + need_points + age_points;
       const int best =
           static_cast<int>(divide.Divide(total + best_traits_points + half));
       if (best < min_score || !top.MayEnter(best)) continue;

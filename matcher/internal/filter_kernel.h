@@ -42,14 +42,46 @@ struct SimpleQuery {
   uint32_t max_links = kKernelNever;
 };
 
+// An upper bound of the score's points that the household columns give
+// (locality, capacity, early permanence and contact, needs margin, age fit:
+// everything but waiting and identity), for households that pass the simple
+// constraints: every term is exact but the age fit, whose loss is rounded
+// down, so the bound is never below the exact sum (ScanHouseholds computes
+// that exactly for the households the bound lets through).
+inline constexpr int kNeedsSums = 28;  // margin sums 0..27
+struct ScoreBound {
+  uint32_t own_authority = 0;
+  int32_t own_locality = 0;  // points for a household of the group's authority
+  int32_t other_locality = 0;  // the most any other authority's households get
+  std::array<int32_t, 8> capacity{};  // by approved_for (0..7)
+  std::array<int32_t, 8> flags{};     // by Gate::flag_index()
+  // Needs: for a household that accepts the group's needs, the margin sum is
+  // needs_sum_base + popcount(tolerance & needs_categories); its points are
+  // needs[sum].
+  uint32_t needs_categories = 0;
+  int32_t needs_sum_base = 0;
+  std::array<int32_t, kNeedsSums> needs{};
+  int32_t age_weight = 0;
+  int32_t youngest = 0;  // months, on the query's day
+  int32_t oldest = 0;
+  // Households whose bound is below this are not listed.
+  int32_t threshold = 0;
+};
+
+struct FilterResult {
+  int passed = 0;  // households passing every checked constraint
+  int listed = 0;  // indices written
+};
+
 // For households [0, n), n <= kFilterBlock: adds each household failing a
 // checked constraint to counts[first failing constraint] (indices above) and
-// returns how many pass them all. With `survivors` not null, writes their
-// indices to it in ascending order.
-int FilterBlock(const SimpleQuery& q, const uint32_t* gate,
-                const uint32_t* tolerance, const uint32_t* place, int n,
-                std::array<uint32_t, kKernelCountCount>& counts,
-                uint16_t* survivors);
+// counts those that pass them all. With `list` not null, writes their
+// indices to it in ascending order; with `bound` not null too, only those
+// whose score bound reaches bound->threshold.
+FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
+                         const uint32_t* tolerance, const uint32_t* place,
+                         int n, std::array<uint32_t, kKernelCountCount>& counts,
+                         uint16_t* list, const ScoreBound* bound = nullptr);
 
 }  // namespace raa::matcher::internal
 

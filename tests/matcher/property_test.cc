@@ -1005,6 +1005,43 @@ TEST_P(PropertyTest, LookupsCountUnderTheFirstFailureWhereverChecked) {
   EXPECT_GT(ranked, 100);
 }
 
+// In the blocks it scores, the kernel lists only households whose bound of
+// the column-given points could still enter the top k, the waiting and
+// identity components counted at their best. Here every household has
+// waited a year and shares every trait with every child, so that best is
+// exact: a bound low by less than one score point (600 of the 1,000 weighted
+// points a score point is at the default weights: tried) drops a household
+// that belongs in the top k.
+TEST_P(PropertyTest, ScoreBoundsNeverDropACandidate) {
+  Generator gen(GetParam() + 9000);
+  World w = ARunWorld(gen, /*runs=*/6, /*children=*/30);
+  for (auto& [key, h] : w.households) {
+    h.approved_day = kToday - gen.Uniform(366, 700);
+    h.excluded_regions.clear();  // no lookup per household: the kernel lists
+    h.heritage_mask = 1;
+    h.religion = 1;
+    h.languages = {"l0"};
+  }
+  for (auto& [key, g] : w.children) {
+    g.waiting_since_day = kToday - 400;
+    g.hidden_from.clear();
+    for (ChildMember& m : g.members) {
+      m.heritage_mask = 1;
+      m.religion = 1;
+      m.first_language = "l0";
+    }
+  }
+  CandidateIndex index;
+  Build(w, index);
+  index.Reorganize();
+  int ranked = 0;
+  ExpectChildLedAgrees(w, index, MatchingPolicy(), &ranked);
+  for (int i = 0; i < 3; ++i) {
+    ExpectChildLedAgrees(w, index, RandomPolicy(gen), &ranked);
+  }
+  EXPECT_GT(ranked, 100);
+}
+
 // One block's worth of identical households but one: the lone different
 // household is found whatever it differs in, and the rest are counted under
 // their one shared failure.

@@ -23,9 +23,11 @@
 // Layout: a household is four 32-bit words in parallel columns (what the hard
 // constraints read), 16 bytes of score traits and its key, plus its slot in
 // a key->slot hash map: about 80 bytes at 1,000,000 households. A child-led
-// search streams the columns through a vectorised kernel, scores eligible
-// households with integer lookups, keeps the top k in a heap and builds
-// reason strings only for the k returned.
+// search counts whole blocks from their summaries, streams the others
+// through a vectorised kernel that also bounds each household's score,
+// scores only the households that could enter the top k with integer
+// lookups, keeps the top k in a heap and codes reasons only for the k
+// returned.
 //
 // The matching rules (hard constraints, the order they are counted in, and
 // every score component) are documented in matcher/policy.h.

@@ -612,24 +612,28 @@ std::optional<Household> CandidateIndex::FindHousehold(uint64_t key) const {
   return UnpackHousehold(it->second);
 }
 
+namespace {
+
+// A flat_hash_map's table: one control byte plus one slot per bucket.
+size_t MapBytes(size_t capacity, size_t slot_size) {
+  return capacity * (slot_size + 1);
+}
+
+}  // namespace
+
 size_t CandidateIndex::MemoryBytes() const {
-  // flat_hash_map: one control byte plus one slot per bucket.
-  auto map_bytes = [](size_t capacity, size_t slot_size) {
-    return capacity * (slot_size + 1);
-  };
   return (gates_.capacity() + tolerances_.capacity() + places_.capacity() +
           excluded_sets_.capacity()) *
              sizeof(uint32_t) +
          traits_.capacity() * sizeof(HouseholdTraits) +
          keys_.capacity() * sizeof(uint64_t) +
-         map_bytes(household_slots_.capacity(),
-                   sizeof(std::pair<uint64_t, uint32_t>)) +
+         MapBytes(household_slots_.capacity(),
+                  sizeof(std::pair<uint64_t, uint32_t>)) +
          (excluded_pool_.capacity() + language_pool_.capacity()) *
              (sizeof(internal::IdSet) + sizeof(int)) +
-         map_bytes(
-             excluded_pool_.map_capacity() + language_pool_.map_capacity(),
-             sizeof(std::pair<internal::IdSet, uint32_t>)) +
-         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>)) +
+         MapBytes(excluded_pool_.map_capacity() + language_pool_.map_capacity(),
+                  sizeof(std::pair<internal::IdSet, uint32_t>)) +
+         MapBytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>)) +
          blocks_.capacity() * sizeof(internal::BlockSummary);
 }
 
@@ -810,24 +814,20 @@ std::optional<ChildGroup> CandidateIndex::FindChild(uint64_t key) const {
 }
 
 size_t CandidateIndex::ChildMemoryBytes() const {
-  // flat_hash_map: one control byte plus one slot per bucket.
-  auto map_bytes = [](size_t capacity, size_t slot_size) {
-    return capacity * (slot_size + 1);
-  };
-  size_t hidden = map_bytes(child_hidden_from_.capacity(),
-                            sizeof(std::pair<uint64_t, std::vector<uint16_t>>));
+  size_t hidden = MapBytes(child_hidden_from_.capacity(),
+                           sizeof(std::pair<uint64_t, std::vector<uint16_t>>));
   for (const auto& [key, ids] : child_hidden_from_) {
     hidden += ids.capacity() * sizeof(uint16_t);
   }
   return child_rows_.capacity() * sizeof(internal::ChildRow) +
          child_details_.capacity() * sizeof(internal::ChildDetail) +
          child_members_.bytes() +
-         map_bytes(child_slots_.capacity(),
-                   sizeof(std::pair<uint64_t, uint32_t>)) +
+         MapBytes(child_slots_.capacity(),
+                  sizeof(std::pair<uint64_t, uint32_t>)) +
          child_excluded_pool_.capacity() *
              (sizeof(internal::IdSet) + sizeof(int)) +
-         map_bytes(child_excluded_pool_.map_capacity(),
-                   sizeof(std::pair<internal::IdSet, uint32_t>)) +
+         MapBytes(child_excluded_pool_.map_capacity(),
+                  sizeof(std::pair<internal::IdSet, uint32_t>)) +
          hidden;
 }
 

@@ -359,10 +359,20 @@ void CandidateIndex::ReleaseHouseholdNames(size_t slot) {
   language_pool_.Release(traits_[slot].language_set);
 }
 
-void CandidateIndex::ReleaseChildNames(const ChildProfile& p) {
-  regions_.Release(p.region);
-  ReleaseEach(regions_, p.excluded_regions);
-  ReleaseEach(languages_, p.languages);
+void CandidateIndex::ReleaseChild(size_t slot) {
+  const internal::ChildRow& r = child_rows_[slot];
+  const internal::PackedMember* members =
+      child_members_.at(child_details_[slot].members);
+  regions_.Release(static_cast<int>(r.region()));
+  ReleaseEach(regions_, child_excluded_pool_.Get(r.excluded_set));
+  child_excluded_pool_.Release(r.excluded_set);
+  internal::LanguageSet languages;  // one use of each distinct language
+  for (int i = 0; i < r.size(); ++i) {
+    if (members[i].has_language()) languages.Set(members[i].language);
+  }
+  ReleaseEach(languages_, languages);
+  child_members_.Free(child_details_[slot].members, r.size());
+  if (r.hidden()) child_hidden_from_.erase(r.key);
 }
 
 absl::Status CandidateIndex::CheckAll(
@@ -621,24 +631,28 @@ std::optional<Household> CandidateIndex::FindHousehold(uint64_t key) const {
   return UnpackHousehold(it->second);
 }
 
+namespace {
+
+// A flat_hash_map's table: one control byte plus one slot per bucket.
+size_t MapBytes(size_t capacity, size_t slot_size) {
+  return capacity * (slot_size + 1);
+}
+
+}  // namespace
+
 size_t CandidateIndex::MemoryBytes() const {
-  // flat_hash_map: one control byte plus one slot per bucket.
-  auto map_bytes = [](size_t capacity, size_t slot_size) {
-    return capacity * (slot_size + 1);
-  };
   return (gates_.capacity() + tolerances_.capacity() + places_.capacity() +
           excluded_sets_.capacity()) *
              sizeof(uint32_t) +
          traits_.capacity() * sizeof(HouseholdTraits) +
          keys_.capacity() * sizeof(uint64_t) +
-         map_bytes(household_slots_.capacity(),
-                   sizeof(std::pair<uint64_t, uint32_t>)) +
+         MapBytes(household_slots_.capacity(),
+                  sizeof(std::pair<uint64_t, uint32_t>)) +
          (excluded_pool_.capacity() + language_pool_.capacity()) *
              (sizeof(internal::IdSet) + sizeof(int)) +
-         map_bytes(
-             excluded_pool_.map_capacity() + language_pool_.map_capacity(),
-             sizeof(std::pair<internal::IdSet, uint32_t>)) +
-         map_bytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>)) +
+         MapBytes(excluded_pool_.map_capacity() + language_pool_.map_capacity(),
+                  sizeof(std::pair<internal::IdSet, uint32_t>)) +
+         MapBytes(open_links_.capacity(), sizeof(std::pair<uint64_t, int>)) +
          blocks_.capacity() * sizeof(internal::BlockSummary);
 }
 
@@ -679,7 +693,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
     const ChildMember& m = g.members[i];
     internal::PackedMember& out = p.members[i];
     out.age_months = static_cast<uint8_t>(m.age_months);
-    out.sex_bit = static_cast<uint8_t>(internal::SexBit(m.sex));
+    out.bits = static_cast<uint8_t>(internal::SexBit(m.sex));
     out.religion = m.religion;
     out.heritage_mask = m.heritage_mask;
     for (int c = 0; c < kNeedCategoryCount; ++c) {
@@ -693,7 +707,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   for (size_t i = 0; i < g.members.size(); ++i) {
     const ChildMember& m = g.members[i];
     if (!m.first_language.empty()) {
-      p.members[i].has_language = true;
+      p.members[i].bits |= internal::kMemberHasLanguage;
       p.members[i].language =
           static_cast<uint8_t>(*languages_.Find(m.first_language));
     }
@@ -704,20 +718,30 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
 
 absl::Status CandidateIndex::UpsertChild(const ChildGroup& group) {
   if (absl::Status s = CheckChild(group); !s.ok()) return s;
-  ChildEntry entry{group, PackChild(group)};
-  const internal::ChildRow row = internal::RowOf(
-      entry.profile,
-      child_excluded_pool_.Acquire(entry.profile.excluded_regions));
+  // The new names are acquired before the old group's are released, so a
+  // name both use keeps its id.
+  ChildProfile p = PackChild(group);
+  internal::ChildRow row =
+      internal::RowOf(p, child_excluded_pool_.Acquire(p.excluded_regions));
+  if (group.may_be_placed_apart) row.gate |= internal::kChildPlacedApartAsked;
   auto [it, inserted] = child_slots_.try_emplace(
-      group.key, static_cast<uint32_t>(children_.size()));
+      group.key, static_cast<uint32_t>(child_rows_.size()));
+  const uint32_t slot = it->second;
+  if (!inserted) ReleaseChild(slot);
+  const internal::ChildDetail detail{
+      .members = child_members_.Add(p.members.data(), p.member_count),
+      .ages_as_of_day = group.ages_as_of_day,
+  };
+  if (row.hidden()) {
+    p.hidden_from.shrink_to_fit();
+    child_hidden_from_[group.key] = std::move(p.hidden_from);
+  }
   if (inserted) {
-    children_.push_back(std::move(entry));
     child_rows_.push_back(row);
+    child_details_.push_back(detail);
   } else {
-    ReleaseChildNames(children_[it->second].profile);
-    child_excluded_pool_.Release(child_rows_[it->second].excluded_set);
-    children_[it->second] = std::move(entry);
-    child_rows_[it->second] = row;
+    child_rows_[slot] = row;
+    child_details_[slot] = detail;
   }
   return absl::OkStatus();
 }
@@ -726,23 +750,104 @@ void CandidateIndex::RemoveChild(uint64_t key) {
   auto it = child_slots_.find(key);
   if (it == child_slots_.end()) return;
   const uint32_t slot = it->second;
-  const uint32_t last = static_cast<uint32_t>(children_.size() - 1);
-  ReleaseChildNames(children_[slot].profile);
-  child_excluded_pool_.Release(child_rows_[slot].excluded_set);
+  const uint32_t last = static_cast<uint32_t>(child_rows_.size() - 1);
+  ReleaseChild(slot);
   child_slots_.erase(it);
   if (slot != last) {
-    children_[slot] = std::move(children_[last]);
     child_rows_[slot] = child_rows_[last];
-    child_slots_[children_[slot].profile.key] = slot;
+    child_details_[slot] = child_details_[last];
+    child_slots_[child_rows_[slot].key] = slot;
   }
-  children_.pop_back();
   child_rows_.pop_back();
+  child_details_.pop_back();
+}
+
+ChildProfile CandidateIndex::ProfileAt(size_t slot) const {
+  const internal::ChildRow& r = child_rows_[slot];
+  const internal::ChildDetail& d = child_details_[slot];
+  ChildProfile p;
+  p.key = r.key;
+  p.authority = r.authority();
+  p.region = static_cast<uint8_t>(r.region());
+  p.waiting = r.waiting();
+  p.early_permanence_candidate = r.early_permanence_candidate();
+  p.separable = r.separable();
+  p.contact_plan = static_cast<uint8_t>(r.contact_plan());
+  p.waiting_since_day = r.waiting_since_day;
+  p.ages_move = d.ages_as_of_day >= 0;
+  if (p.ages_move) p.ages_as_of = internal::MonthDayOf(d.ages_as_of_day);
+  p.excluded_regions = child_excluded_pool_.Get(r.excluded_set);
+  if (r.hidden()) p.hidden_from = child_hidden_from_.at(r.key);
+  p.member_count = static_cast<uint8_t>(r.size());
+  const internal::PackedMember* members = child_members_.at(d.members);
+  std::copy(members, members + r.size(), p.members.begin());
+  internal::AggregateMembers(p, p.AllMembers());
+  return p;
+}
+
+ChildGroup CandidateIndex::GroupAt(size_t slot) const {
+  const internal::ChildRow& r = child_rows_[slot];
+  const internal::ChildDetail& d = child_details_[slot];
+  ChildGroup g;
+  g.key = r.key;
+  g.authority = authorities_[r.authority()].id;
+  g.waiting = r.waiting();
+  const internal::PackedMember* members = child_members_.at(d.members);
+  g.members.resize(r.size());
+  for (int i = 0; i < r.size(); ++i) {
+    const internal::PackedMember& m = members[i];
+    ChildMember& out = g.members[i];
+    out.age_months = m.age_months;
+    out.sex = m.sex_bit() == internal::SexBit(Sex::kFemale) ? Sex::kFemale
+                                                            : Sex::kMale;
+    for (int c = 0; c < kNeedCategoryCount; ++c) {
+      // One bit per category: NeedBit(c, level).
+      out.needs[c] =
+          static_cast<NeedLevel>(std::bit_width((m.need_bits >> (3 * c)) & 7u));
+    }
+    out.heritage_mask = m.heritage_mask;
+    out.religion = m.religion;
+    if (m.has_language()) out.first_language = languages_.Name(m.language);
+  }
+  g.region = regions_.Name(static_cast<int>(r.region()));
+  g.excluded_regions =
+      SortedNames(regions_, child_excluded_pool_.Get(r.excluded_set));
+  if (r.hidden()) {
+    for (uint16_t id : child_hidden_from_.at(r.key)) {
+      g.hidden_from.push_back(authorities_[id].id);
+    }
+    std::sort(g.hidden_from.begin(), g.hidden_from.end());
+  }
+  g.early_permanence_candidate = r.early_permanence_candidate();
+  g.contact_plan = static_cast<ContactPlan>(r.contact_plan());
+  g.waiting_since_day = r.waiting_since_day;
+  g.ages_as_of_day = d.ages_as_of_day;
+  g.may_be_placed_apart = r.placed_apart_asked();
+  return g;
 }
 
 std::optional<ChildGroup> CandidateIndex::FindChild(uint64_t key) const {
   auto it = child_slots_.find(key);
   if (it == child_slots_.end()) return std::nullopt;
-  return children_[it->second].group;
+  return GroupAt(it->second);
+}
+
+size_t CandidateIndex::ChildMemoryBytes() const {
+  size_t hidden = MapBytes(child_hidden_from_.capacity(),
+                           sizeof(std::pair<uint64_t, std::vector<uint16_t>>));
+  for (const auto& [key, ids] : child_hidden_from_) {
+    hidden += ids.capacity() * sizeof(uint16_t);
+  }
+  return child_rows_.capacity() * sizeof(internal::ChildRow) +
+         child_details_.capacity() * sizeof(internal::ChildDetail) +
+         child_members_.bytes() +
+         MapBytes(child_slots_.capacity(),
+                  sizeof(std::pair<uint64_t, uint32_t>)) +
+         child_excluded_pool_.capacity() *
+             (sizeof(internal::IdSet) + sizeof(int)) +
+         MapBytes(child_excluded_pool_.map_capacity(),
+                  sizeof(std::pair<internal::IdSet, uint32_t>)) +
+         hidden;
 }
 
 // ---------------------------------------------------------------------------
@@ -922,13 +1027,13 @@ absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
   if (h == household_slots_.end()) {
     return absl::NotFoundError(absl::StrCat("no household ", household_key));
   }
-  const ChildEntry& child = children_[c->second];
+  const ChildProfile profile = ProfileAt(c->second);
+  const ChildGroup group = GroupAt(c->second);
   const size_t slot = h->second;
   const Household household = UnpackHousehold(slot);
-  const int elapsed =
-      ElapsedMonths(child.profile, internal::MonthDayOf(as_of_day));
+  const int elapsed = ElapsedMonths(profile, internal::MonthDayOf(as_of_day));
   const PairOutcome outcome =
-      EvaluatePair(child.profile, slot, policy.max_open_links, elapsed);
+      EvaluatePair(profile, slot, policy.max_open_links, elapsed);
 
   PairExplanation out;
   out.policy_version = policy.version;
@@ -936,14 +1041,12 @@ absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
   out.household_key = household_key;
   out.eligible = outcome.failures == 0;
   if (outcome.partial) out.members = MemberIndices(outcome.taken);
-  const ChildGroup shown = GroupOn(child.group, elapsed, outcome.taken);
-  const ChildGroup whole =
-      GroupOn(child.group, elapsed, child.profile.AllMembers());
+  const ChildGroup shown = GroupOn(group, elapsed, outcome.taken);
+  const ChildGroup whole = GroupOn(group, elapsed, profile.AllMembers());
   internal::ConstraintFacts facts{
       .group = shown,
       .household = household,
-      .child_authority_withdrawn =
-          authorities_[child.profile.authority].withdrawn,
+      .child_authority_withdrawn = authorities_[profile.authority].withdrawn,
       .household_authority_withdrawn =
           authorities_[PlaceAt(slot).authority()].withdrawn,
       .open_links = OpenLinks(household_key),
@@ -958,8 +1061,8 @@ absl::StatusOr<PairExplanation> CandidateIndex::ExplainPair(
     check.passed = (outcome.failures & Bit(constraint)) == 0;
     check.reason = internal::ConstraintReason(constraint, facts);
   }
-  out.score = DescribeScore(child.group, child.profile, outcome, slot,
-                            household, policy, as_of_day, out.components);
+  out.score = DescribeScore(group, profile, outcome, slot, household, policy,
+                            as_of_day, out.components);
   return out;
 }
 
@@ -973,7 +1076,7 @@ std::optional<int> CandidateIndex::ScorePair(uint64_t child_key,
   if (c == child_slots_.end() || h == household_slots_.end()) {
     return std::nullopt;
   }
-  const ChildProfile& profile = children_[c->second].profile;
+  const ChildProfile profile = ProfileAt(c->second);
   const int elapsed = ElapsedMonths(profile, internal::MonthDayOf(as_of_day));
   const PairOutcome outcome =
       EvaluatePair(profile, h->second, policy.max_open_links, elapsed);
@@ -1022,8 +1125,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
   if (found == child_slots_.end()) {
     return absl::NotFoundError(absl::StrCat("no child group ", child_key));
   }
-  const ChildEntry& child = children_[found->second];
-  const ChildProfile& c = child.profile;
+  const size_t child_slot = found->second;
+  const ChildProfile c = ProfileAt(child_slot);
   if (!c.waiting) {
     return absl::FailedPreconditionError(
         absl::StrCat("child group ", child_key, " is not waiting"));
@@ -1037,14 +1140,15 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
   // were measured, the same for every child of the group.
   const int elapsed = ElapsedMonths(c, internal::MonthDayOf(options.as_of_day));
   if (c.separable) {
-    return RankHouseholdsApart(child, policy, options, explain, elapsed);
+    return RankHouseholdsApart(c, child_slot, policy, options, explain,
+                               elapsed);
   }
 
   const HouseholdQuery query =
       PrepareHouseholdQuery(c, policy, options, elapsed);
   HouseholdScan scan = ScanHouseholds(c, query, elapsed, options.limit);
-  return AssembleHouseholds(child, std::move(scan), policy, options.as_of_day,
-                            explain);
+  return AssembleHouseholds(c, child_slot, std::move(scan), policy,
+                            options.as_of_day, explain);
 }
 
 CandidateIndex::HouseholdQuery CandidateIndex::PrepareHouseholdQuery(
@@ -1383,38 +1487,38 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   return {excluded, eligible, top.TakeBestFirst()};
 }
 
-RankResult CandidateIndex::AssembleHouseholds(const ChildEntry& child,
-                                              HouseholdScan scan,
-                                              const MatchingPolicy& policy,
-                                              int32_t as_of_day,
-                                              bool explain) const {
+RankResult CandidateIndex::AssembleHouseholds(
+    const ChildProfile& c, size_t child_slot, HouseholdScan scan,
+    const MatchingPolicy& policy, int32_t as_of_day, bool explain) const {
   RankResult result;
   result.policy_version = policy.version;
   result.considered = static_cast<int>(gates_.size());
   result.excluded = scan.excluded;
   result.eligible = scan.eligible;
-  FillExclusions(SearchSide::kHouseholds, child.profile.size, result);
-  HouseholdCandidates(child, scan.picks, policy, as_of_day, explain, result);
+  FillExclusions(SearchSide::kHouseholds, c.size, result);
+  HouseholdCandidates(c, child_slot, scan.picks, policy, as_of_day, explain,
+                      result);
   return result;
 }
 
 void CandidateIndex::HouseholdCandidates(
-    const ChildEntry& child, const std::vector<internal::RankPick>& picks,
-    const MatchingPolicy& policy, int32_t as_of_day, bool explain,
-    RankResult& result) const {
+    const ChildProfile& c, size_t child_slot,
+    const std::vector<internal::RankPick>& picks, const MatchingPolicy& policy,
+    int32_t as_of_day, bool explain, RankResult& result) const {
   result.candidates.reserve(picks.size());
+  const ChildGroup group =
+      explain && !picks.empty() ? GroupAt(child_slot) : ChildGroup{};
   for (const Pick& p : picks) {
     RankedCandidate& out = result.candidates.emplace_back();
     out.key = p.key;
     out.authority = authorities_[PlaceAt(p.slot).authority()].id;
     out.score = p.score;
-    const PairOutcome outcome = OutcomeOf(child.profile, p);
+    const PairOutcome outcome = OutcomeOf(c.AllMembers(), p);
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
     const Household household = UnpackHousehold(p.slot);
-    const int described =
-        DescribeScore(child.group, child.profile, outcome, p.slot, household,
-                      policy, as_of_day, out.components);
+    const int described = DescribeScore(group, c, outcome, p.slot, household,
+                                        policy, as_of_day, out.components);
     // The ranking's score (the fast path's tables) is the explanation's.
     RAA_DCHECK(described == out.score)
         << "household " << p.key << ": ranked " << out.score << ", explained "
@@ -1423,10 +1527,10 @@ void CandidateIndex::HouseholdCandidates(
 }
 
 CandidateIndex::PairOutcome CandidateIndex::OutcomeOf(
-    const ChildProfile& c, const internal::RankPick& p) {
+    uint32_t all_members, const internal::RankPick& p) {
   PairOutcome outcome;
   outcome.partial = (p.taken & kPartial) != 0;
-  outcome.taken = outcome.partial ? p.taken & ~kPartial : c.AllMembers();
+  outcome.taken = outcome.partial ? p.taken & ~kPartial : all_members;
   return outcome;
 }
 
@@ -1439,9 +1543,8 @@ uint32_t CandidateIndex::PickTaken(const PairOutcome& outcome) {
 // or the per-query point tables. Slower per household than RankHouseholds'
 // fast path, but such groups are a minority of searches.
 absl::StatusOr<RankResult> CandidateIndex::RankHouseholdsApart(
-    const ChildEntry& child, const MatchingPolicy& policy,
+    const ChildProfile& c, size_t child_slot, const MatchingPolicy& policy,
     const RankOptions& options, bool explain, int elapsed) const {
-  const ChildProfile& c = child.profile;
   RankResult result;
   result.policy_version = policy.version;
   result.considered = static_cast<int>(gates_.size());
@@ -1470,8 +1573,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholdsApart(
   }
   result.eligible = eligible;
   FillExclusions(SearchSide::kHouseholds, c.size, result);
-  HouseholdCandidates(child, top.TakeBestFirst(), policy, options.as_of_day,
-                      explain, result);
+  HouseholdCandidates(c, child_slot, top.TakeBestFirst(), policy,
+                      options.as_of_day, explain, result);
   return result;
 }
 
@@ -1498,7 +1601,7 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
 
   RankResult result;
   result.policy_version = policy.version;
-  result.considered = static_cast<int>(children_.size());
+  result.considered = static_cast<int>(child_rows_.size());
   auto viewer = authority_ids_.find(viewer_authority);
   const int viewer_id =
       viewer == authority_ids_.end() ? -1 : static_cast<int>(viewer->second);
@@ -1512,17 +1615,17 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
   const std::vector<Pick> picks = std::move(scan.picks);
   result.candidates.reserve(picks.size());
   for (const Pick& p : picks) {
-    const ChildEntry& child = children_[p.slot];
+    const internal::ChildRow& row = child_rows_[p.slot];
     RankedCandidate& out = result.candidates.emplace_back();
     out.key = p.key;
-    out.authority = child.group.authority;
+    out.authority = authorities_[row.authority()].id;
     out.score = p.score;
-    const PairOutcome outcome = OutcomeOf(child.profile, p);
+    const PairOutcome outcome = OutcomeOf((1u << row.size()) - 1, p);
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
     if (!explain) continue;
     const int described =
-        DescribeScore(child.group, child.profile, outcome, slot, household,
-                      policy, options.as_of_day, out.components);
+        DescribeScore(GroupAt(p.slot), ProfileAt(p.slot), outcome, slot,
+                      household, policy, options.as_of_day, out.components);
     RAA_DCHECK(described == out.score)
         << "child group " << p.key << ": ranked " << out.score << ", explained "
         << described;
@@ -1536,10 +1639,10 @@ namespace raa::matcher {
 
 // The child side's hot loop: one 32-byte row per group. The household's
 // side of every constraint and component is fixed for the query, so each
-// becomes a compare or a table lookup; the group's full profile is read only
-// when a row says it must be (hidden from some authority, placed apart and
-// failing a per-child constraint) or when its best case could enter the top
-// k (identity).
+// becomes a compare or a table lookup. Beyond the row, a group's hidden_from
+// list is read only when its row says it is hidden, its full profile built
+// only when it is placed apart and fails a per-child constraint, and its
+// children read only when its best case could enter the top k (identity).
 CandidateIndex::ChildScan CandidateIndex::ScanChildren(
     size_t slot, const MatchingPolicy& policy, const RankOptions& options,
     int viewer_id) const {
@@ -1615,6 +1718,8 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
   TopK top(options.limit);
   const internal::ChildRow* rows = child_rows_.data();
   const RegionSet* child_excluded = child_excluded_pool_.data();
+  const internal::ChildDetail* details = child_details_.data();
+  const internal::PackedMember* members = child_members_.at(0);
   const size_t n = child_rows_.size();
   for (size_t i = 0; i < n; ++i) {
     const internal::ChildRow& r = rows[i];
@@ -1633,16 +1738,19 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
     f |= static_cast<uint32_t>(household_excluded.Test(r.region())) << 7;
     f |= static_cast<uint32_t>(at_link_limit) << 9;
     if (r.hidden()) {
-      const ChildProfile& c = children_[i].profile;
-      if (c.HiddenFrom(household_authority) ||
-          (viewer_id >= 0 && c.HiddenFrom(static_cast<uint16_t>(viewer_id)))) {
+      const std::vector<uint16_t>& ids = child_hidden_from_.at(r.key);
+      const auto hidden_from = [&ids](uint16_t id) {
+        return std::binary_search(ids.begin(), ids.end(), id);
+      };
+      if (hidden_from(household_authority) ||
+          (viewer_id >= 0 && hidden_from(static_cast<uint16_t>(viewer_id)))) {
         f |= Bit(Constraint::kHiddenFromAuthority);
       }
     }
     if (r.separable() && (f & kPerChild) != 0) {
       // Placed apart: the household may take some of the children; the
       // profile decides, as everywhere else.
-      const ChildProfile& c = children_[i].profile;
+      const ChildProfile c = ProfileAt(i);
       PairOutcome outcome = EvaluatePair(c, slot, max_links, elapsed);
       outcome.failures |= f & Bit(Constraint::kHiddenFromAuthority);
       if (outcome.failures != 0) {
@@ -1680,9 +1788,9 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
         static_cast<int>(divide.Divide(total + best_identity_points + half));
     if (best < options.min_score || !top.MayEnter(best)) continue;
     if (w_identity != 0) {
-      total +=
-          w_identity * static_cast<uint32_t>(internal::IdentityFit(
-                           children_[i].profile, traits, household_languages));
+      total += w_identity * static_cast<uint32_t>(internal::MembersIdentityFit(
+                                members + details[i].members, r.size(), traits,
+                                household_languages));
     }
     const int score = static_cast<int>(divide.Divide(total + half));
     if (score < options.min_score || !top.MayEnter(score)) continue;

@@ -29,6 +29,16 @@
 // lookups, keeps the top k in a heap and codes reasons only for the k
 // returned.
 //
+// A child group is a 32-byte row (what RankChildren streams:
+// internal/child_rows.h), an 8-byte detail beside it (the exact day its ages
+// were measured, where its children are) and 12 bytes per child in a pool,
+// plus its slot in a key->slot hash map: about 100 bytes per group at
+// 1,000,000 groups of mostly one child. Names (authority, region, excluded
+// regions, languages, hidden_from) are held as interned ids; a hidden_from
+// list, rare, is held apart by key. The group's profile and the ChildGroup
+// itself are rebuilt from these when a search, an explanation or FindChild
+// needs them.
+//
 // The matching rules (hard constraints, the order they are counted in, and
 // every score component) are documented in matcher/policy.h.
 //
@@ -142,18 +152,22 @@ class CandidateIndex {
   void Reorganize();
 
   size_t household_count() const { return gates_.size(); }
-  size_t child_count() const { return children_.size(); }
+  size_t child_count() const { return child_rows_.size(); }
   // Approximate bytes held for the household side (packed records, key map,
   // excluded-region and language pools, open-link counts).
   size_t MemoryBytes() const;
+  // Approximate bytes held for the child side (rows, details, the children's
+  // pool, key map, excluded-region pool, hidden_from lists).
+  size_t ChildMemoryBytes() const;
 
   // Distinct region / language names in use by indexed records now.
   int regions_in_use() const { return regions_.size(); }
   int languages_in_use() const { return languages_.size(); }
 
-  // The household / child group as last upserted (households are rebuilt from
-  // the packed form: region and language lists come back sorted, without
-  // duplicates). nullopt for an unknown key.
+  // The household / child group as last upserted, rebuilt from the packed
+  // form: a household's region and language lists and a group's
+  // excluded_regions and hidden_from come back sorted, without duplicates
+  // (upserting what comes back changes nothing). nullopt for an unknown key.
   std::optional<Household> FindHousehold(uint64_t key) const;
   std::optional<ChildGroup> FindChild(uint64_t key) const;
   int OpenLinks(uint64_t household_key) const;
@@ -207,11 +221,6 @@ class CandidateIndex {
     bool withdrawn = false;
     bool known = false;  // false: only named in a hidden_from list so far
   };
-  struct ChildEntry {
-    ChildGroup group;
-    internal::ChildProfile profile;
-  };
-
   // Takes one use of each name (each distinct name of a list once).
   internal::ChildProfile PackChild(const ChildGroup& g);
   uint32_t AcquireRegion(absl::string_view name);
@@ -222,7 +231,13 @@ class CandidateIndex {
   static void ReleaseEach(internal::Interner& interner,
                           const internal::IdSet& set);
   void ReleaseHouseholdNames(size_t slot);
-  void ReleaseChildNames(const internal::ChildProfile& p);
+  // Gives back what the group in `slot` holds: its names' uses, its
+  // excluded-region set, its children's run and its hidden_from list.
+  void ReleaseChild(size_t slot);
+  // The group in `slot` rebuilt: its profile (as PackChild made it) and the
+  // group as upserted (see FindChild).
+  internal::ChildProfile ProfileAt(size_t slot) const;
+  ChildGroup GroupAt(size_t slot) const;
 
   // How a pair stands: the constraints it fails and the children the
   // household could take (all of them unless the group may be placed apart).
@@ -273,14 +288,15 @@ class CandidateIndex {
   HouseholdScan ScanHouseholds(const internal::ChildProfile& c,
                                const HouseholdQuery& q, int elapsed,
                                int limit) const;
-  RankResult AssembleHouseholds(const ChildEntry& child, HouseholdScan scan,
+  // `c` is the profile of the group in `child_slot`.
+  RankResult AssembleHouseholds(const internal::ChildProfile& c,
+                                size_t child_slot, HouseholdScan scan,
                                 const MatchingPolicy& policy, int32_t as_of_day,
                                 bool explain) const;
-  absl::StatusOr<RankResult> RankHouseholdsApart(const ChildEntry& child,
-                                                 const MatchingPolicy& policy,
-                                                 const RankOptions& options,
-                                                 bool explain,
-                                                 int elapsed) const;
+  absl::StatusOr<RankResult> RankHouseholdsApart(
+      const internal::ChildProfile& c, size_t child_slot,
+      const MatchingPolicy& policy, const RankOptions& options, bool explain,
+      int elapsed) const;
   // RankChildren's scan: every child group's row against the household in
   // `slot` (available, authority not withdrawn), the exclusion counts and
   // the best `options.limit` picks, best first. `viewer_id`: the searching
@@ -292,11 +308,13 @@ class CandidateIndex {
   };
   ChildScan ScanChildren(size_t slot, const MatchingPolicy& policy,
                          const RankOptions& options, int viewer_id) const;
-  void HouseholdCandidates(const ChildEntry& child,
+  // Builds the group (for the reasons) once, if `explain`.
+  void HouseholdCandidates(const internal::ChildProfile& c, size_t child_slot,
                            const std::vector<internal::RankPick>& picks,
                            const MatchingPolicy& policy, int32_t as_of_day,
                            bool explain, RankResult& result) const;
-  static PairOutcome OutcomeOf(const internal::ChildProfile& c,
+  // `all_members`: the mask of every child of the group.
+  static PairOutcome OutcomeOf(uint32_t all_members,
                                const internal::RankPick& p);
   static uint32_t PickTaken(const PairOutcome& outcome);
   Household UnpackHousehold(size_t slot) const;
@@ -333,12 +351,18 @@ class CandidateIndex {
   // One summary per internal::kFilterBlock slots (the last may be partial).
   std::vector<internal::BlockSummary> blocks_;
 
-  // Child side: small (thousands). The whole record and profile, and in a
-  // parallel column the packed row RankChildren streams
-  // (internal/child_rows.h); the rows' excluded-region sets are pooled.
-  std::vector<ChildEntry> children_;
+  // Child side (internal/child_rows.h): one slot per group in parallel
+  // columns, the packed row RankChildren streams (32 bytes) and what the row
+  // lacks (8 bytes); removal moves the last slot into the hole. The groups'
+  // children are runs in `child_members_` (12 bytes a child), their
+  // excluded-region sets are pooled, and the hidden_from lists (sorted
+  // interned authority ids) of the groups whose row has the hidden bit are
+  // held by key: the only entries of `child_hidden_from_`.
   std::vector<internal::ChildRow> child_rows_;
+  std::vector<internal::ChildDetail> child_details_;
+  internal::MemberPool child_members_;
   internal::IdSetPool child_excluded_pool_;
+  absl::flat_hash_map<uint64_t, std::vector<uint16_t>> child_hidden_from_;
   absl::flat_hash_map<uint64_t, uint32_t> child_slots_;
 };
 

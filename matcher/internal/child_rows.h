@@ -1,11 +1,14 @@
 // Internal: the packed rows of the child side that RankChildren streams.
 //
 // A waiting child group is ranked for one household by reading a 32-byte
-// row per group (what every constraint and most of the score read); the
-// group's full profile (internal::ChildProfile) is read only for the few
-// groups that need it: a group hidden from some authority, one that may be
-// placed apart and fails a per-child constraint, or one whose best case
-// could still enter the top k (its identity component).
+// row per group (what every constraint and most of the score read). What
+// the row lacks is kept beside it, packed: an 8-byte ChildDetail and the
+// group's children, 12 bytes each, in a MemberPool. The group's full
+// profile (internal::ChildProfile) is built from them only for the few
+// groups that need it: one that may be placed apart and fails a per-child
+// constraint; a group hidden from some authority reads its hidden_from list
+// only, and one whose best case could still enter the top k reads its
+// children for its identity component (MembersIdentityFit).
 //
 // Everything here is an implementation detail of CandidateIndex; the
 // documented rules are in matcher/policy.h.
@@ -13,7 +16,12 @@
 #ifndef RAAMATCH_MATCHER_INTERNAL_CHILD_ROWS_H_
 #define RAAMATCH_MATCHER_INTERNAL_CHILD_ROWS_H_
 
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "matcher/internal/packed.h"
 
@@ -21,7 +29,9 @@ namespace raa::matcher::internal {
 
 // gate word:  bit 0 waiting, bit 1 may be placed apart (and has more than
 //             one child), bit 2 hidden from some authority, bit 3 early
-//             permanence candidate, bits 4-5 contact plan, bits 6-7 unused,
+//             permanence candidate, bits 4-5 contact plan, bit 6 may be
+//             placed apart as upserted (also for one child: only FindChild
+//             reads it), bit 7 unused,
 //             bits 8-15 size, 16-23 youngest age, 24-31 oldest age (months,
 //             on the ages_as_of day).
 // needs:      NeedBit()s of the group.
@@ -33,6 +43,7 @@ inline constexpr uint32_t kChildWaiting = 1;
 inline constexpr uint32_t kChildSeparable = 2;
 inline constexpr uint32_t kChildHidden = 4;
 inline constexpr int kChildFlagShift = 3;  // bits 3-5: EP candidate, contact
+inline constexpr uint32_t kChildPlacedApartAsked = 64;
 
 struct ChildRow {
   uint32_t gate = 0;
@@ -48,6 +59,11 @@ struct ChildRow {
   bool hidden() const { return gate & kChildHidden; }
   // (early permanence candidate, contact plan): 0..7.
   int flag_index() const { return (gate >> kChildFlagShift) & 7; }
+  bool early_permanence_candidate() const {
+    return (gate >> kChildFlagShift) & 1;
+  }
+  int contact_plan() const { return (gate >> (kChildFlagShift + 1)) & 3; }
+  bool placed_apart_asked() const { return gate & kChildPlacedApartAsked; }
   int size() const { return (gate >> 8) & 0xff; }
   int min_age() const { return (gate >> 16) & 0xff; }
   int max_age() const { return gate >> 24; }
@@ -76,6 +92,86 @@ inline ChildRow RowOf(const ChildProfile& p, uint32_t excluded_set) {
   r.waiting_since_day = p.waiting_since_day;
   r.key = p.key;
   return r;
+}
+
+// What a group's row lacks, in a column beside the rows: 8 bytes. Its
+// children are a run of `size()` PackedMembers in a MemberPool; the exact
+// day its ages were measured is kept so the group comes back as upserted.
+struct ChildDetail {
+  uint32_t members = 0;  // the first of the group's run in the MemberPool
+  int32_t ages_as_of_day = -1;
+};
+static_assert(sizeof(ChildDetail) == 8);
+
+// The children of every group, a run of consecutive PackedMembers per group
+// in the group's order. A freed run is reused by the next group of the same
+// size, so a run never moves and every operation is O(1); the free runs are
+// at most what groups of each size once held.
+class MemberPool {
+ public:
+  // Stores `count` (1..kMaxGroupSize) members; the start of their run.
+  uint32_t Add(const PackedMember* members, int count) {
+    std::vector<uint32_t>& free = free_[count];
+    uint32_t start;
+    if (free.empty()) {
+      start = static_cast<uint32_t>(members_.size());
+      members_.resize(members_.size() + count);
+    } else {
+      start = free.back();
+      free.pop_back();
+    }
+    std::copy(members, members + count, members_.begin() + start);
+    return start;
+  }
+  // Gives back the run of `count` members at `start`.
+  void Free(uint32_t start, int count) { free_[count].push_back(start); }
+  const PackedMember* at(uint32_t start) const {
+    return members_.data() + start;
+  }
+  // Bytes held, free runs included.
+  size_t bytes() const {
+    size_t total = members_.capacity() * sizeof(PackedMember);
+    for (const std::vector<uint32_t>& f : free_) {
+      total += f.capacity() * sizeof(uint32_t);
+    }
+    return total;
+  }
+
+ private:
+  std::vector<PackedMember> members_;
+  std::array<std::vector<uint32_t>, kMaxGroupSize + 1> free_;  // by size
+};
+
+// IdentityFit() from a group's `count` members instead of its profile:
+// RankChildren scores identity without building the profile.
+// The same rule: 500 when every child with a recorded heritage shares it
+// with the household, 250 when some do; 250 for a shared religion; 250 for
+// a shared language.
+inline int MembersIdentityFit(const PackedMember* members, int count,
+                              const HouseholdTraits& t,
+                              const LanguageSet& household_languages) {
+  int recorded = 0, shared = 0;
+  bool religion = false, language = false;
+  for (int i = 0; i < count; ++i) {
+    const PackedMember& m = members[i];
+    if (m.heritage_mask != 0) {
+      ++recorded;
+      shared += (m.heritage_mask & t.heritage_mask) != 0;
+    }
+    religion |= t.religion != 0 && m.religion == t.religion;
+    language |= m.has_language() && household_languages.Test(m.language);
+  }
+  int fit = 0;
+  if (recorded > 0) {
+    if (shared == recorded) {
+      fit += 500;
+    } else if (shared > 0) {
+      fit += 250;
+    }
+  }
+  if (religion) fit += 250;
+  if (language) fit += 250;
+  return fit;
 }
 
 // ElapsedMonths() from the row: whole months from ages_as_of to `today`.

@@ -153,16 +153,22 @@ inline int MonthsElapsed(MonthDay from, MonthDay to) {
 // -----------------------------------------------------------
 
 // One child of a packed group: what the per-child checks and the group's
-// aggregates are computed from.
+// aggregates are computed from, in 12 bytes (the index keeps every child so,
+// see CandidateIndex's layout).
+inline constexpr uint8_t kMemberSexBits = 3;      // SexBit()
+inline constexpr uint8_t kMemberHasLanguage = 4;  // `language` is set
 struct PackedMember {
-  uint8_t age_months = 0;  // on the group's ages_as_of day
-  uint8_t sex_bit = 0;     // SexBit()
-  uint8_t religion = 0;
-  uint32_t need_bits = 0;
+  uint32_t need_bits = 0;  // NeedBit()s: one per category with a need
   uint32_t heritage_mask = 0;
-  bool has_language = false;  // whether `language` is set
-  uint8_t language = 0;       // interned first language, if has_language
+  uint8_t age_months = 0;  // on the group's ages_as_of day
+  uint8_t religion = 0;
+  uint8_t language = 0;  // interned first language, if has_language()
+  uint8_t bits = 0;      // SexBit() | kMemberHasLanguage
+
+  uint32_t sex_bit() const { return bits & kMemberSexBits; }
+  bool has_language() const { return (bits & kMemberHasLanguage) != 0; }
 };
+static_assert(sizeof(PackedMember) == 12);
 
 struct ChildProfile {
   uint64_t key = 0;
@@ -228,11 +234,11 @@ inline void AggregateMembers(ChildProfile& p, uint32_t mask) {
     ++p.size;
     youngest = std::min<int>(youngest, m.age_months);
     oldest = std::max<int>(oldest, m.age_months);
-    p.sexes |= m.sex_bit;
+    p.sexes |= m.sex_bit();
     p.need_bits |= m.need_bits;
     if (m.heritage_mask != 0) p.heritage[p.heritage_count++] = m.heritage_mask;
     if (m.religion != 0) p.religions.Set(m.religion);
-    if (m.has_language) p.languages.Set(m.language);
+    if (m.has_language()) p.languages.Set(m.language);
   }
   p.min_age_months = static_cast<uint8_t>(youngest);
   p.max_age_months = static_cast<uint8_t>(oldest);
@@ -291,7 +297,7 @@ inline uint32_t FittingMembers(const ChildProfile& c, int elapsed, Gate g,
     const int age = m.age_months + elapsed;
     const bool fits = age >= g.min_age() && age <= g.max_age() &&
                       (m.need_bits & ~tolerance) == 0 &&
-                      (m.sex_bit & ~sexes) == 0;
+                      (m.sex_bit() & ~sexes) == 0;
     mask |= static_cast<uint32_t>(fits) << i;
   }
   return mask;

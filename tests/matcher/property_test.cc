@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -25,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
+#include "matcher/reasons.h"
 #include "tests/matcher/builders.h"
 
 namespace raa::matcher {
@@ -724,6 +726,135 @@ TEST_P(PropertyTest, ForgettingNamesEqualsAFreshBuild) {
   }
   for (const auto& [key, h] : w.households) {
     absl::StatusOr<RankResult> a = live.RankChildren(key, p, o);
+    absl::StatusOr<RankResult> b = fresh.RankChildren(key, p, o);
+    ASSERT_EQ(a.status().code(), b.status().code());
+    if (!a.ok()) continue;
+    EXPECT_EQ(a->excluded, b->excluded);
+    EXPECT_EQ(Ranked(*a), Ranked(*b));
+  }
+}
+
+// What the index answers about one child group, reasons included, to tell
+// two indexes (or one index at two times) apart.
+std::vector<std::string> Answers(const CandidateIndex& index, const World& w,
+                                 uint64_t child_key, const MatchingPolicy& p) {
+  std::vector<std::string> out;
+  const CandidateIndex::RankOptions o{
+      .limit = 10000, .min_score = 0, .as_of_day = kToday};
+  absl::StatusOr<RankResult> r = index.RankHouseholds(child_key, p, o);
+  out.push_back(r.status().ToString());
+  if (r.ok()) {
+    for (const RankedCandidate& c : r->candidates) {
+      out.push_back(absl::StrCat(c.key, " ", c.score, " ", c.authority, " ",
+                                 c.members.size()));
+      for (const ComponentScore& s : c.components) {
+        out.push_back(ReasonText(s.coded));
+      }
+    }
+  }
+  for (const auto& [hkey, h] : w.households) {
+    absl::StatusOr<PairExplanation> e =
+        index.ExplainPair(child_key, hkey, p, kToday);
+    if (!e.ok()) continue;
+    out.push_back(absl::StrCat(hkey, " ", e->eligible, " ", e->score));
+    for (const ConstraintCheck& c : e->constraints) {
+      out.push_back(absl::StrCat(c.passed, " ", c.reason));
+    }
+    for (const ComponentScore& s : e->components) {
+      out.push_back(ReasonText(s.coded));
+    }
+  }
+  return out;
+}
+
+// FindChild gives back each group as upserted (excluded_regions and
+// hidden_from sorted, without duplicates), after replacements and removals
+// have moved slots and reused the pool's runs; and upserting what it gives
+// back changes nothing the index answers or holds.
+TEST_P(PropertyTest, FindChildGivesBackTheGroupAndReupsertingItChangesNothing) {
+  Generator gen(GetParam() + 6000);
+  World w = gen.AWorld(/*households=*/150, /*children=*/0);
+  CandidateIndex index;
+  Build(w, index);
+  for (int op = 0; op < 1500; ++op) {
+    const uint64_t key = gen.Uniform(1, 120);
+    if (gen.Chance(30)) {
+      index.RemoveChild(key);
+      w.children.erase(key);
+      continue;
+    }
+    ChildGroup g = gen.AGroup(key);
+    if (g.members.size() == 1 && gen.Chance(30)) g.may_be_placed_apart = true;
+    if (!g.excluded_regions.empty() && gen.Chance(30)) {
+      g.excluded_regions.push_back(g.excluded_regions.front());
+    }
+    if (!g.hidden_from.empty() && gen.Chance(30)) {
+      g.hidden_from.push_back(g.hidden_from.front());
+    }
+    ASSERT_TRUE(index.UpsertChild(g).ok());
+    w.children[key] = g;
+  }
+  ASSERT_EQ(index.child_count(), w.children.size());
+  const auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  std::vector<ChildGroup> found;
+  for (const auto& [key, want] : w.children) {
+    std::optional<ChildGroup> g = index.FindChild(key);
+    ASSERT_TRUE(g.has_value()) << key;
+    EXPECT_EQ(g->key, key);
+    EXPECT_EQ(g->authority, want.authority);
+    EXPECT_EQ(g->waiting, want.waiting);
+    ASSERT_EQ(g->members.size(), want.members.size());
+    for (size_t i = 0; i < want.members.size(); ++i) {
+      const ChildMember& a = g->members[i];
+      const ChildMember& b = want.members[i];
+      EXPECT_EQ(a.age_months, b.age_months);
+      EXPECT_EQ(a.sex, b.sex);
+      EXPECT_EQ(a.needs, b.needs);
+      EXPECT_EQ(a.heritage_mask, b.heritage_mask);
+      EXPECT_EQ(a.religion, b.religion);
+      EXPECT_EQ(a.first_language, b.first_language);
+    }
+    EXPECT_EQ(g->region, want.region);
+    EXPECT_EQ(g->excluded_regions, sorted(want.excluded_regions));
+    EXPECT_EQ(g->hidden_from, sorted(want.hidden_from));
+    EXPECT_EQ(g->early_permanence_candidate, want.early_permanence_candidate);
+    EXPECT_EQ(g->contact_plan, want.contact_plan);
+    EXPECT_EQ(g->waiting_since_day, want.waiting_since_day);
+    EXPECT_EQ(g->ages_as_of_day, want.ages_as_of_day);
+    EXPECT_EQ(g->may_be_placed_apart, want.may_be_placed_apart);
+    found.push_back(*std::move(g));
+  }
+
+  const MatchingPolicy p = RandomPolicy(gen);
+  std::vector<std::vector<std::string>> before;
+  for (const auto& [key, g] : w.children) {
+    before.push_back(Answers(index, w, key, p));
+  }
+  const size_t bytes = index.ChildMemoryBytes();
+  const int regions = index.regions_in_use();
+  const int languages = index.languages_in_use();
+  for (const ChildGroup& g : found) ASSERT_TRUE(index.UpsertChild(g).ok());
+  size_t i = 0;
+  for (const auto& [key, g] : w.children) {
+    EXPECT_EQ(Answers(index, w, key, p), before[i++]) << "child " << key;
+    std::optional<ChildGroup> again = index.FindChild(key);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->excluded_regions, found[i - 1].excluded_regions);
+    EXPECT_EQ(again->hidden_from, found[i - 1].hidden_from);
+  }
+  EXPECT_EQ(index.ChildMemoryBytes(), bytes);
+  EXPECT_EQ(index.regions_in_use(), regions);
+  EXPECT_EQ(index.languages_in_use(), languages);
+  const CandidateIndex::RankOptions o{
+      .limit = 10000, .min_score = 0, .as_of_day = kToday};
+  CandidateIndex fresh;
+  Build(w, fresh);
+  for (const auto& [key, h] : w.households) {
+    absl::StatusOr<RankResult> a = index.RankChildren(key, p, o);
     absl::StatusOr<RankResult> b = fresh.RankChildren(key, p, o);
     ASSERT_EQ(a.status().code(), b.status().code());
     if (!a.ok()) continue;

@@ -387,29 +387,5 @@ TEST_F(IndexTest, WithdrawnRecordsLeaveRoomForOtherMembers) {
               ::testing::ElementsAre("west-yorkshire"));
 }
 
-// Issue 11: at most 128 bytes of index per child profile. 100,000 groups of
-// the realistic mix (two thirds alone, the rest siblings of 2-4; a few
-// excluded regions and hidden profiles) stay within it, slot map included,
-// with room for the vectors' and the map's growth at 1,000,000.
-TEST_F(IndexTest, AChildProfileTakesAtMost128Bytes) {
-  constexpr int kGroups = 100000;
-  for (int i = 0; i < kGroups; ++i) {
-    ChildGroup g = AGroup(static_cast<uint64_t>(i + 1), i % 120);
-    const int size = i % 3 != 0 ? 1 : 2 + (i / 3) % 3;
-    for (int k = 1; k < size; ++k) g.members.push_back(AChild(k * 20));
-    g.members[0].first_language = i % 5 == 0 ? "ur" : "en";
-    g.members[0].needs[8] = NeedLevel::kMild;
-    g.ages_as_of_day = kToday;
-    if (i % 7 == 0) g.excluded_regions = {"west-yorkshire"};
-    if (i % 50 == 0) g.hidden_from = {"bradford"};
-    ASSERT_TRUE(index_.UpsertChild(g).ok()) << i;
-  }
-  ASSERT_EQ(index_.child_count(), static_cast<size_t>(kGroups));
-  const double per_profile =
-      static_cast<double>(index_.ChildMemoryBytes()) / kGroups;
-  EXPECT_LE(per_profile, 128) << per_profile << " bytes per child profile";
-  RecordProperty("child_profile_bytes", static_cast<int>(per_profile));
-}
-
 }  // namespace
 }  // namespace raa::matcher

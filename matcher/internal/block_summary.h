@@ -131,22 +131,11 @@ inline uint32_t LookupsToCheck(const BlockSummary& s, const BlockQuery& q) {
          (s.links_max >= q.max_links ? kLookupLinks : 0);
 }
 
-// An upper bound of IdentityFit over the block's households.
+// An upper bound of IdentityFit over the block's households: a child's
+// heritage shared with any of them, any religion or language shared.
 inline int IdentityFitBound(const BlockSummary& s, const ChildProfile& c) {
-  int fit = 0;
-  if (c.heritage_count > 0) {
-    int shared = 0;
-    for (int i = 0; i < c.heritage_count; ++i)
-      shared += (c.heritage[i] & s.heritage_or) != 0;
-    if (shared == c.heritage_count) {
-      fit += 500;
-    } else if (shared > 0) {
-      fit += 250;
-    }
-  }
-  if (c.religions.Intersects(s.religions)) fit += 250;
-  if (c.languages.Intersects(s.languages)) fit += 250;
-  return fit;
+  return IdentityFitOf(c, s.heritage_or, c.religions.Intersects(s.religions),
+                       c.languages.Intersects(s.languages));
 }
 
 // An upper bound of AgeFit(youngest, oldest, lo, hi) over lo in

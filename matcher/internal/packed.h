@@ -390,23 +390,32 @@ inline int ContactFit(int plan, int max_contact) {
   return max_contact >= plan ? 1000 : 0;
 }
 
-// `household_languages` is the household's set (t.language_set in the pool).
-inline int IdentityFit(const ChildProfile& c, const HouseholdTraits& t,
-                       const LanguageSet& household_languages) {
+// The identity fit from the household's side: its heritage mask, and
+// whether it shares a religion and a language with the children.
+inline int IdentityFitOf(const ChildProfile& c, uint32_t heritage_mask,
+                         bool shares_religion, bool shares_language) {
   int fit = 0;
   if (c.heritage_count > 0) {
     int shared = 0;
     for (int i = 0; i < c.heritage_count; ++i)
-      shared += (c.heritage[i] & t.heritage_mask) != 0;
+      shared += (c.heritage[i] & heritage_mask) != 0;
     if (shared == c.heritage_count) {
       fit += 500;
     } else if (shared > 0) {
       fit += 250;
     }
   }
-  if (t.religion != 0 && c.religions.Test(t.religion)) fit += 250;
-  if (c.languages.Intersects(household_languages)) fit += 250;
+  if (shares_religion) fit += 250;
+  if (shares_language) fit += 250;
   return fit;
+}
+
+// `household_languages` is the household's set (t.language_set in the pool).
+inline int IdentityFit(const ChildProfile& c, const HouseholdTraits& t,
+                       const LanguageSet& household_languages) {
+  return IdentityFitOf(c, t.heritage_mask,
+                       t.religion != 0 && c.religions.Test(t.religion),
+                       c.languages.Intersects(household_languages));
 }
 
 inline int LocalityFit(bool same_authority, AuthorityKind household_kind) {

@@ -144,9 +144,6 @@ class MemberPool {
 
 // IdentityFit() from a group's `count` members instead of its profile:
 // RankChildren scores identity without building the profile.
-// The same rule: 500 when every child with a recorded heritage shares it
-// with the household, 250 when some do; 250 for a shared religion; 250 for
-// a shared language.
 inline int MembersIdentityFit(const PackedMember* members, int count,
                               const HouseholdTraits& t,
                               const LanguageSet& household_languages) {
@@ -161,17 +158,7 @@ inline int MembersIdentityFit(const PackedMember* members, int count,
     religion |= t.religion != 0 && m.religion == t.religion;
     language |= m.has_language() && household_languages.Test(m.language);
   }
-  int fit = 0;
-  if (recorded > 0) {
-    if (shared == recorded) {
-      fit += 500;
-    } else if (shared > 0) {
-      fit += 250;
-    }
-  }
-  if (religion) fit += 250;
-  if (language) fit += 250;
-  return fit;
+  return IdentityPoints(recorded, shared, religion, language);
 }
 
 // ElapsedMonths() from the row: whole months from ages_as_of to `today`.

@@ -390,24 +390,31 @@ inline int ContactFit(int plan, int max_contact) {
   return max_contact >= plan ? 1000 : 0;
 }
 
-// The identity fit from the household's side: its heritage mask, and
-// whether it shares a religion and a language with the children.
-inline int IdentityFitOf(const ChildProfile& c, uint32_t heritage_mask,
-                         bool shares_religion, bool shares_language) {
+// The identity fit (policy.h): 500 when every child with a recorded
+// heritage (`recorded`) shares it with the household, 250 when some
+// (`shared`) do; 250 for a shared religion; 250 for a shared language.
+inline int IdentityPoints(int recorded, int shared, bool shares_religion,
+                          bool shares_language) {
   int fit = 0;
-  if (c.heritage_count > 0) {
-    int shared = 0;
-    for (int i = 0; i < c.heritage_count; ++i)
-      shared += (c.heritage[i] & heritage_mask) != 0;
-    if (shared == c.heritage_count) {
-      fit += 500;
-    } else if (shared > 0) {
-      fit += 250;
-    }
+  if (recorded > 0 && shared == recorded) {
+    fit += 500;
+  } else if (shared > 0) {
+    fit += 250;
   }
   if (shares_religion) fit += 250;
   if (shares_language) fit += 250;
   return fit;
+}
+
+// The identity fit from the household's side: its heritage mask, and
+// whether it shares a religion and a language with the children.
+inline int IdentityFitOf(const ChildProfile& c, uint32_t heritage_mask,
+                         bool shares_religion, bool shares_language) {
+  int shared = 0;
+  for (int i = 0; i < c.heritage_count; ++i)
+    shared += (c.heritage[i] & heritage_mask) != 0;
+  return IdentityPoints(c.heritage_count, shared, shares_religion,
+                        shares_language);
 }
 
 // `household_languages` is the household's set (t.language_set in the pool).

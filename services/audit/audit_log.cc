@@ -7,9 +7,14 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/names.h"
@@ -25,6 +30,13 @@ using google::protobuf::util::TimeUtil;
 constexpr size_t kMaxNameChars = 200;
 // How often the writer deletes expired events.
 constexpr absl::Duration kPruneEvery = absl::Hours(24);
+// How long the writer lets reads' events gather before a commit, unless a
+// change (or a Flush) is waiting for one: one commit per window instead of
+// one per wake-up under load. A kill -9 can lose at most this much of reads'
+// events (docs/manager.md, the audit trail).
+// Record names whose number the writer remembers (about 100 bytes each).
+constexpr size_t kMaxCachedNumbers = 1 << 16;
+constexpr absl::Duration kGatherReads = absl::Milliseconds(5);
 
 template <typename F>
 auto Guard(F&& f) -> decltype(f()) {
@@ -41,6 +53,16 @@ bool IsPrintableName(absl::string_view s) {
     if (c <= ' ' || c == 0x7f) return false;
   }
   return true;
+}
+
+// The numbers in an event's record_ids ("12 7 40").
+std::vector<int64_t> ParseNumbers(absl::string_view list) {
+  std::vector<int64_t> out;
+  for (absl::string_view part : absl::StrSplit(list, ' ', absl::SkipEmpty())) {
+    int64_t n = 0;
+    if (absl::SimpleAtoi(part, &n)) out.push_back(n);
+  }
+  return out;
 }
 
 bool IsLowerHex(absl::string_view s) {
@@ -70,6 +92,8 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
             new AuditLog(options, clock, std::move(write), std::move(read)));
       });
   if (!log.ok()) return log.status();
+  absl::Status positions = (*log)->ReadPositions();
+  if (!positions.ok()) return positions;
   absl::StatusOr<int64_t> pruned = (*log)->Prune();
   if (!pruned.ok()) return pruned.status();
   (*log)->writer_ = std::thread([raw = log->get()] { raw->Run(); });
@@ -91,6 +115,7 @@ void AuditLog::Record(AuditEvent event, Done done) {
   {
     absl::MutexLock lock(&mu_);
     if (!stopped_) {
+      if (done) ++waiting_;
       queue_.push_back(Pending{std::move(event), std::move(done)});
       ++queued_;
       return;
@@ -107,7 +132,9 @@ void AuditLog::Flush() {
   auto flushed = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return committed_ >= target || stopped_;
   };
+  ++waiting_;  // the writer commits now rather than gather
   mu_.Await(absl::Condition(&flushed));
+  --waiting_;
 }
 
 void AuditLog::Stop() {
@@ -134,6 +161,14 @@ void AuditLog::Run() {
         return !queue_.empty() || stopping_;
       };
       mu_.AwaitWithDeadline(absl::Condition(&ready), next_prune);
+      // Only reads queued: let more gather, unless a change or a Flush
+      // waits, the batch is full, or the server stops.
+      auto commit_now = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return waiting_ > 0 || stopping_ || queue_.size() >= options_.max_batch;
+      };
+      if (!queue_.empty()) {
+        mu_.AwaitWithTimeout(absl::Condition(&commit_now), kGatherReads);
+      }
       if (queue_.size() <= options_.max_batch) {
         batch.swap(queue_);
       } else {
@@ -154,11 +189,17 @@ void AuditLog::Run() {
         status = Commit(batch);
       }
       if (!status.ok()) std::cerr << "raamatchd: " << status << "\n";
+      MergeIfDue();
+      size_t answered = 0;
       for (Pending& p : batch) {
-        if (p.done) std::move(p.done)(status);
+        if (p.done) {
+          std::move(p.done)(status);
+          ++answered;
+        }
       }
       absl::MutexLock lock(&mu_);
       committed_ += batch.size();
+      waiting_ -= answered;
     }
     if (absl::Now() >= next_prune) {
       next_prune = absl::Now() + kPruneEvery;
@@ -170,36 +211,119 @@ void AuditLog::Run() {
 
 absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   SQLite::Database& db = *write_db_;
-  return Guard([&]() -> absl::Status {
+  absl::Status status = Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement event(
         db,
         "INSERT INTO audit_events (time, key_id, authority_id, method, "
-        "status_code, record_count) VALUES (?, ?, ?, ?, ?, ?)");
-    SQLite::Statement record(db,
-                             "INSERT OR IGNORE INTO audit_records (event_id, "
-                             "record) VALUES (?, ?)");
+        "status_code, record_count, record_ids) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement find(db, "SELECT id FROM audit_names WHERE name = ?");
+    SQLite::Statement add(db, "INSERT INTO audit_names (name) VALUES (?)");
+    std::vector<int64_t> ids;
+    std::string id_list;
     for (const Pending& p : batch) {
       const AuditEvent& e = p.event;
+      ids.clear();
+      for (const std::string& name : e.records) {
+        const int64_t id = NameNumber(find, add, name);
+        if (absl::c_find(ids, id) == ids.end()) ids.push_back(id);
+      }
+      id_list = absl::StrJoin(ids, " ");
       event.bind(1, absl::ToUnixMicros(e.time));
       event.bind(2, e.key_id);
       event.bind(3, e.authority_id);
       event.bind(4, e.method);
       event.bind(5, e.status_code);
-      event.bind(6, static_cast<int64_t>(e.records.size()));
+      event.bind(6, static_cast<int64_t>(ids.size()));
+      event.bindNoCopy(7, id_list);
       event.exec();
       event.reset();
-      const int64_t id = db.getLastInsertRowid();
-      for (const std::string& name : e.records) {
-        record.bind(1, id);
-        record.bind(2, name);
-        record.exec();
-        record.reset();
-      }
     }
+    last_event_ = db.getLastInsertRowid();
     tx.commit();
     return absl::OkStatus();
   });
+  // Numbers given in a transaction that rolled back do not exist.
+  if (!status.ok()) numbers_.clear();
+  return status;
+}
+
+absl::Status AuditLog::ReadPositions() {
+  absl::MutexLock lock(&db_mu_);
+  SQLite::Database& db = *write_db_;
+  return Guard([&]() -> absl::Status {
+    SQLite::Statement q(db,
+                        "SELECT (SELECT COALESCE(MAX(id), 0) FROM "
+                        "audit_events), (SELECT upto FROM audit_merged)");
+    q.executeStep();
+    last_event_ = q.getColumn(0).getInt64();
+    merged_ = q.getColumn(1).getInt64();
+    return absl::OkStatus();
+  });
+}
+
+void AuditLog::MergeIfDue() {
+  absl::MutexLock lock(&db_mu_);
+  if (last_event_ - merged_ < options_.merge_every) return;
+  absl::Status merged = Merge();
+  if (!merged.ok()) std::cerr << "raamatchd: " << merged << "\n";
+}
+
+absl::Status AuditLog::Merge() {
+  SQLite::Database& db = *write_db_;
+  return Guard([&]() -> absl::Status {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement unmerged(
+        db,
+        "SELECT id, record_ids FROM audit_events WHERE id > (SELECT upto FROM "
+        "audit_merged) ORDER BY id");
+    std::vector<std::pair<int64_t, int64_t>> reads;  // (record, event)
+    int64_t upto = 0;
+    while (unmerged.executeStep()) {
+      upto = unmerged.getColumn(0).getInt64();
+      for (int64_t id : ParseNumbers(unmerged.getColumn(1).getString())) {
+        reads.emplace_back(id, upto);
+      }
+    }
+    if (upto == 0) return absl::OkStatus();
+    // In key order: each record's new reads land together at the end of its
+    // range, so a run touches each page once.
+    absl::c_sort(reads);
+    SQLite::Statement add(db,
+                          "INSERT OR IGNORE INTO audit_reads (record_id, "
+                          "event_id) VALUES (?, ?)");
+    for (const auto& [record, event] : reads) {
+      add.bind(1, record);
+      add.bind(2, event);
+      add.exec();
+      add.reset();
+    }
+    SQLite::Statement mark(db, "UPDATE audit_merged SET upto = ?");
+    mark.bind(1, upto);
+    mark.exec();
+    tx.commit();
+    merged_ = upto;
+    return absl::OkStatus();
+  });
+}
+
+int64_t AuditLog::NameNumber(SQLite::Statement& find, SQLite::Statement& add,
+                             const std::string& name) {
+  if (auto it = numbers_.find(name); it != numbers_.end()) return it->second;
+  int64_t id = 0;
+  find.bind(1, name);
+  if (find.executeStep()) {
+    id = find.getColumn(0).getInt64();
+  } else {
+    add.bind(1, name);
+    add.exec();
+    add.reset();
+    id = write_db_->getLastInsertRowid();
+  }
+  find.reset();
+  if (numbers_.size() >= kMaxCachedNumbers) numbers_.clear();
+  numbers_.emplace(name, id);
+  return id;
 }
 
 absl::StatusOr<int64_t> AuditLog::Prune() {
@@ -219,10 +343,21 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
     last.executeStep();
     const int64_t upto = last.getColumn(0).getInt64();
     if (upto == 0) return int64_t{0};
-    SQLite::Statement records(db,
-                              "DELETE FROM audit_records WHERE event_id <= ?");
-    records.bind(1, upto);
-    records.exec();
+    // Each expired event's reads, by key (audit_reads is ordered by record).
+    SQLite::Statement expired(
+        db, "SELECT id, record_ids FROM audit_events WHERE id <= ?");
+    SQLite::Statement forget(
+        db, "DELETE FROM audit_reads WHERE record_id = ? AND event_id = ?");
+    expired.bind(1, upto);
+    while (expired.executeStep()) {
+      const int64_t event_id = expired.getColumn(0).getInt64();
+      for (int64_t id : ParseNumbers(expired.getColumn(1).getString())) {
+        forget.bind(1, id);
+        forget.bind(2, event_id);
+        forget.exec();
+        forget.reset();
+      }
+    }
     SQLite::Statement events(db, "DELETE FROM audit_events WHERE id <= ?");
     events.bind(1, upto);
     const int64_t deleted = events.exec();
@@ -272,38 +407,57 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
   errors.AddAll(cursor.status());
   if (!errors.empty()) return errors.ToStatus();
 
+  std::string filters;
+  if (!key_id.empty()) filters += " AND e.key_id = :key";
+  if (!authority_id.empty()) filters += " AND e.authority_id = :authority";
+  if (has_since) filters += " AND e.time >= :since";
+  if (has_until) filters += " AND e.time < :until";
+  if (cursor->after > 0) filters += " AND e.id < :after";
+  constexpr absl::string_view kColumns =
+      "SELECT e.id, e.time, e.key_id, e.authority_id, e.method, "
+      "e.status_code, e.record_ids FROM ";
   std::string sql;
   if (!request.record().empty()) {
-    sql =
-        "SELECT r.event_id, e.time, e.key_id, e.authority_id, e.method, "
-        "e.status_code FROM audit_records r JOIN audit_events e ON e.id = "
-        "r.event_id WHERE r.record = :record";
-    if (cursor->after > 0) sql += " AND r.event_id < :after";
+    // Events up to audit_merged.upto through audit_reads; the newer ones
+    // (at most a merge's worth) by their record_ids.
+    sql = absl::StrCat(
+        kColumns,
+        "audit_events e WHERE e.id > (SELECT upto FROM audit_merged) AND "
+        "instr(' ' || e.record_ids || ' ', :needle) > 0",
+        filters, " UNION ALL ", kColumns,
+        "audit_reads r JOIN audit_events e ON e.id = r.event_id WHERE "
+        "r.record_id = :record_id AND r.event_id <= (SELECT upto FROM "
+        "audit_merged)",
+        filters);
   } else {
-    sql =
-        "SELECT e.id, e.time, e.key_id, e.authority_id, e.method, "
-        "e.status_code FROM audit_events e WHERE 1";
-    if (cursor->after > 0) sql += " AND e.id < :after";
+    sql = absl::StrCat(kColumns, "audit_events e WHERE 1", filters);
   }
-  if (!key_id.empty()) sql += " AND e.key_id = :key";
-  if (!authority_id.empty()) sql += " AND e.authority_id = :authority";
-  if (has_since) sql += " AND e.time >= :since";
-  if (has_until) sql += " AND e.time < :until";
   sql += " ORDER BY 1 DESC LIMIT :limit";
 
   absl::MutexLock lock(&read_mu_);
   SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<v1::QueryAuditLogResponse> {
+    int64_t record_id = 0;
+    if (!request.record().empty()) {
+      SQLite::Statement number(db, "SELECT id FROM audit_names WHERE name = ?");
+      number.bind(1, request.record());
+      // A name never recorded: no event read it.
+      if (!number.executeStep()) return v1::QueryAuditLogResponse();
+      record_id = number.getColumn(0).getInt64();
+    }
     SQLite::Statement q(db, sql);
-    if (!request.record().empty()) q.bind(":record", request.record());
+    if (!request.record().empty()) {
+      q.bind(":needle", absl::StrCat(" ", record_id, " "));
+      q.bind(":record_id", record_id);
+    }
     if (cursor->after > 0) q.bind(":after", cursor->after);
     if (!key_id.empty()) q.bind(":key", key_id);
     if (!authority_id.empty()) q.bind(":authority", authority_id);
     if (has_since) q.bind(":since", since);
     if (has_until) q.bind(":until", until);
     q.bind(":limit", cursor->page_size + 1);
-    SQLite::Statement records(
-        db, "SELECT record FROM audit_records WHERE event_id = ?");
+    SQLite::Statement name_of(db, "SELECT name FROM audit_names WHERE id = ?");
+    absl::flat_hash_map<int64_t, std::string> names;
     v1::QueryAuditLogResponse response;
     int64_t last_id = 0;
     while (q.executeStep()) {
@@ -320,11 +474,16 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       e->set_authority(AuthorityName(q.getColumn(3).getString()));
       e->set_method(q.getColumn(4).getString());
       e->set_status_code(q.getColumn(5).getInt());
-      records.bind(1, last_id);
-      while (records.executeStep()) {
-        e->add_records(records.getColumn(0).getString());
+      for (int64_t id : ParseNumbers(q.getColumn(6).getString())) {
+        auto [it, inserted] = names.try_emplace(id);
+        if (inserted) {
+          name_of.bind(1, id);
+          if (name_of.executeStep())
+            it->second = name_of.getColumn(0).getString();
+          name_of.reset();
+        }
+        e->add_records(it->second);
       }
-      records.reset();
     }
     return response;
   });

@@ -7,6 +7,7 @@ constexpr Migration kMigrations[] = {
     // The audit trail (services/audit): one row per call, and one per record
     // the call read or changed, clustered by event so a batch appends and
     // pruning deletes a range; looked up by record, key, member or time.
+    // Migration 11 replaces audit_records.
     {4, "audit_trail", R"sql(
 CREATE TABLE audit_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -27,6 +28,44 @@ CREATE TABLE audit_records (
   PRIMARY KEY (event_id, record)
 ) WITHOUT ROWID;
 CREATE INDEX audit_records_by_record ON audit_records(record, event_id);
+)sql"},
+    // Records by number: each record name is stored once (audit_names), and
+    // an event lists its records' numbers (record_ids, space-separated, in
+    // the order the answer gave them): one row per call. audit_reads, which
+    // finds a record's events, is filled from record_ids in sorted runs of
+    // thousands of events (AuditLog::Merge) rather than per event, so a
+    // commit writes a few pages instead of one per record read; events after
+    // audit_merged.upto are found by scanning their record_ids.
+    {11, "audit_trail_by_number", R"sql(
+CREATE TABLE audit_names (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+INSERT INTO audit_names (name)
+  SELECT DISTINCT record FROM audit_records ORDER BY record;
+
+CREATE TABLE audit_reads (
+  record_id INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,
+  PRIMARY KEY (record_id, event_id)
+) WITHOUT ROWID;
+INSERT INTO audit_reads (record_id, event_id)
+  SELECT n.id, r.event_id FROM audit_records r
+  JOIN audit_names n ON n.name = r.record;
+
+ALTER TABLE audit_events ADD COLUMN record_ids TEXT NOT NULL DEFAULT '';
+UPDATE audit_events SET record_ids = COALESCE((
+  SELECT group_concat(record_id, ' ') FROM (
+    SELECT n.id AS record_id FROM audit_records r
+    JOIN audit_names n ON n.name = r.record
+    WHERE r.event_id = audit_events.id ORDER BY r.record)), '');
+
+CREATE TABLE audit_merged (
+  upto INTEGER NOT NULL
+);
+INSERT INTO audit_merged (upto) SELECT COALESCE(MAX(id), 0) FROM audit_events;
+
+DROP TABLE audit_records;
 )sql"},
 };
 

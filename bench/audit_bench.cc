@@ -1,0 +1,113 @@
+// What the audit trail's writer pays per event: wall time per event of
+// batches of 100 events recorded and flushed (one commit each), on a scratch
+// database whose trail already holds --benchmark_min_time's worth of events.
+// A ranking's event names its child and the 20 households it returned, drawn
+// from 1,000 households and 300 children (the size grpc_bench.sh uses first);
+// a GetChild's event names one child. The ratio the trail's design decides
+// is a ranking's cost against a GetChild's, measured in the same run.
+//
+//   ninja -C build audit_bench
+//   build/bench/audit_bench --benchmark_repetitions=3
+//       --benchmark_report_aggregates_only=true
+//
+// Figures (real time per event, median of 3, 2 cores, 2 December 2026):
+//
+//                          record names    record numbers
+//                          (migration 4)   (migration 11)
+//   GetChild (1 record)    see docs/architecture.md, the audit trail
+//   ranking (21 records)
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "services/audit/audit_log.h"
+#include "services/server/schema.h"
+#include "services/store/store.h"
+
+namespace raa {
+namespace {
+
+constexpr int kBatch = 100;
+constexpr int kHouseholds = 1000;
+constexpr int kChildren = 300;
+
+// A scratch database with the server's schema; removed at exit.
+struct Scratch {
+  Scratch() {
+    char pattern[] = "/tmp/raa_audit_bench_XXXXXX";
+    if (mkdtemp(pattern) == nullptr) std::abort();
+    dir = pattern;
+    path = dir + "/raamatch.db";
+    absl::StatusOr<std::unique_ptr<Store>> opened =
+        Store::Open(path, clock, RaamatchSchema());
+    if (!opened.ok()) {
+      std::cerr << opened.status() << "\n";
+      std::abort();
+    }
+    store = std::move(*opened);
+    absl::StatusOr<std::unique_ptr<AuditLog>> log =
+        AuditLog::Open({.db_path = path}, clock);
+    if (!log.ok()) {
+      std::cerr << log.status() << "\n";
+      std::abort();
+    }
+    audit = std::move(*log);
+  }
+  ~Scratch() {
+    audit.reset();
+    store.reset();
+    std::string command = absl::StrCat("rm -rf '", dir, "'");
+    if (std::system(command.c_str()) != 0) std::cerr << "cannot remove " << dir;
+  }
+
+  std::string dir;
+  std::string path;
+  SystemClock clock;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<AuditLog> audit;
+};
+
+Scratch& TheScratch() {
+  static Scratch* scratch = new Scratch();
+  return *scratch;
+}
+
+// An event of `households` households read for one child by a Leeds key.
+AuditEvent Event(std::mt19937& rng, int households) {
+  AuditEvent e;
+  e.key_id = "336774ed25169ddb";
+  e.authority_id = "leeds";
+  e.method = households > 0 ? "/raa.v1.MatchingService/RankAdopters"
+                            : "/raa.v1.RegistryService/GetChild";
+  e.records.push_back(
+      absl::StrCat("authorities/sheffield/children/c", rng() % kChildren + 1));
+  for (int i = 0; i < households; ++i) {
+    e.records.push_back(
+        absl::StrCat("authorities/leeds/adopters/h", rng() % kHouseholds + 1));
+  }
+  return e;
+}
+
+// range(0): households per event (0: a GetChild).
+void BM_RecordAndFlush(benchmark::State& state) {
+  const int households = static_cast<int>(state.range(0));
+  AuditLog& audit = *TheScratch().audit;
+  std::mt19937 rng(7);
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) audit.Record(Event(rng, households));
+    audit.Flush();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_RecordAndFlush)->Arg(0)->Arg(20)->UseRealTime();
+
+}  // namespace
+}  // namespace raa
+
+BENCHMARK_MAIN();

@@ -1,7 +1,9 @@
 #include "services/matching/live_index.h"
 
 #include <iostream>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -115,18 +117,60 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // A row the index cannot hold (admission keeps new ones out, but a
   // database may predate a limit) is left out and reported, not fatal: the
   // rest of the consortium stays searchable.
-  RETURN_IF_ERROR(registry_rows::ScanAdopters(
-      store, [&](int64_t row, const v1::Adopter& a) {
-        std::optional<matcher::Household> h =
-            ToHousehold(row, AuthorityOfName(a.name()), a);
-        if (h) Report(Loaded(index.UpsertHousehold(*h), a.name()));
-      }));
-  RETURN_IF_ERROR(
-      registry_rows::ScanChildren(store, [&](int64_t row, const v1::Child& c) {
-        std::optional<matcher::ChildGroup> g =
-            ToChildGroup(row, AuthorityOfName(c.name()), c);
-        if (g) Report(Loaded(index.UpsertChild(*g), c.name()));
-      }));
+  //
+  // Two threads, each reading on a connection of its own: the second reads
+  // and converts the first half of the children's profiles while this one
+  // indexes the households (from their columns) and then converts the other
+  // half. The groups are indexed here, in row order (the index is one
+  // thread's).
+  ASSIGN_OR_RETURN(const int64_t last_child,
+                   registry_rows::LastChildRow(store));
+  const int64_t half = last_child / 2;
+  auto convert_into = [](std::vector<matcher::ChildGroup>& groups) {
+    return [&groups](int64_t row, const v1::Child& c) {
+      std::optional<matcher::ChildGroup> g =
+          ToChildGroup(row, AuthorityOfName(c.name()), c);
+      if (g) groups.push_back(*std::move(g));
+    };
+  };
+  std::vector<matcher::ChildGroup> first_groups;
+  absl::Status first_read;
+  std::thread read_first([&] {
+    first_read =
+        registry_rows::ScanChildren(store, 0, half, convert_into(first_groups));
+  });
+  absl::Status households_read = registry_rows::ScanMatchingColumnsOfAdopters(
+      store,
+      [&](int64_t row, absl::string_view authority_id, const v1::Adopter& a) {
+        std::optional<matcher::Household> h = ToHousehold(row, authority_id, a);
+        if (!h) return;
+        absl::Status upserted = index.UpsertHousehold(*h);
+        if (!upserted.ok()) {
+          Report(Loaded(upserted, AdopterName(authority_id, row)));
+        }
+      });
+  std::vector<matcher::ChildGroup> second_groups;
+  absl::Status second_read = absl::OkStatus();
+  if (households_read.ok()) {
+    second_read = registry_rows::ScanChildren(store, half + 1, last_child,
+                                              convert_into(second_groups));
+  }
+  read_first.join();
+  RETURN_IF_ERROR(households_read);
+  RETURN_IF_ERROR(first_read);
+  RETURN_IF_ERROR(second_read);
+  for (const std::vector<matcher::ChildGroup>* groups :
+       {&first_groups, &second_groups}) {
+    for (const matcher::ChildGroup& g : *groups) {
+      absl::Status upserted = index.UpsertChild(g);
+      if (!upserted.ok()) {
+        Report(Loaded(upserted,
+                      ChildName(g.authority, static_cast<int64_t>(g.key))));
+      }
+    }
+  }
+  first_groups = {};
+  second_groups = {};
   // Similar households side by side, so a search skips whole blocks
   // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
   index.Reorganize();

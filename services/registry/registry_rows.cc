@@ -5,11 +5,14 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <limits>
 #include <map>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -185,6 +188,13 @@ CREATE VIEW current_milestones AS
                   AND n.authority_id = m.authority_id
                   AND n.record_row = m.record_row AND n.kind = m.kind);
 )sql"},
+    // The dates of every child (or household) in row order, read from the
+    // index alone: the start-up scans walk it beside the profiles (rows are
+    // unique per record kind, so the authority is not needed).
+    {12, "milestones_by_row", R"sql(
+CREATE INDEX milestones_by_row
+  ON milestones(record_kind, record_row, kind, id, date);
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.
@@ -203,6 +213,16 @@ std::string JsonArray(
                                       absl::StrAppend(out, "\"", v, "\"");
                                     }),
                       "]");
+}
+
+// The inverse of JsonArray: ["a","b"] to its elements (slugs and codes,
+// nothing escaped).
+void ParseJsonArray(absl::string_view json,
+                    google::protobuf::RepeatedPtrField<std::string>& out) {
+  json = absl::StripPrefix(absl::StripSuffix(json, "]"), "[");
+  for (absl::string_view v : absl::StrSplit(json, ',', absl::SkipEmpty())) {
+    out.Add(std::string(absl::StripSuffix(absl::StripPrefix(v, "\""), "\"")));
+  }
 }
 
 constexpr const char* kNeedColumns[] = {
@@ -401,21 +421,72 @@ void FillListed(SQLite::Database& db, std::vector<T>& items) {
   for (size_t i = 0; i < items.size(); ++i) FillDates(items[i], dates[i]);
 }
 
-// Every record's current journey dates, by row, for a scan.
-absl::flat_hash_map<int64_t, JourneyDates> AllDates(SQLite::Database& db,
-                                                    int record_kind) {
-  absl::flat_hash_map<int64_t, JourneyDates> out;
-  SQLite::Statement q(db,
-                      "SELECT record_row, kind, date FROM milestones WHERE "
-                      "record_kind = ? ORDER BY id");
-  q.bind(1, record_kind);
-  while (q.executeStep()) {
-    const int kind = q.getColumn(1).getInt();
-    if (!IsProfileMilestone(record_kind, kind)) continue;
-    out[q.getColumn(0).getInt64()][kind] = q.getColumn(2).getString();
+// One record's current journey dates for a scan, parsed once: (milestone
+// kind, year, month, day), year 0 where the date was cleared.
+using ParsedDates = absl::InlinedVector<std::array<int32_t, 4>, 4>;
+
+template <typename Record>
+void FillDates(Record& record, const ParsedDates& dates) {
+  for (const auto& [kind, year, month, day] : dates) {
+    if (year == 0) continue;
+    if (google::type::Date* field = ProfileDateOf(record, kind)) {
+      field->set_year(year);
+      field->set_month(month);
+      field->set_day(day);
+    }
   }
-  return out;
 }
+
+// The current journey dates of records in row order, for a scan beside
+// the profiles (ORDER BY id): DatesOf(row) gives a row's dates once the
+// scan has reached it, reading milestones_by_row alone.
+class DatesInRowOrder {
+ public:
+  DatesInRowOrder(SQLite::Database& db, int record_kind, int64_t first_row,
+                  int64_t last_row)
+      : record_kind_(record_kind),
+        q_(db,
+           "SELECT record_row, kind, date FROM milestones INDEXED BY "
+           "milestones_by_row WHERE record_kind = ? AND record_row BETWEEN ? "
+           "AND ? ORDER BY record_row, kind, id") {
+    q_.bind(1, record_kind);
+    q_.bind(2, first_row);
+    q_.bind(3, last_row);
+    more_ = q_.executeStep();
+  }
+
+  // The dates of `row`; rows must be asked for in increasing order.
+  const ParsedDates& DatesOf(int64_t row) {
+    dates_.clear();
+    while (more_ && q_.getColumn(0).getInt64() < row) more_ = q_.executeStep();
+    while (more_ && q_.getColumn(0).getInt64() == row) {
+      const int kind = q_.getColumn(1).getInt();
+      if (IsProfileMilestone(record_kind_, kind)) {
+        std::optional<google::type::Date> date =
+            ParseDate(absl::string_view(q_.getColumn(2).getText()));
+        const std::array<int32_t, 4> parsed =
+            date.has_value()
+                ? std::array<int32_t, 4>{kind, date->year(), date->month(),
+                                         date->day()}
+                : std::array<int32_t, 4>{kind, 0, 0, 0};
+        // Rows of a kind come oldest first: the last one wins.
+        if (!dates_.empty() && dates_.back()[0] == kind) {
+          dates_.back() = parsed;
+        } else {
+          dates_.push_back(parsed);
+        }
+      }
+      more_ = q_.executeStep();
+    }
+    return dates_;
+  }
+
+ private:
+  const int record_kind_;
+  SQLite::Statement q_;
+  bool more_ = false;
+  ParsedDates dates_;
+};
 
 // Profiles stored before migration 7 keep their journey dates in the blob:
 // move them to milestone rows (unless the record already has a row of that
@@ -1143,37 +1214,115 @@ absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store) {
   return store.Read([&](SQLite::Database& db) { return ReadRegions(db); });
 }
 
-absl::Status ScanChildren(
-    Store& store, absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
-  return store.Read([&](SQLite::Database& db) -> absl::Status {
-    const absl::flat_hash_map<int64_t, JourneyDates> dates =
-        AllDates(db, kMilestoneOfChild);
-    SQLite::Statement q(db, "SELECT id, profile FROM children ORDER BY id");
+namespace {
+
+// Every profile of `table` with first_row <= id <= last_row, with its
+// journey dates, in row order.
+template <typename Record>
+absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
+                          int64_t first_row, int64_t last_row,
+                          absl::FunctionRef<void(int64_t, const Record&)> fn) {
+  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
+    DatesInRowOrder dates(db, record_kind, first_row, last_row);
+    SQLite::Statement q(db, absl::StrCat("SELECT id, profile FROM ", table,
+                                         " WHERE id BETWEEN ? AND ? ORDER BY "
+                                         "id"));
+    q.bind(1, first_row);
+    q.bind(2, last_row);
     while (q.executeStep()) {
-      ASSIGN_OR_RETURN(v1::Child child, ParseProfile<v1::Child>(q, 1));
+      ASSIGN_OR_RETURN(Record record, ParseProfile<Record>(q, 1));
       const int64_t row = q.getColumn(0).getInt64();
-      if (auto it = dates.find(row); it != dates.end()) {
-        FillDates(child, it->second);
-      }
-      fn(row, child);
+      FillDates(record, dates.DatesOf(row));
+      fn(row, record);
     }
     return absl::OkStatus();
   });
 }
 
+constexpr int64_t kLastRow = std::numeric_limits<int64_t>::max();
+
+}  // namespace
+
+absl::Status ScanChildren(
+    Store& store, absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild, 0,
+                                 kLastRow, fn);
+}
+
+absl::Status ScanChildren(
+    Store& store, int64_t first_row, int64_t last_row,
+    absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
+                                 first_row, last_row, fn);
+}
+
+absl::StatusOr<int64_t> LastChildRow(Store& store) {
+  return store.Read([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
+    return db.execAndGet("SELECT COALESCE(MAX(id), 0) FROM children")
+        .getInt64();
+  });
+}
+
 absl::Status ScanAdopters(
     Store& store, absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
-  return store.Read([&](SQLite::Database& db) -> absl::Status {
-    const absl::flat_hash_map<int64_t, JourneyDates> dates =
-        AllDates(db, kMilestoneOfHousehold);
-    SQLite::Statement q(db, "SELECT id, profile FROM adopters ORDER BY id");
+  return ScanProfiles<v1::Adopter>(store, "adopters", kMilestoneOfHousehold, 0,
+                                   kLastRow, fn);
+}
+
+absl::Status ScanMatchingColumnsOfAdopters(
+    Store& store,
+    absl::FunctionRef<void(int64_t, absl::string_view, const v1::Adopter&)>
+        fn) {
+  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Statement q(
+        db, absl::StrCat(
+                "SELECT id, authority_id, status, approved_on, approved_for, "
+                "min_age_months, max_age_months, sex_preference, region, "
+                "excluded_regions, dual_approved, max_contact, heritage_mask, "
+                "religion, languages, ",
+                absl::StrJoin(kNeedColumns, ", "),
+                " FROM adopters WHERE status IN (?, ?, ?) ORDER BY id"));
+    q.bind(1, v1::ADOPTER_STATUS_APPROVED);
+    q.bind(2, v1::ADOPTER_STATUS_LINKED);
+    q.bind(3, v1::ADOPTER_STATUS_ON_HOLD);
+    v1::Adopter a;
     while (q.executeStep()) {
-      ASSIGN_OR_RETURN(v1::Adopter adopter, ParseProfile<v1::Adopter>(q, 1));
-      const int64_t row = q.getColumn(0).getInt64();
-      if (auto it = dates.find(row); it != dates.end()) {
-        FillDates(adopter, it->second);
+      a.Clear();
+      int c = 2;
+      a.set_status(static_cast<v1::AdopterStatus>(q.getColumn(c++).getInt()));
+      if (const SQLite::Column day = q.getColumn(c++); !day.isNull()) {
+        std::optional<google::type::Date> date = ParseDate(day.getText());
+        if (!date.has_value()) {
+          return absl::DataLossError(absl::StrCat(
+              "adopter row ", q.getColumn(0).getInt64(), ": approved_on"));
+        }
+        *a.mutable_approved_on() = *date;
       }
-      fn(row, adopter);
+      a.set_approved_for(q.getColumn(c++).getInt());
+      a.set_min_age_months(q.getColumn(c++).getInt());
+      a.set_max_age_months(q.getColumn(c++).getInt());
+      a.set_sex_preference(
+          static_cast<v1::SexPreference>(q.getColumn(c++).getInt()));
+      a.set_region(q.getColumn(c++).getText());
+      ParseJsonArray(q.getColumn(c++).getText(), *a.mutable_excluded_regions());
+      a.set_dual_approved(q.getColumn(c++).getInt() != 0);
+      a.set_max_contact(
+          static_cast<v1::ContactPlan>(q.getColumn(c++).getInt()));
+      const int64_t heritage = q.getColumn(c++).getInt64();
+      for (int h = 0; h < 63; ++h) {
+        if (heritage & (int64_t{1} << h))
+          a.add_heritage(static_cast<v1::Heritage>(h));
+      }
+      a.set_religion(static_cast<v1::Religion>(q.getColumn(c++).getInt()));
+      ParseJsonArray(q.getColumn(c++).getText(), *a.mutable_languages());
+      for (int n = 0; n < static_cast<int>(std::size(kNeedColumns)); ++n) {
+        const int level = q.getColumn(c++).getInt();
+        if (level == v1::NEED_LEVEL_NONE) continue;
+        v1::NeedLimit* limit = a.add_need_limits();
+        limit->set_category(static_cast<v1::NeedCategory>(n + 1));
+        limit->set_max_level(static_cast<v1::NeedLevel>(level));
+      }
+      fn(q.getColumn(0).getInt64(), q.getColumn(1).getText(), a);
     }
     return absl::OkStatus();
   });

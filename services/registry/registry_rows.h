@@ -205,12 +205,32 @@ absl::StatusOr<MemberRecordCounts> CountMemberRecords(
 // The consortium's own regions, by slug (for the region list at start).
 absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
 
-// Every row, in row order, for building in-memory indexes at start.
+// Every row, in row order, for building in-memory indexes at start. Each
+// scan reads on a connection of its own (Store::ReadAside): two threads may
+// scan at once, and other reads are not held up.
 absl::Status ScanChildren(
     Store& store, absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+// The children with first_row <= row id <= last_row: two threads may each
+// scan a part. LastChildRow: the highest row id (0 when none).
+absl::Status ScanChildren(
+    Store& store, int64_t first_row, int64_t last_row,
+    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+absl::StatusOr<int64_t> LastChildRow(Store& store);
 absl::Status ScanAdopters(
     Store& store,
     absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
+// Every household the matcher indexes (approved, linked or on hold), in row
+// order, read from the adopters table's columns without parsing a profile:
+// `fn` gets the row, the authority id and a partial profile holding only
+// status, approved_on, approved_for, the ages, sex_preference, region,
+// excluded_regions, dual_approved, max_contact, heritage, religion,
+// languages and need_limits (what the matcher's ToHousehold reads; no name).
+// The profile is reused between calls. For the index at start-up.
+absl::Status ScanMatchingColumnsOfAdopters(
+    Store& store,
+    absl::FunctionRef<void(int64_t row_id, absl::string_view authority_id,
+                           const v1::Adopter&)>
+        fn);
 
 }  // namespace registry_rows
 }  // namespace raa

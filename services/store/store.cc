@@ -250,6 +250,15 @@ absl::Status Store::ReadSerialized(
   return Guard([&] { return fn(db); });
 }
 
+absl::Status Store::ReadOnOwnConnection(
+    absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
+  return Guard([&] {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    return fn(db);
+  });
+}
+
 absl::Status Store::Backup(const std::string& path) {
   absl::MutexLock lock(&write_mu_);
   SQLite::Database& db = *write_db_;

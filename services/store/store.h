@@ -271,6 +271,22 @@ class Store {
     return *std::move(out);
   }
 
+  // Runs `fn` like Read, but on a read connection of its own, opened for the
+  // call and closed after it: for a long scan that must not hold up the
+  // other reads, or that runs beside another scan on another thread (the
+  // index's start-up reads households and children at once).
+  template <typename Fn>
+  auto ReadAside(Fn&& fn) -> std::invoke_result_t<Fn&, SQLite::Database&> {
+    using Result = std::invoke_result_t<Fn&, SQLite::Database&>;
+    std::optional<Result> out;
+    absl::Status status = ReadOnOwnConnection([&](SQLite::Database& db) {
+      out.emplace(fn(db));
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return Result(status);
+    return *std::move(out);
+  }
+
   // Copies the live database to `path` with SQLite's online backup API.
   absl::Status Backup(const std::string& path);
 
@@ -289,6 +305,8 @@ class Store {
       absl::FunctionRef<absl::StatusOr<std::string>(StoreTx&)> body,
       bool& replayed);
   absl::Status ReadSerialized(
+      absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
+  absl::Status ReadOnOwnConnection(
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
 
   const std::string path_;

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/dates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/matching/live_index.h"
@@ -22,7 +25,11 @@ using ::raa::test::ApprovedHousehold;
 using ::raa::test::ChildProfile;
 using ::raa::test::IsOk;
 using ::raa::test::StatusIs;
+using ::raa::test::ValidAdopter;
+using ::raa::test::ValidChild;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;
 
@@ -214,6 +221,153 @@ TEST_F(MatchingDomainTest, AFailedUpdateOrWithdrawalLeavesTheRankingAsItWas) {
               IsOk());
   EXPECT_THAT(Ranked(child), IsEmpty());
   EXPECT_THAT(Explained(child, adopters), IsEmpty());
+}
+
+}  // namespace
+}  // namespace raa
+
+namespace raa {
+namespace {
+
+// Every field the matcher reads, as text: two households (or groups) that
+// print the same rank the same.
+std::string Describe(const std::optional<matcher::Household>& h) {
+  if (!h) return "absent";
+  std::string needs;
+  for (matcher::NeedLevel l : h->max_need) {
+    absl::StrAppend(&needs, static_cast<int>(l), ",");
+  }
+  return absl::StrCat(
+      h->key, " ", h->authority, " available=", h->available,
+      " for=", h->approved_for, " ages=", h->min_age_months, "-",
+      h->max_age_months, " sex=", static_cast<int>(h->sex_preference),
+      " needs=", needs, " region=", h->region,
+      " excluded=", absl::StrJoin(h->excluded_regions, "+"),
+      " dual=", h->dual_approved, " contact=", static_cast<int>(h->max_contact),
+      " heritage=", h->heritage_mask, " religion=", h->religion,
+      " languages=", absl::StrJoin(h->languages, "+"),
+      " approved=", h->approved_day);
+}
+
+std::string Describe(const std::optional<matcher::ChildGroup>& g) {
+  if (!g) return "absent";
+  std::string members;
+  for (const matcher::ChildMember& m : g->members) {
+    absl::StrAppend(&members, m.age_months, "/", static_cast<int>(m.sex), "/",
+                    m.heritage_mask, "/", m.religion, "/", m.first_language,
+                    "/");
+    for (matcher::NeedLevel l : m.needs) {
+      absl::StrAppend(&members, static_cast<int>(l), ",");
+    }
+    members += ";";
+  }
+  return absl::StrCat(
+      g->key, " ", g->authority, " members=", members, " region=", g->region,
+      " excluded=", absl::StrJoin(g->excluded_regions, "+"),
+      " hidden=", absl::StrJoin(g->hidden_from, "+"),
+      " ep=", g->early_permanence_candidate,
+      " contact=", static_cast<int>(g->contact_plan),
+      " waiting=", g->waiting_since_day, " ages_as_of=", g->ages_as_of_day,
+      " apart=", g->may_be_placed_apart);
+}
+
+uint64_t RowOf(const std::string& name) {
+  return std::stoull(name.substr(name.find_last_of("ch") + 1));
+}
+
+// At start the index reads households from the adopters table's columns
+// and children from their profiles and journey dates, two threads at once
+// (LiveIndex::Build). It must hold exactly what the live index, kept from
+// the profiles as they were written, holds: every field, after updates that
+// add journey dates and change statuses.
+TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
+  std::vector<v1::Adopter> adopters;
+  adopters.push_back(AddAdopter(sheffield_, "sheffield", ValidAdopter()));
+  v1::Adopter varied = ValidAdopter();
+  varied.set_approved_for(3);
+  varied.set_min_age_months(24);
+  varied.set_max_age_months(120);
+  varied.set_sex_preference(v1::SEX_PREFERENCE_FEMALE);
+  varied.add_excluded_regions("west-yorkshire");
+  varied.add_languages("ur");
+  varied.add_heritage(v1::HERITAGE_ASIAN_PAKISTANI);
+  varied.set_religion(v1::RELIGION_MUSLIM);
+  varied.set_dual_approved(true);
+  varied.set_max_contact(v1::CONTACT_PLAN_DIRECT);
+  for (v1::NeedCategory c : {v1::NEED_CATEGORY_PHYSICAL_DISABILITY,
+                             v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES}) {
+    v1::NeedLimit* limit = varied.add_need_limits();
+    limit->set_category(c);
+    limit->set_max_level(v1::NEED_LEVEL_SEVERE);
+  }
+  adopters.push_back(AddAdopter(sheffield_, "sheffield", varied));
+  v1::Adopter on_hold = ValidAdopter();
+  on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
+  adopters.push_back(AddAdopter(leeds_, "leeds", on_hold));
+  v1::WithdrawAdopterRequest withdraw;
+  withdraw.set_name(AddAdopter(sheffield_, "sheffield", ValidAdopter()).name());
+  withdraw.set_reason("moved away from the region");
+  withdraw.set_request_id(NextRequestId());
+  absl::StatusOr<v1::Adopter> withdrawn =
+      registry_->WithdrawAdopter(sheffield_, withdraw);
+  ASSERT_THAT(withdrawn.status(), IsOk());
+  adopters.push_back(*withdrawn);
+  v1::Adopter redated = AddAdopter(sheffield_, "sheffield", ValidAdopter());
+  *redated.mutable_approved_on() = test::MakeDate(2026, 2, 3);
+  adopters.push_back(Update(redated, {"approved_on"}));
+
+  std::vector<v1::Child> children;
+  children.push_back(AddChild(sheffield_, "sheffield", ValidChild()));
+  v1::Child siblings = ValidChild();
+  *siblings.add_members() = siblings.members(0);
+  siblings.mutable_members(1)->set_age_months(30);
+  siblings.mutable_members(1)->set_sex(v1::SEX_FEMALE);
+  siblings.add_excluded_regions("west-yorkshire");
+  siblings.set_early_permanence(v1::EARLY_PERMANENCE_CONCURRENT_PLANNING);
+  siblings.mutable_journey()->clear_shobpa_decision();
+  children.push_back(AddChild(leeds_, "leeds", siblings));
+  v1::Child redated_child = AddChild(sheffield_, "sheffield", ValidChild());
+  *redated_child.mutable_journey()->mutable_shobpa_decision() =
+      test::MakeDate(2025, 12, 1);
+  v1::UpdateChildRequest update;
+  *update.mutable_child() = redated_child;
+  update.mutable_update_mask()->add_paths("journey.shobpa_decision");
+  update.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
+  children.push_back(redated_child);
+  ASSERT_FALSE(HasFailure());
+
+  absl::StatusOr<std::unique_ptr<LiveIndex>> rebuilt =
+      LiveIndex::Build(*store_, clock_);
+  ASSERT_THAT(rebuilt.status(), IsOk());
+  auto households = [&](const LiveIndex& live) {
+    std::vector<std::string> out;
+    live.Read([&](const matcher::CandidateIndex& index,
+                  const matcher::MatchingPolicy&) {
+      for (const v1::Adopter& a : adopters) {
+        out.push_back(Describe(index.FindHousehold(RowOf(a.name()))));
+      }
+    });
+    return out;
+  };
+  auto groups = [&](const LiveIndex& live) {
+    std::vector<std::string> out;
+    live.Read([&](const matcher::CandidateIndex& index,
+                  const matcher::MatchingPolicy&) {
+      for (const v1::Child& c : children) {
+        out.push_back(Describe(index.FindChild(RowOf(c.name()))));
+      }
+    });
+    return out;
+  };
+  const std::vector<std::string> live_households = households(*live_);
+  EXPECT_THAT(households(**rebuilt), ElementsAreArray(live_households));
+  EXPECT_THAT(groups(**rebuilt), ElementsAreArray(groups(*live_)));
+  // The withdrawn household is out; the redated one waits from its new day.
+  EXPECT_EQ(live_households[3], "absent");
+  EXPECT_THAT(live_households[4],
+              HasSubstr(absl::StrCat(" approved=",
+                                     DayNumber(test::MakeDate(2026, 2, 3)))));
 }
 
 }  // namespace

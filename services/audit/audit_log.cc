@@ -34,9 +34,9 @@ constexpr absl::Duration kPruneEvery = absl::Hours(24);
 // change (or a Flush) is waiting for one: one commit per window instead of
 // one per wake-up under load. A kill -9 can lose at most this much of reads'
 // events (docs/manager.md, the audit trail).
+constexpr absl::Duration kGatherReads = absl::Milliseconds(5);
 // Record names whose number the writer remembers (about 100 bytes each).
 constexpr size_t kMaxCachedNumbers = 1 << 16;
-constexpr absl::Duration kGatherReads = absl::Milliseconds(5);
 
 template <typename F>
 auto Guard(F&& f) -> decltype(f()) {
@@ -189,7 +189,6 @@ void AuditLog::Run() {
         status = Commit(batch);
       }
       if (!status.ok()) std::cerr << "raamatchd: " << status << "\n";
-      MergeIfDue();
       size_t answered = 0;
       for (Pending& p : batch) {
         if (p.done) {
@@ -197,9 +196,14 @@ void AuditLog::Run() {
           ++answered;
         }
       }
-      absl::MutexLock lock(&mu_);
-      committed_ += batch.size();
-      waiting_ -= answered;
+      {
+        absl::MutexLock lock(&mu_);
+        committed_ += batch.size();
+        waiting_ -= answered;
+      }
+      // After the answers: this batch's changes do not wait for a run of
+      // the by-record index.
+      MergeIfDue();
     }
     if (absl::Now() >= next_prune) {
       next_prune = absl::Now() + kPruneEvery;

@@ -261,14 +261,7 @@ class Store {
   // throws) becomes INTERNAL.
   template <typename Fn>
   auto Read(Fn&& fn) -> std::invoke_result_t<Fn&, SQLite::Database&> {
-    using Result = std::invoke_result_t<Fn&, SQLite::Database&>;
-    std::optional<Result> out;
-    absl::Status status = ReadSerialized([&](SQLite::Database& db) {
-      out.emplace(fn(db));
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return Result(status);
-    return *std::move(out);
+    return ReadWith(&Store::ReadSerialized, fn);
   }
 
   // Runs `fn` like Read, but on a read connection of its own, opened for the
@@ -277,14 +270,7 @@ class Store {
   // index's start-up reads households and children at once).
   template <typename Fn>
   auto ReadAside(Fn&& fn) -> std::invoke_result_t<Fn&, SQLite::Database&> {
-    using Result = std::invoke_result_t<Fn&, SQLite::Database&>;
-    std::optional<Result> out;
-    absl::Status status = ReadOnOwnConnection([&](SQLite::Database& db) {
-      out.emplace(fn(db));
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return Result(status);
-    return *std::move(out);
+    return ReadWith(&Store::ReadOnOwnConnection, fn);
   }
 
   // Copies the live database to `path` with SQLite's online backup API.
@@ -308,6 +294,20 @@ class Store {
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
   absl::Status ReadOnOwnConnection(
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
+  // Read and ReadAside: `fn`'s answer, through `run` (one of the two above).
+  template <typename Fn>
+  auto ReadWith(absl::Status (Store::*run)(
+                    absl::FunctionRef<absl::Status(SQLite::Database&)>),
+                Fn& fn) -> std::invoke_result_t<Fn&, SQLite::Database&> {
+    using Result = std::invoke_result_t<Fn&, SQLite::Database&>;
+    std::optional<Result> out;
+    absl::Status status = (this->*run)([&](SQLite::Database& db) {
+      out.emplace(fn(db));
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return Result(status);
+    return *std::move(out);
+  }
 
   const std::string path_;
   const Clock& clock_;

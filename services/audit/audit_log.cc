@@ -18,6 +18,7 @@
 #include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/store/paging.h"
 
@@ -63,6 +64,28 @@ std::vector<int64_t> ParseNumbers(absl::string_view list) {
     if (absl::SimpleAtoi(part, &n)) out.push_back(n);
   }
   return out;
+}
+
+// The number of a record's name in audit_names, added if new; `numbers`
+// caches them. `find` and `add` are the commit's statements.
+int64_t NameNumber(absl::flat_hash_map<std::string, int64_t>& numbers,
+                   SQLite::Database& db, SQLite::Statement& find,
+                   SQLite::Statement& add, const std::string& name) {
+  if (auto it = numbers.find(name); it != numbers.end()) return it->second;
+  int64_t id = 0;
+  find.bind(1, name);
+  if (find.executeStep()) {
+    id = find.getColumn(0).getInt64();
+  } else {
+    add.bind(1, name);
+    add.exec();
+    add.reset();
+    id = db.getLastInsertRowid();
+  }
+  find.reset();
+  if (numbers.size() >= kMaxCachedNumbers) numbers.clear();
+  numbers.emplace(name, id);
+  return id;
 }
 
 bool IsLowerHex(absl::string_view s) {
@@ -215,6 +238,10 @@ void AuditLog::Run() {
 
 absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   SQLite::Database& db = *write_db_;
+  // The lambda below is outside the thread-safety analysis' view: it reaches
+  // the guarded cache through this pointer, taken under db_mu_.
+  absl::flat_hash_map<std::string, int64_t>* numbers = &numbers_;
+  int64_t last_event = 0;
   absl::Status status = Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement event(
@@ -229,7 +256,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       const AuditEvent& e = p.event;
       ids.clear();
       for (const std::string& name : e.records) {
-        const int64_t id = NameNumber(find, add, name);
+        const int64_t id = NameNumber(*numbers, db, find, add, name);
         if (absl::c_find(ids, id) == ids.end()) ids.push_back(id);
       }
       id_list = absl::StrJoin(ids, " ");
@@ -243,27 +270,35 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       event.exec();
       event.reset();
     }
-    last_event_ = db.getLastInsertRowid();
+    last_event = db.getLastInsertRowid();
     tx.commit();
     return absl::OkStatus();
   });
-  // Numbers given in a transaction that rolled back do not exist.
-  if (!status.ok()) numbers_.clear();
+  if (status.ok()) {
+    last_event_ = last_event;
+  } else {
+    numbers_.clear();  // numbers given in a rolled-back transaction
+  }
   return status;
 }
 
 absl::Status AuditLog::ReadPositions() {
   absl::MutexLock lock(&db_mu_);
   SQLite::Database& db = *write_db_;
-  return Guard([&]() -> absl::Status {
+  int64_t last_event = 0;
+  int64_t merged = 0;
+  RETURN_IF_ERROR(Guard([&]() -> absl::Status {
     SQLite::Statement q(db,
                         "SELECT (SELECT COALESCE(MAX(id), 0) FROM "
                         "audit_events), (SELECT upto FROM audit_merged)");
     q.executeStep();
-    last_event_ = q.getColumn(0).getInt64();
-    merged_ = q.getColumn(1).getInt64();
+    last_event = q.getColumn(0).getInt64();
+    merged = q.getColumn(1).getInt64();
     return absl::OkStatus();
-  });
+  }));
+  last_event_ = last_event;
+  merged_ = merged;
+  return absl::OkStatus();
 }
 
 void AuditLog::MergeIfDue() {
@@ -275,14 +310,14 @@ void AuditLog::MergeIfDue() {
 
 absl::Status AuditLog::Merge() {
   SQLite::Database& db = *write_db_;
-  return Guard([&]() -> absl::Status {
+  int64_t upto = 0;
+  RETURN_IF_ERROR(Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement unmerged(
         db,
         "SELECT id, record_ids FROM audit_events WHERE id > (SELECT upto FROM "
         "audit_merged) ORDER BY id");
     std::vector<std::pair<int64_t, int64_t>> reads;  // (record, event)
-    int64_t upto = 0;
     while (unmerged.executeStep()) {
       upto = unmerged.getColumn(0).getInt64();
       for (int64_t id : ParseNumbers(unmerged.getColumn(1).getString())) {
@@ -306,28 +341,10 @@ absl::Status AuditLog::Merge() {
     mark.bind(1, upto);
     mark.exec();
     tx.commit();
-    merged_ = upto;
     return absl::OkStatus();
-  });
-}
-
-int64_t AuditLog::NameNumber(SQLite::Statement& find, SQLite::Statement& add,
-                             const std::string& name) {
-  if (auto it = numbers_.find(name); it != numbers_.end()) return it->second;
-  int64_t id = 0;
-  find.bind(1, name);
-  if (find.executeStep()) {
-    id = find.getColumn(0).getInt64();
-  } else {
-    add.bind(1, name);
-    add.exec();
-    add.reset();
-    id = write_db_->getLastInsertRowid();
-  }
-  find.reset();
-  if (numbers_.size() >= kMaxCachedNumbers) numbers_.clear();
-  numbers_.emplace(name, id);
-  return id;
+  }));
+  if (upto > 0) merged_ = upto;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> AuditLog::Prune() {

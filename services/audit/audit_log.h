@@ -52,8 +52,7 @@
 
 namespace SQLite {
 class Database;
-class Statement;
-}  // namespace SQLite
+}
 
 namespace raa {
 
@@ -125,11 +124,6 @@ class AuditLog {
   // in key order, once options_.merge_every events have gathered.
   void MergeIfDue();
   absl::Status Merge() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
-  // The number of a record's name in audit_names, added if new. `find` and
-  // `add` are Commit's statements.
-  int64_t NameNumber(SQLite::Statement& find, SQLite::Statement& add,
-                     const std::string& name)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 
   const AuditOptions options_;
   const Clock& clock_;

@@ -66,6 +66,15 @@ std::vector<int64_t> ParseNumbers(absl::string_view list) {
   return out;
 }
 
+// Runs `statement` (an insert or delete of audit_reads) for one read.
+void RunForRead(SQLite::Statement& statement, int64_t record_id,
+                int64_t event_id) {
+  statement.bind(1, record_id);
+  statement.bind(2, event_id);
+  statement.exec();
+  statement.reset();
+}
+
 // The number of a record's name in audit_names, added if new; `numbers`
 // caches them. `find` and `add` are the commit's statements.
 int64_t NameNumber(absl::flat_hash_map<std::string, int64_t>& numbers,
@@ -331,12 +340,7 @@ absl::Status AuditLog::Merge() {
     SQLite::Statement add(db,
                           "INSERT OR IGNORE INTO audit_reads (record_id, "
                           "event_id) VALUES (?, ?)");
-    for (const auto& [record, event] : reads) {
-      add.bind(1, record);
-      add.bind(2, event);
-      add.exec();
-      add.reset();
-    }
+    for (const auto& [record, event] : reads) RunForRead(add, record, event);
     SQLite::Statement mark(db, "UPDATE audit_merged SET upto = ?");
     mark.bind(1, upto);
     mark.exec();
@@ -373,10 +377,7 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
     while (expired.executeStep()) {
       const int64_t event_id = expired.getColumn(0).getInt64();
       for (int64_t id : ParseNumbers(expired.getColumn(1).getString())) {
-        forget.bind(1, id);
-        forget.bind(2, event_id);
-        forget.exec();
-        forget.reset();
+        RunForRead(forget, id, event_id);
       }
     }
     SQLite::Statement events(db, "DELETE FROM audit_events WHERE id <= ?");

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/dates.h"
 #include "common/enum_names.h"
 #include "common/names.h"
@@ -1276,11 +1277,9 @@ absl::Status ScanMatchingColumnsOfAdopters(
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
     SQLite::Statement q(
         db, absl::StrCat(
-                "SELECT id, authority_id, status, approved_on, approved_for, "
-                "min_age_months, max_age_months, sex_preference, region, "
-                "excluded_regions, dual_approved, max_contact, heritage_mask, "
-                "religion, languages, ",
-                absl::StrJoin(kNeedColumns, ", "),
+                // The columns BindAdopterColumns writes, in its order.
+                "SELECT id, authority_id, ",
+                absl::StripSuffix(kAdopterColumns, ", profile"),
                 " FROM adopters WHERE status IN (?, ?, ?) ORDER BY id"));
     q.bind(1, v1::ADOPTER_STATUS_APPROVED);
     q.bind(2, v1::ADOPTER_STATUS_LINKED);

@@ -260,6 +260,7 @@ BENCHMARK(BM_RankChildren)
     ->Args({2000, 1})
     ->Args({2000, 0})
     ->Args({100000, 0})
+    ->Args({1000000, 0})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_UpsertHousehold(benchmark::State& state) {

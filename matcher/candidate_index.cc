@@ -1639,10 +1639,13 @@ namespace raa::matcher {
 
 // The child side's hot loop: one 32-byte row per group. The household's
 // side of every constraint and component is fixed for the query, so each
-// becomes a compare or a table lookup. Beyond the row, a group's hidden_from
-// list is read only when its row says it is hidden, its full profile built
-// only when it is placed apart and fails a per-child constraint, and its
-// children read only when its best case could enter the top k (identity).
+// becomes a compare or a table lookup. Rows are taken 128 at a time: a first
+// pass decides and counts the constraints of each without a branch, a second
+// scores the eligible and settles the few the row cannot decide. Beyond the
+// row, a group's hidden_from list is read only when its row says it is
+// hidden, its full profile built only when it is placed apart and fails a
+// per-child constraint, and its children read only when its best case could
+// enter the top k (identity).
 CandidateIndex::ChildScan CandidateIndex::ScanChildren(
     size_t slot, const MatchingPolicy& policy, const RankOptions& options,
     int viewer_id) const {
@@ -1672,10 +1675,31 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
   const uint32_t w_age = weight(Component::kAgeFit);
   const uint32_t w_waiting = weight(Component::kWaiting);
   const uint32_t w_identity = weight(Component::kIdentity);
-  std::vector<uint8_t> withdrawn(authorities_.size());
+  // The household's side of the constraints a row's fields decide by
+  // themselves, as tables of the failure bit: a lookup and an OR per row.
+  std::vector<uint16_t> authority_fails(authorities_.size());
   for (size_t a = 0; a < authorities_.size(); ++a) {
-    withdrawn[a] = authorities_[a].withdrawn;
+    authority_fails[a] =
+        authorities_[a].withdrawn ? Bit(Constraint::kAuthorityWithdrawn) : 0;
   }
+  std::array<uint16_t, 256> size_fails{}, sexes_fails{}, region_fails{};
+  for (uint32_t v = 0; v < 256; ++v) {
+    size_fails[v] =
+        static_cast<int>(v) > g.approved_for() ? Bit(Constraint::kCapacity) : 0;
+    sexes_fails[v] =
+        (v & ~sexes_allowed) != 0 ? Bit(Constraint::kSexPreference) : 0;
+    region_fails[v] = household_excluded.Test(v)
+                          ? Bit(Constraint::kHouseholdExcludedRegion)
+                          : 0;
+  }
+  // By excluded set: the child must not go to the household's region.
+  std::vector<uint16_t> set_fails(child_excluded_pool_.size());
+  for (size_t e = 0; e < set_fails.size(); ++e) {
+    set_fails[e] = child_excluded_pool_.Get(e).Test(household_region)
+                       ? Bit(Constraint::kChildExcludedRegion)
+                       : 0;
+  }
+  const uint32_t link_fails = at_link_limit ? Bit(Constraint::kLinkLimit) : 0;
   std::array<uint32_t, internal::kMaxGroupSize + 1> capacity_points{};
   for (int n = 0; n <= internal::kMaxGroupSize; ++n) {
     capacity_points[n] = weight(Component::kCapacityFit) *
@@ -1717,84 +1741,122 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
   ChildScan scan;
   TopK top(options.limit);
   const internal::ChildRow* rows = child_rows_.data();
-  const RegionSet* child_excluded = child_excluded_pool_.data();
   const internal::ChildDetail* details = child_details_.data();
   const internal::PackedMember* members = child_members_.at(0);
   const size_t n = child_rows_.size();
-  for (size_t i = 0; i < n; ++i) {
-    const internal::ChildRow& r = rows[i];
-    const int elapsed = internal::RowElapsed(r.ages_as_of, today);
-    const int youngest = r.min_age() + elapsed;
-    const int oldest = r.max_age() + elapsed;
-    uint32_t f = static_cast<uint32_t>(!r.waiting());
-    f |= static_cast<uint32_t>(withdrawn[r.authority()]) << 1;
-    f |= static_cast<uint32_t>(g.approved_for() < r.size()) << 2;
-    f |= static_cast<uint32_t>(youngest < lo || oldest > hi) << 3;
-    f |= static_cast<uint32_t>((r.needs & ~tolerance) != 0) << 4;
-    f |= static_cast<uint32_t>((r.sexes() & ~sexes_allowed) != 0) << 5;
-    f |= static_cast<uint32_t>(
-             child_excluded[r.excluded_set].Test(household_region))
-         << 6;
-    f |= static_cast<uint32_t>(household_excluded.Test(r.region())) << 7;
-    f |= static_cast<uint32_t>(at_link_limit) << 9;
-    if (r.hidden()) {
-      const std::vector<uint16_t>& ids = child_hidden_from_.at(r.key);
-      const auto hidden_from = [&ids](uint16_t id) {
-        return std::binary_search(ids.begin(), ids.end(), id);
-      };
-      if (hidden_from(household_authority) ||
-          (viewer_id >= 0 && hidden_from(static_cast<uint16_t>(viewer_id)))) {
-        f |= Bit(Constraint::kHiddenFromAuthority);
-      }
+  // A block at a time, in two passes. The first decides every row's
+  // constraints without a branch: a row that fails one is counted there, and
+  // the rest, with the rows only the profile or the hidden_from list can
+  // decide, are listed for the second, which scores them in row order.
+  constexpr size_t kBlock = 128;
+  constexpr int kListed = 31;  // the count slot of a listed row (unused)
+  uint32_t listed[kBlock];
+  uint32_t listed_failures[kBlock];
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t end = std::min(n, start + kBlock);
+    // Four sets of counts, a row to each in turn: consecutive rows failing
+    // the same constraint do not wait on each other's increment.
+    uint32_t counts[4][32] = {};
+    size_t m = 0;
+    for (size_t i = start; i < end; ++i) {
+      const internal::ChildRow& r = rows[i];
+      const int elapsed = internal::RowElapsed(r.ages_as_of, today);
+      const int youngest = r.min_age() + elapsed;
+      const int oldest = r.max_age() + elapsed;
+      uint32_t f = (~r.gate & internal::kChildWaiting) | link_fails;
+      f |= authority_fails[r.authority()];
+      f |= size_fails[r.size()];
+      // Negative when the youngest is under lo or the oldest over hi.
+      const int32_t out_of_range = (youngest - lo) | (hi - oldest);
+      f |= (static_cast<uint32_t>(out_of_range) >> 31) << 3;
+      f |= static_cast<uint32_t>((r.needs & ~tolerance) != 0) << 4;
+      f |= sexes_fails[r.sexes()];
+      f |= set_fails[r.excluded_set];
+      f |= region_fails[r.region()];
+      // Listed: no constraint failed, or the row alone cannot tell. Bitwise,
+      // so that no branch guesses it.
+      const uint32_t list = static_cast<uint32_t>(f == 0) |
+                            ((r.gate & internal::kChildHidden) >> 2) |
+                            ((r.gate & internal::kChildSeparable) >> 1 &
+                             static_cast<uint32_t>((f & kPerChild) != 0));
+      listed[m] = static_cast<uint32_t>(i);
+      listed_failures[m] = f;
+      m += list;
+      // Never 0: a failure, or the listed bit.
+      ++counts[i & 3][__builtin_ctz((f & (list - 1)) | (list << kListed))];
     }
-    if (r.separable() && (f & kPerChild) != 0) {
-      // Placed apart: the household may take some of the children; the
-      // profile decides, as everywhere else.
-      const ChildProfile c = ProfileAt(i);
-      PairOutcome outcome = EvaluatePair(c, slot, max_links, elapsed);
-      outcome.failures |= f & Bit(Constraint::kHiddenFromAuthority);
-      if (outcome.failures != 0) {
-        ++scan.excluded[std::countr_zero(outcome.failures)];
+    for (int c = 0; c < kConstraintCount; ++c) {
+      scan.excluded[c] +=
+          counts[0][c] + counts[1][c] + counts[2][c] + counts[3][c];
+    }
+
+    for (size_t j = 0; j < m; ++j) {
+      const size_t i = listed[j];
+      const internal::ChildRow& r = rows[i];
+      uint32_t f = listed_failures[j];
+      if (r.hidden()) {
+        const std::vector<uint16_t>& ids = child_hidden_from_.at(r.key);
+        const auto hidden_from = [&ids](uint16_t id) {
+          return std::binary_search(ids.begin(), ids.end(), id);
+        };
+        if (hidden_from(household_authority) ||
+            (viewer_id >= 0 && hidden_from(static_cast<uint16_t>(viewer_id)))) {
+          f |= Bit(Constraint::kHiddenFromAuthority);
+        }
+      }
+      const int elapsed = internal::RowElapsed(r.ages_as_of, today);
+      if (r.separable() && (f & kPerChild) != 0) {
+        // Placed apart: the household may take some of the children; the
+        // profile decides, as everywhere else.
+        const ChildProfile c = ProfileAt(i);
+        PairOutcome outcome = EvaluatePair(c, slot, max_links, elapsed);
+        outcome.failures |= f & Bit(Constraint::kHiddenFromAuthority);
+        if (outcome.failures != 0) {
+          ++scan.excluded[std::countr_zero(outcome.failures)];
+          continue;
+        }
+        ++scan.eligible;
+        const int score =
+            ScoreOutcome(c, outcome, slot, policy, as_of_day, elapsed);
+        if (score < options.min_score) continue;
+        top.Offer({score, r.key, static_cast<uint32_t>(i), PickTaken(outcome)});
+        continue;
+      }
+      if (f != 0) {
+        ++scan.excluded[std::countr_zero(f)];
         continue;
       }
       ++scan.eligible;
-      const int score =
-          ScoreOutcome(c, outcome, slot, policy, as_of_day, elapsed);
-      if (score < options.min_score) continue;
-      top.Offer({score, r.key, static_cast<uint32_t>(i), PickTaken(outcome)});
-      continue;
+      const int youngest = r.min_age() + elapsed;
+      const int oldest = r.max_age() + elapsed;
+      int categories = 0;
+      const int margin =
+          internal::RowNeedsMarginSum(r.needs, limits, &categories);
+      uint32_t total =
+          needs_points[categories][margin] +
+          w_age * static_cast<uint32_t>(
+                      internal::AgeFit(youngest, oldest, lo, hi)) +
+          capacity_points[r.size()] +
+          w_waiting *
+              static_cast<uint32_t>(internal::WaitingFit(
+                  household_waited,
+                  internal::WaitedDaysCapped(r.waiting_since_day, as_of_day))) +
+          flag_points[r.flag_index()] +
+          (r.authority() == household_authority ? same_authority_points
+                                                : other_authority_points);
+      const int best =
+          static_cast<int>(divide.Divide(total + best_identity_points + half));
+      if (best < options.min_score || !top.MayEnter(best)) continue;
+      if (w_identity != 0) {
+        total +=
+            w_identity * static_cast<uint32_t>(internal::MembersIdentityFit(
+                             members + details[i].members, r.size(), traits,
+                             household_languages));
+      }
+      const int score = static_cast<int>(divide.Divide(total + half));
+      if (score < options.min_score || !top.MayEnter(score)) continue;
+      top.Offer({score, r.key, static_cast<uint32_t>(i), 0});
     }
-    if (f != 0) {
-      ++scan.excluded[std::countr_zero(f)];
-      continue;
-    }
-    ++scan.eligible;
-    int categories = 0;
-    const int margin =
-        internal::RowNeedsMarginSum(r.needs, limits, &categories);
-    uint32_t total =
-        needs_points[categories][margin] +
-        w_age *
-            static_cast<uint32_t>(internal::AgeFit(youngest, oldest, lo, hi)) +
-        capacity_points[r.size()] +
-        w_waiting *
-            static_cast<uint32_t>(internal::WaitingFit(
-                household_waited,
-                internal::WaitedDaysCapped(r.waiting_since_day, as_of_day))) +
-        flag_points[r.flag_index()] +
-        (r.authority() == household_authority ? same_authority_points
-                                              : other_authority_points);
-    const int best =
-        static_cast<int>(divide.Divide(total + best_identity_points + half));
-    if (best < options.min_score || !top.MayEnter(best)) continue;
-    if (w_identity != 0) {
-      total += w_identity * static_cast<uint32_t>(internal::MembersIdentityFit(
-                                members + details[i].members, r.size(), traits,
-                                household_languages));
-    }
-    const int score = static_cast<int>(divide.Divide(total + half));
-    if (score < options.min_score || !top.MayEnter(score)) continue;
-    top.Offer({score, r.key, static_cast<uint32_t>(i), 0});
   }
   scan.picks = top.TakeBestFirst();
   return scan;

@@ -162,11 +162,12 @@ inline int MembersIdentityFit(const PackedMember* members, int count,
 }
 
 // ElapsedMonths() from the row: whole months from ages_as_of to `today`.
+// With both days as month * 32 + day, the difference is 32 * (months) +
+// (days), the days within +-30, so its floor over 32 is the months less one
+// when today's day of the month is the earlier: no branch.
 inline int RowElapsed(int32_t ages_as_of, MonthDay today) {
-  if (ages_as_of < 0) return 0;
-  const int n = today.month - (ages_as_of >> 5) -
-                (today.mday < (ages_as_of & 31) ? 1 : 0);
-  return n > 0 ? n : 0;
+  const int32_t n = (today.month * 32 + today.mday - ages_as_of) >> 5;
+  return ages_as_of < 0 ? 0 : std::max(n, 0);
 }
 
 // The group's needs margin sum against a tolerance (NeedsMarginSum) from

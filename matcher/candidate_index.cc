@@ -1734,6 +1734,8 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
       weight(Component::kLocality) *
       internal::LocalityFit(false, authorities_[household_authority].kind);
   const uint32_t best_identity_points = w_identity * 1000;
+  const uint32_t best_needs_age_identity_points =
+      (weight(Component::kNeedsMargin) + w_age + w_identity) * 1000;
 
   constexpr uint32_t kPerChild =
       Bit(Constraint::kCapacity) | Bit(Constraint::kAgeRange) |
@@ -1827,15 +1829,9 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
         continue;
       }
       ++scan.eligible;
-      const int youngest = r.min_age() + elapsed;
-      const int oldest = r.max_age() + elapsed;
-      int categories = 0;
-      const int margin =
-          internal::RowNeedsMarginSum(r.needs, limits, &categories);
+      // The components a lookup gives first; needs and age only for a
+      // group that could enter the top k with both at their best.
       uint32_t total =
-          needs_points[categories][margin] +
-          w_age * static_cast<uint32_t>(
-                      internal::AgeFit(youngest, oldest, lo, hi)) +
           capacity_points[r.size()] +
           w_waiting *
               static_cast<uint32_t>(internal::WaitingFit(
@@ -1844,6 +1840,17 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
           flag_points[r.flag_index()] +
           (r.authority() == household_authority ? same_authority_points
                                                 : other_authority_points);
+      const int bound = static_cast<int>(
+          divide.Divide(total + best_needs_age_identity_points + half));
+      if (bound < options.min_score || !top.MayEnter(bound)) continue;
+      const int youngest = r.min_age() + elapsed;
+      const int oldest = r.max_age() + elapsed;
+      int categories = 0;
+      const int margin =
+          internal::RowNeedsMarginSum(r.needs, limits, &categories);
+      total += needs_points[categories][margin] +
+               w_age * static_cast<uint32_t>(
+                           internal::AgeFit(youngest, oldest, lo, hi));
       const int best =
           static_cast<int>(divide.Divide(total + best_identity_points + half));
       if (best < options.min_score || !top.MayEnter(best)) continue;

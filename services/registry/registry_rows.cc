@@ -196,6 +196,15 @@ CREATE VIEW current_milestones AS
 CREATE INDEX milestones_by_row
   ON milestones(record_kind, record_row, kind, id, date);
 )sql"},
+    // The repairs at open that read every profile, each recorded once done:
+    // every write since stores rows the repaired way, so a repair never has
+    // to run twice.
+    {13, "repairs_done", R"sql(
+CREATE TABLE repairs_done (
+  name TEXT PRIMARY KEY,
+  done_at TEXT NOT NULL
+);
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.
@@ -556,12 +565,38 @@ void MoveDatesOutOf(SQLite::Database& db, const char* table, int record_kind) {
   tx.commit();
 }
 
-// The repairs at every open: ages_as_of (migration 6) and the journey dates
-// (migration 7) of rows stored before them.
+bool RepairDone(SQLite::Database& db, const char* name) {
+  SQLite::Statement q(db, "SELECT 1 FROM repairs_done WHERE name = ?");
+  q.bind(1, name);
+  return q.executeStep();
+}
+
+void MarkRepairDone(SQLite::Database& db, const char* name) {
+  SQLite::Statement q(db,
+                      "INSERT OR IGNORE INTO repairs_done VALUES (?, "
+                      "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+  q.bind(1, name);
+  q.exec();
+}
+
+// The repairs at open: ages_as_of (migration 6) and the journey dates
+// (migration 7) of rows stored before them. A raamatchd that knows these
+// columns always writes them, and an older one cannot open the database
+// after them (Store::Open refuses a newer schema), so each repair runs
+// until it has once finished: moving the dates reads every profile, seconds
+// at a million records.
 void RepairAtOpen(SQLite::Database& db) {
-  FillAgesAsOf(db);
-  MoveDatesOutOf<v1::Child>(db, "children", kMilestoneOfChild);
-  MoveDatesOutOf<v1::Adopter>(db, "adopters", kMilestoneOfHousehold);
+  constexpr char kAgesFilled[] = "ages_as_of from profiles";
+  if (!RepairDone(db, kAgesFilled)) {
+    FillAgesAsOf(db);
+    MarkRepairDone(db, kAgesFilled);
+  }
+  constexpr char kDatesMoved[] = "journey dates out of profiles";
+  if (!RepairDone(db, kDatesMoved)) {
+    MoveDatesOutOf<v1::Child>(db, "children", kMilestoneOfChild);
+    MoveDatesOutOf<v1::Adopter>(db, "adopters", kMilestoneOfHousehold);
+    MarkRepairDone(db, kDatesMoved);
+  }
 }
 
 // The whole months from a row's ages_as_of to ?8 ('YYYY-MM-DD'), 0 if not

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -113,6 +114,9 @@ class RaaServer::Impl {
   int port = 0;
   std::string transport;
   std::string bootstrap_key;
+  // Writes the stored values not in the region or language lists to
+  // standard error once serving (ReportUnknownValues); joined at Shutdown.
+  std::thread start_report;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   absl::Notification stopped;
@@ -359,7 +363,6 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
           impl->regions->WhyUnknown(options.hub_region)) {
     return absl::InvalidArgumentError(absl::StrCat("--hub-region: ", *why));
   }
-  RETURN_IF_ERROR(ReportUnknownValues(*impl->store, *impl->regions));
   ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
@@ -476,6 +479,17 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   impl->address = absl::StrCat(host, ":", impl->port);
   impl->server->GetHealthCheckService()->SetServingStatus(true);
+  // The report reads every profile (seconds at a million records): it is
+  // written while the server serves, on a connection of its own.
+  impl->start_report =
+      std::thread([store = impl->store.get(), regions = impl->regions.get()] {
+        absl::Status reported = ReportUnknownValues(*store, *regions);
+        if (!reported.ok()) {
+          std::cerr << "raamatchd: cannot check the stored regions and "
+                       "languages: "
+                    << reported << "\n";
+        }
+      });
   return std::unique_ptr<RaaServer>(new RaaServer(std::move(impl)));
 }
 
@@ -526,6 +540,7 @@ void RaaServer::Shutdown(absl::Duration grace) {
   impl_->pool.reset();  // runs what is queued, then joins
   impl_->server->Wait();
   if (impl_->audit != nullptr) impl_->audit->Stop();  // commits what is queued
+  if (impl_->start_report.joinable()) impl_->start_report.join();
   impl_->store->SetListener(nullptr);
   impl_->store.reset();  // closes the database
   impl_->stopped.Notify();

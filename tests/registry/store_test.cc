@@ -759,6 +759,12 @@ TEST(StoreMigrationTest, JourneyDatesInSchemaSixBlobsMoveToMilestonesOnce) {
     StoredDates stored = CountStoredDates(path);
     EXPECT_EQ(stored.milestone_rows, 7) << "open " << open;
     EXPECT_EQ(stored.blobs_with_dates, 0);
+    // Recorded as done, so later opens do not read every profile again.
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT group_concat(name, '; ') FROM (SELECT "
+                            "name FROM repairs_done ORDER BY name)")
+                  .getString(),
+              "ages_as_of from profiles; journey dates out of profiles");
   }
 }
 

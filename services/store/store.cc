@@ -253,7 +253,8 @@ absl::Status Store::ReadSerialized(
 absl::Status Store::ReadOnOwnConnection(
     absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
   return Guard([&] {
-    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    // One thread's for its life: SQLite's own locking would only cost.
+    SQLite::Database db(path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
     db.setBusyTimeout(5000);
     return fn(db);
   });

@@ -1,5 +1,7 @@
 #include "services/matching/live_index.h"
 
+#include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <thread>
 #include <utility>
@@ -7,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "common/check.h"
 #include "common/dates.h"
 #include "common/names.h"
@@ -33,6 +36,88 @@ std::string AuthorityOfName(const std::string& name) {
   size_t start = name.find('/') + 1;
   return name.substr(start, name.find('/', start) - start);
 }
+
+// The children's rows 1..last_row in chunks, read and converted by
+// whichever thread claims each first; Take gives them back in order.
+class ChildChunks {
+ public:
+  // `rows_per_chunk` 0: a kChunks-th of the rows, at least kMinRows.
+  ChildChunks(int64_t last_row, int64_t rows_per_chunk)
+      : rows_per_chunk_(
+            rows_per_chunk > 0
+                ? rows_per_chunk
+                : std::max<int64_t>(kMinRows, last_row / kChunks + 1)),
+        count_(static_cast<size_t>((last_row + rows_per_chunk_ - 1) /
+                                   rows_per_chunk_)),
+        chunks_(count_) {}
+
+  size_t size() const { return count_; }
+
+  // Claims and converts the next chunk nobody has; false when none is left
+  // (or after Abandon).
+  bool ConvertNext(Store& store) {
+    const size_t c = next_.fetch_add(1);
+    if (c >= count_ || abandoned_.load()) return false;
+    Convert(c, store);
+    return true;
+  }
+
+  // Chunk `c`'s groups, once converted; converts other chunks meanwhile.
+  absl::StatusOr<std::vector<matcher::ChildGroup>> Take(size_t c,
+                                                        Store& store) {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (chunks_[c].done) {
+          Chunk& chunk = chunks_[c];
+          if (!chunk.status.ok()) return chunk.status;
+          return std::move(chunk.groups);
+        }
+      }
+      if (!ConvertNext(store)) {
+        // Every chunk is claimed: wait for the one needed.
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Chunk* chunk) { return chunk->done; }, &chunks_[c]));
+      }
+    }
+  }
+
+  void Abandon() { abandoned_.store(true); }
+
+ private:
+  static constexpr int64_t kMinRows = 4096;
+  static constexpr int64_t kChunks = 64;
+
+  struct Chunk {
+    bool done = false;
+    absl::Status status;
+    std::vector<matcher::ChildGroup> groups;
+  };
+
+  void Convert(size_t c, Store& store) {
+    const int64_t first = static_cast<int64_t>(c) * rows_per_chunk_ + 1;
+    std::vector<matcher::ChildGroup> groups;
+    absl::Status status = registry_rows::ScanChildren(
+        store, first, first + rows_per_chunk_ - 1,
+        [&groups](int64_t row, const v1::Child& child) {
+          std::optional<matcher::ChildGroup> g =
+              ToChildGroup(row, AuthorityOfName(child.name()), child);
+          if (g) groups.push_back(*std::move(g));
+        });
+    absl::MutexLock lock(&mu_);
+    chunks_[c].groups = std::move(groups);
+    chunks_[c].status = std::move(status);
+    chunks_[c].done = true;
+  }
+
+  const int64_t rows_per_chunk_;
+  const size_t count_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> abandoned_{false};
+  absl::Mutex mu_;
+  std::vector<Chunk> chunks_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace
 
@@ -68,6 +153,11 @@ void RecordNames::AppendChild(std::string& out, absl::string_view authority_id,
 
 absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
     Store& store, const Clock& clock) {
+  return Build(store, clock, BuildOptions{});
+}
+
+absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
+    Store& store, const Clock& clock, BuildOptions options) {
   // The policy first: storing the defaults takes the store's write lock,
   // which must never be taken while holding mu_ (the store calls into the
   // index with its write lock held).
@@ -118,26 +208,18 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // database may predate a limit) is left out and reported, not fatal: the
   // rest of the consortium stays searchable.
   //
-  // Two threads, each reading on a connection of its own: the second reads
-  // and converts the first half of the children's profiles while this one
-  // indexes the households (from their columns) and then converts the other
-  // half. The groups are indexed here, in row order (the index is one
-  // thread's).
+  // Two threads. The children's profiles are read and converted in chunks
+  // of rows, each on a read connection of its own: a second thread takes
+  // chunks from the start, while this one indexes the households (from
+  // their columns) and then upserts the chunks in row order, converting the
+  // next unclaimed chunk itself whenever the one it needs is not ready (the
+  // index is one thread's).
   ASSIGN_OR_RETURN(const int64_t last_child,
                    registry_rows::LastChildRow(store));
-  const int64_t half = last_child / 2;
-  auto convert_into = [](std::vector<matcher::ChildGroup>& groups) {
-    return [&groups](int64_t row, const v1::Child& c) {
-      std::optional<matcher::ChildGroup> g =
-          ToChildGroup(row, AuthorityOfName(c.name()), c);
-      if (g) groups.push_back(*std::move(g));
-    };
-  };
-  std::vector<matcher::ChildGroup> first_groups;
-  absl::Status first_read;
-  std::thread read_first([&] {
-    first_read =
-        registry_rows::ScanChildren(store, 0, half, convert_into(first_groups));
+  ChildChunks chunks(last_child, options.rows_per_chunk);
+  std::thread helper([&chunks, &store] {
+    while (chunks.ConvertNext(store)) {
+    }
   });
   absl::Status households_read = registry_rows::ScanMatchingColumnsOfAdopters(
       store,
@@ -149,18 +231,14 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
           Report(Loaded(upserted, AdopterName(authority_id, row)));
         }
       });
-  std::vector<matcher::ChildGroup> second_groups;
-  absl::Status second_read = absl::OkStatus();
-  if (households_read.ok()) {
-    second_read = registry_rows::ScanChildren(store, half + 1, last_child,
-                                              convert_into(second_groups));
-  }
-  read_first.join();
-  RETURN_IF_ERROR(households_read);
-  RETURN_IF_ERROR(first_read);
-  RETURN_IF_ERROR(second_read);
-  for (const std::vector<matcher::ChildGroup>* groups :
-       {&first_groups, &second_groups}) {
+  absl::Status children_read = absl::OkStatus();
+  for (size_t c = 0; c < chunks.size() && households_read.ok(); ++c) {
+    absl::StatusOr<std::vector<matcher::ChildGroup>> groups =
+        chunks.Take(c, store);
+    if (!groups.ok()) {
+      children_read = groups.status();
+      break;
+    }
     for (const matcher::ChildGroup& g : *groups) {
       absl::Status upserted = index.UpsertChild(g);
       if (!upserted.ok()) {
@@ -169,8 +247,10 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
       }
     }
   }
-  first_groups = {};
-  second_groups = {};
+  chunks.Abandon();  // after an error: the helper stops at its next chunk
+  helper.join();
+  RETURN_IF_ERROR(households_read);
+  RETURN_IF_ERROR(children_read);
   // Similar households side by side, so a search skips whole blocks
   // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
   index.Reorganize();

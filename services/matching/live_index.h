@@ -71,10 +71,18 @@ class RecordNames {
 
 class LiveIndex final : public RegistryObserver, public FollowObserver {
  public:
+  struct BuildOptions {
+    // Child rows read and converted at a time; 0 picks (a 64th of the rows,
+    // at least 4,096). Tests give small chunks to exercise the hand-over.
+    int64_t rows_per_chunk = 0;
+  };
   // Loads authorities, households, children and the newest matching policy
   // (storing the default policy as version 1 on a new database).
   static absl::StatusOr<std::unique_ptr<LiveIndex>> Build(Store& store,
                                                           const Clock& clock);
+  static absl::StatusOr<std::unique_ptr<LiveIndex>> Build(Store& store,
+                                                          const Clock& clock,
+                                                          BuildOptions options);
 
   // Runs `fn(const matcher::CandidateIndex&, const matcher::MatchingPolicy&)`
   // under a reader lock and returns what it returns.

@@ -275,11 +275,47 @@ uint64_t RowOf(const std::string& name) {
   return std::stoull(name.substr(name.find_last_of("ch") + 1));
 }
 
+// Every household and child group of `rebuilt` as `live` holds it.
+void ExpectRebuiltIndexHolds(
+    const absl::StatusOr<std::unique_ptr<LiveIndex>>& rebuilt,
+    const LiveIndex& live, const std::vector<v1::Adopter>& adopters,
+    const std::vector<v1::Child>& children) {
+  ASSERT_THAT(rebuilt.status(), IsOk());
+  auto households = [&](const LiveIndex& from) {
+    std::vector<std::string> out;
+    from.Read([&](const matcher::CandidateIndex& index,
+                  const matcher::MatchingPolicy&) {
+      for (const v1::Adopter& a : adopters) {
+        out.push_back(Describe(index.FindHousehold(RowOf(a.name()))));
+      }
+    });
+    return out;
+  };
+  auto groups = [&](const LiveIndex& from) {
+    std::vector<std::string> out;
+    from.Read([&](const matcher::CandidateIndex& index,
+                  const matcher::MatchingPolicy&) {
+      for (const v1::Child& c : children) {
+        out.push_back(Describe(index.FindChild(RowOf(c.name()))));
+      }
+    });
+    return out;
+  };
+  const std::vector<std::string> live_households = households(live);
+  EXPECT_THAT(households(**rebuilt), ElementsAreArray(live_households));
+  EXPECT_THAT(groups(**rebuilt), ElementsAreArray(groups(live)));
+  // The withdrawn household is out; the redated one waits from its new day.
+  EXPECT_EQ(live_households[3], "absent");
+  EXPECT_THAT(live_households[4],
+              HasSubstr(absl::StrCat(" approved=",
+                                     DayNumber(test::MakeDate(2026, 2, 3)))));
+}
+
 // At start the index reads households from the adopters table's columns
 // and children from their profiles and journey dates, two threads at once
-// (LiveIndex::Build). It must hold exactly what the live index, kept from
-// the profiles as they were written, holds: every field, after updates that
-// add journey dates and change statuses.
+// (LiveIndex::Build, children in chunks). It must hold exactly what the live
+// index, kept from the profiles as they were written, holds: every field, after
+// updates that add journey dates and change statuses.
 TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
   std::vector<v1::Adopter> adopters;
   adopters.push_back(AddAdopter(sheffield_, "sheffield", ValidAdopter()));
@@ -335,39 +371,23 @@ TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
   update.set_request_id(NextRequestId());
   ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
   children.push_back(redated_child);
+  // More rows, so that chunks of one row are many (below).
+  for (int i = 0; i < 12; ++i) {
+    v1::Child child = ValidChild();
+    child.mutable_members(0)->set_age_months(24 + 6 * i);
+    children.push_back(AddChild(i % 2 == 0 ? sheffield_ : leeds_,
+                                i % 2 == 0 ? "sheffield" : "leeds", child));
+  }
   ASSERT_FALSE(HasFailure());
 
-  absl::StatusOr<std::unique_ptr<LiveIndex>> rebuilt =
-      LiveIndex::Build(*store_, clock_);
-  ASSERT_THAT(rebuilt.status(), IsOk());
-  auto households = [&](const LiveIndex& live) {
-    std::vector<std::string> out;
-    live.Read([&](const matcher::CandidateIndex& index,
-                  const matcher::MatchingPolicy&) {
-      for (const v1::Adopter& a : adopters) {
-        out.push_back(Describe(index.FindHousehold(RowOf(a.name()))));
-      }
-    });
-    return out;
-  };
-  auto groups = [&](const LiveIndex& live) {
-    std::vector<std::string> out;
-    live.Read([&](const matcher::CandidateIndex& index,
-                  const matcher::MatchingPolicy&) {
-      for (const v1::Child& c : children) {
-        out.push_back(Describe(index.FindChild(RowOf(c.name()))));
-      }
-    });
-    return out;
-  };
-  const std::vector<std::string> live_households = households(*live_);
-  EXPECT_THAT(households(**rebuilt), ElementsAreArray(live_households));
-  EXPECT_THAT(groups(**rebuilt), ElementsAreArray(groups(*live_)));
-  // The withdrawn household is out; the redated one waits from its new day.
-  EXPECT_EQ(live_households[3], "absent");
-  EXPECT_THAT(live_households[4],
-              HasSubstr(absl::StrCat(" approved=",
-                                     DayNumber(test::MakeDate(2026, 2, 3)))));
+  // The children are read in chunks by two threads and indexed in row
+  // order: chunks of the default size (here one), and of one row each.
+  for (int64_t rows_per_chunk : {0, 1}) {
+    SCOPED_TRACE(absl::StrCat("rows_per_chunk ", rows_per_chunk));
+    ExpectRebuiltIndexHolds(
+        LiveIndex::Build(*store_, clock_, {.rows_per_chunk = rows_per_chunk}),
+        *live_, adopters, children);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "common/dates.h"
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 
 namespace raa {
@@ -36,21 +35,37 @@ std::string FormatDate(const google::type::Date& date) {
                          date.day());
 }
 
-std::optional<google::type::Date> ParseDate(absl::string_view text) {
+std::optional<std::array<int32_t, 3>> ParseDateParts(absl::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
     return std::nullopt;
   }
-  int y = 0, m = 0, d = 0;
-  if (!absl::SimpleAtoi(text.substr(0, 4), &y) ||
-      !absl::SimpleAtoi(text.substr(5, 2), &m) ||
-      !absl::SimpleAtoi(text.substr(8, 2), &d)) {
-    return std::nullopt;
+  int32_t parts[3] = {0, 0, 0};
+  int part = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 4 || i == 7) {
+      ++part;
+      continue;
+    }
+    const unsigned digit = static_cast<unsigned char>(text[i]) - '0';
+    if (digit > 9) return std::nullopt;
+    parts[part] = parts[part] * 10 + static_cast<int32_t>(digit);
   }
+  const auto [y, m, d] = parts;
+  if (y < 1900 || m < 1 || m > 12 || d < 1) return std::nullopt;
+  static constexpr int32_t kDays[] = {31, 28, 31, 30, 31, 30,
+                                      31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
+  return std::array<int32_t, 3>{y, m, d};
+}
+
+std::optional<google::type::Date> ParseDate(absl::string_view text) {
+  std::optional<std::array<int32_t, 3>> parts = ParseDateParts(text);
+  if (!parts.has_value()) return std::nullopt;
   google::type::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  if (!ToCivilDay(date).has_value()) return std::nullopt;
+  date.set_year((*parts)[0]);
+  date.set_month((*parts)[1]);
+  date.set_day((*parts)[2]);
   return date;
 }
 

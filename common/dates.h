@@ -3,6 +3,8 @@
 #ifndef RAAMATCH_COMMON_DATES_H_
 #define RAAMATCH_COMMON_DATES_H_
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,6 +27,9 @@ std::string FormatDate(const google::type::Date& date);
 
 // Parses "YYYY-MM-DD"; nullopt if it is not a real date.
 std::optional<google::type::Date> ParseDate(absl::string_view text);
+// The same, as {year, month, day}, without building a message (for scans
+// that read a date per row).
+std::optional<std::array<int32_t, 3>> ParseDateParts(absl::string_view text);
 
 // Days since 1970-01-01, or -1 for an unset or invalid date.
 int32_t DayNumber(const google::type::Date& date);

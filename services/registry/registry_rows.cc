@@ -30,6 +30,8 @@ namespace {
 using store_internal::BindBlob;
 using store_internal::ColumnBytes;
 using store_internal::ParseProfile;
+using store_internal::ParseProfileInto;
+using store_internal::ScanStatement;
 using store_internal::ToTimestamp;
 
 constexpr Migration kMigrations[] = {
@@ -459,26 +461,25 @@ class DatesInRowOrder {
            "SELECT record_row, kind, date FROM milestones INDEXED BY "
            "milestones_by_row WHERE record_kind = ? AND record_row BETWEEN ? "
            "AND ? ORDER BY record_row, kind, id") {
-    q_.bind(1, record_kind);
-    q_.bind(2, first_row);
-    q_.bind(3, last_row);
-    more_ = q_.executeStep();
+    q_.Bind(1, record_kind);
+    q_.Bind(2, first_row);
+    q_.Bind(3, last_row);
+    more_ = q_.Step();
   }
 
   // The dates of `row`; rows must be asked for in increasing order.
   const ParsedDates& DatesOf(int64_t row) {
     dates_.clear();
-    while (more_ && q_.getColumn(0).getInt64() < row) more_ = q_.executeStep();
-    while (more_ && q_.getColumn(0).getInt64() == row) {
-      const int kind = q_.getColumn(1).getInt();
+    while (more_ && q_.Int64(0) < row) more_ = q_.Step();
+    while (more_ && q_.Int64(0) == row) {
+      const int kind = q_.Int(1);
       if (IsProfileMilestone(record_kind_, kind)) {
-        std::optional<google::type::Date> date =
-            ParseDate(absl::string_view(q_.getColumn(2).getText()));
+        const std::optional<std::array<int32_t, 3>> date =
+            ParseDateParts(q_.Text(2));
         const std::array<int32_t, 4> parsed =
-            date.has_value()
-                ? std::array<int32_t, 4>{kind, date->year(), date->month(),
-                                         date->day()}
-                : std::array<int32_t, 4>{kind, 0, 0, 0};
+            date.has_value() ? std::array<int32_t, 4>{kind, (*date)[0],
+                                                      (*date)[1], (*date)[2]}
+                             : std::array<int32_t, 4>{kind, 0, 0, 0};
         // Rows of a kind come oldest first: the last one wins.
         if (!dates_.empty() && dates_.back()[0] == kind) {
           dates_.back() = parsed;
@@ -486,14 +487,14 @@ class DatesInRowOrder {
           dates_.push_back(parsed);
         }
       }
-      more_ = q_.executeStep();
+      more_ = q_.Step();
     }
     return dates_;
   }
 
  private:
   const int record_kind_;
-  SQLite::Statement q_;
+  ScanStatement q_;
   bool more_ = false;
   ParsedDates dates_;
 };
@@ -1260,14 +1261,14 @@ absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
                           absl::FunctionRef<void(int64_t, const Record&)> fn) {
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
     DatesInRowOrder dates(db, record_kind, first_row, last_row);
-    SQLite::Statement q(db, absl::StrCat("SELECT id, profile FROM ", table,
-                                         " WHERE id BETWEEN ? AND ? ORDER BY "
-                                         "id"));
-    q.bind(1, first_row);
-    q.bind(2, last_row);
-    while (q.executeStep()) {
-      ASSIGN_OR_RETURN(Record record, ParseProfile<Record>(q, 1));
-      const int64_t row = q.getColumn(0).getInt64();
+    ScanStatement q(db, absl::StrCat("SELECT id, profile FROM ", table,
+                                     " WHERE id BETWEEN ? AND ? ORDER BY id"));
+    q.Bind(1, first_row);
+    q.Bind(2, last_row);
+    Record record;  // one message, its memory reused row after row
+    while (q.Step()) {
+      RETURN_IF_ERROR(ParseProfileInto(q.Blob(1), record));
+      const int64_t row = q.Int64(0);
       FillDates(record, dates.DatesOf(row));
       fn(row, record);
     }
@@ -1310,53 +1311,55 @@ absl::Status ScanMatchingColumnsOfAdopters(
     absl::FunctionRef<void(int64_t, absl::string_view, const v1::Adopter&)>
         fn) {
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
-    SQLite::Statement q(
+    ScanStatement q(
         db, absl::StrCat(
                 // The columns BindAdopterColumns writes, in its order.
                 "SELECT id, authority_id, ",
                 absl::StripSuffix(kAdopterColumns, ", profile"),
                 " FROM adopters WHERE status IN (?, ?, ?) ORDER BY id"));
-    q.bind(1, v1::ADOPTER_STATUS_APPROVED);
-    q.bind(2, v1::ADOPTER_STATUS_LINKED);
-    q.bind(3, v1::ADOPTER_STATUS_ON_HOLD);
+    q.Bind(1, v1::ADOPTER_STATUS_APPROVED);
+    q.Bind(2, v1::ADOPTER_STATUS_LINKED);
+    q.Bind(3, v1::ADOPTER_STATUS_ON_HOLD);
     v1::Adopter a;
-    while (q.executeStep()) {
+    while (q.Step()) {
       a.Clear();
       int c = 2;
-      a.set_status(static_cast<v1::AdopterStatus>(q.getColumn(c++).getInt()));
-      if (const SQLite::Column day = q.getColumn(c++); !day.isNull()) {
-        std::optional<google::type::Date> date = ParseDate(day.getText());
+      a.set_status(static_cast<v1::AdopterStatus>(q.Int(c++)));
+      if (const int day = c++; !q.IsNull(day)) {
+        std::optional<std::array<int32_t, 3>> date =
+            ParseDateParts(q.Text(day));
         if (!date.has_value()) {
-          return absl::DataLossError(absl::StrCat(
-              "adopter row ", q.getColumn(0).getInt64(), ": approved_on"));
+          return absl::DataLossError(
+              absl::StrCat("adopter row ", q.Int64(0), ": approved_on"));
         }
-        *a.mutable_approved_on() = *date;
+        google::type::Date* approved_on = a.mutable_approved_on();
+        approved_on->set_year((*date)[0]);
+        approved_on->set_month((*date)[1]);
+        approved_on->set_day((*date)[2]);
       }
-      a.set_approved_for(q.getColumn(c++).getInt());
-      a.set_min_age_months(q.getColumn(c++).getInt());
-      a.set_max_age_months(q.getColumn(c++).getInt());
-      a.set_sex_preference(
-          static_cast<v1::SexPreference>(q.getColumn(c++).getInt()));
-      a.set_region(q.getColumn(c++).getText());
-      ParseJsonArray(q.getColumn(c++).getText(), *a.mutable_excluded_regions());
-      a.set_dual_approved(q.getColumn(c++).getInt() != 0);
-      a.set_max_contact(
-          static_cast<v1::ContactPlan>(q.getColumn(c++).getInt()));
-      const int64_t heritage = q.getColumn(c++).getInt64();
+      a.set_approved_for(q.Int(c++));
+      a.set_min_age_months(q.Int(c++));
+      a.set_max_age_months(q.Int(c++));
+      a.set_sex_preference(static_cast<v1::SexPreference>(q.Int(c++)));
+      a.set_region(std::string(q.Text(c++)));
+      ParseJsonArray(q.Text(c++), *a.mutable_excluded_regions());
+      a.set_dual_approved(q.Int(c++) != 0);
+      a.set_max_contact(static_cast<v1::ContactPlan>(q.Int(c++)));
+      const int64_t heritage = q.Int64(c++);
       for (int h = 0; h < 63; ++h) {
         if (heritage & (int64_t{1} << h))
           a.add_heritage(static_cast<v1::Heritage>(h));
       }
-      a.set_religion(static_cast<v1::Religion>(q.getColumn(c++).getInt()));
-      ParseJsonArray(q.getColumn(c++).getText(), *a.mutable_languages());
+      a.set_religion(static_cast<v1::Religion>(q.Int(c++)));
+      ParseJsonArray(q.Text(c++), *a.mutable_languages());
       for (int n = 0; n < static_cast<int>(std::size(kNeedColumns)); ++n) {
-        const int level = q.getColumn(c++).getInt();
+        const int level = q.Int(c++);
         if (level == v1::NEED_LEVEL_NONE) continue;
         v1::NeedLimit* limit = a.add_need_limits();
         limit->set_category(static_cast<v1::NeedCategory>(n + 1));
         limit->set_max_level(static_cast<v1::NeedLevel>(level));
       }
-      fn(q.getColumn(0).getInt64(), q.getColumn(1).getText(), a);
+      fn(q.Int64(0), q.Text(1), a);
     }
     return absl::OkStatus();
   });

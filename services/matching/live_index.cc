@@ -37,18 +37,25 @@ std::string AuthorityOfName(const std::string& name) {
   return name.substr(start, name.find('/', start) - start);
 }
 
-// The children's rows 1..last_row in chunks, read and converted by
-// whichever thread claims each first; Take gives them back in order.
-class ChildChunks {
+// Rows 1..last_row of one table in chunks, read and converted into Items
+// (households or child groups) by whichever thread claims each first; Take
+// gives them back in order. `convert(store, first, last, items)` reads one
+// chunk on a connection of its own.
+template <typename Item>
+class RowChunks {
  public:
+  using Convert = absl::Status (*)(Store&, int64_t, int64_t,
+                                   std::vector<Item>&);
+
   // `rows_per_chunk` 0: a kChunks-th of the rows, at least kMinRows.
-  ChildChunks(int64_t last_row, int64_t rows_per_chunk)
+  RowChunks(int64_t last_row, int64_t rows_per_chunk, Convert convert)
       : rows_per_chunk_(
             rows_per_chunk > 0
                 ? rows_per_chunk
                 : std::max<int64_t>(kMinRows, last_row / kChunks + 1)),
         count_(static_cast<size_t>((last_row + rows_per_chunk_ - 1) /
                                    rows_per_chunk_)),
+        convert_(convert),
         chunks_(count_) {}
 
   size_t size() const { return count_; }
@@ -58,20 +65,26 @@ class ChildChunks {
   bool ConvertNext(Store& store) {
     const size_t c = next_.fetch_add(1);
     if (c >= count_ || abandoned_.load()) return false;
-    Convert(c, store);
+    const int64_t first = static_cast<int64_t>(c) * rows_per_chunk_ + 1;
+    std::vector<Item> items;
+    absl::Status status =
+        convert_(store, first, first + rows_per_chunk_ - 1, items);
+    absl::MutexLock lock(&mu_);
+    chunks_[c].items = std::move(items);
+    chunks_[c].status = std::move(status);
+    chunks_[c].done = true;
     return true;
   }
 
-  // Chunk `c`'s groups, once converted; converts other chunks meanwhile.
-  absl::StatusOr<std::vector<matcher::ChildGroup>> Take(size_t c,
-                                                        Store& store) {
+  // Chunk `c`'s items, once converted; converts other chunks meanwhile.
+  absl::StatusOr<std::vector<Item>> Take(size_t c, Store& store) {
     while (true) {
       {
         absl::MutexLock lock(&mu_);
         if (chunks_[c].done) {
           Chunk& chunk = chunks_[c];
           if (!chunk.status.ok()) return chunk.status;
-          return std::move(chunk.groups);
+          return std::move(chunk.items);
         }
       }
       if (!ConvertNext(store)) {
@@ -92,32 +105,51 @@ class ChildChunks {
   struct Chunk {
     bool done = false;
     absl::Status status;
-    std::vector<matcher::ChildGroup> groups;
+    std::vector<Item> items;
   };
-
-  void Convert(size_t c, Store& store) {
-    const int64_t first = static_cast<int64_t>(c) * rows_per_chunk_ + 1;
-    std::vector<matcher::ChildGroup> groups;
-    absl::Status status = registry_rows::ScanChildren(
-        store, first, first + rows_per_chunk_ - 1,
-        [&groups](int64_t row, const v1::Child& child) {
-          std::optional<matcher::ChildGroup> g =
-              ToChildGroup(row, AuthorityOfName(child.name()), child);
-          if (g) groups.push_back(*std::move(g));
-        });
-    absl::MutexLock lock(&mu_);
-    chunks_[c].groups = std::move(groups);
-    chunks_[c].status = std::move(status);
-    chunks_[c].done = true;
-  }
 
   const int64_t rows_per_chunk_;
   const size_t count_;
+  const Convert convert_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> abandoned_{false};
   absl::Mutex mu_;
   std::vector<Chunk> chunks_ ABSL_GUARDED_BY(mu_);
 };
+
+absl::Status ConvertHouseholds(Store& store, int64_t first, int64_t last,
+                               std::vector<matcher::Household>& out) {
+  return registry_rows::ScanMatchingColumnsOfAdopters(
+      store, first, last,
+      [&out](int64_t row, absl::string_view authority_id,
+             const v1::Adopter& a) {
+        std::optional<matcher::Household> h = ToHousehold(row, authority_id, a);
+        if (h) out.push_back(*std::move(h));
+      });
+}
+
+absl::Status ConvertChildren(Store& store, int64_t first, int64_t last,
+                             std::vector<matcher::ChildGroup>& out) {
+  return registry_rows::ScanChildren(
+      store, first, last, [&out](int64_t row, const v1::Child& child) {
+        std::optional<matcher::ChildGroup> g =
+            ToChildGroup(row, AuthorityOfName(child.name()), child);
+        if (g) out.push_back(*std::move(g));
+      });
+}
+
+// Takes `chunks` in row order and upserts what each holds into `index`
+// (this thread's alone), reporting a row the index refuses.
+template <typename Item, typename Upsert>
+absl::Status UpsertInOrder(RowChunks<Item>& chunks, Store& store,
+                           Upsert upsert) {
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    absl::StatusOr<std::vector<Item>> items = chunks.Take(c, store);
+    if (!items.ok()) return items.status();
+    for (const Item& item : *items) upsert(item);
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -208,49 +240,50 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   // database may predate a limit) is left out and reported, not fatal: the
   // rest of the consortium stays searchable.
   //
-  // Two threads. The children's profiles are read and converted in chunks
-  // of rows, each on a read connection of its own: a second thread takes
-  // chunks from the start, while this one indexes the households (from
-  // their columns) and then upserts the chunks in row order, converting the
-  // next unclaimed chunk itself whenever the one it needs is not ready (the
-  // index is one thread's).
+  // Two threads. The households (from their columns) and then the
+  // children's profiles are read and converted in chunks of rows, each on a
+  // read connection of its own, by whichever thread claims a chunk first: a
+  // second thread takes chunks from the start, while this one upserts the
+  // chunks in row order, households first, converting the next unclaimed
+  // chunk itself whenever the one it needs is not ready (the index is one
+  // thread's).
+  ASSIGN_OR_RETURN(const int64_t last_adopter,
+                   registry_rows::LastAdopterRow(store));
   ASSIGN_OR_RETURN(const int64_t last_child,
                    registry_rows::LastChildRow(store));
-  ChildChunks chunks(last_child, options.rows_per_chunk);
-  std::thread helper([&chunks, &store] {
-    while (chunks.ConvertNext(store)) {
+  RowChunks<matcher::Household> households(last_adopter, options.rows_per_chunk,
+                                           &ConvertHouseholds);
+  RowChunks<matcher::ChildGroup> children(last_child, options.rows_per_chunk,
+                                          &ConvertChildren);
+  std::thread helper([&households, &children, &store] {
+    while (households.ConvertNext(store)) {
+    }
+    while (children.ConvertNext(store)) {
     }
   });
-  absl::Status households_read = registry_rows::ScanMatchingColumnsOfAdopters(
-      store,
-      [&](int64_t row, absl::string_view authority_id, const v1::Adopter& a) {
-        std::optional<matcher::Household> h = ToHousehold(row, authority_id, a);
-        if (!h) return;
-        absl::Status upserted = index.UpsertHousehold(*h);
+  absl::Status read =
+      UpsertInOrder(households, store, [&index](const matcher::Household& h) {
+        absl::Status upserted = index.UpsertHousehold(h);
         if (!upserted.ok()) {
-          Report(Loaded(upserted, AdopterName(authority_id, row)));
+          Report(Loaded(upserted,
+                        AdopterName(h.authority, static_cast<int64_t>(h.key))));
         }
       });
-  absl::Status children_read = absl::OkStatus();
-  for (size_t c = 0; c < chunks.size() && households_read.ok(); ++c) {
-    absl::StatusOr<std::vector<matcher::ChildGroup>> groups =
-        chunks.Take(c, store);
-    if (!groups.ok()) {
-      children_read = groups.status();
-      break;
-    }
-    for (const matcher::ChildGroup& g : *groups) {
-      absl::Status upserted = index.UpsertChild(g);
-      if (!upserted.ok()) {
-        Report(Loaded(upserted,
-                      ChildName(g.authority, static_cast<int64_t>(g.key))));
-      }
-    }
+  if (read.ok()) {
+    read =
+        UpsertInOrder(children, store, [&index](const matcher::ChildGroup& g) {
+          absl::Status upserted = index.UpsertChild(g);
+          if (!upserted.ok()) {
+            Report(Loaded(upserted,
+                          ChildName(g.authority, static_cast<int64_t>(g.key))));
+          }
+        });
   }
-  chunks.Abandon();  // after an error: the helper stops at its next chunk
+  // After an error: the helper stops at its next chunk.
+  households.Abandon();
+  children.Abandon();
   helper.join();
-  RETURN_IF_ERROR(households_read);
-  RETURN_IF_ERROR(children_read);
+  RETURN_IF_ERROR(read);
   // Similar households side by side, so a search skips whole blocks
   // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
   index.Reorganize();

@@ -72,8 +72,9 @@ class RecordNames {
 class LiveIndex final : public RegistryObserver, public FollowObserver {
  public:
   struct BuildOptions {
-    // Child rows read and converted at a time; 0 picks (a 64th of the rows,
-    // at least 4,096). Tests give small chunks to exercise the hand-over.
+    // Rows of households and of children read and converted at a time; 0
+    // picks (a 64th of the table's rows, at least 4,096). Tests give small
+    // chunks to exercise the hand-over.
     int64_t rows_per_chunk = 0;
   };
   // Loads authorities, households, children and the newest matching policy

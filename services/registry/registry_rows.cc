@@ -1293,11 +1293,24 @@ absl::Status ScanChildren(
                                  first_row, last_row, fn);
 }
 
-absl::StatusOr<int64_t> LastChildRow(Store& store) {
+namespace {
+
+absl::StatusOr<int64_t> LastRow(Store& store, const char* table) {
   return store.Read([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
-    return db.execAndGet("SELECT COALESCE(MAX(id), 0) FROM children")
+    return db
+        .execAndGet(absl::StrCat("SELECT COALESCE(MAX(id), 0) FROM ", table))
         .getInt64();
   });
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> LastChildRow(Store& store) {
+  return LastRow(store, "children");
+}
+
+absl::StatusOr<int64_t> LastAdopterRow(Store& store) {
+  return LastRow(store, "adopters");
 }
 
 absl::Status ScanAdopters(
@@ -1307,7 +1320,7 @@ absl::Status ScanAdopters(
 }
 
 absl::Status ScanMatchingColumnsOfAdopters(
-    Store& store,
+    Store& store, int64_t first_row, int64_t last_row,
     absl::FunctionRef<void(int64_t, absl::string_view, const v1::Adopter&)>
         fn) {
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
@@ -1316,10 +1329,13 @@ absl::Status ScanMatchingColumnsOfAdopters(
                 // The columns BindAdopterColumns writes, in its order.
                 "SELECT id, authority_id, ",
                 absl::StripSuffix(kAdopterColumns, ", profile"),
-                " FROM adopters WHERE status IN (?, ?, ?) ORDER BY id"));
-    q.Bind(1, v1::ADOPTER_STATUS_APPROVED);
-    q.Bind(2, v1::ADOPTER_STATUS_LINKED);
-    q.Bind(3, v1::ADOPTER_STATUS_ON_HOLD);
+                " FROM adopters WHERE id BETWEEN ? AND ? AND status IN (?, ?, "
+                "?) ORDER BY id"));
+    q.Bind(1, first_row);
+    q.Bind(2, last_row);
+    q.Bind(3, v1::ADOPTER_STATUS_APPROVED);
+    q.Bind(4, v1::ADOPTER_STATUS_LINKED);
+    q.Bind(5, v1::ADOPTER_STATUS_ON_HOLD);
     v1::Adopter a;
     while (q.Step()) {
       a.Clear();

@@ -219,18 +219,21 @@ absl::StatusOr<int64_t> LastChildRow(Store& store);
 absl::Status ScanAdopters(
     Store& store,
     absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
-// Every household the matcher indexes (approved, linked or on hold), in row
-// order, read from the adopters table's columns without parsing a profile:
-// `fn` gets the row, the authority id and a partial profile holding only
-// status, approved_on, approved_for, the ages, sex_preference, region,
-// excluded_regions, dual_approved, max_contact, heritage, religion,
-// languages and need_limits (what the matcher's ToHousehold reads; no name).
-// The profile is reused between calls. For the index at start-up.
+// Every household the matcher indexes (approved, linked or on hold) with
+// first_row <= row id <= last_row, in row order, read from the adopters
+// table's columns without parsing a profile: `fn` gets the row, the
+// authority id and a partial profile holding only status, approved_on,
+// approved_for, the ages, sex_preference, region, excluded_regions,
+// dual_approved, max_contact, heritage, religion, languages and need_limits
+// (what the matcher's ToHousehold reads; no name). The profile is reused
+// between calls. For the index at start-up; two threads may each scan a
+// part. LastAdopterRow: the highest row id (0 when none).
 absl::Status ScanMatchingColumnsOfAdopters(
-    Store& store,
+    Store& store, int64_t first_row, int64_t last_row,
     absl::FunctionRef<void(int64_t row_id, absl::string_view authority_id,
                            const v1::Adopter&)>
         fn);
+absl::StatusOr<int64_t> LastAdopterRow(Store& store);
 
 }  // namespace registry_rows
 }  // namespace raa

@@ -256,8 +256,6 @@ absl::Status Store::ReadOnOwnConnection(
     // One thread's for its life: SQLite's own locking would only cost.
     SQLite::Database db(path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
     db.setBusyTimeout(5000);
-    // Scans read the whole file: map it instead of copying each page.
-    db.exec("PRAGMA mmap_size = 17179869184");
     return fn(db);
   });
 }

@@ -380,8 +380,9 @@ TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
   }
   ASSERT_FALSE(HasFailure());
 
-  // The children are read in chunks by two threads and indexed in row
-  // order: chunks of the default size (here one), and of one row each.
+  // The households and the children are read in chunks by two threads and
+  // indexed in row order: chunks of the default size (here one), and of one
+  // row each.
   for (int64_t rows_per_chunk : {0, 1}) {
     SCOPED_TRACE(absl::StrCat("rows_per_chunk ", rows_per_chunk));
     ExpectRebuiltIndexHolds(

@@ -138,8 +138,8 @@ absl::Status ConvertChildren(Store& store, int64_t first, int64_t last,
       });
 }
 
-// Takes `chunks` in row order and upserts what each holds into `index`
-// (this thread's alone), reporting a row the index refuses.
+// Takes `chunks` in row order and gives each item to `upsert` (on this
+// thread, the index's).
 template <typename Item, typename Upsert>
 absl::Status UpsertInOrder(RowChunks<Item>& chunks, Store& store,
                            Upsert upsert) {

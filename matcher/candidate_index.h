@@ -151,6 +151,15 @@ class CandidateIndex {
   // sorted ones. O(n log n); call after a bulk build.
   void Reorganize();
 
+  // A snapshot of the whole index, for a restart that does not rebuild it
+  // from the database (services/matching/index_snapshot.h). Save appends
+  // the index's bytes to `out`; Load gives back an index that answers every
+  // query as the saved one did, except that no household has open links (the
+  // server sets them from the links table at start). DataLoss for bytes that
+  // Save of this build did not write. Both O(records).
+  void Save(std::string& out) const;
+  static absl::StatusOr<CandidateIndex> Load(absl::string_view snapshot);
+
   size_t household_count() const { return gates_.size(); }
   size_t child_count() const { return child_rows_.size(); }
   // Approximate bytes held for the household side (packed records, key map,

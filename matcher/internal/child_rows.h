@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "matcher/internal/packed.h"
+#include "matcher/internal/snapshot_io.h"
 
 namespace raa::matcher::internal {
 
@@ -135,6 +136,24 @@ class MemberPool {
       total += f.capacity() * sizeof(uint32_t);
     }
     return total;
+  }
+  // Members stored, free runs included: every run lies below this.
+  size_t size() const { return members_.size(); }
+
+  // For a snapshot: the members and the free runs by size.
+  void Save(SnapshotWriter& out) const {
+    out.Column(members_);
+    for (const std::vector<uint32_t>& f : free_) out.Column(f);
+  }
+  bool Load(SnapshotReader& in) {
+    members_ = in.Column<PackedMember>();
+    for (size_t count = 0; count < free_.size(); ++count) {
+      free_[count] = in.Column<uint32_t>();
+      for (uint32_t start : free_[count]) {
+        if (start + count > members_.size()) return false;
+      }
+    }
+    return in.ok();
   }
 
  private:

@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "matcher/internal/snapshot_io.h"
 
 namespace raa::matcher::internal {
 
@@ -102,6 +103,38 @@ class Interner {
   // Every id ever handed out is below this.
   int id_bound() const { return static_cast<int>(entries_.size()); }
 
+  // For a snapshot: the entries and free ids; Load rebuilds the map (false
+  // for entries that break the invariant or exceed the capacity).
+  void Save(SnapshotWriter& out) const {
+    out.Word(entries_.size());
+    for (const Entry& e : entries_) {
+      out.String(e.name);
+      out.Word(static_cast<uint64_t>(e.uses));
+    }
+    out.Column(free_);
+  }
+  bool Load(SnapshotReader& in) {
+    const uint64_t n = in.Count(2 * sizeof(uint64_t));
+    if (n > static_cast<uint64_t>(capacity_)) return false;
+    entries_.assign(n, Entry{});
+    ids_.clear();
+    for (Entry& e : entries_) {
+      e.name = in.String();
+      e.uses = static_cast<int>(in.Word());
+      if (e.uses < 0) return false;
+      if (e.uses > 0 && !ids_.emplace(e.name, &e - entries_.data()).second) {
+        return false;
+      }
+    }
+    free_ = in.Column<int>();
+    for (int id : free_) {
+      if (id < 0 || static_cast<uint64_t>(id) >= n || entries_[id].uses != 0) {
+        return false;
+      }
+    }
+    return in.ok() && ids_.size() + free_.size() == n;
+  }
+
  private:
   struct Entry {
     std::string name;
@@ -154,6 +187,30 @@ class IdSetPool {
   // Slots held (in use or free), for memory accounting.
   size_t capacity() const { return sets_.capacity(); }
   size_t map_capacity() const { return ids_.capacity(); }
+
+  // For a snapshot, as Interner's.
+  void Save(SnapshotWriter& out) const {
+    out.Column(sets_);
+    out.Column(uses_);
+    out.Column(free_);
+  }
+  bool Load(SnapshotReader& in) {
+    sets_ = in.Column<IdSet>();
+    uses_ = in.Column<int>();
+    free_ = in.Column<uint32_t>();
+    if (!in.ok() || sets_.empty() || uses_.size() != sets_.size()) {
+      return false;
+    }
+    ids_.clear();
+    for (uint32_t id = 1; id < sets_.size(); ++id) {
+      if (uses_[id] < 0) return false;
+      if (uses_[id] > 0 && !ids_.emplace(sets_[id], id).second) return false;
+    }
+    for (uint32_t id : free_) {
+      if (id == 0 || id >= sets_.size() || uses_[id] != 0) return false;
+    }
+    return ids_.size() + free_.size() + 1 == sets_.size();
+  }
 
  private:
   std::vector<IdSet> sets_;

@@ -17,6 +17,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/access_policy.h"
 #include "services/matching/convert.h"
+#include "services/matching/index_snapshot.h"
 
 namespace raa {
 namespace {
@@ -151,6 +152,89 @@ absl::Status UpsertInOrder(RowChunks<Item>& chunks, Store& store,
   return absl::OkStatus();
 }
 
+// Every household and child group in the store into `index` (which holds
+// the authorities), then Reorganize.
+//
+// A row the index cannot hold (admission keeps new ones out, but a
+// database may predate a limit) is left out and reported, not fatal: the
+// rest of the consortium stays searchable.
+//
+// Two threads. The households (from their columns) and then the
+// children's profiles are read and converted in chunks of rows, each on a
+// read connection of its own, by whichever thread claims a chunk first: a
+// second thread takes chunks from the start, while this one upserts the
+// chunks in row order, households first, converting the next unclaimed
+// chunk itself whenever the one it needs is not ready (the index is one
+// thread's).
+absl::Status ReadAllRecords(Store& store,
+                            const LiveIndex::BuildOptions& options,
+                            matcher::CandidateIndex& index) {
+  ASSIGN_OR_RETURN(const int64_t last_adopter,
+                   registry_rows::LastAdopterRow(store));
+  ASSIGN_OR_RETURN(const int64_t last_child,
+                   registry_rows::LastChildRow(store));
+  RowChunks<matcher::Household> households(last_adopter, options.rows_per_chunk,
+                                           &ConvertHouseholds);
+  RowChunks<matcher::ChildGroup> children(last_child, options.rows_per_chunk,
+                                          &ConvertChildren);
+  std::thread helper([&households, &children, &store] {
+    while (households.ConvertNext(store)) {
+    }
+    while (children.ConvertNext(store)) {
+    }
+  });
+  absl::Status read =
+      UpsertInOrder(households, store, [&index](const matcher::Household& h) {
+        absl::Status upserted = index.UpsertHousehold(h);
+        if (!upserted.ok()) {
+          Report(Loaded(upserted,
+                        AdopterName(h.authority, static_cast<int64_t>(h.key))));
+        }
+      });
+  if (read.ok()) {
+    read =
+        UpsertInOrder(children, store, [&index](const matcher::ChildGroup& g) {
+          absl::Status upserted = index.UpsertChild(g);
+          if (!upserted.ok()) {
+            Report(Loaded(upserted,
+                          ChildName(g.authority, static_cast<int64_t>(g.key))));
+          }
+        });
+  }
+  // After an error: the helper stops at its next chunk.
+  households.Abandon();
+  children.Abandon();
+  helper.join();
+  RETURN_IF_ERROR(read);
+  // Similar households side by side, so a search skips whole blocks
+  // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
+  index.Reorganize();
+  return absl::OkStatus();
+}
+
+// The snapshot at `path` into `index`, if it is current; says on stderr why
+// not if there was one. True if loaded.
+bool TakeSnapshot(Store& store, const std::string& path,
+                  matcher::CandidateIndex& index) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<IndexStamp> now = CurrentIndexStamp(store);
+  absl::StatusOr<matcher::CandidateIndex> loaded =
+      now.ok() ? TakeIndexSnapshot(path, *now) : now.status();
+  if (!loaded.ok()) {
+    if (!absl::IsNotFound(loaded.status())) {
+      std::cerr << "raamatchd: index rebuilt from the database, not loaded: "
+                << loaded.status() << "\n";
+    }
+    return false;
+  }
+  index = *std::move(loaded);
+  std::cerr << "raamatchd: index loaded from its snapshot ("
+            << index.household_count() << " households, " << index.child_count()
+            << " child groups) in "
+            << absl::ToInt64Milliseconds(absl::Now() - start) << " ms\n";
+  return true;
+}
+
 }  // namespace
 
 void RecordNames::Add(absl::string_view authority_id) {
@@ -217,6 +301,10 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   std::unique_ptr<LiveIndex> live(new LiveIndex(clock));
   const matcher::MatchingPolicy matcher_policy = ToMatcherPolicy(*policy);
   matcher::CandidateIndex index;
+  if (!options.snapshot_path.empty()) {
+    live->built_from_snapshot_ =
+        TakeSnapshot(store, options.snapshot_path, index);
+  }
   absl::flat_hash_map<std::string, v1::Authority> members;
   absl::flat_hash_set<std::string> withdrawn;
 
@@ -236,57 +324,9 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
     page.after = authorities.next_after;
   } while (page.after != 0);
 
-  // A row the index cannot hold (admission keeps new ones out, but a
-  // database may predate a limit) is left out and reported, not fatal: the
-  // rest of the consortium stays searchable.
-  //
-  // Two threads. The households (from their columns) and then the
-  // children's profiles are read and converted in chunks of rows, each on a
-  // read connection of its own, by whichever thread claims a chunk first: a
-  // second thread takes chunks from the start, while this one upserts the
-  // chunks in row order, households first, converting the next unclaimed
-  // chunk itself whenever the one it needs is not ready (the index is one
-  // thread's).
-  ASSIGN_OR_RETURN(const int64_t last_adopter,
-                   registry_rows::LastAdopterRow(store));
-  ASSIGN_OR_RETURN(const int64_t last_child,
-                   registry_rows::LastChildRow(store));
-  RowChunks<matcher::Household> households(last_adopter, options.rows_per_chunk,
-                                           &ConvertHouseholds);
-  RowChunks<matcher::ChildGroup> children(last_child, options.rows_per_chunk,
-                                          &ConvertChildren);
-  std::thread helper([&households, &children, &store] {
-    while (households.ConvertNext(store)) {
-    }
-    while (children.ConvertNext(store)) {
-    }
-  });
-  absl::Status read =
-      UpsertInOrder(households, store, [&index](const matcher::Household& h) {
-        absl::Status upserted = index.UpsertHousehold(h);
-        if (!upserted.ok()) {
-          Report(Loaded(upserted,
-                        AdopterName(h.authority, static_cast<int64_t>(h.key))));
-        }
-      });
-  if (read.ok()) {
-    read =
-        UpsertInOrder(children, store, [&index](const matcher::ChildGroup& g) {
-          absl::Status upserted = index.UpsertChild(g);
-          if (!upserted.ok()) {
-            Report(Loaded(upserted,
-                          ChildName(g.authority, static_cast<int64_t>(g.key))));
-          }
-        });
+  if (!live->built_from_snapshot_) {
+    RETURN_IF_ERROR(ReadAllRecords(store, options, index));
   }
-  // After an error: the helper stops at its next chunk.
-  households.Abandon();
-  children.Abandon();
-  helper.join();
-  RETURN_IF_ERROR(read);
-  // Similar households side by side, so a search skips whole blocks
-  // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
-  index.Reorganize();
   // Follows last: what fits now is known, not news.
   AlertFeed feed;
   const IndexView view{index, matcher_policy, withdrawn, live->Today(),
@@ -305,6 +345,13 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   live->withdrawn_ = std::move(withdrawn);
   live->feed_ = std::move(feed);
   return live;
+}
+
+absl::Status LiveIndex::SaveSnapshot(Store& store, const std::string& path) {
+  ASSIGN_OR_RETURN(const IndexStamp stamp, CurrentIndexStamp(store));
+  absl::MutexLock lock(&mu_);
+  index_.Reorganize();
+  return WriteIndexSnapshot(path, stamp, index_);
 }
 
 int32_t LiveIndex::Today() const { return DayNumber(ToDate(clock_.Today())); }

@@ -76,6 +76,11 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     // picks (a 64th of the table's rows, at least 4,096). Tests give small
     // chunks to exercise the hand-over.
     int64_t rows_per_chunk = 0;
+    // Where the index is saved at a clean stop (SaveSnapshot): if a
+    // snapshot there is current it is loaded instead of reading every
+    // profile, and the file is deleted either way
+    // (services/matching/index_snapshot.h). Empty: always rebuild.
+    std::string snapshot_path;
   };
   // Loads authorities, households, children and the newest matching policy
   // (storing the default policy as version 1 on a new database).
@@ -103,6 +108,15 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     absl::ReaderMutexLock lock(&mu_);
     return fn(index_, policy_, generation_, names_);
   }
+
+  // Saves the index to `path` for the next start (BuildOptions), stamped
+  // with the store's count of changes now. Only once nothing writes any more
+  // (a server that has stopped serving): a write after it would not be in
+  // the snapshot, though the count would tell the next start so. Reorders
+  // the households (matcher::CandidateIndex::Reorganize) first.
+  absl::Status SaveSnapshot(Store& store, const std::string& path);
+  // Whether Build loaded a snapshot.
+  bool built_from_snapshot() const { return built_from_snapshot_; }
 
   // Takes `policy` unless a newer version is already in use.
   void SetPolicy(const matcher::MatchingPolicy& policy);
@@ -175,6 +189,7 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
+  bool built_from_snapshot_ = false;  // set by Build only
   mutable absl::Mutex mu_;
   matcher::CandidateIndex index_ ABSL_GUARDED_BY(mu_);
   matcher::MatchingPolicy policy_ ABSL_GUARDED_BY(mu_);

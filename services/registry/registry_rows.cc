@@ -207,6 +207,42 @@ CREATE TABLE repairs_done (
   done_at TEXT NOT NULL
 );
 )sql"},
+    // Every change to a row the matching index is built from, counted by
+    // SQLite itself (whoever writes: the server, a migration, a repair, an
+    // operator's sqlite3), so a saved index is known to be current when the
+    // count is what it was when the index was saved
+    // (services/matching/index_snapshot.h).
+    {14, "index_stamp", R"sql(
+CREATE TABLE index_stamp (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  changes INTEGER NOT NULL
+);
+INSERT INTO index_stamp VALUES (1, 0);
+CREATE TRIGGER authorities_insert_counted AFTER INSERT ON authorities
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER authorities_update_counted AFTER UPDATE ON authorities
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER authorities_delete_counted AFTER DELETE ON authorities
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER adopters_insert_counted AFTER INSERT ON adopters
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER adopters_update_counted AFTER UPDATE ON adopters
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER adopters_delete_counted AFTER DELETE ON adopters
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER children_insert_counted AFTER INSERT ON children
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER children_update_counted AFTER UPDATE ON children
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER children_delete_counted AFTER DELETE ON children
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER milestones_insert_counted AFTER INSERT ON milestones
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER milestones_update_counted AFTER UPDATE ON milestones
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+CREATE TRIGGER milestones_delete_counted AFTER DELETE ON milestones
+  BEGIN UPDATE index_stamp SET changes = changes + 1; END;
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.
@@ -1311,6 +1347,12 @@ absl::StatusOr<int64_t> LastChildRow(Store& store) {
 
 absl::StatusOr<int64_t> LastAdopterRow(Store& store) {
   return LastRow(store, "adopters");
+}
+
+absl::StatusOr<int64_t> IndexedRowChanges(Store& store) {
+  return store.Read([](SQLite::Database& db) -> absl::StatusOr<int64_t> {
+    return db.execAndGet("SELECT changes FROM index_stamp").getInt64();
+  });
 }
 
 absl::Status ScanAdopters(

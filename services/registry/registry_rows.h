@@ -235,6 +235,11 @@ absl::Status ScanMatchingColumnsOfAdopters(
         fn);
 absl::StatusOr<int64_t> LastAdopterRow(Store& store);
 
+// How many times a row of authorities, adopters, children or milestones
+// (what the matching index is built from) has been inserted, updated or
+// deleted, by anyone, since migration 14: counted by triggers.
+absl::StatusOr<int64_t> IndexedRowChanges(Store& store);
+
 }  // namespace registry_rows
 }  // namespace raa
 

@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
   app.add_flag(
       "--no-audit", [&options](int64_t) { options.audit = false; },
       "run without an audit trail: only to measure what it costs");
+  app.add_flag(
+      "--no-index-snapshot",
+      [&options](int64_t) { options.index_snapshot = false; },
+      "neither save the matching index at a clean stop (<db>.index) nor "
+      "load it at start: rebuild it from the database every time");
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
   app.add_option("--tls-cert", options.tls_cert_file,

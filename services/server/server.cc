@@ -117,6 +117,8 @@ class RaaServer::Impl {
   // Writes the stored values not in the region or language lists to
   // standard error once serving (ReportUnknownValues); joined at Shutdown.
   std::thread start_report;
+  // Where the index is saved at Shutdown and loaded at start; empty: never.
+  std::string snapshot_path;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   absl::Notification stopped;
@@ -363,7 +365,12 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
           impl->regions->WhyUnknown(options.hub_region)) {
     return absl::InvalidArgumentError(absl::StrCat("--hub-region: ", *why));
   }
-  ASSIGN_OR_RETURN(impl->live, LiveIndex::Build(*impl->store, *impl->clock));
+  if (options.index_snapshot) {
+    impl->snapshot_path = options.db_path + ".index";
+  }
+  ASSIGN_OR_RETURN(impl->live,
+                   LiveIndex::Build(*impl->store, *impl->clock,
+                                    {.snapshot_path = impl->snapshot_path}));
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
   RETURN_IF_ERROR(LoadWithdrawnMembers(*impl->store, *impl->authenticator));
@@ -541,6 +548,15 @@ void RaaServer::Shutdown(absl::Duration grace) {
   impl_->server->Wait();
   if (impl_->audit != nullptr) impl_->audit->Stop();  // commits what is queued
   if (impl_->start_report.joinable()) impl_->start_report.join();
+  if (!impl_->snapshot_path.empty()) {
+    // Nothing writes any more: the index is what the database holds.
+    absl::Status saved =
+        impl_->live->SaveSnapshot(*impl_->store, impl_->snapshot_path);
+    if (!saved.ok()) {
+      std::cerr << "raamatchd: index not saved (the next start rebuilds it): "
+                << saved << "\n";
+    }
+  }
   impl_->store->SetListener(nullptr);
   impl_->store.reset();  // closes the database
   impl_->stopped.Notify();

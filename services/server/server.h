@@ -43,6 +43,10 @@ struct ServerOptions {
   int audit_retention_days = 2190;
   // False runs without an audit trail: for measuring what it costs only.
   bool audit = true;
+  // True: the matching index is saved next to the database at a clean stop
+  // ("<db>.index") and loaded by the next start if nothing it holds has
+  // changed since (services/matching/index_snapshot.h).
+  bool index_snapshot = true;
   const Clock* clock = nullptr;  // null: the system clock
   // PEM files: the server's certificate (its chain, leaf first) and private
   // key. Both or neither; neither means plain text.

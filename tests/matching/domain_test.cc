@@ -3,6 +3,10 @@
 // (tests/support/scratch_domain.h). What a family finder relies on: a
 // search issued after a write is acknowledged sees it; a write that failed
 // is never seen; and the ranking agrees with the explanation of each pair.
+#include <SQLiteCpp/Database.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +47,74 @@ class MatchingDomainTest : public test::ScratchDomainTest {
     leeds_ = NewCaller("leeds", {v1::ROLE_REGISTRAR});
     finder_ = NewCaller("leeds", {v1::ROLE_FAMILY_FINDER});
     ASSERT_FALSE(HasFailure());
+  }
+
+  // Households and child groups with every kind of field, one household on
+  // hold, one withdrawn and one redated, a sibling group and a redated child,
+  // and twelve more children (for chunks of one row): in `adopters` and
+  // `children` as written.
+  void WriteVariedRecords(std::vector<v1::Adopter>& adopters,
+                          std::vector<v1::Child>& children) {
+    adopters.push_back(AddAdopter(sheffield_, "sheffield", ValidAdopter()));
+    v1::Adopter varied = ValidAdopter();
+    varied.set_approved_for(3);
+    varied.set_min_age_months(24);
+    varied.set_max_age_months(120);
+    varied.set_sex_preference(v1::SEX_PREFERENCE_FEMALE);
+    varied.add_excluded_regions("west-yorkshire");
+    varied.add_languages("ur");
+    varied.add_heritage(v1::HERITAGE_ASIAN_PAKISTANI);
+    varied.set_religion(v1::RELIGION_MUSLIM);
+    varied.set_dual_approved(true);
+    varied.set_max_contact(v1::CONTACT_PLAN_DIRECT);
+    for (v1::NeedCategory c : {v1::NEED_CATEGORY_PHYSICAL_DISABILITY,
+                               v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES}) {
+      v1::NeedLimit* limit = varied.add_need_limits();
+      limit->set_category(c);
+      limit->set_max_level(v1::NEED_LEVEL_SEVERE);
+    }
+    adopters.push_back(AddAdopter(sheffield_, "sheffield", varied));
+    v1::Adopter on_hold = ValidAdopter();
+    on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
+    adopters.push_back(AddAdopter(leeds_, "leeds", on_hold));
+    v1::WithdrawAdopterRequest withdraw;
+    withdraw.set_name(
+        AddAdopter(sheffield_, "sheffield", ValidAdopter()).name());
+    withdraw.set_reason("moved away from the region");
+    withdraw.set_request_id(NextRequestId());
+    absl::StatusOr<v1::Adopter> withdrawn =
+        registry_->WithdrawAdopter(sheffield_, withdraw);
+    ASSERT_THAT(withdrawn.status(), IsOk());
+    adopters.push_back(*withdrawn);
+    v1::Adopter redated = AddAdopter(sheffield_, "sheffield", ValidAdopter());
+    *redated.mutable_approved_on() = test::MakeDate(2026, 2, 3);
+    adopters.push_back(Update(redated, {"approved_on"}));
+
+    children.push_back(AddChild(sheffield_, "sheffield", ValidChild()));
+    v1::Child siblings = ValidChild();
+    *siblings.add_members() = siblings.members(0);
+    siblings.mutable_members(1)->set_age_months(30);
+    siblings.mutable_members(1)->set_sex(v1::SEX_FEMALE);
+    siblings.add_excluded_regions("west-yorkshire");
+    siblings.set_early_permanence(v1::EARLY_PERMANENCE_CONCURRENT_PLANNING);
+    siblings.mutable_journey()->clear_shobpa_decision();
+    children.push_back(AddChild(leeds_, "leeds", siblings));
+    v1::Child redated_child = AddChild(sheffield_, "sheffield", ValidChild());
+    *redated_child.mutable_journey()->mutable_shobpa_decision() =
+        test::MakeDate(2025, 12, 1);
+    v1::UpdateChildRequest update;
+    *update.mutable_child() = redated_child;
+    update.mutable_update_mask()->add_paths("journey.shobpa_decision");
+    update.set_request_id(NextRequestId());
+    ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
+    children.push_back(redated_child);
+    // More rows, so that chunks of one row are many (below).
+    for (int i = 0; i < 12; ++i) {
+      v1::Child child = ValidChild();
+      child.mutable_members(0)->set_age_months(24 + 6 * i);
+      children.push_back(AddChild(i % 2 == 0 ? sheffield_ : leeds_,
+                                  i % 2 == 0 ? "sheffield" : "leeds", child));
+    }
   }
 
   // Adopter name → score, as RankAdopters answers `child` for the finder.
@@ -318,77 +390,112 @@ void ExpectRebuiltIndexHolds(
 // updates that add journey dates and change statuses.
 TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
   std::vector<v1::Adopter> adopters;
-  adopters.push_back(AddAdopter(sheffield_, "sheffield", ValidAdopter()));
-  v1::Adopter varied = ValidAdopter();
-  varied.set_approved_for(3);
-  varied.set_min_age_months(24);
-  varied.set_max_age_months(120);
-  varied.set_sex_preference(v1::SEX_PREFERENCE_FEMALE);
-  varied.add_excluded_regions("west-yorkshire");
-  varied.add_languages("ur");
-  varied.add_heritage(v1::HERITAGE_ASIAN_PAKISTANI);
-  varied.set_religion(v1::RELIGION_MUSLIM);
-  varied.set_dual_approved(true);
-  varied.set_max_contact(v1::CONTACT_PLAN_DIRECT);
-  for (v1::NeedCategory c : {v1::NEED_CATEGORY_PHYSICAL_DISABILITY,
-                             v1::NEED_CATEGORY_ATTACHMENT_DIFFICULTIES}) {
-    v1::NeedLimit* limit = varied.add_need_limits();
-    limit->set_category(c);
-    limit->set_max_level(v1::NEED_LEVEL_SEVERE);
-  }
-  adopters.push_back(AddAdopter(sheffield_, "sheffield", varied));
-  v1::Adopter on_hold = ValidAdopter();
-  on_hold.set_status(v1::ADOPTER_STATUS_ON_HOLD);
-  adopters.push_back(AddAdopter(leeds_, "leeds", on_hold));
-  v1::WithdrawAdopterRequest withdraw;
-  withdraw.set_name(AddAdopter(sheffield_, "sheffield", ValidAdopter()).name());
-  withdraw.set_reason("moved away from the region");
-  withdraw.set_request_id(NextRequestId());
-  absl::StatusOr<v1::Adopter> withdrawn =
-      registry_->WithdrawAdopter(sheffield_, withdraw);
-  ASSERT_THAT(withdrawn.status(), IsOk());
-  adopters.push_back(*withdrawn);
-  v1::Adopter redated = AddAdopter(sheffield_, "sheffield", ValidAdopter());
-  *redated.mutable_approved_on() = test::MakeDate(2026, 2, 3);
-  adopters.push_back(Update(redated, {"approved_on"}));
-
   std::vector<v1::Child> children;
-  children.push_back(AddChild(sheffield_, "sheffield", ValidChild()));
-  v1::Child siblings = ValidChild();
-  *siblings.add_members() = siblings.members(0);
-  siblings.mutable_members(1)->set_age_months(30);
-  siblings.mutable_members(1)->set_sex(v1::SEX_FEMALE);
-  siblings.add_excluded_regions("west-yorkshire");
-  siblings.set_early_permanence(v1::EARLY_PERMANENCE_CONCURRENT_PLANNING);
-  siblings.mutable_journey()->clear_shobpa_decision();
-  children.push_back(AddChild(leeds_, "leeds", siblings));
-  v1::Child redated_child = AddChild(sheffield_, "sheffield", ValidChild());
-  *redated_child.mutable_journey()->mutable_shobpa_decision() =
-      test::MakeDate(2025, 12, 1);
-  v1::UpdateChildRequest update;
-  *update.mutable_child() = redated_child;
-  update.mutable_update_mask()->add_paths("journey.shobpa_decision");
-  update.set_request_id(NextRequestId());
-  ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
-  children.push_back(redated_child);
-  // More rows, so that chunks of one row are many (below).
-  for (int i = 0; i < 12; ++i) {
-    v1::Child child = ValidChild();
-    child.mutable_members(0)->set_age_months(24 + 6 * i);
-    children.push_back(AddChild(i % 2 == 0 ? sheffield_ : leeds_,
-                                i % 2 == 0 ? "sheffield" : "leeds", child));
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-
   // The households and the children are read in chunks by two threads and
   // indexed in row order: chunks of the default size (here one), and of one
   // row each.
   for (int64_t rows_per_chunk : {0, 1}) {
     SCOPED_TRACE(absl::StrCat("rows_per_chunk ", rows_per_chunk));
-    ExpectRebuiltIndexHolds(
-        LiveIndex::Build(*store_, clock_, {.rows_per_chunk = rows_per_chunk}),
-        *live_, adopters, children);
+    ExpectRebuiltIndexHolds(LiveIndex::Build(*store_, clock_,
+                                             {.rows_per_chunk = rows_per_chunk,
+                                              .snapshot_path = ""}),
+                            *live_, adopters, children);
   }
+}
+
+// A clean stop saves the index (LiveIndex::SaveSnapshot) and the next start
+// loads it instead of reading every profile, holding exactly what the live
+// index held. The snapshot is used once: the start after that rebuilds.
+TEST_F(MatchingDomainTest, AnIndexSavedAtAStopIsWhatTheNextStartLoads) {
+  std::vector<v1::Adopter> adopters;
+  std::vector<v1::Child> children;
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
+  ASSERT_FALSE(HasFailure());
+  const std::string path = dir_.File("raamatch.db.index");
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+
+  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
+      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  ASSERT_THAT(loaded.status(), IsOk());
+  EXPECT_TRUE((*loaded)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(loaded, *live_, adopters, children);
+  EXPECT_NE(access(path.c_str(), F_OK), 0) << "a snapshot is used once";
+
+  absl::StatusOr<std::unique_ptr<LiveIndex>> next =
+      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  ASSERT_THAT(next.status(), IsOk());
+  EXPECT_FALSE((*next)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(next, *live_, adopters, children);
+}
+
+// A snapshot is loaded only if nothing it holds has changed since it was
+// saved: a profile written through the registry, a row changed by any other
+// writer of the database file, or damaged bytes make the start rebuild, and
+// the rebuilt index holds the change.
+TEST_F(MatchingDomainTest, AnIndexSavedBeforeAChangeIsNotLoaded) {
+  std::vector<v1::Adopter> adopters;
+  std::vector<v1::Child> children;
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
+  ASSERT_FALSE(HasFailure());
+  const std::string path = dir_.File("raamatch.db.index");
+  auto build = [&] {
+    return LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  };
+
+  // Through the registry: an older child.
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  v1::Child older = children[0];
+  older.mutable_members(0)->set_age_months(70);
+  v1::UpdateChildRequest update;
+  *update.mutable_child() = older;
+  update.mutable_update_mask()->add_paths("members");
+  update.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
+  absl::StatusOr<std::unique_ptr<LiveIndex>> after_update = build();
+  ASSERT_THAT(after_update.status(), IsOk());
+  EXPECT_FALSE((*after_update)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(after_update, *live_, adopters, children);
+  (*after_update)
+      ->Read([&](const matcher::CandidateIndex& index,
+                 const matcher::MatchingPolicy&) {
+        std::optional<matcher::ChildGroup> g =
+            index.FindChild(RowOf(older.name()));
+        ASSERT_TRUE(g.has_value());
+        EXPECT_EQ(g->members[0].age_months, 70);
+      });
+
+  // Another writer of the file, even one that changes nothing.
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE adopters SET status = status WHERE id = 1");
+  }
+  absl::StatusOr<std::unique_ptr<LiveIndex>> after_sql = build();
+  ASSERT_THAT(after_sql.status(), IsOk());
+  EXPECT_FALSE((*after_sql)->built_from_snapshot());
+
+  // Damaged bytes: the last byte of the file changed.
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(-1, std::ios::end);
+    const char last = static_cast<char>(file.get());
+    file.seekp(-1, std::ios::end);
+    file.put(static_cast<char>(last ^ 0x5a));
+  }
+  absl::StatusOr<std::unique_ptr<LiveIndex>> damaged = build();
+  ASSERT_THAT(damaged.status(), IsOk());
+  EXPECT_FALSE((*damaged)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(damaged, *live_, adopters, children);
+
+  // And with nothing changed since it was saved, it is loaded.
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  absl::StatusOr<std::unique_ptr<LiveIndex>> unchanged = build();
+  ASSERT_THAT(unchanged.status(), IsOk());
+  EXPECT_TRUE((*unchanged)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(unchanged, *live_, adopters, children);
 }
 
 }  // namespace

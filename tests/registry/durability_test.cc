@@ -439,6 +439,42 @@ TEST_F(DurabilityTest, SigtermExitsZeroAndLeavesTheDatabaseIntact) {
   EXPECT_THAT(after[0], EqualsProto(child));
 }
 
+// A clean stop saves the matching index next to the database; the next
+// start loads it (and deletes it) instead of reading every profile. After a
+// kill -9 there is no saved index and the start rebuilds.
+TEST_F(DurabilityTest, TheNextStartAfterSigtermLoadsTheSavedIndex) {
+  const auto loads = [this] {
+    const std::string log = daemon_.Log();
+    int n = 0;
+    for (size_t at = log.find("index loaded from its snapshot");
+         at != std::string::npos;
+         at = log.find("index loaded from its snapshot", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const std::string snapshot = daemon_.db() + ".index";
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string registrar = RegisterSheffield();
+  AddChild(registrar, 30);
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+  EXPECT_TRUE(std::filesystem::exists(snapshot)) << daemon_.Log();
+
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  EXPECT_EQ(loads(), 1) << daemon_.Log();
+  EXPECT_THAT(daemon_.Log(), HasSubstr("(0 households, 1 child groups)"));
+  EXPECT_FALSE(std::filesystem::exists(snapshot));
+  AddChild(registrar, 31);
+  ASSERT_FALSE(HasFailure());
+
+  ASSERT_TRUE(daemon_.Stop(SIGKILL).has_value());
+  EXPECT_FALSE(std::filesystem::exists(snapshot));
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  EXPECT_EQ(loads(), 1) << daemon_.Log();
+  EXPECT_EQ(ListChildren(registrar).size(), 2u);
+}
+
 TEST_F(DurabilityTest, ASecondServerOnTheSameDatabaseIsRefused) {
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
   Daemon second(dir_);

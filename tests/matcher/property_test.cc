@@ -942,18 +942,9 @@ TEST_P(PropertyTest, FindChildGivesBackTheGroupAndReupsertingItChangesNothing) {
   EXPECT_EQ(index.ChildMemoryBytes(), bytes);
   EXPECT_EQ(index.regions_in_use(), regions);
   EXPECT_EQ(index.languages_in_use(), languages);
-  const CandidateIndex::RankOptions o{
-      .limit = 10000, .min_score = 0, .as_of_day = kToday};
   CandidateIndex fresh;
   Build(w, fresh);
-  for (const auto& [key, h] : w.households) {
-    absl::StatusOr<RankResult> a = index.RankChildren(key, p, o);
-    absl::StatusOr<RankResult> b = fresh.RankChildren(key, p, o);
-    ASSERT_EQ(a.status().code(), b.status().code());
-    if (!a.ok()) continue;
-    EXPECT_EQ(a->excluded, b->excluded);
-    EXPECT_EQ(Ranked(*a), Ranked(*b));
-  }
+  ExpectSameAnswers(w, index, fresh, p);
 }
 
 // Ages move with the clock and the index needs no rebuild: the same index

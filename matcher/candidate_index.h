@@ -3,11 +3,10 @@
 // few milliseconds, with explanations.
 //
 // The server builds it from the database at start (authorities first, then
-// households and children) and applies every committed write to it, so a
-// search issued after an acknowledged write sees that write. The server sets
-// no open-link counts yet (there are no links until the journey area records
-// them), so every household counts as holding none; SetOpenLinks is used by
-// tests and by the pair index an explanation builds.
+// households and children), or loads the one it saved at its last clean stop
+// (Save, Load), sets each household's open links from the journey's links
+// (SetOpenLinks), and applies every committed write to it, so a search
+// issued after an acknowledged write sees that write.
 //
 // Example:
 //

@@ -93,7 +93,9 @@ absl::StatusOr<CandidateIndex> CandidateIndex::Load(
   index.excluded_sets_ = in.Column<uint32_t>();
   index.traits_ = in.Column<internal::HouseholdTraits>();
   index.keys_ = in.Column<uint64_t>();
-  if (!index.excluded_pool_.Load(in) || !index.language_pool_.Load(in)) {
+  if (!index.excluded_pool_.Load(in) || !index.language_pool_.Load(in) ||
+      !index.excluded_pool_.AllBelow(index.regions_.id_bound()) ||
+      !index.language_pool_.AllBelow(index.languages_.id_bound())) {
     return Damaged("households' region and language sets");
   }
   const std::vector<uint64_t> linked = in.Column<uint64_t>();
@@ -104,7 +106,7 @@ absl::StatusOr<CandidateIndex> CandidateIndex::Load(
             index.excluded_sets_.size() == households &&
             index.traits_.size() == households &&
             index.keys_.size() == households &&
-            index.blocks_.size() >= (households + internal::kFilterBlock - 1) /
+            index.blocks_.size() == (households + internal::kFilterBlock - 1) /
                                         internal::kFilterBlock);
   if (!in.ok()) return Damaged("households");
   index.household_slots_.reserve(households);
@@ -122,7 +124,18 @@ absl::StatusOr<CandidateIndex> CandidateIndex::Load(
 
   index.child_rows_ = in.Column<internal::ChildRow>();
   index.child_details_ = in.Column<internal::ChildDetail>();
-  if (!index.child_members_.Load(in) || !index.child_excluded_pool_.Load(in)) {
+  const size_t groups = index.child_rows_.size();
+  if (index.child_details_.size() != groups) return Damaged("children");
+  // Each group's run of children in the pool, which Load checks.
+  std::vector<std::pair<uint32_t, int>> runs(groups);
+  for (size_t slot = 0; slot < groups; ++slot) {
+    runs[slot] = {index.child_details_[slot].members,
+                  index.child_rows_[slot].size()};
+  }
+  if (!index.child_members_.Load(in, runs) ||
+      !index.child_members_.LanguagesBelow(index.languages_.id_bound()) ||
+      !index.child_excluded_pool_.Load(in) ||
+      !index.child_excluded_pool_.AllBelow(index.regions_.id_bound())) {
     return Damaged("children's members and region sets");
   }
   const uint64_t hidden = in.Count(2 * sizeof(uint64_t));
@@ -132,8 +145,7 @@ absl::StatusOr<CandidateIndex> CandidateIndex::Load(
     for (uint16_t a : from) in.Expect(a < authorities);
     in.Expect(index.child_hidden_from_.emplace(key, std::move(from)).second);
   }
-  const size_t groups = index.child_rows_.size();
-  in.Expect(index.child_details_.size() == groups && in.at_end());
+  in.Expect(in.at_end());
   if (!in.ok()) return Damaged("children");
   index.child_slots_.reserve(groups);
   for (size_t slot = 0; slot < groups; ++slot) {
@@ -142,10 +154,7 @@ absl::StatusOr<CandidateIndex> CandidateIndex::Load(
         index.child_slots_.emplace(r.key, static_cast<uint32_t>(slot)).second &&
         r.authority() < authorities &&
         static_cast<int>(r.region()) < index.regions_.id_bound() &&
-        r.excluded_set < index.child_excluded_pool_.size() && r.size() >= 1 &&
-        r.size() <= internal::kMaxGroupSize &&
-        index.child_details_[slot].members + static_cast<size_t>(r.size()) <=
-            index.child_members_.size() &&
+        r.excluded_set < index.child_excluded_pool_.size() &&
         (!r.hidden() || index.child_hidden_from_.contains(r.key)));
   }
   if (!in.ok()) return Damaged("children");

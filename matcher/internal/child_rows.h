@@ -21,6 +21,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "matcher/internal/packed.h"
@@ -139,21 +140,47 @@ class MemberPool {
   }
   // Members stored, free runs included: every run lies below this.
   size_t size() const { return members_.size(); }
+  // Whether every member's interned language is below `bound`.
+  bool LanguagesBelow(int bound) const {
+    return std::all_of(members_.begin(), members_.end(),
+                       [bound](const PackedMember& m) {
+                         return !m.has_language() || m.language < bound;
+                       });
+  }
 
   // For a snapshot: the members and the free runs by size.
   void Save(SnapshotWriter& out) const {
     out.Column(members_);
     for (const std::vector<uint32_t>& f : free_) out.Column(f);
   }
-  bool Load(SnapshotReader& in) {
+  // `live` holds the groups' runs (start, count): with the free runs they
+  // must cover every member exactly once.
+  bool Load(SnapshotReader& in,
+            const std::vector<std::pair<uint32_t, int>>& live) {
     members_ = in.Column<PackedMember>();
+    std::vector<bool> covered(members_.size());
+    const auto cover = [&](uint32_t start, int count) {
+      if (count < 1 || count > kMaxGroupSize ||
+          start + static_cast<size_t>(count) > members_.size()) {
+        return false;
+      }
+      for (uint32_t m = start; m < start + static_cast<uint32_t>(count); ++m) {
+        if (covered[m]) return false;
+        covered[m] = true;
+      }
+      return true;
+    };
+    for (const auto& [start, count] : live) {
+      if (!cover(start, count)) return false;
+    }
     for (size_t count = 0; count < free_.size(); ++count) {
       free_[count] = in.Column<uint32_t>();
       for (uint32_t start : free_[count]) {
-        if (start + count > members_.size()) return false;
+        if (!cover(start, static_cast<int>(count))) return false;
       }
     }
-    return in.ok();
+    return in.ok() &&
+           std::find(covered.begin(), covered.end(), false) == covered.end();
   }
 
  private:

@@ -40,6 +40,18 @@ struct IdSet {
     return ((words[0] & other.words[0]) | (words[1] & other.words[1]) |
             (words[2] & other.words[2]) | (words[3] & other.words[3])) != 0;
   }
+  // Whether every id in the set is below `bound`.
+  bool Below(int bound) const {
+    for (int w = 0; w < 4; ++w) {
+      const int first = 64 * w;
+      const uint64_t allowed = bound >= first + 64 ? ~uint64_t{0}
+                               : bound <= first
+                                   ? 0
+                                   : (uint64_t{1} << (bound - first)) - 1;
+      if ((words[w] & ~allowed) != 0) return false;
+    }
+    return true;
+  }
   friend bool operator==(const IdSet&, const IdSet&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const IdSet& s) {
@@ -127,10 +139,13 @@ class Interner {
       }
     }
     free_ = in.Column<int>();
+    std::vector<bool> freed(n);
     for (int id : free_) {
-      if (id < 0 || static_cast<uint64_t>(id) >= n || entries_[id].uses != 0) {
+      if (id < 0 || static_cast<uint64_t>(id) >= n || entries_[id].uses != 0 ||
+          freed[id]) {
         return false;
       }
+      freed[id] = true;
     }
     return in.ok() && ids_.size() + free_.size() == n;
   }
@@ -181,6 +196,11 @@ class IdSetPool {
     free_.push_back(id);
   }
   const IdSet& Get(uint32_t id) const { return sets_[id]; }
+  // Whether every id of every set is below `bound` (a loaded pool's check).
+  bool AllBelow(int bound) const {
+    return std::all_of(sets_.begin(), sets_.end(),
+                       [bound](const IdSet& s) { return s.Below(bound); });
+  }
   const IdSet* data() const { return sets_.data(); }
   // Slots (in use or free): every index handed out is below this.
   size_t size() const { return sets_.size(); }
@@ -198,7 +218,8 @@ class IdSetPool {
     sets_ = in.Column<IdSet>();
     uses_ = in.Column<int>();
     free_ = in.Column<uint32_t>();
-    if (!in.ok() || sets_.empty() || uses_.size() != sets_.size()) {
+    if (!in.ok() || sets_.empty() || !sets_[0].Empty() ||
+        uses_.size() != sets_.size()) {
       return false;
     }
     ids_.clear();
@@ -206,8 +227,12 @@ class IdSetPool {
       if (uses_[id] < 0) return false;
       if (uses_[id] > 0 && !ids_.emplace(sets_[id], id).second) return false;
     }
+    std::vector<bool> freed(sets_.size());
     for (uint32_t id : free_) {
-      if (id == 0 || id >= sets_.size() || uses_[id] != 0) return false;
+      if (id == 0 || id >= sets_.size() || uses_[id] != 0 || freed[id]) {
+        return false;
+      }
+      freed[id] = true;
     }
     return ids_.size() + free_.size() + 1 == sets_.size();
   }

@@ -7,14 +7,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <random>
 #include <string>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "common/status_macros.h"
-#include "services/registry/registry_rows.h"
 
 namespace raa {
 namespace {
@@ -71,7 +70,7 @@ uint64_t Checksum(absl::string_view bytes) {
     h ^= h >> 32;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
   h = (h ^ tail) * kMul;
   return h ^ (h >> 29);
 }
@@ -85,6 +84,8 @@ std::string Header(const IndexStamp& stamp, absl::string_view payload) {
   std::string out(kMagic);
   AppendWord(out, stamp.build.size());
   out += stamp.build;
+  AppendWord(out, stamp.token.size());
+  out += stamp.token;
   AppendWord(out, static_cast<uint64_t>(stamp.changes));
   AppendWord(out, static_cast<uint64_t>(stamp.last_adopter_row));
   AppendWord(out, static_cast<uint64_t>(stamp.last_child_row));
@@ -97,6 +98,7 @@ bool WriteAll(int fd, absl::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<size_t>(n));
   }
@@ -126,33 +128,54 @@ bool TakeWord(absl::string_view& in, uint64_t& v) {
   return true;
 }
 
+// Takes a string of at most 256 bytes (its length, then its bytes).
+bool TakeString(absl::string_view& in, std::string& s) {
+  uint64_t size = 0;
+  if (!TakeWord(in, size) || size > 256 || in.size() < size) return false;
+  s = std::string(in.substr(0, size));
+  in.remove_prefix(size);
+  return true;
+}
+
 std::string Describe(const IndexStamp& s) {
-  return absl::StrCat("build ", s.build.empty() ? "(none)" : s.build, ", ",
-                      s.changes, " changes, rows ", s.last_adopter_row, "/",
+  return absl::StrCat("build ", s.build, ", token ",
+                      s.token.empty() ? "(none)" : s.token, ", ", s.changes,
+                      " changes, last rows ", s.last_adopter_row, "/",
                       s.last_child_row);
 }
 
 }  // namespace
 
-absl::StatusOr<IndexStamp> CurrentIndexStamp(Store& store) {
-  IndexStamp stamp;
-  stamp.build = BuildId();
-  ASSIGN_OR_RETURN(stamp.changes, registry_rows::IndexedRowChanges(store));
-  ASSIGN_OR_RETURN(stamp.last_adopter_row,
-                   registry_rows::LastAdopterRow(store));
-  ASSIGN_OR_RETURN(stamp.last_child_row, registry_rows::LastChildRow(store));
-  return stamp;
+absl::StatusOr<IndexStamp> StampOf(const registry_rows::IndexedRows& rows) {
+  if (BuildId().empty()) {
+    return absl::FailedPreconditionError(
+        "this raamatchd has no build id to tell its own saved index by");
+  }
+  if (rows.counting_triggers != registry_rows::kCountingTriggers) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database has ", rows.counting_triggers, " of the ",
+                     registry_rows::kCountingTriggers,
+                     " triggers that count changes to the indexed rows"));
+  }
+  return IndexStamp{.build = BuildId(),
+                    .token = rows.token,
+                    .changes = rows.changes,
+                    .last_adopter_row = rows.last_adopter_row,
+                    .last_child_row = rows.last_child_row};
+}
+
+std::string NewIndexToken() {
+  std::random_device random;
+  std::string token;
+  for (int i = 0; i < 4; ++i) {
+    absl::StrAppend(&token, absl::Hex(random(), absl::kZeroPad8));
+  }
+  return token;
 }
 
 absl::Status WriteIndexSnapshot(const std::string& path,
                                 const IndexStamp& stamp,
-                                const matcher::CandidateIndex& index) {
-  if (stamp.build.empty()) {
-    return absl::FailedPreconditionError(
-        "this raamatchd has no build id to stamp an index snapshot with");
-  }
-  std::string payload;
-  index.Save(payload);
+                                absl::string_view payload) {
   const std::string header = Header(stamp, payload);
   const std::string temporary = path + ".tmp";
   const int fd =
@@ -161,19 +184,23 @@ absl::Status WriteIndexSnapshot(const std::string& path,
     return absl::UnavailableError(
         absl::StrCat("cannot write ", temporary, ": ", strerror(errno)));
   }
-  bool ok = WriteAll(fd, header) && WriteAll(fd, payload) && fsync(fd) == 0;
-  const int saved_errno = errno;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(temporary.c_str(), path.c_str()) != 0) {
+  int error = 0;
+  if (!WriteAll(fd, header) || !WriteAll(fd, payload) || fsync(fd) != 0) {
+    error = errno;
+  }
+  if (close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && rename(temporary.c_str(), path.c_str()) != 0) {
+    error = errno;
+  }
+  if (error != 0) {
     unlink(temporary.c_str());
-    return absl::UnavailableError(absl::StrCat(
-        "cannot write ", path, ": ", strerror(ok ? errno : saved_errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot write ", path, ": ", strerror(error)));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<matcher::CandidateIndex> TakeIndexSnapshot(
-    const std::string& path, const IndexStamp& now) {
+absl::StatusOr<SavedIndex> ReadIndexSnapshot(const std::string& path) {
   unlink((path + ".tmp").c_str());  // left by a stop that did not finish
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -181,43 +208,42 @@ absl::StatusOr<matcher::CandidateIndex> TakeIndexSnapshot(
     return absl::UnavailableError(
         absl::StrCat("cannot read ", path, ": ", strerror(errno)));
   }
-  // Used once, whatever it holds: the database moves on from here.
+  // The file goes whatever it holds (the database's token is what makes a
+  // snapshot usable once, this is tidiness).
   unlink(path.c_str());
-  std::string bytes;
-  const bool read_whole = ReadAll(fd, bytes);
+  SavedIndex saved;
+  const bool read_whole = ReadAll(fd, saved.bytes);
   close(fd);
   if (!read_whole) {
     return absl::DataLossError(absl::StrCat("cannot read ", path));
   }
-  absl::string_view in(bytes);
+  absl::string_view in(saved.bytes);
+  uint64_t changes = 0, adopter = 0, child = 0, size = 0, checksum = 0;
   if (!absl::ConsumePrefix(&in, kMagic)) {
     return absl::DataLossError(absl::StrCat(path, " is not an index snapshot"));
   }
-  IndexStamp saved;
-  uint64_t build_size = 0, changes = 0, adopter = 0, child = 0, size = 0,
-           checksum = 0;
-  if (!TakeWord(in, build_size) || build_size > 256 || in.size() < build_size) {
+  if (!TakeString(in, saved.stamp.build) ||
+      !TakeString(in, saved.stamp.token) || !TakeWord(in, changes) ||
+      !TakeWord(in, adopter) || !TakeWord(in, child) || !TakeWord(in, size) ||
+      !TakeWord(in, checksum)) {
     return absl::DataLossError(absl::StrCat(path, ": header cut short"));
   }
-  saved.build = std::string(in.substr(0, build_size));
-  in.remove_prefix(build_size);
-  if (!TakeWord(in, changes) || !TakeWord(in, adopter) ||
-      !TakeWord(in, child) || !TakeWord(in, size) || !TakeWord(in, checksum)) {
-    return absl::DataLossError(absl::StrCat(path, ": header cut short"));
-  }
-  saved.changes = static_cast<int64_t>(changes);
-  saved.last_adopter_row = static_cast<int64_t>(adopter);
-  saved.last_child_row = static_cast<int64_t>(child);
-  if (saved.build.empty() || !(saved == now)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the index snapshot was saved at ", Describe(saved),
-                     "; now ", Describe(now)));
-  }
+  saved.stamp.changes = static_cast<int64_t>(changes);
+  saved.stamp.last_adopter_row = static_cast<int64_t>(adopter);
+  saved.stamp.last_child_row = static_cast<int64_t>(child);
   if (in.size() != size || Checksum(in) != checksum) {
     return absl::DataLossError(
         absl::StrCat(path, ": cut short or changed since it was written"));
   }
-  return matcher::CandidateIndex::Load(in);
+  saved.payload_start = saved.bytes.size() - in.size();
+  return saved;
+}
+
+absl::Status CheckIndexStamp(const IndexStamp& saved, const IndexStamp& now) {
+  if (!saved.token.empty() && saved == now) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("the index snapshot was saved at ", Describe(saved),
+                   "; the database is now at ", Describe(now)));
 }
 
 }  // namespace raa

@@ -14,6 +14,7 @@
 #include "common/dates.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "google/protobuf/empty.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/access_policy.h"
 #include "services/matching/convert.h"
@@ -212,14 +213,33 @@ absl::Status ReadAllRecords(Store& store,
   return absl::OkStatus();
 }
 
-// The snapshot at `path` into `index`, if it is current; says on stderr why
-// not if there was one. True if loaded.
+// The snapshot at `path`, if it is current: checked against the database
+// and its token cleared in one write, so that it is loaded once.
+absl::StatusOr<matcher::CandidateIndex> LoadSnapshot(Store& store,
+                                                     const std::string& path) {
+  ASSIGN_OR_RETURN(const SavedIndex saved, ReadIndexSnapshot(path));
+  RETURN_IF_ERROR(
+      store
+          .Write<google::protobuf::Empty>(
+              RequestKey{},
+              [&](StoreTx& tx) -> absl::StatusOr<google::protobuf::Empty> {
+                ASSIGN_OR_RETURN(const registry_rows::IndexedRows rows,
+                                 registry_rows::ReadIndexedRows(tx));
+                ASSIGN_OR_RETURN(const IndexStamp now, StampOf(rows));
+                RETURN_IF_ERROR(CheckIndexStamp(saved.stamp, now));
+                RETURN_IF_ERROR(registry_rows::SetIndexToken(tx, ""));
+                return google::protobuf::Empty();
+              })
+          .status());
+  return matcher::CandidateIndex::Load(saved.payload());
+}
+
+// LoadSnapshot into `index`; says on stderr why not if there was a
+// snapshot. True if loaded.
 bool TakeSnapshot(Store& store, const std::string& path,
                   matcher::CandidateIndex& index) {
   const absl::Time start = absl::Now();
-  absl::StatusOr<IndexStamp> now = CurrentIndexStamp(store);
-  absl::StatusOr<matcher::CandidateIndex> loaded =
-      now.ok() ? TakeIndexSnapshot(path, *now) : now.status();
+  absl::StatusOr<matcher::CandidateIndex> loaded = LoadSnapshot(store, path);
   if (!loaded.ok()) {
     if (!absl::IsNotFound(loaded.status())) {
       std::cerr << "raamatchd: index rebuilt from the database, not loaded: "
@@ -348,10 +368,27 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
 }
 
 absl::Status LiveIndex::SaveSnapshot(Store& store, const std::string& path) {
-  ASSIGN_OR_RETURN(const IndexStamp stamp, CurrentIndexStamp(store));
-  absl::MutexLock lock(&mu_);
-  index_.Reorganize();
-  return WriteIndexSnapshot(path, stamp, index_);
+  // Under the store's write lock, so that no write is half-way into the
+  // index: the token, the count and the index's bytes all of one moment.
+  const std::string token = NewIndexToken();
+  IndexStamp stamp;
+  std::string payload;
+  RETURN_IF_ERROR(
+      store
+          .Write<google::protobuf::Empty>(
+              RequestKey{},
+              [&](StoreTx& tx) -> absl::StatusOr<google::protobuf::Empty> {
+                RETURN_IF_ERROR(registry_rows::SetIndexToken(tx, token));
+                ASSIGN_OR_RETURN(const registry_rows::IndexedRows rows,
+                                 registry_rows::ReadIndexedRows(tx));
+                ASSIGN_OR_RETURN(stamp, StampOf(rows));
+                absl::MutexLock lock(&mu_);
+                index_.Reorganize();
+                index_.Save(payload);
+                return google::protobuf::Empty();
+              })
+          .status());
+  return WriteIndexSnapshot(path, stamp, payload);
 }
 
 int32_t LiveIndex::Today() const { return DayNumber(ToDate(clock_.Today())); }

@@ -109,12 +109,14 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     return fn(index_, policy_, generation_, names_);
   }
 
-  // Saves the index to `path` for the next start (BuildOptions), stamped
-  // with the store's count of changes now. Only once nothing writes any more
-  // (a server that has stopped serving): a write after it would not be in
-  // the snapshot, though the count would tell the next start so. Reorders
-  // the households (matcher::CandidateIndex::Reorganize) first.
-  absl::Status SaveSnapshot(Store& store, const std::string& path);
+  // Saves the index to `path` for the next start (BuildOptions), under a
+  // new token stored in the database with the count of changes (one write:
+  // the store calls BeforeCommit on its listener, which must not hold mu_).
+  // For a server that has stopped serving: a later write makes the snapshot
+  // stale (the next start then rebuilds). Reorders the households
+  // (matcher::CandidateIndex::Reorganize) first.
+  absl::Status SaveSnapshot(Store& store, const std::string& path)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Whether Build loaded a snapshot.
   bool built_from_snapshot() const { return built_from_snapshot_; }
 

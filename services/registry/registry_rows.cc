@@ -209,15 +209,16 @@ CREATE TABLE repairs_done (
 )sql"},
     // Every change to a row the matching index is built from, counted by
     // SQLite itself (whoever writes: the server, a migration, a repair, an
-    // operator's sqlite3), so a saved index is known to be current when the
-    // count is what it was when the index was saved
-    // (services/matching/index_snapshot.h).
+    // operator's sqlite3), and the token of the one saved index that may be
+    // loaded: a saved index is current when both are what they were when it
+    // was saved (services/matching/index_snapshot.h).
     {14, "index_stamp", R"sql(
 CREATE TABLE index_stamp (
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  changes INTEGER NOT NULL
+  changes INTEGER NOT NULL,
+  token TEXT NOT NULL
 );
-INSERT INTO index_stamp VALUES (1, 0);
+INSERT INTO index_stamp VALUES (1, 0, '');
 CREATE TRIGGER authorities_insert_counted AFTER INSERT ON authorities
   BEGIN UPDATE index_stamp SET changes = changes + 1; END;
 CREATE TRIGGER authorities_update_counted AFTER UPDATE ON authorities
@@ -1349,10 +1350,50 @@ absl::StatusOr<int64_t> LastAdopterRow(Store& store) {
   return LastRow(store, "adopters");
 }
 
-absl::StatusOr<int64_t> IndexedRowChanges(Store& store) {
-  return store.Read([](SQLite::Database& db) -> absl::StatusOr<int64_t> {
-    return db.execAndGet("SELECT changes FROM index_stamp").getInt64();
+namespace {
+
+IndexedRows ReadIndexedRows(SQLite::Database& db) {
+  IndexedRows rows;
+  SQLite::Statement q(db, "SELECT changes, token FROM index_stamp");
+  if (q.executeStep()) {
+    rows.changes = q.getColumn(0).getInt64();
+    rows.token = q.getColumn(1).getString();
+  }
+  rows.counting_triggers =
+      db.execAndGet(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND "
+            "name IN ('authorities_insert_counted', "
+            "'authorities_update_counted', 'authorities_delete_counted', "
+            "'adopters_insert_counted', 'adopters_update_counted', "
+            "'adopters_delete_counted', 'children_insert_counted', "
+            "'children_update_counted', 'children_delete_counted', "
+            "'milestones_insert_counted', 'milestones_update_counted', "
+            "'milestones_delete_counted')")
+          .getInt();
+  rows.last_adopter_row =
+      db.execAndGet("SELECT COALESCE(MAX(id), 0) FROM adopters").getInt64();
+  rows.last_child_row =
+      db.execAndGet("SELECT COALESCE(MAX(id), 0) FROM children").getInt64();
+  return rows;
+}
+
+}  // namespace
+
+absl::StatusOr<IndexedRows> ReadIndexedRows(Store& store) {
+  return store.Read([](SQLite::Database& db) -> absl::StatusOr<IndexedRows> {
+    return ReadIndexedRows(db);
   });
+}
+
+absl::StatusOr<IndexedRows> ReadIndexedRows(StoreTx& tx) {
+  return ReadIndexedRows(tx.db());
+}
+
+absl::Status SetIndexToken(StoreTx& tx, absl::string_view token) {
+  SQLite::Statement q(tx.db(), "UPDATE index_stamp SET token = ?");
+  q.bind(1, std::string(token));
+  if (q.exec() != 1) return absl::InternalError("index_stamp has no row");
+  return absl::OkStatus();
 }
 
 absl::Status ScanAdopters(

@@ -235,10 +235,26 @@ absl::Status ScanMatchingColumnsOfAdopters(
         fn);
 absl::StatusOr<int64_t> LastAdopterRow(Store& store);
 
-// How many times a row of authorities, adopters, children or milestones
-// (what the matching index is built from) has been inserted, updated or
-// deleted, by anyone, since migration 14: counted by triggers.
-absl::StatusOr<int64_t> IndexedRowChanges(Store& store);
+// What a saved matching index is stamped with (services/matching/
+// index_snapshot.h), read in one snapshot of the database.
+struct IndexedRows {
+  // How many times a row of authorities, adopters, children or milestones
+  // (what the matching index is built from) has been inserted, updated or
+  // deleted, by anyone, since migration 14: counted by its triggers.
+  int64_t changes = 0;
+  // Those triggers present: kCountingTriggers unless a later change to the
+  // schema dropped some (then the count cannot be trusted).
+  int counting_triggers = 0;
+  // The token of the saved index that may be loaded; empty: none.
+  std::string token;
+  int64_t last_adopter_row = 0;
+  int64_t last_child_row = 0;
+};
+inline constexpr int kCountingTriggers = 12;
+absl::StatusOr<IndexedRows> ReadIndexedRows(Store& store);
+absl::StatusOr<IndexedRows> ReadIndexedRows(StoreTx& tx);
+// Stores the token of the saved index that may be loaded ("" for none).
+absl::Status SetIndexToken(StoreTx& tx, absl::string_view token);
 
 }  // namespace registry_rows
 }  // namespace raa

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Database.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -407,33 +408,52 @@ TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
 
 // A clean stop saves the index (LiveIndex::SaveSnapshot) and the next start
 // loads it instead of reading every profile, holding exactly what the live
-// index held. The snapshot is used once: the start after that rebuilds.
+// index held. It is loaded once: the start clears its token in the database,
+// so the same file put back is refused, and so is the file of an earlier
+// save (the database holds the newest save's token).
 TEST_F(MatchingDomainTest, AnIndexSavedAtAStopIsWhatTheNextStartLoads) {
   std::vector<v1::Adopter> adopters;
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
   const std::string path = dir_.File("raamatch.db.index");
-  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  const std::string copy = dir_.File("copy.index");
+  auto build = [&] {
+    return LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  };
 
-  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
-      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  std::filesystem::copy_file(path, copy);
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = build();
   ASSERT_THAT(loaded.status(), IsOk());
   EXPECT_TRUE((*loaded)->built_from_snapshot());
   ExpectRebuiltIndexHolds(loaded, *live_, adopters, children);
-  EXPECT_NE(access(path.c_str(), F_OK), 0) << "a snapshot is used once";
+  EXPECT_FALSE(std::filesystem::exists(path));
 
-  absl::StatusOr<std::unique_ptr<LiveIndex>> next =
-      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
-  ASSERT_THAT(next.status(), IsOk());
-  EXPECT_FALSE((*next)->built_from_snapshot());
-  ExpectRebuiltIndexHolds(next, *live_, adopters, children);
+  // The first save's file, though nothing changed since it was written.
+  std::filesystem::copy_file(copy, path);
+  absl::StatusOr<std::unique_ptr<LiveIndex>> earlier = build();
+  ASSERT_THAT(earlier.status(), IsOk());
+  EXPECT_FALSE((*earlier)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(earlier, *live_, adopters, children);
+
+  // The loaded file put back.
+  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+  std::filesystem::copy_file(path, copy,
+                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_TRUE((*build())->built_from_snapshot());
+  std::filesystem::copy_file(copy, path);
+  absl::StatusOr<std::unique_ptr<LiveIndex>> again = build();
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_FALSE((*again)->built_from_snapshot());
 }
 
 // A snapshot is loaded only if nothing it holds has changed since it was
-// saved: a profile written through the registry, a row changed by any other
-// writer of the database file, or damaged bytes make the start rebuild, and
-// the rebuilt index holds the change.
+// saved: a profile written through the registry, a row of any of the four
+// tables the index is built from changed by any other writer of the
+// database file (even to the same value), or damaged bytes make the start
+// rebuild, and the rebuilt index holds the change.
 TEST_F(MatchingDomainTest, AnIndexSavedBeforeAChangeIsNotLoaded) {
   std::vector<v1::Adopter> adopters;
   std::vector<v1::Child> children;
@@ -466,15 +486,27 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeAChangeIsNotLoaded) {
         EXPECT_EQ(g->members[0].age_months, 70);
       });
 
-  // Another writer of the file, even one that changes nothing.
-  ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
-  {
-    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
-    db.exec("UPDATE adopters SET status = status WHERE id = 1");
+  // Another writer of the file, on each table, changing nothing.
+  for (const char* sql :
+       {"UPDATE authorities SET display_name = display_name WHERE id = "
+        "'leeds'",
+        "UPDATE adopters SET status = status WHERE id = 1",
+        "UPDATE children SET status = status WHERE id = 1",
+        "INSERT INTO milestones (record_kind, authority_id, record_row, kind, "
+        "date, reason, key_id, recorded_by, record_time) SELECT record_kind, "
+        "authority_id, record_row, kind, date, reason, key_id, recorded_by, "
+        "record_time FROM milestones WHERE id = (SELECT MAX(id) FROM "
+        "milestones)"}) {
+    SCOPED_TRACE(sql);
+    ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
+    {
+      SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+      EXPECT_EQ(db.exec(sql), 1);
+    }
+    absl::StatusOr<std::unique_ptr<LiveIndex>> after_sql = build();
+    ASSERT_THAT(after_sql.status(), IsOk());
+    EXPECT_FALSE((*after_sql)->built_from_snapshot());
   }
-  absl::StatusOr<std::unique_ptr<LiveIndex>> after_sql = build();
-  ASSERT_THAT(after_sql.status(), IsOk());
-  EXPECT_FALSE((*after_sql)->built_from_snapshot());
 
   // Damaged bytes: the last byte of the file changed.
   ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
@@ -490,12 +522,18 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeAChangeIsNotLoaded) {
   EXPECT_FALSE((*damaged)->built_from_snapshot());
   ExpectRebuiltIndexHolds(damaged, *live_, adopters, children);
 
-  // And with nothing changed since it was saved, it is loaded.
+  // A counting trigger dropped (as a careless migration that rebuilds a
+  // table would): no snapshot is trusted.
   ASSERT_THAT(live_->SaveSnapshot(*store_, path), IsOk());
-  absl::StatusOr<std::unique_ptr<LiveIndex>> unchanged = build();
-  ASSERT_THAT(unchanged.status(), IsOk());
-  EXPECT_TRUE((*unchanged)->built_from_snapshot());
-  ExpectRebuiltIndexHolds(unchanged, *live_, adopters, children);
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    db.exec("DROP TRIGGER children_delete_counted");
+  }
+  absl::StatusOr<std::unique_ptr<LiveIndex>> untrusted = build();
+  ASSERT_THAT(untrusted.status(), IsOk());
+  EXPECT_FALSE((*untrusted)->built_from_snapshot());
+  EXPECT_THAT(live_->SaveSnapshot(*store_, path),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

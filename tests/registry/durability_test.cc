@@ -440,38 +440,44 @@ TEST_F(DurabilityTest, SigtermExitsZeroAndLeavesTheDatabaseIntact) {
 }
 
 // A clean stop saves the matching index next to the database; the next
-// start loads it (and deletes it) instead of reading every profile. After a
-// kill -9 there is no saved index and the start rebuilds.
+// start loads it (and deletes it) instead of reading every profile. It is
+// loaded once: the same file put back before a start after a kill -9 is
+// refused, and that start rebuilds the index with the write made since.
 TEST_F(DurabilityTest, TheNextStartAfterSigtermLoadsTheSavedIndex) {
-  const auto loads = [this] {
+  const auto count = [this](const std::string& what) {
     const std::string log = daemon_.Log();
     int n = 0;
-    for (size_t at = log.find("index loaded from its snapshot");
-         at != std::string::npos;
-         at = log.find("index loaded from its snapshot", at + 1)) {
+    for (size_t at = log.find(what); at != std::string::npos;
+         at = log.find(what, at + 1)) {
       ++n;
     }
     return n;
   };
   const std::string snapshot = daemon_.db() + ".index";
+  const std::string copy = daemon_.db() + ".index-copy";
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
   const std::string registrar = RegisterSheffield();
   AddChild(registrar, 30);
   ASSERT_FALSE(HasFailure());
   ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
-  EXPECT_TRUE(std::filesystem::exists(snapshot)) << daemon_.Log();
+  ASSERT_TRUE(std::filesystem::exists(snapshot)) << daemon_.Log();
+  std::filesystem::copy_file(snapshot, copy);
 
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
-  EXPECT_EQ(loads(), 1) << daemon_.Log();
-  EXPECT_THAT(daemon_.Log(), HasSubstr("(0 households, 1 child groups)"));
+  EXPECT_EQ(count("index loaded from its snapshot (0 households, 1 child "
+                  "groups)"),
+            1)
+      << daemon_.Log();
   EXPECT_FALSE(std::filesystem::exists(snapshot));
   AddChild(registrar, 31);
   ASSERT_FALSE(HasFailure());
 
   ASSERT_TRUE(daemon_.Stop(SIGKILL).has_value());
-  EXPECT_FALSE(std::filesystem::exists(snapshot));
+  std::filesystem::copy_file(copy, snapshot);
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
-  EXPECT_EQ(loads(), 1) << daemon_.Log();
+  EXPECT_EQ(count("index loaded from its snapshot"), 1) << daemon_.Log();
+  EXPECT_EQ(count("index rebuilt from the database, not loaded"), 1)
+      << daemon_.Log();
   EXPECT_EQ(ListChildren(registrar).size(), 2u);
 }
 

@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/snapshot_io.h"
 #include "matcher/candidate_index.h"
-#include "matcher/internal/snapshot_io.h"
 
 namespace raa::matcher {
 namespace {
@@ -25,7 +25,7 @@ absl::Status Damaged(absl::string_view what) {
 }  // namespace
 
 void CandidateIndex::Save(std::string& out) const {
-  internal::SnapshotWriter w(out);
+  SnapshotWriter w(out);
   w.Word(kSnapshotFormat);
   w.Word(authorities_.size());
   for (const AuthorityEntry& a : authorities_) {
@@ -65,7 +65,7 @@ void CandidateIndex::Save(std::string& out) const {
 
 absl::StatusOr<CandidateIndex> CandidateIndex::Load(
     absl::string_view snapshot) {
-  internal::SnapshotReader in(snapshot);
+  SnapshotReader in(snapshot);
   if (in.Word() != kSnapshotFormat) return Damaged("its format");
   CandidateIndex index;
 

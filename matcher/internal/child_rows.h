@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/snapshot_io.h"
 #include "matcher/internal/packed.h"
-#include "matcher/internal/snapshot_io.h"
 
 namespace raa::matcher::internal {
 

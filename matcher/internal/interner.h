@@ -21,7 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
-#include "matcher/internal/snapshot_io.h"
+#include "common/snapshot_io.h"
 
 namespace raa::matcher::internal {
 

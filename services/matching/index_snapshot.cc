@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "common/snapshot_io.h"
 
 namespace raa {
 namespace {
@@ -75,22 +76,17 @@ uint64_t Checksum(absl::string_view bytes) {
   return h ^ (h >> 29);
 }
 
-void AppendWord(std::string& out, uint64_t v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
 // The header: magic, the stamp, the payload's length and checksum.
 std::string Header(const IndexStamp& stamp, absl::string_view payload) {
   std::string out(kMagic);
-  AppendWord(out, stamp.build.size());
-  out += stamp.build;
-  AppendWord(out, stamp.token.size());
-  out += stamp.token;
-  AppendWord(out, static_cast<uint64_t>(stamp.changes));
-  AppendWord(out, static_cast<uint64_t>(stamp.last_adopter_row));
-  AppendWord(out, static_cast<uint64_t>(stamp.last_child_row));
-  AppendWord(out, payload.size());
-  AppendWord(out, Checksum(payload));
+  SnapshotWriter w(out);
+  w.String(stamp.build);
+  w.String(stamp.token);
+  w.Word(static_cast<uint64_t>(stamp.changes));
+  w.Word(static_cast<uint64_t>(stamp.last_adopter_row));
+  w.Word(static_cast<uint64_t>(stamp.last_child_row));
+  w.Word(payload.size());
+  w.Word(Checksum(payload));
   return out;
 }
 
@@ -117,23 +113,6 @@ bool ReadAll(int fd, std::string& out) {
     if (n <= 0) return false;
     at += static_cast<size_t>(n);
   }
-  return true;
-}
-
-// Takes a word from the front of `in`; false if it is too short.
-bool TakeWord(absl::string_view& in, uint64_t& v) {
-  if (in.size() < sizeof(v)) return false;
-  std::memcpy(&v, in.data(), sizeof(v));
-  in.remove_prefix(sizeof(v));
-  return true;
-}
-
-// Takes a string of at most 256 bytes (its length, then its bytes).
-bool TakeString(absl::string_view& in, std::string& s) {
-  uint64_t size = 0;
-  if (!TakeWord(in, size) || size > 256 || in.size() < size) return false;
-  s = std::string(in.substr(0, size));
-  in.remove_prefix(size);
   return true;
 }
 
@@ -217,25 +196,27 @@ absl::StatusOr<SavedIndex> ReadIndexSnapshot(const std::string& path) {
   if (!read_whole) {
     return absl::DataLossError(absl::StrCat("cannot read ", path));
   }
-  absl::string_view in(saved.bytes);
-  uint64_t changes = 0, adopter = 0, child = 0, size = 0, checksum = 0;
-  if (!absl::ConsumePrefix(&in, kMagic)) {
+  absl::string_view bytes(saved.bytes);
+  if (!absl::ConsumePrefix(&bytes, kMagic)) {
     return absl::DataLossError(absl::StrCat(path, " is not an index snapshot"));
   }
-  if (!TakeString(in, saved.stamp.build) ||
-      !TakeString(in, saved.stamp.token) || !TakeWord(in, changes) ||
-      !TakeWord(in, adopter) || !TakeWord(in, child) || !TakeWord(in, size) ||
-      !TakeWord(in, checksum)) {
+  SnapshotReader in(bytes);
+  saved.stamp.build = in.String();
+  saved.stamp.token = in.String();
+  saved.stamp.changes = static_cast<int64_t>(in.Word());
+  saved.stamp.last_adopter_row = static_cast<int64_t>(in.Word());
+  saved.stamp.last_child_row = static_cast<int64_t>(in.Word());
+  const uint64_t size = in.Word();
+  const uint64_t checksum = in.Word();
+  if (!in.ok()) {
     return absl::DataLossError(absl::StrCat(path, ": header cut short"));
   }
-  saved.stamp.changes = static_cast<int64_t>(changes);
-  saved.stamp.last_adopter_row = static_cast<int64_t>(adopter);
-  saved.stamp.last_child_row = static_cast<int64_t>(child);
-  if (in.size() != size || Checksum(in) != checksum) {
+  const absl::string_view payload = bytes.substr(in.position());
+  if (payload.size() != size || Checksum(payload) != checksum) {
     return absl::DataLossError(
         absl::StrCat(path, ": cut short or changed since it was written"));
   }
-  saved.payload_start = saved.bytes.size() - in.size();
+  saved.payload_start = saved.bytes.size() - payload.size();
   return saved;
 }
 

@@ -1332,11 +1332,14 @@ absl::Status ScanChildren(
 
 namespace {
 
+int64_t LastRowIn(SQLite::Database& db, const char* table) {
+  return db.execAndGet(absl::StrCat("SELECT COALESCE(MAX(id), 0) FROM ", table))
+      .getInt64();
+}
+
 absl::StatusOr<int64_t> LastRow(Store& store, const char* table) {
   return store.Read([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
-    return db
-        .execAndGet(absl::StrCat("SELECT COALESCE(MAX(id), 0) FROM ", table))
-        .getInt64();
+    return LastRowIn(db, table);
   });
 }
 
@@ -1370,10 +1373,8 @@ IndexedRows ReadIndexedRows(SQLite::Database& db) {
             "'milestones_insert_counted', 'milestones_update_counted', "
             "'milestones_delete_counted')")
           .getInt();
-  rows.last_adopter_row =
-      db.execAndGet("SELECT COALESCE(MAX(id), 0) FROM adopters").getInt64();
-  rows.last_child_row =
-      db.execAndGet("SELECT COALESCE(MAX(id), 0) FROM children").getInt64();
+  rows.last_adopter_row = LastRowIn(db, "adopters");
+  rows.last_child_row = LastRowIn(db, "children");
   return rows;
 }
 

@@ -1,13 +1,14 @@
-// Internal: the byte stream of an index snapshot (CandidateIndex::Save and
-// Load). Numbers are 64-bit words, strings and columns their length then
-// their bytes, in this machine's byte order: a snapshot is read back only by
-// the build that wrote it (services/matching/index_snapshot.h checks that).
+// The byte stream of an index snapshot (matcher::CandidateIndex::Save and
+// Load, and the file around it, services/matching/index_snapshot.cc). Numbers
+// are 64-bit words, strings and columns their length then their bytes, in this
+// machine's byte order: a snapshot is read back only by the build that wrote it
+// (services/matching/index_snapshot.h checks that).
 //
 // The reader is sticky: after the first read that would pass the end of the
 // stream every read gives zeros and ok() is false, so a caller reads
 // everything and checks once.
-#ifndef RAAMATCH_MATCHER_INTERNAL_SNAPSHOT_IO_H_
-#define RAAMATCH_MATCHER_INTERNAL_SNAPSHOT_IO_H_
+#ifndef RAAMATCH_COMMON_SNAPSHOT_IO_H_
+#define RAAMATCH_COMMON_SNAPSHOT_IO_H_
 
 #include <cstdint>
 #include <cstring>
@@ -17,7 +18,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace raa::matcher::internal {
+namespace raa {
 
 class SnapshotWriter {
  public:
@@ -84,6 +85,8 @@ class SnapshotReader {
 
   bool ok() const { return ok_; }
   bool at_end() const { return at_ == in_.size(); }
+  // Bytes read so far.
+  size_t position() const { return at_; }
 
  private:
   bool Take(uint64_t n) {
@@ -100,6 +103,6 @@ class SnapshotReader {
   bool ok_ = true;
 };
 
-}  // namespace raa::matcher::internal
+}  // namespace raa
 
-#endif  // RAAMATCH_MATCHER_INTERNAL_SNAPSHOT_IO_H_
+#endif  // RAAMATCH_COMMON_SNAPSHOT_IO_H_

@@ -19,7 +19,7 @@
 namespace raa {
 namespace {
 
-constexpr absl::string_view kMagic = "raamatch index snapshot\n";
+constexpr absl::string_view kMagic = "raamatch index snapshot 2\n";
 
 // The GNU build id note of the main executable, hex; empty if none.
 std::string ReadBuildId() {
@@ -82,9 +82,7 @@ std::string Header(const IndexStamp& stamp, absl::string_view payload) {
   SnapshotWriter w(out);
   w.String(stamp.build);
   w.String(stamp.token);
-  w.Word(static_cast<uint64_t>(stamp.changes));
-  w.Word(static_cast<uint64_t>(stamp.last_adopter_row));
-  w.Word(static_cast<uint64_t>(stamp.last_child_row));
+  w.Word(static_cast<uint64_t>(stamp.saved_through));
   w.Word(payload.size());
   w.Word(Checksum(payload));
   return out;
@@ -118,9 +116,8 @@ bool ReadAll(int fd, std::string& out) {
 
 std::string Describe(const IndexStamp& s) {
   return absl::StrCat("build ", s.build, ", token ",
-                      s.token.empty() ? "(none)" : s.token, ", ", s.changes,
-                      " changes, last rows ", s.last_adopter_row, "/",
-                      s.last_child_row);
+                      s.token.empty() ? "(none)" : s.token, ", change ",
+                      s.saved_through);
 }
 
 }  // namespace
@@ -130,17 +127,15 @@ absl::StatusOr<IndexStamp> StampOf(const registry_rows::IndexedRows& rows) {
     return absl::FailedPreconditionError(
         "this raamatchd has no build id to tell its own saved index by");
   }
-  if (rows.counting_triggers != registry_rows::kCountingTriggers) {
+  if (rows.logging_triggers != registry_rows::kLoggingTriggers) {
     return absl::FailedPreconditionError(
-        absl::StrCat("the database has ", rows.counting_triggers, " of the ",
-                     registry_rows::kCountingTriggers,
-                     " triggers that count changes to the indexed rows"));
+        absl::StrCat("the database has ", rows.logging_triggers, " of the ",
+                     registry_rows::kLoggingTriggers,
+                     " triggers that log changes to the indexed rows"));
   }
   return IndexStamp{.build = BuildId(),
                     .token = rows.token,
-                    .changes = rows.changes,
-                    .last_adopter_row = rows.last_adopter_row,
-                    .last_child_row = rows.last_child_row};
+                    .saved_through = rows.saved_through};
 }
 
 std::string NewIndexToken() {
@@ -187,9 +182,6 @@ absl::StatusOr<SavedIndex> ReadIndexSnapshot(const std::string& path) {
     return absl::UnavailableError(
         absl::StrCat("cannot read ", path, ": ", strerror(errno)));
   }
-  // The file goes whatever it holds (the database's token is what makes a
-  // snapshot usable once, this is tidiness).
-  unlink(path.c_str());
   SavedIndex saved;
   const bool read_whole = ReadAll(fd, saved.bytes);
   close(fd);
@@ -203,9 +195,7 @@ absl::StatusOr<SavedIndex> ReadIndexSnapshot(const std::string& path) {
   SnapshotReader in(bytes);
   saved.stamp.build = in.String();
   saved.stamp.token = in.String();
-  saved.stamp.changes = static_cast<int64_t>(in.Word());
-  saved.stamp.last_adopter_row = static_cast<int64_t>(in.Word());
-  saved.stamp.last_child_row = static_cast<int64_t>(in.Word());
+  saved.stamp.saved_through = static_cast<int64_t>(in.Word());
   const uint64_t size = in.Word();
   const uint64_t checksum = in.Word();
   if (!in.ok()) {

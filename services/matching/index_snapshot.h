@@ -1,33 +1,39 @@
-// A saved matching index, so that a server restarted after a clean stop
-// serves in well under a second at a million records instead of rebuilding
-// the index from every profile.
+// A saved matching index, so that a server restarted, after a clean stop
+// or a crash, serves in well under a second at a million records instead of
+// rebuilding the index from every profile.
 //
-// The server saves its index when it stops cleanly (next to the database:
-// "<db>.index"), under a fresh random token that it also writes into the
-// database (index_stamp). The next start reads the file, deletes it, and
-// loads it only if all of these hold, else rebuilds from the database as
-// always:
+// The server saves its index next to the database ("<db>.index") when it
+// stops cleanly and, while serving, once enough has changed since the last
+// save; each save under a fresh random token that it then writes into the
+// database (index_stamp) with the last change the index holds. SQLite's
+// triggers log every insert, update and delete of a household, a child or a
+// journey date (index_changes, whoever writes: the server, a migration, an
+// operator's sqlite3); a save drops the log up to the change it holds.
+//
+// A start loads the file if all of these hold, else rebuilds from the
+// database as always:
 //   - it was written by this very binary (the executable's GNU build id);
-//   - the database still holds its token: it is the database the index was
-//     saved from, not a restored copy or another branch of its history;
-//   - no row the index is built from (authorities, adopters, children,
-//     milestones) has been inserted, updated or deleted since: SQLite's
-//     triggers count every such change (registry_rows::ReadIndexedRows, all
-//     twelve present), and the last adopter and child rows are as they were;
+//   - the database holds its token and its last change: it is the newest
+//     save of this database, not an earlier one, a copy's, or one whose
+//     recording did not commit;
+//   - all nine logging triggers are present (registry_rows::
+//     ReadIndexedRows);
 //   - its bytes are whole (length and checksum) and read back
 //     (matcher::CandidateIndex::Load).
-// The start clears the token in the database (in the transaction that
-// checked it) before using the index, so a snapshot is loaded at most once,
-// whatever becomes of the file; after a crash the next start rebuilds. Open
-// links are not in it (the links table has them).
+// Then it reads again every record changed after the saved change (the
+// log) and takes it into the index as a write would: the index is the
+// database's, whatever happened between the save and the start. Authorities
+// are read whole at every start; open links are not in the file (the links
+// table has them).
 //
-//   // stop: under the store's write lock, after the token is set
-//   ASSIGN_OR_RETURN(IndexStamp stamp, StampOf(rows_read_in_that_write));
+//   // save: the last change committed, then the index's bytes
+//   ASSIGN_OR_RETURN(IndexStamp stamp, StampOf(rows_read_before_the_copy));
 //   RETURN_IF_ERROR(WriteIndexSnapshot(path, stamp, payload));
+//   // then in a write: registry_rows::SetIndexSaved(tx, token, through)
 //   // start:
 //   ASSIGN_OR_RETURN(SavedIndex saved, ReadIndexSnapshot(path));
-//   // in a write: CheckIndexStamp(saved.stamp, StampOf(rows now)), then
-//   // clear the token; then matcher::CandidateIndex::Load(saved.payload()).
+//   RETURN_IF_ERROR(CheckIndexStamp(saved.stamp, StampOf(rows now)));
+//   // matcher::CandidateIndex::Load(saved.payload()), then the log
 #ifndef RAAMATCH_SERVICES_MATCHING_INDEX_SNAPSHOT_H_
 #define RAAMATCH_SERVICES_MATCHING_INDEX_SNAPSHOT_H_
 
@@ -43,17 +49,15 @@ namespace raa {
 
 // What a snapshot must have been saved at to be loaded.
 struct IndexStamp {
-  std::string build;  // this executable's build id, hex
-  std::string token;  // the database's index_stamp.token
-  int64_t changes = 0;
-  int64_t last_adopter_row = 0;
-  int64_t last_child_row = 0;
+  std::string build;          // this executable's build id, hex
+  std::string token;          // the database's index_stamp.token
+  int64_t saved_through = 0;  // the last change (index_changes) it holds
   friend bool operator==(const IndexStamp&, const IndexStamp&) = default;
 };
 
 // The stamp of this binary and `rows` (read from the database).
 // FailedPrecondition if the executable has no build id or the database
-// lacks some of its counting triggers: then no snapshot is trusted.
+// lacks some of its logging triggers: then no snapshot is trusted.
 absl::StatusOr<IndexStamp> StampOf(const registry_rows::IndexedRows& rows);
 
 // A new random token (32 hex digits) to save an index under.
@@ -74,8 +78,8 @@ struct SavedIndex {
     return absl::string_view(bytes).substr(payload_start);
   }
 };
-// Reads the snapshot at `path` and deletes the file (and any temporary file
-// a crash left). NotFound if there is none; DataLoss if it is damaged.
+// Reads the snapshot at `path` (and deletes any temporary file a crash
+// left). NotFound if there is none; DataLoss if it is damaged.
 absl::StatusOr<SavedIndex> ReadIndexSnapshot(const std::string& path);
 
 // OK if a snapshot saved at `saved` may be loaded `now`; FailedPrecondition

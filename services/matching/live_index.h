@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/clock.h"
 #include "matcher/candidate_index.h"
 #include "raa/v1/matching.pb.h"
@@ -76,9 +77,9 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     // picks (a 64th of the table's rows, at least 4,096). Tests give small
     // chunks to exercise the hand-over.
     int64_t rows_per_chunk = 0;
-    // Where the index is saved at a clean stop (SaveSnapshot): if a
-    // snapshot there is current it is loaded instead of reading every
-    // profile, and the file is deleted either way
+    // Where the index is saved (SaveSnapshot): if the snapshot there is the
+    // database's newest save it is loaded, and the records changed since
+    // read again, instead of reading every profile
     // (services/matching/index_snapshot.h). Empty: always rebuild.
     std::string snapshot_path;
   };
@@ -109,14 +110,42 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
     return fn(index_, policy_, generation_, names_);
   }
 
-  // Saves the index to `path` for the next start (BuildOptions), under a
-  // new token stored in the database with the count of changes (one write:
-  // the store calls BeforeCommit on its listener, which must not hold mu_).
-  // For a server that has stopped serving: a later write makes the snapshot
-  // stale (the next start then rebuilds). Reorders the households
-  // (matcher::CandidateIndex::Reorganize) first.
-  absl::Status SaveSnapshot(Store& store, const std::string& path)
+  struct SaveOptions {
+    // Reorders the households first (matcher::CandidateIndex::Reorganize):
+    // searches wait for it, so for a server that has stopped serving.
+    bool reorganize = false;
+  };
+  struct Saved {
+    int64_t bytes = 0;    // the payload's
+    absl::Duration held;  // copying the index: writes waited (and searches
+                          // too, if reorganize)
+    absl::Duration took;  // in all
+  };
+  // Saves the index to `path` for the next start (BuildOptions) under a new
+  // token, then records the token and the last change it holds in the
+  // database (one write: the store calls BeforeCommit on its listener,
+  // which must not hold mu_). While serving: writes wait while the index is
+  // copied (mu_ as a reader, after any write half-way), searches do not.
+  // One save at a time.
+  absl::StatusOr<Saved> SaveSnapshot(Store& store, const std::string& path,
+                                     SaveOptions options)
+      ABSL_LOCKS_EXCLUDED(mu_, save_mu_);
+  absl::StatusOr<Saved> SaveSnapshot(Store& store, const std::string& path) {
+    return SaveSnapshot(store, path, SaveOptions());
+  }
+  // Records that no saved index may be loaded, and empties the log of
+  // changes: for a server that never saves one (the log would only grow),
+  // and after a start that rebuilt the index (before serving: the log may
+  // hold every row of an import, too many to drop in a write while
+  // serving). Nothing else may write meanwhile: the log is dropped whole.
+  absl::Status ForgetSavedIndex(Store& store) ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether a save is due: none since the start (or the one loaded), or at
+  // least `min_changes` records written since the last. AwaitSaveDue blocks
+  // for `pause` and until one is, or StopSaving (then false).
+  bool SaveDue(int64_t min_changes) const ABSL_LOCKS_EXCLUDED(mu_);
+  bool AwaitSaveDue(int64_t min_changes, absl::Duration pause)
       ABSL_LOCKS_EXCLUDED(mu_);
+  void StopSaving() ABSL_LOCKS_EXCLUDED(mu_);
   // Whether Build loaded a snapshot.
   bool built_from_snapshot() const { return built_from_snapshot_; }
 
@@ -184,6 +213,9 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   };
 
   explicit LiveIndex(const Clock& clock) : clock_(clock) {}
+  bool NoWriteInProgress() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return !write_in_progress_;
+  }
   void CheckCommitted() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   int32_t Today() const;
   IndexView View() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -191,7 +223,8 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
-  bool built_from_snapshot_ = false;  // set by Build only
+  bool built_from_snapshot_ = false;               // set by Build only
+  absl::Mutex save_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one save at a time
   mutable absl::Mutex mu_;
   matcher::CandidateIndex index_ ABSL_GUARDED_BY(mu_);
   matcher::MatchingPolicy policy_ ABSL_GUARDED_BY(mu_);
@@ -205,6 +238,13 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   // Open-link counts the write in progress replaced: (household, before).
   std::vector<std::pair<uint64_t, int>> replaced_links_ ABSL_GUARDED_BY(mu_);
   std::vector<Expected> expected_ ABSL_GUARDED_BY(mu_);  // debug builds only
+  // A write has changed the index and not yet committed or rolled back.
+  bool write_in_progress_ ABSL_GUARDED_BY(mu_) = false;
+  // The token of the newest save this process made or loaded ("": none),
+  // and the records written since it (as Committed counts them).
+  std::string saved_token_ ABSL_GUARDED_BY(mu_);
+  int64_t unsaved_changes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_saving_ ABSL_GUARDED_BY(mu_) = false;
   // Counts the changes applied since start (see ReadWithGeneration).
   // Starts from the clock at start-up, so a token from before a restart
   // never matches a generation after it.

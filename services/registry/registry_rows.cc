@@ -244,6 +244,78 @@ CREATE TRIGGER milestones_update_counted AFTER UPDATE ON milestones
 CREATE TRIGGER milestones_delete_counted AFTER DELETE ON milestones
   BEGIN UPDATE index_stamp SET changes = changes + 1; END;
 )sql"},
+    // The changes since the saved index, so that it can be brought up to
+    // date instead of thrown away: every insert, update and delete of a
+    // household, a child or a journey date logged by SQLite itself (whoever
+    // writes), as the record it touches (record_kind as the milestones':
+    // 0 child, 1 household). A save stores its token and the last change it
+    // holds, and drops the log up to there; the next start loads the saved
+    // index and reads again the records changed after it
+    // (services/matching/index_snapshot.h). Authorities are read whole at
+    // every start and need no log.
+    {15, "index_changes", R"sql(
+DROP TRIGGER authorities_insert_counted;
+DROP TRIGGER authorities_update_counted;
+DROP TRIGGER authorities_delete_counted;
+DROP TRIGGER adopters_insert_counted;
+DROP TRIGGER adopters_update_counted;
+DROP TRIGGER adopters_delete_counted;
+DROP TRIGGER children_insert_counted;
+DROP TRIGGER children_update_counted;
+DROP TRIGGER children_delete_counted;
+DROP TRIGGER milestones_insert_counted;
+DROP TRIGGER milestones_update_counted;
+DROP TRIGGER milestones_delete_counted;
+DROP TABLE index_stamp;
+CREATE TABLE index_stamp (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  token TEXT NOT NULL,
+  saved_through INTEGER NOT NULL
+);
+INSERT INTO index_stamp VALUES (1, '', 0);
+CREATE TABLE index_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_kind INTEGER NOT NULL,
+  record_row INTEGER NOT NULL
+);
+CREATE TRIGGER adopters_insert_logged AFTER INSERT ON adopters BEGIN
+  INSERT INTO index_changes (record_kind, record_row) VALUES (1, NEW.id);
+END;
+CREATE TRIGGER adopters_update_logged AFTER UPDATE ON adopters BEGIN
+  INSERT INTO index_changes (record_kind, record_row) VALUES (1, NEW.id);
+  INSERT INTO index_changes (record_kind, record_row)
+    SELECT 1, OLD.id WHERE OLD.id <> NEW.id;
+END;
+CREATE TRIGGER adopters_delete_logged AFTER DELETE ON adopters BEGIN
+  INSERT INTO index_changes (record_kind, record_row) VALUES (1, OLD.id);
+END;
+CREATE TRIGGER children_insert_logged AFTER INSERT ON children BEGIN
+  INSERT INTO index_changes (record_kind, record_row) VALUES (0, NEW.id);
+END;
+CREATE TRIGGER children_update_logged AFTER UPDATE ON children BEGIN
+  INSERT INTO index_changes (record_kind, record_row) VALUES (0, NEW.id);
+  INSERT INTO index_changes (record_kind, record_row)
+    SELECT 0, OLD.id WHERE OLD.id <> NEW.id;
+END;
+CREATE TRIGGER children_delete_logged AFTER DELETE ON children BEGIN
+  INSERT INTO index_changes (record_kind, record_row) VALUES (0, OLD.id);
+END;
+CREATE TRIGGER milestones_insert_logged AFTER INSERT ON milestones BEGIN
+  INSERT INTO index_changes (record_kind, record_row)
+    VALUES (NEW.record_kind, NEW.record_row);
+END;
+CREATE TRIGGER milestones_update_logged AFTER UPDATE ON milestones BEGIN
+  INSERT INTO index_changes (record_kind, record_row)
+    VALUES (NEW.record_kind, NEW.record_row);
+  INSERT INTO index_changes (record_kind, record_row)
+    SELECT OLD.record_kind, OLD.record_row
+    WHERE OLD.record_kind <> NEW.record_kind OR OLD.record_row <> NEW.record_row;
+END;
+CREATE TRIGGER milestones_delete_logged AFTER DELETE ON milestones BEGIN
+  INSERT INTO index_changes (record_kind, record_row)
+    VALUES (OLD.record_kind, OLD.record_row);
+END;
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.
@@ -499,6 +571,12 @@ class DatesInRowOrder {
            "milestones_by_row WHERE record_kind = ? AND record_row BETWEEN ? "
            "AND ? ORDER BY record_row, kind, id") {
     q_.Bind(1, record_kind);
+    Restart(first_row, last_row);
+  }
+
+  // The dates of first_row <= row <= last_row instead, from the first.
+  void Restart(int64_t first_row, int64_t last_row) {
+    q_.Reset();
     q_.Bind(2, first_row);
     q_.Bind(3, last_row);
     more_ = q_.Step();
@@ -1290,24 +1368,51 @@ absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store) {
 
 namespace {
 
-// Every profile of `table` with first_row <= id <= last_row, with its
+// Row ids first <= id <= last.
+struct RowRange {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
+// `rows` (increasing) as ranges of consecutive ids.
+std::vector<RowRange> RangesOf(std::span<const int64_t> rows) {
+  std::vector<RowRange> ranges;
+  for (const int64_t row : rows) {
+    if (!ranges.empty() && ranges.back().last + 1 == row) {
+      ranges.back().last = row;
+    } else {
+      ranges.push_back({row, row});
+    }
+  }
+  return ranges;
+}
+
+// Every profile of `table` in `ranges` (in increasing order), with its
 // journey dates, in row order.
 template <typename Record>
 absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
-                          int64_t first_row, int64_t last_row,
+                          std::span<const RowRange> ranges,
                           absl::FunctionRef<void(int64_t, const Record&)> fn) {
+  if (ranges.empty()) return absl::OkStatus();
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
-    DatesInRowOrder dates(db, record_kind, first_row, last_row);
+    Record record;  // one message, its memory reused row after row
+    DatesInRowOrder dates(db, record_kind, ranges[0].first, ranges[0].last);
     ScanStatement q(db, absl::StrCat("SELECT id, profile FROM ", table,
                                      " WHERE id BETWEEN ? AND ? ORDER BY id"));
-    q.Bind(1, first_row);
-    q.Bind(2, last_row);
-    Record record;  // one message, its memory reused row after row
-    while (q.Step()) {
-      RETURN_IF_ERROR(ParseProfileInto(q.Blob(1), record));
-      const int64_t row = q.Int64(0);
-      FillDates(record, dates.DatesOf(row));
-      fn(row, record);
+    for (size_t r = 0; r < ranges.size(); ++r) {
+      const RowRange& range = ranges[r];
+      if (r > 0) {
+        dates.Restart(range.first, range.last);
+        q.Reset();
+      }
+      q.Bind(1, range.first);
+      q.Bind(2, range.last);
+      while (q.Step()) {
+        RETURN_IF_ERROR(ParseProfileInto(q.Blob(1), record));
+        const int64_t row = q.Int64(0);
+        FillDates(record, dates.DatesOf(row));
+        fn(row, record);
+      }
     }
     return absl::OkStatus();
   });
@@ -1319,15 +1424,24 @@ constexpr int64_t kLastRow = std::numeric_limits<int64_t>::max();
 
 absl::Status ScanChildren(
     Store& store, absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
-  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild, 0,
-                                 kLastRow, fn);
+  const RowRange all{0, kLastRow};
+  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
+                                 {&all, 1}, fn);
 }
 
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  const RowRange range{first_row, last_row};
   return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
-                                 first_row, last_row, fn);
+                                 {&range, 1}, fn);
+}
+
+absl::Status ScanChildren(
+    Store& store, std::span<const int64_t> rows,
+    absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
+                                 RangesOf(rows), fn);
 }
 
 namespace {
@@ -1357,24 +1471,25 @@ namespace {
 
 IndexedRows ReadIndexedRows(SQLite::Database& db) {
   IndexedRows rows;
-  SQLite::Statement q(db, "SELECT changes, token FROM index_stamp");
+  SQLite::Statement q(db, "SELECT token, saved_through FROM index_stamp");
   if (q.executeStep()) {
-    rows.changes = q.getColumn(0).getInt64();
-    rows.token = q.getColumn(1).getString();
+    rows.token = q.getColumn(0).getString();
+    rows.saved_through = q.getColumn(1).getInt64();
   }
-  rows.counting_triggers =
+  rows.last_change =
+      db.execAndGet(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+            "'index_changes'), 0)")
+          .getInt64();
+  rows.logging_triggers =
       db.execAndGet(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND "
-            "name IN ('authorities_insert_counted', "
-            "'authorities_update_counted', 'authorities_delete_counted', "
-            "'adopters_insert_counted', 'adopters_update_counted', "
-            "'adopters_delete_counted', 'children_insert_counted', "
-            "'children_update_counted', 'children_delete_counted', "
-            "'milestones_insert_counted', 'milestones_update_counted', "
-            "'milestones_delete_counted')")
+            "name IN ('adopters_insert_logged', 'adopters_update_logged', "
+            "'adopters_delete_logged', 'children_insert_logged', "
+            "'children_update_logged', 'children_delete_logged', "
+            "'milestones_insert_logged', 'milestones_update_logged', "
+            "'milestones_delete_logged')")
           .getInt();
-  rows.last_adopter_row = LastRowIn(db, "adopters");
-  rows.last_child_row = LastRowIn(db, "children");
   return rows;
 }
 
@@ -1390,37 +1505,82 @@ absl::StatusOr<IndexedRows> ReadIndexedRows(StoreTx& tx) {
   return ReadIndexedRows(tx.db());
 }
 
-absl::Status SetIndexToken(StoreTx& tx, absl::string_view token) {
-  SQLite::Statement q(tx.db(), "UPDATE index_stamp SET token = ?");
+absl::Status SetIndexSaved(StoreTx& tx, absl::string_view token,
+                           int64_t through) {
+  SQLite::Statement q(tx.db(),
+                      "UPDATE index_stamp SET token = ?, saved_through = ?");
   q.bind(1, std::string(token));
+  q.bind(2, through);
   if (q.exec() != 1) return absl::InternalError("index_stamp has no row");
+  SQLite::Statement drop(tx.db(), "DELETE FROM index_changes WHERE id <= ?");
+  drop.bind(1, through);
+  drop.exec();
   return absl::OkStatus();
+}
+
+absl::Status ForgetIndexChanges(StoreTx& tx) {
+  tx.db().exec(
+      "UPDATE index_stamp SET token = '', saved_through = COALESCE((SELECT "
+      "seq FROM sqlite_sequence WHERE name = 'index_changes'), 0)");
+  tx.db().exec("DELETE FROM index_changes");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChangedRecords> ReadChangedRecords(Store& store, int64_t after) {
+  return store.Read(
+      [&](SQLite::Database& db) -> absl::StatusOr<ChangedRecords> {
+        ChangedRecords changed;
+        SQLite::Statement q(db,
+                            "SELECT DISTINCT record_kind, record_row FROM "
+                            "index_changes WHERE id > ? ORDER BY 1, 2");
+        q.bind(1, after);
+        while (q.executeStep()) {
+          const int64_t row = q.getColumn(1).getInt64();
+          switch (q.getColumn(0).getInt()) {
+            case kMilestoneOfChild:
+              changed.children.push_back(row);
+              break;
+            case kMilestoneOfHousehold:
+              changed.households.push_back(row);
+              break;
+            default:
+              break;  // no such record
+          }
+        }
+        return changed;
+      });
 }
 
 absl::Status ScanAdopters(
     Store& store, absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
-  return ScanProfiles<v1::Adopter>(store, "adopters", kMilestoneOfHousehold, 0,
-                                   kLastRow, fn);
+  const RowRange all{0, kLastRow};
+  return ScanProfiles<v1::Adopter>(store, "adopters", kMilestoneOfHousehold,
+                                   {&all, 1}, fn);
 }
 
-absl::Status ScanMatchingColumnsOfAdopters(
-    Store& store, int64_t first_row, int64_t last_row,
+namespace {
+
+// The households ScanMatchingColumnsOfAdopters gives, in `ranges` (in
+// increasing order).
+absl::Status ScanMatchingColumnsIn(
+    SQLite::Database& db, std::span<const RowRange> ranges,
     absl::FunctionRef<void(int64_t, absl::string_view, const v1::Adopter&)>
         fn) {
-  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
-    ScanStatement q(
-        db, absl::StrCat(
-                // The columns BindAdopterColumns writes, in its order.
-                "SELECT id, authority_id, ",
-                absl::StripSuffix(kAdopterColumns, ", profile"),
-                " FROM adopters WHERE id BETWEEN ? AND ? AND status IN (?, ?, "
-                "?) ORDER BY id"));
-    q.Bind(1, first_row);
-    q.Bind(2, last_row);
-    q.Bind(3, v1::ADOPTER_STATUS_APPROVED);
-    q.Bind(4, v1::ADOPTER_STATUS_LINKED);
-    q.Bind(5, v1::ADOPTER_STATUS_ON_HOLD);
-    v1::Adopter a;
+  ScanStatement q(
+      db, absl::StrCat(
+              // The columns BindAdopterColumns writes, in its order.
+              "SELECT id, authority_id, ",
+              absl::StripSuffix(kAdopterColumns, ", profile"),
+              " FROM adopters WHERE id BETWEEN ? AND ? AND status IN (?, ?, "
+              "?) ORDER BY id"));
+  q.Bind(3, v1::ADOPTER_STATUS_APPROVED);
+  q.Bind(4, v1::ADOPTER_STATUS_LINKED);
+  q.Bind(5, v1::ADOPTER_STATUS_ON_HOLD);
+  v1::Adopter a;
+  for (const RowRange& range : ranges) {
+    q.Reset();
+    q.Bind(1, range.first);
+    q.Bind(2, range.last);
     while (q.Step()) {
       a.Clear();
       int c = 2;
@@ -1461,7 +1621,28 @@ absl::Status ScanMatchingColumnsOfAdopters(
       }
       fn(q.Int64(0), q.Text(1), a);
     }
-    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ScanMatchingColumnsOfAdopters(
+    Store& store, int64_t first_row, int64_t last_row,
+    absl::FunctionRef<void(int64_t, absl::string_view, const v1::Adopter&)>
+        fn) {
+  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
+    const RowRange range{first_row, last_row};
+    return ScanMatchingColumnsIn(db, {&range, 1}, fn);
+  });
+}
+
+absl::Status ScanMatchingColumnsOfAdopters(
+    Store& store, std::span<const int64_t> rows,
+    absl::FunctionRef<void(int64_t, absl::string_view, const v1::Adopter&)>
+        fn) {
+  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
+    return ScanMatchingColumnsIn(db, RangesOf(rows), fn);
   });
 }
 

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,11 @@ absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
 absl::StatusOr<int64_t> LastChildRow(Store& store);
+// The children of `rows` (row ids in increasing order) that exist, on one
+// connection: rows next to each other are read as one range.
+absl::Status ScanChildren(
+    Store& store, std::span<const int64_t> rows,
+    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
 absl::Status ScanAdopters(
     Store& store,
     absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
@@ -233,28 +239,47 @@ absl::Status ScanMatchingColumnsOfAdopters(
     absl::FunctionRef<void(int64_t row_id, absl::string_view authority_id,
                            const v1::Adopter&)>
         fn);
+// As above, for the households of `rows` (row ids in increasing order) that
+// the matcher indexes.
+absl::Status ScanMatchingColumnsOfAdopters(
+    Store& store, std::span<const int64_t> rows,
+    absl::FunctionRef<void(int64_t row_id, absl::string_view authority_id,
+                           const v1::Adopter&)>
+        fn);
 absl::StatusOr<int64_t> LastAdopterRow(Store& store);
 
-// What a saved matching index is stamped with (services/matching/
-// index_snapshot.h), read in one snapshot of the database.
+// Where the database stands for the saved matching index (services/
+// matching/index_snapshot.h, migration 15), read in one snapshot of it.
 struct IndexedRows {
-  // How many times a row of authorities, adopters, children or milestones
-  // (what the matching index is built from) has been inserted, updated or
-  // deleted, by anyone, since migration 14: counted by its triggers.
-  int64_t changes = 0;
-  // Those triggers present: kCountingTriggers unless a later change to the
-  // schema dropped some (then the count cannot be trusted).
-  int counting_triggers = 0;
-  // The token of the saved index that may be loaded; empty: none.
+  // The token of the saved index that may be loaded ("": none) and the
+  // last change (index_changes) it holds.
   std::string token;
-  int64_t last_adopter_row = 0;
-  int64_t last_child_row = 0;
+  int64_t saved_through = 0;
+  // The last change logged (0 before any): changes saved_through + 1 ..
+  // last_change are still in the log.
+  int64_t last_change = 0;
+  // The triggers that log changes present: kLoggingTriggers unless a later
+  // change to the schema dropped some (then the log cannot be trusted).
+  int logging_triggers = 0;
 };
-inline constexpr int kCountingTriggers = 12;
+inline constexpr int kLoggingTriggers = 9;
 absl::StatusOr<IndexedRows> ReadIndexedRows(Store& store);
 absl::StatusOr<IndexedRows> ReadIndexedRows(StoreTx& tx);
-// Stores the token of the saved index that may be loaded ("" for none).
-absl::Status SetIndexToken(StoreTx& tx, absl::string_view token);
+// Records an index saved under `token` holding every change up to
+// `through`, and drops those changes from the log.
+absl::Status SetIndexSaved(StoreTx& tx, absl::string_view token,
+                           int64_t through);
+// Records that no saved index may be loaded, and empties the log (at once,
+// however long: SQLite drops the table's pages).
+absl::Status ForgetIndexChanges(StoreTx& tx);
+// The households and children changed (inserted, updated, deleted, or a
+// journey date of theirs recorded) after change `after`, each once, in row
+// order.
+struct ChangedRecords {
+  std::vector<int64_t> households;
+  std::vector<int64_t> children;
+};
+absl::StatusOr<ChangedRecords> ReadChangedRecords(Store& store, int64_t after);
 
 }  // namespace registry_rows
 }  // namespace raa

@@ -64,8 +64,14 @@ int main(int argc, char** argv) {
   app.add_flag(
       "--no-index-snapshot",
       [&options](int64_t) { options.index_snapshot = false; },
-      "neither save the matching index at a clean stop (<db>.index) nor "
-      "load it at start: rebuild it from the database every time");
+      "neither save the matching index (<db>.index) nor load it at "
+      "start: rebuild it from the database every time");
+  app.add_option("--index-save-after", options.index_save_after,
+                 "save the matching index while serving once this many "
+                 "records have been written since its last save (a start "
+                 "reads those again)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
   app.add_option("--tls-cert", options.tls_cert_file,

@@ -117,14 +117,33 @@ class RaaServer::Impl {
   // Writes the stored values not in the region or language lists to
   // standard error once serving (ReportUnknownValues); joined at Shutdown.
   std::thread start_report;
-  // Where the index is saved at Shutdown and loaded at start; empty: never.
+  // Where the index is saved (while serving by index_saver, and at
+  // Shutdown) and loaded at start; empty: never.
   std::string snapshot_path;
+  int64_t index_save_after = 0;
+  std::thread index_saver;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   absl::Notification stopped;
 };
 
 namespace {
+
+// Saves the index to its file, saying so (or why not) on stderr; the
+// previous save stays usable if this one fails. Whether it saved.
+bool SaveIndex(RaaServer::Impl& impl, LiveIndex::SaveOptions options) {
+  absl::StatusOr<LiveIndex::Saved> saved =
+      impl.live->SaveSnapshot(*impl.store, impl.snapshot_path, options);
+  if (saved.ok()) {
+    std::cerr << "raamatchd: index saved (" << saved->bytes / (1024 * 1024)
+              << " MiB, copied in " << absl::ToInt64Milliseconds(saved->held)
+              << " ms) in " << absl::ToInt64Milliseconds(saved->took)
+              << " ms\n";
+  } else {
+    std::cerr << "raamatchd: index not saved: " << saved.status() << "\n";
+  }
+  return saved.ok();
+}
 
 // Refuses a second server on the same database: an advisory lock on the
 // database file itself (independent of SQLite's own locks), held while the
@@ -368,9 +387,15 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   if (options.index_snapshot) {
     impl->snapshot_path = options.db_path + ".index";
   }
+  impl->index_save_after = options.index_save_after;
   ASSIGN_OR_RETURN(impl->live,
                    LiveIndex::Build(*impl->store, *impl->clock,
                                     {.snapshot_path = impl->snapshot_path}));
+  if (!impl->live->built_from_snapshot()) {
+    // The rebuilt index holds every change logged: a saved index of an
+    // earlier run is stale, and the log can go before anything writes.
+    RETURN_IF_ERROR(impl->live->ForgetSavedIndex(*impl->store));
+  }
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
   RETURN_IF_ERROR(LoadWithdrawnMembers(*impl->store, *impl->authenticator));
@@ -497,6 +522,18 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
                     << reported << "\n";
         }
       });
+  if (!impl->snapshot_path.empty()) {
+    // Saves the index once enough has changed (and first if the start
+    // rebuilt it), so that a start after a crash loads it and reads only
+    // the records changed since, instead of every profile.
+    impl->index_saver = std::thread([impl = impl.get()] {
+      // After a failure (a full disk), a minute before the next try.
+      absl::Duration pause = absl::ZeroDuration();
+      while (impl->live->AwaitSaveDue(impl->index_save_after, pause)) {
+        pause = SaveIndex(*impl, {}) ? absl::ZeroDuration() : absl::Minutes(1);
+      }
+    });
+  }
   return std::unique_ptr<RaaServer>(new RaaServer(std::move(impl)));
 }
 
@@ -548,14 +585,18 @@ void RaaServer::Shutdown(absl::Duration grace) {
   impl_->server->Wait();
   if (impl_->audit != nullptr) impl_->audit->Stop();  // commits what is queued
   if (impl_->start_report.joinable()) impl_->start_report.join();
-  if (!impl_->snapshot_path.empty()) {
-    // Nothing writes any more: the index is what the database holds.
-    absl::Status saved =
-        impl_->live->SaveSnapshot(*impl_->store, impl_->snapshot_path);
-    if (!saved.ok()) {
-      std::cerr << "raamatchd: index not saved (the next start rebuilds it): "
-                << saved << "\n";
+  impl_->live->StopSaving();
+  if (impl_->index_saver.joinable()) impl_->index_saver.join();
+  if (impl_->snapshot_path.empty()) {
+    absl::Status forgotten = impl_->live->ForgetSavedIndex(*impl_->store);
+    if (!forgotten.ok()) {
+      std::cerr << "raamatchd: cannot empty the log of index changes: "
+                << forgotten << "\n";
     }
+  } else if (impl_->live->SaveDue(1)) {
+    // Nothing writes any more: the index is what the database holds, and
+    // may be reordered for the next start.
+    SaveIndex(*impl_, {.reorganize = true});
   }
   impl_->store->SetListener(nullptr);
   impl_->store.reset();  // closes the database

@@ -43,10 +43,12 @@ struct ServerOptions {
   int audit_retention_days = 2190;
   // False runs without an audit trail: for measuring what it costs only.
   bool audit = true;
-  // True: the matching index is saved next to the database at a clean stop
-  // ("<db>.index") and loaded by the next start if nothing it holds has
-  // changed since (services/matching/index_snapshot.h).
+  // True: the matching index is saved next to the database ("<db>.index")
+  // at a clean stop and while serving, once index_save_after records have
+  // been written since the last save; a start loads it and reads again only
+  // the records changed since (services/matching/index_snapshot.h).
   bool index_snapshot = true;
+  int64_t index_save_after = 10'000;
   const Clock* clock = nullptr;  // null: the system clock
   // PEM files: the server's certificate (its chain, leaf first) and private
   // key. Both or neither; neither means plain text.

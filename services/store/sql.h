@@ -76,6 +76,8 @@ class ScanStatement {
     const int rc = sqlite3_bind_int64(stmt_, index, value);
     if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
   }
+  // Back to before the first row, to be stepped again (with new bindings).
+  void Reset() { sqlite3_reset(stmt_); }
   // Steps to the next row: false when there is none.
   bool Step() {
     const int rc = sqlite3_step(stmt_);

@@ -439,11 +439,11 @@ TEST_F(DurabilityTest, SigtermExitsZeroAndLeavesTheDatabaseIntact) {
   EXPECT_THAT(after[0], EqualsProto(child));
 }
 
-// A clean stop saves the matching index next to the database; the next
-// start loads it (and deletes it) instead of reading every profile. It is
-// loaded once: the same file put back before a start after a kill -9 is
-// refused, and that start rebuilds the index with the write made since.
-TEST_F(DurabilityTest, TheNextStartAfterSigtermLoadsTheSavedIndex) {
+// The index is saved while serving (here once, after the start rebuilt it)
+// and at a clean stop. A start after a kill -9 loads the saved index and
+// reads again only what was written since; a start after SIGTERM loads the
+// save the stop made, and an earlier save's file put back is refused.
+TEST_F(DurabilityTest, AStartAfterAKillLoadsTheSavedIndexAndReadsAgainTheRest) {
   const auto count = [this](const std::string& what) {
     const std::string log = daemon_.Log();
     int n = 0;
@@ -456,29 +456,65 @@ TEST_F(DurabilityTest, TheNextStartAfterSigtermLoadsTheSavedIndex) {
   const std::string snapshot = daemon_.db() + ".index";
   const std::string copy = daemon_.db() + ".index-copy";
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  // The save after a start that rebuilt the index: waited for, as its line
+  // is written once the database holds its token.
+  const absl::Time deadline = absl::Now() + test::kProcessPatience;
+  while (count("raamatchd: index saved") < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(count("raamatchd: index saved"), 1) << daemon_.Log();
   const std::string registrar = RegisterSheffield();
   AddChild(registrar, 30);
   ASSERT_FALSE(HasFailure());
-  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
-  ASSERT_TRUE(std::filesystem::exists(snapshot)) << daemon_.Log();
-  std::filesystem::copy_file(snapshot, copy);
-
-  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
-  EXPECT_EQ(count("index loaded from its snapshot (0 households, 1 child "
-                  "groups)"),
-            1)
-      << daemon_.Log();
-  EXPECT_FALSE(std::filesystem::exists(snapshot));
-  AddChild(registrar, 31);
-  ASSERT_FALSE(HasFailure());
 
   ASSERT_TRUE(daemon_.Stop(SIGKILL).has_value());
-  std::filesystem::copy_file(copy, snapshot);
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
-  EXPECT_EQ(count("index loaded from its snapshot"), 1) << daemon_.Log();
+  EXPECT_EQ(count("index loaded from its snapshot (0 households, 1 child "
+                  "groups), 1 records changed since read again"),
+            1)
+      << daemon_.Log();
+  EXPECT_EQ(ListChildren(registrar).size(), 1u);
+
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+  EXPECT_EQ(count("raamatchd: index saved"), 2) << daemon_.Log();
+  std::filesystem::copy_file(snapshot, copy);
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  EXPECT_EQ(count("index loaded from its snapshot (0 households, 1 child "
+                  "groups), 0 records changed since read again"),
+            1)
+      << daemon_.Log();
+  AddChild(registrar, 31);
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+
+  std::filesystem::copy_file(copy, snapshot,
+                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
   EXPECT_EQ(count("index rebuilt from the database, not loaded"), 1)
       << daemon_.Log();
   EXPECT_EQ(ListChildren(registrar).size(), 2u);
+}
+
+// A save that cannot be written (here its path is a directory) is said on
+// stderr and changes nothing else: the server serves and stops cleanly,
+// and the next start rebuilds.
+TEST_F(DurabilityTest, AnIndexThatCannotBeSavedLeavesTheServerServing) {
+  const std::string snapshot = daemon_.db() + ".index";
+  ASSERT_TRUE(std::filesystem::create_directory(snapshot));
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string registrar = RegisterSheffield();
+  AddChild(registrar, 30);
+  ASSERT_FALSE(HasFailure());
+  std::optional<int> status = daemon_.Stop(SIGTERM);
+  ASSERT_TRUE(status.has_value());
+  ASSERT_TRUE(WIFEXITED(*status)) << daemon_.Log();
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << daemon_.Log();
+  EXPECT_THAT(daemon_.Log(), HasSubstr("raamatchd: index not saved: "));
+  EXPECT_THAT(daemon_.Log(), Not(HasSubstr("raamatchd: index saved")));
+
+  std::filesystem::remove(snapshot);
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  EXPECT_EQ(ListChildren(registrar).size(), 1u);
 }
 
 TEST_F(DurabilityTest, ASecondServerOnTheSameDatabaseIsRefused) {

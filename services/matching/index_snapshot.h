@@ -8,7 +8,9 @@
 // database (index_stamp) with the last change the index holds. SQLite's
 // triggers log every insert, update and delete of a household, a child or a
 // journey date (index_changes, whoever writes: the server, a migration, an
-// operator's sqlite3); a save drops the log up to the change it holds.
+// operator's sqlite3); a save drops the log up to the change it holds (a
+// change another program logs while the server serves is not one it holds:
+// LiveIndex::Begun).
 //
 // A start loads the file if all of these hold, else rebuilds from the
 // database as always:

@@ -215,12 +215,12 @@ absl::Status ReadAllRecords(Store& store,
   return absl::OkStatus();
 }
 
-// Above this many changes since the save, or an eighth of the records
-// (but never below kFewChanges, read again in tens of milliseconds),
-// rebuilding is about as quick as reading every changed record again (at a
-// million households and child profiles, 2 cores: a rebuild 3.4-3.7 s;
-// loading 0.35 s, and 30-50 µs per record read again, scattered; at ten
-// thousand of each a rebuild takes 40 ms).
+// Above this many records changed since the save, or an eighth of the
+// records (but never below kFewChanges, read again in tens of
+// milliseconds), rebuilding is about as quick as reading every changed
+// record again. At a million households and child profiles, 2 cores: a
+// rebuild takes 3.4-3.7 s; loading 0.35 s, and 30-50 µs per record read
+// again, scattered. At ten thousand of each a rebuild takes 40 ms.
 constexpr int64_t kMostChangesToReadAgain = 100'000;
 constexpr int64_t kFewChanges = 1'000;
 
@@ -228,6 +228,7 @@ constexpr int64_t kFewChanges = 1'000;
 struct LoadedSnapshot {
   matcher::CandidateIndex index;
   std::string token;
+  int64_t last_change = 0;  // the log's, when the changes were read
   registry_rows::ChangedRecords changed;
 };
 
@@ -244,18 +245,31 @@ absl::StatusOr<LoadedSnapshot> LoadSnapshot(Store& store,
                    registry_rows::LastAdopterRow(store));
   ASSIGN_OR_RETURN(const int64_t last_child,
                    registry_rows::LastChildRow(store));
-  const int64_t changes = rows.last_change - rows.saved_through;
-  if (changes >
+  if (rows.last_change < rows.saved_through) {
+    return absl::FailedPreconditionError(
+        "the log of changes starts again below the saved change");
+  }
+  const int64_t most =
       std::min(kMostChangesToReadAgain,
-               std::max(kFewChanges, (last_adopter + last_child) / 8))) {
+               std::max(kFewChanges, (last_adopter + last_child) / 8));
+  const auto too_many = [&](int64_t changes, absl::string_view what) {
     return absl::FailedPreconditionError(absl::StrCat(
-        changes, " changes since it was saved, of ", last_adopter + last_child,
-        " records: rebuilding is quicker"));
+        changes, " ", what, " since it was saved, of ",
+        last_adopter + last_child, " records: rebuilding is quicker"));
+  };
+  // A write logs a few rows (a new household five): well past that many
+  // rows, there is no need to count the records.
+  if (rows.last_change - rows.saved_through > 20 * most) {
+    return too_many(rows.last_change - rows.saved_through, "changes");
   }
   LoadedSnapshot loaded;
   loaded.token = saved.stamp.token;
+  loaded.last_change = rows.last_change;
   ASSIGN_OR_RETURN(loaded.changed, registry_rows::ReadChangedRecords(
                                        store, rows.saved_through));
+  const int64_t records = static_cast<int64_t>(
+      loaded.changed.households.size() + loaded.changed.children.size());
+  if (records > most) return too_many(records, "records changed");
   ASSIGN_OR_RETURN(loaded.index,
                    matcher::CandidateIndex::Load(saved.payload()));
   return loaded;
@@ -283,29 +297,27 @@ std::optional<LoadedSnapshot> TakeSnapshot(Store& store,
 absl::StatusOr<int64_t> ReadAgain(Store& store,
                                   const registry_rows::ChangedRecords& changed,
                                   matcher::CandidateIndex& index) {
-  // Both lists are in row order, as the scans give the rows they find.
-  std::vector<int64_t> kept;
+  // Every changed record out first, so that what a gone record held (a
+  // region or a language among the index's limited count) is free for the
+  // records taken in again, as it was for the writes themselves.
+  for (const int64_t row : changed.households) {
+    index.RemoveHousehold(static_cast<uint64_t>(row));
+  }
+  for (const int64_t row : changed.children) {
+    index.RemoveChild(static_cast<uint64_t>(row));
+  }
+  // Then those stored now that the index holds (a refusal is reported,
+  // as in a rebuild).
   RETURN_IF_ERROR(registry_rows::ScanMatchingColumnsOfAdopters(
       store, changed.households,
       [&](int64_t row, absl::string_view authority_id, const v1::Adopter& a) {
         std::optional<matcher::Household> h = ToHousehold(row, authority_id, a);
         if (!h.has_value()) return;
         absl::Status upserted = index.UpsertHousehold(*h);
-        if (upserted.ok()) {
-          kept.push_back(row);
-        } else {
+        if (!upserted.ok()) {
           Report(Loaded(upserted, AdopterName(authority_id, row)));
         }
       }));
-  size_t k = 0;
-  for (const int64_t row : changed.households) {
-    if (k < kept.size() && kept[k] == row) {
-      ++k;
-    } else {
-      index.RemoveHousehold(static_cast<uint64_t>(row));
-    }
-  }
-  kept.clear();
   RETURN_IF_ERROR(registry_rows::ScanChildren(
       store, changed.children, [&](int64_t row, const v1::Child& child) {
         const std::string authority_id = AuthorityOfName(child.name());
@@ -313,20 +325,10 @@ absl::StatusOr<int64_t> ReadAgain(Store& store,
             ToChildGroup(row, authority_id, child);
         if (!g.has_value()) return;
         absl::Status upserted = index.UpsertChild(*g);
-        if (upserted.ok()) {
-          kept.push_back(row);
-        } else {
+        if (!upserted.ok()) {
           Report(Loaded(upserted, ChildName(authority_id, row)));
         }
       }));
-  k = 0;
-  for (const int64_t row : changed.children) {
-    if (k < kept.size() && kept[k] == row) {
-      ++k;
-    } else {
-      index.RemoveChild(static_cast<uint64_t>(row));
-    }
-  }
   return static_cast<int64_t>(changed.households.size() +
                               changed.children.size());
 }
@@ -424,7 +426,9 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   } while (page.after != 0);
 
   int64_t read_again = 0;
+  int64_t log_applied = 0;
   if (snapshot.has_value()) {
+    log_applied = snapshot->last_change;
     ASSIGN_OR_RETURN(read_again, ReadAgain(store, snapshot->changed, index));
     std::cerr << "raamatchd: index loaded from its snapshot ("
               << index.household_count() << " households, "
@@ -432,6 +436,11 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
               << " records changed since read again, in "
               << absl::ToInt64Milliseconds(absl::Now() - start) << " ms\n";
   } else {
+    // Every change logged up to here is in what the rebuild reads (nothing
+    // writes while the index is built).
+    ASSIGN_OR_RETURN(const registry_rows::IndexedRows rows,
+                     registry_rows::ReadIndexedRows(store));
+    log_applied = rows.last_change;
     RETURN_IF_ERROR(ReadAllRecords(store, options, index));
   }
   // Follows last: what fits now is known, not news.
@@ -451,6 +460,7 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   live->authorities_ = std::move(members);
   live->withdrawn_ = std::move(withdrawn);
   live->feed_ = std::move(feed);
+  live->log_applied_ = log_applied;
   if (snapshot.has_value()) {
     live->saved_token_ = snapshot->token;
     live->unsaved_changes_ = read_again;
@@ -462,20 +472,18 @@ absl::StatusOr<LiveIndex::Saved> LiveIndex::SaveSnapshot(
     Store& store, const std::string& path, SaveOptions options) {
   absl::MutexLock saving(&save_mu_);
   const absl::Time start = absl::Now();
-  // The last change committed before the copy: every change up to it is in
-  // the index (a write changes the index before it commits), and any later
-  // one the copy holds is read again by the start that loads it.
   ASSIGN_OR_RETURN(const registry_rows::IndexedRows rows,
                    registry_rows::ReadIndexedRows(store));
   ASSIGN_OR_RETURN(IndexStamp stamp, StampOf(rows));
   stamp.token = NewIndexToken();
-  stamp.saved_through = rows.last_change;
   std::string payload;
   int64_t counted = 0;
   absl::Duration held;
   {
     // Never a write half-way (taken into the index, not yet committed or
-    // rolled back): its changes may yet be taken out.
+    // rolled back): its changes may yet be taken out. Every change up to
+    // log_applied_ is in the copy; a later one it holds (none, but for
+    // another program's) is read again by the start that loads it.
     const absl::Condition no_write(this, &LiveIndex::NoWriteInProgress);
     if (options.reorganize) {
       absl::MutexLock lock(&mu_);
@@ -484,6 +492,7 @@ absl::StatusOr<LiveIndex::Saved> LiveIndex::SaveSnapshot(
       index_.Reorganize();
       index_.Save(payload);
       counted = unsaved_changes_;
+      stamp.saved_through = log_applied_;
       held = absl::Now() - from;
     } else {
       absl::ReaderMutexLock lock(&mu_);
@@ -491,6 +500,7 @@ absl::StatusOr<LiveIndex::Saved> LiveIndex::SaveSnapshot(
       const absl::Time from = absl::Now();
       index_.Save(payload);
       counted = unsaved_changes_;
+      stamp.saved_through = log_applied_;
       held = absl::Now() - from;
     }
   }
@@ -516,6 +526,7 @@ absl::StatusOr<LiveIndex::Saved> LiveIndex::SaveSnapshot(
 }
 
 absl::Status LiveIndex::ForgetSavedIndex(Store& store) {
+  absl::MutexLock saving(&save_mu_);  // never under a save in flight
   return store
       .Write<google::protobuf::Empty>(
           RequestKey{},
@@ -691,8 +702,17 @@ void LiveIndex::OnFollowChanged(int64_t row_id, const v1::Follow& follow) {
   feed_.FollowChanged(View(), row_id, follow);
 }
 
-absl::Status LiveIndex::WriteDerived(StoreTx& tx) {
+void LiveIndex::Begun(StoreTx& tx) {
+  const int64_t last = registry_rows::LastIndexChange(tx);
   absl::MutexLock lock(&mu_);
+  write_log_begin_ = last;
+  write_log_end_ = -1;
+}
+
+absl::Status LiveIndex::WriteDerived(StoreTx& tx) {
+  const int64_t last = registry_rows::LastIndexChange(tx);
+  absl::MutexLock lock(&mu_);
+  write_log_end_ = last;
   return feed_.WriteDerived(tx);
 }
 
@@ -710,6 +730,17 @@ void LiveIndex::Committed() {
   if (kDebugChecks) CheckCommitted();
   unsaved_changes_ += static_cast<int64_t>(replaced_.size());
   write_in_progress_ = false;
+  if (write_log_begin_ >= 0 && !log_gap_) {
+    if (write_log_begin_ == log_applied_ && write_log_end_ >= 0) {
+      log_applied_ = write_log_end_;
+    } else {
+      log_gap_ = true;
+      std::cerr << "raamatchd: another program changed the database while "
+                   "this one serves; the index takes those changes in at the "
+                   "next start\n";
+    }
+  }
+  write_log_begin_ = write_log_end_ = -1;
   expected_.clear();
   replaced_.clear();
   replaced_links_.clear();
@@ -756,6 +787,7 @@ void LiveIndex::CheckCommitted() const {
 void LiveIndex::RolledBack() {
   absl::MutexLock lock(&mu_);
   write_in_progress_ = false;
+  write_log_begin_ = write_log_end_ = -1;
   // Newest first, so the oldest version of each record is what remains.
   for (auto it = replaced_.rbegin(); it != replaced_.rend(); ++it) {
     switch (it->kind) {

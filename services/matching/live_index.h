@@ -125,8 +125,10 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   // token, then records the token and the last change it holds in the
   // database (one write: the store calls BeforeCommit on its listener,
   // which must not hold mu_). While serving: writes wait while the index is
-  // copied (mu_ as a reader, after any write half-way), searches do not.
-  // One save at a time.
+  // copied (mu_ as a reader, after any write half-way), and searches that
+  // come after a waiting write wait too (about 0.1 s at a million records).
+  // If that write fails after the file is in place, the next start
+  // rebuilds. One save at a time.
   absl::StatusOr<Saved> SaveSnapshot(Store& store, const std::string& path,
                                      SaveOptions options)
       ABSL_LOCKS_EXCLUDED(mu_, save_mu_);
@@ -183,6 +185,10 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   void OnChildChanged(int64_t row_id, const v1::Child& child) override;
   void OnAdopterChanged(int64_t row_id, const v1::Adopter& adopter) override;
   void OnFollowChanged(int64_t row_id, const v1::Follow& follow) override;
+  // Where the log of changes stands as a write begins; and (in
+  // WriteDerived) as it ends: a write that begins where the last one this
+  // server made ended holds every change logged since (see SaveSnapshot).
+  void Begun(StoreTx& tx);
   // Stores the alerts the changes made (they commit or roll back with the
   // write); an error rolls the write back.
   absl::Status WriteDerived(StoreTx& tx);
@@ -240,6 +246,16 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   std::vector<Expected> expected_ ABSL_GUARDED_BY(mu_);  // debug builds only
   // A write has changed the index and not yet committed or rolled back.
   bool write_in_progress_ ABSL_GUARDED_BY(mu_) = false;
+  // The log of changes (index_changes) as this server followed it: every
+  // change up to log_applied_ is in the index, which a save records. A
+  // change logged by another program while serving (a gap between this
+  // server's writes) stops it there: the next start reads it again.
+  int64_t log_applied_ ABSL_GUARDED_BY(mu_) = 0;
+  bool log_gap_ ABSL_GUARDED_BY(mu_) = false;
+  // The write in progress: the log's last change as it began and as it
+  // ended (-1: not known).
+  int64_t write_log_begin_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t write_log_end_ ABSL_GUARDED_BY(mu_) = -1;
   // The token of the newest save this process made or loaded ("": none),
   // and the records written since it (as Committed counts them).
   std::string saved_token_ ABSL_GUARDED_BY(mu_);

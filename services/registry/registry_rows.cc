@@ -1469,6 +1469,14 @@ absl::StatusOr<int64_t> LastAdopterRow(Store& store) {
 
 namespace {
 
+int64_t LastIndexChange(SQLite::Database& db) {
+  return db
+      .execAndGet(
+          "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+          "'index_changes'), 0)")
+      .getInt64();
+}
+
 IndexedRows ReadIndexedRows(SQLite::Database& db) {
   IndexedRows rows;
   SQLite::Statement q(db, "SELECT token, saved_through FROM index_stamp");
@@ -1476,11 +1484,7 @@ IndexedRows ReadIndexedRows(SQLite::Database& db) {
     rows.token = q.getColumn(0).getString();
     rows.saved_through = q.getColumn(1).getInt64();
   }
-  rows.last_change =
-      db.execAndGet(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
-            "'index_changes'), 0)")
-          .getInt64();
+  rows.last_change = LastIndexChange(db);
   rows.logging_triggers =
       db.execAndGet(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND "
@@ -1504,6 +1508,8 @@ absl::StatusOr<IndexedRows> ReadIndexedRows(Store& store) {
 absl::StatusOr<IndexedRows> ReadIndexedRows(StoreTx& tx) {
   return ReadIndexedRows(tx.db());
 }
+
+int64_t LastIndexChange(StoreTx& tx) { return LastIndexChange(tx.db()); }
 
 absl::Status SetIndexSaved(StoreTx& tx, absl::string_view token,
                            int64_t through) {

@@ -265,6 +265,8 @@ struct IndexedRows {
 inline constexpr int kLoggingTriggers = 9;
 absl::StatusOr<IndexedRows> ReadIndexedRows(Store& store);
 absl::StatusOr<IndexedRows> ReadIndexedRows(StoreTx& tx);
+// The last change logged so far, in the write `tx` (its own included).
+int64_t LastIndexChange(StoreTx& tx);
 // Records an index saved under `token` holding every change up to
 // `through`, and drops those changes from the log.
 absl::Status SetIndexSaved(StoreTx& tx, absl::string_view token,

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
                  "records have been written since its last save (a start "
                  "reads those again)")
       ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000}));
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
   app.add_option("--tls-cert", options.tls_cert_file,

@@ -129,8 +129,8 @@ class RaaServer::Impl {
 
 namespace {
 
-// Saves the index to its file, saying so (or why not) on stderr; the
-// previous save stays usable if this one fails. Whether it saved.
+// Saves the index to its file, saying so (or why not) on stderr. Whether
+// it saved.
 bool SaveIndex(RaaServer::Impl& impl, LiveIndex::SaveOptions options) {
   absl::StatusOr<LiveIndex::Saved> saved =
       impl.live->SaveSnapshot(*impl.store, impl.snapshot_path, options);

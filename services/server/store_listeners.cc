@@ -23,6 +23,7 @@ class StoreListeners final : public StoreListener,
   StoreListeners(LiveIndex& live, Authenticator& authenticator)
       : live_(live), authenticator_(authenticator) {}
 
+  void Begun(StoreTx& tx) override { live_.Begun(tx); }
   absl::Status BeforeCommit(StoreTx& tx) override {
     RETURN_IF_ERROR(TellRegistryChanges(tx, *this));
     TellFollowChanges(tx, *this);

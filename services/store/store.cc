@@ -207,6 +207,7 @@ absl::StatusOr<std::string> Store::WriteSerialized(
       Guard([&]() -> absl::StatusOr<std::string> {
         SQLite::Transaction transaction(db,
                                         SQLite::TransactionBehavior::IMMEDIATE);
+        if (listener != nullptr) listener->Begun(tx);
         if (!key.request_id.empty()) {
           ASSIGN_OR_RETURN(std::optional<StoredRequest> seen,
                            tx.FindRequest(key.scope, key.request_id));

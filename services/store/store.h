@@ -190,7 +190,9 @@ class StoreTx {
 };
 
 // Told of every write whose body succeeded, inside its transaction and under
-// the store's write lock, in this order:
+// the store's write lock, in this order (after Begun, which every write gets
+// once its transaction has begun, before its body runs, even one whose body
+// then fails or that is a replayed retry):
 //   BeforeCommit(tx)              the areas' changes are told and derived
 //                                 rows (alerts) written; an error rolls the
 //                                 whole write back and is returned to the
@@ -206,6 +208,7 @@ class StoreTx {
 class StoreListener {
  public:
   virtual ~StoreListener() = default;
+  virtual void Begun(StoreTx& /*tx*/) {}
   virtual absl::Status BeforeCommit(StoreTx& tx) = 0;
   virtual void Committed() {}
   virtual void RolledBack() {}

@@ -523,6 +523,47 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeChangesIsBroughtUpToDate) {
       });
 }
 
+// A change made by another program while the server serves never reaches
+// the live index, and a save must not claim it: the next start reads it
+// again, whether or not the server wrote anything after it.
+TEST_F(MatchingDomainTest, AChangeByAnotherProgramWhileServingIsReadAgain) {
+  std::vector<v1::Adopter> adopters;
+  std::vector<v1::Child> children;
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
+  ASSERT_FALSE(HasFailure());
+  const std::string path = dir_.File("raamatch.db.index");
+  for (const bool write_after : {false, true}) {
+    SCOPED_TRACE(write_after ? "a registry write after it" : "no write");
+    const v1::Adopter& gone = adopters[write_after ? 1 : 0];
+    ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
+    {
+      SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+      EXPECT_EQ(db.exec(absl::StrCat("UPDATE adopters SET status = ",
+                                     v1::ADOPTER_STATUS_WITHDRAWN,
+                                     " WHERE id = ", RowOf(gone.name()))),
+                1);
+    }
+    if (write_after) {
+      adopters.push_back(AddAdopter(sheffield_, "sheffield", ValidAdopter()));
+      ASSERT_FALSE(HasFailure());
+    }
+    ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
+    absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
+        LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+    ASSERT_THAT(loaded.status(), IsOk());
+    EXPECT_TRUE((*loaded)->built_from_snapshot());
+    (*loaded)->Read([&](const matcher::CandidateIndex& index,
+                        const matcher::MatchingPolicy&) {
+      EXPECT_FALSE(index.FindHousehold(RowOf(gone.name())));
+      if (write_after) {
+        EXPECT_TRUE(index.FindHousehold(RowOf(adopters.back().name())));
+      }
+    });
+    ExpectRebuiltIndexHolds(loaded, **LiveIndex::Build(*store_, clock_),
+                            adopters, children);
+  }
+}
+
 // Saves while the registry is being written (as the server saves once
 // enough has changed) are each brought up to date by the next start.
 TEST_F(MatchingDomainTest, SavesWhileWritingAreLoadedAsTheDatabaseIs) {
@@ -584,13 +625,13 @@ TEST_F(MatchingDomainTest, ADamagedOrUntrustedSnapshotIsNotLoaded) {
   EXPECT_FALSE((*damaged)->built_from_snapshot());
   ExpectRebuiltIndexHolds(damaged, *live_, adopters, children);
 
-  // More changes since the save than reading them again is worth (over a
-  // thousand, and an eighth of the records).
+  // Far more changes logged since the save than reading records again is
+  // worth (over twenty times a thousand records' worth).
   ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
   {
     SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
     SQLite::Transaction tx(db);
-    for (int i = 0; i < 1001; ++i) {
+    for (int i = 0; i < 20'001; ++i) {
       db.exec("UPDATE children SET status = status WHERE id = 1");
     }
     tx.commit();

@@ -61,6 +61,7 @@ class ForwardingListener final : public StoreListener {
   // `status`; the store rolls it back.
   void FailNextWrite(absl::Status status) { fail_next_ = std::move(status); }
 
+  void Begun(StoreTx& tx) override { inner_->Begun(tx); }
   absl::Status BeforeCommit(StoreTx& tx) override;
   void Committed() override { inner_->Committed(); }
   void RolledBack() override { inner_->RolledBack(); }

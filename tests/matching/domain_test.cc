@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Transaction.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,6 +17,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/dates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -562,6 +566,88 @@ TEST_F(MatchingDomainTest, AChangeByAnotherProgramWhileServingIsReadAgain) {
     ExpectRebuiltIndexHolds(loaded, **LiveIndex::Build(*store_, clock_),
                             adopters, children);
   }
+}
+
+// The fixture's listener, except that it can hold one write once the index
+// has taken its changes in (after BeforeCommit) until released, then fail
+// it, so that the write rolls back.
+class HoldingListener final : public StoreListener {
+ public:
+  explicit HoldingListener(StoreListener& inner) : inner_(inner) {}
+
+  void HoldAndFailNextWrite() { hold_next_ = true; }
+  absl::Notification held;     // the write is held
+  absl::Notification release;  // let it go (and fail)
+
+  void Begun(StoreTx& tx) override { inner_.Begun(tx); }
+  absl::Status BeforeCommit(StoreTx& tx) override {
+    absl::Status told = inner_.BeforeCommit(tx);
+    if (!told.ok() || !hold_next_.exchange(false)) return told;
+    held.Notify();
+    release.WaitForNotification();
+    return absl::AbortedError("the held write fails");
+  }
+  void Committed() override { inner_.Committed(); }
+  void RolledBack() override { inner_.RolledBack(); }
+
+ private:
+  StoreListener& inner_;
+  std::atomic<bool> hold_next_{false};
+};
+
+// A save never holds a write half-way: while a write the index has taken
+// in is neither committed nor rolled back, the save waits (it writes no
+// file), and once that write rolls back the saved index does not hold it.
+TEST_F(MatchingDomainTest, ASaveNeverHoldsAWriteHalfWay) {
+  std::vector<v1::Adopter> adopters;
+  std::vector<v1::Child> children;
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
+  ASSERT_FALSE(HasFailure());
+  const std::string path = dir_.File("raamatch.db.index");
+  HoldingListener holding(*listener_);
+  store_->SetListener(&holding);
+  v1::Child older = children[0];
+  older.mutable_members(0)->set_age_months(70);
+  v1::UpdateChildRequest update;
+  *update.mutable_child() = older;
+  update.mutable_update_mask()->add_paths("members");
+  update.set_request_id(NextRequestId());
+
+  holding.HoldAndFailNextWrite();
+  std::thread writer([&] {
+    EXPECT_THAT(registry_->UpdateChild(sheffield_, update).status(),
+                StatusIs(absl::StatusCode::kAborted));
+  });
+  holding.held.WaitForNotification();
+  live_->Read([&](const matcher::CandidateIndex& index,
+                  const matcher::MatchingPolicy&) {
+    EXPECT_EQ(index.FindChild(RowOf(older.name()))->members[0].age_months, 70);
+  });
+  std::thread saver([&] {
+    EXPECT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
+  });
+  // A save copies and writes its file in milliseconds here: a file within
+  // this bound would be a copy of the write half-way.
+  const absl::Time bound = absl::Now() + absl::Milliseconds(300);
+  while (!std::filesystem::exists(path) && absl::Now() < bound) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  holding.release.Notify();
+  writer.join();
+  saver.join();
+  store_->SetListener(listener_.get());
+
+  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
+      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  ASSERT_THAT(loaded.status(), IsOk());
+  EXPECT_TRUE((*loaded)->built_from_snapshot());
+  ExpectRebuiltIndexHolds(loaded, *live_, adopters, children);
+  (*loaded)->Read([&](const matcher::CandidateIndex& index,
+                      const matcher::MatchingPolicy&) {
+    EXPECT_EQ(index.FindChild(RowOf(older.name()))->members[0].age_months,
+              children[0].members(0).age_months());
+  });
 }
 
 // Saves while the registry is being written (as the server saves once

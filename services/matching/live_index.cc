@@ -241,10 +241,8 @@ absl::StatusOr<LoadedSnapshot> LoadSnapshot(Store& store,
                    registry_rows::ReadIndexedRows(store));
   ASSIGN_OR_RETURN(const IndexStamp now, StampOf(rows));
   RETURN_IF_ERROR(CheckIndexStamp(saved.stamp, now));
-  ASSIGN_OR_RETURN(const int64_t last_adopter,
-                   registry_rows::LastAdopterRow(store));
-  ASSIGN_OR_RETURN(const int64_t last_child,
-                   registry_rows::LastChildRow(store));
+  const int64_t last_adopter = rows.last_adopter_row;
+  const int64_t last_child = rows.last_child_row;
   if (rows.last_change < rows.saved_through) {
     return absl::FailedPreconditionError(
         "the log of changes starts again below the saved change");
@@ -485,23 +483,22 @@ absl::StatusOr<LiveIndex::Saved> LiveIndex::SaveSnapshot(
     // log_applied_ is in the copy; a later one it holds (none, but for
     // another program's) is read again by the start that loads it.
     const absl::Condition no_write(this, &LiveIndex::NoWriteInProgress);
+    const auto copy = [&](absl::Time from) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      index_.Save(payload);
+      counted = unsaved_changes_;
+      stamp.saved_through = log_applied_;
+      held = absl::Now() - from;
+    };
     if (options.reorganize) {
       absl::MutexLock lock(&mu_);
       mu_.Await(no_write);
       const absl::Time from = absl::Now();
       index_.Reorganize();
-      index_.Save(payload);
-      counted = unsaved_changes_;
-      stamp.saved_through = log_applied_;
-      held = absl::Now() - from;
+      copy(from);
     } else {
       absl::ReaderMutexLock lock(&mu_);
       mu_.Await(no_write);
-      const absl::Time from = absl::Now();
-      index_.Save(payload);
-      counted = unsaved_changes_;
-      stamp.saved_through = log_applied_;
-      held = absl::Now() - from;
+      copy(absl::Now());
     }
   }
   RETURN_IF_ERROR(WriteIndexSnapshot(path, stamp, payload));

@@ -1494,6 +1494,8 @@ IndexedRows ReadIndexedRows(SQLite::Database& db) {
             "'milestones_insert_logged', 'milestones_update_logged', "
             "'milestones_delete_logged')")
           .getInt();
+  rows.last_adopter_row = LastRowIn(db, "adopters");
+  rows.last_child_row = LastRowIn(db, "children");
   return rows;
 }
 

@@ -261,6 +261,9 @@ struct IndexedRows {
   // The triggers that log changes present: kLoggingTriggers unless a later
   // change to the schema dropped some (then the log cannot be trusted).
   int logging_triggers = 0;
+  // The highest adopter and child row ids (0 when none).
+  int64_t last_adopter_row = 0;
+  int64_t last_child_row = 0;
 };
 inline constexpr int kLoggingTriggers = 9;
 absl::StatusOr<IndexedRows> ReadIndexedRows(Store& store);

@@ -46,6 +46,12 @@ using ::testing::UnorderedElementsAreArray;
 
 class MatchingDomainTest : public test::ScratchDomainTest {
  protected:
+  // Where the snapshot tests save the index, and a start that loads it.
+  std::string SnapshotPath() { return dir_.File("raamatch.db.index"); }
+  absl::StatusOr<std::unique_ptr<LiveIndex>> BuildFromSnapshot() {
+    return LiveIndex::Build(*store_, clock_, {.snapshot_path = SnapshotPath()});
+  }
+
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(ScratchDomainTest::SetUp());
     AddMember("sheffield", "south-yorkshire");
@@ -422,18 +428,15 @@ TEST_F(MatchingDomainTest, AnIndexSavedAtAStopIsWhatTheNextStartLoads) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string path = dir_.File("raamatch.db.index");
+  const std::string path = SnapshotPath();
   const std::string copy = dir_.File("copy.index");
-  auto build = [&] {
-    return LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
-  };
 
   ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
   std::filesystem::copy_file(path, copy);
   ASSERT_THAT(live_->SaveSnapshot(*store_, path, {.reorganize = true}).status(),
               IsOk());
   for (int start = 0; start < 2; ++start) {
-    absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = build();
+    absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = BuildFromSnapshot();
     ASSERT_THAT(loaded.status(), IsOk());
     EXPECT_TRUE((*loaded)->built_from_snapshot());
     ExpectRebuiltIndexHolds(loaded, *live_, adopters, children);
@@ -443,7 +446,7 @@ TEST_F(MatchingDomainTest, AnIndexSavedAtAStopIsWhatTheNextStartLoads) {
   // The first save's file, though nothing changed since it was written.
   std::filesystem::copy_file(copy, path,
                              std::filesystem::copy_options::overwrite_existing);
-  absl::StatusOr<std::unique_ptr<LiveIndex>> earlier = build();
+  absl::StatusOr<std::unique_ptr<LiveIndex>> earlier = BuildFromSnapshot();
   ASSERT_THAT(earlier.status(), IsOk());
   EXPECT_FALSE((*earlier)->built_from_snapshot());
   ExpectRebuiltIndexHolds(earlier, *live_, adopters, children);
@@ -460,10 +463,7 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeChangesIsBroughtUpToDate) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string path = dir_.File("raamatch.db.index");
-  auto build = [&] {
-    return LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
-  };
+  const std::string path = SnapshotPath();
   ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
 
   // Through the registry: an older child, and a new household.
@@ -476,7 +476,7 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeChangesIsBroughtUpToDate) {
   ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
   adopters.push_back(AddAdopter(sheffield_, "sheffield", ValidAdopter()));
   ASSERT_FALSE(HasFailure());
-  absl::StatusOr<std::unique_ptr<LiveIndex>> after_writes = build();
+  absl::StatusOr<std::unique_ptr<LiveIndex>> after_writes = BuildFromSnapshot();
   ASSERT_THAT(after_writes.status(), IsOk());
   EXPECT_TRUE((*after_writes)->built_from_snapshot());
   ExpectRebuiltIndexHolds(after_writes, *live_, adopters, children);
@@ -515,7 +515,7 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeChangesIsBroughtUpToDate) {
   absl::StatusOr<std::unique_ptr<LiveIndex>> rebuilt =
       LiveIndex::Build(*store_, clock_);
   ASSERT_THAT(rebuilt.status(), IsOk());
-  absl::StatusOr<std::unique_ptr<LiveIndex>> after_sql = build();
+  absl::StatusOr<std::unique_ptr<LiveIndex>> after_sql = BuildFromSnapshot();
   ASSERT_THAT(after_sql.status(), IsOk());
   EXPECT_TRUE((*after_sql)->built_from_snapshot());
   ExpectRebuiltIndexHolds(after_sql, **rebuilt, adopters, children);
@@ -535,7 +535,7 @@ TEST_F(MatchingDomainTest, AChangeByAnotherProgramWhileServingIsReadAgain) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string path = dir_.File("raamatch.db.index");
+  const std::string path = SnapshotPath();
   for (const bool write_after : {false, true}) {
     SCOPED_TRACE(write_after ? "a registry write after it" : "no write");
     const v1::Adopter& gone = adopters[write_after ? 1 : 0];
@@ -552,8 +552,7 @@ TEST_F(MatchingDomainTest, AChangeByAnotherProgramWhileServingIsReadAgain) {
       ASSERT_FALSE(HasFailure());
     }
     ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
-    absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
-        LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+    absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = BuildFromSnapshot();
     ASSERT_THAT(loaded.status(), IsOk());
     EXPECT_TRUE((*loaded)->built_from_snapshot());
     (*loaded)->Read([&](const matcher::CandidateIndex& index,
@@ -603,7 +602,7 @@ TEST_F(MatchingDomainTest, ASaveNeverHoldsAWriteHalfWay) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string path = dir_.File("raamatch.db.index");
+  const std::string path = SnapshotPath();
   HoldingListener holding(*listener_);
   store_->SetListener(&holding);
   v1::Child older = children[0];
@@ -638,8 +637,7 @@ TEST_F(MatchingDomainTest, ASaveNeverHoldsAWriteHalfWay) {
   saver.join();
   store_->SetListener(listener_.get());
 
-  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
-      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = BuildFromSnapshot();
   ASSERT_THAT(loaded.status(), IsOk());
   EXPECT_TRUE((*loaded)->built_from_snapshot());
   ExpectRebuiltIndexHolds(loaded, *live_, adopters, children);
@@ -657,7 +655,7 @@ TEST_F(MatchingDomainTest, SavesWhileWritingAreLoadedAsTheDatabaseIs) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string path = dir_.File("raamatch.db.index");
+  const std::string path = SnapshotPath();
   std::vector<v1::UpdateChildRequest> updates;
   for (int i = 0; i < 60; ++i) {
     v1::UpdateChildRequest& update = updates.emplace_back();
@@ -675,8 +673,7 @@ TEST_F(MatchingDomainTest, SavesWhileWritingAreLoadedAsTheDatabaseIs) {
     ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
   }
   writer.join();
-  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded =
-      LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
+  absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = BuildFromSnapshot();
   ASSERT_THAT(loaded.status(), IsOk());
   EXPECT_TRUE((*loaded)->built_from_snapshot());
   ExpectRebuiltIndexHolds(loaded, *live_, adopters, children);
@@ -692,10 +689,7 @@ TEST_F(MatchingDomainTest, ADamagedOrUntrustedSnapshotIsNotLoaded) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string path = dir_.File("raamatch.db.index");
-  auto build = [&] {
-    return LiveIndex::Build(*store_, clock_, {.snapshot_path = path});
-  };
+  const std::string path = SnapshotPath();
 
   // Damaged bytes: the last byte of the file changed.
   ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
@@ -706,7 +700,7 @@ TEST_F(MatchingDomainTest, ADamagedOrUntrustedSnapshotIsNotLoaded) {
     file.seekp(-1, std::ios::end);
     file.put(static_cast<char>(last ^ 0x5a));
   }
-  absl::StatusOr<std::unique_ptr<LiveIndex>> damaged = build();
+  absl::StatusOr<std::unique_ptr<LiveIndex>> damaged = BuildFromSnapshot();
   ASSERT_THAT(damaged.status(), IsOk());
   EXPECT_FALSE((*damaged)->built_from_snapshot());
   ExpectRebuiltIndexHolds(damaged, *live_, adopters, children);
@@ -722,7 +716,7 @@ TEST_F(MatchingDomainTest, ADamagedOrUntrustedSnapshotIsNotLoaded) {
     }
     tx.commit();
   }
-  absl::StatusOr<std::unique_ptr<LiveIndex>> many = build();
+  absl::StatusOr<std::unique_ptr<LiveIndex>> many = BuildFromSnapshot();
   ASSERT_THAT(many.status(), IsOk());
   EXPECT_FALSE((*many)->built_from_snapshot());
   ExpectRebuiltIndexHolds(many, *live_, adopters, children);
@@ -732,7 +726,7 @@ TEST_F(MatchingDomainTest, ADamagedOrUntrustedSnapshotIsNotLoaded) {
     SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
     db.exec("DROP TRIGGER children_delete_logged");
   }
-  absl::StatusOr<std::unique_ptr<LiveIndex>> untrusted = build();
+  absl::StatusOr<std::unique_ptr<LiveIndex>> untrusted = BuildFromSnapshot();
   ASSERT_THAT(untrusted.status(), IsOk());
   EXPECT_FALSE((*untrusted)->built_from_snapshot());
   EXPECT_THAT(live_->SaveSnapshot(*store_, path).status(),

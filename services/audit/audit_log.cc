@@ -4,7 +4,9 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <functional>
 #include <iostream>
+#include <limits>
 #include <utility>
 
 #include "absl/algorithm/container.h"
@@ -64,15 +66,6 @@ std::vector<int64_t> ParseNumbers(absl::string_view list) {
     if (absl::SimpleAtoi(part, &n)) out.push_back(n);
   }
   return out;
-}
-
-// Runs `statement` (an insert or delete of audit_reads) for one read.
-void RunForRead(SQLite::Statement& statement, int64_t record_id,
-                int64_t event_id) {
-  statement.bind(1, record_id);
-  statement.bind(2, event_id);
-  statement.exec();
-  statement.reset();
 }
 
 // The number of a record's name in audit_names, added if new; `numbers`
@@ -334,13 +327,24 @@ absl::Status AuditLog::Merge() {
       }
     }
     if (upto == 0) return absl::OkStatus();
-    // In key order: each record's new reads land together at the end of its
-    // range, so a run touches each page once.
+    // By record, then event: one list per record, its events ascending.
     absl::c_sort(reads);
     SQLite::Statement add(db,
-                          "INSERT OR IGNORE INTO audit_reads (record_id, "
-                          "event_id) VALUES (?, ?)");
-    for (const auto& [record, event] : reads) RunForRead(add, record, event);
+                          "INSERT INTO audit_postings (record_id, run, "
+                          "events) VALUES (?, ?, ?)");
+    std::string events;
+    for (size_t i = 0; i < reads.size();) {
+      const int64_t record = reads[i].first;
+      events.clear();
+      for (; i < reads.size() && reads[i].first == record; ++i) {
+        absl::StrAppend(&events, events.empty() ? "" : " ", reads[i].second);
+      }
+      add.bind(1, record);
+      add.bind(2, upto);
+      add.bindNoCopy(3, events);
+      add.exec();
+      add.reset();
+    }
     SQLite::Statement mark(db, "UPDATE audit_merged SET upto = ?");
     mark.bind(1, upto);
     mark.exec();
@@ -368,16 +372,46 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
     last.executeStep();
     const int64_t upto = last.getColumn(0).getInt64();
     if (upto == 0) return int64_t{0};
-    // Each expired event's reads, by key (audit_reads is ordered by record).
-    SQLite::Statement expired(
-        db, "SELECT id, record_ids FROM audit_events WHERE id <= ?");
-    SQLite::Statement forget(
-        db, "DELETE FROM audit_reads WHERE record_id = ? AND event_id = ?");
-    expired.bind(1, upto);
-    while (expired.executeStep()) {
-      const int64_t event_id = expired.getColumn(0).getInt64();
-      for (int64_t id : ParseNumbers(expired.getColumn(1).getString())) {
-        RunForRead(forget, id, event_id);
+    // The lists of the runs wholly expired go; the one run after them may
+    // also list expired events (runs cover disjoint ranges in order): its
+    // lists lose those.
+    SQLite::Statement expired_runs(db,
+                                   "DELETE FROM audit_postings WHERE run <= ?");
+    expired_runs.bind(1, upto);
+    expired_runs.exec();
+    SQLite::Statement next_run(
+        db, "SELECT MIN(run) FROM audit_postings WHERE run > ?");
+    next_run.bind(1, upto);
+    next_run.executeStep();
+    if (!next_run.getColumn(0).isNull()) {
+      const int64_t run = next_run.getColumn(0).getInt64();
+      SQLite::Statement lists(
+          db, "SELECT record_id, events FROM audit_postings WHERE run = ?");
+      SQLite::Statement keep(db,
+                             "UPDATE audit_postings SET events = ? WHERE "
+                             "record_id = ? AND run = ?");
+      SQLite::Statement forget(
+          db, "DELETE FROM audit_postings WHERE record_id = ? AND run = ?");
+      lists.bind(1, run);
+      std::vector<std::pair<int64_t, std::string>> changed;
+      while (lists.executeStep()) {
+        std::vector<int64_t> events =
+            ParseNumbers(lists.getColumn(1).getString());
+        if (std::erase_if(events, [upto](int64_t e) { return e <= upto; }) ==
+            0) {
+          continue;
+        }
+        changed.emplace_back(lists.getColumn(0).getInt64(),
+                             absl::StrJoin(events, " "));
+      }
+      for (const auto& [record, events] : changed) {
+        SQLite::Statement& write = events.empty() ? forget : keep;
+        int next = 1;
+        if (!events.empty()) write.bind(next++, events);
+        write.bind(next++, record);
+        write.bind(next, run);
+        write.exec();
+        write.reset();
       }
     }
     SQLite::Statement events(db, "DELETE FROM audit_events WHERE id <= ?");
@@ -429,36 +463,73 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
   errors.AddAll(cursor.status());
   if (!errors.empty()) return errors.ToStatus();
 
+  // The filters other than the page's position, on an event `e`.
   std::string filters;
   if (!key_id.empty()) filters += " AND e.key_id = :key";
   if (!authority_id.empty()) filters += " AND e.authority_id = :authority";
   if (has_since) filters += " AND e.time >= :since";
   if (has_until) filters += " AND e.time < :until";
-  if (cursor->after > 0) filters += " AND e.id < :after";
+  const std::string after = cursor->after > 0 ? " AND e.id < :after" : "";
   constexpr absl::string_view kColumns =
       "SELECT e.id, e.time, e.key_id, e.authority_id, e.method, "
-      "e.status_code, e.record_ids FROM ";
-  std::string sql;
-  if (!request.record().empty()) {
-    // Events up to audit_merged.upto through audit_reads; the newer ones
-    // (at most a merge's worth) by their record_ids.
-    sql = absl::StrCat(
-        kColumns,
-        "audit_events e WHERE e.id > (SELECT upto FROM audit_merged) AND "
-        "instr(' ' || e.record_ids || ' ', :needle) > 0",
-        filters, " UNION ALL ", kColumns,
-        "audit_reads r JOIN audit_events e ON e.id = r.event_id WHERE "
-        "r.record_id = :record_id AND r.event_id <= (SELECT upto FROM "
-        "audit_merged)",
-        filters);
-  } else {
-    sql = absl::StrCat(kColumns, "audit_events e WHERE 1", filters);
-  }
-  sql += " ORDER BY 1 DESC LIMIT :limit";
+      "e.status_code, e.record_ids FROM audit_events e WHERE ";
+  // Without a record: the events, newest first. With one: the events after
+  // audit_merged.upto that list it (at most about a merge's worth, scanned),
+  // newest first; then, while the page is not full, the events of its lists
+  // in audit_postings, newest first, each looked up by id.
+  const std::string sql =
+      request.record().empty()
+          ? absl::StrCat(kColumns, "1", filters, after,
+                         " ORDER BY e.id DESC LIMIT :limit")
+          : absl::StrCat(kColumns,
+                         "e.id > (SELECT upto FROM audit_merged) AND "
+                         "instr(' ' || e.record_ids || ' ', :needle) > 0",
+                         filters, after, " ORDER BY e.id DESC LIMIT :limit");
+  auto bind_filters = [&](SQLite::Statement& q) {
+    if (!key_id.empty()) q.bind(":key", key_id);
+    if (!authority_id.empty()) q.bind(":authority", authority_id);
+    if (has_since) q.bind(":since", since);
+    if (has_until) q.bind(":until", until);
+  };
 
   absl::MutexLock lock(&read_mu_);
   SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<v1::QueryAuditLogResponse> {
+    // One snapshot for the scan, the lists and the lookups.
+    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+    SQLite::Statement name_of(db, "SELECT name FROM audit_names WHERE id = ?");
+    absl::flat_hash_map<int64_t, std::string> names;
+    v1::QueryAuditLogResponse response;
+    int64_t last_id = 0;
+    bool full = false;
+    // Adds the event in `row` (kColumns) to the page, or ends the page.
+    auto take = [&](SQLite::Statement& row) {
+      if (response.events_size() == cursor->page_size) {
+        response.set_next_page_token(NextPageToken(last_id));
+        full = true;
+        return;
+      }
+      last_id = row.getColumn(0).getInt64();
+      v1::AuditEvent* e = response.add_events();
+      e->set_name(absl::StrCat("auditEvents/", last_id));
+      *e->mutable_time() =
+          TimeUtil::MicrosecondsToTimestamp(row.getColumn(1).getInt64());
+      e->set_api_key(ApiKeyName(row.getColumn(2).getString()));
+      e->set_authority(AuthorityName(row.getColumn(3).getString()));
+      e->set_method(row.getColumn(4).getString());
+      e->set_status_code(row.getColumn(5).getInt());
+      for (int64_t id : ParseNumbers(row.getColumn(6).getString())) {
+        auto [it, inserted] = names.try_emplace(id);
+        if (inserted) {
+          name_of.bind(1, id);
+          if (name_of.executeStep())
+            it->second = name_of.getColumn(0).getString();
+          name_of.reset();
+        }
+        e->add_records(it->second);
+      }
+    };
+
     int64_t record_id = 0;
     if (!request.record().empty()) {
       SQLite::Statement number(db, "SELECT id FROM audit_names WHERE name = ?");
@@ -468,43 +539,45 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       record_id = number.getColumn(0).getInt64();
     }
     SQLite::Statement q(db, sql);
-    if (!request.record().empty()) {
-      q.bind(":needle", absl::StrCat(" ", record_id, " "));
-      q.bind(":record_id", record_id);
-    }
+    if (record_id != 0) q.bind(":needle", absl::StrCat(" ", record_id, " "));
     if (cursor->after > 0) q.bind(":after", cursor->after);
-    if (!key_id.empty()) q.bind(":key", key_id);
-    if (!authority_id.empty()) q.bind(":authority", authority_id);
-    if (has_since) q.bind(":since", since);
-    if (has_until) q.bind(":until", until);
+    bind_filters(q);
     q.bind(":limit", cursor->page_size + 1);
-    SQLite::Statement name_of(db, "SELECT name FROM audit_names WHERE id = ?");
-    absl::flat_hash_map<int64_t, std::string> names;
-    v1::QueryAuditLogResponse response;
-    int64_t last_id = 0;
-    while (q.executeStep()) {
-      if (response.events_size() == cursor->page_size) {
-        response.set_next_page_token(NextPageToken(last_id));
-        break;
-      }
-      last_id = q.getColumn(0).getInt64();
-      v1::AuditEvent* e = response.add_events();
-      e->set_name(absl::StrCat("auditEvents/", last_id));
-      *e->mutable_time() =
-          TimeUtil::MicrosecondsToTimestamp(q.getColumn(1).getInt64());
-      e->set_api_key(ApiKeyName(q.getColumn(2).getString()));
-      e->set_authority(AuthorityName(q.getColumn(3).getString()));
-      e->set_method(q.getColumn(4).getString());
-      e->set_status_code(q.getColumn(5).getInt());
-      for (int64_t id : ParseNumbers(q.getColumn(6).getString())) {
-        auto [it, inserted] = names.try_emplace(id);
-        if (inserted) {
-          name_of.bind(1, id);
-          if (name_of.executeStep())
-            it->second = name_of.getColumn(0).getString();
-          name_of.reset();
-        }
-        e->add_records(it->second);
+    while (!full && q.executeStep()) take(q);
+    if (record_id == 0 || full) return response;
+
+    // The record's lists, newest run first. With a page position, from the
+    // one run that may hold events both before and after it.
+    int64_t below = std::numeric_limits<int64_t>::max();
+    if (cursor->after > 0) {
+      SQLite::Statement first(db,
+                              "SELECT MIN(run) FROM audit_postings WHERE "
+                              "record_id = ? AND run >= ?");
+      first.bind(1, record_id);
+      first.bind(2, cursor->after);
+      first.executeStep();
+      below = first.getColumn(0).isNull() ? cursor->after
+                                          : first.getColumn(0).getInt64() + 1;
+    }
+    SQLite::Statement lists(db,
+                            "SELECT events FROM audit_postings WHERE "
+                            "record_id = ? AND run < ? AND run <= (SELECT "
+                            "upto FROM audit_merged) ORDER BY run DESC");
+    lists.bind(1, record_id);
+    lists.bind(2, below);
+    SQLite::Statement event(db, absl::StrCat(kColumns, "e.id = :id", filters));
+    bind_filters(event);
+    while (!full && lists.executeStep()) {
+      std::vector<int64_t> events =
+          ParseNumbers(lists.getColumn(0).getString());
+      absl::c_sort(events, std::greater<>());
+      for (int64_t id : events) {
+        if (cursor->after > 0 && id >= cursor->after) continue;
+        event.bind(":id", id);
+        // An event pruned since its run was listed is skipped.
+        if (event.executeStep()) take(event);
+        event.reset();
+        if (full) break;
       }
     }
     return response;

@@ -67,6 +67,31 @@ INSERT INTO audit_merged (upto) SELECT COALESCE(MAX(id), 0) FROM audit_events;
 
 DROP TABLE audit_records;
 )sql"},
+    // The by-record index as lists: one row per record per merge run (run:
+    // the newest event the run took in), listing the run's events that read
+    // the record (ascending, space-separated), instead of one row per read.
+    // A merge of thousands of rankings then writes one row per record read
+    // rather than twenty per event. Runs cover disjoint ranges of event ids
+    // in order: a row holds only events after the previous run. The rows
+    // audit_reads held are grouped in bands of 4096 event ids, the last band
+    // ending at audit_merged.upto.
+    {16, "audit_reads_as_lists", R"sql(
+CREATE TABLE audit_postings (
+  record_id INTEGER NOT NULL,
+  run INTEGER NOT NULL,
+  events TEXT NOT NULL,
+  PRIMARY KEY (record_id, run)
+) WITHOUT ROWID;
+CREATE INDEX audit_postings_by_run ON audit_postings(run);
+INSERT INTO audit_postings (record_id, run, events)
+  SELECT record_id,
+         MIN((event_id / 4096 + 1) * 4096 - 1, (SELECT upto FROM audit_merged)),
+         group_concat(event_id, ' ')
+  FROM (SELECT record_id, event_id FROM audit_reads
+        ORDER BY record_id, event_id)
+  GROUP BY record_id, event_id / 4096;
+DROP TABLE audit_reads;
+)sql"},
 };
 
 }  // namespace

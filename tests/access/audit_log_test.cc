@@ -6,14 +6,20 @@
 #include "services/audit/audit_log.h"
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -156,11 +162,13 @@ TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
   EXPECT_THAT(AllPages(*audit, child),
               ElementsAreArray(Seen{{"auditEvents/6", {child}}}));
   audit.reset();
+  // No record's list names an expired event, in a run wholly expired or in
+  // the run that took in events 5 (expired) and 6.
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM audit_reads WHERE event_id "
-                          "<= 5")
-                .getInt(),
-            0);
+  SQLite::Statement lists(db, "SELECT events FROM audit_postings");
+  std::vector<std::string> listed;
+  while (lists.executeStep()) listed.push_back(lists.getColumn(0).getString());
+  EXPECT_THAT(listed, ElementsAreArray({"6"}));
 }
 
 }  // namespace
@@ -232,6 +240,139 @@ TEST(AuditMigrationTest, EventsRecordedByNameReadBackTheSameByNumber) {
   ASSERT_EQ(everything.events_size(), 4);
   EXPECT_EQ(everything.events(1).status_code(), 7);
   EXPECT_THAT(everything.events(1).records(), IsEmpty());
+}
+
+}  // namespace raa
+
+namespace raa {
+namespace {
+
+// Every event a search pages through (page size `page_size`), newest first.
+std::vector<int64_t> EventIds(AuditLog& audit,
+                              v1::QueryAuditLogRequest request) {
+  std::vector<int64_t> ids;
+  while (true) {
+    absl::StatusOr<v1::QueryAuditLogResponse> page = audit.Query(request);
+    EXPECT_THAT(page.status(), IsOk());
+    if (!page.ok()) return ids;
+    for (const v1::AuditEvent& e : page->events()) {
+      int64_t id = 0;
+      EXPECT_TRUE(
+          absl::SimpleAtoi(absl::StripPrefix(e.name(), "auditEvents/"), &id));
+      ids.push_back(id);
+    }
+    if (page->next_page_token().empty()) return ids;
+    request.set_page_token(page->next_page_token());
+  }
+}
+
+}  // namespace
+
+// A trail as schema 15 left it: one audit_reads row per read, 10,000 events
+// of which 9,000 merged. After migration 16 (lists in bands of 4096 event
+// ids) a search by record, alone or with a key, pages through the same
+// events; a pruning whose cut falls inside a band leaves the band's later
+// events findable and no list naming an expired one.
+TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
+  ScratchDir dir;
+  const std::string path = dir.File("raamatch.db");
+  FakeClock clock{test::TestNow()};
+  absl::StatusOr<std::vector<Migration>> all =
+      OrderedMigrations(RaamatchSchema());
+  ASSERT_THAT(all.status(), IsOk());
+  std::vector<Migration> up_to_fifteen;
+  for (const Migration& m : *all) {
+    if (m.version <= 15) up_to_fifteen.push_back(m);
+  }
+  const SchemaPart old_schema[] = {SchemaPart{.migrations = up_to_fifteen}};
+  {
+    absl::StatusOr<std::unique_ptr<Store>> old =
+        Store::Open(path, clock, old_schema);
+    ASSERT_THAT(old.status(), IsOk());
+  }
+  // Event i at base + i ms: with a 30-day retention at TestNow(), events
+  // 1-4999 have expired. Event i reads c1 if i % 3 == 0, h1 if i % 7 == 0;
+  // odd events are key aaaa..., even ones bbbb....
+  const absl::Duration retention = absl::Hours(24 * 30);
+  const int64_t base =
+      absl::ToUnixMicros(test::TestNow() - retention) - int64_t{5000} * 1000;
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(absl::StrCat(
+        "INSERT INTO audit_names (id, name) VALUES "
+        "(1, 'authorities/leeds/children/c1'), "
+        "(2, 'authorities/york/adopters/h1');"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < 10000) "
+        "INSERT INTO audit_events (id, time, key_id, authority_id, method, "
+        "status_code, record_count, record_ids) "
+        "SELECT i, ",
+        base,
+        " + i * 1000, CASE WHEN i % 2 THEN 'aaaaaaaaaaaaaaaa' ELSE "
+        "'bbbbbbbbbbbbbbbb' END, 'leeds', '/m/Rank', 0, "
+        "(i % 3 = 0) + (i % 7 = 0), "
+        "trim(CASE WHEN i % 3 = 0 THEN '1' ELSE '' END || "
+        "CASE WHEN i % 7 = 0 THEN ' 2' ELSE '' END) FROM n;"
+        "INSERT INTO audit_reads SELECT 1, id FROM audit_events "
+        "WHERE id % 3 = 0 AND id <= 9000;"
+        "INSERT INTO audit_reads SELECT 2, id FROM audit_events "
+        "WHERE id % 7 = 0 AND id <= 9000;"
+        "UPDATE audit_merged SET upto = 9000;"));
+  }
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(path, clock, RaamatchSchema());
+    ASSERT_THAT(store.status(), IsOk());
+  }
+  auto expected = [](int every, bool odd_only, int from) {
+    std::vector<int64_t> ids;
+    for (int64_t i = 10000; i >= from; --i) {
+      if (i % every == 0 && (!odd_only || i % 2 == 1)) ids.push_back(i);
+    }
+    return ids;
+  };
+  v1::QueryAuditLogRequest c1;
+  c1.set_record("authorities/leeds/children/c1");
+  c1.set_page_size(50);
+  v1::QueryAuditLogRequest c1_by_a = c1;
+  c1_by_a.set_api_key("apiKeys/aaaaaaaaaaaaaaaa");
+  v1::QueryAuditLogRequest h1;
+  h1.set_record("authorities/york/adopters/h1");
+  h1.set_page_size(100);
+  {
+    // The default retention (six years): nothing is pruned.
+    absl::StatusOr<std::unique_ptr<AuditLog>> audit =
+        AuditLog::Open({.db_path = path}, clock);
+    ASSERT_THAT(audit.status(), IsOk());
+    EXPECT_THAT(EventIds(**audit, c1), ElementsAreArray(expected(3, false, 1)));
+    EXPECT_THAT(EventIds(**audit, c1_by_a),
+                ElementsAreArray(expected(3, true, 1)));
+    EXPECT_THAT(EventIds(**audit, h1), ElementsAreArray(expected(7, false, 1)));
+  }
+  {
+    // Open prunes: events 1-4999 go, the cut inside the band 4096-8191.
+    absl::StatusOr<std::unique_ptr<AuditLog>> audit =
+        AuditLog::Open({.db_path = path, .retention = retention}, clock);
+    ASSERT_THAT(audit.status(), IsOk());
+    EXPECT_THAT(EventIds(**audit, c1),
+                ElementsAreArray(expected(3, false, 5000)));
+    EXPECT_THAT(EventIds(**audit, c1_by_a),
+                ElementsAreArray(expected(3, true, 5000)));
+    EXPECT_THAT(EventIds(**audit, h1),
+                ElementsAreArray(expected(7, false, 5000)));
+  }
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement lists(db, "SELECT events FROM audit_postings");
+  int64_t oldest = std::numeric_limits<int64_t>::max();
+  while (lists.executeStep()) {
+    for (absl::string_view id :
+         absl::StrSplit(lists.getColumn(0).getString(), ' ')) {
+      int64_t n = 0;
+      ASSERT_TRUE(absl::SimpleAtoi(id, &n)) << id;
+      oldest = std::min(oldest, n);
+    }
+  }
+  EXPECT_GE(oldest, 5000);
 }
 
 }  // namespace raa

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -327,8 +328,10 @@ absl::Status AuditLog::Merge() {
       }
     }
     if (upto == 0) return absl::OkStatus();
-    // By record, then event: one list per record, its events ascending.
+    // By record, then event: one list per record, its events ascending,
+    // each once.
     absl::c_sort(reads);
+    reads.erase(std::unique(reads.begin(), reads.end()), reads.end());
     SQLite::Statement add(db,
                           "INSERT INTO audit_postings (record_id, run, "
                           "events) VALUES (?, ?, ?)");
@@ -397,21 +400,25 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
       while (lists.executeStep()) {
         std::vector<int64_t> events =
             ParseNumbers(lists.getColumn(1).getString());
-        if (std::erase_if(events, [upto](int64_t e) { return e <= upto; }) ==
-            0) {
-          continue;
-        }
+        const size_t expired =
+            std::erase_if(events, [upto](int64_t e) { return e <= upto; });
+        if (expired == 0) continue;
         changed.emplace_back(lists.getColumn(0).getInt64(),
                              absl::StrJoin(events, " "));
       }
       for (const auto& [record, events] : changed) {
-        SQLite::Statement& write = events.empty() ? forget : keep;
-        int next = 1;
-        if (!events.empty()) write.bind(next++, events);
-        write.bind(next++, record);
-        write.bind(next, run);
-        write.exec();
-        write.reset();
+        if (events.empty()) {
+          forget.bind(1, record);
+          forget.bind(2, run);
+          forget.exec();
+          forget.reset();
+        } else {
+          keep.bind(1, events);
+          keep.bind(2, record);
+          keep.bind(3, run);
+          keep.exec();
+          keep.reset();
+        }
       }
     }
     SQLite::Statement events(db, "DELETE FROM audit_events WHERE id <= ?");
@@ -530,8 +537,9 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       }
     };
 
+    const bool by_record = !request.record().empty();
     int64_t record_id = 0;
-    if (!request.record().empty()) {
+    if (by_record) {
       SQLite::Statement number(db, "SELECT id FROM audit_names WHERE name = ?");
       number.bind(1, request.record());
       // A name never recorded: no event read it.
@@ -539,12 +547,12 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       record_id = number.getColumn(0).getInt64();
     }
     SQLite::Statement q(db, sql);
-    if (record_id != 0) q.bind(":needle", absl::StrCat(" ", record_id, " "));
+    if (by_record) q.bind(":needle", absl::StrCat(" ", record_id, " "));
     if (cursor->after > 0) q.bind(":after", cursor->after);
     bind_filters(q);
     q.bind(":limit", cursor->page_size + 1);
     while (!full && q.executeStep()) take(q);
-    if (record_id == 0 || full) return response;
+    if (!by_record || full) return response;
 
     // The record's lists, newest run first. With a page position, from the
     // one run that may hold events both before and after it.
@@ -561,20 +569,20 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
     }
     SQLite::Statement lists(db,
                             "SELECT events FROM audit_postings WHERE "
-                            "record_id = ? AND run < ? AND run <= (SELECT "
-                            "upto FROM audit_merged) ORDER BY run DESC");
+                            "record_id = ? AND run < ? ORDER BY run DESC");
     lists.bind(1, record_id);
     lists.bind(2, below);
     SQLite::Statement event(db, absl::StrCat(kColumns, "e.id = :id", filters));
     bind_filters(event);
     while (!full && lists.executeStep()) {
+      // Sorted here: the lists migration 16 made may not be in order.
       std::vector<int64_t> events =
           ParseNumbers(lists.getColumn(0).getString());
       absl::c_sort(events, std::greater<>());
       for (int64_t id : events) {
         if (cursor->after > 0 && id >= cursor->after) continue;
         event.bind(":id", id);
-        // An event pruned since its run was listed is skipped.
+        // Not found: the search's other filters leave it out.
         if (event.executeStep()) take(event);
         event.reset();
         if (full) break;

@@ -10,8 +10,9 @@
 // Recording is off the request path: Record() queues the event and returns;
 // one writer thread commits whatever has queued, in one transaction per
 // batch (group commit: while one batch commits, the next gathers), on its
-// own SQLite connection to the server's database (tables from migrations 4
-// and 11: each record name is numbered once, and an event lists numbers).
+// own SQLite connection to the server's database (tables from migrations 4,
+// 11 and 16: each record name is numbered once, an event lists numbers, and
+// each record's events are listed once per merge run).
 // When only reads' events are queued (no `done`, no Flush waiting) the writer
 // lets them gather for 5 ms first: one commit per window under load.
 //
@@ -120,8 +121,9 @@ class AuditLog {
   absl::StatusOr<int64_t> PruneLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   // Reads last_event_ and merged_ from the database (at Open).
   absl::Status ReadPositions();
-  // Adds the reads of the events after audit_merged.upto to audit_reads,
-  // in key order, once options_.merge_every events have gathered.
+  // Lists, in audit_postings, the events after audit_merged.upto by the
+  // records they read (one row per record), once options_.merge_every
+  // events have gathered.
   void MergeIfDue();
   absl::Status Merge() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 

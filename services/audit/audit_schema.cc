@@ -69,7 +69,9 @@ DROP TABLE audit_records;
 )sql"},
     // The by-record index as lists: one row per record per merge run (run:
     // the newest event the run took in), listing the run's events that read
-    // the record (ascending, space-separated), instead of one row per read.
+    // the record (space-separated; ascending, but for the rows this
+    // migration makes, whose order SQLite does not promise), instead of one
+    // row per read.
     // A merge of thousands of rankings then writes one row per record read
     // rather than twenty per event. Runs cover disjoint ranges of event ids
     // in order: a row holds only events after the previous run. The rows
@@ -88,6 +90,7 @@ INSERT INTO audit_postings (record_id, run, events)
          MIN((event_id / 4096 + 1) * 4096 - 1, (SELECT upto FROM audit_merged)),
          group_concat(event_id, ' ')
   FROM (SELECT record_id, event_id FROM audit_reads
+        WHERE event_id <= (SELECT upto FROM audit_merged)
         ORDER BY record_id, event_id)
   GROUP BY record_id, event_id / 4096;
 DROP TABLE audit_reads;

@@ -2,7 +2,8 @@
 // event that read the record, newest first, whether the by-record index has
 // taken the event in yet (AuditLog::Merge) or not; pruning leaves no trace
 // of an expired event; a database written before record numbers
-// (migration 11) reads back the same events.
+// (migration 11), or before the by-record lists (migration 16), reads back
+// the same events.
 #include "services/audit/audit_log.h"
 
 #include <SQLiteCpp/Database.h>
@@ -22,6 +23,7 @@
 #include "absl/strings/strip.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "services/server/schema.h"
 #include "services/store/store.h"
@@ -32,6 +34,7 @@
 namespace raa {
 namespace {
 
+using ::google::protobuf::util::TimeUtil;
 using ::raa::test::IsOk;
 using ::raa::test::ScratchDir;
 using ::testing::ElementsAreArray;
@@ -55,6 +58,25 @@ Seen AllPages(AuditLog& audit, const std::string& record) {
                                                            e.records().end()));
     }
     if (page->next_page_token().empty()) return seen;
+    request.set_page_token(page->next_page_token());
+  }
+}
+
+// Every event a search pages through, newest first.
+std::vector<int64_t> EventIds(AuditLog& audit,
+                              v1::QueryAuditLogRequest request) {
+  std::vector<int64_t> ids;
+  while (true) {
+    absl::StatusOr<v1::QueryAuditLogResponse> page = audit.Query(request);
+    EXPECT_THAT(page.status(), IsOk());
+    if (!page.ok()) return ids;
+    for (const v1::AuditEvent& e : page->events()) {
+      int64_t id = 0;
+      EXPECT_TRUE(
+          absl::SimpleAtoi(absl::StripPrefix(e.name(), "auditEvents/"), &id));
+      ids.push_back(id);
+    }
+    if (page->next_page_token().empty()) return ids;
     request.set_page_token(page->next_page_token());
   }
 }
@@ -148,13 +170,21 @@ TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
   std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/2);
   ASSERT_NE(audit, nullptr);
   const std::string child = "authorities/sheffield/children/c1";
+  const std::string other = "authorities/sheffield/children/c2";
   for (int i = 0; i < 5; ++i) {
-    audit->Record(Read(child));
+    AuditEvent e = Read(child);
+    if (i == 4) e.records.push_back(other);  // event 5 alone reads c2
+    audit->Record(std::move(e));
     audit->Flush();
   }
   clock_.Advance(absl::Hours(24 * 20));
   audit->Record(Read(child));
   audit->Flush();
+  // Runs 2, 4 and 6 (events 5 and 6) listed: the writer's last merge is
+  // done once it has stopped. The log opened again has nothing to merge.
+  audit.reset();
+  audit = OpenLog(/*merge_every=*/2);
+  ASSERT_NE(audit, nullptr);
   clock_.Advance(absl::Hours(24 * 11));
   absl::StatusOr<int64_t> pruned = audit->Prune();
   ASSERT_THAT(pruned.status(), IsOk());
@@ -163,7 +193,8 @@ TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
               ElementsAreArray(Seen{{"auditEvents/6", {child}}}));
   audit.reset();
   // No record's list names an expired event, in a run wholly expired or in
-  // the run that took in events 5 (expired) and 6.
+  // the run that took in events 5 (expired) and 6: c1's list there keeps 6,
+  // c2's (only 5) is gone.
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   SQLite::Statement lists(db, "SELECT events FROM audit_postings");
   std::vector<std::string> listed;
@@ -242,37 +273,12 @@ TEST(AuditMigrationTest, EventsRecordedByNameReadBackTheSameByNumber) {
   EXPECT_THAT(everything.events(1).records(), IsEmpty());
 }
 
-}  // namespace raa
-
-namespace raa {
-namespace {
-
-// Every event a search pages through (page size `page_size`), newest first.
-std::vector<int64_t> EventIds(AuditLog& audit,
-                              v1::QueryAuditLogRequest request) {
-  std::vector<int64_t> ids;
-  while (true) {
-    absl::StatusOr<v1::QueryAuditLogResponse> page = audit.Query(request);
-    EXPECT_THAT(page.status(), IsOk());
-    if (!page.ok()) return ids;
-    for (const v1::AuditEvent& e : page->events()) {
-      int64_t id = 0;
-      EXPECT_TRUE(
-          absl::SimpleAtoi(absl::StripPrefix(e.name(), "auditEvents/"), &id));
-      ids.push_back(id);
-    }
-    if (page->next_page_token().empty()) return ids;
-    request.set_page_token(page->next_page_token());
-  }
-}
-
-}  // namespace
-
 // A trail as schema 15 left it: one audit_reads row per read, 10,000 events
 // of which 9,000 merged. After migration 16 (lists in bands of 4096 event
-// ids) a search by record, alone or with a key, pages through the same
-// events; a pruning whose cut falls inside a band leaves the band's later
-// events findable and no list naming an expired one.
+// ids, the last ending at 9,000) a search by record, alone or with a key, a
+// member or a time window, pages through the same events, and through a
+// later merge's; a pruning whose cut falls inside a band leaves the band's
+// later events findable and no list naming an expired one.
 TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
   ScratchDir dir;
   const std::string path = dir.File("raamatch.db");
@@ -292,7 +298,7 @@ TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
   }
   // Event i at base + i ms: with a 30-day retention at TestNow(), events
   // 1-4999 have expired. Event i reads c1 if i % 3 == 0, h1 if i % 7 == 0;
-  // odd events are key aaaa..., even ones bbbb....
+  // odd events are key aaaa..., even ones bbbb...; every fifth is York's.
   const absl::Duration retention = absl::Hours(24 * 30);
   const int64_t base =
       absl::ToUnixMicros(test::TestNow() - retention) - int64_t{5000} * 1000;
@@ -309,8 +315,8 @@ TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
         "SELECT i, ",
         base,
         " + i * 1000, CASE WHEN i % 2 THEN 'aaaaaaaaaaaaaaaa' ELSE "
-        "'bbbbbbbbbbbbbbbb' END, 'leeds', '/m/Rank', 0, "
-        "(i % 3 = 0) + (i % 7 = 0), "
+        "'bbbbbbbbbbbbbbbb' END, CASE WHEN i % 5 THEN 'leeds' ELSE 'york' "
+        "END, '/m/Rank', 0, (i % 3 = 0) + (i % 7 = 0), "
         "trim(CASE WHEN i % 3 = 0 THEN '1' ELSE '' END || "
         "CASE WHEN i % 7 = 0 THEN ' 2' ELSE '' END) FROM n;"
         "INSERT INTO audit_reads SELECT 1, id FROM audit_events "
@@ -323,31 +329,69 @@ TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
     absl::StatusOr<std::unique_ptr<Store>> store =
         Store::Open(path, clock, RaamatchSchema());
     ASSERT_THAT(store.status(), IsOk());
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    SQLite::Statement runs(
+        db, "SELECT DISTINCT run FROM audit_postings ORDER BY run");
+    std::vector<int64_t> bands;
+    while (runs.executeStep()) bands.push_back(runs.getColumn(0).getInt64());
+    EXPECT_THAT(bands, ElementsAreArray({4095, 8191, 9000}));
   }
-  auto expected = [](int every, bool odd_only, int from) {
+  // Event 10,001 (recorded below, merged at once) reads c1 and h1, by key
+  // aaaa..., for Leeds.
+  auto expected = [](int every, int from, auto&& also) {
     std::vector<int64_t> ids;
-    for (int64_t i = 10000; i >= from; --i) {
-      if (i % every == 0 && (!odd_only || i % 2 == 1)) ids.push_back(i);
+    for (int64_t i = 10001; i >= from; --i) {
+      if ((i == 10001 || i % every == 0) && also(i)) ids.push_back(i);
     }
     return ids;
+  };
+  auto any = [](int64_t) { return true; };
+  auto odd = [](int64_t i) { return i % 2 == 1; };
+  auto york = [](int64_t i) { return i % 5 == 0 && i != 10001; };
+  auto window = [](int64_t i) { return i >= 2002 && i < 8505; };
+  const auto at = [&](int64_t i) {
+    return TimeUtil::MicrosecondsToTimestamp(base + i * 1000);
   };
   v1::QueryAuditLogRequest c1;
   c1.set_record("authorities/leeds/children/c1");
   c1.set_page_size(50);
   v1::QueryAuditLogRequest c1_by_a = c1;
   c1_by_a.set_api_key("apiKeys/aaaaaaaaaaaaaaaa");
+  v1::QueryAuditLogRequest c1_by_york = c1;
+  c1_by_york.set_authority("authorities/york");
   v1::QueryAuditLogRequest h1;
   h1.set_record("authorities/york/adopters/h1");
   h1.set_page_size(100);
+  v1::QueryAuditLogRequest h1_in_window = h1;
+  *h1_in_window.mutable_since() = at(2002);
+  *h1_in_window.mutable_until() = at(8505);
   {
     // The default retention (six years): nothing is pruned.
     absl::StatusOr<std::unique_ptr<AuditLog>> audit =
+        AuditLog::Open({.db_path = path, .merge_every = 1}, clock);
+    ASSERT_THAT(audit.status(), IsOk());
+    AuditEvent e;
+    e.time = absl::FromUnixMicros(base + int64_t{10001} * 1000);
+    e.key_id = "aaaaaaaaaaaaaaaa";
+    e.authority_id = "leeds";
+    e.method = "/m/Rank";
+    e.records = {c1.record(), h1.record()};
+    (*audit)->Record(std::move(e));
+    (*audit)->Flush();
+  }
+  {
+    // Stopped: event 10,001's merge (a run above the capped band) is done.
+    absl::StatusOr<std::unique_ptr<AuditLog>> audit =
         AuditLog::Open({.db_path = path}, clock);
     ASSERT_THAT(audit.status(), IsOk());
-    EXPECT_THAT(EventIds(**audit, c1), ElementsAreArray(expected(3, false, 1)));
+    EXPECT_THAT(EventIds(**audit, c1), ElementsAreArray(expected(3, 1, any)));
     EXPECT_THAT(EventIds(**audit, c1_by_a),
-                ElementsAreArray(expected(3, true, 1)));
-    EXPECT_THAT(EventIds(**audit, h1), ElementsAreArray(expected(7, false, 1)));
+                ElementsAreArray(expected(3, 1, odd)));
+    EXPECT_THAT(EventIds(**audit, c1_by_york),
+                ElementsAreArray(expected(3, 1, york)));
+    EXPECT_THAT(EventIds(**audit, h1), ElementsAreArray(expected(7, 1, any)));
+    EXPECT_THAT(EventIds(**audit, h1_in_window),
+                ElementsAreArray(expected(7, 1, window)));
   }
   {
     // Open prunes: events 1-4999 go, the cut inside the band 4096-8191.
@@ -355,11 +399,11 @@ TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
         AuditLog::Open({.db_path = path, .retention = retention}, clock);
     ASSERT_THAT(audit.status(), IsOk());
     EXPECT_THAT(EventIds(**audit, c1),
-                ElementsAreArray(expected(3, false, 5000)));
+                ElementsAreArray(expected(3, 5000, any)));
     EXPECT_THAT(EventIds(**audit, c1_by_a),
-                ElementsAreArray(expected(3, true, 5000)));
+                ElementsAreArray(expected(3, 5000, odd)));
     EXPECT_THAT(EventIds(**audit, h1),
-                ElementsAreArray(expected(7, false, 5000)));
+                ElementsAreArray(expected(7, 5000, any)));
   }
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   SQLite::Statement lists(db, "SELECT events FROM audit_postings");
@@ -372,6 +416,7 @@ TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
       oldest = std::min(oldest, n);
     }
   }
+  EXPECT_NE(oldest, std::numeric_limits<int64_t>::max());
   EXPECT_GE(oldest, 5000);
 }
 

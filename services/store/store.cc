@@ -257,6 +257,7 @@ absl::Status Store::ReadOnOwnConnection(
     // One thread's for its life: SQLite's own locking would only cost.
     SQLite::Database db(path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
     db.setBusyTimeout(5000);
+    db.exec("PRAGMA mmap_size = 2147418112");
     return fn(db);
   });
 }

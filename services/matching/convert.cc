@@ -60,14 +60,15 @@ matcher::Authority ToMatcherAuthority(const v1::Authority& a) {
 std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
                                                 absl::string_view authority_id,
                                                 const v1::Child& child) {
-  if (child.status() != v1::CHILD_STATUS_WAITING &&
-      child.status() != v1::CHILD_STATUS_LINKED) {
+  if (std::ranges::find(kIndexedChildStatuses, child.status()) ==
+      std::end(kIndexedChildStatuses)) {
     return std::nullopt;
   }
   matcher::ChildGroup g;
   g.key = static_cast<uint64_t>(row_id);
   g.authority = std::string(authority_id);
   g.waiting = true;
+  g.members.reserve(static_cast<size_t>(child.members_size()));
   for (const v1::ChildMember& m : child.members()) {
     matcher::ChildMember member;
     member.age_months = m.age_months();

@@ -3,6 +3,7 @@
 #ifndef RAAMATCH_SERVICES_MATCHING_CONVERT_H_
 #define RAAMATCH_SERVICES_MATCHING_CONVERT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -16,8 +17,12 @@ namespace raa {
 
 matcher::Authority ToMatcherAuthority(const v1::Authority& authority);
 
+// The statuses of the children in the index: waiting and linked.
+inline constexpr v1::ChildStatus kIndexedChildStatuses[] = {
+    v1::CHILD_STATUS_WAITING, v1::CHILD_STATUS_LINKED};
+
 // nullopt when the profile is closed (matched, placed, adopted, withdrawn):
-// closed profiles are not in the index. Waiting and linked children are.
+// closed profiles are not in the index (kIndexedChildStatuses are).
 // Ages go over as measured with their `ages_as_of` day (the matcher uses the
 // age on the day of each search); a group not required to be placed together
 // may be placed apart.

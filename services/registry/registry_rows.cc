@@ -1388,17 +1388,26 @@ std::vector<RowRange> RangesOf(std::span<const int64_t> rows) {
 }
 
 // Every profile of `table` in `ranges` (in increasing order), with its
-// journey dates, in row order.
+// journey dates, in row order; with `statuses`, only the rows whose status
+// column is one of them.
 template <typename Record>
 absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
                           std::span<const RowRange> ranges,
-                          absl::FunctionRef<void(int64_t, const Record&)> fn) {
+                          absl::FunctionRef<void(int64_t, const Record&)> fn,
+                          std::span<const int> statuses = {}) {
   if (ranges.empty()) return absl::OkStatus();
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
     Record record;  // one message, its memory reused row after row
     DatesInRowOrder dates(db, record_kind, ranges[0].first, ranges[0].last);
-    ScanStatement q(db, absl::StrCat("SELECT id, profile FROM ", table,
-                                     " WHERE id BETWEEN ? AND ? ORDER BY id"));
+    // `+status`: the rows in id order, never through the status index.
+    ScanStatement q(
+        db, absl::StrCat("SELECT id, profile FROM ", table,
+                         " WHERE id BETWEEN ? AND ?",
+                         statuses.empty()
+                             ? ""
+                             : absl::StrCat(" AND +status IN (",
+                                            absl::StrJoin(statuses, ", "), ")"),
+                         " ORDER BY id"));
     for (size_t r = 0; r < ranges.size(); ++r) {
       const RowRange& range = ranges[r];
       if (r > 0) {
@@ -1435,6 +1444,17 @@ absl::Status ScanChildren(
   const RowRange range{first_row, last_row};
   return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
                                  {&range, 1}, fn);
+}
+
+absl::Status ScanChildren(
+    Store& store, int64_t first_row, int64_t last_row,
+    std::span<const v1::ChildStatus> statuses,
+    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn) {
+  if (statuses.empty()) return absl::OkStatus();
+  const std::vector<int> numbers(statuses.begin(), statuses.end());
+  const RowRange range{first_row, last_row};
+  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
+                                 {&range, 1}, fn, numbers);
 }
 
 absl::Status ScanChildren(

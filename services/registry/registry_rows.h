@@ -216,6 +216,12 @@ absl::Status ScanChildren(
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+// The same, only the children whose status is one of `statuses` (from the
+// status column: the others' profiles are not read).
+absl::Status ScanChildren(
+    Store& store, int64_t first_row, int64_t last_row,
+    std::span<const v1::ChildStatus> statuses,
+    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
 absl::StatusOr<int64_t> LastChildRow(Store& store);
 // The children of `rows` (row ids in increasing order) that exist, on one
 // connection: rows next to each other are read as one range.

@@ -21,10 +21,14 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/dates.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
+#include "services/registry/registry_rows.h"
+#include "services/store/store.h"
 #include "tests/support/builders.h"
 #include "tests/support/scratch_domain.h"
 #include "tests/support/status_matchers.h"
@@ -415,6 +419,52 @@ TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
                                              {.rows_per_chunk = rows_per_chunk,
                                               .snapshot_path = ""}),
                             *live_, adopters, children);
+  }
+}
+
+// A start reads the profiles of the waiting and linked children only (their
+// status column picks them), and indexes exactly those: the others, most of
+// a consortium's children in time, cost it nothing.
+TEST_F(MatchingDomainTest, AStartIndexesTheWaitingAndLinkedChildrenOnly) {
+  std::vector<std::pair<v1::ChildStatus, uint64_t>> written;
+  for (int s = v1::ChildStatus_MIN; s <= v1::ChildStatus_MAX; ++s) {
+    if (!v1::ChildStatus_IsValid(s) || s == v1::CHILD_STATUS_UNSPECIFIED) {
+      continue;
+    }
+    const auto status = static_cast<v1::ChildStatus>(s);
+    v1::Child child = ValidChild();
+    child.set_region("south-yorkshire");
+    child.set_status(status);
+    ASSERT_THAT(
+        store_
+            ->Write<google::protobuf::Empty>(
+                RequestKey{},
+                [&](StoreTx& tx) -> absl::StatusOr<google::protobuf::Empty> {
+                  RETURN_IF_ERROR(
+                      registry_rows::InsertChild(tx, "sheffield", child));
+                  return google::protobuf::Empty();
+                })
+            .status(),
+        IsOk());
+    written.emplace_back(status, RowOf(child.name()));
+  }
+  ASSERT_GE(written.size(), 6u);
+  for (int64_t rows_per_chunk : {0, 1}) {
+    SCOPED_TRACE(absl::StrCat("rows_per_chunk ", rows_per_chunk));
+    absl::StatusOr<std::unique_ptr<LiveIndex>> built = LiveIndex::Build(
+        *store_, clock_,
+        {.rows_per_chunk = rows_per_chunk, .snapshot_path = ""});
+    ASSERT_THAT(built.status(), IsOk());
+    for (const auto& [status, row] : written) {
+      const bool indexed =
+          (*built)->Read([&](const matcher::CandidateIndex& index,
+                             const matcher::MatchingPolicy&) {
+            return index.FindChild(row).has_value();
+          });
+      EXPECT_EQ(indexed, status == v1::CHILD_STATUS_WAITING ||
+                             status == v1::CHILD_STATUS_LINKED)
+          << v1::ChildStatus_Name(status);
+    }
   }
 }
 

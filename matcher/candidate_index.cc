@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +26,10 @@
 
 namespace raa::matcher {
 namespace {
+
+// The region or language names of one record, checked or acquired: on the
+// stack (a record upsert allocates nothing for them).
+using NameList = absl::InlinedVector<absl::string_view, 8>;
 
 using internal::Bit;
 using internal::ChildProfile;
@@ -243,13 +249,13 @@ absl::Status CandidateIndex::CheckHousehold(const Household& h) const {
                                 internal::kMaxDay16, ", got ", h.approved_day));
   }
   if (h.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
-  std::vector<absl::string_view> regions = {h.region};
+  NameList regions = {h.region};
   for (const std::string& r : h.excluded_regions) {
     if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
     regions.push_back(r);
   }
   if (!regions_.Fits(regions)) return RegionsFull("region, excluded_regions");
-  std::vector<absl::string_view> languages;
+  NameList languages;
   for (const std::string& l : h.languages) {
     if (l.empty()) return Invalid(absl::StrCat(who, "empty language"));
     languages.push_back(l);
@@ -269,7 +275,7 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
     return Invalid(absl::StrCat(who, "a group has 1..", internal::kMaxGroupSize,
                                 " children, got ", g.members.size()));
   }
-  std::vector<absl::string_view> languages;
+  NameList languages;
   for (const ChildMember& m : g.members) {
     if (m.age_months < 0 || m.age_months > internal::kMaxAgeMonths) {
       return Invalid(absl::StrCat(who, "age must be 0..",
@@ -293,7 +299,7 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
     return Invalid(absl::StrCat(who, "ages_as_of_day must be >= -1"));
   }
   if (g.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
-  std::vector<absl::string_view> regions = {g.region};
+  NameList regions = {g.region};
   for (const std::string& r : g.excluded_regions) {
     if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
     regions.push_back(r);
@@ -320,26 +326,34 @@ uint32_t CandidateIndex::AcquireRegion(absl::string_view name) {
   return static_cast<uint32_t>(regions_.Acquire(name));
 }
 
-RegionSet CandidateIndex::AcquireRegions(
-    const std::vector<std::string>& names) {
-  RegionSet set;
-  absl::flat_hash_set<absl::string_view> seen;
-  for (const std::string& n : names) {
-    if (seen.insert(n).second) set.Set(AcquireRegion(n));
+namespace {
+
+// One use of each distinct name of `names` from `interner`: a name seen
+// before in the list gives its use back at once (its id is in the set).
+template <typename Names>
+internal::IdSet AcquireEach(internal::Interner& interner, const Names& names) {
+  internal::IdSet set;
+  for (absl::string_view n : names) {
+    const uint32_t id = static_cast<uint32_t>(interner.Acquire(n));
+    if (set.Test(id)) {
+      interner.Release(static_cast<int>(id));
+    } else {
+      set.Set(id);
+    }
   }
   return set;
 }
 
+}  // namespace
+
+RegionSet CandidateIndex::AcquireRegions(
+    const std::vector<std::string>& names) {
+  return AcquireEach(regions_, names);
+}
+
 internal::LanguageSet CandidateIndex::AcquireLanguages(
-    const std::vector<absl::string_view>& names) {
-  internal::LanguageSet set;
-  absl::flat_hash_set<absl::string_view> seen;
-  for (absl::string_view n : names) {
-    if (seen.insert(n).second) {
-      set.Set(static_cast<uint32_t>(languages_.Acquire(n)));
-    }
-  }
-  return set;
+    std::span<const absl::string_view> names) {
+  return AcquireEach(languages_, names);
 }
 
 void CandidateIndex::ReleaseEach(internal::Interner& interner,
@@ -688,7 +702,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   p.ages_move = g.ages_as_of_day >= 0;
   if (p.ages_move) p.ages_as_of = internal::MonthDayOf(g.ages_as_of_day);
   p.member_count = static_cast<uint8_t>(g.members.size());
-  std::vector<absl::string_view> languages;
+  NameList languages;
   for (size_t i = 0; i < g.members.size(); ++i) {
     const ChildMember& m = g.members[i];
     internal::PackedMember& out = p.members[i];

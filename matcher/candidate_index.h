@@ -70,6 +70,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -234,7 +235,7 @@ class CandidateIndex {
   uint32_t AcquireRegion(absl::string_view name);
   internal::RegionSet AcquireRegions(const std::vector<std::string>& names);
   internal::LanguageSet AcquireLanguages(
-      const std::vector<absl::string_view>& names);
+      std::span<const absl::string_view> names);
   // Gives back the uses a record took.
   static void ReleaseEach(internal::Interner& interner,
                           const internal::IdSet& set);

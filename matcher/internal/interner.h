@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,7 +74,12 @@ class Interner {
   }
   // Whether acquiring all of `names` stays within capacity (counting each new
   // name once, and without crediting names another record may release).
-  bool Fits(const std::vector<absl::string_view>& names) const {
+  bool Fits(std::span<const absl::string_view> names) const {
+    // Room for every name even if all were new: nothing to look up (the
+    // usual case, far below the capacity).
+    if (ids_.size() + names.size() <= static_cast<size_t>(capacity_)) {
+      return true;
+    }
     absl::flat_hash_set<absl::string_view> fresh;
     for (absl::string_view n : names) {
       if (!ids_.contains(n)) fresh.insert(n);

@@ -328,6 +328,46 @@ TEST_F(IndexTest, LanguageLimit) {
   EXPECT_TRUE(index_.UpsertChild(g).ok());
 }
 
+// A name a record lists twice takes one of the limited ids and one use: it
+// fits when only one id is left, and is forgotten when the record goes.
+TEST_F(IndexTest, ANameListedTwiceInOneRecordTakesOneUse) {
+  // west-yorkshire plus region-1..region-254: room for one more region.
+  ASSERT_TRUE(index_.UpsertHousehold(AHousehold(1)).ok());
+  for (int i = 1; i < 255; ++i) {
+    Household h = AHousehold(1000 + i);
+    h.region = absl::StrCat("region-", i);
+    ASSERT_TRUE(index_.UpsertHousehold(h).ok()) << i;
+  }
+  Household twice = AHousehold(5000);
+  twice.excluded_regions = {"new", "new"};
+  twice.languages = {"welsh", "welsh"};
+  ASSERT_TRUE(index_.UpsertHousehold(twice).ok());
+  Household other = AHousehold(5001);
+  other.excluded_regions = {"other"};
+  EXPECT_EQ(index_.UpsertHousehold(other).code(),
+            absl::StatusCode::kInvalidArgument);
+  index_.RemoveHousehold(5000);
+  EXPECT_TRUE(index_.UpsertHousehold(other).ok());
+
+  // The same for a language two children of a group speak.
+  for (int i = 0; i < 255; ++i) {
+    Household h = AHousehold(6000 + i);
+    h.languages = {absl::StrCat("language-", i)};
+    ASSERT_TRUE(index_.UpsertHousehold(h).ok()) << i;
+  }
+  ChildGroup siblings = AGroup(1);
+  siblings.members.push_back(siblings.members[0]);
+  siblings.members[0].first_language = "cornish";
+  siblings.members[1].first_language = "cornish";
+  ASSERT_TRUE(index_.UpsertChild(siblings).ok());
+  ChildGroup another = AGroup(2);
+  another.members[0].first_language = "manx";
+  EXPECT_EQ(index_.UpsertChild(another).code(),
+            absl::StatusCode::kInvalidArgument);
+  index_.RemoveChild(1);
+  EXPECT_TRUE(index_.UpsertChild(another).ok());
+}
+
 TEST_F(IndexTest, CheckAllCountsTheNewNamesOfEveryRecordTogether) {
   // 255 languages in use: room for one more.
   for (int i = 0; i < 255; ++i) {

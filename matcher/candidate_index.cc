@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -27,9 +26,31 @@
 namespace raa::matcher {
 namespace {
 
-// The region or language names of one record, checked or acquired: on the
-// stack (a record upsert allocates nothing for them).
-using NameList = absl::InlinedVector<absl::string_view, 8>;
+// Whether `interner` can take a record's names, `first` (unless empty) and
+// `rest` (Interner::Fits). The list is built only near the interner's
+// capacity: an upsert usually allocates nothing for its names.
+template <typename Rest>
+bool FitsNames(const internal::Interner& interner, absl::string_view first,
+               const Rest& rest) {
+  if (interner.HasRoomFor(1 + std::size(rest))) return true;
+  std::vector<absl::string_view> names;
+  if (!first.empty()) names.push_back(first);
+  names.insert(names.end(), std::begin(rest), std::end(rest));
+  return interner.Fits(names);
+}
+
+// The first languages of a group's children, on the stack.
+struct GroupLanguages {
+  std::array<absl::string_view, internal::kMaxGroupSize> names;
+  size_t count = 0;
+
+  void Add(absl::string_view name) {
+    if (!name.empty()) names[count++] = name;
+  }
+  std::span<const absl::string_view> span() const {
+    return {names.data(), count};
+  }
+};
 
 using internal::Bit;
 using internal::ChildProfile;
@@ -249,18 +270,18 @@ absl::Status CandidateIndex::CheckHousehold(const Household& h) const {
                                 internal::kMaxDay16, ", got ", h.approved_day));
   }
   if (h.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
-  NameList regions = {h.region};
   for (const std::string& r : h.excluded_regions) {
     if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
-    regions.push_back(r);
   }
-  if (!regions_.Fits(regions)) return RegionsFull("region, excluded_regions");
-  NameList languages;
+  if (!FitsNames(regions_, h.region, h.excluded_regions)) {
+    return RegionsFull("region, excluded_regions");
+  }
   for (const std::string& l : h.languages) {
     if (l.empty()) return Invalid(absl::StrCat(who, "empty language"));
-    languages.push_back(l);
   }
-  if (!languages_.Fits(languages)) return LanguagesFull("languages");
+  if (!FitsNames(languages_, "", h.languages)) {
+    return LanguagesFull("languages");
+  }
   return absl::OkStatus();
 }
 
@@ -275,7 +296,7 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
     return Invalid(absl::StrCat(who, "a group has 1..", internal::kMaxGroupSize,
                                 " children, got ", g.members.size()));
   }
-  NameList languages;
+  GroupLanguages languages;
   for (const ChildMember& m : g.members) {
     if (m.age_months < 0 || m.age_months > internal::kMaxAgeMonths) {
       return Invalid(absl::StrCat(who, "age must be 0..",
@@ -287,7 +308,7 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
     if (!ValidNeeds(m.needs)) {
       return Invalid(absl::StrCat(who, "bad need level"));
     }
-    if (!m.first_language.empty()) languages.push_back(m.first_language);
+    languages.Add(m.first_language);
   }
   if (static_cast<int>(g.contact_plan) > 2) {
     return Invalid(absl::StrCat(who, "bad contact_plan"));
@@ -299,13 +320,13 @@ absl::Status CandidateIndex::CheckChild(const ChildGroup& g) const {
     return Invalid(absl::StrCat(who, "ages_as_of_day must be >= -1"));
   }
   if (g.region.empty()) return Invalid(absl::StrCat(who, "region is required"));
-  NameList regions = {g.region};
   for (const std::string& r : g.excluded_regions) {
     if (r.empty()) return Invalid(absl::StrCat(who, "empty excluded region"));
-    regions.push_back(r);
   }
-  if (!regions_.Fits(regions)) return RegionsFull("region, excluded_regions");
-  if (!languages_.Fits(languages)) {
+  if (!FitsNames(regions_, g.region, g.excluded_regions)) {
+    return RegionsFull("region, excluded_regions");
+  }
+  if (!languages_.Fits(languages.span())) {
     return LanguagesFull("members.first_language");
   }
   size_t new_authorities = 0;
@@ -702,7 +723,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   p.ages_move = g.ages_as_of_day >= 0;
   if (p.ages_move) p.ages_as_of = internal::MonthDayOf(g.ages_as_of_day);
   p.member_count = static_cast<uint8_t>(g.members.size());
-  NameList languages;
+  GroupLanguages languages;
   for (size_t i = 0; i < g.members.size(); ++i) {
     const ChildMember& m = g.members[i];
     internal::PackedMember& out = p.members[i];
@@ -714,10 +735,10 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
       const int level = static_cast<int>(m.needs[c]);
       if (level > 0) out.need_bits |= internal::NeedBit(c, level);
     }
-    if (!m.first_language.empty()) languages.push_back(m.first_language);
+    languages.Add(m.first_language);
   }
   // One use of each distinct language; each child then records its id.
-  p.languages = AcquireLanguages(languages);
+  p.languages = AcquireLanguages(languages.span());
   for (size_t i = 0; i < g.members.size(); ++i) {
     const ChildMember& m = g.members[i];
     if (!m.first_language.empty()) {

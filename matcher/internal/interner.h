@@ -72,14 +72,15 @@ class Interner {
     if (it == ids_.end()) return std::nullopt;
     return it->second;
   }
+  // Whether `count` names fit even if none is in use yet: nothing to look
+  // up (the usual case, far below the capacity).
+  bool HasRoomFor(size_t count) const {
+    return ids_.size() + count <= static_cast<size_t>(capacity_);
+  }
   // Whether acquiring all of `names` stays within capacity (counting each new
   // name once, and without crediting names another record may release).
   bool Fits(std::span<const absl::string_view> names) const {
-    // Room for every name even if all were new: nothing to look up (the
-    // usual case, far below the capacity).
-    if (ids_.size() + names.size() <= static_cast<size_t>(capacity_)) {
-      return true;
-    }
+    if (HasRoomFor(names.size())) return true;
     absl::flat_hash_set<absl::string_view> fresh;
     for (absl::string_view n : names) {
       if (!ids_.contains(n)) fresh.insert(n);

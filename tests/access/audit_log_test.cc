@@ -202,6 +202,21 @@ TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
   EXPECT_THAT(listed, ElementsAreArray({"6"}));
 }
 
+// Creates the database at `path` as the migrations up to `version` left it.
+void CreateAtSchema(const std::string& path, FakeClock& clock, int version) {
+  absl::StatusOr<std::vector<Migration>> all =
+      OrderedMigrations(RaamatchSchema());
+  ASSERT_THAT(all.status(), IsOk());
+  std::vector<Migration> up_to;
+  for (const Migration& m : *all) {
+    if (m.version <= version) up_to.push_back(m);
+  }
+  const SchemaPart old_schema[] = {SchemaPart{.migrations = up_to}};
+  absl::StatusOr<std::unique_ptr<Store>> old =
+      Store::Open(path, clock, old_schema);
+  ASSERT_THAT(old.status(), IsOk());
+}
+
 }  // namespace
 
 // A database as schema 10 left it: records by name, two rows each.
@@ -209,19 +224,7 @@ TEST(AuditMigrationTest, EventsRecordedByNameReadBackTheSameByNumber) {
   ScratchDir dir;
   const std::string path = dir.File("raamatch.db");
   FakeClock clock{test::TestNow()};
-  absl::StatusOr<std::vector<Migration>> all =
-      OrderedMigrations(RaamatchSchema());
-  ASSERT_THAT(all.status(), IsOk());
-  std::vector<Migration> up_to_ten;
-  for (const Migration& m : *all) {
-    if (m.version <= 10) up_to_ten.push_back(m);
-  }
-  const SchemaPart old_schema[] = {SchemaPart{.migrations = up_to_ten}};
-  {
-    absl::StatusOr<std::unique_ptr<Store>> old =
-        Store::Open(path, clock, old_schema);
-    ASSERT_THAT(old.status(), IsOk());
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateAtSchema(path, clock, 10));
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     // Recorded a day before now: within the retention period.
@@ -283,19 +286,7 @@ TEST(AuditMigrationTest, ReadsKeptOneRowEachAreFoundTheSameAsLists) {
   ScratchDir dir;
   const std::string path = dir.File("raamatch.db");
   FakeClock clock{test::TestNow()};
-  absl::StatusOr<std::vector<Migration>> all =
-      OrderedMigrations(RaamatchSchema());
-  ASSERT_THAT(all.status(), IsOk());
-  std::vector<Migration> up_to_fifteen;
-  for (const Migration& m : *all) {
-    if (m.version <= 15) up_to_fifteen.push_back(m);
-  }
-  const SchemaPart old_schema[] = {SchemaPart{.migrations = up_to_fifteen}};
-  {
-    absl::StatusOr<std::unique_ptr<Store>> old =
-        Store::Open(path, clock, old_schema);
-    ASSERT_THAT(old.status(), IsOk());
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateAtSchema(path, clock, 15));
   // Event i at base + i ms: with a 30-day retention at TestNow(), events
   // 1-4999 have expired. Event i reads c1 if i % 3 == 0, h1 if i % 7 == 0;
   // odd events are key aaaa..., even ones bbbb...; every fifth is York's.

@@ -45,7 +45,9 @@ struct GroupLanguages {
   size_t count = 0;
 
   void Add(absl::string_view name) {
-    if (!name.empty()) names[count++] = name;
+    if (name.empty()) return;
+    RAA_CHECK(count < names.size()) << "more than kMaxGroupSize children";
+    names[count++] = name;
   }
   std::span<const absl::string_view> span() const {
     return {names.data(), count};
@@ -367,16 +369,6 @@ internal::IdSet AcquireEach(internal::Interner& interner, const Names& names) {
 
 }  // namespace
 
-RegionSet CandidateIndex::AcquireRegions(
-    const std::vector<std::string>& names) {
-  return AcquireEach(regions_, names);
-}
-
-internal::LanguageSet CandidateIndex::AcquireLanguages(
-    std::span<const absl::string_view> names) {
-  return AcquireEach(languages_, names);
-}
-
 void CandidateIndex::ReleaseEach(internal::Interner& interner,
                                  const internal::IdSet& set) {
   for (int w = 0; w < 4; ++w) {
@@ -466,11 +458,10 @@ absl::Status CandidateIndex::UpsertHousehold(const Household& h) {
   const uint32_t place =
       region | (links << 8) | (static_cast<uint32_t>(authority) << 16);
   const uint32_t excluded_set =
-      excluded_pool_.Acquire(AcquireRegions(h.excluded_regions));
+      excluded_pool_.Acquire(AcquireEach(regions_, h.excluded_regions));
 
   HouseholdTraits t{};
-  t.language_set = language_pool_.Acquire(AcquireLanguages(
-      std::vector<absl::string_view>(h.languages.begin(), h.languages.end())));
+  t.language_set = language_pool_.Acquire(AcquireEach(languages_, h.languages));
   t.heritage_mask = h.heritage_mask;
   t.approved_day = h.approved_day < 0 ? internal::kUnknownDay16
                                       : static_cast<uint16_t>(h.approved_day);
@@ -704,7 +695,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
   p.early_permanence_candidate = g.early_permanence_candidate;
   p.contact_plan = static_cast<uint8_t>(g.contact_plan);
   p.waiting_since_day = g.waiting_since_day;
-  p.excluded_regions = AcquireRegions(g.excluded_regions);
+  p.excluded_regions = AcquireEach(regions_, g.excluded_regions);
   for (const std::string& id : g.hidden_from) {
     auto [it, inserted] = authority_ids_.try_emplace(
         id, static_cast<uint16_t>(authorities_.size()));
@@ -738,7 +729,7 @@ ChildProfile CandidateIndex::PackChild(const ChildGroup& g) {
     languages.Add(m.first_language);
   }
   // One use of each distinct language; each child then records its id.
-  p.languages = AcquireLanguages(languages.span());
+  p.languages = AcquireEach(languages_, languages.span());
   for (size_t i = 0; i < g.members.size(); ++i) {
     const ChildMember& m = g.members[i];
     if (!m.first_language.empty()) {

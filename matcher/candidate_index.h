@@ -70,7 +70,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -233,9 +232,6 @@ class CandidateIndex {
   // Takes one use of each name (each distinct name of a list once).
   internal::ChildProfile PackChild(const ChildGroup& g);
   uint32_t AcquireRegion(absl::string_view name);
-  internal::RegionSet AcquireRegions(const std::vector<std::string>& names);
-  internal::LanguageSet AcquireLanguages(
-      std::span<const absl::string_view> names);
   // Gives back the uses a record took.
   static void ReleaseEach(internal::Interner& interner,
                           const internal::IdSet& set);

@@ -87,7 +87,8 @@ class Interner {
     }
     return ids_.size() + fresh.size() <= static_cast<size_t>(capacity_);
   }
-  // One more use of `name`; its id. Requires Fits({name}).
+  // One more use of `name`; its id. Requires room for it (Fits of a list of
+  // it).
   int Acquire(absl::string_view name) {
     auto it = ids_.find(name);
     int id;

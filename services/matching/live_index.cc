@@ -320,7 +320,8 @@ absl::StatusOr<int64_t> ReadAgain(Store& store,
         }
       }));
   RETURN_IF_ERROR(registry_rows::ScanChildren(
-      store, changed.children, [&](int64_t row, const v1::Child& child) {
+      store, changed.children, kIndexedChildStatuses,
+      [&](int64_t row, const v1::Child& child) {
         const std::string authority_id = AuthorityOfName(child.name());
         std::optional<matcher::ChildGroup> g =
             ToChildGroup(row, authority_id, child);

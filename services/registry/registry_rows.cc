@@ -1440,14 +1440,6 @@ absl::Status ScanChildren(
 
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
-    absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
-  const RowRange range{first_row, last_row};
-  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
-                                 {&range, 1}, fn);
-}
-
-absl::Status ScanChildren(
-    Store& store, int64_t first_row, int64_t last_row,
     std::span<const v1::ChildStatus> statuses,
     absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn) {
   if (statuses.empty()) return absl::OkStatus();
@@ -1459,9 +1451,12 @@ absl::Status ScanChildren(
 
 absl::Status ScanChildren(
     Store& store, std::span<const int64_t> rows,
+    std::span<const v1::ChildStatus> statuses,
     absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  if (statuses.empty()) return absl::OkStatus();
+  const std::vector<int> numbers(statuses.begin(), statuses.end());
   return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
-                                 RangesOf(rows), fn);
+                                 RangesOf(rows), fn, numbers);
 }
 
 namespace {

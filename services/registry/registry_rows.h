@@ -211,22 +211,21 @@ absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
 // scan at once, and other reads are not held up.
 absl::Status ScanChildren(
     Store& store, absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
-// The children with first_row <= row id <= last_row: two threads may each
-// scan a part. LastChildRow: the highest row id (0 when none).
-absl::Status ScanChildren(
-    Store& store, int64_t first_row, int64_t last_row,
-    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
-// The same, only the children whose status is one of `statuses` (from the
-// status column: the others' profiles are not read).
+// The children with first_row <= row id <= last_row whose status column is
+// one of `statuses` (none when it is empty; the others' profiles are not
+// read): two threads may each scan a part. LastChildRow: the highest row id
+// (0 when none).
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     std::span<const v1::ChildStatus> statuses,
     absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
 absl::StatusOr<int64_t> LastChildRow(Store& store);
-// The children of `rows` (row ids in increasing order) that exist, on one
-// connection: rows next to each other are read as one range.
+// The children of `rows` (row ids in increasing order) that exist and whose
+// status column is one of `statuses`, on one connection: rows next to each
+// other are read as one range.
 absl::Status ScanChildren(
     Store& store, std::span<const int64_t> rows,
+    std::span<const v1::ChildStatus> statuses,
     absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
 absl::Status ScanAdopters(
     Store& store,

@@ -424,7 +424,8 @@ TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
 
 // A start reads the profiles of the waiting and linked children only (their
 // status column picks them), and indexes exactly those: the others, most of
-// a consortium's children in time, cost it nothing.
+// a consortium's children in time, cost it nothing (their profiles are not
+// even parsed).
 TEST_F(MatchingDomainTest, AStartIndexesTheWaitingAndLinkedChildrenOnly) {
   std::vector<std::pair<v1::ChildStatus, uint64_t>> written;
   for (int s = v1::ChildStatus_MIN; s <= v1::ChildStatus_MAX; ++s) {
@@ -449,6 +450,16 @@ TEST_F(MatchingDomainTest, AStartIndexesTheWaitingAndLinkedChildrenOnly) {
     written.emplace_back(status, RowOf(child.name()));
   }
   ASSERT_GE(written.size(), 6u);
+  // The closed children's profiles made unreadable: a start that parsed
+  // them would fail.
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    EXPECT_EQ(
+        db.exec(absl::StrCat(
+            "UPDATE children SET profile = x'ff' WHERE status NOT IN (",
+            v1::CHILD_STATUS_WAITING, ", ", v1::CHILD_STATUS_LINKED, ")")),
+        static_cast<int>(written.size()) - 2);
+  }
   for (int64_t rows_per_chunk : {0, 1}) {
     SCOPED_TRACE(absl::StrCat("rows_per_chunk ", rows_per_chunk));
     absl::StatusOr<std::unique_ptr<LiveIndex>> built = LiveIndex::Build(
@@ -541,9 +552,15 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeChangesIsBroughtUpToDate) {
       });
 
   // Another writer of the file: a household withdrawn, a child deleted, a
-  // journey date recorded, an authority renamed.
+  // child withdrawn in its status column alone (a rebuild reads the
+  // column), a journey date recorded, an authority renamed.
+  ASSERT_GE(children.size(), 3u);
   {
     SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    EXPECT_EQ(db.exec(absl::StrCat(
+                  "UPDATE children SET status = ", v1::CHILD_STATUS_WITHDRAWN,
+                  " WHERE id = ", RowOf(children.back().name()))),
+              1);
     EXPECT_EQ(db.exec(absl::StrCat(
                   "UPDATE adopters SET status = ", v1::ADOPTER_STATUS_WITHDRAWN,
                   " WHERE id = ", RowOf(adopters[0].name()))),
@@ -574,6 +591,7 @@ TEST_F(MatchingDomainTest, AnIndexSavedBeforeChangesIsBroughtUpToDate) {
                  const matcher::MatchingPolicy&) {
         EXPECT_FALSE(index.FindHousehold(RowOf(adopters[0].name())));
         EXPECT_FALSE(index.FindChild(RowOf(children[1].name())));
+        EXPECT_FALSE(index.FindChild(RowOf(children.back().name())));
       });
 }
 

@@ -83,12 +83,6 @@ void CheckLanguageValue(const std::string& record, const std::string& field,
   AddUnknown(out, record, field, value, ClosestLanguages(value));
 }
 
-bool Owns(absl::string_view authority_id, absl::string_view record) {
-  return authority_id.empty() ||
-         absl::StartsWith(record,
-                          absl::StrCat("authorities/", authority_id, "/"));
-}
-
 }  // namespace
 
 std::unique_ptr<RegionList> RegionList::Shipped() {
@@ -228,9 +222,8 @@ absl::StatusOr<std::vector<v1::UnknownValue>> FindUnknownValues(
     }
     page.after = authorities.next_after;
   } while (page.after != 0);
-  RETURN_IF_ERROR(
-      registry_rows::ScanChildren(store, [&](int64_t, const v1::Child& c) {
-        if (!Owns(authority_id, c.name())) return;
+  RETURN_IF_ERROR(registry_rows::ScanChildProfilesOf(
+      store, authority_id, [&](int64_t, const v1::Child& c) {
         CheckRegionValue(regions, c.name(), "region", c.region(), out);
         CheckRegionValues(regions, c.name(), "excluded_regions",
                           c.excluded_regions(), out);
@@ -240,9 +233,8 @@ absl::StatusOr<std::vector<v1::UnknownValue>> FindUnknownValues(
                              c.members(i).first_language(), out);
         }
       }));
-  RETURN_IF_ERROR(
-      registry_rows::ScanAdopters(store, [&](int64_t, const v1::Adopter& a) {
-        if (!Owns(authority_id, a.name())) return;
+  RETURN_IF_ERROR(registry_rows::ScanAdopterProfilesOf(
+      store, authority_id, [&](int64_t, const v1::Adopter& a) {
         CheckRegionValue(regions, a.name(), "region", a.region(), out);
         CheckRegionValues(regions, a.name(), "excluded_regions",
                           a.excluded_regions(), out);

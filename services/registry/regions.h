@@ -85,7 +85,9 @@ std::string RegionName(absl::string_view slug);
 
 // Every stored value naming a region or a language that is not in the lists,
 // for the records of `authority_id` (every record if empty): authorities,
-// then children, then adopters. Reads the store's read connection only.
+// then children, then adopters. Reads only: the profiles on a read
+// connection of their own (Store::ReadAside), a member's through the
+// tables' indexes by authority, never the other members' rows.
 absl::StatusOr<std::vector<v1::UnknownValue>> FindUnknownValues(
     Store& store, const RegionList& regions, absl::string_view authority_id);
 

@@ -1583,6 +1583,43 @@ absl::Status ScanAdopters(
 
 namespace {
 
+// The stored profiles of `table`, of one authority (its index by
+// authority) or of all, without their dates.
+template <typename Record>
+absl::Status ScanProfilesOf(
+    Store& store, const char* table, absl::string_view authority_id,
+    absl::FunctionRef<void(int64_t, const Record&)> fn) {
+  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
+    Record record;  // one message, its memory reused row after row
+    ScanStatement q(
+        db, absl::StrCat("SELECT id, profile FROM ", table,
+                         authority_id.empty() ? "" : " WHERE authority_id = ?",
+                         " ORDER BY id"));
+    if (!authority_id.empty()) q.Bind(1, authority_id);
+    while (q.Step()) {
+      RETURN_IF_ERROR(ParseProfileInto(q.Blob(1), record));
+      fn(q.Int64(0), record);
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+absl::Status ScanChildProfilesOf(
+    Store& store, absl::string_view authority_id,
+    absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
+  return ScanProfilesOf<v1::Child>(store, "children", authority_id, fn);
+}
+
+absl::Status ScanAdopterProfilesOf(
+    Store& store, absl::string_view authority_id,
+    absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
+  return ScanProfilesOf<v1::Adopter>(store, "adopters", authority_id, fn);
+}
+
+namespace {
+
 // The households ScanMatchingColumnsOfAdopters gives, in `ranges` (in
 // increasing order).
 absl::Status ScanMatchingColumnsIn(

@@ -230,6 +230,16 @@ absl::Status ScanChildren(
 absl::Status ScanAdopters(
     Store& store,
     absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
+// The profiles of `authority_id`'s children (households), or of every
+// authority's when it is empty, in row order, without their journey dates:
+// no milestone is read. For checks of a profile's own fields (its regions
+// and languages); on a connection of its own, as the scans above.
+absl::Status ScanChildProfilesOf(
+    Store& store, absl::string_view authority_id,
+    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+absl::Status ScanAdopterProfilesOf(
+    Store& store, absl::string_view authority_id,
+    absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
 // Every household the matcher indexes (approved, linked or on hold) with
 // first_row <= row id <= last_row, in row order, read from the adopters
 // table's columns without parsing a profile: `fn` gets the row, the

@@ -10,10 +10,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -117,6 +119,8 @@ class RaaServer::Impl {
   // Writes the stored values not in the region or language lists to
   // standard error once serving (ReportUnknownValues); joined at Shutdown.
   std::thread start_report;
+  std::atomic<bool> stop_report{false};  // set by Shutdown
+  absl::Notification report_done;
   // Where the index is saved (while serving by index_saver, and at
   // Shutdown) and loaded at start; empty: never.
   std::string snapshot_path;
@@ -194,9 +198,28 @@ absl::StatusOr<std::unique_ptr<RegionList>> LoadRegions(Store& store) {
 // Stored values that name no listed region or language (a database written
 // before they were checked) are reported, never silently used: a count and
 // every record, on stderr.
-absl::Status ReportUnknownValues(Store& store, const RegionList& regions) {
-  ASSIGN_OR_RETURN(std::vector<v1::UnknownValue> unknown,
-                   FindUnknownValues(store, regions, ""));
+//
+// One member at a time, so that a stop (`stop` set) waits for one member's
+// records at most, not for every profile of the consortium; then nothing
+// is reported.
+absl::Status ReportUnknownValues(Store& store, const RegionList& regions,
+                                 const std::atomic<bool>& stop) {
+  std::vector<v1::UnknownValue> unknown;
+  PageRequest page{1000, 0};
+  do {
+    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
+                     registry_rows::ListAuthorities(
+                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
+    for (const v1::Authority& a : authorities.items) {
+      if (stop.load()) return absl::OkStatus();
+      ASSIGN_OR_RETURN(
+          std::vector<v1::UnknownValue> found,
+          FindUnknownValues(store, regions,
+                            absl::StripPrefix(a.name(), "authorities/")));
+      std::move(found.begin(), found.end(), std::back_inserter(unknown));
+    }
+    page.after = authorities.next_after;
+  } while (page.after != 0);
   if (unknown.empty()) return absl::OkStatus();
   std::cerr << "raamatchd: " << unknown.size()
             << (unknown.size() == 1 ? " stored value names"
@@ -514,13 +537,15 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   // The report reads every profile (seconds at a million records): it is
   // written while the server serves, on a connection of its own.
   impl->start_report =
-      std::thread([store = impl->store.get(), regions = impl->regions.get()] {
-        absl::Status reported = ReportUnknownValues(*store, *regions);
+      std::thread([store = impl->store.get(), regions = impl->regions.get(),
+                   stop = &impl->stop_report, done = &impl->report_done] {
+        absl::Status reported = ReportUnknownValues(*store, *regions, *stop);
         if (!reported.ok()) {
           std::cerr << "raamatchd: cannot check the stored regions and "
                        "languages: "
                     << reported << "\n";
         }
+        done->Notify();
       });
   if (!impl->snapshot_path.empty()) {
     // Saves the index once enough has changed (and first if the start
@@ -570,12 +595,17 @@ const std::string& RaaServer::bootstrap_key() const {
   return impl_->bootstrap_key;
 }
 
+void RaaServer::WaitForStartReport() {
+  impl_->report_done.WaitForNotification();
+}
+
 void RaaServer::Shutdown(absl::Duration grace) {
   {
     absl::MutexLock lock(&impl_->mu);
     if (impl_->shut_down) return;
     impl_->shut_down = true;
   }
+  impl_->stop_report.store(true);  // stops at its next member
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->live->CloseAll();  // alert streams end; unary calls drain below
   impl_->server->Shutdown(

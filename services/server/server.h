@@ -104,6 +104,10 @@ class RaaServer {
   void Shutdown(absl::Duration grace = absl::Seconds(10));
   // Blocks until Shutdown() has been called from another thread.
   void Wait();
+  // Blocks until the report written to standard error after the start (the
+  // stored values that name no listed region or language, read a member at
+  // a time while the server serves) is complete, or cut short by Shutdown.
+  void WaitForStartReport();
 
   class Impl;
 

@@ -76,6 +76,12 @@ class ScanStatement {
     const int rc = sqlite3_bind_int64(stmt_, index, value);
     if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
   }
+  void Bind(int index, absl::string_view value) {
+    const int rc =
+        sqlite3_bind_text(stmt_, index, value.data(),
+                          static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
+  }
   // Back to before the first row, to be stepped again (with new bindings).
   void Reset() { sqlite3_reset(stmt_); }
   // Steps to the next row: false when there is none.

@@ -353,9 +353,10 @@ TEST_F(RegionsTest, UnknownValuesInAnOldDatabaseAreReported) {
     a.bind(1, bytes.data(), static_cast<int>(bytes.size()));
     ASSERT_EQ(a.exec(), 1);
   }
-  // Written while the server serves; complete once it has stopped.
+  // Written while the server serves, a member at a time.
   ::testing::internal::CaptureStderr();
   ASSERT_NO_FATAL_FAILURE(Start());
+  server_->WaitForStartReport();
   Stop();
   const std::string report = ::testing::internal::GetCapturedStderr();
   ASSERT_NO_FATAL_FAILURE(Start());

@@ -645,6 +645,45 @@ StoredDates CountStoredDates(const std::string& path) {
   return out;
 }
 
+// A member's check of its stored regions and languages (CheckRegions) reads
+// its own rows only: another member's profiles are never parsed.
+TEST_F(StoreTest, AMembersProfileScanReadsItsOwnRowsOnly) {
+  ASSERT_THAT(AddChild("sheffield", ValidChild()).status(), IsOk());
+  ASSERT_THAT(AddChild("leeds", ValidChild()).status(), IsOk());
+  ASSERT_THAT(AddAdopter("sheffield", ValidAdopter()).status(), IsOk());
+  ASSERT_THAT(AddAdopter("leeds", ValidAdopter()).status(), IsOk());
+  {
+    // Sheffield's profiles made unreadable: a scan that parses one fails.
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    for (const char* table : {"children", "adopters"}) {
+      EXPECT_EQ(db.exec(absl::StrCat("UPDATE ", table,
+                                     " SET profile = x'ff' WHERE "
+                                     "authority_id = 'sheffield'")),
+                1);
+    }
+  }
+  std::vector<std::string> names;
+  ASSERT_THAT(
+      registry_rows::ScanChildProfilesOf(
+          *store_, "leeds",
+          [&](int64_t, const v1::Child& c) { names.push_back(c.name()); }),
+      IsOk());
+  ASSERT_THAT(
+      registry_rows::ScanAdopterProfilesOf(
+          *store_, "leeds",
+          [&](int64_t, const v1::Adopter& a) { names.push_back(a.name()); }),
+      IsOk());
+  EXPECT_THAT(names, ElementsAre(HasSubstr("authorities/leeds/children/"),
+                                 HasSubstr("authorities/leeds/adopters/")));
+  // Every member's: Sheffield's too.
+  EXPECT_THAT(registry_rows::ScanChildProfilesOf(
+                  *store_, "", [](int64_t, const v1::Child&) {}),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(registry_rows::ScanAdopterProfilesOf(
+                  *store_, "", [](int64_t, const v1::Adopter&) {}),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
 TEST_F(StoreTest, ProfilesAreStoredWithoutTheirDatesAndReadWithThem) {
   absl::StatusOr<Written<v1::Child>> child =
       AddChild("sheffield", ValidChild());

@@ -152,12 +152,14 @@ int main(int argc, char** argv) {
                 << "\n";
     }
   }
-  if (!port_file.empty()) {
-    std::ofstream(port_file) << (*server)->port() << "\n";
-  }
+  // The line first (flushed), then the port file: whoever waits for the
+  // file finds the line written.
   std::cout << "raamatchd serving on " << (*server)->address() << " ("
             << (*server)->transport() << ") with database " << options.db_path
             << std::endl;
+  if (!port_file.empty()) {
+    std::ofstream(port_file) << (*server)->port() << "\n";
+  }
 
   std::thread waiter([&] {
     int signal = 0;

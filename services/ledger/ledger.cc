@@ -725,20 +725,14 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
   RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
   // Every member, to resolve what the books call them.
   std::map<std::string, std::string> by_text;  // lower-case text → id
-  PageRequest page{kMaxPageSize, 0};
-  while (true) {
-    ASSIGN_OR_RETURN(Page<v1::Authority> members,
-                     registry_rows::ListAuthorities(
-                         store_, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
-    for (const v1::Authority& a : members.items) {
-      const std::string id = AuthorityOf(a.name());
-      by_text.emplace(absl::AsciiStrToLower(a.display_name()), id);
-      by_text[absl::AsciiStrToLower(id)] = id;
-      by_text[absl::AsciiStrToLower(a.name())] = id;
-    }
-    if (members.next_after == 0) break;
-    page.after = members.next_after;
-  }
+  RETURN_IF_ERROR(registry_rows::ForEachAuthority(
+      store_, v1::AUTHORITY_STATUS_UNSPECIFIED, [&](const v1::Authority& a) {
+        const std::string id = AuthorityOf(a.name());
+        by_text.emplace(absl::AsciiStrToLower(a.display_name()), id);
+        by_text[absl::AsciiStrToLower(id)] = id;
+        by_text[absl::AsciiStrToLower(a.name())] = id;
+        return absl::OkStatus();
+      }));
   std::vector<reconcile::ResolvedRow> rows;
   rows.reserve(books->rows.size());
   for (const reconcile::BookRow& r : books->rows) {

@@ -411,21 +411,17 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   absl::flat_hash_map<std::string, v1::Authority> members;
   absl::flat_hash_set<std::string> withdrawn;
 
-  PageRequest page{1000, 0};
-  do {
-    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
-                     registry_rows::ListAuthorities(
-                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
-    for (const v1::Authority& a : authorities.items) {
-      RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
-      members[std::string(absl::StripPrefix(a.name(), "authorities/"))] = a;
-      if (a.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
-        withdrawn.insert(
-            std::string(absl::StripPrefix(a.name(), "authorities/")));
-      }
-    }
-    page.after = authorities.next_after;
-  } while (page.after != 0);
+  RETURN_IF_ERROR(registry_rows::ForEachAuthority(
+      store, v1::AUTHORITY_STATUS_UNSPECIFIED,
+      [&](const v1::Authority& a) -> absl::Status {
+        RETURN_IF_ERROR(index.UpsertAuthority(ToMatcherAuthority(a)));
+        members[std::string(absl::StripPrefix(a.name(), "authorities/"))] = a;
+        if (a.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
+          withdrawn.insert(
+              std::string(absl::StripPrefix(a.name(), "authorities/")));
+        }
+        return absl::OkStatus();
+      }));
 
   int64_t read_again = 0;
   int64_t log_applied = 0;

@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
@@ -209,19 +208,21 @@ absl::Status RegionList::Add(const v1::Region& region) {
 absl::StatusOr<std::vector<v1::UnknownValue>> FindUnknownValues(
     Store& store, const RegionList& regions, absl::string_view authority_id) {
   std::vector<v1::UnknownValue> out;
-  PageRequest page{1000, 0};
-  do {
-    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
-                     registry_rows::ListAuthorities(
-                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
-    for (const v1::Authority& a : authorities.items) {
-      if (authority_id.empty() ||
-          a.name() == absl::StrCat("authorities/", authority_id)) {
-        CheckRegionValue(regions, a.name(), "region", a.region(), out);
-      }
+  if (authority_id.empty()) {
+    RETURN_IF_ERROR(registry_rows::ForEachAuthority(
+        store, v1::AUTHORITY_STATUS_UNSPECIFIED, [&](const v1::Authority& a) {
+          CheckRegionValue(regions, a.name(), "region", a.region(), out);
+          return absl::OkStatus();
+        }));
+  } else {
+    absl::StatusOr<v1::Authority> a =
+        registry_rows::GetAuthority(store, authority_id);
+    if (a.ok()) {
+      CheckRegionValue(regions, a->name(), "region", a->region(), out);
+    } else if (!absl::IsNotFound(a.status())) {
+      return a.status();
     }
-    page.after = authorities.next_after;
-  } while (page.after != 0);
+  }
   RETURN_IF_ERROR(registry_rows::ScanChildProfilesOf(
       store, authority_id, [&](int64_t, const v1::Child& c) {
         CheckRegionValue(regions, c.name(), "region", c.region(), out);

@@ -1195,6 +1195,19 @@ absl::StatusOr<Page<v1::Authority>> ListAuthorities(Store& store,
   });
 }
 
+absl::Status ForEachAuthority(
+    Store& store, v1::AuthorityStatus status,
+    absl::FunctionRef<absl::Status(const v1::Authority&)> fn) {
+  PageRequest page{1000, 0};
+  do {
+    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
+                     ListAuthorities(store, status, page));
+    for (const v1::Authority& a : authorities.items) RETURN_IF_ERROR(fn(a));
+    page.after = authorities.next_after;
+  } while (page.after != 0);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Child> GetChild(Store& store, absl::string_view authority_id,
                                    int64_t row_id) {
   return store.Read([&](SQLite::Database& db) {

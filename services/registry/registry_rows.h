@@ -184,6 +184,12 @@ absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id);
 absl::StatusOr<Page<v1::Authority>> ListAuthorities(Store& store,
                                                     v1::AuthorityStatus status,
                                                     const PageRequest& page);
+// Every member authority with `status` (AUTHORITY_STATUS_UNSPECIFIED: of
+// any status) to `fn`, in id order, read a page at a time; stops at the
+// first error `fn` returns, and returns it.
+absl::Status ForEachAuthority(
+    Store& store, v1::AuthorityStatus status,
+    absl::FunctionRef<absl::Status(const v1::Authority&)> fn);
 absl::StatusOr<v1::Child> GetChild(Store& store, absl::string_view authority_id,
                                    int64_t row_id);
 absl::StatusOr<Page<v1::Child>> ListChildren(Store& store,

@@ -205,21 +205,24 @@ absl::StatusOr<std::unique_ptr<RegionList>> LoadRegions(Store& store) {
 absl::Status ReportUnknownValues(Store& store, const RegionList& regions,
                                  const std::atomic<bool>& stop) {
   std::vector<v1::UnknownValue> unknown;
-  PageRequest page{1000, 0};
-  do {
-    ASSIGN_OR_RETURN(Page<v1::Authority> authorities,
-                     registry_rows::ListAuthorities(
-                         store, v1::AUTHORITY_STATUS_UNSPECIFIED, page));
-    for (const v1::Authority& a : authorities.items) {
-      if (stop.load()) return absl::OkStatus();
-      ASSIGN_OR_RETURN(
-          std::vector<v1::UnknownValue> found,
-          FindUnknownValues(store, regions,
-                            absl::StripPrefix(a.name(), "authorities/")));
-      std::move(found.begin(), found.end(), std::back_inserter(unknown));
-    }
-    page.after = authorities.next_after;
-  } while (page.after != 0);
+  const absl::Status read = registry_rows::ForEachAuthority(
+      store, v1::AUTHORITY_STATUS_UNSPECIFIED,
+      [&](const v1::Authority& a) -> absl::Status {
+        if (stop.load()) return absl::CancelledError("stopping");
+        ASSIGN_OR_RETURN(
+            std::vector<v1::UnknownValue> found,
+            FindUnknownValues(store, regions,
+                              absl::StripPrefix(a.name(), "authorities/")));
+        std::move(found.begin(), found.end(), std::back_inserter(unknown));
+        return absl::OkStatus();
+      });
+  if (absl::IsCancelled(read)) {
+    std::cerr << "raamatchd: the check of stored regions and languages "
+                 "stopped with the server, unfinished; `raa region check` "
+                 "lists what is not in the lists\n";
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(read);
   if (unknown.empty()) return absl::OkStatus();
   std::cerr << "raamatchd: " << unknown.size()
             << (unknown.size() == 1 ? " stored value names"

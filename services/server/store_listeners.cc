@@ -99,17 +99,11 @@ absl::Status LoadOpenLinks(Store& store, LiveIndex& live) {
 
 // The authenticator marks the callers of withdrawn members from the start.
 absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator) {
-  PageRequest page{1000, 0};
-  do {
-    ASSIGN_OR_RETURN(Page<v1::Authority> members,
-                     registry_rows::ListAuthorities(
-                         store, v1::AUTHORITY_STATUS_WITHDRAWN, page));
-    for (const v1::Authority& a : members.items) {
-      authenticator.OnAuthorityChanged(a);
-    }
-    page.after = members.next_after;
-  } while (page.after != 0);
-  return absl::OkStatus();
+  return registry_rows::ForEachAuthority(store, v1::AUTHORITY_STATUS_WITHDRAWN,
+                                         [&](const v1::Authority& a) {
+                                           authenticator.OnAuthorityChanged(a);
+                                           return absl::OkStatus();
+                                         });
 }
 
 }  // namespace raa

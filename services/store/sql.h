@@ -78,7 +78,8 @@ class ScanStatement {
   }
   void Bind(int index, absl::string_view value) {
     const int rc =
-        sqlite3_bind_text(stmt_, index, value.data(),
+        // An empty view's data() may be null, which would bind NULL.
+        sqlite3_bind_text(stmt_, index, value.empty() ? "" : value.data(),
                           static_cast<int>(value.size()), SQLITE_TRANSIENT);
     if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
   }

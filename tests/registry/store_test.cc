@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
+#include "services/registry/regions.h"
 #include "services/registry/registry_rows.h"
 #include "services/server/schema.h"
 #include "tests/support/builders.h"
@@ -675,6 +676,15 @@ TEST_F(StoreTest, AMembersProfileScanReadsItsOwnRowsOnly) {
       IsOk());
   EXPECT_THAT(names, ElementsAre(HasSubstr("authorities/leeds/children/"),
                                  HasSubstr("authorities/leeds/adopters/")));
+  // So does a member's check of its regions and languages.
+  absl::StatusOr<std::vector<v1::UnknownValue>> leeds =
+      FindUnknownValues(*store_, *RegionList::Shipped(), "leeds");
+  ASSERT_THAT(leeds.status(), IsOk());
+  for (const v1::UnknownValue& u : *leeds) {
+    EXPECT_THAT(u.record(), HasSubstr("authorities/leeds/"));
+  }
+  EXPECT_THAT(FindUnknownValues(*store_, *RegionList::Shipped(), "").status(),
+              StatusIs(absl::StatusCode::kDataLoss));
   // Every member's: Sheffield's too.
   EXPECT_THAT(registry_rows::ScanChildProfilesOf(
                   *store_, "", [](int64_t, const v1::Child&) {}),

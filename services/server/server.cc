@@ -200,8 +200,8 @@ absl::StatusOr<std::unique_ptr<RegionList>> LoadRegions(Store& store) {
 // every record, on stderr.
 //
 // One member at a time, so that a stop (`stop` set) waits for one member's
-// records at most, not for every profile of the consortium; then nothing
-// is reported.
+// records at most, not for every profile of the consortium; then it says
+// only that it stopped.
 absl::Status ReportUnknownValues(Store& store, const RegionList& regions,
                                  const std::atomic<bool>& stop) {
   std::vector<v1::UnknownValue> unknown;

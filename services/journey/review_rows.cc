@@ -207,8 +207,10 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
   // Records: children with their hidden_from (from the profile), households
   // by their columns; withdrawn ones are done with.
   std::map<std::pair<int, int64_t>, size_t> index;  // (kind, row) -> record
-  RETURN_IF_ERROR(registry_rows::ScanChildren(
-      store, [&](int64_t row, const v1::Child& child) {
+  // The profiles only: their journey dates are read below, from the
+  // milestones, so the scan does not join them.
+  RETURN_IF_ERROR(registry_rows::ScanChildProfilesOf(
+      store, "", [&](int64_t row, const v1::Child& child) {
         if (child.status() == v1::CHILD_STATUS_WITHDRAWN) return;
         JourneyRecord& r = facts.records.emplace_back();
         r.record_kind = kMilestoneOfChild;

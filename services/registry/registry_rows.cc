@@ -1445,13 +1445,6 @@ constexpr int64_t kLastRow = std::numeric_limits<int64_t>::max();
 }  // namespace
 
 absl::Status ScanChildren(
-    Store& store, absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
-  const RowRange all{0, kLastRow};
-  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
-                                 {&all, 1}, fn);
-}
-
-absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     std::span<const v1::ChildStatus> statuses,
     absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn) {

@@ -212,11 +212,11 @@ absl::StatusOr<MemberRecordCounts> CountMemberRecords(
 // The consortium's own regions, by slug (for the region list at start).
 absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
 
-// Every row, in row order, for building in-memory indexes at start. Each
-// scan reads on a connection of its own (Store::ReadAside): two threads may
-// scan at once, and other reads are not held up.
-absl::Status ScanChildren(
-    Store& store, absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+// Scans of profiles with their journey dates, in row order, for building
+// in-memory indexes at start. Each scan reads on a connection of its own
+// (Store::ReadAside): two threads may scan at once, and other reads are not
+// held up.
+//
 // The children with first_row <= row id <= last_row whose status column is
 // one of `statuses` (none when it is empty; the others' profiles are not
 // read): two threads may each scan a part. LastChildRow: the highest row id

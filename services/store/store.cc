@@ -257,10 +257,9 @@ absl::Status Store::ReadOnOwnConnection(
     // One thread's for its life: SQLite's own locking would only cost.
     SQLite::Database db(path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
     db.setBusyTimeout(5000);
-    // Pages read in place from a memory map (up to SQLite's default limit,
-    // 2 GiB) rather than copied into this connection's cache: a start-up
-    // scan of a million profiles takes 7-10% less.
-    db.exec("PRAGMA mmap_size = 2147418112");
+    // No memory map: a page's first touch through one costs a fault, in a
+    // virtual machine more than SQLite's copy into its cache. A rebuild of
+    // the index at 1M took 10% less CPU and time without (docs/operator.md).
     return fn(db);
   });
 }

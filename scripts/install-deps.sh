@@ -13,8 +13,8 @@ packages=(
   libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgoogle-common-protos-java libssl-dev libcsv-dev libutf8proc-dev tzdata openssl
   libxml2-dev
-  # raamatchd's allocator (tcmalloc_minimal).
-  libgoogle-perftools-dev
+  # raamatchd's allocator.
+  libjemalloc-dev
   # h2load, the independent HTTP/2 load generator bench/grpc_bench.sh drives
   # with raw gRPC frames.
   nghttp2-client

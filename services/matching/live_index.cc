@@ -222,8 +222,9 @@ absl::Status ReadAllRecords(Store& store,
 // records (but never below kFewChanges, read again in tens of
 // milliseconds), rebuilding is about as quick as reading every changed
 // record again. At a million households and child profiles, 2 cores: a
-// rebuild takes 3.4-3.7 s; loading 0.35 s, and 30-50 µs per record read
-// again, scattered. At ten thousand of each a rebuild takes 40 ms.
+// rebuild takes 2.2-2.4 s; loading 0.3-0.45 s, and 10-40 µs per record
+// read again, scattered (docs/operator.md). At ten thousand of each a
+// rebuild takes 40 ms.
 constexpr int64_t kMostChangesToReadAgain = 100'000;
 constexpr int64_t kFewChanges = 1'000;
 

@@ -25,6 +25,14 @@
 #include "common/version.h"
 #include "services/server/server.h"
 
+// Read by jemalloc, which raamatchd links (services/server/CMakeLists.txt),
+// as it starts; nothing reads it in a sanitizer build. Transparent huge
+// pages for its memory: a page's first touch costs a fault, dear in a
+// virtual machine, and a start writes a few hundred MiB of index
+// (docs/architecture.md, "The allocator").
+extern "C" const char* malloc_conf;
+const char* malloc_conf = "thp:always,metadata_thp:always";
+
 namespace {
 
 constexpr int kExitUsage = 2;

@@ -75,4 +75,12 @@ int32_t DayNumber(const google::type::Date& date) {
   return static_cast<int32_t>(*day - absl::CivilDay(1970, 1, 1));
 }
 
+std::optional<int32_t> ParseDayNumber(absl::string_view text) {
+  std::optional<std::array<int32_t, 3>> parts = ParseDateParts(text);
+  if (!parts.has_value()) return std::nullopt;
+  return static_cast<int32_t>(
+      absl::CivilDay((*parts)[0], (*parts)[1], (*parts)[2]) -
+      absl::CivilDay(1970, 1, 1));
+}
+
 }  // namespace raa

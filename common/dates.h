@@ -33,6 +33,8 @@ std::optional<std::array<int32_t, 3>> ParseDateParts(absl::string_view text);
 
 // Days since 1970-01-01, or -1 for an unset or invalid date.
 int32_t DayNumber(const google::type::Date& date);
+// Days since 1970-01-01 of "YYYY-MM-DD"; nullopt if it is not a real date.
+std::optional<int32_t> ParseDayNumber(absl::string_view text);
 
 }  // namespace raa
 

@@ -34,6 +34,8 @@ uint8_t ReligionCode(v1::Religion religion) {
                                               : static_cast<uint8_t>(religion);
 }
 
+// The registry keeps the same rule in the children table's waiting_since
+// column (services/registry/registry_rows.cc, migration 17).
 int32_t WaitingSince(const v1::ChildJourney& j) {
   for (const google::type::Date* d :
        {&j.shobpa_decision(), &j.placement_order(), &j.plan_for_adoption()}) {
@@ -60,6 +62,14 @@ matcher::Authority ToMatcherAuthority(const v1::Authority& a) {
 std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
                                                 absl::string_view authority_id,
                                                 const v1::Child& child) {
+  return ToChildGroup(row_id, authority_id, child,
+                      WaitingSince(child.journey()));
+}
+
+std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
+                                                absl::string_view authority_id,
+                                                const v1::Child& child,
+                                                int32_t waiting_since_day) {
   if (std::ranges::find(kIndexedChildStatuses, child.status()) ==
       std::end(kIndexedChildStatuses)) {
     return std::nullopt;
@@ -91,7 +101,7 @@ std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
       child.early_permanence() == v1::EARLY_PERMANENCE_FOSTERING_FOR_ADOPTION ||
       child.early_permanence() == v1::EARLY_PERMANENCE_CONCURRENT_PLANNING;
   g.contact_plan = ToContact(child.contact_plan());
-  g.waiting_since_day = WaitingSince(child.journey());
+  g.waiting_since_day = waiting_since_day;
   // The ages as measured and the day they were: the matcher adds the months
   // since for the day of each search, so ages move with the clock.
   g.ages_as_of_day = DayNumber(child.ages_as_of());

@@ -29,6 +29,14 @@ inline constexpr v1::ChildStatus kIndexedChildStatuses[] = {
 std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
                                                 absl::string_view authority_id,
                                                 const v1::Child& child);
+// The same for a profile read without its journey dates (a start's scan),
+// with the day it has waited since as the registry keeps it (-1 for none):
+// the day of its ShoBPA decision, else of its placement order, else of its
+// plan for adoption.
+std::optional<matcher::ChildGroup> ToChildGroup(int64_t row_id,
+                                                absl::string_view authority_id,
+                                                const v1::Child& profile,
+                                                int32_t waiting_since_day);
 
 // nullopt unless approved, linked or on hold: only approved families are in
 // the index; approved and linked ones are available.

@@ -138,9 +138,9 @@ absl::Status ConvertChildren(Store& store, int64_t first, int64_t last,
   // adopted children, most of its rows in time, cost a start nothing.
   return registry_rows::ScanChildren(
       store, first, last, kIndexedChildStatuses,
-      [&out](int64_t row, const v1::Child& child) {
-        std::optional<matcher::ChildGroup> g =
-            ToChildGroup(row, AuthorityOfName(child.name()), child);
+      [&out](int64_t row, const v1::Child& child, int32_t waiting_since_day) {
+        std::optional<matcher::ChildGroup> g = ToChildGroup(
+            row, AuthorityOfName(child.name()), child, waiting_since_day);
         if (g) out.push_back(*std::move(g));
       });
 }
@@ -159,7 +159,7 @@ absl::Status UpsertInOrder(RowChunks<Item>& chunks, Store& store,
 }
 
 // Every household and child group in the store into `index` (which holds
-// the authorities), then Reorganize.
+// the authorities), the households reorganized.
 //
 // A row the index cannot hold (admission keeps new ones out, but a
 // database may predate a limit) is left out and reported, not fatal: the
@@ -198,6 +198,10 @@ absl::Status ReadAllRecords(Store& store,
         }
       });
   if (read.ok()) {
+    // Similar households side by side, so a search skips whole blocks
+    // (matcher/candidate_index.h, Reorganize; later upserts are appended):
+    // before the children, while the helper reads them.
+    index.Reorganize();
     read =
         UpsertInOrder(children, store, [&index](const matcher::ChildGroup& g) {
           absl::Status upserted = index.UpsertChild(g);
@@ -211,11 +215,7 @@ absl::Status ReadAllRecords(Store& store,
   households.Abandon();
   children.Abandon();
   helper.join();
-  RETURN_IF_ERROR(read);
-  // Similar households side by side, so a search skips whole blocks
-  // (matcher/candidate_index.h, Reorganize). Later upserts are appended.
-  index.Reorganize();
-  return absl::OkStatus();
+  return read;
 }
 
 // Above this many records changed since the save, or an eighth of the
@@ -322,10 +322,10 @@ absl::StatusOr<int64_t> ReadAgain(Store& store,
       }));
   RETURN_IF_ERROR(registry_rows::ScanChildren(
       store, changed.children, kIndexedChildStatuses,
-      [&](int64_t row, const v1::Child& child) {
+      [&](int64_t row, const v1::Child& child, int32_t waiting_since_day) {
         const std::string authority_id = AuthorityOfName(child.name());
         std::optional<matcher::ChildGroup> g =
-            ToChildGroup(row, authority_id, child);
+            ToChildGroup(row, authority_id, child, waiting_since_day);
         if (!g.has_value()) return;
         absl::Status upserted = index.UpsertChild(*g);
         if (!upserted.ok()) {

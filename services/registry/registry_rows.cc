@@ -316,6 +316,35 @@ CREATE TRIGGER milestones_delete_logged AFTER DELETE ON milestones BEGIN
     VALUES (OLD.record_kind, OLD.record_row);
 END;
 )sql"},
+    // The day each child has waited for a family since, in a column of its
+    // own, so that a start reads it with the profile instead of every
+    // milestone: the latest ShoBPA decision, else placement order, else plan
+    // for adoption, a cleared date ('') or one before 1970 counting as none
+    // (as services/matching/convert.cc reads a profile's journey). SQLite keeps
+    // it from the milestones whoever appends them (they are append-only); the
+    // rows stored before are filled here.
+    {17, "children_waiting_since", R"sql(
+ALTER TABLE children ADD COLUMN waiting_since TEXT;
+CREATE TRIGGER milestones_set_waiting_since AFTER INSERT ON milestones
+  WHEN NEW.record_kind = 0 AND NEW.kind IN (2, 7, 9)
+BEGIN
+  UPDATE children SET waiting_since = COALESCE(
+    (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones WHERE record_kind = 0
+       AND record_row = NEW.record_row AND kind = 7 ORDER BY id DESC LIMIT 1),
+    (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones WHERE record_kind = 0
+       AND record_row = NEW.record_row AND kind = 9 ORDER BY id DESC LIMIT 1),
+    (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones WHERE record_kind = 0
+       AND record_row = NEW.record_row AND kind = 2 ORDER BY id DESC LIMIT 1))
+  WHERE id = NEW.record_row;
+END;
+UPDATE children SET waiting_since = COALESCE(
+  (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones m WHERE m.record_kind = 0
+     AND m.record_row = children.id AND m.kind = 7 ORDER BY m.id DESC LIMIT 1),
+  (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones m WHERE m.record_kind = 0
+     AND m.record_row = children.id AND m.kind = 9 ORDER BY m.id DESC LIMIT 1),
+  (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones m WHERE m.record_kind = 0
+     AND m.record_row = children.id AND m.kind = 2 ORDER BY m.id DESC LIMIT 1));
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.
@@ -1440,6 +1469,41 @@ absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
   });
 }
 
+// The children of ScanChildren in `ranges` (in increasing order).
+absl::Status ScanChildrenIn(
+    Store& store, std::span<const RowRange> ranges,
+    std::span<const v1::ChildStatus> statuses,
+    absl::FunctionRef<void(int64_t, const v1::Child&, int32_t)> fn) {
+  if (ranges.empty() || statuses.empty()) return absl::OkStatus();
+  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
+    v1::Child child;  // one message, its memory reused row after row
+    // `+status`: the rows in id order, never through the status index.
+    ScanStatement q(
+        db, absl::StrCat("SELECT id, profile, waiting_since FROM children "
+                         "WHERE id BETWEEN ? AND ? AND +status IN (",
+                         absl::StrJoin(statuses, ", "), ") ORDER BY id"));
+    for (const RowRange& range : ranges) {
+      q.Reset();
+      q.Bind(1, range.first);
+      q.Bind(2, range.last);
+      while (q.Step()) {
+        RETURN_IF_ERROR(ParseProfileInto(q.Blob(1), child));
+        int32_t waiting_since_day = -1;
+        if (!q.IsNull(2)) {
+          const std::optional<int32_t> day = ParseDayNumber(q.Text(2));
+          if (!day.has_value()) {
+            return absl::DataLossError(
+                absl::StrCat("child row ", q.Int64(0), ": waiting_since"));
+          }
+          waiting_since_day = *day;
+        }
+        fn(q.Int64(0), child, waiting_since_day);
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
 constexpr int64_t kLastRow = std::numeric_limits<int64_t>::max();
 
 }  // namespace
@@ -1447,22 +1511,16 @@ constexpr int64_t kLastRow = std::numeric_limits<int64_t>::max();
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     std::span<const v1::ChildStatus> statuses,
-    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn) {
-  if (statuses.empty()) return absl::OkStatus();
-  const std::vector<int> numbers(statuses.begin(), statuses.end());
+    absl::FunctionRef<void(int64_t, const v1::Child&, int32_t)> fn) {
   const RowRange range{first_row, last_row};
-  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
-                                 {&range, 1}, fn, numbers);
+  return ScanChildrenIn(store, {&range, 1}, statuses, fn);
 }
 
 absl::Status ScanChildren(
     Store& store, std::span<const int64_t> rows,
     std::span<const v1::ChildStatus> statuses,
-    absl::FunctionRef<void(int64_t, const v1::Child&)> fn) {
-  if (statuses.empty()) return absl::OkStatus();
-  const std::vector<int> numbers(statuses.begin(), statuses.end());
-  return ScanProfiles<v1::Child>(store, "children", kMilestoneOfChild,
-                                 RangesOf(rows), fn, numbers);
+    absl::FunctionRef<void(int64_t, const v1::Child&, int32_t)> fn) {
+  return ScanChildrenIn(store, RangesOf(rows), statuses, fn);
 }
 
 namespace {

@@ -219,20 +219,27 @@ absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
 //
 // The children with first_row <= row id <= last_row whose status column is
 // one of `statuses` (none when it is empty; the others' profiles are not
-// read): two threads may each scan a part. LastChildRow: the highest row id
-// (0 when none).
+// read): two threads may each scan a part. Each comes as its stored profile,
+// without its journey dates (no milestone is read), and the day it has
+// waited since (days since 1970-01-01, -1 for none): the children table's
+// waiting_since, which SQLite keeps from the milestones (migration 17).
+// LastChildRow: the highest row id (0 when none).
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
     std::span<const v1::ChildStatus> statuses,
-    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+    absl::FunctionRef<void(int64_t row_id, const v1::Child& profile,
+                           int32_t waiting_since_day)>
+        fn);
 absl::StatusOr<int64_t> LastChildRow(Store& store);
 // The children of `rows` (row ids in increasing order) that exist and whose
-// status column is one of `statuses`, on one connection: rows next to each
-// other are read as one range.
+// status column is one of `statuses`, on one connection, as above: rows
+// next to each other are read as one range.
 absl::Status ScanChildren(
     Store& store, std::span<const int64_t> rows,
     std::span<const v1::ChildStatus> statuses,
-    absl::FunctionRef<void(int64_t row_id, const v1::Child&)> fn);
+    absl::FunctionRef<void(int64_t row_id, const v1::Child& profile,
+                           int32_t waiting_since_day)>
+        fn);
 absl::Status ScanAdopters(
     Store& store,
     absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);

@@ -28,6 +28,7 @@
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/registry/registry_rows.h"
+#include "services/server/schema.h"
 #include "services/store/store.h"
 #include "tests/support/builders.h"
 #include "tests/support/scratch_domain.h"
@@ -125,6 +126,38 @@ class MatchingDomainTest : public test::ScratchDomainTest {
     update.set_request_id(NextRequestId());
     ASSERT_THAT(registry_->UpdateChild(sheffield_, update).status(), IsOk());
     children.push_back(redated_child);
+    // The day a child waits from: its ShoBPA decision, else its placement
+    // order, else its plan for adoption (ExpectRebuiltIndexHolds).
+    v1::Child placement_order = ValidChild();
+    placement_order.mutable_journey()->clear_shobpa_decision();
+    *placement_order.mutable_journey()->mutable_placement_order() =
+        test::MakeDate(2025, 9, 15);
+    children.push_back(AddChild(leeds_, "leeds", placement_order));
+    v1::Child no_dates = ValidChild();
+    no_dates.mutable_journey()->clear_shobpa_decision();
+    no_dates.mutable_journey()->clear_plan_for_adoption();
+    children.push_back(AddChild(sheffield_, "sheffield", no_dates));
+    // A decision cleared since (its latest milestone row is ''), and a
+    // placement order added after a decision.
+    v1::Child cleared = AddChild(sheffield_, "sheffield", ValidChild());
+    cleared.mutable_journey()->clear_shobpa_decision();
+    v1::Child ordered = AddChild(leeds_, "leeds", ValidChild());
+    *ordered.mutable_journey()->mutable_placement_order() =
+        test::MakeDate(2025, 10, 20);
+    for (v1::Child* child : {&cleared, &ordered}) {
+      v1::UpdateChildRequest request;
+      *request.mutable_child() = *child;
+      request.mutable_update_mask()->add_paths(child == &cleared
+                                                   ? "journey.shobpa_decision"
+                                                   : "journey.placement_order");
+      request.set_request_id(NextRequestId());
+      ASSERT_THAT(
+          registry_
+              ->UpdateChild(child == &cleared ? sheffield_ : leeds_, request)
+              .status(),
+          IsOk());
+      children.push_back(*child);
+    }
     // More rows, so that chunks of one row are many (below).
     for (int i = 0; i < 12; ++i) {
       v1::Child child = ValidChild();
@@ -364,6 +397,12 @@ uint64_t RowOf(const std::string& name) {
   return std::stoull(name.substr(name.find_last_of("ch") + 1));
 }
 
+// " waiting=<day> ", as Describe prints a group waiting since that day.
+std::string Waiting(int year, int month, int day) {
+  return absl::StrCat(" waiting=", DayNumber(test::MakeDate(year, month, day)),
+                      " ");
+}
+
 // Every household and child group of `rebuilt` as `live` holds it.
 void ExpectRebuiltIndexHolds(
     const absl::StatusOr<std::unique_ptr<LiveIndex>>& rebuilt,
@@ -392,12 +431,27 @@ void ExpectRebuiltIndexHolds(
   };
   const std::vector<std::string> live_households = households(live);
   EXPECT_THAT(households(**rebuilt), ElementsAreArray(live_households));
-  EXPECT_THAT(groups(**rebuilt), ElementsAreArray(groups(live)));
+  const std::vector<std::string> live_groups = groups(live);
+  EXPECT_THAT(groups(**rebuilt), ElementsAreArray(live_groups));
   // The withdrawn household is out; the redated one waits from its new day.
   EXPECT_EQ(live_households[3], "absent");
   EXPECT_THAT(live_households[4],
               HasSubstr(absl::StrCat(" approved=",
                                      DayNumber(test::MakeDate(2026, 2, 3)))));
+  // The children wait from their ShoBPA decision, else their placement
+  // order, else their plan for adoption (WriteVariedRecords; one test
+  // deletes the second child).
+  const std::pair<size_t, std::string> waits[] = {
+      {0, Waiting(2025, 8, 4)},  {1, Waiting(2025, 6, 2)},
+      {2, Waiting(2025, 12, 1)}, {3, Waiting(2025, 9, 15)},
+      {4, " waiting=-1 "},       {5, Waiting(2025, 6, 2)},
+      {6, Waiting(2025, 8, 4)},
+  };
+  ASSERT_GE(live_groups.size(), std::size(waits));
+  for (const auto& [child, waiting] : waits) {
+    if (child == 1 && live_groups[child] == "absent") continue;
+    EXPECT_THAT(live_groups[child], HasSubstr(waiting)) << "child " << child;
+  }
 }
 
 // At start the index reads households from the adopters table's columns
@@ -420,6 +474,97 @@ TEST_F(MatchingDomainTest, AnIndexBuiltAtStartHoldsWhatTheLiveIndexHeld) {
                                               .snapshot_path = ""}),
                             *live_, adopters, children);
   }
+}
+
+// A start reads the day each child waits from in the children table's
+// column, not its milestones; SQLite keeps that column, so a journey date
+// appended by another program (an operator's sqlite3, a migration) moves it
+// as a write through the registry would, whether the next start rebuilds
+// or loads its saved index and reads the child again.
+TEST_F(MatchingDomainTest,
+       AJourneyDateAnotherProgramAppendsMovesTheWaitingDay) {
+  const v1::Child child = AddChild(sheffield_, "sheffield", ValidChild());
+  ASSERT_FALSE(HasFailure());
+  const std::string path = SnapshotPath();
+  const auto waiting_since = [&](const LiveIndex& from) {
+    int32_t day = -2;
+    from.Read([&](const matcher::CandidateIndex& index,
+                  const matcher::MatchingPolicy&) {
+      std::optional<matcher::ChildGroup> g =
+          index.FindChild(RowOf(child.name()));
+      if (g.has_value()) day = g->waiting_since_day;
+    });
+    return day;
+  };
+  struct Appended {
+    v1::MilestoneKind kind;
+    const char* date;
+    google::type::Date waits_from;
+  };
+  const Appended appended[] = {
+      // A later decision; then the decision cleared: the plan for adoption;
+      // then a placement order, which comes before the plan.
+      {v1::MILESTONE_KIND_SHOBPA_DECISION, "2025-11-03",
+       test::MakeDate(2025, 11, 3)},
+      {v1::MILESTONE_KIND_SHOBPA_DECISION, "", test::MakeDate(2025, 6, 2)},
+      {v1::MILESTONE_KIND_PLACEMENT_ORDER, "2025-10-01",
+       test::MakeDate(2025, 10, 1)},
+      // A kind that does not count changes nothing.
+      {v1::MILESTONE_KIND_ENTERED_CARE, "2025-02-01",
+       test::MakeDate(2025, 10, 1)},
+  };
+  for (const Appended& a : appended) {
+    SCOPED_TRACE(
+        absl::StrCat(v1::MilestoneKind_Name(a.kind), " '", a.date, "'"));
+    ASSERT_THAT(live_->SaveSnapshot(*store_, path).status(), IsOk());
+    {
+      SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+      SQLite::Statement insert(
+          db,
+          "INSERT INTO milestones (record_kind, authority_id, record_row, "
+          "kind, date, record_time) VALUES (0, 'sheffield', ?, ?, ?, 1)");
+      insert.bind(1, static_cast<int64_t>(RowOf(child.name())));
+      insert.bind(2, static_cast<int>(a.kind));
+      insert.bind(3, a.date);
+      EXPECT_EQ(insert.exec(), 1);
+    }
+    absl::StatusOr<std::unique_ptr<LiveIndex>> loaded = BuildFromSnapshot();
+    ASSERT_THAT(loaded.status(), IsOk());
+    EXPECT_TRUE((*loaded)->built_from_snapshot());
+    EXPECT_EQ(waiting_since(**loaded), DayNumber(a.waits_from));
+    absl::StatusOr<std::unique_ptr<LiveIndex>> rebuilt =
+        LiveIndex::Build(*store_, clock_);
+    ASSERT_THAT(rebuilt.status(), IsOk());
+    EXPECT_EQ(waiting_since(**rebuilt), DayNumber(a.waits_from));
+  }
+}
+
+// A database written before the column (migration 17) gets it filled from
+// the milestones when it is opened: the index built from it then holds what
+// the live index, kept from the profiles as written, holds.
+TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
+  std::vector<v1::Adopter> adopters;
+  std::vector<v1::Child> children;
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
+  ASSERT_FALSE(HasFailure());
+  const std::string older = dir_.File("older.db");
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READONLY);
+    db.exec(absl::StrCat("VACUUM INTO '", older, "'"));
+  }
+  {
+    // As a raamatchd before migration 17 left it.
+    SQLite::Database db(older, SQLite::OPEN_READWRITE);
+    db.exec("DROP TRIGGER milestones_set_waiting_since");
+    db.exec("ALTER TABLE children DROP COLUMN waiting_since");
+    EXPECT_EQ(db.exec("DELETE FROM schema_migrations WHERE version = 17"), 1);
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(older, clock_, RaamatchSchema());
+  ASSERT_THAT(store.status(), IsOk());
+  ExpectRebuiltIndexHolds(
+      LiveIndex::Build(**store, clock_, {.snapshot_path = ""}), *live_,
+      adopters, children);
 }
 
 // A start reads the profiles of the waiting and linked children only (their

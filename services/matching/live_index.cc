@@ -166,7 +166,8 @@ absl::Status UpsertInOrder(RowChunks<Item>& chunks, Store& store,
 // rest of the consortium stays searchable.
 //
 // Two threads. The households (from their columns) and then the
-// children's profiles are read and converted in chunks of rows, each on a
+// children's profiles (with the day each waits from, a column too: no
+// milestone is read) are read and converted in chunks of rows, each on a
 // read connection of its own, by whichever thread claims a chunk first: a
 // second thread takes chunks from the start, while this one upserts the
 // chunks in row order, households first, converting the next unclaimed
@@ -222,10 +223,11 @@ absl::Status ReadAllRecords(Store& store,
 // records (but never below kFewChanges, read again in tens of
 // milliseconds), rebuilding is about as quick as reading every changed
 // record again. At a million households and child profiles, 2 cores: a
-// rebuild takes 2.2-2.4 s; loading 0.3-0.45 s, and 10-40 µs per record
-// read again, scattered (docs/operator.md). At ten thousand of each a
-// rebuild takes 40 ms.
-constexpr int64_t kMostChangesToReadAgain = 100'000;
+// rebuild takes 1.6-2.4 s; loading 0.2-0.3 s, and 10-40 µs per record
+// read again, scattered, on one thread (docs/operator.md): with 50,000
+// records changed a start took 1.8-1.9 s, with 100,000 2.7-2.9 s. At ten
+// thousand of each a rebuild takes 40 ms.
+constexpr int64_t kMostChangesToReadAgain = 40'000;
 constexpr int64_t kFewChanges = 1'000;
 
 // A snapshot loaded, and what it needs read again.

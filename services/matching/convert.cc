@@ -35,7 +35,8 @@ uint8_t ReligionCode(v1::Religion religion) {
 }
 
 // The registry keeps the same rule in the children table's waiting_since
-// column (services/registry/registry_rows.cc, migration 17).
+// column (services/registry/registry_rows.cc, WaitingSinceOf), for a start's
+// scan. A date that is not a real one from 1970 on counts as none in both.
 int32_t WaitingSince(const v1::ChildJourney& j) {
   for (const google::type::Date* d :
        {&j.shobpa_decision(), &j.placement_order(), &j.plan_for_adoption()}) {

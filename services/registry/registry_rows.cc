@@ -318,32 +318,11 @@ END;
 )sql"},
     // The day each child has waited for a family since, in a column of its
     // own, so that a start reads it with the profile instead of every
-    // milestone: the latest ShoBPA decision, else placement order, else plan
-    // for adoption, a cleared date ('') or one before 1970 counting as none
-    // (as services/matching/convert.cc reads a profile's journey). SQLite keeps
-    // it from the milestones whoever appends them (they are append-only); the
-    // rows stored before are filled here.
+    // milestone. The trigger that keeps it, and its filling, are a repair at
+    // every open (KeepWaitingSince): a database that lost the trigger gets
+    // it back.
     {17, "children_waiting_since", R"sql(
 ALTER TABLE children ADD COLUMN waiting_since TEXT;
-CREATE TRIGGER milestones_set_waiting_since AFTER INSERT ON milestones
-  WHEN NEW.record_kind = 0 AND NEW.kind IN (2, 7, 9)
-BEGIN
-  UPDATE children SET waiting_since = COALESCE(
-    (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones WHERE record_kind = 0
-       AND record_row = NEW.record_row AND kind = 7 ORDER BY id DESC LIMIT 1),
-    (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones WHERE record_kind = 0
-       AND record_row = NEW.record_row AND kind = 9 ORDER BY id DESC LIMIT 1),
-    (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones WHERE record_kind = 0
-       AND record_row = NEW.record_row AND kind = 2 ORDER BY id DESC LIMIT 1))
-  WHERE id = NEW.record_row;
-END;
-UPDATE children SET waiting_since = COALESCE(
-  (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones m WHERE m.record_kind = 0
-     AND m.record_row = children.id AND m.kind = 7 ORDER BY m.id DESC LIMIT 1),
-  (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones m WHERE m.record_kind = 0
-     AND m.record_row = children.id AND m.kind = 9 ORDER BY m.id DESC LIMIT 1),
-  (SELECT CASE WHEN date >= '1970' THEN date END FROM milestones m WHERE m.record_kind = 0
-     AND m.record_row = children.id AND m.kind = 2 ORDER BY m.id DESC LIMIT 1));
 )sql"},
 };
 
@@ -724,12 +703,65 @@ void MarkRepairDone(SQLite::Database& db, const char* name) {
   q.exec();
 }
 
+// ---- the day each child has waited since (migration 17) ----
+
+// SQL for the day child row `row` (an SQL expression) has waited since: the
+// latest date of its ShoBPA decision, else of its placement order, else of
+// its plan for adoption, a cleared date ('') or one that is not a real date
+// from 1970 on counting as none; NULL for none. The rule of WaitingSince in
+// services/matching/convert.cc, which reads a profile's journey.
+std::string WaitingSinceOf(absl::string_view row) {
+  std::string sql = "COALESCE(";
+  for (const v1::MilestoneKind kind :
+       {v1::MILESTONE_KIND_SHOBPA_DECISION, v1::MILESTONE_KIND_PLACEMENT_ORDER,
+        v1::MILESTONE_KIND_PLAN_FOR_ADOPTION}) {
+    absl::StrAppend(
+        &sql, kind == v1::MILESTONE_KIND_SHOBPA_DECISION ? "" : ", ",
+        // date(…, '+0 days') rolls 30 February over to March: a real date
+        // comes back as it was.
+        "(SELECT CASE WHEN date >= '1970' AND date(date, '+0 days') IS date "
+        "THEN date END FROM milestones WHERE record_kind = ",
+        kMilestoneOfChild, " AND record_row = ", row,
+        " AND kind = ", static_cast<int>(kind), " ORDER BY id DESC LIMIT 1)");
+  }
+  return sql + ")";
+}
+
+constexpr char kWaitingSinceTrigger[] = "milestones_set_waiting_since";
+
+// The children table's waiting_since, kept by SQLite: a trigger recomputes
+// a child's as each of those milestones is appended, whoever appends it
+// (they are append-only). When the trigger is missing (the first open since
+// migration 17, or an operator dropped it) it is created and every child's
+// day filled, in one transaction: about 7.5 s at a million children.
+void KeepWaitingSince(SQLite::Database& db) {
+  SQLite::Statement has(db,
+                        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name = ?");
+  has.bind(1, kWaitingSinceTrigger);
+  if (has.executeStep()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  db.exec(absl::StrCat(
+      "CREATE TRIGGER ", kWaitingSinceTrigger,
+      " AFTER INSERT ON milestones WHEN NEW.record_kind = ", kMilestoneOfChild,
+      " AND NEW.kind IN (", v1::MILESTONE_KIND_PLAN_FOR_ADOPTION, ", ",
+      v1::MILESTONE_KIND_SHOBPA_DECISION, ", ",
+      v1::MILESTONE_KIND_PLACEMENT_ORDER,
+      ") BEGIN UPDATE children SET waiting_since = ",
+      WaitingSinceOf("NEW.record_row"), " WHERE id = NEW.record_row; END"));
+  db.exec(absl::StrCat("UPDATE children SET waiting_since = ",
+                       WaitingSinceOf("children.id")));
+  tx.commit();
+}
+
 // The repairs at open: ages_as_of (migration 6) and the journey dates
 // (migration 7) of rows stored before them. A raamatchd that knows these
 // columns always writes them, and an older one cannot open the database
 // after them (Store::Open refuses a newer schema), so each repair runs
 // until it has once finished: moving the dates reads every profile, seconds
-// at a million records.
+// at a million records. Then the trigger that keeps the children's
+// waiting_since (migration 17), put back if missing, after the dates moved
+// to milestone rows.
 void RepairAtOpen(SQLite::Database& db) {
   constexpr char kAgesFilled[] = "ages_as_of from profiles";
   if (!RepairDone(db, kAgesFilled)) {
@@ -742,6 +774,7 @@ void RepairAtOpen(SQLite::Database& db) {
     MoveDatesOutOf<v1::Adopter>(db, "adopters", kMilestoneOfHousehold);
     MarkRepairDone(db, kDatesMoved);
   }
+  KeepWaitingSince(db);
 }
 
 // The whole months from a row's ages_as_of to ?8 ('YYYY-MM-DD'), 0 if not
@@ -1430,26 +1463,17 @@ std::vector<RowRange> RangesOf(std::span<const int64_t> rows) {
 }
 
 // Every profile of `table` in `ranges` (in increasing order), with its
-// journey dates, in row order; with `statuses`, only the rows whose status
-// column is one of them.
+// journey dates, in row order.
 template <typename Record>
 absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
                           std::span<const RowRange> ranges,
-                          absl::FunctionRef<void(int64_t, const Record&)> fn,
-                          std::span<const int> statuses = {}) {
+                          absl::FunctionRef<void(int64_t, const Record&)> fn) {
   if (ranges.empty()) return absl::OkStatus();
   return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
     Record record;  // one message, its memory reused row after row
     DatesInRowOrder dates(db, record_kind, ranges[0].first, ranges[0].last);
-    // `+status`: the rows in id order, never through the status index.
-    ScanStatement q(
-        db, absl::StrCat("SELECT id, profile FROM ", table,
-                         " WHERE id BETWEEN ? AND ?",
-                         statuses.empty()
-                             ? ""
-                             : absl::StrCat(" AND +status IN (",
-                                            absl::StrJoin(statuses, ", "), ")"),
-                         " ORDER BY id"));
+    ScanStatement q(db, absl::StrCat("SELECT id, profile FROM ", table,
+                                     " WHERE id BETWEEN ? AND ? ORDER BY id"));
     for (size_t r = 0; r < ranges.size(); ++r) {
       const RowRange& range = ranges[r];
       if (r > 0) {

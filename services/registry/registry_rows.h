@@ -212,8 +212,8 @@ absl::StatusOr<MemberRecordCounts> CountMemberRecords(
 // The consortium's own regions, by slug (for the region list at start).
 absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
 
-// Scans of profiles with their journey dates, in row order, for building
-// in-memory indexes at start. Each scan reads on a connection of its own
+// Scans of profiles in row order, for building in-memory indexes at
+// start. Each scan reads on a connection of its own
 // (Store::ReadAside): two threads may scan at once, and other reads are not
 // held up.
 //
@@ -222,7 +222,8 @@ absl::StatusOr<std::vector<v1::Region>> ListRegions(Store& store);
 // read): two threads may each scan a part. Each comes as its stored profile,
 // without its journey dates (no milestone is read), and the day it has
 // waited since (days since 1970-01-01, -1 for none): the children table's
-// waiting_since, which SQLite keeps from the milestones (migration 17).
+// waiting_since, which SQLite keeps from the milestones (migration 17 and a
+// trigger made at open).
 // LastChildRow: the highest row id (0 when none).
 absl::Status ScanChildren(
     Store& store, int64_t first_row, int64_t last_row,
@@ -240,6 +241,8 @@ absl::Status ScanChildren(
     absl::FunctionRef<void(int64_t row_id, const v1::Child& profile,
                            int32_t waiting_since_day)>
         fn);
+// Every household's profile with its journey dates (read beside it from
+// the milestones).
 absl::Status ScanAdopters(
     Store& store,
     absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);

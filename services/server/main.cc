@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   app.add_option("--index-save-after", options.index_save_after,
                  "save the matching index while serving once this many "
                  "records have been written since its last save (a start "
-                 "reads those again)")
+                 "after a crash reads those again, or rebuilds above 40000)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{100'000}));
   app.add_option("--port-file", port_file,

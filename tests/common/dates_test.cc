@@ -37,7 +37,12 @@ TEST(DatesTest, EveryDayRoundTripsThroughTheCivilCalendar) {
     std::optional<google::type::Date> parsed = ParseDate(text);
     ASSERT_TRUE(parsed.has_value()) << text;
     EXPECT_EQ(DayNumber(*parsed), day - absl::CivilDay(1970, 1, 1)) << text;
+    EXPECT_EQ(ParseDayNumber(text), day - absl::CivilDay(1970, 1, 1)) << text;
   }
+  EXPECT_EQ(ParseDayNumber("1970-01-01"), 0);
+  EXPECT_EQ(ParseDayNumber("1969-12-31"), -1);
+  EXPECT_EQ(ParseDayNumber("2025-02-30"), std::nullopt);
+  EXPECT_EQ(ParseDayNumber(""), std::nullopt);
 }
 
 }  // namespace

@@ -455,7 +455,8 @@ void ExpectRebuiltIndexHolds(
 }
 
 // At start the index reads households from the adopters table's columns
-// and children from their profiles and journey dates, two threads at once
+// and children from their profiles and the day each has waited since (a
+// column the registry keeps from their milestones), two threads at once
 // (LiveIndex::Build, children in chunks). It must hold exactly what the live
 // index, kept from the profiles as they were written, holds: every field, after
 // updates that add journey dates and change statuses.
@@ -512,6 +513,14 @@ TEST_F(MatchingDomainTest,
       // A kind that does not count changes nothing.
       {v1::MILESTONE_KIND_ENTERED_CARE, "2025-02-01",
        test::MakeDate(2025, 10, 1)},
+      // A date before 1970, or one that is not a real date, counts as none
+      // (as in a profile's journey): the plan for adoption again.
+      {v1::MILESTONE_KIND_PLACEMENT_ORDER, "1969-12-31",
+       test::MakeDate(2025, 6, 2)},
+      {v1::MILESTONE_KIND_PLACEMENT_ORDER, "2025-10-01",
+       test::MakeDate(2025, 10, 1)},
+      {v1::MILESTONE_KIND_PLACEMENT_ORDER, "2025-02-30",
+       test::MakeDate(2025, 6, 2)},
   };
   for (const Appended& a : appended) {
     SCOPED_TRACE(
@@ -537,6 +546,50 @@ TEST_F(MatchingDomainTest,
     ASSERT_THAT(rebuilt.status(), IsOk());
     EXPECT_EQ(waiting_since(**rebuilt), DayNumber(a.waits_from));
   }
+}
+
+// The trigger that keeps the column is put back when a database is opened
+// without it (an operator dropped it), and every child's day filled again:
+// a date appended meanwhile is not lost to the next rebuild.
+TEST_F(MatchingDomainTest, ADroppedWaitingDayTriggerIsPutBackAtTheNextOpen) {
+  std::vector<v1::Adopter> adopters;
+  std::vector<v1::Child> children;
+  ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
+  ASSERT_FALSE(HasFailure());
+  const std::string copy = dir_.File("copy.db");
+  {
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READONLY);
+    db.exec(absl::StrCat("VACUUM INTO '", copy, "'"));
+  }
+  const uint64_t row = RowOf(children[0].name());
+  {
+    SQLite::Database db(copy, SQLite::OPEN_READWRITE);
+    db.exec("DROP TRIGGER milestones_set_waiting_since");
+    EXPECT_EQ(
+        db.exec(absl::StrCat(
+            "INSERT INTO milestones (record_kind, authority_id, record_row, "
+            "kind, date, record_time) VALUES (0, 'sheffield', ",
+            row, ", ", v1::MILESTONE_KIND_SHOBPA_DECISION,
+            ", '2025-11-03', 1)")),
+        1);
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(copy, clock_, RaamatchSchema());
+  ASSERT_THAT(store.status(), IsOk());
+  absl::StatusOr<std::unique_ptr<LiveIndex>> rebuilt =
+      LiveIndex::Build(**store, clock_, {.snapshot_path = ""});
+  ASSERT_THAT(rebuilt.status(), IsOk());
+  (*rebuilt)->Read([&](const matcher::CandidateIndex& index,
+                       const matcher::MatchingPolicy&) {
+    std::optional<matcher::ChildGroup> g = index.FindChild(row);
+    ASSERT_TRUE(g.has_value());
+    EXPECT_EQ(g->waiting_since_day, DayNumber(test::MakeDate(2025, 11, 3)));
+  });
+  SQLite::Database db(copy, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                          "'milestones_set_waiting_since'")
+                .getInt(),
+            1);
 }
 
 // A database written before the column (migration 17) gets it filled from

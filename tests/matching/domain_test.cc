@@ -53,6 +53,14 @@ class MatchingDomainTest : public test::ScratchDomainTest {
  protected:
   // Where the snapshot tests save the index, and a start that loads it.
   std::string SnapshotPath() { return dir_.File("raamatch.db.index"); }
+  // A consistent copy of the fixture's database as it is now, at `name` in
+  // the scratch directory (its path).
+  std::string CopyOfDatabase(const std::string& name) {
+    const std::string path = dir_.File(name);
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READONLY);
+    db.exec(absl::StrCat("VACUUM INTO '", path, "'"));
+    return path;
+  }
   absl::StatusOr<std::unique_ptr<LiveIndex>> BuildFromSnapshot() {
     return LiveIndex::Build(*store_, clock_, {.snapshot_path = SnapshotPath()});
   }
@@ -556,11 +564,7 @@ TEST_F(MatchingDomainTest, ADroppedWaitingDayTriggerIsPutBackAtTheNextOpen) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string copy = dir_.File("copy.db");
-  {
-    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READONLY);
-    db.exec(absl::StrCat("VACUUM INTO '", copy, "'"));
-  }
+  const std::string copy = CopyOfDatabase("copy.db");
   const uint64_t row = RowOf(children[0].name());
   {
     SQLite::Database db(copy, SQLite::OPEN_READWRITE);
@@ -600,11 +604,7 @@ TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
   std::vector<v1::Child> children;
   ASSERT_NO_FATAL_FAILURE(WriteVariedRecords(adopters, children));
   ASSERT_FALSE(HasFailure());
-  const std::string older = dir_.File("older.db");
-  {
-    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READONLY);
-    db.exec(absl::StrCat("VACUUM INTO '", older, "'"));
-  }
+  const std::string older = CopyOfDatabase("older.db");
   {
     // As a raamatchd before migration 17 left it.
     SQLite::Database db(older, SQLite::OPEN_READWRITE);

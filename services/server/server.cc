@@ -23,6 +23,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
@@ -585,6 +586,21 @@ absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options) {
   ApiKeys keys(*store, authenticator, clock);
   return keys.IssueManagerKey(options.hub_id, options.hub_region, "",
                               "recovery manager key");
+}
+
+absl::StatusOr<std::string> CompactDatabase(const ServerOptions& options) {
+  if (access(options.db_path.c_str(), F_OK) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("no database at ", options.db_path));
+  }
+  ASSIGN_OR_RETURN(FileLock lock, LockDatabase(options.db_path));
+  ASSIGN_OR_RETURN(Store::Compacted done, Store::Compact(options.db_path));
+  constexpr double kMiB = 1024.0 * 1024.0;
+  return absl::StrFormat(
+      "%s compacted: pages of %d bytes, now %d; %.1f MiB, now %.1f MiB",
+      options.db_path, done.page_size_before, done.page_size_after,
+      static_cast<double>(done.bytes_before) / kMiB,
+      static_cast<double>(done.bytes_after) / kMiB);
 }
 
 RaaServer::RaaServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

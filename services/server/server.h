@@ -84,6 +84,11 @@ absl::Status CheckServerOptions(const ServerOptions& options);
 // a new manager key for the hub authority on the database and returns it.
 absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options);
 
+// raamatchd --compact: with the server stopped (the database's lock),
+// rewrites the database with Store::kPageSize pages and no free pages
+// (Store::Compact) and returns a line saying what changed.
+absl::StatusOr<std::string> CompactDatabase(const ServerOptions& options);
+
 class RaaServer {
  public:
   static absl::StatusOr<std::unique_ptr<RaaServer>> Start(

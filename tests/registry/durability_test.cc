@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -534,18 +535,27 @@ TEST_F(DurabilityTest, ASecondServerOnTheSameDatabaseIsRefused) {
       IsOk());
 }
 
+// Runs raamatchd on `db` with `flag` until it exits; its exit code and what
+// it printed (both streams).
+std::pair<int, std::string> RunToExit(const std::string& db,
+                                      absl::string_view flag) {
+  std::string command =
+      absl::StrCat(RAAMATCHD_PATH, " --db ", db, " ", flag, " 2>&1");
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) return {-1, "popen failed"};
+  std::string text;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), out) != nullptr) text += buffer;
+  const int status = pclose(out);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
 TEST_F(DurabilityTest, ARecoveryManagerKeyCanBeIssuedWithTheServerStopped) {
   ASSERT_NO_FATAL_FAILURE(daemon_.Start());
   ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
 
-  std::string command = absl::StrCat(RAAMATCHD_PATH, " --db ", daemon_.db(),
-                                     " --issue-manager-key");
-  FILE* out = popen(command.c_str(), "r");
-  ASSERT_NE(out, nullptr);
-  std::string text;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), out) != nullptr) text += buffer;
-  ASSERT_EQ(pclose(out), 0) << text;
+  auto [code, text] = RunToExit(daemon_.db(), "--issue-manager-key");
+  ASSERT_EQ(code, 0) << text;
   size_t at = text.find("raa_");
   ASSERT_NE(at, std::string::npos) << text;
   std::string recovery(absl::StripAsciiWhitespace(text.substr(at)));
@@ -556,6 +566,43 @@ TEST_F(DurabilityTest, ARecoveryManagerKeyCanBeIssuedWithTheServerStopped) {
                    v1::ListApiKeysRequest(), &keys),
               IsOk());
   EXPECT_EQ(keys.api_keys_size(), 2);
+}
+
+// An operator compacts a database made before the larger pages: refused
+// while the server runs, done once it is stopped; the records and the saved
+// index are as they were.
+TEST_F(DurabilityTest, CompactRewritesTheDatabaseOnlyWithTheServerStopped) {
+  {
+    SQLite::Database db(daemon_.db(),
+                        SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA page_size = 4096");
+    db.exec("PRAGMA journal_mode = WAL");
+  }
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string registrar = RegisterSheffield();
+  AddChild(registrar, 30);
+  ASSERT_FALSE(HasFailure());
+
+  auto [busy_code, busy_text] = RunToExit(daemon_.db(), "--compact");
+  EXPECT_NE(busy_code, 0);
+  EXPECT_THAT(busy_text, HasSubstr("another raamatchd is serving"));
+
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+  auto [code, text] = RunToExit(daemon_.db(), "--compact");
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("compacted: pages of 4096 bytes, "
+                                           "now ",
+                                           Store::kPageSize)));
+  {
+    SQLite::Database db(daemon_.db(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA page_size").getInt(), Store::kPageSize);
+  }
+
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  EXPECT_THAT(daemon_.Log(),
+              HasSubstr("index loaded from its snapshot (0 households, 1 "
+                        "child group"));
+  EXPECT_EQ(ListChildren(registrar).size(), 1u);
 }
 
 TEST_F(DurabilityTest, RefusesADatabaseFromANewerVersionWithAClearMessage) {

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -478,6 +479,91 @@ TEST_F(StoreTest, BackupWritesAReadableCopy) {
   EXPECT_THAT(all->items, SizeIs(1));
   EXPECT_THAT(registry_rows::GetAuthority(**restored, "leeds").status(),
               IsOk());
+}
+
+int PageSizeOf(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet("PRAGMA page_size").getInt();
+}
+
+std::string JournalModeOf(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet("PRAGMA journal_mode").getString();
+}
+
+TEST_F(StoreTest, ANewDatabaseHasTheLargerPages) {
+  EXPECT_EQ(PageSizeOf(path_), Store::kPageSize);
+  EXPECT_EQ(JournalModeOf(path_), "wal");
+}
+
+TEST(StoreCompactTest, CompactGivesAnOlderDatabaseTheLargerPagesAndKeepsIt) {
+  ScratchDir dir;
+  const std::string path = dir.File("old.db");
+  {
+    // As SQLite made every database before this one: 4 KiB pages.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA page_size = 4096");
+    db.exec("PRAGMA journal_mode = WAL");
+  }
+  FakeClock clock(test::TestNow());
+  v1::Child child = ValidChild();
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(path, clock, RaamatchSchema());
+    ASSERT_THAT(store.status(), IsOk());
+    // Opening an existing file keeps its pages.
+    EXPECT_EQ(PageSizeOf(path), 4096);
+    v1::Authority authority = ValidAuthority("sheffield", "south-yorkshire");
+    authority.set_name("authorities/sheffield");
+    authority.set_status(v1::AUTHORITY_STATUS_ACTIVE);
+    *authority.mutable_joined_on() = MakeDate(2026, 1, 1);
+    absl::StatusOr<Written<v1::Child>> written = (*store)->Write<v1::Child>(
+        RequestKey{}, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+          RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, authority));
+          for (int i = 0; i < 200; ++i) {
+            RETURN_IF_ERROR(registry_rows::InsertChild(tx, "sheffield", child));
+          }
+          return child;
+        });
+    ASSERT_THAT(written.status(), IsOk());
+    child = written->value;
+
+    // Not while the store has it open.
+    absl::Status refused = Store::Compact(path).status();
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
+    EXPECT_THAT(refused.message(), HasSubstr("in use"));
+    EXPECT_EQ(PageSizeOf(path), 4096);
+  }
+
+  absl::StatusOr<Store::Compacted> done = Store::Compact(path);
+  ASSERT_THAT(done.status(), IsOk());
+  EXPECT_EQ(done->page_size_before, 4096);
+  EXPECT_EQ(done->page_size_after, Store::kPageSize);
+  EXPECT_GT(done->bytes_after, 0);
+  EXPECT_EQ(PageSizeOf(path), Store::kPageSize);
+  EXPECT_EQ(JournalModeOf(path), "wal");
+
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(path, clock, RaamatchSchema());
+  ASSERT_THAT(store.status(), IsOk());
+  absl::StatusOr<Page<v1::Child>> all =
+      registry_rows::ListChildren(**store, {}, PageRequest{500, 0});
+  ASSERT_THAT(all.status(), IsOk());
+  ASSERT_THAT(all->items, SizeIs(200));
+  // Row ids are kept: the 200th child is still c200.
+  absl::StatusOr<v1::Child> last =
+      registry_rows::GetChild(**store, "sheffield", 200);
+  ASSERT_THAT(last.status(), IsOk());
+  EXPECT_EQ(last->name(), "authorities/sheffield/children/c200");
+}
+
+TEST(StoreCompactTest, CompactWithoutADatabaseIsNotFoundAndMakesNone) {
+  ScratchDir dir;
+  const std::string path = dir.File("missing.db");
+  absl::Status missing = Store::Compact(path).status();
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(missing.message(), HasSubstr(path));
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST(MakeRequestKeyTest, HashesTheBodyWithoutTheRequestId) {

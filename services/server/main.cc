@@ -21,9 +21,11 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/version.h"
 #include "services/server/server.h"
+#include "services/store/store.h"
 
 // Read by jemalloc, which raamatchd links (services/server/CMakeLists.txt),
 // as it starts; nothing reads it in a sanitizer build. Transparent huge
@@ -104,10 +106,12 @@ int main(int argc, char** argv) {
                "stopped, print a new manager key for the hub and exit");
   bool compact = false;
   app.add_flag("--compact", compact,
-               "with the server stopped: rewrite the database with 16 KiB "
-               "pages and no free space, so that a rebuild of the index "
-               "reads it faster (needs free disk of twice its size), and "
-               "exit");
+               absl::StrCat("with the server stopped: rewrite the database "
+                            "with ",
+                            raa::Store::kPageSize / 1024,
+                            " KiB pages and no free space, so that a rebuild "
+                            "of the index reads it faster (needs free disk "
+                            "of twice its size), and exit"));
   app.set_version_flag("--version", std::string("raamatchd ") + raa::kVersion,
                        "print the version and exit");
   try {

@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
                             raa::Store::kPageSize / 1024,
                             " KiB pages and no free space, so that a rebuild "
                             "of the index reads it faster (needs free disk "
-                            "of twice its size), and exit"));
+                            "of twice its size), and exit"))
+      ->excludes("--issue-manager-key");
   app.set_version_flag("--version", std::string("raamatchd ") + raa::kVersion,
                        "print the version and exit");
   try {

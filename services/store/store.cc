@@ -138,10 +138,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenUnguarded(
     db->exec(absl::StrCat("PRAGMA page_size = ", kPageSize));
     db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA synchronous = FULL");
-    // A statement's undo journal in memory: SQLite spills one past 64 KiB
-    // to a file in /var/tmp, which a batch's statements with large pages
-    // did in hundreds of thousands of writes.
-    db->exec("PRAGMA temp_store = MEMORY");
     db->exec("PRAGMA foreign_keys = ON");
     db->setBusyTimeout(5000);
     db->exec(
@@ -172,6 +168,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenUnguarded(
     for (const SchemaPart& part : schema) {
       if (part.after_open != nullptr) part.after_open(*db);
     }
+    // From here on, a statement's undo journal stays in memory: SQLite
+    // spills one past 64 KiB to a file in /var/tmp, which the statements
+    // of a batch registration did in hundreds of thousands of small writes.
+    // Not before: a migration's or repair's sort of a whole table, or its
+    // journal, would then be held in memory too.
+    db->exec("PRAGMA temp_store = MEMORY");
     auto read = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
     read->setBusyTimeout(5000);
     return std::unique_ptr<Store>(
@@ -296,13 +298,25 @@ absl::StatusOr<Store::Compacted> Store::Compact(const std::string& path) {
       mode = e.what();
     }
     if (mode != "delete") {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, " is in use (", mode, "): stop it first"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " is in use (", mode, "): stop it first; nothing changed"));
     }
     db.exec(absl::StrCat("PRAGMA page_size = ", kPageSize));
-    db.exec("VACUUM");
-    db.exec("PRAGMA journal_mode = WAL");
+    try {
+      db.exec("VACUUM");
+    } catch (const SQLite::Exception& e) {
+      // SQLite rolled the VACUUM back; the next Open sets WAL again.
+      return absl::InternalError(
+          absl::StrCat(path, " not compacted, nothing changed: ", e.what()));
+    }
     read_size(out.page_size_after, out.bytes_after);
+    if (db.execAndGet("PRAGMA journal_mode = WAL").getString() != "wal") {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path,
+                       " compacted, but left in rollback-journal mode: "
+                       "another program opened it; the next start of "
+                       "raamatchd sets WAL again"));
+    }
     return out;
   });
 }

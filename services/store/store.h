@@ -218,9 +218,10 @@ class Store {
  public:
   // The page size of a database Open creates, in bytes (SQLite's default is
   // 4,096). A rebuild of the matching index reads every household's and
-  // child's page once, one system call each; with pages four times the
-  // size it took 11-13% less time and CPU at 1M (docs/operator.md). A
-  // database made with smaller pages keeps them until Compact.
+  // child's page once, one system call each; with pages twice the size a
+  // rebuild at 1M took about 7% less time and CPU, and a batch of writes
+  // about 4% more (docs/operator.md). A database made with smaller pages
+  // keeps them until Compact.
   static constexpr int kPageSize = 8192;
 
   // Opens or creates the database at `path`, applying every migration of
@@ -287,10 +288,13 @@ class Store {
   absl::Status Backup(const std::string& path);
 
   // Rewrites the database at `path` with kPageSize pages and no free pages
-  // (SQLite's VACUUM, atomic: a crash leaves the file as it was), and leaves
-  // it in WAL mode. Needs free disk of about twice the file's size. Only
+  // (SQLite's VACUUM, atomic: a crash or a failure leaves the file as it
+  // was, in rollback-journal mode until the next Open), and leaves it in
+  // WAL mode. A WAL a crash left is applied first. Needs free disk of about
+  // twice the file's size (the copy in SQLite's temporary directory). Only
   // with nothing else using the file: FAILED_PRECONDITION if another
-  // connection has it open in WAL mode, NOT_FOUND if there is no file.
+  // connection has it open, NOT_FOUND if there is no file, INTERNAL if the
+  // VACUUM failed (a full disk).
   struct Compacted {
     int page_size_before = 0;
     int page_size_after = 0;

@@ -605,6 +605,32 @@ TEST_F(DurabilityTest, CompactRewritesTheDatabaseOnlyWithTheServerStopped) {
   EXPECT_EQ(ListChildren(registrar).size(), 1u);
 }
 
+// After a crash the write-ahead log holds acknowledged writes not yet in
+// the database file: --compact applies them first.
+TEST_F(DurabilityTest, CompactAfterAKillKeepsEveryAcknowledgedWrite) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  const std::string registrar = RegisterSheffield();
+  AddChild(registrar, 30);
+  AddChild(registrar, 40);
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(daemon_.Stop(SIGKILL).has_value());
+  ASSERT_TRUE(std::filesystem::exists(daemon_.db() + "-wal"));
+
+  auto [code, text] = RunToExit(daemon_.db(), "--compact");
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_FALSE(std::filesystem::exists(daemon_.db() + "-journal"));
+
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  EXPECT_EQ(ListChildren(registrar).size(), 2u);
+}
+
+TEST_F(DurabilityTest, CompactTogetherWithAKeyRecoveryIsAUsageError) {
+  auto [code, text] = RunToExit(daemon_.db(), "--compact --issue-manager-key");
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_THAT(text, HasSubstr("excludes"));
+  EXPECT_FALSE(std::filesystem::exists(daemon_.db()));
+}
+
 TEST_F(DurabilityTest, RefusesADatabaseFromANewerVersionWithAClearMessage) {
   {
     SystemClock clock;

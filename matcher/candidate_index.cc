@@ -1537,7 +1537,8 @@ void CandidateIndex::HouseholdCandidates(
   for (const Pick& p : picks) {
     RankedCandidate& out = result.candidates.emplace_back();
     out.key = p.key;
-    out.authority = authorities_[PlaceAt(p.slot).authority()].id;
+    out.authority_number = PlaceAt(p.slot).authority();
+    out.authority = authorities_[out.authority_number].id;
     out.score = p.score;
     const PairOutcome outcome = OutcomeOf(c.AllMembers(), p);
     if (outcome.partial) out.members = MemberIndices(outcome.taken);
@@ -1644,7 +1645,8 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
     const internal::ChildRow& row = child_rows_[p.slot];
     RankedCandidate& out = result.candidates.emplace_back();
     out.key = p.key;
-    out.authority = authorities_[row.authority()].id;
+    out.authority_number = row.authority();
+    out.authority = authorities_[out.authority_number].id;
     out.score = p.score;
     const PairOutcome outcome = OutcomeOf((1u << row.size()) - 1, p);
     if (outcome.partial) out.members = MemberIndices(outcome.taken);

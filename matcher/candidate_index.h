@@ -161,6 +161,13 @@ class CandidateIndex {
 
   size_t household_count() const { return gates_.size(); }
   size_t child_count() const { return child_rows_.size(); }
+  // The authorities the index has numbered, 0..authority_count()-1
+  // (RankedCandidate::authority_number): a number never changes while the
+  // index lives; a loaded index may number them differently.
+  size_t authority_count() const { return authorities_.size(); }
+  const std::string& authority_id(uint16_t number) const {
+    return authorities_[number].id;
+  }
   // Approximate bytes held for the household side (packed records, key map,
   // excluded-region and language pools, open-link counts).
   size_t MemoryBytes() const;

@@ -60,7 +60,9 @@ struct ComponentScore {
 struct RankedCandidate {
   uint64_t key = 0;
   std::string authority;  // the candidate's authority id
-  int score = 0;          // 0..100
+  // Its number in the index that ranked it (CandidateIndex::authority_id).
+  uint16_t authority_number = 0;
+  int score = 0;  // 0..100
   // A group that may be placed apart, offered to a household that could
   // take only some of the children: those children (indices into the
   // group's members, ascending). Empty when the household could take every

@@ -59,13 +59,20 @@ bool IsPrintableName(absl::string_view s) {
   return true;
 }
 
-// The numbers in an event's record_ids ("12 7 40").
-std::vector<int64_t> ParseNumbers(absl::string_view list) {
-  std::vector<int64_t> out;
+// Calls `fn(int64_t)` with each number in an event's record_ids ("12 7
+// 40"), in order; skips what is not a number.
+template <typename Fn>
+void ForEachNumber(absl::string_view list, Fn&& fn) {
   for (absl::string_view part : absl::StrSplit(list, ' ', absl::SkipEmpty())) {
     int64_t n = 0;
-    if (absl::SimpleAtoi(part, &n)) out.push_back(n);
+    if (absl::SimpleAtoi(part, &n)) fn(n);
   }
+}
+
+// The numbers in an event's record_ids, as a list.
+std::vector<int64_t> ParseNumbers(absl::string_view list) {
+  std::vector<int64_t> out;
+  ForEachNumber(list, [&out](int64_t n) { out.push_back(n); });
   return out;
 }
 
@@ -125,6 +132,20 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
   (*log)->writer_ = std::thread([raw = log->get()] { raw->Run(); });
   return log;
 }
+
+// The commit's statements, prepared on the writer's connection.
+struct AuditLog::CommitStatements {
+  explicit CommitStatements(SQLite::Database& db)
+      : event(db,
+              "INSERT INTO audit_events (time, key_id, authority_id, method, "
+              "status_code, record_count, record_ids) VALUES (?, ?, ?, ?, ?, "
+              "?, ?)"),
+        find(db, "SELECT id FROM audit_names WHERE name = ?"),
+        add(db, "INSERT INTO audit_names (name) VALUES (?)") {}
+  SQLite::Statement event;
+  SQLite::Statement find;
+  SQLite::Statement add;
+};
 
 AuditLog::AuditLog(AuditOptions options, const Clock& clock,
                    std::unique_ptr<SQLite::Database> write_db,
@@ -247,12 +268,16 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   int64_t last_event = 0;
   absl::Status status = Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement event(
-        db,
-        "INSERT INTO audit_events (time, key_id, authority_id, method, "
-        "status_code, record_count, record_ids) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    SQLite::Statement find(db, "SELECT id FROM audit_names WHERE name = ?");
-    SQLite::Statement add(db, "INSERT INTO audit_names (name) VALUES (?)");
+    if (commit_statements_ == nullptr) {
+      commit_statements_ = std::make_unique<CommitStatements>(db);
+    }
+    // Prepared once; a batch that failed may have left them mid-step.
+    SQLite::Statement& event = commit_statements_->event;
+    SQLite::Statement& find = commit_statements_->find;
+    SQLite::Statement& add = commit_statements_->add;
+    event.tryReset();
+    find.tryReset();
+    add.tryReset();
     std::vector<int64_t> ids;
     std::string id_list;
     for (const Pending& p : batch) {
@@ -320,31 +345,36 @@ absl::Status AuditLog::Merge() {
         db,
         "SELECT id, record_ids FROM audit_events WHERE id > (SELECT upto FROM "
         "audit_merged) ORDER BY id");
-    std::vector<std::pair<int64_t, int64_t>> reads;  // (record, event)
+    // One list per record, its events ascending (they come in id order),
+    // each once: built as the events are read, a hash lookup per read
+    // rather than a sort of every (record, event) pair.
+    struct Reads {
+      int64_t last_event = 0;
+      std::string events;
+    };
+    absl::flat_hash_map<int64_t, Reads> by_record;
     while (unmerged.executeStep()) {
       upto = unmerged.getColumn(0).getInt64();
-      for (int64_t id : ParseNumbers(unmerged.getColumn(1).getString())) {
-        reads.emplace_back(id, upto);
-      }
+      ForEachNumber(unmerged.getColumn(1).getText(), [&](int64_t record) {
+        Reads& reads = by_record[record];
+        if (reads.last_event == upto) return;
+        reads.last_event = upto;
+        absl::StrAppend(&reads.events, reads.events.empty() ? "" : " ", upto);
+      });
     }
     if (upto == 0) return absl::OkStatus();
-    // By record, then event: one list per record, its events ascending,
-    // each once.
-    absl::c_sort(reads);
-    reads.erase(std::unique(reads.begin(), reads.end()), reads.end());
+    // Written in record order: appends to the table's key order.
+    std::vector<int64_t> records;
+    records.reserve(by_record.size());
+    for (const auto& [record, reads] : by_record) records.push_back(record);
+    absl::c_sort(records);
     SQLite::Statement add(db,
                           "INSERT INTO audit_postings (record_id, run, "
                           "events) VALUES (?, ?, ?)");
-    std::string events;
-    for (size_t i = 0; i < reads.size();) {
-      const int64_t record = reads[i].first;
-      events.clear();
-      for (; i < reads.size() && reads[i].first == record; ++i) {
-        absl::StrAppend(&events, events.empty() ? "" : " ", reads[i].second);
-      }
+    for (int64_t record : records) {
       add.bind(1, record);
       add.bind(2, upto);
-      add.bindNoCopy(3, events);
+      add.bindNoCopy(3, by_record[record].events);
       add.exec();
       add.reset();
     }

@@ -142,6 +142,10 @@ class AuditLog {
   // The writer's connection: used by the writer thread and Prune.
   absl::Mutex db_mu_;
   std::unique_ptr<SQLite::Database> write_db_ ABSL_GUARDED_BY(db_mu_);
+  // Commit's statements, prepared at the first commit (after write_db_:
+  // finalized before it closes).
+  struct CommitStatements;
+  std::unique_ptr<CommitStatements> commit_statements_ ABSL_GUARDED_BY(db_mu_);
   // Names' numbers in audit_names, as committed (a bounded cache: emptied
   // when full, and when a commit fails).
   absl::flat_hash_map<std::string, int64_t> numbers_ ABSL_GUARDED_BY(db_mu_);

@@ -349,25 +349,50 @@ void RecordNames::Add(absl::string_view authority_id) {
       absl::StrCat("authorities/", authority_id, "/children/c");
 }
 
-void RecordNames::AppendAdopter(std::string& out,
-                                absl::string_view authority_id,
-                                uint64_t key) const {
-  auto it = prefixes_.find(authority_id);
-  if (it == prefixes_.end()) {
-    out += AdopterName(authority_id, static_cast<int64_t>(key));
-    return;
+void RecordNames::NumberAs(const matcher::CandidateIndex& index) {
+  by_number_.clear();
+  by_number_.reserve(index.authority_count());
+  for (size_t n = 0; n < index.authority_count(); ++n) {
+    const std::string& id = index.authority_id(static_cast<uint16_t>(n));
+    Numbered& numbered = by_number_.emplace_back();
+    auto it = prefixes_.find(id);
+    if (it == prefixes_.end()) continue;  // left empty: found by id
+    numbered.authority_id = id;
+    numbered.prefixes = it->second;
   }
-  absl::StrAppend(&out, it->second.adopters, key);
 }
 
-void RecordNames::AppendChild(std::string& out, absl::string_view authority_id,
-                              uint64_t key) const {
-  auto it = prefixes_.find(authority_id);
-  if (it == prefixes_.end()) {
-    out += ChildName(authority_id, static_cast<int64_t>(key));
+const RecordNames::Prefixes* RecordNames::Find(
+    const matcher::RankedCandidate& candidate) const {
+  if (candidate.authority_number < by_number_.size()) {
+    const Numbered& numbered = by_number_[candidate.authority_number];
+    if (numbered.authority_id == candidate.authority) {
+      return &numbered.prefixes;
+    }
+  }
+  auto it = prefixes_.find(candidate.authority);
+  return it == prefixes_.end() ? nullptr : &it->second;
+}
+
+void RecordNames::AppendAdopter(
+    std::string& out, const matcher::RankedCandidate& candidate) const {
+  const Prefixes* prefixes = Find(candidate);
+  if (prefixes == nullptr) {
+    out +=
+        AdopterName(candidate.authority, static_cast<int64_t>(candidate.key));
     return;
   }
-  absl::StrAppend(&out, it->second.children, key);
+  absl::StrAppend(&out, prefixes->adopters, candidate.key);
+}
+
+void RecordNames::AppendChild(std::string& out,
+                              const matcher::RankedCandidate& candidate) const {
+  const Prefixes* prefixes = Find(candidate);
+  if (prefixes == nullptr) {
+    out += ChildName(candidate.authority, static_cast<int64_t>(candidate.key));
+    return;
+  }
+  absl::StrAppend(&out, prefixes->children, candidate.key);
 }
 
 absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
@@ -458,6 +483,7 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
   live->policy_ = matcher_policy;
   live->index_ = std::move(index);
   for (const auto& [id, authority] : members) live->names_.Add(id);
+  live->names_.NumberAs(live->index_);
   live->authorities_ = std::move(members);
   live->withdrawn_ = std::move(withdrawn);
   live->feed_ = std::move(feed);
@@ -578,6 +604,7 @@ void LiveIndex::TakeAuthority(const v1::Authority& authority) {
   std::string id(absl::StripPrefix(authority.name(), "authorities/"));
   Report(index_.UpsertAuthority(ToMatcherAuthority(authority)));
   names_.Add(id);
+  names_.NumberAs(index_);
   authorities_[id] = authority;
   if (authority.status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
     withdrawn_.insert(id);

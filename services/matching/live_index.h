@@ -48,26 +48,40 @@ namespace raa {
 // The resource names of indexed records, by authority: the start of every
 // name ("authorities/sheffield/adopters/h") made once per authority, so a
 // ranking names a candidate with one append of its row id and no temporary
-// string. Not thread-safe on its own: LiveIndex guards it with its lock.
+// string, found by the number the index gave the candidate's authority
+// (no hash of its id). Not thread-safe on its own: LiveIndex guards it with
+// its lock.
 class RecordNames {
  public:
   // Makes the prefixes of `authority_id` (no-op if known). Never removed: a
   // row's name never changes, so a prefix left by a write that rolled back
   // is merely unused.
   void Add(absl::string_view authority_id);
+  // Numbers the prefixes made so far as `index` numbers its authorities
+  // (CandidateIndex::authority_id). Call after Add and whenever the index
+  // is replaced; an authority numbered later is found by its id instead.
+  void NumberAs(const matcher::CandidateIndex& index);
   // Appends "authorities/{a}/adopters/h{key}" / ".../children/c{key}" to
-  // `out`.
-  void AppendAdopter(std::string& out, absl::string_view authority_id,
-                     uint64_t key) const;
-  void AppendChild(std::string& out, absl::string_view authority_id,
-                   uint64_t key) const;
+  // `out`, for a candidate of the index last given to NumberAs.
+  void AppendAdopter(std::string& out,
+                     const matcher::RankedCandidate& candidate) const;
+  void AppendChild(std::string& out,
+                   const matcher::RankedCandidate& candidate) const;
 
  private:
   struct Prefixes {
     std::string adopters;  // "authorities/{a}/adopters/h"
     std::string children;  // "authorities/{a}/children/c"
   };
+  struct Numbered {
+    std::string authority_id;  // checked: a stale number is never trusted
+    Prefixes prefixes;
+  };
+  // The prefixes of `candidate`'s authority, or null if it has none.
+  const Prefixes* Find(const matcher::RankedCandidate& candidate) const;
+
   absl::flat_hash_map<std::string, Prefixes> prefixes_;
+  std::vector<Numbered> by_number_;  // by CandidateIndex number
 };
 
 class LiveIndex final : public RegistryObserver, public FollowObserver {

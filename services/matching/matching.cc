@@ -251,7 +251,7 @@ struct HouseholdsForChild {
                                          const RecordNames& names,
                                          const matcher::RankedCandidate& c) {
     v1::RankedAdopter* a = response.add_adopters();
-    names.AppendAdopter(*a->mutable_adopter(), c.authority, c.key);
+    names.AppendAdopter(*a->mutable_adopter(), c);
     return a;
   }
 };
@@ -301,7 +301,7 @@ struct ChildrenForHousehold {
                                        const RecordNames& names,
                                        const matcher::RankedCandidate& c) {
     v1::RankedChild* child = response.add_children();
-    names.AppendChild(*child->mutable_child(), c.authority, c.key);
+    names.AppendChild(*child->mutable_child(), c);
     return child;
   }
 };

@@ -166,6 +166,53 @@ TEST_F(AuditLogTest, ASearchByRecordFindsEveryEventBeforeAndAfterTheIndexRun) {
   EXPECT_THAT(AllPages(*audit, "authorities/leeds/adopters/h99"), IsEmpty());
 }
 
+// A batch SQLite refuses is rolled back and reported to the calls waiting
+// for it; the writer's statements, kept from batch to batch, serve the
+// next one, and a record first named in the refused batch is numbered
+// afresh.
+TEST_F(AuditLogTest, ACommitAfterARefusedOneRecordsAndFindsItsEvent) {
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/2);
+  ASSERT_NE(audit, nullptr);
+  auto event = [](std::string method, std::vector<std::string> records) {
+    AuditEvent e;
+    e.key_id = "336774ed25169ddb";
+    e.authority_id = "leeds";
+    e.method = std::move(method);
+    e.records = std::move(records);
+    return e;
+  };
+  const std::string before = "authorities/leeds/adopters/h1";
+  const std::string refused = "authorities/leeds/adopters/h2";
+  audit->Record(event("/raa.v1.RegistryService/GetAdopter", {before}));
+  audit->Flush();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "
+        "WHEN NEW.method = '/refused' BEGIN SELECT RAISE(ABORT, 'refused'); "
+        "END");
+  }
+  absl::Status first = absl::UnknownError("not called");
+  audit->Record(event("/refused", {refused, before}),
+                [&first](absl::Status s) { first = std::move(s); });
+  audit->Flush();
+  EXPECT_FALSE(first.ok());
+  EXPECT_THAT(AllPages(*audit, refused), IsEmpty());
+
+  absl::Status second = absl::UnknownError("not called");
+  audit->Record(
+      event("/raa.v1.RegistryService/UpdateAdopter", {refused, before}),
+      [&second](absl::Status s) { second = std::move(s); });
+  audit->Flush();
+  EXPECT_THAT(second, IsOk());
+  const std::vector<std::string> both = {refused, before};
+  EXPECT_THAT(AllPages(*audit, refused),
+              ElementsAreArray(Seen{{"auditEvents/2", both}}));
+  EXPECT_THAT(AllPages(*audit, before),
+              ElementsAreArray(
+                  Seen{{"auditEvents/2", both}, {"auditEvents/1", {before}}}));
+}
+
 TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
   std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/2);
   ASSERT_NE(audit, nullptr);

@@ -263,18 +263,20 @@ void AuditLog::Run() {
 absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   SQLite::Database& db = *write_db_;
   // The lambda below is outside the thread-safety analysis' view: it reaches
-  // the guarded cache through this pointer, taken under db_mu_.
+  // the guarded cache and statements through these pointers, taken under
+  // db_mu_.
   absl::flat_hash_map<std::string, int64_t>* numbers = &numbers_;
+  std::unique_ptr<CommitStatements>* statements = &commit_statements_;
   int64_t last_event = 0;
   absl::Status status = Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    if (commit_statements_ == nullptr) {
-      commit_statements_ = std::make_unique<CommitStatements>(db);
+    if (*statements == nullptr) {
+      *statements = std::make_unique<CommitStatements>(db);
     }
     // Prepared once; a batch that failed may have left them mid-step.
-    SQLite::Statement& event = commit_statements_->event;
-    SQLite::Statement& find = commit_statements_->find;
-    SQLite::Statement& add = commit_statements_->add;
+    SQLite::Statement& event = (*statements)->event;
+    SQLite::Statement& find = (*statements)->find;
+    SQLite::Statement& add = (*statements)->add;
     event.tryReset();
     find.tryReset();
     add.tryReset();

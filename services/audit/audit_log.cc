@@ -273,7 +273,8 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
     if (*statements == nullptr) {
       *statements = std::make_unique<CommitStatements>(db);
     }
-    // Prepared once; a batch that failed may have left them mid-step.
+    // Prepared once; a batch that failed may have left them halted by its
+    // error.
     SQLite::Statement& event = (*statements)->event;
     SQLite::Statement& find = (*statements)->find;
     SQLite::Statement& add = (*statements)->add;
@@ -296,7 +297,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       event.bind(4, e.method);
       event.bind(5, e.status_code);
       event.bind(6, static_cast<int64_t>(ids.size()));
-      event.bindNoCopy(7, id_list);
+      event.bind(7, id_list);  // a copy: the statement outlives id_list
       event.exec();
       event.reset();
     }
@@ -351,13 +352,16 @@ absl::Status AuditLog::Merge() {
     // each once: built as the events are read, a hash lookup per read
     // rather than a sort of every (record, event) pair.
     struct Reads {
-      int64_t last_event = 0;
+      int64_t last_event = std::numeric_limits<int64_t>::min();
       std::string events;
     };
     absl::flat_hash_map<int64_t, Reads> by_record;
     while (unmerged.executeStep()) {
       upto = unmerged.getColumn(0).getInt64();
-      ForEachNumber(unmerged.getColumn(1).getText(), [&](int64_t record) {
+      const SQLite::Column ids = unmerged.getColumn(1);
+      const absl::string_view list(static_cast<const char*>(ids.getBlob()),
+                                   static_cast<size_t>(ids.getBytes()));
+      ForEachNumber(list, [&](int64_t record) {
         Reads& reads = by_record[record];
         if (reads.last_event == upto) return;
         reads.last_event = upto;
@@ -366,17 +370,19 @@ absl::Status AuditLog::Merge() {
     }
     if (upto == 0) return absl::OkStatus();
     // Written in record order: appends to the table's key order.
-    std::vector<int64_t> records;
+    std::vector<std::pair<int64_t, const std::string*>> records;
     records.reserve(by_record.size());
-    for (const auto& [record, reads] : by_record) records.push_back(record);
+    for (const auto& [record, reads] : by_record) {
+      records.emplace_back(record, &reads.events);
+    }
     absl::c_sort(records);
     SQLite::Statement add(db,
                           "INSERT INTO audit_postings (record_id, run, "
                           "events) VALUES (?, ?, ?)");
-    for (int64_t record : records) {
+    for (const auto& [record, events] : records) {
       add.bind(1, record);
       add.bind(2, upto);
-      add.bindNoCopy(3, by_record[record].events);
+      add.bindNoCopy(3, *events);
       add.exec();
       add.reset();
     }

@@ -366,7 +366,9 @@ const RecordNames::Prefixes* RecordNames::Find(
     const matcher::RankedCandidate& candidate) const {
   if (candidate.authority_number < by_number_.size()) {
     const Numbered& numbered = by_number_[candidate.authority_number];
-    if (numbered.authority_id == candidate.authority) {
+    // An empty id: a number without prefixes (no authority has that id).
+    if (!numbered.authority_id.empty() &&
+        numbered.authority_id == candidate.authority) {
       return &numbered.prefixes;
     }
   }

@@ -94,6 +94,8 @@ TEST_F(RecordNamesTest, AnAuthorityNumberedLaterIsNamedFromItsId) {
             AdopterName("wakefield", 9));
   EXPECT_EQ(ChildOf(names_, Candidate(9, "wakefield", 3)),
             ChildName("wakefield", 9));
+  // A number without prefixes matches no id, not even an empty one.
+  EXPECT_EQ(AdopterOf(names_, Candidate(9, "", 3)), AdopterName("", 9));
   // And once they are, and the numbers taken again, by number.
   names_.Add("wakefield");
   names_.NumberAs(index_);

@@ -353,23 +353,17 @@ void RecordNames::NumberAs(const matcher::CandidateIndex& index) {
   by_number_.clear();
   by_number_.reserve(index.authority_count());
   for (size_t n = 0; n < index.authority_count(); ++n) {
-    const std::string& id = index.authority_id(static_cast<uint16_t>(n));
-    Numbered& numbered = by_number_.emplace_back();
-    auto it = prefixes_.find(id);
-    if (it == prefixes_.end()) continue;  // left empty: found by id
-    numbered.authority_id = id;
-    numbered.prefixes = it->second;
+    auto it = prefixes_.find(index.authority_id(static_cast<uint16_t>(n)));
+    by_number_.push_back(it == prefixes_.end() ? nullptr : &*it);
   }
 }
 
 const RecordNames::Prefixes* RecordNames::Find(
     const matcher::RankedCandidate& candidate) const {
   if (candidate.authority_number < by_number_.size()) {
-    const Numbered& numbered = by_number_[candidate.authority_number];
-    // An empty id: a number without prefixes (no authority has that id).
-    if (!numbered.authority_id.empty() &&
-        numbered.authority_id == candidate.authority) {
-      return &numbered.prefixes;
+    const auto* entry = by_number_[candidate.authority_number];
+    if (entry != nullptr && entry->first == candidate.authority) {
+      return &entry->second;
     }
   }
   auto it = prefixes_.find(candidate.authority);

@@ -31,6 +31,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -73,15 +74,14 @@ class RecordNames {
     std::string adopters;  // "authorities/{a}/adopters/h"
     std::string children;  // "authorities/{a}/children/c"
   };
-  struct Numbered {
-    std::string authority_id;  // checked: a stale number is never trusted
-    Prefixes prefixes;
-  };
   // The prefixes of `candidate`'s authority, or null if it has none.
   const Prefixes* Find(const matcher::RankedCandidate& candidate) const;
 
-  absl::flat_hash_map<std::string, Prefixes> prefixes_;
-  std::vector<Numbered> by_number_;  // by CandidateIndex number
+  // By authority id; a node map, so entries stay where they are.
+  absl::node_hash_map<std::string, Prefixes> prefixes_;
+  // By CandidateIndex number: the entry of the authority with that number,
+  // or null. Its id is checked: a stale number is never trusted.
+  std::vector<const std::pair<const std::string, Prefixes>*> by_number_;
 };
 
 class LiveIndex final : public RegistryObserver, public FollowObserver {

@@ -6,20 +6,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 namespace raa::matcher::internal {
-
-// On x86-64 GCC builds an AVX2 clone and the baseline (SSE2) one of each
-// kernel, chosen at load time by the CPU.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define RAA_KERNEL_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define RAA_KERNEL_CLONES
-#endif
 
 namespace {
 
@@ -62,54 +55,60 @@ void PromisingScalar(const ScoreBound& b, const uint32_t* gate,
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #define RAA_HAVE_AVX2_KERNEL 1
-// The same, eight households at a time with AVX2 (the same arithmetic, so
-// the same bound).
-__attribute__((target("avx2"))) void PromisingAvx2(const ScoreBound& b,
-                                                   const uint32_t* gate,
-                                                   const uint32_t* tolerance,
-                                                   const uint32_t* place, int n,
-                                                   uint8_t* alive) {
-  const __m256i seven = _mm256_set1_epi32(7);
-  const __m256i byte = _mm256_set1_epi32(0xff);
-  const __m256i own = _mm256_set1_epi32(static_cast<int>(b.own_authority));
-  const __m256i own_extra =
-      _mm256_set1_epi32(b.own_locality - b.other_locality);
-  const __m256i base = _mm256_set1_epi32(b.other_locality);
-  const __m256i categories =
-      _mm256_set1_epi32(static_cast<int>(b.needs_categories));
-  const __m256i sum_base = _mm256_set1_epi32(b.needs_sum_base);
-  const __m256i sum_max = _mm256_set1_epi32(kNeedsSums - 1);
-  const __m256i zero = _mm256_setzero_si256();
-  const __m256i m1 = _mm256_set1_epi32(0x55555555);
-  const __m256i m2 = _mm256_set1_epi32(0x33333333);
-  const __m256i m4 = _mm256_set1_epi32(0x0f0f0f0f);
-  const __m256i h01 = _mm256_set1_epi32(0x01010101);
-  const __m256i young2 = _mm256_set1_epi32(2 * b.youngest);
-  const __m256i old2 = _mm256_set1_epi32(2 * b.oldest);
-  const __m256i one = _mm256_set1_epi32(1);
-  const __m256i five_hundred = _mm256_set1_epi32(500);
-  const __m256 hundredth = _mm256_set1_ps(0.01f);
-  const __m256i thousand = _mm256_set1_epi32(1000);
-  const __m256i age_weight = _mm256_set1_epi32(b.age_weight);
-  const __m256i below = _mm256_set1_epi32(b.threshold - 1);
-  int j = 0;
-  for (; j + 8 <= n; j += 8) {
+#define RAA_AVX2 __attribute__((target("avx2")))
+
+// ScoreBound's arithmetic eight households at a time with AVX2 (the same
+// arithmetic, so the same bound).
+struct BoundLanes {
+  __m256i seven, byte, own, own_extra, base, categories, sum_base, sum_max;
+  __m256i zero, m1, m2, m4, h01, young2, old2, one, five_hundred, thousand;
+  __m256i age_weight, below;
+  __m256 hundredth;
+  const ScoreBound* b;
+
+  RAA_AVX2 explicit BoundLanes(const ScoreBound& bound) : b(&bound) {
+    seven = _mm256_set1_epi32(7);
+    byte = _mm256_set1_epi32(0xff);
+    own = _mm256_set1_epi32(static_cast<int>(bound.own_authority));
+    own_extra = _mm256_set1_epi32(bound.own_locality - bound.other_locality);
+    base = _mm256_set1_epi32(bound.other_locality);
+    categories = _mm256_set1_epi32(static_cast<int>(bound.needs_categories));
+    sum_base = _mm256_set1_epi32(bound.needs_sum_base);
+    sum_max = _mm256_set1_epi32(kNeedsSums - 1);
+    zero = _mm256_setzero_si256();
+    m1 = _mm256_set1_epi32(0x55555555);
+    m2 = _mm256_set1_epi32(0x33333333);
+    m4 = _mm256_set1_epi32(0x0f0f0f0f);
+    h01 = _mm256_set1_epi32(0x01010101);
+    young2 = _mm256_set1_epi32(2 * bound.youngest);
+    old2 = _mm256_set1_epi32(2 * bound.oldest);
+    one = _mm256_set1_epi32(1);
+    five_hundred = _mm256_set1_epi32(500);
+    hundredth = _mm256_set1_ps(0.01f);
+    thousand = _mm256_set1_epi32(1000);
+    age_weight = _mm256_set1_epi32(bound.age_weight);
+    below = _mm256_set1_epi32(bound.threshold - 1);
+  }
+
+  // Bit k set: household k of the eight reaches the threshold.
+  RAA_AVX2 int Keep(const uint32_t* gate, const uint32_t* tolerance,
+                    const uint32_t* place) const {
     const __m256i g =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(gate + j));
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(gate));
     const __m256i t =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tolerance + j));
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tolerance));
     const __m256i p =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(place + j));
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(place));
     __m256i points = _mm256_add_epi32(
         base, _mm256_and_si256(own_extra, _mm256_cmpeq_epi32(
                                               _mm256_srli_epi32(p, 16), own)));
     points = _mm256_add_epi32(
         points, _mm256_i32gather_epi32(
-                    b.capacity.data(),
+                    b->capacity.data(),
                     _mm256_and_si256(_mm256_srli_epi32(g, 8), seven), 4));
     points = _mm256_add_epi32(
         points, _mm256_i32gather_epi32(
-                    b.flags.data(),
+                    b->flags.data(),
                     _mm256_and_si256(_mm256_srli_epi32(g, 4), seven), 4));
     __m256i x = _mm256_and_si256(t, categories);
     x = _mm256_sub_epi32(x, _mm256_and_si256(_mm256_srli_epi32(x, 1), m1));
@@ -120,7 +119,7 @@ __attribute__((target("avx2"))) void PromisingAvx2(const ScoreBound& b,
     const __m256i sum = _mm256_min_epi32(
         _mm256_max_epi32(_mm256_add_epi32(sum_base, x), zero), sum_max);
     points = _mm256_add_epi32(points,
-                              _mm256_i32gather_epi32(b.needs.data(), sum, 4));
+                              _mm256_i32gather_epi32(b->needs.data(), sum, 4));
     const __m256i lo = _mm256_and_si256(_mm256_srli_epi32(g, 16), byte);
     const __m256i hi = _mm256_srli_epi32(g, 24);
     const __m256i centre = _mm256_add_epi32(lo, hi);
@@ -136,8 +135,18 @@ __attribute__((target("avx2"))) void PromisingAvx2(const ScoreBound& b,
     points = _mm256_add_epi32(
         points,
         _mm256_mullo_epi32(age_weight, _mm256_sub_epi32(thousand, lost)));
-    const int keep = _mm256_movemask_ps(
+    return _mm256_movemask_ps(
         _mm256_castsi256_ps(_mm256_cmpgt_epi32(points, below)));
+  }
+};
+
+RAA_AVX2 void PromisingAvx2(const ScoreBound& b, const uint32_t* gate,
+                            const uint32_t* tolerance, const uint32_t* place,
+                            int n, uint8_t* alive) {
+  const BoundLanes lanes(b);
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const int keep = lanes.Keep(gate + j, tolerance + j, place + j);
     for (int k = 0; k < 8; ++k) {
       alive[j + k] &= static_cast<uint8_t>((keep >> k) & 1);
     }
@@ -159,14 +168,224 @@ void Promising(const ScoreBound& b, const uint32_t* gate,
   PromisingScalar(b, gate, tolerance, place, n, alive);
 }
 
+// The first constraint household (g, t, p) fails, in the kernel's count
+// order, or kKernelCountCount when it fails none.
+inline int FirstFailure(const SimpleQuery& q, uint32_t g, uint32_t t,
+                        uint32_t p) {
+  const uint32_t region = p & 0xff;
+  if ((g & 1) == 0) return 0;
+  if (((g >> 1) & 1) != 0) return 1;
+  if (((g >> 8) & 0xff) < q.size) return 2;
+  if (((g >> 16) & 0xff) > q.min_age || (g >> 24) < q.max_age) return 3;
+  if ((q.need_bits & ~t) != 0) return 4;
+  if ((g & q.sex_need) != q.sex_need) return 5;
+  for (uint32_t r : q.excluded_regions) {
+    if (region == r) return kKernelRegion;
+  }
+  if (((p >> 8) & 0xff) >= q.max_links) return kKernelLinks;
+  return kKernelCountCount;
+}
+
+#ifdef RAA_HAVE_AVX2_KERNEL
+RAA_AVX2 inline __m256i Splat(uint32_t v) {
+  return _mm256_set1_epi32(static_cast<int>(v));
+}
+
+// The sum of the eight lanes.
+RAA_AVX2 inline uint32_t LaneSum(__m256i v) {
+  const __m128i x =
+      _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m128i y = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4e));
+  return static_cast<uint32_t>(
+      _mm_cvtsi128_si32(_mm_add_epi32(y, _mm_shuffle_epi32(y, 0xb1))));
+}
+
+// FilterBlockPortable with AVX2, eight households at a time: each lane keeps
+// a mask of the households still alive after each constraint and counts
+// them (alive[k]: those passing constraints 0..k), so a household's first
+// failure is counted once, as the difference of two counts. kRegions and
+// kLinks: whether the query checks those at all. Every query number must be
+// below 2^31 (the comparisons are signed).
+template <bool kRegions, bool kLinks>
+RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
+    const SimpleQuery& q, const uint32_t* __restrict gate,
+    const uint32_t* __restrict tolerance, const uint32_t* __restrict place,
+    int n, std::array<uint32_t, kKernelCountCount>& counts,
+    uint16_t* __restrict list, const ScoreBound* bound) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i one = Splat(1), two = Splat(2), byte = Splat(0xff);
+  const __m256i size = Splat(q.size), min_age = Splat(q.min_age);
+  const __m256i max_age = Splat(q.max_age), need = Splat(q.need_bits);
+  const __m256i sex = Splat(q.sex_need);
+  const __m256i r0 = Splat(q.excluded_regions[0]);
+  const __m256i r1 = Splat(q.excluded_regions[1]);
+  const __m256i r2 = Splat(q.excluded_regions[2]);
+  const __m256i r3 = Splat(q.excluded_regions[3]);
+  const __m256i max_links = Splat(q.max_links);
+  __m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero;
+  __m256i a6 = zero, a7 = zero;
+  // Bit k of alive_bits[j / 8]: household j + k passes every constraint.
+  alignas(32) uint8_t alive_bits[kFilterBlock / 8];
+  const int whole = n & ~7;
+  for (int j = 0; j < whole; j += 8) {
+    const __m256i g =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(gate + j));
+    const __m256i t =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tolerance + j));
+    // Each mask all ones (alive) or zero; subtracting it counts one.
+    __m256i alive = _mm256_cmpeq_epi32(_mm256_and_si256(g, one), one);
+    a0 = _mm256_sub_epi32(a0, alive);
+    alive = _mm256_andnot_si256(
+        _mm256_cmpeq_epi32(_mm256_and_si256(g, two), two), alive);
+    a1 = _mm256_sub_epi32(a1, alive);
+    alive = _mm256_andnot_si256(
+        _mm256_cmpgt_epi32(size,
+                           _mm256_and_si256(_mm256_srli_epi32(g, 8), byte)),
+        alive);
+    a2 = _mm256_sub_epi32(a2, alive);
+    alive = _mm256_andnot_si256(
+        _mm256_or_si256(
+            _mm256_cmpgt_epi32(_mm256_and_si256(_mm256_srli_epi32(g, 16), byte),
+                               min_age),
+            _mm256_cmpgt_epi32(max_age, _mm256_srli_epi32(g, 24))),
+        alive);
+    a3 = _mm256_sub_epi32(a3, alive);
+    alive = _mm256_and_si256(
+        alive, _mm256_cmpeq_epi32(_mm256_andnot_si256(t, need), zero));
+    a4 = _mm256_sub_epi32(a4, alive);
+    alive = _mm256_and_si256(alive,
+                             _mm256_cmpeq_epi32(_mm256_and_si256(g, sex), sex));
+    a5 = _mm256_sub_epi32(a5, alive);
+    if constexpr (kRegions || kLinks) {
+      const __m256i p =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(place + j));
+      if constexpr (kRegions) {
+        const __m256i region = _mm256_and_si256(p, byte);
+        alive = _mm256_andnot_si256(
+            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(region, r0),
+                                            _mm256_cmpeq_epi32(region, r1)),
+                            _mm256_or_si256(_mm256_cmpeq_epi32(region, r2),
+                                            _mm256_cmpeq_epi32(region, r3))),
+            alive);
+        a6 = _mm256_sub_epi32(a6, alive);
+      }
+      if constexpr (kLinks) {
+        alive = _mm256_and_si256(
+            alive,
+            _mm256_cmpgt_epi32(
+                max_links, _mm256_and_si256(_mm256_srli_epi32(p, 8), byte)));
+        a7 = _mm256_sub_epi32(a7, alive);
+      }
+    }
+    alive_bits[j / 8] =
+        static_cast<uint8_t>(_mm256_movemask_ps(_mm256_castsi256_ps(alive)));
+  }
+  // alive after constraint k, for k = -1 .. 7.
+  std::array<uint32_t, kKernelCountCount + 1> after;
+  after[0] = static_cast<uint32_t>(whole);
+  after[1] = LaneSum(a0);
+  after[2] = LaneSum(a1);
+  after[3] = LaneSum(a2);
+  after[4] = LaneSum(a3);
+  after[5] = LaneSum(a4);
+  after[6] = LaneSum(a5);
+  after[7] = kRegions ? LaneSum(a6) : after[6];
+  after[8] = kLinks ? LaneSum(a7) : after[7];
+  for (int k = 0; k < kKernelCountCount; ++k) {
+    counts[k] += after[k] - after[k + 1];
+  }
+  uint32_t passed = after[kKernelCountCount];
+  uint32_t tail_bits = 0;
+  for (int j = whole; j < n; ++j) {
+    const int first = FirstFailure(q, gate[j], tolerance[j], place[j]);
+    if (first == kKernelCountCount) {
+      ++passed;
+      tail_bits |= uint32_t{1} << (j - whole);
+    } else {
+      ++counts[first];
+    }
+  }
+  if (whole < n) alive_bits[whole / 8] = static_cast<uint8_t>(tail_bits);
+  if (list == nullptr) return {static_cast<int>(passed), 0};
+
+  int out = 0;
+  std::optional<BoundLanes> lanes;
+  if (bound != nullptr) lanes.emplace(*bound);
+  for (int j = 0; j < n; j += 8) {
+    uint32_t bits = alive_bits[j / 8];
+    if (bits == 0) continue;
+    if (bound != nullptr) {
+      if (j + 8 <= n) {
+        bits &= static_cast<uint32_t>(
+            lanes->Keep(gate + j, tolerance + j, place + j));
+      } else {
+        for (int k = 0; j + k < n; ++k) {
+          if (BoundOf(*bound, gate[j + k], tolerance[j + k], place[j + k]) <
+              bound->threshold) {
+            bits &= ~(uint32_t{1} << k);
+          }
+        }
+      }
+    }
+    for (; bits != 0; bits &= bits - 1) {
+      list[out++] = static_cast<uint16_t>(j + std::countr_zero(bits));
+    }
+  }
+  return {static_cast<int>(passed), out};
+}
+#endif
+
 }  // namespace
 
-RAA_KERNEL_CLONES
-FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* __restrict gate,
-                         const uint32_t* __restrict tolerance,
-                         const uint32_t* __restrict place, int n,
-                         std::array<uint32_t, kKernelCountCount>& counts,
-                         uint16_t* __restrict list, const ScoreBound* bound) {
+bool HaveAvx2Kernel() {
+#ifdef RAA_HAVE_AVX2_KERNEL
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+#else
+  return false;
+#endif
+}
+
+FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
+                             const uint32_t* tolerance, const uint32_t* place,
+                             int n,
+                             std::array<uint32_t, kKernelCountCount>& counts,
+                             uint16_t* list, const ScoreBound* bound) {
+#ifdef RAA_HAVE_AVX2_KERNEL
+  constexpr uint32_t kSigned = uint32_t{1} << 31;
+  const bool fits = q.size < kSigned && q.min_age < kSigned &&
+                    q.max_age < kSigned && q.need_bits < kSigned &&
+                    q.sex_need < kSigned && q.max_links < kSigned &&
+                    std::ranges::all_of(q.excluded_regions,
+                                        [](uint32_t r) { return r < kSigned; });
+  if (HaveAvx2Kernel() && fits) {
+    const bool regions = std::ranges::any_of(
+        q.excluded_regions, [](uint32_t r) { return r <= 0xff; });
+    const bool links = q.max_links <= 0xff;
+    const auto run = [&](auto kernel) {
+      return kernel(q, gate, tolerance, place, n, counts, list, bound);
+    };
+    if (regions && links) return run(FilterBlockAvx2Lanes<true, true>);
+    if (regions) return run(FilterBlockAvx2Lanes<true, false>);
+    if (links) return run(FilterBlockAvx2Lanes<false, true>);
+    return run(FilterBlockAvx2Lanes<false, false>);
+  }
+#endif
+  return FilterBlockPortable(q, gate, tolerance, place, n, counts, list, bound);
+}
+
+FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
+                         const uint32_t* tolerance, const uint32_t* place,
+                         int n, std::array<uint32_t, kKernelCountCount>& counts,
+                         uint16_t* list, const ScoreBound* bound) {
+  return FilterBlockAvx2(q, gate, tolerance, place, n, counts, list, bound);
+}
+
+FilterResult FilterBlockPortable(
+    const SimpleQuery& q, const uint32_t* __restrict gate,
+    const uint32_t* __restrict tolerance, const uint32_t* __restrict place,
+    int n, std::array<uint32_t, kKernelCountCount>& counts,
+    uint16_t* __restrict list, const ScoreBound* bound) {
   // Bit layout of the gate and place words: see packed.h. Every flag below
   // is 0 or 1.
   alignas(64) uint8_t alive[kFilterBlock + 8];

@@ -1186,7 +1186,7 @@ CandidateIndex::HouseholdQuery CandidateIndex::PrepareHouseholdQuery(
   HouseholdQuery q(static_cast<uint32_t>(WeightSum(policy)));
   q.w_age = weight(Component::kAgeFit);
   q.w_identity = weight(Component::kIdentity);
-  q.hidden.resize(authorities_.size());
+  q.hidden.resize(authorities_.size() + 4);  // padded for the kernel
   q.locality_points.resize(authorities_.size());
   for (size_t a = 0; a < authorities_.size(); ++a) {
     q.hidden[a] = c.HiddenFrom(static_cast<uint16_t>(a));
@@ -1377,14 +1377,16 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
   // Whether each pooled excluded-region set holds the group's region: one
   // byte per set instead of a 32-byte set per household (a cache miss at
   // 1M), when the pool is small beside the households.
+  // Padded for the kernel (see SimpleQuery::excludes); set 0 is no set.
   std::vector<uint8_t> excludes_child;
   if (n >= 16 * excluded_pool_.size()) {
-    excludes_child.resize(excluded_pool_.size());
-    for (size_t k = 0; k < excludes_child.size(); ++k) {
+    excludes_child.resize(excluded_pool_.size() + 4);
+    for (size_t k = 1; k < excluded_pool_.size(); ++k) {
       excludes_child[k] = pool[k].Test(c.region);
     }
   }
-  const uint8_t* excludes = excludes_child.data();
+  const uint8_t* excludes =
+      excludes_child.empty() ? nullptr : excludes_child.data();
   // The kernel compares each household's region with the group's excluded
   // regions itself when they are few (nearly always).
   std::array<uint32_t, internal::kKernelRegions> kernel_regions = {
@@ -1413,11 +1415,14 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     // check is checked below for its survivors, in the documented order.
     const uint32_t lookups =
         internal::LookupsToCheck(blocks_[v.block], q.block);
+    // The kernel checks every lookup constraint but more excluded regions
+    // of the group than it compares, and household excludes without the
+    // table of sets.
     const bool regions_after =
         (lookups & internal::kLookupRegion) != 0 && !kernel_checks_regions;
     const bool per_household =
-        regions_after || (lookups & (internal::kLookupHouseholdExcludes |
-                                     internal::kLookupHidden)) != 0;
+        regions_after || ((lookups & internal::kLookupHouseholdExcludes) != 0 &&
+                          excludes == nullptr);
     if (v.outcome == internal::kAllPass && lookups == 0 && !score) {
       eligible += len;  // every household eligible, none could enter
       continue;
@@ -1426,8 +1431,14 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     if ((lookups & internal::kLookupRegion) != 0 && kernel_checks_regions) {
       kq.excluded_regions = kernel_regions;
     }
-    if ((lookups & internal::kLookupLinks) != 0 && !per_household) {
-      kq.max_links = static_cast<uint32_t>(max_links);
+    if (!per_household) {
+      if ((lookups & internal::kLookupHouseholdExcludes) != 0) {
+        kq.excludes = excludes;
+      }
+      if ((lookups & internal::kLookupHidden) != 0) kq.hidden = hidden.data();
+      if ((lookups & internal::kLookupLinks) != 0) {
+        kq.max_links = static_cast<uint32_t>(max_links);
+      }
     }
     // A block to score and count only: the kernel lists only the survivors
     // whose bound could still enter the top k.
@@ -1439,9 +1450,9 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
       bound_now = &bound;
     }
     const internal::FilterResult filtered = internal::FilterBlock(
-        kq, gates + base, tolerances + base, places + base, len,
-        kernel_excluded, score || per_household ? survivors : nullptr,
-        bound_now);
+        kq, gates + base, tolerances + base, places + base,
+        excluded_sets + base, len, kernel_excluded,
+        score || per_household ? survivors : nullptr, bound_now);
     const int m = filtered.listed;
     if (!per_household) {
       eligible += filtered.passed;
@@ -1503,13 +1514,11 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     }
   }
 
-  for (int k = 0; k < internal::kSimpleConstraintCount; ++k) {
-    excluded[k] = static_cast<int>(kernel_excluded[k]);
+  // The kernel counts in the order of Constraint.
+  static_assert(internal::kKernelCountCount == kConstraintCount);
+  for (int k = 0; k < kConstraintCount; ++k) {
+    excluded[k] += static_cast<int>(kernel_excluded[k]);
   }
-  excluded[static_cast<int>(Constraint::kChildExcludedRegion)] +=
-      static_cast<int>(kernel_excluded[internal::kKernelRegion]);
-  excluded[static_cast<int>(Constraint::kLinkLimit)] +=
-      static_cast<int>(kernel_excluded[internal::kKernelLinks]);
   return {excluded, eligible, top.TakeBestFirst()};
 }
 

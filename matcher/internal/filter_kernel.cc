@@ -171,7 +171,7 @@ void Promising(const ScoreBound& b, const uint32_t* gate,
 // The first constraint household (g, t, p) fails, in the kernel's count
 // order, or kKernelCountCount when it fails none.
 inline int FirstFailure(const SimpleQuery& q, uint32_t g, uint32_t t,
-                        uint32_t p) {
+                        uint32_t p, uint32_t excluded_set) {
   const uint32_t region = p & 0xff;
   if ((g & 1) == 0) return 0;
   if (((g >> 1) & 1) != 0) return 1;
@@ -182,6 +182,10 @@ inline int FirstFailure(const SimpleQuery& q, uint32_t g, uint32_t t,
   for (uint32_t r : q.excluded_regions) {
     if (region == r) return kKernelRegion;
   }
+  if (q.excludes != nullptr && q.excludes[excluded_set] != 0) {
+    return kKernelHouseholdExcludes;
+  }
+  if (q.hidden != nullptr && q.hidden[p >> 16] != 0) return kKernelHidden;
   if (((p >> 8) & 0xff) >= q.max_links) return kKernelLinks;
   return kKernelCountCount;
 }
@@ -204,14 +208,15 @@ RAA_AVX2 inline uint32_t LaneSum(__m256i v) {
 // a mask of the households still alive after each constraint and counts
 // them (alive[k]: those passing constraints 0..k), so a household's first
 // failure is counted once, as the difference of two counts. kRegions and
-// kLinks: whether the query checks those at all. Every query number must be
-// below 2^31 (the comparisons are signed).
-template <bool kRegions, bool kLinks>
+// kExcludes, kHidden, kLinks: whether the query checks those at all. Every
+// query number must be below 2^31 (the comparisons are signed).
+template <bool kRegions, bool kExcludes, bool kHidden, bool kLinks>
 RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
     const SimpleQuery& q, const uint32_t* __restrict gate,
     const uint32_t* __restrict tolerance, const uint32_t* __restrict place,
-    int n, std::array<uint32_t, kKernelCountCount>& counts,
-    uint16_t* __restrict list, const ScoreBound* bound) {
+    const uint32_t* __restrict excluded_set, int n,
+    std::array<uint32_t, kKernelCountCount>& counts, uint16_t* __restrict list,
+    const ScoreBound* bound) {
   const __m256i zero = _mm256_setzero_si256();
   const __m256i one = Splat(1), two = Splat(2), byte = Splat(0xff);
   const __m256i size = Splat(q.size), min_age = Splat(q.min_age);
@@ -223,7 +228,7 @@ RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
   const __m256i r3 = Splat(q.excluded_regions[3]);
   const __m256i max_links = Splat(q.max_links);
   __m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero;
-  __m256i a6 = zero, a7 = zero;
+  __m256i a6 = zero, a7 = zero, a8 = zero, a9 = zero;
   // Bit k of alive_bits[j / 8]: household j + k passes every constraint.
   alignas(32) uint8_t alive_bits[kFilterBlock / 8];
   const int whole = n & ~7;
@@ -256,7 +261,7 @@ RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
     alive = _mm256_and_si256(alive,
                              _mm256_cmpeq_epi32(_mm256_and_si256(g, sex), sex));
     a5 = _mm256_sub_epi32(a5, alive);
-    if constexpr (kRegions || kLinks) {
+    if constexpr (kRegions || kExcludes || kHidden || kLinks) {
       const __m256i p =
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(place + j));
       if constexpr (kRegions) {
@@ -269,12 +274,31 @@ RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
             alive);
         a6 = _mm256_sub_epi32(a6, alive);
       }
+      if constexpr (kExcludes) {
+        // A byte per set, read as the low byte of four.
+        const __m256i set = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(excluded_set + j));
+        const __m256i excludes = _mm256_and_si256(
+            _mm256_i32gather_epi32(reinterpret_cast<const int*>(q.excludes),
+                                   set, 1),
+            byte);
+        alive = _mm256_and_si256(alive, _mm256_cmpeq_epi32(excludes, zero));
+        a7 = _mm256_sub_epi32(a7, alive);
+      }
+      if constexpr (kHidden) {
+        const __m256i hidden = _mm256_and_si256(
+            _mm256_i32gather_epi32(reinterpret_cast<const int*>(q.hidden),
+                                   _mm256_srli_epi32(p, 16), 1),
+            byte);
+        alive = _mm256_and_si256(alive, _mm256_cmpeq_epi32(hidden, zero));
+        a8 = _mm256_sub_epi32(a8, alive);
+      }
       if constexpr (kLinks) {
         alive = _mm256_and_si256(
             alive,
             _mm256_cmpgt_epi32(
                 max_links, _mm256_and_si256(_mm256_srli_epi32(p, 8), byte)));
-        a7 = _mm256_sub_epi32(a7, alive);
+        a9 = _mm256_sub_epi32(a9, alive);
       }
     }
     alive_bits[j / 8] =
@@ -290,14 +314,17 @@ RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
   after[5] = LaneSum(a4);
   after[6] = LaneSum(a5);
   after[7] = kRegions ? LaneSum(a6) : after[6];
-  after[8] = kLinks ? LaneSum(a7) : after[7];
+  after[8] = kExcludes ? LaneSum(a7) : after[7];
+  after[9] = kHidden ? LaneSum(a8) : after[8];
+  after[10] = kLinks ? LaneSum(a9) : after[9];
   for (int k = 0; k < kKernelCountCount; ++k) {
     counts[k] += after[k] - after[k + 1];
   }
   uint32_t passed = after[kKernelCountCount];
   uint32_t tail_bits = 0;
   for (int j = whole; j < n; ++j) {
-    const int first = FirstFailure(q, gate[j], tolerance[j], place[j]);
+    const int first = FirstFailure(q, gate[j], tolerance[j], place[j],
+                                   kExcludes ? excluded_set[j] : 0);
     if (first == kKernelCountCount) {
       ++passed;
       tail_bits |= uint32_t{1} << (j - whole);
@@ -348,7 +375,7 @@ bool HaveAvx2Kernel() {
 
 FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
                              const uint32_t* tolerance, const uint32_t* place,
-                             int n,
+                             const uint32_t* excluded_set, int n,
                              std::array<uint32_t, kKernelCountCount>& counts,
                              uint16_t* list, const ScoreBound* bound) {
 #ifdef RAA_HAVE_AVX2_KERNEL
@@ -359,33 +386,58 @@ FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
                     std::ranges::all_of(q.excluded_regions,
                                         [](uint32_t r) { return r < kSigned; });
   if (HaveAvx2Kernel() && fits) {
+    using Kernel = FilterResult (*)(
+        const SimpleQuery&, const uint32_t*, const uint32_t*, const uint32_t*,
+        const uint32_t*, int, std::array<uint32_t, kKernelCountCount>&,
+        uint16_t*, const ScoreBound*);
+    // By the checks the query makes: bit 0 regions, 1 household excludes,
+    // 2 hidden, 3 links.
+    static constexpr std::array<Kernel, 16> kKernels = {
+        FilterBlockAvx2Lanes<false, false, false, false>,
+        FilterBlockAvx2Lanes<true, false, false, false>,
+        FilterBlockAvx2Lanes<false, true, false, false>,
+        FilterBlockAvx2Lanes<true, true, false, false>,
+        FilterBlockAvx2Lanes<false, false, true, false>,
+        FilterBlockAvx2Lanes<true, false, true, false>,
+        FilterBlockAvx2Lanes<false, true, true, false>,
+        FilterBlockAvx2Lanes<true, true, true, false>,
+        FilterBlockAvx2Lanes<false, false, false, true>,
+        FilterBlockAvx2Lanes<true, false, false, true>,
+        FilterBlockAvx2Lanes<false, true, false, true>,
+        FilterBlockAvx2Lanes<true, true, false, true>,
+        FilterBlockAvx2Lanes<false, false, true, true>,
+        FilterBlockAvx2Lanes<true, false, true, true>,
+        FilterBlockAvx2Lanes<false, true, true, true>,
+        FilterBlockAvx2Lanes<true, true, true, true>,
+    };
     const bool regions = std::ranges::any_of(
         q.excluded_regions, [](uint32_t r) { return r <= 0xff; });
-    const bool links = q.max_links <= 0xff;
-    const auto run = [&](auto kernel) {
-      return kernel(q, gate, tolerance, place, n, counts, list, bound);
-    };
-    if (regions && links) return run(FilterBlockAvx2Lanes<true, true>);
-    if (regions) return run(FilterBlockAvx2Lanes<true, false>);
-    if (links) return run(FilterBlockAvx2Lanes<false, true>);
-    return run(FilterBlockAvx2Lanes<false, false>);
+    const int checks = int{regions} | int{q.excludes != nullptr} << 1 |
+                       int{q.hidden != nullptr} << 2 |
+                       int{q.max_links <= 0xff} << 3;
+    return kKernels[checks](q, gate, tolerance, place, excluded_set, n, counts,
+                            list, bound);
   }
 #endif
-  return FilterBlockPortable(q, gate, tolerance, place, n, counts, list, bound);
+  return FilterBlockPortable(q, gate, tolerance, place, excluded_set, n, counts,
+                             list, bound);
 }
 
 FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
                          const uint32_t* tolerance, const uint32_t* place,
-                         int n, std::array<uint32_t, kKernelCountCount>& counts,
+                         const uint32_t* excluded_set, int n,
+                         std::array<uint32_t, kKernelCountCount>& counts,
                          uint16_t* list, const ScoreBound* bound) {
-  return FilterBlockAvx2(q, gate, tolerance, place, n, counts, list, bound);
+  return FilterBlockAvx2(q, gate, tolerance, place, excluded_set, n, counts,
+                         list, bound);
 }
 
 FilterResult FilterBlockPortable(
     const SimpleQuery& q, const uint32_t* __restrict gate,
     const uint32_t* __restrict tolerance, const uint32_t* __restrict place,
-    int n, std::array<uint32_t, kKernelCountCount>& counts,
-    uint16_t* __restrict list, const ScoreBound* bound) {
+    const uint32_t* __restrict excluded_set, int n,
+    std::array<uint32_t, kKernelCountCount>& counts, uint16_t* __restrict list,
+    const ScoreBound* bound) {
   // Bit layout of the gate and place words: see packed.h. Every flag below
   // is 0 or 1.
   alignas(64) uint8_t alive[kFilterBlock + 8];
@@ -395,7 +447,10 @@ FilterResult FilterBlockPortable(
   const uint32_t need = q.need_bits, sex_need = q.sex_need;
   const uint32_t r0 = q.excluded_regions[0], r1 = q.excluded_regions[1];
   const uint32_t r2 = q.excluded_regions[2], r3 = q.excluded_regions[3];
-  const uint32_t max_links = q.max_links;
+  // With the lookups, the link limit (checked after them) is left to the
+  // pass below.
+  const bool lookups = q.excludes != nullptr || q.hidden != nullptr;
+  const uint32_t max_links = lookups ? kKernelNever : q.max_links;
   for (int j = 0; j < n; ++j) {
     const uint32_t g = gate[j];
     const uint32_t p = place[j];
@@ -437,6 +492,24 @@ FilterResult FilterBlockPortable(
   counts[5] += c5;
   counts[kKernelRegion] += c6;
   counts[kKernelLinks] += c7;
+  if (lookups) {
+    for (int j = 0; j < n; ++j) {
+      if (alive[j] == 0) continue;
+      int first = kKernelCountCount;
+      if (q.excludes != nullptr && q.excludes[excluded_set[j]] != 0) {
+        first = kKernelHouseholdExcludes;
+      } else if (q.hidden != nullptr && q.hidden[place[j] >> 16] != 0) {
+        first = kKernelHidden;
+      } else if (((place[j] >> 8) & 0xff) >= q.max_links) {
+        first = kKernelLinks;
+      }
+      if (first != kKernelCountCount) {
+        ++counts[first];
+        alive[j] = 0;
+        --m;
+      }
+    }
+  }
   const FilterResult counted{static_cast<int>(m), 0};
   if (list == nullptr) return counted;
   if (bound != nullptr) Promising(*bound, gate, tolerance, place, n, alive);

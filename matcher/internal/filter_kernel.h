@@ -1,9 +1,11 @@
 // Internal: the constraint kernel of the child-led search. It streams the
 // gate, tolerance and place columns of a block of households, counts those
 // excluded by the six "simple" constraints (kNotAvailable .. kSexPreference)
-// and, when the caller asks, by kChildExcludedRegion and kLinkLimit, each
-// under the first it fails, and lists the survivors (or only counts them).
-// Written so the compiler vectorises it (built with -O3).
+// and, when the caller asks, by the four lookup constraints
+// (kChildExcludedRegion .. kLinkLimit), each under the first it fails, and
+// lists the survivors (or only counts them), optionally only those whose
+// score bound reaches a threshold. Written by hand for AVX2, and so that the
+// compiler vectorises it for other CPUs (built with -O3).
 
 #ifndef RAAMATCH_MATCHER_INTERNAL_FILTER_KERNEL_H_
 #define RAAMATCH_MATCHER_INTERNAL_FILTER_KERNEL_H_
@@ -15,11 +17,14 @@ namespace raa::matcher::internal {
 
 inline constexpr int kFilterBlock = 1024;
 inline constexpr int kSimpleConstraintCount = 6;
-// The kernel's counts: the six simple constraints, then kChildExcludedRegion
-// (kKernelRegion) and kLinkLimit (kKernelLinks).
+// The kernel's counts, in the order of Constraint (matcher/policy.h): the six
+// simple constraints, then kChildExcludedRegion (kKernelRegion),
+// kHouseholdExcludedRegion, kHiddenFromAuthority and kLinkLimit.
 inline constexpr int kKernelRegion = 6;
-inline constexpr int kKernelLinks = 7;
-inline constexpr int kKernelCountCount = 8;
+inline constexpr int kKernelHouseholdExcludes = 7;
+inline constexpr int kKernelHidden = 8;
+inline constexpr int kKernelLinks = 9;
+inline constexpr int kKernelCountCount = 10;
 // How many excluded regions of a child group the kernel compares itself.
 inline constexpr int kKernelRegions = 4;
 // A region or link bound that no household reaches: the check never fails.
@@ -40,6 +45,13 @@ struct SimpleQuery {
   std::array<uint32_t, kKernelRegions> excluded_regions = {
       kKernelNever, kKernelNever, kKernelNever, kKernelNever};
   uint32_t max_links = kKernelNever;
+  // kHouseholdExcludedRegion and kHiddenFromAuthority, when not null (else
+  // not checked): a household fails the first when excludes[its
+  // excluded-region set] is not 0, the second when hidden[its authority] is
+  // not 0. Each table is padded with three zero bytes past its last entry
+  // (the AVX2 kernel reads four bytes at a time).
+  const uint8_t* excludes = nullptr;
+  const uint8_t* hidden = nullptr;
 };
 
 // An upper bound of the score's points that the household columns give
@@ -73,14 +85,16 @@ struct FilterResult {
   int listed = 0;  // indices written
 };
 
-// For households [0, n), n <= kFilterBlock: adds each household failing a
-// checked constraint to counts[first failing constraint] (indices above) and
-// counts those that pass them all. With `list` not null, writes their
-// indices to it in ascending order; with `bound` not null too, only those
-// whose score bound reaches bound->threshold.
+// For households [0, n), n <= kFilterBlock (excluded_set: their
+// excluded-region sets, read only when q.excludes is set): adds each
+// household failing a checked constraint to counts[first failing constraint]
+// (indices above) and counts those that pass them all. With `list` not null,
+// writes their indices to it in ascending order; with `bound` not null too,
+// only those whose score bound reaches bound->threshold.
 FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
                          const uint32_t* tolerance, const uint32_t* place,
-                         int n, std::array<uint32_t, kKernelCountCount>& counts,
+                         const uint32_t* excluded_set, int n,
+                         std::array<uint32_t, kKernelCountCount>& counts,
                          uint16_t* list, const ScoreBound* bound = nullptr);
 
 // FilterBlock's two implementations, which give the same answers: the AVX2
@@ -91,12 +105,12 @@ FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
 bool HaveAvx2Kernel();
 FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
                              const uint32_t* tolerance, const uint32_t* place,
-                             int n,
+                             const uint32_t* excluded_set, int n,
                              std::array<uint32_t, kKernelCountCount>& counts,
                              uint16_t* list, const ScoreBound* bound = nullptr);
 FilterResult FilterBlockPortable(
     const SimpleQuery& q, const uint32_t* gate, const uint32_t* tolerance,
-    const uint32_t* place, int n,
+    const uint32_t* place, const uint32_t* excluded_set, int n,
     std::array<uint32_t, kKernelCountCount>& counts, uint16_t* list,
     const ScoreBound* bound = nullptr);
 

@@ -23,20 +23,28 @@ namespace {
 using Counts = std::array<uint32_t, kKernelCountCount>;
 
 struct Block {
-  std::vector<uint32_t> gate, tolerance, place;
+  std::vector<uint32_t> gate, tolerance, place, excluded_set;
+};
+
+// A query with its lookup tables (padded as SimpleQuery asks).
+struct Query {
+  SimpleQuery q;
+  std::vector<uint8_t> excludes, hidden;
 };
 
 // The first constraint a household fails (kKernelCountCount: none), from the
 // documented bit layout: gate bit 0 available, bit 1 authority withdrawn,
 // bits 2-3 sexes considered, 8-15 approved for, 16-23 youngest and 24-31
-// oldest age considered; place bits 0-7 region, 8-15 open links.
+// oldest age considered; place bits 0-7 region, 8-15 open links, 16-31
+// authority.
 int Reference(const SimpleQuery& q, uint32_t gate, uint32_t tolerance,
-              uint32_t place) {
+              uint32_t place, uint32_t excluded_set) {
   const uint32_t approved_for = (gate >> 8) & 0xff;
   const uint32_t youngest = (gate >> 16) & 0xff;
   const uint32_t oldest = gate >> 24;
   const uint32_t region = place & 0xff;
   const uint32_t links = (place >> 8) & 0xff;
+  const uint32_t authority = place >> 16;
   const std::array<bool, kKernelCountCount> fails = {
       (gate & 1) == 0,
       (gate & 2) != 0,
@@ -45,6 +53,8 @@ int Reference(const SimpleQuery& q, uint32_t gate, uint32_t tolerance,
       (gate & q.sex_need) != q.sex_need,
       region == q.excluded_regions[0] || region == q.excluded_regions[1] ||
           region == q.excluded_regions[2] || region == q.excluded_regions[3],
+      q.excludes != nullptr && q.excludes[excluded_set] != 0,
+      q.hidden != nullptr && q.hidden[authority] != 0,
       links >= q.max_links,
   };
   for (int k = 0; k < kKernelCountCount; ++k) {
@@ -75,13 +85,18 @@ class Random {
       b.gate.push_back(gate);
       b.tolerance.push_back(Chance(0.5) ? 0x1fffff : Between(0, 0x1fffff));
       b.place.push_back(Between(0, 9) | Between(0, 5) << 8 |
-                        Between(0, 5) << 16);
+                        Between(0, kAuthorities - 1) << 16);
+      b.excluded_set.push_back(Chance(0.7) ? 0 : Between(1, kSets - 1));
     }
     return b;
   }
 
-  SimpleQuery Query() {
-    SimpleQuery q;
+  static constexpr uint32_t kAuthorities = 6;
+  static constexpr uint32_t kSets = 8;
+
+  Query AQuery() {
+    Query query;
+    SimpleQuery& q = query.q;
     q.size = Between(1, 3);
     q.min_age = Between(0, 150);
     q.max_age = q.min_age + Between(0, 24);
@@ -93,7 +108,17 @@ class Random {
       q.excluded_regions[k] = Between(0, 9);
     }
     if (Chance(0.5)) q.max_links = Between(0, 5);
-    return q;
+    if (Chance(0.5)) {
+      query.excludes.assign(kSets + 3, 0);
+      for (uint32_t k = 1; k < kSets; ++k) query.excludes[k] = Chance(0.4);
+    }
+    if (Chance(0.5)) {
+      query.hidden.assign(kAuthorities + 3, 0);
+      for (uint32_t k = 0; k < kAuthorities; ++k) {
+        query.hidden[k] = Chance(0.3);
+      }
+    }
+    return query;
   }
 
   ScoreBound Bound() {
@@ -124,16 +149,26 @@ struct Outcome {
 };
 
 using Kernel = FilterResult (*)(const SimpleQuery&, const uint32_t*,
-                                const uint32_t*, const uint32_t*, int, Counts&,
-                                uint16_t*, const ScoreBound*);
+                                const uint32_t*, const uint32_t*,
+                                const uint32_t*, int, Counts&, uint16_t*,
+                                const ScoreBound*);
 
-Outcome RunKernel(Kernel kernel, const SimpleQuery& q, const Block& b,
-                  bool list, const ScoreBound* bound) {
+// The query's tables as SimpleQuery points at them.
+SimpleQuery Pointing(const Query& query) {
+  SimpleQuery q = query.q;
+  q.excludes = query.excludes.empty() ? nullptr : query.excludes.data();
+  q.hidden = query.hidden.empty() ? nullptr : query.hidden.data();
+  return q;
+}
+
+Outcome RunKernel(Kernel kernel, const Query& query, const Block& b, bool list,
+                  const ScoreBound* bound) {
   Outcome o;
   o.list.assign(kFilterBlock, 0xffff);
   const int n = static_cast<int>(b.gate.size());
-  o.result = kernel(q, b.gate.data(), b.tolerance.data(), b.place.data(), n,
-                    o.counts, list ? o.list.data() : nullptr, bound);
+  o.result = kernel(Pointing(query), b.gate.data(), b.tolerance.data(),
+                    b.place.data(), b.excluded_set.data(), n, o.counts,
+                    list ? o.list.data() : nullptr, bound);
   o.list.resize(o.result.listed);
   return o;
 }
@@ -147,12 +182,13 @@ TEST(FilterKernelTest, CountsEachHouseholdUnderItsFirstFailureAndListsTheRest) {
   for (int round = 0; round < 40; ++round) {
     for (int n : kLengths) {
       const Block block = random.Households(n);
-      const SimpleQuery q = random.Query();
+      const Query q = random.AQuery();
       Counts expected{};
       std::vector<uint16_t> survivors;
       for (int j = 0; j < n; ++j) {
         const int first =
-            Reference(q, block.gate[j], block.tolerance[j], block.place[j]);
+            Reference(Pointing(q), block.gate[j], block.tolerance[j],
+                      block.place[j], block.excluded_set[j]);
         if (first == kKernelCountCount) {
           survivors.push_back(static_cast<uint16_t>(j));
         } else {
@@ -184,7 +220,7 @@ TEST(FilterKernelTest, TheAvx2KernelListsWhatThePortableOneDoesUnderABound) {
   for (int round = 0; round < 60; ++round) {
     for (int n : kLengths) {
       const Block block = random.Households(n);
-      const SimpleQuery q = random.Query();
+      const Query q = random.AQuery();
       const ScoreBound bound = random.Bound();
       SCOPED_TRACE(testing::Message()
                    << "round " << round << ", " << n << " households");
@@ -211,12 +247,12 @@ TEST(FilterKernelTest, TheAvx2KernelListsWhatThePortableOneDoesUnderABound) {
 TEST(FilterKernelTest, QueryNumbersAboveTheSignedRangeStillCompareUnsigned) {
   Random random(11);
   const Block block = random.Households(64);
-  SimpleQuery q = random.Query();
-  q.max_age = 0x80000000u;  // no household takes a child this old
+  Query q = random.AQuery();
+  q.q.max_age = 0x80000000u;  // no household takes a child this old
   Counts expected{};
   for (int j = 0; j < 64; ++j) {
-    const int first =
-        Reference(q, block.gate[j], block.tolerance[j], block.place[j]);
+    const int first = Reference(Pointing(q), block.gate[j], block.tolerance[j],
+                                block.place[j], block.excluded_set[j]);
     if (first != kKernelCountCount) ++expected[first];
   }
   const Outcome o = RunKernel(&FilterBlockAvx2, q, block, true, nullptr);

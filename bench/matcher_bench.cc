@@ -154,8 +154,8 @@ CandidateIndex& IndexOf(int households, bool reorganized = true) {
   return *slot;
 }
 
-void Rank(benchmark::State& state, uint64_t child_key,
-          bool reorganized = true) {
+void Rank(benchmark::State& state, uint64_t child_key, bool reorganized = true,
+          bool explain = true) {
   const CandidateIndex& index =
       IndexOf(static_cast<int>(state.range(0)), reorganized);
   const MatchingPolicy policy;
@@ -164,7 +164,7 @@ void Rank(benchmark::State& state, uint64_t child_key,
   int eligible = 0;
   for (auto _ : state) {
     absl::StatusOr<RankResult> r =
-        index.RankHouseholds(child_key, policy, options);
+        index.RankHouseholds(child_key, policy, options, explain);
     if (!r.ok()) {
       state.SkipWithError(std::string(r.status().message()).c_str());
       return;
@@ -182,6 +182,10 @@ void Rank(benchmark::State& state, uint64_t child_key,
 
 void BM_RankHouseholds(benchmark::State& state) { Rank(state, 1); }
 void BM_RankHouseholdsSiblingGroup(benchmark::State& state) { Rank(state, 2); }
+// Without the reasons of the 20 returned (RankAdopters' basic view).
+void BM_RankHouseholdsBasic(benchmark::State& state) {
+  Rank(state, 1, true, false);
+}
 // The same in insertion order (no Reorganize): the summaries of mixed blocks.
 void BM_RankHouseholdsUnsorted(benchmark::State& state) {
   Rank(state, 1, false);
@@ -207,6 +211,10 @@ BENCHMARK(BM_RankHouseholds)
     ->Arg(1000)
     ->Arg(10000)
     ->Arg(100000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RankHouseholdsBasic)
+    ->Arg(1000)
     ->Arg(1000000)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RankHouseholdsSiblingGroup)

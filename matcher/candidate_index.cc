@@ -123,6 +123,10 @@ using internal::kPartial;
 inline bool Better(const Pick& a, const Pick& b) {
   return a.score != b.score ? a.score > b.score : a.key < b.key;
 }
+// The same as a type, so the heap's comparisons are inlined.
+struct BetterPick {
+  bool operator()(const Pick& a, const Pick& b) const { return Better(a, b); }
+};
 
 // Keeps the best `limit` picks. The heap's front is the worst kept pick.
 class TopK {
@@ -137,11 +141,9 @@ class TopK {
   void Offer(const Pick& p) {
     if (picks_.size() < limit_) {
       picks_.push_back(p);
-      std::push_heap(picks_.begin(), picks_.end(), Better);
+      std::push_heap(picks_.begin(), picks_.end(), BetterPick{});
     } else if (Better(p, picks_.front())) {
-      std::pop_heap(picks_.begin(), picks_.end(), Better);
-      picks_.back() = p;
-      std::push_heap(picks_.begin(), picks_.end(), Better);
+      ReplaceWorst(p);
     }
   }
   // Whether a pick with this score could still enter.
@@ -149,11 +151,25 @@ class TopK {
     return picks_.size() < limit_ || score >= picks_.front().score;
   }
   std::vector<Pick> TakeBestFirst() {
-    std::sort_heap(picks_.begin(), picks_.end(), Better);
+    std::sort_heap(picks_.begin(), picks_.end(), BetterPick{});
     return std::move(picks_);
   }
 
  private:
+  // Puts `p` in the worst pick's place and sifts it down to where it
+  // belongs: one pass instead of a pop and a push.
+  void ReplaceWorst(const Pick& p) {
+    const size_t n = picks_.size();
+    size_t i = 0;
+    for (size_t child = 1; child < n; child = 2 * i + 1) {
+      if (child + 1 < n && Better(picks_[child], picks_[child + 1])) ++child;
+      if (!Better(p, picks_[child])) break;
+      picks_[i] = picks_[child];
+      i = child;
+    }
+    picks_[i] = p;
+  }
+
   size_t limit_;
   std::vector<Pick> picks_;
 };

@@ -304,7 +304,7 @@ RAA_AVX2 FilterResult FilterBlockAvx2Lanes(
     alive_bits[j / 8] =
         static_cast<uint8_t>(_mm256_movemask_ps(_mm256_castsi256_ps(alive)));
   }
-  // alive after constraint k, for k = -1 .. 7.
+  // after[k + 1]: alive after constraint k, for k = -1 .. 9.
   std::array<uint32_t, kKernelCountCount + 1> after;
   after[0] = static_cast<uint32_t>(whole);
   after[1] = LaneSum(a0);

@@ -1425,15 +1425,14 @@ CandidateIndex::HouseholdScan CandidateIndex::ScanHouseholds(
     const int len =
         static_cast<int>(std::min<size_t>(internal::kFilterBlock, n - base));
     const bool score = v.best >= min_score && top.MayEnter(v.best);
-    // The kernel checks the simple constraints, the group's excluded regions
-    // (unless there are more than it compares) and the link limit (unless a
-    // constraint before it must be checked per household); what it does not
-    // check is checked below for its survivors, in the documented order.
+    // The kernel checks the simple constraints and the lookups the block's
+    // summary asks for, unless one of them must be checked per household:
+    // more excluded regions of the group than it compares, or household
+    // excludes without the table of sets. Then the kernel checks only the
+    // simple constraints (and the group's regions if it can) and its
+    // survivors go through the others below, in the documented order.
     const uint32_t lookups =
         internal::LookupsToCheck(blocks_[v.block], q.block);
-    // The kernel checks every lookup constraint but more excluded regions
-    // of the group than it compares, and household excludes without the
-    // table of sets.
     const bool regions_after =
         (lookups & internal::kLookupRegion) != 0 && !kernel_checks_regions;
     const bool per_household =

@@ -159,13 +159,25 @@ void Promising(const ScoreBound& b, const uint32_t* gate,
                const uint32_t* tolerance, const uint32_t* place, int n,
                uint8_t* alive) {
 #ifdef RAA_HAVE_AVX2_KERNEL
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) {
+  if (HaveAvx2Kernel()) {
     PromisingAvx2(b, gate, tolerance, place, n, alive);
     return;
   }
 #endif
   PromisingScalar(b, gate, tolerance, place, n, alive);
+}
+
+// The first of the lookups after the group's regions (household excludes,
+// hidden, links) that household (p, excluded_set) fails, or
+// kKernelCountCount.
+inline int LaterLookupFailure(const SimpleQuery& q, uint32_t p,
+                              uint32_t excluded_set) {
+  if (q.excludes != nullptr && q.excludes[excluded_set] != 0) {
+    return kKernelHouseholdExcludes;
+  }
+  if (q.hidden != nullptr && q.hidden[p >> 16] != 0) return kKernelHidden;
+  if (((p >> 8) & 0xff) >= q.max_links) return kKernelLinks;
+  return kKernelCountCount;
 }
 
 // The first constraint household (g, t, p) fails, in the kernel's count
@@ -182,12 +194,7 @@ inline int FirstFailure(const SimpleQuery& q, uint32_t g, uint32_t t,
   for (uint32_t r : q.excluded_regions) {
     if (region == r) return kKernelRegion;
   }
-  if (q.excludes != nullptr && q.excludes[excluded_set] != 0) {
-    return kKernelHouseholdExcludes;
-  }
-  if (q.hidden != nullptr && q.hidden[p >> 16] != 0) return kKernelHidden;
-  if (((p >> 8) & 0xff) >= q.max_links) return kKernelLinks;
-  return kKernelCountCount;
+  return LaterLookupFailure(q, p, excluded_set);
 }
 
 #ifdef RAA_HAVE_AVX2_KERNEL
@@ -373,11 +380,11 @@ bool HaveAvx2Kernel() {
 #endif
 }
 
-FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
-                             const uint32_t* tolerance, const uint32_t* place,
-                             const uint32_t* excluded_set, int n,
-                             std::array<uint32_t, kKernelCountCount>& counts,
-                             uint16_t* list, const ScoreBound* bound) {
+FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
+                         const uint32_t* tolerance, const uint32_t* place,
+                         const uint32_t* excluded_set, int n,
+                         std::array<uint32_t, kKernelCountCount>& counts,
+                         uint16_t* list, const ScoreBound* bound) {
 #ifdef RAA_HAVE_AVX2_KERNEL
   constexpr uint32_t kSigned = uint32_t{1} << 31;
   const bool fits = q.size < kSigned && q.min_age < kSigned &&
@@ -421,15 +428,6 @@ FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
 #endif
   return FilterBlockPortable(q, gate, tolerance, place, excluded_set, n, counts,
                              list, bound);
-}
-
-FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
-                         const uint32_t* tolerance, const uint32_t* place,
-                         const uint32_t* excluded_set, int n,
-                         std::array<uint32_t, kKernelCountCount>& counts,
-                         uint16_t* list, const ScoreBound* bound) {
-  return FilterBlockAvx2(q, gate, tolerance, place, excluded_set, n, counts,
-                         list, bound);
 }
 
 FilterResult FilterBlockPortable(
@@ -495,14 +493,8 @@ FilterResult FilterBlockPortable(
   if (lookups) {
     for (int j = 0; j < n; ++j) {
       if (alive[j] == 0) continue;
-      int first = kKernelCountCount;
-      if (q.excludes != nullptr && q.excludes[excluded_set[j]] != 0) {
-        first = kKernelHouseholdExcludes;
-      } else if (q.hidden != nullptr && q.hidden[place[j] >> 16] != 0) {
-        first = kKernelHidden;
-      } else if (((place[j] >> 8) & 0xff) >= q.max_links) {
-        first = kKernelLinks;
-      }
+      const int first = LaterLookupFailure(
+          q, place[j], q.excludes != nullptr ? excluded_set[j] : 0);
       if (first != kKernelCountCount) {
         ++counts[first];
         alive[j] = 0;

@@ -97,17 +97,11 @@ FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
                          std::array<uint32_t, kKernelCountCount>& counts,
                          uint16_t* list, const ScoreBound* bound = nullptr);
 
-// FilterBlock's two implementations, which give the same answers: the AVX2
-// one, which FilterBlock runs when the CPU has AVX2 (FilterBlockAvx2 falls
-// back to the portable one otherwise, and for a query number of 2^31 or
-// more), and the portable one (vectorised by the compiler for the baseline
-// CPU). Apart for tests.
+// FilterBlock runs a kernel written by hand for AVX2 when the CPU has it
+// (HaveAvx2Kernel) and every query number is below 2^31, else this one,
+// vectorised by the compiler for the baseline CPU; the two give the same
+// answers. Apart for tests.
 bool HaveAvx2Kernel();
-FilterResult FilterBlockAvx2(const SimpleQuery& q, const uint32_t* gate,
-                             const uint32_t* tolerance, const uint32_t* place,
-                             const uint32_t* excluded_set, int n,
-                             std::array<uint32_t, kKernelCountCount>& counts,
-                             uint16_t* list, const ScoreBound* bound = nullptr);
 FilterResult FilterBlockPortable(
     const SimpleQuery& q, const uint32_t* gate, const uint32_t* tolerance,
     const uint32_t* place, const uint32_t* excluded_set, int n,

@@ -221,11 +221,10 @@ TEST(FilterKernelTest, CountsEachHouseholdUnderItsFirstFailureAndListsTheRest) {
           ++expected[first];
         }
       }
-      for (Kernel kernel : {&FilterBlockPortable, &FilterBlockAvx2}) {
-        SCOPED_TRACE(
-            testing::Message()
-            << "round " << round << ", " << n << " households, "
-            << (kernel == &FilterBlockAvx2 && avx2 ? "AVX2" : "portable"));
+      for (Kernel kernel : {&FilterBlockPortable, &FilterBlock}) {
+        SCOPED_TRACE(testing::Message()
+                     << "round " << round << ", " << n << " households, "
+                     << (kernel == &FilterBlock && avx2 ? "AVX2" : "portable"));
         const Outcome listed = RunKernel(kernel, q, block, true, nullptr);
         EXPECT_EQ(listed.counts, expected);
         EXPECT_EQ(listed.result.passed, static_cast<int>(survivors.size()));
@@ -261,7 +260,7 @@ TEST(FilterKernelTest, UnderABoundBothKernelsListOnlyTheSurvivorsReachingIt) {
       }
       const Outcome portable =
           RunKernel(&FilterBlockPortable, q, block, true, &bound);
-      const Outcome fast = RunKernel(&FilterBlockAvx2, q, block, true, &bound);
+      const Outcome fast = RunKernel(&FilterBlock, q, block, true, &bound);
       EXPECT_EQ(fast.counts, portable.counts);
       EXPECT_EQ(fast.result.passed, portable.result.passed);
       EXPECT_EQ(fast.list, reaching);
@@ -271,7 +270,7 @@ TEST(FilterKernelTest, UnderABoundBothKernelsListOnlyTheSurvivorsReachingIt) {
       // No threshold: every survivor is listed.
       ScoreBound open = bound;
       open.threshold = std::numeric_limits<int32_t>::min() / 2;
-      const Outcome all = RunKernel(&FilterBlockAvx2, q, block, true, &open);
+      const Outcome all = RunKernel(&FilterBlock, q, block, true, &open);
       EXPECT_EQ(all.result.listed, all.result.passed);
     }
   }
@@ -291,7 +290,7 @@ TEST(FilterKernelTest, QueryNumbersAboveTheSignedRangeStillCompareUnsigned) {
                                 block.place[j], block.excluded_set[j]);
     if (first != kKernelCountCount) ++expected[first];
   }
-  const Outcome o = RunKernel(&FilterBlockAvx2, q, block, true, nullptr);
+  const Outcome o = RunKernel(&FilterBlock, q, block, true, nullptr);
   EXPECT_EQ(o.counts, expected);
   EXPECT_EQ(o.result.passed, 0);
 }

@@ -46,11 +46,16 @@ struct RankPageToken {
   uint64_t fingerprint = 0;
 };
 
+// FNV-1a of "<record>|<min_score>", hashed in pieces (no string is made).
 uint64_t RankFingerprint(absl::string_view record, int min_score) {
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a
-  for (unsigned char c : absl::StrCat(record, "|", min_score)) {
-    hash ^= c;
-    hash *= 1099511628211ull;
+  uint64_t hash = 14695981039346656037ull;
+  const absl::AlphaNum score(min_score);
+  for (absl::string_view piece :
+       {record, absl::string_view("|"), score.Piece()}) {
+    for (unsigned char c : piece) {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    }
   }
   return hash;
 }

@@ -98,9 +98,9 @@ FilterResult FilterBlock(const SimpleQuery& q, const uint32_t* gate,
                          uint16_t* list, const ScoreBound* bound = nullptr);
 
 // FilterBlock runs a kernel written by hand for AVX2 when the CPU has it
-// (HaveAvx2Kernel) and every query number is below 2^31, else this one,
-// vectorised by the compiler for the baseline CPU; the two give the same
-// answers. Apart for tests.
+// (HaveAvx2Kernel) and every query number is below 2^31; otherwise it runs
+// FilterBlockPortable, vectorised by the compiler for the baseline CPU. The
+// two give the same answers; both are declared here for the tests.
 bool HaveAvx2Kernel();
 FilterResult FilterBlockPortable(
     const SimpleQuery& q, const uint32_t* gate, const uint32_t* tolerance,

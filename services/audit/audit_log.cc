@@ -116,6 +116,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
         // WAL is a property of the file (the store set it); NORMAL makes a
         // commit survive a crash of this process without an fsync each.
         write->exec("PRAGMA synchronous = NORMAL");
+        write->exec("PRAGMA cache_size = -32768");
         write->setBusyTimeout(5000);
         write->exec("SELECT 1 FROM audit_events LIMIT 1");  // migration 4 ran
         auto read = std::make_unique<SQLite::Database>(options.db_path,
@@ -268,6 +269,9 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   absl::flat_hash_map<std::string, int64_t>* numbers = &numbers_;
   std::unique_ptr<CommitStatements>* statements = &commit_statements_;
   int64_t last_event = 0;
+  // The batch's (record number, event id) pairs, in event order: listed in
+  // unmerged_ once committed.
+  std::vector<std::pair<int64_t, int64_t>> reads;
   absl::Status status = Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (*statements == nullptr) {
@@ -292,21 +296,23 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       }
       id_list = absl::StrJoin(ids, " ");
       event.bind(1, absl::ToUnixMicros(e.time));
-      event.bind(2, e.key_id);
-      event.bind(3, e.authority_id);
-      event.bind(4, e.method);
+      event.bindNoCopy(2, e.key_id);
+      event.bindNoCopy(3, e.authority_id);
+      event.bindNoCopy(4, e.method);
       event.bind(5, e.status_code);
       event.bind(6, static_cast<int64_t>(ids.size()));
-      event.bind(7, id_list);  // a copy: the statement outlives id_list
+      event.bindNoCopy(7, id_list);
       event.exec();
-      event.reset();
+      event.reset();  // before id_list changes: SQLite holds no copy
+      last_event = db.getLastInsertRowid();
+      for (int64_t id : ids) reads.emplace_back(id, last_event);
     }
-    last_event = db.getLastInsertRowid();
     tx.commit();
     return absl::OkStatus();
   });
   if (status.ok()) {
     last_event_ = last_event;
+    unmerged_.insert(unmerged_.end(), reads.begin(), reads.end());
   } else {
     numbers_.clear();  // numbers given in a rolled-back transaction
   }
@@ -318,17 +324,34 @@ absl::Status AuditLog::ReadPositions() {
   SQLite::Database& db = *write_db_;
   int64_t last_event = 0;
   int64_t merged = 0;
+  std::vector<std::pair<int64_t, int64_t>> unmerged;
   RETURN_IF_ERROR(Guard([&]() -> absl::Status {
+    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
     SQLite::Statement q(db,
                         "SELECT (SELECT COALESCE(MAX(id), 0) FROM "
                         "audit_events), (SELECT upto FROM audit_merged)");
     q.executeStep();
     last_event = q.getColumn(0).getInt64();
     merged = q.getColumn(1).getInt64();
+    // The events a server stopped before merging (at most about a merge's
+    // worth, unless merges failed).
+    SQLite::Statement rows(
+        db, "SELECT id, record_ids FROM audit_events WHERE id > ? ORDER BY id");
+    rows.bind(1, merged);
+    while (rows.executeStep()) {
+      const int64_t event = rows.getColumn(0).getInt64();
+      const SQLite::Column ids = rows.getColumn(1);
+      const absl::string_view list(static_cast<const char*>(ids.getBlob()),
+                                   static_cast<size_t>(ids.getBytes()));
+      ForEachNumber(
+          list, [&](int64_t record) { unmerged.emplace_back(record, event); });
+    }
+    snapshot.commit();
     return absl::OkStatus();
   }));
   last_event_ = last_event;
   merged_ = merged;
+  unmerged_ = std::move(unmerged);
   return absl::OkStatus();
 }
 
@@ -340,51 +363,30 @@ void AuditLog::MergeIfDue() {
 }
 
 absl::Status AuditLog::Merge() {
+  if (last_event_ <= merged_) return absl::OkStatus();
   SQLite::Database& db = *write_db_;
-  int64_t upto = 0;
+  // By record, each record's events ascending (an event lists a record
+  // once). Written in record order: appends to the table's key order.
+  std::vector<std::pair<int64_t, int64_t>>* unmerged = &unmerged_;
+  absl::c_sort(*unmerged);
+  const int64_t upto = last_event_;
   RETURN_IF_ERROR(Guard([&]() -> absl::Status {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement unmerged(
-        db,
-        "SELECT id, record_ids FROM audit_events WHERE id > (SELECT upto FROM "
-        "audit_merged) ORDER BY id");
-    // One list per record, its events ascending (they come in id order),
-    // each once: built as the events are read, a hash lookup per read
-    // rather than a sort of every (record, event) pair.
-    struct Reads {
-      int64_t last_event = std::numeric_limits<int64_t>::min();
-      std::string events;
-    };
-    absl::flat_hash_map<int64_t, Reads> by_record;
-    while (unmerged.executeStep()) {
-      upto = unmerged.getColumn(0).getInt64();
-      const SQLite::Column ids = unmerged.getColumn(1);
-      const absl::string_view list(static_cast<const char*>(ids.getBlob()),
-                                   static_cast<size_t>(ids.getBytes()));
-      ForEachNumber(list, [&](int64_t record) {
-        Reads& reads = by_record[record];
-        if (reads.last_event == upto) return;
-        reads.last_event = upto;
-        absl::StrAppend(&reads.events, reads.events.empty() ? "" : " ", upto);
-      });
-    }
-    if (upto == 0) return absl::OkStatus();
-    // Written in record order: appends to the table's key order.
-    std::vector<std::pair<int64_t, const std::string*>> records;
-    records.reserve(by_record.size());
-    for (const auto& [record, reads] : by_record) {
-      records.emplace_back(record, &reads.events);
-    }
-    absl::c_sort(records);
     SQLite::Statement add(db,
                           "INSERT INTO audit_postings (record_id, run, "
                           "events) VALUES (?, ?, ?)");
-    for (const auto& [record, events] : records) {
+    std::string events;
+    for (auto it = unmerged->begin(); it != unmerged->end();) {
+      const int64_t record = it->first;
+      events.clear();
+      for (; it != unmerged->end() && it->first == record; ++it) {
+        absl::StrAppend(&events, events.empty() ? "" : " ", it->second);
+      }
       add.bind(1, record);
       add.bind(2, upto);
-      add.bindNoCopy(3, *events);
+      add.bindNoCopy(3, events);
       add.exec();
-      add.reset();
+      add.reset();  // before `events` changes: SQLite holds no copy
     }
     SQLite::Statement mark(db, "UPDATE audit_merged SET upto = ?");
     mark.bind(1, upto);
@@ -392,7 +394,8 @@ absl::Status AuditLog::Merge() {
     tx.commit();
     return absl::OkStatus();
   }));
-  if (upto > 0) merged_ = upto;
+  merged_ = upto;
+  unmerged_.clear();
   return absl::OkStatus();
 }
 
@@ -404,6 +407,7 @@ absl::StatusOr<int64_t> AuditLog::Prune() {
 absl::StatusOr<int64_t> AuditLog::PruneLocked() {
   const int64_t cutoff = absl::ToUnixMicros(clock_.Now() - options_.retention);
   SQLite::Database& db = *write_db_;
+  std::vector<std::pair<int64_t, int64_t>>* unmerged = &unmerged_;
   return Guard([&]() -> absl::StatusOr<int64_t> {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     // Ids grow with time: everything up to the newest expired event goes.
@@ -463,6 +467,10 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
     events.bind(1, upto);
     const int64_t deleted = events.exec();
     tx.commit();
+    // The next merge lists none of the deleted events.
+    std::erase_if(*unmerged, [upto](const std::pair<int64_t, int64_t>& read) {
+      return read.second <= upto;
+    });
     return deleted;
   });
 }

@@ -40,6 +40,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -73,7 +74,7 @@ struct AuditOptions {
   size_t max_batch = 2048;
   // Events between two runs of the by-record index (Merge): a search by
   // record scans at most about this many events' record_ids.
-  int64_t merge_every = 2048;
+  int64_t merge_every = 8192;
 };
 
 class AuditLog {
@@ -119,7 +120,7 @@ class AuditLog {
   absl::Status Commit(std::vector<Pending>& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   absl::StatusOr<int64_t> PruneLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
-  // Reads last_event_ and merged_ from the database (at Open).
+  // Reads last_event_, merged_ and unmerged_ from the database (at Open).
   absl::Status ReadPositions();
   // Lists, in audit_postings, the events after audit_merged.upto by the
   // records they read (one row per record), once options_.merge_every
@@ -151,6 +152,10 @@ class AuditLog {
   absl::flat_hash_map<std::string, int64_t> numbers_ ABSL_GUARDED_BY(db_mu_);
   int64_t last_event_ ABSL_GUARDED_BY(db_mu_) = 0;  // the newest event's id
   int64_t merged_ ABSL_GUARDED_BY(db_mu_) = 0;      // audit_merged.upto
+  // What Merge lists next: (record number, event id) for each record of
+  // each committed event after merged_, in event order. Kept as the events
+  // commit, so a merge does not read them back.
+  std::vector<std::pair<int64_t, int64_t>> unmerged_ ABSL_GUARDED_BY(db_mu_);
   absl::Mutex read_mu_;
   std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
 

@@ -91,6 +91,15 @@ AuditEvent Read(const std::string& record) {
   return e;
 }
 
+// The rows of audit_postings' events column, in key order.
+std::vector<std::string> ListedEvents(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement lists(db, "SELECT events FROM audit_postings");
+  std::vector<std::string> listed;
+  while (lists.executeStep()) listed.push_back(lists.getColumn(0).getString());
+  return listed;
+}
+
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -242,11 +251,50 @@ TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
   // No record's list names an expired event, in a run wholly expired or in
   // the run that took in events 5 (expired) and 6: c1's list there keeps 6,
   // c2's (only 5) is gone.
-  SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  SQLite::Statement lists(db, "SELECT events FROM audit_postings");
-  std::vector<std::string> listed;
-  while (lists.executeStep()) listed.push_back(lists.getColumn(0).getString());
-  EXPECT_THAT(listed, ElementsAreArray({"6"}));
+  EXPECT_THAT(ListedEvents(path_), ElementsAreArray({"6"}));
+}
+
+// A server stopped between merges leaves events unlisted; the writer of the
+// next one lists them with its own at its first merge.
+TEST_F(AuditLogTest, EventsLeftUnmergedByAStopAreListedByTheNextMerge) {
+  const std::string child = "authorities/sheffield/children/c1";
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/4);
+  ASSERT_NE(audit, nullptr);
+  for (int i = 0; i < 3; ++i) audit->Record(Read(child));
+  audit->Flush();
+  audit.reset();
+  EXPECT_THAT(ListedEvents(path_), IsEmpty());
+
+  audit = OpenLog(/*merge_every=*/4);
+  ASSERT_NE(audit, nullptr);
+  audit->Record(Read(child));
+  audit->Flush();
+  audit.reset();  // the merge after event 4's commit is done
+  EXPECT_THAT(ListedEvents(path_), ElementsAreArray({"1 2 3 4"}));
+  audit = OpenLog(/*merge_every=*/4);
+  ASSERT_NE(audit, nullptr);
+  EXPECT_THAT(AllPages(*audit, child),
+              ElementsAreArray(Seen{{"auditEvents/4", {child}},
+                                    {"auditEvents/3", {child}},
+                                    {"auditEvents/2", {child}},
+                                    {"auditEvents/1", {child}}}));
+}
+
+// Events pruned before any merge took them in are in no list.
+TEST_F(AuditLogTest, EventsPrunedBeforeTheirMergeAreNotListed) {
+  const std::string child = "authorities/sheffield/children/c1";
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/3);
+  ASSERT_NE(audit, nullptr);
+  for (int i = 0; i < 2; ++i) audit->Record(Read(child));
+  audit->Flush();
+  clock_.Advance(absl::Hours(24 * 31));
+  absl::StatusOr<int64_t> pruned = audit->Prune();
+  ASSERT_THAT(pruned.status(), IsOk());
+  EXPECT_EQ(*pruned, 2);
+  audit->Record(Read(child));  // event 3: three since the last merge
+  audit->Flush();
+  audit.reset();
+  EXPECT_THAT(ListedEvents(path_), ElementsAreArray({"3"}));
 }
 
 // Creates the database at `path` as the migrations up to `version` left it.

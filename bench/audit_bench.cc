@@ -31,7 +31,7 @@
 //   GetChild (1 record)     12.4 / 14.6 us          11.4 / 11.4 us
 //   ranking (21 records)    63.8 / 54.8 us          41.2 / 37.2 us
 //
-// Since 5 December 2026 the bench builds its events before the timed loop
+// Since 4 December 2026 the bench builds its events before the timed loop
 // and also reports CPU time (every thread's) and bytes read and written
 // through system calls per event. The writer then kept each merge's pairs
 // in memory instead of reading the events back, merged every 8,192 events

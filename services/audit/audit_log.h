@@ -156,6 +156,9 @@ class AuditLog {
   // each committed event after merged_, in event order. Kept as the events
   // commit, so a merge does not read them back.
   std::vector<std::pair<int64_t, int64_t>> unmerged_ ABSL_GUARDED_BY(db_mu_);
+  // Merge's sorting buffer, kept: its pages are not faulted in afresh.
+  std::vector<std::pair<int64_t, int64_t>> merge_scratch_
+      ABSL_GUARDED_BY(db_mu_);
   absl::Mutex read_mu_;
   std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
 

@@ -280,6 +280,39 @@ TEST_F(AuditLogTest, EventsLeftUnmergedByAStopAreListedByTheNextMerge) {
                                     {"auditEvents/1", {child}}}));
 }
 
+// A merge lists each record's events in order whatever its number: here
+// numbers past 2^16 (131072 and 131073), whose low 16 bits sort before
+// and with record 1's.
+TEST_F(AuditLogTest, RecordsNumberedPast65536AreListedInOrder) {
+  const std::string low = "authorities/leeds/adopters/h1";
+  const std::string high_a = "authorities/leeds/adopters/h2";
+  const std::string high_b = "authorities/leeds/adopters/h3";
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/6);
+  ASSERT_NE(audit, nullptr);
+  audit->Record(Read(low));  // event 1; `low` is number 1
+  audit->Flush();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec(
+        "INSERT INTO audit_names (id, name) VALUES (131071, "
+        "'authorities/leeds/adopters/h0')");
+  }
+  auto read = [](std::vector<std::string> records) {
+    AuditEvent e = Read(records[0]);
+    e.records = std::move(records);
+    return e;
+  };
+  audit->Record(read({high_a, low}));          // 2: high_a is 131072
+  audit->Record(read({high_b}));               // 3: high_b is 131073
+  audit->Record(read({low, high_b, high_a}));  // 4
+  audit->Record(read({high_a}));               // 5
+  audit->Record(read({high_b, low}));          // 6: six since the last merge
+  audit->Flush();
+  audit.reset();  // the merge after event 6's commit is done
+  EXPECT_THAT(ListedEvents(path_),
+              ElementsAreArray({"1 2 4 6", "2 4 5", "3 4 6"}));
+}
+
 // Events pruned before any merge took them in are in no list.
 TEST_F(AuditLogTest, EventsPrunedBeforeTheirMergeAreNotListed) {
   const std::string child = "authorities/sheffield/children/c1";

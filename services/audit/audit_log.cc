@@ -108,21 +108,22 @@ std::vector<int64_t> ParseNumbers(absl::string_view list) {
 // caches them. `find` and `add` are the commit's statements.
 int64_t NameNumber(absl::flat_hash_map<std::string, int64_t>& numbers,
                    SQLite::Database& db, SQLite::Statement& find,
-                   SQLite::Statement& add, const std::string& name) {
+                   SQLite::Statement& add, absl::string_view name) {
   if (auto it = numbers.find(name); it != numbers.end()) return it->second;
+  std::string owned(name);
   int64_t id = 0;
-  find.bind(1, name);
+  find.bind(1, owned);
   if (find.executeStep()) {
     id = find.getColumn(0).getInt64();
   } else {
-    add.bind(1, name);
+    add.bind(1, owned);
     add.exec();
     add.reset();
     id = db.getLastInsertRowid();
   }
   find.reset();
   if (numbers.size() >= kMaxCachedNumbers) numbers.clear();
-  numbers.emplace(name, id);
+  numbers.emplace(std::move(owned), id);
   return id;
 }
 
@@ -318,8 +319,8 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
     for (const Pending& p : batch) {
       const AuditEvent& e = p.event;
       ids.clear();
-      for (const std::string& name : e.records) {
-        const int64_t id = NameNumber(*numbers, db, find, add, name);
+      for (size_t i = 0; i < e.records.size(); ++i) {
+        const int64_t id = NameNumber(*numbers, db, find, add, e.records[i]);
         if (absl::c_find(ids, id) == ids.end()) ids.push_back(id);
       }
       id_list = absl::StrJoin(ids, " ");

@@ -15,7 +15,7 @@ bool IsRecordField(const FieldDescriptor& f) {
 }  // namespace
 
 void AppendRecordNames(const google::protobuf::Message& message,
-                       std::vector<std::string>& out) {
+                       AuditRecords& out) {
   const google::protobuf::Descriptor* d = message.GetDescriptor();
   const google::protobuf::Reflection* r = message.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
@@ -26,7 +26,7 @@ void AppendRecordNames(const google::protobuf::Message& message,
           out.push_back(r->GetRepeatedString(message, f, j));
         }
       } else if (std::string v = r->GetString(message, f); !v.empty()) {
-        out.push_back(std::move(v));
+        out.push_back(v);
       }
       continue;
     }
@@ -46,8 +46,12 @@ void AppendRecordNames(const google::protobuf::Message& message,
 }
 
 void AppendRecordNames(const v1::RankAdoptersResponse& response,
-                       std::vector<std::string>& out) {
-  out.reserve(out.size() + response.adopters_size() + 1);
+                       AuditRecords& out) {
+  size_t chars = response.child().size();
+  for (const v1::RankedAdopter& a : response.adopters()) {
+    chars += a.adopter().size();
+  }
+  out.reserve(static_cast<size_t>(response.adopters_size()) + 1, chars);
   if (!response.child().empty()) out.push_back(response.child());
   for (const v1::RankedAdopter& a : response.adopters()) {
     out.push_back(a.adopter());
@@ -55,16 +59,19 @@ void AppendRecordNames(const v1::RankAdoptersResponse& response,
 }
 
 void AppendRecordNames(const v1::RankChildrenResponse& response,
-                       std::vector<std::string>& out) {
-  out.reserve(out.size() + response.children_size() + 1);
+                       AuditRecords& out) {
+  size_t chars = response.adopter().size();
+  for (const v1::RankedChild& c : response.children()) {
+    chars += c.child().size();
+  }
+  out.reserve(static_cast<size_t>(response.children_size()) + 1, chars);
   if (!response.adopter().empty()) out.push_back(response.adopter());
   for (const v1::RankedChild& c : response.children()) {
     out.push_back(c.child());
   }
 }
 
-void AppendRecordNames(const v1::MatchAlert& alert,
-                       std::vector<std::string>& out) {
+void AppendRecordNames(const v1::MatchAlert& alert, AuditRecords& out) {
   out.push_back(alert.child());
   out.push_back(alert.adopter());
 }

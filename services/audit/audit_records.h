@@ -26,14 +26,13 @@ namespace raa {
 // Appends the record names in `message`: string fields called name, child,
 // adopter or records, in it and in the messages it holds.
 void AppendRecordNames(const google::protobuf::Message& message,
-                       std::vector<std::string>& out);
+                       AuditRecords& out);
 // The same for the hot answers, without reflection.
 void AppendRecordNames(const v1::RankAdoptersResponse& response,
-                       std::vector<std::string>& out);
+                       AuditRecords& out);
 void AppendRecordNames(const v1::RankChildrenResponse& response,
-                       std::vector<std::string>& out);
-void AppendRecordNames(const v1::MatchAlert& alert,
-                       std::vector<std::string>& out);
+                       AuditRecords& out);
+void AppendRecordNames(const v1::MatchAlert& alert, AuditRecords& out);
 
 // The event for one call. `response` is null when the call failed. `rule`
 // may be null (an RPC without a rule: refused, and recorded as such).
@@ -50,11 +49,11 @@ AuditEvent MakeAuditEvent(const Caller& caller, const MethodRule* rule,
       rule->kind != CallKind::kAuditRead) {
     // A search names its subject in the request; the answer the candidates.
     if (rule->kind == CallKind::kSearch) {
-      event.records = NamedRecords(*rule, request);
+      event.records = AuditRecords(NamedRecords(*rule, request));
     }
     AppendRecordNames(*response, event.records);
   } else if (rule != nullptr) {
-    event.records = NamedRecords(*rule, request);
+    event.records = AuditRecords(NamedRecords(*rule, request));
   }
   return event;
 }

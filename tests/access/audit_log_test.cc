@@ -187,7 +187,7 @@ TEST_F(AuditLogTest, ACommitAfterARefusedOneRecordsAndFindsItsEvent) {
     e.key_id = "336774ed25169ddb";
     e.authority_id = "leeds";
     e.method = std::move(method);
-    e.records = std::move(records);
+    e.records = AuditRecords(records);
     return e;
   };
   const std::string before = "authorities/leeds/adopters/h1";
@@ -299,7 +299,7 @@ TEST_F(AuditLogTest, RecordsNumberedPast65536AreListedInOrder) {
   }
   auto read = [](std::vector<std::string> records) {
     AuditEvent e = Read(records[0]);
-    e.records = std::move(records);
+    e.records = AuditRecords(records);
     return e;
   };
   audit->Record(read({high_a, low}));          // 2: high_a is 131072

@@ -386,7 +386,10 @@ absl::Status AuditLog::ReadPositions() {
 
 void AuditLog::MergeIfDue() {
   absl::MutexLock lock(&db_mu_);
-  if (last_event_ - merged_ < options_.merge_every) return;
+  if (last_event_ - merged_ < options_.merge_every &&
+      unmerged_.size() < options_.merge_pairs) {
+    return;
+  }
   absl::Status merged = Merge();
   if (!merged.ok()) std::cerr << "raamatchd: " << merged << "\n";
 }

@@ -116,6 +116,10 @@ struct AuditOptions {
   // Events between two runs of the by-record index (Merge): a search by
   // record scans at most about this many events' record_ids.
   int64_t merge_every = 8192;
+  // Or once the events since the last run name this many records in all
+  // (lists of a thousand names each): the writer holds 16 bytes per
+  // (record, event) pair, and as much again while it merges.
+  size_t merge_pairs = size_t{1} << 20;
 };
 
 class AuditLog {
@@ -165,7 +169,7 @@ class AuditLog {
   absl::Status ReadPositions();
   // Lists, in audit_postings, the events after audit_merged.upto by the
   // records they read (one row per record), once options_.merge_every
-  // events have gathered.
+  // events (or options_.merge_pairs pairs) have gathered.
   void MergeIfDue();
   absl::Status Merge() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 

@@ -109,11 +109,13 @@ class AuditLogTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  std::unique_ptr<AuditLog> OpenLog(int64_t merge_every) {
+  std::unique_ptr<AuditLog> OpenLog(int64_t merge_every,
+                                    size_t merge_pairs = size_t{1} << 20) {
     absl::StatusOr<std::unique_ptr<AuditLog>> audit =
         AuditLog::Open({.db_path = path_,
                         .retention = absl::Hours(24 * 30),
-                        .merge_every = merge_every},
+                        .merge_every = merge_every,
+                        .merge_pairs = merge_pairs},
                        clock_);
     EXPECT_THAT(audit.status(), IsOk());
     return audit.ok() ? std::move(*audit) : nullptr;
@@ -311,6 +313,26 @@ TEST_F(AuditLogTest, RecordsNumberedPast65536AreListedInOrder) {
   audit.reset();  // the merge after event 6's commit is done
   EXPECT_THAT(ListedEvents(path_),
               ElementsAreArray({"1 2 4 6", "2 4 5", "3 4 6"}));
+}
+
+// Events naming many records (pages of a list) are merged before
+// merge_every of them gather: the writer's memory is bounded by pairs.
+TEST_F(AuditLogTest, EventsNamingManyRecordsAreMergedSooner) {
+  std::unique_ptr<AuditLog> audit =
+      OpenLog(/*merge_every=*/1000, /*merge_pairs=*/4);
+  ASSERT_NE(audit, nullptr);
+  AuditEvent first = Read("authorities/leeds/adopters/h1");
+  first.records.push_back("authorities/leeds/adopters/h2");
+  first.records.push_back("authorities/leeds/adopters/h3");
+  audit->Record(std::move(first));  // three pairs: no merge yet
+  audit->Flush();
+  EXPECT_THAT(ListedEvents(path_), IsEmpty());
+  AuditEvent second = Read("authorities/leeds/adopters/h1");
+  second.records.push_back("authorities/leeds/adopters/h4");
+  audit->Record(std::move(second));  // five
+  audit->Flush();
+  audit.reset();  // the merge after the second event's commit is done
+  EXPECT_THAT(ListedEvents(path_), ElementsAreArray({"1 2", "1", "1", "2"}));
 }
 
 // Events pruned before any merge took them in are in no list.

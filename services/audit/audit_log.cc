@@ -297,6 +297,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   // db_mu_.
   absl::flat_hash_map<std::string, int64_t>* numbers = &numbers_;
   std::unique_ptr<CommitStatements>* statements = &commit_statements_;
+  std::vector<std::pair<int64_t, int64_t>>* unmerged = &unmerged_;
   int64_t last_event = 0;
   // The batch's (record number, event id) pairs, in event order: listed in
   // unmerged_ once committed.
@@ -324,18 +325,22 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
         if (absl::c_find(ids, id) == ids.end()) ids.push_back(id);
       }
       id_list = absl::StrJoin(ids, " ");
+      // Copies: the statement is kept after the batch is freed.
       event.bind(1, absl::ToUnixMicros(e.time));
-      event.bindNoCopy(2, e.key_id);
-      event.bindNoCopy(3, e.authority_id);
-      event.bindNoCopy(4, e.method);
+      event.bind(2, e.key_id);
+      event.bind(3, e.authority_id);
+      event.bind(4, e.method);
       event.bind(5, e.status_code);
       event.bind(6, static_cast<int64_t>(ids.size()));
-      event.bindNoCopy(7, id_list);
+      event.bind(7, id_list);
       event.exec();
-      event.reset();  // before id_list changes: SQLite holds no copy
+      event.reset();
       last_event = db.getLastInsertRowid();
       for (int64_t id : ids) reads.emplace_back(id, last_event);
     }
+    // Room for the pairs before the commit: adding them after it cannot
+    // fail.
+    unmerged->reserve(unmerged->size() + reads.size());
     tx.commit();
     return absl::OkStatus();
   });
@@ -400,9 +405,10 @@ absl::Status AuditLog::Merge() {
   // By record, each record's events ascending (an event lists a record
   // once). Written in record order: appends to the table's key order.
   std::vector<std::pair<int64_t, int64_t>>* unmerged = &unmerged_;
-  SortByRecord(*unmerged, merge_scratch_);
+  std::vector<std::pair<int64_t, int64_t>>* scratch = &merge_scratch_;
   const int64_t upto = last_event_;
   RETURN_IF_ERROR(Guard([&]() -> absl::Status {
+    SortByRecord(*unmerged, *scratch);
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement add(db,
                           "INSERT INTO audit_postings (record_id, run, "
@@ -428,6 +434,11 @@ absl::Status AuditLog::Merge() {
   }));
   merged_ = upto;
   unmerged_.clear();
+  // Buffers grown past a usual run (by pages of long lists) are freed.
+  if (unmerged_.capacity() > options_.merge_pairs) {
+    unmerged_ = {};
+    merge_scratch_ = {};
+  }
   return absl::OkStatus();
 }
 

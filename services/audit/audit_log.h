@@ -117,8 +117,9 @@ struct AuditOptions {
   // record scans at most about this many events' record_ids.
   int64_t merge_every = 8192;
   // Or once the events since the last run name this many records in all
-  // (lists of a thousand names each): the writer holds 16 bytes per
-  // (record, event) pair, and as much again while it merges.
+  // (pages of lists name up to a thousand each), checked after each batch:
+  // the writer holds 16 bytes per (record, event) pair, twice over from its
+  // first merge, and frees buffers grown past this after a merge.
   size_t merge_pairs = size_t{1} << 20;
 };
 
@@ -198,8 +199,9 @@ class AuditLog {
   int64_t last_event_ ABSL_GUARDED_BY(db_mu_) = 0;  // the newest event's id
   int64_t merged_ ABSL_GUARDED_BY(db_mu_) = 0;      // audit_merged.upto
   // What Merge lists next: (record number, event id) for each record of
-  // each committed event after merged_, in event order. Kept as the events
-  // commit, so a merge does not read them back.
+  // each committed event after merged_, each record's pairs in event order
+  // (all of them, unless a failed merge left them sorted). Kept as the
+  // events commit, so a merge does not read them back.
   std::vector<std::pair<int64_t, int64_t>> unmerged_ ABSL_GUARDED_BY(db_mu_);
   // Merge's sorting buffer, kept: its pages are not faulted in afresh.
   std::vector<std::pair<int64_t, int64_t>> merge_scratch_

@@ -32,17 +32,19 @@
 //   ranking (21 records)    63.8 / 54.8 us          41.2 / 37.2 us
 //
 // Since 4 December 2026 the bench builds its events before the timed loop
-// and also reports CPU time (every thread's) and bytes read and written
-// through system calls per event. The writer then kept each merge's pairs
-// in memory instead of reading the events back, merged every 8,192 events
-// instead of 2,048, and kept 32 MiB of pages instead of 2 MiB. Three
-// alternated runs each, --benchmark_min_time=4, 2 cores:
+// (Record copies one, as a call builds one) and also reports CPU time
+// (every thread's) and bytes read and written through system calls per
+// event. The writer then kept each merge's pairs in memory instead of
+// reading the events back and sorted them by radix, merged every 8,192
+// events instead of 2,048, kept 32 MiB of pages instead of 2 MiB, and an
+// event's names went into one buffer. Three alternated runs each,
+// --benchmark_min_time=4, 2 cores:
 //
 //                          before                    after
-//   GetChild  CPU           8.5 / 9.2 / 9.9 us        5.7 / 5.8 / 8.5 us
-//             read, written 1.8-1.9 KB, 3.3-3.4 KB    0.5 KB, 2.0-2.1 KB
-//   ranking   CPU           26.4 / 28.7 / 45.0 us     17.2 / 17.7 / 19.5 us
-//             read, written 15-24 KB, 13-19 KB        4.3-4.9 KB, 8.0-8.5 KB
+//   GetChild  CPU           8.3 / 8.3 / 8.4 us        5.7 / 6.4 / 7.7 us
+//             read, written 2.0 KB, 3.5 KB            0.5 KB, 2.1 KB
+//   ranking   CPU           32.9 / 33.1 / 36.1 us     14.6 / 14.9 / 15.2 us
+//             read, written 24.5-24.8 KB, 18.8-19 KB  4.9-5.1 KB, 8.4-8.7 KB
 #include <benchmark/benchmark.h>
 #include <time.h>
 

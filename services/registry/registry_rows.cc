@@ -23,11 +23,13 @@
 #include "common/status_macros.h"
 #include "raa/v1/journey.pb.h"
 #include "services/store/sql.h"
+#include "services/store/statement_cache.h"
 
 namespace raa {
 namespace {
 
 using store_internal::BindBlob;
+using store_internal::CachedStatement;
 using store_internal::ColumnBytes;
 using store_internal::ParseProfile;
 using store_internal::ParseProfileInto;
@@ -453,9 +455,11 @@ constexpr int MilestoneRecordKind(const v1::Adopter*) {
 // The current journey dates of one record (the latest row of each kind).
 JourneyDates CurrentDates(SQLite::Database& db, int record_kind,
                           absl::string_view authority_id, int64_t row) {
-  SQLite::Statement q(db,
-                      "SELECT kind, date FROM milestones WHERE record_kind = ? "
-                      "AND authority_id = ? AND record_row = ? ORDER BY id");
+  CachedStatement cached(
+      db,
+      "SELECT kind, date FROM milestones WHERE record_kind = ? "
+      "AND authority_id = ? AND record_row = ? ORDER BY id");
+  SQLite::Statement& q = *cached;
   q.bind(1, record_kind);
   q.bind(2, std::string(authority_id));
   q.bind(3, row);
@@ -838,8 +842,10 @@ template <typename T>
 absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
                                  absl::string_view authority_id, int64_t row_id,
                                  const char* what) {
-  SQLite::Statement q(db, absl::StrCat("SELECT profile FROM ", table,
-                                       " WHERE id = ? AND authority_id = ?"));
+  CachedStatement cached(db,
+                         absl::StrCat("SELECT profile FROM ", table,
+                                      " WHERE id = ? AND authority_id = ?"));
+  SQLite::Statement& q = *cached;
   q.bind(1, row_id);
   q.bind(2, std::string(authority_id));
   if (!q.executeStep()) {
@@ -853,7 +859,8 @@ absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
 
 absl::StatusOr<v1::Authority> ReadAuthority(SQLite::Database& db,
                                             absl::string_view id) {
-  SQLite::Statement q(db, "SELECT profile FROM authorities WHERE id = ?");
+  CachedStatement cached(db, "SELECT profile FROM authorities WHERE id = ?");
+  SQLite::Statement& q = *cached;
   q.bind(1, std::string(id));
   if (!q.executeStep()) {
     return absl::NotFoundError(absl::StrCat("no authority \"", id, "\""));
@@ -1374,11 +1381,12 @@ absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
     int64_t row_id) {
   return store.Read([&](SQLite::Database& db)
                         -> absl::StatusOr<std::vector<v1::StatusChange>> {
-    SQLite::Statement q(
+    CachedStatement cached(
         db,
         "SELECT from_status, to_status, reason, key_id, changed_by, "
         "change_time FROM status_changes WHERE record_kind = ? AND "
         "authority_id = ? AND record_id = ? ORDER BY id");
+    SQLite::Statement& q = *cached;
     q.bind(1, KindName(kind));
     q.bind(2, std::string(authority_id));
     q.bind(3, row_id);

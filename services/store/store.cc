@@ -23,6 +23,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/store/call_scope.h"
 #include "services/store/sql.h"
+#include "services/store/statement_cache.h"
 
 namespace raa {
 
@@ -187,7 +188,9 @@ Store::Store(std::string path, const Clock& clock,
     : path_(std::move(path)),
       clock_(clock),
       write_db_(std::move(write_db)),
-      read_db_(std::move(read_db)) {}
+      read_db_(std::move(read_db)),
+      read_statements_(
+          std::make_unique<store_internal::StatementCache>(*read_db_)) {}
 
 Store::~Store() = default;
 
@@ -257,6 +260,7 @@ absl::Status Store::ReadSerialized(
     absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
   absl::MutexLock lock(&read_mu_);
   SQLite::Database& db = *read_db_;
+  store_internal::StatementCacheScope statements(*read_statements_);
   return Guard([&] { return fn(db); });
 }
 

@@ -63,6 +63,9 @@ class Database;
 }
 
 namespace raa {
+namespace store_internal {
+class StatementCache;
+}  // namespace store_internal
 
 // Identifies one logical write for idempotent retries.
 struct RequestKey {
@@ -343,6 +346,10 @@ class Store {
   StoreListener* listener_ ABSL_GUARDED_BY(write_mu_) = nullptr;
   absl::Mutex read_mu_;
   std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
+  // The read connection's prepared statements (before the connection is
+  // closed: declared after it).
+  std::unique_ptr<store_internal::StatementCache> read_statements_
+      ABSL_GUARDED_BY(read_mu_);
 };
 
 }  // namespace raa

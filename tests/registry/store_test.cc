@@ -881,6 +881,33 @@ TEST_F(StoreTest, ProfilesAreStoredWithoutTheirDatesAndReadWithThem) {
             9);
 }
 
+// Reads keep their statements prepared between calls: a kept statement
+// must not keep its read transaction too, or no checkpoint could empty the
+// write-ahead log while the server runs.
+TEST_F(StoreTest, ReadsLeaveNoReadTransactionOpen) {
+  absl::StatusOr<Written<v1::Child>> child =
+      AddChild("sheffield", ValidChild());
+  ASSERT_THAT(child.status(), IsOk());
+  for (int i = 0; i < 2; ++i) {  // the second read through kept statements
+    absl::StatusOr<v1::Child> read =
+        registry_rows::GetChild(*store_, "sheffield", 1);
+    ASSERT_THAT(read.status(), IsOk());
+    EXPECT_THAT(*read, EqualsProto(child->value));
+    EXPECT_THAT(registry_rows::ListStatusChanges(*store_, RecordKind::kChild,
+                                                 "sheffield", 1)
+                    .status(),
+                IsOk());
+  }
+  // Written after the reads: a reader still on its snapshot would keep the
+  // checkpoint from copying this.
+  ASSERT_THAT(AddChild("sheffield", ValidChild()).status(), IsOk());
+  SQLite::Database other(path_, SQLite::OPEN_READWRITE);
+  SQLite::Statement checkpoint(other, "PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_TRUE(checkpoint.executeStep());
+  EXPECT_EQ(checkpoint.getColumn(0).getInt(), 0) << "a reader blocked it";
+  EXPECT_EQ(checkpoint.getColumn(1).getInt(), 0) << "log pages left";
+}
+
 TEST(StoreMigrationTest, JourneyDatesInSchemaSixBlobsMoveToMilestonesOnce) {
   ScratchDir dir;
   const std::string path = dir.File("raamatch.db");

@@ -517,8 +517,8 @@ void FillListed(SQLite::Database& db, std::vector<T>& items) {
   if (items.empty()) return;
   const int record_kind = MilestoneRecordKind(static_cast<const T*>(nullptr));
   const char prefix = record_kind == kMilestoneOfChild ? 'c' : 'h';
-  std::string values;
-  std::vector<std::pair<std::string, int64_t>> keys;
+  std::string placeholders;
+  std::vector<int64_t> rows;
   absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> index;
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string& name = items[i].name();
@@ -526,22 +526,22 @@ void FillListed(SQLite::Database& db, std::vector<T>& items) {
     std::optional<int64_t> row =
         ParseRowId(absl::string_view(name).substr(slash + 1), prefix);
     if (!row.has_value()) continue;
-    keys.emplace_back(AuthorityOf(name), *row);
-    index[keys.back()] = i;
-    absl::StrAppend(&values, values.empty() ? "" : ",", "(?,?)");
+    rows.push_back(*row);
+    index[std::make_pair(AuthorityOf(name), *row)] = i;
+    absl::StrAppend(&placeholders, placeholders.empty() ? "" : ",", "?");
   }
-  if (keys.empty()) return;
+  if (rows.empty()) return;
+  // By row alone, one seek in milestones_by_row each; the authority is
+  // matched below. (A row-value IN over (authority_id, record_row) made
+  // SQLite read every milestone of the kind: a page of 20 children read all
+  // the consortium's child milestones.)
   SQLite::Statement q(
       db, absl::StrCat("SELECT authority_id, record_row, kind, date FROM "
-                       "milestones WHERE record_kind = ? AND (authority_id, "
-                       "record_row) IN (VALUES ",
-                       values, ") ORDER BY id"));
+                       "milestones WHERE record_kind = ? AND record_row IN (",
+                       placeholders, ") ORDER BY id"));
   int b = 1;
   q.bind(b++, record_kind);
-  for (const auto& [authority, row] : keys) {
-    q.bind(b++, authority);
-    q.bind(b++, row);
-  }
+  for (const int64_t row : rows) q.bind(b++, row);
   std::vector<JourneyDates> dates(items.size());
   while (q.executeStep()) {
     const int kind = q.getColumn(2).getInt();

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/string_view.h"
 
 namespace raa::store_internal {
@@ -41,7 +41,8 @@ class StatementCache {
   };
 
   SQLite::Database& db_;
-  absl::flat_hash_map<std::string, Entry> entries_;
+  // Nodes: a CachedStatement holds its entry while others are added.
+  absl::node_hash_map<std::string, Entry> entries_;
 };
 
 // While one lives, the CachedStatements this thread makes on `cache`'s

@@ -76,6 +76,26 @@ TEST_F(StatementCacheTest, ATextInUseGetsAStatementOfItsOwn) {
   EXPECT_EQ(cache_.size(), 1u);
 }
 
+TEST_F(StatementCacheTest, TextsAddedWhileOneIsInUseLeaveItIntact) {
+  StatementCacheScope scope(cache_);
+  const SQLite::Statement* first = nullptr;
+  {
+    CachedStatement outer(db_, "SELECT v FROM t WHERE id = ?");
+    first = &*outer;
+    outer->bind(1, 2);
+    ASSERT_TRUE(outer->executeStep());
+    // Enough new texts that the cache grows several times meanwhile.
+    for (int i = 0; i < 100; ++i) {
+      CachedStatement q(db_, "SELECT " + std::to_string(i));
+      ASSERT_TRUE(q->executeStep());
+    }
+    EXPECT_EQ(outer->getColumn(0).getString(), "two");
+  }
+  // Given back: the same statement serves the text again.
+  CachedStatement again(db_, "SELECT v FROM t WHERE id = ?");
+  EXPECT_EQ(&*again, first);
+}
+
 TEST_F(StatementCacheTest, WithoutTheCacheInScopeNothingIsKept) {
   EXPECT_EQ(ValueOf(3), "three");
   EXPECT_EQ(cache_.size(), 0u);

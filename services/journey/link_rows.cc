@@ -11,6 +11,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "services/store/sql.h"
+#include "services/store/statement_cache.h"
 
 namespace raa {
 namespace {
@@ -93,6 +94,7 @@ SchemaPart LinkSchema() { return SchemaPart{.migrations = kMigrations}; }
 
 namespace {
 
+using store_internal::CachedStatement;
 using store_internal::ToTimestamp;
 
 // The households whose open-link counts this write changed.
@@ -144,12 +146,13 @@ LinkRow LinkOf(SQLite::Statement& q) {
 
 // Fills the steps (with their current dates) and the corrections.
 void FillHistory(SQLite::Database& db, LinkRow& row) {
-  SQLite::Statement steps(db,
-                          "SELECT s.step, s.date, d.date, s.authority_id, "
-                          "s.key_id, s.record_time FROM link_steps s JOIN "
-                          "link_step_dates d ON d.link_id = s.link_id AND "
-                          "d.step = s.step WHERE s.link_id = ?1 ORDER BY "
-                          "s.step");
+  CachedStatement steps_kept(db,
+                             "SELECT s.step, s.date, d.date, s.authority_id, "
+                             "s.key_id, s.record_time FROM link_steps s JOIN "
+                             "link_step_dates d ON d.link_id = s.link_id AND "
+                             "d.step = s.step WHERE s.link_id = ?1 ORDER BY "
+                             "s.step");
+  SQLite::Statement& steps = *steps_kept;
   steps.bind(1, row.id);
   while (steps.executeStep()) {
     v1::LinkStepRecord* r = row.link.add_steps();
@@ -162,10 +165,11 @@ void FillHistory(SQLite::Database& db, LinkRow& row) {
     r->set_key_id(steps.getColumn(4).getString());
     *r->mutable_record_time() = ToTimestamp(steps.getColumn(5).getInt64());
   }
-  SQLite::Statement fixes(db,
-                          "SELECT step, old_date, new_date, reason, "
-                          "authority_id, key_id, record_time FROM "
-                          "step_corrections WHERE link_id = ?1 ORDER BY id");
+  CachedStatement fixes_kept(db,
+                             "SELECT step, old_date, new_date, reason, "
+                             "authority_id, key_id, record_time FROM "
+                             "step_corrections WHERE link_id = ?1 ORDER BY id");
+  SQLite::Statement& fixes = *fixes_kept;
   fixes.bind(1, row.id);
   while (fixes.executeStep()) {
     v1::StepCorrection* c = row.link.add_corrections();
@@ -180,8 +184,9 @@ void FillHistory(SQLite::Database& db, LinkRow& row) {
 }
 
 absl::StatusOr<LinkRow> ReadLink(SQLite::Database& db, int64_t link_id) {
-  SQLite::Statement q(
+  CachedStatement q_kept(
       db, absl::StrCat("SELECT ", kLinkColumns, " FROM links WHERE id = ?1"));
+  SQLite::Statement& q = *q_kept;
   q.bind(1, link_id);
   if (!q.executeStep()) return absl::NotFoundError("no such link");
   LinkRow row = LinkOf(q);
@@ -192,9 +197,10 @@ absl::StatusOr<LinkRow> ReadLink(SQLite::Database& db, int64_t link_id) {
 absl::StatusOr<std::vector<link_rules::LinkSummary>> Summaries(
     SQLite::Database& db, const char* side, absl::string_view authority_id,
     int64_t row) {
-  SQLite::Statement q(
+  CachedStatement q_kept(
       db, absl::StrCat("SELECT id, state, step FROM links WHERE ", side,
                        "_authority = ?1 AND ", side, "_row = ?2 ORDER BY id"));
+  SQLite::Statement& q = *q_kept;
   q.bind(1, std::string(authority_id));
   q.bind(2, row);
   std::vector<link_rules::LinkSummary> out;

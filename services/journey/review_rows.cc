@@ -11,11 +11,13 @@
 #include "services/journey/timescales.h"
 #include "services/registry/registry_rows.h"
 #include "services/store/sql.h"
+#include "services/store/statement_cache.h"
 
 namespace raa {
 namespace {
 
 using store_internal::BindBlob;
+using store_internal::CachedStatement;
 using store_internal::ColumnBytes;
 using store_internal::ParseProfile;
 using store_internal::ToTimestamp;
@@ -53,10 +55,12 @@ std::optional<absl::CivilDay> DayOf(const std::string& text) {
 absl::StatusOr<std::vector<MilestoneRow>> ReadMilestoneRows(
     SQLite::Database& db, int record_kind, absl::string_view authority_id,
     int64_t row) {
-  SQLite::Statement q(db,
-                      "SELECT kind, date, reason, key_id, recorded_by, "
-                      "record_time FROM milestones WHERE record_kind = ? AND "
-                      "authority_id = ? AND record_row = ? ORDER BY id");
+  CachedStatement q_kept(
+      db,
+      "SELECT kind, date, reason, key_id, recorded_by, "
+      "record_time FROM milestones WHERE record_kind = ? AND "
+      "authority_id = ? AND record_row = ? ORDER BY id");
+  SQLite::Statement& q = *q_kept;
   q.bind(1, record_kind);
   q.bind(2, std::string(authority_id));
   q.bind(3, row);
@@ -74,9 +78,10 @@ absl::StatusOr<std::vector<MilestoneRow>> ReadMilestoneRows(
 }
 
 absl::StatusOr<v1::Timescales> ReadTimescales(SQLite::Database& db) {
-  SQLite::Statement q(db,
-                      "SELECT timescales FROM timescales ORDER BY version "
-                      "DESC LIMIT 1");
+  CachedStatement q_kept(db,
+                         "SELECT timescales FROM timescales ORDER BY version "
+                         "DESC LIMIT 1");
+  SQLite::Statement& q = *q_kept;
   if (!q.executeStep()) return DefaultTimescales();
   ASSIGN_OR_RETURN(v1::Timescales t, ParseProfile<v1::Timescales>(q, 0));
   // Descriptions are the service's words, not stored.
@@ -156,10 +161,11 @@ absl::StatusOr<std::vector<v1::TrackingReview>> ListReviews(
     Store& store, absl::string_view authority_id, int64_t row) {
   return store.Read([&](SQLite::Database& db)
                         -> absl::StatusOr<std::vector<v1::TrackingReview>> {
-    SQLite::Statement q(db,
-                        "SELECT review FROM tracking_reviews WHERE "
-                        "authority_id = ? AND child_row = ? "
-                        "ORDER BY review_date DESC, id DESC");
+    CachedStatement q_kept(db,
+                           "SELECT review FROM tracking_reviews WHERE "
+                           "authority_id = ? AND child_row = ? "
+                           "ORDER BY review_date DESC, id DESC");
+    SQLite::Statement& q = *q_kept;
     q.bind(1, std::string(authority_id));
     q.bind(2, row);
     std::vector<v1::TrackingReview> out;

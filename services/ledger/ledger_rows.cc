@@ -18,11 +18,13 @@
 #include "common/names.h"
 #include "services/ledger/default_schedules.h"
 #include "services/store/sql.h"
+#include "services/store/statement_cache.h"
 
 namespace raa {
 namespace {
 
 using store_internal::BindBlob;
+using store_internal::CachedStatement;
 using store_internal::ColumnBytes;
 using store_internal::ToTimestamp;
 
@@ -246,8 +248,10 @@ ledger_rules::JournalEntry JournalOf(SQLite::Statement& q) {
 }
 
 absl::StatusOr<v1::Entry> ReadEntry(SQLite::Database& db, int64_t id) {
-  SQLite::Statement q(db, absl::StrCat("SELECT ", kEntryColumns,
-                                       " FROM ledger_entries WHERE id = ?1"));
+  CachedStatement q_kept(db,
+                         absl::StrCat("SELECT ", kEntryColumns,
+                                      " FROM ledger_entries WHERE id = ?1"));
+  SQLite::Statement& q = *q_kept;
   q.bind(1, id);
   if (!q.executeStep()) return absl::NotFoundError("no such entry");
   return EntryOf(q);
@@ -299,8 +303,9 @@ ledger_rows::PaymentRow PaymentRowOf(SQLite::Statement& q) {
 
 absl::StatusOr<ledger_rows::PaymentRow> ReadPayment(SQLite::Database& db,
                                                     int64_t id) {
-  SQLite::Statement q(db, absl::StrCat("SELECT ", kPaymentColumns,
-                                       " FROM payments WHERE id = ?1"));
+  CachedStatement q_kept(db, absl::StrCat("SELECT ", kPaymentColumns,
+                                          " FROM payments WHERE id = ?1"));
+  SQLite::Statement& q = *q_kept;
   q.bind(1, id);
   if (!q.executeStep()) return absl::NotFoundError("no such payment");
   return PaymentRowOf(q);
@@ -317,8 +322,9 @@ std::vector<ledger_rows::PaymentRow> ReadPending(SQLite::Database& db) {
 }
 
 int64_t SumOfBalances(SQLite::Database& db) {
-  SQLite::Statement q(db,
-                      "SELECT COALESCE(SUM(pence), 0) FROM ledger_balances");
+  CachedStatement q_kept(db,
+                         "SELECT COALESCE(SUM(pence), 0) FROM ledger_balances");
+  SQLite::Statement& q = *q_kept;
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
@@ -727,11 +733,12 @@ absl::StatusOr<int64_t> PositionBefore(Store& store,
                                        absl::string_view authority,
                                        absl::CivilDay day) {
   return store.Read([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
-    SQLite::Statement q(
+    CachedStatement q_kept(
         db,
         "SELECT COALESCE(SUM(CASE WHEN credit = ?1 THEN pence ELSE -pence "
         "END), 0) FROM ledger_entries WHERE (debit = ?1 OR credit = ?1) AND "
         "value_date < ?2");
+    SQLite::Statement& q = *q_kept;
     q.bind(1, std::string(authority));
     q.bind(2, Day(day));
     q.executeStep();
@@ -800,9 +807,10 @@ absl::StatusOr<std::optional<int64_t>> GetBudget(Store& store,
                                                  int year) {
   return store.Read(
       [&](SQLite::Database& db) -> absl::StatusOr<std::optional<int64_t>> {
-        SQLite::Statement q(db,
-                            "SELECT pence FROM budgets WHERE authority_id = "
-                            "?1 AND financial_year = ?2");
+        CachedStatement q_kept(db,
+                               "SELECT pence FROM budgets WHERE authority_id = "
+                               "?1 AND financial_year = ?2");
+        SQLite::Statement& q = *q_kept;
         q.bind(1, std::string(authority_id));
         q.bind(2, year);
         if (!q.executeStep()) return std::optional<int64_t>();

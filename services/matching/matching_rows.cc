@@ -7,11 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "services/store/sql.h"
+#include "services/store/statement_cache.h"
 
 namespace raa {
 namespace {
 
 using store_internal::BindBlob;
+using store_internal::CachedStatement;
 using store_internal::ParseProfile;
 using store_internal::ToTimestamp;
 
@@ -62,9 +64,11 @@ struct FollowChanges {
 };
 
 absl::StatusOr<v1::MatchingPolicy> ReadLatestPolicy(SQLite::Database& db) {
-  SQLite::Statement q(db,
-                      "SELECT policy FROM matching_policies ORDER BY version "
-                      "DESC LIMIT 1");
+  CachedStatement q_kept(
+      db,
+      "SELECT policy FROM matching_policies ORDER BY version "
+      "DESC LIMIT 1");
+  SQLite::Statement& q = *q_kept;
   if (!q.executeStep()) return absl::NotFoundError("no matching policy");
   return ParseProfile<v1::MatchingPolicy>(q, 0);
 }
@@ -78,8 +82,9 @@ std::optional<int64_t> FollowRowOf(absl::string_view name) {
 absl::StatusOr<v1::Follow> ReadFollow(SQLite::Database& db,
                                       absl::string_view authority_id,
                                       int64_t row_id) {
-  SQLite::Statement q(
+  CachedStatement q_kept(
       db, "SELECT profile FROM follows WHERE id = ? AND authority_id = ?");
+  SQLite::Statement& q = *q_kept;
   q.bind(1, row_id);
   q.bind(2, std::string(authority_id));
   if (!q.executeStep()) return absl::NotFoundError("no such follow");

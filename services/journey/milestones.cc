@@ -475,7 +475,10 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
   RETURN_IF_ERROR(errors.ToStatus());
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
 
-  ASSIGN_OR_RETURN(JourneyFacts facts, review_rows::LoadJourneyFacts(store_));
+  // A member's list reads that member's rows only (the filter below then
+  // keeps them all).
+  ASSIGN_OR_RETURN(JourneyFacts facts,
+                   review_rows::LoadJourneyFacts(store_, authority));
   ASSIGN_OR_RETURN(v1::Timescales timescales,
                    review_rows::CurrentTimescales(store_));
   const absl::CivilDay today = clock_.Today();

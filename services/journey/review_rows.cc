@@ -208,15 +208,24 @@ absl::Status InsertTimescales(StoreTx& tx, v1::Timescales& timescales) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
+absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
+                                              absl::string_view authority) {
   JourneyFacts facts;
+  // One member's: its records, their milestones and reviews, and the links
+  // of its children (what an overdue list of its records reads), each
+  // through an index led by the member.
+  const bool one = !authority.empty();
+  const std::string member(authority);
+  const auto bind_member = [&](SQLite::Statement& q) {
+    if (one) q.bind(1, member);
+  };
   // Records: children with their hidden_from (from the profile), households
   // by their columns; withdrawn ones are done with.
   std::map<std::pair<int, int64_t>, size_t> index;  // (kind, row) -> record
   // The profiles only: their journey dates are read below, from the
   // milestones, so the scan does not join them.
   RETURN_IF_ERROR(registry_rows::ScanChildProfilesOf(
-      store, "", [&](int64_t row, const v1::Child& child) {
+      store, authority, [&](int64_t row, const v1::Child& child) {
         if (child.status() == v1::CHILD_STATUS_WITHDRAWN) return;
         JourneyRecord& r = facts.records.emplace_back();
         r.record_kind = kMilestoneOfChild;
@@ -229,7 +238,9 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
       }));
   RETURN_IF_ERROR(store.Read([&](SQLite::Database& db) -> absl::Status {
     SQLite::Statement households(
-        db, "SELECT id, authority_id, status FROM adopters ORDER BY id");
+        db, absl::StrCat("SELECT id, authority_id, status FROM adopters ",
+                         one ? "WHERE authority_id = ?1 " : "", "ORDER BY id"));
+    bind_member(households);
     while (households.executeStep()) {
       const int status = households.getColumn(2).getInt();
       if (status == v1::ADOPTER_STATUS_WITHDRAWN) continue;
@@ -240,9 +251,18 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
       r.status = status;
       index[{kMilestoneOfHousehold, r.row}] = facts.records.size() - 1;
     }
-    SQLite::Statement milestones(db,
-                                 "SELECT record_kind, record_row, kind, date "
-                                 "FROM milestones ORDER BY id");
+    SQLite::Statement milestones(
+        db, absl::StrCat(
+                "SELECT record_kind, record_row, kind, date FROM "
+                "milestones ",
+                // Through milestones_by_record (it leads with the kind), then
+                // sorted: "+id" keeps SQLite from scanning the whole table in
+                // id order instead.
+                one ? absl::StrCat("WHERE record_kind IN (", kMilestoneOfChild,
+                                   ", ", kMilestoneOfHousehold,
+                                   ") AND authority_id = ?1 ORDER BY +id")
+                    : std::string("ORDER BY id")));
+    bind_member(milestones);
     while (milestones.executeStep()) {
       auto it = index.find({milestones.getColumn(0).getInt(),
                             milestones.getColumn(1).getInt64()});
@@ -259,7 +279,10 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
     }
     SQLite::Statement links(
         db,
-        "SELECT id, child_authority, child_row, state FROM links ORDER BY id");
+        absl::StrCat("SELECT id, child_authority, child_row, state FROM "
+                     "links ",
+                     one ? "WHERE child_authority = ?1 " : "", "ORDER BY id"));
+    bind_member(links);
     std::map<int64_t, size_t> link_index;
     while (links.executeStep()) {
       JourneyLink& l = facts.links.emplace_back();
@@ -269,8 +292,12 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
       l.state = links.getColumn(3).getInt();
       link_index[l.id] = facts.links.size() - 1;
     }
-    SQLite::Statement steps(db,
-                            "SELECT link_id, step, date FROM link_step_dates");
+    SQLite::Statement steps(
+        db, absl::StrCat("SELECT link_id, step, date FROM link_step_dates",
+                         one ? " WHERE link_id IN (SELECT id FROM links "
+                               "WHERE child_authority = ?1)"
+                             : ""));
+    bind_member(steps);
     while (steps.executeStep()) {
       auto it = link_index.find(steps.getColumn(0).getInt64());
       if (it == link_index.end()) continue;
@@ -280,9 +307,12 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store) {
       }
     }
     // The latest review of each child: the last row by (review_date, id).
-    SQLite::Statement reviews(db,
-                              "SELECT authority_id, child_row, review FROM "
-                              "tracking_reviews ORDER BY review_date, id");
+    SQLite::Statement reviews(
+        db, absl::StrCat("SELECT authority_id, child_row, review FROM "
+                         "tracking_reviews ",
+                         one ? "WHERE authority_id = ?1 " : "",
+                         "ORDER BY review_date, id"));
+    bind_member(reviews);
     while (reviews.executeStep()) {
       ASSIGN_OR_RETURN(v1::TrackingReview r,
                        ParseProfile<v1::TrackingReview>(reviews, 2));

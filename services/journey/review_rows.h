@@ -95,7 +95,10 @@ absl::StatusOr<std::vector<v1::TrackingReview>> ListReviews(
 absl::StatusOr<v1::Timescales> CurrentTimescales(Store& store);
 // Every record not withdrawn, their current milestones, every link with its
 // step dates, and each child's latest review ("" authority: every member).
-absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store);
+// With an authority: that member's records, and the links of its children
+// only.
+absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
+                                              absl::string_view authority);
 
 }  // namespace review_rows
 }  // namespace raa

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "gmock/gmock.h"
@@ -27,6 +28,7 @@ using ::raa::test::ValidChild;
 using ::raa::test::ViolationFields;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 class MilestonesTest : public test::ScratchDomainTest {
@@ -347,6 +349,46 @@ TEST_F(MilestonesTest, OverdueOnAFixedClockWithLinksWorstFirst) {
   r.set_page_token("x");
   EXPECT_THAT(ViolationFields(milestones_->ListOverdue(finder_, r).status()),
               ElementsAre("within_days", "page_token"));
+}
+
+// A member's list reads only that member's rows: it must still be exactly
+// the consortium's list of that member's records, links included.
+TEST_F(MilestonesTest, AMembersOverdueListIsTheConsortiumsListOfItsRecords) {
+  AddChild(leeds_registrar_, "leeds", ValidChild());
+  AddAdopter(registrar_, "sheffield", ValidAdopter());
+  // Sheffield's child placed with Leeds's household: Annex A and the order
+  // application fall due on the child's record, and it is held by a link.
+  InsertLink(4, v1::LINK_STATE_OPEN,
+             {{v1::LINK_STEP_OPENED, "2026-06-01"},
+              {v1::LINK_STEP_PANEL_RECOMMENDED, "2026-07-01"},
+              {v1::LINK_STEP_MATCH_DECIDED, "2026-07-08"},
+              {v1::LINK_STEP_PLACED, "2026-08-03"}});
+  const auto items = [&](const std::string& authority) {
+    v1::ListOverdueRequest r;
+    r.set_authority(authority);
+    r.set_within_days(30);
+    absl::StatusOr<v1::ListOverdueResponse> got =
+        milestones_->ListOverdue(finder_, r);
+    EXPECT_THAT(got.status(), IsOk());
+    std::vector<std::string> out;
+    if (!got.ok()) return out;
+    for (const v1::OverdueItem& i : got->items()) {
+      out.push_back(absl::StrCat(i.record(), " ", i.timescale(), " ", i.link(),
+                                 " ", i.days_late(), " ", i.description()));
+    }
+    return out;
+  };
+  const std::vector<std::string> all = items("");
+  for (const std::string member : {"sheffield", "leeds"}) {
+    std::vector<std::string> theirs;
+    for (const std::string& item : all) {
+      if (absl::StartsWith(item, absl::StrCat("authorities/", member, "/"))) {
+        theirs.push_back(item);
+      }
+    }
+    EXPECT_THAT(theirs, Not(IsEmpty())) << member;
+    EXPECT_EQ(items(absl::StrCat("authorities/", member)), theirs) << member;
+  }
 }
 
 TEST_F(MilestonesTest, OverdueHidesWhatTheCallerMayNotSee) {

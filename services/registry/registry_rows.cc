@@ -518,38 +518,36 @@ void FillListed(SQLite::Database& db, std::vector<T>& items) {
   const int record_kind = MilestoneRecordKind(static_cast<const T*>(nullptr));
   const char prefix = record_kind == kMilestoneOfChild ? 'c' : 'h';
   std::string placeholders;
-  std::vector<int64_t> rows;
-  absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> index;
+  absl::flat_hash_map<int64_t, size_t> index;  // row -> item
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string& name = items[i].name();
     size_t slash = name.rfind('/');
     std::optional<int64_t> row =
         ParseRowId(absl::string_view(name).substr(slash + 1), prefix);
     if (!row.has_value()) continue;
-    rows.push_back(*row);
-    index[std::make_pair(AuthorityOf(name), *row)] = i;
+    index[*row] = i;
     absl::StrAppend(&placeholders, placeholders.empty() ? "" : ",", "?");
   }
-  if (rows.empty()) return;
-  // By row alone, one seek in milestones_by_row each; the authority is
-  // matched below. (A row-value IN over (authority_id, record_row) made
-  // SQLite read every milestone of the kind: a page of 20 children read all
-  // the consortium's child milestones.)
+  if (index.empty()) return;
+  // By row (a record's row is unique within its kind): one seek each in
+  // milestones_by_row, which holds every column read. (A row-value IN over
+  // (authority_id, record_row) made SQLite read every milestone of the
+  // kind: a page of 20 children read all the consortium's child
+  // milestones.)
   SQLite::Statement q(
-      db, absl::StrCat("SELECT authority_id, record_row, kind, date FROM "
-                       "milestones WHERE record_kind = ? AND record_row IN (",
+      db, absl::StrCat("SELECT record_row, kind, date FROM milestones WHERE "
+                       "record_kind = ? AND record_row IN (",
                        placeholders, ") ORDER BY id"));
   int b = 1;
   q.bind(b++, record_kind);
-  for (const int64_t row : rows) q.bind(b++, row);
+  for (const auto& [row, item] : index) q.bind(b++, row);
   std::vector<JourneyDates> dates(items.size());
   while (q.executeStep()) {
-    const int kind = q.getColumn(2).getInt();
+    const int kind = q.getColumn(1).getInt();
     if (!IsProfileMilestone(record_kind, kind)) continue;
-    auto it = index.find(
-        std::make_pair(q.getColumn(0).getString(), q.getColumn(1).getInt64()));
+    auto it = index.find(q.getColumn(0).getInt64());
     if (it == index.end()) continue;
-    dates[it->second][kind] = q.getColumn(3).getString();
+    dates[it->second][kind] = q.getColumn(2).getString();
   }
   for (size_t i = 0; i < items.size(); ++i) FillDates(items[i], dates[i]);
 }

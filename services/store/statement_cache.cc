@@ -18,16 +18,18 @@ StatementCacheScope::StatementCacheScope(StatementCache& cache)
 
 StatementCacheScope::~StatementCacheScope() { current_cache = outer_; }
 
-CachedStatement::CachedStatement(SQLite::Database& db, const std::string& sql) {
+CachedStatement::CachedStatement(SQLite::Database& db, absl::string_view sql) {
   StatementCache* cache = current_cache;
   if (cache != nullptr && &cache->db() == &db) {
     auto it = cache->entries_.find(sql);
     if (it == cache->entries_.end() &&
         cache->entries_.size() < StatementCache::kMaxStatements) {
       // Prepared before it is stored: a text SQLite refuses is not kept.
-      auto statement = std::make_unique<SQLite::Statement>(db, sql);
+      auto statement =
+          std::make_unique<SQLite::Statement>(db, std::string(sql));
       it = cache->entries_
-               .emplace(sql, StatementCache::Entry{std::move(statement)})
+               .emplace(std::string(sql),
+                        StatementCache::Entry{std::move(statement)})
                .first;
     }
     if (it != cache->entries_.end() && !it->second.in_use) {
@@ -37,7 +39,7 @@ CachedStatement::CachedStatement(SQLite::Database& db, const std::string& sql) {
       return;
     }
   }
-  statement_ = &own_.emplace(db, sql);
+  statement_ = &own_.emplace(db, std::string(sql));
 }
 
 CachedStatement::~CachedStatement() {

@@ -1,6 +1,15 @@
 // Statements kept prepared on the store's shared read connection. Preparing
 // a statement (SQLite parses and plans its text) costs more than reading one
 // row through it: a third of a GetChild call's CPU was three prepares.
+//
+//   // In row code, on the connection Store::Read hands over:
+//   CachedStatement q(db, "SELECT profile FROM children WHERE id = ?");
+//   q->bind(1, row);
+//   if (q->executeStep()) ...
+//   // q's destructor resets and unbinds the kept statement.
+//
+// Store::Read holds the cache in scope (StatementCacheScope) for its
+// function; anywhere else a CachedStatement is an ordinary statement.
 #ifndef RAAMATCH_SERVICES_STORE_STATEMENT_CACHE_H_
 #define RAAMATCH_SERVICES_STORE_STATEMENT_CACHE_H_
 
@@ -67,7 +76,7 @@ class StatementCacheScope {
 // Throws SQLite::Exception, like SQLiteCpp.
 class CachedStatement {
  public:
-  CachedStatement(SQLite::Database& db, const std::string& sql);
+  CachedStatement(SQLite::Database& db, absl::string_view sql);
   CachedStatement(const CachedStatement&) = delete;
   CachedStatement& operator=(const CachedStatement&) = delete;
   ~CachedStatement();

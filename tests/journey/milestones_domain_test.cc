@@ -354,8 +354,26 @@ TEST_F(MilestonesTest, OverdueOnAFixedClockWithLinksWorstFirst) {
 // A member's list reads only that member's rows: it must still be exactly
 // the consortium's list of that member's records, links included.
 TEST_F(MilestonesTest, AMembersOverdueListIsTheConsortiumsListOfItsRecords) {
-  AddChild(leeds_registrar_, "leeds", ValidChild());
+  const v1::Child leeds_child =
+      AddChild(leeds_registrar_, "leeds", ValidChild());
   AddAdopter(registrar_, "sheffield", ValidAdopter());
+  // A review with an action past due on a child of each member.
+  for (const auto& [caller, child] :
+       {std::pair{finder_, child_}, std::pair{leeds_finder_, leeds_child}}) {
+    v1::RecordTrackingReviewRequest review;
+    review.mutable_review()->set_child(child.name());
+    *review.mutable_review()->mutable_review_date() = MakeDate(2026, 9, 1);
+    review.mutable_review()->set_adoption_remains_plan(true);
+    review.mutable_review()->set_placement_order_appropriate(true);
+    review.mutable_review()->set_family_finding_steps("exchange day");
+    v1::ReviewAction* action = review.mutable_review()->add_actions();
+    action->set_description("update the child permanence report");
+    action->set_owner_role(v1::ROLE_FAMILY_FINDER);
+    *action->mutable_due_date() = MakeDate(2026, 9, 20);
+    review.set_request_id(NextRequestId());
+    ASSERT_THAT(milestones_->RecordTrackingReview(caller, review).status(),
+                IsOk());
+  }
   // Sheffield's child placed with Leeds's household: Annex A and the order
   // application fall due on the child's record, and it is held by a link.
   InsertLink(4, v1::LINK_STATE_OPEN,

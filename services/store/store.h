@@ -346,8 +346,8 @@ class Store {
   StoreListener* listener_ ABSL_GUARDED_BY(write_mu_) = nullptr;
   absl::Mutex read_mu_;
   std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
-  // The read connection's prepared statements (before the connection is
-  // closed: declared after it).
+  // The read connection's prepared statements: declared after it, so
+  // they are finalized before it closes.
   std::unique_ptr<store_internal::StatementCache> read_statements_
       ABSL_GUARDED_BY(read_mu_);
 };

@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -246,13 +248,14 @@ absl::StatusOr<Page<v1::Follow>> ListFollows(Store& store,
                                              const PageRequest& page) {
   return store.Read(
       [&](SQLite::Database& db) -> absl::StatusOr<Page<v1::Follow>> {
-        SQLite::Statement q(
-            db, absl::StrCat(
-                    "SELECT profile, id FROM follows WHERE authority_id = ? "
-                    "AND deleted = 0 AND id > ? ORDER BY id LIMIT ",
-                    page.page_size + 1));
+        CachedStatement cached(
+            db,
+            "SELECT profile, id FROM follows WHERE authority_id = ? AND "
+            "deleted = 0 AND id > ? ORDER BY id LIMIT ?");
+        SQLite::Statement& q = *cached;
         q.bind(1, std::string(authority_id));
         q.bind(2, page.after);
+        q.bind(3, page.page_size + 1);
         Page<v1::Follow> out;
         int64_t last = 0;
         while (q.executeStep()) {
@@ -297,8 +300,13 @@ absl::StatusOr<Page<Row<v1::MatchAlert>>> ListAlerts(Store& store,
     }
     if (!f.child.empty()) sql += " AND child = ?4";
     if (f.since_micros != 0) sql += " AND create_time >= ?5";
-    absl::StrAppend(&sql, " ORDER BY seq LIMIT ", page.page_size + 1);
-    SQLite::Statement q(db, sql);
+    sql += " ORDER BY seq LIMIT ?6";
+    // Kept prepared unless it names its follows (a text per set of them).
+    std::optional<CachedStatement> cached;
+    std::optional<SQLite::Statement> own;
+    SQLite::Statement& q =
+        f.follow_rows.empty() ? *cached.emplace(db, sql) : own.emplace(db, sql);
+    q.bind(6, page.page_size + 1);
     q.bind(1, f.authority_id);
     q.bind(2, std::max(page.after, f.after_sequence));
     if (f.follow_row != 0) q.bind(3, f.follow_row);

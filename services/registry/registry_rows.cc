@@ -873,9 +873,13 @@ absl::StatusOr<Page<T>> ReadPage(
     SQLite::Database& db, const std::string& select_where,
     const std::function<void(SQLite::Statement&)>& bind,
     const PageRequest& page) {
-  SQLite::Statement q(
-      db, absl::StrCat(select_where, " ORDER BY 2 LIMIT ", page.page_size + 1));
+  // The page size is a parameter, so each filter's text is prepared once
+  // on the read connection (store_internal::CachedStatement).
+  CachedStatement cached(
+      db, absl::StrCat(select_where, " ORDER BY 2 LIMIT :page_limit"));
+  SQLite::Statement& q = *cached;
   bind(q);
+  q.bind(":page_limit", page.page_size + 1);
   Page<T> out;
   int64_t last = 0;
   while (q.executeStep()) {

@@ -361,6 +361,35 @@ TEST_F(FollowsTest, RevokingAKeyEndsItsOpenStreamAtOnce) {
   EXPECT_EQ(news.adopter(), later.name());
 }
 
+TEST_F(FollowsTest, FollowsArePagedWhateverThePageSize) {
+  std::vector<std::string> created;
+  for (int age : {60, 72, 84, 96}) {
+    v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({age}));
+    v1::Follow follow;
+    ASSERT_THAT(CreateFollow(finder_, child.name(), 60, &follow), IsOk());
+    created.push_back(follow.name());
+  }
+  const auto walk = [&](int page_size) {
+    std::vector<std::string> seen;
+    v1::ListFollowsRequest request;
+    request.set_page_size(page_size);
+    int pages = 0;
+    do {
+      v1::ListFollowsResponse page;
+      EXPECT_THAT(Match(&MatchingStub::ListFollows, finder_, request, &page),
+                  IsOk());
+      for (const v1::Follow& f : page.follows()) seen.push_back(f.name());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty() && ++pages < 10);
+    return seen;
+  };
+  // The same filter with another page size after it: the size of each call
+  // counts, not the first one's.
+  EXPECT_EQ(walk(1), created);
+  EXPECT_EQ(walk(50), created);
+  EXPECT_EQ(walk(3), created);
+}
+
 TEST_F(FollowsTest, CreatingAFollowIsIdempotentAndOncePerRecord) {
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   v1::Follow first;

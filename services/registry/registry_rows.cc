@@ -568,62 +568,6 @@ void FillDates(Record& record, const ParsedDates& dates) {
   }
 }
 
-// The current journey dates of records in row order, for a scan beside
-// the profiles (ORDER BY id): DatesOf(row) gives a row's dates once the
-// scan has reached it, reading milestones_by_row alone.
-class DatesInRowOrder {
- public:
-  DatesInRowOrder(SQLite::Database& db, int record_kind, int64_t first_row,
-                  int64_t last_row)
-      : record_kind_(record_kind),
-        q_(db,
-           "SELECT record_row, kind, date FROM milestones INDEXED BY "
-           "milestones_by_row WHERE record_kind = ? AND record_row BETWEEN ? "
-           "AND ? ORDER BY record_row, kind, id") {
-    q_.Bind(1, record_kind);
-    Restart(first_row, last_row);
-  }
-
-  // The dates of first_row <= row <= last_row instead, from the first.
-  void Restart(int64_t first_row, int64_t last_row) {
-    q_.Reset();
-    q_.Bind(2, first_row);
-    q_.Bind(3, last_row);
-    more_ = q_.Step();
-  }
-
-  // The dates of `row`; rows must be asked for in increasing order.
-  const ParsedDates& DatesOf(int64_t row) {
-    dates_.clear();
-    while (more_ && q_.Int64(0) < row) more_ = q_.Step();
-    while (more_ && q_.Int64(0) == row) {
-      const int kind = q_.Int(1);
-      if (IsProfileMilestone(record_kind_, kind)) {
-        const std::optional<std::array<int32_t, 3>> date =
-            ParseDateParts(q_.Text(2));
-        const std::array<int32_t, 4> parsed =
-            date.has_value() ? std::array<int32_t, 4>{kind, (*date)[0],
-                                                      (*date)[1], (*date)[2]}
-                             : std::array<int32_t, 4>{kind, 0, 0, 0};
-        // Rows of a kind come oldest first: the last one wins.
-        if (!dates_.empty() && dates_.back()[0] == kind) {
-          dates_.back() = parsed;
-        } else {
-          dates_.push_back(parsed);
-        }
-      }
-      more_ = q_.Step();
-    }
-    return dates_;
-  }
-
- private:
-  const int record_kind_;
-  ScanStatement q_;
-  bool more_ = false;
-  ParsedDates dates_;
-};
-
 // Profiles stored before migration 7 keep their journey dates in the blob:
 // move them to milestone rows (unless the record already has a row of that
 // kind, so a repeated open adds nothing) and store the blob without them.
@@ -1472,37 +1416,6 @@ std::vector<RowRange> RangesOf(std::span<const int64_t> rows) {
   return ranges;
 }
 
-// Every profile of `table` in `ranges` (in increasing order), with its
-// journey dates, in row order.
-template <typename Record>
-absl::Status ScanProfiles(Store& store, const char* table, int record_kind,
-                          std::span<const RowRange> ranges,
-                          absl::FunctionRef<void(int64_t, const Record&)> fn) {
-  if (ranges.empty()) return absl::OkStatus();
-  return store.ReadAside([&](SQLite::Database& db) -> absl::Status {
-    Record record;  // one message, its memory reused row after row
-    DatesInRowOrder dates(db, record_kind, ranges[0].first, ranges[0].last);
-    ScanStatement q(db, absl::StrCat("SELECT id, profile FROM ", table,
-                                     " WHERE id BETWEEN ? AND ? ORDER BY id"));
-    for (size_t r = 0; r < ranges.size(); ++r) {
-      const RowRange& range = ranges[r];
-      if (r > 0) {
-        dates.Restart(range.first, range.last);
-        q.Reset();
-      }
-      q.Bind(1, range.first);
-      q.Bind(2, range.last);
-      while (q.Step()) {
-        RETURN_IF_ERROR(ParseProfileInto(q.Blob(1), record));
-        const int64_t row = q.Int64(0);
-        FillDates(record, dates.DatesOf(row));
-        fn(row, record);
-      }
-    }
-    return absl::OkStatus();
-  });
-}
-
 // The children of ScanChildren in `ranges` (in increasing order).
 absl::Status ScanChildrenIn(
     Store& store, std::span<const RowRange> ranges,
@@ -1670,13 +1583,6 @@ absl::StatusOr<ChangedRecords> ReadChangedRecords(Store& store, int64_t after) {
         }
         return changed;
       });
-}
-
-absl::Status ScanAdopters(
-    Store& store, absl::FunctionRef<void(int64_t, const v1::Adopter&)> fn) {
-  const RowRange all{0, kLastRow};
-  return ScanProfiles<v1::Adopter>(store, "adopters", kMilestoneOfHousehold,
-                                   {&all, 1}, fn);
 }
 
 namespace {

@@ -241,11 +241,6 @@ absl::Status ScanChildren(
     absl::FunctionRef<void(int64_t row_id, const v1::Child& profile,
                            int32_t waiting_since_day)>
         fn);
-// Every household's profile with its journey dates (read beside it from
-// the milestones).
-absl::Status ScanAdopters(
-    Store& store,
-    absl::FunctionRef<void(int64_t row_id, const v1::Adopter&)> fn);
 // The profiles of `authority_id`'s children (households), or of every
 // authority's when it is empty, in row order, without their journey dates:
 // no milestone is read. For checks of a profile's own fields (its regions

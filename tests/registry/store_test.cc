@@ -851,13 +851,11 @@ TEST_F(StoreTest, ProfilesAreStoredWithoutTheirDatesAndReadWithThem) {
   ASSERT_THAT(page.status(), IsOk());
   ASSERT_THAT(page->items, SizeIs(1));
   EXPECT_THAT(page->items[0], EqualsProto(child->value));
-  std::vector<v1::Adopter> scanned;
-  ASSERT_THAT(registry_rows::ScanAdopters(
-                  *store_,
-                  [&](int64_t, const v1::Adopter& a) { scanned.push_back(a); }),
-              IsOk());
-  ASSERT_THAT(scanned, SizeIs(1));
-  EXPECT_THAT(scanned[0], EqualsProto(adopter->value));
+  absl::StatusOr<Page<v1::Adopter>> adopters =
+      registry_rows::ListAdopters(*store_, {}, PageRequest{50, 0});
+  ASSERT_THAT(adopters.status(), IsOk());
+  ASSERT_THAT(adopters->items, SizeIs(1));
+  EXPECT_THAT(adopters->items[0], EqualsProto(adopter->value));
 
   // An update adds a row only for the date that changed, and the profile
   // reads with it.

@@ -1451,8 +1451,6 @@ absl::Status ScanChildrenIn(
   });
 }
 
-constexpr int64_t kLastRow = std::numeric_limits<int64_t>::max();
-
 }  // namespace
 
 absl::Status ScanChildren(

@@ -18,28 +18,53 @@ StatementCacheScope::StatementCacheScope(StatementCache& cache)
 
 StatementCacheScope::~StatementCacheScope() { current_cache = outer_; }
 
+bool StatementCache::EvictLeastRecentlyUsed() {
+  // A linear walk of at most kMaxStatements entries: it happens only before
+  // a prepare, which costs far more.
+  auto oldest = entries_.end();
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->second.in_use) continue;
+    if (oldest == entries_.end() ||
+        it->second.last_use < oldest->second.last_use) {
+      oldest = it;
+    }
+  }
+  if (oldest == entries_.end()) return false;
+  entries_.erase(oldest);
+  return true;
+}
+
 CachedStatement::CachedStatement(SQLite::Database& db, absl::string_view sql) {
   StatementCache* cache = current_cache;
   if (cache != nullptr && &cache->db() == &db) {
     auto it = cache->entries_.find(sql);
-    if (it == cache->entries_.end() &&
-        cache->entries_.size() < StatementCache::kMaxStatements) {
-      // Prepared before it is stored: a text SQLite refuses is not kept.
+    if (it == cache->entries_.end()) {
+      // Prepared before room is made and it is stored: a text SQLite refuses
+      // is not kept, and costs no other text its place.
       auto statement =
           std::make_unique<SQLite::Statement>(db, std::string(sql));
+      ++cache->prepares_;
+      if (cache->entries_.size() >= StatementCache::kMaxStatements &&
+          !cache->EvictLeastRecentlyUsed()) {
+        own_.emplace(std::move(*statement));
+        statement_ = &*own_;
+        return;
+      }
       it = cache->entries_
                .emplace(std::string(sql),
                         StatementCache::Entry{std::move(statement)})
                .first;
     }
-    if (it != cache->entries_.end() && !it->second.in_use) {
+    if (!it->second.in_use) {
       entry_ = &it->second;
       entry_->in_use = true;
+      entry_->last_use = ++cache->uses_;
       statement_ = entry_->statement.get();
       return;
     }
   }
   statement_ = &own_.emplace(db, std::string(sql));
+  if (cache != nullptr && &cache->db() == &db) ++cache->prepares_;
 }
 
 CachedStatement::~CachedStatement() {

@@ -16,6 +16,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,9 +31,10 @@ namespace raa::store_internal {
 // that thread has it in a StatementCacheScope.
 class StatementCache {
  public:
-  // Beyond this many texts a statement is prepared for its use alone (the
-  // texts of the read paths are a few dozen; a filter's variants could be
-  // more).
+  // At most this many texts are kept (the texts of the read paths are a few
+  // dozen; the lists' filter variants could be a few hundred). A new text
+  // beyond it takes the place of the one used longest ago, so a burst of
+  // unusual filters cannot leave GetChild's text out for good.
   static constexpr size_t kMaxStatements = 128;
 
   explicit StatementCache(SQLite::Database& db) : db_(db) {}
@@ -41,15 +43,24 @@ class StatementCache {
 
   SQLite::Database& db() const { return db_; }
   size_t size() const { return entries_.size(); }
+  // Statements prepared through this cache so far, kept or not.
+  uint64_t prepares() const { return prepares_; }
 
  private:
   friend class CachedStatement;
   struct Entry {
     std::unique_ptr<SQLite::Statement> statement;
     bool in_use = false;
+    uint64_t last_use = 0;  // uses_ when it was last handed out
   };
 
+  // Makes room for one more text: drops the entry used longest ago that is
+  // not in use. False when every entry is in use.
+  bool EvictLeastRecentlyUsed();
+
   SQLite::Database& db_;
+  uint64_t uses_ = 0;  // statements handed out so far
+  uint64_t prepares_ = 0;
   // Nodes: a CachedStatement holds its entry while others are added.
   absl::node_hash_map<std::string, Entry> entries_;
 };

@@ -1,7 +1,8 @@
 // The read connection's statement cache on a real SQLite file: a statement
 // is prepared once and handed out again, reset and unbound; a text in use
 // higher up the stack, a connection without a cache in scope, and a text
-// SQLite refuses each get a statement of their own.
+// SQLite refuses each get a statement of their own; past its room the text
+// used longest ago (and not in use) makes way for a new one.
 #include "services/store/statement_cache.h"
 
 #include <SQLiteCpp/Database.h>
@@ -48,6 +49,7 @@ TEST_F(StatementCacheTest, ATextIsPreparedOnceAndHandedOutAgain) {
   CachedStatement again(db_, "SELECT v FROM t WHERE id = ?");
   EXPECT_EQ(&*again, first);
   EXPECT_EQ(cache_.size(), 1u);
+  EXPECT_EQ(cache_.prepares(), 1u);
 }
 
 TEST_F(StatementCacheTest, AStatementComesBackResetAndUnbound) {
@@ -116,7 +118,7 @@ TEST_F(StatementCacheTest, ATextSQLiteRefusesThrowsAndIsNotKept) {
   EXPECT_EQ(ValueOf(1), "one");
 }
 
-TEST_F(StatementCacheTest, PastItsLimitStatementsAreStillServedButNotKept) {
+TEST_F(StatementCacheTest, PastItsLimitEveryStatementIsStillServed) {
   StatementCacheScope scope(cache_);
   for (size_t i = 0; i < StatementCache::kMaxStatements + 5; ++i) {
     CachedStatement q(db_, "SELECT " + std::to_string(i));
@@ -124,6 +126,51 @@ TEST_F(StatementCacheTest, PastItsLimitStatementsAreStillServedButNotKept) {
     EXPECT_EQ(q->getColumn(0).getInt64(), static_cast<int64_t>(i));
   }
   EXPECT_EQ(cache_.size(), StatementCache::kMaxStatements);
+}
+
+TEST_F(StatementCacheTest,
+       ATextInSteadyUseKeepsItsPlaceWhileOthersPassThrough) {
+  StatementCacheScope scope(cache_);
+  EXPECT_EQ(ValueOf(1), "one");
+  // Three times the cache's room of texts used once each, the steady text
+  // used between them (as GetChild's is, between unusual list filters).
+  for (size_t i = 0; i < 3 * StatementCache::kMaxStatements; ++i) {
+    {
+      CachedStatement q(db_, "SELECT " + std::to_string(i));
+      ASSERT_TRUE(q->executeStep());
+    }
+    CachedStatement again(db_, "SELECT v FROM t WHERE id = ?");
+    ASSERT_EQ(cache_.prepares(), i + 2) << "after " << i << " other texts";
+  }
+  EXPECT_EQ(ValueOf(3), "three");
+  EXPECT_EQ(cache_.prepares(), 3 * StatementCache::kMaxStatements + 1);
+  EXPECT_EQ(cache_.size(), StatementCache::kMaxStatements);
+}
+
+TEST_F(StatementCacheTest, ANewTextOnceTheCacheIsFullIsKeptInTheOldestsPlace) {
+  StatementCacheScope scope(cache_);
+  for (size_t i = 0; i < StatementCache::kMaxStatements; ++i) {
+    CachedStatement q(db_, "SELECT " + std::to_string(i));
+  }
+  ASSERT_EQ(cache_.size(), StatementCache::kMaxStatements);
+  EXPECT_EQ(ValueOf(1), "one");
+  EXPECT_EQ(ValueOf(2), "two");  // the same text: not prepared again
+  EXPECT_EQ(cache_.prepares(), StatementCache::kMaxStatements + 1);
+  EXPECT_EQ(cache_.size(), StatementCache::kMaxStatements);
+}
+
+TEST_F(StatementCacheTest, StatementsInUseAreNeverTheOnesDropped) {
+  StatementCacheScope scope(cache_);
+  // The oldest text, held on its row while the cache fills past its room.
+  CachedStatement held(db_, "SELECT v FROM t ORDER BY id");
+  ASSERT_TRUE(held->executeStep());
+  for (size_t i = 0; i < 2 * StatementCache::kMaxStatements; ++i) {
+    CachedStatement q(db_, "SELECT " + std::to_string(i));
+    ASSERT_TRUE(q->executeStep());
+  }
+  EXPECT_EQ(held->getColumn(0).getString(), "one");
+  ASSERT_TRUE(held->executeStep());
+  EXPECT_EQ(held->getColumn(0).getString(), "two");
 }
 
 }  // namespace

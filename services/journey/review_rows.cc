@@ -216,6 +216,10 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
   // through an index led by the member.
   const bool one = !authority.empty();
   const std::string member(authority);
+  // "WHERE <column> = ?1 " for one member's rows, nothing for all.
+  const auto where_member = [one](absl::string_view column) {
+    return one ? absl::StrCat("WHERE ", column, " = ?1 ") : std::string();
+  };
   const auto bind_member = [&](SQLite::Statement& q) {
     if (one) q.bind(1, member);
   };
@@ -239,7 +243,7 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
   RETURN_IF_ERROR(store.Read([&](SQLite::Database& db) -> absl::Status {
     SQLite::Statement households(
         db, absl::StrCat("SELECT id, authority_id, status FROM adopters ",
-                         one ? "WHERE authority_id = ?1 " : "", "ORDER BY id"));
+                         where_member("authority_id"), "ORDER BY id"));
     bind_member(households);
     while (households.executeStep()) {
       const int status = households.getColumn(2).getInt();
@@ -278,10 +282,9 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
       }
     }
     SQLite::Statement links(
-        db,
-        absl::StrCat("SELECT id, child_authority, child_row, state FROM "
-                     "links ",
-                     one ? "WHERE child_authority = ?1 " : "", "ORDER BY id"));
+        db, absl::StrCat("SELECT id, child_authority, child_row, state FROM "
+                         "links ",
+                         where_member("child_authority"), "ORDER BY id"));
     bind_member(links);
     std::map<int64_t, size_t> link_index;
     while (links.executeStep()) {
@@ -308,10 +311,10 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
     }
     // The latest review of each child: the last row by (review_date, id).
     SQLite::Statement reviews(
-        db, absl::StrCat("SELECT authority_id, child_row, review FROM "
-                         "tracking_reviews ",
-                         one ? "WHERE authority_id = ?1 " : "",
-                         "ORDER BY review_date, id"));
+        db,
+        absl::StrCat("SELECT authority_id, child_row, review FROM "
+                     "tracking_reviews ",
+                     where_member("authority_id"), "ORDER BY review_date, id"));
     bind_member(reviews);
     while (reviews.executeStep()) {
       ASSIGN_OR_RETURN(v1::TrackingReview r,

@@ -248,11 +248,11 @@ absl::StatusOr<Page<v1::Follow>> ListFollows(Store& store,
                                              const PageRequest& page) {
   return store.Read(
       [&](SQLite::Database& db) -> absl::StatusOr<Page<v1::Follow>> {
-        CachedStatement cached(
+        CachedStatement q_kept(
             db,
             "SELECT profile, id FROM follows WHERE authority_id = ? AND "
             "deleted = 0 AND id > ? ORDER BY id LIMIT ?");
-        SQLite::Statement& q = *cached;
+        SQLite::Statement& q = *q_kept;
         q.bind(1, std::string(authority_id));
         q.bind(2, page.after);
         q.bind(3, page.page_size + 1);
@@ -302,10 +302,10 @@ absl::StatusOr<Page<Row<v1::MatchAlert>>> ListAlerts(Store& store,
     if (f.since_micros != 0) sql += " AND create_time >= ?5";
     sql += " ORDER BY seq LIMIT ?6";
     // Kept prepared unless it names its follows (a text per set of them).
-    std::optional<CachedStatement> cached;
+    std::optional<CachedStatement> q_kept;
     std::optional<SQLite::Statement> own;
     SQLite::Statement& q =
-        f.follow_rows.empty() ? *cached.emplace(db, sql) : own.emplace(db, sql);
+        f.follow_rows.empty() ? *q_kept.emplace(db, sql) : own.emplace(db, sql);
     q.bind(6, page.page_size + 1);
     q.bind(1, f.authority_id);
     q.bind(2, std::max(page.after, f.after_sequence));

@@ -455,11 +455,11 @@ constexpr int MilestoneRecordKind(const v1::Adopter*) {
 // The current journey dates of one record (the latest row of each kind).
 JourneyDates CurrentDates(SQLite::Database& db, int record_kind,
                           absl::string_view authority_id, int64_t row) {
-  CachedStatement cached(
+  CachedStatement q_kept(
       db,
       "SELECT kind, date FROM milestones WHERE record_kind = ? "
       "AND authority_id = ? AND record_row = ? ORDER BY id");
-  SQLite::Statement& q = *cached;
+  SQLite::Statement& q = *q_kept;
   q.bind(1, record_kind);
   q.bind(2, std::string(authority_id));
   q.bind(3, row);
@@ -784,10 +784,10 @@ template <typename T>
 absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
                                  absl::string_view authority_id, int64_t row_id,
                                  const char* what) {
-  CachedStatement cached(db,
+  CachedStatement q_kept(db,
                          absl::StrCat("SELECT profile FROM ", table,
                                       " WHERE id = ? AND authority_id = ?"));
-  SQLite::Statement& q = *cached;
+  SQLite::Statement& q = *q_kept;
   q.bind(1, row_id);
   q.bind(2, std::string(authority_id));
   if (!q.executeStep()) {
@@ -801,8 +801,8 @@ absl::StatusOr<T> ReadProfileRow(SQLite::Database& db, const char* table,
 
 absl::StatusOr<v1::Authority> ReadAuthority(SQLite::Database& db,
                                             absl::string_view id) {
-  CachedStatement cached(db, "SELECT profile FROM authorities WHERE id = ?");
-  SQLite::Statement& q = *cached;
+  CachedStatement q_kept(db, "SELECT profile FROM authorities WHERE id = ?");
+  SQLite::Statement& q = *q_kept;
   q.bind(1, std::string(id));
   if (!q.executeStep()) {
     return absl::NotFoundError(absl::StrCat("no authority \"", id, "\""));
@@ -819,9 +819,9 @@ absl::StatusOr<Page<T>> ReadPage(
     const PageRequest& page) {
   // The page size is a parameter, so each filter's text is prepared once
   // on the read connection (store_internal::CachedStatement).
-  CachedStatement cached(
+  CachedStatement q_kept(
       db, absl::StrCat(select_where, " ORDER BY 2 LIMIT :page_limit"));
-  SQLite::Statement& q = *cached;
+  SQLite::Statement& q = *q_kept;
   bind(q);
   q.bind(":page_limit", page.page_size + 1);
   Page<T> out;
@@ -1327,12 +1327,12 @@ absl::StatusOr<std::vector<v1::StatusChange>> ListStatusChanges(
     int64_t row_id) {
   return store.Read([&](SQLite::Database& db)
                         -> absl::StatusOr<std::vector<v1::StatusChange>> {
-    CachedStatement cached(
+    CachedStatement q_kept(
         db,
         "SELECT from_status, to_status, reason, key_id, changed_by, "
         "change_time FROM status_changes WHERE record_kind = ? AND "
         "authority_id = ? AND record_id = ? ORDER BY id");
-    SQLite::Statement& q = *cached;
+    SQLite::Statement& q = *q_kept;
     q.bind(1, KindName(kind));
     q.bind(2, std::string(authority_id));
     q.bind(3, row_id);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks the server's and the matcher's locking with Clang's thread-safety
 # analysis: every ABSL_GUARDED_BY / ABSL_EXCLUSIVE_LOCKS_REQUIRED in common/,
-# matcher/ and services/ is verified, and any warning (of -Wall -Wextra too)
-# is an error. GCC ignores these annotations, so this is the only place they
-# are checked.
+# matcher/, services/ and clients/web/ (the console's sessions and connection
+# workers) is verified, and any warning (of -Wall -Wextra too) is an error.
+# GCC ignores these annotations, so this is the only place they are checked.
 #
 # Cheap on purpose: a second build tree (build-clang) configured for clang,
 # in which only the generated protobuf headers are built; then every
@@ -32,8 +32,8 @@ else
   cmake --build "$build_dir" -j "$(nproc)" --target "${generated[@]}"
 fi
 
-# One command per translation unit of common/, matcher/ and services/, with
-# its output replaced by -fsyntax-only.
+# One command per translation unit of common/, matcher/, services/ and
+# clients/web/, with its output replaced by -fsyntax-only.
 root="$(pwd)"
 python3 - "$build_dir/compile_commands.json" "$root" >"$build_dir/tsa-commands" <<'PY'
 import json, shlex, sys
@@ -42,7 +42,7 @@ root = sys.argv[2].rstrip("/") + "/"
 for e in entries:
     f = e["file"]
     rel = f[len(root):] if f.startswith(root) else ""
-    if not rel.startswith(("common/", "matcher/", "services/")):
+    if not rel.startswith(("common/", "matcher/", "services/", "clients/web/")):
         continue
     args = shlex.split(e["command"])
     out, skip = [], False

@@ -7,12 +7,15 @@
 //
 // Plain HTTP is served only on a loopback --listen address, and plain gRPC
 // to raamatchd is used only for a loopback --server; otherwise give TLS
-// files. SIGINT or SIGTERM stops it.
+// files. SIGINT or SIGTERM stops it: requests under way get
+// --stop-grace-seconds to finish (a slow client's unfinished request is not
+// waited for longer), then it exits; it keeps nothing that needs saving.
 //
 // Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start;
 // 2 a usage error.
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,6 +23,9 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "clients/web/connection_threads.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
 #include "common/version.h"
@@ -39,6 +45,8 @@ int main(int argc, char** argv) {
   std::string tls_key;
   int idle_minutes = 30;
   int threads = 64;
+  int max_threads = 1024;
+  int stop_grace_seconds = 10;
   std::string assets = RAA_WEB_DEFAULT_ASSETS;
 
   CLI::App app{"raa-web: the raamatch web console"};
@@ -65,9 +73,19 @@ int main(int argc, char** argv) {
                  "sign a session out after this many idle minutes")
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 60));
-  app.add_option("--threads", threads, "HTTP worker threads")
+  app.add_option("--threads", threads,
+                 "HTTP worker threads kept ready (one serves a connection)")
       ->capture_default_str()
       ->check(CLI::Range(2, 512));
+  app.add_option("--max-threads", max_threads,
+                 "most HTTP worker threads at once: more start while every "
+                 "one is busy (slow clients hold theirs), up to this")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 16384));
+  app.add_option("--stop-grace-seconds", stop_grace_seconds,
+                 "on SIGTERM, how long requests under way may take to finish")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   app.add_option("--assets", assets,
                  "govuk-frontend's dist/govuk folder (default: the build "
                  "tree's copy)")
@@ -81,6 +99,11 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
 
+  if (max_threads < threads) {
+    std::cerr << "raa-web: --max-threads " << max_threads
+              << " is below --threads " << threads << "\n";
+    return kExitUsage;
+  }
   std::optional<raa::web::HostPort> where = raa::web::ParseHostPort(listen);
   if (!where.has_value()) {
     std::cerr << "raa-web: --listen " << listen
@@ -127,8 +150,10 @@ int main(int argc, char** argv) {
   } else {
     http = std::make_unique<httplib::Server>();
   }
-  http->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  http->new_task_queue = [threads, max_threads] {
+    return new raa::web::ConnectionThreads(
+        {.min_threads = static_cast<size_t>(threads),
+         .max_threads = static_cast<size_t>(max_threads)});
   };
   http->set_payload_max_length(1 << 20);
   // A kept-alive connection holds a worker while it idles: keep that short
@@ -176,13 +201,24 @@ int main(int argc, char** argv) {
   std::cout << "raa-web serving " << (https ? "https" : "http") << "://" << host
             << ":" << port << "/ for raamatchd at " << server << " ("
             << (tls->enabled ? "TLS" : "plain text") << ")" << std::endl;
+  absl::Notification listening_ended;
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
+    if (listening_ended.HasBeenNotified()) return;
     std::cout << "raa-web: signal " << signal << ", stopping" << std::endl;
     http->stop();
+    // listen_after_bind returns once every connection's worker is done, and
+    // a slow client's is done only when the client stops sending.
+    if (!listening_ended.WaitForNotificationWithTimeout(
+            absl::Seconds(stop_grace_seconds))) {
+      std::cout << "raa-web: connections still open after "
+                << stop_grace_seconds << " s; stopped" << std::endl;
+      std::_Exit(0);
+    }
   });
   bool ok = http->listen_after_bind();
+  listening_ended.Notify();
   // listen_after_bind returns once stop() is called (or on failure); wake the
   // waiter if it is still waiting.
   pthread_kill(waiter.native_handle(), SIGTERM);

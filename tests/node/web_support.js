@@ -151,15 +151,17 @@ async function startServer(raamatchd, dir) {
           managerKey: fs.readFileSync(keyFile, 'utf8').trim()};
 }
 
-// Starts raa-web in front of `address`: resolves {proc, base}.
-async function startWeb(raaWeb, dir, address) {
+// Starts raa-web in front of `address`, with `extraArgs` if any: resolves
+// {proc, base, port, logFile}.
+async function startWeb(raaWeb, dir, address, extraArgs = []) {
   const webDir = path.join(dir, 'web');
   fs.mkdirSync(webDir, {recursive: true});
   const web = await startListening(raaWeb, [
     '--server', address, '--listen', '127.0.0.1:0',
-    '--port-file', path.join(webDir, 'port'),
+    '--port-file', path.join(webDir, 'port'), ...extraArgs,
   ], path.join(webDir, 'port'), path.join(dir, 'raa-web.log'));
-  return {proc: web.proc, base: `http://127.0.0.1:${web.port}`};
+  return {proc: web.proc, base: `http://127.0.0.1:${web.port}`, port: web.port,
+          logFile: web.logFile};
 }
 
 // The gRPC API from protos/ (google's protos fetched into `dir`), and a

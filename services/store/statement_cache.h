@@ -1,4 +1,4 @@
-// Statements kept prepared on the store's shared read connection. Preparing
+// Statements kept prepared on each of the store's read connections. Preparing
 // a statement (SQLite parses and plans its text) costs more than reading one
 // row through it: a third of a GetChild call's CPU was three prepares.
 //

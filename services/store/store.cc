@@ -175,22 +175,30 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenUnguarded(
     // Not before: a migration's or repair's sort of a whole table, or its
     // journal, would then be held in memory too.
     db->exec("PRAGMA temp_store = MEMORY");
-    auto read = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
-    read->setBusyTimeout(5000);
+    std::vector<std::unique_ptr<SQLite::Database>> reads;
+    for (int i = 0; i < kReadConnections; ++i) {
+      auto read =
+          std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
+      read->setBusyTimeout(5000);
+      reads.push_back(std::move(read));
+    }
     return std::unique_ptr<Store>(
-        new Store(path, clock, std::move(db), std::move(read)));
+        new Store(path, clock, std::move(db), std::move(reads)));
   });
 }
 
 Store::Store(std::string path, const Clock& clock,
              std::unique_ptr<SQLite::Database> write_db,
-             std::unique_ptr<SQLite::Database> read_db)
-    : path_(std::move(path)),
-      clock_(clock),
-      write_db_(std::move(write_db)),
-      read_db_(std::move(read_db)),
-      read_statements_(
-          std::make_unique<store_internal::StatementCache>(*read_db_)) {}
+             std::vector<std::unique_ptr<SQLite::Database>> read_dbs)
+    : path_(std::move(path)), clock_(clock), write_db_(std::move(write_db)) {
+  absl::MutexLock lock(&read_mu_);
+  for (std::unique_ptr<SQLite::Database>& db : read_dbs) {
+    ReadConnection& read = reads_.emplace_back();
+    read.statements = std::make_unique<store_internal::StatementCache>(*db);
+    read.db = std::move(db);
+  }
+  free_reads_ = static_cast<int>(reads_.size());
+}
 
 Store::~Store() = default;
 
@@ -256,12 +264,38 @@ absl::StatusOr<std::string> Store::WriteSerialized(
   return result;
 }
 
-absl::Status Store::ReadSerialized(
+absl::Status Store::ReadShared(
     absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
+  SQLite::Database* db = nullptr;
+  store_internal::StatementCache* statements = nullptr;
+  bool* in_use = nullptr;
+  {
+    absl::MutexLock lock(&read_mu_);
+    auto any_free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_) {
+      return free_reads_ > 0;
+    };
+    read_mu_.Await(absl::Condition(&any_free));
+    // The first free one: the busiest connections keep their statements
+    // prepared.
+    for (ReadConnection& read : reads_) {
+      if (read.in_use) continue;
+      read.in_use = true;
+      --free_reads_;
+      db = read.db.get();
+      statements = read.statements.get();
+      in_use = &read.in_use;
+      break;
+    }
+  }
+  absl::Status status;
+  {
+    store_internal::StatementCacheScope scope(*statements);
+    status = Guard([&] { return fn(*db); });
+  }
   absl::MutexLock lock(&read_mu_);
-  SQLite::Database& db = *read_db_;
-  store_internal::StatementCacheScope statements(*read_statements_);
-  return Guard([&] { return fn(db); });
+  *in_use = false;
+  ++free_reads_;
+  return status;
 }
 
 absl::Status Store::ReadOnOwnConnection(

@@ -26,14 +26,15 @@
 // same request id with a different body is ALREADY_EXISTS.
 //
 // How an area adds rows: its row functions take the StoreTx (writes) or the
-// Store (reads, through Store::Read), use tx.db() / the read connection with
+// Store (reads, through Store::Read), use tx.db() / a read connection with
 // the helpers of services/store/sql.h, and keep what a write changed in the
 // transaction's state for the area (StoreTx::State<T>), from which the
 // area tells its own observer (e.g. registry_rows::TellRegistryChanges) when
 // the store's listener asks, before the commit.
 //
-// Thread-safe. Writes are serialised; reads use their own connection and run
-// alongside writes (WAL).
+// Thread-safe. Writes are serialised; reads use read connections of their
+// own (kReadConnections, each reader on one at a time) and run alongside
+// writes and each other (WAL).
 #ifndef RAAMATCH_SERVICES_STORE_STORE_H_
 #define RAAMATCH_SERVICES_STORE_STORE_H_
 
@@ -269,13 +270,18 @@ class Store {
     return out;
   }
 
-  // Runs `fn(SQLite::Database&)` on the read connection, one reader at a
-  // time, and returns what it returns (an absl::Status or absl::StatusOr):
-  // the read path of every area's row code. A database error (SQLiteCpp
-  // throws) becomes INTERNAL.
+  // Read connections kept open: as many reads run at once (a consortium's
+  // overdue list, tens of milliseconds, leaves the others free); a fifth
+  // reader waits for one.
+  static constexpr int kReadConnections = 4;
+
+  // Runs `fn(SQLite::Database&)` on a free read connection (each serves one
+  // reader at a time), and returns what it returns (an absl::Status or
+  // absl::StatusOr): the read path of every area's row code. A database error
+  // (SQLiteCpp throws) becomes INTERNAL.
   template <typename Fn>
   auto Read(Fn&& fn) -> std::invoke_result_t<Fn&, SQLite::Database&> {
-    return ReadWith(&Store::ReadSerialized, fn);
+    return ReadWith(&Store::ReadShared, fn);
   }
 
   // Runs `fn` like Read, but on a read connection of its own, opened for the
@@ -314,13 +320,13 @@ class Store {
       std::span<const SchemaPart> schema);
   Store(std::string path, const Clock& clock,
         std::unique_ptr<SQLite::Database> write_db,
-        std::unique_ptr<SQLite::Database> read_db);
+        std::vector<std::unique_ptr<SQLite::Database>> read_dbs);
 
   absl::StatusOr<std::string> WriteSerialized(
       const RequestKey& key,
       absl::FunctionRef<absl::StatusOr<std::string>(StoreTx&)> body,
       bool& replayed);
-  absl::Status ReadSerialized(
+  absl::Status ReadShared(
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
   absl::Status ReadOnOwnConnection(
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
@@ -344,12 +350,17 @@ class Store {
   absl::Mutex write_mu_;
   std::unique_ptr<SQLite::Database> write_db_ ABSL_GUARDED_BY(write_mu_);
   StoreListener* listener_ ABSL_GUARDED_BY(write_mu_) = nullptr;
+  // A read connection and its prepared statements (declared after it, so
+  // they are finalized before it closes). Its reader uses it outside
+  // read_mu_, from taking it (in_use) to giving it back.
+  struct ReadConnection {
+    std::unique_ptr<SQLite::Database> db;
+    std::unique_ptr<store_internal::StatementCache> statements;
+    bool in_use = false;
+  };
   absl::Mutex read_mu_;
-  std::unique_ptr<SQLite::Database> read_db_ ABSL_GUARDED_BY(read_mu_);
-  // The read connection's prepared statements: declared after it, so
-  // they are finalized before it closes.
-  std::unique_ptr<store_internal::StatementCache> read_statements_
-      ABSL_GUARDED_BY(read_mu_);
+  std::vector<ReadConnection> reads_ ABSL_GUARDED_BY(read_mu_);
+  int free_reads_ ABSL_GUARDED_BY(read_mu_) = 0;
 };
 
 }  // namespace raa

@@ -10,10 +10,13 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
@@ -904,6 +907,48 @@ TEST_F(StoreTest, ReadsLeaveNoReadTransactionOpen) {
   ASSERT_TRUE(checkpoint.executeStep());
   EXPECT_EQ(checkpoint.getColumn(0).getInt(), 0) << "a reader blocked it";
   EXPECT_EQ(checkpoint.getColumn(1).getInt(), 0) << "log pages left";
+}
+
+// Reads run side by side on the store's read connections: one that takes
+// long (a consortium's overdue list) holds up no other while one is free.
+TEST_F(StoreTest, AsManyReadsAsConnectionsRunAtOnce) {
+  ASSERT_THAT(AddChild("sheffield", ValidChild()).status(), IsOk());
+  constexpr int kHeld = Store::kReadConnections - 1;
+  absl::Notification release;
+  std::vector<absl::Notification> entered(kHeld);
+  std::vector<std::thread> held;
+  for (int i = 0; i < kHeld; ++i) {
+    held.emplace_back([&, i] {
+      EXPECT_THAT(store_->Read([&](SQLite::Database& db) {
+        SQLite::Statement q(db, "SELECT COUNT(*) FROM children");
+        EXPECT_TRUE(q.executeStep());
+        entered[i].Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      }),
+                  IsOk());
+    });
+  }
+  for (int i = 0; i < kHeld; ++i) {
+    EXPECT_TRUE(entered[i].WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "reader " << i << " waited for another to finish";
+  }
+  // With every connection but one held, a child's profile still reads.
+  absl::Notification read;
+  std::thread reader([&] {
+    absl::StatusOr<v1::Child> child =
+        registry_rows::GetChild(*store_, "sheffield", 1);
+    EXPECT_THAT(child.status(), IsOk());
+    read.Notify();
+  });
+  EXPECT_TRUE(read.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "GetChild waited for the held reads";
+  release.Notify();
+  reader.join();
+  for (std::thread& t : held) t.join();
+  // And again once they are given back.
+  EXPECT_THAT(registry_rows::GetChild(*store_, "sheffield", 1).status(),
+              IsOk());
 }
 
 TEST(StoreMigrationTest, JourneyDatesInSchemaSixBlobsMoveToMilestonesOnce) {

@@ -28,6 +28,7 @@
 #include "clients/web/connection_threads.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
+#include "common/open_files.h"
 #include "common/version.h"
 
 namespace {
@@ -136,6 +137,16 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // A connection is a file descriptor, and each worker may hold one
+  // (common/open_files.h).
+  if (absl::StatusOr<uint64_t> files = raa::RaiseOpenFilesLimit();
+      !files.ok()) {
+    std::cerr << "raa-web: " << files.status().message() << "\n";
+  } else if (*files < static_cast<uint64_t>(max_threads) + 256) {
+    std::cerr << "raa-web: at most " << *files
+              << " open files (ulimit -n): fewer than --max-threads "
+              << max_threads << " connections can be open at once\n";
+  }
   std::unique_ptr<httplib::Server> http;
   if (https) {
     auto ssl =

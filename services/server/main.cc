@@ -23,6 +23,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/open_files.h"
 #include "common/version.h"
 #include "services/server/server.h"
 #include "services/store/store.h"
@@ -164,6 +165,16 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Each connection is a file descriptor: 1,024, a common starting limit,
+  // would cap the clients (common/open_files.h).
+  if (absl::StatusOr<uint64_t> files = raa::RaiseOpenFilesLimit();
+      !files.ok()) {
+    std::cerr << "raamatchd: " << files.status().message() << "\n";
+  } else if (*files < 4096) {
+    std::cerr << "raamatchd: at most " << *files
+              << " open files (ulimit -n; LimitNOFILE= under systemd): each "
+                 "connection takes one\n";
+  }
   absl::StatusOr<std::unique_ptr<raa::RaaServer>> server =
       raa::RaaServer::Start(options);
   if (!server.ok()) {

@@ -110,6 +110,11 @@ void ConnectionThreads::shutdown() {
   for (std::thread& t : done) t.join();
 }
 
+bool ConnectionThreads::shutting_down() const {
+  absl::MutexLock lock(&mu_);
+  return shutdown_;
+}
+
 size_t ConnectionThreads::threads() const {
   absl::MutexLock lock(&mu_);
   return running_.size();

@@ -13,7 +13,10 @@
 // (past that, connections wait for a worker, as with a fixed pool), and a
 // thread beyond min_threads ends once it has idled for idle_exit.
 //
-// Thread-safe.
+// enqueue and shutdown are called from one thread that is not a worker (as
+// httplib calls them, from its listening thread): shutdown from a worker
+// would wait for itself. threads(), peak_threads() and shutting_down() from
+// any thread.
 #ifndef RAAMATCH_CLIENTS_WEB_CONNECTION_THREADS_H_
 #define RAAMATCH_CLIENTS_WEB_CONNECTION_THREADS_H_
 
@@ -53,6 +56,7 @@ class ConnectionThreads final : public httplib::TaskQueue {
   // Runs what is queued, then ends and joins every worker. Idempotent.
   void shutdown() override;
 
+  bool shutting_down() const;   // shutdown() has begun
   size_t threads() const;       // workers running now
   size_t peak_threads() const;  // the most that ever ran at once
 

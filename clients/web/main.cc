@@ -9,12 +9,14 @@
 // to raamatchd is used only for a loopback --server; otherwise give TLS
 // files. SIGINT or SIGTERM stops it: requests under way get
 // --stop-grace-seconds to finish (a slow client's unfinished request is not
-// waited for longer), then it exits; it keeps nothing that needs saving.
+// waited for longer; a second signal ends the wait), then it exits; it
+// keeps nothing that needs saving.
 //
 // Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start;
 // 2 a usage error.
 #include <signal.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -23,6 +25,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "clients/web/connection_threads.h"
@@ -84,7 +87,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(2, 16384));
   app.add_option("--stop-grace-seconds", stop_grace_seconds,
-                 "on SIGTERM, how long requests under way may take to finish")
+                 "on SIGINT or SIGTERM, how long requests under way may take "
+                 "to finish (a second signal stops it at once)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
   app.add_option("--assets", assets,
@@ -218,15 +222,25 @@ int main(int argc, char** argv) {
     sigwait(&signals, &signal);
     if (listening_ended.HasBeenNotified()) return;
     std::cout << "raa-web: signal " << signal << ", stopping" << std::endl;
+    // stop() does nothing before listening has begun: a signal that came
+    // as it started would be lost.
+    while (!http->is_running() && !listening_ended.HasBeenNotified()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     http->stop();
     // listen_after_bind returns once every connection's worker is done, and
-    // a slow client's is done only when the client stops sending.
-    if (!listening_ended.WaitForNotificationWithTimeout(
-            absl::Seconds(stop_grace_seconds))) {
-      std::cout << "raa-web: connections still open after "
-                << stop_grace_seconds << " s; stopped" << std::endl;
-      std::_Exit(0);
-    }
+    // a slow client's is done only when the client stops sending. The main
+    // thread wakes this one with SIGTERM when it has returned; a second
+    // signal ends the wait at once.
+    const timespec grace{.tv_sec = stop_grace_seconds, .tv_nsec = 0};
+    const int again = sigtimedwait(&signals, nullptr, &grace);
+    if (listening_ended.HasBeenNotified()) return;
+    std::cout << "raa-web: "
+              << (again > 0 ? "a second signal"
+                            : absl::StrCat("connections still open after ",
+                                           stop_grace_seconds, " s"))
+              << "; stopped" << std::endl;
+    std::_Exit(0);
   });
   bool ok = http->listen_after_bind();
   listening_ended.Notify();

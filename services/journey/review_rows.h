@@ -5,7 +5,8 @@
 // from, read in a few whole-table queries.
 //
 // The functions taking a StoreTx run inside Store::Write; those taking a
-// Store read on the read connection. Thread-safety is the store's.
+// Store read through Store::Read (LoadJourneyFacts of the whole consortium
+// on a connection of its own). Thread-safety is the store's.
 #ifndef RAAMATCH_SERVICES_JOURNEY_REVIEW_ROWS_H_
 #define RAAMATCH_SERVICES_JOURNEY_REVIEW_ROWS_H_
 

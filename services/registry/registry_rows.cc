@@ -818,7 +818,7 @@ absl::StatusOr<Page<T>> ReadPage(
     const std::function<void(SQLite::Statement&)>& bind,
     const PageRequest& page) {
   // The page size is a parameter, so each filter's text is prepared once
-  // on the read connection (store_internal::CachedStatement).
+  // on each read connection (store_internal::CachedStatement).
   CachedStatement q_kept(
       db, absl::StrCat(select_where, " ORDER BY 2 LIMIT :page_limit"));
   SQLite::Statement& q = *q_kept;

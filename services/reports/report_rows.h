@@ -8,8 +8,8 @@
 //
 // A journey date missing from the milestones falls back on the stored
 // profile's (rows written before migration 7 moved them). Heritage and needs
-// come from the stored raa.v1.Child. One read transaction on the store's
-// read connection; thread-safety is the store's.
+// come from the stored raa.v1.Child. One read transaction on a read
+// connection of its own (Store::ReadAside); thread-safety is the store's.
 #ifndef RAAMATCH_SERVICES_REPORTS_REPORT_ROWS_H_
 #define RAAMATCH_SERVICES_REPORTS_REPORT_ROWS_H_
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -266,9 +267,13 @@ absl::StatusOr<std::string> Store::WriteSerialized(
 
 absl::Status Store::ReadShared(
     absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
-  SQLite::Database* db = nullptr;
-  store_internal::StatementCache* statements = nullptr;
-  bool* in_use = nullptr;
+  // A read inside a read would hold two connections: four threads doing it
+  // at once would wait for each other for ever.
+  thread_local bool reading = false;
+  if (reading) {
+    return absl::InternalError("Store::Read called inside Store::Read");
+  }
+  ReadConnection* read = nullptr;
   {
     absl::MutexLock lock(&read_mu_);
     auto any_free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_) {
@@ -277,25 +282,24 @@ absl::Status Store::ReadShared(
     read_mu_.Await(absl::Condition(&any_free));
     // The first free one: the busiest connections keep their statements
     // prepared.
-    for (ReadConnection& read : reads_) {
-      if (read.in_use) continue;
-      read.in_use = true;
+    for (ReadConnection& r : reads_) {
+      if (r.in_use) continue;
+      r.in_use = true;
       --free_reads_;
-      db = read.db.get();
-      statements = read.statements.get();
-      in_use = &read.in_use;
+      read = &r;
       break;
     }
   }
-  absl::Status status;
-  {
-    store_internal::StatementCacheScope scope(*statements);
-    status = Guard([&] { return fn(*db); });
-  }
-  absl::MutexLock lock(&read_mu_);
-  *in_use = false;
-  ++free_reads_;
-  return status;
+  reading = true;
+  // Given back however the read ends.
+  absl::Cleanup give_back = [this, read] {
+    reading = false;
+    absl::MutexLock lock(&read_mu_);
+    read->in_use = false;
+    ++free_reads_;
+  };
+  store_internal::StatementCacheScope scope(*read->statements);
+  return Guard([&] { return fn(*read->db); });
 }
 
 absl::Status Store::ReadOnOwnConnection(

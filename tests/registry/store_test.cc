@@ -951,6 +951,21 @@ TEST_F(StoreTest, AsManyReadsAsConnectionsRunAtOnce) {
               IsOk());
 }
 
+// A read inside a read would hold two connections (four threads doing it at
+// once would wait for each other for ever): it is refused, and reads go on
+// after it.
+TEST_F(StoreTest, AReadInsideAReadIsRefused) {
+  absl::Status inner;
+  EXPECT_THAT(store_->Read([&](SQLite::Database&) {
+    inner = store_->Read([](SQLite::Database&) { return absl::OkStatus(); });
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(inner, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(store_->Read([](SQLite::Database&) { return absl::OkStatus(); }),
+              IsOk());
+}
+
 TEST(StoreMigrationTest, JourneyDatesInSchemaSixBlobsMoveToMilestonesOnce) {
   ScratchDir dir;
   const std::string path = dir.File("raamatch.db");

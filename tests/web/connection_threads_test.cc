@@ -6,6 +6,7 @@
 #include "clients/web/connection_threads.h"
 
 #include <cstddef>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -107,6 +108,7 @@ TEST(ConnectionThreadsTest, ShutdownRunsWhatIsQueuedAndJoinsEveryWorker) {
   int ran = 0;
   absl::Notification go;
   ConnectionThreads pool({.min_threads = 1, .max_threads = 1});
+  // The one worker held while five jobs queue behind it.
   pool.enqueue([&go] { go.WaitForNotification(); });
   for (int i = 0; i < 5; ++i) {
     pool.enqueue([&] {
@@ -114,8 +116,15 @@ TEST(ConnectionThreadsTest, ShutdownRunsWhatIsQueuedAndJoinsEveryWorker) {
       ++ran;
     });
   }
+  std::thread stopper([&pool] { pool.shutdown(); });
+  // Released only once shutdown has begun: the five are still queued then.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!pool.shutting_down() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_TRUE(pool.shutting_down());
   go.Notify();
-  pool.shutdown();
+  stopper.join();
   EXPECT_EQ(pool.threads(), 0u);
   absl::MutexLock lock(&mu);
   EXPECT_EQ(ran, 5);

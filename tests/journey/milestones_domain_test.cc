@@ -20,6 +20,7 @@
 #include "services/journey/milestones.h"
 #include "services/journey/review_rows.h"
 #include "services/registry/registry_rows.h"
+#include "tests/support/held_reads.h"
 #include "tests/support/scratch_domain.h"
 
 namespace raa {

@@ -27,6 +27,7 @@
 #include "services/server/schema.h"
 #include "tests/support/builders.h"
 #include "tests/support/grpc_calls.h"
+#include "tests/support/held_reads.h"
 #include "tests/support/scratch_dir.h"
 #include "tests/support/status_matchers.h"
 
@@ -34,6 +35,7 @@ namespace raa {
 namespace {
 
 using ::raa::test::EqualsProto;
+using ::raa::test::HeldReadConnections;
 using ::raa::test::IsOk;
 using ::raa::test::MakeDate;
 using ::raa::test::ScratchDir;
@@ -913,26 +915,7 @@ TEST_F(StoreTest, ReadsLeaveNoReadTransactionOpen) {
 // long (a consortium's overdue list) holds up no other while one is free.
 TEST_F(StoreTest, AsManyReadsAsConnectionsRunAtOnce) {
   ASSERT_THAT(AddChild("sheffield", ValidChild()).status(), IsOk());
-  constexpr int kHeld = Store::kReadConnections - 1;
-  absl::Notification release;
-  std::vector<absl::Notification> entered(kHeld);
-  std::vector<std::thread> held;
-  for (int i = 0; i < kHeld; ++i) {
-    held.emplace_back([&, i] {
-      EXPECT_THAT(store_->Read([&](SQLite::Database& db) {
-        SQLite::Statement q(db, "SELECT COUNT(*) FROM children");
-        EXPECT_TRUE(q.executeStep());
-        entered[i].Notify();
-        release.WaitForNotification();
-        return absl::OkStatus();
-      }),
-                  IsOk());
-    });
-  }
-  for (int i = 0; i < kHeld; ++i) {
-    EXPECT_TRUE(entered[i].WaitForNotificationWithTimeout(absl::Seconds(30)))
-        << "reader " << i << " waited for another to finish";
-  }
+  HeldReadConnections held(*store_, Store::kReadConnections - 1);
   // With every connection but one held, a child's profile still reads.
   absl::Notification read;
   std::thread reader([&] {
@@ -943,9 +926,8 @@ TEST_F(StoreTest, AsManyReadsAsConnectionsRunAtOnce) {
   });
   EXPECT_TRUE(read.WaitForNotificationWithTimeout(absl::Seconds(30)))
       << "GetChild waited for the held reads";
-  release.Notify();
+  held.Release();
   reader.join();
-  for (std::thread& t : held) t.join();
   // And again once they are given back.
   EXPECT_THAT(registry_rows::GetChild(*store_, "sheffield", 1).status(),
               IsOk());

@@ -21,6 +21,7 @@
 #include "raa/v1/journey.pb.h"
 #include "services/reports/report_rows.h"
 #include "services/reports/reports.h"
+#include "tests/support/held_reads.h"
 #include "tests/support/scratch_domain.h"
 
 namespace raa::test {

@@ -1,41 +1,13 @@
 #include "tests/support/scratch_domain.h"
 
-#include <SQLiteCpp/Database.h>
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "services/server/schema.h"
 
 namespace raa::test {
-
-HeldReadConnections::HeldReadConnections(Store& store)
-    : held_(Store::kReadConnections) {
-  for (absl::Notification& h : held_) {
-    readers_.emplace_back([this, &store, &h] {
-      EXPECT_THAT(store.Read([&](SQLite::Database&) {
-        h.Notify();
-        release_.WaitForNotification();
-        return absl::OkStatus();
-      }),
-                  IsOk());
-    });
-  }
-  for (absl::Notification& h : held_) {
-    EXPECT_TRUE(h.WaitForNotificationWithTimeout(absl::Seconds(30)))
-        << "a read connection was not taken";
-  }
-}
-
-void HeldReadConnections::Release() {
-  if (!release_.HasBeenNotified()) release_.Notify();
-  for (std::thread& t : readers_) {
-    if (t.joinable()) t.join();
-  }
-}
 
 absl::Status ForwardingListener::BeforeCommit(StoreTx& tx) {
   RETURN_IF_ERROR(inner_->BeforeCommit(tx));

@@ -25,13 +25,11 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.pb.h"
@@ -50,25 +48,6 @@
 #include "tests/support/status_matchers.h"
 
 namespace raa::test {
-
-// Every shared read connection of `store` (Store::kReadConnections) held by
-// a reader thread of its own, from construction (which returns once all are
-// held, or fails the test after 30 s) until Release() or destruction: what
-// a read meant to run on a connection of its own is tested against.
-class HeldReadConnections {
- public:
-  explicit HeldReadConnections(Store& store);
-  HeldReadConnections(const HeldReadConnections&) = delete;
-  HeldReadConnections& operator=(const HeldReadConnections&) = delete;
-  ~HeldReadConnections() { Release(); }
-
-  void Release();
-
- private:
-  std::vector<absl::Notification> held_;  // one for each reader
-  absl::Notification release_;
-  std::vector<std::thread> readers_;
-};
 
 // The store's listener in these tests: raamatchd's own
 // (services/server/store_listeners.h), which can be told to fail a write

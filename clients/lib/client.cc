@@ -91,7 +91,7 @@ RaaClient::RaaClient(const ClientOptions& options)
 
 std::unique_ptr<grpc::ClientContext> RaaClient::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
-  if (!options_.key.empty()) {
+  if (IsSendableKey(options_.key)) {
     context->AddMetadata("authorization",
                          absl::StrCat("Bearer ", options_.key));
   }
@@ -102,6 +102,14 @@ std::unique_ptr<grpc::ClientContext> RaaClient::NewContext() const {
 std::string NewRequestId() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return absl::StrFormat("%016x%016x", rng(), rng());
+}
+
+bool IsSendableKey(absl::string_view key) {
+  if (key.empty() || key.size() > 200) return false;
+  for (char c : key) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
 }
 
 }  // namespace raa

@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "grpcpp/grpcpp.h"
@@ -121,6 +122,12 @@ class RaaClient {
 
 // A fresh random request id for a write.
 std::string NewRequestId();
+
+// Whether `key` can be sent as an API key: 1-200 characters of printable
+// ASCII, no spaces (every key raamatchd issues is). gRPC aborts the whole
+// process on a header value outside printable ASCII, so a client checks
+// what a user typed before sending it; RaaClient sends no key otherwise.
+bool IsSendableKey(absl::string_view key);
 
 }  // namespace raa
 

@@ -119,28 +119,24 @@ absl::StatusOr<ImportFile> ReadJsonLines(std::istream& in) {
   return file;
 }
 
+// A profile nests a few levels deep; a file nesting deeper than this is not
+// one, and is refused before it is parsed (printing or freeing a document
+// nested tens of thousands deep recurses once a level).
+constexpr int kMaxJsonDepth = 64;
+
 absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
                                          const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string text = buffer.str();
   StripByteOrderMark(text);
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr,
-                                             /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_array()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not a JSON array of profiles"));
-  }
-  ImportFile file;
-  std::vector<ImportRow>& rows = file.rows;
   // nlohmann does not keep positions: find each element's line by scanning
-  // for the objects at depth 1.
+  // for the objects at depth 1, and how deep the file nests.
   std::vector<int> lines;
   {
-    const std::string& s = text;
     int depth = 0, line = 1;
     bool in_string = false, escaped = false;
-    for (char c : s) {
+    for (char c : text) {
       if (c == '\n') ++line;
       if (in_string) {
         if (escaped) {
@@ -155,11 +151,23 @@ absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
       if (c == '"') in_string = true;
       if (c == '{' || c == '[') {
         if (depth == 1 && c == '{') lines.push_back(line);
-        ++depth;
+        if (++depth > kMaxJsonDepth) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              path, " is not a JSON array of profiles: it nests deeper than ",
+              kMaxJsonDepth, " levels (line ", line, ")"));
+        }
       }
       if (c == '}' || c == ']') --depth;
     }
   }
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr,
+                                             /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a JSON array of profiles"));
+  }
+  ImportFile file;
+  std::vector<ImportRow>& rows = file.rows;
   for (size_t i = 0; i < doc.size(); ++i) {
     rows.push_back({i < lines.size() ? lines[i] : 0, {}, doc[i].dump(), ""});
   }

@@ -166,6 +166,11 @@ int main(int argc, char** argv) {
         option->run_callback();
       }
     }
+    if (!cli.key.empty() && !raa::IsSendableKey(cli.key)) {
+      throw CLI::ValidationError(
+          "--key (RAA_KEY): an API key is printable ASCII without spaces, "
+          "like raa_0123456789abcdef_...; this one holds other characters");
+    }
     absl::StatusOr<raa::ClientTls> tls = raa::LoadClientTls(cli.tls_files);
     if (!tls.ok())
       throw CLI::ValidationError(std::string(tls.status().message()));

@@ -278,7 +278,9 @@ void SayWhatIsWatched(const WatchFlags& f,
 void Watch(Cli& cli, const v1::WatchMatchesRequest& request,
            const WatchFlags& f) {
   grpc::ClientContext context;
-  context.AddMetadata("authorization", absl::StrCat("Bearer ", cli.key));
+  if (IsSendableKey(cli.key)) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", cli.key));
+  }
   auto reader = cli.client().matching().WatchMatches(&context, request);
   if (!cli.json) SayWhatIsWatched(f, request);
   v1::MatchAlert alert;

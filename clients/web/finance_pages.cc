@@ -149,8 +149,28 @@ Table WebApp::DebtsTable(const v1::Balances& balances,
   return table;
 }
 
-void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
+std::optional<WebApp::SignedIn> WebApp::RequireLedger(
+    const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return std::nullopt;
+  if (HasRole(signed_in->session, v1::ROLE_FINANCE) ||
+      HasRole(signed_in->session, v1::ROLE_MANAGER)) {
+    return signed_in;
+  }
+  std::vector<std::string> roles;
+  for (v1::Role role : signed_in->session.roles) {
+    roles.push_back(RoleText(role));
+  }
+  ErrorPage(res, 403, "You cannot see or do this",
+            absl::StrCat("The fee ledger's pages are for finance officers and "
+                         "the consortium manager. Your key's roles are: ",
+                         absl::StrJoin(roles, ", "), "."),
+            &*signed_in);
+  return std::nullopt;
+}
+
+void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   const Session& session = signed_in->session;
   v1::GetBalancesRequest request;
@@ -218,7 +238,7 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
 
 void WebApp::GetBalancesCsv(const httplib::Request& req,
                             httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   v1::GetBalancesRequest request;
   std::string as_of = Param(req, "as_of");
@@ -261,7 +281,7 @@ void WebApp::GetBalancesCsv(const httplib::Request& req,
 // ---- statement ----
 
 void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   const Session& session = signed_in->session;
   v1::GetStatementRequest request;
@@ -373,7 +393,7 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
 // ---- payments ----
 
 void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   if (req.path.ends_with(".csv")) {
     const Session& session = signed_in->session;
@@ -491,7 +511,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
 }
 
 void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   data form;
@@ -543,7 +563,7 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
 
 void WebApp::PostPaymentDecision(const httplib::Request& req,
                                  httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   std::string name = Param(req, "payment");
@@ -588,7 +608,7 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
 
 void WebApp::GetSettlement(const httplib::Request& req,
                            httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   absl::StatusOr<v1::SettlementPlan> plan = signed_in->session.client->Call(
       &v1::LedgerService::Stub::PlanSettlement, v1::PlanSettlementRequest());
@@ -652,7 +672,7 @@ std::string WarningText(v1::BudgetWarning warning, const std::string& what,
 }  // namespace
 
 void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   const Session& session = signed_in->session;
   int year = FinancialYearOf(SystemClock().Today());
@@ -714,7 +734,7 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
 }
 
 void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   int year = 0;
@@ -815,7 +835,7 @@ std::vector<std::vector<std::string>> ReconcileLines(
 }  // namespace
 
 void WebApp::GetReconcile(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   // The same permission as the reconciliation itself: a key that may not
   // see the member's ledger gets the API's 403 here too.
@@ -832,7 +852,7 @@ void WebApp::GetReconcile(const httplib::Request& req, httplib::Response& res) {
 
 void WebApp::PostReconcile(const httplib::Request& req,
                            httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   auto part = [&req](const char* name) {

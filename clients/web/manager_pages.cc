@@ -437,7 +437,7 @@ void WebApp::RenderNewMember(httplib::Response& res, const SignedIn& signed_in,
 
 void WebApp::PostNewMember(const httplib::Request& req,
                            httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   data form;
@@ -553,7 +553,7 @@ void WebApp::RenderWithdrawMember(httplib::Response& res,
 
 void WebApp::PostWithdrawMember(const httplib::Request& req,
                                 httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   const std::string id = req.matches[1].str();
@@ -597,7 +597,7 @@ void WebApp::PostWithdrawMember(const httplib::Request& req,
 
 void WebApp::PostReinstateMember(const httplib::Request& req,
                                  httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   v1::ReinstateAuthorityRequest request;
@@ -744,7 +744,7 @@ void WebApp::RenderNewKey(httplib::Response& res, const SignedIn& signed_in,
 }
 
 void WebApp::PostNewKey(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   data form;
@@ -832,7 +832,7 @@ void WebApp::GetRevokeKey(const httplib::Request& req, httplib::Response& res) {
 
 void WebApp::PostRevokeKey(const httplib::Request& req,
                            httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   const std::string id = req.matches[1].str();
@@ -977,7 +977,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
 }
 
 void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   RaaClient& client = *signed_in->session.client;

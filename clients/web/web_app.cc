@@ -456,7 +456,10 @@ void WebApp::PostSignIn(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   std::string key(absl::StripAsciiWhitespace(Param(req, "key")));
-  if (key.empty() || key.size() > 200) {
+  // Checked before anything is sent: gRPC would abort the whole console on
+  // a key with a character a header cannot carry (an accent, a control
+  // character, a non-breaking space pasted with it).
+  if (!IsSendableKey(key)) {
     limiter_.RecordFailure(AddressOf(req), now);
     RenderSignIn(
         res, 200, token,

@@ -243,6 +243,11 @@ class WebApp {
   // names its URL parameters (TableOptions::prefix).
   static Table DebtsTable(const v1::Balances& balances,
                           const std::string& prefix);
+  // The signed-in session of `req` if its key has the finance or manager
+  // role; otherwise nullopt after answering (303 to /sign-in, or a 403 page),
+  // before any form is read. The server refuses such keys as well.
+  std::optional<SignedIn> RequireLedger(const httplib::Request& req,
+                                        httplib::Response& res);
   void GetLedger(const httplib::Request& req, httplib::Response& res);
   void GetBalancesCsv(const httplib::Request& req, httplib::Response& res);
   void GetStatement(const httplib::Request& req, httplib::Response& res);

@@ -1,6 +1,7 @@
 #include "services/matching/matching_service.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
 
@@ -48,17 +49,19 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
   std::string key_id = KeyIdOf(secret).value_or("");
   auto* reactor = new WatchReactor(live_, [this, key_id](WatchReactor* r) {
     absl::MutexLock lock(&streams_mu_);
-    auto it = streams_.find(key_id);
-    if (it == streams_.end()) return;
-    it->second.erase(r);
-    if (it->second.empty()) streams_.erase(it);
+    for (auto* streams : {&streams_, &admitted_}) {
+      auto it = streams->find(key_id);
+      if (it == streams->end()) continue;
+      it->second.erase(r);
+      if (it->second.empty()) streams->erase(it);
+    }
   });
   {
     absl::MutexLock lock(&streams_mu_);
     streams_[key_id].insert(reactor);
   }
   // The request is copied: a cancelled call may be gone before this runs.
-  pool_.Schedule([this, reactor, request = *request,
+  pool_.Schedule([this, reactor, key_id, request = *request,
                   authorization = std::move(authorization),
                   certificate = CertificateNameOf(*ctx)] {
     absl::StatusOr<Caller> caller =
@@ -76,6 +79,13 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
                            static_cast<v1::MatchAlert*>(nullptr), allowed));
       }
       reactor->StartAdHoc(allowed);
+      return;
+    }
+    if (!Admit(key_id, reactor)) {
+      reactor->StartAdHoc(absl::ResourceExhaustedError(absl::StrCat(
+          "this key already has ", kMaxStreamsPerKey,
+          " WatchMatches streams open, the most one key may have: close one "
+          "first")));
       return;
     }
     if (AuditLog* audit = rpc_.audit(); audit != nullptr) {
@@ -107,6 +117,20 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
         });
   });
   return reactor;
+}
+
+bool MatchingService::Admit(const std::string& key_id, WatchReactor* reactor) {
+  absl::MutexLock lock(&streams_mu_);
+  auto open = streams_.find(key_id);
+  if (open == streams_.end() || !open->second.contains(reactor)) {
+    return true;  // done already (its OnDone ran): nothing to count
+  }
+  absl::flat_hash_set<WatchReactor*>& admitted = admitted_[key_id];
+  if (admitted.size() >= static_cast<size_t>(kMaxStreamsPerKey)) {
+    return false;
+  }
+  admitted.insert(reactor);
+  return true;
 }
 
 }  // namespace raa

@@ -28,6 +28,12 @@ class MatchingService final : public v1::MatchingService::CallbackService {
                   UnaryRunner& rpc);
   ~MatchingService() override;
 
+  // WatchMatches streams one key may have open at once; one more is
+  // refused with RESOURCE_EXHAUSTED. Every stream's alerts are worked out
+  // inside each write that causes them, so streams without a bound would
+  // let one key slow every member's writes.
+  static constexpr int kMaxStreamsPerKey = 8;
+
 #define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)       \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,    \
                                    const v1::Request* request,          \
@@ -109,10 +115,19 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       rank_adopters_allocator_;
   ArenaMessageAllocator<v1::RankChildrenRequest, v1::RankChildrenResponse>
       rank_children_allocator_;
+  // Whether stream `reactor` of key `key_id`, its key checked, may watch:
+  // false if the key already has kMaxStreamsPerKey streams watching.
+  // Counted until its OnDone; a stream already done is let through (it
+  // finishes at once).
+  bool Admit(const std::string& key_id, WatchReactor* reactor);
+
   absl::Mutex streams_mu_;
   // Open streams by the id of the key that opened them. A stream leaves in
   // its OnDone, before it is deleted.
   absl::flat_hash_map<std::string, absl::flat_hash_set<WatchReactor*>> streams_
+      ABSL_GUARDED_BY(streams_mu_);
+  // Of those, the ones admitted (Admit), by key.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<WatchReactor*>> admitted_
       ABSL_GUARDED_BY(streams_mu_);
 };
 

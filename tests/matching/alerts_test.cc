@@ -14,6 +14,7 @@
 // Consortium: the hub (manager), Sheffield, Leeds, Rotherham, each with a
 // registrar key; family finders for Rotherham and Leeds. Today is
 // 2026-11-01 noon.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "services/matching/matching_service.h"
 #include "tests/support/alert_stream.h"
 #include "tests/support/explanations.h"
 #include "tests/support/in_process_server.h"
@@ -31,6 +33,7 @@ namespace raa::test {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using Code = ::grpc::StatusCode;
@@ -448,6 +451,55 @@ TEST_F(MatchAlertsTest, RevokingTheKeyEndsItsWatchAtOnce) {
   std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar({&other});
   ASSERT_THAT(got[0], SizeIs(1));
   EXPECT_EQ(got[0][0].adopter(), fits.name());
+}
+
+// Every stream's alerts are worked out inside the writes that cause them:
+// one key may keep only so many open, and another key is not held back.
+TEST_F(MatchAlertsTest, AKeyHasAtMostEightStreamsOpenAtOnce) {
+  ASSERT_EQ(MatchingService::kMaxStreamsPerKey, 8);
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  std::vector<std::unique_ptr<AlertStream>> open;
+  std::vector<AlertStream*> streams;
+  for (int i = 0; i < MatchingService::kMaxStreamsPerKey; ++i) {
+    open.push_back(std::make_unique<AlertStream>(*matching_, finder_,
+                                                 Follow({child.name()}, {})));
+    streams.push_back(open.back().get());
+  }
+  ASSERT_NO_FATAL_FAILURE(Sync(streams));
+
+  AlertStream refused(*matching_, finder_, Follow({child.name()}, {}));
+  grpc::Status status = refused.Finish(kCheckpointTimeout);
+  EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("already has 8 WatchMatches streams open"));
+
+  // Another family finder of the same member watches as usual, and the
+  // eight still hear of a new fit.
+  AlertStream other(*matching_, NewKey("rotherham", {v1::ROLE_FAMILY_FINDER}),
+                    Follow({child.name()}, {}));
+  ASSERT_NO_FATAL_FAILURE(Sync({&other}));
+  v1::Adopter fits = AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  streams.push_back(&other);
+  for (const std::vector<v1::MatchAlert>& got : AlertsSoFar(streams)) {
+    ASSERT_THAT(got, SizeIs(1));
+    EXPECT_EQ(got[0].adopter(), fits.name());
+  }
+
+  // Once one of the eight closes (the server hears of it in its own time),
+  // the key may open another.
+  open.pop_back();
+  std::unique_ptr<AlertStream> again;
+  for (int attempt = 0; attempt < 50 && again == nullptr; ++attempt) {
+    auto next = std::make_unique<AlertStream>(*matching_, finder_,
+                                              Follow({child.name()}, {}));
+    if (Checkpoint({next.get()})[0].has_value()) {
+      again = std::move(next);
+    } else {
+      EXPECT_THAT(next->Finish(kCheckpointTimeout),
+                  StatusIs(Code::RESOURCE_EXHAUSTED));
+    }
+  }
+  EXPECT_NE(again, nullptr) << "a closed stream still counted";
 }
 
 TEST_F(MatchAlertsTest, StreamsEndWithUnavailableWhenTheServerStops) {

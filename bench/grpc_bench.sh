@@ -10,6 +10,7 @@
 #   bench/grpc_bench.sh --client h2load --sizes 1000 --runs 1 --calls 2000   # a quick check
 #   bench/grpc_bench.sh --port 50099 --keep /tmp/gb   # a fixed port; keep the logs
 #   bench/grpc_bench.sh --tls                      # over TLS (a self-signed certificate)
+#   bench/grpc_bench.sh --client h2load --floor     # and the floor: gRPC answering the same bytes
 #
 # For each size (--sizes): starts raamatchd on a new database in a temporary
 # directory (127.0.0.1, --port or a port it picks), registers a synthetic
@@ -60,6 +61,15 @@
 # they share every core, as on most development machines. --server-cpus /
 # --client-cpus choose the lists.
 #
+# --floor (h2load only): beside raamatchd, raa-grpc-floor (bench/grpc_floor.cc)
+# answers each search's request with the response raamatchd gave it
+# (raa-loadgen --write-response), doing nothing else: no key checked,
+# nothing parsed, ranked, audited or serialised. In each round, after
+# raamatchd's sequence, the same sequence runs against it ("floor health",
+# "floor rank basic", ...). Its searches, as a percentage of raamatchd's
+# health runs in the round, are the most any implementation of the method
+# on this gRPC could reach; what raamatchd spends above them is its own.
+#
 # Prints, per size, client and call: calls/s, p50/p99 and the percentage of
 # health's rate (min, median and max over the rounds), server and client CPU
 # per call and bytes per response (medians), then the aims of issue 11,
@@ -92,6 +102,7 @@ pin=no
 server_cpus=""
 client_cpus=""
 no_parse=no
+floor=no
 tls=no
 keep=""
 extra_server_args=()
@@ -120,6 +131,8 @@ Options:
   --client-cpus LIST  taskset CPU list for the client (implies --pin)
   --no-parse          raa-loadgen takes responses as bytes
   --tls               serve over TLS with a self-signed certificate
+  --floor             also measure raa-grpc-floor, gRPC answering the same
+                      bytes (h2load only; not with --tls)
   --server-arg ARG    passed to raamatchd (repeatable)
   --keep DIR          copy the logs and outputs to DIR at the end
 EOF
@@ -146,6 +159,7 @@ while [[ $# -gt 0 ]]; do
     --client-cpus) client_cpus="$2"; pin=yes; shift 2 ;;
     --no-parse) no_parse=yes; shift ;;
     --tls) tls=yes; shift ;;
+    --floor) floor=yes; shift ;;
     --server-arg) extra_server_args+=("$2"); shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -170,6 +184,10 @@ for v in $views; do
   [[ "$v" == basic || "$v" == full || "$v" == full-text ]] ||
     die "unknown view $v (basic, full, full-text)"
 done
+if [[ "$floor" == yes ]]; then
+  [[ "$client" == h2load ]] || die "--floor needs --client h2load"
+  [[ "$tls" == no ]] || die "--floor serves plain text: not with --tls"
+fi
 # raa-loadgen's calls per stream: --calls spread over the streams.
 (( calls >= streams )) || die "--calls must be at least --streams"
 loadgen_calls=$(( calls / streams ))
@@ -177,9 +195,12 @@ loadgen_calls=$(( calls / streams ))
 server_bin="${build}/services/raamatchd"
 demo_bin="${build}/bench/raa-demo"
 loadgen_bin="${build}/clients/raa-loadgen"
-for bin in "$server_bin" "$demo_bin" "$loadgen_bin"; do
+floor_bin="${build}/bench/raa-grpc-floor"
+bins=("$server_bin" "$demo_bin" "$loadgen_bin")
+[[ "$floor" == no ]] || bins+=("$floor_bin")
+for bin in "${bins[@]}"; do
   if [[ ! -x "$bin" ]]; then
-    echo "grpc_bench.sh: missing $bin (ninja -C build raamatchd raa-demo raa-loadgen)" >&2
+    echo "grpc_bench.sh: missing $bin (ninja -C build raamatchd raa-demo raa-loadgen raa-grpc-floor)" >&2
     exit 1
   fi
 done
@@ -212,7 +233,9 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/grpc_bench.XXXXXX")"
 . "${here}/lib.sh"
 bench_listen_port="$port"
 bench_server_prefix=(${server_pin[@]+"${server_pin[@]}"})
+floor_pid=""
 cleanup() {
+  bench_stop "$floor_pid"
   bench_stop_server
   if [[ -n "$keep" ]]; then
     mkdir -p "$keep" && cp -r "$work"/. "$keep"/ 2>/dev/null || true
@@ -383,13 +406,30 @@ for n in $sizes; do
       m="${s%%:*}" v="${s#*:}"
       timeout 300 "$loadgen_bin" --server "$address" --key "$key" \
         ${tls_client_args[@]+"${tls_client_args[@]}"} --method "$m" --view "$v" \
-        --write-request "${dir}/${m}-${v}.req" >"${dir}/${m}-${v}.req.out" 2>&1 ||
+        --write-request "${dir}/${m}-${v}.req" --write-response "${dir}/${m}-${v}.res" \
+        >"${dir}/${m}-${v}.req.out" 2>&1 ||
         { cat "${dir}/${m}-${v}.req.out" >&2; exit 1; }
       body[$s]="${dir}/${m}-${v}.req"
       expected[$s]=$(( $(field "${dir}/${m}-${v}.req.out" response_bytes request:) + 5 ))
       echo "   h2load request ${m} ${v}: $(field "${dir}/${m}-${v}.req.out" target request:)," \
         "$(field "${dir}/${m}-${v}.req.out" response_bytes request:) response bytes"
     done
+  fi
+
+  # The floor, on the server's CPUs: every search's request and response.
+  raamatchd_pid="$server_pid" raamatchd_address="$address"
+  if [[ "$floor" == yes ]]; then
+    answers=()
+    for s in "${searches[@]}"; do
+      m="${s%%:*}" v="${s#*:}"
+      answers+=(--answer "${dir}/${m}-${v}.req:${dir}/${m}-${v}.res")
+    done
+    ( exec ${server_pin[@]+"${server_pin[@]}"} "$floor_bin" --listen 127.0.0.1:0 \
+        --port-file "${dir}/floor.port" "${answers[@]}" >"${dir}/floor.log" 2>&1 ) &
+    floor_pid=$!
+    bench_wait_port "$floor_pid" "${dir}/floor.port" "${dir}/floor.log"
+    floor_address="127.0.0.1:$(cat "${dir}/floor.port")"
+    echo "   raa-grpc-floor (pid ${floor_pid}) on ${floor_address}, answering the same bytes"
   fi
 
   for round in $(seq 1 "$runs"); do
@@ -407,8 +447,25 @@ for n in $sizes; do
         run_health
       done
     done
+    if [[ "$floor" == yes ]]; then
+      # The same sequence against the floor (server_ticks reads its CPU).
+      server_pid="$floor_pid" address="$floor_address" current_client=h2load
+      stem="${dir}/floor.${round}"
+      h2load_run "${stem}.${seq_no}.health" "floor health" /grpc.health.v1.Health/Check \
+        "${body[health]}" "${expected[health]}"
+      for s in "${searches[@]}"; do
+        m="${s%%:*}" v="${s#*:}"
+        h2load_run "${stem}.${seq_no}.${m}-${v}" "floor ${m} ${v}" "$(path_of "$m")" \
+          "${body[$s]}" "${expected[$s]}"
+        h2load_run "${stem}.${seq_no}.health" "floor health" /grpc.health.v1.Health/Check \
+          "${body[health]}" "${expected[health]}"
+      done
+      server_pid="$raamatchd_pid" address="$raamatchd_address"
+    fi
   done
   unset body expected
+  bench_stop "$floor_pid"
+  floor_pid=""
   bench_stop_server
 done
 
@@ -417,7 +474,7 @@ echo "RankAdopters (rank) and RankChildren (children), page size 20, no result c
   "against Health/Check in the same sequence; ${calls} calls per run, ${runs} round(s);" \
   "h2load ${connections} connections x ${h2_streams} streams, raa-loadgen ${streams} streams" \
   "($( [[ "$no_parse" == yes ]] && echo "responses unparsed" || echo "responses parsed" ));" \
-  "loopback$( [[ "$tls" == yes ]] && echo ", TLS" ), $(nproc) cores$( [[ "$pin" == yes ]] && echo ", server on CPUs ${server_cpus}, client on ${client_cpus}" || echo ", not pinned" );" \
+  "$( [[ "$floor" == yes ]] && echo "the floor (raa-grpc-floor) after raamatchd in each round; " )loopback$( [[ "$tls" == yes ]] && echo ", TLS" ), $(nproc) cores$( [[ "$pin" == yes ]] && echo ", server on CPUs ${server_cpus}, client on ${client_cpus}" || echo ", not pinned" );" \
   "load average at the start ${load_before}, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import csv, statistics, sys
@@ -436,15 +493,24 @@ for r in rows:
     seqs[(r["size"], r["client"], r["round"])].append(r)
 for seq in seqs.values():
     seq.sort(key=lambda r: r["seq"])
+    # raamatchd's health runs of the round: the floor's yardstick too.
+    server_health = [h for h in seq if h["call"] == "health"]
     for i, r in enumerate(seq):
-        if r["call"] == "health":
+        if r["call"] in ("health", "floor health"):
             continue
+        floor_row = r["call"].startswith("floor ")
+        health = "floor health" if floor_row else "health"
         beside = [seq[j] for j in (i - 1, i + 1)
-                  if 0 <= j < len(seq) and seq[j]["call"] == "health"]
+                  if 0 <= j < len(seq) and seq[j]["call"] == health]
         h_rate = statistics.mean(h["calls_per_s"] for h in beside)
         h_cpu = statistics.mean(h["server_us"] for h in beside)
         r["ratio"] = 100 * r["calls_per_s"] / h_rate
         r["cpu_x"] = r["server_us"] / h_cpu if h_cpu > 0 else float("nan")
+        if floor_row and server_health:
+            s_rate = statistics.mean(h["calls_per_s"] for h in server_health)
+            s_cpu = statistics.mean(h["server_us"] for h in server_health)
+            r["ratio_server"] = 100 * r["calls_per_s"] / s_rate
+            r["cpu_x_server"] = r["server_us"] / s_cpu if s_cpu > 0 else float("nan")
 
 groups = defaultdict(list)
 order = []
@@ -458,7 +524,7 @@ def mmm(values, fmt):
     v = sorted(values)
     return "%s %s %s" % (fmt % v[0], fmt % statistics.median(v), fmt % v[-1])
 
-print("%-10s %-8s %-20s %-23s %-23s %8s %8s %8s %8s %7s %6s" % (
+print("%-10s %-8s %-26s %-23s %-23s %8s %8s %8s %8s %7s %6s" % (
     "households", "client", "call", "calls/s min med max", "of health min med max",
     "p50 ms", "p99 ms", "srv us", "cli us", "B/call", "xCPU"))
 summary = {}
@@ -466,9 +532,10 @@ for k in order:
     g = groups[k]
     size, client, call = k
     rate = mmm([r["calls_per_s"] for r in g], "%7.0f")
-    ratio = mmm([r["ratio"] for r in g], "%6.1f%%") if call != "health" else "-"
-    cpu_x = ("%6.2f" % statistics.median(r["cpu_x"] for r in g)) if call != "health" else "-"
-    print("%-10s %-8s %-20s %-23s %-23s %8.3f %8.3f %8.1f %8.1f %7.0f %6s" % (
+    is_health = call in ("health", "floor health")
+    ratio = mmm([r["ratio"] for r in g], "%6.1f%%") if not is_health else "-"
+    cpu_x = ("%6.2f" % statistics.median(r["cpu_x"] for r in g)) if not is_health else "-"
+    print("%-10s %-8s %-26s %-23s %-23s %8.3f %8.3f %8.1f %8.1f %7.0f %6s" % (
         size, client, call, rate, ratio,
         statistics.median(r["p50_ms"] for r in g),
         statistics.median(r["p99_ms"] for r in g),
@@ -502,4 +569,21 @@ for client in clients:
         print("  %-8s rank full  at   1000 households: server CPU per call %.2fx health's"
               " (%.2fx), aim <= 1.3x: %s" % (client, x, max(r["cpu_x"] for r in g),
                                             "met" if x <= 1.3 else "NOT met"))
+
+floor_rows = [k for k in order if k[2].startswith("floor ") and k[2] != "floor health"]
+if floor_rows:
+    print("\nThe floor (raa-grpc-floor answering the same bytes) against raamatchd's own"
+          " health runs in the round, and what raamatchd spends above it (medians):")
+    for (size, client, call) in floor_rows:
+        g = summary[(size, client, call)]
+        served = summary.get((size, client, call[len("floor "):]))
+        rate = statistics.median(r["ratio_server"] for r in g)
+        cpu = statistics.median(r["cpu_x_server"] for r in g)
+        line = "  %6s households %-18s floor %5.1f%% of health's rate, %.2fx its CPU" % (
+            size, call[len("floor "):], rate, cpu)
+        if served:
+            us = statistics.median(r["server_us"] for r in served)
+            floor_us = statistics.median(r["server_us"] for r in g)
+            line += "; raamatchd %.1f us/call above the floor's %.1f" % (us - floor_us, floor_us)
+        print(line)
 PY

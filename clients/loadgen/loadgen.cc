@@ -56,7 +56,9 @@
 // eligible candidates among up to 101 spread over the list. It makes the
 // call once and prints `request: path=/pkg.Service/Method target=NAME
 // request_bytes=N response_bytes=M` (M: the serialized response, without the
-// 5-byte frame prefix); exits 1 if the call fails.
+// 5-byte frame prefix); exits 1 if the call fails. With --write-response
+// FILE it also writes that response, serialised (unframed), for
+// raa-grpc-floor to answer with (bench/grpc_floor.cc).
 //
 // Prints one line of results, and a `result:` line of key=value pairs for
 // scripts (bench/grpc_bench.sh).
@@ -120,6 +122,7 @@ struct Options {
   int max_targets = 2000;
   int server_pid = 0;  // > 0: report the server's CPU per call
   std::string write_request;
+  std::string write_response;  // with write_request: the checked answer
   ClientTlsFiles tls_files;
   ClientTls tls;  // read from tls_files
 };
@@ -469,6 +472,19 @@ int WriteRequest(const Options& options,
               << status.error_message() << "\n";
     return 1;
   }
+  if (options.method == "health") response = std::string(kServing, 2);
+  if (!options.write_response.empty()) {
+    std::ofstream answer(options.write_response,
+                         std::ios::binary | std::ios::trunc);
+    answer.write(response.data(),
+                 static_cast<std::streamsize>(response.size()));
+    answer.close();
+    if (!answer) {
+      std::cerr << "raa-loadgen: cannot write " << options.write_response
+                << "\n";
+      return 1;
+    }
+  }
   std::cout << absl::StrFormat(
       "request: path=%s target=%s view=%s request_bytes=%d "
       "response_bytes=%d\n",
@@ -639,9 +655,14 @@ int main(int argc, char** argv) {
                  "the server's pid on this machine: report its CPU per call "
                  "(/proc/PID/stat) over the counted calls")
       ->check(CLI::Range(1, 1 << 30));
-  app.add_option("--write-request", options.write_request,
-                 "write one gRPC-framed request to FILE (for h2load), check "
-                 "it with one call, and exit");
+  CLI::Option* write_request = app.add_option(
+      "--write-request", options.write_request,
+      "write one gRPC-framed request to FILE (for h2load), check "
+      "it with one call, and exit");
+  app.add_option("--write-response", options.write_response,
+                 "with --write-request: write that call's response, "
+                 "serialised, to FILE (for raa-grpc-floor)")
+      ->needs(write_request);
   app.add_flag("--basic", options.basic, "--view basic");
   app.add_flag("--no-parse", options.no_parse,
                "rankings: take responses as bytes, unparsed (keeps the "

@@ -1,5 +1,7 @@
 #include "services/access/api_keys.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -37,6 +39,11 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
     if (role == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(role)) {
       errors.Add(absl::StrCat("api_key.roles[", i, "]"),
                  "must be REGISTRAR, FAMILY_FINDER, FINANCE or MANAGER");
+    } else if (std::find(request.api_key().roles().begin(),
+                         request.api_key().roles().begin() + i,
+                         role) != request.api_key().roles().begin() + i) {
+      errors.Add(absl::StrCat("api_key.roles[", i, "]"),
+                 absl::StrCat(v1::Role_Name(role), " is named twice"));
     }
   }
   CheckFreeText(request.api_key().display_name(), "api_key.display_name",

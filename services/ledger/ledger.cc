@@ -100,21 +100,20 @@ absl::StatusOr<std::string> ReadScope(const Caller& caller,
   return authority;
 }
 
-// The member must exist (INVALID_ARGUMENT naming `field` otherwise); with
-// `active`, it must also still be in the consortium.
+// The member must exist (NOT_FOUND otherwise); with `active`, it must also
+// still be in the consortium (FAILED_PRECONDITION otherwise). `field` names
+// the request's field in the message.
 absl::StatusOr<v1::Authority> Member(Store& store, const std::string& id,
                                      absl::string_view field, bool active) {
   absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(store, id);
   if (absl::IsNotFound(a.status())) {
-    return InvalidField(field, absl::StrCat(AuthorityName(id),
-                                            " is not a member of the "
-                                            "consortium"));
+    return absl::NotFoundError(absl::StrCat(
+        field, ": ", AuthorityName(id), " is not a member of the consortium"));
   }
   RETURN_IF_ERROR(a.status());
   if (active && a->status() != v1::AUTHORITY_STATUS_ACTIVE) {
-    return InvalidField(field, absl::StrCat(AuthorityName(id),
-                                            " has withdrawn from the "
-                                            "consortium"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": ", AuthorityName(id), " has withdrawn from the consortium"));
   }
   return a;
 }
@@ -162,7 +161,7 @@ absl::StatusOr<v1::FeeSchedule> Ledger::GetFeeSchedule(
                    ledger_rows::Schedules(store_));
   const v1::FeeSchedule* s = ledger_rules::ScheduleFor(schedules, day);
   if (s == nullptr) {
-    return absl::NotFoundError(
+    return absl::FailedPreconditionError(
         absl::StrCat("no fee schedule is in force on ", Day(day),
                      ": a manager adds one with `raa ledger schedule add`"));
   }
@@ -914,19 +913,20 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                       absl::FormatCivilTime(month) == request.month();
   const absl::CivilDay today = clock_.Today();
   const absl::CivilDay last_day = absl::CivilDay(month + 1) - 1;
-  if (!parsed) {
-    errors.Add("month", "give a month as YYYY-MM");
-  } else if (last_day >= today) {
-    errors.Add("month", absl::StrCat(request.month(),
-                                     " has not ended: it is closed from ",
-                                     Day(last_day + 1)));
-  }
+  if (!parsed) errors.Add("month", "give a month as YYYY-MM");
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   if (!IsManager(caller)) {
     return absl::PermissionDeniedError(caller.withdrawn
                                            ? WithdrawnMessage(caller)
                                            : "a month is closed by a manager");
+  }
+  // A well-formed month that is not over yet: a state (today's date), not
+  // bad input.
+  if (last_day >= today) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("month ", request.month(),
+                     " has not ended: it is closed from ", Day(last_day + 1)));
   }
   ASSIGN_OR_RETURN(
       auto written,

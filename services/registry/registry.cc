@@ -370,6 +370,13 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   const auto& paths = request.update_mask().paths();
   const bool status_in_mask =
       std::find(paths.begin(), paths.end(), "status") != paths.end();
+  if (status_in_mask && changes.status() == 0) {
+    // Not "leave it as it is": a new profile's default (WAITING) would
+    // otherwise replace whatever the record's status is.
+    errors.Add(absl::StrCat(Kind::kField, ".status"),
+               "update_mask names status but no status is given: name the "
+               "status to change to");
+  }
   if (!request.status_reason().empty()) {
     if (status_in_mask) {
       CheckStatusReason(request.status_reason(), errors);
@@ -531,9 +538,12 @@ absl::StatusOr<std::optional<Message>> StoredRow(StoreTx& tx,
   return stored;
 }
 
+// In CheckRow's `first`: the batch's own request id, which no row may reuse.
+constexpr size_t kBatchRequestId = SIZE_MAX;
+
 // Looks up row i's earlier answer; a conflicting id becomes a row error, and
 // so does a row that repeats an earlier row of the same batch (`first`, by
-// request id).
+// request id: a row's index, or kBatchRequestId).
 template <typename Message>
 absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
                       absl::flat_hash_map<std::string, size_t>& first,
@@ -541,9 +551,12 @@ absl::Status CheckRow(StoreTx& tx, const RequestKey& key, size_t i,
   if (!key.request_id.empty()) {
     auto [it, inserted] = first.emplace(key.request_id, i);
     if (!inserted) {
-      errors.Add(
-          absl::StrCat("requests[", i, "].request_id"),
-          absl::StrCat("repeats requests[", it->second, "] of this batch"));
+      errors.Add(absl::StrCat("requests[", i, "].request_id"),
+                 it->second == kBatchRequestId
+                     ? std::string("is the batch's own request_id: each row "
+                                   "needs one of its own")
+                     : absl::StrCat("repeats requests[", it->second,
+                                    "] of this batch"));
       return absl::OkStatus();
     }
   }
@@ -622,7 +635,7 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
             std::vector<std::optional<Message>> earlier(n);
             absl::flat_hash_map<std::string, size_t> first_rows;
             // The batch's own id is taken: a row may not reuse it.
-            first_rows.emplace(request.request_id(), SIZE_MAX);
+            first_rows.emplace(request.request_id(), kBatchRequestId);
             for (size_t i = 0; i < n; ++i) {
               FieldErrors refs(
                   absl::StrCat("requests[", i, "].", Kind::kField));

@@ -367,6 +367,27 @@ TEST_F(LedgerServerTest, PaymentsArePendingUntilThePayeeConfirms) {
       StatusIs(Code::FAILED_PRECONDITION));
 }
 
+// A call refused by a state of things, not by what it says, is
+// FAILED_PRECONDITION (docs/api.md, section 11).
+TEST_F(LedgerServerTest, StatesThatRefuseACallAreFailedPrecondition) {
+  v1::FeeSchedule schedule;
+  v1::GetFeeScheduleRequest get;
+  *get.mutable_as_of() = MakeDate(2000, 1, 1);
+  grpc::Status s = L(&LedgerStub::GetFeeSchedule, manager_, get, &schedule);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("no fee schedule is in force on 2000-01-01"));
+
+  Placed("sheffield", "leeds");
+  WithdrawAuthority("leeds");
+  v1::Payment payment;
+  s = Pay(finance_["sheffield"], "authorities/sheffield", "authorities/leeds",
+          100, &payment);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_EQ(s.error_message(),
+            "payee: authorities/leeds has withdrawn from the consortium");
+}
+
 TEST_F(LedgerServerTest, BadPaymentsAreRefusedNamingTheField) {
   Placed("sheffield", "leeds");
   v1::Payment payment;
@@ -374,10 +395,12 @@ TEST_F(LedgerServerTest, BadPaymentsAreRefusedNamingTheField) {
                        "authorities/sheffield", 100, &payment);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(s), ElementsAre("payee"));
+  // A well-formed name of no member: NOT_FOUND (docs/api.md, section 11).
   s = Pay(finance_["sheffield"], "authorities/sheffield", "authorities/nowhere",
           100, &payment);
-  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
-  EXPECT_THAT(ViolationFields(s), ElementsAre("payee"));
+  EXPECT_THAT(s, StatusIs(Code::NOT_FOUND));
+  EXPECT_EQ(s.error_message(),
+            "payee: authorities/nowhere is not a member of the consortium");
   s = Pay(finance_["sheffield"], "authorities/sheffield", "authorities/leeds",
           0, &payment);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
@@ -440,8 +463,12 @@ TEST_F(LedgerServerTest, CloseMonthChargesAMonthOnce) {
   EXPECT_THAT(second.entries(), IsEmpty());
   EXPECT_EQ(second.already_charged(), 1);
   EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(2));
-  // A month that has not ended is refused.
+  // A month that has not ended is refused: a state, not bad input.
   grpc::Status s = CloseMonth("2026-11", &second);
+  EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_EQ(s.error_message(),
+            "month 2026-11 has not ended: it is closed from 2026-12-01");
+  s = CloseMonth("2026-13", &second);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(s), ElementsAre("month"));
 }

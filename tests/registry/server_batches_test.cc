@@ -102,6 +102,32 @@ TEST_F(ServerTest, BatchCreateChildrenStoresGoodRowsAndReportsBadOnes) {
   EXPECT_THAT(ViolationFields(status), ElementsAre("requests"));
 }
 
+// A row's request_id is its own: one that repeats an earlier row's, or the
+// batch's own, is that row's failure, saying which.
+TEST_F(ServerTest, ABatchRowMayNotReuseAnotherRowsOrTheBatchsRequestId) {
+  v1::BatchCreateChildrenRequest batch;
+  batch.set_parent("authorities/sheffield");
+  batch.set_request_id(NextRequestId());
+  for (const std::string& id :
+       {std::string("row-a"), std::string("row-a"), batch.request_id()}) {
+    v1::CreateChildRequest* row = batch.add_requests();
+    *row->mutable_child() = ValidChild();
+    row->set_request_id(id);
+  }
+  v1::BatchCreateChildrenResponse response;
+  ASSERT_THAT(Reg(&RegistryStub::BatchCreateChildren, sheffield_.secret(),
+                  batch, &response),
+              IsOk());
+  EXPECT_THAT(response.children(), SizeIs(1));
+  ASSERT_THAT(response.failures(), SizeIs(2));
+  EXPECT_EQ(response.failures(0).field(), "requests[1].request_id");
+  EXPECT_EQ(response.failures(0).description(),
+            "repeats requests[0] of this batch");
+  EXPECT_EQ(response.failures(1).field(), "requests[2].request_id");
+  EXPECT_EQ(response.failures(1).description(),
+            "is the batch's own request_id: each row needs one of its own");
+}
+
 TEST_F(ServerTest, BatchCreateAdoptersStoresGoodRowsAndReportsBadOnes) {
   v1::BatchCreateAdoptersRequest batch;
   batch.set_parent("authorities/leeds");

@@ -199,6 +199,16 @@ TEST_F(ServerTest, CreateApiKeyRejectsBadInputAndIssuesNothing) {
   status = Acc(&AccessStub::CreateApiKey, manager_, request, &response);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("api_key.authority"));
+
+  // A role named twice.
+  request.mutable_api_key()->set_authority("authorities/leeds");
+  request.mutable_api_key()->add_roles(v1::ROLE_FAMILY_FINDER);
+  request.mutable_api_key()->add_roles(v1::ROLE_REGISTRAR);
+  status = Acc(&AccessStub::CreateApiKey, manager_, request, &response);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("api_key.roles[2]"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("ROLE_REGISTRAR is named twice"));
   EXPECT_EQ(KeyNames(), before);
 }
 

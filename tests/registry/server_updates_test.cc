@@ -120,6 +120,12 @@ TEST_F(ServerTest, UpdateChildRejectsUnknownPathsAndBadValues) {
   status = attempt({"status"}, change);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("child.status"));
+  // A mask naming status with none given is not "leave it": it would have
+  // put any child back to WAITING, a new profile's default.
+  change.clear_status();
+  status = attempt({"status"}, change);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("child.status"));
 
   EXPECT_THAT(GetChild(manager_, created.name()), EqualsProto(created));
 }

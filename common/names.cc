@@ -113,7 +113,9 @@ std::string LedgerEntryName(int64_t row_id) {
 
 std::string AuthorityOf(absl::string_view name) {
   if (!absl::ConsumePrefix(&name, "authorities/")) return "";
-  return std::string(name.substr(0, name.find('/')));
+  const absl::string_view id = name.substr(0, name.find('/'));
+  if (id != "-" && !IsSlug(id)) return "";
+  return std::string(id);
 }
 
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,

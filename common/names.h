@@ -73,8 +73,9 @@ std::string LedgerEntryName(int64_t row_id);
 // ---- parsing ----
 // The authority id a name starts with, without checking the rest: "sheffield"
 // for "authorities/sheffield" or "authorities/sheffield/children/c3", "-" for
-// the wildcard "authorities/-", and "" for anything else (unset or
-// malformed: the handler says what is wrong with it).
+// the wildcard "authorities/-", and "" for anything else (unset, or an id
+// that is not one: "authorities/LEEDS", "authorities/../x"; the handler
+// says what is wrong with it).
 std::string AuthorityOf(absl::string_view name);
 
 // "authorities/{a}" → a.

@@ -49,6 +49,13 @@ TEST(NamesTest, AuthorityOfReadsOnlyTheAuthority) {
   EXPECT_EQ(AuthorityOf("authorities/-"), "-");
   EXPECT_EQ(AuthorityOf(""), "");
   EXPECT_EQ(AuthorityOf("regions/north-east"), "");
+  // Not an id: left to the handler, which says what is wrong.
+  EXPECT_EQ(AuthorityOf("authorities/../authorities/hub"), "");
+  EXPECT_EQ(AuthorityOf("authorities/LEEDS"), "");
+  EXPECT_EQ(AuthorityOf("authorities/l\xc3\xa9"
+                        "eds/children/c1"),
+            "");
+  EXPECT_EQ(AuthorityOf(std::string("authorities/le\0ds", 17)), "");
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ using ::raa::test::IsOk;
 using ::raa::test::StatusIs;
 using ::raa::test::ValidAdopter;
 using ::raa::test::ValidChild;
+using ::raa::test::ViolationFields;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using Code = ::grpc::StatusCode;
@@ -89,6 +90,28 @@ TEST_F(ServerTest, ARegistrarChangesOnlyItsOwnAuthoritysRecords) {
   EXPECT_THAT(AdopterNames(manager_), ElementsAre(adopter.name()));
   EXPECT_THAT(GetChild(manager_, child.name()), EqualsProto(child));
   EXPECT_THAT(GetAdopter(manager_, adopter.name()), EqualsProto(adopter));
+}
+
+// A parent that is no member's name is bad input, whoever sends it: the
+// answer names the field, rather than a permission about "..".
+TEST_F(ServerTest, AMalformedParentIsInvalidNotSomeoneElses) {
+  for (const std::string& parent :
+       {std::string("authorities/../authorities/hub"),
+        std::string("authorities/LEEDS"),
+        std::string("authorities/l\xc3\xa9"
+                    "eds"),
+        std::string("authorities/le\0ds", 17)}) {
+    v1::CreateChildRequest request;
+    request.set_parent(parent);
+    *request.mutable_child() = ValidChild();
+    request.set_request_id(NextRequestId());
+    v1::Child out;
+    grpc::Status status =
+        Reg(&RegistryStub::CreateChild, leeds_.secret(), request, &out);
+    EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT)) << parent;
+    EXPECT_THAT(ViolationFields(status), ElementsAre("parent")) << parent;
+  }
+  EXPECT_THAT(ChildNames(manager_), IsEmpty());
 }
 
 TEST_F(ServerTest, AFamilyFinderReadsButCannotRegister) {

@@ -40,6 +40,21 @@ struct CsvCollector {
   }
 };
 
+// libcsv's error in a registrar's words (its own text, "error parsing data
+// while strict checking enabled", names the parser's mode, not the file's
+// mistake).
+std::string CsvErrorText(int error) {
+  switch (error) {
+    case CSV_EPARSE:
+      return "a quote out of place: a quoted field starts and ends with \" "
+             "and writes a \" inside it as \"\"";
+    case CSV_ETOOBIG:
+      return "a field is too large";
+    default:
+      return csv_strerror(error);
+  }
+}
+
 absl::StatusOr<ImportFile> ReadCsv(std::istream& in, const std::string& path) {
   csv_parser parser;
   if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -55,7 +70,7 @@ absl::StatusOr<ImportFile> ReadCsv(std::istream& in, const std::string& path) {
     line += '\n';
     if (csv_parse(&parser, line.data(), line.size(), CsvCollector::OnField,
                   CsvCollector::OnRow, &collector) != line.size()) {
-      std::string why = csv_strerror(csv_error(&parser));
+      std::string why = CsvErrorText(csv_error(&parser));
       csv_free(&parser);
       return absl::InvalidArgumentError(
           absl::StrCat(path, " line ", collector.line, ": ", why));
@@ -63,7 +78,7 @@ absl::StatusOr<ImportFile> ReadCsv(std::istream& in, const std::string& path) {
   }
   if (csv_fini(&parser, CsvCollector::OnField, CsvCollector::OnRow,
                &collector) != 0) {
-    std::string why = csv_strerror(csv_error(&parser));
+    std::string why = CsvErrorText(csv_error(&parser));
     csv_free(&parser);
     return absl::InvalidArgumentError(
         absl::StrCat(path, " line ", collector.line, ": ", why));

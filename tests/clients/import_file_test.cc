@@ -1,0 +1,57 @@
+// Files a registrar uploads (raa import, the console's upload form), read
+// before anything is sent: a mistake is named in the registrar's words, and
+// a file built to hurt the reader is refused before it is parsed.
+#include "clients/lib/import_file.h"
+
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace raa {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// `content` written to a file named `name` in the test's temporary folder.
+std::string FileOf(const std::string& name, const std::string& content) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  return path;
+}
+
+TEST(ImportFileTest, AJsonArrayNestedTooDeepIsRefusedSayingHowDeep) {
+  absl::StatusOr<ImportFile> deep = ReadImportFile(
+      FileOf("deep.json", std::string(65, '[') + std::string(65, ']')));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(deep.status().message(),
+              HasSubstr("is not a JSON array of profiles: it nests deeper "
+                        "than 64 levels (line 1)"));
+  // Brackets inside a string are text, not nesting.
+  absl::StatusOr<ImportFile> text = ReadImportFile(FileOf(
+      "text.json", "[{\"summary\": \"" + std::string(100, '[') + "\"}]"));
+  ASSERT_TRUE(text.ok()) << text.status();
+  ASSERT_EQ(text->rows.size(), 1u);
+  EXPECT_EQ(text->rows[0].line, 1);
+  // 64 levels are read.
+  absl::StatusOr<ImportFile> deepest = ReadImportFile(
+      FileOf("deepest.json", std::string(64, '[') + std::string(64, ']')));
+  EXPECT_TRUE(deepest.ok()) << deepest.status();
+}
+
+TEST(ImportFileTest, AMisplacedQuoteInACsvIsNamedInPlainWords) {
+  absl::StatusOr<ImportFile> file = ReadImportFile(
+      FileOf("quotes.csv", "summary,age_months\n\"fine\",12\nbad \"x\",3\n"));
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(file.status().message(),
+              HasSubstr("line 3: a quote out of place"));
+  EXPECT_THAT(file.status().message(), Not(HasSubstr("strict")));
+}
+
+}  // namespace
+}  // namespace raa

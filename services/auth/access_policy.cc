@@ -3,11 +3,14 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/enum_names.h"
+#include "common/errors.h"
 #include "common/names.h"
 #include "google/protobuf/descriptor.h"
 
@@ -219,32 +222,49 @@ absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
         "this call has no access rule: nobody may make it");
   }
   if (absl::Status s = MayCall(caller, *rule); !s.ok()) return s;
-  if (MayNameAnyMember(caller, *rule)) return absl::OkStatus();
-  // Limited to its own member: every name (or, for any_field_own, one) must
-  // be the caller's own.
-  bool any_own = false;
-  std::string other;
+  // The member ids the scope fields name.
+  absl::InlinedVector<std::string, 4> named;
   for (absl::string_view field : rule->scope_fields) {
     if (field.empty()) continue;
     std::vector<std::string> values;
     ValuesAt(request, field, values);
     for (const std::string& value : values) {
       std::string member = AuthorityOf(value);
-      if (member.empty()) continue;  // malformed: the handler says why
-      if (member == "-") {
-        if (rule->wildcard_narrowed) continue;
-        return absl::PermissionDeniedError(
-            caller.withdrawn
-                ? absl::StrCat(WithdrawnMessage(caller), ": give authorities/",
-                               caller.authority_id)
-                : absl::StrCat("this key may list only authorities/",
-                               caller.authority_id));
+      if (member.empty()) {
+        // Not a member's name at all (unset, or another kind of name): the
+        // handler says what is wrong. One that starts as a member's but
+        // whose id is not an id ("authorities/LEEDS", "authorities/../hub")
+        // is refused here, whoever calls, so no handler is trusted to.
+        if (absl::StartsWith(value, "authorities/")) {
+          return InvalidField(
+              field,
+              "is not a member's name: authorities/ is followed by an "
+              "id of lowercase letters, digits and '-'");
+        }
+        continue;
       }
-      if (member == caller.authority_id) {
-        any_own = true;
-      } else if (other.empty()) {
-        other = member;
-      }
+      named.push_back(std::move(member));
+    }
+  }
+  if (MayNameAnyMember(caller, *rule)) return absl::OkStatus();
+  // Limited to its own member: every name (or, for any_field_own, one) must
+  // be the caller's own.
+  bool any_own = false;
+  std::string other;
+  for (const std::string& member : named) {
+    if (member == "-") {
+      if (rule->wildcard_narrowed) continue;
+      return absl::PermissionDeniedError(
+          caller.withdrawn
+              ? absl::StrCat(WithdrawnMessage(caller), ": give authorities/",
+                             caller.authority_id)
+              : absl::StrCat("this key may list only authorities/",
+                             caller.authority_id));
+    }
+    if (member == caller.authority_id) {
+      any_own = true;
+    } else if (other.empty()) {
+      other = member;
     }
   }
   if (other.empty() || (rule->any_field_own && any_own)) {

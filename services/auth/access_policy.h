@@ -94,7 +94,10 @@ std::vector<std::string> NamedRecords(const MethodRule& rule,
                                       const google::protobuf::Message& request);
 
 // The whole check, before any work: MayCall, then the scope of the request.
-// A null rule is PERMISSION_DENIED (an RPC nobody has decided about).
+// A null rule is PERMISSION_DENIED (an RPC nobody has decided about). A
+// scope field that starts "authorities/" without an id after it is
+// INVALID_ARGUMENT naming the field, whoever calls; a field holding another
+// kind of value is left to the handler.
 absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
                        const google::protobuf::Message& request);
 

@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -398,6 +400,57 @@ TEST_F(AccessTest, EveryRoleMayCallExactlyTheRpcsItNeeds) {
     }
   }
   EXPECT_EQ(checked, 4 * static_cast<int>(ExpectedRoles().size()));
+}
+
+// Every scope field of every rule that holds a name starting as a member's
+// with no id after it is refused by the gate itself (INVALID_ARGUMENT naming
+// the field), whatever the caller's roles: no handler is trusted to refuse
+// it.
+TEST_F(AccessTest, EveryScopeFieldRefusesANameWithoutAnIdAtTheGate) {
+  Caller caller;
+  caller.authority_id = "sheffield";
+  for (v1::Role role : {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER,
+                        v1::ROLE_FINANCE, v1::ROLE_MANAGER}) {
+    caller.roles |= 1u << role;
+  }
+  google::protobuf::DynamicMessageFactory factory;
+  int checked = 0;
+  for (const auto* method : EveryMethod()) {
+    const MethodRule* rule = FindMethodRule(FullName(*method));
+    ASSERT_NE(rule, nullptr);
+    for (absl::string_view field : rule->scope_fields) {
+      if (field.empty()) continue;
+      for (const char* bad :
+           {"authorities/LEEDS", "authorities/../hub", "authorities/"}) {
+        std::unique_ptr<google::protobuf::Message> request(
+            factory.GetPrototype(method->input_type())->New());
+        // Walk to the field (singular messages on the way) and set it.
+        google::protobuf::Message* m = request.get();
+        std::vector<std::string> parts = absl::StrSplit(field, '.');
+        const google::protobuf::FieldDescriptor* f = nullptr;
+        for (size_t i = 0; i < parts.size(); ++i) {
+          f = m->GetDescriptor()->FindFieldByName(parts[i]);
+          ASSERT_NE(f, nullptr) << FullName(*method) << " " << field;
+          if (i + 1 < parts.size()) {
+            m = m->GetReflection()->MutableMessage(m, f);
+          }
+        }
+        if (f->is_repeated()) {
+          m->GetReflection()->AddString(m, f, bad);
+        } else {
+          m->GetReflection()->SetString(m, f, bad);
+        }
+        absl::Status status = CheckCall(caller, rule, *request);
+        EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument)
+            << FullName(*method) << " " << field << " = " << bad << ": "
+            << status;
+        EXPECT_THAT(test::ViolationFields(status), ElementsAre(field))
+            << FullName(*method);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 100);
 }
 
 TEST_F(AccessTest, AFinanceKeyCannotReadAnyChildOrHousehold) {

@@ -263,9 +263,11 @@ fi
 
 clk_tck=$(getconf CLK_TCK)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-# utime + stime of the server (every thread), in clock ticks.
+# utime + stime of the server (every thread), in clock ticks: raamatchd's,
+# or the floor's while its runs are measured (ticks_pid).
+ticks_pid=""
 server_ticks() {
-  sed 's/^.*) //' "/proc/${server_pid}/stat" | awk '{ print $12 + $13 }'
+  sed 's/^.*) //' "/proc/${ticks_pid:-$server_pid}/stat" | awk '{ print $12 + $13 }'
 }
 
 # The value of key=value field $2 in the line of file $1 starting with $3
@@ -417,7 +419,7 @@ for n in $sizes; do
   fi
 
   # The floor, on the server's CPUs: every search's request and response.
-  raamatchd_pid="$server_pid" raamatchd_address="$address"
+  raamatchd_address="$address"
   if [[ "$floor" == yes ]]; then
     answers=()
     for s in "${searches[@]}"; do
@@ -449,7 +451,7 @@ for n in $sizes; do
     done
     if [[ "$floor" == yes ]]; then
       # The same sequence against the floor (server_ticks reads its CPU).
-      server_pid="$floor_pid" address="$floor_address" current_client=h2load
+      ticks_pid="$floor_pid" address="$floor_address" current_client=h2load
       stem="${dir}/floor.${round}"
       h2load_run "${stem}.${seq_no}.health" "floor health" /grpc.health.v1.Health/Check \
         "${body[health]}" "${expected[health]}"
@@ -460,7 +462,7 @@ for n in $sizes; do
         h2load_run "${stem}.${seq_no}.health" "floor health" /grpc.health.v1.Health/Check \
           "${body[health]}" "${expected[health]}"
       done
-      server_pid="$raamatchd_pid" address="$raamatchd_address"
+      ticks_pid="" address="$raamatchd_address"
     fi
   done
   unset body expected

@@ -55,8 +55,9 @@ using Base = raa::v1::MatchingService::WithRawCallbackMethod_RankAdopters<
 // bytes; the rest of MatchingService is CallbackService's (UNIMPLEMENTED).
 class Floor final : public Base {
  public:
-  // Read once, before the server starts; only read after.
-  absl::flat_hash_map<std::string, grpc::ByteBuffer> answers;
+  // Each request's bytes (unframed) and the response to answer it with.
+  explicit Floor(absl::flat_hash_map<std::string, grpc::ByteBuffer> answers)
+      : answers_(std::move(answers)) {}
 
   grpc::ServerUnaryReactor* RankAdopters(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -78,10 +79,10 @@ class Floor final : public Base {
     grpc::Slice bytes;
     auto it =
         request.DumpToSingleSlice(&bytes).ok()
-            ? answers.find(absl::string_view(
+            ? answers_.find(absl::string_view(
                   reinterpret_cast<const char*>(bytes.begin()), bytes.size()))
-            : answers.end();
-    if (it == answers.end()) {
+            : answers_.end();
+    if (it == answers_.end()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                    "no answer for this request"));
       return reactor;
@@ -90,6 +91,8 @@ class Floor final : public Base {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+  const absl::flat_hash_map<std::string, grpc::ByteBuffer> answers_;
 };
 
 // The bytes of `path`, or nothing (said on stderr).
@@ -135,9 +138,9 @@ int main(int argc, char** argv) {
                  "(a serialised response); repeatable");
   CLI11_PARSE(app, argc, argv);
 
-  Floor floor;
+  absl::flat_hash_map<std::string, grpc::ByteBuffer> answers;
   for (const std::string& arg : answer_args) {
-    const size_t colon = arg.find(':');
+    const size_t colon = arg.rfind(':');
     std::optional<std::string> request, response;
     if (colon == std::string::npos ||
         !(request = ReadFile(arg.substr(0, colon))).has_value() ||
@@ -154,9 +157,9 @@ int main(int argc, char** argv) {
       return 2;
     }
     grpc::Slice slice(*response);
-    floor.answers.insert_or_assign(*std::move(message),
-                                   grpc::ByteBuffer(&slice, 1));
+    answers.insert_or_assign(*std::move(message), grpc::ByteBuffer(&slice, 1));
   }
+  Floor floor(std::move(answers));
 
   // The signals are waited for on this thread, not handled.
   sigset_t signals;
@@ -166,7 +169,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // As raamatchd runs (services/server/main.cc): no lock-order checking,
-  // and jemalloc with the same settings (malloc_conf below).
+  // and jemalloc with the same settings (malloc_conf, above).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;

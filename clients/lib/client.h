@@ -60,6 +60,13 @@ absl::StatusOr<ClientTls> LoadClientTls(const ClientTlsFiles& files);
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFor(
     const ClientTls& tls);
 
+// Whether `key` can be sent as an API key: 1-200 characters of printable
+// ASCII, no spaces (every key raamatchd issues is). gRPC aborts the whole
+// process on a header value outside printable ASCII, so a client checks
+// what a user typed before sending it; RaaClient refuses to call with one
+// (UNAUTHENTICATED, nothing sent).
+bool IsSendableKey(absl::string_view key);
+
 struct ClientOptions {
   std::string server = "127.0.0.1:50051";
   std::string key;
@@ -80,6 +87,11 @@ class RaaClient {
       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                    Response*),
       const Request& request) {
+    if (!options_.key.empty() && !IsSendableKey(options_.key)) {
+      return absl::UnauthenticatedError(
+          "the API key holds characters a key cannot (it is printable ASCII "
+          "without spaces, at most 200 characters): not sent");
+    }
     std::unique_ptr<grpc::ClientContext> context = NewContext();
     Response response;
     grpc::Status status =
@@ -122,12 +134,6 @@ class RaaClient {
 
 // A fresh random request id for a write.
 std::string NewRequestId();
-
-// Whether `key` can be sent as an API key: 1-200 characters of printable
-// ASCII, no spaces (every key raamatchd issues is). gRPC aborts the whole
-// process on a header value outside printable ASCII, so a client checks
-// what a user typed before sending it; RaaClient sends no key otherwise.
-bool IsSendableKey(absl::string_view key);
 
 }  // namespace raa
 

@@ -168,8 +168,12 @@ int main(int argc, char** argv) {
     }
     if (!cli.key.empty() && !raa::IsSendableKey(cli.key)) {
       throw CLI::ValidationError(
-          "--key (RAA_KEY): an API key is printable ASCII without spaces, "
-          "like raa_0123456789abcdef_...; this one holds other characters");
+          cli.key.size() > 200
+              ? "--key (RAA_KEY): longer than an API key can be (at most "
+                "200 characters)"
+              : "--key (RAA_KEY): an API key is printable ASCII without "
+                "spaces, like raa_0123456789abcdef_...; this one holds other "
+                "characters");
     }
     absl::StatusOr<raa::ClientTls> tls = raa::LoadClientTls(cli.tls_files);
     if (!tls.ok())

@@ -151,22 +151,9 @@ Table WebApp::DebtsTable(const v1::Balances& balances,
 
 std::optional<WebApp::SignedIn> WebApp::RequireLedger(
     const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
-  if (!signed_in.has_value()) return std::nullopt;
-  if (HasRole(signed_in->session, v1::ROLE_FINANCE) ||
-      HasRole(signed_in->session, v1::ROLE_MANAGER)) {
-    return signed_in;
-  }
-  std::vector<std::string> roles;
-  for (v1::Role role : signed_in->session.roles) {
-    roles.push_back(RoleText(role));
-  }
-  ErrorPage(res, 403, "You cannot see or do this",
-            absl::StrCat("The fee ledger's pages are for finance officers and "
-                         "the consortium manager. Your key's roles are: ",
-                         absl::StrJoin(roles, ", "), "."),
-            &*signed_in);
-  return std::nullopt;
+  return RequireRole(req, res, {v1::ROLE_FINANCE, v1::ROLE_MANAGER},
+                     "The fee ledger's pages are for finance officers and "
+                     "the consortium manager.");
 }
 
 void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {

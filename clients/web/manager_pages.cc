@@ -316,20 +316,9 @@ void WebApp::InstallManagerPages(httplib::Server& server) {
 
 std::optional<WebApp::SignedIn> WebApp::RequireManager(
     const httplib::Request& req, httplib::Response& res) {
-  std::optional<SignedIn> signed_in = RequireSession(req, res);
-  if (!signed_in.has_value()) return std::nullopt;
-  if (HasRole(signed_in->session, v1::ROLE_MANAGER)) return signed_in;
-  std::vector<std::string> roles;
-  for (v1::Role role : signed_in->session.roles)
-    roles.push_back(RoleText(role));
-  ErrorPage(
-      res, 403, "You cannot see or do this",
-      absl::StrCat("These pages are the consortium manager's: members, "
-                   "keys, the matching policy and the reports. Your key's "
-                   "roles are: ",
-                   absl::StrJoin(roles, ", "), "."),
-      &*signed_in);
-  return std::nullopt;
+  return RequireRole(req, res, {v1::ROLE_MANAGER},
+                     "These pages are the consortium manager's: members, "
+                     "keys, the matching policy and the reports.");
 }
 
 // ---- members ----

@@ -271,6 +271,23 @@ std::optional<WebApp::SignedIn> WebApp::RequireSession(
   return SignedIn{id, *std::move(session)};
 }
 
+std::optional<WebApp::SignedIn> WebApp::RequireRole(
+    const httplib::Request& req, httplib::Response& res,
+    std::initializer_list<v1::Role> roles, absl::string_view whose_pages) {
+  std::optional<SignedIn> signed_in = RequireSession(req, res);
+  if (!signed_in.has_value()) return std::nullopt;
+  for (v1::Role role : roles) {
+    if (HasRole(signed_in->session, role)) return signed_in;
+  }
+  std::vector<std::string> held;
+  for (v1::Role role : signed_in->session.roles) held.push_back(RoleText(role));
+  ErrorPage(res, 403, "You cannot see or do this",
+            absl::StrCat(whose_pages, " Your key's roles are: ",
+                         absl::StrJoin(held, ", "), "."),
+            &*signed_in);
+  return std::nullopt;
+}
+
 bool WebApp::CheckCsrf(const httplib::Request& req, httplib::Response& res,
                        const Session& session) {
   // A multipart form (a file upload) carries its fields as parts.

@@ -22,12 +22,14 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "clients/lib/client.h"
 #include "clients/lib/reason_cache.h"
@@ -83,6 +85,13 @@ class WebApp {
   // /sign-in.
   std::optional<SignedIn> RequireSession(const httplib::Request& req,
                                          httplib::Response& res);
+  // The signed-in session of `req` if its key has one of `roles`; otherwise
+  // nullopt after answering (303 to /sign-in, or a 403 page saying
+  // `whose_pages` and the key's roles), before any form is read.
+  std::optional<SignedIn> RequireRole(const httplib::Request& req,
+                                      httplib::Response& res,
+                                      std::initializer_list<v1::Role> roles,
+                                      absl::string_view whose_pages);
   // True if the POST's csrf field matches the session's token; otherwise
   // answers 403 and returns false.
   bool CheckCsrf(const httplib::Request& req, httplib::Response& res,

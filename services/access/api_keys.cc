@@ -43,7 +43,8 @@ absl::StatusOr<v1::CreateApiKeyResponse> ApiKeys::Create(
                          request.api_key().roles().begin() + i,
                          role) != request.api_key().roles().begin() + i) {
       errors.Add(absl::StrCat("api_key.roles[", i, "]"),
-                 absl::StrCat(v1::Role_Name(role), " is named twice"));
+                 absl::StrCat(absl::StripPrefix(v1::Role_Name(role), "ROLE_"),
+                              " is named twice"));
     }
   }
   CheckFreeText(request.api_key().display_name(), "api_key.display_name",

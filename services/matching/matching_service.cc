@@ -81,11 +81,19 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       reactor->StartAdHoc(allowed);
       return;
     }
+    // Before the request's records are read: a key at its limit costs the
+    // store nothing (a malformed request is told so once a stream closes).
     if (!Admit(key_id, reactor)) {
-      reactor->StartAdHoc(absl::ResourceExhaustedError(absl::StrCat(
+      absl::Status refused = absl::ResourceExhaustedError(absl::StrCat(
           "this key already has ", kMaxStreamsPerKey,
           " WatchMatches streams open, the most one key may have: close one "
-          "first")));
+          "first"));
+      if (rpc_.audit() != nullptr) {
+        rpc_.audit()->Record(
+            MakeAuditEvent(*caller, rule, request,
+                           static_cast<v1::MatchAlert*>(nullptr), refused));
+      }
+      reactor->StartAdHoc(refused);
       return;
     }
     if (AuditLog* audit = rpc_.audit(); audit != nullptr) {

@@ -119,7 +119,8 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   // false if the key already has kMaxStreamsPerKey streams watching.
   // Counted until its OnDone; a stream already done is let through (it
   // finishes at once).
-  bool Admit(const std::string& key_id, WatchReactor* reactor);
+  bool Admit(const std::string& key_id, WatchReactor* reactor)
+      ABSL_LOCKS_EXCLUDED(streams_mu_);
 
   absl::Mutex streams_mu_;
   // Open streams by the id of the key that opened them. A stream leaves in

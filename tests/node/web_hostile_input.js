@@ -131,6 +131,7 @@ async function main() {
         assert.match(res.body.toString(), /That key was not accepted/);
         assert.equal(session, null);
         assert.equal(web.proc.exitCode, null, 'raa-web exited');
+        assert.equal(web.proc.signalCode, null, 'raa-web was killed');
       }
       const {session} = await signIn(base, registrar);
       assert.ok(session, 'the registrar\'s own key is still accepted');
@@ -150,6 +151,7 @@ async function main() {
       assert.equal(res.status, 400);
       assert.match(res.body, /deep\.json is not a JSON array of profiles: it nests deeper than 64 levels/);
       assert.equal(web.proc.exitCode, null, 'raa-web exited');
+      assert.equal(web.proc.signalCode, null, 'raa-web was killed');
       const again = await request(base, 'GET', '/registry/upload', {cookie: session});
       assert.equal(again.status, 200);
     });
@@ -166,7 +168,12 @@ async function main() {
          /consortium manager/],
         ['/keys', {member: kMember, roles: 'not-a-role'}, /consortium manager/],
         ['/policy', {'weight-needs_margin': '150'}, /consortium manager/],
+        [`/members/${kMember}/withdraw`, {}, /consortium manager/],
+        [`/members/${kMember}/reinstate`, {}, /consortium manager/],
+        ['/keys/0123456789abcdef/revoke', {}, /consortium manager/],
+        ['/ledger/payments', {payee: 'x', amount: 'x'}, /finance officers/],
         ['/ledger/payments/decide', {}, /finance officers/],
+        ['/ledger/budget', {amount: 'x'}, /finance officers/],
         ['/ledger/reconcile', {from: 'x'}, /finance officers/],
       ];
       for (const [pathname, fields, says] of posts) {

@@ -190,22 +190,9 @@ async function main() {
     console.log(`FAIL set-up\n     ${e.stack || e}`);
   } finally {
     if (api) api.close();
-    for (const [what, running] of [['raa-web', web], ['raamatchd', server]]) {
-      if (!running) continue;
-      const exit = await stop(running.proc);
-      if (exit.code !== 0) {
-        support.results.failures++;
-        console.error(`${what} did not stop cleanly: ${JSON.stringify(exit)}`);
-      }
-    }
-    const webLog = path.join(dir, 'raa-web.log');
-    if (support.results.failures > 0 && fs.existsSync(webLog)) {
-      console.error(`--- raa-web log ---\n${fs.readFileSync(webLog, 'utf8')}`);
-    }
-    fs.rmSync(dir, {recursive: true, force: true});
+    await support.stopAll(dir, web, server);
   }
-  console.log(`${kName}: ${Date.now() - started} ms`);
-  process.exit(support.results.failures > 0 ? 1 : 0);
+  support.finish(kName, started);
 }
 
 main();

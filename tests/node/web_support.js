@@ -164,6 +164,37 @@ async function startWeb(raaWeb, dir, address, extraArgs = []) {
           logFile: web.logFile};
 }
 
+// Stops raa-web and raamatchd (either may be null), counting a stop that is
+// not clean as a failure; prints raa-web's log if any check failed; removes
+// `dir`.
+async function stopAll(dir, web, server) {
+  for (const [what, running] of [['raa-web', web], ['raamatchd', server]]) {
+    if (!running) continue;
+    const exit = await stop(running.proc);
+    if (exit.code !== 0) {
+      results.failures++;
+      console.error(`${what} did not stop cleanly: ${JSON.stringify(exit)}`);
+    }
+  }
+  const webLog = path.join(dir, 'raa-web.log');
+  if (results.failures > 0 && fs.existsSync(webLog)) {
+    console.error(`--- raa-web log ---\n${fs.readFileSync(webLog, 'utf8')}`);
+  }
+  fs.rmSync(dir, {recursive: true, force: true});
+}
+
+// Says how long test `name` took and whether every check passed, and exits
+// (1 if any failed).
+function finish(name, started) {
+  console.log(`${name}: ${Date.now() - started} ms`);
+  if (results.failures > 0) {
+    console.error(`${name}: ${results.failures} check(s) failed`);
+    process.exit(1);
+  }
+  console.log(`${name}: every check passed`);
+  process.exit(0);
+}
+
 // The gRPC API from protos/ (google's protos fetched into `dir`), and a
 // call(service, method, key, request) that resolves with the response.
 function connectApi(grpc, dir, address, protoFiles) {
@@ -279,6 +310,7 @@ function leaks(html, secrets, {keyShapes = true} = {}) {
 module.exports = {
   dayFromToday, iso, leaks,
   repo, kDeadlineMs, option, requireInstalled, findChromium, chromiumOrSkip, check,
-  results, children, startListening, stop, startServer, startWeb, connectApi,
+  results, children, startListening, stop, stopAll, finish, startServer, startWeb,
+  connectApi,
   request, launchBrowser, signIn, axeCheck,
 };

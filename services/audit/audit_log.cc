@@ -339,8 +339,12 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       for (int64_t id : ids) reads.emplace_back(id, last_event);
     }
     // Room for the pairs before the commit: adding them after it cannot
-    // fail.
-    unmerged->reserve(unmerged->size() + reads.size());
+    // fail. Grown by doubling: reserving the exact size copied every pair
+    // since the last merge at every commit.
+    if (const size_t needed = unmerged->size() + reads.size();
+        needed > unmerged->capacity()) {
+      unmerged->reserve(std::max(needed, 2 * unmerged->capacity()));
+    }
     tx.commit();
     return absl::OkStatus();
   });

@@ -446,6 +446,23 @@ absl::Status AuditLog::Merge() {
   return absl::OkStatus();
 }
 
+std::vector<int64_t> AuditLog::SnapshotWithUnmergedEventsOf(
+    SQLite::Database& db, int64_t record) {
+  std::vector<int64_t> events;
+  // No commit, merge or prune while the snapshot starts and unmerged_ is
+  // read: it holds exactly the events unmerged_ lists, and their lists are
+  // not in audit_postings.
+  absl::MutexLock lock(&db_mu_);
+  db.exec("SELECT upto FROM audit_merged");
+  for (const auto& [r, event] : unmerged_) {
+    if (r == record) events.push_back(event);
+  }
+  // Each record's pairs are in event order, but sorted anyway: cheap, and
+  // the page's order does not rest on it.
+  absl::c_sort(events, std::greater<>());
+  return events;
+}
+
 absl::StatusOr<int64_t> AuditLog::Prune() {
   absl::MutexLock lock(&db_mu_);
   return PruneLocked();
@@ -574,17 +591,11 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       "SELECT e.id, e.time, e.key_id, e.authority_id, e.method, "
       "e.status_code, e.record_ids FROM audit_events e WHERE ";
   // Without a record: the events, newest first. With one: the events after
-  // audit_merged.upto that list it (at most about a merge's worth, scanned),
-  // newest first; then, while the page is not full, the events of its lists
-  // in audit_postings, newest first, each looked up by id.
-  const std::string sql =
-      request.record().empty()
-          ? absl::StrCat(kColumns, "1", filters, after,
-                         " ORDER BY e.id DESC LIMIT :limit")
-          : absl::StrCat(kColumns,
-                         "e.id > (SELECT upto FROM audit_merged) AND "
-                         "instr(' ' || e.record_ids || ' ', :needle) > 0",
-                         filters, after, " ORDER BY e.id DESC LIMIT :limit");
+  // audit_merged.upto that list it (the writer's unmerged reads, from
+  // memory), newest first; then, while the page is not full, the events of
+  // its lists in audit_postings, newest first; each looked up by id.
+  const std::string sql = absl::StrCat(kColumns, "1", filters, after,
+                                       " ORDER BY e.id DESC LIMIT :limit");
   auto bind_filters = [&](SQLite::Statement& q) {
     if (!key_id.empty()) q.bind(":key", key_id);
     if (!authority_id.empty()) q.bind(":authority", authority_id);
@@ -592,11 +603,29 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
     if (has_until) q.bind(":until", until);
   };
 
+  const bool by_record = !request.record().empty();
   absl::MutexLock lock(&read_mu_);
   SQLite::Database& db = *read_db_;
   return Guard([&]() -> absl::StatusOr<v1::QueryAuditLogResponse> {
-    // One snapshot for the scan, the lists and the lookups.
+    int64_t record_id = 0;
+    if (by_record) {
+      // A record's number never changes once given. Finished before the
+      // snapshot starts (an open statement would start it).
+      SQLite::Statement number(db, "SELECT id FROM audit_names WHERE name = ?");
+      number.bind(1, request.record());
+      // A name never recorded: no event read it.
+      if (!number.executeStep()) return v1::QueryAuditLogResponse();
+      record_id = number.getColumn(0).getInt64();
+    }
+    // One snapshot for the events, the lists and the lookups.
     SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+    // With a record: the events after audit_merged.upto that read it, from
+    // the writer's memory, newest first. The snapshot starts with them (before
+    // any other statement), so it holds every one and lists none of them in
+    // audit_postings.
+    const std::vector<int64_t> unmerged =
+        by_record ? SnapshotWithUnmergedEventsOf(db, record_id)
+                  : std::vector<int64_t>();
     SQLite::Statement name_of(db, "SELECT name FROM audit_names WHERE id = ?");
     absl::flat_hash_map<int64_t, std::string> names;
     v1::QueryAuditLogResponse response;
@@ -630,22 +659,29 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       }
     };
 
-    const bool by_record = !request.record().empty();
-    int64_t record_id = 0;
-    if (by_record) {
-      SQLite::Statement number(db, "SELECT id FROM audit_names WHERE name = ?");
-      number.bind(1, request.record());
-      // A name never recorded: no event read it.
-      if (!number.executeStep()) return v1::QueryAuditLogResponse();
-      record_id = number.getColumn(0).getInt64();
+    if (!by_record) {
+      SQLite::Statement q(db, sql);
+      if (cursor->after > 0) q.bind(":after", cursor->after);
+      bind_filters(q);
+      q.bind(":limit", cursor->page_size + 1);
+      while (!full && q.executeStep()) take(q);
+      return response;
     }
-    SQLite::Statement q(db, sql);
-    if (by_record) q.bind(":needle", absl::StrCat(" ", record_id, " "));
-    if (cursor->after > 0) q.bind(":after", cursor->after);
-    bind_filters(q);
-    q.bind(":limit", cursor->page_size + 1);
-    while (!full && q.executeStep()) take(q);
-    if (!by_record || full) return response;
+    SQLite::Statement event(db, absl::StrCat(kColumns, "e.id = :id", filters));
+    bind_filters(event);
+    // Adds event `id` if the search's other filters keep it.
+    auto take_id = [&](int64_t id) {
+      event.bind(":id", id);
+      // Not found: the filters leave it out (or it was pruned).
+      if (event.executeStep()) take(event);
+      event.reset();
+    };
+    for (int64_t id : unmerged) {
+      if (full) return response;
+      if (cursor->after > 0 && id >= cursor->after) continue;
+      take_id(id);
+    }
+    if (full) return response;
 
     // The record's lists, newest run first. With a page position, from the
     // one run that may hold events both before and after it.
@@ -665,8 +701,6 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
                             "record_id = ? AND run < ? ORDER BY run DESC");
     lists.bind(1, record_id);
     lists.bind(2, below);
-    SQLite::Statement event(db, absl::StrCat(kColumns, "e.id = :id", filters));
-    bind_filters(event);
     while (!full && lists.executeStep()) {
       // Sorted here: the lists migration 16 made may not be in order.
       std::vector<int64_t> events =
@@ -674,10 +708,7 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       absl::c_sort(events, std::greater<>());
       for (int64_t id : events) {
         if (cursor->after > 0 && id >= cursor->after) continue;
-        event.bind(":id", id);
-        // Not found: the search's other filters leave it out.
-        if (event.executeStep()) take(event);
-        event.reset();
+        take_id(id);
         if (full) break;
       }
     }

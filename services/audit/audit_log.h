@@ -113,9 +113,11 @@ struct AuditOptions {
   absl::Duration retention = absl::Hours(24 * 2190);  // six years
   // At most this many events per transaction.
   size_t max_batch = 2048;
-  // Events between two runs of the by-record index (Merge): a search by
-  // record scans at most about this many events' record_ids.
-  int64_t merge_every = 8192;
+  // Events between two runs of the by-record index (Merge). A run rewrites
+  // about a page per distinct record it lists, however few events it takes
+  // in, so runs are long; a search by record finds the events since the last
+  // run in the writer's memory (unmerged_), not by reading them.
+  int64_t merge_every = 65536;
   // Or once the events since the last run name this many records in all
   // (pages of lists name up to a thousand each), checked after each batch:
   // the writer holds 16 bytes per (record, event) pair, twice over from its
@@ -173,6 +175,12 @@ class AuditLog {
   // events (or options_.merge_pairs pairs) have gathered.
   void MergeIfDue();
   absl::Status Merge() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Starts the read transaction begun on `db` (a Query's) and returns the
+  // committed events after merged_ that read `record` (its number), newest
+  // first: together, with nothing committed or merged in between.
+  std::vector<int64_t> SnapshotWithUnmergedEventsOf(SQLite::Database& db,
+                                                    int64_t record)
+      ABSL_LOCKS_EXCLUDED(db_mu_);
 
   const AuditOptions options_;
   const Clock& clock_;
@@ -186,7 +194,9 @@ class AuditLog {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 
-  // The writer's connection: used by the writer thread and Prune.
+  // The writer's connection: used by the writer thread and Prune. Held by
+  // a search by record while its snapshot starts and it reads unmerged_
+  // (taken after read_mu_).
   absl::Mutex db_mu_;
   std::unique_ptr<SQLite::Database> write_db_ ABSL_GUARDED_BY(db_mu_);
   // Commit's statements, prepared at the first commit (after write_db_:

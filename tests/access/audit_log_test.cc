@@ -14,6 +14,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/algorithm/container.h"
@@ -26,6 +27,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "services/server/schema.h"
+#include "services/store/paging.h"
 #include "services/store/store.h"
 #include "tests/support/builders.h"
 #include "tests/support/scratch_dir.h"
@@ -269,6 +271,11 @@ TEST_F(AuditLogTest, EventsLeftUnmergedByAStopAreListedByTheNextMerge) {
 
   audit = OpenLog(/*merge_every=*/4);
   ASSERT_NE(audit, nullptr);
+  // Found before any merge: the writer reads them back at its start.
+  EXPECT_THAT(AllPages(*audit, child),
+              ElementsAreArray(Seen{{"auditEvents/3", {child}},
+                                    {"auditEvents/2", {child}},
+                                    {"auditEvents/1", {child}}}));
   audit->Record(Read(child));
   audit->Flush();
   audit.reset();  // the merge after event 4's commit is done
@@ -280,6 +287,41 @@ TEST_F(AuditLogTest, EventsLeftUnmergedByAStopAreListedByTheNextMerge) {
                                     {"auditEvents/3", {child}},
                                     {"auditEvents/2", {child}},
                                     {"auditEvents/1", {child}}}));
+}
+
+// A search by record reads the writer's unmerged events from memory and
+// the merged ones from its snapshot of audit_postings; with merges running
+// between the two, each search still shows every event up to some point,
+// once each, newest first.
+TEST_F(AuditLogTest, ASearchWhileMergesRunShowsEveryEventOnce) {
+  const std::string child = "authorities/sheffield/children/c1";
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/3);
+  ASSERT_NE(audit, nullptr);
+  constexpr int kEvents = 600;
+  std::thread writer([&audit, &child] {
+    for (int i = 1; i <= kEvents; ++i) {
+      audit->Record(Read(child));
+      if (i % 2 == 0) audit->Flush();  // a commit, and a merge every third
+    }
+  });
+  v1::QueryAuditLogRequest request;
+  request.set_record(child);
+  request.set_page_size(kMaxPageSize);
+  int searches = 0;
+  size_t seen = 0;
+  while (seen < kEvents) {
+    absl::StatusOr<v1::QueryAuditLogResponse> page = audit->Query(request);
+    ASSERT_THAT(page.status(), IsOk());
+    ++searches;
+    seen = static_cast<size_t>(page->events_size());
+    // Events n, n-1, ..., 1: none missing, none twice.
+    for (int i = 0; i < page->events_size(); ++i) {
+      ASSERT_EQ(page->events(i).name(),
+                absl::StrCat("auditEvents/", page->events_size() - i))
+          << "search " << searches << ", position " << i;
+    }
+  }
+  writer.join();
 }
 
 // A merge lists each record's events in order whatever its number: here

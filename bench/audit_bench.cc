@@ -48,18 +48,20 @@
 //
 // On 5 December 2026 a search by record began taking the events not yet
 // merged from the writer's memory instead of scanning their record_ids in
-// SQL, and runs grew from 8,192 to 65,536 events (2^20 reads: about 50,000
-// rankings). BM_SearchByRecord times a first page (50 events) of a random
-// household's events on the trail the other benchmarks wrote. Three
+// SQL, and runs grew from 8,192 events to 65,536 or 2^19 reads (about
+// 25,000 rankings). BM_SearchByRecord times a first page (50 events) of a
+// random household's events on the trail the other benchmarks wrote. Three
 // alternated runs each, --benchmark_min_time=4, 2 cores:
 //
-//                          runs of 8,192             runs of 65,536
-//   GetChild  CPU           6.4 / 6.7 / 6.7 us        5.5 / 5.9 / 6.0 us
-//   ranking   CPU           15.4 / 15.4 / 16.2 us     9.2 / 9.8 / 10.0 us
-//             read, written 5.2-5.6 KB, 8.8-8.9 KB    1.3-1.5 KB, 2.6 KB
-//   search by record        1.63 / 1.72 / 1.79 ms     1.08 / 1.20 / 1.28 ms
+//                          runs of 8,192             longer runs
+//   GetChild  CPU           6.6 / 6.7 / 6.9 us        5.7 / 6.0 / 6.0 us
+//   ranking   CPU           15.1 / 15.6 / 16.2 us     11.1 / 11.4 / 11.5 us
+//             read, written 5.3-5.5 KB, 8.7-8.9 KB    3.2-3.4 KB, 3.8 KB
+//   search by record        1.67 / 1.68 / 1.68 ms     0.91 / 0.99 / 1.05 ms
 //
-// A merge took about 100 ms in both: it rewrites a page per record listed.
+// A merge took about 100 ms either way: it rewrites a page per record it
+// lists. Runs of 2^20 reads gave 9.2-10.0 us and 2.6 KB, for twice the
+// writer's memory.
 #include <benchmark/benchmark.h>
 #include <time.h>
 

@@ -119,10 +119,11 @@ struct AuditOptions {
   // run in the writer's memory (unmerged_), not by reading them.
   int64_t merge_every = 65536;
   // Or once the events since the last run name this many records in all
-  // (pages of lists name up to a thousand each), checked after each batch:
-  // the writer holds 16 bytes per (record, event) pair, twice over from its
-  // first merge, and frees buffers grown past this after a merge.
-  size_t merge_pairs = size_t{1} << 20;
+  // (about 25,000 rankings; pages of lists name up to a thousand each),
+  // checked after each batch: the writer holds 16 bytes per (record, event)
+  // pair, in two buffers from its first merge (up to 16 MiB each), and
+  // frees buffers grown past twice this after a merge.
+  size_t merge_pairs = size_t{1} << 19;
 };
 
 class AuditLog {

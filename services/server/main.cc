@@ -32,9 +32,13 @@
 // as it starts; nothing reads it in a sanitizer build. Transparent huge
 // pages for its memory: a page's first touch costs a fault, dear in a
 // virtual machine, and a start writes a few hundred MiB of index
-// (docs/architecture.md, "The allocator").
+// (docs/architecture.md, "The allocator"). Background threads give freed
+// memory back to the system within seconds even when nothing allocates:
+// without them, a burst of 30,000 unfinished calls left raamatchd at 475 MB
+// once they had gone; with them, 121 MB 18 s later.
 extern "C" const char* malloc_conf;
-const char* malloc_conf = "thp:always,metadata_thp:always";
+const char* malloc_conf =
+    "thp:always,metadata_thp:always,background_thread:true";
 
 namespace {
 

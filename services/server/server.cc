@@ -134,6 +134,11 @@ class RaaServer::Impl {
 
 namespace {
 
+// What one client connection may hold (docs/operator.md, "Hostile
+// clients").
+constexpr int kMaxStreamsPerConnection = 100;
+constexpr absl::Duration kMaxConnectionIdle = absl::Minutes(5);
+
 // Saves the index to its file, saying so (or why not) on stderr. Whether
 // it saved.
 bool SaveIndex(RaaServer::Impl& impl, LiveIndex::SaveOptions options) {
@@ -516,6 +521,19 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   grpc::ServerBuilder builder;
   // One server per port: without this a second raamatchd would share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Unfinished calls a connection may hold: gRPC's default has no limit,
+  // and a client that sent only the headers of 50,000 calls held 850 MB.
+  // A client past it has its connection closed.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             kMaxStreamsPerConnection);
+  // A connection with no call for this long is closed (GOAWAY; gRPC
+  // clients reconnect for their next call): gRPC's default keeps one for
+  // ever, about 22 KB each.
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(kMaxConnectionIdle)));
+  // A read's large answer counts against its key until its client has it.
+  builder.SetContextAllocator(impl->rpc->NewContextAllocator());
   builder.AddListeningPort(options.listen, credentials, &impl->port);
   const std::pair<grpc::Service*, const char*> services[] = {
       {impl->registry_service.get(), v1::RegistryService::service_full_name()},

@@ -1,12 +1,12 @@
 #include "services/rpc/unary.h"
 
-#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "grpc/grpc_security_constants.h"
+#include "grpcpp/generic/async_generic_service.h"
 
 namespace raa {
 
@@ -50,42 +50,22 @@ absl::string_view CertificateNameViewOf(
   return absl::string_view(names[0].data(), names[0].size());
 }
 
-absl::Status UnreadAnswers::TryAdd(const std::string& key_id, size_t bytes) {
-  absl::MutexLock lock(&mu_);
-  size_t& held = bytes_[key_id];
-  if (held > 0 && held + bytes > kMaxBytesPerKey) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "this key already has ", kMaxBytesPerKey >> 20,
-        " MiB of answers its clients have not read: read them, or close the "
-        "connections waiting for them, then try again"));
-  }
-  if (total_ > 0 && total_ + bytes > kMaxBytes) {
-    if (held == 0) bytes_.erase(key_id);
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the server already holds ", kMaxBytes >> 20,
-        " MiB of answers their clients have not read: try again shortly"));
-  }
-  held += bytes;
-  total_ += bytes;
-  return absl::OkStatus();
-}
-
-void UnreadAnswers::Remove(const std::string& key_id, size_t bytes) {
-  absl::MutexLock lock(&mu_);
-  total_ -= std::min(total_, bytes);
-  auto it = bytes_.find(key_id);
-  if (it == bytes_.end()) return;
-  if (it->second <= bytes) {
-    bytes_.erase(it);
-  } else {
-    it->second -= bytes;
-  }
-}
+// The context the server's allocator makes for each call it serves by a
+// method of ours: what the call's answer counts in UnreadAnswers, given back
+// when gRPC releases the context (on the call's own thread, once it is done
+// with the call: a reactor of our own would have its OnDone run on another).
+class CountedCallContext final : public grpc::CallbackServerContext {
+ public:
+  std::string counted_key;  // empty: nothing counted
+  size_t counted_bytes = 0;
+};
 
 namespace {
 
-// Makes every callback call's context a CountedCallContext, and gives back
-// what its answer counted when gRPC releases it.
+// Makes the server's call contexts, and gives back what an answer counted
+// when gRPC releases its context. Every context gRPC releases here is one
+// this made: with none made for generic calls (those to a method the server
+// does not have), gRPC 1.51 made its own but released it here all the same.
 class CountingContexts final : public grpc::ContextAllocator {
  public:
   explicit CountingContexts(std::shared_ptr<UnreadAnswers> unread)
@@ -95,13 +75,22 @@ class CountingContexts final : public grpc::ContextAllocator {
     return new CountedCallContext();
   }
 
+  grpc::GenericCallbackServerContext* NewGenericCallbackServerContext()
+      override {
+    return new grpc::GenericCallbackServerContext();
+  }
+
+  // A generic context may come here too (gRPC's answer to an unknown
+  // method is a unary handler).
   void Release(grpc::CallbackServerContext* ctx) override {
-    auto* counted = static_cast<CountedCallContext*>(ctx);
-    if (!counted->counted_key.empty()) {
+    if (auto* counted = dynamic_cast<CountedCallContext*>(ctx);
+        counted != nullptr && !counted->counted_key.empty()) {
       unread_->Remove(counted->counted_key, counted->counted_bytes);
     }
-    delete counted;
+    delete ctx;
   }
+
+  void Release(grpc::GenericCallbackServerContext* ctx) override { delete ctx; }
 
  private:
   const std::shared_ptr<UnreadAnswers> unread_;
@@ -110,9 +99,22 @@ class CountingContexts final : public grpc::ContextAllocator {
 }  // namespace
 
 std::unique_ptr<grpc::ContextAllocator> UnaryRunner::NewContextAllocator() {
-  auto allocator = std::make_unique<CountingContexts>(unread_);
-  allocator_ = allocator.get();
-  return allocator;
+  return std::make_unique<CountingContexts>(unread_);
+}
+
+CountedCallContext* UnaryRunner::CountedOf(grpc::CallbackServerContext* ctx) {
+  return dynamic_cast<CountedCallContext*>(ctx);
+}
+
+absl::Status UnaryRunner::CountUnread(CountedCallContext& counted,
+                                      const Caller& caller, size_t bytes) {
+  if (bytes < UnreadAnswers::kCountedBytes || caller.key_id.empty()) {
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(unread_->TryAdd(caller.key_id, bytes));
+  counted.counted_key = caller.key_id;
+  counted.counted_bytes = bytes;
+  return absl::OkStatus();
 }
 
 }  // namespace raa

@@ -28,16 +28,13 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "common/errors.h"
-#include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "services/audit/audit_records.h"
 #include "services/auth/access_policy.h"
 #include "services/auth/auth.h"
 #include "services/auth/rules.h"
+#include "services/rpc/unread_answers.h"
 #include "services/rpc/worker_pool.h"
 #include "services/store/call_scope.h"
 
@@ -68,46 +65,9 @@ std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
 // The same without a copy: valid as long as `ctx` (the call) is.
 absl::string_view CertificateNameViewOf(const grpc::CallbackServerContext& ctx);
 
-// Large answers to reads that their client has not yet taken. A client
-// that asks and never reads (an HTTP/2 window it keeps shut) makes gRPC
-// hold each answer until it disconnects: about 1.3 MB for a 190 KB page of
-// 1,000 households. Each key may have kMaxBytesPerKey of such answers (as
-// serialised) held, and all keys together kMaxBytes; past either, large
-// reads are refused (RESOURCE_EXHAUSTED) until clients take some. Answers
-// under kCountedBytes are not counted: a ranking's few KB cost no lock, and
-// gRPC may release a call some time after its client has the answer, so
-// counting every answer refused fast readers under load. Thread-safe.
-class UnreadAnswers {
- public:
-  static constexpr size_t kCountedBytes = size_t{64} << 10;
-  static constexpr size_t kMaxBytesPerKey = size_t{16} << 20;
-  static constexpr size_t kMaxBytes = size_t{64} << 20;
-
-  // Counts an answer of `bytes` for `key_id`: OK, or RESOURCE_EXHAUSTED
-  // (nothing counted) if that would take the key past kMaxBytesPerKey or
-  // everyone past kMaxBytes. One answer alone is always counted: it could
-  // not be sent otherwise.
-  absl::Status TryAdd(const std::string& key_id, size_t bytes)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  // The client has taken it (or the call ended without it).
-  void Remove(const std::string& key_id, size_t bytes) ABSL_LOCKS_EXCLUDED(mu_);
-
- private:
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, size_t> bytes_ ABSL_GUARDED_BY(mu_);
-  size_t total_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-// The context of every callback call the server serves, once it installs
-// UnaryRunner::NewContextAllocator: what the call's answer counts in
-// UnreadAnswers, given back when gRPC is done with the call (it releases the
-// context then, on the call's own thread: no hop to another, as a reactor of
-// our own would cost).
-class CountedCallContext : public grpc::CallbackServerContext {
- public:
-  std::string counted_key;  // empty: nothing counted
-  size_t counted_bytes = 0;
-};
+// The context the server's allocator (UnaryRunner::NewContextAllocator)
+// makes for each call: unary.cc.
+class CountedCallContext;
 
 // Lifetime: holds references to the authenticator and the pool (and the
 // audit log, if any), which must outlive it and every call it started; made
@@ -268,7 +228,11 @@ class UnaryRunner {
     const bool is_change = rule == nullptr ||
                            rule->kind == CallKind::kRecordWrite ||
                            rule->kind == CallKind::kAdminWrite;
-    if (!is_change && status.ok()) status = CountUnread(ctx, caller, response);
+    if (!is_change && status.ok()) {
+      if (CountedCallContext* counted = CountedOf(ctx); counted != nullptr) {
+        status = CountUnread(*counted, caller, response.ByteSizeLong());
+      }
+    }
     if (audit_ == nullptr || (rule != nullptr && !IsAudited(rule->kind))) {
       reactor->Finish(ToGrpcStatus(status));
       return;
@@ -290,31 +254,20 @@ class UnaryRunner {
     });
   }
 
-  // Counts a read's large answer against its key's unread answers, in the
-  // call's context (if the server made it: NewContextAllocator); at the
-  // key's limit, RESOURCE_EXHAUSTED instead.
-  template <typename Response>
-  absl::Status CountUnread(grpc::CallbackServerContext* ctx,
-                           const Caller& caller, const Response& response) {
-    if (allocator_ == nullptr || ctx->context_allocator() != allocator_ ||
-        caller.key_id.empty()) {
-      return absl::OkStatus();
-    }
-    const size_t bytes = response.ByteSizeLong();
-    if (bytes < UnreadAnswers::kCountedBytes) return absl::OkStatus();
-    RETURN_IF_ERROR(unread_->TryAdd(caller.key_id, bytes));
-    auto* counted = static_cast<CountedCallContext*>(ctx);
-    counted->counted_key = caller.key_id;
-    counted->counted_bytes = bytes;
-    return absl::OkStatus();
-  }
+  // The call's context if the server's allocator made it (and so can give
+  // back what it counts), else null.
+  static CountedCallContext* CountedOf(grpc::CallbackServerContext* ctx);
+  // Counts a read's answer of `bytes` (if large) against its key's unread
+  // answers in `counted`, the call's context; at a limit, RESOURCE_EXHAUSTED
+  // instead.
+  absl::Status CountUnread(CountedCallContext& counted, const Caller& caller,
+                           size_t bytes);
 
   Authenticator& authenticator_;
   WorkerPool& pool_;
   AuditLog* const audit_;
   // Shared with the contexts' allocator, which the gRPC server owns.
   std::shared_ptr<UnreadAnswers> unread_ = std::make_shared<UnreadAnswers>();
-  const grpc::ContextAllocator* allocator_ = nullptr;  // NewContextAllocator's
 };
 
 }  // namespace raa

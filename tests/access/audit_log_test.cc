@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <memory>
 #include <random>
@@ -291,37 +292,54 @@ TEST_F(AuditLogTest, EventsLeftUnmergedByAStopAreListedByTheNextMerge) {
 
 // A search by record reads the writer's unmerged events from memory and
 // the merged ones from its snapshot of audit_postings; with merges running
-// between the two, each search still shows every event up to some point,
-// once each, newest first.
+// between searches, each search still shows every event committed before it
+// began, once each, newest first, and nothing that was not committed.
 TEST_F(AuditLogTest, ASearchWhileMergesRunShowsEveryEventOnce) {
   const std::string child = "authorities/sheffield/children/c1";
   std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/3);
   ASSERT_NE(audit, nullptr);
   constexpr int kEvents = 600;
-  std::thread writer([&audit, &child] {
+  // Events known committed: the writer's Flush has returned for them.
+  std::atomic<int> committed{0};
+  std::thread writer([&audit, &child, &committed] {
     for (int i = 1; i <= kEvents; ++i) {
       audit->Record(Read(child));
-      if (i % 2 == 0) audit->Flush();  // a commit, and a merge every third
+      if (i % 2 == 0) {
+        audit->Flush();  // a commit, and a merge every third event
+        committed.store(i);
+      }
     }
   });
   v1::QueryAuditLogRequest request;
   request.set_record(child);
   request.set_page_size(kMaxPageSize);
+  // Each search's failure, if any; checked once the writer is joined.
+  std::vector<std::string> failures;
   int searches = 0;
-  size_t seen = 0;
-  while (seen < kEvents) {
+  while (failures.empty()) {
+    const int before = committed.load();
     absl::StatusOr<v1::QueryAuditLogResponse> page = audit->Query(request);
-    ASSERT_THAT(page.status(), IsOk());
     ++searches;
-    seen = static_cast<size_t>(page->events_size());
-    // Events n, n-1, ..., 1: none missing, none twice.
-    for (int i = 0; i < page->events_size(); ++i) {
-      ASSERT_EQ(page->events(i).name(),
-                absl::StrCat("auditEvents/", page->events_size() - i))
-          << "search " << searches << ", position " << i;
+    if (!page.ok()) {
+      failures.push_back(page.status().ToString());
+      break;
     }
+    const int seen = page->events_size();
+    if (seen < before) {
+      failures.push_back(absl::StrCat("search ", searches, " showed ", seen,
+                                      " events of ", before, " committed"));
+    }
+    // Events n, n-1, ..., 1: none missing, none twice.
+    for (int i = 0; i < seen && failures.empty(); ++i) {
+      if (page->events(i).name() != absl::StrCat("auditEvents/", seen - i)) {
+        failures.push_back(absl::StrCat("search ", searches, ", position ", i,
+                                        ": ", page->events(i).name()));
+      }
+    }
+    if (before == kEvents) break;  // a search after the last commit
   }
   writer.join();
+  EXPECT_THAT(failures, IsEmpty());
 }
 
 // A merge lists each record's events in order whatever its number: here

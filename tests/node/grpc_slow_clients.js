@@ -10,6 +10,8 @@
 //     50,000 such calls on one connection held 850 MB);
 //   - meanwhile, and after, a health check on another connection is
 //     answered;
+//   - calls to a method the server does not have are UNIMPLEMENTED, and
+//     the server goes on (its own call contexts once crashed it there);
 //   - a key whose client asks for large answers and never reads them (a
 //     flow control window it keeps shut) has at most 16 MiB of them held:
 //     its further large reads are refused (RESOURCE_EXHAUSTED) on any
@@ -267,6 +269,17 @@ async function main() {
       assert.equal(await healthCheck(port), '0');
     });
 
+    await check('calls to a method the server does not have are ' +
+                'UNIMPLEMENTED, and it goes on', async () => {
+      for (let round = 0; round < 4; round++) {
+        const statuses = await Promise.all(Array.from({length: 50}, () =>
+          callAndRead(port, '/raa.v1.NoSuchService/NoSuchMethod', 'none',
+                      Buffer.alloc(0)).then((r) => r.status)));
+        assert.deepEqual(new Set(statuses), new Set(['12']));
+      }
+      assert.equal(await healthCheck(port), '0');
+    });
+
     await check('a key has at most 16 MiB of large answers held for a client ' +
                 'that does not read them', async () => {
       const api = support.connectApi(
@@ -296,7 +309,10 @@ async function main() {
 
       const list = '/raa.v1.RegistryService/ListAdopters';
       const page = listAdoptersRequest(kMember);
-      const read = await callAndRead(port, list, key, page);
+      // The page's size, read with the other key: this key's count starts
+      // at nothing (gRPC may release a call a little after its client has
+      // the answer).
+      const read = await callAndRead(port, list, other, page);
       assert.equal(read.status, '0');
       assert.ok(read.bytes >= 64 * 1024, `a page of ${read.bytes} bytes`);
       const fits = Math.floor(kUnreadBytes / read.bytes);
@@ -327,9 +343,12 @@ async function main() {
         return gone;
       }));
       // The server sees the connections end and drops the held answers:
-      // the key is served again as soon as it does.
-      let status = null;
-      for (let attempt = 0; attempt < 200 && status !== '0'; attempt++) {
+      // the key is served again as soon as it does (asked again every 50 ms
+      // for up to 20 s).
+      const deadline = Date.now() + 20000;
+      let status = (await callAndRead(port, list, key, page)).status;
+      while (status !== '0' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
         status = (await callAndRead(port, list, key, page)).status;
       }
       assert.equal(status, '0');

@@ -2,11 +2,12 @@
 // may have held in answers their clients have not read, and that each answer
 // given back frees its room. The server's side of it, with a real client that
 // never reads, is tests/node/grpc_slow_clients.js.
+#include "services/rpc/unread_answers.h"
+
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/rpc/unary.h"
 #include "tests/support/status_matchers.h"
 
 namespace raa {

@@ -75,9 +75,10 @@ struct Scratch {
   std::string header;
 };
 
+// Destroyed at exit, which removes the directory.
 Scratch& TheScratch() {
-  static Scratch* scratch = new Scratch();
-  return *scratch;
+  static Scratch scratch;
+  return scratch;
 }
 
 void BM_Sha256OfAKey(benchmark::State& state) {

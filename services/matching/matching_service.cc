@@ -71,8 +71,19 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       return;
     }
     const MethodRule* rule = RAA_RULE(MatchingService, WatchMatches);
-    if (absl::Status allowed = CheckCall(*caller, rule, request);
-        !allowed.ok()) {
+    absl::Status allowed = CheckCall(*caller, rule, request);
+    // The request's shape too, before admission: a key at its limit is told
+    // what is wrong with its request.
+    if (const bool ad_hoc =
+            !request.children().empty() || !request.adopters().empty();
+        allowed.ok() && ad_hoc &&
+        (!request.follows().empty() || !request.resume_token().empty())) {
+      allowed =
+          InvalidField(request.follows().empty() ? "resume_token" : "follows",
+                       "give either children and adopters (an ad-hoc watch) or "
+                       "follows, not both");
+    }
+    if (!allowed.ok()) {
       if (rpc_.audit() != nullptr) {
         rpc_.audit()->Record(
             MakeAuditEvent(*caller, rule, request,
@@ -82,7 +93,8 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       return;
     }
     // Before the request's records are read: a key at its limit costs the
-    // store nothing (a malformed request is told so once a stream closes).
+    // store nothing (a request naming records it may not watch is told so
+    // once a stream closes).
     if (!Admit(key_id, reactor)) {
       absl::Status refused = absl::ResourceExhaustedError(absl::StrCat(
           "this key already has ", kMaxStreamsPerKey,
@@ -105,13 +117,6 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       });
     }
     if (!request.children().empty() || !request.adopters().empty()) {
-      if (!request.follows().empty() || !request.resume_token().empty()) {
-        reactor->StartAdHoc(InvalidField(
-            request.follows().empty() ? "resume_token" : "follows",
-            "give either children and adopters (an ad-hoc watch) or "
-            "follows, not both"));
-        return;
-      }
       reactor->StartAdHoc(matching_.PrepareWatch(*caller, request));
       return;
     }

@@ -102,18 +102,16 @@ std::unique_ptr<grpc::ContextAllocator> UnaryRunner::NewContextAllocator() {
   return std::make_unique<CountingContexts>(unread_);
 }
 
-CountedCallContext* UnaryRunner::CountedOf(grpc::CallbackServerContext* ctx) {
-  return dynamic_cast<CountedCallContext*>(ctx);
-}
-
-absl::Status UnaryRunner::CountUnread(CountedCallContext& counted,
+absl::Status UnaryRunner::CountUnread(grpc::CallbackServerContext* ctx,
                                       const Caller& caller, size_t bytes) {
   if (bytes < UnreadAnswers::kCountedBytes || caller.key_id.empty()) {
     return absl::OkStatus();
   }
+  auto* counted = dynamic_cast<CountedCallContext*>(ctx);
+  if (counted == nullptr) return absl::OkStatus();
   RETURN_IF_ERROR(unread_->TryAdd(caller.key_id, bytes));
-  counted.counted_key = caller.key_id;
-  counted.counted_bytes = bytes;
+  counted->counted_key = caller.key_id;
+  counted->counted_bytes = bytes;
   return absl::OkStatus();
 }
 

@@ -65,10 +65,6 @@ std::string CertificateNameOf(const grpc::CallbackServerContext& ctx);
 // The same without a copy: valid as long as `ctx` (the call) is.
 absl::string_view CertificateNameViewOf(const grpc::CallbackServerContext& ctx);
 
-// The context the server's allocator (UnaryRunner::NewContextAllocator)
-// makes for each call: unary.cc.
-class CountedCallContext;
-
 // Lifetime: holds references to the authenticator and the pool (and the
 // audit log, if any), which must outlive it and every call it started; made
 // once by the server, which drains the pool (runs what is queued, then joins)
@@ -229,9 +225,7 @@ class UnaryRunner {
                            rule->kind == CallKind::kRecordWrite ||
                            rule->kind == CallKind::kAdminWrite;
     if (!is_change && status.ok()) {
-      if (CountedCallContext* counted = CountedOf(ctx); counted != nullptr) {
-        status = CountUnread(*counted, caller, response.ByteSizeLong());
-      }
+      status = CountUnread(ctx, caller, response.ByteSizeLong());
     }
     if (audit_ == nullptr || (rule != nullptr && !IsAudited(rule->kind))) {
       reactor->Finish(ToGrpcStatus(status));
@@ -254,14 +248,11 @@ class UnaryRunner {
     });
   }
 
-  // The call's context if the server's allocator made it (and so can give
-  // back what it counts), else null.
-  static CountedCallContext* CountedOf(grpc::CallbackServerContext* ctx);
-  // Counts a read's answer of `bytes` (if large) against its key's unread
-  // answers in `counted`, the call's context; at a limit, RESOURCE_EXHAUSTED
-  // instead.
-  absl::Status CountUnread(CountedCallContext& counted, const Caller& caller,
-                           size_t bytes);
+  // Counts a read's answer of `bytes`, if large, against its key's unread
+  // answers, in the call's context `ctx` (if the server's allocator made it,
+  // and so can give the count back); at a limit, RESOURCE_EXHAUSTED instead.
+  absl::Status CountUnread(grpc::CallbackServerContext* ctx,
+                           const Caller& caller, size_t bytes);
 
   Authenticator& authenticator_;
   WorkerPool& pool_;

@@ -472,6 +472,13 @@ TEST_F(MatchAlertsTest, AKeyHasAtMostEightStreamsOpenAtOnce) {
   EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
   EXPECT_THAT(status.error_message(),
               HasSubstr("already has 8 WatchMatches streams open"));
+  // A malformed request is told what is wrong with it, at the limit too.
+  v1::WatchMatchesRequest both = Follow({child.name()}, {});
+  both.add_follows("follows/1");
+  AlertStream malformed(*matching_, finder_, both);
+  grpc::Status told = malformed.Finish(kCheckpointTimeout);
+  EXPECT_THAT(told, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(told), ElementsAre("follows"));
 
   // Another family finder of the same member watches as usual, and the
   // eight still hear of a new fit.

@@ -83,23 +83,17 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
                        "give either children and adopters (an ad-hoc watch) or "
                        "follows, not both");
     }
-    if (!allowed.ok()) {
-      if (rpc_.audit() != nullptr) {
-        rpc_.audit()->Record(
-            MakeAuditEvent(*caller, rule, request,
-                           static_cast<v1::MatchAlert*>(nullptr), allowed));
-      }
-      reactor->StartAdHoc(allowed);
-      return;
-    }
-    // Before the request's records are read: a key at its limit costs the
-    // store nothing (a request naming records it may not watch is told so
-    // once a stream closes).
-    if (!Admit(key_id, reactor)) {
-      absl::Status refused = absl::ResourceExhaustedError(absl::StrCat(
-          "this key already has ", kMaxStreamsPerKey,
-          " WatchMatches streams open, the most one key may have: close one "
-          "first"));
+    if (!allowed.ok() || !Admit(key_id, reactor)) {
+      // Before the request's records are read: a key at its limit costs the
+      // store nothing (a request naming records it may not watch is told so
+      // once a stream closes).
+      absl::Status refused =
+          !allowed.ok()
+              ? allowed
+              : absl::ResourceExhaustedError(absl::StrCat(
+                    "this key already has ", kMaxStreamsPerKey,
+                    " WatchMatches streams open, the most one key may have: "
+                    "close one first"));
       if (rpc_.audit() != nullptr) {
         rpc_.audit()->Record(
             MakeAuditEvent(*caller, rule, request,

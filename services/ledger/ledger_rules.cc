@@ -449,15 +449,23 @@ absl::StatusOr<std::vector<Posting>> PostingsForPlacement(
                    placement.children);
   if (!quote.ok()) return quote.status();
   if (live.fee != nullptr) {
-    // A correction of the placement date: re-price only if the amount
-    // changes.
-    if (live.fee->amount == quote->amount) return out;
+    // A correction of the placement date: the fee is re-posted only if its
+    // amount changes or it moves to another financial year (each year's
+    // figures count a fee from its placement date).
+    if (live.fee->amount == quote->amount &&
+        FinancialYearOf(live.fee->value_date) ==
+            FinancialYearOf(placement.placed_on)) {
+      return out;
+    }
     std::string description = absl::StrCat(
-        "Re-priced: the placement date is now ", DayText(placement.placed_on),
-        " (was ", DayText(live.fee->value_date), ")");
+        live.fee->amount == quote->amount ? "Moved" : "Re-priced",
+        ": the placement date is now ", DayText(placement.placed_on), " (was ",
+        DayText(live.fee->value_date), ")");
     if (!why.empty()) absl::StrAppend(&description, ": ", why);
+    // Dated as the fee it undoes: the year that fee counted in nets to
+    // nothing, and the new fee counts in its own.
     out.push_back(ReversalOf(*live.fee, live.fee->amount - live.reversed,
-                             placement.placed_on, std::move(description)));
+                             live.fee->value_date, std::move(description)));
   }
   // A zero fee (a consortium rate of 0) posts nothing: entries are > 0.
   if (quote->amount > 0) {

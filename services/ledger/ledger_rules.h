@@ -165,17 +165,17 @@ std::string MonthlyFeeReference(int64_t link_id, absl::string_view month);
 // date corrected to placement.placed_on), given the link's entries already
 // in the journal (`existing`, any order): nothing if the payer is the payee;
 // a FEE at the rate in force on placed_on if the link has no live fee (one
-// not reversed in full); if it has one priced differently (another amount),
-// a REVERSAL of it and a new FEE; otherwise nothing. `why` is put in the
-// reversal's description. FAILED_PRECONDITION if no schedule is in force.
-// In detail:
+// not reversed in full); if it has one priced differently (another amount)
+// or in another financial year than placed_on's, a REVERSAL of it and a new
+// FEE; otherwise nothing. `why` is put in the reversal's description.
+// FAILED_PRECONDITION if no schedule is in force. In detail:
 //  - a live fee whose value date is placed_on already prices this
 //    placement: nothing, even if a schedule added since would price that
 //    date otherwise (a replay never changes a fee already accrued);
 //  - the REVERSAL undoes what is left of the live fee (debit and credit
-//    swapped, value date placed_on, `reverses` its id); the new FEE is left
-//    out when the new rate is zero (a consortium rate of 0): entries are
-//    more than zero;
+//    swapped, the live fee's value date, `reverses` its id), so the year
+//    the fee counted in nets to nothing; the new FEE is left out when the
+//    new rate is zero (a consortium rate of 0): entries are more than zero;
 //  - FEE entries in `existing` of another link are ignored.
 // A re-pricing after a refund (PostingsForEnding) reverses the remainder
 // and charges the new rate in full: the refund is not carried over.

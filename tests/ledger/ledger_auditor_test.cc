@@ -67,6 +67,11 @@ google::type::Money Gbp(Pence pence) {
   return m;
 }
 
+// The financial year (1 April - 31 March) `day` is in, by its first year.
+int YearOf(CivilDay day) {
+  return static_cast<int>(day.month() >= 4 ? day.year() : day.year() - 1);
+}
+
 CivilDay DayOf(const google::type::Date& d) {
   return CivilDay(d.year(), d.month(), d.day());
 }
@@ -101,7 +106,8 @@ struct PlacementModel {
   CivilDay placed_on;
   // The live fee, the schedule version that priced it (0 if none) and its
   // value date: the placement date it was priced for (a correction that
-  // leaves the amount as it was posts nothing, so the date stays).
+  // leaves the amount and the financial year as they were posts nothing, so
+  // the date stays).
   Pence fee = 0;
   int64_t priced_by = 0;
   CivilDay fee_date;
@@ -391,7 +397,21 @@ class LedgerAuditorTest : public InProcessServerTest,
       }
       std::map<std::string, Pence> reversed;  // fee entry -> reversed
       std::vector<const v1::Entry*> fees;
+      // The link's fees net of reversals dated in another financial year
+      // than the live fee's: nothing, unless a refund was dated there.
+      Pence other_years = 0;
       for (const v1::Entry* e : mine) {
+        const bool fee_or_its_reversal =
+            e->type() == v1::ENTRY_TYPE_FEE ||
+            (e->type() == v1::ENTRY_TYPE_REVERSAL &&
+             by_name.contains(e->reverses()) &&
+             by_name.at(e->reverses())->type() == v1::ENTRY_TYPE_FEE);
+        if (fee_or_its_reversal &&
+            YearOf(DayOf(e->value_date())) != YearOf(p.fee_date)) {
+          other_years += e->type() == v1::ENTRY_TYPE_FEE
+                             ? PenceOf(e->amount())
+                             : -PenceOf(e->amount());
+        }
         if (e->type() == v1::ENTRY_TYPE_FEE) {
           fees.push_back(e);
           EXPECT_EQ(e->debit(), AuthorityOf(p.payer));
@@ -423,6 +443,10 @@ class LedgerAuditorTest : public InProcessServerTest,
       }
       EXPECT_EQ(live, p.fee > 0 ? 1 : 0) << "live fees of a placed link";
       EXPECT_EQ(net, p.fee - p.refund) << "the fee net of reversals";
+      if (p.refund == 0) {
+        EXPECT_EQ(other_years, 0)
+            << "fees counted outside the financial year of " << p.fee_date;
+      }
     }
 
     // Monthly fees: the pairs the runs were due to charge, each once.
@@ -621,13 +645,14 @@ class LedgerAuditorTest : public InProcessServerTest,
     p.placed_on = moved;
     if (p.payer == p.payee) return;
     ReverseMonthsNoLongerDue(p);
-    // Re-priced (a reversal and a new fee) only if the amount changes.
+    // Re-posted (a reversal and a new fee) only if the amount changes or the
+    // fee moves to another financial year.
     auto [fee, version] = FeeOf(p.payee, p.children, moved);
-    if (fee != p.fee) {
+    if (fee != p.fee || YearOf(moved) != YearOf(p.fee_date)) {
       p.fee = fee;
       p.priced_by = version;
       p.fee_date = moved;
-      ++did_["corrections re-pricing a fee"];
+      ++did_["corrections re-posting a fee"];
     } else {
       ++did_["corrections leaving the fee"];
     }

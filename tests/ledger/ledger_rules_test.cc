@@ -490,7 +490,8 @@ TEST(PostingsTest, CorrectionsRepriceOnlyWhenTheAmountChanges) {
   EXPECT_EQ(reversal.credit, "leeds");
   EXPECT_EQ(reversal.amount, 2'700'000);
   EXPECT_EQ(reversal.reverses, 10);
-  EXPECT_EQ(reversal.value_date, Day(2025, 4, 2));
+  // Dated as the fee it undoes: 2024-25 nets to nothing.
+  EXPECT_EQ(reversal.value_date, Day(2025, 3, 20));
   EXPECT_EQ(reversal.link_id, 7);
   EXPECT_EQ(reversal.reference, "RAA-l7");
   EXPECT_THAT(reversal.description,
@@ -522,13 +523,52 @@ TEST(PostingsTest, CorrectionsRepriceOnlyWhenTheAmountChanges) {
   ASSERT_EQ(post->size(), 2u);
   EXPECT_EQ((*post)[0].reverses, 12);
   EXPECT_EQ((*post)[0].amount, 3'924'500);
+  EXPECT_EQ((*post)[0].value_date, Day(2025, 4, 2));
   EXPECT_EQ((*post)[1].amount, 2'700'000);
   journal = Journal(journal, *post, next_id);  // e13, e14
   EXPECT_EQ(LiveFee(journal)->id, 14);
-  // The link owes 27,000 net, exactly once.
-  Positions positions = PositionsOf(journal, Day(2030, 1, 1));
-  EXPECT_THAT(positions, ElementsAre(Pair("barnardos", 2'700'000),
-                                     Pair("leeds", -2'700'000)));
+  // The link owes 27,000 net, exactly once, and all of it in 2024-25, the
+  // year it was placed in: 2025-26 nets to nothing.
+  for (absl::CivilDay on : {Day(2025, 3, 31), Day(2030, 1, 1)}) {
+    EXPECT_THAT(
+        PositionsOf(journal, on),
+        ElementsAre(Pair("barnardos", 2'700'000), Pair("leeds", -2'700'000)))
+        << on;
+  }
+}
+
+TEST(PostingsTest, ACorrectionIntoAnotherYearMovesTheFeeAtTheSameRate) {
+  std::vector<v1::FeeSchedule> s = ledger::DefaultFeeSchedules();
+  int64_t next_id = 1;
+  // 28 March and 2 April 2024: the same schedule, 27,000 either way.
+  auto post =
+      PostingsForPlacement(VaaPlacement(Day(2024, 3, 28)), {}, s, "placed");
+  ASSERT_TRUE(post.ok());
+  std::vector<JournalEntry> journal = Journal({}, *post, next_id);  // e1
+  post = PostingsForPlacement(VaaPlacement(Day(2024, 4, 2)), journal, s,
+                              "date corrected");
+  ASSERT_TRUE(post.ok());
+  ASSERT_EQ(post->size(), 2u);
+  EXPECT_EQ((*post)[0].type, v1::ENTRY_TYPE_REVERSAL);
+  EXPECT_EQ((*post)[0].reverses, 1);
+  EXPECT_EQ((*post)[0].value_date, Day(2024, 3, 28));
+  EXPECT_THAT((*post)[0].description,
+              HasSubstr("Moved: the placement date is now 2024-04-02"));
+  EXPECT_EQ((*post)[1].type, v1::ENTRY_TYPE_FEE);
+  EXPECT_EQ((*post)[1].amount, 2'700'000);
+  EXPECT_EQ((*post)[1].value_date, Day(2024, 4, 2));
+  journal = Journal(journal, *post, next_id);
+  EXPECT_THAT(PositionsOf(journal, Day(2024, 3, 31)),
+              ElementsAre(Pair("barnardos", 0), Pair("leeds", 0)));
+  EXPECT_THAT(
+      PositionsOf(journal, Day(2024, 4, 2)),
+      ElementsAre(Pair("barnardos", 2'700'000), Pair("leeds", -2'700'000)));
+  // A replay of the correction, and one within the year: nothing.
+  for (absl::CivilDay on : {Day(2024, 4, 2), Day(2024, 4, 9)}) {
+    post = PostingsForPlacement(VaaPlacement(on), journal, s, "again");
+    ASSERT_TRUE(post.ok());
+    EXPECT_THAT(*post, IsEmpty()) << on;
+  }
 }
 
 TEST(PostingsTest, AScheduleAddedLaterNeverChangesAFeeAlreadyAccrued) {

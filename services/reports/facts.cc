@@ -9,11 +9,18 @@ namespace raa::reports {
 int ChildFacts::EldestAgeMonthsOn(Day day) const {
   int eldest = 0;
   for (const MemberFacts& m : members) eldest = std::max(eldest, m.age_months);
-  // Whole months from ages_as_of to `day`.
-  int months = static_cast<int>((day.year() - ages_as_of.year()) * 12 +
-                                (day.month() - ages_as_of.month()));
-  if (day.day() < ages_as_of.day()) --months;
-  return eldest + std::max(months, 0);
+  // Whole months from the earlier of the two days to the later.
+  auto months_from = [](Day from, Day to) {
+    int months = static_cast<int>((to.year() - from.year()) * 12 +
+                                  (to.month() - from.month()));
+    if (to.day() < from.day()) --months;
+    return months;
+  };
+  // A day before ages_as_of (a profile written after its child moved in):
+  // younger by the months between, and never below 0.
+  if (day < ages_as_of)
+    return std::max(eldest - months_from(day, ages_as_of), 0);
+  return eldest + months_from(ages_as_of, day);
 }
 
 std::optional<Day> ChildFacts::MovedInForA1() const {

@@ -52,7 +52,8 @@ struct ChildFacts {
   std::optional<Day> plan_changed_on;
 
   int children() const { return static_cast<int>(members.size()); }
-  // The eldest member's age in whole months on `day`.
+  // The eldest member's age in whole months on `day`, before ages_as_of
+  // too (0 at the youngest).
   int EldestAgeMonthsOn(Day day) const;
   // The day A1 stops: the day the child moved in with the adoptive family.
   // For an early-permanence link the foster placement becomes an adoptive

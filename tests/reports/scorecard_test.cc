@@ -177,6 +177,34 @@ TEST(ScorecardTest, SiblingGroupsCountEachChild) {
   EXPECT_EQ(Find(ind, "a4_adoptions_from_care").count(), 4);
 }
 
+// Age when they moved in, however long after the profile's ages were given.
+TEST(ScorecardTest, AgedFiveOrOverCountsTheAgeWhenTheChildMovedIn) {
+  Facts f;
+  auto adopted_aged = [](int months, Day ages_as_of) {
+    ChildFacts c = Adopted(Day(2023, 1, 1), Day(2023, 2, 1), Day(2023, 3, 1),
+                           Day(2024, 1, 10), Day(2024, 6, 1));
+    c.members = {MemberFacts{}};
+    c.members[0].age_months = months;
+    c.ages_as_of = ages_as_of;
+    return c;
+  };
+  // Written on 2026-12-05, 34 whole months after it moved in (2024-01-10):
+  // 62 months then, 28 when it moved in.
+  f.children.push_back(adopted_aged(62, Day(2026, 12, 5)));
+  // 95 months then: 61 when it moved in.
+  f.children.push_back(adopted_aged(95, Day(2026, 12, 5)));
+  // 60 months on the day it moved in: counted; 60 a month later: 59 then.
+  f.children.push_back(adopted_aged(60, Day(2024, 1, 10)));
+  f.children.push_back(adopted_aged(60, Day(2024, 2, 10)));
+  // Written before it moved in: 50 months on 2023-01-01, 62 then.
+  f.children.push_back(adopted_aged(50, Day(2023, 1, 1)));
+  auto ind = ComputeWindow(f, 2026);
+  EXPECT_THAT(ValueOf(ind, "age_5_plus_adoptions"), Optional(3.0));
+
+  ChildFacts one = adopted_aged(2, Day(2026, 12, 5));
+  EXPECT_EQ(one.EldestAgeMonthsOn(Day(2024, 1, 10)), 0) << "never below 0";
+}
+
 TEST(ScorecardTest, AdopterMeasuresAndFamiliesWaiting) {
   Facts f;
   HouseholdFacts h;

@@ -370,6 +370,7 @@ absl::StatusOr<Books> ReadBooks(absl::string_view csv) {
                             ": it needs date, counterparty, reference and "
                             "amount, in any order"));
   }
+  const size_t header_fields = record.fields.size();
   Books books;
   while (reader.Next(record)) {
     if (IsBlank(record)) continue;
@@ -394,6 +395,21 @@ absl::StatusOr<Books> ReadBooks(absl::string_view csv) {
           absl::StrCat("missing: the row has ", record.fields.size(),
                        " field(s) and the header names this column as field ",
                        index[lacking] + 1)));
+      continue;
+    }
+    // More fields than the header, not all blank: which is which cannot be
+    // known (an amount written 1,234.56 without quotes is two fields).
+    if (record.fields.size() > header_fields &&
+        !std::all_of(record.fields.begin() + header_fields, record.fields.end(),
+                     [](const std::string& f) {
+                       return absl::StripAsciiWhitespace(f).empty();
+                     })) {
+      books.unreadable.push_back(Unreadable(
+          row, "",
+          absl::StrCat("the row has ", record.fields.size(),
+                       " fields and the header ", header_fields,
+                       ": a value with a comma in it (such as 1,234.56) "
+                       "must be in double quotes")));
       continue;
     }
     BookRow book;

@@ -203,6 +203,26 @@ TEST(ReadBooksTest, AQuoteLeftOpenIsReportedForItsRow) {
   EXPECT_THAT(books->unreadable[0].reason(), HasSubstr("not closed"));
 }
 
+// Unquoted thousands separators split an amount over two fields: the row
+// is listed as not read, never read as a smaller amount.
+TEST(ReadBooksTest, ARowWithMoreFieldsThanTheHeaderIsNotRead) {
+  absl::StatusOr<Books> books = ReadBooks(
+      "date,counterparty,reference,amount\n"
+      "2025-04-01,leeds,A,-11,000.06\n"
+      "2025-04-02,leeds,B,\"1,234,567.89\"\n"
+      "2025-04-03,leeds,C,1.00,,\n");  // blank fields after: read
+  ASSERT_TRUE(books.ok()) << books.status();
+  EXPECT_EQ(books->rows_read, 3);
+  ASSERT_EQ(books->rows.size(), 2u);
+  EXPECT_EQ(books->rows[0].amount, 123456789);
+  EXPECT_EQ(books->rows[1].amount, 100);
+  ASSERT_EQ(books->unreadable.size(), 1u);
+  EXPECT_EQ(books->unreadable[0].row(), 2);
+  EXPECT_EQ(books->unreadable[0].column(), "");
+  EXPECT_THAT(books->unreadable[0].reason(),
+              HasSubstr("the row has 5 fields and the header 4"));
+}
+
 TEST(ReadBooksTest, AHeaderWithoutAColumnIsInvalidArgumentOnCsv) {
   absl::StatusOr<Books> books =
       ReadBooks("Date,Counterparty,Amount\n2025-04-01,leeds,1.00\n");

@@ -32,6 +32,11 @@ using ledger_rules::ToMoney;
 // Below gRPC's 4 MiB message limit, so that a file too large is this
 // field's error, not the transport's.
 constexpr size_t kMaxCsvBytes = 3 << 20;
+// The most a comparison may take: a client's default receive limit (4 MiB,
+// the gRPC default) less room for the message's framing. It echoes the
+// books' rows and adds the journal's, so a file under kMaxCsvBytes can
+// need more.
+constexpr size_t kMaxReconciliationBytes = (4 << 20) - 1024;
 // A payment's reference: 1-60 printable characters on one line.
 constexpr FreeTextRule kPaymentReference{1, 60, false, false};
 
@@ -785,6 +790,19 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
     *out.add_unreadable() = std::move(u);
   }
   out.set_rows_read(books->rows_read);
+  if (const size_t bytes = out.ByteSizeLong();
+      bytes > kMaxReconciliationBytes) {
+    return InvalidField(
+        "csv",
+        absl::StrCat("has ", books->rows_read,
+                     " rows: compared with the journal's ", journal.size(),
+                     " lines they would make an "
+                     "answer of ",
+                     bytes,
+                     " bytes, more than a "
+                     "client receives (4 MiB): reconcile a shorter "
+                     "period"));
+  }
   return out;
 }
 

@@ -737,6 +737,34 @@ TEST_F(LedgerServerTest, ReconcileComparesAMembersBooksWithTheJournal) {
               StatusIs(Code::PERMISSION_DENIED));
 }
 
+// A file under 3 MiB whose comparison would pass a client's 4 MiB receive
+// limit is the csv field's error, not the transport's.
+TEST_F(LedgerServerTest, ReconcileRefusesAComparisonTooLargeToReceive) {
+  v1::ReconcileRequest request;
+  request.set_authority("authorities/leeds");
+  *request.mutable_from() = MakeDate(2026, 4, 1);
+  *request.mutable_to() = MakeDate(2027, 3, 31);
+  std::string csv = "date,counterparty,reference,amount\n";
+  for (int i = 0; i < 120'000; ++i) {
+    absl::StrAppend(&csv, "2026-10-10,york,I", i % 100, ",1.00\n");
+  }
+  ASSERT_LT(csv.size(), size_t{3} << 20);
+  request.set_csv(csv);
+  v1::Reconciliation out;
+  grpc::Status refused =
+      L(&LedgerStub::Reconcile, finance_["leeds"], request, &out);
+  EXPECT_THAT(refused, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(refused), ElementsAre("csv"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("reconcile a shorter period"));
+  // Half as many rows are answered.
+  csv.resize(csv.find('\n', csv.size() / 2) + 1);
+  request.set_csv(csv);
+  ASSERT_THAT(L(&LedgerStub::Reconcile, finance_["leeds"], request, &out),
+              IsOk());
+  EXPECT_GT(out.rows_read(), 50'000);
+  EXPECT_EQ(out.only_in_books_size(), out.rows_read());
+}
+
 TEST_F(LedgerServerTest, TheStartUpAuditClosesTheLedgerWhenBalancesDisagree) {
   v1::Link link = Placed("sheffield", "leeds");
   StopServer();

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
 #include "common/errors.h"
+#include "common/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace raa {
@@ -119,6 +120,12 @@ absl::StatusOr<JourneyRow> JourneyRowFromText(const TextFields& fields,
   }
   for (const std::string& column : unknown) {
     errors.Add(column, "is not a column of a journeys file");
+  }
+  // Checked before any call: a row is sent whole or not at all.
+  for (const auto& [column, value] : fields) {
+    if (!IsValidUtf8(value)) {
+      errors.Add(column, "is not UTF-8: save the file as \"CSV UTF-8\"");
+    }
   }
   // A date cell: nullopt when empty or bad (bad ones are reported).
   auto date =

@@ -148,6 +148,21 @@ TEST(JourneyRowTest, ReadsAClosedLink) {
   EXPECT_EQ(row->link.close_note, "Panel asked for more on contact.");
 }
 
+// A cell that is not UTF-8 refuses the row before anything is sent: the
+// server would take the link and refuse its close, leaving half a row.
+TEST(JourneyRowTest, ACellThatIsNotUtf8RefusesTheRow) {
+  TextFields fields = {{"child", "authorities/sheffield/children/c3"},
+                       {"adopter", "authorities/york/adopters/a1"},
+                       {"opened", "2023-05-01"},
+                       {"close_reason", "Panel did not recommend"},
+                       {"closed_on", "2023-07-01"},
+                       {"close_note", "Caf\xe9 meeting"}};  // Latin-1
+  absl::Status status = JourneyRowFromText(fields, kToday).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_THAT(Columns(status), ElementsAre("close_note"));
+  EXPECT_THAT(Problem(status, "close_note"), HasSubstr("is not UTF-8"));
+}
+
 TEST(JourneyRowTest, ACloseThatCannotHappenIsRefused) {
   TextFields fields = AdoptedLink();
   fields["close_reason"] = "child_matched_elsewhere";

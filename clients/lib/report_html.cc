@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "clients/lib/figures.h"
 #include "common/dates.h"
 
 namespace raa {
@@ -112,14 +113,12 @@ std::string AuthorityLabel(absl::string_view name) {
 
 // A figure in its unit, short: "293", "45.2%".
 std::string ShortValue(double value, absl::string_view unit) {
-  if (unit == "percent") return absl::StrFormat("%.1f%%", value);
-  return absl::StrFormat("%.0f", value);
+  return FigureText(value, unit == "days" ? "" : unit);
 }
 
 // A figure in its unit for tables: "293 days", "45.2%", "12".
 std::string LongValue(double value, absl::string_view unit) {
-  if (unit == "days") return absl::StrFormat("%.0f days", value);
-  return ShortValue(value, unit);
+  return FigureText(value, unit);
 }
 
 std::string IndicatorName(const v1::Indicator& indicator) {
@@ -838,11 +837,8 @@ std::string GroupTable(
         &out, TrOpen(barrier), "<th scope=\"row\">",
         Esc(g.title().empty() ? g.group() : g.title()), "</th>",
         Cell(absl::StrCat(g.waiting()), true),
-        Cell(g.has_mean_days() ? absl::StrFormat("%.0f", g.mean_days())
-                               : "\u2014",
-             true),
-        Cell(g.has_median_days() ? absl::StrFormat("%.0f", g.median_days())
-                                 : "\u2014",
+        Cell(g.has_mean_days() ? WholeText(g.mean_days()) : "\u2014", true),
+        Cell(g.has_median_days() ? WholeText(g.median_days()) : "\u2014",
              true));
     if (children) {
       absl::StrAppend(&out,
@@ -875,8 +871,7 @@ std::string WaitingCharts(
     days_rows.push_back(days);
     days_said.push_back(absl::StrCat(
         label, " ",
-        g.has_mean_days() ? absl::StrFormat("%.0f days", g.mean_days())
-                          : "no data"));
+        g.has_mean_days() ? FigureText(g.mean_days(), "days") : "no data"));
   }
   std::string count_title = absl::StrCat(who, " waiting, by group");
   std::string days_title =

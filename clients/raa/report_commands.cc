@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/lib/figures.h"
 #include "clients/lib/report_html.h"
 #include "clients/raa/cli.h"
 
@@ -47,13 +48,11 @@ std::string None() { return Cli::Current().csv ? "" : "-"; }
 
 std::string Number(const v1::Indicator& i) {
   if (!i.has_value()) return None();
-  if (i.unit() == "count") return absl::StrCat(std::llround(i.value()));
-  if (i.unit() == "percent") return absl::StrFormat("%.1f%%", i.value());
-  return absl::StrFormat("%.0f", i.value());
+  return FigureText(i.value(), i.unit() == "days" ? "" : i.unit());
 }
 
 std::string Threshold(const v1::Indicator& i) {
-  return i.has_threshold() ? absl::StrFormat("%.0f", i.threshold()) : "";
+  return i.has_threshold() ? WholeText(i.threshold()) : "";
 }
 
 std::string Met(const v1::Indicator& i) {
@@ -66,7 +65,7 @@ std::string Short(const std::string& name) {
 }
 
 std::string Days(bool has, double value) {
-  return has ? absl::StrFormat("%.0f", value) : None();
+  return has ? WholeText(value) : None();
 }
 
 // The latest 31 March passed (today's year from 1 April on).
@@ -141,7 +140,7 @@ void RunScorecard(Cli& cli, const ReportFlags& f) {
     for (const v1::RankedMember& m : r.members()) {
       ranks.AddRow({r.indicator_id(), r.code(), absl::StrCat(m.rank()),
                     Short(m.authority()),
-                    m.has_value() ? absl::StrFormat("%.1f", m.value()) : None(),
+                    m.has_value() ? TenthsText(m.value()) : None(),
                     absl::StrCat(m.count()), m.met() ? "yes" : ""});
     }
   }

@@ -30,6 +30,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/lib/figures.h"
 #include "clients/lib/report_html.h"
 #include "clients/web/manager_views.h"
 #include "clients/web/page_helpers.h"
@@ -155,13 +156,6 @@ std::string LastFieldName(const std::string& path, absl::string_view prefix) {
 }
 
 // ---- charts ----
-
-// A figure in its unit: "497 days", "45.2%", "12".
-std::string FigureText(double value, const std::string& unit) {
-  if (unit == "days") return absl::StrFormat("%.0f days", value);
-  if (unit == "percent") return absl::StrFormat("%.1f%%", value);
-  return absl::StrFormat("%.0f", value);
-}
 
 // The bar of an indicator: its value, its threshold, and whether it misses
 // it, in words.
@@ -1332,8 +1326,8 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
         row.set("member", m.display_name().empty()
                               ? ShortAuthority(m.authority())
                               : m.display_name());
-        row.set("value", m.has_value() ? absl::StrFormat("%.1f", m.value())
-                                       : std::string("-"));
+        row.set("value",
+                m.has_value() ? TenthsText(m.value()) : std::string("-"));
         row.set("count", absl::StrCat(m.count()));
         row.set("met", m.met() ? "yes" : "");
         ranks.AddRow(
@@ -1449,11 +1443,10 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
     row.set("who", who);
     row.set("group", g.title());
     row.set("waiting", absl::StrCat(g.waiting()));
-    row.set("mean", g.has_mean_days() ? absl::StrFormat("%.0f", g.mean_days())
-                                      : std::string("-"));
-    row.set("median", g.has_median_days()
-                          ? absl::StrFormat("%.0f", g.median_days())
-                          : std::string("-"));
+    row.set("mean",
+            g.has_mean_days() ? WholeText(g.mean_days()) : std::string("-"));
+    row.set("median", g.has_median_days() ? WholeText(g.median_days())
+                                          : std::string("-"));
     row.set("households", g.has_eligible_households()
                               ? absl::StrCat(g.eligible_households())
                               : std::string(""));

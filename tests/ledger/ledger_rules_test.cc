@@ -455,7 +455,7 @@ TEST(PostingsTest, NoScheduleInForceIsAFailedPrecondition) {
             absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(PostingsTest, CorrectionsRepriceOnlyWhenTheAmountChanges) {
+TEST(PostingsTest, CorrectionsWithinAYearRepriceOnlyWhenTheAmountChanges) {
   std::vector<v1::FeeSchedule> s = ledger::DefaultFeeSchedules();
   int64_t next_id = 10;
   // Placed 20 March 2025: the 2011-12 VAA rate, 27,000.
@@ -472,7 +472,7 @@ TEST(PostingsTest, CorrectionsRepriceOnlyWhenTheAmountChanges) {
   ASSERT_TRUE(post.ok());
   EXPECT_THAT(*post, IsEmpty());
 
-  // Corrected to 25 March: same schedule, same amount: nothing.
+  // Corrected to 25 March: same schedule, same amount, same year: nothing.
   post = PostingsForPlacement(VaaPlacement(Day(2025, 3, 25)), journal, s,
                               "date corrected");
   ASSERT_TRUE(post.ok());

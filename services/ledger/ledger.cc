@@ -793,15 +793,11 @@ absl::StatusOr<v1::Reconciliation> Ledger::Reconcile(
   if (const size_t bytes = out.ByteSizeLong();
       bytes > kMaxReconciliationBytes) {
     return InvalidField(
-        "csv",
-        absl::StrCat("has ", books->rows_read,
-                     " rows: compared with the journal's ", journal.size(),
-                     " lines they would make an "
-                     "answer of ",
-                     bytes,
-                     " bytes, more than a "
-                     "client receives (4 MiB): reconcile a shorter "
-                     "period"));
+        "csv", absl::StrCat("has ", books->rows_read, " rows, and with the ",
+                            journal.size(), " journal lines of the period the ",
+                            "answer would be ", bytes, " bytes: more than a ",
+                            "client receives (4 MiB); reconcile a shorter ",
+                            "period"));
   }
   return out;
 }

@@ -1657,6 +1657,7 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
   const int viewer_id =
       viewer == authority_ids_.end() ? -1 : static_cast<int>(viewer->second);
   ChildScan scan = ScanChildren(slot, policy, options, viewer_id);
+  result.considered -= scan.hidden_from_viewer;
   result.excluded = scan.excluded;
   const int eligible = scan.eligible;
   result.eligible = eligible;
@@ -1853,8 +1854,13 @@ CandidateIndex::ChildScan CandidateIndex::ScanChildren(
         const auto hidden_from = [&ids](uint16_t id) {
           return std::binary_search(ids.begin(), ids.end(), id);
         };
-        if (hidden_from(household_authority) ||
-            (viewer_id >= 0 && hidden_from(static_cast<uint16_t>(viewer_id)))) {
+        // Hidden from the searcher: as if it did not exist. (Every hidden
+        // row is listed, so the first pass counted it nowhere.)
+        if (viewer_id >= 0 && hidden_from(static_cast<uint16_t>(viewer_id))) {
+          ++scan.hidden_from_viewer;
+          continue;
+        }
+        if (hidden_from(household_authority)) {
           f |= Bit(Constraint::kHiddenFromAuthority);
         }
       }

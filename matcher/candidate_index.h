@@ -206,9 +206,10 @@ class CandidateIndex {
   // withdrawn; InvalidArgument for a bad policy or options.
   //
   // `viewer_authority`, when not empty, is who is searching: children whose
-  // profile is hidden from it are excluded too, counted under
-  // kHiddenFromAuthority, so a searcher never sees, or counts as eligible, a
-  // profile hidden from it.
+  // profile is hidden from it are left out as if they did not exist (not
+  // considered, not counted under any exclusion), so a searcher never sees,
+  // or counts, a profile hidden from it. kHiddenFromAuthority counts those
+  // hidden from the household's authority that the viewer may see.
   absl::StatusOr<RankResult> RankChildren(
       uint64_t household_key, const MatchingPolicy& policy,
       const RankOptions& options, absl::string_view viewer_authority = {},
@@ -316,6 +317,7 @@ class CandidateIndex {
   struct ChildScan {
     std::array<int, kConstraintCount> excluded{};  // by Constraint
     int eligible = 0;
+    int hidden_from_viewer = 0;  // neither considered nor counted
     std::vector<internal::RankPick> picks;
   };
   ChildScan ScanChildren(size_t slot, const MatchingPolicy& policy,

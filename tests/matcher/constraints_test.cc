@@ -408,13 +408,38 @@ TEST_F(ConstraintBasicsTest, ASearcherNeverSeesChildrenHiddenFromIt) {
   ASSERT_TRUE(as_leeds.ok());
   EXPECT_EQ(as_leeds->eligible, 2);
 
+  // For bradford the hidden child does not exist: not considered, and not
+  // counted as hidden from the household's authority (it is not).
   absl::StatusOr<RankResult> as_bradford =
       index_.RankChildren(kHousehold, policy_, Options(), "bradford");
   ASSERT_TRUE(as_bradford.ok());
+  EXPECT_EQ(as_bradford->considered, as_leeds->considered - 1);
   EXPECT_EQ(as_bradford->eligible, 1);
-  EXPECT_EQ(as_bradford->excluded[Index(Constraint::kHiddenFromAuthority)], 1);
+  EXPECT_EQ(as_bradford->excluded[Index(Constraint::kHiddenFromAuthority)], 0);
   ASSERT_EQ(as_bradford->candidates.size(), 1u);
   EXPECT_EQ(as_bradford->candidates[0].key, 1u);
+
+  // Hidden from the household's authority (leeds) too: nothing to bradford,
+  // nor to leeds searching; a search with no viewer counts it as hidden
+  // from the household's authority.
+  hidden.hidden_from = {"bradford", "leeds"};
+  ASSERT_TRUE(index_.UpsertChild(hidden).ok());
+  as_bradford = index_.RankChildren(kHousehold, policy_, Options(), "bradford");
+  ASSERT_TRUE(as_bradford.ok());
+  EXPECT_EQ(as_bradford->considered, as_leeds->considered - 1);
+  EXPECT_EQ(as_bradford->excluded[Index(Constraint::kHiddenFromAuthority)], 0);
+  absl::StatusOr<RankResult> leeds_searching =
+      index_.RankChildren(kHousehold, policy_, Options(), "leeds");
+  ASSERT_TRUE(leeds_searching.ok());
+  EXPECT_EQ(leeds_searching->considered, as_leeds->considered - 1);
+  EXPECT_EQ(leeds_searching->excluded[Index(Constraint::kHiddenFromAuthority)],
+            0);
+  absl::StatusOr<RankResult> manager =
+      index_.RankChildren(kHousehold, policy_, Options());
+  ASSERT_TRUE(manager.ok());
+  EXPECT_EQ(manager->considered, as_leeds->considered);
+  EXPECT_EQ(manager->excluded[Index(Constraint::kHiddenFromAuthority)], 1);
+  EXPECT_EQ(manager->eligible, 1);
 }
 
 }  // namespace

@@ -395,6 +395,7 @@ int NaiveScore(const MatchingPolicy& p,
 }
 
 struct Expected {
+  int considered = 0;
   int eligible = 0;
   std::array<int, kConstraintCount> excluded{};
   std::vector<std::pair<int, uint64_t>> ranked;  // (score, key), best first
@@ -423,11 +424,15 @@ Expected NaiveRankHouseholds(const World& w, const ChildGroup& g,
   return e;
 }
 
+// `viewer`: who searches; the groups hidden from it do not exist for it.
 Expected NaiveRankChildren(const World& w, const Household& h,
                            const MatchingPolicy& p, int min_score,
-                           int32_t today = kToday) {
+                           int32_t today = kToday,
+                           const std::string& viewer = "") {
   Expected e;
   for (const auto& [key, g] : w.children) {
+    if (!viewer.empty() && Contains(g.hidden_from, viewer)) continue;
+    ++e.considered;
     const NaivePair pair = NaiveEvaluate(w, g, h, p, today);
     if (!pair.failures.empty()) {
       ++e.excluded[static_cast<int>(pair.failures.front())];
@@ -551,6 +556,17 @@ TEST_P(PropertyTest, RankChildrenAgreesWithTheNaiveRules) {
         key, p, {.limit = 7, .min_score = 0, .as_of_day = kToday});
     ASSERT_TRUE(r7.ok()) << r7.status();
     ExpectMatches(e, *r7, static_cast<int>(w.children.size()), 7);
+    // Searched by each member: the groups hidden from it are not there at
+    // all, whether or not they are hidden from the household's authority.
+    for (const Authority& viewer : w.authorities) {
+      SCOPED_TRACE(viewer.id);
+      absl::StatusOr<RankResult> seen = index.RankChildren(
+          key, p, {.limit = 10000, .min_score = 0, .as_of_day = kToday},
+          viewer.id);
+      ASSERT_TRUE(seen.ok()) << seen.status();
+      const Expected v = NaiveRankChildren(w, h, p, 0, kToday, viewer.id);
+      ExpectMatches(v, *seen, v.considered, 10000);
+    }
   }
 }
 

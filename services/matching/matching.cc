@@ -573,14 +573,25 @@ absl::StatusOr<v1::PairExplanation> Matching::ExplainPair(
   out.set_eligible(e->eligible);
   out.set_closed_reason(closed_reason);
   out.mutable_members()->Add(e->members.begin(), e->members.end());
+  // A child's hidden_from list is its own member's to read (RedactFor): to
+  // anyone else the reason names no authority.
+  const bool owner = caller.authority_id == child_name->authority_id;
   for (const matcher::ConstraintCheck& c : e->constraints) {
     v1::ConstraintCheck* check = out.add_constraints();
     check->set_constraint(std::string(matcher::ConstraintId(c.constraint)));
     check->set_passed(c.passed);
-    check->set_reason(c.constraint == matcher::Constraint::kNotAvailable &&
-                              !closed_reason.empty()
-                          ? closed_reason
-                          : c.reason);
+    if (c.constraint == matcher::Constraint::kNotAvailable &&
+        !closed_reason.empty()) {
+      check->set_reason(closed_reason);
+    } else if (c.constraint == matcher::Constraint::kHiddenFromAuthority &&
+               !owner) {
+      check->set_reason(c.passed
+                            ? "profile is visible to the household's authority"
+                            : "profile is hidden from the household's "
+                              "authority");
+    } else {
+      check->set_reason(c.reason);
+    }
   }
   out.set_score(e->score);
   for (const matcher::ComponentScore& s : e->components) {

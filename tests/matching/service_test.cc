@@ -23,6 +23,7 @@
 namespace raa::test {
 namespace {
 
+using ::testing::_;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
@@ -948,13 +949,21 @@ TEST_F(MatchingServiceTest,
   EXPECT_THAT(ExplainPair(leeds_finder_, hidden.name(), leeds_household.name(),
                           &explained),
               StatusIs(Code::NOT_FOUND));
-  // ... nor meet it in a family-led search, its own or another's.
+  // ... nor meet it in a family-led search, its own or another's, nor
+  // count it there.
   for (const v1::Adopter& a : {sheffield_household, leeds_household}) {
     v1::RankChildrenResponse children;
     ASSERT_THAT(RankChildren(leeds_finder_, a.name(), &children), IsOk());
     EXPECT_THAT(ChildNamesOf(children), Not(Contains(hidden.name())))
         << a.name();
     EXPECT_THAT(ChildNamesOf(children), Contains(visible.name())) << a.name();
+    v1::RankChildrenResponse seen_by_others;
+    ASSERT_THAT(RankChildren(finder_, a.name(), &seen_by_others), IsOk());
+    EXPECT_EQ(children.considered(), seen_by_others.considered() - 1)
+        << a.name();
+    EXPECT_THAT(ExclusionCounts(children),
+                Not(Contains(Pair("hidden_from_authority", _))))
+        << a.name();
   }
 
   // Everyone else sees it; Leeds' household is excluded, and counted.
@@ -967,6 +976,20 @@ TEST_F(MatchingServiceTest,
       IsOk());
   EXPECT_THAT(FailedConstraints(explained),
               ElementsAre("hidden_from_authority"));
+  // The list is Sheffield's to read: Rotherham's reason names no authority.
+  for (const v1::ConstraintCheck& c : explained.constraints()) {
+    if (c.constraint() == "hidden_from_authority") {
+      EXPECT_EQ(c.reason(), "profile is hidden from the household's authority");
+    }
+  }
+  ASSERT_THAT(ExplainPair(sheffield_, hidden.name(), leeds_household.name(),
+                          &explained),
+              IsOk());
+  for (const v1::ConstraintCheck& c : explained.constraints()) {
+    if (c.constraint() == "hidden_from_authority") {
+      EXPECT_EQ(c.reason(), "profile is hidden from leeds");
+    }
+  }
   v1::RankChildrenResponse children;
   ASSERT_THAT(RankChildren(finder_, sheffield_household.name(), &children),
               IsOk());

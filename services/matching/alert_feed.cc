@@ -251,8 +251,15 @@ void AlertFeed::ChildChanged(const IndexView& view, uint64_t child,
   for (auto& [id, sub] : subscriptions_) {
     if (sub.children.contains(child)) {
       if (!in_matching) {
-        StopFollowing(view, id, sub, true, child, record.name(),
-                      LeftMatchingReason(record));
+        if (IsHiddenFrom(sub.authority, AuthorityOf(record.name()),
+                         record.hidden_from())) {
+          // To its follower the child does not exist: the end does not name it.
+          StopFollowing(view, id, sub, true, child, "",
+                        absl::StrCat("follow ", sub.follow.name(), " ended"));
+        } else {
+          StopFollowing(view, id, sub, true, child, record.name(),
+                        LeftMatchingReason(record));
+        }
         continue;
       }
       Refresh(view, id, sub, true, child, true);

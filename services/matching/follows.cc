@@ -1,5 +1,6 @@
 #include "services/matching/follows.h"
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -172,7 +173,8 @@ absl::StatusOr<v1::Follow> Follows::Get(const Caller& caller,
   }
   absl::StatusOr<v1::Follow> follow =
       matching_rows::GetFollow(store_, name.authority_id, name.row_id);
-  if (absl::IsNotFound(follow.status())) {
+  if (absl::IsNotFound(follow.status()) ||
+      (follow.ok() && !Nameable(caller.authority_id, follow->followed()))) {
     return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
   }
   return follow;
@@ -196,7 +198,11 @@ absl::StatusOr<v1::ListFollowsResponse> Follows::List(
       matching_rows::ListFollows(store_, authority_id,
                                  {cursor->page_size, cursor->after}));
   v1::ListFollowsResponse response;
-  for (v1::Follow& f : page.items) *response.add_follows() = std::move(f);
+  for (v1::Follow& f : page.items) {
+    if (Nameable(authority_id, f.followed())) {
+      *response.add_follows() = std::move(f);
+    }
+  }
   response.set_next_page_token(NextPageToken(page.next_after));
   return response;
 }
@@ -234,29 +240,30 @@ absl::StatusOr<v1::Follow> Follows::Delete(
   return written.value;
 }
 
-void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
-                               int64_t sequence, bool& visible) {
-  alert.set_resume_token(AlertResumeToken(caller.authority_id, sequence));
-  visible = true;
-  if (alert.child().empty()) return;
+bool Follows::Nameable(absl::string_view authority_id,
+                       absl::string_view record) {
   absl::StatusOr<RecordName> child =
-      ParseRecordName(alert.child(), "children", 'c', "child");
-  if (!child.ok()) return;
-  if (child->authority_id == caller.authority_id) return;
+      ParseRecordName(record, "children", 'c', "child");
+  if (!child.ok() || child->authority_id == authority_id) return true;
   std::optional<matcher::ChildGroup> group =
       live_.Read([&](const matcher::CandidateIndex& index,
                      const matcher::MatchingPolicy&) {
         return index.FindChild(static_cast<uint64_t>(child->row_id));
       });
   if (group.has_value()) {
-    for (const std::string& a : group->hidden_from) {
-      if (a == caller.authority_id) visible = false;
-    }
-    return;
+    return !absl::c_linear_search(group->hidden_from, authority_id);
   }
   absl::StatusOr<v1::Child> stored =
       registry_rows::GetChild(store_, child->authority_id, child->row_id);
-  visible = stored.ok() && IsVisibleTo(caller, child->authority_id, *stored);
+  return stored.ok() &&
+         !absl::c_linear_search(stored->hidden_from(), authority_id);
+}
+
+void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
+                               int64_t sequence, bool& visible) {
+  alert.set_resume_token(AlertResumeToken(caller.authority_id, sequence));
+  visible =
+      alert.child().empty() || Nameable(caller.authority_id, alert.child());
 }
 
 absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
@@ -373,7 +380,9 @@ absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
     if (out.reason.empty()) {
       out.reason = follow.has_delete_time()
                        ? absl::StrCat("follow ", follow.name(), " was deleted")
-                       : follow.end_reason();
+                   : Nameable(plan.authority_id, follow.followed())
+                       ? follow.end_reason()
+                       : absl::StrCat("follow ", follow.name(), " ended");
     }
   }
   return out;

@@ -92,6 +92,12 @@ class Follows {
   // Drops alerts naming a child now hidden from `caller`; sets tokens.
   void PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
                         int64_t sequence, bool& visible);
+  // Whether `record` (a follow's `followed`, an alert's child) may be named
+  // to `authority_id`: false for a child hidden from it now, true for
+  // anything else. A follow of a child hidden since is, to its follower, a
+  // follow of a record that does not exist: not listed, not found, and its
+  // end does not name the child.
+  bool Nameable(absl::string_view authority_id, absl::string_view record);
 
   Store& store_;
   LiveIndex& live_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/alert_stream.h"
@@ -287,6 +288,61 @@ TEST_F(FollowsTest, AWatchEndsWithTheReasonWhenItsChildIsWithdrawn) {
   v1::Follow refused;
   EXPECT_THAT(CreateFollow(finder_, child.name(), 50, &refused),
               StatusIs(Code::FAILED_PRECONDITION));
+}
+
+// A child hidden from its follower after it was followed does not exist for
+// the follower: its follow is not found or listed, and when it leaves
+// matching the end names it nowhere, on the stream or in the list.
+TEST_F(FollowsTest, AFollowOfAChildHiddenSinceNamesItNowhere) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Follow follow = Follow(finder_, child.name());
+  const std::string token = Alerts(finder_).resume_token();
+  v1::WatchMatchesRequest request;
+  request.add_follows(follow.name());
+  request.set_resume_token(token);
+  AlertStream stream(*matching_, finder_, request);
+
+  child.add_hidden_from("rotherham");
+  UpdateChild(sheffield_, child, {"hidden_from"});
+  v1::GetFollowRequest get;
+  get.set_name(follow.name());
+  v1::Follow got_follow;
+  grpc::Status not_found =
+      Match(&MatchingStub::GetFollow, finder_, get, &got_follow);
+  EXPECT_THAT(not_found, StatusIs(Code::NOT_FOUND));
+  get.set_name("authorities/rotherham/follows/f999");
+  EXPECT_EQ(
+      not_found.error_message(),
+      absl::StrReplaceAll(
+          Match(&MatchingStub::GetFollow, finder_, get, &got_follow)
+              .error_message(),
+          {{"f999", follow.name().substr(follow.name().rfind('/') + 1)}}));
+  v1::ListFollowsResponse follows;
+  ASSERT_THAT(Match(&MatchingStub::ListFollows, finder_,
+                    v1::ListFollowsRequest(), &follows),
+              IsOk());
+  EXPECT_THAT(follows.follows(), IsEmpty());
+
+  WithdrawChild(sheffield_, child.name());
+  const std::string why = absl::StrCat("follow ", follow.name(), " ended");
+  std::vector<v1::MatchAlert> got;
+  grpc::Status status = stream.Finish(kWait, &got);
+  EXPECT_EQ(status.error_message(), why + ": nothing left to watch");
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].kind(), v1::ALERT_KIND_FOLLOW_ENDED);
+  EXPECT_EQ(got[0].message(), why);
+  EXPECT_EQ(got[0].child(), "");
+  EXPECT_EQ(got[0].followed(), "");
+  v1::ListAlertsResponse listed = Alerts(finder_, token);
+  ASSERT_THAT(listed.alerts(), SizeIs(1));
+  EXPECT_EQ(listed.alerts(0).message(), why);
+
+  // Watching it again ends at once, naming nothing either.
+  v1::WatchMatchesRequest again;
+  again.add_follows(follow.name());
+  AlertStream second(*matching_, finder_, again);
+  EXPECT_EQ(second.Finish(kWait).error_message(),
+            why + ": nothing left to watch");
 }
 
 TEST_F(FollowsTest, AWatchEndsWhenItsHouseholdsAuthorityLeaves) {

@@ -241,8 +241,8 @@ class Scanner {
   }
   // Between the parts of a date written with a month word: at most three of
   // space . , - / (or nothing: "12March2025").
-  bool WordDateGap(size_t i) const {
-    absl::string_view g = Gap(i);
+  bool WordDateGap(size_t i) const { return IsWordDateGap(Gap(i)); }
+  static bool IsWordDateGap(absl::string_view g) {
     if (g.size() > 3) return false;
     for (char c : g) {
       if (c != ' ' && c != '.' && c != ',' && c != '-' && c != '/') {
@@ -295,16 +295,19 @@ class Scanner {
     if (IsOrdinal(j + 1) && Gap(j + 1).empty()) return j + 1;
     return j;
   }
-  // A year right after token t ("2025", ", 2025", " '25"); its token or -1.
+  // A year right after token t ("2025", ", 2025", " '25", ", '25", " 25"
+  // unless a unit follows); its token or -1.
   int64_t YearAfter(size_t t) const {
     size_t y = t + 1;
     if (!IsNumber(y) || GluedAfter(y)) return -1;
     if (IsFullYear(y) && WordDateGap(y)) return y;
+    if (Length(y) != 2) return -1;
     absl::string_view g = Gap(y);
-    if (Length(y) == 2 && !g.empty() && g.back() == '\'' && g.size() <= 2) {
-      return y;
-    }
-    return -1;
+    const bool apostrophe = !g.empty() && g.back() == '\'';
+    if (apostrophe) g.remove_suffix(1);
+    if (!IsWordDateGap(g)) return -1;
+    if (!apostrophe && (g.empty() || IsUnitAfter(y))) return -1;
+    return y;
   }
   // Words that make "1.5" or "3.10" a measure, not a day and month.
   bool IsUnitAfter(size_t last) const {

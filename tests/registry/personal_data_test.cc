@@ -114,7 +114,10 @@ TEST(PersonalDataTest, FindsDatesWithMonthWords) {
   for (const char* text :
        {"since 12 March 2019", "since 12th of March, 2019",
         "since March 12, 2019", "since 4 sept 2021", "on 1st Dec 2024",
-        "on December 1st 2024", "on 12March2019", "on 12 March '19"}) {
+        "on December 1st 2024", "on 12March2019", "on 12 March '19",
+        // A two-digit year after a comma, or without its apostrophe.
+        "on 12 March, '19", "on 12th of March, '19", "on March 12, '19",
+        "on 3rd May, '24", "on 12 March 19", "Pause until 3rd May, '27."}) {
     EXPECT_THAT(KindOf(text), Optional(IdentifierKind::kFullDate)) << text;
   }
 }
@@ -187,6 +190,7 @@ TEST(PersonalDataTest, PassesAgesSizesTimesAndYears) {
            "scores 9/10",
            "10-12 hours",
            "4:1 ratio",
+           "respite from 3 May 24 hours a week",
            "",
        }) {
     EXPECT_THAT(ScanForPersonalIdentifier(text), Eq(std::nullopt)) << text;

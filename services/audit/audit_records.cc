@@ -9,7 +9,8 @@ using google::protobuf::FieldDescriptor;
 
 bool IsRecordField(const FieldDescriptor& f) {
   return f.cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
-         (f.name() == "name" || f.name() == "child" || f.name() == "adopter");
+         (f.name() == "name" || f.name() == "child" || f.name() == "adopter" ||
+          f.name() == "record");
 }
 
 }  // namespace

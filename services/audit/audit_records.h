@@ -24,7 +24,7 @@
 namespace raa {
 
 // Appends the record names in `message`: string fields called name, child,
-// adopter or records, in it and in the messages it holds.
+// adopter or record, in it and in the messages it holds.
 void AppendRecordNames(const google::protobuf::Message& message,
                        AuditRecords& out);
 // The same for the hot answers, without reflection.
@@ -47,8 +47,11 @@ AuditEvent MakeAuditEvent(const Caller& caller, const MethodRule* rule,
   event.status_code = static_cast<int>(status.code());
   if (response != nullptr && rule != nullptr &&
       rule->kind != CallKind::kAuditRead) {
-    // A search names its subject in the request; the answer the candidates.
-    if (rule->kind == CallKind::kSearch) {
+    // A search names its subject in the request, the answer the candidates;
+    // a read names what it read (a child's milestones: the child), even
+    // when the answer is empty.
+    if (rule->kind == CallKind::kSearch ||
+        rule->kind == CallKind::kRecordRead) {
       event.records = AuditRecords(NamedRecords(*rule, request));
     }
     AppendRecordNames(*response, event.records);

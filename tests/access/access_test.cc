@@ -666,6 +666,29 @@ TEST_F(AccessTest, TheAuditTrailRecordsWhoReadAChild) {
   EXPECT_EQ(events[0].status_code(), static_cast<int>(Code::PERMISSION_DENIED));
 }
 
+// A read of a child's journey names the child, whatever the answer holds.
+TEST_F(AccessTest, TheAuditTrailRecordsWhoReadAChildsJourney) {
+  v1::Child child = AddChild(registrar_, "sheffield");
+  v1::ListMilestonesRequest milestones;
+  milestones.set_record(child.name());
+  v1::ListMilestonesResponse listed;
+  ASSERT_THAT(Do(*journey_, &test::JourneyStub::ListMilestones, finder_,
+                 milestones, &listed),
+              IsOk());
+  v1::ListTrackingReviewsRequest reviews;
+  reviews.set_child(child.name());
+  v1::ListTrackingReviewsResponse reviewed;
+  ASSERT_THAT(Do(*journey_, &test::JourneyStub::ListTrackingReviews, finder_,
+                 reviews, &reviewed),
+              IsOk());
+  std::vector<v1::AuditEvent> events = EventsFor(child.name());
+  EXPECT_THAT(Methods(events),
+              ElementsAre("/raa.v1.JourneyService/ListTrackingReviews",
+                          "/raa.v1.JourneyService/ListMilestones",
+                          "/raa.v1.RegistryService/CreateChild"));
+  EXPECT_EQ(events[0].api_key(), "apiKeys/" + KeyId(finder_));
+}
+
 TEST_F(AccessTest, TheAuditTrailRecordsEveryHouseholdARankingReturned) {
   v1::Child child = AddChild(registrar_, "sheffield");
   v1::Adopter first = AddAdopter(registrar_, "sheffield");

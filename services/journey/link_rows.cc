@@ -448,6 +448,19 @@ absl::StatusOr<Page<LinkRow>> ListLinks(Store& store, const LinkFilter& f,
   });
 }
 
+absl::StatusOr<int> CountOpenLinksOf(Store& store,
+                                     absl::string_view authority_id) {
+  return store.Read([&](SQLite::Database& db) -> absl::StatusOr<int> {
+    SQLite::Statement q(db,
+                        "SELECT COUNT(*) FROM links WHERE state = ?1 AND "
+                        "(child_authority = ?2 OR adopter_authority = ?2)");
+    q.bind(1, static_cast<int>(v1::LINK_STATE_OPEN));
+    q.bind(2, std::string(authority_id));
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  });
+}
+
 absl::Status ScanOpenLinkCounts(
     Store& store, absl::FunctionRef<void(int64_t adopter_row, int count)> fn) {
   return store.Read([&](SQLite::Database& db) -> absl::Status {

@@ -129,6 +129,9 @@ absl::StatusOr<LinkRow> GetLink(Store& store, int64_t link_id);
 // Newest first: `page.after` is the smallest id of the previous page.
 absl::StatusOr<Page<LinkRow>> ListLinks(Store& store, const LinkFilter& filter,
                                         const PageRequest& page);
+// Open links with a child or a household of `authority_id` (each once).
+absl::StatusOr<int> CountOpenLinksOf(Store& store,
+                                     absl::string_view authority_id);
 // Open links per household, for the matcher's counts at start.
 absl::Status ScanOpenLinkCounts(
     Store& store, absl::FunctionRef<void(int64_t adopter_row, int count)> fn);

@@ -816,6 +816,10 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     }
   }
   impact.set_active_keys(counts.active_keys);
+  if (open_links_) {
+    ASSIGN_OR_RETURN(int open_links, open_links_(id));
+    impact.set_open_links(open_links);
+  }
   return impact;
 }
 

@@ -12,7 +12,10 @@
 #ifndef RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
 #define RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
 
+#include <functional>
+
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/names.h"
 #include "raa/v1/registry.pb.h"
@@ -32,6 +35,15 @@ class Registry {
   // adds to it.
   Registry(Store& store, const Clock& clock, RegionList& regions)
       : store_(store), clock_(clock), regions_(regions) {}
+
+  // The open links of a member's records, which the journey keeps: set
+  // once by the server before it serves. Unset, GetWithdrawalImpact counts
+  // none.
+  using OpenLinkCounter =
+      std::function<absl::StatusOr<int>(absl::string_view authority_id)>;
+  void SetOpenLinkCounter(OpenLinkCounter counter) {
+    open_links_ = std::move(counter);
+  }
 
   // Managers only.
   absl::StatusOr<v1::Authority> CreateAuthority(
@@ -93,6 +105,7 @@ class Registry {
   Store& store_;
   const Clock& clock_;
   RegionList& regions_;
+  OpenLinkCounter open_links_;
 };
 
 }  // namespace raa

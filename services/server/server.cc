@@ -37,6 +37,7 @@
 #include "services/audit/audit_log.h"
 #include "services/auth/auth.h"
 #include "services/journey/journey_service.h"
+#include "services/journey/link_rows.h"
 #include "services/journey/links.h"
 #include "services/journey/milestones.h"
 #include "services/journey/timescales.h"
@@ -446,6 +447,10 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
                                             impl->audit.get());
   impl->registry =
       std::make_unique<Registry>(*impl->store, *impl->clock, *impl->regions);
+  impl->registry->SetOpenLinkCounter(
+      [store = impl->store.get()](absl::string_view authority_id) {
+        return link_rows::CountOpenLinksOf(*store, authority_id);
+      });
   impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
                                              *impl->clock);
 

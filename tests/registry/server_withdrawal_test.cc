@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/access.grpc.pb.h"
+#include "raa/v1/journey.grpc.pb.h"
 #include "raa/v1/matching.grpc.pb.h"
 #include "raa/v1/registry.grpc.pb.h"
 #include "services/server/server.h"
@@ -175,6 +176,36 @@ TEST_F(ServerTest, WithdrawalImpactCountsWhatLeavesMatching) {
   EXPECT_THAT(
       Reg(&RegistryStub::GetWithdrawalImpact, manager_, request, &impact),
       StatusIs(Code::NOT_FOUND));
+}
+
+TEST_F(ServerTest, WithdrawalImpactCountsOpenLinksOnEitherSide) {
+  v1::Child sheffield_child = AddChild(sheffield_.secret(), "sheffield");
+  v1::Adopter fits = ValidAdopter();  // a household for a boy of 7
+  fits.set_max_age_months(120);
+  fits.mutable_need_limits(0)->set_max_level(v1::NEED_LEVEL_SEVERE);
+  v1::Adopter leeds_household = AddAdopter(leeds_.secret(), "leeds", fits);
+  v1::CreateApiKeyResponse finder;
+  ASSERT_NO_FATAL_FAILURE(
+      NewKey("sheffield", {v1::ROLE_FAMILY_FINDER}, &finder));
+  auto journey = v1::JourneyService::NewStub(channel_);
+  v1::OpenLinkRequest open;
+  open.set_child(sheffield_child.name());
+  open.set_adopter(leeds_household.name());
+  open.set_request_id(NextRequestId());
+  v1::Link link;
+  ASSERT_THAT(Call(*journey, &v1::JourneyService::Stub::OpenLink,
+                   finder.secret(), open, &link),
+              IsOk());
+
+  for (const char* member : {"authorities/leeds", "authorities/sheffield"}) {
+    v1::GetWithdrawalImpactRequest request;
+    request.set_name(member);
+    v1::WithdrawalImpact impact;
+    ASSERT_THAT(
+        Reg(&RegistryStub::GetWithdrawalImpact, manager_, request, &impact),
+        IsOk());
+    EXPECT_EQ(impact.open_links(), 1) << member;
+  }
 }
 
 TEST_F(ServerTest, AReinstatedMemberComesBackWithItsRecordsAsTheyWere) {

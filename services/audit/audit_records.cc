@@ -1,5 +1,9 @@
 #include "services/audit/audit_records.h"
 
+#include <string>
+#include <vector>
+
+#include "common/names.h"
 #include "google/protobuf/descriptor.h"
 
 namespace raa {
@@ -44,6 +48,16 @@ void AppendRecordNames(const google::protobuf::Message& message,
       AppendRecordNames(r->GetMessage(message, f), out);
     }
   }
+}
+
+std::vector<std::string> RequestedRecords(
+    const MethodRule& rule, const google::protobuf::Message& request,
+    bool wildcards) {
+  std::vector<std::string> names = NamedRecords(rule, request);
+  std::erase_if(names, [wildcards](const std::string& name) {
+    return name.empty() || (!wildcards && AuthorityOf(name) == "-");
+  });
+  return names;
 }
 
 void AppendRecordNames(const v1::RankAdoptersResponse& response,

@@ -34,6 +34,14 @@ void AppendRecordNames(const v1::RankChildrenResponse& response,
                        AuditRecords& out);
 void AppendRecordNames(const v1::MatchAlert& alert, AuditRecords& out);
 
+// The records `request` names in `rule`'s scope fields, for the trail: the
+// fields set, and a wildcard ("authorities/-") only if `wildcards` (a
+// refused call is recorded with what it asked for; an answered one with
+// what it read).
+std::vector<std::string> RequestedRecords(
+    const MethodRule& rule, const google::protobuf::Message& request,
+    bool wildcards);
+
 // The event for one call. `response` is null when the call failed. `rule`
 // may be null (an RPC without a rule: refused, and recorded as such).
 template <typename Request, typename Response>
@@ -52,11 +60,11 @@ AuditEvent MakeAuditEvent(const Caller& caller, const MethodRule* rule,
     // when the answer is empty.
     if (rule->kind == CallKind::kSearch ||
         rule->kind == CallKind::kRecordRead) {
-      event.records = AuditRecords(NamedRecords(*rule, request));
+      event.records = AuditRecords(RequestedRecords(*rule, request, false));
     }
     AppendRecordNames(*response, event.records);
   } else if (rule != nullptr) {
-    event.records = AuditRecords(NamedRecords(*rule, request));
+    event.records = AuditRecords(RequestedRecords(*rule, request, true));
   }
   return event;
 }

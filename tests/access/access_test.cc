@@ -687,6 +687,29 @@ TEST_F(AccessTest, TheAuditTrailRecordsWhoReadAChildsJourney) {
                           "/raa.v1.JourneyService/ListMilestones",
                           "/raa.v1.RegistryService/CreateChild"));
   EXPECT_EQ(events[0].api_key(), "apiKeys/" + KeyId(finder_));
+
+  // A field left unset, or a wildcard, is not a record read.
+  v1::ListOverdueResponse overdue;
+  ASSERT_THAT(Do(*journey_, &test::JourneyStub::ListOverdue, finder_,
+                 v1::ListOverdueRequest(), &overdue),
+              IsOk());
+  v1::ListChildrenRequest everyone;
+  everyone.set_parent("authorities/-");
+  v1::ListChildrenResponse children;
+  ASSERT_THAT(
+      Do(*registry_, &RegistryStub::ListChildren, finder_, everyone, &children),
+      IsOk());
+  v1::QueryAuditLogRequest by_key;
+  by_key.set_api_key("apiKeys/" + KeyId(finder_));
+  v1::QueryAuditLogResponse trail;
+  ASSERT_THAT(Audit(hub_, by_key, &trail), IsOk());
+  ASSERT_THAT(trail.events(), SizeIs(4));
+  EXPECT_EQ(trail.events(1).method(), "/raa.v1.JourneyService/ListOverdue");
+  // The overdue list names the child (nothing is recorded for it yet); the
+  // authority left unset is not a record.
+  EXPECT_THAT(trail.events(1).records(), ElementsAre(child.name()));
+  EXPECT_EQ(trail.events(0).method(), "/raa.v1.RegistryService/ListChildren");
+  EXPECT_THAT(trail.events(0).records(), ElementsAre(child.name()));
 }
 
 TEST_F(AccessTest, TheAuditTrailRecordsEveryHouseholdARankingReturned) {

@@ -295,19 +295,20 @@ class Scanner {
     if (IsOrdinal(j + 1) && Gap(j + 1).empty()) return j + 1;
     return j;
   }
-  // A year right after token t ("2025", ", 2025", " '25", ", '25", " 25"
-  // unless a unit follows); its token or -1.
+  // A year right after token t ("2025", ", 2025", " '25", ", '25", and " 25"
+  // after one space unless a unit follows: "on 3 May, 12 children" is not
+  // a date); its token or -1.
   int64_t YearAfter(size_t t) const {
     size_t y = t + 1;
     if (!IsNumber(y) || GluedAfter(y)) return -1;
     if (IsFullYear(y) && WordDateGap(y)) return y;
     if (Length(y) != 2) return -1;
     absl::string_view g = Gap(y);
-    const bool apostrophe = !g.empty() && g.back() == '\'';
-    if (apostrophe) g.remove_suffix(1);
-    if (!IsWordDateGap(g)) return -1;
-    if (!apostrophe && (g.empty() || IsUnitAfter(y))) return -1;
-    return y;
+    if (!g.empty() && g.back() == '\'') {
+      g.remove_suffix(1);
+      return IsWordDateGap(g) ? static_cast<int64_t>(y) : -1;
+    }
+    return g == " " && !IsUnitAfter(y) ? static_cast<int64_t>(y) : -1;
   }
   // Words that make "1.5" or "3.10" a measure, not a day and month.
   bool IsUnitAfter(size_t last) const {

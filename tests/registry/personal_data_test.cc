@@ -191,6 +191,9 @@ TEST(PersonalDataTest, PassesAgesSizesTimesAndYears) {
            "10-12 hours",
            "4:1 ratio",
            "respite from 3 May 24 hours a week",
+           "Reviewed on 4 May. 12 carers attended.",
+           "on 3 May, 12 children",
+           "seen on 3 May - 12 visits since",
            "",
        }) {
     EXPECT_THAT(ScanForPersonalIdentifier(text), Eq(std::nullopt)) << text;

@@ -9,18 +9,24 @@ namespace raa::reports {
 int ChildFacts::EldestAgeMonthsOn(Day day) const {
   int eldest = 0;
   for (const MemberFacts& m : members) eldest = std::max(eldest, m.age_months);
-  // Whole months from the earlier of the two days to the later.
-  auto months_from = [](Day from, Day to) {
+  // Whole months from the earlier of the two days to the later, and
+  // whether a part of a month is left over.
+  auto months_from = [](Day from, Day to, bool& part) {
     int months = static_cast<int>((to.year() - from.year()) * 12 +
                                   (to.month() - from.month()));
     if (to.day() < from.day()) --months;
+    part = to.day() != from.day();
     return months;
   };
-  // A day before ages_as_of (a profile written after its child moved in):
-  // younger by the months between, and never below 0.
-  if (day < ages_as_of)
-    return std::max(eldest - months_from(day, ages_as_of), 0);
-  return eldest + months_from(ages_as_of, day);
+  // The youngest the eldest could be on `day`: forward, whole months added;
+  // back (a profile written after its child moved in), a part month taken
+  // as a whole one; never below 0.
+  bool part = false;
+  if (day < ages_as_of) {
+    const int back = months_from(day, ages_as_of, part) + (part ? 1 : 0);
+    return std::max(eldest - back, 0);
+  }
+  return eldest + months_from(ages_as_of, day, part);
 }
 
 std::optional<Day> ChildFacts::MovedInForA1() const {

@@ -53,7 +53,7 @@ struct ChildFacts {
 
   int children() const { return static_cast<int>(members.size()); }
   // The eldest member's age in whole months on `day`, before ages_as_of
-  // too (0 at the youngest).
+  // too: the youngest it could be, as ages are whole months (0 at least).
   int EldestAgeMonthsOn(Day day) const;
   // The day A1 stops: the day the child moved in with the adoptive family.
   // For an early-permanence link the foster placement becomes an adoptive

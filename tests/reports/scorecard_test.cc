@@ -188,13 +188,15 @@ TEST(ScorecardTest, AgedFiveOrOverCountsTheAgeWhenTheChildMovedIn) {
     c.ages_as_of = ages_as_of;
     return c;
   };
-  // Written on 2026-12-05, 34 whole months after it moved in (2024-01-10):
-  // 62 months then, 28 when it moved in.
+  // Written on 2026-12-05, 34 months and some days after it moved in
+  // (2024-01-10): 62 months then, 27 when it moved in (at the youngest).
   f.children.push_back(adopted_aged(62, Day(2026, 12, 5)));
-  // 95 months then: 61 when it moved in.
+  // 95 months then: 60 when it moved in.
   f.children.push_back(adopted_aged(95, Day(2026, 12, 5)));
-  // 60 months on the day it moved in: counted; 60 a month later: 59 then.
+  // 60 months on the day it moved in: counted; 60 a day or a month later:
+  // 59 then.
   f.children.push_back(adopted_aged(60, Day(2024, 1, 10)));
+  f.children.push_back(adopted_aged(60, Day(2024, 1, 11)));
   f.children.push_back(adopted_aged(60, Day(2024, 2, 10)));
   // Written before it moved in: 50 months on 2023-01-01, 62 then.
   f.children.push_back(adopted_aged(50, Day(2023, 1, 1)));

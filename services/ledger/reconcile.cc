@@ -370,7 +370,13 @@ absl::StatusOr<Books> ReadBooks(absl::string_view csv) {
                             ": it needs date, counterparty, reference and "
                             "amount, in any order"));
   }
-  const size_t header_fields = record.fields.size();
+  // The header's width up to its last named column (a spreadsheet may end
+  // it with blank cells).
+  size_t header_fields = record.fields.size();
+  while (header_fields > 0 &&
+         absl::StripAsciiWhitespace(record.fields[header_fields - 1]).empty()) {
+    --header_fields;
+  }
   Books books;
   while (reader.Next(record)) {
     if (IsBlank(record)) continue;

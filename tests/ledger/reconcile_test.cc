@@ -221,6 +221,18 @@ TEST(ReadBooksTest, ARowWithMoreFieldsThanTheHeaderIsNotRead) {
   EXPECT_EQ(books->unreadable[0].column(), "");
   EXPECT_THAT(books->unreadable[0].reason(),
               HasSubstr("the row has 5 fields and the header 4"));
+
+  // A header ending in a blank cell, as spreadsheets save it, is as wide as
+  // its last named column.
+  books = ReadBooks(
+      "date,counterparty,reference,amount,\n"
+      "2025-04-01,leeds,A,-11,000.06\n"
+      "2025-04-03,leeds,C,1.00,\n");
+  ASSERT_TRUE(books.ok()) << books.status();
+  ASSERT_EQ(books->rows.size(), 1u);
+  EXPECT_EQ(books->rows[0].amount, 100);
+  ASSERT_EQ(books->unreadable.size(), 1u);
+  EXPECT_EQ(books->unreadable[0].row(), 2);
 }
 
 TEST(ReadBooksTest, AHeaderWithoutAColumnIsInvalidArgumentOnCsv) {

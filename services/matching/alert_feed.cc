@@ -250,16 +250,19 @@ void AlertFeed::ChildChanged(const IndexView& view, uint64_t child,
                              const v1::Child& record, bool in_matching) {
   for (auto& [id, sub] : subscriptions_) {
     if (sub.children.contains(child)) {
+      if (IsHiddenFrom(sub.authority, AuthorityOf(record.name()),
+                       record.hidden_from())) {
+        // Hidden from the follower (now or since): to it the child does not
+        // exist, so the follow ends and the end does not name the child.
+        StopFollowing(view, id, sub, true, child, "",
+                      sub.follow_row != 0
+                          ? absl::StrCat("follow ", sub.follow.name(), " ended")
+                          : "a watched child is no longer available");
+        continue;
+      }
       if (!in_matching) {
-        if (IsHiddenFrom(sub.authority, AuthorityOf(record.name()),
-                         record.hidden_from())) {
-          // To its follower the child does not exist: the end does not name it.
-          StopFollowing(view, id, sub, true, child, "",
-                        absl::StrCat("follow ", sub.follow.name(), " ended"));
-        } else {
-          StopFollowing(view, id, sub, true, child, record.name(),
-                        LeftMatchingReason(record));
-        }
+        StopFollowing(view, id, sub, true, child, record.name(),
+                      LeftMatchingReason(record));
         continue;
       }
       Refresh(view, id, sub, true, child, true);

@@ -173,8 +173,13 @@ absl::StatusOr<v1::Follow> Follows::Get(const Caller& caller,
   }
   absl::StatusOr<v1::Follow> follow =
       matching_rows::GetFollow(store_, name.authority_id, name.row_id);
-  if (absl::IsNotFound(follow.status()) ||
-      (follow.ok() && !Nameable(caller.authority_id, follow->followed()))) {
+  if (absl::IsNotFound(follow.status())) {
+    return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
+  }
+  RETURN_IF_ERROR(follow.status());
+  ASSIGN_OR_RETURN(bool nameable,
+                   Nameable(caller.authority_id, follow->followed()));
+  if (!nameable) {
     return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
   }
   return follow;
@@ -199,9 +204,8 @@ absl::StatusOr<v1::ListFollowsResponse> Follows::List(
                                  {cursor->page_size, cursor->after}));
   v1::ListFollowsResponse response;
   for (v1::Follow& f : page.items) {
-    if (Nameable(authority_id, f.followed())) {
-      *response.add_follows() = std::move(f);
-    }
+    ASSIGN_OR_RETURN(bool nameable, Nameable(authority_id, f.followed()));
+    if (nameable) *response.add_follows() = std::move(f);
   }
   response.set_next_page_token(NextPageToken(page.next_after));
   return response;
@@ -218,6 +222,17 @@ absl::StatusOr<v1::Follow> Follows::Delete(
   RETURN_IF_ERROR(RequireFollowRole(caller));
   if (name->authority_id != caller.authority_id) {
     return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
+  }
+  // Before the write (which holds the store): a follow of a child hidden
+  // since is not the follower's to see, so neither to delete.
+  if (absl::StatusOr<v1::Follow> seen =
+          matching_rows::GetFollow(store_, name->authority_id, name->row_id);
+      seen.ok()) {
+    ASSIGN_OR_RETURN(bool nameable,
+                     Nameable(caller.authority_id, seen->followed()));
+    if (!nameable) {
+      return absl::NotFoundError(absl::StrCat("no follow ", request.name()));
+    }
   }
   ASSIGN_OR_RETURN(
       auto written,
@@ -240,8 +255,8 @@ absl::StatusOr<v1::Follow> Follows::Delete(
   return written.value;
 }
 
-bool Follows::Nameable(absl::string_view authority_id,
-                       absl::string_view record) {
+absl::StatusOr<bool> Follows::Nameable(absl::string_view authority_id,
+                                       absl::string_view record) {
   absl::StatusOr<RecordName> child =
       ParseRecordName(record, "children", 'c', "child");
   if (!child.ok() || child->authority_id == authority_id) return true;
@@ -255,15 +270,16 @@ bool Follows::Nameable(absl::string_view authority_id,
   }
   absl::StatusOr<v1::Child> stored =
       registry_rows::GetChild(store_, child->authority_id, child->row_id);
-  return stored.ok() &&
-         !absl::c_linear_search(stored->hidden_from(), authority_id);
+  if (absl::IsNotFound(stored.status())) return false;
+  RETURN_IF_ERROR(stored.status());
+  return !absl::c_linear_search(stored->hidden_from(), authority_id);
 }
 
 void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
                                int64_t sequence, bool& visible) {
   alert.set_resume_token(AlertResumeToken(caller.authority_id, sequence));
-  visible =
-      alert.child().empty() || Nameable(caller.authority_id, alert.child());
+  visible = alert.child().empty() ||
+            SurelyNameable(caller.authority_id, alert.child());
 }
 
 absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
@@ -361,7 +377,13 @@ absl::StatusOr<FollowWatchPlan> Follows::PrepareWatch(
       continue;
     }
     RETURN_IF_ERROR(follow.status());
-    if (follow->has_delete_time()) errors.Add(field, "was deleted");
+    ASSIGN_OR_RETURN(bool nameable,
+                     Nameable(caller.authority_id, follow->followed()));
+    if (!nameable) {
+      errors.Add(field, "no such follow");
+    } else if (follow->has_delete_time()) {
+      errors.Add(field, "was deleted");
+    }
   }
   RETURN_IF_ERROR(errors.ToStatus());
   return plan;
@@ -380,7 +402,7 @@ absl::StatusOr<EndedFollows> Follows::Ended(const FollowWatchPlan& plan) {
     if (out.reason.empty()) {
       out.reason = follow.has_delete_time()
                        ? absl::StrCat("follow ", follow.name(), " was deleted")
-                   : Nameable(plan.authority_id, follow.followed())
+                   : SurelyNameable(plan.authority_id, follow.followed())
                        ? follow.end_reason()
                        : absl::StrCat("follow ", follow.name(), " ended");
     }

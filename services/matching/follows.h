@@ -93,11 +93,19 @@ class Follows {
   void PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
                         int64_t sequence, bool& visible);
   // Whether `record` (a follow's `followed`, an alert's child) may be named
-  // to `authority_id`: false for a child hidden from it now, true for
-  // anything else. A follow of a child hidden since is, to its follower, a
-  // follow of a record that does not exist: not listed, not found, and its
-  // end does not name the child.
-  bool Nameable(absl::string_view authority_id, absl::string_view record);
+  // to `authority_id`: false for a child hidden from it now (or gone), true
+  // for anything else; the store's error if it cannot tell. A follow of a
+  // child hidden since is, to its follower, a follow of a record that does
+  // not exist: not found, listed, deleted or watched, and its end (the feed
+  // ends it when the child is hidden) does not name the child.
+  absl::StatusOr<bool> Nameable(absl::string_view authority_id,
+                                absl::string_view record);
+  // The same where an error must not name it either: false.
+  bool SurelyNameable(absl::string_view authority_id,
+                      absl::string_view record) {
+    absl::StatusOr<bool> nameable = Nameable(authority_id, record);
+    return nameable.ok() && *nameable;
+  }
 
   Store& store_;
   LiveIndex& live_;

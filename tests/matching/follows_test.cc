@@ -291,9 +291,10 @@ TEST_F(FollowsTest, AWatchEndsWithTheReasonWhenItsChildIsWithdrawn) {
 }
 
 // A child hidden from its follower after it was followed does not exist for
-// the follower: its follow is not found or listed, and when it leaves
-// matching the end names it nowhere, on the stream or in the list.
-TEST_F(FollowsTest, AFollowOfAChildHiddenSinceNamesItNowhere) {
+// the follower: its follow ends at once, the end names the child nowhere
+// (on the stream or in the list), and the follow is not found, listed,
+// deleted or watched.
+TEST_F(FollowsTest, AFollowOfAChildHiddenSinceEndsAndNamesItNowhere) {
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   v1::Follow follow = Follow(finder_, child.name());
   const std::string token = Alerts(finder_).resume_token();
@@ -304,6 +305,20 @@ TEST_F(FollowsTest, AFollowOfAChildHiddenSinceNamesItNowhere) {
 
   child.add_hidden_from("rotherham");
   UpdateChild(sheffield_, child, {"hidden_from"});
+  const std::string why = absl::StrCat("follow ", follow.name(), " ended");
+  std::vector<v1::MatchAlert> got;
+  grpc::Status status = stream.Finish(kWait, &got);
+  EXPECT_EQ(status.error_message(), why + ": nothing left to watch");
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].kind(), v1::ALERT_KIND_FOLLOW_ENDED);
+  EXPECT_EQ(got[0].message(), why);
+  EXPECT_EQ(got[0].child(), "");
+  EXPECT_EQ(got[0].followed(), "");
+  v1::ListAlertsResponse listed = Alerts(finder_, token);
+  ASSERT_THAT(listed.alerts(), SizeIs(1));
+  EXPECT_EQ(listed.alerts(0).message(), why);
+
+  // Not found, as a follow that never was; not listed; not deleted.
   v1::GetFollowRequest get;
   get.set_name(follow.name());
   v1::Follow got_follow;
@@ -322,27 +337,22 @@ TEST_F(FollowsTest, AFollowOfAChildHiddenSinceNamesItNowhere) {
                     v1::ListFollowsRequest(), &follows),
               IsOk());
   EXPECT_THAT(follows.follows(), IsEmpty());
-
-  WithdrawChild(sheffield_, child.name());
-  const std::string why = absl::StrCat("follow ", follow.name(), " ended");
-  std::vector<v1::MatchAlert> got;
-  grpc::Status status = stream.Finish(kWait, &got);
-  EXPECT_EQ(status.error_message(), why + ": nothing left to watch");
-  ASSERT_THAT(got, SizeIs(1));
-  EXPECT_EQ(got[0].kind(), v1::ALERT_KIND_FOLLOW_ENDED);
-  EXPECT_EQ(got[0].message(), why);
-  EXPECT_EQ(got[0].child(), "");
-  EXPECT_EQ(got[0].followed(), "");
-  v1::ListAlertsResponse listed = Alerts(finder_, token);
-  ASSERT_THAT(listed.alerts(), SizeIs(1));
-  EXPECT_EQ(listed.alerts(0).message(), why);
-
-  // Watching it again ends at once, naming nothing either.
+  v1::DeleteFollowRequest remove;
+  remove.set_name(follow.name());
+  remove.set_request_id(NextRequestId());
+  v1::Follow removed;
+  EXPECT_THAT(Match(&MatchingStub::DeleteFollow, finder_, remove, &removed),
+              StatusIs(Code::NOT_FOUND));
   v1::WatchMatchesRequest again;
   again.add_follows(follow.name());
   AlertStream second(*matching_, finder_, again);
-  EXPECT_EQ(second.Finish(kWait).error_message(),
-            why + ": nothing left to watch");
+  grpc::Status refused = second.Finish(kWait);
+  EXPECT_THAT(refused, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(refused.error_message(), HasSubstr("no such follow"));
+
+  // When the child then leaves matching, nothing more is said.
+  WithdrawChild(sheffield_, child.name());
+  EXPECT_THAT(Alerts(finder_, listed.resume_token()).alerts(), IsEmpty());
 }
 
 TEST_F(FollowsTest, AWatchEndsWhenItsHouseholdsAuthorityLeaves) {

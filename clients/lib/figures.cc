@@ -9,10 +9,12 @@
 namespace raa {
 
 std::string WholeText(double value) {
+  if (!std::isfinite(value)) return "-";
   return absl::StrCat(std::llround(value));
 }
 
 std::string TenthsText(double value) {
+  if (!std::isfinite(value)) return "-";
   const int64_t tenths = std::llround(value * 10);
   return absl::StrCat(tenths < 0 ? "-" : "", std::llabs(tenths) / 10, ".",
                       std::llabs(tenths) % 10);

@@ -19,10 +19,12 @@
 
 namespace raa {
 
-// `value` to the nearest whole number, a half away from zero.
+// `value` to the nearest whole number, a half away from zero; "-" for a
+// value that is not a number or infinite.
 std::string WholeText(double value);
 
-// `value` to one decimal place, a half away from zero: "0.0", "-1.5".
+// `value` to one decimal place, a half away from zero: "0.0", "-1.5"; "-"
+// as WholeText.
 std::string TenthsText(double value);
 
 // `value` in its indicator unit: days "147 days", percent "45.3%", anything

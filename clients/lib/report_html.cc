@@ -560,7 +560,7 @@ std::string HorizontalBarChart(const std::string& id, const std::string& title,
                     F(kTop - 6), "\" x2=\"", F(x), "\" y2=\"", F(bottom),
                     "\"/>",
                     Text(x, kTop - 10, "middle",
-                         absl::StrFormat("threshold %.0f", *threshold)));
+                         absl::StrCat("threshold ", WholeText(*threshold))));
   }
   absl::StrAppend(&out, "<g class=\"labels\">", labels, "</g>");
   if (any_missed) {

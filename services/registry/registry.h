@@ -26,9 +26,10 @@
 namespace raa {
 
 // Lifetime: holds references to the store, the clock and the region list,
-// which must outlive it; made once by the server. Thread-safe: methods keep no
-// state between calls (writes are serialized by the store, the region list
-// locks itself), so any number of worker threads call them at once.
+// which must outlive it; made once by the server, which sets the open-link
+// counter before it serves. Thread-safe: methods keep no state between
+// calls (writes are serialized by the store, the region list locks itself),
+// so any number of worker threads call them at once.
 class Registry {
  public:
   // `regions` is the consortium's region list (see regions.h); CreateRegion

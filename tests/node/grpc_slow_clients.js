@@ -164,9 +164,9 @@ function startUnread(session, method, key, message) {
   });
 }
 
-// `method` with `key` (null: no key) and `message` on a connection of its own, read to the
-// end: resolves {status, bytes} (grpc-status, and the answer's size without
-// its prefix).
+// `method` with `key` (null: no key) and `message` on a connection of its
+// own, read to the end: resolves {status, bytes} (grpc-status, and the
+// answer's size without its prefix).
 function callAndRead(port, method, key, message) {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);

@@ -142,17 +142,22 @@ function grpcFrame(bytes) {
   return Buffer.concat([prefix, bytes]);
 }
 
+// A gRPC call's request headers, with `key` unless it is null.
+function grpcHeaders(method, key) {
+  const headers = {
+    ':method': 'POST', ':path': method, 'content-type': 'application/grpc',
+    'te': 'trailers',
+  };
+  if (key !== null) headers['authorization'] = `Bearer ${key}`;
+  return headers;
+}
+
 // Starts `method` with `key` and `message` on `session` and never reads the
 // answer: resolves with the grpc-status of its first headers, or null when
 // they carry none (an answer is coming, in DATA frames).
 function startUnread(session, method, key, message) {
   return new Promise((resolve, reject) => {
-    const headers = {
-      ':method': 'POST', ':path': method, 'content-type': 'application/grpc',
-      'te': 'trailers',
-    };
-    if (key !== null) headers['authorization'] = `Bearer ${key}`;
-    const stream = session.request(headers);
+    const stream = session.request(grpcHeaders(method, key));
     stream.setTimeout(20000, () => reject(new Error('no headers in 20 s')));
     stream.on('response', (headers) => {
       stream.setTimeout(0);
@@ -171,12 +176,7 @@ function callAndRead(port, method, key, message) {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', reject);
-    const headers = {
-      ':method': 'POST', ':path': method, 'content-type': 'application/grpc',
-      'te': 'trailers',
-    };
-    if (key !== null) headers['authorization'] = `Bearer ${key}`;
-    const stream = session.request(headers);
+    const stream = session.request(grpcHeaders(method, key));
     stream.setTimeout(20000, () => reject(new Error('no answer in 20 s')));
     let status = null;
     let bytes = 0;

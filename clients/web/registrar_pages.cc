@@ -37,6 +37,7 @@
 #include "clients/lib/import_file.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
+#include "clients/web/finder_views.h"
 #include "clients/web/page_helpers.h"
 #include "clients/web/registry_forms.h"
 #include "clients/web/tables.h"
@@ -105,6 +106,12 @@ struct ChildKind {
   static bool Withdrawn(const Record& r) {
     return r.status() == v1::CHILD_STATUS_WITHDRAWN;
   }
+  // The record's links, and the record at the other end of each.
+  static void LinksOf(const std::string& name, v1::ListLinksRequest& r) {
+    r.set_child(name);
+  }
+  static const std::string& OtherEnd(const v1::Link& l) { return l.adopter(); }
+  static constexpr char kCloseWith[] = "the reason it ended";
   static constexpr char kCollection[] = "children";  // in resource names
   static constexpr char kUrl[] = "children";         // /children/{a}/{id}
   static constexpr char kListPath[] = "/registry/children";
@@ -157,6 +164,11 @@ struct HouseholdKind {
   static bool Withdrawn(const Record& r) {
     return r.status() == v1::ADOPTER_STATUS_WITHDRAWN;
   }
+  static void LinksOf(const std::string& name, v1::ListLinksRequest& r) {
+    r.set_adopter(name);
+  }
+  static const std::string& OtherEnd(const v1::Link& l) { return l.child(); }
+  static constexpr char kCloseWith[] = "\"household withdrew\"";
   static constexpr char kCollection[] = "adopters";
   static constexpr char kUrl[] = "households";  // /households/{a}/{id}
   static constexpr char kListPath[] = "/registry/households";
@@ -1016,7 +1028,43 @@ void WebApp::RenderWithdrawPage(httplib::Response& res,
     facts.push_back(fact);
   }
   d.set("facts", facts);
-  if (!error.ok()) {
+  // A record with open links is not withdrawn (the API refuses it): the
+  // page names them instead of the form. If they cannot be read, the form
+  // stays and the API decides.
+  if (!Kind::Withdrawn(*record)) {
+    v1::ListLinksRequest links;
+    Kind::LinksOf(name, links);
+    links.set_state(v1::LINK_STATE_OPEN);
+    links.set_page_size(1000);
+    auto open = signed_in.session.client->Call(
+        &v1::JourneyService::Stub::ListLinks, links);
+    if (open.ok() && open->links_size() > 0) {
+      data rows = List();
+      for (const v1::Link& l : open->links()) {
+        data row;
+        row.set("link", LinkIdOf(l.name()).value_or(l.name()));
+        row.set("href", LinkPath(l.name()));
+        row.set("other", LastPart(Kind::OtherEnd(l)));
+        row.set("other_authority", AuthorityIdOf(Kind::OtherEnd(l)));
+        row.set("step", StepLabel(l.step()));
+        rows.push_back(row);
+      }
+      d.set("open_links", rows);
+      d.set("has_open_links", true);
+      d.set("close_with", Kind::kCloseWith);
+    }
+  }
+  if (!error.ok() && error.code() == absl::StatusCode::kFailedPrecondition) {
+    // Not the reason's fault: the summary points at what to do.
+    data errors = List();
+    data item;
+    item.set("href", "#open-links");
+    item.set("text", UserMessageOf(error));
+    errors.push_back(item);
+    d.set("has_errors", true);
+    d.set("errors", errors);
+    d.set("error_title", true);
+  } else if (!error.ok()) {
     std::vector<FieldViolation> violations = ViolationsOf(error);
     std::string text =
         violations.empty()

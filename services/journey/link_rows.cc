@@ -385,6 +385,19 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> AdopterLinks(
   return Summaries(tx.db(), "adopter", authority_id, row);
 }
 
+absl::StatusOr<std::vector<int64_t>> OpenLinksOfRecord(
+    StoreTx& tx, RecordKind kind, absl::string_view authority_id, int64_t row) {
+  ASSIGN_OR_RETURN(
+      std::vector<link_rules::LinkSummary> links,
+      Summaries(tx.db(), kind == RecordKind::kChild ? "child" : "adopter",
+                authority_id, row));
+  std::vector<int64_t> open;
+  for (const link_rules::LinkSummary& link : links) {
+    if (link.state == v1::LINK_STATE_OPEN) open.push_back(link.id);
+  }
+  return open;
+}
+
 absl::StatusOr<int64_t> OpenLinkOfPair(StoreTx& tx,
                                        absl::string_view child_authority,
                                        int64_t child_row,
@@ -473,6 +486,14 @@ absl::Status ScanOpenLinkCounts(
     }
     return absl::OkStatus();
   });
+}
+
+Registry::LinkQueries RegistryQueries(Store& store) {
+  return {.count_open_of_member =
+              [&store](absl::string_view authority_id) {
+                return CountOpenLinksOf(store, authority_id);
+              },
+          .open_of_record = &OpenLinksOfRecord};
 }
 
 }  // namespace link_rows

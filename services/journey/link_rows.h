@@ -28,6 +28,8 @@
 #include "absl/strings/string_view.h"
 #include "raa/v1/journey.pb.h"
 #include "services/journey/link_rules.h"
+#include "services/registry/registry.h"
+#include "services/registry/registry_rows.h"
 #include "services/store/store.h"
 
 namespace raa {
@@ -116,6 +118,9 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> ChildLinks(
     StoreTx& tx, absl::string_view authority_id, int64_t row);
 absl::StatusOr<std::vector<link_rules::LinkSummary>> AdopterLinks(
     StoreTx& tx, absl::string_view authority_id, int64_t row);
+// The ids of a child profile's or a household's open links, oldest first.
+absl::StatusOr<std::vector<int64_t>> OpenLinksOfRecord(
+    StoreTx& tx, RecordKind kind, absl::string_view authority_id, int64_t row);
 // The open link joining this pair, if any (0 if none).
 absl::StatusOr<int64_t> OpenLinkOfPair(StoreTx& tx,
                                        absl::string_view child_authority,
@@ -135,6 +140,10 @@ absl::StatusOr<int> CountOpenLinksOf(Store& store,
 // Open links per household, for the matcher's counts at start.
 absl::Status ScanOpenLinkCounts(
     Store& store, absl::FunctionRef<void(int64_t adopter_row, int count)> fn);
+
+// What the registry asks of the links (Registry::LinkQueries), answered from
+// `store`, which must outlive the registry.
+Registry::LinkQueries RegistryQueries(Store& store);
 
 }  // namespace link_rows
 }  // namespace raa

@@ -395,7 +395,8 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
                              registry_rows::GetAdopter(
                                  tx, row.adopter_authority, row.adopter_row));
             // A withdrawn profile or household moves no further: close the
-            // link instead.
+            // link instead. (Withdrawing is refused while a link is open;
+            // this keeps links from stores written before that.)
             if (child.status() == v1::CHILD_STATUS_WITHDRAWN) {
               return Refused("name",
                              absl::StrCat(row.link.child(),

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/dates.h"
@@ -469,11 +470,35 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   return written.value;
 }
 
+// Why a record with open links is not withdrawn, naming them (up to ten).
+absl::Status OpenLinksRefusal(RecordKind kind,
+                              const std::vector<int64_t>& open) {
+  constexpr size_t kNamed = 10;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < open.size() && i < kNamed; ++i) {
+    names.push_back(LinkName(open[i]));
+  }
+  std::string listed = absl::StrJoin(names, ", ");
+  if (open.size() > kNamed) {
+    absl::StrAppend(&listed, " and ", open.size() - kNamed, " more");
+  }
+  const bool one = open.size() == 1;
+  const bool child = kind == RecordKind::kChild;
+  return absl::FailedPreconditionError(absl::StrCat(
+      child ? "this child profile" : "this household", " has ",
+      one ? "an open link" : absl::StrCat(open.size(), " open links"), " (",
+      listed, "): close ", one ? "it" : "each",
+      " first, with the reason it ended (CloseLink; raa link close ",
+      one ? LinkId(open[0]) : "LINK", " ",
+      child ? "plan_changed" : "household_withdrew", "), then withdraw"));
+}
+
 // WithdrawChild / WithdrawAdopter: the record stays, closed, with the reason.
+// A record with an open link is refused (see OpenLinksRefusal).
 template <typename Kind, typename Request>
-absl::StatusOr<typename Kind::Message> WithdrawRecord(Store& store,
-                                                      const Caller& caller,
-                                                      const Request& request) {
+absl::StatusOr<typename Kind::Message> WithdrawRecord(
+    Store& store, const Registry::LinkQueries& links, const Caller& caller,
+    const Request& request) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), Kind::kCollection,
@@ -491,6 +516,13 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(Store& store,
             ASSIGN_OR_RETURN(Message record, Kind::Get(tx, name));
             if (record.status() == Kind::kWithdrawn) {
               return absl::FailedPreconditionError("already withdrawn");
+            }
+            if (links.open_of_record) {
+              ASSIGN_OR_RETURN(
+                  std::vector<int64_t> open,
+                  links.open_of_record(tx, Kind::kKind, name.authority_id,
+                                       name.row_id));
+              if (!open.empty()) return OpenLinksRefusal(Kind::kKind, open);
             }
             const int from = record.status();
             record.set_status(
@@ -816,8 +848,8 @@ absl::StatusOr<v1::WithdrawalImpact> Registry::GetWithdrawalImpact(
     }
   }
   impact.set_active_keys(counts.active_keys);
-  if (open_links_) {
-    ASSIGN_OR_RETURN(int open_links, open_links_(id));
+  if (links_.count_open_of_member) {
+    ASSIGN_OR_RETURN(int open_links, links_.count_open_of_member(id));
     impact.set_open_links(open_links);
   }
   return impact;
@@ -1128,8 +1160,8 @@ absl::StatusOr<v1::Child> Registry::UpdateChild(
 
 absl::StatusOr<v1::Child> Registry::WithdrawChild(
     const Caller& caller, const v1::WithdrawChildRequest& request) {
-  ASSIGN_OR_RETURN(v1::Child child,
-                   WithdrawRecord<ChildRecord>(store_, caller, request));
+  ASSIGN_OR_RETURN(v1::Child child, WithdrawRecord<ChildRecord>(
+                                        store_, links_, caller, request));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1148,8 +1180,8 @@ absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
 
 absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
     const Caller& caller, const v1::WithdrawAdopterRequest& request) {
-  ASSIGN_OR_RETURN(v1::Adopter adopter,
-                   WithdrawRecord<AdopterRecord>(store_, caller, request));
+  ASSIGN_OR_RETURN(v1::Adopter adopter, WithdrawRecord<AdopterRecord>(
+                                            store_, links_, caller, request));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   return adopter;

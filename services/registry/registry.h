@@ -12,7 +12,9 @@
 #ifndef RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
 #define RAAMATCH_SERVICES_REGISTRY_REGISTRY_H_
 
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,13 +23,14 @@
 #include "raa/v1/registry.pb.h"
 #include "services/auth/auth.h"
 #include "services/registry/regions.h"
+#include "services/registry/registry_rows.h"
 #include "services/store/store.h"
 
 namespace raa {
 
 // Lifetime: holds references to the store, the clock and the region list,
-// which must outlive it; made once by the server, which sets the open-link
-// counter before it serves. Thread-safe: methods keep no state between
+// which must outlive it; made once by the server, which sets the link
+// queries before it serves. Thread-safe: methods keep no state between
 // calls (writes are serialized by the store, the region list locks itself),
 // so any number of worker threads call them at once.
 class Registry {
@@ -37,14 +40,21 @@ class Registry {
   Registry(Store& store, const Clock& clock, RegionList& regions)
       : store_(store), clock_(clock), regions_(regions) {}
 
-  // The open links of a member's records, which the journey keeps: set
-  // once by the server before it serves. Unset, GetWithdrawalImpact counts
-  // none.
-  using OpenLinkCounter =
-      std::function<absl::StatusOr<int>(absl::string_view authority_id)>;
-  void SetOpenLinkCounter(OpenLinkCounter counter) {
-    open_links_ = std::move(counter);
-  }
+  // What the registry asks of the links, which the journey keeps: set once
+  // by the server before it serves. Unset, nothing has an open link.
+  struct LinkQueries {
+    // Open links with a child or a household of the member (for
+    // GetWithdrawalImpact).
+    std::function<absl::StatusOr<int>(absl::string_view authority_id)>
+        count_open_of_member;
+    // Inside a write: the ids of one record's open links, oldest first (a
+    // profile or household with one is not withdrawn).
+    std::function<absl::StatusOr<std::vector<int64_t>>(
+        StoreTx& tx, RecordKind kind, absl::string_view authority_id,
+        int64_t row)>
+        open_of_record;
+  };
+  void SetLinkQueries(LinkQueries queries) { links_ = std::move(queries); }
 
   // Managers only.
   absl::StatusOr<v1::Authority> CreateAuthority(
@@ -75,6 +85,8 @@ class Registry {
       const Caller& caller, const v1::ListChildrenRequest& request);
   absl::StatusOr<v1::Child> UpdateChild(const Caller& caller,
                                         const v1::UpdateChildRequest& request);
+  // FAILED_PRECONDITION while the profile has an open link, naming them:
+  // each is closed first, with the reason it ended.
   absl::StatusOr<v1::Child> WithdrawChild(
       const Caller& caller, const v1::WithdrawChildRequest& request);
 
@@ -88,6 +100,7 @@ class Registry {
       const Caller& caller, const v1::ListAdoptersRequest& request);
   absl::StatusOr<v1::Adopter> UpdateAdopter(
       const Caller& caller, const v1::UpdateAdopterRequest& request);
+  // As WithdrawChild: refused while the household has an open link.
   absl::StatusOr<v1::Adopter> WithdrawAdopter(
       const Caller& caller, const v1::WithdrawAdopterRequest& request);
 
@@ -106,7 +119,7 @@ class Registry {
   Store& store_;
   const Clock& clock_;
   RegionList& regions_;
-  OpenLinkCounter open_links_;
+  LinkQueries links_;
 };
 
 }  // namespace raa

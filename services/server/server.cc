@@ -447,10 +447,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
                                             impl->audit.get());
   impl->registry =
       std::make_unique<Registry>(*impl->store, *impl->clock, *impl->regions);
-  impl->registry->SetOpenLinkCounter(
-      [store = impl->store.get()](absl::string_view authority_id) {
-        return link_rows::CountOpenLinksOf(*store, authority_id);
-      });
+  impl->registry->SetLinkQueries(link_rows::RegistryQueries(*impl->store));
   impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
                                              *impl->clock);
 

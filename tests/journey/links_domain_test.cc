@@ -218,26 +218,56 @@ TEST_F(LinksDomainTest, ClosingOneOfTwoLinksLeavesTheChildLinked) {
   EXPECT_EQ(AdopterStatus(second), v1::ADOPTER_STATUS_LINKED);
 }
 
-TEST_F(LinksDomainTest, AWithdrawnProfilesLinkMovesNoFurtherButCloses) {
+TEST_F(LinksDomainTest, AProfileOrHouseholdWithAnOpenLinkIsNotWithdrawn) {
   v1::Link link = MustOpen(child_, household_);
   v1::WithdrawChildRequest withdraw;
   withdraw.set_name(child_.name());
   withdraw.set_reason("plan changed at review");
   withdraw.set_request_id(NextRequestId());
-  ASSERT_THAT(registry_->WithdrawChild(sheffield_, withdraw).status(), IsOk());
-  absl::StatusOr<v1::Link> moved = links_->AdvanceLink(
-      sheffield_,
-      Advance(link, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8)));
-  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(moved.status().message(), HasSubstr("was withdrawn"));
-  EXPECT_EQ(Get(link.name()).step(), v1::LINK_STEP_OPENED);
+  absl::Status refused =
+      registry_->WithdrawChild(sheffield_, withdraw).status();
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(refused.message(),
+              HasSubstr("has an open link (" + link.name() + "): close it"));
+  EXPECT_THAT(refused.message(), HasSubstr("plan_changed"));
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_LINKED);
+
+  v1::WithdrawAdopterRequest leave;
+  leave.set_name(household_.name());
+  leave.set_reason("household moved abroad");
+  leave.set_request_id(NextRequestId());
+  refused = registry_->WithdrawAdopter(leeds_, leave).status();
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(refused.message(), HasSubstr("household_withdrew"));
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_LINKED);
+
+  // Closed with the reason it ended, the same request now withdraws.
   v1::CloseLinkRequest close;
   close.set_name(link.name());
   close.set_reason(v1::CLOSE_REASON_PLAN_CHANGED);
   close.set_request_id(NextRequestId());
   ASSERT_THAT(links_->CloseLink(sheffield_, close).status(), IsOk());
+  ASSERT_THAT(registry_->WithdrawChild(sheffield_, withdraw).status(), IsOk());
   EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_WITHDRAWN);
   EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_APPROVED);
+
+  // Two links of the household, closed by its own agency.
+  v1::Link first = MustOpen(
+      AddChild(sheffield_, "sheffield", ChildProfile({84})), household_);
+  v1::Link second = MustOpen(
+      AddChild(sheffield_, "sheffield", ChildProfile({84})), household_);
+  refused = registry_->WithdrawAdopter(leeds_, leave).status();
+  EXPECT_THAT(refused.message(),
+              HasSubstr("has 2 open links (" + first.name() + ", " +
+                        second.name() + "): close each"));
+  for (const v1::Link& open : {first, second}) {
+    close.set_name(open.name());
+    close.set_reason(v1::CLOSE_REASON_HOUSEHOLD_WITHDREW);
+    close.set_request_id(NextRequestId());
+    ASSERT_THAT(links_->CloseLink(leeds_, close).status(), IsOk());
+  }
+  ASSERT_THAT(registry_->WithdrawAdopter(leeds_, leave).status(), IsOk());
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_WITHDRAWN);
 }
 
 TEST_F(LinksDomainTest, TheCapsAreNeverOverridden) {

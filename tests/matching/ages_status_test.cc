@@ -292,9 +292,10 @@ TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
   grpc::Status s = Reg(&RegistryStub::UpdateAdopter, registrar_, by_hand, &out);
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("adopter.status"));
-  // Placed through a link.
+  // Placed through a link, which then ends in the adoption order (a
+  // household with an open link is not withdrawn).
   v1::Child child = AddChild(registrar_, "sheffield", ChildProfile({84}));
-  LinkTo(child.name(), household.name(), v1::LINK_STEP_PLACED);
+  LinkTo(child.name(), household.name(), v1::LINK_STEP_ORDER_GRANTED);
   v1::UpdateAdopterRequest back;
   back.mutable_adopter()->set_name(household.name());
   back.mutable_adopter()->set_status(v1::ADOPTER_STATUS_APPROVED);

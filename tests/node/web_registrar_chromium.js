@@ -13,7 +13,9 @@
 //     fixed, the profile is registered (checked with GetChild) and listed on
 //     /registry/children, which sorts and filters by status in the URL;
 //   - changes the profile's summary (only that field changes) and withdraws
-//     it: without a reason the API's refusal shows beside the reason field;
+//     it: while it has an open link the page names the link instead of the
+//     form (a POST is 409); without a reason the API's refusal shows beside
+//     the reason field;
 //     with one it is WITHDRAWN and listed under that status;
 //   - registers a household (the list shows it);
 //   - uploads a CSV of three children with one bad row: the report shows
@@ -74,12 +76,22 @@ async function setUp(call, managerKey) {
   const getChild = (name) => call('RegistryService', 'GetChild', keys.registrarA, {name});
   const childrenOfA = async () => (await call('RegistryService', 'ListChildren',
       keys.registrarA, {parent: `authorities/${kA}`, page_size: 1000})).children || [];
+  // A household of B, and a manager opening a link to it.
+  const householdOfB = await call('RegistryService', 'CreateAdopter', keys.registrarB, {
+    parent: `authorities/${kB}`, request_id: requestId(), adopter: {
+      status: 'ADOPTER_STATUS_APPROVED', registered_interest_on: dayFromToday(-500),
+      applied_on: dayFromToday(-450), approved_on: dayFromToday(-200), approved_for: 1,
+      min_age_months: 0, max_age_months: 60, sex_preference: 'SEX_PREFERENCE_ANY',
+      region: 'south-yorkshire', max_contact: 'CONTACT_PLAN_LETTERBOX'}});
+  const openLink = (child) => call('JourneyService', 'OpenLink', managerKey, {
+    child, adopter: householdOfB.name, opened_on: dayFromToday(-1),
+    request_id: requestId()});
   const householdsOfA = async () => (await call('RegistryService', 'ListAdopters',
       keys.registrarA, {parent: `authorities/${kA}`, page_size: 1000})).adopters || [];
   return {keys, childOfB: childOfB.name,
           getChildOfB: () => call('RegistryService', 'GetChild', keys.registrarB,
                                   {name: childOfB.name}),
-          getChild, childrenOfA, householdsOfA};
+          getChild, childrenOfA, householdsOfA, openLink};
 }
 
 async function main() {
@@ -99,7 +111,7 @@ async function main() {
   try {
     server = await support.startServer(raamatchd, dir);
     api = support.connectApi(grpc, dir, server.address,
-        ['raa/v1/registry.proto', 'raa/v1/access.proto']);
+        ['raa/v1/registry.proto', 'raa/v1/access.proto', 'raa/v1/journey.proto']);
     const fixture = await setUp(api.call, server.managerKey);
     const {keys} = fixture;
     web = await support.startWeb(raaWeb, dir, server.address);
@@ -338,6 +350,44 @@ async function main() {
       assert.equal(await page.$eval('#entered_care', (e) => e.value),
                    iso(dayFromToday(30)));
       await axeHere('change child with error');
+    });
+
+    await check('withdraw with an open link: the page names the link instead of the ' +
+                'form, a POST is 409 with the API\'s words; closed from the link\'s page, the ' +
+                'form is back',
+                async () => {
+      const id = childName.split('/').pop();
+      const link = await fixture.openLink(childName);
+      const linkId = link.name.split('/').pop();
+      const pathname = `/children/${kA}/${id}/withdraw`;
+      await page.goto(base + pathname, {waitUntil: 'load'});
+      assert.match(await text(), /Close its open links first/);
+      assert.ok(await page.$(`#open-links a[href="/links/${linkId}"]`), 'no link to the link');
+      assert.equal(await page.$('#reason'), null, 'the withdraw form is shown');
+      await fits('withdraw with an open link', 'child-withdraw-linked');
+      await axeAt(pathname, 'withdraw with an open link');
+      // A form loaded before the link was opened.
+      await page.goto(`${base}/registry/children`, {waitUntil: 'load'});
+      const csrf = await csrfOf();
+      const r = await support.request(base, 'POST', pathname, {
+        cookie: cookieA, form: {csrf, reason: 'Plan changed at review', request_id: 'w-1'}});
+      assert.equal(r.status, 409);
+      const body = String(r.body);
+      assert.match(body, /has an open link \(links(\/|&#x2F;)l\d+\): close it first/);
+      assert.match(body, /href="#open-links"/);
+      assert.equal((await fixture.getChild(childName)).status, 'CHILD_STATUS_LINKED');
+      // The registrar follows the page's link and closes it there.
+      await page.goto(base + pathname, {waitUntil: 'load'});
+      await submit(`#open-links a[href="/links/${linkId}"]`);
+      const planChanged = await page.$$eval('#close-reason option', (os) =>
+        (os.find((o) => /plan changed/i.test(o.textContent)) || {}).value);
+      assert.ok(planChanged, 'no "plan changed" reason on the link page');
+      await page.select('#close-reason', planChanged);
+      await submit('#close-form button[type="submit"]');
+      assert.equal((await fixture.getChild(childName)).status, 'CHILD_STATUS_WAITING');
+      await page.goto(base + pathname, {waitUntil: 'load'});
+      assert.ok(await page.$('#reason'), 'no withdraw form once the link is closed');
+      assert.equal(await page.$('#open-links'), null);
     });
 
     await check('withdraw: no reason is refused beside the field; with one the ' +

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
+#include "services/journey/link_rows.h"
 #include "services/server/schema.h"
 
 namespace raa::test {
@@ -30,6 +31,7 @@ void ScratchDomainTest::SetUp() {
   listener_ = std::make_unique<ForwardingListener>(*live_, *authenticator_);
   store_->SetListener(listener_.get());
   registry_ = std::make_unique<Registry>(*store_, clock_, *regions_);
+  registry_->SetLinkQueries(link_rows::RegistryQueries(*store_));
   api_keys_ = std::make_unique<ApiKeys>(*store_, *authenticator_, clock_);
   matching_ = std::make_unique<Matching>(*store_, *live_, clock_);
   links_ = std::make_unique<Links>(*store_, *live_, clock_);

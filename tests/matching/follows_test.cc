@@ -297,11 +297,22 @@ TEST_F(FollowsTest, AWatchEndsWithTheReasonWhenItsChildIsWithdrawn) {
 TEST_F(FollowsTest, AFollowOfAChildHiddenSinceEndsAndNamesItNowhere) {
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   v1::Follow follow = Follow(finder_, child.name());
-  const std::string token = Alerts(finder_).resume_token();
+  AddFittingHousehold();
+  AddFittingHousehold();
+  const v1::ListAlertsResponse fits = Alerts(finder_);
+  ASSERT_THAT(fits.alerts(), SizeIs(2));
+  const std::string token = fits.resume_token();
+  // Resumed after the first alert: the second, sent from the store, proves
+  // the stream is running before the child is hidden (hidden first, the
+  // follow would be refused as not found).
   v1::WatchMatchesRequest request;
   request.add_follows(follow.name());
-  request.set_resume_token(token);
+  request.set_resume_token(fits.alerts(0).resume_token());
   AlertStream stream(*matching_, finder_, request);
+  std::vector<v1::MatchAlert> before;
+  v1::MatchAlert running;
+  ASSERT_TRUE(stream.ReadUntil([](const v1::MatchAlert&) { return true; },
+                               kWait, &before, &running));
 
   child.add_hidden_from("rotherham");
   UpdateChild(sheffield_, child, {"hidden_from"});

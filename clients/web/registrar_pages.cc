@@ -1031,6 +1031,7 @@ void WebApp::RenderWithdrawPage(httplib::Response& res,
   // A record with open links is not withdrawn (the API refuses it): the
   // page names them instead of the form. If they cannot be read, the form
   // stays and the API decides.
+  bool lists_links = false;
   if (!Kind::Withdrawn(*record)) {
     v1::ListLinksRequest links;
     Kind::LinksOf(name, links);
@@ -1051,14 +1052,17 @@ void WebApp::RenderWithdrawPage(httplib::Response& res,
       }
       d.set("open_links", rows);
       d.set("has_open_links", true);
+      lists_links = true;
       d.set("close_with", Kind::kCloseWith);
     }
   }
   if (!error.ok() && error.code() == absl::StatusCode::kFailedPrecondition) {
-    // Not the reason's fault: the summary points at what to do.
+    // Not the reason's fault: the summary points at the links to close when
+    // the page lists them (links to profiles hidden from the caller's member
+    // are not listed: the API's words say who closes those).
     data errors = List();
     data item;
-    item.set("href", "#open-links");
+    if (lists_links) item.set("href", "#open-links");
     item.set("text", UserMessageOf(error));
     errors.push_back(item);
     d.set("has_errors", true);

@@ -10,6 +10,7 @@
 #include "common/dates.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "services/auth/rules.h"
 #include "services/store/sql.h"
 #include "services/store/statement_cache.h"
 
@@ -385,15 +386,29 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> AdopterLinks(
   return Summaries(tx.db(), "adopter", authority_id, row);
 }
 
-absl::StatusOr<std::vector<int64_t>> OpenLinksOfRecord(
-    StoreTx& tx, RecordKind kind, absl::string_view authority_id, int64_t row) {
-  ASSIGN_OR_RETURN(
-      std::vector<link_rules::LinkSummary> links,
-      Summaries(tx.db(), kind == RecordKind::kChild ? "child" : "adopter",
-                authority_id, row));
-  std::vector<int64_t> open;
-  for (const link_rules::LinkSummary& link : links) {
-    if (link.state == v1::LINK_STATE_OPEN) open.push_back(link.id);
+absl::StatusOr<Registry::OpenLinks> OpenLinksOfRecord(
+    StoreTx& tx, const Caller& caller, RecordKind kind,
+    absl::string_view authority_id, int64_t row) {
+  const char* side = kind == RecordKind::kChild ? "child" : "adopter";
+  SQLite::Statement q(
+      tx.db(), absl::StrCat("SELECT id, child_authority, child_row FROM links "
+                            "WHERE ",
+                            side, "_authority = ?1 AND ", side,
+                            "_row = ?2 AND state = ?3 ORDER BY id"));
+  q.bind(1, std::string(authority_id));
+  q.bind(2, row);
+  q.bind(3, static_cast<int>(v1::LINK_STATE_OPEN));
+  Registry::OpenLinks open;
+  while (q.executeStep()) {
+    const std::string child_authority = q.getColumn(1).getString();
+    ASSIGN_OR_RETURN(v1::Child child,
+                     registry_rows::GetChild(tx, child_authority,
+                                             q.getColumn(2).getInt64()));
+    if (IsVisibleTo(caller, child_authority, child)) {
+      open.seen.push_back(q.getColumn(0).getInt64());
+    } else {
+      ++open.hidden;
+    }
   }
   return open;
 }

@@ -118,9 +118,11 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> ChildLinks(
     StoreTx& tx, absl::string_view authority_id, int64_t row);
 absl::StatusOr<std::vector<link_rules::LinkSummary>> AdopterLinks(
     StoreTx& tx, absl::string_view authority_id, int64_t row);
-// The ids of a child profile's or a household's open links, oldest first.
-absl::StatusOr<std::vector<int64_t>> OpenLinksOfRecord(
-    StoreTx& tx, RecordKind kind, absl::string_view authority_id, int64_t row);
+// A child profile's or a household's open links, oldest first, as `caller`
+// may see them (Registry::LinkQueries::open_of_record).
+absl::StatusOr<Registry::OpenLinks> OpenLinksOfRecord(
+    StoreTx& tx, const Caller& caller, RecordKind kind,
+    absl::string_view authority_id, int64_t row);
 // The open link joining this pair, if any (0 if none).
 absl::StatusOr<int64_t> OpenLinkOfPair(StoreTx& tx,
                                        absl::string_view child_authority,

@@ -470,27 +470,41 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   return written.value;
 }
 
-// Why a record with open links is not withdrawn, naming them (up to ten).
+// Why a record with open links is not withdrawn: the links the caller can
+// close (up to ten named), and how many it cannot see.
 absl::Status OpenLinksRefusal(RecordKind kind,
-                              const std::vector<int64_t>& open) {
-  constexpr size_t kNamed = 10;
-  std::vector<std::string> names;
-  for (size_t i = 0; i < open.size() && i < kNamed; ++i) {
-    names.push_back(LinkName(open[i]));
-  }
-  std::string listed = absl::StrJoin(names, ", ");
-  if (open.size() > kNamed) {
-    absl::StrAppend(&listed, " and ", open.size() - kNamed, " more");
-  }
-  const bool one = open.size() == 1;
+                              const Registry::OpenLinks& open) {
   const bool child = kind == RecordKind::kChild;
-  return absl::FailedPreconditionError(absl::StrCat(
-      child ? "this child profile" : "this household", " has ",
-      one ? "an open link" : absl::StrCat(open.size(), " open links"), " (",
-      listed, "): close ", one ? "it" : "each",
-      " first, with the reason it ended (CloseLink; raa link close ",
-      one ? LinkId(open[0]) : "LINK", " ",
-      child ? "plan_changed" : "household_withdrew", "), then withdraw"));
+  std::string why =
+      absl::StrCat(child ? "this child profile" : "this household", " has ");
+  const size_t seen = open.seen.size();
+  if (seen > 0) {
+    constexpr size_t kNamed = 10;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < seen && i < kNamed; ++i) {
+      names.push_back(LinkName(open.seen[i]));
+    }
+    std::string listed = absl::StrJoin(names, ", ");
+    if (seen > kNamed)
+      absl::StrAppend(&listed, " and ", seen - kNamed, " more");
+    const bool one = seen == 1;
+    absl::StrAppend(
+        &why, one ? "an open link" : absl::StrCat(seen, " open links"), " (",
+        listed, "): close ", one ? "it" : "each",
+        " first, with the reason it ended (CloseLink; raa link close ",
+        one ? LinkId(open.seen[0]) : "LINK", " ",
+        child ? "plan_changed" : "household_withdrew", ")");
+  }
+  if (open.hidden > 0) {
+    absl::StrAppend(
+        &why, seen > 0 ? "; it also has " : "",
+        open.hidden == 1 ? "an open link"
+                         : absl::StrCat(open.hidden, " open links"),
+        " with a child profile hidden from your authority, which the child's "
+        "authority or a consortium manager closes");
+  }
+  absl::StrAppend(&why, "; then withdraw");
+  return absl::FailedPreconditionError(why);
 }
 
 // WithdrawChild / WithdrawAdopter: the record stays, closed, with the reason.
@@ -519,10 +533,12 @@ absl::StatusOr<typename Kind::Message> WithdrawRecord(
             }
             if (links.open_of_record) {
               ASSIGN_OR_RETURN(
-                  std::vector<int64_t> open,
-                  links.open_of_record(tx, Kind::kKind, name.authority_id,
-                                       name.row_id));
-              if (!open.empty()) return OpenLinksRefusal(Kind::kKind, open);
+                  Registry::OpenLinks open,
+                  links.open_of_record(tx, caller, Kind::kKind,
+                                       name.authority_id, name.row_id));
+              if (!open.seen.empty() || open.hidden > 0) {
+                return OpenLinksRefusal(Kind::kKind, open);
+              }
             }
             const int from = record.status();
             record.set_status(

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,32 +30,42 @@
 namespace raa {
 
 // Lifetime: holds references to the store, the clock and the region list,
-// which must outlive it; made once by the server, which sets the link
-// queries before it serves. Thread-safe: methods keep no state between
-// calls (writes are serialized by the store, the region list locks itself),
-// so any number of worker threads call them at once.
+// which must outlive it; made once by the server. Thread-safe: methods keep no
+// state between calls (writes are serialized by the store, the region list
+// locks itself), so any number of worker threads call them at once.
 class Registry {
  public:
-  // `regions` is the consortium's region list (see regions.h); CreateRegion
-  // adds to it.
-  Registry(Store& store, const Clock& clock, RegionList& regions)
-      : store_(store), clock_(clock), regions_(regions) {}
-
-  // What the registry asks of the links, which the journey keeps: set once
-  // by the server before it serves. Unset, nothing has an open link.
+  // One record's open links, as the caller may know of them.
+  struct OpenLinks {
+    std::vector<int64_t> seen;  // ids, oldest first
+    // With a child profile hidden from the caller's member (a household's
+    // link opened before the child was hidden, or with an override).
+    int hidden = 0;
+  };
+  // What the registry asks of the links, which the journey keeps
+  // (link_rows::RegistryQueries). A member left unset answers "none": only
+  // for registries that never withdraw (tests of batches).
   struct LinkQueries {
     // Open links with a child or a household of the member (for
     // GetWithdrawalImpact).
     std::function<absl::StatusOr<int>(absl::string_view authority_id)>
         count_open_of_member;
-    // Inside a write: the ids of one record's open links, oldest first (a
-    // profile or household with one is not withdrawn).
-    std::function<absl::StatusOr<std::vector<int64_t>>(
-        StoreTx& tx, RecordKind kind, absl::string_view authority_id,
-        int64_t row)>
+    // Inside a write: one record's open links (a profile or household with
+    // one is not withdrawn).
+    std::function<absl::StatusOr<OpenLinks>(
+        StoreTx& tx, const Caller& caller, RecordKind kind,
+        absl::string_view authority_id, int64_t row)>
         open_of_record;
   };
-  void SetLinkQueries(LinkQueries queries) { links_ = std::move(queries); }
+
+  // `regions` is the consortium's region list (see regions.h); CreateRegion
+  // adds to it.
+  Registry(Store& store, const Clock& clock, RegionList& regions,
+           LinkQueries links)
+      : store_(store),
+        clock_(clock),
+        regions_(regions),
+        links_(std::move(links)) {}
 
   // Managers only.
   absl::StatusOr<v1::Authority> CreateAuthority(
@@ -119,7 +130,7 @@ class Registry {
   Store& store_;
   const Clock& clock_;
   RegionList& regions_;
-  LinkQueries links_;
+  const LinkQueries links_;
 };
 
 }  // namespace raa

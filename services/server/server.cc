@@ -446,8 +446,8 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   impl->rpc = std::make_unique<UnaryRunner>(*impl->authenticator, *impl->pool,
                                             impl->audit.get());
   impl->registry =
-      std::make_unique<Registry>(*impl->store, *impl->clock, *impl->regions);
-  impl->registry->SetLinkQueries(link_rows::RegistryQueries(*impl->store));
+      std::make_unique<Registry>(*impl->store, *impl->clock, *impl->regions,
+                                 link_rows::RegistryQueries(*impl->store));
   impl->api_keys = std::make_unique<ApiKeys>(*impl->store, *impl->authenticator,
                                              *impl->clock);
 

@@ -24,6 +24,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 class LinksDomainTest : public ScratchDomainTest {
@@ -268,6 +269,74 @@ TEST_F(LinksDomainTest, AProfileOrHouseholdWithAnOpenLinkIsNotWithdrawn) {
   }
   ASSERT_THAT(registry_->WithdrawAdopter(leeds_, leave).status(), IsOk());
   EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_WITHDRAWN);
+}
+
+TEST_F(LinksDomainTest,
+       AHouseholdsLinksToAChildHiddenFromItAreCountedNotNamed) {
+  v1::Link seen = MustOpen(child_, household_);
+  // Hidden from the household's member after the link was opened.
+  v1::Child hidden = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Link unseen = MustOpen(hidden, household_);
+  v1::UpdateChildRequest hide;
+  hide.mutable_child()->set_name(hidden.name());
+  hide.mutable_child()->add_hidden_from("leeds");
+  hide.mutable_update_mask()->add_paths("hidden_from");
+  hide.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateChild(sheffield_, hide).status(), IsOk());
+
+  v1::WithdrawAdopterRequest leave;
+  leave.set_name(household_.name());
+  leave.set_reason("household moved abroad");
+  leave.set_request_id(NextRequestId());
+  absl::Status refused = registry_->WithdrawAdopter(leeds_, leave).status();
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(refused.message(), HasSubstr("(" + seen.name() + "): close it"));
+  EXPECT_THAT(refused.message(),
+              HasSubstr("it also has an open link with a child profile hidden "
+                        "from your authority, which the child's authority or "
+                        "a consortium manager closes"));
+  EXPECT_THAT(refused.message(), Not(HasSubstr(unseen.name())));
+
+  v1::CloseLinkRequest close;
+  close.set_name(seen.name());
+  close.set_reason(v1::CLOSE_REASON_HOUSEHOLD_WITHDREW);
+  close.set_request_id(NextRequestId());
+  ASSERT_THAT(links_->CloseLink(leeds_, close).status(), IsOk());
+  refused = registry_->WithdrawAdopter(leeds_, leave).status();
+  EXPECT_EQ(refused.message(),
+            "this household has an open link with a child profile hidden from "
+            "your authority, which the child's authority or a consortium "
+            "manager closes; then withdraw");
+  // The child's authority closes it; the household is then withdrawn.
+  close.set_name(unseen.name());
+  close.set_request_id(NextRequestId());
+  ASSERT_THAT(links_->CloseLink(sheffield_, close).status(), IsOk());
+  ASSERT_THAT(registry_->WithdrawAdopter(leeds_, leave).status(), IsOk());
+}
+
+TEST_F(LinksDomainTest, ALinkOfARecordWithdrawnBeforeTheRefusalMovesNoFurther) {
+  v1::Link link = MustOpen(child_, household_);
+  // A store written before withdrawals were refused: a registry that does
+  // not ask about links withdraws the linked profile.
+  Registry before(*store_, clock_, *regions_, Registry::LinkQueries{});
+  v1::WithdrawChildRequest withdraw;
+  withdraw.set_name(child_.name());
+  withdraw.set_reason("plan changed at review");
+  withdraw.set_request_id(NextRequestId());
+  ASSERT_THAT(before.WithdrawChild(sheffield_, withdraw).status(), IsOk());
+  absl::StatusOr<v1::Link> moved = links_->AdvanceLink(
+      sheffield_,
+      Advance(link, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8)));
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(moved.status().message(), HasSubstr("was withdrawn"));
+  EXPECT_EQ(Get(link.name()).step(), v1::LINK_STEP_OPENED);
+  v1::CloseLinkRequest close;
+  close.set_name(link.name());
+  close.set_reason(v1::CLOSE_REASON_PLAN_CHANGED);
+  close.set_request_id(NextRequestId());
+  ASSERT_THAT(links_->CloseLink(sheffield_, close).status(), IsOk());
+  EXPECT_EQ(ChildStatus(child_), v1::CHILD_STATUS_WITHDRAWN);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_APPROVED);
 }
 
 TEST_F(LinksDomainTest, TheCapsAreNeverOverridden) {

@@ -244,16 +244,7 @@ TEST_F(AgesAndStatusTest, AStatusChangeNeedsAReasonAndNeverMovesBack) {
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("child.status"));
   // Adopted once the order is granted.
-  for (int step = v1::LINK_STEP_ORDER_APPLIED;
-       step <= v1::LINK_STEP_ORDER_GRANTED; ++step) {
-    v1::AdvanceLinkRequest advance;
-    advance.set_name(link.name());
-    advance.set_step(static_cast<v1::LinkStep>(step));
-    *advance.mutable_date() = MakeDate(2026, 10, step);
-    advance.set_request_id(NextRequestId());
-    ASSERT_THAT(Journey(&JourneyStub::AdvanceLink, manager_, advance, &link),
-                IsOk());
-  }
+  AdvanceTo(link, v1::LINK_STEP_ORDER_GRANTED);
   for (v1::ChildStatus back :
        {v1::CHILD_STATUS_WAITING, v1::CHILD_STATUS_PLACED,
         v1::CHILD_STATUS_LINKED, v1::CHILD_STATUS_MATCHED}) {
@@ -292,10 +283,9 @@ TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
   grpc::Status s = Reg(&RegistryStub::UpdateAdopter, registrar_, by_hand, &out);
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("adopter.status"));
-  // Placed through a link, which then ends in the adoption order (a
-  // household with an open link is not withdrawn).
+  // Placed through a link.
   v1::Child child = AddChild(registrar_, "sheffield", ChildProfile({84}));
-  LinkTo(child.name(), household.name(), v1::LINK_STEP_ORDER_GRANTED);
+  v1::Link link = LinkTo(child.name(), household.name(), v1::LINK_STEP_PLACED);
   v1::UpdateAdopterRequest back;
   back.mutable_adopter()->set_name(household.name());
   back.mutable_adopter()->set_status(v1::ADOPTER_STATUS_APPROVED);
@@ -306,6 +296,9 @@ TEST_F(AgesAndStatusTest, HouseholdStatusChangesAreKeptAndAPlacementStays) {
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_THAT(ViolationFields(s), ElementsAre("adopter.status"));
 
+  // The order ends the link (a household with an open link is not
+  // withdrawn), and the household stays placed.
+  AdvanceTo(link, v1::LINK_STEP_ORDER_GRANTED);
   WithdrawAdopter(registrar_, household.name());
   v1::GetAdopterRequest get;
   get.set_name(household.name());

@@ -86,12 +86,32 @@ async function setUp(call, managerKey) {
   const openLink = (child) => call('JourneyService', 'OpenLink', managerKey, {
     child, adopter: householdOfB.name, opened_on: dayFromToday(-1),
     request_id: requestId()});
+  // A child of B hidden from A, which a manager links to A's household.
+  const hiddenFromA = await call('RegistryService', 'CreateChild', keys.registrarB, {
+    parent: `authorities/${kB}`, request_id: requestId(), child: {
+      members: [{age_months: 30, sex: 'SEX_FEMALE'}], ages_as_of: dayFromToday(-3),
+      contact_plan: 'CONTACT_PLAN_NONE', summary: 'Hidden from A', hidden_from: [kA],
+      region: 'south-yorkshire', journey: {entered_care: dayFromToday(-400)}}});
+  const linkHiddenChild = async (adopter) => {
+    const open = {child: hiddenFromA.name, adopter, opened_on: dayFromToday(-1),
+                  request_id: requestId()};
+    try {
+      return await call('JourneyService', 'OpenLink', managerKey, open);
+    } catch (e) {
+      if (!/FAILED_PRECONDITION/.test(String(e))) throw e;
+      return call('JourneyService', 'OpenLink', managerKey, Object.assign(open, {
+        request_id: requestId(), override_reason: 'Test: a link to a hidden profile'}));
+    }
+  };
+  const closeLink = (name) => call('JourneyService', 'CloseLink', managerKey, {
+    name, reason: 'CLOSE_REASON_PLAN_CHANGED', request_id: requestId()});
   const householdsOfA = async () => (await call('RegistryService', 'ListAdopters',
       keys.registrarA, {parent: `authorities/${kA}`, page_size: 1000})).adopters || [];
   return {keys, childOfB: childOfB.name,
           getChildOfB: () => call('RegistryService', 'GetChild', keys.registrarB,
                                   {name: childOfB.name}),
-          getChild, childrenOfA, householdsOfA, openLink};
+          getChild, childrenOfA, householdsOfA, openLink, linkHiddenChild,
+          closeLink};
 }
 
 async function main() {
@@ -444,6 +464,26 @@ async function main() {
                    `/households/${kA}/${households[0].name.split('/').pop()}`);
       await fits('households', 'households');
       await axeAt('/registry/households', 'households');
+    });
+
+    await check('a household linked to a child hidden from A: the withdraw form is shown, ' +
+                'and the POST is 409 saying who closes the link, naming none', async () => {
+      const h = (await fixture.householdsOfA())[0].name;
+      const id = h.split('/').pop();
+      const link = await fixture.linkHiddenChild(h);
+      const pathname = `/households/${kA}/${id}/withdraw`;
+      await page.goto(base + pathname, {waitUntil: 'load'});
+      assert.equal(await page.$('#open-links'), null, 'a hidden link is listed');
+      await page.type('#reason', 'Household moved abroad for work');
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 409, await text());
+      const summary = await page.$eval('.govuk-error-summary', (e) => e.innerText);
+      assert.match(summary, /hidden from your authority, which the child's authority or a consortium manager closes/);
+      assert.doesNotMatch(summary, new RegExp(link.name.split('/').pop() + '\\b'));
+      assert.equal(await page.$('.govuk-error-summary a'), null, 'the summary links nowhere useful');
+      await axeHere('withdraw household refused');
+      assert.equal((await fixture.householdsOfA())[0].status, 'ADOPTER_STATUS_LINKED');
+      await fixture.closeLink(link.name);
     });
 
     await check('a household\'s status change needs its reason (beside the field)',

@@ -53,7 +53,9 @@ class BatchTest : public ::testing::Test {
                         })
                     .status(),
                 IsOk());
-    registry_ = std::make_unique<Registry>(*store_, clock_, *regions_);
+    // Batches open no links and withdraw nothing: no link queries.
+    registry_ = std::make_unique<Registry>(*store_, clock_, *regions_,
+                                           Registry::LinkQueries{});
   }
 
   // Two rows: a valid one and, if `invalid`, one whose status a new record

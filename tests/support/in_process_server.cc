@@ -257,7 +257,12 @@ v1::Link InProcessServerTest::LinkTo(const std::string& child,
   v1::Link link;
   EXPECT_THAT(Journey(&JourneyStub::OpenLink, manager_, open, &link), IsOk())
       << child << " with " << adopter;
-  for (int s = v1::LINK_STEP_LINKING_MEETING; s <= step; ++s) {
+  AdvanceTo(link, step);
+  return link;
+}
+
+void InProcessServerTest::AdvanceTo(v1::Link& link, v1::LinkStep step) {
+  for (int s = link.step() + 1; s <= step; ++s) {
     v1::AdvanceLinkRequest advance;
     advance.set_name(link.name());
     advance.set_step(static_cast<v1::LinkStep>(s));
@@ -267,7 +272,6 @@ v1::Link InProcessServerTest::LinkTo(const std::string& child,
                 IsOk())
         << link.name() << " step " << s;
   }
-  return link;
 }
 
 }  // namespace raa::test

@@ -148,6 +148,9 @@ class InProcessServerTest : public ::testing::Test {
   // reported, not thrown.
   v1::Link LinkTo(const std::string& child, const std::string& adopter,
                   v1::LinkStep step);
+  // Records every step of `link` after its current one up to `step`, as
+  // LinkTo does, and keeps the answer in `link`.
+  void AdvanceTo(v1::Link& link, v1::LinkStep step);
 
   // The adopter names of a ranking, in order.
   static std::vector<std::string> AdopterNamesOf(

@@ -30,8 +30,8 @@ void ScratchDomainTest::SetUp() {
   ASSERT_THAT(LoadOpenLinks(*store_, *live_), IsOk());
   listener_ = std::make_unique<ForwardingListener>(*live_, *authenticator_);
   store_->SetListener(listener_.get());
-  registry_ = std::make_unique<Registry>(*store_, clock_, *regions_);
-  registry_->SetLinkQueries(link_rows::RegistryQueries(*store_));
+  registry_ = std::make_unique<Registry>(*store_, clock_, *regions_,
+                                         link_rows::RegistryQueries(*store_));
   api_keys_ = std::make_unique<ApiKeys>(*store_, *authenticator_, clock_);
   matching_ = std::make_unique<Matching>(*store_, *live_, clock_);
   links_ = std::make_unique<Links>(*store_, *live_, clock_);

@@ -508,7 +508,17 @@ Registry::LinkQueries RegistryQueries(Store& store) {
               [&store](absl::string_view authority_id) {
                 return CountOpenLinksOf(store, authority_id);
               },
-          .open_of_record = &OpenLinksOfRecord};
+          .open_of_record = &OpenLinksOfRecord,
+          .link_visible = [&store](const Caller& caller,
+                                   int64_t link_id) -> absl::StatusOr<bool> {
+            absl::StatusOr<LinkRow> link = GetLink(store, link_id);
+            if (absl::IsNotFound(link.status())) return false;
+            RETURN_IF_ERROR(link.status());
+            ASSIGN_OR_RETURN(v1::Child child, registry_rows::GetChild(
+                                                  store, link->child_authority,
+                                                  link->child_row));
+            return IsVisibleTo(caller, link->child_authority, child);
+          }};
 }
 
 }  // namespace link_rows

@@ -214,9 +214,9 @@ absl::StatusOr<bool> VisibleRecord(Source& source, const Caller& caller,
   return IsVisibleTo(caller, r.name.authority_id);
 }
 
-absl::Status NotFound(absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(name, " not found"));
-}
+// A child profile hidden from the caller: the answer for a missing one,
+// word for word (households are never hidden).
+absl::Status NoSuchChild() { return absl::NotFoundError("no such child"); }
 
 // The milestone as written: the record's latest row of `kind`.
 absl::StatusOr<v1::Milestone> Latest(StoreTx& tx, const Record& r,
@@ -278,7 +278,7 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
   // Everything about the record that can be checked on the read side.
   auto check = [&](auto& source, bool first_pass) -> absl::Status {
     ASSIGN_OR_RETURN(bool visible, VisibleRecord(source, caller, r));
-    if (!visible) return NotFound(request.record());
+    if (!visible) return NoSuchChild();
     if (!CanRecordMilestoneFor(caller, r.name.authority_id)) {
       return absl::PermissionDeniedError(
           absl::StrCat("a registrar or family finder of ", r.name.authority_id,
@@ -348,7 +348,7 @@ absl::StatusOr<v1::ListMilestonesResponse> Milestones::ListMilestones(
     const Caller& caller, const v1::ListMilestonesRequest& request) {
   ASSIGN_OR_RETURN(Record r, ParseRecord(request.record(), "record"));
   ASSIGN_OR_RETURN(bool visible, VisibleRecord(store_, caller, r));
-  if (!visible) return NotFound(request.record());
+  if (!visible) return NoSuchChild();
   ASSIGN_OR_RETURN(std::vector<MilestoneRow> rows,
                    review_rows::ListMilestoneRows(
                        store_, r.kind, r.name.authority_id, r.name.row_id));
@@ -406,7 +406,7 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
   const Record r{kMilestoneOfChild, *child};
   auto check = [&](auto& source) -> absl::Status {
     ASSIGN_OR_RETURN(bool visible, VisibleRecord(source, caller, r));
-    if (!visible) return NotFound(given.child());
+    if (!visible) return NoSuchChild();
     if (!CanRecordMilestoneFor(caller, r.name.authority_id)) {
       return absl::PermissionDeniedError(
           absl::StrCat("the child's authority (", r.name.authority_id,
@@ -438,7 +438,7 @@ absl::StatusOr<v1::ListTrackingReviewsResponse> Milestones::ListTrackingReviews(
                    ParseRecordName(request.child(), "children", 'c', "child"));
   const Record r{kMilestoneOfChild, n};
   ASSIGN_OR_RETURN(bool visible, VisibleRecord(store_, caller, r));
-  if (!visible) return NotFound(request.child());
+  if (!visible) return NoSuchChild();
   ASSIGN_OR_RETURN(std::vector<v1::TrackingReview> reviews,
                    review_rows::ListReviews(store_, n.authority_id, n.row_id));
   v1::ListTrackingReviewsResponse out;

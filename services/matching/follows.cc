@@ -329,12 +329,15 @@ absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
                    matching_rows::ListAlerts(
                        store_, filter, {cursor->page_size, cursor->after}));
   v1::ListAlertsResponse response;
+  // The token moves only past alerts the caller sees: one past an alert of
+  // a child hidden since would tell that the child exists.
   response.set_resume_token(request.resume_token());
   for (Row<v1::MatchAlert>& row : page.items) {
     bool visible = false;
     PrepareForCaller(caller, row.value, row.row_id, visible);
+    if (!visible) continue;
     response.set_resume_token(row.value.resume_token());
-    if (visible) *response.add_alerts() = std::move(row.value);
+    *response.add_alerts() = std::move(row.value);
   }
   response.set_next_page_token(NextPageToken(page.next_after));
   return response;

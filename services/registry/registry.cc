@@ -138,6 +138,28 @@ absl::Status FillStatusHistory(Store& store, RecordKind kind,
   return absl::OkStatus();
 }
 
+// In a household's status history, the changes made by a link the caller
+// may not see (its child profile is hidden from the caller's member) keep
+// their statuses and time but not the link's name nor who recorded it,
+// which would tell of the hidden profile.
+absl::Status HideUnseenLinks(const Registry::LinkQueries& links,
+                             const Caller& caller, v1::Adopter& adopter) {
+  if (!links.link_visible) return absl::OkStatus();
+  for (v1::StatusChange& change : *adopter.mutable_status_history()) {
+    absl::string_view reason = change.reason();
+    if (!absl::ConsumePrefix(&reason, "link ")) continue;
+    absl::StatusOr<int64_t> id =
+        ParseLinkName(reason.substr(0, reason.find(' ')), "reason");
+    if (!id.ok()) continue;
+    ASSIGN_OR_RETURN(bool visible, links.link_visible(caller, *id));
+    if (visible) continue;
+    change.set_reason("a link to a child profile hidden from your authority");
+    change.clear_key_id();
+    change.clear_authority();
+  }
+  return absl::OkStatus();
+}
+
 // A member by id; NOT_FOUND naming the id when there is none.
 absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
   absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(tx, id);
@@ -1109,7 +1131,7 @@ absl::StatusOr<v1::BatchCreateAdoptersResponse> Registry::BatchCreateAdopters(
 }
 
 absl::StatusOr<v1::Adopter> Registry::GetAdopter(
-    const Caller&, const v1::GetAdopterRequest& request) {
+    const Caller& caller, const v1::GetAdopterRequest& request) {
   ASSIGN_OR_RETURN(RecordName name,
                    ParseRecordName(request.name(), "adopters", 'h', "name"));
   ASSIGN_OR_RETURN(
@@ -1117,6 +1139,7 @@ absl::StatusOr<v1::Adopter> Registry::GetAdopter(
       registry_rows::GetAdopter(store_, name.authority_id, name.row_id));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
+  RETURN_IF_ERROR(HideUnseenLinks(links_, caller, adopter));
   return adopter;
 }
 
@@ -1191,6 +1214,7 @@ absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
                                                request, request.adopter()));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
+  RETURN_IF_ERROR(HideUnseenLinks(links_, caller, adopter));
   return adopter;
 }
 
@@ -1200,6 +1224,7 @@ absl::StatusOr<v1::Adopter> Registry::WithdrawAdopter(
                                             store_, links_, caller, request));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
+  RETURN_IF_ERROR(HideUnseenLinks(links_, caller, adopter));
   return adopter;
 }
 

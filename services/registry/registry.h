@@ -56,6 +56,11 @@ class Registry {
         StoreTx& tx, const Caller& caller, RecordKind kind,
         absl::string_view authority_id, int64_t row)>
         open_of_record;
+    // Whether the caller may see the link (its child profile is not hidden
+    // from the caller's member): a household's status history names its
+    // links, and one the caller may not see is not named.
+    std::function<absl::StatusOr<bool>(const Caller& caller, int64_t link_id)>
+        link_visible;
   };
 
   // `regions` is the consortium's region list (see regions.h); CreateRegion

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
@@ -273,10 +275,11 @@ TEST_F(LinksDomainTest, AProfileOrHouseholdWithAnOpenLinkIsNotWithdrawn) {
 
 TEST_F(LinksDomainTest,
        AHouseholdsLinksToAChildHiddenFromItAreCountedNotNamed) {
-  v1::Link seen = MustOpen(child_, household_);
-  // Hidden from the household's member after the link was opened.
+  // Hidden from the household's member after the link was opened (the link
+  // that made the household linked).
   v1::Child hidden = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   v1::Link unseen = MustOpen(hidden, household_);
+  v1::Link seen = MustOpen(child_, household_);
   v1::UpdateChildRequest hide;
   hide.mutable_child()->set_name(hidden.name());
   hide.mutable_child()->add_hidden_from("leeds");
@@ -296,6 +299,27 @@ TEST_F(LinksDomainTest,
                         "from your authority, which the child's authority or "
                         "a consortium manager closes"));
   EXPECT_THAT(refused.message(), Not(HasSubstr(unseen.name())));
+  // Nor does the household's status history name it, or who recorded it.
+  v1::GetAdopterRequest get;
+  get.set_name(household_.name());
+  absl::StatusOr<v1::Adopter> read = registry_->GetAdopter(leeds_, get);
+  ASSERT_THAT(read.status(), IsOk());
+  int hidden_changes = 0;
+  for (const v1::StatusChange& change : read->status_history()) {
+    EXPECT_THAT(change.reason(), Not(HasSubstr(unseen.name())));
+    if (absl::StrContains(change.reason(), "hidden from your authority")) {
+      ++hidden_changes;
+      EXPECT_EQ(change.authority(), "");
+      EXPECT_EQ(change.key_id(), "");
+    }
+  }
+  EXPECT_EQ(hidden_changes, 1);
+  // A member the child is not hidden from reads the link's name.
+  read = registry_->GetAdopter(finder_, get);
+  ASSERT_THAT(read.status(), IsOk());
+  ASSERT_GE(read->status_history_size(), 1);
+  EXPECT_EQ(read->status_history(0).reason(),
+            absl::StrCat("link ", unseen.name(), " opened"));
 
   v1::CloseLinkRequest close;
   close.set_name(seen.name());

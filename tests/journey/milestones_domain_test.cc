@@ -200,14 +200,32 @@ TEST_F(MilestonesTest, OnlyTheRecordsAuthorityOrAManagerWrites) {
   EXPECT_THAT(milestones_->RecordMilestone(manager_, request).status(), IsOk());
 }
 
-TEST_F(MilestonesTest, AHiddenProfileIsNotFound) {
+// A profile hidden from the caller's member answers exactly as one that was
+// never registered, in each call that names it.
+TEST_F(MilestonesTest, AHiddenProfileIsNotFoundAsAMissingOne) {
   v1::Child hidden = ValidChild();
   hidden.add_hidden_from("leeds");
   v1::Child stored = AddChild(registrar_, "sheffield", hidden);
+  const std::string missing = "authorities/sheffield/children/c999";
+  auto no_such_child = [](const absl::Status& s) {
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_EQ(s.message(), "no such child");
+  };
+  for (const std::string& name : {stored.name(), missing}) {
+    SCOPED_TRACE(name);
+    v1::ListMilestonesRequest list;
+    list.set_record(name);
+    no_such_child(milestones_->ListMilestones(leeds_finder_, list).status());
+    v1::ListTrackingReviewsRequest reviews;
+    reviews.set_child(name);
+    no_such_child(
+        milestones_->ListTrackingReviews(leeds_finder_, reviews).status());
+    auto record = Request(name, v1::MILESTONE_KIND_ADOPTION_MEDICAL,
+                          MakeDate(2025, 7, 1));
+    no_such_child(milestones_->RecordMilestone(leeds_finder_, record).status());
+  }
   v1::ListMilestonesRequest r;
   r.set_record(stored.name());
-  EXPECT_THAT(milestones_->ListMilestones(leeds_finder_, r).status(),
-              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(milestones_->ListMilestones(finder_, r).status(), IsOk());
 }
 

@@ -328,6 +328,18 @@ TEST_F(FollowsTest, AFollowOfAChildHiddenSinceEndsAndNamesItNowhere) {
   v1::ListAlertsResponse listed = Alerts(finder_, token);
   ASSERT_THAT(listed.alerts(), SizeIs(1));
   EXPECT_EQ(listed.alerts(0).message(), why);
+  // Its earlier alerts are not listed, and the token does not move past
+  // them: as for a child that never was.
+  for (const std::string& name :
+       {child.name(), std::string("authorities/sheffield/children/c999")}) {
+    v1::ListAlertsRequest by_child;
+    by_child.set_child(name);
+    v1::ListAlertsResponse none;
+    ASSERT_THAT(Match(&MatchingStub::ListAlerts, finder_, by_child, &none),
+                IsOk());
+    EXPECT_THAT(none.alerts(), IsEmpty()) << name;
+    EXPECT_EQ(none.resume_token(), "") << name;
+  }
 
   // Not found, as a follow that never was; not listed; not deleted.
   v1::GetFollowRequest get;

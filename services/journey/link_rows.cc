@@ -213,6 +213,17 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> Summaries(
   return out;
 }
 
+template <typename Source>
+absl::StatusOr<bool> ChildSeenBy(Source& source, const Caller& caller,
+                                 absl::string_view child_authority,
+                                 int64_t child_row) {
+  absl::StatusOr<v1::Child> child =
+      registry_rows::GetChild(source, child_authority, child_row);
+  if (absl::IsNotFound(child.status())) return false;
+  RETURN_IF_ERROR(child.status());
+  return IsVisibleTo(caller, child_authority, *child);
+}
+
 // Marks the household of `link_id` for TellLinkChanges.
 void NoteHousehold(StoreTx& tx, int64_t link_id) {
   SQLite::Statement q(tx.db(), "SELECT adopter_row FROM links WHERE id = ?1");
@@ -372,6 +383,18 @@ absl::Status CloseLink(StoreTx& tx, int64_t link_id, v1::CloseReason reason,
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> SeenBy(StoreTx& tx, const Caller& caller,
+                            absl::string_view child_authority,
+                            int64_t child_row) {
+  return ChildSeenBy(tx, caller, child_authority, child_row);
+}
+
+absl::StatusOr<bool> SeenBy(Store& store, const Caller& caller,
+                            absl::string_view child_authority,
+                            int64_t child_row) {
+  return ChildSeenBy(store, caller, child_authority, child_row);
+}
+
 absl::StatusOr<LinkRow> GetLink(StoreTx& tx, int64_t link_id) {
   return ReadLink(tx.db(), link_id);
 }
@@ -400,17 +423,85 @@ absl::StatusOr<Registry::OpenLinks> OpenLinksOfRecord(
   q.bind(3, static_cast<int>(v1::LINK_STATE_OPEN));
   Registry::OpenLinks open;
   while (q.executeStep()) {
-    const std::string child_authority = q.getColumn(1).getString();
-    ASSIGN_OR_RETURN(v1::Child child,
-                     registry_rows::GetChild(tx, child_authority,
-                                             q.getColumn(2).getInt64()));
-    if (IsVisibleTo(caller, child_authority, child)) {
+    ASSIGN_OR_RETURN(bool seen, SeenBy(tx, caller, q.getColumn(1).getString(),
+                                       q.getColumn(2).getInt64()));
+    if (seen) {
       open.seen.push_back(q.getColumn(0).getInt64());
     } else {
       ++open.hidden;
     }
   }
   return open;
+}
+
+namespace {
+
+// Every link of a record, oldest first, named when `caller` may see its
+// child profile.
+absl::StatusOr<std::vector<link_rules::RecordLink>> LinksOfRecord(
+    StoreTx& tx, const Caller& caller, RecordKind kind,
+    absl::string_view authority_id, int64_t row) {
+  const char* side = kind == RecordKind::kChild ? "child" : "adopter";
+  std::vector<int64_t> ids;
+  {
+    SQLite::Statement q(tx.db(), absl::StrCat("SELECT id FROM links WHERE ",
+                                              side, "_authority = ?1 AND ",
+                                              side, "_row = ?2 ORDER BY id"));
+    q.bind(1, std::string(authority_id));
+    q.bind(2, row);
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  }
+  std::vector<link_rules::RecordLink> out;
+  for (int64_t id : ids) {
+    ASSIGN_OR_RETURN(LinkRow link, ReadLink(tx.db(), id));
+    ASSIGN_OR_RETURN(bool seen,
+                     SeenBy(tx, caller, link.child_authority, link.child_row));
+    out.push_back(
+        {FactsOf(link.link), seen ? link.link.name() : std::string()});
+  }
+  return out;
+}
+
+// `after` if it differs from `before` (a cleared date checks nothing).
+std::optional<absl::CivilDay> Changed(const google::type::Date& before,
+                                      const google::type::Date& after) {
+  std::optional<absl::CivilDay> was = ToCivilDay(before);
+  std::optional<absl::CivilDay> now = ToCivilDay(after);
+  return now == was ? std::nullopt : now;
+}
+
+}  // namespace
+
+absl::Status ChildDatesFit(StoreTx& tx, const Caller& caller,
+                           absl::string_view authority_id, int64_t row,
+                           const v1::Child& before, const v1::Child& after,
+                           const link_rules::RecordDateFields& fields) {
+  link_rules::RecordDates changed;
+  changed.entered_care =
+      Changed(before.journey().entered_care(), after.journey().entered_care());
+  changed.placement_order = Changed(before.journey().placement_order(),
+                                    after.journey().placement_order());
+  if (!changed.entered_care && !changed.placement_order) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(
+      std::vector<link_rules::RecordLink> links,
+      LinksOfRecord(tx, caller, RecordKind::kChild, authority_id, row));
+  return link_rules::CheckRecordDates(changed, links, fields);
+}
+
+absl::Status HouseholdDatesFit(StoreTx& tx, const Caller& caller,
+                               absl::string_view authority_id, int64_t row,
+                               const v1::Adopter& before,
+                               const v1::Adopter& after,
+                               const link_rules::RecordDateFields& fields) {
+  link_rules::RecordDates changed;
+  changed.approved_on = Changed(before.approved_on(), after.approved_on());
+  if (!changed.approved_on) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      std::vector<link_rules::RecordLink> links,
+      LinksOfRecord(tx, caller, RecordKind::kAdopter, authority_id, row));
+  return link_rules::CheckRecordDates(changed, links, fields);
 }
 
 absl::StatusOr<int64_t> OpenLinkOfPair(StoreTx& tx,
@@ -504,20 +595,33 @@ absl::Status ScanOpenLinkCounts(
 }
 
 Registry::LinkQueries RegistryQueries(Store& store) {
-  return {.count_open_of_member =
-              [&store](absl::string_view authority_id) {
-                return CountOpenLinksOf(store, authority_id);
-              },
-          .open_of_record = &OpenLinksOfRecord,
-          .link_visible = [&store](const Caller& caller,
-                                   int64_t link_id) -> absl::StatusOr<bool> {
-            absl::StatusOr<LinkRow> link = GetLink(store, link_id);
-            if (absl::IsNotFound(link.status())) return false;
-            RETURN_IF_ERROR(link.status());
-            ASSIGN_OR_RETURN(v1::Child child, registry_rows::GetChild(
-                                                  store, link->child_authority,
-                                                  link->child_row));
-            return IsVisibleTo(caller, link->child_authority, child);
+  return {
+      .count_open_of_member =
+          [&store](absl::string_view authority_id) {
+            return CountOpenLinksOf(store, authority_id);
+          },
+      .open_of_record = &OpenLinksOfRecord,
+      .link_visible = [&store](const Caller& caller,
+                               int64_t link_id) -> absl::StatusOr<bool> {
+        absl::StatusOr<LinkRow> link = GetLink(store, link_id);
+        if (absl::IsNotFound(link.status())) return false;
+        RETURN_IF_ERROR(link.status());
+        return SeenBy(store, caller, link->child_authority, link->child_row);
+      },
+      .child_dates_fit =
+          [](StoreTx& tx, const Caller& caller, absl::string_view authority_id,
+             int64_t row, const v1::Child& before, const v1::Child& after) {
+            return ChildDatesFit(
+                tx, caller, authority_id, row, before, after,
+                {.entered_care = "child.journey.entered_care",
+                 .placement_order = "child.journey.placement_order"});
+          },
+      .household_dates_fit =
+          [](StoreTx& tx, const Caller& caller, absl::string_view authority_id,
+             int64_t row, const v1::Adopter& before, const v1::Adopter& after) {
+            return HouseholdDatesFit(tx, caller, authority_id, row, before,
+                                     after,
+                                     {.approved_on = "adopter.approved_on"});
           }};
 }
 

@@ -92,6 +92,17 @@ link_rules::LinkFacts FactsOf(const v1::Link& link);
 
 namespace link_rows {
 
+// Whether `caller` may see the links of the child profile
+// `child_authority`/`child_row`: it exists and is not hidden from the
+// caller's member. A link of a profile hidden from the caller is answered
+// as a missing one, or counted without its name.
+absl::StatusOr<bool> SeenBy(StoreTx& tx, const Caller& caller,
+                            absl::string_view child_authority,
+                            int64_t child_row);
+absl::StatusOr<bool> SeenBy(Store& store, const Caller& caller,
+                            absl::string_view child_authority,
+                            int64_t child_row);
+
 // ---- Inside a write ----
 
 // Inserts the link and its OPENED step; returns its id.
@@ -123,6 +134,19 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> AdopterLinks(
 absl::StatusOr<Registry::OpenLinks> OpenLinksOfRecord(
     StoreTx& tx, const Caller& caller, RecordKind kind,
     absl::string_view authority_id, int64_t row);
+// Inside a write: whether the links of a child profile / a household, in
+// any state, allow its dates as they change from `before` to `after`
+// (link_rules::CheckRecordDates; only the dates that change are checked).
+// A link whose child profile is hidden from `caller` is not named.
+absl::Status ChildDatesFit(StoreTx& tx, const Caller& caller,
+                           absl::string_view authority_id, int64_t row,
+                           const v1::Child& before, const v1::Child& after,
+                           const link_rules::RecordDateFields& fields);
+absl::Status HouseholdDatesFit(StoreTx& tx, const Caller& caller,
+                               absl::string_view authority_id, int64_t row,
+                               const v1::Adopter& before,
+                               const v1::Adopter& after,
+                               const link_rules::RecordDateFields& fields);
 // The open link joining this pair, if any (0 if none).
 absl::StatusOr<int64_t> OpenLinkOfPair(StoreTx& tx,
                                        absl::string_view child_authority,

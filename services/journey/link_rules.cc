@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "common/enum_names.h"
 #include "common/errors.h"
 
@@ -31,28 +32,57 @@ bool Known(v1::LinkStep step) {
          step <= v1::LINK_STEP_ORDER_GRANTED;
 }
 
-// The dependencies of `step`'s date other than its neighbours: the first
-// date it may not be before, and what that date is, if any.
+// A date `step`'s date may not be before, and what that date is.
 struct Floor {
   absl::CivilDay date;
   std::string what;
 };
-std::optional<Floor> DependencyFloor(
-    const LinkFacts& link, v1::LinkStep step,
-    std::optional<absl::CivilDay> placement_order) {
+// The later of `floor` and `date` (if set).
+void AtLeast(std::optional<Floor>& floor, std::optional<absl::CivilDay> date,
+             absl::string_view what) {
+  if (date.has_value() && (!floor.has_value() || *date > floor->date)) {
+    floor = Floor{*date, std::string(what)};
+  }
+}
+
+// The latest of the records' dates that `step` depends on, if any.
+std::optional<Floor> RecordFloor(const LinkFacts& link, v1::LinkStep step,
+                                 const RecordDates& records) {
   const bool early = IsEarlyPermanence(link.placement_kind);
-  if (step == v1::LINK_STEP_MATCH_DECIDED && !early &&
-      placement_order.has_value()) {
-    return Floor{*placement_order, "the child's placement order"};
+  std::optional<Floor> floor;
+  switch (step) {
+    case v1::LINK_STEP_OPENED:
+      AtLeast(floor, records.approved_on, "the household's approval");
+      // Early permanence may be planned before the child is born.
+      if (!early)
+        AtLeast(floor, records.entered_care, "the child entering care");
+      break;
+    case v1::LINK_STEP_MATCH_DECIDED:
+      if (!early)
+        AtLeast(floor, records.placement_order, "the child's placement order");
+      break;
+    case v1::LINK_STEP_PLACED:
+      if (early)
+        AtLeast(floor, records.entered_care, "the child entering care");
+      break;
+    default:
+      break;
   }
+  return floor;
+}
+
+// The dependencies of `step`'s date other than its neighbours: the latest
+// date it may not be before, and what that date is, if any.
+std::optional<Floor> DependencyFloor(const LinkFacts& link, v1::LinkStep step,
+                                     const RecordDates& records) {
+  std::optional<Floor> floor = RecordFloor(link, step, records);
   if (step == v1::LINK_STEP_PLACED) {
-    const v1::LinkStep after =
-        early ? v1::LINK_STEP_OPENED : v1::LINK_STEP_MATCH_DECIDED;
-    if (std::optional<absl::CivilDay> d = link.DateOf(after)) {
-      return Floor{*d, StepWords(after)};
-    }
+    const v1::LinkStep after = IsEarlyPermanence(link.placement_kind)
+                                   ? v1::LINK_STEP_OPENED
+                                   : v1::LINK_STEP_MATCH_DECIDED;
+    AtLeast(floor, link.DateOf(after), StepWords(after));
   }
-  return std::nullopt;
+  return floor;
 }
 
 // Whether step `earlier` (recorded before `later` in the sequence) must also
@@ -170,7 +200,7 @@ absl::Status CheckOpenedDate(absl::CivilDay date, absl::CivilDay today) {
 
 absl::Status CheckStepDate(const LinkFacts& link, v1::LinkStep step,
                            absl::CivilDay date, absl::CivilDay today,
-                           std::optional<absl::CivilDay> placement_order,
+                           const RecordDates& records,
                            absl::string_view field) {
   if (absl::Status s = NotInFuture(date, today, field); !s.ok()) return s;
   for (const StepDate& before : link.steps) {
@@ -180,7 +210,7 @@ absl::Status CheckStepDate(const LinkFacts& link, v1::LinkStep step,
                               " (", Day(before.date), ")"));
     }
   }
-  if (std::optional<Floor> floor = DependencyFloor(link, step, placement_order);
+  if (std::optional<Floor> floor = DependencyFloor(link, step, records);
       floor.has_value() && date < floor->date) {
     return Refused(
         field, absl::StrCat(StepWords(step), " on ", Day(date), " is before ",
@@ -204,7 +234,7 @@ absl::Status CheckCloseDate(const LinkFacts& link, absl::CivilDay date,
 
 absl::Status CheckCorrection(const LinkFacts& link, v1::LinkStep step,
                              absl::CivilDay new_date, absl::CivilDay today,
-                             std::optional<absl::CivilDay> placement_order) {
+                             const RecordDates& records) {
   if (!Known(step)) return InvalidField("step", "give the step to correct");
   auto it = std::find_if(link.steps.begin(), link.steps.end(),
                          [&](const StepDate& s) { return s.step == step; });
@@ -243,7 +273,7 @@ absl::Status CheckCorrection(const LinkFacts& link, v1::LinkStep step,
                    absl::StrCat(Day(new_date), " is after the link closed (",
                                 Day(*link.closed_on), ")"));
   }
-  if (std::optional<Floor> floor = DependencyFloor(link, step, placement_order);
+  if (std::optional<Floor> floor = DependencyFloor(link, step, records);
       floor.has_value() && new_date < floor->date) {
     return Refused(
         "new_date",
@@ -262,6 +292,56 @@ absl::Status CheckCorrection(const LinkFacts& link, v1::LinkStep step,
       return Refused(
           "new_date",
           absl::StrCat(Day(new_date), " is after placed (", Day(*placed), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRecordDates(const RecordDates& changed,
+                              std::span<const RecordLink> links,
+                              const RecordDateFields& fields) {
+  // Each changed date alone, against each recorded step that depends on it.
+  struct Changed {
+    absl::string_view field;
+    RecordDates alone;
+  };
+  std::vector<Changed> dates;
+  if (changed.entered_care.has_value()) {
+    dates.push_back({fields.entered_care, {}});
+    dates.back().alone.entered_care = changed.entered_care;
+  }
+  if (changed.placement_order.has_value()) {
+    dates.push_back({fields.placement_order, {}});
+    dates.back().alone.placement_order = changed.placement_order;
+  }
+  if (changed.approved_on.has_value()) {
+    dates.push_back({fields.approved_on, {}});
+    dates.back().alone.approved_on = changed.approved_on;
+  }
+  for (const RecordLink& link : links) {
+    for (const StepDate& step : link.facts.steps) {
+      for (const Changed& d : dates) {
+        std::optional<Floor> floor =
+            RecordFloor(link.facts, step.step, d.alone);
+        if (!floor.has_value() || step.date >= floor->date) continue;
+        std::string why = absl::StrCat(
+            Day(floor->date), " is after ", StepWords(step.step), " (",
+            Day(step.date), ") of ",
+            link.name.empty()
+                ? "a link to a child profile hidden from your authority"
+                : link.name,
+            ", which may not come before ", floor->what);
+        if (!link.name.empty()) {
+          absl::StrAppend(
+              &why,
+              ": correct the link's date first (CorrectStep; raa link "
+              "correct ",
+              absl::StripPrefix(link.name, "links/"), " ",
+              absl::StrReplaceAll(StepWords(step.step), {{" ", "_"}}),
+              " --date DATE --reason TEXT)");
+        }
+        return Refused(d.field, why);
+      }
     }
   }
   return absl::OkStatus();

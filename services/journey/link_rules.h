@@ -5,7 +5,7 @@
 //   link_rules::LinkFacts link = ...;  // the link as stored
 //   RETURN_IF_ERROR(link_rules::CheckNextStep(link, v1::LINK_STEP_PLACED));
 //   RETURN_IF_ERROR(link_rules::CheckStepDate(link, v1::LINK_STEP_PLACED,
-//                                             date, today, placement_order));
+//                                             date, today, record_dates));
 //   v1::ChildStatus s = link_rules::ChildStatusFor(child.status(), links);
 //
 // What they decide:
@@ -16,10 +16,14 @@
 //    (the *_MATCHED_ELSEWHERE reasons are the service's); DISRUPTION only
 //    after PLACED;
 //  - date order: never in the future, never before the previous step;
-//    MATCH_DECIDED not before the child's placement order when it has one,
-//    unless the link is early permanence; PLACED not before MATCH_DECIDED
-//    (early permanence: not before OPENED); a correction keeps the order
-//    with both neighbours (and a closed link's closing date);
+//    OPENED not before the household's approval, nor (unless early
+//    permanence, which may start before birth) before the child entered
+//    care; MATCH_DECIDED not before the child's placement order when it
+//    has one, unless the link is early permanence; PLACED not before
+//    MATCH_DECIDED (early permanence: not before OPENED, nor before the
+//    child entered care); a correction keeps the order with both
+//    neighbours (and a closed link's closing date); and the records' dates
+//    keep these rules when they change (CheckRecordDates);
 //  - the caps: a household holds fewer than policy.max_open_links open
 //    links before another opens, a child profile fewer than
 //    max_open_links_per_child;
@@ -105,16 +109,25 @@ absl::Status CheckClose(const LinkFacts& link, v1::CloseReason reason);
 
 // ---- date order ----
 
+// The dates of a link's child profile and household that bound its steps;
+// unset when the record has none (or, in CheckRecordDates, when the date
+// does not change).
+struct RecordDates {
+  std::optional<absl::CivilDay> entered_care;     // the child's
+  std::optional<absl::CivilDay> placement_order;  // the child's
+  std::optional<absl::CivilDay> approved_on;      // the household's
+};
+
 // A date a link is opened on: not in the future ("opened_on").
 absl::Status CheckOpenedDate(absl::CivilDay date, absl::CivilDay today);
 
-// The date of `step` recorded next on `link` (CheckNextStep passed): not
-// in the future, not before the last step's date, and the dependencies
-// above. `placement_order` is the child's placement order date, if any.
+// The date of `step` recorded next on `link` (CheckNextStep passed; for
+// OPENED, `link` holds no step yet): not in the future, not before the
+// last step's date, and the dependencies above on `records`.
 // FAILED_PRECONDITION / INVALID_ARGUMENT naming `field` ("date").
 absl::Status CheckStepDate(const LinkFacts& link, v1::LinkStep step,
                            absl::CivilDay date, absl::CivilDay today,
-                           std::optional<absl::CivilDay> placement_order,
+                           const RecordDates& records,
                            absl::string_view field = "date");
 
 // The date a link closes on: not in the future, not before its last step
@@ -126,11 +139,34 @@ absl::Status CheckCloseDate(const LinkFacts& link, absl::CivilDay date,
 // recorded (and not OPENED once the link is closed), the new date differ
 // from the current one, not be in the future, keep the order with the
 // steps before and after it and the closing date, and keep the
-// dependencies (MATCH_DECIDED / placement order, PLACED / MATCH_DECIDED).
-// Fields "step" and "new_date".
+// dependencies (OPENED / entered care and approval, MATCH_DECIDED /
+// placement order, PLACED / MATCH_DECIDED). Fields "step" and "new_date".
 absl::Status CheckCorrection(const LinkFacts& link, v1::LinkStep step,
                              absl::CivilDay new_date, absl::CivilDay today,
-                             std::optional<absl::CivilDay> placement_order);
+                             const RecordDates& records);
+
+// A link of a record whose dates change, as the caller may name it.
+struct RecordLink {
+  LinkFacts facts;
+  // "links/l3"; empty when its child profile is hidden from the caller,
+  // which is then not told which link it is.
+  std::string name;
+};
+// The fields the record's dates are given in.
+struct RecordDateFields {
+  absl::string_view entered_care = "date";
+  absl::string_view placement_order = "date";
+  absl::string_view approved_on = "date";
+};
+// A child profile's or household's dates changing to `changed` (the
+// dates that change are set): every link of the record, in any state,
+// keeps the dependencies above: entered care not after an adoptive
+// link's opening nor an early-permanence link's placement, the placement
+// order not after a (not early-permanence) link's match, the approval not
+// after any link's opening. FAILED_PRECONDITION naming the field.
+absl::Status CheckRecordDates(const RecordDates& changed,
+                              std::span<const RecordLink> links,
+                              const RecordDateFields& fields = {});
 
 // ---- caps ----
 

@@ -53,8 +53,14 @@ std::optional<absl::CivilDay> DateField(const google::type::Date& date,
 
 std::string Day(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
-std::optional<absl::CivilDay> PlacementOrderOf(const v1::Child& child) {
-  return ToCivilDay(child.journey().placement_order());
+// The child's and the household's dates a link's steps depend on.
+link_rules::RecordDates RecordDatesOf(const v1::Child& child,
+                                      const v1::Adopter& adopter) {
+  link_rules::RecordDates dates;
+  dates.entered_care = ToCivilDay(child.journey().entered_care());
+  dates.placement_order = ToCivilDay(child.journey().placement_order());
+  dates.approved_on = ToCivilDay(adopter.approved_on());
+  return dates;
 }
 
 // The constraints a pair fails that an override may pass: all but the link
@@ -151,11 +157,10 @@ absl::StatusOr<LinkRow> Links::VisibleLink(const Caller& caller,
   absl::StatusOr<LinkRow> row = link_rows::GetLink(store_, id);
   if (absl::IsNotFound(row.status())) return NoSuchLink();
   RETURN_IF_ERROR(row.status());
-  absl::StatusOr<v1::Child> child =
-      registry_rows::GetChild(store_, row->child_authority, row->child_row);
-  if (!child.ok() || !IsVisibleTo(caller, row->child_authority, *child)) {
-    return NoSuchLink();
-  }
+  ASSIGN_OR_RETURN(
+      bool seen,
+      link_rows::SeenBy(store_, caller, row->child_authority, row->child_row));
+  if (!seen) return NoSuchLink();
   return row;
 }
 
@@ -253,6 +258,11 @@ absl::StatusOr<v1::Link> Links::OpenLink(const Caller& caller,
             }
             RETURN_IF_ERROR(link_rules::CheckPlacementKind(
                 kind, adopter.dual_approved(), child.early_permanence()));
+            link_rules::LinkFacts unopened;
+            unopened.placement_kind = kind;
+            RETURN_IF_ERROR(link_rules::CheckStepDate(
+                unopened, v1::LINK_STEP_OPENED, opened_on.value_or(today),
+                today, RecordDatesOf(child, adopter), "opened_on"));
             // The caps, from the links as stored.
             const matcher::MatchingPolicy policy =
                 live_.Read([](const matcher::CandidateIndex&,
@@ -407,8 +417,8 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
                              absl::StrCat(row.link.adopter(),
                                           " was withdrawn: close the link"));
             }
-            RETURN_IF_ERROR(link_rules::CheckStepDate(facts, step, *date, today,
-                                                      PlacementOrderOf(child)));
+            RETURN_IF_ERROR(link_rules::CheckStepDate(
+                facts, step, *date, today, RecordDatesOf(child, adopter)));
             const std::string day = Day(*date);
             RETURN_IF_ERROR(link_rows::AppendStep(
                 tx, row.id, step, day, caller.authority_id, caller.key_id));
@@ -557,8 +567,11 @@ absl::StatusOr<v1::Link> Links::CorrectStep(
             ASSIGN_OR_RETURN(v1::Child child,
                              registry_rows::GetChild(tx, row.child_authority,
                                                      row.child_row));
+            ASSIGN_OR_RETURN(v1::Adopter adopter,
+                             registry_rows::GetAdopter(
+                                 tx, row.adopter_authority, row.adopter_row));
             RETURN_IF_ERROR(link_rules::CheckCorrection(
-                facts, step, *new_date, today, PlacementOrderOf(child)));
+                facts, step, *new_date, today, RecordDatesOf(child, adopter)));
             const std::optional<absl::CivilDay> old = facts.DateOf(step);
             RETURN_IF_ERROR(link_rows::AppendCorrection(
                 tx, row.id, step, Day(*old), Day(*new_date), request.reason(),
@@ -628,13 +641,10 @@ absl::StatusOr<v1::ListLinksResponse> Links::ListLinks(
     auto key = std::make_pair(row.child_authority, row.child_row);
     auto it = visible.find(key);
     if (it == visible.end()) {
-      absl::StatusOr<v1::Child> child =
-          registry_rows::GetChild(store_, row.child_authority, row.child_row);
-      it = visible
-               .emplace(key,
-                        child.ok() &&
-                            IsVisibleTo(caller, row.child_authority, *child))
-               .first;
+      ASSIGN_OR_RETURN(bool seen,
+                       link_rows::SeenBy(store_, caller, row.child_authority,
+                                         row.child_row));
+      it = visible.emplace(key, seen).first;
     }
     if (it->second) *out.add_links() = Answer(std::move(row));
   }

@@ -18,6 +18,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "services/auth/rules.h"
+#include "services/journey/link_rows.h"
 #include "services/journey/overdue.h"
 #include "services/journey/review_rows.h"
 #include "services/ledger/budget_alerts.h"
@@ -320,17 +321,25 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
                 ASSIGN_OR_RETURN(v1::Child c,
                                  registry_rows::GetChild(
                                      tx, r.name.authority_id, r.name.row_id));
+                const v1::Child before = c;
                 *ProfileDateOf(c, kind) = request.date();  // a profile kind
                 CheckProfileDates(c, today, regions_, late);
                 RETURN_IF_ERROR(late.ToStatus());
+                RETURN_IF_ERROR(
+                    link_rows::ChildDatesFit(tx, caller, r.name.authority_id,
+                                             r.name.row_id, before, c, {}));
                 RETURN_IF_ERROR(registry_rows::UpdateChild(tx, c, by));
               } else {
                 ASSIGN_OR_RETURN(v1::Adopter a,
                                  registry_rows::GetAdopter(
                                      tx, r.name.authority_id, r.name.row_id));
+                const v1::Adopter before = a;
                 *ProfileDateOf(a, kind) = request.date();  // a profile kind
                 CheckProfileDates(a, today, regions_, late);
                 RETURN_IF_ERROR(late.ToStatus());
+                RETURN_IF_ERROR(link_rows::HouseholdDatesFit(
+                    tx, caller, r.name.authority_id, r.name.row_id, before, a,
+                    {}));
                 RETURN_IF_ERROR(registry_rows::UpdateAdopter(tx, a, by));
               }
             } else {

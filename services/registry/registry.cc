@@ -283,6 +283,14 @@ struct ChildRecord {
                                 v1::Child& c, FieldErrors& errors) {
     ResolveChildReferences(tx, parent, c, errors);
   }
+  static absl::Status DatesFit(const Registry::LinkQueries& links, StoreTx& tx,
+                               const Caller& caller, const RecordName& n,
+                               const v1::Child& before,
+                               const v1::Child& after) {
+    if (!links.child_dates_fit) return absl::OkStatus();
+    return links.child_dates_fit(tx, caller, n.authority_id, n.row_id, before,
+                                 after);
+  }
 };
 
 struct AdopterRecord {
@@ -352,6 +360,14 @@ struct AdopterRecord {
   static v1::Adopter WithoutFreeText(v1::Adopter a) { return a; }
   static void ResolveReferences(StoreTx&, const v1::Authority&, v1::Adopter&,
                                 FieldErrors&) {}
+  static absl::Status DatesFit(const Registry::LinkQueries& links, StoreTx& tx,
+                               const Caller& caller, const RecordName& n,
+                               const v1::Adopter& before,
+                               const v1::Adopter& after) {
+    if (!links.household_dates_fit) return absl::OkStatus();
+    return links.household_dates_fit(tx, caller, n.authority_id, n.row_id,
+                                     before, after);
+  }
 };
 
 // UpdateChild / UpdateAdopter: the masked fields of `changes` over the stored
@@ -379,8 +395,8 @@ absl::StatusOr<typename Kind::Message> Updated(
 template <typename Kind, typename Request>
 absl::StatusOr<typename Kind::Message> UpdateRecord(
     Store& store, const Clock& clock, const RegionList& regions,
-    const Caller& caller, const Request& request,
-    const typename Kind::Message& changes) {
+    const Registry::LinkQueries& links, const Caller& caller,
+    const Request& request, const typename Kind::Message& changes) {
   using Message = typename Kind::Message;
   ASSIGN_OR_RETURN(
       RecordName name,
@@ -481,6 +497,9 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
                                                        tx, name.authority_id));
             Kind::ResolveReferences(tx, parent, record, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
+            // The dates the record's links depend on.
+            RETURN_IF_ERROR(
+                Kind::DatesFit(links, tx, caller, name, stored, record));
             RETURN_IF_ERROR(Kind::Put(tx, record, caller));
             if (status_changes) {
               RETURN_IF_ERROR(registry_rows::InsertStatusChange(
@@ -1189,8 +1208,8 @@ absl::StatusOr<v1::ListAdoptersResponse> Registry::ListAdopters(
 absl::StatusOr<v1::Child> Registry::UpdateChild(
     const Caller& caller, const v1::UpdateChildRequest& request) {
   ASSIGN_OR_RETURN(v1::Child child,
-                   UpdateRecord<ChildRecord>(store_, clock_, regions_, caller,
-                                             request, request.child()));
+                   UpdateRecord<ChildRecord>(store_, clock_, regions_, links_,
+                                             caller, request, request.child()));
   SetAgesToday(child, clock_.Today());
   RETURN_IF_ERROR(
       FillStatusHistory(store_, RecordKind::kChild, "children", 'c', child));
@@ -1209,9 +1228,10 @@ absl::StatusOr<v1::Child> Registry::WithdrawChild(
 
 absl::StatusOr<v1::Adopter> Registry::UpdateAdopter(
     const Caller& caller, const v1::UpdateAdopterRequest& request) {
-  ASSIGN_OR_RETURN(v1::Adopter adopter,
-                   UpdateRecord<AdopterRecord>(store_, clock_, regions_, caller,
-                                               request, request.adopter()));
+  ASSIGN_OR_RETURN(
+      v1::Adopter adopter,
+      UpdateRecord<AdopterRecord>(store_, clock_, regions_, links_, caller,
+                                  request, request.adopter()));
   RETURN_IF_ERROR(FillStatusHistory(store_, RecordKind::kAdopter, "adopters",
                                     'h', adopter));
   RETURN_IF_ERROR(HideUnseenLinks(links_, caller, adopter));

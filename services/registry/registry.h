@@ -61,6 +61,19 @@ class Registry {
     // links, and one the caller may not see is not named.
     std::function<absl::StatusOr<bool>(const Caller& caller, int64_t link_id)>
         link_visible;
+    // Inside a write: whether the record's links allow its dates as they
+    // change from `before` to `after` (UpdateChild, UpdateAdopter): a link
+    // does not open before the child entered care or the household was
+    // approved, nor is a match decided before the placement order.
+    // FAILED_PRECONDITION naming the field otherwise.
+    std::function<absl::Status(StoreTx& tx, const Caller& caller,
+                               absl::string_view authority_id, int64_t row,
+                               const v1::Child& before, const v1::Child& after)>
+        child_dates_fit;
+    std::function<absl::Status(
+        StoreTx& tx, const Caller& caller, absl::string_view authority_id,
+        int64_t row, const v1::Adopter& before, const v1::Adopter& after)>
+        household_dates_fit;
   };
 
   // `regions` is the consortium's region list (see regions.h); CreateRegion

@@ -13,6 +13,7 @@
 #include "common/dates.h"
 #include "common/errors.h"
 #include "gtest/gtest.h"
+#include "services/journey/link_rules.h"
 
 namespace raa {
 namespace {
@@ -78,6 +79,36 @@ TEST(HistoryFileTest, EveryRowIsOneTheImportAccepts) {
   EXPECT_GT(closed, 0);
   EXPECT_GT(early, 0);
   EXPECT_GT(milestones, 0);
+}
+
+// The server refuses a link whose dates do not fit its records'
+// (link_rules::CheckRecordDates: opened not before the household's approval
+// nor, unless early permanence, the child entering care; an early placement
+// not before entering care; the match not before the placement order): the
+// history's links all fit, so the demo's imports store every row.
+TEST(HistoryFileTest, EveryLinkFitsItsRecordsDates) {
+  for (uint64_t seed : {1, 2, 3}) {
+    bench::SyntheticHistory h = History(seed);
+    for (size_t i = 0; i < h.links.size(); ++i) {
+      const bench::SyntheticHistory::Link& link = h.links[i];
+      link_rules::LinkFacts facts;
+      facts.placement_kind = link.placement_kind;
+      for (const auto& [step, day] : link.steps)
+        facts.steps.push_back({step, day});
+      const v1::ChildJourney& j = h.children[link.child].child.journey();
+      link_rules::RecordDates dates;
+      dates.entered_care = ToCivilDay(j.entered_care());
+      dates.placement_order = ToCivilDay(j.placement_order());
+      dates.approved_on =
+          ToCivilDay(h.adopters[link.adopter].adopter.approved_on());
+      ASSERT_TRUE(dates.entered_care.has_value());
+      ASSERT_TRUE(dates.approved_on.has_value());
+      const std::vector<link_rules::RecordLink> one = {
+          {facts, absl::StrCat("links/l", i + 1)}};
+      const absl::Status s = link_rules::CheckRecordDates(dates, one);
+      EXPECT_TRUE(s.ok()) << "seed " << seed << ": " << s;
+    }
+  }
 }
 
 TEST(HistoryFileTest, TimesLookLikeTheSeeds) {

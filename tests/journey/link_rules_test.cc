@@ -42,6 +42,13 @@ LinkFacts LinkAt(v1::LinkStep last,
   return link;
 }
 
+// The records' dates with only the child's placement order (if any).
+RecordDates OrderOn(std::optional<absl::CivilDay> placement_order) {
+  RecordDates dates;
+  dates.placement_order = placement_order;
+  return dates;
+}
+
 std::string FieldOf(const absl::Status& s) {
   std::vector<FieldViolation> v = ViolationsOf(s);
   return v.empty() ? "" : v.front().field;
@@ -208,7 +215,7 @@ TEST(LinkRulesTest, StepDatesKeepTheirOrder) {
   };
   for (const DateCase& c : cases) {
     const absl::Status s = CheckStepDate(LinkAt(c.at, c.kind), c.step, c.date,
-                                         kToday, c.placement_order);
+                                         kToday, OrderOn(c.placement_order));
     EXPECT_EQ(s.code(), c.code) << c.name << ": " << s;
     if (!s.ok()) {
       EXPECT_EQ(FieldOf(s), "date") << c.name;
@@ -309,7 +316,7 @@ TEST(LinkRulesTest, CorrectionsKeepOrderWithTheirNeighbours) {
   };
   for (const Case& c : cases) {
     const absl::Status s =
-        CheckCorrection(link, c.step, c.date, kToday, c.order);
+        CheckCorrection(link, c.step, c.date, kToday, OrderOn(c.order));
     EXPECT_EQ(s.code(), c.code)
         << StepWords(c.step) << " to " << c.date << ": " << s;
     EXPECT_EQ(FieldOf(s), c.field) << StepWords(c.step) << " to " << c.date;
@@ -326,6 +333,132 @@ TEST(LinkRulesTest, CorrectionsKeepOrderWithTheirNeighbours) {
   EXPECT_TRUE(CheckCorrection(closed, v1::LINK_STEP_LINKING_MEETING,
                               absl::CivilDay(2026, 1, 15), kToday, {})
                   .ok());
+}
+
+TEST(LinkRulesTest, ALinkOpensOnceTheChildIsInCareAndTheHouseholdApproved) {
+  RecordDates records;
+  records.entered_care = absl::CivilDay(2026, 1, 10);
+  records.approved_on = absl::CivilDay(2026, 1, 20);
+  LinkFacts unopened;
+  auto open_on = [&](absl::CivilDay day, v1::PlacementKind kind) {
+    unopened.placement_kind = kind;
+    return CheckStepDate(unopened, v1::LINK_STEP_OPENED, day, kToday, records,
+                         "opened_on");
+  };
+  const auto adoptive = v1::PLACEMENT_KIND_ADOPTIVE;
+  const auto ffa = v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION;
+  EXPECT_TRUE(open_on(absl::CivilDay(2026, 1, 20), adoptive).ok());
+  // Before the approval: refused for every kind, naming the approval.
+  const absl::Status early_approval = open_on(absl::CivilDay(2026, 1, 19), ffa);
+  EXPECT_EQ(early_approval.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(FieldOf(early_approval), "opened_on");
+  EXPECT_THAT(early_approval.message(), HasSubstr("the household's approval"));
+  // Before the child entered care: refused for an adoptive link; early
+  // permanence may be planned before the child is born.
+  records.approved_on = absl::CivilDay(2025, 6, 1);
+  const absl::Status before_care =
+      open_on(absl::CivilDay(2026, 1, 9), adoptive);
+  EXPECT_EQ(before_care.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(before_care.message(), HasSubstr("the child entering care"));
+  EXPECT_TRUE(open_on(absl::CivilDay(2026, 1, 9), ffa).ok());
+  // The same when the opening is corrected.
+  EXPECT_EQ(CheckCorrection(LinkAt(v1::LINK_STEP_LINKING_MEETING),
+                            v1::LINK_STEP_OPENED, absl::CivilDay(2025, 12, 31),
+                            kToday, records)
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // An early-permanence placement is the child entering care: not before.
+  LinkFacts ep = LinkAt(v1::LINK_STEP_OPENED, ffa);  // opened 2026-01-01
+  EXPECT_EQ(CheckStepDate(ep, v1::LINK_STEP_LINKING_MEETING,
+                          absl::CivilDay(2026, 1, 5), kToday, records)
+                .code(),
+            absl::StatusCode::kOk);
+  ep = LinkAt(v1::LINK_STEP_MATCH_DECIDED, ffa);
+  EXPECT_EQ(CheckStepDate(ep, v1::LINK_STEP_PLACED, absl::CivilDay(2026, 1, 9),
+                          kToday, records)
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(CheckStepDate(ep, v1::LINK_STEP_PLACED,
+                            absl::CivilDay(2026, 1, 10), kToday, records)
+                  .ok());
+}
+
+TEST(LinkRulesTest, ARecordsDatesKeepItsLinksInOrder) {
+  // An adoptive link opened 01-01 and matched 02-10, placed 02-20; an
+  // early-permanence one opened 01-01, placed 02-20, matched 02-10.
+  const std::vector<RecordLink> adoptive = {
+      {LinkAt(v1::LINK_STEP_PLACED), "links/l3"}};
+  const std::vector<RecordLink> ffa = {
+      {LinkAt(v1::LINK_STEP_PLACED, v1::PLACEMENT_KIND_FOSTERING_FOR_ADOPTION),
+       "links/l4"}};
+  RecordDateFields fields;
+  fields.entered_care = "child.journey.entered_care";
+  fields.placement_order = "child.journey.placement_order";
+  fields.approved_on = "adopter.approved_on";
+  struct Case {
+    std::string name;
+    RecordDates changed;
+    const std::vector<RecordLink>* links;
+    std::string field;  // empty: accepted
+    std::string words;
+  };
+  auto entered = [](absl::CivilDay d) {
+    RecordDates r;
+    r.entered_care = d;
+    return r;
+  };
+  auto approved = [](absl::CivilDay d) {
+    RecordDates r;
+    r.approved_on = d;
+    return r;
+  };
+  const std::vector<Case> cases = {
+      {"entered care on the opening day", entered(absl::CivilDay(2026, 1, 1)),
+       &adoptive, "", ""},
+      {"entered care after the opening", entered(absl::CivilDay(2026, 1, 2)),
+       &adoptive, "child.journey.entered_care",
+       "2026-01-02 is after opened (2026-01-01) of links/l3"},
+      {"early permanence: entered care after the opening, before placement",
+       entered(absl::CivilDay(2026, 2, 20)), &ffa, "", ""},
+      {"early permanence: entered care after the placement",
+       entered(absl::CivilDay(2026, 2, 21)), &ffa, "child.journey.entered_care",
+       "placed (2026-02-20) of links/l4"},
+      {"order on the match day", OrderOn(absl::CivilDay(2026, 2, 10)),
+       &adoptive, "", ""},
+      {"order after the match", OrderOn(absl::CivilDay(2026, 2, 11)), &adoptive,
+       "child.journey.placement_order",
+       "match decided (2026-02-10) of links/l3, which may not come before the "
+       "child's placement order: correct the link's date first (CorrectStep; "
+       "raa link correct l3 match_decided --date DATE --reason TEXT)"},
+      {"early permanence: order after the match",
+       OrderOn(absl::CivilDay(2026, 3, 1)), &ffa, "", ""},
+      {"approved on the opening day", approved(absl::CivilDay(2026, 1, 1)),
+       &adoptive, "", ""},
+      {"approved after the opening", approved(absl::CivilDay(2026, 1, 5)), &ffa,
+       "adopter.approved_on", "the household's approval"},
+  };
+  for (const Case& c : cases) {
+    const absl::Status s = CheckRecordDates(c.changed, *c.links, fields);
+    EXPECT_EQ(FieldOf(s), c.field) << c.name << ": " << s;
+    if (c.field.empty()) {
+      EXPECT_TRUE(s.ok()) << c.name << ": " << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << c.name;
+      EXPECT_THAT(s.message(), HasSubstr(c.words)) << c.name;
+    }
+  }
+  // A link whose child profile is hidden from the caller is not named.
+  const std::vector<RecordLink> hidden = {{LinkAt(v1::LINK_STEP_OPENED), ""}};
+  const absl::Status s =
+      CheckRecordDates(approved(absl::CivilDay(2026, 1, 5)), hidden, fields);
+  EXPECT_THAT(
+      s.message(),
+      HasSubstr("a link to a child profile hidden from your authority"));
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("links/")));
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("raa link correct")));
+  // Nothing changing checks nothing, even against links already out of
+  // order (stores written before these rules).
+  EXPECT_TRUE(CheckRecordDates(RecordDates{}, hidden, fields).ok());
 }
 
 TEST(LinkRulesTest, CapsCountOpenLinksBeforeTheNewOne) {

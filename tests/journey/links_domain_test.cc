@@ -488,6 +488,77 @@ TEST_F(LinksDomainTest, DatesKeepTheirOrderAndThePlacementOrder) {
       IsOk());
 }
 
+TEST_F(LinksDomainTest, ALinksDatesAndItsRecordsDatesKeepTheirOrder) {
+  // The child entered care on 2025-01-10; the household was approved on
+  // 2025-09-01.
+  const int rows = LinkRows();
+  v1::OpenLinkRequest too_early = Open(child_, household_);
+  *too_early.mutable_opened_on() = MakeDate(2025, 1, 9);
+  absl::Status s = links_->OpenLink(finder_, too_early).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "opened_on");
+  EXPECT_THAT(s.message(), HasSubstr("the household's approval (2025-09-01)"));
+  *too_early.mutable_opened_on() = MakeDate(2025, 8, 31);
+  too_early.set_request_id(NextRequestId());
+  EXPECT_THAT(links_->OpenLink(finder_, too_early).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(LinkRows(), rows);
+
+  // Opened 2026-09-01, matched 2026-09-29.
+  v1::Link link =
+      AdvanceTo(MustOpen(child_, household_), v1::LINK_STEP_MATCH_DECIDED);
+  ASSERT_EQ(FormatDate(link.steps(4).date()), "2026-09-29");
+
+  // The placement order moved after the match: refused, naming the link.
+  v1::UpdateChildRequest order;
+  order.mutable_child()->set_name(child_.name());
+  *order.mutable_child()->mutable_journey()->mutable_placement_order() =
+      MakeDate(2026, 9, 30);
+  order.mutable_update_mask()->add_paths("journey.placement_order");
+  order.set_request_id(NextRequestId());
+  s = registry_->UpdateChild(sheffield_, order).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "child.journey.placement_order");
+  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat(
+                               "match decided (2026-09-29) of ", link.name())));
+  v1::GetChildRequest get;
+  get.set_name(child_.name());
+  EXPECT_FALSE(
+      registry_->GetChild(sheffield_, get)->journey().has_placement_order());
+  // On the day of the match: accepted.
+  *order.mutable_child()->mutable_journey()->mutable_placement_order() =
+      MakeDate(2026, 9, 29);
+  order.set_request_id(NextRequestId());
+  EXPECT_THAT(registry_->UpdateChild(sheffield_, order).status(), IsOk());
+
+  // The approval moved after the opening: refused; before it: accepted.
+  v1::UpdateAdopterRequest approval;
+  approval.mutable_adopter()->set_name(household_.name());
+  *approval.mutable_adopter()->mutable_approved_on() = MakeDate(2026, 9, 2);
+  approval.mutable_update_mask()->add_paths("approved_on");
+  approval.set_request_id(NextRequestId());
+  s = registry_->UpdateAdopter(leeds_, approval).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "adopter.approved_on");
+  EXPECT_THAT(s.message(),
+              HasSubstr(absl::StrCat("opened (2026-09-01) of ", link.name())));
+  *approval.mutable_adopter()->mutable_approved_on() = MakeDate(2026, 8, 1);
+  approval.set_request_id(NextRequestId());
+  EXPECT_THAT(registry_->UpdateAdopter(leeds_, approval).status(), IsOk());
+
+  // The opening corrected to before the approval: refused.
+  v1::CorrectStepRequest fix;
+  fix.set_name(link.name());
+  fix.set_step(v1::LINK_STEP_OPENED);
+  *fix.mutable_new_date() = MakeDate(2026, 7, 31);
+  fix.set_reason("Opened earlier than recorded.");
+  fix.set_request_id(NextRequestId());
+  s = links_->CorrectStep(finder_, fix).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "new_date");
+  EXPECT_THAT(Get(link.name()).corrections(), SizeIs(0));
+}
+
 TEST_F(LinksDomainTest, WhoMayDoWhat) {
   v1::Link link = MustOpen(child_, household_);
   // A registrar opens no link.

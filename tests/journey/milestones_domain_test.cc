@@ -34,6 +34,7 @@ using ::raa::test::ValidAdopter;
 using ::raa::test::ValidChild;
 using ::raa::test::ViolationFields;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -149,6 +150,59 @@ TEST_F(MilestonesTest, RecordingAProfileDateChangesTheProfile) {
   v1::ListMilestonesResponse list = List(registrar_, child_.name());
   EXPECT_THAT(list.current(), SizeIs(4));
   EXPECT_THAT(list.history(), SizeIs(5));
+}
+
+TEST_F(MilestonesTest, AProfileDateKeepsTheLinksDatesInOrder) {
+  // A link opened 2026-09-01, matched 2026-09-29.
+  InsertLink(3, v1::LINK_STATE_OPEN,
+             {{v1::LINK_STEP_OPENED, "2026-09-01"},
+              {v1::LINK_STEP_LINKING_MEETING, "2026-09-08"},
+              {v1::LINK_STEP_PAPERS_TO_PANEL, "2026-09-15"},
+              {v1::LINK_STEP_PANEL_RECOMMENDED, "2026-09-22"},
+              {v1::LINK_STEP_MATCH_DECIDED, "2026-09-29"}});
+  absl::Status s =
+      milestones_
+          ->RecordMilestone(finder_, Request(child_.name(),
+                                             v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                                             MakeDate(2026, 9, 30)))
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("date"));
+  EXPECT_THAT(s.message(), HasSubstr("match decided (2026-09-29) of links/l3"));
+  EXPECT_FALSE(registry_rows::GetChild(*store_, "sheffield", 1)
+                   ->journey()
+                   .has_placement_order());
+  EXPECT_THAT(
+      milestones_
+          ->RecordMilestone(finder_, Request(child_.name(),
+                                             v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                                             MakeDate(2026, 9, 29)))
+          .status(),
+      IsOk());
+
+  // The household's approval after the link opened: refused; to a member
+  // the child is hidden from, without naming the link.
+  v1::UpdateChildRequest hide;
+  hide.mutable_child()->set_name(child_.name());
+  hide.mutable_child()->add_hidden_from("leeds");
+  hide.mutable_update_mask()->add_paths("hidden_from");
+  hide.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateChild(registrar_, hide).status(), IsOk());
+  s = milestones_
+          ->RecordMilestone(
+              leeds_registrar_,
+              Request(household_.name(), v1::MILESTONE_KIND_APPROVAL,
+                      MakeDate(2026, 9, 2),
+                      "the panel's minutes are dated 2nd"))
+          .status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(s.message(),
+              HasSubstr("opened (2026-09-01) of a link to a child profile "
+                        "hidden from your authority"));
+  EXPECT_THAT(s.message(), Not(HasSubstr("links/")));
+  EXPECT_EQ(
+      FormatDate(registry_rows::GetAdopter(*store_, "leeds", 1)->approved_on()),
+      "2025-09-01");
 }
 
 TEST_F(MilestonesTest, OtherMilestonesKeepTheirOrder) {

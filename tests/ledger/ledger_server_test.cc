@@ -78,19 +78,23 @@ class LedgerServerTest : public InProcessServerTest {
     return LinkTo(child.name(), household.name(), step);
   }
 
-  // A link opened on `opened` and advanced a day apart up to MATCH_DECIDED.
+  // A link opened on `opened` and advanced a day apart up to MATCH_DECIDED,
+  // of `profile` (in care before `opened`) with a household approved a month
+  // before it; `override_reason` for a pair the matcher would refuse.
   v1::Link MatchedFrom(const std::string& child_owner,
                        const std::string& household_owner,
-                       absl::CivilDay opened) {
-    v1::Child child =
-        AddChild(registrar_[child_owner], child_owner, ChildProfile({84}));
+                       absl::CivilDay opened,
+                       const v1::Child& profile = ChildProfile({84}),
+                       const std::string& override_reason = "") {
+    v1::Child child = AddChild(registrar_[child_owner], child_owner, profile);
     v1::Adopter household =
         AddAdopter(registrar_[household_owner], household_owner,
-                   ApprovedHousehold(1, 48, 120));
+                   ApprovedOn(ApprovedHousehold(1, 48, 120), opened - 30));
     v1::OpenLinkRequest open;
     open.set_child(child.name());
     open.set_adopter(household.name());
     *open.mutable_opened_on() = ToGoogleDate(opened);
+    open.set_override_reason(override_reason);
     open.set_request_id(NextRequestId());
     v1::Link link;
     EXPECT_THAT(Journey(&JourneyStub::OpenLink, manager_, open, &link), IsOk());
@@ -817,8 +821,17 @@ TEST_F(LedgerServerTest, TheJournalRefusesChangesAndTheAuditSeesADeletion) {
 }
 
 TEST_F(LedgerServerTest, APlacementNoSchedulePricesIsRefused) {
-  // The shipped schedules start on 1 April 2000.
-  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(1999, 1, 1));
+  // The shipped schedules start on 1 April 2000. A child in care in 1998,
+  // recorded from the archive: an adult now, so the pair needs an override.
+  v1::Child archived = ChildProfile({84});
+  *archived.mutable_ages_as_of() = MakeDate(1998, 12, 1);
+  *archived.mutable_journey()->mutable_entered_care() = MakeDate(1998, 6, 1);
+  *archived.mutable_journey()->mutable_plan_for_adoption() =
+      MakeDate(1998, 8, 3);
+  *archived.mutable_journey()->mutable_shobpa_decision() = MakeDate(1998, 9, 1);
+  v1::Link link =
+      MatchedFrom("sheffield", "leeds", absl::CivilDay(1999, 1, 1), archived,
+                  "A placement recorded from the archive");
   grpc::Status s = Advance(link.name(), v1::LINK_STEP_PLACED,
                            absl::CivilDay(1999, 3, 1), NextRequestId());
   EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION));

@@ -203,7 +203,8 @@ TEST_F(ReportServiceTest, AJourneyRecordedThroughLinksIsScored) {
   *child.mutable_journey()->mutable_shobpa_decision() = MakeDate(2023, 4, 1);
   *child.mutable_journey()->mutable_placement_order() = MakeDate(2023, 6, 1);
   const std::string name = AddChild(leeds_, "leeds", child).name();
-  v1::Adopter household = ApprovedHousehold(1, 0, 120);
+  v1::Adopter household =
+      ApprovedOn(ApprovedHousehold(1, 0, 120), CivilDay(2023, 1, 16));
   household.set_dual_approved(true);
   const std::string adopter = AddAdopter(leeds_, "leeds", household).name();
 

@@ -129,6 +129,16 @@ v1::Adopter ApprovedHousehold(int approved_for, int min_age_months,
   return adopter;
 }
 
+v1::Adopter ApprovedOn(v1::Adopter adopter, absl::CivilDay approved) {
+  auto date = [](absl::CivilDay d) {
+    return MakeDate(static_cast<int>(d.year()), d.month(), d.day());
+  };
+  *adopter.mutable_registered_interest_on() = date(approved - 240);
+  *adopter.mutable_applied_on() = date(approved - 180);
+  *adopter.mutable_approved_on() = date(approved);
+  return adopter;
+}
+
 int64_t RowIdOf(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[3].size() < 2) return -1;

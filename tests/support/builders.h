@@ -61,6 +61,11 @@ v1::Child ChildProfile(const std::vector<int>& ages_months);
 // With ChildProfile({84}) and (1, 48, 120) every score component is high.
 v1::Adopter ApprovedHousehold(int approved_for, int min_age_months,
                               int max_age_months);
+// `adopter` approved on `approved` instead, having registered its interest
+// and applied before (a link is not opened before the household's
+// approval, so a link opened in the past needs a household approved before
+// it).
+v1::Adopter ApprovedOn(v1::Adopter adopter, absl::CivilDay approved);
 
 // The row number in "authorities/a/children/c12" or ".../adopters/h12"; -1
 // if the name is malformed.

@@ -546,8 +546,17 @@ bool OpenRowLink(JourneyCalls& calls, const JourneyLinkRow& row,
   request.set_request_id(OpenLinkRequestId(row, /*override=*/false));
   absl::StatusOr<v1::Link> opened =
       calls.Call(&v1::JourneyService::Stub::OpenLink, request);
+  // The opening date against the records' dates is not a constraint an
+  // override passes.
+  auto names_opened_on = [](const absl::Status& status) {
+    for (const FieldViolation& v : ViolationsOf(status)) {
+      if (v.field == "opened_on") return true;
+    }
+    return false;
+  };
   if (!opened.ok() && absl::IsFailedPrecondition(opened.status()) &&
-      !absl::StrContains(opened.status().message(), "open link")) {
+      !absl::StrContains(opened.status().message(), "open link") &&
+      !names_opened_on(opened.status())) {
     // A historical pair may fail today's constraints (ages have moved on):
     // open it with the reason recorded on the link.
     request.set_override_reason(row.override_reason.empty()

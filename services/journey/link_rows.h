@@ -134,8 +134,8 @@ absl::StatusOr<std::vector<link_rules::LinkSummary>> AdopterLinks(
 absl::StatusOr<Registry::OpenLinks> OpenLinksOfRecord(
     StoreTx& tx, const Caller& caller, RecordKind kind,
     absl::string_view authority_id, int64_t row);
-// Inside a write: whether the links of a child profile / a household, in
-// any state, allow its dates as they change from `before` to `after`
+// Inside a write: whether the open and adopted links of a child profile /
+// a household allow its dates as they change from `before` to `after`
 // (link_rules::CheckRecordDates; only the dates that change are checked).
 // A link whose child profile is hidden from `caller` is not named.
 absl::Status ChildDatesFit(StoreTx& tx, const Caller& caller,

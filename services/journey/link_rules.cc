@@ -99,6 +99,20 @@ bool DatesOrdered(const LinkFacts& link, v1::LinkStep earlier,
   return true;
 }
 
+// A step as the event it records, for messages: "the match decision".
+std::string StepEvent(v1::LinkStep step) {
+  switch (step) {
+    case v1::LINK_STEP_OPENED:
+      return "the opening";
+    case v1::LINK_STEP_MATCH_DECIDED:
+      return "the match decision";
+    case v1::LINK_STEP_PLACED:
+      return "the placement";
+    default:
+      return StepWords(step);
+  }
+}
+
 absl::Status NotInFuture(absl::CivilDay date, absl::CivilDay today,
                          absl::string_view field) {
   if (date > today) {
@@ -319,27 +333,32 @@ absl::Status CheckRecordDates(const RecordDates& changed,
     dates.back().alone.approved_on = changed.approved_on;
   }
   for (const RecordLink& link : links) {
+    if (link.facts.state == v1::LINK_STATE_CLOSED) continue;
     for (const StepDate& step : link.facts.steps) {
       for (const Changed& d : dates) {
         std::optional<Floor> floor =
             RecordFloor(link.facts, step.step, d.alone);
         if (!floor.has_value() || step.date >= floor->date) continue;
-        std::string why = absl::StrCat(
-            Day(floor->date), " is after ", StepWords(step.step), " (",
-            Day(step.date), ") of ",
-            link.name.empty()
-                ? "a link to a child profile hidden from your authority"
-                : link.name,
-            ", which may not come before ", floor->what);
-        if (!link.name.empty()) {
-          absl::StrAppend(
-              &why,
-              ": correct the link's date first (CorrectStep; raa link "
-              "correct ",
-              absl::StripPrefix(link.name, "links/"), " ",
-              absl::StrReplaceAll(StepWords(step.step), {{" ", "_"}}),
-              " --date DATE --reason TEXT)");
+        if (link.name.empty()) {
+          // Neither the link nor its dates: only that one exists, which the
+          // household's status history already says.
+          return Refused(
+              d.field,
+              absl::StrCat(Day(floor->date), " is after ", StepEvent(step.step),
+                           " of a link to a child profile hidden from your "
+                           "authority, which may not come before ",
+                           floor->what,
+                           ": the child's authority or a consortium manager "
+                           "corrects the link's date"));
         }
+        const std::string why = absl::StrCat(
+            Day(floor->date), " is after ", StepEvent(step.step), " of ",
+            link.name, " (", Day(step.date), "), which may not come before ",
+            floor->what,
+            ": correct the link's date first (CorrectStep; raa link correct ",
+            absl::StripPrefix(link.name, "links/"), " ",
+            absl::StrReplaceAll(StepWords(step.step), {{" ", "_"}}),
+            " --date DATE --reason TEXT)");
         return Refused(d.field, why);
       }
     }

@@ -159,11 +159,14 @@ struct RecordDateFields {
   absl::string_view approved_on = "date";
 };
 // A child profile's or household's dates changing to `changed` (the
-// dates that change are set): every link of the record, in any state,
+// dates that change are set): every open or adopted link of the record
 // keeps the dependencies above: entered care not after an adoptive
 // link's opening nor an early-permanence link's placement, the placement
 // order not after a (not early-permanence) link's match, the approval not
-// after any link's opening. FAILED_PRECONDITION naming the field.
+// after any link's opening. A closed link's dates are history, which the
+// record's may pass: a child who came back into care, a new placement
+// order, a household approved again. FAILED_PRECONDITION naming the
+// field.
 absl::Status CheckRecordDates(const RecordDates& changed,
                               std::span<const RecordLink> links,
                               const RecordDateFields& fields = {});

@@ -417,17 +417,18 @@ TEST(LinkRulesTest, ARecordsDatesKeepItsLinksInOrder) {
        &adoptive, "", ""},
       {"entered care after the opening", entered(absl::CivilDay(2026, 1, 2)),
        &adoptive, "child.journey.entered_care",
-       "2026-01-02 is after opened (2026-01-01) of links/l3"},
+       "2026-01-02 is after the opening of links/l3 (2026-01-01)"},
       {"early permanence: entered care after the opening, before placement",
        entered(absl::CivilDay(2026, 2, 20)), &ffa, "", ""},
       {"early permanence: entered care after the placement",
        entered(absl::CivilDay(2026, 2, 21)), &ffa, "child.journey.entered_care",
-       "placed (2026-02-20) of links/l4"},
+       "the placement of links/l4 (2026-02-20)"},
       {"order on the match day", OrderOn(absl::CivilDay(2026, 2, 10)),
        &adoptive, "", ""},
       {"order after the match", OrderOn(absl::CivilDay(2026, 2, 11)), &adoptive,
        "child.journey.placement_order",
-       "match decided (2026-02-10) of links/l3, which may not come before the "
+       "the match decision of links/l3 (2026-02-10), which may not come before "
+       "the "
        "child's placement order: correct the link's date first (CorrectStep; "
        "raa link correct l3 match_decided --date DATE --reason TEXT)"},
       {"early permanence: order after the match",
@@ -456,6 +457,25 @@ TEST(LinkRulesTest, ARecordsDatesKeepItsLinksInOrder) {
       HasSubstr("a link to a child profile hidden from your authority"));
   EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("links/")));
   EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("raa link correct")));
+  // Nor its date (opened 2026-01-01).
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("2026-01-01")));
+  // A closed link is history: a child who came back into care, a new
+  // placement order, a household approved again may all come after it.
+  std::vector<RecordLink> closed = {{LinkAt(v1::LINK_STEP_PLACED), "links/l5"}};
+  closed[0].facts.state = v1::LINK_STATE_CLOSED;
+  closed[0].facts.closed_on = absl::CivilDay(2026, 3, 1);
+  RecordDates later;
+  later.entered_care = absl::CivilDay(2026, 4, 1);
+  later.placement_order = absl::CivilDay(2026, 5, 1);
+  later.approved_on = absl::CivilDay(2026, 4, 1);
+  EXPECT_TRUE(CheckRecordDates(later, closed, fields).ok());
+  // An adopted one is not.
+  EXPECT_EQ(FieldOf(CheckRecordDates(
+                later,
+                std::vector<RecordLink>{
+                    {LinkAt(v1::LINK_STEP_ORDER_GRANTED), "links/l6"}},
+                fields)),
+            "child.journey.entered_care");
   // Nothing changing checks nothing, even against links already out of
   // order (stores written before these rules).
   EXPECT_TRUE(CheckRecordDates(RecordDates{}, hidden, fields).ok());

@@ -519,8 +519,9 @@ TEST_F(LinksDomainTest, ALinksDatesAndItsRecordsDatesKeepTheirOrder) {
   s = registry_->UpdateChild(sheffield_, order).status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(ViolationsOf(s).at(0).field, "child.journey.placement_order");
-  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat(
-                               "match decided (2026-09-29) of ", link.name())));
+  EXPECT_THAT(s.message(),
+              HasSubstr(absl::StrCat("the match decision of ", link.name(),
+                                     " (2026-09-29)")));
   v1::GetChildRequest get;
   get.set_name(child_.name());
   EXPECT_FALSE(
@@ -540,8 +541,9 @@ TEST_F(LinksDomainTest, ALinksDatesAndItsRecordsDatesKeepTheirOrder) {
   s = registry_->UpdateAdopter(leeds_, approval).status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(ViolationsOf(s).at(0).field, "adopter.approved_on");
-  EXPECT_THAT(s.message(),
-              HasSubstr(absl::StrCat("opened (2026-09-01) of ", link.name())));
+  EXPECT_THAT(
+      s.message(),
+      HasSubstr(absl::StrCat("the opening of ", link.name(), " (2026-09-01)")));
   *approval.mutable_adopter()->mutable_approved_on() = MakeDate(2026, 8, 1);
   approval.set_request_id(NextRequestId());
   EXPECT_THAT(registry_->UpdateAdopter(leeds_, approval).status(), IsOk());
@@ -557,6 +559,64 @@ TEST_F(LinksDomainTest, ALinksDatesAndItsRecordsDatesKeepTheirOrder) {
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(ViolationsOf(s).at(0).field, "new_date");
   EXPECT_THAT(Get(link.name()).corrections(), SizeIs(0));
+}
+
+TEST_F(LinksDomainTest, EnteringCareAndTheApprovalPassOnlyClosedLinks) {
+  // A child with only the date of entering care (2025-01-10), linked on
+  // 2025-09-15 with a household approved on 2025-09-01.
+  v1::Child profile = ChildProfile({84});
+  profile.mutable_journey()->clear_plan_for_adoption();
+  profile.mutable_journey()->clear_shobpa_decision();
+  const v1::Child child = AddChild(sheffield_, "sheffield", profile);
+  const v1::Adopter household =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  v1::OpenLinkRequest open = Open(child, household);
+  *open.mutable_opened_on() = MakeDate(2025, 9, 15);
+  absl::StatusOr<v1::Link> link = links_->OpenLink(finder_, open);
+  ASSERT_THAT(link.status(), IsOk());
+
+  v1::UpdateChildRequest care;
+  care.mutable_child()->set_name(child.name());
+  *care.mutable_child()->mutable_journey()->mutable_entered_care() =
+      MakeDate(2025, 9, 20);
+  care.mutable_update_mask()->add_paths("journey.entered_care");
+  care.set_request_id(NextRequestId());
+  absl::Status s = registry_->UpdateChild(sheffield_, care).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "child.journey.entered_care");
+  EXPECT_THAT(s.message(), HasSubstr("the opening of " + link->name()));
+
+  // Hidden from the household's member since: its approval is refused
+  // without the link's name or date.
+  v1::UpdateChildRequest hide;
+  hide.mutable_child()->set_name(child.name());
+  hide.mutable_child()->add_hidden_from("leeds");
+  hide.mutable_update_mask()->add_paths("hidden_from");
+  hide.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateChild(sheffield_, hide).status(), IsOk());
+  v1::UpdateAdopterRequest approval;
+  approval.mutable_adopter()->set_name(household.name());
+  *approval.mutable_adopter()->mutable_approved_on() = MakeDate(2025, 9, 16);
+  approval.mutable_update_mask()->add_paths("approved_on");
+  approval.set_request_id(NextRequestId());
+  s = registry_->UpdateAdopter(leeds_, approval).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ViolationsOf(s).at(0).field, "adopter.approved_on");
+  EXPECT_THAT(s.message(), HasSubstr("hidden from your authority"));
+  EXPECT_THAT(s.message(), Not(HasSubstr("links/")));
+  EXPECT_THAT(s.message(), Not(HasSubstr("2025-09-15")));
+
+  // Closed, the link is history: the child came back into care, the
+  // household was approved again.
+  v1::CloseLinkRequest close;
+  close.set_name(link->name());
+  close.set_reason(v1::CLOSE_REASON_CHOSE_ANOTHER_FAMILY);
+  close.set_request_id(NextRequestId());
+  ASSERT_THAT(links_->CloseLink(sheffield_, close).status(), IsOk());
+  care.set_request_id(NextRequestId());
+  EXPECT_THAT(registry_->UpdateChild(sheffield_, care).status(), IsOk());
+  approval.set_request_id(NextRequestId());
+  EXPECT_THAT(registry_->UpdateAdopter(leeds_, approval).status(), IsOk());
 }
 
 TEST_F(LinksDomainTest, WhoMayDoWhat) {

@@ -168,7 +168,8 @@ TEST_F(MilestonesTest, AProfileDateKeepsTheLinksDatesInOrder) {
           .status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(ViolationFields(s), ElementsAre("date"));
-  EXPECT_THAT(s.message(), HasSubstr("match decided (2026-09-29) of links/l3"));
+  EXPECT_THAT(s.message(),
+              HasSubstr("the match decision of links/l3 (2026-09-29)"));
   EXPECT_FALSE(registry_rows::GetChild(*store_, "sheffield", 1)
                    ->journey()
                    .has_placement_order());
@@ -197,9 +198,10 @@ TEST_F(MilestonesTest, AProfileDateKeepsTheLinksDatesInOrder) {
           .status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(s.message(),
-              HasSubstr("opened (2026-09-01) of a link to a child profile "
-                        "hidden from your authority"));
+              HasSubstr("2026-09-02 is after the opening of a link to a child "
+                        "profile hidden from your authority"));
   EXPECT_THAT(s.message(), Not(HasSubstr("links/")));
+  EXPECT_THAT(s.message(), Not(HasSubstr("2026-09-01")));
   EXPECT_EQ(
       FormatDate(registry_rows::GetAdopter(*store_, "leeds", 1)->approved_on()),
       "2025-09-01");

@@ -960,8 +960,9 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                                                p.order_on, p.ended_on, month)) {
                 continue;
               }
-              // The unique index (link, month) makes a second charge
-              // impossible; this counts what an earlier run posted.
+              // What an earlier run posted and still stands; a fee reversed
+              // since (the month no longer due then) is charged again. The
+              // unique index (link, month, charge) keeps each charge once.
               ASSIGN_OR_RETURN(bool posted,
                                ledger_rows::MonthlyFeePosted(tx, p.link_id,
                                                              request.month()));

@@ -128,6 +128,16 @@ CREATE TABLE budgets (
   PRIMARY KEY (authority_id, financial_year)
 );
 )sql"},
+    // A month's fee reversed (the order dated on or before the month's first
+    // day) and due again (the order's date corrected): charged again, as
+    // its next charge. At most one MONTHLY_FEE per link, month and charge;
+    // existing fees are each their month's first charge.
+    {18, "monthly_fee_charged_again", R"sql(
+ALTER TABLE ledger_entries ADD COLUMN charge INTEGER NOT NULL DEFAULT 0;
+DROP INDEX ledger_entries_monthly_once;
+CREATE UNIQUE INDEX ledger_entries_monthly_once
+  ON ledger_entries(link_id, month, charge) WHERE type = 2;
+)sql"},
 };
 
 std::string Day(absl::CivilDay day) { return absl::FormatCivilTime(day); }
@@ -430,9 +440,10 @@ absl::StatusOr<std::vector<int64_t>> Post(
       tx.db(),
       "INSERT INTO ledger_entries (type, debit, credit, pence, value_date, "
       "link_id, payment_id, reverses, reference, description, children, "
-      "schedule_version, month, recorded_by, key_id, record_time) VALUES "
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16)");
+      "schedule_version, month, recorded_by, key_id, record_time, charge) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+      "?15, ?16, CASE WHEN ?1 = 2 THEN (SELECT COUNT(*) FROM ledger_entries "
+      "WHERE type = 2 AND link_id = ?6 AND month = ?13) ELSE 0 END)");
   for (const ledger_rules::Posting& p : postings) {
     q.reset();
     q.bind(1, static_cast<int>(p.type));
@@ -525,11 +536,14 @@ absl::StatusOr<std::vector<PlacementRow>> LivePlacements(StoreTx& tx) {
 absl::StatusOr<bool> MonthlyFeePosted(StoreTx& tx, int64_t link_id,
                                       absl::string_view month) {
   SQLite::Statement q(tx.db(),
-                      "SELECT 1 FROM ledger_entries WHERE link_id = ?1 AND "
-                      "month = ?2 AND type = ?3");
+                      "SELECT 1 FROM ledger_entries AS fee WHERE link_id = ?1 "
+                      "AND month = ?2 AND type = ?3 AND NOT EXISTS (SELECT 1 "
+                      "FROM ledger_entries WHERE link_id = ?1 AND type = ?4 "
+                      "AND reverses = fee.id)");
   q.bind(1, link_id);
   q.bind(2, std::string(month));
   q.bind(3, static_cast<int>(v1::ENTRY_TYPE_MONTHLY_FEE));
+  q.bind(4, static_cast<int>(v1::ENTRY_TYPE_REVERSAL));
   return q.executeStep();
 }
 

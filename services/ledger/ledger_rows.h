@@ -120,7 +120,9 @@ absl::StatusOr<std::optional<PlacementRow>> GetPlacement(StoreTx& tx,
 absl::Status PutPlacement(StoreTx& tx, const PlacementRow& row);
 // Every placement that was placed and has not ended (the month-end run).
 absl::StatusOr<std::vector<PlacementRow>> LivePlacements(StoreTx& tx);
-// Whether the monthly fee of `link_id` for `month` (YYYY-MM) was posted.
+// Whether the monthly fee of `link_id` for `month` (YYYY-MM) was posted and
+// not reversed since (a month no longer due, then due again, is charged
+// again).
 absl::StatusOr<bool> MonthlyFeePosted(StoreTx& tx, int64_t link_id,
                                       absl::string_view month);
 

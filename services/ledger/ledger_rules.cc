@@ -132,6 +132,34 @@ const v1::FeeSchedule* ScheduleByVersion(
   return nullptr;
 }
 
+// The most a schedule's amount may be: above every inter-agency fee (about
+// £30,000-£45,000 a child), far below the API's money bound even with the
+// London weighting, and so also what catches pence given as pounds.
+constexpr Pence kMaxSchedulePence = 1'000'000'00;
+
+// An amount of a rate (a fee or a monthly fee): 0 to kMaxSchedulePence.
+// -1 when it is not one (errors added).
+Pence ScheduleAmount(const google::type::Money& money, const std::string& at,
+                     FieldErrors& errors) {
+  FieldErrors amount_errors;
+  Pence pence = FromMoney(money, at, amount_errors);
+  if (!amount_errors.empty()) {
+    errors.Merge(amount_errors);
+    return -1;
+  }
+  if (pence < 0) {
+    errors.Add(at, "must not be negative");
+    return -1;
+  }
+  if (pence > kMaxSchedulePence) {
+    errors.Add(at,
+               "is more than £1,000,000, beyond any inter-agency fee: "
+               "amounts are pounds in units and pence in nanos");
+    return -1;
+  }
+  return pence;
+}
+
 void ValidateRate(const v1::FeeRate& rate, const std::string& field,
                   FieldErrors& errors) {
   if (rate.by_children_size() != kAmountsPerRate) {
@@ -143,15 +171,9 @@ void ValidateRate(const v1::FeeRate& rate, const std::string& field,
     Pence before = 0;
     for (int i = 0; i < kAmountsPerRate; ++i) {
       std::string at = absl::StrCat(field, ".by_children[", i, "]");
-      FieldErrors amount_errors;
-      Pence pence = FromMoney(rate.by_children(i), at, amount_errors);
-      if (!amount_errors.empty()) {
-        errors.Merge(amount_errors);
-        continue;
-      }
-      if (pence < 0) {
-        errors.Add(at, "must not be negative");
-      } else if (pence < before) {
+      Pence pence = ScheduleAmount(rate.by_children(i), at, errors);
+      if (pence < 0) continue;
+      if (pence < before) {
         errors.Add(at, absl::StrCat(
                            "must not be less than the amount for ",
                            i == 1 ? "1 child" : absl::StrCat(i, " children")));
@@ -163,13 +185,7 @@ void ValidateRate(const v1::FeeRate& rate, const std::string& field,
   if (!rate.has_monthly_fee()) {
     errors.Add(monthly, "is required (0 or more)");
   } else {
-    FieldErrors amount_errors;
-    Pence pence = FromMoney(rate.monthly_fee(), monthly, amount_errors);
-    if (!amount_errors.empty()) {
-      errors.Merge(amount_errors);
-    } else if (pence < 0) {
-      errors.Add(monthly, "must not be negative");
-    }
+    ScheduleAmount(rate.monthly_fee(), monthly, errors);
   }
 }
 

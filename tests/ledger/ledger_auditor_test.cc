@@ -130,7 +130,8 @@ struct MonthlyCharge {
   int payer = 0;
   int payee = 0;
   // Reversed in full once the placement's dates no longer make its month
-  // due (an end recorded later, a corrected placement date).
+  // due (an end recorded later, a corrected placement date). A month due
+  // again after that is charged again: a second charge.
   bool reversed = false;
 };
 
@@ -268,13 +269,16 @@ class LedgerAuditorTest : public InProcessServerTest,
   // The monthly fees of `p` already charged whose months its dates, as they
   // are now, no longer make due: the server reverses them in the same step.
   void ReverseMonthsNoLongerDue(const PlacementModel& p) {
-    for (auto& [key, charge] : monthly_) {
-      if (key.first != p.link || charge.reversed) continue;
+    for (auto& [key, charges] : monthly_) {
+      if (key.first != p.link) continue;
       CivilMonth month;
       ASSERT_TRUE(absl::ParseCivilTime(key.second, &month)) << key.second;
       if (MonthlyFeeDue(p, month)) continue;
-      charge.reversed = true;
-      ++did_["monthly fees reversed as no longer due"];
+      for (MonthlyCharge& charge : charges) {
+        if (charge.reversed) continue;
+        charge.reversed = true;
+        ++did_["monthly fees reversed as no longer due"];
+      }
     }
   }
 
@@ -320,10 +324,12 @@ class LedgerAuditorTest : public InProcessServerTest,
       expected[AuthorityOf(p.payer)] -= p.fee - p.refund;
       expected[AuthorityOf(p.payee)] += p.fee - p.refund;
     }
-    for (const auto& [key, charge] : monthly_) {
-      if (charge.reversed) continue;
-      expected[AuthorityOf(charge.payer)] -= charge.amount;
-      expected[AuthorityOf(charge.payee)] += charge.amount;
+    for (const auto& [key, charges] : monthly_) {
+      for (const MonthlyCharge& charge : charges) {
+        if (charge.reversed) continue;
+        expected[AuthorityOf(charge.payer)] -= charge.amount;
+        expected[AuthorityOf(charge.payee)] += charge.amount;
+      }
     }
     for (const PaymentModel& p : payments_) {
       if (p.state != v1::PAYMENT_STATE_POSTED) continue;
@@ -449,20 +455,22 @@ class LedgerAuditorTest : public InProcessServerTest,
       }
     }
 
-    // Monthly fees: the pairs the runs were due to charge, each once.
-    std::map<std::pair<std::string, std::string>, Pence> charged;
+    // Monthly fees: the pairs the runs were due to charge, each once, and
+    // again only after the charge before was reversed.
+    std::map<std::pair<std::string, std::string>, std::vector<Pence>> charged;
     for (const auto& [link, mine] : by_link) {
       for (const v1::Entry* e : mine) {
         if (e->type() != v1::ENTRY_TYPE_MONTHLY_FEE) continue;
-        EXPECT_TRUE(
-            charged
-                .emplace(std::pair(e->link(), e->month()), PenceOf(e->amount()))
-                .second)
-            << "a monthly fee charged twice: " << e->ShortDebugString();
+        charged[std::pair(e->link(), e->month())].push_back(
+            PenceOf(e->amount()));
       }
     }
-    std::map<std::pair<std::string, std::string>, Pence> due;
-    for (const auto& [key, charge] : monthly_) due[key] = charge.amount;
+    std::map<std::pair<std::string, std::string>, std::vector<Pence>> due;
+    for (const auto& [key, charges] : monthly_) {
+      for (const MonthlyCharge& charge : charges) {
+        due[key].push_back(charge.amount);
+      }
+    }
     EXPECT_EQ(charged, due) << "monthly fees against the month-end runs";
 
     // Payments: posted once when confirmed, never otherwise.
@@ -785,9 +793,11 @@ class LedgerAuditorTest : public InProcessServerTest,
     int posted = 0;
     for (const PlacementModel& p : placements_) {
       if (!MonthlyFeeDue(p, month)) continue;
-      auto key = std::pair(p.link, MonthText(month));
-      if (monthly_.contains(key)) continue;
-      monthly_[key] = {MonthlyFeeOf(p), p.payer, p.payee};
+      std::vector<MonthlyCharge>& charges =
+          monthly_[std::pair(p.link, MonthText(month))];
+      if (!charges.empty() && !charges.back().reversed) continue;
+      if (!charges.empty()) ++did_["monthly fees charged again"];
+      charges.push_back({MonthlyFeeOf(p), p.payer, p.payee});
       ++posted;
     }
     EXPECT_EQ(close.entries_size(), posted) << "month " << request.month();
@@ -819,7 +829,9 @@ class LedgerAuditorTest : public InProcessServerTest,
   std::vector<PlacementModel> placements_;
   std::set<std::string> links_;
   std::vector<PaymentModel> payments_;
-  std::map<std::pair<std::string, std::string>, MonthlyCharge> monthly_;
+  // Each link and month's charges, oldest first: all reversed but the last.
+  std::map<std::pair<std::string, std::string>, std::vector<MonthlyCharge>>
+      monthly_;
   std::vector<std::function<void(const char*)>> replays_;
   CivilDay window_from_;
   CivilDay window_to_;

@@ -295,6 +295,18 @@ TEST(ScheduleTest, ValidationNamesEveryWrongField) {
   SetRate(s.mutable_consortium_rate(), v1::AUTHORITY_KIND_UNSPECIFIED,
           {0, 0, 0, 0, 0}, 0);
   EXPECT_THAT(fields_of(s, nullptr), IsEmpty());
+
+  // At most £1,000,000 an amount: a fee beyond it, weighted for London,
+  // would pass the money bound the API keeps everywhere else.
+  s = shipped[1];
+  *s.mutable_rates(0)->mutable_by_children(4) = ToMoney(1'000'000'00);
+  *s.mutable_rates(0)->mutable_monthly_fee() = ToMoney(1'000'000'00);
+  EXPECT_THAT(fields_of(s, nullptr), IsEmpty());
+  *s.mutable_rates(0)->mutable_by_children(4) = ToMoney(1'000'000'01);
+  *s.mutable_rates(1)->mutable_monthly_fee() = ToMoney(1'000'000'000'000);
+  EXPECT_THAT(fields_of(s, nullptr),
+              ElementsAre("schedule.rates[0].by_children[4]",
+                          "schedule.rates[1].monthly_fee"));
 }
 
 // ---- the fee ----

@@ -520,6 +520,53 @@ TEST_F(LedgerServerTest, AnOrderRecordedLateReversesTheMonthsNoLongerDue) {
   EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(6));
 }
 
+TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  v1::MonthClose closed;
+  ASSERT_THAT(CloseMonth("2026-08", &closed), IsOk());
+  ASSERT_THAT(closed.entries(), SizeIs(1));
+  const int64_t monthly = 2'250'00;  // the shipped LA monthly fee
+  // The order recorded as made on 1 August: nothing was due for August.
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
+                      absl::CivilDay(2026, 7, 1), NextRequestId()),
+              IsOk());
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
+                      absl::CivilDay(2026, 8, 1), NextRequestId()),
+              IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+  // It was made on 2 August: August is due after all, and closing the month
+  // again charges it (once, however often it is closed).
+  v1::CorrectStepRequest correct;
+  correct.set_name(link.name());
+  correct.set_step(v1::LINK_STEP_ORDER_GRANTED);
+  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2026, 8, 2));
+  correct.set_reason("The sealed order is dated the 2nd.");
+  correct.set_request_id(NextRequestId());
+  v1::Link corrected;
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  v1::MonthClose again;
+  ASSERT_THAT(CloseMonth("2026-08", &again), IsOk());
+  ASSERT_THAT(again.entries(), SizeIs(1));
+  EXPECT_EQ(again.entries(0).type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+  EXPECT_EQ(P(again.entries(0).amount()), monthly);
+  EXPECT_EQ(again.already_charged(), 0);
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + monthly));
+  v1::MonthClose third;
+  ASSERT_THAT(CloseMonth("2026-08", &third), IsOk());
+  EXPECT_THAT(third.entries(), IsEmpty());
+  EXPECT_EQ(third.already_charged(), 1);
+  // Back to the 1st: the second charge is reversed in turn.
+  correct.set_request_id(NextRequestId());
+  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2026, 8, 1));
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+}
+
 TEST_F(LedgerServerTest, AStatementsOpeningPlusItsLinesIsItsClosing) {
   v1::Link early =
       MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));

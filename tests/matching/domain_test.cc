@@ -606,11 +606,17 @@ TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
   ASSERT_FALSE(HasFailure());
   const std::string older = CopyOfDatabase("older.db");
   {
-    // As a raamatchd before migration 17 left it.
+    // As a raamatchd before migration 17 left it (so before 18 as well).
     SQLite::Database db(older, SQLite::OPEN_READWRITE);
     db.exec("DROP TRIGGER milestones_set_waiting_since");
     db.exec("ALTER TABLE children DROP COLUMN waiting_since");
-    EXPECT_EQ(db.exec("DELETE FROM schema_migrations WHERE version = 17"), 1);
+    db.exec("DROP INDEX ledger_entries_monthly_once");
+    db.exec("ALTER TABLE ledger_entries DROP COLUMN charge");
+    db.exec(
+        "CREATE UNIQUE INDEX ledger_entries_monthly_once ON "
+        "ledger_entries(link_id, month) WHERE type = 2");
+    EXPECT_EQ(
+        db.exec("DELETE FROM schema_migrations WHERE version IN (17, 18)"), 2);
   }
   absl::StatusOr<std::unique_ptr<Store>> store =
       Store::Open(older, clock_, RaamatchSchema());

@@ -962,7 +962,8 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
               }
               // What an earlier run posted and still stands; a fee reversed
               // since (the month no longer due then) is charged again. The
-              // unique index (link, month, charge) keeps each charge once.
+              // unique index (link, month, charge) refuses a second fee while
+              // one stands (ledger_rows::Post numbers the charges).
               ASSIGN_OR_RETURN(bool posted,
                                ledger_rows::MonthlyFeePosted(tx, p.link_id,
                                                              request.month()));

@@ -130,8 +130,10 @@ CREATE TABLE budgets (
 )sql"},
     // A month's fee reversed (the order dated on or before the month's first
     // day) and due again (the order's date corrected): charged again, as
-    // its next charge. At most one MONTHLY_FEE per link, month and charge;
-    // existing fees are each their month's first charge.
+    // its next charge. A MONTHLY_FEE's charge is the number of its month's
+    // earlier fees that were reversed, so a second fee while one stands
+    // takes the same number and the index refuses it; existing fees are
+    // each their month's first charge.
     {18, "monthly_fee_charged_again", R"sql(
 ALTER TABLE ledger_entries ADD COLUMN charge INTEGER NOT NULL DEFAULT 0;
 DROP INDEX ledger_entries_monthly_once;
@@ -443,7 +445,9 @@ absl::StatusOr<std::vector<int64_t>> Post(
       "schedule_version, month, recorded_by, key_id, record_time, charge) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
       "?15, ?16, CASE WHEN ?1 = 2 THEN (SELECT COUNT(*) FROM ledger_entries "
-      "WHERE type = 2 AND link_id = ?6 AND month = ?13) ELSE 0 END)");
+      "AS fee WHERE type = 2 AND link_id = ?6 AND month = ?13 AND EXISTS "
+      "(SELECT 1 FROM ledger_entries WHERE link_id = ?6 AND type = ?17 AND "
+      "reverses = fee.id)) ELSE 0 END)");
   for (const ledger_rules::Posting& p : postings) {
     q.reset();
     q.bind(1, static_cast<int>(p.type));
@@ -462,6 +466,7 @@ absl::StatusOr<std::vector<int64_t>> Post(
     q.bind(14, by.authority_id);
     q.bind(15, by.key_id);
     q.bind(16, now);
+    q.bind(17, static_cast<int>(v1::ENTRY_TYPE_REVERSAL));
     q.exec();
     ids.push_back(tx.db().getLastInsertRowid());
     MoveBalance(tx.db(), p.debit, -p.amount);

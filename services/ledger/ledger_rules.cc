@@ -183,7 +183,7 @@ void ValidateRate(const v1::FeeRate& rate, const std::string& field,
   }
   std::string monthly = absl::StrCat(field, ".monthly_fee");
   if (!rate.has_monthly_fee()) {
-    errors.Add(monthly, "is required (0 or more)");
+    errors.Add(monthly, "is required (0 to £1,000,000)");
   } else {
     ScheduleAmount(rate.monthly_fee(), monthly, errors);
   }

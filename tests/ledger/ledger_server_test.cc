@@ -13,10 +13,17 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
 #include "raa/v1/journey.pb.h"
 #include "raa/v1/ledger.grpc.pb.h"
+#include "services/ledger/ledger_rows.h"
+#include "services/server/schema.h"
+#include "services/store/store.h"
 #include "tests/support/in_process_server.h"
 
 namespace raa::test {
@@ -559,6 +566,33 @@ TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
   ASSERT_THAT(CloseMonth("2026-08", &third), IsOk());
   EXPECT_THAT(third.entries(), IsEmpty());
   EXPECT_EQ(third.already_charged(), 1);
+  // The journal itself refuses a second fee for the month while one stands
+  // (the unique index on link, month and charge), whatever posts it.
+  StopServer();
+  {
+    FakeClock clock(TestNow());
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(dir_.File("raamatch.db"), clock, RaamatchSchema());
+    ASSERT_THAT(store.status(), IsOk());
+    ledger_rules::Posting twice;
+    twice.type = v1::ENTRY_TYPE_MONTHLY_FEE;
+    twice.debit = "sheffield";
+    twice.credit = "leeds";
+    twice.amount = monthly;
+    twice.value_date = absl::CivilDay(2026, 8, 31);
+    twice.link_id = ParseLinkName(link.name(), "link").value();
+    twice.month = "2026-08";
+    auto posted = (*store)->Write<google::protobuf::Empty>(
+        RequestKey{},
+        [&](StoreTx& tx) -> absl::StatusOr<google::protobuf::Empty> {
+          RETURN_IF_ERROR(
+              ledger_rows::Post(tx, {&twice, 1}, {"sheffield", "k"}).status());
+          return google::protobuf::Empty();
+        });
+    EXPECT_FALSE(posted.ok());
+    EXPECT_THAT(posted.status().message(), HasSubstr("UNIQUE"));
+  }
+  StartServer();
   // Back to the 1st: the second charge is reversed in turn.
   correct.set_request_id(NextRequestId());
   *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2026, 8, 1));

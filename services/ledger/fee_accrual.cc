@@ -1,5 +1,6 @@
 #include "services/ledger/fee_accrual.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -51,16 +52,7 @@ absl::Status Price(StoreTx& tx, const ledger_rows::PlacementRow& row,
                    absl::string_view why, const ledger_rows::Recorder& by) {
   ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
                    ledger_rows::Schedules(tx));
-  ASSIGN_OR_RETURN(v1::Authority payee,
-                   registry_rows::GetAuthority(tx, row.payee));
-  ledger_rules::Placement placement;
-  placement.link_id = row.link_id;
-  placement.payer = row.payer;
-  placement.payee = row.payee;
-  placement.payee_agency.kind = payee.kind();
-  placement.payee_agency.london = payee.london_weighting();
-  placement.children = row.children < 1 ? 1 : row.children;
-  placement.placed_on = *row.placed_on;
+  ASSIGN_OR_RETURN(ledger_rules::Placement placement, PlacementOf(tx, row));
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
                    ledger_rows::LinkEntries(tx, row.link_id));
   absl::StatusOr<std::vector<ledger_rules::Posting>> postings =
@@ -94,6 +86,45 @@ absl::Status ReverseMonthsNoLongerDue(StoreTx& tx,
   return ledger_rows::Post(tx, postings, by).status();
 }
 
+// Charges the link's monthly fees for the months already closed that its
+// dates, as they are now, make due and that have no fee standing: a
+// placement recorded late, or a date corrected (a month whose fee was
+// reversed is charged again). The month-end run would charge them only if
+// the manager closed those months again.
+absl::Status ChargeClosedMonthsDue(StoreTx& tx,
+                                   const ledger_rows::PlacementRow& row,
+                                   const ledger_rows::Recorder& by) {
+  if (!row.placed_on.has_value()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      std::vector<absl::CivilMonth> closed,
+      ledger_rows::MonthsClosedFrom(tx, absl::CivilMonth(*row.placed_on)));
+  if (closed.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(tx));
+  std::optional<ledger_rules::Placement> placement;
+  std::vector<ledger_rules::Posting> postings;
+  for (absl::CivilMonth month : closed) {
+    if (!ledger_rules::MonthlyFeeDue(schedules, *row.placed_on, row.order_on,
+                                     row.ended_on, month)) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(bool posted,
+                     ledger_rows::MonthlyFeePosted(
+                         tx, row.link_id, absl::FormatCivilTime(month)));
+    if (posted) continue;
+    if (!placement.has_value()) {
+      ASSIGN_OR_RETURN(placement, PlacementOf(tx, row));
+    }
+    ASSIGN_OR_RETURN(
+        std::optional<ledger_rules::Posting> posting,
+        ledger_rules::MonthlyFeePosting(*placement, schedules, row.order_on,
+                                        row.ended_on, month));
+    if (posting.has_value()) postings.push_back(*std::move(posting));
+  }
+  if (postings.empty()) return absl::OkStatus();
+  return ledger_rows::Post(tx, postings, by).status();
+}
+
 // The words of a step, for descriptions ("adoption order").
 std::string StepWords(v1::LinkStep step) {
   switch (step) {
@@ -107,6 +138,21 @@ std::string StepWords(v1::LinkStep step) {
 }
 
 }  // namespace
+
+absl::StatusOr<ledger_rules::Placement> PlacementOf(
+    StoreTx& tx, const ledger_rows::PlacementRow& row) {
+  ASSIGN_OR_RETURN(v1::Authority payee,
+                   registry_rows::GetAuthority(tx, row.payee));
+  ledger_rules::Placement placement;
+  placement.link_id = row.link_id;
+  placement.payer = row.payer;
+  placement.payee = row.payee;
+  placement.payee_agency =
+      ledger_rules::Agency{payee.kind(), payee.london_weighting()};
+  placement.children = std::max(1, row.children);
+  if (row.placed_on.has_value()) placement.placed_on = *row.placed_on;
+  return placement;
+}
 
 absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
                     absl::CivilDay date, const ledger_rows::Recorder& by) {
@@ -123,7 +169,10 @@ absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
     *slot = date;
   }
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
-  if (step == v1::LINK_STEP_PLACED) return Price(tx, row, "", by);
+  if (step == v1::LINK_STEP_PLACED) {
+    RETURN_IF_ERROR(Price(tx, row, "", by));
+    return ChargeClosedMonthsDue(tx, row, by);
+  }
   if (step == v1::LINK_STEP_ORDER_GRANTED) {
     return ReverseMonthsNoLongerDue(
         tx, row, absl::StrCat("adoption order made on ", Day(date)), by);
@@ -148,7 +197,8 @@ absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
   *slot = date;
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
   if (step == v1::LINK_STEP_PLACED) RETURN_IF_ERROR(Price(tx, row, why, by));
-  return ReverseMonthsNoLongerDue(tx, row, why, by);
+  RETURN_IF_ERROR(ReverseMonthsNoLongerDue(tx, row, why, by));
+  return ChargeClosedMonthsDue(tx, row, by);
 }
 
 absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,

@@ -21,6 +21,10 @@
 //    reason's words); an unplaced one leaves the budget's pipeline.
 //  - The order (OnStep), a corrected date and an end also reverse monthly
 //    fees already charged for months the dates no longer make due.
+//  - A PLACED step or a corrected date also charges the monthly fees of
+//    months already closed (ledger_rows::MarkMonthClosed) that the dates
+//    now make due and that have no fee standing: a placement recorded
+//    late, a month reversed and due again.
 // Descriptions in the journal hold dates and reason words only, never the
 // journey's free text (notes, correction reasons): finance officers of both
 // members read them, and the journal is never edited.
@@ -37,6 +41,7 @@
 #include "absl/time/civil_time.h"
 #include "raa/v1/journey.pb.h"
 #include "services/ledger/ledger_rows.h"
+#include "services/ledger/ledger_rules.h"
 #include "services/store/store.h"
 
 namespace raa::fee_accrual {
@@ -48,6 +53,11 @@ struct FeeLink {
   std::string payee;  // the household's authority id
   int children = 1;   // the child profile's group size
 };
+
+// The ledger's view of a placement row (its payee's kind and London
+// weighting read from the registry): what prices its fees.
+absl::StatusOr<ledger_rules::Placement> PlacementOf(
+    StoreTx& tx, const ledger_rows::PlacementRow& row);
 
 absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
                     absl::CivilDay date, const ledger_rows::Recorder& by);

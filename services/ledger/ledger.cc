@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "services/auth/rules.h"
 #include "services/ledger/budget_alerts.h"
+#include "services/ledger/fee_accrual.h"
 #include "services/ledger/ledger_rows.h"
 #include "services/ledger/ledger_rules.h"
 #include "services/ledger/reconcile.h"
@@ -947,6 +948,7 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
       store_.Write<v1::MonthClose>(
           MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MonthClose> {
+            RETURN_IF_ERROR(ledger_rows::MarkMonthClosed(tx, request.month()));
             ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
                              ledger_rows::Schedules(tx));
             ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> live,
@@ -960,10 +962,11 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                                                p.order_on, p.ended_on, month)) {
                 continue;
               }
-              // What an earlier run posted and still stands; a fee reversed
-              // since (the month no longer due then) is charged again. The
-              // unique index (link, month, charge) refuses a second fee while
-              // one stands (ledger_rows::Post numbers the charges).
+              // What an earlier run, or a step since, posted and still
+              // stands; a fee reversed and due again is charged again (the
+              // step that made it due does that for a month marked closed).
+              // The unique index (link, month, charge) refuses a second fee
+              // while one stands (ledger_rows::Post numbers the charges).
               ASSIGN_OR_RETURN(bool posted,
                                ledger_rows::MonthlyFeePosted(tx, p.link_id,
                                                              request.month()));
@@ -971,16 +974,8 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                 out.set_already_charged(out.already_charged() + 1);
                 continue;
               }
-              ASSIGN_OR_RETURN(v1::Authority payee,
-                               registry_rows::GetAuthority(tx, p.payee));
-              ledger_rules::Placement placement;
-              placement.link_id = p.link_id;
-              placement.payer = p.payer;
-              placement.payee = p.payee;
-              placement.payee_agency =
-                  ledger_rules::Agency{payee.kind(), payee.london_weighting()};
-              placement.children = std::max(1, p.children);
-              placement.placed_on = *p.placed_on;
+              ASSIGN_OR_RETURN(ledger_rules::Placement placement,
+                               fee_accrual::PlacementOf(tx, p));
               ASSIGN_OR_RETURN(
                   std::optional<ledger_rules::Posting> posting,
                   ledger_rules::MonthlyFeePosting(

@@ -140,6 +140,18 @@ DROP INDEX ledger_entries_monthly_once;
 CREATE UNIQUE INDEX ledger_entries_monthly_once
   ON ledger_entries(link_id, month, charge) WHERE type = 2;
 )sql"},
+    // The months the manager has closed (CloseMonth), so that a step that
+    // makes a closed month due (a placement recorded late, a date corrected)
+    // charges it in that step instead of waiting for the month to be closed
+    // again. A database from before knows a month was closed by its monthly
+    // fees; a month closed that charged nothing is closed again by hand.
+    {19, "months_closed", R"sql(
+CREATE TABLE ledger_months_closed (
+  month TEXT PRIMARY KEY
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO ledger_months_closed (month)
+  SELECT DISTINCT month FROM ledger_entries WHERE type = 2;
+)sql"},
 };
 
 std::string Day(absl::CivilDay day) { return absl::FormatCivilTime(day); }
@@ -550,6 +562,31 @@ absl::StatusOr<bool> MonthlyFeePosted(StoreTx& tx, int64_t link_id,
   q.bind(3, static_cast<int>(v1::ENTRY_TYPE_MONTHLY_FEE));
   q.bind(4, static_cast<int>(v1::ENTRY_TYPE_REVERSAL));
   return q.executeStep();
+}
+
+absl::Status MarkMonthClosed(StoreTx& tx, absl::string_view month) {
+  SQLite::Statement q(
+      tx.db(),
+      "INSERT OR IGNORE INTO ledger_months_closed (month) VALUES (?1)");
+  q.bind(1, std::string(month));
+  q.exec();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<absl::CivilMonth>> MonthsClosedFrom(
+    StoreTx& tx, absl::CivilMonth first) {
+  SQLite::Statement q(tx.db(),
+                      "SELECT month FROM ledger_months_closed WHERE month >= "
+                      "?1 ORDER BY month");
+  q.bind(1, absl::FormatCivilTime(first));
+  std::vector<absl::CivilMonth> out;
+  while (q.executeStep()) {
+    absl::CivilMonth month;
+    if (absl::ParseCivilTime(q.getColumn(0).getString(), &month)) {
+      out.push_back(month);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<int64_t> OwedBetween(StoreTx& tx, absl::string_view payer,

@@ -126,6 +126,12 @@ absl::StatusOr<std::vector<PlacementRow>> LivePlacements(StoreTx& tx);
 absl::StatusOr<bool> MonthlyFeePosted(StoreTx& tx, int64_t link_id,
                                       absl::string_view month);
 
+// Records `month` (YYYY-MM) as closed by the manager's month-end run.
+absl::Status MarkMonthClosed(StoreTx& tx, absl::string_view month);
+// The months closed (MarkMonthClosed) from `first` on, oldest first.
+absl::StatusOr<std::vector<absl::CivilMonth>> MonthsClosedFrom(
+    StoreTx& tx, absl::CivilMonth first);
+
 // What `payer` owes `payee` net in the whole journal (negative: what
 // `payee` owes `payer`).
 absl::StatusOr<int64_t> OwedBetween(StoreTx& tx, absl::string_view payer,

@@ -282,6 +282,21 @@ class LedgerAuditorTest : public InProcessServerTest,
     }
   }
 
+  // The monthly fees of `p` for months already closed that its dates, as
+  // they are now, make due and that have none standing: the server charges
+  // them in the step that changed the dates (a placement recorded after its
+  // months were closed, a corrected date).
+  void ChargeClosedMonthsDue(const PlacementModel& p) {
+    for (CivilMonth month : closed_) {
+      if (!MonthlyFeeDue(p, month)) continue;
+      std::vector<MonthlyCharge>& charges =
+          monthly_[std::pair(p.link, MonthText(month))];
+      if (!charges.empty() && !charges.back().reversed) continue;
+      charges.push_back({MonthlyFeeOf(p), p.payer, p.payee});
+      ++did_["monthly fees charged by the step that made them due"];
+    }
+  }
+
   // ---- the audit ----
 
   std::vector<v1::Entry> AllEntries() {
@@ -590,6 +605,7 @@ class LedgerAuditorTest : public InProcessServerTest,
       std::tie(p.fee, p.priced_by) = FeeOf(payee, children, p.placed_on);
       p.fee_date = p.placed_on;
     }
+    ChargeClosedMonthsDue(p);
     links_.insert(p.link);
     placements_.push_back(p);
     ++did_[payer == payee ? "placements within a member"
@@ -653,6 +669,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     p.placed_on = moved;
     if (p.payer == p.payee) return;
     ReverseMonthsNoLongerDue(p);
+    ChargeClosedMonthsDue(p);
     // Re-posted (a reversal and a new fee) only if the amount changes or the
     // fee moves to another financial year.
     auto [fee, version] = FeeOf(p.payee, p.children, moved);
@@ -790,6 +807,7 @@ class LedgerAuditorTest : public InProcessServerTest,
                 IsOk())
         << request.month();
     RememberLedger(&LedgerStub::CloseMonth, manager_, request, close);
+    closed_.insert(month);
     int posted = 0;
     for (const PlacementModel& p : placements_) {
       if (!MonthlyFeeDue(p, month)) continue;
@@ -832,6 +850,8 @@ class LedgerAuditorTest : public InProcessServerTest,
   // Each link and month's charges, oldest first: all reversed but the last.
   std::map<std::pair<std::string, std::string>, std::vector<MonthlyCharge>>
       monthly_;
+  // The months closed by a month-end run.
+  std::set<CivilMonth> closed_;
   std::vector<std::function<void(const char*)>> replays_;
   CivilDay window_from_;
   CivilDay window_to_;

@@ -544,8 +544,9 @@ TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
                       absl::CivilDay(2026, 8, 1), NextRequestId()),
               IsOk());
   EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
-  // It was made on 2 August: August is due after all, and closing the month
-  // again charges it (once, however often it is closed).
+  // It was made on 2 August: August is due after all. August was closed, so
+  // the correction charges it in its own step (a retry charges nothing
+  // more), and closing the month again finds it charged.
   v1::CorrectStepRequest correct;
   correct.set_name(link.name());
   correct.set_step(v1::LINK_STEP_ORDER_GRANTED);
@@ -555,17 +556,18 @@ TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
   v1::Link corrected;
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(4));  // fee, August, its reversal, August
+  EXPECT_EQ(entries[3].type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+  EXPECT_EQ(entries[3].month(), "2026-08");
+  EXPECT_EQ(P(entries[3].amount()), monthly);
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + monthly));
   v1::MonthClose again;
   ASSERT_THAT(CloseMonth("2026-08", &again), IsOk());
-  ASSERT_THAT(again.entries(), SizeIs(1));
-  EXPECT_EQ(again.entries(0).type(), v1::ENTRY_TYPE_MONTHLY_FEE);
-  EXPECT_EQ(P(again.entries(0).amount()), monthly);
-  EXPECT_EQ(again.already_charged(), 0);
-  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + monthly));
-  v1::MonthClose third;
-  ASSERT_THAT(CloseMonth("2026-08", &third), IsOk());
-  EXPECT_THAT(third.entries(), IsEmpty());
-  EXPECT_EQ(third.already_charged(), 1);
+  EXPECT_THAT(again.entries(), IsEmpty());
+  EXPECT_EQ(again.already_charged(), 1);
   // The journal itself refuses a second fee for the month while one stands
   // (the unique index on link, month and charge), whatever posts it.
   StopServer();
@@ -599,6 +601,105 @@ TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
   EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+}
+
+// A month the manager has closed is charged by the step that makes it due,
+// not only by closing it again: a placement recorded late, a placement date
+// corrected back and forth.
+TEST_F(LedgerServerTest, AStepThatMakesAClosedMonthDueChargesIt) {
+  v1::MonthClose closed;
+  for (const char* month : {"2026-08", "2026-09"}) {
+    ASSERT_THAT(CloseMonth(month, &closed), IsOk());
+    EXPECT_THAT(closed.entries(), IsEmpty()) << month;
+  }
+  const int64_t monthly = 2'250'00;  // the shipped LA monthly fee
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  // Placed on 1 June 2025, recorded in November 2026: the fee, and August's
+  // and September's monthly fees (due from June 2026), in the same step.
+  const std::string placed = NextRequestId();
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), placed),
+              IsOk());
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), placed),
+              IsOk());
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(3));
+  EXPECT_EQ(entries[0].type(), v1::ENTRY_TYPE_FEE);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(entries[i].type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+    EXPECT_EQ(P(entries[i].amount()), monthly);
+  }
+  EXPECT_EQ(entries[1].month(), "2026-08");
+  EXPECT_EQ(entries[2].month(), "2026-09");
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 2 * monthly));
+  ASSERT_THAT(CloseMonth("2026-09", &closed), IsOk());
+  EXPECT_THAT(closed.entries(), IsEmpty());
+  EXPECT_EQ(closed.already_charged(), 1);
+
+  // Placed on 15 September 2025 after all: August is no longer due.
+  v1::CorrectStepRequest correct;
+  correct.set_name(link.name());
+  correct.set_step(v1::LINK_STEP_PLACED);
+  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2025, 9, 15));
+  correct.set_reason("The placement date was recorded wrongly.");
+  correct.set_request_id(NextRequestId());
+  v1::Link corrected;
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + monthly));
+  // And back to 1 June: August is charged again, in the correction's step.
+  correct.set_request_id(NextRequestId());
+  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2025, 6, 1));
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(5));
+  EXPECT_EQ(entries[3].type(), v1::ENTRY_TYPE_REVERSAL);
+  EXPECT_EQ(entries[3].month(), "2026-08");
+  EXPECT_EQ(entries[4].type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+  EXPECT_EQ(entries[4].month(), "2026-08");
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 2 * monthly));
+  // A month never closed is left to the month-end run.
+  ASSERT_THAT(CloseMonth("2026-10", &closed), IsOk());
+  EXPECT_THAT(closed.entries(), SizeIs(1));
+}
+
+// A database from before the months closed were recorded (migration 19)
+// knows a month was closed by its monthly fees, even one reversed since.
+TEST_F(LedgerServerTest, ADatabaseFromBeforeKnowsItsClosedMonthsByTheirFees) {
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  v1::MonthClose closed;
+  ASSERT_THAT(CloseMonth("2026-08", &closed), IsOk());
+  ASSERT_THAT(closed.entries(), SizeIs(1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
+                      absl::CivilDay(2026, 7, 1), NextRequestId()),
+              IsOk());
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
+                      absl::CivilDay(2026, 8, 1), NextRequestId()),
+              IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+  StopServer();
+  {
+    // As a raamatchd before migration 19 left it.
+    SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE ledger_months_closed");
+    EXPECT_EQ(db.exec("DELETE FROM schema_migrations WHERE version = 19"), 1);
+  }
+  StartServer();
+  v1::CorrectStepRequest correct;
+  correct.set_name(link.name());
+  correct.set_step(v1::LINK_STEP_ORDER_GRANTED);
+  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2026, 8, 2));
+  correct.set_reason("The sealed order is dated the 2nd.");
+  correct.set_request_id(NextRequestId());
+  v1::Link corrected;
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 2'250'00));
 }
 
 TEST_F(LedgerServerTest, AStatementsOpeningPlusItsLinesIsItsClosing) {

@@ -9,7 +9,9 @@
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
@@ -58,6 +60,43 @@ bool IsPrintableName(absl::string_view s) {
     if (c <= ' ' || c == 0x7f) return false;
   }
   return true;
+}
+
+// Whether a `record` filter names a record as the API writes names: a
+// child, household or follow, a link, a ledger entry or a key by its
+// parser (common/names.h); anything else below authorities/ with a
+// member's id (or the wildcard, which refused calls record); other kinds
+// printable. A malformed name could only ever match nothing, and a manager
+// who mistyped one would be told nobody read it.
+absl::Status CheckRecordFilter(absl::string_view record) {
+  constexpr absl::string_view kField = "record";
+  constexpr absl::string_view kExample =
+      "must be a record's name, such as authorities/leeds/children/c12";
+  if (!IsPrintableName(record)) return InvalidField(kField, kExample);
+  const std::vector<absl::string_view> parts = absl::StrSplit(record, '/');
+  if (parts[0] == "authorities") {
+    if (AuthorityOf(record).empty()) {
+      return InvalidField(
+          kField, absl::StrCat(Quoted(record),
+                               " is not a member's name: authorities/ is "
+                               "followed by an id of lowercase letters, "
+                               "digits and '-'"));
+    }
+    if (parts.size() < 3) return absl::OkStatus();
+    for (auto [kind, prefix] :
+         {std::pair{"children", 'c'}, {"adopters", 'h'}, {"follows", 'f'}}) {
+      if (parts[2] == kind) {
+        return ParseRecordName(record, kind, prefix, kField).status();
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (parts[0] == "links") return ParseLinkName(record, kField).status();
+  if (parts[0] == "apiKeys") return ParseApiKeyName(record, kField).status();
+  if (parts[0] == "ledger" && parts.size() > 1 && parts[1] == "entries") {
+    return ParseLedgerEntryName(record, kField).status();
+  }
+  return absl::OkStatus();
 }
 
 // Calls `fn(int64_t)` with each number in an event's record_ids ("12 7
@@ -544,10 +583,8 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
 absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
     const v1::QueryAuditLogRequest& request) {
   FieldErrors errors;
-  if (!request.record().empty() && !IsPrintableName(request.record())) {
-    errors.Add("record",
-               "must be a record's name, such as "
-               "authorities/leeds/children/c12");
+  if (!request.record().empty()) {
+    errors.AddAll(CheckRecordFilter(request.record()));
   }
   std::string key_id(absl::StripPrefix(request.api_key(), "apiKeys/"));
   if (!request.api_key().empty() &&
@@ -556,9 +593,11 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
   }
   std::string authority_id(
       absl::StripPrefix(request.authority(), "authorities/"));
-  if (!request.authority().empty() && (!IsPrintableName(authority_id) ||
-                                       absl::StrContains(authority_id, '/'))) {
-    errors.Add("authority", "must be authorities/{id} or the id");
+  // Calls are made by members, so an id that is not one matches nothing.
+  if (!request.authority().empty() && !IsSlug(authority_id)) {
+    errors.Add("authority",
+               "must be authorities/{id} or the id: lowercase letters, digits "
+               "and '-'");
   }
   auto check_time = [&](const google::protobuf::Timestamp& t,
                         absl::string_view field) {

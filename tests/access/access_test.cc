@@ -846,6 +846,33 @@ TEST_F(AccessTest, AManagerQueriesTheTrailByKeyMemberAndTimeOnePageAtATime) {
   *bad.mutable_until() = TimeUtil::SecondsToTimestamp(1000000000);
   EXPECT_THAT(test::ViolationFields(Audit(sheffield_manager_, bad, &response)),
               UnorderedElementsAre("api_key", "until"));
+  // A name mistyped is refused, not answered with an empty trail as if
+  // nobody had read the record; the wildcard refused calls record is not.
+  for (const char* record :
+       {"authorities/LEEDS/children/c1", "authorities/leeds/children/C1",
+        "authorities/leeds/children/c01", "authorities/../hub", "links/7",
+        "apiKeys/short"}) {
+    v1::QueryAuditLogRequest mistyped;
+    mistyped.set_record(record);
+    EXPECT_THAT(
+        test::ViolationFields(Audit(sheffield_manager_, mistyped, &response)),
+        ElementsAre("record"))
+        << record;
+  }
+  for (const char* authority : {"authorities/LEEDS", "LEEDS", "../hub"}) {
+    v1::QueryAuditLogRequest mistyped;
+    mistyped.set_authority(authority);
+    EXPECT_THAT(
+        test::ViolationFields(Audit(sheffield_manager_, mistyped, &response)),
+        ElementsAre("authority"))
+        << authority;
+  }
+  for (const char* record : {"authorities/-", "authorities/leeds",
+                             "authorities/leeds/children/c1", "links/l7"}) {
+    v1::QueryAuditLogRequest named;
+    named.set_record(record);
+    EXPECT_THAT(Audit(sheffield_manager_, named, &response), IsOk()) << record;
+  }
 }
 
 TEST_F(AccessTest, TheAuditTrailSurvivesARestart) {

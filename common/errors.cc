@@ -60,6 +60,18 @@ google::rpc::BadRequest CappedProto(const std::vector<FieldViolation>& list) {
   return bad;
 }
 
+// `text` with each malformed byte as U+FFFD: a BadRequest holds proto3
+// strings, which must be UTF-8, or the whole payload fails to parse and
+// every violation is lost. Well-formed text is returned as it is.
+std::string WellFormed(absl::string_view text) {
+  if (IsValidUtf8(text)) return std::string(text);
+  std::string out;
+  for (size_t pos = 0; pos < text.size();) {
+    AppendUtf8(DecodeUtf8(text, &pos), out);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Quoted(absl::string_view value) {
@@ -71,7 +83,7 @@ void FieldErrors::Add(absl::string_view field, absl::string_view description) {
       prefix_.empty()
           ? std::string(field)
           : (field.empty() ? prefix_ : absl::StrCat(prefix_, ".", field));
-  violations_.push_back({std::move(full), std::string(description)});
+  violations_.push_back({WellFormed(full), WellFormed(description)});
 }
 
 void FieldErrors::Merge(const FieldErrors& other) {

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace raa {
@@ -239,7 +240,14 @@ absl::Status CheckHeader(const std::vector<std::string>& header,
   std::map<std::string, size_t> seen;
   for (size_t i = 0; i < header.size(); ++i) {
     std::string name = ColumnName(header[i]);
-    std::string where = absl::StrCat("column ", i + 1, " \"", header[i], "\"");
+    std::string where = absl::StrCat("column ", i + 1, " ", Quoted(header[i]));
+    if (!IsValidUtf8(header[i])) {
+      errors.Add(
+          where,
+          "is not UTF-8 text: save the file as CSV UTF-8 (a spreadsheet's "
+          "\"Save as\" offers it)");
+      continue;
+    }
     if (name.empty()) {
       errors.Add(where, "has no name: give every column a header");
       continue;

@@ -690,11 +690,17 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
   d.set("committed_percent", absl::StrCat(b->committed_percent()));
   d.set("forecast_percent", absl::StrCat(b->forecast_percent()));
   data warnings = List();
-  for (const std::string& text :
-       {WarningText(b->committed_warning(), "Committed",
-                    b->committed_percent()),
-        WarningText(b->forecast_warning(), "The forecast",
-                    b->forecast_percent())}) {
+  std::vector<std::string> texts = {
+      WarningText(b->committed_warning(), "Committed", b->committed_percent()),
+      WarningText(b->forecast_warning(), "The forecast",
+                  b->forecast_percent())};
+  // Without a budget any fee is over it, and no percentage means anything
+  // (the words `raa ledger budget show` prints).
+  if (!b->set() && (!texts[0].empty() || !texts[1].empty())) {
+    texts = {absl::StrCat("No budget is set for ", YearLabel(year),
+                          " and fees are committed or forecast.")};
+  }
+  for (const std::string& text : texts) {
     if (text.empty()) continue;
     data item;
     item.set("text", text);

@@ -853,6 +853,7 @@ void WebApp::GetRegistryNew(const httplib::Request& req,
                           absl::StrCat("register ", Kind::kNouns))) {
     return;
   }
+  if (!RequireLiveKey(res, *signed_in)) return;
   TextFields values;
   if constexpr (std::is_same_v<Kind, ChildKind>) {
     values["ages_as_of"] = FormatDate(ToDate(SystemClock().Today()));
@@ -1145,6 +1146,7 @@ void WebApp::GetRegistryUpload(const httplib::Request& req,
                           "upload child profiles or households")) {
     return;
   }
+  if (!RequireLiveKey(res, *signed_in)) return;
   data d = LayoutData("Upload child profiles or households", &*signed_in);
   d.set("kind_children", Param(req, "kind") != "households");
   d.set("kind_households", Param(req, "kind") == "households");
@@ -1207,6 +1209,7 @@ void WebApp::PostRegistryUpload(const httplib::Request& req,
         problems.push_back(
             absl::StrCat("The header's ", v.field, " ", v.description));
       }
+      if (problems.empty()) problems.push_back(std::string(header.message()));
       problems.push_back(absl::StrCat("Nothing was stored. The columns are: ",
                                       absl::StrJoin(fields.Columns(), ", ")));
       refuse(problems);

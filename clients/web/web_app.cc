@@ -360,6 +360,16 @@ void WebApp::ErrorPage(httplib::Response& res, int status,
   RenderPage(res, status, "error", d);
 }
 
+bool WebApp::RequireLiveKey(httplib::Response& res, const SignedIn& signed_in) {
+  v1::GetAuthorityRequest get;
+  get.set_name(signed_in.session.authority);
+  absl::StatusOr<v1::Authority> own = signed_in.session.client->Call(
+      &v1::RegistryService::Stub::GetAuthority, get);
+  if (own.ok()) return true;
+  ApiErrorPage(res, own.status(), &signed_in);
+  return false;
+}
+
 void WebApp::ApiErrorPage(httplib::Response& res, const absl::Status& status,
                           const SignedIn* signed_in) {
   if (status.code() == absl::StatusCode::kUnauthenticated &&

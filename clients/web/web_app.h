@@ -148,6 +148,11 @@ class WebApp {
                             httplib::Response& res);
   void GetRegistryUpload(const httplib::Request& req, httplib::Response& res);
   void PostRegistryUpload(const httplib::Request& req, httplib::Response& res);
+  // True if the signed-in key still works (it reads its own member): for
+  // a page that calls the API for nothing else, so that a key revoked since
+  // sign-in ends the session at the next page there too. Otherwise answers
+  // as ApiErrorPage does (sign-in again) and returns false.
+  bool RequireLiveKey(httplib::Response& res, const SignedIn& signed_in);
   // True if the signed-in key may write `authority`'s records (a registrar
   // of that member, the API's rule); otherwise answers a 403 page saying
   // why, before any form is shown.

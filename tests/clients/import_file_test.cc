@@ -5,7 +5,9 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -51,6 +53,24 @@ TEST(ImportFileTest, AMisplacedQuoteInACsvIsNamedInPlainWords) {
   EXPECT_THAT(file.status().message(),
               HasSubstr("line 3: a quote out of place"));
   EXPECT_THAT(file.status().message(), Not(HasSubstr("strict")));
+}
+
+// A header saved in another encoding (Latin-1, UTF-16) is named as such,
+// with every other problem of the header: the violations travel as a
+// BadRequest, whose strings must be UTF-8, so the bytes are shown as U+FFFD.
+TEST(ImportFileTest, AHeaderThatIsNotUtf8IsNamedWithEveryOtherProblem) {
+  const std::vector<std::string> columns = {"summary", "age_months"};
+  const std::vector<std::string> required = {"age_months"};
+  absl::Status header =
+      CheckHeader({"summary\xff", "colour"}, columns, required);
+  ASSERT_EQ(header.code(), absl::StatusCode::kInvalidArgument);
+  std::vector<FieldViolation> violations = ViolationsOf(header);
+  ASSERT_EQ(violations.size(), 3u) << header;
+  EXPECT_EQ(violations[0].field, "column 1 \"summary\uFFFD\"");
+  EXPECT_THAT(violations[0].description, HasSubstr("is not UTF-8 text"));
+  EXPECT_EQ(violations[1].field, "column 2 \"colour\"");
+  EXPECT_EQ(violations[2].field, "age_months");
+  EXPECT_THAT(violations[2].description, HasSubstr("is required"));
 }
 
 }  // namespace

@@ -863,12 +863,29 @@ async function main() {
       assert.match(home.body, /<h1[^>]*>/);
       assert.match(home.body, /raa --help/, 'no command-line guidance for a registrar');
       assert.deepEqual(leaks(home.body, keys), []);
+      // Forms that show nothing from the API end the session too, each in
+      // a session of its own.
+      const formPages = ['/registry/children/new', '/registry/households/new',
+                         '/registry/upload'];
+      const others = [];
+      for (const page of formPages) {
+        const other = await rawSignIn(api.registrarA);
+        assert.ok(other.sessionCookie, 'no second session');
+        const form = await raw('GET', page, {cookie: other.sessionCookie});
+        assert.equal(form.status, 200, `GET ${page} before the revocation`);
+        others.push(other.sessionCookie);
+      }
       await api.revoke(api.registrarA);
       const after = await raw('GET', '/', {cookie: signed.sessionCookie});
       assert.equal(after.status, 303, `GET / with a revoked key: ${after.status}`);
       assert.match(after.headers.location || '', /\/sign-in$/);
       const again = await raw('GET', childPath, {cookie: signed.sessionCookie});
       assert.equal(again.status, 303, 'the session outlived its key');
+      for (let i = 0; i < formPages.length; ++i) {
+        const form = await raw('GET', formPages[i], {cookie: others[i]});
+        assert.equal(form.status, 303, `GET ${formPages[i]} with a revoked key`);
+        assert.match(form.headers.location || '', /\/sign-in$/);
+      }
     });
 
     // Last, as it holds this address back for a minute: after a few keys

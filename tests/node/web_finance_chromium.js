@@ -277,6 +277,10 @@ async function main() {
 
     await check('a budget set through the form shows the 75% warning', async () => {
       await page.goto(`${base}/ledger/budget`, {waitUntil: 'load'});
+      // Before it is set, the fee committed is over no budget at all.
+      const none = await page.$eval('.govuk-warning-text', (e) => e.textContent);
+      assert.match(none, /No budget is set for .* fees are committed/, none);
+      assert.doesNotMatch(none, /%/, none);
       await page.type('#amount', '30000');
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
         page.click('form[action="/ledger/budget"] button[type="submit"]')]);

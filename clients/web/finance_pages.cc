@@ -661,7 +661,6 @@ std::string WarningText(v1::BudgetWarning warning, const std::string& what,
 void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
-  const Session& session = signed_in->session;
   int year = FinancialYearOf(SystemClock().Today());
   std::string year_text = Param(req, "year");
   if (!year_text.empty() && !absl::SimpleAtoi(year_text, &year)) {
@@ -670,21 +669,40 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
               &*signed_in);
     return;
   }
+  RenderBudgetPage(res, *signed_in, req.params, year, 200, std::nullopt,
+                   absl::OkStatus());
+}
+
+void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
+                              const QueryParams& params, int year, int status,
+                              const std::optional<std::string>& typed,
+                              const absl::Status& error) {
+  const Session& session = signed_in.session;
   v1::GetBudgetRequest request;
   request.set_authority(session.authority);
   request.set_financial_year(year);
   absl::StatusOr<v1::Budget> b =
       session.client->Call(&v1::LedgerService::Stub::GetBudget, request);
   if (!b.ok()) {
-    ApiErrorPage(res, b.status(), &*signed_in);
+    ApiErrorPage(res, b.status(), &signed_in);
     return;
   }
-  data d = LayoutData("Budget", &*signed_in);
+  data d = LayoutData("Budget", &signed_in);
   d.set("year", absl::StrCat(year));
   d.set("year_label", YearLabel(year));
   d.set("set", b->set());
   d.set("amount", Pounds(b->amount()));
-  d.set("amount_value", CsvPounds(PenceOf(b->amount())));
+  // The form shows what was typed when it was refused, else the budget.
+  d.set("amount_value", typed.has_value() ? *typed
+                        : b->set()        ? CsvPounds(PenceOf(b->amount()))
+                                          : "");
+  if (!error.ok()) {
+    std::vector<FieldViolation> violations = ViolationsOf(error);
+    if (violations.empty()) {
+      violations.push_back({"amount", UserMessageOf(error)});
+    }
+    SetFieldErrors(d, violations, {"amount"});
+  }
   d.set("committed", Pounds(b->committed()));
   d.set("forecast", Pounds(b->forecast()));
   d.set("committed_percent", absl::StrCat(b->committed_percent()));
@@ -721,9 +739,9 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
                     {item.link(), ShortAuthority(item.payee()),
                      int64_t{item.children()}, PenceOf(item.amount())});
   }
-  d.set("pipeline_table", pipeline.Render(req.params, "/ledger/budget"));
+  d.set("pipeline_table", pipeline.Render(params, "/ledger/budget"));
   d.set("has_pipeline", b->pipeline_size() > 0);
-  RenderPage(res, 200, "finance_budget", d);
+  RenderPage(res, status, "finance_budget", d);
 }
 
 void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
@@ -731,12 +749,16 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, signed_in->session)) return;
   int year = 0;
-  absl::StatusOr<int64_t> pence = ParsePounds(Param(req, "amount"));
-  if (!absl::SimpleAtoi(Param(req, "year"), &year) || !pence.ok()) {
+  if (!absl::SimpleAtoi(Param(req, "year"), &year)) {
     ErrorPage(res, 400, "That budget was not accepted",
-              pence.ok() ? std::string("The form did not name a year.")
-                         : absl::StrCat("Amount: ", pence.status().message()),
-              &*signed_in);
+              "The form did not name a year.", &*signed_in);
+    return;
+  }
+  const std::string typed = Param(req, "amount");
+  absl::StatusOr<int64_t> pence = ParsePounds(typed);
+  if (!pence.ok()) {
+    RenderBudgetPage(res, *signed_in, QueryParams(), year, 400, typed,
+                     InvalidField("amount", pence.status().message()));
     return;
   }
   v1::SetBudgetRequest request;
@@ -746,6 +768,11 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
   request.set_request_id(NewRequestId());
   absl::StatusOr<v1::Budget> b = signed_in->session.client->Call(
       &v1::LedgerService::Stub::SetBudget, request);
+  if (b.status().code() == absl::StatusCode::kInvalidArgument) {
+    RenderBudgetPage(res, *signed_in, QueryParams(), year, 400, typed,
+                     b.status());
+    return;
+  }
   if (!b.ok()) {
     ApiErrorPage(res, b.status(), &*signed_in);
     return;

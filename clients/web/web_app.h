@@ -271,6 +271,13 @@ class WebApp {
   void GetSettlement(const httplib::Request& req, httplib::Response& res);
   void GetBudget(const httplib::Request& req, httplib::Response& res);
   void PostBudget(const httplib::Request& req, httplib::Response& res);
+  // The budget page of financial year `year`; when a budget form was
+  // refused, `typed` is what the form held and `error` the reason, shown
+  // beside the amount.
+  void RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
+                        const QueryParams& params, int year, int status,
+                        const std::optional<std::string>& typed,
+                        const absl::Status& error);
   void GetReconcile(const httplib::Request& req, httplib::Response& res);
   void PostReconcile(const httplib::Request& req, httplib::Response& res);
   // The payments page with the record form's values and errors (`form`

@@ -12,7 +12,9 @@
 // records a payment with a mistake (amount "12.345": the error beside the
 // field and in a GOV.UK error summary linked to it), fixes it; B's finance
 // officer confirms it; the balances change; the balances CSV has a BOM and
-// the figures; a budget set through the form shows the 75% warning. A family
+// the figures; with no budget the page says none is set; a budget of -5 is
+// refused beside the field, keeping what was typed; one set through the
+// form shows the 75% warning. A family
 // finder gets 403 on /ledger; a payment POST without the csrf field is 403
 // and records nothing. axe-core finds no WCAG 2.0/2.1 A/AA violation on any
 // finance page; no finance page is wider than 390 px; screenshots of /ledger
@@ -281,6 +283,14 @@ async function main() {
       const none = await page.$eval('.govuk-warning-text', (e) => e.textContent);
       assert.match(none, /No budget is set for .* fees are committed/, none);
       assert.doesNotMatch(none, /%/, none);
+      // A mistake stays on the page, beside the field, with what was typed.
+      await page.type('#amount', '-5');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/budget"] button[type="submit"]')]);
+      const wrong = await page.$eval('#amount-error', (e) => e.textContent);
+      assert.match(wrong, /\S/, 'no error beside the amount');
+      assert.equal(await page.$eval('#amount', (e) => e.value), '-5');
+      await page.$eval('#amount', (e) => { e.value = ''; });
       await page.type('#amount', '30000');
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
         page.click('form[action="/ledger/budget"] button[type="submit"]')]);

@@ -606,7 +606,8 @@ TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
   ASSERT_FALSE(HasFailure());
   const std::string older = CopyOfDatabase("older.db");
   {
-    // As a raamatchd before migration 17 left it (so before 18 as well).
+    // As a raamatchd before migration 17 left it (so before 18 and 19 as
+    // well).
     SQLite::Database db(older, SQLite::OPEN_READWRITE);
     db.exec("DROP TRIGGER milestones_set_waiting_since");
     db.exec("ALTER TABLE children DROP COLUMN waiting_since");
@@ -615,8 +616,10 @@ TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
     db.exec(
         "CREATE UNIQUE INDEX ledger_entries_monthly_once ON "
         "ledger_entries(link_id, month) WHERE type = 2");
+    db.exec("DROP TABLE ledger_months_closed");
     EXPECT_EQ(
-        db.exec("DELETE FROM schema_migrations WHERE version IN (17, 18)"), 2);
+        db.exec("DELETE FROM schema_migrations WHERE version IN (17, 18, 19)"),
+        3);
   }
   absl::StatusOr<std::unique_ptr<Store>> store =
       Store::Open(older, clock_, RaamatchSchema());

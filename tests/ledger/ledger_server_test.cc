@@ -129,6 +129,42 @@ class LedgerServerTest : public InProcessServerTest {
     return Journey(&JourneyStub::AdvanceLink, manager_, advance, &out);
   }
 
+  // A Sheffield child placed with a Leeds household on 1 June 2025; August
+  // 2026 closed, charging its monthly fee; then the order recorded as made
+  // on 1 August, which reverses it (nothing was due for August).
+  v1::Link OrderedOnTheFirstOfAChargedMonth() {
+    v1::Link link =
+        MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+    EXPECT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                        absl::CivilDay(2025, 6, 1), NextRequestId()),
+                IsOk());
+    v1::MonthClose closed;
+    EXPECT_THAT(CloseMonth("2026-08", &closed), IsOk());
+    EXPECT_THAT(closed.entries(), SizeIs(1));
+    EXPECT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
+                        absl::CivilDay(2026, 7, 1), NextRequestId()),
+                IsOk());
+    EXPECT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
+                        absl::CivilDay(2026, 8, 1), NextRequestId()),
+                IsOk());
+    EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+    return link;
+  }
+
+  // A correction of `link`'s `step` to `on` by the manager, with a new
+  // request id.
+  v1::CorrectStepRequest CorrectionOf(const std::string& link,
+                                      v1::LinkStep step, absl::CivilDay on,
+                                      const std::string& reason) {
+    v1::CorrectStepRequest correct;
+    correct.set_name(link);
+    correct.set_step(step);
+    *correct.mutable_new_date() = ToGoogleDate(on);
+    correct.set_reason(reason);
+    correct.set_request_id(NextRequestId());
+    return correct;
+  }
+
   std::vector<v1::Entry> EntriesOfLink(const std::string& link) {
     v1::ListEntriesRequest request;
     request.set_link(link);
@@ -223,12 +259,9 @@ TEST_F(LedgerServerTest, APlacedDateCorrectionAcrossTheVaaBoundaryReprices) {
   ASSERT_THAT(entries, SizeIs(1));
   EXPECT_EQ(P(entries[0].amount()), 39'245'00);  // VAA from 1 April 2025
 
-  v1::CorrectStepRequest correct;
-  correct.set_name(link.name());
-  correct.set_step(v1::LINK_STEP_PLACED);
-  *correct.mutable_new_date() = MakeDate(2025, 3, 28);
-  correct.set_reason("the child moved in on the Friday before");
-  correct.set_request_id(NextRequestId());
+  v1::CorrectStepRequest correct = CorrectionOf(
+      link.name(), v1::LINK_STEP_PLACED, absl::CivilDay(2025, 3, 28),
+      "the child moved in on the Friday before");
   v1::Link corrected;
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
@@ -528,31 +561,14 @@ TEST_F(LedgerServerTest, AnOrderRecordedLateReversesTheMonthsNoLongerDue) {
 }
 
 TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
-  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
-                      absl::CivilDay(2025, 6, 1), NextRequestId()),
-              IsOk());
-  v1::MonthClose closed;
-  ASSERT_THAT(CloseMonth("2026-08", &closed), IsOk());
-  ASSERT_THAT(closed.entries(), SizeIs(1));
+  v1::Link link = OrderedOnTheFirstOfAChargedMonth();
   const int64_t monthly = 2'250'00;  // the shipped LA monthly fee
-  // The order recorded as made on 1 August: nothing was due for August.
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
-                      absl::CivilDay(2026, 7, 1), NextRequestId()),
-              IsOk());
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
-                      absl::CivilDay(2026, 8, 1), NextRequestId()),
-              IsOk());
-  EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
   // It was made on 2 August: August is due after all. August was closed, so
   // the correction charges it in its own step (a retry charges nothing
   // more), and closing the month again finds it charged.
-  v1::CorrectStepRequest correct;
-  correct.set_name(link.name());
-  correct.set_step(v1::LINK_STEP_ORDER_GRANTED);
-  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2026, 8, 2));
-  correct.set_reason("The sealed order is dated the 2nd.");
-  correct.set_request_id(NextRequestId());
+  v1::CorrectStepRequest correct = CorrectionOf(
+      link.name(), v1::LINK_STEP_ORDER_GRANTED, absl::CivilDay(2026, 8, 2),
+      "The sealed order is dated the 2nd.");
   v1::Link corrected;
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
@@ -638,12 +654,9 @@ TEST_F(LedgerServerTest, AStepThatMakesAClosedMonthDueChargesIt) {
   EXPECT_EQ(closed.already_charged(), 1);
 
   // Placed on 15 September 2025 after all: August is no longer due.
-  v1::CorrectStepRequest correct;
-  correct.set_name(link.name());
-  correct.set_step(v1::LINK_STEP_PLACED);
-  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2025, 9, 15));
-  correct.set_reason("The placement date was recorded wrongly.");
-  correct.set_request_id(NextRequestId());
+  v1::CorrectStepRequest correct = CorrectionOf(
+      link.name(), v1::LINK_STEP_PLACED, absl::CivilDay(2025, 9, 15),
+      "The placement date was recorded wrongly.");
   v1::Link corrected;
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
@@ -668,20 +681,7 @@ TEST_F(LedgerServerTest, AStepThatMakesAClosedMonthDueChargesIt) {
 // A database from before the months closed were recorded (migration 19)
 // knows a month was closed by its monthly fees, even one reversed since.
 TEST_F(LedgerServerTest, ADatabaseFromBeforeKnowsItsClosedMonthsByTheirFees) {
-  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
-                      absl::CivilDay(2025, 6, 1), NextRequestId()),
-              IsOk());
-  v1::MonthClose closed;
-  ASSERT_THAT(CloseMonth("2026-08", &closed), IsOk());
-  ASSERT_THAT(closed.entries(), SizeIs(1));
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
-                      absl::CivilDay(2026, 7, 1), NextRequestId()),
-              IsOk());
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
-                      absl::CivilDay(2026, 8, 1), NextRequestId()),
-              IsOk());
-  EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
+  v1::Link link = OrderedOnTheFirstOfAChargedMonth();
   StopServer();
   {
     // As a raamatchd before migration 19 left it.
@@ -690,12 +690,9 @@ TEST_F(LedgerServerTest, ADatabaseFromBeforeKnowsItsClosedMonthsByTheirFees) {
     EXPECT_EQ(db.exec("DELETE FROM schema_migrations WHERE version = 19"), 1);
   }
   StartServer();
-  v1::CorrectStepRequest correct;
-  correct.set_name(link.name());
-  correct.set_step(v1::LINK_STEP_ORDER_GRANTED);
-  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2026, 8, 2));
-  correct.set_reason("The sealed order is dated the 2nd.");
-  correct.set_request_id(NextRequestId());
+  v1::CorrectStepRequest correct = CorrectionOf(
+      link.name(), v1::LINK_STEP_ORDER_GRANTED, absl::CivilDay(2026, 8, 2),
+      "The sealed order is dated the 2nd.");
   v1::Link corrected;
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());

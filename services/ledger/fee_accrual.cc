@@ -52,7 +52,7 @@ absl::Status Price(StoreTx& tx, const ledger_rows::PlacementRow& row,
                    absl::string_view why, const ledger_rows::Recorder& by) {
   ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
                    ledger_rows::Schedules(tx));
-  ASSIGN_OR_RETURN(ledger_rules::Placement placement, PlacementOf(tx, row));
+  ASSIGN_OR_RETURN(ledger_rules::Placement placement, PricingOf(tx, row));
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
                    ledger_rows::LinkEntries(tx, row.link_id));
   absl::StatusOr<std::vector<ledger_rules::Posting>> postings =
@@ -86,13 +86,12 @@ absl::Status ReverseMonthsNoLongerDue(StoreTx& tx,
   return ledger_rows::Post(tx, postings, by).status();
 }
 
-// Charges the link's monthly fees for the months already closed that its
-// dates, as they are now, make due and that have no fee standing: a
-// placement recorded late, or a date corrected (a month whose fee was
-// reversed is charged again). The month-end run would charge them only if
-// the manager closed those months again.
+// Posts the link's monthly fees for the months already closed that a
+// corrected date makes due and that have no fee standing (a month whose
+// fee was reversed is charged again).
 absl::Status ChargeClosedMonthsDue(StoreTx& tx,
                                    const ledger_rows::PlacementRow& row,
+                                   absl::string_view why,
                                    const ledger_rows::Recorder& by) {
   if (!row.placed_on.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(
@@ -101,26 +100,9 @@ absl::Status ChargeClosedMonthsDue(StoreTx& tx,
   if (closed.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
                    ledger_rows::Schedules(tx));
-  std::optional<ledger_rules::Placement> placement;
-  std::vector<ledger_rules::Posting> postings;
-  for (absl::CivilMonth month : closed) {
-    if (!ledger_rules::MonthlyFeeDue(schedules, *row.placed_on, row.order_on,
-                                     row.ended_on, month)) {
-      continue;
-    }
-    ASSIGN_OR_RETURN(bool posted,
-                     ledger_rows::MonthlyFeePosted(
-                         tx, row.link_id, absl::FormatCivilTime(month)));
-    if (posted) continue;
-    if (!placement.has_value()) {
-      ASSIGN_OR_RETURN(placement, PlacementOf(tx, row));
-    }
-    ASSIGN_OR_RETURN(
-        std::optional<ledger_rules::Posting> posting,
-        ledger_rules::MonthlyFeePosting(*placement, schedules, row.order_on,
-                                        row.ended_on, month));
-    if (posting.has_value()) postings.push_back(*std::move(posting));
-  }
+  ASSIGN_OR_RETURN(
+      std::vector<ledger_rules::Posting> postings,
+      ClosedMonthsOwed(tx, row, schedules, closed, std::nullopt, why));
   if (postings.empty()) return absl::OkStatus();
   return ledger_rows::Post(tx, postings, by).status();
 }
@@ -139,7 +121,7 @@ std::string StepWords(v1::LinkStep step) {
 
 }  // namespace
 
-absl::StatusOr<ledger_rules::Placement> PlacementOf(
+absl::StatusOr<ledger_rules::Placement> PricingOf(
     StoreTx& tx, const ledger_rows::PlacementRow& row) {
   ASSIGN_OR_RETURN(v1::Authority payee,
                    registry_rows::GetAuthority(tx, row.payee));
@@ -152,6 +134,39 @@ absl::StatusOr<ledger_rules::Placement> PlacementOf(
   placement.children = std::max(1, row.children);
   if (row.placed_on.has_value()) placement.placed_on = *row.placed_on;
   return placement;
+}
+
+absl::StatusOr<std::vector<ledger_rules::Posting>> ClosedMonthsOwed(
+    StoreTx& tx, const ledger_rows::PlacementRow& row,
+    std::span<const v1::FeeSchedule> schedules,
+    std::span<const absl::CivilMonth> closed,
+    std::optional<absl::CivilMonth> on_time, absl::string_view why) {
+  std::vector<ledger_rules::Posting> postings;
+  if (!row.placed_on.has_value() || row.payer == row.payee) return postings;
+  std::optional<ledger_rules::Placement> placement;
+  for (absl::CivilMonth month : closed) {
+    if (!ledger_rules::MonthlyFeeDue(schedules, *row.placed_on, row.order_on,
+                                     row.ended_on, month)) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(bool posted,
+                     ledger_rows::MonthlyFeePosted(
+                         tx, row.link_id, absl::FormatCivilTime(month)));
+    if (posted) continue;
+    if (!placement.has_value()) {
+      ASSIGN_OR_RETURN(placement, PricingOf(tx, row));
+    }
+    ASSIGN_OR_RETURN(
+        std::optional<ledger_rules::Posting> posting,
+        ledger_rules::MonthlyFeePosting(*placement, schedules, row.order_on,
+                                        row.ended_on, month));
+    if (!posting.has_value()) continue;
+    if (month != on_time && !why.empty()) {
+      absl::StrAppend(&posting->description, "; charged late: ", why);
+    }
+    postings.push_back(*std::move(posting));
+  }
+  return postings;
 }
 
 absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
@@ -169,10 +184,7 @@ absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
     *slot = date;
   }
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
-  if (step == v1::LINK_STEP_PLACED) {
-    RETURN_IF_ERROR(Price(tx, row, "", by));
-    return ChargeClosedMonthsDue(tx, row, by);
-  }
+  if (step == v1::LINK_STEP_PLACED) return Price(tx, row, "", by);
   if (step == v1::LINK_STEP_ORDER_GRANTED) {
     return ReverseMonthsNoLongerDue(
         tx, row, absl::StrCat("adoption order made on ", Day(date)), by);
@@ -198,7 +210,11 @@ absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
   if (step == v1::LINK_STEP_PLACED) RETURN_IF_ERROR(Price(tx, row, why, by));
   RETURN_IF_ERROR(ReverseMonthsNoLongerDue(tx, row, why, by));
-  return ChargeClosedMonthsDue(tx, row, by);
+  // Only these two dates can make a month due (an end is not corrected).
+  if (step != v1::LINK_STEP_PLACED && step != v1::LINK_STEP_ORDER_GRANTED) {
+    return absl::OkStatus();
+  }
+  return ChargeClosedMonthsDue(tx, row, why, by);
 }
 
 absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,

@@ -21,10 +21,13 @@
 //    reason's words); an unplaced one leaves the budget's pipeline.
 //  - The order (OnStep), a corrected date and an end also reverse monthly
 //    fees already charged for months the dates no longer make due.
-//  - A PLACED step or a corrected date also charges the monthly fees of
+//  - A corrected placement or order date also charges the monthly fees of
 //    months already closed (ledger_rows::MarkMonthClosed) that the dates
-//    now make due and that have no fee standing: a placement recorded
-//    late, a month reversed and due again.
+//    now make due and that have no fee standing (a month reversed and due
+//    again: a second charge). A placement recorded after its months were
+//    closed is charged by the next month-end run (ClosedMonthsOwed), so an
+//    imported history whose order follows at once charges and reverses
+//    nothing.
 // Descriptions in the journal hold dates and reason words only, never the
 // journey's free text (notes, correction reasons): finance officers of both
 // members read them, and the journal is never edited.
@@ -34,9 +37,13 @@
 #define RAAMATCH_SERVICES_LEDGER_FEE_ACCRUAL_H_
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "raa/v1/journey.pb.h"
@@ -54,10 +61,20 @@ struct FeeLink {
   int children = 1;   // the child profile's group size
 };
 
-// The ledger's view of a placement row (its payee's kind and London
-// weighting read from the registry): what prices its fees.
-absl::StatusOr<ledger_rules::Placement> PlacementOf(
+// What prices a placement row's fees (its payee's kind and London
+// weighting read from the registry).
+absl::StatusOr<ledger_rules::Placement> PricingOf(
     StoreTx& tx, const ledger_rows::PlacementRow& row);
+
+// The MONTHLY_FEE postings `row` owes for the months of `closed` (months
+// the manager has closed) that its dates make due and that have no fee
+// standing. A fee for a month other than `on_time` (the month being
+// closed, if any) is charged late: `why` is added to its description.
+absl::StatusOr<std::vector<ledger_rules::Posting>> ClosedMonthsOwed(
+    StoreTx& tx, const ledger_rows::PlacementRow& row,
+    std::span<const v1::FeeSchedule> schedules,
+    std::span<const absl::CivilMonth> closed,
+    std::optional<absl::CivilMonth> on_time, absl::string_view why);
 
 absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
                     absl::CivilDay date, const ledger_rows::Recorder& by);

@@ -953,34 +953,39 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                              ledger_rows::Schedules(tx));
             ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> live,
                              ledger_rows::LivePlacements(tx));
+            // This month and every month closed before it: a placement
+            // recorded since an earlier month was closed is charged for it
+            // now (late, saying so), once its order is known or not made.
+            ASSIGN_OR_RETURN(std::vector<absl::CivilMonth> closed,
+                             ledger_rows::MonthsClosedFrom(
+                                 tx, absl::CivilMonth(absl::CivilYear(1))));
+            std::erase_if(closed,
+                          [&](absl::CivilMonth m) { return m > month; });
+            const std::string late = absl::StrCat(
+                "recorded after the month was closed; charged when ",
+                request.month(), " was closed");
             v1::MonthClose out;
             out.set_month(request.month());
             std::vector<ledger_rules::Posting> postings;
             for (const ledger_rows::PlacementRow& p : live) {
-              if (p.payer == p.payee ||
-                  !ledger_rules::MonthlyFeeDue(schedules, *p.placed_on,
-                                               p.order_on, p.ended_on, month)) {
-                continue;
+              if (p.payer == p.payee) continue;
+              // What an earlier run, or a corrected date since, posted and
+              // still stands. The unique index (link, month, charge) refuses
+              // a second fee while one stands (ledger_rows::Post numbers the
+              // charges).
+              if (ledger_rules::MonthlyFeeDue(schedules, *p.placed_on,
+                                              p.order_on, p.ended_on, month)) {
+                ASSIGN_OR_RETURN(bool posted,
+                                 ledger_rows::MonthlyFeePosted(
+                                     tx, p.link_id, request.month()));
+                if (posted) out.set_already_charged(out.already_charged() + 1);
               }
-              // What an earlier run, or a step since, posted and still
-              // stands; a fee reversed and due again is charged again (the
-              // step that made it due does that for a month marked closed).
-              // The unique index (link, month, charge) refuses a second fee
-              // while one stands (ledger_rows::Post numbers the charges).
-              ASSIGN_OR_RETURN(bool posted,
-                               ledger_rows::MonthlyFeePosted(tx, p.link_id,
-                                                             request.month()));
-              if (posted) {
-                out.set_already_charged(out.already_charged() + 1);
-                continue;
+              ASSIGN_OR_RETURN(std::vector<ledger_rules::Posting> owed,
+                               fee_accrual::ClosedMonthsOwed(
+                                   tx, p, schedules, closed, month, late));
+              for (ledger_rules::Posting& posting : owed) {
+                postings.push_back(std::move(posting));
               }
-              ASSIGN_OR_RETURN(ledger_rules::Placement placement,
-                               fee_accrual::PlacementOf(tx, p));
-              ASSIGN_OR_RETURN(
-                  std::optional<ledger_rules::Posting> posting,
-                  ledger_rules::MonthlyFeePosting(
-                      placement, schedules, p.order_on, p.ended_on, month));
-              if (posting.has_value()) postings.push_back(*std::move(posting));
             }
             ASSIGN_OR_RETURN(
                 std::vector<int64_t> ids,

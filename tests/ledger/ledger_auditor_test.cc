@@ -282,19 +282,25 @@ class LedgerAuditorTest : public InProcessServerTest,
     }
   }
 
-  // The monthly fees of `p` for months already closed that its dates, as
-  // they are now, make due and that have none standing: the server charges
-  // them in the step that changed the dates (a placement recorded after its
-  // months were closed, a corrected date).
-  void ChargeClosedMonthsDue(const PlacementModel& p) {
+  // Charges the monthly fees of `p` for the months closed up to `upto`
+  // that its dates, as they are now, make due and that have none standing;
+  // returns how many. A corrected date does this in its own step (every
+  // month closed), a month-end run for every placement (the months up to
+  // its own, so also those closed before the placement was recorded).
+  int ChargeClosedMonthsDue(const PlacementModel& p, CivilMonth upto,
+                            const char* counted_as) {
+    int charged = 0;
     for (CivilMonth month : closed_) {
-      if (!MonthlyFeeDue(p, month)) continue;
+      if (month > upto || !MonthlyFeeDue(p, month)) continue;
       std::vector<MonthlyCharge>& charges =
           monthly_[std::pair(p.link, MonthText(month))];
       if (!charges.empty() && !charges.back().reversed) continue;
+      if (!charges.empty()) ++did_["monthly fees charged again"];
       charges.push_back({MonthlyFeeOf(p), p.payer, p.payee});
-      ++did_["monthly fees charged by the step that made them due"];
+      ++did_[counted_as];
+      ++charged;
     }
+    return charged;
   }
 
   // ---- the audit ----
@@ -605,7 +611,6 @@ class LedgerAuditorTest : public InProcessServerTest,
       std::tie(p.fee, p.priced_by) = FeeOf(payee, children, p.placed_on);
       p.fee_date = p.placed_on;
     }
-    ChargeClosedMonthsDue(p);
     links_.insert(p.link);
     placements_.push_back(p);
     ++did_[payer == payee ? "placements within a member"
@@ -669,7 +674,8 @@ class LedgerAuditorTest : public InProcessServerTest,
     p.placed_on = moved;
     if (p.payer == p.payee) return;
     ReverseMonthsNoLongerDue(p);
-    ChargeClosedMonthsDue(p);
+    ChargeClosedMonthsDue(p, CivilMonth(Today()),
+                          "monthly fees charged by a corrected date");
     // Re-posted (a reversal and a new fee) only if the amount changes or the
     // fee moves to another financial year.
     auto [fee, version] = FeeOf(p.payee, p.children, moved);
@@ -810,17 +816,10 @@ class LedgerAuditorTest : public InProcessServerTest,
     closed_.insert(month);
     int posted = 0;
     for (const PlacementModel& p : placements_) {
-      if (!MonthlyFeeDue(p, month)) continue;
-      std::vector<MonthlyCharge>& charges =
-          monthly_[std::pair(p.link, MonthText(month))];
-      if (!charges.empty() && !charges.back().reversed) continue;
-      if (!charges.empty()) ++did_["monthly fees charged again"];
-      charges.push_back({MonthlyFeeOf(p), p.payer, p.payee});
-      ++posted;
+      posted += ChargeClosedMonthsDue(p, month, "monthly fees");
     }
     EXPECT_EQ(close.entries_size(), posted) << "month " << request.month();
     ++did_["month-end runs"];
-    did_["monthly fees"] += posted;
   }
 
   void Replay() {

@@ -619,10 +619,12 @@ TEST_F(LedgerServerTest, AMonthDueAgainAfterTheOrdersDateIsCorrectedIsCharged) {
   EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
 }
 
-// A month the manager has closed is charged by the step that makes it due,
-// not only by closing it again: a placement recorded late, a placement date
-// corrected back and forth.
-TEST_F(LedgerServerTest, AStepThatMakesAClosedMonthDueChargesIt) {
+// A month the manager has closed is charged once something makes it due,
+// not only if it is closed again: a placement recorded after it was closed,
+// by the next month-end run (its order, recorded at once as an import
+// does, would leave nothing to charge); a corrected placement date, in the
+// correction's own step.
+TEST_F(LedgerServerTest, AClosedMonthMadeDueLaterIsCharged) {
   v1::MonthClose closed;
   for (const char* month : {"2026-08", "2026-09"}) {
     ASSERT_THAT(CloseMonth(month, &closed), IsOk());
@@ -630,25 +632,28 @@ TEST_F(LedgerServerTest, AStepThatMakesAClosedMonthDueChargesIt) {
   }
   const int64_t monthly = 2'250'00;  // the shipped LA monthly fee
   v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
-  // Placed on 1 June 2025, recorded in November 2026: the fee, and August's
-  // and September's monthly fees (due from June 2026), in the same step.
-  const std::string placed = NextRequestId();
+  // Placed on 1 June 2025, recorded in November 2026: the fee now, and
+  // August's and September's monthly fees (due from June 2026) when October
+  // is closed, each saying it is late.
   ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
-                      absl::CivilDay(2025, 6, 1), placed),
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
               IsOk());
-  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
-                      absl::CivilDay(2025, 6, 1), placed),
-              IsOk());
-  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
-  ASSERT_THAT(entries, SizeIs(3));
-  EXPECT_EQ(entries[0].type(), v1::ENTRY_TYPE_FEE);
-  for (int i : {1, 2}) {
-    EXPECT_EQ(entries[i].type(), v1::ENTRY_TYPE_MONTHLY_FEE);
-    EXPECT_EQ(P(entries[i].amount()), monthly);
+  EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(1));
+  ASSERT_THAT(CloseMonth("2026-10", &closed), IsOk());
+  ASSERT_THAT(closed.entries(), SizeIs(3));
+  for (int i : {0, 1, 2}) {
+    EXPECT_EQ(closed.entries(i).type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+    EXPECT_EQ(P(closed.entries(i).amount()), monthly);
   }
-  EXPECT_EQ(entries[1].month(), "2026-08");
-  EXPECT_EQ(entries[2].month(), "2026-09");
-  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 2 * monthly));
+  EXPECT_EQ(closed.entries(0).month(), "2026-08");
+  EXPECT_EQ(closed.entries(1).month(), "2026-09");
+  EXPECT_EQ(closed.entries(2).month(), "2026-10");
+  EXPECT_THAT(closed.entries(0).description(),
+              HasSubstr("charged late: recorded after the month was closed; "
+                        "charged when 2026-10 was closed"));
+  EXPECT_THAT(closed.entries(2).description(), Not(HasSubstr("late")));
+  EXPECT_EQ(closed.already_charged(), 0);
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 3 * monthly));
   ASSERT_THAT(CloseMonth("2026-09", &closed), IsOk());
   EXPECT_THAT(closed.entries(), IsEmpty());
   EXPECT_EQ(closed.already_charged(), 1);
@@ -660,22 +665,49 @@ TEST_F(LedgerServerTest, AStepThatMakesAClosedMonthDueChargesIt) {
   v1::Link corrected;
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
-  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + monthly));
-  // And back to 1 June: August is charged again, in the correction's step.
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 2 * monthly));
+  // And back to 1 June: August is charged again, in the correction's step,
+  // saying why (a retry charges nothing more).
   correct.set_request_id(NextRequestId());
   *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2025, 6, 1));
   ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
               IsOk());
-  entries = EntriesOfLink(link.name());
-  ASSERT_THAT(entries, SizeIs(5));
-  EXPECT_EQ(entries[3].type(), v1::ENTRY_TYPE_REVERSAL);
-  EXPECT_EQ(entries[3].month(), "2026-08");
-  EXPECT_EQ(entries[4].type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  ASSERT_THAT(entries, SizeIs(6));
+  EXPECT_EQ(entries[4].type(), v1::ENTRY_TYPE_REVERSAL);
   EXPECT_EQ(entries[4].month(), "2026-08");
-  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 2 * monthly));
-  // A month never closed is left to the month-end run.
+  EXPECT_EQ(entries[5].type(), v1::ENTRY_TYPE_MONTHLY_FEE);
+  EXPECT_EQ(entries[5].month(), "2026-08");
+  EXPECT_THAT(entries[5].description(),
+              HasSubstr("charged late: placement date corrected from "
+                        "2025-09-15 to 2025-06-01"));
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 3 * monthly));
+}
+
+// An imported history: the placement, months closed since, and the order
+// recorded right after the placement (raa import journeys sends each step
+// in turn) leave no monthly fee to charge and reverse.
+TEST_F(LedgerServerTest,
+       AHistoryImportedAfterItsMonthsWereClosedChargesNothing) {
+  v1::MonthClose closed;
+  for (const char* month : {"2026-08", "2026-09"}) {
+    ASSERT_THAT(CloseMonth(month, &closed), IsOk());
+  }
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_APPLIED,
+                      absl::CivilDay(2026, 1, 10), NextRequestId()),
+              IsOk());
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_ORDER_GRANTED,
+                      absl::CivilDay(2026, 3, 10), NextRequestId()),
+              IsOk());
   ASSERT_THAT(CloseMonth("2026-10", &closed), IsOk());
-  EXPECT_THAT(closed.entries(), SizeIs(1));
+  EXPECT_THAT(closed.entries(), IsEmpty());
+  EXPECT_THAT(EntriesOfLink(link.name()), SizeIs(1));  // the fee alone
 }
 
 // A database from before the months closed were recorded (migration 19)

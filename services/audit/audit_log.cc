@@ -62,17 +62,15 @@ bool IsPrintableName(absl::string_view s) {
   return true;
 }
 
-// Whether a `record` filter names a record as the API writes names: a
-// child, household or follow, a link, a ledger entry or a key by its
-// parser (common/names.h); anything else below authorities/ with a
-// member's id (or the wildcard, which refused calls record); other kinds
-// printable. A malformed name could only ever match nothing, and a manager
-// who mistyped one would be told nobody read it.
+// Whether a printable `record` filter is a name as the API writes names: a
+// child, household or follow (and what is below one, such as a tracking
+// review), a link, a ledger entry or a key by its parser (common/names.h);
+// anything else below authorities/ with a member's id (or the wildcard);
+// other kinds as they are. Query refuses a malformed one unless the trail
+// holds it (a refused call records the names it was sent as they were), so
+// a manager who mistyped a name is not told that nobody read the record.
 absl::Status CheckRecordFilter(absl::string_view record) {
   constexpr absl::string_view kField = "record";
-  constexpr absl::string_view kExample =
-      "must be a record's name, such as authorities/leeds/children/c12";
-  if (!IsPrintableName(record)) return InvalidField(kField, kExample);
   const std::vector<absl::string_view> parts = absl::StrSplit(record, '/');
   if (parts[0] == "authorities") {
     if (AuthorityOf(record).empty()) {
@@ -83,10 +81,16 @@ absl::Status CheckRecordFilter(absl::string_view record) {
                                "digits and '-'"));
     }
     if (parts.size() < 3) return absl::OkStatus();
+    // authorities/{a}/{kind}/{id}, and what is below it.
+    const absl::string_view own =
+        parts.size() < 4
+            ? record
+            : record.substr(0, parts[0].size() + parts[1].size() +
+                                   parts[2].size() + parts[3].size() + 3);
     for (auto [kind, prefix] :
          {std::pair{"children", 'c'}, {"adopters", 'h'}, {"follows", 'f'}}) {
       if (parts[2] == kind) {
-        return ParseRecordName(record, kind, prefix, kField).status();
+        return ParseRecordName(own, kind, prefix, kField).status();
       }
     }
     return absl::OkStatus();
@@ -583,8 +587,16 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
 absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
     const v1::QueryAuditLogRequest& request) {
   FieldErrors errors;
+  // Refused below if the trail does not hold it either.
+  absl::Status malformed_record;
   if (!request.record().empty()) {
-    errors.AddAll(CheckRecordFilter(request.record()));
+    if (!IsPrintableName(request.record())) {
+      errors.Add("record",
+                 "must be a record's name, such as "
+                 "authorities/leeds/children/c12");
+    } else {
+      malformed_record = CheckRecordFilter(request.record());
+    }
   }
   std::string key_id(absl::StripPrefix(request.api_key(), "apiKeys/"));
   if (!request.api_key().empty() &&
@@ -654,8 +666,11 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       // snapshot starts (an open statement would start it).
       SQLite::Statement number(db, "SELECT id FROM audit_names WHERE name = ?");
       number.bind(1, request.record());
-      // A name never recorded: no event read it.
-      if (!number.executeStep()) return v1::QueryAuditLogResponse();
+      // A name never recorded: no event read it, or it is mistyped.
+      if (!number.executeStep()) {
+        if (!malformed_record.ok()) return malformed_record;
+        return v1::QueryAuditLogResponse();
+      }
       record_id = number.getColumn(0).getInt64();
     }
     // One snapshot for the events, the lists and the lookups.

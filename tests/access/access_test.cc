@@ -867,12 +867,21 @@ TEST_F(AccessTest, AManagerQueriesTheTrailByKeyMemberAndTimeOnePageAtATime) {
         ElementsAre("authority"))
         << authority;
   }
-  for (const char* record : {"authorities/-", "authorities/leeds",
-                             "authorities/leeds/children/c1", "links/l7"}) {
+  for (const char* record :
+       {"authorities/-", "authorities/leeds", "authorities/leeds/children/c1",
+        "authorities/leeds/children/c1/reviews/2", "links/l7"}) {
     v1::QueryAuditLogRequest named;
     named.set_record(record);
     EXPECT_THAT(Audit(sheffield_manager_, named, &response), IsOk()) << record;
   }
+  // A malformed name a refused call was sent is in the trail, and found.
+  v1::Child none;
+  ASSERT_THAT(GetChild(finder_, "authorities/sheffield/children/c01", &none),
+              StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+  v1::QueryAuditLogRequest probed;
+  probed.set_record("authorities/sheffield/children/c01");
+  ASSERT_THAT(Audit(sheffield_manager_, probed, &response), IsOk());
+  EXPECT_THAT(response.events(), SizeIs(1));
 }
 
 TEST_F(AccessTest, TheAuditTrailSurvivesARestart) {

@@ -369,6 +369,7 @@ void WebApp::GetMembers(const httplib::Request& req, httplib::Response& res) {
 void WebApp::GetNewMember(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
+  if (!RequireLiveKey(res, *signed_in)) return;
   data form;
   form.set("kind", "AUTHORITY_KIND_LOCAL_AUTHORITY");
   RenderNewMember(res, *signed_in, 200, form, absl::OkStatus());

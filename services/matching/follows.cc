@@ -118,6 +118,14 @@ absl::StatusOr<v1::Follow> Follows::Create(
     return InvalidField("follow.followed",
                         is_child ? "no such child" : "no such adopter");
   }
+  // A record no longer searched for (withdrawn, placed) is refused only
+  // after the request id, under the write lock: a retry of a follow stored
+  // before then answers as the first time did.
+  absl::Status not_searched;
+  if (absl::IsFailedPrecondition(key.status())) {
+    not_searched = key.status();
+    key = static_cast<uint64_t>(record->row_id);
+  }
   RETURN_IF_ERROR(key.status());
 
   ASSIGN_OR_RETURN(
@@ -129,6 +137,7 @@ absl::StatusOr<v1::Follow> Follows::Create(
             bool in_matching = is_child ? live_.ChildInMatching(*key)
                                         : live_.HouseholdInMatching(*key);
             if (!in_matching) {
+              if (!not_searched.ok()) return not_searched;
               return absl::FailedPreconditionError(
                   absl::StrCat(followed,
                                " is not in matching (closed, or its authority "

@@ -284,10 +284,26 @@ TEST_F(FollowsTest, AWatchEndsWithTheReasonWhenItsChildIsWithdrawn) {
   EXPECT_THAT(status, StatusIs(Code::FAILED_PRECONDITION));
   EXPECT_EQ(status.error_message(), why + ": nothing left to watch");
 
-  // And a withdrawn child cannot be followed.
+  // And a withdrawn child cannot be followed, saying why.
   v1::Follow refused;
-  EXPECT_THAT(CreateFollow(finder_, child.name(), 50, &refused),
-              StatusIs(Code::FAILED_PRECONDITION));
+  grpc::Status late = CreateFollow(finder_, child.name(), 50, &refused);
+  EXPECT_THAT(late, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(late.error_message(), HasSubstr("is WITHDRAWN, not waiting"));
+}
+
+// A follow stored before its child left matching is answered again to a
+// retry (the first answer may have been lost): the request id is looked up
+// before the child's state is.
+TEST_F(FollowsTest, ARetriedFollowIsAnsweredAfterItsChildIsWithdrawn) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Follow first;
+  ASSERT_THAT(CreateFollow(finder_, child.name(), 60, &first, "follow-w"),
+              IsOk());
+  WithdrawChild(sheffield_, child.name());
+  v1::Follow retried;
+  ASSERT_THAT(CreateFollow(finder_, child.name(), 60, &retried, "follow-w"),
+              IsOk());
+  EXPECT_EQ(retried.name(), first.name());
 }
 
 // A child hidden from its follower after it was followed does not exist for

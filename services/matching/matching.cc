@@ -28,7 +28,7 @@ namespace {
 
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
-constexpr int kMaxFollowed = 200;
+constexpr int kMaxFollowed = Matching::kMaxWatchRecords;
 // How deep a ranking is served through page tokens (the matcher's most).
 constexpr int kMaxRankDepth = 10000;
 

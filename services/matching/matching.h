@@ -33,6 +33,9 @@ class Matching {
   // answered from memory on the calling thread when they can be (see
   // TryRankAdopters); the rest go to the worker pool.
   static constexpr int64_t kInlineBudgetNanos = 200'000;
+  // The most records one ad-hoc WatchMatches may name (children and
+  // adopters together); more is INVALID_ARGUMENT.
+  static constexpr int kMaxWatchRecords = 200;
   // For TryRank*: any cost.
   static constexpr int64_t kAnyCost = std::numeric_limits<int64_t>::max();
 

@@ -1,5 +1,7 @@
 #include "services/matching/matching_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -49,6 +51,10 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
   std::string key_id = KeyIdOf(secret).value_or("");
   auto* reactor = new WatchReactor(live_, [this, key_id](WatchReactor* r) {
     absl::MutexLock lock(&streams_mu_);
+    if (auto weight = watched_by_.find(r); weight != watched_by_.end()) {
+      watched_records_ -= weight->second;
+      watched_by_.erase(weight);
+    }
     for (auto* streams : {&streams_, &admitted_}) {
       auto it = streams->find(key_id);
       if (it == streams->end()) continue;
@@ -83,17 +89,32 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
                        "give either children and adopters (an ad-hoc watch) or "
                        "follows, not both");
     }
-    if (!allowed.ok() || !Admit(key_id, reactor)) {
+    // An ad-hoc watch's records, each worked out in every write (a request
+    // naming too many is told so, not counted as more).
+    const int records =
+        std::min(request.children_size() + request.adopters_size(),
+                 Matching::kMaxWatchRecords);
+    const Admission admission =
+        allowed.ok() ? Admit(key_id, reactor, records) : Admission::kAdmitted;
+    if (!allowed.ok() || admission != Admission::kAdmitted) {
       // Before the request's records are read: a key at its limit costs the
       // store nothing (a request naming records it may not watch is told so
       // once a stream closes).
       absl::Status refused =
-          !allowed.ok()
-              ? allowed
-              : absl::ResourceExhaustedError(absl::StrCat(
+          !allowed.ok() ? allowed
+          : admission == Admission::kKeyFull
+              ? absl::ResourceExhaustedError(absl::StrCat(
                     "this key already has ", kMaxStreamsPerKey,
                     " WatchMatches streams open, the most one key may have: "
-                    "close one first"));
+                    "close one first"))
+              : absl::ResourceExhaustedError(absl::StrCat(
+                    "with this one, the open ad-hoc watches of every member "
+                    "would "
+                    "follow more than ",
+                    kMaxWatchedRecords,
+                    " records, the most the service works out in every "
+                    "write: watch fewer records, try again later, or follow "
+                    "them (CreateFollow) and watch the follows"));
       if (rpc_.audit() != nullptr) {
         rpc_.audit()->Record(
             MakeAuditEvent(*caller, rule, request,
@@ -126,18 +147,29 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
   return reactor;
 }
 
-bool MatchingService::Admit(const std::string& key_id, WatchReactor* reactor) {
+MatchingService::Admission MatchingService::Admit(const std::string& key_id,
+                                                  WatchReactor* reactor,
+                                                  int records) {
   absl::MutexLock lock(&streams_mu_);
   auto open = streams_.find(key_id);
   if (open == streams_.end() || !open->second.contains(reactor)) {
-    return true;  // done already (its OnDone ran): nothing to count
+    // Done already (its OnDone ran): nothing to count.
+    return Admission::kAdmitted;
   }
   absl::flat_hash_set<WatchReactor*>& admitted = admitted_[key_id];
   if (admitted.size() >= static_cast<size_t>(kMaxStreamsPerKey)) {
-    return false;
+    return Admission::kKeyFull;
+  }
+  if (records > 0 && watched_records_ + records > kMaxWatchedRecords) {
+    if (admitted.empty()) admitted_.erase(key_id);
+    return Admission::kServiceFull;
   }
   admitted.insert(reactor);
-  return true;
+  if (records > 0) {
+    watched_records_ += records;
+    watched_by_[reactor] = records;
+  }
+  return Admission::kAdmitted;
 }
 
 }  // namespace raa

@@ -33,6 +33,13 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   // inside each write that causes them, so streams without a bound would
   // let one key slow every member's writes.
   static constexpr int kMaxStreamsPerKey = 8;
+  // Records that the open ad-hoc watches of every key together may name (a
+  // record named by two streams counts twice): each is worked out in every
+  // write, under the index's lock, so eight streams per key are not a bound
+  // once many keys watch (200 streams of 200 children each made a
+  // registration take seconds). A stream past it is refused with
+  // RESOURCE_EXHAUSTED. Follows are bounded per member (Follows).
+  static constexpr int kMaxWatchedRecords = 2000;
 
 #define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)       \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,    \
@@ -115,11 +122,13 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       rank_adopters_allocator_;
   ArenaMessageAllocator<v1::RankChildrenRequest, v1::RankChildrenResponse>
       rank_children_allocator_;
-  // Whether stream `reactor` of key `key_id`, its key checked, may watch:
-  // false if the key already has kMaxStreamsPerKey streams watching.
-  // Counted until its OnDone; a stream already done is let through (it
-  // finishes at once).
-  bool Admit(const std::string& key_id, WatchReactor* reactor)
+  enum class Admission { kAdmitted, kKeyFull, kServiceFull };
+  // Whether stream `reactor` of key `key_id`, its key checked, may watch
+  // `records` records ad hoc (0 for follows): not if the key already has
+  // kMaxStreamsPerKey streams watching, or if the records would take the
+  // open ad-hoc watches past kMaxWatchedRecords. Counted until its OnDone;
+  // a stream already done is let through (it finishes at once).
+  Admission Admit(const std::string& key_id, WatchReactor* reactor, int records)
       ABSL_LOCKS_EXCLUDED(streams_mu_);
 
   absl::Mutex streams_mu_;
@@ -129,6 +138,10 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       ABSL_GUARDED_BY(streams_mu_);
   // Of those, the ones admitted (Admit), by key.
   absl::flat_hash_map<std::string, absl::flat_hash_set<WatchReactor*>> admitted_
+      ABSL_GUARDED_BY(streams_mu_);
+  // Records the admitted ad-hoc watches name, in all and by stream.
+  int watched_records_ ABSL_GUARDED_BY(streams_mu_) = 0;
+  absl::flat_hash_map<WatchReactor*, int> watched_by_
       ABSL_GUARDED_BY(streams_mu_);
 };
 

@@ -515,6 +515,64 @@ TEST_F(MatchAlertsTest, AKeyHasAtMostEightStreamsOpenAtOnce) {
   EXPECT_NE(again, nullptr) << "a closed stream still counted";
 }
 
+// Each record an ad-hoc watch names is worked out in every write, so the
+// open watches of all keys together name at most kMaxWatchedRecords: ten
+// watches of 200, then a refusal, whichever key asks; a watch that closes
+// gives its records back.
+TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
+  ASSERT_EQ(MatchingService::kMaxWatchedRecords, 2000);
+  v1::BatchCreateChildrenRequest batch;
+  batch.set_parent("authorities/sheffield");
+  for (int i = 0; i < 199; ++i) {
+    *batch.add_requests()->mutable_child() = ChildProfile({84});
+  }
+  batch.set_request_id(NextRequestId());
+  v1::BatchCreateChildrenResponse created;
+  ASSERT_THAT(
+      Reg(&RegistryStub::BatchCreateChildren, sheffield_, batch, &created),
+      IsOk());
+  ASSERT_THAT(created.children(), SizeIs(199));
+  std::vector<std::string> children;
+  for (const v1::Child& c : created.children()) children.push_back(c.name());
+  const v1::WatchMatchesRequest full = Follow(children, {});  // 200 records
+  ASSERT_EQ(full.children_size() + full.adopters_size(), 200);
+
+  const std::string other = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
+  std::vector<std::unique_ptr<AlertStream>> open;
+  std::vector<AlertStream*> streams;
+  for (int i = 0; i < 10; ++i) {
+    open.push_back(std::make_unique<AlertStream>(
+        *matching_, i < 8 ? finder_ : other, full));
+    streams.push_back(open.back().get());
+  }
+  ASSERT_NO_FATAL_FAILURE(Sync(streams));
+  AlertStream refused(*matching_, other, Follow({children[0]}, {}));
+  grpc::Status status = refused.Finish(kCheckpointTimeout);
+  EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(status.error_message(), HasSubstr("more than 2000 records"));
+
+  // Once one closes (the server hears of it in its own time), a watch of
+  // two records is admitted.
+  open.pop_back();
+  std::unique_ptr<AlertStream> again;
+  for (int attempt = 0; attempt < 50 && again == nullptr; ++attempt) {
+    auto next = std::make_unique<AlertStream>(*matching_, other,
+                                              Follow({children[0]}, {}));
+    for (int check = 0; check < 20; ++check) {
+      if (Checkpoint({next.get()}, absl::Seconds(2))[0].has_value()) {
+        again = std::move(next);
+        break;
+      }
+      grpc::Status ended = next->Finish(absl::ZeroDuration());
+      if (ended.error_code() != Code::DEADLINE_EXCEEDED) {
+        EXPECT_THAT(ended, StatusIs(Code::RESOURCE_EXHAUSTED));
+        break;  // refused: try again
+      }
+    }
+  }
+  EXPECT_NE(again, nullptr) << "a closed watch's records still counted";
+}
+
 TEST_F(MatchAlertsTest, StreamsEndWithUnavailableWhenTheServerStops) {
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
   AlertStream stream(*matching_, finder_, Follow({child.name()}, {}));

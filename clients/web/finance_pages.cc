@@ -411,7 +411,8 @@ void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
 void WebApp::RenderPaymentsPage(httplib::Response& res,
                                 const SignedIn& signed_in,
                                 const QueryParams& params, int status,
-                                data form, const absl::Status& api_error) {
+                                data form, const absl::Status& api_error,
+                                const RefusedRejection* refused) {
   const Session& session = signed_in.session;
   RaaClient& client = *session.client;
   absl::StatusOr<std::vector<v1::Payment>> all =
@@ -486,6 +487,18 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     if (p.state() == v1::PAYMENT_STATE_PENDING &&
         p.payee() == session.authority) {
       row.set("can_decide", true);
+    }
+    if (refused != nullptr && refused->payment == p.name()) {
+      row.set("reason_error", refused->message);
+      row.set("reason_value", refused->reason);
+      data summary = List();
+      data item;
+      item.set("href", absl::StrCat("#reason-", id));
+      item.set("text", absl::StrCat("Payment ", id, ": ", refused->message));
+      summary.push_back(item);
+      d.set("errors", summary);
+      d.set("has_errors", true);
+      d.set("error_title", true);
     }
     table.AddRow(
         std::move(row),
@@ -576,6 +589,16 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
     request.set_request_id(NewRequestId());
     payment = signed_in->session.client->Call(
         &v1::LedgerService::Stub::RejectPayment, request);
+    if (payment.status().code() == absl::StatusCode::kInvalidArgument) {
+      std::vector<FieldViolation> violations = ViolationsOf(payment.status());
+      RefusedRejection refused{name, Param(req, "reason"),
+                               violations.empty()
+                                   ? UserMessageOf(payment.status())
+                                   : violations.front().description};
+      RenderPaymentsPage(res, *signed_in, QueryParams(), 400, data(),
+                         absl::OkStatus(), &refused);
+      return;
+    }
   }
   if (!payment.ok()) {
     ApiErrorPage(res, payment.status(), &*signed_in);

@@ -280,13 +280,21 @@ class WebApp {
                         const absl::Status& error);
   void GetReconcile(const httplib::Request& req, httplib::Response& res);
   void PostReconcile(const httplib::Request& req, httplib::Response& res);
+  // A rejection refused as malformed (no reason, or one too long): shown
+  // beside that payment's reason field, with what was typed.
+  struct RefusedRejection {
+    std::string payment;  // its name
+    std::string reason;   // as typed
+    std::string message;
+  };
   // The payments page with the record form's values and errors (`form`
-  // holds the fields as typed; `field_errors` field -> message); `params`
-  // sort and page its table of payments.
+  // holds the fields as typed; `api_error` the refused record's reason) or
+  // a refused rejection; `params` sort and page its table of payments.
   void RenderPaymentsPage(httplib::Response& res, const SignedIn& signed_in,
                           const QueryParams& params, int status,
                           kainjow::mustache::data form,
-                          const absl::Status& api_error);
+                          const absl::Status& api_error,
+                          const RefusedRejection* refused = nullptr);
 
   // The child page for `child` (a name), with `api_error` shown above it
   // when an action on it failed; `params` (the URL's query) sort and page

@@ -11,7 +11,8 @@
 // In the browser: A's finance officer sees the fee owed to B on /ledger;
 // records a payment with a mistake (amount "12.345": the error beside the
 // field and in a GOV.UK error summary linked to it), fixes it; B's finance
-// officer confirms it; the balances change; the balances CSV has a BOM and
+// officer tries to reject it without a reason (refused beside the field),
+// then confirms it; the balances change; the balances CSV has a BOM and
 // the figures; with no budget the page says none is set; a budget of -5 is
 // refused beside the field, keeping what was typed; one set through the
 // form shows the 75% warning. A family
@@ -311,6 +312,16 @@ async function main() {
     await check('B confirms the payment; the balances change', async () => {
       await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
       await fits('payments to confirm');
+      // A rejection without a reason is refused beside that payment's
+      // reason field, and the payment stays pending.
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('button[name="action"][value="reject"]')]);
+      const why = await page.$eval('.govuk-error-summary', (e) => e.textContent);
+      assert.match(why, /There is a problem/, why);
+      const beside = await page.$$eval('.govuk-form-group--error input[name="reason"]',
+                                       (inputs) => inputs.length);
+      assert.equal(beside, 1, 'no error beside the reason');
+      assert.equal((await fixture.payments())[0].state, 'PAYMENT_STATE_PENDING');
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
         page.click('button[name="action"][value="confirm"]')]);
       assert.match(await text(), /confirmed/);

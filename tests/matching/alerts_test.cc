@@ -69,6 +69,28 @@ class MatchAlertsTest : public InProcessServerTest {
     return request;
   }
 
+  // A stream of `key` watching `request`, opened again and again until one
+  // is admitted (a checkpoint reaches it once its subscription is live), or
+  // null after 50 refusals: the server hears of a closed stream in its own
+  // time. Every attempt not admitted must end RESOURCE_EXHAUSTED.
+  std::unique_ptr<AlertStream> OnceAdmitted(
+      const std::string& key, const v1::WatchMatchesRequest& request) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto next = std::make_unique<AlertStream>(*matching_, key, request);
+      for (int check = 0; check < 20; ++check) {
+        if (Checkpoint({next.get()}, absl::Seconds(2))[0].has_value()) {
+          return next;
+        }
+        grpc::Status ended = next->Finish(absl::ZeroDuration());
+        if (ended.error_code() != Code::DEADLINE_EXCEEDED) {
+          EXPECT_THAT(ended, StatusIs(Code::RESOURCE_EXHAUSTED));
+          break;  // refused: try again
+        }
+      }
+    }
+    return nullptr;
+  }
+
   bool IsSentinelAlert(const v1::MatchAlert& alert) const {
     return alert.followed() == sentinel_;
   }
@@ -496,22 +518,8 @@ TEST_F(MatchAlertsTest, AKeyHasAtMostEightStreamsOpenAtOnce) {
   // the key may open another: each attempt is either refused (it ends) or
   // admitted (a checkpoint reaches it once its subscription is live).
   open.pop_back();
-  std::unique_ptr<AlertStream> again;
-  for (int attempt = 0; attempt < 50 && again == nullptr; ++attempt) {
-    auto next = std::make_unique<AlertStream>(*matching_, finder_,
-                                              Follow({child.name()}, {}));
-    for (int check = 0; check < 20; ++check) {
-      if (Checkpoint({next.get()}, absl::Seconds(2))[0].has_value()) {
-        again = std::move(next);
-        break;
-      }
-      grpc::Status ended = next->Finish(absl::ZeroDuration());
-      if (ended.error_code() != Code::DEADLINE_EXCEEDED) {
-        EXPECT_THAT(ended, StatusIs(Code::RESOURCE_EXHAUSTED));
-        break;  // refused: try again
-      }
-    }
-  }
+  std::unique_ptr<AlertStream> again =
+      OnceAdmitted(finder_, Follow({child.name()}, {}));
   EXPECT_NE(again, nullptr) << "a closed stream still counted";
 }
 
@@ -554,22 +562,8 @@ TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
   // Once one closes (the server hears of it in its own time), a watch of
   // two records is admitted.
   open.pop_back();
-  std::unique_ptr<AlertStream> again;
-  for (int attempt = 0; attempt < 50 && again == nullptr; ++attempt) {
-    auto next = std::make_unique<AlertStream>(*matching_, other,
-                                              Follow({children[0]}, {}));
-    for (int check = 0; check < 20; ++check) {
-      if (Checkpoint({next.get()}, absl::Seconds(2))[0].has_value()) {
-        again = std::move(next);
-        break;
-      }
-      grpc::Status ended = next->Finish(absl::ZeroDuration());
-      if (ended.error_code() != Code::DEADLINE_EXCEEDED) {
-        EXPECT_THAT(ended, StatusIs(Code::RESOURCE_EXHAUSTED));
-        break;  // refused: try again
-      }
-    }
-  }
+  std::unique_ptr<AlertStream> again =
+      OnceAdmitted(other, Follow({children[0]}, {}));
   EXPECT_NE(again, nullptr) << "a closed watch's records still counted";
 }
 

@@ -478,7 +478,8 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
   }
   int64_t offset = 0;
   if (!request.page_token().empty() &&
-      (!absl::SimpleAtoi(request.page_token(), &offset) || offset < 0)) {
+      (!absl::SimpleAtoi(request.page_token(), &offset) || offset <= 0 ||
+       absl::StrCat(offset) != request.page_token())) {
     errors.Add("page_token", "is not a token this list returned");
   }
   RETURN_IF_ERROR(errors.ToStatus());

@@ -25,7 +25,7 @@ absl::StatusOr<PageCursor> ReadPageRequest(int page_size,
     if (!absl::WebSafeBase64Unescape(page_token, &decoded) ||
         !absl::StartsWith(decoded, kTokenPrefix) ||
         !absl::SimpleAtoi(decoded.substr(kTokenPrefix.size()), &after) ||
-        after <= 0) {
+        after <= 0 || NextPageToken(after) != page_token) {
       errors.Add("page_token", "is not a token this server issued");
     }
     cursor.after = after;

@@ -426,6 +426,13 @@ TEST_F(MilestonesTest, OverdueOnAFixedClockWithLinksWorstFirst) {
   EXPECT_EQ(got->items(0).timescale(), "adm_after_panel");
   EXPECT_TRUE(got->next_page_token().empty());
 
+  // Only a token this list returned: not the same number spelt otherwise.
+  for (const char* token : {"+1", " 1", "01", "0", "-1"}) {
+    r.set_page_token(token);
+    EXPECT_THAT(ViolationFields(milestones_->ListOverdue(finder_, r).status()),
+                ElementsAre("page_token"))
+        << token;
+  }
   r.set_within_days(400);
   r.set_page_token("x");
   EXPECT_THAT(ViolationFields(milestones_->ListOverdue(finder_, r).status()),

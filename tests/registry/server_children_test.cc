@@ -316,6 +316,13 @@ TEST_F(ServerTest, ListChildrenPagesWalkEveryProfileOnce) {
   status = Reg(&RegistryStub::ListChildren, leeds_.secret(), request, &page);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("page_token"));
+  // base64 of "after:+2" and "after:02": the number a token holds, spelt
+  // otherwise, is not a token the server issued.
+  for (const char* token : {"YWZ0ZXI6KzI", "YWZ0ZXI6MDI"}) {
+    request.set_page_token(token);
+    status = Reg(&RegistryStub::ListChildren, leeds_.secret(), request, &page);
+    EXPECT_THAT(ViolationFields(status), ElementsAre("page_token")) << token;
+  }
 }
 
 }  // namespace

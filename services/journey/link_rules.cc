@@ -355,7 +355,11 @@ absl::Status CheckRecordDates(const RecordDates& changed,
             Day(floor->date), " is after ", StepEvent(step.step), " of ",
             link.name, " (", Day(step.date), "), which may not come before ",
             floor->what,
-            ": correct the link's date first (CorrectStep; raa link correct ",
+            ": correct the link's date first (CorrectStep, by ",
+            step.step <= v1::LINK_STEP_LINKING_MEETING
+                ? "a family finder or the child's authority"
+                : "the child's authority",
+            "; raa link correct ",
             absl::StripPrefix(link.name, "links/"), " ",
             absl::StrReplaceAll(StepWords(step.step), {{" ", "_"}}),
             " --date DATE --reason TEXT)");

@@ -11,13 +11,15 @@ namespace raa {
 
 MatchingService::MatchingService(Matching& matching, Follows& follows,
                                  LiveIndex& live, Authenticator& authenticator,
-                                 WorkerPool& pool, UnaryRunner& rpc)
+                                 WorkerPool& pool, UnaryRunner& rpc,
+                                 UnreadAlertLimits unread)
     : matching_(matching),
       follows_(follows),
       live_(live),
       authenticator_(authenticator),
       pool_(pool),
-      rpc_(rpc) {
+      rpc_(rpc),
+      unread_(unread) {
   authenticator_.SetRevocationListener(
       [this](const std::string& key_id) { EndStreamsOf(key_id); });
   SetMessageAllocatorFor_RankAdopters(&rank_adopters_allocator_);
@@ -49,19 +51,20 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     absl::ConsumePrefix(&secret, "bearer ");
   }
   std::string key_id = KeyIdOf(secret).value_or("");
-  auto* reactor = new WatchReactor(live_, [this, key_id](WatchReactor* r) {
-    absl::MutexLock lock(&streams_mu_);
-    if (auto weight = watched_by_.find(r); weight != watched_by_.end()) {
-      watched_records_ -= weight->second;
-      watched_by_.erase(weight);
-    }
-    for (auto* streams : {&streams_, &admitted_}) {
-      auto it = streams->find(key_id);
-      if (it == streams->end()) continue;
-      it->second.erase(r);
-      if (it->second.empty()) streams->erase(it);
-    }
-  });
+  auto* reactor =
+      new WatchReactor(live_, unread_, [this, key_id](WatchReactor* r) {
+        absl::MutexLock lock(&streams_mu_);
+        if (auto weight = watched_by_.find(r); weight != watched_by_.end()) {
+          watched_records_ -= weight->second;
+          watched_by_.erase(weight);
+        }
+        for (auto* streams : {&streams_, &admitted_}) {
+          auto it = streams->find(key_id);
+          if (it == streams->end()) continue;
+          it->second.erase(r);
+          if (it->second.empty()) streams->erase(it);
+        }
+      });
   {
     absl::MutexLock lock(&streams_mu_);
     streams_[key_id].insert(reactor);
@@ -109,8 +112,7 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
                     "close one first"))
               : absl::ResourceExhaustedError(absl::StrCat(
                     "with this one, the open ad-hoc watches of every member "
-                    "would "
-                    "follow more than ",
+                    "would follow more than ",
                     kMaxWatchedRecords,
                     " records, the most the service works out in every "
                     "write: watch fewer records, try again later, or follow "

@@ -23,9 +23,10 @@ namespace raa {
 class MatchingService final : public v1::MatchingService::CallbackService {
  public:
   // Registers with `authenticator` for revocations until destroyed.
+  // `unread` bounds what WatchMatches streams' unread alerts may hold.
   MatchingService(Matching& matching, Follows& follows, LiveIndex& live,
                   Authenticator& authenticator, WorkerPool& pool,
-                  UnaryRunner& rpc);
+                  UnaryRunner& rpc, UnreadAlertLimits unread = {});
   ~MatchingService() override;
 
   // WatchMatches streams one key may have open at once; one more is
@@ -131,6 +132,8 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   Admission Admit(const std::string& key_id, WatchReactor* reactor, int records)
       ABSL_LOCKS_EXCLUDED(streams_mu_);
 
+  // The alerts every stream holds for its reader.
+  UnreadAlerts unread_;
   absl::Mutex streams_mu_;
   // Open streams by the id of the key that opened them. A stream leaves in
   // its OnDone, before it is deleted.

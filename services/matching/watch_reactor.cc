@@ -8,13 +8,15 @@
 namespace raa {
 namespace {
 
-// Alerts waiting for a slow reader before its stream is ended.
-constexpr size_t kMaxQueuedAlerts = 10000;
-
 std::atomic<const WatchTestHooks*> test_hooks{nullptr};
 
 const WatchTestHooks* TestHooks() {
   return test_hooks.load(std::memory_order_acquire);
+}
+
+// An alert as UnreadAlerts counts it.
+int64_t BytesOf(const v1::MatchAlert& alert) {
+  return static_cast<int64_t>(alert.SpaceUsedLong()) + UnreadAlerts::kOverhead;
 }
 
 }  // namespace
@@ -54,6 +56,7 @@ void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
     {
       absl::MutexLock lock(&mu_);
       catching_up_ = plan->replay;
+      resumable_ = true;
     }
     // Registered first: whatever commits from now on reaches held_. Then
     // follows that had ended by then are dropped (read as committed: an end
@@ -86,13 +89,15 @@ void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
           "alerts --since-token) and watch from the last one's token")));
     } else if (!finished_) {
       for (size_t i = 0; i < page->alerts.size(); ++i) {
-        Enqueue(page->sequences[i], std::move(page->alerts[i]));
+        const int64_t bytes = BytesOf(page->alerts[i]);
+        Enqueue(page->sequences[i], std::move(page->alerts[i]), bytes);
       }
       last_sequence_ = std::max(last_sequence_, page->last_sequence);
       catching_up_ = false;
       for (Queued& q : held_) {
+        Count(-q.bytes);  // counted again as it is queued
         if (q.sequence > last_sequence_) {
-          Enqueue(q.sequence, std::move(q.alert));
+          Enqueue(q.sequence, std::move(q.alert), q.bytes);
         }
       }
       held_.clear();
@@ -130,24 +135,54 @@ void WatchReactor::Push(int64_t sequence, v1::MatchAlert alert) {
   absl::MutexLock lock(&mu_);
   // After End only a push racing the start can come: it is still sent.
   if (finished_) return;
+  if (!catching_up_ && sequence != 0 && sequence <= last_sequence_) {
+    return;  // sent already
+  }
+  // A client that stops reading must not hold the server's memory.
+  const int64_t bytes = BytesOf(alert);
+  if (std::optional<absl::Status> full = TooMuchUnread(bytes)) {
+    FinishLocked(*full);
+    return;
+  }
   if (catching_up_) {
-    if (held_.size() >= kMaxQueuedAlerts) {
-      FinishLocked(absl::ResourceExhaustedError(
-          "alerts came faster than the stream could catch up; watch again "
-          "from the last alert's resume_token"));
-      return;
-    }
-    held_.push_back({sequence, std::move(alert)});
+    held_.push_back({sequence, std::move(alert), bytes});
+    Count(bytes);
     return;
   }
-  if (sequence != 0 && sequence <= last_sequence_) return;  // sent already
-  if (queue_.size() >= kMaxQueuedAlerts) {
-    // A client that stops reading must not hold the server's memory.
-    FinishLocked(
-        absl::ResourceExhaustedError("alerts are not being read; watch again"));
-    return;
+  Enqueue(sequence, std::move(alert), bytes);
+}
+
+std::optional<absl::Status> WatchReactor::TooMuchUnread(int64_t bytes) const {
+  const UnreadAlertLimits& limits = unread_.limits();
+  const absl::string_view again =
+      resumable_
+          ? "watch again from the last alert's resume_token (the alerts since "
+            "are stored)"
+          : "watch again";
+  if (queue_.size() + held_.size() >= limits.max_alerts ||
+      unread_bytes_ + bytes > limits.per_stream) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "alerts are not being read: more than ",
+        queue_.size() + held_.size() >= limits.max_alerts
+            ? absl::StrCat(limits.max_alerts, " alerts")
+            : absl::StrCat(limits.per_stream >> 10, " KiB of alerts"),
+        " wait for this stream; ", again));
   }
-  Enqueue(sequence, std::move(alert));
+  if (const int64_t share = unread_.Share();
+      unread_bytes_ + bytes > share && unread_.bytes() + bytes > limits.total) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "alerts are not being read fast enough: this stream has more than ",
+        share >> 10,
+        " KiB of alerts waiting, its part of what the server keeps for "
+        "unread alerts, which every stream together now holds; ",
+        again));
+  }
+  return std::nullopt;
+}
+
+void WatchReactor::Count(int64_t bytes) {
+  unread_bytes_ += bytes;
+  unread_.Add(bytes);
 }
 
 void WatchReactor::End(absl::Status status) {
@@ -163,10 +198,12 @@ void WatchReactor::Abort(absl::Status status) {
   FinishLocked(status);
 }
 
-void WatchReactor::Enqueue(int64_t sequence, v1::MatchAlert alert) {
+void WatchReactor::Enqueue(int64_t sequence, v1::MatchAlert alert,
+                           int64_t bytes) {
   if (finished_) return;
   if (sequence != 0) last_sequence_ = sequence;
-  queue_.push_back({sequence, std::move(alert)});
+  queue_.push_back({sequence, std::move(alert), bytes});
+  Count(bytes);
   if (!writing_) {
     writing_ = true;
     StartWrite(&queue_.front().alert);
@@ -182,6 +219,7 @@ void WatchReactor::MaybeEnd() {
 void WatchReactor::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
   if (ok && on_written_) on_written_(queue_.front().alert);
+  Count(-queue_.front().bytes);
   queue_.pop_front();
   if (!ok) {
     writing_ = false;
@@ -224,6 +262,14 @@ void WatchReactor::OnDone() {
 void WatchReactor::FinishLocked(const absl::Status& status) {
   if (finished_) return;
   finished_ = true;
+  // What is queued is never sent now: all but the alert being written is
+  // given back at once, not when the client goes.
+  while (queue_.size() > (writing_ ? 1 : 0)) {
+    Count(-queue_.back().bytes);
+    queue_.pop_back();
+  }
+  for (const Queued& q : held_) Count(-q.bytes);
+  held_.clear();
   Finish(ToGrpcStatus(status));
 }
 

@@ -16,6 +16,8 @@
 #ifndef RAAMATCH_SERVICES_MATCHING_WATCH_REACTOR_H_
 #define RAAMATCH_SERVICES_MATCHING_WATCH_REACTOR_H_
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -46,6 +48,62 @@ struct WatchTestHooks {
   std::function<void(bool released)> started;
 };
 
+// How much of the server's memory alerts waiting for their readers may
+// take, in bytes as protobuf counts them (an alert's SpaceUsedLong plus
+// UnreadAlerts::kOverhead: about 2.8 KB for an alert of 16 components,
+// four times its encoded size). The process grows by about three times
+// what is counted (the allocator, gRPC's buffers of what is in flight).
+// A stream that would hold more than per_stream bytes, or more than
+// max_alerts alerts, is ended. So is one that holds more than its part of
+// total (total / open streams, and at least min_share) while every stream
+// together holds total: memory stays near total however many streams stop
+// reading. A reader that keeps up holds only the alerts of the write it is
+// reading (a batch of 1,000 children fitting one followed household: about
+// 4 MB).
+struct UnreadAlertLimits {
+  int64_t per_stream = int64_t{16} << 20;
+  int64_t total = int64_t{128} << 20;
+  int64_t min_share = int64_t{256} << 10;
+  size_t max_alerts = 10'000;
+};
+
+// The unread alerts of every stream of one server (shared by its
+// WatchReactors).
+class UnreadAlerts {
+ public:
+  // Counted for each queued alert beyond the alert itself (its place in
+  // the queue, the allocator's rounding).
+  static constexpr int64_t kOverhead = 256;
+
+  explicit UnreadAlerts(UnreadAlertLimits limits = {}) : limits_(limits) {}
+  UnreadAlerts(const UnreadAlerts&) = delete;
+  UnreadAlerts& operator=(const UnreadAlerts&) = delete;
+
+  const UnreadAlertLimits& limits() const { return limits_; }
+  // What every open stream holds now.
+  int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  void Add(int64_t bytes) {
+    bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  // What one stream may hold once every stream together holds the total.
+  int64_t Share() const {
+    return std::max(
+        limits_.min_share,
+        limits_.total /
+            std::max<int64_t>(1, streams_.load(std::memory_order_relaxed)));
+  }
+  // Streams counted by Share (each WatchReactor from its making until it
+  // is deleted).
+  void AddStream(int64_t n) {
+    streams_.fetch_add(n, std::memory_order_relaxed);
+  }
+
+ private:
+  const UnreadAlertLimits limits_;
+  std::atomic<int64_t> bytes_{0};
+  std::atomic<int64_t> streams_{0};
+};
+
 class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
                            public AlertSink {
  public:
@@ -60,8 +118,16 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
 
   // `on_done(this)` runs once, from OnDone, before the reactor may be
   // deleted.
-  WatchReactor(LiveIndex& live, std::function<void(WatchReactor*)> on_done)
-      : live_(live), on_done_(std::move(on_done)) {}
+  WatchReactor(LiveIndex& live, UnreadAlerts& unread,
+               std::function<void(WatchReactor*)> on_done)
+      : live_(live), unread_(unread), on_done_(std::move(on_done)) {
+    unread_.AddStream(1);
+  }
+  // Gives back what its queue still held.
+  ~WatchReactor() override {
+    unread_.Add(-unread_bytes_);
+    unread_.AddStream(-1);
+  }
 
   // Called with each alert once it is written to the client (the audit
   // trail of what a follower was shown). Set before Start*.
@@ -91,6 +157,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   struct Queued {
     int64_t sequence;
     v1::MatchAlert alert;
+    int64_t bytes;  // as counted in unread_bytes_
   };
   // The subscription or watch this stream holds in the LiveIndex.
   struct Hold {
@@ -98,8 +165,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
     int64_t watch = 0;
   };
 
-  void Enqueue(int64_t sequence, v1::MatchAlert alert)
+  // Queues an alert counted as `bytes` and writes it if nothing is being
+  // written.
+  void Enqueue(int64_t sequence, v1::MatchAlert alert, int64_t bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Why one more alert of `bytes` may not wait in this stream, if not.
+  std::optional<absl::Status> TooMuchUnread(int64_t bytes) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts `bytes` more (or fewer) waiting in queue_ and held_.
+  void Count(int64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Finishes with the pending End if nothing is left to send.
   void MaybeEnd() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const absl::Status& status)
@@ -112,6 +186,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   void Release() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   LiveIndex& live_;
+  UnreadAlerts& unread_;
   std::function<void(WatchReactor*)> on_done_;
   absl::Mutex mu_;
   std::function<void(const v1::MatchAlert&)> on_written_ ABSL_GUARDED_BY(mu_);
@@ -123,7 +198,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   Hold hold_ ABSL_GUARDED_BY(mu_);
   // Catching up: live alerts wait in held_ until the stored ones are sent.
   bool catching_up_ ABSL_GUARDED_BY(mu_) = false;
+  // A stream of follows: its alerts are stored, so a client cut off can
+  // resume.
+  bool resumable_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Queued> held_ ABSL_GUARDED_BY(mu_);
+  // The bytes of queue_ and held_ (counted in unread_ too).
+  int64_t unread_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;  // the newest queued
   std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
 };

@@ -87,6 +87,14 @@ int main(int argc, char** argv) {
                  "after a crash reads those again, or rebuilds above 40000)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{100'000}));
+  app.add_option_function<int64_t>(
+         "--unread-alerts-mib",
+         [&options](int64_t mib) { options.unread_alerts_total = mib << 20; },
+         "MiB of memory that WatchMatches streams together may hold in "
+         "alerts for readers who do not keep up (about 3 KB an alert); past "
+         "it, a stream holding more than its part (the total shared among "
+         "the open streams, at least 256 KiB) is ended [128]")
+      ->check(CLI::Range(int64_t{16}, int64_t{65'536}));
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
   app.add_option("--tls-cert", options.tls_cert_file,

@@ -476,7 +476,10 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
                                             *impl->matching, *impl->clock);
   impl->matching_service = std::make_unique<MatchingService>(
       *impl->matching, *impl->follows, *impl->live, *impl->authenticator,
-      *impl->pool, *impl->rpc);
+      *impl->pool, *impl->rpc,
+      UnreadAlertLimits{.per_stream = options.unread_alerts_per_stream,
+                        .total = options.unread_alerts_total,
+                        .min_share = options.unread_alerts_min_share});
   impl->links =
       std::make_unique<Links>(*impl->store, *impl->live, *impl->clock);
   impl->reports = std::make_unique<Reports>(*impl->store, *impl->clock);

@@ -49,6 +49,14 @@ struct ServerOptions {
   // the records changed since (services/matching/index_snapshot.h).
   bool index_snapshot = true;
   int64_t index_save_after = 10'000;
+  // Bytes of alerts WatchMatches streams may hold for readers who do not
+  // keep up (UnreadAlertLimits, services/matching/watch_reactor.h): all
+  // streams together, one stream, and the least a stream may hold once the
+  // total is reached, as UnreadAlertLimits counts them (about 2.8 KB an
+  // alert; the process grows by about three times that).
+  int64_t unread_alerts_total = int64_t{128} << 20;
+  int64_t unread_alerts_per_stream = int64_t{16} << 20;
+  int64_t unread_alerts_min_share = int64_t{256} << 10;
   const Clock* clock = nullptr;  // null: the system clock
   // PEM files: the server's certificate (its chain, leaf first) and private
   // key. Both or neither; neither means plain text.

@@ -580,5 +580,94 @@ TEST_F(MatchAlertsTest, StreamsEndWithUnavailableWhenTheServerStops) {
   }
 }
 
+// Streams whose clients stop reading, with small limits on unread alerts
+// (UnreadAlertLimits): a paused stream is ended once it holds more than its
+// share; a stream that reads the same alerts is never ended and misses none.
+class SlowReaderTest : public MatchAlertsTest {
+ protected:
+  explicit SlowReaderTest(UnreadAlertLimits limits) : limits_(limits) {}
+
+  void Configure(ServerOptions& options) override {
+    options.unread_alerts_per_stream = limits_.per_stream;
+    options.unread_alerts_total = limits_.total;
+    options.unread_alerts_min_share = limits_.min_share;
+  }
+
+  // Registers 200 children, one at a time, that fit a new household, with
+  // one stream of the household that stops reading and one that reads;
+  // returns how the paused one ended and what it had been sent.
+  grpc::Status CutOffWhileAnotherReads(std::vector<v1::MatchAlert>* sent) {
+    v1::Adopter household =
+        AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+    // Its own connection, whose window does not grow (no BDP probes), so
+    // that the server soon holds what the client does not take.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
+        server_->address(), grpc::InsecureChannelCredentials(), args);
+    std::unique_ptr<MatchingStub> stub = v1::MatchingService::NewStub(channel);
+    AlertStream paused(*stub, finder_, Follow({}, {household.name()}));
+    AlertStream reading(*matching_, leeds_finder_,
+                        Follow({}, {household.name()}));
+    EXPECT_NO_FATAL_FAILURE(Sync({&paused, &reading}));
+    paused.Pause();
+    std::vector<std::string> children;
+    for (int i = 0; i < 200; ++i) {
+      children.push_back(
+          AddChild(sheffield_, "sheffield", ChildProfile({84})).name());
+    }
+    std::vector<std::vector<v1::MatchAlert>> got = AlertsSoFar({&reading});
+    std::vector<std::string> alerted;
+    for (const v1::MatchAlert& a : got[0]) alerted.push_back(a.child());
+    EXPECT_EQ(alerted, children) << "the stream that reads missed alerts";
+    paused.Resume();
+    grpc::Status status = paused.Finish(kCheckpointTimeout, sent);
+    std::erase_if(*sent,
+                  [&](const v1::MatchAlert& a) { return IsSentinelAlert(a); });
+    EXPECT_LT(sent->size(), children.size()) << "never cut off";
+    for (size_t i = 0; i < sent->size() && i < children.size(); ++i) {
+      EXPECT_EQ((*sent)[i].child(), children[i]) << "sent out of order";
+    }
+    return status;
+  }
+
+ private:
+  UnreadAlertLimits limits_;
+};
+
+class StreamLimitTest : public SlowReaderTest {
+ protected:
+  StreamLimitTest()
+      : SlowReaderTest({.per_stream = 64 << 10,
+                        .total = 64 << 20,
+                        .min_share = 16 << 10}) {}
+};
+
+TEST_F(StreamLimitTest, AStreamNotReadIsEndedAtItsOwnLimit) {
+  std::vector<v1::MatchAlert> sent;
+  grpc::Status status = CutOffWhileAnotherReads(&sent);
+  EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("alerts are not being read: more than 64 KiB"));
+}
+
+class ServiceLimitTest : public SlowReaderTest {
+ protected:
+  ServiceLimitTest()
+      : SlowReaderTest({.per_stream = 64 << 20,
+                        .total = 64 << 10,
+                        .min_share = 16 << 10}) {}
+};
+
+TEST_F(ServiceLimitTest, AStreamNotReadIsEndedOnceAllStreamsHoldTheTotal) {
+  std::vector<v1::MatchAlert> sent;
+  grpc::Status status = CutOffWhileAnotherReads(&sent);
+  EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
+  // Two streams: each may hold 32 KiB of the 64.
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("alerts are not being read fast enough: this stream "
+                        "has more than 32 KiB"));
+}
+
 }  // namespace
 }  // namespace raa::test

@@ -20,7 +20,18 @@ AlertStream::AlertStream(v1::MatchingService::Stub& stub, absl::string_view key,
 
 AlertStream::~AlertStream() {
   context_.TryCancel();
+  Resume();
   reader_thread_.join();
+}
+
+void AlertStream::Pause() {
+  absl::MutexLock lock(&mu_);
+  paused_ = true;
+}
+
+void AlertStream::Resume() {
+  absl::MutexLock lock(&mu_);
+  paused_ = false;
 }
 
 void AlertStream::ReadLoop() {
@@ -28,6 +39,7 @@ void AlertStream::ReadLoop() {
   while (reader_->Read(&alert)) {
     absl::MutexLock lock(&mu_);
     alerts_.push_back(alert);
+    mu_.Await(absl::Condition(this, &AlertStream::Reading));
   }
   grpc::Status status = reader_->Finish();
   absl::MutexLock lock(&mu_);

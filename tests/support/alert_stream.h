@@ -48,18 +48,25 @@ class AlertStream {
   grpc::Status Finish(absl::Duration timeout,
                       std::vector<v1::MatchAlert>* unread = nullptr);
 
+  // Stops reading from the stream (after at most one more alert), as a
+  // client that has stopped reading; Resume reads again.
+  void Pause();
+  void Resume();
+
  private:
   void ReadLoop();
   bool HasNews() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !alerts_.empty() || ended_;
   }
   bool Ended() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ended_; }
+  bool Reading() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !paused_; }
 
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<v1::MatchAlert>> reader_;
   absl::Mutex mu_;
   std::deque<v1::MatchAlert> alerts_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   std::thread reader_thread_;
 };

@@ -354,13 +354,11 @@ absl::Status CheckRecordDates(const RecordDates& changed,
         const std::string why = absl::StrCat(
             Day(floor->date), " is after ", StepEvent(step.step), " of ",
             link.name, " (", Day(step.date), "), which may not come before ",
-            floor->what,
-            ": correct the link's date first (CorrectStep, by ",
+            floor->what, ": correct the link's date first (CorrectStep, by ",
             step.step <= v1::LINK_STEP_LINKING_MEETING
-                ? "a family finder or the child's authority"
-                : "the child's authority",
-            "; raa link correct ",
-            absl::StripPrefix(link.name, "links/"), " ",
+                ? "a family finder, the child's authority or a manager"
+                : "the child's authority or a manager",
+            "; raa link correct ", absl::StripPrefix(link.name, "links/"), " ",
             absl::StrReplaceAll(StepWords(step.step), {{" ", "_"}}),
             " --date DATE --reason TEXT)");
         return Refused(d.field, why);

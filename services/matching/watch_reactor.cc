@@ -14,12 +14,41 @@ const WatchTestHooks* TestHooks() {
   return test_hooks.load(std::memory_order_acquire);
 }
 
+// "32 MiB", "640 KiB".
+std::string Size(int64_t bytes) {
+  return bytes % (int64_t{1} << 20) == 0 ? absl::StrCat(bytes >> 20, " MiB")
+                                         : absl::StrCat(bytes >> 10, " KiB");
+}
+
 // An alert as UnreadAlerts counts it.
 int64_t BytesOf(const v1::MatchAlert& alert) {
   return static_cast<int64_t>(alert.SpaceUsedLong()) + UnreadAlerts::kOverhead;
 }
 
 }  // namespace
+
+void UnreadAlerts::Register(WatchReactor* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.insert(stream);
+  count_.store(static_cast<int64_t>(streams_.size()),
+               std::memory_order_relaxed);
+}
+
+void UnreadAlerts::Unregister(WatchReactor* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+  count_.store(static_cast<int64_t>(streams_.size()),
+               std::memory_order_relaxed);
+}
+
+void UnreadAlerts::Shed() {
+  if (bytes() <= limits_.total) return;
+  // Streams stay registered until deleted, which waits for mu_: each one
+  // here is alive.
+  absl::MutexLock lock(&mu_);
+  const int64_t share = Share();
+  for (WatchReactor* stream : streams_) stream->ShedIfOver(share);
+}
 
 void WatchReactor::SetTestHooks(const WatchTestHooks* hooks) {
   test_hooks.store(hooks, std::memory_order_release);
@@ -132,6 +161,15 @@ void WatchReactor::Started(Hold hold) {
 }
 
 void WatchReactor::Push(int64_t sequence, v1::MatchAlert alert) {
+  Take(sequence, std::move(alert));
+  if (unread_.bytes() > unread_.limits().total) {
+    // Streams that stopped reading may hold the total and be sent nothing
+    // more: they are ended here, not a reader that keeps up.
+    unread_.Shed();
+  }
+}
+
+void WatchReactor::Take(int64_t sequence, v1::MatchAlert alert) {
   absl::MutexLock lock(&mu_);
   // After End only a push racing the start can come: it is still sent.
   if (finished_) return;
@@ -147,9 +185,9 @@ void WatchReactor::Push(int64_t sequence, v1::MatchAlert alert) {
   if (catching_up_) {
     held_.push_back({sequence, std::move(alert), bytes});
     Count(bytes);
-    return;
+  } else {
+    Enqueue(sequence, std::move(alert), bytes);
   }
-  Enqueue(sequence, std::move(alert), bytes);
 }
 
 std::optional<absl::Status> WatchReactor::TooMuchUnread(int64_t bytes) const {
@@ -161,23 +199,36 @@ std::optional<absl::Status> WatchReactor::TooMuchUnread(int64_t bytes) const {
           : "watch again";
   if (queue_.size() + held_.size() >= limits.max_alerts ||
       unread_bytes_ + bytes > limits.per_stream) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "alerts are not being read: more than ",
-        queue_.size() + held_.size() >= limits.max_alerts
-            ? absl::StrCat(limits.max_alerts, " alerts")
-            : absl::StrCat(limits.per_stream >> 10, " KiB of alerts"),
-        " wait for this stream; ", again));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("alerts are not being read: more than ",
+                     queue_.size() + held_.size() >= limits.max_alerts
+                         ? absl::StrCat(limits.max_alerts, " alerts")
+                         : absl::StrCat(Size(limits.per_stream), " of alerts"),
+                     " wait for this stream; ", again));
   }
   if (const int64_t share = unread_.Share();
       unread_bytes_ + bytes > share && unread_.bytes() + bytes > limits.total) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "alerts are not being read fast enough: this stream has more than ",
-        share >> 10,
-        " KiB of alerts waiting, its part of what the server keeps for "
-        "unread alerts, which every stream together now holds; ",
-        again));
+    return NotReadFastEnough(share);
   }
   return std::nullopt;
+}
+
+absl::Status WatchReactor::NotReadFastEnough(int64_t share) const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "alerts are not being read fast enough: this stream has more than ",
+      Size(share),
+      " of alerts waiting, its part of what the server keeps for unread "
+      "alerts, which every stream together now holds; ",
+      resumable_ ? "watch again from the last alert's resume_token (the "
+                   "alerts since are stored)"
+                 : "watch again"));
+}
+
+void WatchReactor::ShedIfOver(int64_t share) {
+  absl::MutexLock lock(&mu_);
+  if (!finished_ && unread_bytes_ > share) {
+    FinishLocked(NotReadFastEnough(share));
+  }
 }
 
 void WatchReactor::Count(int64_t bytes) {

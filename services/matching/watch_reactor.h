@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
@@ -53,22 +54,26 @@ struct WatchTestHooks {
 // UnreadAlerts::kOverhead: about 2.8 KB for an alert of 16 components,
 // four times its encoded size). The process grows by about three times
 // what is counted (the allocator, gRPC's buffers of what is in flight).
-// A stream that would hold more than per_stream bytes, or more than
-// max_alerts alerts, is ended. So is one that holds more than its part of
-// total (total / open streams, and at least min_share) while every stream
-// together holds total: memory stays near total however many streams stop
-// reading. A reader that keeps up holds only the alerts of the write it is
-// reading (a batch of 1,000 children fitting one followed household: about
-// 4 MB).
+// A stream is ended when one more alert would take it past per_stream
+// bytes or max_alerts alerts. Once every stream together holds total,
+// each stream holding more than its part of it (total / open streams, and
+// at least min_share) is ended: memory stays near total, or min_share a
+// stream when more than total / min_share streams are open. A reader that
+// keeps up holds only the alerts of the write it is reading (a batch of
+// 1,000 children fitting one followed household: about 3 MB), or a
+// resumed stream of follows the alerts it missed (at most
+// Follows::kMaxReplay, 10,000: per_stream leaves room for them).
 struct UnreadAlertLimits {
-  int64_t per_stream = int64_t{16} << 20;
+  int64_t per_stream = int64_t{32} << 20;
   int64_t total = int64_t{128} << 20;
   int64_t min_share = int64_t{256} << 10;
   size_t max_alerts = 10'000;
 };
 
-// The unread alerts of every stream of one server (shared by its
-// WatchReactors).
+class WatchReactor;
+
+// The unread alerts of every stream of one server, and the streams (each
+// WatchReactor from its making until it is deleted).
 class UnreadAlerts {
  public:
   // Counted for each queued alert beyond the alert itself (its place in
@@ -90,18 +95,22 @@ class UnreadAlerts {
     return std::max(
         limits_.min_share,
         limits_.total /
-            std::max<int64_t>(1, streams_.load(std::memory_order_relaxed)));
+            std::max<int64_t>(1, count_.load(std::memory_order_relaxed)));
   }
-  // Streams counted by Share (each WatchReactor from its making until it
-  // is deleted).
-  void AddStream(int64_t n) {
-    streams_.fetch_add(n, std::memory_order_relaxed);
-  }
+
+  void Register(WatchReactor* stream) ABSL_LOCKS_EXCLUDED(mu_);
+  void Unregister(WatchReactor* stream) ABSL_LOCKS_EXCLUDED(mu_);
+  // If every stream together holds more than the total: ends each stream
+  // holding more than its Share (taking each one's lock; call it holding
+  // none).
+  void Shed() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   const UnreadAlertLimits limits_;
   std::atomic<int64_t> bytes_{0};
-  std::atomic<int64_t> streams_{0};
+  std::atomic<int64_t> count_{0};  // streams_.size()
+  absl::Mutex mu_;
+  absl::flat_hash_set<WatchReactor*> streams_ ABSL_GUARDED_BY(mu_);
 };
 
 class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
@@ -121,12 +130,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   WatchReactor(LiveIndex& live, UnreadAlerts& unread,
                std::function<void(WatchReactor*)> on_done)
       : live_(live), unread_(unread), on_done_(std::move(on_done)) {
-    unread_.AddStream(1);
+    unread_.Register(this);
   }
   // Gives back what its queue still held.
   ~WatchReactor() override {
+    unread_.Unregister(this);
     unread_.Add(-unread_bytes_);
-    unread_.AddStream(-1);
   }
 
   // Called with each alert once it is written to the client (the audit
@@ -148,6 +157,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   void End(absl::Status status) override;
   // Finishes now with `status`, dropping what is queued.
   void Abort(absl::Status status);
+  // Finishes now if it holds more than `share` bytes of alerts, as a
+  // stream that has fallen behind while every stream holds the total.
+  void ShedIfOver(int64_t share);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -165,6 +177,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
     int64_t watch = 0;
   };
 
+  // Push's work under mu_: queues the alert, or ends the stream if it may
+  // not hold one more.
+  void Take(int64_t sequence, v1::MatchAlert alert) ABSL_LOCKS_EXCLUDED(mu_);
   // Queues an alert counted as `bytes` and writes it if nothing is being
   // written.
   void Enqueue(int64_t sequence, v1::MatchAlert alert, int64_t bytes)
@@ -174,6 +189,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Counts `bytes` more (or fewer) waiting in queue_ and held_.
   void Count(int64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // RESOURCE_EXHAUSTED for a stream ended holding more than `share` while
+  // every stream holds the total; and how to go on.
+  absl::Status NotReadFastEnough(int64_t share) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Finishes with the pending End if nothing is left to send.
   void MaybeEnd() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const absl::Status& status)

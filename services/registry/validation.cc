@@ -277,11 +277,6 @@ void ValidateChild(const Child& child, absl::CivilDay today,
              "journey.shobpa_decision", errors);
   CheckOrder(j.shobpa_decision(), "the SHOBPA decision", j.placement_order(),
              "journey.placement_order", errors);
-  // Without a SHOBPA date, the placement order still follows entering care.
-  if (!ToCivilDay(j.shobpa_decision())) {
-    CheckOrder(j.entered_care(), "entering care", j.placement_order(),
-               "journey.placement_order", errors);
-  }
   CheckAgesAgainstCare(child, errors);
   if (child.status() == v1::CHILD_STATUS_UNSPECIFIED ||
       !v1::ChildStatus_IsValid(child.status())) {

@@ -92,8 +92,9 @@ int main(int argc, char** argv) {
          [&options](int64_t mib) { options.unread_alerts_total = mib << 20; },
          "MiB of memory that WatchMatches streams together may hold in "
          "alerts for readers who do not keep up (about 3 KB an alert); past "
-         "it, a stream holding more than its part (the total shared among "
-         "the open streams, at least 256 KiB) is ended [128]")
+         "it, each stream holding more than its part (the total shared "
+         "among the open streams, at least 256 KiB) is ended")
+      ->default_str(absl::StrCat(options.unread_alerts_total >> 20))
       ->check(CLI::Range(int64_t{16}, int64_t{65'536}));
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");

@@ -55,7 +55,7 @@ struct ServerOptions {
   // total is reached, as UnreadAlertLimits counts them (about 2.8 KB an
   // alert; the process grows by about three times that).
   int64_t unread_alerts_total = int64_t{128} << 20;
-  int64_t unread_alerts_per_stream = int64_t{16} << 20;
+  int64_t unread_alerts_per_stream = int64_t{32} << 20;
   int64_t unread_alerts_min_share = int64_t{256} << 10;
   const Clock* clock = nullptr;  // null: the system clock
   // PEM files: the server's certificate (its chain, leaf first) and private

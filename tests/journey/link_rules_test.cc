@@ -430,8 +430,8 @@ TEST(LinkRulesTest, ARecordsDatesKeepItsLinksInOrder) {
        "the match decision of links/l3 (2026-02-10), which may not come before "
        "the "
        "child's placement order: correct the link's date first (CorrectStep, "
-       "by the child's authority; raa link correct l3 match_decided --date "
-       "DATE --reason TEXT)"},
+       "by the child's authority or a manager; raa link correct l3 "
+       "match_decided --date DATE --reason TEXT)"},
       {"early permanence: order after the match",
        OrderOn(absl::CivilDay(2026, 3, 1)), &ffa, "", ""},
       {"approved on the opening day", approved(absl::CivilDay(2026, 1, 1)),
@@ -439,8 +439,8 @@ TEST(LinkRulesTest, ARecordsDatesKeepItsLinksInOrder) {
       {"approved after the opening", approved(absl::CivilDay(2026, 1, 5)), &ffa,
        "adopter.approved_on",
        "the household's approval: correct the link's date first (CorrectStep, "
-       "by a family finder or the child's authority; raa link correct l4 "
-       "opened --date DATE --reason TEXT)"},
+       "by a family finder, the child's authority or a manager; raa link "
+       "correct l4 opened --date DATE --reason TEXT)"},
   };
   for (const Case& c : cases) {
     const absl::Status s = CheckRecordDates(c.changed, *c.links, fields);

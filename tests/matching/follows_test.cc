@@ -652,5 +652,68 @@ TEST_F(FollowsTest, BadFollowAndAlertRequestsNameTheField) {
       StatusIs(Code::PERMISSION_DENIED));
 }
 
+// A stream of follows whose client stops reading is ended once it holds 64
+// KiB of alerts; resumed from the last alert it was sent, it gets every
+// later alert once, in order: nothing stored is lost by the cut.
+class CutOffFollowsTest : public FollowsTest {
+ protected:
+  void Configure(ServerOptions& options) override {
+    options.unread_alerts_per_stream = 64 << 10;
+  }
+};
+
+TEST_F(CutOffFollowsTest, AStreamEndedForNotReadingResumesWithNothingLost) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  Follow(finder_, child.name());
+  const v1::Adopter first = AddFittingHousehold();
+  const std::string token = Alerts(finder_).resume_token();
+  ASSERT_FALSE(token.empty());
+
+  // Its own connection, whose window does not grow (no BDP probes).
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  std::unique_ptr<MatchingStub> stub =
+      v1::MatchingService::NewStub(grpc::CreateCustomChannel(
+          server_->address(), grpc::InsecureChannelCredentials(), args));
+  v1::WatchMatchesRequest request;
+  request.set_resume_token(token);
+  AlertStream paused(*stub, finder_, request);
+  // Live once the alert of a household registered now arrives.
+  const v1::Adopter live = AddFittingHousehold();
+  std::vector<v1::MatchAlert> sent;
+  v1::MatchAlert last;
+  ASSERT_TRUE(paused.ReadUntil(
+      [&](const v1::MatchAlert& a) { return a.adopter() == live.name(); },
+      kWait, &sent, &last));
+  sent.push_back(last);
+  paused.Pause();
+  std::vector<std::string> registered = {live.name()};
+  for (int i = 0; i < 300; ++i) {
+    registered.push_back(AddFittingHousehold().name());
+  }
+  paused.Resume();
+  grpc::Status status = paused.Finish(kWait, &sent);
+  EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("watch again from the last alert's resume_token"));
+  ASSERT_LT(sent.size(), registered.size()) << "never cut off";
+
+  request.set_resume_token(sent.back().resume_token());
+  AlertStream resumed(*matching_, finder_, request);
+  std::vector<v1::MatchAlert> rest;
+  ASSERT_TRUE(resumed.ReadUntil(
+      [&](const v1::MatchAlert& a) { return a.adopter() == registered.back(); },
+      kWait, &rest, &last));
+  rest.push_back(last);
+  std::vector<std::string> got = Adopters(sent);
+  for (const std::string& a : Adopters(rest)) got.push_back(a);
+  EXPECT_EQ(got, registered);
+  EXPECT_EQ(
+      Adopters(
+          Alerts(finder_, Alerts(finder_).alerts(0).resume_token()).alerts()),
+      registered);
+  (void)first;
+}
+
 }  // namespace
 }  // namespace raa::test

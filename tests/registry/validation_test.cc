@@ -397,17 +397,6 @@ TEST(ValidateChildTest, RejectsAJourneyOutOfOrder) {
               ElementsAre("child.journey.shobpa_decision"));
 }
 
-TEST(ValidateChildTest, RejectsAPlacementOrderBeforeCareWithoutASHOBPADate) {
-  v1::Child child = ValidChild();
-  child.mutable_journey()->clear_shobpa_decision();
-  *child.mutable_journey()->mutable_placement_order() = MakeDate(2024, 12, 1);
-  EXPECT_THAT(ChildViolations(child),
-              ElementsAre("child.journey.placement_order"));
-  *child.mutable_journey()->mutable_placement_order() =
-      child.journey().entered_care();
-  EXPECT_THAT(ChildViolations(child), IsEmpty());
-}
-
 TEST(ValidateChildTest, LimitsTheSummaryToOneThousandCharacters) {
   v1::Child child = ValidChild();
   child.set_summary(std::string(1000, 'a'));

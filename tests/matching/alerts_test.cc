@@ -599,13 +599,8 @@ class SlowReaderTest : public MatchAlertsTest {
   grpc::Status CutOffWhileAnotherReads(std::vector<v1::MatchAlert>* sent) {
     v1::Adopter household =
         AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
-    // Its own connection, whose window does not grow (no BDP probes), so
-    // that the server soon holds what the client does not take.
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-    std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-        server_->address(), grpc::InsecureChannelCredentials(), args);
-    std::unique_ptr<MatchingStub> stub = v1::MatchingService::NewStub(channel);
+    std::unique_ptr<MatchingStub> stub =
+        MatchingStubWithFixedWindow(server_->address());
     AlertStream paused(*stub, finder_, Follow({}, {household.name()}));
     AlertStream reading(*matching_, leeds_finder_,
                         Follow({}, {household.name()}));

@@ -669,12 +669,8 @@ TEST_F(CutOffFollowsTest, AStreamEndedForNotReadingResumesWithNothingLost) {
   const std::string token = Alerts(finder_).resume_token();
   ASSERT_FALSE(token.empty());
 
-  // Its own connection, whose window does not grow (no BDP probes).
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   std::unique_ptr<MatchingStub> stub =
-      v1::MatchingService::NewStub(grpc::CreateCustomChannel(
-          server_->address(), grpc::InsecureChannelCredentials(), args));
+      MatchingStubWithFixedWindow(server_->address());
   v1::WatchMatchesRequest request;
   request.set_resume_token(token);
   AlertStream paused(*stub, finder_, request);

@@ -86,4 +86,12 @@ grpc::Status AlertStream::Finish(absl::Duration timeout,
   return status_;
 }
 
+std::unique_ptr<v1::MatchingService::Stub> MatchingStubWithFixedWindow(
+    const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  return v1::MatchingService::NewStub(grpc::CreateCustomChannel(
+      address, grpc::InsecureChannelCredentials(), args));
+}
+
 }  // namespace raa::test

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -70,6 +71,12 @@ class AlertStream {
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   std::thread reader_thread_;
 };
+
+// A MatchingService stub on a connection of its own whose HTTP/2 window
+// does not grow (no BDP probes): a stream on it that stops reading soon
+// leaves the server holding what it has not taken.
+std::unique_ptr<v1::MatchingService::Stub> MatchingStubWithFixedWindow(
+    const std::string& address);
 
 }  // namespace raa::test
 

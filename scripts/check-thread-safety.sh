@@ -6,7 +6,8 @@
 # GCC ignores these annotations, so this is the only place they are checked.
 #
 # Cheap on purpose: a second build tree (build-clang) configured for clang,
-# in which only the generated protobuf headers are built; then every
+# in which only the generated protobuf headers are built (RAA_UNITY_BUILD
+# off, so that no file leans on another's includes); then every
 # translation unit of those folders, as compile_commands.json lists it, is
 # parsed with -fsyntax-only (no code is generated). Usage:
 #   scripts/check-thread-safety.sh [build-dir]
@@ -19,7 +20,7 @@ if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build_dir" "${generator[@]}" \
     -DCMAKE_BUILD_TYPE=Debug -DRAA_WERROR=ON \
-    -DCMAKE_CXX_FLAGS="-Wthread-safety" >/dev/null
+    -DCMAKE_CXX_FLAGS="-Wthread-safety" -DRAA_UNITY_BUILD=OFF >/dev/null
 fi
 
 # Generated headers only (the .pb.h files the sources include).

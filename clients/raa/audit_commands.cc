@@ -71,10 +71,6 @@ std::string Outcome(int code) {
   return absl::StrCat(code);
 }
 
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
 void Run(Cli& cli, const AuditFlags& f) {
   v1::QueryAuditLogRequest request;
   int records = !f.child.empty() + !f.household.empty() + !f.record.empty();
@@ -118,8 +114,8 @@ void Run(Cli& cli, const AuditFlags& f) {
     for (const v1::AuditEvent& e : all.events()) {
       std::cout << TimeUtil::ToString(e.time()) << ","
                 << absl::StripPrefix(e.api_key(), "apiKeys/") << ","
-                << Short(e.authority()) << "," << ShortMethod(e.method()) << ","
-                << Outcome(e.status_code()) << ","
+                << ShortName(e.authority()) << "," << ShortMethod(e.method())
+                << "," << Outcome(e.status_code()) << ","
                 << CsvField(absl::StrJoin(e.records(), " ")) << "\n";
     }
     return;
@@ -130,15 +126,15 @@ void Run(Cli& cli, const AuditFlags& f) {
     if (e.records_size() <= 2) {
       shown = absl::StrJoin(e.records(), " ",
                             [](std::string* out, const std::string& r) {
-                              out->append(Short(r));
+                              out->append(ShortName(r));
                             });
     } else {
-      shown = absl::StrCat(Short(e.records(0)), " and ", e.records_size() - 1,
-                           " more");
+      shown = absl::StrCat(ShortName(e.records(0)), " and ",
+                           e.records_size() - 1, " more");
     }
     table.AddRow({TimeUtil::ToString(e.time()).substr(0, 19),
                   std::string(absl::StripPrefix(e.api_key(), "apiKeys/")),
-                  Short(e.authority()), ShortMethod(e.method()),
+                  ShortName(e.authority()), ShortMethod(e.method()),
                   Outcome(e.status_code()), shown});
   }
   table.Print();

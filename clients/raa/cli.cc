@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -13,8 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
+#include "common/dates.h"
 #include "common/errors.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -472,6 +475,22 @@ std::string RecordName(const std::string& arg, const std::string& kind,
                         arg.substr(slash + 1));
   }
   return absl::StrCat("authorities/", authority, "/", kind, "/", arg);
+}
+
+std::string ShortName(const std::string& name) {
+  return std::string(absl::StripPrefix(name, "authorities/"));
+}
+
+bool SetDateFlag(Cli& cli, const std::string& flag, const std::string& text,
+                 google::type::Date* out) {
+  if (text.empty()) return true;
+  std::optional<google::type::Date> d = ParseDate(text);
+  if (!d.has_value()) {
+    cli.exit_code = UsageError(flag + " takes a date YYYY-MM-DD");
+    return false;
+  }
+  *out = *d;
+  return true;
 }
 
 }  // namespace raa::cli

@@ -17,6 +17,7 @@
 #include "clients/lib/csv_field.h"
 #include "clients/lib/reason_cache.h"
 #include "google/protobuf/message.h"
+#include "google/type/date.pb.h"
 
 namespace raa::cli {
 
@@ -243,6 +244,15 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows);
 // or the full "authorities/sheffield/children/c12".
 std::string RecordName(const std::string& arg, const std::string& kind,
                        const std::string& authority);
+
+// "sheffield/children/c12" for "authorities/sheffield/children/c12", and
+// "leeds" for "authorities/leeds": names as tables print them.
+std::string ShortName(const std::string& name);
+
+// Reads the date flag `flag` (YYYY-MM-DD) into `out`; leaves `out` alone
+// when `text` is empty. False, with a usage error, if it is not a date.
+bool SetDateFlag(Cli& cli, const std::string& flag, const std::string& text,
+                 google::type::Date* out);
 
 void AddRegistryCommands(CLI::App& app, Cli& cli);
 void AddKeyCommands(CLI::App& app, Cli& cli);

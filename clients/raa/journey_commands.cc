@@ -44,10 +44,6 @@ std::optional<google::type::Date> FlagDate(Cli& cli, const std::string& flag,
   return d;
 }
 
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
 std::string KindLabel(int kind) {
   return EnumLabel(v1::MilestoneKind_descriptor(), kind);
 }
@@ -92,7 +88,7 @@ void AddMilestoneCommand(CLI::App* group, Cli& cli) {
       return;
     }
     if (cli.json) return PrintJson(*m);
-    std::cout << Short(m->record()) << ": " << KindLabel(m->kind()) << " "
+    std::cout << ShortName(m->record()) << ": " << KindLabel(m->kind()) << " "
               << FormatDate(m->date());
     if (!IsUnset(m->previous_date())) {
       std::cout << " (was " << FormatDate(m->previous_date()) << ")";
@@ -123,7 +119,7 @@ void AddMilestonesCommand(CLI::App* group, Cli& cli) {
       table.AddRow({KindLabel(m.kind()),
                     IsUnset(m.date()) ? "(cleared)" : FormatDate(m.date()),
                     FormatDate(m.previous_date()), m.reason(),
-                    Short(m.authority())});
+                    ShortName(m.authority())});
     }
     table.Print();
   });
@@ -206,7 +202,7 @@ void AddReviewCommand(CLI::App* group, Cli& cli) {
       return;
     }
     if (cli.json) return PrintJson(*got);
-    std::cout << "recorded " << Short(got->name()) << "\n";
+    std::cout << "recorded " << ShortName(got->name()) << "\n";
   });
 }
 
@@ -228,7 +224,7 @@ void AddReviewsCommand(CLI::App* group, Cli& cli) {
     Table table(
         {"REVIEW", "DATE", "PLAN", "ORDER", "ACTION", "OWNER", "DUE", "DONE"});
     for (const v1::TrackingReview& r : got->reviews()) {
-      const std::string name = Short(r.name());
+      const std::string name = ShortName(r.name());
       const std::string plan =
           r.adoption_remains_plan() ? "adoption" : "changed";
       const std::string order =
@@ -300,7 +296,7 @@ void AddOverdueCommand(CLI::App* group, Cli& cli) {
       };
       std::map<std::string, Counts> by_authority;
       for (const v1::OverdueItem& i : all.items()) {
-        Counts& c = by_authority[Short(i.authority())];
+        Counts& c = by_authority[ShortName(i.authority())];
         if (i.days_late() > 0) {
           ++c.overdue;
         } else {
@@ -326,9 +322,9 @@ void AddOverdueCommand(CLI::App* group, Cli& cli) {
     int shown = 0;
     for (const v1::OverdueItem& i : all.items()) {
       if (*summary && shown++ >= *worst) break;
-      table.AddRow({Short(i.record()), i.timescale(), FormatDate(i.due_date()),
-                    absl::StrCat(i.days_late()), i.link(), Short(i.authority()),
-                    i.description()});
+      table.AddRow({ShortName(i.record()), i.timescale(),
+                    FormatDate(i.due_date()), absl::StrCat(i.days_late()),
+                    i.link(), ShortName(i.authority()), i.description()});
     }
     table.Print();
     if (!*summary) PrintMore(cli, all.next_page_token());

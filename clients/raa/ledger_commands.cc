@@ -50,11 +50,6 @@ std::string AuthorityName(const std::string& id) {
   return absl::StrCat("authorities/", id);
 }
 
-// "leeds" from "authorities/leeds", for tables.
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
 // The authority a command acts for: the global --authority (or
 // RAA_AUTHORITY), as a resource name; "" (with a usage error) if none.
 std::string ActingFor(Cli& cli) { return AuthorityName(cli.AuthorityOr("")); }
@@ -71,19 +66,6 @@ std::string Amount(const google::type::Money& money) {
 // "2026-27" for the financial year 2026.
 std::string YearLabel(int year) {
   return absl::StrFormat("%d-%02d", year, (year + 1) % 100);
-}
-
-// A date flag; false (with a usage error) if it is not a date.
-bool SetDate(Cli& cli, const std::string& flag, const std::string& text,
-             google::type::Date* out) {
-  if (text.empty()) return true;
-  std::optional<google::type::Date> d = ParseDate(text);
-  if (!d.has_value()) {
-    cli.exit_code = UsageError(flag + " takes a date YYYY-MM-DD");
-    return false;
-  }
-  *out = *d;
-  return true;
 }
 
 // An amount flag in pounds and pence; false (with a usage error) if it
@@ -163,7 +145,7 @@ void PrintSchedule(Cli& cli, const absl::StatusOr<v1::FeeSchedule>& s) {
                       ? "yes: it replaces the rates and London weighting "
                         "between members"
                       : "none"},
-                 {"added by", Short(s->created_by())},
+                 {"added by", ShortName(s->created_by())},
                  {"source", s->source()}});
     std::cout << "\n";
   }
@@ -231,7 +213,7 @@ void AddScheduleCommands(CLI::App* group, Cli& cli) {
     cmd->add_option("--as-of", *as_of, "the date, YYYY-MM-DD");
     cmd->callback([&cli, as_of] {
       v1::GetFeeScheduleRequest request;
-      if (!SetDate(cli, "--as-of", *as_of, request.mutable_as_of())) return;
+      if (!SetDateFlag(cli, "--as-of", *as_of, request.mutable_as_of())) return;
       PrintSchedule(cli, cli.client().Call(&Ledger::GetFeeSchedule, request));
     });
   }
@@ -268,7 +250,7 @@ void AddScheduleCommands(CLI::App* group, Cli& cli) {
                 : "";
         table.AddRow({absl::StrCat(s.version()), FormatDate(s.effective_from()),
                       la, vaa, absl::StrCat(s.london_weighting_percent(), "%"),
-                      consortium, Short(s.created_by()), s.source()});
+                      consortium, ShortName(s.created_by()), s.source()});
       }
       table.Print();
     });
@@ -325,8 +307,8 @@ void AddEntriesCommand(CLI::App* group, Cli& cli) {
       if (!t) return;
       request.set_type(static_cast<v1::EntryType>(*t));
     }
-    if (!SetDate(cli, "--from", f->from, request.mutable_from())) return;
-    if (!SetDate(cli, "--to", f->to, request.mutable_to())) return;
+    if (!SetDateFlag(cli, "--from", f->from, request.mutable_from())) return;
+    if (!SetDateFlag(cli, "--to", f->to, request.mutable_to())) return;
     if (!f->link.empty()) {
       request.set_link(absl::StartsWith(f->link, "links/")
                            ? f->link
@@ -346,9 +328,9 @@ void AddEntriesCommand(CLI::App* group, Cli& cli) {
     for (const v1::Entry& e : all.entries()) {
       table.AddRow({std::string(absl::StripPrefix(e.name(), "ledger/entries/")),
                     FormatDate(e.value_date()), EntryLabel(e.type()),
-                    Short(e.debit()), Short(e.credit()), Amount(e.amount()),
-                    e.reference(), e.link(), e.description(),
-                    Short(e.recorded_by())});
+                    ShortName(e.debit()), ShortName(e.credit()),
+                    Amount(e.amount()), e.reference(), e.link(),
+                    e.description(), ShortName(e.recorded_by())});
     }
     table.Print();
     PrintMore(cli, all.next_page_token());
@@ -366,7 +348,7 @@ void AddBalancesCommand(CLI::App* group, Cli& cli) {
   cmd->add_option("--as-of", *as_of, "the date, YYYY-MM-DD");
   cmd->callback([&cli, as_of] {
     v1::GetBalancesRequest request;
-    if (!SetDate(cli, "--as-of", *as_of, request.mutable_as_of())) return;
+    if (!SetDateFlag(cli, "--as-of", *as_of, request.mutable_as_of())) return;
     absl::StatusOr<v1::Balances> b =
         cli.client().Call(&Ledger::GetBalances, request);
     if (!b.ok()) {
@@ -381,13 +363,13 @@ void AddBalancesCommand(CLI::App* group, Cli& cli) {
       Table table({"AS OF", "KIND", "AUTHORITY", "COUNTERPARTY", "AMOUNT",
                    "PENDING OUT", "PENDING IN"});
       for (const v1::MemberPosition& p : b->positions()) {
-        table.AddRow({date, "position", Short(p.authority()), "",
+        table.AddRow({date, "position", ShortName(p.authority()), "",
                       Amount(p.position()), Amount(p.pending_out()),
                       Amount(p.pending_in())});
       }
       for (const v1::Debt& d : b->debts()) {
-        table.AddRow({date, "owes", Short(d.debtor()), Short(d.creditor()),
-                      Amount(d.amount()), "", ""});
+        table.AddRow({date, "owes", ShortName(d.debtor()),
+                      ShortName(d.creditor()), Amount(d.amount()), "", ""});
       }
       table.AddRow({date, "total owed", "", "", Amount(b->total_owed())});
       table.AddRow({date, "total fees", "", "", Amount(b->total_fees())});
@@ -401,7 +383,7 @@ void AddBalancesCommand(CLI::App* group, Cli& cli) {
                  "owes)\n\n";
     Table positions({"MEMBER", "POSITION", "PENDING OUT", "PENDING IN"});
     for (const v1::MemberPosition& p : b->positions()) {
-      positions.AddRow({Short(p.authority()), Amount(p.position()),
+      positions.AddRow({ShortName(p.authority()), Amount(p.position()),
                         Amount(p.pending_out()), Amount(p.pending_in())});
     }
     if (positions.empty()) {
@@ -413,7 +395,7 @@ void AddBalancesCommand(CLI::App* group, Cli& cli) {
     Table debts({"WHO OWES", "WHOM", "AMOUNT"});
     for (const v1::Debt& d : b->debts()) {
       debts.AddRow(
-          {Short(d.debtor()), Short(d.creditor()), Amount(d.amount())});
+          {ShortName(d.debtor()), ShortName(d.creditor()), Amount(d.amount())});
     }
     if (debts.empty()) {
       std::cout << "(nobody owes anybody)\n";
@@ -437,7 +419,7 @@ void AddSettleCommand(CLI::App* group, Cli& cli) {
   cmd->add_option("--as-of", *as_of, "the cut-off date (today if not given)");
   cmd->callback([&cli, as_of] {
     v1::PlanSettlementRequest request;
-    if (!SetDate(cli, "--as-of", *as_of, request.mutable_as_of())) return;
+    if (!SetDateFlag(cli, "--as-of", *as_of, request.mutable_as_of())) return;
     absl::StatusOr<v1::SettlementPlan> plan =
         cli.client().Call(&Ledger::PlanSettlement, request);
     if (!plan.ok()) {
@@ -448,8 +430,8 @@ void AddSettleCommand(CLI::App* group, Cli& cli) {
     const std::string date = FormatDate(plan->as_of());
     Table table({"AS OF", "PAYER", "PAYEE", "AMOUNT"});
     for (const v1::SettlementPayment& p : plan->payments()) {
-      table.AddRow(
-          {date, Short(p.payer()), Short(p.payee()), Amount(p.amount())});
+      table.AddRow({date, ShortName(p.payer()), ShortName(p.payee()),
+                    Amount(p.amount())});
     }
     if (cli.csv) return table.Print();
     std::cout << "Settlement plan as of " << date << ": "
@@ -498,8 +480,8 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
     request.set_authority(ActingFor(cli));
     if (request.authority().empty()) return;
     request.set_financial_year(f->year);
-    if (!SetDate(cli, "--from", f->from, request.mutable_from())) return;
-    if (!SetDate(cli, "--to", f->to, request.mutable_to())) return;
+    if (!SetDateFlag(cli, "--from", f->from, request.mutable_from())) return;
+    if (!SetDateFlag(cli, "--to", f->to, request.mutable_to())) return;
     absl::StatusOr<v1::Statement> s =
         cli.client().Call(&Ledger::GetStatement, request);
     if (!s.ok()) {
@@ -509,9 +491,9 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
     if (cli.json) return PrintJson(*s);
     const std::string me = s->authority();
     if (!cli.csv) {
-      std::cout << "Statement of " << Short(me) << ", " << FormatDate(s->from())
-                << " to " << FormatDate(s->to()) << " (positive: owed to "
-                << Short(me) << ")\n\n";
+      std::cout << "Statement of " << ShortName(me) << ", "
+                << FormatDate(s->from()) << " to " << FormatDate(s->to())
+                << " (positive: owed to " << ShortName(me) << ")\n\n";
     }
     // The balance before the reference: if a narrow terminal must leave a
     // column out, it is the reference, not the running balance.
@@ -526,7 +508,7 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
     for (const v1::StatementLine& line : s->lines()) {
       const v1::Entry& e = line.entry();
       table.AddRow({FormatDate(e.value_date()), EntryLabel(e.type()),
-                    Short(e.debit() == me ? e.credit() : e.debit()),
+                    ShortName(e.debit() == me ? e.credit() : e.debit()),
                     Amount(line.amount()), Amount(line.balance()),
                     e.reference(),
                     std::string(absl::StripPrefix(e.name(), "ledger/entries/")),
@@ -543,7 +525,7 @@ void AddStatementCommand(CLI::App* group, Cli& cli) {
     for (const v1::Payment& p : s->pending()) {
       pending.AddRow(
           {std::string(absl::StripPrefix(p.name(), "ledger/payments/")),
-           FormatDate(p.paid_on()), Short(p.payer()), Short(p.payee()),
+           FormatDate(p.paid_on()), ShortName(p.payer()), ShortName(p.payee()),
            Amount(p.amount()), p.reference()});
     }
     pending.Print();
@@ -574,7 +556,7 @@ void AddTradeCommand(CLI::App* group, Cli& cli) {
     Table table(
         {"KIND", "LINK", "COUNTERPARTY", "CHILDREN", "PLACED ON", "AMOUNT"});
     auto add = [&](const std::string& kind, const v1::PlacementTrade& p) {
-      table.AddRow({kind, p.link(), Short(p.counterparty()),
+      table.AddRow({kind, p.link(), ShortName(p.counterparty()),
                     absl::StrCat(p.children()), FormatDate(p.placed_on()),
                     Amount(p.amount())});
     };
@@ -587,7 +569,7 @@ void AddTradeCommand(CLI::App* group, Cli& cli) {
       table.AddRow({"net", "", "", "", "", Amount(t->net())});
       return table.Print();
     }
-    std::cout << "Sales and purchases of " << Short(t->authority()) << ", "
+    std::cout << "Sales and purchases of " << ShortName(t->authority()) << ", "
               << YearLabel(t->financial_year())
               << " (a sale: another member's child placed with your "
                  "household; a purchase: yours with another agency's)\n\n";
@@ -620,12 +602,12 @@ void PrintPayment(Cli& cli, const absl::StatusOr<v1::Payment>& p) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"payment", p->name()},
       {"state", StateLabel(p->state())},
-      {"payer", Short(p->payer())},
-      {"payee", Short(p->payee())},
+      {"payer", ShortName(p->payer())},
+      {"payee", ShortName(p->payee())},
       {"amount", Amount(p->amount())},
       {"paid on", FormatDate(p->paid_on())},
       {"reference", p->reference()},
-      {"recorded by", Short(p->recorded_by())}};
+      {"recorded by", ShortName(p->recorded_by())}};
   if (p->overpayment()) {
     rows.push_back({"overpayment",
                     "yes: more than was owed; the excess shows "
@@ -633,14 +615,14 @@ void PrintPayment(Cli& cli, const absl::StatusOr<v1::Payment>& p) {
   }
   if (!p->entry().empty()) rows.push_back({"entry", p->entry()});
   if (!p->decided_by().empty()) {
-    rows.push_back({"decided by", Short(p->decided_by())});
+    rows.push_back({"decided by", ShortName(p->decided_by())});
   }
   if (p->state() == v1::PAYMENT_STATE_REJECTED) {
     rows.push_back({"rejection reason", p->rejection_reason()});
   }
   PrintFields(rows);
   if (!cli.csv && p->state() == v1::PAYMENT_STATE_PENDING) {
-    std::cout << "\nPending until " << Short(p->payee())
+    std::cout << "\nPending until " << ShortName(p->payee())
               << " confirms it: raa ledger confirm "
               << absl::StripPrefix(p->name(), "ledger/payments/")
               << " (or rejects it with a reason)\n";
@@ -677,7 +659,8 @@ void AddPaymentCommands(CLI::App* group, Cli& cli) {
       if (!SetAmount(cli, "--amount", f->amount, request.mutable_amount())) {
         return;
       }
-      if (!SetDate(cli, "--paid-on", f->paid_on, request.mutable_paid_on())) {
+      if (!SetDateFlag(cli, "--paid-on", f->paid_on,
+                       request.mutable_paid_on())) {
         return;
       }
       request.set_reference(f->reference);
@@ -758,9 +741,10 @@ void AddPaymentCommands(CLI::App* group, Cli& cli) {
         }
         table.AddRow(
             {std::string(absl::StripPrefix(p.name(), "ledger/payments/")),
-             FormatDate(p.paid_on()), Short(p.payer()), Short(p.payee()),
-             Amount(p.amount()), p.reference(), StateLabel(p.state()), note,
-             p.entry(), Short(p.recorded_by())});
+             FormatDate(p.paid_on()), ShortName(p.payer()),
+             ShortName(p.payee()), Amount(p.amount()), p.reference(),
+             StateLabel(p.state()), note, p.entry(),
+             ShortName(p.recorded_by())});
       }
       table.Print();
       PrintMore(cli, all.next_page_token());
@@ -774,7 +758,7 @@ void AddPaymentCommands(CLI::App* group, Cli& cli) {
         PrintWrapped(
             std::cout,
             absl::StrCat(absl::StripPrefix(p.name(), "ledger/payments/"),
-                         " rejected by ", Short(p.decided_by()), ": ",
+                         " rejected by ", ShortName(p.decided_by()), ": ",
                          p.rejection_reason()),
             OutputWidth(cli));
       }
@@ -806,8 +790,8 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
     v1::ReconcileRequest request;
     request.set_authority(ActingFor(cli));
     if (request.authority().empty()) return;
-    if (!SetDate(cli, "--from", f->from, request.mutable_from())) return;
-    if (!SetDate(cli, "--to", f->to, request.mutable_to())) return;
+    if (!SetDateFlag(cli, "--from", f->from, request.mutable_from())) return;
+    if (!SetDateFlag(cli, "--to", f->to, request.mutable_to())) return;
     std::ifstream in(f->file, std::ios::binary);
     if (!in) {
       cli.exit_code = UsageError(
@@ -834,7 +818,7 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       table.AddRow(
           {what, ItemRow(b),
            std::string(absl::StripPrefix(j.entry(), "ledger/entries/")),
-           FormatDate(b.date()), Short(b.counterparty()),
+           FormatDate(b.date()), ShortName(b.counterparty()),
            b.reference().empty() ? j.reference() : b.reference(),
            Amount(b.amount()), Amount(j.amount()), Amount(p.difference()), ""});
     };
@@ -843,13 +827,13 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       table.AddRow(
           {"only in the service", "",
            std::string(absl::StripPrefix(j.entry(), "ledger/entries/")),
-           FormatDate(j.date()), Short(j.counterparty()), j.reference(), "",
+           FormatDate(j.date()), ShortName(j.counterparty()), j.reference(), "",
            Amount(j.amount()), Amount(-PenceOf(j.amount())), ""});
     }
     for (const v1::ReconcileItem& b : r->only_in_books()) {
       table.AddRow({"only in your books", ItemRow(b), "", FormatDate(b.date()),
-                    Short(b.counterparty()), b.reference(), Amount(b.amount()),
-                    "", Amount(b.amount()), ""});
+                    ShortName(b.counterparty()), b.reference(),
+                    Amount(b.amount()), "", Amount(b.amount()), ""});
     }
     for (const v1::UnreadableRow& u : r->unreadable()) {
       table.AddRow(
@@ -861,9 +845,10 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       for (const v1::ReconcilePair& p : r->matched()) pair_row("matched", p);
       return table.Print();
     }
-    std::cout << "Reconciliation of " << Short(r->authority()) << "'s books, "
-              << FormatDate(r->from()) << " to " << FormatDate(r->to()) << ": "
-              << r->rows_read() << " rows read\n\n";
+    std::cout << "Reconciliation of " << ShortName(r->authority())
+              << "'s books, " << FormatDate(r->from()) << " to "
+              << FormatDate(r->to()) << ": " << r->rows_read()
+              << " rows read\n\n";
     PrintFields(
         {{"matched", absl::StrCat(r->matched_size())},
          {"amounts differ", absl::StrCat(r->differing_size())},
@@ -891,10 +876,11 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       for (const v1::ReconcilePair& p : r->differing()) {
         const v1::ReconcileItem& b = p.books();
         const v1::ReconcileItem& j = p.journal();
-        t.AddRow(
-            {ItemRow(b), b.reference().empty() ? j.reference() : b.reference(),
-             Short(b.counterparty()), Amount(b.amount()), Amount(j.amount()),
-             Amount(p.difference()), FormatDate(b.date()), entry_id(j)});
+        t.AddRow({ItemRow(b),
+                  b.reference().empty() ? j.reference() : b.reference(),
+                  ShortName(b.counterparty()), Amount(b.amount()),
+                  Amount(j.amount()), Amount(p.difference()),
+                  FormatDate(b.date()), entry_id(j)});
       }
       t.Print();
     }
@@ -902,8 +888,9 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       std::cout << "\nOnly in the service (not in your books)\n\n";
       Table t({"ENTRY", "DATE", "COUNTERPARTY", "REFERENCE", "AMOUNT"});
       for (const v1::ReconcileItem& j : r->only_in_journal()) {
-        t.AddRow({entry_id(j), FormatDate(j.date()), Short(j.counterparty()),
-                  j.reference(), Amount(j.amount())});
+        t.AddRow({entry_id(j), FormatDate(j.date()),
+                  ShortName(j.counterparty()), j.reference(),
+                  Amount(j.amount())});
       }
       t.Print();
     }
@@ -911,7 +898,7 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
       std::cout << "\nOnly in your books (not in the service)\n\n";
       Table t({"ROW", "DATE", "COUNTERPARTY", "REFERENCE", "AMOUNT"});
       for (const v1::ReconcileItem& b : r->only_in_books()) {
-        t.AddRow({ItemRow(b), FormatDate(b.date()), Short(b.counterparty()),
+        t.AddRow({ItemRow(b), FormatDate(b.date()), ShortName(b.counterparty()),
                   b.reference(), Amount(b.amount())});
       }
       t.Print();
@@ -951,7 +938,7 @@ void PrintBudget(Cli& cli, const absl::StatusOr<v1::Budget>& b) {
   if (cli.json) return PrintJson(*b);
   const std::string year = YearLabel(b->financial_year());
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"member", Short(b->authority())},
+      {"member", ShortName(b->authority())},
       {"financial year", year},
       {"budget", b->set() ? Amount(b->amount()) : "not set"},
       {"committed", b->set() ? absl::StrCat(Amount(b->committed()), " (",
@@ -991,7 +978,7 @@ void PrintBudget(Cli& cli, const absl::StatusOr<v1::Budget>& b) {
   Table table({"LINK", "STEP", "PAYEE", "CHILDREN", "FEE"});
   for (const v1::BudgetPipelineItem& i : b->pipeline()) {
     table.AddRow({i.link(), EnumLabel(v1::LinkStep_descriptor(), i.step()),
-                  Short(i.payee()), absl::StrCat(i.children()),
+                  ShortName(i.payee()), absl::StrCat(i.children()),
                   Amount(i.amount())});
   }
   table.Print();
@@ -1061,7 +1048,7 @@ void AddCloseMonthCommand(CLI::App* group, Cli& cli) {
     Table table({"ENTRY", "LINK", "PAYER", "PAYEE", "AMOUNT", "REFERENCE"});
     for (const v1::Entry& e : c->entries()) {
       table.AddRow({std::string(absl::StripPrefix(e.name(), "ledger/entries/")),
-                    e.link(), Short(e.debit()), Short(e.credit()),
+                    e.link(), ShortName(e.debit()), ShortName(e.credit()),
                     Amount(e.amount()), e.reference()});
     }
     if (cli.csv) return table.Print();

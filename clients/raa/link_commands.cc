@@ -21,19 +21,6 @@ std::string LinkNameOf(const std::string& arg) {
   return arg.rfind("links/", 0) == 0 ? arg : absl::StrCat("links/", arg);
 }
 
-// A --date style flag; false (with a usage error) if it is not a date.
-bool SetDate(Cli& cli, const std::string& flag, const std::string& text,
-             google::type::Date* out) {
-  if (text.empty()) return true;
-  std::optional<google::type::Date> d = ParseDate(text);
-  if (!d.has_value()) {
-    cli.exit_code = UsageError(flag + " takes a date YYYY-MM-DD");
-    return false;
-  }
-  *out = *d;
-  return true;
-}
-
 void PrintLink(Cli& cli, const absl::StatusOr<v1::Link>& link) {
   if (!link.ok()) {
     cli.exit_code = Fail(link.status());
@@ -103,7 +90,7 @@ void AddLinkCommands(CLI::App& app, Cli& cli) {
       v1::OpenLinkRequest request;
       request.set_child(RecordName(*child, "children", cli.authority));
       request.set_adopter(RecordName(*adopter, "adopters", cli.authority));
-      if (!SetDate(cli, "--on", *on, request.mutable_opened_on())) return;
+      if (!SetDateFlag(cli, "--on", *on, request.mutable_opened_on())) return;
       if (!kind->empty()) {
         auto k = FlagEnum(cli, "--kind", v1::PlacementKind_descriptor(), *kind);
         if (!k) return;
@@ -133,7 +120,7 @@ void AddLinkCommands(CLI::App& app, Cli& cli) {
       auto s = FlagEnum(cli, "step", v1::LinkStep_descriptor(), *step);
       if (!s) return;
       request.set_step(static_cast<v1::LinkStep>(*s));
-      if (!SetDate(cli, "--date", *date, request.mutable_date())) return;
+      if (!SetDateFlag(cli, "--date", *date, request.mutable_date())) return;
       request.set_request_id(cli.RequestId());
       PrintLink(cli, cli.client().Call(&Journey::AdvanceLink, request));
     });
@@ -159,7 +146,7 @@ void AddLinkCommands(CLI::App& app, Cli& cli) {
       if (!r) return;
       request.set_reason(static_cast<v1::CloseReason>(*r));
       request.set_note(*note);
-      if (!SetDate(cli, "--date", *date, request.mutable_date())) return;
+      if (!SetDateFlag(cli, "--date", *date, request.mutable_date())) return;
       request.set_request_id(cli.RequestId());
       PrintLink(cli, cli.client().Call(&Journey::CloseLink, request));
     });
@@ -181,7 +168,8 @@ void AddLinkCommands(CLI::App& app, Cli& cli) {
       auto s = FlagEnum(cli, "step", v1::LinkStep_descriptor(), *step);
       if (!s) return;
       request.set_step(static_cast<v1::LinkStep>(*s));
-      if (!SetDate(cli, "--date", *date, request.mutable_new_date())) return;
+      if (!SetDateFlag(cli, "--date", *date, request.mutable_new_date()))
+        return;
       request.set_reason(*reason);
       request.set_request_id(cli.RequestId());
       PrintLink(cli, cli.client().Call(&Journey::CorrectStep, request));

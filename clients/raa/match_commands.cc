@@ -25,10 +25,6 @@ namespace {
 using Matching = v1::MatchingService::Stub;
 using Registry = v1::RegistryService::Stub;
 
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
 std::string Points(int tenths) {
   return absl::StrCat(tenths / 10, ".", tenths % 10);
 }
@@ -78,7 +74,7 @@ std::string ShortId(const std::string& name) {
   std::vector<std::string> parts =
       absl::StrSplit(absl::StripPrefix(name, "authorities/"), '/');
   if (parts.size() == 3) return absl::StrCat(parts[0], "/", parts[2]);
-  return Short(name);
+  return ShortName(name);
 }
 
 // "#12" for "authorities/sheffield/alerts/12"; "" for an ad-hoc alert.
@@ -446,7 +442,7 @@ std::vector<std::string> HouseholdDetails(Cli& cli, const std::string& name) {
   absl::StatusOr<v1::Adopter> a = cli.client().Call(&Registry::GetAdopter, get);
   if (!a.ok()) return std::vector<std::string>(9);
   TextFields text = AdopterToText(*a);
-  std::string authority = Short(name).substr(0, Short(name).find('/'));
+  std::string authority = ShortName(name).substr(0, ShortName(name).find('/'));
   return {authority,
           text["status"],
           text["approved_for"],
@@ -469,7 +465,7 @@ std::vector<std::string> ChildDetails(Cli& cli, const std::string& name) {
   for (const v1::ChildMember& m : c->members()) {
     ages.push_back(FormatAgeMonths(m.age_months()));
   }
-  std::string authority = Short(name).substr(0, Short(name).find('/'));
+  std::string authority = ShortName(name).substr(0, ShortName(name).find('/'));
   return {authority,
           text["ages_as_of"],
           absl::StrCat(c->members_size()),
@@ -540,8 +536,9 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
       Table table(headers);
       int rank = 0;
       for (const v1::RankedAdopter& a : r.adopters()) {
-        std::vector<std::string> row = {
-            absl::StrCat(++rank), Short(a.adopter()), absl::StrCat(a.score())};
+        std::vector<std::string> row = {absl::StrCat(++rank),
+                                        ShortName(a.adopter()),
+                                        absl::StrCat(a.score())};
         for (std::string& d : HouseholdDetails(cli, a.adopter())) {
           row.push_back(std::move(d));
         }
@@ -552,12 +549,12 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
       PrintMore(cli, r.next_page_token());
       return;
     }
-    std::cout << "Households for " << Short(r.child()) << "\n";
+    std::cout << "Households for " << ShortName(r.child()) << "\n";
     PrintSummary(cli, *reasons, r, "households");
     int rank = 0;
     for (const v1::RankedAdopter& a : r.adopters()) {
       std::cout << "\n"
-                << ++rank << ". " << Short(a.adopter()) << "  score "
+                << ++rank << ". " << ShortName(a.adopter()) << "  score "
                 << a.score() << "\n";
       if (!flags->brief) {
         PrintComponents(cli, *reasons, a.components(), "   ");
@@ -604,7 +601,8 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
       Table table(headers);
       int rank = 0;
       for (const v1::RankedChild& c : r.children()) {
-        std::vector<std::string> row = {absl::StrCat(++rank), Short(c.child()),
+        std::vector<std::string> row = {absl::StrCat(++rank),
+                                        ShortName(c.child()),
                                         absl::StrCat(c.score())};
         for (std::string& d : ChildDetails(cli, c.child())) {
           row.push_back(std::move(d));
@@ -616,13 +614,13 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
       PrintMore(cli, r.next_page_token());
       return;
     }
-    std::cout << "Children for " << Short(r.adopter()) << "\n";
+    std::cout << "Children for " << ShortName(r.adopter()) << "\n";
     PrintSummary(cli, *reasons, r, "child profiles");
     int rank = 0;
     for (const v1::RankedChild& c : r.children()) {
       std::cout << "\n"
-                << ++rank << ". " << Short(c.child()) << "  score " << c.score()
-                << "\n";
+                << ++rank << ". " << ShortName(c.child()) << "  score "
+                << c.score() << "\n";
       if (!flags->brief) {
         PrintComponents(cli, *reasons, c.components(), "   ");
       }
@@ -661,15 +659,15 @@ void AddMatchExplainCommand(CLI::App* group, Cli& cli) {
       return PrintJson(*r);
     }
     const int width = OutputWidth(cli);
-    PrintWrapped(
-        std::cout,
-        absl::StrCat(Short(r->child()), " and ", Short(r->adopter()), ": ",
-                     !r->closed_reason().empty() ? "a closed pair"
-                     : r->eligible()             ? "a possible link"
-                                                 : "not a fit",
-                     ", score ", r->score(), " (matching policy v",
-                     r->policy_version(), ")"),
-        width);
+    PrintWrapped(std::cout,
+                 absl::StrCat(ShortName(r->child()), " and ",
+                              ShortName(r->adopter()), ": ",
+                              !r->closed_reason().empty() ? "a closed pair"
+                              : r->eligible()             ? "a possible link"
+                                                          : "not a fit",
+                              ", score ", r->score(), " (matching policy v",
+                              r->policy_version(), ")"),
+                 width);
     if (!r->closed_reason().empty()) {
       PrintWrapped(std::cout,
                    absl::StrCat("Closed: ", r->closed_reason(),

@@ -31,10 +31,6 @@ std::string Label(const google::protobuf::EnumDescriptor* type, int value) {
   return EnumLabel(type, value);
 }
 
-std::string ShortId(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
 // Each child's age today (the server moves the stored ages on by the months
 // since ages_as_of).
 std::string Ages(const v1::Child& child) {
@@ -73,7 +69,7 @@ void AddStatusHistory(const Record& record,
     rows.push_back(
         {"status change",
          absl::StrCat(when, " ", label(c.from_status()), " -> ",
-                      label(c.to_status()), " (", ShortId(c.authority()),
+                      label(c.to_status()), " (", ShortName(c.authority()),
                       ", key ", c.key_id(), "): ", c.reason())});
   }
 }
@@ -237,7 +233,7 @@ const std::vector<ListColumn<v1::Child>>& ChildListColumns() {
     return FieldColumn<v1::Child>(ChildFields(), column);
   };
   static const auto* const kColumns = new std::vector<ListColumn<v1::Child>>{
-      {"NAME", [](const v1::Child& c, Text) { return ShortId(c.name()); }},
+      {"NAME", [](const v1::Child& c, Text) { return ShortName(c.name()); }},
       {"STATUS",
        [](const v1::Child& c, Text) {
          return Label(v1::ChildStatus_descriptor(), c.status());
@@ -270,7 +266,7 @@ const std::vector<ListColumn<v1::Adopter>>& AdopterListColumns() {
     return FieldColumn<v1::Adopter>(AdopterFields(), column);
   };
   static const auto* const kColumns = new std::vector<ListColumn<v1::Adopter>>{
-      {"NAME", [](const v1::Adopter& a, Text) { return ShortId(a.name()); }},
+      {"NAME", [](const v1::Adopter& a, Text) { return ShortName(a.name()); }},
       field("status"),
       field("approved_for"),
       {"AGES", [](const v1::Adopter& a, Text) { return AgeRange(a); }},
@@ -324,7 +320,8 @@ void PrintAuthority(const v1::Authority& a) {
 
 void PrintImpact(const v1::WithdrawalImpact& impact) {
   std::cout << "Withdrawing " << impact.display_name() << " ("
-            << ShortId(impact.authority()) << ") would take out of matching:\n"
+            << ShortName(impact.authority())
+            << ") would take out of matching:\n"
             << "  " << impact.child_profiles_in_matching()
             << " waiting or linked child profiles ("
             << impact.children_in_matching() << " children)\n"
@@ -337,7 +334,7 @@ void PrintImpact(const v1::WithdrawalImpact& impact) {
             << " other child profiles, " << impact.other_households()
             << " other households. Nothing is deleted: `raa authority "
                "reinstate "
-            << ShortId(impact.authority())
+            << ShortName(impact.authority())
             << "` brings every record back as it was.\n";
 }
 
@@ -466,7 +463,7 @@ void AddAuthorityListCommand(CLI::App* group, Cli& cli) {
                  "WITHDRAWN"},
                 7);
     for (const v1::Authority& a : all.authorities()) {
-      table.AddRow({ShortId(a.name()), a.display_name(),
+      table.AddRow({ShortName(a.name()), a.display_name(),
                     Label(v1::AuthorityKind_descriptor(), a.kind()), a.region(),
                     a.london_weighting() ? "yes" : "",
                     Label(v1::AuthorityStatus_descriptor(), a.status()),

@@ -60,10 +60,6 @@ std::string Met(const v1::Indicator& i) {
   return i.met() ? "yes" : "no";
 }
 
-std::string Short(const std::string& name) {
-  return std::string(absl::StripPrefix(name, "authorities/"));
-}
-
 std::string Days(bool has, double value) {
   return has ? WholeText(value) : None();
 }
@@ -97,7 +93,7 @@ bool WriteHtml(Cli& cli, const std::string& path,
 std::string TitleFor(const std::string& what, const std::string& authority) {
   return absl::StrCat(
       what, ": ",
-      authority == "authorities/-" ? "the consortium" : Short(authority));
+      authority == "authorities/-" ? "the consortium" : ShortName(authority));
 }
 
 void RunScorecard(Cli& cli, const ReportFlags& f) {
@@ -139,7 +135,7 @@ void RunScorecard(Cli& cli, const ReportFlags& f) {
   for (const v1::MemberRanking& r : card->rankings()) {
     for (const v1::RankedMember& m : r.members()) {
       ranks.AddRow({r.indicator_id(), r.code(), absl::StrCat(m.rank()),
-                    Short(m.authority()),
+                    ShortName(m.authority()),
                     m.has_value() ? TenthsText(m.value()) : None(),
                     absl::StrCat(m.count()), m.met() ? "yes" : ""});
     }
@@ -215,7 +211,7 @@ void RunForecast(Cli& cli, const ReportFlags& f) {
   for (const v1::AuthorityForecast& a : forecast->authorities()) {
     for (const v1::ForecastWindow& w : a.windows()) {
       for (const v1::Indicator& i : w.indicators()) {
-        table.AddRow({Short(a.authority()), WindowText(w.start(), w.end()),
+        table.AddRow({ShortName(a.authority()), WindowText(w.start(), w.end()),
                       i.code(), Number(i), absl::StrCat(i.count()),
                       Threshold(i), Met(i),
                       absl::StrCat(a.court_median_days())});
@@ -229,7 +225,7 @@ void RunForecast(Cli& cli, const ReportFlags& f) {
   for (const v1::AuthorityForecast& a : forecast->authorities()) {
     for (const v1::ForecastChild& c : a.children()) {
       children.AddRow(
-          {Short(c.child()), absl::StrCat(c.days_since_order()),
+          {ShortName(c.child()), absl::StrCat(c.days_since_order()),
            c.has_latest_match_date() ? DateText(c.latest_match_date()) : "none",
            c.pulls_over() ? "yes" : "no"});
     }

@@ -53,7 +53,7 @@ constexpr char kKeyId[] = "([0-9a-f]+)";
 constexpr int kCompareTop = 10;
 
 // "2026-12-02 09:15 UTC"; empty for an unset time.
-std::string TimeText(const google::protobuf::Timestamp& t) {
+std::string UtcTimeText(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";
   return absl::FormatTime("%Y-%m-%d %H:%M UTC",
                           absl::FromUnixSeconds(t.seconds()),
@@ -639,9 +639,9 @@ void WebApp::GetKeys(const httplib::Request& req, httplib::Response& res) {
     row.set("member", ShortAuthority(k.authority()));
     row.set("roles", RolesText(k));
     row.set("label", k.display_name());
-    row.set("created", TimeText(k.create_time()));
+    row.set("created", UtcTimeText(k.create_time()));
     std::string state =
-        revoked ? absl::StrCat("revoked ", TimeText(k.revoke_time()))
+        revoked ? absl::StrCat("revoked ", UtcTimeText(k.revoke_time()))
                 : std::string("active");
     row.set("state", state);
     row.set("active", !revoked);
@@ -804,9 +804,9 @@ void WebApp::GetRevokeKey(const httplib::Request& req, httplib::Response& res) {
   d.set("member", ShortAuthority(it->authority()));
   d.set("roles", RolesText(*it));
   d.set("label", it->display_name());
-  d.set("created", TimeText(it->create_time()));
+  d.set("created", UtcTimeText(it->create_time()));
   d.set("revoked", it->has_revoke_time());
-  d.set("revoked_at", TimeText(it->revoke_time()));
+  d.set("revoked_at", UtcTimeText(it->revoke_time()));
   d.set("own",
         name == absl::StrCat("apiKeys/", KeyIdOf(signed_in->session.key)));
   d.set("action", absl::StrCat("/keys/", id, "/revoke"));
@@ -861,7 +861,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
   d.set("policy_version", absl::StrCat(policy->version()));
   d.set("updated_by", policy->updated_by());
   if (policy->has_update_time()) {
-    d.set("update_time", TimeText(policy->update_time()));
+    d.set("update_time", UtcTimeText(policy->update_time()));
   }
   int total = 0;
   for (const v1::ComponentWeight& w : policy->weights()) total += w.weight();

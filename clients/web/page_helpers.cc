@@ -29,4 +29,9 @@ std::string ShortAuthority(const std::string& name) {
   return std::string(absl::StripPrefix(name, "authorities/"));
 }
 
+std::string LastPart(const std::string& name) {
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
 }  // namespace raa::web

@@ -32,6 +32,10 @@ void Redirect(httplib::Response& res, const std::string& to);
 // "authorities/leeds" -> "leeds"; other text as it is.
 std::string ShortAuthority(const std::string& name);
 
+// "c3" for "authorities/sheffield/children/c3": what follows the last '/'
+// (all of `name` when it has none).
+std::string LastPart(const std::string& name);
+
 }  // namespace raa::web
 
 #endif  // RAAMATCH_CLIENTS_WEB_PAGE_HELPERS_H_

@@ -59,11 +59,6 @@ using Registry = v1::RegistryService::Stub;
 // Rows per BatchCreate call of an upload (as `raa import`).
 constexpr int kBatchSize = 500;
 
-std::string LastPart(const std::string& name) {
-  size_t slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
 // "authorities/sheffield/children/c3" -> "sheffield".
 std::string AuthorityIdOf(const std::string& name) {
   std::string rest(absl::StripPrefix(name, "authorities/"));

@@ -125,11 +125,6 @@ SortKey YoungestAgeKey(const v1::Child& child) {
   return youngest;
 }
 
-std::string LastPart(const std::string& name) {
-  size_t slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
 }  // namespace
 
 httplib::Headers SecurityHeaders() {

@@ -192,11 +192,6 @@ void WatchReactor::Take(int64_t sequence, v1::MatchAlert alert) {
 
 std::optional<absl::Status> WatchReactor::TooMuchUnread(int64_t bytes) const {
   const UnreadAlertLimits& limits = unread_.limits();
-  const absl::string_view again =
-      resumable_
-          ? "watch again from the last alert's resume_token (the alerts since "
-            "are stored)"
-          : "watch again";
   if (queue_.size() + held_.size() >= limits.max_alerts ||
       unread_bytes_ + bytes > limits.per_stream) {
     return absl::ResourceExhaustedError(
@@ -204,7 +199,7 @@ std::optional<absl::Status> WatchReactor::TooMuchUnread(int64_t bytes) const {
                      queue_.size() + held_.size() >= limits.max_alerts
                          ? absl::StrCat(limits.max_alerts, " alerts")
                          : absl::StrCat(Size(limits.per_stream), " of alerts"),
-                     " wait for this stream; ", again));
+                     " wait for this stream; ", WatchAgain()));
   }
   if (const int64_t share = unread_.Share();
       unread_bytes_ + bytes > share && unread_.bytes() + bytes > limits.total) {
@@ -219,9 +214,13 @@ absl::Status WatchReactor::NotReadFastEnough(int64_t share) const {
       Size(share),
       " of alerts waiting, its part of what the server keeps for unread "
       "alerts, which every stream together now holds; ",
-      resumable_ ? "watch again from the last alert's resume_token (the "
-                   "alerts since are stored)"
-                 : "watch again"));
+      WatchAgain()));
+}
+
+absl::string_view WatchReactor::WatchAgain() const {
+  return resumable_ ? "watch again from the last alert's resume_token (the "
+                      "alerts since are stored)"
+                    : "watch again";
 }
 
 void WatchReactor::ShedIfOver(int64_t share) {

@@ -193,6 +193,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   // every stream holds the total; and how to go on.
   absl::Status NotReadFastEnough(int64_t share) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How a client ended for not reading goes on: from its last alert's
+  // resume token when the stream follows stored alerts.
+  absl::string_view WatchAgain() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Finishes with the pending End if nothing is left to send.
   void MaybeEnd() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const absl::Status& status)

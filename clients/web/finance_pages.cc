@@ -489,6 +489,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
       row.set("can_decide", true);
     }
     if (refused != nullptr && refused->payment == p.name()) {
+      table.ShowRow(table.size());
       row.set("reason_error", refused->message);
       row.set("reason_value", refused->reason);
       data summary = List();

@@ -126,6 +126,11 @@ data Table::Render(const QueryParams& params, const std::string& path) const {
   int page = 1;
   if (!absl::SimpleAtoi(Param(params, page_name), &page)) page = 1;
   page = std::clamp(page, 1, pages);
+  if (shown_row_.has_value() && *shown_row_ < rows_.size()) {
+    const size_t at = static_cast<size_t>(
+        std::find(order.begin(), order.end(), *shown_row_) - order.begin());
+    page = static_cast<int>(at) / options_.page_size + 1;
+  }
 
   data out;
   data columns(data::type::list);

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <kainjow/mustache.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -68,6 +69,10 @@ class Table {
   // One row: what its cells show, and one sort key per column (missing keys
   // count as nothing).
   void AddRow(kainjow::mustache::data row, std::vector<SortKey> keys);
+  // Render shows the page holding the row added `index`-th (counting from
+  // 0), whatever page the URL names: the row a refused form is beside, so
+  // the error summary's link to it lands on the page.
+  void ShowRow(size_t index) { shown_row_ = index; }
 
   size_t size() const { return rows_.size(); }
 
@@ -90,6 +95,7 @@ class Table {
   std::vector<TableColumn> columns_;
   TableOptions options_;
   std::vector<Row> rows_;
+  std::optional<size_t> shown_row_;
 };
 
 // `path` with `params` as its query string, each value percent-encoded; the

@@ -206,6 +206,34 @@ TEST(TableTest, SortsByTheUrlsColumnAndPagesWithLinksThatKeepTheRest) {
               ElementsAre("c2", "c4"));
 }
 
+TEST(TableTest, ARowShownIsOnThePageRenderedWhateverTheUrlSays) {
+  using kainjow::mustache::data;
+  Table table({{.key = "paid_on", .label = "Paid on"}},
+              {.default_sort = "paid_on", .page_size = 2});
+  for (const char* day :
+       {"2026-11-05", "2026-11-01", "2026-11-04", "2026-11-03", "2026-11-02"}) {
+    data row;
+    row.set("paid_on", day);
+    table.AddRow(row, {SortKey(std::string(day))});
+  }
+  table.ShowRow(2);  // 2026-11-04: fourth in date order, so on page 2
+  auto days = [](const data& rendered) {
+    std::vector<std::string> out;
+    for (const data& row : rendered.get("rows")->list_value()) {
+      out.push_back(row.get("paid_on")->string_value());
+    }
+    return out;
+  };
+  EXPECT_THAT(days(table.Render({}, "/")),
+              ElementsAre("2026-11-03", "2026-11-04"));
+  EXPECT_THAT(days(table.Render({{"page", "3"}}, "/")),
+              ElementsAre("2026-11-03", "2026-11-04"));
+  // In the order the URL asks for: newest first, it is second, on page 1.
+  data newest = table.Render({{"sort", "paid_on"}, {"dir", "desc"}}, "/");
+  EXPECT_THAT(days(newest), ElementsAre("2026-11-05", "2026-11-04"));
+  EXPECT_EQ(newest.get("showing")->string_value(), "Showing 1 to 2 of 5");
+}
+
 TEST(TableTest, APrefixSeparatesTwoTablesOnOnePage) {
   Table table({{.key = "score", .label = "Score", .numeric = true}},
               {.page_size = 1, .prefix = "h"});

@@ -181,11 +181,12 @@ v1::ListMilestonesResponse Describe(const std::string& record,
 // The registry's journey checks of the profile with the new date, as
 // "date" violations (the profile's other fields are not this call's).
 template <typename T>
-void CheckProfileDates(const T& record, absl::CivilDay today,
+void CheckProfileDates(const T& before, const T& record, absl::CivilDay today,
                        const RegionList& regions, FieldErrors& errors) {
   FieldErrors all;
   if constexpr (std::is_same_v<T, v1::Child>) {
     ValidateChild(record, today, regions, all);
+    ValidateChildChanges(&before, record, all);
   } else {
     ValidateAdopter(record, today, regions, all);
   }
@@ -323,7 +324,7 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
                                      tx, r.name.authority_id, r.name.row_id));
                 const v1::Child before = c;
                 *ProfileDateOf(c, kind) = request.date();  // a profile kind
-                CheckProfileDates(c, today, regions_, late);
+                CheckProfileDates(before, c, today, regions_, late);
                 RETURN_IF_ERROR(late.ToStatus());
                 RETURN_IF_ERROR(
                     link_rows::ChildDatesFit(tx, caller, r.name.authority_id,
@@ -335,7 +336,7 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
                                      tx, r.name.authority_id, r.name.row_id));
                 const v1::Adopter before = a;
                 *ProfileDateOf(a, kind) = request.date();  // a profile kind
-                CheckProfileDates(a, today, regions_, late);
+                CheckProfileDates(before, a, today, regions_, late);
                 RETURN_IF_ERROR(late.ToStatus());
                 RETURN_IF_ERROR(link_rows::HouseholdDatesFit(
                     tx, caller, r.name.authority_id, r.name.row_id, before, a,

@@ -269,9 +269,12 @@ struct ChildRecord {
                             FieldErrors& errors) {
     ValidateChildNames(c, regions, errors);
   }
+  // `before`: the stored record, null for a new one.
   static void ValidateFields(absl::CivilDay today, const RegionList& regions,
-                             const v1::Child& c, FieldErrors& errors) {
+                             const v1::Child* before, const v1::Child& c,
+                             FieldErrors& errors) {
     ValidateChild(c, today, regions, errors);
+    ValidateChildChanges(before, c, errors);
   }
   // The record without its free text, whose checks are not cheap: checked
   // before the write lock, or when it was stored.
@@ -354,6 +357,7 @@ struct AdopterRecord {
     ValidateAdopterNames(a, regions, errors);
   }
   static void ValidateFields(absl::CivilDay today, const RegionList& regions,
+                             const v1::Adopter* /*before*/,
                              const v1::Adopter& a, FieldErrors& errors) {
     ValidateAdopter(a, today, regions, errors);
   }
@@ -434,16 +438,17 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
     RETURN_IF_ERROR(name_errors.ToStatus());
   }
   const absl::CivilDay today = clock.Today();
-  auto check = [&](const Message& record, bool with_free_text) {
+  auto check = [&](const Message& stored, const Message& record,
+                   bool with_free_text) {
     FieldErrors record_errors{std::string(Kind::kField)};
     if (record.status() == Kind::kWithdrawn) {
       record_errors.Add("status", Kind::kUseWithdraw);
     }
     if (with_free_text) {
-      Kind::ValidateFields(today, regions, record, record_errors);
+      Kind::ValidateFields(today, regions, &stored, record, record_errors);
     } else {
-      Kind::ValidateFields(today, regions, Kind::WithoutFreeText(record),
-                           record_errors);
+      Kind::ValidateFields(today, regions, &stored,
+                           Kind::WithoutFreeText(record), record_errors);
     }
     return record_errors;
   };
@@ -452,7 +457,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
     ASSIGN_OR_RETURN(Message stored, Kind::Read(store, name));
     ASSIGN_OR_RETURN(Message record,
                      Updated<Kind>(stored, changes, request.update_mask()));
-    RETURN_IF_ERROR(check(record, /*with_free_text=*/true).ToStatus());
+    RETURN_IF_ERROR(check(stored, record, /*with_free_text=*/true).ToStatus());
   }
   const std::string status_field = absl::StrCat(Kind::kField, ".status");
   ASSIGN_OR_RETURN(
@@ -492,7 +497,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
                     "kept in the record's status history)");
               }
             }
-            FieldErrors record_errors = check(record, false);
+            FieldErrors record_errors = check(stored, record, false);
             ASSIGN_OR_RETURN(v1::Authority parent, registry_rows::GetAuthority(
                                                        tx, name.authority_id));
             Kind::ResolveReferences(tx, parent, record, record_errors);
@@ -706,7 +711,7 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
     Kind::Normalize(records[i]);
     FieldErrors record_errors(absl::StrCat(row, ".", Kind::kField));
     Kind::CheckNewStatus(Kind::Given(r), record_errors);
-    Kind::ValidateFields(today, regions, records[i], record_errors);
+    Kind::ValidateFields(today, regions, nullptr, records[i], record_errors);
     row_errors[i].Merge(record_errors);
     invalid.Merge(row_errors[i]);
   }
@@ -998,7 +1003,8 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
   NormalizeChild(child);
   FieldErrors child_errors("child");
   ChildRecord::CheckNewStatus(request.child(), child_errors);
-  ValidateChild(child, clock_.Today(), regions_, child_errors);
+  ChildRecord::ValidateFields(clock_.Today(), regions_, nullptr, child,
+                              child_errors);
   errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(auto written,

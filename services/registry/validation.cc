@@ -284,6 +284,22 @@ void ValidateChild(const Child& child, absl::CivilDay today,
   }
 }
 
+void ValidateChildChanges(const Child* before, const Child& after,
+                          FieldErrors& errors) {
+  const v1::ChildJourney& j = after.journey();
+  if (!IsUnset(j.shobpa_decision())) return;  // ValidateChild's order
+  auto same = [](const google::type::Date& a, const google::type::Date& b) {
+    return a.year() == b.year() && a.month() == b.month() && a.day() == b.day();
+  };
+  if (before != nullptr &&
+      same(before->journey().entered_care(), j.entered_care()) &&
+      same(before->journey().placement_order(), j.placement_order())) {
+    return;
+  }
+  CheckOrder(j.entered_care(), "entering care", j.placement_order(),
+             "journey.placement_order", errors);
+}
+
 void SetAgesToday(Child& child, absl::CivilDay today) {
   const int32_t as_of = DayNumber(child.ages_as_of());
   const int32_t day = DayNumber(ToDate(today));

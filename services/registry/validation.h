@@ -55,6 +55,14 @@ void NormalizeChild(v1::Child& child);
 void ValidateChild(const v1::Child& child, absl::CivilDay today,
                    const RegionList& regions, FieldErrors& errors);
 
+// The checks of a profile's dates that apply only when a write sets them,
+// so that a profile stored before a check existed still takes updates of
+// its other fields. Today one: a placement order is not before the child
+// entered care. (With a SHOBPA decision, ValidateChild's order of dates
+// already says so.) `before` is the stored profile, or null for a new one.
+void ValidateChildChanges(const v1::Child* before, const v1::Child& after,
+                          FieldErrors& errors);
+
 // Sets each member's age_months_today: the stored age plus the whole months
 // from the profile's ages_as_of to `today`.
 void SetAgesToday(v1::Child& child, absl::CivilDay today);

@@ -109,6 +109,18 @@ TEST_F(ServerTest, CreateChildRejectsBadInputNamingEachFieldAndStoresNothing) {
               UnorderedElementsAre("child.status", "request_id"));
   EXPECT_EQ(ChildNames(manager_), before);
 
+  // A placement order before the child entered care, with no SHOBPA
+  // decision between them.
+  v1::Child early = ValidChild();
+  early.mutable_journey()->clear_shobpa_decision();
+  *early.mutable_journey()->mutable_placement_order() = MakeDate(2024, 11, 4);
+  status = Reg(&RegistryStub::CreateChild, sheffield_.secret(),
+               ChildRequest("sheffield", early), &created);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status),
+              ElementsAre("child.journey.placement_order"));
+  EXPECT_EQ(ChildNames(manager_), before);
+
   // A bad parent is named too.
   v1::CreateChildRequest no_parent = ChildRequest("sheffield", ValidChild());
   no_parent.set_parent("sheffield");

@@ -397,6 +397,39 @@ TEST(ValidateChildTest, RejectsAJourneyOutOfOrder) {
               ElementsAre("child.journey.shobpa_decision"));
 }
 
+TEST(ValidateChildChangesTest, APlacementOrderSetBeforeCareIsRefused) {
+  v1::Child child = ValidChild();
+  child.mutable_journey()->clear_shobpa_decision();
+  const google::type::Date care = child.journey().entered_care();
+  *child.mutable_journey()->mutable_placement_order() =
+      MakeDate(care.year() - 1, care.month(), care.day());
+  // A new profile.
+  FieldErrors created("child");
+  ValidateChildChanges(nullptr, child, created);
+  EXPECT_THAT(ViolationFields(created.ToStatus()),
+              ElementsAre("child.journey.placement_order"));
+  // An update that sets the placement order, or moves the date of care.
+  v1::Child stored = child;
+  stored.mutable_journey()->clear_placement_order();
+  FieldErrors updated("child");
+  ValidateChildChanges(&stored, child, updated);
+  EXPECT_THAT(ViolationFields(updated.ToStatus()),
+              ElementsAre("child.journey.placement_order"));
+  // A profile stored so before the check keeps taking other changes.
+  v1::Child summary_changed = child;
+  summary_changed.set_summary("Loves the seaside.");
+  FieldErrors other("child");
+  ValidateChildChanges(&child, summary_changed, other);
+  EXPECT_TRUE(other.ToStatus().ok());
+  // With a SHOBPA decision, ValidateChild's order of dates says it (once).
+  *child.mutable_journey()->mutable_shobpa_decision() = care;
+  FieldErrors with_shobpa("child");
+  ValidateChildChanges(nullptr, child, with_shobpa);
+  EXPECT_TRUE(with_shobpa.ToStatus().ok());
+  EXPECT_THAT(ChildViolations(child),
+              ElementsAre("child.journey.placement_order"));
+}
+
 TEST(ValidateChildTest, LimitsTheSummaryToOneThousandCharacters) {
   v1::Child child = ValidChild();
   child.set_summary(std::string(1000, 'a'));

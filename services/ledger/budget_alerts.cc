@@ -56,9 +56,6 @@ absl::StatusOr<v1::Budget> Compute(
   v1::Budget out;
   out.set_authority(AuthorityName(authority));
   out.set_financial_year(year);
-  const Pence amount = budget.value_or(0);
-  *out.mutable_amount() = ToMoney(amount);
-  out.set_set(budget.has_value());
   *out.mutable_committed() = ToMoney(committed);
   Pence pipeline = 0;
   for (const ledger_rows::PlacementRow& p : placements) {
@@ -83,16 +80,28 @@ absl::StatusOr<v1::Budget> Compute(
     *item->mutable_amount() = ToMoney(fee->amount);
     pipeline += fee->amount;
   }
-  const Pence forecast = committed + pipeline;
-  *out.mutable_forecast() = ToMoney(forecast);
-  out.set_committed_percent(ledger_rules::PercentOf(committed, amount));
-  out.set_forecast_percent(ledger_rules::PercentOf(forecast, amount));
-  out.set_committed_warning(ledger_rules::WarningFor(committed, amount));
-  out.set_forecast_warning(ledger_rules::WarningFor(forecast, amount));
+  *out.mutable_forecast() = ToMoney(committed + pipeline);
+  if (budget.has_value()) {
+    SetAmount(out, *budget);
+  } else {
+    SetAmount(out, 0);
+    out.set_set(false);
+  }
   return out;
 }
 
 }  // namespace
+
+void SetAmount(v1::Budget& budget, Pence amount) {
+  const Pence committed = PenceOf(budget.committed());
+  const Pence forecast = PenceOf(budget.forecast());
+  *budget.mutable_amount() = ToMoney(amount);
+  budget.set_set(true);
+  budget.set_committed_percent(ledger_rules::PercentOf(committed, amount));
+  budget.set_forecast_percent(ledger_rules::PercentOf(forecast, amount));
+  budget.set_committed_warning(ledger_rules::WarningFor(committed, amount));
+  budget.set_forecast_warning(ledger_rules::WarningFor(forecast, amount));
+}
 
 absl::StatusOr<v1::Budget> BudgetOf(Store& store, const std::string& authority,
                                     int year, absl::CivilDay today) {

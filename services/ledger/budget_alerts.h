@@ -24,6 +24,10 @@ namespace raa::budget_alerts {
 absl::StatusOr<v1::Budget> BudgetOf(Store& store, const std::string& authority,
                                     int year, absl::CivilDay today);
 
+// `budget` with its amount set to `amount` (pence) and `set` true: the
+// percents and warnings follow from its committed and forecast.
+void SetAmount(v1::Budget& budget, int64_t amount);
+
 // Every budget set for the financial year `today` falls in, as GetBudget
 // answers it on `today` (committed, forecast, their percents and warnings;
 // the pipeline left out), by authority. Reads only; thread-safe as Store's

@@ -877,22 +877,20 @@ absl::StatusOr<v1::Budget> Ledger::SetBudget(
                                         "finance officer (",
                                         authority, ") or a manager"));
   }
-  RETURN_IF_ERROR(
-      store_
-          .Write<v1::Budget>(MakeRequestKey(caller.authority_id, request),
-                             [&](StoreTx& tx) -> absl::StatusOr<v1::Budget> {
-                               RETURN_IF_ERROR(ledger_rows::PutBudget(
-                                   tx, authority, request.financial_year(),
-                                   pence));
-                               v1::Budget set;
-                               set.set_authority(AuthorityName(authority));
-                               set.set_financial_year(request.financial_year());
-                               *set.mutable_amount() = ToMoney(pence);
-                               set.set_set(true);
-                               return set;
-                             })
-          .status());
-  return BudgetOf(authority, request.financial_year());
+  // The answer, kept with the request id so that a retry gets it as it was
+  // then: the year's fees as they are now, against the new amount.
+  ASSIGN_OR_RETURN(v1::Budget answer,
+                   BudgetOf(authority, request.financial_year()));
+  budget_alerts::SetAmount(answer, pence);
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::Budget>(
+                       MakeRequestKey(caller.authority_id, request),
+                       [&](StoreTx& tx) -> absl::StatusOr<v1::Budget> {
+                         RETURN_IF_ERROR(ledger_rows::PutBudget(
+                             tx, authority, request.financial_year(), pence));
+                         return answer;
+                       }));
+  return written.value;
 }
 
 absl::StatusOr<v1::Budget> Ledger::GetBudget(

@@ -883,6 +883,27 @@ TEST_F(LedgerServerTest, BudgetsCountCommittedFeesAndThePipeline) {
   EXPECT_EQ(budget.committed_percent(), 54);
   EXPECT_EQ(budget.committed_warning(), v1::BUDGET_WARNING_NONE);
   EXPECT_EQ(budget.forecast_warning(), v1::BUDGET_WARNING_OVER);
+
+  // A retry gets the first answer, as it was then, after a later change.
+  set.set_request_id(NextRequestId());
+  v1::Budget first;
+  ASSERT_THAT(L(&LedgerStub::SetBudget, finance_["sheffield"], set, &first),
+              IsOk());
+  EXPECT_EQ(P(first.amount()), 50'000'00);
+  EXPECT_EQ(first.forecast_percent(), 132);
+  v1::SetBudgetRequest raised = set;
+  *raised.mutable_amount() = Pounds(1'000'000'00);
+  raised.set_request_id(NextRequestId());
+  ASSERT_THAT(L(&LedgerStub::SetBudget, finance_["sheffield"], raised, &budget),
+              IsOk());
+  EXPECT_EQ(budget.forecast_warning(), v1::BUDGET_WARNING_NONE);
+  v1::Budget again;
+  ASSERT_THAT(L(&LedgerStub::SetBudget, finance_["sheffield"], set, &again),
+              IsOk());
+  EXPECT_THAT(again, EqualsProto(first));
+  ASSERT_THAT(L(&LedgerStub::GetBudget, finance_["sheffield"], get, &budget),
+              IsOk());
+  EXPECT_EQ(P(budget.amount()), 1'000'000'00);
 }
 
 TEST_F(LedgerServerTest, SettlementAndSalesFollowThePlacements) {

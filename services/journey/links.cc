@@ -63,11 +63,16 @@ link_rules::RecordDates RecordDatesOf(const v1::Child& child,
   return dates;
 }
 
-// The constraints a pair fails that an override may pass: all but the link
-// limit (the caps are checked apart and never overridden).
+// The constraints a pair fails that an override may pass: all but a
+// household not available, a withdrawn member, a profile hidden from the
+// household's authority (its link would put the child before the very
+// member the child's authority hid it from, which then could not see the
+// link it holds), and the link limit (the caps are checked apart and never
+// overridden).
 bool Overridable(matcher::Constraint c) {
   return c != matcher::Constraint::kNotAvailable &&
          c != matcher::Constraint::kAuthorityWithdrawn &&
+         c != matcher::Constraint::kHiddenFromAuthority &&
          c != matcher::Constraint::kLinkLimit;
 }
 

@@ -420,6 +420,21 @@ TEST_F(LinksDomainTest, AFailingPairOpensOnlyWithAnOverrideReason) {
   EXPECT_EQ(ViolationsOf(s).at(0).field, "override_reason");
 }
 
+TEST_F(LinksDomainTest, NoOverrideLinksAChildToTheMemberItIsHiddenFrom) {
+  v1::Child hidden = ChildProfile({84});
+  hidden.add_hidden_from("leeds");
+  hidden = AddChild(sheffield_, "sheffield", hidden);
+  const int before = LinkRows();
+  v1::OpenLinkRequest open = Open(hidden, household_);  // Leeds' household
+  open.set_override_reason("The panel asked us to consider them.");
+  absl::Status s = links_->OpenLink(manager_, open).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(s.message(), HasSubstr("hidden_from_authority"));
+  EXPECT_THAT(s.message(), HasSubstr("which no override passes"));
+  EXPECT_EQ(LinkRows(), before);
+  EXPECT_EQ(AdopterStatus(household_), v1::ADOPTER_STATUS_APPROVED);
+}
+
 TEST_F(LinksDomainTest, CorrectionsKeepTheOldDateAndReportsUseTheNewOne) {
   v1::Link link = AdvanceTo(MustOpen(child_, household_),
                             v1::LINK_STEP_PAPERS_TO_PANEL);  // 09-08, 09-15

@@ -213,22 +213,36 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
         caller.withdrawn ? WithdrawnMessage(caller)
                          : "a fee schedule is added by a manager");
   }
-  ASSIGN_OR_RETURN(auto written,
-                   store_.Write<v1::FeeSchedule>(
-                       MakeRequestKey(caller.authority_id, request),
-                       [&](StoreTx& tx) -> absl::StatusOr<v1::FeeSchedule> {
-                         // Checked again against the latest schedule as it is
-                         // now.
-                         ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> now,
-                                          ledger_rows::Schedules(tx));
-                         FieldErrors late;
-                         ledger_rules::ValidateSchedule(
-                             schedule, now.empty() ? nullptr : &now.back(),
-                             "schedule", late);
-                         RETURN_IF_ERROR(late.ToStatus());
-                         return ledger_rows::InsertSchedule(
-                             tx, schedule, caller.authority_id);
-                       }));
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::FeeSchedule>(
+          MakeRequestKey(caller.authority_id, request),
+          [&](StoreTx& tx) -> absl::StatusOr<v1::FeeSchedule> {
+            // Checked again against the latest schedule as it is
+            // now.
+            ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> now,
+                             ledger_rows::Schedules(tx));
+            FieldErrors late;
+            ledger_rules::ValidateSchedule(schedule,
+                                           now.empty() ? nullptr : &now.back(),
+                                           "schedule", late);
+            RETURN_IF_ERROR(late.ToStatus());
+            // Nor before a fee already charged: history is
+            // never re-priced.
+            ASSIGN_OR_RETURN(std::optional<absl::CivilDay> charged,
+                             ledger_rows::LatestFeeCharged(tx));
+            const absl::CivilDay from = *ToCivilDay(schedule.effective_from());
+            if (charged.has_value() && from <= *charged) {
+              return InvalidField(
+                  "schedule.effective_from",
+                  absl::StrCat(Day(from), " is not after ", Day(*charged),
+                               ", the date of the latest fee charged at a "
+                               "schedule: history is never re-priced, so "
+                               "a new schedule starts after it"));
+            }
+            return ledger_rows::InsertSchedule(tx, schedule,
+                                               caller.authority_id);
+          }));
   return written.value;
 }
 

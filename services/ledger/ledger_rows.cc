@@ -429,6 +429,15 @@ absl::StatusOr<std::vector<v1::FeeSchedule>> Schedules(StoreTx& tx) {
   return ReadSchedules(tx.db());
 }
 
+absl::StatusOr<std::optional<absl::CivilDay>> LatestFeeCharged(StoreTx& tx) {
+  SQLite::Statement q(tx.db(),
+                      "SELECT MAX(value_date) FROM ledger_entries WHERE "
+                      "schedule_version > 0");
+  q.executeStep();
+  if (q.getColumn(0).isNull()) return std::nullopt;
+  return DayOf(q.getColumn(0).getString());
+}
+
 absl::StatusOr<v1::FeeSchedule> InsertSchedule(StoreTx& tx,
                                                v1::FeeSchedule schedule,
                                                absl::string_view created_by) {

@@ -100,6 +100,10 @@ struct EntryFilter {
 
 // Every fee schedule, oldest first.
 absl::StatusOr<std::vector<v1::FeeSchedule>> Schedules(StoreTx& tx);
+// The latest value date of a fee or monthly fee charged at a schedule (or
+// of its reversal); none if no fee has been charged. A new schedule starts
+// after it, so that no period already charged is priced two ways.
+absl::StatusOr<std::optional<absl::CivilDay>> LatestFeeCharged(StoreTx& tx);
 // Stores `schedule` as the next version, with create_time and created_by
 // filled; returns it as stored.
 absl::StatusOr<v1::FeeSchedule> InsertSchedule(StoreTx& tx,

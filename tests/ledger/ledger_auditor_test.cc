@@ -52,6 +52,7 @@ using absl::CivilDay;
 using absl::CivilMonth;
 using LedgerStub = v1::LedgerService::Stub;
 using Pence = int64_t;
+using ::testing::ElementsAre;
 
 // ---- money and dates, by hand ----
 
@@ -801,6 +802,37 @@ class LedgerAuditorTest : public InProcessServerTest,
     last_schedule_ = from;
   }
 
+  // The value date of the latest fee charged at a schedule (or of its
+  // reversal); the first day of the window if none.
+  CivilDay LatestFeeCharged() {
+    CivilDay latest = window_from_;
+    for (const v1::Entry& e : AllEntries()) {
+      if (e.schedule_version() > 0) {
+        latest = std::max(latest, DayOf(e.value_date()));
+      }
+    }
+    return latest;
+  }
+
+  // A schedule from `from`, on or before a fee charged: refused, naming its
+  // date, and nothing added.
+  void RefuseScheduleFrom(CivilDay from) {
+    v1::AddFeeScheduleRequest request;
+    *request.mutable_schedule() = schedules_.back();
+    request.mutable_schedule()->clear_version();
+    request.mutable_schedule()->clear_create_time();
+    request.mutable_schedule()->clear_created_by();
+    *request.mutable_schedule()->mutable_effective_from() = DateOf(from);
+    request.set_request_id(NextRequestId());
+    v1::FeeSchedule added;
+    const grpc::Status status =
+        Ledger(&LedgerStub::AddFeeSchedule, manager_, request, &added);
+    ASSERT_THAT(status, StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+    EXPECT_THAT(ViolationFields(status),
+                ElementsAre("schedule.effective_from"));
+    ++did_["schedules refused for starting before a fee charged"];
+  }
+
   void CloseMonth() {
     const CivilMonth month =
         CivilMonth(window_from_) +
@@ -869,6 +901,13 @@ TEST_P(LedgerAuditorTest, EveryBalanceIsTheSumOfTheJournalAfterEveryStep) {
   ASSERT_NO_FATAL_FAILURE(AddSchedule(latest, 50, false));
   window_from_ = latest;
   window_to_ = Today() - 1;
+  // A schedule starts after every fee already charged (history is never
+  // re-priced), so most are added now, before the placements they price.
+  for (int i = 0; i < 3; ++i) {
+    const CivilDay from = DayIn(last_schedule_ + 30, last_schedule_ + 150);
+    if (from >= window_to_) break;
+    ASSERT_NO_FATAL_FAILURE(AddSchedule(from, Pick(101), Chance(30)));
+  }
 
   constexpr int kSteps = 150;
   for (int step = 1; step <= kSteps && !HasFatalFailure(); ++step) {
@@ -891,7 +930,12 @@ TEST_P(LedgerAuditorTest, EveryBalanceIsTheSumOfTheJournalAfterEveryStep) {
       ASSERT_NO_FATAL_FAILURE(DecidePayment());
     } else if (dice < 79) {
       what = "a new fee schedule";
-      const CivilDay from = DayIn(last_schedule_ + 1, last_schedule_ + 150);
+      const CivilDay charged = LatestFeeCharged();
+      const CivilDay after = std::max(last_schedule_, charged) + 1;
+      if (charged >= last_schedule_ + 1) {
+        ASSERT_NO_FATAL_FAILURE(RefuseScheduleFrom(charged));
+      }
+      const CivilDay from = DayIn(after, after + 150);
       if (from < window_to_) {
         ASSERT_NO_FATAL_FAILURE(AddSchedule(from, Pick(101), Chance(30)));
       }

@@ -86,22 +86,28 @@ async function setUp(call, managerKey) {
   const openLink = (child) => call('JourneyService', 'OpenLink', managerKey, {
     child, adopter: householdOfB.name, opened_on: dayFromToday(-1),
     request_id: requestId()});
-  // A child of B hidden from A, which a manager links to A's household.
+  // A child of B linked to A's household by a manager, then hidden from A
+  // by B (no link is opened to a member the child is hidden from).
   const hiddenFromA = await call('RegistryService', 'CreateChild', keys.registrarB, {
     parent: `authorities/${kB}`, request_id: requestId(), child: {
       members: [{age_months: 30, sex: 'SEX_FEMALE'}], ages_as_of: dayFromToday(-3),
-      contact_plan: 'CONTACT_PLAN_NONE', summary: 'Hidden from A', hidden_from: [kA],
+      contact_plan: 'CONTACT_PLAN_NONE', summary: 'Hidden from A',
       region: 'south-yorkshire', journey: {entered_care: dayFromToday(-400)}}});
   const linkHiddenChild = async (adopter) => {
     const open = {child: hiddenFromA.name, adopter, opened_on: dayFromToday(-1),
                   request_id: requestId()};
+    let link;
     try {
-      return await call('JourneyService', 'OpenLink', managerKey, open);
+      link = await call('JourneyService', 'OpenLink', managerKey, open);
     } catch (e) {
       if (!/FAILED_PRECONDITION/.test(String(e))) throw e;
-      return call('JourneyService', 'OpenLink', managerKey, Object.assign(open, {
+      link = await call('JourneyService', 'OpenLink', managerKey, Object.assign(open, {
         request_id: requestId(), override_reason: 'Test: a link to a hidden profile'}));
     }
+    await call('RegistryService', 'UpdateChild', keys.registrarB, {
+      child: {name: hiddenFromA.name, hidden_from: [kA]},
+      update_mask: {paths: ['hidden_from']}, request_id: requestId()});
+    return link;
   };
   const closeLink = (name) => call('JourneyService', 'CloseLink', managerKey, {
     name, reason: 'CLOSE_REASON_PLAN_CHANGED', request_id: requestId()});

@@ -277,6 +277,21 @@ absl::StatusOr<v1::ListEntriesResponse> Ledger::ListEntries(
   errors.AddAll(cursor.status());
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(filter.authority, ReadScope(caller, authority, "entries"));
+  if (!filter.counterparty.empty() && filter.counterparty == filter.authority) {
+    return InvalidField(
+        "counterparty",
+        absl::StrCat(AuthorityName(filter.counterparty),
+                     " is the member whose entries these are: "
+                     "an entry's other side is another member"));
+  }
+  // A member named that is not one is NOT_FOUND, as for a statement.
+  if (!authority.empty()) {
+    RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
+  }
+  if (!filter.counterparty.empty()) {
+    RETURN_IF_ERROR(
+        Member(store_, filter.counterparty, "counterparty", false).status());
+  }
   ASSIGN_OR_RETURN(
       Page<v1::Entry> page,
       ledger_rows::ListEntries(store_, filter,
@@ -702,6 +717,9 @@ absl::StatusOr<v1::ListPaymentsResponse> Ledger::ListPayments(
   errors.AddAll(cursor.status());
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(std::string scope, ReadScope(caller, authority, "payments"));
+  if (!authority.empty()) {
+    RETURN_IF_ERROR(Member(store_, authority, "authority", false).status());
+  }
   ASSIGN_OR_RETURN(
       Page<ledger_rows::PaymentRow> page,
       ledger_rows::ListPayments(store_, scope, request.state(),

@@ -471,6 +471,26 @@ TEST_F(LedgerServerTest, BadPaymentsAreRefusedNamingTheField) {
       L(&LedgerStub::ListPayments, finance_["sheffield"], list, &listed),
       IsOk());
   EXPECT_THAT(listed.payments(), SizeIs(1));
+  // A member that does not exist is NOT_FOUND, not an empty list.
+  list.set_authority("authorities/nosuch");
+  EXPECT_THAT(L(&LedgerStub::ListPayments, manager_, list, &listed),
+              StatusIs(Code::NOT_FOUND));
+  v1::ListEntriesRequest entries;
+  entries.set_authority("authorities/nosuch");
+  v1::ListEntriesResponse listed_entries;
+  EXPECT_THAT(L(&LedgerStub::ListEntries, manager_, entries, &listed_entries),
+              StatusIs(Code::NOT_FOUND));
+  entries.set_authority("authorities/sheffield");
+  entries.set_counterparty("authorities/nosuch");
+  EXPECT_THAT(L(&LedgerStub::ListEntries, finance_["sheffield"], entries,
+                &listed_entries),
+              StatusIs(Code::NOT_FOUND));
+  // Nor is a member its own other side.
+  entries.set_counterparty("authorities/sheffield");
+  grpc::Status self = L(&LedgerStub::ListEntries, finance_["sheffield"],
+                        entries, &listed_entries);
+  EXPECT_THAT(self, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(self), ElementsAre("counterparty"));
 }
 
 TEST_F(LedgerServerTest, OverpayingNeedsTheFlagAndShowsAsACredit) {

@@ -227,18 +227,24 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
                                            now.empty() ? nullptr : &now.back(),
                                            "schedule", late);
             RETURN_IF_ERROR(late.ToStatus());
-            // Nor before a fee already charged: history is
-            // never re-priced.
-            ASSIGN_OR_RETURN(std::optional<absl::CivilDay> charged,
+            // Nor on or before a fee already charged: a fee charged is
+            // never re-priced, and no placement is priced two ways.
+            ASSIGN_OR_RETURN(std::optional<ledger_rows::LatestFee> charged,
                              ledger_rows::LatestFeeCharged(tx));
             const absl::CivilDay from = *ToCivilDay(schedule.effective_from());
-            if (charged.has_value() && from <= *charged) {
+            if (charged.has_value() && from <= charged->placed_on) {
               return InvalidField(
                   "schedule.effective_from",
-                  absl::StrCat(Day(from), " is not after ", Day(*charged),
-                               ", the date of the latest fee charged at a "
-                               "schedule: history is never re-priced, so "
-                               "a new schedule starts after it"));
+                  absl::StrCat(
+                      Day(from), " is not after ", Day(charged->placed_on),
+                      ", the placement date of the latest fee charged (",
+                      LedgerEntryName(charged->entry_id), ", ",
+                      LinkName(charged->link_id),
+                      "): a fee charged is never re-priced, so a new "
+                      "schedule starts on ",
+                      Day(charged->placed_on + 1),
+                      " or later. Add a schedule before the placements it "
+                      "prices are recorded"));
             }
             return ledger_rows::InsertSchedule(tx, schedule,
                                                caller.authority_id);
@@ -909,17 +915,21 @@ absl::StatusOr<v1::Budget> Ledger::SetBudget(
                                         "finance officer (",
                                         authority, ") or a manager"));
   }
-  // The answer, kept with the request id so that a retry gets it as it was
-  // then: the year's fees as they are now, against the new amount.
-  ASSIGN_OR_RETURN(v1::Budget answer,
-                   BudgetOf(authority, request.financial_year()));
-  budget_alerts::SetAmount(answer, pence);
   ASSIGN_OR_RETURN(auto written,
                    store_.Write<v1::Budget>(
                        MakeRequestKey(caller.authority_id, request),
                        [&](StoreTx& tx) -> absl::StatusOr<v1::Budget> {
                          RETURN_IF_ERROR(ledger_rows::PutBudget(
                              tx, authority, request.financial_year(), pence));
+                         // The answer, kept with the request id so that a retry
+                         // gets it as it was then: the year's fees against the
+                         // new amount. Read on a read connection while this
+                         // write holds the store's write lock, so no fee is
+                         // posted in between.
+                         ASSIGN_OR_RETURN(
+                             v1::Budget answer,
+                             BudgetOf(authority, request.financial_year()));
+                         budget_alerts::SetAmount(answer, pence);
                          return answer;
                        }));
   return written.value;

@@ -429,13 +429,15 @@ absl::StatusOr<std::vector<v1::FeeSchedule>> Schedules(StoreTx& tx) {
   return ReadSchedules(tx.db());
 }
 
-absl::StatusOr<std::optional<absl::CivilDay>> LatestFeeCharged(StoreTx& tx) {
+absl::StatusOr<std::optional<LatestFee>> LatestFeeCharged(StoreTx& tx) {
   SQLite::Statement q(tx.db(),
-                      "SELECT MAX(value_date) FROM ledger_entries WHERE "
-                      "schedule_version > 0");
-  q.executeStep();
-  if (q.getColumn(0).isNull()) return std::nullopt;
-  return DayOf(q.getColumn(0).getString());
+                      "SELECT value_date, id, link_id FROM ledger_entries "
+                      "WHERE type = ?1 ORDER BY value_date DESC, id DESC "
+                      "LIMIT 1");
+  q.bind(1, static_cast<int>(v1::ENTRY_TYPE_FEE));
+  if (!q.executeStep()) return std::nullopt;
+  return LatestFee{DayOf(q.getColumn(0).getString()), q.getColumn(1).getInt64(),
+                   q.getColumn(2).getInt64()};
 }
 
 absl::StatusOr<v1::FeeSchedule> InsertSchedule(StoreTx& tx,

@@ -100,10 +100,17 @@ struct EntryFilter {
 
 // Every fee schedule, oldest first.
 absl::StatusOr<std::vector<v1::FeeSchedule>> Schedules(StoreTx& tx);
-// The latest value date of a fee or monthly fee charged at a schedule (or
-// of its reversal); none if no fee has been charged. A new schedule starts
-// after it, so that no period already charged is priced two ways.
-absl::StatusOr<std::optional<absl::CivilDay>> LatestFeeCharged(StoreTx& tx);
+// The fee with the latest value date (its placement date) among the fees
+// charged (ENTRY_TYPE_FEE; a monthly fee is priced by its placement's
+// schedule, so it is the placement's date that counts); none if no fee was
+// ever charged. A new schedule starts after it: a fee charged is never
+// re-priced, and no placement is priced two ways.
+struct LatestFee {
+  absl::CivilDay placed_on;
+  int64_t entry_id = 0;
+  int64_t link_id = 0;
+};
+absl::StatusOr<std::optional<LatestFee>> LatestFeeCharged(StoreTx& tx);
 // Stores `schedule` as the next version, with create_time and created_by
 // filled; returns it as stored.
 absl::StatusOr<v1::FeeSchedule> InsertSchedule(StoreTx& tx,

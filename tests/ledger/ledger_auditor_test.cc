@@ -611,6 +611,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     if (payer != payee) {
       std::tie(p.fee, p.priced_by) = FeeOf(payee, children, p.placed_on);
       p.fee_date = p.placed_on;
+      Charged(p.placed_on);
     }
     links_.insert(p.link);
     placements_.push_back(p);
@@ -684,6 +685,7 @@ class LedgerAuditorTest : public InProcessServerTest,
       p.fee = fee;
       p.priced_by = version;
       p.fee_date = moved;
+      Charged(moved);
       ++did_["corrections re-posting a fee"];
     } else {
       ++did_["corrections leaving the fee"];
@@ -802,16 +804,12 @@ class LedgerAuditorTest : public InProcessServerTest,
     last_schedule_ = from;
   }
 
-  // The value date of the latest fee charged at a schedule (or of its
-  // reversal); the first day of the window if none.
-  CivilDay LatestFeeCharged() {
-    CivilDay latest = window_from_;
-    for (const v1::Entry& e : AllEntries()) {
-      if (e.schedule_version() > 0) {
-        latest = std::max(latest, DayOf(e.value_date()));
-      }
-    }
-    return latest;
+  // The placement date of the latest fee the model has charged (a fee
+  // reversed by a correction counts: it was charged); none before the
+  // first.
+  std::optional<CivilDay> latest_fee_;
+  void Charged(CivilDay placed_on) {
+    latest_fee_ = latest_fee_ ? std::max(*latest_fee_, placed_on) : placed_on;
   }
 
   // A schedule from `from`, on or before a fee charged: refused, naming its
@@ -930,7 +928,7 @@ TEST_P(LedgerAuditorTest, EveryBalanceIsTheSumOfTheJournalAfterEveryStep) {
       ASSERT_NO_FATAL_FAILURE(DecidePayment());
     } else if (dice < 79) {
       what = "a new fee schedule";
-      const CivilDay charged = LatestFeeCharged();
+      const CivilDay charged = latest_fee_.value_or(last_schedule_);
       const CivilDay after = std::max(last_schedule_, charged) + 1;
       if (charged >= last_schedule_ + 1) {
         ASSERT_NO_FATAL_FAILURE(RefuseScheduleFrom(charged));

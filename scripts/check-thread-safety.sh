@@ -21,6 +21,9 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build_dir" "${generator[@]}" \
     -DCMAKE_BUILD_TYPE=Debug -DRAA_WERROR=ON \
     -DCMAKE_CXX_FLAGS="-Wthread-safety" -DRAA_UNITY_BUILD=OFF >/dev/null
+else
+  # A tree configured before batches existed would turn them on.
+  cmake -S . -B "$build_dir" -DRAA_UNITY_BUILD=OFF >/dev/null
 fi
 
 # Generated headers only (the .pb.h files the sources include).
@@ -64,6 +67,13 @@ for e in entries:
     print("cd " + shlex.quote(e["directory"]) + " && " + " ".join(map(shlex.quote, out)))
 PY
 count=$(wc -l <"$build_dir/tsa-commands")
+# Every folder checked is there file by file (no batch stands for them).
+for folder in common/ matcher/ services/ clients/web/; do
+  if ! grep -q " [^ ]*/$folder[^ ]*\.cc -fsyntax-only\$" "$build_dir/tsa-commands"; then
+    echo "Thread-safety analysis: no file of $folder in $build_dir's compile commands" >&2
+    exit 1
+  fi
+done
 echo "Thread-safety analysis over $count translation units"
 # xargs exits non-zero if any command fails; all output is kept.
 tr '\n' '\0' <"$build_dir/tsa-commands" |

@@ -126,6 +126,14 @@ TEST_F(ServerTest, UpdateChildRejectsUnknownPathsAndBadValues) {
   status = attempt({"status"}, change);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("child.status"));
+  // A placement order set before the child entered care (no SHOBPA date).
+  change = ValidChild();
+  change.mutable_journey()->clear_shobpa_decision();
+  *change.mutable_journey()->mutable_placement_order() = MakeDate(2024, 11, 4);
+  status = attempt({"journey"}, change);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status),
+              ElementsAre("child.journey.placement_order"));
 
   EXPECT_THAT(GetChild(manager_, created.name()), EqualsProto(created));
 }

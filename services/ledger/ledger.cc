@@ -218,8 +218,7 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
       store_.Write<v1::FeeSchedule>(
           MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::FeeSchedule> {
-            // Checked again against the latest schedule as it is
-            // now.
+            // Checked again against the latest schedule as it is now.
             ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> now,
                              ledger_rows::Schedules(tx));
             FieldErrors late;

@@ -36,6 +36,20 @@ std::string RefusedCharacter(char32_t c, bool multi_line) {
   return "";
 }
 
+// Whether `c` shows nothing on its own: a space of any width, a zero-width
+// or other format character, a filler (Hangul, Braille blank), a variation
+// selector or a tag. A required field of only these is empty to a reader.
+bool IsInvisible(char32_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == 0x00A0 || c == 0x00AD ||
+         c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+         c == 0x1680 || c == 0x17B4 || c == 0x17B5 || c == 0x180E ||
+         (c >= 0x2000 && c <= 0x200F) || c == 0x202F ||
+         (c >= 0x205F && c <= 0x2064) || (c >= 0x206A && c <= 0x206F) ||
+         c == 0x2800 || c == 0x3000 || c == 0x3164 ||
+         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 ||
+         (c >= 0xE0000 && c <= 0xE007F) || (c >= 0xE0100 && c <= 0xE01EF);
+}
+
 }  // namespace
 
 void CheckFreeText(absl::string_view text, absl::string_view field,
@@ -59,13 +73,22 @@ void CheckFreeText(absl::string_view text, absl::string_view field,
     return;
   }
   size_t pos = 0;
+  bool visible = false;
   for (size_t index = 1; pos < text.size(); ++index) {
-    std::string why = RefusedCharacter(DecodeUtf8(text, &pos), rule.multi_line);
+    const char32_t c = DecodeUtf8(text, &pos);
+    std::string why = RefusedCharacter(c, rule.multi_line);
     if (!why.empty()) {
       errors.Add(field,
                  absl::StrCat("contains ", why, " at character ", index));
       return;
     }
+    visible = visible || !IsInvisible(c);
+  }
+  if (rule.min_chars > 0 && !visible) {
+    errors.Add(field, absl::StrCat("is required (1-", rule.max_chars,
+                                   " characters) and has only spaces or "
+                                   "invisible characters"));
+    return;
   }
   if (rule.anonymous) {
     if (std::optional<std::string> why = FindPersonalIdentifier(text)) {

@@ -46,7 +46,11 @@ inline constexpr FreeTextRule kKeyLabelText{0, kMaxDisplayNameChars, false,
 //      allowed in multi-line fields only), a line or paragraph separator in
 //      a one-line field, or a bidirectional embedding, override or isolate
 //      (U+202A-U+202E, U+2066-U+2069);
-//   4. for an anonymous field, it contains a personal identifier
+//   4. a required field (min_chars > 0) has no visible character: only
+//      spaces of any width, zero-width and other format characters,
+//      fillers, variation selectors or tags (a reason of "\u200B" says
+//      nothing);
+//   5. for an anonymous field, it contains a personal identifier
 //      (ScanForPersonalIdentifier).
 // Linear in the text's length.
 void CheckFreeText(absl::string_view text, absl::string_view field,

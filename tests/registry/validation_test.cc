@@ -173,6 +173,24 @@ TEST(CheckFreeTextTest, RequiresARequiredField) {
   EXPECT_THAT(TextViolations("", kSummaryText), IsEmpty());
 }
 
+// Stop 41's probe: a reason of spaces or a zero-width space was taken as
+// given, and a closed link then showed an empty reason.
+TEST(CheckFreeTextTest, ARequiredFieldNeedsAVisibleCharacter) {
+  for (const char* text : {" ", "   ", "\u200B", "\u00A0\u2003", "\uFEFF\u200D",
+                           "\u3000", "\u2800", "\u3164", " \uFE0F "}) {
+    for (const FreeTextRule& rule : {kReasonText, kDisplayNameText}) {
+      std::vector<FieldViolation> v = TextViolations(text, rule);
+      ASSERT_EQ(v.size(), 1u) << text;
+      EXPECT_THAT(v[0].description, HasSubstr("only spaces or invisible"))
+          << text;
+    }
+    // An optional field may be blank.
+    EXPECT_THAT(TextViolations(text, kKeyLabelText), IsEmpty()) << text;
+  }
+  EXPECT_THAT(TextViolations("  moved away \u200B", kReasonText), IsEmpty());
+  EXPECT_THAT(TextViolations("\u00E9", kReasonText), IsEmpty());
+}
+
 TEST(CheckFreeTextTest, RefusesControlCharactersNamingThem) {
   for (const FreeTextRule& rule :
        {kSummaryText, kReasonText, kDisplayNameText, kKeyLabelText}) {

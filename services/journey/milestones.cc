@@ -36,9 +36,6 @@ using store_internal::ToTimestamp;
 constexpr FreeTextRule kCorrectionText{1, kMaxReasonChars, true, true};
 constexpr FreeTextRule kActionText{1, kMaxReasonChars, true, true};
 constexpr FreeTextRule kStepsText{0, kMaxSummaryChars, true, true};
-// A timescale's source cites documents and their dates: one line, not
-// scanned for personal identifiers (it describes no child or family).
-constexpr FreeTextRule kSourceText{0, kMaxReasonChars, false, false};
 constexpr int kMaxActions = 20;
 
 // The record a request names: a child profile or a household.
@@ -116,11 +113,18 @@ std::map<int, std::string> CurrentOf(const std::vector<MilestoneRow>& rows) {
 }
 
 // Adds "date" violations for a new date of `kind` out of order with the
-// record's other milestones. Dates compare as YYYY-MM-DD text.
+// record's other milestones. Dates compare as YYYY-MM-DD text. With
+// `profile_of` (the record's kind, when `kind` is a date of its profile),
+// pairs of two profile dates are left to the profile's own checks
+// (CheckProfileDates), which name the same order: one violation, not two.
 void CheckOrder(int kind, const std::string& date,
                 const std::map<int, std::string>& current,
-                FieldErrors& errors) {
+                std::optional<int> profile_of, FieldErrors& errors) {
   for (const Order& o : kOrders) {
+    if (profile_of.has_value() && IsProfileMilestone(*profile_of, o.before) &&
+        IsProfileMilestone(*profile_of, o.after)) {
+      continue;
+    }
     if (o.after == kind) {
       auto it = current.find(o.before);
       if (it != current.end() && date < it->second) {
@@ -314,7 +318,9 @@ absl::StatusOr<v1::Milestone> Milestones::RecordMilestone(
                                     " is already recorded (", was->second,
                                     "); say why it is corrected"));
             }
-            CheckOrder(kind, date, current, late);
+            CheckOrder(kind, date, current,
+                       profile_kind ? std::optional<int>(r.kind) : std::nullopt,
+                       late);
             const RecordedBy by{caller.authority_id, caller.key_id,
                                 request.reason()};
             if (profile_kind) {
@@ -537,11 +543,6 @@ absl::StatusOr<v1::Timescales> Milestones::UpdateTimescales(
     const Caller& caller, const v1::UpdateTimescalesRequest& request) {
   FieldErrors errors;
   ValidateTimescales(request.timescales(), errors);
-  for (int i = 0; i < request.timescales().timescales_size(); ++i) {
-    CheckFreeText(request.timescales().timescales(i).source(),
-                  absl::StrCat("timescales.timescales[", i, "].source"),
-                  kSourceText, errors);
-  }
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   if (!caller.Has(v1::ROLE_MANAGER) || caller.withdrawn) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
+#include "common/free_text.h"
 
 namespace raa {
 namespace {
@@ -20,6 +21,10 @@ struct Default {
   absl::string_view description;
   absl::string_view source;
 };
+
+// A timescale's source cites documents and their dates: one line, not
+// scanned for personal identifiers (it describes no child or family).
+constexpr FreeTextRule kSourceText{0, kMaxReasonChars, false, false};
 
 // The shipped timescales. Sources: the seeds in shared/seeds (000 the
 // council's adoption service plan, 001 Leicester's adoption report, 003 the
@@ -231,9 +236,7 @@ void ValidateTimescales(const v1::Timescales& timescales, FieldErrors& errors) {
       errors.Add(absl::StrCat(at, ".unit"),
                  "is required: DAYS, WORKING_DAYS, WEEKS or MONTHS");
     }
-    if (t.source().size() > 500) {
-      errors.Add(absl::StrCat(at, ".source"), "at most 500 characters");
-    }
+    CheckFreeText(t.source(), absl::StrCat(at, ".source"), kSourceText, errors);
   }
   for (const Default& d : kDefaults) {
     if (!seen.contains(d.id)) {

@@ -82,7 +82,7 @@ std::string DescribeTimescale(absl::string_view id);
 
 // Checks an UpdateTimescales body (fields under "timescales"): every known
 // id exactly once, no other; amount 1-365 (review_actions: 0); a unit;
-// source at most 500 characters.
+// source free text (common/free_text.h): one line, at most 500 characters.
 void ValidateTimescales(const v1::Timescales& timescales, FieldErrors& errors);
 
 }  // namespace raa

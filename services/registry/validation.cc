@@ -292,8 +292,17 @@ void ValidateChildChanges(const Child* before, const Child& after,
     return a.year() == b.year() && a.month() == b.month() && a.day() == b.day();
   };
   if (before != nullptr &&
-      same(before->journey().entered_care(), j.entered_care()) &&
       same(before->journey().placement_order(), j.placement_order())) {
+    if (same(before->journey().entered_care(), j.entered_care())) return;
+    // Only the date of entering care moved: it is the one to correct.
+    std::optional<absl::CivilDay> care = ToCivilDay(j.entered_care());
+    std::optional<absl::CivilDay> order = ToCivilDay(j.placement_order());
+    if (care && order && *order < *care) {
+      errors.Add("journey.entered_care",
+                 absl::StrCat(FormatDate(j.entered_care()),
+                              " is after the placement order ",
+                              FormatDate(j.placement_order())));
+    }
     return;
   }
   CheckOrder(j.entered_care(), "entering care", j.placement_order(),

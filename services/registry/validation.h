@@ -60,6 +60,8 @@ void ValidateChild(const v1::Child& child, absl::CivilDay today,
 // its other fields. Today one: a placement order is not before the child
 // entered care. (With a SHOBPA decision, ValidateChild's order of dates
 // already says so.) `before` is the stored profile, or null for a new one.
+// The violation names the date that moved: journey.entered_care when only
+// it changed, journey.placement_order otherwise.
 void ValidateChildChanges(const v1::Child* before, const v1::Child& after,
                           FieldErrors& errors);
 

@@ -3,6 +3,8 @@
 // validation.
 #include "services/journey/timescales.h"
 
+#include <string>
+
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -133,6 +135,23 @@ TEST(TimescalesTest, AnUpdateNamesEveryTimescaleOnceWithASaneAmount) {
                                               "timescales.timescales[9].id",
                                               "timescales.timescales[10].id",
                                               "timescales.timescales"));
+}
+
+// Stop 41's probe: an over-long source was named twice, once in bytes.
+TEST(TimescalesTest, ASourceIsOneLineOfAtMost500CharactersNamedOnce) {
+  v1::Timescales t = DefaultTimescales();
+  std::string euros;
+  for (int i = 0; i < 500; ++i) euros += "\u20AC";
+  t.mutable_timescales(0)->set_source(euros);  // 1,500 bytes: allowed
+  t.mutable_timescales(1)->set_source(std::string(501, 's'));
+  t.mutable_timescales(2)->set_source("two\nlines");
+  FieldErrors errors;
+  ValidateTimescales(t, errors);
+  ASSERT_EQ(errors.violations().size(), 2u);
+  EXPECT_EQ(errors.violations()[0].field, "timescales.timescales[1].source");
+  EXPECT_EQ(errors.violations()[0].description,
+            "is 501 characters; at most 500");
+  EXPECT_EQ(errors.violations()[1].field, "timescales.timescales[2].source");
 }
 
 }  // namespace

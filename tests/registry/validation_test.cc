@@ -433,6 +433,19 @@ TEST(ValidateChildChangesTest, APlacementOrderSetBeforeCareIsRefused) {
   ValidateChildChanges(&stored, child, updated);
   EXPECT_THAT(ViolationFields(updated.ToStatus()),
               ElementsAre("child.journey.placement_order"));
+  // An update that moves only the date of care past the stored order names
+  // the date of care, the one the registrar changed.
+  v1::Child in_order = child;
+  *in_order.mutable_journey()->mutable_placement_order() =
+      MakeDate(care.year(), care.month(), care.day());
+  v1::Child care_moved = in_order;
+  *care_moved.mutable_journey()->mutable_entered_care() =
+      MakeDate(care.year() + 1, care.month(), care.day());
+  FieldErrors moved("child");
+  ValidateChildChanges(&in_order, care_moved, moved);
+  EXPECT_THAT(ViolationFields(moved.ToStatus()),
+              ElementsAre("child.journey.entered_care"));
+  EXPECT_THAT(moved.ToStatus().message(), HasSubstr("after the placement"));
   // A profile stored so before the check keeps taking other changes.
   v1::Child summary_changed = child;
   summary_changed.set_summary("Loves the seaside.");

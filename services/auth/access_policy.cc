@@ -18,6 +18,7 @@ namespace raa {
 namespace {
 
 using CK = CallKind;
+using W = Wildcard;
 
 constexpr uint32_t kReaders = kRegistrar | kFamilyFinder | kManager;
 
@@ -27,7 +28,7 @@ constexpr uint32_t kReaders = kRegistrar | kFamilyFinder | kManager;
 // clang-format off
 constexpr MethodRule kRules[] = {
     // {method, roles, roles naming any member, kind, scope fields,
-    //  [any_field_own, own_reads_when_withdrawn, wildcard_narrowed]}
+    //  [any_field_own, own_reads_when_withdrawn, wildcard]}
     // ---- RegistryService ----
     {"/raa.v1.RegistryService/CreateAuthority", kManager, kManager, CK::kAdminWrite, {}},
     {"/raa.v1.RegistryService/GetAuthority", kEveryRole, kEveryRole, CK::kDirectory, {"name"}, false, true},
@@ -39,13 +40,13 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.RegistryService/CreateChild", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
     {"/raa.v1.RegistryService/BatchCreateChildren", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
     {"/raa.v1.RegistryService/GetChild", kReaders, kReaders, CK::kRecordRead, {"name"}, false, true},
-    {"/raa.v1.RegistryService/ListChildren", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true},
+    {"/raa.v1.RegistryService/ListChildren", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true, W::kAnyMember},
     {"/raa.v1.RegistryService/UpdateChild", kRegistrar, 0, CK::kRecordWrite, {"child.name"}},
     {"/raa.v1.RegistryService/WithdrawChild", kRegistrar, 0, CK::kRecordWrite, {"name"}},
     {"/raa.v1.RegistryService/CreateAdopter", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
     {"/raa.v1.RegistryService/BatchCreateAdopters", kRegistrar, 0, CK::kRecordWrite, {"parent"}},
     {"/raa.v1.RegistryService/GetAdopter", kReaders, kReaders, CK::kRecordRead, {"name"}, false, true},
-    {"/raa.v1.RegistryService/ListAdopters", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true},
+    {"/raa.v1.RegistryService/ListAdopters", kReaders, kReaders, CK::kRecordRead, {"parent"}, false, true, W::kAnyMember},
     {"/raa.v1.RegistryService/UpdateAdopter", kRegistrar, 0, CK::kRecordWrite, {"adopter.name"}},
     {"/raa.v1.RegistryService/WithdrawAdopter", kRegistrar, 0, CK::kRecordWrite, {"name"}},
     // The region list is a directory; adding to it is a manager's. A check
@@ -56,7 +57,7 @@ constexpr MethodRule kRules[] = {
     {"/raa.v1.RegistryService/CheckRegions", kReaders, kManager, CK::kRecordRead, {}},
     // ---- AccessService ----
     {"/raa.v1.AccessService/CreateApiKey", kManager, kManager, CK::kAdminWrite, {"api_key.authority"}},
-    {"/raa.v1.AccessService/ListApiKeys", kEveryRole, kManager, CK::kDirectory, {"parent"}, false, true, true},
+    {"/raa.v1.AccessService/ListApiKeys", kEveryRole, kManager, CK::kDirectory, {"parent"}, false, true},
     {"/raa.v1.AccessService/RevokeApiKey", kManager, kManager, CK::kAdminWrite, {}},
     {"/raa.v1.AccessService/QueryAuditLog", kManager, kManager, CK::kAuditRead, {}},
     // ---- MatchingService ----
@@ -91,9 +92,9 @@ constexpr MethodRule kRules[] = {
     // A member's own reports: any role; another member's: a manager; the
     // consortium view (authorities/-): a manager or a family finder. The
     // handler decides the wildcard with CanSeeReportsOf (rules.h).
-    {"/raa.v1.ReportService/GetScorecard", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
-    {"/raa.v1.ReportService/GetWaitingReport", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
-    {"/raa.v1.ReportService/GetForecast", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, true},
+    {"/raa.v1.ReportService/GetScorecard", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, W::kNarrowed},
+    {"/raa.v1.ReportService/GetWaitingReport", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, W::kNarrowed},
+    {"/raa.v1.ReportService/GetForecast", kEveryRole, kManager, CK::kRecordRead, {"authority"}, false, true, W::kNarrowed},
     // ---- JourneyService: milestones, reviews, overdue, timescales ----
     // Writers of another member's records are refused by
     // CanRecordMilestoneFor (rules.h); readers of a record hidden from them
@@ -243,6 +244,12 @@ absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
         }
         continue;
       }
+      if (member == "-" && rule->wildcard == Wildcard::kNone) {
+        return InvalidField(
+            field, absl::StrCat(Quoted(value),
+                                " names every member (authorities/-); this "
+                                "call takes one member's name"));
+      }
       named.push_back(std::move(member));
     }
   }
@@ -253,7 +260,7 @@ absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
   std::string other;
   for (const std::string& member : named) {
     if (member == "-") {
-      if (rule->wildcard_narrowed) continue;
+      if (rule->wildcard == Wildcard::kNarrowed) continue;
       return absl::PermissionDeniedError(
           caller.withdrawn
               ? absl::StrCat(WithdrawnMessage(caller), ": give authorities/",

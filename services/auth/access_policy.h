@@ -18,9 +18,10 @@
 // ("authorities/{a}/…"). Roles in `any_member_roles` may name any member's
 // records; the rule's other roles only their own member's. A withdrawn
 // member's keys may call only rules marked `own_reads_when_withdrawn`, and
-// only for their own member. A wildcard ("authorities/-") names every member,
-// and is refused to a caller limited to its own (except
-// where the handler itself narrows it: `wildcard_narrowed`).
+// only for their own member. A wildcard ("authorities/-") names every member
+// where a method takes one (`wildcard`): it is refused to a caller limited
+// to its own member unless the handler narrows it. Where a method takes no
+// wildcard, one is INVALID_ARGUMENT for every caller, before the handler.
 //
 // Row and field rules that need the stored record (a profile hidden from an
 // authority, a field only the owner sees) are the pure functions of rules.h;
@@ -55,6 +56,14 @@ enum class CallKind : uint8_t {
 // Whether calls of this kind are written to the audit trail.
 constexpr bool IsAudited(CallKind kind) { return kind != CallKind::kDirectory; }
 
+// Whether a method's scope fields take the wildcard "authorities/-".
+enum class Wildcard : uint8_t {
+  kNone,       // no: "authorities/-" is a malformed name here
+  kAnyMember,  // yes, from a caller that may name any member
+  kNarrowed,   // yes, from any caller: the handler narrows it to what the
+               // caller may see (the reports' consortium view)
+};
+
 struct MethodRule {
   absl::string_view method;   // "/raa.v1.RegistryService/GetChild"
   uint32_t roles;             // roles that may call it at all
@@ -69,8 +78,8 @@ struct MethodRule {
   bool any_field_own = false;
   // A withdrawn member's keys may still call it for their own records.
   bool own_reads_when_withdrawn = false;
-  // The handler narrows a wildcard to the caller's own member itself.
-  bool wildcard_narrowed = false;
+  // Whether a scope field may hold the wildcard "authorities/-".
+  Wildcard wildcard = Wildcard::kNone;
 };
 
 // Every rule, one per RPC of every service.

@@ -195,7 +195,7 @@ bool CanConfirmPaymentFor(const Caller& caller, absl::string_view /*payer*/,
   return caller.Has(v1::ROLE_FINANCE) && IsOwn(caller, payee);
 }
 
-bool SeesOverdueRecords(const Caller& caller) {
+bool SeesChildrenAndHouseholds(const Caller& caller) {
   return caller.Has(v1::ROLE_REGISTRAR) || caller.Has(v1::ROLE_FAMILY_FINDER) ||
          caller.Has(v1::ROLE_MANAGER);
 }

@@ -134,11 +134,12 @@ bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,
 // of a member still in the consortium.
 bool CanRecordMilestoneFor(const Caller& caller, absl::string_view owner);
 
-// Whether the caller's overdue list (ListOverdue) may hold children's and
-// households' items: a registrar, family finder or manager, each record
-// still subject to IsVisibleTo. A finance officer's key may call ListOverdue
-// for its budget warnings only.
-bool SeesOverdueRecords(const Caller& caller);
+// Whether the caller reads children's profiles and households at all: a
+// registrar, family finder or manager, each record still subject to
+// IsVisibleTo. A finance officer's key never does: its overdue list
+// (ListOverdue) holds its budget warnings only, and its forecast
+// (GetForecast) the figures without the list of waiting children.
+bool SeesChildrenAndHouseholds(const Caller& caller);
 
 // ---- the inter-agency fee ledger (used from the ledger issue on) ----
 

@@ -499,7 +499,7 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
   ASSIGN_OR_RETURN(v1::Timescales timescales,
                    review_rows::CurrentTimescales(store_));
   const absl::CivilDay today = clock_.Today();
-  const bool sees_records = SeesOverdueRecords(caller);
+  const bool sees_records = SeesChildrenAndHouseholds(caller);
   std::vector<v1::OverdueItem> items = ComputeOverdue(
       facts, timescales, holidays_, today, request.within_days(),
       [&](const JourneyRecord& r) {

@@ -104,9 +104,12 @@ absl::StatusOr<v1::Forecast> Reports::GetForecast(
   RETURN_IF_ERROR(MayRead(caller, authority));
   ASSIGN_OR_RETURN(reports::Facts facts, report_rows::LoadFacts(store_));
   RETURN_IF_ERROR(CheckMember(facts, authority));
+  // A finance officer's forecast has the figures, not the waiting children.
+  const bool lists_children = SeesChildrenAndHouseholds(caller);
   return reports::ComputeForecast(
       facts, authority, clock_.Today(), [&](const reports::ChildFacts& c) {
-        return IsVisibleTo(caller, c.authority_id, c.hidden_from);
+        return lists_children &&
+               IsVisibleTo(caller, c.authority_id, c.hidden_from);
       });
 }
 

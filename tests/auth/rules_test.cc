@@ -273,8 +273,8 @@ std::vector<RuleRow> Table() {
        Cells({v1::ROLE_MANAGER}, kAny, false)},
       // The overdue list's records: any member's role but finance, withdrawn
       // or not (each record is then filtered by IsVisibleTo).
-      {"SeesOverdueRecords",
-       [](const Caller& c, Relation) { return SeesOverdueRecords(c); },
+      {"SeesChildrenAndHouseholds",
+       [](const Caller& c, Relation) { return SeesChildrenAndHouseholds(c); },
        Join({Cells(
                  {v1::ROLE_REGISTRAR, v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER},
                  kAny, false),

@@ -190,6 +190,20 @@ TEST_F(ReportServiceTest, ForecastListsOnlyChildrenTheCallerMaySee) {
                    request, &forecast),
               IsOk());
   EXPECT_EQ(forecast.authorities(1).children_size(), 0);
+  // Sheffield's finance officer: its own figures, and no child named (a
+  // finance key reads no child's records; stop 41's probe saw them).
+  const std::string finance = NewKey("sheffield", {v1::ROLE_FINANCE});
+  request.set_authority("authorities/sheffield");
+  ASSERT_THAT(Call(*reports_, &v1::ReportService::Stub::GetForecast, finance,
+                   request, &forecast),
+              IsOk());
+  ASSERT_EQ(forecast.authorities_size(), 1);
+  EXPECT_EQ(forecast.authorities(0).windows_size(), 2);
+  EXPECT_EQ(forecast.authorities(0).children_size(), 0);
+  ASSERT_THAT(Call(*reports_, &v1::ReportService::Stub::GetForecast, sheffield_,
+                   request, &forecast),
+              IsOk());
+  EXPECT_EQ(forecast.authorities(0).children_size(), 1);
 }
 
 // The whole journey through JourneyService, then the scorecard: an

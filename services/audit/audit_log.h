@@ -19,7 +19,8 @@
 // Durability: `done` runs after the event's batch has committed. The RPC
 // runner answers a change only then, so an answered change's event survives
 // a kill -9 of the server (its transaction is in the WAL file, which the
-// kernel holds); a read is answered at once, and a kill -9 loses the events
+// kernel holds); a read, or a refused change, is answered at once, and a
+// kill -9 loses the events
 // still queued (those of the last batch interval: the 5 ms window and the
 // commit before it). The audit
 // connection commits with synchronous=NORMAL: an operating-system crash or

@@ -210,7 +210,8 @@ class UnaryRunner {
 
   // Records the call in the audit trail (if its kind is audited). A change
   // is answered once its record is committed (a change that cannot be
-  // recorded is answered UNAVAILABLE); a read is answered at once and its
+  // recorded is answered UNAVAILABLE); a read, or a change refused (which
+  // changed nothing), is answered at once and its
   // record committed by the writer thread with the next batch (a search must
   // not wait for the disk: see docs/manager.md, the audit trail). A read's
   // large answer counts against its key's unread answers until the client
@@ -233,7 +234,10 @@ class UnaryRunner {
     }
     AuditEvent event = MakeAuditEvent(
         caller, rule, request, status.ok() ? &response : nullptr, status);
-    if (!is_change) {
+    // A refused change changed nothing: like a read, it is answered at once
+    // rather than behind the audit writer's next commit (which waits for
+    // the store's write lock while another member's batch is written).
+    if (!is_change || !status.ok()) {
       audit_->Record(std::move(event));
       reactor->Finish(ToGrpcStatus(status));
       return;

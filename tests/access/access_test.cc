@@ -8,6 +8,8 @@
 //   explanation and every write is in the audit trail, which a manager
 //   queries by record, key, member and time, page by page; it survives a
 //   restart and is pruned after the retention period.
+#include <SQLiteCpp/Database.h>
+
 #include <map>
 #include <memory>
 #include <set>
@@ -800,6 +802,34 @@ TEST_F(AccessTest, TheAuditTrailRecordsEveryHouseholdARankingReturned) {
   ASSERT_THAT(children.children(), SizeIs(1));
   EXPECT_THAT(Methods(EventsFor(child.name())),
               Contains("/raa.v1.MatchingService/RankChildren"));
+}
+
+// Stop 41's probe: a refused change waited for the audit writer's next
+// commit, which waits for the database's write lock while another member's
+// batch is written. Here another connection holds that lock throughout the
+// call: the refused change is answered INVALID_ARGUMENT all the same (it
+// was UNAVAILABLE once the writer gave up, 5 s later), and its event is in
+// the trail once the lock goes.
+TEST_F(AccessTest, ARefusedChangeIsAnsweredWithoutWaitingForTheTrail) {
+  v1::Child child = AddChild(registrar_, "sheffield");
+  v1::WithdrawChildRequest refused;
+  refused.set_name(child.name());  // no reason
+  refused.set_request_id(NextRequestId());
+  v1::Child withdrawn;
+  grpc::Status status;
+  {
+    SQLite::Database other(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    status = Do(*registry_, &RegistryStub::WithdrawChild, registrar_, refused,
+                &withdrawn);
+    other.exec("ROLLBACK");
+  }
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message();
+  std::vector<v1::AuditEvent> events = EventsFor(child.name());
+  ASSERT_THAT(events, SizeIs(2));
+  EXPECT_EQ(events[0].method(), "/raa.v1.RegistryService/WithdrawChild");
+  EXPECT_EQ(events[0].status_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(AccessTest, TheAuditTrailRecordsAnExplanationAndEveryKindOfWrite) {

@@ -1159,16 +1159,15 @@ struct CandidateIndex::HouseholdQuery {
   uint32_t locality_best_other = 0;
 };
 
-absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
+absl::StatusOr<size_t> CandidateIndex::RankableChild(
     uint64_t child_key, const MatchingPolicy& policy,
-    const RankOptions& options, bool explain) const {
+    const RankOptions& options) const {
   if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
   auto found = child_slots_.find(child_key);
   if (found == child_slots_.end()) {
     return absl::NotFoundError(absl::StrCat("no child group ", child_key));
   }
-  const size_t child_slot = found->second;
-  const ChildProfile c = ProfileAt(child_slot);
+  const ChildProfile c = ProfileAt(found->second);
   if (!c.waiting) {
     return absl::FailedPreconditionError(
         absl::StrCat("child group ", child_key, " is not waiting"));
@@ -1178,19 +1177,55 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
         absl::StrCat("child group ", child_key, ": authority ",
                      authorities_[c.authority].id, " has withdrawn"));
   }
+  return found->second;
+}
+
+absl::StatusOr<RankResult> CandidateIndex::RankHouseholds(
+    uint64_t child_key, const MatchingPolicy& policy,
+    const RankOptions& options, bool explain) const {
+  absl::StatusOr<size_t> child_slot = RankableChild(child_key, policy, options);
+  if (!child_slot.ok()) return child_slot.status();
+  const ChildProfile c = ProfileAt(*child_slot);
   // Ages on the query's day: the stored ages plus the months since they
   // were measured, the same for every child of the group.
   const int elapsed = ElapsedMonths(c, internal::MonthDayOf(options.as_of_day));
   if (c.separable) {
-    return RankHouseholdsApart(c, child_slot, policy, options, explain,
+    return RankHouseholdsApart(c, *child_slot, policy, options, explain,
                                elapsed);
   }
 
   const HouseholdQuery query =
       PrepareHouseholdQuery(c, policy, options, elapsed);
   HouseholdScan scan = ScanHouseholds(c, query, elapsed, options.limit);
-  return AssembleHouseholds(c, child_slot, std::move(scan), policy,
+  return AssembleHouseholds(c, *child_slot, std::move(scan), policy,
                             options.as_of_day, explain);
+}
+
+absl::StatusOr<std::vector<uint64_t>> CandidateIndex::FitHouseholds(
+    uint64_t child_key, const MatchingPolicy& policy,
+    const RankOptions& options) const {
+  absl::StatusOr<size_t> child_slot = RankableChild(child_key, policy, options);
+  if (!child_slot.ok()) return child_slot.status();
+  const ChildProfile c = ProfileAt(*child_slot);
+  const int elapsed = ElapsedMonths(c, internal::MonthDayOf(options.as_of_day));
+  std::vector<uint64_t> keys;
+  if (c.separable) {
+    // A minority of searches, ranked child by child anyway.
+    absl::StatusOr<RankResult> r = RankHouseholdsApart(
+        c, *child_slot, policy, options, /*explain=*/false, elapsed);
+    if (!r.ok()) return r.status();
+    keys.reserve(r->candidates.size());
+    for (const RankedCandidate& candidate : r->candidates) {
+      keys.push_back(candidate.key);
+    }
+    return keys;
+  }
+  const HouseholdQuery query =
+      PrepareHouseholdQuery(c, policy, options, elapsed);
+  const HouseholdScan scan = ScanHouseholds(c, query, elapsed, options.limit);
+  keys.reserve(scan.picks.size());
+  for (const Pick& p : scan.picks) keys.push_back(p.key);
+  return keys;
 }
 
 CandidateIndex::HouseholdQuery CandidateIndex::PrepareHouseholdQuery(
@@ -1629,10 +1664,9 @@ absl::StatusOr<RankResult> CandidateIndex::RankHouseholdsApart(
   return result;
 }
 
-absl::StatusOr<RankResult> CandidateIndex::RankChildren(
+absl::StatusOr<size_t> CandidateIndex::RankableHousehold(
     uint64_t household_key, const MatchingPolicy& policy,
-    const RankOptions& options, absl::string_view viewer_authority,
-    bool explain) const {
+    const RankOptions& options) const {
   if (absl::Status s = CheckOptions(policy, options); !s.ok()) return s;
   auto found = household_slots_.find(household_key);
   if (found == household_slots_.end()) {
@@ -1649,6 +1683,34 @@ absl::StatusOr<RankResult> CandidateIndex::RankChildren(
         "household ", household_key, ": authority ",
         authorities_[PlaceAt(slot).authority()].id, " has withdrawn"));
   }
+  return slot;
+}
+
+absl::StatusOr<std::vector<uint64_t>> CandidateIndex::FitChildren(
+    uint64_t household_key, const MatchingPolicy& policy,
+    const RankOptions& options, absl::string_view viewer_authority) const {
+  absl::StatusOr<size_t> slot =
+      RankableHousehold(household_key, policy, options);
+  if (!slot.ok()) return slot.status();
+  auto viewer = authority_ids_.find(viewer_authority);
+  const int viewer_id =
+      viewer == authority_ids_.end() ? -1 : static_cast<int>(viewer->second);
+  const ChildScan scan = ScanChildren(*slot, policy, options, viewer_id);
+  std::vector<uint64_t> keys;
+  keys.reserve(scan.picks.size());
+  for (const Pick& p : scan.picks) keys.push_back(p.key);
+  return keys;
+}
+
+absl::StatusOr<RankResult> CandidateIndex::RankChildren(
+    uint64_t household_key, const MatchingPolicy& policy,
+    const RankOptions& options, absl::string_view viewer_authority,
+    bool explain) const {
+  absl::StatusOr<size_t> found =
+      RankableHousehold(household_key, policy, options);
+  if (!found.ok()) return found.status();
+  const size_t slot = *found;
+  const internal::Gate g = GateAt(slot);
 
   RankResult result;
   result.policy_version = policy.version;

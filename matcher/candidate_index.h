@@ -215,6 +215,18 @@ class CandidateIndex {
       const RankOptions& options, absl::string_view viewer_authority = {},
       bool explain = true) const;
 
+  // For alerts: the keys that RankHouseholds (RankChildren) with the same
+  // arguments returns, in no particular order, without building a
+  // candidate for each: a follow's thousands of fitting households cost a
+  // scan, not thousands of RankedCandidates. The same errors.
+  absl::StatusOr<std::vector<uint64_t>> FitHouseholds(
+      uint64_t child_key, const MatchingPolicy& policy,
+      const RankOptions& options) const;
+  absl::StatusOr<std::vector<uint64_t>> FitChildren(
+      uint64_t household_key, const MatchingPolicy& policy,
+      const RankOptions& options,
+      absl::string_view viewer_authority = {}) const;
+
   // Every constraint the pair passes or fails (both sides: kNotAvailable also
   // fails for a child not waiting) and every score component. NotFound for
   // an unknown key; InvalidArgument for a bad policy or as_of_day < 0.
@@ -294,6 +306,16 @@ class CandidateIndex {
     int eligible = 0;
     std::vector<internal::RankPick> picks;  // the best `limit`, best first
   };
+  // The slot of a waiting child group whose authority is a member, for a
+  // ranking with `options` (RankHouseholds' errors otherwise).
+  absl::StatusOr<size_t> RankableChild(uint64_t child_key,
+                                       const MatchingPolicy& policy,
+                                       const RankOptions& options) const;
+  // The slot of an available household whose authority is a member
+  // (RankChildren's errors otherwise).
+  absl::StatusOr<size_t> RankableHousehold(uint64_t household_key,
+                                           const MatchingPolicy& policy,
+                                           const RankOptions& options) const;
   HouseholdQuery PrepareHouseholdQuery(const internal::ChildProfile& c,
                                        const MatchingPolicy& policy,
                                        const RankOptions& options,

@@ -124,26 +124,61 @@ absl::StatusOr<int64_t> AlertFeed::Subscribe(const IndexView& view,
   std::string gone;
   for (uint64_t c : spec.children) {
     if (view.ChildInMatching(c)) {
-      sub.children.insert(c);
+      sub.unprimed_children.push_back(c);
     } else if (gone.empty()) {
       gone = absl::StrCat("child c", c, " is no longer in matching");
     }
   }
   for (uint64_t h : spec.households) {
     if (view.HouseholdInMatching(h)) {
-      sub.households.insert(h);
+      sub.unprimed_households.push_back(h);
     } else if (gone.empty()) {
       gone = absl::StrCat("household h", h, " is no longer in matching");
     }
   }
-  if (sub.children.empty() && sub.households.empty()) {
+  if (sub.unprimed_children.empty() && sub.unprimed_households.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat(gone, ": nothing left to watch"));
   }
   int64_t id = next_id_++;
-  Subscription& stored = subscriptions_[id] = std::move(sub);
-  Resync(view, id, stored);
+  subscriptions_[id] = std::move(sub);
   return id;
+}
+
+bool AlertFeed::Prime(const IndexView& view, int64_t id, size_t max_records) {
+  auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return false;  // unsubscribed, or ended
+  Subscription& sub = it->second;
+  if (!sub.sink->Accepting()) return false;  // ended while it started
+  for (size_t n = 0; n < max_records; ++n) {
+    if (!sub.unprimed_children.empty()) {
+      const uint64_t c = sub.unprimed_children.back();
+      sub.unprimed_children.pop_back();
+      if (!view.ChildInMatching(c)) continue;
+      sub.children.insert(c);
+      Refresh(view, id, sub, true, c, false);
+    } else if (!sub.unprimed_households.empty()) {
+      const uint64_t h = sub.unprimed_households.back();
+      sub.unprimed_households.pop_back();
+      if (!view.HouseholdInMatching(h)) continue;
+      sub.households.insert(h);
+      Refresh(view, id, sub, false, h, false);
+    } else {
+      break;
+    }
+  }
+  if (!sub.unprimed_children.empty() || !sub.unprimed_households.empty()) {
+    return true;
+  }
+  if (sub.children.empty() && sub.households.empty()) {
+    // Every record left matching before it was primed.
+    AlertSink* sink = sub.sink;
+    subscriptions_.erase(it);
+    sink->End(absl::FailedPreconditionError(
+        "the watched records are no longer in matching: nothing left to "
+        "watch"));
+  }
+  return false;
 }
 
 void AlertFeed::Unsubscribe(int64_t id) { subscriptions_.erase(id); }
@@ -249,6 +284,7 @@ void AlertFeed::FollowChanged(const IndexView& view, int64_t row,
 void AlertFeed::ChildChanged(const IndexView& view, uint64_t child,
                              const v1::Child& record, bool in_matching) {
   for (auto& [id, sub] : subscriptions_) {
+    if (sub.sink != nullptr && !sub.sink->Accepting()) continue;
     if (sub.children.contains(child)) {
       if (IsHiddenFrom(sub.authority, AuthorityOf(record.name()),
                        record.hidden_from())) {
@@ -279,6 +315,7 @@ void AlertFeed::ChildChanged(const IndexView& view, uint64_t child,
 void AlertFeed::HouseholdChanged(const IndexView& view, uint64_t household,
                                  const v1::Adopter& record, bool in_matching) {
   for (auto& [id, sub] : subscriptions_) {
+    if (sub.sink != nullptr && !sub.sink->Accepting()) continue;
     if (sub.households.contains(household)) {
       if (!in_matching) {
         StopFollowing(view, id, sub, false, household, record.name(),
@@ -336,9 +373,16 @@ void AlertFeed::StopFollowing(const IndexView& view, int64_t id,
   } else {
     sub.households.erase(key);
   }
-  absl::erase_if(sub.known, [&](const std::pair<uint64_t, uint64_t>& pair) {
-    return is_child ? pair.first == key : pair.second == key;
-  });
+  auto& fits = is_child ? sub.child_fits : sub.household_fits;
+  auto& other_side = is_child ? sub.household_fits : sub.child_fits;
+  if (auto it = fits.find(key); it != fits.end()) {
+    for (uint64_t other : it->second) {
+      if (auto o = other_side.find(other); o != other_side.end()) {
+        o->second.erase(key);
+      }
+    }
+    fits.erase(it);
+  }
   Staged s;
   s.subscription = sub.sink != nullptr ? id : 0;
   s.follow_row = sub.follow_row;
@@ -404,11 +448,41 @@ void AlertFeed::Check(const IndexView& view, int64_t id, Subscription& sub,
       view.index.ScorePair(child, household, view.policy, view.today);
   bool fits = score.has_value() && *score >= sub.min_score &&
               !HiddenFrom(view.index, child, sub.authority);
-  std::pair<uint64_t, uint64_t> pair{child, household};
   if (!fits) {
-    sub.known.erase(pair);
-  } else if (sub.known.insert(pair).second) {
+    Forget(sub, child, household);
+  } else if (Know(sub, child, household)) {
     Stage(view, id, sub, child, household, followed_is_child);
+  }
+}
+
+bool AlertFeed::Known(const Subscription& sub, uint64_t child,
+                      uint64_t household) {
+  if (auto it = sub.child_fits.find(child);
+      it != sub.child_fits.end() && it->second.contains(household)) {
+    return true;
+  }
+  auto it = sub.household_fits.find(household);
+  return it != sub.household_fits.end() && it->second.contains(child);
+}
+
+bool AlertFeed::Know(Subscription& sub, uint64_t child, uint64_t household) {
+  const bool was = Known(sub, child, household);
+  if (sub.children.contains(child)) {
+    sub.child_fits[child].insert(household);
+  }
+  if (sub.households.contains(household)) {
+    sub.household_fits[household].insert(child);
+  }
+  return !was;
+}
+
+void AlertFeed::Forget(Subscription& sub, uint64_t child, uint64_t household) {
+  if (auto it = sub.child_fits.find(child); it != sub.child_fits.end()) {
+    it->second.erase(household);
+  }
+  if (auto it = sub.household_fits.find(household);
+      it != sub.household_fits.end()) {
+    it->second.erase(child);
   }
 }
 
@@ -417,35 +491,53 @@ void AlertFeed::Refresh(const IndexView& view, int64_t id, Subscription& sub,
   matcher::CandidateIndex::RankOptions options{.limit = kFollowLimit,
                                                .min_score = sub.min_score,
                                                .as_of_day = view.today};
-  absl::StatusOr<matcher::RankResult> ranked =
+  absl::StatusOr<std::vector<uint64_t>> fit =
       followed_is_child
-          ? view.index.RankHouseholds(key, view.policy, options, false)
-          : view.index.RankChildren(key, view.policy, options, sub.authority,
-                                    false);
-  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> now;
-  if (ranked.ok()) {
-    for (const matcher::RankedCandidate& c : ranked->candidates) {
-      std::pair<uint64_t, uint64_t> pair = followed_is_child
-                                               ? std::make_pair(key, c.key)
-                                               : std::make_pair(c.key, key);
-      if (HiddenFrom(view.index, pair.first, sub.authority)) continue;
-      now.insert(pair);
+          ? view.index.FitHouseholds(key, view.policy, options)
+          : view.index.FitChildren(key, view.policy, options, sub.authority);
+  // The other side's records fitting `key` now.
+  absl::flat_hash_set<uint64_t> now;
+  if (fit.ok()) {
+    now.reserve(fit->size());
+    for (uint64_t other : *fit) {
+      const uint64_t child = followed_is_child ? key : other;
+      if (HiddenFrom(view.index, child, sub.authority)) continue;
+      now.insert(other);
     }
   }
-  // Forget pairs of this record that no longer fit; alert the new ones.
-  absl::erase_if(sub.known, [&](const std::pair<uint64_t, uint64_t>& pair) {
-    bool mine = followed_is_child ? pair.first == key : pair.second == key;
-    return mine && !now.contains(pair);
-  });
-  for (const auto& pair : now) {
-    if (sub.known.insert(pair).second && alert) {
-      Stage(view, id, sub, pair.first, pair.second, followed_is_child);
+  auto& fits = followed_is_child ? sub.child_fits : sub.household_fits;
+  auto& other_side = followed_is_child ? sub.household_fits : sub.child_fits;
+  absl::flat_hash_set<uint64_t>& was = fits[key];
+  // Pairs that no longer fit are forgotten on the other side too (when
+  // that record is followed as well).
+  for (uint64_t other : was) {
+    if (now.contains(other)) continue;
+    if (auto o = other_side.find(other); o != other_side.end()) {
+      o->second.erase(key);
     }
+  }
+  // New pairs: not known from this side, nor from the other.
+  std::vector<uint64_t> news;
+  for (uint64_t other : now) {
+    if (was.contains(other)) continue;
+    auto o = other_side.find(other);  // found: `other` is followed too
+    if (o != other_side.end()) {
+      if (!o->second.insert(key).second) continue;  // known from there
+    }
+    news.push_back(other);
+  }
+  was = std::move(now);
+  if (!alert) return;
+  for (uint64_t other : news) {
+    const uint64_t child = followed_is_child ? key : other;
+    const uint64_t household = followed_is_child ? other : key;
+    Stage(view, id, sub, child, household, followed_is_child);
   }
 }
 
 void AlertFeed::Resync(const IndexView& view, int64_t id, Subscription& sub) {
-  sub.known.clear();
+  sub.child_fits.clear();
+  sub.household_fits.clear();
   for (uint64_t c : sub.children) Refresh(view, id, sub, true, c, false);
   for (uint64_t h : sub.households) Refresh(view, id, sub, false, h, false);
 }

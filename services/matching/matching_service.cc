@@ -76,7 +76,7 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     absl::StatusOr<Caller> caller =
         authenticator_.Authenticate(authorization, certificate);
     if (!caller.ok()) {
-      reactor->StartAdHoc(caller.status());
+      reactor->StartAdHoc(caller.status(), nullptr);
       return;
     }
     const MethodRule* rule = RAA_RULE(MatchingService, WatchMatches);
@@ -122,7 +122,7 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
             MakeAuditEvent(*caller, rule, request,
                            static_cast<v1::MatchAlert*>(nullptr), refused));
       }
-      reactor->StartAdHoc(refused);
+      reactor->StartAdHoc(refused, nullptr);
       return;
     }
     if (AuditLog* audit = rpc_.audit(); audit != nullptr) {
@@ -134,7 +134,10 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       });
     }
     if (!request.children().empty() || !request.adopters().empty()) {
-      reactor->StartAdHoc(matching_.PrepareWatch(*caller, request));
+      reactor->StartAdHoc(matching_.PrepareWatch(*caller, request),
+                          [this](std::function<void()> task) {
+                            pool_.Schedule(std::move(task));
+                          });
       return;
     }
     absl::StatusOr<FollowWatchPlan> plan =

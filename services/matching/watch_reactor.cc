@@ -54,7 +54,8 @@ void WatchReactor::SetTestHooks(const WatchTestHooks* hooks) {
   test_hooks.store(hooks, std::memory_order_release);
 }
 
-void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec) {
+void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec,
+                              ScheduleFn schedule) {
   Hold hold;
   if (spec.ok()) {
     absl::StatusOr<int64_t> id = live_.Subscribe(*std::move(spec), this);
@@ -64,13 +65,33 @@ void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec) {
           hooks != nullptr && hooks->registered) {
         hooks->registered();
       }
-    } else {
-      spec = id.status();
+      PrimePart(hold, std::move(schedule));
+      return;
     }
+    spec = id.status();
   }
-  if (!spec.ok()) {
+  {
     absl::MutexLock lock(&mu_);
     FinishLocked(spec.status());
+  }
+  Started(hold);
+}
+
+void WatchReactor::PrimePart(Hold hold, ScheduleFn schedule) {
+  // Not deleted meanwhile: OnDone deletes the reactor only once Started
+  // has run.
+  if (!schedule) {  // nowhere to yield to: every part now
+    while (live_.Prime(hold.subscription)) {
+    }
+    Started(hold);
+    return;
+  }
+  if (live_.Prime(hold.subscription)) {
+    ScheduleFn next = schedule;
+    schedule([this, hold, next = std::move(next)]() mutable {
+      PrimePart(hold, std::move(next));
+    });
+    return;
   }
   Started(hold);
 }
@@ -312,6 +333,7 @@ void WatchReactor::OnDone() {
 void WatchReactor::FinishLocked(const absl::Status& status) {
   if (finished_) return;
   finished_ = true;
+  ended_.store(true, std::memory_order_relaxed);
   // What is queued is never sent now: all but the alert being written is
   // given back at once, not when the client goes.
   while (queue_.size() > (writing_ ? 1 : 0)) {

@@ -145,8 +145,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
     on_written_ = std::move(on_written);
   }
 
-  // An ad-hoc watch, or an error to finish with.
-  void StartAdHoc(absl::StatusOr<FollowSpec> spec);
+  // Runs a task later, on another thread (the server's worker pool).
+  using ScheduleFn = std::function<void(std::function<void()>)>;
+
+  // An ad-hoc watch, or an error to finish with. Its records are primed a
+  // part at a time (LiveIndex::Prime), each part a task given to `schedule`
+  // behind whatever waits there already: a watch of 2,000 records holds a
+  // worker for one part, not for the seconds all of them take.
+  void StartAdHoc(absl::StatusOr<FollowSpec> spec, ScheduleFn schedule);
   // A stream of follows; `ended` reads which have ended (once registered),
   // `replay` the stored alerts (with a resume token).
   void StartFollows(absl::StatusOr<FollowWatchPlan> plan, EndedFn ended,
@@ -155,6 +161,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   // AlertSink.
   void Push(int64_t sequence, v1::MatchAlert alert) override;
   void End(absl::Status status) override;
+  bool Accepting() const override {
+    return !ended_.load(std::memory_order_relaxed);
+  }
   // Finishes now with `status`, dropping what is queued.
   void Abort(absl::Status status);
   // Finishes now if it holds more than `share` bytes of alerts, as a
@@ -203,6 +212,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   // Keeps `hold` unless the call finished meanwhile (then releases it);
   // then marks Start done, deleting this if OnDone already ran.
   void Started(Hold hold);
+  // Primes one part of the ad-hoc watch `hold` holds, then schedules the
+  // next part, or runs Started once none is left.
+  void PrimePart(Hold hold, ScheduleFn schedule);
   // Ends the subscription or watch. Unsubscribe waits for any Push in
   // progress, which takes mu_: release it meanwhile.
   void Release() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -215,6 +227,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::MatchAlert>,
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // finished_, read without mu_ by the feed (Accepting), under the index's
+  // lock: a stream that has ended costs a write no work.
+  std::atomic<bool> ended_{false};
   bool started_ ABSL_GUARDED_BY(mu_) = false;  // Start* has run
   bool done_ ABSL_GUARDED_BY(mu_) = false;     // OnDone has run
   Hold hold_ ABSL_GUARDED_BY(mu_);

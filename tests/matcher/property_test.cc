@@ -484,6 +484,16 @@ MatchingPolicy RandomPolicy(Generator& gen) {
   return p;
 }
 
+// The alerts' set of fits (FitHouseholds, FitChildren) holds exactly the
+// keys the same ranking returned.
+void ExpectFits(const absl::StatusOr<std::vector<uint64_t>>& fit,
+                const RankResult& ranked) {
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  std::vector<uint64_t> keys;
+  for (const RankedCandidate& c : ranked.candidates) keys.push_back(c.key);
+  EXPECT_THAT(*fit, ::testing::UnorderedElementsAreArray(keys));
+}
+
 class PropertyTest : public ::testing::TestWithParam<uint32_t> {};
 
 TEST_P(PropertyTest, RankHouseholdsAgreesWithTheNaiveRules) {
@@ -507,6 +517,8 @@ TEST_P(PropertyTest, RankHouseholdsAgreesWithTheNaiveRules) {
       const Expected e = NaiveRankHouseholds(w, g, p, min_score);
       ExpectMatches(e, *r, static_cast<int>(w.households.size()), 10000);
       EXPECT_EQ(r->policy_version, p.version);
+      // The alerts' set of fits is the ranking's, whole and cut to 7.
+      ExpectFits(index.FitHouseholds(key, p, all), *r);
       ++ranked;
       returned += static_cast<int>(r->candidates.size());
       // Fits of every returned candidate equal the naive ones.
@@ -524,6 +536,7 @@ TEST_P(PropertyTest, RankHouseholdsAgreesWithTheNaiveRules) {
       absl::StatusOr<RankResult> r7 = index.RankHouseholds(key, p, top);
       ASSERT_TRUE(r7.ok());
       ExpectMatches(e, *r7, static_cast<int>(w.households.size()), 7);
+      ExpectFits(index.FitHouseholds(key, p, top), *r7);
       absl::StatusOr<RankResult> again = index.RankHouseholds(key, p, top);
       ASSERT_TRUE(again.ok());
       EXPECT_EQ(Ranked(*again), Ranked(*r7));
@@ -545,6 +558,13 @@ TEST_P(PropertyTest, RankChildrenAgreesWithTheNaiveRules) {
         key, p, {.limit = 10000, .min_score = 0, .as_of_day = kToday});
     if (!h.available || w.AuthorityById(h.authority).withdrawn) {
       EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+      EXPECT_EQ(
+          index
+              .FitChildren(
+                  key, p, {.limit = 10000, .min_score = 0, .as_of_day = kToday})
+              .status()
+              .code(),
+          absl::StatusCode::kFailedPrecondition);
       continue;
     }
     ASSERT_TRUE(r.ok()) << r.status();
@@ -566,6 +586,12 @@ TEST_P(PropertyTest, RankChildrenAgreesWithTheNaiveRules) {
       ASSERT_TRUE(seen.ok()) << seen.status();
       const Expected v = NaiveRankChildren(w, h, p, 0, kToday, viewer.id);
       ExpectMatches(v, *seen, v.considered, 10000);
+      const CandidateIndex::RankOptions over30{
+          .limit = 10000, .min_score = 30, .as_of_day = kToday};
+      absl::StatusOr<RankResult> ranked30 =
+          index.RankChildren(key, p, over30, viewer.id);
+      ASSERT_TRUE(ranked30.ok()) << ranked30.status();
+      ExpectFits(index.FitChildren(key, p, over30, viewer.id), *ranked30);
     }
   }
 }

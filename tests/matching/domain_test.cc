@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
+#include "services/matching/alert_feed.h"
 #include "services/matching/live_index.h"
 #include "services/matching/matching.h"
 #include "services/registry/registry_rows.h"
@@ -1006,6 +1008,59 @@ TEST_F(MatchingDomainTest, ADamagedOrUntrustedSnapshotIsNotLoaded) {
   EXPECT_FALSE((*untrusted)->built_from_snapshot());
   EXPECT_THAT(live_->SaveSnapshot(*store_, path).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// An ad-hoc watch's sink that keeps what it is given.
+class KeptAlerts : public AlertSink {
+ public:
+  void Push(int64_t /*sequence*/, v1::MatchAlert alert) override {
+    alerts.push_back(std::move(alert));
+  }
+  void End(absl::Status status) override { ended = std::move(status); }
+  bool Accepting() const override { return accepting; }
+
+  std::vector<v1::MatchAlert> alerts;
+  std::optional<absl::Status> ended;
+  bool accepting = true;
+};
+
+// A watch is primed a few records at a time (LiveIndex::Subscribe): what
+// fits when it starts is known, not news; a household registered after
+// fits and is alerted; once the stream has ended on its own (a client that
+// stopped reading) the feed works out nothing more for it.
+TEST_F(MatchingDomainTest, AWatchAlertsNewFitsOnlyWhileItsStreamAccepts) {
+  std::vector<uint64_t> children;
+  for (int i = 0; i < 20; ++i) {
+    children.push_back(static_cast<uint64_t>(test::RowIdOf(
+        AddChild(sheffield_, "sheffield", ChildProfile({84})).name())));
+  }
+  AddAdopter(leeds_, "leeds",
+             ApprovedHousehold(1, 48, 120));  // fits every child already
+  KeptAlerts sink;
+  FollowSpec spec;
+  spec.caller_authority = "leeds";
+  spec.children.insert(children.begin(), children.end());
+  spec.min_score = 1;
+  absl::StatusOr<int64_t> id = live_->Subscribe(std::move(spec), &sink);
+  ASSERT_THAT(id.status(), IsOk());
+  int parts = 1;
+  while (live_->Prime(*id)) ++parts;
+  EXPECT_EQ(parts, 3);  // 8, 8 and 4 children
+  EXPECT_THAT(sink.alerts, IsEmpty());
+
+  const v1::Adopter fresh =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  ASSERT_EQ(sink.alerts.size(), children.size());
+  for (const v1::MatchAlert& alert : sink.alerts) {
+    EXPECT_EQ(alert.kind(), v1::ALERT_KIND_NEW_FIT);
+    EXPECT_EQ(alert.adopter(), fresh.name());
+  }
+  sink.alerts.clear();
+  sink.accepting = false;
+  AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  EXPECT_THAT(sink.alerts, IsEmpty());
+  EXPECT_FALSE(sink.ended.has_value());
+  live_->Unsubscribe(*id);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
@@ -670,9 +671,13 @@ absl::StatusOr<matcher::PairExplanation> Matching::ExplainClosedPair(
   });
 }
 
-absl::StatusOr<FollowSpec> Matching::PrepareWatch(
-    const Caller& caller, const v1::WatchMatchesRequest& request) {
-  FieldErrors errors;
+void Matching::CheckWatchShape(const v1::WatchMatchesRequest& request,
+                               FieldErrors& errors) {
+  if (!request.follows().empty() || !request.resume_token().empty()) {
+    errors.Add(request.follows().empty() ? "resume_token" : "follows",
+               "give either children and adopters (an ad-hoc watch) or "
+               "follows, not both");
+  }
   if (request.children().empty() && request.adopters().empty()) {
     errors.Add("children", "follow at least one child or adopter");
   }
@@ -684,6 +689,28 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
     errors.Add("min_score",
                absl::StrCat(request.min_score(), " is outside 0-100"));
   }
+  if (request.children_size() + request.adopters_size() > kMaxFollowed) {
+    return;  // not read name by name
+  }
+  for (int i = 0; i < request.children_size(); ++i) {
+    errors.AddAll(ParseRecordName(request.children(i), "children", 'c',
+                                  absl::StrCat("children[", i, "]"))
+                      .status());
+  }
+  for (int i = 0; i < request.adopters_size(); ++i) {
+    errors.AddAll(ParseRecordName(request.adopters(i), "adopters", 'h',
+                                  absl::StrCat("adopters[", i, "]"))
+                      .status());
+  }
+}
+
+absl::StatusOr<FollowSpec> Matching::PrepareWatch(
+    const Caller& caller, const v1::WatchMatchesRequest& request) {
+  FieldErrors errors;
+  CheckWatchShape(request, errors);
+  RETURN_IF_ERROR(errors.ToStatus());
+  // A record's state is told only once every field is right.
+  std::optional<absl::Status> state;
   FollowSpec spec;
   spec.caller_authority = caller.authority_id;
   spec.min_score = request.min_score() == 0 ? 50 : request.min_score();
@@ -696,8 +723,8 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
       errors.AddAll(key.status());
     } else if (absl::IsNotFound(key.status())) {
       errors.Add(absl::StrCat("children[", i, "]"), "no such child");
-    } else {
-      return key.status();
+    } else if (!state.has_value()) {
+      state = key.status();
     }
   }
   for (int i = 0; i < request.adopters_size(); ++i) {
@@ -709,11 +736,12 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
       errors.AddAll(key.status());
     } else if (absl::IsNotFound(key.status())) {
       errors.Add(absl::StrCat("adopters[", i, "]"), "no such adopter");
-    } else {
-      return key.status();
+    } else if (!state.has_value()) {
+      state = key.status();
     }
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  if (state.has_value()) return *state;
   return spec;
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/errors.h"
 #include "raa/v1/matching.pb.h"
 #include "services/auth/auth.h"
 #include "services/matching/live_index.h"
@@ -77,9 +78,16 @@ class Matching {
   // and their words.
   absl::StatusOr<v1::PairExplanation> ExplainPair(
       const Caller& caller, const v1::ExplainPairRequest& request);
+  // The checks of an ad-hoc WatchMatches request (children or adopters
+  // named) that need no record: not with follows or a resume_token; 1 to
+  // kMaxWatchRecords records, each name well formed; min_score 0-100. Each
+  // wrong field is added.
+  static void CheckWatchShape(const v1::WatchMatchesRequest& request,
+                              FieldErrors& errors);
   // Checks an ad-hoc WatchMatches request (children and adopters) and
-  // resolves what it follows. FAILED_PRECONDITION for a record not in
-  // matching (nothing to watch).
+  // resolves what it follows: INVALID_ARGUMENT naming every wrong field
+  // first; then FAILED_PRECONDITION for a record not in matching (nothing
+  // to watch).
   absl::StatusOr<FollowSpec> PrepareWatch(
       const Caller& caller, const v1::WatchMatchesRequest& request);
   absl::StatusOr<v1::MatchingPolicy> GetPolicy(

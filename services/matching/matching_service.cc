@@ -85,12 +85,10 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     // what is wrong with its request.
     if (const bool ad_hoc =
             !request.children().empty() || !request.adopters().empty();
-        allowed.ok() && ad_hoc &&
-        (!request.follows().empty() || !request.resume_token().empty())) {
-      allowed =
-          InvalidField(request.follows().empty() ? "resume_token" : "follows",
-                       "give either children and adopters (an ad-hoc watch) or "
-                       "follows, not both");
+        allowed.ok() && ad_hoc) {
+      FieldErrors errors;
+      Matching::CheckWatchShape(request, errors);
+      allowed = errors.ToStatus();
     }
     // An ad-hoc watch's records, each worked out in every write (a request
     // naming too many is told so, not counted as more).

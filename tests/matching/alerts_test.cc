@@ -439,6 +439,21 @@ TEST_F(MatchAlertsTest, AWatchSaysWhenARecordLeavesAndEndsWhenNoneIsLeft) {
   AlertStream again(*matching_, finder_, withdrawn);
   EXPECT_THAT(again.Finish(kCheckpointTimeout),
               StatusIs(Code::FAILED_PRECONDITION));
+  // A wrong field is named first, whatever its records' state (stop 41's
+  // probe was told only that the child was withdrawn); every wrong field
+  // at once.
+  withdrawn.add_adopters("x");
+  withdrawn.set_min_score(-1);
+  AlertStream wrong(*matching_, finder_, withdrawn);
+  status = wrong.Finish(kCheckpointTimeout);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status),
+              ::testing::UnorderedElementsAre("min_score", "adopters[0]"));
+  withdrawn.add_follows("authorities/sheffield/follows/f1");
+  AlertStream both(*matching_, finder_, withdrawn);
+  EXPECT_THAT(
+      ViolationFields(both.Finish(kCheckpointTimeout)),
+      ::testing::UnorderedElementsAre("follows", "min_score", "adopters[0]"));
 }
 
 TEST_F(MatchAlertsTest, RevokingTheKeyEndsItsWatchAtOnce) {

@@ -56,15 +56,28 @@ std::string SessionTable::Create(Session session, absl::Time now) {
   session.csrf = RandomHex(32);
   session.last_seen = now;
   absl::MutexLock lock(&mu_);
-  EvictLocked(now);
+  EvictLocked(now, session.key);
   sessions_[id] = std::move(session);
   return id;
 }
 
-void SessionTable::EvictLocked(absl::Time now) {
+void SessionTable::EvictLocked(absl::Time now, absl::string_view key) {
   absl::erase_if(sessions_, [&](const auto& entry) {
     return now - entry.second.last_seen > options_.idle;
   });
+  size_t of_key = 0;
+  auto oldest_of_key = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.key != key) continue;
+    ++of_key;
+    if (oldest_of_key == sessions_.end() ||
+        it->second.last_seen < oldest_of_key->second.last_seen) {
+      oldest_of_key = it;
+    }
+  }
+  if (of_key >= options_.max_per_key && oldest_of_key != sessions_.end()) {
+    sessions_.erase(oldest_of_key);
+  }
   while (!sessions_.empty() && sessions_.size() >= options_.max_sessions) {
     auto oldest = sessions_.begin();
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {

@@ -60,6 +60,9 @@ bool HasRole(const Session& session, v1::Role role);
 struct SessionTableOptions {
   absl::Duration idle = absl::Minutes(30);
   size_t max_sessions = 1000;  // the oldest-seen is evicted beyond this
+  // Sessions of one API key: its own oldest-seen is evicted beyond this, so
+  // one key signing in again and again cannot push everyone else out.
+  size_t max_per_key = 20;
 };
 
 // Sessions keyed by a random id (32 bytes, hex). Thread-safe; copies out, so
@@ -70,7 +73,8 @@ class SessionTable {
 
   // Stores `session` (with a fresh CSRF token and last_seen = now) under a
   // new random id and returns the id. Evicts expired sessions, then the
-  // least recently seen if the table is full.
+  // least recently seen of the same key if that key has max_per_key, then
+  // the least recently seen of all if the table is full.
   std::string Create(Session session, absl::Time now);
 
   // The session if it exists and was seen within the idle time (and marks
@@ -88,7 +92,8 @@ class SessionTable {
   size_t size() const;
 
  private:
-  void EvictLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EvictLocked(absl::Time now, absl::string_view key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionTableOptions options_;
   mutable absl::Mutex mu_;

@@ -51,6 +51,28 @@ TEST(SessionTableTest, BoundedByEvictingTheLeastRecentlySeen) {
   EXPECT_TRUE(table.Touch(c, kStart + absl::Seconds(4)).has_value());
 }
 
+// Stop 41's probe signed one family finder's key in 1,005 times and so
+// signed everyone else out. One key's sessions now push out only its own.
+TEST(SessionTableTest, OneKeySigningInAgainAndAgainEvictsOnlyItsOwn) {
+  SessionTable table(
+      {.idle = absl::Hours(1), .max_sessions = 50, .max_per_key = 3});
+  Session manager;
+  manager.key = "raa_manager";
+  const std::string kept = table.Create(manager, kStart);
+  Session finder;
+  finder.key = "raa_finder";
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 1005; ++i) {
+    ids.push_back(table.Create(finder, kStart + absl::Seconds(i)));
+  }
+  EXPECT_EQ(table.size(), 4u);
+  EXPECT_TRUE(table.Touch(kept, kStart + absl::Seconds(2000)).has_value());
+  // The finder's three newest remain.
+  EXPECT_TRUE(table.Touch(ids[1004], kStart + absl::Seconds(2000)));
+  EXPECT_TRUE(table.Touch(ids[1002], kStart + absl::Seconds(2000)));
+  EXPECT_FALSE(table.Touch(ids[1001], kStart + absl::Seconds(2000)));
+}
+
 TEST(SessionTableTest, RemoveAndFlash) {
   SessionTable table({});
   std::string id = table.Create(Session(), kStart);

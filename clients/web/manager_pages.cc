@@ -993,8 +993,18 @@ void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
   for (const char* field : {"max_open_links", "max_open_links_per_child"}) {
     const std::string text(absl::StripAsciiWhitespace(Param(req, field)));
     int value = 0;
-    if (!text.empty() && !absl::SimpleAtoi(text, &value)) {
-      errors.Add(absl::StrCat("policy.", field), "must be a whole number");
+    // The API reads 0 as "keep the limit": the form, which always shows
+    // the limit, asks for one (stop 41's probe saved 0 and was told
+    // "saved" while nothing changed).
+    if (text.empty()) {
+      errors.Add(absl::StrCat("policy.", field),
+                 "is required: a whole number from 1 to 20");
+    } else if (!absl::SimpleAtoi(text, &value)) {
+      errors.Add(absl::StrCat("policy.", field),
+                 "must be a whole number from 1 to 20");
+    } else if (value < 1) {
+      errors.Add(absl::StrCat("policy.", field),
+                 absl::StrCat(value, " is outside 1-20"));
     }
     if (std::string(field) == "max_open_links") {
       request.mutable_policy()->set_max_open_links(value);

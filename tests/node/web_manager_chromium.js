@@ -388,6 +388,21 @@ async function main() {
       assert.equal(String(policy.version), '1', 'the refused change was saved');
     });
 
+    // Stop 41's probe: 0 or nothing was "saved" while the API kept the limit.
+    await check('an open-link limit of 0 or nothing is refused beside its field', async () => {
+      for (const [value, words] of [['0', '0 is outside 1-20'],
+                                    ['', 'is required: a whole number from 1 to 20']]) {
+        await page.goto(`${base}/policy`, {waitUntil: 'load'});
+        await page.$eval('#max_open_links', (e, v) => { e.value = v; }, value);
+        const r = await submit('form[action="/policy"][method="post"] button[type="submit"]');
+        assert.equal(r.status(), 400);
+        const got = await errorsShown();
+        assert.deepEqual(got.summary, [{href: '#max_open_links', text: words}]);
+      }
+      const policy = await api.call('MatchingService', 'GetMatchingPolicy', keys.manager, {});
+      assert.equal(String(policy.version), '1', 'a refused limit was saved');
+    });
+
     await check('the policy page with its error passes axe', async () => {
       await axePage.bringToFront();
       await axePage.goto(`${base}/policy`, {waitUntil: 'load'});

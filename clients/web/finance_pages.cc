@@ -687,9 +687,13 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
   if (!signed_in.has_value()) return;
   int year = FinancialYearOf(SystemClock().Today());
   std::string year_text = Param(req, "year");
-  if (!year_text.empty() && !absl::SimpleAtoi(year_text, &year)) {
+  // The API reads 0 as this year: a page of "0-01" showing this year's
+  // budget (stop 41's probe) is refused instead, as any year it refuses.
+  if (!year_text.empty() &&
+      (!absl::SimpleAtoi(year_text, &year) || year < 2000 || year > 2100)) {
     ErrorPage(res, 400, "That year was not accepted",
-              "Give the financial year as its first year, e.g. 2026.",
+              "Give the financial year as its first year, 2000 to 2100, "
+              "e.g. 2026.",
               &*signed_in);
     return;
   }

@@ -300,6 +300,13 @@ async function main() {
       assert.match(await text(), /£30,000\.00/);
       await axeAt(new URL(page.url()).pathname + new URL(page.url()).search,
                   'budget with warning');
+      // A year the API would read as this one is refused, not shown as
+      // "Budget for 0-01" (stop 41's probe).
+      for (const year of ['0', '1999', 'abc']) {
+        const r = await page.goto(`${base}/ledger/budget?year=${year}`, {waitUntil: 'load'});
+        assert.equal(r.status(), 400, year);
+        assert.match(await text(), /That year was not accepted/);
+      }
     });
 
     // -- B's finance officer confirms ------------------------------------

@@ -354,6 +354,9 @@ void WebApp::GetMembers(const httplib::Request& req, httplib::Response& res) {
     row.set("status", status);
     row.set("joined", FormatDate(a.joined_on()));
     row.set("active", active);
+    // A member cannot withdraw itself with its own key (the API refuses):
+    // the manager's own member offers no Withdraw.
+    row.set("own", a.name() == signed_in->session.authority);
     row.set("withdraw_href", absl::StrCat("/members/", id, "/withdraw"));
     row.set("reinstate_action", absl::StrCat("/members/", id, "/reinstate"));
     row.set("request_id", NewRequestId());

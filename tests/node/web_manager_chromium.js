@@ -218,6 +218,11 @@ async function main() {
       assert.deepEqual(ids, (await members()).map((a) => a.name.split('/')[1]).sort().reverse());
       assert.ok(ids.includes(kA) && ids.includes(kB), JSON.stringify(ids));
       assert.match(rows[0][4], /^active/);
+      // The manager's own member offers no Withdraw: the API would refuse it.
+      const own = rows.filter((r) => r[6] === 'Your own member');
+      assert.equal(own.length, 1, JSON.stringify(rows));
+      assert.ok(![kA, kB].includes(own[0][1]), own[0][1]);
+      assert.match(rows.find((r) => r[1] === kA)[6], /^Withdraw/);
       await shoot('members');
     });
 

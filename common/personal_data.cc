@@ -605,8 +605,9 @@ class Scanner {
     for (size_t extra = 0; extra <= 1; ++extra) {
       size_t end = p + extra;
       if (extra == 1 && (end > s_.size() || !IsAlnum(s_[p]))) break;
+      // With or without spaces between the halves ("S70  2TA" too).
       size_t q = end;
-      if (q < s_.size() && s_[q] == ' ') ++q;
+      while (q < s_.size() && q < end + 3 && s_[q] == ' ') ++q;
       size_t inward_end = InwardAt(q);
       if (inward_end != std::string::npos) {
         return PersonalIdentifier{IdentifierKind::kPostcode,
@@ -664,7 +665,17 @@ std::string NormalizeForScan(absl::string_view text) {
     const utf8proc_property_t* property =
         utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
     if (property->ignorable) continue;  // zero-width, soft hyphen, bidi
-    if (property->category == UTF8PROC_CATEGORY_ZS) {
+    if (property->category == UTF8PROC_CATEGORY_ND) {
+      // A digit of any script (Arabic-Indic, Devanagari, ...) as the ASCII
+      // one: each script's digits run from its zero.
+      char32_t zero = c;
+      while (zero > 0x80 && c - zero < 10 &&
+             utf8proc_get_property(static_cast<utf8proc_int32_t>(zero - 1))
+                     ->category == UTF8PROC_CATEGORY_ND) {
+        --zero;
+      }
+      out += static_cast<char>('0' + (c - zero) % 10);
+    } else if (property->category == UTF8PROC_CATEGORY_ZS) {
       out += ' ';
     } else if (property->category == UTF8PROC_CATEGORY_PD || c == 0x2212) {
       out += '-';  // dashes and the minus sign

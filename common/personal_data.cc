@@ -49,6 +49,7 @@ class Scanner {
     if (auto found = FindDates()) return found;
     if (auto found = FindDigitGroups()) return found;
     if (auto found = FindPostcode()) return found;
+    if (auto found = FindStreetAddress()) return found;
     return std::nullopt;
   }
 
@@ -626,6 +627,43 @@ class Scanner {
     return std::nullopt;
   }
 
+  // ----- street addresses -----
+  // A house number, one to three capitalised words and a street's kind:
+  // "10 Downing Street", "22 Park Road", "14a Acacia Avenue". The words
+  // must be capitalised, as a street's name is: "has 3 close friends" and
+  // "2 children in the street" are not addresses.
+  static bool IsStreetKind(absl::string_view w) {
+    static constexpr absl::string_view kKinds[] = {
+        "street", "st",     "road",    "rd",      "avenue",    "ave",
+        "lane",   "ln",     "drive",   "close",   "crescent",  "way",
+        "place",  "court",  "gardens", "terrace", "grove",     "walk",
+        "row",    "square", "mews",    "parade",  "boulevard", "rise"};
+    return std::find(std::begin(kKinds), std::end(kKinds), w) !=
+           std::end(kKinds);
+  }
+  bool Capitalised(size_t i) const {
+    return IsWord(i) && absl::ascii_isupper(
+                            static_cast<unsigned char>(s_[tokens_[i].begin]));
+  }
+  std::optional<PersonalIdentifier> FindStreetAddress() const {
+    for (size_t i = 0; i < size(); ++i) {
+      // A house number of 1-4 digits, maybe with a letter ("14a").
+      if (!IsNumber(i) || Length(i) > 4 || GluedBefore(i)) continue;
+      size_t next = i + 1;
+      if (GluedAfter(i) && Length(i + 1) == 1) ++next;
+      size_t words = 0;
+      for (size_t k = next; k < size() && words < 4; ++k, ++words) {
+        // Words of the name are separated by spaces only.
+        if (Gap(k) != " " || !Capitalised(k)) break;
+        if (words >= 1 && IsStreetKind(Lower(k))) {
+          return PersonalIdentifier{IdentifierKind::kStreetAddress,
+                                    std::string(Span(i, k))};
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
   const std::string s_;
   std::string lower_;  // s_ with ASCII letters lower-cased, same offsets
   std::vector<Token> tokens_;
@@ -713,6 +751,9 @@ std::string DescribePersonalIdentifier(const PersonalIdentifier& found) {
       return absl::StrCat("contains a full postcode (", quoted,
                           "); name the town or the outward code (\"S1\") "
                           "instead");
+    case IdentifierKind::kStreetAddress:
+      return absl::StrCat("contains a street address (", quoted,
+                          "); name the town or the area instead");
   }
   return "contains personal data";
 }

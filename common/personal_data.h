@@ -63,6 +63,7 @@ enum class IdentifierKind {
   kNhsNumber,
   kPhoneNumber,
   kPostcode,
+  kStreetAddress,
 };
 
 struct PersonalIdentifier {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "common/personal_data.h"
 #include "common/utf8.h"
+#include "utf8proc.h"
 
 namespace raa {
 namespace {
@@ -36,18 +37,20 @@ std::string RefusedCharacter(char32_t c, bool multi_line) {
   return "";
 }
 
-// Whether `c` shows nothing on its own: a space of any width, a zero-width
-// or other format character, a filler (Hangul, Braille blank), a variation
-// selector or a tag. A required field of only these is empty to a reader.
+// Whether `c` shows nothing on its own: a space of any width, a format or
+// other default-ignorable character (zero-width spaces and joiners,
+// variation selectors, tags), or a filler that draws blank (Hangul
+// fillers, the Braille blank). A required field of only these is empty to
+// a reader.
 bool IsInvisible(char32_t c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == 0x00A0 || c == 0x00AD ||
-         c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
-         c == 0x1680 || c == 0x17B4 || c == 0x17B5 || c == 0x180E ||
-         (c >= 0x2000 && c <= 0x200F) || c == 0x202F ||
-         (c >= 0x205F && c <= 0x2064) || (c >= 0x206A && c <= 0x206F) ||
-         c == 0x2800 || c == 0x3000 || c == 0x3164 ||
-         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 ||
-         (c >= 0xE0000 && c <= 0xE007F) || (c >= 0xE0100 && c <= 0xE01EF);
+  if (c == ' ' || c == '\t' || c == '\n') return true;
+  if (c < 0x80) return false;
+  const utf8proc_property_t* p =
+      utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
+  return p->ignorable || p->category == UTF8PROC_CATEGORY_ZS ||
+         p->category == UTF8PROC_CATEGORY_CF || c == 0x115F || c == 0x1160 ||
+         c == 0x3164 || c == 0xFFA0 || c == 0x2800 || c == 0x17B4 ||
+         c == 0x17B5;
 }
 
 }  // namespace

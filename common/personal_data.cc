@@ -628,33 +628,44 @@ class Scanner {
   }
 
   // ----- street addresses -----
-  // A house number, one to three capitalised words and a street's kind:
-  // "10 Downing Street", "22 Park Road", "14a Acacia Avenue". The words
-  // must be capitalised, as a street's name is: "has 3 close friends" and
-  // "2 children in the street" are not addresses.
+  // A house number, one to three words in title case and a street's kind
+  // that names nothing else: "10 Downing Street", "22 Park Road", "14a
+  // Acacia Avenue". Not a year ("In 2021 Family Court ..."), not words in
+  // lower case or capitals ("has 3 close friends", "2 CHILDREN IN THE
+  // STREET"), and not kinds that are also ordinary words (court, walk, way,
+  // close, place, drive: "the 5 Mile Walk").
   static bool IsStreetKind(absl::string_view w) {
     static constexpr absl::string_view kKinds[] = {
-        "street", "st",     "road",    "rd",      "avenue",    "ave",
-        "lane",   "ln",     "drive",   "close",   "crescent",  "way",
-        "place",  "court",  "gardens", "terrace", "grove",     "walk",
-        "row",    "square", "mews",    "parade",  "boulevard", "rise"};
+        "street",   "st",      "road",    "rd",    "avenue", "ave",      "lane",
+        "crescent", "gardens", "terrace", "grove", "mews",   "boulevard"};
     return std::find(std::begin(kKinds), std::end(kKinds), w) !=
            std::end(kKinds);
   }
-  bool Capitalised(size_t i) const {
-    return IsWord(i) && absl::ascii_isupper(
-                            static_cast<unsigned char>(s_[tokens_[i].begin]));
+  // "Downing", "St": a capital, then lower case.
+  bool TitleCase(size_t i) const {
+    if (!IsWord(i)) return false;
+    const auto& t = tokens_[i];
+    if (!absl::ascii_isupper(static_cast<unsigned char>(s_[t.begin]))) {
+      return false;
+    }
+    for (size_t k = t.begin + 1; k < t.end; ++k) {
+      if (absl::ascii_isupper(static_cast<unsigned char>(s_[k]))) return false;
+    }
+    return true;
   }
   std::optional<PersonalIdentifier> FindStreetAddress() const {
     for (size_t i = 0; i < size(); ++i) {
       // A house number of 1-4 digits, maybe with a letter ("14a").
       if (!IsNumber(i) || Length(i) > 4 || GluedBefore(i)) continue;
+      if (const int64_t v = Value(i); Length(i) == 4 && v >= 1900 && v < 2100) {
+        continue;  // a year
+      }
       size_t next = i + 1;
       if (GluedAfter(i) && Length(i + 1) == 1) ++next;
       size_t words = 0;
       for (size_t k = next; k < size() && words < 4; ++k, ++words) {
         // Words of the name are separated by spaces only.
-        if (Gap(k) != " " || !Capitalised(k)) break;
+        if (Gap(k) != " " || !TitleCase(k)) break;
         if (words >= 1 && IsStreetKind(Lower(k))) {
           return PersonalIdentifier{IdentifierKind::kStreetAddress,
                                     std::string(Span(i, k))};
@@ -706,8 +717,10 @@ std::string NormalizeForScan(absl::string_view text) {
     if (property->category == UTF8PROC_CATEGORY_ND) {
       // A digit of any script (Arabic-Indic, Devanagari, ...) as the ASCII
       // one: each script's digits run from its zero.
+      // Runs of digits that follow one another (each of ten) are read from
+      // the first run's zero.
       char32_t zero = c;
-      while (zero > 0x80 && c - zero < 10 &&
+      while (zero > 0x80 && c - zero < 100 &&
              utf8proc_get_property(static_cast<utf8proc_int32_t>(zero - 1))
                      ->category == UTF8PROC_CATEGORY_ND) {
         --zero;

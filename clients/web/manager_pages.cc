@@ -993,21 +993,23 @@ void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
     w->set_component(component);
     w->set_weight(weight);
   }
-  for (const char* field : {"max_open_links", "max_open_links_per_child"}) {
+  for (const auto& [field, most] :
+       {std::pair<const char*, int>{"max_open_links", 20},
+        std::pair<const char*, int>{"max_open_links_per_child", 10}}) {
     const std::string text(absl::StripAsciiWhitespace(Param(req, field)));
     int value = 0;
     // The API reads 0 as "keep the limit": the form, which always shows
     // the limit, asks for one (stop 41's probe saved 0 and was told
-    // "saved" while nothing changed).
+    // "saved" while nothing changed). Above the range the API says so.
     if (text.empty()) {
       errors.Add(absl::StrCat("policy.", field),
-                 "is required: a whole number from 1 to 20");
+                 absl::StrCat("is required: a whole number from 1 to ", most));
     } else if (!absl::SimpleAtoi(text, &value)) {
       errors.Add(absl::StrCat("policy.", field),
-                 "must be a whole number from 1 to 20");
+                 absl::StrCat("must be a whole number from 1 to ", most));
     } else if (value < 1) {
       errors.Add(absl::StrCat("policy.", field),
-                 absl::StrCat(value, " is outside 1-20"));
+                 absl::StrCat(value, " is outside 1-", most));
     }
     if (std::string(field) == "max_open_links") {
       request.mutable_policy()->set_max_open_links(value);

@@ -1,5 +1,6 @@
 #include "services/matching/alert_feed.h"
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -181,7 +182,10 @@ bool AlertFeed::Prime(const IndexView& view, int64_t id, size_t max_records) {
   return false;
 }
 
-void AlertFeed::Unsubscribe(int64_t id) { subscriptions_.erase(id); }
+void AlertFeed::Unsubscribe(int64_t id) {
+  subscriptions_.erase(id);
+  saved_.erase(id);  // gone: a rollback must not put it back
+}
 
 int64_t AlertFeed::Watch(std::string authority_id,
                          std::vector<int64_t> follow_rows, AlertSink* sink) {
@@ -302,6 +306,20 @@ void AlertFeed::ChildChanged(const IndexView& view, uint64_t child,
         continue;
       }
       Refresh(view, id, sub, true, child, true);
+    } else if (auto it = absl::c_find(sub.unprimed_children, child);
+               it != sub.unprimed_children.end()) {
+      // Not primed yet: its fits are found when it is; if it leaves
+      // matching first, the watch says so now, as for a primed one.
+      const bool hidden = IsHiddenFrom(
+          sub.authority, AuthorityOf(record.name()), record.hidden_from());
+      if (hidden || !in_matching) {
+        Save(id);
+        sub.unprimed_children.erase(it);
+        StopFollowing(view, id, sub, true, child, hidden ? "" : record.name(),
+                      hidden ? "a watched child is no longer available"
+                             : LeftMatchingReason(record));
+        continue;
+      }
     }
     for (uint64_t h : sub.households) Check(view, id, sub, child, h, false);
   }
@@ -323,6 +341,13 @@ void AlertFeed::HouseholdChanged(const IndexView& view, uint64_t household,
         continue;
       }
       Refresh(view, id, sub, false, household, true);
+    } else if (auto it = absl::c_find(sub.unprimed_households, household);
+               it != sub.unprimed_households.end() && !in_matching) {
+      Save(id);
+      sub.unprimed_households.erase(it);
+      StopFollowing(view, id, sub, false, household, record.name(),
+                    LeftMatchingReason(record));
+      continue;
     }
     for (uint64_t c : sub.children) Check(view, id, sub, c, household, true);
   }
@@ -340,12 +365,23 @@ void AlertFeed::AuthorityChanged(const IndexView& view,
   for (auto& [id, sub] : subscriptions_) {
     for (bool is_child : {true, false}) {
       std::vector<uint64_t> keys;
+      const auto of_authority = [&](uint64_t key) {
+        return absl::StartsWith(
+            NameOf(view.index, is_child, key),
+            absl::StrCat("authorities/", id_of_authority, "/"));
+      };
       for (uint64_t key : is_child ? sub.children : sub.households) {
-        std::string name = NameOf(view.index, is_child, key);
-        if (absl::StartsWith(
-                name, absl::StrCat("authorities/", id_of_authority, "/"))) {
-          keys.push_back(key);
+        if (of_authority(key)) keys.push_back(key);
+      }
+      // Records not primed yet leave too, and are told of as they leave.
+      std::vector<uint64_t>& unprimed =
+          is_child ? sub.unprimed_children : sub.unprimed_households;
+      if (absl::c_any_of(unprimed, of_authority)) {
+        Save(id);
+        for (uint64_t key : unprimed) {
+          if (of_authority(key)) keys.push_back(key);
         }
+        std::erase_if(unprimed, of_authority);
       }
       for (uint64_t key : keys) {
         std::string name = NameOf(view.index, is_child, key);
@@ -399,7 +435,8 @@ void AlertFeed::StopFollowing(const IndexView& view, int64_t id,
   *s.alert.mutable_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
           absl::ToUnixMicros(view.now));
-  s.ends = sub.children.empty() && sub.households.empty();
+  s.ends = sub.children.empty() && sub.households.empty() &&
+           sub.unprimed_children.empty() && sub.unprimed_households.empty();
   s.end_reason = reason;
   if (sub.follow_row != 0) {
     s.follow = sub.follow;

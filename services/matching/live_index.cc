@@ -862,7 +862,10 @@ absl::StatusOr<int64_t> LiveIndex::Subscribe(FollowSpec spec, AlertSink* sink) {
 }
 
 bool LiveIndex::Prime(int64_t id) {
-  absl::MutexLock lock(&mu_);
+  // Never in the middle of a write (taken into the index, not yet committed
+  // or rolled back): a record it takes out may come back.
+  const absl::Condition no_write(this, &LiveIndex::NoWriteInProgress);
+  absl::MutexLock lock(&mu_, no_write);
   return feed_.Prime(View(), id, kRecordsPrimedPerHold);
 }
 

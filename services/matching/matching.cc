@@ -747,7 +747,18 @@ absl::StatusOr<FollowSpec> Matching::PrepareWatch(
 
 absl::StatusOr<v1::MatchingPolicy> Matching::GetPolicy(
     const Caller&, const v1::GetMatchingPolicyRequest&) {
-  return matching_rows::LatestMatchingPolicy(store_);
+  ASSIGN_OR_RETURN(v1::MatchingPolicy policy,
+                   matching_rows::LatestMatchingPolicy(store_));
+  // A policy stored before a limit existed holds 0 for it; the limit in
+  // force is the matcher's default (ToMatcherPolicy), and that is shown.
+  const matcher::MatchingPolicy defaults;
+  if (policy.max_open_links() == 0) {
+    policy.set_max_open_links(defaults.max_open_links);
+  }
+  if (policy.max_open_links_per_child() == 0) {
+    policy.set_max_open_links_per_child(defaults.max_open_links_per_child);
+  }
+  return policy;
 }
 
 absl::StatusOr<v1::ReasonCatalog> Matching::GetReasonCatalog(

@@ -61,10 +61,6 @@ void WatchReactor::StartAdHoc(absl::StatusOr<FollowSpec> spec,
     absl::StatusOr<int64_t> id = live_.Subscribe(*std::move(spec), this);
     if (id.ok()) {
       hold.subscription = *id;
-      if (const WatchTestHooks* hooks = TestHooks();
-          hooks != nullptr && hooks->registered) {
-        hooks->registered();
-      }
       PrimePart(hold, std::move(schedule));
       return;
     }
@@ -83,15 +79,17 @@ void WatchReactor::PrimePart(Hold hold, ScheduleFn schedule) {
   if (!schedule) {  // nowhere to yield to: every part now
     while (live_.Prime(hold.subscription)) {
     }
-    Started(hold);
-    return;
-  }
-  if (live_.Prime(hold.subscription)) {
+  } else if (live_.Prime(hold.subscription)) {
     ScheduleFn next = schedule;
     schedule([this, hold, next = std::move(next)]() mutable {
       PrimePart(hold, std::move(next));
     });
     return;
+  }
+  // Every record primed: whatever commits from now on is news to it.
+  if (const WatchTestHooks* hooks = TestHooks();
+      hooks != nullptr && hooks->registered) {
+    hooks->registered();
   }
   Started(hold);
 }

@@ -40,7 +40,8 @@ namespace raa {
 // watch_race_test.cc). None is set in the server.
 struct WatchTestHooks {
   // On the worker thread, once the stream is registered with the LiveIndex
-  // (subscribed or watching) and before Start* ends.
+  // (watching, or subscribed with every record primed) and before Start*
+  // ends.
   std::function<void()> registered;
   // At the end of OnCancel, with no lock held.
   std::function<void()> cancelled;

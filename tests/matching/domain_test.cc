@@ -1024,18 +1024,19 @@ class KeptAlerts : public AlertSink {
   bool accepting = true;
 };
 
-// A watch is primed a few records at a time (LiveIndex::Subscribe): what
-// fits when it starts is known, not news; a household registered after
-// fits and is alerted; once the stream has ended on its own (a client that
-// stopped reading) the feed works out nothing more for it.
+// A watch is primed a few records at a time (LiveIndex::Prime): what fits
+// when it starts is known, not news (a change that keeps it fitting says
+// nothing); a household registered after fits and is alerted; once the
+// stream has ended on its own (a client that stopped reading) the feed
+// works out nothing more for it.
 TEST_F(MatchingDomainTest, AWatchAlertsNewFitsOnlyWhileItsStreamAccepts) {
   std::vector<uint64_t> children;
   for (int i = 0; i < 20; ++i) {
     children.push_back(static_cast<uint64_t>(test::RowIdOf(
         AddChild(sheffield_, "sheffield", ChildProfile({84})).name())));
   }
-  AddAdopter(leeds_, "leeds",
-             ApprovedHousehold(1, 48, 120));  // fits every child already
+  const v1::Adopter first =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
   KeptAlerts sink;
   FollowSpec spec;
   spec.caller_authority = "leeds";
@@ -1046,7 +1047,14 @@ TEST_F(MatchingDomainTest, AWatchAlertsNewFitsOnlyWhileItsStreamAccepts) {
   int parts = 1;
   while (live_->Prime(*id)) ++parts;
   EXPECT_EQ(parts, 3);  // 8, 8 and 4 children
-  EXPECT_THAT(sink.alerts, IsEmpty());
+
+  v1::UpdateAdopterRequest update;
+  update.mutable_adopter()->set_name(first.name());
+  update.mutable_adopter()->set_min_age_months(47);
+  update.mutable_update_mask()->add_paths("min_age_months");
+  update.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateAdopter(leeds_, update).status(), IsOk());
+  EXPECT_THAT(sink.alerts, IsEmpty()) << "a fit known when primed was news";
 
   const v1::Adopter fresh =
       AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
@@ -1060,6 +1068,73 @@ TEST_F(MatchingDomainTest, AWatchAlertsNewFitsOnlyWhileItsStreamAccepts) {
   AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
   EXPECT_THAT(sink.alerts, IsEmpty());
   EXPECT_FALSE(sink.ended.has_value());
+  live_->Unsubscribe(*id);
+}
+
+// A record that leaves matching before it is primed is told of as it
+// leaves, as a primed one is; the watch ends only when nothing, primed or
+// not, is left.
+TEST_F(MatchingDomainTest, ARecordLeavingBeforeItIsPrimedIsToldOf) {
+  const v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  const v1::Adopter household =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
+  KeptAlerts sink;
+  FollowSpec spec;
+  spec.caller_authority = "leeds";
+  spec.children.insert(static_cast<uint64_t>(test::RowIdOf(child.name())));
+  spec.households.insert(
+      static_cast<uint64_t>(test::RowIdOf(household.name())));
+  absl::StatusOr<int64_t> id = live_->Subscribe(std::move(spec), &sink);
+  ASSERT_THAT(id.status(), IsOk());
+
+  v1::WithdrawChildRequest withdraw;
+  withdraw.set_name(child.name());
+  withdraw.set_reason("adopted by her foster carers");
+  withdraw.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->WithdrawChild(sheffield_, withdraw).status(), IsOk());
+  ASSERT_THAT(sink.alerts, ::testing::SizeIs(1));
+  EXPECT_EQ(sink.alerts[0].kind(), v1::ALERT_KIND_FOLLOW_ENDED);
+  EXPECT_EQ(sink.alerts[0].child(), child.name());
+  EXPECT_FALSE(sink.ended.has_value()) << "the household is still watched";
+
+  EXPECT_FALSE(live_->Prime(*id));  // the household, in one part
+  v1::WithdrawAdopterRequest gone;
+  gone.set_name(household.name());
+  gone.set_reason("moved away from the region");
+  gone.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->WithdrawAdopter(leeds_, gone).status(), IsOk());
+  ASSERT_TRUE(sink.ended.has_value());
+  EXPECT_THAT(*sink.ended, StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// A pair of two followed records that comes to fit is news once, not once
+// for each side.
+TEST_F(MatchingDomainTest, APairOfTwoFollowedRecordsIsAlertedOnce) {
+  const v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  const v1::Adopter household =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 150, 200));
+  KeptAlerts sink;
+  FollowSpec spec;
+  spec.caller_authority = "leeds";
+  spec.children.insert(static_cast<uint64_t>(test::RowIdOf(child.name())));
+  spec.households.insert(
+      static_cast<uint64_t>(test::RowIdOf(household.name())));
+  spec.min_score = 1;
+  absl::StatusOr<int64_t> id = live_->Subscribe(std::move(spec), &sink);
+  ASSERT_THAT(id.status(), IsOk());
+  while (live_->Prime(*id)) {
+  }
+  v1::UpdateAdopterRequest update;
+  update.mutable_adopter()->set_name(household.name());
+  update.mutable_adopter()->set_min_age_months(48);
+  update.mutable_adopter()->set_max_age_months(120);
+  update.mutable_update_mask()->add_paths("min_age_months");
+  update.mutable_update_mask()->add_paths("max_age_months");
+  update.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateAdopter(leeds_, update).status(), IsOk());
+  ASSERT_THAT(sink.alerts, ::testing::SizeIs(1));
+  EXPECT_EQ(sink.alerts[0].child(), child.name());
+  EXPECT_EQ(sink.alerts[0].adopter(), household.name());
   live_->Unsubscribe(*id);
 }
 

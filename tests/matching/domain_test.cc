@@ -1024,6 +1024,18 @@ class KeptAlerts : public AlertSink {
   bool accepting = true;
 };
 
+// Leeds' ad-hoc watch of a child and a household.
+FollowSpec LeedsWatchOf(const v1::Child& child, const v1::Adopter& household,
+                        int min_score) {
+  FollowSpec spec;
+  spec.caller_authority = "leeds";
+  spec.children.insert(static_cast<uint64_t>(test::RowIdOf(child.name())));
+  spec.households.insert(
+      static_cast<uint64_t>(test::RowIdOf(household.name())));
+  spec.min_score = min_score;
+  return spec;
+}
+
 // A watch is primed a few records at a time (LiveIndex::Prime): what fits
 // when it starts is known, not news (a change that keeps it fitting says
 // nothing); a household registered after fits and is alerted; once the
@@ -1079,12 +1091,8 @@ TEST_F(MatchingDomainTest, ARecordLeavingBeforeItIsPrimedIsToldOf) {
   const v1::Adopter household =
       AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 48, 120));
   KeptAlerts sink;
-  FollowSpec spec;
-  spec.caller_authority = "leeds";
-  spec.children.insert(static_cast<uint64_t>(test::RowIdOf(child.name())));
-  spec.households.insert(
-      static_cast<uint64_t>(test::RowIdOf(household.name())));
-  absl::StatusOr<int64_t> id = live_->Subscribe(std::move(spec), &sink);
+  absl::StatusOr<int64_t> id =
+      live_->Subscribe(LeedsWatchOf(child, household, 50), &sink);
   ASSERT_THAT(id.status(), IsOk());
 
   v1::WithdrawChildRequest withdraw;
@@ -1114,13 +1122,8 @@ TEST_F(MatchingDomainTest, APairOfTwoFollowedRecordsIsAlertedOnce) {
   const v1::Adopter household =
       AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 150, 200));
   KeptAlerts sink;
-  FollowSpec spec;
-  spec.caller_authority = "leeds";
-  spec.children.insert(static_cast<uint64_t>(test::RowIdOf(child.name())));
-  spec.households.insert(
-      static_cast<uint64_t>(test::RowIdOf(household.name())));
-  spec.min_score = 1;
-  absl::StatusOr<int64_t> id = live_->Subscribe(std::move(spec), &sink);
+  absl::StatusOr<int64_t> id =
+      live_->Subscribe(LeedsWatchOf(child, household, 1), &sink);
   ASSERT_THAT(id.status(), IsOk());
   while (live_->Prime(*id)) {
   }

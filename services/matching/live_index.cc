@@ -231,8 +231,8 @@ constexpr int64_t kMostChangesToReadAgain = 40'000;
 constexpr int64_t kFewChanges = 1'000;
 
 // An ad-hoc watch's records primed per hold of mu_ (AlertFeed::Prime): a
-// record's fits are a scan of the other side, about 0.5 ms at 7,000
-// households on 2 cores.
+// record's fits are a scan of the other side. At 7,341 households and
+// min_score 1, 2 cores, a part of 8 held mu_ 21 ms (median; 31 ms at most).
 constexpr size_t kRecordsPrimedPerHold = 8;
 
 // A snapshot loaded, and what it needs read again.

@@ -134,7 +134,9 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     if (!request.children().empty() || !request.adopters().empty()) {
       reactor->StartAdHoc(matching_.PrepareWatch(*caller, request),
                           [this](std::function<void()> task) {
-                            pool_.Schedule(std::move(task));
+                            // A part holds the index ~20 ms: heavy.
+                            pool_.Schedule(std::move(task),
+                                           WorkerPool::Lane::kHeavy);
                           });
       return;
     }

@@ -5,6 +5,10 @@
 // withdrawn member), then the work, then the field rules on the answer, then
 // the audit trail, and only then the answer.
 //
+// A call runs in the pool's heavy lane when its method's recent calls took
+// long there (CallCosts): forty forecasts then leave workers free for a
+// GetChild.
+//
 // Work nobody waits for is not done: when a worker picks the call up after
 // the client cancelled it or after its deadline, it answers CANCELLED or
 // DEADLINE_EXCEEDED without running it; while it runs, a CallScope lets the
@@ -28,12 +32,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 #include "grpcpp/grpcpp.h"
 #include "services/audit/audit_records.h"
 #include "services/auth/access_policy.h"
 #include "services/auth/auth.h"
 #include "services/auth/rules.h"
+#include "services/rpc/call_costs.h"
 #include "services/rpc/unread_answers.h"
 #include "services/rpc/worker_pool.h"
 #include "services/store/call_scope.h"
@@ -100,25 +107,34 @@ class UnaryRunner {
                                   const Request* request, Response* response,
                                   Fn fn) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    pool_.Schedule([this, ctx, reactor, rule, request, response,
-                    fn = std::move(fn), authorization = AuthorizationOf(*ctx),
-                    certificate = CertificateOf(*ctx)]() mutable {
-      if (absl::Status state = CallStateOf(*ctx); !state.ok()) {
-        reactor->Finish(ToGrpcStatus(state));
-        return;
-      }
-      CallScope scope([ctx] { return CallStateOf(*ctx); });
-      absl::StatusOr<Caller> caller =
-          authenticator_.Authenticate(authorization, certificate);
-      if (!caller.ok()) {
-        reactor->Finish(ToGrpcStatus(caller.status()));
-        return;
-      }
-      absl::Status status = CheckCall(*caller, rule, *request);
-      if (status.ok()) status = Respond(fn, *caller, response);
-      Answer(ctx, reactor, *caller, rule, *request, *response,
-             std::move(status));
-    });
+    pool_.Schedule(
+        [this, ctx, reactor, rule, request, response, fn = std::move(fn),
+         authorization = AuthorizationOf(*ctx),
+         certificate = CertificateOf(*ctx)]() mutable {
+          if (absl::Status state = CallStateOf(*ctx); !state.ok()) {
+            reactor->Finish(ToGrpcStatus(state));
+            return;
+          }
+          const absl::Time start = absl::Now();
+          CallScope scope([ctx] { return CallStateOf(*ctx); });
+          absl::StatusOr<Caller> caller =
+              authenticator_.Authenticate(authorization, certificate);
+          if (!caller.ok()) {
+            reactor->Finish(ToGrpcStatus(caller.status()));
+            return;
+          }
+          absl::Status status = CheckCall(*caller, rule, *request);
+          if (status.ok()) status = Respond(fn, *caller, response);
+          // What the work cost, not the refusals: a request refused at the
+          // gate does not make its method light.
+          if (status.code() != absl::StatusCode::kInvalidArgument &&
+              status.code() != absl::StatusCode::kPermissionDenied) {
+            costs_.Observe(rule, absl::Now() - start);
+          }
+          Answer(ctx, reactor, *caller, rule, *request, *response,
+                 std::move(status));
+        },
+        [this, rule] { return costs_.LaneOf(rule); });
     return reactor;
   }
 
@@ -261,6 +277,8 @@ class UnaryRunner {
   Authenticator& authenticator_;
   WorkerPool& pool_;
   AuditLog* const audit_;
+  // Each method's recent time on a worker: which lane its next call takes.
+  CallCosts costs_{MethodRules()};
   // Shared with the contexts' allocator, which the gRPC server owns.
   std::shared_ptr<UnreadAnswers> unread_ = std::make_shared<UnreadAnswers>();
 };

@@ -557,12 +557,14 @@ bool MonthlyFeeDue(std::span<const v1::FeeSchedule> schedules,
   return true;
 }
 
-std::vector<Posting> PostingsForMonthsNoLongerDue(
-    std::span<const JournalEntry> existing,
-    std::span<const v1::FeeSchedule> schedules, absl::CivilDay placed_on,
-    std::optional<absl::CivilDay> order_on,
-    std::optional<absl::CivilDay> ended_on, absl::string_view why) {
-  std::vector<Posting> out;
+namespace {
+
+// Calls `reverse(fee, month)` for each monthly fee in `existing` not yet
+// reversed (its month parsed); adds the REVERSAL it describes (nullopt:
+// keep the fee) to `out`.
+template <typename Describe>
+void ReverseStandingMonthlyFees(std::span<const JournalEntry> existing,
+                                Describe describe, std::vector<Posting>& out) {
   for (const JournalEntry& fee : existing) {
     if (fee.type != v1::ENTRY_TYPE_MONTHLY_FEE) continue;
     const bool reversed = std::any_of(
@@ -572,9 +574,8 @@ std::vector<Posting> PostingsForMonthsNoLongerDue(
     if (reversed) continue;
     absl::CivilMonth month;
     if (!absl::ParseCivilTime(fee.month, &month)) continue;
-    if (MonthlyFeeDue(schedules, placed_on, order_on, ended_on, month)) {
-      continue;
-    }
+    std::optional<std::string> description = describe(fee, month);
+    if (!description.has_value()) continue;
     Posting p;
     p.type = v1::ENTRY_TYPE_REVERSAL;
     p.debit = fee.credit;
@@ -585,11 +586,57 @@ std::vector<Posting> PostingsForMonthsNoLongerDue(
     p.reverses = fee.id;
     p.reference = MonthlyFeeReference(fee.link_id, fee.month);
     p.month = fee.month;
-    p.description =
-        absl::StrCat("monthly fee for ", fee.month, " no longer due: ", why);
+    p.description = *std::move(description);
     out.push_back(std::move(p));
   }
   CheckBalanced(out);
+}
+
+}  // namespace
+
+std::vector<Posting> PostingsForMonthsNoLongerDue(
+    std::span<const JournalEntry> existing,
+    std::span<const v1::FeeSchedule> schedules, absl::CivilDay placed_on,
+    std::optional<absl::CivilDay> order_on,
+    std::optional<absl::CivilDay> ended_on, absl::string_view why) {
+  std::vector<Posting> out;
+  ReverseStandingMonthlyFees(
+      existing,
+      [&](const JournalEntry& fee,
+          absl::CivilMonth month) -> std::optional<std::string> {
+        if (MonthlyFeeDue(schedules, placed_on, order_on, ended_on, month)) {
+          return std::nullopt;
+        }
+        return absl::StrCat("monthly fee for ", fee.month,
+                            " no longer due: ", why);
+      },
+      out);
+  return out;
+}
+
+absl::StatusOr<std::vector<Posting>> PostingsForMonthsRepriced(
+    const Placement& placement, std::span<const JournalEntry> existing,
+    std::span<const v1::FeeSchedule> schedules, absl::string_view why) {
+  std::vector<Posting> out;
+  if (placement.payer == placement.payee) return out;
+  absl::StatusOr<FeeQuote> quote =
+      MonthlyFee(schedules, placement.placed_on, placement.payee_agency,
+                 placement.children);
+  if (!quote.ok()) return quote.status();
+  ReverseStandingMonthlyFees(
+      existing,
+      [&](const JournalEntry& fee,
+          absl::CivilMonth) -> std::optional<std::string> {
+        if (fee.link_id != placement.link_id ||
+            (fee.amount == quote->amount &&
+             (fee.schedule_version == 0 ||  // from before versions: by amount
+              fee.schedule_version == quote->schedule_version))) {
+          return std::nullopt;
+        }
+        return absl::StrCat("monthly fee for ", fee.month,
+                            " priced again: ", why);
+      },
+      out);
   return out;
 }
 

@@ -229,6 +229,18 @@ std::vector<Posting> PostingsForMonthsNoLongerDue(
     std::optional<absl::CivilDay> order_on,
     std::optional<absl::CivilDay> ended_on, absl::string_view why);
 
+// What to post when a placement's date is corrected into another fee
+// schedule (or rate): a REVERSAL of each monthly fee of the link not yet
+// reversed, for a month still due, that MonthlyFee for `placement` (its
+// corrected date) would price otherwise (another amount or schedule
+// version); the months are then charged again at the new rate (as any
+// month whose fee was reversed, fee_accrual's ChargeClosedMonthsDue). A
+// fee at the right rate stays, even if its description names the old date.
+// FAILED_PRECONDITION if no schedule is in force on placed_on.
+absl::StatusOr<std::vector<Posting>> PostingsForMonthsRepriced(
+    const Placement& placement, std::span<const JournalEntry> existing,
+    std::span<const v1::FeeSchedule> schedules, absl::string_view why);
+
 // RAA_CHECKs that every posting balances: amount > 0, debit and credit set
 // and different, a REVERSAL names what it reverses. A failure is a bug, not
 // a caller's mistake.

@@ -860,6 +860,60 @@ TEST(MonthlyFeeTest, MonthsNoLongerDueAreReversedOnce) {
       IsEmpty());
 }
 
+TEST(MonthlyFeeTest, MonthsPricedByAnotherScheduleAreReversedOnce) {
+  std::vector<v1::FeeSchedule> s = ledger::DefaultFeeSchedules();
+  // Charged at the 2000 schedule's VAA rate (v1), as placed 28 March 2025.
+  auto fee = [](int64_t id, int month, int64_t amount, int64_t version,
+                int64_t link) {
+    JournalEntry e;
+    e.id = id;
+    e.type = v1::ENTRY_TYPE_MONTHLY_FEE;
+    e.debit = "leeds";
+    e.credit = "barnardos";
+    e.amount = amount;
+    e.link_id = link;
+    e.month = absl::StrCat("2026-", month);
+    e.schedule_version = version;
+    return e;
+  };
+  std::vector<JournalEntry> journal = {
+      fee(1, 10, 2'250'00, 1, 7),  // the old rate
+      fee(2, 11, 2'250'00, 0, 7),  // from before versions: by amount
+      fee(3, 12, 3'270'42, 2, 7),  // already the new rate
+      fee(4, 10, 2'250'00, 1, 8),  // another link's
+  };
+  JournalEntry reversal;
+  reversal.id = 5;
+  reversal.type = v1::ENTRY_TYPE_REVERSAL;
+  reversal.reverses = 2;
+  reversal.link_id = 7;
+  journal.push_back(reversal);  // November was reversed already
+  // Placed 2 April 2025 after all: the v2 rate, 3,270.42 a month.
+  absl::StatusOr<std::vector<Posting>> out = PostingsForMonthsRepriced(
+      VaaPlacement(Day(2025, 4, 2)), journal, s, "placement date corrected");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(1));
+  EXPECT_EQ((*out)[0].type, v1::ENTRY_TYPE_REVERSAL);
+  EXPECT_EQ((*out)[0].reverses, 1);
+  EXPECT_EQ((*out)[0].amount, 2'250'00);
+  EXPECT_EQ((*out)[0].debit, "barnardos");
+  EXPECT_EQ((*out)[0].value_date, Day(2026, 10, 31));
+  EXPECT_THAT((*out)[0].description,
+              HasSubstr("priced again: placement date corrected"));
+  // On the old date nothing of v1 moves; December's v2 fee does.
+  out = PostingsForMonthsRepriced(VaaPlacement(Day(2025, 3, 28)), journal, s,
+                                  "back");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(1));
+  EXPECT_EQ((*out)[0].reverses, 3);
+  // No schedule in force: the caller is told, as for the fee.
+  EXPECT_EQ(
+      PostingsForMonthsRepriced(VaaPlacement(Day(1999, 1, 1)), journal, s, "x")
+          .status()
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(MonthlyFeeTest, TheMonthsAfterComeFromTheScheduleThatPricedThePlacement) {
   std::vector<v1::FeeSchedule> s = ledger::DefaultFeeSchedules();
   s[0].set_monthly_fee_after_months(6);

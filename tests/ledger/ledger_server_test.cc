@@ -281,6 +281,67 @@ TEST_F(LedgerServerTest, APlacedDateCorrectionAcrossTheVaaBoundaryReprices) {
   EXPECT_EQ(Positions()["authorities/sheffield"], -27'000'00);
 }
 
+// A placement date corrected into another schedule prices its monthly fees
+// again, as it does the fee: each month charged is reversed and charged at
+// the new rate, and back again (found by an outside probe: the months kept
+// the old rate).
+TEST_F(LedgerServerTest, APlacedDateCorrectionRepricesTheMonthsCharged) {
+  v1::Link link = MatchedFrom("sheffield", "york", absl::CivilDay(2025, 3, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 3, 28), NextRequestId()),
+              IsOk());
+  const int64_t v1_monthly = 2'250'00;  // VAA, the schedule of 2000
+  const int64_t v2_monthly = 3'270'42;  // VAA, from 1 April 2025
+  v1::MonthClose closed;
+  for (const char* month : {"2026-08", "2026-09"}) {
+    ASSERT_THAT(CloseMonth(month, &closed), IsOk());
+    ASSERT_THAT(closed.entries(), SizeIs(1)) << month;
+    EXPECT_EQ(P(closed.entries(0).amount()), v1_monthly) << month;
+  }
+  EXPECT_EQ(Positions()["authorities/sheffield"],
+            -(27'000'00 + 2 * v1_monthly));
+
+  v1::CorrectStepRequest correct =
+      CorrectionOf(link.name(), v1::LINK_STEP_PLACED,
+                   absl::CivilDay(2025, 4, 2), "Moved in after Easter.");
+  v1::Link corrected;
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());  // a retry posts nothing more
+  EXPECT_EQ(Positions()["authorities/sheffield"],
+            -(39'245'00 + 2 * v2_monthly));
+  std::vector<v1::Entry> entries = EntriesOfLink(link.name());
+  // The fee and two months; the fee reversed and charged again; each month
+  // reversed and charged again.
+  ASSERT_THAT(entries, SizeIs(9));
+  int repriced = 0;
+  for (const v1::Entry& e : entries) {
+    if (e.type() == v1::ENTRY_TYPE_REVERSAL && !e.month().empty()) {
+      ++repriced;
+      EXPECT_THAT(e.description(),
+                  HasSubstr("priced again: placement date corrected from "
+                            "2025-03-28 to 2025-04-02"));
+    }
+    if (e.type() == v1::ENTRY_TYPE_MONTHLY_FEE && P(e.amount()) == v2_monthly) {
+      EXPECT_THAT(e.description(), HasSubstr("placement of 2025-04-02"));
+    }
+  }
+  EXPECT_EQ(repriced, 2);
+
+  // Back to 28 March: the old rate again, every month.
+  correct.set_request_id(NextRequestId());
+  *correct.mutable_new_date() = ToGoogleDate(absl::CivilDay(2025, 3, 28));
+  ASSERT_THAT(Journey(&JourneyStub::CorrectStep, manager_, correct, &corrected),
+              IsOk());
+  EXPECT_EQ(Positions()["authorities/sheffield"],
+            -(27'000'00 + 2 * v1_monthly));
+  // A month closed again finds it charged.
+  ASSERT_THAT(CloseMonth("2026-09", &closed), IsOk());
+  EXPECT_THAT(closed.entries(), IsEmpty());
+  EXPECT_EQ(closed.already_charged(), 1);
+}
+
 TEST_F(LedgerServerTest, ClosingAPlacedLinkReversesTheRefundablePart) {
   v1::FeeSchedule current;
   v1::GetFeeScheduleRequest get;

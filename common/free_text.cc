@@ -85,7 +85,16 @@ void CheckFreeText(absl::string_view text, absl::string_view field,
                  absl::StrCat("contains ", why, " at character ", index));
       return;
     }
-    visible = visible || !IsInvisible(c);
+    const bool invisible = IsInvisible(c);
+    if (invisible && rule.visible_only && c != ' ') {
+      errors.Add(field,
+                 absl::StrFormat("contains an invisible character (U+%04X) at "
+                                 "character %d: it would not match the text it "
+                                 "looks like",
+                                 static_cast<uint32_t>(c), index));
+      return;
+    }
+    visible = visible || !invisible;
   }
   if (rule.min_chars > 0 && !visible) {
     errors.Add(field, absl::StrCat("is required (1-", rule.max_chars,

@@ -24,6 +24,10 @@ struct FreeTextRule {
   size_t max_chars = 0;
   bool multi_line = false;  // may hold line feeds and tabs
   bool anonymous = false;   // scanned for personal identifiers
+  // No invisible character but the space anywhere (zero-width spaces and
+  // joiners, other spaces, fillers): a reference matched against a bank's
+  // by machine must be the characters it looks like.
+  bool visible_only = false;
 };
 // A child's summary: optional, several lines, anonymous.
 inline constexpr FreeTextRule kSummaryText{0, kMaxSummaryChars, true, true};
@@ -45,7 +49,8 @@ inline constexpr FreeTextRule kKeyLabelText{0, kMaxDisplayNameChars, false,
 //   3. it holds a control character (C0, DEL, C1; line feed and tab are
 //      allowed in multi-line fields only), a line or paragraph separator in
 //      a one-line field, or a bidirectional embedding, override or isolate
-//      (U+202A-U+202E, U+2066-U+2069);
+//      (U+202A-U+202E, U+2066-U+2069); in a visible_only field, any
+//      invisible character (as in 4) but the space;
 //   4. a required field (min_chars > 0) has no visible character: only
 //      spaces of any width, zero-width and other format characters,
 //      fillers, variation selectors or tags (a reason of "\u200B" says

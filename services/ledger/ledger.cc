@@ -38,8 +38,10 @@ constexpr size_t kMaxCsvBytes = 3 << 20;
 // books' rows and adds the journal's, so a file under kMaxCsvBytes can
 // need more.
 constexpr size_t kMaxReconciliationBytes = (4 << 20) - 1024;
-// A payment's reference: 1-60 printable characters on one line.
-constexpr FreeTextRule kPaymentReference{1, 60, false, false};
+// A payment's reference: 1-60 printable characters on one line, none of
+// them invisible but the space.
+constexpr FreeTextRule kPaymentReference{
+    .min_chars = 1, .max_chars = 60, .visible_only = true};
 
 bool IsManager(const Caller& caller) {
   return caller.Has(v1::ROLE_MANAGER) && !caller.withdrawn;

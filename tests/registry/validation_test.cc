@@ -191,6 +191,24 @@ TEST(CheckFreeTextTest, ARequiredFieldNeedsAVisibleCharacter) {
   EXPECT_THAT(TextViolations("\u00E9", kReasonText), IsEmpty());
 }
 
+TEST(CheckFreeTextTest, AVisibleOnlyFieldRefusesAnInvisibleCharacterAnywhere) {
+  // A payment's reference: "BA\u200BCS" looks like "BACS" and is not.
+  constexpr FreeTextRule kReference{
+      .min_chars = 1, .max_chars = 60, .visible_only = true};
+  for (const char* text : {"BA\u200BCS", "BACS\u00A0123", "\uFEFFBACS",
+                           "BACS\u2060", "A\u3164B"}) {
+    std::vector<FieldViolation> v = TextViolations(text, kReference);
+    ASSERT_EQ(v.size(), 1u) << text;
+    EXPECT_THAT(v[0].description, HasSubstr("an invisible character (U+"))
+        << text;
+  }
+  EXPECT_THAT(TextViolations("BA\u200BCS", kReference)[0].description,
+              HasSubstr("(U+200B) at character 3"));
+  EXPECT_THAT(TextViolations("BACS 2026-10 \u00E9", kReference), IsEmpty());
+  // Other fields keep them (a reason's words may hold a joiner).
+  EXPECT_THAT(TextViolations("BA\u200BCS", kReasonText), IsEmpty());
+}
+
 TEST(CheckFreeTextTest, RefusesControlCharactersNamingThem) {
   for (const FreeTextRule& rule :
        {kSummaryText, kReasonText, kDisplayNameText, kKeyLabelText}) {

@@ -316,7 +316,10 @@ std::optional<absl::CivilDay> ParseBookDate(absl::string_view text) {
     month = DigitsValue(m);
     day = DigitsValue(d);
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  // Year 0 is no year (google.type.Date's years are 1-9999).
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31) {
+    return std::nullopt;
+  }
   absl::CivilDay civil(year, static_cast<int>(month), static_cast<int>(day));
   // CivilDay normalises 31 February to 3 March: not a real date.
   if (civil.year() != year || civil.month() != month || civil.day() != day) {

@@ -105,6 +105,9 @@ TEST(ParseBookDateTest, IsoAndBritishDates) {
   EXPECT_EQ(ParseBookDate("2026-1-5"), std::nullopt);
   EXPECT_EQ(ParseBookDate(""), std::nullopt);
   EXPECT_EQ(ParseBookDate("yesterday"), std::nullopt);
+  EXPECT_EQ(ParseBookDate("0000-01-01"), std::nullopt);  // no year 0
+  EXPECT_EQ(ParseBookDate("01/01/0000"), std::nullopt);
+  EXPECT_EQ(ParseBookDate("01/01/0001"), Day(1, 1, 1));
 }
 
 // A spreadsheet's export: BOM, CRLF, the columns in another order and case

@@ -86,9 +86,9 @@ absl::Status ReverseMonthsNoLongerDue(StoreTx& tx,
   return ledger_rows::Post(tx, postings, by).status();
 }
 
-// Reverses the link's monthly fees that its corrected placement date prices
-// otherwise (another schedule or rate); ChargeClosedMonthsDue charges those
-// months again.
+// Reverses the link's monthly fees, of months still due, that its corrected
+// placement date prices at another amount; ChargeClosedMonthsDue charges
+// those months again.
 absl::Status ReverseMonthsRepriced(StoreTx& tx,
                                    const ledger_rows::PlacementRow& row,
                                    absl::string_view why,
@@ -99,9 +99,10 @@ absl::Status ReverseMonthsRepriced(StoreTx& tx,
   ASSIGN_OR_RETURN(ledger_rules::Placement placement, PricingOf(tx, row));
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
                    ledger_rows::LinkEntries(tx, row.link_id));
-  ASSIGN_OR_RETURN(std::vector<ledger_rules::Posting> postings,
-                   ledger_rules::PostingsForMonthsRepriced(placement, existing,
-                                                           schedules, why));
+  ASSIGN_OR_RETURN(
+      std::vector<ledger_rules::Posting> postings,
+      ledger_rules::PostingsForMonthsRepriced(placement, existing, schedules,
+                                              row.order_on, row.ended_on, why));
   if (postings.empty()) return absl::OkStatus();
   return ledger_rows::Post(tx, postings, by).status();
 }
@@ -228,11 +229,11 @@ absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
                                        Day(**slot), " to ", Day(date));
   *slot = date;
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
+  if (step == v1::LINK_STEP_PLACED) RETURN_IF_ERROR(Price(tx, row, why, by));
+  RETURN_IF_ERROR(ReverseMonthsNoLongerDue(tx, row, why, by));
   if (step == v1::LINK_STEP_PLACED) {
-    RETURN_IF_ERROR(Price(tx, row, why, by));
     RETURN_IF_ERROR(ReverseMonthsRepriced(tx, row, why, by));
   }
-  RETURN_IF_ERROR(ReverseMonthsNoLongerDue(tx, row, why, by));
   // Only these two dates can make a month due (an end is not corrected).
   if (step != v1::LINK_STEP_PLACED && step != v1::LINK_STEP_ORDER_GRANTED) {
     return absl::OkStatus();

@@ -616,7 +616,9 @@ std::vector<Posting> PostingsForMonthsNoLongerDue(
 
 absl::StatusOr<std::vector<Posting>> PostingsForMonthsRepriced(
     const Placement& placement, std::span<const JournalEntry> existing,
-    std::span<const v1::FeeSchedule> schedules, absl::string_view why) {
+    std::span<const v1::FeeSchedule> schedules,
+    std::optional<absl::CivilDay> order_on,
+    std::optional<absl::CivilDay> ended_on, absl::string_view why) {
   std::vector<Posting> out;
   if (placement.payer == placement.payee) return out;
   absl::StatusOr<FeeQuote> quote =
@@ -626,11 +628,10 @@ absl::StatusOr<std::vector<Posting>> PostingsForMonthsRepriced(
   ReverseStandingMonthlyFees(
       existing,
       [&](const JournalEntry& fee,
-          absl::CivilMonth) -> std::optional<std::string> {
-        if (fee.link_id != placement.link_id ||
-            (fee.amount == quote->amount &&
-             (fee.schedule_version == 0 ||  // from before versions: by amount
-              fee.schedule_version == quote->schedule_version))) {
+          absl::CivilMonth month) -> std::optional<std::string> {
+        if (fee.link_id != placement.link_id || fee.amount == quote->amount ||
+            !MonthlyFeeDue(schedules, placement.placed_on, order_on, ended_on,
+                           month)) {
           return std::nullopt;
         }
         return absl::StrCat("monthly fee for ", fee.month,

@@ -229,17 +229,23 @@ std::vector<Posting> PostingsForMonthsNoLongerDue(
     std::optional<absl::CivilDay> order_on,
     std::optional<absl::CivilDay> ended_on, absl::string_view why);
 
-// What to post when a placement's date is corrected into another fee
-// schedule (or rate): a REVERSAL of each monthly fee of the link not yet
-// reversed, for a month still due, that MonthlyFee for `placement` (its
-// corrected date) would price otherwise (another amount or schedule
-// version); the months are then charged again at the new rate (as any
-// month whose fee was reversed, fee_accrual's ChargeClosedMonthsDue). A
-// fee at the right rate stays, even if its description names the old date.
+// What to post when a placement's date is corrected to one that prices its
+// monthly fee at another amount (another schedule or rate): a REVERSAL of
+// each monthly fee of the link not yet reversed, for a month still due by
+// MonthlyFeeDue (`order_on`, `ended_on` as there; a month no longer due is
+// PostingsForMonthsNoLongerDue's), charged at another amount than
+// MonthlyFee prices for `placement` (its corrected date); the months are
+// then charged again at the new amount (as any month whose fee was
+// reversed, fee_accrual's ChargeClosedMonthsDue). A fee of the right amount
+// stays, whichever schedule priced it (LA/RAA monthly fees are the same in
+// both shipped schedules), even if its description names the old date: as
+// the placement fee, which moves only when its amount or year would.
 // FAILED_PRECONDITION if no schedule is in force on placed_on.
 absl::StatusOr<std::vector<Posting>> PostingsForMonthsRepriced(
     const Placement& placement, std::span<const JournalEntry> existing,
-    std::span<const v1::FeeSchedule> schedules, absl::string_view why);
+    std::span<const v1::FeeSchedule> schedules,
+    std::optional<absl::CivilDay> order_on,
+    std::optional<absl::CivilDay> ended_on, absl::string_view why);
 
 // RAA_CHECKs that every posting balances: amount > 0, debit and credit set
 // and different, a REVERSAL names what it reverses. A failure is a bug, not

@@ -18,7 +18,8 @@
 //    the model expects, net of the refund after a disruption; a link within
 //    one member has no entry at all;
 //  - monthly fees: exactly the (link, month) pairs the month-end runs were
-//    due to charge, none twice;
+//    due to charge, none twice, each at the amount its placement date (as
+//    corrected) prices;
 //  - payments: a rejected or pending payment posted nothing; a confirmed
 //    one exactly one PAYMENT entry; ListPayments shows each as the model
 //    expects;
@@ -279,6 +280,24 @@ class LedgerAuditorTest : public InProcessServerTest,
         if (charge.reversed) continue;
         charge.reversed = true;
         ++did_["monthly fees reversed as no longer due"];
+      }
+    }
+  }
+
+  // The monthly fees of `p` already charged, of months still due, at
+  // another amount than its (corrected) placement date prices: the server
+  // reverses them in the correction's step and charges them again.
+  void ReverseMonthsRepriced(const PlacementModel& p) {
+    const Pence now = MonthlyFeeOf(p);
+    for (auto& [key, charges] : monthly_) {
+      if (key.first != p.link) continue;
+      CivilMonth month;
+      ASSERT_TRUE(absl::ParseCivilTime(key.second, &month)) << key.second;
+      if (!MonthlyFeeDue(p, month)) continue;
+      for (MonthlyCharge& charge : charges) {
+        if (charge.reversed || charge.amount == now) continue;
+        charge.reversed = true;
+        ++did_["monthly fees reversed as priced again"];
       }
     }
   }
@@ -676,6 +695,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     p.placed_on = moved;
     if (p.payer == p.payee) return;
     ReverseMonthsNoLongerDue(p);
+    ReverseMonthsRepriced(p);
     ChargeClosedMonthsDue(p, CivilMonth(Today()),
                           "monthly fees charged by a corrected date");
     // Re-posted (a reversal and a new fee) only if the amount changes or the

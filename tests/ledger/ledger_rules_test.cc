@@ -860,11 +860,12 @@ TEST(MonthlyFeeTest, MonthsNoLongerDueAreReversedOnce) {
       IsEmpty());
 }
 
-TEST(MonthlyFeeTest, MonthsPricedByAnotherScheduleAreReversedOnce) {
+TEST(MonthlyFeeTest, MonthsPricedAtAnotherAmountAreReversedOnce) {
   std::vector<v1::FeeSchedule> s = ledger::DefaultFeeSchedules();
-  // Charged at the 2000 schedule's VAA rate (v1), as placed 28 March 2025.
-  auto fee = [](int64_t id, int month, int64_t amount, int64_t version,
-                int64_t link) {
+  // Charged at the 2000 schedule's VAA rate (v1), as placed 28 March 2025:
+  // due from March 2026.
+  auto fee = [](int64_t id, absl::CivilMonth month, int64_t amount,
+                int64_t version, int64_t link) {
     JournalEntry e;
     e.id = id;
     e.type = v1::ENTRY_TYPE_MONTHLY_FEE;
@@ -872,27 +873,32 @@ TEST(MonthlyFeeTest, MonthsPricedByAnotherScheduleAreReversedOnce) {
     e.credit = "barnardos";
     e.amount = amount;
     e.link_id = link;
-    e.month = absl::StrCat("2026-", month);
+    e.month = absl::FormatCivilTime(month);
     e.schedule_version = version;
     return e;
   };
+  using M = absl::CivilMonth;
   std::vector<JournalEntry> journal = {
-      fee(1, 10, 2'250'00, 1, 7),  // the old rate
-      fee(2, 11, 2'250'00, 0, 7),  // from before versions: by amount
-      fee(3, 12, 3'270'42, 2, 7),  // already the new rate
-      fee(4, 10, 2'250'00, 1, 8),  // another link's
+      fee(1, M(2026, 10), 2'250'00, 1, 7),  // the old rate
+      fee(2, M(2026, 11), 2'250'00, 0, 7),  // from before versions
+      fee(3, M(2026, 12), 3'270'42, 2, 7),  // already the new amount
+      fee(4, M(2027, 1), 3'270'42, 0, 7),   // so, from before versions
+      fee(5, M(2026, 10), 2'250'00, 1, 8),  // another link's
+      fee(6, M(2026, 3), 2'250'00, 1, 7),   // not due from 2 April 2025
+      fee(7, M(2026, 9), 2'250'00, 1, 7),   // reversed already (by id 9)
   };
   JournalEntry reversal;
-  reversal.id = 5;
+  reversal.id = 9;
   reversal.type = v1::ENTRY_TYPE_REVERSAL;
-  reversal.reverses = 2;
+  reversal.reverses = 7;
   reversal.link_id = 7;
-  journal.push_back(reversal);  // November was reversed already
-  // Placed 2 April 2025 after all: the v2 rate, 3,270.42 a month.
+  journal.push_back(reversal);
+  // Placed 2 April 2025 after all: the v2 amount, 3,270.42 a month.
   absl::StatusOr<std::vector<Posting>> out = PostingsForMonthsRepriced(
-      VaaPlacement(Day(2025, 4, 2)), journal, s, "placement date corrected");
+      VaaPlacement(Day(2025, 4, 2)), journal, s, std::nullopt, std::nullopt,
+      "placement date corrected");
   ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_THAT(*out, SizeIs(1));
+  ASSERT_THAT(*out, SizeIs(2));
   EXPECT_EQ((*out)[0].type, v1::ENTRY_TYPE_REVERSAL);
   EXPECT_EQ((*out)[0].reverses, 1);
   EXPECT_EQ((*out)[0].amount, 2'250'00);
@@ -900,18 +906,35 @@ TEST(MonthlyFeeTest, MonthsPricedByAnotherScheduleAreReversedOnce) {
   EXPECT_EQ((*out)[0].value_date, Day(2026, 10, 31));
   EXPECT_THAT((*out)[0].description,
               HasSubstr("priced again: placement date corrected"));
-  // On the old date nothing of v1 moves; December's v2 fee does.
+  EXPECT_EQ((*out)[1].reverses, 2);
+  // An order on 1 December: December and January are no longer due, and
+  // are not this function's to reverse.
   out = PostingsForMonthsRepriced(VaaPlacement(Day(2025, 3, 28)), journal, s,
-                                  "back");
+                                  Day(2026, 12, 1), std::nullopt, "back");
   ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_THAT(*out, SizeIs(1));
+  EXPECT_THAT(*out, IsEmpty());
+  // Without it, on the old date the v1 fees stay; December's and January's
+  // at the v2 amount move.
+  out = PostingsForMonthsRepriced(VaaPlacement(Day(2025, 3, 28)), journal, s,
+                                  std::nullopt, std::nullopt, "back");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(2));
+  EXPECT_EQ((*out)[0].reverses, 3);
+  EXPECT_EQ((*out)[1].reverses, 4);
+  // An LA's monthly fee is 2,250.00 in both schedules: nothing moves.
+  Placement la = VaaPlacement(Day(2025, 4, 2));
+  la.payee_agency = Agency{kLa, false};
+  out = PostingsForMonthsRepriced(la, journal, s, std::nullopt, std::nullopt,
+                                  "x");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(2));  // only the two at 3,270.42
   EXPECT_EQ((*out)[0].reverses, 3);
   // No schedule in force: the caller is told, as for the fee.
-  EXPECT_EQ(
-      PostingsForMonthsRepriced(VaaPlacement(Day(1999, 1, 1)), journal, s, "x")
-          .status()
-          .code(),
-      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(PostingsForMonthsRepriced(VaaPlacement(Day(1999, 1, 1)), journal, s,
+                                      std::nullopt, std::nullopt, "x")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(MonthlyFeeTest, TheMonthsAfterComeFromTheScheduleThatPricedThePlacement) {

@@ -4,6 +4,7 @@
 // still holds where a worker may take either.
 #include "services/rpc/worker_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <vector>
@@ -45,31 +46,46 @@ class Trace {
 TEST(WorkerPoolTest, HeavyTasksRunOnAtMostHalfTheWorkers) {
   absl::Notification release;
   absl::Notification light_ran;
-  std::atomic<int> running{0}, most{0}, done{0};
+  absl::Mutex mu;
+  int running = 0, most = 0, done = 0;
   {
     WorkerPool pool(4);
     EXPECT_EQ(pool.heavy_limit(), 2);
     for (int i = 0; i < 4; ++i) {
       pool.Schedule(
           [&] {
-            const int now = ++running;
-            int seen = most.load();
-            while (now > seen && !most.compare_exchange_weak(seen, now)) {
+            {
+              absl::MutexLock lock(&mu);
+              most = std::max(most, ++running);
             }
             release.WaitForNotificationWithTimeout(kPatience);
+            absl::MutexLock lock(&mu);
             --running;
             ++done;
           },
           Lane::kHeavy);
     }
+    // Two run and wait; the other two may not start.
+    {
+      absl::MutexLock lock(&mu);
+      EXPECT_TRUE(
+          mu.AwaitWithTimeout(absl::Condition(
+                                  +[](int* n) { return *n == 2; }, &running),
+                              kPatience));
+    }
     // Scheduled after all four, it runs while two of them wait: the two
     // workers they may not have are free.
     pool.Schedule([&] { light_ran.Notify(); });
     EXPECT_TRUE(light_ran.WaitForNotificationWithTimeout(kPatience));
+    {
+      absl::MutexLock lock(&mu);
+      EXPECT_EQ(running, 2);
+    }
     release.Notify();
   }  // runs what is queued, then joins
-  EXPECT_EQ(most.load(), 2);
-  EXPECT_EQ(done.load(), 4);
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(most, 2);
+  EXPECT_EQ(done, 4);
 }
 
 TEST(WorkerPoolTest, ALightTaskIsNotQueuedBehindHeavyOnesOnTwoWorkers) {

@@ -25,6 +25,7 @@
 #ifndef RAAMATCH_SERVICES_RPC_UNARY_H_
 #define RAAMATCH_SERVICES_RPC_UNARY_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,7 +33,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "grpcpp/grpcpp.h"
@@ -115,7 +115,7 @@ class UnaryRunner {
             reactor->Finish(ToGrpcStatus(state));
             return;
           }
-          const absl::Time start = absl::Now();
+          const auto start = std::chrono::steady_clock::now();
           CallScope scope([ctx] { return CallStateOf(*ctx); });
           absl::StatusOr<Caller> caller =
               authenticator_.Authenticate(authorization, certificate);
@@ -129,7 +129,8 @@ class UnaryRunner {
           // gate does not make its method light.
           if (status.code() != absl::StatusCode::kInvalidArgument &&
               status.code() != absl::StatusCode::kPermissionDenied) {
-            costs_.Observe(rule, absl::Now() - start);
+            costs_.Observe(rule, absl::FromChrono(
+                                     std::chrono::steady_clock::now() - start));
           }
           Answer(ctx, reactor, *caller, rule, *request, *response,
                  std::move(status));

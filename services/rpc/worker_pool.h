@@ -12,6 +12,11 @@
 // queued behind forty forecasts; and a heavy task is never passed over for
 // a light one scheduled after it while a worker may take it.
 //
+// Heavy tasks keep to their half even when nothing light waits, so a light
+// call arriving next finds a worker; with one thread there is no half to
+// keep (the limit is 1). A method is known heavy only once one of its calls
+// has run: after a start, the first calls of a heavy kind run as light.
+//
 // The destructor runs every task already scheduled, then joins the threads.
 #ifndef RAAMATCH_SERVICES_RPC_WORKER_POOL_H_
 #define RAAMATCH_SERVICES_RPC_WORKER_POOL_H_
@@ -39,7 +44,8 @@ class WorkerPool {
   void Schedule(std::function<void()> task, Lane lane = Lane::kLight);
   // In the lane `lane()` says, asked again when a worker would take the
   // task from the light lane: calls queued before the first of their kind
-  // proved heavy then wait in the heavy lane.
+  // proved heavy then wait in the heavy lane. `lane` runs under the pool's
+  // lock: it must be quick and lock nothing (nor call Schedule).
   void Schedule(std::function<void()> task, std::function<Lane()> lane);
 
   // How many heavy tasks may run at once: half the threads, at least one.

@@ -1,0 +1,199 @@
+#include "clients/web/bounded_server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+namespace raa::web {
+namespace {
+
+// Waits up to `sec` + `usec` for `sock` to be readable (POLLIN) or
+// writable (POLLOUT): > 0 ready, 0 timed out, < 0 an error.
+int Wait(socket_t sock, short events, time_t sec, time_t usec) {
+  pollfd p{.fd = sock, .events = events, .revents = 0};
+  const int ms = static_cast<int>(sec * 1000 + usec / 1000);
+  int n;
+  do {
+    n = ::poll(&p, 1, ms);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0 && (p.revents & (POLLERR | POLLNVAL)) != 0) return -1;
+  return n;
+}
+
+std::string NumericHost(const sockaddr_storage& addr, socklen_t len,
+                        int& port) {
+  std::array<char, NI_MAXHOST> host{};
+  std::array<char, NI_MAXSERV> serv{};
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host.data(),
+                  host.size(), serv.data(), serv.size(),
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    port = 0;
+    return "";
+  }
+  port = std::atoi(serv.data());
+  return host.data();
+}
+
+// A connection's bytes: read through a buffer that outlives one request
+// (a pipelined request's bytes are kept), counting each head's bytes as
+// httplib takes them until the empty line that ends it.
+class HeadBoundedStream : public httplib::Stream {
+ public:
+  HeadBoundedStream(socket_t sock, time_t read_sec, time_t read_usec,
+                    time_t write_sec, time_t write_usec)
+      : sock_(sock),
+        read_sec_(read_sec),
+        read_usec_(read_usec),
+        write_sec_(write_sec),
+        write_usec_(write_usec) {}
+
+  // A new request's head begins with the next byte read.
+  void StartHead() {
+    in_head_ = true;
+    head_bytes_ = 0;
+    line_bytes_ = 0;
+  }
+  bool Buffered() const { return begin_ < end_; }
+  // Whether a head was refused for its length: the connection ends.
+  bool head_too_long() const { return head_too_long_; }
+
+  bool is_readable() const override {
+    return Buffered() || Wait(sock_, POLLIN, read_sec_, read_usec_) > 0;
+  }
+  bool is_writable() const override {
+    return Wait(sock_, POLLOUT, write_sec_, write_usec_) > 0;
+  }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (!Buffered()) {
+      if (Wait(sock_, POLLIN, read_sec_, read_usec_) <= 0) return -1;
+      ssize_t n;
+      do {
+        n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) return n;
+      begin_ = 0;
+      end_ = static_cast<size_t>(n);
+    }
+    size_t take = std::min(size, end_ - begin_);
+    if (in_head_) take = TakeHead(take);
+    if (take == 0) {
+      head_too_long_ = true;
+      return -1;
+    }
+    std::memcpy(ptr, buffer_.data() + begin_, take);
+    begin_ += take;
+    return static_cast<ssize_t>(take);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    ssize_t n;
+    do {
+      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ip.clear();
+      port = 0;
+      return;
+    }
+    ip = NumericHost(addr, len, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ip.clear();
+      port = 0;
+      return;
+    }
+    ip = NumericHost(addr, len, port);
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  // Of the next `take` buffered bytes, how many httplib may have: up to
+  // the end of the head (the empty line), and none once the head would pass
+  // kMaxHeadBytes.
+  size_t TakeHead(size_t take) {
+    for (size_t i = 0; i < take; ++i) {
+      if (++head_bytes_ > BoundedServer::kMaxHeadBytes) return i;
+      const char c = buffer_[begin_ + i];
+      if (c == '\n') {
+        // "\r\n" or "\n" alone: the empty line that ends the head.
+        if (line_bytes_ == 0) {
+          in_head_ = false;
+          return i + 1;
+        }
+        line_bytes_ = 0;
+      } else if (c != '\r') {
+        ++line_bytes_;
+      }
+    }
+    return take;
+  }
+
+  const socket_t sock_;
+  const time_t read_sec_, read_usec_, write_sec_, write_usec_;
+  std::array<char, 4096> buffer_{};
+  size_t begin_ = 0, end_ = 0;  // the buffered bytes not yet read
+  bool in_head_ = true;
+  size_t head_bytes_ = 0;
+  size_t line_bytes_ = 0;  // of the current head line, "\r" not counted
+  bool head_too_long_ = false;
+};
+
+// Whether `sock` has a request to read within `timeout_sec`, checking
+// every 10 ms that the server has not stopped (as httplib's keep-alive
+// wait does).
+bool NextRequestArrives(const std::atomic<socket_t>& server_sock, socket_t sock,
+                        time_t timeout_sec) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
+  while (server_sock != INVALID_SOCKET) {
+    const int ready = Wait(sock, POLLIN, 0, 10000);
+    if (ready < 0) return false;
+    if (ready > 0) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool BoundedServer::process_and_close_socket(socket_t sock) {
+  HeadBoundedStream stream(sock, read_timeout_sec_, read_timeout_usec_,
+                           write_timeout_sec_, write_timeout_usec_);
+  bool ok = false;
+  for (size_t left = keep_alive_max_count_; left > 0; --left) {
+    if (!stream.Buffered() &&
+        !NextRequestArrives(svr_sock_, sock, keep_alive_timeout_sec_)) {
+      break;
+    }
+    stream.StartHead();
+    bool closed = false;
+    ok = process_request(stream, /*close_connection=*/left == 1, closed,
+                         nullptr);
+    if (!ok || closed || stream.head_too_long()) break;
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
+}
+
+}  // namespace raa::web

@@ -1,0 +1,142 @@
+// raa-web's HTTP server (clients/web/bounded_server.h) in this process, on
+// 127.0.0.1 and a port it picks, driven by raw sockets: a request whose head
+// passes 32 KiB is answered 400 and its connection closed, whatever it asks;
+// everything else is served as cpp-httplib serves it (keep-alive,
+// pipelining, bodies past the head's limit, the caller's address).
+#include "clients/web/bounded_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace raa::web {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+class BoundedServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.set_payload_max_length(1 << 20);
+    server_.set_keep_alive_max_count(100);
+    server_.Get("/", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(
+          absl::StrCat("hello ", req.remote_addr, " ",
+                       req.get_header_value_count("X-a"), " headers"),
+          "text/plain");
+    });
+    server_.Post("/echo", [](const httplib::Request& req,
+                             httplib::Response& res) {
+      res.set_content(absl::StrCat(req.body.size(), " bytes"), "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    // Bound and listening: connections wait in the backlog until the loop
+    // accepts them.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  void TearDown() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Sends `bytes` on a new connection and returns all it is sent back
+  // until the server closes it (or 30 s pass).
+  std::string Exchange(const std::string& bytes) {
+    const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(sock, 0);
+    timeval patience{.tv_sec = 30, .tv_usec = 0};
+    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
+    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+              0);
+    // The server may close before it has read everything (a head too long):
+    // what it answered is still there to read.
+    for (size_t sent = 0; sent < bytes.size();) {
+      const ssize_t n =
+          ::send(sock, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    std::string answer;
+    char buffer[65536];
+    for (ssize_t n; (n = ::recv(sock, buffer, sizeof(buffer), 0)) > 0;) {
+      answer.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(sock);
+    return answer;
+  }
+
+  static std::string HeadWithLines(int lines, bool close) {
+    std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < lines; ++i) head += "X-a: b\r\n";
+    if (close) head += "Connection: close\r\n";
+    return head + "\r\n";
+  }
+
+  static int Count(const std::string& text, const std::string& what) {
+    int n = 0;
+    for (size_t at = text.find(what); at != std::string::npos;
+         at = text.find(what, at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
+  BoundedServer server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(BoundedServerTest, AHeadPastItsLimitIsRefusedAndTheConnectionClosed) {
+  // 100,000 header lines (800 KB), asking to keep the connection: a 400 and
+  // the end of the connection, not a 200 after reading them all.
+  const std::string answer = Exchange(HeadWithLines(100'000, false));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
+  EXPECT_EQ(Count(answer, "HTTP/1.1"), 1);
+  EXPECT_THAT(answer, Not(HasSubstr("hello")));
+}
+
+TEST_F(BoundedServerTest, AHeadWithinItsLimitIsServed) {
+  // 3,000 lines: 24 KB, every one handed to the handler.
+  const std::string answer = Exchange(HeadWithLines(3'000, true));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(answer, HasSubstr("hello 127.0.0.1 3000 headers"));
+}
+
+TEST_F(BoundedServerTest, PipelinedRequestsEachHaveTheirOwnHead) {
+  // Three requests in one send, each under the limit and together over it.
+  std::string three = HeadWithLines(2'000, false) +
+                      HeadWithLines(2'000, false) + HeadWithLines(2'000, true);
+  const std::string answer = Exchange(three);
+  EXPECT_EQ(Count(answer, "HTTP/1.1 200"), 3) << answer.substr(0, 200);
+}
+
+TEST_F(BoundedServerTest, ABodyIsNotCountedAsHead) {
+  const std::string body(200'000, 'a');
+  const std::string answer = Exchange(
+      absl::StrCat("POST /echo HTTP/1.1\r\nHost: x\r\n"
+                   "Content-Type: text/plain\r\nContent-Length: ",
+                   body.size(), "\r\nConnection: close\r\n\r\n", body));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(answer, HasSubstr("200000 bytes"));
+}
+
+}  // namespace
+}  // namespace raa::web

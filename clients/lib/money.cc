@@ -19,6 +19,19 @@ absl::Status Bad(absl::string_view text, absl::string_view why) {
                    " (write it like 1234.56, 1,234.56 or £1,234.56)"));
 }
 
+// Why the character that starts at byte `i` of `s` is refused, naming it
+// whole (a digit of another script, "\uFF11" or "\u0661", is several bytes).
+std::string NotADigit(absl::string_view s, size_t i) {
+  size_t end = i + 1;
+  while (end < s.size() &&
+         (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) {
+    ++end;
+  }
+  const bool ascii = static_cast<unsigned char>(s[i]) < 0x80;
+  return absl::StrCat("\"", s.substr(i, end - i), "\" is not ",
+                      ascii ? "a digit" : "one of the digits 0-9");
+}
+
 // "1,234,567" for 1234567.
 std::string Grouped(int64_t pounds) {
   std::string digits = absl::StrCat(pounds);
@@ -85,8 +98,7 @@ absl::StatusOr<int64_t> ParsePounds(absl::string_view text) {
       continue;
     }
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return Bad(text,
-                 absl::StrCat("\"", std::string(1, c), "\" is not a digit"));
+      return Bad(text, NotADigit(whole, i));
     }
     ++since_comma;
     pounds = pounds * 10 + (c - '0');
@@ -97,10 +109,10 @@ absl::StatusOr<int64_t> ParsePounds(absl::string_view text) {
   }
   // The pence: one or two digits, never more (no rounding).
   int64_t pence = 0;
-  for (char c : fraction) {
+  for (size_t i = 0; i < fraction.size(); ++i) {
+    const char c = fraction[i];
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return Bad(text,
-                 absl::StrCat("\"", std::string(1, c), "\" is not a digit"));
+      return Bad(text, NotADigit(fraction, i));
     }
     if (fraction.size() <= 2) pence = pence * 10 + (c - '0');
   }

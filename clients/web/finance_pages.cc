@@ -166,7 +166,8 @@ void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
     std::optional<google::type::Date> date = ParseDate(as_of);
     if (!date.has_value()) {
       ErrorPage(res, 400, "That date was not accepted",
-                "Give the date as YYYY-MM-DD, for example 2026-03-31.",
+                "Give a real date from 1900 on as YYYY-MM-DD, for example "
+                "2026-03-31.",
                 &*signed_in);
       return;
     }
@@ -233,7 +234,8 @@ void WebApp::GetBalancesCsv(const httplib::Request& req,
     std::optional<google::type::Date> date = ParseDate(as_of);
     if (!date.has_value()) {
       ErrorPage(res, 400, "That date was not accepted",
-                "Give the date as YYYY-MM-DD, for example 2026-03-31.",
+                "Give a real date from 1900 on as YYYY-MM-DD, for example "
+                "2026-03-31.",
                 &*signed_in);
       return;
     }
@@ -436,6 +438,13 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
           ? form.get("payee")->string_value()
           : "";
   data payees = List();
+  // Nothing chosen until the officer chooses: Enter on a fresh form must
+  // not pay whichever member sorts first.
+  data none;
+  none.set("value", "");
+  none.set("text", "Choose the member paid");
+  if (chosen.empty()) none.set("selected", true);
+  payees.push_back(none);
   for (const v1::Authority& a : members->authorities()) {
     if (a.name() == session.authority) continue;
     data option;

@@ -68,6 +68,12 @@ TEST(ParsePounds, RefusesRatherThanRounds) {
   EXPECT_THAT(Refusal(""), HasSubstr("empty"));
   EXPECT_THAT(Refusal("£"), HasSubstr("no digits"));
   EXPECT_THAT(Refusal("12a"), HasSubstr("\"a\" is not a digit"));
+  // A digit of another script is named whole, not by its first byte.
+  EXPECT_THAT(Refusal("\uFF11\uFF10"),
+              HasSubstr("\"\uFF11\" is not one of the digits 0-9"));
+  EXPECT_THAT(Refusal("1.\u0665"),
+              HasSubstr("\"\u0665\" is not one of the digits 0-9"));
+  EXPECT_THAT(Refusal("5\u20AC"), HasSubstr("\"\u20AC\" is not one of"));
   EXPECT_THAT(Refusal("1.2.3"), HasSubstr("not a digit"));
   EXPECT_THAT(Refusal("1e3"), HasSubstr("not a digit"));
   EXPECT_THAT(Refusal("12."), HasSubstr("no digits after"));

@@ -221,6 +221,20 @@ async function main() {
       assert.match(csv.body.toString('utf8'), /-27000\.00,-27000\.00/);
     });
 
+    await check('a fresh payment form chooses no payee: sent as it is, the payee is ' +
+                'asked for beside its field and nothing is recorded', async () => {
+      await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
+      assert.equal(await page.$eval('#payee', (s) => s.value), '');
+      await page.type('#amount', '10.00');
+      await page.type('#reference', 'BACS 4470');
+      const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/payments"] button[type="submit"]')]);
+      assert.equal(r.status(), 400);
+      const beside = await page.$eval('#payee-error', (e) => e.textContent.trim());
+      assert.ok(beside.length > 'Error:'.length, beside);
+      assert.deepEqual(await fixture.payments(), [], 'a payment without a payee was recorded');
+    });
+
     await check('a payment with amount "12.345" shows the error beside the field and ' +
                 'in the summary; fixed, it is recorded as pending', async () => {
       await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});

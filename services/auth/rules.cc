@@ -144,13 +144,13 @@ bool CanOpenLinkFor(const Caller& caller, absl::string_view /*child_owner*/) {
          (caller.Has(v1::ROLE_FAMILY_FINDER) || caller.Has(v1::ROLE_MANAGER));
 }
 
-bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner,
+bool CanRecordStepFor(const Caller& caller, const LinkParties& link,
                       v1::LinkStep step) {
   if (JourneyManager(caller)) return true;
-  if (step <= v1::LINK_STEP_LINKING_MEETING) {
-    return CanOpenLinkFor(caller, child_owner) || WorksFor(caller, child_owner);
-  }
-  return WorksFor(caller, child_owner);
+  if (WorksFor(caller, link.child_owner)) return true;
+  return step <= v1::LINK_STEP_LINKING_MEETING &&
+         CanOpenLinkFor(caller, link.child_owner) &&
+         (IsOwn(caller, link.adopter_owner) || IsOwn(caller, link.opener));
 }
 
 bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,

@@ -115,11 +115,19 @@ bool CanRevokeKey(const Caller& caller, absl::string_view key_id);
 // `child_owner` and a household: a family finder of any member, or a
 // manager. (Whether the profile is visible to the caller is IsVisibleTo.)
 bool CanOpenLinkFor(const Caller& caller, absl::string_view child_owner);
-// Whether the caller may record (or correct the date of) `step` of a link
-// of a child owned by `child_owner`: OPENED and LINKING_MEETING, who may
-// open it; PAPERS_TO_PANEL and every later step, the child's authority;
-// managers any.
-bool CanRecordStepFor(const Caller& caller, absl::string_view child_owner,
+// Whose a link is: authority ids of the child's authority, the household's
+// agency and the member whose key opened it.
+struct LinkParties {
+  absl::string_view child_owner;
+  absl::string_view adopter_owner;
+  absl::string_view opener;
+};
+// Whether the caller may record (or correct the date of) `step` of `link`:
+// OPENED and LINKING_MEETING, the child's authority or a family finder of
+// the household's agency or of the member that opened it (not a family
+// finder of a member with no part in the link); PAPERS_TO_PANEL and every
+// later step, the child's authority; managers any.
+bool CanRecordStepFor(const Caller& caller, const LinkParties& link,
                       v1::LinkStep step);
 // Whether the caller may close a link of a child owned by `child_owner`
 // with a household of `adopter_owner` for `reason`: the child's authority

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "common/dates.h"
 #include "common/enum_names.h"
 #include "common/errors.h"
@@ -26,6 +27,21 @@ namespace raa {
 namespace {
 
 absl::Status NoSuchLink() { return absl::NotFoundError("no such link"); }
+
+// Whose `row` is, for CanRecordStepFor: the opener is the member of the key
+// that recorded its OPENED step. Views into `row`.
+LinkParties PartiesOf(const LinkRow& row) {
+  LinkParties parties{.child_owner = row.child_authority,
+                      .adopter_owner = row.adopter_authority,
+                      .opener = {}};
+  for (const v1::LinkStepRecord& step : row.link.steps()) {
+    if (step.step() != v1::LINK_STEP_OPENED) continue;
+    parties.opener = step.authority();
+    absl::ConsumePrefix(&parties.opener, "authorities/");
+    break;
+  }
+  return parties;
+}
 
 // FAILED_PRECONDITION naming `field`, with a BadRequest detail.
 absl::Status Refused(absl::string_view field, absl::string_view why) {
@@ -382,18 +398,18 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
   RETURN_IF_ERROR(errors.ToStatus());
 
   ASSIGN_OR_RETURN(LinkRow seen, VisibleLink(caller, request.name()));
-  if (!CanRecordStepFor(caller, seen.child_authority, step)) {
+  if (!CanRecordStepFor(caller, PartiesOf(seen), step)) {
     return absl::PermissionDeniedError(
         caller.withdrawn
             ? WithdrawnMessage(caller)
             : absl::StrCat(link_rules::StepWords(step),
+                           " is recorded by the child's authority (",
+                           seen.child_authority, ")",
                            step <= v1::LINK_STEP_LINKING_MEETING
-                               ? " is recorded by a family finder or the "
-                                 "child's authority"
-                               : " is recorded by the child's authority (",
-                           step <= v1::LINK_STEP_LINKING_MEETING
-                               ? ""
-                               : absl::StrCat(seen.child_authority, ")")));
+                               ? ", or a family finder of the household's "
+                                 "agency or of the member that opened the "
+                                 "link"
+                               : ""));
   }
   ASSIGN_OR_RETURN(
       auto written,
@@ -555,7 +571,7 @@ absl::StatusOr<v1::Link> Links::CorrectStep(
   RETURN_IF_ERROR(errors.ToStatus());
 
   ASSIGN_OR_RETURN(LinkRow seen, VisibleLink(caller, request.name()));
-  if (!CanRecordStepFor(caller, seen.child_authority, step)) {
+  if (!CanRecordStepFor(caller, PartiesOf(seen), step)) {
     return absl::PermissionDeniedError(
         caller.withdrawn ? WithdrawnMessage(caller)
                          : absl::StrCat("a step's date is corrected by whoever "

@@ -164,13 +164,34 @@ std::vector<RuleRow> Table() {
          return CanOpenLinkFor(c, OwnerFor(r));
        },
        Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER}, kAny, false)},
-      // A linking meeting: as opening, or the child's authority.
-      {"CanRecordStepFor (linking meeting)",
+      // A linking meeting, the relation's member owning the child (the
+      // household's and the opener's another): the child's authority, or
+      // managers; a family finder of a member with no part in the link may
+      // not.
+      {"CanRecordStepFor (linking meeting, child's side)",
        [](const Caller& c, Relation r) {
-         return CanRecordStepFor(c, OwnerFor(r), v1::LINK_STEP_LINKING_MEETING);
+         return CanRecordStepFor(c, {OwnerFor(r), "york", "york"},
+                                 v1::LINK_STEP_LINKING_MEETING);
        },
-       Join({Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_MANAGER}, kAny, false),
-             Cells({v1::ROLE_REGISTRAR}, kOwnOnly, false)})},
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER, v1::ROLE_REGISTRAR}, kOwnOnly,
+                   false)})},
+      // The relation's member owning the household: its family finders.
+      {"CanRecordStepFor (linking meeting, household's side)",
+       [](const Caller& c, Relation r) {
+         return CanRecordStepFor(c, {"york", OwnerFor(r), "york"},
+                                 v1::LINK_STEP_LINKING_MEETING);
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER}, kOwnOnly, false)})},
+      // The relation's member opened the link: its family finders.
+      {"CanRecordStepFor (linking meeting, opener)",
+       [](const Caller& c, Relation r) {
+         return CanRecordStepFor(c, {"york", "york", OwnerFor(r)},
+                                 v1::LINK_STEP_LINKING_MEETING);
+       },
+       Join({Cells({v1::ROLE_MANAGER}, kAny, false),
+             Cells({v1::ROLE_FAMILY_FINDER}, kOwnOnly, false)})},
       // Papers to panel and later: the child's authority, or a manager.
       {"CanRecordStepFor (papers to panel and later)",
        [](const Caller& c, Relation r) {
@@ -179,7 +200,9 @@ std::vector<RuleRow> Table() {
               {v1::LINK_STEP_PAPERS_TO_PANEL, v1::LINK_STEP_PANEL_RECOMMENDED,
                v1::LINK_STEP_MATCH_DECIDED, v1::LINK_STEP_PLACED,
                v1::LINK_STEP_ORDER_APPLIED, v1::LINK_STEP_ORDER_GRANTED}) {
-           const bool may = CanRecordStepFor(c, OwnerFor(r), s);
+           // The household's side and the opener's give nothing here.
+           const bool may =
+               CanRecordStepFor(c, {OwnerFor(r), "sheffield", "sheffield"}, s);
            all = all && may;
            any = any || may;
          }

@@ -405,8 +405,13 @@ void WebApp::RenderNewMember(httplib::Response& res, const SignedIn& signed_in,
   form.set("kinds", kinds);
   if (!form.get("request_id")) form.set("request_id", NewRequestId());
   if (!api_error.ok()) {
+    // "authority already exists" is the id's problem: beside the id.
+    const absl::Status shown =
+        absl::IsAlreadyExists(api_error) && ViolationsOf(api_error).empty()
+            ? InvalidField("authority_id", api_error.message())
+            : api_error;
     SetFormErrors(
-        d, api_error,
+        d, shown,
         [](const std::string& field) -> std::string {
           if (field == "authority_id") return "authority_id";
           std::string f = LastFieldName(field, "authority.");

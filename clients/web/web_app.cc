@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -837,6 +838,17 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
   if (!api_error.ok()) {
     data error;
     error.set("message", UserMessageOf(api_error));
+    // "links/l4 already links this child and household": a way to it.
+    if (absl::IsAlreadyExists(api_error)) {
+      absl::string_view message = api_error.message();
+      const size_t digits = message.find_first_not_of("0123456789", 7);
+      if (absl::StartsWith(message, "links/l") && digits != 7 &&
+          digits != absl::string_view::npos) {
+        const std::string link(message.substr(0, digits));
+        error.set("see_href", absl::StrCat("/", link));
+        error.set("see_text", link);
+      }
+    }
     if (!ViolationsOf(api_error).empty()) {
       error.set("has_violations", true);
       error.set("violations", ViolationsData(api_error));

@@ -243,6 +243,19 @@ async function main() {
       linkPath = `/${links[0].name}`;
     });
 
+    await check('opening the same pair again: refused, with a way to the open link',
+                async () => {
+      await page.goto(base + c1Path, {waitUntil: 'load'});
+      const r = await submit(`form[action="/links"]:has(input[name="adopter"]` +
+                             `[value="${fixture.h1}"]) button`);
+      assert.equal(r.status(), 409);
+      const see = await page.$eval('.govuk-error-summary a.govuk-link',
+                                   (a) => ({href: a.getAttribute('href'), text: a.textContent}));
+      assert.equal(see.href, linkPath);
+      assert.equal(see.text, `Go to ${linkPath.slice(1)}`);
+      assert.equal((await fixture.links()).length, 1);
+    });
+
     await check('the links board lists the link at "Opened", linked to its page', async () => {
       const r = await page.goto(`${base}/links`, {waitUntil: 'load'});
       assert.equal(r.status(), 200);

@@ -257,6 +257,20 @@ async function main() {
                 JSON.stringify(rows));
     });
 
+    await check('adding a member whose id is taken: the refusal beside the id', async () => {
+      await page.goto(`${base}/members/new`, {waitUntil: 'load'});
+      await page.type('#authority_id', 'rotherham');
+      await page.type('#display_name', 'Rotherham again');
+      await page.type('#region', 'yorkshire-and-the-humber');
+      const r = await submit('form[action="/members"] button[type="submit"]');
+      assert.equal(r.status(), 409);
+      const got = await errorsShown();
+      assert.equal(got.summary.length, 1, JSON.stringify(got));
+      assert.equal(got.summary[0].href, '#authority_id');
+      assert.deepEqual(got.beside, [{id: 'authority_id-error', text: got.summary[0].text}]);
+      assert.match(got.summary[0].text, /exists/);
+    });
+
     await check('the add-member form with its errors passes axe', async () => {
       await axePage.bringToFront();
       await axePage.goto(`${base}/members/new`, {waitUntil: 'load'});

@@ -29,18 +29,24 @@ int Wait(socket_t sock, short events, time_t sec, time_t usec) {
   return n;
 }
 
-std::string NumericHost(const sockaddr_storage& addr, socklen_t len,
-                        int& port) {
+// The numeric address and port of one end of `sock`: `name` is getpeername
+// (the client's) or getsockname (ours); empty and 0 if it cannot be had.
+void AddressOf(socket_t sock, int (*name)(int, sockaddr*, socklen_t*),
+               std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
   std::array<char, NI_MAXHOST> host{};
   std::array<char, NI_MAXSERV> serv{};
-  if (getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host.data(),
+  if (name(sock, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host.data(),
                   host.size(), serv.data(), serv.size(),
                   NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    ip.clear();
     port = 0;
-    return "";
+    return;
   }
+  ip = host.data();
   port = std::atoi(serv.data());
-  return host.data();
 }
 
 // A connection's bytes: read through a buffer that outlives one request
@@ -105,24 +111,10 @@ class HeadBoundedStream : public httplib::Stream {
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    if (getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ip.clear();
-      port = 0;
-      return;
-    }
-    ip = NumericHost(addr, len, port);
+    AddressOf(sock_, getpeername, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    if (getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ip.clear();
-      port = 0;
-      return;
-    }
-    ip = NumericHost(addr, len, port);
+    AddressOf(sock_, getsockname, ip, port);
   }
   socket_t socket() const override { return sock_; }
 

@@ -69,40 +69,32 @@ absl::Status Price(StoreTx& tx, const ledger_rows::PlacementRow& row,
 }
 
 // Reverses the link's monthly fees that its dates, as they are now, no
-// longer make due (an order recorded late, a date corrected, an end).
-absl::Status ReverseMonthsNoLongerDue(StoreTx& tx,
-                                      const ledger_rows::PlacementRow& row,
-                                      absl::string_view why,
-                                      const ledger_rows::Recorder& by) {
+// longer make due (an order recorded late, a date corrected, an end), and,
+// when its placement date was corrected (`placement_moved`), those of
+// months still due that the new date prices at another amount
+// (ChargeClosedMonthsDue charges those months again).
+absl::Status ReverseMonthsNoLongerOwed(StoreTx& tx,
+                                       const ledger_rows::PlacementRow& row,
+                                       absl::string_view why,
+                                       const ledger_rows::Recorder& by,
+                                       bool placement_moved = false) {
   if (!row.placed_on.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
                    ledger_rows::Schedules(tx));
   ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
                    ledger_rows::LinkEntries(tx, row.link_id));
-  const std::vector<ledger_rules::Posting> postings =
+  std::vector<ledger_rules::Posting> postings =
       ledger_rules::PostingsForMonthsNoLongerDue(
           existing, schedules, *row.placed_on, row.order_on, row.ended_on, why);
-  if (postings.empty()) return absl::OkStatus();
-  return ledger_rows::Post(tx, postings, by).status();
-}
-
-// Reverses the link's monthly fees, of months still due, that its corrected
-// placement date prices at another amount; ChargeClosedMonthsDue charges
-// those months again.
-absl::Status ReverseMonthsRepriced(StoreTx& tx,
-                                   const ledger_rows::PlacementRow& row,
-                                   absl::string_view why,
-                                   const ledger_rows::Recorder& by) {
-  if (!row.placed_on.has_value()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
-                   ledger_rows::Schedules(tx));
-  ASSIGN_OR_RETURN(ledger_rules::Placement placement, PricingOf(tx, row));
-  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
-                   ledger_rows::LinkEntries(tx, row.link_id));
-  ASSIGN_OR_RETURN(
-      std::vector<ledger_rules::Posting> postings,
-      ledger_rules::PostingsForMonthsRepriced(placement, existing, schedules,
-                                              row.order_on, row.ended_on, why));
+  if (placement_moved) {
+    // Of months still due: none of those reversed above.
+    ASSIGN_OR_RETURN(ledger_rules::Placement placement, PricingOf(tx, row));
+    ASSIGN_OR_RETURN(
+        std::vector<ledger_rules::Posting> repriced,
+        ledger_rules::PostingsForMonthsRepriced(
+            placement, existing, schedules, row.order_on, row.ended_on, why));
+    postings.insert(postings.end(), repriced.begin(), repriced.end());
+  }
   if (postings.empty()) return absl::OkStatus();
   return ledger_rows::Post(tx, postings, by).status();
 }
@@ -207,7 +199,7 @@ absl::Status OnStep(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
   if (step == v1::LINK_STEP_PLACED) return Price(tx, row, "", by);
   if (step == v1::LINK_STEP_ORDER_GRANTED) {
-    return ReverseMonthsNoLongerDue(
+    return ReverseMonthsNoLongerOwed(
         tx, row, absl::StrCat("adoption order made on ", Day(date)), by);
   }
   return absl::OkStatus();
@@ -230,10 +222,8 @@ absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
   *slot = date;
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
   if (step == v1::LINK_STEP_PLACED) RETURN_IF_ERROR(Price(tx, row, why, by));
-  RETURN_IF_ERROR(ReverseMonthsNoLongerDue(tx, row, why, by));
-  if (step == v1::LINK_STEP_PLACED) {
-    RETURN_IF_ERROR(ReverseMonthsRepriced(tx, row, why, by));
-  }
+  RETURN_IF_ERROR(ReverseMonthsNoLongerOwed(tx, row, why, by,
+                                            step == v1::LINK_STEP_PLACED));
   // Only these two dates can make a month due (an end is not corrected).
   if (step != v1::LINK_STEP_PLACED && step != v1::LINK_STEP_ORDER_GRANTED) {
     return absl::OkStatus();
@@ -261,7 +251,7 @@ absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,
   const std::vector<ledger_rules::Posting> postings =
       ledger_rules::PostingsForEnding(existing, schedules, date, why);
   RETURN_IF_ERROR(ledger_rows::Post(tx, postings, by).status());
-  return ReverseMonthsNoLongerDue(
+  return ReverseMonthsNoLongerOwed(
       tx, row, absl::StrCat("placement ended on ", Day(date)), by);
 }
 

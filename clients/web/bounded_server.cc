@@ -50,27 +50,37 @@ void AddressOf(socket_t sock, int (*name)(int, sockaddr*, socklen_t*),
 }
 
 // A connection's bytes: read through a buffer that outlives one request
-// (a pipelined request's bytes are kept), counting each head's bytes as
-// httplib takes them until the empty line that ends it.
+// (a pipelined request's bytes are kept), counting each request's bytes as
+// httplib takes them: its head until the line "\r\n" that ends it (as
+// httplib's read_headers reads it: a bare "\n" line is skipped there, not an
+// end), and the whole request against `max_request_bytes` (httplib's
+// payload limit checks Content-Length only, not a chunked body or one read
+// to the end of the connection).
 class HeadBoundedStream : public httplib::Stream {
  public:
   HeadBoundedStream(socket_t sock, time_t read_sec, time_t read_usec,
-                    time_t write_sec, time_t write_usec)
+                    time_t write_sec, time_t write_usec,
+                    size_t max_request_bytes)
       : sock_(sock),
         read_sec_(read_sec),
         read_usec_(read_usec),
         write_sec_(write_sec),
-        write_usec_(write_usec) {}
+        write_usec_(write_usec),
+        max_request_bytes_(max_request_bytes) {}
 
-  // A new request's head begins with the next byte read.
-  void StartHead() {
+  // A new request begins with the next byte read.
+  void StartRequest() {
     in_head_ = true;
-    head_bytes_ = 0;
+    request_bytes_ = 0;
     line_bytes_ = 0;
+    after_cr_ = false;
+    head_deadline_ =
+        std::chrono::steady_clock::now() + BoundedServer::kHeadTimeout;
   }
   bool Buffered() const { return begin_ < end_; }
-  // Whether a head was refused for its length: the connection ends.
-  bool head_too_long() const { return head_too_long_; }
+  // Whether a request was refused for its size or its head's slowness: the
+  // connection ends.
+  bool refused() const { return refused_; }
 
   bool is_readable() const override {
     return Buffered() || Wait(sock_, POLLIN, read_sec_, read_usec_) > 0;
@@ -81,6 +91,12 @@ class HeadBoundedStream : public httplib::Stream {
 
   ssize_t read(char* ptr, size_t size) override {
     if (!Buffered()) {
+      // A head still coming after kHeadTimeout (checked as more is read: a
+      // head already here is taken whole).
+      if (in_head_ && std::chrono::steady_clock::now() > head_deadline_) {
+        refused_ = true;
+        return -1;
+      }
       if (Wait(sock_, POLLIN, read_sec_, read_usec_) <= 0) return -1;
       ssize_t n;
       do {
@@ -91,9 +107,15 @@ class HeadBoundedStream : public httplib::Stream {
       end_ = static_cast<size_t>(n);
     }
     size_t take = std::min(size, end_ - begin_);
-    if (in_head_) take = TakeHead(take);
+    if (in_head_) {
+      take = TakeHead(take);
+    } else if (request_bytes_ + take > max_request_bytes_) {
+      take = 0;
+    } else {
+      request_bytes_ += take;
+    }
     if (take == 0) {
-      head_too_long_ = true;
+      refused_ = true;
       return -1;
     }
     std::memcpy(ptr, buffer_.data() + begin_, take);
@@ -120,22 +142,22 @@ class HeadBoundedStream : public httplib::Stream {
 
  private:
   // Of the next `take` buffered bytes, how many httplib may have: up to
-  // the end of the head (the empty line), and none once the head would pass
-  // kMaxHeadBytes.
+  // the end of the head (a line of exactly "\r\n"), and none once the head
+  // would pass kMaxHeadBytes.
   size_t TakeHead(size_t take) {
     for (size_t i = 0; i < take; ++i) {
-      if (++head_bytes_ > BoundedServer::kMaxHeadBytes) return i;
+      if (++request_bytes_ > BoundedServer::kMaxHeadBytes) return i;
       const char c = buffer_[begin_ + i];
       if (c == '\n') {
-        // "\r\n" or "\n" alone: the empty line that ends the head.
-        if (line_bytes_ == 0) {
+        if (line_bytes_ == 1 && after_cr_) {
           in_head_ = false;
           return i + 1;
         }
         line_bytes_ = 0;
-      } else if (c != '\r') {
+      } else {
         ++line_bytes_;
       }
+      after_cr_ = c == '\r';
     }
     return take;
   }
@@ -144,10 +166,14 @@ class HeadBoundedStream : public httplib::Stream {
   const time_t read_sec_, read_usec_, write_sec_, write_usec_;
   std::array<char, 4096> buffer_{};
   size_t begin_ = 0, end_ = 0;  // the buffered bytes not yet read
+  const size_t max_request_bytes_;
   bool in_head_ = true;
-  size_t head_bytes_ = 0;
-  size_t line_bytes_ = 0;  // of the current head line, "\r" not counted
-  bool head_too_long_ = false;
+  size_t request_bytes_ = 0;  // of the current request, taken by httplib
+  size_t line_bytes_ = 0;     // of the current head line, before its "\n"
+  bool after_cr_ = false;     // the last byte taken was "\r"
+  std::chrono::steady_clock::time_point head_deadline_ =
+      std::chrono::steady_clock::time_point::max();
+  bool refused_ = false;
 };
 
 // Whether `sock` has a request to read within `timeout_sec`, checking
@@ -169,19 +195,26 @@ bool NextRequestArrives(const std::atomic<socket_t>& server_sock, socket_t sock,
 }  // namespace
 
 bool BoundedServer::process_and_close_socket(socket_t sock) {
+  // The body's limit, and room for a chunked body's framing (a browser's
+  // forms never are chunked).
+  const size_t max_request_bytes =
+      payload_max_length_ > kMaxRequestBytes / 2
+          ? kMaxRequestBytes
+          : 2 * payload_max_length_ + kMaxHeadBytes;
   HeadBoundedStream stream(sock, read_timeout_sec_, read_timeout_usec_,
-                           write_timeout_sec_, write_timeout_usec_);
+                           write_timeout_sec_, write_timeout_usec_,
+                           max_request_bytes);
   bool ok = false;
   for (size_t left = keep_alive_max_count_; left > 0; --left) {
     if (!stream.Buffered() &&
         !NextRequestArrives(svr_sock_, sock, keep_alive_timeout_sec_)) {
       break;
     }
-    stream.StartHead();
+    stream.StartRequest();
     bool closed = false;
     ok = process_request(stream, /*close_connection=*/left == 1, closed,
                          nullptr);
-    if (!ok || closed || stream.head_too_long()) break;
+    if (!ok || closed || stream.refused()) break;
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

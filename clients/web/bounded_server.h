@@ -1,26 +1,31 @@
-// raa-web's HTTP server: cpp-httplib's, reading each request's head (its
-// request line and header lines) through a stream that refuses a head of
-// more than kMaxHeadBytes. Debian's libcpp-httplib 0.11 limits each header
-// line to 8 KB but not their number: one request of a million `X-a: b`
-// lines (8 MB) made raa-web hold 104 MiB, and a few such connections
-// gigabytes, before a key was asked for.
+// raa-web's HTTP server: cpp-httplib's, reading each request through a
+// stream that bounds it. Debian's libcpp-httplib 0.11 limits each header
+// line to 8 KB but not their number (one request of a million `X-a: b`
+// lines, 8 MB, made raa-web hold 104 MiB before a key was asked for), and
+// checks set_payload_max_length against Content-Length only (a chunked
+// body, or one read to the end of the connection, was taken whole).
 //
 //   BoundedServer http;  // in place of httplib::Server
 //   http.Get("/", ...);
 //   http.listen("127.0.0.1", 8080);
 //
-// Everything else is httplib's: a connection serves up to
+// A request's head (its request line and header lines, to the line
+// "\r\n") is at most kMaxHeadBytes and must arrive within kHeadTimeout of
+// its first byte; the whole request at most twice set_payload_max_length
+// plus the head (room for a chunked body's framing). Past either, httplib's
+// read fails: a head refused is answered 400 (a request line alone too long,
+// or a body, ends the connection with no answer) and the connection is
+// closed. Everything else is httplib's: a connection serves up to
 // keep_alive_max_count requests, waits keep_alive_timeout between them and
-// the read and write timeouts within one; the body's limit is
-// set_payload_max_length's. A head too long is answered 400 (httplib's
-// answer to headers it cannot read) and the connection closed. Plain HTTP
-// only: raa-web --tls-cert serves httplib's SSLServer, whose head is not
-// bounded (docs/web.md: put a reverse proxy in front).
+// the read and write timeouts within one. Plain HTTP only: raa-web
+// --tls-cert serves httplib's SSLServer, which has none of these bounds
+// (docs/web.md: put a reverse proxy in front).
 #ifndef RAAMATCH_CLIENTS_WEB_BOUNDED_SERVER_H_
 #define RAAMATCH_CLIENTS_WEB_BOUNDED_SERVER_H_
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstddef>
 
 namespace raa::web {
@@ -30,6 +35,11 @@ class BoundedServer : public httplib::Server {
   // A head's request line (up to 8 KB of URI) and headers together: a
   // browser's are 1-2 KB, with every cookie.
   static constexpr size_t kMaxHeadBytes = size_t{32} << 10;
+  // A head sent slower than this (a byte every few seconds, each within the
+  // read timeout) is refused: a browser sends its head at once.
+  static constexpr std::chrono::seconds kHeadTimeout{30};
+  // The most a request may be, whatever the payload limit.
+  static constexpr size_t kMaxRequestBytes = size_t{64} << 20;
 
  private:
   bool process_and_close_socket(socket_t sock) override;

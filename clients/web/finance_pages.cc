@@ -534,6 +534,8 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
   request.set_reference(Param(req, "reference"));
   request.set_request_id(RequestIdOf(req));
   FieldErrors errors;
+  // Told with the amount's and date's problems, not after them.
+  if (request.payee().empty()) errors.Add("payee", "choose the member paid");
   absl::StatusOr<int64_t> pence = ParsePounds(Param(req, "amount"));
   if (!pence.ok()) {
     errors.Add("amount", std::string(pence.status().message()));

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -405,11 +406,14 @@ void WebApp::RenderNewMember(httplib::Response& res, const SignedIn& signed_in,
   form.set("kinds", kinds);
   if (!form.get("request_id")) form.set("request_id", NewRequestId());
   if (!api_error.ok()) {
-    // "authority already exists" is the id's problem: beside the id.
+    // 'authority "x" already exists' is the id's problem: beside the id
+    // (not a request_id reused for another request, also ALREADY_EXISTS).
+    const bool id_taken = absl::IsAlreadyExists(api_error) &&
+                          ViolationsOf(api_error).empty() &&
+                          absl::StartsWith(api_error.message(), "authority \"");
     const absl::Status shown =
-        absl::IsAlreadyExists(api_error) && ViolationsOf(api_error).empty()
-            ? InvalidField("authority_id", api_error.message())
-            : api_error;
+        id_taken ? InvalidField("authority_id", api_error.message())
+                 : api_error;
     SetFormErrors(
         d, shown,
         [](const std::string& field) -> std::string {

@@ -42,6 +42,8 @@ LinkParties PartiesOf(const LinkRow& row) {
   }
   return parties;
 }
+// The views would outlive a temporary row.
+LinkParties PartiesOf(LinkRow&&) = delete;
 
 // FAILED_PRECONDITION naming `field`, with a BadRequest detail.
 absl::Status Refused(absl::string_view field, absl::string_view why) {

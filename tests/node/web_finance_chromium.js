@@ -225,13 +225,17 @@ async function main() {
                 'asked for beside its field and nothing is recorded', async () => {
       await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
       assert.equal(await page.$eval('#payee', (s) => s.value), '');
-      await page.type('#amount', '10.00');
+      await page.type('#amount', '10.001');
       await page.type('#reference', 'BACS 4470');
       const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
         page.click('form[action="/ledger/payments"] button[type="submit"]')]);
       assert.equal(r.status(), 400);
       const beside = await page.$eval('#payee-error', (e) => e.textContent.trim());
-      assert.ok(beside.length > 'Error:'.length, beside);
+      assert.match(beside, /choose the member paid/);
+      // Told at once with the amount's problem, not in a second round.
+      const summary = await page.$$eval('.govuk-error-summary a',
+                                        (as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(summary.sort(), ['#amount', '#payee'], JSON.stringify(summary));
       assert.deepEqual(await fixture.payments(), [], 'a payment without a payee was recorded');
     });
 

@@ -113,6 +113,48 @@ TEST_F(BoundedServerTest, AHeadPastItsLimitIsRefusedAndTheConnectionClosed) {
   EXPECT_THAT(answer, Not(HasSubstr("hello")));
 }
 
+TEST_F(BoundedServerTest, ALineThatHttplibSkipsDoesNotEndTheHead) {
+  // httplib ends a head only at a line of exactly "\r\n": a bare "\n" line
+  // is skipped and "\r\r\n" is a header it cannot parse. Neither may let
+  // the lines after it go uncounted (the review's bypass).
+  for (const char* odd : {"\n", "\r\r\n"}) {
+    std::string head = absl::StrCat("GET / HTTP/1.1\r\nHost: x\r\n", odd);
+    for (int i = 0; i < 100'000; ++i) head += "X-a: b\r\n";
+    const std::string answer = Exchange(head + "\r\n");
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 400")) << "after " << odd;
+    EXPECT_THAT(answer, Not(HasSubstr("hello")));
+  }
+}
+
+TEST_F(BoundedServerTest, ABodyPastTheLimitIsRefusedHoweverItIsSent) {
+  // The payload limit is 1 MiB; httplib checks it against Content-Length
+  // only. A chunked body of 4 MiB, and one read to the end of the
+  // connection, are cut off at twice the limit.
+  std::string chunked =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(64 << 10, 'a');
+  for (int i = 0; i < 64; ++i) {
+    absl::StrAppend(&chunked, "10000\r\n", chunk, "\r\n");
+  }
+  chunked += "0\r\n\r\n";
+  EXPECT_THAT(Exchange(chunked), Not(HasSubstr("bytes")));
+  const std::string unsized =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "Connection: close\r\n\r\n" +
+      std::string(4 << 20, 'a');
+  EXPECT_THAT(Exchange(unsized), Not(HasSubstr("4194304 bytes")));
+  // Within it, a chunked body is served.
+  std::string small =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  for (int i = 0; i < 4; ++i) {
+    absl::StrAppend(&small, "10000\r\n", chunk, "\r\n");
+  }
+  small += "0\r\n\r\n";
+  EXPECT_THAT(Exchange(small), HasSubstr("262144 bytes"));
+}
+
 TEST_F(BoundedServerTest, AHeadWithinItsLimitIsServed) {
   // 3,000 lines: 24 KB, every one handed to the handler.
   const std::string answer = Exchange(HeadWithLines(3'000, true));

@@ -285,6 +285,7 @@ absl::StatusOr<Caller> Authenticator::AuthenticateKey(
   for (int r : stored->key.roles()) caller.roles |= 1u << r;
   absl::MutexLock lock(&mu_);
   caller.withdrawn = withdrawn_.contains(caller.authority_id);
+  caller.hub = hubs_.contains(caller.authority_id);
   if (forgotten_ == generation) {
     cache_[*key_id] =
         CachedKey{std::move(stored->secret_sha256), caller, read_micros};
@@ -328,18 +329,26 @@ void Authenticator::SetStoreReadHookForTesting(std::function<void()> hook) {
 void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
   std::string id(absl::StripPrefix(authority.name(), "authorities/"));
   const bool withdrawn = authority.status() == v1::AUTHORITY_STATUS_WITHDRAWN;
+  const bool hub =
+      authority.kind() == v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY;
   absl::MutexLock lock(&mu_);
   // Every cached caller of the member learns it now.
-  for (auto& [key_id, cached] : cache_) {
-    if (cached.caller.authority_id == id) cached.caller.withdrawn = withdrawn;
-  }
-  for (auto& [credential, cached] : credentials_) {
-    if (cached.caller.authority_id == id) cached.caller.withdrawn = withdrawn;
-  }
+  auto tell = [&](Caller& caller) {
+    if (caller.authority_id != id) return;
+    caller.withdrawn = withdrawn;
+    caller.hub = hub;
+  };
+  for (auto& [key_id, cached] : cache_) tell(cached.caller);
+  for (auto& [credential, cached] : credentials_) tell(cached.caller);
   if (withdrawn) {
-    withdrawn_.insert(std::move(id));
+    withdrawn_.insert(id);
   } else {
     withdrawn_.erase(id);
+  }
+  if (hub) {
+    hubs_.insert(std::move(id));
+  } else {
+    hubs_.erase(id);
   }
 }
 

@@ -72,7 +72,8 @@ absl::Status CheckKeyMatchesCertificate(const Caller& caller,
 //    sent differently ("bearer " in lower case, another connection's
 //    certificate) costs a SHA-256 but no store read.
 // A revocation empties both of the key before Forget returns; a member's
-// withdrawal reaches its cached callers before OnAuthorityChanged returns;
+// withdrawal (or change of kind) reaches its cached callers before
+// OnAuthorityChanged returns;
 // and nothing is trusted from a cache longer than kCacheLifetime after its
 // key was read from the store (then the store is read again). The cache of
 // credentials holds keys in the clear in the server's memory (as every
@@ -118,9 +119,10 @@ class Authenticator {
   // revocation listener.
   void Forget(absl::string_view key_id);
 
-  // Members that have withdrawn: every caller of theirs is marked
-  // Caller::withdrawn. Told of each withdrawn member at start and then of
-  // every committed change to a member before the write is acknowledged
+  // Members that have withdrawn, and the regional adoption agency: every
+  // caller of theirs is marked Caller::withdrawn, Caller::hub. Told of each
+  // such member at start and then of every committed change to a member
+  // before the write is acknowledged
   // (the server's wiring reads the registry's rows and listens to its
   // writes: the authenticator reads no member rows itself).
   void OnAuthorityChanged(const v1::Authority& authority);
@@ -198,6 +200,8 @@ class Authenticator {
   // happened meanwhile.
   uint64_t forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);
+  // Members of kind REGIONAL_ADOPTION_AGENCY (Caller::hub).
+  absl::flat_hash_set<std::string> hubs_ ABSL_GUARDED_BY(mu_);
   std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
   std::function<void()> store_read_hook_ ABSL_GUARDED_BY(mu_);
 };

@@ -27,6 +27,9 @@ struct Caller {
   // The caller's member has withdrawn from the consortium: its keys may only
   // read its own records (see rules.h).
   bool withdrawn = false;
+  // The caller's member is the consortium's regional adoption agency (kind
+  // REGIONAL_ADOPTION_AGENCY), whose family finders work for every member.
+  bool hub = false;
 
   bool Has(v1::Role role) const { return (roles & (1u << role)) != 0; }
 };

@@ -150,7 +150,8 @@ bool CanRecordStepFor(const Caller& caller, const LinkParties& link,
   if (WorksFor(caller, link.child_owner)) return true;
   return step <= v1::LINK_STEP_LINKING_MEETING &&
          CanOpenLinkFor(caller, link.child_owner) &&
-         (IsOwn(caller, link.adopter_owner) || IsOwn(caller, link.opener));
+         (caller.hub || IsOwn(caller, link.adopter_owner) ||
+          IsOwn(caller, link.opener));
 }
 
 bool CanCloseLinkFor(const Caller& caller, absl::string_view child_owner,

@@ -124,9 +124,10 @@ struct LinkParties {
 };
 // Whether the caller may record (or correct the date of) `step` of `link`:
 // OPENED and LINKING_MEETING, the child's authority or a family finder of
-// the household's agency or of the member that opened it (not a family
-// finder of a member with no part in the link); PAPERS_TO_PANEL and every
-// later step, the child's authority; managers any.
+// the household's agency, of the member that opened it or of the regional
+// adoption agency (Caller::hub), whose family finders work for every member
+// (not a family finder of another member with no part in the link);
+// PAPERS_TO_PANEL and every later step, the child's authority; managers any.
 bool CanRecordStepFor(const Caller& caller, const LinkParties& link,
                       v1::LinkStep step);
 // Whether the caller may close a link of a child owned by `child_owner`

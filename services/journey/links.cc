@@ -409,8 +409,8 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
                            seen.child_authority, ")",
                            step <= v1::LINK_STEP_LINKING_MEETING
                                ? ", or a family finder of the household's "
-                                 "agency or of the member that opened the "
-                                 "link"
+                                 "agency, of the member that opened the "
+                                 "link or of the regional adoption agency"
                                : ""));
   }
   ASSIGN_OR_RETURN(

@@ -431,7 +431,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   }
   impl->authenticator =
       std::make_unique<Authenticator>(*impl->store, client_certificates);
-  RETURN_IF_ERROR(LoadWithdrawnMembers(*impl->store, *impl->authenticator));
+  RETURN_IF_ERROR(LoadMemberStates(*impl->store, *impl->authenticator));
   RETURN_IF_ERROR(LoadOpenLinks(*impl->store, *impl->live));
   impl->listeners = MakeStoreListeners(*impl->live, *impl->authenticator);
   impl->store->SetListener(impl->listeners.get());

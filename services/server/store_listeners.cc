@@ -97,13 +97,14 @@ absl::Status LoadOpenLinks(Store& store, LiveIndex& live) {
   return absl::OkStatus();
 }
 
-// The authenticator marks the callers of withdrawn members from the start.
-absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator) {
-  return registry_rows::ForEachAuthority(store, v1::AUTHORITY_STATUS_WITHDRAWN,
-                                         [&](const v1::Authority& a) {
-                                           authenticator.OnAuthorityChanged(a);
-                                           return absl::OkStatus();
-                                         });
+// The authenticator marks the callers of withdrawn members, and of the
+// regional adoption agency, from the start.
+absl::Status LoadMemberStates(Store& store, Authenticator& authenticator) {
+  return registry_rows::ForEachAuthority(
+      store, v1::AUTHORITY_STATUS_UNSPECIFIED, [&](const v1::Authority& a) {
+        authenticator.OnAuthorityChanged(a);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace raa

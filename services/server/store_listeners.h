@@ -26,9 +26,10 @@ std::unique_ptr<StoreListener> MakeStoreListeners(LiveIndex& live,
 // matcher's link limit); the listener keeps them in step after.
 absl::Status LoadOpenLinks(Store& store, LiveIndex& live);
 
-// Tells the authenticator of every withdrawn member at start-up, so their
-// callers are marked from the first call.
-absl::Status LoadWithdrawnMembers(Store& store, Authenticator& authenticator);
+// Tells the authenticator of every member at start-up, so the callers of
+// withdrawn members and of the regional adoption agency are marked from the
+// first call.
+absl::Status LoadMemberStates(Store& store, Authenticator& authenticator);
 
 }  // namespace raa
 

@@ -354,8 +354,38 @@ TEST_F(AuthDomainTest, AWithdrawalReachesTheMembersKeysOnlyOnceCommitted) {
   EXPECT_TRUE(authenticator_->Cached(header)->withdrawn);
   // A fresh Authenticator on the same store learns it from the store.
   Authenticator restarted(*store_);
-  ASSERT_THAT(LoadWithdrawnMembers(*store_, restarted), IsOk());
+  ASSERT_THAT(LoadMemberStates(*store_, restarted), IsOk());
   EXPECT_TRUE(restarted.Authenticate(header)->withdrawn);
+}
+
+// The regional adoption agency's callers are marked Caller::hub (rules.h
+// lets its family finders record any link's early steps): the hub from the
+// start, and a member whose kind is corrected to or from
+// REGIONAL_ADOPTION_AGENCY from the commit on, cached keys too.
+TEST_F(AuthDomainTest, TheRegionalAdoptionAgencysKeysAreTheHubs) {
+  EXPECT_TRUE(manager_.hub);
+  v1::CreateApiKeyResponse key = IssueKey("leeds", {v1::ROLE_FAMILY_FINDER});
+  const std::string header = Bearer(key.secret());
+  ASSERT_THAT(authenticator_->Authenticate(header).status(), IsOk());
+  EXPECT_FALSE(authenticator_->Cached(header)->hub);
+
+  v1::UpdateAuthorityRequest update;
+  update.mutable_authority()->set_name("authorities/leeds");
+  update.mutable_authority()->set_kind(
+      v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY);
+  update.mutable_update_mask()->add_paths("kind");
+  update.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateAuthority(manager_, update).status(), IsOk());
+  EXPECT_TRUE(authenticator_->Cached(header)->hub);
+  EXPECT_TRUE(authenticator_->Authenticate(header)->hub);
+  Authenticator restarted(*store_);
+  ASSERT_THAT(LoadMemberStates(*store_, restarted), IsOk());
+  EXPECT_TRUE(restarted.Authenticate(header)->hub);
+
+  update.mutable_authority()->set_kind(v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
+  update.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateAuthority(manager_, update).status(), IsOk());
+  EXPECT_FALSE(authenticator_->Cached(header)->hub);
 }
 
 }  // namespace

@@ -357,6 +357,30 @@ TEST(RulesTest, SearcherOfPairLeavesTheCallerAsItWas) {
   EXPECT_EQ(registrar.roles, 1u << v1::ROLE_REGISTRAR);
 }
 
+// The regional adoption agency's family finders run linking meetings for
+// every member: they record a link's early steps whoever opened it, and
+// nothing from the panel on; its other roles gain nothing, nor does a member
+// that has withdrawn.
+TEST(RulesTest, TheHubsFamilyFindersRecordEveryLinksEarlySteps) {
+  const LinkParties others{"leeds", "york", "york"};
+  Caller finder = CallerWith(v1::ROLE_FAMILY_FINDER, false);
+  EXPECT_FALSE(CanRecordStepFor(finder, others, v1::LINK_STEP_LINKING_MEETING));
+  finder.hub = true;
+  EXPECT_TRUE(CanRecordStepFor(finder, others, v1::LINK_STEP_OPENED));
+  EXPECT_TRUE(CanRecordStepFor(finder, others, v1::LINK_STEP_LINKING_MEETING));
+  EXPECT_FALSE(CanRecordStepFor(finder, others, v1::LINK_STEP_PAPERS_TO_PANEL));
+  EXPECT_FALSE(CanRecordStepFor(finder, others, v1::LINK_STEP_MATCH_DECIDED));
+
+  Caller registrar = CallerWith(v1::ROLE_REGISTRAR, false);
+  registrar.hub = true;
+  EXPECT_FALSE(
+      CanRecordStepFor(registrar, others, v1::LINK_STEP_LINKING_MEETING));
+  Caller withdrawn = CallerWith(v1::ROLE_FAMILY_FINDER, true);
+  withdrawn.hub = true;
+  EXPECT_FALSE(
+      CanRecordStepFor(withdrawn, others, v1::LINK_STEP_LINKING_MEETING));
+}
+
 TEST(RulesTest, NoKeyRevokesItself) {
   const Caller manager = CallerWith(v1::ROLE_MANAGER, false);
   EXPECT_FALSE(CanRevokeKey(manager, manager.key_id));

@@ -671,6 +671,33 @@ TEST_F(LinksDomainTest, WhoMayDoWhat) {
       IsOk());
 }
 
+// A family finder of a member with no part in a link records none of its
+// steps; the regional adoption agency's family finders run linking meetings
+// for every member.
+TEST_F(LinksDomainTest, TheHubsFamilyFindersRecordTheLinkingMeetingOfAnyLink) {
+  absl::StatusOr<v1::Link> link =
+      links_->OpenLink(leeds_finder_, Open(child_, household_));
+  ASSERT_THAT(link.status(), IsOk());
+  const v1::AdvanceLinkRequest meeting =
+      Advance(*link, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8));
+  EXPECT_THAT(links_->AdvanceLink(finder_, meeting).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(Get(link->name()).step(), v1::LINK_STEP_OPENED);
+
+  const Caller hub_finder = NewCaller("hub", {v1::ROLE_FAMILY_FINDER});
+  EXPECT_TRUE(hub_finder.hub);
+  ASSERT_THAT(links_->AdvanceLink(hub_finder, meeting).status(), IsOk());
+  EXPECT_EQ(Get(link->name()).step(), v1::LINK_STEP_LINKING_MEETING);
+  // From the panel on, the child's authority.
+  EXPECT_THAT(
+      links_
+          ->AdvanceLink(hub_finder, Advance(Get(link->name()),
+                                            v1::LINK_STEP_PAPERS_TO_PANEL,
+                                            MakeDate(2026, 9, 9)))
+          .status(),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(LinksDomainTest, ALinkToAHiddenProfileIsNotFound) {
   v1::Child hidden = ChildProfile({84});
   hidden.add_hidden_from("york");

@@ -26,7 +26,7 @@ void ScratchDomainTest::SetUp() {
   ASSERT_THAT(live.status(), IsOk());
   live_ = std::move(*live);
   authenticator_ = std::make_unique<Authenticator>(*store_);
-  ASSERT_THAT(LoadWithdrawnMembers(*store_, *authenticator_), IsOk());
+  ASSERT_THAT(LoadMemberStates(*store_, *authenticator_), IsOk());
   ASSERT_THAT(LoadOpenLinks(*store_, *live_), IsOk());
   listener_ = std::make_unique<ForwardingListener>(*live_, *authenticator_);
   store_->SetListener(listener_.get());

@@ -58,7 +58,12 @@ absl::StatusOr<v1::Budget> Compute(
   out.set_financial_year(year);
   *out.mutable_committed() = ToMoney(committed);
   Pence pipeline = 0;
+  // A recommended or matched link's fee falls due at its placement, weeks
+  // away: in the year that holds today, not in one that has ended or one
+  // still to come.
+  const bool this_year = ledger_rules::FinancialYearOf(today) == year;
   for (const ledger_rows::PlacementRow& p : placements) {
+    if (!this_year) break;
     if (p.payer != authority || p.payer == p.payee || p.placed_on.has_value() ||
         p.ended_on.has_value() ||
         (!p.recommended_on.has_value() && !p.matched_on.has_value())) {

@@ -964,6 +964,17 @@ TEST_F(LedgerServerTest, BudgetsCountCommittedFeesAndThePipeline) {
   EXPECT_EQ(budget.committed_percent(), 54);
   EXPECT_EQ(budget.committed_warning(), v1::BUDGET_WARNING_NONE);
   EXPECT_EQ(budget.forecast_warning(), v1::BUDGET_WARNING_OVER);
+  // The pipeline's fees fall due this year: another year's forecast is what
+  // is committed in it.
+  for (int year : {2025, 2027}) {
+    get.set_financial_year(year);
+    v1::Budget other;
+    ASSERT_THAT(L(&LedgerStub::GetBudget, finance_["sheffield"], get, &other),
+                IsOk());
+    EXPECT_THAT(other.pipeline(), IsEmpty()) << year;
+    EXPECT_EQ(P(other.forecast()), P(other.committed())) << year;
+  }
+  get.set_financial_year(2026);
 
   // A retry gets the first answer, as it was then, after a later change.
   set.set_request_id(NextRequestId());

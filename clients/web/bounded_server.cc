@@ -1,7 +1,10 @@
 #include "clients/web/bounded_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,11 +13,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <string>
 
 namespace raa::web {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
 
 // Waits up to `sec` + `usec` for `sock` to be readable (POLLIN) or
 // writable (POLLOUT): > 0 ready, 0 timed out, < 0 an error.
@@ -49,19 +56,153 @@ void AddressOf(socket_t sock, int (*name)(int, sockaddr*, socklen_t*),
   port = std::atoi(serv.data());
 }
 
+// How a connection's bytes come and go: the socket itself, or TLS over it.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Bytes already taken off the socket and not yet read (a TLS record's).
+  virtual bool Pending() const { return false; }
+  // Up to `size` bytes, waiting at most `sec` + `usec` for each of the
+  // socket's readiness and never past `deadline`: > 0 read, 0 the peer
+  // closed, < 0 an error or a wait timed out.
+  virtual ssize_t Recv(char* ptr, size_t size, time_t sec, time_t usec,
+                       Deadline deadline) = 0;
+  // Up to `size` bytes, waiting at most `sec` + `usec` for the socket to
+  // take them: > 0 sent, < 0 an error or the wait timed out.
+  virtual ssize_t Send(const char* ptr, size_t size, time_t sec,
+                       time_t usec) = 0;
+};
+
+// Plain HTTP: the socket's own bytes.
+class PlainTransport final : public Transport {
+ public:
+  explicit PlainTransport(socket_t sock) : sock_(sock) {}
+
+  ssize_t Recv(char* ptr, size_t size, time_t sec, time_t usec,
+               Deadline /*deadline*/) override {
+    // One wait, then what arrived: the stream checks the deadline between.
+    if (Wait(sock_, POLLIN, sec, usec) <= 0) return -1;
+    ssize_t n;
+    do {
+      n = ::recv(sock_, ptr, size, 0);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+  ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec) override {
+    if (Wait(sock_, POLLOUT, sec, usec) <= 0) return -1;
+    ssize_t n;
+    do {
+      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+ private:
+  const socket_t sock_;
+};
+
+// HTTPS: OpenSSL over the socket, which is non-blocking for the whole
+// connection: every wait for the socket is bounded by the read or write
+// timeout, and reads by the stream's deadline too (a TLS record trickled a
+// byte at a time is still one read).
+class TlsTransport final : public Transport {
+ public:
+  // Takes `ssl` (set to the socket, which is already non-blocking).
+  explicit TlsTransport(socket_t sock, SSL* ssl) : sock_(sock), ssl_(ssl) {}
+  ~TlsTransport() override {
+    // A close_notify if the socket takes it at once; no waiting for the
+    // client's.
+    if (handshaken_) SSL_shutdown(ssl_);
+    SSL_free(ssl_);
+  }
+
+  // The handshake, within `sec` + `usec` in all.
+  bool Handshake(time_t sec, time_t usec) {
+    const Deadline deadline = Clock::now() + std::chrono::seconds(sec) +
+                              std::chrono::microseconds(usec);
+    for (;;) {
+      ERR_clear_error();
+      const int n = SSL_accept(ssl_);
+      if (n == 1) {
+        handshaken_ = true;
+        return true;
+      }
+      if (!WaitFor(SSL_get_error(ssl_, n), sec, usec, deadline)) return false;
+    }
+  }
+
+  bool Pending() const override { return SSL_pending(ssl_) > 0; }
+
+  ssize_t Recv(char* ptr, size_t size, time_t sec, time_t usec,
+               Deadline deadline) override {
+    const int want = static_cast<int>(std::min<size_t>(size, INT_MAX));
+    for (;;) {
+      ERR_clear_error();
+      const int n = SSL_read(ssl_, ptr, want);
+      if (n > 0) return n;
+      const int error = SSL_get_error(ssl_, n);
+      if (error == SSL_ERROR_ZERO_RETURN) return 0;
+      if (!WaitFor(error, sec, usec, deadline)) return -1;
+    }
+  }
+  ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec) override {
+    const int want = static_cast<int>(std::min<size_t>(size, INT_MAX));
+    const Deadline deadline = Deadline::max();
+    for (;;) {
+      ERR_clear_error();
+      const int n = SSL_write(ssl_, ptr, want);
+      if (n > 0) return n;
+      if (!WaitFor(SSL_get_error(ssl_, n), sec, usec, deadline)) return -1;
+    }
+  }
+
+ private:
+  // For SSL_ERROR_WANT_READ / _WRITE, waits for the socket (at most `sec`
+  // + `usec`, and not past `deadline`); false for any other error, a
+  // timeout or the deadline.
+  bool WaitFor(int error, time_t sec, time_t usec, Deadline deadline) const {
+    short events;
+    if (error == SSL_ERROR_WANT_READ) {
+      events = POLLIN;
+    } else if (error == SSL_ERROR_WANT_WRITE) {
+      events = POLLOUT;
+    } else {
+      return false;
+    }
+    const Deadline now = Clock::now();
+    if (now >= deadline) return false;
+    auto wait = std::chrono::seconds(sec) + std::chrono::microseconds(usec);
+    if (deadline != Deadline::max()) {
+      wait = std::min<decltype(wait)>(
+          wait, std::chrono::duration_cast<std::chrono::microseconds>(deadline -
+                                                                      now) +
+                    std::chrono::microseconds(1));
+    }
+    const auto micros = wait.count();
+    return Wait(sock_, events, static_cast<time_t>(micros / 1'000'000),
+                static_cast<time_t>(micros % 1'000'000)) > 0;
+  }
+
+  const socket_t sock_;
+  SSL* const ssl_;
+  bool handshaken_ = false;
+};
+
 // A connection's bytes: read through a buffer that outlives one request
 // (a pipelined request's bytes are kept), counting each request's bytes as
 // httplib takes them: its head until the line "\r\n" that ends it (as
 // httplib's read_headers reads it: a bare "\n" line is skipped there, not an
 // end), and the whole request against `max_request_bytes` (httplib's
 // payload limit checks Content-Length only, not a chunked body or one read
-// to the end of the connection).
-class HeadBoundedStream : public httplib::Stream {
+// to the end of the connection). A head must arrive within kHeadTimeout, a
+// body at kBodyMinBytesPerSecond once kBodyGrace has passed.
+class BoundedStream : public httplib::Stream {
  public:
-  HeadBoundedStream(socket_t sock, time_t read_sec, time_t read_usec,
-                    time_t write_sec, time_t write_usec,
-                    size_t max_request_bytes)
+  BoundedStream(socket_t sock, Transport& transport, time_t read_sec,
+                time_t read_usec, time_t write_sec, time_t write_usec,
+                size_t max_request_bytes)
       : sock_(sock),
+        transport_(transport),
         read_sec_(read_sec),
         read_usec_(read_usec),
         write_sec_(write_sec),
@@ -74,11 +215,10 @@ class HeadBoundedStream : public httplib::Stream {
     request_bytes_ = 0;
     line_bytes_ = 0;
     after_cr_ = false;
-    head_deadline_ =
-        std::chrono::steady_clock::now() + BoundedServer::kHeadTimeout;
+    head_deadline_ = Clock::now() + BoundedServer::kHeadTimeout;
   }
-  bool Buffered() const { return begin_ < end_; }
-  // Whether a request was refused for its size or its head's slowness: the
+  bool Buffered() const { return begin_ < end_ || transport_.Pending(); }
+  // Whether a request was refused for its size or its slowness: the
   // connection ends.
   bool refused() const { return refused_; }
 
@@ -90,25 +230,27 @@ class HeadBoundedStream : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (!Buffered()) {
-      // A head still coming after kHeadTimeout (checked as more is read: a
-      // head already here is taken whole).
-      if (in_head_ && std::chrono::steady_clock::now() > head_deadline_) {
+    if (begin_ == end_) {
+      // A head still coming after kHeadTimeout, a body slower than the
+      // least rate (checked as more is read: what is here is taken).
+      const Deadline deadline = ReadDeadline();
+      if (Clock::now() > deadline) {
         refused_ = true;
         return -1;
       }
-      if (Wait(sock_, POLLIN, read_sec_, read_usec_) <= 0) return -1;
-      ssize_t n;
-      do {
-        n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
-      } while (n < 0 && errno == EINTR);
-      if (n <= 0) return n;
+      const ssize_t n = transport_.Recv(buffer_.data(), buffer_.size(),
+                                        read_sec_, read_usec_, deadline);
+      if (n <= 0) {
+        if (n < 0 && Clock::now() > deadline) refused_ = true;
+        return n;
+      }
       begin_ = 0;
       end_ = static_cast<size_t>(n);
     }
     size_t take = std::min(size, end_ - begin_);
     if (in_head_) {
       take = TakeHead(take);
+      if (!in_head_) body_start_ = Clock::now();
     } else if (request_bytes_ + take > max_request_bytes_) {
       take = 0;
     } else {
@@ -124,12 +266,7 @@ class HeadBoundedStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    if (!is_writable()) return -1;
-    ssize_t n;
-    do {
-      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n;
+    return transport_.Send(ptr, size, write_sec_, write_usec_);
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -141,6 +278,16 @@ class HeadBoundedStream : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
+  // When the bytes still to come must have come by: the head's deadline,
+  // or for a body kBodyGrace after its head plus a second for each
+  // kBodyMinBytesPerSecond bytes taken since.
+  Deadline ReadDeadline() const {
+    if (in_head_) return head_deadline_;
+    return body_start_ + BoundedServer::kBodyGrace +
+           std::chrono::seconds((request_bytes_ - head_bytes_) /
+                                BoundedServer::kBodyMinBytesPerSecond);
+  }
+
   // Of the next `take` buffered bytes, how many httplib may have: up to
   // the end of the head (a line of exactly "\r\n"), and none once the head
   // would pass kMaxHeadBytes.
@@ -151,6 +298,7 @@ class HeadBoundedStream : public httplib::Stream {
       if (c == '\n') {
         if (line_bytes_ == 1 && after_cr_) {
           in_head_ = false;
+          head_bytes_ = request_bytes_;
           return i + 1;
         }
         line_bytes_ = 0;
@@ -163,16 +311,18 @@ class HeadBoundedStream : public httplib::Stream {
   }
 
   const socket_t sock_;
+  Transport& transport_;
   const time_t read_sec_, read_usec_, write_sec_, write_usec_;
   std::array<char, 4096> buffer_{};
   size_t begin_ = 0, end_ = 0;  // the buffered bytes not yet read
   const size_t max_request_bytes_;
   bool in_head_ = true;
   size_t request_bytes_ = 0;  // of the current request, taken by httplib
+  size_t head_bytes_ = 0;     // of them, its head's
   size_t line_bytes_ = 0;     // of the current head line, before its "\n"
   bool after_cr_ = false;     // the last byte taken was "\r"
-  std::chrono::steady_clock::time_point head_deadline_ =
-      std::chrono::steady_clock::time_point::max();
+  Deadline head_deadline_ = Deadline::max();
+  Deadline body_start_ = Deadline::max();
   bool refused_ = false;
 };
 
@@ -192,30 +342,85 @@ bool NextRequestArrives(const std::atomic<socket_t>& server_sock, socket_t sock,
   return false;
 }
 
-}  // namespace
-
-bool BoundedServer::process_and_close_socket(socket_t sock) {
-  // The body's limit, and room for a chunked body's framing (a browser's
-  // forms never are chunked).
-  const size_t max_request_bytes =
-      payload_max_length_ > kMaxRequestBytes / 2
-          ? kMaxRequestBytes
-          : 2 * payload_max_length_ + kMaxHeadBytes;
-  HeadBoundedStream stream(sock, read_timeout_sec_, read_timeout_usec_,
-                           write_timeout_sec_, write_timeout_usec_,
-                           max_request_bytes);
+// The connection's requests, each through `stream`, as httplib's own loop
+// serves them: up to `limits.keep_alive_max_count`, waiting up to
+// `limits.keep_alive_timeout_sec` between them. `process` is httplib's
+// process_request (protected, so the servers pass it in). Whether the last
+// request was served.
+struct ConnectionLimits {
+  size_t keep_alive_max_count;
+  time_t keep_alive_timeout_sec;
+};
+template <typename Process>
+bool ServeRequests(const std::atomic<socket_t>& server_sock, socket_t sock,
+                   BoundedStream& stream, const ConnectionLimits& limits,
+                   Process process) {
   bool ok = false;
-  for (size_t left = keep_alive_max_count_; left > 0; --left) {
+  for (size_t left = limits.keep_alive_max_count; left > 0; --left) {
     if (!stream.Buffered() &&
-        !NextRequestArrives(svr_sock_, sock, keep_alive_timeout_sec_)) {
+        !NextRequestArrives(server_sock, sock, limits.keep_alive_timeout_sec)) {
       break;
     }
     stream.StartRequest();
     bool closed = false;
-    ok = process_request(stream, /*close_connection=*/left == 1, closed,
-                         nullptr);
+    ok = process(stream, /*close_connection=*/left == 1, closed);
     if (!ok || closed || stream.refused()) break;
   }
+  return ok;
+}
+
+// The most a whole request may be: the body's limit, and room for a chunked
+// body's framing (a browser's forms never are chunked).
+size_t MaxRequestBytes(size_t payload_max_length) {
+  return payload_max_length > BoundedServer::kMaxRequestBytes / 2
+             ? BoundedServer::kMaxRequestBytes
+             : 2 * payload_max_length + BoundedServer::kMaxHeadBytes;
+}
+
+}  // namespace
+
+bool BoundedServer::process_and_close_socket(socket_t sock) {
+  PlainTransport transport(sock);
+  BoundedStream stream(sock, transport, read_timeout_sec_, read_timeout_usec_,
+                       write_timeout_sec_, write_timeout_usec_,
+                       MaxRequestBytes(payload_max_length_));
+  const bool ok = ServeRequests(
+      svr_sock_, sock, stream, {keep_alive_max_count_, keep_alive_timeout_sec_},
+      [this](httplib::Stream& s, bool close_connection, bool& closed) {
+        return process_request(s, close_connection, closed, nullptr);
+      });
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
+}
+
+bool BoundedSslServer::process_and_close_socket(socket_t sock) {
+  bool ok = false;
+  const int flags = ::fcntl(sock, F_GETFL);
+  SSL* ssl = flags < 0 ? nullptr : SSL_new(ssl_context());
+  if (ssl != nullptr && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0 &&
+      SSL_set_fd(ssl, sock) == 1) {
+    TlsTransport transport(sock, ssl);  // frees ssl
+    ssl = nullptr;
+    // The handshake within the read timeout (at most the head's time): a
+    // browser's takes a round trip or two.
+    const time_t head_sec = BoundedServer::kHeadTimeout.count();
+    const bool within_head = read_timeout_sec_ < head_sec;
+    if (transport.Handshake(within_head ? read_timeout_sec_ : head_sec,
+                            within_head ? read_timeout_usec_ : 0)) {
+      BoundedStream stream(sock, transport, read_timeout_sec_,
+                           read_timeout_usec_, write_timeout_sec_,
+                           write_timeout_usec_,
+                           MaxRequestBytes(payload_max_length_));
+      ok = ServeRequests(
+          svr_sock_, sock, stream,
+          {keep_alive_max_count_, keep_alive_timeout_sec_},
+          [this](httplib::Stream& s, bool close_connection, bool& closed) {
+            return process_request(s, close_connection, closed, nullptr);
+          });
+    }
+  }
+  if (ssl != nullptr) SSL_free(ssl);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;

@@ -11,15 +11,21 @@
 //
 // A request's head (its request line and header lines, to the line
 // "\r\n") is at most kMaxHeadBytes and must arrive within kHeadTimeout of
-// its first byte; the whole request at most twice set_payload_max_length
-// plus the head (room for a chunked body's framing). Past either, httplib's
-// read fails: a head refused is answered 400 (a request line alone too long,
-// or a body, ends the connection with no answer) and the connection is
-// closed. Everything else is httplib's: a connection serves up to
-// keep_alive_max_count requests, waits keep_alive_timeout between them and
-// the read and write timeouts within one. Plain HTTP only: raa-web
-// --tls-cert serves httplib's SSLServer, which has none of these bounds
-// (docs/web.md: put a reverse proxy in front).
+// its first byte; its body must keep up kBodyMinBytesPerSecond once
+// kBodyGrace has passed (as Apache's mod_reqtimeout asks); the whole
+// request is at most twice set_payload_max_length plus the head (room for a
+// chunked body's framing). Past any, httplib's read fails: a head refused
+// is answered 400 (a request line alone too long, or a body, ends the
+// connection with no answer) and the connection is closed. Everything else
+// is httplib's: a connection serves up to keep_alive_max_count requests,
+// waits keep_alive_timeout between them and the read and write timeouts
+// within one.
+//
+// BoundedSslServer is the same over TLS, in place of httplib::SSLServer
+// (raa-web --tls-cert), whose requests had none of these bounds: the socket
+// is non-blocking throughout, the handshake must end within the read
+// timeout, and a TLS record sent a byte at a time counts against the head's
+// or the body's time like any other bytes.
 #ifndef RAAMATCH_CLIENTS_WEB_BOUNDED_SERVER_H_
 #define RAAMATCH_CLIENTS_WEB_BOUNDED_SERVER_H_
 
@@ -40,6 +46,19 @@ class BoundedServer : public httplib::Server {
   static constexpr std::chrono::seconds kHeadTimeout{30};
   // The most a request may be, whatever the payload limit.
   static constexpr size_t kMaxRequestBytes = size_t{64} << 20;
+  // A body's time: this long, then a second more for each
+  // kBodyMinBytesPerSecond bytes (a 1 MB upload on a 100 kbit/s line takes
+  // 80 s; it may take 2,000).
+  static constexpr std::chrono::seconds kBodyGrace{20};
+  static constexpr size_t kBodyMinBytesPerSecond = 500;
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+};
+
+class BoundedSslServer : public httplib::SSLServer {
+ public:
+  using httplib::SSLServer::SSLServer;
 
  private:
   bool process_and_close_socket(socket_t sock) override;

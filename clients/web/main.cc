@@ -162,8 +162,8 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<httplib::Server> http;
   if (https) {
-    auto ssl =
-        std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+    auto ssl = std::make_unique<raa::web::BoundedSslServer>(tls_cert.c_str(),
+                                                            tls_key.c_str());
     if (!ssl->is_valid()) {
       std::cerr << "raa-web: cannot serve HTTPS with --tls-cert " << tls_cert
                 << " and --tls-key " << tls_key

@@ -2,15 +2,25 @@
 // 127.0.0.1 and a port it picks, driven by raw sockets: a request whose head
 // passes 32 KiB is answered 400 and its connection closed, whatever it asks;
 // everything else is served as cpp-httplib serves it (keep-alive,
-// pipelining, bodies past the head's limit, the caller's address).
+// pipelining, bodies past the head's limit, the caller's address). Over TLS
+// (BoundedSslServer, a certificate made here with OpenSSL) the same bounds
+// hold (httplib's SSLServer served a head of 100,000 lines), and a client
+// that sends part of a TLS record is not waited for beyond the read
+// timeout.
 #include "clients/web/bounded_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -25,6 +35,41 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
+
+// A connected TCP socket to 127.0.0.1:`port` that gives up reading or
+// writing after 30 s.
+int Connect(int port) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(sock, 0);
+  timeval patience{.tv_sec = 30, .tv_usec = 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
+  setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+            0);
+  return sock;
+}
+
+// A GET of / with `lines` lines of "X-a: b".
+std::string HeadWithLines(int lines, bool close) {
+  std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < lines; ++i) head += "X-a: b\r\n";
+  if (close) head += "Connection: close\r\n";
+  return head + "\r\n";
+}
+
+// How often `what` is in `text`.
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
 
 class BoundedServerTest : public ::testing::Test {
  protected:
@@ -55,17 +100,7 @@ class BoundedServerTest : public ::testing::Test {
   // Sends `bytes` on a new connection and returns all it is sent back
   // until the server closes it (or 30 s pass).
   std::string Exchange(const std::string& bytes) {
-    const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
-    EXPECT_GE(sock, 0);
-    timeval patience{.tv_sec = 30, .tv_usec = 0};
-    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
-    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
-              0);
+    const int sock = Connect(port_);
     // The server may close before it has read everything (a head too long):
     // what it answered is still there to read.
     for (size_t sent = 0; sent < bytes.size();) {
@@ -81,22 +116,6 @@ class BoundedServerTest : public ::testing::Test {
     }
     ::close(sock);
     return answer;
-  }
-
-  static std::string HeadWithLines(int lines, bool close) {
-    std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
-    for (int i = 0; i < lines; ++i) head += "X-a: b\r\n";
-    if (close) head += "Connection: close\r\n";
-    return head + "\r\n";
-  }
-
-  static int Count(const std::string& text, const std::string& what) {
-    int n = 0;
-    for (size_t at = text.find(what); at != std::string::npos;
-         at = text.find(what, at + 1)) {
-      ++n;
-    }
-    return n;
   }
 
   BoundedServer server_;
@@ -178,6 +197,134 @@ TEST_F(BoundedServerTest, ABodyIsNotCountedAsHead) {
                    body.size(), "\r\nConnection: close\r\n\r\n", body));
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(answer, HasSubstr("200000 bytes"));
+}
+
+// A self-signed certificate for 127.0.0.1 and its key (EC P-256), made
+// here: the client below verifies nothing.
+struct SelfSigned {
+  SelfSigned() {
+    key = EVP_EC_gen("P-256");
+    cert = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(
+        name, "CN", MBSTRING_ASC,
+        reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_sign(cert, key, EVP_sha256());
+  }
+  ~SelfSigned() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+};
+
+class BoundedSslServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(pki_.key, nullptr);
+    server_ = std::make_unique<BoundedSslServer>(pki_.cert, pki_.key);
+    ASSERT_TRUE(server_->is_valid());
+    // A second to wait for each read: a stalled client is let go after it.
+    server_->set_read_timeout(1, 0);
+    server_->Get("/", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(
+          absl::StrCat("hello ", req.get_header_value_count("X-a"), " headers"),
+          "text/plain");
+    });
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    client_ = SSL_CTX_new(TLS_client_method());
+    ASSERT_NE(client_, nullptr);
+  }
+  void TearDown() override {
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+    SSL_CTX_free(client_);
+  }
+
+  // A TLS connection to the server, handshake done (nullptr on failure);
+  // its socket in `sock`.
+  SSL* Handshaken(int& sock) {
+    sock = Connect(port_);
+    SSL* ssl = SSL_new(client_);
+    SSL_set_fd(ssl, sock);
+    if (SSL_connect(ssl) != 1) {
+      SSL_free(ssl);
+      ::close(sock);
+      return nullptr;
+    }
+    return ssl;
+  }
+
+  // Sends `bytes` over TLS and returns all that comes back until the
+  // server closes the connection.
+  std::string Exchange(const std::string& bytes) {
+    int sock = -1;
+    SSL* ssl = Handshaken(sock);
+    if (ssl == nullptr) return "no handshake";
+    for (size_t sent = 0; sent < bytes.size();) {
+      const int n = SSL_write(ssl, bytes.data() + sent,
+                              static_cast<int>(bytes.size() - sent));
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    std::string answer;
+    char buffer[16384];
+    for (int n; (n = SSL_read(ssl, buffer, sizeof(buffer))) > 0;) {
+      answer.append(buffer, static_cast<size_t>(n));
+    }
+    SSL_free(ssl);
+    ::close(sock);
+    return answer;
+  }
+
+  SelfSigned pki_;
+  std::unique_ptr<BoundedSslServer> server_;
+  int port_ = 0;
+  std::thread thread_;
+  SSL_CTX* client_ = nullptr;
+};
+
+TEST_F(BoundedSslServerTest, AHeadWithinItsLimitIsServed) {
+  const std::string answer = Exchange(HeadWithLines(3'000, true));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(answer, HasSubstr("hello 3000 headers"));
+}
+
+TEST_F(BoundedSslServerTest, AHeadPastItsLimitIsRefusedAndTheConnectionClosed) {
+  const std::string answer = Exchange(HeadWithLines(100'000, false));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(answer, Not(HasSubstr("hello")));
+}
+
+TEST_F(BoundedSslServerTest, PartOfATlsRecordIsNotWaitedForBeyondTheTimeout) {
+  // After the handshake, the first 15 bytes of a 64-byte application-data
+  // record, and no more: the server closes the connection once the read
+  // timeout (1 s) passes, rather than holding a worker for the rest.
+  int sock = -1;
+  SSL* ssl = Handshaken(sock);
+  ASSERT_NE(ssl, nullptr);
+  const std::string part =
+      std::string("\x17\x03\x03\x00\x40", 5) + std::string(10, 'a');
+  ASSERT_EQ(::send(sock, part.data(), part.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(part.size()));
+  // The close (perhaps after a TLS alert), not our own 30 s patience.
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(sock, buffer, sizeof(buffer), 0)) > 0) {
+  }
+  const int error = errno;
+  EXPECT_TRUE(n == 0 || (error != EAGAIN && error != EWOULDBLOCK))
+      << "the server still waits: " << std::strerror(error);
+  SSL_free(ssl);
+  ::close(sock);
 }
 
 }  // namespace

@@ -1,14 +1,24 @@
 #include "services/rpc/call_costs.h"
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 
 namespace raa {
+namespace {
+
+int64_t NanosOf(CallCosts::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 CallCosts::CallCosts(std::span<const MethodRule> rules)
-    : rules_(rules),
-      mean_nanos_(std::make_unique<std::atomic<int64_t>[]>(rules.size())) {}
+    : rules_(rules), costs_(std::make_unique<Costs[]>(rules.size())) {}
 
-std::atomic<int64_t>* CallCosts::SlotOf(const MethodRule* rule) const {
+CallCosts::Costs* CallCosts::SlotOf(const MethodRule* rule) const {
   // Compared as std::less does: pointers into different arrays compare
   // safely.
   const std::less<const MethodRule*> before;
@@ -16,27 +26,54 @@ std::atomic<int64_t>* CallCosts::SlotOf(const MethodRule* rule) const {
       !before(rule, rules_.data() + rules_.size())) {
     return nullptr;
   }
-  return &mean_nanos_[rule - rules_.data()];
+  return &costs_[rule - rules_.data()];
 }
 
-WorkerPool::Lane CallCosts::LaneOf(const MethodRule* rule) const {
-  return MeanOf(rule) >= kHeavy ? WorkerPool::Lane::kHeavy
-                                : WorkerPool::Lane::kLight;
+int64_t CallCosts::Faded(const Costs& slot, TimePoint now) {
+  const int64_t nanos = slot.peak.load(std::memory_order_relaxed);
+  if (nanos == 0) return 0;
+  const int64_t elapsed =
+      NanosOf(now) - slot.peak_at.load(std::memory_order_relaxed);
+  if (elapsed <= 0) return nanos;
+  const double half_lives =
+      static_cast<double>(elapsed) /
+      static_cast<double>(absl::ToInt64Nanoseconds(kHalfLife));
+  return static_cast<int64_t>(static_cast<double>(nanos) *
+                              std::exp2(-half_lives));
 }
 
-void CallCosts::Observe(const MethodRule* rule, absl::Duration took) {
-  std::atomic<int64_t>* slot = SlotOf(rule);
+WorkerPool::Lane CallCosts::LaneOf(const MethodRule* rule,
+                                   TimePoint now) const {
+  return MeanOf(rule) >= kHeavy || PeakOf(rule, now) >= kLong
+             ? WorkerPool::Lane::kHeavy
+             : WorkerPool::Lane::kLight;
+}
+
+void CallCosts::Observe(const MethodRule* rule, absl::Duration took,
+                        TimePoint now) {
+  Costs* slot = SlotOf(rule);
   if (slot == nullptr) return;
   const int64_t nanos = absl::ToInt64Nanoseconds(took);
-  const int64_t mean = slot->load(std::memory_order_relaxed);
-  slot->store(mean + (nanos - mean) / 8, std::memory_order_relaxed);
+  const int64_t mean = slot->mean.load(std::memory_order_relaxed);
+  slot->mean.store(mean + (nanos - mean) / 8, std::memory_order_relaxed);
+  const int64_t faded = Faded(*slot, now);
+  if (nanos >= faded) {
+    slot->peak.store(nanos, std::memory_order_relaxed);
+    slot->peak_at.store(NanosOf(now), std::memory_order_relaxed);
+  }
 }
 
 absl::Duration CallCosts::MeanOf(const MethodRule* rule) const {
-  const std::atomic<int64_t>* slot = SlotOf(rule);
+  const Costs* slot = SlotOf(rule);
   return slot == nullptr
              ? absl::ZeroDuration()
-             : absl::Nanoseconds(slot->load(std::memory_order_relaxed));
+             : absl::Nanoseconds(slot->mean.load(std::memory_order_relaxed));
+}
+
+absl::Duration CallCosts::PeakOf(const MethodRule* rule, TimePoint now) const {
+  const Costs* slot = SlotOf(rule);
+  return slot == nullptr ? absl::ZeroDuration()
+                         : absl::Nanoseconds(Faded(*slot, now));
 }
 
 }  // namespace raa

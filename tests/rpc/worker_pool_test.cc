@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -168,16 +169,52 @@ TEST(CallCostsTest, AMethodIsHeavyWhileItsRecentCallsTakeLong) {
   const MethodRule* forecast =
       FindMethodRule("/raa.v1.ReportService/GetForecast");
   ASSERT_NE(forecast, nullptr);
-  EXPECT_EQ(costs.LaneOf(forecast), Lane::kLight);  // nothing known yet
-  costs.Observe(forecast, absl::Milliseconds(130));
-  EXPECT_EQ(costs.LaneOf(forecast), Lane::kHeavy);
+  const CallCosts::TimePoint now{std::chrono::hours(1)};
+  EXPECT_EQ(costs.LaneOf(forecast, now), Lane::kLight);  // nothing known yet
+  costs.Observe(forecast, absl::Milliseconds(16), now);
+  EXPECT_EQ(costs.LaneOf(forecast, now), Lane::kHeavy);
   // Another method is not affected.
-  EXPECT_EQ(costs.LaneOf(FindMethodRule("/raa.v1.RegistryService/GetChild")),
-            Lane::kLight);
+  EXPECT_EQ(
+      costs.LaneOf(FindMethodRule("/raa.v1.RegistryService/GetChild"), now),
+      Lane::kLight);
   // Quick calls bring it back: a small consortium's forecast is light.
-  for (int i = 0; i < 30; ++i) costs.Observe(forecast, absl::Microseconds(300));
-  EXPECT_EQ(costs.LaneOf(forecast), Lane::kLight);
+  for (int i = 0; i < 30; ++i) {
+    costs.Observe(forecast, absl::Microseconds(300), now);
+  }
+  EXPECT_EQ(costs.LaneOf(forecast, now), Lane::kLight);
   EXPECT_LT(costs.MeanOf(forecast), CallCosts::kHeavy);
+}
+
+TEST(CallCostsTest, QuickCallsDoNotMakeALongCallsMethodLight) {
+  CallCosts costs(MethodRules());
+  const MethodRule* forecast =
+      FindMethodRule("/raa.v1.ReportService/GetForecast");
+  ASSERT_NE(forecast, nullptr);
+  const CallCosts::TimePoint start{std::chrono::hours(1)};
+  costs.Observe(forecast, absl::Milliseconds(400), start);
+  // A thousand quick calls bring the mean down, not the peak.
+  for (int i = 0; i < 1000; ++i) {
+    costs.Observe(forecast, absl::Microseconds(300), start);
+  }
+  EXPECT_LT(costs.MeanOf(forecast), CallCosts::kHeavy);
+  EXPECT_EQ(costs.LaneOf(forecast, start), Lane::kHeavy);
+  // Time does: 400 ms halves to 50 ms in three half-lives.
+  const auto half_life =
+      std::chrono::seconds(absl::ToInt64Seconds(CallCosts::kHalfLife));
+  EXPECT_EQ(
+      costs.LaneOf(forecast, start + 3 * half_life - std::chrono::seconds(1)),
+      Lane::kHeavy);
+  EXPECT_EQ(
+      costs.LaneOf(forecast, start + 3 * half_life + std::chrono::seconds(1)),
+      Lane::kLight);
+  // A call under kLong sets no peak to keep: a light method slowed now and
+  // then (two cores shared with long calls) stays light.
+  const MethodRule* child = FindMethodRule("/raa.v1.RegistryService/GetChild");
+  costs.Observe(child, absl::Milliseconds(30), start);
+  for (int i = 0; i < 30; ++i) {
+    costs.Observe(child, absl::Microseconds(200), start);
+  }
+  EXPECT_EQ(costs.LaneOf(child, start), Lane::kLight);
 }
 
 TEST(CallCostsTest, ARuleOutsideTheTableIsLightAndNotCounted) {

@@ -68,6 +68,23 @@ absl::Status Price(StoreTx& tx, const ledger_rows::PlacementRow& row,
   return ledger_rows::Post(tx, *postings, by).status();
 }
 
+// Refunds part of the link's live fee, as the schedule that priced it says,
+// for a placement that ended on `ended_on` before the adoption order: once
+// per fee (PostingsForEnding posts nothing for a fee already refunded).
+absl::Status Refund(StoreTx& tx, const ledger_rows::PlacementRow& row,
+                    absl::CivilDay ended_on, absl::string_view why,
+                    const ledger_rows::Recorder& by) {
+  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
+                   ledger_rows::Schedules(tx));
+  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
+                   ledger_rows::LinkEntries(tx, row.link_id));
+  return ledger_rows::Post(tx,
+                           ledger_rules::PostingsForEnding(existing, schedules,
+                                                           ended_on, why),
+                           by)
+      .status();
+}
+
 // Reverses the link's monthly fees that its dates, as they are now, no
 // longer make due (an order recorded late, a date corrected, an end), and,
 // when its placement date was corrected (`placement_moved`), those of
@@ -221,7 +238,14 @@ absl::Status OnCorrection(StoreTx& tx, const FeeLink& link, v1::LinkStep step,
                                        Day(**slot), " to ", Day(date));
   *slot = date;
   RETURN_IF_ERROR(ledger_rows::PutPlacement(tx, row));
-  if (step == v1::LINK_STEP_PLACED) RETURN_IF_ERROR(Price(tx, row, why, by));
+  if (step == v1::LINK_STEP_PLACED) {
+    RETURN_IF_ERROR(Price(tx, row, why, by));
+    // A disrupted placement's fee priced again is refunded as its own
+    // schedule says (the fee it replaces was reversed whole, refund and all).
+    if (row.ended_on.has_value() && !row.order_on.has_value()) {
+      RETURN_IF_ERROR(Refund(tx, row, *row.ended_on, why, by));
+    }
+  }
   RETURN_IF_ERROR(ReverseMonthsNoLongerOwed(tx, row, why, by,
                                             step == v1::LINK_STEP_PLACED));
   // Only these two dates can make a month due (an end is not corrected).
@@ -244,13 +268,7 @@ absl::Status OnClose(StoreTx& tx, const FeeLink& link, absl::CivilDay date,
   if (!row.placed_on.has_value() || row.order_on.has_value()) {
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
-                   ledger_rows::Schedules(tx));
-  ASSIGN_OR_RETURN(std::vector<ledger_rules::JournalEntry> existing,
-                   ledger_rows::LinkEntries(tx, row.link_id));
-  const std::vector<ledger_rules::Posting> postings =
-      ledger_rules::PostingsForEnding(existing, schedules, date, why);
-  RETURN_IF_ERROR(ledger_rows::Post(tx, postings, by).status());
+  RETURN_IF_ERROR(Refund(tx, row, date, why, by));
   return ReverseMonthsNoLongerOwed(
       tx, row, absl::StrCat("placement ended on ", Day(date)), by);
 }

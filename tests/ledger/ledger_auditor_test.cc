@@ -676,10 +676,11 @@ class LedgerAuditorTest : public InProcessServerTest,
   }
 
   void Correct() {
-    const int i = OpenPlacement();
-    if (i < 0) return;
-    PlacementModel& p = placements_[i];
-    const CivilDay moved = DayIn(p.matched_on, window_to_);
+    // Any placement, ended or not: a disrupted one's date may be corrected
+    // up to its end.
+    if (placements_.empty()) return;
+    PlacementModel& p = placements_[Pick(static_cast<int>(placements_.size()))];
+    const CivilDay moved = DayIn(p.matched_on, p.ended_on.value_or(window_to_));
     if (moved == p.placed_on) return;
     v1::CorrectStepRequest correct;
     correct.set_name(p.link);
@@ -707,6 +708,18 @@ class LedgerAuditorTest : public InProcessServerTest,
       p.fee_date = moved;
       Charged(moved);
       ++did_["corrections re-posting a fee"];
+      // The fee it replaces is reversed whole, refund and all; a disrupted
+      // placement's new fee is refunded as its own schedule says.
+      if (p.ended_on.has_value()) {
+        p.refund = 0;
+        if (p.fee > 0) {
+          const v1::FeeSchedule* priced = Version(p.priced_by);
+          ASSERT_NE(priced, nullptr);
+          p.refund = PercentOf(p.fee, priced->disruption_refund_percent());
+        }
+        ++did_[p.refund > 0 ? "corrections of a disrupted placement, refunded"
+                            : "corrections of a disrupted placement"];
+      }
     } else {
       ++did_["corrections leaving the fee"];
     }

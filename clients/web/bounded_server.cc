@@ -15,7 +15,9 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <utility>
 
 namespace raa::web {
 namespace {
@@ -23,11 +25,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
 
-// Waits up to `sec` + `usec` for `sock` to be readable (POLLIN) or
-// writable (POLLOUT): > 0 ready, 0 timed out, < 0 an error.
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+using SslPtr = std::unique_ptr<SSL, SslFree>;
+
+// Waits up to `sec` + `usec` (rounded up to a millisecond) for `sock` to be
+// readable (POLLIN) or writable (POLLOUT): > 0 ready, 0 timed out, < 0 an
+// error.
 int Wait(socket_t sock, short events, time_t sec, time_t usec) {
   pollfd p{.fd = sock, .events = events, .revents = 0};
-  const int ms = static_cast<int>(sec * 1000 + usec / 1000);
+  const int ms = static_cast<int>(sec * 1000 + (usec + 999) / 1000);
   int n;
   do {
     n = ::poll(&p, 1, ms);
@@ -63,8 +71,10 @@ class Transport {
   // Bytes already taken off the socket and not yet read (a TLS record's).
   virtual bool Pending() const { return false; }
   // Up to `size` bytes, waiting at most `sec` + `usec` for each of the
-  // socket's readiness and never past `deadline`: > 0 read, 0 the peer
-  // closed, < 0 an error or a wait timed out.
+  // socket's readiness (a transport that may wait more than once, as TLS
+  // does for a record's rest, waits no later than `deadline`; one that waits
+  // once leaves the deadline to its caller): > 0 read, 0 the peer closed,
+  // < 0 an error or a wait timed out.
   virtual ssize_t Recv(char* ptr, size_t size, time_t sec, time_t usec,
                        Deadline deadline) = 0;
   // Up to `size` bytes, waiting at most `sec` + `usec` for the socket to
@@ -107,13 +117,13 @@ class PlainTransport final : public Transport {
 // byte at a time is still one read).
 class TlsTransport final : public Transport {
  public:
-  // Takes `ssl` (set to the socket, which is already non-blocking).
-  explicit TlsTransport(socket_t sock, SSL* ssl) : sock_(sock), ssl_(ssl) {}
+  // `ssl` is set to the socket, which is already non-blocking.
+  TlsTransport(socket_t sock, SslPtr ssl) : sock_(sock), ssl_(std::move(ssl)) {}
   ~TlsTransport() override {
-    // A close_notify if the socket takes it at once; no waiting for the
-    // client's.
-    if (handshaken_) SSL_shutdown(ssl_);
-    SSL_free(ssl_);
+    // A close_notify if the socket takes it at once (no waiting for the
+    // client's), never after a fatal error, as OpenSSL requires.
+    if (handshaken_ && !failed_) SSL_shutdown(ssl_.get());
+    ERR_clear_error();
   }
 
   // The handshake, within `sec` + `usec` in all.
@@ -122,51 +132,57 @@ class TlsTransport final : public Transport {
                               std::chrono::microseconds(usec);
     for (;;) {
       ERR_clear_error();
-      const int n = SSL_accept(ssl_);
+      const int n = SSL_accept(ssl_.get());
       if (n == 1) {
         handshaken_ = true;
         return true;
       }
-      if (!WaitFor(SSL_get_error(ssl_, n), sec, usec, deadline)) return false;
+      if (!WaitFor(SSL_get_error(ssl_.get(), n), sec, usec, deadline)) {
+        return false;
+      }
     }
   }
 
-  bool Pending() const override { return SSL_pending(ssl_) > 0; }
+  SSL* ssl() const { return ssl_.get(); }
+  bool Pending() const override { return SSL_has_pending(ssl_.get()) == 1; }
 
   ssize_t Recv(char* ptr, size_t size, time_t sec, time_t usec,
                Deadline deadline) override {
     const int want = static_cast<int>(std::min<size_t>(size, INT_MAX));
     for (;;) {
       ERR_clear_error();
-      const int n = SSL_read(ssl_, ptr, want);
+      const int n = SSL_read(ssl_.get(), ptr, want);
       if (n > 0) return n;
-      const int error = SSL_get_error(ssl_, n);
+      const int error = SSL_get_error(ssl_.get(), n);
       if (error == SSL_ERROR_ZERO_RETURN) return 0;
       if (!WaitFor(error, sec, usec, deadline)) return -1;
     }
   }
   ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec) override {
+    if (size == 0) return 0;  // an error to OpenSSL
     const int want = static_cast<int>(std::min<size_t>(size, INT_MAX));
-    const Deadline deadline = Deadline::max();
     for (;;) {
       ERR_clear_error();
-      const int n = SSL_write(ssl_, ptr, want);
+      const int n = SSL_write(ssl_.get(), ptr, want);
       if (n > 0) return n;
-      if (!WaitFor(SSL_get_error(ssl_, n), sec, usec, deadline)) return -1;
+      if (!WaitFor(SSL_get_error(ssl_.get(), n), sec, usec, Deadline::max())) {
+        return -1;
+      }
     }
   }
 
  private:
   // For SSL_ERROR_WANT_READ / _WRITE, waits for the socket (at most `sec`
-  // + `usec`, and not past `deadline`); false for any other error, a
-  // timeout or the deadline.
-  bool WaitFor(int error, time_t sec, time_t usec, Deadline deadline) const {
+  // + `usec`, and not past `deadline`); false for any other error (which
+  // rules out a close_notify), a timeout or the deadline.
+  bool WaitFor(int error, time_t sec, time_t usec, Deadline deadline) {
     short events;
     if (error == SSL_ERROR_WANT_READ) {
       events = POLLIN;
     } else if (error == SSL_ERROR_WANT_WRITE) {
       events = POLLOUT;
     } else {
+      failed_ = error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL;
       return false;
     }
     const Deadline now = Clock::now();
@@ -184,8 +200,9 @@ class TlsTransport final : public Transport {
   }
 
   const socket_t sock_;
-  SSL* const ssl_;
+  const SslPtr ssl_;
   bool handshaken_ = false;
+  bool failed_ = false;  // a fatal error: no close_notify
 };
 
 // A connection's bytes: read through a buffer that outlives one request
@@ -241,7 +258,11 @@ class BoundedStream : public httplib::Stream {
       const ssize_t n = transport_.Recv(buffer_.data(), buffer_.size(),
                                         read_sec_, read_usec_, deadline);
       if (n <= 0) {
-        if (n < 0 && Clock::now() > deadline) refused_ = true;
+        // A read that fails mid-request (a stall past the read timeout, the
+        // deadline) leaves httplib's place in the stream lost: the
+        // connection ends after its answer, rather than taking what comes
+        // next as a new request with fresh time.
+        if (n < 0) refused_ = true;
         return n;
       }
       begin_ = 0;
@@ -280,12 +301,15 @@ class BoundedStream : public httplib::Stream {
  private:
   // When the bytes still to come must have come by: the head's deadline,
   // or for a body kBodyGrace after its head plus a second for each
-  // kBodyMinBytesPerSecond bytes taken since.
+  // kBodyMinBytesPerSecond bytes taken since, kBodyMaxTime at most.
   Deadline ReadDeadline() const {
     if (in_head_) return head_deadline_;
-    return body_start_ + BoundedServer::kBodyGrace +
-           std::chrono::seconds((request_bytes_ - head_bytes_) /
-                                BoundedServer::kBodyMinBytesPerSecond);
+    return body_start_ +
+           std::min<std::chrono::seconds>(
+               BoundedServer::kBodyMaxTime,
+               BoundedServer::kBodyGrace +
+                   std::chrono::seconds((request_bytes_ - head_bytes_) /
+                                        BoundedServer::kBodyMinBytesPerSecond));
   }
 
   // Of the next `take` buffered bytes, how many httplib may have: up to
@@ -331,26 +355,27 @@ class BoundedStream : public httplib::Stream {
 // wait does).
 bool NextRequestArrives(const std::atomic<socket_t>& server_sock, socket_t sock,
                         time_t timeout_sec) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
+  const Deadline deadline = Clock::now() + std::chrono::seconds(timeout_sec);
   while (server_sock != INVALID_SOCKET) {
     const int ready = Wait(sock, POLLIN, 0, 10000);
     if (ready < 0) return false;
     if (ready > 0) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (Clock::now() > deadline) return false;
   }
   return false;
 }
+
+// httplib's keep-alive settings, as ServeRequests follows them.
+struct ConnectionLimits {
+  size_t keep_alive_max_count;
+  time_t keep_alive_timeout_sec;
+};
 
 // The connection's requests, each through `stream`, as httplib's own loop
 // serves them: up to `limits.keep_alive_max_count`, waiting up to
 // `limits.keep_alive_timeout_sec` between them. `process` is httplib's
 // process_request (protected, so the servers pass it in). Whether the last
 // request was served.
-struct ConnectionLimits {
-  size_t keep_alive_max_count;
-  time_t keep_alive_timeout_sec;
-};
 template <typename Process>
 bool ServeRequests(const std::atomic<socket_t>& server_sock, socket_t sock,
                    BoundedStream& stream, const ConnectionLimits& limits,
@@ -397,11 +422,10 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
 bool BoundedSslServer::process_and_close_socket(socket_t sock) {
   bool ok = false;
   const int flags = ::fcntl(sock, F_GETFL);
-  SSL* ssl = flags < 0 ? nullptr : SSL_new(ssl_context());
+  SslPtr ssl(flags < 0 ? nullptr : SSL_new(ssl_context()));
   if (ssl != nullptr && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0 &&
-      SSL_set_fd(ssl, sock) == 1) {
-    TlsTransport transport(sock, ssl);  // frees ssl
-    ssl = nullptr;
+      SSL_set_fd(ssl.get(), sock) == 1) {
+    TlsTransport transport(sock, std::move(ssl));
     // The handshake within the read timeout (at most the head's time): a
     // browser's takes a round trip or two.
     const time_t head_sec = BoundedServer::kHeadTimeout.count();
@@ -412,15 +436,19 @@ bool BoundedSslServer::process_and_close_socket(socket_t sock) {
                            read_timeout_usec_, write_timeout_sec_,
                            write_timeout_usec_,
                            MaxRequestBytes(payload_max_length_));
+      SSL* const session = transport.ssl();
       ok = ServeRequests(
           svr_sock_, sock, stream,
           {keep_alive_max_count_, keep_alive_timeout_sec_},
-          [this](httplib::Stream& s, bool close_connection, bool& closed) {
-            return process_request(s, close_connection, closed, nullptr);
+          [this, session](httplib::Stream& s, bool close_connection,
+                          bool& closed) {
+            // As httplib's SSLServer: a handler may look at the session.
+            return process_request(
+                s, close_connection, closed,
+                [session](httplib::Request& req) { req.ssl = session; });
           });
     }
   }
-  if (ssl != nullptr) SSL_free(ssl);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;

@@ -14,8 +14,9 @@
 // its first byte; its body must keep up kBodyMinBytesPerSecond once
 // kBodyGrace has passed (as Apache's mod_reqtimeout asks); the whole
 // request is at most twice set_payload_max_length plus the head (room for a
-// chunked body's framing). Past any, httplib's read fails: a head refused
-// is answered 400 (a request line alone too long, or a body, ends the
+// chunked body's framing). Past any, or at any read that fails within a
+// request (a stall past the read timeout), httplib's read fails: the
+// request is answered 400 (a request line alone too long ends the
 // connection with no answer) and the connection is closed. Everything else
 // is httplib's: a connection serves up to keep_alive_max_count requests,
 // waits keep_alive_timeout between them and the read and write timeouts
@@ -48,14 +49,17 @@ class BoundedServer : public httplib::Server {
   static constexpr size_t kMaxRequestBytes = size_t{64} << 20;
   // A body's time: this long, then a second more for each
   // kBodyMinBytesPerSecond bytes (a 1 MB upload on a 100 kbit/s line takes
-  // 80 s; it may take 2,000).
+  // 80 s).
   static constexpr std::chrono::seconds kBodyGrace{20};
   static constexpr size_t kBodyMinBytesPerSecond = 500;
+  // And never longer than this (a 1 MB upload then needs 70 kbit/s).
+  static constexpr std::chrono::seconds kBodyMaxTime{120};
 
  private:
   bool process_and_close_socket(socket_t sock) override;
 };
 
+// BoundedServer over TLS: constructed as httplib::SSLServer is.
 class BoundedSslServer : public httplib::SSLServer {
  public:
   using httplib::SSLServer::SSLServer;

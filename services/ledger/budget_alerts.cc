@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,9 +62,11 @@ absl::StatusOr<v1::Budget> Compute(
   // A recommended or matched link's fee falls due at its placement, weeks
   // away: in the year that holds today, not in one that has ended or one
   // still to come.
-  const bool this_year = ledger_rules::FinancialYearOf(today) == year;
-  for (const ledger_rows::PlacementRow& p : placements) {
-    if (!this_year) break;
+  const std::span<const ledger_rows::PlacementRow> open =
+      ledger_rules::FinancialYearOf(today) == year
+          ? std::span<const ledger_rows::PlacementRow>(placements)
+          : std::span<const ledger_rows::PlacementRow>();
+  for (const ledger_rows::PlacementRow& p : open) {
     if (p.payer != authority || p.payer == p.payee || p.placed_on.has_value() ||
         p.ended_on.has_value() ||
         (!p.recommended_on.has_value() && !p.matched_on.has_value())) {

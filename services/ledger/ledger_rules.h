@@ -178,7 +178,8 @@ std::string MonthlyFeeReference(int64_t link_id, absl::string_view month);
 //    new rate is zero (a consortium rate of 0): entries are more than zero;
 //  - FEE entries in `existing` of another link are ignored.
 // A re-pricing after a refund (PostingsForEnding) reverses the remainder
-// and charges the new rate in full: the refund is not carried over.
+// and charges the new rate in full: the caller then posts the new fee's
+// refund (PostingsForEnding again, fee_accrual.cc).
 absl::StatusOr<std::vector<Posting>> PostingsForPlacement(
     const Placement& placement, std::span<const JournalEntry> existing,
     std::span<const v1::FeeSchedule> schedules, absl::string_view why);

@@ -1,6 +1,5 @@
 #include "services/rpc/call_costs.h"
 
-#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -56,8 +55,8 @@ void CallCosts::Observe(const MethodRule* rule, absl::Duration took,
   const int64_t nanos = absl::ToInt64Nanoseconds(took);
   const int64_t mean = slot->mean.load(std::memory_order_relaxed);
   slot->mean.store(mean + (nanos - mean) / 8, std::memory_order_relaxed);
-  const int64_t faded = Faded(*slot, now);
-  if (nanos >= faded) {
+  // Only a long call sets a peak: quick ones leave it (and its time) alone.
+  if (nanos >= absl::ToInt64Nanoseconds(kLong) && nanos >= Faded(*slot, now)) {
     slot->peak.store(nanos, std::memory_order_relaxed);
     slot->peak_at.store(NanosOf(now), std::memory_order_relaxed);
   }

@@ -37,11 +37,11 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 // A connected TCP socket to 127.0.0.1:`port` that gives up reading or
-// writing after 30 s.
-int Connect(int port) {
+// writing after `patience_sec`.
+int Connect(int port, int patience_sec = 30) {
   const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
   EXPECT_GE(sock, 0);
-  timeval patience{.tv_sec = 30, .tv_usec = 0};
+  timeval patience{.tv_sec = patience_sec, .tv_usec = 0};
   setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
   setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
   sockaddr_in addr{};
@@ -76,6 +76,10 @@ class BoundedServerTest : public ::testing::Test {
   void SetUp() override {
     server_.set_payload_max_length(1 << 20);
     server_.set_keep_alive_max_count(100);
+    // A stalled read fails after a second; an idle connection waits 30 s
+    // for its next request (every test's last request closes it).
+    server_.set_read_timeout(1, 0);
+    server_.set_keep_alive_timeout(30);
     server_.Get("/", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(
           absl::StrCat("hello ", req.remote_addr, " ",
@@ -98,9 +102,10 @@ class BoundedServerTest : public ::testing::Test {
   }
 
   // Sends `bytes` on a new connection and returns all it is sent back
-  // until the server closes it (or 30 s pass).
-  std::string Exchange(const std::string& bytes) {
-    const int sock = Connect(port_);
+  // until the server closes it, or `patience_sec` pass (then ending with
+  // "<still open>").
+  std::string Exchange(const std::string& bytes, int patience_sec = 30) {
+    const int sock = Connect(port_, patience_sec);
     // The server may close before it has read everything (a head too long):
     // what it answered is still there to read.
     for (size_t sent = 0; sent < bytes.size();) {
@@ -111,8 +116,12 @@ class BoundedServerTest : public ::testing::Test {
     }
     std::string answer;
     char buffer[65536];
-    for (ssize_t n; (n = ::recv(sock, buffer, sizeof(buffer), 0)) > 0;) {
+    ssize_t n;
+    while ((n = ::recv(sock, buffer, sizeof(buffer), 0)) > 0) {
       answer.append(buffer, static_cast<size_t>(n));
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      answer += "<still open>";
     }
     ::close(sock);
     return answer;
@@ -187,6 +196,23 @@ TEST_F(BoundedServerTest, PipelinedRequestsEachHaveTheirOwnHead) {
                       HeadWithLines(2'000, false) + HeadWithLines(2'000, true);
   const std::string answer = Exchange(three);
   EXPECT_EQ(Count(answer, "HTTP/1.1 200"), 3) << answer.substr(0, 200);
+}
+
+TEST_F(BoundedServerTest, AStalledRequestIsAnsweredAndItsConnectionClosed) {
+  // Part of a head, then nothing past the read timeout (1 s): a 400 and the
+  // end of the connection, not a connection kept for whatever comes next
+  // as a new request with a fresh 30 s (the keep-alive wait, 30 s, is
+  // beyond the client's patience of 10 s here). The same for part of a
+  // body.
+  std::string answer = Exchange("GET / HTTP/1.1\r\nHost: x\r\nX-a: b", 10);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(answer, Not(HasSubstr("<still open>")));
+  answer = Exchange(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 1000\r\n\r\nonly this much",
+      10);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(answer, Not(HasSubstr("<still open>")));
 }
 
 TEST_F(BoundedServerTest, ABodyIsNotCountedAsHead) {
@@ -301,7 +327,15 @@ TEST_F(BoundedSslServerTest, AHeadWithinItsLimitIsServed) {
 TEST_F(BoundedSslServerTest, AHeadPastItsLimitIsRefusedAndTheConnectionClosed) {
   const std::string answer = Exchange(HeadWithLines(100'000, false));
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
+  EXPECT_EQ(Count(answer, "HTTP/1.1"), 1);
   EXPECT_THAT(answer, Not(HasSubstr("hello")));
+}
+
+TEST_F(BoundedSslServerTest, KeptAliveAndPipelinedRequestsAreEachServed) {
+  const std::string answer =
+      Exchange(HeadWithLines(10, false) + HeadWithLines(10, false) +
+               HeadWithLines(10, true));
+  EXPECT_EQ(Count(answer, "HTTP/1.1 200"), 3) << answer.substr(0, 200);
 }
 
 TEST_F(BoundedSslServerTest, PartOfATlsRecordIsNotWaitedForBeyondTheTimeout) {
@@ -315,7 +349,9 @@ TEST_F(BoundedSslServerTest, PartOfATlsRecordIsNotWaitedForBeyondTheTimeout) {
       std::string("\x17\x03\x03\x00\x40", 5) + std::string(10, 'a');
   ASSERT_EQ(::send(sock, part.data(), part.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(part.size()));
-  // The close (perhaps after a TLS alert), not our own 30 s patience.
+  // The close (perhaps after a TLS alert), within our patience of 10 s.
+  timeval patience{.tv_sec = 10, .tv_usec = 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
   char buffer[4096];
   ssize_t n;
   while ((n = ::recv(sock, buffer, sizeof(buffer), 0)) > 0) {

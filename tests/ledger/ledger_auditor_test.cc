@@ -648,6 +648,16 @@ class LedgerAuditorTest : public InProcessServerTest,
     return open[Pick(static_cast<int>(open.size()))];
   }
 
+  // The refund of a disrupted placement's live fee: the part of it the
+  // schedule that priced it makes refundable.
+  void Refund(PlacementModel& p) {
+    p.refund = 0;
+    if (p.fee == 0) return;
+    const v1::FeeSchedule* priced = Version(p.priced_by);
+    ASSERT_NE(priced, nullptr);
+    p.refund = PercentOf(p.fee, priced->disruption_refund_percent());
+  }
+
   void Disrupt() {
     const int i = OpenPlacement();
     if (i < 0) return;
@@ -665,11 +675,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     RememberJourney<v1::CloseLinkRequest, v1::Link>(&JourneyStub::CloseLink,
                                                     manager_, close);
     p.ended_on = ended;
-    if (p.fee > 0) {
-      const v1::FeeSchedule* priced = Version(p.priced_by);
-      ASSERT_NE(priced, nullptr);
-      p.refund = PercentOf(p.fee, priced->disruption_refund_percent());
-    }
+    ASSERT_NO_FATAL_FAILURE(Refund(p));
     ++did_[p.refund > 0 ? "disruptions refunding part of a fee"
                         : "disruptions refunding nothing"];
     ReverseMonthsNoLongerDue(p);
@@ -711,12 +717,7 @@ class LedgerAuditorTest : public InProcessServerTest,
       // The fee it replaces is reversed whole, refund and all; a disrupted
       // placement's new fee is refunded as its own schedule says.
       if (p.ended_on.has_value()) {
-        p.refund = 0;
-        if (p.fee > 0) {
-          const v1::FeeSchedule* priced = Version(p.priced_by);
-          ASSERT_NE(priced, nullptr);
-          p.refund = PercentOf(p.fee, priced->disruption_refund_percent());
-        }
+        ASSERT_NO_FATAL_FAILURE(Refund(p));
         ++did_[p.refund > 0 ? "corrections of a disrupted placement, refunded"
                             : "corrections of a disrupted placement"];
       }

@@ -212,7 +212,8 @@ class TlsTransport final : public Transport {
 // end), and the whole request against `max_request_bytes` (httplib's
 // payload limit checks Content-Length only, not a chunked body or one read
 // to the end of the connection). A head must arrive within kHeadTimeout, a
-// body at kBodyMinBytesPerSecond once kBodyGrace has passed.
+// body at kBodyMinBytesPerSecond once kBodyGrace has passed and within
+// kBodyMaxTime.
 class BoundedStream : public httplib::Stream {
  public:
   BoundedStream(socket_t sock, Transport& transport, time_t read_sec,

@@ -98,34 +98,6 @@ std::string CsvAmount(const google::type::Money& money) {
   return CsvPounds(PenceOf(money));
 }
 
-// Field errors of a failed call as page data: `errors` (the summary, each
-// linking to its field's id) and "<field>_error" for the message beside
-// each field named in `fields`; a violation of another field goes to the
-// summary only.
-void SetFieldErrors(data& d, const std::vector<FieldViolation>& violations,
-                    const std::vector<std::string>& fields) {
-  data summary = List();
-  for (const FieldViolation& v : violations) {
-    std::string field = v.field;
-    // "amount.units" -> "amount": the form has one field for it.
-    size_t dot = field.find('.');
-    if (dot != std::string::npos) field = field.substr(0, dot);
-    bool known = false;
-    for (const std::string& f : fields) known = known || f == field;
-    data item;
-    item.set("href", absl::StrCat("#", known ? field : fields.front()));
-    item.set("text", v.description);
-    summary.push_back(item);
-    if (known) {
-      d.set(absl::StrCat(field, "_error"), v.description);
-      d.set(absl::StrCat(field, "_error_class"), true);
-    }
-  }
-  d.set("errors", summary);
-  d.set("has_errors", true);
-  d.set("error_title", true);
-}
-
 }  // namespace
 
 // ---- balances ----
@@ -462,11 +434,13 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
   form.set("request_id", NewRequestId());
   d.set("form", form);
   if (!api_error.ok()) {
-    std::vector<FieldViolation> violations = ViolationsOf(api_error);
-    if (violations.empty()) {
-      violations.push_back({"payee", UserMessageOf(api_error)});
-    }
-    SetFieldErrors(d, violations, {"payee", "amount", "reference", "paid_on"});
+    const FormField payee{"payee", "Paid to"};
+    SetFormErrors(d, api_error,
+                  FieldsByPath({{"payee", payee},
+                                {"amount", {"amount", "Amount in pounds"}},
+                                {"reference", {"reference", "Your reference"}},
+                                {"paid_on", {"paid_on", "Paid on"}}}),
+                  payee, /*beside_fallback=*/true);
   }
   Table table({{.key = "payment", .label = "Payment"},
                {.key = "paid_on", .label = "Paid on"},
@@ -736,11 +710,9 @@ void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
                         : b->set()        ? CsvPounds(PenceOf(b->amount()))
                                           : "");
   if (!error.ok()) {
-    std::vector<FieldViolation> violations = ViolationsOf(error);
-    if (violations.empty()) {
-      violations.push_back({"amount", UserMessageOf(error)});
-    }
-    SetFieldErrors(d, violations, {"amount"});
+    const FormField amount{"amount", "Budget"};
+    SetFormErrors(d, error, FieldsByPath({{"amount", amount}}), amount,
+                  /*beside_fallback=*/true);
   }
   d.set("committed", Pounds(b->committed()));
   d.set("forecast", Pounds(b->forecast()));
@@ -946,11 +918,13 @@ void WebApp::PostReconcile(const httplib::Request& req,
       ApiErrorPage(res, status, &*signed_in);
       return;
     }
-    std::vector<FieldViolation> violations = ViolationsOf(status);
-    if (violations.empty()) {
-      violations.push_back({"books", UserMessageOf(status)});
-    }
-    SetFieldErrors(d, violations, {"books", "from", "to"});
+    const FormField books{"books", "Your books"};
+    SetFormErrors(d, status,
+                  FieldsByPath({{"books", books},
+                                {"csv", books},
+                                {"from", {"from", "From"}},
+                                {"to", {"to", "To"}}}),
+                  books, /*beside_fallback=*/true);
     RenderPage(res, 400, "finance_reconcile", d);
     return;
   }

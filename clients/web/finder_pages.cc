@@ -109,39 +109,6 @@ void SetDateField(const std::string& text, const std::string& field,
   *out = *date;
 }
 
-// A failed call's field errors as page data: "errors" (the GOV.UK error
-// summary, each linking to its field's id) and, for each field, "<id>_error"
-// (the message beside it) with "<id>_error_class". `ids` maps the API's
-// field paths to the form's field ids; a violation of a field not mapped,
-// and a refusal naming no field, go beside `main_id`.
-void SetFieldErrors(data& d, const absl::Status& status,
-                    const std::map<std::string, std::string>& ids,
-                    const std::string& main_id) {
-  std::vector<FieldViolation> violations = ViolationsOf(status);
-  if (violations.empty()) violations.push_back({"", UserMessageOf(status)});
-  data summary = List();
-  std::map<std::string, std::string> beside;
-  for (const FieldViolation& v : violations) {
-    auto it = ids.find(v.field);
-    std::string id = it == ids.end() ? main_id : it->second;
-    data item;
-    item.set("href", absl::StrCat("#", id));
-    item.set("text", v.description);
-    summary.push_back(item);
-    std::string& text = beside[id];
-    text =
-        text.empty() ? v.description : absl::StrCat(text, "; ", v.description);
-  }
-  for (const auto& [id, text] : beside) {
-    std::string key = absl::StrReplaceAll(id, {{"-", "_"}});
-    d.set(absl::StrCat(key, "_error"), text);
-    d.set(absl::StrCat(key, "_error_class"), true);
-  }
-  d.set("errors", summary);
-  d.set("has_errors", true);
-  d.set("error_title", true);
-}
-
 // Every page of a List call (at most kMaxPages): `add` takes each response.
 template <typename Request, typename Response, typename Stub>
 absl::Status ReadAll(RaaClient& client,
@@ -675,22 +642,34 @@ void WebApp::RenderLinkPage(httplib::Response& res, const SignedIn& signed_in,
     d.set("correct", correct);
   }
   if (!api_error.ok()) {
+    // A refusal naming no field (the link closed meanwhile) is shown beside
+    // the form's first field.
     if (form == "advance") {
-      SetFieldErrors(d, api_error,
-                     {{"date", "advance-date"}, {"step", "advance-date"}},
-                     "advance-date");
+      const FormField date{
+          "advance-date",
+          next == v1::LINK_STEP_UNSPECIFIED
+              ? "Date"
+              : absl::StrCat("Date of the ", StepLabel(next), " step")};
+      SetFormErrors(
+          d, api_error,
+          FieldsByPath({{"date", date}, {"step", {"advance-date", "Step"}}}),
+          date, /*beside_fallback=*/true);
     } else if (form == "close") {
-      SetFieldErrors(d, api_error,
-                     {{"reason", "close-reason"},
-                      {"note", "close-note"},
-                      {"date", "close-date"}},
-                     "close-reason");
+      const FormField reason{"close-reason", "Why it closes"};
+      SetFormErrors(d, api_error,
+                    FieldsByPath({{"reason", reason},
+                                  {"note", {"close-note", "Note"}},
+                                  {"date", {"close-date", "Closed on"}}}),
+                    reason, /*beside_fallback=*/true);
     } else {
-      SetFieldErrors(d, api_error,
-                     {{"step", "correct-step"},
-                      {"new_date", "correct-new_date"},
-                      {"reason", "correct-reason"}},
-                     "correct-step");
+      const FormField step{"correct-step", "Step"};
+      SetFormErrors(
+          d, api_error,
+          FieldsByPath(
+              {{"step", step},
+               {"new_date", {"correct-new_date", "The right date"}},
+               {"reason", {"correct-reason", "Why the date was wrong"}}}),
+          step, /*beside_fallback=*/true);
     }
   }
   RenderPage(res, status, "finder_link", d);
@@ -887,12 +866,14 @@ void WebApp::RenderFollowsPage(const httplib::Request& req,
   form.set("request_id", NewRequestId());
   d.set("form", form);
   if (!api_error.ok()) {
-    SetFieldErrors(d, api_error,
-                   {{"follow.followed", "followed"},
-                    {"followed", "followed"},
-                    {"follow.min_score", "min_score"},
-                    {"min_score", "min_score"}},
-                   "followed");
+    const FormField followed{"followed", "Child profile or household"};
+    const FormField min_score{"min_score", "Alert at this score or more"};
+    SetFormErrors(d, api_error,
+                  FieldsByPath({{"follow.followed", followed},
+                                {"followed", followed},
+                                {"follow.min_score", min_score},
+                                {"min_score", min_score}}),
+                  followed, /*beside_fallback=*/true);
   }
   d.set("live", LiveAlertsData("", absl::ToUnixSeconds(absl::Now())));
   RenderPage(res, status, "finder_follows", d);

@@ -107,53 +107,11 @@ absl::StatusOr<std::vector<v1::ApiKey>> AllKeys(RaaClient& client,
 
 // ---- form errors ----
 
-// The form field an API field path belongs to: `map` turns the path (e.g.
-// "authority.display_name", "policy.weights[2].weight") into a field id, or
-// "" for a field the form does not have.
-using FieldMap = std::function<std::string(const std::string& api_field)>;
-
-// The GOV.UK error summary (`errors`: each message linking to its field)
-// and, for each field with a message, "<id>_error" beside the field and
-// "<id>_error_class". A violation of a field the form lacks links to
-// `fallback`. Returns the messages per field id.
-std::map<std::string, std::string> SetFormErrors(data& d,
-                                                 const absl::Status& status,
-                                                 const FieldMap& map,
-                                                 const std::string& fallback) {
-  std::vector<FieldViolation> violations = ViolationsOf(status);
-  if (violations.empty()) violations.push_back({"", UserMessageOf(status)});
-  std::map<std::string, std::string> by_field;
-  data summary = List();
-  for (const FieldViolation& v : violations) {
-    std::string field = v.field.empty() ? "" : map(v.field);
-    const bool known = !field.empty();
-    if (!known) field = fallback;
-    data item;
-    item.set("href", absl::StrCat("#", field));
-    item.set("text", v.description);
-    summary.push_back(item);
-    if (known) {
-      std::string& text = by_field[field];
-      text = text.empty() ? v.description
-                          : absl::StrCat(text, "; ", v.description);
-    }
-  }
-  for (const auto& [field, text] : by_field) {
-    d.set(absl::StrCat(field, "_error"), text);
-    d.set(absl::StrCat(field, "_error_class"), true);
-  }
-  d.set("errors", summary);
-  d.set("has_errors", true);
-  d.set("error_title", true);
-  return by_field;
-}
-
-// "authority.region" -> "region"; "api_key.roles[0]" -> "roles".
-std::string LastFieldName(const std::string& path, absl::string_view prefix) {
-  std::string field(absl::StripPrefix(path, prefix));
-  size_t end = field.find_first_of(".[");
-  if (end != std::string::npos) field = field.substr(0, end);
-  return field;
+// The policy form's field for a component's weight: "weight-age_fit",
+// labelled "age fit".
+FormField WeightField(const std::string& component) {
+  return {absl::StrCat("weight-", component),
+          absl::StrReplaceAll(component, {{"_", " "}})};
 }
 
 // ---- charts ----
@@ -414,18 +372,17 @@ void WebApp::RenderNewMember(httplib::Response& res, const SignedIn& signed_in,
     const absl::Status shown =
         id_taken ? InvalidField("authority_id", api_error.message())
                  : api_error;
+    const FormField id{"authority_id", "Member ID"};
     SetFormErrors(
         d, shown,
-        [](const std::string& field) -> std::string {
-          if (field == "authority_id") return "authority_id";
-          std::string f = LastFieldName(field, "authority.");
-          for (const char* known : {"display_name", "kind", "region",
-                                    "london_weighting", "joined_on"}) {
-            if (f == known) return f;
-          }
-          return "";
-        },
-        "authority_id");
+        FieldsByPath({{"authority_id", id},
+                      {"authority.display_name", {"display_name", "Name"}},
+                      {"authority.kind", {"kind", "Kind of member"}},
+                      {"authority.region", {"region", "Region"}},
+                      {"authority.london_weighting",
+                       {"london_weighting", "An agency in London"}},
+                      {"authority.joined_on", {"joined_on", "Joined on"}}}),
+        id);
   }
   d.set("form", form);
   RenderPage(res, status, "manager_member_new", d);
@@ -536,12 +493,9 @@ void WebApp::RenderWithdrawMember(httplib::Response& res,
   d.set("facts", facts);
   if (!form.get("request_id")) form.set("request_id", NewRequestId());
   if (!api_error.ok()) {
-    SetFormErrors(
-        d, api_error,
-        [](const std::string& field) -> std::string {
-          return field == "withdrawn_on" ? "withdrawn_on" : "";
-        },
-        "withdrawn_on");
+    const FormField withdrawn_on{"withdrawn_on", "Membership ends on"};
+    SetFormErrors(d, api_error, FieldsByPath({{"withdrawn_on", withdrawn_on}}),
+                  withdrawn_on);
   }
   d.set("form", form);
   RenderPage(res, status, "manager_member_withdraw", d);
@@ -725,15 +679,13 @@ void WebApp::RenderNewKey(httplib::Response& res, const SignedIn& signed_in,
   form.set("roles", roles);
   if (!form.get("request_id")) form.set("request_id", NewRequestId());
   if (!api_error.ok()) {
+    const FormField member{"member", "Member"};
     SetFormErrors(
         d, api_error,
-        [](const std::string& field) -> std::string {
-          std::string f = LastFieldName(field, "api_key.");
-          if (f == "authority") return "member";
-          if (f == "roles" || f == "display_name") return f;
-          return "";
-        },
-        "member");
+        FieldsByPath({{"api_key.authority", member},
+                      {"api_key.roles", {"roles", "Roles"}},
+                      {"api_key.display_name", {"display_name", "Label"}}}),
+        member);
   }
   d.set("form", form);
   RenderPage(res, status, "manager_key_new", d);
@@ -883,32 +835,36 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
     // the policy's i-th component.
     errors_by_field = SetFormErrors(
         d, api_error,
-        [&policy](const std::string& field) -> std::string {
-          if (field == "policy.max_open_links") return "max_open_links";
-          if (field == "policy.max_open_links_per_child") {
-            return "max_open_links_per_child";
+        [&policy](const std::string& field) -> FormField {
+          if (field == "policy.max_open_links") {
+            return {"max_open_links", "Most open links per household"};
           }
-          if (field == "child") return "child";
+          if (field == "policy.max_open_links_per_child") {
+            return {"max_open_links_per_child",
+                    "Most open links per child profile"};
+          }
+          if (field == "child") return {"child", "Child profile to compare"};
           // "policy.weights[2].weight" -> the third component's field.
           absl::string_view f = field;
           int i = -1;
           if (absl::ConsumePrefix(&f, "policy.weights[") &&
               absl::SimpleAtoi(f.substr(0, f.find(']')), &i) && i >= 0 &&
               i < policy->weights_size()) {
-            return absl::StrCat("weight-", policy->weights(i).component());
+            return WeightField(policy->weights(i).component());
           }
-          return "";
+          return {};
         },
         policy->weights_size() > 0
-            ? absl::StrCat("weight-", policy->weights(0).component())
-            : "max_open_links");
+            ? WeightField(policy->weights(0).component())
+            : FormField{"max_open_links", "Most open links per household"});
   }
   data weights = List();
   for (const v1::ComponentWeight& w : policy->weights()) {
-    const std::string id = absl::StrCat("weight-", w.component());
+    const FormField field = WeightField(w.component());
+    const std::string& id = field.id;
     data row;
     row.set("id", id);
-    row.set("name", absl::StrReplaceAll(w.component(), {{"_", " "}}));
+    row.set("name", field.label);
     row.set("weight", absl::StrCat(w.weight()));
     row.set("share",
             total > 0

@@ -258,7 +258,10 @@ async function main() {
       }));
       assert.equal(got.summary.length, 1, JSON.stringify(got.summary));
       assert.equal(got.summary[0].href, '#amount');
-      assert.ok(got.beside.includes(got.summary[0].text), JSON.stringify(got));
+      // The summary names the field by its label; beside it, the same words.
+      assert.ok(got.summary[0].text.startsWith('Amount in pounds: '), JSON.stringify(got));
+      assert.ok(got.beside.includes(got.summary[0].text.replace('Amount in pounds: ', '')),
+                JSON.stringify(got));
       assert.match(got.describedBy, /amount-error/);
       assert.equal(got.value, '12.345', 'the typed amount is not kept');
       assert.match(got.title, /^Error: /);

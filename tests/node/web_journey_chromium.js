@@ -297,7 +297,10 @@ async function main() {
       assert.equal(got.summary.length, 1, JSON.stringify(got));
       assert.equal(got.summary[0].href, '#advance-date');
       assert.match(got.summary[0].text, /before/, JSON.stringify(got));
-      assert.ok(got.beside.includes(got.summary[0].text), JSON.stringify(got));
+      // The summary names the field by its label; beside it, the same words.
+      const [label, words] = got.summary[0].text.split(/: (.*)/s);
+      assert.equal(label, 'Date of the Linking meeting step', JSON.stringify(got));
+      assert.ok(got.beside.includes(words), JSON.stringify(got));
       assert.match(got.describedBy, /advance-date-error/);
       assert.equal(got.value, iso(dayFromToday(-3)), 'the typed date is not kept');
       assert.match(got.title, /^Error: /);

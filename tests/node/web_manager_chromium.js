@@ -238,7 +238,10 @@ async function main() {
       const got = await errorsShown();
       assert.equal(got.summary.length, 1, JSON.stringify(got));
       assert.equal(got.summary[0].href, '#authority_id');
-      assert.deepEqual(got.beside, [{id: 'authority_id-error', text: got.summary[0].text}]);
+      // The summary names the field by its label; beside it, the same words.
+      assert.equal(got.summary[0].text, `Member ID: ${(got.beside[0] || {}).text}`,
+                   JSON.stringify(got));
+      assert.deepEqual(got.beside.map((b) => b.id), ['authority_id-error']);
       assert.match(got.title, /^Error: /);
       assert.equal(await page.$eval('#display_name', (e) => e.value),
                    'Rotherham Metropolitan Borough Council', 'what was typed is kept');
@@ -267,7 +270,9 @@ async function main() {
       const got = await errorsShown();
       assert.equal(got.summary.length, 1, JSON.stringify(got));
       assert.equal(got.summary[0].href, '#authority_id');
-      assert.deepEqual(got.beside, [{id: 'authority_id-error', text: got.summary[0].text}]);
+      assert.equal(got.summary[0].text, `Member ID: ${(got.beside[0] || {}).text}`,
+                   JSON.stringify(got));
+      assert.deepEqual(got.beside.map((b) => b.id), ['authority_id-error']);
       assert.match(got.summary[0].text, /exists/);
     });
 
@@ -356,6 +361,7 @@ async function main() {
       const got = await errorsShown();
       assert.ok(got.summary.length >= 1, JSON.stringify(got));
       assert.equal(got.summary[0].href, '#roles');
+      assert.match(got.summary[0].text, /^Roles: /, JSON.stringify(got));
       assert.ok(got.beside.some((b) => b.id === 'roles-error'), JSON.stringify(got));
       assert.equal(await page.$eval('#member', (e) => e.value), kB);
     });
@@ -400,7 +406,8 @@ async function main() {
       const r = await submit('form[action="/policy"][method="post"] button[type="submit"]');
       assert.equal(r.status(), 400);
       const got = await errorsShown();
-      assert.deepEqual(got.summary, [{href: '#weight-locality', text: '150 is outside 0-100'}]);
+      assert.deepEqual(got.summary,
+                       [{href: '#weight-locality', text: 'locality: 150 is outside 0-100'}]);
       assert.deepEqual(got.beside, [{id: 'weight-locality-error', text: '150 is outside 0-100'}]);
       assert.equal(await page.$eval('#weight-locality', (e) => e.value), '150');
       const policy = await api.call('MatchingService', 'GetMatchingPolicy', keys.manager, {});
@@ -416,7 +423,8 @@ async function main() {
         const r = await submit('form[action="/policy"][method="post"] button[type="submit"]');
         assert.equal(r.status(), 400);
         const got = await errorsShown();
-        assert.deepEqual(got.summary, [{href: '#max_open_links', text: words}]);
+        assert.deepEqual(got.summary, [{href: '#max_open_links',
+                                        text: `Most open links per household: ${words}`}]);
       }
       const policy = await api.call('MatchingService', 'GetMatchingPolicy', keys.manager, {});
       assert.equal(String(policy.version), '1', 'a refused limit was saved');

@@ -6,25 +6,34 @@
 // session table's expiry and eviction, the limiter, days waited and template
 // escaping are in clients/web/web_pure_test.cc; the program itself, in a
 // browser, is tests/node/web_console_chromium.js.
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "clients/web/page_helpers.h"
 #include "clients/web/sessions.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace raa::web {
 namespace {
 
+using ::testing::_;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
+using ::testing::Pair;
+using ::testing::StartsWith;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
@@ -166,6 +175,71 @@ TEST(WebViewsTest, FailedCallsBecomeStatusesAndMessagesWithoutInsides) {
               Not(HasSubstr("store.cc")));
   EXPECT_THAT(UserMessageOf(absl::UnknownError(inside)),
               Not(HasSubstr("sqlite3")));
+}
+
+// The text of every item of the error summary in `d`, "href text".
+std::vector<std::string> SummaryOf(const kainjow::mustache::data& d) {
+  std::vector<std::string> items;
+  for (const kainjow::mustache::data& item : d.get("errors")->list_value()) {
+    items.push_back(item.get("href")->string_value() + " " +
+                    item.get("text")->string_value());
+  }
+  return items;
+}
+
+std::string Beside(const kainjow::mustache::data& d, const std::string& key) {
+  const kainjow::mustache::data* v = d.get(key);
+  return v != nullptr && v->is_string() ? v->string_value() : "<none>";
+}
+
+TEST(WebFormErrorsTest, TheSummaryNamesEachFieldByItsLabel) {
+  FieldErrors errors;
+  errors.Add("amount.units", "is more than £1,000,000");
+  errors.Add("paid_on", "must be a date YYYY-MM-DD");
+  errors.Add("amount.nanos", "is not whole pence");
+  errors.Add("request_id", "is not a request id");
+  const FormField payee{"payee", "Paid to"};
+  const FieldOf field_of =
+      FieldsByPath({{"payee", payee},
+                    {"amount", {"amount", "Amount in pounds"}},
+                    {"paid_on", {"paid-on", "Paid on"}}});
+  kainjow::mustache::data d;
+  std::map<std::string, std::string> beside =
+      SetFormErrors(d, errors.ToStatus(), field_of, payee);
+  EXPECT_THAT(SummaryOf(d),
+              ElementsAre("#amount Amount in pounds: is more than £1,000,000",
+                          "#paid-on Paid on: must be a date YYYY-MM-DD",
+                          "#amount Amount in pounds: is not whole pence",
+                          "#payee is not a request id"));
+  // Beside each field, its messages without the label; '-' in ids reads
+  // as '_' in the keys.
+  EXPECT_EQ(Beside(d, "amount_error"),
+            "is more than £1,000,000; is not whole pence");
+  EXPECT_EQ(Beside(d, "paid_on_error"), "must be a date YYYY-MM-DD");
+  EXPECT_EQ(Beside(d, "payee_error"), "<none>");
+  EXPECT_THAT(beside, ElementsAre(Pair("amount", _), Pair("paid-on", _)));
+  // A path only starting like a field's is not that field's.
+  EXPECT_EQ(field_of("amounts").id, "");
+  EXPECT_EQ(field_of("amount[0]").id, "amount");
+}
+
+TEST(WebFormErrorsTest, ARefusalNamingNoFieldGoesBesideTheFallbackWhenAsked) {
+  const FormField reason{"close-reason", "Why it closes"};
+  kainjow::mustache::data d;
+  SetFormErrors(d, absl::FailedPreconditionError("the link is closed"),
+                FieldsByPath({{"reason", reason}}), reason,
+                /*beside_fallback=*/true);
+  EXPECT_THAT(SummaryOf(d), ElementsAre("#close-reason the link is closed"));
+  EXPECT_EQ(Beside(d, "close_reason_error"), "the link is closed");
+  EXPECT_TRUE(d.get("close_reason_error_class")->is_true());
+  // INTERNAL's inside does not reach the page.
+  kainjow::mustache::data internal;
+  SetFormErrors(internal, absl::InternalError("store.cc:12 disk I/O"),
+                FieldsByPath({}), reason);
+  EXPECT_THAT(SummaryOf(internal),
+              ElementsAre(AllOf(StartsWith("#close-reason "),
+                                Not(HasSubstr("store.cc")))));
+  EXPECT_EQ(Beside(internal, "close_reason_error"), "<none>");
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ using Clock = std::chrono::steady_clock;
 namespace v1 = raa::v1;
 
 constexpr char kAuthority[] = "web-bench-la";
-constexpr char kAgency[] = "web-bench-raa";
+constexpr char kAgency[] = "web-bench-borough";
 
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start)
@@ -140,8 +140,8 @@ std::optional<Loaded> Load(const std::string& server, const std::string& key,
   for (auto [id, name, kind] :
        {std::tuple{kAuthority, "Web Bench City Council",
                    v1::AUTHORITY_KIND_LOCAL_AUTHORITY},
-        std::tuple{kAgency, "Web Bench Regional Adoption Agency",
-                   v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY}}) {
+        std::tuple{kAgency, "Web Bench Borough Council",
+                   v1::AUTHORITY_KIND_LOCAL_AUTHORITY}}) {
     v1::CreateAuthorityRequest create;
     create.set_authority_id(id);
     create.set_request_id(request_id());

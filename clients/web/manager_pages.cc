@@ -369,9 +369,16 @@ void WebApp::RenderNewMember(httplib::Response& res, const SignedIn& signed_in,
     const bool id_taken = absl::IsAlreadyExists(api_error) &&
                           ViolationsOf(api_error).empty() &&
                           absl::StartsWith(api_error.message(), "authority \"");
+    // A second regional adoption agency is the kind's problem: beside it.
+    const bool second_hub =
+        absl::IsFailedPrecondition(api_error) &&
+        ViolationsOf(api_error).empty() &&
+        absl::StrContains(api_error.message(),
+                          "cannot be of kind REGIONAL_ADOPTION_AGENCY");
     const absl::Status shown =
-        id_taken ? InvalidField("authority_id", api_error.message())
-                 : api_error;
+        id_taken     ? InvalidField("authority_id", api_error.message())
+        : second_hub ? InvalidField("authority.kind", api_error.message())
+                     : api_error;
     const FormField id{"authority_id", "Member ID"};
     SetFormErrors(
         d, shown,

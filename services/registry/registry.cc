@@ -170,6 +170,27 @@ absl::StatusOr<v1::Authority> Member(StoreTx& tx, absl::string_view id) {
   return a;
 }
 
+// A consortium has one regional adoption agency, its hub (`--hub-id`,
+// created at first start): its family finders record the early steps of
+// every link (CanRecordStepFor), and the scorecard's member rows leave it
+// out. FAILED_PRECONDITION when `a` (member `id`), as it would be written,
+// is a second active one.
+absl::Status CheckOneHub(StoreTx& tx, const v1::Authority& a,
+                         absl::string_view id) {
+  if (a.kind() != v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY ||
+      a.status() != v1::AUTHORITY_STATUS_ACTIVE) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::string hub,
+                   registry_rows::OtherActiveMemberOfKind(
+                       tx, v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY, id));
+  if (hub.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      id, " cannot be of kind REGIONAL_ADOPTION_AGENCY: ", hub,
+      " is the consortium's regional adoption agency (its hub), and there is "
+      "one; a member is a LOCAL_AUTHORITY or a VOLUNTARY_ADOPTION_AGENCY"));
+}
+
 // The parent authority must exist and be active to take new records.
 absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view authority_id,
@@ -803,6 +824,7 @@ absl::StatusOr<v1::Authority> Registry::CreateAuthority(
               return absl::AlreadyExistsError(absl::StrCat(
                   "authority \"", request.authority_id(), "\" already exists"));
             }
+            RETURN_IF_ERROR(CheckOneHub(tx, authority, request.authority_id()));
             RETURN_IF_ERROR(registry_rows::InsertAuthority(tx, authority));
             return registry_rows::GetAuthority(tx, request.authority_id());
           }));
@@ -867,6 +889,7 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
             FieldErrors record_errors("authority");
             ValidateAuthority(*a, clock_.Today(), regions_, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
+            RETURN_IF_ERROR(CheckOneHub(tx, *a, *id));
             RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
             return registry_rows::GetAuthority(tx, *id);
           }));
@@ -940,6 +963,7 @@ absl::StatusOr<v1::Authority> Registry::ReinstateAuthority(
             a->set_status(v1::AUTHORITY_STATUS_ACTIVE);
             a->clear_withdrawn_on();
             *a->mutable_rejoined_on() = ToDate(clock_.Today());
+            RETURN_IF_ERROR(CheckOneHub(tx, *a, *id));
             RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
             return registry_rows::GetAuthority(tx, *id);
           }));

@@ -973,6 +973,19 @@ absl::StatusOr<v1::Authority> GetAuthority(StoreTx& tx, absl::string_view id) {
   return ReadAuthority(tx.db(), id);
 }
 
+absl::StatusOr<std::string> OtherActiveMemberOfKind(StoreTx& tx,
+                                                    v1::AuthorityKind kind,
+                                                    absl::string_view except) {
+  CachedStatement q_kept(tx.db(),
+                         "SELECT id FROM authorities WHERE kind = ? AND "
+                         "status = ? AND id != ? ORDER BY id LIMIT 1");
+  SQLite::Statement& q = *q_kept;
+  q.bind(1, static_cast<int>(kind));
+  q.bind(2, static_cast<int>(v1::AUTHORITY_STATUS_ACTIVE));
+  q.bind(3, std::string(except));
+  return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
 absl::Status InsertAuthority(StoreTx& tx, const v1::Authority& authority) {
   int64_t now = tx.NowMicros();
   v1::Authority a = authority;

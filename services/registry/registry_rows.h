@@ -139,6 +139,11 @@ namespace registry_rows {
 // ---- Inside a write ----
 
 absl::StatusOr<v1::Authority> GetAuthority(StoreTx& tx, absl::string_view id);
+// The id of an active member of kind `kind` other than `except`, or "" when
+// there is none (the lowest id when there are several).
+absl::StatusOr<std::string> OtherActiveMemberOfKind(StoreTx& tx,
+                                                    v1::AuthorityKind kind,
+                                                    absl::string_view except);
 // Sets create_time and update_time.
 absl::Status InsertAuthority(StoreTx& tx, const v1::Authority& authority);
 // Sets update_time; NOT_FOUND if no row has the name's id.

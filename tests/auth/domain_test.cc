@@ -32,6 +32,7 @@ using ::raa::test::IsOk;
 using ::raa::test::StatusIs;
 using ::raa::test::TestNow;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 using Code = ::absl::StatusCode;
@@ -361,7 +362,8 @@ TEST_F(AuthDomainTest, AWithdrawalReachesTheMembersKeysOnlyOnceCommitted) {
 // The regional adoption agency's callers are marked Caller::hub (rules.h
 // lets its family finders record any link's early steps): the hub from the
 // start, and a member whose kind is corrected to or from
-// REGIONAL_ADOPTION_AGENCY from the commit on, cached keys too.
+// REGIONAL_ADOPTION_AGENCY from the commit on, cached keys too. There is one
+// at a time: a second is refused.
 TEST_F(AuthDomainTest, TheRegionalAdoptionAgencysKeysAreTheHubs) {
   EXPECT_TRUE(manager_.hub);
   v1::CreateApiKeyResponse key = IssueKey("leeds", {v1::ROLE_FAMILY_FINDER});
@@ -374,6 +376,19 @@ TEST_F(AuthDomainTest, TheRegionalAdoptionAgencysKeysAreTheHubs) {
   update.mutable_authority()->set_kind(
       v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY);
   update.mutable_update_mask()->add_paths("kind");
+  update.set_request_id(NextRequestId());
+  const absl::Status second =
+      registry_->UpdateAuthority(manager_, update).status();
+  EXPECT_THAT(second, StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(second.message(), HasSubstr("hub is the"));
+  EXPECT_FALSE(authenticator_->Authenticate(header)->hub);
+
+  // The hub's kind corrected first, leeds may become the agency.
+  v1::UpdateAuthorityRequest hub = update;
+  hub.mutable_authority()->set_name("authorities/hub");
+  hub.mutable_authority()->set_kind(v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
+  hub.set_request_id(NextRequestId());
+  ASSERT_THAT(registry_->UpdateAuthority(manager_, hub).status(), IsOk());
   update.set_request_id(NextRequestId());
   ASSERT_THAT(registry_->UpdateAuthority(manager_, update).status(), IsOk());
   EXPECT_TRUE(authenticator_->Cached(header)->hub);

@@ -34,7 +34,7 @@ const support = require('./web_support');
 const {check, dayFromToday, iso, leaks} = support;
 const kName = 'web_finance_chromium';
 const kA = 'sheffield';
-const kB = 'southyorks-raa';
+const kB = 'rotherham';
 const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
                '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
 
@@ -51,8 +51,8 @@ async function setUp(call, managerKey) {
                 kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   await call('RegistryService', 'CreateAuthority', managerKey, {
     authority_id: kB, request_id: requestId(),
-    authority: {display_name: 'South Yorkshire Regional Adoption Agency',
-                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY'}});
+    authority: {display_name: 'Rotherham Metropolitan Borough Council',
+                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   const keys = {
     financeA: await key(kA, ['ROLE_FINANCE']),
     financeB: await key(kB, ['ROLE_FINANCE']),
@@ -370,9 +370,9 @@ async function main() {
       assert.deepEqual([...r.body.subarray(0, 3)], [0xEF, 0xBB, 0xBF]);
       const lines = r.body.toString('utf8').slice(1).split('\r\n');
       assert.equal(lines[0], 'AS OF,KIND,AUTHORITY,COUNTERPARTY,AMOUNT,PENDING OUT,PENDING IN');
-      assert.ok(lines.some((l) => /,owes,sheffield,southyorks-raa,7000\.00,,$/.test(l)),
+      assert.ok(lines.some((l) => /,owes,sheffield,rotherham,7000\.00,,$/.test(l)),
                 lines.join('\n'));
-      assert.ok(lines.some((l) => /,position,southyorks-raa,,7000\.00,0\.00,0\.00$/.test(l)),
+      assert.ok(lines.some((l) => /,position,rotherham,,7000\.00,0\.00,0\.00$/.test(l)),
                 lines.join('\n'));
       assert.ok(lines.some((l) => /,total payments,,,20000\.00,,$/.test(l)), lines.join('\n'));
     });
@@ -384,7 +384,7 @@ async function main() {
       const lines = r.body.toString('utf8').slice(1).split('\r\n');
       assert.equal(lines[0], 'PAYMENT,PAID ON,PAYER,PAYEE,AMOUNT,REFERENCE,STATE,' +
                              'REJECTION REASON');
-      assert.ok(lines.some((l) => /^p\d+,[0-9-]+,sheffield,southyorks-raa,20000\.00,.*,posted,$/
+      assert.ok(lines.some((l) => /^p\d+,[0-9-]+,sheffield,rotherham,20000\.00,.*,posted,$/
           .test(l)), lines.join('\n'));
     });
 
@@ -394,7 +394,7 @@ async function main() {
         trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));
       assert.deepEqual(rows, [[kA, kB, '£7,000.00']]);
       const r = await support.request(base, 'GET', '/ledger/settlement.csv', {cookie: cookieB});
-      assert.match(r.body.toString('utf8'), /,sheffield,southyorks-raa,7000\.00\r\n/);
+      assert.match(r.body.toString('utf8'), /,sheffield,rotherham,7000\.00\r\n/);
     });
 
     await check('reconcile: B uploads its books; matched, differing, only-in-books and ' +

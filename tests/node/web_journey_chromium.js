@@ -40,7 +40,7 @@ const support = require('./web_support');
 const {check, dayFromToday, iso, leaks} = support;
 const kName = 'web_journey_chromium';
 const kA = 'sheffield';
-const kB = 'southyorks-raa';
+const kB = 'rotherham';
 const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
                '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
 
@@ -83,8 +83,8 @@ async function setUp(call, managerKey) {
                 kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   await call('RegistryService', 'CreateAuthority', managerKey, {
     authority_id: kB, request_id: requestId(),
-    authority: {display_name: 'South Yorkshire Regional Adoption Agency',
-                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY'}});
+    authority: {display_name: 'Rotherham Metropolitan Borough Council',
+                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   const keys = {
     finderA: await key(kA, ['ROLE_FAMILY_FINDER']),
     financeA: await key(kA, ['ROLE_FINANCE']),

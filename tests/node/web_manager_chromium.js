@@ -276,6 +276,24 @@ async function main() {
       assert.match(got.summary[0].text, /exists/);
     });
 
+    await check('a second regional adoption agency is refused beside the kind', async () => {
+      const before = (await members()).length;
+      await page.goto(`${base}/members/new`, {waitUntil: 'load'});
+      await page.type('#authority_id', 'southyorks-raa');
+      await page.type('#display_name', 'South Yorkshire Regional Adoption Agency');
+      await page.click('input[name="kind"][value="AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY"]');
+      await page.type('#region', 'south-yorkshire');
+      const r = await submit('form[action="/members"] button[type="submit"]');
+      assert.equal(r.status(), 409);
+      const got = await errorsShown();
+      assert.equal(got.summary.length, 1, JSON.stringify(got));
+      assert.equal(got.summary[0].href, '#kind');
+      assert.match(got.summary[0].text, /^Kind of member: .*is the consortium's regional adoption agency/,
+                   JSON.stringify(got));
+      assert.deepEqual(got.beside.map((b) => b.id), ['kind-error']);
+      assert.equal((await members()).length, before, 'a second hub was created');
+    });
+
     await check('the add-member form with its errors passes axe', async () => {
       await axePage.bringToFront();
       await axePage.goto(`${base}/members/new`, {waitUntil: 'load'});

@@ -39,7 +39,7 @@ const support = require('./web_support');
 const {check, dayFromToday} = support;
 const kName = 'web_print_chromium';
 const kA = 'sheffield';
-const kB = 'southyorks-raa';
+const kB = 'rotherham';
 const kChildren = 55;
 const kHouseholds = 30;
 // A4 (210 mm) less 1.2 cm margins each side, in CSS pixels (96 per inch).
@@ -60,8 +60,8 @@ async function setUp(call, managerKey) {
                 kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   await call('RegistryService', 'CreateAuthority', managerKey, {
     authority_id: kB, request_id: requestId(),
-    authority: {display_name: 'South Yorkshire Regional Adoption Agency',
-                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY'}});
+    authority: {display_name: 'Rotherham Metropolitan Borough Council',
+                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   const keys = {
     all: await key(kA, ['ROLE_FAMILY_FINDER', 'ROLE_REGISTRAR', 'ROLE_FINANCE']),
     registrarA: await key(kA, ['ROLE_REGISTRAR']),

@@ -44,7 +44,7 @@ const support = require('./web_support');
 const {check, dayFromToday, iso} = support;
 const kName = 'web_registrar_chromium';
 const kA = 'sheffield';
-const kB = 'southyorks-raa';
+const kB = 'rotherham';
 const kUsage = `usage: node ${path.basename(__filename)} --raamatchd PATH ` +
                '--raa-web PATH [--chromium PATH] [--screenshots DIR]';
 
@@ -61,8 +61,8 @@ async function setUp(call, managerKey) {
                 kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   await call('RegistryService', 'CreateAuthority', managerKey, {
     authority_id: kB, request_id: requestId(),
-    authority: {display_name: 'South Yorkshire Regional Adoption Agency',
-                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY'}});
+    authority: {display_name: 'Rotherham Metropolitan Borough Council',
+                region: 'south-yorkshire', kind: 'AUTHORITY_KIND_LOCAL_AUTHORITY'}});
   const keys = {
     registrarA: await key(kA, ['ROLE_REGISTRAR']),
     registrarB: await key(kB, ['ROLE_REGISTRAR']),
@@ -591,7 +591,7 @@ async function main() {
         const r = await page.goto(base + p, {waitUntil: 'load'});
         assert.equal(r.status(), 403, p);
         assert.equal(await page.$('main form[method="post"]'), null, `${p} shows a form`);
-        assert.match(await text(), /belongs to southyorks-raa: only its own registrars/);
+        assert.match(await text(), /belongs to rotherham: only its own registrars/);
       }
       // B's child's own page (read-only for A) offers no change link.
       await page.goto(`${base}/children/${kB}/${id}`, {waitUntil: 'load'});

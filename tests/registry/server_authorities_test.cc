@@ -106,6 +106,82 @@ TEST_F(ServerTest, CreateAuthorityWithATakenIdIsAlreadyExists) {
   EXPECT_EQ(leeds.display_name(), "Leeds City Council");
 }
 
+// The hub is the consortium's one regional adoption agency: a second one,
+// created, corrected to that kind or reinstated, is refused and nothing
+// changes; once the hub's kind is corrected, another member may be it.
+TEST_F(ServerTest, TheConsortiumHasOneRegionalAdoptionAgency) {
+  v1::CreateAuthorityRequest create;
+  create.set_authority_id("southyorks-raa");
+  *create.mutable_authority() =
+      ValidAuthority("South Yorkshire RAA", "south-yorkshire");
+  create.mutable_authority()->set_kind(
+      v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY);
+  create.set_request_id(NextRequestId());
+  v1::Authority created;
+  grpc::Status refused =
+      Reg(&RegistryStub::CreateAuthority, manager_, create, &created);
+  EXPECT_THAT(refused, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("hub is the consortium's regional adoption agency"));
+  v1::GetAuthorityRequest get;
+  get.set_name("authorities/southyorks-raa");
+  v1::Authority read;
+  EXPECT_THAT(Reg(&RegistryStub::GetAuthority, manager_, get, &read),
+              StatusIs(Code::NOT_FOUND));
+
+  v1::UpdateAuthorityRequest to_raa;
+  to_raa.mutable_authority()->set_name("authorities/leeds");
+  to_raa.mutable_authority()->set_kind(
+      v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY);
+  to_raa.mutable_update_mask()->add_paths("kind");
+  to_raa.set_request_id(NextRequestId());
+  v1::Authority updated;
+  EXPECT_THAT(Reg(&RegistryStub::UpdateAuthority, manager_, to_raa, &updated),
+              StatusIs(Code::FAILED_PRECONDITION));
+
+  // The hub corrected to a local authority: leeds may be the agency, and
+  // the hub may not be it again while leeds is.
+  v1::UpdateAuthorityRequest hub_to_la = to_raa;
+  hub_to_la.mutable_authority()->set_name("authorities/hub");
+  hub_to_la.mutable_authority()->set_kind(v1::AUTHORITY_KIND_LOCAL_AUTHORITY);
+  hub_to_la.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      Reg(&RegistryStub::UpdateAuthority, manager_, hub_to_la, &updated),
+      IsOk());
+  to_raa.set_request_id(NextRequestId());
+  ASSERT_THAT(Reg(&RegistryStub::UpdateAuthority, manager_, to_raa, &updated),
+              IsOk());
+  EXPECT_EQ(updated.kind(), v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY);
+  v1::UpdateAuthorityRequest hub_to_raa = to_raa;
+  hub_to_raa.mutable_authority()->set_name("authorities/hub");
+  hub_to_raa.set_request_id(NextRequestId());
+  EXPECT_THAT(
+      Reg(&RegistryStub::UpdateAuthority, manager_, hub_to_raa, &updated),
+      StatusIs(Code::FAILED_PRECONDITION));
+
+  // Withdrawn, leeds is no longer the agency: the hub may be it again, and
+  // leeds is not reinstated beside it.
+  v1::WithdrawAuthorityRequest withdraw;
+  withdraw.set_name("authorities/leeds");
+  withdraw.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      Reg(&RegistryStub::WithdrawAuthority, manager_, withdraw, &updated),
+      IsOk());
+  hub_to_raa.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      Reg(&RegistryStub::UpdateAuthority, manager_, hub_to_raa, &updated),
+      IsOk());
+  v1::ReinstateAuthorityRequest reinstate;
+  reinstate.set_name("authorities/leeds");
+  reinstate.set_request_id(NextRequestId());
+  EXPECT_THAT(
+      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &updated),
+      StatusIs(Code::FAILED_PRECONDITION));
+  get.set_name("authorities/leeds");
+  ASSERT_THAT(Reg(&RegistryStub::GetAuthority, manager_, get, &read), IsOk());
+  EXPECT_EQ(read.status(), v1::AUTHORITY_STATUS_WITHDRAWN);
+}
+
 TEST_F(ServerTest, GetAuthorityNamesABadNameAndReportsAMissingOne) {
   v1::GetAuthorityRequest request;
   request.set_name("leeds");

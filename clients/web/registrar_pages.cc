@@ -404,6 +404,27 @@ void AddActions(data& row, const typename Kind::Record& record,
   row.set("withdraw_href", WithdrawPath<Kind>(record.name()));
 }
 
+// The violations of `parsed` (the form's cells that did not read, each
+// named by its column), then those of `api` (the API's check of the rest)
+// in columns `parsed` does not name.
+absl::Status WithApiViolations(const absl::Status& parsed,
+                               const absl::Status& api) {
+  std::set<std::string> columns;
+  FieldErrors errors;
+  std::string whose;
+  for (const FieldViolation& v : ViolationsOf(parsed)) {
+    columns.insert(ColumnOfField(v.field, whose));
+    errors.Add(v.field, v.description);
+  }
+  for (const FieldViolation& v : ViolationsOf(api)) {
+    if (!columns.contains(ColumnOfField(v.field, whose))) {
+      errors.Add(v.field, v.description);
+    }
+  }
+  absl::Status merged = errors.ToStatus();
+  return merged.ok() ? parsed : merged;
+}
+
 // ---- uploads ----
 
 // What became of one row of an uploaded file.
@@ -873,7 +894,19 @@ void WebApp::PostRegistryNew(const httplib::Request& req,
   request.set_request_id(RequestIdOf(req));
   // Every column as typed, blank ones too: the same as a CSV row.
   absl::Status status = Kind::FromText(values, *Kind::Of(request)).status();
-  if (status.ok()) {
+  if (!status.ok() && HttpStatusOf(status) == 400) {
+    // Told at once: what the API refuses in the cells that did read, beside
+    // the cells that did not (whose own refusals, of a cell left empty by
+    // its mistake, are dropped). Nothing is stored: validate_only.
+    typename Kind::CreateRequest check = request;
+    check.clear_request_id();
+    check.set_validate_only(true);
+    absl::StatusOr<typename Kind::Record> checked =
+        session.client->Call(Kind::kCreate, check);
+    if (!checked.ok() && HttpStatusOf(checked.status()) == 400) {
+      status = WithApiViolations(status, checked.status());
+    }
+  } else if (status.ok()) {
     auto created = session.client->Call(Kind::kCreate, request);
     if (created.ok()) {
       sessions_.SetFlash(

@@ -305,6 +305,35 @@ async function main() {
                 'no withdraw link');
     });
 
+    await check('a cell that does not read and a date the API refuses are shown at once, ' +
+                'not one after the other', async () => {
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
+      await setValue('#ages_as_of', iso(dayFromToday(-2)));
+      await page.type('#age_months', 'three');
+      await page.type('#sex', 'female');
+      await page.type('#first_language', 'en');
+      await page.select('#contact_plan', 'letterbox');
+      await page.type('#entered_care', iso(dayFromToday(30)));
+      await page.type('#shobpa_decision', iso(dayFromToday(-200)));
+      await page.type('#summary', summary);
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400, await text());
+      const marked = await page.$$eval('.govuk-form-group--error input',
+                                       (es) => es.map((e) => e.id));
+      // The API's check of the dates: entered care in the future, and the SHOBPA
+      // decision before it.
+      assert.deepEqual(marked.sort(), ['age_months', 'entered_care', 'shobpa_decision'],
+                       await text());
+      const summaryLinks = await page.$$eval('.govuk-error-summary a',
+                                             (as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(summaryLinks.includes('#age_months') && summaryLinks.includes('#entered_care'),
+                JSON.stringify(summaryLinks));
+      // The age that did not read is not also "required".
+      assert.doesNotMatch(await page.$eval('#age_months-error', (e) => e.textContent),
+                          /required/);
+      assert.equal((await fixture.childrenOfA()).length, 1, 'the check stored a profile');
+    });
+
     await check('the children list shows it, sorts and filters in the URL', async () => {
       // Two more profiles through the API, to sort.
       for (const [age, sex] of [[80, 'SEX_MALE'], [12, 'SEX_FEMALE']]) {

@@ -77,10 +77,11 @@ class Transport {
   // < 0 an error or a wait timed out.
   virtual ssize_t Recv(char* ptr, size_t size, time_t sec, time_t usec,
                        Deadline deadline) = 0;
-  // Up to `size` bytes, waiting at most `sec` + `usec` for the socket to
-  // take them: > 0 sent, < 0 an error or the wait timed out.
-  virtual ssize_t Send(const char* ptr, size_t size, time_t sec,
-                       time_t usec) = 0;
+  // Up to `size` bytes: what the socket takes without blocking, waiting at
+  // most `sec` + `usec` for it to take any (and, as Recv, no later than
+  // `deadline`): > 0 sent, < 0 an error or a wait timed out.
+  virtual ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec,
+                       Deadline deadline) = 0;
 };
 
 // Plain HTTP: the socket's own bytes.
@@ -98,13 +99,19 @@ class PlainTransport final : public Transport {
     } while (n < 0 && errno == EINTR);
     return n;
   }
-  ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec) override {
-    if (Wait(sock_, POLLOUT, sec, usec) <= 0) return -1;
-    ssize_t n;
-    do {
-      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n;
+  ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec,
+               Deadline deadline) override {
+    // Never a blocking send: one of a whole answer to a slow reader would
+    // wait for all of it, past any pace the stream keeps.
+    for (;;) {
+      if (Wait(sock_, POLLOUT, sec, usec) <= 0) return -1;
+      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0 ||
+          (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        return n;
+      }
+      if (Clock::now() >= deadline) return -1;
+    }
   }
 
  private:
@@ -158,14 +165,17 @@ class TlsTransport final : public Transport {
       if (!WaitFor(error, sec, usec, deadline)) return -1;
     }
   }
-  ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec) override {
+  ssize_t Send(const char* ptr, size_t size, time_t sec, time_t usec,
+               Deadline deadline) override {
     if (size == 0) return 0;  // an error to OpenSSL
-    const int want = static_cast<int>(std::min<size_t>(size, INT_MAX));
+    // At most a record's worth at a time: a retried SSL_write must be given
+    // the same bytes, so a larger one waits for all of them.
+    const int want = static_cast<int>(std::min<size_t>(size, 16384));
     for (;;) {
       ERR_clear_error();
       const int n = SSL_write(ssl_.get(), ptr, want);
       if (n > 0) return n;
-      if (!WaitFor(SSL_get_error(ssl_.get(), n), sec, usec, Deadline::max())) {
+      if (!WaitFor(SSL_get_error(ssl_.get(), n), sec, usec, deadline)) {
         return -1;
       }
     }
@@ -218,14 +228,15 @@ class BoundedStream : public httplib::Stream {
  public:
   BoundedStream(socket_t sock, Transport& transport, time_t read_sec,
                 time_t read_usec, time_t write_sec, time_t write_usec,
-                size_t max_request_bytes)
+                size_t max_request_bytes, const AnswerPace& answer_pace)
       : sock_(sock),
         transport_(transport),
         read_sec_(read_sec),
         read_usec_(read_usec),
         write_sec_(write_sec),
         write_usec_(write_usec),
-        max_request_bytes_(max_request_bytes) {}
+        max_request_bytes_(max_request_bytes),
+        answer_pace_(answer_pace) {}
 
   // A new request begins with the next byte read.
   void StartRequest() {
@@ -234,6 +245,8 @@ class BoundedStream : public httplib::Stream {
     line_bytes_ = 0;
     after_cr_ = false;
     head_deadline_ = Clock::now() + BoundedServer::kHeadTimeout;
+    answer_start_ = Deadline::max();
+    answer_bytes_ = 0;
   }
   bool Buffered() const { return begin_ < end_ || transport_.Pending(); }
   // Whether a request was refused for its size or its slowness: the
@@ -288,7 +301,25 @@ class BoundedStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    return transport_.Send(ptr, size, write_sec_, write_usec_);
+    // The answer's pace: each wait for the socket within the write timeout
+    // and the answer's deadline.
+    const Deadline now = Clock::now();
+    if (answer_start_ == Deadline::max()) answer_start_ = now;
+    const Deadline deadline = AnswerDeadline();
+    if (now >= deadline) {
+      refused_ = true;
+      return -1;
+    }
+    const auto micros = std::min<std::chrono::microseconds>(
+        std::chrono::seconds(write_sec_) +
+            std::chrono::microseconds(write_usec_),
+        std::chrono::duration_cast<std::chrono::microseconds>(deadline - now) +
+            std::chrono::microseconds(1));
+    const ssize_t n = transport_.Send(
+        ptr, size, static_cast<time_t>(micros.count() / 1'000'000),
+        static_cast<time_t>(micros.count() % 1'000'000), deadline);
+    if (n > 0) answer_bytes_ += static_cast<size_t>(n);
+    return n;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -311,6 +342,19 @@ class BoundedStream : public httplib::Stream {
                BoundedServer::kBodyGrace +
                    std::chrono::seconds((request_bytes_ - head_bytes_) /
                                         BoundedServer::kBodyMinBytesPerSecond));
+  }
+
+  // When the answer must have been taken by: its grace after its first
+  // byte was written, plus a second for each min_bytes_per_second bytes
+  // taken since, max_time at most.
+  Deadline AnswerDeadline() const {
+    return answer_start_ +
+           std::min<std::chrono::seconds>(
+               answer_pace_.max_time,
+               answer_pace_.grace +
+                   std::chrono::seconds(
+                       answer_bytes_ /
+                       std::max<size_t>(answer_pace_.min_bytes_per_second, 1)));
   }
 
   // Of the next `take` buffered bytes, how many httplib may have: up to
@@ -348,6 +392,9 @@ class BoundedStream : public httplib::Stream {
   bool after_cr_ = false;     // the last byte taken was "\r"
   Deadline head_deadline_ = Deadline::max();
   Deadline body_start_ = Deadline::max();
+  const AnswerPace answer_pace_;
+  Deadline answer_start_ = Deadline::max();  // the answer's first write
+  size_t answer_bytes_ = 0;                  // of the answer, taken
   bool refused_ = false;
 };
 
@@ -409,7 +456,7 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
   PlainTransport transport(sock);
   BoundedStream stream(sock, transport, read_timeout_sec_, read_timeout_usec_,
                        write_timeout_sec_, write_timeout_usec_,
-                       MaxRequestBytes(payload_max_length_));
+                       MaxRequestBytes(payload_max_length_), answer_pace_);
   const bool ok = ServeRequests(
       svr_sock_, sock, stream, {keep_alive_max_count_, keep_alive_timeout_sec_},
       [this](httplib::Stream& s, bool close_connection, bool& closed) {
@@ -436,7 +483,7 @@ bool BoundedSslServer::process_and_close_socket(socket_t sock) {
       BoundedStream stream(sock, transport, read_timeout_sec_,
                            read_timeout_usec_, write_timeout_sec_,
                            write_timeout_usec_,
-                           MaxRequestBytes(payload_max_length_));
+                           MaxRequestBytes(payload_max_length_), answer_pace_);
       SSL* const session = transport.ssl();
       ok = ServeRequests(
           svr_sock_, sock, stream,

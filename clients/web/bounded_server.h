@@ -9,6 +9,9 @@
 //   http.Get("/", ...);
 //   http.listen("127.0.0.1", 8080);
 //
+// An answer must be taken at the AnswerPace (below), or its connection
+// is closed.
+//
 // A request's head (its request line and header lines, to the line
 // "\r\n") is at most kMaxHeadBytes and must arrive within kHeadTimeout of
 // its first byte; its body must keep up kBodyMinBytesPerSecond once
@@ -37,8 +40,23 @@
 
 namespace raa::web {
 
+// How slowly a client may take an answer: `grace`, then a second more for
+// each `min_bytes_per_second` bytes it has taken, and never longer than
+// `max_time` (a 1 MB CSV then needs 3.4 KB/s). Only a client that does not
+// read waits on it: the kernel takes the first few hundred KiB of any
+// answer at once. A client slower than this (a byte every few seconds, each
+// within the write timeout) has its connection closed, rather than keeping
+// a worker for as long as it likes.
+struct AnswerPace {
+  std::chrono::seconds grace{20};
+  size_t min_bytes_per_second = 1000;
+  std::chrono::seconds max_time{300};
+};
+
 class BoundedServer : public httplib::Server {
  public:
+  void set_answer_pace(const AnswerPace& pace) { answer_pace_ = pace; }
+
   // A head's request line (up to 8 KB of URI) and headers together: a
   // browser's are 1-2 KB, with every cookie.
   static constexpr size_t kMaxHeadBytes = size_t{32} << 10;
@@ -57,6 +75,8 @@ class BoundedServer : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t sock) override;
+
+  AnswerPace answer_pace_;
 };
 
 // BoundedServer over TLS: constructed as httplib::SSLServer is.
@@ -64,8 +84,12 @@ class BoundedSslServer : public httplib::SSLServer {
  public:
   using httplib::SSLServer::SSLServer;
 
+  void set_answer_pace(const AnswerPace& pace) { answer_pace_ = pace; }
+
  private:
   bool process_and_close_socket(socket_t sock) override;
+
+  AnswerPace answer_pace_;
 };
 
 }  // namespace raa::web

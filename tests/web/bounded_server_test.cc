@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -71,6 +72,26 @@ int Count(const std::string& text, const std::string& what) {
   return n;
 }
 
+constexpr size_t kBigAnswerBytes = size_t{4} << 20;
+
+// Sends a GET of /big on `sock` and reads the answer to its end (the server
+// closing, or 30 s of nothing), taking at most `chunk` bytes per read and
+// waiting `pause` between reads. How many bytes came.
+size_t ReadBigAnswer(int sock, size_t chunk, std::chrono::milliseconds pause) {
+  const std::string get =
+      "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  EXPECT_EQ(::send(sock, get.data(), get.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(get.size()));
+  std::string buffer(chunk, '\0');
+  size_t total = 0;
+  ssize_t n;
+  while ((n = ::recv(sock, buffer.data(), chunk, 0)) > 0) {
+    total += static_cast<size_t>(n);
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
+  }
+  return total;
+}
+
 class BoundedServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -90,6 +111,26 @@ class BoundedServerTest : public ::testing::Test {
                              httplib::Response& res) {
       res.set_content(absl::StrCat(req.body.size(), " bytes"), "text/plain");
     });
+    server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(kBigAnswerBytes, 'x'), "text/plain");
+    });
+    // An answer taken slower than 256 KB/s after its first second is cut
+    // (a client reading at once takes 4 MB in well under that over
+    // loopback); each write may wait 30 s.
+    // The kernel holds little of an answer (accepted sockets take the
+    // listening socket's send buffer): a cut connection's rest is soon
+    // drained.
+    server_.set_write_timeout(30, 0);
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      int send_buffer = 32 << 10;
+      setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &send_buffer,
+                 sizeof(send_buffer));
+    });
+    server_.set_answer_pace({.grace = std::chrono::seconds(1),
+                             .min_bytes_per_second = 256'000,
+                             .max_time = std::chrono::seconds(60)});
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     // Bound and listening: connections wait in the backlog until the loop
@@ -213,6 +254,23 @@ TEST_F(BoundedServerTest, AStalledRequestIsAnsweredAndItsConnectionClosed) {
       10);
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
   EXPECT_THAT(answer, Not(HasSubstr("<still open>")));
+}
+
+TEST_F(BoundedServerTest, AnAnswerTakenTooSlowlyIsCutAndItsConnectionClosed) {
+  // A client that takes the answer at once gets all of it.
+  const int fast = Connect(port_);
+  EXPECT_GT(ReadBigAnswer(fast, 1 << 16, std::chrono::milliseconds(0)),
+            kBigAnswerBytes);
+  ::close(fast);
+  // One that takes at most 4 KiB every 50 ms (80 KB/s, 50 s for the whole)
+  // keeps no worker past the pace: the connection ends with most of it
+  // untaken (each write waits less than the 30 s timeout).
+  const int slow = Connect(port_);
+  int small = 4096;
+  setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  EXPECT_LT(ReadBigAnswer(slow, 4096, std::chrono::milliseconds(50)),
+            kBigAnswerBytes / 2);
+  ::close(slow);
 }
 
 TEST_F(BoundedServerTest, ABodyIsNotCountedAsHead) {

@@ -261,6 +261,11 @@ class BoundedStream : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
+    // httplib reads only before it answers, but may write first (a "100
+    // Continue" before the body): the answer's time starts after the last
+    // read.
+    answer_start_ = Deadline::max();
+    answer_bytes_ = 0;
     if (begin_ == end_) {
       // A head still coming after kHeadTimeout, a body slower than the
       // least rate (checked as more is read: what is here is taken).
@@ -301,6 +306,10 @@ class BoundedStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    // Once a write has failed, none follows: httplib goes on to the body
+    // after a failed head, and a TLS write retried with other bytes is an
+    // error to OpenSSL.
+    if (write_failed_) return -1;
     // The answer's pace: each wait for the socket within the write timeout
     // and the answer's deadline.
     const Deadline now = Clock::now();
@@ -308,6 +317,7 @@ class BoundedStream : public httplib::Stream {
     const Deadline deadline = AnswerDeadline();
     if (now >= deadline) {
       refused_ = true;
+      write_failed_ = true;
       return -1;
     }
     const auto micros = std::min<std::chrono::microseconds>(
@@ -318,7 +328,12 @@ class BoundedStream : public httplib::Stream {
     const ssize_t n = transport_.Send(
         ptr, size, static_cast<time_t>(micros.count() / 1'000'000),
         static_cast<time_t>(micros.count() % 1'000'000), deadline);
-    if (n > 0) answer_bytes_ += static_cast<size_t>(n);
+    if (n > 0) {
+      answer_bytes_ += static_cast<size_t>(n);
+    } else {
+      refused_ = true;
+      write_failed_ = true;
+    }
     return n;
   }
 
@@ -351,7 +366,8 @@ class BoundedStream : public httplib::Stream {
     return answer_start_ +
            std::min<std::chrono::seconds>(
                answer_pace_.max_time,
-               answer_pace_.grace +
+               std::max<std::chrono::seconds>(answer_pace_.grace,
+                                              std::chrono::seconds(1)) +
                    std::chrono::seconds(
                        answer_bytes_ /
                        std::max<size_t>(answer_pace_.min_bytes_per_second, 1)));
@@ -395,6 +411,7 @@ class BoundedStream : public httplib::Stream {
   const AnswerPace answer_pace_;
   Deadline answer_start_ = Deadline::max();  // the answer's first write
   size_t answer_bytes_ = 0;                  // of the answer, taken
+  bool write_failed_ = false;                // the connection's writes end
   bool refused_ = false;
 };
 

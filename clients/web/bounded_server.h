@@ -40,13 +40,14 @@
 
 namespace raa::web {
 
-// How slowly a client may take an answer: `grace`, then a second more for
-// each `min_bytes_per_second` bytes it has taken, and never longer than
-// `max_time` (a 1 MB CSV then needs 3.4 KB/s). Only a client that does not
-// read waits on it: the kernel takes the first few hundred KiB of any
-// answer at once. A client slower than this (a byte every few seconds, each
-// within the write timeout) has its connection closed, rather than keeping
-// a worker for as long as it likes.
+// How slowly a client may take an answer, from the server's first write
+// after the request's last read: `grace` (at least a second), then a second
+// more for each `min_bytes_per_second` bytes it has taken, and never longer
+// than `max_time` (a 1 MB CSV then needs 3.4 KB/s on average; what the
+// kernel's send buffer holds counts as taken). A client slower than this (a
+// byte every few seconds, each within the write timeout) has its connection
+// closed, rather than keeping a worker for as long as it likes. Set before
+// listen().
 struct AnswerPace {
   std::chrono::seconds grace{20};
   size_t min_bytes_per_second = 1000;

@@ -650,10 +650,9 @@ void WebApp::RenderLinkPage(httplib::Response& res, const SignedIn& signed_in,
           next == v1::LINK_STEP_UNSPECIFIED
               ? "Date"
               : absl::StrCat("Date of the ", StepLabel(next), " step")};
-      SetFormErrors(
-          d, api_error,
-          FieldsByPath({{"date", date}, {"step", {"advance-date", "Step"}}}),
-          date, /*beside_fallback=*/true);
+      SetFormErrors(d, api_error,
+                    FieldsByPath({{"date", date}, {"step", date}}), date,
+                    /*beside_fallback=*/true);
     } else if (form == "close") {
       const FormField reason{"close-reason", "Why it closes"};
       SetFormErrors(d, api_error,

@@ -62,7 +62,7 @@ std::map<std::string, std::string> SetFormErrors(
                          ? absl::StrCat(field.label, ": ", v.description)
                          : v.description);
     summary.push_back(item);
-    if (placed || beside_fallback) {
+    if (placed || (beside_fallback && v.field.empty())) {
       std::string& text = beside[placed ? field.id : fallback.id];
       absl::StrAppend(&text, text.empty() ? "" : "; ", v.description);
     }

@@ -65,8 +65,9 @@ FieldOf FieldsByPath(std::vector<std::pair<std::string, FormField>> fields);
 // sets "<id>_error", the messages beside it ("; " between them), and
 // "<id>_error_class" ('-' in an id reads as '_'). A violation of a path the
 // form has no field for, and a refusal naming no field (the call's own
-// message), link to `fallback` unnamed, and show beside it only when
-// `beside_fallback`. Returns the messages beside each field, by id.
+// message), link to `fallback` unnamed; the refusal naming no field shows
+// beside it too when `beside_fallback`. Returns the messages beside each
+// field, by id.
 std::map<std::string, std::string> SetFormErrors(
     kainjow::mustache::data& d, std::vector<FieldViolation> violations,
     const FieldOf& field_of, const FormField& fallback,

@@ -885,11 +885,16 @@ absl::StatusOr<v1::Authority> Registry::UpdateAuthority(
           [&](StoreTx& tx) -> absl::StatusOr<v1::Authority> {
             absl::StatusOr<v1::Authority> a = Member(tx, *id);
             RETURN_IF_ERROR(a.status());
+            const bool was_hub =
+                a->kind() == v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY &&
+                a->status() == v1::AUTHORITY_STATUS_ACTIVE;
             ApplyMask(request.authority(), request.update_mask(), *a);
             FieldErrors record_errors("authority");
             ValidateAuthority(*a, clock_.Today(), regions_, record_errors);
             RETURN_IF_ERROR(record_errors.ToStatus());
-            RETURN_IF_ERROR(CheckOneHub(tx, *a, *id));
+            // Only a change to the kind: a database from before the rule
+            // may hold two, and each may still be corrected.
+            if (!was_hub) RETURN_IF_ERROR(CheckOneHub(tx, *a, *id));
             RETURN_IF_ERROR(registry_rows::UpdateAuthority(tx, *a));
             return registry_rows::GetAuthority(tx, *id);
           }));

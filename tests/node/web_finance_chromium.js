@@ -4,7 +4,7 @@
 // and raa-web started here (tests/node/web_support.js).
 //
 // Set-up through the gRPC API: a local authority A (the child's) and a
-// regional adoption agency B (the household's); finance keys for A and B, a
+// local authority B (the household's); finance keys for A and B, a
 // family finder key for A; a link of A's child with B's household advanced
 // to PLACED (dates in the past, in order), which accrues the £27,000 fee.
 //

@@ -4,7 +4,7 @@
 // raamatchd and raa-web started here (tests/node/web_support.js).
 //
 // Set-up through the gRPC API: a local authority A (the children's) and a
-// regional adoption agency B (the households'); a family finder key and a
+// local authority B (the households'); a family finder key and a
 // finance key for A, registrar keys for both; B's approved household H1 and
 // A's waiting child profiles C1 and C2.
 //

@@ -4,7 +4,7 @@
 // raa-web started here (tests/node/web_support.js).
 //
 // Set-up through the gRPC API: a local authority A with 55 waiting child
-// profiles (more than a page of 50), a regional adoption agency B with 30
+// profiles (more than a page of 50), a local authority B with 30
 // approved households that rank differently for A's first child (more than
 // a page of 25), and a link of another of A's children placed with one of
 // B's households (the £27,000 fee on the finance pages). One key of A holds

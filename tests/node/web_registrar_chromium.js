@@ -3,8 +3,8 @@
 // pages") in Debian's headless Chromium, against a real raamatchd and
 // raa-web started here (tests/node/web_support.js).
 //
-// Set-up through the gRPC API: two members, A (a local authority) and B (an
-// agency); a registrar key for each, a finance key for A; a child of B.
+// Set-up through the gRPC API: two members, A (a local authority) and B (another
+// local authority); a registrar key for each, a finance key for A; a child of B.
 //
 // In the browser, as A's registrar:
 //   - registers a child with a mistake (age 300 months): the form comes back

@@ -38,10 +38,15 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 // A connected TCP socket to 127.0.0.1:`port` that gives up reading or
-// writing after `patience_sec`.
-int Connect(int port, int patience_sec = 30) {
+// writing after `patience_sec`, with a receive buffer of `receive_buffer`
+// bytes if given (before connecting: the window is set then).
+int Connect(int port, int patience_sec = 30, int receive_buffer = 0) {
   const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
   EXPECT_GE(sock, 0);
+  if (receive_buffer > 0) {
+    setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &receive_buffer,
+               sizeof(receive_buffer));
+  }
   timeval patience{.tv_sec = patience_sec, .tv_usec = 0};
   setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
   setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
@@ -114,7 +119,7 @@ class BoundedServerTest : public ::testing::Test {
     server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(kBigAnswerBytes, 'x'), "text/plain");
     });
-    // An answer taken slower than 256 KB/s after its first second is cut
+    // An answer taken slower than 256 KB/s after its first 3 seconds is cut
     // (a client reading at once takes 4 MB in well under that over
     // loopback); each write may wait 30 s.
     // The kernel holds little of an answer (accepted sockets take the
@@ -128,9 +133,9 @@ class BoundedServerTest : public ::testing::Test {
       setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &send_buffer,
                  sizeof(send_buffer));
     });
-    server_.set_answer_pace({.grace = std::chrono::seconds(1),
+    server_.set_answer_pace({.grace = std::chrono::seconds(3),
                              .min_bytes_per_second = 256'000,
-                             .max_time = std::chrono::seconds(60)});
+                             .max_time = std::chrono::seconds(600)});
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     // Bound and listening: connections wait in the backlog until the loop
@@ -265,12 +270,40 @@ TEST_F(BoundedServerTest, AnAnswerTakenTooSlowlyIsCutAndItsConnectionClosed) {
   // One that takes at most 4 KiB every 50 ms (80 KB/s, 50 s for the whole)
   // keeps no worker past the pace: the connection ends with most of it
   // untaken (each write waits less than the 30 s timeout).
-  const int slow = Connect(port_);
-  int small = 4096;
-  setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  const int slow = Connect(port_, 30, 4096);
   EXPECT_LT(ReadBigAnswer(slow, 4096, std::chrono::milliseconds(50)),
             kBigAnswerBytes / 2);
   ::close(slow);
+}
+
+TEST_F(BoundedServerTest, AnAnswersTimeStartsAfterItsBodyNotAtA100Continue) {
+  // httplib writes "100 Continue" before it reads such a body: a body that
+  // ends after the answer's grace (3 s) is still answered.
+  const int sock = Connect(port_);
+  const std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 10\r\nExpect: 100-continue\r\n"
+      "Connection: close\r\n\r\n";
+  ASSERT_EQ(::send(sock, head.data(), head.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(head.size()));
+  char buffer[4096];
+  ssize_t n = ::recv(sock, buffer, sizeof(buffer), 0);
+  ASSERT_GT(n, 0);
+  EXPECT_THAT(std::string(buffer, static_cast<size_t>(n)),
+              StartsWith("HTTP/1.1 100"));
+  // A slow client: a byte every half second (within the 1 s read timeout),
+  // 5 s in all.
+  for (char c : std::string("0123456789")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_EQ(::send(sock, &c, 1, MSG_NOSIGNAL), 1);
+  }
+  std::string answer;
+  while ((n = ::recv(sock, buffer, sizeof(buffer), 0)) > 0) {
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(sock);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(answer, HasSubstr("10 bytes"));
 }
 
 TEST_F(BoundedServerTest, ABodyIsNotCountedAsHead) {

@@ -232,6 +232,14 @@ TEST(WebFormErrorsTest, ARefusalNamingNoFieldGoesBesideTheFallbackWhenAsked) {
   EXPECT_THAT(SummaryOf(d), ElementsAre("#close-reason the link is closed"));
   EXPECT_EQ(Beside(d, "close_reason_error"), "the link is closed");
   EXPECT_TRUE(d.get("close_reason_error_class")->is_true());
+  // A field the form lacks is in the summary only.
+  kainjow::mustache::data unplaced;
+  SetFormErrors(unplaced, InvalidField("request_id", "is not a request id"),
+                FieldsByPath({{"reason", reason}}), reason,
+                /*beside_fallback=*/true);
+  EXPECT_THAT(SummaryOf(unplaced),
+              ElementsAre("#close-reason is not a request id"));
+  EXPECT_EQ(Beside(unplaced, "close_reason_error"), "<none>");
   // INTERNAL's inside does not reach the page.
   kainjow::mustache::data internal;
   SetFormErrors(internal, absl::InternalError("store.cc:12 disk I/O"),

@@ -6,6 +6,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -191,12 +192,17 @@ absl::Status CheckOneHub(StoreTx& tx, const v1::Authority& a,
       "one; a member is a LOCAL_AUTHORITY or a VOLUNTARY_ADOPTION_AGENCY"));
 }
 
+// How the checks below find a member: in a write's transaction, or, for a
+// validate_only request (which stores nothing), on a read connection, so that
+// a check never waits for or holds the store's write lock.
+using FindAuthority =
+    absl::FunctionRef<absl::StatusOr<v1::Authority>(absl::string_view)>;
+
 // The parent authority must exist and be active to take new records.
-absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
+absl::StatusOr<v1::Authority> ActiveParent(FindAuthority find,
                                            absl::string_view authority_id,
                                            absl::string_view field) {
-  absl::StatusOr<v1::Authority> parent =
-      registry_rows::GetAuthority(tx, authority_id);
+  absl::StatusOr<v1::Authority> parent = find(authority_id);
   if (absl::IsNotFound(parent.status())) {
     return InvalidField(
         field, absl::StrCat("no member authority \"", authority_id, "\""));
@@ -211,7 +217,7 @@ absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
 }
 
 // Checks what a child profile refers to; fills its region from the parent.
-void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
+void ResolveChildReferences(FindAuthority find, const v1::Authority& parent,
                             v1::Child& child, FieldErrors& errors) {
   if (child.region().empty()) child.set_region(parent.region());
   for (int i = 0; i < child.hidden_from_size(); ++i) {
@@ -219,10 +225,25 @@ void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
     std::string field = absl::StrCat("hidden_from[", i, "]");
     if (absl::StrCat("authorities/", id) == parent.name()) {
       errors.Add(field, "a profile cannot be hidden from its own authority");
-    } else if (absl::IsNotFound(registry_rows::GetAuthority(tx, id).status())) {
+    } else if (absl::IsNotFound(find(id).status())) {
       errors.Add(field, absl::StrCat("no member authority \"", id, "\""));
     }
   }
+}
+
+absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
+                                           absl::string_view authority_id,
+                                           absl::string_view field) {
+  return ActiveParent(
+      [&](absl::string_view id) { return registry_rows::GetAuthority(tx, id); },
+      authority_id, field);
+}
+
+void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
+                            v1::Child& child, FieldErrors& errors) {
+  ResolveChildReferences(
+      [&](absl::string_view id) { return registry_rows::GetAuthority(tx, id); },
+      parent, child, errors);
 }
 
 // What differs between the two kinds of record a registrar keeps; the
@@ -1036,24 +1057,33 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
                               child_errors);
   errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(auto written,
-                   store_.Write<v1::Child>(
-                       request.validate_only()
-                           ? RequestKey{}
-                           : MakeRequestKey(caller.authority_id, request),
-                       [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-                         ASSIGN_OR_RETURN(
-                             v1::Authority parent,
-                             ActiveParent(tx, authority_id, "parent"));
-                         FieldErrors refs("child");
-                         ResolveChildReferences(tx, parent, child, refs);
-                         RETURN_IF_ERROR(refs.ToStatus());
-                         if (request.validate_only()) return child;
-                         RETURN_IF_ERROR(registry_rows::InsertChild(
-                             tx, authority_id, child,
-                             {caller.authority_id, caller.key_id, ""}));
-                         return child;
-                       }));
+  if (request.validate_only()) {
+    auto find = [&](absl::string_view id) {
+      return registry_rows::GetAuthority(store_, id);
+    };
+    ASSIGN_OR_RETURN(v1::Authority parent,
+                     ActiveParent(find, authority_id, "parent"));
+    FieldErrors refs("child");
+    ResolveChildReferences(find, parent, child, refs);
+    RETURN_IF_ERROR(refs.ToStatus());
+    SetAgesToday(child, clock_.Today());
+    return child;
+  }
+  ASSIGN_OR_RETURN(
+      auto written,
+      store_.Write<v1::Child>(MakeRequestKey(caller.authority_id, request),
+                              [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
+                                ASSIGN_OR_RETURN(
+                                    v1::Authority parent,
+                                    ActiveParent(tx, authority_id, "parent"));
+                                FieldErrors refs("child");
+                                ResolveChildReferences(tx, parent, child, refs);
+                                RETURN_IF_ERROR(refs.ToStatus());
+                                RETURN_IF_ERROR(registry_rows::InsertChild(
+                                    tx, authority_id, child,
+                                    {caller.authority_id, caller.key_id, ""}));
+                                return child;
+                              }));
   SetAgesToday(written.value, clock_.Today());
   return written.value;
 }
@@ -1160,15 +1190,21 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
   ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);
   errors.Merge(adopter_errors);
   RETURN_IF_ERROR(errors.ToStatus());
+  if (request.validate_only()) {
+    RETURN_IF_ERROR(ActiveParent(
+                        [&](absl::string_view id) {
+                          return registry_rows::GetAuthority(store_, id);
+                        },
+                        authority_id, "parent")
+                        .status());
+    return adopter;
+  }
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Adopter>(
-          request.validate_only()
-              ? RequestKey{}
-              : MakeRequestKey(caller.authority_id, request),
+          MakeRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
             RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
-            if (request.validate_only()) return adopter;
             RETURN_IF_ERROR(registry_rows::InsertAdopter(
                 tx, authority_id, adopter,
                 {caller.authority_id, caller.key_id, ""}));

@@ -227,8 +227,8 @@ class UnaryRunner {
 
   // Records the call in the audit trail (if its kind is audited). A change
   // is answered once its record is committed (a change that cannot be
-  // recorded is answered UNAVAILABLE); a read, or a change refused (which
-  // changed nothing), is answered at once and its
+  // recorded is answered UNAVAILABLE); a read, a change refused (which
+  // changed nothing) or a validate_only check is answered at once and its
   // record committed by the writer thread with the next batch (a search must
   // not wait for the disk: see docs/manager.md, the audit trail). A read's
   // large answer counts against its key's unread answers until the client
@@ -251,10 +251,15 @@ class UnaryRunner {
     }
     AuditEvent event = MakeAuditEvent(
         caller, rule, request, status.ok() ? &response : nullptr, status);
-    // A refused change changed nothing: like a read, it is answered at once
-    // rather than behind the audit writer's next commit (which waits for
-    // the store's write lock while another member's batch is written).
-    if (!is_change || !status.ok()) {
+    // A refused change changed nothing, nor did a check (validate_only):
+    // like a read, each is answered at once rather than behind the audit
+    // writer's next commit (which waits for the store's write lock while
+    // another member's batch is written).
+    bool stored_nothing = !status.ok();
+    if constexpr (requires { request.validate_only(); }) {
+      stored_nothing = stored_nothing || request.validate_only();
+    }
+    if (!is_change || stored_nothing) {
       audit_->Record(std::move(event));
       reactor->Finish(ToGrpcStatus(status));
       return;

@@ -1,6 +1,8 @@
 // RegistryService and AccessService through a real gRPC server in this
 // process (the fixture: server_fixture.h). Child profiles: creating,
 // validating, reading, hiding and listing them.
+#include <SQLiteCpp/Database.h>
+
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -148,6 +150,39 @@ TEST_F(ServerTest, CreateChildValidateOnlyStoresNothing) {
       Reg(&RegistryStub::CreateChild, sheffield_.secret(), request, &checked);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("child.summary"));
+}
+
+// A check that stores nothing takes no write lock: the register form's
+// check of a sheet is answered while a long write (another connection's, a
+// batch of thousands) holds the database, and still refuses what it would.
+TEST_F(ServerTest, ValidateOnlyIsAnsweredWhileAWriteHoldsTheDatabase) {
+  SQLite::Database other(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+
+  v1::CreateChildRequest child = ChildRequest("sheffield", ValidChild());
+  child.set_validate_only(true);
+  child.clear_request_id();
+  v1::Child checked;
+  EXPECT_THAT(
+      Reg(&RegistryStub::CreateChild, sheffield_.secret(), child, &checked),
+      IsOk());
+  EXPECT_EQ(checked.region(), "south-yorkshire");
+  child.mutable_child()->add_hidden_from("nowhere");
+  grpc::Status status =
+      Reg(&RegistryStub::CreateChild, sheffield_.secret(), child, &checked);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("child.hidden_from[0]"));
+
+  v1::CreateAdopterRequest adopter =
+      test::CreateAdopterRequestFor("sheffield", test::ValidAdopter(), "");
+  adopter.set_validate_only(true);
+  v1::Adopter checked_adopter;
+  EXPECT_THAT(Reg(&RegistryStub::CreateAdopter, sheffield_.secret(), adopter,
+                  &checked_adopter),
+              IsOk());
+
+  other.exec("ROLLBACK");
+  EXPECT_THAT(ChildNames(manager_), IsEmpty());
 }
 
 TEST_F(ServerTest, GetChildNamesABadNameAndHidesMissingOnes) {

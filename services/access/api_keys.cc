@@ -178,6 +178,18 @@ absl::StatusOr<std::string> ApiKeys::IssueManagerKey(
               [&](StoreTx& tx) -> absl::StatusOr<v1::ApiKey> {
                 if (absl::IsNotFound(
                         registry_rows::GetAuthority(tx, hub_id).status())) {
+                  // The consortium has one hub (Registry's CheckOneHub).
+                  ASSIGN_OR_RETURN(
+                      std::string other,
+                      registry_rows::OtherActiveMemberOfKind(
+                          tx, v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY,
+                          hub_id));
+                  if (!other.empty()) {
+                    return absl::FailedPreconditionError(absl::StrCat(
+                        "no authority \"", hub_id, "\", and \"", other,
+                        "\" is the consortium's hub: give its id with "
+                        "--hub-id"));
+                  }
                   v1::Authority hub;
                   hub.set_name(AuthorityName(hub_id));
                   hub.set_display_name("Regional adoption agency (hub)");

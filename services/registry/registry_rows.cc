@@ -1207,6 +1207,21 @@ absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id) {
       [&](SQLite::Database& db) { return ReadAuthority(db, id); });
 }
 
+absl::StatusOr<std::vector<std::string>> ActiveMembersOfKind(
+    Store& store, v1::AuthorityKind kind) {
+  return store.Read(
+      [&](SQLite::Database& db) -> absl::StatusOr<std::vector<std::string>> {
+        SQLite::Statement q(db,
+                            "SELECT id FROM authorities WHERE kind = ? AND "
+                            "status = ? ORDER BY id");
+        q.bind(1, static_cast<int>(kind));
+        q.bind(2, static_cast<int>(v1::AUTHORITY_STATUS_ACTIVE));
+        std::vector<std::string> ids;
+        while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+        return ids;
+      });
+}
+
 absl::StatusOr<Page<v1::Authority>> ListAuthorities(Store& store,
                                                     v1::AuthorityStatus status,
                                                     const PageRequest& page) {

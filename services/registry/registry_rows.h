@@ -186,6 +186,9 @@ absl::Status InsertRegion(StoreTx& tx, v1::Region& region);
 // ---- Reads ----
 
 absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id);
+// The ids of the active members of kind `kind`, in id order.
+absl::StatusOr<std::vector<std::string>> ActiveMembersOfKind(
+    Store& store, v1::AuthorityKind kind);
 absl::StatusOr<Page<v1::Authority>> ListAuthorities(Store& store,
                                                     v1::AuthorityStatus status,
                                                     const PageRequest& page);

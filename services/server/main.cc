@@ -150,13 +150,13 @@ int main(int argc, char** argv) {
   umask(077);
 
   if (issue_manager_key) {
-    absl::StatusOr<std::string> key = raa::IssueRecoveryKey(options);
+    absl::StatusOr<raa::RecoveryKey> key = raa::IssueRecoveryKey(options);
     if (!key.ok()) {
       std::cerr << "raamatchd: " << key.status().message() << "\n";
       return 1;
     }
-    std::cout << "New manager key for authority \"" << options.hub_id
-              << "\" (shown once, keep it safe):\n  " << *key << "\n";
+    std::cout << "New manager key for authority \"" << key->authority_id
+              << "\" (shown once, keep it safe):\n  " << key->secret << "\n";
     return 0;
   }
 

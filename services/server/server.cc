@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -589,7 +590,7 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   return std::unique_ptr<RaaServer>(new RaaServer(std::move(impl)));
 }
 
-absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options) {
+absl::StatusOr<RecoveryKey> IssueRecoveryKey(const ServerOptions& options) {
   SystemClock system_clock;
   const Clock& clock = options.clock == nullptr ? system_clock : *options.clock;
   if (access(options.db_path.c_str(), F_OK) != 0) {
@@ -599,16 +600,31 @@ absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options) {
   ASSIGN_OR_RETURN(FileLock lock, LockDatabase(options.db_path));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(options.db_path, clock, RaamatchSchema()));
-  if (absl::IsNotFound(
-          registry_rows::GetAuthority(*store, options.hub_id).status())) {
+  ASSIGN_OR_RETURN(std::vector<std::string> hubs,
+                   registry_rows::ActiveMembersOfKind(
+                       *store, v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY));
+  const std::string member = hubs.empty() ? options.hub_id : hubs.front();
+  absl::StatusOr<v1::Authority> authority =
+      registry_rows::GetAuthority(*store, member);
+  if (absl::IsNotFound(authority.status())) {
     return absl::NotFoundError(
-        absl::StrCat("no authority \"", options.hub_id, "\" in ",
-                     options.db_path, ": give the hub's id with --hub-id"));
+        absl::StrCat("no authority \"", member, "\" in ", options.db_path,
+                     ": give the hub's id with --hub-id"));
+  }
+  if (!authority.ok()) return authority.status();
+  if (authority->status() == v1::AUTHORITY_STATUS_WITHDRAWN) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "authority \"", member,
+        "\" has withdrawn and no active member is of kind "
+        "REGIONAL_ADOPTION_AGENCY: a manager key of a withdrawn member can do "
+        "nothing; give an active member's id with --hub-id"));
   }
   Authenticator authenticator(*store);
   ApiKeys keys(*store, authenticator, clock);
-  return keys.IssueManagerKey(options.hub_id, options.hub_region, "",
-                              "recovery manager key");
+  ASSIGN_OR_RETURN(std::string secret,
+                   keys.IssueManagerKey(member, options.hub_region, "",
+                                        "recovery manager key"));
+  return RecoveryKey{member, std::move(secret)};
 }
 
 absl::StatusOr<std::string> CompactDatabase(const ServerOptions& options) {

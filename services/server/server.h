@@ -89,8 +89,16 @@ bool IsLoopbackAddress(absl::string_view listen);
 absl::Status CheckServerOptions(const ServerOptions& options);
 
 // Recovery when every manager key is lost: with the server stopped, issues
-// a new manager key for the hub authority on the database and returns it.
-absl::StatusOr<std::string> IssueRecoveryKey(const ServerOptions& options);
+// a new manager key for the consortium's hub on the database. The hub is the
+// active member of kind REGIONAL_ADOPTION_AGENCY (found, so a hub moved
+// since the first start is followed); with none, the member `hub_id` names.
+// NOT_FOUND if that member does not exist; FAILED_PRECONDITION if it has
+// withdrawn (a withdrawn member's keys can do nothing).
+struct RecoveryKey {
+  std::string authority_id;  // the member it is for
+  std::string secret;
+};
+absl::StatusOr<RecoveryKey> IssueRecoveryKey(const ServerOptions& options);
 
 // raamatchd --compact: with the server stopped (the database's lock),
 // rewrites the database with Store::kPageSize pages and no free pages

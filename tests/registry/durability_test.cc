@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -566,6 +567,63 @@ TEST_F(DurabilityTest, ARecoveryManagerKeyCanBeIssuedWithTheServerStopped) {
                    v1::ListApiKeysRequest(), &keys),
               IsOk());
   EXPECT_EQ(keys.api_keys_size(), 2);
+}
+
+// The recovery key follows the hub: after the manager moved the hub's role
+// to another member, the key is that member's, whatever --hub-id says; with
+// no hub left and --hub-id naming a withdrawn member, nothing is issued.
+TEST_F(DurabilityTest, ARecoveryManagerKeyIsTheCurrentHubs) {
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  RegisterSheffield();
+  const std::string manager = daemon_.ManagerKey();
+  auto set_kind = [&](const std::string& key, const char* id,
+                      v1::AuthorityKind kind) {
+    v1::UpdateAuthorityRequest request;
+    request.mutable_authority()->set_name(absl::StrCat("authorities/", id));
+    request.mutable_authority()->set_kind(kind);
+    request.mutable_update_mask()->add_paths("kind");
+    request.set_request_id(absl::StrCat("kind-", id, "-", kind));
+    v1::Authority updated;
+    return Call(daemon_.registry(), &RegistryStub::UpdateAuthority, key,
+                request, &updated);
+  };
+  ASSERT_THAT(set_kind(manager, "hub", v1::AUTHORITY_KIND_LOCAL_AUTHORITY),
+              IsOk());
+  ASSERT_THAT(set_kind(manager, "sheffield",
+                       v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY),
+              IsOk());
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+
+  auto [code, text] = RunToExit(daemon_.db(), "--issue-manager-key");
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_THAT(text, HasSubstr("authority \"sheffield\""));
+  size_t at = text.find("raa_");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string recovery(absl::StripAsciiWhitespace(text.substr(at)));
+
+  // The key manages: with it, Sheffield is a local authority again and the
+  // old hub withdraws, so the consortium has no hub.
+  ASSERT_NO_FATAL_FAILURE(daemon_.Start());
+  ASSERT_THAT(
+      set_kind(recovery, "sheffield", v1::AUTHORITY_KIND_LOCAL_AUTHORITY),
+      IsOk());
+  v1::WithdrawAuthorityRequest withdraw;
+  withdraw.set_name("authorities/hub");
+  withdraw.set_request_id("withdraw-hub");
+  v1::Authority withdrawn;
+  ASSERT_THAT(Call(daemon_.registry(), &RegistryStub::WithdrawAuthority,
+                   recovery, withdraw, &withdrawn),
+              IsOk());
+  ASSERT_TRUE(daemon_.Stop(SIGTERM).has_value());
+
+  std::tie(code, text) = RunToExit(daemon_.db(), "--issue-manager-key");
+  EXPECT_EQ(code, 1) << text;
+  EXPECT_THAT(text, HasSubstr("\"hub\" has withdrawn"));
+  EXPECT_THAT(text, Not(HasSubstr("raa_")));
+  std::tie(code, text) =
+      RunToExit(daemon_.db(), "--issue-manager-key --hub-id sheffield");
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_THAT(text, HasSubstr("authority \"sheffield\""));
 }
 
 // An operator compacts a database made before the larger pages: refused

@@ -233,7 +233,7 @@ absl::StatusOr<Caller> Authenticator::AuthenticateKey(
   if (!absl::ConsumePrefix(&secret, "Bearer ") &&
       !absl::ConsumePrefix(&secret, "bearer ")) {
     return absl::UnauthenticatedError(
-        "the authorization header must be 'Bearer <key>'");
+        "send one authorization header, 'Bearer <key>'");
   }
   std::optional<std::string> key_id = KeyIdOf(secret);
   if (!key_id.has_value()) {

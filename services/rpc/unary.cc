@@ -1,6 +1,7 @@
 #include "services/rpc/unary.h"
 
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -16,8 +17,11 @@ std::string AuthorizationOf(const grpc::CallbackServerContext& ctx) {
 
 absl::string_view AuthorizationViewOf(const grpc::CallbackServerContext& ctx) {
   const auto& metadata = ctx.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) return {};
+  auto [it, end] = metadata.equal_range("authorization");
+  if (it == end) return {};
+  // Two keys name no one caller (and a proxy that adds one must not have
+  // its key or the client's taken at random): refused as malformed.
+  if (std::next(it) != end) return "(more than one authorization header)";
   return absl::string_view(it->second.data(), it->second.size());
 }
 

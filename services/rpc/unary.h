@@ -55,7 +55,8 @@
 
 namespace raa {
 
-// The value of the call's `authorization` metadata, or empty.
+// The value of the call's `authorization` metadata, or empty; when the call
+// carries more than one, a value no key matches (refused as malformed).
 std::string AuthorizationOf(const grpc::CallbackServerContext& ctx);
 // The same without a copy: valid as long as `ctx` (the call) is.
 absl::string_view AuthorizationViewOf(const grpc::CallbackServerContext& ctx);

@@ -109,6 +109,29 @@ TEST_F(ServerTest, AKeyWithTheRightIdButWrongSecretIsUnauthenticated) {
               IsOk());
 }
 
+// Two keys name no one caller: a call carrying two authorization headers
+// is refused, whichever keys they hold (two good ones, one key twice, a good
+// one after a bad one), whether or not the key is already verified.
+TEST_F(ServerTest, ACallWithTwoAuthorizationHeadersIsUnauthenticated) {
+  v1::ListChildrenResponse response;
+  ASSERT_THAT(Reg(&RegistryStub::ListChildren, leeds_.secret(), AllChildren(),
+                  &response),
+              IsOk());
+  const std::pair<std::string, std::string> pairs[] = {
+      {leeds_.secret(), manager_},
+      {leeds_.secret(), leeds_.secret()},
+      {"not-a-key", leeds_.secret()}};
+  for (const auto& [first, second] : pairs) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + first);
+    context.AddMetadata("authorization", "Bearer " + second);
+    grpc::Status status =
+        registry_->ListChildren(&context, AllChildren(), &response);
+    EXPECT_THAT(status, StatusIs(Code::UNAUTHENTICATED)) << first;
+    EXPECT_THAT(status.error_message(), HasSubstr("one authorization header"));
+  }
+}
+
 TEST_F(ServerTest, ARevokedKeyStopsWorkingAtOnceForEveryRpc) {
   v1::CreateApiKeyResponse powerful;
   ASSERT_NO_FATAL_FAILURE(

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -603,7 +604,16 @@ absl::StatusOr<RecoveryKey> IssueRecoveryKey(const ServerOptions& options) {
   ASSIGN_OR_RETURN(std::vector<std::string> hubs,
                    registry_rows::ActiveMembersOfKind(
                        *store, v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY));
-  const std::string member = hubs.empty() ? options.hub_id : hubs.front();
+  // A database from before the one-hub rule may hold several: --hub-id
+  // chooses among them.
+  std::string member = options.hub_id;
+  if (hubs.size() == 1) {
+    member = hubs.front();
+  } else if (hubs.size() > 1 && !absl::c_linear_search(hubs, member)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "several members are of kind REGIONAL_ADOPTION_AGENCY (",
+        absl::StrJoin(hubs, ", "), "): give the hub's id with --hub-id"));
+  }
   absl::StatusOr<v1::Authority> authority =
       registry_rows::GetAuthority(*store, member);
   if (absl::IsNotFound(authority.status())) {

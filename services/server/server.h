@@ -91,7 +91,9 @@ absl::Status CheckServerOptions(const ServerOptions& options);
 // Recovery when every manager key is lost: with the server stopped, issues
 // a new manager key for the consortium's hub on the database. The hub is the
 // active member of kind REGIONAL_ADOPTION_AGENCY (found, so a hub moved
-// since the first start is followed); with none, the member `hub_id` names.
+// since the first start is followed); with none, the member `hub_id` names;
+// with several (a database from before the one-hub rule), `hub_id` if it is
+// one of them, else FAILED_PRECONDITION listing them.
 // NOT_FOUND if that member does not exist; FAILED_PRECONDITION if it has
 // withdrawn (a withdrawn member's keys can do nothing).
 struct RecoveryKey {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <utility>
@@ -42,6 +43,13 @@ constexpr absl::Duration kPruneEvery = absl::Hours(24);
 // one per wake-up under load. A kill -9 can lose at most this much of reads'
 // events (docs/manager.md, the audit trail).
 constexpr absl::Duration kGatherReads = absl::Milliseconds(5);
+// A read's event whose batch failed to commit is tried again this long after
+// the failure (the batch's own busy wait was 5 s), this many times in all.
+constexpr absl::Duration kRetryAfter = absl::Seconds(1);
+constexpr int kCommitAttempts = 10;
+// At most this many such events are kept (about 300 bytes each); the oldest
+// are given up first.
+constexpr size_t kMaxRetried = size_t{1} << 17;
 // Record names whose number the writer remembers (about 100 bytes each).
 constexpr size_t kMaxCachedNumbers = 1 << 16;
 
@@ -273,14 +281,55 @@ void AuditLog::Stop() {
 
 void AuditLog::Run() {
   absl::Time next_prune = absl::Now() + kPruneEvery;
+  // The events of reads (answered already) whose batch failed to commit:
+  // tried again on their own every kRetryAfter, so that they hold up no
+  // change's answer, kCommitAttempts times in all (once more at a stop).
+  std::vector<Pending> retry;
+  absl::Time next_retry = absl::InfiniteFuture();
+  auto give_up = [](size_t count) {
+    if (count == 0) return;
+    std::cerr << "raamatchd: audit trail: the events of " << count
+              << " calls could not be recorded\n";
+  };
+  // Commits the oldest of `retry` (a batch at most); keeps those that
+  // failed for another try unless `last`.
+  auto try_again = [&](bool last) {
+    const size_t n = std::min(retry.size(), options_.max_batch);
+    std::vector<Pending> batch(
+        std::make_move_iterator(retry.begin()),
+        std::make_move_iterator(retry.begin() + static_cast<ptrdiff_t>(n)));
+    retry.erase(retry.begin(), retry.begin() + static_cast<ptrdiff_t>(n));
+    absl::Status status;
+    {
+      absl::MutexLock lock(&db_mu_);
+      status = Commit(batch);
+    }
+    if (status.ok()) {
+      next_retry = retry.empty() ? absl::InfiniteFuture() : absl::Now();
+      return;
+    }
+    std::cerr << "raamatchd: " << status << "\n";
+    std::vector<Pending> kept;
+    for (Pending& p : batch) {
+      if (!last && ++p.failed_commits < kCommitAttempts) {
+        kept.push_back(std::move(p));
+      }
+    }
+    give_up(batch.size() - kept.size());
+    retry.insert(retry.begin(), std::make_move_iterator(kept.begin()),
+                 std::make_move_iterator(kept.end()));
+    next_retry = absl::Now() + kRetryAfter;
+  };
   while (true) {
     std::vector<Pending> batch;
+    bool stopping = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !queue_.empty() || stopping_;
       };
-      mu_.AwaitWithDeadline(absl::Condition(&ready), next_prune);
+      mu_.AwaitWithDeadline(absl::Condition(&ready),
+                            std::min(next_prune, next_retry));
       // Only reads queued: let more gather, unless a change or a Flush
       // waits, the batch is full, or the server stops.
       auto commit_now = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -297,7 +346,8 @@ void AuditLog::Run() {
                      std::make_move_iterator(end));
         queue_.erase(queue_.begin(), end);
       }
-      if (batch.empty() && stopping_) {
+      stopping = stopping_;
+      if (batch.empty() && stopping_ && retry.empty()) {
         stopped_ = true;  // under mu_: a later Record is refused, not lost
         return;
       }
@@ -310,11 +360,28 @@ void AuditLog::Run() {
       }
       if (!status.ok()) std::cerr << "raamatchd: " << status << "\n";
       size_t answered = 0;
+      const bool first_failure = retry.empty();
       for (Pending& p : batch) {
         if (p.done) {
           std::move(p.done)(status);
           ++answered;
+        } else if (!status.ok()) {
+          p.failed_commits = 1;
+          if (stopping) {
+            give_up(1);
+          } else {
+            retry.push_back(std::move(p));
+          }
         }
+      }
+      if (first_failure && !retry.empty()) {
+        next_retry = absl::Now() + kRetryAfter;
+      }
+      if (retry.size() > kMaxRetried) {
+        const size_t over = retry.size() - kMaxRetried;
+        retry.erase(retry.begin(),
+                    retry.begin() + static_cast<ptrdiff_t>(over));
+        give_up(over);
       }
       {
         absl::MutexLock lock(&mu_);
@@ -323,6 +390,12 @@ void AuditLog::Run() {
       }
       // After the answers: this batch's changes do not wait for a run of
       // the by-record index.
+      MergeIfDue();
+    }
+    if (stopping) {
+      while (!retry.empty()) try_again(/*last=*/true);
+    } else if (!retry.empty() && absl::Now() >= next_retry) {
+      try_again(/*last=*/false);
       MergeIfDue();
     }
     if (absl::Now() >= next_prune) {

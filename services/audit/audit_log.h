@@ -28,7 +28,13 @@
 // store write, which syncs the same WAL file, at a checkpoint, or by the
 // kernel's writeback, ~30 s). A change committed by the store whose event was
 // not yet committed when the server died was never answered; its retry (same
-// request_id) is recorded.
+// request_id) is recorded. A batch whose commit fails (the database locked
+// past the busy timeout by a long write, a full disk) answers its changes
+// UNAVAILABLE; the events of its calls answered already (reads, refused
+// changes, validate_only checks) are kept and committed again on their own,
+// a second after each failure, in ten tries in all (at most 131,072 kept,
+// and once more at a stop); those given up are counted on standard error.
+// Flush does not wait for them.
 //
 // Retention: events older than `retention` are deleted at Open and then once
 // a day by the writer thread.
@@ -161,6 +167,7 @@ class AuditLog {
   struct Pending {
     AuditEvent event;
     Done done;
+    int failed_commits = 0;  // commits of its batch that failed
   };
 
   AuditLog(AuditOptions options, const Clock& clock,

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
@@ -225,6 +226,51 @@ TEST_F(AuditLogTest, ACommitAfterARefusedOneRecordsAndFindsItsEvent) {
   EXPECT_THAT(AllPages(*audit, before),
               ElementsAreArray(
                   Seen{{"auditEvents/2", both}, {"auditEvents/1", {before}}}));
+}
+
+// A read is answered before its event is committed, so an event whose batch
+// could not be committed (the database locked past the busy wait, a full
+// disk: here a trigger) is kept and tried again, here at the stop, not
+// dropped with the batch; the change that failed with it was answered
+// UNAVAILABLE.
+TEST_F(AuditLogTest, AReadsEventWhoseCommitFailedIsRecordedOnceItCan) {
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/2);
+  ASSERT_NE(audit, nullptr);
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  }
+  const std::string child = "authorities/leeds/children/c1";
+  audit->Record(Read(child));
+  // Answered once a batch after the read's has failed.
+  AuditEvent update = Read(child);
+  update.method = "/raa.v1.RegistryService/UpdateChild";
+  absl::Notification answered;
+  absl::Status change = absl::UnknownError("not called");
+  audit->Record(std::move(update), [&](absl::Status s) {
+    change = std::move(s);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  EXPECT_FALSE(change.ok());
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec("DROP TRIGGER refuse_audit");
+  }
+  audit.reset();  // stops: what is kept is tried once more
+  audit = OpenLog(/*merge_every=*/2);
+  ASSERT_NE(audit, nullptr);
+  Seen seen = AllPages(*audit, child);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_THAT(seen[0].second, ElementsAreArray({child}));
+  v1::QueryAuditLogRequest request;
+  request.set_record(child);
+  absl::StatusOr<v1::QueryAuditLogResponse> page = audit->Query(request);
+  ASSERT_THAT(page.status(), IsOk());
+  ASSERT_EQ(page->events_size(), 1);
+  EXPECT_EQ(page->events(0).method(), "/raa.v1.RegistryService/GetChild");
 }
 
 TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {

@@ -361,6 +361,7 @@ void AuditLog::Run() {
       if (!status.ok()) std::cerr << "raamatchd: " << status << "\n";
       size_t answered = 0;
       const bool first_failure = retry.empty();
+      size_t given_up = 0;
       for (Pending& p : batch) {
         if (p.done) {
           std::move(p.done)(status);
@@ -368,12 +369,13 @@ void AuditLog::Run() {
         } else if (!status.ok()) {
           p.failed_commits = 1;
           if (stopping) {
-            give_up(1);
+            ++given_up;
           } else {
             retry.push_back(std::move(p));
           }
         }
       }
+      give_up(given_up);
       if (first_failure && !retry.empty()) {
         next_retry = absl::Now() + kRetryAfter;
       }

@@ -2,8 +2,13 @@
 # Installs the Debian 12 packages raamatch needs to build, test and run, and
 # the npm packages of the Node client test, of the tools (buf) and of the web
 # console (GOV.UK Frontend). Safe to run again: it installs only what is
-# missing.
+# missing. One run at a time: a second run started meanwhile (another
+# terminal, scripts/test.sh beside scripts/demo.sh in one checkout) waits for
+# the first, since two `npm ci` in one folder delete each other's files, and
+# then finds everything installed.
 set -euo pipefail
+exec 9<"${BASH_SOURCE[0]}"
+flock 9
 
 packages=(
   build-essential cmake ninja-build pkg-config clang clang-format python3 sqlite3

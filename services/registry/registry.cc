@@ -451,7 +451,7 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
   RETURN_IF_ERROR(RequireRegistrarOf(caller, name.authority_id));
   FieldErrors errors;
   CheckMask<Message>(request.update_mask(), Kind::Updatable(), errors);
-  ValidateRequestId(request.request_id(), errors);
+  if (!request.validate_only()) ValidateRequestId(request.request_id(), errors);
   const auto& paths = request.update_mask().paths();
   const bool status_in_mask =
       std::find(paths.begin(), paths.end(), "status") != paths.end();
@@ -502,59 +502,59 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
     RETURN_IF_ERROR(check(stored, record, /*with_free_text=*/true).ToStatus());
   }
   const std::string status_field = absl::StrCat(Kind::kField, ".status");
-  ASSIGN_OR_RETURN(
-      auto written,
-      store.Write<Message>(
-          MakeRequestKey(caller.authority_id, request),
-          [&](StoreTx& tx) -> absl::StatusOr<Message> {
-            ASSIGN_OR_RETURN(Message stored, Kind::Get(tx, name));
-            ASSIGN_OR_RETURN(
-                Message record,
-                Updated<Kind>(stored, changes, request.update_mask()));
-            // Status moves: never back out of a final state, always with a
-            // reason, and kept in the record's history.
-            const int from = stored.status();
-            const int to = record.status();
-            const bool status_changes = to != from && to != Kind::kWithdrawn;
-            if (status_changes) {
-              if (std::optional<std::string> why =
-                      Kind::MoveRefused(from, to)) {
-                return RefusedField(status_field, *why);
-              }
-              // Statuses that follow links change only with the links.
-              if (Kind::SetByLinks(to) || Kind::SetByLinks(from)) {
-                const int held = Kind::SetByLinks(to) ? to : from;
-                return RefusedField(
-                    status_field,
-                    absl::StrCat(LegacyEnumName(Kind::kStatusType, held),
-                                 " follows the record's links: open, "
-                                 "advance or close a link (JourneyService "
-                                 "OpenLink, AdvanceLink, CloseLink; raa "
-                                 "link)"));
-              }
-              if (request.status_reason().empty()) {
-                return InvalidField(
-                    "status_reason",
-                    "is required when the status changes: say why (it is "
-                    "kept in the record's status history)");
-              }
-            }
-            FieldErrors record_errors = check(stored, record, false);
-            ASSIGN_OR_RETURN(v1::Authority parent, registry_rows::GetAuthority(
-                                                       tx, name.authority_id));
-            Kind::ResolveReferences(tx, parent, record, record_errors);
-            RETURN_IF_ERROR(record_errors.ToStatus());
-            // The dates the record's links depend on.
-            RETURN_IF_ERROR(
-                Kind::DatesFit(links, tx, caller, name, stored, record));
-            RETURN_IF_ERROR(Kind::Put(tx, record, caller));
-            if (status_changes) {
-              RETURN_IF_ERROR(registry_rows::InsertStatusChange(
-                  tx, Kind::kKind, name.authority_id, name.row_id, from, to,
-                  request.status_reason(), caller.key_id, caller.authority_id));
-            }
-            return record;
-          }));
+  // Under the lock, or on a snapshot for validate_only (which writes
+  // nothing: the same checks, and the record it would store).
+  auto change = [&](StoreTx& tx) -> absl::StatusOr<Message> {
+    ASSIGN_OR_RETURN(Message stored, Kind::Get(tx, name));
+    ASSIGN_OR_RETURN(Message record,
+                     Updated<Kind>(stored, changes, request.update_mask()));
+    // Status moves: never back out of a final state, always with a
+    // reason, and kept in the record's history.
+    const int from = stored.status();
+    const int to = record.status();
+    const bool status_changes = to != from && to != Kind::kWithdrawn;
+    if (status_changes) {
+      if (std::optional<std::string> why = Kind::MoveRefused(from, to)) {
+        return RefusedField(status_field, *why);
+      }
+      // Statuses that follow links change only with the links.
+      if (Kind::SetByLinks(to) || Kind::SetByLinks(from)) {
+        const int held = Kind::SetByLinks(to) ? to : from;
+        return RefusedField(
+            status_field,
+            absl::StrCat(LegacyEnumName(Kind::kStatusType, held),
+                         " follows the record's links: open, "
+                         "advance or close a link (JourneyService "
+                         "OpenLink, AdvanceLink, CloseLink; raa "
+                         "link)"));
+      }
+      if (request.status_reason().empty()) {
+        return InvalidField(
+            "status_reason",
+            "is required when the status changes: say why (it is "
+            "kept in the record's status history)");
+      }
+    }
+    FieldErrors record_errors = check(stored, record, false);
+    ASSIGN_OR_RETURN(v1::Authority parent,
+                     registry_rows::GetAuthority(tx, name.authority_id));
+    Kind::ResolveReferences(tx, parent, record, record_errors);
+    RETURN_IF_ERROR(record_errors.ToStatus());
+    // The dates the record's links depend on.
+    RETURN_IF_ERROR(Kind::DatesFit(links, tx, caller, name, stored, record));
+    if (request.validate_only()) return record;
+    RETURN_IF_ERROR(Kind::Put(tx, record, caller));
+    if (status_changes) {
+      RETURN_IF_ERROR(registry_rows::InsertStatusChange(
+          tx, Kind::kKind, name.authority_id, name.row_id, from, to,
+          request.status_reason(), caller.key_id, caller.authority_id));
+    }
+    return record;
+  };
+  if (request.validate_only()) return store.Check<Message>(change);
+  ASSIGN_OR_RETURN(auto written,
+                   store.Write<Message>(
+                       MakeRequestKey(caller.authority_id, request), change));
   return written.value;
 }
 
@@ -743,6 +743,12 @@ absl::StatusOr<BatchResponse> BatchCreate(Store& store, absl::CivilDay today,
     if (!r.parent().empty() && r.parent() != request.parent()) {
       row_errors[i].Add(absl::StrCat(row, ".parent"),
                         "must be empty or the batch's parent");
+    }
+    if (r.validate_only()) {
+      // A batch stores its rows: a row cannot ask to be checked only.
+      row_errors[i].Add(absl::StrCat(row, ".validate_only"),
+                        "is not taken in a batch, which stores its rows: "
+                        "check a record alone with its Create call");
     }
     if (!r.request_id().empty()) {
       FieldErrors id_errors(row);

@@ -302,6 +302,16 @@ absl::Status Store::ReadShared(
   return Guard([&] { return fn(*read->db); });
 }
 
+absl::Status Store::CheckShared(absl::FunctionRef<absl::Status(StoreTx&)> fn) {
+  return ReadShared([&](SQLite::Database& db) {
+    // Deferred: a read transaction, one snapshot for every statement of
+    // `fn`; rolled back by the destructor.
+    SQLite::Transaction snapshot(db);
+    StoreTx tx(db, clock_);
+    return fn(tx);
+  });
+}
+
 absl::Status Store::ReadOnOwnConnection(
     absl::FunctionRef<absl::Status(SQLite::Database&)> fn) {
   return Guard([&] {

@@ -270,6 +270,25 @@ class Store {
     return out;
   }
 
+  // Runs `body` as Write would, but in one read transaction on a read
+  // connection (one snapshot of the database, as a write's body sees one)
+  // and without the write lock: nothing is written (the connection is
+  // read-only, and the transaction is rolled back), nothing is recorded for
+  // retries and no listener is told. For a validate_only request, whose
+  // checks give the write's answer without storing it: `body` skips its
+  // writes.
+  template <typename Response>
+  absl::StatusOr<Response> Check(
+      absl::FunctionRef<absl::StatusOr<Response>(StoreTx&)> body) {
+    std::optional<absl::StatusOr<Response>> out;
+    absl::Status status = CheckShared([&](StoreTx& tx) {
+      out.emplace(body(tx));
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return *std::move(out);
+  }
+
   // Read connections kept open: as many reads run at once (a consortium's
   // overdue list, tens of milliseconds, leaves the others free); a fifth
   // reader waits for one.
@@ -328,6 +347,7 @@ class Store {
       bool& replayed);
   absl::Status ReadShared(
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
+  absl::Status CheckShared(absl::FunctionRef<absl::Status(StoreTx&)> fn);
   absl::Status ReadOnOwnConnection(
       absl::FunctionRef<absl::Status(SQLite::Database&)> fn);
   // Read and ReadAside: `fn`'s answer, through `run` (one of the two above).

@@ -53,6 +53,10 @@ TEST_F(ServerTest, BatchCreateChildrenStoresGoodRowsAndReportsBadOnes) {
   v1::CreateChildRequest* wrong_parent = batch.add_requests();
   wrong_parent->set_parent("authorities/leeds");
   *wrong_parent->mutable_child() = ValidChild();
+  // A row cannot be checked only: the batch would store it.
+  v1::CreateChildRequest* check_only = batch.add_requests();
+  *check_only->mutable_child() = ValidChild();
+  check_only->set_validate_only(true);
   batch.set_request_id(NextRequestId());
 
   v1::BatchCreateChildrenResponse response;
@@ -68,7 +72,8 @@ TEST_F(ServerTest, BatchCreateChildrenStoresGoodRowsAndReportsBadOnes) {
   EXPECT_THAT(
       failures,
       ElementsAre(std::pair<int, std::string>(1, "requests[1].child.summary"),
-                  std::pair<int, std::string>(3, "requests[3].parent")));
+                  std::pair<int, std::string>(3, "requests[3].parent"),
+                  std::pair<int, std::string>(4, "requests[4].validate_only")));
   std::vector<std::string> stored = {response.children(0).name(),
                                      response.children(1).name()};
   EXPECT_EQ(ChildNames(manager_), stored);
@@ -89,7 +94,8 @@ TEST_F(ServerTest, BatchCreateChildrenStoresGoodRowsAndReportsBadOnes) {
                             sheffield_.secret(), batch, &response);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status),
-              ElementsAre("requests[1].child.summary", "requests[3].parent"));
+              ElementsAre("requests[1].child.summary", "requests[3].parent",
+                          "requests[4].validate_only"));
   EXPECT_EQ(ChildNames(manager_), stored);
 
   // And an empty batch is bad input.

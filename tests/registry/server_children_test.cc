@@ -186,6 +186,81 @@ TEST_F(ServerTest, ValidateOnlyIsAnsweredWhileAWriteHoldsTheDatabase) {
   EXPECT_THAT(ChildNames(manager_), IsEmpty());
 }
 
+TEST_F(ServerTest, AValidateOnlyUpdateMakesEveryCheckAndStoresNothing) {
+  v1::Child stored = AddChild(sheffield_.secret(), "sheffield");
+  v1::Adopter household = AddAdopter(sheffield_.secret(), "sheffield");
+  SQLite::Database other(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
+  other.setBusyTimeout(5000);  // behind the audit writer's commit, if any
+  other.exec("BEGIN IMMEDIATE");
+
+  v1::UpdateChildRequest update;
+  update.mutable_child()->set_name(stored.name());
+  update.mutable_child()->set_summary("Loves drawing and football.");
+  update.mutable_update_mask()->add_paths("summary");
+  update.set_validate_only(true);  // and no request_id
+  v1::Child checked;
+  ASSERT_THAT(
+      Reg(&RegistryStub::UpdateChild, sheffield_.secret(), update, &checked),
+      IsOk());
+  EXPECT_EQ(checked.summary(), "Loves drawing and football.");
+  EXPECT_EQ(checked.region(), stored.region());
+  EXPECT_EQ(checked.members_size(), stored.members_size());
+
+  // The checks made under the write lock are made too: a status that
+  // follows the links, and a status change with no reason.
+  v1::UpdateChildRequest linked = update;
+  linked.mutable_child()->set_status(v1::CHILD_STATUS_LINKED);
+  linked.mutable_update_mask()->add_paths("status");
+  grpc::Status status =
+      Reg(&RegistryStub::UpdateChild, sheffield_.secret(), linked, &checked);
+  EXPECT_THAT(status, StatusIs(Code::FAILED_PRECONDITION));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("child.status"));
+  v1::UpdateAdopterRequest on_hold;
+  on_hold.mutable_adopter()->set_name(household.name());
+  on_hold.mutable_adopter()->set_status(v1::ADOPTER_STATUS_ON_HOLD);
+  on_hold.mutable_update_mask()->add_paths("status");
+  on_hold.set_validate_only(true);
+  v1::Adopter checked_household;
+  status = Reg(&RegistryStub::UpdateAdopter, sheffield_.secret(), on_hold,
+               &checked_household);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("status_reason"));
+  on_hold.set_status_reason("The household asked for a pause.");
+  ASSERT_THAT(Reg(&RegistryStub::UpdateAdopter, sheffield_.secret(), on_hold,
+                  &checked_household),
+              IsOk());
+  EXPECT_EQ(checked_household.status(), v1::ADOPTER_STATUS_ON_HOLD);
+  // Another member's profile stays another member's.
+  EXPECT_THAT(
+      Reg(&RegistryStub::UpdateChild, leeds_.secret(), update, &checked),
+      StatusIs(Code::PERMISSION_DENIED));
+  // Without validate_only the request id is required, as before.
+  update.set_validate_only(false);
+  status =
+      Reg(&RegistryStub::UpdateChild, sheffield_.secret(), update, &checked);
+  EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(status), ElementsAre("request_id"));
+
+  other.exec("ROLLBACK");
+  v1::GetChildRequest get;
+  get.set_name(stored.name());
+  v1::Child after;
+  ASSERT_THAT(Reg(&RegistryStub::GetChild, sheffield_.secret(), get, &after),
+              IsOk());
+  EXPECT_EQ(after.summary(), stored.summary());
+  EXPECT_EQ(after.status(), stored.status());
+  EXPECT_EQ(after.status_history_size(), stored.status_history_size());
+  v1::GetAdopterRequest get_household;
+  get_household.set_name(household.name());
+  v1::Adopter household_after;
+  ASSERT_THAT(Reg(&RegistryStub::GetAdopter, sheffield_.secret(), get_household,
+                  &household_after),
+              IsOk());
+  EXPECT_EQ(household_after.status(), household.status());
+  EXPECT_EQ(household_after.status_history_size(),
+            household.status_history_size());
+}
+
 TEST_F(ServerTest, GetChildNamesABadNameAndHidesMissingOnes) {
   v1::Child child = AddChild(sheffield_.secret(), "sheffield");
   v1::GetChildRequest request;

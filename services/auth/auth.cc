@@ -321,6 +321,12 @@ void Authenticator::SetRevocationListener(
   revoked_ = std::move(listener);
 }
 
+void Authenticator::SetWithdrawalListener(
+    std::function<void(const std::string&, bool)> listener) {
+  absl::MutexLock lock(&mu_);
+  withdrawal_ = std::move(listener);
+}
+
 void Authenticator::SetStoreReadHookForTesting(std::function<void()> hook) {
   absl::MutexLock lock(&mu_);
   store_read_hook_ = std::move(hook);
@@ -331,25 +337,27 @@ void Authenticator::OnAuthorityChanged(const v1::Authority& authority) {
   const bool withdrawn = authority.status() == v1::AUTHORITY_STATUS_WITHDRAWN;
   const bool hub =
       authority.kind() == v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY;
-  absl::MutexLock lock(&mu_);
-  // Every cached caller of the member learns it now.
-  auto tell = [&](Caller& caller) {
-    if (caller.authority_id != id) return;
-    caller.withdrawn = withdrawn;
-    caller.hub = hub;
-  };
-  for (auto& [key_id, cached] : cache_) tell(cached.caller);
-  for (auto& [credential, cached] : credentials_) tell(cached.caller);
-  if (withdrawn) {
-    withdrawn_.insert(id);
-  } else {
-    withdrawn_.erase(id);
+  std::function<void(const std::string&, bool)> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    // Every cached caller of the member learns it now.
+    auto tell = [&](Caller& caller) {
+      if (caller.authority_id != id) return;
+      caller.withdrawn = withdrawn;
+      caller.hub = hub;
+    };
+    for (auto& [key_id, cached] : cache_) tell(cached.caller);
+    for (auto& [credential, cached] : credentials_) tell(cached.caller);
+    const bool changed =
+        withdrawn ? withdrawn_.insert(id).second : withdrawn_.erase(id) > 0;
+    if (changed) listener = withdrawal_;
+    if (hub) {
+      hubs_.insert(id);
+    } else {
+      hubs_.erase(id);
+    }
   }
-  if (hub) {
-    hubs_.insert(std::move(id));
-  } else {
-    hubs_.erase(id);
-  }
+  if (listener) listener(id, withdrawn);
 }
 
 }  // namespace raa

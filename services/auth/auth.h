@@ -132,6 +132,15 @@ class Authenticator {
   void SetRevocationListener(
       std::function<void(const std::string& key_id)> listener);
 
+  // Told of each member whose keys' standing changes: withdrawn (true) or
+  // back in the consortium (false), after the cache has learnt it, so what
+  // its keys opened (a stream) can end at once. Called from
+  // OnAuthorityChanged, with no lock of the authenticator's held. One
+  // listener; null clears it.
+  void SetWithdrawalListener(
+      std::function<void(const std::string& authority_id, bool withdrawn)>
+          listener);
+
   // Test seam: `hook` runs on the authenticating thread after a key has been
   // read from the store and before it is cached, with no lock held, so a
   // test can revoke the key exactly there. Null clears it.
@@ -203,6 +212,8 @@ class Authenticator {
   // Members of kind REGIONAL_ADOPTION_AGENCY (Caller::hub).
   absl::flat_hash_set<std::string> hubs_ ABSL_GUARDED_BY(mu_);
   std::function<void(const std::string&)> revoked_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&, bool)> withdrawal_
+      ABSL_GUARDED_BY(mu_);
   std::function<void()> store_read_hook_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -363,6 +363,23 @@ void AlertFeed::AuthorityChanged(const IndexView& view,
   const std::string id_of_authority(
       absl::StripPrefix(authority.name(), "authorities/"));
   for (auto& [id, sub] : subscriptions_) {
+    if (sub.authority == id_of_authority && sub.sink == nullptr) {
+      // The follower itself has left: its follows end, stored as ended,
+      // and store no more alerts (its streams are ended by the service).
+      for (bool is_child : {true, false}) {
+        std::vector<uint64_t> keys(
+            (is_child ? sub.children : sub.households).begin(),
+            (is_child ? sub.children : sub.households).end());
+        for (uint64_t key : keys) {
+          StopFollowing(view, id, sub, is_child, key,
+                        NameOf(view.index, is_child, key),
+                        absl::StrCat("your authority ", id_of_authority,
+                                     " has left the consortium: its follows "
+                                     "have ended"));
+        }
+      }
+      continue;
+    }
     for (bool is_child : {true, false}) {
       std::vector<uint64_t> keys;
       const auto of_authority = [&](uint64_t key) {

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
+#include "common/names.h"
+#include "services/auth/rules.h"
 
 namespace raa {
 
@@ -22,12 +24,17 @@ MatchingService::MatchingService(Matching& matching, Follows& follows,
       unread_(unread) {
   authenticator_.SetRevocationListener(
       [this](const std::string& key_id) { EndStreamsOf(key_id); });
+  authenticator_.SetWithdrawalListener(
+      [this](const std::string& authority_id, bool withdrawn) {
+        OnWithdrawal(authority_id, withdrawn);
+      });
   SetMessageAllocatorFor_RankAdopters(&rank_adopters_allocator_);
   SetMessageAllocatorFor_RankChildren(&rank_children_allocator_);
 }
 
 MatchingService::~MatchingService() {
   authenticator_.SetRevocationListener(nullptr);
+  authenticator_.SetWithdrawalListener(nullptr);
 }
 
 void MatchingService::EndStreamsOf(const std::string& key_id) {
@@ -38,6 +45,27 @@ void MatchingService::EndStreamsOf(const std::string& key_id) {
   // deleted, so every one here is alive.
   for (WatchReactor* stream : it->second) {
     stream->Abort(absl::UnauthenticatedError("key revoked"));
+  }
+}
+
+void MatchingService::OnWithdrawal(const std::string& authority_id,
+                                   bool withdrawn) {
+  absl::MutexLock lock(&streams_mu_);
+  if (!withdrawn) {
+    withdrawn_.erase(authority_id);
+    return;
+  }
+  withdrawn_.insert(authority_id);
+  for (const auto& [key_id, member] : member_of_key_) {
+    if (member != authority_id) continue;
+    auto it = admitted_.find(key_id);
+    if (it == admitted_.end()) continue;
+    for (WatchReactor* stream : it->second) {
+      stream->Abort(absl::PermissionDeniedError(absl::StrCat(
+          AuthorityName(authority_id),
+          " has withdrawn from the consortium: its keys may only read its "
+          "own records, and its watches have ended")));
+    }
   }
 }
 
@@ -64,6 +92,7 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
           it->second.erase(r);
           if (it->second.empty()) streams->erase(it);
         }
+        if (!admitted_.contains(key_id)) member_of_key_.erase(key_id);
       });
   {
     absl::MutexLock lock(&streams_mu_);
@@ -95,14 +124,17 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
     const int records =
         std::min(request.children_size() + request.adopters_size(),
                  Matching::kMaxWatchRecords);
-    const Admission admission =
-        allowed.ok() ? Admit(key_id, reactor, records) : Admission::kAdmitted;
+    const Admission admission = allowed.ok()
+                                    ? Admit(key_id, *caller, reactor, records)
+                                    : Admission::kAdmitted;
     if (!allowed.ok() || admission != Admission::kAdmitted) {
       // Before the request's records are read: a key at its limit costs the
       // store nothing (a request naming records it may not watch is told so
       // once a stream closes).
       absl::Status refused =
           !allowed.ok() ? allowed
+          : admission == Admission::kWithdrawn
+              ? absl::PermissionDeniedError(WithdrawnMessage(*caller))
           : admission == Admission::kKeyFull
               ? absl::ResourceExhaustedError(absl::StrCat(
                     "this key already has ", kMaxStreamsPerKey,
@@ -153,6 +185,7 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
 }
 
 MatchingService::Admission MatchingService::Admit(const std::string& key_id,
+                                                  const Caller& caller,
                                                   WatchReactor* reactor,
                                                   int records) {
   absl::MutexLock lock(&streams_mu_);
@@ -161,6 +194,8 @@ MatchingService::Admission MatchingService::Admit(const std::string& key_id,
     // Done already (its OnDone ran): nothing to count.
     return Admission::kAdmitted;
   }
+  // Withdrawn after its key was checked (OnWithdrawal ran in between).
+  if (withdrawn_.contains(caller.authority_id)) return Admission::kWithdrawn;
   absl::flat_hash_set<WatchReactor*>& admitted = admitted_[key_id];
   if (admitted.size() >= static_cast<size_t>(kMaxStreamsPerKey)) {
     return Admission::kKeyFull;
@@ -170,6 +205,7 @@ MatchingService::Admission MatchingService::Admit(const std::string& key_id,
     return Admission::kServiceFull;
   }
   admitted.insert(reactor);
+  member_of_key_[key_id] = caller.authority_id;
   if (records > 0) {
     watched_records_ += records;
     watched_by_[reactor] = records;

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "raa/v1/matching.grpc.pb.h"
+#include "services/auth/caller.h"
 #include "services/matching/follows.h"
 #include "services/matching/matching.h"
 #include "services/matching/watch_reactor.h"
@@ -109,6 +110,11 @@ class MatchingService final : public v1::MatchingService::CallbackService {
  private:
   // Ends every open stream of `key_id` with UNAUTHENTICATED.
   void EndStreamsOf(const std::string& key_id);
+  // Ends every admitted stream of a key of `authority_id`, which has
+  // withdrawn, with PERMISSION_DENIED, and admits no more of its streams
+  // (until it is back: `withdrawn` false). Its follows end in the index
+  // (AlertFeed::AuthorityChanged).
+  void OnWithdrawal(const std::string& authority_id, bool withdrawn);
 
   Matching& matching_;
   Follows& follows_;
@@ -123,13 +129,15 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       rank_adopters_allocator_;
   ArenaMessageAllocator<v1::RankChildrenRequest, v1::RankChildrenResponse>
       rank_children_allocator_;
-  enum class Admission { kAdmitted, kKeyFull, kServiceFull };
-  // Whether stream `reactor` of key `key_id`, its key checked, may watch
+  enum class Admission { kAdmitted, kKeyFull, kServiceFull, kWithdrawn };
+  // Whether stream `reactor` of key `key_id` (`caller`, checked) may watch
   // `records` records ad hoc (0 for follows): not if the key already has
-  // kMaxStreamsPerKey streams watching, or if the records would take the
-  // open ad-hoc watches past kMaxWatchedRecords. Counted until its OnDone;
-  // a stream already done is let through (it finishes at once).
-  Admission Admit(const std::string& key_id, WatchReactor* reactor, int records)
+  // kMaxStreamsPerKey streams watching, if the records would take the
+  // open ad-hoc watches past kMaxWatchedRecords, or if the key's member
+  // withdrew since the key was checked. Counted until its OnDone; a stream
+  // already done is let through (it finishes at once).
+  Admission Admit(const std::string& key_id, const Caller& caller,
+                  WatchReactor* reactor, int records)
       ABSL_LOCKS_EXCLUDED(streams_mu_);
 
   // The alerts every stream holds for its reader.
@@ -146,6 +154,11 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   int watched_records_ ABSL_GUARDED_BY(streams_mu_) = 0;
   absl::flat_hash_map<WatchReactor*, int> watched_by_
       ABSL_GUARDED_BY(streams_mu_);
+  // The member of each key with a stream admitted.
+  absl::flat_hash_map<std::string, std::string> member_of_key_
+      ABSL_GUARDED_BY(streams_mu_);
+  // Members that withdrew while this server ran (and are still out).
+  absl::flat_hash_set<std::string> withdrawn_ ABSL_GUARDED_BY(streams_mu_);
 };
 
 }  // namespace raa

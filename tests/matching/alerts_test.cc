@@ -456,6 +456,34 @@ TEST_F(MatchAlertsTest, AWatchSaysWhenARecordLeavesAndEndsWhenNoneIsLeft) {
       ::testing::UnorderedElementsAre("follows", "min_score", "adopters[0]"));
 }
 
+TEST_F(MatchAlertsTest, AMemberThatWithdrawsHasItsWatchesEndedAtOnce) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  std::unique_ptr<AlertStream> stream =
+      OnceAdmitted(finder_, Follow({child.name()}, {}));
+  ASSERT_NE(stream, nullptr);
+
+  WithdrawAuthority("rotherham");
+  // Ended by the withdrawal itself, not by the next alert (none comes).
+  grpc::Status status = stream->Finish(kCheckpointTimeout);
+  EXPECT_THAT(status, StatusIs(Code::PERMISSION_DENIED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("authorities/rotherham has withdrawn from the "
+                        "consortium"));
+  AlertStream refused(*matching_, finder_, Follow({child.name()}, {}));
+  EXPECT_THAT(refused.Finish(kCheckpointTimeout),
+              StatusIs(Code::PERMISSION_DENIED));
+
+  // Back in the consortium, it watches again.
+  v1::ReinstateAuthorityRequest reinstate;
+  reinstate.set_name("authorities/rotherham");
+  reinstate.set_request_id(NextRequestId());
+  v1::Authority back;
+  ASSERT_THAT(
+      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &back),
+      IsOk());
+  EXPECT_NE(OnceAdmitted(finder_, Follow({child.name()}, {})), nullptr);
+}
+
 TEST_F(MatchAlertsTest, RevokingTheKeyEndsItsWatchAtOnce) {
   std::string key = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
   v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));

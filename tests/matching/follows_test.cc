@@ -466,6 +466,54 @@ TEST_F(FollowsTest, RevokingAKeyEndsItsOpenStreamAtOnce) {
   EXPECT_EQ(news.adopter(), later.name());
 }
 
+TEST_F(FollowsTest, AMemberThatWithdrawsHasItsFollowsEnded) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Follow follow = Follow(finder_, child.name());
+  AddFittingHousehold();
+  v1::ListAlertsResponse listed = Alerts(finder_);
+  ASSERT_THAT(listed.alerts(), SizeIs(1));
+  AddFittingHousehold();
+  // Every follow of the key's member, resumed after the first alert: the
+  // second, sent from the store, proves the stream is running.
+  v1::WatchMatchesRequest request;
+  request.set_resume_token(listed.alerts(0).resume_token());
+  AlertStream stream(*matching_, finder_, request);
+  std::vector<v1::MatchAlert> before;
+  v1::MatchAlert replayed;
+  ASSERT_TRUE(stream.ReadUntil([](const v1::MatchAlert&) { return true; },
+                               kWait, &before, &replayed));
+
+  WithdrawAuthority("rotherham");
+  grpc::Status status = stream.Finish(kWait);
+  EXPECT_THAT(status, StatusIs(Code::PERMISSION_DENIED));
+  EXPECT_THAT(status.error_message(), HasSubstr("has withdrawn"));
+  // Its follow stores nothing more: a household that fits now is news to
+  // no one at Rotherham.
+  v1::Adopter later = AddFittingHousehold();
+
+  v1::ReinstateAuthorityRequest reinstate;
+  reinstate.set_name("authorities/rotherham");
+  reinstate.set_request_id(NextRequestId());
+  v1::Authority back;
+  ASSERT_THAT(
+      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &back),
+      IsOk());
+  v1::ListAlertsResponse after = Alerts(finder_, listed.resume_token());
+  ASSERT_THAT(after.alerts(), SizeIs(2));
+  EXPECT_EQ(after.alerts(0).kind(), v1::ALERT_KIND_NEW_FIT);
+  EXPECT_EQ(after.alerts(1).kind(), v1::ALERT_KIND_FOLLOW_ENDED);
+  EXPECT_THAT(after.alerts(1).message(),
+              HasSubstr("your authority rotherham has left the consortium"));
+  for (const v1::MatchAlert& alert : after.alerts()) {
+    EXPECT_NE(alert.adopter(), later.name());
+  }
+  v1::GetFollowRequest get;
+  get.set_name(follow.name());
+  v1::Follow ended;
+  ASSERT_THAT(Match(&MatchingStub::GetFollow, finder_, get, &ended), IsOk());
+  EXPECT_EQ(ended.state(), v1::FOLLOW_STATE_ENDED);
+}
+
 TEST_F(FollowsTest, FollowsArePagedWhateverThePageSize) {
   std::vector<std::string> created;
   for (int age : {60, 72, 84, 96}) {

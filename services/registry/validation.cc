@@ -20,6 +20,9 @@ using v1::Adopter;
 using v1::Child;
 
 // A date field: optional unless `required`; never in the future.
+// The earliest date a record may hold.
+constexpr absl::CivilDay kEarliestDay(1970, 1, 1);
+
 void CheckDate(const google::type::Date& date, absl::string_view field,
                bool required, absl::CivilDay today, FieldErrors& errors) {
   if (IsUnset(date)) {
@@ -32,6 +35,12 @@ void CheckDate(const google::type::Date& date, absl::string_view field,
                                       date.year(), date.month(), date.day()));
   } else if (*day > today) {
     errors.Add(field, absl::StrCat(FormatDate(date), " is in the future"));
+  } else if (*day < kEarliestDay) {
+    // No child in care today, household or member has a date this old: a
+    // mistyped year (1920 for 2020), which would skew every figure.
+    errors.Add(field, absl::StrCat(FormatDate(date),
+                                   " is before 1970-01-01, the earliest date "
+                                   "kept: check the year"));
   }
 }
 
@@ -129,9 +138,16 @@ void CheckMember(const v1::ChildMember& m, const std::string& field,
 // ages_as_of. (The journey's dates are the group's, from the first of them to
 // enter care; a younger sibling may have been born since.)
 void CheckAgesAgainstCare(const Child& child, FieldErrors& errors) {
+  const std::optional<absl::CivilDay> entered_day =
+      ToCivilDay(child.journey().entered_care());
+  const std::optional<absl::CivilDay> as_of_day =
+      ToCivilDay(child.ages_as_of());
+  if (!entered_day.has_value() || !as_of_day.has_value() ||
+      *entered_day < kEarliestDay || *as_of_day < kEarliestDay) {
+    return;  // reported by CheckDate
+  }
   const int32_t entered = DayNumber(child.journey().entered_care());
   const int32_t as_of = DayNumber(child.ages_as_of());
-  if (entered < 0 || as_of < 0) return;
   int eldest = -1;
   for (int i = 0; i < child.members_size(); ++i) {
     const v1::ChildMember& m = child.members(i);

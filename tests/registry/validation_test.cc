@@ -425,6 +425,23 @@ TEST(ValidateChildTest, RejectsImpossibleDates) {
       UnorderedElementsAre("child.ages_as_of", "child.journey.entered_care"));
 }
 
+TEST(ValidateChildTest, RejectsADateBefore1970AndStillChecksTheAgeInCare) {
+  // A mistyped year: before, a date before 1970 passed as if unset, so a
+  // child of two could have been in care since 1969.
+  for (int year : {1969, 1900}) {
+    v1::Child child = ValidChild();
+    *child.mutable_journey()->mutable_entered_care() = MakeDate(year, 12, 31);
+    EXPECT_THAT(ChildViolations(child),
+                ElementsAre("child.journey.entered_care"))
+        << year;
+  }
+  v1::Child child = ValidChild();
+  *child.mutable_journey()->mutable_entered_care() = MakeDate(1970, 1, 1);
+  EXPECT_THAT(ChildViolations(child),
+              UnorderedElementsAre("child.members[0].age_months",
+                                   "child.journey.entered_care"));
+}
+
 TEST(ValidateChildTest, RejectsAJourneyOutOfOrder) {
   v1::Child child = ValidChild();
   // The SHOBPA decision cannot come before the child entered care.
@@ -529,6 +546,13 @@ std::vector<std::string> AdopterViolations(v1::Adopter adopter) {
 
 TEST(ValidateAdopterTest, AcceptsAValidHousehold) {
   EXPECT_THAT(AdopterViolations(ValidAdopter()), IsEmpty());
+}
+
+TEST(ValidateAdopterTest, RejectsADateBefore1970) {
+  v1::Adopter household = ValidAdopter();
+  *household.mutable_approved_on() = MakeDate(1920, 6, 1);
+  EXPECT_THAT(AdopterViolations(household),
+              ::testing::Contains("adopter.approved_on"));
 }
 
 TEST(ValidateAdopterTest, RejectsAReversedAgeRange) {

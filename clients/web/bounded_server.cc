@@ -19,6 +19,11 @@
 #include <string>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+
 namespace raa::web {
 namespace {
 
@@ -244,6 +249,11 @@ class BoundedStream : public httplib::Stream {
     request_bytes_ = 0;
     line_bytes_ = 0;
     after_cr_ = false;
+    line_.clear();
+    head_lines_ = 0;
+    content_lengths_ = 0;
+    transfer_encodings_ = 0;
+    head_refused_ = false;
     head_deadline_ = Clock::now() + BoundedServer::kHeadTimeout;
     answer_start_ = Deadline::max();
     answer_bytes_ = 0;
@@ -266,6 +276,10 @@ class BoundedStream : public httplib::Stream {
     // read.
     answer_start_ = Deadline::max();
     answer_bytes_ = 0;
+    if (head_refused_) {
+      refused_ = true;
+      return -1;
+    }
     if (begin_ == end_) {
       // A head still coming after kHeadTimeout, a body slower than the
       // least rate (checked as more is read: what is here is taken).
@@ -310,6 +324,10 @@ class BoundedStream : public httplib::Stream {
     // after a failed head, and a TLS write retried with other bytes is an
     // error to OpenSSL.
     if (write_failed_) return -1;
+    // httplib answers before the head has ended only when it refuses the
+    // head (an unknown method, a line too long): the bytes after it are not
+    // a request, and the connection ends with this answer.
+    if (in_head_) refused_ = true;
     // The answer's pace: each wait for the socket within the write timeout
     // and the answer's deadline.
     const Deadline now = Clock::now();
@@ -376,23 +394,72 @@ class BoundedStream : public httplib::Stream {
   // Of the next `take` buffered bytes, how many httplib may have: up to
   // the end of the head (a line of exactly "\r\n"), and none once the head
   // would pass kMaxHeadBytes.
+  //
+  // A head whose framing two readers could take differently is refused
+  // there, before httplib sees its end (RFC 9112 section 6.3: a proxy in
+  // front and raa-web must agree where each request ends, or the bytes of
+  // one are run as another): a line not ended by "\r\n", a folded header
+  // line, a header name with a space, Content-Length twice or not one
+  // number, Transfer-Encoding other than "chunked" alone, or both.
   size_t TakeHead(size_t take) {
     for (size_t i = 0; i < take; ++i) {
       if (++request_bytes_ > BoundedServer::kMaxHeadBytes) return i;
       const char c = buffer_[begin_ + i];
       if (c == '\n') {
-        if (line_bytes_ == 1 && after_cr_) {
+        const bool head_ends = line_bytes_ == 1 && after_cr_;
+        if (!after_cr_ || (head_ends ? !FramingAgreed() : !HeaderLineOk())) {
+          head_refused_ = true;
+          --request_bytes_;
+          return i;
+        }
+        if (head_ends) {
           in_head_ = false;
           head_bytes_ = request_bytes_;
           return i + 1;
         }
         line_bytes_ = 0;
+        line_.clear();
+        ++head_lines_;
       } else {
         ++line_bytes_;
+        if (c != '\r' && line_.size() < kLineKept) line_.push_back(c);
       }
       after_cr_ = c == '\r';
     }
     return take;
+  }
+
+  // The line in line_ (its first kLineKept bytes, "\r" left out), ended
+  // by "\r\n": the request line, or a header line httplib and a proxy read
+  // alike. Counts the framing headers.
+  bool HeaderLineOk() {
+    if (head_lines_ == 0) return true;  // the request line: httplib's
+    if (line_.empty()) return true;     // a bare "\r\n" ends the head
+    if (line_[0] == ' ' || line_[0] == '\t') return false;  // obs-fold
+    const size_t colon = line_.find(':');
+    if (colon == std::string::npos) return true;  // not a header: skipped
+    const absl::string_view name = absl::string_view(line_).substr(0, colon);
+    if (absl::c_any_of(name, [](char ch) { return ch == ' ' || ch == '\t'; })) {
+      return false;
+    }
+    const absl::string_view value =
+        absl::StripAsciiWhitespace(absl::string_view(line_).substr(colon + 1));
+    if (absl::EqualsIgnoreCase(name, "content-length")) {
+      ++content_lengths_;
+      // Kept whole, one number of at most 18 digits.
+      return line_bytes_ <= kLineKept && !value.empty() && value.size() <= 18 &&
+             absl::c_all_of(value, absl::ascii_isdigit);
+    }
+    if (absl::EqualsIgnoreCase(name, "transfer-encoding")) {
+      ++transfer_encodings_;
+      return line_bytes_ <= kLineKept &&
+             absl::EqualsIgnoreCase(value, "chunked");
+    }
+    return true;
+  }
+  // At the head's end: one way to find the body's end.
+  bool FramingAgreed() const {
+    return content_lengths_ + transfer_encodings_ <= 1;
   }
 
   const socket_t sock_;
@@ -406,6 +473,14 @@ class BoundedStream : public httplib::Stream {
   size_t head_bytes_ = 0;     // of them, its head's
   size_t line_bytes_ = 0;     // of the current head line, before its "\n"
   bool after_cr_ = false;     // the last byte taken was "\r"
+  // The current head line's first bytes ("\r" left out), its number in
+  // the head, and the framing headers so far.
+  static constexpr size_t kLineKept = 256;
+  std::string line_;
+  size_t head_lines_ = 0;
+  int content_lengths_ = 0;
+  int transfer_encodings_ = 0;
+  bool head_refused_ = false;  // its framing is ambiguous: refused
   Deadline head_deadline_ = Deadline::max();
   Deadline body_start_ = Deadline::max();
   const AnswerPace answer_pace_;

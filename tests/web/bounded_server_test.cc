@@ -200,6 +200,61 @@ TEST_F(BoundedServerTest, ALineThatHttplibSkipsDoesNotEndTheHead) {
   }
 }
 
+TEST_F(BoundedServerTest, AHeadWhoseFramingIsAmbiguousIsRefusedAndClosed) {
+  // Two readers (a proxy in front, raa-web) could end each of these
+  // requests at a different byte, and the request hidden after it would
+  // then run on its own (the outside probe's smuggled GET): each is
+  // refused, and nothing after it on the connection is served.
+  const std::string hidden = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string post = "POST /echo HTTP/1.1\r\nHost: x\r\n";
+  for (const std::string& framing : {
+           std::string("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"),
+           std::string("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"),
+           std::string("Content-Length: 0\r\nContent-Length: 5\r\n"),
+           std::string("Content-Length: 0, 5\r\n"),
+           std::string("Content-Length: +5\r\n"),
+           std::string("Content-Length : 5\r\n"),
+           std::string("Transfer-Encoding: gzip, chunked\r\n"),
+           std::string("Transfer-Encoding: chunked\r\nTransfer-Encoding: "
+                       "chunked\r\n"),
+           std::string("X-a: b\r\n Content-Length: 5\r\n"),
+           std::string("Content-Length: 5\n"),
+       }) {
+    const std::string answer =
+        Exchange(absl::StrCat(post, framing, "\r\n0\r\n\r\n", hidden));
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 400")) << framing;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1) << framing;
+    EXPECT_THAT(answer, Not(HasSubstr("hello"))) << framing;
+    EXPECT_THAT(answer, Not(HasSubstr("<still open>"))) << framing;
+  }
+  // One way to find the end, as a browser sends: served, and the next
+  // request on the connection too.
+  const std::string answer = Exchange(absl::StrCat(
+      post, "Content-Length: 5\r\n\r\nhello", HeadWithLines(0, true)));
+  EXPECT_EQ(Count(answer, "HTTP/1.1 200"), 2) << answer.substr(0, 200);
+  EXPECT_THAT(answer, HasSubstr("5 bytes"));
+}
+
+TEST_F(BoundedServerTest, AHeadHttplibRefusesEndsTheConnection) {
+  // An unknown method, an unknown version, a header line too long for
+  // httplib: a 400, and what follows (here the refused request's own body,
+  // a GET) is not read as a request.
+  const std::string hidden = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string& head : {
+           absl::StrCat("FOO / HTTP/1.1\r\nHost: x\r\nContent-Length: ",
+                        hidden.size(), "\r\n\r\n"),
+           std::string("GET / HTTP/9.9\r\nHost: x\r\n\r\n"),
+           absl::StrCat("GET / HTTP/1.1\r\nHost: x\r\nX-a: ",
+                        std::string(9000, 'b'), "\r\n\r\n"),
+       }) {
+    const std::string answer = Exchange(head + hidden);
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 400")) << head.substr(0, 20);
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1) << head.substr(0, 20);
+    EXPECT_THAT(answer, Not(HasSubstr("hello"))) << head.substr(0, 20);
+    EXPECT_THAT(answer, Not(HasSubstr("<still open>"))) << head.substr(0, 20);
+  }
+}
+
 TEST_F(BoundedServerTest, ABodyPastTheLimitIsRefusedHoweverItIsSent) {
   // The payload limit is 1 MiB; httplib checks it against Content-Length
   // only. A chunked body of 4 MiB, and one read to the end of the

@@ -256,6 +256,11 @@ absl::StatusOr<v1::Follow> Follows::Delete(
                   absl::StrCat("no follow ", request.name()));
             }
             RETURN_IF_ERROR(follow.status());
+            // Who may stop following is who may follow: a registrar only
+            // its own member's records (a family finder's follow of another
+            // member's household is not a registrar's to end).
+            RETURN_IF_ERROR(
+                CanSearchFor(caller, AuthorityOf(follow->followed())));
             *follow->mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(
                 absl::ToUnixMicros(clock_.Now()));
             RETURN_IF_ERROR(matching_rows::UpdateFollow(tx, *follow));

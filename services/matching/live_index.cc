@@ -476,6 +476,10 @@ absl::StatusOr<std::unique_ptr<LiveIndex>> LiveIndex::Build(
                        clock.Now()};
   RETURN_IF_ERROR(matching_rows::ScanActiveFollows(
       store, [&](int64_t row, const v1::Follow& f) {
+        // A member that has withdrawn is alerted of nothing (its follows
+        // end as it withdraws; one that withdrew before that rule kept
+        // them stored as active).
+        if (withdrawn.contains(AuthorityOf(f.name()))) return;
         feed.FollowChanged(view, row, f);
       }));
   feed.Committed();  // nothing to deliver; forgets the undo copies

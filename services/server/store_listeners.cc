@@ -34,12 +34,16 @@ class StoreListeners final : public StoreListener,
   // Admit passed); the authenticator learns of a member's withdrawal or
   // return only once it is committed: it keeps no state to undo.
   void Committed() override {
-    if (told_) live_.Committed();
-    told_ = false;
+    // The authenticator first: a member's withdrawal ends its streams
+    // (PERMISSION_DENIED) before the index delivers this write's alerts,
+    // whose last words to a withdrawn member's follows would otherwise end
+    // some of its streams another way.
     for (const v1::Authority& a : pending_authorities_) {
       authenticator_.OnAuthorityChanged(a);
     }
     pending_authorities_.clear();
+    if (told_) live_.Committed();
+    told_ = false;
   }
   void RolledBack() override {
     if (told_) live_.RolledBack();

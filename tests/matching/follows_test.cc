@@ -514,6 +514,33 @@ TEST_F(FollowsTest, AMemberThatWithdrawsHasItsFollowsEnded) {
   EXPECT_EQ(ended.state(), v1::FOLLOW_STATE_ENDED);
 }
 
+TEST_F(FollowsTest, ARegistrarStopsFollowingOnlyItsOwnMembersRecords) {
+  v1::Child child = AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Follow follow = Follow(finder_, child.name());
+  // Rotherham's registrar may not follow Sheffield's child, so neither
+  // may it end the follow Rotherham's family finder made of it.
+  std::string registrar = NewKey("rotherham", {v1::ROLE_REGISTRAR});
+  v1::DeleteFollowRequest remove;
+  remove.set_name(follow.name());
+  remove.set_request_id(NextRequestId());
+  v1::Follow removed;
+  grpc::Status status =
+      Match(&MatchingStub::DeleteFollow, registrar, remove, &removed);
+  EXPECT_THAT(status, StatusIs(Code::PERMISSION_DENIED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("a registrar may search only for rotherham's own"));
+  v1::GetFollowRequest get;
+  get.set_name(follow.name());
+  v1::Follow still;
+  ASSERT_THAT(Match(&MatchingStub::GetFollow, finder_, get, &still), IsOk());
+  EXPECT_EQ(still.state(), v1::FOLLOW_STATE_ACTIVE);
+  EXPECT_FALSE(still.has_delete_time());
+  // The family finder may.
+  remove.set_request_id(NextRequestId());
+  EXPECT_THAT(Match(&MatchingStub::DeleteFollow, finder_, remove, &removed),
+              IsOk());
+}
+
 TEST_F(FollowsTest, FollowsArePagedWhateverThePageSize) {
   std::vector<std::string> created;
   for (int age : {60, 72, 84, 96}) {

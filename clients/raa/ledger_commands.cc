@@ -920,12 +920,12 @@ void AddReconcileCommand(CLI::App* group, Cli& cli) {
 std::string WarningLine(const char* what, int percent, v1::BudgetWarning w,
                         const std::string& year) {
   if (w == v1::BUDGET_WARNING_OVER) {
-    return absl::StrCat("WARNING: ", what, " ", percent, "% of the ", year,
-                        " budget: at or over 100%");
+    return absl::StrCat("WARNING: ", what, " ", FormatBudgetPercent(percent),
+                        " of the ", year, " budget: at or over 100%");
   }
   if (w == v1::BUDGET_WARNING_NEAR) {
-    return absl::StrCat("WARNING: ", what, " ", percent, "% of the ", year,
-                        " budget: 75% or more");
+    return absl::StrCat("WARNING: ", what, " ", FormatBudgetPercent(percent),
+                        " of the ", year, " budget: 75% or more");
   }
   return "";
 }
@@ -941,12 +941,14 @@ void PrintBudget(Cli& cli, const absl::StatusOr<v1::Budget>& b) {
       {"member", ShortName(b->authority())},
       {"financial year", year},
       {"budget", b->set() ? Amount(b->amount()) : "not set"},
-      {"committed", b->set() ? absl::StrCat(Amount(b->committed()), " (",
-                                            b->committed_percent(), "%)")
-                             : Amount(b->committed())},
-      {"forecast", b->set() ? absl::StrCat(Amount(b->forecast()), " (",
-                                           b->forecast_percent(), "%)")
-                            : Amount(b->forecast())}};
+      {"committed",
+       b->set() ? absl::StrCat(Amount(b->committed()), " (",
+                               FormatBudgetPercent(b->committed_percent()), ")")
+                : Amount(b->committed())},
+      {"forecast",
+       b->set() ? absl::StrCat(Amount(b->forecast()), " (",
+                               FormatBudgetPercent(b->forecast_percent()), ")")
+                : Amount(b->forecast())}};
   if (cli.csv) {
     rows.push_back(
         {"committed warning",

@@ -200,6 +200,17 @@ std::vector<v1::OverdueItem> ComputeOverdue(
   return out.Take();
 }
 
+namespace {
+
+// "87%", or "over 9,999%" (a budget of a penny: the percent is capped at
+// the most an int32 holds).
+std::string PercentText(int percent) {
+  return percent > 9999 ? std::string("over 9,999%")
+                        : absl::StrCat(percent, "%");
+}
+
+}  // namespace
+
 std::vector<v1::OverdueItem> BudgetWarnings(std::span<const v1::Budget> budgets,
                                             absl::CivilDay today) {
   std::vector<v1::OverdueItem> out;
@@ -214,12 +225,24 @@ std::vector<v1::OverdueItem> BudgetWarnings(std::span<const v1::Budget> budgets,
     v1::OverdueItem& item = out.emplace_back();
     item.set_record(b.authority());
     item.set_timescale(std::string(kInterAgencyBudget));
-    item.set_description(absl::StrFormat(
-        "Inter-agency budget %d-%02d: %d%% committed (%s of %s); forecast %d%%",
-        b.financial_year(), (b.financial_year() + 1) % 100,
-        b.committed_percent(),
-        PoundsText(std::max<int64_t>(0, PenceOf(b.committed()))),
-        PoundsText(PenceOf(b.amount())), b.forecast_percent()));
+    const std::string committed =
+        PoundsText(std::max<int64_t>(0, PenceOf(b.committed())));
+    const std::string year = absl::StrFormat("%d-%02d", b.financial_year(),
+                                             (b.financial_year() + 1) % 100);
+    // A budget of nothing has no percent of it to give.
+    item.set_description(
+        PenceOf(b.amount()) == 0
+            ? absl::StrFormat(
+                  "Inter-agency budget %s: %s committed against a "
+                  "budget of %s; forecast %s",
+                  year, committed, PoundsText(0),
+                  PoundsText(std::max<int64_t>(0, PenceOf(b.forecast()))))
+            : absl::StrFormat(
+                  "Inter-agency budget %s: %s committed (%s of %s); "
+                  "forecast %s",
+                  year, PercentText(b.committed_percent()), committed,
+                  PoundsText(PenceOf(b.amount())),
+                  PercentText(b.forecast_percent())));
     *item.mutable_due_date() = ToDate(today);
     item.set_days_late(0);
     item.set_authority(b.authority());

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -94,6 +95,8 @@ absl::StatusOr<v1::Budget> Compute(
   } else {
     SetAmount(out, 0);
     out.set_set(false);
+    out.set_committed_percent(0);  // none set: 0, as ledger.proto says
+    out.set_forecast_percent(0);
   }
   return out;
 }
@@ -105,8 +108,15 @@ void SetAmount(v1::Budget& budget, Pence amount) {
   const Pence forecast = PenceOf(budget.forecast());
   *budget.mutable_amount() = ToMoney(amount);
   budget.set_set(true);
-  budget.set_committed_percent(ledger_rules::PercentOf(committed, amount));
-  budget.set_forecast_percent(ledger_rules::PercentOf(forecast, amount));
+  // Of a budget of nothing, anything used is past every percent: the most
+  // the field holds, as for a budget of a penny (a client showing "0%" with
+  // the warning OVER misleads).
+  auto percent = [amount](Pence used) {
+    return amount == 0 && used > 0 ? std::numeric_limits<int32_t>::max()
+                                   : ledger_rules::PercentOf(used, amount);
+  };
+  budget.set_committed_percent(percent(committed));
+  budget.set_forecast_percent(percent(forecast));
   budget.set_committed_warning(ledger_rules::WarningFor(committed, amount));
   budget.set_forecast_warning(ledger_rules::WarningFor(forecast, amount));
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -15,6 +16,10 @@
 #include "common/free_text.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/type/money.pb.h"
 #include "services/auth/rules.h"
 #include "services/ledger/budget_alerts.h"
 #include "services/ledger/fee_accrual.h"
@@ -29,6 +34,48 @@ namespace {
 
 using ledger_rules::Pence;
 using ledger_rules::ToMoney;
+
+// Every amount in `message` with its currency spelt out: an empty
+// currency_code is GBP (ledger.proto), and is stored and compared as such.
+void SpellOutCurrencies(google::protobuf::Message& message) {
+  if (auto* money = dynamic_cast<google::type::Money*>(&message)) {
+    if (money->currency_code().empty()) money->set_currency_code("GBP");
+    return;
+  }
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() !=
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        SpellOutCurrencies(
+            *reflection->MutableRepeatedMessage(&message, field, i));
+      }
+    } else {
+      SpellOutCurrencies(*reflection->MutableMessage(&message, field));
+    }
+  }
+}
+
+// The key a ledger write's retries are known by: its amounts' currencies
+// spelt out, so that "" and "GBP" are the same request.
+RequestKey LedgerRequestKey(const std::string& scope,
+                            const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> keyed(request.New());
+  keyed->CopyFrom(request);
+  SpellOutCurrencies(*keyed);
+  RequestKey key = MakeRequestKey(scope, *keyed);
+  // A request stored before the currencies were spelt out was keyed as
+  // sent: its retry, sent the same, still matches.
+  if (!google::protobuf::util::MessageDifferencer::Equals(*keyed, request)) {
+    key.earlier_body_hash = MakeRequestKey(scope, request).body_hash;
+  }
+  return key;
+}
 
 // Below gRPC's 4 MiB message limit, so that a file too large is this
 // field's error, not the transport's.
@@ -173,7 +220,9 @@ absl::StatusOr<v1::FeeSchedule> Ledger::GetFeeSchedule(
         absl::StrCat("no fee schedule is in force on ", Day(day),
                      ": a manager adds one with `raa ledger schedule add`"));
   }
-  return *s;
+  v1::FeeSchedule out = *s;
+  SpellOutCurrencies(out);  // one stored before they were spelt out
+  return out;
 }
 
 absl::StatusOr<v1::ListFeeSchedulesResponse> Ledger::ListFeeSchedules(
@@ -183,6 +232,7 @@ absl::StatusOr<v1::ListFeeSchedulesResponse> Ledger::ListFeeSchedules(
                    ledger_rows::Schedules(store_));
   v1::ListFeeSchedulesResponse out;
   for (v1::FeeSchedule& s : schedules) *out.add_schedules() = std::move(s);
+  SpellOutCurrencies(out);  // those stored before they were spelt out
   return out;
 }
 
@@ -190,6 +240,7 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
     const Caller& caller, const v1::AddFeeScheduleRequest& request) {
   RETURN_IF_ERROR(Usable());
   v1::FeeSchedule schedule = request.schedule();
+  SpellOutCurrencies(schedule);
   schedule.clear_version();
   schedule.clear_create_time();
   schedule.clear_created_by();
@@ -218,7 +269,7 @@ absl::StatusOr<v1::FeeSchedule> Ledger::AddFeeSchedule(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::FeeSchedule>(
-          MakeRequestKey(caller.authority_id, request),
+          LedgerRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::FeeSchedule> {
             // Checked again against the latest schedule as it is now.
             ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> now,
@@ -564,7 +615,7 @@ absl::StatusOr<v1::Payment> Ledger::RecordPayment(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::Payment>(
-          MakeRequestKey(caller.authority_id, request),
+          LedgerRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Payment> {
             // Due: what the payer owes the payee, or, for a payment of a
             // settlement plan (netted across members), what it owes in all
@@ -644,7 +695,7 @@ absl::StatusOr<v1::Payment> Decide(Store& store, const Caller& caller,
   ASSIGN_OR_RETURN(
       auto written,
       store.Write<v1::Payment>(
-          MakeRequestKey(caller.authority_id, req),
+          LedgerRequestKey(caller.authority_id, req),
           [&](StoreTx& tx) -> absl::StatusOr<v1::Payment> {
             ASSIGN_OR_RETURN(ledger_rows::PaymentRow p,
                              ledger_rows::GetPayment(tx, id));
@@ -918,7 +969,7 @@ absl::StatusOr<v1::Budget> Ledger::SetBudget(
   }
   ASSIGN_OR_RETURN(auto written,
                    store_.Write<v1::Budget>(
-                       MakeRequestKey(caller.authority_id, request),
+                       LedgerRequestKey(caller.authority_id, request),
                        [&](StoreTx& tx) -> absl::StatusOr<v1::Budget> {
                          RETURN_IF_ERROR(ledger_rows::PutBudget(
                              tx, authority, request.financial_year(), pence));
@@ -987,7 +1038,7 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
   ASSIGN_OR_RETURN(
       auto written,
       store_.Write<v1::MonthClose>(
-          MakeRequestKey(caller.authority_id, request),
+          LedgerRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MonthClose> {
             RETURN_IF_ERROR(ledger_rows::MarkMonthClosed(tx, request.month()));
             ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,

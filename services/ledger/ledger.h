@@ -12,12 +12,12 @@
 // then checks the caller against rules.h (CanSeeLedgerOf for reads of a
 // member's ledger; CanRecordPaymentFor, CanConfirmPaymentFor,
 // CanManageBudgetOf for writes; managers for schedules and month-ends), and
-// writes in one transaction (Store::Write under MakeRequestKey, so a retry
-// returns the first answer and the same id with other content is
-// ALREADY_EXISTS). A finance officer sees its own member's entries,
-// payments, statement and budget, the debts it is in and the consortium's
-// totals; a manager sees everything. After RefuseCalls every method is
-// FAILED_PRECONDITION.
+// writes in one transaction (Store::Write under its request key, with
+// amounts' currencies spelt out, so a retry returns the first answer and
+// the same id with other content is ALREADY_EXISTS). A finance officer sees its
+// own member's entries, payments, statement and budget, the debts it is in and
+// the consortium's totals; a manager sees everything. After RefuseCalls every
+// method is FAILED_PRECONDITION.
 #ifndef RAAMATCH_SERVICES_LEDGER_LEDGER_H_
 #define RAAMATCH_SERVICES_LEDGER_LEDGER_H_
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "common/check.h"
 #include "common/dates.h"
-#include "common/utf8.h"
+#include "common/free_text.h"
 
 namespace raa::ledger_rules {
 namespace {
@@ -353,11 +353,13 @@ void ValidateSchedule(const v1::FeeSchedule& schedule,
       schedule.monthly_fee_after_months() > 60) {
     errors.Add(at("monthly_fee_after_months"), "must be 1-60");
   }
-  size_t source_chars = CountCharacters(schedule.source());
-  if (source_chars == 0) {
+  if (schedule.source().empty()) {
     errors.Add(at("source"), "is required: where the figures come from");
-  } else if (source_chars > 2000) {
-    errors.Add(at("source"), "must be at most 2000 characters");
+  } else {
+    // Shown to every finance officer and manager, in the console and by
+    // raa in a terminal: no control or bidi characters, something visible.
+    constexpr FreeTextRule kScheduleSource{1, 2000, true, false};
+    CheckFreeText(schedule.source(), at("source"), kScheduleSource, errors);
   }
   // The consortium rate's agency_kind is not read: it prices every kind.
   if (schedule.has_consortium_rate()) {

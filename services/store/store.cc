@@ -62,7 +62,8 @@ RequestKey MakeRequestKey(std::string scope,
          digest);
   return RequestKey{
       std::move(scope), std::move(request_id), std::string(method),
-      std::string(reinterpret_cast<char*>(digest), SHA256_DIGEST_LENGTH)};
+      std::string(reinterpret_cast<char*>(digest), SHA256_DIGEST_LENGTH),
+      std::string()};
 }
 
 absl::StatusOr<std::vector<Migration>> OrderedMigrations(
@@ -234,7 +235,9 @@ absl::StatusOr<std::string> Store::WriteSerialized(
                            tx.FindRequest(key.scope, key.request_id));
           if (seen.has_value()) {
             if (seen->method != key.method ||
-                seen->body_hash != key.body_hash) {
+                (seen->body_hash != key.body_hash &&
+                 (key.earlier_body_hash.empty() ||
+                  seen->body_hash != key.earlier_body_hash))) {
               return absl::AlreadyExistsError(
                   absl::StrCat("request_id \"", key.request_id,
                                "\" was already used for a different request"));

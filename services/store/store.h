@@ -74,6 +74,10 @@ struct RequestKey {
   std::string request_id;
   std::string method;
   std::string body_hash;  // SHA-256 of the request without its request_id
+  // Also the same request, if set: the hash the request had before its
+  // area began to key it another way (a ledger request before its
+  // currencies were spelt out), so a retry across that upgrade matches.
+  std::string earlier_body_hash;
 };
 
 // The method part of an idempotency key, from the request's type rather than
@@ -143,7 +147,9 @@ absl::StatusOr<std::vector<Migration>> OrderedMigrations(
     std::span<const SchemaPart> schema);
 
 // The write side of one transaction. Only valid inside Store::Write (the
-// body and the listener's BeforeCommit), on the writing thread.
+// body and the listener's BeforeCommit), on the writing thread; or inside
+// Store::Check, on a read-only connection, where it only reads (a write,
+// RecordRequest among them, fails).
 class StoreTx {
  public:
   // Idempotency records, for writes made of parts that each carry their own

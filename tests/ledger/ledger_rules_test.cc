@@ -275,6 +275,17 @@ TEST(ScheduleTest, ValidationNamesEveryWrongField) {
                   "schedule.disruption_refund_percent",
                   "schedule.monthly_fee_after_months", "schedule.source"));
 
+  // Shown to every finance officer, in a terminal too: no escape sequence,
+  // control or bidi character, and something visible.
+  for (const std::string& source :
+       {std::string("DfE \x1b]0;PAY ALL\x07 rates"), std::string("a\0b", 3),
+        std::string("\u202e2026 rates"), std::string("\u200b\u200b")}) {
+    s = shipped[1];
+    s.set_source(source);
+    EXPECT_THAT(fields_of(s, nullptr), ElementsAre("schedule.source"))
+        << source;
+  }
+
   s = shipped[1];
   s.mutable_rates(1)->set_agency_kind(kLa);  // two LA rates, no VAA
   s.set_monthly_fee_after_months(61);

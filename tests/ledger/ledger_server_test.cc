@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -470,6 +471,58 @@ TEST_F(LedgerServerTest, PaymentsArePendingUntilThePayeeConfirms) {
   EXPECT_THAT(
       L(&LedgerStub::ConfirmPayment, finance_["leeds"], confirm, &decided),
       StatusIs(Code::FAILED_PRECONDITION));
+}
+
+TEST_F(LedgerServerTest, ARetrySpellingOutTheCurrencyIsTheSamePayment) {
+  Placed("sheffield", "leeds");
+  // An empty currency code is GBP: a client that fills it in on its retry
+  // (or leaves it out) gets the first answer, not ALREADY_EXISTS.
+  for (const char* first : {"", "GBP"}) {
+    v1::RecordPaymentRequest request;
+    request.set_payer("authorities/sheffield");
+    request.set_payee("authorities/leeds");
+    *request.mutable_amount() = Pounds(1'000'00);
+    request.mutable_amount()->set_currency_code(first);
+    request.set_reference("BACS 0043");
+    request.set_request_id(NextRequestId());
+    v1::Payment payment, again;
+    ASSERT_THAT(
+        L(&LedgerStub::RecordPayment, finance_["sheffield"], request, &payment),
+        IsOk());
+    EXPECT_EQ(payment.amount().currency_code(), "GBP");
+    request.mutable_amount()->set_currency_code(*first == 0 ? "GBP" : "");
+    ASSERT_THAT(
+        L(&LedgerStub::RecordPayment, finance_["sheffield"], request, &again),
+        IsOk())
+        << "first " << first;
+    EXPECT_EQ(again.name(), payment.name());
+  }
+
+  // A schedule given without currencies is stored, and shown, in GBP.
+  v1::ListFeeSchedulesResponse shipped;
+  ASSERT_THAT(L(&LedgerStub::ListFeeSchedules, manager_,
+                v1::ListFeeSchedulesRequest(), &shipped),
+              IsOk());
+  ASSERT_FALSE(shipped.schedules().empty());
+  v1::AddFeeScheduleRequest add;
+  *add.mutable_schedule() = shipped.schedules(shipped.schedules_size() - 1);
+  add.mutable_schedule()->clear_version();
+  add.mutable_schedule()->clear_create_time();
+  add.mutable_schedule()->clear_created_by();
+  *add.mutable_schedule()->mutable_effective_from() = MakeDate(2027, 4, 1);
+  for (v1::FeeRate& rate : *add.mutable_schedule()->mutable_rates()) {
+    for (google::type::Money& m : *rate.mutable_by_children()) {
+      m.clear_currency_code();
+    }
+    rate.mutable_monthly_fee()->clear_currency_code();
+  }
+  add.set_request_id(NextRequestId());
+  v1::FeeSchedule added;
+  ASSERT_THAT(L(&LedgerStub::AddFeeSchedule, manager_, add, &added), IsOk());
+  for (const v1::FeeRate& rate : added.rates()) {
+    EXPECT_EQ(rate.by_children(0).currency_code(), "GBP");
+    EXPECT_EQ(rate.monthly_fee().currency_code(), "GBP");
+  }
 }
 
 // A call refused by a state of things, not by what it says, is
@@ -996,6 +1049,17 @@ TEST_F(LedgerServerTest, BudgetsCountCommittedFeesAndThePipeline) {
   ASSERT_THAT(L(&LedgerStub::GetBudget, finance_["sheffield"], get, &budget),
               IsOk());
   EXPECT_EQ(P(budget.amount()), 1'000'000'00);
+
+  // A budget of nothing with fees committed: over it by more than any
+  // percent, not "0%" beside the warning.
+  v1::SetBudgetRequest nothing = set;
+  *nothing.mutable_amount() = Pounds(0);
+  nothing.set_request_id(NextRequestId());
+  ASSERT_THAT(
+      L(&LedgerStub::SetBudget, finance_["sheffield"], nothing, &budget),
+      IsOk());
+  EXPECT_EQ(budget.committed_percent(), std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(budget.committed_warning(), v1::BUDGET_WARNING_OVER);
 }
 
 TEST_F(LedgerServerTest, SettlementAndSalesFollowThePlacements) {

@@ -234,7 +234,7 @@ TEST_F(StoreTest, EnforcesForeignKeys) {
 }
 
 TEST_F(StoreTest, ARetryReturnsTheFirstAnswerAndWritesNothing) {
-  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1", ""};
   int runs = 0;
   auto body = [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
     ++runs;
@@ -259,7 +259,7 @@ TEST_F(StoreTest, ARetryReturnsTheFirstAnswerAndWritesNothing) {
 }
 
 TEST_F(StoreTest, TheSameRequestIdForADifferentRequestIsAlreadyExists) {
-  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1", ""};
   ASSERT_THAT(AddChild("sheffield", ValidChild(), key).status(), IsOk());
 
   RequestKey other_body = key;
@@ -284,7 +284,7 @@ TEST_F(StoreTest, TheSameRequestIdForADifferentRequestIsAlreadyExists) {
 }
 
 TEST_F(StoreTest, AFailedBodyWritesNothingAndIsNotRemembered) {
-  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1", ""};
   absl::StatusOr<Written<v1::Child>> failed = store_->Write<v1::Child>(
       key, [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
         v1::Authority doncaster =
@@ -314,7 +314,7 @@ TEST_F(StoreTest, TheListenerHearsOfCommittedChangesOnly) {
                                             "authority authorities/leeds"));
   listener_.events.clear();
 
-  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1"};
+  RequestKey key{"sheffield", "req-1", "CreateChild", "hash-1", ""};
   ASSERT_THAT(AddChild("sheffield", ValidChild(), key).status(), IsOk());
   EXPECT_THAT(listener_.events, ElementsAre("child 1"));
 

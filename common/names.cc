@@ -56,11 +56,15 @@ void ValidateRequestId(absl::string_view request_id, FieldErrors& errors) {
   if (request_id.empty()) {
     errors.Add("request_id",
                "is required: a client-chosen id that makes retries safe");
-  } else if (request_id.size() > 128) {
-    errors.Add("request_id", "is longer than 128 characters");
   } else if (!std::all_of(request_id.begin(), request_id.end(),
                           [](char c) { return absl::ascii_isprint(c); })) {
-    errors.Add("request_id", "must be printable characters");
+    // First: a byte that is not printable ASCII (an accented letter, a
+    // euro sign) is the mistake, whatever the length in bytes.
+    errors.Add("request_id",
+               "must be printable ASCII characters: no accented letters, "
+               "non-ASCII symbols, tabs or line breaks");
+  } else if (request_id.size() > 128) {
+    errors.Add("request_id", "is longer than 128 characters");
   }
 }
 

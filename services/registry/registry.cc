@@ -7,7 +7,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +16,7 @@
 #include "common/dates.h"
 #include "common/enum_names.h"
 #include "common/errors.h"
+#include "common/free_text.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -494,8 +494,9 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
     }
     return record_errors;
   };
-  {
-    // Before the lock: everything, against the record as it is now.
+  if (!request.validate_only()) {
+    // Before the lock: everything, against the record as it is now (a
+    // validate_only check makes every check on its one snapshot instead).
     ASSIGN_OR_RETURN(Message stored, Kind::Read(store, name));
     ASSIGN_OR_RETURN(Message record,
                      Updated<Kind>(stored, changes, request.update_mask()));
@@ -535,7 +536,8 @@ absl::StatusOr<typename Kind::Message> UpdateRecord(
             "kept in the record's status history)");
       }
     }
-    FieldErrors record_errors = check(stored, record, false);
+    FieldErrors record_errors =
+        check(stored, record, /*with_free_text=*/request.validate_only());
     ASSIGN_OR_RETURN(v1::Authority parent,
                      registry_rows::GetAuthority(tx, name.authority_id));
     Kind::ResolveReferences(tx, parent, record, record_errors);
@@ -1370,14 +1372,10 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(
                "must be 2-40 of a-z, 0-9 and '-', starting with a letter");
   }
   v1::Region region = request.region();
-  const size_t display_chars = std::count_if(
-      region.display_name().begin(), region.display_name().end(),
-      [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-  if (display_chars < 1 || display_chars > 100 ||
-      std::any_of(region.display_name().begin(), region.display_name().end(),
-                  [](char c) { return absl::ascii_iscntrl(c); })) {
-    errors.Add("region.display_name", "must be 1-100 printable characters");
-  }
+  // Shown to every member, as a member's name is: the same rule (no
+  // control, bidi or invisible-only text).
+  CheckFreeText(region.display_name(), "region.display_name", kDisplayNameText,
+                errors);
   if (region.kind() == v1::REGION_KIND_UNSPECIFIED) {
     region.set_kind(v1::REGION_KIND_CONSORTIUM_AREA);
   } else if (region.kind() != v1::REGION_KIND_COUNTY &&

@@ -19,10 +19,11 @@ namespace {
 using v1::Adopter;
 using v1::Child;
 
-// A date field: optional unless `required`; never in the future.
 // The earliest date a record may hold.
 constexpr absl::CivilDay kEarliestDay(1970, 1, 1);
 
+// A date field: optional unless `required`; never in the future, nor
+// before kEarliestDay.
 void CheckDate(const google::type::Date& date, absl::string_view field,
                bool required, absl::CivilDay today, FieldErrors& errors) {
   if (IsUnset(date)) {

@@ -305,6 +305,25 @@ TEST_F(RegionsTest, AManagerAddsARegionThenRegistrarsCanUseIt) {
   EXPECT_THAT(CreateAdopter(adopter, &created), IsOk());
 }
 
+TEST_F(RegionsTest, ARegionsNameIsTextEveryMemberCanRead) {
+  // As a member's name: no bidi control, nothing invisible only.
+  for (const std::string& name :
+       {std::string("\u202eegdirboR"), std::string("\u2066Leeds\u2069"),
+        std::string("\u200b\u200b"), std::string("\u00a0"),
+        std::string("Harrogate\x1b[2J")}) {
+    v1::CreateRegionRequest request;
+    request.set_region_id("harrogate-district");
+    request.mutable_region()->set_display_name(name);
+    request.set_request_id(NextRequestId());
+    v1::Region region;
+    grpc::Status status =
+        Reg(&RegistryStub::CreateRegion, manager_, request, &region);
+    EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT)) << name;
+    EXPECT_THAT(ViolationFields(status), ElementsAre("region.display_name"))
+        << name;
+  }
+}
+
 TEST_F(RegionsTest, ListRegionsPagesThroughTheShippedList) {
   v1::ListRegionsRequest request;
   request.set_page_size(40);

@@ -325,6 +325,13 @@ TEST(ValidateRequestIdTest, RejectsUnprintableCharacters) {
   FieldErrors errors;
   ValidateRequestId("row-17\n", errors);
   EXPECT_THAT(ViolationFields(errors.ToStatus()), ElementsAre("request_id"));
+  // 43 euro signs are 129 bytes: told they are not ASCII, not that they
+  // are too many.
+  std::string euros;
+  for (int i = 0; i < 43; ++i) euros += "\u20ac";
+  FieldErrors not_ascii;
+  ValidateRequestId(euros, not_ascii);
+  EXPECT_THAT(not_ascii.ToStatus().message(), HasSubstr("printable ASCII"));
 }
 
 // ---------------- ValidateChild ----------------

@@ -222,13 +222,12 @@ class TlsTransport final : public Transport {
 
 // A connection's bytes: read through a buffer that outlives one request
 // (a pipelined request's bytes are kept), counting each request's bytes as
-// httplib takes them: its head until the line "\r\n" that ends it (as
-// httplib's read_headers reads it: a bare "\n" line is skipped there, not an
-// end), and the whole request against `max_request_bytes` (httplib's
-// payload limit checks Content-Length only, not a chunked body or one read
-// to the end of the connection). A head must arrive within kHeadTimeout, a
-// body at kBodyMinBytesPerSecond once kBodyGrace has passed and within
-// kBodyMaxTime.
+// httplib takes them: its head until the line "\r\n" that ends it (a
+// line not ended by "\r\n" is refused: see TakeHead), and the whole request
+// against `max_request_bytes` (httplib's payload limit checks Content-Length
+// only, not a chunked body or one read to the end of the connection). A head
+// must arrive within kHeadTimeout, a body at kBodyMinBytesPerSecond once
+// kBodyGrace has passed and within kBodyMaxTime.
 class BoundedStream : public httplib::Stream {
  public:
   BoundedStream(socket_t sock, Transport& transport, time_t read_sec,
@@ -253,6 +252,8 @@ class BoundedStream : public httplib::Stream {
     head_lines_ = 0;
     content_lengths_ = 0;
     transfer_encodings_ = 0;
+    has_body_length_ = false;
+    method_.clear();
     head_refused_ = false;
     head_deadline_ = Clock::now() + BoundedServer::kHeadTimeout;
     answer_start_ = Deadline::max();
@@ -331,7 +332,21 @@ class BoundedStream : public httplib::Stream {
     // The answer's pace: each wait for the socket within the write timeout
     // and the answer's deadline.
     const Deadline now = Clock::now();
-    if (answer_start_ == Deadline::max()) answer_start_ = now;
+    if (answer_start_ == Deadline::max()) {
+      answer_start_ = now;
+      // An answer that refuses the request as sent (400, 411, 413, 414,
+      // 431: httplib's own, after the head, or a form's errors) may leave
+      // part of it unread: the connection ends with it, rather than read
+      // what is left as the next request.
+      const absl::string_view start(ptr, std::min<size_t>(size, 12));
+      if (absl::StartsWith(start, "HTTP/1.1 4") && start.size() == 12) {
+        const absl::string_view code = start.substr(9, 3);
+        if (code == "400" || code == "411" || code == "413" || code == "414" ||
+            code == "431") {
+          refused_ = true;
+        }
+      }
+    }
     const Deadline deadline = AnswerDeadline();
     if (now >= deadline) {
       refused_ = true;
@@ -421,6 +436,12 @@ class BoundedStream : public httplib::Stream {
         line_.clear();
         ++head_lines_;
       } else {
+        // A "\r" not followed by "\n" ends a line for some readers only.
+        if (after_cr_) {
+          head_refused_ = true;
+          --request_bytes_;
+          return i;
+        }
         ++line_bytes_;
         if (c != '\r' && line_.size() < kLineKept) line_.push_back(c);
       }
@@ -433,13 +454,24 @@ class BoundedStream : public httplib::Stream {
   // by "\r\n": the request line, or a header line httplib and a proxy read
   // alike. Counts the framing headers.
   bool HeaderLineOk() {
-    if (head_lines_ == 0) return true;  // the request line: httplib's
-    if (line_.empty()) return true;     // a bare "\r\n" ends the head
+    if (head_lines_ == 0) {
+      // The request line (httplib's to judge): its method says whether
+      // httplib reads a body.
+      method_ = line_.substr(0, line_.find(' '));
+      return true;
+    }
+    if (line_.empty()) return true;  // a bare "\r\n" ends the head
     if (line_[0] == ' ' || line_[0] == '\t') return false;  // obs-fold
     const size_t colon = line_.find(':');
     if (colon == std::string::npos) return true;  // not a header: skipped
     const absl::string_view name = absl::string_view(line_).substr(0, colon);
-    if (absl::c_any_of(name, [](char ch) { return ch == ' ' || ch == '\t'; })) {
+    // A token (RFC 9110 section 5.6.2): no space before the colon, nothing
+    // a reader could take for another header's start.
+    if (name.empty() || !absl::c_all_of(name, [](char ch) {
+          return absl::ascii_isalnum(ch) ||
+                 absl::string_view("!#$%&'*+-.^_`|~").find(ch) !=
+                     absl::string_view::npos;
+        })) {
       return false;
     }
     const absl::string_view value =
@@ -447,8 +479,13 @@ class BoundedStream : public httplib::Stream {
     if (absl::EqualsIgnoreCase(name, "content-length")) {
       ++content_lengths_;
       // Kept whole, one number of at most 18 digits.
-      return line_bytes_ <= kLineKept && !value.empty() && value.size() <= 18 &&
-             absl::c_all_of(value, absl::ascii_isdigit);
+      if (line_bytes_ > kLineKept || value.empty() || value.size() > 18 ||
+          !absl::c_all_of(value, absl::ascii_isdigit)) {
+        return false;
+      }
+      has_body_length_ =
+          value.find_first_not_of('0') != absl::string_view::npos;
+      return true;
     }
     if (absl::EqualsIgnoreCase(name, "transfer-encoding")) {
       ++transfer_encodings_;
@@ -457,9 +494,18 @@ class BoundedStream : public httplib::Stream {
     }
     return true;
   }
-  // At the head's end: one way to find the body's end.
+  // At the head's end: one way to find the body's end, and one httplib
+  // follows. httplib reads a body only for POST, PUT, PATCH, DELETE and PRI,
+  // and reads one without a length to the end of the connection: those
+  // need a length (a browser's form always has one), the others may not
+  // have a body at all.
   bool FramingAgreed() const {
-    return content_lengths_ + transfer_encodings_ <= 1;
+    if (content_lengths_ + transfer_encodings_ > 1) return false;
+    const bool reads_body = method_ == "POST" || method_ == "PUT" ||
+                            method_ == "PATCH" || method_ == "DELETE" ||
+                            method_ == "PRI";
+    if (reads_body) return content_lengths_ + transfer_encodings_ == 1;
+    return transfer_encodings_ == 0 && !has_body_length_;
   }
 
   const socket_t sock_;
@@ -480,6 +526,8 @@ class BoundedStream : public httplib::Stream {
   size_t head_lines_ = 0;
   int content_lengths_ = 0;
   int transfer_encodings_ = 0;
+  bool has_body_length_ = false;  // a Content-Length above 0
+  std::string method_;
   bool head_refused_ = false;  // its framing is ambiguous: refused
   Deadline head_deadline_ = Deadline::max();
   Deadline body_start_ = Deadline::max();
@@ -542,6 +590,35 @@ size_t MaxRequestBytes(size_t payload_max_length) {
              : 2 * payload_max_length + BoundedServer::kMaxHeadBytes;
 }
 
+// Closes `sock`, first taking (and dropping) what its client is still
+// sending when the connection ends on a refusal, for at most
+// kLingerTime and kLingerBytes: a request refused before its body was read
+// has its answer reach the client, where closing at once, with its bytes
+// unread, would reset the connection before the client read the answer
+// (Apache's "lingering close").
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr size_t kLingerBytes = size_t{1} << 20;
+void CloseSocket(socket_t sock, bool linger) {
+  if (linger) {
+    ::shutdown(sock, SHUT_WR);
+    const Deadline deadline = Clock::now() + kLingerTime;
+    std::array<char, 16384> scratch;
+    for (size_t taken = 0; taken < kLingerBytes;) {
+      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+          deadline - Clock::now());
+      if (left.count() <= 0 ||
+          Wait(sock, POLLIN, 0, static_cast<time_t>(left.count())) <= 0) {
+        break;
+      }
+      const ssize_t n = ::recv(sock, scratch.data(), scratch.size(), 0);
+      if (n <= 0) break;
+      taken += static_cast<size_t>(n);
+    }
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+}
+
 }  // namespace
 
 bool BoundedServer::process_and_close_socket(socket_t sock) {
@@ -554,13 +631,13 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
       [this](httplib::Stream& s, bool close_connection, bool& closed) {
         return process_request(s, close_connection, closed, nullptr);
       });
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
+  CloseSocket(sock, stream.refused());
   return ok;
 }
 
 bool BoundedSslServer::process_and_close_socket(socket_t sock) {
   bool ok = false;
+  bool linger = false;
   const int flags = ::fcntl(sock, F_GETFL);
   SslPtr ssl(flags < 0 ? nullptr : SSL_new(ssl_context()));
   if (ssl != nullptr && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0 &&
@@ -587,10 +664,12 @@ bool BoundedSslServer::process_and_close_socket(socket_t sock) {
                 s, close_connection, closed,
                 [session](httplib::Request& req) { req.ssl = session; });
           });
+      linger = stream.refused();
     }
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
+  // After the TLS session's end (the transport's): what the client still
+  // sends is dropped unread, as records.
+  CloseSocket(sock, linger);
   return ok;
 }
 

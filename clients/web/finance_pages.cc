@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "common/dates.h"
 #include "common/enum_names.h"
 #include "common/errors.h"
+#include "common/utf8.h"
 
 namespace raa::web {
 namespace {
@@ -254,8 +256,21 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
     std::optional<google::type::Date> f = ParseDate(from);
     std::optional<google::type::Date> t = ParseDate(to);
     if (!f.has_value() || !t.has_value()) {
-      ErrorPage(res, 400, "Those dates were not accepted",
-                "Give both from and to as YYYY-MM-DD.", &*signed_in);
+      // Name the date that is wrong: a year before 1900 is a real-looking
+      // date this console does not take.
+      std::vector<std::string> wrong;
+      for (const auto& [label, text, date] :
+           {std::tuple("from", from, f), std::tuple("to", to, t)}) {
+        if (!date.has_value()) {
+          wrong.push_back(
+              absl::StrCat(label, " (\"", Abbreviate(text, 20), "\")"));
+        }
+      }
+      ErrorPage(
+          res, 400, "Those dates were not accepted",
+          absl::StrCat("Not a calendar date from 1900 on, as YYYY-MM-DD: ",
+                       absl::StrJoin(wrong, " and "), "."),
+          &*signed_in);
       return;
     }
     *request.mutable_from() = *f;
@@ -497,7 +512,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
 void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   data form;
   for (const char* field : {"payee", "amount", "reference", "paid_on"}) {
     form.set(field, Param(req, field));
@@ -551,7 +566,7 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
                                  httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   std::string name = Param(req, "payment");
   std::string action = Param(req, "action");
   if (!name.starts_with("ledger/payments/") ||
@@ -655,11 +670,11 @@ std::string WarningText(v1::BudgetWarning warning, const std::string& what,
                         int percent) {
   switch (warning) {
     case v1::BUDGET_WARNING_NEAR:
-      return absl::StrCat(what, " is ", percent,
-                          "% of the budget: 75% or more of it is used.");
+      return absl::StrCat(what, " is ", FormatBudgetPercent(percent),
+                          " of the budget: 75% or more of it is used.");
     case v1::BUDGET_WARNING_OVER:
-      return absl::StrCat(what, " is ", percent,
-                          "% of the budget: it is over the budget.");
+      return absl::StrCat(what, " is ", FormatBudgetPercent(percent),
+                          " of the budget: it is over the budget.");
     default:
       return "";
   }
@@ -716,8 +731,8 @@ void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
   }
   d.set("committed", Pounds(b->committed()));
   d.set("forecast", Pounds(b->forecast()));
-  d.set("committed_percent", absl::StrCat(b->committed_percent()));
-  d.set("forecast_percent", absl::StrCat(b->forecast_percent()));
+  d.set("committed_percent", FormatBudgetPercent(b->committed_percent()));
+  d.set("forecast_percent", FormatBudgetPercent(b->forecast_percent()));
   data warnings = List();
   std::vector<std::string> texts = {
       WarningText(b->committed_warning(), "Committed", b->committed_percent()),
@@ -758,7 +773,7 @@ void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
 void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   int year = 0;
   if (!absl::SimpleAtoi(Param(req, "year"), &year)) {
     ErrorPage(res, 400, "That budget was not accepted",
@@ -885,7 +900,7 @@ void WebApp::PostReconcile(const httplib::Request& req,
                            httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   auto part = [&req](const char* name) {
     return req.has_file(name) ? req.get_file_value(name).content
                               : std::string();

@@ -159,6 +159,10 @@ std::vector<int> CloseReasonsForPeople() {
 }
 
 std::string CloseReasonWords(v1::CloseReason reason) {
+  // The agency decision maker is "the ADM" in the guides, as in practice.
+  if (reason == v1::CLOSE_REASON_ADM_DID_NOT_AGREE) {
+    return "ADM did not agree";
+  }
   std::string words = EnumValueWords(v1::CloseReason_descriptor(), reason);
   if (!words.empty()) words[0] = absl::ascii_toupper(words[0]);
   return words;
@@ -678,7 +682,7 @@ void WebApp::PostLinkAdvance(const httplib::Request& req,
                              httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const std::string name = absl::StrCat("links/", req.matches[1].str());
   data values;
   values.set("date", Param(req, "date"));
@@ -718,7 +722,7 @@ void WebApp::PostLinkClose(const httplib::Request& req,
                            httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const std::string name = absl::StrCat("links/", req.matches[1].str());
   data values;
   for (const char* field : {"reason", "note", "date"}) {
@@ -761,7 +765,7 @@ void WebApp::PostLinkCorrect(const httplib::Request& req,
                              httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const std::string name = absl::StrCat("links/", req.matches[1].str());
   data values;
   for (const char* field : {"step", "new_date", "reason"}) {
@@ -881,7 +885,7 @@ void WebApp::RenderFollowsPage(const httplib::Request& req,
 void WebApp::PostFollow(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   data values;
   for (const char* field : {"followed", "min_score"}) {
     values.set(field, Param(req, field));
@@ -924,7 +928,7 @@ void WebApp::PostFollow(const httplib::Request& req, httplib::Response& res) {
 void WebApp::PostUnfollow(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   v1::DeleteFollowRequest request;
   request.set_name(Param(req, "name"));
   request.set_request_id(RequestIdOf(req));

@@ -399,7 +399,7 @@ void WebApp::PostNewMember(const httplib::Request& req,
                            httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   data form;
   for (const char* field :
        {"authority_id", "display_name", "kind", "region", "joined_on"}) {
@@ -512,7 +512,7 @@ void WebApp::PostWithdrawMember(const httplib::Request& req,
                                 httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const std::string id = req.matches[1].str();
   data form;
   form.set("withdrawn_on", Param(req, "withdrawn_on"));
@@ -556,7 +556,7 @@ void WebApp::PostReinstateMember(const httplib::Request& req,
                                  httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   v1::ReinstateAuthorityRequest request;
   request.set_name(absl::StrCat("authorities/", req.matches[1].str()));
   request.set_request_id(RequestIdOf(req));
@@ -701,7 +701,7 @@ void WebApp::RenderNewKey(httplib::Response& res, const SignedIn& signed_in,
 void WebApp::PostNewKey(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   data form;
   form.set("member", Param(req, "member"));
   form.set("display_name", Param(req, "display_name"));
@@ -789,7 +789,7 @@ void WebApp::PostRevokeKey(const httplib::Request& req,
                            httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const std::string id = req.matches[1].str();
   v1::RevokeApiKeyRequest request;
   request.set_name(absl::StrCat("apiKeys/", id));
@@ -938,7 +938,7 @@ void WebApp::RenderPolicy(httplib::Response& res, const SignedIn& signed_in,
 void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   RaaClient& client = *signed_in->session.client;
   absl::StatusOr<v1::MatchingPolicy> current =
       client.Call(&v1::MatchingService::Stub::GetMatchingPolicy,

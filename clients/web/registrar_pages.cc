@@ -882,7 +882,7 @@ void WebApp::PostRegistryNew(const httplib::Request& req,
                              httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const Session& session = signed_in->session;
   if (!RequireRegistrarOf(res, *signed_in, AuthorityIdOf(session.authority),
                           absl::StrCat("register ", Kind::kNouns))) {
@@ -950,7 +950,7 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
                               httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const std::string name = NameFromPath<Kind>(req);
   if (!RequireRegistrarOf(res, *signed_in, req.matches[1].str(),
                           absl::StrCat("change ", Kind::kNouns))) {
@@ -1011,6 +1011,34 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
       return;
     }
     status = updated.status();
+  } else if (HttpStatusOf(status) == 400) {
+    // Told at once, as on the register form: the API checks the changed
+    // cells that did read (validate_only: nothing is stored), beside the
+    // cells that did not.
+    typename Kind::UpdateRequest check;
+    *Kind::Of(check) = *stored;
+    for (const auto& [column, value] : changed) {
+      typename Kind::Record cell = *Kind::Of(check);
+      absl::StatusOr<std::vector<std::string>> paths =
+          Kind::FromText({{column, value}}, cell);
+      if (!paths.ok()) continue;
+      *Kind::Of(check) = std::move(cell);
+      for (const std::string& path : *paths) {
+        check.mutable_update_mask()->add_paths(path);
+        if (path == "status") {
+          check.set_status_reason(values["status_reason"]);
+        }
+      }
+    }
+    if (!check.update_mask().paths().empty()) {
+      KeepOnlyChanges<Kind>(check);
+      check.set_validate_only(true);
+      absl::StatusOr<typename Kind::Record> checked =
+          client.Call(Kind::kUpdate, check);
+      if (!checked.ok() && HttpStatusOf(checked.status()) == 400) {
+        status = WithApiViolations(status, checked.status());
+      }
+    }
   }
   if (HttpStatusOf(status) != 400 && HttpStatusOf(status) != 409) {
     ApiErrorPage(res, status, &*signed_in);
@@ -1137,7 +1165,7 @@ void WebApp::PostRegistryWithdraw(const httplib::Request& req,
                                   httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   if (!RequireRegistrarOf(res, *signed_in, req.matches[1].str(),
                           absl::StrCat("withdraw ", Kind::kNouns))) {
     return;
@@ -1186,7 +1214,7 @@ void WebApp::PostRegistryUpload(const httplib::Request& req,
                                 httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   const Session& session = signed_in->session;
   if (!RequireRegistrarOf(res, *signed_in, AuthorityIdOf(session.authority),
                           "upload child profiles or households")) {

@@ -213,6 +213,13 @@ absl::Status WebApp::Install(httplib::Server& server) {
 
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) {
+        // A refusal of the request as sent ends its connection
+        // (bounded_server.h): the browser is told so, and does not send
+        // its next request on it.
+        if (res.status == 400 || res.status == 411 || res.status == 413 ||
+            res.status == 414 || res.status == 431) {
+          res.set_header("Connection", "close");
+        }
         if (!res.body.empty())
           return httplib::Server::HandlerResponse::Unhandled;
         std::string heading = res.status == 404   ? "Page not found"
@@ -285,19 +292,21 @@ std::optional<WebApp::SignedIn> WebApp::RequireRole(
 }
 
 bool WebApp::CheckCsrf(const httplib::Request& req, httplib::Response& res,
-                       const Session& session) {
+                       const SignedIn& signed_in) {
   // A multipart form (a file upload) carries its fields as parts.
   std::string token = Param(req, "csrf");
   if (token.empty() && req.has_file("csrf")) {
     token = req.get_file_value("csrf").content;
   }
-  if (TokensMatch(token, session.csrf)) return true;
-  res.status = 403;
-  SetPageHeaders(res);
-  res.set_content(
-      "Forbidden: this form was not sent from this console's own page "
-      "(missing or wrong CSRF token). Nothing was changed.\n",
-      "text/plain; charset=utf-8");
+  if (TokensMatch(token, signed_in.session.csrf)) return true;
+  // Most often a form left open in another tab across a sign-out and
+  // sign-in: a page of the console, with its menu, says so.
+  ErrorPage(res, 403, "This form could not be sent",
+            "Nothing was changed. The form was opened before you last signed "
+            "in, or it was not sent from this console's own page (its "
+            "security token is missing or out of date). Open the page again "
+            "and send the form from there.",
+            &signed_in);
   return false;
 }
 
@@ -458,12 +467,14 @@ void WebApp::PostSignIn(const httplib::Request& req, httplib::Response& res) {
   std::string token =
       CookieValue(req.get_header_value("Cookie"), kSignInCookie);
   if (!IsHexToken(token) || !TokensMatch(Param(req, "csrf"), token)) {
-    res.status = 403;
-    SetPageHeaders(res);
-    res.set_content(
-        "Forbidden: this sign-in form was not sent from this console's own "
-        "page (missing or wrong CSRF token). Open /sign-in and try again.\n",
-        "text/plain; charset=utf-8");
+    // A sign-in page left open across a restart of the browser, or a form
+    // sent from elsewhere: a page of the console, with the way back in.
+    ErrorPage(res, 403, "This form could not be sent",
+              "Nothing was changed. The sign-in form was not sent from this "
+              "console's own page, or it is out of date (its security token "
+              "is missing or wrong). Open the sign-in page again and sign in "
+              "from there.",
+              nullptr);
     return;
   }
   absl::Time now = absl::Now();
@@ -516,7 +527,7 @@ void WebApp::PostSignIn(const httplib::Request& req, httplib::Response& res) {
 void WebApp::PostSignOut(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   sessions_.Remove(signed_in->id);
   res.set_header("Set-Cookie", SessionCookie("", options_.https));
   Redirect(res, "/sign-in");
@@ -1028,7 +1039,7 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
 void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireSession(req, res);
   if (!signed_in.has_value()) return;
-  if (!CheckCsrf(req, res, signed_in->session)) return;
+  if (!CheckCsrf(req, res, *signed_in)) return;
   std::string child = Param(req, "child");
   std::optional<ChildRef> ref = ParseChildName(child);
   if (!ref.has_value()) {

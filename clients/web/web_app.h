@@ -93,9 +93,11 @@ class WebApp {
                                       std::initializer_list<v1::Role> roles,
                                       absl::string_view whose_pages);
   // True if the POST's csrf field matches the session's token; otherwise
-  // answers 403 and returns false.
+  // answers 403 with a page that says what happened (nothing changed; the
+  // form came from elsewhere, or from before the last sign-in) and returns
+  // false.
   bool CheckCsrf(const httplib::Request& req, httplib::Response& res,
-                 const Session& session);
+                 const SignedIn& signed_in);
 
   // The layout's data: title, who is signed in, the CSRF token, the flash.
   kainjow::mustache::data LayoutData(const std::string& title,

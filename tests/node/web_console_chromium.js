@@ -613,6 +613,7 @@ async function main() {
     await check('POST /sign-in without the csrf field is 403 and signs nobody in', async () => {
       const r = await raw('POST', '/sign-in', {form: {key: api.finderA}});
       assert.equal(r.status, 403);
+      assert.match(r.body, /This form could not be sent/);
       assert.ok(!/raa_session=[^;]/.test(String(r.headers['set-cookie'] || '')),
                 `set-cookie: ${r.headers['set-cookie']}`);
       assert.deepEqual(leaks(r.body, keys), []);
@@ -754,6 +755,9 @@ async function main() {
       const wrongToken = await raw('POST', '/links', {cookie, form: {
         child: api.child, adopter: top, csrf: 'a'.repeat(64)}});
       assert.equal(wrongToken.status, 403);
+      // A page of the console saying what happened, not bare text.
+      assert.match(wrongToken.body, /<h1[^>]*>This form could not be sent<\/h1>/);
+      assert.match(wrongToken.body, /Nothing was changed/);
       assert.deepEqual(leaks(withoutToken.body + wrongToken.body, keys), []);
       assert.deepEqual(await api.links(), [], 'a link was opened');
     });

@@ -407,6 +407,24 @@ async function main() {
       await axeHere('change child with error');
     });
 
+    await check('on the change form too, a cell that does not read and a date the API ' +
+                'refuses are shown at once, and nothing is changed', async () => {
+      const id = childName.split('/').pop();
+      const before = await fixture.getChild(childName);
+      await page.goto(`${base}/children/${kA}/${id}/edit`, {waitUntil: 'load'});
+      await setValue('#age_months', 'three');
+      await setValue('#entered_care', iso(dayFromToday(30)));
+      const r = await submit('main form button[type="submit"]');
+      assert.equal(r.status(), 400, await text());
+      const marked = await page.$$eval('.govuk-form-group--error input',
+                                       (es) => es.map((e) => e.id));
+      // The API's check of the changed dates: entered care in the future, and
+      // the stored SHOBPA decision now before it.
+      assert.deepEqual(marked.sort(), ['age_months', 'entered_care', 'shobpa_decision'],
+                       await text());
+      assert.deepEqual(await fixture.getChild(childName), before, 'the check changed the profile');
+    });
+
     await check('withdraw with an open link: the page names the link instead of the ' +
                 'form, a POST is 409 with the API\'s words; closed from the link\'s page, the ' +
                 'form is back',

@@ -474,13 +474,7 @@ TEST_F(MatchAlertsTest, AMemberThatWithdrawsHasItsWatchesEndedAtOnce) {
               StatusIs(Code::PERMISSION_DENIED));
 
   // Back in the consortium, it watches again.
-  v1::ReinstateAuthorityRequest reinstate;
-  reinstate.set_name("authorities/rotherham");
-  reinstate.set_request_id(NextRequestId());
-  v1::Authority back;
-  ASSERT_THAT(
-      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &back),
-      IsOk());
+  ReinstateAuthority("rotherham");
   EXPECT_NE(OnceAdmitted(finder_, Follow({child.name()}, {})), nullptr);
 }
 

@@ -491,13 +491,7 @@ TEST_F(FollowsTest, AMemberThatWithdrawsHasItsFollowsEnded) {
   // no one at Rotherham.
   v1::Adopter later = AddFittingHousehold();
 
-  v1::ReinstateAuthorityRequest reinstate;
-  reinstate.set_name("authorities/rotherham");
-  reinstate.set_request_id(NextRequestId());
-  v1::Authority back;
-  ASSERT_THAT(
-      Reg(&RegistryStub::ReinstateAuthority, manager_, reinstate, &back),
-      IsOk());
+  ReinstateAuthority("rotherham");
   v1::ListAlertsResponse after = Alerts(finder_, listed.resume_token());
   ASSERT_THAT(after.alerts(), SizeIs(2));
   EXPECT_EQ(after.alerts(0).kind(), v1::ALERT_KIND_NEW_FIT);

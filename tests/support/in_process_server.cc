@@ -191,6 +191,16 @@ void InProcessServerTest::WithdrawAuthority(const std::string& id) {
       << id;
 }
 
+void InProcessServerTest::ReinstateAuthority(const std::string& id) {
+  v1::ReinstateAuthorityRequest request;
+  request.set_name("authorities/" + id);
+  request.set_request_id(NextRequestId());
+  v1::Authority back;
+  EXPECT_THAT(Reg(&RegistryStub::ReinstateAuthority, manager_, request, &back),
+              IsOk())
+      << id;
+}
+
 grpc::Status InProcessServerTest::RankAdopters(
     absl::string_view key, const std::string& child,
     v1::RankAdoptersResponse* response, int page_size, int min_score) {

@@ -119,6 +119,7 @@ class InProcessServerTest : public ::testing::Test {
   void WithdrawChild(absl::string_view key, const std::string& name);
   void WithdrawAdopter(absl::string_view key, const std::string& name);
   void WithdrawAuthority(const std::string& id);
+  void ReinstateAuthority(const std::string& id);
 
   // Matching calls.
   grpc::Status RankAdopters(absl::string_view key, const std::string& child,

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -18,7 +19,6 @@
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "google/type/money.pb.h"
 #include "services/auth/rules.h"
 #include "services/ledger/budget_alerts.h"
@@ -71,9 +71,8 @@ RequestKey LedgerRequestKey(const std::string& scope,
   RequestKey key = MakeRequestKey(scope, *keyed);
   // A request stored before the currencies were spelt out was keyed as
   // sent: its retry, sent the same, still matches.
-  if (!google::protobuf::util::MessageDifferencer::Equals(*keyed, request)) {
-    key.earlier_body_hash = MakeRequestKey(scope, request).body_hash;
-  }
+  std::string as_sent = MakeRequestKey(scope, request).body_hash;
+  if (as_sent != key.body_hash) key.earlier_body_hash = std::move(as_sent);
   return key;
 }
 

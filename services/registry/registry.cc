@@ -192,17 +192,12 @@ absl::Status CheckOneHub(StoreTx& tx, const v1::Authority& a,
       "one; a member is a LOCAL_AUTHORITY or a VOLUNTARY_ADOPTION_AGENCY"));
 }
 
-// How the checks below find a member: in a write's transaction, or, for a
-// validate_only request (which stores nothing), on a read connection, so that
-// a check never waits for or holds the store's write lock.
-using FindAuthority =
-    absl::FunctionRef<absl::StatusOr<v1::Authority>(absl::string_view)>;
-
 // The parent authority must exist and be active to take new records.
-absl::StatusOr<v1::Authority> ActiveParent(FindAuthority find,
+absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
                                            absl::string_view authority_id,
                                            absl::string_view field) {
-  absl::StatusOr<v1::Authority> parent = find(authority_id);
+  absl::StatusOr<v1::Authority> parent =
+      registry_rows::GetAuthority(tx, authority_id);
   if (absl::IsNotFound(parent.status())) {
     return InvalidField(
         field, absl::StrCat("no member authority \"", authority_id, "\""));
@@ -217,7 +212,7 @@ absl::StatusOr<v1::Authority> ActiveParent(FindAuthority find,
 }
 
 // Checks what a child profile refers to; fills its region from the parent.
-void ResolveChildReferences(FindAuthority find, const v1::Authority& parent,
+void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
                             v1::Child& child, FieldErrors& errors) {
   if (child.region().empty()) child.set_region(parent.region());
   for (int i = 0; i < child.hidden_from_size(); ++i) {
@@ -225,25 +220,10 @@ void ResolveChildReferences(FindAuthority find, const v1::Authority& parent,
     std::string field = absl::StrCat("hidden_from[", i, "]");
     if (absl::StrCat("authorities/", id) == parent.name()) {
       errors.Add(field, "a profile cannot be hidden from its own authority");
-    } else if (absl::IsNotFound(find(id).status())) {
+    } else if (absl::IsNotFound(registry_rows::GetAuthority(tx, id).status())) {
       errors.Add(field, absl::StrCat("no member authority \"", id, "\""));
     }
   }
-}
-
-absl::StatusOr<v1::Authority> ActiveParent(StoreTx& tx,
-                                           absl::string_view authority_id,
-                                           absl::string_view field) {
-  return ActiveParent(
-      [&](absl::string_view id) { return registry_rows::GetAuthority(tx, id); },
-      authority_id, field);
-}
-
-void ResolveChildReferences(StoreTx& tx, const v1::Authority& parent,
-                            v1::Child& child, FieldErrors& errors) {
-  ResolveChildReferences(
-      [&](absl::string_view id) { return registry_rows::GetAuthority(tx, id); },
-      parent, child, errors);
 }
 
 // What differs between the two kinds of record a registrar keeps; the
@@ -1065,35 +1045,30 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
                               child_errors);
   errors.Merge(child_errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  if (request.validate_only()) {
-    auto find = [&](absl::string_view id) {
-      return registry_rows::GetAuthority(store_, id);
-    };
+  // On a snapshot for validate_only (which stores nothing), else under the
+  // lock: the same checks, and the profile it would store.
+  auto create = [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
     ASSIGN_OR_RETURN(v1::Authority parent,
-                     ActiveParent(find, authority_id, "parent"));
+                     ActiveParent(tx, authority_id, "parent"));
     FieldErrors refs("child");
-    ResolveChildReferences(find, parent, child, refs);
+    ResolveChildReferences(tx, parent, child, refs);
     RETURN_IF_ERROR(refs.ToStatus());
-    SetAgesToday(child, clock_.Today());
+    if (request.validate_only()) return child;
+    RETURN_IF_ERROR(registry_rows::InsertChild(
+        tx, authority_id, child, {caller.authority_id, caller.key_id, ""}));
     return child;
+  };
+  v1::Child stored;
+  if (request.validate_only()) {
+    ASSIGN_OR_RETURN(stored, store_.Check<v1::Child>(create));
+  } else {
+    ASSIGN_OR_RETURN(auto written,
+                     store_.Write<v1::Child>(
+                         MakeRequestKey(caller.authority_id, request), create));
+    stored = std::move(written.value);
   }
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Child>(MakeRequestKey(caller.authority_id, request),
-                              [&](StoreTx& tx) -> absl::StatusOr<v1::Child> {
-                                ASSIGN_OR_RETURN(
-                                    v1::Authority parent,
-                                    ActiveParent(tx, authority_id, "parent"));
-                                FieldErrors refs("child");
-                                ResolveChildReferences(tx, parent, child, refs);
-                                RETURN_IF_ERROR(refs.ToStatus());
-                                RETURN_IF_ERROR(registry_rows::InsertChild(
-                                    tx, authority_id, child,
-                                    {caller.authority_id, caller.key_id, ""}));
-                                return child;
-                              }));
-  SetAgesToday(written.value, clock_.Today());
-  return written.value;
+  SetAgesToday(stored, clock_.Today());
+  return stored;
 }
 
 absl::StatusOr<v1::BatchCreateChildrenResponse> Registry::BatchCreateChildren(
@@ -1198,26 +1173,19 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
   ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);
   errors.Merge(adopter_errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  if (request.validate_only()) {
-    RETURN_IF_ERROR(ActiveParent(
-                        [&](absl::string_view id) {
-                          return registry_rows::GetAuthority(store_, id);
-                        },
-                        authority_id, "parent")
-                        .status());
+  // On a snapshot for validate_only (which stores nothing), else under the
+  // lock.
+  auto create = [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
+    RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
+    if (request.validate_only()) return adopter;
+    RETURN_IF_ERROR(registry_rows::InsertAdopter(
+        tx, authority_id, adopter, {caller.authority_id, caller.key_id, ""}));
     return adopter;
-  }
-  ASSIGN_OR_RETURN(
-      auto written,
-      store_.Write<v1::Adopter>(
-          MakeRequestKey(caller.authority_id, request),
-          [&](StoreTx& tx) -> absl::StatusOr<v1::Adopter> {
-            RETURN_IF_ERROR(ActiveParent(tx, authority_id, "parent").status());
-            RETURN_IF_ERROR(registry_rows::InsertAdopter(
-                tx, authority_id, adopter,
-                {caller.authority_id, caller.key_id, ""}));
-            return adopter;
-          }));
+  };
+  if (request.validate_only()) return store_.Check<v1::Adopter>(create);
+  ASSIGN_OR_RETURN(auto written,
+                   store_.Write<v1::Adopter>(
+                       MakeRequestKey(caller.authority_id, request), create));
   return written.value;
 }
 

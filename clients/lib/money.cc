@@ -125,11 +125,6 @@ absl::StatusOr<int64_t> ParsePounds(absl::string_view text) {
   return negative ? -total : total;
 }
 
-std::string FormatBudgetPercent(int percent) {
-  return percent > 9999 ? std::string("over 9,999%")
-                        : absl::StrCat(percent, "%");
-}
-
 std::string FormatPounds(int64_t pence) {
   // Magnitudes of int64 pence beyond kMaxPence cannot come from the ledger;
   // unsigned arithmetic keeps even INT64_MIN right.

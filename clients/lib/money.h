@@ -37,11 +37,6 @@ absl::StatusOr<int64_t> ParsePounds(absl::string_view text);
 // "£1,234.56"; "-£1,234.56" below zero; "£0.00".
 std::string FormatPounds(int64_t pence);
 
-// A budget's percent as people read it: "87%", and "over 9,999%" past that
-// (a budget of a penny, or of nothing, with fees committed: the server
-// answers the most an int32 holds).
-std::string FormatBudgetPercent(int percent);
-
 // "1234.56", "-1234.56", "0.00": pounds with two decimals, no "£" and no
 // separators, as a spreadsheet reads a number.
 std::string CsvPounds(int64_t pence);

@@ -35,6 +35,7 @@
 #include "clients/lib/profile_text.h"
 #include "clients/lib/user_json.h"
 #include "clients/raa/cli.h"
+#include "common/budget_text.h"
 #include "common/dates.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"

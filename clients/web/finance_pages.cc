@@ -25,6 +25,7 @@
 #include "clients/web/tables.h"
 #include "clients/web/views.h"
 #include "clients/web/web_app.h"
+#include "common/budget_text.h"
 #include "common/clock.h"
 #include "common/dates.h"
 #include "common/enum_names.h"

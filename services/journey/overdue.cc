@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/budget_text.h"
 #include "common/dates.h"
 #include "common/names.h"
 #include "services/registry/registry_rows.h"
@@ -200,17 +201,6 @@ std::vector<v1::OverdueItem> ComputeOverdue(
   return out.Take();
 }
 
-namespace {
-
-// "87%", or "over 9,999%" (a budget of a penny: the percent is capped at
-// the most an int32 holds).
-std::string PercentText(int percent) {
-  return percent > 9999 ? std::string("over 9,999%")
-                        : absl::StrCat(percent, "%");
-}
-
-}  // namespace
-
 std::vector<v1::OverdueItem> BudgetWarnings(std::span<const v1::Budget> budgets,
                                             absl::CivilDay today) {
   std::vector<v1::OverdueItem> out;
@@ -240,9 +230,9 @@ std::vector<v1::OverdueItem> BudgetWarnings(std::span<const v1::Budget> budgets,
             : absl::StrFormat(
                   "Inter-agency budget %s: %s committed (%s of %s); "
                   "forecast %s",
-                  year, PercentText(b.committed_percent()), committed,
+                  year, FormatBudgetPercent(b.committed_percent()), committed,
                   PoundsText(PenceOf(b.amount())),
-                  PercentText(b.forecast_percent())));
+                  FormatBudgetPercent(b.forecast_percent())));
     *item.mutable_due_date() = ToDate(today);
     item.set_days_late(0);
     item.set_authority(b.authority());

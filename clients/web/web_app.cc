@@ -357,8 +357,13 @@ void WebApp::ErrorPage(httplib::Response& res, int status,
   data d = LayoutData(heading, signed_in);
   d.set("error_title", true);
   d.set("heading", heading);
-  d.set("message", message);
-  if (!ViolationsOf(api_status).empty()) {
+  const size_t violations = ViolationsOf(api_status).size();
+  // The API's message joins the violations listed below it: say it once.
+  d.set("message", violations > 0 && message == api_status.message()
+                       ? (violations == 1 ? "It was refused for this reason:"
+                                          : "It was refused for these reasons:")
+                       : message);
+  if (violations > 0) {
     d.set("has_violations", true);
     d.set("violations", ViolationsData(api_status));
   }

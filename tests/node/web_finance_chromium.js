@@ -221,6 +221,16 @@ async function main() {
       assert.match(csv.body.toString('utf8'), /-27000\.00,-27000\.00/);
     });
 
+    await check('a statement year the service refuses names the field once, with why', async () => {
+      const r = await support.request(base, 'GET', '/ledger/statement?year=99999',
+                                      {cookie: cookieA});
+      assert.equal(r.status, 400);
+      const body = r.body.toString('utf8');
+      const said = body.match(/financial_year/g) || [];
+      assert.equal(said.length, 1, body);
+      assert.match(body, /It was refused for this reason:/);
+    });
+
     await check('a fresh payment form chooses no payee: sent as it is, the payee is ' +
                 'asked for beside its field and nothing is recorded', async () => {
       await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});

@@ -6,6 +6,12 @@
 
 namespace raa::reports {
 
+bool MatchedOn(const std::vector<MatchSpell>& spells, Day day) {
+  return std::any_of(spells.begin(), spells.end(), [&](const MatchSpell& s) {
+    return s.from <= day && !(s.until.has_value() && *s.until <= day);
+  });
+}
+
 int ChildFacts::EldestAgeMonthsOn(Day day) const {
   int eldest = 0;
   for (const MemberFacts& m : members) eldest = std::max(eldest, m.age_months);

@@ -18,6 +18,18 @@ namespace raa::reports {
 
 using Day = absl::CivilDay;
 
+// A time a record was matched through one link: from its "match decided"
+// until the day the link closed (a disruption, or any other closure after
+// the match), if it did.
+struct MatchSpell {
+  Day from;
+  std::optional<Day> until;
+};
+
+// Whether one of `spells` covers `day`: matched that day, and not yet
+// closed (a link that closes on `day` no longer holds it).
+bool MatchedOn(const std::vector<MatchSpell>& spells, Day day);
+
 // One child of a profile, as the report groups it.
 struct MemberFacts {
   int age_months = 0;  // on ChildFacts::ages_as_of
@@ -50,6 +62,10 @@ struct ChildFacts {
   bool early_permanence = false;
   // The first day a link of this child closed with PLAN_CHANGED.
   std::optional<Day> plan_changed_on;
+  // Every link of the profile that reached "match decided", closed or not:
+  // whether it was matched on a past day (a later disruption does not
+  // change that day's figures).
+  std::vector<MatchSpell> match_spells;
 
   int children() const { return static_cast<int>(members.size()); }
   // The eldest member's age in whole months on `day`, before ages_as_of
@@ -76,6 +92,8 @@ struct HouseholdFacts {
   std::optional<Day> approved;    // APPROVAL
   // The first MATCH_DECIDED of any of its links.
   std::optional<Day> matched;
+  // Each of its links that reached "match decided", as for a child.
+  std::vector<MatchSpell> match_spells;
 };
 
 // A member of the consortium, for rankings and the forecast.

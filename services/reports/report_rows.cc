@@ -49,6 +49,18 @@ struct LinkRow {
   std::map<int, Day> steps;
 };
 
+// The time `link` held its child and household matched, if it reached
+// "match decided": until it closed, if it did.
+void AddMatchSpell(const LinkRow& link,
+                   std::vector<reports::MatchSpell>& spells) {
+  auto matched = link.steps.find(v1::LINK_STEP_MATCH_DECIDED);
+  if (matched == link.steps.end()) return;
+  spells.push_back({.from = matched->second,
+                    .until = link.state == v1::LINK_STATE_CLOSED
+                                 ? link.closed_on
+                                 : std::nullopt});
+}
+
 }  // namespace
 
 absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
@@ -184,6 +196,7 @@ absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
         if (it != child_links.end()) {
           for (int64_t id : it->second) {
             const LinkRow& l = links.at(id);
+            AddMatchSpell(l, c.match_spells);
             if (l.close_reason == v1::CLOSE_REASON_PLAN_CHANGED &&
                 l.closed_on.has_value() &&
                 (!c.plan_changed_on || *l.closed_on < *c.plan_changed_on)) {
@@ -247,6 +260,7 @@ absl::StatusOr<reports::Facts> LoadFacts(Store& store) {
         auto it = household_links.find({h.authority_id, h.row});
         if (it != household_links.end()) {
           for (int64_t id : it->second) {
+            AddMatchSpell(links.at(id), h.match_spells);
             std::optional<Day> m =
                 step(links.at(id), v1::LINK_STEP_MATCH_DECIDED);
             if (m.has_value() && (!h.matched || *m < *h.matched)) {

@@ -158,11 +158,15 @@ std::vector<v1::Indicator> ComputeWindow(const Facts& facts, int year_ending) {
     if (c.placement_order.has_value() && w.Contains(*c.placement_order)) {
       orders += n;
     }
-    // Waiting on 31 March: due for a match (an order or a SHOBPA decision),
-    // not matched, plan not changed by then; withdrawn profiles left out.
-    std::optional<Day> due = c.placement_order ? c.placement_order : c.shobpa;
+    // Waiting on 31 March: due for a match by then (an order or a SHOBPA
+    // decision, whichever came first), not matched that day, plan not
+    // changed by then; withdrawn profiles left out.
+    std::optional<Day> due = c.placement_order;
+    if (c.shobpa.has_value() && (!due.has_value() || *c.shobpa < *due)) {
+      due = c.shobpa;
+    }
     if (c.status != v1::CHILD_STATUS_WITHDRAWN && due.has_value() &&
-        *due <= w.end && !(c.matched.has_value() && *c.matched <= w.end) &&
+        *due <= w.end && !MatchedOn(c.match_spells, w.end) &&
         !(c.plan_changed_on.has_value() && *c.plan_changed_on <= w.end)) {
       waiting_children += n;
     }
@@ -213,8 +217,10 @@ std::vector<v1::Indicator> ComputeWindow(const Facts& facts, int year_ending) {
       if (*h.matched >= ThreeMonthsAfter(*h.approved)) ++waited_3_months;
     }
     if (withdrawn) continue;
+    // Waiting on 31 March: approved by then and not matched that day (a
+    // placement that disrupted before it leaves the household waiting).
     if (h.approved.has_value() && *h.approved <= w.end &&
-        !(h.matched.has_value() && *h.matched <= w.end)) {
+        !MatchedOn(h.match_spells, w.end)) {
       ++waiting_households;
     }
     if (h.applied.has_value() && *h.applied <= w.end &&

@@ -29,6 +29,7 @@ ChildFacts Adopted(Day entered, std::optional<Day> order, Day matched,
   c.entered_care = entered;
   c.placement_order = order;
   c.matched = matched;
+  c.match_spells = {{.from = matched, .until = std::nullopt}};
   c.placed = placed;
   c.order_applied = placed + 77;
   c.order_granted = granted;
@@ -216,14 +217,17 @@ TEST(ScorecardTest, AdopterMeasuresAndFamiliesWaiting) {
   h.applied = Day(2024, 3, 1);
   h.approved = Day(2024, 9, 1);
   h.matched = Day(2024, 12, 1);  // exactly 3 months: waited 3+ months
+  h.match_spells = {{.from = *h.matched, .until = std::nullopt}};
   f.households.push_back(h);
   HouseholdFacts w = h;
   w.status = v1::ADOPTER_STATUS_APPROVED;
   w.matched = Day(2024, 10, 1);
+  w.match_spells = {{.from = *w.matched, .until = std::nullopt}};
   f.households.push_back(w);
   HouseholdFacts waiting = h;
   waiting.status = v1::ADOPTER_STATUS_APPROVED;
   waiting.matched.reset();
+  waiting.match_spells.clear();
   f.households.push_back(waiting);
   auto ind = ComputeWindow(f, 2025);
   EXPECT_THAT(ValueOf(ind, "adopter_registration_to_approval_days"),

@@ -4,8 +4,10 @@
 // waiting report and the forecast over gRPC, with their validation and who
 // may read which.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -262,6 +264,64 @@ TEST_F(ReportServiceTest, AJourneyRecordedThroughLinksIsScored) {
   EXPECT_EQ(Find(w, "a2_order_to_match_days").value(),
             CivilDay(2023, 7, 5) - CivilDay(2023, 6, 1));
   EXPECT_EQ(Find(w, "a1_care_to_placement_days").count(), 1);
+}
+
+// Who was waiting on a 31 March is what was true that day: a child due for
+// a match since its SHOBPA decision (its order came later), a placement
+// that disrupted after the day (matched then) or before it (waiting again).
+TEST_F(ReportServiceTest, WaitingOn31MarchIsWhatWasTrueThatDay) {
+  AddMember("york", "north-yorkshire");
+  const std::string york = NewKey("york", {v1::ROLE_REGISTRAR});
+  auto child = [&](std::optional<CivilDay> shobpa,
+                   std::optional<CivilDay> order, int siblings) {
+    std::vector<int> ages(siblings, 40);
+    const int64_t row =
+        RowIdOf(AddChild(york, "york", ChildProfile(ages)).name());
+    if (shobpa.has_value()) {
+      history_->Milestone(0, "york", row, v1::MILESTONE_KIND_SHOBPA_DECISION,
+                          *shobpa);
+    }
+    if (order.has_value()) {
+      history_->Milestone(0, "york", row, v1::MILESTONE_KIND_PLACEMENT_ORDER,
+                          *order);
+    }
+    return row;
+  };
+  // Only a SHOBPA decision on 31 March 2026; the order came after it.
+  child(CivilDay(2025, 6, 1), CivilDay(2026, 5, 1), 1);
+  // Three siblings with an order; one child with a decision alone.
+  child(std::nullopt, CivilDay(2025, 10, 1), 3);
+  child(CivilDay(2025, 5, 1), std::nullopt, 1);
+  // Matched in November 2024 and placed; the placement disrupted on
+  // 2025-05-01, after the 2025 count and before the 2026 one. Its
+  // household was approved in 2024.
+  const int64_t disrupted = child(std::nullopt, CivilDay(2024, 10, 1), 1);
+  const int64_t household = RowIdOf(
+      AddAdopter(york, "york",
+                 ApprovedOn(ApprovedHousehold(1, 0, 120), CivilDay(2024, 1, 1)))
+          .name());
+  history_->Link("york", disrupted, "york", household,
+                 v1::PLACEMENT_KIND_ADOPTIVE, v1::LINK_STATE_CLOSED,
+                 {{v1::LINK_STEP_OPENED, CivilDay(2024, 10, 10)},
+                  {v1::LINK_STEP_MATCH_DECIDED, CivilDay(2024, 11, 5)},
+                  {v1::LINK_STEP_PLACED, CivilDay(2024, 11, 20)}},
+                 v1::CLOSE_REASON_DISRUPTION, "2025-05-01");
+  // A household approved in January 2025 and never matched.
+  AddAdopter(york, "york",
+             ApprovedOn(ApprovedHousehold(1, 0, 120), CivilDay(2025, 1, 1)));
+
+  v1::Scorecard card;
+  ASSERT_THAT(Scorecard(york, "authorities/york", 2026, 2, &card), IsOk());
+  ASSERT_EQ(card.windows_size(), 2);
+  // 31 March 2025: the disrupted child and its household were matched; the
+  // household approved in January was waiting.
+  EXPECT_EQ(Find(card.windows(0), "a9_children_waiting_31_march").value(), 0);
+  EXPECT_EQ(Find(card.windows(0), "a11_households_waiting_31_march").value(),
+            1);
+  // 31 March 2026: 1 + 3 + 1 + the disrupted child; both households.
+  EXPECT_EQ(Find(card.windows(1), "a9_children_waiting_31_march").value(), 6);
+  EXPECT_EQ(Find(card.windows(1), "a11_households_waiting_31_march").value(),
+            2);
 }
 
 }  // namespace

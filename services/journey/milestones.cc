@@ -387,6 +387,9 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
   }
   CheckFreeText(given.family_finding_steps(), "review.family_finding_steps",
                 kStepsText, errors);
+  // Each action's done_on, checked against the child's entry to care once
+  // its profile is read.
+  std::vector<std::pair<std::string, absl::CivilDay>> done_days;
   if (given.actions_size() > kMaxActions) {
     errors.Add("review.actions", absl::StrCat("at most ", kMaxActions));
   }
@@ -399,20 +402,31 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
         !v1::Role_IsValid(a.owner_role())) {
       errors.Add(absl::StrCat(at, ".owner_role"), "is required: a Role");
     }
+    // An action still to do is due on or after the review; one a later
+    // review records done keeps the due date it was set with (often past:
+    // that is why it was overdue).
+    const bool done_given = !IsUnset(a.done_on());
     std::optional<absl::CivilDay> due = ToCivilDay(a.due_date());
     if (!due.has_value()) {
       errors.Add(absl::StrCat(at, ".due_date"),
                  "is required: a full calendar date");
-    } else if (review_day.has_value() && *due < *review_day) {
+    } else if (!done_given && review_day.has_value() && *due < *review_day) {
       errors.Add(absl::StrCat(at, ".due_date"),
-                 "may not be before the review's date");
+                 "may not be before the review's date for an action still to "
+                 "do (one done: give its done_on)");
     }
-    if (!IsUnset(a.done_on())) {
+    if (done_given) {
       std::optional<absl::CivilDay> done = ToCivilDay(a.done_on());
       if (!done.has_value()) {
         errors.Add(absl::StrCat(at, ".done_on"), "is not a calendar date");
       } else if (*done > today) {
         errors.Add(absl::StrCat(at, ".done_on"), "may not be in the future");
+      } else if (review_day.has_value() && *done > *review_day) {
+        errors.Add(absl::StrCat(at, ".done_on"),
+                   "may not be after the review's date: record it done in a "
+                   "review on or after that day");
+      } else {
+        done_days.emplace_back(at, *done);
       }
     }
   }
@@ -428,7 +442,22 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
           absl::StrCat("the child's authority (", r.name.authority_id,
                        ") or a manager records its tracking reviews"));
     }
-    return absl::OkStatus();
+    // Nothing of the child's review happens before it entered care.
+    ASSIGN_OR_RETURN(
+        v1::Child profile,
+        registry_rows::GetChild(source, r.name.authority_id, r.name.row_id));
+    std::optional<absl::CivilDay> entered =
+        ToCivilDay(profile.journey().entered_care());
+    if (!entered.has_value()) return absl::OkStatus();
+    FieldErrors dates;
+    const std::string before =
+        absl::StrCat("is before the child entered care (",
+                     FormatDate(profile.journey().entered_care()), ")");
+    if (*review_day < *entered) dates.Add("review.review_date", before);
+    for (const auto& [at, done] : done_days) {
+      if (done < *entered) dates.Add(absl::StrCat(at, ".done_on"), before);
+    }
+    return dates.ToStatus();
   };
   RETURN_IF_ERROR(check(store_));
   ASSIGN_OR_RETURN(

@@ -351,6 +351,66 @@ TEST_F(MilestonesTest, TrackingReviewsNewestFirst) {
   EXPECT_EQ(FormatDate(got->reviews(0).review_date()), "2026-10-29");
 }
 
+// An action that went overdue is recorded done by the next review, which
+// is always dated after its due date; the done date is checked against
+// that review and the child's entry to care.
+TEST_F(MilestonesTest, ALaterReviewRecordsAnOverdueActionDone) {
+  v1::RecordTrackingReviewRequest r;
+  v1::TrackingReview* review = r.mutable_review();
+  review->set_child(child_.name());
+  *review->mutable_review_date() = MakeDate(2026, 10, 1);
+  review->set_adoption_remains_plan(true);
+  review->set_placement_order_appropriate(true);
+  v1::ReviewAction* a = review->add_actions();
+  a->set_description("update the child permanence report");
+  a->set_owner_role(v1::ROLE_FAMILY_FINDER);
+  *a->mutable_due_date() = MakeDate(2026, 10, 10);
+  r.set_request_id(NextRequestId());
+  ASSERT_THAT(milestones_->RecordTrackingReview(finder_, r).status(), IsOk());
+  auto actions_overdue = [&] {
+    absl::StatusOr<v1::ListOverdueResponse> got =
+        milestones_->ListOverdue(finder_, {});
+    EXPECT_THAT(got.status(), IsOk());
+    std::vector<std::string> out;
+    for (const v1::OverdueItem& i : got->items()) {
+      if (i.timescale() == "review_actions") {
+        out.push_back(
+            absl::StrCat(FormatDate(i.due_date()), " ", i.days_late()));
+      }
+    }
+    return out;
+  };
+  ASSERT_THAT(actions_overdue(), ElementsAre("2026-10-10 22"));
+
+  // The next review, after the due date, carries it done.
+  *review->mutable_review_date() = MakeDate(2026, 10, 30);
+  *a->mutable_done_on() = MakeDate(2026, 10, 20);
+  // Done after the review that records it, or before the child entered
+  // care (2025-01-10): refused, and the action is still overdue.
+  for (const google::type::Date& wrong :
+       {MakeDate(2026, 10, 31), MakeDate(2024, 12, 31)}) {
+    v1::RecordTrackingReviewRequest bad = r;
+    *bad.mutable_review()->mutable_actions(0)->mutable_done_on() = wrong;
+    bad.set_request_id(NextRequestId());
+    EXPECT_THAT(ViolationFields(
+                    milestones_->RecordTrackingReview(finder_, bad).status()),
+                ElementsAre("review.actions[0].done_on"))
+        << FormatDate(wrong);
+  }
+  EXPECT_THAT(actions_overdue(), SizeIs(1));
+  // An action still to do may not be due before the review.
+  v1::RecordTrackingReviewRequest open = r;
+  open.mutable_review()->mutable_actions(0)->clear_done_on();
+  open.set_request_id(NextRequestId());
+  EXPECT_THAT(ViolationFields(
+                  milestones_->RecordTrackingReview(finder_, open).status()),
+              ElementsAre("review.actions[0].due_date"));
+
+  r.set_request_id(NextRequestId());
+  ASSERT_THAT(milestones_->RecordTrackingReview(finder_, r).status(), IsOk());
+  EXPECT_THAT(actions_overdue(), IsEmpty());
+}
+
 TEST_F(MilestonesTest, TimescalesAreVersionedAndOnlyAManagerSetsThem) {
   absl::StatusOr<v1::Timescales> shipped =
       milestones_->GetTimescales(leeds_finder_, {});

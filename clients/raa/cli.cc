@@ -405,8 +405,11 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows) {
   const int out_width = OutputWidth(cli);
   for (const auto& [k, v] : shown) {
     std::string label = k + ":" + std::string(width - k.size() + 2, ' ');
+    // A value of one word (a key's secret, a resource name) is never cut:
+    // copied from the screen or a file, it must be whole.
+    const bool one_word = v.find_first_of(" \t\r\n") == std::string::npos;
     std::vector<std::string> lines = WrapText(
-        v, out_width <= 0
+        v, out_width <= 0 || one_word
                ? 0
                : std::max<int>(10, out_width - static_cast<int>(label.size())));
     for (size_t i = 0; i < lines.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -95,6 +96,26 @@ constexpr char kChildrenCsv[] =
     "2026-10-01,\"30;50\",f;m,1:learning_disability=mild,direct,2025-06-01,"
     "\"Two siblings,\nclose\"\n"
     "2026-10-01,999,x,,sometimes,2025-06-01,a bad row\n";
+
+// A new key's secret as a manager sees it, 80 columns wide (a pipe or a
+// file), with a long label: on one line, whole, and it signs in.
+TEST_F(CliEndToEnd, ANewKeysSecretIsPrintedWholeOnOneLine) {
+  Member("wakefield", "wakefield");
+  Result created =
+      Raa(manager_key_,
+          {"key", "create", "--for", "wakefield", "--role", "registrar",
+           "--label", "Wakefield adoption registrar, permanence team"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string secret;
+  for (absl::string_view line : absl::StrSplit(created.out, '\n')) {
+    if (absl::ConsumePrefix(&line, "secret:")) {
+      secret = std::string(absl::StripLeadingAsciiWhitespace(line));
+    }
+  }
+  ASSERT_THAT(secret, testing::StartsWith("raa_")) << created.out;
+  Result listed = Raa(secret, {"adopter", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << created.out << listed.err;
+}
 
 TEST_F(CliEndToEnd, RegionsComeFromTheListAManagerExtends) {
   Result listed = Raa(manager_key_,

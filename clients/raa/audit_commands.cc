@@ -109,34 +109,28 @@ void Run(Cli& cli, const AuditFlags& f) {
   v1::QueryAuditLogResponse all;
   if (!FetchPages(cli, &Access::QueryAuditLog, request, f.all, all)) return;
   if (cli.json) return PrintJson(all);
-  if (f.csv) {
-    std::cout << "time,key,authority,rpc,outcome,records\n";
-    for (const v1::AuditEvent& e : all.events()) {
-      std::cout << TimeUtil::ToString(e.time()) << ","
-                << absl::StripPrefix(e.api_key(), "apiKeys/") << ","
-                << ShortName(e.authority()) << "," << ShortMethod(e.method())
-                << "," << Outcome(e.status_code()) << ","
-                << CsvField(absl::StrJoin(e.records(), " ")) << "\n";
-    }
-    return;
-  }
+  // --csv before the command or after it: the same CSV, with each call's
+  // full time and every record it named.
+  const bool csv = f.csv || cli.csv;
   Table table({"TIME", "KEY", "AUTHORITY", "RPC", "OUTCOME", "RECORDS"});
   for (const v1::AuditEvent& e : all.events()) {
     std::string shown;
-    if (e.records_size() <= 2) {
+    if (csv || e.records_size() <= 2) {
       shown = absl::StrJoin(e.records(), " ",
-                            [](std::string* out, const std::string& r) {
-                              out->append(ShortName(r));
+                            [&](std::string* out, const std::string& r) {
+                              out->append(csv ? r : ShortName(r));
                             });
     } else {
       shown = absl::StrCat(ShortName(e.records(0)), " and ",
                            e.records_size() - 1, " more");
     }
-    table.AddRow({TimeUtil::ToString(e.time()).substr(0, 19),
+    const std::string time = TimeUtil::ToString(e.time());
+    table.AddRow({csv ? time : time.substr(0, 19),
                   std::string(absl::StripPrefix(e.api_key(), "apiKeys/")),
                   ShortName(e.authority()), ShortMethod(e.method()),
                   Outcome(e.status_code()), shown});
   }
+  if (csv) return table.PrintCsv(std::cout);
   table.Print();
   if (!all.next_page_token().empty()) {
     std::cout << "(more: --all, or --until with the oldest time shown)\n";

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -135,6 +136,16 @@ int Fail(const absl::Status& status) {
     for (const FieldViolation& v : violations) {
       std::cerr << "  " << v.field << ": " << v.description << "\n";
     }
+  }
+  if (size_t at = status.message().rfind(": give authorities/");
+      status.code() == absl::StatusCode::kPermissionDenied &&
+      at != absl::string_view::npos) {
+    // A withdrawn member lists only its own records; the global --authority
+    // (RAA_AUTHORITY) only completes short names, it filters nothing.
+    const absl::string_view id = status.message().substr(at + 19);
+    std::cerr << "(list only your own member's: give the command's own "
+                 "filter, e.g. raa child list --authority "
+              << id << ", or raa adopter list --authority " << id << ")\n";
   }
   if (status.code() == absl::StatusCode::kUnavailable &&
       (absl::StrContains(status.message(), "andshake") ||
@@ -388,7 +399,8 @@ void Table::Print(std::ostream& out) const {
   picked.PrintText(out, OutputWidth(cli));
 }
 
-void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows) {
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows,
+                 std::initializer_list<absl::string_view> never_cut) {
   Cli& cli = Cli::Current();
   std::vector<std::pair<std::string, std::string>> shown;
   for (const auto& [k, v] : rows) {
@@ -405,11 +417,11 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows) {
   const int out_width = OutputWidth(cli);
   for (const auto& [k, v] : shown) {
     std::string label = k + ":" + std::string(width - k.size() + 2, ' ');
-    // A value of one word (a key's secret, a resource name) is never cut:
-    // copied from the screen or a file, it must be whole.
-    const bool one_word = v.find_first_of(" \t\r\n") == std::string::npos;
+    // A value copied from the screen or a file (a new key's secret) is
+    // never cut, whatever the width.
+    const bool whole = absl::c_linear_search(never_cut, k);
     std::vector<std::string> lines = WrapText(
-        v, out_width <= 0 || one_word
+        v, out_width <= 0 || whole
                ? 0
                : std::max<int>(10, out_width - static_cast<int>(label.size())));
     for (size_t i = 0; i < lines.size(); ++i) {

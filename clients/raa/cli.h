@@ -4,6 +4,7 @@
 #ifndef RAAMATCH_CLIENTS_RAA_CLI_H_
 #define RAAMATCH_CLIENTS_RAA_CLI_H_
 
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -106,11 +107,12 @@ struct Paging {
   bool Full(int have) const { return !all && have >= limit; }
 };
 
-// Pages after the first repeat a ranking's summary (the exclusion counts):
-// merged pages keep the first page's.
+// Pages after the first repeat a ranking's summary (the exclusion counts)
+// and give their own first rank: merged pages keep the first page's.
 template <typename Response>
 void DropRepeatedSummary(Response& page) {
   if constexpr (requires { page.clear_exclusions(); }) page.clear_exclusions();
+  if constexpr (requires { page.clear_first_rank(); }) page.clear_first_rank();
 }
 
 // Calls a List or Rank method page by page, merging the pages into `out`,
@@ -237,8 +239,11 @@ class Table {
 };
 
 // Prints "field: value" lines, aligned, long values wrapped to the output
-// width (as --json is not given: with --csv, a field,value CSV).
-void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows);
+// width (as --json is not given: with --csv, a field,value CSV); the values
+// of the fields in `never_cut` (a new key's secret, to copy) are never
+// wrapped, whatever the width.
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& rows,
+                 std::initializer_list<absl::string_view> never_cut = {});
 
 // Resource names from short forms: "c12" (with the authority), "sheffield/c12"
 // or the full "authorities/sheffield/children/c12".

@@ -778,7 +778,7 @@ void ImportJourneys(Cli& cli, const std::string& path,
       }
       std::cerr << "  the columns are: "
                 << absl::StrJoin(JourneyColumns(), ", ")
-                << " (see docs/consortium-manager.md)\n";
+                << " (see docs/manager.md, section 11)\n";
       cli.exit_code = kExitUsage;
       return;
     }
@@ -840,7 +840,7 @@ void AddImportCommands(CLI::App& app, Cli& cli) {
     auto* cmd = group->add_subcommand(
         "journeys",
         "import past links (with each step's date) and milestones (.csv, "
-        ".json or .jsonl; see docs/consortium-manager.md)");
+        ".json or .jsonl; see docs/manager.md, section 11)");
     auto path = std::make_shared<std::string>();
     auto results = std::make_shared<std::string>();
     cmd->add_option("file", *path, "the file")

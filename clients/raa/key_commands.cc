@@ -59,7 +59,8 @@ void AddKeyCreateCommand(CLI::App* group, Cli& cli) {
                              response->api_key().name(), "apiKeys/"))},
                  {"authority", response->api_key().authority()},
                  {"roles", Roles(response->api_key())},
-                 {"secret", response->secret()}});
+                 {"secret", response->secret()}},
+                {"secret"});
     if (response->secret().empty()) {
       std::cout << "This request was answered before: its secret was shown "
                    "then, and only then.\n";

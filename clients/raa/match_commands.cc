@@ -1,5 +1,6 @@
 // raa match adopters|children|explain, follows and alerts
 // (follow|follows|unfollow|watch|alerts), and raa policy show|set.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -97,17 +98,17 @@ std::string AlertLine(const v1::MatchAlert& alert) {
 
 void PrintAlertsCsv(
     const google::protobuf::RepeatedPtrField<v1::MatchAlert>& alerts) {
-  std::cout << "time,alert,kind,follow,followed,child,adopter,score,message,"
-               "resume_token\n";
+  Table table({"TIME", "ALERT", "KIND", "FOLLOW", "FOLLOWED", "CHILD",
+               "ADOPTER", "SCORE", "MESSAGE", "RESUME TOKEN"});
   for (const v1::MatchAlert& a : alerts) {
-    std::string kind =
-        a.kind() == v1::ALERT_KIND_FOLLOW_ENDED ? "follow_ended" : "new_fit";
-    std::cout << AlertTime(a) << "," << AlertNumber(a).substr(1) << "," << kind
-              << "," << ShortId(a.follow()) << "," << ShortId(a.followed())
-              << "," << ShortId(a.child()) << "," << ShortId(a.adopter()) << ","
-              << (kind == "new_fit" ? absl::StrCat(a.score()) : "") << ","
-              << CsvField(a.message()) << "," << a.resume_token() << "\n";
+    const bool new_fit = a.kind() != v1::ALERT_KIND_FOLLOW_ENDED;
+    table.AddRow({AlertTime(a), AlertNumber(a).substr(1),
+                  new_fit ? "new_fit" : "follow_ended", ShortId(a.follow()),
+                  ShortId(a.followed()), ShortId(a.child()),
+                  ShortId(a.adopter()), new_fit ? absl::StrCat(a.score()) : "",
+                  a.message(), a.resume_token()});
   }
+  table.PrintCsv(std::cout);
 }
 
 void PrintFollows(
@@ -363,7 +364,8 @@ void AddMatchAlertsCommand(CLI::App& group, Cli& cli) {
     v1::ListAlertsResponse got;
     if (!FetchPages(cli, &Matching::ListAlerts, request, *all, got)) return;
     if (cli.json) return PrintJson(got);
-    if (*csv) return PrintAlertsCsv(got.alerts());
+    // --csv before the command or after it: the same CSV.
+    if (*csv || cli.csv) return PrintAlertsCsv(got.alerts());
     for (const v1::MatchAlert& a : got.alerts()) {
       std::cout << AlertLine(a) << "\n";
     }
@@ -534,7 +536,7 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
           "MAX CONTACT", "REGION",         "APPROVED ON"};
       for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
       Table table(headers);
-      int rank = 0;
+      int rank = std::max(r.first_rank(), 1) - 1;
       for (const v1::RankedAdopter& a : r.adopters()) {
         std::vector<std::string> row = {absl::StrCat(++rank),
                                         ShortName(a.adopter()),
@@ -551,7 +553,7 @@ void AddMatchAdoptersCommand(CLI::App* group, Cli& cli) {
     }
     std::cout << "Households for " << ShortName(r.child()) << "\n";
     PrintSummary(cli, *reasons, r, "households");
-    int rank = 0;
+    int rank = std::max(r.first_rank(), 1) - 1;
     for (const v1::RankedAdopter& a : r.adopters()) {
       std::cout << "\n"
                 << ++rank << ". " << ShortName(a.adopter()) << "  score "
@@ -599,7 +601,7 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
           "AGES", "SEX",   "NEEDS", "CONTACT",   "REGION",     "ENTERED CARE"};
       for (std::string& h : ComponentHeaders(names)) headers.push_back(h);
       Table table(headers);
-      int rank = 0;
+      int rank = std::max(r.first_rank(), 1) - 1;
       for (const v1::RankedChild& c : r.children()) {
         std::vector<std::string> row = {absl::StrCat(++rank),
                                         ShortName(c.child()),
@@ -616,7 +618,7 @@ void AddMatchChildrenCommand(CLI::App* group, Cli& cli) {
     }
     std::cout << "Children for " << ShortName(r.adopter()) << "\n";
     PrintSummary(cli, *reasons, r, "child profiles");
-    int rank = 0;
+    int rank = std::max(r.first_rank(), 1) - 1;
     for (const v1::RankedChild& c : r.children()) {
       std::cout << "\n"
                 << ++rank << ". " << ShortName(c.child()) << "  score "

@@ -378,6 +378,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
         if (!page.next_token.empty()) {
           response->set_next_page_token(page.next_token);
         }
+        response->set_first_rank(offset + 1);
         Side::MutableCandidates(*response)->Reserve(
             static_cast<int>(page.end - page.begin));
         for (size_t i = page.begin; i < page.end; ++i) {

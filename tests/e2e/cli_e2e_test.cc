@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -27,6 +28,7 @@
 namespace raa::test {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using Result = CommandResult;
@@ -563,9 +565,19 @@ TEST_F(CliEndToEnd, MissedAlertsAreListedAndWatchJsonIsOneAlertPerLine) {
   ASSERT_EQ(missed["alerts"].size(), 3u);
   std::string after_first = missed["alerts"][0].value("resume_token", "");
   ASSERT_FALSE(after_first.empty());
-  Result csv = Raa(key, {"match", "alerts", "--csv"});
-  EXPECT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_THAT(csv.out, HasSubstr("time,alert,kind,follow,followed,child,"));
+  // --csv after the command or before it: one spreadsheet format (the BOM
+  // Excel needs, CRLF), a row per alert.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"match", "alerts", "--csv"},
+        std::vector<std::string>{"--csv", "match", "alerts"}}) {
+    Result csv = Raa(key, args);
+    EXPECT_EQ(csv.exit_code, 0) << csv.err;
+    EXPECT_THAT(csv.out, testing::StartsWith("\xEF\xBB\xBFTIME,ALERT,KIND,"
+                                             "FOLLOW,FOLLOWED,CHILD,"))
+        << args[0];
+    EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 4) << csv.out;
+    EXPECT_THAT(csv.out, Not(HasSubstr("alerts;"))) << "the text listing";
+  }
 
   // Resumed after the first: the other two, each one JSON object per line.
   Result watched = Raa(key, {"--json", "match", "watch", "--resume-token",
@@ -833,6 +845,28 @@ TEST_F(CliEndToEnd, LimitAndPageSizeMeanTheSameEverywhereAndRankingPages) {
     EXPECT_EQ(next["adopters"][i]["adopter"],
               all["adopters"][5 + i]["adopter"]);
   }
+  EXPECT_EQ(next.value("first_rank", 0), 6);
+  // ... and numbered 6 to 10, on the screen and in a shortlist, as the
+  // first page of 10 numbers them (the shortlist's RANK column).
+  Result text = Raa(key, {"match", "adopters", "--child", name, "--limit", "5",
+                          "--page-token", token, "--brief"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  const std::string sixth = absl::StrCat(
+      "6. ", absl::StripPrefix(all["adopters"][5]["adopter"].get<std::string>(),
+                               "authorities/"));
+  EXPECT_THAT(text.out, HasSubstr(sixth)) << text.out;
+  EXPECT_THAT(text.out, Not(HasSubstr("\n1. "))) << text.out;
+  Result shortlist = Raa(key, {"--csv", "match", "adopters", "--child", name,
+                               "--limit", "5", "--page-token", token});
+  ASSERT_EQ(shortlist.exit_code, 0) << shortlist.err;
+  std::vector<std::string> ranks;
+  for (absl::string_view line : absl::StrSplit(shortlist.out, '\n')) {
+    line = absl::StripPrefix(line, "\xEF\xBB\xBF");
+    if (!line.empty() && !absl::StartsWith(line, "RANK")) {
+      ranks.emplace_back(line.substr(0, line.find(',')));
+    }
+  }
+  EXPECT_THAT(ranks, ElementsAre("6", "7", "8", "9", "10")) << shortlist.out;
   // A token for another ranking is refused, naming the field.
   Result other = Raa(key, {"match", "adopters", "--child", name, "--limit", "5",
                            "--min-score", "10", "--page-token", token});
@@ -1110,6 +1144,14 @@ TEST_F(CliEndToEnd, WithdrawingAMemberShowsTheImpactAndAsksFirst) {
       Raa(manager_key_, {"authority", "withdraw", "leeds", "--yes"});
   EXPECT_EQ(withdrawn.exit_code, 0) << withdrawn.err;
   EXPECT_THAT(withdrawn.out, HasSubstr("withdrawn"));
+  // Its keys list only its own records: the refusal says which flag does
+  // that (the global --authority only completes short names).
+  Result everyone = Raa(key, {"--authority", "leeds", "child", "list"});
+  EXPECT_EQ(everyone.exit_code, 1);
+  EXPECT_THAT(everyone.err, HasSubstr("raa child list --authority leeds"));
+  Result own = Raa(key, {"child", "list", "--authority", "leeds"});
+  EXPECT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_THAT(own.out, HasSubstr("leeds/children/c1"));
 
   Result reinstated = Raa(manager_key_, {"authority", "reinstate", "leeds"});
   EXPECT_EQ(reinstated.exit_code, 0) << reinstated.err;

@@ -321,7 +321,14 @@ absl::StatusOr<JourneyRow> JourneyRowFromText(const TextFields& fields,
   } else if (absl::StatusOr<int> r =
                  ParseEnum(v1::CloseReason_descriptor(), reason);
              !r.ok()) {
-    errors.Add("close_reason", r.status().message());
+    // The reasons a person gives: the service sets the other two.
+    errors.Add(
+        "close_reason",
+        absl::StrCat(
+            "\"", reason, "\" is not one of: ",
+            EnumChoices(v1::CloseReason_descriptor(),
+                        {v1::CLOSE_REASON_CHILD_MATCHED_ELSEWHERE,
+                         v1::CLOSE_REASON_HOUSEHOLD_MATCHED_ELSEWHERE})));
   } else {
     link.close_reason = static_cast<v1::CloseReason>(*r);
     if (*r == v1::CLOSE_REASON_CHILD_MATCHED_ELSEWHERE ||

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -340,10 +341,12 @@ std::string EnumLabel(const EnumDescriptor* type, int value) {
   return absl::AsciiStrToLower(EnumValueSuffix(type, value));
 }
 
-std::string EnumChoices(const EnumDescriptor* type) {
+std::string EnumChoices(const EnumDescriptor* type,
+                        std::initializer_list<int> leave_out) {
   std::vector<std::string> labels;
   for (int i = 0; i < type->value_count(); ++i) {
-    if (type->value(i)->number() == 0) continue;
+    const int number = type->value(i)->number();
+    if (number == 0 || absl::c_linear_search(leave_out, number)) continue;
     labels.push_back(EnumLabel(type, type->value(i)->number()));
   }
   if (labels.size() < 2) return absl::StrJoin(labels, "");

@@ -26,6 +26,7 @@
 #ifndef RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
 #define RAAMATCH_CLIENTS_LIB_PROFILE_TEXT_H_
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -80,8 +81,10 @@ TextFields AdopterToText(const v1::Adopter& adopter);
 // HERITAGE_WHITE_BRITISH: the value's name without its enum's prefix, in
 // lower case.
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value);
-// "none, letterbox or direct": the labels a flag or cell accepts.
-std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
+// "none, letterbox or direct": the labels a flag or cell accepts (less
+// those in `leave_out`, by number).
+std::string EnumChoices(const google::protobuf::EnumDescriptor* type,
+                        std::initializer_list<int> leave_out = {});
 // Accepts the label, the full value name (the API's, CONTACT_PLAN_LETTERBOX,
 // or the one it had before issue 7, CONTACT_LETTERBOX: LegacyEnumName) or a
 // spreadsheet spelling (see above), any case and spacing. INVALID_ARGUMENT

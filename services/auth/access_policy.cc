@@ -283,8 +283,9 @@ absl::Status CheckCall(const Caller& caller, const MethodRule* rule,
   switch (rule->kind) {
     case CallKind::kRecordWrite:
       return absl::PermissionDeniedError(absl::StrCat(
-          "a registrar of ", caller.authority_id, " may change only ",
-          caller.authority_id, "'s records, not ", other, "'s"));
+          caller.Has(v1::ROLE_REGISTRAR) ? "a registrar of " : "a key of ",
+          caller.authority_id, " may change only ", caller.authority_id,
+          "'s records, not ", other, "'s"));
     case CallKind::kSearch:
       return absl::PermissionDeniedError(
           absl::StrCat("a registrar may search only for ", caller.authority_id,

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
@@ -381,6 +382,19 @@ absl::Status CloseLink(StoreTx& tx, int64_t link_id, v1::CloseReason reason,
   }
   NoteHousehold(tx, link_id);
   return absl::OkStatus();
+}
+
+absl::Status RequireMember(Store& store, absl::string_view authority_id,
+                           absl::string_view field) {
+  absl::StatusOr<v1::Authority> member =
+      registry_rows::GetAuthority(store, authority_id);
+  if (absl::IsNotFound(member.status())) {
+    return absl::NotFoundError(absl::StrCat(field, ": ",
+                                            AuthorityName(authority_id),
+                                            " is not a member of the "
+                                            "consortium"));
+  }
+  return member.status();
 }
 
 absl::StatusOr<bool> SeenBy(StoreTx& tx, const Caller& caller,

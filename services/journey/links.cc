@@ -450,6 +450,10 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
                                                 *date, RecorderOf(caller)));
             const std::string why = absl::StrCat("link ", LinkName(row.id), " ",
                                                  link_rules::StepWords(step));
+            // The records' statuses move with this step first, so that
+            // their histories name it (the match decision, not the other
+            // links it then closes).
+            RETURN_IF_ERROR(SyncBoth(tx, caller, row, why));
             if (step == v1::LINK_STEP_MATCH_DECIDED) {
               ASSIGN_OR_RETURN(auto child_links,
                                link_rows::ChildLinks(tx, row.child_authority,
@@ -483,7 +487,6 @@ absl::StatusOr<v1::Link> Links::AdvanceLink(
                                  LinkName(row.id), ")")));
               }
             }
-            RETURN_IF_ERROR(SyncBoth(tx, caller, row, why));
             ASSIGN_OR_RETURN(LinkRow after, link_rows::GetLink(tx, row.id));
             return Answer(std::move(after));
           }));
@@ -653,6 +656,10 @@ absl::StatusOr<v1::ListLinksResponse> Links::ListLinks(
       ReadPageRequest(request.page_size(), request.page_token());
   errors.AddAll(cursor.status());
   RETURN_IF_ERROR(errors.ToStatus());
+  if (!filter.authority_id.empty() && filter.authority_id != "-") {
+    RETURN_IF_ERROR(
+        link_rows::RequireMember(store_, filter.authority_id, "authority"));
+  }
 
   ASSIGN_OR_RETURN(
       Page<LinkRow> page,

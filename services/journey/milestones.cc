@@ -519,6 +519,9 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
     errors.Add("page_token", "is not a token this list returned");
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  if (!authority.empty() && authority != "-") {
+    RETURN_IF_ERROR(link_rows::RequireMember(store_, authority, "authority"));
+  }
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
 
   // A member's list reads that member's rows only (the filter below then

@@ -105,12 +105,18 @@ std::vector<v1::OverdueItem> ComputeOverdue(
   };
   Collector out(holidays, today, within_days);
 
-  // The children's links: open or adopted ones hold the child.
+  // The children's links: open or adopted ones hold the child; a child
+  // whose latest link closed because its plan changed away from adoption is
+  // not waiting for a family (as the scorecard's A9 leaves it out).
   std::map<std::pair<std::string, int64_t>, bool> held;
-  for (const JourneyLink& l : facts.links) {
+  std::map<std::pair<std::string, int64_t>, bool> plan_changed;
+  for (const JourneyLink& l : facts.links) {  // in id order: latest last
+    const std::pair<std::string, int64_t> child{l.child_authority, l.child_row};
     if (l.state == v1::LINK_STATE_OPEN || l.state == v1::LINK_STATE_ADOPTED) {
-      held[{l.child_authority, l.child_row}] = true;
+      held[child] = true;
     }
+    plan_changed[child] = l.state == v1::LINK_STATE_CLOSED &&
+                          l.close_reason == v1::CLOSE_REASON_PLAN_CHANGED;
   }
   std::map<std::pair<std::string, int64_t>, const JourneyRecord*> children;
 
@@ -131,7 +137,8 @@ std::vector<v1::OverdueItem> ComputeOverdue(
         auto from = Find(m, v1::MILESTONE_KIND_PLACEMENT_ORDER);
         if (!from) from = Find(m, v1::MILESTONE_KIND_SHOBPA_DECISION);
         if (from && r.status == v1::CHILD_STATUS_WAITING &&
-            !held.contains({r.authority_id, r.row})) {
+            !held.contains({r.authority_id, r.row}) &&
+            !plan_changed[{r.authority_id, r.row}]) {
           out.From(r, *t, *from);
         }
       }

@@ -282,8 +282,8 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
       }
     }
     SQLite::Statement links(
-        db, absl::StrCat("SELECT id, child_authority, child_row, state FROM "
-                         "links ",
+        db, absl::StrCat("SELECT id, child_authority, child_row, state, "
+                         "close_reason FROM links ",
                          where_member("child_authority"), "ORDER BY id"));
     bind_member(links);
     std::map<int64_t, size_t> link_index;
@@ -293,6 +293,7 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
       l.child_authority = links.getColumn(1).getString();
       l.child_row = links.getColumn(2).getInt64();
       l.state = links.getColumn(3).getInt();
+      l.close_reason = links.getColumn(4).getInt();
       link_index[l.id] = facts.links.size() - 1;
     }
     SQLite::Statement steps(

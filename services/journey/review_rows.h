@@ -52,6 +52,7 @@ struct JourneyLink {
   std::string child_authority;
   int64_t child_row = 0;
   int state = 0;                        // raa.v1.LinkState
+  int close_reason = 0;                 // raa.v1.CloseReason, when closed
   std::map<int, absl::CivilDay> steps;  // corrected date by raa.v1.LinkStep
 };
 

@@ -567,6 +567,19 @@ TEST_F(AccessTest, ARegistrarChangesOnlyItsOwnMembersRecords) {
   EXPECT_THAT(Do(*registry_, &RegistryStub::WithdrawChild, registrar_, withdraw,
                  &created),
               StatusIs(Code::PERMISSION_DENIED));
+  // A family finder's refusal names its key, not a registrar it is not.
+  v1::RecordMilestoneRequest milestone;
+  milestone.set_record(theirs.name());
+  milestone.set_kind(v1::MILESTONE_KIND_INITIAL_PACK_SENT);
+  *milestone.mutable_date() = test::MakeDate(2026, 10, 1);
+  milestone.set_request_id(NextRequestId());
+  v1::Milestone recorded;
+  grpc::Status refused = Do(*journey_, &test::JourneyStub::RecordMilestone,
+                            finder_, milestone, &recorded);
+  EXPECT_EQ(refused.error_code(), Code::PERMISSION_DENIED);
+  EXPECT_EQ(refused.error_message(),
+            "a key of sheffield may change only sheffield's records, not "
+            "leeds's");
   v1::ListChildrenResponse leeds_children;
   ASSERT_THAT(ListChildren(leeds_, "authorities/leeds", &leeds_children),
               IsOk());

@@ -14,8 +14,10 @@
 namespace raa {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 
 const absl::CivilDay kToday(2026, 11, 30);
@@ -171,6 +173,13 @@ TEST(JourneyRowTest, ACloseThatCannotHappenIsRefused) {
   EXPECT_THAT(Problem(status, "close_reason"),
               HasSubstr("set by the service only"));
   EXPECT_THAT(status.message(), HasSubstr("close_reason"));
+  // An unknown reason lists only those a file may give.
+  fields["close_reason"] = "moved away";
+  status = JourneyRowFromText(fields, kToday).status();
+  EXPECT_THAT(
+      Problem(status, "close_reason"),
+      AllOf(HasSubstr("is not one of: household_withdrew"),
+            HasSubstr("plan_changed"), Not(HasSubstr("matched_elsewhere"))));
 
   fields = AdoptedLink();
   fields.erase("placed");

@@ -26,6 +26,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
@@ -190,6 +191,29 @@ TEST_F(LinksDomainTest, AMatchClosesTheOtherLinksAndAClosedLinkBringsThemBack) {
   EXPECT_EQ(ChildStatus(other), v1::CHILD_STATUS_WAITING);
   // The matched household is no longer offered to any child.
   EXPECT_THAT(Ranked(other), ElementsAre(second.name()));
+  // The child's and the household's histories name the match decision as
+  // what matched them; the rival household's, the closure it caused.
+  v1::GetChildRequest get_child;
+  get_child.set_name(child_.name());
+  v1::Child read = registry_->GetChild(manager_, get_child).value();
+  ASSERT_THAT(read.status_history(), Not(IsEmpty()));
+  EXPECT_EQ(read.status_history(read.status_history_size() - 1).reason(),
+            absl::StrCat("link ", chosen.name(), " match decided"));
+  v1::GetAdopterRequest get_adopter;
+  get_adopter.set_name(household_.name());
+  v1::Adopter matched = registry_->GetAdopter(manager_, get_adopter).value();
+  ASSERT_THAT(matched.status_history(), Not(IsEmpty()));
+  EXPECT_EQ(matched.status_history(matched.status_history_size() - 1).reason(),
+            absl::StrCat("link ", chosen.name(), " match decided"));
+  get_adopter.set_name(second.name());
+  v1::Adopter rival_household =
+      registry_->GetAdopter(manager_, get_adopter).value();
+  ASSERT_THAT(rival_household.status_history(), Not(IsEmpty()));
+  EXPECT_EQ(
+      rival_household.status_history(rival_household.status_history_size() - 1)
+          .reason(),
+      absl::StrCat("link ", rival.name(), " closed: child matched elsewhere (",
+                   chosen.name(), ")"));
 
   // The match falls through: both come back to matching.
   v1::CloseLinkRequest close;
@@ -718,6 +742,10 @@ TEST_F(LinksDomainTest, ALinkToAHiddenProfileIsNotFound) {
   v1::ListLinksRequest list;
   EXPECT_THAT(links_->ListLinks(finder_, list).value().links(), SizeIs(0));
   EXPECT_THAT(links_->ListLinks(sheffield_, list).value().links(), SizeIs(1));
+  // Filtered by a member that does not exist: NOT_FOUND, not an empty list.
+  list.set_authority("authorities/nosuch");
+  EXPECT_THAT(links_->ListLinks(sheffield_, list).status(),
+              StatusIs(absl::StatusCode::kNotFound));
   v1::AdvanceLinkRequest meeting =
       Advance(*link, v1::LINK_STEP_LINKING_MEETING, MakeDate(2026, 9, 8));
   EXPECT_THAT(links_->AdvanceLink(finder_, meeting).status(),

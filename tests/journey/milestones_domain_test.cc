@@ -480,6 +480,10 @@ TEST_F(MilestonesTest, OverdueOnAFixedClockWithLinksWorstFirst) {
   got = milestones_->ListOverdue(finder_, r);
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_THAT(got->items(), SizeIs(1));
+  // A member that does not exist is NOT_FOUND, not an empty list.
+  r.set_authority("authorities/nosuch");
+  EXPECT_THAT(milestones_->ListOverdue(finder_, r).status(),
+              StatusIs(absl::StatusCode::kNotFound));
   r.clear_authority();
   r.set_page_size(1);
   got = milestones_->ListOverdue(finder_, r);

@@ -103,6 +103,17 @@ TEST(OverdueTest, NationalRegisterForAWaitingChildWithNoLink) {
   EXPECT_THAT(Items(facts), ::testing::SizeIs(1));
   facts.links[0].state = v1::LINK_STATE_OPEN;
   EXPECT_THAT(Items(facts), IsEmpty());
+  // Closed because the plan changed away from adoption: not waiting for a
+  // family, so not due on the register; a later link that closes for
+  // another reason (the plan back to adoption) makes it due again.
+  facts.links[0].state = v1::LINK_STATE_CLOSED;
+  facts.links[0].close_reason = v1::CLOSE_REASON_PLAN_CHANGED;
+  EXPECT_THAT(Items(facts), IsEmpty());
+  JourneyLink later = facts.links[0];
+  later.id = 9;
+  later.close_reason = v1::CLOSE_REASON_HOUSEHOLD_WITHDREW;
+  facts.links.push_back(later);
+  EXPECT_THAT(Items(facts), ::testing::SizeIs(1));
 }
 
 TEST(OverdueTest, LinkStepsAfterPanelAndPlacement) {

@@ -236,16 +236,25 @@ absl::Status CheckHeader(const std::vector<std::string>& header,
 absl::Status CheckHeader(const std::vector<std::string>& header,
                          const std::vector<std::string>& columns,
                          const std::vector<std::string>& required) {
+  constexpr absl::string_view kNotUtf8 =
+      "is not UTF-8 text: save the file as CSV UTF-8 (a spreadsheet's \"Save "
+      "as\" offers it)";
   FieldErrors errors;
+  // UTF-16 (what a spreadsheet's "Unicode Text" saves: NULs between the
+  // letters) is the whole file's problem: said once, not as unknown columns.
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i].find('\0') != std::string::npos) {
+      errors.Add(absl::StrCat("column ", i + 1, " ", Quoted(header[i])),
+                 kNotUtf8);
+      return errors.ToStatus();
+    }
+  }
   std::map<std::string, size_t> seen;
   for (size_t i = 0; i < header.size(); ++i) {
     std::string name = ColumnName(header[i]);
     std::string where = absl::StrCat("column ", i + 1, " ", Quoted(header[i]));
     if (!IsValidUtf8(header[i])) {
-      errors.Add(
-          where,
-          "is not UTF-8 text: save the file as CSV UTF-8 (a spreadsheet's "
-          "\"Save as\" offers it)");
+      errors.Add(where, kNotUtf8);
       continue;
     }
     if (name.empty()) {

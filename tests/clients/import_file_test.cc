@@ -71,6 +71,14 @@ TEST(ImportFileTest, AHeaderThatIsNotUtf8IsNamedWithEveryOtherProblem) {
   EXPECT_EQ(violations[1].field, "column 2 \"colour\"");
   EXPECT_EQ(violations[2].field, "age_months");
   EXPECT_THAT(violations[2].description, HasSubstr("is required"));
+
+  // UTF-16 (NULs between the letters): the file's one problem, said once.
+  using std::string_literals::operator""s;
+  header =
+      CheckHeader({"\xff\xfes\0u\0m\0"s, "\0a\0g\0e\0"s}, columns, required);
+  violations = ViolationsOf(header);
+  ASSERT_EQ(violations.size(), 1u) << header;
+  EXPECT_THAT(violations[0].description, HasSubstr("is not UTF-8 text"));
 }
 
 }  // namespace

@@ -76,6 +76,10 @@ RequestKey LedgerRequestKey(const std::string& scope,
   return key;
 }
 
+// The first day of the ledger's first financial year (2000-01, as
+// budgets and statements take years 2000-2100).
+constexpr absl::CivilDay kEarliestLedgerDay(2000, 4, 1);
+
 // Below gRPC's 4 MiB message limit, so that a file too large is this
 // field's error, not the transport's.
 constexpr size_t kMaxCsvBytes = 3 << 20;
@@ -594,6 +598,10 @@ absl::StatusOr<v1::Payment> Ledger::RecordPayment(
       DateField(request.paid_on(), "paid_on", false, errors);
   if (paid_on.has_value() && *paid_on > today) {
     errors.Add("paid_on", absl::StrCat(Day(*paid_on), " is in the future"));
+  } else if (paid_on.has_value() && *paid_on < kEarliestLedgerDay) {
+    errors.Add("paid_on", absl::StrCat(Day(*paid_on), " is before ",
+                                       Day(kEarliestLedgerDay),
+                                       ", the ledger's first financial year"));
   }
   CheckFreeText(request.reference(), "reference", kPaymentReference, errors);
   ValidateRequestId(request.request_id(), errors);

@@ -567,6 +567,18 @@ TEST_F(LedgerServerTest, BadPaymentsAreRefusedNamingTheField) {
           -500, &payment);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(s), ElementsAre("amount"));
+  // Paid before the ledger's first financial year (a slip of the year):
+  // refused, naming the date.
+  v1::RecordPaymentRequest old;
+  old.set_payer("authorities/sheffield");
+  old.set_payee("authorities/leeds");
+  *old.mutable_amount() = Pounds(100);
+  *old.mutable_paid_on() = MakeDate(1900, 1, 1);
+  old.set_reference("BACS 0042");
+  old.set_request_id(NextRequestId());
+  s = L(&LedgerStub::RecordPayment, finance_["sheffield"], old, &payment);
+  EXPECT_THAT(ViolationFields(s), ElementsAre("paid_on"));
+  EXPECT_THAT(s.error_message(), HasSubstr("1900-01-01 is before 2000-04-01"));
   // Leeds's finance officer may not pay on Sheffield's behalf.
   EXPECT_THAT(Pay(finance_["leeds"], "authorities/sheffield",
                   "authorities/leeds", 100, &payment),

@@ -12,7 +12,7 @@ namespace raa::reports {
 namespace {
 
 constexpr Threshold kThresholds[] = {
-    {2013, 639, 213, "DfE adoption scorecard, 2010-13 (DESIGN.md, seed 001)"},
+    {2013, 639, 213, "DfE adoption scorecard, 2010-13"},
     {2014, 568, 182, "DfE adoption scorecard, 2011-14"},
     {2015, 497, 152, "DfE adoption scorecard, 2012-15"},
     {2016, 426, 121, "DfE adoption scorecard, 2013-16 onwards"},
@@ -29,7 +29,8 @@ constexpr IndicatorDef kDefs[] = {
      true},
     {"A3", "a3_placed_within_426_days",
      "Children adopted who moved in within 426 days (14 months) of entering "
-     "care (seed 001 defines A3 the other way: waiting over 19 months)",
+     "care (Leicester City Council's 2012 adoption report defines A3 the "
+     "other way: waiting over 19 months)",
      "count", false},
     {"A3", "a3_placed_within_426_days_percent",
      "Percent of children adopted who moved in within 426 days of entering "

@@ -526,6 +526,9 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
   FieldErrors errors;
   // Told with the amount's and date's problems, not after them.
   if (request.payee().empty()) errors.Add("payee", "choose the member paid");
+  if (request.reference().empty()) {
+    errors.Add("reference", "is required: your own reference for the payment");
+  }
   absl::StatusOr<int64_t> pence = ParsePounds(Param(req, "amount"));
   if (!pence.ok()) {
     errors.Add("amount", std::string(pence.status().message()));
@@ -578,6 +581,17 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
     return;
   }
   absl::StatusOr<v1::Payment> payment;
+  if (action == "confirm" && !Param(req, "reason").empty()) {
+    // A reason to reject sent with Confirm (a form of an older page, or a
+    // hand-made request): confirming cannot be undone, so ask again.
+    RefusedRejection refused{
+        name, Param(req, "reason"),
+        "you gave a reason to reject: press Reject to reject the payment, "
+        "or clear the reason and press Confirm"};
+    RenderPaymentsPage(res, *signed_in, QueryParams(), 400, data(),
+                       absl::OkStatus(), &refused);
+    return;
+  }
   if (action == "confirm") {
     v1::ConfirmPaymentRequest request;
     request.set_name(name);
@@ -719,6 +733,15 @@ void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
   data d = LayoutData("Budget", &signed_in);
   d.set("year", absl::StrCat(year));
   d.set("year_label", YearLabel(year));
+  // The years either side: next year's budget is set before it starts.
+  if (year > 2000) {
+    d.set("previous_year", absl::StrCat(year - 1));
+    d.set("previous_label", YearLabel(year - 1));
+  }
+  if (year < 2100) {
+    d.set("next_year", absl::StrCat(year + 1));
+    d.set("next_label", YearLabel(year + 1));
+  }
   d.set("set", b->set());
   d.set("amount", Pounds(b->amount()));
   // The form shows what was typed when it was refused, else the budget.

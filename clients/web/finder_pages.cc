@@ -363,39 +363,51 @@ void WebApp::GetHousehold(const httplib::Request& req, httplib::Response& res) {
   // The household's links, for the journey so far.
   v1::ListLinksRequest links_request;
   links_request.set_adopter(name);
-  links_request.set_page_size(1000);
-  Table links({{.key = "link", .label = "Link"},
-               {.key = "child", .label = "Child profile"},
-               {.key = "step", .label = "Step"},
-               {.key = "days", .label = "Days in step", .numeric = true},
-               {.key = "state", .label = "State"}},
-              {.page_size = 25, .prefix = "l"});
+  d.set("links_id", "household-links");
+  SetRecordLinks(client, links_request, req.params, HouseholdPath(ref), d);
+  RenderPage(res, 200, "finder_household", d);
+}
+
+void WebApp::SetRecordLinks(RaaClient& client,
+                            const v1::ListLinksRequest& request,
+                            const QueryParams& params, const std::string& path,
+                            data& d) {
+  const bool of_child = !request.child().empty();
+  v1::ListLinksRequest all = request;
+  all.set_page_size(1000);
+  Table links(
+      {{.key = "link", .label = "Link"},
+       {.key = "other", .label = of_child ? "Household" : "Child profile"},
+       {.key = "step", .label = "Step"},
+       {.key = "days", .label = "Days in step", .numeric = true},
+       {.key = "state", .label = "State"}},
+      {.page_size = 25, .prefix = "l"});
   absl::Status listed = ReadAll<v1::ListLinksRequest, v1::ListLinksResponse>(
-      client, &v1::JourneyService::Stub::ListLinks, links_request,
+      client, &v1::JourneyService::Stub::ListLinks, all,
       [&](const v1::ListLinksResponse& page) {
         for (const v1::Link& l : page.links()) {
+          const std::string& other = of_child ? l.adopter() : l.child();
           data row;
           row.set("link", LinkIdOf(l.name()).value_or(l.name()));
           row.set("link_href", LinkPath(l.name()));
-          row.set("child", ShortRecord(l.child()));
-          SetIf(row, "child_href", RecordPath(l.child()));
+          row.set("other", ShortRecord(other));
+          SetIf(row, "other_href", RecordPath(other));
           row.set("step", StepLabel(l.step()));
           row.set("days", absl::StrCat(l.days_in_step()));
           row.set("state",
                   EnumValueWords(v1::LinkState_descriptor(), l.state()));
-          links.AddRow(row, {SortKey(l.name()), SortKey(l.child()),
+          links.AddRow(row, {SortKey(l.name()), SortKey(other),
                              SortKey(int64_t{l.step()}),
                              SortKey(int64_t{l.days_in_step()}),
                              SortKey(int64_t{l.state()})});
         }
       });
   if (listed.ok()) {
-    d.set("links_table", links.Render(req.params, HouseholdPath(ref)));
+    d.set("links_table", links.Render(params, path));
     d.set("has_links", links.size() > 0);
   } else {
     d.set("links_error", UserMessageOf(listed));
   }
-  RenderPage(res, 200, "finder_household", d);
 }
 
 // ---- the links board ----

@@ -455,6 +455,14 @@ void WebApp::GetWithdrawMember(const httplib::Request& req,
                                httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
+  // The API refuses a member withdrawing itself with its own key: say so
+  // before showing a form that could only be refused.
+  if (absl::StrCat("authorities/", req.matches[1].str()) ==
+      signed_in->session.authority) {
+    ErrorPage(res, 409, "Your own member cannot be withdrawn here",
+              "A member cannot withdraw itself with its own key.", &*signed_in);
+    return;
+  }
   data form;
   RenderWithdrawMember(res, *signed_in, req.matches[1].str(), 200, form,
                        absl::OkStatus());
@@ -957,9 +965,14 @@ void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
     const std::string text(absl::StripAsciiWhitespace(
         Param(req, absl::StrCat("weight-", component).c_str())));
     int weight = 0;
+    // The ranges are checked here too, so that every problem is told at
+    // once (the API checks them again).
     if (!absl::SimpleAtoi(text, &weight)) {
       errors.Add(absl::StrCat("policy.weights[", i, "].weight"),
                  "must be a whole number from 0 to 100");
+    } else if (weight < 0 || weight > 100) {
+      errors.Add(absl::StrCat("policy.weights[", i, "].weight"),
+                 absl::StrCat(weight, " is outside 0-100"));
     }
     v1::ComponentWeight* w = request.mutable_policy()->add_weights();
     w->set_component(component);
@@ -979,7 +992,7 @@ void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
     } else if (!absl::SimpleAtoi(text, &value)) {
       errors.Add(absl::StrCat("policy.", field),
                  absl::StrCat("must be a whole number from 1 to ", most));
-    } else if (value < 1) {
+    } else if (value < 1 || value > most) {
       errors.Add(absl::StrCat("policy.", field),
                  absl::StrCat(value, " is outside 1-", most));
     }
@@ -1138,6 +1151,8 @@ data MemberOptions(const std::vector<v1::Authority>& members,
   if (chosen == "authorities/-") all.set("selected", true);
   options.push_back(all);
   for (const v1::Authority& a : members) {
+    // The hub has no figures of its own: the consortium's are above.
+    if (a.kind() == v1::AUTHORITY_KIND_REGIONAL_ADOPTION_AGENCY) continue;
     data option;
     option.set("value", ShortAuthority(a.name()));
     option.set("text", MemberLabel(a));

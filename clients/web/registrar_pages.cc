@@ -226,6 +226,17 @@ FormErrors PlaceViolations(const std::vector<FieldViolation>& violations,
                            size_t group) {
   FormErrors errors;
   std::string first(fields.fields().front().column);
+  // The summary lists the problems in the order of the form's fields (as
+  // GOV.UK's error summary does), one not about a field first.
+  std::vector<std::string> order;
+  for (const RecordField& f : fields.fields()) order.emplace_back(f.column);
+  order.insert(order.end(), extra.begin(), extra.end());
+  auto position = [&](const std::string& id) {
+    if (id.empty()) return -1;
+    auto it = std::find(order.begin(), order.end(), id);
+    return static_cast<int>(it - order.begin());
+  };
+  std::vector<std::pair<int, data>> summary;
   for (const FieldViolation& v : violations) {
     PlacedViolation placed = PlaceViolation(v, fields, extra, group);
     const std::string& id = placed.field_id;
@@ -238,8 +249,13 @@ FormErrors PlaceViolations(const std::vector<FieldViolation>& violations,
     item.set("text", id.empty()
                          ? absl::StrCat(v.field, ": ", placed.text)
                          : absl::StrCat(FormLabelOf(id), ": ", placed.text));
-    errors.summary.push_back(item);
+    summary.emplace_back(position(id), std::move(item));
   }
+  std::stable_sort(
+      summary.begin(), summary.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [unused, item] : summary)
+    errors.summary.push_back(std::move(item));
   return errors;
 }
 

@@ -327,7 +327,11 @@ data WebApp::LayoutData(const std::string& title, const SignedIn* signed_in) {
     const Session& session = signed_in->session;
     if (HasRole(session, v1::ROLE_REGISTRAR)) d.set("menu_registrar", true);
     if (HasRole(session, v1::ROLE_FAMILY_FINDER)) d.set("menu_finder", true);
-    if (HasRole(session, v1::ROLE_FINANCE)) d.set("menu_finance", true);
+    // Fees: the finance officer's, and the manager's as the API allows.
+    if (HasRole(session, v1::ROLE_FINANCE) ||
+        HasRole(session, v1::ROLE_MANAGER)) {
+      d.set("menu_finance", true);
+    }
     if (HasRole(session, v1::ROLE_MANAGER)) d.set("menu_manager", true);
     std::string flash = sessions_.TakeFlash(signed_in->id);
     if (!flash.empty()) d.set("flash", flash);
@@ -897,6 +901,13 @@ void WebApp::RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
   }
   d.set("facts", facts);
   if (!child->summary().empty()) d.set("summary", child->summary());
+
+  // The profile's links, for the journey so far (a link just opened among
+  // them).
+  v1::ListLinksRequest links_request;
+  links_request.set_child(child_name);
+  d.set("links_id", "child-links");
+  SetRecordLinks(client, links_request, params, ChildPath(*ref), d);
 
   // The best kRankDepth households (pages of 100), sorted and paged by the
   // URL: by rank, score or any component's points.

@@ -304,6 +304,14 @@ class WebApp {
   void RenderChildPage(httplib::Response& res, const SignedIn& signed_in,
                        const std::string& child, const QueryParams& params,
                        int status, const absl::Status& api_error);
+  // The links of a child profile (the request's child set) or a household
+  // (its adopter set), for that record's page: `d` gets links_table (each
+  // row's other side, the household or the child, as "other") and
+  // has_links, or links_error.
+  static void SetRecordLinks(RaaClient& client,
+                             const v1::ListLinksRequest& request,
+                             const QueryParams& params, const std::string& path,
+                             kainjow::mustache::data& d);
   void RenderSignIn(httplib::Response& res, int status,
                     const std::string& token, const std::string& key_error);
 

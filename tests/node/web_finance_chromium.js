@@ -236,16 +236,17 @@ async function main() {
       await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
       assert.equal(await page.$eval('#payee', (s) => s.value), '');
       await page.type('#amount', '10.001');
-      await page.type('#reference', 'BACS 4470');
       const [r] = await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
         page.click('form[action="/ledger/payments"] button[type="submit"]')]);
       assert.equal(r.status(), 400);
       const beside = await page.$eval('#payee-error', (e) => e.textContent.trim());
       assert.match(beside, /choose the member paid/);
-      // Told at once with the amount's problem, not in a second round.
+      // Told at once with the amount's problem and the missing reference,
+      // not in later rounds.
       const summary = await page.$$eval('.govuk-error-summary a',
                                         (as) => as.map((a) => a.getAttribute('href')));
-      assert.deepEqual(summary.sort(), ['#amount', '#payee'], JSON.stringify(summary));
+      assert.deepEqual(summary.sort(), ['#amount', '#payee', '#reference'],
+                       JSON.stringify(summary));
       assert.deepEqual(await fixture.payments(), [], 'a payment without a payee was recorded');
     });
 
@@ -331,6 +332,17 @@ async function main() {
       assert.match(await text(), /£30,000\.00/);
       await axeAt(new URL(page.url()).pathname + new URL(page.url()).search,
                   'budget with warning');
+      // Next year's budget, set before the year starts, from its link.
+      const thisYear = await page.$eval('form[action="/ledger/budget"] input[name="year"]',
+                                        (e) => Number(e.value));
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click(`#budget-years a[href="/ledger/budget?year=${thisYear + 1}"]`)]);
+      assert.match(await page.$eval('h1', (e) => e.textContent),
+                   new RegExp(`Budget for ${thisYear + 1}-`));
+      await page.type('#amount', '41000');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/budget"] button[type="submit"]')]);
+      assert.match(await page.$eval('#budget', (e) => e.textContent), /£41,000\.00/);
       // A year the API would read as this one is refused, not shown as
       // "Budget for 0-01" (stop 41's probe).
       for (const year of ['0', '1999', 'abc']) {
@@ -353,12 +365,29 @@ async function main() {
       // A rejection without a reason is refused beside that payment's
       // reason field, and the payment stays pending.
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
-        page.click('button[name="action"][value="reject"]')]);
+        page.click('form:has(input[name="reason"]) button[type="submit"]')]);
       const why = await page.$eval('.govuk-error-summary', (e) => e.textContent);
       assert.match(why, /There is a problem/, why);
       const beside = await page.$$eval('.govuk-form-group--error input[name="reason"]',
                                        (inputs) => inputs.length);
       assert.equal(beside, 1, 'no error beside the reason');
+      assert.equal((await fixture.payments())[0].state, 'PAYMENT_STATE_PENDING');
+      // Enter in the reason field sends the rejection, never the
+      // confirmation: Confirm is in a form of its own.
+      const reasonForm = await page.$eval('input[name="reason"]', (e) => ({
+        confirm: e.form.querySelector('button[value="confirm"]') !== null,
+        action: e.form.querySelector('input[name="action"]').value}));
+      assert.deepEqual(reasonForm, {confirm: false, action: 'reject'});
+      // A confirmation that carries a reason (an older page's form) is
+      // asked again, and nothing is posted.
+      const decide = await page.$eval('form[action="/ledger/payments/decide"]', (f) => ({
+        csrf: f.querySelector('input[name="csrf"]').value,
+        payment: f.querySelector('input[name="payment"]').value}));
+      const mixed = await support.request(base, 'POST', '/ledger/payments/decide', {
+        cookie: cookieB,
+        form: {...decide, action: 'confirm', reason: 'the amount is wrong'}});
+      assert.equal(mixed.status, 400);
+      assert.match(mixed.body.toString('utf8'), /press Reject to reject the payment/);
       assert.equal((await fixture.payments())[0].state, 'PAYMENT_STATE_PENDING');
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
         page.click('button[name="action"][value="confirm"]')]);

@@ -241,6 +241,10 @@ async function main() {
       const links = await fixture.links();
       assert.equal(links.length, 1, JSON.stringify(links));
       linkPath = `/${links[0].name}`;
+      // The child page lists it, with a way to the link's own page.
+      const listed = await page.$$eval('#child-links tbody tr a',
+                                       (as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(listed.includes(linkPath), `${linkPath} not in ${listed}`);
     });
 
     await check('opening the same pair again: refused, with a way to the open link',

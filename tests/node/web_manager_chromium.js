@@ -191,9 +191,9 @@ async function main() {
     assert.equal(new URL(page.url()).pathname, '/', 'sign-in did not reach home');
     const cookie = await cookieOf();
 
-    await check('the manager\'s menu links to members, keys, policy and reports', async () => {
+    await check('the manager\'s menu links to members, keys, policy, reports and fees', async () => {
       const hrefs = await page.$$eval('#navigation a', (as) => as.map((a) => a.getAttribute('href')));
-      for (const p of ['/members', '/keys', '/policy', '/reports/scorecard']) {
+      for (const p of ['/members', '/keys', '/policy', '/reports/scorecard', '/ledger']) {
         assert.ok(hrefs.includes(p), `no menu link to ${p}: ${hrefs}`);
       }
     });
@@ -307,6 +307,10 @@ async function main() {
 
     await check('withdrawing shows the impact first, then withdraws; reinstating ' +
                 'brings it back', async () => {
+      // Not its own member: the API would refuse, so no form is offered.
+      const own = await page.goto(`${base}/members/hub/withdraw`, {waitUntil: 'load'});
+      assert.equal(own.status(), 409);
+      assert.equal(await page.$('form[action="/members/hub/withdraw"]'), null);
       await page.goto(`${base}/members`, {waitUntil: 'load'});
       await submit('a[href="/members/rotherham/withdraw"]');
       assert.match(await text(), /What leaves matching.*Keys that become read-only/);
@@ -430,6 +434,12 @@ async function main() {
       assert.equal(await page.$eval('#weight-locality', (e) => e.value), '150');
       const policy = await api.call('MatchingService', 'GetMatchingPolicy', keys.manager, {});
       assert.equal(String(policy.version), '1', 'the refused change was saved');
+      // With a weight that does not read beside it: both told at once.
+      await page.$eval('#weight-age_fit', (e) => { e.value = 'abc'; });
+      const both = await submit('form[action="/policy"][method="post"] button[type="submit"]');
+      assert.equal(both.status(), 400);
+      const hrefs = (await errorsShown()).summary.map((s) => s.href).sort();
+      assert.deepEqual(hrefs, ['#weight-age_fit', '#weight-locality'], JSON.stringify(hrefs));
     });
 
     // Stop 41's probe: 0 or nothing was "saved" while the API kept the limit.
@@ -543,6 +553,10 @@ async function main() {
 
     await check('the waiting report for one member, through its form', async () => {
       await page.goto(`${base}/reports/waiting`, {waitUntil: 'load'});
+      // The hub has no report of its own: it is not offered.
+      const offered = await page.$$eval('#authority option', (os) => os.map((o) => o.value));
+      assert.ok(offered.includes(kA) && offered.includes('-'), offered.join());
+      assert.ok(!offered.includes('hub'), `the hub is offered: ${offered}`);
       await page.select('#authority', kA);
       await submit('form[action="/reports/waiting"] button[type="submit"]');
       assert.equal(new URL(page.url()).search, `?authority=${kA}`);

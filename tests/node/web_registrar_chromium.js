@@ -240,6 +240,19 @@ async function main() {
       assert.deepEqual(await page.$$eval('.govuk-form-group--error, .govuk-error-message',
                                          (es) => es.map((e) => e.id || e.className)), [],
                        'a fresh form shows errors');
+      // Sent empty: every problem at once, listed in the order of the
+      // form's fields (GOV.UK's error summary).
+      const empty = await submit('main form button[type="submit"]');
+      assert.equal(empty.status(), 400, await text());
+      const listed = await page.$$eval('.govuk-error-summary a',
+                                       (as) => as.map((a) => a.getAttribute('href').slice(1)));
+      const onForm = await page.$$eval('main form input, main form select, main form textarea',
+                                       (es) => es.map((e) => e.id).filter((id) => id));
+      const positions = listed.map((id) => onForm.indexOf(id));
+      assert.ok(listed.length >= 3 && !positions.includes(-1), JSON.stringify({listed, onForm}));
+      assert.deepEqual(positions, [...positions].sort((a, b) => a - b),
+                       JSON.stringify({listed, onForm}));
+      await page.goto(`${base}/registry/children/new`, {waitUntil: 'load'});
       await setValue('#ages_as_of', iso(dayFromToday(-2)));
       await page.type('#age_months', '300');
       await page.type('#sex', 'female');

@@ -244,8 +244,7 @@ absl::Status CheckHeader(const std::vector<std::string>& header,
   // letters) is the whole file's problem: said once, not as unknown columns.
   for (size_t i = 0; i < header.size(); ++i) {
     if (header[i].find('\0') != std::string::npos) {
-      errors.Add(absl::StrCat("column ", i + 1, " ", Quoted(header[i])),
-                 kNotUtf8);
+      errors.Add(absl::StrCat("column ", i + 1), kNotUtf8);
       return errors.ToStatus();
     }
   }

@@ -112,6 +112,7 @@ void Run(Cli& cli, const AuditFlags& f) {
   // --csv before the command or after it: the same CSV, with each call's
   // full time and every record it named.
   const bool csv = f.csv || cli.csv;
+  if (csv) cli.csv = true;  // Table::Print writes it, with --columns
   Table table({"TIME", "KEY", "AUTHORITY", "RPC", "OUTCOME", "RECORDS"});
   for (const v1::AuditEvent& e : all.events()) {
     std::string shown;
@@ -130,8 +131,8 @@ void Run(Cli& cli, const AuditFlags& f) {
                   ShortName(e.authority()), ShortMethod(e.method()),
                   Outcome(e.status_code()), shown});
   }
-  if (csv) return table.PrintCsv(std::cout);
   table.Print();
+  if (csv) return;
   if (!all.next_page_token().empty()) {
     std::cout << "(more: --all, or --until with the oldest time shown)\n";
   }

@@ -108,7 +108,8 @@ void PrintAlertsCsv(
                   ShortId(a.adopter()), new_fit ? absl::StrCat(a.score()) : "",
                   a.message(), a.resume_token()});
   }
-  table.PrintCsv(std::cout);
+  Cli::Current().csv = true;  // Table::Print writes it, with --columns
+  table.Print();
 }
 
 void PrintFollows(

@@ -384,19 +384,6 @@ absl::Status CloseLink(StoreTx& tx, int64_t link_id, v1::CloseReason reason,
   return absl::OkStatus();
 }
 
-absl::Status RequireMember(Store& store, absl::string_view authority_id,
-                           absl::string_view field) {
-  absl::StatusOr<v1::Authority> member =
-      registry_rows::GetAuthority(store, authority_id);
-  if (absl::IsNotFound(member.status())) {
-    return absl::NotFoundError(absl::StrCat(field, ": ",
-                                            AuthorityName(authority_id),
-                                            " is not a member of the "
-                                            "consortium"));
-  }
-  return member.status();
-}
-
 absl::StatusOr<bool> SeenBy(StoreTx& tx, const Caller& caller,
                             absl::string_view child_authority,
                             int64_t child_row) {

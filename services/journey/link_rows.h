@@ -92,12 +92,6 @@ link_rules::LinkFacts FactsOf(const v1::Link& link);
 
 namespace link_rows {
 
-// OK if `authority_id` is a member (withdrawn or not); NOT_FOUND naming
-// `field` if not, as the reports and the ledger answer a list filtered by a
-// member that does not exist.
-absl::Status RequireMember(Store& store, absl::string_view authority_id,
-                           absl::string_view field);
-
 // Whether `caller` may see the links of the child profile
 // `child_authority`/`child_row`: it exists and is not hidden from the
 // caller's member. A link of a profile hidden from the caller is answered

@@ -658,7 +658,8 @@ absl::StatusOr<v1::ListLinksResponse> Links::ListLinks(
   RETURN_IF_ERROR(errors.ToStatus());
   if (!filter.authority_id.empty() && filter.authority_id != "-") {
     RETURN_IF_ERROR(
-        link_rows::RequireMember(store_, filter.authority_id, "authority"));
+        registry_rows::RequireMember(store_, filter.authority_id, "authority")
+            .status());
   }
 
   ASSIGN_OR_RETURN(

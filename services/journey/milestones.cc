@@ -387,9 +387,9 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
   }
   CheckFreeText(given.family_finding_steps(), "review.family_finding_steps",
                 kStepsText, errors);
-  // Each action's done_on, checked against the child's entry to care once
-  // its profile is read.
-  std::vector<std::pair<std::string, absl::CivilDay>> done_days;
+  // The dates of the actions (a field and its day), checked against the
+  // child's entry to care once its profile is read.
+  std::vector<std::pair<std::string, absl::CivilDay>> action_days;
   if (given.actions_size() > kMaxActions) {
     errors.Add("review.actions", absl::StrCat("at most ", kMaxActions));
   }
@@ -414,6 +414,8 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
       errors.Add(absl::StrCat(at, ".due_date"),
                  "may not be before the review's date for an action still to "
                  "do (one done: give its done_on)");
+    } else if (done_given) {
+      action_days.emplace_back(absl::StrCat(at, ".due_date"), *due);
     }
     if (done_given) {
       std::optional<absl::CivilDay> done = ToCivilDay(a.done_on());
@@ -426,7 +428,7 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
                    "may not be after the review's date: record it done in a "
                    "review on or after that day");
       } else {
-        done_days.emplace_back(at, *done);
+        action_days.emplace_back(absl::StrCat(at, ".done_on"), *done);
       }
     }
   }
@@ -454,8 +456,8 @@ absl::StatusOr<v1::TrackingReview> Milestones::RecordTrackingReview(
         absl::StrCat("is before the child entered care (",
                      FormatDate(profile.journey().entered_care()), ")");
     if (*review_day < *entered) dates.Add("review.review_date", before);
-    for (const auto& [at, done] : done_days) {
-      if (done < *entered) dates.Add(absl::StrCat(at, ".done_on"), before);
+    for (const auto& [field, day] : action_days) {
+      if (day < *entered) dates.Add(field, before);
     }
     return dates.ToStatus();
   };
@@ -520,7 +522,8 @@ absl::StatusOr<v1::ListOverdueResponse> Milestones::ListOverdue(
   }
   RETURN_IF_ERROR(errors.ToStatus());
   if (!authority.empty() && authority != "-") {
-    RETURN_IF_ERROR(link_rows::RequireMember(store_, authority, "authority"));
+    RETURN_IF_ERROR(
+        registry_rows::RequireMember(store_, authority, "authority").status());
   }
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
 

@@ -105,19 +105,31 @@ std::vector<v1::OverdueItem> ComputeOverdue(
   };
   Collector out(holidays, today, within_days);
 
-  // The children's links: open or adopted ones hold the child; a child
-  // whose latest link closed because its plan changed away from adoption is
-  // not waiting for a family (as the scorecard's A9 leaves it out).
+  // The children's links: open or adopted ones hold the child. A child
+  // whose last link to close (by its closing date) closed because its plan
+  // changed away from adoption is not waiting for a family; a link opened
+  // and closed after that (the plan back to adoption) makes it wait again.
   std::map<std::pair<std::string, int64_t>, bool> held;
-  std::map<std::pair<std::string, int64_t>, bool> plan_changed;
-  for (const JourneyLink& l : facts.links) {  // in id order: latest last
+  std::map<std::pair<std::string, int64_t>,
+           std::pair<std::pair<absl::CivilDay, int64_t>, bool>>
+      last_closed;
+  for (const JourneyLink& l : facts.links) {
     const std::pair<std::string, int64_t> child{l.child_authority, l.child_row};
     if (l.state == v1::LINK_STATE_OPEN || l.state == v1::LINK_STATE_ADOPTED) {
       held[child] = true;
     }
-    plan_changed[child] = l.state == v1::LINK_STATE_CLOSED &&
-                          l.close_reason == v1::CLOSE_REASON_PLAN_CHANGED;
+    if (l.state != v1::LINK_STATE_CLOSED || !l.closed_on.has_value()) continue;
+    const std::pair<absl::CivilDay, int64_t> when{*l.closed_on, l.id};
+    auto [it, added] = last_closed.try_emplace(
+        child, when, l.close_reason == v1::CLOSE_REASON_PLAN_CHANGED);
+    if (!added && it->second.first < when) {
+      it->second = {when, l.close_reason == v1::CLOSE_REASON_PLAN_CHANGED};
+    }
   }
+  auto plan_changed = [&](const JourneyRecord& r) {
+    auto it = last_closed.find({r.authority_id, r.row});
+    return it != last_closed.end() && it->second.second;
+  };
   std::map<std::pair<std::string, int64_t>, const JourneyRecord*> children;
 
   for (const JourneyRecord& r : facts.records) {
@@ -137,8 +149,7 @@ std::vector<v1::OverdueItem> ComputeOverdue(
         auto from = Find(m, v1::MILESTONE_KIND_PLACEMENT_ORDER);
         if (!from) from = Find(m, v1::MILESTONE_KIND_SHOBPA_DECISION);
         if (from && r.status == v1::CHILD_STATUS_WAITING &&
-            !held.contains({r.authority_id, r.row}) &&
-            !plan_changed[{r.authority_id, r.row}]) {
+            !held.contains({r.authority_id, r.row}) && !plan_changed(r)) {
           out.From(r, *t, *from);
         }
       }

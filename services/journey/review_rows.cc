@@ -283,7 +283,7 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
     }
     SQLite::Statement links(
         db, absl::StrCat("SELECT id, child_authority, child_row, state, "
-                         "close_reason FROM links ",
+                         "close_reason, closed_on FROM links ",
                          where_member("child_authority"), "ORDER BY id"));
     bind_member(links);
     std::map<int64_t, size_t> link_index;
@@ -294,6 +294,7 @@ absl::StatusOr<JourneyFacts> LoadJourneyFacts(Store& store,
       l.child_row = links.getColumn(2).getInt64();
       l.state = links.getColumn(3).getInt();
       l.close_reason = links.getColumn(4).getInt();
+      l.closed_on = DayOf(links.getColumn(5).getString());
       link_index[l.id] = facts.links.size() - 1;
     }
     SQLite::Statement steps(

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,9 +52,10 @@ struct JourneyLink {
   int64_t id = 0;
   std::string child_authority;
   int64_t child_row = 0;
-  int state = 0;                        // raa.v1.LinkState
-  int close_reason = 0;                 // raa.v1.CloseReason, when closed
-  std::map<int, absl::CivilDay> steps;  // corrected date by raa.v1.LinkStep
+  int state = 0;                            // raa.v1.LinkState
+  int close_reason = 0;                     // raa.v1.CloseReason, when closed
+  std::optional<absl::CivilDay> closed_on;  // when closed
+  std::map<int, absl::CivilDay> steps;      // corrected date by raa.v1.LinkStep
 };
 
 struct JourneyFacts {

@@ -163,13 +163,9 @@ absl::StatusOr<std::string> ReadScope(const Caller& caller,
 // the request's field in the message.
 absl::StatusOr<v1::Authority> Member(Store& store, const std::string& id,
                                      absl::string_view field, bool active) {
-  absl::StatusOr<v1::Authority> a = registry_rows::GetAuthority(store, id);
-  if (absl::IsNotFound(a.status())) {
-    return absl::NotFoundError(absl::StrCat(
-        field, ": ", AuthorityName(id), " is not a member of the consortium"));
-  }
-  RETURN_IF_ERROR(a.status());
-  if (active && a->status() != v1::AUTHORITY_STATUS_ACTIVE) {
+  ASSIGN_OR_RETURN(v1::Authority a,
+                   registry_rows::RequireMember(store, id, field));
+  if (active && a.status() != v1::AUTHORITY_STATUS_ACTIVE) {
     return absl::FailedPreconditionError(absl::StrCat(
         field, ": ", AuthorityName(id), " has withdrawn from the consortium"));
   }

@@ -1207,6 +1207,16 @@ absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id) {
       [&](SQLite::Database& db) { return ReadAuthority(db, id); });
 }
 
+absl::StatusOr<v1::Authority> RequireMember(Store& store, absl::string_view id,
+                                            absl::string_view field) {
+  absl::StatusOr<v1::Authority> a = GetAuthority(store, id);
+  if (absl::IsNotFound(a.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        field, ": ", AuthorityName(id), " is not a member of the consortium"));
+  }
+  return a;
+}
+
 absl::StatusOr<std::vector<std::string>> ActiveMembersOfKind(
     Store& store, v1::AuthorityKind kind) {
   return store.Read(

@@ -186,6 +186,11 @@ absl::Status InsertRegion(StoreTx& tx, v1::Region& region);
 // ---- Reads ----
 
 absl::StatusOr<v1::Authority> GetAuthority(Store& store, absl::string_view id);
+// The member `id` (withdrawn or not), for a request's `field` that names it:
+// NOT_FOUND "field: authorities/x is not a member of the consortium" when
+// there is none (a list filtered by it answers so, not with nothing).
+absl::StatusOr<v1::Authority> RequireMember(Store& store, absl::string_view id,
+                                            absl::string_view field);
 // The ids of the active members of kind `kind`, in id order.
 absl::StatusOr<std::vector<std::string>> ActiveMembersOfKind(
     Store& store, v1::AuthorityKind kind);

@@ -78,6 +78,7 @@ TEST(ImportFileTest, AHeaderThatIsNotUtf8IsNamedWithEveryOtherProblem) {
       CheckHeader({"\xff\xfes\0u\0m\0"s, "\0a\0g\0e\0"s}, columns, required);
   violations = ViolationsOf(header);
   ASSERT_EQ(violations.size(), 1u) << header;
+  EXPECT_EQ(violations[0].field, "column 1");
   EXPECT_THAT(violations[0].description, HasSubstr("is not UTF-8 text"));
 }
 

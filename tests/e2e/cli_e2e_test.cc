@@ -100,7 +100,8 @@ constexpr char kChildrenCsv[] =
     "2026-10-01,999,x,,sometimes,2025-06-01,a bad row\n";
 
 // A new key's secret as a manager sees it, 80 columns wide (a pipe or a
-// file), with a long label: on one line, whole, and it signs in.
+// file), wider than what is left of a line after its label: on one line,
+// whole, and it signs in.
 TEST_F(CliEndToEnd, ANewKeysSecretIsPrintedWholeOnOneLine) {
   Member("wakefield", "wakefield");
   Result created =
@@ -578,6 +579,12 @@ TEST_F(CliEndToEnd, MissedAlertsAreListedAndWatchJsonIsOneAlertPerLine) {
     EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 4) << csv.out;
     EXPECT_THAT(csv.out, Not(HasSubstr("alerts;"))) << "the text listing";
   }
+  // ... with --columns, as every --csv.
+  Result some =
+      Raa(key, {"--csv", "--columns", "time,kind", "match", "alerts"});
+  EXPECT_EQ(some.exit_code, 0) << some.err;
+  EXPECT_THAT(some.out, testing::StartsWith("\xEF\xBB\xBFTIME,KIND\r\n"))
+      << some.out;
 
   // Resumed after the first: the other two, each one JSON object per line.
   Result watched = Raa(key, {"--json", "match", "watch", "--resume-token",
@@ -846,6 +853,14 @@ TEST_F(CliEndToEnd, LimitAndPageSizeMeanTheSameEverywhereAndRankingPages) {
               all["adopters"][5 + i]["adopter"]);
   }
   EXPECT_EQ(next.value("first_rank", 0), 6);
+  // Fetched two at a time, the pages merge into the same ranks 6 to 10.
+  nlohmann::json small_pages = Json(
+      Raa(key, {"--json", "match", "adopters", "--child", name, "--limit", "5",
+                "--page-size", "2", "--page-token", token, "--brief"}));
+  EXPECT_EQ(small_pages.value("first_rank", 0), 6);
+  ASSERT_EQ(small_pages["adopters"].size(), 5u);
+  EXPECT_EQ(small_pages["adopters"][4]["adopter"],
+            all["adopters"][9]["adopter"]);
   // ... and numbered 6 to 10, on the screen and in a shortlist, as the
   // first page of 10 numbers them (the shortlist's RANK column).
   Result text = Raa(key, {"match", "adopters", "--child", name, "--limit", "5",

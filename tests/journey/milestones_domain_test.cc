@@ -398,6 +398,19 @@ TEST_F(MilestonesTest, ALaterReviewRecordsAnOverdueActionDone) {
         << FormatDate(wrong);
   }
   EXPECT_THAT(actions_overdue(), SizeIs(1));
+  // Nor a review, or a done action's due date, before the child entered
+  // care.
+  v1::RecordTrackingReviewRequest early = r;
+  *early.mutable_review()->mutable_review_date() = MakeDate(2024, 12, 1);
+  *early.mutable_review()->mutable_actions(0)->mutable_due_date() =
+      MakeDate(2024, 12, 1);
+  *early.mutable_review()->mutable_actions(0)->mutable_done_on() =
+      MakeDate(2024, 12, 1);
+  early.set_request_id(NextRequestId());
+  EXPECT_THAT(ViolationFields(
+                  milestones_->RecordTrackingReview(finder_, early).status()),
+              ElementsAre("review.review_date", "review.actions[0].due_date",
+                          "review.actions[0].done_on"));
   // An action still to do may not be due before the review.
   v1::RecordTrackingReviewRequest open = r;
   open.mutable_review()->mutable_actions(0)->clear_done_on();

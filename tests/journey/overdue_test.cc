@@ -108,11 +108,18 @@ TEST(OverdueTest, NationalRegisterForAWaitingChildWithNoLink) {
   // another reason (the plan back to adoption) makes it due again.
   facts.links[0].state = v1::LINK_STATE_CLOSED;
   facts.links[0].close_reason = v1::CLOSE_REASON_PLAN_CHANGED;
+  facts.links[0].closed_on = Day(2026, 9, 1);
   EXPECT_THAT(Items(facts), IsEmpty());
-  JourneyLink later = facts.links[0];
-  later.id = 9;
-  later.close_reason = v1::CLOSE_REASON_HOUSEHOLD_WITHDREW;
-  facts.links.push_back(later);
+  // A link closed before the plan changed does not bring it back, whatever
+  // its id ...
+  JourneyLink other = facts.links[0];
+  other.id = 9;
+  other.close_reason = v1::CLOSE_REASON_HOUSEHOLD_WITHDREW;
+  other.closed_on = Day(2026, 8, 1);
+  facts.links.push_back(other);
+  EXPECT_THAT(Items(facts), IsEmpty());
+  // ... one that closed after it does.
+  facts.links[1].closed_on = Day(2026, 10, 1);
   EXPECT_THAT(Items(facts), ::testing::SizeIs(1));
 }
 

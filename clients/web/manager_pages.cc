@@ -1167,7 +1167,46 @@ std::string QueryOf(const httplib::Request& req) {
   return UrlWith("", req.params, {});
 }
 
+// A member choice that is not one of the list's (a hand-made address).
+const FieldViolation kNoSuchMemberChoice = {
+    "authority", "choose the whole consortium or a member from the list"};
+
 }  // namespace
+
+void WebApp::RenderReportRefused(const httplib::Request& req,
+                                 httplib::Response& res,
+                                 const SignedIn& signed_in,
+                                 const std::string& template_name,
+                                 const std::string& who,
+                                 std::vector<FieldViolation> typed,
+                                 const absl::Status& api_error) {
+  absl::StatusOr<std::vector<v1::Authority>> members =
+      AllMembers(*signed_in.session.client);
+  if (!members.ok()) {
+    ApiErrorPage(res, members.status(), &signed_in);
+    return;
+  }
+  data d = LayoutData(who, &signed_in);
+  std::optional<std::string> authority = ReportAuthority(req);
+  d.set("members", MemberOptions(*members, authority.value_or("")));
+  d.set("who", who);
+  // As typed: a year or a number of windows left empty is the default.
+  const std::string year = Param(req, "year");
+  const std::string windows = Param(req, "windows");
+  d.set("year", year.empty() ? absl::StrCat(DefaultReportYear()) : year);
+  d.set("windows", windows.empty() ? std::string("5") : windows);
+  const FormField member{"authority", "Member"};
+  const FieldOf fields =
+      FieldsByPath({{"authority", member},
+                    {"year_ending", {"year", "Year ending 31 March"}},
+                    {"windows", {"windows", "Three-year windows"}}});
+  if (!typed.empty()) {
+    SetFormErrors(d, std::move(typed), fields, member);
+  } else {
+    SetFormErrors(d, api_error, fields, member, /*beside_fallback=*/true);
+  }
+  RenderPage(res, 400, template_name, d);
+}
 
 void WebApp::GetScorecardReport(const httplib::Request& req,
                                 httplib::Response& res) {
@@ -1177,15 +1216,20 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
   std::optional<std::string> authority = ReportAuthority(req);
   int year = DefaultReportYear();
   int windows = 5;  // as `raa report scorecard --html`
-  if (!authority.has_value() ||
-      (!Param(req, "year").empty() &&
-       !absl::SimpleAtoi(Param(req, "year"), &year)) ||
-      (!Param(req, "windows").empty() &&
-       !absl::SimpleAtoi(Param(req, "windows"), &windows))) {
-    ErrorPage(res, 400, "That report was not accepted",
-              "Choose a member, a year such as 2026 and a number of windows "
-              "from 1 to 10.",
-              &*signed_in);
+  std::vector<FieldViolation> typed;
+  if (!authority.has_value()) typed.push_back(kNoSuchMemberChoice);
+  if (!Param(req, "year").empty() &&
+      !absl::SimpleAtoi(Param(req, "year"), &year)) {
+    typed.push_back({"year_ending", "must be a year such as 2026"});
+  }
+  if (!Param(req, "windows").empty() &&
+      !absl::SimpleAtoi(Param(req, "windows"), &windows)) {
+    typed.push_back({"windows", "must be a whole number from 1 to 10"});
+  }
+  if (!typed.empty()) {
+    RenderReportRefused(req, res, *signed_in, "manager_scorecard",
+                        "Adoption scorecard", std::move(typed),
+                        absl::OkStatus());
     return;
   }
   v1::GetScorecardRequest request;
@@ -1194,6 +1238,11 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
   request.set_windows(windows);
   absl::StatusOr<v1::Scorecard> card =
       client.Call(&v1::ReportService::Stub::GetScorecard, request);
+  if (card.status().code() == absl::StatusCode::kInvalidArgument) {
+    RenderReportRefused(req, res, *signed_in, "manager_scorecard",
+                        "Adoption scorecard", {}, card.status());
+    return;
+  }
   if (!card.ok()) {
     ApiErrorPage(res, card.status(), &*signed_in);
     return;
@@ -1218,6 +1267,7 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
   d.set("year", absl::StrCat(year));
   d.set("windows", absl::StrCat(windows));
   d.set("who", ReportTitle("Adoption scorecard", card->authority()));
+  d.set("has_report", true);
   d.set("as_of", FormatDate(card->as_of()));
   d.set("download", absl::StrCat("/reports/scorecard.html", QueryOf(req)));
   // A chart per indicator with a threshold (A1, A2) and for A3, over the
@@ -1355,14 +1405,20 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
   RaaClient& client = *signed_in->session.client;
   std::optional<std::string> authority = ReportAuthority(req);
   if (!authority.has_value()) {
-    ErrorPage(res, 400, "That report was not accepted",
-              "Choose a member from the list.", &*signed_in);
+    RenderReportRefused(req, res, *signed_in, "manager_waiting",
+                        "Waiting report", {kNoSuchMemberChoice},
+                        absl::OkStatus());
     return;
   }
   v1::GetWaitingReportRequest request;
   request.set_authority(*authority);
   absl::StatusOr<v1::WaitingReport> report =
       client.Call(&v1::ReportService::Stub::GetWaitingReport, request);
+  if (report.status().code() == absl::StatusCode::kInvalidArgument) {
+    RenderReportRefused(req, res, *signed_in, "manager_waiting",
+                        "Waiting report", {}, report.status());
+    return;
+  }
   if (!report.ok()) {
     ApiErrorPage(res, report.status(), &*signed_in);
     return;
@@ -1385,6 +1441,7 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
   data d = LayoutData("Waiting report", &*signed_in);
   d.set("members", MemberOptions(*members, *authority));
   d.set("who", ReportTitle("Waiting report", report->authority()));
+  d.set("has_report", true);
   d.set("as_of", FormatDate(report->as_of()));
   d.set("download", absl::StrCat("/reports/waiting.html", QueryOf(req)));
   auto count_bars = [](const auto& groups) {
@@ -1483,14 +1540,19 @@ void WebApp::GetForecastReport(const httplib::Request& req,
   RaaClient& client = *signed_in->session.client;
   std::optional<std::string> authority = ReportAuthority(req);
   if (!authority.has_value()) {
-    ErrorPage(res, 400, "That report was not accepted",
-              "Choose a member from the list.", &*signed_in);
+    RenderReportRefused(req, res, *signed_in, "manager_forecast", "Forecast",
+                        {kNoSuchMemberChoice}, absl::OkStatus());
     return;
   }
   v1::GetForecastRequest request;
   request.set_authority(*authority);
   absl::StatusOr<v1::Forecast> forecast =
       client.Call(&v1::ReportService::Stub::GetForecast, request);
+  if (forecast.status().code() == absl::StatusCode::kInvalidArgument) {
+    RenderReportRefused(req, res, *signed_in, "manager_forecast", "Forecast",
+                        {}, forecast.status());
+    return;
+  }
   if (!forecast.ok()) {
     ApiErrorPage(res, forecast.status(), &*signed_in);
     return;
@@ -1513,6 +1575,7 @@ void WebApp::GetForecastReport(const httplib::Request& req,
   data d = LayoutData("Forecast", &*signed_in);
   d.set("members", MemberOptions(*members, *authority));
   d.set("who", ReportTitle("Forecast", request.authority()));
+  d.set("has_report", true);
   d.set("as_of", FormatDate(forecast->as_of()));
   d.set("download", absl::StrCat("/reports/forecast.html", QueryOf(req)));
   data charts = List();

@@ -26,6 +26,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,7 @@
 #include "clients/web/sessions.h"
 #include "clients/web/tables.h"
 #include "clients/web/templates.h"
+#include "common/errors.h"
 
 namespace raa::web {
 
@@ -201,6 +203,15 @@ class WebApp {
   void GetScorecardReport(const httplib::Request& req, httplib::Response& res);
   void GetWaitingReport(const httplib::Request& req, httplib::Response& res);
   void GetForecastReport(const httplib::Request& req, httplib::Response& res);
+  // A report's form (`template_name`, its heading `who`) again with what was
+  // typed and why it was not asked for: `typed`, what did not read, or else
+  // the API's refusal `api_error` (its violations beside their fields). 400.
+  void RenderReportRefused(const httplib::Request& req, httplib::Response& res,
+                           const SignedIn& signed_in,
+                           const std::string& template_name,
+                           const std::string& who,
+                           std::vector<FieldViolation> typed,
+                           const absl::Status& api_error);
   // The forms again with what was typed (`form`) and the API's refusal
   // (`api_error`: each violation beside its field and in the summary).
   void RenderNewMember(httplib::Response& res, const SignedIn& signed_in,

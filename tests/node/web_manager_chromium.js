@@ -565,6 +565,48 @@ async function main() {
       assert.equal(href, `/reports/waiting.html?authority=${kA}`);
     });
 
+    await check('a scorecard year the API refuses shows the form again, each ' +
+                'problem beside its field', async () => {
+      await page.goto(`${base}/reports/scorecard`, {waitUntil: 'load'});
+      await page.select('#authority', kA);
+      for (const [id, typed] of [['#year', '20266'], ['#windows', '11']]) {
+        await page.$eval(id, (e) => { e.value = ''; });
+        await page.type(id, typed);
+      }
+      const r = await submit('form[action="/reports/scorecard"] button[type="submit"]');
+      assert.equal(r.status(), 400);
+      let got = await errorsShown();
+      assert.deepEqual(got.summary.map((e) => e.href), ['#year', '#windows'], JSON.stringify(got));
+      assert.deepEqual(got.beside.map((b) => b.id), ['year-error', 'windows-error']);
+      // The API's own words, once each, named by the field's label.
+      assert.match(got.summary[0].text, /^Year ending 31 March: must be a year from 2000 to \d{4}$/);
+      assert.equal(got.summary[0].text, `Year ending 31 March: ${got.beside[0].text}`);
+      assert.match(got.title, /^Error: /);
+      assert.equal(await page.$eval('#year', (e) => e.value), '20266');
+      assert.equal(await page.$eval('#windows', (e) => e.value), '11');
+      assert.equal(await page.$eval('#authority', (e) => e.value), kA);
+      assert.equal(await page.$('#indicators'), null, 'a refused report shows figures');
+      // What does not read is told before asking, the same way.
+      await page.$eval('#year', (e) => { e.value = ''; });
+      await page.type('#year', 'last year');
+      await submit('form[action="/reports/scorecard"] button[type="submit"]');
+      got = await errorsShown();
+      assert.deepEqual(got.summary.map((e) => e.href), ['#year'], JSON.stringify(got));
+      assert.equal(await page.$eval('#year', (e) => e.value), 'last year');
+      await axeAt(`/reports/scorecard?authority=${kA}&year=20266&windows=11`,
+                  'scorecard refused');
+      // A member that is not on the list, on every report.
+      for (const report of ['scorecard', 'waiting', 'forecast']) {
+        const bad = await support.request(base, 'GET', `/reports/${report}?authority=No%20such`,
+                                          {cookie});
+        assert.equal(bad.status, 400, report);
+        const html = bad.body.toString('utf8');
+        assert.match(html, /id="authority-error"/, report);
+        assert.match(html, /<select class="govuk-select govuk-select--error" id="authority"/,
+                     report);
+      }
+    });
+
     // -- a family finder ----------------------------------------------------
     await check('a family finder gets a 403 page on every manager page', async () => {
       await page.deleteCookie(...(await page.cookies()));

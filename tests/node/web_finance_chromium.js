@@ -18,8 +18,8 @@
 // form shows the 75% warning. A family
 // finder gets 403 on /ledger; a payment POST without the csrf field is 403
 // and records nothing. axe-core finds no WCAG 2.0/2.1 A/AA violation on any
-// finance page; no finance page is wider than 390 px; screenshots of /ledger
-// at 1280 and 390 px go to --screenshots DIR.
+// finance page; no finance page is wider than 320 px; screenshots of /ledger
+// at 1280 and 320 px go to --screenshots DIR.
 //
 //   node tests/node/web_finance_chromium.js --raamatchd build/services/raamatchd \
 //       --raa-web build/clients/web/raa-web [--chromium PATH] [--screenshots DIR]
@@ -143,7 +143,7 @@ async function main() {
         .replace(/\s+/g, ' ');
     const overflows = [];
     const fits = async (name) => {
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 320]) {
         await page.setViewport({width, height: 900});
         const wide = await page.evaluate(() => document.documentElement.scrollWidth);
         if (wide > width) {
@@ -190,7 +190,7 @@ async function main() {
       await fits('ledger');
       if (screenshots) {
         fs.mkdirSync(screenshots, {recursive: true});
-        for (const width of [1280, 390]) {
+        for (const width of [1280, 320]) {
           await page.setViewport({width, height: 900});
           await page.screenshot({path: path.join(screenshots, `ledger-${width}.png`),
                                  fullPage: true});
@@ -200,7 +200,7 @@ async function main() {
     });
 
     for (const p of financePages) {
-      await check(`axe and 390 px: ${p} (A's finance officer)`, async () => {
+      await check(`axe and 320 px: ${p} (A's finance officer)`, async () => {
         await axeAt(p, p);
         await page.goto(base + p, {waitUntil: 'load'});
         await fits(p);
@@ -500,7 +500,7 @@ async function main() {
       await axeAt('/ledger', 'ledger 403');
     });
 
-    await check('no finance page is wider than 390 px', () =>
+    await check('no finance page is wider than 320 px', () =>
       assert.deepEqual(overflows, []));
     await check('the browser reported no CSP violation or page error', () =>
       assert.deepEqual(cspErrors, []));

@@ -24,8 +24,8 @@
 // field), and A closes it (a missing reason first: the error beside the
 // field). A finance officer gets 403 on
 // /links; POSTs without CSRF are 403; axe-core finds no WCAG 2.0/2.1 A/AA
-// violation on any page; no page is wider than 390 px; screenshots
-// finder-*-1280/390.png go to --screenshots DIR.
+// violation on any page; no page is wider than 320 px; screenshots
+// finder-*-1280/320.png go to --screenshots DIR.
 //
 //   node tests/node/web_journey_chromium.js --raamatchd build/services/raamatchd \
 //       --raa-web build/clients/web/raa-web [--chromium PATH] [--screenshots DIR]
@@ -177,7 +177,7 @@ async function main() {
         .replace(/\s+/g, ' ');
     const overflows = [];
     const fits = async (name) => {
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 320]) {
         await page.setViewport({width, height: 900});
         const wide = await page.evaluate(() => document.documentElement.scrollWidth);
         if (wide > width) {
@@ -195,7 +195,7 @@ async function main() {
     const shoot = async (name) => {
       if (!screenshots) return;
       fs.mkdirSync(screenshots, {recursive: true});
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 320]) {
         await page.setViewport({width, height: 900});
         await page.screenshot({path: path.join(screenshots, `finder-${name}-${width}.png`),
                                fullPage: true});
@@ -585,7 +585,7 @@ async function main() {
       assert.equal((await fixture.follows()).length, 1);
     });
 
-    await check('no page is wider than 390 px', () => assert.deepEqual(overflows, []));
+    await check('no page is wider than 320 px', () => assert.deepEqual(overflows, []));
     await check('the browser reported no CSP violation or page error', () =>
       assert.deepEqual(cspErrors, []));
   } catch (e) {

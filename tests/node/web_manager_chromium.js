@@ -21,8 +21,8 @@
 // download byte for byte the document `raa report ... --html` writes. A
 // family finder gets 403 on every manager page; a manager POST without the
 // csrf field is 403 and changes nothing. axe-core finds no WCAG 2.0/2.1 A/AA
-// violation on any manager page; none is wider than 390 px; screenshots
-// manager-*-1280/390.png go to --screenshots DIR.
+// violation on any manager page; none is wider than 320 px; screenshots
+// manager-*-1280/320.png go to --screenshots DIR.
 //
 //   node tests/node/web_manager_chromium.js --raamatchd build/services/raamatchd \
 //       --raa-web build/clients/web/raa-web --raa build/clients/raa \
@@ -138,7 +138,7 @@ async function main() {
         .replace(/\s+/g, ' ');
     const overflows = [];
     const fits = async (name) => {
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 320]) {
         await page.setViewport({width, height: 900});
         const wide = await page.evaluate(() => document.documentElement.scrollWidth);
         if (wide > width) {
@@ -156,7 +156,7 @@ async function main() {
     const shoot = async (name) => {
       if (!screenshots) return;
       fs.mkdirSync(screenshots, {recursive: true});
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 320]) {
         await page.setViewport({width, height: 900});
         await page.screenshot({path: path.join(screenshots, `manager-${name}-${width}.png`),
                                fullPage: true});
@@ -201,7 +201,7 @@ async function main() {
     const footer = () => page.$eval('.govuk-footer', (e) => e.textContent.trim());
     const homeFooter = await footer();
     for (const p of managerPages) {
-      await check(`axe and 390 px: ${p}`, async () => {
+      await check(`axe and 320 px: ${p}`, async () => {
         await axeAt(p, p);
         const r = await page.goto(base + p, {waitUntil: 'load'});
         assert.equal(r.status(), 200);
@@ -629,7 +629,7 @@ async function main() {
       await axeAt('/members', 'members 403');
     });
 
-    await check('no manager page is wider than 390 px', () => assert.deepEqual(overflows, []));
+    await check('no manager page is wider than 320 px', () => assert.deepEqual(overflows, []));
     await check('the browser reported no CSP violation or page error', () =>
       assert.deepEqual(cspErrors, []));
   } catch (e) {

@@ -28,8 +28,8 @@
 //     one profile;
 //   - POSTs without the csrf field are 403 and change nothing.
 // axe-core finds no WCAG 2.0/2.1 A/AA violation on any registrar page (with
-// and without errors); none is wider than 390 px; screenshots
-// registrar-*-1280.png and -390.png go to --screenshots DIR.
+// and without errors); none is wider than 320 px; screenshots
+// registrar-*-1280.png and -320.png go to --screenshots DIR.
 //
 //   node tests/node/web_registrar_chromium.js --raamatchd build/services/raamatchd \
 //       --raa-web build/clients/web/raa-web [--chromium PATH] [--screenshots DIR]
@@ -176,7 +176,7 @@ async function main() {
         .replace(/\s+/g, ' ');
     const overflows = [];
     const fits = async (name, shoot) => {
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 320]) {
         await page.setViewport({width, height: 900});
         const wide = await page.evaluate(() => document.documentElement.scrollWidth);
         if (wide > width) {
@@ -719,7 +719,7 @@ async function main() {
       assert.ok(!hrefs.includes('/registry/upload'), 'a finance key sees the registrar menu');
     });
 
-    await check('no registrar page is wider than 390 px', () =>
+    await check('no registrar page is wider than 320 px', () =>
       assert.deepEqual(overflows, []));
     await check('the browser reported no CSP violation or page error', () =>
       assert.deepEqual(cspErrors, []));

@@ -126,6 +126,7 @@ absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
                                                absl::string_view field) {
   RETURN_IF_ERROR(CheckNameLength(name, field));
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (name.empty()) return InvalidField(field, "is required: authorities/{id}");
   if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
     return InvalidField(field,
                         absl::StrCat(Quoted(name), " is not authorities/{id}"));
@@ -143,8 +144,11 @@ absl::StatusOr<RecordName> ParseRecordName(absl::string_view name,
   if (parts.size() != 4 || parts[0] != "authorities" || !IsSlug(parts[1]) ||
       parts[2] != kind || !row.has_value()) {
     return InvalidField(
-        field, absl::StrCat(Quoted(name), " is not authorities/{id}/", kind,
-                            "/", std::string(1, prefix), "{number}"));
+        field,
+        absl::StrCat(name.empty() ? "is required: "
+                                  : absl::StrCat(Quoted(name), " is not "),
+                     "authorities/{id}/", kind, "/", std::string(1, prefix),
+                     "{number}"));
   }
   return RecordName{std::string(parts[1]), *row};
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -130,7 +131,10 @@ absl::StatusOr<ImportFile> ReadJsonLines(std::istream& in) {
     ++number;
     if (number == 1) StripByteOrderMark(line);
     if (absl::StripAsciiWhitespace(line).empty()) continue;
-    rows.push_back({number, {}, line, ""});
+    ImportRow row;
+    row.line = number;
+    row.json = line;
+    rows.push_back(std::move(row));
   }
   return file;
 }
@@ -146,12 +150,15 @@ absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
   buffer << in.rdbuf();
   std::string text = buffer.str();
   StripByteOrderMark(text);
-  // nlohmann does not keep positions: find each element's line by scanning
-  // for the objects at depth 1, and how deep the file nests.
+  // nlohmann does not keep positions: find the line each element of the
+  // array starts on (whatever it is: an object, or a number where one
+  // should be) by scanning for the values at depth 1, and how deep the file
+  // nests.
   std::vector<int> lines;
   {
     int depth = 0, line = 1;
     bool in_string = false, escaped = false;
+    bool value_next = false;  // at depth 1, after '[' or ','
     for (char c : text) {
       if (c == '\n') ++line;
       if (in_string) {
@@ -164,9 +171,15 @@ absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
         }
         continue;
       }
+      if (depth == 1 && value_next && c != ']' && c != ',' &&
+          !absl::ascii_isspace(static_cast<unsigned char>(c))) {
+        lines.push_back(line);
+        value_next = false;
+      }
+      if (depth == 1 && c == ',') value_next = true;
       if (c == '"') in_string = true;
       if (c == '{' || c == '[') {
-        if (depth == 1 && c == '{') lines.push_back(line);
+        if (depth == 0 && c == '[') value_next = true;
         if (++depth > kMaxJsonDepth) {
           return absl::InvalidArgumentError(absl::StrCat(
               path, " is not a JSON array of profiles: it nests deeper than ",
@@ -185,7 +198,11 @@ absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
   ImportFile file;
   std::vector<ImportRow>& rows = file.rows;
   for (size_t i = 0; i < doc.size(); ++i) {
-    rows.push_back({i < lines.size() ? lines[i] : 0, {}, doc[i].dump(), ""});
+    ImportRow row;
+    row.line = i < lines.size() ? lines[i] : 0;
+    row.element = static_cast<int>(i) + 1;
+    row.json = doc[i].dump();
+    rows.push_back(std::move(row));
   }
   return file;
 }

@@ -6,7 +6,8 @@
 //           profile per row (RFC 4180 quoting; a quoted cell may span lines)
 //   .jsonl  one JSON object per line: a raa.v1.Child or raa.v1.Adopter in
 //           the protobuf JSON mapping
-//   .json   a JSON array of such objects (the line is the array's line)
+//   .json   a JSON array of such objects: each row has its place in the
+//           array (from 1) and the line its element starts on
 #ifndef RAAMATCH_CLIENTS_LIB_IMPORT_FILE_H_
 #define RAAMATCH_CLIENTS_LIB_IMPORT_FILE_H_
 
@@ -21,6 +22,7 @@ namespace raa {
 
 struct ImportRow {
   int line = 0;
+  int element = 0;      // .json: the row's place in the array, from 1
   TextFields fields;    // CSV rows, by column name (see ColumnName)
   std::string json;     // JSON rows
   std::string problem;  // a row that cannot be read at all, e.g. "has 5

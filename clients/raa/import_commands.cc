@@ -81,6 +81,7 @@ struct Problem {
 // What became of one row of the file.
 struct RowResult {
   int line = 0;
+  int element = 0;  // a .json file's: the row's place in the array, from 1
   enum Status {
     kNotSent,
     kStored,
@@ -115,6 +116,14 @@ Problem Described(const std::string& field, const std::string& description) {
           whose.empty() ? description : absl::StrCat(whose, ": ", description)};
 }
 
+// Where a row is in its file: "line 12", or in a JSON array (a file that
+// may be one line) "element 3 (line 1)".
+std::string Where(const RowResult& r) {
+  return r.element > 0
+             ? absl::StrCat("element ", r.element, " (line ", r.line, ")")
+             : absl::StrCat("line ", r.line);
+}
+
 std::string ProblemText(const Problem& p) {
   return p.column.empty() ? p.message
                           : absl::StrCat("column ", p.column, ": ", p.message);
@@ -144,6 +153,7 @@ std::vector<std::optional<Message>> ParseRows(
     const ImportRow& row = rows[i];
     RowResult& result = results[i];
     result.line = row.line;
+    result.element = row.element;
     Message message;
     if (!row.problem.empty()) result.problems.push_back({"", row.problem});
     if (!row.json.empty()) {
@@ -191,13 +201,28 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
     }
     return text;
   };
+  // A JSON array's rows are told by their place in it first: the whole
+  // array may be on one line.
+  const bool by_element = !results.empty() && results[0].element > 0;
+  auto row_cells = [&](const RowResult& r) {
+    std::vector<std::string> cells;
+    if (by_element) cells.push_back(absl::StrCat(r.element));
+    for (std::string cell :
+         {absl::StrCat(r.line), std::string(StatusWord(r.status)), record(r),
+          problems(r)}) {
+      cells.push_back(std::move(cell));
+    }
+    return cells;
+  };
+  auto columns = [&](std::vector<std::string> names) {
+    if (by_element)
+      names.insert(names.begin(), names[0] == "line" ? "element" : "ELEMENT");
+    return names;
+  };
   if (!results_path.empty()) {
     std::ofstream out(results_path, std::ios::binary);
-    Table table({"line", "status", "record", "problems"});
-    for (const RowResult& r : results) {
-      table.AddRow(
-          {absl::StrCat(r.line), StatusWord(r.status), record(r), problems(r)});
-    }
+    Table table(columns({"line", "status", "record", "problems"}));
+    for (const RowResult& r : results) table.AddRow(row_cells(r));
     table.PrintCsv(out);
     if (!out) {
       std::cerr << "error: cannot write " << results_path << "\n";
@@ -206,7 +231,7 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
   }
   for (const RowResult& r : results) {
     for (const Problem& p : r.problems) {
-      std::cerr << path << " line " << r.line
+      std::cerr << path << " " << Where(r)
                 << (p.column.empty() ? "" : ", column " + p.column) << ": "
                 << p.message << "\n";
     }
@@ -219,6 +244,7 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
                           {"rows", nlohmann::json::array()}};
     for (const RowResult& r : results) {
       nlohmann::json row = {{"line", r.line}, {"status", StatusWord(r.status)}};
+      if (r.element > 0) row["element"] = r.element;
       if (!r.record.empty()) row["name"] = r.record;
       if (!r.notes.empty()) row["notes"] = r.notes;
       if (!r.problems.empty()) {
@@ -232,11 +258,8 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
     }
     std::cout << doc.dump(2) << "\n";
   } else {
-    Table table({"LINE", "STATUS", "RECORD", "PROBLEMS"});
-    for (const RowResult& r : results) {
-      table.AddRow(
-          {absl::StrCat(r.line), StatusWord(r.status), record(r), problems(r)});
-    }
+    Table table(columns({"LINE", "STATUS", "RECORD", "PROBLEMS"}));
+    for (const RowResult& r : results) table.AddRow(row_cells(r));
     table.Print();
     std::cout << "stored " << stored << " " << noun;
     if (!authority.empty()) std::cout << " for " << authority;
@@ -313,7 +336,7 @@ void FailRow(Batch& batch, int index, const std::string& field,
       earlier >= 0 && batch.start + earlier < batch.end) {
     r.same_as = static_cast<int>(batch.to_send[batch.start + earlier]);
     r.problems.push_back(
-        {"", absl::StrCat("the same profile as line ", results[r.same_as].line,
+        {"", absl::StrCat("the same profile as ", Where(results[r.same_as]),
                           ", which is stored once; if these are two "
                           "different profiles, make the rows differ")});
     return;
@@ -792,6 +815,7 @@ void ImportJourneys(Cli& cli, const std::string& path,
     const ImportRow& row = file->rows[i];
     RowResult& result = results[i];
     result.line = row.line;
+    result.element = row.element;
     if (!row.problem.empty()) result.problems.push_back({"", row.problem});
     TextFields fields = row.fields;
     if (!row.json.empty()) {

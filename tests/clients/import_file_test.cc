@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/errors.h"
@@ -43,6 +44,37 @@ TEST(ImportFileTest, AJsonArrayNestedTooDeepIsRefusedSayingHowDeep) {
   absl::StatusOr<ImportFile> deepest = ReadImportFile(
       FileOf("deepest.json", std::string(64, '[') + std::string(64, ']')));
   EXPECT_TRUE(deepest.ok()) << deepest.status();
+}
+
+TEST(ImportFileTest, EachElementOfAJsonArrayKeepsItsPlaceAndItsLine) {
+  // A number where a profile should be is an element too: the profiles
+  // after it keep their own lines (they took the next one's).
+  absl::StatusOr<ImportFile> file = ReadImportFile(FileOf(
+      "mixed.json",
+      "[\n  7,\n  {\"summary\": \"a, [b]\"},\n  \"text\" , {\n\"x\": {}},\n  "
+      "{}\n]\n"));
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->rows.size(), 5u);
+  std::vector<std::pair<int, int>> places;
+  for (const ImportRow& row : file->rows) {
+    places.push_back({row.element, row.line});
+  }
+  EXPECT_EQ(places, (std::vector<std::pair<int, int>>{
+                        {1, 2}, {2, 3}, {3, 4}, {4, 4}, {5, 6}}));
+  EXPECT_EQ(file->rows[0].json, "7");
+  // On one line, the place tells the rows apart; a .jsonl row has none.
+  absl::StatusOr<ImportFile> one_line =
+      ReadImportFile(FileOf("one.json", "[{}, {}, {}]"));
+  ASSERT_TRUE(one_line.ok()) << one_line.status();
+  ASSERT_EQ(one_line->rows.size(), 3u);
+  EXPECT_EQ(one_line->rows[2].element, 3);
+  EXPECT_EQ(one_line->rows[2].line, 1);
+  absl::StatusOr<ImportFile> lines =
+      ReadImportFile(FileOf("rows.jsonl", "{}\n\n{}\n"));
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  ASSERT_EQ(lines->rows.size(), 2u);
+  EXPECT_EQ(lines->rows[1].line, 3);
+  EXPECT_EQ(lines->rows[1].element, 0);
 }
 
 TEST(ImportFileTest, AMisplacedQuoteInACsvIsNamedInPlainWords) {

@@ -4,11 +4,15 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace raa {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(NamesTest, RecordNamesRoundTrip) {
   absl::StatusOr<RecordName> child =
@@ -42,6 +46,20 @@ TEST(NamesTest, MalformedNamesAreRefusedNamingTheField) {
   EXPECT_FALSE(ParseAuthorityName("authorities/Sheffield", "parent").ok());
   EXPECT_FALSE(
       ParseRecordName(std::string(300, 'a'), "children", 'c', "child").ok());
+}
+
+TEST(NamesTest, AMissingNameIsRequiredNotQuotedEmpty) {
+  // A form left unchosen sends no name: "is required", not '"" is not'.
+  absl::Status missing = ParseAuthorityName("", "api_key.authority").status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.message(), HasSubstr("is required: authorities/{id}"));
+  EXPECT_THAT(missing.message(), Not(HasSubstr("\"\"")));
+  absl::Status record =
+      ParseRecordName("", "adopters", 'h', "adopter").status();
+  EXPECT_THAT(record.message(),
+              HasSubstr("is required: authorities/{id}/adopters/h{number}"));
+  EXPECT_THAT(ParseAuthorityName("leeds", "parent").status().message(),
+              HasSubstr("\"leeds\" is not authorities/{id}"));
 }
 
 TEST(NamesTest, AuthorityOfReadsOnlyTheAuthority) {

@@ -1103,6 +1103,27 @@ TEST_F(CliEndToEnd, ImportMapsEachLineToItsRecordInTheUsersWords) {
   ASSERT_FALSE(second.is_discarded()) << again.out;
   EXPECT_EQ(second["rows"][0]["status"], "already stored");
   EXPECT_EQ(second["rows"][0]["name"], doc["rows"][0]["name"]);
+
+  // A JSON array on one line: each row is told by its place in the array.
+  std::string json = WriteFile(
+      "children.json",
+      R"([{"ages_as_of": "2026-10-01", "members": [{"age_months": 30}], )"
+      R"("journey": {"entered_care": "2025-06-01"}}, 7])");
+  std::string json_results = dir_.File("json-results.csv");
+  Result array = Raa(key, {"import", "children", json, "--authority",
+                           "sheffield", "--results", json_results});
+  EXPECT_EQ(array.exit_code, 1) << array.err;
+  EXPECT_THAT(array.err, HasSubstr("children.json element 2 (line 1): "));
+  EXPECT_THAT(array.out, HasSubstr("ELEMENT"));
+  std::vector<std::vector<std::string>> array_rows =
+      ParseCsv(ReadFile(json_results));
+  ASSERT_EQ(array_rows.size(), 3u);
+  EXPECT_EQ(array_rows[0],
+            (std::vector<std::string>{"element", "line", "status", "record",
+                                      "problems"}));
+  EXPECT_EQ(array_rows[2][0], "2");
+  EXPECT_EQ(array_rows[2][1], "1");
+  EXPECT_EQ(array_rows[2][2], "rejected");
 }
 
 TEST_F(CliEndToEnd, VersionConfigLinesAndHelpSayWhatTheyShould) {

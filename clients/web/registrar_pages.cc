@@ -446,6 +446,7 @@ absl::Status WithApiViolations(const absl::Status& parsed,
 // What became of one row of an uploaded file.
 struct UploadRow {
   int line = 0;
+  int element = 0;  // a .json array's row: its place in it, from 1
   enum Outcome {
     kNotSent,
     kStored,
@@ -521,6 +522,7 @@ absl::Status ImportRows(
     const ImportRow& in = file.rows[i];
     UploadRow& row = rows[i];
     row.line = in.line;
+    row.element = in.element;
     if (!in.problem.empty()) row.problems.push_back(in.problem);
     absl::Status s;
     if (!in.json.empty()) {
@@ -1309,19 +1311,24 @@ void WebApp::PostRegistryUpload(const httplib::Request& req,
     return;
   }
   int stored = 0, already = 0, rejected = 0, not_sent = 0;
-  Table table(
-      {{.key = "line", .label = "Line", .numeric = true, .sortable = false},
-       {.key = "outcome", .label = "Result", .sortable = false},
-       {.key = "record", .label = "Record", .sortable = false},
-       {.key = "problems", .label = "Problems", .sortable = false}},
-      {.page_size = std::max<int>(1, static_cast<int>(rows.size()))});
+  // A JSON array may be one line: its rows are told by their place in it.
+  const bool by_element = !rows.empty() && rows[0].element > 0;
+  Table table({{.key = "line",
+                .label = by_element ? "Element (line)" : "Line",
+                .numeric = true,
+                .sortable = false},
+               {.key = "outcome", .label = "Result", .sortable = false},
+               {.key = "record", .label = "Record", .sortable = false},
+               {.key = "problems", .label = "Problems", .sortable = false}},
+              {.page_size = std::max<int>(1, static_cast<int>(rows.size()))});
   for (const UploadRow& r : rows) {
     stored += r.outcome == UploadRow::kStored;
     already += r.outcome == UploadRow::kAlreadyStored;
     rejected += r.outcome == UploadRow::kRejected;
     not_sent += r.outcome == UploadRow::kNotSent;
     data row;
-    row.set("line", absl::StrCat(r.line));
+    row.set("line", by_element ? absl::StrCat(r.element, " (line ", r.line, ")")
+                               : absl::StrCat(r.line));
     row.set("outcome", OutcomeWords(r.outcome));
     if (r.outcome == UploadRow::kRejected) row.set("rejected", true);
     if (!r.record.empty()) {

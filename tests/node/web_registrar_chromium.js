@@ -621,8 +621,12 @@ async function main() {
       const r = await submit('main form button[type="submit"]');
       assert.equal(r.status(), 200, await text());
       const rows = await tableRows('#upload-report');
+      // A JSON array's rows by their place in it, and the line each starts on.
+      assert.equal(await page.$eval('#upload-report thead th', (e) => e.textContent.trim()),
+                   'Element (line)');
       assert.deepEqual(rows.map((row) => [row[0], row[1]]),
-                       [['2', 'stored'], ['3', 'not stored']], JSON.stringify(rows));
+                       [['1 (line 2)', 'stored'], ['2 (line 3)', 'not stored']],
+                       JSON.stringify(rows));
       assert.match(rows[1][3], /approved_for/, rows[1][3]);
       assert.equal((await fixture.householdsOfA()).length, before + 1);
     });

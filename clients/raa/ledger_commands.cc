@@ -429,10 +429,22 @@ void AddSettleCommand(CLI::App* group, Cli& cli) {
     }
     if (cli.json) return PrintJson(*plan);
     const std::string date = FormatDate(plan->as_of());
-    Table table({"AS OF", "PAYER", "PAYEE", "AMOUNT"});
+    // Who records each payment: the payer's finance officer, or a manager
+    // when either side has withdrawn (it cannot be paid by a member).
+    Table table({"AS OF", "PAYER", "PAYEE", "AMOUNT", "RECORDED BY"});
+    std::string withdrawn_example;
     for (const v1::SettlementPayment& p : plan->payments()) {
       table.AddRow({date, ShortName(p.payer()), ShortName(p.payee()),
-                    Amount(p.amount())});
+                    Amount(p.amount()),
+                    p.withdrawn().empty()
+                        ? std::string("payer")
+                        : absl::StrCat("a manager (", ShortName(p.withdrawn()),
+                                       " has withdrawn)")});
+      if (!p.withdrawn().empty() && withdrawn_example.empty()) {
+        withdrawn_example = absl::StrCat(
+            "raa --authority ", ShortName(p.payer()), " ledger pay --to ",
+            ShortName(p.payee()), " --amount AMOUNT --reference THEIR-REF");
+      }
     }
     if (cli.csv) return table.Print();
     std::cout << "Settlement plan as of " << date << ": "
@@ -449,6 +461,11 @@ void AddSettleCommand(CLI::App* group, Cli& cli) {
       table.Print();
       std::cout << "\nRecord each payment you make with: raa ledger pay --to "
                    "PAYEE --amount AMOUNT --reference YOUR-REF\n";
+      if (!withdrawn_example.empty()) {
+        std::cout << "A payment with a member that has withdrawn is recorded "
+                     "by a manager, e.g. "
+                  << withdrawn_example << "\n";
+      }
     }
   });
 }

@@ -632,6 +632,19 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
 
 // ---- settlement ----
 
+namespace {
+
+// Who records a payment of the plan: the payer's finance officer, or a
+// manager when a party has withdrawn (as raa ledger settle says).
+std::string RecordedBy(const v1::SettlementPayment& p) {
+  return p.withdrawn().empty()
+             ? std::string("payer")
+             : absl::StrCat("a manager (", ShortAuthority(p.withdrawn()),
+                            " has withdrawn)");
+}
+
+}  // namespace
+
 void WebApp::GetSettlement(const httplib::Request& req,
                            httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
@@ -644,10 +657,10 @@ void WebApp::GetSettlement(const httplib::Request& req,
   }
   const std::string date = FormatDate(plan->as_of());
   if (req.path.ends_with(".csv")) {
-    Csv csv({"AS OF", "PAYER", "PAYEE", "AMOUNT"});
+    Csv csv({"AS OF", "PAYER", "PAYEE", "AMOUNT", "RECORDED BY"});
     for (const v1::SettlementPayment& p : plan->payments()) {
       csv.Add({date, ShortAuthority(p.payer()), ShortAuthority(p.payee()),
-               CsvAmount(p.amount())});
+               CsvAmount(p.amount()), RecordedBy(p)});
     }
     csv.Send(res, absl::StrCat("settlement-", date, ".csv"));
     return;
@@ -662,15 +675,17 @@ void WebApp::GetSettlement(const httplib::Request& req,
             Pounds(plan->total()), " in all)."));
   Table table({{.key = "payer", .label = "Payer"},
                {.key = "payee", .label = "Payee"},
-               {.key = "amount", .label = "Amount", .numeric = true}});
+               {.key = "amount", .label = "Amount", .numeric = true},
+               {.key = "recorded_by", .label = "Recorded by"}});
   for (const v1::SettlementPayment& p : plan->payments()) {
     data row;
     row.set("payer", ShortAuthority(p.payer()));
     row.set("payee", ShortAuthority(p.payee()));
     row.set("amount", Pounds(p.amount()));
+    row.set("recorded_by", RecordedBy(p));
     table.AddRow(std::move(row),
                  {ShortAuthority(p.payer()), ShortAuthority(p.payee()),
-                  PenceOf(p.amount())});
+                  PenceOf(p.amount()), RecordedBy(p)});
   }
   d.set("payments_table", table.Render(req.params, "/ledger/settlement"));
   d.set("has_payments", plan->payments_size() > 0);

@@ -549,6 +549,12 @@ absl::StatusOr<v1::SalesAndPurchases> Ledger::GetSalesAndPurchases(
     auto it = by_link.find(link);
     if (it == by_link.end()) continue;
     const ledger_rows::PlacementRow& p = *it->second;
+    // A placement whose date was corrected out of the year nets to nothing
+    // in it: it is the other year's.
+    if (pence == 0 && (!p.placed_on.has_value() || *p.placed_on < from ||
+                       *p.placed_on > to)) {
+      continue;
+    }
     const bool sale = p.payee == authority;
     v1::PlacementTrade* t = sale ? out.add_sales() : out.add_purchases();
     t->set_link(LinkName(link));
@@ -918,6 +924,15 @@ absl::StatusOr<v1::SettlementPlan> Ledger::PlanSettlement(
   v1::SettlementPlan out;
   *out.mutable_as_of() = ToDate(day);
   Pence total = 0;
+  // Whether each party is still a member: a payment with one that has
+  // withdrawn is the manager's to record.
+  std::map<std::string, bool, std::less<>> withdrawn;
+  auto has_withdrawn = [&](const std::string& id) -> absl::StatusOr<bool> {
+    auto it = withdrawn.find(id);
+    if (it != withdrawn.end()) return it->second;
+    ASSIGN_OR_RETURN(v1::Authority a, registry_rows::GetAuthority(store_, id));
+    return withdrawn[id] = a.status() != v1::AUTHORITY_STATUS_ACTIVE;
+  };
   for (const ledger_rules::Debt& d : plan) {
     total += d.amount;
     if (!all && d.debtor != caller.authority_id &&
@@ -928,6 +943,11 @@ absl::StatusOr<v1::SettlementPlan> Ledger::PlanSettlement(
     p->set_payer(AuthorityName(d.debtor));
     p->set_payee(AuthorityName(d.creditor));
     *p->mutable_amount() = ToMoney(d.amount);
+    ASSIGN_OR_RETURN(const bool payer_out, has_withdrawn(d.debtor));
+    ASSIGN_OR_RETURN(const bool payee_out, has_withdrawn(d.creditor));
+    if (payer_out || payee_out) {
+      p->set_withdrawn(AuthorityName(payer_out ? d.debtor : d.creditor));
+    }
   }
   out.set_payment_count(static_cast<int32_t>(plan.size()));
   out.set_members_with_balance(static_cast<int32_t>(
@@ -1023,7 +1043,14 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                       absl::FormatCivilTime(month) == request.month();
   const absl::CivilDay today = clock_.Today();
   const absl::CivilDay last_day = absl::CivilDay(month + 1) - 1;
-  if (!parsed) errors.Add("month", "give a month as YYYY-MM");
+  if (!parsed) {
+    errors.Add("month", "give a month as YYYY-MM");
+  } else if (month < absl::CivilMonth(kEarliestLedgerDay)) {
+    errors.Add("month", absl::StrCat(request.month(), " is before ",
+                                     absl::FormatCivilTime(
+                                         absl::CivilMonth(kEarliestLedgerDay)),
+                                     ", the ledger's first financial year"));
+  }
   ValidateRequestId(request.request_id(), errors);
   RETURN_IF_ERROR(errors.ToStatus());
   if (!IsManager(caller)) {
@@ -1048,14 +1075,12 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
                              ledger_rows::Schedules(tx));
             ASSIGN_OR_RETURN(std::vector<ledger_rows::PlacementRow> live,
                              ledger_rows::LivePlacements(tx));
-            // This month and every month closed before it: a placement
-            // recorded since an earlier month was closed is charged for it
-            // now (late, saying so), once its order is known or not made.
+            // This month and every other closed month, before or after it:
+            // a placement recorded since a month was closed is charged for
+            // it now (late, saying so), once its order is known or not made.
             ASSIGN_OR_RETURN(std::vector<absl::CivilMonth> closed,
                              ledger_rows::MonthsClosedFrom(
                                  tx, absl::CivilMonth(absl::CivilYear(1))));
-            std::erase_if(closed,
-                          [&](absl::CivilMonth m) { return m > month; });
             const std::string late = absl::StrCat(
                 "recorded after the month was closed; charged when ",
                 request.month(), " was closed");

@@ -222,7 +222,7 @@ TEST_F(LedgerEndToEnd, PayConfirmRejectAndTheBalancesToThePenny) {
 
   Result settle = Raa(manager_key_, {"--csv", "ledger", "settle"});
   ASSERT_EQ(settle.exit_code, 0) << settle.err;
-  EXPECT_THAT(settle.out, HasSubstr(",sheffield,leeds,16999.50\r\n"));
+  EXPECT_THAT(settle.out, HasSubstr(",sheffield,leeds,16999.50,payer\r\n"));
 
   // The month-end is the manager's.
   Result close = Raa(leeds.finance, {"ledger", "close-month", "2026-01"});

@@ -302,16 +302,15 @@ class LedgerAuditorTest : public InProcessServerTest,
     }
   }
 
-  // Charges the monthly fees of `p` for the months closed up to `upto`
-  // that its dates, as they are now, make due and that have none standing;
-  // returns how many. A corrected date does this in its own step (every
-  // month closed), a month-end run for every placement (the months up to
-  // its own, so also those closed before the placement was recorded).
-  int ChargeClosedMonthsDue(const PlacementModel& p, CivilMonth upto,
-                            const char* counted_as) {
+  // Charges the monthly fees of `p` for every closed month that its dates,
+  // as they are now, make due and that has none standing; returns how many.
+  // A corrected date does this in its own step, a month-end run for every
+  // placement (whichever month it closes: also the months, before or after
+  // it, closed before the placement was recorded).
+  int ChargeClosedMonthsDue(const PlacementModel& p, const char* counted_as) {
     int charged = 0;
     for (CivilMonth month : closed_) {
-      if (month > upto || !MonthlyFeeDue(p, month)) continue;
+      if (!MonthlyFeeDue(p, month)) continue;
       std::vector<MonthlyCharge>& charges =
           monthly_[std::pair(p.link, MonthText(month))];
       if (!charges.empty() && !charges.back().reversed) continue;
@@ -703,8 +702,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     if (p.payer == p.payee) return;
     ReverseMonthsNoLongerDue(p);
     ReverseMonthsRepriced(p);
-    ChargeClosedMonthsDue(p, CivilMonth(Today()),
-                          "monthly fees charged by a corrected date");
+    ChargeClosedMonthsDue(p, "monthly fees charged by a corrected date");
     // Re-posted (a reversal and a new fee) only if the amount changes or the
     // fee moves to another financial year.
     auto [fee, version] = FeeOf(p.payee, p.children, moved);
@@ -880,7 +878,7 @@ class LedgerAuditorTest : public InProcessServerTest,
     closed_.insert(month);
     int posted = 0;
     for (const PlacementModel& p : placements_) {
-      posted += ChargeClosedMonthsDue(p, month, "monthly fees");
+      posted += ChargeClosedMonthsDue(p, "monthly fees");
     }
     EXPECT_EQ(close.entries_size(), posted) << "month " << request.month();
     ++did_["month-end runs"];

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/clock.h"
 #include "common/names.h"
 #include "common/status_macros.h"
@@ -661,6 +662,15 @@ TEST_F(LedgerServerTest, CloseMonthChargesAMonthOnce) {
   s = CloseMonth("2026-13", &second);
   EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(s), ElementsAre("month"));
+  // Before the ledger's first financial year: a slip of the year, refused as
+  // a payment dated then is.
+  s = CloseMonth("1999-12", &second);
+  EXPECT_THAT(s, StatusIs(Code::INVALID_ARGUMENT));
+  EXPECT_THAT(ViolationFields(s), ElementsAre("month"));
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("1999-12 is before 2000-04, the ledger's first "
+                        "financial year"));
+  EXPECT_THAT(CloseMonth("2000-04", &second), IsOk());
 }
 
 TEST_F(LedgerServerTest, AnOrderRecordedLateReversesTheMonthsNoLongerDue) {
@@ -830,6 +840,29 @@ TEST_F(LedgerServerTest, AClosedMonthMadeDueLaterIsCharged) {
               HasSubstr("charged late: placement date corrected from "
                         "2025-09-15 to 2025-06-01"));
   EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 3 * monthly));
+}
+
+// A placement recorded after months were closed is charged for every one of
+// them by the next close, whichever month that closes (finance.md 2.1):
+// closing an earlier month again charges the later ones too.
+TEST_F(LedgerServerTest, ClosingAnEarlierMonthChargesTheLaterClosedMonthsToo) {
+  v1::MonthClose closed;
+  for (const char* month : {"2026-08", "2026-09", "2026-10"}) {
+    ASSERT_THAT(CloseMonth(month, &closed), IsOk());
+  }
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2025, 5, 1));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2025, 6, 1), NextRequestId()),
+              IsOk());
+  ASSERT_THAT(CloseMonth("2026-08", &closed), IsOk());
+  std::vector<std::string> months;
+  for (const v1::Entry& e : closed.entries()) months.push_back(e.month());
+  EXPECT_THAT(months, ElementsAre("2026-08", "2026-09", "2026-10"));
+  ASSERT_THAT(closed.entries(), SizeIs(3));
+  EXPECT_THAT(closed.entries(2).description(),
+              HasSubstr("charged late: recorded after the month was closed; "
+                        "charged when 2026-08 was closed"));
+  EXPECT_EQ(Positions()["authorities/sheffield"], -(27'000'00 + 3 * 2'250'00));
 }
 
 // An imported history: the placement, months closed since, and the order
@@ -1112,6 +1145,84 @@ TEST_F(LedgerServerTest, SettlementAndSalesFollowThePlacements) {
   ASSERT_THAT(trades.purchases(), SizeIs(1));
   EXPECT_EQ(trades.purchases(0).counterparty(), "authorities/york");
   EXPECT_EQ(P(trades.net()), 27'000'00 - 39'245'00);
+}
+
+// A member that has withdrawn is settled with by a manager: the plan says
+// which payments those are, and each goes through as planned.
+TEST_F(LedgerServerTest, APlannedPaymentWithAWithdrawnMemberIsTheManagers) {
+  Placed("sheffield", "leeds");  // Sheffield owes Leeds £27,000
+  Placed("leeds", "york");       // Leeds owes York £39,245 (a VAA)
+  WithdrawAuthority("leeds");
+  v1::SettlementPlan plan;
+  ASSERT_THAT(L(&LedgerStub::PlanSettlement, manager_,
+                v1::PlanSettlementRequest(), &plan),
+              IsOk());
+  ASSERT_THAT(plan.payments(), SizeIs(2));
+  int withdrawn = 0;
+  for (const v1::SettlementPayment& p : plan.payments()) {
+    const bool leeds =
+        p.payer() == "authorities/leeds" || p.payee() == "authorities/leeds";
+    EXPECT_EQ(p.withdrawn(), leeds ? "authorities/leeds" : "") << p.payer();
+    withdrawn += leeds;
+    v1::Payment paid;
+    // Leeds's own finance officer can no longer pay; a manager can, the
+    // planned amount, without allowing an overpayment.
+    if (leeds) {
+      EXPECT_THAT(
+          Pay(finance_["leeds"], p.payer(), p.payee(), P(p.amount()), &paid),
+          StatusIs(Code::PERMISSION_DENIED));
+    }
+    EXPECT_THAT(Pay(leeds ? manager_
+                          : finance_[std::string(
+                                absl::StripPrefix(p.payer(), "authorities/"))],
+                    p.payer(), p.payee(), P(p.amount()), &paid),
+                IsOk())
+        << p.payer() << " pays " << p.payee();
+  }
+  EXPECT_EQ(withdrawn, 1);
+  // Sheffield's finance officer sees the same mark on its own payments.
+  v1::SettlementPlan own;
+  ASSERT_THAT(L(&LedgerStub::PlanSettlement, finance_["sheffield"],
+                v1::PlanSettlementRequest(), &own),
+              IsOk());
+  for (const v1::SettlementPayment& p : own.payments()) {
+    EXPECT_EQ(p.withdrawn(),
+              p.payee() == "authorities/leeds" ? "authorities/leeds" : "");
+  }
+}
+
+// A placement whose date is corrected into the year before is that year's
+// sale, not a £0.00 row of this one.
+TEST_F(LedgerServerTest, APlacementMovedToTheYearBeforeLeavesThisYearsTrade) {
+  v1::Link link = MatchedFrom("sheffield", "leeds", absl::CivilDay(2026, 1, 5));
+  ASSERT_THAT(Advance(link.name(), v1::LINK_STEP_PLACED,
+                      absl::CivilDay(2026, 4, 2), NextRequestId()),
+              IsOk());
+  v1::Link corrected;
+  ASSERT_THAT(
+      Journey(&JourneyStub::CorrectStep, manager_,
+              CorrectionOf(link.name(), v1::LINK_STEP_PLACED,
+                           absl::CivilDay(2026, 3, 30),
+                           "The placement was on 30 March, before Easter."),
+              &corrected),
+      IsOk());
+  auto sales_of = [&](int year) {
+    v1::GetSalesAndPurchasesRequest request;
+    request.set_authority("authorities/leeds");
+    request.set_financial_year(year);
+    v1::SalesAndPurchases trades;
+    EXPECT_THAT(L(&LedgerStub::GetSalesAndPurchases, finance_["leeds"], request,
+                  &trades),
+                IsOk());
+    std::vector<std::string> links;
+    for (const v1::PlacementTrade& t : trades.sales()) {
+      links.push_back(absl::StrCat(t.link(), " ", P(t.amount())));
+    }
+    return links;
+  };
+  EXPECT_THAT(sales_of(2026), IsEmpty());
+  EXPECT_THAT(sales_of(2025),
+              ElementsAre(absl::StrCat(link.name(), " ", 27'000'00)));
 }
 
 TEST_F(LedgerServerTest, ReconcileComparesAMembersBooksWithTheJournal) {

@@ -431,9 +431,9 @@ async function main() {
       await page.goto(`${base}/ledger/settlement`, {waitUntil: 'load'});
       const rows = await page.$$eval('#plan tbody tr', (trs) =>
         trs.map((row) => [...row.cells].map((c) => c.textContent.trim())));
-      assert.deepEqual(rows, [[kA, kB, '£7,000.00']]);
+      assert.deepEqual(rows, [[kA, kB, '£7,000.00', 'payer']]);
       const r = await support.request(base, 'GET', '/ledger/settlement.csv', {cookie: cookieB});
-      assert.match(r.body.toString('utf8'), /,sheffield,rotherham,7000\.00\r\n/);
+      assert.match(r.body.toString('utf8'), /,sheffield,rotherham,7000\.00,payer\r\n/);
     });
 
     await check('reconcile: B uploads its books; matched, differing, only-in-books and ' +

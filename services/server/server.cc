@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -34,6 +35,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "services/access/access_service.h"
 #include "services/access/api_keys.h"
 #include "services/audit/audit_log.h"
@@ -141,6 +143,12 @@ namespace {
 // clients").
 constexpr int kMaxStreamsPerConnection = 100;
 constexpr absl::Duration kMaxConnectionIdle = absl::Minutes(5);
+// What every connection together may hold in gRPC's buffers, above all the
+// requests of unfinished calls: a call's request may be 4 MB, and a client
+// that started 100 calls and sent all but the last byte of each held 400 MB
+// a connection, with no key. Past it gRPC cancels the calls holding most
+// (RESOURCE_EXHAUSTED) or closes their connection.
+constexpr size_t kTransportMemory = size_t{256} << 20;
 
 // Saves the index to its file, saying so (or why not) on stderr. Whether
 // it saved.
@@ -539,6 +547,9 @@ absl::StatusOr<std::unique_ptr<RaaServer>> RaaServer::Start(
   builder.AddChannelArgument(
       GRPC_ARG_MAX_CONNECTION_IDLE_MS,
       static_cast<int>(absl::ToInt64Milliseconds(kMaxConnectionIdle)));
+  grpc::ResourceQuota quota("raamatchd");
+  quota.Resize(kTransportMemory);
+  builder.SetResourceQuota(quota);
   // A read's large answer counts against its key until its client has it.
   builder.SetContextAllocator(impl->rpc->NewContextAllocator());
   builder.AddListeningPort(options.listen, credentials, &impl->port);

@@ -12,6 +12,10 @@
 //     answered;
 //   - calls to a method the server does not have are UNIMPLEMENTED, and
 //     the server goes on (its own call contexts once crashed it there);
+//   - unfinished calls that send all but the last byte of 4 MB requests, on
+//     three connections, are cancelled once gRPC's buffers hold 256 MiB
+//     (gRPC held them all, with no key: 400 MB a connection), and a health
+//     check elsewhere is answered;
 //   - a key whose client asks for large answers and never reads them (a
 //     flow control window it keeps shut) has at most 16 MiB of them held:
 //     its further large reads are refused (RESOURCE_EXHAUSTED) on any
@@ -263,6 +267,60 @@ async function main() {
         assert.deepEqual(new Set(statuses), new Set(['12']));
       }
       assert.equal(await healthCheck(port), '0');
+    });
+
+    await check('unfinished calls that send all but the last byte of 4 MB ' +
+                'requests are cancelled once they hold 256 MiB, and a health ' +
+                'check elsewhere is answered', async () => {
+      // gRPC held each such request, with no key: 400 MB a connection, as
+      // many connections as a client opened.
+      const declared = 4000000;
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(declared, 1);
+      const body = Buffer.alloc(declared - 1);  // shared by every call
+      let cancelled = 0;
+      let onCancel = null;
+      const sessions = [0, 1, 2].map(() => {
+        const session = http2.connect(`http://127.0.0.1:${port}`);
+        session.on('error', () => {});
+        for (let i = 0; i < kStreamLimit; i++) {
+          const stream = session.request(grpcHeaders(kHealthPath, null));
+          stream.on('error', () => {});
+          // Any end before the client ends the call is the server's.
+          stream.on('close', () => { cancelled++; if (onCancel) onCancel(); });
+          stream.write(prefix);
+          stream.write(body);
+        }
+        return session;
+      });
+      try {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(
+              'no call cancelled in 60 s: 300 requests of 4 MB held')), 60000);
+          onCancel = () => { clearTimeout(timer); resolve(); };
+          if (cancelled > 0) onCancel();
+        });
+        assert.equal(await healthCheck(port), '0');
+      } finally {
+        onCancel = null;
+        await Promise.all(sessions.map((session) => {
+          const gone = new Promise((resolve) => session.on('close', resolve));
+          session.destroy();
+          return gone;
+        }));
+      }
+      // What they held is given back once the client has gone: every call is
+      // served again (until then, one needing gRPC's memory may be refused,
+      // RESOURCE_EXHAUSTED). Asked every 50 ms for up to 20 s.
+      const deadline = Date.now() + 20000;
+      const ask = () => callAndRead(port, '/raa.v1.RegistryService/ListAuthorities',
+                                    null, Buffer.alloc(0)).then((r) => r.status);
+      let status = await ask();
+      while (status === '8' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = await ask();
+      }
+      assert.equal(status, '16', 'no key: UNAUTHENTICATED, once served');
     });
 
     await check('a key has at most 16 MiB of large answers held for a client ' +

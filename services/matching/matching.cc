@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/dates.h"
 #include "common/enum_names.h"
 #include "common/errors.h"
@@ -282,6 +283,9 @@ struct ChildrenForHousehold {
     if (!household.has_value() || household->authority != authority_id) {
       return std::nullopt;
     }
+    // One that may not be ranked for (on hold): the store says why, by its
+    // name and status.
+    if (!household->available) return std::nullopt;
     return absl::OkStatus();
   }
   static absl::StatusOr<matcher::RankResult> Rank(
@@ -311,6 +315,20 @@ struct ChildrenForHousehold {
     return child;
   }
 };
+
+// The matcher names a record by its key in the index ("household 116:
+// authority leeds has withdrawn"); the caller knows it by the name it gave.
+absl::Status NamedAsAsked(absl::string_view name, const absl::Status& status) {
+  absl::string_view message = status.message();
+  for (absl::string_view kind : {"household ", "child group "}) {
+    if (!absl::ConsumePrefix(&message, kind)) continue;
+    const size_t digits = message.find_first_not_of("0123456789");
+    if (digits == 0 || digits == absl::string_view::npos) break;
+    return absl::Status(status.code(),
+                        absl::StrCat(name, message.substr(digits)));
+  }
+  return status;
+}
 
 // Matching::TryRankAdopters / TryRankChildren: one page of a ranking from
 // the index alone, written into `response`, or nullopt (and `response`
@@ -367,7 +385,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
         // A later page ranks without reasons and explains only its own rows.
         absl::StatusOr<matcher::RankResult> r = Side::Rank(
             index, key, policy, options, caller, explain && offset == 0);
-        if (!r.ok()) return r.status();
+        if (!r.ok()) return NamedAsAsked(subject, r.status());
         Side::SetSubject(*response, subject);
         FillSummary(*r, words, *response);
         const Page page =
@@ -455,9 +473,9 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
   std::optional<matcher::Household> household = live_.Read(
       [&](const matcher::CandidateIndex& index,
           const matcher::MatchingPolicy&) { return index.FindHousehold(key); });
-  if (household.has_value() && household->authority == record.authority_id) {
-    return key;
-  }
+  const bool indexed =
+      household.has_value() && household->authority == record.authority_id;
+  if (indexed && (household->available || !for_search)) return key;
   absl::StatusOr<v1::Adopter> adopter =
       registry_rows::GetAdopter(store_, record.authority_id, record.row_id);
   if (!adopter.ok()) return adopter.status();
@@ -465,7 +483,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
   return absl::FailedPreconditionError(absl::StrCat(
       name, " is ",
       EnumValueSuffix(v1::AdopterStatus_descriptor(), adopter->status()),
-      ": only approved households are matched"));
+      ": only approved households not on hold are matched"));
 }
 
 std::optional<absl::Status> Matching::TryRankAdopters(

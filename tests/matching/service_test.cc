@@ -737,11 +737,16 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   v1::Adopter gone = AddFittingHousehold(sheffield_, "sheffield");
   WithdrawAdopter(sheffield_, gone.name());
   unavailable.push_back(gone.name());
-  for (const std::string& name : unavailable) {
+  // Each refusal names the household as the caller did, and its status.
+  const char* const statuses[] = {"STAGE_TWO", "ON_HOLD", "WITHDRAWN"};
+  for (size_t i = 0; i < unavailable.size(); ++i) {
     v1::RankChildrenResponse children;
-    EXPECT_THAT(RankChildren(finder_, name, &children),
-                StatusIs(Code::FAILED_PRECONDITION))
-        << name;
+    grpc::Status s = RankChildren(finder_, unavailable[i], &children);
+    EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION)) << unavailable[i];
+    EXPECT_EQ(s.error_message(),
+              absl::StrCat(unavailable[i], " is ", statuses[i],
+                           ": only approved households not on hold are "
+                           "matched"));
   }
   v1::PairExplanation explained;
   ASSERT_THAT(ExplainPair(finder_, waiting.name(), gone.name(), &explained),
@@ -913,8 +918,11 @@ TEST_F(MatchingServiceTest, ASearchSeesEveryAcknowledgedWrite) {
   EXPECT_THAT(ExclusionCounts(ranked),
               ElementsAre(Pair("authority_withdrawn", 1)));
   EXPECT_THAT(ranked.adopters(), IsEmpty());
-  EXPECT_THAT(RankChildren(leeds_finder_, second.name(), &children),
-              StatusIs(Code::FAILED_PRECONDITION));
+  grpc::Status refused = RankChildren(leeds_finder_, second.name(), &children);
+  EXPECT_THAT(refused, StatusIs(Code::FAILED_PRECONDITION));
+  // Named as the caller named it, not by its number in the index.
+  EXPECT_EQ(refused.error_message(),
+            absl::StrCat(second.name(), ": authority rotherham has withdrawn"));
 }
 
 // ---------------- visibility ----------------

@@ -188,13 +188,15 @@ void AlertFeed::Unsubscribe(int64_t id) {
 }
 
 int64_t AlertFeed::Watch(std::string authority_id,
-                         std::vector<int64_t> follow_rows, AlertSink* sink) {
+                         std::vector<int64_t> follow_rows, AlertSink* sink,
+                         std::string records_of) {
   if (closed_) {
     sink->End(absl::UnavailableError("the server is shutting down"));
     return 0;
   }
   Watcher w;
   w.authority = std::move(authority_id);
+  w.records_of = std::move(records_of);
   w.all = follow_rows.empty();
   w.sink = sink;
   w.follows.insert(follow_rows.begin(), follow_rows.end());
@@ -634,7 +636,11 @@ void AlertFeed::Committed() {
           (!w.all && !w.follows.contains(s.follow_row))) {
         continue;
       }
-      if (s.has_alert) w.sink->Push(s.sequence, s.alert);
+      if (s.has_alert &&
+          (w.records_of.empty() ||
+           AuthorityOf(FollowedRecordOf(s.alert)) == w.records_of)) {
+        w.sink->Push(s.sequence, s.alert);
+      }
       if (s.ends && !w.all) {
         w.follows.erase(s.follow_row);
         if (w.follows.empty()) ended.push_back(id);

@@ -43,6 +43,12 @@
 
 namespace raa {
 
+// The followed record an alert is for (its `followed`; an ad-hoc watch's
+// alert has none: its child).
+inline const std::string& FollowedRecordOf(const v1::MatchAlert& alert) {
+  return alert.followed().empty() ? alert.child() : alert.followed();
+}
+
 // Where a stream's alerts go. Called with the feed's owner's lock held:
 // must not block, and must not call back into the feed.
 class AlertSink {
@@ -116,9 +122,10 @@ class AlertFeed {
   // the authority (including ones created later) if empty. Returns the id
   // for Unwatch and DropEnded (0 once CloseAll has run: then `sink` has
   // been ended). A named follow that ends is dropped from the stream; when
-  // none is left the stream ends.
+  // none is left the stream ends. With `records_of` (a registrar's watch),
+  // only alerts whose followed record is that member's reach it.
   int64_t Watch(std::string authority_id, std::vector<int64_t> follow_rows,
-                AlertSink* sink);
+                AlertSink* sink, std::string records_of = "");
   void Unwatch(int64_t id);
   // Drops follows that had ended (as stored) when watch `id` started; ends
   // it for `reason` if none is left.
@@ -175,6 +182,7 @@ class AlertFeed {
   };
   struct Watcher {
     std::string authority;
+    std::string records_of;  // empty: every followed record's alerts
     bool all = false;
     absl::flat_hash_set<int64_t> follows;
     AlertSink* sink = nullptr;

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/auth/rules.h"
+#include "services/matching/alert_feed.h"
 #include "services/matching/matching_rows.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_rows.h"
@@ -21,6 +22,12 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxWatchedFollows = 1000;
+
+// A registrar searches only for its own member's records, so it is told
+// only of fits of those, not of what its family finders follow elsewhere.
+bool SeesAlertsOf(const Caller& caller, absl::string_view followed) {
+  return CanSearchAll(caller) || AuthorityOf(followed) == caller.authority_id;
+}
 
 absl::Status RequireFollowRole(const Caller& caller) {
   return RequireAnyRole(
@@ -292,8 +299,9 @@ absl::StatusOr<bool> Follows::Nameable(absl::string_view authority_id,
 void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
                                int64_t sequence, bool& visible) {
   alert.set_resume_token(AlertResumeToken(caller.authority_id, sequence));
-  visible = alert.child().empty() ||
-            SurelyNameable(caller.authority_id, alert.child());
+  visible = (alert.child().empty() ||
+             SurelyNameable(caller.authority_id, alert.child())) &&
+            SeesAlertsOf(caller, FollowedRecordOf(alert));
 }
 
 absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
@@ -400,9 +408,15 @@ absl::StatusOr<FollowWatchPlan> Follows::PrepareWatch(
       errors.Add(field, "no such follow");
     } else if (follow->has_delete_time()) {
       errors.Add(field, "was deleted");
+    } else if (!SeesAlertsOf(caller, follow->followed())) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          field, ": ", follow->name(), " follows ", follow->followed(),
+          ": a registrar may watch only follows of ", caller.authority_id,
+          "'s own children and adopters"));
     }
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  if (!CanSearchAll(caller)) plan.records_of = caller.authority_id;
   return plan;
 }
 

@@ -37,6 +37,9 @@ struct FollowWatchPlan {
   std::vector<int64_t> follow_rows;  // empty: every follow of the authority
   int64_t after_sequence = 0;        // from the resume token
   bool replay = false;               // a resume token was given
+  // A registrar's watch: only alerts whose followed record is this
+  // member's (its own children and households); empty for anyone else.
+  std::string records_of;
 };
 
 // The named follows of a watch that have ended or been deleted, as stored.

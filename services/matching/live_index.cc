@@ -879,9 +879,11 @@ void LiveIndex::Unsubscribe(int64_t id) {
 }
 
 int64_t LiveIndex::Watch(std::string authority_id,
-                         std::vector<int64_t> follow_rows, AlertSink* sink) {
+                         std::vector<int64_t> follow_rows, AlertSink* sink,
+                         std::string records_of) {
   absl::MutexLock lock(&mu_);
-  return feed_.Watch(std::move(authority_id), std::move(follow_rows), sink);
+  return feed_.Watch(std::move(authority_id), std::move(follow_rows), sink,
+                     std::move(records_of));
 }
 
 void LiveIndex::Unwatch(int64_t id) {

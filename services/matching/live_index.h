@@ -181,7 +181,7 @@ class LiveIndex final : public RegistryObserver, public FollowObserver {
   void Unsubscribe(int64_t id);
   // A stream of follows (see AlertFeed::Watch and DropEnded).
   int64_t Watch(std::string authority_id, std::vector<int64_t> follow_rows,
-                AlertSink* sink);
+                AlertSink* sink, std::string records_of = "");
   void Unwatch(int64_t id);
   void DropEnded(int64_t id, const std::vector<int64_t>& follow_rows,
                  const std::string& reason);

@@ -109,7 +109,8 @@ void WatchReactor::StartFollows(absl::StatusOr<FollowWatchPlan> plan,
     // Registered first: whatever commits from now on reaches held_. Then
     // follows that had ended by then are dropped (read as committed: an end
     // committed later reaches the stream as it happens).
-    hold.watch = live_.Watch(plan->authority_id, plan->follow_rows, this);
+    hold.watch = live_.Watch(plan->authority_id, plan->follow_rows, this,
+                             plan->records_of);
     if (const WatchTestHooks* hooks = TestHooks();
         hooks != nullptr && hooks->registered) {
       hooks->registered();

@@ -535,6 +535,57 @@ TEST_F(FollowsTest, ARegistrarStopsFollowingOnlyItsOwnMembersRecords) {
               IsOk());
 }
 
+// A registrar searches only for its own member's records: of its member's
+// follows it is told only of those, in a list and on a stream, not of what
+// its family finders follow elsewhere (outside probe).
+TEST_F(FollowsTest, ARegistrarIsToldOnlyOfFitsForItsOwnMembersRecords) {
+  v1::Child sheffield_child =
+      AddChild(sheffield_, "sheffield", ChildProfile({84}));
+  v1::Follow elsewhere = Follow(leeds_finder_, sheffield_child.name());
+  v1::Adopter leeds_household =
+      AddAdopter(leeds_, "leeds", ApprovedHousehold(1, 0, 48));
+  v1::Follow own = Follow(leeds_finder_, leeds_household.name());
+  AddFittingHousehold();  // a fit for the Sheffield child
+  AddChild(sheffield_, "sheffield", ChildProfile({30}));  // for the household
+  auto followed = [](const v1::ListAlertsResponse& listed) {
+    std::vector<std::string> out;
+    for (const v1::MatchAlert& a : listed.alerts()) out.push_back(a.followed());
+    return out;
+  };
+  EXPECT_THAT(followed(Alerts(leeds_finder_)),
+              ElementsAre(sheffield_child.name(), leeds_household.name()));
+  EXPECT_THAT(followed(Alerts(leeds_)), ElementsAre(leeds_household.name()));
+
+  // Watching the other member's follow by name is refused.
+  v1::WatchMatchesRequest named;
+  named.add_follows(elsewhere.name());
+  AlertStream refused(*matching_, leeds_, named);
+  grpc::Status status = refused.Finish(kWait);
+  EXPECT_THAT(status, StatusIs(Code::PERMISSION_DENIED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("a registrar may watch only follows of leeds's own"));
+
+  // Watching every follow, from the first alert (so the stream is known to
+  // run once it has sent the second, the household's): only its own
+  // member's records' fits arrive, stored or new.
+  v1::WatchMatchesRequest every;
+  every.set_resume_token(Alerts(leeds_finder_).alerts(0).resume_token());
+  AlertStream all(*matching_, leeds_, every);
+  v1::MatchAlert got;
+  std::vector<v1::MatchAlert> before;
+  ASSERT_TRUE(all.ReadUntil([](const v1::MatchAlert&) { return true; }, kWait,
+                            &before, &got));
+  EXPECT_EQ(got.followed(), leeds_household.name());
+  AddFittingHousehold();  // the Sheffield child's: not for the registrar
+  v1::Child last = AddChild(sheffield_, "sheffield", ChildProfile({30}));
+  ASSERT_TRUE(all.ReadUntil([](const v1::MatchAlert&) { return true; }, kWait,
+                            &before, &got));
+  EXPECT_THAT(before, IsEmpty());
+  EXPECT_EQ(got.child(), last.name());
+  EXPECT_EQ(got.followed(), leeds_household.name());
+  EXPECT_EQ(got.follow(), own.name());
+}
+
 TEST_F(FollowsTest, FollowsArePagedWhateverThePageSize) {
   std::vector<std::string> created;
   for (int age : {60, 72, 84, 96}) {

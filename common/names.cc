@@ -125,8 +125,8 @@ std::string AuthorityOf(absl::string_view name) {
 absl::StatusOr<std::string> ParseAuthorityName(absl::string_view name,
                                                absl::string_view field) {
   RETURN_IF_ERROR(CheckNameLength(name, field));
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (name.empty()) return InvalidField(field, "is required: authorities/{id}");
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "authorities" || !IsSlug(parts[1])) {
     return InvalidField(field,
                         absl::StrCat(Quoted(name), " is not authorities/{id}"));

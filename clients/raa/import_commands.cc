@@ -215,8 +215,9 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
     return cells;
   };
   auto columns = [&](std::vector<std::string> names) {
-    if (by_element)
+    if (by_element) {
       names.insert(names.begin(), names[0] == "line" ? "element" : "ELEMENT");
+    }
     return names;
   };
   if (!results_path.empty()) {

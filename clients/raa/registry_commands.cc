@@ -613,9 +613,15 @@ void AddAuthorityReinstateCommand(CLI::App* group, Cli& cli) {
     v1::ReinstateAuthorityRequest request;
     request.set_name(absl::StrCat("authorities/", *id));
     request.set_request_id(cli.RequestId());
-    Show<v1::Authority>(
-        cli, cli.client().Call(&Registry::ReinstateAuthority, request),
-        PrintAuthority);
+    absl::StatusOr<v1::Authority> reinstated =
+        cli.client().Call(&Registry::ReinstateAuthority, request);
+    Show<v1::Authority>(cli, reinstated, PrintAuthority);
+    if (reinstated.ok() && !cli.json && !cli.csv) {
+      std::cout << "\nIts follows, ended when it withdrew, are not "
+                   "restarted: its family finders follow again what they "
+                   "still want alerts for (raa match follows; raa match "
+                   "follow).\n";
+    }
   });
 }
 

@@ -1167,6 +1167,12 @@ std::string QueryOf(const httplib::Request& req) {
   return UrlWith("", req.params, {});
 }
 
+// A report the API refused for what was asked (a year out of range, a
+// member that is not one, the hub): the form again, not an error page.
+bool RefusedAsAsked(const absl::Status& status) {
+  return absl::IsInvalidArgument(status) || absl::IsNotFound(status);
+}
+
 // A member choice that is not one of the list's (a hand-made address).
 const FieldViolation kNoSuchMemberChoice = {
     "authority", "choose the whole consortium or a member from the list"};
@@ -1238,7 +1244,7 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
   request.set_windows(windows);
   absl::StatusOr<v1::Scorecard> card =
       client.Call(&v1::ReportService::Stub::GetScorecard, request);
-  if (card.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (RefusedAsAsked(card.status())) {
     RenderReportRefused(req, res, *signed_in, "manager_scorecard",
                         "Adoption scorecard", {}, card.status());
     return;
@@ -1414,7 +1420,7 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
   request.set_authority(*authority);
   absl::StatusOr<v1::WaitingReport> report =
       client.Call(&v1::ReportService::Stub::GetWaitingReport, request);
-  if (report.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (RefusedAsAsked(report.status())) {
     RenderReportRefused(req, res, *signed_in, "manager_waiting",
                         "Waiting report", {}, report.status());
     return;
@@ -1548,7 +1554,7 @@ void WebApp::GetForecastReport(const httplib::Request& req,
   request.set_authority(*authority);
   absl::StatusOr<v1::Forecast> forecast =
       client.Call(&v1::ReportService::Stub::GetForecast, request);
-  if (forecast.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (RefusedAsAsked(forecast.status())) {
     RenderReportRefused(req, res, *signed_in, "manager_forecast", "Forecast",
                         {}, forecast.status());
     return;

@@ -1,6 +1,7 @@
 #include "services/ledger/ledger.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -1070,6 +1071,13 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
       store_.Write<v1::MonthClose>(
           LedgerRequestKey(caller.authority_id, request),
           [&](StoreTx& tx) -> absl::StatusOr<v1::MonthClose> {
+            // Closed before: then its own fees charged now are late too.
+            ASSIGN_OR_RETURN(std::vector<absl::CivilMonth> closed_before,
+                             ledger_rows::MonthsClosedFrom(tx, month));
+            const std::optional<absl::CivilMonth> on_time =
+                closed_before.empty() || closed_before.front() != month
+                    ? std::optional(month)
+                    : std::nullopt;
             RETURN_IF_ERROR(ledger_rows::MarkMonthClosed(tx, request.month()));
             ASSIGN_OR_RETURN(std::vector<v1::FeeSchedule> schedules,
                              ledger_rows::Schedules(tx));
@@ -1102,7 +1110,7 @@ absl::StatusOr<v1::MonthClose> Ledger::CloseMonth(
               }
               ASSIGN_OR_RETURN(std::vector<ledger_rules::Posting> owed,
                                fee_accrual::ClosedMonthsOwed(
-                                   tx, p, schedules, closed, month, late));
+                                   tx, p, schedules, closed, on_time, late));
               for (ledger_rules::Posting& posting : owed) {
                 postings.push_back(std::move(posting));
               }

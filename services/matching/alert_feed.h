@@ -43,8 +43,8 @@
 
 namespace raa {
 
-// The followed record an alert is for (its `followed`; an ad-hoc watch's
-// alert has none: its child).
+// The followed record an alert is for: its `followed` (its child if it has
+// none).
 inline const std::string& FollowedRecordOf(const v1::MatchAlert& alert) {
   return alert.followed().empty() ? alert.child() : alert.followed();
 }

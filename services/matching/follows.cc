@@ -297,11 +297,12 @@ absl::StatusOr<bool> Follows::Nameable(absl::string_view authority_id,
 }
 
 void Follows::PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
-                               int64_t sequence, bool& visible) {
+                               int64_t sequence, bool& visible,
+                               bool& passable) {
   alert.set_resume_token(AlertResumeToken(caller.authority_id, sequence));
-  visible = (alert.child().empty() ||
-             SurelyNameable(caller.authority_id, alert.child())) &&
-            SeesAlertsOf(caller, FollowedRecordOf(alert));
+  passable = alert.child().empty() ||
+             SurelyNameable(caller.authority_id, alert.child());
+  visible = passable && SeesAlertsOf(caller, FollowedRecordOf(alert));
 }
 
 absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
@@ -351,15 +352,17 @@ absl::StatusOr<v1::ListAlertsResponse> Follows::ListAlerts(
                    matching_rows::ListAlerts(
                        store_, filter, {cursor->page_size, cursor->after}));
   v1::ListAlertsResponse response;
-  // The token moves only past alerts the caller sees: one past an alert of
-  // a child hidden since would tell that the child exists.
+  // The token moves past the alerts the caller sees, and past those of its
+  // member's follows a registrar is not told of (else a page of them would
+  // be read again at every poll), not past an alert of a child hidden
+  // since: that would tell that the child exists.
   response.set_resume_token(request.resume_token());
   for (Row<v1::MatchAlert>& row : page.items) {
     bool visible = false;
-    PrepareForCaller(caller, row.value, row.row_id, visible);
-    if (!visible) continue;
-    response.set_resume_token(row.value.resume_token());
-    *response.add_alerts() = std::move(row.value);
+    bool passable = false;
+    PrepareForCaller(caller, row.value, row.row_id, visible, passable);
+    if (passable) response.set_resume_token(row.value.resume_token());
+    if (visible) *response.add_alerts() = std::move(row.value);
   }
   response.set_next_page_token(NextPageToken(page.next_after));
   return response;
@@ -455,7 +458,8 @@ absl::StatusOr<AlertReplay> Follows::Replay(const Caller& caller,
   out.more = page.next_after != 0;
   for (Row<v1::MatchAlert>& row : page.items) {
     bool visible = false;
-    PrepareForCaller(caller, row.value, row.row_id, visible);
+    bool passable = false;
+    PrepareForCaller(caller, row.value, row.row_id, visible, passable);
     out.last_sequence = row.row_id;
     if (!visible) continue;
     out.alerts.push_back(std::move(row.value));

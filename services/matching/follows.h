@@ -92,9 +92,13 @@ class Follows {
   absl::StatusOr<std::string> OwnParent(const Caller& caller,
                                         absl::string_view parent,
                                         absl::string_view field);
-  // Drops alerts naming a child now hidden from `caller`; sets tokens.
+  // Sets the alert's token; `visible` false for an alert naming a child
+  // now hidden from `caller`, or (a registrar's key) of a follow of another
+  // member's record. `passable`: a list's token may move past it (the
+  // latter: its member's own alert, not shown to this key), never past the
+  // former (it would tell that the hidden child exists).
   void PrepareForCaller(const Caller& caller, v1::MatchAlert& alert,
-                        int64_t sequence, bool& visible);
+                        int64_t sequence, bool& visible, bool& passable);
   // Whether `record` (a follow's `followed`, an alert's child) may be named
   // to `authority_id`: false for a child hidden from it now (or gone), true
   // for anything else; the store's error if it cannot tell. A follow of a

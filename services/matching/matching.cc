@@ -473,9 +473,9 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
   std::optional<matcher::Household> household = live_.Read(
       [&](const matcher::CandidateIndex& index,
           const matcher::MatchingPolicy&) { return index.FindHousehold(key); });
-  const bool indexed =
-      household.has_value() && household->authority == record.authority_id;
-  if (indexed && (household->available || !for_search)) return key;
+  if (household.has_value() && household->authority == record.authority_id) {
+    return key;
+  }
   absl::StatusOr<v1::Adopter> adopter =
       registry_rows::GetAdopter(store_, record.authority_id, record.row_id);
   if (!adopter.ok()) return adopter.status();
@@ -483,7 +483,7 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
   return absl::FailedPreconditionError(absl::StrCat(
       name, " is ",
       EnumValueSuffix(v1::AdopterStatus_descriptor(), adopter->status()),
-      ": only approved households not on hold are matched"));
+      ": only approved households are matched"));
 }
 
 std::optional<absl::Status> Matching::TryRankAdopters(
@@ -536,8 +536,26 @@ absl::Status Matching::RankChildren(const Caller& caller,
   if (auto r = TryRankChildren(caller, request, kAnyCost, response)) {
     return *r;
   }
-  RETURN_IF_ERROR(
-      SearchableAdopter(caller, request.adopter(), "adopter", true).status());
+  ASSIGN_OR_RETURN(uint64_t key, SearchableAdopter(caller, request.adopter(),
+                                                   "adopter", true));
+  // In matching (watched, followed, explained) but not ranked for: on hold.
+  const bool on_hold = live_.Read([&](const matcher::CandidateIndex& index,
+                                      const matcher::MatchingPolicy&) {
+    std::optional<matcher::Household> household = index.FindHousehold(key);
+    return household.has_value() && !household->available;
+  });
+  if (on_hold) {
+    ASSIGN_OR_RETURN(
+        RecordName record,
+        ParseRecordName(request.adopter(), "adopters", 'h', "adopter"));
+    ASSIGN_OR_RETURN(
+        v1::Adopter adopter,
+        registry_rows::GetAdopter(store_, record.authority_id, record.row_id));
+    return absl::FailedPreconditionError(absl::StrCat(
+        request.adopter(), " is ",
+        EnumValueSuffix(v1::AdopterStatus_descriptor(), adopter.status()),
+        ": children are ranked only for approved households not on hold"));
+  }
   if (auto r = TryRankChildren(caller, request, kAnyCost, response)) {
     return *r;
   }

@@ -1192,6 +1192,10 @@ TEST_F(CliEndToEnd, WithdrawingAMemberShowsTheImpactAndAsksFirst) {
   Result reinstated = Raa(manager_key_, {"authority", "reinstate", "leeds"});
   EXPECT_EQ(reinstated.exit_code, 0) << reinstated.err;
   EXPECT_THAT(reinstated.out, HasSubstr("active"));
+  // Its follows are not restarted: the manager is told to pass that on.
+  EXPECT_THAT(reinstated.out,
+              HasSubstr("Its follows, ended when it withdrew, are not "
+                        "restarted"));
 
   Result renamed = Raa(manager_key_, {"authority", "update", "leeds", "--name",
                                       "Leeds City Council"});

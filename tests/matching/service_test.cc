@@ -739,14 +739,16 @@ TEST_F(MatchingServiceTest, ClosedRecordsAreNotSearchedForButAreExplained) {
   unavailable.push_back(gone.name());
   // Each refusal names the household as the caller did, and its status.
   const char* const statuses[] = {"STAGE_TWO", "ON_HOLD", "WITHDRAWN"};
+  const char* const why[] = {
+      "only approved households are matched",
+      "children are ranked only for approved households not on hold",
+      "only approved households are matched"};
   for (size_t i = 0; i < unavailable.size(); ++i) {
     v1::RankChildrenResponse children;
     grpc::Status s = RankChildren(finder_, unavailable[i], &children);
     EXPECT_THAT(s, StatusIs(Code::FAILED_PRECONDITION)) << unavailable[i];
     EXPECT_EQ(s.error_message(),
-              absl::StrCat(unavailable[i], " is ", statuses[i],
-                           ": only approved households not on hold are "
-                           "matched"));
+              absl::StrCat(unavailable[i], " is ", statuses[i], ": ", why[i]));
   }
   v1::PairExplanation explained;
   ASSERT_THAT(ExplainPair(finder_, waiting.name(), gone.name(), &explained),

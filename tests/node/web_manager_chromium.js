@@ -595,15 +595,18 @@ async function main() {
       assert.equal(await page.$eval('#year', (e) => e.value), 'last year');
       await axeAt(`/reports/scorecard?authority=${kA}&year=20266&windows=11`,
                   'scorecard refused');
-      // A member that is not on the list, on every report.
+      // A member that is not on the list (not an id, no member, the hub), on
+      // every report.
       for (const report of ['scorecard', 'waiting', 'forecast']) {
-        const bad = await support.request(base, 'GET', `/reports/${report}?authority=No%20such`,
-                                          {cookie});
-        assert.equal(bad.status, 400, report);
-        const html = bad.body.toString('utf8');
-        assert.match(html, /id="authority-error"/, report);
-        assert.match(html, /<select class="govuk-select govuk-select--error" id="authority"/,
-                     report);
+        for (const member of ['No%20such', 'nosuch', 'hub']) {
+          const bad = await support.request(base, 'GET',
+                                            `/reports/${report}?authority=${member}`, {cookie});
+          assert.equal(bad.status, 400, `${report} ${member}`);
+          const html = bad.body.toString('utf8');
+          assert.match(html, /id="authority-error"/, `${report} ${member}`);
+          assert.match(html, /<select class="govuk-select govuk-select--error" id="authority"/,
+                       `${report} ${member}`);
+        }
       }
     });
 

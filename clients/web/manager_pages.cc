@@ -279,12 +279,9 @@ std::optional<WebApp::SignedIn> WebApp::RequireManager(
 void WebApp::GetMembers(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireManager(req, res);
   if (!signed_in.has_value()) return;
-  absl::StatusOr<std::vector<v1::Authority>> members =
-      AllMembers(*signed_in->session.client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &*signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, *signed_in);
+  if (!members.has_value()) return;
   Table table({{.key = "name", .label = "Member"},
                {.key = "id", .label = "ID"},
                {.key = "kind", .label = "Kind"},
@@ -599,11 +596,9 @@ void WebApp::GetKeys(const httplib::Request& req, httplib::Response& res) {
     ApiErrorPage(res, keys.status(), &*signed_in);
     return;
   }
-  absl::StatusOr<std::vector<v1::Authority>> members = AllMembers(client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &*signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, *signed_in);
+  if (!members.has_value()) return;
   Table table({{.key = "key", .label = "Key"},
                {.key = "member", .label = "Member"},
                {.key = "roles", .label = "Roles"},
@@ -656,12 +651,9 @@ void WebApp::GetNewKey(const httplib::Request& req, httplib::Response& res) {
 void WebApp::RenderNewKey(httplib::Response& res, const SignedIn& signed_in,
                           int status, data form,
                           const absl::Status& api_error) {
-  absl::StatusOr<std::vector<v1::Authority>> members =
-      AllMembers(*signed_in.session.client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, signed_in);
+  if (!members.has_value()) return;
   data d = LayoutData("Issue a key", &signed_in);
   const data* chosen = form.get("member");
   const std::string member =
@@ -1179,6 +1171,17 @@ const FieldViolation kNoSuchMemberChoice = {
 
 }  // namespace
 
+std::optional<std::vector<v1::Authority>> WebApp::MembersOrErrorPage(
+    httplib::Response& res, const SignedIn& signed_in) {
+  absl::StatusOr<std::vector<v1::Authority>> members =
+      AllMembers(*signed_in.session.client);
+  if (!members.ok()) {
+    ApiErrorPage(res, members.status(), &signed_in);
+    return std::nullopt;
+  }
+  return *std::move(members);
+}
+
 void WebApp::RenderReportRefused(const httplib::Request& req,
                                  httplib::Response& res,
                                  const SignedIn& signed_in,
@@ -1186,12 +1189,9 @@ void WebApp::RenderReportRefused(const httplib::Request& req,
                                  const std::string& who,
                                  std::vector<FieldViolation> typed,
                                  const absl::Status& api_error) {
-  absl::StatusOr<std::vector<v1::Authority>> members =
-      AllMembers(*signed_in.session.client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, signed_in);
+  if (!members.has_value()) return;
   data d = LayoutData(who, &signed_in);
   std::optional<std::string> authority = ReportAuthority(req);
   d.set("members", MemberOptions(*members, authority.value_or("")));
@@ -1263,11 +1263,9 @@ void WebApp::GetScorecardReport(const httplib::Request& req,
                                 FormatDate(card->as_of()), ".html"));
     return;
   }
-  absl::StatusOr<std::vector<v1::Authority>> members = AllMembers(client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &*signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, *signed_in);
+  if (!members.has_value()) return;
   data d = LayoutData("Scorecard", &*signed_in);
   d.set("members", MemberOptions(*members, *authority));
   d.set("year", absl::StrCat(year));
@@ -1439,11 +1437,9 @@ void WebApp::GetWaitingReport(const httplib::Request& req,
                                 FormatDate(report->as_of()), ".html"));
     return;
   }
-  absl::StatusOr<std::vector<v1::Authority>> members = AllMembers(client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &*signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, *signed_in);
+  if (!members.has_value()) return;
   data d = LayoutData("Waiting report", &*signed_in);
   d.set("members", MemberOptions(*members, *authority));
   d.set("who", ReportTitle("Waiting report", report->authority()));
@@ -1573,11 +1569,9 @@ void WebApp::GetForecastReport(const httplib::Request& req,
                                 FormatDate(forecast->as_of()), ".html"));
     return;
   }
-  absl::StatusOr<std::vector<v1::Authority>> members = AllMembers(client);
-  if (!members.ok()) {
-    ApiErrorPage(res, members.status(), &*signed_in);
-    return;
-  }
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, *signed_in);
+  if (!members.has_value()) return;
   data d = LayoutData("Forecast", &*signed_in);
   d.set("members", MemberOptions(*members, *authority));
   d.set("who", ReportTitle("Forecast", request.authority()));

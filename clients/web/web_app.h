@@ -203,6 +203,10 @@ class WebApp {
   void GetScorecardReport(const httplib::Request& req, httplib::Response& res);
   void GetWaitingReport(const httplib::Request& req, httplib::Response& res);
   void GetForecastReport(const httplib::Request& req, httplib::Response& res);
+  // Every member of the consortium, or nullopt once the API's refusal has
+  // been answered as a page.
+  std::optional<std::vector<v1::Authority>> MembersOrErrorPage(
+      httplib::Response& res, const SignedIn& signed_in);
   // A report's form (`template_name`, its heading `who`) again with what was
   // typed and why it was not asked for: `typed`, what did not read, or else
   // the API's refusal `api_error` (its violations beside their fields). 400.

@@ -1039,6 +1039,7 @@ absl::StatusOr<v1::Child> Registry::CreateChild(
   if (!request.validate_only()) ValidateRequestId(request.request_id(), errors);
   v1::Child child = request.child();
   NormalizeChild(child);
+  child.clear_name();  // output only: given when it is stored
   FieldErrors child_errors("child");
   ChildRecord::CheckNewStatus(request.child(), child_errors);
   ChildRecord::ValidateFields(clock_.Today(), regions_, nullptr, child,
@@ -1168,6 +1169,7 @@ absl::StatusOr<v1::Adopter> Registry::CreateAdopter(
   if (!request.validate_only()) ValidateRequestId(request.request_id(), errors);
   v1::Adopter adopter = request.adopter();
   NormalizeAdopter(adopter);
+  adopter.clear_name();  // output only: given when it is stored
   FieldErrors adopter_errors("adopter");
   AdopterRecord::CheckNewStatus(adopter, adopter_errors);
   ValidateAdopter(adopter, clock_.Today(), regions_, adopter_errors);

@@ -241,10 +241,13 @@ void NormalizeChild(Child& child) {
     child.set_status(v1::CHILD_STATUS_WAITING);
   }
   if (child.members_size() == 1) child.set_must_be_placed_together(false);
-  // Output-only fields are never taken from input, nor stored.
+  // Output-only fields are never taken from input, nor stored: a withdraw
+  // reason is WithdrawChild's, checked as free text there.
   for (v1::ChildMember& m : *child.mutable_members())
     m.clear_age_months_today();
   child.clear_status_history();
+  if (child.status() != v1::CHILD_STATUS_WITHDRAWN)
+    child.clear_withdraw_reason();
 }
 
 void ValidateChild(const Child& child, absl::CivilDay today,
@@ -362,6 +365,10 @@ std::optional<std::string> AdopterStatusMoveRefused(v1::AdopterStatus from,
 
 void NormalizeAdopter(Adopter& adopter) {
   adopter.clear_status_history();
+  // Output only: WithdrawAdopter's, checked as free text there.
+  if (adopter.status() != v1::ADOPTER_STATUS_WITHDRAWN) {
+    adopter.clear_withdraw_reason();
+  }
   if (adopter.sex_preference() == v1::SEX_PREFERENCE_UNSPECIFIED) {
     adopter.set_sex_preference(v1::SEX_PREFERENCE_ANY);
   }

@@ -30,10 +30,12 @@
 namespace raa {
 namespace {
 
+using ::raa::test::CreateAdopterRequestFor;
 using ::raa::test::EqualsProto;
 using ::raa::test::IsOk;
 using ::raa::test::MakeDate;
 using ::raa::test::StatusIs;
+using ::raa::test::ValidAdopter;
 using ::raa::test::ValidChild;
 using ::raa::test::ViolationFields;
 using ::testing::ElementsAre;
@@ -150,6 +152,56 @@ TEST_F(ServerTest, CreateChildValidateOnlyStoresNothing) {
       Reg(&RegistryStub::CreateChild, sheffield_.secret(), request, &checked);
   EXPECT_THAT(status, StatusIs(Code::INVALID_ARGUMENT));
   EXPECT_THAT(ViolationFields(status), ElementsAre("child.summary"));
+}
+
+// A withdraw reason is WithdrawChild's (checked as free text there) and a
+// name is the service's: given on a create, in a batch or a check, neither
+// is stored nor shown to other members (outside probe: a create stored a
+// name, a date of birth and an address there, unchecked, for every member
+// to read).
+TEST_F(ServerTest, OutputOnlyFieldsGivenOnCreateAreNeitherStoredNorShown) {
+  const std::string identifying =
+      "Jane Doe, born 12 March 2025, 22 Park Road WF1 2AB";
+  v1::Child child = ValidChild();
+  child.set_withdraw_reason(identifying);
+  child.set_name("authorities/leeds/children/c1");
+  v1::CreateChildRequest check = ChildRequest("sheffield", child);
+  check.set_validate_only(true);
+  check.clear_request_id();
+  v1::Child checked;
+  ASSERT_THAT(
+      Reg(&RegistryStub::CreateChild, sheffield_.secret(), check, &checked),
+      IsOk());
+  EXPECT_EQ(checked.withdraw_reason(), "");
+  EXPECT_EQ(checked.name(), "");
+
+  v1::Child created = AddChild(sheffield_.secret(), "sheffield", child);
+  EXPECT_EQ(created.withdraw_reason(), "");
+  EXPECT_THAT(created.name(), StartsWith("authorities/sheffield/children/"));
+  EXPECT_EQ(GetChild(leeds_.secret(), created.name()).withdraw_reason(), "");
+
+  v1::BatchCreateChildrenRequest batch;
+  batch.set_parent("authorities/sheffield");
+  batch.set_request_id(NextRequestId());
+  *batch.add_requests()->mutable_child() = child;
+  v1::BatchCreateChildrenResponse batched;
+  ASSERT_THAT(Reg(&RegistryStub::BatchCreateChildren, sheffield_.secret(),
+                  batch, &batched),
+              IsOk());
+  ASSERT_EQ(batched.children_size(), 1);
+  EXPECT_EQ(
+      GetChild(leeds_.secret(), batched.children(0).name()).withdraw_reason(),
+      "");
+
+  v1::Adopter household = ValidAdopter();
+  household.set_withdraw_reason(identifying);
+  v1::Adopter stored;
+  ASSERT_THAT(Reg(&RegistryStub::CreateAdopter, sheffield_.secret(),
+                  CreateAdopterRequestFor("sheffield", household,
+                                          "output-only-household-1"),
+                  &stored),
+              IsOk());
+  EXPECT_EQ(GetAdopter(leeds_.secret(), stored.name()).withdraw_reason(), "");
 }
 
 // A check that stores nothing takes no write lock: the register form's

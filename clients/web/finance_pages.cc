@@ -30,6 +30,7 @@
 #include "common/dates.h"
 #include "common/enum_names.h"
 #include "common/errors.h"
+#include "common/names.h"
 #include "common/utf8.h"
 
 namespace raa::web {
@@ -101,6 +102,13 @@ std::string CsvAmount(const google::type::Money& money) {
   return CsvPounds(PenceOf(money));
 }
 
+// The payments page of `member`, after a form of it was sent.
+std::string PaymentsAddress(const std::string& member, const Session& session) {
+  return member == session.authority
+             ? std::string("/ledger/payments")
+             : absl::StrCat("/ledger/payments?member=", ShortAuthority(member));
+}
+
 }  // namespace
 
 // ---- balances ----
@@ -129,6 +137,49 @@ std::optional<WebApp::SignedIn> WebApp::RequireLedger(
   return RequireRole(req, res, {v1::ROLE_FINANCE, v1::ROLE_MANAGER},
                      "The fee ledger's pages are for finance officers and "
                      "the consortium manager.");
+}
+
+std::optional<std::string> WebApp::LedgerMemberOrErrorPage(
+    httplib::Response& res, const SignedIn& signed_in, const std::string& id) {
+  if (id.empty()) return signed_in.session.authority;
+  if (!IsSlug(id)) {
+    ErrorPage(res, 400, "That member was not accepted",
+              "Choose the member from the list on the page: a member's id "
+              "is its short name, such as leeds.",
+              &signed_in);
+    return std::nullopt;
+  }
+  return AuthorityName(id);
+}
+
+bool WebApp::SetLedgerMember(httplib::Response& res, const SignedIn& signed_in,
+                             const std::string& member, const std::string& path,
+                             data& d) {
+  const Session& session = signed_in.session;
+  if (member != session.authority) {
+    const std::string id = ShortAuthority(member);
+    d.set("member_id", id);
+    d.set("member_suffix", absl::StrCat("?member=", id));
+    d.set("member_amp", absl::StrCat("&member=", id));
+  }
+  if (!HasRole(session, v1::ROLE_MANAGER)) return true;
+  std::optional<std::vector<v1::Authority>> members =
+      MembersOrErrorPage(res, signed_in);
+  if (!members.has_value()) return false;
+  data choice = List();
+  for (const v1::Authority& a : *members) {
+    data option;
+    option.set("value", ShortAuthority(a.name()));
+    option.set("text", a.display_name().empty()
+                           ? ShortAuthority(a.name())
+                           : absl::StrCat(a.display_name(), " (",
+                                          ShortAuthority(a.name()), ")"));
+    if (a.name() == member) option.set("selected", true);
+    choice.push_back(option);
+  }
+  d.set("member_choice", choice);
+  d.set("member_path", path);
+  return true;
 }
 
 void WebApp::GetLedger(const httplib::Request& req, httplib::Response& res) {
@@ -248,8 +299,11 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   const Session& session = signed_in->session;
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
   v1::GetStatementRequest request;
-  request.set_authority(session.authority);
+  request.set_authority(*member);
   std::string from = Param(req, "from");
   std::string to = Param(req, "to");
   std::string year_text = Param(req, "year");
@@ -319,6 +373,9 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   data d = LayoutData("Statement", &*signed_in);
+  if (!SetLedgerMember(res, *signed_in, *member, "/ledger/statement", d)) {
+    return;
+  }
   d.set("member", ShortAuthority(me));
   d.set("from", FormatDate(s->from()));
   d.set("to", FormatDate(s->to()));
@@ -372,10 +429,13 @@ void WebApp::GetStatement(const httplib::Request& req, httplib::Response& res) {
 void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
   if (req.path.ends_with(".csv")) {
     const Session& session = signed_in->session;
     absl::StatusOr<std::vector<v1::Payment>> payments =
-        PaymentsOf(*session.client, session.authority);
+        PaymentsOf(*session.client, *member);
     if (!payments.ok()) {
       ApiErrorPage(res, payments.status(), &*signed_in);
       return;
@@ -389,24 +449,24 @@ void WebApp::GetPayments(const httplib::Request& req, httplib::Response& res) {
                EnumValueWords(v1::PaymentState_descriptor(), p.state()),
                p.rejection_reason()});
     }
-    csv.Send(res, absl::StrCat("payments-", ShortAuthority(session.authority),
-                               ".csv"));
+    csv.Send(res, absl::StrCat("payments-", ShortAuthority(*member), ".csv"));
     return;
   }
   data form;
   form.set("paid_on", FormatDate(ToDate(SystemClock().Today())));
-  RenderPaymentsPage(res, *signed_in, req.params, 200, form, absl::OkStatus());
+  RenderPaymentsPage(res, *signed_in, *member, req.params, 200, form,
+                     absl::OkStatus());
 }
 
 void WebApp::RenderPaymentsPage(httplib::Response& res,
                                 const SignedIn& signed_in,
+                                const std::string& member,
                                 const QueryParams& params, int status,
                                 data form, const absl::Status& api_error,
                                 const RefusedRejection* refused) {
   const Session& session = signed_in.session;
   RaaClient& client = *session.client;
-  absl::StatusOr<std::vector<v1::Payment>> all =
-      PaymentsOf(client, session.authority);
+  absl::StatusOr<std::vector<v1::Payment>> all = PaymentsOf(client, member);
   if (!all.ok()) {
     ApiErrorPage(res, all.status(), &signed_in);
     return;
@@ -421,6 +481,8 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     return;
   }
   data d = LayoutData("Payments", &signed_in);
+  if (!SetLedgerMember(res, signed_in, member, "/ledger/payments", d)) return;
+  d.set("member", ShortAuthority(member));
   const std::string chosen =
       form.get("payee") != nullptr && form.get("payee")->is_string()
           ? form.get("payee")->string_value()
@@ -434,7 +496,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
   if (chosen.empty()) none.set("selected", true);
   payees.push_back(none);
   for (const v1::Authority& a : members->authorities()) {
-    if (a.name() == session.authority) continue;
+    if (a.name() == member) continue;
     data option;
     option.set("value", a.name());
     option.set("text", a.display_name().empty()
@@ -483,8 +545,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     if (!p.rejection_reason().empty()) {
       row.set("rejection_reason", p.rejection_reason());
     }
-    if (p.state() == v1::PAYMENT_STATE_PENDING &&
-        p.payee() == session.authority) {
+    if (p.state() == v1::PAYMENT_STATE_PENDING && p.payee() == member) {
       row.set("can_decide", true);
     }
     if (refused != nullptr && refused->payment == p.name()) {
@@ -518,8 +579,11 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
   for (const char* field : {"payee", "amount", "reference", "paid_on"}) {
     form.set(field, Param(req, field));
   }
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
   v1::RecordPaymentRequest request;
-  request.set_payer(signed_in->session.authority);
+  request.set_payer(*member);
   request.set_payee(Param(req, "payee"));
   request.set_reference(Param(req, "reference"));
   request.set_request_id(RequestIdOf(req));
@@ -556,14 +620,14 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
                        ShortAuthority(payment->payee()),
                        " recorded; it counts once the payee confirms it"));
       res.status = 303;
-      res.set_header("Location", "/ledger/payments");
+      res.set_header("Location", PaymentsAddress(*member, signed_in->session));
       res.set_header("Cache-Control", "no-store");
       return;
     }
     status = payment.status();
   }
-  RenderPaymentsPage(res, *signed_in, QueryParams(), HttpStatusOf(status), form,
-                     status);
+  RenderPaymentsPage(res, *signed_in, *member, QueryParams(),
+                     HttpStatusOf(status), form, status);
 }
 
 void WebApp::PostPaymentDecision(const httplib::Request& req,
@@ -571,6 +635,9 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
   if (!CheckCsrf(req, res, *signed_in)) return;
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
   std::string name = Param(req, "payment");
   std::string action = Param(req, "action");
   if (!name.starts_with("ledger/payments/") ||
@@ -588,7 +655,7 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
         name, Param(req, "reason"),
         "you gave a reason to reject: press Reject to reject the payment, "
         "or clear the reason and press Confirm"};
-    RenderPaymentsPage(res, *signed_in, QueryParams(), 400, data(),
+    RenderPaymentsPage(res, *signed_in, *member, QueryParams(), 400, data(),
                        absl::OkStatus(), &refused);
     return;
   }
@@ -611,7 +678,7 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
                                violations.empty()
                                    ? UserMessageOf(payment.status())
                                    : violations.front().description};
-      RenderPaymentsPage(res, *signed_in, QueryParams(), 400, data(),
+      RenderPaymentsPage(res, *signed_in, *member, QueryParams(), 400, data(),
                          absl::OkStatus(), &refused);
       return;
     }
@@ -626,7 +693,7 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
                    action == "confirm" ? "confirmed: it is in the balances"
                                        : "rejected"));
   res.status = 303;
-  res.set_header("Location", "/ledger/payments");
+  res.set_header("Location", PaymentsAddress(*member, signed_in->session));
   res.set_header("Cache-Control", "no-store");
 }
 
@@ -727,17 +794,21 @@ void WebApp::GetBudget(const httplib::Request& req, httplib::Response& res) {
               &*signed_in);
     return;
   }
-  RenderBudgetPage(res, *signed_in, req.params, year, 200, std::nullopt,
-                   absl::OkStatus());
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
+  RenderBudgetPage(res, *signed_in, *member, req.params, year, 200,
+                   std::nullopt, absl::OkStatus());
 }
 
 void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
+                              const std::string& member,
                               const QueryParams& params, int year, int status,
                               const std::optional<std::string>& typed,
                               const absl::Status& error) {
   const Session& session = signed_in.session;
   v1::GetBudgetRequest request;
-  request.set_authority(session.authority);
+  request.set_authority(member);
   request.set_financial_year(year);
   absl::StatusOr<v1::Budget> b =
       session.client->Call(&v1::LedgerService::Stub::GetBudget, request);
@@ -746,6 +817,8 @@ void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
     return;
   }
   data d = LayoutData("Budget", &signed_in);
+  if (!SetLedgerMember(res, signed_in, member, "/ledger/budget", d)) return;
+  d.set("member", ShortAuthority(member));
   d.set("year", absl::StrCat(year));
   d.set("year_label", YearLabel(year));
   // The years either side: next year's budget is set before it starts.
@@ -819,22 +892,25 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
               "The form did not name a year.", &*signed_in);
     return;
   }
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
   const std::string typed = Param(req, "amount");
   absl::StatusOr<int64_t> pence = ParsePounds(typed);
   if (!pence.ok()) {
-    RenderBudgetPage(res, *signed_in, QueryParams(), year, 400, typed,
+    RenderBudgetPage(res, *signed_in, *member, QueryParams(), year, 400, typed,
                      InvalidField("amount", pence.status().message()));
     return;
   }
   v1::SetBudgetRequest request;
-  request.set_authority(signed_in->session.authority);
+  request.set_authority(*member);
   request.set_financial_year(year);
   *request.mutable_amount() = ToMoney(*pence);
   request.set_request_id(NewRequestId());
   absl::StatusOr<v1::Budget> b = signed_in->session.client->Call(
       &v1::LedgerService::Stub::SetBudget, request);
   if (b.status().code() == absl::StatusCode::kInvalidArgument) {
-    RenderBudgetPage(res, *signed_in, QueryParams(), year, 400, typed,
+    RenderBudgetPage(res, *signed_in, *member, QueryParams(), year, 400, typed,
                      b.status());
     return;
   }
@@ -842,11 +918,16 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
     ApiErrorPage(res, b.status(), &*signed_in);
     return;
   }
-  sessions_.SetFlash(signed_in->id,
-                     absl::StrCat("Budget for ", YearLabel(year), " set to ",
-                                  Pounds(b->amount())));
+  sessions_.SetFlash(
+      signed_in->id,
+      absl::StrCat("Budget of ", ShortAuthority(*member), " for ",
+                   YearLabel(year), " set to ", Pounds(b->amount())));
   res.status = 303;
-  res.set_header("Location", absl::StrCat("/ledger/budget?year=", year));
+  res.set_header("Location",
+                 *member == signed_in->session.authority
+                     ? absl::StrCat("/ledger/budget?year=", year)
+                     : absl::StrCat("/ledger/budget?year=", year,
+                                    "&member=", ShortAuthority(*member)));
   res.set_header("Cache-Control", "no-store");
 }
 
@@ -922,16 +1003,24 @@ std::vector<std::vector<std::string>> ReconcileLines(
 void WebApp::GetReconcile(const httplib::Request& req, httplib::Response& res) {
   std::optional<SignedIn> signed_in = RequireLedger(req, res);
   if (!signed_in.has_value()) return;
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, Param(req, "member"));
+  if (!member.has_value()) return;
   // The same permission as the reconciliation itself: a key that may not
   // see the member's ledger gets the API's 403 here too.
-  v1::GetBalancesRequest probe;
-  absl::StatusOr<v1::Balances> b = signed_in->session.client->Call(
-      &v1::LedgerService::Stub::GetBalances, probe);
+  v1::GetBudgetRequest probe;
+  probe.set_authority(*member);
+  absl::StatusOr<v1::Budget> b = signed_in->session.client->Call(
+      &v1::LedgerService::Stub::GetBudget, probe);
   if (!b.ok()) {
     ApiErrorPage(res, b.status(), &*signed_in);
     return;
   }
   data d = LayoutData("Reconcile with your books", &*signed_in);
+  if (!SetLedgerMember(res, *signed_in, *member, "/ledger/reconcile", d)) {
+    return;
+  }
+  d.set("member", ShortAuthority(*member));
   RenderPage(res, 200, "finance_reconcile", d);
 }
 
@@ -944,12 +1033,19 @@ void WebApp::PostReconcile(const httplib::Request& req,
     return req.has_file(name) ? req.get_file_value(name).content
                               : std::string();
   };
+  std::optional<std::string> member =
+      LedgerMemberOrErrorPage(res, *signed_in, part("member"));
+  if (!member.has_value()) return;
   data d = LayoutData("Reconcile with your books", &*signed_in);
+  if (!SetLedgerMember(res, *signed_in, *member, "/ledger/reconcile", d)) {
+    return;
+  }
+  d.set("member", ShortAuthority(*member));
   d.set("from", part("from"));
   d.set("to", part("to"));
   FieldErrors errors;
   v1::ReconcileRequest request;
-  request.set_authority(signed_in->session.authority);
+  request.set_authority(*member);
   std::optional<google::type::Date> from = ParseDate(part("from"));
   std::optional<google::type::Date> to = ParseDate(part("to"));
   if (!from.has_value()) errors.Add("from", "must be a date YYYY-MM-DD");
@@ -991,9 +1087,8 @@ void WebApp::PostReconcile(const httplib::Request& req,
     for (const auto& line : ReconcileLines(*r, &CsvAmount, true)) {
       out.Add(line);
     }
-    out.Send(res, absl::StrCat("reconciliation-",
-                               ShortAuthority(signed_in->session.authority),
-                               "-", FormatDate(r->from()), ".csv"));
+    out.Send(res, absl::StrCat("reconciliation-", ShortAuthority(*member), "-",
+                               FormatDate(r->from()), ".csv"));
     return;
   }
   data rows = List();

@@ -279,6 +279,23 @@ class WebApp {
   // before any form is read. The server refuses such keys as well.
   std::optional<SignedIn> RequireLedger(const httplib::Request& req,
                                         httplib::Response& res);
+  // The member whose ledger a member's page (statement, payments, budget,
+  // reconciliation) shows and changes: `id` (a `member` parameter, the
+  // member's id), or the key's own member when it is empty. nullopt after a
+  // 400 page when `id` cannot be a member's. A manager acts for any member
+  // this way; the API refuses another member's ledger to a finance officer,
+  // and that key gets its 403 page.
+  std::optional<std::string> LedgerMemberOrErrorPage(httplib::Response& res,
+                                                     const SignedIn& signed_in,
+                                                     const std::string& id);
+  // What a member's page needs to stay with `member` (its links, forms and
+  // redirects): member_id (empty for the key's own), member_suffix
+  // ("?member=ID" or "") and member_amp ("&member=ID" or ""); and for a
+  // manager the member selector (member_choice, member_path: the page it
+  // shows). False after an error page when the members cannot be listed.
+  bool SetLedgerMember(httplib::Response& res, const SignedIn& signed_in,
+                       const std::string& member, const std::string& path,
+                       kainjow::mustache::data& d);
   void GetLedger(const httplib::Request& req, httplib::Response& res);
   void GetBalancesCsv(const httplib::Request& req, httplib::Response& res);
   void GetStatement(const httplib::Request& req, httplib::Response& res);
@@ -288,11 +305,12 @@ class WebApp {
   void GetSettlement(const httplib::Request& req, httplib::Response& res);
   void GetBudget(const httplib::Request& req, httplib::Response& res);
   void PostBudget(const httplib::Request& req, httplib::Response& res);
-  // The budget page of financial year `year`; when a budget form was
-  // refused, `typed` is what the form held and `error` the reason, shown
+  // The budget page of `member` for financial year `year`; when a budget form
+  // was refused, `typed` is what the form held and `error` the reason, shown
   // beside the amount.
   void RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
-                        const QueryParams& params, int year, int status,
+                        const std::string& member, const QueryParams& params,
+                        int year, int status,
                         const std::optional<std::string>& typed,
                         const absl::Status& error);
   void GetReconcile(const httplib::Request& req, httplib::Response& res);
@@ -304,12 +322,12 @@ class WebApp {
     std::string reason;   // as typed
     std::string message;
   };
-  // The payments page with the record form's values and errors (`form`
+  // `member`'s payments page with the record form's values and errors (`form`
   // holds the fields as typed; `api_error` the refused record's reason) or
   // a refused rejection; `params` sort and page its table of payments.
   void RenderPaymentsPage(httplib::Response& res, const SignedIn& signed_in,
-                          const QueryParams& params, int status,
-                          kainjow::mustache::data form,
+                          const std::string& member, const QueryParams& params,
+                          int status, kainjow::mustache::data form,
                           const absl::Status& api_error,
                           const RefusedRejection* refused = nullptr);
 

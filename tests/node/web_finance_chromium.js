@@ -484,6 +484,86 @@ async function main() {
 
     await check('axe: the reconcile page', () => axeAt('/ledger/reconcile', 'reconcile'));
 
+    // -- A's finance officer may not act for B -----------------------------
+    await check('a finance officer has no member selector, and another member\'s ' +
+                'pages are the API\'s 403', async () => {
+      const own = await support.request(base, 'GET', '/ledger/payments', {cookie: cookieA});
+      assert.equal(own.status, 200);
+      assert.doesNotMatch(own.body.toString('utf8'), /<select[^>]*name="member"/);
+      for (const p of ['/ledger/statement', '/ledger/payments', '/ledger/budget',
+                       '/ledger/reconcile', '/ledger/payments.csv']) {
+        const r = await support.request(base, 'GET', `${p}?member=${kB}`, {cookie: cookieA});
+        assert.equal(r.status, 403, p);
+        assert.doesNotMatch(r.body.toString('utf8'), /rotherham\/payments|£20,000/, p);
+      }
+      const bad = await support.request(base, 'GET', '/ledger/statement?member=..%2Fx',
+                                        {cookie: cookieA});
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.toString('utf8'), /That member was not accepted/);
+    });
+
+    // -- The manager acts for each member -------------------------------------
+    await signInAs(keys.manager);
+    await check('the manager chooses a member and records, confirms and budgets for it',
+                async () => {
+      await page.goto(`${base}/ledger/payments`, {waitUntil: 'load'});
+      await page.select('select#member', kA);
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form#member-choice button[type="submit"]')]);
+      assert.equal(new URL(page.url()).search, `?member=${kA}`);
+      assert.match(await text(), new RegExp(`Payments of ${kA}.*Record a payment ${kA} made`));
+      assert.equal(await page.$eval('select#member', (e) => e.value), kA);
+      // The menu of fees keeps the member.
+      const nav = await page.$$eval('.raa-finance-nav a', (as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(nav.includes(`/ledger/statement?member=${kA}`), nav.join(' '));
+      await fits('payments of a member, as the manager');
+      await axeAt(`/ledger/payments?member=${kA}`, 'payments of a member, as the manager');
+      // A records the £7,000.00 it still owes B: the payment is A's.
+      await page.select('select#payee', `authorities/${kB}`);
+      await page.type('#amount', '7000');
+      await page.type('#reference', 'MGR-SETTLE-1');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/payments"][method="post"] button[type="submit"]')]);
+      assert.equal(new URL(page.url()).search, `?member=${kA}`);
+      assert.match(await text(), /recorded; it counts once the payee confirms it/);
+      const recorded = (await fixture.payments()).find((p) => p.reference === 'MGR-SETTLE-1');
+      assert.ok(recorded, 'the payment is not in A\'s payments');
+      assert.equal(recorded.payer, `authorities/${kA}`);
+      assert.equal(recorded.state, 'PAYMENT_STATE_PENDING');
+      // B's page: the payment to confirm, confirmed on B's behalf.
+      await page.goto(`${base}/ledger/payments?member=${kB}`, {waitUntil: 'load'});
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click(`form:has(input[name="payment"][value="${recorded.name}"]) ` +
+                   'button[value="confirm"]')]);
+      assert.equal(new URL(page.url()).search, `?member=${kB}`);
+      assert.match(await text(), /confirmed: it is in the balances/);
+      assert.equal((await fixture.payments()).find((p) => p.name === recorded.name).state,
+                   'PAYMENT_STATE_POSTED');
+      await page.goto(`${base}/ledger`, {waitUntil: 'load'});
+      assert.equal(await page.$$eval('#debts tbody tr', (rows) => rows.length), 0);
+      // B's budget, set by the manager, is B's.
+      await page.goto(`${base}/ledger/budget?member=${kB}`, {waitUntil: 'load'});
+      assert.match(await page.$eval('h1', (e) => e.textContent), new RegExp(`Budget of ${kB}`));
+      await page.type('#amount', '12345');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click('form[action="/ledger/budget"][method="post"] button[type="submit"]')]);
+      assert.match(new URL(page.url()).search, new RegExp(`&member=${kB}$`));
+      assert.match(await text(), new RegExp(`Budget of ${kB} for .* set to £12,345\\.00`));
+      const year = Number(new URL(page.url()).searchParams.get('year'));
+      const budget = await api.call('LedgerService', 'GetBudget', keys.financeB,
+                                    {authority: `authorities/${kB}`, financial_year: year});
+      assert.equal(budget.amount.units, '12345');
+      // A's statement and its CSV.
+      await page.goto(`${base}/ledger/statement?member=${kA}`, {waitUntil: 'load'});
+      assert.match(await page.$eval('h1', (e) => e.textContent), new RegExp(`Statement of ${kA}`));
+      const csvHref = await page.$eval('a[download]', (a) => a.getAttribute('href'));
+      assert.match(csvHref, new RegExp(`&member=${kA}$`));
+      const csv = await support.request(base, 'GET', csvHref, {cookie: await cookieOf()});
+      assert.equal(csv.status, 200);
+      assert.match(csv.headers['content-disposition'] || '', new RegExp(`statement-${kA}-`));
+      assert.match(csv.body.toString('utf8'), /MGR-SETTLE-1/);
+    });
+
     // -- A family finder ---------------------------------------------------
     await signInAs(keys.finderA);
     const cookieFinder = await cookieOf();

@@ -267,6 +267,14 @@ class Scanner {
     return 0;
   }
 
+  // Tokens m-1, m and y joined by one separator, the same twice: "-", "/"
+  // or "." (a month word's date as a spreadsheet writes it).
+  bool SameDateSeparator(size_t m, size_t y) const {
+    if (m == 0 || y >= size()) return false;
+    const absl::string_view g = Gap(m);
+    return (g == "-" || g == "/" || g == ".") && Gap(y) == g;
+  }
+
   // A day (with its ordinal and "of") right before the month word at m; the
   // day's token or -1.
   int64_t DayBefore(size_t m) const {
@@ -353,6 +361,19 @@ class Scanner {
             return PersonalIdentifier{IdentifierKind::kFullDate,
                                       std::string(Span(before, y))};
           }
+          // "12-Mar-25", "12/Mar/25": a spreadsheet's day-month-year, the
+          // two-digit year after the day's own separator.
+          if (const size_t y = i + 1; SameDateSeparator(i, y) && IsNumber(y) &&
+                                      Length(y) == 2 && !GluedAfter(y)) {
+            return PersonalIdentifier{IdentifierKind::kFullDate,
+                                      std::string(Span(before, y))};
+          }
+        }
+        // "2025-Mar-12": year, month word, day, one separator twice.
+        if (i >= 1 && IsFullYear(i - 1) && SameDateSeparator(i, i + 1) &&
+            IsDay(i + 1) && !GluedAfter(i + 1)) {
+          return PersonalIdentifier{IdentifierKind::kFullDate,
+                                    std::string(Span(i - 1, i + 1))};
         }
         if (after >= 0) {
           if (int64_t y = YearAfter(after); y >= 0) {
@@ -503,8 +524,9 @@ class Scanner {
       };
       if (digits.size() == 10 && !plus && NhsChecksumValid(digits) &&
           (sizes.size() == 1 || nhs_word ||
-           (sizes.size() == 3 && sizes[0] == 3 && sizes[1] == 3 &&
-            sizes[2] == 4))) {
+           (sizes.size() == 3 && sizes[0] == 3 &&
+            ((sizes[1] == 3 && sizes[2] == 4) ||
+             (sizes[1] == 4 && sizes[2] == 3))))) {
         return found(IdentifierKind::kNhsNumber);
       }
       if (IsPhoneNumber(digits, sizes, plus)) {
@@ -606,9 +628,14 @@ class Scanner {
     for (size_t extra = 0; extra <= 1; ++extra) {
       size_t end = p + extra;
       if (extra == 1 && (end > s_.size() || !IsAlnum(s_[p]))) break;
-      // With or without spaces between the halves ("S70  2TA" too).
+      // With or without spaces between the halves ("S70  2TA" too), or
+      // one hyphen or dot ("WF1-2AB").
       size_t q = end;
-      while (q < s_.size() && q < end + 3 && s_[q] == ' ') ++q;
+      if (q < s_.size() && (s_[q] == '-' || s_[q] == '.')) {
+        ++q;
+      } else {
+        while (q < s_.size() && q < end + 3 && s_[q] == ' ') ++q;
+      }
       size_t inward_end = InwardAt(q);
       if (inward_end != std::string::npos) {
         return PersonalIdentifier{IdentifierKind::kPostcode,
@@ -653,6 +680,20 @@ class Scanner {
     }
     return true;
   }
+  // "PARK", "ROAD": capitals only, two or more letters, and not a word
+  // that joins others ("2 CHILDREN IN THE STREET" names no street).
+  bool Capitals(size_t i) const {
+    if (!IsWord(i) || Length(i) < 2) return false;
+    const auto& t = tokens_[i];
+    for (size_t k = t.begin; k < t.end; ++k) {
+      if (!absl::ascii_isupper(static_cast<unsigned char>(s_[k]))) {
+        return false;
+      }
+    }
+    const absl::string_view w = Lower(i);
+    return w != "in" && w != "the" && w != "of" && w != "on" && w != "at" &&
+           w != "to" && w != "and" && w != "by" && w != "for" && w != "with";
+  }
   std::optional<PersonalIdentifier> FindStreetAddress() const {
     for (size_t i = 0; i < size(); ++i) {
       // A house number of 1-4 digits, maybe with a letter ("14a").
@@ -662,10 +703,16 @@ class Scanner {
       }
       size_t next = i + 1;
       if (GluedAfter(i) && Length(i + 1) == 1) ++next;
+      // After the number a space, or a comma and a space ("22, Park Road").
+      if (next >= size() || (Gap(next) != " " && Gap(next) != ", ")) continue;
+      // The name in title case ("Park Road") or all in capitals, as Royal
+      // Mail writes it ("PARK ROAD"), in at most three words.
+      const bool capitals = Capitals(next);
       size_t words = 0;
       for (size_t k = next; k < size() && words < 4; ++k, ++words) {
         // Words of the name are separated by spaces only.
-        if (Gap(k) != " " || !TitleCase(k)) break;
+        if (k > next && Gap(k) != " ") break;
+        if (capitals ? !Capitals(k) : !TitleCase(k)) break;
         if (words >= 1 && IsStreetKind(Lower(k))) {
           return PersonalIdentifier{IdentifierKind::kStreetAddress,
                                     std::string(Span(i, k))};

@@ -69,6 +69,32 @@ TEST(PersonalDataTest, FindsNhsNumbersWrittenWithDotsSpacesOrHyphens) {
   EXPECT_THAT(KindOf("ref 943 476 5918"), Eq(std::nullopt));
 }
 
+// A spreadsheet's dates (12-Mar-25, Excel's and Oracle's default), a
+// postcode with a hyphen or a dot, an address in capitals or after a comma,
+// an NHS number grouped 3-4-3: what stop 53's outside probe stored.
+TEST(PersonalDataTest, FindsTheFormsAnOutsideProbeStored) {
+  for (const char* text :
+       {"Came into care on 12-Mar-25.", "12/Mar/25", "12-March-25",
+        "2025-Mar-12", "12.Sep.25 at the hospital", "01-jan-24"}) {
+    EXPECT_THAT(KindOf(text), Optional(IdentifierKind::kFullDate)) << text;
+  }
+  EXPECT_THAT(Found("on 12-Mar-25 at"), Eq("12-Mar-25"));
+  for (const char* text : {"WF1-2AB", "near WF1.2AB"}) {
+    EXPECT_THAT(KindOf(text), Optional(IdentifierKind::kPostcode)) << text;
+  }
+  for (const char* text : {"from the 22 PARK ROAD foster home",
+                           "lived at 22, Park Road", "14 ACACIA AVENUE"}) {
+    EXPECT_THAT(KindOf(text), Optional(IdentifierKind::kStreetAddress)) << text;
+  }
+  EXPECT_THAT(KindOf("ref 943 4765 919"), Optional(IdentifierKind::kNhsNumber));
+  for (const char* text :
+       {"2 CHILDREN IN THE STREET", "Mar-25 review", "seen 12-Mar",
+        "seen 12-Mar, 25 children", "the 2025 March 12 visits", "ages 12-15",
+        "2 ROAD TRIPS", "has 3, Close friends"}) {
+    EXPECT_THAT(ScanForPersonalIdentifier(text), Eq(std::nullopt)) << text;
+  }
+}
+
 TEST(PersonalDataTest, FindsAPostcodeSplitByAZeroWidthSpace) {
   EXPECT_THAT(KindOf("near S1\u200B2HH"), Optional(IdentifierKind::kPostcode));
   EXPECT_THAT(KindOf("near S1\u200B 2HH"), Optional(IdentifierKind::kPostcode));

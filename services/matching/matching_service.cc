@@ -83,7 +83,12 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
       new WatchReactor(live_, unread_, [this, key_id](WatchReactor* r) {
         absl::MutexLock lock(&streams_mu_);
         if (auto weight = watched_by_.find(r); weight != watched_by_.end()) {
-          watched_records_ -= weight->second;
+          watched_records_ -= weight->second.records;
+          auto member = watched_by_member_.find(weight->second.member);
+          if (member != watched_by_member_.end() &&
+              (member->second -= weight->second.records) <= 0) {
+            watched_by_member_.erase(member);
+          }
           watched_by_.erase(weight);
         }
         for (auto* streams : {&streams_, &admitted_}) {
@@ -140,6 +145,18 @@ grpc::ServerWriteReactor<v1::MatchAlert>* MatchingService::WatchMatches(
                     "this key already has ", kMaxStreamsPerKey,
                     " WatchMatches streams open, the most one key may have: "
                     "close one first"))
+          : admission == Admission::kMemberFull
+              ? absl::ResourceExhaustedError(absl::StrCat(
+                    "with this one, the open ad-hoc watches of ",
+                    AuthorityName(caller->authority_id),
+                    "'s keys would follow more than ",
+                    kMaxWatchedRecordsPerMember,
+                    " records, the most one member's may follow (the "
+                    "service works out ",
+                    kMaxWatchedRecords,
+                    " for every member together in every write): watch "
+                    "fewer records, close a watch, or follow them "
+                    "(CreateFollow) and watch the follows"))
               : absl::ResourceExhaustedError(absl::StrCat(
                     "with this one, the open ad-hoc watches of every member "
                     "would follow more than ",
@@ -200,15 +217,26 @@ MatchingService::Admission MatchingService::Admit(const std::string& key_id,
   if (admitted.size() >= static_cast<size_t>(kMaxStreamsPerKey)) {
     return Admission::kKeyFull;
   }
-  if (records > 0 && watched_records_ + records > kMaxWatchedRecords) {
-    if (admitted.empty()) admitted_.erase(key_id);
-    return Admission::kServiceFull;
+  if (records > 0) {
+    const auto member = watched_by_member_.find(caller.authority_id);
+    const int of_member =
+        member == watched_by_member_.end() ? 0 : member->second;
+    const Admission full = of_member + records > kMaxWatchedRecordsPerMember
+                               ? Admission::kMemberFull
+                           : watched_records_ + records > kMaxWatchedRecords
+                               ? Admission::kServiceFull
+                               : Admission::kAdmitted;
+    if (full != Admission::kAdmitted) {
+      if (admitted.empty()) admitted_.erase(key_id);
+      return full;
+    }
   }
   admitted.insert(reactor);
   member_of_key_[key_id] = caller.authority_id;
   if (records > 0) {
     watched_records_ += records;
-    watched_by_[reactor] = records;
+    watched_by_member_[caller.authority_id] += records;
+    watched_by_[reactor] = Watched{records, caller.authority_id};
   }
   return Admission::kAdmitted;
 }

@@ -42,6 +42,9 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   // registration take seconds). A stream past it is refused with
   // RESOURCE_EXHAUSTED. Follows are bounded per member (Follows).
   static constexpr int kMaxWatchedRecords = 2000;
+  // Of those, the most the keys of one member may name together, so that one
+  // member cannot take them all: a quarter, room for four members at least.
+  static constexpr int kMaxWatchedRecordsPerMember = 500;
 
 #define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)       \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,    \
@@ -129,11 +132,18 @@ class MatchingService final : public v1::MatchingService::CallbackService {
       rank_adopters_allocator_;
   ArenaMessageAllocator<v1::RankChildrenRequest, v1::RankChildrenResponse>
       rank_children_allocator_;
-  enum class Admission { kAdmitted, kKeyFull, kServiceFull, kWithdrawn };
+  enum class Admission {
+    kAdmitted,
+    kKeyFull,
+    kMemberFull,
+    kServiceFull,
+    kWithdrawn
+  };
   // Whether stream `reactor` of key `key_id` (`caller`, checked) may watch
   // `records` records ad hoc (0 for follows): not if the key already has
   // kMaxStreamsPerKey streams watching, if the records would take the
-  // open ad-hoc watches past kMaxWatchedRecords, or if the key's member
+  // open ad-hoc watches of its member past kMaxWatchedRecordsPerMember or
+  // of every member past kMaxWatchedRecords, or if the key's member
   // withdrew since the key was checked. Counted until its OnDone; a stream
   // already done is let through (it finishes at once).
   Admission Admit(const std::string& key_id, const Caller& caller,
@@ -150,9 +160,16 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   // Of those, the ones admitted (Admit), by key.
   absl::flat_hash_map<std::string, absl::flat_hash_set<WatchReactor*>> admitted_
       ABSL_GUARDED_BY(streams_mu_);
-  // Records the admitted ad-hoc watches name, in all and by stream.
+  // Records the admitted ad-hoc watches name, in all, by member and by
+  // stream (with the stream's member).
   int watched_records_ ABSL_GUARDED_BY(streams_mu_) = 0;
-  absl::flat_hash_map<WatchReactor*, int> watched_by_
+  absl::flat_hash_map<std::string, int> watched_by_member_
+      ABSL_GUARDED_BY(streams_mu_);
+  struct Watched {
+    int records = 0;
+    std::string member;
+  };
+  absl::flat_hash_map<WatchReactor*, Watched> watched_by_
       ABSL_GUARDED_BY(streams_mu_);
   // The member of each key with a stream admitted.
   absl::flat_hash_map<std::string, std::string> member_of_key_

@@ -562,10 +562,11 @@ TEST_F(MatchAlertsTest, AKeyHasAtMostEightStreamsOpenAtOnce) {
 
 // Each record an ad-hoc watch names is worked out in every write, so the
 // open watches of all keys together name at most kMaxWatchedRecords: ten
-// watches of 200, then a refusal, whichever key asks; a watch that closes
-// gives its records back.
+// watches of 200 by five members, then a refusal, whichever key asks; a
+// watch that closes gives its records back.
 TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
   ASSERT_EQ(MatchingService::kMaxWatchedRecords, 2000);
+  ASSERT_EQ(MatchingService::kMaxWatchedRecordsPerMember, 500);
   v1::BatchCreateChildrenRequest batch;
   batch.set_parent("authorities/sheffield");
   for (int i = 0; i < 199; ++i) {
@@ -582,12 +583,19 @@ TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
   const v1::WatchMatchesRequest full = Follow(children, {});  // 200 records
   ASSERT_EQ(full.children_size() + full.adopters_size(), 200);
 
-  const std::string other = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
+  // Two watches (400 records) for each of five members.
+  std::vector<std::string> keys = {
+      finder_, leeds_finder_, NewKey("sheffield", {v1::ROLE_FAMILY_FINDER})};
+  for (const char* member : {"doncaster", "barnsley"}) {
+    ASSERT_NO_FATAL_FAILURE(AddMember(member, "south-yorkshire"));
+    keys.push_back(NewKey(member, {v1::ROLE_FAMILY_FINDER}));
+  }
+  const std::string& other = keys.back();
   std::vector<std::unique_ptr<AlertStream>> open;
   std::vector<AlertStream*> streams;
   for (int i = 0; i < 10; ++i) {
-    open.push_back(std::make_unique<AlertStream>(
-        *matching_, i < 8 ? finder_ : other, full));
+    open.push_back(
+        std::make_unique<AlertStream>(*matching_, keys[i / 2], full));
     streams.push_back(open.back().get());
   }
   ASSERT_NO_FATAL_FAILURE(Sync(streams));
@@ -602,6 +610,46 @@ TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
   std::unique_ptr<AlertStream> again =
       OnceAdmitted(other, Follow({children[0]}, {}));
   EXPECT_NE(again, nullptr) << "a closed watch's records still counted";
+}
+
+// One member's keys together watch at most kMaxWatchedRecordsPerMember
+// records, so one member cannot take what every member shares (outside
+// probe: one member held all 2,000); another member is still admitted.
+TEST_F(MatchAlertsTest, OneMembersWatchesNameAtMost500Records) {
+  ASSERT_EQ(MatchingService::kMaxWatchedRecordsPerMember, 500);
+  v1::BatchCreateChildrenRequest batch;
+  batch.set_parent("authorities/sheffield");
+  for (int i = 0; i < 199; ++i) {
+    *batch.add_requests()->mutable_child() = ChildProfile({84});
+  }
+  batch.set_request_id(NextRequestId());
+  v1::BatchCreateChildrenResponse created;
+  ASSERT_THAT(
+      Reg(&RegistryStub::BatchCreateChildren, sheffield_, batch, &created),
+      IsOk());
+  std::vector<std::string> children;
+  for (const v1::Child& c : created.children()) children.push_back(c.name());
+  const v1::WatchMatchesRequest full = Follow(children, {});  // 200 records
+  ASSERT_EQ(full.children_size() + full.adopters_size(), 200);
+  const v1::WatchMatchesRequest hundred = Follow(
+      std::vector<std::string>(children.begin(), children.begin() + 99), {});
+  ASSERT_EQ(hundred.children_size() + hundred.adopters_size(), 100);
+
+  // Rotherham's two keys: 200 + 200 + 100 records, the most.
+  const std::string second = NewKey("rotherham", {v1::ROLE_FAMILY_FINDER});
+  AlertStream a(*matching_, finder_, full);
+  AlertStream b(*matching_, second, full);
+  AlertStream c(*matching_, second, hundred);
+  ASSERT_NO_FATAL_FAILURE(Sync({&a, &b, &c}));
+  AlertStream refused(*matching_, finder_, Follow({children[0]}, {}));
+  grpc::Status status = refused.Finish(kCheckpointTimeout);
+  EXPECT_THAT(status, StatusIs(Code::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("authorities/rotherham's keys would follow more than "
+                        "500 records"));
+  // Leeds is admitted meanwhile.
+  AlertStream leeds(*matching_, leeds_finder_, full);
+  ASSERT_NO_FATAL_FAILURE(Sync({&leeds}));
 }
 
 TEST_F(MatchAlertsTest, StreamsEndWithUnavailableWhenTheServerStops) {

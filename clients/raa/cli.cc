@@ -159,6 +159,12 @@ int Fail(const absl::Status& status) {
                  "--client-key)\n";
     return kExitUnavailable;
   }
+  if (status.code() == absl::StatusCode::kUnavailable &&
+      absl::StrContains(status.message(), "try again")) {
+    // raamatchd's own answer (its audit trail could not record a change it
+    // made, a record changed during a search): it is running.
+    return kExitUnavailable;
+  }
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
     std::cerr << "(is raamatchd running? --server or RAA_SERVER says where)\n";

@@ -50,10 +50,15 @@ struct Cli {
   int exit_code = 0;
 
   RaaClient& client();
-  // The request id for this command's write: --request-id, or a new one.
-  std::string RequestId() const {
-    return request_id.empty() ? NewRequestId() : request_id;
+  // The request id for this command's write: --request-id, or a new one
+  // (kept in generated_request_id: a write whose answer was lost is retried
+  // safely with it).
+  std::string RequestId() {
+    if (!request_id.empty()) return request_id;
+    generated_request_id = NewRequestId();
+    return generated_request_id;
   }
+  std::string generated_request_id;
   // The authority a command acts on: its own flag, else --authority.
   // Sets exit_code and returns "" if neither is given.
   std::string AuthorityOr(const std::string& flag);

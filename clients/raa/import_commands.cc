@@ -86,7 +86,8 @@ struct RowResult {
     kNotSent,
     kStored,
     kAlreadyStored,
-    kRejected
+    kRejected,
+    kUnanswered,  // sent in a batch whose answer did not come: maybe stored
   } status = kNotSent;
   std::string record;  // the record's name, when stored or found
   int same_as = -1;    // index of an earlier row this one repeats
@@ -102,6 +103,8 @@ const char* StatusWord(RowResult::Status s) {
       return "already stored";
     case RowResult::kRejected:
       return "rejected";
+    case RowResult::kUnanswered:
+      return "no answer";
     case RowResult::kNotSent:
       break;
   }
@@ -181,12 +184,13 @@ std::vector<std::optional<Message>> ParseRows(
 void Report(Cli& cli, const std::string& path, const std::string& authority,
             const std::string& noun, const std::vector<RowResult>& results,
             const std::string& results_path) {
-  int stored = 0, already = 0, rejected = 0, not_sent = 0;
+  int stored = 0, already = 0, rejected = 0, not_sent = 0, unanswered = 0;
   for (const RowResult& r : results) {
     stored += r.status == RowResult::kStored;
     already += r.status == RowResult::kAlreadyStored;
     rejected += r.status == RowResult::kRejected;
     not_sent += r.status == RowResult::kNotSent;
+    unanswered += r.status == RowResult::kUnanswered;
   }
   auto record = [](const RowResult& r) {
     return std::string(absl::StripPrefix(r.record, "authorities/"));
@@ -269,10 +273,16 @@ void Report(Cli& cli, const std::string& path, const std::string& authority,
     }
     std::cout << "; " << rejected << (rejected == 1 ? " row" : " rows")
               << " rejected";
+    if (unanswered > 0) {
+      std::cout << "; " << unanswered
+                << " sent without an answer (maybe stored: import the file "
+                   "again, and rows already stored are found, not stored "
+                   "twice)";
+    }
     if (not_sent > 0) std::cout << "; " << not_sent << " not sent";
     std::cout << "\n";
   }
-  if ((rejected > 0 || not_sent > 0) && cli.exit_code == 0) {
+  if ((rejected > 0 || not_sent > 0 || unanswered > 0) && cli.exit_code == 0) {
     cli.exit_code = kExitRefused;
   }
 }
@@ -454,6 +464,18 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
     if (!response.ok()) {
       if (!RecordRefusal(cli, path, response.status(), all_or_nothing, batch,
                          results)) {
+        // Without an answer (or with UNAVAILABLE: a change the audit trail
+        // could not record is stored) the batch's rows may be stored; later
+        // rows are not sent.
+        const absl::StatusCode code = response.status().code();
+        if (code == absl::StatusCode::kUnavailable ||
+            code == absl::StatusCode::kDeadlineExceeded ||
+            code == absl::StatusCode::kCancelled ||
+            code == absl::StatusCode::kUnknown) {
+          for (size_t i = batch.start; i < batch.end; ++i) {
+            results[batch.to_send[i]].status = RowResult::kUnanswered;
+          }
+        }
         break;
       }
       continue;

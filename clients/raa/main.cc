@@ -196,5 +196,13 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : raa::cli::kExitUsage;
   }
+  if (cli.exit_code == raa::cli::kExitUnavailable &&
+      !cli.generated_request_id.empty()) {
+    // The write may have been made before its answer was lost: the same id
+    // makes it at most once.
+    std::cerr << "(to try this write again safely, run the same command "
+                 "with --request-id "
+              << cli.generated_request_id << ")\n";
+  }
   return cli.exit_code;
 }

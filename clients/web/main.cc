@@ -15,6 +15,7 @@
 // Exit codes: 0 stopped cleanly (or --help, --version); 1 could not start;
 // 2 a usage error.
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -190,6 +191,14 @@ int main(int argc, char** argv) {
   // browser's delayed ACK (Nagle's algorithm: ~40 ms).
   http->set_keep_alive_max_count(100);
   http->set_tcp_nodelay(true);
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
+  // second console on the same port starts and the kernel splits browsers
+  // between the two (sessions live in one process: users were signed out
+  // at random). A port in use is refused, as raamatchd refuses it.
+  http->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
 
   raa::web::WebApp web({.server = server,
                         .tls = *tls,
@@ -218,7 +227,15 @@ int main(int argc, char** argv) {
     std::cerr << "raa-web: cannot listen on " << listen << "\n";
     return 1;
   }
-  if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
+  if (!port_file.empty()) {
+    std::ofstream out(port_file);
+    out << port << "\n";
+    if (!out.flush()) {
+      // A script waiting for the file would wait for ever.
+      std::cerr << "raa-web: cannot write " << port_file << "\n";
+      return 1;
+    }
+  }
   std::string host = where->host.find(':') != std::string::npos
                          ? "[" + where->host + "]"
                          : where->host;

@@ -270,8 +270,10 @@ class UnaryRunner {
       reactor->Finish(ToGrpcStatus(
           recorded.ok() ? status
                         : absl::UnavailableError(
-                              "the audit trail could not record this call; "
-                              "try again")));
+                              "the change was made, but the audit trail "
+                              "could not record it (is the disk full?): try "
+                              "again with the same request_id, which makes "
+                              "it once and answers it")));
     });
   }
 

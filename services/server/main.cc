@@ -211,7 +211,14 @@ int main(int argc, char** argv) {
             << (*server)->transport() << ") with database " << options.db_path
             << std::endl;
   if (!port_file.empty()) {
-    std::ofstream(port_file) << (*server)->port() << "\n";
+    std::ofstream out(port_file);
+    out << (*server)->port() << "\n";
+    if (!out.flush()) {
+      // Whoever waits for the file would wait for ever.
+      std::cerr << "raamatchd: cannot write " << port_file << "\n";
+      (*server)->Shutdown();
+      return 1;
+    }
   }
 
   std::thread waiter([&] {

@@ -25,6 +25,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -365,7 +366,32 @@ bool IsLoopbackAddress(absl::string_view listen) {
   return (ntohl(v4.s_addr) >> 24) == 127;
 }
 
+absl::Status CheckListenAddress(absl::string_view listen) {
+  if (absl::StartsWith(listen, "unix:") ||
+      absl::StartsWith(listen, "unix-abstract:")) {
+    return absl::OkStatus();
+  }
+  const size_t colon = listen.rfind(':');
+  const absl::string_view host =
+      colon == absl::string_view::npos ? "" : listen.substr(0, colon);
+  const absl::string_view port =
+      colon == absl::string_view::npos ? "" : listen.substr(colon + 1);
+  int value = 0;
+  // gRPC reads a port past 65535 modulo 65536 and an empty one as 443.
+  if (host.empty() || port.empty() || port.size() > 5 ||
+      !absl::c_all_of(port, absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(port, &value) || value > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen ", listen,
+        " is not HOST:PORT with a port from 0 to 65535 (e.g. "
+        "127.0.0.1:50051, or 0.0.0.0:50051 with TLS; port 0 picks a free "
+        "one)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckServerOptions(const ServerOptions& options) {
+  RETURN_IF_ERROR(CheckListenAddress(options.listen));
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give the server's certificate "

@@ -81,6 +81,10 @@ extern const char kDefaultBankHolidaysFile[];
 // Whether `listen` ("host:port", "[v6]:port" or "unix:path") is reachable
 // from this machine only: 127.0.0.0/8, ::1, localhost, or a Unix socket.
 bool IsLoopbackAddress(absl::string_view listen);
+// INVALID_ARGUMENT unless `listen` is unix:PATH, unix-abstract:NAME or
+// HOST:PORT with a port of 0-65535 (gRPC would serve 99999 on 34463, and an
+// empty port on 443).
+absl::Status CheckListenAddress(absl::string_view listen);
 
 // INVALID_ARGUMENT, with what to do, for options that cannot be served: a
 // TLS certificate without its key (or the reverse), a client CA without

@@ -1,6 +1,7 @@
 // End to end, as a user works: the real raamatchd and the real `raa` client
 // as separate processes, talking over 127.0.0.1 on a port the server picks,
 // with the database in a temp directory.
+#include <SQLiteCpp/Database.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -201,6 +202,54 @@ TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
   EXPECT_THAT(third.out, HasSubstr("stored 1 child profiles"));
   list = Json(Raa(key, {"--json", "child", "list"}));
   EXPECT_EQ(list["children"].size(), 3u);
+}
+
+// A change the audit trail cannot record (a full disk) is stored and
+// answered UNAVAILABLE. raa says so: an import's rows are "no answer" (not
+// "not sent"), a create prints the request id that retries it safely, and
+// neither blames a server that is not running (outside probe).
+TEST_F(CliEndToEnd, AWriteWhoseAnswerIsLostIsSaidSoAndRetriedSafely) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  std::string csv = WriteFile("children.csv", kChildrenCsv);
+  auto refuse_audit = [&](bool on) {
+    SQLite::Database db(daemon_.db(), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(5000);
+    db.exec(on ? "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "
+                 "WHEN NEW.method LIKE '%Create%' "
+                 "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+               : "DROP TRIGGER refuse_audit");
+  };
+  refuse_audit(true);
+  Result lost =
+      Raa(key, {"import", "children", csv, "--authority", "sheffield"});
+  EXPECT_EQ(lost.exit_code, 3) << lost.err;
+  EXPECT_THAT(lost.out, HasSubstr("2 sent without an answer"));
+  EXPECT_THAT(lost.out, HasSubstr("no answer"));
+  EXPECT_THAT(lost.out, Not(HasSubstr("not sent")));
+  EXPECT_THAT(lost.err, HasSubstr("the change was made"));
+  EXPECT_THAT(lost.err, Not(HasSubstr("is raamatchd running")));
+
+  Result created =
+      Raa(key, {"child", "create", "--authority", "sheffield", "--ages-as-of",
+                "2026-10-01", "--age-months", "40", "--sex", "m",
+                "--contact-plan", "letterbox", "--entered-care", "2025-06-01"});
+  EXPECT_EQ(created.exit_code, 3) << created.err;
+  const size_t at = created.err.find("--request-id ");
+  ASSERT_NE(at, std::string::npos) << created.err;
+  const std::string id =
+      created.err.substr(at + 13, created.err.find(')', at) - at - 13);
+
+  refuse_audit(false);
+  Result again =
+      Raa(key, {"import", "children", csv, "--authority", "sheffield"});
+  EXPECT_THAT(again.out, HasSubstr("2 already stored"));
+  Result retried = Raa(
+      key, {"child", "create", "--authority", "sheffield", "--ages-as-of",
+            "2026-10-01", "--age-months", "40", "--sex", "m", "--contact-plan",
+            "letterbox", "--entered-care", "2025-06-01", "--request-id", id});
+  EXPECT_EQ(retried.exit_code, 0) << retried.err;
+  nlohmann::json list = Json(Raa(key, {"--json", "child", "list"}));
+  EXPECT_EQ(list["children"].size(), 3u) << "a retry stored a row twice";
 }
 
 TEST_F(CliEndToEnd, ARowRepeatedInOneFileIsStoredOnce) {

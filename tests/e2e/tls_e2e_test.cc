@@ -380,6 +380,28 @@ TEST(LoopbackRule, OnlyAddressesThisMachineAloneCanReachAreLoopback) {
   }
 }
 
+// Outside probe: gRPC served --listen 127.0.0.1:99999 on port 34463 and
+// 127.0.0.1: on 443; garbage was told about TLS, not that it is malformed.
+TEST(ListenRule, AListenAddressIsAHostAndAPortOf0To65535) {
+  for (const char* address :
+       {"127.0.0.1:50051", "127.0.0.1:0", "0.0.0.0:65535", "[::1]:50051",
+        "localhost:1", "unix:/run/raamatch.sock"}) {
+    EXPECT_THAT(CheckListenAddress(address), IsOk()) << address;
+  }
+  for (const char* address :
+       {"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:-1",
+        "127.0.0.1:5e4", "garbage", "localhost50541", ":50051", ""}) {
+    EXPECT_THAT(CheckListenAddress(address),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << address;
+  }
+  ScratchDir dir;
+  Result refused = Shell(dir, absl::StrCat(RAAMATCHD_PATH, " --db ", dir.path(),
+                                           "/raa.db --listen 127.0.0.1:99999"));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("is not HOST:PORT"));
+}
+
 TEST(KeyBinding, AKeyGoesOnlyWithTheCertificateOfItsOwnMember) {
   Caller sheffield{.authority_id = "sheffield", .key_id = "k", .roles = 0};
   EXPECT_THAT(CheckKeyMatchesCertificate(sheffield, "sheffield"), IsOk());

@@ -121,6 +121,19 @@ async function main() {
     web = await startWeb(raaWeb, dir, server.address);
     const {base} = web;
 
+    await check('a second console on the port in use is refused, and the first goes on',
+                async () => {
+      // Outside probe: with SO_REUSEPORT both served, and the kernel split
+      // browsers between them (sessions live in one process).
+      const second = require('node:child_process').spawnSync(raaWeb, [
+        '--server', server.address, '--listen', `127.0.0.1:${web.port}`,
+        '--port-file', path.join(dir, 'second.port')], {timeout: 20000, encoding: 'utf8'});
+      assert.equal(second.status, 1, `exit ${second.status}: ${second.stdout}`);
+      assert.match(second.stderr, /cannot listen on 127\.0\.0\.1:/);
+      assert.equal(fs.existsSync(path.join(dir, 'second.port')), false);
+      const r = await request(web.base, 'GET', '/sign-in');
+      assert.equal(r.status, 200);
+    });
     await check('keys a header cannot carry are not accepted, and the console goes on',
                 async () => {
       // Four: the fifth refusal from one address in a minute would be 429.

@@ -102,6 +102,13 @@ std::string CsvAmount(const google::type::Money& money) {
   return CsvPounds(PenceOf(money));
 }
 
+// A member as a select's option shows it: "Leeds City Council (leeds)".
+std::string MemberText(const v1::Authority& a) {
+  return a.display_name().empty() ? ShortAuthority(a.name())
+                                  : absl::StrCat(a.display_name(), " (",
+                                                 ShortAuthority(a.name()), ")");
+}
+
 // The payments page of `member`, after a form of it was sent.
 std::string PaymentsAddress(const std::string& member, const Session& session) {
   return member == session.authority
@@ -170,10 +177,7 @@ bool WebApp::SetLedgerMember(httplib::Response& res, const SignedIn& signed_in,
   for (const v1::Authority& a : *members) {
     data option;
     option.set("value", ShortAuthority(a.name()));
-    option.set("text", a.display_name().empty()
-                           ? ShortAuthority(a.name())
-                           : absl::StrCat(a.display_name(), " (",
-                                          ShortAuthority(a.name()), ")"));
+    option.set("text", MemberText(a));
     if (a.name() == member) option.set("selected", true);
     choice.push_back(option);
   }
@@ -499,10 +503,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     if (a.name() == member) continue;
     data option;
     option.set("value", a.name());
-    option.set("text", a.display_name().empty()
-                           ? ShortAuthority(a.name())
-                           : absl::StrCat(a.display_name(), " (",
-                                          ShortAuthority(a.name()), ")"));
+    option.set("text", MemberText(a));
     if (a.name() == chosen) option.set("selected", true);
     payees.push_back(option);
   }

@@ -58,6 +58,24 @@ class MatchAlertsTest : public InProcessServerTest {
     ASSERT_FALSE(HasFailure());
   }
 
+  // The names of `n` new waiting children of Sheffield aged 7, stored in
+  // one batch.
+  std::vector<std::string> SheffieldChildren(int n) {
+    v1::BatchCreateChildrenRequest batch;
+    batch.set_parent("authorities/sheffield");
+    for (int i = 0; i < n; ++i) {
+      *batch.add_requests()->mutable_child() = ChildProfile({84});
+    }
+    batch.set_request_id(NextRequestId());
+    v1::BatchCreateChildrenResponse created;
+    EXPECT_THAT(
+        Reg(&RegistryStub::BatchCreateChildren, sheffield_, batch, &created),
+        IsOk());
+    std::vector<std::string> names;
+    for (const v1::Child& c : created.children()) names.push_back(c.name());
+    return names;
+  }
+
   // A request following `children` and `adopters`, and the sentinel.
   v1::WatchMatchesRequest Follow(const std::vector<std::string>& children,
                                  const std::vector<std::string>& adopters) {
@@ -567,19 +585,8 @@ TEST_F(MatchAlertsTest, AKeyHasAtMostEightStreamsOpenAtOnce) {
 TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
   ASSERT_EQ(MatchingService::kMaxWatchedRecords, 2000);
   ASSERT_EQ(MatchingService::kMaxWatchedRecordsPerMember, 500);
-  v1::BatchCreateChildrenRequest batch;
-  batch.set_parent("authorities/sheffield");
-  for (int i = 0; i < 199; ++i) {
-    *batch.add_requests()->mutable_child() = ChildProfile({84});
-  }
-  batch.set_request_id(NextRequestId());
-  v1::BatchCreateChildrenResponse created;
-  ASSERT_THAT(
-      Reg(&RegistryStub::BatchCreateChildren, sheffield_, batch, &created),
-      IsOk());
-  ASSERT_THAT(created.children(), SizeIs(199));
-  std::vector<std::string> children;
-  for (const v1::Child& c : created.children()) children.push_back(c.name());
+  const std::vector<std::string> children = SheffieldChildren(199);
+  ASSERT_THAT(children, SizeIs(199));
   const v1::WatchMatchesRequest full = Follow(children, {});  // 200 records
   ASSERT_EQ(full.children_size() + full.adopters_size(), 200);
 
@@ -617,18 +624,8 @@ TEST_F(MatchAlertsTest, TheOpenWatchesOfEveryKeyNameAtMost2000Records) {
 // probe: one member held all 2,000); another member is still admitted.
 TEST_F(MatchAlertsTest, OneMembersWatchesNameAtMost500Records) {
   ASSERT_EQ(MatchingService::kMaxWatchedRecordsPerMember, 500);
-  v1::BatchCreateChildrenRequest batch;
-  batch.set_parent("authorities/sheffield");
-  for (int i = 0; i < 199; ++i) {
-    *batch.add_requests()->mutable_child() = ChildProfile({84});
-  }
-  batch.set_request_id(NextRequestId());
-  v1::BatchCreateChildrenResponse created;
-  ASSERT_THAT(
-      Reg(&RegistryStub::BatchCreateChildren, sheffield_, batch, &created),
-      IsOk());
-  std::vector<std::string> children;
-  for (const v1::Child& c : created.children()) children.push_back(c.name());
+  const std::vector<std::string> children = SheffieldChildren(199);
+  ASSERT_THAT(children, SizeIs(199));
   const v1::WatchMatchesRequest full = Follow(children, {});  // 200 records
   ASSERT_EQ(full.children_size() + full.adopters_size(), 200);
   const v1::WatchMatchesRequest hundred = Follow(

@@ -682,6 +682,15 @@ class Scanner {
   }
   // "PARK", "ROAD": capitals only, two or more letters, and not a word
   // that joins others ("2 CHILDREN IN THE STREET" names no street).
+  // Sentences are written in capitals too: a measure is not a street's name
+  // ("6 WEEK ROAD SAFETY COURSE", "10 MILE ROAD RACE").
+  bool CapitalsName(size_t i) const {
+    if (!Capitals(i)) return false;
+    const absl::string_view w = Lower(i);
+    return !IsUnitAfter(i - 1) && w != "week" && w != "mile" && w != "miles" &&
+           w != "hour" && w != "day" && w != "minute" && w != "year" &&
+           w != "month";
+  }
   bool Capitals(size_t i) const {
     if (!IsWord(i) || Length(i) < 2) return false;
     const auto& t = tokens_[i];
@@ -707,13 +716,19 @@ class Scanner {
       if (next >= size() || (Gap(next) != " " && Gap(next) != ", ")) continue;
       // The name in title case ("Park Road") or all in capitals, as Royal
       // Mail writes it ("PARK ROAD"), in at most three words.
-      const bool capitals = Capitals(next);
+      const bool capitals = CapitalsName(next);
       size_t words = 0;
       for (size_t k = next; k < size() && words < 4; ++k, ++words) {
         // Words of the name are separated by spaces only.
         if (k > next && Gap(k) != " ") break;
         if (capitals ? !Capitals(k) : !TitleCase(k)) break;
         if (words >= 1 && IsStreetKind(Lower(k))) {
+          // In capitals, a kind that another capitals word follows is a
+          // sentence's ("3 HIGH STREET SHOPPING TRIPS", "ROAD SAFETY").
+          if (capitals && k + 1 < size() && Gap(k + 1) == " " &&
+              Capitals(k + 1)) {
+            break;
+          }
           return PersonalIdentifier{IdentifierKind::kStreetAddress,
                                     std::string(Span(i, k))};
         }

@@ -29,17 +29,23 @@
 //     4 digits (4 with a space); ISO year-month-day (with or without a time);
 //     eight digits yyyymmdd or ddmmyyyy; a day and a month word with a year
 //     ("12 March 2025", "12th of March, 2025", "12-March-2025",
-//     "Mar. 12, 2025", "March 12th '25");
+//     "Mar. 12, 2025", "March 12th '25"), and as spreadsheets write them
+//     ("12-Mar-25", "12/Mar/25", "2025-Mar-12");
 //   date of birth: a day and month without a year (14/02, 14 Feb, Feb 14th)
 //     at most three words from born, birthday, bday, DOB, d.o.b., birth
 //     date or date of birth ("birth mother" is not one);
 //   NHS number: ten digits that pass the modulus-11 check, written whole or
-//     3-3-4 with spaces, dots or hyphens (any grouping after "NHS");
+//     3-3-4 or 3-4-3 with spaces, dots or hyphens (any grouping after
+//     "NHS");
 //   phone number: UK numbers from 0 with 10-11 digits, +44 / 0044 with or
 //     without "(0)", other international numbers after + or 00, in groups
 //     joined by spaces, dots, hyphens or brackets;
 //   postcode: a full UK postcode (outward and inward code, with or without
-//     the space; "S1 2HH", "sw1a1aa"); an outward code alone ("S1") passes.
+//     the space, or with a hyphen or a dot; "S1 2HH", "sw1a1aa", "S1-2HH");
+//     an outward code alone ("S1") passes;
+//   street address: a house number (maybe with a comma), one to three words
+//     in title case or all in capitals and a street's kind ("22 Park Road",
+//     "22, Park Road", "22 PARK ROAD"; not "10 MILE ROAD RACE").
 // - What passes: ages and durations ("3 years", "aged 4", "6-8 months"),
 //   fractions ("2/3 of"), times ("10:30"), a year alone ("in 2019"), month
 //   and year ("since March 2024"), ratios ("1 in 5"), school years

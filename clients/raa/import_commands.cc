@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -467,11 +468,14 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
         // Without an answer (or with UNAVAILABLE: a change the audit trail
         // could not record is stored) the batch's rows may be stored; later
         // rows are not sent.
+        // (A server never reached stored nothing.)
         const absl::StatusCode code = response.status().code();
-        if (code == absl::StatusCode::kUnavailable ||
-            code == absl::StatusCode::kDeadlineExceeded ||
-            code == absl::StatusCode::kCancelled ||
-            code == absl::StatusCode::kUnknown) {
+        const bool reached = !absl::StrContains(
+            response.status().message(), "failed to connect to all addresses");
+        if (reached && (code == absl::StatusCode::kUnavailable ||
+                        code == absl::StatusCode::kDeadlineExceeded ||
+                        code == absl::StatusCode::kCancelled ||
+                        code == absl::StatusCode::kUnknown)) {
           for (size_t i = batch.start; i < batch.end; ++i) {
             results[batch.to_send[i]].status = RowResult::kUnanswered;
           }

@@ -109,6 +109,18 @@ std::string MemberText(const v1::Authority& a) {
                                                  ShortAuthority(a.name()), ")");
 }
 
+// `params` (a page's query) with `member` when it is not the key's own: the
+// links of a page shown again after a refused form (with no query) stay
+// with the member.
+QueryParams WithMember(const QueryParams& params, const std::string& member,
+                       const Session& session) {
+  QueryParams kept = params;
+  if (member != session.authority && !kept.contains("member")) {
+    kept.emplace("member", ShortAuthority(member));
+  }
+  return kept;
+}
+
 // The payments page of `member`, after a form of it was sent.
 std::string PaymentsAddress(const std::string& member, const Session& session) {
   return member == session.authority
@@ -567,7 +579,8 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
         {id, FormatDate(p.paid_on()), ShortAuthority(p.payer()),
          ShortAuthority(p.payee()), PenceOf(p.amount()), p.reference(), state});
   }
-  d.set("payments_table", table.Render(params, "/ledger/payments"));
+  d.set("payments_table",
+        table.Render(WithMember(params, member, session), "/ledger/payments"));
   d.set("has_payments", !payments.empty());
   RenderPage(res, status, "finance_payments", d);
 }
@@ -878,7 +891,10 @@ void WebApp::RenderBudgetPage(httplib::Response& res, const SignedIn& signed_in,
                     {item.link(), ShortAuthority(item.payee()),
                      int64_t{item.children()}, PenceOf(item.amount())});
   }
-  d.set("pipeline_table", pipeline.Render(params, "/ledger/budget"));
+  // A refused form's page keeps the year and the member in its links.
+  QueryParams kept = WithMember(params, member, session);
+  if (!kept.contains("year")) kept.emplace("year", absl::StrCat(year));
+  d.set("pipeline_table", pipeline.Render(kept, "/ledger/budget"));
   d.set("has_pipeline", b->pipeline_size() > 0);
   RenderPage(res, status, "finance_budget", d);
 }

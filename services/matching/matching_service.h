@@ -43,7 +43,8 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   // RESOURCE_EXHAUSTED. Follows are bounded per member (Follows).
   static constexpr int kMaxWatchedRecords = 2000;
   // Of those, the most the keys of one member may name together, so that one
-  // member cannot take them all: a quarter, room for four members at least.
+  // member cannot take them all: a quarter (the most any four members can
+  // hold between them).
   static constexpr int kMaxWatchedRecordsPerMember = 500;
 
 #define RAA_MATCHING_RPC(Method, Area, Domain, Request, Response)       \

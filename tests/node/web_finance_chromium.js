@@ -518,12 +518,24 @@ async function main() {
       assert.ok(nav.includes(`/ledger/statement?member=${kA}`), nav.join(' '));
       await fits('payments of a member, as the manager');
       await axeAt(`/ledger/payments?member=${kA}`, 'payments of a member, as the manager');
-      // A records the £7,000.00 it still owes B: the payment is A's.
+      // A records the £7,000.00 it still owes B: the payment is A's. Its
+      // refused form is shown again for A, its links and fields too.
+      const record = 'form[action="/ledger/payments"][method="post"]';
       await page.select('select#payee', `authorities/${kB}`);
-      await page.type('#amount', '7000');
+      await page.type('#amount', '12.345');
       await page.type('#reference', 'MGR-SETTLE-1');
       await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
-        page.click('form[action="/ledger/payments"][method="post"] button[type="submit"]')]);
+        page.click(`${record} button[type="submit"]`)]);
+      assert.match(await text(), new RegExp(`There is a problem.*Payments of ${kA}`));
+      assert.equal(await page.$eval(`${record} input[name="member"]`, (e) => e.value), kA);
+      const sorts = await page.$$eval('#payments thead a', (as) =>
+        as.map((a) => a.getAttribute('href')));
+      assert.ok(sorts.length > 0 && sorts.every((h) => h.includes(`member=${kA}`)),
+                sorts.join(' '));
+      await page.$eval('#amount', (e) => { e.value = ''; });
+      await page.type('#amount', '7000');
+      await Promise.all([page.waitForNavigation({waitUntil: 'load'}),
+        page.click(`${record} button[type="submit"]`)]);
       assert.equal(new URL(page.url()).search, `?member=${kA}`);
       assert.match(await text(), /recorded; it counts once the payee confirms it/);
       const recorded = (await fixture.payments()).find((p) => p.reference === 'MGR-SETTLE-1');

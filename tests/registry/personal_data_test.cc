@@ -90,7 +90,10 @@ TEST(PersonalDataTest, FindsTheFormsAnOutsideProbeStored) {
   for (const char* text :
        {"2 CHILDREN IN THE STREET", "Mar-25 review", "seen 12-Mar",
         "seen 12-Mar, 25 children", "the 2025 March 12 visits", "ages 12-15",
-        "2 ROAD TRIPS", "has 3, Close friends"}) {
+        "2 ROAD TRIPS", "has 3, Close friends", "6 WEEK ROAD SAFETY COURSE",
+        "10 MILE ROAD RACE", "2 HOURS STREET DANCE",
+        "3 HIGH STREET SHOPPING TRIPS", "3 SESAME STREET BOOKS",
+        "YEAR 6, PARK LANE PRIMARY"}) {
     EXPECT_THAT(ScanForPersonalIdentifier(text), Eq(std::nullopt)) << text;
   }
 }

@@ -102,13 +102,6 @@ std::string CsvAmount(const google::type::Money& money) {
   return CsvPounds(PenceOf(money));
 }
 
-// A member as a select's option shows it: "Leeds City Council (leeds)".
-std::string MemberText(const v1::Authority& a) {
-  return a.display_name().empty() ? ShortAuthority(a.name())
-                                  : absl::StrCat(a.display_name(), " (",
-                                                 ShortAuthority(a.name()), ")");
-}
-
 // `params` (a page's query) with `member` when it is not the key's own: the
 // links of a page shown again after a refused form (with no query) stay
 // with the member.
@@ -189,7 +182,7 @@ bool WebApp::SetLedgerMember(httplib::Response& res, const SignedIn& signed_in,
   for (const v1::Authority& a : *members) {
     data option;
     option.set("value", ShortAuthority(a.name()));
-    option.set("text", MemberText(a));
+    option.set("text", MemberLabel(a));
     if (a.name() == member) option.set("selected", true);
     choice.push_back(option);
   }
@@ -515,7 +508,7 @@ void WebApp::RenderPaymentsPage(httplib::Response& res,
     if (a.name() == member) continue;
     data option;
     option.set("value", a.name());
-    option.set("text", MemberText(a));
+    option.set("text", MemberLabel(a));
     if (a.name() == chosen) option.set("selected", true);
     payees.push_back(option);
   }

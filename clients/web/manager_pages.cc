@@ -67,12 +67,6 @@ std::string RolesText(const v1::ApiKey& key) {
   return absl::StrJoin(roles, ", ");
 }
 
-std::string MemberLabel(const v1::Authority& a) {
-  return a.display_name().empty() ? ShortAuthority(a.name())
-                                  : absl::StrCat(a.display_name(), " (",
-                                                 ShortAuthority(a.name()), ")");
-}
-
 // Every member, all pages.
 absl::StatusOr<std::vector<v1::Authority>> AllMembers(RaaClient& client) {
   std::vector<v1::Authority> all;

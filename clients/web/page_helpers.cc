@@ -32,6 +32,12 @@ std::string ShortAuthority(const std::string& name) {
   return std::string(absl::StripPrefix(name, "authorities/"));
 }
 
+std::string MemberLabel(const v1::Authority& a) {
+  return a.display_name().empty() ? ShortAuthority(a.name())
+                                  : absl::StrCat(a.display_name(), " (",
+                                                 ShortAuthority(a.name()), ")");
+}
+
 std::string LastPart(const std::string& name) {
   size_t slash = name.rfind('/');
   return slash == std::string::npos ? name : name.substr(slash + 1);

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "common/errors.h"
+#include "raa/v1/registry.pb.h"
 
 namespace raa::web {
 
@@ -38,6 +39,10 @@ void Redirect(httplib::Response& res, const std::string& to);
 
 // "authorities/leeds" -> "leeds"; other text as it is.
 std::string ShortAuthority(const std::string& name);
+
+// A member as pages and select options name it: "Leeds City Council
+// (leeds)", or "leeds" without a display name.
+std::string MemberLabel(const v1::Authority& a);
 
 // "c3" for "authorities/sheffield/children/c3": what follows the last '/'
 // (all of `name` when it has none).

@@ -326,6 +326,13 @@ END;
     {17, "children_waiting_since", R"sql(
 ALTER TABLE children ADD COLUMN waiting_since TEXT;
 )sql"},
+    // Nothing to change in the tables: from this version on, a create
+    // stores no withdraw reason (output only) and the repair at open clears
+    // those stored before (ClearUnwithdrawnReasons). The number keeps an
+    // older raamatchd, which stored them, from opening the database again.
+    {20, "output_only_reasons_cleared", R"sql(
+SELECT 1;
+)sql"},
 };
 
 // What one write changed in the registry, in order, for TellRegistryChanges.
@@ -635,6 +642,46 @@ void MoveDatesOutOf(SQLite::Database& db, const char* table, int record_kind) {
   tx.commit();
 }
 
+// Before migration 20 a create stored the withdraw reason it was given
+// (output only, and never checked as free text), where every member could
+// read it: an outside probe stored a name, a date of birth and an address
+// so. A record that is not withdrawn has no reason: clear any it has, in the
+// profile blob itself (so backups made from now on hold none either). A
+// withdrawn record's reason is WithdrawChild's (or WithdrawAdopter's),
+// checked when it was given. Throws on a database error, like the
+// migrations.
+template <typename T>
+void ClearUnwithdrawnReasons(SQLite::Database& db, const char* table,
+                             int withdrawn_status) {
+  std::vector<std::pair<int64_t, std::string>> cleared;
+  {
+    SQLite::Statement rows(db,
+                           absl::StrCat("SELECT id, profile FROM ", table,
+                                        " WHERE status != ", withdrawn_status));
+    while (rows.executeStep()) {
+      T record;
+      if (!record.ParseFromString(ColumnBytes(rows, 1)) ||
+          record.withdraw_reason().empty()) {
+        continue;
+      }
+      record.clear_withdraw_reason();
+      cleared.emplace_back(rows.getColumn(0).getInt64(),
+                           record.SerializeAsString());
+    }
+  }
+  if (cleared.empty()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement set(
+      db, absl::StrCat("UPDATE ", table, " SET profile = ? WHERE id = ?"));
+  for (const auto& [row, blob] : cleared) {
+    BindBlob(set, 1, blob);
+    set.bind(2, row);
+    set.exec();
+    set.reset();
+  }
+  tx.commit();
+}
+
 bool RepairDone(SQLite::Database& db, const char* name) {
   SQLite::Statement q(db, "SELECT 1 FROM repairs_done WHERE name = ?");
   q.bind(1, name);
@@ -700,14 +747,14 @@ void KeepWaitingSince(SQLite::Database& db) {
   tx.commit();
 }
 
-// The repairs at open: ages_as_of (migration 6) and the journey dates
-// (migration 7) of rows stored before them. A raamatchd that knows these
-// columns always writes them, and an older one cannot open the database
-// after them (Store::Open refuses a newer schema), so each repair runs
-// until it has once finished: moving the dates reads every profile, seconds
-// at a million records. Then the trigger that keeps the children's
-// waiting_since (migration 17), put back if missing, after the dates moved
-// to milestone rows.
+// The repairs at open: ages_as_of (migration 6), the journey dates
+// (migration 7) and the withdraw reasons (migration 20) of rows stored
+// before them. A raamatchd that knows these always writes rows the repaired
+// way, and an older one cannot open the database after them (Store::Open
+// refuses a newer schema), so each repair runs until it has once finished:
+// each reads every profile, seconds at a million records. Then the trigger that
+// keeps the children's waiting_since (migration 17), put back if missing, after
+// the dates moved to milestone rows.
 void RepairAtOpen(SQLite::Database& db) {
   constexpr char kAgesFilled[] = "ages_as_of from profiles";
   if (!RepairDone(db, kAgesFilled)) {
@@ -719,6 +766,15 @@ void RepairAtOpen(SQLite::Database& db) {
     MoveDatesOutOf<v1::Child>(db, "children", kMilestoneOfChild);
     MoveDatesOutOf<v1::Adopter>(db, "adopters", kMilestoneOfHousehold);
     MarkRepairDone(db, kDatesMoved);
+  }
+  constexpr char kReasonsCleared[] =
+      "withdraw reasons of records not withdrawn";
+  if (!RepairDone(db, kReasonsCleared)) {
+    ClearUnwithdrawnReasons<v1::Child>(db, "children",
+                                       v1::CHILD_STATUS_WITHDRAWN);
+    ClearUnwithdrawnReasons<v1::Adopter>(db, "adopters",
+                                         v1::ADOPTER_STATUS_WITHDRAWN);
+    MarkRepairDone(db, kReasonsCleared);
   }
   KeepWaitingSince(db);
 }

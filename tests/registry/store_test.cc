@@ -1017,8 +1017,53 @@ TEST(StoreMigrationTest, JourneyDatesInSchemaSixBlobsMoveToMilestonesOnce) {
     EXPECT_EQ(db.execAndGet("SELECT group_concat(name, '; ') FROM (SELECT "
                             "name FROM repairs_done ORDER BY name)")
                   .getString(),
-              "ages_as_of from profiles; journey dates out of profiles");
+              "ages_as_of from profiles; journey dates out of profiles; "
+              "withdraw reasons of records not withdrawn");
   }
+}
+
+// Before schema 20 a create stored the (output only) withdraw reason it was
+// given: the next open clears it from the profiles of records that are not
+// withdrawn, once, and keeps a withdrawn record's own reason.
+TEST_F(StoreTest, AnOpenClearsTheWithdrawReasonsStoredByCreates) {
+  const std::string kIdentifying = "Jane Smith, born 12/03/2019, 4 Elm Road";
+  v1::Child waiting = ValidChild();
+  waiting.set_withdraw_reason(kIdentifying);
+  ASSERT_THAT(AddChild("sheffield", waiting).status(), IsOk());
+  v1::Child withdrawn = ValidChild();
+  withdrawn.set_status(v1::CHILD_STATUS_WITHDRAWN);
+  withdrawn.set_withdraw_reason("placed with family elsewhere");
+  ASSERT_THAT(AddChild("sheffield", withdrawn).status(), IsOk());
+  v1::Adopter approved = ValidAdopter();
+  approved.set_withdraw_reason(kIdentifying);
+  ASSERT_THAT(AddAdopter("leeds", approved).status(), IsOk());
+  // As a database of schema 19 had them: the repair not yet run.
+  store_.reset();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM repairs_done WHERE name LIKE 'withdraw reasons%'");
+    db.exec("DELETE FROM schema_migrations WHERE version = 20");
+  }
+  for (int open = 0; open < 2; ++open) {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(path_, clock_, RaamatchSchema());
+    ASSERT_THAT(store.status(), IsOk());
+    EXPECT_EQ(
+        registry_rows::GetChild(**store, "sheffield", 1)->withdraw_reason(),
+        "");
+    EXPECT_EQ(
+        registry_rows::GetChild(**store, "sheffield", 2)->withdraw_reason(),
+        "placed with family elsewhere");
+    EXPECT_EQ(registry_rows::GetAdopter(**store, "leeds", 1)->withdraw_reason(),
+              "");
+  }
+  // Gone from the file, not only from what is read.
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM children, adopters WHERE "
+                          "instr(children.profile, 'Jane') OR "
+                          "instr(adopters.profile, 'Jane')")
+                .getInt(),
+            0);
 }
 
 TEST(MakeRequestKeyTest, MethodsAreTheStoredNamesOfEveryWrite) {

@@ -381,7 +381,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
             !s.ok()) {
           return s;
         }
-        const auto start = std::chrono::steady_clock::now();
+        const int64_t start = ThreadCpuNanos();
         // A later page ranks without reasons and explains only its own rows.
         absl::StatusOr<matcher::RankResult> r = Side::Rank(
             index, key, policy, options, caller, explain && offset == 0);
@@ -420,9 +420,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
           }
         }
         cost.Observe(Side::kSide, pool, explained_rows,
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now() - start)
-                         .count());
+                     ThreadCpuNanos() - start);
         return absl::OkStatus();
       });
 }

@@ -1,5 +1,7 @@
 #include "services/matching/run_cost.h"
 
+#include <time.h>
+
 #include <algorithm>
 
 namespace raa {
@@ -35,6 +37,12 @@ void RunCost::Observe(RankSide side, int64_t candidates, int rows,
   const int64_t next = seen > old ? seen : old + (seen - old) / 8;
   estimate.store(std::max<int64_t>(kFloorPicos, next),
                  std::memory_order_relaxed);
+}
+
+int64_t ThreadCpuNanos() {
+  timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
 }  // namespace raa

@@ -17,10 +17,14 @@
 // where `candidates` is the other side's pool (every one is scanned),
 // `rows` the explained rows of the page (their reasons are built), and
 // ns_per_candidate is measured: every search (inline or on the pool) reports
-// how long it took, and the estimate follows the kernel as it is, on this
-// machine, with this consortium. It errs towards the pool: a slower search
-// raises it at once (by at most 4 times, so one search descheduled mid-way
-// cannot swing it far), a faster one lowers it by an eighth of the
+// the CPU time its thread spent on it (ThreadCpuNanos), and the estimate
+// follows the kernel as it is, on this machine, with this consortium. CPU
+// time, not time on the clock: on a busy machine a search descheduled
+// mid-way took ten times its cost by the clock, and a few such sent every
+// explained ranking of 1,000 households to the pool, where the hand-over
+// costs more than the search. It errs towards the pool: a slower search
+// raises it at once (by at most 4 times, so one odd search cannot swing it
+// far), a faster one lowers it by an eighth of the
 // difference, and it never falls below kFloorPicos (1 ns a candidate, what a
 // scan that skips nothing costs at least), so a run of cheap searches (a
 // sibling group counted from block summaries) cannot talk it down until a
@@ -68,6 +72,10 @@ class RunCost {
  private:
   std::array<std::atomic<int64_t>, 2> picos_per_candidate_;
 };
+
+// The CPU time the calling thread has used, in nanoseconds (what RunCost
+// measures a search by).
+int64_t ThreadCpuNanos();
 
 }  // namespace raa
 

@@ -28,8 +28,6 @@ MatchingService::MatchingService(Matching& matching, Follows& follows,
       [this](const std::string& authority_id, bool withdrawn) {
         OnWithdrawal(authority_id, withdrawn);
       });
-  SetMessageAllocatorFor_RankAdopters(&rank_adopters_allocator_);
-  SetMessageAllocatorFor_RankChildren(&rank_children_allocator_);
 }
 
 MatchingService::~MatchingService() {

@@ -16,12 +16,19 @@
 #include "services/matching/follows.h"
 #include "services/matching/matching.h"
 #include "services/matching/watch_reactor.h"
-#include "services/rpc/arena_allocator.h"
 #include "services/rpc/unary.h"
 
 namespace raa {
 
-class MatchingService final : public v1::MatchingService::CallbackService {
+// The two rankings are served raw (UnaryRunner::InlineFirstRaw): their
+// answers are the largest the API sends, and gRPC's own serialisation sizes
+// an answer twice.
+using MatchingServiceBase =
+    v1::MatchingService::WithRawCallbackMethod_RankAdopters<
+        v1::MatchingService::WithRawCallbackMethod_RankChildren<
+            v1::MatchingService::CallbackService>>;
+
+class MatchingService final : public MatchingServiceBase {
  public:
   // Registers with `authenticator` for revocations until destroyed.
   // `unread` bounds what WatchMatches streams' unread alerts may hold.
@@ -75,36 +82,41 @@ class MatchingService final : public v1::MatchingService::CallbackService {
 
 #undef RAA_MATCHING_RPC
 
-  // Rankings are written straight into the response gRPC sends, which
-  // lives on the call's arena (ArenaMessageAllocator, registered by the
-  // constructor). Searches expected to be cheap (Matching::
+  // Rankings are written straight into a response on the call's arena
+  // (UnaryRunner::InlineFirstRaw). Searches expected to be cheap (Matching::
   // kInlineBudgetNanos, see run_cost.h) are answered on gRPC's thread when
   // the index alone can answer them; the rest go to the pool.
-  grpc::ServerUnaryReactor* RankAdopters(
-      grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
-      v1::RankAdoptersResponse* response) override {
-    return rpc_.InlineFirst(
-        ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
-        [this, request](const Caller& caller, v1::RankAdoptersResponse* out) {
-          return matching_.TryRankAdopters(caller, *request,
-                                           Matching::kInlineBudgetNanos, out);
-        },
-        [this, request](const Caller& caller, v1::RankAdoptersResponse* out) {
-          return matching_.RankAdopters(caller, *request, out);
-        });
+  grpc::ServerUnaryReactor* RankAdopters(grpc::CallbackServerContext* ctx,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return rpc_
+        .InlineFirstRaw<v1::RankAdoptersRequest, v1::RankAdoptersResponse>(
+            ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
+            [this](const Caller& caller, const v1::RankAdoptersRequest& in,
+                   v1::RankAdoptersResponse* out) {
+              return matching_.TryRankAdopters(
+                  caller, in, Matching::kInlineBudgetNanos, out);
+            },
+            [this](const Caller& caller, const v1::RankAdoptersRequest& in,
+                   v1::RankAdoptersResponse* out) {
+              return matching_.RankAdopters(caller, in, out);
+            });
   }
-  grpc::ServerUnaryReactor* RankChildren(
-      grpc::CallbackServerContext* ctx, const v1::RankChildrenRequest* request,
-      v1::RankChildrenResponse* response) override {
-    return rpc_.InlineFirst(
-        ctx, RAA_RULE(MatchingService, RankChildren), request, response,
-        [this, request](const Caller& caller, v1::RankChildrenResponse* out) {
-          return matching_.TryRankChildren(caller, *request,
-                                           Matching::kInlineBudgetNanos, out);
-        },
-        [this, request](const Caller& caller, v1::RankChildrenResponse* out) {
-          return matching_.RankChildren(caller, *request, out);
-        });
+  grpc::ServerUnaryReactor* RankChildren(grpc::CallbackServerContext* ctx,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return rpc_
+        .InlineFirstRaw<v1::RankChildrenRequest, v1::RankChildrenResponse>(
+            ctx, RAA_RULE(MatchingService, RankChildren), request, response,
+            [this](const Caller& caller, const v1::RankChildrenRequest& in,
+                   v1::RankChildrenResponse* out) {
+              return matching_.TryRankChildren(
+                  caller, in, Matching::kInlineBudgetNanos, out);
+            },
+            [this](const Caller& caller, const v1::RankChildrenRequest& in,
+                   v1::RankChildrenResponse* out) {
+              return matching_.RankChildren(caller, in, out);
+            });
   }
 
   grpc::ServerWriteReactor<v1::MatchAlert>* WatchMatches(
@@ -126,13 +138,6 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   Authenticator& authenticator_;
   WorkerPool& pool_;
   UnaryRunner& rpc_;
-  // Each ranking's request and response on one arena per call. gRPC keeps
-  // pointers to them: they live as long as this service, which outlives
-  // the server it is registered with.
-  ArenaMessageAllocator<v1::RankAdoptersRequest, v1::RankAdoptersResponse>
-      rank_adopters_allocator_;
-  ArenaMessageAllocator<v1::RankChildrenRequest, v1::RankChildrenResponse>
-      rank_children_allocator_;
   enum class Admission {
     kAdmitted,
     kKeyFull,

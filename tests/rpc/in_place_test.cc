@@ -1,11 +1,15 @@
-// Responses written in place: ArenaMessageAllocator puts a call's request
-// and response on one protobuf arena, and UnaryRunner's in-place handlers
-// (Unary and InlineFirst with a handler taking the response) write straight
-// into the response gRPC sends. Served by a real gRPC server in this process
-// (an in-process channel), behind WireCheckedService as raamatchd serves,
-// with keys from a scratch store; the handlers are the test's own, on
-// MatchingService's RankAdopters (arena) and RankChildren (no allocator).
+// Responses written in place. A ranking is served raw
+// (UnaryRunner::InlineFirstRaw): the runner decodes the request onto an
+// arena of its own (its first block on the stack while gRPC's thread
+// answers), the handler writes straight into the response beside it, and
+// the answer is sized and encoded once. Other methods' in-place handlers
+// (Unary with a handler taking the response) write into the message gRPC
+// sends. Served by a real gRPC server in this process (an in-process
+// channel), behind WireCheckedService as raamatchd serves, with keys from a
+// scratch store; the handlers are the test's own, on MatchingService's
+// RankAdopters (raw) and RankChildren (typed).
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +24,6 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "raa/v1/matching.grpc.pb.h"
-#include "services/rpc/arena_allocator.h"
 #include "services/rpc/checked_service.h"
 #include "services/rpc/unary.h"
 #include "services/rpc/worker_pool.h"
@@ -50,6 +53,7 @@ struct Seen {
   bool response_is_grpcs = false;  // the pointer the service method got
   const google::protobuf::Arena* request_arena = nullptr;
   const google::protobuf::Arena* response_arena = nullptr;
+  bool arena_on_stack = false;  // the response is in this thread's stack
 };
 
 // Writes `n` ranked households into `out`, each with one component.
@@ -65,7 +69,9 @@ void WriteRanking(const std::string& child, int n,
   }
 }
 
-class InPlaceService final : public v1::MatchingService::CallbackService {
+class InPlaceService final
+    : public v1::MatchingService::WithRawCallbackMethod_RankAdopters<
+          v1::MatchingService::CallbackService> {
  public:
   explicit InPlaceService(UnaryRunner& rpc) : rpc_(rpc) {}
 
@@ -74,40 +80,43 @@ class InPlaceService final : public v1::MatchingService::CallbackService {
     return seen_;
   }
 
-  // In place, inline first (and with the arena allocator when the test
-  // registers it).
-  grpc::ServerUnaryReactor* RankAdopters(
-      grpc::CallbackServerContext* ctx, const v1::RankAdoptersRequest* request,
-      v1::RankAdoptersResponse* response) override {
-    return rpc_.InlineFirst(
+  // Raw, in place, inline first.
+  grpc::ServerUnaryReactor* RankAdopters(grpc::CallbackServerContext* ctx,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return rpc_.InlineFirstRaw<v1::RankAdoptersRequest,
+                               v1::RankAdoptersResponse>(
         ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
-        [this, request, response](const Caller&, v1::RankAdoptersResponse* out)
-            -> std::optional<absl::Status> {
-          Note(request, response, out, /*on_pool=*/false);
-          if (request->page_size() == kNeedsPool) {
-            WriteRanking("scribble", 3, out);  // the runner clears it
+        [this](const Caller&, const v1::RankAdoptersRequest& in,
+               v1::RankAdoptersResponse* out) -> std::optional<absl::Status> {
+          Note(&in, static_cast<const v1::RankAdoptersResponse*>(nullptr), out,
+               /*on_pool=*/false);
+          if (in.page_size() == kNeedsPool) {
+            WriteRanking("scribble", 3, out);  // never sent
             return std::nullopt;
           }
-          if (request->page_size() == kFails) {
-            WriteRanking(request->child(), 2, out);
+          if (in.page_size() == kFails) {
+            WriteRanking(in.child(), 2, out);
             return absl::NotFoundError("no such child");
           }
-          WriteRanking(request->child(), request->page_size(), out);
+          WriteRanking(in.child(), in.page_size(), out);
           return absl::OkStatus();
         },
-        [this, request, response](const Caller&,
-                                  v1::RankAdoptersResponse* out) {
-          Note(request, response, out, /*on_pool=*/true);
-          if (request->page_size() == kFails) {
-            WriteRanking(request->child(), 2, out);
+        [this](const Caller&, const v1::RankAdoptersRequest& in,
+               v1::RankAdoptersResponse* out) {
+          Note(&in, static_cast<const v1::RankAdoptersResponse*>(nullptr), out,
+               /*on_pool=*/true);
+          if (in.page_size() == kFails) {
+            WriteRanking(in.child(), 2, out);
             return absl::NotFoundError("no such child");
           }
-          WriteRanking(request->child(), request->page_size(), out);
+          WriteRanking(in.child(), in.page_size(), out);
           return absl::OkStatus();
         });
   }
 
-  // In place on the pool, messages allocated by gRPC's default holder.
+  // Typed, in place on the pool, messages allocated by gRPC's default
+  // holder.
   grpc::ServerUnaryReactor* RankChildren(
       grpc::CallbackServerContext* ctx, const v1::RankChildrenRequest* request,
       v1::RankChildrenResponse* response) override {
@@ -132,30 +141,16 @@ class InPlaceService final : public v1::MatchingService::CallbackService {
     seen_.response_is_grpcs = out == grpcs;
     seen_.request_arena = request->GetArena();
     seen_.response_arena = out->GetArena();
+    // Within a few pages of a local of this frame: on this thread's stack.
+    const char here = 0;
+    const auto distance =
+        reinterpret_cast<uintptr_t>(out) - reinterpret_cast<uintptr_t>(&here);
+    seen_.arena_on_stack = distance < 64 * 1024;
   }
 
   UnaryRunner& rpc_;
   absl::Mutex mu_;
   Seen seen_ ABSL_GUARDED_BY(mu_);
-};
-
-// Counts the holders it hands out, then lets the arena allocator make them.
-class CountingAllocator final
-    : public grpc::MessageAllocator<v1::RankAdoptersRequest,
-                                    v1::RankAdoptersResponse> {
- public:
-  grpc::MessageHolder<v1::RankAdoptersRequest, v1::RankAdoptersResponse>*
-  AllocateMessages() override {
-    ++allocated_;
-    return arena_.AllocateMessages();
-  }
-  int allocated() const { return allocated_.load(); }
-
- private:
-  // A small first block, so that a ranking of 20 outgrows it.
-  ArenaMessageAllocator<v1::RankAdoptersRequest, v1::RankAdoptersResponse>
-      arena_{1024};
-  std::atomic<int> allocated_{0};
 };
 
 class InPlaceTest : public test::ScratchDomainTest {
@@ -168,7 +163,6 @@ class InPlaceTest : public test::ScratchDomainTest {
     pool_ = std::make_unique<WorkerPool>(2);
     rpc_ = std::make_unique<UnaryRunner>(*authenticator_, *pool_);
     service_ = std::make_unique<InPlaceService>(*rpc_);
-    service_->SetMessageAllocatorFor_RankAdopters(&allocator_);
     checked_ = std::make_unique<WireCheckedService>(*service_,
                                                     "raa.v1.MatchingService");
     grpc::ServerBuilder builder;
@@ -195,7 +189,6 @@ class InPlaceTest : public test::ScratchDomainTest {
 
   std::string finder_key_;
   std::string registrar_key_;
-  CountingAllocator allocator_;  // outlives the server
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<UnaryRunner> rpc_;
   std::unique_ptr<InPlaceService> service_;
@@ -212,15 +205,16 @@ std::vector<std::string> Names(const v1::RankAdoptersResponse& response) {
   return names;
 }
 
-TEST_F(InPlaceTest, RequestAndResponseShareTheCallsArena) {
+TEST_F(InPlaceTest, InlineTheMessagesShareAnArenaOnTheStack) {
   v1::RankAdoptersResponse response;
+  ASSERT_TRUE(Rank(finder_key_, 20, &response).ok());  // caches the key
+  response.Clear();
   ASSERT_TRUE(Rank(finder_key_, 20, &response).ok());
   Seen seen = service_->LastSeen();
+  EXPECT_TRUE(seen.ran_inline);
   EXPECT_NE(seen.response_arena, nullptr);
   EXPECT_EQ(seen.request_arena, seen.response_arena);
-  EXPECT_TRUE(seen.response_is_grpcs);
-  EXPECT_EQ(allocator_.allocated(), 1);
-  // Twenty households outgrow the 1 KiB first block: all of them arrive.
+  EXPECT_TRUE(seen.arena_on_stack);
   ASSERT_EQ(response.adopters_size(), 20);
   EXPECT_EQ(response.adopters(19).adopter(),
             "authorities/sheffield/adopters/h19");
@@ -228,17 +222,62 @@ TEST_F(InPlaceTest, RequestAndResponseShareTheCallsArena) {
             "for authorities/sheffield/children/c1");
 }
 
-TEST_F(InPlaceTest, EachCallGetsItsOwnArena) {
+TEST_F(InPlaceTest, AnAnswerLargerThanTheFirstBlockArrivesWhole) {
+  for (int round = 0; round < 2; ++round) {  // on the pool, then inline
+    v1::RankAdoptersResponse response;
+    ASSERT_TRUE(Rank(finder_key_, 500, &response).ok());
+    EXPECT_GT(response.ByteSizeLong(), 16 * 1024u);
+    ASSERT_EQ(response.adopters_size(), 500) << round;
+    EXPECT_EQ(response.adopters(499).adopter(),
+              "authorities/sheffield/adopters/h499");
+  }
+  EXPECT_TRUE(service_->LastSeen().ran_inline);
+}
+
+TEST_F(InPlaceTest, EachCallGetsItsOwnMessages) {
   v1::RankAdoptersResponse first;
   ASSERT_TRUE(Rank(finder_key_, 2, &first).ok());
-  const google::protobuf::Arena* first_arena =
-      service_->LastSeen().response_arena;
   v1::RankAdoptersResponse second;
   ASSERT_TRUE(Rank(finder_key_, 1, &second).ok());
   // The second answer holds nothing of the first.
   EXPECT_THAT(Names(second), ElementsAre("authorities/sheffield/adopters/h0"));
-  EXPECT_EQ(allocator_.allocated(), 2);
-  EXPECT_NE(first_arena, nullptr);
+}
+
+// The bytes sent are protobuf's own encoding of the answer the handler
+// wrote.
+TEST_F(InPlaceTest, TheAnswerIsSentAsProtobufEncodesIt) {
+  v1::RankAdoptersResponse response;
+  ASSERT_TRUE(Rank(finder_key_, 1, &response).ok());  // caches the key
+  grpc::GenericStub generic(
+      server_->InProcessChannel(grpc::ChannelArguments()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + test::kCallDeadline);
+  context.AddMetadata("authorization", "Bearer " + finder_key_);
+  v1::RankAdoptersRequest request;
+  request.set_child("authorities/sheffield/children/c1");
+  request.set_page_size(20);
+  grpc::Slice slice(request.SerializeAsString());
+  grpc::ByteBuffer request_bytes(&slice, 1);
+  grpc::ByteBuffer reply;
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/raa.v1.MatchingService/RankAdopters",
+                    grpc::StubOptions(), &request_bytes, &reply,
+                    [&](grpc::Status s) {
+                      status = std::move(s);
+                      done.Notify();
+                    });
+  done.WaitForNotification();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string sent;
+  for (const grpc::Slice& s : slices) {
+    sent.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  v1::RankAdoptersResponse expected;
+  WriteRanking(request.child(), 20, &expected);
+  EXPECT_EQ(sent, expected.SerializeAsString());
 }
 
 TEST_F(InPlaceTest, AnUncachedKeyRunsOnThePoolThenACachedOneInline) {
@@ -249,9 +288,7 @@ TEST_F(InPlaceTest, AnUncachedKeyRunsOnThePoolThenACachedOneInline) {
   // The pool authenticated the key from the store and cached it.
   response.Clear();
   ASSERT_TRUE(Rank(finder_key_, 3, &response).ok());
-  Seen seen = service_->LastSeen();
-  EXPECT_TRUE(seen.ran_inline);
-  EXPECT_TRUE(seen.response_is_grpcs);
+  EXPECT_TRUE(service_->LastSeen().ran_inline);
   EXPECT_EQ(response.adopters_size(), 3);
 }
 
@@ -297,7 +334,7 @@ TEST_F(InPlaceTest, KeyAndAccessRuleAreCheckedBeforeTheHandler) {
   EXPECT_THAT(response.adopters(), IsEmpty());
 }
 
-TEST_F(InPlaceTest, WithoutAnAllocatorTheHandlerWritesGrpcsResponse) {
+TEST_F(InPlaceTest, ATypedHandlerWritesGrpcsResponse) {
   v1::RankChildrenRequest request;
   request.set_adopter("authorities/sheffield/adopters/h1");
   v1::RankChildrenResponse response;
@@ -311,10 +348,9 @@ TEST_F(InPlaceTest, WithoutAnAllocatorTheHandlerWritesGrpcsResponse) {
   ASSERT_EQ(response.children_size(), 1);
   EXPECT_EQ(response.children(0).child(),
             "authorities/sheffield/adopters/h1/c1");
-  EXPECT_EQ(allocator_.allocated(), 0);  // only RankAdopters has it
 }
 
-TEST_F(InPlaceTest, BytesThatAreNotTheRequestAllocateNothing) {
+TEST_F(InPlaceTest, BytesThatAreNotTheRequestReachNoHandler) {
   grpc::GenericStub generic(
       server_->InProcessChannel(grpc::ChannelArguments()));
   grpc::ClientContext context;
@@ -333,26 +369,8 @@ TEST_F(InPlaceTest, BytesThatAreNotTheRequestAllocateNothing) {
                     });
   done.WaitForNotification();
   EXPECT_EQ(status.error_code(), Code::INVALID_ARGUMENT);
-  EXPECT_EQ(allocator_.allocated(), 0);
-}
-
-// The allocator alone, without gRPC: what a holder gives and takes back.
-TEST(ArenaMessageAllocatorTest, HolderMessagesLiveOnOneArenaUntilRelease) {
-  ArenaMessageAllocator<v1::RankAdoptersRequest, v1::RankAdoptersResponse>
-      allocator(512);
-  for (int round = 0; round < 3; ++round) {
-    auto* holder = allocator.AllocateMessages();
-    ASSERT_NE(holder->request(), nullptr);
-    ASSERT_NE(holder->response(), nullptr);
-    EXPECT_NE(holder->response()->GetArena(), nullptr);
-    EXPECT_EQ(holder->request()->GetArena(), holder->response()->GetArena());
-    EXPECT_EQ(holder->response()->adopters_size(), 0);
-    holder->request()->set_child("authorities/sheffield/children/c1");
-    WriteRanking(holder->request()->child(), 100, holder->response());
-    EXPECT_EQ(holder->response()->adopters(99).components(0).reason(),
-              "for authorities/sheffield/children/c1");
-    holder->Release();
-  }
+  Seen seen = service_->LastSeen();
+  EXPECT_FALSE(seen.ran_inline || seen.ran_on_pool);
 }
 
 }  // namespace

@@ -1041,18 +1041,10 @@ int CandidateIndex::DescribeScore(
     s.component = static_cast<Component>(i);
     s.weight = policy.weights[i];
     s.fit_permille = fits[i];
-    s.points_tenths = (s.weight * s.fit_permille + wsum / 2) / wsum;
     s.coded = internal::ComponentReason(s.component, facts);
   }
   const int score = ScoreOf(policy, fits);
-  if (kDebugChecks) {
-    // The contributions add up to the score: each is rounded by at most half
-    // a tenth, the score by at most half a point.
-    int tenths = 0;
-    for (const ComponentScore& s : components) tenths += s.points_tenths;
-    RAA_DCHECK(std::abs(tenths - 10 * score) <= 5 + (kComponentCount + 1) / 2)
-        << "components add up to " << tenths << " tenths, score " << score;
-  }
+  internal::ApportionTenths(score, wsum, components);
   return score;
 }
 

@@ -47,9 +47,10 @@ struct ComponentScore {
   Component component = Component::kNeedsMargin;
   int weight = 0;        // from the policy
   int fit_permille = 0;  // 0..1000
-  // Contribution to the score in tenths of a point:
-  // round(weight * fit / sum of weights). The contributions of a pair add up
-  // to 10 * score give or take rounding.
+  // Contribution to the score in tenths of a point: weight * fit / sum of
+  // weights, apportioned (ApportionTenths) so that the contributions of a
+  // pair add up to exactly 10 * score (internal::ApportionTenths says how
+  // far each may be from its exact share).
   int points_tenths = 0;
   // The reason as data: "approved for 3, group of 3" (ReasonText).
   CodedReason coded;

@@ -5,10 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
+#include "common/check.h"
 #include "matcher/reasons.h"
 
 namespace raa::matcher::internal {
@@ -411,6 +413,47 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
                           f.max_open_links);
   }
   return "";
+}
+
+void ApportionTenths(int score, int weight_sum,
+                     std::array<ComponentScore, kComponentCount>& components) {
+  // Each share is weight * fit / weight_sum tenths: its whole tenths first,
+  // then the tenths left to reach 10 * score one at a time, to the largest
+  // remainders (taking from the smallest when the score was rounded down
+  // past them). A component that earned nothing gets nothing.
+  std::array<int, kComponentCount> remainder;
+  int tenths = 0;
+  for (int i = 0; i < kComponentCount; ++i) {
+    const int exact = components[i].weight * components[i].fit_permille;
+    components[i].points_tenths = exact / weight_sum;
+    remainder[i] = exact == 0 ? -1 : exact % weight_sum;
+    tenths += components[i].points_tenths;
+  }
+  int left = 10 * score - tenths;
+  std::array<bool, kComponentCount> given{};
+  while (left != 0) {
+    // The component next in line: not yet given one this round, by
+    // remainder (largest when adding, smallest when taking), then order.
+    int pick = -1;
+    for (int i = 0; i < kComponentCount; ++i) {
+      if (given[i] || remainder[i] < 0) continue;
+      if (left < 0 && components[i].points_tenths == 0) continue;
+      if (pick < 0 || (left > 0 ? remainder[i] > remainder[pick]
+                                : remainder[i] < remainder[pick])) {
+        pick = i;
+      }
+    }
+    if (pick < 0) {
+      if (!absl::c_linear_search(given, true)) break;  // none can take one
+      given = {};                                      // another round
+      continue;
+    }
+    given[pick] = true;
+    components[pick].points_tenths += left > 0 ? 1 : -1;
+    left += left > 0 ? -1 : 1;
+  }
+  RAA_DCHECK(left == 0) << "components fall " << left
+                        << " tenths short of score " << score;
 }
 
 }  // namespace raa::matcher::internal

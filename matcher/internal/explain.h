@@ -5,6 +5,7 @@
 #ifndef RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_
 #define RAAMATCH_MATCHER_INTERNAL_EXPLAIN_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,18 @@ struct PairFacts {
 // fee", ... Allocates nothing for most reasons (CodedReason's inline
 // storage); a language's name is its one string.
 CodedReason ComponentReason(Component component, const PairFacts& facts);
+
+// Sets each component's points_tenths to its share of the score, weight *
+// fit_permille / `weight_sum` tenths, apportioned so that they add up to
+// exactly 10 * `score` (the rounded score of those fits): whole tenths
+// first, then the rest one tenth at a time by largest remainder (or taken
+// back by smallest, when the score was rounded down). A component that
+// earned nothing gets nothing; each other is off its exact share by less
+// than a tenth plus its part of the score's rounding (at most half a point
+// among them all): under 0.2 of a point when all eight earned some. Needs each
+// component's weight and fit_permille set.
+void ApportionTenths(int score, int weight_sum,
+                     std::array<ComponentScore, kComponentCount>& components);
 
 struct ConstraintFacts {
   const ChildGroup& group;

@@ -1,13 +1,16 @@
 // Each score component on hand-made pairs, the score formula, ties and the
 // policy.
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
+#include "matcher/internal/explain.h"
 #include "matcher/internal/packed.h"
 #include "matcher/reasons.h"
 #include "tests/matcher/builders.h"
@@ -273,12 +276,15 @@ TEST_F(ScoringTest, ScoreIsTheRoundedWeightedMean) {
   // = 68750 / 1000 = 68.75 -> 69.
   EXPECT_EQ(e->score, 69);
   EXPECT_EQ(e->policy_version, 1);
-  EXPECT_EQ(e->components[Index(Component::kNeedsMargin)].points_tenths, 200);
-  EXPECT_EQ(e->components[Index(Component::kAgeFit)].points_tenths, 113);
+  // Shares of 68.75 points: 20, 11.25, 10, 7.5, 10, 10, 0, 0. The points
+  // shown add up to the score, 69: the 0.25 rounded up goes a tenth at a
+  // time to the largest remainders (age fit's .5), then in order.
+  std::vector<int> tenths;
+  for (const ComponentScore& c : e->components)
+    tenths.push_back(c.points_tenths);
+  EXPECT_THAT(tenths,
+              ::testing::ElementsAre(201, 113, 101, 75, 100, 100, 0, 0));
   EXPECT_EQ(e->components[Index(Component::kCapacityFit)].weight, 20);
-  int tenths = 0;
-  for (const ComponentScore& c : e->components) tenths += c.points_tenths;
-  EXPECT_NEAR(tenths, 10 * e->score, 8);
 
   // Other weights, other version.
   MatchingPolicy p;
@@ -294,6 +300,52 @@ TEST_F(ScoringTest, ScoreIsTheRoundedWeightedMean) {
   EXPECT_EQ(r->policy_version, 7);
   ASSERT_EQ(r->candidates.size(), 1u);
   EXPECT_EQ(r->candidates[0].score, 50);
+}
+
+// Whatever the weights and fits, the points shown add up to exactly the
+// score, and a component that earned nothing shows none. Each is off its
+// exact share by less than a tenth plus its part of the score's rounding
+// (at most half a point, shared by the k components that earned points):
+// under 0.2 of a point when all eight did.
+TEST(ApportionTenthsTest, PointsAddUpToTheScoreForAnyWeightsAndFits) {
+  std::mt19937 random(20261207);
+  std::uniform_int_distribution<int> weight(0, 100);
+  std::uniform_int_distribution<int> fit(0, 1000);
+  std::uniform_int_distribution<int> coin(0, 3);
+  for (int round = 0; round < 20000; ++round) {
+    std::array<ComponentScore, kComponentCount> components;
+    int weight_sum = 0;
+    int64_t total = 0;
+    for (ComponentScore& c : components) {
+      c.weight = coin(random) == 0 ? 0 : weight(random);
+      c.fit_permille = coin(random) == 0 ? 0 : fit(random);
+      weight_sum += c.weight;
+      total += c.weight * c.fit_permille;
+    }
+    if (weight_sum == 0) continue;  // a policy has a weight
+    // ScoreOf: the weighted mean of the fits, in points, rounded.
+    const int score =
+        static_cast<int>((total + 5 * weight_sum) / (10 * weight_sum));
+    internal::ApportionTenths(score, weight_sum, components);
+    int earned = 0;
+    for (const ComponentScore& c : components) {
+      earned += c.weight * c.fit_permille > 0 ? 1 : 0;
+    }
+    // Whole tenths, then at most ceil((k + 5) / k) more or fewer.
+    const int bound = earned == 0 ? 1 : 1 + (earned + 5 + earned - 1) / earned;
+    int tenths = 0;
+    for (const ComponentScore& c : components) {
+      tenths += c.points_tenths;
+      const int exact = c.weight * c.fit_permille;
+      EXPECT_LT(std::abs(c.points_tenths * weight_sum - exact),
+                bound * weight_sum)
+          << "round " << round;
+      if (exact == 0) {
+        EXPECT_EQ(c.points_tenths, 0) << "round " << round;
+      }
+    }
+    ASSERT_EQ(tenths, 10 * score) << "round " << round;
+  }
 }
 
 TEST_F(ScoringTest, BestFirstAndTiesOnKeyAscending) {

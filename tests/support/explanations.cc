@@ -70,8 +70,8 @@ void ExpectExplainedComponents(
     }
     points += c.points_tenths();
   }
-  // Each contribution is rounded to a tenth and the score to a point.
-  EXPECT_NEAR(points, 10 * score, 10) << "points do not add up to the score";
+  // The contributions are apportioned to add up to the score exactly.
+  EXPECT_EQ(points, 10 * score) << "points do not add up to the score";
   EXPECT_GE(score, 0);
   EXPECT_LE(score, 100);
 }

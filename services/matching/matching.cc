@@ -1,6 +1,5 @@
 #include "services/matching/matching.h"
 
-#include <chrono>
 #include <limits>
 #include <optional>
 

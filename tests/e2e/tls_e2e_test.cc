@@ -402,6 +402,20 @@ TEST(ListenRule, AListenAddressIsAHostAndAPortOf0To65535) {
   EXPECT_THAT(refused.err, HasSubstr("is not HOST:PORT"));
 }
 
+// A port file that cannot be written stops the server: whoever waits for
+// the file would wait for ever.
+TEST(PortFile, APortFileThatCannotBeWrittenStopsTheServer) {
+  ScratchDir dir;
+  const std::string db = absl::StrCat(dir.path(), "/raa.db");
+  Result refused =
+      Shell(dir, absl::StrCat(RAAMATCHD_PATH, " --db ", db,
+                              " --listen 127.0.0.1:0 --port-file ", dir.path(),
+                              "/no-such-directory/port"));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("cannot write"));
+  EXPECT_THAT(refused.err, HasSubstr("no-such-directory/port"));
+}
+
 TEST(KeyBinding, AKeyGoesOnlyWithTheCertificateOfItsOwnMember) {
   Caller sheffield{.authority_id = "sheffield", .key_id = "k", .roles = 0};
   EXPECT_THAT(CheckKeyMatchesCertificate(sheffield, "sheffield"), IsOk());

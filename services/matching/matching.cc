@@ -1,5 +1,6 @@
 #include "services/matching/matching.h"
 
+#include <chrono>
 #include <limits>
 #include <optional>
 
@@ -380,7 +381,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
             !s.ok()) {
           return s;
         }
-        const int64_t start = ThreadCpuNanos();
+        const auto start = std::chrono::steady_clock::now();
         // A later page ranks without reasons and explains only its own rows.
         absl::StatusOr<matcher::RankResult> r = Side::Rank(
             index, key, policy, options, caller, explain && offset == 0);
@@ -419,7 +420,9 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
           }
         }
         cost.Observe(Side::kSide, pool, explained_rows,
-                     ThreadCpuNanos() - start);
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
         return absl::OkStatus();
       });
 }

@@ -17,20 +17,22 @@
 // where `candidates` is the other side's pool (every one is scanned),
 // `rows` the explained rows of the page (their reasons are built), and
 // ns_per_candidate is measured: every search (inline or on the pool) reports
-// the CPU time its thread spent on it (ThreadCpuNanos), and the estimate
-// follows the kernel as it is, on this machine, with this consortium. CPU
-// time, not time on the clock: on a busy machine a search descheduled
-// mid-way took ten times its cost by the clock, and a few such sent every
-// explained ranking of 1,000 households to the pool, where the hand-over
-// costs more than the search. It errs towards the pool: a slower search
-// raises it at once (by at most 4 times, so one odd search cannot swing it
-// far), a faster one lowers it by an eighth of the
-// difference, and it never falls below kFloorPicos (1 ns a candidate, what a
-// scan that skips nothing costs at least), so a run of cheap searches (a
-// sibling group counted from block summaries) cannot talk it down until a
-// broad search of a million households runs on gRPC's thread. Searches of small
-// pools (under kMinMeasuredPool candidates) are not measured: their time is
-// mostly fixed costs, not scanning.
+// how long it took by the clock, and the estimate is the cheapest of the
+// side's last kWindow searches. On a busy machine a search descheduled
+// mid-way takes many times its cost by the clock; descheduling only ever
+// adds time, so the cheapest of the last few is the kernel as it is, on
+// this machine, with this consortium. (The estimate used to rise at once
+// with any slower search: with both cores busy a few descheduled searches
+// sent every explained ranking of 1,000 households to the pool, where the
+// hand-over costs more than the search. The thread's CPU time would not be
+// fooled, but reading it is a system call, 1.3 us, twice a search.) A
+// kernel that really got slower raises it after kWindow searches. It never
+// falls below kFloorPicos (1 ns a candidate, what a scan that skips nothing
+// costs at least), so a run of cheap searches (a sibling group counted from
+// block summaries) cannot talk it down until a broad search of a million
+// households runs on gRPC's thread. Searches of small pools (under
+// kMinMeasuredPool candidates) are not measured: their time is mostly fixed
+// costs, not scanning.
 //
 // Thread-safe: relaxed atomics; two searches reporting at once may lose one
 // observation, which is harmless.
@@ -58,6 +60,8 @@ class RunCost {
   static constexpr int64_t kInitialHouseholdPicos = 12'000;  // 12 ns
   static constexpr int64_t kInitialChildPicos = 40'000;      // 40 ns
   static constexpr int64_t kFloorPicos = 1'000;
+  // The searches of a side the estimate is the cheapest of.
+  static constexpr int kWindow = 4;
 
   RunCost();
 
@@ -70,12 +74,13 @@ class RunCost {
   int64_t PicosPerCandidate(RankSide side) const;
 
  private:
-  std::array<std::atomic<int64_t>, 2> picos_per_candidate_;
+  struct Side {
+    std::array<std::atomic<int64_t>, kWindow> recent;  // picos a candidate
+    std::atomic<uint32_t> next{0};                     // the slot to write
+    std::atomic<int64_t> estimate;                     // the least of recent
+  };
+  std::array<Side, 2> sides_;
 };
-
-// The CPU time the calling thread has used, in nanoseconds (what RunCost
-// measures a search by).
-int64_t ThreadCpuNanos();
 
 }  // namespace raa
 

@@ -1,7 +1,8 @@
 // Run cost, not count, decides whether a ranking runs on gRPC's thread
 // (services/matching/run_cost.h): the estimate follows what searches are
-// measured to take, one slow search cannot swing it, and a search over the
-// budget is left for the worker pool with its answer untouched.
+// measured to take, searches descheduled mid-way cannot swing it, and a
+// search over the budget is left for the worker pool with its answer
+// untouched.
 #include "services/matching/run_cost.h"
 
 #include <string>
@@ -58,12 +59,33 @@ TEST(RunCostTest, TheEstimateFollowsWhatSearchesTake) {
   EXPECT_NEAR(cost.PicosPerCandidate(RankSide::kHouseholds), 2'000, 100);
 }
 
-TEST(RunCostTest, ASlowerSearchRaisesTheEstimateAtOnceByAtMostFourTimes) {
+TEST(RunCostTest, SearchesDescheduledMidWayDoNotMoveIt) {
   RunCost cost;
   const int64_t before = cost.PicosPerCandidate(RankSide::kHouseholds);
-  // Descheduled for a second in the middle of a search of 1,000.
-  cost.Observe(RankSide::kHouseholds, 1'000, 0, 1'000'000'000);
-  EXPECT_EQ(cost.PicosPerCandidate(RankSide::kHouseholds), 4 * before);
+  // Three searches of 1,000 descheduled for a second each, between searches
+  // that took their usual time: the estimate stays.
+  for (int i = 0; i < 3; ++i) {
+    cost.Observe(RankSide::kHouseholds, 1'000, 0, 1'000'000'000);
+    EXPECT_EQ(cost.PicosPerCandidate(RankSide::kHouseholds), before) << i;
+  }
+  cost.Observe(RankSide::kHouseholds, 1'000, 0, RunCost::kFixedNanos + before);
+  for (int i = 0; i < 3; ++i) {
+    cost.Observe(RankSide::kHouseholds, 1'000, 0, 1'000'000'000);
+  }
+  EXPECT_EQ(cost.PicosPerCandidate(RankSide::kHouseholds), before);
+}
+
+TEST(RunCostTest, AKernelThatGotSlowerRaisesItAfterAWindowOfSearches) {
+  RunCost cost;
+  // Every search of 10,000 households now takes 40 ns each.
+  for (int i = 0; i < RunCost::kWindow; ++i) {
+    EXPECT_EQ(cost.PicosPerCandidate(RankSide::kHouseholds),
+              RunCost::kInitialHouseholdPicos)
+        << i;
+    cost.Observe(RankSide::kHouseholds, 10'000, 0,
+                 RunCost::kFixedNanos + 400'000);
+  }
+  EXPECT_EQ(cost.PicosPerCandidate(RankSide::kHouseholds), 40'000);
 }
 
 TEST(RunCostTest, CheapSearchesNeverTalkItBelowTheFloor) {

@@ -682,6 +682,83 @@ void ClearUnwithdrawnReasons(SQLite::Database& db, const char* table,
   tx.commit();
 }
 
+// The same text in the answers stored for retries (requests.response): a
+// create's answer echoed the record it stored, reason and all, and a retry
+// of it would show the text again. A create stores no withdrawn record, so
+// every reason in those answers goes. Throws on a database error.
+template <typename T>
+bool ClearReasons(T& record) {
+  if (record.withdraw_reason().empty()) return false;
+  record.clear_withdraw_reason();
+  return true;
+}
+
+template <typename Batch>
+bool ClearBatchReasons(Batch& batch, bool is_child) {
+  bool cleared = false;
+  if constexpr (requires { batch.mutable_children(); }) {
+    if (is_child) {
+      for (v1::Child& c : *batch.mutable_children()) {
+        cleared = ClearReasons(c) || cleared;
+      }
+    }
+  }
+  if constexpr (requires { batch.mutable_adopters(); }) {
+    if (!is_child) {
+      for (v1::Adopter& a : *batch.mutable_adopters()) {
+        cleared = ClearReasons(a) || cleared;
+      }
+    }
+  }
+  return cleared;
+}
+
+void ClearReasonsInStoredAnswers(SQLite::Database& db) {
+  std::vector<std::pair<int64_t, std::string>> cleared;
+  {
+    SQLite::Statement rows(
+        db,
+        "SELECT rowid, method, response FROM requests WHERE method IN "
+        "('CreateChild', 'CreateAdopter', 'BatchCreateChildren', "
+        "'BatchCreateAdopters')");
+    while (rows.executeStep()) {
+      const std::string method = rows.getColumn(1).getString();
+      const std::string bytes = ColumnBytes(rows, 2);
+      std::string rewritten;
+      auto clear = [&](auto message, auto&& clear_in) {
+        if (message.ParseFromString(bytes) && clear_in(message)) {
+          rewritten = message.SerializeAsString();
+        }
+      };
+      if (method == "CreateChild") {
+        clear(v1::Child(), [](v1::Child& c) { return ClearReasons(c); });
+      } else if (method == "CreateAdopter") {
+        clear(v1::Adopter(), [](v1::Adopter& a) { return ClearReasons(a); });
+      } else if (method == "BatchCreateChildren") {
+        clear(v1::BatchCreateChildrenResponse(),
+              [](auto& b) { return ClearBatchReasons(b, true); });
+      } else {
+        clear(v1::BatchCreateAdoptersResponse(),
+              [](auto& b) { return ClearBatchReasons(b, false); });
+      }
+      if (!rewritten.empty()) {
+        cleared.emplace_back(rows.getColumn(0).getInt64(),
+                             std::move(rewritten));
+      }
+    }
+  }
+  if (cleared.empty()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement set(db, "UPDATE requests SET response = ? WHERE rowid = ?");
+  for (const auto& [row, blob] : cleared) {
+    BindBlob(set, 1, blob);
+    set.bind(2, row);
+    set.exec();
+    set.reset();
+  }
+  tx.commit();
+}
+
 bool RepairDone(SQLite::Database& db, const char* name) {
   SQLite::Statement q(db, "SELECT 1 FROM repairs_done WHERE name = ?");
   q.bind(1, name);
@@ -770,10 +847,14 @@ void RepairAtOpen(SQLite::Database& db) {
   constexpr char kReasonsCleared[] =
       "withdraw reasons of records not withdrawn";
   if (!RepairDone(db, kReasonsCleared)) {
+    // The pages the text leaves are zeroed, not only freed (Debian's SQLite
+    // does so by default; this does not depend on it).
+    db.exec("PRAGMA secure_delete = ON");
     ClearUnwithdrawnReasons<v1::Child>(db, "children",
                                        v1::CHILD_STATUS_WITHDRAWN);
     ClearUnwithdrawnReasons<v1::Adopter>(db, "adopters",
                                          v1::ADOPTER_STATUS_WITHDRAWN);
+    ClearReasonsInStoredAnswers(db);
     MarkRepairDone(db, kReasonsCleared);
   }
   KeepWaitingSince(db);

@@ -1029,7 +1029,15 @@ TEST_F(StoreTest, AnOpenClearsTheWithdrawReasonsStoredByCreates) {
   const std::string kIdentifying = "Jane Smith, born 12/03/2019, 4 Elm Road";
   v1::Child waiting = ValidChild();
   waiting.set_withdraw_reason(kIdentifying);
-  ASSERT_THAT(AddChild("sheffield", waiting).status(), IsOk());
+  // With a request id: its answer, the record, is kept for retries.
+  ASSERT_THAT(AddChild("sheffield", waiting,
+                       RequestKey{.scope = "sheffield",
+                                  .request_id = "r1",
+                                  .method = "CreateChild",
+                                  .body_hash = "h1",
+                                  .earlier_body_hash = ""})
+                  .status(),
+              IsOk());
   v1::Child withdrawn = ValidChild();
   withdrawn.set_status(v1::CHILD_STATUS_WITHDRAWN);
   withdrawn.set_withdraw_reason("placed with family elsewhere");
@@ -1043,6 +1051,10 @@ TEST_F(StoreTest, AnOpenClearsTheWithdrawReasonsStoredByCreates) {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE);
     db.exec("DELETE FROM repairs_done WHERE name LIKE 'withdraw reasons%'");
     db.exec("DELETE FROM schema_migrations WHERE version = 20");
+    ASSERT_EQ(db.execAndGet("SELECT count(*) FROM requests WHERE "
+                            "instr(response, 'Jane')")
+                  .getInt(),
+              1);
   }
   for (int open = 0; open < 2; ++open) {
     absl::StatusOr<std::unique_ptr<Store>> store =
@@ -1057,11 +1069,15 @@ TEST_F(StoreTest, AnOpenClearsTheWithdrawReasonsStoredByCreates) {
     EXPECT_EQ(registry_rows::GetAdopter(**store, "leeds", 1)->withdraw_reason(),
               "");
   }
-  // Gone from the file, not only from what is read.
+  // Gone from the file, not only from what is read: the profiles and the
+  // answer kept for a retry.
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM children, adopters WHERE "
-                          "instr(children.profile, 'Jane') OR "
-                          "instr(adopters.profile, 'Jane')")
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM requests").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("SELECT (SELECT count(*) FROM children WHERE "
+                          "instr(profile, 'Jane')) + (SELECT count(*) FROM "
+                          "adopters WHERE instr(profile, 'Jane')) + (SELECT "
+                          "count(*) FROM requests WHERE instr(response, "
+                          "'Jane'))")
                 .getInt(),
             0);
 }

@@ -15,8 +15,8 @@
 // (services/rpc/wire_check.h) on the bytes first, refuses the call itself
 // if they are malformed, and otherwise hands the bytes to the generated
 // handler, which decodes them and calls the service's method as before.
-// Handlers keep receiving `const Request*`; a method added to the proto is
-// covered without any change here.
+// Handlers keep receiving `const Request*` (a method served raw, its checked
+// bytes); a method added to the proto is covered without any change here.
 //
 // Server-streaming methods are refused the same way (the stream ends at once
 // with the status). Client- and bidi-streaming methods pass through

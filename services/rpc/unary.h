@@ -102,8 +102,8 @@ class UnaryRunner {
   //   absl::Status fn(const Caller&, Response* response)   (writes the answer
   //       in place: nothing is copied; what it wrote is dropped unless it
   //       returns OK, as gRPC sends no message with an error).
-  // The second suits a response gRPC allocated on an arena. `request` and
-  // `response` belong to gRPC and live until the call is answered.
+  // The second saves a copy of the answer. `request` and `response` belong
+  // to gRPC and live until the call is answered.
   template <typename Request, typename Response, typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
                                   const MethodRule* rule,
@@ -119,8 +119,8 @@ class UnaryRunner {
   // SerializeToZeroCopyStream sizes it again): a tenth of an explained
   // ranking's CPU. Request and response live on an arena whose first block
   // is on this stack frame while the call is answered on gRPC's thread (no
-  // allocation for a ranking of 20), or on the heap for the pool. `try_fn`
-  // and `fn` are InlineFirst's in-place forms, given the request:
+  // allocation for a ranking of 20), or on one of its own for the pool.
+  // `try_fn` and `fn` are InlineFirst's in-place forms, given the request:
   //   std::optional<absl::Status> try_fn(const Caller&, const Request&,
   //                                      Response*)
   //   absl::Status fn(const Caller&, const Request&, Response*)
@@ -155,7 +155,9 @@ class UnaryRunner {
       }
     }
     // For the pool: on the heap, kept by the task until it has answered.
-    auto call = std::make_shared<RawCall<Request, Response>>();
+    // No first block: protobuf gives a first block to the thread that made
+    // the arena, and the answer is built on a worker's.
+    auto call = std::make_shared<PooledCall<Request, Response>>();
     if (!Decode(in, call->request)) return Refuse<Request>(ctx);
     return OnPool(
         ctx, rule, call->request, call->response,
@@ -270,6 +272,16 @@ class UnaryRunner {
         google::protobuf::Arena::CreateMessage<Response>(&arena);
   };
 
+  // The same for a call the pool answers.
+  template <typename Request, typename Response>
+  struct PooledCall {
+    google::protobuf::Arena arena;
+    Request* const request =
+        google::protobuf::Arena::CreateMessage<Request>(&arena);
+    Response* const response =
+        google::protobuf::Arena::CreateMessage<Response>(&arena);
+  };
+
   // Decodes a raw method's request (which the wire check passed).
   static bool Decode(const grpc::ByteBuffer* in,
                      google::protobuf::MessageLite* request) {
@@ -277,7 +289,8 @@ class UnaryRunner {
     // The reader only reads (gRPC's own deserialisation takes the buffer
     // the same way).
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(in));
-    return request->ParseFromZeroCopyStream(&reader);
+    return reader.status().ok() && request->ParseFromZeroCopyStream(&reader) &&
+           reader.status().ok();
   }
 
   // The answer to a request Decode refused: as the wire check words it.
@@ -341,7 +354,7 @@ class UnaryRunner {
   // large answer counts against its key's unread answers until the client
   // has it (CountUnread); at the limit the read is refused instead (and
   // recorded so). A change is always answered: it is done. With `raw`
-  // (a read served raw), an answer that is sent is written there, sized
+  // (a method served raw), an answer that is sent is written there, sized
   // once.
   template <typename Request, typename Response>
   void Answer(grpc::CallbackServerContext* ctx,
@@ -352,9 +365,11 @@ class UnaryRunner {
     const bool is_change = rule == nullptr ||
                            rule->kind == CallKind::kRecordWrite ||
                            rule->kind == CallKind::kAdminWrite;
-    if (!is_change && status.ok()) {
+    if (status.ok() && (!is_change || raw != nullptr)) {
       const size_t bytes = response.ByteSizeLong();
-      status = CountUnread(ctx, caller, bytes);
+      if (!is_change) status = CountUnread(ctx, caller, bytes);
+      // An OK answer without a message would abort gRPC: a raw method's is
+      // always written.
       if (status.ok() && raw != nullptr) {
         grpc::Slice slice(bytes);
         response.SerializeWithCachedSizesToArray(

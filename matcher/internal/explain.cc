@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/algorithm/container.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -418,39 +417,74 @@ std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {
 void ApportionTenths(int score, int weight_sum,
                      std::array<ComponentScore, kComponentCount>& components) {
   // Each share is weight * fit / weight_sum tenths: its whole tenths first,
-  // then the tenths left to reach 10 * score one at a time, to the largest
-  // remainders (taking from the smallest when the score was rounded down
-  // past them). A component that earned nothing gets nothing.
-  std::array<int, kComponentCount> remainder;
+  // then the tenths left to reach 10 * score one at a time (each component
+  // at most one a round), to shares with a fraction first (rounded up, or
+  // down, by remainder), then to those furthest from their full share (or,
+  // taking, the largest), never below nothing and past a full share only
+  // when nothing else can reach the score. A component that earned nothing
+  // gets nothing.
+  struct Share {
+    int remainder;  // of weight * fit / weight_sum
+    int full;       // tenths at a fit of 100%, rounded up
+    bool earned;
+  };
+  std::array<Share, kComponentCount> shares;
   int tenths = 0;
   for (int i = 0; i < kComponentCount; ++i) {
-    const int exact = components[i].weight * components[i].fit_permille;
-    components[i].points_tenths = exact / weight_sum;
-    remainder[i] = exact == 0 ? -1 : exact % weight_sum;
-    tenths += components[i].points_tenths;
+    ComponentScore& c = components[i];
+    const int exact = c.weight * c.fit_permille;
+    c.points_tenths = exact / weight_sum;
+    shares[i] = {exact % weight_sum,
+                 (c.weight * 1000 + weight_sum - 1) / weight_sum, exact > 0};
+    tenths += c.points_tenths;
   }
   int left = 10 * score - tenths;
   std::array<bool, kComponentCount> given{};
+  // Past full shares only when the score cannot be reached otherwise (a
+  // lone component at 100% whose 2.5 points round up to 3).
+  bool past_full = false;
   while (left != 0) {
-    // The component next in line: not yet given one this round, by
-    // remainder (largest when adding, smallest when taking), then order.
-    int pick = -1;
-    for (int i = 0; i < kComponentCount; ++i) {
-      if (given[i] || remainder[i] < 0) continue;
-      if (left < 0 && components[i].points_tenths == 0) continue;
-      if (pick < 0 || (left > 0 ? remainder[i] > remainder[pick]
-                                : remainder[i] < remainder[pick])) {
-        pick = i;
+    const bool adding = left > 0;
+    // Whether component i comes before j.
+    const auto before = [&](int i, int j) {
+      const Share& a = shares[i];
+      const Share& b = shares[j];
+      if ((a.remainder > 0) != (b.remainder > 0)) return a.remainder > 0;
+      if (a.remainder != b.remainder) {
+        return adding ? a.remainder > b.remainder : a.remainder < b.remainder;
       }
+      const int a_room = a.full - components[i].points_tenths;
+      const int b_room = b.full - components[j].points_tenths;
+      if (adding) return a_room > b_room;
+      // Taking: a full share last, then the largest first.
+      if ((a_room == 0) != (b_room == 0)) return b_room == 0;
+      return components[i].points_tenths > components[j].points_tenths;
+    };
+    int pick = -1;
+    bool any = false;
+    for (int i = 0; i < kComponentCount; ++i) {
+      const int points = components[i].points_tenths;
+      if (!shares[i].earned ||
+          (adding ? points >= shares[i].full && !past_full : points <= 0)) {
+        continue;
+      }
+      any = true;
+      if (given[i]) continue;
+      if (pick < 0 || before(i, pick)) pick = i;
+    }
+    if (!any) {
+      if (!adding || past_full) break;  // none earned anything
+      past_full = true;
+      given = {};
+      continue;
     }
     if (pick < 0) {
-      if (!absl::c_linear_search(given, true)) break;  // none can take one
-      given = {};                                      // another round
+      given = {};  // another round
       continue;
     }
     given[pick] = true;
-    components[pick].points_tenths += left > 0 ? 1 : -1;
-    left += left > 0 ? -1 : 1;
+    components[pick].points_tenths += adding ? 1 : -1;
+    left += adding ? -1 : 1;
   }
   RAA_DCHECK(left == 0) << "components fall " << left
                         << " tenths short of score " << score;

@@ -42,12 +42,16 @@ CodedReason ComponentReason(Component component, const PairFacts& facts);
 // Sets each component's points_tenths to its share of the score, weight *
 // fit_permille / `weight_sum` tenths, apportioned so that they add up to
 // exactly 10 * `score` (the rounded score of those fits): whole tenths
-// first, then the rest one tenth at a time by largest remainder (or taken
-// back by smallest, when the score was rounded down). A component that
+// first, then the rest one tenth at a time, first to shares with a fraction
+// (rounded up by largest remainder, or down by smallest when the score was
+// rounded down), then to the shares furthest from full. No share goes below
+// nothing or past its full share (its weight's at a fit of 100%, to the
+// tenth above) unless the score cannot be reached otherwise (a lone
+// component's 2.5 points at 100% rounded to a score of 3), and one that
 // earned nothing gets nothing; each other is off its exact share by less
 // than a tenth plus its part of the score's rounding (at most half a point
-// among them all): under 0.2 of a point when all eight earned some. Needs each
-// component's weight and fit_permille set.
+// among them all): under 0.2 of a point when all eight earned some.
+// Needs each component's weight and fit_permille set.
 void ApportionTenths(int score, int weight_sum,
                      std::array<ComponentScore, kComponentCount>& components);
 

@@ -277,13 +277,15 @@ TEST_F(ScoringTest, ScoreIsTheRoundedWeightedMean) {
   EXPECT_EQ(e->score, 69);
   EXPECT_EQ(e->policy_version, 1);
   // Shares of 68.75 points: 20, 11.25, 10, 7.5, 10, 10, 0, 0. The points
-  // shown add up to the score, 69: the 0.25 rounded up goes a tenth at a
-  // time to the largest remainders (age fit's .5), then in order.
+  // shown add up to the score, 69: of the 0.25 rounded up, a tenth rounds
+  // age fit's 11.25 up, and the others go to the shares furthest from full
+  // (capacity fit's 10 of 20, waiting's 7.5 of 15); needs margin, early
+  // permanence and contact are full already.
   std::vector<int> tenths;
   for (const ComponentScore& c : e->components)
     tenths.push_back(c.points_tenths);
   EXPECT_THAT(tenths,
-              ::testing::ElementsAre(201, 113, 101, 75, 100, 100, 0, 0));
+              ::testing::ElementsAre(200, 113, 101, 76, 100, 100, 0, 0));
   EXPECT_EQ(e->components[Index(Component::kCapacityFit)].weight, 20);
 
   // Other weights, other version.
@@ -303,10 +305,11 @@ TEST_F(ScoringTest, ScoreIsTheRoundedWeightedMean) {
 }
 
 // Whatever the weights and fits, the points shown add up to exactly the
-// score, and a component that earned nothing shows none. Each is off its
-// exact share by less than a tenth plus its part of the score's rounding
-// (at most half a point, shared by the k components that earned points):
-// under 0.2 of a point when all eight did.
+// score, no component shows more than a perfect fit's share (unless the
+// score cannot be reached without), and one that earned nothing shows none.
+// Each is off its exact share by less than a tenth plus its part of the
+// score's rounding (at most half a point, shared by the k components that
+// earned points): under 0.2 of a point when all eight did.
 TEST(ApportionTenthsTest, PointsAddUpToTheScoreForAnyWeightsAndFits) {
   std::mt19937 random(20261207);
   std::uniform_int_distribution<int> weight(0, 100);
@@ -328,8 +331,11 @@ TEST(ApportionTenthsTest, PointsAddUpToTheScoreForAnyWeightsAndFits) {
         static_cast<int>((total + 5 * weight_sum) / (10 * weight_sum));
     internal::ApportionTenths(score, weight_sum, components);
     int earned = 0;
+    int full = 0;  // the earners' perfect-fit shares, each to the tenth above
     for (const ComponentScore& c : components) {
-      earned += c.weight * c.fit_permille > 0 ? 1 : 0;
+      if (c.weight * c.fit_permille == 0) continue;
+      ++earned;
+      full += (c.weight * 1000 + weight_sum - 1) / weight_sum;
     }
     // Whole tenths, then at most ceil((k + 5) / k) more or fewer.
     const int bound = earned == 0 ? 1 : 1 + (earned + 5 + earned - 1) / earned;
@@ -343,6 +349,14 @@ TEST(ApportionTenthsTest, PointsAddUpToTheScoreForAnyWeightsAndFits) {
       if (exact == 0) {
         EXPECT_EQ(c.points_tenths, 0) << "round " << round;
       }
+      // Never past the share of a perfect fit (when the score can be
+      // reached without), never below nothing.
+      if (full >= 10 * score) {
+        EXPECT_LE(c.points_tenths,
+                  (c.weight * 1000 + weight_sum - 1) / weight_sum)
+            << "round " << round;
+      }
+      EXPECT_GE(c.points_tenths, 0) << "round " << round;
     }
     ASSERT_EQ(tenths, 10 * score) << "round " << round;
   }

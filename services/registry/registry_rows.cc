@@ -642,6 +642,22 @@ void MoveDatesOutOf(SQLite::Database& db, const char* table, int record_kind) {
   tx.commit();
 }
 
+// Runs `update` (a blob, then a row) for each (row, blob) of `rows`, in one
+// transaction; nothing when there are none. Throws on a database error.
+void RewriteBlobs(SQLite::Database& db, const std::string& update,
+                  const std::vector<std::pair<int64_t, std::string>>& rows) {
+  if (rows.empty()) return;
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement set(db, update);
+  for (const auto& [row, blob] : rows) {
+    BindBlob(set, 1, blob);
+    set.bind(2, row);
+    set.exec();
+    set.reset();
+  }
+  tx.commit();
+}
+
 // Before migration 20 a create stored the withdraw reason it was given
 // (output only, and never checked as free text), where every member could
 // read it: an outside probe stored a name, a date of birth and an address
@@ -669,17 +685,9 @@ void ClearUnwithdrawnReasons(SQLite::Database& db, const char* table,
                            record.SerializeAsString());
     }
   }
-  if (cleared.empty()) return;
-  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement set(
-      db, absl::StrCat("UPDATE ", table, " SET profile = ? WHERE id = ?"));
-  for (const auto& [row, blob] : cleared) {
-    BindBlob(set, 1, blob);
-    set.bind(2, row);
-    set.exec();
-    set.reset();
-  }
-  tx.commit();
+  RewriteBlobs(db,
+               absl::StrCat("UPDATE ", table, " SET profile = ? WHERE id = ?"),
+               cleared);
 }
 
 // The same text in the answers stored for retries (requests.response): a
@@ -747,16 +755,7 @@ void ClearReasonsInStoredAnswers(SQLite::Database& db) {
       }
     }
   }
-  if (cleared.empty()) return;
-  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement set(db, "UPDATE requests SET response = ? WHERE rowid = ?");
-  for (const auto& [row, blob] : cleared) {
-    BindBlob(set, 1, blob);
-    set.bind(2, row);
-    set.exec();
-    set.reset();
-  }
-  tx.commit();
+  RewriteBlobs(db, "UPDATE requests SET response = ? WHERE rowid = ?", cleared);
 }
 
 bool RepairDone(SQLite::Database& db, const char* name) {

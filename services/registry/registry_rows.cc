@@ -658,6 +658,22 @@ void RewriteBlobs(SQLite::Database& db, const std::string& update,
   tx.commit();
 }
 
+// Clears the withdraw reason of `record`; whether it had one.
+template <typename T>
+bool ClearReasons(T& record) {
+  if (record.withdraw_reason().empty()) return false;
+  record.clear_withdraw_reason();
+  return true;
+}
+
+// The same of every record of `records`; whether any had one.
+template <typename Records>
+bool ClearAllReasons(Records& records) {
+  bool cleared = false;
+  for (auto& record : records) cleared = ClearReasons(record) || cleared;
+  return cleared;
+}
+
 // Before migration 20 a create stored the withdraw reason it was given
 // (output only, and never checked as free text), where every member could
 // read it: an outside probe stored a name, a date of birth and an address
@@ -677,10 +693,9 @@ void ClearUnwithdrawnReasons(SQLite::Database& db, const char* table,
     while (rows.executeStep()) {
       T record;
       if (!record.ParseFromString(ColumnBytes(rows, 1)) ||
-          record.withdraw_reason().empty()) {
+          !ClearReasons(record)) {
         continue;
       }
-      record.clear_withdraw_reason();
       cleared.emplace_back(rows.getColumn(0).getInt64(),
                            record.SerializeAsString());
     }
@@ -694,33 +709,6 @@ void ClearUnwithdrawnReasons(SQLite::Database& db, const char* table,
 // create's answer echoed the record it stored, reason and all, and a retry
 // of it would show the text again. A create stores no withdrawn record, so
 // every reason in those answers goes. Throws on a database error.
-template <typename T>
-bool ClearReasons(T& record) {
-  if (record.withdraw_reason().empty()) return false;
-  record.clear_withdraw_reason();
-  return true;
-}
-
-template <typename Batch>
-bool ClearBatchReasons(Batch& batch, bool is_child) {
-  bool cleared = false;
-  if constexpr (requires { batch.mutable_children(); }) {
-    if (is_child) {
-      for (v1::Child& c : *batch.mutable_children()) {
-        cleared = ClearReasons(c) || cleared;
-      }
-    }
-  }
-  if constexpr (requires { batch.mutable_adopters(); }) {
-    if (!is_child) {
-      for (v1::Adopter& a : *batch.mutable_adopters()) {
-        cleared = ClearReasons(a) || cleared;
-      }
-    }
-  }
-  return cleared;
-}
-
 void ClearReasonsInStoredAnswers(SQLite::Database& db) {
   std::vector<std::pair<int64_t, std::string>> cleared;
   {
@@ -744,10 +732,10 @@ void ClearReasonsInStoredAnswers(SQLite::Database& db) {
         clear(v1::Adopter(), [](v1::Adopter& a) { return ClearReasons(a); });
       } else if (method == "BatchCreateChildren") {
         clear(v1::BatchCreateChildrenResponse(),
-              [](auto& b) { return ClearBatchReasons(b, true); });
+              [](auto& b) { return ClearAllReasons(*b.mutable_children()); });
       } else {
         clear(v1::BatchCreateAdoptersResponse(),
-              [](auto& b) { return ClearBatchReasons(b, false); });
+              [](auto& b) { return ClearAllReasons(*b.mutable_adopters()); });
       }
       if (!rewritten.empty()) {
         cleared.emplace_back(rows.getColumn(0).getInt64(),
@@ -828,9 +816,9 @@ void KeepWaitingSince(SQLite::Database& db) {
 // before them. A raamatchd that knows these always writes rows the repaired
 // way, and an older one cannot open the database after them (Store::Open
 // refuses a newer schema), so each repair runs until it has once finished:
-// each reads every profile, seconds at a million records. Then the trigger that
-// keeps the children's waiting_since (migration 17), put back if missing, after
-// the dates moved to milestone rows.
+// each reads every profile, seconds at a million records. Then the trigger
+// that keeps the children's waiting_since (migration 17), put back if
+// missing, after the dates moved to milestone rows.
 void RepairAtOpen(SQLite::Database& db) {
   constexpr char kAgesFilled[] = "ages_as_of from profiles";
   if (!RepairDone(db, kAgesFilled)) {

@@ -632,6 +632,10 @@ void WebApp::PostPayment(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     status = payment.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   RenderPaymentsPage(res, *signed_in, *member, QueryParams(),
                      HttpStatusOf(status), form, status);
@@ -655,6 +659,9 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
     return;
   }
   absl::StatusOr<v1::Payment> payment;
+  // The form's id when it is sent again from the page of an unknown
+  // outcome (ResendPageIfUnknown), else a new one.
+  const std::string request_id = RequestIdOf(req);
   if (action == "confirm" && !Param(req, "reason").empty()) {
     // A reason to reject sent with Confirm (a form of an older page, or a
     // hand-made request): confirming cannot be undone, so ask again.
@@ -669,14 +676,14 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
   if (action == "confirm") {
     v1::ConfirmPaymentRequest request;
     request.set_name(name);
-    request.set_request_id(NewRequestId());
+    request.set_request_id(request_id);
     payment = signed_in->session.client->Call(
         &v1::LedgerService::Stub::ConfirmPayment, request);
   } else {
     v1::RejectPaymentRequest request;
     request.set_name(name);
     request.set_reason(Param(req, "reason"));
-    request.set_request_id(NewRequestId());
+    request.set_request_id(request_id);
     payment = signed_in->session.client->Call(
         &v1::LedgerService::Stub::RejectPayment, request);
     if (payment.status().code() == absl::StatusCode::kInvalidArgument) {
@@ -691,7 +698,10 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
     }
   }
   if (!payment.ok()) {
-    ApiErrorPage(res, payment.status(), &*signed_in);
+    if (!ResendPageIfUnknown(req, res, *signed_in, payment.status(),
+                             request_id)) {
+      ApiErrorPage(res, payment.status(), &*signed_in);
+    }
     return;
   }
   sessions_.SetFlash(
@@ -916,7 +926,7 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
   request.set_authority(*member);
   request.set_financial_year(year);
   *request.mutable_amount() = ToMoney(*pence);
-  request.set_request_id(NewRequestId());
+  request.set_request_id(RequestIdOf(req));
   absl::StatusOr<v1::Budget> b = signed_in->session.client->Call(
       &v1::LedgerService::Stub::SetBudget, request);
   if (b.status().code() == absl::StatusCode::kInvalidArgument) {
@@ -925,7 +935,10 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   if (!b.ok()) {
-    ApiErrorPage(res, b.status(), &*signed_in);
+    if (!ResendPageIfUnknown(req, res, *signed_in, b.status(),
+                             request.request_id())) {
+      ApiErrorPage(res, b.status(), &*signed_in);
+    }
     return;
   }
   sessions_.SetFlash(

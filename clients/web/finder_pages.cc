@@ -720,6 +720,10 @@ void WebApp::PostLinkAdvance(const httplib::Request& req,
       return;
     }
     status = link.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (status.code() == absl::StatusCode::kUnauthenticated ||
       status.code() == absl::StatusCode::kNotFound) {
@@ -763,6 +767,10 @@ void WebApp::PostLinkClose(const httplib::Request& req,
       return;
     }
     status = link.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (status.code() == absl::StatusCode::kUnauthenticated ||
       status.code() == absl::StatusCode::kNotFound) {
@@ -808,6 +816,10 @@ void WebApp::PostLinkCorrect(const httplib::Request& req,
       return;
     }
     status = link.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (status.code() == absl::StatusCode::kUnauthenticated ||
       status.code() == absl::StatusCode::kNotFound) {
@@ -929,6 +941,10 @@ void WebApp::PostFollow(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     status = follow.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (status.code() == absl::StatusCode::kUnauthenticated) {
     ApiErrorPage(res, status, &*signed_in);
@@ -947,7 +963,10 @@ void WebApp::PostUnfollow(const httplib::Request& req, httplib::Response& res) {
   absl::StatusOr<v1::Follow> follow = signed_in->session.client->Call(
       &v1::MatchingService::Stub::DeleteFollow, request);
   if (!follow.ok()) {
-    ApiErrorPage(res, follow.status(), &*signed_in);
+    if (!ResendPageIfUnknown(req, res, *signed_in, follow.status(),
+                             request.request_id())) {
+      ApiErrorPage(res, follow.status(), &*signed_in);
+    }
     return;
   }
   sessions_.SetFlash(

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   int threads = 64;
   int max_threads = 1024;
   int stop_grace_seconds = 10;
+  int rpc_deadline_seconds = 20;
   std::string assets = RAA_WEB_DEFAULT_ASSETS;
 
   CLI::App app{"raa-web: the raamatch web console"};
@@ -101,6 +102,12 @@ int main(int argc, char** argv) {
                  "to finish (a second signal stops it at once)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  app.add_option("--rpc-deadline-seconds", rpc_deadline_seconds,
+                 "how long a page waits for raamatchd's answer to each "
+                 "call; a change that is not answered in time is shown "
+                 "with a button to send it again, safely")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
   app.add_option("--assets", assets,
                  "govuk-frontend's dist/govuk folder (default: the build "
                  "tree's copy)")
@@ -204,7 +211,8 @@ int main(int argc, char** argv) {
                         .tls = *tls,
                         .session_idle = absl::Minutes(idle_minutes),
                         .assets_dir = assets,
-                        .https = https});
+                        .https = https,
+                        .rpc_deadline = absl::Seconds(rpc_deadline_seconds)});
   if (absl::Status installed = web.Install(*http); !installed.ok()) {
     std::cerr << "raa-web: " << installed.message() << "\n";
     return kExitUsage;

@@ -434,6 +434,10 @@ void WebApp::PostNewMember(const httplib::Request& req,
       return;
     }
     status = created.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (HttpStatusOf(status) != 400 && HttpStatusOf(status) != 409) {
     ApiErrorPage(res, status, &*signed_in);
@@ -543,6 +547,10 @@ void WebApp::PostWithdrawMember(const httplib::Request& req,
       return;
     }
     status = withdrawn.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (HttpStatusOf(status) != 400 && HttpStatusOf(status) != 409) {
     ApiErrorPage(res, status, &*signed_in);
@@ -562,7 +570,10 @@ void WebApp::PostReinstateMember(const httplib::Request& req,
   absl::StatusOr<v1::Authority> member = signed_in->session.client->Call(
       &v1::RegistryService::Stub::ReinstateAuthority, request);
   if (!member.ok()) {
-    ApiErrorPage(res, member.status(), &*signed_in);
+    if (!ResendPageIfUnknown(req, res, *signed_in, member.status(),
+                             request.request_id())) {
+      ApiErrorPage(res, member.status(), &*signed_in);
+    }
     return;
   }
   sessions_.SetFlash(signed_in->id,
@@ -738,6 +749,10 @@ void WebApp::PostNewKey(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     status = created.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (HttpStatusOf(status) != 400 && HttpStatusOf(status) != 409) {
     ApiErrorPage(res, status, &*signed_in);
@@ -791,7 +806,10 @@ void WebApp::PostRevokeKey(const httplib::Request& req,
   absl::StatusOr<v1::ApiKey> key = signed_in->session.client->Call(
       &v1::AccessService::Stub::RevokeApiKey, request);
   if (!key.ok()) {
-    ApiErrorPage(res, key.status(), &*signed_in);
+    if (!ResendPageIfUnknown(req, res, *signed_in, key.status(),
+                             request.request_id())) {
+      ApiErrorPage(res, key.status(), &*signed_in);
+    }
     return;
   }
   sessions_.SetFlash(
@@ -1032,6 +1050,10 @@ void WebApp::PostPolicy(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     status = updated.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (HttpStatusOf(status) != 400) {
     ApiErrorPage(res, status, &*signed_in);

@@ -935,6 +935,10 @@ void WebApp::PostRegistryNew(const httplib::Request& req,
       return;
     }
     status = created.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   }
   if (HttpStatusOf(status) != 400 && HttpStatusOf(status) != 409) {
     ApiErrorPage(res, status, &*signed_in);
@@ -1029,6 +1033,10 @@ void WebApp::PostRegistryEdit(const httplib::Request& req,
       return;
     }
     status = updated.status();
+    if (ResendPageIfUnknown(req, res, *signed_in, status,
+                            request.request_id())) {
+      return;
+    }
   } else if (HttpStatusOf(status) == 400) {
     // Told at once, as on the register form: the API checks the changed
     // cells that did read (validate_only: nothing is stored), beside the
@@ -1195,6 +1203,10 @@ void WebApp::PostRegistryWithdraw(const httplib::Request& req,
   request.set_request_id(RequestIdOf(req));
   auto withdrawn = signed_in->session.client->Call(Kind::kWithdraw, request);
   if (!withdrawn.ok()) {
+    if (ResendPageIfUnknown(req, res, *signed_in, withdrawn.status(),
+                            request.request_id())) {
+      return;
+    }
     int http = HttpStatusOf(withdrawn.status());
     if (http != 400 && http != 409) {
       ApiErrorPage(res, withdrawn.status(), &*signed_in);

@@ -114,6 +114,19 @@ int HttpStatusOf(const absl::Status& status) {
   }
 }
 
+bool WriteOutcomeUnknown(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kCancelled:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kInternal:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string UserMessageOf(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kInternal:

@@ -41,6 +41,12 @@ std::string RoleText(v1::Role role);
 // UNAVAILABLE / DEADLINE_EXCEEDED, else 500.
 int HttpStatusOf(const absl::Status& status);
 
+// True when a write that failed with `status` may still have been stored:
+// the answer was lost (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED) or the
+// server failed on its way (UNKNOWN, INTERNAL). Any other code is a
+// refusal, and a refused write stores nothing.
+bool WriteOutcomeUnknown(const absl::Status& status);
+
 // What a page says about a failed call: the API's own message, except for
 // INTERNAL and UNKNOWN, which get a fixed sentence (no detail of the
 // server's inside reaches a browser).

@@ -403,6 +403,36 @@ void WebApp::ApiErrorPage(httplib::Response& res, const absl::Status& status,
   ErrorPage(res, http, heading, UserMessageOf(status), signed_in, status);
 }
 
+bool WebApp::ResendPageIfUnknown(const httplib::Request& req,
+                                 httplib::Response& res,
+                                 const SignedIn& signed_in,
+                                 const absl::Status& status,
+                                 const std::string& request_id) {
+  if (!WriteOutcomeUnknown(status)) return false;
+  data fields(data::type::list);
+  auto add = [&fields](const std::string& name, const std::string& value) {
+    data field;
+    field.set("name", name);
+    field.set("value", value);
+    fields.push_back(field);
+  };
+  // The fields as they came (a field sent twice, twice), the request id as
+  // the write used it: a form without a valid one was given a new one.
+  add("request_id", request_id);
+  for (const auto& [name, value] : req.params) {
+    if (name != "request_id") add(name, value);
+  }
+  const std::string heading = "We cannot tell whether this was done";
+  data d = LayoutData(heading, &signed_in);
+  d.set("error_title", true);
+  d.set("heading", heading);
+  d.set("action", req.path);
+  d.set("fields", fields);
+  d.set("timed_out", status.code() == absl::StatusCode::kDeadlineExceeded);
+  RenderPage(res, 503, "resend", d);
+  return true;
+}
+
 // ---- sign in and out ----
 
 absl::StatusOr<Session> WebApp::SignIn(const std::string& key) {
@@ -1070,6 +1100,10 @@ void WebApp::PostLink(const httplib::Request& req, httplib::Response& res) {
   absl::StatusOr<v1::Link> link = signed_in->session.client->Call(
       &v1::JourneyService::Stub::OpenLink, request);
   if (!link.ok()) {
+    if (ResendPageIfUnknown(req, res, *signed_in, link.status(),
+                            request.request_id())) {
+      return;
+    }
     RenderChildPage(res, *signed_in, child, QueryParams(),
                     HttpStatusOf(link.status()), link.status());
     return;

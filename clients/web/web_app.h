@@ -112,6 +112,16 @@ class WebApp {
                  const absl::Status& api_status = absl::OkStatus());
   void ApiErrorPage(httplib::Response& res, const absl::Status& status,
                     const SignedIn* signed_in);
+  // After a write whose answer says nothing of whether it was stored
+  // (WriteOutcomeUnknown): answers 503 with a page that says so and holds
+  // the form as it was sent, `request_id` being the id the write was sent
+  // with, so that "Send it again" is the same write (the API is idempotent
+  // by request id: done once, whatever happened). Returns false, writing
+  // nothing, for any other status.
+  bool ResendPageIfUnknown(const httplib::Request& req, httplib::Response& res,
+                           const SignedIn& signed_in,
+                           const absl::Status& status,
+                           const std::string& request_id);
 
   // The reason catalogue to render `needs` with: the one the app keeps
   // (for every session: it holds no personal data, every role reads it),

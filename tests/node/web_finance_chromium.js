@@ -61,36 +61,41 @@ async function setUp(call, managerKey) {
     registrarB: await key(kB, ['ROLE_REGISTRAR']),
     manager: managerKey,
   };
-  const household = await call('RegistryService', 'CreateAdopter', keys.registrarB, {
-    parent: `authorities/${kB}`, request_id: requestId(), adopter: {
-      status: 'ADOPTER_STATUS_APPROVED', registered_interest_on: dayFromToday(-500),
-      applied_on: dayFromToday(-450), approved_on: dayFromToday(-200), approved_for: 1,
-      min_age_months: 0, max_age_months: 60, sex_preference: 'SEX_PREFERENCE_ANY',
-      heritage: ['HERITAGE_WHITE_BRITISH'], religion: 'RELIGION_CHRISTIAN',
-      languages: ['en'], region: 'south-yorkshire',
-      max_contact: 'CONTACT_PLAN_LETTERBOX', fast_track: 'FAST_TRACK_NONE'}});
-  const child = await call('RegistryService', 'CreateChild', keys.registrarA, {
-    parent: `authorities/${kA}`, request_id: requestId(), child: {
-      members: [{age_months: 36, sex: 'SEX_FEMALE', heritage: 'HERITAGE_WHITE_BRITISH',
-                 religion: 'RELIGION_NO_RELIGION', first_language: 'en'}],
-      ages_as_of: dayFromToday(-10), contact_plan: 'CONTACT_PLAN_LETTERBOX',
-      early_permanence: 'EARLY_PERMANENCE_NONE', summary: 'Loves music',
-      journey: {entered_care: dayFromToday(-400), plan_for_adoption: dayFromToday(-300),
-                shobpa_decision: dayFromToday(-250)}}});
-  const link = await call('JourneyService', 'OpenLink', managerKey, {
-    child: child.name, adopter: household.name, opened_on: dayFromToday(-10),
-    request_id: requestId()});
-  const steps = ['LINK_STEP_LINKING_MEETING', 'LINK_STEP_PAPERS_TO_PANEL',
-                 'LINK_STEP_PANEL_RECOMMENDED', 'LINK_STEP_MATCH_DECIDED',
-                 'LINK_STEP_PLACED'];
-  for (let i = 0; i < steps.length; i++) {
-    await call('JourneyService', 'AdvanceLink', managerKey, {
-      name: link.name, step: steps[i], date: dayFromToday(-9 + i),
+  // A child of A placed with a household of B: A owes B the fee.
+  const place = async () => {
+    const household = await call('RegistryService', 'CreateAdopter', keys.registrarB, {
+      parent: `authorities/${kB}`, request_id: requestId(), adopter: {
+        status: 'ADOPTER_STATUS_APPROVED', registered_interest_on: dayFromToday(-500),
+        applied_on: dayFromToday(-450), approved_on: dayFromToday(-200), approved_for: 1,
+        min_age_months: 0, max_age_months: 60, sex_preference: 'SEX_PREFERENCE_ANY',
+        heritage: ['HERITAGE_WHITE_BRITISH'], religion: 'RELIGION_CHRISTIAN',
+        languages: ['en'], region: 'south-yorkshire',
+        max_contact: 'CONTACT_PLAN_LETTERBOX', fast_track: 'FAST_TRACK_NONE'}});
+    const child = await call('RegistryService', 'CreateChild', keys.registrarA, {
+      parent: `authorities/${kA}`, request_id: requestId(), child: {
+        members: [{age_months: 36, sex: 'SEX_FEMALE', heritage: 'HERITAGE_WHITE_BRITISH',
+                   religion: 'RELIGION_NO_RELIGION', first_language: 'en'}],
+        ages_as_of: dayFromToday(-10), contact_plan: 'CONTACT_PLAN_LETTERBOX',
+        early_permanence: 'EARLY_PERMANENCE_NONE', summary: 'Loves music',
+        journey: {entered_care: dayFromToday(-400), plan_for_adoption: dayFromToday(-300),
+                  shobpa_decision: dayFromToday(-250)}}});
+    const link = await call('JourneyService', 'OpenLink', managerKey, {
+      child: child.name, adopter: household.name, opened_on: dayFromToday(-10),
       request_id: requestId()});
-  }
+    const steps = ['LINK_STEP_LINKING_MEETING', 'LINK_STEP_PAPERS_TO_PANEL',
+                   'LINK_STEP_PANEL_RECOMMENDED', 'LINK_STEP_MATCH_DECIDED',
+                   'LINK_STEP_PLACED'];
+    for (let i = 0; i < steps.length; i++) {
+      await call('JourneyService', 'AdvanceLink', managerKey, {
+        name: link.name, step: steps[i], date: dayFromToday(-9 + i),
+        request_id: requestId()});
+    }
+    return link;
+  };
+  const link = await place();
   const payments = async () => (await call('LedgerService', 'ListPayments', keys.financeA,
       {authority: `authorities/${kA}`})).payments || [];
-  return {keys, link: link.name, payments};
+  return {keys, link: link.name, payments, place};
 }
 
 // What in a page gives too much away ([] if nothing).
@@ -590,6 +595,68 @@ async function main() {
       assert.equal(raw.status, 403);
       assert.doesNotMatch(raw.headers['content-type'] || '', /csv/);
       await axeAt('/ledger', 'ledger 403');
+    });
+
+    await check('a payment whose answer is lost is shown with "Send it again", which ' +
+                'records it once however often it is sent', async () => {
+      // A's payments so far settled B's fee: a second fee to pay.
+      await fixture.place();
+      // A second console, waiting 2 s for each answer, in a browser context
+      // of its own (cookies are per host, not per port).
+      const slowDir = path.join(dir, 'slow');
+      fs.mkdirSync(slowDir);
+      const slow = await support.startWeb(raaWeb, slowDir, server.address,
+                                          ['--rpc-deadline-seconds', '2']);
+      const context = await browser.createBrowserContext();
+      const textOf = async (t) => (await t.evaluate(() => document.body.innerText))
+          .replace(/\s+/g, ' ');
+      try {
+        const tab = await context.newPage();
+        await tab.setBypassCSP(true);  // for axe-core
+        await support.signIn(tab, slow.base, keys.financeA);
+        await tab.goto(`${slow.base}/ledger/payments`, {waitUntil: 'load'});
+        await tab.select('#payee', `authorities/${kB}`);
+        await tab.type('#amount', '3.21');
+        await tab.type('#reference', 'LOST-ANSWER-1');
+        const formId = await tab.$eval('form[action="/ledger/payments"] ' +
+                                       'input[name="request_id"]', (i) => i.value);
+        const ours = async () => (await fixture.payments())
+            .filter((p) => p.reference === 'LOST-ANSWER-1');
+        // raamatchd stopped (not killed): the write waits past the deadline.
+        process.kill(server.proc.pid, 'SIGSTOP');
+        let r;
+        try {
+          [r] = await Promise.all([tab.waitForNavigation({waitUntil: 'load'}),
+            tab.click('form[action="/ledger/payments"] button[type="submit"]')]);
+        } finally {
+          process.kill(server.proc.pid, 'SIGCONT');
+        }
+        assert.equal(r.status(), 503);
+        assert.match(await tab.$eval('h1', (h) => h.textContent),
+                     /We cannot tell whether this was done/);
+        const sent = await tab.$$eval('main form input[type="hidden"]',
+            (is) => Object.fromEntries(is.map((i) => [i.name, i.value])));
+        assert.equal(sent.request_id, formId, 'the page changed the request id');
+        assert.equal(sent.reference, 'LOST-ANSWER-1');
+        assert.equal(sent.amount, '3.21');
+        await support.axeCheck(tab, 'the page of a lost answer');
+        const [again] = await Promise.all([tab.waitForNavigation({waitUntil: 'load'}),
+          tab.click('main form button[type="submit"]')]);
+        assert.equal(again.status(), 200, await textOf(tab));
+        assert.equal(new URL(tab.url()).pathname, '/ledger/payments');
+        assert.match(await textOf(tab), /of £3\.21 to .* recorded/);
+        assert.equal((await ours()).length, 1, JSON.stringify(await ours()));
+        // The same page sent once more (a second click, the back button):
+        // answered as recorded, still one payment.
+        const c = (await context.cookies()).find((x) => x.name === 'raa_session');
+        const thrice = await support.request(slow.base, 'POST', '/ledger/payments',
+            {cookie: `raa_session=${c.value}`, form: sent});
+        assert.equal(thrice.status, 303);
+        assert.equal((await ours()).length, 1, JSON.stringify(await ours()));
+      } finally {
+        await context.close();
+        await support.stop(slow.proc);
+      }
     });
 
     await check('no finance page is wider than 320 px', () =>

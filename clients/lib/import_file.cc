@@ -3,15 +3,21 @@
 #include <csv.h>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/utf8.h"
 #include "nlohmann/json.hpp"
 
@@ -22,25 +28,6 @@ namespace {
 void StripByteOrderMark(std::string& text) {
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
 }
-
-// Collects libcsv's callbacks into rows, noting the line each row starts on.
-struct CsvCollector {
-  int line = 0;
-  int row_start = 0;
-  std::vector<std::string> cells;
-  std::vector<std::pair<int, std::vector<std::string>>> rows;
-
-  static void OnField(void* data, size_t len, void* self) {
-    auto* c = static_cast<CsvCollector*>(self);
-    if (c->cells.empty()) c->row_start = c->line;
-    c->cells.emplace_back(static_cast<const char*>(data), len);
-  }
-  static void OnRow(int, void* self) {
-    auto* c = static_cast<CsvCollector*>(self);
-    c->rows.emplace_back(c->row_start, std::move(c->cells));
-    c->cells.clear();
-  }
-};
 
 // libcsv's error in a registrar's words (its own text, "error parsing data
 // while strict checking enabled", names the parser's mode, not the file's
@@ -57,87 +44,167 @@ std::string CsvErrorText(int error) {
   }
 }
 
-absl::StatusOr<ImportFile> ReadCsv(std::istream& in, const std::string& path) {
-  csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-    return absl::InternalError("cannot start the CSV parser");
+}  // namespace
+
+// The readers ImportReader::Source holds (not in the anonymous namespace:
+// a member's type may not be).
+namespace import_file_internal {
+
+// A CSV row as libcsv gives it: the line it starts on, and its cells.
+using CsvRow = std::pair<int, std::vector<std::string>>;
+
+// libcsv over a file, a line at a time: its complete rows, as many as asked.
+class CsvLines {
+ public:
+  explicit CsvLines(std::string path) : path_(std::move(path)), in_(path_) {}
+  ~CsvLines() {
+    if (started_) csv_free(&parser_);
   }
-  CsvCollector collector;
-  std::string line;
-  while (std::getline(in, line)) {
-    ++collector.line;
-    // Spreadsheets save "CSV UTF-8" with a byte-order mark: not a column.
-    if (collector.line == 1) StripByteOrderMark(line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    line += '\n';
-    if (csv_parse(&parser, line.data(), line.size(), CsvCollector::OnField,
-                  CsvCollector::OnRow, &collector) != line.size()) {
-      std::string why = CsvErrorText(csv_error(&parser));
-      csv_free(&parser);
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " line ", collector.line, ": ", why));
+  CsvLines(const CsvLines&) = delete;
+  CsvLines& operator=(const CsvLines&) = delete;
+
+  absl::Status Open() {
+    if (!in_) return absl::NotFoundError(absl::StrCat("cannot open ", path_));
+    if (csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+      return absl::InternalError("cannot start the CSV parser");
     }
+    started_ = true;
+    return absl::OkStatus();
   }
-  if (csv_fini(&parser, CsvCollector::OnField, CsvCollector::OnRow,
-               &collector) != 0) {
-    std::string why = CsvErrorText(csv_error(&parser));
-    csv_free(&parser);
+
+  // Appends the next complete rows to `out` until it holds `max` or the
+  // file ends (then nothing more is appended, ever).
+  absl::Status Read(size_t max, std::vector<CsvRow>& out) {
+    while (out.size() < max) {
+      if (!pending_.empty()) {
+        out.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+        continue;
+      }
+      if (ended_) break;
+      if (!std::getline(in_, line_)) {
+        if (in_.bad()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path_, ": cannot be read"));
+        }
+        ended_ = true;
+        if (csv_fini(&parser_, OnField, OnRow, this) != 0) return Error();
+        continue;
+      }
+      ++line_number_;
+      // Spreadsheets save "CSV UTF-8" with a byte-order mark: not a column.
+      if (line_number_ == 1) StripByteOrderMark(line_);
+      if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+      line_ += '\n';
+      if (csv_parse(&parser_, line_.data(), line_.size(), OnField, OnRow,
+                    this) != line_.size()) {
+        return Error();
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Error() {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, " line ", collector.line, ": ", why));
+        absl::StrCat(path_, " line ", line_number_, ": ",
+                     CsvErrorText(csv_error(&parser_))));
   }
-  csv_free(&parser);
-  if (collector.rows.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  static void OnField(void* data, size_t len, void* self) {
+    auto* c = static_cast<CsvLines*>(self);
+    c->cells_.emplace_back(static_cast<const char*>(data), len);
   }
-  ImportFile file;
-  file.header = collector.rows.front().second;
-  std::vector<std::string> names;
-  for (const std::string& h : file.header) names.push_back(ColumnName(h));
-  for (size_t r = 1; r < collector.rows.size(); ++r) {
-    const auto& [start, cells] = collector.rows[r];
-    bool blank = true;
-    for (const std::string& c : cells) {
-      blank &= absl::StripAsciiWhitespace(c).empty();
+  // Called on the line the row ends on: it started as many lines before as
+  // its quoted cells hold line breaks (libcsv gives a field only once it is
+  // whole, so the line of its first field can be a later one).
+  static void OnRow(int, void* self) {
+    auto* c = static_cast<CsvLines*>(self);
+    int breaks = 0;
+    for (const std::string& cell : c->cells_) {
+      breaks += static_cast<int>(absl::c_count(cell, '\n'));
     }
-    if (blank) continue;  // a blank line, or a row of empty cells
-    ImportRow row;
-    row.line = start;
-    // Spreadsheets often leave empty cells after the last column: only
-    // cells with something in them count against the header.
-    size_t used = cells.size();
-    while (used > names.size() &&
-           absl::StripAsciiWhitespace(cells[used - 1]).empty()) {
-      --used;
-    }
-    if (used != names.size()) {
-      row.problem = absl::StrCat("has ", used, used == 1 ? " cell" : " cells",
-                                 "; the header has ", names.size(),
-                                 " columns (a comma too many or too few?)");
-    }
-    for (size_t i = 0; i < cells.size() && i < names.size(); ++i) {
-      if (!names[i].empty()) row.fields[names[i]] = cells[i];
-    }
-    file.rows.push_back(std::move(row));
+    c->pending_.emplace_back(c->line_number_ - breaks, std::move(c->cells_));
+    c->cells_.clear();
   }
-  return file;
+
+  std::string path_;
+  std::ifstream in_;
+  csv_parser parser_;
+  bool started_ = false;
+  bool ended_ = false;
+  std::string line_;
+  int line_number_ = 0;
+  std::vector<std::string> cells_;  // of the row being read
+  std::deque<CsvRow> pending_;      // complete rows not yet asked for
+};
+
+// A CSV row against the header's column names (ColumnName; "" for a column
+// that has none): nullopt for a blank line or a row of empty cells.
+std::optional<ImportRow> CsvImportRow(const std::vector<std::string>& names,
+                                      CsvRow&& csv) {
+  auto& [start, cells] = csv;
+  bool blank = true;
+  for (const std::string& c : cells) {
+    blank &= absl::StripAsciiWhitespace(c).empty();
+  }
+  if (blank) return std::nullopt;
+  ImportRow row;
+  row.line = start;
+  // Spreadsheets often leave empty cells after the last column: only cells
+  // with something in them count against the header.
+  size_t used = cells.size();
+  while (used > names.size() &&
+         absl::StripAsciiWhitespace(cells[used - 1]).empty()) {
+    --used;
+  }
+  if (used != names.size()) {
+    row.problem = absl::StrCat("has ", used, used == 1 ? " cell" : " cells",
+                               "; the header has ", names.size(),
+                               " columns (a comma too many or too few?)");
+  }
+  for (size_t i = 0; i < cells.size() && i < names.size(); ++i) {
+    if (!names[i].empty()) row.fields[names[i]] = std::move(cells[i]);
+  }
+  return row;
 }
 
-absl::StatusOr<ImportFile> ReadJsonLines(std::istream& in) {
-  ImportFile file;
-  std::vector<ImportRow>& rows = file.rows;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (number == 1) StripByteOrderMark(line);
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    ImportRow row;
-    row.line = number;
-    row.json = line;
-    rows.push_back(std::move(row));
+// JSON Lines: each line that is not blank is a row.
+class JsonLines {
+ public:
+  explicit JsonLines(const std::string& path) : path_(path), in_(path) {}
+
+  absl::Status Open() {
+    if (!in_) return absl::NotFoundError(absl::StrCat("cannot open ", path_));
+    return absl::OkStatus();
   }
-  return file;
-}
+
+  absl::Status Read(size_t max, std::vector<ImportRow>& out) {
+    std::string line;
+    while (out.size() < max && std::getline(in_, line)) {
+      ++number_;
+      if (number_ == 1) StripByteOrderMark(line);
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      ImportRow row;
+      row.line = number_;
+      row.json = std::move(line);
+      out.push_back(std::move(row));
+    }
+    if (in_.bad()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": cannot be read"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  int number_ = 0;
+};
+
+}  // namespace import_file_internal
+
+namespace {
 
 // A profile nests a few levels deep; a file nesting deeper than this is not
 // one, and is refused before it is parsed (printing or freeing a document
@@ -235,14 +302,132 @@ std::string Nearest(const std::string& name,
 
 }  // namespace
 
+// One of the three kinds of file, read from where the last call stopped.
+using import_file_internal::CsvImportRow;
+using import_file_internal::CsvLines;
+using import_file_internal::CsvRow;
+using import_file_internal::JsonLines;
+
+class ImportReader::Source {
+ public:
+  explicit Source(const std::string& path) : path_(path) {}
+
+  // Opens the file and reads what comes before the rows (a CSV's header; a
+  // JSON array whole).
+  absl::Status Open() {
+    if (absl::EndsWith(path_, ".csv")) {
+      csv_ = std::make_unique<CsvLines>(path_);
+      RETURN_IF_ERROR(csv_->Open());
+      std::vector<CsvRow> first;
+      RETURN_IF_ERROR(csv_->Read(1, first));
+      if (first.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(path_, " is empty"));
+      }
+      header_ = std::move(first.front().second);
+      for (const std::string& h : header_) names_.push_back(ColumnName(h));
+      return absl::OkStatus();
+    }
+    if (absl::EndsWith(path_, ".jsonl")) {
+      lines_ = std::make_unique<JsonLines>(path_);
+      return lines_->Open();
+    }
+    if (absl::EndsWith(path_, ".json")) {
+      std::ifstream in(path_);
+      if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path_));
+      ASSIGN_OR_RETURN(ImportFile file, ReadJsonArray(in, path_));
+      held_ = std::move(file.rows);
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": use a .csv, .json or .jsonl file"));
+  }
+
+  const std::vector<std::string>& header() const { return header_; }
+  // A JSON array's rows (held since Open).
+  size_t held() const { return held_.size(); }
+
+  // Appends up to `max` more rows to `rows`.
+  absl::Status Next(size_t max, std::vector<ImportRow>& rows) {
+    if (csv_ != nullptr) {
+      std::vector<CsvRow> read;
+      while (rows.size() < max) {
+        read.clear();
+        RETURN_IF_ERROR(csv_->Read(max - rows.size(), read));
+        if (read.empty()) break;
+        for (CsvRow& r : read) {
+          std::optional<ImportRow> row = CsvImportRow(names_, std::move(r));
+          if (row.has_value()) rows.push_back(std::move(*row));
+        }
+      }
+      return absl::OkStatus();
+    }
+    if (lines_ != nullptr) return lines_->Read(max, rows);
+    while (rows.size() < max && next_ < held_.size()) {
+      rows.push_back(std::move(held_[next_++]));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<CsvLines> csv_;
+  std::vector<std::string> header_;
+  std::vector<std::string> names_;  // ColumnName of each header cell
+  std::unique_ptr<JsonLines> lines_;
+  std::vector<ImportRow> held_;  // a JSON array's, given out from next_
+  size_t next_ = 0;
+};
+
+ImportReader::ImportReader(std::unique_ptr<Source> source)
+    : source_(std::move(source)) {}
+
+ImportReader::~ImportReader() = default;
+
+absl::StatusOr<std::unique_ptr<ImportReader>> ImportReader::Open(
+    const std::string& path) {
+  // The first reading finds whether the whole file can be read, and counts
+  // its rows; they are read again, a few at a time, by Next.
+  auto first = std::make_unique<Source>(path);
+  RETURN_IF_ERROR(first->Open());
+  size_t count = 0;
+  if (absl::EndsWith(path, ".json")) {
+    // Held whole already: the same source serves the rows.
+    count = first->held();
+    std::unique_ptr<ImportReader> reader(new ImportReader(std::move(first)));
+    reader->row_count_ = count;
+    return reader;
+  }
+  std::vector<ImportRow> rows;
+  do {
+    rows.clear();
+    RETURN_IF_ERROR(first->Next(4096, rows));
+    count += rows.size();
+  } while (!rows.empty());
+  auto again = std::make_unique<Source>(path);
+  RETURN_IF_ERROR(again->Open());
+  std::unique_ptr<ImportReader> reader(new ImportReader(std::move(again)));
+  reader->header_ = first->header();
+  reader->row_count_ = count;
+  return reader;
+}
+
+absl::Status ImportReader::Next(size_t max, std::vector<ImportRow>& rows) {
+  rows.clear();
+  return source_->Next(std::max<size_t>(max, 1), rows);
+}
+
 absl::StatusOr<ImportFile> ReadImportFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  if (absl::EndsWith(path, ".csv")) return ReadCsv(in, path);
-  if (absl::EndsWith(path, ".jsonl")) return ReadJsonLines(in);
-  if (absl::EndsWith(path, ".json")) return ReadJsonArray(in, path);
-  return absl::InvalidArgumentError(
-      absl::StrCat(path, ": use a .csv, .json or .jsonl file"));
+  ASSIGN_OR_RETURN(std::unique_ptr<ImportReader> reader,
+                   ImportReader::Open(path));
+  ImportFile file;
+  file.header = reader->header();
+  std::vector<ImportRow> rows;
+  for (;;) {
+    RETURN_IF_ERROR(reader->Next(4096, rows));
+    if (rows.empty()) break;
+    std::move(rows.begin(), rows.end(), std::back_inserter(file.rows));
+  }
+  return file;
 }
 
 absl::Status CheckHeader(const std::vector<std::string>& header,

@@ -11,6 +11,7 @@
 #ifndef RAAMATCH_CLIENTS_LIB_IMPORT_FILE_H_
 #define RAAMATCH_CLIENTS_LIB_IMPORT_FILE_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,49 @@ struct ImportFile {
 // INVALID_ARGUMENT (naming the file and line) when the file cannot be read
 // as a whole: missing, not .csv/.json/.jsonl, not CSV or JSON, empty.
 absl::StatusOr<ImportFile> ReadImportFile(const std::string& path);
+
+// The same file a few rows at a time, for a file of any size: what is held
+// at once is one call's rows (a JSON array excepted: a document is parsed
+// whole).
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<ImportReader> reader,
+//                    ImportReader::Open(path));
+//   std::vector<ImportRow> rows;
+//   for (;;) {
+//     RETURN_IF_ERROR(reader->Next(500, rows));
+//     if (rows.empty()) break;
+//     ...
+//   }
+class ImportReader {
+ public:
+  // Reads the file through once, holding nothing but its header, and fails
+  // as ReadImportFile does when it cannot be read as a whole: nothing is
+  // then to be sent.
+  static absl::StatusOr<std::unique_ptr<ImportReader>> Open(
+      const std::string& path);
+  ~ImportReader();
+  ImportReader(const ImportReader&) = delete;
+  ImportReader& operator=(const ImportReader&) = delete;
+
+  // CSV: the header's cells as written, in order; empty for JSON.
+  const std::vector<std::string>& header() const { return header_; }
+  // How many rows the file has (blank lines and rows of empty cells not
+  // counted), as the first reading found.
+  size_t row_count() const { return row_count_; }
+
+  // Replaces `rows` with the next rows, `max` at most (at least 1); leaves
+  // it empty at the end. Fails (INVALID_ARGUMENT) only if the file changed
+  // since Open made it readable.
+  absl::Status Next(size_t max, std::vector<ImportRow>& rows);
+
+ private:
+  class Source;
+  explicit ImportReader(std::unique_ptr<Source> source);
+
+  std::unique_ptr<Source> source_;
+  std::vector<std::string> header_;
+  size_t row_count_ = 0;
+};
 
 // The header's problems, all of them, as one INVALID_ARGUMENT for the file
 // (one violation per bad column: unknown, repeated, or a required column

@@ -145,17 +145,17 @@ void AddViolations(const absl::Status& status, RowResult& row) {
 }
 
 // Parses each row into a message; a row that cannot be read is rejected
-// with every problem it has.
+// with every problem it has. results[first + i] is rows[i]'s.
 template <typename Message>
 std::vector<std::optional<Message>> ParseRows(
     const std::vector<ImportRow>& rows,
     absl::StatusOr<std::vector<std::string>> (*from_text)(const TextFields&,
                                                           Message&),
-    std::vector<RowResult>& results) {
+    std::vector<RowResult>& results, size_t first) {
   std::vector<std::optional<Message>> parsed(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     const ImportRow& row = rows[i];
-    RowResult& result = results[i];
+    RowResult& result = results[first + i];
     result.line = row.line;
     result.element = row.element;
     Message message;
@@ -309,14 +309,16 @@ bool HeaderIsGood(Cli& cli, const std::string& path,
   return false;
 }
 
-// The indexes of the rows to send: every row that parsed, or (with
-// --all-or-nothing) none if any did not.
+// The rows to send, as indexes of results (parsed[i] is results[first +
+// i]'s): every row that parsed, or (with --all-or-nothing) none if any did
+// not.
 template <typename Message>
 std::vector<size_t> RowsToSend(
-    const std::vector<std::optional<Message>>& parsed, bool all_or_nothing) {
+    const std::vector<std::optional<Message>>& parsed, size_t first,
+    bool all_or_nothing) {
   std::vector<size_t> to_send;
   for (size_t i = 0; i < parsed.size(); ++i) {
-    if (parsed[i].has_value()) to_send.push_back(i);
+    if (parsed[i].has_value()) to_send.push_back(first + i);
   }
   if (all_or_nothing && to_send.size() < parsed.size()) {
     std::cerr << "nothing stored (--all-or-nothing): fix the rows below\n";
@@ -425,26 +427,46 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
             const google::protobuf::RepeatedPtrField<Message>& (
                 BatchResponse::*stored)() const,
             const char* noun) {
-  absl::StatusOr<ImportFile> file = ReadImportFile(path);
-  if (!file.ok()) {
-    cli.exit_code = UsageError(std::string(file.status().message()));
+  // Read a batch at a time: what is held is the rows' results and one
+  // batch, not the file (a file of 100,000 rows is about 27 MB).
+  absl::StatusOr<std::unique_ptr<ImportReader>> reader =
+      ImportReader::Open(path);
+  if (!reader.ok()) {
+    cli.exit_code = UsageError(std::string(reader.status().message()));
     return;
   }
-  if (!HeaderIsGood(cli, path, file->header, fields)) return;
-  std::vector<RowResult> results(file->rows.size());
-  std::vector<std::optional<Message>> parsed =
-      ParseRows<Message>(file->rows, from_text, results);
-  const std::vector<size_t> to_send = RowsToSend(parsed, all_or_nothing);
+  if (!HeaderIsGood(cli, path, (*reader)->header(), fields)) return;
   if (all_or_nothing &&
-      to_send.size() > static_cast<size_t>(kMaxAllOrNothing)) {
+      (*reader)->row_count() > static_cast<size_t>(kMaxAllOrNothing)) {
     cli.exit_code = UsageError(absl::StrCat(
-        "--all-or-nothing takes at most ", kMaxAllOrNothing, " rows per file"));
+        "--all-or-nothing takes at most ", kMaxAllOrNothing, " rows per file; ",
+        path, " has ", (*reader)->row_count()));
     return;
   }
-  size_t size =
-      all_or_nothing ? std::max<size_t>(1, to_send.size()) : kBatchSize;
-  for (size_t start = 0; start < to_send.size(); start += size) {
-    Batch batch{to_send, start, std::min(to_send.size(), start + size), {}};
+  // --all-or-nothing: the file is one batch.
+  const size_t size =
+      all_or_nothing ? std::max<size_t>(1, (*reader)->row_count()) : kBatchSize;
+  std::vector<RowResult> results;
+  results.reserve((*reader)->row_count());
+  std::vector<ImportRow> rows;
+  // Once a batch goes unanswered or is refused whole, later rows are read
+  // (to report each one's problems) but not sent.
+  bool sending = true;
+  for (;;) {
+    if (absl::Status read = (*reader)->Next(size, rows); !read.ok()) {
+      // The file changed since it was first read through.
+      cli.exit_code = Fail(read);
+      break;
+    }
+    if (rows.empty()) break;
+    const size_t first = results.size();
+    results.resize(first + rows.size());
+    std::vector<std::optional<Message>> parsed =
+        ParseRows<Message>(rows, from_text, results, first);
+    const std::vector<size_t> to_send =
+        RowsToSend(parsed, first, all_or_nothing);
+    if (!sending || to_send.empty()) continue;
+    Batch batch{to_send, 0, to_send.size(), {}};
     BatchRequest request;
     request.set_parent(absl::StrCat("authorities/", authority));
     request.set_all_or_nothing(all_or_nothing);
@@ -453,14 +475,14 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       // again (whole, or with its bad rows fixed) stores no row twice.
       CreateRequest* row = request.add_requests();
       row->set_parent(request.parent());
-      *(row->*mutable_profile)() = *parsed[to_send[i]];
+      *(row->*mutable_profile)() = std::move(*parsed[to_send[i] - first]);
       row->set_request_id(ContentRequestId(*row));
     }
     // The rows are idempotent on their own; the batch id is per run, so a
     // run reports what this run found already stored.
     request.set_request_id(cli.request_id.empty()
                                ? NewRequestId()
-                               : absl::StrCat(cli.request_id, "-", start));
+                               : absl::StrCat(cli.request_id, "-", first));
     absl::StatusOr<BatchResponse> response = cli.client().Call(method, request);
     if (!response.ok()) {
       if (!RecordRefusal(cli, path, response.status(), all_or_nothing, batch,
@@ -480,7 +502,7 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
             results[batch.to_send[i]].status = RowResult::kUnanswered;
           }
         }
-        break;
+        sending = false;
       }
       continue;
     }

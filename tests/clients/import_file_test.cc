@@ -4,10 +4,12 @@
 #include "clients/lib/import_file.h"
 
 #include <fstream>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -85,6 +87,85 @@ TEST(ImportFileTest, AMisplacedQuoteInACsvIsNamedInPlainWords) {
   EXPECT_THAT(file.status().message(),
               HasSubstr("line 3: a quote out of place"));
   EXPECT_THAT(file.status().message(), Not(HasSubstr("strict")));
+}
+
+// raa import reads a file a batch at a time: the rows come out as a whole
+// reading gives them (lines, cells, problems), however small the batches,
+// and a file that cannot be read as a whole is refused at Open, before any
+// row is given out.
+TEST(ImportFileTest, RowsReadABatchAtATimeAreTheRowsOfTheWholeFile) {
+  const std::string csv =
+      FileOf("batches.csv",
+             "\xEF\xBB\xBFsummary,age_months\r\n"
+             "\"two\nlines\",12\r\n"
+             ",\n"              // a row of empty cells: not a row
+             "\n"               // a blank line
+             "one,2,,\n"        // empty cells after the last column
+             "short\n"          // a cell too few
+             "a,1\rb,2\rc,3\n"  // three rows on one line (old Mac endings)
+             "last,9");         // no newline at the end
+  absl::StatusOr<ImportFile> whole = ReadImportFile(csv);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->rows.size(), 7u);
+  EXPECT_EQ(whole->header, (std::vector<std::string>{"summary", "age_months"}));
+  for (size_t batch : {1, 2, 4, 500}) {
+    SCOPED_TRACE(batch);
+    absl::StatusOr<std::unique_ptr<ImportReader>> reader =
+        ImportReader::Open(csv);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    EXPECT_EQ((*reader)->header(), whole->header);
+    EXPECT_EQ((*reader)->row_count(), 7u);
+    std::vector<ImportRow> rows, all;
+    for (;;) {
+      ASSERT_TRUE((*reader)->Next(batch, rows).ok());
+      ASSERT_LE(rows.size(), batch);
+      if (rows.empty()) break;
+      for (ImportRow& row : rows) all.push_back(std::move(row));
+    }
+    ASSERT_EQ(all.size(), whole->rows.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(all[i].line, whole->rows[i].line) << i;
+      EXPECT_EQ(all[i].fields, whole->rows[i].fields) << i;
+      EXPECT_EQ(all[i].problem, whole->rows[i].problem) << i;
+    }
+  }
+  std::vector<int> lines;
+  for (const ImportRow& row : whole->rows) lines.push_back(row.line);
+  EXPECT_EQ(lines, (std::vector<int>{2, 6, 7, 8, 8, 8, 9}));
+  EXPECT_EQ(whole->rows[0].fields.at("summary"), "two\nlines");
+  EXPECT_THAT(whole->rows[2].problem, HasSubstr("has 1 cell"));
+  EXPECT_EQ(whole->rows[4].fields.at("summary"), "b");
+  EXPECT_EQ(whole->rows[6].fields.at("age_months"), "9");
+
+  // A quote out of place on the last line: refused before a row is given.
+  std::string rows = "summary,age_months\n";
+  for (int i = 0; i < 5000; ++i) absl::StrAppend(&rows, "fine,", i, "\n");
+  absl::StatusOr<std::unique_ptr<ImportReader>> late =
+      ImportReader::Open(FileOf("late.csv", rows + "bad \"x\",3\n"));
+  ASSERT_FALSE(late.ok());
+  EXPECT_THAT(late.status().message(),
+              HasSubstr("line 5002: a quote out of place"));
+
+  // JSON Lines and a JSON array, in batches of two.
+  for (const auto& [name, content] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"five.jsonl", "{}\n\n{}\n{}\n{}\n\n{}\n"},
+           {"five.json", "[{}, {},\n{}, {}, {}]"}}) {
+    SCOPED_TRACE(name);
+    absl::StatusOr<std::unique_ptr<ImportReader>> reader =
+        ImportReader::Open(FileOf(name, content));
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    EXPECT_EQ((*reader)->row_count(), 5u);
+    std::vector<size_t> sizes;
+    std::vector<ImportRow> batch;
+    for (;;) {
+      ASSERT_TRUE((*reader)->Next(2, batch).ok());
+      if (batch.empty()) break;
+      sizes.push_back(batch.size());
+      for (const ImportRow& row : batch) EXPECT_EQ(row.json, "{}");
+    }
+    EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 1}));
+  }
 }
 
 // A header saved in another encoding (Latin-1, UTF-16) is named as such,

@@ -204,6 +204,51 @@ TEST_F(CliEndToEnd, ImportReportsBadRowsByLineAndIsSafeToRunAgain) {
   EXPECT_EQ(list["children"].size(), 3u);
 }
 
+// A file of more rows than a batch is read and sent a batch at a time (raa
+// holds one batch, not the file): a bad row in the middle is told by its
+// line and every other row is stored, each line mapped to its record.
+// --all-or-nothing, which sends a file as one batch, refuses a file of more
+// than 1,000 rows before anything is sent, saying how many it has.
+TEST_F(CliEndToEnd, AFileOfManyBatchesIsStoredRowByRowAroundABadOne) {
+  std::string key = Member("sheffield", "south-yorkshire");
+  std::string text =
+      "ages_as_of,age_months,sex,contact_plan,entered_care,summary\n";
+  constexpr int kRows = 1203;
+  for (int i = 0; i < kRows; ++i) {
+    // Line i + 2; the row on line 703 has an age that is not a number.
+    absl::StrAppend(&text, "2026-10-01,", i + 2 == 703 ? "old" : "30",
+                    ",f,letterbox,2025-06-01,Child ", i, "\n");
+  }
+  std::string csv = WriteFile("many.csv", text);
+
+  Result all = Raa(key, {"import", "children", csv, "--authority", "sheffield",
+                         "--all-or-nothing"});
+  EXPECT_EQ(all.exit_code, 2);
+  EXPECT_THAT(all.err,
+              HasSubstr("at most 1000 rows per file; " + csv + " has 1203"));
+
+  Result r = Raa(
+      key, {"--json", "import", "children", csv, "--authority", "sheffield"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  nlohmann::json report = nlohmann::json::parse(r.out);
+  ASSERT_EQ(report["rows"].size(), static_cast<size_t>(kRows));
+  std::set<std::string> records;
+  for (const nlohmann::json& row : report["rows"]) {
+    if (row["line"] == 703) {
+      EXPECT_EQ(row["status"], "rejected") << row;
+      EXPECT_THAT(row.dump(), HasSubstr("age_months")) << row;
+    } else {
+      EXPECT_EQ(row["status"], "stored") << row;
+      records.insert(row.value("name", ""));
+    }
+  }
+  EXPECT_EQ(records.size(), static_cast<size_t>(kRows - 1))
+      << "each stored line has its own record";
+  EXPECT_EQ(report["rows"].back()["line"], kRows + 1);
+  nlohmann::json list = Json(Raa(key, {"--json", "child", "list", "--all"}));
+  EXPECT_EQ(list["children"].size(), static_cast<size_t>(kRows - 1));
+}
+
 // A change the audit trail cannot record (a full disk) is stored and
 // answered UNAVAILABLE. raa says so: an import's rows are "no answer" (not
 // "not sent"), a create prints the request id that retries it safely, and

@@ -211,22 +211,61 @@ namespace {
 // nested tens of thousands deep recurses once a level).
 constexpr int kMaxJsonDepth = 64;
 
-absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
-                                         const std::string& path) {
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  StripByteOrderMark(text);
-  // nlohmann does not keep positions: find the line each element of the
-  // array starts on (whatever it is: an object, or a number where one
-  // should be) by scanning for the values at depth 1, and how deep the file
-  // nests.
-  std::vector<int> lines;
+}  // namespace
+
+namespace import_file_internal {
+
+// A JSON array's text, and where each of its elements is in it.
+struct JsonArray {
+  struct Element {
+    size_t begin = 0;
+    size_t end = 0;
+    int line = 0;  // the line it starts on
+  };
+  std::string text;
+  std::vector<Element> elements;
+};
+
+}  // namespace import_file_internal
+
+namespace {
+
+using import_file_internal::JsonArray;
+
+// Reads `in` as a JSON array without building it: each element is handed
+// on as its own text (a document of 100,000 profiles built whole takes ten
+// times its size).
+absl::StatusOr<JsonArray> ReadJsonArray(std::istream& in,
+                                        const std::string& path) {
+  JsonArray array;
+  {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    array.text = std::move(buffer).str();
+  }
+  StripByteOrderMark(array.text);
+  const std::string& text = array.text;
+  // nlohmann does not keep positions: find each element of the array
+  // (whatever it is: an object, or a number where one should be) and the
+  // line it starts on by scanning for the values at depth 1, and how deep
+  // the file nests.
   {
     int depth = 0, line = 1;
     bool in_string = false, escaped = false;
     bool value_next = false;  // at depth 1, after '[' or ','
-    for (char c : text) {
+    bool open = false;        // an element has started and not ended
+    auto close = [&](size_t at) {
+      if (!open) return;
+      size_t end = at;
+      while (end > array.elements.back().begin &&
+             absl::ascii_isspace(static_cast<unsigned char>(text[end - 1]))) {
+        --end;
+      }
+      array.elements.back().end = end;
+      open = false;
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
       if (c == '\n') ++line;
       if (in_string) {
         if (escaped) {
@@ -240,10 +279,14 @@ absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
       }
       if (depth == 1 && value_next && c != ']' && c != ',' &&
           !absl::ascii_isspace(static_cast<unsigned char>(c))) {
-        lines.push_back(line);
+        array.elements.push_back({.begin = i, .end = i, .line = line});
+        open = true;
         value_next = false;
       }
-      if (depth == 1 && c == ',') value_next = true;
+      if (depth == 1 && c == ',') {
+        close(i);
+        value_next = true;
+      }
       if (c == '"') in_string = true;
       if (c == '{' || c == '[') {
         if (depth == 0 && c == '[') value_next = true;
@@ -253,25 +296,20 @@ absl::StatusOr<ImportFile> ReadJsonArray(std::istream& in,
               kMaxJsonDepth, " levels (line ", line, ")"));
         }
       }
-      if (c == '}' || c == ']') --depth;
+      if (c == '}' || c == ']') {
+        if (depth == 1 && c == ']') close(i);
+        --depth;
+      }
     }
   }
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr,
-                                             /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_array()) {
+  // The whole text is checked as JSON (nothing is built), and an array.
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] != '[' ||
+      !nlohmann::json::accept(text)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is not a JSON array of profiles"));
   }
-  ImportFile file;
-  std::vector<ImportRow>& rows = file.rows;
-  for (size_t i = 0; i < doc.size(); ++i) {
-    ImportRow row;
-    row.line = i < lines.size() ? lines[i] : 0;
-    row.element = static_cast<int>(i) + 1;
-    row.json = doc[i].dump();
-    rows.push_back(std::move(row));
-  }
-  return file;
+  return array;
 }
 
 // The known column closest to `name` (edit distance at most 3), or "".
@@ -334,8 +372,7 @@ class ImportReader::Source {
     if (absl::EndsWith(path_, ".json")) {
       std::ifstream in(path_);
       if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path_));
-      ASSIGN_OR_RETURN(ImportFile file, ReadJsonArray(in, path_));
-      held_ = std::move(file.rows);
+      ASSIGN_OR_RETURN(array_, ReadJsonArray(in, path_));
       return absl::OkStatus();
     }
     return absl::InvalidArgumentError(
@@ -343,8 +380,8 @@ class ImportReader::Source {
   }
 
   const std::vector<std::string>& header() const { return header_; }
-  // A JSON array's rows (held since Open).
-  size_t held() const { return held_.size(); }
+  // A JSON array's rows (its text held since Open).
+  size_t held() const { return array_.elements.size(); }
 
   // Appends up to `max` more rows to `rows`.
   absl::Status Next(size_t max, std::vector<ImportRow>& rows) {
@@ -362,8 +399,13 @@ class ImportReader::Source {
       return absl::OkStatus();
     }
     if (lines_ != nullptr) return lines_->Read(max, rows);
-    while (rows.size() < max && next_ < held_.size()) {
-      rows.push_back(std::move(held_[next_++]));
+    while (rows.size() < max && next_ < array_.elements.size()) {
+      const JsonArray::Element& e = array_.elements[next_++];
+      ImportRow row;
+      row.line = e.line;
+      row.element = static_cast<int>(next_);  // from 1
+      row.json = array_.text.substr(e.begin, e.end - e.begin);
+      rows.push_back(std::move(row));
     }
     return absl::OkStatus();
   }
@@ -374,7 +416,7 @@ class ImportReader::Source {
   std::vector<std::string> header_;
   std::vector<std::string> names_;  // ColumnName of each header cell
   std::unique_ptr<JsonLines> lines_;
-  std::vector<ImportRow> held_;  // a JSON array's, given out from next_
+  JsonArray array_;  // a JSON array's text, its elements given from next_
   size_t next_ = 0;
 };
 

@@ -25,7 +25,7 @@ struct ImportRow {
   int line = 0;
   int element = 0;      // .json: the row's place in the array, from 1
   TextFields fields;    // CSV rows, by column name (see ColumnName)
-  std::string json;     // JSON rows
+  std::string json;     // JSON rows: the element's text as in the file
   std::string problem;  // a row that cannot be read at all, e.g. "has 5
                         // cells; the header has 7"
 };
@@ -41,8 +41,8 @@ struct ImportFile {
 absl::StatusOr<ImportFile> ReadImportFile(const std::string& path);
 
 // The same file a few rows at a time, for a file of any size: what is held
-// at once is one call's rows (a JSON array excepted: a document is parsed
-// whole).
+// at once is one call's rows (and a JSON array's text: a document is checked
+// whole, but its elements are parsed one by one, as each is given out).
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<ImportReader> reader,
 //                    ImportReader::Open(path));

@@ -833,13 +833,15 @@ void ImportMilestoneRow(JourneyCalls& calls, const JourneyMilestoneRow& row,
 
 void ImportJourneys(Cli& cli, const std::string& path,
                     const std::string& results_path) {
-  absl::StatusOr<ImportFile> file = ReadImportFile(path);
-  if (!file.ok()) {
-    cli.exit_code = UsageError(std::string(file.status().message()));
+  // A batch of rows at a time, as Import: the file is not held.
+  absl::StatusOr<std::unique_ptr<ImportReader>> reader =
+      ImportReader::Open(path);
+  if (!reader.ok()) {
+    cli.exit_code = UsageError(std::string(reader.status().message()));
     return;
   }
-  if (!file->header.empty()) {
-    absl::Status s = CheckHeader(file->header, JourneyColumns(), {});
+  if (!(*reader)->header().empty()) {
+    absl::Status s = CheckHeader((*reader)->header(), JourneyColumns(), {});
     if (!s.ok()) {
       std::vector<FieldViolation> bad = ViolationsOf(s);
       std::cerr << "error: " << path << ": the header has " << bad.size()
@@ -858,43 +860,54 @@ void ImportJourneys(Cli& cli, const std::string& path,
   // Dates are checked against the client's today; the server checks again.
   const absl::CivilDay today =
       absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 1;
-  std::vector<RowResult> results(file->rows.size());
-  std::vector<std::optional<JourneyRow>> parsed(file->rows.size());
-  for (size_t i = 0; i < file->rows.size(); ++i) {
-    const ImportRow& row = file->rows[i];
-    RowResult& result = results[i];
-    result.line = row.line;
-    result.element = row.element;
-    if (!row.problem.empty()) result.problems.push_back({"", row.problem});
-    TextFields fields = row.fields;
-    if (!row.json.empty()) {
-      absl::StatusOr<TextFields> from_json = JourneyFieldsFromJson(row.json);
-      if (!from_json.ok()) {
-        AddViolations(from_json.status(), result);
-      } else {
-        fields = *std::move(from_json);
-      }
+  std::vector<RowResult> results;
+  results.reserve((*reader)->row_count());
+  JourneyCalls calls(cli);
+  // Once a call fails for want of an answer, later rows are read (to report
+  // each one's problems) but not sent.
+  absl::Status fatal;
+  std::vector<ImportRow> rows;
+  for (;;) {
+    if (absl::Status read = (*reader)->Next(kBatchSize, rows); !read.ok()) {
+      if (fatal.ok()) fatal = read;  // the file changed since it was checked
+      break;
     }
-    if (result.problems.empty()) {
-      absl::StatusOr<JourneyRow> journey = JourneyRowFromText(fields, today);
-      if (journey.ok()) {
-        parsed[i] = *std::move(journey);
-      } else {
-        for (const FieldViolation& v : ViolationsOf(journey.status())) {
-          result.problems.push_back({v.field, v.description});
+    if (rows.empty()) break;
+    for (const ImportRow& row : rows) {
+      RowResult& result = results.emplace_back();
+      result.line = row.line;
+      result.element = row.element;
+      if (!row.problem.empty()) result.problems.push_back({"", row.problem});
+      TextFields fields = row.fields;
+      if (!row.json.empty()) {
+        absl::StatusOr<TextFields> from_json = JourneyFieldsFromJson(row.json);
+        if (!from_json.ok()) {
+          AddViolations(from_json.status(), result);
+        } else {
+          fields = *std::move(from_json);
         }
       }
-    }
-    if (!result.problems.empty()) result.status = RowResult::kRejected;
-  }
-  JourneyCalls calls(cli);
-  absl::Status fatal;
-  for (size_t i = 0; i < parsed.size() && fatal.ok(); ++i) {
-    if (!parsed[i].has_value()) continue;
-    if (parsed[i]->type == JourneyRow::kLink) {
-      ImportLinkRow(calls, parsed[i]->link, results[i], fatal);
-    } else {
-      ImportMilestoneRow(calls, parsed[i]->milestone, results[i], fatal);
+      std::optional<JourneyRow> parsed;
+      if (result.problems.empty()) {
+        absl::StatusOr<JourneyRow> journey = JourneyRowFromText(fields, today);
+        if (journey.ok()) {
+          parsed = *std::move(journey);
+        } else {
+          for (const FieldViolation& v : ViolationsOf(journey.status())) {
+            result.problems.push_back({v.field, v.description});
+          }
+        }
+      }
+      if (!result.problems.empty()) {
+        result.status = RowResult::kRejected;
+        continue;
+      }
+      if (!fatal.ok()) continue;
+      if (parsed->type == JourneyRow::kLink) {
+        ImportLinkRow(calls, parsed->link, result, fatal);
+      } else {
+        ImportMilestoneRow(calls, parsed->milestone, result, fatal);
+      }
     }
   }
   if (!fatal.ok()) cli.exit_code = Fail(fatal);

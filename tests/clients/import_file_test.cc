@@ -63,7 +63,14 @@ TEST(ImportFileTest, EachElementOfAJsonArrayKeepsItsPlaceAndItsLine) {
   }
   EXPECT_EQ(places, (std::vector<std::pair<int, int>>{
                         {1, 2}, {2, 3}, {3, 4}, {4, 4}, {5, 6}}));
+  // Each element is handed on as its own text, as written (the array is
+  // checked whole but never built).
   EXPECT_EQ(file->rows[0].json, "7");
+  EXPECT_EQ(file->rows[1].json, "{\"summary\": \"a, [b]\"}");
+  EXPECT_EQ(file->rows[3].json, "{\n\"x\": {}}");
+  // Not JSON after all (a comma missing at the end): refused whole.
+  EXPECT_FALSE(ReadImportFile(FileOf("broken.json", "[{}, {}\n{}]")).ok());
+  EXPECT_FALSE(ReadImportFile(FileOf("object.json", "{\"a\": [1]}")).ok());
   // On one line, the place tells the rows apart; a .jsonl row has none.
   absl::StatusOr<ImportFile> one_line =
       ReadImportFile(FileOf("one.json", "[{}, {}, {}]"));

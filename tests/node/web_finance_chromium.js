@@ -79,18 +79,8 @@ async function setUp(call, managerKey) {
         early_permanence: 'EARLY_PERMANENCE_NONE', summary: 'Loves music',
         journey: {entered_care: dayFromToday(-400), plan_for_adoption: dayFromToday(-300),
                   shobpa_decision: dayFromToday(-250)}}});
-    const link = await call('JourneyService', 'OpenLink', managerKey, {
-      child: child.name, adopter: household.name, opened_on: dayFromToday(-10),
-      request_id: requestId()});
-    const steps = ['LINK_STEP_LINKING_MEETING', 'LINK_STEP_PAPERS_TO_PANEL',
-                   'LINK_STEP_PANEL_RECOMMENDED', 'LINK_STEP_MATCH_DECIDED',
-                   'LINK_STEP_PLACED'];
-    for (let i = 0; i < steps.length; i++) {
-      await call('JourneyService', 'AdvanceLink', managerKey, {
-        name: link.name, step: steps[i], date: dayFromToday(-9 + i),
-        request_id: requestId()});
-    }
-    return link;
+    return support.placeLink(call, managerKey, child.name, household.name,
+                             requestId);
   };
   const link = await place();
   const payments = async () => (await call('LedgerService', 'ListPayments', keys.financeA,

@@ -92,17 +92,8 @@ async function setUp(call, managerKey) {
                   shobpa_decision: dayFromToday(-100 - 3 * i)}}})).name);
   }
   // The second child placed with the last household: the fee.
-  const link = await call('JourneyService', 'OpenLink', managerKey, {
-    child: children[1], adopter: households[kHouseholds - 1],
-    opened_on: dayFromToday(-10), request_id: requestId()});
-  const steps = ['LINK_STEP_LINKING_MEETING', 'LINK_STEP_PAPERS_TO_PANEL',
-                 'LINK_STEP_PANEL_RECOMMENDED', 'LINK_STEP_MATCH_DECIDED',
-                 'LINK_STEP_PLACED'];
-  for (let i = 0; i < steps.length; i++) {
-    await call('JourneyService', 'AdvanceLink', managerKey, {
-      name: link.name, step: steps[i], date: dayFromToday(-9 + i),
-      request_id: requestId()});
-  }
+  const link = await support.placeLink(call, managerKey, children[1],
+                                       households[kHouseholds - 1], requestId);
   // The server's own words (FULL_TEXT), which the console renders from the
   // reason catalogue.
   const ranking = await call('MatchingService', 'RankAdopters', keys.all,

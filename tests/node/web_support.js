@@ -290,6 +290,23 @@ function dayFromToday(days) {
   return {year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate()};
 }
 
+// Opens a link between `child` and `adopter` ten days ago, with `key`,
+// and records each step to PLACED on the days after (the placement makes
+// the child's member owe the household's the fee): resolves the link.
+async function placeLink(call, key, child, adopter, requestId) {
+  const link = await call('JourneyService', 'OpenLink', key, {
+    child, adopter, opened_on: dayFromToday(-10), request_id: requestId()});
+  const steps = ['LINK_STEP_LINKING_MEETING', 'LINK_STEP_PAPERS_TO_PANEL',
+                 'LINK_STEP_PANEL_RECOMMENDED', 'LINK_STEP_MATCH_DECIDED',
+                 'LINK_STEP_PLACED'];
+  for (let i = 0; i < steps.length; i++) {
+    await call('JourneyService', 'AdvanceLink', key, {
+      name: link.name, step: steps[i], date: dayFromToday(-9 + i),
+      request_id: requestId()});
+  }
+  return link;
+}
+
 function iso(d) {
   return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
@@ -308,7 +325,7 @@ function leaks(html, secrets, {keyShapes = true} = {}) {
 }
 
 module.exports = {
-  dayFromToday, iso, leaks,
+  dayFromToday, iso, leaks, placeLink,
   repo, kDeadlineMs, option, requireInstalled, findChromium, chromiumOrSkip, check,
   results, children, startListening, stop, stopAll, finish, startServer, startWeb,
   connectApi,

@@ -1,6 +1,7 @@
 #include "clients/lib/import_file.h"
 
 #include <csv.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <deque>
@@ -420,42 +421,101 @@ class ImportReader::Source {
   size_t next_ = 0;
 };
 
-ImportReader::ImportReader(std::unique_ptr<Source> source)
-    : source_(std::move(source)) {}
+namespace {
+
+struct FileState {
+  bool regular = false;
+  int64_t size = 0;
+  int64_t modified_ns = 0;
+};
+
+std::optional<FileState> StateOf(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileState{
+      .regular = S_ISREG(st.st_mode),
+      .size = static_cast<int64_t>(st.st_size),
+      .modified_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                     st.st_mtim.tv_nsec};
+}
+
+}  // namespace
+
+ImportReader::ImportReader(std::string path, std::unique_ptr<Source> source)
+    : path_(std::move(path)), source_(std::move(source)) {}
 
 ImportReader::~ImportReader() = default;
 
 absl::StatusOr<std::unique_ptr<ImportReader>> ImportReader::Open(
     const std::string& path) {
-  // The first reading finds whether the whole file can be read, and counts
-  // its rows; they are read again, a few at a time, by Next.
-  auto first = std::make_unique<Source>(path);
-  RETURN_IF_ERROR(first->Open());
-  size_t count = 0;
+  // Read twice (a pipe cannot be): first through, to find whether the
+  // whole file can be read and count its rows, then a few rows at a time.
+  const std::optional<FileState> state = StateOf(path);
+  if (!state.has_value()) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  }
+  if (!state->regular) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     " is not a file (raa reads it twice: save it as a "
+                     "file first)"));
+  }
+  // Both readings open it now: a file saved over it meanwhile (a new one
+  // in its place) is not read half from each.
+  auto again = std::make_unique<Source>(path);
+  RETURN_IF_ERROR(again->Open());
+  std::unique_ptr<ImportReader> reader(new ImportReader(path, nullptr));
+  reader->size_ = state->size;
+  reader->modified_ns_ = state->modified_ns;
+  reader->header_ = again->header();
   if (absl::EndsWith(path, ".json")) {
     // Held whole already: the same source serves the rows.
-    count = first->held();
-    std::unique_ptr<ImportReader> reader(new ImportReader(std::move(first)));
-    reader->row_count_ = count;
+    reader->row_count_ = again->held();
+    reader->source_ = std::move(again);
     return reader;
   }
+  auto first = std::make_unique<Source>(path);
+  RETURN_IF_ERROR(first->Open());
   std::vector<ImportRow> rows;
   do {
     rows.clear();
     RETURN_IF_ERROR(first->Next(4096, rows));
-    count += rows.size();
+    reader->row_count_ += rows.size();
   } while (!rows.empty());
-  auto again = std::make_unique<Source>(path);
-  RETURN_IF_ERROR(again->Open());
-  std::unique_ptr<ImportReader> reader(new ImportReader(std::move(again)));
-  reader->header_ = first->header();
-  reader->row_count_ = count;
+  RETURN_IF_ERROR(reader->Unchanged());
+  reader->source_ = std::move(again);
   return reader;
+}
+
+absl::Status ImportReader::Unchanged() const {
+  const std::optional<FileState> now = StateOf(path_);
+  if (now.has_value() && now->size == size_ &&
+      now->modified_ns == modified_ns_ && given_ <= row_count_) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path_, " changed while it was read (it had ", row_count_,
+      row_count_ == 1 ? " row" : " rows",
+      " at first): nothing after that point is read; save the file, then "
+      "run the import again (rows stored before are found, not stored "
+      "twice)"));
 }
 
 absl::Status ImportReader::Next(size_t max, std::vector<ImportRow>& rows) {
   rows.clear();
-  return source_->Next(std::max<size_t>(max, 1), rows);
+  RETURN_IF_ERROR(Unchanged());
+  absl::Status read = source_->Next(std::max<size_t>(max, 1), rows);
+  given_ += rows.size();
+  // A row more than counted, or the end before them all: not the file
+  // that was checked. Nothing of this call is given out, and (given_ past
+  // the count) no later call gives anything either.
+  if (read.ok() &&
+      (given_ > row_count_ || (rows.empty() && given_ < row_count_))) {
+    given_ = row_count_ + 1;
+    read = Unchanged();
+  }
+  if (!read.ok()) rows.clear();
+  return read;
 }
 
 absl::StatusOr<ImportFile> ReadImportFile(const std::string& path) {

@@ -11,10 +11,12 @@
 #ifndef RAAMATCH_CLIENTS_LIB_IMPORT_FILE_H_
 #define RAAMATCH_CLIENTS_LIB_IMPORT_FILE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clients/lib/profile_text.h"
 #include "common/record_fields.h"
@@ -70,17 +72,26 @@ class ImportReader {
   size_t row_count() const { return row_count_; }
 
   // Replaces `rows` with the next rows, `max` at most (at least 1); leaves
-  // it empty at the end. Fails (INVALID_ARGUMENT) only if the file changed
-  // since Open made it readable.
+  // it empty at the end. Fails (INVALID_ARGUMENT) if the file changed since
+  // Open read it through (its size or modification time, or more or fewer
+  // rows than it counted): what was given out before is the file as
+  // checked, and nothing after it is.
   absl::Status Next(size_t max, std::vector<ImportRow>& rows);
 
  private:
   class Source;
-  explicit ImportReader(std::unique_ptr<Source> source);
+  ImportReader(std::string path, std::unique_ptr<Source> source);
+  // INVALID_ARGUMENT if the file is not as Open found it.
+  absl::Status Unchanged() const;
 
+  std::string path_;
   std::unique_ptr<Source> source_;
   std::vector<std::string> header_;
   size_t row_count_ = 0;
+  size_t given_ = 0;  // rows given out so far
+  // The file as Open found it: size, and modification time in ns.
+  int64_t size_ = 0;
+  int64_t modified_ns_ = 0;
 };
 
 // The header's problems, all of them, as one INVALID_ARGUMENT for the file

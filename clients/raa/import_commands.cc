@@ -466,6 +466,19 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
     const std::vector<size_t> to_send =
         RowsToSend(parsed, first, all_or_nothing);
     if (!sending || to_send.empty()) continue;
+    if (all_or_nothing) {
+      // The file is this one batch: sent only if nothing follows it (a
+      // row added since the file was counted is not sent on its own).
+      std::vector<ImportRow> more;
+      absl::Status end = (*reader)->Next(1, more);
+      if (!end.ok() || !more.empty()) {
+        cli.exit_code = Fail(end.ok() ? absl::InvalidArgumentError(absl::StrCat(
+                                            path, " changed while it was read"))
+                                      : end);
+        std::cerr << "nothing stored (--all-or-nothing)\n";
+        break;
+      }
+    }
     Batch batch{to_send, 0, to_send.size(), {}};
     BatchRequest request;
     request.set_parent(absl::StrCat("authorities/", authority));
@@ -488,8 +501,9 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       if (!RecordRefusal(cli, path, response.status(), all_or_nothing, batch,
                          results)) {
         // Without an answer (or with UNAVAILABLE: a change the audit trail
-        // could not record is stored) the batch's rows may be stored; later
-        // rows are not sent.
+        // could not record is stored; or INTERNAL, UNKNOWN: the server
+        // failed on its way) the batch's rows may be stored, as the console
+        // takes them (WriteOutcomeUnknown); later rows are not sent.
         // (A server never reached stored nothing.)
         const absl::StatusCode code = response.status().code();
         const bool reached = !absl::StrContains(
@@ -497,7 +511,8 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
         if (reached && (code == absl::StatusCode::kUnavailable ||
                         code == absl::StatusCode::kDeadlineExceeded ||
                         code == absl::StatusCode::kCancelled ||
-                        code == absl::StatusCode::kUnknown)) {
+                        code == absl::StatusCode::kUnknown ||
+                        code == absl::StatusCode::kInternal)) {
           for (size_t i = batch.start; i < batch.end; ++i) {
             results[batch.to_send[i]].status = RowResult::kUnanswered;
           }

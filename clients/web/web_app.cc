@@ -301,12 +301,21 @@ bool WebApp::CheckCsrf(const httplib::Request& req, httplib::Response& res,
   if (TokensMatch(token, signed_in.session.csrf)) return true;
   // Most often a form left open in another tab across a sign-out and
   // sign-in: a page of the console, with its menu, says so.
-  ErrorPage(res, 403, "This form could not be sent",
-            "Nothing was changed. The form was opened before you last signed "
-            "in, or it was not sent from this console's own page (its "
-            "security token is missing or out of date). Open the page again "
-            "and send the form from there.",
-            &signed_in);
+  // A form sent again from the page of a lost answer after its session
+  // ended (ResendPageIfUnknown) may have been done the first time.
+  ErrorPage(
+      res, 403, "This form could not be sent",
+      absl::StrCat("Nothing was changed. The form was opened before you last "
+                   "signed in, or it was not sent from this console's own page "
+                   "(its security token is missing or out of date). Open the "
+                   "page again and send the form from there.",
+                   Param(req, "request_id").empty()
+                       ? ""
+                       : " If you were sending it again because the console "
+                         "could not tell whether it was done, look first for "
+                         "what it did (the record, the payment, the change): "
+                         "a new form would do it a second time."),
+      &signed_in);
   return false;
 }
 
@@ -428,8 +437,14 @@ bool WebApp::ResendPageIfUnknown(const httplib::Request& req,
   d.set("heading", heading);
   d.set("action", req.path);
   d.set("fields", fields);
-  d.set("timed_out", status.code() == absl::StatusCode::kDeadlineExceeded);
-  RenderPage(res, 503, "resend", d);
+  d.set("what_happened",
+        status.code() == absl::StatusCode::kDeadlineExceeded
+            ? "The matching service did not answer in time"
+        : status.code() == absl::StatusCode::kUnavailable
+            ? "The matching service could not be reached, or stopped "
+              "answering"
+            : "The matching service failed while it handled this");
+  RenderPage(res, HttpStatusOf(status), "resend", d);
   return true;
 }
 

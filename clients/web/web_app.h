@@ -113,7 +113,8 @@ class WebApp {
   void ApiErrorPage(httplib::Response& res, const absl::Status& status,
                     const SignedIn* signed_in);
   // After a write whose answer says nothing of whether it was stored
-  // (WriteOutcomeUnknown): answers 503 with a page that says so and holds
+  // (WriteOutcomeUnknown): answers 503 (500 for INTERNAL, UNKNOWN,
+  // CANCELLED: HttpStatusOf) with a page that says so and holds
   // the form as it was sent, `request_id` being the id the write was sent
   // with, so that "Send it again" is the same write (the API is idempotent
   // by request id: done once, whatever happened). Returns false, writing

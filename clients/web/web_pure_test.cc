@@ -154,6 +154,26 @@ TEST(ViewsTest, AgesKeysNamesAndAddresses) {
               Not(HasSubstr("sqlite")));
 }
 
+// A write answered with one of these may have been stored: the console
+// offers "Send it again" with the same request id. Any other answer is a
+// refusal, which stores nothing: the form is shown again to be corrected.
+TEST(ViewsTest, OnlyALostOrFailedAnswerLeavesAWritesOutcomeUnknown) {
+  for (const absl::Status& unknown :
+       {absl::UnavailableError("x"), absl::DeadlineExceededError("x"),
+        absl::CancelledError("x"), absl::UnknownError("x"),
+        absl::InternalError("x")}) {
+    EXPECT_TRUE(WriteOutcomeUnknown(unknown)) << unknown;
+  }
+  for (const absl::Status& refused :
+       {absl::OkStatus(), absl::InvalidArgumentError("x"),
+        absl::FailedPreconditionError("x"), absl::AlreadyExistsError("x"),
+        absl::PermissionDeniedError("x"), absl::UnauthenticatedError("x"),
+        absl::NotFoundError("x"), absl::ResourceExhaustedError("x"),
+        absl::AbortedError("x"), absl::OutOfRangeError("x")}) {
+    EXPECT_FALSE(WriteOutcomeUnknown(refused)) << refused;
+  }
+}
+
 TEST(TemplatesTest, EveryValueIsEscaped) {
   Templates templates;
   kainjow::mustache::data d;

@@ -3,6 +3,9 @@
 // a file built to hurt the reader is refused before it is parsed.
 #include "clients/lib/import_file.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -173,6 +176,44 @@ TEST(ImportFileTest, RowsReadABatchAtATimeAreTheRowsOfTheWholeFile) {
     }
     EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 1}));
   }
+}
+
+// raa import reads a file twice (through, then a batch at a time while it
+// sends): a file that changes in between is not read half old and half new,
+// and a pipe, which cannot be read twice, is refused at once.
+TEST(ImportFileTest, AFileThatChangesWhileItIsReadStopsTheReading) {
+  const std::string path = FileOf("growing.csv", "summary\na\nb\nc\n");
+  absl::StatusOr<std::unique_ptr<ImportReader>> reader =
+      ImportReader::Open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  std::vector<ImportRow> rows;
+  ASSERT_TRUE((*reader)->Next(1, rows).ok());
+  ASSERT_EQ(rows.size(), 1u);
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "added\n";
+  }
+  absl::Status next = (*reader)->Next(1, rows);
+  EXPECT_EQ(next.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(next.message(), HasSubstr("changed while it was read (it had 3 "
+                                        "rows at first)"));
+  EXPECT_TRUE(rows.empty());
+
+  // Cut short: the rows still to come are not given out.
+  const std::string cut = FileOf("cut.csv", "summary\na\nb\nc\n");
+  reader = ImportReader::Open(cut);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  FileOf("cut.csv", "summary\na\n");
+  EXPECT_FALSE((*reader)->Next(10, rows).ok());
+  EXPECT_TRUE(rows.empty());
+
+  const std::string fifo = ::testing::TempDir() + "/pipe.csv";
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  absl::StatusOr<std::unique_ptr<ImportReader>> pipe = ImportReader::Open(fifo);
+  ASSERT_FALSE(pipe.ok());
+  EXPECT_THAT(pipe.status().message(), HasSubstr("is not a file"));
+  unlink(fifo.c_str());
 }
 
 // A header saved in another encoding (Latin-1, UTF-16) is named as such,

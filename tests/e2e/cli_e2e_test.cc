@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -247,6 +248,18 @@ TEST_F(CliEndToEnd, AFileOfManyBatchesIsStoredRowByRowAroundABadOne) {
   EXPECT_EQ(report["rows"].back()["line"], kRows + 1);
   nlohmann::json list = Json(Raa(key, {"--json", "child", "list", "--all"}));
   EXPECT_EQ(list["children"].size(), static_cast<size_t>(kRows - 1));
+  // Each line names the record made from it: line L's summary is "Child
+  // L-2".
+  std::map<std::string, std::string> summaries;
+  for (const nlohmann::json& child : list["children"]) {
+    summaries[child.value("name", "")] = child.value("summary", "");
+  }
+  for (const nlohmann::json& row : report["rows"]) {
+    if (row["line"] == 703) continue;
+    EXPECT_EQ(summaries[row.value("name", "")],
+              absl::StrCat("Child ", row["line"].get<int>() - 2))
+        << row;
+  }
 }
 
 // A change the audit trail cannot record (a full disk) is stored and

@@ -23,7 +23,9 @@
 #include "nlohmann/json.hpp"
 
 namespace raa {
-namespace {
+// The file's readers, which ImportReader::Source holds (not in an
+// anonymous namespace: a member's type may not be).
+namespace import_file_internal {
 
 // Spreadsheets save "CSV UTF-8" with a byte-order mark: not part of the data.
 void StripByteOrderMark(std::string& text) {
@@ -44,12 +46,6 @@ std::string CsvErrorText(int error) {
       return csv_strerror(error);
   }
 }
-
-}  // namespace
-
-// The readers ImportReader::Source holds (not in the anonymous namespace:
-// a member's type may not be).
-namespace import_file_internal {
 
 // A CSV row as libcsv gives it: the line it starts on, and its cells.
 using CsvRow = std::pair<int, std::vector<std::string>>;
@@ -139,16 +135,19 @@ class CsvLines {
   std::deque<CsvRow> pending_;      // complete rows not yet asked for
 };
 
+// A blank line, or a row of empty cells: not a row of the file.
+bool IsBlankRow(const std::vector<std::string>& cells) {
+  return absl::c_all_of(cells, [](const std::string& c) {
+    return absl::StripAsciiWhitespace(c).empty();
+  });
+}
+
 // A CSV row against the header's column names (ColumnName; "" for a column
-// that has none): nullopt for a blank line or a row of empty cells.
+// that has none): nullopt for a blank row (IsBlankRow).
 std::optional<ImportRow> CsvImportRow(const std::vector<std::string>& names,
                                       CsvRow&& csv) {
   auto& [start, cells] = csv;
-  bool blank = true;
-  for (const std::string& c : cells) {
-    blank &= absl::StripAsciiWhitespace(c).empty();
-  }
-  if (blank) return std::nullopt;
+  if (IsBlankRow(cells)) return std::nullopt;
   ImportRow row;
   row.line = start;
   // Spreadsheets often leave empty cells after the last column: only cells
@@ -203,18 +202,10 @@ class JsonLines {
   int number_ = 0;
 };
 
-}  // namespace import_file_internal
-
-namespace {
-
 // A profile nests a few levels deep; a file nesting deeper than this is not
 // one, and is refused before it is parsed (printing or freeing a document
 // nested tens of thousands deep recurses once a level).
 constexpr int kMaxJsonDepth = 64;
-
-}  // namespace
-
-namespace import_file_internal {
 
 // A JSON array's text, and where each of its elements is in it.
 struct JsonArray {
@@ -226,12 +217,6 @@ struct JsonArray {
   std::string text;
   std::vector<Element> elements;
 };
-
-}  // namespace import_file_internal
-
-namespace {
-
-using import_file_internal::JsonArray;
 
 // Reads `in` as a JSON array without building it: each element is handed
 // on as its own text (a document of 100,000 profiles built whole takes ten
@@ -313,6 +298,10 @@ absl::StatusOr<JsonArray> ReadJsonArray(std::istream& in,
   return array;
 }
 
+}  // namespace import_file_internal
+
+namespace {
+
 // The known column closest to `name` (edit distance at most 3), or "".
 std::string Nearest(const std::string& name,
                     const std::vector<std::string>& columns) {
@@ -339,13 +328,32 @@ std::string Nearest(const std::string& name,
   return best;
 }
 
+struct FileState {
+  bool regular = false;
+  int64_t size = 0;
+  int64_t modified_ns = 0;
+};
+
+std::optional<FileState> StateOf(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileState{
+      .regular = S_ISREG(st.st_mode),
+      .size = static_cast<int64_t>(st.st_size),
+      .modified_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                     st.st_mtim.tv_nsec};
+}
+
 }  // namespace
 
 // One of the three kinds of file, read from where the last call stopped.
 using import_file_internal::CsvImportRow;
 using import_file_internal::CsvLines;
 using import_file_internal::CsvRow;
+using import_file_internal::IsBlankRow;
+using import_file_internal::JsonArray;
 using import_file_internal::JsonLines;
+using import_file_internal::ReadJsonArray;
 
 class ImportReader::Source {
  public:
@@ -384,6 +392,29 @@ class ImportReader::Source {
   // A JSON array's rows (its text held since Open).
   size_t held() const { return array_.elements.size(); }
 
+  // Reads the rest of the file through, counting its rows without making
+  // them (a CSV's cells are not put in columns).
+  absl::StatusOr<size_t> CountRest() {
+    size_t count = 0;
+    if (csv_ != nullptr) {
+      std::vector<CsvRow> read;
+      do {
+        read.clear();
+        RETURN_IF_ERROR(csv_->Read(4096, read));
+        count += static_cast<size_t>(absl::c_count_if(
+            read, [](const CsvRow& r) { return !IsBlankRow(r.second); }));
+      } while (!read.empty());
+      return count;
+    }
+    std::vector<ImportRow> rows;
+    do {
+      rows.clear();
+      RETURN_IF_ERROR(Next(4096, rows));
+      count += rows.size();
+    } while (!rows.empty());
+    return count;
+  }
+
   // Appends up to `max` more rows to `rows`.
   absl::Status Next(size_t max, std::vector<ImportRow>& rows) {
     if (csv_ != nullptr) {
@@ -421,26 +452,6 @@ class ImportReader::Source {
   size_t next_ = 0;
 };
 
-namespace {
-
-struct FileState {
-  bool regular = false;
-  int64_t size = 0;
-  int64_t modified_ns = 0;
-};
-
-std::optional<FileState> StateOf(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return std::nullopt;
-  return FileState{
-      .regular = S_ISREG(st.st_mode),
-      .size = static_cast<int64_t>(st.st_size),
-      .modified_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                     st.st_mtim.tv_nsec};
-}
-
-}  // namespace
-
 ImportReader::ImportReader(std::string path, std::unique_ptr<Source> source)
     : path_(std::move(path)), source_(std::move(source)) {}
 
@@ -474,14 +485,9 @@ absl::StatusOr<std::unique_ptr<ImportReader>> ImportReader::Open(
     reader->source_ = std::move(again);
     return reader;
   }
-  auto first = std::make_unique<Source>(path);
-  RETURN_IF_ERROR(first->Open());
-  std::vector<ImportRow> rows;
-  do {
-    rows.clear();
-    RETURN_IF_ERROR(first->Next(4096, rows));
-    reader->row_count_ += rows.size();
-  } while (!rows.empty());
+  Source first(path);
+  RETURN_IF_ERROR(first.Open());
+  ASSIGN_OR_RETURN(reader->row_count_, first.CountRest());
   RETURN_IF_ERROR(reader->Unchanged());
   reader->source_ = std::move(again);
   return reader;

@@ -412,6 +412,19 @@ void RecordAnswer(const BatchResponse& response,
   }
 }
 
+// The file's reader, or null (a usage error said) if it cannot be read as a
+// whole.
+std::unique_ptr<ImportReader> OpenImportFile(Cli& cli,
+                                             const std::string& path) {
+  absl::StatusOr<std::unique_ptr<ImportReader>> reader =
+      ImportReader::Open(path);
+  if (!reader.ok()) {
+    cli.exit_code = UsageError(std::string(reader.status().message()));
+    return nullptr;
+  }
+  return *std::move(reader);
+}
+
 // Sends the parsed rows in batches with BatchRequest/BatchResponse of one
 // kind, and fills in each row's result.
 template <typename Message, typename BatchRequest, typename BatchResponse,
@@ -429,31 +442,27 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
             const char* noun) {
   // Read a batch at a time: what is held is the rows' results and one
   // batch, not the file (a file of 100,000 rows is about 27 MB).
-  absl::StatusOr<std::unique_ptr<ImportReader>> reader =
-      ImportReader::Open(path);
-  if (!reader.ok()) {
-    cli.exit_code = UsageError(std::string(reader.status().message()));
-    return;
-  }
-  if (!HeaderIsGood(cli, path, (*reader)->header(), fields)) return;
+  std::unique_ptr<ImportReader> reader = OpenImportFile(cli, path);
+  if (reader == nullptr) return;
+  if (!HeaderIsGood(cli, path, reader->header(), fields)) return;
   if (all_or_nothing &&
-      (*reader)->row_count() > static_cast<size_t>(kMaxAllOrNothing)) {
-    cli.exit_code = UsageError(absl::StrCat(
-        "--all-or-nothing takes at most ", kMaxAllOrNothing, " rows per file; ",
-        path, " has ", (*reader)->row_count()));
+      reader->row_count() > static_cast<size_t>(kMaxAllOrNothing)) {
+    cli.exit_code = UsageError(
+        absl::StrCat("--all-or-nothing takes at most ", kMaxAllOrNothing,
+                     " rows per file; ", path, " has ", reader->row_count()));
     return;
   }
   // --all-or-nothing: the file is one batch.
   const size_t size =
-      all_or_nothing ? std::max<size_t>(1, (*reader)->row_count()) : kBatchSize;
+      all_or_nothing ? std::max<size_t>(1, reader->row_count()) : kBatchSize;
   std::vector<RowResult> results;
-  results.reserve((*reader)->row_count());
+  results.reserve(reader->row_count());
   std::vector<ImportRow> rows;
   // Once a batch goes unanswered or is refused whole, later rows are read
   // (to report each one's problems) but not sent.
   bool sending = true;
   for (;;) {
-    if (absl::Status read = (*reader)->Next(size, rows); !read.ok()) {
+    if (absl::Status read = reader->Next(size, rows); !read.ok()) {
       // The file changed since it was first read through.
       cli.exit_code = Fail(read);
       break;
@@ -470,7 +479,7 @@ void Import(Cli& cli, const std::string& path, const std::string& authority,
       // The file is this one batch: sent only if nothing follows it (a
       // row added since the file was counted is not sent on its own).
       std::vector<ImportRow> more;
-      absl::Status end = (*reader)->Next(1, more);
+      absl::Status end = reader->Next(1, more);
       if (!end.ok() || !more.empty()) {
         cli.exit_code = Fail(end.ok() ? absl::InvalidArgumentError(absl::StrCat(
                                             path, " changed while it was read"))
@@ -849,14 +858,10 @@ void ImportMilestoneRow(JourneyCalls& calls, const JourneyMilestoneRow& row,
 void ImportJourneys(Cli& cli, const std::string& path,
                     const std::string& results_path) {
   // A batch of rows at a time, as Import: the file is not held.
-  absl::StatusOr<std::unique_ptr<ImportReader>> reader =
-      ImportReader::Open(path);
-  if (!reader.ok()) {
-    cli.exit_code = UsageError(std::string(reader.status().message()));
-    return;
-  }
-  if (!(*reader)->header().empty()) {
-    absl::Status s = CheckHeader((*reader)->header(), JourneyColumns(), {});
+  std::unique_ptr<ImportReader> reader = OpenImportFile(cli, path);
+  if (reader == nullptr) return;
+  if (!reader->header().empty()) {
+    absl::Status s = CheckHeader(reader->header(), JourneyColumns(), {});
     if (!s.ok()) {
       std::vector<FieldViolation> bad = ViolationsOf(s);
       std::cerr << "error: " << path << ": the header has " << bad.size()
@@ -876,14 +881,14 @@ void ImportJourneys(Cli& cli, const std::string& path,
   const absl::CivilDay today =
       absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 1;
   std::vector<RowResult> results;
-  results.reserve((*reader)->row_count());
+  results.reserve(reader->row_count());
   JourneyCalls calls(cli);
   // Once a call fails for want of an answer, later rows are read (to report
   // each one's problems) but not sent.
   absl::Status fatal;
   std::vector<ImportRow> rows;
   for (;;) {
-    if (absl::Status read = (*reader)->Next(kBatchSize, rows); !read.ok()) {
+    if (absl::Status read = reader->Next(kBatchSize, rows); !read.ok()) {
       if (fatal.ok()) fatal = read;  // the file changed since it was checked
       break;
     }

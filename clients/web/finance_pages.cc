@@ -698,10 +698,7 @@ void WebApp::PostPaymentDecision(const httplib::Request& req,
     }
   }
   if (!payment.ok()) {
-    if (!ResendPageIfUnknown(req, res, *signed_in, payment.status(),
-                             request_id)) {
-      ApiErrorPage(res, payment.status(), &*signed_in);
-    }
+    WriteErrorPage(req, res, *signed_in, payment.status(), request_id);
     return;
   }
   sessions_.SetFlash(
@@ -935,10 +932,7 @@ void WebApp::PostBudget(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   if (!b.ok()) {
-    if (!ResendPageIfUnknown(req, res, *signed_in, b.status(),
-                             request.request_id())) {
-      ApiErrorPage(res, b.status(), &*signed_in);
-    }
+    WriteErrorPage(req, res, *signed_in, b.status(), request.request_id());
     return;
   }
   sessions_.SetFlash(

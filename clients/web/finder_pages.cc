@@ -963,10 +963,7 @@ void WebApp::PostUnfollow(const httplib::Request& req, httplib::Response& res) {
   absl::StatusOr<v1::Follow> follow = signed_in->session.client->Call(
       &v1::MatchingService::Stub::DeleteFollow, request);
   if (!follow.ok()) {
-    if (!ResendPageIfUnknown(req, res, *signed_in, follow.status(),
-                             request.request_id())) {
-      ApiErrorPage(res, follow.status(), &*signed_in);
-    }
+    WriteErrorPage(req, res, *signed_in, follow.status(), request.request_id());
     return;
   }
   sessions_.SetFlash(

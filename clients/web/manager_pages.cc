@@ -570,10 +570,7 @@ void WebApp::PostReinstateMember(const httplib::Request& req,
   absl::StatusOr<v1::Authority> member = signed_in->session.client->Call(
       &v1::RegistryService::Stub::ReinstateAuthority, request);
   if (!member.ok()) {
-    if (!ResendPageIfUnknown(req, res, *signed_in, member.status(),
-                             request.request_id())) {
-      ApiErrorPage(res, member.status(), &*signed_in);
-    }
+    WriteErrorPage(req, res, *signed_in, member.status(), request.request_id());
     return;
   }
   sessions_.SetFlash(signed_in->id,
@@ -806,10 +803,7 @@ void WebApp::PostRevokeKey(const httplib::Request& req,
   absl::StatusOr<v1::ApiKey> key = signed_in->session.client->Call(
       &v1::AccessService::Stub::RevokeApiKey, request);
   if (!key.ok()) {
-    if (!ResendPageIfUnknown(req, res, *signed_in, key.status(),
-                             request.request_id())) {
-      ApiErrorPage(res, key.status(), &*signed_in);
-    }
+    WriteErrorPage(req, res, *signed_in, key.status(), request.request_id());
     return;
   }
   sessions_.SetFlash(

@@ -448,6 +448,15 @@ bool WebApp::ResendPageIfUnknown(const httplib::Request& req,
   return true;
 }
 
+void WebApp::WriteErrorPage(const httplib::Request& req, httplib::Response& res,
+                            const SignedIn& signed_in,
+                            const absl::Status& status,
+                            const std::string& request_id) {
+  if (!ResendPageIfUnknown(req, res, signed_in, status, request_id)) {
+    ApiErrorPage(res, status, &signed_in);
+  }
+}
+
 // ---- sign in and out ----
 
 absl::StatusOr<Session> WebApp::SignIn(const std::string& key) {

@@ -123,6 +123,11 @@ class WebApp {
                            const SignedIn& signed_in,
                            const absl::Status& status,
                            const std::string& request_id);
+  // The page of a write that failed with `status`: ResendPageIfUnknown's,
+  // else ApiErrorPage's.
+  void WriteErrorPage(const httplib::Request& req, httplib::Response& res,
+                      const SignedIn& signed_in, const absl::Status& status,
+                      const std::string& request_id);
 
   // The reason catalogue to render `needs` with: the one the app keeps
   // (for every session: it holds no personal data, every role reads it),

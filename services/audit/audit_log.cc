@@ -52,6 +52,12 @@ constexpr int kCommitAttempts = 10;
 constexpr size_t kMaxRetried = size_t{1} << 17;
 // Record names whose number the writer remembers (about 100 bytes each).
 constexpr size_t kMaxCachedNumbers = 1 << 16;
+// A row of audit_events holds at most this many events (migration 21): a
+// ranking's row lists about 1,300 numbers.
+constexpr size_t kMaxEventsPerRow = 64;
+// Whose times lie within this of the first's (and so a search by time finds
+// a row by its first event's time, this much before the window).
+constexpr int64_t kMaxRowSpanMicros = 1'000'000;
 
 template <typename F>
 auto Guard(F&& f) -> decltype(f()) {
@@ -148,6 +154,52 @@ void SortByRecord(std::vector<std::pair<int64_t, int64_t>>& pairs,
   }
 }
 
+// One event of a row of audit_events (migration 21).
+struct RowEvent {
+  int64_t id = 0;
+  int64_t time = 0;              // microseconds since the epoch
+  absl::string_view record_ids;  // its records' numbers, space-separated
+};
+
+// The events of a row, oldest first: `id`, `time`, `record_ids`, `events`
+// and `times` are its columns. A row whose lists or offsets are fewer than
+// its events (not written by raamatchd) lends the missing ones no records
+// and its first event's time.
+std::vector<RowEvent> EventsOfRow(int64_t id, int64_t time,
+                                  absl::string_view record_ids, int64_t events,
+                                  absl::string_view times) {
+  std::vector<RowEvent> out;
+  events = std::clamp<int64_t>(events, 1, 65536);
+  out.reserve(static_cast<size_t>(events));
+  std::vector<absl::string_view> lists = absl::StrSplit(record_ids, ',');
+  std::vector<absl::string_view> offsets =
+      absl::StrSplit(times, ' ', absl::SkipEmpty());
+  for (int64_t i = 0; i < events; ++i) {
+    RowEvent e{.id = id + i, .time = time, .record_ids = {}};
+    const auto k = static_cast<size_t>(i);
+    if (k < lists.size()) e.record_ids = lists[k];
+    int64_t offset = 0;
+    if (i > 0 && k - 1 < offsets.size() &&
+        absl::SimpleAtoi(offsets[k - 1], &offset)) {
+      e.time = time + offset;
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+// Whether `e` may join the row begun by `first` whose latest event is
+// `last` (Commit): one caller, method and status, in time order within
+// kMaxRowSpanMicros of the first.
+bool JoinsRow(const AuditEvent& first, const AuditEvent& last,
+              const AuditEvent& e) {
+  return e.status_code == first.status_code && e.key_id == first.key_id &&
+         e.authority_id == first.authority_id && e.method == first.method &&
+         e.time >= last.time &&
+         absl::ToUnixMicros(e.time) - absl::ToUnixMicros(first.time) <=
+             kMaxRowSpanMicros;
+}
+
 // The numbers in an event's record_ids, as a list.
 std::vector<int64_t> ParseNumbers(absl::string_view list) {
   std::vector<int64_t> out;
@@ -191,16 +243,18 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     const AuditOptions& options, const Clock& clock) {
   absl::StatusOr<std::unique_ptr<AuditLog>> log =
       Guard([&]() -> absl::StatusOr<std::unique_ptr<AuditLog>> {
-        auto write = std::make_unique<SQLite::Database>(options.db_path,
-                                                        SQLite::OPEN_READWRITE);
+        // Each connection is used under one mutex of ours (db_mu_,
+        // read_mu_): SQLite's own locking would be paid for nothing.
+        auto write = std::make_unique<SQLite::Database>(
+            options.db_path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
         // WAL is a property of the file (the store set it); NORMAL makes a
         // commit survive a crash of this process without an fsync each.
         write->exec("PRAGMA synchronous = NORMAL");
         write->exec("PRAGMA cache_size = -32768");
         write->setBusyTimeout(5000);
         write->exec("SELECT 1 FROM audit_events LIMIT 1");  // migration 4 ran
-        auto read = std::make_unique<SQLite::Database>(options.db_path,
-                                                       SQLite::OPEN_READONLY);
+        auto read = std::make_unique<SQLite::Database>(
+            options.db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
         read->setBusyTimeout(5000);
         return std::unique_ptr<AuditLog>(
             new AuditLog(options, clock, std::move(write), std::move(read)));
@@ -217,13 +271,19 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
 // The commit's statements, prepared on the writer's connection.
 struct AuditLog::CommitStatements {
   explicit CommitStatements(SQLite::Database& db)
-      : event(db,
-              "INSERT INTO audit_events (time, key_id, authority_id, method, "
-              "status_code, record_count, record_ids) VALUES (?, ?, ?, ?, ?, "
-              "?, ?)"),
+      : row(db,
+            "INSERT INTO audit_events (id, time, key_id, authority_id, "
+            "method, status_code, record_count, record_ids, events, times) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        // A row's later events' ids are not rowids: AUTOINCREMENT is told
+        // of them, so that no id is given twice after a pruning.
+        sequence(db,
+                 "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = "
+                 "'audit_events'"),
         find(db, "SELECT id FROM audit_names WHERE name = ?"),
         add(db, "INSERT INTO audit_names (name) VALUES (?)") {}
-  SQLite::Statement event;
+  SQLite::Statement row;
+  SQLite::Statement sequence;
   SQLite::Statement find;
   SQLite::Statement add;
 };
@@ -416,7 +476,9 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   absl::flat_hash_map<std::string, int64_t>* numbers = &numbers_;
   std::unique_ptr<CommitStatements>* statements = &commit_statements_;
   std::vector<std::pair<int64_t, int64_t>>* unmerged = &unmerged_;
-  int64_t last_event = 0;
+  // Ids continue from the newest event's: a row's events are numbered in
+  // order from its own id.
+  int64_t last_event = last_event_;
   // The batch's (record number, event id) pairs, in event order: listed in
   // unmerged_ once committed.
   std::vector<std::pair<int64_t, int64_t>> reads;
@@ -427,35 +489,65 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
     }
     // Prepared once; a batch that failed may have left them halted by its
     // error.
-    SQLite::Statement& event = (*statements)->event;
+    SQLite::Statement& row = (*statements)->row;
+    SQLite::Statement& sequence = (*statements)->sequence;
     SQLite::Statement& find = (*statements)->find;
     SQLite::Statement& add = (*statements)->add;
-    event.tryReset();
+    row.tryReset();
+    sequence.tryReset();
     find.tryReset();
     add.tryReset();
     std::vector<int64_t> ids;
-    std::string id_list;
-    for (const Pending& p : batch) {
-      const AuditEvent& e = p.event;
-      ids.clear();
-      for (size_t i = 0; i < e.records.size(); ++i) {
-        const int64_t id = NameNumber(*numbers, db, find, add, e.records[i]);
-        if (absl::c_find(ids, id) == ids.end()) ids.push_back(id);
+    std::string lists;
+    std::string times;
+    // One row per run of events JoinsRow packs (migration 21).
+    for (size_t begin = 0, end = 0; begin < batch.size(); begin = end) {
+      const AuditEvent& first = batch[begin].event;
+      const int64_t first_time = absl::ToUnixMicros(first.time);
+      for (end = begin + 1;
+           end < batch.size() && end - begin < kMaxEventsPerRow &&
+           JoinsRow(first, batch[end - 1].event, batch[end].event);
+           ++end) {
       }
-      id_list = absl::StrJoin(ids, " ");
+      const int64_t row_id = last_event + 1;
+      int64_t record_count = 0;
+      lists.clear();
+      times.clear();
+      for (size_t i = begin; i < end; ++i) {
+        const AuditEvent& e = batch[i].event;
+        if (i > begin) {
+          lists.push_back(',');
+          absl::StrAppend(&times, i > begin + 1 ? " " : "",
+                          absl::ToUnixMicros(e.time) - first_time);
+        }
+        ids.clear();
+        for (size_t r = 0; r < e.records.size(); ++r) {
+          const int64_t id = NameNumber(*numbers, db, find, add, e.records[r]);
+          if (absl::c_find(ids, id) == ids.end()) ids.push_back(id);
+        }
+        absl::StrAppend(&lists, absl::StrJoin(ids, " "));
+        record_count += static_cast<int64_t>(ids.size());
+        const int64_t event_id = row_id + static_cast<int64_t>(i - begin);
+        for (int64_t id : ids) reads.emplace_back(id, event_id);
+      }
       // Copies: the statement is kept after the batch is freed.
-      event.bind(1, absl::ToUnixMicros(e.time));
-      event.bind(2, e.key_id);
-      event.bind(3, e.authority_id);
-      event.bind(4, e.method);
-      event.bind(5, e.status_code);
-      event.bind(6, static_cast<int64_t>(ids.size()));
-      event.bind(7, id_list);
-      event.exec();
-      event.reset();
-      last_event = db.getLastInsertRowid();
-      for (int64_t id : ids) reads.emplace_back(id, last_event);
+      row.bind(1, row_id);
+      row.bind(2, first_time);
+      row.bind(3, first.key_id);
+      row.bind(4, first.authority_id);
+      row.bind(5, first.method);
+      row.bind(6, first.status_code);
+      row.bind(7, record_count);
+      row.bind(8, lists);
+      row.bind(9, static_cast<int64_t>(end - begin));
+      row.bind(10, times);
+      row.exec();
+      row.reset();
+      last_event = row_id + static_cast<int64_t>(end - begin) - 1;
     }
+    sequence.bind(1, last_event);
+    sequence.exec();
+    sequence.reset();
     // Room for the pairs before the commit: adding them after it cannot
     // fail. Grown by doubling: reserving the exact size copied every pair
     // since the last merge at every commit.
@@ -483,24 +575,34 @@ absl::Status AuditLog::ReadPositions() {
   std::vector<std::pair<int64_t, int64_t>> unmerged;
   RETURN_IF_ERROR(Guard([&]() -> absl::Status {
     SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
-    SQLite::Statement q(db,
-                        "SELECT (SELECT COALESCE(MAX(id), 0) FROM "
-                        "audit_events), (SELECT upto FROM audit_merged)");
+    // The newest id ever given, also if its event has been pruned: the
+    // newest row's last event, or what AUTOINCREMENT was last told.
+    SQLite::Statement q(
+        db,
+        "SELECT max((SELECT COALESCE(MAX(id + events - 1), 0) FROM "
+        "audit_events WHERE id = (SELECT MAX(id) FROM audit_events)), "
+        "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+        "'audit_events'), 0)), (SELECT upto FROM audit_merged)");
     q.executeStep();
     last_event = q.getColumn(0).getInt64();
     merged = q.getColumn(1).getInt64();
     // The events a server stopped before merging (at most about a merge's
-    // worth, unless merges failed).
-    SQLite::Statement rows(
-        db, "SELECT id, record_ids FROM audit_events WHERE id > ? ORDER BY id");
+    // worth, unless merges failed). A merge runs between commits, so no
+    // row holds events on both sides of it.
+    SQLite::Statement rows(db,
+                           "SELECT id, time, record_ids, events, times FROM "
+                           "audit_events WHERE id > ? ORDER BY id");
     rows.bind(1, merged);
     while (rows.executeStep()) {
-      const int64_t event = rows.getColumn(0).getInt64();
-      const SQLite::Column ids = rows.getColumn(1);
-      const absl::string_view list(static_cast<const char*>(ids.getBlob()),
-                                   static_cast<size_t>(ids.getBytes()));
-      ForEachNumber(
-          list, [&](int64_t record) { unmerged.emplace_back(record, event); });
+      const std::string lists = rows.getColumn(2).getString();
+      const std::string times = rows.getColumn(4).getString();
+      for (const RowEvent& e : EventsOfRow(
+               rows.getColumn(0).getInt64(), rows.getColumn(1).getInt64(),
+               lists, rows.getColumn(3).getInt64(), times)) {
+        ForEachNumber(e.record_ids, [&](int64_t record) {
+          unmerged.emplace_back(record, e.id);
+        });
+      }
     }
     snapshot.commit();
     return absl::OkStatus();
@@ -595,12 +697,55 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
   return Guard([&]() -> absl::StatusOr<int64_t> {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     // Ids grow with time: everything up to the newest expired event goes.
+    // Its row (the newest whose first event has expired) may also hold
+    // later events, in time order: those are kept, as a row of their own.
     SQLite::Statement last(
-        db, "SELECT COALESCE(MAX(id), 0) FROM audit_events WHERE time < ?");
+        db,
+        "SELECT id, time, record_ids, events, times FROM audit_events WHERE "
+        "id = (SELECT MAX(id) FROM audit_events WHERE time < ?)");
     last.bind(1, cutoff);
-    last.executeStep();
-    const int64_t upto = last.getColumn(0).getInt64();
-    if (upto == 0) return int64_t{0};
+    if (!last.executeStep()) return int64_t{0};
+    const int64_t last_row = last.getColumn(0).getInt64();
+    const std::string row_lists = last.getColumn(2).getString();
+    const std::string row_times = last.getColumn(4).getString();
+    const std::vector<RowEvent> row =
+        EventsOfRow(last_row, last.getColumn(1).getInt64(), row_lists,
+                    last.getColumn(3).getInt64(), row_times);
+    last.reset();
+    const auto kept = absl::c_find_if(
+        row, [cutoff](const RowEvent& e) { return e.time >= cutoff; });
+    const int64_t upto = std::prev(kept)->id;  // the first has expired
+    SQLite::Statement count(
+        db, "SELECT COALESCE(SUM(events), 0) FROM audit_events WHERE id <= ?");
+    count.bind(1, last_row);
+    count.executeStep();
+    const int64_t deleted =
+        count.getColumn(0).getInt64() - std::distance(kept, row.end());
+    count.reset();
+    if (kept != row.end()) {
+      std::vector<absl::string_view> lists;
+      std::vector<int64_t> offsets;
+      int64_t records = 0;
+      for (auto it = kept; it != row.end(); ++it) {
+        lists.push_back(it->record_ids);
+        if (it != kept) offsets.push_back(it->time - kept->time);
+        ForEachNumber(it->record_ids, [&records](int64_t) { ++records; });
+      }
+      SQLite::Statement rest(
+          db,
+          "INSERT INTO audit_events (id, time, key_id, authority_id, method, "
+          "status_code, record_count, record_ids, events, times) SELECT ?, ?, "
+          "key_id, authority_id, method, status_code, ?, ?, ?, ? FROM "
+          "audit_events WHERE id = ?");
+      rest.bind(1, kept->id);
+      rest.bind(2, kept->time);
+      rest.bind(3, records);
+      rest.bind(4, absl::StrJoin(lists, ","));
+      rest.bind(5, static_cast<int64_t>(lists.size()));
+      rest.bind(6, absl::StrJoin(offsets, " "));
+      rest.bind(7, last_row);
+      rest.exec();
+    }
     // The lists of the runs wholly expired go; the one run after them may
     // also list expired events (runs cover disjoint ranges in order): its
     // lists lose those.
@@ -648,8 +793,8 @@ absl::StatusOr<int64_t> AuditLog::PruneLocked() {
       }
     }
     SQLite::Statement events(db, "DELETE FROM audit_events WHERE id <= ?");
-    events.bind(1, upto);
-    const int64_t deleted = events.exec();
+    events.bind(1, last_row);
+    events.exec();
     tx.commit();
     // The next merge lists none of the deleted events.
     std::erase_if(*unmerged, [upto](const std::pair<int64_t, int64_t>& read) {
@@ -708,7 +853,10 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
   errors.AddAll(cursor.status());
   if (!errors.empty()) return errors.ToStatus();
 
-  // The filters other than the page's position, on an event `e`.
+  // The filters other than the page's position, on a row `e` of events
+  // (migration 21): every row that may hold an event they keep. A row's
+  // events are at most kMaxRowSpanMicros after its first, whose time the
+  // row has. Each event is then checked (`keeps`).
   std::string filters;
   if (!key_id.empty()) filters += " AND e.key_id = :key";
   if (!authority_id.empty()) filters += " AND e.authority_id = :authority";
@@ -717,18 +865,25 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
   const std::string after = cursor->after > 0 ? " AND e.id < :after" : "";
   constexpr absl::string_view kColumns =
       "SELECT e.id, e.time, e.key_id, e.authority_id, e.method, "
-      "e.status_code, e.record_ids FROM audit_events e WHERE ";
-  // Without a record: the events, newest first. With one: the events after
+      "e.status_code, e.record_ids, e.events, e.times FROM audit_events e "
+      "WHERE ";
+  // Without a record: the rows, newest first. With one: the events after
   // audit_merged.upto that list it (the writer's unmerged reads, from
   // memory), newest first; then, while the page is not full, the events of
-  // its lists in audit_postings, newest first; each looked up by id.
-  const std::string sql = absl::StrCat(kColumns, "1", filters, after,
-                                       " ORDER BY e.id DESC LIMIT :limit");
+  // its lists in audit_postings, newest first; each looked up by id, in the
+  // row that holds it.
+  const std::string sql =
+      absl::StrCat(kColumns, "1", filters, after, " ORDER BY e.id DESC");
   auto bind_filters = [&](SQLite::Statement& q) {
     if (!key_id.empty()) q.bind(":key", key_id);
     if (!authority_id.empty()) q.bind(":authority", authority_id);
-    if (has_since) q.bind(":since", since);
+    if (has_since) q.bind(":since", since - kMaxRowSpanMicros);
     if (has_until) q.bind(":until", until);
+  };
+  // Whether the search keeps an event of a row the filters found.
+  auto keeps = [&](const RowEvent& e) {
+    return (!has_since || e.time >= since) && (!has_until || e.time < until) &&
+           (cursor->after == 0 || e.id < cursor->after);
   };
 
   const bool by_record = !request.record().empty();
@@ -762,23 +917,23 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
     v1::QueryAuditLogResponse response;
     int64_t last_id = 0;
     bool full = false;
-    // Adds the event in `row` (kColumns) to the page, or ends the page.
-    auto take = [&](SQLite::Statement& row) {
+    // Adds `event` of the row in `row` (kColumns) to the page, or ends the
+    // page.
+    auto take = [&](SQLite::Statement& row, const RowEvent& event) {
       if (response.events_size() == cursor->page_size) {
         response.set_next_page_token(NextPageToken(last_id));
         full = true;
         return;
       }
-      last_id = row.getColumn(0).getInt64();
+      last_id = event.id;
       v1::AuditEvent* e = response.add_events();
       e->set_name(absl::StrCat("auditEvents/", last_id));
-      *e->mutable_time() =
-          TimeUtil::MicrosecondsToTimestamp(row.getColumn(1).getInt64());
+      *e->mutable_time() = TimeUtil::MicrosecondsToTimestamp(event.time);
       e->set_api_key(ApiKeyName(row.getColumn(2).getString()));
       e->set_authority(AuthorityName(row.getColumn(3).getString()));
       e->set_method(row.getColumn(4).getString());
       e->set_status_code(row.getColumn(5).getInt());
-      for (int64_t id : ParseNumbers(row.getColumn(6).getString())) {
+      ForEachNumber(event.record_ids, [&](int64_t id) {
         auto [it, inserted] = names.try_emplace(id);
         if (inserted) {
           name_of.bind(1, id);
@@ -787,24 +942,50 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
           name_of.reset();
         }
         e->add_records(it->second);
-      }
+      });
+    };
+    // The events of the row in `row`, oldest first (`text` holds what
+    // they point into).
+    struct RowText {
+      std::string lists;
+      std::string times;
+    };
+    auto events_of = [](SQLite::Statement& row, RowText& text) {
+      text.lists = row.getColumn(6).getString();
+      text.times = row.getColumn(8).getString();
+      return EventsOfRow(row.getColumn(0).getInt64(),
+                         row.getColumn(1).getInt64(), text.lists,
+                         row.getColumn(7).getInt64(), text.times);
     };
 
+    RowText text;
     if (!by_record) {
       SQLite::Statement q(db, sql);
       if (cursor->after > 0) q.bind(":after", cursor->after);
       bind_filters(q);
-      q.bind(":limit", cursor->page_size + 1);
-      while (!full && q.executeStep()) take(q);
+      while (!full && q.executeStep()) {
+        const std::vector<RowEvent> events = events_of(q, text);
+        for (auto it = events.rbegin(); !full && it != events.rend(); ++it) {
+          if (keeps(*it)) take(q, *it);
+        }
+      }
       return response;
     }
-    SQLite::Statement event(db, absl::StrCat(kColumns, "e.id = :id", filters));
+    SQLite::Statement event(
+        db, absl::StrCat(kColumns,
+                         "e.id = (SELECT MAX(id) FROM audit_events WHERE id "
+                         "<= :id)",
+                         filters));
     bind_filters(event);
     // Adds event `id` if the search's other filters keep it.
     auto take_id = [&](int64_t id) {
       event.bind(":id", id);
-      // Not found: the filters leave it out (or it was pruned).
-      if (event.executeStep()) take(event);
+      // Not found: the filters leave its row out (or it was pruned).
+      if (event.executeStep()) {
+        for (const RowEvent& e : events_of(event, text)) {
+          if (e.id == id && keeps(e)) take(event, e);
+        }
+      }
       event.reset();
     };
     for (int64_t id : unmerged) {

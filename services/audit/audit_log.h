@@ -11,8 +11,9 @@
 // one writer thread commits whatever has queued, in one transaction per
 // batch (group commit: while one batch commits, the next gathers), on its
 // own SQLite connection to the server's database (tables from migrations 4,
-// 11 and 16: each record name is numbered once, an event lists numbers, and
-// each record's events are listed once per merge run).
+// 11, 16 and 21: each record name is numbered once, an event lists numbers,
+// a row holds a batch's run of events by one key, member, method and
+// status, and each record's events are listed once per merge run).
 // When only reads' events are queued (no `done`, no Flush waiting) the writer
 // lets them gather for 5 ms first: one commit per window under load.
 //

@@ -95,6 +95,19 @@ INSERT INTO audit_postings (record_id, run, events)
   GROUP BY record_id, event_id / 4096;
 DROP TABLE audit_reads;
 )sql"},
+    // Events packed: a row holds `events` events, ids id to id + events - 1,
+    // made with one key for one member through one method and answered with
+    // one status, committed together, in time order within a second of the
+    // first (AuditLog::Commit). `time` is the first's; `times` the later
+    // ones' offsets from it in microseconds (space-separated); `record_ids`
+    // their lists, separated by ','; `record_count` their records in all. A
+    // batch of a load of rankings by one key writes a row per 64 calls
+    // instead of one each (and an entry in each index per row). Every row
+    // written before holds one event, as the defaults say.
+    {21, "audit_events_packed", R"sql(
+ALTER TABLE audit_events ADD COLUMN events INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_events ADD COLUMN times TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace raa {
 
 // The highest migration number of RaamatchSchema(): a database recording a
 // higher one was written by a newer raamatch and is refused.
-inline constexpr int kSchemaVersion = 20;
+inline constexpr int kSchemaVersion = 21;
 
 // The parts, in the order their repairs run at open. Valid for the life of
 // the program.

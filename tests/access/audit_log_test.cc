@@ -305,6 +305,138 @@ TEST_F(AuditLogTest, PruningLeavesNoTraceOfAnExpiredEvent) {
   EXPECT_THAT(ListedEvents(path_), ElementsAreArray({"6"}));
 }
 
+// Rows of audit_events (migration 21) hold a run of a batch's events by one
+// key, method and status within a second: 150 events, every tenth by
+// another key and the last thirty two seconds later, are stored in far
+// fewer rows, and read back one by one as they were recorded, whatever cuts
+// a row: a page, a key, a time window, a record (merged or not), a pruning
+// whose cut falls inside a row (which keeps the row's later events and
+// counts only those it deletes), a restart, and a pruning of every event
+// (after which no id is given again).
+TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
+  std::unique_ptr<AuditLog> audit = OpenLog(/*merge_every=*/1'000'000);
+  ASSERT_NE(audit, nullptr);
+  const absl::Time base = clock_.Now();
+  auto time_of = [&](int i) {
+    return base + absl::Milliseconds(i) +
+           (i > 120 ? absl::Seconds(2) : absl::ZeroDuration());
+  };
+  const std::string child = "authorities/leeds/children/c1";
+  auto records_of = [&](int i) {
+    std::vector<std::string> names;
+    if (i % 3 == 0) names.push_back(child);
+    names.push_back(absl::StrCat("authorities/york/adopters/h", i % 5));
+    return names;
+  };
+  const std::string other_key = "aaaaaaaaaaaaaaaa";
+  for (int i = 1; i <= 150; ++i) {
+    AuditEvent e = Read(child);
+    e.method = "/raa.v1.MatchingService/RankAdopters";
+    if (i % 10 == 0) e.key_id = other_key;
+    e.time = time_of(i);
+    e.records = AuditRecords(records_of(i));
+    audit->Record(std::move(e));
+  }
+  audit->Flush();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    EXPECT_LE(db.execAndGet("SELECT COUNT(*) FROM audit_events").getInt(), 75);
+  }
+  // The ids 150..1 that `keep` keeps, newest first.
+  auto ids = [](int from, auto&& keep) {
+    std::vector<int64_t> out;
+    for (int i = 150; i >= from; --i) {
+      if (keep(i)) out.push_back(i);
+    }
+    return out;
+  };
+  auto any = [](int) { return true; };
+  auto query = [](auto&& fill) {
+    v1::QueryAuditLogRequest request;
+    request.set_page_size(7);
+    fill(request);
+    return request;
+  };
+  auto everything = query([](v1::QueryAuditLogRequest&) {});
+  auto by_key = query([](v1::QueryAuditLogRequest& r) {
+    r.set_api_key("apiKeys/aaaaaaaaaaaaaaaa");
+  });
+  auto window = query([&](v1::QueryAuditLogRequest& r) {
+    *r.mutable_since() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time_of(33)));
+    *r.mutable_until() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time_of(125)));
+  });
+  auto late = query([&](v1::QueryAuditLogRequest& r) {
+    *r.mutable_since() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time_of(140)));
+  });
+  auto by_child =
+      query([&](v1::QueryAuditLogRequest& r) { r.set_record(child); });
+  auto check_all = [&](int from) {
+    EXPECT_THAT(EventIds(*audit, everything), ElementsAreArray(ids(from, any)));
+    EXPECT_THAT(EventIds(*audit, by_key),
+                ElementsAreArray(ids(from, [](int i) { return i % 10 == 0; })));
+    EXPECT_THAT(EventIds(*audit, window),
+                ElementsAreArray(
+                    ids(std::max(from, 33), [](int i) { return i < 125; })));
+    EXPECT_THAT(EventIds(*audit, late),
+                ElementsAreArray(ids(std::max(from, 140), any)));
+    EXPECT_THAT(EventIds(*audit, by_child),
+                ElementsAreArray(ids(from, [](int i) { return i % 3 == 0; })));
+  };
+  check_all(1);
+  // Each event as it was recorded.
+  v1::QueryAuditLogRequest all = everything;
+  all.set_page_size(1000);
+  absl::StatusOr<v1::QueryAuditLogResponse> page = audit->Query(all);
+  ASSERT_THAT(page.status(), IsOk());
+  ASSERT_EQ(page->events_size(), 150);
+  for (const v1::AuditEvent& e : page->events()) {
+    int i = 0;
+    ASSERT_TRUE(
+        absl::SimpleAtoi(absl::StripPrefix(e.name(), "auditEvents/"), &i));
+    EXPECT_EQ(TimeUtil::TimestampToMicroseconds(e.time()),
+              absl::ToUnixMicros(time_of(i)))
+        << i;
+    EXPECT_EQ(e.api_key(), i % 10 == 0 ? "apiKeys/aaaaaaaaaaaaaaaa"
+                                       : "apiKeys/336774ed25169ddb")
+        << i;
+    EXPECT_THAT(e.records(), ElementsAreArray(records_of(i))) << i;
+  }
+
+  // Merged into the by-record lists by a restart, then events 1-50 expire:
+  // the cut (50.5 ms after the first) falls inside a row.
+  audit.reset();
+  audit = OpenLog(/*merge_every=*/1);
+  ASSERT_NE(audit, nullptr);
+  check_all(1);
+  clock_.Advance(absl::Hours(24 * 30) + absl::Microseconds(50'500));
+  absl::StatusOr<int64_t> pruned = audit->Prune();
+  ASSERT_THAT(pruned.status(), IsOk());
+  EXPECT_EQ(*pruned, 50);
+  check_all(51);
+
+  // After a restart, ids go on from the newest event's.
+  audit.reset();
+  audit = OpenLog(/*merge_every=*/1);
+  ASSERT_NE(audit, nullptr);
+  audit->Record(Read(child));
+  audit->Flush();
+  EXPECT_EQ(EventIds(*audit, by_child).front(), 151);
+  // And after every event has expired.
+  clock_.Advance(absl::Hours(24 * 31));
+  pruned = audit->Prune();
+  ASSERT_THAT(pruned.status(), IsOk());
+  EXPECT_EQ(*pruned, 101);
+  audit.reset();
+  audit = OpenLog(/*merge_every=*/1);
+  ASSERT_NE(audit, nullptr);
+  audit->Record(Read(child));
+  audit->Flush();
+  EXPECT_THAT(EventIds(*audit, everything), ElementsAreArray({152}));
+}
+
 // A server stopped between merges leaves events unlisted; the writer of the
 // next one lists them with its own at its first merge.
 TEST_F(AuditLogTest, EventsLeftUnmergedByAStopAreListedByTheNextMerge) {

@@ -899,11 +899,15 @@ TEST_F(LedgerServerTest, ADatabaseFromBeforeKnowsItsClosedMonthsByTheirFees) {
   v1::Link link = OrderedOnTheFirstOfAChargedMonth();
   StopServer();
   {
-    // As a raamatchd before migration 19 left it (so before 20 as well).
+    // As a raamatchd before migration 19 left it (so before 20 and 21 as
+    // well).
     SQLite::Database db(dir_.File("raamatch.db"), SQLite::OPEN_READWRITE);
     db.exec("DROP TABLE ledger_months_closed");
+    db.exec("ALTER TABLE audit_events DROP COLUMN events");
+    db.exec("ALTER TABLE audit_events DROP COLUMN times");
     EXPECT_EQ(
-        db.exec("DELETE FROM schema_migrations WHERE version IN (19, 20)"), 2);
+        db.exec("DELETE FROM schema_migrations WHERE version IN (19, 20, 21)"),
+        3);
   }
   StartServer();
   v1::CorrectStepRequest correct = CorrectionOf(

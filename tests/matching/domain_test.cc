@@ -608,9 +608,11 @@ TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
   ASSERT_FALSE(HasFailure());
   const std::string older = CopyOfDatabase("older.db");
   {
-    // As a raamatchd before migration 17 left it (so before 18, 19 and 20
-    // as well).
+    // As a raamatchd before migration 17 left it (so before 18 to 21 as
+    // well).
     SQLite::Database db(older, SQLite::OPEN_READWRITE);
+    db.exec("ALTER TABLE audit_events DROP COLUMN events");
+    db.exec("ALTER TABLE audit_events DROP COLUMN times");
     db.exec("DROP TRIGGER milestones_set_waiting_since");
     db.exec("ALTER TABLE children DROP COLUMN waiting_since");
     db.exec("DROP INDEX ledger_entries_monthly_once");
@@ -621,8 +623,9 @@ TEST_F(MatchingDomainTest, ADatabaseFromBeforeTheWaitingDayColumnIsFilledIn) {
     db.exec("DROP TABLE ledger_months_closed");
     EXPECT_EQ(
         db.exec(
-            "DELETE FROM schema_migrations WHERE version IN (17, 18, 19, 20)"),
-        4);
+            "DELETE FROM schema_migrations WHERE version IN (17, 18, 19, 20, "
+            "21)"),
+        5);
   }
   absl::StatusOr<std::unique_ptr<Store>> store =
       Store::Open(older, clock_, RaamatchSchema());

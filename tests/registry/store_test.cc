@@ -1050,7 +1050,9 @@ TEST_F(StoreTest, AnOpenClearsTheWithdrawReasonsStoredByCreates) {
   {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE);
     db.exec("DELETE FROM repairs_done WHERE name LIKE 'withdraw reasons%'");
-    db.exec("DELETE FROM schema_migrations WHERE version = 20");
+    db.exec("ALTER TABLE audit_events DROP COLUMN events");
+    db.exec("ALTER TABLE audit_events DROP COLUMN times");
+    db.exec("DELETE FROM schema_migrations WHERE version IN (20, 21)");
     ASSERT_EQ(db.execAndGet("SELECT count(*) FROM requests WHERE "
                             "instr(response, 'Jane')")
                   .getInt(),

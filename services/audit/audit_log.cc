@@ -10,6 +10,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -162,30 +163,65 @@ struct RowEvent {
 };
 
 // The events of a row, oldest first: `id`, `time`, `record_ids`, `events`
-// and `times` are its columns. A row whose lists or offsets are fewer than
-// its events (not written by raamatchd) lends the missing ones no records
-// and its first event's time.
+// and `times` are its columns. A row holds as many events as it has lists
+// (raamatchd writes `events` of them): a malformed row's events column
+// names none that would overlap the next row's ids. One whose offsets are
+// fewer than its events (not written by raamatchd) lends the missing ones
+// its first event's time.
 std::vector<RowEvent> EventsOfRow(int64_t id, int64_t time,
                                   absl::string_view record_ids, int64_t events,
                                   absl::string_view times) {
-  std::vector<RowEvent> out;
-  events = std::clamp<int64_t>(events, 1, 65536);
-  out.reserve(static_cast<size_t>(events));
   std::vector<absl::string_view> lists = absl::StrSplit(record_ids, ',');
   std::vector<absl::string_view> offsets =
       absl::StrSplit(times, ' ', absl::SkipEmpty());
-  for (int64_t i = 0; i < events; ++i) {
-    RowEvent e{.id = id + i, .time = time, .record_ids = {}};
-    const auto k = static_cast<size_t>(i);
-    if (k < lists.size()) e.record_ids = lists[k];
+  const size_t count =
+      std::min(lists.size(), static_cast<size_t>(std::max<int64_t>(events, 1)));
+  std::vector<RowEvent> out;
+  out.reserve(count);
+  for (size_t k = 0; k < count; ++k) {
+    RowEvent e{.id = id + static_cast<int64_t>(k),
+               .time = time,
+               .record_ids = lists[k]};
     int64_t offset = 0;
-    if (i > 0 && k - 1 < offsets.size() &&
+    if (k > 0 && k - 1 < offsets.size() &&
         absl::SimpleAtoi(offsets[k - 1], &offset)) {
       e.time = time + offset;
     }
     out.push_back(e);
   }
   return out;
+}
+
+// Event `event_id` of a row (EventsOfRow's columns), if the row holds it:
+// found without splitting the row's other events (a search by record looks
+// up each of a page's events in its row).
+std::optional<RowEvent> EventOfRow(int64_t id, int64_t time,
+                                   absl::string_view record_ids, int64_t events,
+                                   absl::string_view times, int64_t event_id) {
+  const int64_t k = event_id - id;
+  if (k < 0 || k >= events) return std::nullopt;
+  // The k-th list: after k commas.
+  size_t begin = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    begin = record_ids.find(',', begin);
+    if (begin == absl::string_view::npos) return std::nullopt;
+    ++begin;
+  }
+  RowEvent e{.id = event_id,
+             .time = time,
+             .record_ids =
+                 record_ids.substr(begin, record_ids.find(',', begin) - begin)};
+  if (k > 0) {
+    int64_t offset = 0;
+    int64_t i = 1;
+    for (absl::string_view part :
+         absl::StrSplit(times, ' ', absl::SkipEmpty())) {
+      if (i++ < k) continue;
+      if (absl::SimpleAtoi(part, &offset)) e.time = time + offset;
+      break;
+    }
+  }
+  return e;
 }
 
 // Whether `e` may join the row begun by `first` whose latest event is
@@ -980,11 +1016,18 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
     // Adds event `id` if the search's other filters keep it.
     auto take_id = [&](int64_t id) {
       event.bind(":id", id);
-      // Not found: the filters leave its row out (or it was pruned).
+      // Not found: the filters leave its row out (or it was pruned). The
+      // row's text is read in place (valid until the reset).
       if (event.executeStep()) {
-        for (const RowEvent& e : events_of(event, text)) {
-          if (e.id == id && keeps(e)) take(event, e);
-        }
+        auto view = [&event](int column) {
+          const SQLite::Column c = event.getColumn(column);
+          return absl::string_view(static_cast<const char*>(c.getBlob()),
+                                   static_cast<size_t>(c.getBytes()));
+        };
+        std::optional<RowEvent> e = EventOfRow(
+            event.getColumn(0).getInt64(), event.getColumn(1).getInt64(),
+            view(6), event.getColumn(7).getInt64(), view(8), id);
+        if (e.has_value() && keeps(*e)) take(event, *e);
       }
       event.reset();
     };

@@ -405,17 +405,24 @@ TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
     EXPECT_THAT(e.records(), ElementsAreArray(records_of(i))) << i;
   }
 
-  // Merged into the by-record lists by a restart, then events 1-50 expire:
-  // the cut (50.5 ms after the first) falls inside a row.
+  // Merged into the by-record lists by a restart, then events 1-45 expire:
+  // the cut (45.5 ms after base) falls inside the row of events 41-49.
   audit.reset();
   audit = OpenLog(/*merge_every=*/1);
   ASSERT_NE(audit, nullptr);
   check_all(1);
-  clock_.Advance(absl::Hours(24 * 30) + absl::Microseconds(50'500));
+  clock_.Advance(absl::Hours(24 * 30) + absl::Microseconds(45'500));
   absl::StatusOr<int64_t> pruned = audit->Prune();
   ASSERT_THAT(pruned.status(), IsOk());
-  EXPECT_EQ(*pruned, 50);
-  check_all(51);
+  EXPECT_EQ(*pruned, 45);
+  {
+    // The row's events 46-49 are a row of their own.
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    EXPECT_EQ(
+        db.execAndGet("SELECT events FROM audit_events WHERE id = 46").getInt(),
+        4);
+  }
+  check_all(46);
 
   // After a restart, ids go on from the newest event's.
   audit.reset();
@@ -428,13 +435,24 @@ TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
   clock_.Advance(absl::Hours(24 * 31));
   pruned = audit->Prune();
   ASSERT_THAT(pruned.status(), IsOk());
-  EXPECT_EQ(*pruned, 101);
+  EXPECT_EQ(*pruned, 106);
   audit.reset();
   audit = OpenLog(/*merge_every=*/1);
   ASSERT_NE(audit, nullptr);
   audit->Record(Read(child));
   audit->Flush();
   EXPECT_THAT(EventIds(*audit, everything), ElementsAreArray({152}));
+  // A row not written by raamatchd, whose events column says more events
+  // than it lists, shows those it lists.
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec(
+        "INSERT INTO audit_events (id, time, key_id, authority_id, method, "
+        "status_code, record_count, record_ids, events, times) VALUES (1000, "
+        "0, 'bbbbbbbbbbbbbbbb', 'leeds', '/m', 0, 0, ',', 5, '1')");
+  }
+  EXPECT_THAT(EventIds(*audit, everything),
+              ElementsAreArray({1001, 1000, 152}));
 }
 
 // A server stopped between merges leaves events unlisted; the writer of the

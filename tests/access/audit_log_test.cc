@@ -416,11 +416,12 @@ TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
   ASSERT_THAT(pruned.status(), IsOk());
   EXPECT_EQ(*pruned, 45);
   {
-    // The row's events 46-49 are a row of their own.
+    // Event 46 begins the trail's first row: the kept events of the row the
+    // cut fell in are a row of their own. (Which events shared that row
+    // depends on where the writer's 5 ms window ended, 41-49 unless the
+    // machine was slow.)
     SQLite::Database db(path_, SQLite::OPEN_READONLY);
-    EXPECT_EQ(
-        db.execAndGet("SELECT events FROM audit_events WHERE id = 46").getInt(),
-        4);
+    EXPECT_EQ(db.execAndGet("SELECT MIN(id) FROM audit_events").getInt(), 46);
   }
   check_all(46);
 

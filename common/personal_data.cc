@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/errors.h"
 #include "common/utf8.h"
 #include "utf8proc.h"
@@ -160,9 +164,35 @@ class Scanner {
   }
   static bool IsDomainChar(char c) { return IsAlnum(c) || c == '-'; }
 
+  // The length of a word written for '@' or '.' to hide an address
+  // ("(at)", "[dot]", any case) at `p`, or 0.
+  size_t SpelledAt(size_t p, absl::string_view word) const {
+    if (p + word.size() + 2 > s_.size()) return 0;
+    const char open = s_[p];
+    const char close = open == '(' ? ')' : open == '[' ? ']' : '\0';
+    if (close == '\0' || s_[p + word.size() + 1] != close) return 0;
+    for (size_t k = 0; k < word.size(); ++k) {
+      if (absl::ascii_tolower(static_cast<unsigned char>(s_[p + 1 + k])) !=
+          word[k]) {
+        return 0;
+      }
+    }
+    return word.size() + 2;
+  }
+
+  // Where the next '@', "(at)" or "[at]" at or after `from` begins, and its
+  // length; npos if none.
+  std::pair<size_t, size_t> NextAtSign(size_t from) const {
+    for (size_t p = from; p < s_.size(); ++p) {
+      if (s_[p] == '@') return {p, 1};
+      if (const size_t n = SpelledAt(p, "at"); n > 0) return {p, n};
+    }
+    return {std::string::npos, 0};
+  }
+
   std::optional<PersonalIdentifier> FindEmail() const {
-    for (size_t at = s_.find('@'); at != std::string::npos;
-         at = s_.find('@', at + 1)) {
+    for (auto [at, at_length] = NextAtSign(0); at != std::string::npos;
+         std::tie(at, at_length) = NextAtSign(at + 1)) {
       // Left: up to two spaces, then the local part (at most 64 characters).
       size_t end = at;
       for (int k = 0; k < 2 && end > 0 && s_[end - 1] == ' '; ++k) --end;
@@ -173,8 +203,9 @@ class Scanner {
         --begin;
       }
       if (!alnum) continue;
-      // Right: up to two spaces, then labels joined by dots (at most 255).
-      size_t p = at + 1;
+      // Right: up to two spaces, then labels joined by dots (or "(dot)",
+      // "[dot]" with a space either side at most; at most 255 characters).
+      size_t p = at + at_length;
       for (int k = 0; k < 2 && p < s_.size() && s_[p] == ' '; ++k) ++p;
       const size_t domain = p;
       size_t labels = 0;
@@ -190,9 +221,15 @@ class Scanner {
         if (q < s_.size() && s_[q] == '.' && q + 1 < s_.size() &&
             IsDomainChar(s_[q + 1])) {
           p = q + 1;
-        } else {
-          break;
+          continue;
         }
+        size_t dot = q < s_.size() && s_[q] == ' ' ? q + 1 : q;
+        const size_t spelled = dot < s_.size() ? SpelledAt(dot, "dot") : 0;
+        if (spelled == 0) break;
+        dot += spelled;
+        if (dot < s_.size() && s_[dot] == ' ') ++dot;
+        if (dot >= s_.size() || !IsDomainChar(s_[dot])) break;
+        p = dot;
       }
       if (labels < 2) continue;
       size_t tld_length = domain_end - last_label_begin;

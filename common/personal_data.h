@@ -23,7 +23,9 @@
 // - Malformed UTF-8 is scanned byte by byte (bad bytes read as U+FFFD);
 //   callers refuse it separately.
 // - What is caught, in this order of report:
-//   email: local@domain.tld, also with spaces around '@';
+//   email: local@domain.tld, also with spaces around '@', and with the '@'
+//     or a '.' of the domain spelled out to get past a filter ("jo (at)
+//     example (dot) com", "[at]", "[dot]", any case);
 //   full date: day, month and year as numbers with any one separator used
 //     twice (/ . - \ or a space), day-month or month-day order, year of 2 or
 //     4 digits (4 with a space); ISO year-month-day (with or without a time);

@@ -193,6 +193,21 @@ TEST(PersonalDataTest, FindsEmailAddresses) {
   }
 }
 
+// An address written to get past a filter is still an address.
+TEST(PersonalDataTest, FindsEmailAddressesWithTheAtOrDotSpelledOut) {
+  for (const char* text :
+       {"jo.bloggs(at)sheffield.gov.uk", "jo.bloggs (at) sheffield.gov.uk",
+        "jo [AT] example.com", "jo(at)example(dot)com",
+        "jo (at) example (dot) co [dot] uk", "jo@example [dot] org"}) {
+    EXPECT_THAT(KindOf(text), Optional(IdentifierKind::kEmailAddress)) << text;
+  }
+  for (const char* text :
+       {"looked (at) the garden.", "meet [at] 3pm", "(at) home", "jo(at)home",
+        "jo (at) example (dot)", "the end (dot) com"}) {
+    EXPECT_THAT(KindOf(text), Eq(std::nullopt)) << text;
+  }
+}
+
 // ---------------- what passes ----------------
 
 TEST(PersonalDataTest, PassesAgesSizesTimesAndYears) {

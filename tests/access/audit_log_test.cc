@@ -340,6 +340,7 @@ TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
   audit->Flush();
   {
     SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);  // the writer may be merging
     EXPECT_LE(db.execAndGet("SELECT COUNT(*) FROM audit_events").getInt(), 75);
   }
   // The ids 150..1 that `keep` keeps, newest first.
@@ -421,6 +422,7 @@ TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
     // depends on where the writer's 5 ms window ended, 41-49 unless the
     // machine was slow.)
     SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
     EXPECT_EQ(db.execAndGet("SELECT MIN(id) FROM audit_events").getInt(), 46);
   }
   check_all(46);
@@ -447,6 +449,7 @@ TEST_F(AuditLogTest, EventsPackedInRowsReadBackOneByOne) {
   // than it lists, shows those it lists.
   {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(5000);  // the writer may be merging
     db.exec(
         "INSERT INTO audit_events (id, time, key_id, authority_id, method, "
         "status_code, record_count, record_ids, events, times) VALUES (1000, "

@@ -162,6 +162,17 @@ struct RowEvent {
   absl::string_view record_ids;  // its records' numbers, space-separated
 };
 
+// Column `index` of the row `q` is on, in place: valid until `q` steps or
+// is reset. An empty text is "", not a null view (which StrSplit reads as
+// no pieces at all).
+absl::string_view TextAt(SQLite::Statement& q, int index) {
+  const SQLite::Column c = q.getColumn(index);
+  const void* text = c.getBlob();  // before getBytes (SQLite's order)
+  if (text == nullptr) return "";
+  return absl::string_view(static_cast<const char*>(text),
+                           static_cast<size_t>(c.getBytes()));
+}
+
 // The events of a row, oldest first: `id`, `time`, `record_ids`, `events`
 // and `times` are its columns. A row holds as many events as it has lists
 // (raamatchd writes `events` of them): a malformed row's events column
@@ -630,11 +641,10 @@ absl::Status AuditLog::ReadPositions() {
                            "audit_events WHERE id > ? ORDER BY id");
     rows.bind(1, merged);
     while (rows.executeStep()) {
-      const std::string lists = rows.getColumn(2).getString();
-      const std::string times = rows.getColumn(4).getString();
-      for (const RowEvent& e : EventsOfRow(
-               rows.getColumn(0).getInt64(), rows.getColumn(1).getInt64(),
-               lists, rows.getColumn(3).getInt64(), times)) {
+      for (const RowEvent& e :
+           EventsOfRow(rows.getColumn(0).getInt64(),
+                       rows.getColumn(1).getInt64(), TextAt(rows, 2),
+                       rows.getColumn(3).getInt64(), TextAt(rows, 4))) {
         ForEachNumber(e.record_ids, [&](int64_t record) {
           unmerged.emplace_back(record, e.id);
         });
@@ -980,27 +990,20 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
         e->add_records(it->second);
       });
     };
-    // The events of the row in `row`, oldest first (`text` holds what
-    // they point into).
-    struct RowText {
-      std::string lists;
-      std::string times;
-    };
-    auto events_of = [](SQLite::Statement& row, RowText& text) {
-      text.lists = row.getColumn(6).getString();
-      text.times = row.getColumn(8).getString();
+    // The events of the row `row` is on, oldest first, in place (valid
+    // until it steps or is reset).
+    auto events_of = [](SQLite::Statement& row) {
       return EventsOfRow(row.getColumn(0).getInt64(),
-                         row.getColumn(1).getInt64(), text.lists,
-                         row.getColumn(7).getInt64(), text.times);
+                         row.getColumn(1).getInt64(), TextAt(row, 6),
+                         row.getColumn(7).getInt64(), TextAt(row, 8));
     };
 
-    RowText text;
     if (!by_record) {
       SQLite::Statement q(db, sql);
       if (cursor->after > 0) q.bind(":after", cursor->after);
       bind_filters(q);
       while (!full && q.executeStep()) {
-        const std::vector<RowEvent> events = events_of(q, text);
+        const std::vector<RowEvent> events = events_of(q);
         for (auto it = events.rbegin(); !full && it != events.rend(); ++it) {
           if (keeps(*it)) take(q, *it);
         }
@@ -1019,14 +1022,10 @@ absl::StatusOr<v1::QueryAuditLogResponse> AuditLog::Query(
       // Not found: the filters leave its row out (or it was pruned). The
       // row's text is read in place (valid until the reset).
       if (event.executeStep()) {
-        auto view = [&event](int column) {
-          const SQLite::Column c = event.getColumn(column);
-          return absl::string_view(static_cast<const char*>(c.getBlob()),
-                                   static_cast<size_t>(c.getBytes()));
-        };
-        std::optional<RowEvent> e = EventOfRow(
-            event.getColumn(0).getInt64(), event.getColumn(1).getInt64(),
-            view(6), event.getColumn(7).getInt64(), view(8), id);
+        std::optional<RowEvent> e =
+            EventOfRow(event.getColumn(0).getInt64(),
+                       event.getColumn(1).getInt64(), TextAt(event, 6),
+                       event.getColumn(7).getInt64(), TextAt(event, 8), id);
         if (e.has_value() && keeps(*e)) take(event, *e);
       }
       event.reset();

@@ -150,20 +150,6 @@ void CheckPaging(int page_size, int min_score, FieldErrors& errors) {
   }
 }
 
-// The counts and the exclusions: coded in every view, in words too in
-// FULL_TEXT.
-template <typename Response>
-void FillSummary(const matcher::RankResult& r, Words words, Response& out) {
-  out.set_policy_version(r.policy_version);
-  out.set_considered(r.considered);
-  out.set_eligible(r.eligible);
-  out.set_excluded(r.excluded_total);
-  out.mutable_exclusions()->Reserve(static_cast<int>(r.exclusions.size()));
-  for (const matcher::ExclusionLine& line : r.exclusions) {
-    ToProto(line, words, *out.add_exclusions());
-  }
-}
-
 template <typename Request>
 int PageSizeOf(const Request& request) {
   return request.page_size() == 0 ? kDefaultPageSize : request.page_size();
@@ -215,7 +201,6 @@ bool Hidden(const matcher::ChildGroup& g, const Caller& caller) {
 // children for a household (RankChildren); TryRank is written once for both.
 struct HouseholdsForChild {
   using Request = v1::RankAdoptersRequest;
-  using Response = v1::RankAdoptersResponse;
   static constexpr absl::string_view kCollection = "children";
   static constexpr char kIdPrefix = 'c';
   static constexpr absl::string_view kField = "child";
@@ -249,24 +234,14 @@ struct HouseholdsForChild {
       const matcher::MatchingPolicy& policy, int32_t day) {
     return index.ExplainPair(key, candidate, policy, day);
   }
-  static void SetSubject(Response& response, const std::string& name) {
-    response.set_child(name);
-  }
-  static auto* MutableCandidates(Response& response) {
-    return response.mutable_adopters();
-  }
-  static v1::RankedAdopter* AddCandidate(Response& response,
-                                         const RecordNames& names,
-                                         const matcher::RankedCandidate& c) {
-    v1::RankedAdopter* a = response.add_adopters();
-    names.AppendAdopter(*a->mutable_adopter(), c);
-    return a;
+  static void AppendName(const RecordNames& names, std::string& out,
+                         const matcher::RankedCandidate& c) {
+    names.AppendAdopter(out, c);
   }
 };
 
 struct ChildrenForHousehold {
   using Request = v1::RankChildrenRequest;
-  using Response = v1::RankChildrenResponse;
   static constexpr absl::string_view kCollection = "adopters";
   static constexpr char kIdPrefix = 'h';
   static constexpr absl::string_view kField = "adopter";
@@ -302,18 +277,9 @@ struct ChildrenForHousehold {
       const matcher::MatchingPolicy& policy, int32_t day) {
     return index.ExplainPair(candidate, key, policy, day);
   }
-  static void SetSubject(Response& response, const std::string& name) {
-    response.set_adopter(name);
-  }
-  static auto* MutableCandidates(Response& response) {
-    return response.mutable_children();
-  }
-  static v1::RankedChild* AddCandidate(Response& response,
-                                       const RecordNames& names,
-                                       const matcher::RankedCandidate& c) {
-    v1::RankedChild* child = response.add_children();
-    names.AppendChild(*child->mutable_child(), c);
-    return child;
+  static void AppendName(const RecordNames& names, std::string& out,
+                         const matcher::RankedCandidate& c) {
+    names.AppendChild(out, c);
   }
 };
 
@@ -332,7 +298,7 @@ absl::Status NamedAsAsked(absl::string_view name, const absl::Status& status) {
 }
 
 // Matching::TryRankAdopters / TryRankChildren: one page of a ranking from
-// the index alone, written into `response`, or nullopt (and `response`
+// the index alone, written into `answer`, or nullopt (and `answer`
 // untouched) when the answer needs the database or would cost more than
 // `max_cost_nanos`. Every search that runs reports its time to `cost`.
 template <typename Side>
@@ -340,7 +306,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
                                     int32_t today, const Caller& caller,
                                     const typename Side::Request& request,
                                     int64_t max_cost_nanos,
-                                    typename Side::Response* response) {
+                                    RankingAnswer* answer) {
   const std::string& subject = Side::Subject(request);
   FieldErrors errors;
   CheckPaging(request.page_size(), request.min_score(), errors);
@@ -387,45 +353,47 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
         absl::StatusOr<matcher::RankResult> r = Side::Rank(
             index, key, policy, options, caller, explain && offset == 0);
         if (!r.ok()) return NamedAsAsked(subject, r.status());
-        Side::SetSubject(*response, subject);
-        FillSummary(*r, words, *response);
-        const Page page =
-            PageOf(request, offset,
-                   {0, policy.version, generation, options.as_of_day,
-                    RankFingerprint(subject, request.min_score())},
-                   r->candidates.size());
+        Page page = PageOf(request, offset,
+                           {0, policy.version, generation, options.as_of_day,
+                            RankFingerprint(subject, request.min_score())},
+                           r->candidates.size());
+        answer->set_subject(subject);
+        answer->SetResult(*std::move(r), page.begin, page.end, explain, words);
         if (!page.next_token.empty()) {
-          response->set_next_page_token(page.next_token);
+          answer->set_next_page_token(std::move(page.next_token));
         }
-        response->set_first_rank(offset + 1);
-        Side::MutableCandidates(*response)->Reserve(
-            static_cast<int>(page.end - page.begin));
-        for (size_t i = page.begin; i < page.end; ++i) {
-          const matcher::RankedCandidate& c = r->candidates[i];
-          auto* ranked = Side::AddCandidate(*response, names, c);
-          ranked->set_score(c.score);
-          ranked->mutable_members()->Add(c.members.begin(), c.members.end());
-          if (!explain) continue;
-          ranked->mutable_components()->Reserve(matcher::kComponentCount);
-          if (offset > 0) {
+        answer->set_first_rank(offset + 1);
+        if (explain && offset > 0) {
+          for (matcher::RankedCandidate& c : answer->page()) {
             absl::StatusOr<matcher::PairExplanation> e =
                 Side::Explain(index, key, c.key, policy, options.as_of_day);
             if (!e.ok()) return e.status();
-            for (const matcher::ComponentScore& s : e->components) {
-              ToProto(s, words, *ranked->add_components());
-            }
-            continue;
-          }
-          for (const matcher::ComponentScore& s : c.components) {
-            ToProto(s, words, *ranked->add_components());
+            c.components = e->components;
           }
         }
+        answer->NameCandidates(
+            [&names](std::string& out, const matcher::RankedCandidate& c) {
+              Side::AppendName(names, out, c);
+            });
         cost.Observe(Side::kSide, pool, explained_rows,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::steady_clock::now() - start)
                          .count());
         return absl::OkStatus();
       });
+}
+
+// A ranking's answer as a message, for in-process callers: `rank(answer)`
+// writes it.
+template <typename Response, typename Rank>
+absl::StatusOr<Response> AsMessage(Rank rank) {
+  RankingAnswer answer;
+  RETURN_IF_ERROR(rank(&answer));
+  Response response;
+  if (!answer.ParseInto(response)) {
+    return absl::InternalError("a ranking's answer did not read back");
+  }
+  return response;
 }
 
 }  // namespace
@@ -489,14 +457,14 @@ absl::StatusOr<uint64_t> Matching::SearchableAdopter(const Caller& caller,
 
 std::optional<absl::Status> Matching::TryRankAdopters(
     const Caller& caller, const v1::RankAdoptersRequest& request,
-    int64_t max_cost_nanos, v1::RankAdoptersResponse* response) {
+    int64_t max_cost_nanos, RankingAnswer* response) {
   return TryRank<HouseholdsForChild>(live_, run_cost_, Today(), caller, request,
                                      max_cost_nanos, response);
 }
 
 absl::Status Matching::RankAdopters(const Caller& caller,
                                     const v1::RankAdoptersRequest& request,
-                                    v1::RankAdoptersResponse* response) {
+                                    RankingAnswer* response) {
   if (auto r = TryRankAdopters(caller, request, kAnyCost, response)) {
     return *r;
   }
@@ -512,28 +480,28 @@ absl::Status Matching::RankAdopters(const Caller& caller,
 
 absl::StatusOr<v1::RankAdoptersResponse> Matching::RankAdopters(
     const Caller& caller, const v1::RankAdoptersRequest& request) {
-  v1::RankAdoptersResponse response;
-  RETURN_IF_ERROR(RankAdopters(caller, request, &response));
-  return response;
+  return AsMessage<v1::RankAdoptersResponse>([&](RankingAnswer* answer) {
+    return RankAdopters(caller, request, answer);
+  });
 }
 
 absl::StatusOr<v1::RankChildrenResponse> Matching::RankChildren(
     const Caller& caller, const v1::RankChildrenRequest& request) {
-  v1::RankChildrenResponse response;
-  RETURN_IF_ERROR(RankChildren(caller, request, &response));
-  return response;
+  return AsMessage<v1::RankChildrenResponse>([&](RankingAnswer* answer) {
+    return RankChildren(caller, request, answer);
+  });
 }
 
 std::optional<absl::Status> Matching::TryRankChildren(
     const Caller& caller, const v1::RankChildrenRequest& request,
-    int64_t max_cost_nanos, v1::RankChildrenResponse* response) {
+    int64_t max_cost_nanos, RankingAnswer* response) {
   return TryRank<ChildrenForHousehold>(live_, run_cost_, Today(), caller,
                                        request, max_cost_nanos, response);
 }
 
 absl::Status Matching::RankChildren(const Caller& caller,
                                     const v1::RankChildrenRequest& request,
-                                    v1::RankChildrenResponse* response) {
+                                    RankingAnswer* response) {
   if (auto r = TryRankChildren(caller, request, kAnyCost, response)) {
     return *r;
   }

@@ -18,6 +18,7 @@
 #include "raa/v1/matching.pb.h"
 #include "services/auth/auth.h"
 #include "services/matching/live_index.h"
+#include "services/matching/ranking_answer.h"
 #include "services/matching/run_cost.h"
 #include "services/store/store.h"
 
@@ -43,9 +44,9 @@ class Matching {
   Matching(Store& store, LiveIndex& live, const Clock& clock)
       : store_(store), live_(live), clock_(clock) {}
 
-  // The searches write their answer into `response` (empty on entry: the
-  // message gRPC owns, possibly on an arena), so nothing is copied after.
-  // On an error its content is unspecified (it is not sent).
+  // The searches write their answer into `response` (empty on entry), which
+  // is sent as it is (services/matching/ranking_answer.h): nothing is
+  // copied after. On an error its content is unspecified (it is not sent).
   //
   // RankAdoptersRequest.view: BASIC gives scores and coded exclusions;
   // FULL adds every component with its id, weight, fit, points and coded
@@ -54,10 +55,10 @@ class Matching {
   // formatted from the catalogue GetReasonCatalog publishes.
   absl::Status RankAdopters(const Caller& caller,
                             const v1::RankAdoptersRequest& request,
-                            v1::RankAdoptersResponse* response);
+                            RankingAnswer* response);
   absl::Status RankChildren(const Caller& caller,
                             const v1::RankChildrenRequest& request,
-                            v1::RankChildrenResponse* response);
+                            RankingAnswer* response);
   // The same into a new message (tests and in-process callers).
   absl::StatusOr<v1::RankAdoptersResponse> RankAdopters(
       const Caller& caller, const v1::RankAdoptersRequest& request);
@@ -70,10 +71,10 @@ class Matching {
   // `max_cost_nanos` (see run_cost.h). Never touches SQLite.
   std::optional<absl::Status> TryRankAdopters(
       const Caller& caller, const v1::RankAdoptersRequest& request,
-      int64_t max_cost_nanos, v1::RankAdoptersResponse* response);
+      int64_t max_cost_nanos, RankingAnswer* response);
   std::optional<absl::Status> TryRankChildren(
       const Caller& caller, const v1::RankChildrenRequest& request,
-      int64_t max_cost_nanos, v1::RankChildrenResponse* response);
+      int64_t max_cost_nanos, RankingAnswer* response);
   // Every component and constraint, components with their coded reasons
   // and their words.
   absl::StatusOr<v1::PairExplanation> ExplainPair(

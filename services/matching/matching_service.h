@@ -21,8 +21,9 @@
 namespace raa {
 
 // The two rankings are served raw (UnaryRunner::InlineFirstRaw): their
-// answers are the largest the API sends, and gRPC's own serialisation sizes
-// an answer twice.
+// answers are the largest the API sends, and each is written straight into
+// the wire format from the matcher's result (RankingAnswer), no message
+// built.
 using MatchingServiceBase =
     v1::MatchingService::WithRawCallbackMethod_RankAdopters<
         v1::MatchingService::WithRawCallbackMethod_RankChildren<
@@ -82,41 +83,39 @@ class MatchingService final : public MatchingServiceBase {
 
 #undef RAA_MATCHING_RPC
 
-  // Rankings are written straight into a response on the call's arena
-  // (UnaryRunner::InlineFirstRaw). Searches expected to be cheap (Matching::
+  // Rankings are written straight into the wire format (RankingAnswer,
+  // UnaryRunner::InlineFirstRaw). Searches expected to be cheap (Matching::
   // kInlineBudgetNanos, see run_cost.h) are answered on gRPC's thread when
   // the index alone can answer them; the rest go to the pool.
   grpc::ServerUnaryReactor* RankAdopters(grpc::CallbackServerContext* ctx,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return rpc_
-        .InlineFirstRaw<v1::RankAdoptersRequest, v1::RankAdoptersResponse>(
-            ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
-            [this](const Caller& caller, const v1::RankAdoptersRequest& in,
-                   v1::RankAdoptersResponse* out) {
-              return matching_.TryRankAdopters(
-                  caller, in, Matching::kInlineBudgetNanos, out);
-            },
-            [this](const Caller& caller, const v1::RankAdoptersRequest& in,
-                   v1::RankAdoptersResponse* out) {
-              return matching_.RankAdopters(caller, in, out);
-            });
+    return rpc_.InlineFirstRaw<v1::RankAdoptersRequest, RankingAnswer>(
+        ctx, RAA_RULE(MatchingService, RankAdopters), request, response,
+        [this](const Caller& caller, const v1::RankAdoptersRequest& in,
+               RankingAnswer* out) {
+          return matching_.TryRankAdopters(caller, in,
+                                           Matching::kInlineBudgetNanos, out);
+        },
+        [this](const Caller& caller, const v1::RankAdoptersRequest& in,
+               RankingAnswer* out) {
+          return matching_.RankAdopters(caller, in, out);
+        });
   }
   grpc::ServerUnaryReactor* RankChildren(grpc::CallbackServerContext* ctx,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return rpc_
-        .InlineFirstRaw<v1::RankChildrenRequest, v1::RankChildrenResponse>(
-            ctx, RAA_RULE(MatchingService, RankChildren), request, response,
-            [this](const Caller& caller, const v1::RankChildrenRequest& in,
-                   v1::RankChildrenResponse* out) {
-              return matching_.TryRankChildren(
-                  caller, in, Matching::kInlineBudgetNanos, out);
-            },
-            [this](const Caller& caller, const v1::RankChildrenRequest& in,
-                   v1::RankChildrenResponse* out) {
-              return matching_.RankChildren(caller, in, out);
-            });
+    return rpc_.InlineFirstRaw<v1::RankChildrenRequest, RankingAnswer>(
+        ctx, RAA_RULE(MatchingService, RankChildren), request, response,
+        [this](const Caller& caller, const v1::RankChildrenRequest& in,
+               RankingAnswer* out) {
+          return matching_.TryRankChildren(caller, in,
+                                           Matching::kInlineBudgetNanos, out);
+        },
+        [this](const Caller& caller, const v1::RankChildrenRequest& in,
+               RankingAnswer* out) {
+          return matching_.RankChildren(caller, in, out);
+        });
   }
 
   grpc::ServerWriteReactor<v1::MatchAlert>* WatchMatches(

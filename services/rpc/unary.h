@@ -120,6 +120,10 @@ class UnaryRunner {
   // ranking's CPU. Request and response live on an arena whose first block
   // is on this stack frame while the call is answered on gRPC's thread (no
   // allocation for a ranking of 20), or on one of its own for the pool.
+  // `Response` is a message, or a writer of its own wire format with a
+  // message's ByteSizeLong() and SerializeWithCachedSizesToArray(), and an
+  // AppendRecordNames for the audit trail (RankingAnswer); neither kind is
+  // redacted unless it has a RedactFor (services/auth/rules.h).
   // `try_fn` and `fn` are InlineFirst's in-place forms, given the request:
   //   std::optional<absl::Status> try_fn(const Caller&, const Request&,
   //                                      Response*)
@@ -258,6 +262,17 @@ class UnaryRunner {
   }
 
  private:
+  // A new `T` on `arena`: a message as a message, anything else as an
+  // object whose destructor the arena runs.
+  template <typename T>
+  static T* NewOn(google::protobuf::Arena& arena) {
+    if constexpr (std::is_base_of_v<google::protobuf::MessageLite, T>) {
+      return google::protobuf::Arena::CreateMessage<T>(&arena);
+    } else {
+      return google::protobuf::Arena::Create<T>(&arena);
+    }
+  }
+
   // A raw method's request and response, on one arena whose first block
   // they share with it.
   template <typename Request, typename Response>
@@ -268,8 +283,7 @@ class UnaryRunner {
     google::protobuf::Arena arena{first_block, kFirstBlockBytes};
     Request* const request =
         google::protobuf::Arena::CreateMessage<Request>(&arena);
-    Response* const response =
-        google::protobuf::Arena::CreateMessage<Response>(&arena);
+    Response* const response = NewOn<Response>(arena);
   };
 
   // The same for a call the pool answers.
@@ -278,8 +292,7 @@ class UnaryRunner {
     google::protobuf::Arena arena;
     Request* const request =
         google::protobuf::Arena::CreateMessage<Request>(&arena);
-    Response* const response =
-        google::protobuf::Arena::CreateMessage<Response>(&arena);
+    Response* const response = NewOn<Response>(arena);
   };
 
   // Decodes a raw method's request (which the wire check passed).

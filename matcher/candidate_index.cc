@@ -1041,7 +1041,7 @@ int CandidateIndex::DescribeScore(
     s.component = static_cast<Component>(i);
     s.weight = policy.weights[i];
     s.fit_permille = fits[i];
-    s.coded = internal::ComponentReason(s.component, facts);
+    internal::ComponentReason(s.component, facts, s.coded);
   }
   const int score = ScoreOf(policy, fits);
   internal::ApportionTenths(score, wsum, components);

@@ -245,8 +245,11 @@ void AddLocality(CodedReason& r, const PairFacts& f) {
 
 }  // namespace
 
-CodedReason ComponentReason(Component component, const PairFacts& facts) {
-  CodedReason r;
+void ComponentReason(Component component, const PairFacts& facts,
+                     CodedReason& r) {
+  r.codes.clear();
+  r.args.clear();
+  r.text_args.clear();
   switch (component) {
     case Component::kNeedsMargin:
       AddNeeds(r, facts);
@@ -273,7 +276,6 @@ CodedReason ComponentReason(Component component, const PairFacts& facts) {
       AddLocality(r, facts);
       break;
   }
-  return r;
 }
 
 std::string ConstraintReason(Constraint constraint, const ConstraintFacts& f) {

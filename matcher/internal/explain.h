@@ -35,9 +35,11 @@ struct PairFacts {
 
 // The reason of one score component as data (matcher/reasons.h), whose
 // words are "approved for 3, group of 3", "same authority: no inter-agency
-// fee", ... Allocates nothing for most reasons (CodedReason's inline
-// storage); a language's name is its one string.
-CodedReason ComponentReason(Component component, const PairFacts& facts);
+// fee", ..., written over `out` (a ranking's component, in place: a
+// CodedReason returned and moved would copy its inline storage). Allocates
+// nothing for most reasons; a language's name is its one string.
+void ComponentReason(Component component, const PairFacts& facts,
+                     CodedReason& out);
 
 // Sets each component's points_tenths to its share of the score, weight *
 // fit_permille / `weight_sum` tenths, apportioned so that they add up to

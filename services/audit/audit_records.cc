@@ -60,32 +60,6 @@ std::vector<std::string> RequestedRecords(
   return names;
 }
 
-void AppendRecordNames(const v1::RankAdoptersResponse& response,
-                       AuditRecords& out) {
-  size_t chars = response.child().size();
-  for (const v1::RankedAdopter& a : response.adopters()) {
-    chars += a.adopter().size();
-  }
-  out.reserve(static_cast<size_t>(response.adopters_size()) + 1, chars);
-  if (!response.child().empty()) out.push_back(response.child());
-  for (const v1::RankedAdopter& a : response.adopters()) {
-    out.push_back(a.adopter());
-  }
-}
-
-void AppendRecordNames(const v1::RankChildrenResponse& response,
-                       AuditRecords& out) {
-  size_t chars = response.adopter().size();
-  for (const v1::RankedChild& c : response.children()) {
-    chars += c.child().size();
-  }
-  out.reserve(static_cast<size_t>(response.children_size()) + 1, chars);
-  if (!response.adopter().empty()) out.push_back(response.adopter());
-  for (const v1::RankedChild& c : response.children()) {
-    out.push_back(c.child());
-  }
-}
-
 void AppendRecordNames(const v1::MatchAlert& alert, AuditRecords& out) {
   out.push_back(alert.child());
   out.push_back(alert.adopter());

@@ -27,11 +27,8 @@ namespace raa {
 // adopter or record, in it and in the messages it holds.
 void AppendRecordNames(const google::protobuf::Message& message,
                        AuditRecords& out);
-// The same for the hot answers, without reflection.
-void AppendRecordNames(const v1::RankAdoptersResponse& response,
-                       AuditRecords& out);
-void AppendRecordNames(const v1::RankChildrenResponse& response,
-                       AuditRecords& out);
+// The same for an alert, without reflection. (A ranking's answer names its
+// records through services/matching/ranking_answer.h's own overload.)
 void AppendRecordNames(const v1::MatchAlert& alert, AuditRecords& out);
 
 // The records `request` names in `rule`'s scope fields, for the trail: the

@@ -61,7 +61,10 @@ bool IsVisibleTo(const Caller& caller, absl::string_view owner);
 // sees it.
 void RedactFor(const Caller& caller, v1::Child& child);
 void RedactFor(const Caller& caller, v1::ListChildrenResponse& response);
-// Responses with nothing to redact.
+// Responses with nothing to redact. A ranking's answer is not a message
+// (services/matching/ranking_answer.h): should it ever carry a field to
+// redact, its RedactFor must be written for RankingAnswer, or this one
+// silently applies.
 template <typename Message>
 void RedactFor(const Caller&, Message&) {}
 

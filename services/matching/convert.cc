@@ -207,20 +207,6 @@ void ToProto(const matcher::ComponentScore& score, Words words,
                                            coded.args, coded.text_args);
 }
 
-void ToProto(const matcher::ExclusionLine& line, Words words,
-             v1::Exclusion& out) {
-  out.set_id(ConstraintIdOf(line.constraint));
-  out.set_count(line.count);
-  const matcher::CodedReason& coded = line.coded;
-  out.mutable_reason_codes()->Add(coded.codes.begin(), coded.codes.end());
-  out.mutable_reason_args()->Add(coded.args.begin(), coded.args.end());
-  if (words == Words::kCodedOnly) return;
-  const absl::string_view key = matcher::ConstraintId(line.constraint);
-  out.set_constraint(key.data(), key.size());
-  matcher::ReasonCatalogPhrases().AppendTo(*out.mutable_text(), coded.codes,
-                                           coded.args, coded.text_args);
-}
-
 namespace {
 
 // Everything but the versions: the same for the life of the process.

@@ -66,10 +66,9 @@ enum class Words : bool { kCodedOnly = false, kWithWords = true };
 // straight into the message's string.
 void ToProto(const matcher::ComponentScore& score, Words words,
              v1::ScoreComponent& out);
-// One exclusion line: id, count and the coded text; with kWithWords also
-// `constraint` (its key) and `text`.
-void ToProto(const matcher::ExclusionLine& line, Words words,
-             v1::Exclusion& out);
+// (A ranking's exclusion lines are written by RankingAnswer, straight into
+// the wire format: id, count and the coded text; with kWithWords also
+// `constraint` and `text`.)
 
 // What GetReasonCatalog answers under the policy `policy_version`: every
 // phrase and table of the matcher's catalogue, the components' keys and

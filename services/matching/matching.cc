@@ -359,9 +359,7 @@ std::optional<absl::Status> TryRank(const LiveIndex& live, RunCost& cost,
                            r->candidates.size());
         answer->set_subject(subject);
         answer->SetResult(*std::move(r), page.begin, page.end, explain, words);
-        if (!page.next_token.empty()) {
-          answer->set_next_page_token(std::move(page.next_token));
-        }
+        answer->set_next_page_token(std::move(page.next_token));
         answer->set_first_rank(offset + 1);
         if (explain && offset > 0) {
           for (matcher::RankedCandidate& c : answer->page()) {

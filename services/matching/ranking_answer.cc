@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/check.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "matcher/policy.h"
 #include "matcher/reasons.h"
@@ -133,6 +134,7 @@ uint8_t* WritePacked(int field, const Ints& values, uint8_t* target) {
 
 void RankingAnswer::SetResult(matcher::RankResult result, size_t begin,
                               size_t end, bool explained, Words words) {
+  sized_ = false;
   result_ = std::move(result);
   end_ = std::min(end, result_.candidates.size());
   begin_ = std::min(begin, end_);
@@ -181,6 +183,7 @@ size_t RankingAnswer::ComponentSize(
 }
 
 size_t RankingAnswer::ByteSizeLong() const {
+  sized_ = true;
   sizes_.clear();
   texts_.clear();
   text_ends_.clear();
@@ -259,6 +262,8 @@ uint8_t* RankingAnswer::WriteComponent(const matcher::ComponentScore& score,
 
 uint8_t* RankingAnswer::SerializeWithCachedSizesToArray(uint8_t* target) const {
   namespace f = response_field;
+  RAA_CHECK(sized_) << "RankingAnswer: ByteSizeLong() after the last change "
+                       "must come before SerializeWithCachedSizesToArray()";
   next_size_ = 0;
   next_text_ = 0;
   target = WriteString(f::kSubject, subject_, target);

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -48,6 +49,7 @@ class RankingAnswer {
   // RankChildrenResponse.adopter.
   void set_subject(absl::string_view subject) {
     subject_.assign(subject.data(), subject.size());
+    sized_ = false;
   }
   // The counts and exclusions of `result`, and its candidates [begin, end)
   // as the page (begin <= end <= result.candidates.size()). `explained`:
@@ -58,6 +60,7 @@ class RankingAnswer {
   // The page's candidates, best first; their components may be replaced
   // (a later page's, explained pair by pair) until the answer is sized.
   absl::Span<matcher::RankedCandidate> page() {
+    sized_ = false;
     return absl::MakeSpan(result_.candidates).subspan(begin_, end_ - begin_);
   }
   absl::Span<const matcher::RankedCandidate> page() const {
@@ -68,6 +71,7 @@ class RankingAnswer {
   // one's resource name to `out` (RecordNames::AppendAdopter, AppendChild).
   template <typename AppendName>
   void NameCandidates(AppendName append) {
+    sized_ = false;
     name_ends_.clear();
     names_.clear();
     for (const matcher::RankedCandidate& c : page()) {
@@ -77,8 +81,12 @@ class RankingAnswer {
   }
   void set_next_page_token(std::string token) {
     next_page_token_ = std::move(token);
+    sized_ = false;
   }
-  void set_first_rank(int32_t rank) { first_rank_ = rank; }
+  void set_first_rank(int32_t rank) {
+    first_rank_ = rank;
+    sized_ = false;
+  }
 
   absl::string_view subject() const { return subject_; }
   // The name NameCandidates gave the page's i-th candidate.
@@ -93,7 +101,8 @@ class RankingAnswer {
   // sizes: call it after the last change, before writing.
   size_t ByteSizeLong() const;
   // Writes the bytes to `target` (ByteSizeLong() of room) and returns the
-  // end of what it wrote.
+  // end of what it wrote. Dies unless ByteSizeLong() was called after the
+  // last change.
   uint8_t* SerializeWithCachedSizesToArray(uint8_t* target) const;
   std::string SerializeAsString() const;
   // Parses the bytes into `message` (a RankAdoptersResponse or a
@@ -121,7 +130,9 @@ class RankingAnswer {
   std::string next_page_token_;
   int32_t first_rank_ = 0;
 
-  // Made by ByteSizeLong, read by the writing, in the order it writes.
+  // Made by ByteSizeLong, read by the writing, in the order it writes;
+  // `sized_` says they are of the answer as it is.
+  mutable bool sized_ = false;
   mutable std::vector<uint32_t> sizes_;  // exclusions, then each candidate
                                          // and its components
   mutable std::string texts_;  // FULL_TEXT's reasons and exclusion texts

@@ -118,12 +118,14 @@ class UnaryRunner {
   // is sized three times (CountUnread, then gRPC's serialisation, whose
   // SerializeToZeroCopyStream sizes it again): a tenth of an explained
   // ranking's CPU. Request and response live on an arena whose first block
-  // is on this stack frame while the call is answered on gRPC's thread (no
-  // allocation for a ranking of 20), or on one of its own for the pool.
+  // is on this stack frame while the call is answered on gRPC's thread, or
+  // on one of its own for the pool.
   // `Response` is a message, or a writer of its own wire format with a
   // message's ByteSizeLong() and SerializeWithCachedSizesToArray(), and an
-  // AppendRecordNames for the audit trail (RankingAnswer); neither kind is
-  // redacted unless it has a RedactFor (services/auth/rules.h).
+  // AppendRecordNames for the audit trail (RankingAnswer, which holds the
+  // matcher's result and allocates its own buffers); neither kind is
+  // redacted unless it has a RedactFor (services/auth/rules.h), which for
+  // a writer must be declared where the writer is.
   // `try_fn` and `fn` are InlineFirst's in-place forms, given the request:
   //   std::optional<absl::Status> try_fn(const Caller&, const Request&,
   //                                      Response*)
@@ -277,7 +279,9 @@ class UnaryRunner {
   // they share with it.
   template <typename Request, typename Response>
   struct RawCall {
-    // A ranking's request and its answer of 20 explained rows fit.
+    // A request of any method served raw fits, as does a message answer of
+    // 20 explained rows (a writer of its own wire format takes a few
+    // hundred bytes).
     static constexpr size_t kFirstBlockBytes = 16 * 1024;
     alignas(16) char first_block[kFirstBlockBytes];
     google::protobuf::Arena arena{first_block, kFirstBlockBytes};

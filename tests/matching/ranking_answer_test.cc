@@ -14,6 +14,8 @@
 
 #include "gtest/gtest.h"
 #include "matcher/candidate_index.h"
+#include "matcher/policy.h"
+#include "matcher/reasons.h"
 #include "raa/v1/matching.pb.h"
 #include "services/matching/convert.h"
 #include "tests/matcher/builders.h"
@@ -47,8 +49,23 @@ struct Shape {
   int32_t first_rank = 0;
 };
 
-// The message, built with the generated setters and convert.h's ToProto
-// (as the rankings built it before RankingAnswer).
+// An exclusion line as the API describes it: id, count and the coded text;
+// with words also `constraint` (its key) and `text`.
+void ExclusionMessage(const matcher::ExclusionLine& line, Words words,
+                      v1::Exclusion& out) {
+  out.set_id(ConstraintIdOf(line.constraint));
+  out.set_count(line.count);
+  const matcher::CodedReason& coded = line.coded;
+  out.mutable_reason_codes()->Add(coded.codes.begin(), coded.codes.end());
+  out.mutable_reason_args()->Add(coded.args.begin(), coded.args.end());
+  if (words == Words::kCodedOnly) return;
+  out.set_constraint(std::string(matcher::ConstraintId(line.constraint)));
+  out.set_text(matcher::ReasonText(coded));
+}
+
+// The message, built with the generated setters, convert.h's ToProto for
+// the components and ExclusionMessage (as the rankings built it before
+// RankingAnswer).
 template <typename Response, typename AddCandidate, typename SetSubject>
 Response Reference(const RankResult& r, const Shape& shape, const View& view,
                    AddCandidate add, SetSubject set_subject) {
@@ -59,7 +76,7 @@ Response Reference(const RankResult& r, const Shape& shape, const View& view,
   out.set_eligible(r.eligible);
   out.set_excluded(r.excluded_total);
   for (const matcher::ExclusionLine& line : r.exclusions) {
-    ToProto(line, view.words, *out.add_exclusions());
+    ExclusionMessage(line, view.words, *out.add_exclusions());
   }
   for (size_t i = shape.begin; i < shape.end; ++i) {
     const RankedCandidate& c = r.candidates[i];
@@ -165,6 +182,21 @@ TEST(RankingAnswerTest, WritesWhatProtobufWritesForARealRankingInEveryView) {
       ExpectSameBytes(r, shape, view);
     }
   }
+}
+
+TEST(RankingAnswerTest, APageOutsideTheResultIsCutToIt) {
+  const RankResult r = ARealRanking();
+  const size_t n = r.candidates.size();
+  ASSERT_GT(n, 5u);
+  const View& view = kViews[1];
+  // Past the end: the candidates there are.
+  EXPECT_EQ(Answer(r, {"s", 5, n + 50, "", 6}, view).SerializeAsString(),
+            Answer(r, {"s", 5, n, "", 6}, view).SerializeAsString());
+  // Beginning after its end: no candidates.
+  RankingAnswer backwards = Answer(r, {"s", 9, 3, "", 1}, view);
+  EXPECT_TRUE(backwards.page().empty());
+  EXPECT_EQ(backwards.SerializeAsString(),
+            Answer(r, {"s", 3, 3, "", 1}, view).SerializeAsString());
 }
 
 TEST(RankingAnswerTest, WritesAnEmptyAnswerAsNoBytes) {

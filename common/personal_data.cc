@@ -692,12 +692,13 @@ class Scanner {
   }
 
   // ----- street addresses -----
-  // A house number, one to three words in title case and a street's kind
-  // that names nothing else: "10 Downing Street", "22 Park Road", "14a
-  // Acacia Avenue". Not a year ("In 2021 Family Court ..."), not words in
-  // lower case or capitals ("has 3 close friends", "2 CHILDREN IN THE
-  // STREET"), and not kinds that are also ordinary words (court, walk, way,
-  // close, place, drive: "the 5 Mile Walk").
+  // A house number, one to three words and a street's kind that names
+  // nothing else: "10 Downing Street", "22 Park Road", "14a Acacia Avenue",
+  // "22 PARK ROAD", "22 park road". Not a year ("In 2021 Family Court
+  // ..."), not words that join, point or measure ("2 CHILDREN IN THE
+  // STREET", "2 dogs in the street"), not a kind inside a phrase ("3 big
+  // road trips"), and not kinds that are also ordinary words (court, walk,
+  // way, close, place, drive: "has 3 close friends", "the 5 Mile Walk").
   static bool IsStreetKind(absl::string_view w) {
     static constexpr absl::string_view kKinds[] = {
         "street",   "st",      "road",    "rd",    "avenue", "ave",      "lane",
@@ -740,6 +741,44 @@ class Scanner {
     return w != "in" && w != "the" && w != "of" && w != "on" && w != "at" &&
            w != "to" && w != "and" && w != "by" && w != "for" && w != "with";
   }
+  // "acacia", "park": a street's name as typed in lower case, two or more
+  // letters, and not a word that joins others, points or measures ("2 dogs
+  // in the street", "2 brothers down the road", "walks 2 miles to the
+  // road"), so that no ordinary phrase is read as a name.
+  bool LowerName(size_t i) const {
+    if (!IsWord(i) || Length(i) < 2) return false;
+    const auto& t = tokens_[i];
+    for (size_t k = t.begin; k < t.end; ++k) {
+      if (!absl::ascii_islower(static_cast<unsigned char>(s_[k]))) {
+        return false;
+      }
+    }
+    static constexpr absl::string_view kNotNames[] = {
+        "in",    "the",    "of",     "on",   "at",     "to",      "and",
+        "by",    "for",    "with",   "an",   "her",    "his",     "their",
+        "my",    "our",    "your",   "up",   "down",   "along",   "across",
+        "near",  "from",   "into",   "onto", "over",   "past",    "off",
+        "round", "around", "out",    "week", "weeks",  "mile",    "miles",
+        "hour",  "hours",  "day",    "days", "minute", "minutes", "year",
+        "years", "month",  "months", "old",  "times",  "or",      "but"};
+    return std::find(std::begin(kNotNames), std::end(kNotNames), Lower(i)) ==
+           std::end(kNotNames);
+  }
+  // After a street's kind written in lower case: the end of the text or of
+  // a clause, or a word an address is followed by ("lives at 22 acacia
+  // avenue with her aunt"); any other word makes the kind part of a phrase
+  // ("3 big road trips", "2 sesame street books").
+  bool EndsAnAddress(size_t kind) const {
+    const size_t after = kind + 1;
+    if (after >= size() || Gap(after) != " ") return true;
+    if (!IsWord(after)) return false;
+    static constexpr absl::string_view kFollowers[] = {
+        "with", "in",   "near", "and",    "since", "until", "where", "which",
+        "for",  "last", "from", "is",     "was",   "has",   "had",   "who",
+        "when", "but",  "then", "before", "after", "on",    "at",    "to"};
+    return std::find(std::begin(kFollowers), std::end(kFollowers),
+                     Lower(after)) != std::end(kFollowers);
+  }
   std::optional<PersonalIdentifier> FindStreetAddress() const {
     for (size_t i = 0; i < size(); ++i) {
       // A house number of 1-4 digits, maybe with a letter ("14a").
@@ -751,21 +790,32 @@ class Scanner {
       if (GluedAfter(i) && Length(i + 1) == 1) ++next;
       // After the number a space, or a comma and a space ("22, Park Road").
       if (next >= size() || (Gap(next) != " " && Gap(next) != ", ")) continue;
-      // The name in title case ("Park Road") or all in capitals, as Royal
-      // Mail writes it ("PARK ROAD"), in at most three words.
-      const bool capitals = CapitalsName(next);
+      // The name in title case ("Park Road"), all in capitals, as Royal
+      // Mail writes it ("PARK ROAD"), or all in lower case as typed ("park
+      // road"), in at most three words.
+      enum class Case { kTitle, kCapitals, kLower };
+      const Case written = CapitalsName(next) ? Case::kCapitals
+                           : LowerName(next)  ? Case::kLower
+                                              : Case::kTitle;
       size_t words = 0;
       for (size_t k = next; k < size() && words < 4; ++k, ++words) {
         // Words of the name are separated by spaces only.
         if (k > next && Gap(k) != " ") break;
-        if (capitals ? !Capitals(k) : !TitleCase(k)) break;
-        if (words >= 1 && IsStreetKind(Lower(k))) {
+        const bool kind = words >= 1 && IsStreetKind(Lower(k));
+        if (written == Case::kCapitals ? !Capitals(k)
+            : written == Case::kTitle  ? !TitleCase(k)
+                                       : !(kind || LowerName(k))) {
+          break;
+        }
+        if (kind) {
           // In capitals, a kind that another capitals word follows is a
-          // sentence's ("3 HIGH STREET SHOPPING TRIPS", "ROAD SAFETY").
-          if (capitals && k + 1 < size() && Gap(k + 1) == " " &&
-              Capitals(k + 1)) {
+          // sentence's ("3 HIGH STREET SHOPPING TRIPS", "ROAD SAFETY"); in
+          // lower case, one that ends no address ("3 big road trips").
+          if (written == Case::kCapitals && k + 1 < size() &&
+              Gap(k + 1) == " " && Capitals(k + 1)) {
             break;
           }
+          if (written == Case::kLower && !EndsAnAddress(k)) break;
           return PersonalIdentifier{IdentifierKind::kStreetAddress,
                                     std::string(Span(i, k))};
         }

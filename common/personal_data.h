@@ -46,8 +46,11 @@
 //     the space, or with a hyphen or a dot; "S1 2HH", "sw1a1aa", "S1-2HH");
 //     an outward code alone ("S1") passes;
 //   street address: a house number (maybe with a comma), one to three words
-//     in title case or all in capitals and a street's kind ("22 Park Road",
-//     "22, Park Road", "22 PARK ROAD"; not "10 MILE ROAD RACE").
+//     in title case, all in capitals or all in lower case and a street's
+//     kind ("22 Park Road", "22, Park Road", "22 PARK ROAD", "at 22 park
+//     road with"; not "10 MILE ROAD RACE", "2 dogs in the street" or "3
+//     big road trips": in lower case no word that joins, points or
+//     measures, and the kind ends the address).
 // - What passes: ages and durations ("3 years", "aged 4", "6-8 months"),
 //   fractions ("2/3 of"), times ("10:30"), a year alone ("in 2019"), month
 //   and year ("since March 2024"), ratios ("1 in 5"), school years

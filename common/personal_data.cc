@@ -729,14 +729,18 @@ class Scanner {
            w != "hour" && w != "day" && w != "minute" && w != "year" &&
            w != "month";
   }
-  bool Capitals(size_t i) const {
+  // Token i is a word of two or more letters, each one `is` holds of.
+  template <typename Test>
+  bool LettersAll(size_t i, Test is) const {
     if (!IsWord(i) || Length(i) < 2) return false;
     const auto& t = tokens_[i];
     for (size_t k = t.begin; k < t.end; ++k) {
-      if (!absl::ascii_isupper(static_cast<unsigned char>(s_[k]))) {
-        return false;
-      }
+      if (!is(static_cast<unsigned char>(s_[k]))) return false;
     }
+    return true;
+  }
+  bool Capitals(size_t i) const {
+    if (!LettersAll(i, absl::ascii_isupper)) return false;
     const absl::string_view w = Lower(i);
     return w != "in" && w != "the" && w != "of" && w != "on" && w != "at" &&
            w != "to" && w != "and" && w != "by" && w != "for" && w != "with";
@@ -746,13 +750,7 @@ class Scanner {
   // in the street", "2 brothers down the road", "walks 2 miles to the
   // road"), so that no ordinary phrase is read as a name.
   bool LowerName(size_t i) const {
-    if (!IsWord(i) || Length(i) < 2) return false;
-    const auto& t = tokens_[i];
-    for (size_t k = t.begin; k < t.end; ++k) {
-      if (!absl::ascii_islower(static_cast<unsigned char>(s_[k]))) {
-        return false;
-      }
-    }
+    if (!LettersAll(i, absl::ascii_islower)) return false;
     static constexpr absl::string_view kNotNames[] = {
         "in",    "the",    "of",     "on",   "at",     "to",      "and",
         "by",    "for",    "with",   "an",   "her",    "his",     "their",

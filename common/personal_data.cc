@@ -799,7 +799,12 @@ class Scanner {
       for (size_t k = next; k < size() && words < 4; ++k, ++words) {
         // Words of the name are separated by spaces only.
         if (k > next && Gap(k) != " ") break;
-        const bool kind = words >= 1 && IsStreetKind(Lower(k));
+        // In lower case only the kinds that are no ordinary plural or
+        // house ("the 2 local gardens", "a 3 bedroom terrace").
+        const bool kind = words >= 1 && IsStreetKind(Lower(k)) &&
+                          (written != Case::kLower ||
+                           (Lower(k) != "gardens" && Lower(k) != "terrace" &&
+                            Lower(k) != "grove" && Lower(k) != "mews"));
         if (written == Case::kCapitals ? !Capitals(k)
             : written == Case::kTitle  ? !TitleCase(k)
                                        : !(kind || LowerName(k))) {

@@ -50,7 +50,8 @@
 //     kind ("22 Park Road", "22, Park Road", "22 PARK ROAD", "at 22 park
 //     road with"; not "10 MILE ROAD RACE", "2 dogs in the street" or "3
 //     big road trips": in lower case no word that joins, points or
-//     measures, and the kind ends the address).
+//     measures, the kind ends the address, and is not gardens, terrace,
+//     grove or mews, which are ordinary words too).
 // - What passes: ages and durations ("3 years", "aged 4", "6-8 months"),
 //   fractions ("2/3 of"), times ("10:30"), a year alone ("in 2019"), month
 //   and year ("since March 2024"), ratios ("1 in 5"), school years

@@ -149,16 +149,21 @@ absl::string_view RankingAnswer::name(size_t i) const {
 
 void RankingAnswer::Clear() { *this = RankingAnswer(); }
 
+size_t RankingAnswer::WordsSize(absl::string_view key,
+                                const matcher::CodedReason& coded) const {
+  const size_t text_begin = texts_.size();
+  matcher::AppendReasonText(texts_, coded);
+  text_ends_.push_back(static_cast<uint32_t>(texts_.size()));
+  return StringSize(key) +
+         StringSize(absl::string_view(texts_).substr(text_begin));
+}
+
 size_t RankingAnswer::ExclusionSize(const matcher::ExclusionLine& line) const {
   size_t size = Int32Size(line.count) +
                 Int32Size(ConstraintIdOf(line.constraint)) +
                 PackedSize(line.coded.codes) + PackedSize(line.coded.args);
   if (words_ == Words::kWithWords) {
-    const size_t text_begin = texts_.size();
-    matcher::AppendReasonText(texts_, line.coded);
-    text_ends_.push_back(static_cast<uint32_t>(texts_.size()));
-    size += StringSize(matcher::ConstraintId(line.constraint)) +
-            StringSize(absl::string_view(texts_).substr(text_begin));
+    size += WordsSize(matcher::ConstraintId(line.constraint), line.coded);
   }
   return size;
 }
@@ -173,11 +178,7 @@ size_t RankingAnswer::ComponentSize(
     size += DelimitedSize(text.size());
   }
   if (words_ == Words::kWithWords) {
-    const size_t text_begin = texts_.size();
-    matcher::AppendReasonText(texts_, score.coded);
-    text_ends_.push_back(static_cast<uint32_t>(texts_.size()));
-    size += StringSize(matcher::ComponentId(score.component)) +
-            StringSize(absl::string_view(texts_).substr(text_begin));
+    size += WordsSize(matcher::ComponentId(score.component), score.coded);
   }
   return size;
 }

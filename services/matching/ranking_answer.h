@@ -110,6 +110,10 @@ class RankingAnswer {
   bool ParseInto(google::protobuf::MessageLite& message) const;
 
  private:
+  // FULL_TEXT's key and words of one line or component: formats the words
+  // into texts_ (NextText reads them back in the same order).
+  size_t WordsSize(absl::string_view key,
+                   const matcher::CodedReason& coded) const;
   size_t ExclusionSize(const matcher::ExclusionLine& line) const;
   size_t ComponentSize(const matcher::ComponentScore& score) const;
   uint8_t* WriteExclusion(const matcher::ExclusionLine& line,
